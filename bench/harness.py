@@ -1,0 +1,504 @@
+"""Interleaved benchmark harness for lazyarr and its competitors.
+
+Every contender of one workload is timed in the same run, round-robin
+(A, B, C, A, B, C, ...), after one warm-up call each, so that compile time is
+excluded and slow drifts in machine load hit every contender alike. On a
+shared, noisy machine only the ratios *within one run* mean anything; the
+absolute times are reported for orientation only.
+
+Vocabulary:
+    call    one invocation of a contender's zero-argument callable
+    timing  ``number`` back-to-back calls, divided by ``number`` (``number`` is
+            calibrated so one timing lasts at least ``min_timing_s``)
+    sample  the minimum over ``repeats`` timings, taken in one round
+    result  the median over ``rounds`` samples, plus min and quartiles
+
+A contender that cannot run here (lazyarr not importable yet) is recorded as
+skipped, with the reason; every other error propagates.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import datetime as _dt
+import gc
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any, Callable
+
+import numpy as np
+
+BENCH_DIR = Path(__file__).resolve().parent
+REPO_ROOT = BENCH_DIR.parent
+RESULTS_DIR = BENCH_DIR / "results"
+
+# Every lazyarr variant's time is divided by each of these in the closing summary.
+RATIO_AGAINST = ("numexpr", "handwritten", "numpy")
+
+
+class Skip(Exception):
+    """Raised by a contender factory when the contender cannot run here."""
+
+
+@dataclasses.dataclass
+class Contender:
+    name: str
+    fn: Callable[[], Any]
+    note: str = ""
+
+
+@dataclasses.dataclass
+class Skipped:
+    name: str
+    reason: str
+
+
+@dataclasses.dataclass
+class Workload:
+    """One computation, several ways of doing it; results checked against ``baseline``."""
+
+    name: str
+    contenders: list
+    params: dict = dataclasses.field(default_factory=dict)
+    baseline: str = "numpy"
+    rtol: float = 1e-12
+    atol: float = 0.0
+
+
+@dataclasses.dataclass
+class Config:
+    quick: bool = False
+    threads: int | None = None
+    rounds: int = 11
+    repeats: int = 3
+    min_timing_s: float = 0.02
+    only: str | None = None
+    out: Path | None = None
+    save: bool = True
+    plot: bool = True
+
+
+def contender(name: str, factory: Callable[[], Callable[[], Any]], note: str = ""):
+    """Build a contender from ``factory()``; a :class:`Skip` becomes a :class:`Skipped`."""
+    try:
+        fn = factory()
+    except Skip as exc:
+        return Skipped(name, str(exc))
+    return Contender(name, fn, note)
+
+
+# --------------------------------------------------------------------------- lazyarr
+
+_LAZYARR: dict = {}
+
+
+def lazyarr():
+    """Return the ``lazyarr`` module, or raise :class:`Skip` if it cannot be imported.
+
+    Only ImportError means "not available yet"; any other exception raised while
+    importing lazyarr is a bug and propagates.
+    """
+    if "module" not in _LAZYARR:
+        if str(REPO_ROOT) not in sys.path:
+            # Benchmark the working tree, not some other installed copy.
+            sys.path.insert(0, str(REPO_ROOT))
+        try:
+            import lazyarr as la
+        except ImportError as exc:
+            _LAZYARR["module"] = None
+            _LAZYARR["reason"] = f"lazyarr not importable ({type(exc).__name__}: {exc})"
+            print(f"NOTE: skipping lazyarr contenders: {_LAZYARR['reason']}", file=sys.stderr)
+        else:
+            if getattr(la, "__file__", None) is None:
+                # A directory without __init__.py imports as a namespace package.
+                _LAZYARR["module"] = None
+                _LAZYARR["reason"] = f"lazyarr not importable (no lazyarr/__init__.py in {list(la.__path__)})"
+                del sys.modules["lazyarr"]
+                print(f"NOTE: skipping lazyarr contenders: {_LAZYARR['reason']}", file=sys.stderr)
+            else:
+                _LAZYARR["module"] = la
+    if _LAZYARR["module"] is None:
+        raise Skip(_LAZYARR["reason"])
+    return _LAZYARR["module"]
+
+
+def _lazyarr_if_loaded():
+    return _LAZYARR.get("module")
+
+
+# --------------------------------------------------------------------------- threads and environment
+
+
+def configure_threads(n: int | None) -> int:
+    """Give numba, numexpr and lazyarr (if importable) the same thread count."""
+    import numba
+    import numexpr
+
+    if n is None:
+        n = numba.get_num_threads()
+    numba.set_num_threads(n)
+    numexpr.set_num_threads(n)
+    try:
+        la = lazyarr()
+    except Skip:
+        pass
+    else:
+        la.set_num_threads(n)
+    return n
+
+
+def _git(*args: str) -> str | None:
+    try:
+        out = subprocess.run(["git", *args], cwd=REPO_ROOT, capture_output=True, text=True, timeout=10)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return out.stdout.strip() if out.returncode == 0 else None
+
+
+def environment() -> dict:
+    """Machine, library versions and thread settings, for the JSON record."""
+    import numba
+    import numexpr
+
+    env = {
+        "timestamp_utc": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "processor": _cpu_model(),
+        "cpu_count": os.cpu_count(),
+        "cpu_affinity": len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else None,
+        "numpy": np.__version__,
+        "numba": numba.__version__,
+        "numexpr": numexpr.__version__,
+        "numba_num_threads": numba.get_num_threads(),
+        "numba_threading_layer": _threading_layer(),
+        "numexpr_num_threads": numexpr.get_num_threads(),
+        "numexpr_vml": bool(getattr(numexpr, "use_vml", False)),
+        "git_commit": _git("rev-parse", "HEAD"),
+        "git_dirty": bool(_git("status", "--porcelain", "--untracked-files=no")),
+    }
+    la = _lazyarr_if_loaded()
+    if la is None:
+        env["lazyarr"] = _LAZYARR.get("reason", "not imported")
+    else:
+        env["lazyarr"] = {
+            "version": getattr(la, "__version__", None),
+            "file": getattr(la, "__file__", None),
+            "num_threads": la.get_num_threads(),
+        }
+    return env
+
+
+def _threading_layer() -> str:
+    import numba
+
+    try:
+        return numba.threading_layer()
+    except ValueError:
+        # Only known once a parallel kernel has run; run a trivial one.
+        from bench import handwritten
+
+        handwritten.touch_threads()
+        return numba.threading_layer()
+
+
+def _cpu_model() -> str:
+    try:
+        with open("/proc/cpuinfo") as fh:
+            for line in fh:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor()
+
+
+# --------------------------------------------------------------------------- timing
+
+
+def _timing(fn: Callable[[], Any], number: int) -> float:
+    t0 = time.perf_counter()
+    for _ in range(number):
+        fn()
+    return (time.perf_counter() - t0) / number
+
+
+def _calibrate(fn: Callable[[], Any], min_timing_s: float) -> int:
+    """Smallest ``number`` (1, 2, 5, 10, 20, ...) whose timing lasts ``min_timing_s``."""
+    number = 1
+    while True:
+        for step in (1, 2, 5):
+            n = number * step
+            if _timing(fn, n) * n >= min_timing_s:
+                return n
+        number *= 10
+
+
+def _check(result, reference, rtol: float, atol: float) -> str:
+    res, ref = np.asarray(result), np.asarray(reference)
+    if res.shape != ref.shape:
+        return f"FAIL: shape {res.shape} != {ref.shape}"
+    if res.dtype != ref.dtype:
+        return f"FAIL: dtype {res.dtype} != {ref.dtype}"
+    try:
+        np.testing.assert_allclose(res, ref, rtol=rtol, atol=atol)
+    except AssertionError as exc:
+        lines = [ln.strip() for ln in str(exc).splitlines() if "Max" in ln]
+        return "FAIL: " + ("; ".join(lines) or "values differ")
+    return "ok"
+
+
+def measure(wl: Workload, cfg: Config) -> dict:
+    """Warm up, check and time every contender of ``wl``, interleaved."""
+    live = [c for c in wl.contenders if isinstance(c, Contender)]
+    if wl.baseline not in [c.name for c in live]:
+        names = [c.name for c in wl.contenders]
+        raise ValueError(f"workload {wl.name!r}: baseline {wl.baseline!r} not among {names}")
+    prep = _warm_up(wl, live, cfg)
+    samples = _interleave(live, {name: p["number"] for name, p in prep.items()}, cfg)
+    base = samples[wl.baseline]
+    rows = []
+    for c in wl.contenders:
+        if isinstance(c, Skipped):
+            rows.append({"name": c.name, "status": "skipped", "reason": c.reason})
+        else:
+            rows.append({"name": c.name, "status": "ok", "note": c.note,
+                         **_stats(samples[c.name], base), **prep[c.name]})
+    return {
+        "name": wl.name,
+        "params": wl.params,
+        "baseline": wl.baseline,
+        "rtol": wl.rtol,
+        "atol": wl.atol,
+        "contenders": rows,
+        "ratios": _pair_ratios(rows),
+    }
+
+
+def _warm_up(wl: Workload, live: list[Contender], cfg: Config) -> dict:
+    """First call of each contender (compiles, fills caches): time it, check its result, calibrate."""
+    reference = next(c for c in live if c.name == wl.baseline).fn()
+    prep = {}
+    for c in live:
+        t0 = time.perf_counter()
+        result = c.fn()
+        first_call = time.perf_counter() - t0
+        check = "reference" if c.name == wl.baseline else _check(result, reference, wl.rtol, wl.atol)
+        if check.startswith("FAIL"):
+            print(f"WARNING: {wl.name}: {c.name} disagrees with {wl.baseline}: {check}", file=sys.stderr)
+        del result
+        prep[c.name] = {"first_call_s": first_call, "check": check,
+                        "number": _calibrate(c.fn, cfg.min_timing_s)}
+    return prep
+
+
+def _interleave(live: list[Contender], numbers: dict, cfg: Config) -> dict[str, list[float]]:
+    """``rounds`` rounds of A, B, C, ...; each sample is the min over ``repeats`` timings."""
+    samples: dict[str, list[float]] = {c.name: [] for c in live}
+    gc_was_enabled = gc.isenabled()
+    gc.disable()  # as timeit does: a collection would land on whichever contender is running
+    try:
+        for _ in range(cfg.rounds):
+            for c in live:
+                samples[c.name].append(min(_timing(c.fn, numbers[c.name]) for _ in range(cfg.repeats)))
+    finally:
+        if gc_was_enabled:
+            gc.enable()
+    return samples
+
+
+def _stats(s: list[float], base: list[float]) -> dict:
+    q25, q75 = np.quantile(s, [0.25, 0.75]).tolist()
+    return {
+        "median_s": statistics.median(s),
+        "min_s": min(s),
+        "q25_s": q25,
+        "q75_s": q75,
+        "ratio_vs_baseline": statistics.median(s) / statistics.median(base),
+        # Per-round ratios are paired in time, so they cancel load that drifts between rounds.
+        "paired_ratio_median": statistics.median(x / y for x, y in zip(s, base)),
+        "samples_s": s,
+    }
+
+
+def _pair_ratios(rows: list[dict]) -> dict:
+    """``"lazyarr.../other"`` -> median ratio, for each lazyarr variant and each of RATIO_AGAINST.
+
+    ``numexpr`` also matches a variant such as ``"numexpr (3 calls)"``.
+    """
+    med = {r["name"]: r["median_s"] for r in rows if r["status"] == "ok"}
+    out = {}
+    for a in [n for n in med if n.startswith("lazyarr")]:
+        for family in RATIO_AGAINST:
+            for b in [n for n in med if n == family or n.startswith(family + " ")]:
+                out[f"{a}/{b}"] = med[a] / med[b]
+    return out
+
+
+# --------------------------------------------------------------------------- reporting
+
+
+def fmt_time(t: float) -> str:
+    for unit, scale in (("s", 1.0), ("ms", 1e-3), ("us", 1e-6), ("ns", 1e-9)):
+        if t >= scale or unit == "ns":
+            return f"{t / scale:.3g} {unit}"
+    raise AssertionError
+
+
+def format_workload(res: dict) -> str:
+    params = ", ".join(f"{k}={v}" for k, v in res["params"].items())
+    lines = [f"== {res['name']}  ({params})"]
+    head = f"  {'contender':<22}{'median':>11}{'min':>11}{'q25..q75':>21}{'x ' + res['baseline']:>11}  {'1st call':>9}  check"
+    lines.append(head)
+    for r in res["contenders"]:
+        if r["status"] != "ok":
+            lines.append(f"  {r['name']:<22}skipped: {r['reason']}")
+            continue
+        iqr = f"{fmt_time(r['q25_s'])}..{fmt_time(r['q75_s'])}"
+        lines.append(
+            f"  {r['name']:<22}{fmt_time(r['median_s']):>11}{fmt_time(r['min_s']):>11}{iqr:>21}"
+            f"{r['ratio_vs_baseline']:>11.3f}  {fmt_time(r['first_call_s']):>9}  {r['check']}"
+        )
+    return "\n".join(lines)
+
+
+def format_summary(suite: dict) -> str:
+    lines = ["== ratios (median time of lazyarr variant / median time of other; < 1 means lazyarr is faster)"]
+    any_ratio = False
+    for res in suite["workloads"]:
+        for key, val in res["ratios"].items():
+            lines.append(f"  {res['name']:<40}{key:<36}{val:8.3f}")
+            any_ratio = True
+    if not any_ratio:
+        lines.append("  (no lazyarr numbers: lazyarr did not run)")
+    return "\n".join(lines)
+
+
+def format_header(suite: dict) -> str:
+    env, cfg = suite["environment"], suite["config"]
+    la = env["lazyarr"]
+    la_txt = la if isinstance(la, str) else f"{la['version']} ({la['file']}), threads={la['num_threads']}"
+    return "\n".join([
+        f"suite {suite['suite']}{' (quick)' if cfg['quick'] else ''}  {env['timestamp_utc']}  git {env['git_commit'] and env['git_commit'][:10]}{' (dirty)' if env['git_dirty'] else ''}",
+        f"cpu: {env['processor']}, cpu_count={env['cpu_count']}, affinity={env['cpu_affinity']}, "
+        f"load average before={suite['loadavg_before']}",
+        f"numpy {env['numpy']}, numba {env['numba']} (threads={env['numba_num_threads']}, layer={env['numba_threading_layer']}), "
+        f"numexpr {env['numexpr']} (threads={env['numexpr_num_threads']}, vml={env['numexpr_vml']})",
+        f"lazyarr: {la_txt}",
+        f"rounds={cfg['rounds']} repeats={cfg['repeats']} min_timing={cfg['min_timing_s']}s; "
+        "time = median over rounds of (min over repeats); only ratios within this run are meaningful",
+    ])
+
+
+def save(suite: dict, cfg: Config) -> Path | None:
+    if not cfg.save:
+        return None
+    path = cfg.out or (RESULTS_DIR / ("quick" if cfg.quick else "") / f"{suite['suite']}.json")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(suite, indent=1) + "\n")
+    if cfg.plot:
+        plot(suite, path.with_suffix(".png"))
+    return path
+
+
+def plot(suite: dict, path: Path) -> Path | None:
+    """Bar chart of time relative to each workload's baseline (log scale); needs matplotlib."""
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        return None
+    wls = suite["workloads"]
+    names = sorted({r["name"] for w in wls for r in w["contenders"] if r["status"] == "ok"},
+                   key=lambda n: min(i for w in wls for i, r in enumerate(w["contenders"]) if r["name"] == n))
+    fig, ax = plt.subplots(figsize=(max(6, 1.8 * len(wls)), 4))
+    width = 0.8 / max(1, len(names))
+    for k, name in enumerate(names):
+        xs, ys = [], []
+        for i, w in enumerate(wls):
+            for r in w["contenders"]:
+                if r["name"] == name and r["status"] == "ok":
+                    xs.append(i + k * width)
+                    ys.append(r["ratio_vs_baseline"])
+        ax.bar(xs, ys, width, label=name)
+    ax.axhline(1.0, color="k", lw=0.8)
+    ax.set_yscale("log")
+    ax.set_xticks([i + width * (len(names) - 1) / 2 for i in range(len(wls))])
+    ax.set_xticklabels([w["name"] for w in wls], rotation=20, ha="right", fontsize=8)
+    ax.set_ylabel("time / baseline time (lower is faster)")
+    ax.set_title(f"{suite['suite']} ({suite['environment']['numba_num_threads']} threads)")
+    ax.legend(fontsize=7)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path
+
+
+# --------------------------------------------------------------------------- entry points
+
+
+def parser(description: str) -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(description=description)
+    p.add_argument("--quick", action="store_true", help="small sizes, few rounds (smoke test)")
+    p.add_argument("--threads", type=int, default=None, help="threads for numba, numexpr and lazyarr (default: numba's)")
+    p.add_argument("--rounds", type=int, default=None, help="interleaved rounds (default 11, quick 3)")
+    p.add_argument("--repeats", type=int, default=None, help="timings per sample, min taken (default 3, quick 1)")
+    p.add_argument("--only", default=None, help="run only workloads whose name contains this text")
+    p.add_argument("--out", type=Path, default=None, help="JSON path (default bench/results[/quick]/<suite>.json)")
+    p.add_argument("--no-save", action="store_true", help="print only, write no JSON")
+    p.add_argument("--no-plot", action="store_true", help="do not write the PNG even if matplotlib is importable")
+    return p
+
+
+def config_from_args(args: argparse.Namespace) -> Config:
+    cfg = Config(quick=args.quick, threads=args.threads, only=args.only, out=args.out,
+                 save=not args.no_save, plot=not args.no_plot)
+    if args.quick:
+        cfg.rounds, cfg.repeats, cfg.min_timing_s = 3, 1, 0.002
+    if args.rounds is not None:
+        cfg.rounds = args.rounds
+    if args.repeats is not None:
+        cfg.repeats = args.repeats
+    return cfg
+
+
+def run_suite(suite: str, build: Callable[[Config], list[Workload]], cfg: Config) -> dict:
+    """Build the workloads of one suite, measure each, print and save the results."""
+    cfg.threads = configure_threads(cfg.threads)
+    out = {
+        "suite": suite,
+        "config": {k: (str(v) if isinstance(v, Path) else v) for k, v in dataclasses.asdict(cfg).items()},
+        "loadavg_before": [round(x, 2) for x in os.getloadavg()],
+        "environment": environment(),
+        "workloads": [],
+    }
+    print(format_header(out), flush=True)
+    for wl in build(cfg):
+        if cfg.only and cfg.only not in wl.name:
+            continue
+        res = measure(wl, cfg)
+        print(format_workload(res), flush=True)
+        out["workloads"].append(res)
+    out["loadavg_after"] = [round(x, 2) for x in os.getloadavg()]
+    print(format_summary(out))
+    print(f"load average before={out['loadavg_before']} after={out['loadavg_after']}")
+    path = save(out, cfg)
+    if path is not None:
+        shown = path.relative_to(REPO_ROOT) if path.is_relative_to(REPO_ROOT) else path
+        print(f"results written to {shown}")
+    return out
+
+
+def main(suite: str, build: Callable[[Config], list[Workload]], description: str, argv=None) -> dict:
+    args = parser(description).parse_args(argv)
+    return run_suite(suite, build, config_from_args(args))
+

@@ -1,0 +1,40 @@
+"""Run every benchmark suite, one after the other, in one process.
+
+    python bench/run_all.py                  # full sizes -> bench/results/<suite>.json
+    python bench/run_all.py --quick          # smoke test -> bench/results/quick/<suite>.json
+    python bench/run_all.py --suites reductions --threads 1
+
+Options are those of each suite (see ``--help``), except that ``--out`` names a
+directory that receives one ``<suite>.json`` per suite.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import sys
+from pathlib import Path
+
+if __package__ in (None, ""):
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench import bench_elementwise, bench_reductions, harness
+
+SUITES = {mod.SUITE: mod for mod in (bench_elementwise, bench_reductions)}
+
+
+def main(argv=None) -> dict:
+    p = harness.parser(__doc__.splitlines()[0])
+    p.add_argument("--suites", nargs="+", choices=sorted(SUITES), default=list(SUITES),
+                   help="which suites to run (default: all)")
+    args = p.parse_args(argv)
+    base = harness.config_from_args(args)
+    results = {}
+    for name in args.suites:
+        cfg = dataclasses.replace(base, out=base.out / f"{name}.json" if base.out else None)
+        results[name] = harness.run_suite(name, SUITES[name].build, cfg)
+        print()
+    return results
+
+
+if __name__ == "__main__":
+    main()
