@@ -1,0 +1,1 @@
+"""lazyarr benchmark suites; see bench/README.md."""
