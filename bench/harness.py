@@ -23,7 +23,6 @@ import argparse
 import dataclasses
 import datetime as _dt
 import gc
-import json
 import os
 import platform
 import statistics
@@ -34,6 +33,8 @@ from pathlib import Path
 from typing import Any, Callable
 
 import numpy as np
+
+from bench import report
 
 BENCH_DIR = Path(__file__).resolve().parent
 REPO_ROOT = BENCH_DIR.parent
@@ -342,107 +343,6 @@ def _pair_ratios(rows: list[dict]) -> dict:
     return out
 
 
-# --------------------------------------------------------------------------- reporting
-
-
-def fmt_time(t: float) -> str:
-    for unit, scale in (("s", 1.0), ("ms", 1e-3), ("us", 1e-6), ("ns", 1e-9)):
-        if t >= scale or unit == "ns":
-            return f"{t / scale:.3g} {unit}"
-    raise AssertionError
-
-
-def format_workload(res: dict) -> str:
-    params = ", ".join(f"{k}={v}" for k, v in res["params"].items())
-    lines = [f"== {res['name']}  ({params})"]
-    head = f"  {'contender':<22}{'median':>11}{'min':>11}{'q25..q75':>21}{'x ' + res['baseline']:>11}  {'1st call':>9}  check"
-    lines.append(head)
-    for r in res["contenders"]:
-        if r["status"] != "ok":
-            lines.append(f"  {r['name']:<22}skipped: {r['reason']}")
-            continue
-        iqr = f"{fmt_time(r['q25_s'])}..{fmt_time(r['q75_s'])}"
-        lines.append(
-            f"  {r['name']:<22}{fmt_time(r['median_s']):>11}{fmt_time(r['min_s']):>11}{iqr:>21}"
-            f"{r['ratio_vs_baseline']:>11.3f}  {fmt_time(r['first_call_s']):>9}  {r['check']}"
-        )
-    return "\n".join(lines)
-
-
-def format_summary(suite: dict) -> str:
-    lines = ["== ratios (median time of lazyarr variant / median time of other; < 1 means lazyarr is faster)"]
-    any_ratio = False
-    for res in suite["workloads"]:
-        for key, val in res["ratios"].items():
-            lines.append(f"  {res['name']:<40}{key:<36}{val:8.3f}")
-            any_ratio = True
-    if not any_ratio:
-        lines.append("  (no lazyarr numbers: lazyarr did not run)")
-    return "\n".join(lines)
-
-
-def format_header(suite: dict) -> str:
-    env, cfg = suite["environment"], suite["config"]
-    la = env["lazyarr"]
-    la_txt = la if isinstance(la, str) else f"{la['version']} ({la['file']}), threads={la['num_threads']}"
-    return "\n".join([
-        f"suite {suite['suite']}{' (quick)' if cfg['quick'] else ''}  {env['timestamp_utc']}  git {env['git_commit'] and env['git_commit'][:10]}{' (dirty)' if env['git_dirty'] else ''}",
-        f"cpu: {env['processor']}, cpu_count={env['cpu_count']}, affinity={env['cpu_affinity']}, "
-        f"load average before={suite['loadavg_before']}",
-        f"numpy {env['numpy']}, numba {env['numba']} (threads={env['numba_num_threads']}, layer={env['numba_threading_layer']}), "
-        f"numexpr {env['numexpr']} (threads={env['numexpr_num_threads']}, vml={env['numexpr_vml']})",
-        f"lazyarr: {la_txt}",
-        f"rounds={cfg['rounds']} repeats={cfg['repeats']} min_timing={cfg['min_timing_s']}s; "
-        "time = median over rounds of (min over repeats); only ratios within this run are meaningful",
-    ])
-
-
-def save(suite: dict, cfg: Config) -> Path | None:
-    if not cfg.save:
-        return None
-    path = cfg.out or (RESULTS_DIR / ("quick" if cfg.quick else "") / f"{suite['suite']}.json")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(suite, indent=1) + "\n")
-    if cfg.plot:
-        plot(suite, path.with_suffix(".png"))
-    return path
-
-
-def plot(suite: dict, path: Path) -> Path | None:
-    """Bar chart of time relative to each workload's baseline (log scale); needs matplotlib."""
-    try:
-        import matplotlib
-
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-    except ImportError:
-        return None
-    wls = suite["workloads"]
-    names = sorted({r["name"] for w in wls for r in w["contenders"] if r["status"] == "ok"},
-                   key=lambda n: min(i for w in wls for i, r in enumerate(w["contenders"]) if r["name"] == n))
-    fig, ax = plt.subplots(figsize=(max(6, 1.8 * len(wls)), 4))
-    width = 0.8 / max(1, len(names))
-    for k, name in enumerate(names):
-        xs, ys = [], []
-        for i, w in enumerate(wls):
-            for r in w["contenders"]:
-                if r["name"] == name and r["status"] == "ok":
-                    xs.append(i + k * width)
-                    ys.append(r["ratio_vs_baseline"])
-        ax.bar(xs, ys, width, label=name)
-    ax.axhline(1.0, color="k", lw=0.8)
-    ax.set_yscale("log")
-    ax.set_xticks([i + width * (len(names) - 1) / 2 for i in range(len(wls))])
-    ax.set_xticklabels([w["name"] for w in wls], rotation=20, ha="right", fontsize=8)
-    ax.set_ylabel("time / baseline time (lower is faster)")
-    ax.set_title(f"{suite['suite']} ({suite['environment']['numba_num_threads']} threads)")
-    ax.legend(fontsize=7)
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return path
-
-
 # --------------------------------------------------------------------------- entry points
 
 
@@ -481,18 +381,19 @@ def run_suite(suite: str, build: Callable[[Config], list[Workload]], cfg: Config
         "environment": environment(),
         "workloads": [],
     }
-    print(format_header(out), flush=True)
+    print(report.format_header(out), flush=True)
     for wl in build(cfg):
         if cfg.only and cfg.only not in wl.name:
             continue
         res = measure(wl, cfg)
-        print(format_workload(res), flush=True)
+        print(report.format_workload(res), flush=True)
         out["workloads"].append(res)
     out["loadavg_after"] = [round(x, 2) for x in os.getloadavg()]
-    print(format_summary(out))
+    print(report.format_summary(out))
     print(f"load average before={out['loadavg_before']} after={out['loadavg_after']}")
-    path = save(out, cfg)
-    if path is not None:
+    if cfg.save:
+        path = cfg.out or (RESULTS_DIR / ("quick" if cfg.quick else "") / f"{suite}.json")
+        report.save(out, path, cfg.plot)
         shown = path.relative_to(REPO_ROOT) if path.is_relative_to(REPO_ROOT) else path
         print(f"results written to {shown}")
     return out
