@@ -1,0 +1,198 @@
+"""LazyArray: a thin wrapper around a node. It records operations; ``compute()`` runs them."""
+from __future__ import annotations
+
+import numpy as np
+
+from . import build, runtime, tracing
+from .expr import Node
+from .ops import BINARY_OPERATORS, ELEMENTWISE, UNARY_OPERATORS
+
+
+class LazyArray:
+    """An array expression that is not computed until asked: ``compute()``, ``np.asarray`` or ``la.compute``."""
+
+    __slots__ = ("_node", "_value")
+    __array_priority__ = 100  # NumPy defers `ndarray + LazyArray` to us
+
+    def __init__(self, node: Node):
+        self._node = node
+        self._value = None
+
+    # -- what NumPy would report, known without computing -------------------------------------------------
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return self._node.shape
+
+    @property
+    def dtype(self) -> np.dtype:
+        return self._node.dtype
+
+    @property
+    def ndim(self) -> int:
+        return self._node.ndim
+
+    @property
+    def size(self) -> int:
+        return self._node.size
+
+    def __len__(self) -> int:
+        if not self.shape:
+            raise TypeError("len() of unsized object")
+        return self.shape[0]
+
+    # -- computing ----------------------------------------------------------------------------------------
+    def compute(self, out: np.ndarray | None = None):
+        """The value as NumPy gives it: an ndarray, or a NumPy scalar for a 0-d result."""
+        tracing.refuse_concrete(self, "compute()")
+        if out is not None:
+            _check_out(out, self)
+            runtime.evaluate([self._node], out=out)
+            return out
+        if self._value is None:
+            self._value = runtime.evaluate([self._node])[0]
+        return self._value[()] if self._value.ndim == 0 else self._value
+
+    def __array__(self, dtype=None, copy=None):
+        tracing.refuse_concrete(self, "np.asarray()")
+        if self._value is None:
+            self._value = runtime.evaluate([self._node])[0]
+        value = self._value
+        if dtype is not None and value.dtype != dtype:
+            return value.astype(dtype)
+        return value.copy() if copy else value
+
+    def explain(self) -> str:
+        from .explain import explain
+        return explain([self._node])
+
+    # -- dtype and layout methods -------------------------------------------------------------------------
+    def astype(self, dtype, copy: bool = True) -> "LazyArray":
+        if not copy and np.dtype(dtype) == self.dtype:
+            return self
+        return LazyArray(build.cast(self._node, dtype))
+
+    @property
+    def real(self) -> "LazyArray":
+        return LazyArray(build.unary("real", self._node))
+
+    @property
+    def imag(self) -> "LazyArray":
+        return LazyArray(build.unary("imag", self._node))
+
+    def conj(self) -> "LazyArray":
+        return LazyArray(build.ufunc_node(np.conjugate, (self,)))
+
+    conjugate = conj
+
+    def copy(self) -> "LazyArray":
+        return LazyArray(build.unary("copy", self._node))
+
+    def clip(self, min=None, max=None) -> "LazyArray":
+        return LazyArray(build.clip(self, min, max))
+
+    def transpose(self, *axes) -> "LazyArray":
+        if len(axes) == 1 and isinstance(axes[0], (tuple, list)):
+            axes = tuple(axes[0])
+        axes = tuple(range(self.ndim))[::-1] if not axes else tuple(a % self.ndim for a in axes)
+        if sorted(axes) != list(range(self.ndim)):
+            raise ValueError(f"lazyarr: transpose: axes {axes} do not match an array of {self.ndim} dimensions")
+        return LazyArray(build.transpose(self._node, axes))
+
+    @property
+    def T(self) -> "LazyArray":
+        return self.transpose()
+
+    # -- NumPy protocols ----------------------------------------------------------------------------------
+    def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
+        from .numpy_api import array_ufunc
+        return array_ufunc(ufunc, method, inputs, kwargs)
+
+    def __array_function__(self, func, types, args, kwargs):
+        from .numpy_api import array_function
+        return array_function(func, types, args, kwargs)
+
+    # -- Python protocols ---------------------------------------------------------------------------------
+    def __bool__(self) -> bool:
+        tracing.refuse_concrete(self, "bool()")
+        return bool(self.compute())
+
+    def __float__(self) -> float:
+        tracing.refuse_concrete(self, "float()")
+        return float(self.compute())
+
+    def __int__(self) -> int:
+        tracing.refuse_concrete(self, "int()")
+        return int(self.compute())
+
+    def __complex__(self) -> complex:
+        tracing.refuse_concrete(self, "complex()")
+        return complex(self.compute())
+
+    def __index__(self) -> int:
+        tracing.refuse_concrete(self, "index()")
+        return self.compute().__index__()
+
+    def __reduce__(self):
+        return (LazyArray, (self._node,))
+
+    def __repr__(self) -> str:
+        return f"lazyarr.LazyArray(shape={self.shape}, dtype={self.dtype}, op={self._node.op})"
+
+    __hash__ = None  # like ndarray: == builds an array, so instances are not hashable
+
+
+def _binary(opname: str, reflected: bool):
+    ufunc = ELEMENTWISE[opname].ufunc
+
+    def method(self, other):
+        if _defers(other):
+            return NotImplemented
+        operands = (other, self) if reflected else (self, other)
+        return LazyArray(build.ufunc_node(ufunc, operands))
+
+    return method
+
+
+def _unary(opname: str):
+    ufunc = ELEMENTWISE[opname].ufunc
+
+    def method(self):
+        return LazyArray(build.ufunc_node(ufunc, (self,)))
+
+    return method
+
+
+def _defers(other) -> bool:
+    """Python operators hand over to types that know better (e.g. a dask collection)."""
+    return hasattr(other, "__dask_graph__") or (hasattr(other, "__array_ufunc__") and other.__array_ufunc__ is None)
+
+
+for _py, _op in BINARY_OPERATORS.items():
+    setattr(LazyArray, f"__{_py}__", _binary(_op, reflected=False))
+    if _py not in ("lt", "le", "gt", "ge", "eq", "ne"):
+        setattr(LazyArray, f"__r{_py}__", _binary(_op, reflected=True))
+for _py, _op in UNARY_OPERATORS.items():
+    setattr(LazyArray, f"__{_py}__", _unary(_op))
+
+
+def _check_out(out, result: LazyArray) -> None:
+    """compute(out=buf) accepts what NumPy's ufunc `out=` accepts: same shape, same_kind cast, writable."""
+    if not isinstance(out, np.ndarray):
+        raise TypeError(f"lazyarr: out must be a numpy.ndarray, got {type(out).__name__}")
+    if out.shape != result.shape:
+        raise ValueError(f"lazyarr: out has shape {out.shape}, but the result has shape {result.shape}")
+    if not np.can_cast(result.dtype, out.dtype, casting="same_kind"):
+        raise TypeError(f"lazyarr: cannot write a {result.dtype} result into out of dtype {out.dtype} "
+                        "with casting rule 'same_kind'")
+    if not out.flags.writeable:
+        raise ValueError("lazyarr: out is read-only")
+
+
+def wrap(x) -> LazyArray:
+    """``lazyarr.array``: wrap an array (or anything ``np.asarray`` takes) without copying it."""
+    if isinstance(x, LazyArray):
+        return x
+    if hasattr(x, "__dask_graph__"):
+        from . import dask_bridge
+        return dask_bridge.wrap(x)
+    return LazyArray(build.to_node(x if not np.isscalar(x) else np.asarray(x), "lazyarr.array's input"))

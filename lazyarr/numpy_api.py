@@ -1,0 +1,140 @@
+"""NumPy's protocols: ``np.sin(lazy)`` (``__array_ufunc__``) and ``np.where(lazy, ...)`` (``__array_function__``).
+
+Every NumPy function lazyarr understands is registered here with ``@implements(np.func)``; any other NumPy
+function called on a LazyArray raises a TypeError that names it, never a wrong answer.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from . import build
+from .array import LazyArray
+
+HANDLED: dict = {}
+
+
+def implements(*funcs):
+    def register(impl):
+        for f in funcs:
+            HANDLED[f] = impl
+        return impl
+    return register
+
+
+def array_ufunc(ufunc, method, inputs, kwargs):
+    if method == "__call__":
+        return call_ufunc(ufunc, inputs, kwargs)
+    raise TypeError(f"lazyarr: {ufunc.__name__}.{method} is not supported on lazy arrays")
+
+
+def call_ufunc(ufunc, inputs, kwargs):
+    out = kwargs.pop("out", None)
+    dtype = kwargs.pop("dtype", None)
+    for name, default in (("casting", "same_kind"), ("order", "K"), ("subok", True), ("where", True)):
+        if name in kwargs and not _is(kwargs.pop(name), default):
+            raise TypeError(f"lazyarr: {ufunc.__name__}: the argument {name}= is not supported on lazy arrays")
+    if kwargs:
+        raise TypeError(f"lazyarr: {ufunc.__name__}: unsupported arguments {sorted(kwargs)}")
+    result = LazyArray(build.ufunc_node(ufunc, inputs, dtype=dtype))
+    if out is None:
+        return result
+    out = out[0] if isinstance(out, tuple) else out
+    result.compute(out=out)
+    return out
+
+
+def _is(value, default) -> bool:
+    return value is default or (isinstance(value, (str, bool)) and value == default)
+
+
+def array_function(func, types, args, kwargs):
+    impl = HANDLED.get(func)
+    if impl is None:
+        name = getattr(func, "__name__", repr(func))
+        raise TypeError(f"lazyarr: numpy.{name} is not supported on lazy arrays; "
+                        f"call .compute() first to get a NumPy array")
+    return impl(*args, **kwargs)
+
+
+@implements(np.where)
+def where(condition, x=None, y=None):
+    if x is None or y is None:
+        raise TypeError("lazyarr: where: the one-argument form (nonzero) is not supported; pass x and y")
+    return LazyArray(build.where(condition, x, y))
+
+
+@implements(np.copy)
+def copy(a, order="K", subok=False):
+    return LazyArray(build.unary("copy", build.to_node(a)))
+
+
+def _like(a, value, dtype, shape):
+    node = build.to_node(a)
+    return LazyArray(build.full(node.shape if shape is None else tuple(np.atleast_1d(shape)) if
+                                not isinstance(shape, int) else (shape,),
+                                value, node.dtype if dtype is None else dtype))
+
+
+@implements(np.zeros_like)
+def zeros_like(a, dtype=None, order="K", subok=True, shape=None, **kw):
+    return _like(a, 0, dtype, shape)
+
+
+@implements(np.ones_like)
+def ones_like(a, dtype=None, order="K", subok=True, shape=None, **kw):
+    return _like(a, 1, dtype, shape)
+
+
+@implements(np.full_like)
+def full_like(a, fill_value, dtype=None, order="K", subok=True, shape=None, **kw):
+    return _like(a, fill_value, dtype, shape)
+
+
+@implements(np.empty_like)
+def empty_like(a, dtype=None, order="K", subok=True, shape=None, **kw):
+    return _like(a, 0, dtype, shape)
+
+
+@implements(np.clip)
+def clip(a, a_min=None, a_max=None, out=None, **kwargs):
+    if "min" in kwargs or "max" in kwargs:
+        a_min, a_max = kwargs.pop("min", a_min), kwargs.pop("max", a_max)
+    result = LazyArray(build.clip(a, a_min, a_max))
+    return result if out is None else result.compute(out=out)
+
+
+@implements(np.real)
+def real(val):
+    return LazyArray(build.unary("real", build.to_node(val)))
+
+
+@implements(np.imag)
+def imag(val):
+    return LazyArray(build.unary("imag", build.to_node(val)))
+
+
+@implements(np.transpose)
+def transpose(a, axes=None):
+    a = a if isinstance(a, LazyArray) else LazyArray(build.to_node(a))
+    return a.transpose() if axes is None else a.transpose(axes)
+
+
+@implements(np.shape)
+def shape(a):
+    return build.to_node(a).shape
+
+
+@implements(np.ndim)
+def ndim(a):
+    return build.to_node(a).ndim
+
+
+@implements(np.size)
+def size(a, axis=None):
+    node = build.to_node(a)
+    return node.size if axis is None else node.shape[axis]
+
+
+@implements(np.result_type)
+def result_type(*arrays_and_dtypes):
+    return np.result_type(*[getattr(x, "dtype", x) for x in arrays_and_dtypes])

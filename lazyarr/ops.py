@@ -1,0 +1,128 @@
+"""The op table: every operation lazyarr knows, in one place.
+
+An entry says what the op is called, how many inputs it takes, what its NumPy reference is (the dtype oracle,
+the interpreter's implementation and the tests' oracle at once) and how it renders in a kernel. Everything
+else - ``la.<name>`` functions, operator methods, ``__array_ufunc__``, codegen, the NumPy interpreter, the
+docs table and the differential tests - is generated from this table. Adding a function is one entry.
+
+Rendering: by default a ufunc renders as ``np.<name>(x, y)`` on scalars already cast to the loop dtypes, which
+Numba lowers with its own ufunc database. Where Numba's lowering differs from NumPy for some dtype kinds the
+entry names a replacement from ``lazyarr.scalar`` (``S.``) for those kinds; each such override exists because a
+differential test found the difference.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from numba.np import ufunc_db as _numba_ufunc_db
+
+
+@dataclass(frozen=True)
+class Elementwise:
+    name: str
+    ufunc: np.ufunc | None              # NumPy's reference; None for ops that are not ufuncs (where, cast)
+    nin: int
+    render: str | None = None           # kernel template over {0}, {1}...; None: "np.<ufunc>(...)"
+    render_for_kinds: tuple = ()        # ((loop dtype kinds, template), ...): overrides by first input kind
+    doc: str = ""
+
+    def template(self, loop_kind: str) -> str:
+        for kinds, template in self.render_for_kinds:
+            if loop_kind in kinds:
+                return template
+        if self.render is not None:
+            return self.render
+        args = ", ".join("{%d}" % i for i in range(self.nin))
+        return f"np.{self.ufunc.__name__}({args})"
+
+
+def _ufunc(name: str, **kw) -> Elementwise:
+    uf = getattr(np, name)
+    return Elementwise(name=name, ufunc=uf, nin=uf.nin, **kw)
+
+
+_INT = "iu"
+_INT_DIVISION = ((_INT, "S.int_floor_divide({0}, {1})"),)
+
+ELEMENTWISE: dict[str, Elementwise] = {
+    op.name: op
+    for op in [
+        # arithmetic
+        _ufunc("add"), _ufunc("subtract"), _ufunc("multiply"),
+        _ufunc("divide"),
+        _ufunc("floor_divide", render_for_kinds=_INT_DIVISION),
+        _ufunc("remainder", render_for_kinds=((_INT, "S.int_remainder({0}, {1})"),)),
+        _ufunc("fmod", render_for_kinds=((_INT, "S.int_fmod({0}, {1})"),)),
+        _ufunc("power", render_for_kinds=((_INT, "S.int_power({0}, {1})"),)),
+        _ufunc("float_power"),
+        _ufunc("negative"), _ufunc("positive"), _ufunc("absolute"), _ufunc("fabs"),
+        _ufunc("sign"), _ufunc("square"), _ufunc("reciprocal"), _ufunc("conjugate"),
+        _ufunc("sqrt"), _ufunc("cbrt"),
+        _ufunc("gcd"), _ufunc("lcm"),
+        _ufunc("heaviside", render="S.heaviside({0}, {1})"),
+        # exponents and logarithms
+        _ufunc("exp"), _ufunc("exp2"), _ufunc("expm1"),
+        _ufunc("log"), _ufunc("log2"), _ufunc("log10"), _ufunc("log1p"),
+        _ufunc("logaddexp"), _ufunc("logaddexp2"),
+        # trigonometric and hyperbolic
+        _ufunc("sin"), _ufunc("cos"), _ufunc("tan"),
+        _ufunc("arcsin"), _ufunc("arccos"), _ufunc("arctan"), _ufunc("arctan2"), _ufunc("hypot"),
+        _ufunc("sinh"), _ufunc("cosh"), _ufunc("tanh"),
+        _ufunc("arcsinh"), _ufunc("arccosh"), _ufunc("arctanh"),
+        _ufunc("deg2rad"), _ufunc("rad2deg"), _ufunc("degrees"), _ufunc("radians"),
+        # rounding and floating-point functions
+        _ufunc("floor"), _ufunc("ceil"), _ufunc("trunc"), _ufunc("rint"),
+        _ufunc("copysign"), _ufunc("nextafter"), _ufunc("spacing"), _ufunc("ldexp"),
+        _ufunc("signbit"), _ufunc("isfinite"), _ufunc("isinf"), _ufunc("isnan"),
+        _ufunc("maximum"), _ufunc("minimum"), _ufunc("fmax"), _ufunc("fmin"),
+        # comparison and logic
+        _ufunc("equal"), _ufunc("not_equal"), _ufunc("less"), _ufunc("less_equal"),
+        _ufunc("greater"), _ufunc("greater_equal"),
+        _ufunc("logical_and"), _ufunc("logical_or"), _ufunc("logical_xor"), _ufunc("logical_not"),
+        # bitwise
+        _ufunc("bitwise_and"), _ufunc("bitwise_or"), _ufunc("bitwise_xor"), _ufunc("invert"),
+        _ufunc("left_shift", render_for_kinds=((_INT, "S.left_shift({0}, {1})"),)),
+        _ufunc("right_shift", render_for_kinds=((_INT, "S.right_shift({0}, {1})"),)),
+        _ufunc("bitwise_count", render="S.bitwise_count({0})"),
+        # not ufuncs: dtype rules live in array.py, rendering here
+        Elementwise("where", None, 3, render="({1} if {0} else {2})",
+                    doc="np.where(condition, x, y) with three arguments"),
+        Elementwise("clip", np._core.umath.clip, 3, render="S.clip({0}, {1}, {2})",
+                    doc="np.clip(a, a_min, a_max)"),
+        Elementwise("real", None, 1, render="{0}.real", doc="real part"),
+        Elementwise("imag", None, 1, render="{0}.imag", doc="imaginary part"),
+        Elementwise("copy", None, 1, render="{0}", doc="np.copy: a fresh array with the same values"),
+        Elementwise("cast", None, 1, render="{0}", doc="astype: the cast is inserted by codegen"),
+    ]
+}
+
+# NumPy ufuncs that are aliases of a table entry (np.abs is np.absolute, np.true_divide is np.divide, ...).
+BY_UFUNC: dict[np.ufunc, Elementwise] = {op.ufunc: op for op in ELEMENTWISE.values() if op.ufunc is not None}
+
+# Ufuncs NumPy has that lazyarr refuses, with the reason given to the user.
+REFUSED_UFUNCS: dict[str, str] = {
+    "frexp": "it has two outputs",
+    "modf": "it has two outputs",
+    "divmod": "it has two outputs; use // and % (both are fused)",
+    "isnat": "datetime dtypes are not supported",
+    "matmul": "it is not elementwise; use the @ operator, which lazyarr treats as a BLAS boundary",
+    "vecdot": "it is not elementwise", "matvec": "it is not elementwise", "vecmat": "it is not elementwise",
+}
+
+# Python operators -> op names; reflected forms swap operands.
+BINARY_OPERATORS = {
+    "add": "add", "sub": "subtract", "mul": "multiply", "truediv": "divide", "floordiv": "floor_divide",
+    "mod": "remainder", "pow": "power", "and": "bitwise_and", "or": "bitwise_or", "xor": "bitwise_xor",
+    "lshift": "left_shift", "rshift": "right_shift",
+    "lt": "less", "le": "less_equal", "gt": "greater", "ge": "greater_equal", "eq": "equal", "ne": "not_equal",
+}
+UNARY_OPERATORS = {"neg": "negative", "pos": "positive", "invert": "invert", "abs": "absolute"}
+
+
+def numba_has_loop(ufunc: np.ufunc, loop_in: tuple, out: np.dtype) -> bool:
+    """Whether Numba's ufunc database can lower this exact NumPy loop (e.g. 'ff->f')."""
+    loops = _numba_ufunc_db.get_ufunc_info(ufunc)
+    sig = "".join(d.char for d in loop_in) + "->" + out.char
+    return sig in loops

@@ -1,0 +1,131 @@
+"""Run a plan: pick each kernel's layout class, prepare views, allocate outputs, launch.
+
+Layout classes (part of the cache key, so a kernel never sees a layout it was not compiled for):
+- ``flat``: every array has the kernel's full shape and all are C-contiguous (or all F-contiguous): the
+  kernel is one 1-D loop over raveled views, the fastest form.
+- ``nd``: anything else (broadcast, strided, reversed, mixed orders): inputs are broadcast to the kernel's
+  shape as zero-stride views and indexed by an n-d loop whose outer axes run in parallel.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from . import cache, codegen, config, interp, threads
+from .dtypes import HALF
+from .expr import CONST, LEAF, Node
+from .schedule import MapKernel, Stage, plan
+
+VERSION = "0.1.0"
+
+
+def evaluate(roots: list[Node], out: np.ndarray | None = None) -> list[np.ndarray]:
+    """Values of `roots` as NumPy arrays (0-d arrays for 0-d roots); `out` receives the single root."""
+    env: dict[int, np.ndarray] = {}
+    # A buffer Numba cannot write (non-native byte order) gets the result by copy at the end.
+    direct = out is not None and out.dtype.isnative and out.dtype.kind in "biufc"
+    out_buffers = {id(roots[0]): out} if direct else {}
+    for step in plan(roots):
+        if isinstance(step, MapKernel):
+            run_map(step, env, out_buffers)
+        else:
+            run_stage(step, env)
+    results = [value(r, env) for r in roots]
+    if out is not None and results[0] is not out:
+        np.copyto(out, results[0], casting="same_kind")
+        results[0] = out
+    return results
+
+
+def value(node: Node, env: dict) -> np.ndarray:
+    if node.op == LEAF:
+        return node.data
+    if node.op == CONST:
+        return np.asarray(node.data, dtype=node.dtype)
+    return env[id(node)]
+
+
+def run_stage(step: Stage, env: dict) -> None:
+    env[id(step.node)] = interp.apply(step.node, [value(a, env) for a in step.node.args])
+
+
+def layout_of(arrays: list[np.ndarray], shape: tuple) -> tuple[str, str]:
+    """(layout class, memory order) for arrays that all take part in one loop over `shape`."""
+    if all(a.shape == shape for a in arrays):
+        if all(a.flags.c_contiguous for a in arrays):
+            return "flat", "C"
+        if all(a.flags.f_contiguous for a in arrays):
+            return "flat", "F"
+    return "nd", "C"
+
+
+def _flat(a: np.ndarray, order: str) -> np.ndarray:
+    return (a if order == "C" else a.T).reshape(-1)
+
+
+def run_map(k: MapKernel, env: dict, out_buffers: dict) -> None:
+    arrays = [value(n, env) for n in k.inputs]
+    outs = [out_buffers.get(id(n)) for n in k.outputs]
+    out_dtypes = tuple(n.dtype if o is None else o.dtype for n, o in zip(k.outputs, outs))
+    if any(o is not None and _overlaps(o, arrays) for o in outs):
+        outs, out_dtypes = [None] * len(outs), tuple(n.dtype for n in k.outputs)  # copied into `out` later
+    layout, order = layout_of(arrays + [o for o in outs if o is not None], k.shape)
+    outs = [np.empty(k.shape, dt, order=order) if o is None else o for o, dt in zip(outs, out_dtypes)]
+    for n, o in zip(k.outputs, outs):
+        env[id(n)] = o
+    size = math.prod(k.shape)
+    if size == 0:
+        return
+    parallel = size >= config.parallel_threshold()
+    ndim = len(k.shape)
+    key = (k.structure(), layout, ndim if layout == "nd" else 1, parallel, tuple(d.str for d in out_dtypes))
+    compiled = cache.get(key, lambda: codegen.kernel_source(k, layout, ndim, parallel, out_dtypes, VERSION,
+                                                            comment=describe(k)))
+    if layout == "flat":
+        args = [_flat(_storage(a), order) for a in arrays]
+        out_args = [_flat(_storage(o), order) for o in outs]
+    else:
+        args = [_storage(a if a.shape == k.shape else np.broadcast_to(a, k.shape)) for a in arrays]
+        out_args = [_storage(o) for o in outs]
+    consts = [_const_arg(c) for c in k.consts]
+    if parallel:
+        with threads.launch_lock():
+            compiled.entry(*args, *consts, *out_args)
+    else:
+        compiled.entry(*args, *consts, *out_args)
+
+
+def _storage(a: np.ndarray) -> np.ndarray:
+    """float16 arrays travel to kernels as their uint16 bits (Numba has no float16 on the CPU)."""
+    return a.view(np.uint16) if a.dtype == HALF else a
+
+
+def _const_arg(c: Node):
+    if c.dtype == HALF:
+        return np.float32(np.float16(c.data))
+    return c.dtype.type(c.data)
+
+
+def _overlaps(out: np.ndarray, arrays: list[np.ndarray]) -> bool:
+    """Whether writing `out` could change an input before it is read (the exact same view is safe)."""
+    for a in arrays:
+        if np.may_share_memory(out, a) and not (
+            a.shape == out.shape and a.strides == out.strides
+            and a.__array_interface__["data"][0] == out.__array_interface__["data"][0]
+        ):
+            return True
+    return False
+
+
+def describe(k: MapKernel) -> str:
+    """A one-line-per-node listing of a kernel's graph, used in generated source and explain()."""
+    names = {id(n): f"in{j}" for j, n in enumerate(k.inputs)}
+    names.update({id(n): f"c{j}" for j, n in enumerate(k.consts)})
+    lines = []
+    for j, n in enumerate(k.body):
+        names[id(n)] = f"v{j}"
+        args = ", ".join(names[id(a)] for a in n.args)
+        lines.append(f"v{j} = {n.op}({args})  -> {n.dtype}")
+    lines += [f"out{j} = {names[id(n)]}" for j, n in enumerate(k.outputs)]
+    return "\n".join(lines)
