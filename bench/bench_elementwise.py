@@ -114,6 +114,8 @@ def small_workload(a, b, c) -> Workload:
 
     def lazy_fuse():
         la = harness.lazyarr()
+        if not hasattr(la, "fuse"):  # part of the API, but it may land after the core
+            raise harness.Skip("lazyarr has no fuse() yet")
 
         @la.fuse
         def f(x, y, z):
@@ -127,7 +129,7 @@ def small_workload(a, b, c) -> Workload:
         contender("numexpr", lambda: lambda: ne.evaluate("2*a + b*c", local_dict=env)),
         contender("handwritten", lambda: lambda: hw.axpy(a, b, c)),
         contender("lazyarr", lazy),
-        contender("lazyarr (prebuilt)", lazy_prebuilt, "expression built once; .compute() timed"),
+        contender("lazyarr (prebuilt)", lazy_prebuilt, "expression built once; only .compute() timed"),
         contender("lazyarr.fuse", lazy_fuse, "@la.fuse function called with NumPy arrays"),
     ], params={"n": a.size, "dtype": str(a.dtype)})
 

@@ -294,6 +294,8 @@ def _warm_up(wl: Workload, live: list[Contender], cfg: Config) -> dict:
         check = "reference" if c.name == wl.baseline else _check(result, reference, wl.rtol, wl.atol)
         if check.startswith("FAIL"):
             print(f"WARNING: {wl.name}: {c.name} disagrees with {wl.baseline}: {check}", file=sys.stderr)
+        if isinstance(result, np.ndarray) and c.fn() is result:
+            c.note = (c.note + "; " if c.note else "") + "returns the same array object on every call (memoised)"
         del result
         prep[c.name] = {"first_call_s": first_call, "check": check,
                         "number": _calibrate(c.fn, cfg.min_timing_s)}

@@ -27,6 +27,8 @@ def format_workload(res: dict) -> str:
             f"  {r['name']:<22}{fmt_time(r['median_s']):>11}{fmt_time(r['min_s']):>11}{iqr:>21}"
             f"{r['ratio_vs_baseline']:>11.3f}  {fmt_time(r['first_call_s']):>9}  {r['check']}"
         )
+        if r["note"]:
+            lines.append(f"  {'':<22}^ {r['note']}")
     return "\n".join(lines)
 
 
