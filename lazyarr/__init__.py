@@ -4,13 +4,13 @@
     e = la.sin(la.array(b)) * 2 - la.array(c) ** 2   # nothing runs yet
     result = e.compute()                              # one fused, multithreaded kernel
 """
+__version__ = "0.1.0"  # first: kernels record it in their source
+
 from .array import LazyArray, wrap as array
 from .cache import cache_info, clear_cache
 from .functions import clip, compute, elementwise_functions as _elementwise_functions, where
 from .threads import get_num_threads, num_threads, set_num_threads, show_config
 from . import numpy_api as _numpy_api  # registers __array_function__ handlers
-
-__version__ = "0.1.0"
 
 globals().update(_elementwise_functions())
 

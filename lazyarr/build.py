@@ -97,7 +97,14 @@ def ufunc_node(ufunc, operands, opname: str | None = None, dtype=None) -> Node:
 
 
 def _numba_can(op, loop_in, out) -> bool:
-    return op.template(loop_in[0].kind).startswith("S.") or numba_has_loop(op.ufunc, loop_in, out)
+    kind = loop_in[0].kind
+    if kind in op.numpy_for_kinds:
+        return False
+    if op.template(kind).startswith("S."):
+        return True
+    # float16 is computed in float32 and rounded after each op, so the float32 loop is the one Numba needs.
+    as_carrier = [np.dtype(np.float32) if d == dtypes.HALF else d for d in loop_in]
+    return numba_has_loop(op.ufunc, as_carrier, np.dtype(np.float32) if out == dtypes.HALF else out)
 
 
 def where(condition, x, y) -> Node:

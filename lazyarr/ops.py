@@ -26,6 +26,7 @@ class Elementwise:
     nin: int
     render: str | None = None           # kernel template over {0}, {1}...; None: "np.<ufunc>(...)"
     render_for_kinds: tuple = ()        # ((loop dtype kinds, template), ...): overrides by first input kind
+    numpy_for_kinds: str = ""           # loop kinds Numba lowers differently from NumPy: NumPy evaluates these
     doc: str = ""
 
     def template(self, loop_kind: str) -> str:
@@ -44,37 +45,55 @@ def _ufunc(name: str, **kw) -> Elementwise:
 
 
 _INT = "iu"
-_INT_DIVISION = ((_INT, "S.int_floor_divide({0}, {1})"),)
+# Numba's complex transcendental functions get special values (inf, nan) and large magnitudes wrong.
+_C = "c"
+
+
+def _transcendental(name: str, **kw) -> Elementwise:
+    return _ufunc(name, numpy_for_kinds=_C, **kw)
+
 
 ELEMENTWISE: dict[str, Elementwise] = {
     op.name: op
     for op in [
         # arithmetic
-        _ufunc("add"), _ufunc("subtract"), _ufunc("multiply"),
-        _ufunc("divide"),
-        _ufunc("floor_divide", render_for_kinds=_INT_DIVISION),
-        _ufunc("remainder", render_for_kinds=((_INT, "S.int_remainder({0}, {1})"),)),
+        _ufunc("add"), _ufunc("subtract"),
+        _ufunc("multiply", render_for_kinds=((_C, "S.cmul({0}, {1})"),)),
+        _ufunc("divide", render_for_kinds=((_C, "S.cdiv({0}, {1})"),)),
+        _ufunc("floor_divide", render_for_kinds=((_INT, "S.int_floor_divide({0}, {1})"),
+                                                 ("f", "S.float_floor_divide({0}, {1})"))),
+        _ufunc("remainder", render_for_kinds=((_INT, "S.int_remainder({0}, {1})"),
+                                              ("f", "S.float_remainder({0}, {1})"))),
         _ufunc("fmod", render_for_kinds=((_INT, "S.int_fmod({0}, {1})"),)),
-        _ufunc("power", render_for_kinds=((_INT, "S.int_power({0}, {1})"),)),
-        _ufunc("float_power"),
-        _ufunc("negative"), _ufunc("positive"), _ufunc("absolute"), _ufunc("fabs"),
-        _ufunc("sign"), _ufunc("square"), _ufunc("reciprocal"), _ufunc("conjugate"),
-        _ufunc("sqrt"), _ufunc("cbrt"),
-        _ufunc("gcd"), _ufunc("lcm"),
+        _transcendental("power", render_for_kinds=((_INT, "S.int_power({0}, {1})"),)),
+        _transcendental("float_power"),
+        _ufunc("negative"), _ufunc("positive"), _ufunc("fabs"),
+        _ufunc("absolute", render_for_kinds=((_C, "S.cabs({0})"),)),
+        _ufunc("sign", render="S.sign({0})", numpy_for_kinds=_C),
+        _ufunc("square", render_for_kinds=((_C, "S.cmul({0}, {0})"),)),
+        _ufunc("reciprocal", render_for_kinds=(("u", "S.uint_reciprocal({0})"), (_C, "S.crecip({0})"))),
+        _ufunc("conjugate"),
+        _transcendental("sqrt"), _ufunc("cbrt"),
+        _ufunc("gcd"), _ufunc("lcm", render="S.lcm({0}, {1})"),
         _ufunc("heaviside", render="S.heaviside({0}, {1})"),
         # exponents and logarithms
-        _ufunc("exp"), _ufunc("exp2"), _ufunc("expm1"),
-        _ufunc("log"), _ufunc("log2"), _ufunc("log10"), _ufunc("log1p"),
+        _transcendental("exp"), _transcendental("exp2"), _transcendental("expm1"),
+        _transcendental("log"), _transcendental("log2"), _transcendental("log10"), _transcendental("log1p"),
         _ufunc("logaddexp"), _ufunc("logaddexp2"),
         # trigonometric and hyperbolic
-        _ufunc("sin"), _ufunc("cos"), _ufunc("tan"),
-        _ufunc("arcsin"), _ufunc("arccos"), _ufunc("arctan"), _ufunc("arctan2"), _ufunc("hypot"),
-        _ufunc("sinh"), _ufunc("cosh"), _ufunc("tanh"),
-        _ufunc("arcsinh"), _ufunc("arccosh"), _ufunc("arctanh"),
-        _ufunc("deg2rad"), _ufunc("rad2deg"), _ufunc("degrees"), _ufunc("radians"),
+        _transcendental("sin"), _transcendental("cos"), _transcendental("tan"),
+        _transcendental("arcsin"), _transcendental("arccos"), _transcendental("arctan"),
+        _ufunc("arctan2"), _ufunc("hypot"),
+        _transcendental("sinh"), _transcendental("cosh"), _transcendental("tanh"),
+        _transcendental("arcsinh"), _transcendental("arccosh"), _transcendental("arctanh"),
+        _ufunc("deg2rad", render_for_kinds=(("f", "S.deg2rad({0})"),)),
+        _ufunc("rad2deg", render_for_kinds=(("f", "S.rad2deg({0})"),)),
+        _ufunc("degrees", render_for_kinds=(("f", "S.rad2deg({0})"),)),
+        _ufunc("radians", render_for_kinds=(("f", "S.deg2rad({0})"),)),
         # rounding and floating-point functions
         _ufunc("floor"), _ufunc("ceil"), _ufunc("trunc"), _ufunc("rint"),
-        _ufunc("copysign"), _ufunc("nextafter"), _ufunc("spacing"), _ufunc("ldexp"),
+        _ufunc("copysign"), _ufunc("nextafter"),
+        _ufunc("spacing", render="S.spacing({0})"), _ufunc("ldexp", render="S.ldexp({0}, {1})"),
         _ufunc("signbit"), _ufunc("isfinite"), _ufunc("isinf"), _ufunc("isnan"),
         _ufunc("maximum"), _ufunc("minimum"), _ufunc("fmax"), _ufunc("fmin"),
         # comparison and logic

@@ -17,7 +17,28 @@ from .dtypes import HALF
 from .expr import CONST, LEAF, Node
 from .schedule import MapKernel, Stage, plan
 
-VERSION = "0.1.0"
+
+def _fingerprint() -> str:
+    """What the generated code depends on besides its own text: the scalar helpers kernels inline, and the
+    versions of the compilers. It is written into every kernel's source, so a change here gives new file
+    names, and Numba's disk cache can never serve machine code built from an older helper."""
+    import hashlib
+    import os
+
+    import llvmlite
+    import numba
+
+    from . import __version__, scalar
+    digest = hashlib.sha256()
+    for module_file in (scalar.__file__, os.path.join(os.path.dirname(scalar.__file__), "scipy_bridge.py")):
+        if os.path.exists(module_file):
+            with open(module_file, "rb") as f:
+                digest.update(f.read())
+    return (f"lazyarr {__version__}, numba {numba.__version__}, llvmlite {llvmlite.__version__}, "
+            f"numpy {np.__version__}, helpers {digest.hexdigest()[:16]}")
+
+
+VERSION = _fingerprint()
 
 
 def evaluate(roots: list[Node], out: np.ndarray | None = None) -> list[np.ndarray]:

@@ -8,7 +8,9 @@ import math
 
 import numba
 import numpy as np
-from numba.extending import overload
+from llvmlite import ir
+from numba.core import cgutils, types
+from numba.extending import intrinsic, overload
 
 _jit = numba.njit(cache=True, nogil=True, error_model="numpy")
 
@@ -117,7 +119,7 @@ def heaviside(x, h0):
         return x
     if x == 0:
         return h0
-    return x - x + (1 if x > 0 else 0)
+    return 1.0 if x > 0 else 0.0
 
 
 @_jit
@@ -167,3 +169,172 @@ def right_shift(a, b):
     if b < 0 or np.uint64(b) >= _bits(a):
         return a - a - 1 if a < 0 else a - a
     return a >> b
+
+
+# --- helpers for type-generic float code: literals must not widen float32 to float64 -------------------
+
+def like(x, value):
+    """`value` as a constant of x's Numba type (njit code only)."""
+    raise NotImplementedError
+
+
+@overload(like)
+def _like_impl(x, value):
+    nbtype = x
+    return lambda x, value: nbtype(value)
+
+
+@intrinsic
+def fma(typingctx, a, b, c):
+    """Fused multiply-add a*b + c with one rounding (llvm.fma), as NumPy's FMA-contracted loops compute."""
+    if not (isinstance(a, types.Float) and a == b == c):
+        return None
+
+    def codegen(context, builder, signature, args):
+        ty = context.get_value_type(a)
+        fn = cgutils.get_or_insert_function(builder.module, ir.FunctionType(ty, [ty] * 3), f"llvm.fma.f{a.bitwidth}")
+        return builder.call(fn, args)
+
+    return a(a, b, c), codegen
+
+
+# --- sign, reciprocal, lcm, ldexp, spacing, angles: where Numba's lowering differs from NumPy ----------
+
+@_jit
+def sign(x):
+    # NumPy: +0 for both zeros, NaN stays NaN, and unsigned values are never negative.
+    if x > 0:
+        return like(x, 1)
+    if x < 0:
+        return like(x, -1)
+    if x == 0:
+        return like(x, 0)
+    return x
+
+
+@_jit
+def uint_reciprocal(x):
+    # NumPy computes 1.0 / x and converts; 1/0 = inf converts to 0 for unsigned types on x86.
+    if x == 0:
+        return x
+    return x - x + (1 if x == 1 else 0)
+
+
+@_jit
+def lcm(a, b):
+    # |a| / gcd * |b| in the operand type, wrapping on overflow as NumPy does.
+    a, b = abs(a), abs(b)
+    g = np.gcd(a, b)
+    if g == 0:
+        return a - a
+    return (a // g) * b
+
+
+@_jit
+def ldexp(x, e):
+    # Any exponent beyond +-2**12 already over/underflows every float; clamping keeps it in C int range.
+    if e > 4096:
+        e = 4096
+    elif e < -4096:
+        e = -4096
+    return np.ldexp(x, np.int32(e))
+
+
+@_jit
+def spacing(x):
+    if x != x or x == np.inf or x == -np.inf:
+        return x - x + np.nan
+    if x == 0:
+        return np.nextafter(like(x, 0.0), like(x, 1.0))
+    return np.nextafter(x, like(x, math.copysign(np.inf, x))) - x
+
+
+@_jit
+def rad2deg(x):
+    return x * (like(x, 180.0) / like(x, np.pi))
+
+
+@_jit
+def deg2rad(x):
+    return x * (like(x, np.pi) / like(x, 180.0))
+
+
+@_jit
+def float_floor_divide(a, b):
+    # NumPy's floor division for floats: from fmod, so inf // 1 is nan and the result is exact.
+    if b == 0:
+        return a / b
+    mod = np.fmod(a, b)
+    div = (a - mod) / b
+    if mod != 0 and ((b < 0) != (mod < 0)):
+        div -= like(a, 1.0)
+    if div != 0:
+        floordiv = np.floor(div)
+        if div - floordiv > like(a, 0.5):
+            floordiv += like(a, 1.0)
+        return floordiv
+    return math.copysign(like(a, 0.0), a / b)
+
+
+@_jit
+def float_remainder(a, b):
+    # NumPy's remainder for floats: the sign of the divisor, and a zero result takes the divisor's sign.
+    if b == 0:
+        return np.fmod(a, b)
+    mod = np.fmod(a, b)
+    if mod != 0:
+        if (b < 0) != (mod < 0):
+            mod += b
+    else:
+        mod = math.copysign(like(a, 0.0), b)
+    return mod
+
+
+# --- complex arithmetic with NumPy's exact formulas (FMA-contracted on this CPU, Smith's division) ------
+
+@_jit
+def cmul(a, b):
+    ar, ai, br, bi = a.real, a.imag, b.real, b.imag
+    return complex(fma(ar, br, -(ai * bi)), fma(ar, bi, ai * br))
+
+
+@_jit
+def cdiv(a, b):
+    ar, ai, br, bi = a.real, a.imag, b.real, b.imag
+    abs_br, abs_bi = abs(br), abs(bi)
+    if abs_br >= abs_bi:
+        if abs_br == 0 and abs_bi == 0:
+            return complex(ar / abs_br, ai / abs_br)
+        rat = bi / br
+        scl = like(br, 1.0) / (br + bi * rat)
+        return complex((ar + ai * rat) * scl, (ai - ar * rat) * scl)
+    rat = br / bi
+    scl = like(br, 1.0) / (bi + br * rat)
+    return complex((ar * rat + ai) * scl, (ai * rat - ar) * scl)
+
+
+@_jit
+def crecip(z):
+    zr, zi = z.real, z.imag
+    one = like(zr, 1.0)
+    if abs(zi) <= abs(zr):
+        r = zi / zr
+        d = zr + zi * r
+        return complex(one / d, -r / d)
+    r = zr / zi
+    d = zr * r + zi
+    return complex(r / d, -one / d)
+
+
+@_jit
+def cabs(z):
+    re, im = abs(z.real), abs(z.imag)
+    if re == np.inf or im == np.inf:
+        return like(re, np.inf)
+    if re != re or im != im:
+        return like(re, np.nan)
+    big, small = max(re, im), min(re, im)
+    if big == 0:
+        return big
+    q = small / big
+    return big * np.sqrt(fma(q, q, like(q, 1.0)))

@@ -1,0 +1,20 @@
+import os
+import sys
+
+import numpy as np
+import pytest
+
+sys.path.insert(0, os.path.dirname(__file__))  # tests/values.py and tests/oracle.py
+
+
+@pytest.fixture
+def fresh_counters():
+    """cache_info() before the test, to compare compile counts against."""
+    import lazyarr as la
+    return la.cache_info()
+
+
+@pytest.fixture(autouse=True)
+def _numpy_errors_silenced():
+    with np.errstate(all="ignore"):
+        yield

@@ -1,0 +1,45 @@
+"""Input values per dtype for differential tests: edge values first, then random ones."""
+from __future__ import annotations
+
+import numpy as np
+
+INT_DTYPES = [np.dtype(c) for c in ("i1", "i2", "i4", "i8", "u1", "u2", "u4", "u8")]
+FLOAT_DTYPES = [np.dtype("f4"), np.dtype("f8")]
+COMPLEX_DTYPES = [np.dtype("c8"), np.dtype("c16")]
+ALL_DTYPES = [np.dtype("?")] + INT_DTYPES + FLOAT_DTYPES + COMPLEX_DTYPES
+
+
+def edge_values(dt: np.dtype) -> list:
+    if dt.kind == "b":
+        return [False, True]
+    if dt.kind in "iu":
+        info = np.iinfo(dt)
+        vals = [0, 1, 2, 3, 7, info.max, info.max - 1, 100 % (info.max + 1)]
+        if dt.kind == "i":
+            vals += [-1, -2, -7, info.min, info.min + 1]
+        return vals
+    if dt.kind == "f":
+        info = np.finfo(dt)
+        return [0.0, -0.0, 1.0, -1.0, 0.5, -2.5, 3.0, np.nan, np.inf, -np.inf, info.tiny, info.max,
+                -info.max, info.smallest_subnormal, 1e-3, 100.0, 0.75, -0.3]
+    reals = edge_values(np.dtype(f"f{dt.itemsize // 2}"))
+    return [complex(a, b) for a, b in zip(reals, reals[3:] + reals[:3])]
+
+
+def sample(dt: np.dtype, n: int, seed: int = 0) -> np.ndarray:
+    """`n` values of dtype `dt`: every edge value, then random ones in a range the dtype can hold."""
+    rng = np.random.default_rng(seed)
+    edges = edge_values(dt)
+    if dt.kind == "b":
+        rand = rng.random(n) < 0.5
+    elif dt.kind in "iu":
+        info = np.iinfo(dt)
+        lo, hi = max(info.min, -1000), min(info.max, 1000)
+        rand = rng.integers(lo, hi, n, endpoint=True)
+    elif dt.kind == "f":
+        rand = rng.normal(0, 3, n)
+    else:
+        rand = rng.normal(0, 3, n) + 1j * rng.normal(0, 3, n)
+    with np.errstate(all="ignore"):
+        values = np.concatenate([np.array(edges, dtype=dt), rand.astype(dt)])[:max(n, len(edges))]
+    return rng.permutation(values) if seed else values
