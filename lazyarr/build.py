@@ -90,10 +90,35 @@ def ufunc_node(ufunc, operands, opname: str | None = None, dtype=None) -> Node:
     if len(nodes) != op.nin:
         raise TypeError(f"lazyarr: {opname} takes {op.nin} operands, got {len(nodes)}")
     loop_in, out = resolve(ufunc, nodes, opname, dtype)
-    nodes = [_typed(n, dt, opname) for n, dt in zip(nodes, loop_in)]
     shape = broadcast_shapes(opname, *(n.shape for n in nodes))
+    if op.name in _COMPARISONS:
+        decided = _comparison_out_of_range(ufunc, nodes, loop_in)
+        if decided is not None:
+            return full(shape, decided, np.dtype(bool))
+    nodes = [_typed(n, dt, opname) for n, dt in zip(nodes, loop_in)]
     engine = "numba" if _numba_can(op, loop_in, out) else "numpy"
     return expr.make(op.name, tuple(nodes), (loop_in, engine), shape, out)
+
+
+_COMPARISONS = {"equal", "not_equal", "less", "less_equal", "greater", "greater_equal"}
+
+
+def _comparison_out_of_range(ufunc, nodes, loop_in):
+    """NumPy 2 compares an integer array with a Python int outside its range without error: every element
+    compares the same way, so the answer is a constant (e.g. ``int8_array < 300`` is all True)."""
+    import operator
+    compare = {"equal": operator.eq, "not_equal": operator.ne, "less": operator.lt,
+               "less_equal": operator.le, "greater": operator.gt, "greater_equal": operator.ge}[ufunc.__name__]
+    for i, n in enumerate(nodes):
+        other = nodes[1 - i]
+        dt = loop_in[i]
+        if n.weak and type(n.data) is int and dt.kind in "iu" and not other.weak and other.dtype == dt:
+            info = np.iinfo(dt)
+            if not info.min <= n.data <= info.max:
+                probe = [info.min, info.min]
+                probe[i] = n.data
+                return compare(*probe)
+    return None
 
 
 def _numba_can(op, loop_in, out) -> bool:
@@ -109,7 +134,7 @@ def _numba_can(op, loop_in, out) -> bool:
 
 def where(condition, x, y) -> Node:
     c, a, b = to_node(condition, "condition"), to_node(x, "x"), to_node(y, "y")
-    operands = [v.data if n.weak else np.empty(0, n.dtype) for v, n in ((x, a), (y, b))]
+    operands = [n.data if n.weak else np.empty(0, n.dtype) for n in (a, b)]
     try:
         dt = np.result_type(*operands)
     except TypeError as exc:

@@ -50,7 +50,7 @@ def operand_for_resolution(x):
     if isinstance(x, np.dtype):
         return x
     if isinstance(x, bool):
-        return bool
+        return np.dtype(bool)  # bool is the lowest kind: strong or weak promote alike
     if isinstance(x, numbers.Integral):
         return int
     if isinstance(x, numbers.Real):
