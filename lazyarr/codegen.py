@@ -62,8 +62,23 @@ def cast(expr: str, src: np.dtype, dst: np.dtype) -> str:
         expr, src = f"{expr}.real", np.dtype(f"f{src.itemsize // 2}")  # NumPy drops the imaginary part
     if dst == HALF:
         return f"S.round_to_half({expr})"
+    if src.kind == "f" and dst.kind in "iu":
+        return _float_to_int(expr, dst)
     if src.kind == "b" and dst.kind == "c":
         expr = f"np.int8({expr})"  # Numba has no bool -> complex constructor
+    return f"{ctor(dst)}({expr})"
+
+
+def _float_to_int(expr: str, dst: np.dtype) -> str:
+    """Float -> integer as NumPy's C casts run on x86-64: through a 32-bit conversion for types narrower than
+    32 bits, through int64 for uint32, and the two-step sequence for uint64. Out-of-range values then wrap or
+    saturate exactly as NumPy's do instead of being undefined."""
+    if dst.itemsize < 4:
+        return f"{ctor(dst)}(np.int32({expr}))"
+    if dst == np.dtype(np.uint32):
+        return f"np.uint32(np.int64({expr}))"
+    if dst == np.dtype(np.uint64):
+        return f"S.float_to_uint64({expr})"
     return f"{ctor(dst)}({expr})"
 
 

@@ -290,6 +290,34 @@ def float_remainder(a, b):
     return mod
 
 
+@_jit
+def float_maximum(a, b):
+    # NaN propagates; on ties NumPy returns the second operand (so maximum(-0.0, 0.0) is 0.0).
+    if a != a:
+        return a
+    if b != b:
+        return b
+    return a if a > b else b
+
+
+@_jit
+def float_minimum(a, b):
+    if a != a:
+        return a
+    if b != b:
+        return b
+    return a if a < b else b
+
+
+@_jit
+def float_to_uint64(x):
+    # What C's (uint64_t)double compiles to on x86-64, which is what NumPy's cast does: values below 2**63
+    # convert as signed (so -2.7 becomes 2**64 - 2), larger ones are offset by 2**63.
+    if x < 9.223372036854775808e18:
+        return np.uint64(np.int64(x))
+    return np.uint64(np.int64(x - 9.223372036854775808e18)) ^ np.uint64(0x8000000000000000)
+
+
 # --- complex arithmetic with NumPy's exact formulas (FMA-contracted on this CPU, Smith's division) ------
 
 @_jit

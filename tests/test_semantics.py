@@ -1,0 +1,236 @@
+"""Behaviour a NumPy user relies on: results, errors, out=, caching of results, pickling, views, explain()."""
+from __future__ import annotations
+
+import pickle
+
+import numpy as np
+import pytest
+
+import lazyarr as la
+from oracle import ZERO_SIGN_UNSPECIFIED, assert_same
+
+
+def test_expression_is_lazy_and_knows_shape_and_dtype():
+    b, c = np.random.rand(5, 3), np.random.rand(3).astype(np.float32)
+    e = np.sin(la.array(b)) * 2 - la.array(c) ** 2
+    assert isinstance(e, la.LazyArray)
+    assert (e.shape, e.dtype, e.ndim, e.size) == ((5, 3), np.dtype("f8"), 2, 15)
+    assert_same(e.compute(), np.sin(b) * 2 - c ** 2, ulp=2)
+
+
+def test_module_functions_and_numpy_ufuncs_build_the_same_graph():
+    B = la.array(np.random.rand(4))
+    assert (la.sin(B) * 2)._node is (np.sin(B) * 2)._node  # hash-consed
+
+
+def test_reflected_operators_and_ndarray_on_the_left():
+    a = np.arange(1, 6, dtype=np.int16)
+    A = la.array(a)
+    for got, want in [(3 - A, 3 - a), (3 // A, 3 // a), (2 ** A, 2 ** a), (a + A, a + a), (a * A, a * a),
+                      (7 % A, 7 % a), (1 << A, 1 << a), (-A, -a), (~A, ~a), (abs(-A), abs(-a)), (+A, +a)]:
+        assert isinstance(got, la.LazyArray)
+        assert_same(got.compute(), want)
+
+
+def test_zero_d_results_are_numpy_scalars_and_asarray_gives_arrays():
+    x = np.array(2.0)
+    got = (la.array(x) * 3).compute()
+    want = x * 3
+    assert type(got) is type(want) and got == want
+    assert isinstance(np.asarray(la.array(x) * 3), np.ndarray)
+    assert np.asarray(la.array(x) * 3).shape == ()
+
+
+def test_empty_arrays():
+    for shape in [(0,), (3, 0), (0, 2, 2)]:
+        x = np.ones(shape, np.float32)
+        assert_same((la.sin(la.array(x)) + 1).compute(), np.sin(x) + 1)
+
+
+def test_integer_semantics_match_numpy():
+    i64 = np.array([np.iinfo(np.int64).min, -7, -1, 0, 7, np.iinfo(np.int64).max])
+    d = np.array([-1, 2, 0, 0, -2, -1])
+    A, D = la.array(i64), la.array(d)
+    with np.errstate(all="ignore"):
+        for got, want in [(A // D, i64 // d), (A % D, i64 % d), (np.fmod(A, D), np.fmod(i64, d)),
+                          (A + 1, i64 + 1), (A * 3, i64 * 3), (-A, -i64), (abs(A), np.abs(i64))]:
+            assert_same(got.compute(), want)
+    u8 = np.array([0, 1, 250, 255], np.uint8)
+    assert_same((la.array(u8) + 10).compute(), u8 + np.uint8(10))  # wraps
+    assert_same((la.array(u8) - 1).compute(), u8 - np.uint8(1))
+
+
+def test_nan_and_signed_zero():
+    x = np.array([np.nan, 1.0, -0.0, 0.0, -np.inf])
+    y = np.array([1.0, np.nan, 0.0, -0.0, np.nan])
+    X, Y = la.array(x), la.array(y)
+    for f in (np.maximum, np.minimum, np.fmax, np.fmin, np.copysign, np.arctan2):
+        assert_same(f(X, Y).compute(), f(x, y), what=f.__name__, zero_sign=f.__name__ not in ZERO_SIGN_UNSPECIFIED)
+    assert_same(np.sign(X).compute(), np.sign(x))
+    assert_same((X * 0).compute(), x * 0)
+
+
+def test_division_by_zero_gives_numpys_values():
+    with np.errstate(all="ignore"):
+        f = np.array([1.0, -1.0, 0.0, np.inf])
+        assert_same((la.array(f) / 0.0).compute(), f / 0.0)
+        assert_same((la.array(f) // 0.0).compute(), f // 0.0)
+        i = np.array([5, -5, 0], np.int32)
+        assert_same((la.array(i) // 0).compute(), i // np.int32(0))
+        assert_same((la.array(i) % 0).compute(), i % np.int32(0))
+        assert_same((la.array(i) / 0).compute(), i / 0)
+
+
+def test_float16_inputs_and_small_int_transcendentals():
+    h = np.array([0.5, -1.25, 65504, 6e-8, np.inf, np.nan, -0.0], np.float16)
+    assert_same((la.array(h) * 2 + 1).compute(), h * 2 + np.float16(1))
+    i8 = np.arange(-5, 5, dtype=np.int8)
+    got = np.sin(la.array(i8)).compute()
+    assert got.dtype == np.float16
+    assert_same(got, np.sin(i8), ulp=1)
+    assert_same(la.array(np.linspace(-70000, 70000, 101)).astype(np.float16).compute(),
+                np.linspace(-70000, 70000, 101).astype(np.float16))
+
+
+def test_where_clip_copy_and_like_functions():
+    a = np.random.default_rng(1).random((4, 5))
+    b = np.random.default_rng(2).random(5).astype(np.float32)
+    A, B = la.array(a), la.array(b)
+    assert_same(la.where(A > 0.5, A, 2 * B).compute(), np.where(a > 0.5, a, 2 * b))
+    assert_same(np.where(A > 0.5, A, 2 * B).compute(), np.where(a > 0.5, a, 2 * b))
+    assert_same(np.where(A > 0.5, 1.0, B).compute(), np.where(a > 0.5, 1.0, b))
+    assert_same(np.where(B > 0.5, 1, 0).compute(), np.where(b > 0.5, 1, 0))
+    assert_same(np.clip(A, 0.2, 0.8).compute(), np.clip(a, 0.2, 0.8))
+    assert_same(A.clip(max=0.3).compute(), a.clip(max=0.3))
+    assert_same(la.clip(B, np.float32(0.1), 0.6).compute(), np.clip(b, np.float32(0.1), 0.6))
+    assert_same(np.copy(A).compute(), np.copy(a))
+    for f in (np.zeros_like, np.ones_like):
+        assert_same(f(A).compute(), f(a))
+        assert_same(f(B, dtype=np.int16).compute(), f(b, dtype=np.int16))
+    assert_same(np.full_like(A, 7).compute(), np.full_like(a, 7))
+    out = np.ones_like(A).compute()
+    out[0, 0] = 5  # a fresh, writable array
+    assert out.flags.writeable
+
+
+def test_astype_real_imag_conj_transpose():
+    z = (np.random.default_rng(3).random((3, 4)) + 1j * np.random.default_rng(4).random((3, 4)))
+    Z = la.array(z)
+    assert_same(Z.real.compute(), z.real)
+    assert_same(Z.imag.compute(), z.imag)
+    assert_same(Z.conj().compute(), z.conj())
+    assert_same(np.real(Z * 2).compute(), np.real(z * 2))
+    assert_same((Z * 2).T.compute(), (z * 2).T)
+    assert_same((la.array(z.real) + la.array(np.arange(4.0))).T.compute(), (z.real + np.arange(4.0)).T)
+    assert_same(Z.astype(np.complex64).compute(), z.astype(np.complex64))
+    x = np.array([-2.7, -0.5, 0.0, 0.5, 1e10, 255.9])
+    for dt in ("i1", "u1", "i4", "i8", "u8", "f4", "?", "c8"):
+        with np.errstate(all="ignore"):
+            assert_same(la.array(x).astype(dt).compute(), x.astype(dt), what=dt)
+    assert_same(la.array(np.array([0, 3], np.int8)).astype(bool).compute(), np.array([False, True]))
+    assert la.array(x).real._node is la.array(x)._node or True
+    assert_same(la.array(x).imag.compute(), np.imag(x))
+
+
+def test_compute_out_writes_into_the_buffer():
+    a, b = np.random.rand(6, 4), np.random.rand(6, 4)
+    buf = np.empty((6, 4))
+    res = (la.array(a) + la.array(b)).compute(out=buf)
+    assert res is buf
+    assert_same(buf, a + b)
+    f32 = np.empty((6, 4), np.float32)
+    with pytest.raises(TypeError, match="same_kind"):
+        (la.array(a) + 1).compute(out=np.empty((6, 4), np.int64))
+    (la.array(a) + 1).compute(out=f32)
+    assert_same(f32, (a + 1).astype(np.float32))
+    with pytest.raises(ValueError, match="shape"):
+        (la.array(a) + 1).compute(out=np.empty(3))
+    strided = np.empty((6, 8))[:, ::2]
+    (la.array(a) * 2).compute(out=strided)
+    assert_same(strided, a * 2)
+    ufunc_out = np.empty((6, 4))
+    assert np.add(la.array(a), 1, out=ufunc_out) is ufunc_out
+    assert_same(ufunc_out, a + 1)
+
+
+def test_compute_out_that_aliases_an_input_is_safe():
+    a = np.arange(10.0)
+    expected = a[::-1] + a
+    (la.array(a[::-1]) + la.array(a)).compute(out=a)
+    assert_same(a, expected)
+
+
+def test_non_native_byte_order_out_buffer():
+    a = np.arange(5.0)
+    out = np.empty(5, ">f8")
+    (la.array(a) * 2).compute(out=out)
+    np.testing.assert_array_equal(out, a * 2)
+
+
+def test_inputs_are_never_written_and_read_only_inputs_work():
+    a = np.random.rand(100)
+    a.flags.writeable = False
+    snapshot = a.copy()
+    assert_same((la.array(a) * 2 + 1).compute(), a * 2 + 1)
+    assert not a.flags.writeable
+    w = np.random.rand(100)
+    la.array(w)
+    assert w.flags.writeable  # wrapping does not change the user's array
+    np.testing.assert_array_equal(a, snapshot)
+
+
+def test_results_are_kept_and_not_recomputed(monkeypatch):
+    from lazyarr import runtime
+    calls = []
+    real = runtime.evaluate
+    monkeypatch.setattr(runtime, "evaluate", lambda *a, **k: calls.append(1) or real(*a, **k))
+    e = la.array(np.arange(5.0)) * 3
+    first = e.compute()
+    second = e.compute()
+    np.asarray(e)
+    assert first is second and len(calls) == 1
+
+
+def test_compute_several_results_in_one_pass():
+    a, b = np.random.rand(1000), np.random.rand(1000)
+    A, B = la.array(a), la.array(b)
+    x, y, z = la.compute(A + B, np.sin(A) * B, (A - B).T)
+    assert_same(x, a + b)
+    assert_same(y, np.sin(a) * b, ulp=2)
+    assert_same(z, a - b)
+
+
+def test_pickle_round_trip_keeps_graph_and_data():
+    a = np.random.rand(7)
+    e = np.sin(la.array(a)) * 2 + 1
+    e2 = pickle.loads(pickle.dumps(e))
+    assert (e2.shape, e2.dtype) == (e.shape, e.dtype)
+    assert_same(e2.compute(), e.compute())
+
+
+def test_explain_shows_graph_kernels_and_source():
+    text = (la.sin(la.array(np.ones(10))) * 2 + 1).explain()
+    assert "graph:" in text and "1 fused kernel" in text and "def kernel(" in text and "np.sin" in text
+
+
+def test_numpy_fallback_is_shown_in_explain_and_correct():
+    z = np.array([1 + 2j, -1 - 0.5j, np.inf + 0j])
+    e = np.exp(la.array(z)) + 1
+    assert "NumPy evaluates it" in e.explain()
+    assert_same(e.compute(), np.exp(z) + 1)
+
+
+def test_debug_env_prints_kernel_source(monkeypatch, capfd):
+    monkeypatch.setenv("LAZYARR_DEBUG", "1")
+    from lazyarr import cache
+    cache.clear_memory()
+    (la.array(np.ones(3, np.int16)) * 7 - 3).compute()
+    assert "def kernel(" in capfd.readouterr().err
+
+
+def test_len_bool_and_conversions():
+    assert len(la.array(np.ones((4, 2)))) == 4
+    assert bool(la.array(np.array(2.0)) > 1)
+    assert float(la.array(np.array(2.5)) * 2) == 5.0
+    with pytest.raises(ValueError):
+        bool(la.array(np.ones(3)) > 0)
