@@ -89,7 +89,7 @@ def standardize_workload(x) -> Workload:
     return Workload("(x-x.mean(0))/x.std(0)", [
         contender("numpy", lambda: lambda: (x - x.mean(0)) / x.std(0)),
         contender("numexpr (3 calls)", lambda: numexpr_3_calls),
-        contender("handwritten", lambda: lambda: hw.standardize(x)),
+        contender("handwritten", lambda: lambda: hw.standardize(x, np.empty_like(x))),
         contender("lazyarr", lazy),
     ], params={"shape": "x".join(map(str, x.shape)), "dtype": str(x.dtype)}, rtol=1e-11, atol=1e-11)
 
