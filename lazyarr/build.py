@@ -56,11 +56,12 @@ def _describe(nodes) -> str:
     return ", ".join(f"{'scalar' if n.is_const else 'array'}({n.dtype}, shape={n.shape})" for n in nodes)
 
 
-def _typed(node: Node, dtype: np.dtype, opname: str) -> Node:
-    """A weak Python scalar takes the dtype its operation chose (with NumPy's overflow check)."""
+def _typed(node: Node, dtype: np.dtype, opname: str, check: bool = True) -> Node:
+    """A weak Python scalar takes the dtype its operation chose (with NumPy's overflow check, which ufuncs
+    make and np.where, an unsafe cast, does not)."""
     if not node.weak:
         return node
-    if isinstance(node.data, int) and not isinstance(node.data, bool):
+    if check and isinstance(node.data, int) and not isinstance(node.data, bool):
         dtypes.check_weak_int(node.data, dtype, opname)
     with np.errstate(all="ignore"):
         value = np.asarray(node.data).astype(dtype)[()]
@@ -96,6 +97,8 @@ def ufunc_node(ufunc, operands, opname: str | None = None, dtype=None) -> Node:
         if decided is not None:
             return full(shape, decided, np.dtype(bool))
     nodes = [_typed(n, dt, opname) for n, dt in zip(nodes, loop_in)]
+    if op.name == "power" and loop_in[1].kind in "iu" and nodes[1].is_const and nodes[1].data < 0:
+        raise ValueError("Integers to negative integer powers are not allowed.")
     engine = "numba" if _numba_can(op, loop_in, out) else "numpy"
     return expr.make(op.name, tuple(nodes), (loop_in, engine), shape, out)
 
@@ -125,7 +128,7 @@ def _numba_can(op, loop_in, out) -> bool:
     kind = loop_in[0].kind
     if kind in op.numpy_for_kinds:
         return False
-    if op.template(kind).startswith("S."):
+    if op.template(loop_in[0]).startswith("S."):
         return True
     # float16 is computed in float32 and rounded after each op, so the float32 loop is the one Numba needs.
     as_carrier = [np.dtype(np.float32) if d == dtypes.HALF else d for d in loop_in]
@@ -141,7 +144,7 @@ def where(condition, x, y) -> Node:
         raise TypeError(f"lazyarr: where: no common dtype for {_describe([a, b])} ({exc})") from None
     dtypes.check_supported(dt, "where's result")
     c = cast(c, np.dtype(bool), "where") if c.dtype != np.bool_ else c
-    a, b = _typed(a, dt, "where"), _typed(b, dt, "where")
+    a, b = _typed(a, dt, "where", check=False), _typed(b, dt, "where", check=False)
     shape = broadcast_shapes("where", c.shape, a.shape, b.shape)
     return expr.make("where", (c, a, b), ((np.dtype(bool), dt, dt), "numba"), shape, dt)
 

@@ -127,7 +127,7 @@ def render(node, arg_names: list[str]) -> str:
         return cast(arg_names[0], node.args[0].dtype, node.dtype)
     loop_in = node.params[0]
     args = [cast(name, a.dtype, dt) for name, a, dt in zip(arg_names, node.args, loop_in)]
-    expr = op.template(loop_in[0].kind).format(*args)
+    expr = op.template(loop_in[0]).format(*args)
     if node.dtype == HALF:
         return f"S.round_to_half({expr})"
     return f"{ctor(node.dtype)}({expr})"

@@ -29,9 +29,10 @@ class Elementwise:
     numpy_for_kinds: str = ""           # loop kinds Numba lowers differently from NumPy: NumPy evaluates these
     doc: str = ""
 
-    def template(self, loop_kind: str) -> str:
+    def template(self, loop_dtype: np.dtype) -> str:
+        """The kernel template for this loop: "e" in a kinds string matches float16 alone."""
         for kinds, template in self.render_for_kinds:
-            if loop_kind in kinds:
+            if loop_dtype.kind in kinds or (loop_dtype.char == "e" and "e" in kinds):
                 return template
         if self.render is not None:
             return self.render
@@ -92,8 +93,9 @@ ELEMENTWISE: dict[str, Elementwise] = {
         _ufunc("radians", render_for_kinds=(("f", "S.deg2rad({0})"),)),
         # rounding and floating-point functions
         _ufunc("floor"), _ufunc("ceil"), _ufunc("trunc"), _ufunc("rint"),
-        _ufunc("copysign"), _ufunc("nextafter"),
-        _ufunc("spacing", render="S.spacing({0})"), _ufunc("ldexp", render="S.ldexp({0}, {1})"),
+        _ufunc("copysign"),
+        _ufunc("nextafter", render_for_kinds=(("e", "S.half_nextafter({0}, {1})"),)),
+        _ufunc("spacing", render_for_kinds=(("e", "S.half_spacing({0})"), ("f", "S.spacing({0})"))), _ufunc("ldexp", render="S.ldexp({0}, {1})"),
         _ufunc("signbit"), _ufunc("isfinite"), _ufunc("isinf"), _ufunc("isnan"),
         _ufunc("maximum", render_for_kinds=(("f", "S.float_maximum({0}, {1})"),)),
         _ufunc("minimum", render_for_kinds=(("f", "S.float_minimum({0}, {1})"),)), _ufunc("fmax"), _ufunc("fmin"),  # on +-0 ties NumPy's own result varies with length and dtype

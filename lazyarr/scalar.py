@@ -111,6 +111,33 @@ def half_float_to_bits(x):
     return np.uint16(sign | np.uint16(((e + 14) << 10) | frac))
 
 
+@_jit
+def half_nextafter(x, y):
+    """nextafter in half precision, on float32 carriers."""
+    if x != x or y != y:
+        return x + y
+    if x == y:
+        return y
+    if x == 0:
+        bits = np.int64(1) | (np.int64(0x8000) if y < 0 else np.int64(0))
+        return half_bits_to_float(bits)
+    bits = np.int64(half_float_to_bits(x))
+    bits += 1 if (x < y) == (x > 0) else -1
+    return half_bits_to_float(bits)
+
+
+@_jit
+def half_spacing(x):
+    if x != x or x == np.inf or x == -np.inf:
+        return x - x + np.float32(np.nan)
+    if x == 0:
+        return half_bits_to_float(1)
+    if x < 0:
+        # NumPy's float16 spacing of a negative value is the (positive) gap towards zero, unlike float32/64.
+        return round_to_half(half_nextafter(x, np.float32(0.0)) - x)
+    return round_to_half(half_nextafter(x, np.float32(np.inf)) - x)
+
+
 # --- small ufuncs NumPy has and Numba does not ----------------------------------------------------------
 
 @_jit

@@ -55,7 +55,18 @@ def layouts(dt: np.dtype):
     ]
 
 
+def canonical(args):
+    """The inputs as C-contiguous copies of the same (broadcast) values.
+
+    NumPy's complex multiply, square and abs round differently in its contiguous (FMA-contracted SIMD) loop and
+    its strided loop, so for the same values its answer depends on memory layout (up to inf+nanj vs inf-infj).
+    The oracle is NumPy's contiguous answer; lazyarr gives it for every layout."""
+    shape = np.broadcast_shapes(*(np.shape(a) for a in args))
+    return [np.array(np.broadcast_to(a, shape), order="C") for a in args]
+
+
 def numpy_result(op, args):
+    args = canonical(args)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -124,10 +135,10 @@ def test_every_numpy_ufunc_is_fused_or_refused_clearly(name):
     args = [x] * ufunc.nin
     try:
         want = ufunc(*args)
-    except TypeError:
+    except (TypeError, ValueError):
         want = TypeError
     if ufunc.nout != 1 or ufunc.signature or want is TypeError:
-        with pytest.raises(TypeError, match=name):
+        with pytest.raises(TypeError, match=ufunc.__name__):
             ufunc(*[la.array(a) for a in args])
         return
     got = ufunc(*[la.array(a) for a in args])
