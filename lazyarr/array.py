@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import build, runtime, tracing
+from . import build, expr, runtime, tracing
 from .expr import Node
 from .ops import BINARY_OPERATORS, ELEMENTWISE, UNARY_OPERATORS
 
@@ -190,6 +190,8 @@ def _check_out(out, result: LazyArray) -> None:
 
 def wrap(x) -> LazyArray:
     """``lazyarr.array``: wrap an array (or anything ``np.asarray`` takes) without copying it."""
+    if type(x) is np.ndarray:
+        return LazyArray(expr.leaf(build.as_input_array(x)))
     if isinstance(x, LazyArray):
         return x
     if hasattr(x, "__dask_graph__"):

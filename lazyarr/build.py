@@ -12,16 +12,27 @@ import numpy as np
 from . import dtypes, expr
 from .expr import Node
 from .ops import BY_UFUNC, ELEMENTWISE, REFUSED_UFUNCS, numba_has_loop
+from .expr import CONST
 from .schedule import is_elementwise
+
+
+# The dtype a weak Python scalar has when it stands alone (np.asarray's choice).
+_WEAK_DEFAULT = {bool: np.dtype(bool), int: np.dtype(np.int64), float: np.dtype(np.float64),
+                 complex: np.dtype(np.complex128)}
 
 
 def to_node(x, what: str = "operand") -> Node:
     """A node for anything a user may pass: LazyArray, ndarray, NumPy scalar, Python scalar, list."""
+    kind = type(x)
+    if kind in _WEAK_DEFAULT:
+        return expr.weak_scalar(x, _WEAK_DEFAULT[kind])
+    if kind is Node:
+        return x
     node = getattr(x, "_node", None)
     if node is not None:
         return node
-    if dtypes.is_python_scalar(x):
-        return expr.const(x, dtypes.scalar_dtype(x), weak=True)
+    if dtypes.is_python_scalar(x):  # subclasses of int/float
+        return expr.weak_scalar(kind.__mro__[-2](x), _WEAK_DEFAULT[kind.__mro__[-2]])
     if isinstance(x, np.generic):
         dt = dtypes.check_supported(x.dtype, what)
         return expr.const(dt.type(x), dt, weak=False)
@@ -30,15 +41,17 @@ def to_node(x, what: str = "operand") -> Node:
 
 def as_input_array(x, what: str = "array") -> np.ndarray:
     """The array a leaf holds: native byte order (converted once, here), never writable by lazyarr."""
-    if hasattr(x, "__dask_graph__"):
-        raise TypeError(f"lazyarr: {what} is a dask array; wrap it with lazyarr.array(...) first")
-    arr = np.asarray(x)
-    dt = dtypes.check_supported(arr.dtype, what)
-    if arr.dtype != dt:
-        arr = arr.astype(dt)  # non-native byte order: one conversion at the boundary
-    if arr.flags.writeable:
-        arr = arr.view()
-        arr.flags.writeable = False  # a view, so the user's own array keeps its flags
+    if type(x) is not np.ndarray:
+        if hasattr(x, "__dask_graph__"):
+            raise TypeError(f"lazyarr: {what} is a dask array; wrap it with lazyarr.array(...) first")
+        x = np.asarray(x)
+    dt = dtypes.supported_native(x.dtype)
+    if dt is None:
+        dtypes.check_supported(x.dtype, what)  # raises, naming `what`
+    if x.dtype is not dt and x.dtype != dt:
+        x = x.astype(dt)  # non-native byte order: one conversion at the boundary
+    arr = x.view()
+    arr.flags.writeable = False  # a read-only view; the user's own array keeps its flags
     return arr
 
 
@@ -61,16 +74,24 @@ def _typed(node: Node, dtype: np.dtype, opname: str, check: bool = True) -> Node
     make and np.where, an unsafe cast, does not)."""
     if not node.weak:
         return node
-    if check and isinstance(node.data, int) and not isinstance(node.data, bool):
-        dtypes.check_weak_int(node.data, dtype, opname)
-    with np.errstate(all="ignore"):
-        value = np.asarray(node.data).astype(dtype)[()]
-    return expr.const(value, dtype, weak=False)
+    value = node.data
+    if type(value) is int:
+        if check:
+            dtypes.check_weak_int(value, dtype, opname)
+        elif dtype.kind in "iu":
+            value = np.array(value).astype(dtype)[()] if value.bit_length() < 64 else value % (1 << 64)
+    if dtype.kind in "iub" or type(value) is not float or abs(value) <= np.finfo(dtype).max \
+            or value != value or dtype.kind == "c":
+        typed = dtype.type(value) if dtype != dtypes.HALF else np.float16(value)
+    else:
+        with np.errstate(over="ignore"):
+            typed = dtype.type(value)  # NumPy rounds an out-of-range weak float to inf, silently
+    return expr.const(typed, dtype, weak=False)
 
 
 def resolve(ufunc, nodes, opname: str, out_dtype=None):
     """(loop input dtypes, output dtype) for a ufunc on these nodes, as NumPy resolves it."""
-    operands = tuple(dtypes.operand_for_resolution(n.data) if n.weak else n.dtype for n in nodes)
+    operands = tuple([dtypes.operand_for_resolution(n.data) if n.weak else n.dtype for n in nodes])
     try:
         loop_in, out = dtypes.resolve_loop(ufunc, operands + ((np.dtype(out_dtype),) if out_dtype else ()))
     except TypeError as exc:  # NumPy's UFuncNoLoopError and friends
@@ -91,17 +112,30 @@ def ufunc_node(ufunc, operands, opname: str | None = None, dtype=None) -> Node:
     if len(nodes) != op.nin:
         raise TypeError(f"lazyarr: {opname} takes {op.nin} operands, got {len(nodes)}")
     loop_in, out = resolve(ufunc, nodes, opname, dtype)
-    shape = broadcast_shapes(opname, *(n.shape for n in nodes))
-    if op.name in _COMPARISONS:
-        decided = _comparison_out_of_range(ufunc, nodes, loop_in)
-        if decided is not None:
-            return full(shape, decided, np.dtype(bool))
-    nodes = [_typed(n, dt, opname) for n, dt in zip(nodes, loop_in)]
-    if op.name == "power" and loop_in[1].kind in "iu" and nodes[1].is_const and nodes[1].data < 0:
-        raise ValueError("Integers to negative integer powers are not allowed.")
-    engine = "numba" if _numba_can(op, loop_in, out) else "numpy"
+    shape = nodes[0].shape
+    if len(nodes) > 1 and any(n.shape != shape for n in nodes):
+        shape = broadcast_shapes(opname, *(n.shape for n in nodes))
+    weak = [n.op == CONST and n.params[1] for n in nodes]
+    if True in weak:
+        if op.name in _COMPARISONS:
+            decided = _comparison_out_of_range(ufunc, nodes, loop_in)
+            if decided is not None:
+                return full(shape, decided, np.dtype(bool))
+        nodes = [_typed(n, dt, opname) if w else n for n, dt, w in zip(nodes, loop_in, weak)]
+    if op.name == "power" and nodes[1].op == CONST:
+        if loop_in[1].kind in "iu" and nodes[1].data < 0:
+            raise ValueError("Integers to negative integer powers are not allowed.")
+        special = _SCALAR_POWERS.get(complex(nodes[1].data)) if loop_in[0].kind in "iuf" else None
+        if special is not None and (loop_in[0].kind == "f" or special in (np.square, np.positive)):
+            base = nodes[0] if nodes[0].dtype == loop_in[0] else cast(nodes[0], loop_in[0], opname)
+            return ufunc_node(special, (base,), opname)
+    engine = "numba" if _numba_can(op.name, loop_in, out) else "numpy"
     return expr.make(op.name, tuple(nodes), (loop_in, engine), shape, out)
 
+
+# NumPy's power loop treats these scalar exponents as other ufuncs (so (-inf) ** 0.5 is nan, as sqrt gives,
+# not C pow's inf); they are also much faster than pow.
+_SCALAR_POWERS = {2: np.square, 0.5: np.sqrt, -1: np.reciprocal, 1: np.positive}
 
 _COMPARISONS = {"equal", "not_equal", "less", "less_equal", "greater", "greater_equal"}
 
@@ -124,7 +158,9 @@ def _comparison_out_of_range(ufunc, nodes, loop_in):
     return None
 
 
-def _numba_can(op, loop_in, out) -> bool:
+@functools.lru_cache(maxsize=None)
+def _numba_can(opname: str, loop_in, out) -> bool:
+    op = ELEMENTWISE[opname]
     kind = loop_in[0].kind
     if kind in op.numpy_for_kinds:
         return False

@@ -29,6 +29,19 @@ def native(dt: np.dtype) -> np.dtype:
     return dt.newbyteorder("=") if dt.byteorder not in "=|" else dt
 
 
+_NATIVE_OF: dict[np.dtype, np.dtype] = {}
+
+
+def supported_native(dt: np.dtype) -> np.dtype | None:
+    """The native-order dtype for a supported dtype, else None (memoised: this is on every array's path)."""
+    nat = _NATIVE_OF.get(dt)
+    if nat is None and dt.kind in _ACCEPTED_KINDS:
+        candidate = native(dt)
+        if candidate in _ACCEPTED:
+            nat = _NATIVE_OF.setdefault(dt, candidate)
+    return nat
+
+
 def check_supported(dt: np.dtype, what: str) -> np.dtype:
     """Return the native-order dtype, or raise TypeError naming `what` if Numba cannot compile it."""
     dt = np.dtype(dt)

@@ -73,48 +73,70 @@ def run_stage(step: Stage, env: dict) -> None:
 
 def layout_of(arrays: list[np.ndarray], shape: tuple) -> tuple[str, str]:
     """(layout class, memory order) for arrays that all take part in one loop over `shape`."""
-    if all(a.shape == shape for a in arrays):
-        if all(a.flags.c_contiguous for a in arrays):
-            return "flat", "C"
-        if all(a.flags.f_contiguous for a in arrays):
-            return "flat", "F"
-    return "nd", "C"
+    for a in arrays:
+        if a.shape != shape:
+            return "nd", "C"
+    for a in arrays:
+        if not a.flags.c_contiguous:
+            break
+    else:
+        return "flat", "C"
+    for a in arrays:
+        if not a.flags.f_contiguous:
+            return "nd", "C"
+    return "flat", "F"
 
 
 def _flat(a: np.ndarray, order: str) -> np.ndarray:
+    """A 1-D view in memory order (float16 as its uint16 bits)."""
+    if a.dtype == HALF:
+        a = a.view(np.uint16)
     return (a if order == "C" else a.T).reshape(-1)
 
 
 def run_map(k: MapKernel, env: dict, out_buffers: dict) -> None:
-    arrays = [value(n, env) for n in k.inputs]
-    outs = [out_buffers.get(id(n)) for n in k.outputs]
-    out_dtypes = tuple(n.dtype if o is None else o.dtype for n, o in zip(k.outputs, outs))
-    if any(o is not None and _overlaps(o, arrays) for o in outs):
-        outs, out_dtypes = [None] * len(outs), tuple(n.dtype for n in k.outputs)  # copied into `out` later
-    layout, order = layout_of(arrays + [o for o in outs if o is not None], k.shape)
-    outs = [np.empty(k.shape, dt, order=order) if o is None else o for o, dt in zip(outs, out_dtypes)]
+    shape = k.shape
+    arrays = [n.data if n.op == LEAF else env[id(n)] for n in k.inputs]
+    outs = [out_buffers.get(id(n)) for n in k.outputs] if out_buffers else None
+    if outs is not None and any(o is not None and _overlaps(o, arrays) for o in outs):
+        outs = None  # the result is copied into `out` afterwards
+    if outs is None:
+        out_dtypes = tuple(n.dtype for n in k.outputs)
+        layout, order = layout_of(arrays, shape)
+        outs = [np.empty(shape, dt, order=order) for dt in out_dtypes]
+    else:
+        out_dtypes = tuple(n.dtype if o is None else o.dtype for n, o in zip(k.outputs, outs))
+        layout, order = layout_of(arrays + [o for o in outs if o is not None], shape)
+        outs = [np.empty(shape, dt, order=order) if o is None else o for o, dt in zip(outs, out_dtypes)]
     for n, o in zip(k.outputs, outs):
         env[id(n)] = o
-    size = math.prod(k.shape)
+    size = math.prod(shape)
     if size == 0:
         return
     parallel = size >= config.parallel_threshold()
-    ndim = len(k.shape)
-    key = (k.structure(), layout, ndim if layout == "nd" else 1, parallel, tuple(d.str for d in out_dtypes))
+    ndim = len(shape)
+    key = (k.key, layout, ndim if layout == "nd" else 1, parallel, out_dtypes)
     compiled = cache.get(key, lambda: codegen.kernel_source(k, layout, ndim, parallel, out_dtypes, VERSION,
                                                             comment=describe(k)))
-    if layout == "flat":
-        args = [_flat(_storage(a), order) for a in arrays]
-        out_args = [_flat(_storage(o), order) for o in outs]
-    else:
-        args = [_storage(a if a.shape == k.shape else np.broadcast_to(a, k.shape)) for a in arrays]
-        out_args = [_storage(o) for o in outs]
-    consts = [_const_arg(c) for c in k.consts]
+    args = _kernel_args(arrays, outs, k.consts, layout, order, shape)
     if parallel:
         with threads.launch_lock():
-            compiled.entry(*args, *consts, *out_args)
+            compiled.entry(*args)
     else:
-        compiled.entry(*args, *consts, *out_args)
+        compiled.entry(*args)
+
+
+def _kernel_args(arrays, outs, consts, layout: str, order: str, shape: tuple) -> list:
+    """Arguments in the kernel's order: input views, typed scalars, output views."""
+    if layout == "flat":
+        args = [_flat(a, order) for a in arrays]
+        args += [c.data if c.dtype != HALF else _const_arg(c) for c in consts]
+        args += [_flat(o, order) for o in outs]
+        return args
+    args = [_storage(a if a.shape == shape else np.broadcast_to(a, shape)) for a in arrays]
+    args += [_const_arg(c) for c in consts]
+    args += [_storage(o) for o in outs]
+    return args
 
 
 def _storage(a: np.ndarray) -> np.ndarray:
@@ -125,7 +147,7 @@ def _storage(a: np.ndarray) -> np.ndarray:
 def _const_arg(c: Node):
     if c.dtype == HALF:
         return np.float32(np.float16(c.data))
-    return c.dtype.type(c.data)
+    return c.data  # already a NumPy scalar of its dtype
 
 
 def _overlaps(out: np.ndarray, arrays: list[np.ndarray]) -> bool:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from .expr import CONST, LEAF, Node
+from .expr import CONST, LEAF, Node, structure_id
 from .ops import ELEMENTWISE
 
 
@@ -25,18 +25,11 @@ class MapKernel:
     consts: tuple[Node, ...]   # scalars passed as typed arguments
     body: tuple[Node, ...]     # evaluated in this order, children first
     shape: tuple[int, ...]
+    key: tuple                 # everything that changes the code, as ints (no sizes, values or ids)
     why: str = "elementwise nodes fused into one loop"
 
     def structure(self) -> tuple:
-        """Everything about this kernel that changes its code, and nothing else (no sizes, values, ids)."""
-        ref = {id(n): ("in", j, n.dtype.str, n.ndim) for j, n in enumerate(self.inputs)}
-        ref.update({id(n): ("c", j, n.dtype.str) for j, n in enumerate(self.consts)})
-        body = []
-        for j, n in enumerate(self.body):
-            body.append((n.op, n.params, n.dtype.str, tuple(ref[id(a)][:2] for a in n.args)))
-            ref[id(n)] = ("v", j)
-        return (tuple(ref[id(n)][:2] for n in self.outputs), tuple(body),
-                tuple(r for r in ref.values() if r[0] != "v"))
+        return self.key
 
 
 @dataclass(frozen=True, eq=False)
@@ -46,35 +39,48 @@ class Stage:
     why: str
 
 
-@dataclass
-class Plan:
-    steps: list = field(default_factory=list)
+def _input_sid(node: Node) -> int:
+    # An array argument is known to the kernel only by dtype and rank, whether a leaf or an earlier result;
+    # a leaf's own structure id already says exactly that.
+    return node.sid if node.op == LEAF else structure_id((LEAF, node.dtype.str, node.ndim))
 
 
 def _region(roots, ready: set[int]):
-    """Walk the elementwise region under `roots`: (body in order, array inputs, consts, stage nodes)."""
-    body, inputs, consts, stages = [], [], [], []
-    seen: set[int] = set()
+    """One walk of the elementwise region under `roots`.
 
-    def visit(node: Node) -> None:
-        if id(node) in seen:
-            return
-        seen.add(id(node))
+    Returns (body in evaluation order, array inputs, consts, stage nodes met, key). Every visited node gets the
+    next slot number; the key lists, per slot, its structure id and (for body nodes) its operands' slots, so
+    two regions share a key exactly when they compile to the same code.
+    """
+    body, inputs, consts, stages, key = [], [], [], [], []
+    slot: dict[int, int] = {}
+    stack = [(r, False) for r in reversed(roots)]
+    while stack:
+        node, expanded = stack.pop()
+        nid = id(node)
+        if nid in slot:
+            continue
+        if expanded:
+            slot[nid] = len(key)
+            key.append((node.sid, tuple(slot[id(a)] for a in node.args)))
+            body.append(node)
+            continue
         if node.op == CONST:
+            slot[nid] = len(key)
+            key.append(node.sid)
             consts.append(node)
-        elif node.op == LEAF or id(node) in ready:
-            inputs.append(node)
-        elif not is_elementwise(node):
-            stages.append(node)
+        elif node.op == LEAF or nid in ready or not is_elementwise(node):
+            if node.op != LEAF and nid not in ready:
+                stages.append(node)
+            slot[nid] = len(key)
+            key.append(_input_sid(node))
             inputs.append(node)
         else:
-            for a in node.args:
-                visit(a)
-            body.append(node)
-
-    for r in roots:
-        visit(r)
-    return body, inputs, consts, stages
+            stack.append((node, True))
+            for a in reversed(node.args):
+                stack.append((a, False))
+    key.append(tuple(slot[id(r)] for r in roots))
+    return body, inputs, consts, stages, tuple(key)
 
 
 def plan(roots) -> list:
@@ -90,18 +96,23 @@ def plan(roots) -> list:
             if is_elementwise(n):
                 group.append(n)
             else:
-                need([a for a in n.args])
+                need(n.args)
                 steps.append(Stage(n, _stage_reason(n)))
                 ready.add(id(n))
         if not group:
             return
-        need(_region(group, ready)[3])
-        by_shape: dict[tuple, list[Node]] = {}
-        for n in group:
-            by_shape.setdefault(n.shape, []).append(n)
-        for shape, outs in by_shape.items():
-            body, inputs, consts, _ = _region(outs, ready)
-            steps.append(MapKernel(tuple(outs), tuple(inputs), tuple(consts), tuple(body), shape))
+        body, inputs, consts, stages, key = _region(group, ready)
+        if stages:
+            need(stages)
+            body, inputs, consts, stages, key = _region(group, ready)
+        shapes = {n.shape for n in group}
+        if len(shapes) == 1:
+            steps.append(MapKernel(tuple(group), tuple(inputs), tuple(consts), tuple(body), group[0].shape, key))
+        else:
+            for shape in shapes:
+                outs = [n for n in group if n.shape == shape]
+                body, inputs, consts, _, key = _region(outs, ready)
+                steps.append(MapKernel(tuple(outs), tuple(inputs), tuple(consts), tuple(body), shape, key))
         ready.update(id(n) for n in group)
 
     need(list(roots))

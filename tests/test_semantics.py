@@ -234,3 +234,22 @@ def test_len_bool_and_conversions():
     assert float(la.array(np.array(2.5)) * 2) == 5.0
     with pytest.raises(ValueError):
         bool(la.array(np.ones(3)) > 0)
+
+
+@pytest.mark.parametrize("dt", ["f4", "f8", "i8", "u1"])
+@pytest.mark.parametrize("exponent", [2, 2.0, 0.5, -1, -1.0, 1, 3, 0, -0.5])
+def test_scalar_exponents_follow_numpys_power_fast_paths(dt, exponent):
+    x = np.array([-0.0, -np.inf, np.inf, 2.0, -2.0, np.nan, 0.0, 3.5, 1e-300]) if dt[0] == "f" else \
+        np.array([0, 1, 2, 3, 7, 100])
+    x = x.astype(dt)
+    try:
+        want = x ** exponent
+    except (ValueError, OverflowError) as exc:
+        with pytest.raises(type(exc)):
+            la.array(x) ** exponent
+        return
+    assert_same((la.array(x) ** exponent).compute(), want, what=f"{dt} ** {exponent!r}")
+
+
+def test_square_is_not_compiled_as_pow():
+    assert "np.square" in (la.array(np.ones(3)) ** 2).explain()
