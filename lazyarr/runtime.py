@@ -43,11 +43,16 @@ VERSION = _fingerprint()
 
 def evaluate(roots: list[Node], out: np.ndarray | None = None) -> list[np.ndarray]:
     """Values of `roots` as NumPy arrays (0-d arrays for 0-d roots); `out` receives the single root."""
-    env: dict[int, np.ndarray] = {}
+    return run_steps(plan(roots), roots, {}, out)
+
+
+def run_steps(steps: list, roots: list[Node], env: dict, out: np.ndarray | None = None) -> list[np.ndarray]:
+    """Run planned steps. `env` may hold bindings (id(leaf) -> array) that stand in for leaves' own data:
+    ``@lazyarr.fuse`` plans once on placeholder leaves and binds each call's arrays this way."""
     # A buffer Numba cannot write (non-native byte order) gets the result by copy at the end.
     direct = out is not None and out.dtype.isnative and out.dtype.kind in "biufc"
     out_buffers = {id(roots[0]): out} if direct else {}
-    for step in plan(roots):
+    for step in steps:
         if isinstance(step, MapKernel):
             run_map(step, env, out_buffers)
         else:
@@ -61,7 +66,7 @@ def evaluate(roots: list[Node], out: np.ndarray | None = None) -> list[np.ndarra
 
 def value(node: Node, env: dict) -> np.ndarray:
     if node.op == LEAF:
-        return node.data
+        return env.get(id(node), node.data)
     if node.op == CONST:
         return np.asarray(node.data, dtype=node.dtype)
     return env[id(node)]
@@ -96,7 +101,7 @@ def _flat(a: np.ndarray, order: str) -> np.ndarray:
 
 def run_map(k: MapKernel, env: dict, out_buffers: dict) -> None:
     shape = k.shape
-    arrays = [n.data if n.op == LEAF else env[id(n)] for n in k.inputs]
+    arrays = [env[id(n)] if n.op != LEAF or id(n) in env else n.data for n in k.inputs]
     outs = [out_buffers.get(id(n)) for n in k.outputs] if out_buffers else None
     if outs is not None and any(o is not None and _overlaps(o, arrays) for o in outs):
         outs = None  # the result is copied into `out` afterwards
@@ -118,12 +123,26 @@ def run_map(k: MapKernel, env: dict, out_buffers: dict) -> None:
     key = (k.key, layout, ndim if layout == "nd" else 1, parallel, out_dtypes)
     compiled = cache.get(key, lambda: codegen.kernel_source(k, layout, ndim, parallel, out_dtypes, VERSION,
                                                             comment=describe(k)))
+    if compiled is None:  # still compiling in the background: NumPy computes this call
+        _interpret(k, arrays, outs)
+        return
     args = _kernel_args(arrays, outs, k.consts, layout, order, shape)
     if parallel:
         with threads.launch_lock():
             compiled.entry(*args)
     else:
         compiled.entry(*args)
+
+
+def _interpret(k: MapKernel, arrays: list, outs: list) -> None:
+    """Evaluate a kernel's nodes with NumPy, node by node, into the kernel's output buffers."""
+    values = {id(n): a for n, a in zip(k.inputs, arrays)}
+    values.update({id(c): np.asarray(c.data, dtype=c.dtype) for c in k.consts})
+    with np.errstate(all="ignore"):
+        for node in k.body:
+            values[id(node)] = interp.apply(node, [values[id(a)] for a in node.args])
+    for node, o in zip(k.outputs, outs):
+        np.copyto(o, values[id(node)], casting="unsafe")
 
 
 def _kernel_args(arrays, outs, consts, layout: str, order: str, shape: tuple) -> list:
