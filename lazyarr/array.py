@@ -102,6 +102,40 @@ class LazyArray:
     def T(self) -> "LazyArray":
         return self.transpose()
 
+    # -- reductions (see numpy_api.reduction) ---------------------------------------------------------------
+    def sum(self, axis=None, dtype=None, out=None, keepdims=False, **kwargs):
+        return _reduce("sum", self, axis, dtype, out, keepdims, **kwargs)
+
+    def prod(self, axis=None, dtype=None, out=None, keepdims=False, **kwargs):
+        return _reduce("prod", self, axis, dtype, out, keepdims, **kwargs)
+
+    def min(self, axis=None, out=None, keepdims=False, **kwargs):
+        return _reduce("min", self, axis, None, out, keepdims, **kwargs)
+
+    def max(self, axis=None, out=None, keepdims=False, **kwargs):
+        return _reduce("max", self, axis, None, out, keepdims, **kwargs)
+
+    def any(self, axis=None, out=None, keepdims=False, **kwargs):
+        return _reduce("any", self, axis, None, out, keepdims, **kwargs)
+
+    def all(self, axis=None, out=None, keepdims=False, **kwargs):
+        return _reduce("all", self, axis, None, out, keepdims, **kwargs)
+
+    def mean(self, axis=None, dtype=None, out=None, keepdims=False, **kwargs):
+        return _reduce("mean", self, axis, dtype, out, keepdims, **kwargs)
+
+    def var(self, axis=None, dtype=None, out=None, ddof=0, keepdims=False, **kwargs):
+        return _reduce("var", self, axis, dtype, out, keepdims, ddof=ddof, **kwargs)
+
+    def std(self, axis=None, dtype=None, out=None, ddof=0, keepdims=False, **kwargs):
+        return _reduce("std", self, axis, dtype, out, keepdims, ddof=ddof, **kwargs)
+
+    def argmax(self, axis=None, out=None, *, keepdims=False):
+        return _reduce("argmax", self, axis, None, out, keepdims)
+
+    def argmin(self, axis=None, out=None, *, keepdims=False):
+        return _reduce("argmin", self, axis, None, out, keepdims)
+
     # -- NumPy protocols ----------------------------------------------------------------------------------
     def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
         from .numpy_api import array_ufunc
@@ -173,6 +207,11 @@ for _py, _op in BINARY_OPERATORS.items():
         setattr(LazyArray, f"__r{_py}__", _binary(_op, reflected=True))
 for _py, _op in UNARY_OPERATORS.items():
     setattr(LazyArray, f"__{_py}__", _unary(_op))
+
+
+def _reduce(name, a, axis, dtype, out, keepdims, **kwargs):
+    from .numpy_api import reduction
+    return reduction(name, a, axis, dtype, out, keepdims, **kwargs)
 
 
 def _check_out(out, result: LazyArray) -> None:

@@ -96,24 +96,35 @@ def _scalar_type(dt: np.dtype) -> str:
     return "types.float32" if dt == HALF else _numba_type(dt)
 
 
-def body_lines(k: MapKernel, index: str, out_dtypes: tuple[np.dtype, ...]) -> list[str]:
-    """One loop iteration: load inputs, evaluate nodes in order, store outputs."""
+def value_lines(k: MapKernel, index: str, suffix: str = "") -> tuple[list[str], dict[int, str]]:
+    """Load inputs at `index` and evaluate the kernel's nodes in order. Returns the lines and each node's
+    variable name; `suffix` keeps names apart when a reduction evaluates several elements side by side."""
     names: dict[int, str] = {}
     lines: list[str] = []
     for j, node in enumerate(k.inputs):
-        names[id(node)] = f"x{j}"
+        names[id(node)] = f"x{j}{suffix}"
         load = f"in{j}[{index}]"
-        lines.append(f"x{j} = S.half_bits_to_float({load})" if node.dtype == HALF else f"x{j} = {load}")
+        lines.append(f"x{j}{suffix} = S.half_bits_to_float({load})" if node.dtype == HALF
+                     else f"x{j}{suffix} = {load}")
     for j, node in enumerate(k.consts):
         names[id(node)] = f"c{j}"
     for j, node in enumerate(k.body):
-        names[id(node)] = f"v{j}"
-        lines.append(f"v{j} = {render(node, [names[id(a)] for a in node.args])}")
+        names[id(node)] = f"v{j}{suffix}"
+        lines.append(f"v{j}{suffix} = {render(node, [names[id(a)] for a in node.args])}")
+    return lines, names
+
+
+def store(value: str, src: np.dtype, dst: np.dtype) -> str:
+    """A value of dtype `src` as written into an array of dtype `dst` (float16 as its bits)."""
+    value = cast(value, src, dst)
+    return f"S.half_float_to_bits({value})" if dst == HALF else value
+
+
+def body_lines(k: MapKernel, index: str, out_dtypes: tuple[np.dtype, ...]) -> list[str]:
+    """One loop iteration of a map kernel: evaluate, then store each output."""
+    lines, names = value_lines(k, index)
     for j, (node, out_dt) in enumerate(zip(k.outputs, out_dtypes)):
-        value = cast(names[id(node)], node.dtype, out_dt)
-        if out_dt == HALF:
-            value = f"S.half_float_to_bits({value})"
-        lines.append(f"out{j}[{index}] = {value}")
+        lines.append(f"out{j}[{index}] = {store(names[id(node)], node.dtype, out_dt)}")
     return lines
 
 

@@ -16,6 +16,14 @@ def apply(node: Node, args: list[np.ndarray]) -> np.ndarray:
     if node.op == "numpy":
         _, func, kwargs = node.params[0], node.params[1], dict(node.params[2])
         return np.asarray(func(*args, **kwargs))
+    if node.op == "reduce":
+        from .ops import REDUCTIONS
+        name, axes, axis_arg = node.params[0], node.params[1], node.params[2]
+        kwargs = {} if name in ("argmin", "argmax") or name in ("any", "all") else {"dtype": node.dtype}
+        if name in ("argmin", "argmax"):
+            axis_arg = None if axis_arg is None else axis_arg[0]
+        with np.errstate(all="ignore"):
+            return np.asarray(REDUCTIONS[name].numpy(args[0], axis=axis_arg, **kwargs)).astype(node.dtype, copy=False)
     if node.op == "cast":
         return np.asarray(args[0]).astype(node.dtype)
     if node.op.startswith("scipy.special."):

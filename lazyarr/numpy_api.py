@@ -24,6 +24,10 @@ def implements(*funcs):
 def array_ufunc(ufunc, method, inputs, kwargs):
     if method == "__call__":
         return call_ufunc(ufunc, inputs, kwargs)
+    from .ops import REDUCTION_BY_UFUNC
+    if method == "reduce" and ufunc in REDUCTION_BY_UFUNC:
+        kwargs.setdefault("axis", 0)  # ufunc.reduce's default, unlike np.sum's
+        return reduction(REDUCTION_BY_UFUNC[ufunc].name, inputs[0], **kwargs)
     raise TypeError(f"lazyarr: {ufunc.__name__}.{method} is not supported on lazy arrays")
 
 
@@ -138,3 +142,48 @@ def size(a, axis=None):
 @implements(np.result_type)
 def result_type(*arrays_and_dtypes):
     return np.result_type(*[getattr(x, "dtype", x) for x in arrays_and_dtypes])
+
+
+# --- reductions -------------------------------------------------------------------------------------------
+
+def reduction(name: str, a, axis=None, dtype=None, out=None, keepdims=False, ddof=0, **unsupported):
+    """``np.<name>(a, ...)`` on a lazy array; the same function serves the methods and ufunc.reduce."""
+    from . import reductions
+    for key, value in unsupported.items():
+        if not (value is None or value is np._NoValue or (key == "where" and value is True)):
+            raise TypeError(f"lazyarr: {name}: the argument {key}= is not supported on lazy arrays")
+    if name in ("mean", "var", "std"):
+        kwargs = {"ddof": ddof} if name != "mean" else {}
+        node = getattr(reductions, name)(a, axis, dtype, keepdims=bool(keepdims), **kwargs)
+    else:
+        if dtype is not None and name not in ("sum", "prod"):
+            raise TypeError(f"lazyarr: {name} takes no dtype")
+        node = reductions.reduce(a, name, axis, bool(keepdims), dtype)
+    result = LazyArray(node)
+    if out is None:
+        return result
+    result.compute(out=out)
+    return out
+
+
+def _reduction_function(name: str):
+    def function(a, axis=None, *args, **kwargs):
+        return reduction(name, a, axis, *args, **kwargs)
+    function.__name__ = name
+    return function
+
+
+for _name, _funcs in {"sum": (np.sum,), "prod": (np.prod,), "min": (np.min, np.amin), "max": (np.max, np.amax),
+                      "any": (np.any,), "all": (np.all,), "mean": (np.mean,), "std": (np.std,),
+                      "var": (np.var,)}.items():
+    implements(*_funcs)(_reduction_function(_name))
+
+
+@implements(np.argmax)
+def argmax(a, axis=None, out=None, *, keepdims=False):
+    return reduction("argmax", a, axis, out=out, keepdims=keepdims)
+
+
+@implements(np.argmin)
+def argmin(a, axis=None, out=None, *, keepdims=False):
+    return reduction("argmin", a, axis, out=out, keepdims=keepdims)

@@ -148,3 +148,45 @@ def numba_has_loop(ufunc: np.ufunc, loop_in: tuple, out: np.dtype) -> bool:
     loops = _numba_ufunc_db.get_ufunc_info(ufunc)
     sig = "".join(d.char for d in loop_in) + "->" + out.char
     return sig in loops
+
+
+# --- reductions -------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Reduction:
+    """A reduction kernels compute directly. mean, var and std are built from these (see reductions.py).
+
+    `update` folds a value `{v}` into the accumulator `{acc}`, per dtype kind of the accumulator; combining two
+    partial accumulators is the same template with the second partial as `{v}`. `identity` starts the
+    accumulator (None: NumPy refuses empty input). Arg-reductions track (value, index) pairs instead."""
+    name: str
+    numpy: object                   # the NumPy function: the dtype oracle and the interpreter's implementation
+    ufunc: np.ufunc | None          # ufunc whose .reduce is this reduction (np.add.reduce is sum)
+    identity: str | None
+    update: tuple = ()              # ((accumulator kinds, template), ...)
+    numpy_for_kinds: str = ""       # input kinds NumPy evaluates (complex ordering with NaN is NumPy's own)
+
+    def template(self, acc_dtype: np.dtype) -> str:
+        for kinds, template in self.update:
+            if acc_dtype.kind in kinds:
+                return template
+        raise TypeError(f"lazyarr: {self.name} has no kernel for {acc_dtype}")
+
+
+_ALL = "biufc"
+REDUCTIONS: dict[str, Reduction] = {
+    r.name: r
+    for r in [
+        Reduction("sum", np.sum, np.add, "0", ((_ALL, "{acc} + {v}"),)),
+        Reduction("prod", np.prod, np.multiply, "1", ((_ALL, "{acc} * {v}"),)),
+        Reduction("max", np.max, np.maximum, None,
+                  (("f", "S.float_maximum({acc}, {v})"), ("biu", "max({acc}, {v})")), numpy_for_kinds="c"),
+        Reduction("min", np.min, np.minimum, None,
+                  (("f", "S.float_minimum({acc}, {v})"), ("biu", "min({acc}, {v})")), numpy_for_kinds="c"),
+        Reduction("any", np.any, np.logical_or, "False", ((_ALL, "({acc} or ({v} != 0))"),)),
+        Reduction("all", np.all, np.logical_and, "True", ((_ALL, "({acc} and ({v} != 0))"),)),
+        Reduction("argmax", np.argmax, None, None, numpy_for_kinds="c"),
+        Reduction("argmin", np.argmin, None, None, numpy_for_kinds="c"),
+    ]
+}
+REDUCTION_BY_UFUNC = {r.ufunc: r for r in REDUCTIONS.values() if r.ufunc is not None}

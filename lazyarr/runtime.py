@@ -12,10 +12,10 @@ import math
 
 import numpy as np
 
-from . import cache, codegen, config, interp, threads
+from . import cache, codegen, codegen_reduce, config, interp, threads
 from .dtypes import HALF
 from .expr import CONST, LEAF, Node
-from .schedule import MapKernel, Stage, plan
+from .schedule import MapKernel, ReduceKernel, Stage, plan
 
 
 def _fingerprint() -> str:
@@ -53,7 +53,9 @@ def run_steps(steps: list, roots: list[Node], env: dict, out: np.ndarray | None 
     direct = out is not None and out.dtype.isnative and out.dtype.kind in "biufc"
     out_buffers = {id(roots[0]): out} if direct else {}
     for step in steps:
-        if isinstance(step, MapKernel):
+        if isinstance(step, ReduceKernel):
+            run_reduce(step, env)
+        elif isinstance(step, MapKernel):
             run_map(step, env, out_buffers)
         else:
             run_stage(step, env)
@@ -136,13 +138,77 @@ def run_map(k: MapKernel, env: dict, out_buffers: dict) -> None:
 
 def _interpret(k: MapKernel, arrays: list, outs: list) -> None:
     """Evaluate a kernel's nodes with NumPy, node by node, into the kernel's output buffers."""
+    values = _interpret_values(k, arrays)
+    for node, o in zip(k.outputs, outs):
+        np.copyto(o, values[id(node)], casting="unsafe")
+
+
+def _interpret_values(k: MapKernel, arrays: list) -> dict:
     values = {id(n): a for n, a in zip(k.inputs, arrays)}
     values.update({id(c): np.asarray(c.data, dtype=c.dtype) for c in k.consts})
     with np.errstate(all="ignore"):
         for node in k.body:
             values[id(node)] = interp.apply(node, [values[id(a)] for a in node.args])
-    for node, o in zip(k.outputs, outs):
-        np.copyto(o, values[id(node)], casting="unsafe")
+    return values
+
+
+# --- reductions -----------------------------------------------------------------------------------------
+
+CHUNK = 1 << 16  # elements per parallel chunk of a full reduction
+
+
+def run_reduce(k: ReduceKernel, env: dict) -> None:
+    node, shape = k.node, k.shape
+    axes = node.params[1]
+    arrays = [env[id(n)] if n.op != LEAF or id(n) in env else n.data for n in k.inputs]
+    result = np.empty(node.shape, node.dtype)
+    env[id(node)] = result
+    size = math.prod(shape)
+    if result.size == 0:
+        return
+    if size == 0 or not k.inputs:  # nothing to read: NumPy gives the identity (empty input to min/max was refused)
+        producer = np.empty(shape, k.outputs[0].dtype) if size == 0 else \
+            _interpret_values(k, arrays)[id(k.outputs[0])]
+        result[...] = interp.apply(node, [producer])
+        return
+    loop, views, extra, ndim, kept, array_layout = _reduce_layout(node, arrays, shape, axes)
+    parallel = size >= config.parallel_threshold()
+    key = (k.key, loop, ndim, array_layout, parallel)
+    compiled = cache.get(key, lambda: codegen_reduce.kernel_source(
+        k, loop, ndim, kept, array_layout, parallel, VERSION, comment=describe(k)))
+    if compiled is None:  # still compiling in the background: NumPy computes this call
+        result[...] = interp.apply(node, [_interpret_values(k, arrays)[id(k.outputs[0])]])
+        return
+    out = _storage(result.reshape(-1))
+    consts = [_const_arg(c) for c in k.consts]
+    if parallel:
+        with threads.launch_lock():
+            compiled.entry(*views, *consts, *extra, out)
+    else:
+        compiled.entry(*views, *consts, *extra, out)
+
+
+def _reduce_layout(node: Node, arrays: list, shape: tuple, axes: tuple):
+    """(loop shape, input views, size arguments, view rank, kept axes, array layout) for a reduction."""
+    ndim = len(shape)
+    is_arg = node.params[0] in ("argmin", "argmax")
+    if len(axes) == ndim:
+        layout, order = layout_of(arrays, shape)
+        if layout == "flat" and not (is_arg and order == "F"):
+            return "full", [_flat(a, order) for a in arrays], [math.prod(shape), CHUNK], 1, 0, "C"
+        full = [_storage(np.broadcast_to(a, shape)) for a in arrays]
+        if ndim == 1:
+            return "full", full, [shape[0], CHUNK], 1, 0, "A"
+        return "full_nd", full, list(shape), ndim, 0, "A"
+    kept_axes = [a for a in range(ndim) if a not in axes]
+    perm = kept_axes + list(axes)
+    views = [_storage(np.broadcast_to(a, shape).transpose(perm)) for a in arrays]
+    dims = [shape[a] for a in perm]
+    if ndim - 1 in axes:
+        return "inner", views, dims, ndim, len(kept_axes), "A"
+    last = shape[ndim - 1]
+    tile = max(16, min(1024, -(-last // (4 * threads.get_num_threads()))))
+    return "outer", views, dims + [-(-tile // 8) * 8], ndim, len(kept_axes), "A"
 
 
 def _kernel_args(arrays, outs, consts, layout: str, order: str, shape: tuple) -> list:

@@ -393,3 +393,19 @@ def cabs(z):
         return big
     q = small / big
     return big * np.sqrt(fma(q, q, like(q, 1.0)))
+
+
+# --- arg-reductions: first index of the extreme value; the first NaN wins, as in NumPy -----------------
+
+@_jit
+def argmax_update(best, best_i, v, i):
+    if best_i >= 0 and (best != best or not (v > best or v != v)):
+        return best, best_i
+    return v, np.int64(i)
+
+
+@_jit
+def argmin_update(best, best_i, v, i):
+    if best_i >= 0 and (best != best or not (v < best or v != v)):
+        return best, best_i
+    return v, np.int64(i)

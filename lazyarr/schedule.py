@@ -33,6 +33,18 @@ class MapKernel:
 
 
 @dataclass(frozen=True, eq=False)
+class ReduceKernel(MapKernel):
+    """A reduction whose elementwise producer (the region under it) is fused into its loop: the producer's
+    values are never stored. `outputs` holds the producer; `node` is the reduction."""
+    node: Node = None
+    why: str = "reduction fused with the elementwise work that produces its input"
+
+
+def is_compiled_reduction(node: Node) -> bool:
+    return node.op == "reduce" and node.params[-1] == "numba"
+
+
+@dataclass(frozen=True, eq=False)
 class Stage:
     """One node computed on its own (by NumPy) from already available values."""
     node: Node
@@ -95,6 +107,9 @@ def plan(roots) -> list:
                 continue
             if is_elementwise(n):
                 group.append(n)
+            elif is_compiled_reduction(n):
+                steps.append(_reduce_kernel(n, ready, need))
+                ready.add(id(n))
             else:
                 need(n.args)
                 steps.append(Stage(n, _stage_reason(n)))
@@ -119,7 +134,19 @@ def plan(roots) -> list:
     return steps
 
 
+def _reduce_kernel(node: Node, ready: set[int], need) -> ReduceKernel:
+    producer = node.args[0]
+    body, inputs, consts, stages, key = _region([producer], ready)
+    if stages:
+        need(stages)
+        body, inputs, consts, stages, key = _region([producer], ready)
+    return ReduceKernel(outputs=(producer,), inputs=tuple(inputs), consts=tuple(consts), body=tuple(body),
+                        shape=producer.shape, key=(node.sid, key), node=node)
+
+
 def _stage_reason(node: Node) -> str:
+    if node.op == "reduce":
+        return f"{node.params[0]} over {node.dtype} is evaluated by NumPy (complex ordering with NaN is NumPy's)"
     if node.op == "numpy":
         return f"np.{node.params[0]} is not fused: NumPy evaluates it"
     if node.params and node.params[-1] == "numpy":
