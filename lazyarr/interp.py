@@ -19,7 +19,7 @@ def apply(node: Node, args: list[np.ndarray]) -> np.ndarray:
     if node.op == "reduce":
         from .ops import REDUCTIONS
         name, axes, axis_arg = node.params[0], node.params[1], node.params[2]
-        kwargs = {} if name in ("argmin", "argmax") or name in ("any", "all") else {"dtype": node.dtype}
+        kwargs = {"dtype": node.dtype} if name in ("sum", "prod") else {}
         if name in ("argmin", "argmax"):
             axis_arg = None if axis_arg is None else axis_arg[0]
         with np.errstate(all="ignore"):
