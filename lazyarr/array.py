@@ -136,6 +136,18 @@ class LazyArray:
     def argmin(self, axis=None, out=None, *, keepdims=False):
         return _reduce("argmin", self, axis, None, out, keepdims)
 
+    def __matmul__(self, other):
+        from .boundaries import matmul
+        return LazyArray(matmul(self, other))
+
+    def __rmatmul__(self, other):
+        from .boundaries import matmul
+        return LazyArray(matmul(other, self))
+
+    def dot(self, other):
+        from .boundaries import dot
+        return LazyArray(dot(self, other))
+
     # -- NumPy protocols ----------------------------------------------------------------------------------
     def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
         from .numpy_api import array_ufunc

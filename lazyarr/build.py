@@ -252,6 +252,15 @@ def expand_leading(node: Node, count: int) -> Node:
     return expr.make(node.op, node.args, node.params, (1,) * count + node.shape, node.dtype)
 
 
+def reductions_axis(axis, ndim: int) -> int:
+    """One axis argument, normalised as NumPy does (AxisError when out of range)."""
+    import operator
+    axis = operator.index(axis)
+    if not -ndim <= axis < ndim:
+        raise np.exceptions.AxisError(axis, ndim)
+    return axis % ndim
+
+
 def numpy_stage(name: str, func, args: tuple, kwargs: tuple, shape: tuple, dtype) -> Node:
     """A node NumPy evaluates on its own: `func(*args, **kwargs)`, a boundary between fused kernels."""
     return expr.make("numpy", tuple(args), (name, func, kwargs), shape, dtype)

@@ -22,6 +22,11 @@ def implements(*funcs):
 
 
 def array_ufunc(ufunc, method, inputs, kwargs):
+    if method == "__call__" and ufunc is np.matmul:
+        if kwargs:
+            raise TypeError(f"lazyarr: matmul: arguments {sorted(kwargs)} are not supported on lazy arrays")
+        from .boundaries import matmul
+        return LazyArray(matmul(*inputs))
     if method == "__call__":
         return call_ufunc(ufunc, inputs, kwargs)
     from .ops import REDUCTION_BY_UFUNC
@@ -53,6 +58,11 @@ def _is(value, default) -> bool:
 
 def array_function(func, types, args, kwargs):
     impl = HANDLED.get(func)
+    if impl is None:
+        from .boundaries import BOUNDARIES
+        builder = BOUNDARIES.get(func)
+        if builder is not None:
+            return LazyArray(builder(*args, **kwargs))
     if impl is None:
         name = getattr(func, "__name__", repr(func))
         raise TypeError(f"lazyarr: numpy.{name} is not supported on lazy arrays; "
