@@ -12,6 +12,7 @@ differential test found the difference.
 """
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -143,9 +144,14 @@ BINARY_OPERATORS = {
 UNARY_OPERATORS = {"neg": "negative", "pos": "positive", "invert": "invert", "abs": "absolute"}
 
 
+# Numba fills its ufunc table on first use without a lock: another thread would see it half filled (KeyError).
+_ufunc_db_lock = threading.Lock()
+
+
 def numba_has_loop(ufunc: np.ufunc, loop_in: tuple, out: np.dtype) -> bool:
     """Whether Numba's ufunc database can lower this exact NumPy loop (e.g. 'ff->f')."""
-    loops = _numba_ufunc_db.get_ufunc_info(ufunc)
+    with _ufunc_db_lock:
+        loops = _numba_ufunc_db.get_ufunc_info(ufunc)
     sig = "".join(d.char for d in loop_in) + "->" + out.char
     return sig in loops
 
