@@ -96,6 +96,13 @@ def _scalar_type(dt: np.dtype) -> str:
     return "types.float32" if dt == HALF else _numba_type(dt)
 
 
+def unsigned(index: str) -> str:
+    """An index expression list with each index as uint64. Numba wraps negative signed indices, and when LLVM
+    cannot prove an index non-negative that check stays in the loop and blocks vectorisation (3x slower
+    axis-0 sums were measured); an unsigned index has no such check."""
+    return ", ".join(f"np.uint64({part.strip()})" for part in index.split(","))
+
+
 def value_lines(k: MapKernel, index: str, suffix: str = "") -> tuple[list[str], dict[int, str]]:
     """Load inputs at `index` and evaluate the kernel's nodes in order. Returns the lines and each node's
     variable name; `suffix` keeps names apart when a reduction evaluates several elements side by side."""
@@ -103,7 +110,7 @@ def value_lines(k: MapKernel, index: str, suffix: str = "") -> tuple[list[str], 
     lines: list[str] = []
     for j, node in enumerate(k.inputs):
         names[id(node)] = f"x{j}{suffix}"
-        load = f"in{j}[{index}]"
+        load = f"in{j}[{unsigned(index)}]"
         lines.append(f"x{j}{suffix} = S.half_bits_to_float({load})" if node.dtype == HALF
                      else f"x{j}{suffix} = {load}")
     for j, node in enumerate(k.consts):
@@ -124,7 +131,7 @@ def body_lines(k: MapKernel, index: str, out_dtypes: tuple[np.dtype, ...]) -> li
     """One loop iteration of a map kernel: evaluate, then store each output."""
     lines, names = value_lines(k, index)
     for j, (node, out_dt) in enumerate(zip(k.outputs, out_dtypes)):
-        lines.append(f"out{j}[{index}] = {store(names[id(node)], node.dtype, out_dt)}")
+        lines.append(f"out{j}[{unsigned(index)}] = {store(names[id(node)], node.dtype, out_dt)}")
     return lines
 
 

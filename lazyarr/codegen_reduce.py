@@ -60,11 +60,11 @@ def accumulator_dtype(name: str, value: np.dtype, result: np.dtype) -> np.dtype:
 class Reducer:
     """The accumulator of one reduction: how it starts, takes a value, and ends."""
 
-    def __init__(self, name: str, value: np.dtype, result: np.dtype):
+    def __init__(self, name: str, value: np.dtype, result: np.dtype, compensated: bool = True):
         self.name, self.value, self.result = name, value, result
         self.acc = accumulator_dtype(name, value, result)
         self.is_arg = name in ("argmin", "argmax")
-        self.compensated = name == "sum" and self.acc.kind in "fc"
+        self.compensated = compensated and name == "sum" and self.acc.kind in "fc"
 
     def start(self) -> str:
         red, acc = REDUCTIONS[self.name], self.acc
@@ -78,13 +78,13 @@ class Reducer:
         info = np.iinfo(acc)
         return f"{ctor(acc)}({info.min if lowest else info.max})"
 
-    # The state is named by `at`: "" for scalars acc / acc_c (compensation) / acc_i (arg index), or "[_q]"
+    # The state is named by `at`: "" for scalars acc / acc_c (compensation) / acc_i (arg index), or "[_uq]"
     # for elements of per-tile accumulator arrays _acc / _acc_c / _acc_i.
     @staticmethod
     def names(at: str) -> tuple[str, str, str]:
         if not at:
             return "acc", "acc_c", "acc_i"
-        return f"_acc{at}", f"_acc_c{at}", f"_acc_i{at}"
+        return f"_acc{at}", f"_acc_c{at}", f"_acc_i{at}"  # `at` is an unsigned index, e.g. [_uq]
 
     def init(self, at: str = "") -> list[str]:
         acc, comp, idx = self.names(at)
@@ -244,7 +244,7 @@ def outer_loop(k: ReduceKernel, r: Reducer, rng: str, kept: int, ndim: int) -> t
     producer = k.outputs[0]
     lines, names = value_lines(k, ", ".join(idx), "")
     v = cast(names[id(producer)], producer.dtype, r.acc)
-    take, init, final = r.take(v, "_r", at="[_q]"), r.init(at="[_q]"), r.final(at="[_q]")
+    take, init, final = r.take(v, "_r", at="[_uq]"), r.init(at="[_uq]"), r.final(at="[_uq]")
     arrays = [f"_acc = np.empty(tile, {ctor(r.acc)})"]
     if r.is_arg:
         arrays.append("_acc_i = np.empty(tile, np.int64)")
@@ -262,14 +262,16 @@ def outer_loop(k: ReduceKernel, r: Reducer, rng: str, kept: int, ndim: int) -> t
         *_indent(_unflatten("_ko", idx[:kept - 1], dims[:kept - 1])),
         *_indent(arrays),
         "    for _q in range(_hi - _lo):",
+        "        _uq = np.uint64(_q)",
         *_indent(init, 2),
         "    for _r in range(_nr):",
         *_indent(_unflatten("_r", idx[kept:], dims[kept:]), 2),
         f"        for {lane} in range(_lo, _hi):",
-        f"            _q = {lane} - _lo",
+        f"            _uq = np.uint64({lane} - _lo)",
         *_indent(lines + take, 3),
         "    for _q in range(_hi - _lo):",
-        f"        out0[_ko * _last + _lo + _q] = {store(final, r.result, r.result)}",
+        "        _uq = np.uint64(_q)",
+        f"        out0[np.uint64(_ko * _last + _lo + _q)] = {store(final, r.result, r.result)}",
     ]
     return dims + ["tile"], body
 
@@ -278,7 +280,9 @@ def kernel_source(k: ReduceKernel, loop: str, ndim: int, kept: int, array_layout
                   version: str, comment: str = "") -> str:
     """The whole module text for one reduction kernel."""
     node = k.node
-    r = Reducer(node.params[0], k.outputs[0].dtype, node.dtype)
+    # Along a non-contiguous axis NumPy itself adds row after row; so do we (in float64), which keeps the
+    # tile's accumulator loop free of a compensation chain and lets it vectorise.
+    r = Reducer(node.params[0], k.outputs[0].dtype, node.dtype, compensated=loop != "outer")
     rng = "numba.prange" if parallel else "range"
     if loop == "full":
         extra, body = full_loop(k, r, rng)

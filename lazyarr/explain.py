@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import codegen, runtime
+from . import runtime
 from .expr import CONST, LEAF, walk
-from .schedule import MapKernel, plan
+from .schedule import MapKernel, ReduceKernel, plan
 
 
 def graph_listing(roots) -> list[str]:
@@ -25,28 +25,23 @@ def graph_listing(roots) -> list[str]:
 
 
 def explain(roots) -> str:
+    from . import threads
     out = ["graph:"] + graph_listing(roots)
     steps = plan(roots)
-    out.append(f"schedule: {len(steps)} step(s), "
-               f"{sum(isinstance(s, MapKernel) for s in steps)} fused kernel(s)")
+    kernels = sum(isinstance(s, MapKernel) for s in steps)
+    out.append(f"schedule: {len(steps)} step(s), {kernels} fused kernel(s); threading layer "
+               f"{threads.threading_layer()}, {threads.get_num_threads()} thread(s)")
     for i, step in enumerate(steps):
-        if isinstance(step, MapKernel):
+        if isinstance(step, ReduceKernel):
+            node = step.node
+            out.append(f"step {i}: kernel {node.params[0]} over axes {node.params[1]} of {step.shape} -> "
+                       f"{node.dtype} {node.shape}: {step.why}")
+        elif isinstance(step, MapKernel):
             out.append(f"step {i}: kernel over shape {step.shape}: {step.why}")
-            out += ["    " + line for line in runtime.describe(step).splitlines()]
-            out.append("  source (as compiled for the inputs' current layout):")
-            out += ["    " + line for line in _source(step).splitlines()]
         else:
             out.append(f"step {i}: stage {step.node.op}: {step.why}")
+            continue
+        out += ["    " + line for line in runtime.describe(step).splitlines()]
+        out.append("  source (as compiled for the inputs' current layout):")
+        out += ["    " + line for line in runtime.source_for(step, {}).splitlines()]
     return "\n".join(out)
-
-
-def _source(k: MapKernel) -> str:
-    arrays = [runtime.value(n, {}) if n.op in (LEAF, CONST) else np.empty(n.shape, n.dtype) for n in k.inputs]
-    layout, _ = runtime.layout_of(arrays, k.shape)
-    from . import config, threads
-    size = int(np.prod(k.shape))
-    parallel = size >= config.parallel_threshold()
-    text = codegen.kernel_source(k, layout, len(k.shape), parallel, tuple(n.dtype for n in k.outputs),
-                                 runtime.VERSION, comment=runtime.describe(k))
-    layer = threads.threading_layer()
-    return f"# layout={layout} parallel={parallel} threading layer={layer}\n{text}"

@@ -174,8 +174,7 @@ def run_reduce(k: ReduceKernel, env: dict) -> None:
     loop, views, extra, ndim, kept, array_layout = _reduce_layout(node, arrays, shape, axes)
     parallel = size >= config.parallel_threshold()
     key = (k.key, loop, ndim, array_layout, parallel)
-    compiled = cache.get(key, lambda: codegen_reduce.kernel_source(
-        k, loop, ndim, kept, array_layout, parallel, VERSION, comment=describe(k)))
+    compiled = cache.get(key, lambda: _reduce_source(k, loop, ndim, kept, array_layout, parallel))
     if compiled is None:  # still compiling in the background: NumPy computes this call
         result[...] = interp.apply(node, [_interpret_values(k, arrays)[id(k.outputs[0])]])
         return
@@ -186,6 +185,25 @@ def run_reduce(k: ReduceKernel, env: dict) -> None:
             compiled.entry(*views, *consts, *extra, out)
     else:
         compiled.entry(*views, *consts, *extra, out)
+
+
+def _reduce_source(k, loop, ndim, kept, array_layout, parallel) -> str:
+    return codegen_reduce.kernel_source(k, loop, ndim, kept, array_layout, parallel, VERSION, comment=describe(k))
+
+
+def source_for(step, env: dict) -> str:
+    """The kernel source `step` compiles to for the given input values (for explain())."""
+    arrays = [value(n, env) if n.op == LEAF or id(n) in env else np.empty(n.shape, n.dtype) for n in step.inputs]
+    size = math.prod(step.shape)
+    parallel = size >= config.parallel_threshold()
+    if isinstance(step, ReduceKernel):
+        loop, _, _, ndim, kept, array_layout = _reduce_layout(step.node, arrays, step.shape, step.node.params[1])
+        header = f"# loop={loop} layout={array_layout} parallel={parallel}"
+        return f"{header}\n{_reduce_source(step, loop, ndim, kept, array_layout, parallel)}"
+    layout, _ = layout_of(arrays, step.shape)
+    text = codegen.kernel_source(step, layout, len(step.shape), parallel, tuple(n.dtype for n in step.outputs),
+                                 VERSION, comment=describe(step))
+    return f"# layout={layout} parallel={parallel}\n{text}"
 
 
 def _reduce_layout(node: Node, arrays: list, shape: tuple, axes: tuple):
@@ -199,16 +217,19 @@ def _reduce_layout(node: Node, arrays: list, shape: tuple, axes: tuple):
         full = [_storage(np.broadcast_to(a, shape)) for a in arrays]
         if ndim == 1:
             return "full", full, [shape[0], CHUNK], 1, 0, "A"
-        return "full_nd", full, list(shape), ndim, 0, "A"
+        return "full_nd", full, list(shape), ndim, 0, "C" if all(v.flags.c_contiguous for v in full) else "A"
     kept_axes = [a for a in range(ndim) if a not in axes]
     perm = kept_axes + list(axes)
     views = [_storage(np.broadcast_to(a, shape).transpose(perm)) for a in arrays]
     dims = [shape[a] for a in perm]
+    # Telling Numba the views are C- or F-contiguous lets it drop stride arithmetic and vectorise.
+    array_layout = ("C" if all(v.flags.c_contiguous for v in views) else
+                    "F" if all(v.flags.f_contiguous for v in views) else "A")
     if ndim - 1 in axes:
-        return "inner", views, dims, ndim, len(kept_axes), "A"
+        return "inner", views, dims, ndim, len(kept_axes), array_layout
     last = shape[ndim - 1]
     tile = max(16, min(1024, -(-last // (4 * threads.get_num_threads()))))
-    return "outer", views, dims + [-(-tile // 8) * 8], ndim, len(kept_axes), "A"
+    return "outer", views, dims + [-(-tile // 8) * 8], ndim, len(kept_axes), array_layout
 
 
 def _kernel_args(arrays, outs, consts, layout: str, order: str, shape: tuple) -> list:
