@@ -8,14 +8,16 @@ __version__ = "0.1.0"  # first: kernels record it in their source
 
 from .array import LazyArray, wrap as array
 from .cache import cache_info, clear_cache
+from .fuse import fuse
 from .functions import clip, compute, elementwise_functions as _elementwise_functions, where
 from .threads import get_num_threads, num_threads, set_num_threads, show_config
 from . import numpy_api as _numpy_api  # registers __array_function__ handlers
+from . import special, stats
 
 globals().update(_elementwise_functions())
 
 __all__ = sorted(
-    ["LazyArray", "array", "compute", "where", "clip", "cache_info", "clear_cache",
-     "set_num_threads", "get_num_threads", "num_threads", "show_config"]
+    ["LazyArray", "array", "compute", "where", "clip", "fuse", "cache_info", "clear_cache",
+     "set_num_threads", "get_num_threads", "num_threads", "show_config", "special", "stats"]
     + list(_elementwise_functions())
 )
