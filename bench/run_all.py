@@ -17,9 +17,9 @@ from pathlib import Path
 if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench import bench_elementwise, bench_reductions, harness
+from bench import bench_elementwise, bench_fuse, bench_reductions, harness
 
-SUITES = {mod.SUITE: mod for mod in (bench_elementwise, bench_reductions)}
+SUITES = {mod.SUITE: mod for mod in (bench_elementwise, bench_reductions, bench_fuse)}
 
 
 def main(argv=None) -> dict:

@@ -1,0 +1,410 @@
+"""@lazyarr.fuse against NumPy: the decorated function must give what the undecorated one gives, and trace and
+compile only when its signature says so."""
+import threading
+from collections import namedtuple
+
+import numpy as np
+import pytest
+import scipy.special as sp
+
+import lazyarr as la
+from lazyarr import cache
+from oracle import assert_same
+
+
+def same(got, want, ulp=0):
+    """assert_same through tuples, lists and dicts."""
+    if isinstance(want, (tuple, list)):
+        assert type(got) is type(want) and len(got) == len(want)
+        for g, w in zip(got, want):
+            same(g, w, ulp)
+    elif isinstance(want, dict):
+        assert type(got) is dict and list(got) == list(want)
+        for k in want:
+            same(got[k], want[k], ulp)
+    elif isinstance(want, (np.ndarray, np.generic)):
+        assert_same(got, want, ulp=ulp)
+    else:
+        assert type(got) is type(want) and (got == want or got != got and want != want), (got, want)
+
+
+def close(got, want):
+    """Reductions: NumPy's type, dtype and shape; values within summation error (NumPy sums pairwise)."""
+    if isinstance(want, tuple):
+        for g, w in zip(got, want):
+            close(g, w)
+        return
+    assert type(got) is type(want) and got.dtype == want.dtype and np.shape(got) == np.shape(want)
+    np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-12)
+
+
+def check(fn, *args, ulp=0, calls=2, reduction=False, **kwargs):
+    """Call fn fused (`calls` times: the first traces, the next replay) and compare with NumPy's answer."""
+    f = la.fuse(fn)
+    want = fn(*args, **kwargs)
+    for _ in range(calls):
+        got = f(*args, **kwargs)
+        close(got, want) if reduction else same(got, want, ulp)
+    return f
+
+
+def loads():
+    """Kernels brought into memory so far (compiled, or loaded from Numba's disk cache)."""
+    info = la.cache_info()
+    return info.compiles + info.disk_hits
+
+
+def poly(a, b, k):
+    return 2 * a + b * k - a * a
+
+
+def waves(a, b):
+    return np.sin(a) * np.exp(b) / 2  # products only: no cancellation to magnify ULP differences
+
+
+RNG = np.random.default_rng(0)
+
+
+def _values(shape, dtype):
+    if np.dtype(dtype).kind == "c":
+        return (RNG.standard_normal(shape) + 1j * RNG.standard_normal(shape)).astype(dtype)
+    if np.dtype(dtype).kind in "iu":
+        return RNG.integers(-20, 20, size=shape).astype(dtype)
+    return RNG.standard_normal(shape).astype(dtype)
+
+
+LAYOUTS = {
+    "1d": lambda d: (_values(37, d), _values(37, d)),
+    "2d-C": lambda d: (_values((6, 7), d), _values((6, 7), d)),
+    "fortran": lambda d: (np.asfortranarray(_values((6, 7), d)), np.asfortranarray(_values((6, 7), d))),
+    "strided": lambda d: (_values((6, 14), d)[:, ::2], _values((6, 7), d)),
+    "reversed": lambda d: (_values(37, d)[::-1], _values(37, d)),
+    "broadcast": lambda d: (_values((6, 7), d), _values(7, d)),
+    "0-d": lambda d: (_values((), d), _values((), d)),
+    "empty": lambda d: (_values((0, 7), d), _values(7, d)),
+    "big-endian": lambda d: (_values(37, d).astype(np.dtype(d).newbyteorder(">")), _values(37, d)),
+}
+
+
+@pytest.mark.parametrize("layout", sorted(LAYOUTS))
+@pytest.mark.parametrize("dtype", ["float64", "float32", "int16", "complex128"])
+def test_matches_numpy_over_layouts_and_dtypes(layout, dtype):
+    a, b = LAYOUTS[layout](dtype)
+    check(poly, a, b, 1.25)  # a Python float: weak, so float32 stays float32 and int16 becomes float64
+    check(poly, a, b, 3)     # a Python int: int16 stays int16
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32", "float16"])
+def test_transcendental_and_scipy_special(dtype):
+    a, b = _values((5, 8), dtype), _values((5, 8), dtype)
+    check(waves, a, b, ulp=4)
+    check(lambda x: sp.expit(x) * sp.erfc(x), a, ulp=4)
+
+
+def test_results_are_numpy_and_scalars_as_numpy_gives():
+    a = _values((3, 4), "float64")
+    f = check(lambda x: (x + 1, (x * 2).sum(), x.max()), a, reduction=True)
+    out = f(a)
+    assert type(out[0]) is np.ndarray and type(out[1]) is np.float64 and type(out[2]) is np.float64
+
+
+def test_reductions():
+    x = _values((5, 6), "float64")
+    check(lambda a: a.sum(), x, reduction=True)
+    check(lambda a, ax: a.sum(axis=ax), x, 0, reduction=True)
+    check(lambda a, ax: a.mean(axis=ax, keepdims=True), x, 1, reduction=True)
+    check(lambda a: (a - a.mean(axis=0)) / a.std(axis=0), x, reduction=True)
+    f = check(lambda a, k: ((a - k) ** 2).sum(axis=0), x, 0.3, reduction=True)
+    for k in (0.45, 0.3, 2.5):
+        close(f(x, k), ((x - k) ** 2).sum(axis=0))
+    assert f.cache_info().traces == 1  # k is a placeholder in the reduction's fused producer too
+    check(lambda a: (a > 0).any(axis=1), x)
+    check(lambda a: np.argmax(a * a, axis=0), x)
+
+
+def test_output_structures():
+    Pair = namedtuple("Pair", "total product")
+    a, b = _values(5, "float64"), _values(5, "float64")
+    check(lambda x, y: (x + y, x * y), a, b)
+    check(lambda x, y: [x + y, 3, "label"], a, b)
+    check(lambda x, y: {"s": x + y, "nested": (x - y, None)}, a, b)
+    check(lambda x, y: Pair(x + y, x * y), a, b)
+    check(lambda x: x, a)  # an input returned as it is
+
+
+def test_returning_the_argument_itself():
+    a = _values(5, "float64")
+    f = la.fuse(lambda x, y: (x, y * 2))
+    assert f(a, a)[0] is a
+
+
+def test_keywords_and_defaults():
+    @la.fuse
+    def f(a, b=None, *, scale=1.5, shift=0.0):
+        """Scale and shift."""
+        return a * scale + shift if b is None else (a + b) * scale + shift
+
+    a, b = _values(6, "float32"), _values(6, "float32")
+    same(f(a), a * 1.5 + 0.0)
+    same(f(a, shift=2.5), a * 1.5 + 2.5)
+    same(f(a, b, scale=0.25), (a + b) * 0.25 + 0.0)
+    same(f(a, b=b, scale=0.75, shift=-1.25), (a + b) * 0.75 - 1.25)
+    assert f.__name__ == "f" and f.__doc__ == "Scale and shift."
+    assert f.cache_info().traces == 2  # b given or not; scale and shift values are placeholders
+    with pytest.raises(TypeError, match="unexpected keyword"):
+        f(a, scaling=2.0)
+
+
+def test_variable_arguments():
+    @la.fuse
+    def total(*arrays, weight=1.0):
+        return sum(arrays) * weight
+
+    a, b, c = _values(4, "float64"), _values(4, "float64"), _values(4, "float64")
+    same(total(a, b), (a + b) * 1.0)
+    same(total(a, b, c, weight=0.25), (a + b + c) * 0.25)
+    same(total(a, b, c, weight=0.75), (a + b + c) * 0.75)
+    assert total.cache_info().traces == 2
+
+
+def test_containers_of_arrays_as_arguments():
+    a, b = _values(4, "float64"), _values(4, "float64")
+    check(lambda pair, k: pair[0] * k + pair[1], (a, b), 2.5)
+    check(lambda d: d["x"] - d["y"], {"x": a, "y": b})
+
+
+def test_numpy_scalars_are_strong_python_numbers_weak():
+    a = _values(9, "float32")
+    f = check(lambda x, k: x * k, a, 2.5)
+    assert f(a, 2.5).dtype == np.float32
+    g = check(lambda x, k: x * k, a, np.float64(2.5))
+    assert g(a, np.float64(2.5)).dtype == np.float64
+    i8 = np.arange(-4, 5, dtype=np.int8)
+    check(lambda x, k: x * k, i8, np.int16(3))
+    check(lambda x, k: x + k, i8, 100)
+    check(lambda x, k: x < k, i8, 1000)  # out of int8's range: NumPy compares without error
+
+
+def test_arithmetic_on_python_numbers_stays_weak():
+    a = _values(9, "float32")
+
+    def gauss(x, sigma, mu=0.0):
+        return np.exp(-(x - mu) ** 2 / (2 * sigma ** 2))
+
+    f = check(gauss, a, 0.7, ulp=2)
+    same(f(a, 1.9, 0.45), gauss(a, 1.9, 0.45), ulp=2)
+    assert f.cache_info().traces == 1
+
+
+def test_power_exponents_numpy_special_cases():
+    x = np.array([-np.inf, -4.0, -0.0, 0.0, 2.0, np.inf, np.nan])
+    f = la.fuse(lambda a, k: a ** k)
+    for k in (0.5, 2.0, -1.0, 1.0, 3.0, 0.25, 2, 3, np.float64(0.5), np.float32(2.0), np.float64(3.0)):
+        same(f(x, k), x ** k)
+
+
+def test_overflowing_python_int_raises_like_numpy():
+    i8 = np.arange(-4, 5, dtype=np.int8)
+    f = la.fuse(lambda x, k: x + (k + 1))
+    same(f(i8, 100), i8 + 101)
+    with pytest.raises(OverflowError, match="128"):
+        f(i8, 127)
+    with pytest.raises(OverflowError, match="300"):
+        la.fuse(lambda x, k: x + k)(i8, 300)
+
+
+def test_numbers_returned_and_used_in_python():
+    @la.fuse
+    def f(x, k):
+        return x * k, k * 2, k
+
+    a = _values(3, "float64")
+    same(f(a, 1.5), (a * 1.5, 3.0, 1.5))
+    same(f(a, 2.25), (a * 2.25, 4.5, 2.25))
+    same(f(a, 1 + 2j), (a * (1 + 2j), 2 + 4j, 1 + 2j))
+    assert f.cache_info().traces == 2  # float, then complex
+
+
+def test_python_branch_on_a_number_argument_specialises():
+    @la.fuse
+    def f(x, k):
+        if k > 0:
+            return x * k
+        return x - k
+
+    a = _values(5, "float64")
+    same(f(a, 3.5), a * 3.5)
+    same(f(a, -3.5), a + 3.5)
+    same(f(a, 3.5), a * 3.5)
+    assert f.cache_info().hits == 1
+
+
+def test_new_size_and_new_value_compile_nothing_new_dtype_compiles_once():
+    def g(a, b, k):
+        return np.hypot(a, b) * k + np.arctan2(b, a) ** 2  # no cancellation: float32 stays within a few ULP
+
+    f = la.fuse(g)
+    x, y = _values(40, "float64"), _values(40, "float64")
+    same(f(x, y, 0.3), g(x, y, 0.3), ulp=2)
+    before, traces = la.cache_info(), f.cache_info().traces
+    same(f(x[:17].copy(), y[:17].copy(), 0.3), g(x[:17], y[:17], 0.3), ulp=2)
+    same(f(x, y, 7.25), g(x, y, 7.25), ulp=2)
+    after = la.cache_info()
+    assert (after.misses, after.compiles) == (before.misses, before.compiles)
+    assert f.cache_info().traces == traces + 1  # the new size traced again; the new value did not
+
+    cache.clear_memory()
+    start = loads()
+    x32, y32 = x.astype(np.float32), y.astype(np.float32)
+    same(f(x32, y32, 0.3), g(x32, y32, 0.3), ulp=3)
+    same(f(x32, y32, 1.5), g(x32, y32, 1.5), ulp=3)
+    assert loads() - start == 1
+
+
+def test_axis_argument_retraces():
+    f = la.fuse(lambda a, axis: a.sum(axis=axis))
+    x = _values((3, 4, 5), "float64")
+    for axis in (0, 1, 2, -1, 0, 2, (0, 2)):
+        close(f(x, axis), x.sum(axis=axis))
+    assert f.cache_info().misses == 5  # 2 and -1 mean the same axis, but NumPy is asked as called
+
+
+def test_bools_strings_and_none_are_part_of_the_signature():
+    @la.fuse
+    def f(x, squared=False, how="add", extra=None):
+        y = x * x if squared else x
+        y = y + 1 if how == "add" else y - 1
+        return y if extra is None else y * extra
+
+    a = _values(5, "float64")
+    for args in [(), (True,), (False, "sub"), (True, "sub", a)]:
+        same(f(a, *args), f.__wrapped__(a, *args))
+    assert f.cache_info().traces == 4
+
+
+def test_nested_fused_functions():
+    @la.fuse
+    def inner(a, k):
+        return a * k + 1
+
+    @la.fuse
+    def outer(a, b, k):
+        return inner(a, k) - inner(b, 2 * k)
+
+    a, b = _values(6, "float64"), _values(6, "float64")
+    same(outer(a, b, 1.5), (a * 1.5 + 1) - (b * 3.0 + 1))
+    assert inner.cache_info().misses == 0  # inlined into outer's graph
+    same(inner(a, 2.0), a * 2.0 + 1)
+
+
+def test_lazy_arguments_stay_lazy():
+    f = la.fuse(lambda a, b: np.sqrt(a * a + b))
+    a, b = _values(5, "float64") ** 2, _values(5, "float64") ** 2
+    out = f(la.array(a), b)
+    assert isinstance(out, la.LazyArray)
+    same(out.compute(), np.sqrt(a * a + b))
+    assert f.cache_info().traces == 0
+
+
+def test_python_control_flow_on_arrays_is_an_error_naming_the_line():
+    @la.fuse
+    def f(a):
+        if a.sum() > 0:  # the line the error names
+            return a
+        return -a
+
+    line = f.__wrapped__.__code__.co_firstlineno + 2
+    with pytest.raises(TypeError) as info:
+        f(_values(4, "float64"))
+    message = str(info.value)
+    assert f"test_fuse.py:{line}" in message and "la.where" in message and "if a.sum() > 0" in message
+    assert f.cache_info().currsize == 0
+
+
+@pytest.mark.parametrize("use", [float, int, lambda a: a.compute(), np.asarray, lambda a: a.max() if a.max() else 0])
+def test_every_way_to_ask_for_a_value_is_refused(use):
+    f = la.fuse(lambda a: use(a.sum()))
+    with pytest.raises(TypeError, match="la.where"):
+        f(_values(4, "float64"))
+
+
+def test_unsupported_numpy_function_is_a_type_error_naming_it():
+    with pytest.raises(TypeError, match="unique") as info:
+        la.fuse(lambda a: np.unique(a) * 2)(_values(4, "float64"))
+    assert any("lazyarr.fuse" in note for note in info.value.__notes__)
+    with pytest.raises(TypeError, match="argsort"):
+        la.fuse(lambda a: np.argsort(a))(_values(4, "float64"))
+
+
+def test_numpy_stages_inside_a_fused_function():
+    a = _values(7, "float64")
+    check(lambda x: np.sort(x) * 2 + 1, a)
+    check(lambda x: np.cumsum(x * x) - x, a, reduction=True)
+
+
+def test_unsupported_arguments():
+    with pytest.raises(TypeError, match="dtype object"):
+        la.fuse(lambda a: a + 1)(np.array([1, "x"], dtype=object))
+    with pytest.raises(TypeError, match="hashable"):
+        la.fuse(lambda a, s: a + 1)(np.ones(3), {1, 2})
+
+
+def test_closure_arrays_and_eager_numpy_inside():
+    table = _values(6, "float64")
+    check(lambda a: a * table + np.sin(table), _values(6, "float64"), ulp=2)
+
+
+def test_transposes_of_arguments():
+    x = _values((4, 6), "float64")
+    check(lambda a, b: a.T * 2 + b, x, _values((6, 4), "float64"))
+    check(lambda a: a.T + a.T * a.T, x[::-1, ::2])
+
+
+def test_methods_and_explicit_maxsize():
+    class Model:
+        def __init__(self, k):
+            self.k = k
+
+        @la.fuse
+        def apply(self, x):
+            return x * self.k
+
+        __hash__ = object.__hash__
+
+    a = _values(3, "float64")
+    same(Model(2.0).apply(a), a * 2.0)
+    same(Model(3.0).apply(a), a * 3.0)
+
+    f = la.fuse(maxsize=2)(lambda a: a + 1)
+    for n in (3, 4, 5):
+        same(f(np.ones(n)), np.ones(n) + 1)
+    assert f.cache_info().currsize == 2
+    f.cache_clear()
+    assert f.cache_info() == (0, 0, 0, 0, 2)
+
+
+def test_threads_share_programs():
+    f = la.fuse(lambda a, b, k: a * k - b)
+    arrays = [(_values(n, "float64"), _values(n, "float64")) for n in (50, 60)]
+    errors = []
+
+    def work(i):
+        try:
+            with np.errstate(all="ignore"):  # the oracle's bit arithmetic; errstate is per thread
+                for j in range(30):
+                    a, b = arrays[j % 2]
+                    same(f(a, b, i + j / 7), a * (i + j / 7) - b)
+        except Exception as exc:  # reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+
+
+def test_large_arrays_run_in_parallel_kernels():
+    a, b = _values(100_000, "float64"), _values(100_000, "float64")
+    check(lambda x, y, k: np.sqrt(x * x + y * y) * k, a, b, 0.75)
