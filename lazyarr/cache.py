@@ -1,37 +1,51 @@
-"""Compiled kernels: in memory (bounded LRU), then on disk, then compiled.
+"""Compiled kernels: in memory (bounded LRU), then on disk, then compiled; optionally in the background.
 
 Numba cannot cache functions built with ``exec``. So each kernel's source is written to a file named by the
-hash of its text, imported as a module registered in ``sys.modules``, and compiled with ``cache=True``: Numba
-then stores the machine code next to that file and a second process with the same expression loads it instead
-of compiling. A cache directory that cannot be written or read degrades to compiling in a private temporary
-directory, with a warning, never to a crash.
+hash of its text (``diskcache``), imported as a module registered in ``sys.modules``, and compiled with
+``cache=True``: Numba then stores the machine code beside that file, and a second process with the same
+expression loads it instead of compiling. Files are checked before Numba sees them; a cache directory that
+cannot be written degrades to compiling in a private temporary directory, with a warning, never to a crash.
+
+One compile runs at a time per process (Numba holds a global compiler lock anyway). A kernel several threads
+miss at once is compiled once; the others wait for it. With background compilation on
+(``config.background_compile()``), a miss queues the compile on a worker thread and ``get`` returns None at
+once: the runtime then computes that call with NumPy. A fork waits for a running compile to finish, so the
+child never inherits a lock held halfway through one.
 """
 from __future__ import annotations
 
-import hashlib
+import atexit
 import importlib.util
 import os
-import shutil
+import queue
 import sys
-import tempfile
 import threading
 import time
 import warnings
 from collections import OrderedDict
 from dataclasses import dataclass
 
-from . import config
+# threads first: its at-fork handler must be registered before ours, so that ours runs first (Python runs
+# "before" handlers in reverse order): a fork waits for a running job, which may be configuring the threading
+# layer, before it takes the configuration lock.
+from . import threads
+from . import config, diskcache
+
+__all__ = ["cache_info", "clear_cache", "get", "wait_for_compiles", "set_background_compile"]
+
+set_background_compile = config.set_background_compile
 
 
 @dataclass(frozen=True)
 class CacheInfo:
-    hits: int
-    misses: int
-    compiles: int
-    disk_hits: int
-    compile_seconds: float
-    currsize: int
-    maxsize: int
+    hits: int  # calls served from memory
+    misses: int  # calls that were not
+    compiles: int  # kernels compiled by Numba in this process
+    disk_hits: int  # kernels Numba loaded from its disk cache instead of compiling
+    compile_seconds: float  # time spent in those compiles
+    currsize: int  # kernels in memory now
+    maxsize: int  # config.memory_cache_size()
+    interpreted: int = 0  # calls NumPy computed because their kernel was compiling in the background
 
 
 @dataclass
@@ -44,10 +58,24 @@ class Compiled:
     from_disk: bool
 
 
-_lock = threading.RLock()
+class _Job:
+    """A kernel being compiled: in a caller's thread, or on the background worker."""
+    __slots__ = ("event", "compiled", "background")
+
+    def __init__(self, background: bool):
+        self.event = threading.Event()
+        self.compiled: Compiled | None = None
+        self.background = background
+
+
+_lock = threading.Lock()  # memory, stats, jobs; never held while compiling
+_compile_lock = threading.RLock()  # held for each compile, and by a fork that waits for one
 _memory: "OrderedDict[tuple, Compiled]" = OrderedDict()
-_stats = {"hits": 0, "misses": 0, "compiles": 0, "disk_hits": 0, "compile_seconds": 0.0}
-_fallback_dir: str | None = None
+_jobs: dict[tuple, _Job] = {}
+_failed: set = set()  # background compiles that raised: the next call compiles in its own thread and raises
+_stats = {"hits": 0, "misses": 0, "compiles": 0, "disk_hits": 0, "compile_seconds": 0.0, "interpreted": 0}
+_queue: "queue.SimpleQueue" = queue.SimpleQueue()
+_worker: threading.Thread | None = None
 
 
 def cache_info() -> CacheInfo:
@@ -55,8 +83,9 @@ def cache_info() -> CacheInfo:
         return CacheInfo(currsize=len(_memory), maxsize=config.memory_cache_size(), **_stats)
 
 
-def get(key: tuple, make_source) -> Compiled:
-    """The kernel for `key`; `make_source()` is called only on a miss."""
+def get(key: tuple, make_source) -> Compiled | None:
+    """The kernel for `key` (`make_source()` is called only to compile it), or None: compiling in the
+    background, compute this call another way."""
     with _lock:
         hit = _memory.get(key)
         if hit is not None:
@@ -64,103 +93,233 @@ def get(key: tuple, make_source) -> Compiled:
             _stats["hits"] += 1
             return hit
         _stats["misses"] += 1
-    compiled = _load(make_source())
+    while True:
+        background = config.background_compile()
+        with _lock:
+            hit = _memory.get(key)
+            if hit is not None:
+                _memory.move_to_end(key)
+                return hit
+            job = _jobs.get(key)
+            owner = job is None
+            if owner:
+                use_worker = background and key not in _failed
+                _failed.discard(key)
+                job = _jobs[key] = _Job(use_worker)
+                if use_worker:
+                    _submit(key, make_source, job)
+            if background and job.background:
+                _stats["interpreted"] += 1
+                return None
+        if owner:
+            return _compile_job(key, make_source, job)
+        job.event.wait()  # another thread compiles it; if that failed, go round and fail here too
+        if job.compiled is not None:
+            return job.compiled
+
+
+def _compile_job(key: tuple, make_source, job: _Job) -> Compiled:
+    try:
+        compiled = _compile(make_source)
+    except BaseException:
+        with _lock:
+            if _jobs.get(key) is job:
+                del _jobs[key]
+        job.event.set()
+        raise
     with _lock:
-        _memory[key] = compiled
-        while len(_memory) > config.memory_cache_size():
-            _memory.popitem(last=False)
+        _remember(key, compiled)
+        if _jobs.get(key) is job:
+            del _jobs[key]
+    job.compiled = compiled
+    job.event.set()
     return compiled
 
 
+def _remember(key: tuple, compiled: Compiled) -> None:
+    """Into the memory LRU (under _lock). An evicted kernel's module leaves sys.modules too, so its machine
+    code can be freed; computing it again loads it from disk."""
+    _memory[key] = compiled
+    _memory.move_to_end(key)
+    limit = config.memory_cache_size()
+    while len(_memory) > limit:
+        _, old = _memory.popitem(last=False)
+        name = os.path.splitext(os.path.basename(old.path))[0]
+        if getattr(sys.modules.get(name), "kernel", None) is old.dispatcher:
+            del sys.modules[name]
+
+
+def wait_for_compiles(timeout: float | None = None) -> bool:
+    """Wait until no kernel is compiling in the background; False if `timeout` seconds passed first."""
+    deadline = None if timeout is None else time.monotonic() + timeout
+    while True:
+        with _lock:
+            pending = [job for job in _jobs.values() if job.background]
+        if not pending:
+            return True
+        for job in pending:
+            left = None if deadline is None else max(0.0, deadline - time.monotonic())
+            if not job.event.wait(left):
+                return False
+
+
 def clear_memory() -> None:
-    with _lock:
+    with _compile_lock, _lock:
+        for compiled in _memory.values():
+            sys.modules.pop(os.path.splitext(os.path.basename(compiled.path))[0], None)
         _memory.clear()
 
 
 def clear_cache() -> None:
-    """Forget every compiled kernel, in memory and on disk."""
-    clear_memory()
-    shutil.rmtree(_kernel_dir(create=False), ignore_errors=True)
+    """Forget every compiled kernel: in memory, the kernel files, and Numba's cache files for them."""
+    with _compile_lock:
+        clear_memory()
+        for name in [n for n in sys.modules if n.startswith(diskcache.PREFIX)]:
+            del sys.modules[name]
+        diskcache.clear()
 
 
-def _kernel_dir(create: bool = True) -> str:
-    path = os.path.join(config.cache_dir(), "kernels")
-    if create:
-        os.makedirs(path, exist_ok=True)
-    return path
+# --- the background worker -----------------------------------------------------------------------------------
+
+def _submit(key, make_source, job: _Job) -> None:
+    """Queue a compile for the worker (under _lock), starting the worker if needed."""
+    global _worker
+    _queue.put((key, make_source, job))
+    if _worker is None or not _worker.is_alive():
+        _worker = threading.Thread(target=_work, name="lazyarr-compiler", daemon=True)
+        _worker.start()
 
 
-def _write_module(source: str) -> str:
-    """Write `source` to its content-addressed file (once) and return the path."""
-    global _fallback_dir
-    name = "lazyarr_k" + hashlib.sha256(source.encode()).hexdigest()[:24]
-    for attempt in ("configured", "fallback"):
-        directory = _kernel_dir() if attempt == "configured" and _fallback_dir is None else _fallback_dir
+def _work() -> None:
+    while True:
+        item = _queue.get()
+        if item is None:
+            return
+        key, make_source, job = item
         try:
-            if directory is None:
-                raise OSError("no fallback directory yet")
-            path = os.path.join(directory, name + ".py")
-            if not os.path.exists(path):
-                tmp = f"{path}.{os.getpid()}.{threading.get_ident()}.tmp"
-                with open(tmp, "w") as f:
-                    f.write(source)
-                os.replace(tmp, path)  # atomic: concurrent writers of the same text agree
-            return path
-        except OSError as exc:
-            if attempt == "fallback":
-                raise
-            _fallback_dir = tempfile.mkdtemp(prefix="lazyarr-kernels-")
-            warnings.warn(f"lazyarr: kernel cache directory {config.cache_dir()!r} is not usable ({exc}); "
-                          f"compiling into {_fallback_dir} for this process", RuntimeWarning, stacklevel=4)
-    raise AssertionError("unreachable")
+            compiled = _compile(make_source)
+        except Exception as exc:
+            if config.debug():
+                print(f"lazyarr: background compile failed ({exc!r}); the next call compiles in its own "
+                      "thread and raises there", file=sys.stderr)
+            with _lock:
+                _failed.add(key)
+                if _jobs.get(key) is job:
+                    del _jobs[key]
+        else:
+            with _lock:
+                _remember(key, compiled)
+                if _jobs.get(key) is job:
+                    del _jobs[key]
+            job.compiled = compiled
+        job.event.set()
 
 
-def _import(path: str):
-    name = os.path.splitext(os.path.basename(path))[0]
-    module = sys.modules.get(name)
-    if module is not None:
-        return module
-    spec = importlib.util.spec_from_file_location(name, path)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module  # before exec: Numba's cache locates the function through its module
-    try:
-        spec.loader.exec_module(module)
-    except BaseException:
-        del sys.modules[name]
-        raise
-    return module
+@atexit.register
+def _stop_worker() -> None:
+    """At exit: drop queued compiles, let the running one finish (its files are then complete)."""
+    worker = _worker
+    if worker is None or not worker.is_alive():
+        return
+    while True:
+        try:
+            _queue.get_nowait()
+        except queue.Empty:
+            break
+    _queue.put(None)
+    worker.join(timeout=60)
+
+
+def _before_fork() -> None:
+    _compile_lock.acquire()
+    _lock.acquire()
+
+
+def _after_fork_in_parent() -> None:
+    _lock.release()
+    _compile_lock.release()
+
+
+def _after_fork_in_child() -> None:
+    # The worker thread does not exist here, and neither do other threads' compiles: forget their jobs (their
+    # keys are simply missed again) and start from fresh locks.
+    global _lock, _compile_lock, _queue, _worker, _jobs
+    _lock, _compile_lock = threading.Lock(), threading.RLock()
+    _queue, _worker, _jobs = queue.SimpleQueue(), None, {}
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(before=_before_fork, after_in_parent=_after_fork_in_parent,
+                        after_in_child=_after_fork_in_child)
+
+
+# --- compiling or loading one kernel -------------------------------------------------------------------------
+
+def _compile(make_source) -> Compiled:
+    # The whole job holds _compile_lock, not only Numba's part: a fork waits for it, so that a child never
+    # inherits a lock (lazyarr's, Numba's, an import's) that a half-done job held in another thread.
+    with _compile_lock:
+        threads.configure_threading_layer()  # before Numba's first parallel compile picks a layer itself
+        source = make_source()
+        if config.debug():
+            print(f"lazyarr: compiling kernel\n{source}", file=sys.stderr)
+        return _load(source)
 
 
 def _load(source: str) -> Compiled:
-    if config.debug():
-        print(f"lazyarr: compiling kernel\n{source}", file=sys.stderr)
-    from . import threads
-    threads.configure_threading_layer()
-    path = _write_module(source)
-    start = time.perf_counter()
-    try:
-        module = _import(path)
-    except Exception as exc:
-        if not _is_cache_corruption(exc):
-            raise
-        warnings.warn(f"lazyarr: kernel cache entry {path!r} is unreadable ({exc}); recompiling",
-                      RuntimeWarning, stacklevel=3)
-        shutil.rmtree(os.path.join(os.path.dirname(path), "__pycache__"), ignore_errors=True)
-        sys.modules.pop(os.path.splitext(os.path.basename(path))[0], None)
-        module = _import(path)
-    elapsed = time.perf_counter() - start
-    dispatcher = module.kernel
-    sig = next(iter(dispatcher.overloads))
-    from_disk = sum(dispatcher.stats.cache_hits.values()) > 0
+    """Import the kernel's module: Numba loads its verified disk cache entry or compiles (then it is recorded)."""
+    name = diskcache.module_name(source)
+    module = sys.modules.get(name)
+    if module is not None:  # another key with the same text: reuse it
+        return _wrap(module, source, from_disk=False)
+    with diskcache.open_entry(source) as entry:
+        start = time.perf_counter()
+        try:
+            module = _import(entry.path)
+        except Exception as exc:
+            if not entry.had_numba_files:
+                raise
+            warnings.warn(f"lazyarr: Numba could not load its cache entry for kernel {name} ({exc!r}); "
+                          "deleting it and compiling again", RuntimeWarning, stacklevel=2)
+            diskcache.wipe_numba_files(entry.directory, name)
+            module = _import(entry.path)
+        elapsed = time.perf_counter() - start
+        dispatcher = module.kernel
+        from_disk = sum(dispatcher.stats.cache_hits.values()) > 0
+        if from_disk:
+            diskcache.touch(entry)
+        else:
+            written = diskcache.record(entry, _numba_dir(dispatcher, entry))
     with _lock:
         if from_disk:
             _stats["disk_hits"] += 1
         else:
             _stats["compiles"] += 1
             _stats["compile_seconds"] += elapsed
-    return Compiled(dispatcher, dispatcher.overloads[sig].entry_point, source, path, from_disk)
+    if not from_disk:
+        diskcache.note_written(entry.directory, written, keep=name)
+    return _wrap(module, source, from_disk)
 
 
-def _is_cache_corruption(exc: Exception) -> bool:
-    import pickle
-    return isinstance(exc, (EOFError, pickle.UnpicklingError, ValueError, KeyError, OSError))
+def _wrap(module, source: str, from_disk: bool) -> Compiled:
+    dispatcher = module.kernel
+    sig = next(iter(dispatcher.overloads))
+    return Compiled(dispatcher, dispatcher.overloads[sig].entry_point, source, module.__file__, from_disk)
+
+
+def _numba_dir(dispatcher, entry) -> str:
+    cache = getattr(dispatcher, "_cache", None)
+    return getattr(cache, "cache_path", None) or os.path.join(entry.directory, "__pycache__")
+
+
+def _import(path: str):
+    name = os.path.splitext(os.path.basename(path))[0]
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module  # before exec: Numba's cache locates the function through its module
+    try:
+        spec.loader.exec_module(module)
+    except BaseException:
+        sys.modules.pop(name, None)
+        raise
+    return module

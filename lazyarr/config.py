@@ -2,10 +2,18 @@
 from __future__ import annotations
 
 import os
+import sys
 
 # Below this many elements a kernel runs serially: Numba's parallel launch costs tens of microseconds,
 # which is more than a small loop takes on one core (measured in bench/bench_elementwise.py).
 DEFAULT_PARALLEL_THRESHOLD = 1 << 15
+
+# ~50 KB per kernel on average (source, Numba index and machine code): room for some 20,000 kernels.
+DEFAULT_CACHE_MAX_BYTES = 1 << 30
+
+_UNITS = {"": 1, "K": 1 << 10, "M": 1 << 20, "G": 1 << 30, "T": 1 << 40}
+
+_overrides: dict[str, object] = {}  # set in code; wins over the environment
 
 
 def debug() -> bool:
@@ -23,10 +31,71 @@ def cache_dir() -> str:
 
 
 def memory_cache_size() -> int:
-    """How many compiled kernels stay in memory (least recently used are dropped)."""
-    return int(os.environ.get("LAZYARR_MEMORY_CACHE_SIZE", "512"))
+    """LAZYARR_MEMORY_CACHE_SIZE: how many compiled kernels stay loaded (least recently used are dropped)."""
+    raw = os.environ.get("LAZYARR_MEMORY_CACHE_SIZE", "512")
+    try:
+        n = int(raw)
+    except ValueError:
+        raise ValueError(f"LAZYARR_MEMORY_CACHE_SIZE={raw!r} is not an integer") from None
+    if n < 1:
+        raise ValueError(f"LAZYARR_MEMORY_CACHE_SIZE={n} must be at least 1")
+    return n
+
+
+def cache_max_bytes() -> int:
+    """LAZYARR_CACHE_MAX_BYTES: the kernel directory's size limit (``500M``, ``2G`` or bytes; 0: no limit)."""
+    raw = os.environ.get("LAZYARR_CACHE_MAX_BYTES", "").strip()
+    if not raw:
+        return DEFAULT_CACHE_MAX_BYTES
+    text = raw.upper().removesuffix("B").removesuffix("I")
+    unit = text[-1:] if text[-1:] in _UNITS else ""
+    try:
+        n = int(float(text[: len(text) - len(unit)]) * _UNITS[unit])
+    except ValueError:
+        raise ValueError(f"LAZYARR_CACHE_MAX_BYTES={raw!r} is not a size such as 1000000, 500M or 2G") from None
+    if n < 0:
+        raise ValueError(f"LAZYARR_CACHE_MAX_BYTES={raw!r} must not be negative")
+    return n
 
 
 def parallel_threshold() -> int:
     """LAZYARR_PARALLEL_THRESHOLD: the smallest kernel size that runs in parallel (0: always parallel)."""
     return int(os.environ.get("LAZYARR_PARALLEL_THRESHOLD", DEFAULT_PARALLEL_THRESHOLD))
+
+
+def background_compile() -> bool:
+    """Whether a new kernel compiles in a background thread while NumPy computes the calls that need it.
+
+    ``set_background_compile()`` wins; else LAZYARR_BACKGROUND_COMPILE: ``1``/``0``, or ``auto`` (the default):
+    on in an interactive session (the REPL, ``python -i``, IPython, Jupyter), off in scripts and tests, where
+    every call should run the same kernel and give the same bits. See docs/runtime.md."""
+    value = _overrides.get("background_compile")
+    if value is None:
+        raw = os.environ.get("LAZYARR_BACKGROUND_COMPILE", "auto").strip().lower()
+        if raw in ("1", "true", "yes", "on"):
+            return True
+        if raw in ("", "auto"):
+            return interactive()
+        if raw in ("0", "false", "no", "off"):
+            return False
+        raise ValueError(f"LAZYARR_BACKGROUND_COMPILE={raw!r} is not one of 0, 1, auto")
+    return bool(value)
+
+
+def set_background_compile(enabled: bool | None) -> None:
+    """Turn background compilation on (True) or off (False) for this process; None: back to the environment."""
+    if enabled is not None and not isinstance(enabled, bool):
+        raise TypeError(f"set_background_compile() takes True, False or None, not {type(enabled).__name__}")
+    if enabled is None:
+        _overrides.pop("background_compile", None)
+    else:
+        _overrides["background_compile"] = enabled
+
+
+def interactive() -> bool:
+    """A person is waiting at a prompt: the REPL, ``python -i``, or an IPython shell or Jupyter kernel."""
+    if hasattr(sys, "ps1") or sys.flags.interactive:
+        return True
+    ipython = sys.modules.get("IPython")
+    get = getattr(ipython, "get_ipython", None)
+    return get is not None and get() is not None

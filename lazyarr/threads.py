@@ -189,15 +189,19 @@ def _configure_locked():
     _layer = layer
 
 
-def _reset_guard_in_child():
-    # A fork taken while another thread held the lock would leave the child's copy locked forever.
-    global _launch_guard
+def _reset_locks_in_child():
+    # A fork taken while another thread held a lock would leave the child's copy locked forever.
+    global _launch_guard, _config_lock
     if _launch_guard is not _NULL:
         _launch_guard = threading.RLock()
+    _config_lock = threading.Lock()
 
 
 if hasattr(os, "register_at_fork"):
-    os.register_at_fork(after_in_child=_reset_guard_in_child)
+    # A fork waits for a configuration under way in another thread (it starts Numba's pool and may load
+    # TBB): the child then finds the layer chosen, not half chosen.
+    os.register_at_fork(before=lambda: _config_lock.acquire(), after_in_parent=lambda: _config_lock.release(),
+                        after_in_child=_reset_locks_in_child)
 
 
 def launch_lock():

@@ -1,0 +1,270 @@
+"""End to end: real lazyarr computations from many threads, in fork and spawn pools, under thread control.
+
+Each check runs in a fresh interpreter (a crash or a hang there is a failed test here, not a dead pytest),
+with its own kernel cache directory shared by this module's runs, so only the first run compiles.
+"""
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+
+SCRIPT = textwrap.dedent(
+    r'''
+    import os, re, sys, threading, warnings
+    import multiprocessing as mp
+
+    import numpy as np
+    import lazyarr as la
+    from lazyarr import cache
+
+
+    def data(n, seed):
+        rng = np.random.default_rng(seed)
+        return rng.random(n), rng.random(n), rng.integers(-1000, 1000, n)
+
+
+    # Six expressions of different kinds; each builds a new LazyArray (compute() memoises per object).
+    EXPRESSIONS = [
+        (lambda a, b, i: la.array(a) + la.array(b), lambda a, b, i: a + b),
+        (lambda a, b, i: la.sin(la.array(a)) * 2 - la.array(b) ** 2, lambda a, b, i: np.sin(a) * 2 - b ** 2),
+        (lambda a, b, i: la.where(la.array(a) > 0.5, la.array(a), 2 * la.array(b)),
+         lambda a, b, i: np.where(a > 0.5, a, 2 * b)),
+        (lambda a, b, i: (la.array(i) * 3 + 7) // 2, lambda a, b, i: (i * 3 + 7) // 2),
+        (lambda a, b, i: ((la.array(a) - la.array(b)) ** 2).sum(), lambda a, b, i: ((a - b) ** 2).sum()),
+        (lambda a, b, i: la.exp(-la.array(a)) * la.cos(la.array(b)) + 1, lambda a, b, i: np.exp(-a) * np.cos(b) + 1),
+    ]
+
+
+    def check(got, want, what):
+        assert np.asarray(got).dtype == np.asarray(want).dtype, (what, np.asarray(got).dtype)
+        np.testing.assert_allclose(got, want, rtol=1e-12, atol=0, err_msg=what)
+
+
+    def run_expression(k, n, seed=0):
+        a, b, i = data(n, seed)
+        lazy, ref = EXPRESSIONS[k]
+        return lazy(a, b, i).compute(), ref(a, b, i)
+
+
+    def join_all(pool, timeout):
+        for t in pool:
+            t.join(timeout)
+        alive = [t.name for t in pool if t.is_alive()]
+        if alive:
+            print(f"HUNG: {alive}", flush=True)
+            os._exit(3)  # a hang must fail the test, not wait forever for the thread
+
+
+    def check_concurrent():
+        # 8 threads start together on 6 expressions (two pairs share one: the same kernel missed twice at once),
+        # alternating a serial size and a parallel one (LAZYARR_PARALLEL_THRESHOLD is 32768 by default).
+        start = threading.Barrier(8)
+        failures = []
+
+        def worker(t):
+            start.wait()
+            for rep in range(12):
+                n = (1_000 + 37 * t) if rep % 2 else (40_000 + 1_000 * t)
+                try:
+                    got, want = run_expression(t % len(EXPRESSIONS), n, seed=rep)
+                    check(got, want, f"thread {t} rep {rep} n {n}")
+                except Exception as exc:
+                    failures.append((t, rep, repr(exc)))
+
+        pool = [threading.Thread(target=worker, args=(t,), name=f"w{t}") for t in range(8)]
+        for t in pool:
+            t.start()
+        join_all(pool, timeout=90)
+        assert not failures, failures
+        assert cache.wait_for_compiles(timeout=90)
+        info = la.cache_info()
+        # 6 expressions x 2 sizes; a kernel missed by two threads at once is still compiled or loaded once.
+        assert info.compiles + info.disk_hits == 12, info
+
+
+    def check_num_threads():
+        top = la.get_num_threads()
+        assert top == int(os.environ["NUMBA_NUM_THREADS"]) == la.show_config()["max_threads"]
+        big = 200_000
+        with la.num_threads(1) as n:
+            assert n == 1 and la.get_num_threads() == 1
+            check(*run_expression(1, big), "inside num_threads(1)")
+            with la.num_threads(2):
+                assert la.get_num_threads() == 2
+                check(*run_expression(5, big), "nested num_threads(2)")
+            assert la.get_num_threads() == 1
+        assert la.get_num_threads() == top
+        try:
+            with la.num_threads(1):
+                run_expression(4, big)
+                raise KeyError("leave the block by an exception")
+        except KeyError:
+            pass
+        assert la.get_num_threads() == top
+
+        # Scopes are per Python thread: two threads computing at once with different counts.
+        seen, failures = {}, []
+        start = threading.Barrier(2)
+
+        def worker(count):
+            with la.num_threads(count):
+                start.wait()
+                for rep in range(4):
+                    try:
+                        check(*run_expression(rep % 3, big, seed=rep), f"count {count}")
+                    except Exception as exc:
+                        failures.append(repr(exc))
+                    seen.setdefault(count, set()).add(la.get_num_threads())
+            seen[f"after {count}"] = la.get_num_threads()
+
+        la.set_num_threads(1)  # the main thread's own setting does not leak into new threads
+        pool = [threading.Thread(target=worker, args=(c,)) for c in (1, 3)]
+        for t in pool:
+            t.start()
+        join_all(pool, timeout=60)
+        assert not failures, failures
+        assert seen == {1: {1}, 3: {3}, "after 1": top, "after 3": top}, seen
+        assert la.get_num_threads() == 1
+
+
+    def in_child(k, n):
+        before = la.cache_info()
+        got, want = run_expression(k, n)
+        after = la.cache_info()
+        return got, want, after.compiles - before.compiles, after.hits - before.hits, os.getpid()
+
+
+    def check_fork():
+        # The parent has run parallel kernels (the layer's thread pool exists) before forking.
+        for k in (1, 4):
+            check(*run_expression(k, 100_000), f"parent {k}")
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)  # 3.12+: fork of a threaded process
+            with mp.get_context("fork").Pool(2) as pool:
+                jobs = [(1, 100_000), (4, 100_000), (5, 90_000), (3, 2_000)]
+                results = pool.starmap_async(in_child, jobs).get(timeout=90)
+        for (k, n), (got, want, compiles, hits, pid) in zip(jobs, results):
+            check(got, want, f"child {pid}: expression {k}")
+            assert pid != os.getpid()
+            if k in (1, 4):
+                assert compiles == 0 and hits >= 1, (k, compiles, hits)  # inherited in memory
+        # A raw fork child too, computing a kernel the parent never had.
+        pid = os.fork()
+        if pid == 0:
+            try:
+                check(*run_expression(2, 70_000), "raw fork child")
+            except BaseException:
+                os._exit(1)
+            os._exit(0)
+        _, status = os.waitpid(pid, 0)
+        assert os.waitstatus_to_exitcode(status) == 0, status
+
+
+    def compute(lazy):
+        return lazy.compute(), la.show_config()["threading_layer"], os.getpid()
+
+
+    def check_spawn():
+        a, b, i = data(50_000, 7)
+        lazies = [EXPRESSIONS[k][0](a, b, i) for k in range(len(EXPRESSIONS))]
+        wants = [EXPRESSIONS[k][1](a, b, i) for k in range(len(EXPRESSIONS))]
+        with mp.get_context("spawn").Pool(2) as pool:
+            results = pool.map_async(compute, lazies).get(timeout=120)  # LazyArrays travel pickled
+        for k, ((got, layer, pid), want) in enumerate(zip(results, wants)):
+            check(got, want, f"spawned child, expression {k}")
+            assert pid != os.getpid()
+            assert layer == os.environ["EXPECT_LAYER"], layer
+
+
+    def check_config():
+        layer = os.environ["EXPECT_LAYER"]
+        cfg = la.show_config()
+        assert cfg["threading_layer"] == layer, cfg
+        assert cfg["serialized_launches"] is (layer == "workqueue"), cfg
+        a, b, i = data(100_000, 0)
+        text = EXPRESSIONS[1][0](a, b, i).explain()
+        assert re.search(rf"threading layer\W+{layer}\b", text), text
+
+
+    if __name__ == "__main__":
+        for name in sys.argv[1:]:
+            globals()["check_" + name]()
+        print("OK")
+    '''
+)
+
+
+@pytest.fixture(scope="module")
+def script(tmp_path_factory):
+    path = tmp_path_factory.mktemp("runtime") / "runtime_checks.py"
+    path.write_text(SCRIPT)
+    return path
+
+
+@pytest.fixture(scope="module")
+def cache_dir(tmp_path_factory):
+    return tmp_path_factory.mktemp("runtime-kernels")
+
+
+def _has_tbb():
+    import importlib.metadata
+    try:
+        importlib.metadata.distribution("tbb")
+    except importlib.metadata.PackageNotFoundError:
+        return False
+    return True
+
+
+DEFAULT_LAYER = "tbb" if _has_tbb() else "workqueue"
+LAYERS = [pytest.param({}, DEFAULT_LAYER, id="default"),
+          pytest.param({"LAZYARR_THREADING_LAYER": "workqueue"}, "workqueue", id="workqueue")]
+
+
+def run_checks(script, cache_dir, checks, expect_layer, timeout=150, **env):
+    full = {k: v for k, v in os.environ.items() if not k.startswith(("LAZYARR_", "NUMBA_"))}
+    full["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), full.get("PYTHONPATH")]))
+    if "LAZYARR_BACKGROUND_COMPILE" in env:  # its own cache: kernels the other runs left would all be hits
+        cache_dir = cache_dir.parent / (cache_dir.name + "-background")
+    full.update(LAZYARR_CACHE_DIR=str(cache_dir), LAZYARR_BACKGROUND_COMPILE="0", EXPECT_LAYER=expect_layer)
+    full.update(env)
+    proc = subprocess.Popen([sys.executable, str(script), *checks], env=full, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, stdin=subprocess.DEVNULL, start_new_session=True)
+    try:
+        out, err = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)  # pool workers and forked children too: none may hold the pipes
+        out, err = proc.communicate()
+        pytest.fail(f"{checks} hung for {timeout} s\nstdout:\n{out}\nstderr:\n{err[-5000:]}")
+    assert proc.returncode == 0 and out.rstrip().endswith("OK"), (
+        f"rc={proc.returncode}\nstdout:\n{out[-4000:]}\nstderr:\n{err[-6000:]}")
+
+
+@pytest.mark.parametrize("env, layer", LAYERS + [
+    pytest.param({"LAZYARR_BACKGROUND_COMPILE": "1"}, DEFAULT_LAYER, id="background-compile")])
+def test_eight_threads_compute_at_once(script, cache_dir, env, layer):
+    run_checks(script, cache_dir, ["concurrent"], layer, **env)
+
+
+def test_num_threads_is_scoped_per_thread(script, cache_dir):
+    run_checks(script, cache_dir, ["num_threads"], DEFAULT_LAYER, NUMBA_NUM_THREADS="4")
+
+
+@pytest.mark.parametrize("env, layer", LAYERS)
+def test_fork_pool_after_parent_computed(script, cache_dir, env, layer):
+    run_checks(script, cache_dir, ["fork"], layer, **env)
+
+
+def test_spawn_pool_computes_pickled_lazy_arrays(script, cache_dir):
+    run_checks(script, cache_dir, ["spawn"], DEFAULT_LAYER)
+
+
+@pytest.mark.parametrize("env, layer", LAYERS)
+def test_show_config_and_explain_name_the_layer(script, cache_dir, env, layer):
+    run_checks(script, cache_dir, ["config"], layer, **env)
