@@ -8,7 +8,7 @@ import sys
 # which is more than a small loop takes on one core (measured in bench/bench_elementwise.py).
 DEFAULT_PARALLEL_THRESHOLD = 1 << 15
 
-# ~50 KB per kernel on average (source, Numba index and machine code): room for some 20,000 kernels.
+# ~58 KB per kernel on average (source, Numba index and machine code; docs/runtime.md): ~18,000 kernels.
 DEFAULT_CACHE_MAX_BYTES = 1 << 30
 
 _UNITS = {"": 1, "K": 1 << 10, "M": 1 << 20, "G": 1 << 30, "T": 1 << 40}
