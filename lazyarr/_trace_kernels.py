@@ -7,20 +7,21 @@ import operator
 import numpy as np
 
 from . import cache, interp, threads
-from ._trace_scalar import convert
+from ._trace_scalar import converter as scalar_converter
 from .dtypes import HALF
 from .schedule import MapKernel
 
 
 def converter(dtype: np.dtype, form: str):
     """Python number -> the constant a kernel ("kernel": float16 travels as float32) or NumPy ("value") takes."""
+    typed = scalar_converter(dtype)
     if dtype == HALF and form == "kernel":
-        return lambda x: np.float32(convert(x, dtype))
+        return lambda x: np.float32(typed(x))
     if form == "value":
-        return lambda x: np.asarray(convert(x, dtype), dtype=dtype)
+        return lambda x: np.asarray(typed(x), dtype=dtype)
     if dtype == np.float64:
-        return lambda x: np.float64(x) if type(x) is not float else x
-    return lambda x: convert(x, dtype)
+        return lambda x: x if type(x) is float else typed(x)  # a Python float is a float64 already
+    return typed
 
 
 def view(a: np.ndarray, layout: str, order: str, shape: tuple):

@@ -21,6 +21,7 @@ is traced as a ``ScalarTracer``:
 """
 from __future__ import annotations
 
+import functools
 import operator
 import struct
 
@@ -88,21 +89,39 @@ def sentinel(cls, index: int, salt: int):
 
 def convert(value, dtype: np.dtype):
     """The typed constant graph building makes from the weak number `value` for an operation in `dtype`
-    (``build._typed``): overflow-checked ints were refused at trace time, so an int that does not fit wraps."""
-    if type(value) is int and dtype.kind in "iu":
+    (``build._typed``)."""
+    return converter(dtype)(value)
+
+
+@functools.lru_cache(maxsize=None)
+def converter(dtype: np.dtype):
+    """``convert`` for one dtype, with its limits looked up once. An int that does not fit an integer dtype
+    wraps (an overflow-checked operation refused it at trace time already); a float beyond a float dtype's
+    range becomes inf silently, as NumPy does for a weak float."""
+    make = np.float16 if dtype == np.float16 else dtype.type
+    if dtype.kind in "iu":
         info = np.iinfo(dtype)
-        if info.min <= value <= info.max:
-            return dtype.type(value)
-        if value.bit_length() < 64:
-            return np.array(value).astype(dtype)[()]
-        return dtype.type(value % (1 << 64))
-    if type(value) is float and dtype.kind == "f":
+        low, high = int(info.min), int(info.max)
+
+        def to_int(value):
+            if type(value) is not int or low <= value <= high:
+                return make(value)
+            if value.bit_length() < 64:
+                return np.array(value).astype(dtype)[()]
+            return make(value % (1 << 64))
+
+        return to_int
+    if dtype.kind in "fc":
         limit = float(np.finfo(dtype).max)
-        if -limit <= value <= limit or value != value:
-            return np.float16(value) if dtype == np.float16 else dtype.type(value)
-        with np.errstate(over="ignore"):
-            return dtype.type(value)
-    return np.float16(value) if dtype == np.float16 else dtype.type(value)
+
+        def to_float(value):
+            if type(value) is not float or -limit <= value <= limit or value != value:
+                return make(value)
+            with np.errstate(over="ignore"):
+                return make(value)
+
+        return to_float
+    return make
 
 
 def const_bits(node) -> tuple:
