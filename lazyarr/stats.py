@@ -27,6 +27,11 @@ def _f64(x):
     return LazyArray(node if node.dtype == np.float64 else build.cast(node, np.float64))
 
 
+def _as_is(x):
+    node = build.to_node(x)
+    return node.data if node.is_const else LazyArray(node)
+
+
 def _valid_scale(scale, loc=None):
     """scale > 0 (and loc not NaN, for ppf/isf), as a Python bool for scalars or a lazy mask."""
     ok = scale > 0
@@ -89,7 +94,9 @@ class _Norm:
 
     def _quantile(self, q, loc, scale, upper: bool):
         import scipy.special as sp
-        q, loc, scale = _f64(q), _f64(loc), _f64(scale)
+        # Unlike cdf/sf/pdf, scipy.stats keeps q's own dtype here: float32 q takes ndtri's float32 loop, and
+        # only the scaling (by float64 scale and loc) is float64.
+        q, loc, scale = _as_is(q), _f64(loc), _f64(scale)
         ok = _valid_scale(scale, loc)
         core = (-sp.ndtri(q) if upper else sp.ndtri(q)) * scale + loc
         inside = (q > 0) & (q < 1)
