@@ -29,7 +29,7 @@ SIGNATURE = types.void({signature})
 
 @numba.njit(SIGNATURE, parallel={parallel}, cache=True, nogil=True, error_model="numpy", boundscheck=False)
 def kernel({params}):
-{loop}
+{body}
 '''
 
 FLAT_LOOP = '''\
@@ -188,5 +188,5 @@ def kernel_source(k: MapKernel, layout: str, ndim: int, parallel: bool,
     return MODULE_TEMPLATE.format(
         version=version, comment=textwrap.indent(comment, "# ") if comment else "#",
         extra_imports=extra, signature=", ".join(sig), parallel=parallel,
-        params=", ".join(params), loop=textwrap.indent(loop_source(layout, ndim, parallel, body), "    "),
+        params=", ".join(params), body=textwrap.indent(loop_source(layout, ndim, parallel, body), "    "),
     )
