@@ -66,9 +66,10 @@ def map_op(compiled, key, source, k, ins, consts, fills, out_slots, out_views, s
                 entry(*[v[s] for s in in_slots], *consts, out)
 
         op.direct = (entry, in_slots, consts, fills, out_slot, shape, dtype, order)
+        op.compiled = compiled  # the dispatcher owns the machine code: the cache may let go of it (LRU)
         return op
 
-    state = [entry]
+    state = [entry, compiled]
 
     def op(v, cv):
         outs = [empty(shape, dt, order) for dt in out_dtypes]
@@ -82,7 +83,8 @@ def map_op(compiled, key, source, k, ins, consts, fills, out_slots, out_views, s
             if compiled is None:
                 _interpret(k, [v[s] for s, _ in ins], consts, fills, cv, outs)
                 return
-            run = state[0] = compiled.entry
+            state[:] = [compiled.entry, compiled]
+            run = compiled.entry
         args = [v[s] if p is None else p(v[s]) for s, p in ins]
         if fills:
             c = list(consts)

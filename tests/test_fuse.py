@@ -408,3 +408,15 @@ def test_threads_share_programs():
 def test_large_arrays_run_in_parallel_kernels():
     a, b = _values(100_000, "float64"), _values(100_000, "float64")
     check(lambda x, y, k: np.sqrt(x * x + y * y) * k, a, b, 0.75)
+
+
+def test_programs_outlive_the_kernel_caches_memory():
+    import gc
+
+    f = la.fuse(lambda a, b, k: np.sin(a) * k - b)
+    a, b = _values(50, "float64"), _values(50, "float64")
+    first = f(a, b, 0.3)
+    cache.clear_memory()  # the kernel's module leaves sys.modules; the program still holds its dispatcher
+    gc.collect()
+    same(f(a, b, 0.3), first)
+    assert f.cache_info().hits == 1
