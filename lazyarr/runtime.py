@@ -9,6 +9,7 @@ Layout classes (part of the cache key, so a kernel never sees a layout it was no
 from __future__ import annotations
 
 import math
+import warnings
 
 import numpy as np
 
@@ -123,8 +124,8 @@ def run_map(k: MapKernel, env: dict, out_buffers: dict) -> None:
     parallel = size >= config.parallel_threshold()
     ndim = len(shape)
     key = (k.key, layout, ndim if layout == "nd" else 1, parallel, out_dtypes)
-    compiled = cache.get(key, lambda: codegen.kernel_source(k, layout, ndim, parallel, out_dtypes, VERSION,
-                                                            comment=describe(k)))
+    compiled = _compiled(key, lambda: codegen.kernel_source(k, layout, ndim, parallel, out_dtypes, VERSION,
+                                                            comment=describe(k)), k)
     if compiled is None:  # still compiling in the background: NumPy computes this call
         _interpret(k, arrays, outs)
         return
@@ -134,6 +135,19 @@ def run_map(k: MapKernel, env: dict, out_buffers: dict) -> None:
             compiled.entry(*args)
     else:
         compiled.entry(*args)
+
+
+def _compiled(key, make_source, k):
+    """The compiled kernel, or None to have NumPy compute this step: while it compiles in the background, or
+    if Numba fails on it. That failure is a lazyarr bug, but the user gets NumPy's answer and a warning
+    naming the kernel, never a Numba traceback."""
+    from numba.core.errors import NumbaError
+    try:
+        return cache.get(key, make_source)
+    except NumbaError as exc:
+        warnings.warn(f"lazyarr: could not compile the kernel for\n{describe(k)}\nNumPy computes it instead "
+                      f"({type(exc).__name__}: {str(exc).splitlines()[0]})", RuntimeWarning, stacklevel=4)
+        return None
 
 
 def _interpret(k: MapKernel, arrays: list, outs: list) -> None:
@@ -174,7 +188,7 @@ def run_reduce(k: ReduceKernel, env: dict) -> None:
     loop, views, extra, ndim, kept, array_layout = _reduce_layout(node, arrays, shape, axes)
     parallel = size >= config.parallel_threshold()
     key = (k.key, loop, ndim, array_layout, parallel)
-    compiled = cache.get(key, lambda: _reduce_source(k, loop, ndim, kept, array_layout, parallel))
+    compiled = _compiled(key, lambda: _reduce_source(k, loop, ndim, kept, array_layout, parallel), k)
     if compiled is None:  # still compiling in the background: NumPy computes this call
         result[...] = interp.apply(node, [_interpret_values(k, arrays)[id(k.outputs[0])]])
         return

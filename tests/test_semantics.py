@@ -253,3 +253,19 @@ def test_scalar_exponents_follow_numpys_power_fast_paths(dt, exponent):
 
 def test_square_is_not_compiled_as_pow():
     assert "np.square" in (la.array(np.ones(3)) ** 2).explain()
+
+
+def test_a_kernel_numba_cannot_compile_falls_back_to_numpy_with_a_warning(monkeypatch):
+    from numba.core.errors import TypingError
+    from lazyarr import cache
+
+    def broken(key, make_source):
+        raise TypingError("simulated lowering failure")
+
+    monkeypatch.setattr(cache, "get", broken)
+    x = np.arange(6.0).reshape(2, 3)
+    with pytest.warns(RuntimeWarning, match="NumPy computes it instead"):
+        got = (la.sin(la.array(x)) * 2 + 1).compute()
+    assert_same(got, np.sin(x) * 2 + 1)
+    with pytest.warns(RuntimeWarning, match="NumPy computes it instead"):
+        assert_same(la.array(x).sum(axis=0).compute(), x.sum(axis=0))
