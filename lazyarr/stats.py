@@ -99,6 +99,11 @@ class _Norm:
         q, loc, scale = _as_is(q), _f64(loc), _f64(scale)
         ok = _valid_scale(scale, loc)
         core = (-sp.ndtri(q) if upper else sp.ndtri(q)) * scale + loc
+        if isinstance(ok, (bool, np.bool_)):
+            # Scalar loc and scale, checked here: when valid, ndtri already gives scipy.stats' answers at the
+            # edges (+-inf at q = 0 and 1, nan outside [0, 1] and for nan), so the kernel is ndtri alone.
+            return LazyArray(build.to_node(core)) if ok else LazyArray(build.full(build.to_node(q).shape,
+                                                                                   np.nan, np.float64))
         inside = (q > 0) & (q < 1)
         # At q = 0 and q = 1 the answer is the support's bound, (+-inf) * scale + loc, as scipy.stats places it.
         with np.errstate(invalid="ignore"):
