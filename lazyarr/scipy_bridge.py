@@ -56,7 +56,7 @@ def bridged_names() -> list[str]:
 
 def is_bridged(ufunc) -> bool:
     """Whether ``ufunc`` is a scipy.special ufunc with at least one bridged loop."""
-    return isinstance(ufunc, np.ufunc) and bool(_bridged_loops(ufunc))
+    return bool(_bridged_loops(ufunc))
 
 
 def resolve(ufunc, in_dtypes) -> tuple[tuple[np.dtype, ...], np.dtype]:
@@ -95,11 +95,12 @@ def impl_attr(ufunc, loop_in_dtypes) -> str:
 
 
 def cache_token() -> str:
-    """Changes whenever a kernel compiled against this bridge must not be reused: put it in
-    the kernel cache key. A cached kernel naming a symbol this process did not register would
-    crash at link time."""
-    signatures = "".join(f"{c.capi_name}:{c.signature};" for c in capi.bridged_cfuncs())
-    digest = hashlib.sha1(signatures.encode()).hexdigest()[:12]
+    """Part of the kernel cache key: it changes with SciPy's version, the loop -> C function table
+    or the code generated here. A cached kernel naming a symbol this process did not register
+    would crash when Numba links it."""
+    table = [f"{name} {loop.types} {loop.cfunc.capi_name} {loop.cfunc.signature}"
+             for name, loops in sorted(capi.LOOPS.items()) for loop in loops if loop.cfunc]
+    digest = hashlib.sha1("\n".join(table).encode()).hexdigest()[:12]
     return f"scipy-{scipy.__version__}-capi-{digest}-codegen-{_CODEGEN_VERSION}"
 
 
