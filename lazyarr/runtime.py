@@ -28,15 +28,20 @@ def _fingerprint() -> str:
 
     import llvmlite
     import numba
+    import scipy
 
     from . import __version__, scalar
+    # The scipy.special bridge too: a cached kernel names C functions by symbol, and a kernel naming a symbol
+    # a new SciPy no longer has would crash when Numba links it.
+    here = os.path.dirname(scalar.__file__)
     digest = hashlib.sha256()
-    for module_file in (scalar.__file__, os.path.join(os.path.dirname(scalar.__file__), "scipy_bridge.py")):
+    for name in ("scalar.py", "scipy_bridge.py", "_scipy_capi.py"):
+        module_file = os.path.join(here, name)
         if os.path.exists(module_file):
             with open(module_file, "rb") as f:
                 digest.update(f.read())
     return (f"lazyarr {__version__}, numba {numba.__version__}, llvmlite {llvmlite.__version__}, "
-            f"numpy {np.__version__}, helpers {digest.hexdigest()[:16]}")
+            f"numpy {np.__version__}, scipy {scipy.__version__}, helpers {digest.hexdigest()[:16]}")
 
 
 VERSION = _fingerprint()
