@@ -1,0 +1,303 @@
+"""Runtime workloads: threads vs processes vs lazyarr's threads, thread scaling, and first-call latency.
+
+    f x2            a pure-Python function, run twice: serially, in 2 Python threads, in 2 processes.
+                    The GIL lets threads take turns, so only processes run f twice as fast.
+    g x2            g = np.exp of 10**7 ones, run twice the same three ways (NumPy releases the GIL, so
+                    threads help; processes send 80 MB results back pickled), and lazyarr's g run twice
+                    with 1 and with 2 threads (one call uses every thread it is given).
+    fused scaling   a compute-bound fused expression (transcendentals on 4*10**6 float64) with 1 and
+                    2 threads; target 2 threads >= 1.8x faster than 1.
+
+Not timed by the harness, because each is a single event in a fresh process (``first_call``):
+
+    first call      a new process computes an expression it has never computed: with an empty kernel
+                    cache (cold: Numba compiles) and with the cache the cold process left (warm: Numba
+                    loads). Counted too (compiles vs disk hits), so a "warm" number is never a compile.
+                    Target: warm >= 5x faster than cold. Also the same with background compilation
+                    (NumPy answers the first call) and serial vs parallel compile time.
+
+    python bench/bench_runtime.py            # full sizes, writes bench/results/runtime.json
+    python bench/bench_runtime.py --quick    # smoke test
+"""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import json
+import multiprocessing as mp
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import textwrap
+from pathlib import Path
+
+if __package__ in (None, ""):
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import numpy as np
+
+from bench import harness, report
+from bench.harness import Workload, contender
+
+SUITE = "runtime"
+F_FULL, F_QUICK = 2_000_000, 200_000
+G_FULL, G_QUICK = 10**7, 10**5
+FUSED_FULL, FUSED_QUICK = 4 * 10**6, 10**5
+
+
+# --------------------------------------------------------------------------- f and g (module level: picklable)
+
+def f(n: int) -> int:
+    """Pure Python: holds the GIL throughout."""
+    s = 0
+    for i in range(n):
+        s += i * i % 7
+    return s
+
+
+_ONES: dict = {}
+
+
+def ones(n: int) -> np.ndarray:
+    if n not in _ONES:  # built once per process, outside the timed calls
+        _ONES.clear()
+        _ONES[n] = np.ones(n)
+    return _ONES[n]
+
+
+def g(n: int) -> np.ndarray:
+    return np.exp(ones(n))
+
+
+def _pools() -> tuple[cf.ThreadPoolExecutor, cf.ProcessPoolExecutor]:
+    # spawn, not fork: forking a process that runs thread pools is what docs/threading.md warns about.
+    return cf.ThreadPoolExecutor(2), cf.ProcessPoolExecutor(2, mp_context=mp.get_context("spawn"))
+
+
+def _twice(pool, fn, arg):
+    return lambda: [fut.result() for fut in [pool.submit(fn, arg), pool.submit(fn, arg)]]
+
+
+def f_workload(n: int, threads, processes) -> Workload:
+    return Workload("f x2 (pure Python)", [
+        contender("serial", lambda: lambda: [f(n), f(n)]),
+        contender("2 threads", lambda: _twice(threads, f, n)),
+        contender("2 processes", lambda: _twice(processes, f, n)),
+    ], params={"n": n}, baseline="serial")
+
+
+def g_workload(n: int, threads, processes) -> Workload:
+    def lazy(count):
+        def factory():
+            la = harness.lazyarr()
+            count_here = min(count, la.show_config()["max_threads"])
+
+            def run():
+                with la.num_threads(count_here):
+                    return [la.exp(la.array(ones(n))).compute() for _ in range(2)]
+            return run
+        return factory
+
+    return Workload("g x2 (np.exp of ones)", [
+        contender("serial", lambda: lambda: [g(n), g(n)]),
+        contender("2 threads", lambda: _twice(threads, g, n)),
+        contender("2 processes", lambda: _twice(processes, g, n), "results travel back pickled"),
+        contender("lazyarr 1 thread", lazy(1), "g twice, each with 1 kernel thread"),
+        contender("lazyarr 2 threads", lazy(2), "g twice, each with 2 kernel threads"),
+    ], params={"n": n, "dtype": "float64"}, baseline="serial", rtol=1e-13)
+
+
+def fused_expression(la, a, b):
+    A, B = la.array(a), la.array(b)
+    return la.sin(A) * la.cos(B) + la.exp(-A * A) * la.log1p(B) + la.arctan(A * B)
+
+
+def scaling_workload(n: int) -> Workload:
+    rng = np.random.default_rng(0)
+    a, b = rng.random(n), rng.random(n)
+
+    def lazy(count):
+        def factory():
+            la = harness.lazyarr()
+            if count > la.show_config()["max_threads"]:
+                raise harness.Skip(f"Numba has fewer than {count} threads")
+
+            def run():
+                with la.num_threads(count):
+                    return fused_expression(la, a, b).compute()
+            return run
+        return factory
+
+    return Workload("fused scaling", [
+        contender("numpy", lambda: lambda: fused_expression(np, a, b)),
+        contender("lazyarr 1 thread", lazy(1)),
+        contender("lazyarr 2 threads", lazy(2)),
+    ], params={"n": n, "dtype": "float64", "expr": "sin(a)*cos(b) + exp(-a*a)*log1p(b) + arctan(a*b)"},
+        rtol=1e-13)
+
+
+_POOLS: list = []
+
+
+def build(cfg: harness.Config) -> list[Workload]:
+    threads, processes = _pools()
+    _POOLS[:] = [threads, processes]
+    return [
+        f_workload(F_QUICK if cfg.quick else F_FULL, threads, processes),
+        g_workload(G_QUICK if cfg.quick else G_FULL, threads, processes),
+        scaling_workload(FUSED_QUICK if cfg.quick else FUSED_FULL),
+    ]
+
+
+# --------------------------------------------------------------------------- first call in a fresh process
+
+CHILD = textwrap.dedent(
+    r'''
+    import json, sys, time
+    t0 = time.perf_counter()
+    import numpy as np
+    import lazyarr as la
+    from lazyarr import cache
+    t_import = time.perf_counter() - t0
+    n, small = int(sys.argv[1]), 1000
+    rng = np.random.default_rng(0)
+    a, b, c = rng.random(n), rng.random(n), rng.random(n)
+
+    def timed(fn):
+        t = time.perf_counter()
+        fn()
+        return time.perf_counter() - t
+
+    poly = lambda a, b, c: (2 * la.array(a) + 3 * la.array(b) * la.array(c) - la.sin(la.array(a)) ** 2).compute()
+    other = lambda a, b: la.where(la.array(a) > 0.5, la.sqrt(la.array(a)), la.array(b) * 3).compute()
+    out = {"import_s": t_import}
+    out["first_s"] = timed(lambda: poly(a, b, c))              # includes Numba's once-per-process start
+    out["second_s"] = timed(lambda: poly(a, b, c))
+    out["numpy_s"] = timed(lambda: 2 * a + 3 * b * c - np.sin(a) ** 2)
+    info = la.cache_info()
+    out["first_compiles"], out["first_disk_hits"] = info.compiles, info.disk_hits
+    out["new_parallel_s"] = timed(lambda: other(a, b))         # Numba started: one kernel's own cost
+    out["new_serial_s"] = timed(lambda: other(a[:small], b[:small]))  # same expression, serial kernel
+    if cache.wait_for_compiles(120):
+        out["ready_s"] = time.perf_counter() - t0 - t_import   # background: until every kernel is compiled
+    info = la.cache_info()
+    out.update(compiles=info.compiles, disk_hits=info.disk_hits, interpreted=info.interpreted)
+    print("RESULT " + json.dumps(out))
+    '''
+)
+
+
+def _child(cache_dir: str, n: int, background: bool) -> dict:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LAZYARR_")}
+    env.update(LAZYARR_CACHE_DIR=cache_dir, LAZYARR_BACKGROUND_COMPILE="1" if background else "0",
+               PYTHONPATH=os.pathsep.join(filter(None, [str(harness.REPO_ROOT), env.get("PYTHONPATH")])))
+    proc = subprocess.run([sys.executable, "-c", CHILD, str(n)], env=env, capture_output=True, text=True,
+                          timeout=600)
+    if proc.returncode != 0:
+        raise RuntimeError(f"first-call child failed:\n{proc.stderr[-3000:]}")
+    return json.loads(next(ln[7:] for ln in proc.stdout.splitlines() if ln.startswith("RESULT ")))
+
+
+def first_call(cfg: harness.Config) -> dict:
+    """Cold and warm processes, alternated, ``rounds`` times (3 with --quick); medians and every sample."""
+    n = 10**5 if cfg.quick else 10**6
+    rounds = 3 if cfg.quick else max(3, min(cfg.rounds, 5))
+    samples: dict[str, list[dict]] = {"cold": [], "warm": [], "background_cold": []}
+    for _ in range(rounds):
+        directory = tempfile.mkdtemp(prefix="lazyarr-bench-cache-")
+        try:
+            samples["cold"].append(_child(directory, n, background=False))
+            samples["warm"].append(_child(directory, n, background=False))
+        finally:
+            shutil.rmtree(directory, ignore_errors=True)
+        directory = tempfile.mkdtemp(prefix="lazyarr-bench-cache-")
+        try:
+            samples["background_cold"].append(_child(directory, n, background=True))
+        finally:
+            shutil.rmtree(directory, ignore_errors=True)
+    for s in samples["cold"]:
+        assert s["first_compiles"] == 1 and s["first_disk_hits"] == 0, s
+    for s in samples["warm"]:
+        assert s["first_compiles"] == 0 and s["first_disk_hits"] == 1, s  # a warm number is never a compile
+
+    def med(kind, field):
+        return statistics.median(s[field] for s in samples[kind])
+
+    summary = {
+        "n": n, "rounds": rounds,
+        "cold_first_s": med("cold", "first_s"), "warm_first_s": med("warm", "first_s"),
+        "cold_new_parallel_s": med("cold", "new_parallel_s"), "warm_new_parallel_s": med("warm", "new_parallel_s"),
+        "cold_new_serial_s": med("cold", "new_serial_s"), "warm_new_serial_s": med("warm", "new_serial_s"),
+        "background_first_s": med("background_cold", "first_s"),
+        "background_ready_s": med("background_cold", "ready_s"),
+        "numpy_s": med("cold", "numpy_s"), "import_s": med("cold", "import_s"),
+    }
+    summary["warm_speedup_first_call"] = summary["cold_first_s"] / summary["warm_first_s"]
+    summary["warm_speedup_new_kernel"] = summary["cold_new_parallel_s"] / summary["warm_new_parallel_s"]
+    summary["samples"] = samples
+    return summary
+
+
+def format_first_call(fc: dict) -> str:
+    t = report.fmt_time
+    lines = [
+        f"== first call in a fresh process (2*a+3*b*c-sin(a)**2, n={fc['n']}; median of {fc['rounds']} "
+        "cold/warm pairs)",
+        f"  import lazyarr                         {t(fc['import_s']):>10}",
+        f"  1st compute, cold cache (compiles)     {t(fc['cold_first_s']):>10}   incl. Numba's start in the process",
+        f"  1st compute, warm cache (disk hit)     {t(fc['warm_first_s']):>10}   cold/warm = "
+        f"{fc['warm_speedup_first_call']:.1f}x (target >= 5x)",
+        f"  next new kernel, cold (parallel)       {t(fc['cold_new_parallel_s']):>10}",
+        f"  next new kernel, warm (parallel)       {t(fc['warm_new_parallel_s']):>10}   cold/warm = "
+        f"{fc['warm_speedup_new_kernel']:.1f}x",
+        f"  next new kernel, cold (serial, 1000)   {t(fc['cold_new_serial_s']):>10}",
+        f"  1st compute, cold, background compile  {t(fc['background_first_s']):>10}   NumPy answers; "
+        f"kernels ready after {t(fc['background_ready_s'])}",
+        f"  the same in NumPy                      {t(fc['numpy_s']):>10}",
+    ]
+    return "\n".join(lines)
+
+
+def scaling(out: dict) -> dict | None:
+    for wl in out["workloads"]:
+        if wl["name"] == "fused scaling":
+            med = {r["name"]: r.get("median_s") for r in wl["contenders"] if r["status"] == "ok"}
+            if "lazyarr 1 thread" in med and "lazyarr 2 threads" in med:
+                return {"speedup_2_threads": med["lazyarr 1 thread"] / med["lazyarr 2 threads"], "target": 1.8}
+    return None
+
+
+def run_suite(cfg: harness.Config) -> dict:
+    """The harness's suite, then the first-call measurement; one JSON with both."""
+    save = cfg.save
+    cfg.save = False
+    try:
+        out = harness.run_suite(SUITE, build, cfg)
+    finally:
+        cfg.save = save
+        for pool in _POOLS:
+            pool.shutdown(cancel_futures=True)
+    out["thread_scaling"] = scaling(out)
+    if out["thread_scaling"]:
+        print(f"== fused scaling: 2 threads {out['thread_scaling']['speedup_2_threads']:.2f}x faster than 1 "
+              "(target >= 1.8x)")
+    out["first_call"] = first_call(cfg)
+    print(format_first_call(out["first_call"]))
+    out["loadavg_after_first_call"] = [round(x, 2) for x in os.getloadavg()]
+    if cfg.save:
+        path = cfg.out or (harness.RESULTS_DIR / ("quick" if cfg.quick else "") / f"{SUITE}.json")
+        report.save(out, path, cfg.plot)
+        print(f"results written to {path}")
+    return out
+
+
+def main(argv=None) -> dict:
+    args = harness.parser(__doc__.splitlines()[0]).parse_args(argv)
+    return run_suite(harness.config_from_args(args))
+
+
+if __name__ == "__main__":
+    main()
