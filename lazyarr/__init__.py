@@ -7,7 +7,8 @@
 __version__ = "0.1.0"  # first: kernels record it in their source
 
 from .array import LazyArray, wrap as array
-from .cache import cache_info, clear_cache
+from .cache import cache_info, clear_cache, wait_for_compiles
+from .config import set_background_compile
 from .fuse import fuse
 from .functions import clip, compute, elementwise_functions as _elementwise_functions, where
 from .threads import get_num_threads, num_threads, set_num_threads, show_config
@@ -18,6 +19,7 @@ globals().update(_elementwise_functions())
 
 __all__ = sorted(
     ["LazyArray", "array", "compute", "where", "clip", "fuse", "cache_info", "clear_cache",
-     "set_num_threads", "get_num_threads", "num_threads", "show_config", "special", "stats"]
+     "set_num_threads", "get_num_threads", "num_threads", "show_config", "special", "stats",
+     "set_background_compile", "wait_for_compiles"]
     + list(_elementwise_functions())
 )

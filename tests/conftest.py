@@ -4,7 +4,9 @@ import sys
 import numpy as np
 import pytest
 
-sys.path.insert(0, os.path.dirname(__file__))  # tests/values.py and tests/oracle.py
+sys.path.insert(0, os.path.dirname(__file__))
+# Results must never depend on compile timing, even when pytest is started from IPython.
+os.environ.setdefault("LAZYARR_BACKGROUND_COMPILE", "0")  # tests/values.py and tests/oracle.py
 
 
 @pytest.fixture
