@@ -127,13 +127,18 @@ def _compile_job(key: tuple, make_source, job: _Job) -> Compiled:
                 del _jobs[key]
         job.event.set()
         raise
+    _finish(key, job, compiled)
+    job.event.set()
+    return compiled
+
+
+def _finish(key, job, compiled) -> None:
+    """Keep a freshly loaded kernel and retire the job that produced it (sync and background paths)."""
     with _lock:
         _remember(key, compiled)
         if _jobs.get(key) is job:
             del _jobs[key]
     job.compiled = compiled
-    job.event.set()
-    return compiled
 
 
 def _remember(key: tuple, compiled: Compiled) -> None:
@@ -207,11 +212,7 @@ def _work() -> None:
                 if _jobs.get(key) is job:
                     del _jobs[key]
         else:
-            with _lock:
-                _remember(key, compiled)
-                if _jobs.get(key) is job:
-                    del _jobs[key]
-            job.compiled = compiled
+            _finish(key, job, compiled)
         job.event.set()
 
 
