@@ -1,6 +1,6 @@
 """ReduceKernel -> Python source for ``numba.njit``: a reduction with its producer fused into the loop.
 
-The runtime hands the kernel its inputs as views whose axes are ordered (kept..., reduced...). Four loop
+The runtime hands the kernel its inputs as views whose axes are ordered (kept..., reduced...). Five loop
 shapes cover every reduction:
 
 - ``full``: every axis reduced, 1-D (raveled or strided): chunks of the range in parallel, partials combined.
@@ -8,6 +8,9 @@ shapes cover every reduction:
 - ``inner``: the memory-innermost axis is reduced: kept elements in parallel, each reduced in one pass.
 - ``outer``: the innermost axis is kept: tiles of it in parallel, each streaming the reduced axes row by row
   into a small accumulator array (so ``x.sum(axis=0)`` reads memory in order).
+- ``outer_split``: as ``outer``, for many reduced rows: contiguous row ranges in parallel, each summing whole
+  rows (or wide column tiles) into its own partial; the partials are folded in range order, so the result
+  does not depend on which thread ran which range (``x.sum(axis=0)`` of a tall C array).
 
 Float sums add 8 independent lanes per 128-element block and combine blocks with Kahan compensation: at least
 as accurate as NumPy's pairwise summation, without a serial dependency chain.
@@ -63,12 +66,13 @@ class Reducer:
         return f"{ctor(acc)}({info.min if lowest else info.max})"
 
     # The state is named by `at`: "" for scalars acc / acc_c (compensation) / acc_i (arg index), or "[_uq]"
-    # for elements of per-tile accumulator arrays _acc / _acc_c / _acc_i.
+    # for elements of accumulator arrays: per-tile _acc / _acc_c / _acc_i, or (`arrays="_part"`) the
+    # per-chunk partials _part / _part_i of the row-split loop.
     @staticmethod
-    def names(at: str) -> tuple[str, str, str]:
+    def names(at: str, arrays: str = "_acc") -> tuple[str, str, str]:
         if not at:
             return "acc", "acc_c", "acc_i"
-        return f"_acc{at}", f"_acc_c{at}", f"_acc_i{at}"  # `at` is an unsigned index, e.g. [_uq]
+        return f"{arrays}{at}", f"{arrays}_c{at}", f"{arrays}_i{at}"  # `at` is an unsigned index, e.g. [_uq]
 
     def init(self, at: str = "") -> list[str]:
         acc, comp, idx = self.names(at)
@@ -77,9 +81,9 @@ class Reducer:
         lines = [f"{acc} = {self.start()}"]
         return lines + [f"{comp} = {ctor(self.acc)}(0)"] if self.compensated else lines
 
-    def take(self, value: str, position: str = "", at: str = "") -> list[str]:
+    def take(self, value: str, position: str = "", at: str = "", arrays: str = "_acc") -> list[str]:
         """Fold a value of the accumulator dtype into the state (Kahan-compensated for float sums)."""
-        acc, comp, idx = self.names(at)
+        acc, comp, idx = self.names(at, arrays)
         if self.is_arg:
             return [f"{acc}, {idx} = S.{self.name}_update({acc}, {idx}, {value}, {position})"]
         if self.compensated:
@@ -87,8 +91,8 @@ class Reducer:
         update = REDUCTIONS[self.name].template(self.acc).format(acc=acc, v=value)
         return [f"{acc} = {ctor(self.acc)}({update})"]
 
-    def final(self, at: str = "") -> str:
-        acc, _, idx = self.names(at)
+    def final(self, at: str = "", arrays: str = "_acc") -> str:
+        acc, _, idx = self.names(at, arrays)
         return idx if self.is_arg else cast(acc, self.acc, self.result)
 
 
@@ -221,43 +225,111 @@ def inner_loop(k: ReduceKernel, r: Reducer, rng: str, kept: int, ndim: int) -> t
     return dims, body
 
 
-def outer_loop(k: ReduceKernel, r: Reducer, rng: str, kept: int, ndim: int) -> tuple[list[str], list[str]]:
-    """The innermost axis is kept: tiles of it in parallel, each streaming the reduced axes in order."""
+def _tile_header(tiles: str, kept: int, dims: list[str], idx: list[str]) -> list[str]:
+    """Inside a loop over `_t`: which kept-outer index `_ko` and which columns [_lo, _hi) of the kept innermost
+    axis tile `_t` covers (tiles of `tile` columns, `tiles` of them per kept-outer index)."""
+    return [
+        f"_ko = _t // {tiles}",
+        f"_lo = (_t - _ko * {tiles}) * tile",
+        "_hi = min(_lo + tile, _last)",
+        *_unflatten("_ko", idx[:kept - 1], dims[:kept - 1]),
+    ]
+
+
+def _stream_rows(k: ReduceKernel, r: Reducer, kept: int, ndim: int, rows: tuple[str, ...]) -> list[str]:
+    """Reduce the reduced rows in `range(*rows)` of columns [_lo, _hi) into a private accumulator array `_acc`
+    of `tile` elements, row by row: each row's tile is read in memory order and the column loop vectorises."""
     dims, idx = [f"d{a}" for a in range(ndim)], [f"i{a}" for a in range(ndim)]
     lane = idx[kept - 1]
     producer = k.outputs[0]
     lines, names = value_lines(k, ", ".join(idx), "")
     v = cast(names[id(producer)], producer.dtype, r.acc)
-    take, init, final = r.take(v, "_r", at="[_uq]"), r.init(at="[_uq]"), r.final(at="[_uq]")
     arrays = [f"_acc = np.empty(tile, {ctor(r.acc)})"]
     if r.is_arg:
         arrays.append("_acc_i = np.empty(tile, np.int64)")
     if r.compensated:
         arrays.append(f"_acc_c = np.empty(tile, {ctor(r.acc)})")
-    body = [
+    return [
+        *arrays,
+        "for _q in range(_hi - _lo):",
+        "    _uq = np.uint64(_q)",
+        *_indent(r.init(at="[_uq]")),
+        f"for _r in range({', '.join(rows)}):",
+        *_indent(_unflatten("_r", idx[kept:], dims[kept:])),
+        f"    for {lane} in range(_lo, _hi):",
+        f"        _uq = np.uint64({lane} - _lo)",
+        *_indent(lines + r.take(v, "_r", at="[_uq]"), 2),
+    ]
+
+
+def _outer_sizes(kept: int, dims: list[str]) -> list[str]:
+    return [
         f"_last = {dims[kept - 1]}",
         "_ntiles = (_last + tile - 1) // tile",
         f"_nko = {_product(dims[:kept - 1])}",
         f"_nr = {_product(dims[kept:])}",
+    ]
+
+
+def outer_loop(k: ReduceKernel, r: Reducer, rng: str, kept: int, ndim: int) -> tuple[list[str], list[str]]:
+    """The innermost axis is kept: tiles of it in parallel, each streaming all reduced rows in order."""
+    dims, idx = [f"d{a}" for a in range(ndim)], [f"i{a}" for a in range(ndim)]
+    final = r.final(at="[_uq]")
+    body = [
+        *_outer_sizes(kept, dims),
         f"for _t in {rng}(_nko * _ntiles):",
-        "    _ko = _t // _ntiles",
-        "    _lo = (_t - _ko * _ntiles) * tile",
-        "    _hi = min(_lo + tile, _last)",
-        *_indent(_unflatten("_ko", idx[:kept - 1], dims[:kept - 1])),
-        *_indent(arrays),
-        "    for _q in range(_hi - _lo):",
-        "        _uq = np.uint64(_q)",
-        *_indent(init, 2),
-        "    for _r in range(_nr):",
-        *_indent(_unflatten("_r", idx[kept:], dims[kept:]), 2),
-        f"        for {lane} in range(_lo, _hi):",
-        f"            _uq = np.uint64({lane} - _lo)",
-        *_indent(lines + take, 3),
+        *_indent(_tile_header("_ntiles", kept, dims, idx)),
+        *_indent(_stream_rows(k, r, kept, ndim, ("_nr",))),
         "    for _q in range(_hi - _lo):",
         "        _uq = np.uint64(_q)",
         f"        out0[np.uint64(_ko * _last + _lo + _q)] = {store(final, r.result, r.result)}",
     ]
     return dims + ["tile"], body
+
+
+def outer_split_loop(k: ReduceKernel, r: Reducer, rng: str, kept: int, ndim: int) -> tuple[list[str], list[str]]:
+    """The innermost axis is kept and the reduced rows are many: `nchunks` contiguous row ranges x column tiles
+    in parallel, each thread reading whole stretches of memory in order into a private accumulator; the
+    per-chunk partials (nchunks x kept elements) are then folded in chunk order, whichever thread ran which
+    chunk, so the result depends on the shape and `nchunks` only."""
+    dims, idx = [f"d{a}" for a in range(ndim)], [f"i{a}" for a in range(ndim)]
+    partials = [f"_part = np.empty(nchunks * _nk, {ctor(r.acc)})"]
+    save = ["_part[_uv] = _acc[_uq]"]
+    if r.is_arg:
+        partials.append("_part_i = np.empty(nchunks * _nk, np.int64)")
+        save.append("_part_i[_uv] = _acc_i[_uq]")
+    # Balanced row ranges: chunk sizes differ by at most one row.
+    chunk_rows = ("_c * _nr // nchunks", "(_c + 1) * _nr // nchunks")
+    fold = r.take("_part[_uv]", "_part_i[_uv]", at="[_uq]", arrays="_part")
+    final = r.final(at="[_uq]", arrays="_part")
+    body = [
+        *_outer_sizes(kept, dims),
+        "_nk = _nko * _last",
+        *partials,
+        f"for _w in {rng}(nchunks * _nko * _ntiles):",
+        "    _c = _w // (_nko * _ntiles)",
+        "    _t = _w - _c * (_nko * _ntiles)",
+        *_indent(_tile_header("_ntiles", kept, dims, idx)),
+        *_indent(_stream_rows(k, r, kept, ndim, chunk_rows)),
+        "    _base = _c * _nk + _ko * _last + _lo",
+        "    for _q in range(_hi - _lo):",
+        "        _uq = np.uint64(_q)",
+        "        _uv = np.uint64(_base + _q)",
+        *_indent(save, 2),
+        f"for _t in {rng}(_nko * _ntiles):",
+        "    _ko = _t // _ntiles",
+        "    _lo = _ko * _last + (_t - _ko * _ntiles) * tile",
+        "    _hi = min(_lo + tile, (_ko + 1) * _last)",
+        "    for _c in range(1, nchunks):",
+        "        for _q in range(_lo, _hi):",
+        "            _uq = np.uint64(_q)",
+        "            _uv = np.uint64(_c * _nk + _q)",
+        *_indent(fold, 3),
+        "    for _q in range(_lo, _hi):",
+        "        _uq = np.uint64(_q)",
+        f"        out0[_uq] = {store(final, r.result, r.result)}",
+    ]
+    return dims + ["tile", "nchunks"], body
 
 
 def kernel_source(k: ReduceKernel, loop: str, ndim: int, kept: int, array_layout: str, parallel: bool,
@@ -266,7 +338,7 @@ def kernel_source(k: ReduceKernel, loop: str, ndim: int, kept: int, array_layout
     node = k.node
     # Along a non-contiguous axis NumPy itself adds row after row; so do we (in float64), which keeps the
     # tile's accumulator loop free of a compensation chain and lets it vectorise.
-    r = Reducer(node.params[0], k.outputs[0].dtype, node.dtype, compensated=loop != "outer")
+    r = Reducer(node.params[0], k.outputs[0].dtype, node.dtype, compensated=loop not in ("outer", "outer_split"))
     rng = "numba.prange" if parallel else "range"
     if loop == "full":
         extra, body = full_loop(k, r, rng)
@@ -274,6 +346,8 @@ def kernel_source(k: ReduceKernel, loop: str, ndim: int, kept: int, array_layout
         extra, body = full_nd_loop(k, r, rng, ndim)
     elif loop == "inner":
         extra, body = inner_loop(k, r, rng, kept, ndim)
+    elif loop == "outer_split":
+        extra, body = outer_split_loop(k, r, rng, kept, ndim)
     else:
         extra, body = outer_loop(k, r, rng, kept, ndim)
     kdim = 1 if loop == "full" else ndim

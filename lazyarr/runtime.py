@@ -246,9 +246,28 @@ def _reduce_layout(node: Node, arrays: list, shape: tuple, axes: tuple):
                     "F" if all(v.flags.f_contiguous for v in views) else "A")
     if ndim - 1 in axes:
         return "inner", views, dims, ndim, len(kept_axes), array_layout
+    kept = len(kept_axes)
+    if math.prod(shape) >= config.parallel_threshold():  # serial kernels keep the tile loop
+        nchunks = split_chunks(math.prod(dims[:kept]), math.prod(dims[kept:]))
+        if nchunks > 1:
+            return "outer_split", views, dims + [SPLIT_TILE, nchunks], ndim, kept, array_layout
     last = shape[ndim - 1]
     tile = max(16, min(1024, -(-last // (4 * threads.get_num_threads()))))
-    return "outer", views, dims + [-(-tile // 8) * 8], ndim, len(kept_axes), array_layout
+    return "outer", views, dims + [-(-tile // 8) * 8], ndim, kept, array_layout
+
+
+# The row split of `outer` reductions (docs/reductions.md has the measurements behind these numbers).
+SPLIT_CHUNKS = 16  # row ranges at most: enough for 16 threads; a constant, so results never depend on the thread count
+SPLIT_MIN_ROWS = 64  # rows per range at least: the partials' extra traffic (2 x chunks x kept) stays <= 3% of the input
+SPLIT_MAX_PARTIALS = 1 << 20  # partial elements at most (8 MB of float64): beyond, the tile loop needs no extra memory
+SPLIT_TILE = 4096  # columns per accumulator: 32 KB of float64 stays in L1/L2 while rows stream through it
+
+
+def split_chunks(kept_size: int, reduced_size: int) -> int:
+    """How many contiguous row ranges the `outer_split` loop cuts the reduced axes into; 1 means the `outer`
+    tile loop. A function of the shape alone, so a given shape always sums in the same order."""
+    nchunks = min(SPLIT_CHUNKS, reduced_size // SPLIT_MIN_ROWS, SPLIT_MAX_PARTIALS // max(kept_size, 1))
+    return nchunks if nchunks >= 2 else 1
 
 
 def _kernel_args(arrays, outs, consts, layout: str, order: str, shape: tuple) -> list:

@@ -221,3 +221,160 @@ def test_reduction_results_feed_further_elementwise_work_and_reductions():
     s, m = la.compute(X.sum(), X.max(axis=0))
     check(s, x.sum(), 1e-12, "compute sum")
     check(m, x.max(axis=0), 0, "compute max")
+
+
+# --- the row-split loop (outer_split) ---------------------------------------------------------------------
+# Kernels are keyed by structure, dtype, rank and array layout, not by size: every C-ordered 2-d input below
+# shares one kernel per (reduction, dtype), so the shapes cost no extra compilation.
+
+SPLIT_REDUCTIONS = ["sum", "prod", "min", "max", "any", "all", "argmin", "argmax"]
+SPLIT_DTYPES = [np.dtype(c) for c in ("?", "i2", "u8", "f2", "f4", "f8", "c8")]
+# 1000 rows: 15 ranges of 66 or 67 rows (not a multiple); 130 rows: 2 ranges; kept widths 7 and 3.
+SPLIT_SHAPES = [(1000, 7), (130, 3)]
+
+
+@pytest.fixture
+def always_parallel(monkeypatch):
+    """Small inputs run parallel kernels, so the split loop is chosen without 10^5-element arrays."""
+    monkeypatch.setenv("LAZYARR_PARALLEL_THRESHOLD", "0")
+
+
+def split_borders(rows: int, kept: int) -> list[int]:
+    """The first row of each range (and `rows`): where partials meet."""
+    from lazyarr.runtime import split_chunks
+    n = split_chunks(kept, rows)
+    return [c * rows // n for c in range(n + 1)]
+
+
+def split_input(name: str, dt: np.dtype, shape: tuple, seed: int) -> np.ndarray:
+    """Edge values (NaN, inf, extremes) for comparisons and integer sums; finite values near 1 for float
+    products and normal values for float sums, whose rounding depends on the order of the additions."""
+    n = math.prod(shape)
+    if dt.kind in "fc" and name in ("sum", "prod"):
+        rng = np.random.default_rng(seed)
+        x = rng.normal(size=n) + (1j * rng.normal(size=n) if dt.kind == "c" else 0)
+        if name == "prod":
+            x = 0.9 + np.abs(x) % 0.2  # 1000 factors near 1: no overflow in any precision
+        return x.astype(dt).reshape(shape)
+    return sample(dt, n, seed=seed).reshape(shape)
+
+
+def split_expected(name: str, x: np.ndarray, axis, keepdims: bool) -> np.ndarray:
+    """NumPy's result. float16 sums and products accumulate in float64 here (NumPy's rounds each step to
+    float16), so the reference is NumPy's in float64, rounded once."""
+    if x.dtype == np.float16 and name in ("sum", "prod"):
+        return getattr(x.astype(np.float64), name)(axis=axis, keepdims=keepdims).astype(np.float16)
+    return getattr(x, name)(axis=axis, keepdims=keepdims)
+
+
+def split_tolerance(name: str, dt: np.dtype) -> float:
+    if dt == np.float16 and name in ("sum", "prod"):
+        return 1e-3  # one float16 rounding of the float64 result, either way
+    return tolerance(name, dt)
+
+
+def test_split_loop_is_chosen_for_tall_axis0_reductions():
+    from lazyarr.runtime import SPLIT_CHUNKS, split_chunks
+    x = np.zeros((4000, 2500))  # pages are never touched: explain() generates source only
+    assert "# loop=outer_split " in la.array(x).sum(axis=0).explain()
+    assert split_chunks(2500, 4000) == SPLIT_CHUNKS
+    # Too few rows per range for partials to pay, or (serial) too small: the tile loop.
+    assert "# loop=outer " in la.array(np.zeros((32, 300_000))).sum(axis=0).explain()
+    assert "# loop=outer " in la.array(np.zeros((64, 33))).sum(axis=0).explain()
+    # A huge kept width: partials would need too much memory.
+    assert split_chunks(10**7, 4000) == 1
+
+
+@pytest.mark.parametrize("dt", SPLIT_DTYPES, ids=str)
+def test_split_loop_matches_numpy_for_every_reduction(dt, always_parallel):
+    for name in SPLIT_REDUCTIONS:
+        for seed, shape in enumerate(SPLIT_SHAPES, start=1):
+            x = split_input(name, dt, shape, seed)
+            X = la.array(x)
+            if seed == 1 and not (dt.kind == "c" and name not in ("sum", "prod", "any", "all")):
+                assert "# loop=outer_split " in getattr(X, name)(axis=0).explain(), f"{name}({dt})"
+            for keepdims in (False, True):
+                what = f"{name}({dt}, {shape}, keepdims={keepdims})"
+                check(getattr(X, name)(axis=0, keepdims=keepdims).compute(),
+                      split_expected(name, x, 0, keepdims), split_tolerance(name, dt), what)
+
+
+@pytest.mark.parametrize("layout", ["fortran", "width 1", "strided", "reversed", "broadcast"])
+def test_split_loop_over_every_layout(layout, always_parallel):
+    def view(base):
+        return {"fortran": np.asfortranarray(base[:1000, :7]), "width 1": base[:, :1].copy(),
+                "strided": base[::2, ::3], "reversed": base[::-1, ::-1],
+                "broadcast": np.broadcast_to(base[:1, :7], (1000, 7))}[layout]
+
+    for name in SPLIT_REDUCTIONS:
+        x = view(split_input(name, np.dtype("f8"), (2000, 21), seed=5))
+        X = la.array(x)
+        if name == "sum":
+            assert "# loop=outer_split " in X.sum(axis=0).explain()
+        check(getattr(X, name)(axis=0).compute(), getattr(x, name)(axis=0), tolerance(name, x.dtype),
+              f"{name} {layout}")
+
+
+def test_split_loop_with_axis_tuples_and_kept_outer_axes(always_parallel):
+    # (0, 1): 1200 rows of 5 (split); 1: 30 rows of 5 for each of 40 (too few: the tile loop); and 700
+    # rows of 5 for each of 3 (split, with a kept axis outside the rows).
+    cases = [((40, 30, 5), (0, 1)), ((40, 30, 5), 1), ((3, 700, 5), 1)]
+    for shape, axis in cases:
+        for name in SPLIT_REDUCTIONS:
+            if name.startswith("arg") and isinstance(axis, tuple):
+                continue
+            x = split_input(name, np.dtype("f8"), shape, seed=6)
+            X = la.array(x)
+            if shape[1] == 700:
+                assert "# loop=outer_split " in getattr(X, name)(axis=axis).explain()
+            for keepdims in (False, True):
+                check(getattr(X, name)(axis=axis, keepdims=keepdims).compute(),
+                      getattr(x, name)(axis=axis, keepdims=keepdims), tolerance(name, x.dtype),
+                      f"{name} axis={axis} keepdims={keepdims} of {shape}")
+
+
+def test_split_loop_fuses_the_producer(always_parallel):
+    x = split_input("max", np.dtype("f8"), (1000, 7), seed=8)
+    x[~np.isfinite(x)] = 0.5
+    mean = x.mean(axis=0)
+    X = la.array(x)
+    for name in ("sum", "max", "argmax"):
+        e = getattr((X - mean) ** 2, name)(axis=0)
+        assert "# loop=outer_split " in e.explain()
+        check(e.compute(), getattr((x - mean) ** 2, name)(axis=0), 1e-12 if name == "sum" else 0, name)
+
+
+def test_split_loop_keeps_numpys_nan_and_first_occurrence_rules(always_parallel):
+    rows = 1000
+    b = split_borders(rows, 7)
+    assert len(b) > 3 and b[1] != rows // 2
+    x = np.random.default_rng(9).random((rows, 7))
+    x[[b[1] + 3, b[-2]], 0] = np.nan  # NaNs in two ranges: the first one wins argmin/argmax
+    x[rows - 1, 1] = np.nan  # in the last row of the last range only
+    x[[b[1] - 1, b[1]], 2] = 5.0  # a tie across the first border: the earlier row wins
+    x[[b[1], b[2]], 2] = -5.0  # a tie at the first rows of two ranges
+    x[:, 3] = 0.0  # all equal: row 0
+    x[[10, b[3] + 1], 4] = [np.inf, np.nan]  # inf before a NaN in a later range
+    x[:, 5] = -np.inf
+    x[[b[2] - 1, b[2], b[-2]], 6] = [np.inf, np.inf, -np.inf]
+    x[b[-2] + 1, 6] = -np.inf
+    X = la.array(x)
+    for name in ("min", "max", "argmin", "argmax", "sum", "any", "all"):
+        check(getattr(X, name)(axis=0).compute(), getattr(x, name)(axis=0), 0 if name != "sum" else 1e-12, name)
+
+
+def test_split_loop_results_do_not_depend_on_the_thread_count(always_parallel):
+    x = np.random.default_rng(10).lognormal(0, 3, (1000, 7))
+    X = la.array(x)
+    with la.num_threads(1):
+        one = X.sum(axis=0).compute()
+    assert_same(X.sum(axis=0).compute(), one, what="sum with every thread vs one")
+
+
+def test_split_float_sum_is_at_least_as_accurate_as_numpys_row_by_row_sum():
+    x = np.random.default_rng(11).lognormal(0, 3, (20_000, 8)) * np.where(np.arange(8) % 2, 1, -1)
+    exact = np.array([math.fsum(x[:, j]) for j in range(8)])
+    X = la.array(x)
+    assert "# loop=outer_split " in X.sum(axis=0).explain()
+    ours, theirs = X.sum(axis=0).compute(), x.sum(axis=0)
+    assert np.sum(np.abs(ours - exact)) <= np.sum(np.abs(theirs - exact)) + 1e-12 * np.sum(np.abs(exact))
