@@ -191,7 +191,7 @@ def _binary(opname: str, reflected: bool):
     ufunc = ELEMENTWISE[opname].ufunc
 
     def method(self, other):
-        if _defers(other):
+        if type(other) not in _PLAIN_OPERANDS and _defers(other):
             return NotImplemented
         operands = (other, self) if reflected else (self, other)
         return LazyArray(build.ufunc_node(ufunc, operands))
@@ -208,6 +208,9 @@ def _unary(opname: str):
     return method
 
 
+_PLAIN_OPERANDS = {LazyArray, float, int, bool, np.ndarray}  # never defer to these: skip the probing
+
+
 def _defers(other) -> bool:
     """Python operators hand over to types that know better (e.g. a dask collection)."""
     return hasattr(other, "__dask_graph__") or (hasattr(other, "__array_ufunc__") and other.__array_ufunc__ is None)
@@ -219,6 +222,9 @@ for _py, _op in BINARY_OPERATORS.items():
         setattr(LazyArray, f"__r{_py}__", _binary(_op, reflected=True))
 for _py, _op in UNARY_OPERATORS.items():
     setattr(LazyArray, f"__{_py}__", _unary(_op))
+
+
+build._lazy_types = (LazyArray,)  # build's fast path reads a LazyArray's node directly
 
 
 def _reduce(name, a, axis, dtype, out, keepdims, **kwargs):
@@ -242,7 +248,7 @@ def _check_out(out, result: LazyArray) -> None:
 def wrap(x) -> LazyArray:
     """``lazyarr.array``: wrap an array (or anything ``np.asarray`` takes) without copying it."""
     if type(x) is np.ndarray:
-        return LazyArray(expr.leaf(build.as_input_array(x)))
+        return LazyArray(build.array_leaf(x))
     if isinstance(x, LazyArray):
         return x
     if hasattr(x, "__dask_graph__"):

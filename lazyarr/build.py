@@ -6,6 +6,7 @@ does not have. Every error names the operation and the operands, at build time.
 from __future__ import annotations
 
 import functools
+import math
 
 import numpy as np
 
@@ -55,6 +56,21 @@ def as_input_array(x, what: str = "array") -> np.ndarray:
     return arr
 
 
+def array_leaf(x: np.ndarray) -> Node:
+    """The leaf for a user's ndarray: a read-only view of it, keyed by the array itself (the same array gives
+    the same leaf), unless its byte order had to be converted (a copy, which must not be reused: the user
+    may write to their array before the next call)."""
+    node = expr.source_leaf(x)
+    if node is not None:
+        return node
+    dt = dtypes.supported_native(x.dtype)
+    if dt is None or x.dtype != dt:
+        return expr.leaf(as_input_array(x, "lazyarr.array's input"))
+    view = x.view()
+    view.flags.writeable = False
+    return expr.leaf(view, source=x)
+
+
 @functools.lru_cache(maxsize=4096)
 def broadcast_shapes(opname: str, *shapes: tuple) -> tuple:
     try:
@@ -101,6 +117,10 @@ def resolve(ufunc, nodes, opname: str, out_dtype=None):
 
 def ufunc_node(ufunc, operands, opname: str | None = None, dtype=None) -> Node:
     """The node for ``ufunc(*operands)``: a table entry, or a scipy.special ufunc through the bridge."""
+    if dtype is None:
+        node = _common_case(ufunc, operands)
+        if node is not None:
+            return node
     opname = opname or ufunc.__name__
     op = BY_UFUNC.get(ufunc)
     if op is None:
@@ -131,6 +151,134 @@ def ufunc_node(ufunc, operands, opname: str | None = None, dtype=None) -> Node:
             return ufunc_node(special, (base,), opname)
     engine = "numba" if _numba_can(op.name, loop_in, out) else "numpy"
     return expr.make(op.name, tuple(nodes), (loop_in, engine), shape, out)
+
+
+# --- the common case, fast ---------------------------------------------------------------------------------
+# Rebuilding a small expression in a loop makes every node afresh, so building must cost little. The common
+# case (lazy operands of known dtypes and plain Python int/float scalars, no value-dependent rule) skips the
+# general path's checks: what it decides is memoised per (ufunc, operand dtypes or scalar types), and the
+# typed constant of a recent scalar is reused. Anything else returns None and takes the general path, which
+# gives the same node (hash-consing sees the same op, args and params) or the right error.
+
+_lazy_types: tuple = ()  # LazyArray, registered by array.py (which imports this module)
+_decisions: dict[tuple, tuple | None] = {}
+_recent_consts: dict[tuple, Node] = {}
+_RECENT_CONSTS = 512
+
+
+def _common_case(ufunc, operands):
+    if len(operands) == 2:
+        return _common_binary(ufunc, *operands)
+    nodes, kinds = [], [ufunc]
+    for x in operands:
+        kind = type(x)
+        if kind in _lazy_types:
+            node = x._node
+            kinds.append(node.dtype)
+        elif kind is float or kind is int:
+            node = x
+            kinds.append(kind)
+        else:
+            return None
+        nodes.append(node)
+    decision = _decision(tuple(kinds))
+    if decision is None:
+        return None
+    name, loop_in, out, params = decision
+    for i, node in enumerate(nodes):
+        if type(node) is not Node:
+            node = _typed_scalar(node, loop_in[i])
+            if node is None:
+                return None
+            nodes[i] = node
+    shape = nodes[0].shape
+    if len(nodes) > 1 and any(n.shape != shape for n in nodes):
+        shape = broadcast_shapes(name, *(n.shape for n in nodes))
+    return expr.make(name, tuple(nodes), params, shape, out)
+
+
+def _common_binary(ufunc, x, y):
+    """_common_case for two operands, spelled out: this is every Python operator."""
+    tx, ty = type(x), type(y)
+    if tx in _lazy_types:
+        x = x._node
+        kx = x.dtype
+    elif tx is float or tx is int:
+        kx = tx
+    else:
+        return None
+    if ty in _lazy_types:
+        y = y._node
+        ky = y.dtype
+    elif ty is float or ty is int:
+        ky = ty
+    else:
+        return None
+    decision = _decisions.get((ufunc, kx, ky), False)
+    if decision is False:
+        decision = _decision((ufunc, kx, ky))
+    if decision is None:
+        return None
+    name, loop_in, out, params = decision
+    if kx is tx:
+        x = _typed_scalar(x, loop_in[0])
+        if x is None:
+            return None
+    if ky is ty:
+        y = _typed_scalar(y, loop_in[1])
+        if y is None:
+            return None
+    shape = x.shape
+    if y.shape != shape:
+        shape = broadcast_shapes(name, shape, y.shape)
+    return expr.make(name, (x, y), params, shape, out)
+
+
+def _decision(key: tuple):
+    decision = _decisions.get(key, False)
+    if decision is False:
+        decision = _decisions[key] = _decide(key[0], key[1:])
+    return decision
+
+
+def _decide(ufunc, kinds: tuple):
+    """(op name, loop dtypes, result dtype, node params) for the common case, or None for the general path."""
+    op = BY_UFUNC.get(ufunc)
+    if op is None or len(kinds) != op.nin:
+        return None
+    weak = [k for k in kinds if not isinstance(k, np.dtype)]
+    if weak and op.name == "power":
+        return None  # scalar exponents have NumPy's special cases (see _SCALAR_POWERS)
+    operands = tuple(k if isinstance(k, np.dtype) else dtypes.operand_for_resolution(k(0)) for k in kinds)
+    try:
+        loop_in, out = dtypes.resolve_loop(ufunc, operands)
+    except TypeError:
+        return None
+    engine = "numba" if _numba_can(op.name, loop_in, out) else "numpy"
+    return op.name, loop_in, out, (loop_in, engine)
+
+
+def _typed_scalar(value, dtype: np.dtype):
+    """The typed const a weak Python int/float becomes in a loop of `dtype`, or None for the general path
+    (an int out of range: OverflowError, or a comparison NumPy answers without looking; a float that
+    overflows the dtype)."""
+    kind = type(value)
+    key = (dtype, kind, value, kind is float and math.copysign(1.0, value) < 0)
+    node = _recent_consts.get(key)
+    if node is not None:
+        return node
+    if kind is int and dtype.kind in "iu":
+        info = np.iinfo(dtype)
+        if not info.min <= value <= info.max:
+            return None
+    elif kind is float and dtype.kind in "f" and not abs(value) <= np.finfo(dtype).max:
+        if value == value:
+            return None  # rounds to inf: the general path does it with NumPy's warnings silenced
+    node = expr.const(dtype.type(value), dtype, weak=False)
+    if len(_recent_consts) >= _RECENT_CONSTS:
+        _recent_consts.clear()
+    _recent_consts[key] = node
+    return node
 
 
 # NumPy's power loop treats these scalar exponents as other ufuncs (so (-inf) ** 0.5 is nan, as sqrt gives,

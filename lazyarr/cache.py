@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from . import threads
 from . import config, diskcache
 
-__all__ = ["cache_info", "clear_cache", "get", "wait_for_compiles", "set_background_compile"]
+__all__ = ["cache_info", "clear_cache", "get", "loaded", "wait_for_compiles", "set_background_compile"]
 
 set_background_compile = config.set_background_compile
 
@@ -73,6 +73,7 @@ _compile_lock = threading.RLock()  # held for each compile, and by a fork that w
 _memory: "OrderedDict[tuple, Compiled]" = OrderedDict()
 _jobs: dict[tuple, _Job] = {}
 _failed: set = set()  # background compiles that raised: the next call compiles in its own thread and raises
+_generation = 0  # bumped whenever a kernel leaves memory (see loaded())
 _stats = {"hits": 0, "misses": 0, "compiles": 0, "disk_hits": 0, "compile_seconds": 0.0, "interpreted": 0}
 _queue: "queue.SimpleQueue" = queue.SimpleQueue()
 _worker: threading.Thread | None = None
@@ -118,6 +119,26 @@ def get(key: tuple, make_source) -> Compiled | None:
             return job.compiled
 
 
+def loaded(key: tuple) -> tuple[int, Compiled | None]:
+    """(generation, the kernel for `key` if it is in memory, else None); never compiles. A caller may keep
+    the kernel while ``generation()`` still returns that generation: no kernel has left memory since."""
+    with _lock:
+        hit = _memory.get(key)
+        if hit is not None:
+            _memory.move_to_end(key)
+        return _generation, hit
+
+
+def generation() -> int:
+    return _generation
+
+
+def count_hit() -> None:
+    """A call served by a kernel a caller kept (see ``loaded``). Not locked, like functools' own counters:
+    this is on the fastest path, and a count lost to a thread switch only makes cache_info() a hit short."""
+    _stats["hits"] += 1
+
+
 def _compile_job(key: tuple, make_source, job: _Job) -> Compiled:
     try:
         compiled = _compile(make_source)
@@ -149,6 +170,7 @@ def _remember(key: tuple, compiled: Compiled) -> None:
     limit = config.memory_cache_size()
     while len(_memory) > limit:
         _, old = _memory.popitem(last=False)
+        _bump_generation()
         name = os.path.splitext(os.path.basename(old.path))[0]
         if getattr(sys.modules.get(name), "kernel", None) is old.dispatcher:
             del sys.modules[name]
@@ -168,8 +190,14 @@ def wait_for_compiles(timeout: float | None = None) -> bool:
                 return False
 
 
+def _bump_generation() -> None:
+    global _generation
+    _generation += 1
+
+
 def clear_memory() -> None:
     with _compile_lock, _lock:
+        _bump_generation()
         for compiled in _memory.values():
             sys.modules.pop(os.path.splitext(os.path.basename(compiled.path))[0], None)
         _memory.clear()

@@ -13,9 +13,12 @@ import weakref
 
 import numpy as np
 
+from .ops import ELEMENTWISE
+
 # op names that are not in the op table
 LEAF = "leaf"    # params: (); .data holds the ndarray
 CONST = "const"  # params: (canonical value key, weak); .data holds the scalar value
+SPECIAL = "scipy.special."  # prefix of scipy.special ops (compiled through scipy_bridge)
 
 # The intern table: key -> weak reference to the node. A plain dict of weakref.ref with a C-level callback
 # (functools.partial) is several times faster than WeakValueDictionary, and node creation is on the hot path.
@@ -48,7 +51,12 @@ def structure_id(key: tuple) -> int:
 
 
 class Node:
-    __slots__ = ("op", "args", "params", "shape", "dtype", "data", "sid", "__weakref__")
+    # fusable: an elementwise op with a Numba loop, so it can join a map kernel (decided once, here: the
+    # scheduler and the launch fast path ask it of every node they walk).
+    # memo: what ``launch.signature`` found for this node as a root (a node can be computed many times).
+    # source: a leaf's user array, when the leaf is a view of it (see ``leaf``).
+    __slots__ = ("op", "args", "params", "shape", "dtype", "data", "sid", "fusable", "memo", "source",
+                 "__weakref__")
 
     op: str
     args: tuple["Node", ...]
@@ -94,28 +102,53 @@ class Node:
 
 
 def make(op: str, args: tuple[Node, ...], params: tuple, shape: tuple, dtype: np.dtype) -> Node:
-    """The unique node for (op, args, params); shape and dtype follow from them."""
-    key = (op, tuple(map(id, args)), params)
-    node = _lookup(key)
+    """The unique node for (op, args, params, shape, dtype)."""
+    if type(shape) is not tuple:
+        shape = tuple(shape)
+    # dtype and shape are in the key although they follow from the rest for most ops: not for a cast
+    # (its target is its dtype) nor for a node given leading length-1 axes (build.expand_leading).
+    key = (op, tuple(map(id, args)), params, dtype, shape)
+    ref = _interned.get(key)
+    node = ref() if ref is not None else None
     if node is None:
         node = Node()
-        node.op, node.args, node.params = op, tuple(args), params
-        node.shape, node.dtype, node.data = tuple(shape), dtype, None
-        node.sid = structure_id((op, params, dtype.str, tuple([a.sid for a in args])))
+        node.op, node.args, node.params = op, args if type(args) is tuple else tuple(args), params
+        node.shape, node.dtype, node.data = shape, dtype, None
+        node.sid = structure_id((op, params, dtype, tuple([a.sid for a in args])))
+        node.fusable = bool(params) and params[-1] == "numba" and (op in ELEMENTWISE or op.startswith(SPECIAL))
+        node.memo = node.source = None
         _intern(key, node)
     return node
 
 
-def leaf(array: np.ndarray) -> Node:
-    # The node holds the array, so the array's id cannot be reused while the node lives.
-    key = (LEAF, id(array))
-    node = _lookup(key)
-    if node is None or node.data is not array:
-        node = Node()
-        node.op, node.args, node.params = LEAF, (), ()
-        node.shape, node.dtype, node.data = array.shape, array.dtype, array
-        node.sid = structure_id((LEAF, array.dtype.str, array.ndim))
-        _intern(key, node)
+def leaf(array: np.ndarray, source: np.ndarray | None = None) -> Node:
+    """The leaf for `array`. With `source` (the user's array, of which `array` is a plain view), the leaf is
+    keyed by the source: wrapping the same array again gives the same leaf, so an expression rebuilt over the
+    same arrays is the same graph, and its nodes are found instead of made (see ``launch.remember``)."""
+    owner = array if source is None else source
+    # The node holds `owner`, so its id cannot be reused while the node lives.
+    key = (LEAF, id(owner))
+    node = source_leaf(source) if source is not None else _lookup(key)
+    if node is not None and (source is not None or node.data is array):
+        return node
+    node = Node()
+    node.op, node.args, node.params = LEAF, (), ()
+    node.shape, node.dtype, node.data, node.fusable = array.shape, array.dtype, array, False
+    node.memo, node.source = None, source
+    node.sid = structure_id((LEAF, array.dtype, array.ndim))
+    _intern(key, node)
+    return node
+
+
+def source_leaf(source: np.ndarray) -> Node | None:
+    """The live leaf made for the user's array `source` (see ``leaf``), if any."""
+    ref = _interned.get((LEAF, id(source)))
+    node = ref() if ref is not None else None
+    if node is None or node.source is not source:
+        return None
+    # The same array object, but NumPy lets its shape and dtype be assigned in place.
+    if node.shape != source.shape or node.dtype != source.dtype or node.data.strides != source.strides:
+        return None
     return node
 
 
@@ -138,8 +171,9 @@ def const(value, dtype: np.dtype, weak: bool) -> Node:
     if node is None:
         node = Node()
         node.op, node.args, node.params = CONST, (), (vkey, weak)
-        node.shape, node.dtype, node.data = (), dtype, value
-        node.sid = structure_id((CONST, dtype.str))
+        node.shape, node.dtype, node.data, node.fusable = (), dtype, value, False
+        node.memo = node.source = None
+        node.sid = structure_id((CONST, dtype))
         _intern(key, node)
     return node
 
@@ -148,8 +182,9 @@ def weak_scalar(value, default_dtype: np.dtype) -> Node:
     """A Python scalar operand. Not interned: the operation that consumes it replaces it with a typed const."""
     node = Node()
     node.op, node.args, node.params = CONST, (), (value_key(value), True)
-    node.shape, node.dtype, node.data = (), default_dtype, value
-    node.sid = structure_id((CONST, default_dtype.str))
+    node.shape, node.dtype, node.data, node.fusable = (), default_dtype, value, False
+    node.memo = node.source = None
+    node.sid = structure_id((CONST, default_dtype))
     return node
 
 

@@ -1,10 +1,6 @@
-"""Run a plan: pick each kernel's layout class, prepare views, allocate outputs, launch.
+"""Run a plan: pick each kernel's layout class (``kernel_args``), prepare views, allocate outputs, launch.
 
-Layout classes (part of the cache key, so a kernel never sees a layout it was not compiled for):
-- ``flat``: every array has the kernel's full shape and all are C-contiguous (or all F-contiguous): the
-  kernel is one 1-D loop over raveled views, the fastest form.
-- ``nd``: anything else (broadcast, strided, reversed, mixed orders): inputs are broadcast to the kernel's
-  shape as zero-stride views and indexed by an n-d loop whose outer axes run in parallel.
+A single small elementwise root seen before skips planning altogether (``launch``).
 """
 from __future__ import annotations
 
@@ -13,9 +9,11 @@ import warnings
 
 import numpy as np
 
-from . import cache, codegen, codegen_reduce, config, interp, threads
+from . import cache, codegen, codegen_reduce, config, interp, launch, threads
 from .dtypes import HALF
 from .expr import CONST, LEAF, Node
+from .kernel_args import (const_arg as _const_arg, flat as _flat, kernel_args as _kernel_args, layout_of,
+                          map_key, storage as _storage)
 from .schedule import MapKernel, ReduceKernel, Stage, plan
 
 
@@ -49,7 +47,17 @@ VERSION = _fingerprint()
 
 def evaluate(roots: list[Node], out: np.ndarray | None = None) -> list[np.ndarray]:
     """Values of `roots` as NumPy arrays (0-d arrays for 0-d roots); `out` receives the single root."""
-    return run_steps(plan(roots), roots, {}, out)
+    sig = launch.signature(roots[0]) if out is None and len(roots) == 1 else None
+    if sig is not None:
+        value = launch.run(roots[0], sig)
+        if value is not None:
+            launch.remember(roots[0], sig)
+            return [value]
+    steps = plan(roots)
+    results = run_steps(steps, roots, {}, out)
+    if sig is not None:
+        launch.learn(roots[0], sig, steps)
+    return results
 
 
 def run_steps(steps: list, roots: list[Node], env: dict, out: np.ndarray | None = None) -> list[np.ndarray]:
@@ -84,29 +92,6 @@ def run_stage(step: Stage, env: dict) -> None:
     env[id(step.node)] = interp.apply(step.node, [value(a, env) for a in step.node.args])
 
 
-def layout_of(arrays: list[np.ndarray], shape: tuple) -> tuple[str, str]:
-    """(layout class, memory order) for arrays that all take part in one loop over `shape`."""
-    for a in arrays:
-        if a.shape != shape:
-            return "nd", "C"
-    for a in arrays:
-        if not a.flags.c_contiguous:
-            break
-    else:
-        return "flat", "C"
-    for a in arrays:
-        if not a.flags.f_contiguous:
-            return "nd", "C"
-    return "flat", "F"
-
-
-def _flat(a: np.ndarray, order: str) -> np.ndarray:
-    """A 1-D view in memory order (float16 as its uint16 bits)."""
-    if a.dtype == HALF:
-        a = a.view(np.uint16)
-    return (a if order == "C" else a.T).reshape(-1)
-
-
 def run_map(k: MapKernel, env: dict, out_buffers: dict) -> None:
     shape = k.shape
     arrays = [env[id(n)] if n.op != LEAF or id(n) in env else n.data for n in k.inputs]
@@ -128,7 +113,7 @@ def run_map(k: MapKernel, env: dict, out_buffers: dict) -> None:
         return
     parallel = size >= config.parallel_threshold()
     ndim = len(shape)
-    key = (k.key, layout, ndim if layout == "nd" else 1, parallel, out_dtypes)
+    key = map_key(k.key, layout, ndim, parallel, out_dtypes)
     compiled = _compiled(key, lambda: codegen.kernel_source(k, layout, ndim, parallel, out_dtypes, VERSION,
                                                             comment=describe(k)), k)
     if compiled is None:  # still compiling in the background: NumPy computes this call
@@ -268,30 +253,6 @@ def split_chunks(kept_size: int, reduced_size: int) -> int:
     tile loop. A function of the shape alone, so a given shape always sums in the same order."""
     nchunks = min(SPLIT_CHUNKS, reduced_size // SPLIT_MIN_ROWS, SPLIT_MAX_PARTIALS // max(kept_size, 1))
     return nchunks if nchunks >= 2 else 1
-
-
-def _kernel_args(arrays, outs, consts, layout: str, order: str, shape: tuple) -> list:
-    """Arguments in the kernel's order: input views, typed scalars, output views."""
-    if layout == "flat":
-        args = [_flat(a, order) for a in arrays]
-        args += [c.data if c.dtype != HALF else _const_arg(c) for c in consts]
-        args += [_flat(o, order) for o in outs]
-        return args
-    args = [_storage(a if a.shape == shape else np.broadcast_to(a, shape)) for a in arrays]
-    args += [_const_arg(c) for c in consts]
-    args += [_storage(o) for o in outs]
-    return args
-
-
-def _storage(a: np.ndarray) -> np.ndarray:
-    """float16 arrays travel to kernels as their uint16 bits (Numba has no float16 on the CPU)."""
-    return a.view(np.uint16) if a.dtype == HALF else a
-
-
-def _const_arg(c: Node):
-    if c.dtype == HALF:
-        return np.float32(np.float16(c.data))
-    return c.data  # already a NumPy scalar of its dtype
 
 
 def _overlaps(out: np.ndarray, arrays: list[np.ndarray]) -> bool:

@@ -9,12 +9,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from .expr import CONST, LEAF, Node, structure_id
-from .ops import ELEMENTWISE
 
 
 def is_elementwise(node: Node) -> bool:
-    """Fusable into a map kernel: an elementwise op whose loop Numba can compile."""
-    return (node.op in ELEMENTWISE or node.op.startswith("scipy.special.")) and node.params[-1] == "numba"
+    """Fusable into a map kernel: an elementwise op whose loop Numba can compile (decided in ``expr.make``)."""
+    return node.fusable
 
 
 @dataclass(frozen=True, eq=False)
@@ -54,7 +53,7 @@ class Stage:
 def _input_sid(node: Node) -> int:
     # An array argument is known to the kernel only by dtype and rank, whether a leaf or an earlier result;
     # a leaf's own structure id already says exactly that.
-    return node.sid if node.op == LEAF else structure_id((LEAF, node.dtype.str, node.ndim))
+    return node.sid if node.op == LEAF else structure_id((LEAF, node.dtype, node.ndim))
 
 
 def _region(roots, ready: set[int]):
