@@ -13,9 +13,24 @@ from .fuse import fuse
 from .functions import clip, compute, elementwise_functions as _elementwise_functions, where
 from .threads import get_num_threads, num_threads, set_num_threads, show_config
 from . import numpy_api as _numpy_api  # registers __array_function__ handlers
-from . import special, stats
+from . import warmup as _warmup
 
 globals().update(_elementwise_functions())
+
+# Imported on first use: lazyarr.special imports scipy.special, ~0.15 s that a program without it should not pay.
+_LAZY_SUBMODULES = ("special", "stats")
+
+
+def __getattr__(name):
+    if name in _LAZY_SUBMODULES:
+        import importlib
+        return importlib.import_module(f"{__name__}.{name}")  # also sets the attribute: called once per name
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_LAZY_SUBMODULES))
+
 
 __all__ = sorted(
     ["LazyArray", "array", "compute", "where", "clip", "fuse", "cache_info", "clear_cache",
@@ -23,3 +38,5 @@ __all__ = sorted(
      "set_background_compile", "wait_for_compiles"]
     + list(_elementwise_functions())
 )
+
+_warmup.start()  # last: Numba's once-per-process start runs while the program goes on

@@ -29,7 +29,7 @@ from dataclasses import dataclass
 # "before" handlers in reverse order): a fork waits for a running job, which may be configuring the threading
 # layer, before it takes the configuration lock.
 from . import threads
-from . import config, diskcache
+from . import config, diskcache, warmup
 
 __all__ = ["cache_info", "clear_cache", "get", "loaded", "wait_for_compiles", "set_background_compile"]
 
@@ -287,6 +287,9 @@ if hasattr(os, "register_at_fork"):
 def _compile(make_source) -> Compiled:
     # The whole job holds _compile_lock, not only Numba's part: a fork waits for it, so that a child never
     # inherits a lock (lazyarr's, Numba's, an import's) that a half-done job held in another thread.
+    # Numba's once-per-process start may be running on the warm-up thread: wait for it rather than import
+    # Numba's modules beside it (and the compile would wait for Numba's lock it holds anyway).
+    warmup.wait()
     with _compile_lock:
         threads.configure_threading_layer()  # before Numba's first parallel compile picks a layer itself
         source = make_source()

@@ -63,6 +63,18 @@ def parallel_threshold() -> int:
     return int(os.environ.get("LAZYARR_PARALLEL_THRESHOLD", DEFAULT_PARALLEL_THRESHOLD))
 
 
+def warmup() -> bool:
+    """LAZYARR_WARMUP: ``1`` (the default) or ``0``. Read by ``import lazyarr``: whether a background thread
+    starts Numba's once-per-process initialisation at import, so that the first compute() does not pay it
+    (``lazyarr.warmup``; docs/runtime.md)."""
+    raw = os.environ.get("LAZYARR_WARMUP", "1").strip().lower()
+    if raw in ("", "1", "true", "yes", "on"):
+        return True
+    if raw in ("0", "false", "no", "off"):
+        return False
+    raise ValueError(f"LAZYARR_WARMUP={raw!r} is not one of 0, 1")
+
+
 def background_compile() -> bool:
     """Whether a new kernel compiles in a background thread while NumPy computes the calls that need it.
 

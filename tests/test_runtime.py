@@ -268,3 +268,222 @@ def test_spawn_pool_computes_pickled_lazy_arrays(script, cache_dir):
 @pytest.mark.parametrize("env, layer", LAYERS)
 def test_show_config_and_explain_name_the_layer(script, cache_dir, env, layer):
     run_checks(script, cache_dir, ["config"], layer, **env)
+
+
+# --- the warm-up thread (lazyarr.warmup) and the lazy scipy.special import ---------------------------------------
+
+def run_python(parts, cache_dir, timeout=120, **env):
+    """The code `parts` (each dedented, then joined) in a fresh interpreter (its own session, killed whole on a
+    hang); returns its stdout, which must end with OK."""
+    code = "\n".join(textwrap.dedent(part) for part in ([parts] if isinstance(parts, str) else parts))
+    full = {k: v for k, v in os.environ.items() if not k.startswith(("LAZYARR_", "NUMBA_"))}
+    full["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), full.get("PYTHONPATH")]))
+    full.update(LAZYARR_CACHE_DIR=str(cache_dir), LAZYARR_BACKGROUND_COMPILE="0")
+    full.update(env)
+    proc = subprocess.Popen([sys.executable, "-c", code], env=full, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, stdin=subprocess.DEVNULL, start_new_session=True)
+    try:
+        out, err = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        out, err = proc.communicate()
+        pytest.fail(f"hung for {timeout} s\nstdout:\n{out}\nstderr:\n{err[-5000:]}")
+    assert proc.returncode == 0 and out.rstrip().endswith("OK"), (
+        f"rc={proc.returncode}\nstdout:\n{out[-4000:]}\nstderr:\n{err[-6000:]}")
+    assert "Traceback" not in err and "Exception" not in err, err[-4000:]  # nothing died quietly in a thread
+    return out
+
+
+# One expression and its check, shared by the snippets below (a new LazyArray per call).
+POLY = '''
+import numpy as np
+import lazyarr as la
+
+def poly(n=50_000, seed=0):
+    a = np.random.default_rng(seed).random(n)
+    got = (2 * la.array(a) - la.sin(la.array(a)) ** 2).compute()
+    np.testing.assert_allclose(got, 2 * a - np.sin(a) ** 2, rtol=1e-13)
+'''
+
+
+def test_warmup_thread_does_numbas_start_and_then_a_first_compute_is_right(cache_dir):
+    run_python([POLY, '''
+    import sys, threading
+    from lazyarr import warmup
+    assert warmup.state() == "running" or warmup.state().startswith("done"), warmup.state()
+    assert warmup.wait(60) and warmup.state().startswith("done"), warmup.state()
+    assert "lazyarr-warmup" not in [t.name for t in threading.enumerate()]
+    assert "numba.np.arraymath" in sys.modules  # imported by the CPU target's refresh, not by import lazyarr
+    poly()
+    info = la.cache_info()
+    assert info.compiles + info.disk_hits == 1, info
+    print("OK")
+    '''], cache_dir)
+
+
+def test_computes_issued_while_the_warmup_runs_are_right(cache_dir):
+    # Four threads compute at once, right after the import (the first of them racing the warm-up), each a
+    # serial and a parallel size; the main thread too.
+    run_python([POLY, '''
+    import threading
+    from lazyarr import warmup
+    failures = []
+
+    def worker(seed):
+        try:
+            for n in (1_000 + seed, 60_000 + seed):
+                poly(n, seed)
+        except Exception as exc:
+            failures.append(repr(exc))
+
+    pool = [threading.Thread(target=worker, args=(s,)) for s in range(4)]
+    for t in pool:
+        t.start()
+    poly()
+    for t in pool:
+        t.join(90)
+    assert not any(t.is_alive() for t in pool), "a compute hung"
+    assert not failures, failures
+    assert warmup.state().startswith("done"), warmup.state()
+    print("OK")
+    '''], cache_dir)
+
+
+def test_fork_right_after_import_waits_for_the_warmup(cache_dir):
+    # A raw fork and a fork pool, both at once after the import: the children compute (a held compiler or
+    # import lock inherited from the warm-up thread would hang them; run_python fails a hang).
+    run_python([POLY, '''
+    import os, warnings
+    import multiprocessing as mp
+    from lazyarr import warmup
+
+    pid = os.fork()
+    if pid == 0:
+        try:
+            assert warmup.state().startswith("done"), warmup.state()
+            poly(70_000, 1)
+        except BaseException as exc:
+            print("child failed:", repr(exc), flush=True)
+            os._exit(1)
+        os._exit(0)
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0, status
+
+    def in_child(seed):
+        poly(40_000 + seed, seed)
+        return os.getpid()
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)  # 3.12+: fork of a threaded process
+        with mp.get_context("fork").Pool(2) as pool:
+            pids = pool.map_async(in_child, range(4)).get(timeout=90)
+    assert os.getpid() not in pids
+    poly()
+    print("OK")
+    '''], cache_dir)
+
+
+def test_warmup_off_starts_no_thread(cache_dir):
+    run_python([POLY, '''
+    import sys, threading
+    from lazyarr import warmup
+    assert warmup.state() == "off" and warmup.wait(0)
+    assert "lazyarr-warmup" not in [t.name for t in threading.enumerate()]
+    assert "numba.np.arraymath" not in sys.modules  # Numba's start is left to the first compile
+    poly()
+    print("OK")
+    '''], cache_dir, LAZYARR_WARMUP="0")
+
+
+def test_a_program_that_only_imports_exits_after_the_warmup(cache_dir):
+    # atexit runs handlers last-registered first: this one, registered before the import, runs after lazyarr's
+    # and sees the warm-up finished (not cut off mid-import by the interpreter's finalisation).
+    out = run_python('''
+    import atexit
+    atexit.register(lambda: print("at exit:", __import__("lazyarr").warmup.state(), "\\nOK", flush=True))
+    import lazyarr
+    ''', cache_dir)
+    assert "at exit: done" in out, out
+
+
+def test_a_failed_warmup_is_repeated_by_the_first_compile(cache_dir):
+    # Numba's refresh fails on the warm-up thread only: remembered there, and the first compile does it.
+    run_python(['''
+    import threading
+    import numba.core.base as base
+    real_refresh = base.BaseContext.refresh
+
+    def refresh(self):
+        if threading.current_thread().name == "lazyarr-warmup":
+            raise ImportError("simulated failure on the warm-up thread")
+        return real_refresh(self)
+
+    base.BaseContext.refresh = refresh
+    ''', POLY, '''
+    from lazyarr import warmup
+    assert warmup.wait(60)
+    assert warmup.state() == "failed: ImportError('simulated failure on the warm-up thread')", warmup.state()
+    poly()
+    print("OK")
+    '''], cache_dir)
+
+
+def test_a_real_failure_is_not_hidden_by_the_warmup(cache_dir, tmp_path):
+    # Numba's refresh fails everywhere: the warm-up swallows it, the first compute raises it.
+    run_python(['''
+    import numba.core.base as base
+
+    def refresh(self):
+        raise ImportError("simulated broken Numba")
+
+    base.BaseContext.refresh = refresh
+    ''', POLY, '''
+    from lazyarr import warmup
+    assert warmup.wait(60) and warmup.state().startswith("failed"), warmup.state()
+    try:
+        poly()
+    except ImportError as exc:
+        assert "simulated broken Numba" in str(exc)
+    else:
+        raise AssertionError("the failure was hidden")
+    print("OK")
+    '''], tmp_path)  # its own cache: an existing entry would take the same path anyway
+
+
+def test_import_does_not_import_scipy_special_until_it_is_used(cache_dir):
+    run_python('''
+    import sys
+    import numpy as np
+    import lazyarr as la
+    assert "scipy.special" not in sys.modules
+    assert {"special", "stats"} <= set(dir(la)) and {"special", "stats"} <= set(la.__all__)
+    assert "scipy.special" not in sys.modules  # dir() named them without importing them
+    q = np.linspace(0.01, 0.99, 1000)
+    got = la.special.ndtri(la.array(q)).compute()
+    import scipy.special as sp, scipy.stats
+    np.testing.assert_allclose(got, sp.ndtri(q), rtol=1e-14)
+    from lazyarr import special, stats
+    assert special is la.special and stats is la.stats
+    np.testing.assert_allclose(la.stats.norm.isf(la.array(q)).compute(), scipy.stats.norm.isf(q), rtol=1e-14)
+    np.testing.assert_allclose(sp.ndtri(la.array(q)).compute(), sp.ndtri(q), rtol=1e-14)  # __array_ufunc__
+    try:
+        la.no_such_thing
+    except AttributeError as exc:
+        assert "no_such_thing" in str(exc)
+    else:
+        raise AssertionError("la.no_such_thing did not raise")
+    print("OK")
+    ''', cache_dir, LAZYARR_WARMUP="0")  # off: nothing imports beside the check
+
+
+def test_scipy_special_stays_unimported_in_a_fresh_process_that_uses_plain_numpy_ufuncs(cache_dir):
+    # np.sin(lazy) goes through __array_ufunc__, which must not ask scipy.special whether sin is one of its own.
+    run_python('''
+    import sys
+    import numpy as np
+    import lazyarr as la
+    a = np.linspace(0, 1, 1000)
+    np.testing.assert_allclose(np.sin(la.array(a)).compute(), np.sin(a), rtol=1e-14)
+    assert "scipy.special" not in sys.modules
+    print("OK")
+    ''', cache_dir, LAZYARR_WARMUP="0")
