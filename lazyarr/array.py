@@ -43,19 +43,21 @@ class LazyArray:
     # -- computing ----------------------------------------------------------------------------------------
     def compute(self, out: np.ndarray | None = None):
         """The value as NumPy gives it: an ndarray, or a NumPy scalar for a 0-d result."""
-        tracing.refuse_concrete(self, "compute()")
+        if tracing._tracing_threads:
+            tracing.refuse_concrete(self, "compute()")
         if out is not None:
             _check_out(out, self)
             runtime.evaluate([self._node], out=out)
             return out
-        if self._value is None:
-            self._value = runtime.evaluate([self._node])[0]
-        return self._value[()] if self._value.ndim == 0 else self._value
+        value = self._value
+        if value is None:
+            value = self._value = runtime.evaluate_one(self._node)
+        return value[()] if value.ndim == 0 else value
 
     def __array__(self, dtype=None, copy=None):
         tracing.refuse_concrete(self, "np.asarray()")
         if self._value is None:
-            self._value = runtime.evaluate([self._node])[0]
+            self._value = runtime.evaluate_one(self._node)
         value = self._value
         if dtype is not None and value.dtype != dtype:
             return value.astype(dtype)

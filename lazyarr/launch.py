@@ -94,11 +94,21 @@ def run(root: Node, sig) -> np.ndarray | None:
     if recipe is None:
         return None
     shape = root.shape
-    size = math.prod(shape)
+    arrays = [terms[i].data for i in recipe.inputs]
+    if len(shape) == 1 and recipe.plain:
+        # 1-D, the commonest small call: flat exactly when every input is whole and contiguous.
+        for a in arrays:
+            if a.shape != shape or not a.flags.c_contiguous:
+                layout, order = layout_of(arrays, shape)
+                break
+        else:
+            layout, order = "flat", "C"
+        size = shape[0]
+    else:
+        layout, order = layout_of(arrays, shape)
+        size = math.prod(shape)
     if size == 0:
         return None
-    arrays = [terms[i].data for i in recipe.inputs]
-    layout, order = layout_of(arrays, shape)
     parallel = size >= config.parallel_threshold()
     variant = (layout, len(shape), parallel)
     generation, compiled = recipe.kernels.get(variant, _NONE)
@@ -108,10 +118,11 @@ def run(root: Node, sig) -> np.ndarray | None:
         if compiled is None:
             return None
         recipe.kernels[variant] = (generation, compiled)
-    cache.count_hit()
+    cache._stats["hits"] += 1  # not locked: see cache.count_hit
     out = np.empty(shape, recipe.out_dtype, order=order)
     if recipe.plain and layout == "flat" and len(shape) == 1:
-        args = arrays + [terms[i].data for i in recipe.consts] + [out]
+        args = arrays + [terms[i].data for i in recipe.consts]
+        args.append(out)
     else:
         args = kernel_args(arrays, [out], [terms[i] for i in recipe.consts], layout, order, shape)
     if parallel:
@@ -119,6 +130,8 @@ def run(root: Node, sig) -> np.ndarray | None:
             compiled.entry(*args)
     else:
         compiled.entry(*args)
+    if id(root) not in _remembered:
+        remember(root, sig)
     return out
 
 
@@ -161,8 +174,6 @@ _remembered_bytes = 0
 
 def remember(root: Node, sig) -> None:
     global _remembered_bytes
-    if id(root) in _remembered:
-        return
     size = 0
     for t in sig[0]:
         if t.data is not None and t.op == "leaf":
@@ -171,6 +182,8 @@ def remember(root: Node, sig) -> None:
                 return
             size += nbytes
     with _lock:
+        if id(root) in _remembered:
+            return
         _remembered[id(root)] = (root, size)
         _remembered_bytes += size
         while len(_remembered) > REMEMBER_GRAPHS or _remembered_bytes > REMEMBER_BYTES:

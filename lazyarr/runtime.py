@@ -47,17 +47,23 @@ VERSION = _fingerprint()
 
 def evaluate(roots: list[Node], out: np.ndarray | None = None) -> list[np.ndarray]:
     """Values of `roots` as NumPy arrays (0-d arrays for 0-d roots); `out` receives the single root."""
-    sig = launch.signature(roots[0]) if out is None and len(roots) == 1 else None
+    if out is None and len(roots) == 1:
+        return [evaluate_one(roots[0])]
+    return run_steps(plan(roots), roots, {}, out)
+
+
+def evaluate_one(root: Node) -> np.ndarray:
+    """The value of one root: through its recipe if it has one (``launch``), else planned and run."""
+    sig = root.memo or launch.signature(root)
     if sig is not None:
-        value = launch.run(roots[0], sig)
+        value = launch.run(root, sig)
         if value is not None:
-            launch.remember(roots[0], sig)
-            return [value]
-    steps = plan(roots)
-    results = run_steps(steps, roots, {}, out)
+            return value
+    steps = plan([root])
+    value = run_steps(steps, [root], {})[0]
     if sig is not None:
-        launch.learn(roots[0], sig, steps)
-    return results
+        launch.learn(root, sig, steps)
+    return value
 
 
 def run_steps(steps: list, roots: list[Node], env: dict, out: np.ndarray | None = None) -> list[np.ndarray]:

@@ -20,3 +20,11 @@ def fresh_counters():
 def _numpy_errors_silenced():
     with np.errstate(all="ignore"):
         yield
+
+
+@pytest.fixture
+def parallel_threshold():
+    """Call it with a size: kernels of at least that many elements run in parallel, for this test only."""
+    from lazyarr import config
+    yield config.set_parallel_threshold
+    config.set_parallel_threshold(None)

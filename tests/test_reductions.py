@@ -193,8 +193,8 @@ def test_standardisation_is_a_schedule_of_stages_with_reasons():
     check(e.compute(), (x - x.mean(0)) / x.std(0), 1e-12, "standardisation")
 
 
-def test_parallel_reductions(monkeypatch):
-    monkeypatch.setenv("LAZYARR_PARALLEL_THRESHOLD", "0")
+def test_parallel_reductions(parallel_threshold):
+    parallel_threshold(0)
     x = np.random.default_rng(9).random((64, 33))
     X = la.array(x)
     for name in ("sum", "max", "argmax", "any"):
@@ -234,9 +234,9 @@ SPLIT_SHAPES = [(1000, 7), (130, 3)]
 
 
 @pytest.fixture
-def always_parallel(monkeypatch):
+def always_parallel(parallel_threshold):
     """Small inputs run parallel kernels, so the split loop is chosen without 10^5-element arrays."""
-    monkeypatch.setenv("LAZYARR_PARALLEL_THRESHOLD", "0")
+    parallel_threshold(0)
 
 
 def split_borders(rows: int, kept: int) -> list[int]:

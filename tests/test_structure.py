@@ -38,8 +38,8 @@ def test_second_call_with_new_data_and_size_compiles_nothing():
     assert after.hits >= before.hits + 2
 
 
-def test_parallel_and_serial_kernels_for_large_and_small_inputs(monkeypatch):
-    monkeypatch.setenv("LAZYARR_PARALLEL_THRESHOLD", "1000")
+def test_parallel_and_serial_kernels_for_large_and_small_inputs(parallel_threshold):
+    parallel_threshold(1000)
     small, large = np.random.rand(10), np.random.rand(5000)
     assert "parallel=False" in (la.array(small) * 2 + 1).explain()
     text = (la.array(large) * 2 + 1).explain()

@@ -1,0 +1,138 @@
+"""The fast path for small repeated expressions (lazyarr/launch.py) gives exactly the full path's answers.
+
+A recipe is reused by every graph with the same structure and terminal pattern, whatever its layout, sizes,
+constants or which arrays fill which place; each case here computes through a recipe made by another graph
+and compares with NumPy. Shapes stay small and few, so the kernels are shared with the rest of the suite.
+"""
+import gc
+import threading
+import weakref
+
+import numpy as np
+import pytest
+
+import lazyarr as la
+from lazyarr import launch
+from oracle import assert_same
+
+rng = np.random.default_rng(42)
+
+
+def twice(build, want):
+    """Compute a freshly built expression three times (full path, then recipe, then remembered graph)."""
+    for _ in range(3):
+        e = build()
+        assert_same(e.compute(), want)
+        sig = launch.signature(e._node)
+        assert sig is not None and sig[1] in launch._recipes  # the fast path had a recipe for it
+
+
+def test_recipe_serves_new_data_constants_and_in_place_changes():
+    a, b, c = rng.random(1000), rng.random(1000), rng.random(1000)
+    twice(lambda: 2 * la.array(a) + la.array(b) * la.array(c), 2 * a + b * c)
+    compiles = la.cache_info().compiles
+    for k in (3.0, -0.0, 7.5):  # other constants: the same kernel, the value passed in
+        twice(lambda: k * la.array(a) + la.array(b) * la.array(c), k * a + b * c)
+    a[:] = rng.random(1000)  # the user writes into a wrapped array: the next compute reads it
+    twice(lambda: 2 * la.array(a) + la.array(b) * la.array(c), 2 * a + b * c)
+    x, y, z = rng.random(77), rng.random(77), rng.random(77)  # other arrays and sizes
+    twice(lambda: 2 * la.array(x) + la.array(y) * la.array(z), 2 * x + y * z)
+    assert la.cache_info().compiles == compiles
+
+
+def test_operand_order_and_sharing_pattern():
+    a, b = rng.random(500), rng.random(500)
+    twice(lambda: la.array(a) - la.array(b), a - b)
+    twice(lambda: la.array(b) - la.array(a), b - a)  # same structure and pattern, places swapped
+    twice(lambda: la.array(a) - la.array(a), a - a)  # one input read twice: another pattern
+    twice(lambda: (la.array(a) * la.array(b)) / (la.array(b) * la.array(a)), (a * b) / (b * a))
+
+
+@pytest.mark.parametrize("layout", ["strided", "reversed", "fortran", "broadcast", "zero-d", "empty"])
+def test_layouts_through_a_recipe(layout):
+    base = rng.random((6, 8))
+    make = {
+        "strided": lambda: (base[::2, ::3], rng.random((3, 3))),
+        "reversed": lambda: (base[::-1], rng.random((6, 8))),
+        "fortran": lambda: (np.asfortranarray(base), np.asfortranarray(rng.random((6, 8)))),
+        "broadcast": lambda: (base, rng.random(8)),
+        "zero-d": lambda: (base[0], np.array(0.25)),
+        "empty": lambda: (base[:0], rng.random((0, 8))),
+    }[layout]
+    x, y = make()
+    twice(lambda: la.array(x) * 3.0 - la.array(y), x * 3.0 - y)
+
+
+def test_float16_and_integer_recipes():
+    h, g = rng.random(300).astype(np.float16), rng.random(300).astype(np.float16)
+    twice(lambda: la.array(h) * 2 + la.array(g), h * 2 + g)
+    i = rng.integers(-100, 100, 300, dtype=np.int8)
+    twice(lambda: la.array(i) // 3 + la.array(i), i // 3 + i)
+
+
+def test_parallel_sized_recipe():
+    a, b = rng.random(40000), rng.random(40000)
+    twice(lambda: la.sin(la.array(a)) + la.array(b), np.sin(a) + b)
+
+
+def test_same_array_same_leaf_unless_changed_in_place():
+    a = rng.random(12)
+    assert la.array(a)._node is la.array(a)._node
+    assert_same((la.array(a) + la.array(a)).compute(), a + a)
+    a.shape = (3, 4)  # NumPy allows it in place: the leaf must follow
+    assert la.array(a).shape == (3, 4)
+    assert_same((la.array(a) * 2).compute(), a * 2)
+    swapped = a.astype(">f8")  # converted at the boundary: a copy, never reused for a later wrap
+    assert la.array(swapped)._node is not la.array(swapped)._node
+
+
+def test_casts_of_one_leaf_to_two_dtypes_are_two_nodes():
+    x = np.array([-2.7, 255.9, 1e3])
+    assert_same(la.array(x).astype("i1").compute(), x.astype("i1"))
+    assert_same(la.array(x).astype("u1").compute(), x.astype("u1"))
+
+
+def test_transpose_of_a_live_node_padded_for_broadcasting():
+    a, b = rng.random((3, 4)), rng.random((2, 3, 4))
+    x = la.array(a) * 2  # alive while its padded copy is built
+    assert_same((x + la.array(b)).T.compute(), (a * 2 + b).T)
+    assert x.shape == (3, 4)
+
+
+def test_remembered_graphs_are_bounded_and_big_arrays_are_not_kept():
+    for n in range(1, 80):
+        (la.array(np.ones(n)) + 1).compute()
+        (la.array(np.ones(n)) + 1).compute()
+    assert len(launch._remembered) <= launch.REMEMBER_GRAPHS
+    assert launch._remembered_bytes <= launch.REMEMBER_BYTES
+    big = np.ones(launch.REMEMBER_LEAF_BYTES // 8 + 1)
+    alive = weakref.ref(big)
+    for _ in range(3):
+        (la.array(big) + 1).compute()
+    del big
+    gc.collect()
+    assert alive() is None
+
+
+def test_threads_share_recipes():
+    a, b = rng.random(1000), rng.random(1000)
+    want = np.cos(a) * b
+    errors = []
+
+    def work():
+        try:
+            with np.errstate(all="ignore"):  # errstate is per thread
+                _work()
+        except AssertionError as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    def _work():
+        for _ in range(200):
+            assert_same((la.cos(la.array(a)) * la.array(b)).compute(), want)
+
+    workers = [threading.Thread(target=work) for _ in range(8)]
+    for w in workers:
+        w.start()
+    for w in workers:
+        w.join()
+    assert not errors
