@@ -107,6 +107,19 @@ def small_workload(a, b, c) -> Workload:
         la = harness.lazyarr()
         return lambda: (2 * la.array(a) + la.array(b) * la.array(c)).compute()
 
+    def lazy_new_arrays():
+        # 64 distinct (equal-valued) array triples in turn: more than lazyarr remembers, so no call finds the
+        # previous call's graph: every node is made afresh (only the recipe and the kernel are reused).
+        la = harness.lazyarr()
+        pool = [(a.copy(), b.copy(), c.copy()) for _ in range(64)]
+        turn = iter(range(1 << 62))
+
+        def call():
+            x, y, z = pool[next(turn) % 64]
+            return (2 * la.array(x) + la.array(y) * la.array(z)).compute()
+
+        return call
+
     def lazy_prebuilt():
         la = harness.lazyarr()
         expr = 2 * la.array(a) + la.array(b) * la.array(c)
@@ -129,6 +142,8 @@ def small_workload(a, b, c) -> Workload:
         contender("numexpr", lambda: lambda: ne.evaluate("2*a + b*c", local_dict=env)),
         contender("handwritten", lambda: lambda: hw.axpy(a, b, c, np.empty_like(a))),
         contender("lazyarr", lazy),
+        contender("lazyarr (new arrays)", lazy_new_arrays, "a different array object every call, as a loop "
+                  "over chunks would give"),
         contender("lazyarr (prebuilt)", lazy_prebuilt, "expression built once; only .compute() timed"),
         contender("lazyarr.fuse", lazy_fuse, "@la.fuse function called with NumPy arrays"),
     ], params={"n": a.size, "dtype": str(a.dtype)})

@@ -196,7 +196,9 @@ def _binary(opname: str, reflected: bool):
         if type(other) not in _PLAIN_OPERANDS and _defers(other):
             return NotImplemented
         operands = (other, self) if reflected else (self, other)
-        return LazyArray(build.ufunc_node(ufunc, operands))
+        # Operators are the commonest way to build: try build's common case first, without the detour.
+        node = build.common_binary(ufunc, *operands)
+        return LazyArray(node if node is not None else build.ufunc_node(ufunc, operands))
 
     return method
 
@@ -250,7 +252,8 @@ def _check_out(out, result: LazyArray) -> None:
 def wrap(x) -> LazyArray:
     """``lazyarr.array``: wrap an array (or anything ``np.asarray`` takes) without copying it."""
     if type(x) is np.ndarray:
-        return LazyArray(build.array_leaf(x))
+        node = expr.source_leaf(x)  # wrapped before and still alive: the same leaf
+        return LazyArray(node if node is not None else build.array_leaf(x))
     if isinstance(x, LazyArray):
         return x
     if hasattr(x, "__dask_graph__"):

@@ -168,7 +168,7 @@ _RECENT_CONSTS = 512
 
 def _common_case(ufunc, operands):
     if len(operands) == 2:
-        return _common_binary(ufunc, *operands)
+        return common_binary(ufunc, *operands)
     nodes, kinds = [], [ufunc]
     for x in operands:
         kind = type(x)
@@ -197,7 +197,7 @@ def _common_case(ufunc, operands):
     return expr.make(name, tuple(nodes), params, shape, out)
 
 
-def _common_binary(ufunc, x, y):
+def common_binary(ufunc, x, y):
     """_common_case for two operands, spelled out: this is every Python operator."""
     tx, ty = type(x), type(y)
     if tx in _lazy_types:
