@@ -12,7 +12,7 @@ import numpy as np
 
 from . import dtypes
 from .dtypes import HALF
-from .ops import ELEMENTWISE
+from .ops import ELEMENTWISE, vector_template
 from .schedule import MapKernel
 
 MODULE_TEMPLATE = '''\
@@ -103,9 +103,12 @@ def unsigned(index: str) -> str:
     return ", ".join(f"np.uint64({part.strip()})" for part in index.split(","))
 
 
-def value_lines(k: MapKernel, index: str, suffix: str = "") -> tuple[list[str], dict[int, str]]:
+def value_lines(k: MapKernel, index: str, suffix: str = "", flags: list | None = None
+                ) -> tuple[list[str], dict[int, str]]:
     """Load inputs at `index` and evaluate the kernel's nodes in order. Returns the lines and each node's
-    variable name; `suffix` keeps names apart when a reduction evaluates several elements side by side."""
+    variable name; `suffix` keeps names apart when a reduction evaluates several elements side by side.
+    With a `flags` list, ops that have one use their vectorisable variant, and the names of its ok flags
+    are appended to the list (see ``blocked_loop``)."""
     names: dict[int, str] = {}
     lines: list[str] = []
     for j, node in enumerate(k.inputs):
@@ -117,8 +120,38 @@ def value_lines(k: MapKernel, index: str, suffix: str = "") -> tuple[list[str], 
         names[id(node)] = f"c{j}"
     for j, node in enumerate(k.body):
         names[id(node)] = f"v{j}{suffix}"
-        lines.append(f"v{j}{suffix} = {render(node, [names[id(a)] for a in node.args])}")
+        arg_names = [names[id(a)] for a in node.args]
+        fast = vector_render(node, arg_names) if flags is not None else None
+        if fast is None:
+            lines.append(f"v{j}{suffix} = {render(node, arg_names)}")
+        else:
+            lines += [f"v{j}{suffix}_, ok{j}{suffix} = {fast}",
+                      f"v{j}{suffix} = {_from_float64(f'v{j}{suffix}_', node.dtype)}"]
+            flags.append(f"ok{j}{suffix}")
     return lines, names
+
+
+def vector_render(node, arg_names: list[str]) -> str | None:
+    """Source of the node's vectorisable (value, ok) variant on its operand as float64, if it has one."""
+    op = ELEMENTWISE.get(node.op)
+    if op is None or node.op == "cast":
+        return None
+    loop_in = node.params[0]
+    template = vector_template(op, loop_in[0])
+    if template is None:
+        return None
+    arg = cast(arg_names[0], node.args[0].dtype, loop_in[0])
+    return template.format(arg if loop_in[0] == np.float64 else f"np.float64({arg})")
+
+
+def _from_float64(name: str, dt: np.dtype) -> str:
+    if dt == HALF:
+        return f"S.round_to_half(np.float32({name}))"
+    return name if dt == np.float64 else f"{ctor(dt)}({name})"
+
+
+def uses_vector_ops(k: MapKernel) -> bool:
+    return any(vector_render(n, ["x"] * len(n.args)) is not None for n in k.body)
 
 
 def store(value: str, src: np.dtype, dst: np.dtype) -> str:
@@ -127,12 +160,40 @@ def store(value: str, src: np.dtype, dst: np.dtype) -> str:
     return f"S.half_float_to_bits({value})" if dst == HALF else value
 
 
-def body_lines(k: MapKernel, index: str, out_dtypes: tuple[np.dtype, ...]) -> list[str]:
+def body_lines(k: MapKernel, index: str, out_dtypes: tuple[np.dtype, ...], flags: list | None = None
+               ) -> list[str]:
     """One loop iteration of a map kernel: evaluate, then store each output."""
-    lines, names = value_lines(k, index)
+    lines, names = value_lines(k, index, flags=flags)
     for j, (node, out_dt) in enumerate(zip(k.outputs, out_dtypes)):
         lines.append(f"out{j}[{unsigned(index)}] = {store(names[id(node)], node.dtype, out_dt)}")
     return lines
+
+
+# A flat kernel whose body has a vectorisable op runs in blocks: each block first with the fast variants
+# (LLVM vectorises the inner loop), and only if some element's ok flag is False, again with the exact ones.
+# The block is short enough to stay in L1 for the rare second pass, long enough to amortise the check.
+BLOCK = 1024
+
+BLOCKED_LOOP = '''\
+n = out0.shape[0]
+for block in {range}((n + {block} - 1) // {block}):
+    lo = block * {block}
+    hi = min(lo + {block}, n)
+    exact = True
+    for i in range(lo, hi):
+{fast}
+        exact = exact & {flags}
+    if not exact:
+        for i in range(lo, hi):
+{exact}'''
+
+
+def blocked_loop(k: MapKernel, parallel: bool, out_dtypes: tuple[np.dtype, ...]) -> str:
+    flags: list[str] = []
+    fast = body_lines(k, "i", out_dtypes, flags)
+    return BLOCKED_LOOP.format(range="numba.prange" if parallel else "range", block=BLOCK,
+                               fast=textwrap.indent("\n".join(fast), " " * 8), flags=" & ".join(flags),
+                               exact=textwrap.indent("\n".join(body_lines(k, "i", out_dtypes)), " " * 12))
 
 
 def render(node, arg_names: list[str]) -> str:
@@ -184,9 +245,15 @@ def kernel_source(k: MapKernel, layout: str, ndim: int, parallel: bool,
            + [_array_type(dt, kdim, array_layout, False) for dt in out_dtypes])
     index = "i" if layout == "flat" else ", ".join(f"i{d}" for d in range(ndim))
     body = body_lines(k, index, out_dtypes)
+    if layout == "flat" and uses_vector_ops(k):
+        loop = blocked_loop(k, parallel, out_dtypes)
+    else:
+        loop = loop_source(layout, ndim, parallel, body)
     extra = "import lazyarr.scipy_bridge as SB\n" if any("SB." in line for line in body) else ""
+    if "V." in loop:
+        extra += "import lazyarr.vecmath as V\n"
     return MODULE_TEMPLATE.format(
         version=version, comment=textwrap.indent(comment, "# ") if comment else "#",
         extra_imports=extra, signature=", ".join(sig), parallel=parallel,
-        params=", ".join(params), body=textwrap.indent(loop_source(layout, ndim, parallel, body), "    "),
+        params=", ".join(params), body=textwrap.indent(loop, "    "),
     )

@@ -28,6 +28,9 @@ class Elementwise:
     render: str | None = None           # kernel template over {0}, {1}...; None: "np.<ufunc>(...)"
     render_for_kinds: tuple = ()        # ((loop dtype kinds, template), ...): overrides by first input kind
     numpy_for_kinds: str = ""           # loop kinds Numba lowers differently from NumPy: NumPy evaluates these
+    # A vectorisable variant for float loops (``lazyarr.vecmath``): a template over the operand as float64
+    # giving (value, ok); where ok is False the kernel recomputes with `template` (codegen's blocked loop).
+    vector: str | None = None
     doc: str = ""
 
     def template(self, loop_dtype: np.dtype) -> str:
@@ -39,6 +42,11 @@ class Elementwise:
             return self.render
         args = ", ".join("{%d}" % i for i in range(self.nin))
         return f"np.{self.ufunc.__name__}({args})"
+
+
+def vector_template(op: "Elementwise", loop_dtype: np.dtype) -> str | None:
+    """The op's vectorisable (value, ok) template for this loop, if it has one (float loops only)."""
+    return op.vector if op.vector is not None and loop_dtype.kind == "f" else None
 
 
 def _ufunc(name: str, **kw) -> Elementwise:
@@ -83,7 +91,8 @@ ELEMENTWISE: dict[str, Elementwise] = {
         _transcendental("log"), _transcendental("log2"), _transcendental("log10"), _transcendental("log1p"),
         _ufunc("logaddexp"), _ufunc("logaddexp2"),
         # trigonometric and hyperbolic
-        _transcendental("sin"), _transcendental("cos"), _transcendental("tan"),
+        _transcendental("sin", vector="V.sin({0})"), _transcendental("cos", vector="V.cos({0})"),
+        _transcendental("tan"),
         _transcendental("arcsin"), _transcendental("arccos"), _transcendental("arctan"),
         _ufunc("arctan2"), _ufunc("hypot"),
         _transcendental("sinh"), _transcendental("cosh"), _transcendental("tanh"),

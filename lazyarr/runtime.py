@@ -33,7 +33,7 @@ def _fingerprint() -> str:
     # a new SciPy no longer has would crash when Numba links it.
     here = os.path.dirname(scalar.__file__)
     digest = hashlib.sha256()
-    for name in ("scalar.py", "scipy_bridge.py", "_scipy_capi.py"):
+    for name in ("scalar.py", "vecmath.py", "scipy_bridge.py", "_scipy_capi.py"):
         module_file = os.path.join(here, name)
         if os.path.exists(module_file):
             with open(module_file, "rb") as f:

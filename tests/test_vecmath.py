@@ -1,0 +1,71 @@
+"""The vectorised sin and cos (lazyarr/vecmath.py) against NumPy: within 1 ULP everywhere, exact special values.
+
+Flat kernels use them (codegen's blocked loop) and recompute a block with the C library's functions when an
+element is outside their range; these tests put such elements among ordinary ones so both passes run.
+"""
+import numpy as np
+import pytest
+
+import lazyarr as la
+from oracle import assert_same, ulp_distance
+
+rng = np.random.default_rng(2024)
+FUNCS = {"sin": (la.sin, np.sin), "cos": (la.cos, np.cos)}
+
+
+def hard_values() -> np.ndarray:
+    k = np.arange(1, 400_000, 997, dtype=np.float64)
+    near = np.concatenate([np.nextafter(k * np.pi / 2, -np.inf), k * np.pi / 2, np.nextafter(k * np.pi / 2, np.inf)])
+    specials = np.array([0.0, -0.0, 5e-324, -5e-324, 1e-300, 2.0 ** -27, np.pi / 4, np.nextafter(np.pi / 4, 4),
+                         2.0 ** 20, np.nextafter(2.0 ** 20, np.inf), -2.0 ** 20, 1e22, -1e300, np.inf, -np.inf,
+                         np.nan, 6381956970095103 * 2.0 ** 797])
+    return np.concatenate([near, specials, -near])
+
+
+@pytest.mark.parametrize("name", FUNCS)
+@pytest.mark.parametrize("scale", [1.0, 10.0, 1e3, 1e6, 1e8])
+def test_float64_within_one_ulp_of_numpy(name, scale):
+    lazy, numpy = FUNCS[name]
+    x = rng.uniform(-scale, scale, 50_000)
+    got = lazy(la.array(x)).compute()
+    assert ulp_distance(got, numpy(x)).max() <= 1
+
+
+@pytest.mark.parametrize("name", FUNCS)
+def test_hard_arguments_and_special_values(name):
+    lazy, numpy = FUNCS[name]
+    x = hard_values()
+    rng.shuffle(x)  # special values land in blocks of ordinary ones: both passes of the blocked loop run
+    got, want = lazy(la.array(x)).compute(), numpy(x)
+    assert ulp_distance(got, want).max() <= 1
+    assert_same(got[np.isnan(want)], want[np.isnan(want)])
+    zeros = x == 0
+    assert_same(got[zeros], want[zeros])  # sin(-0.0) is -0.0
+
+
+@pytest.mark.parametrize("name", FUNCS)
+@pytest.mark.parametrize("dtype", [np.float32, np.float16])
+def test_narrow_floats_within_one_ulp(name, dtype):
+    lazy, numpy = FUNCS[name]
+    x = rng.uniform(-100, 100, 20_000).astype(dtype)
+    got, want = lazy(la.array(x)).compute(), numpy(x)
+    assert got.dtype == want.dtype
+    assert ulp_distance(got, want).max() <= 1
+
+
+def test_one_bad_element_recomputes_its_block_in_a_parallel_kernel():
+    x = rng.uniform(-10, 10, 100_000)
+    x[54_321] = np.inf
+    x[77_000] = 1e30
+    X = la.array(x)
+    sines, cosines = la.compute(la.sin(X) * 2, la.cos(X))  # one kernel, two outputs
+    assert np.isnan(sines[54_321]) and np.isnan(cosines[54_321])
+    assert ulp_distance(sines, np.sin(x) * 2).max() <= 1
+    assert ulp_distance(cosines, np.cos(x)).max() <= 1
+
+
+def test_flat_kernels_use_the_vector_path_and_keep_the_exact_one():
+    source = (la.sin(la.array(np.ones(10))) + 1).explain()
+    assert "V.sin(" in source and "np.sin(" in source
+    strided = la.sin(la.array(np.ones(20)[::2])).explain()
+    assert "V.sin(" not in strided  # n-d kernels call the C library directly
