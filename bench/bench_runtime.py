@@ -13,11 +13,15 @@ Not timed by the harness, because each is a single event in a fresh process (``f
     first call      a new process computes an expression it has never computed: with an empty kernel
                     cache (cold: Numba compiles) and with the cache the cold process left (warm: Numba
                     loads). Counted too (compiles vs disk hits), so a "warm" number is never a compile.
-                    Target: warm >= 5x faster than cold. Also the same with background compilation
-                    (NumPy answers the first call) and serial vs parallel compile time.
+                    Target: warm >= 5x faster than cold. Each with the warm-up thread on and off
+                    (LAZYARR_WARMUP=0), computing right after the import or after a 1 s sleep (I/O, a
+                    person): the first call alone and import + data + first call. Also what the warm-up
+                    costs Python code running beside it (the GIL), background compilation (NumPy answers
+                    the first call), and serial vs parallel compile time.
 
     python bench/bench_runtime.py            # full sizes, writes bench/results/runtime.json
     python bench/bench_runtime.py --quick    # smoke test
+    python bench/bench_runtime.py --no-save --only "first call"   # the first-call part alone (~2 minutes)
 """
 
 from __future__ import annotations
@@ -154,27 +158,48 @@ def build(cfg: harness.Config) -> list[Workload]:
 
 # --------------------------------------------------------------------------- first call in a fresh process
 
+# What the program does between ``import lazyarr`` and its first compute(), while the warm-up thread runs:
+#   none    nothing (creates its data and computes at once): the warm-up cannot help, compute() waits for it;
+#   sleep   waits PAUSE_S for I/O or a person, which frees the GIL: the warm-up is done before compute();
+#   python  runs PYTHON_LOOP iterations of pure Python, which shares the GIL with the warm-up: its price.
+PAUSE_S = 1.0
+PYTHON_LOOP = 4_000_000  # ~0.3 s alone: longer than the warm-up's own work, so it overlaps all of it
+
 CHILD = textwrap.dedent(
-    r'''
+    r"""
     import json, sys, time
     t0 = time.perf_counter()
     import numpy as np
     import lazyarr as la
-    from lazyarr import cache
+    from lazyarr import cache, warmup
     t_import = time.perf_counter() - t0
-    n, small = int(sys.argv[1]), 1000
-    rng = np.random.default_rng(0)
-    a, b, c = rng.random(n), rng.random(n), rng.random(n)
+    n, between, pause_s, loop_n = int(sys.argv[1]), sys.argv[2], float(sys.argv[3]), int(sys.argv[4])
+    small = 1000
 
     def timed(fn):
         t = time.perf_counter()
         fn()
         return time.perf_counter() - t
 
+    def python_work():
+        s = 0
+        for i in range(loop_n):
+            s += i * i % 7
+
+    out = {"import_s": t_import, "between": between}
+    out["between_s"] = timed({"none": lambda: None, "sleep": lambda: time.sleep(pause_s),
+                              "python": python_work}[between])
+    def make_data():
+        global a, b, c
+        rng = np.random.default_rng(0)
+        a, b, c = rng.random(n), rng.random(n), rng.random(n)
+    out["data_s"] = timed(make_data)
+
     poly = lambda a, b, c: (2 * la.array(a) + 3 * la.array(b) * la.array(c) - la.sin(la.array(a)) ** 2).compute()
     other = lambda a, b: la.where(la.array(a) > 0.5, la.sqrt(la.array(a)), la.array(b) * 3).compute()
-    out = {"import_s": t_import}
-    out["first_s"] = timed(lambda: poly(a, b, c))              # includes Numba's once-per-process start
+    out["warmup_at_first_call"] = warmup.state()
+    out["first_s"] = timed(lambda: poly(a, b, c))              # Numba's start in the process, unless warmed up
+    out["total_s"] = out["import_s"] + out["data_s"] + out["first_s"]  # the pause is the program's, not ours
     out["second_s"] = timed(lambda: poly(a, b, c))
     out["numpy_s"] = timed(lambda: 2 * a + 3 * b * c - np.sin(a) ** 2)
     info = la.cache_info()
@@ -185,55 +210,100 @@ CHILD = textwrap.dedent(
         out["ready_s"] = time.perf_counter() - t0 - t_import   # background: until every kernel is compiled
     info = la.cache_info()
     out.update(compiles=info.compiles, disk_hits=info.disk_hits, interpreted=info.interpreted)
+    out["warmup"] = warmup.state()
     print("RESULT " + json.dumps(out))
-    '''
+    """
 )
 
 
-def _child(cache_dir: str, n: int, background: bool) -> dict:
+def _child(cache_dir: str, n: int, background: bool = False, warmup: bool = True, between: str = "none") -> dict:
     env = {k: v for k, v in os.environ.items() if not k.startswith("LAZYARR_")}
     env.update(LAZYARR_CACHE_DIR=cache_dir, LAZYARR_BACKGROUND_COMPILE="1" if background else "0",
+               LAZYARR_WARMUP="1" if warmup else "0",
                PYTHONPATH=os.pathsep.join(filter(None, [str(harness.REPO_ROOT), env.get("PYTHONPATH")])))
-    proc = subprocess.run([sys.executable, "-c", CHILD, str(n)], env=env, capture_output=True, text=True,
-                          timeout=600)
+    argv = [sys.executable, "-c", CHILD, str(n), between, str(PAUSE_S), str(PYTHON_LOOP)]
+    proc = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=600)
     if proc.returncode != 0:
         raise RuntimeError(f"first-call child failed:\n{proc.stderr[-3000:]}")
     return json.loads(next(ln[7:] for ln in proc.stdout.splitlines() if ln.startswith("RESULT ")))
 
 
+# (what the program does before its first compute, warm-up thread on): each a cold process, then a warm one.
+VARIANTS = [("none", True), ("none", False), ("sleep", True), ("sleep", False)]
+
+
+def _variant(between: str, warm_up: bool) -> str:
+    return f"{between}/warmup {'on' if warm_up else 'off'}"
+
+
 def first_call(cfg: harness.Config) -> dict:
-    """Cold and warm processes, alternated, ``rounds`` times (3 with --quick); medians and every sample."""
+    """Cold and warm processes for each variant, ``rounds`` times (3 with --quick), the variants' order reversed
+    every other round (drifting load then biases no variant); medians and every sample."""
     n = 10**5 if cfg.quick else 10**6
     rounds = 3 if cfg.quick else max(3, min(cfg.rounds, 5))
-    samples: dict[str, list[dict]] = {"cold": [], "warm": [], "background_cold": []}
-    for _ in range(rounds):
-        directory = tempfile.mkdtemp(prefix="lazyarr-bench-cache-")
-        try:
-            samples["cold"].append(_child(directory, n, background=False))
-            samples["warm"].append(_child(directory, n, background=False))
-        finally:
-            shutil.rmtree(directory, ignore_errors=True)
+    samples: dict[str, list[dict]] = {"background_cold": []}
+    for r in range(rounds):
+        for between, warm_up in (VARIANTS if r % 2 == 0 else VARIANTS[::-1]):
+            name = _variant(between, warm_up)
+            directory = tempfile.mkdtemp(prefix="lazyarr-bench-cache-")
+            try:
+                samples.setdefault(f"{name}/cold", []).append(_child(directory, n, warmup=warm_up, between=between))
+                samples.setdefault(f"{name}/warm", []).append(_child(directory, n, warmup=warm_up, between=between))
+                if between == "none" and warm_up:  # the GIL price: Python work beside the warm-up, or not
+                    for on in ((True, False) if r % 2 == 0 else (False, True)):
+                        samples.setdefault(_variant("python", on), []).append(
+                            _child(directory, n, warmup=on, between="python"))
+            finally:
+                shutil.rmtree(directory, ignore_errors=True)
         directory = tempfile.mkdtemp(prefix="lazyarr-bench-cache-")
         try:
             samples["background_cold"].append(_child(directory, n, background=True))
         finally:
             shutil.rmtree(directory, ignore_errors=True)
-    for s in samples["cold"]:
-        assert s["first_compiles"] == 1 and s["first_disk_hits"] == 0, s
-    for s in samples["warm"]:
-        assert s["first_compiles"] == 0 and s["first_disk_hits"] == 1, s  # a warm number is never a compile
+    for kind, group in samples.items():
+        for s in group:
+            if kind.endswith("/cold"):
+                assert s["first_compiles"] == 1 and s["first_disk_hits"] == 0, (kind, s)
+            elif kind != "background_cold":
+                assert s["first_compiles"] == 0 and s["first_disk_hits"] == 1, (kind, s)  # never a compile
+            assert (s["warmup"] == "off") == ("warmup off" in kind), (kind, s["warmup"])
 
     def med(kind, field):
         return statistics.median(s[field] for s in samples[kind])
 
+    variants = {}
+    for between, warm_up in VARIANTS:
+        name = _variant(between, warm_up)
+        both = samples[f"{name}/cold"] + samples[f"{name}/warm"]
+        v = {field: statistics.median(s[field] for s in both) for field in ("import_s", "data_s")}
+        for temp in ("cold", "warm"):
+            v[f"{temp}_first_s"] = med(f"{name}/{temp}", "first_s")
+            v[f"{temp}_total_s"] = med(f"{name}/{temp}", "total_s")
+            v[f"{temp}_warmup_done_before_first_call"] = sum(
+                s["warmup_at_first_call"].startswith("done") for s in samples[f"{name}/{temp}"])
+        v["speedup_first_call"] = v["cold_first_s"] / v["warm_first_s"]
+        v["speedup_total"] = v["cold_total_s"] / v["warm_total_s"]
+        variants[name] = v
+    python = {on: _variant("python", on) for on in (True, False)}
+    gil = {"loop": PYTHON_LOOP,
+           "work_s_warmup_on": med(python[True], "between_s"), "work_s_warmup_off": med(python[False], "between_s"),
+           "first_s_warmup_on": med(python[True], "first_s"), "first_s_warmup_off": med(python[False], "first_s")}
+    gil["price_s"] = gil["work_s_warmup_on"] - gil["work_s_warmup_off"]
+    gil["warmup_done_before_first_call"] = sum(s["warmup_at_first_call"].startswith("done")
+                                               for s in samples[python[True]])
+
+    default = variants[_variant("none", True)]
     summary = {
-        "n": n, "rounds": rounds,
-        "cold_first_s": med("cold", "first_s"), "warm_first_s": med("warm", "first_s"),
-        "cold_new_parallel_s": med("cold", "new_parallel_s"), "warm_new_parallel_s": med("warm", "new_parallel_s"),
-        "cold_new_serial_s": med("cold", "new_serial_s"), "warm_new_serial_s": med("warm", "new_serial_s"),
+        "n": n, "rounds": rounds, "pause_s": PAUSE_S, "variants": variants, "gil": gil,
+        "import_s": default["import_s"], "import_s_warmup_off": variants[_variant("none", False)]["import_s"],
+        "cold_first_s": default["cold_first_s"], "warm_first_s": default["warm_first_s"],
+        "cold_new_parallel_s": med("none/warmup on/cold", "new_parallel_s"),
+        "warm_new_parallel_s": med("none/warmup on/warm", "new_parallel_s"),
+        "cold_new_serial_s": med("none/warmup on/cold", "new_serial_s"),
+        "warm_new_serial_s": med("none/warmup on/warm", "new_serial_s"),
         "background_first_s": med("background_cold", "first_s"),
         "background_ready_s": med("background_cold", "ready_s"),
-        "numpy_s": med("cold", "numpy_s"), "import_s": med("cold", "import_s"),
+        "numpy_s": med("none/warmup on/cold", "numpy_s"),
     }
     summary["warm_speedup_first_call"] = summary["cold_first_s"] / summary["warm_first_s"]
     summary["warm_speedup_new_kernel"] = summary["cold_new_parallel_s"] / summary["warm_new_parallel_s"]
@@ -242,23 +312,44 @@ def first_call(cfg: harness.Config) -> dict:
 
 
 def format_first_call(fc: dict) -> str:
-    t = report.fmt_time
+    t, W = report.fmt_time, 58
+    rounds = fc["rounds"]
     lines = [
-        f"== first call in a fresh process (2*a+3*b*c-sin(a)**2, n={fc['n']}; median of {fc['rounds']} "
-        "cold/warm pairs)",
-        f"  import lazyarr                         {t(fc['import_s']):>10}",
-        f"  1st compute, cold cache (compiles)     {t(fc['cold_first_s']):>10}   incl. Numba's start in the process",
-        f"  1st compute, warm cache (disk hit)     {t(fc['warm_first_s']):>10}   cold/warm = "
-        f"{fc['warm_speedup_first_call']:.1f}x (target >= 5x)",
-        f"  next new kernel, cold (parallel)       {t(fc['cold_new_parallel_s']):>10}",
-        f"  next new kernel, warm (parallel)       {t(fc['warm_new_parallel_s']):>10}   cold/warm = "
-        f"{fc['warm_speedup_new_kernel']:.1f}x",
-        f"  next new kernel, cold (serial, 1000)   {t(fc['cold_new_serial_s']):>10}",
-        f"  1st compute, cold, background compile  {t(fc['background_first_s']):>10}   NumPy answers; "
+        f"== first call in a fresh process (2*a+3*b*c-sin(a)**2, n={fc['n']}; median of {rounds} rounds; "
+        "cold: empty kernel cache, Numba compiles; warm: the cache the cold process left, a disk hit)",
+        f"  {'':<{W - 2}}{'cold':>10}{'warm':>10}{'cold/warm':>11}   warm-up done at 1st compute (cold, warm)",
+    ]
+    for between, label in (("none", "right after import"), ("sleep", f"after {fc['pause_s']:g} s asleep (I/O)")):
+        for warm_up in (True, False):
+            v = fc["variants"][_variant(between, warm_up)]
+            tag = f"warm-up {'on' if warm_up else 'off'}"
+            lines.append(f"  1st compute {label}, {tag}".ljust(W) + f"{t(v['cold_first_s']):>10}"
+                         f"{t(v['warm_first_s']):>10}{v['speedup_first_call']:>10.1f}x   "
+                         f"{v['cold_warmup_done_before_first_call']}/{rounds}, "
+                         f"{v['warm_warmup_done_before_first_call']}/{rounds}")
+            lines.append(f"    import + data + 1st compute".ljust(W) + f"{t(v['cold_total_s']):>10}"
+                         f"{t(v['warm_total_s']):>10}{v['speedup_total']:>10.1f}x   "
+                         f"(import {t(v['import_s'])}, data {t(v['data_s'])})")
+    g = fc["gil"]
+    lines += [
+        f"  pure Python right after import ({g['loop']:,} iterations, the GIL shared with the warm-up):",
+        f"    its time, warm-up on / off".ljust(W) + f"{t(g['work_s_warmup_on']):>10}{t(g['work_s_warmup_off']):>10}"
+        f"   the warm-up's price: {t(g['price_s'])}",
+        f"    then the 1st compute (warm cache), on / off".ljust(W) + f"{t(g['first_s_warmup_on']):>10}"
+        f"{t(g['first_s_warmup_off']):>10}   warm-up done before it {g['warmup_done_before_first_call']}/{rounds}",
+        f"  next new kernel, parallel (warm-up on)".ljust(W) + f"{t(fc['cold_new_parallel_s']):>10}"
+        f"{t(fc['warm_new_parallel_s']):>10}{fc['warm_speedup_new_kernel']:>10.1f}x",
+        f"  next new kernel, serial (1000)".ljust(W) + f"{t(fc['cold_new_serial_s']):>10}"
+        f"{t(fc['warm_new_serial_s']):>10}",
+        f"  1st compute, cold, background compile".ljust(W) + f"{t(fc['background_first_s']):>10}   NumPy answers; "
         f"kernels ready after {t(fc['background_ready_s'])}",
-        f"  the same in NumPy                      {t(fc['numpy_s']):>10}",
+        f"  the same in NumPy".ljust(W) + f"{t(fc['numpy_s']):>10}",
     ]
     return "\n".join(lines)
+
+
+def first_call_selected(cfg: harness.Config) -> bool:
+    return not cfg.only or cfg.only in "first call"
 
 
 def scaling(out: dict) -> dict | None:
@@ -284,9 +375,10 @@ def run_suite(cfg: harness.Config) -> dict:
     if out["thread_scaling"]:
         print(f"== fused scaling: 2 threads {out['thread_scaling']['speedup_2_threads']:.2f}x faster than 1 "
               "(target >= 1.8x)")
-    out["first_call"] = first_call(cfg)
-    print(format_first_call(out["first_call"]))
-    out["loadavg_after_first_call"] = [round(x, 2) for x in os.getloadavg()]
+    if first_call_selected(cfg):  # --only "first call" runs this part alone
+        out["first_call"] = first_call(cfg)
+        print(format_first_call(out["first_call"]))
+        out["loadavg_after_first_call"] = [round(x, 2) for x in os.getloadavg()]
     if cfg.save:
         path = cfg.out or (harness.RESULTS_DIR / ("quick" if cfg.quick else "") / f"{SUITE}.json")
         report.save(out, path, cfg.plot)
