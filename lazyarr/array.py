@@ -67,6 +67,12 @@ class LazyArray:
         from .explain import explain
         return explain([self._node])
 
+    def to_dask(self, num_threads: int | None = None):
+        """A dask array computing this expression, each block by one fused kernel (over dask leaves from
+        ``lazyarr.array(dask_array)``); `num_threads`: lazyarr's threads per block. See docs/dask.md."""
+        from .dask_bridge import to_dask
+        return to_dask(self._node, num_threads)
+
     # -- dtype and layout methods -------------------------------------------------------------------------
     def astype(self, dtype, copy: bool = True) -> "LazyArray":
         if not copy and np.dtype(dtype) == self.dtype:
