@@ -87,7 +87,7 @@ ELEMENTWISE: dict[str, Elementwise] = {
         _ufunc("gcd"), _ufunc("lcm", render="S.lcm({0}, {1})"),
         _ufunc("heaviside", render="S.heaviside({0}, {1})"),
         # exponents and logarithms
-        _transcendental("exp"), _transcendental("exp2"), _transcendental("expm1"),
+        _transcendental("exp", vector="V.exp({0})"), _transcendental("exp2"), _transcendental("expm1"),
         _transcendental("log"), _transcendental("log2"), _transcendental("log10"), _transcendental("log1p"),
         _ufunc("logaddexp"), _ufunc("logaddexp2"),
         # trigonometric and hyperbolic

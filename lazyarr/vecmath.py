@@ -1,4 +1,4 @@
-"""Branch-free sin and cos that LLVM can vectorise, each with a flag saying whether its answer is exact enough.
+"""Branch-free sin, cos and exp that LLVM can vectorise, each with a flag saying whether its answer is exact enough.
 
 Numba lowers ``np.sin`` to a call of the C library's ``sin``, one element at a time (~10 ns here): a loop
 that calls it cannot be vectorised, and a fused expression containing it is bound by that call instead of by
@@ -17,6 +17,10 @@ The method:
 - evaluate sin(r) or cos(r) on [-pi/4, pi/4] by their Taylor series (to r**15 and r**16: the first omitted
   term is below 2**-56 relative there), cos with the 1 - r*r/2 step split so its rounding error is carried;
 - pick sin or cos and the sign by the quadrant k mod 4.
+exp: k = rint(x / ln 2), r = x - k*ln 2 (two parts, FMA), exp(r) by its Taylor series to r**13 (|r| <= 0.35:
+the first omitted term is below 2**-57), times 2**k built from its bits. ok is False outside [-708, 709],
+where the result would overflow or be subnormal, and for non-finite x.
+
 float32 (and float16, carried in float32) are computed in float64 and rounded once, so they are nearly
 correctly rounded.
 """
@@ -26,6 +30,8 @@ from math import factorial
 
 import numba
 import numpy as np
+from numba.core import types
+from numba.extending import intrinsic
 
 from .scalar import fma
 
@@ -94,3 +100,40 @@ def cos(x):
     """(cos(x) within 1 ULP, ok) for a float64 x."""
     r, k, ok = _reduce(x)
     return _quadrant(r, (k + 1) & 3), ok
+
+
+# --- exp ---------------------------------------------------------------------------------------------------
+_LN2 = Decimal("0.69314718055994530941723212145817656807550013436025525412068000949339362196969471560586332699641868754")
+_LN2_HI = float(_LN2)
+_LN2_LO = float(_LN2 - Decimal(_LN2_HI))
+_INV_LN2 = float(1 / _LN2)
+# 1/n! for n = 2 .. 13
+_E2, _E3, _E4, _E5, _E6, _E7, _E8, _E9, _E10, _E11, _E12, _E13 = (float(Fraction(1, factorial(n)))
+                                                                  for n in range(2, 14))
+_EXP_LOW, _EXP_HIGH = -708.0, 709.0  # exp is a normal, finite float64 between these
+
+
+@intrinsic
+def _as_float64(typingctx, bits):
+    """The float64 whose bit pattern is the int64 `bits` (a register move, so it vectorises)."""
+    if bits != types.int64:
+        return None
+
+    def codegen(context, builder, signature, args):
+        return builder.bitcast(args[0], context.get_value_type(types.float64))
+
+    return types.float64(types.int64), codegen
+
+
+@_jit
+def exp(x):
+    """(exp(x) within 1 ULP, ok) for a float64 x."""
+    ok = (x >= _EXP_LOW) & (x <= _EXP_HIGH)
+    x = x if ok else 0.0  # keeps k a small integer in every lane
+    k = np.rint(x * _INV_LN2)
+    r = fma(-k, _LN2_HI, x)
+    r = fma(-k, _LN2_LO, r)
+    tail = r * r * (_E2 + r * (_E3 + r * (_E4 + r * (_E5 + r * (_E6 + r * (_E7 + r * (_E8 + r * (_E9 + r * (
+        _E10 + r * (_E11 + r * (_E12 + r * _E13)))))))))))
+    scale = _as_float64((np.int64(k) + 1023) << 52)
+    return (1.0 + (r + tail)) * scale, ok

@@ -1,4 +1,4 @@
-"""The vectorised sin and cos (lazyarr/vecmath.py) against NumPy: within 1 ULP everywhere, exact special values.
+"""The vectorised sin, cos and exp (lazyarr/vecmath.py) against NumPy: within 1 ULP, exact special values.
 
 Flat kernels use them (codegen's blocked loop) and recompute a block with the C library's functions when an
 element is outside their range; these tests put such elements among ordinary ones so both passes run.
@@ -51,6 +51,34 @@ def test_narrow_floats_within_one_ulp(name, dtype):
     got, want = lazy(la.array(x)).compute(), numpy(x)
     assert got.dtype == want.dtype
     assert ulp_distance(got, want).max() <= 1
+
+
+@pytest.mark.parametrize("scale", [1.0, 30.0, 700.0])
+def test_exp_float64_within_one_ulp_of_numpy(scale):
+    x = rng.uniform(-scale, scale, 50_000)
+    assert ulp_distance(la.exp(la.array(x)).compute(), np.exp(x)).max() <= 1
+
+
+def test_exp_edges_of_its_range_and_special_values():
+    x = np.array([0.0, -0.0, 5e-324, -1e-300, 1.0, -1.0, 708.0, 709.0, np.nextafter(709.0, 710), 709.78,
+                  709.79, 710.0, -708.0, np.nextafter(-708.0, -709), -708.4, -745.1, -745.2, -1000.0,
+                  np.inf, -np.inf, np.nan])
+    x = np.concatenate([x, rng.uniform(-5, 5, 3000)])  # one block holds both kinds
+    rng.shuffle(x)
+    got, want = la.exp(la.array(x)).compute(), np.exp(x)
+    assert ulp_distance(got, want).max() <= 1
+    special = ~np.isfinite(want) | (want == 0) | (want < 2.3e-308)
+    assert_same(got[special], want[special])  # overflow, underflow, subnormals: the C library's own
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float16])
+def test_exp_narrow_floats_are_rounded_from_float64(dtype):
+    x = rng.uniform(-20, 20, 20_000).astype(dtype)
+    got = la.exp(la.array(x)).compute()
+    correctly_rounded = np.exp(x.astype(np.float64)).astype(dtype)
+    assert got.dtype == dtype
+    assert ulp_distance(got, correctly_rounded).max() <= 1
+    assert ulp_distance(got, np.exp(x)).max() <= 2  # NumPy's own float32 exp is not correctly rounded
 
 
 def test_one_bad_element_recomputes_its_block_in_a_parallel_kernel():
