@@ -258,8 +258,7 @@ def _check_out(out, result: LazyArray) -> None:
 def wrap(x) -> LazyArray:
     """``lazyarr.array``: wrap an array (or anything ``np.asarray`` takes) without copying it."""
     if type(x) is np.ndarray:
-        node = expr.source_leaf(x)  # wrapped before and still alive: the same leaf
-        return LazyArray(node if node is not None else build.array_leaf(x))
+        return LazyArray(build.array_leaf(x))
     if isinstance(x, LazyArray):
         return x
     if hasattr(x, "__dask_graph__"):

@@ -60,7 +60,7 @@ def array_leaf(x: np.ndarray) -> Node:
     """The leaf for a user's ndarray: a read-only view of it, keyed by the array itself (the same array gives
     the same leaf), unless its byte order had to be converted (a copy, which must not be reused: the user
     may write to their array before the next call)."""
-    node = expr.source_leaf(x)
+    node = expr.source_leaf(x)  # (wrap asks first; this keeps array_leaf right for any caller)
     if node is not None:
         return node
     dt = dtypes.supported_native(x.dtype)

@@ -128,9 +128,10 @@ def leaf(array: np.ndarray, source: np.ndarray | None = None) -> Node:
     owner = array if source is None else source
     # The node holds `owner`, so its id cannot be reused while the node lives.
     key = (LEAF, id(owner))
-    node = source_leaf(source) if source is not None else _lookup(key)
-    if node is not None and (source is not None or node.data is array):
-        return node
+    if source is None:  # (with a source, the caller has asked source_leaf already)
+        node = _lookup(key)
+        if node is not None and node.data is array:
+            return node
     node = Node()
     node.op, node.args, node.params = LEAF, (), ()
     node.shape, node.dtype, node.data, node.fusable = array.shape, array.dtype, array, False
