@@ -79,7 +79,7 @@ def poly_workload(a, b, c, chunks: int) -> Workload:
     return Workload("2*a+3*b*c-sin(a)**2", [
         contender("dask", dask_alone, "dask.array, NumPy per chunk, threaded scheduler"),
         contender("lazyarr over dask", _lazy_over_dask(poly, dask_inputs, "threads"),
-                  "to_dask(): one fused kernel per chunk, threaded scheduler, lazyarr's default threads per chunk"),
+                  "to_dask(): one fused kernel per chunk, threaded scheduler, lazyarr's default threads"),
         contender("lazyarr over dask (1 thread/chunk)", _lazy_over_dask(poly, dask_inputs, "threads", 1),
                   "to_dask(num_threads=1), threaded scheduler"),
         contender("lazyarr over dask (synchronous)", _lazy_over_dask(poly, dask_inputs, "synchronous"),

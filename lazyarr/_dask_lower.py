@@ -99,7 +99,7 @@ class Lowering:
                                 "lazyarr can use); compute the expression first, or use dask for that step")
             result = lower([self.array(a) for a in node.args], dict(kwargs))
             if result.shape != node.shape:  # lazyarr decided the shape at build time; dask must agree
-                raise AssertionError(f"lazyarr: np.{name} on dask gave shape {result.shape}, expected {node.shape}")
+                raise AssertionError(f"lazyarr: np.{name} on dask gave shape {result.shape}, not {node.shape}")
             self.layers.append(Layer(f"np.{name}: dask's own -> {node.dtype} {node.shape}"))
             return result if result.dtype == node.dtype else result.astype(node.dtype)
         raise TypeError(f"lazyarr: {node.op} over a dask array is not supported")
@@ -136,7 +136,7 @@ class Lowering:
                               meta=np.empty((0,) * root.ndim, root.dtype))
         self.layers.append(Layer(f"blockwise: {program.ops} op(s), one fused kernel per "
                                  f"block over {len(inputs)} input(s) -> {root.dtype} {root.shape}, "
-                                 f"{result.npartitions} block(s) of chunks {_short(result.chunks)}",
+                                 f"{result.npartitions} block(s) of chunks {short_chunks(result.chunks)}",
                                  program, tuple(pairs)))
         return result
 
@@ -160,22 +160,23 @@ class Lowering:
         partials = da.blockwise(program, ind, *pairs, dtype=dtype, token="lazyarr-chunk",
                                 adjust_chunks={d: 1 for d in axes}, new_axes=new_axes, concatenate=True,
                                 meta=np.empty((0,) * producer.ndim, dtype))
+        combine = "ArgCombine" if is_arg else f"dask's {name}"
         self.layers.append(Layer(f"{name} over axes {axes}: one fused kernel per block ({partials.npartitions} "
-                                 f"block(s) of chunks {_short(all_chunks)}) gives partials "
-                                 f"{_short(partials.chunks)}, then {'ArgCombine' if is_arg else f'dask {name}'} "
-                                 f"combines them -> {node.dtype} {node.shape}", program, tuple(pairs)))
+                                 f"block(s) of chunks {short_chunks(all_chunks)}) gives partials "
+                                 f"{short_chunks(partials.chunks)}, then {combine} combines them -> {node.dtype} "
+                                 f"{node.shape}", program, tuple(pairs)))
         if is_arg:
             axis = None if axis_arg is None else axis_arg[0]
-            combine = ArgCombine(name, axis, all_chunks if axis is None else all_chunks[axis], producer.shape)
+            arg_combine = ArgCombine(name, axis, all_chunks if axis is None else all_chunks[axis], producer.shape)
             out_ind = () if axis is None else tuple(d for d in ind if d != axis)
-            return da.blockwise(combine, out_ind, partials, ind, dtype=node.dtype, token="lazyarr-combine",
+            return da.blockwise(arg_combine, out_ind, partials, ind, dtype=node.dtype, token="lazyarr-combine",
                                 concatenate=True, meta=np.empty((0,) * len(out_ind), node.dtype))
         kwargs = {"dtype": node.dtype} if name in ("sum", "prod") else {}
         result = getattr(partials, name)(axis=axes, **kwargs)
         return result if result.dtype == node.dtype else result.astype(node.dtype)
 
 
-def _short(chunks: tuple) -> str:
+def short_chunks(chunks: tuple) -> str:
     """Chunks as dask prints them, shortened for long axes."""
     parts = []
     for axis in chunks:

@@ -21,7 +21,8 @@ from . import build, expr, runtime
 from .expr import CONST, Node
 from .ops import ELEMENTWISE
 
-# Slot kinds: (INPUT, input position, dtype) | (VALUE, constant, dtype) | (OP, op, operand slots, params, dtype, ndim)
+# Slot kinds: (INPUT, input position, dtype) | (VALUE, constant, dtype) |
+#             (OP, op, operand slots, params, dtype, ndim)
 INPUT, VALUE, OP = "input", "const", "op"
 
 ARG_REDUCTIONS = ("argmin", "argmax")

@@ -20,7 +20,7 @@ import sys
 import numpy as np
 
 from . import dtypes, expr, runtime
-from ._dask_lower import DASK, Lowering, _short
+from ._dask_lower import DASK, Lowering, short_chunks
 from .expr import Node, structure_id
 
 
@@ -101,7 +101,7 @@ def explain(roots) -> str:
     lines = ["graph:"] + graph_listing(roots)
     for j, node in enumerate(expr.walk(list(roots))):
         if node.op == DASK:
-            lines[1 + j] = f"  %{j} = dask   {node.dtype} {node.shape} chunks {_short(node.data.chunks)}"
+            lines[1 + j] = f"  %{j} = dask   {node.dtype} {node.shape} chunks {short_chunks(node.data.chunks)}"
     lines.append(f"runs per dask block: {len(lowering.layers)} dask layer(s); each block of a lazyarr layer is "
                  f"one fused kernel, scheduled by dask (lazyarr threads per block: "
                  f"{threads.get_num_threads()} unless to_dask(num_threads=...))")

@@ -135,7 +135,8 @@ Z_CHUNKS = ((7, 7, 6), (8, 7), (12,))
 
 
 REDUCTION_CASES = [(name, axis, keepdims)
-                   for name in ("sum", "prod", "min", "max", "any", "all", "mean", "var", "std", "argmin", "argmax")
+                   for name in ("sum", "prod", "min", "max", "any", "all", "mean", "var", "std", "argmin",
+                                "argmax")
                    for axis, keepdims in ((None, False), (1, True), ((0, 2), False), (-1, False))
                    if not (name.startswith("arg") and isinstance(axis, tuple))]  # NumPy's take one axis
 
