@@ -33,6 +33,9 @@ import threading
 import time
 import warnings
 
+from numba.core.compiler_lock import global_compiler_lock
+from numba.core.registry import cpu_target
+
 from . import config
 
 __all__ = ["start", "wait", "state"]
@@ -97,11 +100,8 @@ def _run() -> None:
 
 def _refresh_numba() -> None:
     """What Numba does before its first compile or cache load in a process, and nothing more."""
-    from numba.core.compiler_lock import global_compiler_lock
-    from numba.core.registry import cpu_target
-
     with global_compiler_lock:
-        # Also refreshes the typing context; creating the context on first access is part of the work.
+        # The target context's refresh runs the typing context's too, as in Cache.load_overload.
         cpu_target.target_context.refresh()
 
 
@@ -111,8 +111,7 @@ def _wait_before_fork() -> None:
     # (which needs that lock); it forks mid-compile anyway, which no waiting here could make safe.
     if _thread is None or not _thread.is_alive():
         return
-    from numba.core.compiler_lock import global_compiler_lock
-    if not global_compiler_lock.is_locked():
+    if not global_compiler_lock.is_locked():  # held by this thread, that is
         wait()
 
 
