@@ -84,15 +84,20 @@ def set_parallel_threshold(size: int | None) -> None:
 
 
 def warmup() -> bool:
-    """LAZYARR_WARMUP: ``1`` (the default) or ``0``. Read by ``import lazyarr``: whether a background thread
-    starts Numba's once-per-process initialisation at import, so that the first compute() does not pay it
-    (``lazyarr.warmup``; docs/runtime.md)."""
-    raw = os.environ.get("LAZYARR_WARMUP", "1").strip().lower()
-    if raw in ("", "1", "true", "yes", "on"):
+    """LAZYARR_WARMUP: ``1``, ``0`` or ``auto`` (the default: on in an interactive session, as
+    ``background_compile``). Read by ``import lazyarr``: whether a background thread starts Numba's
+    once-per-process initialisation at import, so that the first compute() does not pay it (``lazyarr.warmup``;
+    docs/runtime.md). It pays only when the process has idle time before its first compute (a person at a
+    prompt, I/O); a script that computes at once gains nothing, and one that only imports lazyarr would wait
+    for it at exit, hence off outside interactive sessions."""
+    raw = os.environ.get("LAZYARR_WARMUP", "auto").strip().lower()
+    if raw in ("1", "true", "yes", "on"):
         return True
     if raw in ("0", "false", "no", "off"):
         return False
-    raise ValueError(f"LAZYARR_WARMUP={raw!r} is not one of 0, 1")
+    if raw in ("", "auto"):
+        return interactive()
+    raise ValueError(f"LAZYARR_WARMUP={raw!r} is not one of 0, 1, auto")
 
 
 def background_compile() -> bool:

@@ -19,7 +19,7 @@ The rules that keep it safe:
 - the interpreter's exit waits for it (bounded), so it is never cut off mid-import;
 - an error here is only remembered (``state()``, and printed with LAZYARR_DEBUG=1): the first compile then does
   the same refresh in the caller's thread, where a real failure raises as it would have without the warm-up;
-- ``LAZYARR_WARMUP=0`` turns it off.
+- ``LAZYARR_WARMUP`` (``config.warmup``): on in interactive sessions by default, ``1``/``0`` to force it.
 
 Its price: the thread holds the GIL for most of its ~0.25 s of work, so Python code the program runs in the
 meantime is slowed by about that much; work that releases the GIL (I/O, sleeping, large NumPy operations) is not.
@@ -49,7 +49,7 @@ _seconds: float | None = None
 
 
 def start() -> None:
-    """Start the warm-up thread, once per process, unless LAZYARR_WARMUP=0 (called by ``import lazyarr``)."""
+    """Start the warm-up thread, once per process, if ``config.warmup()`` says so (called by ``import lazyarr``)."""
     global _thread, _state
     if _thread is not None:
         return

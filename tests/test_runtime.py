@@ -278,7 +278,8 @@ def run_python(parts, cache_dir, timeout=120, **env):
     code = "\n".join(textwrap.dedent(part) for part in ([parts] if isinstance(parts, str) else parts))
     full = {k: v for k, v in os.environ.items() if not k.startswith(("LAZYARR_", "NUMBA_"))}
     full["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), full.get("PYTHONPATH")]))
-    full.update(LAZYARR_CACHE_DIR=str(cache_dir), LAZYARR_BACKGROUND_COMPILE="0")
+    # The warm-up is on by default only in interactive sessions; these tests are about it, so it is on here.
+    full.update(LAZYARR_CACHE_DIR=str(cache_dir), LAZYARR_BACKGROUND_COMPILE="0", LAZYARR_WARMUP="1")
     full.update(env)
     proc = subprocess.Popen([sys.executable, "-c", code], env=full, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True, stdin=subprocess.DEVNULL, start_new_session=True)
