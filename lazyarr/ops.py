@@ -68,7 +68,7 @@ ELEMENTWISE: dict[str, Elementwise] = {
     for op in [
         # arithmetic
         _ufunc("add"), _ufunc("subtract"),
-        _ufunc("multiply", render_for_kinds=((_C, "S.cmul({0}, {1})"),)),
+        _ufunc("multiply", render_for_kinds=((_C, "S.cmul({0}, {1})"), (_INT, "S.wrapping_mul({0}, {1})"))),
         _ufunc("divide", render_for_kinds=((_C, "S.cdiv({0}, {1})"),)),
         _ufunc("floor_divide", render_for_kinds=((_INT, "S.int_floor_divide({0}, {1})"),
                                                  ("f", "S.float_floor_divide({0}, {1})"))),
@@ -192,8 +192,9 @@ _ALL = "biufc"
 REDUCTIONS: dict[str, Reduction] = {
     r.name: r
     for r in [
-        Reduction("sum", np.sum, np.add, "0", ((_ALL, "{acc} + {v}"),)),
-        Reduction("prod", np.prod, np.multiply, "1", ((_ALL, "{acc} * {v}"),)),
+        # Integer accumulators wrap as NumPy's do (see scalar.wrapping_add: Python's + may not, in Numba).
+        Reduction("sum", np.sum, np.add, "0", (("iu", "S.wrapping_add({acc}, {v})"), (_ALL, "{acc} + {v}"))),
+        Reduction("prod", np.prod, np.multiply, "1", (("iu", "S.wrapping_mul({acc}, {v})"), (_ALL, "{acc} * {v}"))),
         Reduction("max", np.max, np.maximum, None,
                   (("f", "S.float_maximum({acc}, {v})"), ("biu", "max({acc}, {v})")), numpy_for_kinds="c"),
         Reduction("min", np.min, np.minimum, None,

@@ -15,6 +15,33 @@ from numba.extending import intrinsic, overload
 _jit = numba.njit(cache=True, nogil=True, error_model="numpy")
 
 
+# --- wrapping integer arithmetic ---------------------------------------------------------------------------
+# NumPy's integer + - * wrap around. Numba emits `mul nsw` for np.multiply on signed ints and `add/sub/mul nsw`
+# for Python's operators on int64: "no signed wrap", so an overflow is poison and LLVM may assume it never
+# happens. It did: a fused int8 product summed in int64 lost its wraparound (sext(trunc(mul nsw)) folded to a
+# wide multiply). These emit the plain instructions, in the first operand's type.
+
+def _wrapping(opname: str):
+    @intrinsic
+    def op(typingctx, a, b):
+        if not (isinstance(a, types.Integer) and isinstance(b, types.Integer)):
+            return None
+
+        def codegen(context, builder, signature, args):
+            x, y = args
+            y = context.cast(builder, y, b, a)  # wraps or extends as NumPy's casts do
+            return getattr(builder, opname)(x, y)
+
+        return a(a, b), codegen
+
+    return op
+
+
+wrapping_add = _wrapping("add")
+wrapping_sub = _wrapping("sub")
+wrapping_mul = _wrapping("mul")
+
+
 # --- integer division: NumPy returns 0 for x // 0 and x % 0, and INT_MIN // -1 wraps to INT_MIN ----------
 
 @_jit
@@ -22,7 +49,7 @@ def int_floor_divide(a, b):
     if b == 0:
         return a - a  # zero of the operand type
     if b == -1:
-        return -a  # wraps INT_MIN to INT_MIN, as NumPy
+        return wrapping_sub(a - a, a)  # wraps INT_MIN to INT_MIN, as NumPy
     q = a // b
     return q
 
@@ -49,14 +76,14 @@ def int_fmod(a, b):
 def int_power(a, b):
     if b < 0:
         raise ValueError("Integers to negative integer powers are not allowed.")
-    result = a - a + 1
+    result = like(a, 1)  # in a's own type: each product wraps as NumPy's loop does
     base = a
     while b > 0:
         if b & 1:
-            result = result * base
+            result = wrapping_mul(result, base)
         b >>= 1
         if b > 0:
-            base = base * base
+            base = wrapping_mul(base, base)
     return result
 
 
@@ -254,7 +281,7 @@ def lcm(a, b):
     g = np.gcd(a, b)
     if g == 0:
         return a - a
-    return (a // g) * b
+    return wrapping_mul(a // g, b)
 
 
 @_jit

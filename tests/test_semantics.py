@@ -81,6 +81,23 @@ def test_division_by_zero_gives_numpys_values():
         assert_same((la.array(i) / 0).compute(), i / 0)
 
 
+@pytest.mark.parametrize("dt", ["i1", "i8", "u8"])
+def test_integer_overflow_wraps_inside_fused_reductions(dt):
+    # Numba marks signed multiplies "no signed wrap"; LLVM then widened an int8 product summed in int64
+    # instead of wrapping it (found by the Dask bridge's tests). Contiguous and strided, sum and prod.
+    rng = np.random.default_rng(7)
+    info = np.iinfo(dt)
+    a = rng.integers(info.min // 2, info.max // 2, (6, 10), dtype=dt, endpoint=True)
+    b = rng.integers(info.min // 2, info.max // 2, (6, 10), dtype=dt, endpoint=True)
+    for x, y in ((a, b), (a[:, :7], b[:, :7])):
+        A, B = la.array(x), la.array(y)
+        assert_same((A * B).sum(axis=1).compute(), (x * y).sum(axis=1))
+        assert_same((A * B).sum().compute(), (x * y).sum())
+        assert_same((A * B + 1).prod(axis=0).compute(), (x * y + 1).prod(axis=0))
+        assert_same((A ** 7).sum(axis=1).compute(), (x ** 7).sum(axis=1))
+        assert_same(np.lcm(A, B).sum(axis=1).compute(), np.lcm(x, y).sum(axis=1))
+
+
 def test_float16_inputs_and_small_int_transcendentals():
     h = np.array([0.5, -1.25, 65504, 6e-8, np.inf, np.nan, -0.0], np.float16)
     assert_same((la.array(h) * 2 + 1).compute(), h * 2 + np.float16(1))
