@@ -246,12 +246,11 @@ def _reduce_layout(node: Node, arrays: list, shape: tuple, axes: tuple):
                     "F" if all(v.flags.f_contiguous for v in views) else "A")
     if ndim - 1 in axes:
         return "inner", views, dims, ndim, len(kept_axes), array_layout
-    kept = len(kept_axes)
+    kept, last = len(kept_axes), shape[ndim - 1]
     if math.prod(shape) >= config.parallel_threshold():  # serial kernels keep the tile loop
         nchunks = split_chunks(math.prod(dims[:kept]), math.prod(dims[kept:]))
-        if nchunks > 1:
-            return "outer_split", views, dims + [SPLIT_TILE, nchunks], ndim, kept, array_layout
-    last = shape[ndim - 1]
+        if nchunks > 1:  # narrow rows get accumulators of their own width
+            return "outer_split", views, dims + [min(SPLIT_TILE, last), nchunks], ndim, kept, array_layout
     tile = max(16, min(1024, -(-last // (4 * threads.get_num_threads()))))
     return "outer", views, dims + [-(-tile // 8) * 8], ndim, kept, array_layout
 
