@@ -8,13 +8,13 @@ start clean, and a crash is a failed test rather than a dead pytest.
 import json
 import os
 import shutil
-import signal
 import subprocess
 import sys
 import textwrap
 from pathlib import Path
 
 import pytest
+from subprocesses import run_bounded
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -85,20 +85,6 @@ def run(probe, code, cache_dir, timeout=120, expect_rc=0, **env):
     reports = [json.loads(line[7:]) for line in proc.stdout.splitlines() if line.startswith("REPORT ")]
     warned = [json.loads(line[9:]) for line in proc.stdout.splitlines() if line.startswith("WARNINGS ")]
     return (reports[-1] if reports else None), (warned[-1] if warned else []), proc
-
-
-def run_bounded(args, env, timeout):
-    """subprocess.run in a session of its own: on a hang the whole group is killed, forked children included
-    (one that kept the output pipe open would otherwise hang pytest too)."""
-    proc = subprocess.Popen(args, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            stdin=subprocess.DEVNULL, start_new_session=True)
-    try:
-        out, err = proc.communicate(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, signal.SIGKILL)
-        out, err = proc.communicate()
-        pytest.fail(f"hung for {timeout} s\nstdout:\n{out}\nstderr:\n{err[-5000:]}")
-    return subprocess.CompletedProcess(args, proc.returncode, out, err)
 
 
 def kernel_files(cache_dir):

@@ -5,13 +5,12 @@ with its own kernel cache directory shared by this module's runs, so only the fi
 """
 
 import os
-import signal
-import subprocess
 import sys
 import textwrap
 from pathlib import Path
 
 import pytest
+from subprocesses import run_bounded
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -234,14 +233,8 @@ def run_checks(script, cache_dir, checks, expect_layer, timeout=150, **env):
         cache_dir = cache_dir.parent / (cache_dir.name + "-background")
     full.update(LAZYARR_CACHE_DIR=str(cache_dir), LAZYARR_BACKGROUND_COMPILE="0", EXPECT_LAYER=expect_layer)
     full.update(env)
-    proc = subprocess.Popen([sys.executable, str(script), *checks], env=full, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, stdin=subprocess.DEVNULL, start_new_session=True)
-    try:
-        out, err = proc.communicate(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, signal.SIGKILL)  # pool workers and forked children too: none may hold the pipes
-        out, err = proc.communicate()
-        pytest.fail(f"{checks} hung for {timeout} s\nstdout:\n{out}\nstderr:\n{err[-5000:]}")
+    proc = run_bounded([sys.executable, str(script), *checks], full, timeout, what=str(checks))
+    out, err = proc.stdout, proc.stderr
     assert proc.returncode == 0 and out.rstrip().endswith("OK"), (
         f"rc={proc.returncode}\nstdout:\n{out[-4000:]}\nstderr:\n{err[-6000:]}")
 
@@ -281,14 +274,8 @@ def run_python(parts, cache_dir, timeout=120, **env):
     # The warm-up is on by default only in interactive sessions; these tests are about it, so it is on here.
     full.update(LAZYARR_CACHE_DIR=str(cache_dir), LAZYARR_BACKGROUND_COMPILE="0", LAZYARR_WARMUP="1")
     full.update(env)
-    proc = subprocess.Popen([sys.executable, "-c", code], env=full, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, stdin=subprocess.DEVNULL, start_new_session=True)
-    try:
-        out, err = proc.communicate(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, signal.SIGKILL)
-        out, err = proc.communicate()
-        pytest.fail(f"hung for {timeout} s\nstdout:\n{out}\nstderr:\n{err[-5000:]}")
+    proc = run_bounded([sys.executable, "-c", code], full, timeout)
+    out, err = proc.stdout, proc.stderr
     assert proc.returncode == 0 and out.rstrip().endswith("OK"), (
         f"rc={proc.returncode}\nstdout:\n{out[-4000:]}\nstderr:\n{err[-6000:]}")
     assert "Traceback" not in err and "Exception" not in err, err[-4000:]  # nothing died quietly in a thread
