@@ -204,7 +204,7 @@ def _binary(opname: str, reflected: bool):
         operands = (other, self) if reflected else (self, other)
         # Operators are the commonest way to build: try build's common case first, without the detour.
         node = build.common_binary(ufunc, *operands)
-        return LazyArray(node if node is not None else build.ufunc_node(ufunc, operands))
+        return LazyArray(node if node is not None else build.general_ufunc_node(ufunc, operands))
 
     return method
 

@@ -121,6 +121,11 @@ def ufunc_node(ufunc, operands, opname: str | None = None, dtype=None) -> Node:
         node = _common_case(ufunc, operands)
         if node is not None:
             return node
+    return general_ufunc_node(ufunc, operands, opname, dtype)
+
+
+def general_ufunc_node(ufunc, operands, opname: str | None = None, dtype=None) -> Node:
+    """ufunc_node without the common-case shortcut: every check and NumPy's value-dependent rules."""
     opname = opname or ufunc.__name__
     op = BY_UFUNC.get(ufunc)
     if op is None:
