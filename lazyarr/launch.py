@@ -57,10 +57,11 @@ def signature(root: Node):
     None when the full path must plan it. Kept on the root, which may be computed again (``remember``)."""
     memo = root.memo
     if memo is not None:
-        return memo
+        return memo or None  # False: walked before and not eligible
     if not root.fusable:
         return None
-    root.memo = memo = _signature(root)
+    memo = _signature(root)
+    root.memo = False if memo is None else memo
     return memo
 
 
