@@ -26,7 +26,7 @@ import numpy as np
 
 from . import cache, config, threads
 from .dtypes import HALF
-from .expr import Node
+from .expr import LEAF, Node
 from .kernel_args import kernel_args, layout_of, map_key
 from .schedule import MapKernel
 
@@ -177,7 +177,7 @@ def remember(root: Node, sig) -> None:
     global _remembered_bytes
     size = 0
     for t in sig[0]:
-        if t.data is not None and t.op == "leaf":
+        if t.op == LEAF:
             nbytes = t.data.nbytes
             if nbytes > REMEMBER_LEAF_BYTES:
                 return
@@ -193,7 +193,7 @@ def remember(root: Node, sig) -> None:
 
 
 def forget() -> None:
-    """Drop every recipe and remembered graph (tests, and ``clear_cache``)."""
+    """Drop every recipe and remembered graph (recipes hold no kernels: ``clear_cache`` need not call it)."""
     global _remembered_bytes
     with _lock:
         _recipes.clear()
