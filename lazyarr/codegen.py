@@ -188,12 +188,13 @@ for block in {range}((n + {block} - 1) // {block}):
 {exact}'''
 
 
-def blocked_loop(k: MapKernel, parallel: bool, out_dtypes: tuple[np.dtype, ...]) -> str:
+def blocked_loop(k: MapKernel, parallel: bool, out_dtypes: tuple[np.dtype, ...], exact: list[str]) -> str:
+    """The flat loop in blocks; `exact` is the ordinary body (index ``i``), the second pass."""
     flags: list[str] = []
     fast = body_lines(k, "i", out_dtypes, flags)
     return BLOCKED_LOOP.format(range="numba.prange" if parallel else "range", block=BLOCK,
                                fast=textwrap.indent("\n".join(fast), " " * 8), flags=" & ".join(flags),
-                               exact=textwrap.indent("\n".join(body_lines(k, "i", out_dtypes)), " " * 12))
+                               exact=textwrap.indent("\n".join(exact), " " * 12))
 
 
 def render(node, arg_names: list[str]) -> str:
@@ -246,7 +247,7 @@ def kernel_source(k: MapKernel, layout: str, ndim: int, parallel: bool,
     index = "i" if layout == "flat" else ", ".join(f"i{d}" for d in range(ndim))
     body = body_lines(k, index, out_dtypes)
     if layout == "flat" and uses_vector_ops(k):
-        loop = blocked_loop(k, parallel, out_dtypes)
+        loop = blocked_loop(k, parallel, out_dtypes, body)
     else:
         loop = loop_source(layout, ndim, parallel, body)
     extra = "import lazyarr.scipy_bridge as SB\n" if any("SB." in line for line in body) else ""

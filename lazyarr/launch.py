@@ -113,13 +113,13 @@ def run(root: Node, sig) -> np.ndarray | None:
     parallel = size >= config.parallel_threshold()
     variant = (layout, len(shape), parallel)
     generation, compiled = recipe.kernels.get(variant, _NONE)
-    if compiled is None or generation != cache._generation:
+    if compiled is None or generation != cache.generation():
         generation, compiled = cache.loaded(map_key(recipe.structure, layout, len(shape), parallel,
                                                     (recipe.out_dtype,)))
         if compiled is None:
             return None
         recipe.kernels[variant] = (generation, compiled)
-    cache._stats["hits"] += 1  # not locked: see cache.count_hit
+    cache.count_hit()
     out = np.empty(shape, recipe.out_dtype, order=order)
     if recipe.plain and layout == "flat" and len(shape) == 1:
         args = arrays + [terms[i].data for i in recipe.consts]
