@@ -25,6 +25,9 @@ import warnings
 from collections import OrderedDict
 from dataclasses import dataclass
 
+from numba.core.compiler_lock import global_compiler_lock
+from numba.core.runtime import rtsys
+
 # threads first: its at-fork handler must be registered before ours, so that ours runs first (Python runs
 # "before" handlers in reverse order): a fork waits for a running job, which may be configuring the threading
 # layer, before it takes the configuration lock.
@@ -299,7 +302,8 @@ def _compile(make_source) -> Compiled:
 
 
 def _load(source: str) -> Compiled:
-    """Import the kernel's module: Numba loads its verified disk cache entry or compiles (then it is recorded)."""
+    """Import the kernel's module, then load its machine code from Numba's verified disk cache entry or compile
+    it (then the entry is recorded)."""
     name = diskcache.module_name(source)
     module = sys.modules.get(name)
     if module is not None:  # another key with the same text: reuse it
@@ -307,21 +311,19 @@ def _load(source: str) -> Compiled:
     with diskcache.open_entry(source) as entry:
         start = time.perf_counter()
         try:
-            module = _import(entry.path)
+            module, from_disk = _import_and_build(entry.path, try_disk=entry.had_numba_files)
         except Exception as exc:
             if not entry.had_numba_files:
                 raise
             warnings.warn(f"lazyarr: Numba could not load its cache entry for kernel {name} ({exc!r}); "
                           "deleting it and compiling again", RuntimeWarning, stacklevel=2)
             diskcache.wipe_numba_files(entry.directory, name)
-            module = _import(entry.path)
+            module, from_disk = _import_and_build(entry.path, try_disk=False)
         elapsed = time.perf_counter() - start
-        dispatcher = module.kernel
-        from_disk = sum(dispatcher.stats.cache_hits.values()) > 0
         if from_disk:
             diskcache.touch(entry)
         else:
-            written = diskcache.record(entry, _numba_dir(dispatcher, entry))
+            written = diskcache.record(entry, _numba_dir(module.kernel, entry))
     with _lock:
         if from_disk:
             _stats["disk_hits"] += 1
@@ -331,6 +333,54 @@ def _load(source: str) -> Compiled:
     if not from_disk:
         diskcache.note_written(entry.directory, written, keep=name)
     return _wrap(module, source, from_disk)
+
+
+def _import_and_build(path: str, try_disk: bool):
+    """(the kernel's module, whether its machine code came from the disk cache)."""
+    module = _import(path)
+    try:
+        from_disk = _build(module.kernel, module.SIGNATURE, try_disk)
+    except BaseException:
+        sys.modules.pop(module.__name__, None)
+        raise
+    return module, from_disk
+
+
+def _build(dispatcher, signature, try_disk: bool) -> bool:
+    """Give the kernel's dispatcher its one overload, from the disk cache if it can (True), else compiled.
+
+    Numba's own route to its disk cache (``Dispatcher.compile`` -> ``Cache.load_overload``) first refreshes
+    the target context: ~0.3 s in a new process, mostly imports (``numba.np.arraymath`` and, through its BLAS
+    check, ``scipy.linalg``) of implementations that only a *compile* needs. Loading machine code needs only
+    the runtime (NRT) symbols, so a warm process loads its kernels with just those and leaves the refresh to its
+    first compile, if it ever has one (``CompilerBase`` refreshes before compiling). If that quick load fails in
+    any way, Numba's full route runs, so the worst case is the old cost, never a missing kernel.
+    """
+    with global_compiler_lock:  # as Dispatcher.compile: no other thread compiles or loads meanwhile
+        from_disk = try_disk and _load_without_refresh(dispatcher, signature)
+        if not from_disk:
+            dispatcher.compile(signature)
+            from_disk = sum(dispatcher.stats.cache_hits.values()) > 0
+        dispatcher.disable_compile()  # one signature, as eager njit(SIGNATURE): a mismatch raises, never compiles
+    return from_disk
+
+
+def _load_without_refresh(dispatcher, signature) -> bool:
+    """What ``Dispatcher.compile`` does with a disk cache hit, minus the context refresh (see ``_build``)."""
+    try:
+        context = dispatcher.targetctx
+        rtsys.initialize(context)  # the NRT symbols the machine code links against; once per process
+        cres = dispatcher._cache._load_overload(signature, context)  # Cache.load_overload minus its refresh
+        if cres is None:  # no entry for this signature and CPU
+            return False
+        context.insert_user_function(cres.entry_point, cres.fndesc, [cres.library])
+        dispatcher.add_overload(cres)
+        dispatcher._cache_hits[signature] += 1  # as Dispatcher.compile counts it: dispatcher.stats stays true
+        return True
+    except Exception as exc:  # Numba's full route decides, and raises for real if it must
+        if config.debug():
+            print(f"lazyarr: quick cache load failed ({exc!r}); using Numba's", file=sys.stderr)
+        return False
 
 
 def _wrap(module, source: str, from_disk: bool) -> Compiled:

@@ -27,7 +27,7 @@ import lazyarr.scalar as S
 SIGNATURE = types.void({signature})
 
 
-@numba.njit(SIGNATURE, parallel={parallel}, cache=True, nogil=True, error_model="numpy", boundscheck=False)
+@numba.njit(parallel={parallel}, cache=True, nogil=True, error_model="numpy", boundscheck=False)
 def kernel({params}):
 {body}
 '''

@@ -115,6 +115,59 @@ def test_second_process_loads_from_disk_instead_of_compiling(probe, tmp_path):
     assert len(py) == 3 and len(numba_files) == 6  # one .nbi index and one .nbc per kernel
 
 
+KINDS = """
+    import scipy.special as sp
+    X = rng.standard_normal((40, 700))  # 28,000 elements: serial kernels; the 10**5 ones below are parallel
+    Y = np.asfortranarray(rng.standard_normal((300, 400)))
+    I8 = rng.integers(-128, 128, 50_000, dtype=np.int8)
+    Z = (rng.standard_normal(4000) + 1j * rng.standard_normal(4000)).astype(np.complex64)
+    BIG = rng.random(10**5)
+    CASES = [  # (lazy builder, NumPy/SciPy oracle, exact): each a different kind of kernel
+        (lambda: 2 * la.array(BIG) + la.sin(la.array(BIG)) ** 2, lambda: 2 * BIG + np.sin(BIG) ** 2, False),
+        (lambda: la.array(X[::-1, ::3]) * 3 - 1, lambda: X[::-1, ::3] * 3 - 1, True),
+        (lambda: la.array(Y).T + la.array(Y[:1].T), lambda: Y.T + Y[:1].T, True),
+        (lambda: (la.array(I8) * la.array(I8)).sum(), lambda: (I8 * I8).sum(), True),
+        (lambda: la.array(X).sum(axis=0), lambda: X.sum(axis=0), False),
+        (lambda: la.array(X).argmax(axis=1), lambda: X.argmax(axis=1), True),
+        (lambda: la.array(Y).min(axis=1, keepdims=True), lambda: Y.min(axis=1, keepdims=True), True),
+        (lambda: (la.array(X) > 0).any(axis=0), lambda: (X > 0).any(axis=0), True),
+        (lambda: sp.erf(la.array(BIG)) + sp.gammaln(la.array(BIG) + 1), lambda: sp.erf(BIG) + sp.gammaln(BIG + 1), False),
+        (lambda: la.array(Z) * la.array(Z).conj() / 3, lambda: Z * Z.conj() / 3, False),
+        (lambda: la.array(I8) // 7 % 5, lambda: I8 // 7 % 5, True),
+    ]
+
+    def check_all():
+        for i, (lazy, oracle, exact) in enumerate(CASES):
+            got, want = lazy().compute(), oracle()
+            assert got.dtype == want.dtype and got.shape == want.shape, (i, got.dtype, want.dtype)
+            if exact:
+                assert np.array_equal(got, want), i
+            else:
+                np.testing.assert_allclose(got, want, rtol=1e-6 if got.dtype == np.complex64 else 1e-13)
+"""
+
+
+def test_second_process_loads_every_kind_of_kernel_without_numbas_compiler_start(probe, tmp_path):
+    # Loading machine code needs only Numba's runtime: the target context's refresh (the imports of every
+    # implementation a compile needs, ~0.3 s) waits for the process's first real compile.
+    code = KINDS + """
+    check_all()
+    started = "numba.np.arraymath" in sys.modules
+    loaded = la.cache_info()
+    if os.environ.get("COMPILE_ONE_MORE"):
+        compute("mul")  # a kernel the first process never made: this process now starts Numba's compiler
+    report(started=started, loaded=loaded.__dict__, after=sorted(m for m in ("numba.np.arraymath",) if m in sys.modules))
+    """
+    first, warned, _ = run(probe, code, tmp_path, timeout=600)
+    kernels = first["loaded"]["compiles"]
+    assert kernels >= 11 and first["loaded"]["disk_hits"] == 0, first
+    second, warned2, _ = run(probe, code, tmp_path, timeout=300, COMPILE_ONE_MORE="1")
+    assert second["loaded"]["disk_hits"] == kernels and second["loaded"]["compiles"] == 0, second
+    assert second["started"] is False, "a disk-cache load started Numba's compiler"
+    assert second["info"]["compiles"] == 1 and second["after"] == ["numba.np.arraymath"]  # then it compiles
+    assert warned == warned2 == []
+
+
 def test_two_processes_missing_the_same_kernel_at_once_compile_it_once(probe, tmp_path):
     code = """
         import time
