@@ -6,6 +6,7 @@ Numba never widens (``int8 + int8`` stays int8, as in NumPy) and never types a P
 """
 from __future__ import annotations
 
+import re
 import textwrap
 
 import numpy as np
@@ -234,6 +235,39 @@ def loop_source(layout: str, ndim: int, parallel: bool, body: list[str]) -> str:
     )
 
 
+# Numba splits a prange loop into one equal chunk per thread, so the slowest thread sets the time: on a shared
+# machine, one core busy with something else makes a 2-thread kernel barely faster than 1 thread. Smaller
+# chunks, which idle threads take over from busy ones (TBB steals work; the other layers queue it), keep
+# every core busy to the end. A few per thread is enough; each chunk costs a task of about a microsecond.
+CHUNKS_PER_THREAD = 8
+
+_PRANGE = re.compile(r"^(?P<indent> *)for \w+ in numba\.prange\((?P<count>.*)\):$")
+
+
+def balanced(loop: str) -> str:
+    """`loop` (kernel body text) with each prange loop run in about CHUNKS_PER_THREAD chunks per thread.
+
+    The chunk size is Numba's per-thread setting, so it is set just before the loop and the caller's value
+    restored after it: the user's own Numba code running in this thread later is not affected."""
+    lines = loop.split("\n")
+    out: list[str] = []
+    open_loop: str | None = None  # indentation of the prange loop we are inside, if any
+    for line in lines:
+        indent = len(line) - len(line.lstrip(" "))
+        if open_loop is not None and line.strip() and indent <= len(open_loop):
+            out.append(f"{open_loop}S.set_parallel_chunksize(_chunk)")
+            open_loop = None
+        match = _PRANGE.match(line)
+        if match:
+            open_loop = match["indent"]
+            out.append(f"{open_loop}_chunk = S.set_parallel_chunksize("
+                       f"max(1, ({match['count']}) // ({CHUNKS_PER_THREAD} * S.num_threads())))")
+        out.append(line)
+    if open_loop is not None:
+        out.append(f"{open_loop}S.set_parallel_chunksize(_chunk)")
+    return "\n".join(out)
+
+
 def kernel_source(k: MapKernel, layout: str, ndim: int, parallel: bool,
                   out_dtypes: tuple[np.dtype, ...], version: str, comment: str = "") -> str:
     """The whole module text for one compiled kernel."""
@@ -256,5 +290,5 @@ def kernel_source(k: MapKernel, layout: str, ndim: int, parallel: bool,
     return MODULE_TEMPLATE.format(
         version=version, comment=textwrap.indent(comment, "# ") if comment else "#",
         extra_imports=extra, signature=", ".join(sig), parallel=parallel,
-        params=", ".join(params), body=textwrap.indent(loop, "    "),
+        params=", ".join(params), body=textwrap.indent(balanced(loop) if parallel else loop, "    "),
     )

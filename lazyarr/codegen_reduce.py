@@ -21,7 +21,7 @@ import textwrap
 
 import numpy as np
 
-from .codegen import MODULE_TEMPLATE, _array_type, _scalar_type, ctor, cast, store, value_lines
+from .codegen import MODULE_TEMPLATE, balanced, _array_type, _scalar_type, ctor, cast, store, value_lines
 from .dtypes import HALF
 from .ops import REDUCTIONS
 from .schedule import ReduceKernel
@@ -361,6 +361,6 @@ def kernel_source(k: ReduceKernel, loop: str, ndim: int, kept: int, array_layout
         version=version, comment=textwrap.indent(comment, "# ") if comment else "#",
         extra_imports="import lazyarr.scipy_bridge as SB\n" if "SB." in text else "",
         signature=", ".join(sig), parallel=parallel, params=", ".join(params),
-        body=textwrap.indent(text, "    "),
+        body=textwrap.indent(balanced(text) if parallel else text, "    "),
     )
 

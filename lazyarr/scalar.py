@@ -252,6 +252,34 @@ def fma(typingctx, a, b, c):
     return a(a, b, c), codegen
 
 
+@intrinsic
+def num_threads(typingctx):
+    """Numba's ``get_num_threads()`` (this thread's setting) by symbol, for the reason given below."""
+    def codegen(context, builder, signature, args):
+        fn = cgutils.get_or_insert_function(builder.module, ir.FunctionType(cgutils.intp_t, []), "get_num_threads")
+        return builder.call(fn, [])
+
+    return types.intp(), codegen
+
+
+@intrinsic
+def set_parallel_chunksize(typingctx, n):
+    """Numba's ``set_parallel_chunksize(n)`` for the calling thread; returns the previous chunk size.
+
+    Numba's own jit versions of these two call the threading library through ctypes pointers, dynamic globals
+    that stop Numba from caching the kernel on disk. This calls the same C function by the symbol name Numba registers
+    when it starts its threads (which a parallel kernel does before it runs, also when loaded from disk)."""
+    if not isinstance(n, types.Integer):
+        return None
+
+    def codegen(context, builder, signature, args):
+        i64 = ir.IntType(64)
+        fn = cgutils.get_or_insert_function(builder.module, ir.FunctionType(i64, [i64]), "set_parallel_chunksize")
+        return builder.call(fn, [context.cast(builder, args[0], n, types.uint64)])
+
+    return types.uint64(n), codegen
+
+
 # --- sign, reciprocal, lcm, ldexp, spacing, angles: where Numba's lowering differs from NumPy ----------
 
 @_jit

@@ -475,3 +475,49 @@ def test_scipy_special_stays_unimported_in_a_fresh_process_that_uses_plain_numpy
     assert "scipy.special" not in sys.modules
     print("OK")
     ''', cache_dir, LAZYARR_WARMUP="0")
+
+
+# --- load balancing: parallel loops run in several chunks per thread ------------------------------------------
+
+def test_balanced_wraps_each_prange_loop_and_restores_the_callers_chunk_size():
+    from lazyarr.codegen import CHUNKS_PER_THREAD, balanced
+    body = textwrap.dedent("""\
+        n = out0.shape[0]
+        for i in numba.prange(n):
+            x = in0[i]
+            if x > 0:
+                out0[i] = x
+        for j in numba.prange(n // 2):
+            out0[j] += 1
+        total = 0""")
+    lines = balanced(body).split("\n")
+    setting = f"max(1, (n) // ({CHUNKS_PER_THREAD} * S.num_threads())))"
+    assert lines[1] == f"_chunk = S.set_parallel_chunksize({setting}"
+    assert lines[2] == "for i in numba.prange(n):"
+    assert lines[6:9] == ["S.set_parallel_chunksize(_chunk)",
+                          f"_chunk = S.set_parallel_chunksize({setting.replace('(n)', '(n // 2)')}",
+                          "for j in numba.prange(n // 2):"]
+    assert lines[10:] == ["S.set_parallel_chunksize(_chunk)", "total = 0"]
+    # A loop that ends the text is closed too; serial loops are left alone.
+    assert balanced("for i in numba.prange(n):\n    f(i)").endswith("\nS.set_parallel_chunksize(_chunk)")
+    assert balanced("for i in range(n):\n    f(i)") == "for i in range(n):\n    f(i)"
+
+
+def test_parallel_kernels_are_right_and_leave_the_threads_chunk_size_alone(parallel_threshold):
+    import numba
+    import numpy as np
+    import lazyarr as la
+
+    parallel_threshold(1000)
+    rng = np.random.default_rng(5)
+    a, x = rng.random(50_001), rng.random((257, 65))
+    previous = numba.set_parallel_chunksize(7)  # the user's own setting for their prange loops
+    try:
+        with la.num_threads(2):
+            got = (la.sin(la.array(a)) * 2 + 1).compute()
+            sums = la.array(x).sum(axis=0).compute()
+            assert numba.get_parallel_chunksize() == 7
+    finally:
+        numba.set_parallel_chunksize(previous)
+    np.testing.assert_allclose(got, np.sin(a) * 2 + 1, rtol=1e-15)
+    np.testing.assert_allclose(sums, x.sum(axis=0), rtol=1e-13)
