@@ -236,9 +236,10 @@ def loop_source(layout: str, ndim: int, parallel: bool, body: list[str]) -> str:
 
 
 # Numba splits a prange loop into one equal chunk per thread, so the slowest thread sets the time: on a shared
-# machine, one core busy with something else makes a 2-thread kernel barely faster than 1 thread. Smaller
-# chunks, which idle threads take over from busy ones (TBB steals work; the other layers queue it), keep
-# every core busy to the end. A few per thread is enough; each chunk costs a task of about a microsecond.
+# machine, one core busy with something else makes a 2-thread kernel barely faster than 1 thread. With
+# smaller chunks, TBB (the layer lazyarr picks when it can) lets an idle thread take chunks a busy one has not
+# started, so every core works to the end. A few per thread is enough; each chunk costs a task of about a
+# microsecond. (The workqueue fallback deals chunks out in order: no balancing there, and no harm.)
 CHUNKS_PER_THREAD = 8
 
 _PRANGE = re.compile(r"^(?P<indent> *)for \w+ in numba\.prange\((?P<count>.*)\):$")
