@@ -10,7 +10,8 @@ from .array import LazyArray, wrap as array
 from .cache import cache_info, clear_cache, wait_for_compiles
 from .config import set_background_compile
 from .fuse import fuse
-from .functions import clip, compute, elementwise_functions as _elementwise_functions, where
+from .functions import (broadcast_to, clip, compute, elementwise_functions as _elementwise_functions, expand_dims,
+                        ravel, reshape, squeeze, where)
 from .threads import get_num_threads, num_threads, set_num_threads, show_config
 from . import numpy_api as _numpy_api  # registers __array_function__ handlers
 from . import warmup as _warmup
@@ -35,7 +36,8 @@ def __dir__():
 __all__ = sorted(
     ["LazyArray", "array", "compute", "where", "clip", "fuse", "cache_info", "clear_cache",
      "set_num_threads", "get_num_threads", "num_threads", "show_config", "special", "stats",
-     "set_background_compile", "wait_for_compiles"]
+     "set_background_compile", "wait_for_compiles", "reshape", "ravel", "squeeze", "expand_dims",
+     "broadcast_to"]
     + list(_elementwise_functions())
 )
 

@@ -10,7 +10,8 @@ The graph is cut the way ``schedule.plan`` cuts it, at the nodes that are not el
   one partial per block, reduced axes kept as length 1) and a combine step: dask's own ``sum``/``prod``/
   ``min``/``max``/``any``/``all`` over the partials, or ``ArgCombine`` for argmin/argmax. mean, var and std
   are already sums and elementwise nodes in the graph (``reductions.py``), so they lower like any other;
-- a NumPy stage (keepdims reshapes, transposes, matmul ...) becomes the matching dask function;
+- a NumPy stage (keepdims reshapes, transposes, indexing, matmul ...) becomes the matching dask function
+  (a gather dask cannot do as NumPy does runs in one task);
 - a subgraph with no dask leaf under it is computed by lazyarr in one task (a single-chunk dask array).
 """
 from __future__ import annotations
@@ -34,8 +35,12 @@ def _compute_node(node: Node) -> np.ndarray:
 def _stage_functions():
     """NumPy stages -> the dask function that computes them; others have no dask version and are refused."""
     import dask.array as da
+    from .indexing import realise
     return {
-        "reshape": lambda args, kw: da.reshape(args[0], kw["shape"]),
+        "getitem": lambda args, kw: args[0][realise(kw["key"])],
+        "advanced_index": _advanced_index,
+        "broadcast_to": lambda args, kw: da.broadcast_to(args[0], kw["shape"]),
+        "reshape": _reshape,
         "transpose": lambda args, kw: da.transpose(args[0], kw["axes"]),
         "matmul": lambda args, kw: da.matmul(*args),
         "dot": lambda args, kw: da.dot(*args),
@@ -46,6 +51,36 @@ def _stage_functions():
         "cumsum": lambda args, kw: da.cumsum(args[0], axis=kw["axis"], dtype=kw["dtype"]),
         "cumprod": lambda args, kw: da.cumprod(args[0], axis=kw["axis"], dtype=kw["dtype"]),
     }
+
+
+def _reshape(args, kw):
+    """dask's reshape only merges or splits axes: any other C-order reshape merges all of them, then splits."""
+    import dask.array as da
+    x, shape = args[0], kw["shape"]
+    try:
+        return da.reshape(x, shape)
+    except NotImplementedError:
+        return da.reshape(da.reshape(x, (-1,)), shape)
+
+
+def _advanced_index(args, kw):
+    """A gather with NumPy index arrays: dask's own indexing where it is NumPy's (one 1-d integer or boolean
+    array among basic entries), else one task that gathers from the whole array."""
+    import dask
+    import dask.array as da
+    from .indexing import ARRAY, advanced_getitem, advanced_key
+    x, arrays, template = args[0], args[1:], kw["key"]
+    expected = advanced_getitem(np.empty(x.shape, dtype=[]), *arrays, key=template).shape
+    one = [a for a in arrays if a.ndim == 1 and a.dtype.kind in "biu"]
+    if len(arrays) == 1 and one and sum(1 for e in template if type(e) is tuple and e[0] == ARRAY) == 1:
+        try:
+            result = x[advanced_key(template, arrays)]
+        except (NotImplementedError, IndexError, ValueError):
+            result = None
+        if result is not None and result.shape == expected:
+            return result
+    delayed = dask.delayed(advanced_getitem, pure=True)(x, *arrays, key=template)
+    return da.from_delayed(delayed, expected, dtype=x.dtype, meta=np.empty((0,) * len(expected), x.dtype))
 
 
 @dataclass

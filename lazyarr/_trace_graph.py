@@ -1,9 +1,11 @@
 """The traced graph of one ``@lazyarr.fuse`` call: placeholders for its arrays, and where its constants came from.
 
 A trace runs the user's function once on placeholders: LazyArrays over private arrays with the call's dtype,
-shape and strides (zero-filled, never read), and ``ScalarTracer``s for Python numbers. Leaves that view a
-placeholder (``x.T``) are recognised by address and replayed as the same view of each call's array; constants
-made from a traced number are recognised by the bits of its sentinel (``_trace_scalar``).
+shape and strides (zero-filled, never read), and ``ScalarTracer``s for Python numbers. A leaf that views a
+placeholder (``x.T``, ``x[1:]``, ``x.reshape(...)``) is recognised by its address, which lies in the
+placeholder's memory, and replayed as the view with the same byte offset, shape and strides of each call's
+array (``replay_view``); constants made from a traced number are recognised by the bits of its sentinel
+(``_trace_scalar``).
 """
 from __future__ import annotations
 
@@ -97,7 +99,8 @@ def equivalent(a: Traced, b: Traced) -> bool:
 def _same_leaf(x: Node, y: Node, a: Traced, b: Traced) -> bool:
     ox, oy = leaf_origin(x, a), leaf_origin(y, b)
     if ox is not None or oy is not None:
-        return ox == oy and x.data.strides == y.data.strides
+        return (ox == oy and x.data.strides == y.data.strides and x.data.shape == y.data.shape
+                and view_offset(x, a, ox) == view_offset(y, b, oy))
     return x.data.shape == y.data.shape and np.array_equal(x.data, y.data, equal_nan=True)
 
 
@@ -114,9 +117,32 @@ def leaf_origin(node: Node, traced: Traced):
         return traced.leaves[id(node)]
     address = _address(node.data)
     for arg, (array, (start, stop)) in traced.extents.items():
-        if address == _address(array):
-            return arg
         if start <= address < stop:
-            raise TypeError("lazyarr.fuse: the traced function made a view of an argument that lazyarr cannot "
-                            "replay (an offset view); please report this")
+            return arg
     return None
+
+
+def view_offset(node: Node, traced: Traced, arg: int) -> int:
+    """Where a leaf that views argument `arg` starts, in bytes from the argument's first element. A view made
+    by basic indexing, reshape, transpose or broadcast_to of an argument has the same byte offset, shape and
+    strides for every array of the signature (which fixes the argument's shape and strides)."""
+    return _address(node.data) - _address(traced.extents[arg][0])
+
+
+class _Interface:
+    """An object exposing an array interface (what ``np.lib.stride_tricks.as_strided`` builds), keeping its
+    base array alive."""
+    __slots__ = ("__array_interface__", "base")
+
+    def __init__(self, interface: dict, base: np.ndarray):
+        self.__array_interface__ = interface
+        self.base = base
+
+
+def replay_view(base: np.ndarray, offset: int, dtype: np.dtype, shape: tuple, strides: tuple) -> np.ndarray:
+    """The read-only view of `base` that starts `offset` bytes after its first element, with this dtype, shape
+    and strides (the byte arithmetic NumPy did for the same view of the traced placeholder)."""
+    interface = {"version": 3, "data": (_address(base) + offset, True), "shape": shape, "strides": strides,
+                 "typestr": dtype.str, "descr": dtype.descr}
+    view = np.asarray(_Interface(interface, base))
+    return view if view.dtype == dtype else view.view(dtype)

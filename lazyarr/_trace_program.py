@@ -18,7 +18,7 @@ import math
 import numpy as np
 
 from . import cache, codegen, config, expr, interp, runtime
-from ._trace_graph import Traced, leaf_origin
+from ._trace_graph import Traced, leaf_origin, replay_view, view_offset
 from ._trace_kernels import converter, direct_call, map_op, view
 from ._trace_scalar import Static, replay
 from .dtypes import HALF
@@ -38,8 +38,8 @@ class Program:
         v = [*flat, *self.tail]
         for i, prepare in self.prepare:
             v[i] = prepare(v[i])
-        for slot, source, shape, strides in self.views:
-            v[slot] = np.lib.stride_tricks.as_strided(v[source], shape, strides, writeable=False)
+        for slot, source, offset, dtype, shape, strides in self.views:
+            v[slot] = replay_view(v[source], offset, dtype, shape, strides)
         numbers = cv = ()
         if self.records:
             numbers = replay(self.records, flat)
@@ -107,8 +107,9 @@ class Builder:
             s = origin
         else:
             s = self._new_slot()
-            self.views.append((s, origin, node.shape, node.data.strides))
-            v.append(np.lib.stride_tricks.as_strided(v[origin], node.shape, node.data.strides, writeable=False))
+            view = (origin, view_offset(node, self.traced, origin), node.dtype, node.shape, node.data.strides)
+            self.views.append((s, *view))
+            v.append(replay_view(v[origin], *view[1:]))
         self.slots[id(node)] = s
         return s
 

@@ -110,6 +110,42 @@ class LazyArray:
     def T(self) -> "LazyArray":
         return self.transpose()
 
+    # -- indexing and reshaping (see indexing.py, reshaping.py) ---------------------------------------------
+    def __getitem__(self, key) -> "LazyArray":
+        from .indexing import index
+        return LazyArray(index(self._node, key))
+
+    def __setitem__(self, key, value):
+        raise TypeError("lazyarr: LazyArray is immutable and does not support item assignment; build the new "
+                        "values instead, e.g. la.where(mask, new_values, x), or compute() the array and assign "
+                        "into the NumPy result")
+
+    def __iter__(self):
+        if not self.shape:
+            raise TypeError("iteration over a 0-d array")
+        for i in range(self.shape[0]):
+            yield self[i]
+
+    def reshape(self, *shape, order="C", copy=None) -> "LazyArray":
+        from .reshaping import reshape
+        if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
+            shape = shape[0]
+        result = LazyArray(reshape(self._node, shape, order))
+        return result.copy() if copy else result
+
+    def ravel(self, order="C") -> "LazyArray":
+        from .reshaping import ravel
+        return LazyArray(ravel(self._node, order))
+
+    def flatten(self, order="C") -> "LazyArray":
+        """A copy, as NumPy's flatten always is (ravel may give a view of an input)."""
+        from .reshaping import ravel
+        return LazyArray(build.unary("copy", ravel(self._node, order)))
+
+    def squeeze(self, axis=None) -> "LazyArray":
+        from .reshaping import squeeze
+        return LazyArray(squeeze(self._node, axis))
+
     # -- reductions (see numpy_api.reduction) ---------------------------------------------------------------
     def sum(self, axis=None, dtype=None, out=None, keepdims=False, **kwargs):
         return _reduce("sum", self, axis, dtype, out, keepdims, **kwargs)

@@ -178,7 +178,7 @@ def remember(root: Node, sig) -> None:
     size = 0
     for t in sig[0]:
         if t.op == LEAF:
-            nbytes = t.data.nbytes
+            nbytes = held_bytes(t.data)
             if nbytes > REMEMBER_LEAF_BYTES:
                 return
             size += nbytes
@@ -190,6 +190,12 @@ def remember(root: Node, sig) -> None:
         while len(_remembered) > REMEMBER_GRAPHS or _remembered_bytes > REMEMBER_BYTES:
             _, (_, old) = _remembered.popitem(last=False)
             _remembered_bytes -= old
+
+
+def held_bytes(a: np.ndarray) -> int:
+    """The memory a leaf keeps alive: a view (``x[:10]``, ``broadcast_to``) holds its whole base array."""
+    base = a.base
+    return base.nbytes if type(base) is np.ndarray else a.nbytes
 
 
 def forget() -> None:

@@ -133,6 +133,43 @@ def transpose(a, axes=None):
     return a.transpose() if axes is None else a.transpose(axes)
 
 
+@implements(np.reshape)
+def reshape(a, shape=None, order="C", *, newshape=None, copy=None):
+    if newshape is not None:  # NumPy's deprecated spelling
+        if shape is not None:
+            raise TypeError("lazyarr: reshape: you cannot specify 'newshape' and 'shape' arguments at the same time")
+        shape = newshape
+    if shape is None:
+        raise TypeError("lazyarr: reshape() missing 1 required positional argument: 'shape'")
+    from .reshaping import reshape as build_reshape
+    result = LazyArray(build_reshape(build.to_node(a), shape, order))
+    return result.copy() if copy else result
+
+
+@implements(np.ravel)
+def ravel(a, order="C"):
+    from .reshaping import ravel as build_ravel
+    return LazyArray(build_ravel(build.to_node(a), order))
+
+
+@implements(np.squeeze)
+def squeeze(a, axis=None):
+    from .reshaping import squeeze as build_squeeze
+    return LazyArray(build_squeeze(build.to_node(a), axis))
+
+
+@implements(np.expand_dims)
+def expand_dims(a, axis):
+    from .reshaping import expand_dims as build_expand_dims
+    return LazyArray(build_expand_dims(build.to_node(a), axis))
+
+
+@implements(np.broadcast_to)
+def broadcast_to(array, shape, subok=False):
+    from .reshaping import broadcast_to as build_broadcast_to
+    return LazyArray(build_broadcast_to(build.to_node(array), shape))
+
+
 @implements(np.shape)
 def shape(a):
     return build.to_node(a).shape
