@@ -242,7 +242,7 @@ class Builder:
             if node.op == CONST:
                 j = self.number(node, "value")
                 return ("mapped", j) if j is not None else ("const", np.asarray(node.data, node.dtype)[()])
-            return ("slot", self.slot(node, v), node.ndim == 0)
+            return ("slot", self.slot(node, v), node.ndim == 0 and not tree[2])  # (tree[2]: a 0-d array)
         if kind == "seq":
             return ("seq", tree[1], [self.output_spec(t, v) for t in tree[2]])
         if kind == "dict":

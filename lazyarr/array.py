@@ -11,12 +11,14 @@ from .ops import BINARY_OPERATORS, ELEMENTWISE, UNARY_OPERATORS
 class LazyArray:
     """An array expression that is not computed until asked: ``compute()``, ``np.asarray`` or ``la.compute``."""
 
-    __slots__ = ("_node", "_value")
+    # _array0: a 0-d result that NumPy gives as a 0-d array, not a scalar (``x[..., 0]``, ``x.reshape(())``)
+    __slots__ = ("_node", "_value", "_array0")
     __array_priority__ = 100  # NumPy defers `ndarray + LazyArray` to us
 
-    def __init__(self, node: Node):
+    def __init__(self, node: Node, array0: bool = False):
         self._node = node
         self._value = None
+        self._array0 = array0
 
     # -- what NumPy would report, known without computing -------------------------------------------------
     @property
@@ -42,7 +44,8 @@ class LazyArray:
 
     # -- computing ----------------------------------------------------------------------------------------
     def compute(self, out: np.ndarray | None = None):
-        """The value as NumPy gives it: an ndarray, or a NumPy scalar for a 0-d result."""
+        """The value as NumPy gives it: an ndarray, or a NumPy scalar for a 0-d result (a 0-d array where NumPy
+        gives one: indexing with ``...`` or ``None``, reshape, squeeze)."""
         if tracing._tracing_threads:
             tracing.refuse_concrete(self, "compute()")
         if out is not None:
@@ -52,7 +55,7 @@ class LazyArray:
         value = self._value
         if value is None:
             value = self._value = runtime.evaluate_one(self._node)
-        return value[()] if value.ndim == 0 else value
+        return value[()] if value.ndim == 0 and not self._array0 else value
 
     def __array__(self, dtype=None, copy=None):
         tracing.refuse_concrete(self, "np.asarray()")
@@ -113,7 +116,7 @@ class LazyArray:
     # -- indexing and reshaping (see indexing.py, reshaping.py) ---------------------------------------------
     def __getitem__(self, key) -> "LazyArray":
         from .indexing import index
-        return LazyArray(index(self._node, key))
+        return LazyArray(*index(self._node, key))
 
     def __setitem__(self, key, value):
         raise TypeError("lazyarr: LazyArray is immutable and does not support item assignment; build the new "
@@ -130,12 +133,12 @@ class LazyArray:
         from .reshaping import reshape
         if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
             shape = shape[0]
-        result = LazyArray(reshape(self._node, shape, order))
-        return result.copy() if copy else result
+        node = reshape(self._node, shape, order)
+        return _shaped(build.unary("copy", node) if copy else node)
 
     def ravel(self, order="C") -> "LazyArray":
         from .reshaping import ravel
-        return LazyArray(ravel(self._node, order))
+        return _shaped(ravel(self._node, order))
 
     def flatten(self, order="C") -> "LazyArray":
         """A copy, as NumPy's flatten always is (ravel may give a view of an input)."""
@@ -144,7 +147,7 @@ class LazyArray:
 
     def squeeze(self, axis=None) -> "LazyArray":
         from .reshaping import squeeze
-        return LazyArray(squeeze(self._node, axis))
+        return _shaped(squeeze(self._node, axis))
 
     # -- reductions (see numpy_api.reduction) ---------------------------------------------------------------
     def sum(self, axis=None, dtype=None, out=None, keepdims=False, **kwargs):
@@ -223,7 +226,7 @@ class LazyArray:
         return self.compute().__index__()
 
     def __reduce__(self):
-        return (LazyArray, (self._node,))
+        return (LazyArray, (self._node, self._array0))
 
     def __repr__(self) -> str:
         return f"lazyarr.LazyArray(shape={self.shape}, dtype={self.dtype}, op={self._node.op})"
@@ -271,6 +274,11 @@ for _py, _op in UNARY_OPERATORS.items():
 
 
 build._lazy_types = (LazyArray,)  # build's fast path reads a LazyArray's node directly
+
+
+def _shaped(node: Node) -> LazyArray:
+    """The result of reshape, squeeze, expand_dims or broadcast_to: NumPy gives arrays, 0-d ones included."""
+    return LazyArray(node, array0=not node.shape)
 
 
 def _reduce(name, a, axis, dtype, out, keepdims, **kwargs):

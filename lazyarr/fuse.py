@@ -286,7 +286,7 @@ def _outputs(result, roots: list, seen: dict):
         if id(node) not in seen:
             seen[id(node)] = len(roots)
             roots.append(node)
-        return ("node", seen[id(node)])
+        return ("node", seen[id(node)], result._array0)
     if type(result) is ScalarTracer:
         return ("number", result._index)
     kind = type(result)

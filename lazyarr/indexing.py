@@ -114,15 +114,17 @@ def _frozen(array: np.ndarray) -> np.ndarray:
     return copy
 
 
-def parse(node: Node, key) -> tuple[tuple, tuple]:
-    """(entries, NumPy's result shape) for ``node[key]``, or NumPy's error (with lazyarr's name)."""
+def parse(node: Node, key) -> tuple[tuple, tuple, bool]:
+    """(entries, NumPy's result shape, whether NumPy gives a scalar) for ``node[key]``, or NumPy's error (with
+    lazyarr's name)."""
     entries = tuple(_entry(k, node) for k in (key if type(key) is tuple else (key,)))
-    probe = shape_probe(node.shape)
     try:
-        result = probe[entries if any(e is Ellipsis for e in entries) else entries + (Ellipsis,)]
+        result = shape_probe(node.shape)[entries]
     except (IndexError, TypeError, ValueError) as exc:
         raise _numpy_error(exc, f"indexing an array of shape {node.shape} with {_show(key)}") from None
-    return entries, result.shape
+    if isinstance(result, np.ndarray):
+        return entries, result.shape, False
+    return entries, (), True  # (a np.void scalar of the probe's dtype)
 
 
 def _show(key) -> str:
@@ -303,9 +305,12 @@ def advanced_getitem(x: np.ndarray, *arrays, key: tuple) -> np.ndarray:
 
 # --- the entry point -----------------------------------------------------------------------------------------
 
-def index(node: Node, key) -> Node:
-    """The node for ``node[key]``, NumPy's shape and errors, raised now."""
-    entries, shape = parse(node, key)
+def index(node: Node, key) -> tuple[Node, bool]:
+    """The node for ``node[key]`` (NumPy's shape and errors, raised now), and whether NumPy's result is a 0-d
+    array rather than a scalar (``x[..., 0]`` of a 1-d ``x`` is an array, ``x[0]`` a scalar)."""
+    entries, shape, scalar = parse(node, key)
     if is_basic(entries):
-        return basic(node, canonical(entries, node.shape), shape)
-    return advanced(node, entries, shape)
+        result = basic(node, canonical(entries, node.shape), shape)
+    else:
+        result = advanced(node, entries, shape)
+    return result, not scalar and not shape

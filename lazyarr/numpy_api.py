@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import build
-from .array import LazyArray
+from .array import LazyArray, _shaped
 
 HANDLED: dict = {}
 
@@ -142,32 +142,32 @@ def reshape(a, shape=None, order="C", *, newshape=None, copy=None):
     if shape is None:
         raise TypeError("lazyarr: reshape() missing 1 required positional argument: 'shape'")
     from .reshaping import reshape as build_reshape
-    result = LazyArray(build_reshape(build.to_node(a), shape, order))
-    return result.copy() if copy else result
+    node = build_reshape(build.to_node(a), shape, order)
+    return _shaped(build.unary("copy", node) if copy else node)
 
 
 @implements(np.ravel)
 def ravel(a, order="C"):
     from .reshaping import ravel as build_ravel
-    return LazyArray(build_ravel(build.to_node(a), order))
+    return _shaped(build_ravel(build.to_node(a), order))
 
 
 @implements(np.squeeze)
 def squeeze(a, axis=None):
     from .reshaping import squeeze as build_squeeze
-    return LazyArray(build_squeeze(build.to_node(a), axis))
+    return _shaped(build_squeeze(build.to_node(a), axis))
 
 
 @implements(np.expand_dims)
 def expand_dims(a, axis):
     from .reshaping import expand_dims as build_expand_dims
-    return LazyArray(build_expand_dims(build.to_node(a), axis))
+    return _shaped(build_expand_dims(build.to_node(a), axis))
 
 
 @implements(np.broadcast_to)
 def broadcast_to(array, shape, subok=False):
     from .reshaping import broadcast_to as build_broadcast_to
-    return LazyArray(build_broadcast_to(build.to_node(array), shape))
+    return _shaped(build_broadcast_to(build.to_node(array), shape))
 
 
 @implements(np.shape)
