@@ -276,6 +276,29 @@ def test_numpy_stages_on_dask():
     close(np.concatenate([D, la.array(Y)]).compute(), np.concatenate([X, Y]))
 
 
+def test_indexing_and_reshaping_on_dask():
+    D = lazy(X)
+    mask = X[:, 0] > 0.5
+    cases = [
+        ((D * 2 + 1)[5:40:3, ::-1], (X * 2 + 1)[5:40:3, ::-1]),   # pushed to the dask leaf: dask's slicing
+        ((D + la.array(Y))[None, 3, ..., None], (X + Y)[None, 3, ..., None]),
+        (D.sum(axis=0)[::2] * 2, X.sum(axis=0)[::2] * 2),          # a getitem stage over the reduction
+        (D[[3, 1, 59]] + 1, X[[3, 1, 59]] + 1),                     # dask's own gather
+        (D[mask, 3:] * 2, X[mask, 3:] * 2),
+        (D[X > 0.5], X[X > 0.5]),                                   # dask cannot: one task gathers
+        ((D + 1).reshape(-1), (X + 1).reshape(-1)),
+        (D.reshape(50, 60) - 1, X.reshape(50, 60) - 1),             # not a merge or split of dask's axes
+        (np.broadcast_to(D.sum(axis=0), (3, 50)), np.broadcast_to(X.sum(axis=0), (3, 50))),
+        (np.squeeze(D[:1, None]), np.squeeze(X[:1, None])),
+    ]
+    for e, want in cases:
+        out = e.to_dask()
+        assert isinstance(out, da.Array) and out.shape == want.shape
+        close(out.compute(), want)
+    text = (D * 2 + 1)[5:40:3].explain()
+    assert "np.getitem: dask's own" in text and "one fused kernel per block" in text
+
+
 # --- structure: kernels shared by blocks, explain() ---------------------------------------------------------
 
 def test_every_block_shares_one_compiled_kernel():

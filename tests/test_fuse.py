@@ -420,3 +420,60 @@ def test_programs_outlive_the_kernel_caches_memory():
     gc.collect()
     same(f(a, b, 0.3), first)
     assert f.cache_info().hits == 1
+
+
+# --- views of arguments: indexing and reshaping -------------------------------------------------------------
+
+VIEW_LAYOUTS = {
+    "1d": lambda: _values(37, "float64"),
+    "reversed": lambda: _values(40, "float64")[::-2],
+    "2d-C": lambda: _values((6, 7), "float64"),
+    "fortran": lambda: np.asfortranarray(_values((6, 7), "float64")),
+    "strided-reversed": lambda: _values((6, 14), "float64")[::-1, 1::2],
+}
+
+
+def check_new_data(fn, make, ulp=0):
+    """fn fused, called on several arrays of one signature: one trace, NumPy's answers on each call's data."""
+    f = la.fuse(fn)
+    for _ in range(3):
+        x = make()
+        same(f(x), fn(x), ulp)
+    assert f.cache_info().traces == 1
+    return f
+
+
+@pytest.mark.parametrize("layout", sorted(VIEW_LAYOUTS))
+def test_offset_views_of_arguments_replay_on_new_data(layout):
+    make = VIEW_LAYOUTS[layout]
+    check_new_data(lambda a: a[1:] - a[:-1], make)
+    check_new_data(lambda a: a[::-3][:2] * 2 + a[1::3][:2], make)
+    if make().ndim == 2:
+        check_new_data(lambda a: a[1:, ::-1] * a[:-1, 2:3] + a[1:, -1, None], make)
+        check_new_data(lambda a: a[2, 1:4] - a[..., 3][2] + a[-1, -1], make)
+    else:
+        check_new_data(lambda a: a[5] * a - a[-1], make)
+
+
+def test_reshaped_arguments_views_and_copies():
+    c = lambda: _values((6, 4), "float64")  # noqa: E731
+    f = lambda: np.asfortranarray(_values((6, 4), "float64"))  # noqa: E731
+    check_new_data(lambda a: a.reshape(-1, 3) * 2, c)            # a view of the argument
+    check_new_data(lambda a: a.reshape(-1, 3) * 2, f)            # NumPy copies: a reshape stage
+    check_new_data(lambda a: a.ravel()[5:] + a.T.reshape(-1)[:-5], c)
+    check_new_data(lambda a: np.expand_dims(a, 1)[:, :, ::2] + np.squeeze(a[None, :1, ::2]), f)
+    check_new_data(lambda a: np.broadcast_to(a[0], (3, 4)) * a[1:4], c)
+
+
+def test_indexing_inside_fuse_gathers_and_zero_d_arrays():
+    index, mask = np.array([4, 0, 2, 2]), np.array([True, False, True, False, True, True])
+    check_new_data(lambda a: a[index, ::-1] * 2 + a[mask, 1:][-1, 0], lambda: _values((6, 3), "float64"))
+    check_new_data(lambda a: a[..., 0], lambda: _values(5, "float64"))  # NumPy gives a 0-d array
+    check_new_data(lambda a: a[0] + 1, lambda: _values(5, "float64"))   # ... and here a scalar
+    g = la.fuse(lambda a, k: a[1:] * k + a[:-1])  # int numbers are traced twice and the graphs compared
+    for k in (3, 5):
+        x = _values(9, "int32")
+        same(g(x, k), x[1:] * k + x[:-1])
+    assert g.cache_info().traces == 2
+    with pytest.raises(TypeError, match="LazyArray"):
+        la.fuse(lambda a: a[a > 0])(_values(5, "float64"))
