@@ -141,6 +141,18 @@ def leaf(array: np.ndarray, source: np.ndarray | None = None) -> Node:
     return node
 
 
+def view_leaf(parent: Node, how: tuple, make) -> Node:
+    """The leaf over the view ``make(parent.data)`` of a leaf, `how` naming the view (``("getitem", key)``). The
+    same view of the same leaf is the same leaf, so ``x[1:]`` written twice is one kernel input. The intern
+    key holds the parent itself, not its id: the parent lives as long as the view's entry does."""
+    key = ("view", parent, how)
+    node = _lookup(key)
+    if node is None:
+        node = leaf(make(parent.data))
+        _intern(key, node)
+    return node
+
+
 def source_leaf(source: np.ndarray) -> Node | None:
     """The live leaf made for the user's array `source` (see ``leaf``), if any."""
     ref = _interned.get((LEAF, id(source)))

@@ -220,7 +220,7 @@ def _push(node: Node, key: tuple, shape: tuple, memo: dict) -> Node:
     if found is not None:
         return found
     if node.op == LEAF:
-        result = expr.leaf(node.data[realise(key)])
+        result = expr.view_leaf(node, ("getitem", key), lambda data: data[realise(key)])
     elif node.op == CONST:
         result = node
     elif commutes(node):

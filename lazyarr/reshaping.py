@@ -112,7 +112,7 @@ def _push(node: Node, shape: tuple, memo: dict) -> Node:
         return found
     if node.op == LEAF:
         try:
-            result = expr.leaf(node.data.reshape(shape, copy=False))
+            result = expr.view_leaf(node, ("reshape", shape), lambda data: data.reshape(shape, copy=False))
         except ValueError:  # a view is impossible (NumPy would copy): copy when the expression runs
             result = _stage(node, shape)
     elif node.op == CONST:
@@ -179,7 +179,7 @@ def _broadcast(node: Node, shape: tuple, memo: dict) -> Node:
     if found is not None:
         return found
     if node.op == LEAF:
-        result = expr.leaf(np.broadcast_to(node.data, shape))
+        result = expr.view_leaf(node, ("broadcast_to", shape), lambda data: np.broadcast_to(data, shape))
     elif indexing.commutes(node):
         args = tuple(_broadcast(a, shape, memo) for a in node.args)
         result = expr.make(node.op, args, node.params, shape, node.dtype)

@@ -149,6 +149,15 @@ def test_a_view_of_a_sum_is_bit_equal_and_one_kernel():
     assert_same((A[1:] - A[:-1]).compute(), a[1:] - a[:-1])
 
 
+def test_the_same_view_twice_is_one_input():
+    a = np.random.rand(50)
+    A = la.array(a)
+    assert A[1:]._node is A[1:]._node and A.reshape(5, 10)._node is A.reshape(5, 10)._node
+    e = A[1:] * A[1:] + A[:-1]
+    assert len(kernels(e)[0].inputs) == 2
+    assert_same(e.compute(), a[1:] * a[1:] + a[:-1])
+
+
 def test_indexing_an_elementwise_expression_adds_no_kernel():
     x = np.random.rand(8, 9)
     X = la.array(x)
