@@ -1,12 +1,13 @@
 """Numba's once-per-process start, done on a background thread that ``import lazyarr`` starts.
 
-Before the first kernel a process compiles *or loads from the disk cache*, Numba refreshes its CPU typing and
-target contexts (``Cache.load_overload`` and ``CompilerBase.__init__`` both call ``target_context.refresh()``):
-it imports ``numba.np.arraymath`` (whose BLAS check imports ``scipy.linalg``), the ufunc tables, cffi support
-and third-party extensions, and installs every registry of implementations. That takes ~0.25 s on a quiet
-machine: nearly all of a warm-cache first call, whose kernel itself loads in ~10 ms. Done here, it overlaps with
-what the program does before its first ``compute()`` (reading data, waiting for I/O, a person typing); later
-refreshes only install registrations made since, which is cheap.
+Before the first kernel a process compiles, Numba refreshes its CPU typing and target contexts
+(``CompilerBase.__init__`` calls ``target_context.refresh()``): it imports ``numba.np.arraymath`` (whose BLAS
+check imports ``scipy.linalg``), the ufunc tables, cffi support and third-party extensions, and installs every
+registry of implementations. That takes ~0.25 s on a quiet machine. Done here, it overlaps with what the
+program does before its first compile (reading data, waiting for I/O, a person typing); later refreshes only
+install registrations made since, which is cheap. Kernels loaded from the disk cache do not need it
+(``cache._build`` skips it), so it only pays for a process's first compile, and a compute issued while it
+runs waits for it: that is why it is off in scripts (docs/runtime.md has the figures).
 
 The rules that keep it safe:
 
