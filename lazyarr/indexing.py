@@ -203,7 +203,7 @@ def basic(node: Node, key: tuple, shape: tuple) -> Node:
         return node
     if 0 in shape:
         return empty(shape, node.dtype)
-    return _push(node, key, shape, {})
+    return _push(node, key)
 
 
 def empty(shape: tuple, dtype: np.dtype) -> Node:
@@ -213,30 +213,54 @@ def empty(shape: tuple, dtype: np.dtype) -> Node:
     return expr.leaf(array)
 
 
-def _push(node: Node, key: tuple, shape: tuple, memo: dict) -> Node:
-    if is_identity(key, node.shape):
-        return node
-    found = memo.get((id(node), key))
-    if found is not None:
-        return found
-    if node.op == LEAF:
-        result = expr.view_leaf(node, ("getitem", key), lambda data: data[realise(key)])
-    elif node.op == CONST:
-        result = node
-    elif commutes(node):
-        args = []
-        for a in node.args:
-            if a.op == CONST:
-                args.append(a)
+def push_down(root: Node, param, operands, rebuild):
+    """Rewrite the graph under `root` top-down without recursion (graphs may be thousands of nodes deep).
+
+    ``operands(node, param)`` gives the (operand, operand's param) pairs a node passes its param on to, or None
+    when the node is rewritten on its own; ``rebuild(node, param, new operands or None)`` makes the new node.
+    Each (node, param) is rewritten once, so shared subexpressions stay shared."""
+    done: dict[tuple, Node] = {}
+    pending: dict[tuple, list] = {}
+    stack = [(root, param)]
+    while stack:
+        node, p = stack[-1]
+        k = (id(node), p)
+        if k in done:
+            stack.pop()
+            continue
+        children = pending.get(k)
+        if children is None:
+            children = operands(node, p)
+            if children is None:
+                done[k] = rebuild(node, p, None)
+                stack.pop()
                 continue
-            sub = operand_key(key, node.shape, a.shape)
-            args.append(_push(a, sub, result_shape(sub, a.shape), memo))
-        result = expr.make(node.op, tuple(args), node.params, shape, node.dtype)
-    else:
+            pending[k] = children
+            stack.extend(c for c in children if (id(c[0]), c[1]) not in done)
+            continue
+        stack.pop()
+        done[k] = rebuild(node, p, [done[(id(c), cp)] for c, cp in children])
+        del pending[k]
+    return done[(id(root), param)]
+
+
+def _push(node: Node, key: tuple) -> Node:
+    def operands(n: Node, k: tuple):
+        if is_identity(k, n.shape) or not commutes(n):
+            return None
+        return [(a, () if a.op == CONST else operand_key(k, n.shape, a.shape)) for a in n.args]
+
+    def rebuild(n: Node, k: tuple, args):
+        if args is not None:
+            return expr.make(n.op, tuple(args), n.params, result_shape(k, n.shape), n.dtype)
+        if is_identity(k, n.shape) or n.op == CONST:
+            return n
+        if n.op == LEAF:
+            return expr.view_leaf(n, ("getitem", k), lambda data: data[realise(k)])
         from .build import numpy_stage
-        result = numpy_stage("getitem", getitem, (node,), (("key", key),), shape, node.dtype)
-    memo[(id(node), key)] = result
-    return result
+        return numpy_stage("getitem", getitem, (n,), (("key", k),), result_shape(k, n.shape), n.dtype)
+
+    return push_down(node, key, operands, rebuild)
 
 
 def operand_key(key: tuple, shape: tuple, operand_shape: tuple) -> tuple:

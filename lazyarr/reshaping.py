@@ -67,9 +67,9 @@ def c_reshape(node: Node, shape: tuple) -> Node:
     key = _unit_axes_key(node.shape, shape)
     if key is not None:
         return indexing.basic(node, key, shape)
-    if not _pushable(node, {}):
+    if not _pushable(node):
         return _stage(node, shape)
-    return _push(node, shape, {})
+    return _push(node, shape)
 
 
 def _unit_axes_key(old: tuple, new: tuple) -> tuple | None:
@@ -94,36 +94,40 @@ def _unit_axes_key(old: tuple, new: tuple) -> tuple | None:
     return tuple(key)
 
 
-def _pushable(node: Node, memo: dict) -> bool:
-    """No operand is broadcast anywhere in the elementwise region under `node` (so one C-order traversal of
+def _pushable(root: Node) -> bool:
+    """No operand is broadcast anywhere in the elementwise region under `root` (so one C-order traversal of
     the new shape visits every array's elements in the same order)."""
-    if node.op in (LEAF, CONST) or not indexing.commutes(node):
-        return True
-    found = memo.get(id(node))
-    if found is None:
-        found = memo[id(node)] = all(a.op == CONST or (a.shape == node.shape and _pushable(a, memo))
-                                     for a in node.args)
-    return found
+    seen: set[int] = set()
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if id(node) in seen or node.op in (LEAF, CONST) or not indexing.commutes(node):
+            continue
+        seen.add(id(node))
+        for a in node.args:
+            if a.op != CONST and a.shape != node.shape:
+                return False
+            stack.append(a)
+    return True
 
 
-def _push(node: Node, shape: tuple, memo: dict) -> Node:
-    found = memo.get(id(node))
-    if found is not None:
-        return found
-    if node.op == LEAF:
-        try:
-            result = expr.view_leaf(node, ("reshape", shape), lambda data: data.reshape(shape, copy=False))
-        except ValueError:  # a view is impossible (NumPy would copy): copy when the expression runs
-            result = _stage(node, shape)
-    elif node.op == CONST:
-        result = node
-    elif indexing.commutes(node):
-        args = tuple(a if a.op == CONST else _push(a, shape, memo) for a in node.args)
-        result = expr.make(node.op, args, node.params, shape, node.dtype)
-    else:
-        result = _stage(node, shape)
-    memo[id(node)] = result
-    return result
+def _push(node: Node, shape: tuple) -> Node:
+    def operands(n: Node, _):
+        return [(a, shape) for a in n.args] if indexing.commutes(n) else None
+
+    def rebuild(n: Node, _, args):
+        if args is not None:
+            return expr.make(n.op, tuple(args), n.params, shape, n.dtype)
+        if n.op == CONST:
+            return n
+        if n.op == LEAF:
+            try:
+                return expr.view_leaf(n, ("reshape", shape), lambda data: data.reshape(shape, copy=False))
+            except ValueError:  # a view is impossible (NumPy would copy): copy when the expression runs
+                pass
+        return _stage(n, shape)
+
+    return indexing.push_down(node, shape, operands, rebuild)
 
 
 def _stage(node: Node, shape: tuple) -> Node:
@@ -169,22 +173,22 @@ def broadcast_to(node: Node, shape) -> Node:
         return node
     if 0 in new:
         return indexing.empty(new, node.dtype)
-    return _broadcast(node, new, {})
+    return _broadcast(node, new)
 
 
-def _broadcast(node: Node, shape: tuple, memo: dict) -> Node:
-    if node.shape == shape or node.op == CONST:
-        return node
-    found = memo.get(id(node))
-    if found is not None:
-        return found
-    if node.op == LEAF:
-        result = expr.view_leaf(node, ("broadcast_to", shape), lambda data: np.broadcast_to(data, shape))
-    elif indexing.commutes(node):
-        args = tuple(_broadcast(a, shape, memo) for a in node.args)
-        result = expr.make(node.op, args, node.params, shape, node.dtype)
-    else:
-        result = build.numpy_stage("broadcast_to", np.broadcast_to, (node,), (("shape", shape),), shape,
-                                   node.dtype)
-    memo[id(node)] = result
-    return result
+def _broadcast(node: Node, shape: tuple) -> Node:
+    def operands(n: Node, _):
+        if n.shape == shape or n.op == CONST or not indexing.commutes(n):
+            return None
+        return [(a, shape) for a in n.args]
+
+    def rebuild(n: Node, _, args):
+        if args is not None:
+            return expr.make(n.op, tuple(args), n.params, shape, n.dtype)
+        if n.shape == shape or n.op == CONST:
+            return n
+        if n.op == LEAF:
+            return expr.view_leaf(n, ("broadcast_to", shape), lambda data: np.broadcast_to(data, shape))
+        return build.numpy_stage("broadcast_to", np.broadcast_to, (n,), (("shape", shape),), shape, n.dtype)
+
+    return indexing.push_down(node, shape, operands, rebuild)

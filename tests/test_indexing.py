@@ -167,6 +167,18 @@ def test_indexing_an_elementwise_expression_adds_no_kernel():
     assert_same(e[1:-1, ::-2].compute(), (np.where(x > 0.5, x * 2, -x) + 1)[1:-1, ::-2])
 
 
+def test_deep_graphs_are_indexed_and_reshaped_without_recursion():
+    from lazyarr import interp
+    x = np.random.rand(12)
+    X = e = la.array(x)
+    want = x
+    for _ in range(3000):  # deeper than Python's recursion limit
+        e, want = e * 0.5 + X, want * 0.5 + x
+    for got, expected in [(e[1::2], want[1::2]), (e.reshape(3, 4), want.reshape(3, 4)),
+                          (np.broadcast_to(e, (2, 12)), np.broadcast_to(want, (2, 12)))]:
+        assert_same(interp.evaluate([got._node])[0], expected)  # (NumPy evaluates: no 6000-op kernel to compile)
+
+
 def test_chained_indexing():
     x = np.random.rand(6, 7, 5)
     X = la.array(x)
