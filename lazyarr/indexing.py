@@ -29,7 +29,7 @@ from .ops import ELEMENTWISE
 # one entry per result-producing position, covering every axis of the indexed node exactly once, plus
 # new axes:
 #   int n               -> the axis is removed, index n (0 <= n < length)
-#   (start, count, step) -> a slice selecting `count` elements (count >= 1 where it matters, see realise)
+#   (start, count, step) -> a slice selecting `count` elements from `start` ((0, 0, 1) when none; step 1 for one)
 #   None                -> a new axis of length 1
 NEWAXIS = None
 
@@ -68,11 +68,13 @@ def _entry(k, node: Node):
     if kind is int:
         return k
     if kind is slice:
+        if any(_is_lazy(b) for b in (k.start, k.stop, k.step)):
+            raise _lazy_error(node)
         return slice(*(None if b is None else _index_or_raise(b) for b in (k.start, k.stop, k.step)))
     if _is_lazy(k):
         raise _lazy_error(node)
     if kind is bool or isinstance(k, np.bool_):
-        return np.array(k)  # NumPy: a boolean scalar is a 0-d mask
+        return _frozen(np.array(k))  # NumPy: a boolean scalar is a 0-d mask
     if isinstance(k, np.integer):
         return int(k)
     if isinstance(k, np.ndarray):

@@ -19,10 +19,12 @@ from . import build, expr, indexing
 from .expr import CONST, LEAF, Node
 
 
-def _shape_argument(shape) -> tuple:
-    if isinstance(shape, (tuple, list)):
-        return tuple(shape)
-    return (shape,)
+def _shape_argument(shape, what: str) -> tuple:
+    """A shape argument (an int or a sequence of them) as a tuple of ints; a traced size becomes static here."""
+    try:
+        return tuple(operator.index(d) for d in (shape if isinstance(shape, (tuple, list)) else (shape,)))
+    except TypeError as exc:
+        raise TypeError(f"lazyarr: {what}: {exc}") from None
 
 
 def _with_numpy(what: str, node: Node, func):
@@ -49,7 +51,7 @@ def _check_order(order, what: str, allowed=("C", "F")) -> str:
 def reshape(node: Node, shape, order: str = "C") -> Node:
     """``np.reshape(node, shape, order)``."""
     order = _check_order(order, "reshape")
-    shape = tuple(operator.index(d) for d in _shape_argument(shape))  # a traced size becomes static here
+    shape = _shape_argument(shape, "reshape")
     new = _with_numpy("reshape", node, lambda p: p.reshape(shape, order=order)).shape
     if order == "F":
         reverse = tuple(range(node.ndim))[::-1]
@@ -167,7 +169,7 @@ def expand_dims(node: Node, axis) -> Node:
 def broadcast_to(node: Node, shape) -> Node:
     """``np.broadcast_to``: leaves become NumPy's zero-stride views and elementwise nodes compute over the new
     shape (still one fused kernel); a node that is not elementwise is computed once, then broadcast (a view)."""
-    shape = tuple(operator.index(d) for d in _shape_argument(shape))
+    shape = _shape_argument(shape, "broadcast_to")
     new = _with_numpy("broadcast_to", node, lambda p: np.broadcast_to(p, shape)).shape
     if new == node.shape:
         return node

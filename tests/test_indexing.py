@@ -389,6 +389,8 @@ def test_reshape_errors_are_numpys():
         with pytest.raises(ValueError, match="lazyarr: reshape") as ours:
             X.reshape(shape)
         assert str(numpy_error.value) in str(ours.value)
+    with pytest.raises(TypeError, match="lazyarr: reshape.*float"):
+        X.reshape(2.0, 12)
     with pytest.raises(TypeError, match="lazyarr.*order='C'"):
         X.reshape(-1, order="A")
     with pytest.raises(ValueError, match="lazyarr.*order"):
