@@ -147,8 +147,16 @@ def _stage_reason(node: Node) -> str:
     if node.op == "reduce":
         return f"{node.params[0]} over {node.dtype} is evaluated by NumPy (complex ordering with NaN is NumPy's)"
     if node.op == "numpy":
-        return f"np.{node.params[0]} is not fused: NumPy evaluates it"
+        return _NUMPY_STAGE_REASONS.get(node.params[0], f"np.{node.params[0]} is not fused: NumPy evaluates it")
     if node.params and node.params[-1] == "numpy":
         loop = "".join(d.char for d in node.params[0])
         return f"{node.op} has no Numba loop for '{loop}': NumPy evaluates it"
     return f"{node.op} is not elementwise"
+
+
+_NUMPY_STAGE_REASONS = {
+    "getitem": "indexing a value that is not elementwise: NumPy takes the view of the computed array",
+    "advanced_index": "indexing with index arrays (a gather): NumPy evaluates it",
+    "reshape": "np.reshape of a value computed whole (or of an input NumPy cannot reshape without a copy)",
+    "broadcast_to": "np.broadcast_to of a value that is not elementwise: a view of the computed array",
+}

@@ -179,6 +179,18 @@ def test_deep_graphs_are_indexed_and_reshaped_without_recursion():
         assert_same(interp.evaluate([got._node])[0], expected)  # (NumPy evaluates: no 6000-op kernel to compile)
 
 
+def test_new_slices_of_the_same_rank_compile_nothing():
+    rng = np.random.default_rng(9)
+    x, y = rng.random((9, 8)), rng.random(8)
+    X, Y = la.array(x), la.array(y)
+    assert_same(((X + Y)[1:, ::2] * 2).compute(), ((x + y)[1:, ::2] * 2))
+    before = la.cache_info()
+    for key in [(slice(3, None), slice(1, None, 3)), (slice(None, None, -1), slice(None, 5)), (None, 4)]:
+        assert_same(((X + Y)[key] * 2).compute(), (x + y)[key] * 2)
+    after = la.cache_info()
+    assert (after.compiles, after.disk_hits) == (before.compiles, before.disk_hits)
+
+
 def test_chained_indexing():
     x = np.random.rand(6, 7, 5)
     X = la.array(x)
