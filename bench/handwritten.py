@@ -129,6 +129,16 @@ def standardize(x, out):
     return out
 
 
+@_jit
+def fused(a, b, out):
+    """sin(a)*cos(b) + exp(-a*a)*log1p(b) + arctan(a*b): bench_runtime's thread-scaling expression, with
+    Numba's default schedule (one equal chunk per thread)."""
+    for i in prange(a.shape[0]):
+        x, y = a[i], b[i]
+        out[i] = np.sin(x) * np.cos(y) + np.exp(-x * x) * np.log1p(y) + np.arctan(x * y)
+    return out
+
+
 # ------------------------------------------------------------------ misc
 
 

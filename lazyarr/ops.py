@@ -13,7 +13,7 @@ differential test found the difference.
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass, replace, field
 
 import numpy as np
 
@@ -31,6 +31,10 @@ class Elementwise:
     # A vectorisable variant for float loops (``lazyarr.vecmath``): a template over the operand as float64
     # giving (value, ok); where ok is False the kernel recomputes with `template` (codegen's blocked loop).
     vector: str | None = None
+    # Computes without a library call for real (non-complex) loops: a loop of such ops, plus the vector
+    # variants above, is one LLVM can vectorise. One libm call (log1p, arctan, ...) keeps the whole loop
+    # scalar, and then the vector variants are slower than libm's own scalar code (codegen checks this).
+    inline: bool = False
     doc: str = ""
 
     def template(self, loop_dtype: np.dtype) -> str:
@@ -129,6 +133,19 @@ ELEMENTWISE: dict[str, Elementwise] = {
         Elementwise("cast", None, 1, render="{0}", doc="astype: the cast is inserted by codegen"),
     ]
 }
+
+# Ops that compile to straight-line code (LLVM instructions or intrinsics with vector forms) for real loops.
+_INLINE = {
+    "add", "subtract", "multiply", "divide", "negative", "positive", "fabs", "absolute", "square", "reciprocal",
+    "conjugate", "sqrt", "floor", "ceil", "trunc", "rint", "copysign", "signbit", "isfinite", "isinf", "isnan",
+    "maximum", "minimum", "fmax", "fmin", "equal", "not_equal", "less", "less_equal", "greater",
+    "greater_equal", "logical_and", "logical_or", "logical_xor", "logical_not", "bitwise_and", "bitwise_or",
+    "bitwise_xor", "invert", "deg2rad", "rad2deg", "degrees", "radians", "where", "clip", "real", "imag",
+    "copy", "cast",
+}
+assert _INLINE <= ELEMENTWISE.keys(), _INLINE - ELEMENTWISE.keys()
+ELEMENTWISE = {name: (replace(op, inline=True) if name in _INLINE else op) for name, op in ELEMENTWISE.items()}
+
 
 # NumPy ufuncs that are aliases of a table entry (np.abs is np.absolute, np.true_divide is np.divide, ...).
 BY_UFUNC: dict[np.ufunc, Elementwise] = {op.ufunc: op for op in ELEMENTWISE.values() if op.ufunc is not None}

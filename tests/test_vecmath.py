@@ -97,3 +97,16 @@ def test_flat_kernels_use_the_vector_path_and_keep_the_exact_one():
     assert "V.sin(" in source and "np.sin(" in source
     strided = la.sin(la.array(np.ones(20)[::2])).explain()
     assert "V.sin(" not in strided  # n-d kernels call the C library directly
+
+
+def test_a_library_call_in_the_kernel_keeps_it_on_libm_throughout():
+    # log1p is a libm call: the loop cannot vectorise, and scalar vecmath is slower than libm's sin.
+    X = la.array(np.linspace(0.0, 3.0, 10))
+    mixed = (la.sin(X) + la.log1p(X)).explain()
+    assert "V.sin(" not in mixed and "np.sin(" in mixed
+    complex_loop = (la.exp(X) * la.array(np.ones(10, np.complex128))).explain()
+    assert "V.exp(" not in complex_loop  # complex multiply is a helper call
+    inline = (la.sin(X) * 2 + la.sqrt(X) - la.where(X > 1, X, -X)).explain()
+    assert "V.sin(" in inline  # arithmetic, sqrt and where keep the loop vectorisable
+    np.testing.assert_allclose((la.sin(X) + la.log1p(X)).compute(), np.sin(X.compute()) + np.log1p(X.compute()),
+                               rtol=1e-15)
