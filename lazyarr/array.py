@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import build, expr, runtime, tracing
+from . import build, expr, indexing, runtime, tracing
 from .expr import Node
 from .ops import BINARY_OPERATORS, ELEMENTWISE, UNARY_OPERATORS
 
@@ -115,8 +115,7 @@ class LazyArray:
 
     # -- indexing and reshaping (see indexing.py, reshaping.py) ---------------------------------------------
     def __getitem__(self, key) -> "LazyArray":
-        from .indexing import index
-        return LazyArray(*index(self._node, key))
+        return LazyArray(*indexing.index(self._node, key))
 
     def __setitem__(self, key, value):
         raise TypeError("lazyarr: LazyArray is immutable and does not support item assignment; build the new "
@@ -274,6 +273,7 @@ for _py, _op in UNARY_OPERATORS.items():
 
 
 build._lazy_types = (LazyArray,)  # build's fast path reads a LazyArray's node directly
+indexing._lazy_types = (LazyArray,)  # a LazyArray used as an index is refused
 
 
 def _shaped(node: Node) -> LazyArray:

@@ -17,6 +17,7 @@ itemsize 0 (``np.empty(shape, dtype=[])`` holds no memory), which gives NumPy's 
 """
 from __future__ import annotations
 
+import functools
 import operator
 
 import numpy as np
@@ -40,9 +41,12 @@ def commutes(node: Node) -> bool:
     return node.op in ELEMENTWISE or node.op.startswith(expr.SPECIAL)
 
 
+_NO_BYTES = np.dtype([])  # a structured dtype of itemsize 0
+
+
 def shape_probe(shape: tuple) -> np.ndarray:
     """An array of `shape` that holds no memory: NumPy computes result shapes and raises its errors on it."""
-    return np.empty(shape, dtype=[])
+    return np.empty(shape, dtype=_NO_BYTES)
 
 
 def _numpy_error(exc: Exception, what: str) -> Exception:
@@ -95,8 +99,10 @@ def _entry(k, node: Node):
 
 
 def _is_lazy(k) -> bool:
-    from .array import LazyArray
-    return isinstance(k, LazyArray)
+    return type(k) in _lazy_types or (k is not None and isinstance(k, _lazy_types))
+
+
+_lazy_types: tuple = ()  # (LazyArray,), registered by array.py (which imports this module)
 
 
 def _index_or_raise(b):
@@ -189,7 +195,13 @@ def result_shape(key: tuple, shape: tuple) -> tuple:
 
 
 def is_identity(key: tuple, shape: tuple) -> bool:
-    return len(key) == len(shape) and all(type(e) is tuple and e == (0, d, 1) for e, d in zip(key, shape))
+    return key == whole(shape)
+
+
+@functools.lru_cache(maxsize=1024)
+def whole(shape: tuple) -> tuple:
+    """The canonical key that selects every element of `shape`."""
+    return tuple((0, d, 1) for d in shape)
 
 
 def getitem(x: np.ndarray, key: tuple) -> np.ndarray:
@@ -205,6 +217,8 @@ def basic(node: Node, key: tuple, shape: tuple) -> Node:
         return node
     if 0 in shape:
         return empty(shape, node.dtype)
+    if node.op == LEAF:  # the commonest case, without the rewriting machinery
+        return expr.view_leaf(node, ("getitem", key), lambda data: data[realise(key)])
     return _push(node, key)
 
 
