@@ -128,6 +128,10 @@ class LazyArray:
         for i in range(self.shape[0]):
             yield self[i]
 
+    def __contains__(self, value) -> bool:
+        tracing.refuse_concrete(self, "the 'in' operator")
+        return bool((self == value).any())  # NumPy's rule; without it Python would iterate, element by element
+
     def reshape(self, *shape, order="C", copy=None) -> "LazyArray":
         from .reshaping import reshape
         if len(shape) == 1 and isinstance(shape[0], (tuple, list)):

@@ -219,12 +219,21 @@ def test_indexing_reductions_where_special_and_matmul():
     np.testing.assert_allclose(m.compute(), (x @ y)[1:, ::-1] + 1, rtol=1e-13)
 
 
-def test_iteration_and_len():
+def test_outer_products_with_new_axes_are_one_kernel():
+    x, y = np.random.rand(7), np.random.rand(5)
+    X, Y = la.array(x), la.array(y)
+    e = X[:, None] * Y[None, :] - X[::-1, np.newaxis]
+    assert len(plan([e._node])) == 1
+    assert_same(e.compute(), x[:, None] * y[None, :] - x[::-1, np.newaxis])
+
+
+def test_iteration_len_and_in():
     x = np.arange(12).reshape(3, 4)
     rows = list(la.array(x) * 2)
     assert len(rows) == 3
     for got, want in zip(rows, x * 2):
         assert_same(got.compute(), want)
+    assert 22 in la.array(x) * 2 and 23 not in la.array(x) * 2
     with pytest.raises(TypeError, match="0-d"):
         iter(la.array(np.float64(1.0) * np.ones(()))).__next__()
 
