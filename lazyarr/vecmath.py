@@ -1,4 +1,4 @@
-"""Branch-free sin, cos and exp that LLVM can vectorise, each with a flag saying whether its answer is exact enough.
+"""Branch-free sin, cos, exp and log that LLVM can vectorise, each with a flag saying whether its answer is exact enough.
 
 Numba lowers ``np.sin`` to a call of the C library's ``sin``, one element at a time (~10 ns here): a loop
 that calls it cannot be vectorised, and a fused expression containing it is bound by that call instead of by
@@ -20,6 +20,11 @@ The method:
 exp: k = rint(x / ln 2), r = x - k*ln 2 (two parts, FMA), exp(r) by its Taylor series to r**13 (|r| <= 0.35:
 the first omitted term is below 2**-57), times 2**k built from its bits. ok is False outside [-708, 709],
 where the result would overflow or be subnormal, and for non-finite x.
+
+log: x = 2**e * m with m in [sqrt(2)/2, sqrt(2)) taken from its bits, f = m - 1 (exact), s = f / (2 + f), and
+log(1 + f) = 2*atanh(s) = f - (f*f/2 - s*(f*f/2 + R)) with R = sum 2*s**(2k)/(2k+1), k = 1..12 (s*s <= 0.0295:
+the first omitted term is below 2**-62 relative), plus e*ln 2 in two parts. ok is False for zero, negative,
+subnormal and non-finite x.
 
 float32 (and float16, carried in float32) are computed in float64 and rounded once, so they are nearly
 correctly rounded.
@@ -137,3 +142,45 @@ def exp(x):
         _E10 + r * (_E11 + r * (_E12 + r * _E13)))))))))))
     scale = _as_float64((np.int64(k) + 1023) << 52)
     return (1.0 + (r + tail)) * scale, ok
+
+
+@intrinsic
+def _as_int64(typingctx, x):
+    """The int64 with the bit pattern of the float64 `x` (a register move, so it vectorises)."""
+    if x != types.float64:
+        return None
+
+    def codegen(context, builder, signature, args):
+        return builder.bitcast(args[0], context.get_value_type(types.int64))
+
+    return types.int64(types.float64), codegen
+
+
+# 2/(2k+1): log(1+f) = 2*atanh(s) = 2s + s*R with R = sum_k 2/(2k+1) * s**(2k).
+_L1, _L2, _L3, _L4, _L5, _L6, _L7, _L8, _L9, _L10, _L11, _L12 = (float(Fraction(2, 2 * k + 1)) for k in range(1, 13))
+_LN2_HI_LOG = float.fromhex("0x1.62e42fee00000p-1")  # ln 2 with 11 trailing zero bits: e * it is exact
+_LN2_LO_LOG = float(_LN2 - Decimal(_LN2_HI_LOG))
+_SQRT2_BITS = 0x3FF6A09E667F3BCD  # the bits of sqrt(2): above it, m is halved
+_MANTISSA = 0x000FFFFFFFFFFFFF
+_ONE_BITS = 0x3FF0000000000000
+_SMALLEST_NORMAL = 2.2250738585072014e-308
+_LARGEST = 1.7976931348623157e308
+
+
+@_jit
+def log(x):
+    """(log(x) within 1 ULP, ok) for a float64 x."""
+    ok = (x >= _SMALLEST_NORMAL) & (x <= _LARGEST)
+    bits = _as_int64(x if ok else 1.0)
+    e = (bits >> 52) - 1023
+    mantissa = (bits & _MANTISSA) | _ONE_BITS  # the bits of m in [1, 2)
+    halve = mantissa > _SQRT2_BITS
+    mantissa = mantissa - (np.int64(1) << 52) if halve else mantissa
+    k = np.float64(e + 1 if halve else e)
+    f = _as_float64(mantissa) - 1.0
+    s = f / (2.0 + f)
+    z = s * s
+    r = z * (_L1 + z * (_L2 + z * (_L3 + z * (_L4 + z * (_L5 + z * (_L6 + z * (_L7 + z * (_L8 + z * (_L9 + z * (
+        _L10 + z * (_L11 + z * _L12)))))))))))
+    half_f2 = 0.5 * f * f
+    return k * _LN2_HI_LOG - ((half_f2 - (s * (half_f2 + r) + k * _LN2_LO_LOG)) - f), ok

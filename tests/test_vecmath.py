@@ -1,4 +1,4 @@
-"""The vectorised sin, cos and exp (lazyarr/vecmath.py) against NumPy: within 1 ULP, exact special values.
+"""The vectorised sin, cos, exp and log (lazyarr/vecmath.py) against NumPy: within 1 ULP, exact special values.
 
 Flat kernels use them (codegen's blocked loop) and recompute a block with the C library's functions when an
 element is outside their range; these tests put such elements among ordinary ones so both passes run.
@@ -81,6 +81,32 @@ def test_exp_narrow_floats_are_rounded_from_float64(dtype):
     assert ulp_distance(got, np.exp(x)).max() <= 2  # NumPy's own float32 exp is not correctly rounded
 
 
+@pytest.mark.parametrize("low, high", [(0.5, 2.0), (1 - 1e-6, 1 + 1e-6), (1e-300, 1e300), (2.2e-308, 1e-300)])
+def test_log_float64_within_one_ulp_of_numpy(low, high):
+    x = np.exp(rng.uniform(np.log(low), np.log(high), 50_000))
+    assert ulp_distance(la.log(la.array(x)).compute(), np.log(x)).max() <= 1
+
+
+def test_log_special_values_and_narrow_floats():
+    x = np.array([0.0, -0.0, 5e-324, 1e-310, np.nextafter(2.2250738585072014e-308, 0), 2.2250738585072014e-308,
+                  1.0, np.nextafter(1.0, 0), np.nextafter(1.0, 2), np.sqrt(2), np.nextafter(np.sqrt(2), 2),
+                  np.sqrt(0.5), 2.0, 1.7976931348623157e308, -1.0, -np.inf, np.inf, np.nan])
+    x = np.concatenate([x, rng.uniform(0.1, 10, 3000)])  # one block holds both kinds
+    rng.shuffle(x)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        want = np.log(x)
+    got = la.log(la.array(x)).compute()
+    assert ulp_distance(got, want).max() <= 1
+    special = ~np.isfinite(want) | (x < 2.2250738585072014e-308)
+    assert_same(got[special], want[special])  # -inf, nan, subnormals: the C library's own
+    for dtype in (np.float32, np.float16):
+        narrow = rng.uniform(0.01, 100, 20_000).astype(dtype)
+        got = la.log(la.array(narrow)).compute()
+        assert got.dtype == dtype
+        assert ulp_distance(got, np.log(narrow.astype(np.float64)).astype(dtype)).max() <= 1
+        assert ulp_distance(got, np.log(narrow)).max() <= 2  # NumPy's own narrow logs are not correctly rounded
+
+
 def test_one_bad_element_recomputes_its_block_in_a_parallel_kernel():
     x = rng.uniform(-10, 10, 100_000)
     x[54_321] = np.inf
@@ -106,7 +132,7 @@ def test_a_library_call_in_the_kernel_keeps_it_on_libm_throughout():
     assert "V.sin(" not in mixed and "np.sin(" in mixed
     complex_loop = (la.exp(X) * la.array(np.ones(10, np.complex128))).explain()
     assert "V.exp(" not in complex_loop  # complex multiply is a helper call
-    inline = (la.sin(X) * 2 + la.sqrt(X) - la.where(X > 1, X, -X)).explain()
-    assert "V.sin(" in inline  # arithmetic, sqrt and where keep the loop vectorisable
+    inline = (la.sin(X) * 2 + la.sqrt(X) - la.where(X > 1, X, -X) + la.log(X)).explain()
+    assert "V.sin(" in inline and "V.log(" in inline  # arithmetic, sqrt and where keep the loop vectorisable
     np.testing.assert_allclose((la.sin(X) + la.log1p(X)).compute(), np.sin(X.compute()) + np.log1p(X.compute()),
                                rtol=1e-15)
