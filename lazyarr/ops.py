@@ -92,7 +92,7 @@ ELEMENTWISE: dict[str, Elementwise] = {
         _ufunc("heaviside", render="S.heaviside({0}, {1})"),
         # exponents and logarithms
         _transcendental("exp", vector="V.exp({0})"), _transcendental("exp2"), _transcendental("expm1"),
-        _transcendental("log", vector="V.log({0})"), _transcendental("log2"), _transcendental("log10"), _transcendental("log1p"),
+        _transcendental("log", vector="V.log({0})"), _transcendental("log2"), _transcendental("log10"), _transcendental("log1p", vector="V.log1p({0})"),
         _ufunc("logaddexp"), _ufunc("logaddexp2"),
         # trigonometric and hyperbolic
         _transcendental("sin", vector="V.sin({0})"), _transcendental("cos", vector="V.cos({0})"),

@@ -1,4 +1,4 @@
-"""Branch-free sin, cos, exp and log that LLVM can vectorise, each with a flag saying whether its answer is exact enough.
+"""Branch-free sin, cos, exp, log and log1p that LLVM can vectorise, each with a flag saying whether its answer is exact enough.
 
 Numba lowers ``np.sin`` to a call of the C library's ``sin``, one element at a time (~10 ns here): a loop
 that calls it cannot be vectorised, and a fused expression containing it is bound by that call instead of by
@@ -25,6 +25,9 @@ log: x = 2**e * m with m in [sqrt(2)/2, sqrt(2)) taken from its bits, f = m - 1 
 log(1 + f) = 2*atanh(s) = f - (f*f/2 - s*(f*f/2 + R)) with R = sum 2*s**(2k)/(2k+1), k = 1..12 (s*s <= 0.0295:
 the first omitted term is below 2**-62 relative), plus e*ln 2 in two parts. ok is False for zero, negative,
 subnormal and non-finite x.
+log1p: u = 1 + x rounded, c = (1 + x) - u recovered exactly (x - (u - 1), or 1 - (u - x) when u > 2: both
+differences are exact by Sterbenz's lemma), and log1p(x) = log(u) + c/u. ok is False for x <= -1, non-finite x,
+and u outside the normal range.
 
 float32 (and float16, carried in float32) are computed in float64 and rounded once, so they are nearly
 correctly rounded.
@@ -97,7 +100,7 @@ def _quadrant(r, quadrant):
 def sin(x):
     """(sin(x) within 1 ULP, ok) for a float64 x."""
     r, k, ok = _reduce(x)
-    return _quadrant(r, k & 3), ok
+    return (x if x == 0.0 else _quadrant(r, k & 3)), ok  # the polynomial's sum would turn -0.0 into +0.0
 
 
 @_jit
@@ -184,3 +187,13 @@ def log(x):
         _L10 + z * (_L11 + z * _L12)))))))))))
     half_f2 = 0.5 * f * f
     return k * _LN2_HI_LOG - ((half_f2 - (s * (half_f2 + r) + k * _LN2_LO_LOG)) - f), ok
+
+
+@_jit
+def log1p(x):
+    """(log1p(x) within 1 ULP, ok) for a float64 x."""
+    u = 1.0 + x
+    ok = (x > -1.0) & (u >= _SMALLEST_NORMAL) & (u <= _LARGEST)
+    lost = (1.0 - (u - x)) if u > 2.0 else (x - (u - 1.0))  # (1 + x) - u, exactly
+    value, _ = log(u if ok else 1.0)
+    return (x if x == 0.0 else value + lost / u), ok  # x, not 0.0 + x: log1p(-0.0) is -0.0

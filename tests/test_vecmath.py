@@ -1,4 +1,4 @@
-"""The vectorised sin, cos, exp and log (lazyarr/vecmath.py) against NumPy: within 1 ULP, exact special values.
+"""The vectorised sin, cos, exp, log and log1p (lazyarr/vecmath.py) against NumPy: within 1 ULP, exact special values.
 
 Flat kernels use them (codegen's blocked loop) and recompute a block with the C library's functions when an
 element is outside their range; these tests put such elements among ordinary ones so both passes run.
@@ -41,6 +41,14 @@ def test_hard_arguments_and_special_values(name):
     assert_same(got[np.isnan(want)], want[np.isnan(want)])
     zeros = x == 0
     assert_same(got[zeros], want[zeros])  # sin(-0.0) is -0.0
+
+
+@pytest.mark.parametrize("name", ["sin", "cos", "exp", "log", "log1p"])
+def test_signed_zeros_in_blocks_the_fast_path_takes(name):
+    x = np.tile([0.0, -0.0, 0.5, 1.0], 1000)
+    got, want = getattr(la, name)(la.array(x)).compute(), getattr(np, name)(x)
+    assert ulp_distance(got, want).max() <= 1
+    assert_same(got[want == 0], want[want == 0])  # and the sign of each zero
 
 
 @pytest.mark.parametrize("name", FUNCS)
@@ -107,6 +115,33 @@ def test_log_special_values_and_narrow_floats():
         assert ulp_distance(got, np.log(narrow)).max() <= 2  # NumPy's own narrow logs are not correctly rounded
 
 
+@pytest.mark.parametrize("low, high", [(-0.999, 3.0), (-1e-3, 1e-3), (-1e-12, 1e-12), (-1.0, -0.5), (1.0, 1e300)])
+def test_log1p_float64_within_one_ulp_of_numpy(low, high):
+    x = np.exp(rng.uniform(np.log(low), np.log(high), 50_000)) if low > 0 else rng.uniform(low, high, 50_000)
+    assert ulp_distance(la.log1p(la.array(x)).compute(), np.log1p(x)).max() <= 1
+
+
+def test_log1p_special_values_and_narrow_floats():
+    x = np.array([0.0, -0.0, 5e-324, -5e-324, 1e-310, -1.0, np.nextafter(-1.0, 0), -1.5, 1.0, 2.0,
+                  np.nextafter(2.0, 0), np.nextafter(2.0, 3), 1e300, 1.7976931348623157e308, -np.inf, np.inf, np.nan])
+    x = np.concatenate([x, rng.uniform(-0.5, 10, 3000)])
+    rng.shuffle(x)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        want = np.log1p(x)
+    got = la.log1p(la.array(x)).compute()
+    assert ulp_distance(got, want).max() <= 1
+    special = ~np.isfinite(want) | (x == 0)
+    assert_same(got[special], want[special])  # -inf, nan, inf and the sign of zero: the C library's own
+    zeros = np.tile([0.0, -0.0, 0.25], 1000)  # blocks without an element the fast path refuses
+    assert_same(la.log1p(la.array(zeros)).compute(), np.log1p(zeros))
+    for dtype in (np.float32, np.float16):
+        narrow = rng.uniform(-0.9, 100, 20_000).astype(dtype)
+        got = la.log1p(la.array(narrow)).compute()
+        assert got.dtype == dtype
+        assert ulp_distance(got, np.log1p(narrow.astype(np.float64)).astype(dtype)).max() <= 1
+        assert ulp_distance(got, np.log1p(narrow)).max() <= 2
+
+
 def test_one_bad_element_recomputes_its_block_in_a_parallel_kernel():
     x = rng.uniform(-10, 10, 100_000)
     x[54_321] = np.inf
@@ -126,13 +161,13 @@ def test_flat_kernels_use_the_vector_path_and_keep_the_exact_one():
 
 
 def test_a_library_call_in_the_kernel_keeps_it_on_libm_throughout():
-    # log1p is a libm call: the loop cannot vectorise, and scalar vecmath is slower than libm's sin.
+    # arctan is a libm call: the loop cannot vectorise, and scalar vecmath is slower than libm's sin.
     X = la.array(np.linspace(0.0, 3.0, 10))
-    mixed = (la.sin(X) + la.log1p(X)).explain()
+    mixed = (la.sin(X) + la.arctan(X)).explain()
     assert "V.sin(" not in mixed and "np.sin(" in mixed
     complex_loop = (la.exp(X) * la.array(np.ones(10, np.complex128))).explain()
     assert "V.exp(" not in complex_loop  # complex multiply is a helper call
     inline = (la.sin(X) * 2 + la.sqrt(X) - la.where(X > 1, X, -X) + la.log(X)).explain()
     assert "V.sin(" in inline and "V.log(" in inline  # arithmetic, sqrt and where keep the loop vectorisable
-    np.testing.assert_allclose((la.sin(X) + la.log1p(X)).compute(), np.sin(X.compute()) + np.log1p(X.compute()),
+    np.testing.assert_allclose((la.sin(X) + la.arctan(X)).compute(), np.sin(X.compute()) + np.arctan(X.compute()),
                                rtol=1e-15)
