@@ -13,7 +13,7 @@ differential test found the difference.
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass, replace, field
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -53,9 +53,20 @@ def vector_template(op: "Elementwise", loop_dtype: np.dtype) -> str | None:
     return op.vector if op.vector is not None and loop_dtype.kind == "f" else None
 
 
+# Ufuncs that compile to straight-line code (LLVM instructions, or intrinsics with vector forms) for real loops;
+# the table's non-ufunc entries say it themselves.
+_INLINE = {
+    "add", "subtract", "multiply", "divide", "negative", "positive", "fabs", "absolute", "square", "reciprocal",
+    "conjugate", "sqrt", "floor", "ceil", "trunc", "rint", "copysign", "signbit", "isfinite", "isinf", "isnan",
+    "maximum", "minimum", "fmax", "fmin", "equal", "not_equal", "less", "less_equal", "greater",
+    "greater_equal", "logical_and", "logical_or", "logical_xor", "logical_not", "bitwise_and", "bitwise_or",
+    "bitwise_xor", "invert", "deg2rad", "rad2deg", "degrees", "radians",
+}
+
+
 def _ufunc(name: str, **kw) -> Elementwise:
     uf = getattr(np, name)
-    return Elementwise(name=name, ufunc=uf, nin=uf.nin, **kw)
+    return Elementwise(name=name, ufunc=uf, nin=uf.nin, inline=name in _INLINE, **kw)
 
 
 _INT = "iu"
@@ -92,7 +103,8 @@ ELEMENTWISE: dict[str, Elementwise] = {
         _ufunc("heaviside", render="S.heaviside({0}, {1})"),
         # exponents and logarithms
         _transcendental("exp", vector="V.exp({0})"), _transcendental("exp2"), _transcendental("expm1"),
-        _transcendental("log", vector="V.log({0})"), _transcendental("log2"), _transcendental("log10"), _transcendental("log1p", vector="V.log1p({0})"),
+        _transcendental("log", vector="V.log({0})"), _transcendental("log2"), _transcendental("log10"),
+        _transcendental("log1p", vector="V.log1p({0})"),
         _ufunc("logaddexp"), _ufunc("logaddexp2"),
         # trigonometric and hyperbolic
         _transcendental("sin", vector="V.sin({0})"), _transcendental("cos", vector="V.cos({0})"),
@@ -123,29 +135,16 @@ ELEMENTWISE: dict[str, Elementwise] = {
         _ufunc("right_shift", render_for_kinds=((_INT, "S.right_shift({0}, {1})"),)),
         _ufunc("bitwise_count", render="S.bitwise_count({0})"),
         # not ufuncs: dtype rules live in array.py, rendering here
-        Elementwise("where", None, 3, render="({1} if {0} else {2})",
+        Elementwise("where", None, 3, render="({1} if {0} else {2})", inline=True,
                     doc="np.where(condition, x, y) with three arguments"),
-        Elementwise("clip", np._core.umath.clip, 3, render="S.clip({0}, {1}, {2})",
+        Elementwise("clip", np._core.umath.clip, 3, render="S.clip({0}, {1}, {2})", inline=True,
                     doc="np.clip(a, a_min, a_max)"),
-        Elementwise("real", None, 1, render="{0}.real", doc="real part"),
-        Elementwise("imag", None, 1, render="{0}.imag", doc="imaginary part"),
-        Elementwise("copy", None, 1, render="{0}", doc="np.copy: a fresh array with the same values"),
-        Elementwise("cast", None, 1, render="{0}", doc="astype: the cast is inserted by codegen"),
+        Elementwise("real", None, 1, render="{0}.real", inline=True, doc="real part"),
+        Elementwise("imag", None, 1, render="{0}.imag", inline=True, doc="imaginary part"),
+        Elementwise("copy", None, 1, render="{0}", inline=True, doc="np.copy: a fresh array with the same values"),
+        Elementwise("cast", None, 1, render="{0}", inline=True, doc="astype: the cast is inserted by codegen"),
     ]
 }
-
-# Ops that compile to straight-line code (LLVM instructions or intrinsics with vector forms) for real loops.
-_INLINE = {
-    "add", "subtract", "multiply", "divide", "negative", "positive", "fabs", "absolute", "square", "reciprocal",
-    "conjugate", "sqrt", "floor", "ceil", "trunc", "rint", "copysign", "signbit", "isfinite", "isinf", "isnan",
-    "maximum", "minimum", "fmax", "fmin", "equal", "not_equal", "less", "less_equal", "greater",
-    "greater_equal", "logical_and", "logical_or", "logical_xor", "logical_not", "bitwise_and", "bitwise_or",
-    "bitwise_xor", "invert", "deg2rad", "rad2deg", "degrees", "radians", "where", "clip", "real", "imag",
-    "copy", "cast",
-}
-assert _INLINE <= ELEMENTWISE.keys(), _INLINE - ELEMENTWISE.keys()
-ELEMENTWISE = {name: (replace(op, inline=True) if name in _INLINE else op) for name, op in ELEMENTWISE.items()}
-
 
 # NumPy ufuncs that are aliases of a table entry (np.abs is np.absolute, np.true_divide is np.divide, ...).
 BY_UFUNC: dict[np.ufunc, Elementwise] = {op.ufunc: op for op in ELEMENTWISE.values() if op.ufunc is not None}
