@@ -4,8 +4,8 @@ Numba cannot cache functions built with ``exec``. So each kernel's source is wri
 hash of its text (``diskcache``), imported as a module registered in ``sys.modules``, and compiled with
 ``cache=True``: Numba then stores the machine code beside that file, and a second process with the same
 expression loads it instead of compiling (``_build``: without starting Numba's compiler, which only a compile
-needs). Files are checked before Numba sees them; a cache directory that
-cannot be written degrades to compiling in a private temporary directory, with a warning, never to a crash.
+needs). Files are checked before Numba sees them; a cache directory that cannot be written degrades to
+compiling in a private temporary directory, with a warning, never to a crash.
 
 One compile runs at a time per process (Numba holds a global compiler lock anyway). A kernel several threads
 miss at once is compiled once; the others wait for it. With background compilation on
