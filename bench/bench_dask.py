@@ -59,6 +59,18 @@ def _lazy_over_dask(expression, dask_inputs, scheduler: str, num_threads: int | 
     return factory
 
 
+def _over_dask_contenders(expression, dask_inputs, threaded_note: str) -> list:
+    """lazyarr's expression over the dask inputs three ways: lazyarr's default threads per chunk, one thread per
+    chunk (dask's threads only), and dask's synchronous scheduler (lazyarr's threads only)."""
+    return [
+        contender("lazyarr over dask", _lazy_over_dask(expression, dask_inputs, "threads"), threaded_note),
+        contender("lazyarr over dask (1 thread/chunk)", _lazy_over_dask(expression, dask_inputs, "threads", 1),
+                  "to_dask(num_threads=1), threaded scheduler"),
+        contender("lazyarr over dask (synchronous)", _lazy_over_dask(expression, dask_inputs, "synchronous"),
+                  "to_dask(), dask's synchronous scheduler: lazyarr's threads only"),
+    ]
+
+
 def poly_workload(a, b, c, chunks: int) -> Workload:
     def dask_inputs():
         da = _dask_array()
@@ -78,12 +90,8 @@ def poly_workload(a, b, c, chunks: int) -> Workload:
 
     return Workload("2*a+3*b*c-sin(a)**2", [
         contender("dask", dask_alone, "dask.array, NumPy per chunk, threaded scheduler"),
-        contender("lazyarr over dask", _lazy_over_dask(poly, dask_inputs, "threads"),
-                  "to_dask(): one fused kernel per chunk, threaded scheduler, lazyarr's default threads"),
-        contender("lazyarr over dask (1 thread/chunk)", _lazy_over_dask(poly, dask_inputs, "threads", 1),
-                  "to_dask(num_threads=1), threaded scheduler"),
-        contender("lazyarr over dask (synchronous)", _lazy_over_dask(poly, dask_inputs, "synchronous"),
-                  "to_dask(), dask's synchronous scheduler: lazyarr's threads only"),
+        *_over_dask_contenders(poly, dask_inputs,
+                               "to_dask(): one fused kernel per chunk, threaded scheduler, lazyarr's default threads"),
         contender("lazyarr", lazy_plain, "plain lazyarr on the NumPy arrays, for reference"),
         contender("numpy", lambda: lambda: 2 * a + 3 * b * c - np.sin(a) ** 2, "for reference"),
     ], params={"n": a.size, "dtype": str(a.dtype), "chunks": chunks}, baseline="dask", rtol=1e-13)
@@ -107,12 +115,8 @@ def sum_sq_diff_workload(a, b, chunks: int) -> Workload:
 
     return Workload("((a-b)**2).sum()", [
         contender("dask", dask_alone, "dask.array, NumPy per chunk, threaded scheduler"),
-        contender("lazyarr over dask", _lazy_over_dask(sum_sq_diff, dask_inputs, "threads"),
-                  "fused chunk step per chunk, dask's sum combines the partials; threaded scheduler"),
-        contender("lazyarr over dask (1 thread/chunk)", _lazy_over_dask(sum_sq_diff, dask_inputs, "threads", 1),
-                  "to_dask(num_threads=1), threaded scheduler"),
-        contender("lazyarr over dask (synchronous)", _lazy_over_dask(sum_sq_diff, dask_inputs, "synchronous"),
-                  "to_dask(), dask's synchronous scheduler: lazyarr's threads only"),
+        *_over_dask_contenders(sum_sq_diff, dask_inputs,
+                               "fused chunk step per chunk, dask's sum combines the partials; threaded scheduler"),
         contender("lazyarr", lazy_plain, "plain lazyarr on the NumPy arrays, for reference"),
         contender("numpy", lambda: lambda: ((a - b) ** 2).sum(), "for reference"),
     ], params={"n": a.size, "dtype": str(a.dtype), "chunks": chunks}, baseline="dask", rtol=1e-10)
