@@ -191,7 +191,7 @@ CHILD = textwrap.dedent(
     t0 = time.perf_counter()
     import numpy as np
     import lazyarr as la
-    from lazyarr import cache, warmup
+    from lazyarr.compiler import cache, warmup
     t_import = time.perf_counter() - t0
     n, between, pause_s, loop_n = int(sys.argv[1]), sys.argv[2], float(sys.argv[3]), int(sys.argv[4])
     small = 1000

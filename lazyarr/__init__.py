@@ -4,17 +4,17 @@
     e = la.sin(la.array(b)) * 2 - la.array(c) ** 2   # nothing runs yet
     result = e.compute()                              # one fused, multithreaded kernel
 """
-__version__ = "0.1.0"  # first: kernels record it in their source
+from lazyarr._version import __version__
 
-from .array import LazyArray, wrap as array
-from .cache import cache_info, clear_cache, wait_for_compiles
-from .config import set_background_compile
-from .fuse import fuse
-from .functions import (broadcast_to, clip, compute, elementwise_functions as _elementwise_functions, expand_dims,
-                        ravel, reshape, squeeze, where)
-from .threads import get_num_threads, num_threads, set_num_threads, show_config
-from . import numpy_api as _numpy_api  # registers __array_function__ handlers
-from . import warmup as _warmup
+from lazyarr.api.array import LazyArray, wrap as array
+from lazyarr.compiler.cache import cache_info, clear_cache, wait_for_compiles
+from lazyarr.config import set_background_compile
+from lazyarr.tracer.decorator import fuse
+from lazyarr.api.functions import (broadcast_to, clip, compute, elementwise_functions as _elementwise_functions,
+                                   expand_dims, ravel, reshape, squeeze, where)
+from lazyarr.kernels.threads import get_num_threads, num_threads, set_num_threads, show_config
+from lazyarr.api import numpy_api as _numpy_api  # registers __array_function__ handlers
+from lazyarr.compiler import warmup as _warmup
 
 globals().update(_elementwise_functions())
 
@@ -25,7 +25,9 @@ _LAZY_SUBMODULES = ("special", "stats")
 def __getattr__(name):
     if name in _LAZY_SUBMODULES:
         import importlib
-        return importlib.import_module(f"{__name__}.{name}")  # also sets the attribute: called once per name
+        module = importlib.import_module(f"{__name__}.api.{name}")
+        globals()[name] = module  # called once per name
+        return module
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import lazyarr as la
-from lazyarr.schedule import MapKernel, Stage, plan
+from lazyarr.compiler.schedule import MapKernel, Stage, plan
 from oracle import assert_same
 
 rng = np.random.default_rng(12)

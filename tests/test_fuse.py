@@ -8,7 +8,7 @@ import pytest
 import scipy.special as sp
 
 import lazyarr as la
-from lazyarr import cache
+from lazyarr.compiler import cache
 from oracle import assert_same
 
 

@@ -14,8 +14,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import lazyarr as la
-from lazyarr.expr import LEAF, walk
-from lazyarr.schedule import MapKernel, ReduceKernel, Stage, plan
+from lazyarr.graph.expr import LEAF, walk
+from lazyarr.compiler.schedule import MapKernel, ReduceKernel, Stage, plan
 from oracle import assert_same
 from values import sample
 
@@ -168,7 +168,7 @@ def test_indexing_an_elementwise_expression_adds_no_kernel():
 
 
 def test_deep_graphs_are_indexed_and_reshaped_without_recursion():
-    from lazyarr import interp
+    from lazyarr.graph import reference as interp
     x = np.random.rand(12)
     X = e = la.array(x)
     want = x

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 import lazyarr as la
-from lazyarr import launch
+from lazyarr.runtime import recipes as launch
 from oracle import assert_same
 
 rng = np.random.default_rng(42)

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 import lazyarr as la
-from lazyarr.ops import ELEMENTWISE
+from lazyarr.graph.ops import ELEMENTWISE
 from oracle import ZERO_SIGN_UNSPECIFIED, assert_same
 from values import ALL_DTYPES, sample
 

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import lazyarr as la
-from lazyarr.schedule import MapKernel, ReduceKernel, Stage, plan
+from lazyarr.compiler.schedule import MapKernel, ReduceKernel, Stage, plan
 from oracle import assert_same
 from values import sample
 
@@ -241,7 +241,7 @@ def always_parallel(parallel_threshold):
 
 def split_borders(rows: int, kept: int) -> list[int]:
     """The first row of each range (and `rows`): where partials meet."""
-    from lazyarr.runtime import split_chunks
+    from lazyarr.runtime.evaluate import split_chunks
     n = split_chunks(kept, rows)
     return [c * rows // n for c in range(n + 1)]
 
@@ -274,7 +274,7 @@ def split_tolerance(name: str, dt: np.dtype) -> float:
 
 
 def test_split_loop_is_chosen_for_tall_axis0_reductions():
-    from lazyarr.runtime import SPLIT_CHUNKS, split_chunks
+    from lazyarr.runtime.evaluate import SPLIT_CHUNKS, split_chunks
     x = np.zeros((4000, 2500))  # pages are never touched: explain() generates source only
     assert "# loop=outer_split " in la.array(x).sum(axis=0).explain()
     assert split_chunks(2500, 4000) == SPLIT_CHUNKS

@@ -21,7 +21,7 @@ SCRIPT = textwrap.dedent(
 
     import numpy as np
     import lazyarr as la
-    from lazyarr import cache
+    from lazyarr.compiler import cache
 
 
     def data(n, seed):
@@ -297,7 +297,7 @@ def poly(n=50_000, seed=0):
 def test_warmup_thread_does_numbas_start_and_then_a_first_compute_is_right(cache_dir):
     run_python([POLY, '''
     import sys, threading
-    from lazyarr import warmup
+    from lazyarr.compiler import warmup
     assert warmup.state() == "running" or warmup.state().startswith("done"), warmup.state()
     assert warmup.wait(60) and warmup.state().startswith("done"), warmup.state()
     assert "lazyarr-warmup" not in [t.name for t in threading.enumerate()]
@@ -314,7 +314,7 @@ def test_computes_issued_while_the_warmup_runs_are_right(cache_dir):
     # serial and a parallel size; the main thread too.
     run_python([POLY, '''
     import threading
-    from lazyarr import warmup
+    from lazyarr.compiler import warmup
     failures = []
 
     def worker(seed):
@@ -343,7 +343,7 @@ def test_fork_right_after_import_waits_for_the_warmup(cache_dir):
     run_python([POLY, '''
     import os, warnings
     import multiprocessing as mp
-    from lazyarr import warmup
+    from lazyarr.compiler import warmup
 
     pid = os.fork()
     if pid == 0:
@@ -374,7 +374,7 @@ def test_fork_right_after_import_waits_for_the_warmup(cache_dir):
 def test_warmup_off_starts_no_thread(cache_dir):
     run_python([POLY, '''
     import sys, threading
-    from lazyarr import warmup
+    from lazyarr.compiler import warmup
     assert warmup.state() == "off" and warmup.wait(0)
     assert "lazyarr-warmup" not in [t.name for t in threading.enumerate()]
     assert "numba.np.arraymath" not in sys.modules  # Numba's start is left to the first compile
@@ -408,7 +408,7 @@ def test_a_failed_warmup_is_repeated_by_the_first_compile(cache_dir):
 
     base.BaseContext.refresh = refresh
     ''', POLY, '''
-    from lazyarr import warmup
+    from lazyarr.compiler import warmup
     assert warmup.wait(60)
     assert warmup.state() == "failed: ImportError('simulated failure on the warm-up thread')", warmup.state()
     poly()
@@ -426,7 +426,7 @@ def test_a_real_failure_is_not_hidden_by_the_warmup(cache_dir, tmp_path):
 
     base.BaseContext.refresh = refresh
     ''', POLY, '''
-    from lazyarr import warmup
+    from lazyarr.compiler import warmup
     assert warmup.wait(60) and warmup.state().startswith("failed"), warmup.state()
     try:
         poly()
@@ -480,7 +480,7 @@ def test_scipy_special_stays_unimported_in_a_fresh_process_that_uses_plain_numpy
 # --- load balancing: parallel loops run in several chunks per thread ------------------------------------------
 
 def test_balanced_wraps_each_prange_loop_and_restores_the_callers_chunk_size():
-    from lazyarr.codegen import CHUNKS_PER_THREAD, balanced
+    from lazyarr.compiler.source_map import CHUNKS_PER_THREAD, balanced
     body = textwrap.dedent("""\
         n = out0.shape[0]
         for i in numba.prange(n):

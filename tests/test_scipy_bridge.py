@@ -19,8 +19,8 @@ import pytest
 import scipy
 import scipy.special as sp
 
-import lazyarr.scipy_bridge as SB
-from lazyarr import _scipy_capi as capi
+import lazyarr.kernels.scipy_bridge as SB
+from lazyarr.kernels import scipy_capi as capi
 
 REPO = Path(__file__).resolve().parents[1]
 BRIDGED = [(name, loop) for name, loops in sorted(capi.LOOPS.items())
@@ -381,7 +381,7 @@ def test_cache_token_names_scipy_version():
 _CACHED_KERNEL = '''
 import json, warnings
 import numba, numpy as np, scipy.special as sp
-import lazyarr.scipy_bridge as SB
+import lazyarr.kernels.scipy_bridge as SB
 
 @numba.njit(cache=True, parallel=True)
 def kernel(x, n):

@@ -197,7 +197,7 @@ def test_inputs_are_never_written_and_read_only_inputs_work():
 
 
 def test_results_are_kept_and_not_recomputed(monkeypatch):
-    from lazyarr import runtime
+    from lazyarr.runtime import evaluate as runtime
     calls = []
     real = runtime.evaluate_one  # every single-root evaluation goes through it
     monkeypatch.setattr(runtime, "evaluate_one", lambda *a, **k: calls.append(1) or real(*a, **k))
@@ -239,7 +239,7 @@ def test_numpy_fallback_is_shown_in_explain_and_correct():
 
 def test_debug_env_prints_kernel_source(monkeypatch, capfd):
     monkeypatch.setenv("LAZYARR_DEBUG", "1")
-    from lazyarr import cache
+    from lazyarr.compiler import cache
     cache.clear_memory()
     (la.array(np.ones(3, np.int16)) * 7 - 3).compute()
     assert "def kernel(" in capfd.readouterr().err
@@ -274,7 +274,7 @@ def test_square_is_not_compiled_as_pow():
 
 def test_a_kernel_numba_cannot_compile_falls_back_to_numpy_with_a_warning(monkeypatch):
     from numba.core.errors import TypingError
-    from lazyarr import cache
+    from lazyarr.compiler import cache
 
     def broken(key, make_source):
         raise TypingError("simulated lowering failure")

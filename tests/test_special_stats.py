@@ -7,7 +7,7 @@ import scipy.special as sp
 import scipy.stats as st
 
 import lazyarr as la
-from lazyarr import scipy_bridge
+from lazyarr.kernels import scipy_bridge
 from oracle import assert_same
 
 EDGES = np.array([0.0, -0.0, 1.0, -1.0, 0.5, 2.5, -3.7, 1e-300, 5e-324, 1e300, -1e300, np.inf, -np.inf, np.nan,

@@ -4,8 +4,8 @@ from __future__ import annotations
 import numpy as np
 
 import lazyarr as la
-from lazyarr.expr import walk
-from lazyarr.schedule import MapKernel, plan
+from lazyarr.graph.expr import walk
+from lazyarr.compiler.schedule import MapKernel, plan
 
 
 def kernels(e) -> list:

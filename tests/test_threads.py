@@ -31,7 +31,7 @@ SCRIPT = textwrap.dedent(
     import numpy as np
     from numba import njit, prange
 
-    from lazyarr import threads
+    from lazyarr.kernels import threads
 
 
     @njit(parallel=True)
@@ -224,7 +224,7 @@ def test_lazyarr_env_can_choose_omp_for_threads(script):
 
 
 SHOW = """
-from lazyarr import threads
+from lazyarr.kernels import threads
 cfg = threads.show_config()
 print(cfg["threading_layer"], cfg["layer_source"], cfg["serialized_launches"])
 """
@@ -258,7 +258,7 @@ def test_layer_already_running_is_adopted():
         import numba, numpy as np
         numba.config.THREADING_LAYER = "workqueue"
         numba.njit(parallel=True)(lambda a: a + 1)(np.ones(10))  # someone else went first
-        from lazyarr import threads
+        from lazyarr.kernels import threads
         cfg = threads.show_config()
         print(cfg["threading_layer"], cfg["serialized_launches"])
         """
@@ -279,7 +279,7 @@ def test_layer_already_running_is_adopted():
 def test_bad_settings_raise_value_error(env, message):
     proc = _snippet(
         """
-        from lazyarr import threads
+        from lazyarr.kernels import threads
         try:
             threads.configure_threading_layer()
         except ValueError as e:
@@ -303,7 +303,7 @@ def test_lazyarr_num_threads_above_max_is_clamped_with_warning():
     proc = _snippet(
         """
         import warnings
-        from lazyarr import threads
+        from lazyarr.kernels import threads
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             n = threads.get_num_threads()

@@ -1,0 +1,319 @@
+"""LazyArray: a thin wrapper around a node. It records operations; ``compute()`` runs them."""
+from __future__ import annotations
+
+import numpy as np
+
+from lazyarr.api import build
+from lazyarr.graph import expr
+from lazyarr.api import indexing
+from lazyarr.runtime import evaluate as runtime
+from lazyarr.api import tracing
+from lazyarr.graph.expr import Node
+from lazyarr.graph.ops import BINARY_OPERATORS, ELEMENTWISE, UNARY_OPERATORS
+
+
+class LazyArray:
+    """An array expression that is not computed until asked: ``compute()``, ``np.asarray`` or ``la.compute``."""
+
+    # _array0: a 0-d result that NumPy gives as a 0-d array, not a scalar (``x[..., 0]``, ``x.reshape(())``)
+    __slots__ = ("_node", "_value", "_array0")
+    __array_priority__ = 100  # NumPy defers `ndarray + LazyArray` to us
+
+    def __init__(self, node: Node, array0: bool = False):
+        self._node = node
+        self._value = None
+        self._array0 = array0
+
+    # -- what NumPy would report, known without computing -------------------------------------------------
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return self._node.shape
+
+    @property
+    def dtype(self) -> np.dtype:
+        return self._node.dtype
+
+    @property
+    def ndim(self) -> int:
+        return self._node.ndim
+
+    @property
+    def size(self) -> int:
+        return self._node.size
+
+    def __len__(self) -> int:
+        if not self.shape:
+            raise TypeError("len() of unsized object")
+        return self.shape[0]
+
+    # -- computing ----------------------------------------------------------------------------------------
+    def compute(self, out: np.ndarray | None = None):
+        """The value as NumPy gives it: an ndarray, or a NumPy scalar for a 0-d result (a 0-d array where NumPy
+        gives one: indexing with ``...`` or ``None``, reshape, squeeze)."""
+        if tracing._tracing_threads:
+            tracing.refuse_concrete(self, "compute()")
+        if out is not None:
+            _check_out(out, self)
+            runtime.evaluate([self._node], out=out)
+            return out
+        value = self._value
+        if value is None:
+            value = self._value = runtime.evaluate_one(self._node)
+        return value[()] if value.ndim == 0 and not self._array0 else value
+
+    def __array__(self, dtype=None, copy=None):
+        tracing.refuse_concrete(self, "np.asarray()")
+        if self._value is None:
+            self._value = runtime.evaluate_one(self._node)
+        value = self._value
+        if dtype is not None and value.dtype != dtype:
+            return value.astype(dtype)
+        return value.copy() if copy else value
+
+    def explain(self) -> str:
+        from lazyarr.runtime.explain import explain
+        return explain([self._node])
+
+    def to_dask(self, num_threads: int | None = None):
+        """A dask array computing this expression, each block by one fused kernel (over dask leaves from
+        ``lazyarr.array(dask_array)``); `num_threads`: lazyarr's threads per block. See docs/dask.md."""
+        from lazyarr.dask.bridge import to_dask
+        return to_dask(self._node, num_threads)
+
+    # -- dtype and layout methods -------------------------------------------------------------------------
+    def astype(self, dtype, copy: bool = True) -> "LazyArray":
+        if not copy and np.dtype(dtype) == self.dtype:
+            return self
+        return LazyArray(build.cast(self._node, dtype))
+
+    @property
+    def real(self) -> "LazyArray":
+        return LazyArray(build.unary("real", self._node))
+
+    @property
+    def imag(self) -> "LazyArray":
+        return LazyArray(build.unary("imag", self._node))
+
+    def conj(self) -> "LazyArray":
+        return LazyArray(build.ufunc_node(np.conjugate, (self,)))
+
+    conjugate = conj
+
+    def copy(self) -> "LazyArray":
+        return LazyArray(build.unary("copy", self._node))
+
+    def clip(self, min=None, max=None) -> "LazyArray":
+        return LazyArray(build.clip(self, min, max))
+
+    def transpose(self, *axes) -> "LazyArray":
+        if len(axes) == 1 and isinstance(axes[0], (tuple, list)):
+            axes = tuple(axes[0])
+        axes = tuple(range(self.ndim))[::-1] if not axes else tuple(a % self.ndim for a in axes)
+        if sorted(axes) != list(range(self.ndim)):
+            raise ValueError(f"lazyarr: transpose: axes {axes} do not match an array of {self.ndim} dimensions")
+        return LazyArray(build.transpose(self._node, axes))
+
+    @property
+    def T(self) -> "LazyArray":
+        return self.transpose()
+
+    # -- indexing and reshaping (see indexing.py, reshaping.py) ---------------------------------------------
+    def __getitem__(self, key) -> "LazyArray":
+        return LazyArray(*indexing.index(self._node, key))
+
+    def __setitem__(self, key, value):
+        raise TypeError("lazyarr: LazyArray is immutable and does not support item assignment; build the new "
+                        "values instead, e.g. la.where(mask, new_values, x), or compute() the array and assign "
+                        "into the NumPy result")
+
+    def __iter__(self):
+        if not self.shape:
+            raise TypeError("iteration over a 0-d array")
+        for i in range(self.shape[0]):
+            yield self[i]
+
+    def __contains__(self, value) -> bool:
+        tracing.refuse_concrete(self, "the 'in' operator")
+        return bool((self == value).any())  # NumPy's rule; without it Python would iterate, element by element
+
+    def reshape(self, *shape, order="C", copy=None) -> "LazyArray":
+        from lazyarr.api.reshaping import reshape
+        if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
+            shape = shape[0]
+        node = reshape(self._node, shape, order)
+        return _shaped(build.unary("copy", node) if copy else node)
+
+    def ravel(self, order="C") -> "LazyArray":
+        from lazyarr.api.reshaping import ravel
+        return _shaped(ravel(self._node, order))
+
+    def flatten(self, order="C") -> "LazyArray":
+        """A copy, as NumPy's flatten always is (ravel may give a view of an input)."""
+        from lazyarr.api.reshaping import ravel
+        return LazyArray(build.unary("copy", ravel(self._node, order)))
+
+    def squeeze(self, axis=None) -> "LazyArray":
+        from lazyarr.api.reshaping import squeeze
+        return _shaped(squeeze(self._node, axis))
+
+    # -- reductions (see numpy_api.reduction) ---------------------------------------------------------------
+    def sum(self, axis=None, dtype=None, out=None, keepdims=False, **kwargs):
+        return _reduce("sum", self, axis, dtype, out, keepdims, **kwargs)
+
+    def prod(self, axis=None, dtype=None, out=None, keepdims=False, **kwargs):
+        return _reduce("prod", self, axis, dtype, out, keepdims, **kwargs)
+
+    def min(self, axis=None, out=None, keepdims=False, **kwargs):
+        return _reduce("min", self, axis, None, out, keepdims, **kwargs)
+
+    def max(self, axis=None, out=None, keepdims=False, **kwargs):
+        return _reduce("max", self, axis, None, out, keepdims, **kwargs)
+
+    def any(self, axis=None, out=None, keepdims=False, **kwargs):
+        return _reduce("any", self, axis, None, out, keepdims, **kwargs)
+
+    def all(self, axis=None, out=None, keepdims=False, **kwargs):
+        return _reduce("all", self, axis, None, out, keepdims, **kwargs)
+
+    def mean(self, axis=None, dtype=None, out=None, keepdims=False, **kwargs):
+        return _reduce("mean", self, axis, dtype, out, keepdims, **kwargs)
+
+    def var(self, axis=None, dtype=None, out=None, ddof=0, keepdims=False, **kwargs):
+        return _reduce("var", self, axis, dtype, out, keepdims, ddof=ddof, **kwargs)
+
+    def std(self, axis=None, dtype=None, out=None, ddof=0, keepdims=False, **kwargs):
+        return _reduce("std", self, axis, dtype, out, keepdims, ddof=ddof, **kwargs)
+
+    def argmax(self, axis=None, out=None, *, keepdims=False):
+        return _reduce("argmax", self, axis, None, out, keepdims)
+
+    def argmin(self, axis=None, out=None, *, keepdims=False):
+        return _reduce("argmin", self, axis, None, out, keepdims)
+
+    def __matmul__(self, other):
+        from lazyarr.api.stages import matmul
+        return LazyArray(matmul(self, other))
+
+    def __rmatmul__(self, other):
+        from lazyarr.api.stages import matmul
+        return LazyArray(matmul(other, self))
+
+    def dot(self, other):
+        from lazyarr.api.stages import dot
+        return LazyArray(dot(self, other))
+
+    # -- NumPy protocols ----------------------------------------------------------------------------------
+    def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
+        from lazyarr.api.numpy_api import array_ufunc
+        return array_ufunc(ufunc, method, inputs, kwargs)
+
+    def __array_function__(self, func, types, args, kwargs):
+        from lazyarr.api.numpy_api import array_function
+        return array_function(func, types, args, kwargs)
+
+    # -- Python protocols ---------------------------------------------------------------------------------
+    def __bool__(self) -> bool:
+        tracing.refuse_concrete(self, "bool()")
+        return bool(self.compute())
+
+    def __float__(self) -> float:
+        tracing.refuse_concrete(self, "float()")
+        return float(self.compute())
+
+    def __int__(self) -> int:
+        tracing.refuse_concrete(self, "int()")
+        return int(self.compute())
+
+    def __complex__(self) -> complex:
+        tracing.refuse_concrete(self, "complex()")
+        return complex(self.compute())
+
+    def __index__(self) -> int:
+        tracing.refuse_concrete(self, "index()")
+        return self.compute().__index__()
+
+    def __reduce__(self):
+        return (LazyArray, (self._node, self._array0))
+
+    def __repr__(self) -> str:
+        return f"lazyarr.LazyArray(shape={self.shape}, dtype={self.dtype}, op={self._node.op})"
+
+    __hash__ = None  # like ndarray: == builds an array, so instances are not hashable
+
+
+def _binary(opname: str, reflected: bool):
+    ufunc = ELEMENTWISE[opname].ufunc
+
+    def method(self, other):
+        if type(other) not in _PLAIN_OPERANDS and _defers(other):
+            return NotImplemented
+        operands = (other, self) if reflected else (self, other)
+        # Operators are the commonest way to build: try build's common case first, without the detour.
+        node = build.common_binary(ufunc, *operands)
+        return LazyArray(node if node is not None else build.general_ufunc_node(ufunc, operands))
+
+    return method
+
+
+def _unary(opname: str):
+    ufunc = ELEMENTWISE[opname].ufunc
+
+    def method(self):
+        return LazyArray(build.ufunc_node(ufunc, (self,)))
+
+    return method
+
+
+_PLAIN_OPERANDS = {LazyArray, float, int, bool, np.ndarray}  # never defer to these: skip the probing
+
+
+def _defers(other) -> bool:
+    """Python operators hand over to types that know better (e.g. a dask collection)."""
+    return hasattr(other, "__dask_graph__") or (hasattr(other, "__array_ufunc__") and other.__array_ufunc__ is None)
+
+
+for _py, _op in BINARY_OPERATORS.items():
+    setattr(LazyArray, f"__{_py}__", _binary(_op, reflected=False))
+    if _py not in ("lt", "le", "gt", "ge", "eq", "ne"):
+        setattr(LazyArray, f"__r{_py}__", _binary(_op, reflected=True))
+for _py, _op in UNARY_OPERATORS.items():
+    setattr(LazyArray, f"__{_py}__", _unary(_op))
+
+
+build._lazy_types = (LazyArray,)  # build's fast path reads a LazyArray's node directly
+indexing._lazy_types = (LazyArray,)  # a LazyArray used as an index is refused
+
+
+def _shaped(node: Node) -> LazyArray:
+    """The result of reshape, squeeze, expand_dims or broadcast_to: NumPy gives arrays, 0-d ones included."""
+    return LazyArray(node, array0=not node.shape)
+
+
+def _reduce(name, a, axis, dtype, out, keepdims, **kwargs):
+    from lazyarr.api.numpy_api import reduction
+    return reduction(name, a, axis, dtype, out, keepdims, **kwargs)
+
+
+def _check_out(out, result: LazyArray) -> None:
+    """compute(out=buf) accepts what NumPy's ufunc `out=` accepts: same shape, same_kind cast, writable."""
+    if not isinstance(out, np.ndarray):
+        raise TypeError(f"lazyarr: out must be a numpy.ndarray, got {type(out).__name__}")
+    if out.shape != result.shape:
+        raise ValueError(f"lazyarr: out has shape {out.shape}, but the result has shape {result.shape}")
+    if not np.can_cast(result.dtype, out.dtype, casting="same_kind"):
+        raise TypeError(f"lazyarr: cannot write a {result.dtype} result into out of dtype {out.dtype} "
+                        "with casting rule 'same_kind'")
+    if not out.flags.writeable:
+        raise ValueError("lazyarr: out is read-only")
+
+
+def wrap(x) -> LazyArray:
+    """``lazyarr.array``: wrap an array (or anything ``np.asarray`` takes) without copying it."""
+    if type(x) is np.ndarray:
+        return LazyArray(build.array_leaf(x))
+    if isinstance(x, LazyArray):
+        return x
+    if hasattr(x, "__dask_graph__"):
+        from lazyarr.dask import bridge as dask_bridge
+        return dask_bridge.wrap(x)
+    return LazyArray(build.to_node(x if not np.isscalar(x) else np.asarray(x), "lazyarr.array's input"))

@@ -1,0 +1,420 @@
+"""Build nodes from user operands, with NumPy's dtype, shape and error for every operation.
+
+This is where bad input is refused: shapes that do not broadcast, dtypes Numba cannot compile, ufuncs lazyarr
+does not have. Every error names the operation and the operands, at build time.
+"""
+from __future__ import annotations
+
+import functools
+import math
+
+import numpy as np
+
+from lazyarr.graph import dtypes
+from lazyarr.graph import expr
+from lazyarr.graph.expr import Node
+from lazyarr.graph.ops import BY_UFUNC, ELEMENTWISE, REFUSED_UFUNCS, numba_has_loop
+from lazyarr.graph.expr import CONST
+from lazyarr.compiler.schedule import is_elementwise
+
+
+# The dtype a weak Python scalar has when it stands alone (np.asarray's choice).
+_WEAK_DEFAULT = {bool: np.dtype(bool), int: np.dtype(np.int64), float: np.dtype(np.float64),
+                 complex: np.dtype(np.complex128)}
+
+
+def to_node(x, what: str = "operand") -> Node:
+    """A node for anything a user may pass: LazyArray, ndarray, NumPy scalar, Python scalar, list."""
+    kind = type(x)
+    if kind in _WEAK_DEFAULT:
+        return expr.weak_scalar(x, _WEAK_DEFAULT[kind])
+    if kind is Node:
+        return x
+    node = getattr(x, "_node", None)
+    if node is not None:
+        return node
+    if dtypes.is_python_scalar(x):  # subclasses of int/float
+        return expr.weak_scalar(kind.__mro__[-2](x), _WEAK_DEFAULT[kind.__mro__[-2]])
+    if isinstance(x, np.generic):
+        dt = dtypes.check_supported(x.dtype, what)
+        return expr.const(dt.type(x), dt, weak=False)
+    return expr.leaf(as_input_array(x, what))
+
+
+def as_input_array(x, what: str = "array") -> np.ndarray:
+    """The array a leaf holds: native byte order (converted once, here), never writable by lazyarr."""
+    if type(x) is not np.ndarray:
+        if hasattr(x, "__dask_graph__"):
+            raise TypeError(f"lazyarr: {what} is a dask array; wrap it with lazyarr.array(...) first")
+        x = np.asarray(x)
+    dt = dtypes.supported_native(x.dtype)
+    if dt is None:
+        dtypes.check_supported(x.dtype, what)  # raises, naming `what`
+    if x.dtype is not dt and x.dtype != dt:
+        x = x.astype(dt)  # non-native byte order: one conversion at the boundary
+    arr = x.view()
+    arr.flags.writeable = False  # a read-only view; the user's own array keeps its flags
+    return arr
+
+
+def array_leaf(x: np.ndarray) -> Node:
+    """The leaf for a user's ndarray: a read-only view of it, keyed by the array itself (the same array gives
+    the same leaf), unless its byte order had to be converted (a copy, which must not be reused: the user
+    may write to their array before the next call)."""
+    node = expr.source_leaf(x)  # (wrap asks first; this keeps array_leaf right for any caller)
+    if node is not None:
+        return node
+    dt = dtypes.supported_native(x.dtype)
+    if dt is None or x.dtype != dt:
+        return expr.leaf(as_input_array(x, "lazyarr.array's input"))
+    view = x.view()
+    view.flags.writeable = False
+    return expr.leaf(view, source=x)
+
+
+@functools.lru_cache(maxsize=4096)
+def broadcast_shapes(opname: str, *shapes: tuple) -> tuple:
+    try:
+        return np.broadcast_shapes(*shapes)
+    except ValueError:
+        listed = " ".join(str(s) for s in shapes)
+        raise ValueError(f"lazyarr: {opname}: operands could not be broadcast together with shapes {listed}") \
+            from None
+
+
+def _describe(nodes) -> str:
+    return ", ".join(f"{'scalar' if n.is_const else 'array'}({n.dtype}, shape={n.shape})" for n in nodes)
+
+
+def _typed(node: Node, dtype: np.dtype, opname: str, check: bool = True) -> Node:
+    """A weak Python scalar takes the dtype its operation chose (with NumPy's overflow check, which ufuncs
+    make and np.where, an unsafe cast, does not)."""
+    if not node.weak:
+        return node
+    value = node.data
+    if type(value) is int:
+        if check:
+            dtypes.check_weak_int(value, dtype, opname)
+        elif dtype.kind in "iu":
+            value = np.array(value).astype(dtype)[()] if value.bit_length() < 64 else value % (1 << 64)
+    if dtype.kind in "iub" or type(value) is not float or abs(value) <= np.finfo(dtype).max \
+            or value != value or dtype.kind == "c":
+        typed = dtype.type(value) if dtype != dtypes.HALF else np.float16(value)
+    else:
+        with np.errstate(over="ignore"):
+            typed = dtype.type(value)  # NumPy rounds an out-of-range weak float to inf, silently
+    return expr.const(typed, dtype, weak=False)
+
+
+def resolve(ufunc, nodes, opname: str, out_dtype=None):
+    """(loop input dtypes, output dtype) for a ufunc on these nodes, as NumPy resolves it."""
+    operands = tuple([dtypes.operand_for_resolution(n.data) if n.weak else n.dtype for n in nodes])
+    try:
+        loop_in, out = dtypes.resolve_loop(ufunc, operands + ((np.dtype(out_dtype),) if out_dtype else ()))
+    except TypeError as exc:  # NumPy's UFuncNoLoopError and friends
+        raise TypeError(f"lazyarr: {opname} is not defined for {_describe(nodes)} ({exc})") from None
+    return loop_in, out
+
+
+def ufunc_node(ufunc, operands, opname: str | None = None, dtype=None) -> Node:
+    """The node for ``ufunc(*operands)``: a table entry, or a scipy.special ufunc through the bridge."""
+    if dtype is None:
+        node = _common_case(ufunc, operands)
+        if node is not None:
+            return node
+    return general_ufunc_node(ufunc, operands, opname, dtype)
+
+
+def general_ufunc_node(ufunc, operands, opname: str | None = None, dtype=None) -> Node:
+    """ufunc_node without the common-case shortcut: every check and NumPy's value-dependent rules."""
+    opname = opname or ufunc.__name__
+    op = BY_UFUNC.get(ufunc)
+    if op is None:
+        if ufunc.__name__ in REFUSED_UFUNCS:
+            raise TypeError(f"lazyarr: np.{ufunc.__name__} is not supported: {REFUSED_UFUNCS[ufunc.__name__]}")
+        from lazyarr.api import special_ops
+        return special_ops.node(ufunc, [to_node(x) for x in operands], dtype)
+    nodes = [to_node(x) for x in operands]
+    if len(nodes) != op.nin:
+        raise TypeError(f"lazyarr: {opname} takes {op.nin} operands, got {len(nodes)}")
+    loop_in, out = resolve(ufunc, nodes, opname, dtype)
+    shape = nodes[0].shape
+    if len(nodes) > 1 and any(n.shape != shape for n in nodes):
+        shape = broadcast_shapes(opname, *(n.shape for n in nodes))
+    weak = [n.op == CONST and n.params[1] for n in nodes]
+    if True in weak:
+        if op.name in _COMPARISONS:
+            decided = _comparison_out_of_range(ufunc, nodes, loop_in)
+            if decided is not None:
+                return full(shape, decided, np.dtype(bool))
+        nodes = [_typed(n, dt, opname) if w else n for n, dt, w in zip(nodes, loop_in, weak)]
+    if op.name == "power" and nodes[1].op == CONST:
+        if loop_in[1].kind in "iu" and nodes[1].data < 0:
+            raise ValueError("Integers to negative integer powers are not allowed.")
+        special = _SCALAR_POWERS.get(complex(nodes[1].data)) if loop_in[0].kind in "iuf" else None
+        if special is not None and (loop_in[0].kind == "f" or special in (np.square, np.positive)):
+            base = nodes[0] if nodes[0].dtype == loop_in[0] else cast(nodes[0], loop_in[0], opname)
+            return ufunc_node(special, (base,), opname)
+    engine = "numba" if _numba_can(op.name, loop_in, out) else "numpy"
+    return expr.make(op.name, tuple(nodes), (loop_in, engine), shape, out)
+
+
+# --- the common case, fast ---------------------------------------------------------------------------------
+# Rebuilding a small expression in a loop makes every node afresh, so building must cost little. The common
+# case (lazy operands of known dtypes and plain Python int/float scalars, no value-dependent rule) skips the
+# general path's checks: what it decides is memoised per (ufunc, operand dtypes or scalar types), and the
+# typed constant of a recent scalar is reused. Anything else returns None and takes the general path, which
+# gives the same node (hash-consing sees the same op, args and params) or the right error.
+
+_lazy_types: tuple = ()  # LazyArray, registered by array.py (which imports this module)
+_decisions: dict[tuple, tuple | None] = {}
+_recent_consts: dict[tuple, Node] = {}
+_RECENT_CONSTS = 512
+
+
+def _common_case(ufunc, operands):
+    if len(operands) == 2:
+        return common_binary(ufunc, *operands)
+    nodes, kinds = [], [ufunc]
+    for x in operands:
+        kind = type(x)
+        if kind in _lazy_types:
+            node = x._node
+            kinds.append(node.dtype)
+        elif kind is float or kind is int:
+            node = x
+            kinds.append(kind)
+        else:
+            return None
+        nodes.append(node)
+    decision = _decision(tuple(kinds))
+    if decision is None:
+        return None
+    name, loop_in, out, params = decision
+    for i, node in enumerate(nodes):
+        if type(node) is not Node:
+            node = _typed_scalar(node, loop_in[i])
+            if node is None:
+                return None
+            nodes[i] = node
+    shape = nodes[0].shape
+    if len(nodes) > 1 and any(n.shape != shape for n in nodes):
+        shape = broadcast_shapes(name, *(n.shape for n in nodes))
+    return expr.make(name, tuple(nodes), params, shape, out)
+
+
+def common_binary(ufunc, x, y):
+    """_common_case for two operands, spelled out: this is every Python operator."""
+    tx, ty = type(x), type(y)
+    if tx in _lazy_types:
+        x = x._node
+        kx = x.dtype
+    elif tx is float or tx is int:
+        kx = tx
+    else:
+        return None
+    if ty in _lazy_types:
+        y = y._node
+        ky = y.dtype
+    elif ty is float or ty is int:
+        ky = ty
+    else:
+        return None
+    decision = _decisions.get((ufunc, kx, ky), False)
+    if decision is False:
+        decision = _decision((ufunc, kx, ky))
+    if decision is None:
+        return None
+    name, loop_in, out, params = decision
+    if kx is tx:
+        x = _typed_scalar(x, loop_in[0])
+        if x is None:
+            return None
+    if ky is ty:
+        y = _typed_scalar(y, loop_in[1])
+        if y is None:
+            return None
+    shape = x.shape
+    if y.shape != shape:
+        shape = broadcast_shapes(name, shape, y.shape)
+    return expr.make(name, (x, y), params, shape, out)
+
+
+def _decision(key: tuple):
+    decision = _decisions.get(key, False)
+    if decision is False:
+        decision = _decisions[key] = _decide(key[0], key[1:])
+    return decision
+
+
+def _decide(ufunc, kinds: tuple):
+    """(op name, loop dtypes, result dtype, node params) for the common case, or None for the general path."""
+    op = BY_UFUNC.get(ufunc)
+    if op is None or len(kinds) != op.nin:
+        return None
+    weak = [k for k in kinds if not isinstance(k, np.dtype)]
+    if weak and op.name == "power":
+        return None  # scalar exponents have NumPy's special cases (see _SCALAR_POWERS)
+    operands = tuple(k if isinstance(k, np.dtype) else dtypes.operand_for_resolution(k(0)) for k in kinds)
+    try:
+        loop_in, out = dtypes.resolve_loop(ufunc, operands)
+    except TypeError:
+        return None
+    engine = "numba" if _numba_can(op.name, loop_in, out) else "numpy"
+    return op.name, loop_in, out, (loop_in, engine)
+
+
+def _typed_scalar(value, dtype: np.dtype):
+    """The typed const a weak Python int/float becomes in a loop of `dtype`, or None for the general path
+    (an int out of range: OverflowError, or a comparison NumPy answers without looking; a float that
+    overflows the dtype)."""
+    kind = type(value)
+    key = (dtype, kind, value, kind is float and math.copysign(1.0, value) < 0)
+    node = _recent_consts.get(key)
+    if node is not None:
+        return node
+    if kind is int and dtype.kind in "iu":
+        info = np.iinfo(dtype)
+        if not info.min <= value <= info.max:
+            return None
+    elif kind is float and dtype.kind in "f" and not abs(value) <= np.finfo(dtype).max:
+        if value == value:
+            return None  # rounds to inf: the general path does it with NumPy's warnings silenced
+    node = expr.const(dtype.type(value), dtype, weak=False)
+    if len(_recent_consts) >= _RECENT_CONSTS:
+        _recent_consts.clear()
+    _recent_consts[key] = node
+    return node
+
+
+# NumPy's power loop treats these scalar exponents as other ufuncs (so (-inf) ** 0.5 is nan, as sqrt gives,
+# not C pow's inf); they are also much faster than pow.
+_SCALAR_POWERS = {2: np.square, 0.5: np.sqrt, -1: np.reciprocal, 1: np.positive}
+
+_COMPARISONS = {"equal", "not_equal", "less", "less_equal", "greater", "greater_equal"}
+
+
+def _comparison_out_of_range(ufunc, nodes, loop_in):
+    """NumPy 2 compares an integer array with a Python int outside its range without error: every element
+    compares the same way, so the answer is a constant (e.g. ``int8_array < 300`` is all True)."""
+    import operator
+    compare = {"equal": operator.eq, "not_equal": operator.ne, "less": operator.lt,
+               "less_equal": operator.le, "greater": operator.gt, "greater_equal": operator.ge}[ufunc.__name__]
+    for i, n in enumerate(nodes):
+        other = nodes[1 - i]
+        dt = loop_in[i]
+        if n.weak and type(n.data) is int and dt.kind in "iu" and not other.weak and other.dtype == dt:
+            info = np.iinfo(dt)
+            if not info.min <= n.data <= info.max:
+                probe = [info.min, info.min]
+                probe[i] = n.data
+                return compare(*probe)
+    return None
+
+
+@functools.lru_cache(maxsize=None)
+def _numba_can(opname: str, loop_in, out) -> bool:
+    op = ELEMENTWISE[opname]
+    kind = loop_in[0].kind
+    if kind in op.numpy_for_kinds:
+        return False
+    if op.template(loop_in[0]).startswith("S."):
+        return True
+    # float16 is computed in float32 and rounded after each op, so the float32 loop is the one Numba needs.
+    as_carrier = [np.dtype(np.float32) if d == dtypes.HALF else d for d in loop_in]
+    return numba_has_loop(op.ufunc, as_carrier, np.dtype(np.float32) if out == dtypes.HALF else out)
+
+
+def where(condition, x, y) -> Node:
+    c, a, b = to_node(condition, "condition"), to_node(x, "x"), to_node(y, "y")
+    operands = [n.data if n.weak else np.empty(0, n.dtype) for n in (a, b)]
+    try:
+        dt = np.result_type(*operands)
+    except TypeError as exc:
+        raise TypeError(f"lazyarr: where: no common dtype for {_describe([a, b])} ({exc})") from None
+    dtypes.check_supported(dt, "where's result")
+    c = cast(c, np.dtype(bool), "where") if c.dtype != np.bool_ else c
+    a, b = _typed(a, dt, "where", check=False), _typed(b, dt, "where", check=False)
+    shape = broadcast_shapes("where", c.shape, a.shape, b.shape)
+    return expr.make("where", (c, a, b), ((np.dtype(bool), dt, dt), "numba"), shape, dt)
+
+
+def clip(a, a_min, a_max) -> Node:
+    if a_min is None and a_max is None:
+        raise ValueError("lazyarr: clip: one of a_min or a_max must be given")
+    if a_max is None:
+        return ufunc_node(np.maximum, (a, a_min), "clip")
+    if a_min is None:
+        return ufunc_node(np.minimum, (a, a_max), "clip")
+    return ufunc_node(ELEMENTWISE["clip"].ufunc, (a, a_min, a_max), "clip")
+
+
+def cast(node: Node, dtype, opname: str = "astype") -> Node:
+    dt = dtypes.check_supported(np.dtype(dtype), f"{opname}'s target")
+    if node.is_const:
+        with np.errstate(all="ignore"):
+            return expr.const(np.asarray(node.data).astype(dt)[()], dt, weak=False)
+    return expr.make("cast", (node,), ((node.dtype,), "numba"), node.shape, dt)
+
+
+def unary(opname: str, node: Node) -> Node:
+    """real, imag and copy: ops without a ufunc."""
+    if opname in ("real", "imag"):
+        if node.dtype.kind != "c":
+            if opname == "real":
+                return node
+            return full(node.shape, 0, node.dtype)
+        dt = np.dtype(f"f{node.dtype.itemsize // 2}")
+        return expr.make(opname, (node,), ((node.dtype,), "numba"), node.shape, dt)
+    return expr.make(opname, (node,), ((node.dtype,), "numba"), node.shape, node.dtype)
+
+
+def full(shape: tuple, value, dtype) -> Node:
+    """A fresh array of `shape` filled with `value`: a copy of a zero-stride view, so it costs no memory."""
+    dt = dtypes.check_supported(np.dtype(dtype) if dtype is not None else np.asarray(value).dtype, "full")
+    source = np.broadcast_to(np.asarray(value).astype(dt), shape)
+    return unary("copy", expr.leaf(source))
+
+
+def transpose(node: Node, axes: tuple[int, ...]) -> Node:
+    """Permute axes by pushing the permutation down to the leaves (elementwise ops commute with it)."""
+    if node.op == expr.LEAF:
+        return expr.leaf(node.data.transpose(axes))
+    if node.op == expr.CONST:
+        return node
+    if not is_elementwise(node):
+        return numpy_stage("transpose", np.transpose, (node,), (("axes", axes),),
+                           tuple(node.shape[a] for a in axes), node.dtype)
+    args = []
+    for a in node.args:
+        # An operand of lower rank is aligned to the right, as broadcasting does; pad it first.
+        pad = node.ndim - a.ndim
+        if pad and not a.is_const:
+            a = expand_leading(a, pad)
+        args.append(a if a.is_const else transpose(a, axes))
+    return expr.make(node.op, tuple(args), node.params, tuple(node.shape[a] for a in axes), node.dtype)
+
+
+def expand_leading(node: Node, count: int) -> Node:
+    """Add `count` leading length-1 axes."""
+    if node.op == expr.LEAF:
+        return expr.leaf(node.data.reshape((1,) * count + node.shape))
+    if not is_elementwise(node):
+        return numpy_stage("reshape", np.reshape, (node,), (("shape", (1,) * count + node.shape),),
+                           (1,) * count + node.shape, node.dtype)
+    # Operands stay right-aligned under broadcasting, so only this node's own shape changes.
+    return expr.make(node.op, node.args, node.params, (1,) * count + node.shape, node.dtype)
+
+
+def reductions_axis(axis, ndim: int) -> int:
+    """One axis argument, normalised as NumPy does (AxisError when out of range)."""
+    import operator
+    axis = operator.index(axis)
+    if not -ndim <= axis < ndim:
+        raise np.exceptions.AxisError(axis, ndim)
+    return axis % ndim
+
+
+def numpy_stage(name: str, func, args: tuple, kwargs: tuple, shape: tuple, dtype) -> Node:
+    """A node NumPy evaluates on its own: `func(*args, **kwargs)`, a boundary between fused kernels."""
+    return expr.make("numpy", tuple(args), (name, func, kwargs), shape, dtype)

@@ -1,0 +1,356 @@
+"""``lazy[key]``: NumPy's indexing, decided when the expression is built.
+
+Basic indexing (ints, slices, ``None``, ``...``) commutes with elementwise operations, so it is pushed down to
+the leaves, as ``build.transpose`` pushes a permutation: a leaf becomes a leaf over the NumPy view
+``data[key]``, an operand broadcast along an axis keeps index 0 (or ``0:1``) there so it still broadcasts,
+and constants stay. ``(a + b)[1:] * c[:-1]`` is then one fused kernel over three views, and nothing is copied.
+A node that is not elementwise (a reduction, a NumPy stage) is computed whole and indexed by a ``getitem``
+stage (a view of the computed array).
+
+Advanced indexing (integer arrays, lists, boolean masks) has a shape known from the index values, which are
+concrete NumPy arrays, so the result's shape is known at build time too; it is a NumPy stage (a gather) whose
+result feeds the next kernel. An index that is itself lazy would make the shape depend on values not yet
+computed, and is refused.
+
+Shapes and errors are NumPy's own: the key is first applied to an array of the same shape whose dtype has
+itemsize 0 (``np.empty(shape, dtype=[])`` holds no memory), which gives NumPy's result shape or NumPy's error.
+"""
+from __future__ import annotations
+
+import functools
+import operator
+
+import numpy as np
+
+from lazyarr.graph import expr
+from lazyarr.graph.expr import CONST, LEAF, Node
+from lazyarr.graph.ops import ELEMENTWISE
+
+# Canonical basic keys (hashable, so they can be node parameters; slice objects are not hashable in 3.11):
+# one entry per result-producing position, covering every axis of the indexed node exactly once, plus
+# new axes:
+#   int n               -> the axis is removed, index n (0 <= n < length)
+#   (start, count, step) -> a slice selecting `count` elements from `start` ((0, 0, 1) when none; step 1 for one)
+#   None                -> a new axis of length 1
+NEWAXIS = None
+
+
+def commutes(node: Node) -> bool:
+    """An elementwise op (compiled or evaluated by NumPy): its value at an index needs its operands' values at
+    that index only, so indexing, reshaping and broadcasting may be pushed below it."""
+    return node.op in ELEMENTWISE or node.op.startswith(expr.SPECIAL)
+
+
+_NO_BYTES = np.dtype([])  # a structured dtype of itemsize 0
+
+
+def shape_probe(shape: tuple) -> np.ndarray:
+    """An array of `shape` that holds no memory: NumPy computes result shapes and raises its errors on it."""
+    return np.empty(shape, dtype=_NO_BYTES)
+
+
+def _numpy_error(exc: Exception, what: str) -> Exception:
+    """NumPy's error, of NumPy's type, with lazyarr's name and the operation in front."""
+    return type(exc)(f"lazyarr: {what}: {exc}")
+
+
+# --- parsing a user's key ----------------------------------------------------------------------------------
+
+def _lazy_error(node: Node) -> TypeError:
+    return TypeError(
+        f"lazyarr: indexing an array of shape {node.shape} with a LazyArray: the result's shape (for a boolean "
+        "mask, how many elements are selected) would depend on values that are not computed yet. Compute the "
+        "index first (np.asarray(mask) or mask.compute()) and index with that NumPy array, or keep the shape "
+        "and choose per element with la.where(mask, x, fill)")
+
+
+def _entry(k, node: Node):
+    """One key entry as NumPy reads it: int, slice, None, Ellipsis, or an ndarray (an advanced index)."""
+    if k is None or k is Ellipsis:
+        return k
+    kind = type(k)
+    if kind is int:
+        return k
+    if kind is slice:
+        if any(_is_lazy(b) for b in (k.start, k.stop, k.step)):
+            raise _lazy_error(node)
+        return slice(*(None if b is None else _index_or_raise(b) for b in (k.start, k.stop, k.step)))
+    if _is_lazy(k):
+        raise _lazy_error(node)
+    if kind is bool or isinstance(k, np.bool_):
+        return _frozen(np.array(k))  # NumPy: a boolean scalar is a 0-d mask
+    if isinstance(k, np.integer):
+        return int(k)
+    if isinstance(k, np.ndarray):
+        return _frozen(k)
+    if isinstance(k, (list, tuple)):
+        if any(_is_lazy(v) for v in k):
+            raise _lazy_error(node)
+        array = np.asarray(k)
+        if array.size == 0 and array.dtype.kind == "f":
+            array = array.astype(np.intp)  # NumPy reads an empty list as an empty integer index
+        return _frozen(array)
+    if isinstance(k, (float, complex, np.inexact, str, bytes)):
+        return k  # NumPy's IndexError, raised by the probe
+    try:
+        return operator.index(k)
+    except TypeError:
+        return k  # NumPy raises its error from the probe
+
+
+def _is_lazy(k) -> bool:
+    return type(k) in _lazy_types or (k is not None and isinstance(k, _lazy_types))
+
+
+_lazy_types: tuple = ()  # (LazyArray,), registered by array.py (which imports this module)
+
+
+def _index_or_raise(b):
+    """A slice bound as an int (a traced number becomes static here), or as it is for NumPy to refuse."""
+    if type(b) is int:
+        return b
+    try:
+        return operator.index(b)
+    except TypeError:
+        return b
+
+
+def _frozen(array: np.ndarray) -> np.ndarray:
+    """A private read-only copy of an index array: the user may change theirs before the expression runs."""
+    copy = np.array(array, copy=True)
+    copy.flags.writeable = False
+    return copy
+
+
+def parse(node: Node, key) -> tuple[tuple, tuple, bool]:
+    """(entries, NumPy's result shape, whether NumPy gives a scalar) for ``node[key]``, or NumPy's error (with
+    lazyarr's name)."""
+    entries = tuple(_entry(k, node) for k in (key if type(key) is tuple else (key,)))
+    try:
+        result = shape_probe(node.shape)[entries]
+    except (IndexError, TypeError, ValueError) as exc:
+        raise _numpy_error(exc, f"indexing an array of shape {node.shape} with {_show(key)}") from None
+    if isinstance(result, np.ndarray):
+        return entries, result.shape, False
+    return entries, (), True  # (a np.void scalar of the probe's dtype)
+
+
+def _show(key) -> str:
+    text = repr(key)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+def is_basic(entries: tuple) -> bool:
+    return all(type(e) is int or type(e) is slice or e is None or e is Ellipsis for e in entries)
+
+
+def canonical(entries: tuple, shape: tuple) -> tuple:
+    """A basic key (already checked by NumPy) as a canonical tuple covering every axis of `shape`."""
+    used = sum(1 for e in entries if type(e) is int or type(e) is slice)
+    fill = len(shape) - used
+    out, axis = [], 0
+    for e in entries:
+        if e is Ellipsis:
+            out += [(0, shape[axis + j], 1) for j in range(fill)]
+            axis += fill
+            fill = 0
+        elif e is None:
+            out.append(NEWAXIS)
+        elif type(e) is int:
+            out.append(e % shape[axis])
+            axis += 1
+        else:
+            out.append(_slice_entry(e, shape[axis]))
+            axis += 1
+    out += [(0, shape[axis + j], 1) for j in range(fill)]  # no Ellipsis: the remaining axes whole
+    return tuple(out)
+
+
+def _slice_entry(s: slice, length: int) -> tuple:
+    start, stop, step = s.indices(length)
+    count = len(range(start, stop, step))
+    if count == 0:
+        return (0, 0, 1)
+    if count == 1:
+        return (start, 1, 1)
+    return (start, count, step)
+
+
+def realise(key: tuple) -> tuple:
+    """A canonical key as a NumPy key (with a trailing Ellipsis: an all-int key gives a 0-d array)."""
+    out = []
+    for e in key:
+        if type(e) is tuple:
+            start, count, step = e
+            stop = start + count * step
+            out.append(slice(start, stop if stop >= 0 else None, step))
+        else:
+            out.append(e)
+    out.append(Ellipsis)
+    return tuple(out)
+
+
+def result_shape(key: tuple, shape: tuple) -> tuple:
+    return tuple(1 if e is None else e[1] for e in key if type(e) is not int)
+
+
+def is_identity(key: tuple, shape: tuple) -> bool:
+    return key == whole(shape)
+
+
+@functools.lru_cache(maxsize=1024)
+def whole(shape: tuple) -> tuple:
+    """The canonical key that selects every element of `shape`."""
+    return tuple((0, d, 1) for d in shape)
+
+
+def getitem(x: np.ndarray, key: tuple) -> np.ndarray:
+    """The ``getitem`` stage: a canonical basic key applied to a computed array (a view)."""
+    return x[realise(key)]
+
+
+# --- pushing a basic key down --------------------------------------------------------------------------------
+
+def basic(node: Node, key: tuple, shape: tuple) -> Node:
+    """``node[key]`` for a canonical basic key whose result has `shape`."""
+    if is_identity(key, node.shape):
+        return node
+    if 0 in shape:
+        return empty(shape, node.dtype)
+    if node.op == LEAF:  # the commonest case, without the rewriting machinery
+        return expr.view_leaf(node, ("getitem", key), lambda data: data[realise(key)])
+    return _push(node, key)
+
+
+def empty(shape: tuple, dtype: np.dtype) -> Node:
+    """An empty result: nothing to compute, whatever produced it."""
+    array = np.empty(shape, dtype)
+    array.flags.writeable = False
+    return expr.leaf(array)
+
+
+def push_down(root: Node, param, operands, rebuild):
+    """Rewrite the graph under `root` top-down without recursion (graphs may be thousands of nodes deep).
+
+    ``operands(node, param)`` gives the (operand, operand's param) pairs a node passes its param on to, or None
+    when the node is rewritten on its own; ``rebuild(node, param, new operands or None)`` makes the new node.
+    Each (node, param) is rewritten once, so shared subexpressions stay shared."""
+    done: dict[tuple, Node] = {}
+    pending: dict[tuple, list] = {}
+    stack = [(root, param)]
+    while stack:
+        node, p = stack[-1]
+        k = (id(node), p)
+        if k in done:
+            stack.pop()
+            continue
+        children = pending.get(k)
+        if children is None:
+            children = operands(node, p)
+            if children is None:
+                done[k] = rebuild(node, p, None)
+                stack.pop()
+                continue
+            pending[k] = children
+            stack.extend(c for c in children if (id(c[0]), c[1]) not in done)
+            continue
+        stack.pop()
+        done[k] = rebuild(node, p, [done[(id(c), cp)] for c, cp in children])
+        del pending[k]
+    return done[(id(root), param)]
+
+
+def _push(node: Node, key: tuple) -> Node:
+    def operands(n: Node, k: tuple):
+        if is_identity(k, n.shape) or not commutes(n):
+            return None
+        return [(a, () if a.op == CONST else operand_key(k, n.shape, a.shape)) for a in n.args]
+
+    def rebuild(n: Node, k: tuple, args):
+        if args is not None:
+            return expr.make(n.op, tuple(args), n.params, result_shape(k, n.shape), n.dtype)
+        if is_identity(k, n.shape) or n.op == CONST:
+            return n
+        if n.op == LEAF:
+            return expr.view_leaf(n, ("getitem", k), lambda data: data[realise(k)])
+        from lazyarr.api.build import numpy_stage
+        return numpy_stage("getitem", getitem, (n,), (("key", k),), result_shape(k, n.shape), n.dtype)
+
+    return push_down(node, key, operands, rebuild)
+
+
+def operand_key(key: tuple, shape: tuple, operand_shape: tuple) -> tuple:
+    """The key an operand of a node of `shape` gets when the node is indexed by `key` (the result not empty).
+
+    Broadcasting aligns the operand to the right. Its missing leading axes take no index: their entries (and
+    any new axes before them) are dropped, so the operand's result is right-aligned with the node's. An axis
+    where the operand has length 1 but the node does not is broadcast: it keeps index 0 (an int removes it as
+    from the node; a slice keeps it as length 1, which still broadcasts)."""
+    pad = len(shape) - len(operand_shape)
+    out, axis = [], 0
+    for e in key:
+        if e is None:
+            out.append(e)
+            continue
+        if axis < pad:
+            out.clear()  # this axis, and new axes before it, are not the operand's
+        elif operand_shape[axis - pad] == 1 and shape[axis] != 1:
+            out.append(0 if type(e) is int else (0, 1, 1))
+        else:
+            out.append(e)
+        axis += 1
+    return tuple(out)
+
+
+# --- advanced indexing: a NumPy stage -------------------------------------------------------------------------
+
+ARRAY = "array"  # a key entry that is the i-th index array: (ARRAY, i)
+
+
+def advanced(node: Node, entries: tuple, shape: tuple) -> Node:
+    """``node[entries]`` with index arrays among the entries: a gather NumPy evaluates. The index arrays are
+    leaves of the stage, so node parameters stay small and hashable and hold no data."""
+    if 0 in shape:
+        return empty(shape, node.dtype)
+    arrays, template = [], []
+    for e in entries:
+        if isinstance(e, np.ndarray):
+            template.append((ARRAY, len(arrays)))
+            arrays.append(expr.leaf(e))
+        elif type(e) is slice:
+            template.append(("slice", e.start, e.stop, e.step))
+        else:
+            template.append(e)  # int, None, Ellipsis
+    from lazyarr.api.build import numpy_stage
+    return numpy_stage("advanced_index", advanced_getitem, (node, *arrays), (("key", tuple(template)),),
+                       shape, node.dtype)
+
+
+def advanced_key(template: tuple, arrays) -> tuple:
+    """The NumPy key of an ``advanced_index`` stage, from its template and its index arrays."""
+    out = []
+    for e in template:
+        if type(e) is tuple and e[0] == ARRAY:
+            out.append(arrays[e[1]])
+        elif type(e) is tuple:
+            out.append(slice(*e[1:]))
+        else:
+            out.append(e)
+    return tuple(out)
+
+
+def advanced_getitem(x: np.ndarray, *arrays, key: tuple) -> np.ndarray:
+    return x[advanced_key(key, arrays)]
+
+
+# --- the entry point -----------------------------------------------------------------------------------------
+
+def index(node: Node, key) -> tuple[Node, bool]:
+    """The node for ``node[key]`` (NumPy's shape and errors, raised now), and whether NumPy's result is a 0-d
+    array rather than a scalar (``x[..., 0]`` of a 1-d ``x`` is an array, ``x[0]`` a scalar)."""
+    entries, shape, scalar = parse(node, key)
+    if is_basic(entries):
+        result = basic(node, canonical(entries, node.shape), shape)
+    else:
+        result = advanced(node, entries, shape)
+    return result, not scalar and not shape

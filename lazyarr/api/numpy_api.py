@@ -1,0 +1,236 @@
+"""NumPy's protocols: ``np.sin(lazy)`` (``__array_ufunc__``) and ``np.where(lazy, ...)`` (``__array_function__``).
+
+Every NumPy function lazyarr understands is registered here with ``@implements(np.func)``; any other NumPy
+function called on a LazyArray raises a TypeError that names it, never a wrong answer.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from lazyarr.api import build
+from lazyarr.api.array import LazyArray, _shaped
+
+HANDLED: dict = {}
+
+
+def implements(*funcs):
+    def register(impl):
+        for f in funcs:
+            HANDLED[f] = impl
+        return impl
+    return register
+
+
+def array_ufunc(ufunc, method, inputs, kwargs):
+    if method == "__call__" and ufunc is np.matmul:
+        if kwargs:
+            raise TypeError(f"lazyarr: matmul: arguments {sorted(kwargs)} are not supported on lazy arrays")
+        from lazyarr.api.stages import matmul
+        return LazyArray(matmul(*inputs))
+    if method == "__call__":
+        return call_ufunc(ufunc, inputs, kwargs)
+    from lazyarr.graph.ops import REDUCTION_BY_UFUNC
+    if method == "reduce" and ufunc in REDUCTION_BY_UFUNC:
+        kwargs.setdefault("axis", 0)  # ufunc.reduce's default, unlike np.sum's
+        return reduction(REDUCTION_BY_UFUNC[ufunc].name, inputs[0], **kwargs)
+    raise TypeError(f"lazyarr: {ufunc.__name__}.{method} is not supported on lazy arrays")
+
+
+def call_ufunc(ufunc, inputs, kwargs):
+    out = kwargs.pop("out", None)
+    dtype = kwargs.pop("dtype", None)
+    for name, default in (("casting", "same_kind"), ("order", "K"), ("subok", True), ("where", True)):
+        if name in kwargs and not _is(kwargs.pop(name), default):
+            raise TypeError(f"lazyarr: {ufunc.__name__}: the argument {name}= is not supported on lazy arrays")
+    if kwargs:
+        raise TypeError(f"lazyarr: {ufunc.__name__}: unsupported arguments {sorted(kwargs)}")
+    result = LazyArray(build.ufunc_node(ufunc, inputs, dtype=dtype))
+    if out is None:
+        return result
+    out = out[0] if isinstance(out, tuple) else out
+    result.compute(out=out)
+    return out
+
+
+def _is(value, default) -> bool:
+    return value is default or (isinstance(value, (str, bool)) and value == default)
+
+
+def array_function(func, types, args, kwargs):
+    impl = HANDLED.get(func)
+    if impl is None:
+        from lazyarr.api.stages import BOUNDARIES
+        builder = BOUNDARIES.get(func)
+        if builder is not None:
+            return LazyArray(builder(*args, **kwargs))
+    if impl is None:
+        name = getattr(func, "__name__", repr(func))
+        raise TypeError(f"lazyarr: numpy.{name} is not supported on lazy arrays; "
+                        f"call .compute() first to get a NumPy array")
+    return impl(*args, **kwargs)
+
+
+@implements(np.where)
+def where(condition, x=None, y=None):
+    if x is None or y is None:
+        raise TypeError("lazyarr: where: the one-argument form (nonzero) is not supported; pass x and y")
+    return LazyArray(build.where(condition, x, y))
+
+
+@implements(np.copy)
+def copy(a, order="K", subok=False):
+    return LazyArray(build.unary("copy", build.to_node(a)))
+
+
+def _like(a, value, dtype, shape):
+    node = build.to_node(a)
+    return LazyArray(build.full(node.shape if shape is None else tuple(np.atleast_1d(shape)) if
+                                not isinstance(shape, int) else (shape,),
+                                value, node.dtype if dtype is None else dtype))
+
+
+@implements(np.zeros_like)
+def zeros_like(a, dtype=None, order="K", subok=True, shape=None, **kw):
+    return _like(a, 0, dtype, shape)
+
+
+@implements(np.ones_like)
+def ones_like(a, dtype=None, order="K", subok=True, shape=None, **kw):
+    return _like(a, 1, dtype, shape)
+
+
+@implements(np.full_like)
+def full_like(a, fill_value, dtype=None, order="K", subok=True, shape=None, **kw):
+    return _like(a, fill_value, dtype, shape)
+
+
+@implements(np.empty_like)
+def empty_like(a, dtype=None, order="K", subok=True, shape=None, **kw):
+    return _like(a, 0, dtype, shape)
+
+
+@implements(np.clip)
+def clip(a, a_min=None, a_max=None, out=None, **kwargs):
+    if "min" in kwargs or "max" in kwargs:
+        a_min, a_max = kwargs.pop("min", a_min), kwargs.pop("max", a_max)
+    result = LazyArray(build.clip(a, a_min, a_max))
+    return result if out is None else result.compute(out=out)
+
+
+@implements(np.real)
+def real(val):
+    return LazyArray(build.unary("real", build.to_node(val)))
+
+
+@implements(np.imag)
+def imag(val):
+    return LazyArray(build.unary("imag", build.to_node(val)))
+
+
+@implements(np.transpose)
+def transpose(a, axes=None):
+    a = a if isinstance(a, LazyArray) else LazyArray(build.to_node(a))
+    return a.transpose() if axes is None else a.transpose(axes)
+
+
+@implements(np.reshape)
+def reshape(a, shape=None, order="C", *, newshape=None, copy=None):
+    if newshape is not None:  # NumPy's deprecated spelling
+        if shape is not None:
+            raise TypeError("lazyarr: reshape: you cannot specify 'newshape' and 'shape' arguments at the same time")
+        shape = newshape
+    if shape is None:
+        raise TypeError("lazyarr: reshape() missing 1 required positional argument: 'shape'")
+    from lazyarr.api.reshaping import reshape as build_reshape
+    node = build_reshape(build.to_node(a), shape, order)
+    return _shaped(build.unary("copy", node) if copy else node)
+
+
+@implements(np.ravel)
+def ravel(a, order="C"):
+    from lazyarr.api.reshaping import ravel as build_ravel
+    return _shaped(build_ravel(build.to_node(a), order))
+
+
+@implements(np.squeeze)
+def squeeze(a, axis=None):
+    from lazyarr.api.reshaping import squeeze as build_squeeze
+    return _shaped(build_squeeze(build.to_node(a), axis))
+
+
+@implements(np.expand_dims)
+def expand_dims(a, axis):
+    from lazyarr.api.reshaping import expand_dims as build_expand_dims
+    return _shaped(build_expand_dims(build.to_node(a), axis))
+
+
+@implements(np.broadcast_to)
+def broadcast_to(array, shape, subok=False):
+    from lazyarr.api.reshaping import broadcast_to as build_broadcast_to
+    return _shaped(build_broadcast_to(build.to_node(array), shape))
+
+
+@implements(np.shape)
+def shape(a):
+    return build.to_node(a).shape
+
+
+@implements(np.ndim)
+def ndim(a):
+    return build.to_node(a).ndim
+
+
+@implements(np.size)
+def size(a, axis=None):
+    node = build.to_node(a)
+    return node.size if axis is None else node.shape[axis]
+
+
+@implements(np.result_type)
+def result_type(*arrays_and_dtypes):
+    return np.result_type(*[getattr(x, "dtype", x) for x in arrays_and_dtypes])
+
+
+# --- reductions -------------------------------------------------------------------------------------------
+
+def reduction(name: str, a, axis=None, dtype=None, out=None, keepdims=False, ddof=0, **unsupported):
+    """``np.<name>(a, ...)`` on a lazy array; the same function serves the methods and ufunc.reduce."""
+    from lazyarr.api import reductions
+    for key, value in unsupported.items():
+        if not (value is None or value is np._NoValue or (key == "where" and value is True)):
+            raise TypeError(f"lazyarr: {name}: the argument {key}= is not supported on lazy arrays")
+    if name in ("mean", "var", "std"):
+        kwargs = {"ddof": ddof} if name != "mean" else {}
+        node = getattr(reductions, name)(a, axis, dtype, keepdims=bool(keepdims), **kwargs)
+    else:
+        if dtype is not None and name not in ("sum", "prod"):
+            raise TypeError(f"lazyarr: {name} takes no dtype")
+        node = reductions.reduce(a, name, axis, bool(keepdims), dtype)
+    result = LazyArray(node)
+    if out is None:
+        return result
+    result.compute(out=out)
+    return out
+
+
+def _reduction_function(name: str):
+    def function(a, axis=None, *args, **kwargs):
+        return reduction(name, a, axis, *args, **kwargs)
+    function.__name__ = name
+    return function
+
+
+for _name, _funcs in {"sum": (np.sum,), "prod": (np.prod,), "min": (np.min, np.amin), "max": (np.max, np.amax),
+                      "any": (np.any,), "all": (np.all,), "mean": (np.mean,), "std": (np.std,),
+                      "var": (np.var,)}.items():
+    implements(*_funcs)(_reduction_function(_name))
+
+
+@implements(np.argmax)
+def argmax(a, axis=None, out=None, *, keepdims=False):
+    return reduction("argmax", a, axis, out=out, keepdims=keepdims)
+
+
+@implements(np.argmin)
+def argmin(a, axis=None, out=None, *, keepdims=False):
+    return reduction("argmin", a, axis, out=out, keepdims=keepdims)

@@ -1,0 +1,121 @@
+"""Reduction nodes: sum prod min max any all argmin argmax, and mean/var/std composed from them.
+
+A reduction node reduces its one operand over a sorted tuple of axes and has the reduced shape without
+keepdims; keepdims is a reshape view of that result, so ``x.mean(0)`` and ``x.mean(0, keepdims=True)`` share one
+reduction. Result dtypes and empty-input errors come from NumPy itself, called on a probe array with the same
+dtype and the same zero-length axes.
+"""
+from __future__ import annotations
+
+import math
+import operator
+
+import numpy as np
+
+from lazyarr.api import build
+from lazyarr.graph import dtypes
+from lazyarr.graph import expr
+from lazyarr.graph.expr import Node
+from lazyarr.graph.ops import REDUCTIONS
+
+
+def normalize_axes(axis, ndim: int) -> tuple[int, ...]:
+    """NumPy's axis argument (None, int, negative, tuple) as a sorted tuple of non-negative axes."""
+    if axis is None:
+        return tuple(range(ndim))
+    axes = axis if isinstance(axis, (tuple, list)) else (axis,)
+    out = []
+    for a in axes:
+        a = operator.index(a)
+        if not -ndim <= a < ndim:
+            raise np.exceptions.AxisError(a, ndim)
+        out.append(a % ndim)
+    if len(set(out)) != len(out):
+        raise ValueError("duplicate value in 'axis'")
+    return tuple(sorted(out))
+
+
+def _probe(node: Node) -> np.ndarray:
+    """A tiny array with the node's dtype and rank whose empty axes are the node's empty axes."""
+    return np.zeros(tuple(min(d, 1) for d in node.shape), dtype=node.dtype)
+
+
+def reduce(x, name: str, axis=None, keepdims: bool = False, dtype=None) -> Node:
+    """The node for a primitive reduction ``np.<name>(x, axis=..., dtype=..., keepdims=...)``."""
+    node = build.to_node(x)
+    red = REDUCTIONS[name]
+    is_arg = name in ("argmin", "argmax")
+    if is_arg and isinstance(axis, (tuple, list)):
+        raise TypeError(f"lazyarr: {name}: axis must be None or an integer, not a tuple")
+    axes = normalize_axes(axis, node.ndim)
+    kwargs = {"dtype": dtype} if dtype is not None else {}
+    probe_axis = (axes[0] if axes else None) if is_arg and axis is not None else (None if is_arg else axes)
+    # NumPy's result dtype, and NumPy's own error for empty input to a reduction without identity.
+    result_dtype = np.asarray(red.numpy(_probe(node), axis=probe_axis, **kwargs)).dtype
+    dtypes.check_supported(result_dtype, f"{name}'s result")
+    kept_shape = tuple(d for i, d in enumerate(node.shape) if i not in axes)
+    if not axes:  # a 0-d input, or axis=(): NumPy returns the (cast) values themselves
+        result = _reduce_nothing(node, name, result_dtype)
+    else:
+        engine = "numpy" if node.dtype.kind in red.numpy_for_kinds else "numba"
+        param_axis = axes if not is_arg or axis is not None else None
+        result = expr.make("reduce", (node,), (name, axes, param_axis, engine), kept_shape, result_dtype)
+    return keep_dims(result, node.shape, axes) if keepdims else result
+
+
+def _reduce_nothing(node: Node, name: str, result_dtype: np.dtype) -> Node:
+    if name in ("argmin", "argmax"):
+        return build.full(node.shape, 0, result_dtype)
+    if name in ("any", "all"):
+        return build.ufunc_node(np.not_equal, (node, 0)) if node.dtype != np.bool_ else node
+    return build.cast(node, result_dtype) if node.dtype != result_dtype else build.unary("copy", node)
+
+
+def keep_dims(node: Node, in_shape: tuple, axes: tuple) -> Node:
+    """The reduced result with its reduced axes kept as length 1 (a view, evaluated by NumPy)."""
+    shape = tuple(1 if i in axes else d for i, d in enumerate(in_shape))
+    return build.numpy_stage("reshape", np.reshape, (node,), (("shape", shape),), shape, node.dtype)
+
+
+def count(node: Node, axes: tuple) -> int:
+    return math.prod(node.shape[a] for a in axes)
+
+
+def mean(x, axis=None, dtype=None, keepdims: bool = False) -> Node:
+    """NumPy's mean: a sum (in float64 for integers, float32 for float16) divided by the count."""
+    node = build.to_node(x)
+    axes = normalize_axes(axis, node.ndim)
+    sum_dtype, result_dtype = dtype, None
+    if dtype is None:
+        if node.dtype.kind in "biu":
+            sum_dtype = np.dtype(np.float64)
+        elif node.dtype == dtypes.HALF:
+            sum_dtype, result_dtype = np.dtype(np.float32), dtypes.HALF
+    total = reduce(node, "sum", axes, keepdims, sum_dtype)
+    result = build.ufunc_node(np.divide, (total, count(node, axes)))
+    if result.dtype != total.dtype:  # NumPy divides in place ('unsafe'): the sum's dtype is kept
+        result = build.cast(result, total.dtype)
+    return build.cast(result, result_dtype) if result_dtype is not None else result
+
+
+def var(x, axis=None, dtype=None, ddof=0, keepdims: bool = False) -> Node:
+    """NumPy's two-pass variance: mean with keepdims, then the mean of squared deviations."""
+    node = build.to_node(x)
+    axes = normalize_axes(axis, node.ndim)
+    work_dtype = dtype if dtype is not None else (np.dtype(np.float64) if node.dtype.kind in "biu" else None)
+    centre = mean(node, axes, work_dtype, keepdims=True)
+    deviation = build.ufunc_node(np.subtract, (node, centre))
+    if deviation.dtype.kind == "c":
+        squared = build.unary("real", build.ufunc_node(np.multiply, (deviation, build.ufunc_node(
+            np.conjugate, (deviation,)))))
+    else:
+        squared = build.ufunc_node(np.multiply, (deviation, deviation))
+    total = reduce(squared, "sum", axes, keepdims, work_dtype if work_dtype is None or
+                   np.dtype(work_dtype).kind != "c" else None)
+    denominator = max(count(node, axes) - ddof, 0)
+    result = build.ufunc_node(np.divide, (total, denominator))
+    return build.cast(result, total.dtype) if result.dtype != total.dtype else result
+
+
+def std(x, axis=None, dtype=None, ddof=0, keepdims: bool = False) -> Node:
+    return build.ufunc_node(np.sqrt, (var(x, axis, dtype, ddof, keepdims),))

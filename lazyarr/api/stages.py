@@ -1,0 +1,136 @@
+"""NumPy functions that are not elementwise or reductions: evaluated by NumPy (BLAS for matmul) as stages.
+
+The elementwise work on each side of a boundary is still fused: ``np.tanh(A * 2) @ B + c`` is kernel, BLAS call,
+kernel. Each entry knows its result's shape and dtype without computing anything, so errors (shapes that do not
+align) are raised when the expression is built, as everywhere else.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from lazyarr.api import build
+from lazyarr.graph.expr import Node
+
+
+def _probe(node: Node) -> np.ndarray:
+    return np.zeros((1,) * node.ndim, node.dtype)
+
+
+def _stage(name, func, nodes, kwargs: dict, shape: tuple, dtype) -> Node:
+    build.dtypes.check_supported(np.dtype(dtype), f"np.{name}'s result")
+    return build.numpy_stage(name, func, tuple(nodes), tuple(sorted(kwargs.items())), tuple(shape), np.dtype(dtype))
+
+
+def _mismatch(name, a: Node, b: Node):
+    return ValueError(f"lazyarr: {name}: shapes {a.shape} and {b.shape} not aligned")
+
+
+def matmul(a, b) -> Node:
+    a, b = build.to_node(a), build.to_node(b)
+    if a.ndim == 0 or b.ndim == 0:
+        raise ValueError("lazyarr: matmul: input operand does not have enough dimensions (scalars are not allowed)")
+    ash = a.shape if a.ndim > 1 else (1,) + a.shape
+    bsh = b.shape if b.ndim > 1 else b.shape + (1,)
+    if ash[-1] != bsh[-2]:
+        raise _mismatch("matmul", a, b)
+    batch = build.broadcast_shapes("matmul", ash[:-2], bsh[:-2])
+    shape = batch + (ash[-2],) * (a.ndim > 1) + (bsh[-1],) * (b.ndim > 1)
+    dtype = np.matmul(_probe(a), _probe(b)).dtype
+    return _stage("matmul", np.matmul, (a, b), {}, shape, dtype)
+
+
+def dot(a, b) -> Node:
+    a, b = build.to_node(a), build.to_node(b)
+    if a.ndim == 0 or b.ndim == 0:
+        return build.ufunc_node(np.multiply, (a, b), "dot")
+    k_b = b.shape[-2] if b.ndim > 1 else b.shape[0]
+    if a.shape[-1] != k_b:
+        raise _mismatch("dot", a, b)
+    shape = a.shape[:-1] + (b.shape[:-2] + b.shape[-1:] if b.ndim > 1 else ())
+    return _stage("dot", np.dot, (a, b), {}, shape, np.dot(_probe(a), _probe(b)).dtype)
+
+
+def tensordot(a, b, axes=2) -> Node:
+    a, b = build.to_node(a), build.to_node(b)
+    if isinstance(axes, int):
+        axes_a, axes_b = list(range(a.ndim - axes, a.ndim)), list(range(axes))
+    else:
+        axes_a, axes_b = ([x] if isinstance(x, int) else list(x) for x in axes)
+    axes_a = [x % a.ndim for x in axes_a]
+    axes_b = [x % b.ndim for x in axes_b]
+    if len(axes_a) != len(axes_b) or any(a.shape[i] != b.shape[j] for i, j in zip(axes_a, axes_b)):
+        raise ValueError(f"lazyarr: tensordot: shape-mismatch for sum over axes {axes_a} of {a.shape} and "
+                         f"{axes_b} of {b.shape}")
+    shape = tuple(d for i, d in enumerate(a.shape) if i not in axes_a) + \
+        tuple(d for i, d in enumerate(b.shape) if i not in axes_b)
+    dtype = np.result_type(a.dtype, b.dtype)
+    return _stage("tensordot", np.tensordot, (a, b), {"axes": (tuple(axes_a), tuple(axes_b))}, shape, dtype)
+
+
+def _cumulative(name, func):
+    def cumulative(a, axis=None, dtype=None, out=None):
+        node = build.to_node(a)
+        if out is not None:
+            raise TypeError(f"lazyarr: {name}: out= is not supported on lazy arrays")
+        shape = (node.size,) if axis is None else node.shape
+        if axis is not None:
+            axis = build.reductions_axis(axis, node.ndim)
+        result_dtype = func(_probe(node), axis=None if axis is None else axis, dtype=dtype).dtype
+        return _stage(name, func, (node,), {"axis": axis, "dtype": dtype}, shape, result_dtype)
+    return cumulative
+
+
+def sort(a, axis=-1, kind=None, order=None, **kwargs) -> Node:
+    node = build.to_node(a)
+    if order is not None:
+        raise TypeError("lazyarr: sort: order= applies to structured arrays, which lazyarr does not support")
+    if axis is None:
+        return _stage("sort", np.sort, (node,), {"axis": None, "kind": kind, **kwargs}, (node.size,), node.dtype)
+    axis = build.reductions_axis(axis, node.ndim)
+    return _stage("sort", np.sort, (node,), {"axis": axis, "kind": kind, **kwargs}, node.shape, node.dtype)
+
+
+def concatenate(arrays, axis=0, out=None, dtype=None, casting="same_kind") -> Node:
+    nodes = [build.to_node(x) for x in arrays]
+    if out is not None:
+        raise TypeError("lazyarr: concatenate: out= is not supported on lazy arrays")
+    if axis is None:
+        shape = (sum(n.size for n in nodes),)
+    else:
+        axis = build.reductions_axis(axis, nodes[0].ndim)
+        rest = [n.shape[:axis] + n.shape[axis + 1:] for n in nodes]
+        if any(n.ndim != nodes[0].ndim for n in nodes) or any(r != rest[0] for r in rest):
+            raise ValueError("lazyarr: concatenate: all the input array dimensions except for the concatenation "
+                             f"axis must match exactly; got {[n.shape for n in nodes]}")
+        shape = nodes[0].shape[:axis] + (sum(n.shape[axis] for n in nodes),) + nodes[0].shape[axis + 1:]
+    result_dtype = np.concatenate([_probe(n).reshape(-1) for n in nodes], dtype=dtype, casting=casting).dtype
+    return _stage("concatenate", _concatenate_args, tuple(nodes),
+                  {"axis": axis, "dtype": dtype, "casting": casting}, shape, result_dtype)
+
+
+def _concatenate_args(*arrays, **kwargs):
+    return np.concatenate(arrays, **kwargs)
+
+
+def stack(arrays, axis=0, out=None, dtype=None, casting="same_kind") -> Node:
+    nodes = [build.to_node(x) for x in arrays]
+    if out is not None:
+        raise TypeError("lazyarr: stack: out= is not supported on lazy arrays")
+    if any(n.shape != nodes[0].shape for n in nodes):
+        raise ValueError(f"lazyarr: stack: all input arrays must have the same shape; got {[n.shape for n in nodes]}")
+    axis = build.reductions_axis(axis, nodes[0].ndim + 1)
+    shape = nodes[0].shape[:axis] + (len(nodes),) + nodes[0].shape[axis:]
+    result_dtype = np.stack([_probe(n) for n in nodes], dtype=dtype, casting=casting).dtype
+    return _stage("stack", _stack_args, tuple(nodes), {"axis": axis, "dtype": dtype, "casting": casting},
+                  shape, result_dtype)
+
+
+def _stack_args(*arrays, **kwargs):
+    return np.stack(arrays, **kwargs)
+
+
+# NumPy function -> builder. numpy_api registers these for __array_function__.
+BOUNDARIES = {
+    np.matmul: matmul, np.dot: dot, np.tensordot: tensordot, np.sort: sort, np.concatenate: concatenate,
+    np.stack: stack, np.cumsum: _cumulative("cumsum", np.cumsum), np.cumprod: _cumulative("cumprod", np.cumprod),
+}

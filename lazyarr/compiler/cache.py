@@ -1,0 +1,410 @@
+"""Compiled kernels: in memory (bounded LRU), then on disk, then compiled; optionally in the background.
+
+Numba cannot cache functions built with ``exec``. So each kernel's source is written to a file named by the
+hash of its text (``diskcache``), imported as a module registered in ``sys.modules``, and compiled with
+``cache=True``: Numba then stores the machine code beside that file, and a second process with the same
+expression loads it instead of compiling (``_build``: without starting Numba's compiler, which only a compile
+needs). Files are checked before Numba sees them; a cache directory that cannot be written degrades to
+compiling in a private temporary directory, with a warning, never to a crash.
+
+One compile runs at a time per process (Numba holds a global compiler lock anyway). A kernel several threads
+miss at once is compiled once; the others wait for it. With background compilation on
+(``config.background_compile()``), a miss queues the compile on a worker thread and ``get`` returns None at
+once: the runtime then computes that call with NumPy. A fork waits for a running compile to finish, so the
+child never inherits a lock held halfway through one.
+"""
+from __future__ import annotations
+
+import atexit
+import importlib.util
+import os
+import queue
+import sys
+import threading
+import time
+import warnings
+from collections import OrderedDict
+from dataclasses import dataclass
+
+from numba.core.compiler_lock import global_compiler_lock
+from numba.core.runtime import rtsys
+
+# threads first: its at-fork handler must be registered before ours, so that ours runs first (Python runs
+# "before" handlers in reverse order): a fork waits for a running job, which may be configuring the threading
+# layer, before it takes the configuration lock.
+from lazyarr.kernels import threads
+from lazyarr import config
+from lazyarr.compiler import diskcache
+from lazyarr.compiler import warmup
+
+__all__ = ["cache_info", "clear_cache", "get", "loaded", "wait_for_compiles", "set_background_compile"]
+
+set_background_compile = config.set_background_compile
+
+
+@dataclass(frozen=True)
+class CacheInfo:
+    hits: int  # calls served from memory
+    misses: int  # calls that were not
+    compiles: int  # kernels compiled by Numba in this process
+    disk_hits: int  # kernels Numba loaded from its disk cache instead of compiling
+    compile_seconds: float  # time spent in those compiles
+    currsize: int  # kernels in memory now
+    maxsize: int  # config.memory_cache_size()
+    interpreted: int = 0  # calls NumPy computed because their kernel was compiling in the background
+
+
+@dataclass
+class Compiled:
+    """A ready kernel: the Numba dispatcher, its one overload's entry point and the source it came from."""
+    dispatcher: object
+    entry: object
+    source: str
+    path: str
+    from_disk: bool
+
+
+class _Job:
+    """A kernel being compiled: in a caller's thread, or on the background worker."""
+    __slots__ = ("event", "compiled", "background")
+
+    def __init__(self, background: bool):
+        self.event = threading.Event()
+        self.compiled: Compiled | None = None
+        self.background = background
+
+
+_lock = threading.Lock()  # memory, stats, jobs; never held while compiling
+_compile_lock = threading.RLock()  # held for each compile, and by a fork that waits for one
+_memory: "OrderedDict[tuple, Compiled]" = OrderedDict()
+_jobs: dict[tuple, _Job] = {}
+_failed: set = set()  # background compiles that raised: the next call compiles in its own thread and raises
+_generation = 0  # bumped whenever a kernel leaves memory (see loaded())
+_stats = {"hits": 0, "misses": 0, "compiles": 0, "disk_hits": 0, "compile_seconds": 0.0, "interpreted": 0}
+_queue: "queue.SimpleQueue" = queue.SimpleQueue()
+_worker: threading.Thread | None = None
+
+
+def cache_info() -> CacheInfo:
+    with _lock:
+        return CacheInfo(currsize=len(_memory), maxsize=config.memory_cache_size(), **_stats)
+
+
+def get(key: tuple, make_source) -> Compiled | None:
+    """The kernel for `key` (`make_source()` is called only to compile it), or None: compiling in the
+    background, compute this call another way."""
+    with _lock:
+        hit = _memory.get(key)
+        if hit is not None:
+            _memory.move_to_end(key)
+            _stats["hits"] += 1
+            return hit
+        _stats["misses"] += 1
+    while True:
+        background = config.background_compile()
+        with _lock:
+            hit = _memory.get(key)
+            if hit is not None:
+                _memory.move_to_end(key)
+                return hit
+            job = _jobs.get(key)
+            owner = job is None
+            if owner:
+                use_worker = background and key not in _failed
+                _failed.discard(key)
+                job = _jobs[key] = _Job(use_worker)
+                if use_worker:
+                    _submit(key, make_source, job)
+            if background and job.background:
+                _stats["interpreted"] += 1
+                return None
+        if owner:
+            return _compile_job(key, make_source, job)
+        job.event.wait()  # another thread compiles it; if that failed, go round and fail here too
+        if job.compiled is not None:
+            return job.compiled
+
+
+def loaded(key: tuple) -> tuple[int, Compiled | None]:
+    """(generation, the kernel for `key` if it is in memory, else None); never compiles. A caller may keep
+    the kernel while ``generation()`` still returns that generation: no kernel has left memory since."""
+    with _lock:
+        hit = _memory.get(key)
+        if hit is not None:
+            _memory.move_to_end(key)
+        return _generation, hit
+
+
+def generation() -> int:
+    return _generation
+
+
+def count_hit() -> None:
+    """A call served by a kernel a caller kept (see ``loaded``). Not locked, like functools' own counters:
+    this is on the fastest path, and a count lost to a thread switch only makes cache_info() a hit short."""
+    _stats["hits"] += 1
+
+
+def _compile_job(key: tuple, make_source, job: _Job) -> Compiled:
+    try:
+        compiled = _compile(make_source)
+    except BaseException:
+        with _lock:
+            if _jobs.get(key) is job:
+                del _jobs[key]
+        job.event.set()
+        raise
+    _finish(key, job, compiled)
+    job.event.set()
+    return compiled
+
+
+def _finish(key, job, compiled) -> None:
+    """Keep a freshly loaded kernel and retire the job that produced it (sync and background paths)."""
+    with _lock:
+        _remember(key, compiled)
+        if _jobs.get(key) is job:
+            del _jobs[key]
+    job.compiled = compiled
+
+
+def _remember(key: tuple, compiled: Compiled) -> None:
+    """Into the memory LRU (under _lock). An evicted kernel's module leaves sys.modules too, so its machine
+    code can be freed; computing it again loads it from disk."""
+    _memory[key] = compiled
+    _memory.move_to_end(key)
+    limit = config.memory_cache_size()
+    while len(_memory) > limit:
+        _, old = _memory.popitem(last=False)
+        _bump_generation()
+        name = os.path.splitext(os.path.basename(old.path))[0]
+        if getattr(sys.modules.get(name), "kernel", None) is old.dispatcher:
+            del sys.modules[name]
+
+
+def wait_for_compiles(timeout: float | None = None) -> bool:
+    """Wait until no kernel is compiling in the background; False if `timeout` seconds passed first."""
+    deadline = None if timeout is None else time.monotonic() + timeout
+    while True:
+        with _lock:
+            pending = [job for job in _jobs.values() if job.background]
+        if not pending:
+            return True
+        for job in pending:
+            left = None if deadline is None else max(0.0, deadline - time.monotonic())
+            if not job.event.wait(left):
+                return False
+
+
+def _bump_generation() -> None:
+    global _generation
+    _generation += 1
+
+
+def clear_memory() -> None:
+    with _compile_lock, _lock:
+        _bump_generation()
+        for compiled in _memory.values():
+            sys.modules.pop(os.path.splitext(os.path.basename(compiled.path))[0], None)
+        _memory.clear()
+
+
+def clear_cache() -> None:
+    """Forget every compiled kernel: in memory, the kernel files, and Numba's cache files for them."""
+    with _compile_lock:
+        clear_memory()
+        for name in [n for n in sys.modules if n.startswith(diskcache.PREFIX)]:
+            del sys.modules[name]
+        diskcache.clear()
+
+
+# --- the background worker -----------------------------------------------------------------------------------
+
+def _submit(key, make_source, job: _Job) -> None:
+    """Queue a compile for the worker (under _lock), starting the worker if needed."""
+    global _worker
+    _queue.put((key, make_source, job))
+    if _worker is None or not _worker.is_alive():
+        _worker = threading.Thread(target=_work, name="lazyarr-compiler", daemon=True)
+        _worker.start()
+
+
+def _work() -> None:
+    while True:
+        item = _queue.get()
+        if item is None:
+            return
+        key, make_source, job = item
+        try:
+            compiled = _compile(make_source)
+        except Exception as exc:
+            if config.debug():
+                print(f"lazyarr: background compile failed ({exc!r}); the next call compiles in its own "
+                      "thread and raises there", file=sys.stderr)
+            with _lock:
+                _failed.add(key)
+                if _jobs.get(key) is job:
+                    del _jobs[key]
+        else:
+            _finish(key, job, compiled)
+        job.event.set()
+
+
+@atexit.register
+def _stop_worker() -> None:
+    """At exit: drop queued compiles, let the running one finish (its files are then complete)."""
+    worker = _worker
+    if worker is None or not worker.is_alive():
+        return
+    while True:
+        try:
+            _queue.get_nowait()
+        except queue.Empty:
+            break
+    _queue.put(None)
+    worker.join(timeout=60)
+
+
+def _before_fork() -> None:
+    _compile_lock.acquire()
+    _lock.acquire()
+
+
+def _after_fork_in_parent() -> None:
+    _lock.release()
+    _compile_lock.release()
+
+
+def _after_fork_in_child() -> None:
+    # The worker thread does not exist here, and neither do other threads' compiles: forget their jobs (their
+    # keys are simply missed again) and start from fresh locks.
+    global _lock, _compile_lock, _queue, _worker, _jobs
+    _lock, _compile_lock = threading.Lock(), threading.RLock()
+    _queue, _worker, _jobs = queue.SimpleQueue(), None, {}
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(before=_before_fork, after_in_parent=_after_fork_in_parent,
+                        after_in_child=_after_fork_in_child)
+
+
+# --- compiling or loading one kernel -------------------------------------------------------------------------
+
+def _compile(make_source) -> Compiled:
+    # The whole job holds _compile_lock, not only Numba's part: a fork waits for it, so that a child never
+    # inherits a lock (lazyarr's, Numba's, an import's) that a half-done job held in another thread.
+    # Numba's once-per-process start may be running on the warm-up thread: wait for it rather than import
+    # Numba's modules beside it (and the compile would wait for Numba's lock it holds anyway).
+    warmup.wait()
+    with _compile_lock:
+        threads.configure_threading_layer()  # before Numba's first parallel compile picks a layer itself
+        source = make_source()
+        if config.debug():
+            print(f"lazyarr: compiling kernel\n{source}", file=sys.stderr)
+        return _load(source)
+
+
+def _load(source: str) -> Compiled:
+    """Import the kernel's module, then load its machine code from Numba's verified disk cache entry or compile
+    it (then the entry is recorded)."""
+    name = diskcache.module_name(source)
+    module = sys.modules.get(name)
+    if module is not None:  # another key with the same text: reuse it
+        return _wrap(module, source, from_disk=False)
+    with diskcache.open_entry(source) as entry:
+        start = time.perf_counter()
+        try:
+            module, from_disk = _import_and_build(entry.path, try_disk=entry.had_numba_files)
+        except Exception as exc:
+            if not entry.had_numba_files:
+                raise
+            warnings.warn(f"lazyarr: Numba could not load its cache entry for kernel {name} ({exc!r}); "
+                          "deleting it and compiling again", RuntimeWarning, stacklevel=2)
+            diskcache.wipe_numba_files(entry.directory, name)
+            module, from_disk = _import_and_build(entry.path, try_disk=False)
+        elapsed = time.perf_counter() - start
+        if from_disk:
+            diskcache.touch(entry)
+        else:
+            written = diskcache.record(entry, _numba_dir(module.kernel, entry))
+    with _lock:
+        if from_disk:
+            _stats["disk_hits"] += 1
+        else:
+            _stats["compiles"] += 1
+            _stats["compile_seconds"] += elapsed
+    if not from_disk:
+        diskcache.note_written(entry.directory, written, keep=name)
+    return _wrap(module, source, from_disk)
+
+
+def _import_and_build(path: str, try_disk: bool):
+    """(the kernel's module, whether its machine code came from the disk cache)."""
+    module = _import(path)
+    try:
+        from_disk = _build(module.kernel, module.SIGNATURE, try_disk)
+    except BaseException:
+        sys.modules.pop(module.__name__, None)
+        raise
+    return module, from_disk
+
+
+def _build(dispatcher, signature, try_disk: bool) -> bool:
+    """Give the kernel's dispatcher its one overload, from the disk cache if it can (True), else compiled.
+
+    Numba's own route to its disk cache (``Dispatcher.compile`` -> ``Cache.load_overload``) first refreshes
+    the target context: ~0.3 s in a new process, mostly imports (``numba.np.arraymath`` and, through its BLAS
+    check, ``scipy.linalg``) of implementations that only a *compile* needs. Loading machine code needs only
+    the runtime (NRT) symbols, so a warm process loads its kernels with just those and leaves the refresh to its
+    first compile, if it ever has one (``CompilerBase`` refreshes before compiling). If that quick load fails in
+    any way, Numba's full route runs, so the worst case is the old cost, never a missing kernel.
+    """
+    with global_compiler_lock:  # as Dispatcher.compile: no other thread compiles or loads meanwhile
+        from_disk = try_disk and _load_without_refresh(dispatcher, signature)
+        if not from_disk:
+            dispatcher.compile(signature)
+            from_disk = sum(dispatcher.stats.cache_hits.values()) > 0
+        dispatcher.disable_compile()  # one signature, as eager njit(SIGNATURE): a mismatch raises, never compiles
+    return from_disk
+
+
+def _load_without_refresh(dispatcher, signature) -> bool:
+    """What ``Dispatcher.compile`` does with a disk cache hit, minus the context refresh (see ``_build``)."""
+    try:
+        context = dispatcher.targetctx
+        rtsys.initialize(context)  # the NRT symbols the machine code links against; once per process
+        cres = dispatcher._cache._load_overload(signature, context)  # Cache.load_overload minus its refresh
+        if cres is None:  # no entry for this signature and CPU
+            return False
+        context.insert_user_function(cres.entry_point, cres.fndesc, [cres.library])
+        dispatcher.add_overload(cres)
+        dispatcher._cache_hits[signature] += 1  # as Dispatcher.compile counts it: dispatcher.stats stays true
+        return True
+    except Exception as exc:  # Numba's full route decides, and raises for real if it must
+        if config.debug():
+            print(f"lazyarr: quick cache load failed ({exc!r}); using Numba's", file=sys.stderr)
+        return False
+
+
+def _wrap(module, source: str, from_disk: bool) -> Compiled:
+    dispatcher = module.kernel
+    sig = next(iter(dispatcher.overloads))
+    return Compiled(dispatcher, dispatcher.overloads[sig].entry_point, source, module.__file__, from_disk)
+
+
+def _numba_dir(dispatcher, entry) -> str:
+    cache = getattr(dispatcher, "_cache", None)
+    return getattr(cache, "cache_path", None) or os.path.join(entry.directory, "__pycache__")
+
+
+def _import(path: str):
+    name = os.path.splitext(os.path.basename(path))[0]
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module  # before exec: Numba's cache locates the function through its module
+    try:
+        spec.loader.exec_module(module)
+    except BaseException:
+        sys.modules.pop(name, None)
+        raise
+    return module

@@ -1,0 +1,366 @@
+"""ReduceKernel -> Python source for ``numba.njit``: a reduction with its producer fused into the loop.
+
+The runtime hands the kernel its inputs as views whose axes are ordered (kept..., reduced...). Five loop
+shapes cover every reduction:
+
+- ``full``: every axis reduced, 1-D (raveled or strided): chunks of the range in parallel, partials combined.
+- ``full_nd``: every axis reduced, n-d: rows (all axes but the last) in parallel, partials combined.
+- ``inner``: the memory-innermost axis is reduced: kept elements in parallel, each reduced in one pass.
+- ``outer``: the innermost axis is kept: tiles of it in parallel, each streaming the reduced axes row by row
+  into a small accumulator array (so ``x.sum(axis=0)`` reads memory in order).
+- ``outer_split``: as ``outer``, for many reduced rows: contiguous row ranges in parallel, each summing whole
+  rows (or wide column tiles) into its own partial; the partials are folded in range order, so the result
+  does not depend on which thread ran which range (``x.sum(axis=0)`` of a tall C array).
+
+Float sums add 8 independent lanes per 128-element block and combine blocks with Kahan compensation: at least
+as accurate as NumPy's pairwise summation, without a serial dependency chain.
+"""
+from __future__ import annotations
+
+import textwrap
+
+import numpy as np
+
+from lazyarr.compiler.source_map import MODULE_TEMPLATE, balanced, _array_type, _scalar_type, ctor, cast, store, value_lines
+from lazyarr.graph.dtypes import HALF
+from lazyarr.graph.ops import REDUCTIONS
+from lazyarr.compiler.schedule import ReduceKernel
+
+LANES = 8
+BLOCK = 128
+
+
+
+def accumulator_dtype(name: str, value: np.dtype, result: np.dtype) -> np.dtype:
+    """What a reduction accumulates in: sums and products of floats in float64 (complex128), the rest as is."""
+    if name in ("sum", "prod"):
+        if result.kind == "f":
+            return np.dtype(np.float64)
+        if result.kind == "c":
+            return np.dtype(np.complex128)
+        return result
+    if name in ("any", "all"):
+        return np.dtype(bool)
+    return value  # min, max, argmin, argmax compare values of the producer's dtype
+
+
+class Reducer:
+    """The accumulator of one reduction: how it starts, takes a value, and ends."""
+
+    def __init__(self, name: str, value: np.dtype, result: np.dtype, compensated: bool = True):
+        self.name, self.value, self.result = name, value, result
+        self.acc = accumulator_dtype(name, value, result)
+        self.is_arg = name in ("argmin", "argmax")
+        self.compensated = compensated and name == "sum" and self.acc.kind in "fc"
+
+    def start(self) -> str:
+        red, acc = REDUCTIONS[self.name], self.acc
+        if red.identity is not None:
+            return f"{ctor(acc)}({red.identity})"
+        lowest = self.name in ("max", "argmax")
+        if acc.kind == "f" or acc == HALF:
+            return f"{ctor(acc)}({'-' if lowest else ''}np.inf)"
+        if acc.kind == "b":
+            return "False" if lowest else "True"
+        info = np.iinfo(acc)
+        return f"{ctor(acc)}({info.min if lowest else info.max})"
+
+    # The state is named by `at`: "" for scalars acc / acc_c (compensation) / acc_i (arg index), or "[_uq]"
+    # for elements of accumulator arrays: per-tile _acc / _acc_c / _acc_i, or (`arrays="_part"`) the
+    # per-chunk partials _part / _part_i of the row-split loop.
+    @staticmethod
+    def names(at: str, arrays: str = "_acc") -> tuple[str, str, str]:
+        if not at:
+            return "acc", "acc_c", "acc_i"
+        return f"{arrays}{at}", f"{arrays}_c{at}", f"{arrays}_i{at}"  # `at` is an unsigned index, e.g. [_uq]
+
+    def init(self, at: str = "") -> list[str]:
+        acc, comp, idx = self.names(at)
+        if self.is_arg:
+            return [f"{acc} = {self.start()}", f"{idx} = np.int64(-1)"]
+        lines = [f"{acc} = {self.start()}"]
+        return lines + [f"{comp} = {ctor(self.acc)}(0)"] if self.compensated else lines
+
+    def take(self, value: str, position: str = "", at: str = "", arrays: str = "_acc") -> list[str]:
+        """Fold a value of the accumulator dtype into the state (Kahan-compensated for float sums)."""
+        acc, comp, idx = self.names(at, arrays)
+        if self.is_arg:
+            return [f"{acc}, {idx} = S.{self.name}_update({acc}, {idx}, {value}, {position})"]
+        if self.compensated:
+            return [f"_y = {value} - {comp}", f"_t = {acc} + _y", f"{comp} = (_t - {acc}) - _y", f"{acc} = _t"]
+        update = REDUCTIONS[self.name].template(self.acc).format(acc=acc, v=value)
+        return [f"{acc} = {ctor(self.acc)}({update})"]
+
+    def final(self, at: str = "", arrays: str = "_acc") -> str:
+        acc, _, idx = self.names(at, arrays)
+        return idx if self.is_arg else cast(acc, self.acc, self.result)
+
+
+def _unflatten(counter: str, names: list[str], dims: list[str]) -> list[str]:
+    """Split a flat C-order counter into indices over `dims` (the last varies fastest)."""
+    if not names:
+        return []
+    if len(names) == 1:
+        return [f"{names[0]} = {counter}"]
+    lines = [f"_rest = {counter}"]
+    for name, dim in list(zip(names, dims))[:0:-1]:
+        lines += [f"{name} = _rest % {dim}", f"_rest = _rest // {dim}"]
+    return lines + [f"{names[0]} = _rest"]
+
+
+def _product(dims: list[str]) -> str:
+    return " * ".join(dims) if dims else "1"
+
+
+def reduce_range(k: ReduceKernel, r: Reducer, var: str, lo: str, hi: str, index, position) -> list[str]:
+    """Lines that fold the producer's values for `var` in [lo, hi) into the state `acc`.
+    `index(expr)` is the array index with `var` replaced by `expr`; `position(expr)` the arg position."""
+    producer = k.outputs[0]
+
+    def value(expr: str, suffix: str) -> tuple[list[str], str]:
+        lines, names = value_lines(k, index(expr), suffix)
+        return lines, cast(names[id(producer)], producer.dtype, r.acc)
+
+    if not r.compensated:
+        lines, v = value(var, "")
+        return [f"for {var} in range({lo}, {hi}):"] + _indent(lines + r.take(v, position(var)))
+    # Float sums: 8 independent lanes per block of 128, blocks folded in with Kahan compensation.
+    lanes, lane_lines = [f"_s{j}" for j in range(LANES)], []
+    for j, lane in enumerate(lanes):
+        lines, v = value(f"_b + {j}", f"_{j}")
+        lane_lines += lines + [f"{lane} += {v}"]
+    block_sum = f"(({lanes[0]} + {lanes[1]}) + ({lanes[2]} + {lanes[3]})) + " \
+                f"(({lanes[4]} + {lanes[5]}) + ({lanes[6]} + {lanes[7]}))"
+    tail, v_tail = value(var, "_t")
+    return [
+        f"_j = {lo}",
+        f"while _j + {BLOCK} <= {hi}:",
+        *_indent([f"{lane} = {ctor(r.acc)}(0)" for lane in lanes]),
+        f"    for _b in range(_j, _j + {BLOCK}, {LANES}):",
+        *_indent(lane_lines, 2),
+        f"    _blk = {block_sum}",
+        *_indent(r.take("_blk")),
+        f"    _j += {BLOCK}",
+        f"for {var} in range(_j, {hi}):",
+        *_indent(tail + r.take(v_tail)),
+    ]
+
+
+def _indent(lines: list[str], levels: int = 1) -> list[str]:
+    return [("    " * levels) + line for line in lines]
+
+
+def _partials(r: Reducer, count: str) -> tuple[list[str], list[str], list[str]]:
+    """(allocate partial results, store the state as partial `_p`, fold all partials into `acc`)."""
+    alloc = [f"_part = np.empty({count}, {ctor(r.acc)})"]
+    save = ["_part[_p] = acc"]
+    if r.is_arg:
+        alloc.append(f"_part_i = np.empty({count}, np.int64)")
+        save.append("_part_i[_p] = acc_i")
+    fold = r.init() + [f"for _p in range({count}):"] + _indent(
+        r.take("_part[_p]", "_part_i[_p]"))
+    return alloc, save, fold
+
+
+def full_loop(k: ReduceKernel, r: Reducer, rng: str) -> tuple[list[str], list[str]]:
+    """(extra parameters, body) for a reduction over a 1-D range: chunks in parallel."""
+    alloc, save, fold = _partials(r, "_nchunks")
+    body = [
+        "_nchunks = (n + chunk - 1) // chunk",
+        *alloc,
+        f"for _p in {rng}(_nchunks):",
+        "    _lo = _p * chunk",
+        "    _hi = min(_lo + chunk, n)",
+        *_indent(r.init()),
+        *_indent(reduce_range(k, r, "i", "_lo", "_hi", lambda e: e, lambda e: e)),
+        *_indent(save),
+        *fold,
+        f"out0[0] = {store(r.final(), r.result, r.result)}",
+    ]
+    return ["n", "chunk"], body
+
+
+def full_nd_loop(k: ReduceKernel, r: Reducer, rng: str, ndim: int) -> tuple[list[str], list[str]]:
+    """Every axis of an n-d view reduced: one partial per row (all axes but the last)."""
+    dims, idx = [f"d{a}" for a in range(ndim)], [f"i{a}" for a in range(ndim)]
+    alloc, save, fold = _partials(r, "_rows")
+    last = idx[-1]
+
+    def index(expr):
+        return ", ".join(idx[:-1] + [expr])
+
+    body = [
+        f"_rows = {_product(dims[:-1])}",
+        *alloc,
+        f"for _p in {rng}(_rows):",
+        *_indent(_unflatten("_p", idx[:-1], dims[:-1])),
+        *_indent(r.init()),
+        *_indent(reduce_range(k, r, last, "0", dims[-1], index, lambda e: f"_p * {dims[-1]} + {e}")),
+        *_indent(save),
+        *fold,
+        f"out0[0] = {store(r.final(), r.result, r.result)}",
+    ]
+    return dims, body
+
+
+def inner_loop(k: ReduceKernel, r: Reducer, rng: str, kept: int, ndim: int) -> tuple[list[str], list[str]]:
+    """The innermost axis is reduced: each kept element in parallel reduces its own (contiguous) run."""
+    dims, idx = [f"d{a}" for a in range(ndim)], [f"i{a}" for a in range(ndim)]
+    last = idx[-1]
+
+    def index(expr):
+        return ", ".join(idx[:-1] + [expr])
+
+    body = [
+        f"_nk = {_product(dims[:kept])}",
+        f"_nr = {_product(dims[kept:-1])}",
+        f"for _o in {rng}(_nk):",
+        *_indent(_unflatten("_o", idx[:kept], dims[:kept])),
+        *_indent(r.init()),
+        "    for _r in range(_nr):",
+        *_indent(_unflatten("_r", idx[kept:-1], dims[kept:-1]), 2),
+        *_indent(reduce_range(k, r, last, "0", dims[-1], index, lambda e: f"_r * {dims[-1]} + {e}"), 2),
+        f"    out0[_o] = {store(r.final(), r.result, r.result)}",
+    ]
+    return dims, body
+
+
+def _tile_header(tiles: str, kept: int, dims: list[str], idx: list[str]) -> list[str]:
+    """Inside a loop over `_t`: which kept-outer index `_ko` and which columns [_lo, _hi) of the kept innermost
+    axis tile `_t` covers (tiles of `tile` columns, `tiles` of them per kept-outer index)."""
+    return [
+        f"_ko = _t // {tiles}",
+        f"_lo = (_t - _ko * {tiles}) * tile",
+        "_hi = min(_lo + tile, _last)",
+        *_unflatten("_ko", idx[:kept - 1], dims[:kept - 1]),
+    ]
+
+
+def _stream_rows(k: ReduceKernel, r: Reducer, kept: int, ndim: int, rows: tuple[str, ...]) -> list[str]:
+    """Reduce the reduced rows in `range(*rows)` of columns [_lo, _hi) into a private accumulator array `_acc`
+    of `tile` elements, row by row: each row's tile is read in memory order and the column loop vectorises."""
+    dims, idx = [f"d{a}" for a in range(ndim)], [f"i{a}" for a in range(ndim)]
+    lane = idx[kept - 1]
+    producer = k.outputs[0]
+    lines, names = value_lines(k, ", ".join(idx), "")
+    v = cast(names[id(producer)], producer.dtype, r.acc)
+    arrays = [f"_acc = np.empty(tile, {ctor(r.acc)})"]
+    if r.is_arg:
+        arrays.append("_acc_i = np.empty(tile, np.int64)")
+    if r.compensated:
+        arrays.append(f"_acc_c = np.empty(tile, {ctor(r.acc)})")
+    return [
+        *arrays,
+        "for _q in range(_hi - _lo):",
+        "    _uq = np.uint64(_q)",
+        *_indent(r.init(at="[_uq]")),
+        f"for _r in range({', '.join(rows)}):",
+        *_indent(_unflatten("_r", idx[kept:], dims[kept:])),
+        f"    for {lane} in range(_lo, _hi):",
+        f"        _uq = np.uint64({lane} - _lo)",
+        *_indent(lines + r.take(v, "_r", at="[_uq]"), 2),
+    ]
+
+
+def _outer_sizes(kept: int, dims: list[str]) -> list[str]:
+    return [
+        f"_last = {dims[kept - 1]}",
+        "_ntiles = (_last + tile - 1) // tile",
+        f"_nko = {_product(dims[:kept - 1])}",
+        f"_nr = {_product(dims[kept:])}",
+    ]
+
+
+def outer_loop(k: ReduceKernel, r: Reducer, rng: str, kept: int, ndim: int) -> tuple[list[str], list[str]]:
+    """The innermost axis is kept: tiles of it in parallel, each streaming all reduced rows in order."""
+    dims, idx = [f"d{a}" for a in range(ndim)], [f"i{a}" for a in range(ndim)]
+    final = r.final(at="[_uq]")
+    body = [
+        *_outer_sizes(kept, dims),
+        f"for _t in {rng}(_nko * _ntiles):",
+        *_indent(_tile_header("_ntiles", kept, dims, idx)),
+        *_indent(_stream_rows(k, r, kept, ndim, ("_nr",))),
+        "    for _q in range(_hi - _lo):",
+        "        _uq = np.uint64(_q)",
+        f"        out0[np.uint64(_ko * _last + _lo + _q)] = {store(final, r.result, r.result)}",
+    ]
+    return dims + ["tile"], body
+
+
+def outer_split_loop(k: ReduceKernel, r: Reducer, rng: str, kept: int, ndim: int) -> tuple[list[str], list[str]]:
+    """The innermost axis is kept and the reduced rows are many: `nchunks` contiguous row ranges x column tiles
+    in parallel, each thread reading whole stretches of memory in order into a private accumulator; the
+    per-chunk partials (nchunks x kept elements) are then folded in chunk order, whichever thread ran which
+    chunk, so the result depends on the shape and `nchunks` only."""
+    dims, idx = [f"d{a}" for a in range(ndim)], [f"i{a}" for a in range(ndim)]
+    partials = [f"_part = np.empty(nchunks * _nk, {ctor(r.acc)})"]
+    save = ["_part[_uv] = _acc[_uq]"]
+    if r.is_arg:
+        partials.append("_part_i = np.empty(nchunks * _nk, np.int64)")
+        save.append("_part_i[_uv] = _acc_i[_uq]")
+    # Balanced row ranges: chunk sizes differ by at most one row.
+    chunk_rows = ("_c * _nr // nchunks", "(_c + 1) * _nr // nchunks")
+    fold = r.take("_part[_uv]", "_part_i[_uv]", at="[_uq]", arrays="_part")
+    final = r.final(at="[_uq]", arrays="_part")
+    body = [
+        *_outer_sizes(kept, dims),
+        "_nk = _nko * _last",
+        *partials,
+        f"for _w in {rng}(nchunks * _nko * _ntiles):",
+        "    _c = _w // (_nko * _ntiles)",
+        "    _t = _w - _c * (_nko * _ntiles)",
+        *_indent(_tile_header("_ntiles", kept, dims, idx)),
+        *_indent(_stream_rows(k, r, kept, ndim, chunk_rows)),
+        "    _base = _c * _nk + _ko * _last + _lo",
+        "    for _q in range(_hi - _lo):",
+        "        _uq = np.uint64(_q)",
+        "        _uv = np.uint64(_base + _q)",
+        *_indent(save, 2),
+        f"for _t in {rng}(_nko * _ntiles):",
+        "    _ko = _t // _ntiles",
+        "    _lo = _ko * _last + (_t - _ko * _ntiles) * tile",
+        "    _hi = min(_lo + tile, (_ko + 1) * _last)",
+        "    for _c in range(1, nchunks):",
+        "        for _q in range(_lo, _hi):",
+        "            _uq = np.uint64(_q)",
+        "            _uv = np.uint64(_c * _nk + _q)",
+        *_indent(fold, 3),
+        "    for _q in range(_lo, _hi):",
+        "        _uq = np.uint64(_q)",
+        f"        out0[_uq] = {store(final, r.result, r.result)}",
+    ]
+    return dims + ["tile", "nchunks"], body
+
+
+def kernel_source(k: ReduceKernel, loop: str, ndim: int, kept: int, array_layout: str, parallel: bool,
+                  version: str, comment: str = "") -> str:
+    """The whole module text for one reduction kernel."""
+    node = k.node
+    # Along a non-contiguous axis NumPy itself adds row after row; so do we (in float64), which keeps the
+    # tile's accumulator loop free of a compensation chain and lets it vectorise.
+    r = Reducer(node.params[0], k.outputs[0].dtype, node.dtype, compensated=loop not in ("outer", "outer_split"))
+    rng = "numba.prange" if parallel else "range"
+    if loop == "full":
+        extra, body = full_loop(k, r, rng)
+    elif loop == "full_nd":
+        extra, body = full_nd_loop(k, r, rng, ndim)
+    elif loop == "inner":
+        extra, body = inner_loop(k, r, rng, kept, ndim)
+    elif loop == "outer_split":
+        extra, body = outer_split_loop(k, r, rng, kept, ndim)
+    else:
+        extra, body = outer_loop(k, r, rng, kept, ndim)
+    kdim = 1 if loop == "full" else ndim
+    params = ([f"in{j}" for j in range(len(k.inputs))] + [f"c{j}" for j in range(len(k.consts))]
+              + extra + ["out0"])
+    sig = ([_array_type(n.dtype, kdim, array_layout, True) for n in k.inputs]
+           + [_scalar_type(n.dtype) for n in k.consts] + ["types.int64"] * len(extra)
+           + [_array_type(node.dtype, 1, "C", False)])
+    text = "\n".join(body)
+    return MODULE_TEMPLATE.format(
+        version=version, comment=textwrap.indent(comment, "# ") if comment else "#",
+        extra_imports="import lazyarr.kernels.scipy_bridge as SB\n" if "SB." in text else "",
+        signature=", ".join(sig), parallel=parallel, params=", ".join(params),
+        body=textwrap.indent(balanced(text) if parallel else text, "    "),
+    )
+

@@ -1,0 +1,1 @@
+"""Lazy expressions over dask arrays: one fused lazyarr kernel per block."""

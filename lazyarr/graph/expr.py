@@ -1,0 +1,219 @@
+"""Expression nodes: immutable, hash-consed, shape and dtype fixed when built.
+
+A node is (op, args, params) plus its shape and dtype. Building the same (op, args, params) twice returns the
+same object, so a common subexpression is one node and the scheduler sees sharing for free. Array data is not
+part of a node's identity: a leaf is keyed by the identity of the array it stands for, and the structural cache
+key (see ``schedule.py``) never sees data, sizes or ids.
+"""
+from __future__ import annotations
+
+import functools
+import math
+import weakref
+
+import numpy as np
+
+from lazyarr.graph.ops import ELEMENTWISE
+
+# op names that are not in the op table
+LEAF = "leaf"    # params: (); .data holds the ndarray
+CONST = "const"  # params: (canonical value key, weak); .data holds the scalar value
+SPECIAL = "scipy.special."  # prefix of scipy.special ops (compiled through scipy_bridge)
+
+# The intern table: key -> weak reference to the node. A plain dict of weakref.ref with a C-level callback
+# (functools.partial) is several times faster than WeakValueDictionary, and node creation is on the hot path.
+_interned: dict[tuple, weakref.ref] = {}
+
+
+def _forget(key: tuple, ref: weakref.ref) -> None:
+    if _interned.get(key) is ref:
+        del _interned[key]
+
+
+def _lookup(key: tuple):
+    ref = _interned.get(key)
+    return ref() if ref is not None else None
+
+
+def _intern(key: tuple, node) -> None:
+    _interned[key] = weakref.ref(node, functools.partial(_forget, key))
+
+# Structure ids: one small int per distinct (op, params, dtype, child structure ids). Computed once when a node is
+# built, they let a kernel's cache key be a short tuple of ints instead of a deep tuple rebuilt on every call.
+_structure_ids: dict[tuple, int] = {}
+
+
+def structure_id(key: tuple) -> int:
+    sid = _structure_ids.get(key)
+    if sid is None:
+        sid = _structure_ids.setdefault(key, len(_structure_ids))
+    return sid
+
+
+class Node:
+    # fusable: an elementwise op with a Numba loop, so it can join a map kernel (decided once, here: the
+    # scheduler and the launch fast path ask it of every node they walk).
+    # memo: what ``launch.signature`` found for this node as a root (a node can be computed many times).
+    # source: a leaf's user array, when the leaf is a view of it (see ``leaf``).
+    __slots__ = ("op", "args", "params", "shape", "dtype", "data", "sid", "fusable", "memo", "source",
+                 "__weakref__")
+
+    op: str
+    args: tuple["Node", ...]
+    params: tuple
+    shape: tuple[int, ...]
+    dtype: np.dtype
+
+    @property
+    def ndim(self) -> int:
+        return len(self.shape)
+
+    @property
+    def size(self) -> int:
+        return math.prod(self.shape)
+
+    @property
+    def is_leaf(self) -> bool:
+        return self.op == LEAF
+
+    @property
+    def is_const(self) -> bool:
+        return self.op == CONST
+
+    @property
+    def weak(self) -> bool:
+        """A Python scalar whose dtype is decided by the operation that consumes it (NEP 50)."""
+        return self.op == CONST and self.params[1]
+
+    def __reduce__(self):
+        # Rebuild through the constructors so unpickled graphs are hash-consed in the new process too.
+        if self.op == LEAF:
+            return (leaf, (self.data,))
+        if self.op == CONST:
+            return (weak_scalar, (self.data, self.dtype)) if self.weak else (const, (self.data, self.dtype, False))
+        return (make, (self.op, self.args, self.params, self.shape, self.dtype))
+
+    def __repr__(self) -> str:
+        if self.op == LEAF:
+            return f"Leaf({self.dtype}, {self.shape})"
+        if self.op == CONST:
+            return f"Const({self.data!r}{', weak' if self.weak else ''})"
+        return f"Node({self.op}, {self.dtype}, {self.shape})"
+
+
+def make(op: str, args: tuple[Node, ...], params: tuple, shape: tuple, dtype: np.dtype) -> Node:
+    """The unique node for (op, args, params, shape, dtype)."""
+    if type(shape) is not tuple:
+        shape = tuple(shape)
+    # dtype and shape are in the key although they follow from the rest for most ops: not for a cast
+    # (its target is its dtype) nor for a node given leading length-1 axes (build.expand_leading).
+    key = (op, tuple(map(id, args)), params, dtype, shape)
+    ref = _interned.get(key)
+    node = ref() if ref is not None else None
+    if node is None:
+        node = Node()
+        node.op, node.args, node.params = op, args if type(args) is tuple else tuple(args), params
+        node.shape, node.dtype, node.data = shape, dtype, None
+        node.sid = structure_id((op, params, dtype, tuple([a.sid for a in args])))
+        node.fusable = bool(params) and params[-1] == "numba" and (op in ELEMENTWISE or op.startswith(SPECIAL))
+        node.memo = node.source = None
+        _intern(key, node)
+    return node
+
+
+def leaf(array: np.ndarray, source: np.ndarray | None = None) -> Node:
+    """The leaf for `array`. With `source` (the user's array, of which `array` is a plain view), the leaf is
+    keyed by the source: wrapping the same array again gives the same leaf, so an expression rebuilt over the
+    same arrays is the same graph, and its nodes are found instead of made (see ``launch.remember``)."""
+    owner = array if source is None else source
+    # The node holds `owner`, so its id cannot be reused while the node lives.
+    key = (LEAF, id(owner))
+    if source is None:  # (with a source, the caller has asked source_leaf already)
+        node = _lookup(key)
+        if node is not None and node.data is array:
+            return node
+    node = Node()
+    node.op, node.args, node.params = LEAF, (), ()
+    node.shape, node.dtype, node.data, node.fusable = array.shape, array.dtype, array, False
+    node.memo, node.source = None, source
+    node.sid = structure_id((LEAF, array.dtype, array.ndim))
+    _intern(key, node)
+    return node
+
+
+def view_leaf(parent: Node, how: tuple, make) -> Node:
+    """The leaf over the view ``make(parent.data)`` of a leaf, `how` naming the view (``("getitem", key)``). The
+    same view of the same leaf is the same leaf, so ``x[1:]`` written twice is one kernel input. The intern
+    key holds the parent itself, not its id: the parent lives as long as the view's entry does."""
+    key = ("view", parent, how)
+    node = _lookup(key)
+    if node is None:
+        node = leaf(make(parent.data))
+        _intern(key, node)
+    return node
+
+
+def source_leaf(source: np.ndarray) -> Node | None:
+    """The live leaf made for the user's array `source` (see ``leaf``), if any."""
+    ref = _interned.get((LEAF, id(source)))
+    node = ref() if ref is not None else None
+    if node is None or node.source is not source:
+        return None
+    # The same array object, but NumPy lets its shape and dtype be assigned in place.
+    if node.shape != source.shape or node.dtype != source.dtype or node.data.strides != source.strides:
+        return None
+    return node
+
+
+def value_key(value) -> tuple:
+    """A key that tells apart every scalar NumPy tells apart: -0.0 from 0.0, NaN payloads, 1 from 1.0."""
+    kind = type(value)
+    if kind is float:
+        return ("float", value.hex())
+    if kind is int or kind is bool:
+        return (kind.__name__, value)
+    if kind is complex:
+        return ("complex", value.real.hex(), value.imag.hex())
+    return (value.dtype.str, value.tobytes())  # a NumPy scalar
+
+
+def const(value, dtype: np.dtype, weak: bool) -> Node:
+    vkey = value_key(value)
+    key = (CONST, vkey, weak, dtype)
+    node = _lookup(key)
+    if node is None:
+        node = Node()
+        node.op, node.args, node.params = CONST, (), (vkey, weak)
+        node.shape, node.dtype, node.data, node.fusable = (), dtype, value, False
+        node.memo = node.source = None
+        node.sid = structure_id((CONST, dtype))
+        _intern(key, node)
+    return node
+
+
+def weak_scalar(value, default_dtype: np.dtype) -> Node:
+    """A Python scalar operand. Not interned: the operation that consumes it replaces it with a typed const."""
+    node = Node()
+    node.op, node.args, node.params = CONST, (), (value_key(value), True)
+    node.shape, node.dtype, node.data, node.fusable = (), default_dtype, value, False
+    node.memo = node.source = None
+    node.sid = structure_id((CONST, default_dtype))
+    return node
+
+
+def walk(roots) -> list[Node]:
+    """Every node reachable from `roots`, each once, children before parents."""
+    order: list[Node] = []
+    seen: set[int] = set()
+    stack = [(r, False) for r in reversed(roots)]
+    while stack:
+        node, expanded = stack.pop()
+        if expanded:
+            order.append(node)
+            continue
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        stack.append((node, True))
+        stack.extend((a, False) for a in reversed(node.args) if id(a) not in seen)
+    return order

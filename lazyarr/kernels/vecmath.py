@@ -1,0 +1,199 @@
+"""Branch-free sin, cos, exp, log and log1p that LLVM can vectorise, each with a flag saying whether its answer is exact enough.
+
+Numba lowers ``np.sin`` to a call of the C library's ``sin``, one element at a time (~10 ns here): a loop
+that calls it cannot be vectorised, and a fused expression containing it is bound by that call instead of by
+memory. These functions are straight-line code (a select instead of every branch), so the loop around them
+runs 4 elements per AVX2 instruction (~3 ns per element: ``bench/bench_elementwise.py``).
+
+Each returns ``(value, ok)``. ``ok`` is False where the fast method cannot promise its accuracy: non-finite
+or large arguments (|x| > 2**20, where the three-part reduction runs out of bits of pi/2), and arguments so
+close to a multiple of pi/2 that the reduced argument lost more than a few bits to cancellation. A kernel
+using them (``codegen``: the ``blocked`` loop) recomputes any block holding such an element with the exact
+functions, so the result is within 1 ULP of NumPy everywhere (tests/test_vecmath.py measures it).
+
+The method:
+- reduce: k = rint(x * 2/pi), r = x - k*pi/2 with pi/2 in three parts, each step one FMA (so each product
+  is exact before its subtraction rounds);
+- evaluate sin(r) or cos(r) on [-pi/4, pi/4] by their Taylor series (to r**15 and r**16: the first omitted
+  term is below 2**-56 relative there), cos with the 1 - r*r/2 step split so its rounding error is carried;
+- pick sin or cos and the sign by the quadrant k mod 4.
+exp: k = rint(x / ln 2), r = x - k*ln 2 (two parts, FMA), exp(r) by its Taylor series to r**13 (|r| <= 0.35:
+the first omitted term is below 2**-57), times 2**k built from its bits. ok is False outside [-708, 709],
+where the result would overflow or be subnormal, and for non-finite x.
+
+log: x = 2**e * m with m in [sqrt(2)/2, sqrt(2)) taken from its bits, f = m - 1 (exact), s = f / (2 + f), and
+log(1 + f) = 2*atanh(s) = f - (f*f/2 - s*(f*f/2 + R)) with R = sum 2*s**(2k)/(2k+1), k = 1..12 (s*s <= 0.0295:
+the first omitted term is below 2**-62 relative), plus e*ln 2 in two parts. ok is False for zero, negative,
+subnormal and non-finite x.
+log1p: u = 1 + x rounded, c = (1 + x) - u recovered exactly (x - (u - 1), or 1 - (u - x) when u > 2: both
+differences are exact by Sterbenz's lemma), and log1p(x) = log(u) + c/u. ok is False for x <= -1, non-finite x,
+and u outside the normal range.
+
+float32 (and float16, carried in float32) are computed in float64 and rounded once, so they are nearly
+correctly rounded.
+"""
+from decimal import Decimal, getcontext
+from fractions import Fraction
+from math import factorial
+
+import numba
+import numpy as np
+from numba.core import types
+from numba.extending import intrinsic
+
+from lazyarr.kernels.numpy_scalar import fma
+
+_jit = numba.njit(cache=True, nogil=True, error_model="numpy", inline="always")
+
+# pi to 100 digits, split into three doubles whose sum is pi/2 to about 160 bits.
+getcontext().prec = 120
+_PI = Decimal("3.1415926535897932384626433832795028841971693993751058209749445923078164062862089986280348253421170679")
+_HALF_PI = _PI / 2
+_P1 = float(_HALF_PI)
+_P2 = float(_HALF_PI - Decimal(_P1))
+_P3 = float(_HALF_PI - Decimal(_P1) - Decimal(_P2))
+_TWO_OVER_PI = float(2 / _PI)
+
+# Taylor coefficients (-1)**k / (2k+1)! for sin (r**3 .. r**15) and (-1)**k / (2k)! for cos (r**4 .. r**16).
+_S3, _S5, _S7, _S9, _S11, _S13, _S15 = (float(Fraction((-1) ** k, factorial(2 * k + 1))) for k in range(1, 8))
+_C4, _C6, _C8, _C10, _C12, _C14, _C16 = (float(Fraction((-1) ** k, factorial(2 * k))) for k in range(2, 9))
+
+_LIMIT = 2.0 ** 20       # beyond, the reduction's three parts of pi/2 are not enough: exact path
+_CANCELLED = 2.0 ** -27  # a reduced argument smaller than this (k != 0) may have lost bits: exact path
+
+
+@_jit
+def _reduce(x):
+    """(r, k, ok): x = k*pi/2 + r with |r| <= ~pi/4."""
+    k = np.rint(x * _TWO_OVER_PI)
+    r = fma(-k, _P1, x)
+    r = fma(-k, _P2, r)
+    r = fma(-k, _P3, r)
+    ok = (abs(x) <= _LIMIT) & ((k == 0.0) | (abs(r) >= _CANCELLED))
+    r = x if k == 0.0 else r  # exact, and keeps the sign of -0.0
+    # k is finite and small wherever ok; elsewhere any integer will do (the exact path replaces the value).
+    return r, np.int64(k if ok else 0.0), ok
+
+
+@_jit
+def _sin_poly(r, z):
+    return r + (z * r) * (_S3 + z * (_S5 + z * (_S7 + z * (_S9 + z * (_S11 + z * (_S13 + z * _S15))))))
+
+
+@_jit
+def _cos_poly(z):
+    half = 0.5 * z
+    w = 1.0 - half
+    tail = z * z * (_C4 + z * (_C6 + z * (_C8 + z * (_C10 + z * (_C12 + z * (_C14 + z * _C16))))))
+    return w + (((1.0 - w) - half) + tail)
+
+
+@_jit
+def _quadrant(r, quadrant):
+    """sin(r + quadrant*pi/2)."""
+    z = r * r
+    value = _cos_poly(z) if quadrant & 1 else _sin_poly(r, z)
+    return -value if quadrant & 2 else value
+
+
+@_jit
+def sin(x):
+    """(sin(x) within 1 ULP, ok) for a float64 x."""
+    r, k, ok = _reduce(x)
+    return (x if x == 0.0 else _quadrant(r, k & 3)), ok  # the polynomial's sum would turn -0.0 into +0.0
+
+
+@_jit
+def cos(x):
+    """(cos(x) within 1 ULP, ok) for a float64 x."""
+    r, k, ok = _reduce(x)
+    return _quadrant(r, (k + 1) & 3), ok
+
+
+# --- exp ---------------------------------------------------------------------------------------------------
+_LN2 = Decimal("0.69314718055994530941723212145817656807550013436025525412068000949339362196969471560586332699641868754")
+_LN2_HI = float(_LN2)
+_LN2_LO = float(_LN2 - Decimal(_LN2_HI))
+_INV_LN2 = float(1 / _LN2)
+# 1/n! for n = 2 .. 13
+_E2, _E3, _E4, _E5, _E6, _E7, _E8, _E9, _E10, _E11, _E12, _E13 = (float(Fraction(1, factorial(n)))
+                                                                  for n in range(2, 14))
+_EXP_LOW, _EXP_HIGH = -708.0, 709.0  # exp is a normal, finite float64 between these
+
+
+@intrinsic
+def _as_float64(typingctx, bits):
+    """The float64 whose bit pattern is the int64 `bits` (a register move, so it vectorises)."""
+    if bits != types.int64:
+        return None
+
+    def codegen(context, builder, signature, args):
+        return builder.bitcast(args[0], context.get_value_type(types.float64))
+
+    return types.float64(types.int64), codegen
+
+
+@_jit
+def exp(x):
+    """(exp(x) within 1 ULP, ok) for a float64 x."""
+    ok = (x >= _EXP_LOW) & (x <= _EXP_HIGH)
+    x = x if ok else 0.0  # keeps k a small integer in every lane
+    k = np.rint(x * _INV_LN2)
+    r = fma(-k, _LN2_HI, x)
+    r = fma(-k, _LN2_LO, r)
+    tail = r * r * (_E2 + r * (_E3 + r * (_E4 + r * (_E5 + r * (_E6 + r * (_E7 + r * (_E8 + r * (_E9 + r * (
+        _E10 + r * (_E11 + r * (_E12 + r * _E13)))))))))))
+    scale = _as_float64((np.int64(k) + 1023) << 52)
+    return (1.0 + (r + tail)) * scale, ok
+
+
+@intrinsic
+def _as_int64(typingctx, x):
+    """The int64 with the bit pattern of the float64 `x` (a register move, so it vectorises)."""
+    if x != types.float64:
+        return None
+
+    def codegen(context, builder, signature, args):
+        return builder.bitcast(args[0], context.get_value_type(types.int64))
+
+    return types.int64(types.float64), codegen
+
+
+# 2/(2k+1): log(1+f) = 2*atanh(s) = 2s + s*R with R = sum_k 2/(2k+1) * s**(2k).
+_L1, _L2, _L3, _L4, _L5, _L6, _L7, _L8, _L9, _L10, _L11, _L12 = (float(Fraction(2, 2 * k + 1)) for k in range(1, 13))
+_LN2_HI_LOG = float.fromhex("0x1.62e42fee00000p-1")  # ln 2 with 11 trailing zero bits: e * it is exact
+_LN2_LO_LOG = float(_LN2 - Decimal(_LN2_HI_LOG))
+_SQRT2_BITS = 0x3FF6A09E667F3BCD  # the bits of sqrt(2): above it, m is halved
+_MANTISSA = 0x000FFFFFFFFFFFFF
+_ONE_BITS = 0x3FF0000000000000
+_SMALLEST_NORMAL = 2.2250738585072014e-308
+_LARGEST = 1.7976931348623157e308
+
+
+@_jit
+def log(x):
+    """(log(x) within 1 ULP, ok) for a float64 x."""
+    ok = (x >= _SMALLEST_NORMAL) & (x <= _LARGEST)
+    bits = _as_int64(x if ok else 1.0)
+    e = (bits >> 52) - 1023
+    mantissa = (bits & _MANTISSA) | _ONE_BITS  # the bits of m in [1, 2)
+    halve = mantissa > _SQRT2_BITS
+    mantissa = mantissa - (np.int64(1) << 52) if halve else mantissa
+    k = np.float64(e + 1 if halve else e)
+    f = _as_float64(mantissa) - 1.0
+    s = f / (2.0 + f)
+    z = s * s
+    r = z * (_L1 + z * (_L2 + z * (_L3 + z * (_L4 + z * (_L5 + z * (_L6 + z * (_L7 + z * (_L8 + z * (_L9 + z * (
+        _L10 + z * (_L11 + z * _L12)))))))))))
+    half_f2 = 0.5 * f * f
+    return k * _LN2_HI_LOG - ((half_f2 - (s * (half_f2 + r) + k * _LN2_LO_LOG)) - f), ok
+
+
+@_jit
+def log1p(x):
+    """(log1p(x) within 1 ULP, ok) for a float64 x."""
+    u = 1.0 + x
+    ok = (x > -1.0) & (u >= _SMALLEST_NORMAL) & (u <= _LARGEST)
+    lost = (1.0 - (u - x)) if u > 2.0 else (x - (u - 1.0))  # (1 + x) - u, exactly
+    value, _ = log(u if ok else 1.0)
+    return (x if x == 0.0 else value + lost / u), ok  # x, not 0.0 + x: log1p(-0.0) is -0.0

@@ -1,0 +1,1 @@
+"""Running a plan: the one launcher, the small-call recipes, explain()."""

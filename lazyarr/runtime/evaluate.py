@@ -1,0 +1,274 @@
+"""Run a plan: pick each kernel's layout class (``kernel_args``), prepare views, allocate outputs, launch.
+
+A single small elementwise root seen before skips planning altogether (``launch``).
+"""
+from __future__ import annotations
+
+import math
+import warnings
+
+import numpy as np
+
+from lazyarr.compiler import cache
+from lazyarr.compiler import source_map as codegen
+from lazyarr.compiler import source_reduce as codegen_reduce
+from lazyarr import config
+from lazyarr.graph import reference as interp
+from lazyarr.runtime import recipes as launch
+from lazyarr.kernels import threads
+from lazyarr.graph.dtypes import HALF
+from lazyarr.graph.expr import CONST, LEAF, Node
+from lazyarr.compiler.layout import (const_arg as _const_arg, flat as _flat, kernel_args as _kernel_args, layout_of,
+                          map_key, storage as _storage)
+from lazyarr.compiler.fingerprint import VERSION
+from lazyarr.compiler.schedule import MapKernel, ReduceKernel, Stage, plan
+
+
+
+# Graphs with leaves whose data is not in memory (dask arrays) are run by the module that makes such leaves:
+# lazyarr.dask_bridge sets this when it is imported, so a process that never wraps a dask array pays one
+# global read per planned call, and the small-call path nothing.
+external = None
+
+
+def evaluate(roots: list[Node], out: np.ndarray | None = None) -> list[np.ndarray]:
+    """Values of `roots` as NumPy arrays (0-d arrays for 0-d roots); `out` receives the single root."""
+    if external is not None and external.involves(roots):
+        return external.evaluate(roots, out)
+    if out is None and len(roots) == 1:
+        return [evaluate_one(roots[0])]
+    return run_steps(plan(roots), roots, {}, out)
+
+
+def evaluate_one(root: Node) -> np.ndarray:
+    """The value of one root: through its recipe if it has one (``launch``), else planned and run."""
+    sig = root.memo or launch.signature(root)
+    if sig is not None:
+        value = launch.run(root, sig)
+        if value is not None:
+            return value
+    if external is not None and external.involves((root,)):
+        return external.evaluate([root])[0]
+    steps = plan([root])
+    value = run_steps(steps, [root], {})[0]
+    if sig is not None:
+        launch.learn(root, sig, steps)
+    return value
+
+
+def run_steps(steps: list, roots: list[Node], env: dict, out: np.ndarray | None = None) -> list[np.ndarray]:
+    """Run planned steps. `env` may hold bindings (id(leaf) -> array) that stand in for leaves' own data:
+    ``@lazyarr.fuse`` plans once on placeholder leaves and binds each call's arrays this way."""
+    # A buffer Numba cannot write (non-native byte order) gets the result by copy at the end.
+    direct = out is not None and out.dtype.isnative and out.dtype.kind in "biufc"
+    out_buffers = {id(roots[0]): out} if direct else {}
+    for step in steps:
+        if isinstance(step, ReduceKernel):
+            run_reduce(step, env)
+        elif isinstance(step, MapKernel):
+            run_map(step, env, out_buffers)
+        else:
+            run_stage(step, env)
+    results = [value(r, env) for r in roots]
+    if out is not None and results[0] is not out:
+        np.copyto(out, results[0], casting="same_kind")
+        results[0] = out
+    return results
+
+
+def value(node: Node, env: dict) -> np.ndarray:
+    if node.op == LEAF:
+        return env.get(id(node), node.data)
+    if node.op == CONST:
+        return np.asarray(node.data, dtype=node.dtype)
+    return env[id(node)]
+
+
+def run_stage(step: Stage, env: dict) -> None:
+    env[id(step.node)] = interp.apply(step.node, [value(a, env) for a in step.node.args])
+
+
+def run_map(k: MapKernel, env: dict, out_buffers: dict) -> None:
+    shape = k.shape
+    arrays = [env[id(n)] if n.op != LEAF or id(n) in env else n.data for n in k.inputs]
+    outs = [out_buffers.get(id(n)) for n in k.outputs] if out_buffers else None
+    if outs is not None and any(o is not None and _overlaps(o, arrays) for o in outs):
+        outs = None  # the result is copied into `out` afterwards
+    if outs is None:
+        out_dtypes = tuple(n.dtype for n in k.outputs)
+        layout, order = layout_of(arrays, shape)
+        outs = [np.empty(shape, dt, order=order) for dt in out_dtypes]
+    else:
+        out_dtypes = tuple(n.dtype if o is None else o.dtype for n, o in zip(k.outputs, outs))
+        layout, order = layout_of(arrays + [o for o in outs if o is not None], shape)
+        outs = [np.empty(shape, dt, order=order) if o is None else o for o, dt in zip(outs, out_dtypes)]
+    for n, o in zip(k.outputs, outs):
+        env[id(n)] = o
+    size = math.prod(shape)
+    if size == 0:
+        return
+    parallel = size >= config.parallel_threshold()
+    ndim = len(shape)
+    key = map_key(k.key, layout, ndim, parallel, out_dtypes)
+    compiled = _compiled(key, lambda: codegen.kernel_source(k, layout, ndim, parallel, out_dtypes, VERSION,
+                                                            comment=describe(k)), k)
+    if compiled is None:  # still compiling in the background: NumPy computes this call
+        _interpret(k, arrays, outs)
+        return
+    args = _kernel_args(arrays, outs, k.consts, layout, order, shape)
+    if parallel:
+        with threads.launch_lock():
+            compiled.entry(*args)
+    else:
+        compiled.entry(*args)
+
+
+def _compiled(key, make_source, k):
+    """The compiled kernel, or None to have NumPy compute this step: while it compiles in the background, or
+    if Numba fails on it. That failure is a lazyarr bug, but the user gets NumPy's answer and a warning
+    naming the kernel, never a Numba traceback."""
+    from numba.core.errors import NumbaError
+    try:
+        return cache.get(key, make_source)
+    except NumbaError as exc:
+        warnings.warn(f"lazyarr: could not compile the kernel for\n{describe(k)}\nNumPy computes it instead "
+                      f"({type(exc).__name__}: {str(exc).splitlines()[0]})", RuntimeWarning, stacklevel=4)
+        return None
+
+
+def _interpret(k: MapKernel, arrays: list, outs: list) -> None:
+    """Evaluate a kernel's nodes with NumPy, node by node, into the kernel's output buffers."""
+    values = _interpret_values(k, arrays)
+    for node, o in zip(k.outputs, outs):
+        np.copyto(o, values[id(node)], casting="unsafe")
+
+
+def _interpret_values(k: MapKernel, arrays: list) -> dict:
+    values = {id(n): a for n, a in zip(k.inputs, arrays)}
+    values.update({id(c): np.asarray(c.data, dtype=c.dtype) for c in k.consts})
+    with np.errstate(all="ignore"):
+        for node in k.body:
+            values[id(node)] = interp.apply(node, [values[id(a)] for a in node.args])
+    return values
+
+
+# --- reductions -----------------------------------------------------------------------------------------
+
+CHUNK = 1 << 16  # elements per parallel chunk of a full reduction
+
+
+def run_reduce(k: ReduceKernel, env: dict) -> None:
+    node, shape = k.node, k.shape
+    axes = node.params[1]
+    arrays = [env[id(n)] if n.op != LEAF or id(n) in env else n.data for n in k.inputs]
+    result = np.empty(node.shape, node.dtype)
+    env[id(node)] = result
+    size = math.prod(shape)
+    if result.size == 0:
+        return
+    if size == 0 or not k.inputs:  # nothing to read: NumPy gives the identity (empty input to min/max was refused)
+        producer = np.empty(shape, k.outputs[0].dtype) if size == 0 else \
+            _interpret_values(k, arrays)[id(k.outputs[0])]
+        result[...] = interp.apply(node, [producer])
+        return
+    loop, views, extra, ndim, kept, array_layout = _reduce_layout(node, arrays, shape, axes)
+    parallel = size >= config.parallel_threshold()
+    key = (k.key, loop, ndim, array_layout, parallel)
+    compiled = _compiled(key, lambda: _reduce_source(k, loop, ndim, kept, array_layout, parallel), k)
+    if compiled is None:  # still compiling in the background: NumPy computes this call
+        result[...] = interp.apply(node, [_interpret_values(k, arrays)[id(k.outputs[0])]])
+        return
+    out = _storage(result.reshape(-1))
+    consts = [_const_arg(c) for c in k.consts]
+    if parallel:
+        with threads.launch_lock():
+            compiled.entry(*views, *consts, *extra, out)
+    else:
+        compiled.entry(*views, *consts, *extra, out)
+
+
+def _reduce_source(k, loop, ndim, kept, array_layout, parallel) -> str:
+    return codegen_reduce.kernel_source(k, loop, ndim, kept, array_layout, parallel, VERSION, comment=describe(k))
+
+
+def source_for(step, env: dict) -> str:
+    """The kernel source `step` compiles to for the given input values (for explain())."""
+    arrays = [value(n, env) if n.op == LEAF or id(n) in env else np.empty(n.shape, n.dtype) for n in step.inputs]
+    size = math.prod(step.shape)
+    parallel = size >= config.parallel_threshold()
+    if isinstance(step, ReduceKernel):
+        loop, _, _, ndim, kept, array_layout = _reduce_layout(step.node, arrays, step.shape, step.node.params[1])
+        header = f"# loop={loop} layout={array_layout} parallel={parallel}"
+        return f"{header}\n{_reduce_source(step, loop, ndim, kept, array_layout, parallel)}"
+    layout, _ = layout_of(arrays, step.shape)
+    text = codegen.kernel_source(step, layout, len(step.shape), parallel, tuple(n.dtype for n in step.outputs),
+                                 VERSION, comment=describe(step))
+    return f"# layout={layout} parallel={parallel}\n{text}"
+
+
+def _reduce_layout(node: Node, arrays: list, shape: tuple, axes: tuple):
+    """(loop shape, input views, size arguments, view rank, kept axes, array layout) for a reduction."""
+    ndim = len(shape)
+    is_arg = node.params[0] in ("argmin", "argmax")
+    if len(axes) == ndim:
+        layout, order = layout_of(arrays, shape)
+        if layout == "flat" and not (is_arg and order == "F"):
+            return "full", [_flat(a, order) for a in arrays], [math.prod(shape), CHUNK], 1, 0, "C"
+        full = [_storage(np.broadcast_to(a, shape)) for a in arrays]
+        if ndim == 1:
+            return "full", full, [shape[0], CHUNK], 1, 0, "A"
+        return "full_nd", full, list(shape), ndim, 0, "C" if all(v.flags.c_contiguous for v in full) else "A"
+    kept_axes = [a for a in range(ndim) if a not in axes]
+    perm = kept_axes + list(axes)
+    views = [_storage(np.broadcast_to(a, shape).transpose(perm)) for a in arrays]
+    dims = [shape[a] for a in perm]
+    # Telling Numba the views are C- or F-contiguous lets it drop stride arithmetic and vectorise.
+    array_layout = ("C" if all(v.flags.c_contiguous for v in views) else
+                    "F" if all(v.flags.f_contiguous for v in views) else "A")
+    if ndim - 1 in axes:
+        return "inner", views, dims, ndim, len(kept_axes), array_layout
+    kept, last = len(kept_axes), shape[ndim - 1]
+    if math.prod(shape) >= config.parallel_threshold():  # serial kernels keep the tile loop
+        nchunks = split_chunks(math.prod(dims[:kept]), math.prod(dims[kept:]))
+        if nchunks > 1:  # narrow rows get accumulators of their own width
+            return "outer_split", views, dims + [min(SPLIT_TILE, last), nchunks], ndim, kept, array_layout
+    tile = max(16, min(1024, -(-last // (4 * threads.get_num_threads()))))
+    return "outer", views, dims + [-(-tile // 8) * 8], ndim, kept, array_layout
+
+
+# The row split of `outer` reductions (docs/reductions.md has the measurements behind these numbers).
+SPLIT_CHUNKS = 16  # row ranges at most: enough for 16 threads; a constant, so results never depend on the thread count
+SPLIT_MIN_ROWS = 64  # rows per range at least: the partials' extra traffic (2 x chunks x kept) stays <= 3% of the input
+SPLIT_MAX_PARTIALS = 1 << 20  # partial elements at most (8 MB of float64): beyond, the tile loop needs no extra memory
+SPLIT_TILE = 4096  # columns per accumulator: 32 KB of float64 stays in L1/L2 while rows stream through it
+
+
+def split_chunks(kept_size: int, reduced_size: int) -> int:
+    """How many contiguous row ranges the `outer_split` loop cuts the reduced axes into; 1 means the `outer`
+    tile loop. A function of the shape alone, so a given shape always sums in the same order."""
+    nchunks = min(SPLIT_CHUNKS, reduced_size // SPLIT_MIN_ROWS, SPLIT_MAX_PARTIALS // max(kept_size, 1))
+    return nchunks if nchunks >= 2 else 1
+
+
+def _overlaps(out: np.ndarray, arrays: list[np.ndarray]) -> bool:
+    """Whether writing `out` could change an input before it is read (the exact same view is safe)."""
+    for a in arrays:
+        if np.may_share_memory(out, a) and not (
+            a.shape == out.shape and a.strides == out.strides
+            and a.__array_interface__["data"][0] == out.__array_interface__["data"][0]
+        ):
+            return True
+    return False
+
+
+def describe(k: MapKernel) -> str:
+    """A one-line-per-node listing of a kernel's graph, used in generated source and explain()."""
+    names = {id(n): f"in{j}" for j, n in enumerate(k.inputs)}
+    names.update({id(n): f"c{j}" for j, n in enumerate(k.consts)})
+    lines = []
+    for j, n in enumerate(k.body):
+        names[id(n)] = f"v{j}"
+        args = ", ".join(names[id(a)] for a in n.args)
+        lines.append(f"v{j} = {n.op}({args})  -> {n.dtype}")
+    lines += [f"out{j} = {names[id(n)]}" for j, n in enumerate(k.outputs)]
+    return "\n".join(lines)

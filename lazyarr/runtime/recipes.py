@@ -1,0 +1,209 @@
+"""The fast path for an expression computed again and again: skip planning, go straight to the kernel.
+
+A loop that rebuilds ``(2 * la.array(a) + la.array(b) * la.array(c)).compute()`` on small arrays makes a
+fresh graph each time (new leaves, so new nodes), and planning that graph (``schedule.plan``: a walk, a key,
+the kernel's argument order) costs more than running a kernel on a thousand elements. But the plan of a
+purely elementwise graph is a function of two things only:
+
+- the root's structure id, which fixes every op, dtype and rank in the tree, and
+- the *pattern* of its terminals (leaves and constants) read in a fixed order: which occurrences are the
+  same node. Hash-consing makes equal subtrees over the same terminals one node, so the pattern also fixes
+  the interior sharing, i.e. the common subexpressions the kernel computes once.
+
+So ``signature`` reads the terminals with one cheap walk, and a graph whose (structure, pattern) was planned
+before reuses that plan's argument order and kernel key: a ``Recipe``. Recipes hold positions and keys, never
+nodes or arrays, so they keep no user data alive. The kernel itself still comes from ``cache``, keyed
+exactly as the full path keys it (a miss there, a new layout, an empty array, anything unusual: the full path
+runs and the recipe learns from it).
+"""
+from __future__ import annotations
+
+import math
+import threading
+from collections import OrderedDict
+
+import numpy as np
+
+from lazyarr.compiler import cache
+from lazyarr import config
+from lazyarr.kernels import threads
+from lazyarr.graph.dtypes import HALF
+from lazyarr.graph.expr import LEAF, Node
+from lazyarr.compiler.layout import kernel_args, layout_of, map_key
+from lazyarr.compiler.schedule import MapKernel
+
+# A walk longer than this is not a "small expression": the full path plans it (and the walk, which visits a
+# shared subtree once per use, can never blow up on a deeply shared graph).
+MAX_WALK = 64
+MAX_RECIPES = 1024
+
+
+class Recipe:
+    """How to call the kernel for one (structure, pattern): which terminals are its array inputs and
+    constants, in the kernel's argument order, its structure key, and the kernels already looked up for it
+    per (layout, rank, parallel), each with the cache generation that vouches for it."""
+    __slots__ = ("inputs", "consts", "structure", "out_dtype", "plain", "kernels")
+
+    def __init__(self, inputs: tuple, consts: tuple, structure: tuple, out_dtype: np.dtype, plain: bool):
+        self.inputs, self.consts, self.structure, self.out_dtype = inputs, consts, structure, out_dtype
+        self.plain = plain  # no float16 anywhere: arrays and constants go to the kernel as they are
+        self.kernels: dict[tuple, tuple[int, object]] = {}
+
+
+_recipes: "OrderedDict[tuple, Recipe]" = OrderedDict()
+_lock = threading.Lock()
+
+
+def signature(root: Node):
+    """(terminals in first-seen order, (structure id, pattern)) for a small purely elementwise graph, or
+    None when the full path must plan it. Kept on the root, which may be computed again (``remember``)."""
+    memo = root.memo
+    if memo is not None:
+        return memo or None  # False: walked before and not eligible
+    if not root.fusable:
+        return None
+    memo = _signature(root)
+    root.memo = False if memo is None else memo
+    return memo
+
+
+def _signature(root: Node):
+    terms: list[Node] = []
+    seen: dict[int, int] = {}
+    pattern: list[int] = []
+    stack = [root]
+    walked = 0
+    while stack:
+        node = stack.pop()
+        args = node.args
+        if args:
+            walked += 1
+            if walked > MAX_WALK or not node.fusable:
+                return None
+            stack.extend(args)
+            continue
+        position = seen.get(id(node))
+        if position is None:
+            position = seen[id(node)] = len(terms)
+            terms.append(node)
+        pattern.append(position)
+    return terms, (root.sid, tuple(pattern))
+
+
+def run(root: Node, sig) -> np.ndarray | None:
+    """The root's value through its recipe, or None if the full path must run (and `learn` afterwards)."""
+    terms, key = sig
+    recipe = _recipes.get(key)
+    if recipe is None:
+        return None
+    shape = root.shape
+    arrays = [terms[i].data for i in recipe.inputs]
+    if len(shape) == 1 and recipe.plain:
+        # 1-D, the commonest small call: flat exactly when every input is whole and contiguous.
+        for a in arrays:
+            if a.shape != shape or not a.flags.c_contiguous:
+                layout, order = layout_of(arrays, shape)
+                break
+        else:
+            layout, order = "flat", "C"
+        size = shape[0]
+    else:
+        layout, order = layout_of(arrays, shape)
+        size = math.prod(shape)
+    if size == 0:
+        return None
+    parallel = size >= config.parallel_threshold()
+    variant = (layout, len(shape), parallel)
+    generation, compiled = recipe.kernels.get(variant, _NONE)
+    if compiled is None or generation != cache.generation():
+        generation, compiled = cache.loaded(map_key(recipe.structure, layout, len(shape), parallel,
+                                                    (recipe.out_dtype,)))
+        if compiled is None:
+            return None
+        recipe.kernels[variant] = (generation, compiled)
+    cache.count_hit()
+    out = np.empty(shape, recipe.out_dtype, order=order)
+    if recipe.plain and layout == "flat" and len(shape) == 1:
+        args = arrays + [terms[i].data for i in recipe.consts]
+        args.append(out)
+    else:
+        args = kernel_args(arrays, [out], [terms[i] for i in recipe.consts], layout, order, shape)
+    if parallel:
+        with threads.launch_lock():
+            compiled.entry(*args)
+    else:
+        compiled.entry(*args)
+    if id(root) not in _remembered:
+        remember(root, sig)
+    return out
+
+
+_NONE = (None, None)
+
+
+def learn(root: Node, sig, steps: list) -> None:
+    """Remember the plan the full path just ran for `root`, if it was one map kernel computing the root."""
+    if len(steps) != 1 or type(steps[0]) is not MapKernel or steps[0].outputs != (root,):
+        return
+    k = steps[0]
+    terms, key = sig
+    position = {id(t): i for i, t in enumerate(terms)}
+    try:
+        inputs = tuple(position[id(n)] for n in k.inputs)
+        consts = tuple(position[id(n)] for n in k.consts)
+    except KeyError:  # an input that is not a terminal of the walk: not a graph this path handles
+        return
+    plain = all(t.dtype != HALF for t in terms) and root.dtype != HALF
+    recipe = Recipe(inputs, consts, k.key, root.dtype, plain)
+    with _lock:
+        _recipes[key] = recipe
+        if len(_recipes) > MAX_RECIPES:
+            _recipes.popitem(last=False)
+
+
+# --- remembering small graphs --------------------------------------------------------------------------------
+# The nodes of a graph die with its last LazyArray, so a loop that rebuilds an expression would make every node
+# afresh. Keeping the last few small graphs alive lets the rebuild find them instead (hash-consing: the same
+# op on the same operands is the same node; leaves of the same user array are the same leaf), and their
+# signatures with them. The price is that those arrays stay alive a little longer: at most REMEMBER_GRAPHS
+# graphs whose leaves hold REMEMBER_BYTES in all, only graphs of arrays no bigger than REMEMBER_LEAF_BYTES.
+REMEMBER_GRAPHS = 32
+REMEMBER_BYTES = 4 << 20
+REMEMBER_LEAF_BYTES = 256 << 10
+
+_remembered: "OrderedDict[int, tuple[Node, int]]" = OrderedDict()
+_remembered_bytes = 0
+
+
+def remember(root: Node, sig) -> None:
+    global _remembered_bytes
+    size = 0
+    for t in sig[0]:
+        if t.op == LEAF:
+            nbytes = held_bytes(t.data)
+            if nbytes > REMEMBER_LEAF_BYTES:
+                return
+            size += nbytes
+    with _lock:
+        if id(root) in _remembered:
+            return
+        _remembered[id(root)] = (root, size)
+        _remembered_bytes += size
+        while len(_remembered) > REMEMBER_GRAPHS or _remembered_bytes > REMEMBER_BYTES:
+            _, (_, old) = _remembered.popitem(last=False)
+            _remembered_bytes -= old
+
+
+def held_bytes(a: np.ndarray) -> int:
+    """The memory a leaf keeps alive: a view (``x[:10]``, ``broadcast_to``) holds its whole base array."""
+    base = a.base
+    return base.nbytes if type(base) is np.ndarray else a.nbytes
+
+
+def forget() -> None:
+    """Drop every recipe and remembered graph (recipes hold no kernels: ``clear_cache`` need not call it)."""
+    global _remembered_bytes
+    with _lock:
+        _recipes.clear()
+        _remembered.clear()
+        _remembered_bytes = 0

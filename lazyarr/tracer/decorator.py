@@ -1,0 +1,331 @@
+"""``@lazyarr.fuse``: trace a NumPy function once per signature, then call its fused kernels directly.
+
+    @la.fuse
+    def f(a, b, k=2.0):
+        return np.sin(a) * k + b
+
+    f(x, y)          # first call of a signature: trace on placeholders, plan, compile (or load) the kernels
+    f(x, y, k=3.0)   # cached: check the arguments, allocate, call the kernel entry point
+
+The signature of a call is what can change the traced graph: each array's dtype, shape and strides; each
+Python number's value class (``_trace_scalar.classify``); the value of everything else (bools, strings,
+None, an ``axis``). A number that the function uses as a value (``if k > 0``, ``axis=k``, ``range(n)``) joins
+the signature by value on its own. Sizes are part of the trace key because graph building reads them
+(``x.mean()`` divides by a size, ``len(x)`` is a Python int): a new size traces again but compiles nothing,
+since kernels are cached by structure, not size. See docs/fuse.md.
+"""
+from __future__ import annotations
+
+import functools
+import inspect
+import linecache
+import os
+import sys
+import threading
+from typing import NamedTuple
+
+import numpy as np
+
+from lazyarr.graph import dtypes
+from lazyarr.graph import expr
+from lazyarr.api import tracing
+from lazyarr.tracer.signature import flatten, key_of, plain_structure, special_numpy_scalar, static_key, unflatten
+from lazyarr.tracer.traced import Traced, equivalent, placeholder
+from lazyarr.tracer.program import MISS, build
+from lazyarr.tracer.scalars import ScalarTrace, ScalarTracer, Static, classify, replay
+from lazyarr.api.array import LazyArray, wrap
+
+__all__ = ["fuse", "FuseInfo", "TracingError"]
+
+
+class TracingError(TypeError):
+    """A traced function needed the value of an array that has none while it is traced."""
+
+
+class FuseInfo(NamedTuple):
+    """``f.cache_info()`` of a fused function."""
+    hits: int       # calls served by a cached program
+    misses: int     # calls that had to trace
+    traces: int     # runs of the Python function on placeholders
+    currsize: int   # cached programs (one per signature)
+    maxsize: int
+
+
+def fuse(fn=None, *, maxsize: int = 128):
+    """Decorator: trace `fn` once per signature into one plan of fused kernels, and call those directly.
+
+    Call it with NumPy arrays and scalars: it returns what `fn` returns, with NumPy arrays (NumPy scalars for
+    0-d results) in place of lazy ones. Called with LazyArrays (or from inside another fused function), it
+    runs `fn` on them and returns lazy results. ``f.cache_info()`` and ``f.cache_clear()`` are as in
+    functools; `maxsize` bounds the number of cached signatures.
+    """
+    if fn is None:
+        return lambda f: fuse(f, maxsize=maxsize)
+    state = _Fused(fn, maxsize)
+    programs = state.programs
+    nparams, defaults = state.nparams, state.defaults
+    fewest = nparams - len(defaults)
+
+    @functools.wraps(fn)
+    def fused(*args, **kwargs):
+        if kwargs or len(args) != nparams:
+            if kwargs or not fewest <= len(args) < nparams:
+                return state.call(args, kwargs)
+            args += defaults[len(args) - fewest:]
+        key = key_of(args)
+        if key is None:
+            return state.call(args, kwargs)
+        found = programs.get(key)
+        if found is not None:
+            run = found[0].fast
+            if run is not None:
+                result = run(args)
+                if result is not MISS:
+                    state.hits += 1
+                    return result
+        return state.dispatch(args, key, None)
+
+    fused.cache_info = state.cache_info
+    fused.cache_clear = state.cache_clear
+    return fused
+
+
+fuse.TracingError = TracingError
+
+
+# -- one fused function -----------------------------------------------------------------------------------
+
+class _Fused:
+    def __init__(self, fn, maxsize: int):
+        self.fn = fn
+        self.name = getattr(fn, "__qualname__", getattr(fn, "__name__", repr(fn)))
+        self.signature = inspect.signature(fn)
+        params = list(self.signature.parameters.values())
+        positional = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+        simple = all(p.kind in positional for p in params)
+        self.nparams = len(params) if simple else -1
+        self.defaults = tuple(p.default for p in params if p.default is not p.empty) if simple else ()
+        if any(p.default is p.empty for p in params[len(params) - len(self.defaults):]):
+            self.defaults = ()  # not trailing (cannot happen for positional parameters, but be safe)
+        self.param_names = [p.name for p in params]
+        self.programs: dict[tuple, list] = {}
+        self.static_hints: dict[tuple, frozenset] = {}  # numbers found static for a key: traced plain next time
+        self.maxsize = maxsize
+        self.lock = threading.Lock()
+        self.hits = self.misses = self.traces = 0
+
+    def cache_info(self) -> FuseInfo:
+        return FuseInfo(self.hits, self.misses, self.traces, sum(map(len, list(self.programs.values()))),
+                        self.maxsize)
+
+    def cache_clear(self) -> None:
+        with self.lock:
+            self.programs.clear()
+            self.static_hints.clear()
+            self.hits = self.misses = self.traces = 0
+
+    # -- calls ------------------------------------------------------------------------------------------
+    def call(self, args: tuple, kwargs: dict):
+        """The general path: keyword arguments, defaults, containers, lazy arguments."""
+        try:
+            bound = self.signature.bind(*args, **kwargs)
+        except TypeError as exc:
+            raise TypeError(f"{self.name}() {exc}") from None
+        bound.apply_defaults()
+        positional, keywords = bound.args, bound.kwargs
+        leaves: list = []
+        structure = flatten((positional, keywords), leaves)
+        if any(isinstance(x, (LazyArray, ScalarTracer)) for x in leaves):
+            return self._lazy(structure, leaves)
+        flat = tuple(leaves)
+        key = key_of(flat)
+        if structure == plain_structure(len(flat)):
+            return self.dispatch(flat, key, None)
+        return self.dispatch(flat, (structure,) + key, structure)
+
+    def dispatch(self, flat: tuple, key: tuple, structure):
+        found = self.programs.get(key, ())
+        for program in found:
+            if program.static_args and \
+                    tuple(static_key(flat[i]) for i in program.static_args) != program.static_values:
+                continue
+            result = program.run(flat)
+            if result is not MISS:
+                self.hits += 1
+                return result
+        return self._miss(flat, key, structure)
+
+    def _lazy(self, structure, leaves):
+        """Lazy arguments: run the function on them (tracing rules apply) and return its lazy results."""
+        leaves = [wrap(x) if isinstance(x, np.ndarray) else x for x in leaves]
+        positional, keywords = unflatten(structure, leaves)
+        with tracing.tracing():
+            return self.fn(*positional, **keywords)
+
+    # -- tracing ----------------------------------------------------------------------------------------
+    def _miss(self, flat: tuple, key: tuple, structure):
+        self.misses += 1
+        kinds, prepared, prepare = self._arguments(flat, named=structure is None)
+        slots = {i: placeholder(prepared[i]) for i, kind in enumerate(kinds) if kind == "array"}
+        numbers = [i for i, kind in enumerate(kinds) if kind == "number"]
+        static: set[int] = set(self.static_hints.get(key, ()))
+        while True:
+            try:
+                traced = self._trace(flat, kinds, slots, static, structure, salt=0)
+            except Exception:
+                if static.issuperset(numbers):
+                    raise
+                static.update(numbers)  # let the error show the call's own numbers, not stand-ins
+                continue
+            if traced.scalars.static - static:
+                static |= traced.scalars.static
+                continue
+            if traced.has_int_tracers():
+                # Ints have no NaN to hide in: trace again with other stand-ins and compare the graphs.
+                try:
+                    second = self._trace(flat, kinds, slots, static, structure, salt=1)
+                    agree = not second.scalars.static - static and equivalent(traced, second)
+                except Exception:
+                    agree = False
+                if not agree:
+                    records = traced.scalars.records
+                    static |= frozenset().union(*[r.roots for r in records if type(r.sentinel) is int])
+                    continue
+            first_numbers = replay(traced.scalars.records, flat)
+            static_args = tuple(sorted(static))
+            static_values = tuple(static_key(flat[i]) for i in static_args)
+            try:
+                program, result = build(traced, flat, prepared, prepare, first_numbers, static_args,
+                                        static_values)
+            except Static as need:
+                static |= need.roots
+                continue
+            self._store(key, program)
+            if static:
+                self.static_hints[key] = frozenset(static)
+            return result
+
+    def _store(self, key: tuple, program) -> None:
+        with self.lock:
+            found = self.programs.setdefault(key, [])
+            if program.static_args:
+                found.append(program)
+            else:
+                found.insert(0, program)
+            while sum(map(len, self.programs.values())) > self.maxsize:
+                oldest = next(iter(self.programs))
+                if len(self.programs[oldest]) > 1:
+                    self.programs[oldest].pop()
+                else:
+                    del self.programs[oldest]
+                    self.static_hints.pop(oldest, None)
+
+    def _arguments(self, flat: tuple, named: bool):
+        """Each flat argument's kind ("array", "number", "static"), the first call's prepared values, and
+        the per-call preparation (native byte order, NumPy scalars as 0-d arrays)."""
+        kinds, prepared, prepare = [], [], []
+        for i, a in enumerate(flat):
+            if isinstance(a, np.ndarray) or (isinstance(a, np.generic) and not special_numpy_scalar(a)):
+                name = repr(self.param_names[i]) if named and i < len(self.param_names) else f"#{i}"
+                dtypes.check_supported(a.dtype, f"{self.name}'s argument {name}")
+                value = _as_input(a)
+                if value is not a:
+                    prepare.append((i, _as_input))
+                kinds.append("array")
+                prepared.append(value)
+            elif type(a) in (int, float, complex) and classify(a) is not None:
+                kinds.append("number")
+                prepared.append(a)
+            else:
+                kinds.append("static")
+                prepared.append(a)
+        return kinds, prepared, prepare
+
+    def _trace(self, flat, kinds, slots, static, structure, salt: int) -> Traced:
+        """Run the function once on placeholders."""
+        self.traces += 1
+        scalars = ScalarTrace(salt)
+        leaves, extents, traced_args = {}, {}, []
+        for i, (a, kind) in enumerate(zip(flat, kinds)):
+            if kind == "array":
+                array, extent = slots[i]
+                leaf = expr.leaf(array)
+                leaves[id(leaf)] = i
+                extents[i] = (array, extent)
+                traced_args.append(LazyArray(leaf))
+            elif kind == "number" and i not in static:
+                traced_args.append(scalars.argument(i, a))
+            else:
+                traced_args.append(a)
+        if structure is None:
+            positional, keywords = traced_args, {}
+        else:
+            positional, keywords = unflatten(structure, traced_args)
+        try:
+            with tracing.tracing():
+                result = self.fn(*positional, **keywords)
+        except Exception as exc:
+            if not isinstance(exc, Static):
+                exc.add_note(f"(while lazyarr.fuse traced {self.name})")
+            raise
+        roots: list = []
+        return Traced(roots, _outputs(result, roots, {}), scalars, leaves, extents)
+
+
+def _as_input(a):
+    """An argument as kernels read it: an ndarray in native byte order."""
+    if type(a) is not np.ndarray:
+        a = np.asarray(a)
+    if not a.dtype.isnative:
+        a = a.astype(a.dtype.newbyteorder("="))
+    return a
+
+
+def _outputs(result, roots: list, seen: dict):
+    """The structure of what the traced function returned; LazyArray nodes are collected into `roots`."""
+    if isinstance(result, LazyArray):
+        node = result._node
+        if id(node) not in seen:
+            seen[id(node)] = len(roots)
+            roots.append(node)
+        return ("node", seen[id(node)], result._array0)
+    if type(result) is ScalarTracer:
+        return ("number", result._index)
+    kind = type(result)
+    if kind is tuple or kind is list or (isinstance(result, tuple) and hasattr(result, "_fields")):
+        return ("seq", kind, [_outputs(x, roots, seen) for x in result])
+    if kind is dict:
+        return ("dict", tuple(result), [_outputs(x, roots, seen) for x in result.values()])
+    return ("const", result)
+
+
+# -- errors -----------------------------------------------------------------------------------------------
+
+_SKIP_DIRS = tuple(os.path.dirname(m.__file__) + os.sep for m in (np, sys.modules[__package__]))
+
+
+def _user_frame():
+    """The innermost frame outside lazyarr and NumPy: the user's line that asked for a value."""
+    frame = sys._getframe(1)
+    while frame is not None and frame.f_code.co_filename.startswith(_SKIP_DIRS):
+        frame = frame.f_back
+    return frame
+
+
+def concrete_value_error(array, what: str) -> TracingError:
+    """The error for traced code that needs an array's value (called by ``tracing.refuse_concrete``)."""
+    frame = _user_frame()
+    if frame is not None:
+        filename, line, function = frame.f_code.co_filename, frame.f_lineno, frame.f_code.co_name
+        code = linecache.getline(filename, line).strip()
+        where = f"{filename}:{line}, in {function}()" + (f":\n    {code}\n" if code else "\n")
+    else:
+        where = "an unknown line\n"
+    shape, dtype = getattr(array, "shape", "?"), getattr(array, "dtype", "?")
+    return TracingError(
+        f"lazyarr.fuse: {what} needs the value of a traced array (shape {shape}, dtype {dtype}) at {where}"
+        "Inside a @lazyarr.fuse function arrays have no values while it is traced, so Python control flow "
+        "(if, while, and/or, bool(), float(), int(), .compute()) cannot depend on them, and lazyarr will not "
+        "bake one branch in. Write the choice as data: la.where(condition, x, y) (or np.where) picks per "
+        "element; or compute the value outside the fused function and pass it in as an argument."
+    )

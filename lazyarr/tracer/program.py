@@ -1,0 +1,339 @@
+"""What ``@lazyarr.fuse`` keeps per signature: a *program* that replays the plan of a traced graph.
+
+The graph a trace returns (``_trace_graph``) is planned once (``schedule.plan``). The program remembers, for
+each planned step, everything a call would otherwise recompute: which kernel (its compiled entry point, looked
+up in the kernel cache once), which argument slots feed it in which order and view, how to allocate its
+outputs, and which constants come from the call's numbers. A cached call is then: bind arguments to slots,
+allocate, call each entry (``_trace_kernels``).
+
+Steps the program does not run itself (reductions, and any step type added later) are run by
+``runtime.run_steps`` with the call's arrays bound to the placeholder leaves, so whatever the scheduler plans
+works.
+"""
+from __future__ import annotations
+
+import dataclasses
+import math
+
+import numpy as np
+
+from lazyarr.compiler import cache
+from lazyarr.compiler import source_map as codegen
+from lazyarr import config
+from lazyarr.graph import expr
+from lazyarr.graph import reference as interp
+from lazyarr.runtime import evaluate as runtime
+from lazyarr.tracer.traced import Traced, leaf_origin, replay_view, view_offset
+from lazyarr.tracer.calls import converter, direct_call, map_op, view
+from lazyarr.tracer.scalars import Static, replay
+from lazyarr.graph.dtypes import HALF
+from lazyarr.graph.expr import CONST, LEAF, Node
+from lazyarr.compiler.fingerprint import VERSION
+from lazyarr.compiler.schedule import MapKernel, ReduceKernel, Stage
+
+MISS = object()  # a program's answer when the call's numbers leave the classes it was traced for
+
+
+class Program:
+    """A traced plan, made runnable for every call of one signature."""
+
+    __slots__ = ("tail", "prepare", "views", "records", "mapped", "ops", "outputs", "single",
+                 "static_args", "static_values", "run", "fast")
+
+    def run_steps(self, flat: tuple):
+        v = [*flat, *self.tail]
+        for i, prepare in self.prepare:
+            v[i] = prepare(v[i])
+        for slot, source, offset, dtype, shape, strides in self.views:
+            v[slot] = replay_view(v[source], offset, dtype, shape, strides)
+        numbers = cv = ()
+        if self.records:
+            numbers = replay(self.records, flat)
+            if numbers is None:
+                return MISS
+            cv = [make(numbers[t]) for t, make in self.mapped]
+        for op in self.ops:
+            op(v, cv)
+        if self.single is not None:
+            slot, scalar = self.single
+            return v[slot][()] if scalar else v[slot]
+        return _output(self.outputs, v, flat, numbers, cv)
+
+
+def _output(spec, v, flat, numbers, cv):
+    kind = spec[0]
+    if kind == "slot":
+        value = v[spec[1]]
+        return value[()] if spec[2] else value
+    if kind == "arg":
+        return flat[spec[1]]
+    if kind == "number":
+        return numbers[spec[1]]
+    if kind == "mapped":
+        return cv[spec[1]]
+    if kind == "const":
+        return spec[1]
+    items = [_output(s, v, flat, numbers, cv) for s in spec[2]]
+    if kind == "dict":
+        return dict(zip(spec[1], items))
+    make = spec[1]
+    return make(*items) if hasattr(make, "_fields") else make(items)
+
+
+class Builder:
+    """Turns a trace into a Program while running its first call (layouts are decided on real arrays)."""
+
+    def __init__(self, traced: Traced, n_args: int):
+        self.traced = traced
+        self.n_args = n_args
+        self.slots: dict[int, int] = {}
+        self.tail: list = []
+        self.views: list = []
+        self.mapped: list = []           # (traced number, converter) per constant value a call computes
+        self.mapped_index: dict = {}
+        self.ops: list = []
+
+    # -- slots --------------------------------------------------------------------------------------------
+    def _new_slot(self, value=None) -> int:
+        self.tail.append(value)
+        return self.n_args + len(self.tail) - 1
+
+    def slot(self, node: Node, v: list) -> int:
+        """The slot holding `node`'s value; leaves get theirs on first use."""
+        s = self.slots.get(id(node))
+        if s is not None:
+            return s
+        if node.op != LEAF:
+            raise AssertionError(f"lazyarr.fuse: {node!r} is used before it is computed")
+        origin = leaf_origin(node, self.traced)
+        if origin is None:
+            s = self._new_slot(node.data)
+            v.append(node.data)
+        elif id(node) in self.traced.leaves:
+            s = origin
+        else:
+            s = self._new_slot()
+            view = (origin, view_offset(node, self.traced, origin), node.dtype, node.shape, node.data.strides)
+            self.views.append((s, *view))
+            v.append(replay_view(v[origin], *view[1:]))
+        self.slots[id(node)] = s
+        return s
+
+    def result_slot(self, node, v: list, value) -> int:
+        s = self._new_slot()
+        v.append(value)
+        self.slots[node.nid if type(node) is _NodeId else id(node)] = s
+        return s
+
+    def number(self, const: Node, form: str):
+        """Index into a call's computed constants for a const made from a traced number, else None."""
+        t = self.traced.const_map.get(id(const))
+        if t is None:
+            return None
+        key = (t, const.dtype, form)
+        j = self.mapped_index.get(key)
+        if j is None:
+            j = self.mapped_index[key] = len(self.mapped)
+            self.mapped.append((t, converter(const.dtype, form)))
+        return j
+
+    # -- steps --------------------------------------------------------------------------------------------
+    def add(self, step, v: list, cv: list) -> None:
+        self.cv = cv
+        if type(step) is MapKernel:
+            op = self._map(step, v)
+        elif type(step) is Stage:
+            op = self._stage(step, v)
+        else:
+            self.ops.append(self._delegate(step, v))
+            return
+        self._refresh(cv, v)
+        op(v, cv)
+        self.ops.append(op)
+
+    def _refresh(self, cv: list, v: list) -> None:
+        """Compute constants registered since the last step (first call only)."""
+        while len(cv) < len(self.mapped):
+            t, make = self.mapped[len(cv)]
+            cv.append(make(self.first_numbers[t]))
+
+    def _map(self, k: MapKernel, v: list):
+        shape = k.shape
+        in_slots = [self.slot(n, v) for n in k.inputs]
+        arrays = [v[s] for s in in_slots]
+        layout, order = runtime.layout_of(arrays, shape)
+        out_dtypes = tuple(n.dtype for n in k.outputs)
+        size = math.prod(shape)
+        parallel = size >= config.parallel_threshold()
+        ndim = len(shape)
+        key = (k.key, layout, ndim if layout == "nd" else 1, parallel, out_dtypes)
+
+        def source():
+            return codegen.kernel_source(k, layout, ndim, parallel, out_dtypes, VERSION,
+                                         comment=runtime.describe(k))
+
+        ins = [(s, view(a, layout, order, shape)) for s, a in zip(in_slots, arrays)]
+        consts, fills = [], []
+        for c in k.consts:
+            j = self.number(c, "kernel")
+            if j is not None:
+                fills.append((len(consts), j))
+            consts.append(np.float32(np.float16(c.data)) if c.dtype == HALF else c.data)
+        out_slots = [self.result_slot(n, v, None) for n in k.outputs]
+        out_views = [view(np.empty(shape, dt, order=order), layout, order, shape) for dt in out_dtypes]
+        compiled = cache.get(key, source) if size else None
+        return map_op(compiled, key, source, k, ins, consts, fills, out_slots, out_views, shape, out_dtypes,
+                       order, parallel, size)
+
+    def _stage(self, step: Stage, v: list):
+        node = step.node
+        sources = []
+        for a in node.args:
+            if a.op == CONST:
+                j = self.number(a, "value")
+                sources.append(("m", j) if j is not None else ("k", np.asarray(a.data, dtype=a.dtype)))
+            else:
+                sources.append(("s", self.slot(a, v)))
+        out = self.result_slot(node, v, None)
+
+        def op(v, cv):
+            args = [v[x] if kind == "s" else cv[x] if kind == "m" else x for kind, x in sources]
+            v[out] = interp.apply(node, args)
+
+        return op
+
+    def _delegate(self, step, v: list):
+        """A step this module does not run itself: the runtime runs it, with the call's values bound by id. It
+        runs once here to learn which values it produces; the op is returned with the first call done."""
+        mapped = [c for c in _step_consts(step) if id(c) in self.traced.const_map]
+        rebind = None
+        if mapped:
+            if type(step) is not ReduceKernel:
+                records, const_map = self.traced.scalars.records, self.traced.const_map
+                raise Static(frozenset().union(*[records[const_map[id(c)]].roots for c in mapped]))
+            rebind = _Rebind(step, [(c, self.number(c, "value")) for c in mapped])
+        for n in _step_leaves(step):
+            self.slot(n, v)
+        bound = list(self.slots.items())
+
+        def run(v, cv):
+            env = {nid: v[s] for nid, s in bound}
+            if rebind is None:
+                runtime.run_steps([step], [], env)
+            else:
+                runnable = rebind.step(cv)
+                runtime.run_steps([runnable], [], env)
+                env[id(step.node)] = env.pop(id(runnable.node))
+            return env
+
+        self._refresh(self.cv, v)
+        env = run(v, self.cv)
+        produced = [(nid, self.result_slot(_NodeId(nid), v, value)) for nid, value in env.items()
+                    if nid not in self.slots]
+
+        def op(v, cv):
+            env = run(v, cv)
+            for nid, s in produced:
+                v[s] = env[nid]
+
+        return op
+
+    # -- outputs ------------------------------------------------------------------------------------------
+    def output_spec(self, tree, v: list):
+        kind = tree[0]
+        if kind == "node":
+            node = self.traced.roots[tree[1]]
+            if id(node) in self.traced.leaves:
+                return ("arg", self.traced.leaves[id(node)])
+            if node.op == CONST:
+                j = self.number(node, "value")
+                return ("mapped", j) if j is not None else ("const", np.asarray(node.data, node.dtype)[()])
+            return ("slot", self.slot(node, v), node.ndim == 0 and not tree[2])  # (tree[2]: a 0-d array)
+        if kind == "seq":
+            return ("seq", tree[1], [self.output_spec(t, v) for t in tree[2]])
+        if kind == "dict":
+            return ("dict", tree[1], [self.output_spec(t, v) for t in tree[2]])
+        return tree  # ("number", i) and ("const", value)
+
+
+def build(traced: Traced, flat: tuple, prepared: list, prepare: list, first_numbers: list, static_args: tuple,
+          static_values: tuple):
+    """(Program, the first call's result) for a trace, running the call as the program is made."""
+    from lazyarr.compiler.schedule import plan
+    b = Builder(traced, len(flat))
+    b.first_numbers = first_numbers
+    v = list(prepared)
+    cv: list = []
+    for step in plan(traced.roots):
+        b.add(step, v, cv)
+    outputs = b.output_spec(traced.out_tree, v)
+    b._refresh(cv, v)
+    p = Program()
+    p.tail = tuple(b.tail)
+    p.prepare = prepare
+    p.views = b.views
+    p.records = traced.scalars.records
+    p.mapped = b.mapped
+    p.ops = b.ops
+    p.outputs = outputs
+    p.single = (outputs[1], outputs[2]) if outputs[0] == "slot" else None
+    p.static_args, p.static_values = static_args, static_values
+    p.run = direct_call(p, len(flat)) or p.run_steps
+    p.fast = None if static_args else p.run
+    return p, _output(outputs, v, flat, first_numbers, cv)
+
+
+class _NodeId:
+    """A value the runtime produced that only its id names (an output of a delegated step)."""
+    __slots__ = ("nid",)
+
+    def __init__(self, nid: int):
+        self.nid = nid
+
+
+class _Rebind:
+    """A reduction step whose constants include traced numbers: per set of values, a copy of the step whose
+    nodes are rebuilt around new constants. Structure ids do not see values, so the copy has the same key
+    and finds the same compiled kernel; the runtime runs it as it runs any reduction."""
+
+    def __init__(self, step: ReduceKernel, mapped: list):
+        self.original = step
+        self.mapped = mapped  # (const node, index into the call's computed constants)
+        self.last = None      # (values, step): one tuple, so threads never see one without the other
+
+    def step(self, cv: list) -> ReduceKernel:
+        values = tuple(cv[j].tobytes() for _, j in self.mapped)
+        last = self.last
+        if last is not None and last[0] == values:
+            return last[1]
+        k = self.original
+        new = {id(c): expr.const(cv[j][()], c.dtype, weak=False) for c, j in self.mapped}
+        for n in k.body:
+            args = tuple(new.get(id(a), a) for a in n.args)
+            if any(x is not y for x, y in zip(args, n.args)):
+                new[id(n)] = expr.make(n.op, args, n.params, n.shape, n.dtype)
+        outputs = tuple(new.get(id(n), n) for n in k.outputs)
+        node = expr.make(k.node.op, outputs, k.node.params, k.node.shape, k.node.dtype)
+        rebound = dataclasses.replace(k, consts=tuple(new.get(id(c), c) for c in k.consts),
+                                      body=tuple(new.get(id(n), n) for n in k.body), outputs=outputs, node=node)
+        self.last = (values, rebound)
+        return rebound
+
+
+def _step_consts(step) -> list[Node]:
+    """Every constant a step of unknown type may read."""
+    found = list(getattr(step, "consts", ()))
+    for n in list(getattr(step, "body", ())) + [getattr(step, "node", None)]:
+        if n is not None:
+            found += [a for a in n.args if a.op == CONST]
+    return found
+
+
+def _step_leaves(step) -> list[Node]:
+    found = [n for n in getattr(step, "inputs", ()) if n.op == LEAF]
+    node = getattr(step, "node", None)
+    if node is not None:
+        found += [a for a in node.args if a.op == LEAF]
+    return found
+
+

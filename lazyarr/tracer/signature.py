@@ -1,0 +1,104 @@
+"""The signature of a ``@lazyarr.fuse`` call: what in its arguments can change the traced graph.
+
+Per array: dtype (with byte order), shape and strides. Per Python number: its value class
+(``_trace_scalar.classify``), or the value itself when graph building looks at it. Per NumPy scalar: its dtype
+(it is traced as a 0-d array: strong, as NEP 50 says), or its value when it is a power exponent NumPy
+rewrites. Anything else: its value, which must be hashable. Containers (tuple, list, dict, namedtuple) are
+flattened, and their structure is part of the key.
+"""
+from __future__ import annotations
+
+import functools
+
+import numpy as np
+
+from lazyarr.graph import expr
+from lazyarr.tracer.scalars import _FLOAT_SPECIAL, _POWER_SPECIAL, ScalarTracer, classify
+from lazyarr.api.array import LazyArray
+
+_ndarray = np.ndarray
+_GENERAL = object()  # a key item that sends the call down the general path
+
+
+def key_of(args) -> tuple | None:
+    """The signature of flat arguments (None: a LazyArray, tracer or container among them)."""
+    key = []
+    append = key.append
+    for a in args:
+        kind = type(a)
+        if kind is _ndarray:
+            key += (a.dtype, a.shape, a.strides)
+        elif kind is float:
+            append("f" if a not in _FLOAT_SPECIAL else ("=", float, a))
+        else:
+            item = _item(a)
+            if item is _GENERAL:
+                return None
+            if type(item) is tuple and len(item) == 3 and item[0] == "array":
+                append(item[1])
+                append(item[2])
+                append(a.strides)
+            else:
+                append(item)
+    return tuple(key)
+
+
+def _item(a):
+    kind = type(a)
+    if kind is int or kind is complex:
+        cls = classify(a)
+        return cls if cls is not None else ("=", kind, expr.value_key(a))
+    if kind is bool or a is None or kind is str:
+        return ("=", kind, a)
+    if isinstance(a, (LazyArray, ScalarTracer, tuple, list, dict)):
+        return _GENERAL
+    if isinstance(a, np.ndarray):
+        return ("array", a.dtype, a.shape)
+    if isinstance(a, np.generic):
+        return ("=", a.dtype, a.tobytes()) if special_numpy_scalar(a) else (a.dtype, "scalar")
+    try:
+        hash(a)
+    except TypeError:
+        raise TypeError(f"lazyarr.fuse: an argument of type {kind.__name__} is not an array, a number or "
+                        "a hashable value; fused functions take arrays, numbers, and hashable options") from None
+    return ("=", kind, a)
+
+
+def special_numpy_scalar(a) -> bool:
+    """A NumPy scalar whose value graph building looks at (a power exponent it rewrites): kept by value."""
+    return a.dtype.kind in "biufc" and complex(a) in _POWER_SPECIAL
+
+
+def static_key(value) -> tuple:
+    return (type(value), expr.value_key(value))
+
+
+def flatten(tree, leaves: list):
+    """Containers in the arguments (or results): their structure, with the leaves appended to `leaves`."""
+    kind = type(tree)
+    if kind is tuple or kind is list or (isinstance(tree, tuple) and hasattr(tree, "_fields")):
+        return ("seq", kind, tuple(flatten(x, leaves) for x in tree))
+    if kind is dict:
+        return ("dict", tuple(tree), tuple(flatten(x, leaves) for x in tree.values()))
+    leaves.append(tree)
+    return None
+
+
+def unflatten(structure, leaves):
+    it = iter(leaves)
+
+    def rebuild(s):
+        if s is None:
+            return next(it)
+        children = [rebuild(c) for c in s[2]]
+        if s[0] == "dict":
+            return dict(zip(s[1], children))
+        return s[1](*children) if hasattr(s[1], "_fields") else s[1](children)
+
+    return rebuild(structure)
+
+
+@functools.lru_cache(maxsize=64)
+def plain_structure(n: int):
+    """The structure of `n` positional arguments and no keywords (the fast path's calls)."""
+    return flatten((tuple(range(n)), {}), [])

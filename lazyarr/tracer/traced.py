@@ -1,0 +1,148 @@
+"""The traced graph of one ``@lazyarr.fuse`` call: placeholders for its arrays, and where its constants came from.
+
+A trace runs the user's function once on placeholders: LazyArrays over private arrays with the call's dtype,
+shape and strides (zero-filled, never read), and ``ScalarTracer``s for Python numbers. A leaf that views a
+placeholder (``x.T``, ``x[1:]``, ``x.reshape(...)``) is recognised by its address, which lies in the
+placeholder's memory, and replayed as the view with the same byte offset, shape and strides of each call's
+array (``replay_view``); constants made from a traced number are recognised by the bits of its sentinel
+(``_trace_scalar``).
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from lazyarr.graph import expr
+from lazyarr.tracer.scalars import const_bits, convert
+from lazyarr.graph.expr import CONST, LEAF, Node
+
+
+def _address(a: np.ndarray) -> int:
+    return a.__array_interface__["data"][0]
+
+
+def placeholder(like: np.ndarray) -> tuple[np.ndarray, tuple[int, int]]:
+    """A read-only array with `like`'s dtype, shape and strides over private zeroed memory (untouched pages of
+    a large calloc cost no memory), and the address range it spans."""
+    itemsize = like.dtype.itemsize
+    low = sum((n - 1) * s for n, s in zip(like.shape, like.strides) if s < 0 and n > 0)
+    high = sum((n - 1) * s for n, s in zip(like.shape, like.strides) if s > 0 and n > 0)
+    buffer = np.zeros(high - low + itemsize, np.uint8)
+    array = np.ndarray(like.shape, like.dtype, buffer=buffer, offset=-low, strides=like.strides)
+    array.flags.writeable = False
+    start = _address(buffer)
+    return array, (start, start + buffer.size)
+
+
+class Traced:
+    """One run of the function on placeholders: output roots, output structure, numbers and placeholders."""
+
+    def __init__(self, roots: list[Node], out_tree, scalars, leaves: dict, extents: dict):
+        self.roots = roots
+        self.out_tree = out_tree
+        self.scalars = scalars             # ScalarTrace
+        self.leaves = leaves               # id(placeholder leaf) -> flat argument index
+        self.extents = extents             # flat argument index -> (placeholder array, address range)
+        self.const_map = self._map_consts()
+
+    def _map_consts(self) -> dict[int, int]:
+        """id(const node) -> the traced number it was made from (found by the sentinel's bits)."""
+        records = self.scalars.records
+        if not records:
+            return {}
+        consts = [n for n in expr.walk(self.roots) if n.op == CONST]
+        table: dict[tuple, set] = {}
+        for dt in {n.dtype for n in consts}:
+            for r in records:
+                if type(r.sentinel) is complex and dt.kind != "c":
+                    continue
+                try:
+                    with np.errstate(all="ignore"):
+                        bits = (dt.str, np.asarray(convert(r.sentinel, dt), dtype=dt).tobytes())
+                except (OverflowError, TypeError, ValueError):
+                    continue
+                table.setdefault(bits, set()).add(r.index)
+        found = {}
+        for n in consts:
+            match = table.get(const_bits(n), ())
+            if len(match) == 1:
+                found[id(n)] = next(iter(match))
+        return found
+
+    def has_int_tracers(self) -> bool:
+        return any(type(r.sentinel) is int for r in self.scalars.records)
+
+
+def equivalent(a: Traced, b: Traced) -> bool:
+    """Whether two traces that differ only in their sentinels built the same graph with the same constants
+    coming from the same numbers (else a literal equals a sentinel somewhere, and the mapping cannot be
+    trusted)."""
+    wa, wb = expr.walk(a.roots), expr.walk(b.roots)
+    if len(wa) != len(wb):
+        return False
+    pair: dict[int, Node] = {}
+    for x, y in zip(wa, wb):
+        if x.op != y.op or x.dtype != y.dtype or x.shape != y.shape:
+            return False
+        if x.op == CONST:
+            mx, my = a.const_map.get(id(x)), b.const_map.get(id(y))
+            if mx != my or (mx is None and const_bits(x) != const_bits(y)):
+                return False
+        elif x.op == LEAF:
+            if x is not y and not _same_leaf(x, y, a, b):
+                return False
+        elif not _same_params(x.params, y.params) or any(pair.get(id(p)) is not q for p, q in zip(x.args, y.args)):
+            return False
+        pair[id(x)] = y
+    return True
+
+
+def _same_leaf(x: Node, y: Node, a: Traced, b: Traced) -> bool:
+    ox, oy = leaf_origin(x, a), leaf_origin(y, b)
+    if ox is not None or oy is not None:
+        return (ox == oy and x.data.strides == y.data.strides and x.data.shape == y.data.shape
+                and view_offset(x, a, ox) == view_offset(y, b, oy))
+    return x.data.shape == y.data.shape and np.array_equal(x.data, y.data, equal_nan=True)
+
+
+def _same_params(p, q) -> bool:
+    try:
+        return bool(p == q)
+    except (ValueError, TypeError):
+        return False
+
+
+def leaf_origin(node: Node, traced: Traced):
+    """The flat argument a leaf views (a placeholder or a view of one), else None (a constant array)."""
+    if id(node) in traced.leaves:
+        return traced.leaves[id(node)]
+    address = _address(node.data)
+    for arg, (array, (start, stop)) in traced.extents.items():
+        if start <= address < stop:
+            return arg
+    return None
+
+
+def view_offset(node: Node, traced: Traced, arg: int) -> int:
+    """Where a leaf that views argument `arg` starts, in bytes from the argument's first element. A view made
+    by basic indexing, reshape, transpose or broadcast_to of an argument has the same byte offset, shape and
+    strides for every array of the signature (which fixes the argument's shape and strides)."""
+    return _address(node.data) - _address(traced.extents[arg][0])
+
+
+class _Interface:
+    """An object exposing an array interface (what ``np.lib.stride_tricks.as_strided`` builds), keeping its
+    base array alive."""
+    __slots__ = ("__array_interface__", "base")
+
+    def __init__(self, interface: dict, base: np.ndarray):
+        self.__array_interface__ = interface
+        self.base = base
+
+
+def replay_view(base: np.ndarray, offset: int, dtype: np.dtype, shape: tuple, strides: tuple) -> np.ndarray:
+    """The read-only view of `base` that starts `offset` bytes after its first element, with this dtype, shape
+    and strides (the byte arithmetic NumPy did for the same view of the traced placeholder)."""
+    interface = {"version": 3, "data": (_address(base) + offset, True), "shape": shape, "strides": strides,
+                 "typestr": dtype.str, "descr": dtype.descr}
+    view = np.asarray(_Interface(interface, base))
+    return view if view.dtype == dtype else view.view(dtype)
