@@ -15,6 +15,10 @@ from lazyarr.api.functions import (broadcast_to, clip, compute, elementwise_func
 from lazyarr.kernels.threads import get_num_threads, num_threads, set_num_threads, show_config
 from lazyarr.api import numpy_api as _numpy_api  # registers __array_function__ handlers
 from lazyarr.compiler import warmup as _warmup
+from lazyarr.runtime import external as _external
+
+# dask arrays are handled by lazyarr.dask, imported the first time one is wrapped.
+_external.register("dask", lambda x: hasattr(x, "__dask_graph__"), "lazyarr.dask.bridge")
 
 globals().update(_elementwise_functions())
 

@@ -7,7 +7,9 @@ from lazyarr.api import build
 from lazyarr.graph import expr
 from lazyarr.api import indexing
 from lazyarr.runtime import evaluate as runtime
+from lazyarr.api import dispatch
 from lazyarr.api import tracing
+from lazyarr.runtime import external
 from lazyarr.graph.expr import Node
 from lazyarr.graph.ops import BINARY_OPERATORS, ELEMENTWISE, UNARY_OPERATORS
 
@@ -50,7 +52,7 @@ class LazyArray:
     def compute(self, out: np.ndarray | None = None):
         """The value as NumPy gives it: an ndarray, or a NumPy scalar for a 0-d result (a 0-d array where NumPy
         gives one: indexing with ``...`` or ``None``, reshape, squeeze)."""
-        if tracing._tracing_threads:
+        if tracing.tracing_threads:
             tracing.refuse_concrete(self, "compute()")
         if out is not None:
             _check_out(out, self)
@@ -77,8 +79,7 @@ class LazyArray:
     def to_dask(self, num_threads: int | None = None):
         """A dask array computing this expression, each block by one fused kernel (over dask leaves from
         ``lazyarr.array(dask_array)``); `num_threads`: lazyarr's threads per block. See docs/dask.md."""
-        from lazyarr.dask.bridge import to_dask
-        return to_dask(self._node, num_threads)
+        return external.handler("dask").to_dask(self._node, num_threads)
 
     # -- dtype and layout methods -------------------------------------------------------------------------
     def astype(self, dtype, copy: bool = True) -> "LazyArray":
@@ -141,11 +142,11 @@ class LazyArray:
         if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
             shape = shape[0]
         node = reshape(self._node, shape, order)
-        return _shaped(build.unary("copy", node) if copy else node)
+        return shaped(build.unary("copy", node) if copy else node)
 
     def ravel(self, order="C") -> "LazyArray":
         from lazyarr.api.reshaping import ravel
-        return _shaped(ravel(self._node, order))
+        return shaped(ravel(self._node, order))
 
     def flatten(self, order="C") -> "LazyArray":
         """A copy, as NumPy's flatten always is (ravel may give a view of an input)."""
@@ -154,7 +155,7 @@ class LazyArray:
 
     def squeeze(self, axis=None) -> "LazyArray":
         from lazyarr.api.reshaping import squeeze
-        return _shaped(squeeze(self._node, axis))
+        return shaped(squeeze(self._node, axis))
 
     # -- reductions (see numpy_api.reduction) ---------------------------------------------------------------
     def sum(self, axis=None, dtype=None, out=None, keepdims=False, **kwargs):
@@ -204,12 +205,10 @@ class LazyArray:
 
     # -- NumPy protocols ----------------------------------------------------------------------------------
     def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
-        from lazyarr.api.numpy_api import array_ufunc
-        return array_ufunc(ufunc, method, inputs, kwargs)
+        return dispatch.HANDLERS["ufunc"](ufunc, method, inputs, kwargs)
 
     def __array_function__(self, func, types, args, kwargs):
-        from lazyarr.api.numpy_api import array_function
-        return array_function(func, types, args, kwargs)
+        return dispatch.HANDLERS["function"](func, types, args, kwargs)
 
     # -- Python protocols ---------------------------------------------------------------------------------
     def __bool__(self) -> bool:
@@ -280,18 +279,16 @@ for _py, _op in UNARY_OPERATORS.items():
     setattr(LazyArray, f"__{_py}__", _unary(_op))
 
 
-build._lazy_types = (LazyArray,)  # build's fast path reads a LazyArray's node directly
-indexing._lazy_types = (LazyArray,)  # a LazyArray used as an index is refused
+build.register_lazy_type(LazyArray)  # build's fast path reads a LazyArray's node directly
 
 
-def _shaped(node: Node) -> LazyArray:
+def shaped(node: Node) -> LazyArray:
     """The result of reshape, squeeze, expand_dims or broadcast_to: NumPy gives arrays, 0-d ones included."""
     return LazyArray(node, array0=not node.shape)
 
 
 def _reduce(name, a, axis, dtype, out, keepdims, **kwargs):
-    from lazyarr.api.numpy_api import reduction
-    return reduction(name, a, axis, dtype, out, keepdims, **kwargs)
+    return dispatch.HANDLERS["reduction"](name, a, axis, dtype, out, keepdims, **kwargs)
 
 
 def _check_out(out, result: LazyArray) -> None:
@@ -313,7 +310,7 @@ def wrap(x) -> LazyArray:
         return LazyArray(build.array_leaf(x))
     if isinstance(x, LazyArray):
         return x
-    if hasattr(x, "__dask_graph__"):
-        from lazyarr.dask import bridge as dask_bridge
-        return dask_bridge.wrap(x)
+    handler = external.handler_for(x)
+    if handler is not None:
+        return handler.wrap(x)  # a dask array
     return LazyArray(build.to_node(x if not np.isscalar(x) else np.asarray(x), "lazyarr.array's input"))

@@ -13,28 +13,29 @@ import numpy as np
 from lazyarr.graph import dtypes
 from lazyarr.graph import expr
 from lazyarr.graph.expr import Node
-from lazyarr.graph.ops import BY_UFUNC, ELEMENTWISE, REFUSED_UFUNCS, numba_has_loop
+from lazyarr.graph.ops import BY_UFUNC, ELEMENTWISE, REFUSED_UFUNCS
+from lazyarr.kernels import numba_glue
 from lazyarr.graph.expr import CONST
 from lazyarr.compiler.schedule import is_elementwise
 
 
 # The dtype a weak Python scalar has when it stands alone (np.asarray's choice).
-_WEAK_DEFAULT = {bool: np.dtype(bool), int: np.dtype(np.int64), float: np.dtype(np.float64),
+WEAK_DEFAULT = {bool: np.dtype(bool), int: np.dtype(np.int64), float: np.dtype(np.float64),
                  complex: np.dtype(np.complex128)}
 
 
 def to_node(x, what: str = "operand") -> Node:
     """A node for anything a user may pass: LazyArray, ndarray, NumPy scalar, Python scalar, list."""
     kind = type(x)
-    if kind in _WEAK_DEFAULT:
-        return expr.weak_scalar(x, _WEAK_DEFAULT[kind])
+    if kind in WEAK_DEFAULT:
+        return expr.weak_scalar(x, WEAK_DEFAULT[kind])
     if kind is Node:
         return x
     node = getattr(x, "_node", None)
     if node is not None:
         return node
     if dtypes.is_python_scalar(x):  # subclasses of int/float
-        return expr.weak_scalar(kind.__mro__[-2](x), _WEAK_DEFAULT[kind.__mro__[-2]])
+        return expr.weak_scalar(kind.__mro__[-2](x), WEAK_DEFAULT[kind.__mro__[-2]])
     if isinstance(x, np.generic):
         dt = dtypes.check_supported(x.dtype, what)
         return expr.const(dt.type(x), dt, weak=False)
@@ -132,8 +133,7 @@ def general_ufunc_node(ufunc, operands, opname: str | None = None, dtype=None) -
     if op is None:
         if ufunc.__name__ in REFUSED_UFUNCS:
             raise TypeError(f"lazyarr: np.{ufunc.__name__} is not supported: {REFUSED_UFUNCS[ufunc.__name__]}")
-        from lazyarr.api import special_ops
-        return special_ops.node(ufunc, [to_node(x) for x in operands], dtype)
+        return special_node(ufunc, [to_node(x) for x in operands], dtype)
     nodes = [to_node(x) for x in operands]
     if len(nodes) != op.nin:
         raise TypeError(f"lazyarr: {opname} takes {op.nin} operands, got {len(nodes)}")
@@ -151,7 +151,7 @@ def general_ufunc_node(ufunc, operands, opname: str | None = None, dtype=None) -
     if op.name == "power" and nodes[1].op == CONST:
         if loop_in[1].kind in "iu" and nodes[1].data < 0:
             raise ValueError("Integers to negative integer powers are not allowed.")
-        special = _SCALAR_POWERS.get(complex(nodes[1].data)) if loop_in[0].kind in "iuf" else None
+        special = SCALAR_POWERS.get(complex(nodes[1].data)) if loop_in[0].kind in "iuf" else None
         if special is not None and (loop_in[0].kind == "f" or special in (np.square, np.positive)):
             base = nodes[0] if nodes[0].dtype == loop_in[0] else cast(nodes[0], loop_in[0], opname)
             return ufunc_node(special, (base,), opname)
@@ -167,6 +167,16 @@ def general_ufunc_node(ufunc, operands, opname: str | None = None, dtype=None) -
 # gives the same node (hash-consing sees the same op, args and params) or the right error.
 
 _lazy_types: tuple = ()  # LazyArray, registered by array.py (which imports this module)
+
+
+def register_lazy_type(cls: type) -> None:
+    """Called once by array.py: operands of this type carry their node in ``._node``."""
+    global _lazy_types
+    _lazy_types = (*_lazy_types, cls)
+
+
+def is_lazy(x) -> bool:
+    return type(x) in _lazy_types or (x is not None and isinstance(x, _lazy_types))
 _decisions: dict[tuple, tuple | None] = {}
 _recent_consts: dict[tuple, Node] = {}
 _RECENT_CONSTS = 512
@@ -254,7 +264,7 @@ def _decide(ufunc, kinds: tuple):
         return None
     weak = [k for k in kinds if not isinstance(k, np.dtype)]
     if weak and op.name == "power":
-        return None  # scalar exponents have NumPy's special cases (see _SCALAR_POWERS)
+        return None  # scalar exponents have NumPy's special cases (see SCALAR_POWERS)
     operands = tuple(k if isinstance(k, np.dtype) else dtypes.operand_for_resolution(k(0)) for k in kinds)
     try:
         loop_in, out = dtypes.resolve_loop(ufunc, operands)
@@ -289,7 +299,7 @@ def _typed_scalar(value, dtype: np.dtype):
 
 # NumPy's power loop treats these scalar exponents as other ufuncs (so (-inf) ** 0.5 is nan, as sqrt gives,
 # not C pow's inf); they are also much faster than pow.
-_SCALAR_POWERS = {2: np.square, 0.5: np.sqrt, -1: np.reciprocal, 1: np.positive}
+SCALAR_POWERS = {2: np.square, 0.5: np.sqrt, -1: np.reciprocal, 1: np.positive}
 
 _COMPARISONS = {"equal", "not_equal", "less", "less_equal", "greater", "greater_equal"}
 
@@ -322,7 +332,7 @@ def _numba_can(opname: str, loop_in, out) -> bool:
         return True
     # float16 is computed in float32 and rounded after each op, so the float32 loop is the one Numba needs.
     as_carrier = [np.dtype(np.float32) if d == dtypes.HALF else d for d in loop_in]
-    return numba_has_loop(op.ufunc, as_carrier, np.dtype(np.float32) if out == dtypes.HALF else out)
+    return _numba_has_loop(op.ufunc, as_carrier, np.dtype(np.float32) if out == dtypes.HALF else out)
 
 
 def where(condition, x, y) -> Node:
@@ -418,3 +428,44 @@ def reductions_axis(axis, ndim: int) -> int:
 def numpy_stage(name: str, func, args: tuple, kwargs: tuple, shape: tuple, dtype) -> Node:
     """A node NumPy evaluates on its own: `func(*args, **kwargs)`, a boundary between fused kernels."""
     return expr.make("numpy", tuple(args), (name, func, kwargs), shape, dtype)
+
+
+# -- scipy.special ufuncs ---------------------------------------------------------------------------------
+# A scipy.special ufunc is a NumPy ufunc, so its dtype resolution is NumPy's (``resolve_dtypes``, weak Python
+# scalars included). The bridge says whether that exact loop can be called from a kernel; a loop it cannot
+# call stays correct: the node is evaluated by SciPy itself as a stage, and ``explain()`` says so.
+
+def is_scipy_special(ufunc) -> bool:
+    import scipy.special
+    return getattr(scipy.special, getattr(ufunc, "__name__", ""), None) is ufunc
+
+
+def special_node(ufunc, nodes, dtype=None) -> Node:
+    if not is_scipy_special(ufunc) or ufunc.nout != 1:
+        what = f"scipy.special.{ufunc.__name__}" if is_scipy_special(ufunc) else f"ufunc {ufunc.__name__}"
+        why = "it has several outputs" if ufunc.nout != 1 else "lazyarr has no kernel for it"
+        raise TypeError(f"lazyarr: {what} is not supported on lazy arrays: {why}")
+    opname = expr.SPECIAL + ufunc.__name__
+    if len(nodes) != ufunc.nin:
+        raise TypeError(f"lazyarr: {opname} takes {ufunc.nin} operands, got {len(nodes)}")
+    loop_in, out = resolve(ufunc, nodes, opname, dtype)
+    nodes = [_typed(n, dt, opname) for n, dt in zip(nodes, loop_in)]
+    shape = broadcast_shapes(opname, *(n.shape for n in nodes))
+    engine = "numba" if _bridged(ufunc, loop_in, out) else "numpy"
+    return expr.make(opname, tuple(nodes), (loop_in, engine), shape, out)
+
+
+def _bridged(ufunc, loop_in, out) -> bool:
+    from lazyarr.kernels import scipy_bridge as sb  # imports scipy.special: only once such a ufunc is used
+    if not sb.is_bridged(ufunc) or dtypes.HALF in loop_in:
+        return False
+    try:
+        bridged_in, bridged_out = sb.resolve(ufunc, tuple(loop_in))
+    except TypeError:
+        return False
+    return tuple(bridged_in) == tuple(loop_in) and bridged_out == out
+
+
+def _numba_has_loop(ufunc: np.ufunc, loop_in: tuple, out: np.dtype) -> bool:
+    """Whether Numba's ufunc database can lower this exact NumPy loop (e.g. 'ff->f')."""
+    return "".join(d.char for d in loop_in) + "->" + out.char in numba_glue.ufunc_loops(ufunc)

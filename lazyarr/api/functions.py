@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 
 from lazyarr.api import build
-from lazyarr.api.array import LazyArray, _shaped
+from lazyarr.api.array import LazyArray, shaped
 from lazyarr.graph.ops import BY_UFUNC
 
 
@@ -39,31 +39,31 @@ def clip(a, a_min=None, a_max=None) -> LazyArray:
 def reshape(a, shape, order="C") -> LazyArray:
     """Lazy ``numpy.reshape``: pushed down to the inputs when nothing under it is broadcast (see indexing.md)."""
     from lazyarr.api.reshaping import reshape as build_reshape
-    return _shaped(build_reshape(build.to_node(a), shape, order))
+    return shaped(build_reshape(build.to_node(a), shape, order))
 
 
 def ravel(a, order="C") -> LazyArray:
     """Lazy ``numpy.ravel``."""
     from lazyarr.api.reshaping import ravel as build_ravel
-    return _shaped(build_ravel(build.to_node(a), order))
+    return shaped(build_ravel(build.to_node(a), order))
 
 
 def squeeze(a, axis=None) -> LazyArray:
     """Lazy ``numpy.squeeze``: basic indexing, pushed down to the inputs."""
     from lazyarr.api.reshaping import squeeze as build_squeeze
-    return _shaped(build_squeeze(build.to_node(a), axis))
+    return shaped(build_squeeze(build.to_node(a), axis))
 
 
 def expand_dims(a, axis) -> LazyArray:
     """Lazy ``numpy.expand_dims``: basic indexing, pushed down to the inputs."""
     from lazyarr.api.reshaping import expand_dims as build_expand_dims
-    return _shaped(build_expand_dims(build.to_node(a), axis))
+    return shaped(build_expand_dims(build.to_node(a), axis))
 
 
 def broadcast_to(array, shape) -> LazyArray:
     """Lazy ``numpy.broadcast_to``: inputs become zero-stride views; nothing is copied."""
     from lazyarr.api.reshaping import broadcast_to as build_broadcast_to
-    return _shaped(build_broadcast_to(build.to_node(array), shape))
+    return shaped(build_broadcast_to(build.to_node(array), shape))
 
 
 def compute(*arrays):

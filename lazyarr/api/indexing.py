@@ -22,6 +22,7 @@ import operator
 
 import numpy as np
 
+from lazyarr.api import build
 from lazyarr.graph import expr
 from lazyarr.graph.expr import CONST, LEAF, Node
 from lazyarr.graph.ops import ELEMENTWISE
@@ -49,7 +50,7 @@ def shape_probe(shape: tuple) -> np.ndarray:
     return np.empty(shape, dtype=_NO_BYTES)
 
 
-def _numpy_error(exc: Exception, what: str) -> Exception:
+def numpy_error(exc: Exception, what: str) -> Exception:
     """NumPy's error, of NumPy's type, with lazyarr's name and the operation in front."""
     return type(exc)(f"lazyarr: {what}: {exc}")
 
@@ -72,10 +73,10 @@ def _entry(k, node: Node):
     if kind is int:
         return k
     if kind is slice:
-        if any(_is_lazy(b) for b in (k.start, k.stop, k.step)):
+        if any(build.is_lazy(b) for b in (k.start, k.stop, k.step)):
             raise _lazy_error(node)
         return slice(*(None if b is None else _index_or_raise(b) for b in (k.start, k.stop, k.step)))
-    if _is_lazy(k):
+    if build.is_lazy(k):
         raise _lazy_error(node)
     if kind is bool or isinstance(k, np.bool_):
         return _frozen(np.array(k))  # NumPy: a boolean scalar is a 0-d mask
@@ -84,7 +85,7 @@ def _entry(k, node: Node):
     if isinstance(k, np.ndarray):
         return _frozen(k)
     if isinstance(k, (list, tuple)):
-        if any(_is_lazy(v) for v in k):
+        if any(build.is_lazy(v) for v in k):
             raise _lazy_error(node)
         array = np.asarray(k)
         if array.size == 0 and array.dtype.kind == "f":
@@ -96,13 +97,6 @@ def _entry(k, node: Node):
         return operator.index(k)
     except TypeError:
         return k  # NumPy raises its error from the probe
-
-
-def _is_lazy(k) -> bool:
-    return type(k) in _lazy_types or (k is not None and isinstance(k, _lazy_types))
-
-
-_lazy_types: tuple = ()  # (LazyArray,), registered by array.py (which imports this module)
 
 
 def _index_or_raise(b):
@@ -129,7 +123,7 @@ def parse(node: Node, key) -> tuple[tuple, tuple, bool]:
     try:
         result = shape_probe(node.shape)[entries]
     except (IndexError, TypeError, ValueError) as exc:
-        raise _numpy_error(exc, f"indexing an array of shape {node.shape} with {_show(key)}") from None
+        raise numpy_error(exc, f"indexing an array of shape {node.shape} with {_show(key)}") from None
     if isinstance(result, np.ndarray):
         return entries, result.shape, False
     return entries, (), True  # (a np.void scalar of the probe's dtype)

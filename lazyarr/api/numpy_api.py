@@ -8,7 +8,8 @@ from __future__ import annotations
 import numpy as np
 
 from lazyarr.api import build
-from lazyarr.api.array import LazyArray, _shaped
+from lazyarr.api import dispatch
+from lazyarr.api.array import LazyArray, shaped
 
 HANDLED: dict = {}
 
@@ -143,31 +144,31 @@ def reshape(a, shape=None, order="C", *, newshape=None, copy=None):
         raise TypeError("lazyarr: reshape() missing 1 required positional argument: 'shape'")
     from lazyarr.api.reshaping import reshape as build_reshape
     node = build_reshape(build.to_node(a), shape, order)
-    return _shaped(build.unary("copy", node) if copy else node)
+    return shaped(build.unary("copy", node) if copy else node)
 
 
 @implements(np.ravel)
 def ravel(a, order="C"):
     from lazyarr.api.reshaping import ravel as build_ravel
-    return _shaped(build_ravel(build.to_node(a), order))
+    return shaped(build_ravel(build.to_node(a), order))
 
 
 @implements(np.squeeze)
 def squeeze(a, axis=None):
     from lazyarr.api.reshaping import squeeze as build_squeeze
-    return _shaped(build_squeeze(build.to_node(a), axis))
+    return shaped(build_squeeze(build.to_node(a), axis))
 
 
 @implements(np.expand_dims)
 def expand_dims(a, axis):
     from lazyarr.api.reshaping import expand_dims as build_expand_dims
-    return _shaped(build_expand_dims(build.to_node(a), axis))
+    return shaped(build_expand_dims(build.to_node(a), axis))
 
 
 @implements(np.broadcast_to)
 def broadcast_to(array, shape, subok=False):
     from lazyarr.api.reshaping import broadcast_to as build_broadcast_to
-    return _shaped(build_broadcast_to(build.to_node(array), shape))
+    return shaped(build_broadcast_to(build.to_node(array), shape))
 
 
 @implements(np.shape)
@@ -234,3 +235,8 @@ def argmax(a, axis=None, out=None, *, keepdims=False):
 @implements(np.argmin)
 def argmin(a, axis=None, out=None, *, keepdims=False):
     return reduction("argmin", a, axis, out=out, keepdims=keepdims)
+
+
+dispatch.register("ufunc", array_ufunc)
+dispatch.register("function", array_function)
+dispatch.register("reduction", reduction)

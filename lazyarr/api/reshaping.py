@@ -34,7 +34,7 @@ def _with_numpy(what: str, node: Node, func):
     try:
         return func(indexing.shape_probe(node.shape))
     except (ValueError, TypeError, IndexError) as exc:
-        raise indexing._numpy_error(exc, f"{what} of an array of shape {node.shape}") from None
+        raise indexing.numpy_error(exc, f"{what} of an array of shape {node.shape}") from None
 
 
 def _check_order(order, what: str, allowed=("C", "F")) -> str:

@@ -26,8 +26,6 @@ import warnings
 from collections import OrderedDict
 from dataclasses import dataclass
 
-from numba.core.compiler_lock import global_compiler_lock
-from numba.core.runtime import rtsys
 
 # threads first: its at-fork handler must be registered before ours, so that ours runs first (Python runs
 # "before" handlers in reverse order): a fork waits for a running job, which may be configuring the threading
@@ -36,6 +34,7 @@ from lazyarr.kernels import threads
 from lazyarr import config
 from lazyarr.compiler import diskcache
 from lazyarr.compiler import warmup
+from lazyarr.kernels import numba_glue
 
 __all__ = ["cache_info", "clear_cache", "get", "loaded", "wait_for_compiles", "set_background_compile"]
 
@@ -359,7 +358,7 @@ def _build(dispatcher, signature, try_disk: bool) -> bool:
     first compile, if it ever has one (``CompilerBase`` refreshes before compiling). If that quick load fails in
     any way, Numba's full route runs, so the worst case is the old cost, never a missing kernel.
     """
-    with global_compiler_lock:  # as Dispatcher.compile: no other thread compiles or loads meanwhile
+    with numba_glue.global_compiler_lock:  # as Dispatcher.compile: no other thread compiles or loads meanwhile
         from_disk = try_disk and _load_without_refresh(dispatcher, signature)
         if not from_disk:
             dispatcher.compile(signature)
@@ -369,17 +368,9 @@ def _build(dispatcher, signature, try_disk: bool) -> bool:
 
 
 def _load_without_refresh(dispatcher, signature) -> bool:
-    """What ``Dispatcher.compile`` does with a disk cache hit, minus the context refresh (see ``_build``)."""
+    """The quick disk-cache load (see ``_build``); False sends the caller down Numba's full route."""
     try:
-        context = dispatcher.targetctx
-        rtsys.initialize(context)  # the NRT symbols the machine code links against; once per process
-        cres = dispatcher._cache._load_overload(signature, context)  # Cache.load_overload minus its refresh
-        if cres is None:  # no entry for this signature and CPU
-            return False
-        context.insert_user_function(cres.entry_point, cres.fndesc, [cres.library])
-        dispatcher.add_overload(cres)
-        dispatcher._cache_hits[signature] += 1  # as Dispatcher.compile counts it: dispatcher.stats stays true
-        return True
+        return numba_glue.load_cached_overload(dispatcher, signature)
     except Exception as exc:  # Numba's full route decides, and raises for real if it must
         if config.debug():
             print(f"lazyarr: quick cache load failed ({exc!r}); using Numba's", file=sys.stderr)

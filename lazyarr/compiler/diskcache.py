@@ -29,6 +29,7 @@ import warnings
 from dataclasses import dataclass
 
 from lazyarr import config
+from lazyarr.kernels import numba_glue
 
 try:
     import fcntl
@@ -210,9 +211,8 @@ def _numba_dirs(directory: str, name: str) -> list[str]:
     dirs = [os.path.join(directory, "__pycache__")]
     import numba
     if numba.config.CACHE_DIR:
-        from numba.core.caching import UserProvidedCacheLocator
         py = os.path.join(directory, name + ".py")
-        dirs.append(os.path.join(numba.config.CACHE_DIR, UserProvidedCacheLocator.get_suitable_cache_subpath(py)))
+        dirs.append(os.path.join(numba.config.CACHE_DIR, numba_glue.numba_cache_subpath(py)))
     recorded = _recorded_dir(directory, _read_record(directory, name))
     if recorded:
         dirs.append(recorded)

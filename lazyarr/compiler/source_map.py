@@ -13,6 +13,7 @@ import numpy as np
 
 from lazyarr.graph import dtypes
 from lazyarr.graph.dtypes import HALF
+from lazyarr.graph.expr import special_ufunc
 from lazyarr.graph.ops import ELEMENTWISE, vector_template
 from lazyarr.compiler.schedule import MapKernel
 
@@ -88,12 +89,12 @@ def _numba_type(dt: np.dtype) -> str:
     return "types.boolean" if dt.kind == "b" else f"types.{dt.name}"
 
 
-def _array_type(dt: np.dtype, ndim: int, layout: str, readonly: bool) -> str:
+def array_type(dt: np.dtype, ndim: int, layout: str, readonly: bool) -> str:
     ro = ", readonly=True" if readonly else ""
     return f"types.Array({_numba_type(dt)}, {ndim}, {layout!r}{ro})"
 
 
-def _scalar_type(dt: np.dtype) -> str:
+def scalar_type(dt: np.dtype) -> str:
     return "types.float32" if dt == HALF else _numba_type(dt)
 
 
@@ -213,11 +214,19 @@ def blocked_loop(k: MapKernel, parallel: bool, out_dtypes: tuple[np.dtype, ...],
                                exact=textwrap.indent("\n".join(exact), " " * 12))
 
 
+def render_special(node, arg_names: list[str]) -> str:
+    """A scipy.special ufunc's value: a call of the bridge's function for that exact loop."""
+    from lazyarr.kernels import scipy_bridge as sb  # imports scipy.special: only when such a kernel is made
+    loop_in = node.params[0]
+    args = [cast(name, a.dtype, dt) for name, a, dt in zip(arg_names, node.args, loop_in)]
+    attr = sb.impl_attr(special_ufunc(node), tuple(loop_in))
+    return f"{ctor(node.dtype)}(SB.{attr}({', '.join(args)}))"
+
+
 def render(node, arg_names: list[str]) -> str:
     """Source for one node's value, given its operands' variable names."""
     op = ELEMENTWISE.get(node.op)
     if op is None:
-        from lazyarr.api.special_ops import render_special  # scipy.special ufuncs: rendered through the bridge
         return render_special(node, arg_names)
     if node.op == "cast":
         return cast(arg_names[0], node.args[0].dtype, node.dtype)
@@ -291,9 +300,9 @@ def kernel_source(k: MapKernel, layout: str, ndim: int, parallel: bool,
     kdim = 1 if layout == "flat" else ndim
     params = ([f"in{j}" for j in range(len(k.inputs))] + [f"c{j}" for j in range(len(k.consts))]
               + [f"out{j}" for j in range(len(k.outputs))])
-    sig = ([_array_type(n.dtype, kdim, array_layout, True) for n in k.inputs]
-           + [_scalar_type(n.dtype) for n in k.consts]
-           + [_array_type(dt, kdim, array_layout, False) for dt in out_dtypes])
+    sig = ([array_type(n.dtype, kdim, array_layout, True) for n in k.inputs]
+           + [scalar_type(n.dtype) for n in k.consts]
+           + [array_type(dt, kdim, array_layout, False) for dt in out_dtypes])
     index = "i" if layout == "flat" else ", ".join(f"i{d}" for d in range(ndim))
     body = body_lines(k, index, out_dtypes)
     if layout == "flat" and uses_vector_ops(k):

@@ -21,7 +21,7 @@ import textwrap
 
 import numpy as np
 
-from lazyarr.compiler.source_map import MODULE_TEMPLATE, balanced, _array_type, _scalar_type, ctor, cast, store, value_lines
+from lazyarr.compiler.source_map import MODULE_TEMPLATE, balanced, array_type, scalar_type, ctor, cast, store, value_lines
 from lazyarr.graph.dtypes import HALF
 from lazyarr.graph.ops import REDUCTIONS
 from lazyarr.compiler.schedule import ReduceKernel
@@ -353,9 +353,9 @@ def kernel_source(k: ReduceKernel, loop: str, ndim: int, kept: int, array_layout
     kdim = 1 if loop == "full" else ndim
     params = ([f"in{j}" for j in range(len(k.inputs))] + [f"c{j}" for j in range(len(k.consts))]
               + extra + ["out0"])
-    sig = ([_array_type(n.dtype, kdim, array_layout, True) for n in k.inputs]
-           + [_scalar_type(n.dtype) for n in k.consts] + ["types.int64"] * len(extra)
-           + [_array_type(node.dtype, 1, "C", False)])
+    sig = ([array_type(n.dtype, kdim, array_layout, True) for n in k.inputs]
+           + [scalar_type(n.dtype) for n in k.consts] + ["types.int64"] * len(extra)
+           + [array_type(node.dtype, 1, "C", False)])
     text = "\n".join(body)
     return MODULE_TEMPLATE.format(
         version=version, comment=textwrap.indent(comment, "# ") if comment else "#",

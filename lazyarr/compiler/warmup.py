@@ -34,10 +34,9 @@ import threading
 import time
 import warnings
 
-from numba.core.compiler_lock import global_compiler_lock
-from numba.core.registry import cpu_target
 
 from lazyarr import config
+from lazyarr.kernels import numba_glue
 
 __all__ = ["start", "wait", "state"]
 
@@ -100,10 +99,7 @@ def _run() -> None:
 
 
 def _refresh_numba() -> None:
-    """What Numba does before its first compile or cache load in a process, and nothing more."""
-    with global_compiler_lock:
-        # The target context's refresh runs the typing context's too, as in Cache.load_overload.
-        cpu_target.target_context.refresh()
+    numba_glue.refresh_target()
 
 
 def _wait_before_fork() -> None:
@@ -112,7 +108,7 @@ def _wait_before_fork() -> None:
     # (which needs that lock); it forks mid-compile anyway, which no waiting here could make safe.
     if _thread is None or not _thread.is_alive():
         return
-    if not global_compiler_lock.is_locked():  # held by this thread, that is
+    if not numba_glue.global_compiler_lock.is_locked():  # held by this thread, that is
         wait()
 
 

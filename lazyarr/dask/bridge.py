@@ -8,22 +8,20 @@
 A dask array becomes a leaf-like node (op ``"dask"``) with the array's shape and dtype, so building is the
 NumPy path's, unchanged. Running is dask's: ``_dask_lower`` turns the graph into dask layers (one per fused
 region, reduction or NumPy stage) whose tasks run ``BlockProgram``s, and dask schedules them. lazyarr's
-runtime hands any graph with a dask leaf here (``runtime.external``), for ``compute()``, ``la.compute``,
+runtime hands any graph with a dask leaf here (``runtime/external.py``), for ``compute()``, ``la.compute``,
 ``np.asarray`` and ``explain()`` alike. See docs/dask.md.
 """
 from __future__ import annotations
 
 import copyreg
 import math
-import sys
 
 import numpy as np
 
 from lazyarr.graph import dtypes
 from lazyarr.graph import expr
-from lazyarr.runtime import evaluate as runtime
 from lazyarr.dask.lower import DASK, Lowering, short_chunks
-from lazyarr.graph.expr import Node, structure_id
+from lazyarr.graph.expr import Node
 
 
 def leaf(x) -> Node:
@@ -41,17 +39,9 @@ def leaf(x) -> Node:
     dt = dtypes.check_supported(x.dtype, "lazyarr.array's input (a dask array)")
     shape = tuple(int(d) for d in x.shape)
     key = (DASK, x.name, dt, shape)
-    node = expr._lookup(key)
-    if node is None:
-        node = Node()
-        node.op, node.args, node.params = DASK, (), (x.name,)
-        node.shape, node.dtype, node.data, node.fusable = shape, dt, x, False
-        node.memo = node.source = None
-        # Known to the graph by dtype and rank only, like a NumPy leaf, but never equal to one: no kernel or
-        # launch recipe ever mistakes a dask leaf for an array in memory.
-        node.sid = structure_id((DASK, dt, len(shape)))
-        expr._intern(key, node)
-    return node
+    # Known to the graph by dtype and rank only, like a NumPy leaf, but never equal to one: no kernel or
+    # launch recipe ever mistakes a dask leaf for an array in memory.
+    return expr.external_leaf(DASK, (x.name,), shape, dt, x)
 
 
 def wrap(x):
@@ -63,8 +53,8 @@ def to_dask(node: Node, num_threads: int | None = None):
     """The dask array computing `node`; `num_threads`: lazyarr's threads inside each block's kernel."""
     import dask.array as da
     if num_threads is not None:
-        from lazyarr.kernels.threads import _check_count
-        num_threads = _check_count(num_threads)
+        from lazyarr.kernels.threads import check_count
+        num_threads = check_count(num_threads)
     result = Lowering([node], num_threads).array(node)
     return result if isinstance(result, da.Array) else da.from_array(result)
 
@@ -123,4 +113,3 @@ def _reduce_node(node: Node):
 
 
 copyreg.pickle(Node, _reduce_node)
-runtime.external = sys.modules[__name__]

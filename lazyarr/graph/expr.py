@@ -20,6 +20,12 @@ LEAF = "leaf"    # params: (); .data holds the ndarray
 CONST = "const"  # params: (canonical value key, weak); .data holds the scalar value
 SPECIAL = "scipy.special."  # prefix of scipy.special ops (compiled through scipy_bridge)
 
+
+def special_ufunc(node) -> np.ufunc:
+    """The scipy.special ufunc a ``scipy.special.<name>`` node applies."""
+    import scipy.special
+    return getattr(scipy.special, node.op[len(SPECIAL):])
+
 # The intern table: key -> weak reference to the node. A plain dict of weakref.ref with a C-level callback
 # (functools.partial) is several times faster than WeakValueDictionary, and node creation is on the hot path.
 _interned: dict[tuple, weakref.ref] = {}
@@ -162,6 +168,21 @@ def source_leaf(source: np.ndarray) -> Node | None:
     # The same array object, but NumPy lets its shape and dtype be assigned in place.
     if node.shape != source.shape or node.dtype != source.dtype or node.data.strides != source.strides:
         return None
+    return node
+
+
+def external_leaf(op: str, params: tuple, shape: tuple, dtype: np.dtype, data) -> Node:
+    """A leaf whose data is not in memory (a dask array): keyed by (op, params), known to kernels by op, dtype
+    and rank only, so it never equals an in-memory leaf."""
+    key = (op, params, dtype, shape)
+    node = _lookup(key)
+    if node is None:
+        node = Node()
+        node.op, node.args, node.params = op, (), params
+        node.shape, node.dtype, node.data, node.fusable = shape, dtype, data, False
+        node.memo = node.source = None
+        node.sid = structure_id((op, dtype, len(shape)))
+        _intern(key, node)
     return node
 
 

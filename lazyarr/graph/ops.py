@@ -12,12 +12,10 @@ differential test found the difference.
 """
 from __future__ import annotations
 
-import threading
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from numba.np import ufunc_db as _numba_ufunc_db
 
 
 @dataclass(frozen=True)
@@ -167,18 +165,6 @@ BINARY_OPERATORS = {
     "lt": "less", "le": "less_equal", "gt": "greater", "ge": "greater_equal", "eq": "equal", "ne": "not_equal",
 }
 UNARY_OPERATORS = {"neg": "negative", "pos": "positive", "invert": "invert", "abs": "absolute"}
-
-
-# Numba fills its ufunc table on first use without a lock: another thread would see it half filled (KeyError).
-_ufunc_db_lock = threading.Lock()
-
-
-def numba_has_loop(ufunc: np.ufunc, loop_in: tuple, out: np.dtype) -> bool:
-    """Whether Numba's ufunc database can lower this exact NumPy loop (e.g. 'ff->f')."""
-    with _ufunc_db_lock:
-        loops = _numba_ufunc_db.get_ufunc_info(ufunc)
-    sig = "".join(d.char for d in loop_in) + "->" + out.char
-    return sig in loops
 
 
 # --- reductions -------------------------------------------------------------------------------------------

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from lazyarr.graph.expr import Node, walk
+from lazyarr.graph.expr import Node, special_ufunc, walk
 from lazyarr.graph.ops import ELEMENTWISE
 
 
@@ -27,8 +27,7 @@ def apply(node: Node, args: list[np.ndarray]) -> np.ndarray:
     if node.op == "cast":
         return np.asarray(args[0]).astype(node.dtype)
     if node.op.startswith("scipy.special."):
-        from lazyarr.api.special_ops import ufunc_of
-        return _ufunc_call(ufunc_of(node), node, args)
+        return _ufunc_call(special_ufunc(node), node, args)
     op = ELEMENTWISE[node.op]
     if op.ufunc is not None:
         return _ufunc_call(op.ufunc, node, args)

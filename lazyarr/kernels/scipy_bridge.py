@@ -31,10 +31,10 @@ import scipy
 from llvmlite import binding as llvm
 from llvmlite import ir
 from numba.core import cgutils, types
-from numba.core.compiler_lock import global_compiler_lock
 from numba.core.typing import signature
 from numba.extending import intrinsic
 
+from lazyarr.kernels import numba_glue
 from lazyarr.kernels import scipy_capi as capi
 
 __all__ = ["bridged_names", "is_bridged", "resolve", "impl_attr", "cache_token"]
@@ -112,7 +112,7 @@ def __getattr__(attr: str):
         raise AttributeError(f"module {__name__!r} has no attribute {attr!r}")
     # Numba's compiler lock, not a private one: a kernel being compiled under that lock may land
     # here, and a second lock taken in the other order could deadlock.
-    with global_compiler_lock:
+    with numba_glue.global_compiler_lock:
         if attr not in globals():
             globals()[attr] = _make_impl(attr, loop)
     return globals()[attr]

@@ -267,7 +267,7 @@ def _apply_default_threads():
     _tls.ready = True
 
 
-def _check_count(n):
+def check_count(n):
     if isinstance(n, bool):
         raise TypeError("the number of threads must be an integer, not bool")
     try:
@@ -286,7 +286,7 @@ def _check_count(n):
 
 def set_num_threads(n):
     """Use ``n`` threads for this Python thread's kernels (1 <= n <= NUMBA_NUM_THREADS)."""
-    n = _check_count(n)
+    n = check_count(n)
     configure_threading_layer()
     numba.set_num_threads(n)
 
@@ -300,7 +300,7 @@ def get_num_threads():
 @contextlib.contextmanager
 def num_threads(n):
     """Use ``n`` threads inside the block, in this Python thread only; restored on exit."""
-    n = _check_count(n)
+    n = check_count(n)
     previous = get_num_threads()
     numba.set_num_threads(n)
     try:

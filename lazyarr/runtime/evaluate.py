@@ -14,6 +14,7 @@ from lazyarr.compiler import source_map as codegen
 from lazyarr.compiler import source_reduce as codegen_reduce
 from lazyarr import config
 from lazyarr.graph import reference as interp
+from lazyarr.runtime import external
 from lazyarr.runtime import recipes as launch
 from lazyarr.kernels import threads
 from lazyarr.graph.dtypes import HALF
@@ -25,16 +26,14 @@ from lazyarr.compiler.schedule import MapKernel, ReduceKernel, Stage, plan
 
 
 
-# Graphs with leaves whose data is not in memory (dask arrays) are run by the module that makes such leaves:
-# lazyarr.dask_bridge sets this when it is imported, so a process that never wraps a dask array pays one
-# global read per planned call, and the small-call path nothing.
-external = None
 
 
 def evaluate(roots: list[Node], out: np.ndarray | None = None) -> list[np.ndarray]:
     """Values of `roots` as NumPy arrays (0-d arrays for 0-d roots); `out` receives the single root."""
-    if external is not None and external.involves(roots):
-        return external.evaluate(roots, out)
+    # Graphs with leaves whose data is not in memory (dask arrays) are run by the module that handles them.
+    handler = external.loaded and external.involved(roots)
+    if handler:
+        return handler.evaluate(roots, out)
     if out is None and len(roots) == 1:
         return [evaluate_one(roots[0])]
     return run_steps(plan(roots), roots, {}, out)
@@ -47,8 +46,9 @@ def evaluate_one(root: Node) -> np.ndarray:
         value = launch.run(root, sig)
         if value is not None:
             return value
-    if external is not None and external.involves((root,)):
-        return external.evaluate([root])[0]
+    handler = external.loaded and external.involved((root,))
+    if handler:
+        return handler.evaluate([root])[0]
     steps = plan([root])
     value = run_steps(steps, [root], {})[0]
     if sig is not None:

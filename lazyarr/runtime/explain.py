@@ -4,6 +4,7 @@ from __future__ import annotations
 import numpy as np
 
 from lazyarr.runtime import evaluate as runtime
+from lazyarr.runtime import external
 from lazyarr.graph.expr import CONST, LEAF, walk
 from lazyarr.compiler.schedule import MapKernel, ReduceKernel, plan
 
@@ -26,8 +27,9 @@ def graph_listing(roots) -> list[str]:
 
 def explain(roots) -> str:
     from lazyarr.kernels import threads
-    if runtime.external is not None and runtime.external.involves(roots):
-        return runtime.external.explain(roots)  # dask leaves: the graph runs per dask block
+    handler = external.loaded and external.involved(roots)
+    if handler:
+        return handler.explain(roots)  # dask leaves: the graph runs per dask block
     out = ["graph:"] + graph_listing(roots)
     steps = plan(roots)
     kernels = sum(isinstance(s, MapKernel) for s in steps)

@@ -18,9 +18,6 @@ from __future__ import annotations
 
 import functools
 import inspect
-import linecache
-import os
-import sys
 import threading
 from typing import NamedTuple
 
@@ -29,6 +26,7 @@ import numpy as np
 from lazyarr.graph import dtypes
 from lazyarr.graph import expr
 from lazyarr.api import tracing
+from lazyarr.api.tracing import TracingError
 from lazyarr.tracer.signature import flatten, key_of, plain_structure, special_numpy_scalar, static_key, unflatten
 from lazyarr.tracer.traced import Traced, equivalent, placeholder
 from lazyarr.tracer.program import MISS, build
@@ -36,10 +34,6 @@ from lazyarr.tracer.scalars import ScalarTrace, ScalarTracer, Static, classify, 
 from lazyarr.api.array import LazyArray, wrap
 
 __all__ = ["fuse", "FuseInfo", "TracingError"]
-
-
-class TracingError(TypeError):
-    """A traced function needed the value of an array that has none while it is traced."""
 
 
 class FuseInfo(NamedTuple):
@@ -297,35 +291,3 @@ def _outputs(result, roots: list, seen: dict):
     if kind is dict:
         return ("dict", tuple(result), [_outputs(x, roots, seen) for x in result.values()])
     return ("const", result)
-
-
-# -- errors -----------------------------------------------------------------------------------------------
-
-_SKIP_DIRS = tuple(os.path.dirname(m.__file__) + os.sep for m in (np, sys.modules[__package__]))
-
-
-def _user_frame():
-    """The innermost frame outside lazyarr and NumPy: the user's line that asked for a value."""
-    frame = sys._getframe(1)
-    while frame is not None and frame.f_code.co_filename.startswith(_SKIP_DIRS):
-        frame = frame.f_back
-    return frame
-
-
-def concrete_value_error(array, what: str) -> TracingError:
-    """The error for traced code that needs an array's value (called by ``tracing.refuse_concrete``)."""
-    frame = _user_frame()
-    if frame is not None:
-        filename, line, function = frame.f_code.co_filename, frame.f_lineno, frame.f_code.co_name
-        code = linecache.getline(filename, line).strip()
-        where = f"{filename}:{line}, in {function}()" + (f":\n    {code}\n" if code else "\n")
-    else:
-        where = "an unknown line\n"
-    shape, dtype = getattr(array, "shape", "?"), getattr(array, "dtype", "?")
-    return TracingError(
-        f"lazyarr.fuse: {what} needs the value of a traced array (shape {shape}, dtype {dtype}) at {where}"
-        "Inside a @lazyarr.fuse function arrays have no values while it is traced, so Python control flow "
-        "(if, while, and/or, bool(), float(), int(), .compute()) cannot depend on them, and lazyarr will not "
-        "bake one branch in. Write the choice as data: la.where(condition, x, y) (or np.where) picks per "
-        "element; or compute the value outside the fused function and pass it in as an argument."
-    )

@@ -31,10 +31,10 @@ from lazyarr.api import build
 from lazyarr.graph import expr
 
 # Exponents that graph building turns into other ufuncs (sqrt, square, ...), read from the builder itself.
-_POWER_SPECIAL = frozenset(complex(k) for k in build._SCALAR_POWERS)
-_FLOAT_SPECIAL = frozenset(float(k.real) for k in _POWER_SPECIAL)
-_INT_SPECIAL = frozenset(range(-1, 3)) | frozenset(int(k.real) for k in _POWER_SPECIAL if k.real == int(k.real))
-_INT_LOW, _INT_HIGH = min(_INT_SPECIAL), max(_INT_SPECIAL)
+POWER_SPECIAL = frozenset(complex(k) for k in build.SCALAR_POWERS)
+FLOAT_SPECIAL = frozenset(float(k.real) for k in POWER_SPECIAL)
+INT_SPECIAL = frozenset(range(-1, 3)) | frozenset(int(k.real) for k in POWER_SPECIAL if k.real == int(k.real))
+_INT_LOW, _INT_HIGH = min(INT_SPECIAL), max(INT_SPECIAL)
 
 # Integer range classes: a positive int by the bits it needs (fits int8, uint8, int16, ...), a negative one by
 # the signed types it fits.
@@ -47,9 +47,9 @@ def classify(value):
     """The value class of a Python number, or None when its value itself must be in the signature."""
     kind = type(value)
     if kind is float:
-        return None if value in _FLOAT_SPECIAL else "f"
+        return None if value in FLOAT_SPECIAL else "f"
     if kind is int:
-        if _INT_LOW <= value <= _INT_HIGH and value in _INT_SPECIAL:
+        if _INT_LOW <= value <= _INT_HIGH and value in INT_SPECIAL:
             return None
         if value > 0:
             bits = value.bit_length()
@@ -57,7 +57,7 @@ def classify(value):
         bits = (-value - 1).bit_length()
         return next((("i", -b) for b in _NEG_BITS if bits <= b), None)
     if kind is complex:
-        return None if value in _POWER_SPECIAL else "c"
+        return None if value in POWER_SPECIAL else "c"
     return None
 
 
@@ -253,7 +253,7 @@ class ScalarTracer:
     def _node(self):
         """What lazyarr's graph builder sees: a weak Python number (the sentinel)."""
         stand_in = self._trace.records[self._index].sentinel
-        return expr.weak_scalar(stand_in, build._WEAK_DEFAULT[type(stand_in)])
+        return expr.weak_scalar(stand_in, build.WEAK_DEFAULT[type(stand_in)])
 
     def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
         from lazyarr.api.numpy_api import array_ufunc

@@ -13,7 +13,7 @@ import functools
 import numpy as np
 
 from lazyarr.graph import expr
-from lazyarr.tracer.scalars import _FLOAT_SPECIAL, _POWER_SPECIAL, ScalarTracer, classify
+from lazyarr.tracer.scalars import FLOAT_SPECIAL, POWER_SPECIAL, ScalarTracer, classify
 from lazyarr.api.array import LazyArray
 
 _ndarray = np.ndarray
@@ -29,7 +29,7 @@ def key_of(args) -> tuple | None:
         if kind is _ndarray:
             key += (a.dtype, a.shape, a.strides)
         elif kind is float:
-            append("f" if a not in _FLOAT_SPECIAL else ("=", float, a))
+            append("f" if a not in FLOAT_SPECIAL else ("=", float, a))
         else:
             item = _item(a)
             if item is _GENERAL:
@@ -66,7 +66,7 @@ def _item(a):
 
 def special_numpy_scalar(a) -> bool:
     """A NumPy scalar whose value graph building looks at (a power exponent it rewrites): kept by value."""
-    return a.dtype.kind in "biufc" and complex(a) in _POWER_SPECIAL
+    return a.dtype.kind in "biufc" and complex(a) in POWER_SPECIAL
 
 
 def static_key(value) -> tuple:
