@@ -84,3 +84,19 @@ def test_cache_key_ignores_constant_values():
     before = la.cache_info().compiles
     np.testing.assert_array_equal((A * 5.0 + 3.0).compute(), A.compute() * 5.0 + 3.0)
     assert la.cache_info().compiles == before
+
+
+def test_explain_allocates_no_full_size_arrays():
+    """explain() shows the kernel a step compiles to for its inputs' layout; an input that an earlier step
+    computes (here the BLAS product, 8 MB) is stood in for, not allocated."""
+    import tracemalloc
+    X = la.array(np.random.rand(1000, 1000))
+    e = (X @ X) * 2 + 1
+    tracemalloc.start()
+    try:
+        text = e.explain()
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert "layout=flat" in text
+    assert peak < 2_000_000, peak

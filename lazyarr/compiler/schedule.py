@@ -27,9 +27,6 @@ class MapKernel:
     key: tuple                 # everything that changes the code, as ints (no sizes, values or ids)
     why: str = "elementwise nodes fused into one loop"
 
-    def structure(self) -> tuple:
-        return self.key
-
 
 @dataclass(frozen=True, eq=False)
 class ReduceKernel(MapKernel):

@@ -88,11 +88,6 @@ def check_weak_int(value: int, loop_dtype: np.dtype, opname: str) -> None:
             )
 
 
-def scalar_dtype(value) -> np.dtype:
-    """The dtype a Python scalar takes when it must stand alone (as NumPy's ``np.asarray`` does)."""
-    return np.asarray(value).dtype
-
-
 def numba_name(dt: np.dtype) -> str:
     """How a dtype is spelled in generated kernel source (as a constructor, e.g. ``np.float32``)."""
     if dt == HALF:
@@ -104,6 +99,3 @@ def storage_dtype(dt: np.dtype) -> np.dtype:
     """The dtype a kernel reads or writes for `dt`: float16 buffers are passed as their uint16 bits."""
     return np.dtype(np.uint16) if dt == HALF else dt
 
-
-def can_cast_same_kind(src: np.dtype, dst: np.dtype) -> bool:
-    return np.can_cast(src, dst, casting="same_kind")

@@ -204,11 +204,3 @@ def bridged_cfuncs() -> list[CFunc]:
     return [used[k] for k in sorted(used)]
 
 
-def unbridged() -> dict[str, dict[str, str]]:
-    """ufunc name -> {loop types: reason} for every loop the bridge cannot serve."""
-    out: dict[str, dict[str, str]] = {}
-    for name, loops in sorted(LOOPS.items()):
-        for loop in loops:
-            if loop.cfunc is None:
-                out.setdefault(name, {})[loop.types] = loop.why_not
-    return out

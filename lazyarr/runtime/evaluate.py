@@ -193,7 +193,7 @@ def _reduce_source(k, loop, ndim, kept, array_layout, parallel) -> str:
 
 def source_for(step, env: dict) -> str:
     """The kernel source `step` compiles to for the given input values (for explain())."""
-    arrays = [value(n, env) if n.op == LEAF or id(n) in env else np.empty(n.shape, n.dtype) for n in step.inputs]
+    arrays = [value(n, env) if n.op == LEAF or id(n) in env else _stand_in(n) for n in step.inputs]
     size = math.prod(step.shape)
     parallel = size >= config.parallel_threshold()
     if isinstance(step, ReduceKernel):
@@ -204,6 +204,16 @@ def source_for(step, env: dict) -> str:
     text = codegen.kernel_source(step, layout, len(step.shape), parallel, tuple(n.dtype for n in step.outputs),
                                  VERSION, comment=describe(step))
     return f"# layout={layout} parallel={parallel}\n{text}"
+
+
+def _stand_in(node: Node) -> np.ndarray:
+    """A C-contiguous-looking array of `node`'s shape and dtype over one element's memory: what an earlier
+    step's result will look like, for choosing a layout, without allocating it (it is never read)."""
+    one = np.empty(1, node.dtype)
+    strides = [node.dtype.itemsize] * len(node.shape)
+    for axis in range(len(node.shape) - 2, -1, -1):
+        strides[axis] = strides[axis + 1] * max(node.shape[axis + 1], 1)
+    return np.lib.stride_tricks.as_strided(one, node.shape, strides, writeable=False)
 
 
 def _reduce_layout(node: Node, arrays: list, shape: tuple, axes: tuple):
