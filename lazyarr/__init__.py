@@ -6,7 +6,7 @@
 """
 __version__ = "0.1.0"  # first: kernels record it in their source
 
-from .array import LazyArray, wrap as array
+from .array import LazyArray, asarray, wrap as array
 from .cache import cache_info, clear_cache, wait_for_compiles
 from .config import set_background_compile
 from .fuse import fuse
@@ -34,7 +34,7 @@ def __dir__():
 
 
 __all__ = sorted(
-    ["LazyArray", "array", "compute", "where", "clip", "fuse", "cache_info", "clear_cache",
+    ["LazyArray", "array", "asarray", "compute", "where", "clip", "fuse", "cache_info", "clear_cache",
      "set_num_threads", "get_num_threads", "num_threads", "show_config", "special", "stats",
      "set_background_compile", "wait_for_compiles", "reshape", "ravel", "squeeze", "expand_dims",
      "broadcast_to"]
