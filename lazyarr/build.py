@@ -93,11 +93,12 @@ def _asarray(x, what: str, copy: bool | None) -> np.ndarray:
     """np.asarray for a non-ndarray input (a list, a scalar, an __array__ object), with NumPy 2's `copy`."""
     try:
         return np.asarray(x, copy=copy)
-    except ValueError as exc:
+    except ValueError:
         if copy is not False:
             raise
-        raise ValueError(f"lazyarr: {what} ({type(x).__name__}) cannot be used without a copy, which "
-                         f"copy=False forbids; pass copy=None ({exc})") from None
+        # (NumPy's own message is about migrating np.array(copy=False) calls: not this user's situation)
+        raise ValueError(f"lazyarr: {what} (a {type(x).__name__}) needs a copy to become an array, which "
+                         "copy=False forbids; pass copy=None to allow it") from None
 
 
 def array_leaf(x: np.ndarray, copy: bool | None = None) -> Node:
@@ -371,7 +372,7 @@ def _numba_can(opname: str, loop_in, out) -> bool:
 
 
 def where(condition, x, y) -> Node:
-    c, a, b = to_node(condition, "condition"), to_node(x, "x"), to_node(y, "y")
+    c, a, b = to_node(condition, "where's condition"), to_node(x, "where's x"), to_node(y, "where's y")
     operands = [n.data if n.weak else np.empty(0, n.dtype) for n in (a, b)]
     try:
         dt = np.result_type(*operands)
