@@ -6,7 +6,7 @@
 """
 from lazyarr._version import __version__
 
-from lazyarr.api.array import LazyArray, wrap as array
+from lazyarr.api.array import LazyArray, asarray, wrap as array
 from lazyarr.compiler.cache import cache_info, clear_cache, wait_for_compiles
 from lazyarr.config import set_background_compile
 from lazyarr.tracer.decorator import fuse
@@ -40,7 +40,7 @@ def __dir__():
 
 
 __all__ = sorted(
-    ["LazyArray", "array", "compute", "where", "clip", "fuse", "cache_info", "clear_cache",
+    ["LazyArray", "array", "asarray", "compute", "where", "clip", "fuse", "cache_info", "clear_cache",
      "set_num_threads", "get_num_threads", "num_threads", "show_config", "special", "stats",
      "set_background_compile", "wait_for_compiles", "reshape", "ravel", "squeeze", "expand_dims",
      "broadcast_to"]

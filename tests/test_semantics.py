@@ -196,16 +196,17 @@ def test_inputs_are_never_written_and_read_only_inputs_work():
     np.testing.assert_array_equal(a, snapshot)
 
 
-def test_results_are_kept_and_not_recomputed(monkeypatch):
-    from lazyarr.runtime import evaluate as runtime
-    calls = []
-    real = runtime.evaluate_one  # every single-root evaluation goes through it
-    monkeypatch.setattr(runtime, "evaluate_one", lambda *a, **k: calls.append(1) or real(*a, **k))
-    e = la.array(np.arange(5.0)) * 3
+def test_every_compute_reads_the_inputs_again_and_returns_a_fresh_array():
+    # By reference (docs/index.md): a computed value is not kept, since a write to an input makes it stale.
+    x = np.arange(5.0)
+    e = la.array(x) * 3
     first = e.compute()
-    second = e.compute()
-    np.asarray(e)
-    assert first is second and len(calls) == 1
+    x[:] = 1
+    assert_same(e.compute(), np.full(5, 3.0))
+    assert_same(np.asarray(e), np.full(5, 3.0))
+    assert_same(la.compute(e, e + 1)[1], np.full(5, 4.0))
+    first[:] = -1  # a result belongs to the user: writing to it changes no later result
+    assert_same(e.compute(), np.full(5, 3.0))
 
 
 def test_compute_several_results_in_one_pass():
@@ -286,3 +287,143 @@ def test_a_kernel_numba_cannot_compile_falls_back_to_numpy_with_a_warning(monkey
     assert_same(got, np.sin(x) * 2 + 1)
     with pytest.warns(RuntimeWarning, match="NumPy computes it instead"):
         assert_same(la.array(x).sum(axis=0).compute(), x.sum(axis=0))
+
+
+# --- when inputs are read (issue #11, item 3): by reference, copy=True for a snapshot ---------------------------
+
+def test_an_expression_reads_its_inputs_when_computed_not_when_built():
+    L, x = np.arange(5.0), np.ones(5)
+    d = la.array(L) - la.array(x)
+    x[:] = 10  # NumPy's eager `L - x` here would give L - 1; lazyarr reads x now, when computed
+    assert_same(np.asarray(d), L - 10)
+
+
+def test_copy_true_takes_a_snapshot_with_numpys_answer():
+    L, x = np.arange(5.0), np.ones(5)
+    eager = L - x
+    d = la.array(L) - la.array(x, copy=True)
+    x[:] = 10
+    assert_same(np.asarray(d), eager)
+    assert_same(la.asarray(x, copy=True).compute(), x)
+    assert_same((la.array([1, 2, 3], copy=True) * 2).compute(), np.array([2, 4, 6]))
+
+
+def test_a_snapshot_is_a_new_leaf_every_call_never_the_originals():
+    x = np.arange(4.0)
+    live = la.array(x)
+    first = la.array(x, copy=True)
+    x += 1
+    second = la.array(x, copy=True)
+    assert len({id(live._node), id(first._node), id(second._node)}) == 3
+    assert la.array(x)._node is live._node  # the shared leaf is still reused
+    for _ in range(3):  # rebuilt in a loop: the small-call cache (launch) must not mix the leaves up
+        assert_same((la.array(x) - first).compute(), np.ones(4))
+        assert_same((second - first).compute(), np.ones(4))
+        assert_same((la.array(x) - second).compute(), np.zeros(4))
+
+
+def test_a_rebuilt_small_expression_sees_a_write_between_computes():
+    x = np.arange(6.0)
+    for i in range(4):  # the same graph found again (launch.remember) must still read x's current values
+        x[:] = i
+        assert_same((la.array(x) * 2 + 1).compute(), np.full(6, 2.0 * i + 1))
+
+
+def test_a_snapshot_of_an_expression_is_its_value_now():
+    x = np.arange(3.0)
+    e = la.array(x) + 1
+    snap = la.array(e, copy=True)
+    bare = la.array(la.array(x), copy=True)  # a bare leaf's value is x's memory: still copied
+    x[:] = 0
+    assert_same(snap.compute(), np.arange(3.0) + 1)
+    assert_same(bare.compute(), np.arange(3.0))
+    assert la.array(e) is e and la.array(e, copy=False) is e
+
+
+def test_copy_false_never_copies_and_says_when_it_would_have_to():
+    x = np.arange(3.0)
+    e = la.array(x, copy=False)
+    x[0] = 7
+    assert e.compute()[0] == 7
+    with pytest.raises(ValueError, match="lazyarr.array.*list.*copy=False"):
+        la.array([1.0, 2.0], copy=False)
+    with pytest.raises(ValueError, match="lazyarr.array.*byte order.*copy=False"):
+        la.array(np.arange(3, dtype=">f8"), copy=False)
+    with pytest.raises(TypeError, match="copy must be True, False or None"):
+        la.array(x, copy="yes")
+
+
+def test_non_native_byte_order_is_converted_once_so_copy_none_is_a_snapshot():
+    # NumPy's copy=None rule: a copy where one is needed. lazyarr needs native order, so this is a copy.
+    big = np.arange(3, dtype=">f8")
+    e = la.array(big) * 1
+    big[:] = 5
+    assert_same(e.compute(), np.arange(3.0))
+    assert_same(la.array(np.arange(3, dtype=">i4"), copy=True).compute(), np.arange(3, dtype="i4"))
+
+
+def test_copy_true_on_a_dask_array_is_refused():
+    da = pytest.importorskip("dask.array")
+    with pytest.raises(ValueError, match="copy=True.*dask"):
+        la.array(da.ones(4, chunks=2), copy=True)
+
+
+# --- ndarray subclasses (issue #11, item 7) -------------------------------------------------------------------
+
+def _masked():
+    return np.ma.masked_array([1.0, 2.0, 3.0], mask=[False, True, False])
+
+
+@pytest.mark.filterwarnings("ignore::PendingDeprecationWarning")  # np.matrix's own
+@pytest.mark.parametrize("make, hint", [(_masked, r"x\.filled"), (lambda: np.ma.masked, r"x\.filled"),
+                                        (lambda: np.matrix([[1.0, 2.0, 3.0]]), r"np\.asarray\(x\)")],
+                         ids=["MaskedArray", "masked", "matrix"])
+def test_ndarray_subclasses_are_refused_naming_the_type_and_the_way_out(make, hint):
+    sub = make()
+    name = type(sub).__name__
+    lazy = la.array(np.ones(3))
+    with pytest.raises(TypeError, match=f"lazyarr.array.*{name}.*{hint}"):
+        la.array(sub)
+    for copy in (True, False):
+        with pytest.raises(TypeError, match=name):
+            la.array(sub, copy=copy)
+    with pytest.raises(TypeError, match=f"add's operand.*{name}"):
+        lazy + sub
+    with pytest.raises(TypeError, match=f"add's operand.*{name}"):
+        np.add(lazy, sub)
+    with pytest.raises(TypeError, match=f"multiply's operand.*{name}"):
+        lazy * sub
+    with pytest.raises(TypeError, match=f"where's x.*{name}"):
+        la.where(lazy > 0, sub, 0)
+    with pytest.raises(TypeError, match=name):
+        np.where(lazy > 0, 0, sub)
+
+
+def test_a_masked_array_on_the_left_keeps_its_mask():
+    # masked + lazy is the masked array's own operator: it computes the LazyArray and keeps the mask, as it
+    # does with an ndarray; nothing is lost silently.
+    m, a = _masked(), np.arange(3.0)
+    got = m + la.array(a)
+    want = m + a
+    assert type(got) is np.ma.MaskedArray
+    np.testing.assert_array_equal(got.mask, want.mask)
+    np.testing.assert_array_equal(got.filled(0), want.filled(0))
+
+
+@pytest.mark.filterwarnings("ignore::PendingDeprecationWarning")
+def test_a_matrix_on_the_left_is_refused_not_multiplied_as_a_matrix():
+    with pytest.raises(TypeError, match="matrix"):
+        np.matrix([[1.0, 2.0, 3.0]]) * la.array(np.ones(3))
+
+
+def test_memmap_is_taken_as_a_plain_array_by_reference(tmp_path):
+    m = np.memmap(tmp_path / "m.bin", dtype="f8", mode="w+", shape=(4,))
+    m[:] = 3
+    e = la.array(m) + 1
+    other = la.array(np.ones(4)) * m
+    m[:] = 5
+    assert_same(e.compute(), np.full(4, 6.0))
+    assert_same(other.compute(), np.full(4, 5.0))
+    snap = la.array(m, copy=True)
+    m[:] = 0
+    assert_same(snap.compute(), np.full(4, 5.0))

@@ -17,13 +17,13 @@ from lazyarr.graph.ops import BINARY_OPERATORS, ELEMENTWISE, UNARY_OPERATORS
 class LazyArray:
     """An array expression that is not computed until asked: ``compute()``, ``np.asarray`` or ``la.compute``."""
 
-    # _array0: a 0-d result that NumPy gives as a 0-d array, not a scalar (``x[..., 0]``, ``x.reshape(())``)
-    __slots__ = ("_node", "_value", "_array0")
+    # _array0: a 0-d result that NumPy gives as a 0-d array, not a scalar (``x[..., 0]``, ``x.reshape(())``).
+    # No computed value is kept: inputs are read by reference, so every compute must read them again.
+    __slots__ = ("_node", "_array0")
     __array_priority__ = 100  # NumPy defers `ndarray + LazyArray` to us
 
     def __init__(self, node: Node, array0: bool = False):
         self._node = node
-        self._value = None
         self._array0 = array0
 
     # -- what NumPy would report, known without computing -------------------------------------------------
@@ -58,16 +58,14 @@ class LazyArray:
             _check_out(out, self)
             runtime.evaluate([self._node], out=out)
             return out
-        value = self._value
-        if value is None:
-            value = self._value = runtime.evaluate_one(self._node)
+        return self._result(runtime.evaluate_one(self._node))
+
+    def _result(self, value: np.ndarray):
         return value[()] if value.ndim == 0 and not self._array0 else value
 
     def __array__(self, dtype=None, copy=None):
         tracing.refuse_concrete(self, "np.asarray()")
-        if self._value is None:
-            self._value = runtime.evaluate_one(self._node)
-        value = self._value
+        value = runtime.evaluate_one(self._node)
         if dtype is not None and value.dtype != dtype:
             return value.astype(dtype)
         return value.copy() if copy else value
@@ -304,13 +302,42 @@ def _check_out(out, result: LazyArray) -> None:
         raise ValueError("lazyarr: out is read-only")
 
 
-def wrap(x) -> LazyArray:
-    """``lazyarr.array``: wrap an array (or anything ``np.asarray`` takes) without copying it."""
-    if type(x) is np.ndarray:
+def wrap(x, copy: bool | None = None) -> LazyArray:
+    """``lazyarr.array``: wrap an array (or anything ``np.asarray`` takes). By reference: the expression reads
+    the array when it is computed, so writes to it before then are seen. `copy` is NumPy 2's keyword: None
+    (the default) shares where it can, True takes a snapshot now, False never copies (ValueError where a
+    copy cannot be avoided: a list, a non-native byte order). See docs/index.md."""
+    if type(x) is np.ndarray and copy is None:  # the common case first: no checks on the way
         return LazyArray(build.array_leaf(x))
+    copy = _copy_flag(copy)
     if isinstance(x, LazyArray):
-        return x
+        # An expression is not copied node by node: its snapshot is its value, computed now.
+        # (copied again: the value of a bare leaf or a view is the input's memory, not a fresh array)
+        return LazyArray(build.array_leaf(np.asarray(x), copy=True)) if copy else x
     handler = external.handler_for(x)
-    if handler is not None:
-        return handler.wrap(x)  # a dask array
-    return LazyArray(build.to_node(x if not np.isscalar(x) else np.asarray(x), "lazyarr.array's input"))
+    if handler is not None:  # a dask array
+        if copy:
+            raise ValueError("lazyarr.array: copy=True is not supported for a dask array (a snapshot would "
+                             "compute it); wrap dask_array.compute() instead, or copy its source arrays")
+        return handler.wrap(x)
+    if type(x) is np.ndarray:
+        return LazyArray(build.array_leaf(x, copy))
+    if isinstance(x, np.ndarray):  # a subclass: np.memmap is taken as a plain array, others are refused
+        return LazyArray(build.array_leaf(build.plain_ndarray(x, "lazyarr.array's input"), copy))
+    if copy is None:
+        return LazyArray(build.to_node(x if not np.isscalar(x) else np.asarray(x), "lazyarr.array's input"))
+    return LazyArray(expr.leaf(build.as_input_array(x, "lazyarr.array's input", copy)))
+
+
+def asarray(x, copy: bool | None = None) -> LazyArray:
+    """``lazyarr.asarray``: ``lazyarr.array`` (which already shares by default), under NumPy's other name."""
+    return wrap(x, copy)
+
+
+def _copy_flag(copy) -> bool | None:
+    """NumPy 2's `copy` values: True, False or None (np.bool_ too); anything else is refused early."""
+    if copy is None or type(copy) is bool:
+        return copy
+    if isinstance(copy, np.bool_):
+        return bool(copy)
+    raise TypeError(f"lazyarr.array: copy must be True, False or None, got {copy!r}")

@@ -42,32 +42,79 @@ def to_node(x, what: str = "operand") -> Node:
     return expr.leaf(as_input_array(x, what))
 
 
-def as_input_array(x, what: str = "array") -> np.ndarray:
-    """The array a leaf holds: native byte order (converted once, here), never writable by lazyarr."""
+def as_input_array(x, what: str = "array", copy: bool | None = None) -> np.ndarray:
+    """The array a leaf holds: native byte order (converted once, here), never writable by lazyarr.
+
+    `copy` is NumPy 2's keyword: None shares `x` where it can (a leaf reads it when computed), True takes a
+    snapshot now, False shares or raises ValueError where a copy cannot be avoided."""
+    copied = False
     if type(x) is not np.ndarray:
         if hasattr(x, "__dask_graph__"):
             raise TypeError(f"lazyarr: {what} is a dask array; wrap it with lazyarr.array(...) first")
-        x = np.asarray(x)
+        if isinstance(x, np.ndarray):
+            x = plain_ndarray(x, what)
+        else:
+            x = _asarray(x, what, copy)
+            copied = bool(copy)
     dt = dtypes.supported_native(x.dtype)
     if dt is None:
         dtypes.check_supported(x.dtype, what)  # raises, naming `what`
     if x.dtype is not dt and x.dtype != dt:
+        if copy is False:
+            raise ValueError(f"lazyarr: {what} has dtype {x.dtype}, a non-native byte order, which lazyarr "
+                             "converts (a copy) and copy=False forbids; pass copy=None, or convert it "
+                             "yourself: x.astype(x.dtype.newbyteorder('='))")
         x = x.astype(dt)  # non-native byte order: one conversion at the boundary
+    elif copy and not copied:
+        x = x.copy(order="K")  # the snapshot copy=True asks for, in the layout np.array(x, copy=True) keeps
     arr = x.view()
     arr.flags.writeable = False  # a read-only view; the user's own array keeps its flags
     return arr
 
 
-def array_leaf(x: np.ndarray) -> Node:
+def plain_ndarray(x: np.ndarray, what: str) -> np.ndarray:
+    """An ndarray subclass as a plain ndarray, or a TypeError: converting one to its base class drops what
+    the subclass adds (a mask, matrix operators), and lazyarr computes with plain ndarray semantics only.
+    np.memmap adds nothing to the values (only where they live), so it is taken as the ndarray it views."""
+    if isinstance(x, np.memmap):
+        return x.view(np.ndarray)  # shares the mapped memory: read when computed, like any array
+    kind = f"{type(x).__module__}.{type(x).__qualname__}"
+    if isinstance(x, np.ma.MaskedArray):
+        hint = ("lazyarr has no masks, so the mask would be lost silently; pass x.filled(value) for the values "
+                "with masked entries replaced, or np.asarray(x) for the raw data without the mask")
+    elif isinstance(x, np.matrix):
+        hint = ("np.matrix's operators (* is a matrix product, results stay 2-D) differ from ndarray's; "
+                "pass np.asarray(x) to compute with ndarray semantics")
+    else:
+        hint = "lazyarr computes with plain ndarray semantics; pass np.asarray(x) to drop the subclass"
+    raise TypeError(f"lazyarr: {what} is a {kind}, an ndarray subclass lazyarr does not take ({hint}; "
+                    "np.memmap is accepted as a plain array)")
+
+
+def _asarray(x, what: str, copy: bool | None) -> np.ndarray:
+    """np.asarray for a non-ndarray input (a list, a scalar, an __array__ object), with NumPy 2's `copy`."""
+    try:
+        return np.asarray(x, copy=copy)
+    except ValueError:
+        if copy is not False:
+            raise
+        # (NumPy's own message is about migrating np.array(copy=False) calls: not this user's situation)
+        raise ValueError(f"lazyarr: {what} (a {type(x).__name__}) needs a copy to become an array, which "
+                         "copy=False forbids; pass copy=None to allow it") from None
+
+
+def array_leaf(x: np.ndarray, copy: bool | None = None) -> Node:
     """The leaf for a user's ndarray: a read-only view of it, keyed by the array itself (the same array gives
-    the same leaf), unless its byte order had to be converted (a copy, which must not be reused: the user
-    may write to their array before the next call)."""
+    the same leaf), unless its byte order had to be converted or copy=True asked for a snapshot (a copy,
+    which must not be reused: the user may write to their array before the next call)."""
+    if copy:
+        return expr.leaf(as_input_array(x, "lazyarr.array's input", copy=True))
     node = expr.source_leaf(x)  # (wrap asks first; this keeps array_leaf right for any caller)
     if node is not None:
         return node
     dt = dtypes.supported_native(x.dtype)
     if dt is None or x.dtype != dt:
-        return expr.leaf(as_input_array(x, "lazyarr.array's input"))
+        return expr.leaf(as_input_array(x, "lazyarr.array's input", copy))
     view = x.view()
     view.flags.writeable = False
     return expr.leaf(view, source=x)
@@ -133,8 +180,8 @@ def general_ufunc_node(ufunc, operands, opname: str | None = None, dtype=None) -
     if op is None:
         if ufunc.__name__ in REFUSED_UFUNCS:
             raise TypeError(f"lazyarr: np.{ufunc.__name__} is not supported: {REFUSED_UFUNCS[ufunc.__name__]}")
-        return special_node(ufunc, [to_node(x) for x in operands], dtype)
-    nodes = [to_node(x) for x in operands]
+        return special_node(ufunc, [to_node(x, f"{opname}'s operand") for x in operands], dtype)
+    nodes = [to_node(x, f"{opname}'s operand") for x in operands]
     if len(nodes) != op.nin:
         raise TypeError(f"lazyarr: {opname} takes {op.nin} operands, got {len(nodes)}")
     loop_in, out = resolve(ufunc, nodes, opname, dtype)
@@ -336,7 +383,7 @@ def _numba_can(opname: str, loop_in, out) -> bool:
 
 
 def where(condition, x, y) -> Node:
-    c, a, b = to_node(condition, "condition"), to_node(x, "x"), to_node(y, "y")
+    c, a, b = to_node(condition, "where's condition"), to_node(x, "where's x"), to_node(y, "where's y")
     operands = [n.data if n.weak else np.empty(0, n.dtype) for n in (a, b)]
     try:
         dt = np.result_type(*operands)

@@ -68,10 +68,10 @@ def broadcast_to(array, shape) -> LazyArray:
 
 def compute(*arrays):
     """Compute several expressions in one pass over their shared inputs; returns a tuple of results."""
+    from lazyarr.api import tracing
     from lazyarr.runtime import evaluate as runtime
-    lazy = [a for a in arrays if isinstance(a, LazyArray) and a._value is None]
-    if lazy:
-        values = runtime.evaluate([a._node for a in lazy])
-        for a, v in zip(lazy, values):
-            a._value = v
-    return tuple(a.compute() if isinstance(a, LazyArray) else a for a in arrays)
+    lazy = [a for a in arrays if isinstance(a, LazyArray)]
+    for a in lazy:
+        tracing.refuse_concrete(a, "lazyarr.compute()")
+    values = iter(runtime.evaluate([a._node for a in lazy]) if lazy else ())
+    return tuple(a._result(next(values)) if isinstance(a, LazyArray) else a for a in arrays)
