@@ -10,7 +10,7 @@ import math
 
 import numpy as np
 
-from . import dtypes, expr
+from . import dtypes, expr, tracing
 from .expr import Node
 from .ops import BY_UFUNC, ELEMENTWISE, REFUSED_UFUNCS, numba_has_loop
 from .expr import CONST
@@ -53,6 +53,8 @@ def as_input_array(x, what: str = "array") -> np.ndarray:
         x = x.astype(dt)  # non-native byte order: one conversion at the boundary
     arr = x.view()
     arr.flags.writeable = False  # a read-only view; the user's own array keeps its flags
+    if tracing._tracing_threads:
+        tracing.entered(arr)  # inside @la.fuse: snapshot it, in case the traced code writes to it later
     return arr
 
 

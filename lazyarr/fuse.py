@@ -28,7 +28,7 @@ import numpy as np
 
 from . import dtypes, expr, tracing
 from ._trace_args import flatten, key_of, plain_structure, special_numpy_scalar, static_key, unflatten
-from ._trace_graph import Traced, equivalent, placeholder
+from ._trace_graph import Traced, equivalent, placeholder, same_bytes, snapshot
 from ._trace_program import MISS, build
 from ._trace_scalar import ScalarTrace, ScalarTracer, Static, classify, replay
 from .array import LazyArray, wrap
@@ -37,7 +37,10 @@ __all__ = ["fuse", "FuseInfo", "TracingError"]
 
 
 class TracingError(TypeError):
-    """A traced function needed the value of an array that has none while it is traced."""
+    """A traced function needed the value of an array that has none while it is traced, or wrote into an
+    argument. `where`: the user's line, as the message gives it."""
+
+    where = None
 
 
 class FuseInfo(NamedTuple):
@@ -224,8 +227,7 @@ class _Fused:
         kinds, prepared, prepare = [], [], []
         for i, a in enumerate(flat):
             if isinstance(a, np.ndarray) or (isinstance(a, np.generic) and not special_numpy_scalar(a)):
-                name = repr(self.param_names[i]) if named and i < len(self.param_names) else f"#{i}"
-                dtypes.check_supported(a.dtype, f"{self.name}'s argument {name}")
+                dtypes.check_supported(a.dtype, f"{self.name}'s argument {self._name(i, named)}")
                 value = _as_input(a)
                 if value is not a:
                     prepare.append((i, _as_input))
@@ -238,6 +240,10 @@ class _Fused:
                 kinds.append("static")
                 prepared.append(a)
         return kinds, prepared, prepare
+
+    def _name(self, i: int, named: bool) -> str:
+        """How errors name flat argument `i`: its parameter, or its position among the flattened arguments."""
+        return repr(self.param_names[i]) if named and i < len(self.param_names) else f"#{i}"
 
     def _trace(self, flat, kinds, slots, static, structure, salt: int) -> Traced:
         """Run the function once on placeholders."""
@@ -259,15 +265,47 @@ class _Fused:
             positional, keywords = traced_args, {}
         else:
             positional, keywords = unflatten(structure, traced_args)
+        recorder = _Recorder([(self._name(i, structure is None), extents[i][1]) for i, a in enumerate(flat)
+                              if kinds[i] == "array" and isinstance(a, np.ndarray)])  # NumPy scalars are immutable
         try:
-            with tracing.tracing():
+            with tracing.tracing(recorder):
                 result = self.fn(*positional, **keywords)
         except Exception as exc:
-            if not isinstance(exc, Static):
-                exc.add_note(f"(while lazyarr.fuse traced {self.name})")
+            error = _unswallowed(exc)
+            if not isinstance(error, Static):
+                error.add_note(f"(while lazyarr.fuse traced {self.name})")
+            if error is not exc:
+                raise error from None
             raise
         roots: list = []
-        return Traced(roots, _outputs(result, roots, {}), scalars, leaves, extents)
+        return Traced(roots, _outputs(result, roots, {}), scalars, leaves, extents, recorder.frozen())
+
+
+class _Recorder:
+    """What a trace of NumPy arguments watches (``tracing.refuse_write``, ``tracing.entered``): which traced
+    arrays are the arguments (or views of them), and the NumPy arrays that entered the graph, with a snapshot
+    of each taken as it entered."""
+
+    def __init__(self, arguments: list):
+        self.arguments = arguments  # (name, address range of its placeholder) per array argument
+        self.entries: list = []
+
+    def argument(self, node) -> str | None:
+        """The name of the argument a traced array is (or views), else None."""
+        if node.op != expr.LEAF:
+            return None
+        address = node.data.__array_interface__["data"][0]
+        for name, (start, stop) in self.arguments:
+            if start <= address < stop:
+                return name
+        return None
+
+    def entered(self, array: np.ndarray) -> None:
+        self.entries.append((array, snapshot(array)))
+
+    def frozen(self) -> list:
+        """(array, snapshot) for each array the traced code wrote to after it entered the graph."""
+        return [(a, copy) for a, copy in self.entries if not same_bytes(a, copy)]
 
 
 def _as_input(a):
@@ -310,20 +348,68 @@ def _user_frame():
     return frame
 
 
+def _where() -> str:
+    """The user's file, line and code, as errors give them."""
+    frame = _user_frame()
+    if frame is None:
+        return "an unknown line\n"
+    filename, line, function = frame.f_code.co_filename, frame.f_lineno, frame.f_code.co_name
+    code = linecache.getline(filename, line).strip()
+    return f"{filename}:{line}, in {function}()" + (f":\n    {code}\n" if code else "\n")
+
+
+def _error(message: str, where: str) -> TracingError:
+    error = TracingError(message)
+    error.where = where
+    return error
+
+
+_WRITE_INTO_NUMPY = (
+    "Writing a traced value into a NumPy array (R[i] = traced, R += traced, np.copyto(R, traced), out=R) is "
+    "not supported yet inside a @lazyarr.fuse function: the value does not exist until the kernels run. Build "
+    "the result from array operations instead (np.stack, np.concatenate, la.where), or return the traced "
+    "value and assign it outside the fused function."
+)
+
+
 def concrete_value_error(array, what: str) -> TracingError:
     """The error for traced code that needs an array's value (called by ``tracing.refuse_concrete``)."""
-    frame = _user_frame()
-    if frame is not None:
-        filename, line, function = frame.f_code.co_filename, frame.f_lineno, frame.f_code.co_name
-        code = linecache.getline(filename, line).strip()
-        where = f"{filename}:{line}, in {function}()" + (f":\n    {code}\n" if code else "\n")
-    else:
-        where = "an unknown line\n"
+    where = _where()
     shape, dtype = getattr(array, "shape", "?"), getattr(array, "dtype", "?")
-    return TracingError(
+    return _error(
         f"lazyarr.fuse: {what} needs the value of a traced array (shape {shape}, dtype {dtype}) at {where}"
         "Inside a @lazyarr.fuse function arrays have no values while it is traced, so Python control flow "
         "(if, while, and/or, bool(), float(), int(), .compute()) cannot depend on them, and lazyarr will not "
         "bake one branch in. Write the choice as data: la.where(condition, x, y) (or np.where) picks per "
-        "element; or compute the value outside the fused function and pass it in as an argument."
-    )
+        "element; or compute the value outside the fused function and pass it in as an argument. "
+        + _WRITE_INTO_NUMPY, where)
+
+
+def write_error(target, what: str, recorder) -> TracingError | None:
+    """The error for traced code that writes into `target` (called by ``tracing.refuse_write``), or None when
+    the write is allowed (a LazyArray that is not an argument is rebound, a functional update)."""
+    if isinstance(target, np.ndarray):
+        where = _where()
+        return _error(f"lazyarr.fuse: {what} writes a traced array into a NumPy array at {where}"
+                      + _WRITE_INTO_NUMPY, where)
+    node = getattr(target, "_node", None)
+    name = recorder.argument(node) if recorder is not None and node is not None else None
+    if name is None:
+        return None
+    where = _where()
+    return _error(
+        f"lazyarr.fuse: {what} writes into the argument {name} at {where}"
+        "Writes into the arguments of a @lazyarr.fuse function are not supported yet: the caller's array would "
+        "be left unchanged. Return the new values instead (return x + y rather than x += y, "
+        "la.where(mask, v, x) rather than x[mask] = v) and assign them outside the fused function.", where)
+
+
+def _unswallowed(exc: BaseException) -> BaseException:
+    """The error to show for one raised in a traced function. NumPy storing an object into an element calls
+    float() (or int(), complex()) on it and replaces any error with "setting an array element with a sequence"
+    (a LazyArray is a sequence): the TracingError it hid, as a write into a NumPy array."""
+    cause = exc.__cause__
+    if isinstance(exc, ValueError) and isinstance(cause, TracingError) and cause.where is not None:
+        return _error("lazyarr.fuse: an item assignment stores a traced array into a NumPy array at "
+                      f"{cause.where}" + _WRITE_INTO_NUMPY, cause.where)
+    return exc
