@@ -68,7 +68,7 @@ class Traced:
         self.scalars = scalars             # ScalarTrace
         self.leaves = leaves               # id(placeholder leaf) -> flat argument index
         self.extents = extents             # flat argument index -> (placeholder array, address range)
-        self.frozen = frozen               # (array, its snapshot): NumPy arrays the function wrote after use
+        self.frozen = frozen               # (array, its snapshot or None if the traced code never wrote to it)
         self.const_map = self._map_consts()
 
     def constant(self, node: Node) -> np.ndarray:
@@ -78,9 +78,11 @@ class Traced:
         data = node.data
         for array, copy in self.frozen:
             if data is array:
-                return copy
+                return data if copy is None else copy
         address = _address(data)
         for array, copy in reversed(self.frozen):  # a view lazyarr made of such an array (a pushed-down .T)
+            if copy is None:
+                continue
             start, stop = address_range(array)
             if start <= address < stop:
                 return replay_view(copy, address - _address(array), data.dtype, data.shape, data.strides)

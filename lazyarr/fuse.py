@@ -304,8 +304,9 @@ class _Recorder:
         self.entries.append((array, snapshot(array)))
 
     def frozen(self) -> list:
-        """(array, snapshot) for each array the traced code wrote to after it entered the graph."""
-        return [(a, copy) for a, copy in self.entries if not same_bytes(a, copy)]
+        """(array, snapshot) per array that entered the graph; the snapshot None (freed) unless the traced code
+        wrote to the array afterwards."""
+        return [(a, None if same_bytes(a, copy) else copy) for a, copy in self.entries]
 
 
 def _as_input(a):
@@ -381,8 +382,9 @@ def concrete_value_error(array, what: str) -> TracingError:
         "Inside a @lazyarr.fuse function arrays have no values while it is traced, so Python control flow "
         "(if, while, and/or, bool(), float(), int(), .compute()) cannot depend on them, and lazyarr will not "
         "bake one branch in. Write the choice as data: la.where(condition, x, y) (or np.where) picks per "
-        "element; or compute the value outside the fused function and pass it in as an argument. "
-        + _WRITE_INTO_NUMPY, where)
+        "element; or compute the value outside the fused function and pass it in as an argument."
+        # NumPy asks for the value this way when the line stores a traced array into one of its arrays
+        + (" " + _WRITE_INTO_NUMPY if what == "np.asarray()" else ""), where)
 
 
 def write_error(target, what: str, recorder) -> TracingError | None:
