@@ -1,5 +1,6 @@
 """@lazyarr.fuse against NumPy: the decorated function must give what the undecorated one gives, and trace and
 compile only when its signature says so."""
+import operator
 import threading
 from collections import namedtuple
 
@@ -477,3 +478,151 @@ def test_indexing_inside_fuse_gathers_and_zero_d_arrays():
     assert g.cache_info().traces == 2
     with pytest.raises(TypeError, match="LazyArray"):
         la.fuse(lambda a: a[a > 0])(_values(5, "float64"))
+
+
+# -- issue #11: fresh outputs, writes into arguments and NumPy arrays, NumPy arrays read as NumPy reads them ------
+
+def test_every_call_returns_fresh_outputs():
+    """A result the caller writes into changes neither the next call's result nor the program."""
+    zeros = la.fuse(lambda n: np.zeros(n))  # depends on no array argument
+    first = zeros(3)
+    first[0] = 5
+    second = zeros(3)
+    same(second, np.zeros(3))
+    assert second is not first
+
+    x = _values(4, "float64")
+
+    @la.fuse
+    def made(a):
+        y = a * 2
+        c = np.ones(4)
+        return y, y, c, c, np.asarray(2.0), a, a[1:], a.sum()
+
+    for _ in range(3):  # the first call, then the cached program
+        y, y2, c, c2, zero_d, arg, view, total = made(x)
+        assert y is y2 and c is c2  # one object returned twice within a call, as NumPy returns it
+        same(c, np.ones(4))
+        same(zero_d, np.asarray(2.0))
+        assert arg is x and np.shares_memory(view, x)  # arguments and their views alias them, as in NumPy
+        same(total, x.sum())
+        for result in (y, c, zero_d):
+            result[...] = 7  # must not reach the next call
+    again = made(x)
+    assert again[0] is not y and again[2] is not c and again[4] is not zero_d
+
+
+def _write_into_argument(write):
+    """A fused function whose second line writes into its argument `x` (the line the error must name)."""
+    def f(x, y):
+        write(x, y)
+        return x
+    return f
+
+
+@pytest.mark.parametrize("write", [
+    operator.iadd, operator.isub, operator.imul, operator.itruediv, operator.ifloordiv, operator.imod,
+    operator.ipow, operator.iand, operator.ior, operator.ixor, operator.ilshift, operator.irshift,
+    operator.imatmul,
+    lambda x, y: x.__setitem__(0, 1),
+    lambda x, y: x.__setitem__(y > 0, y),
+    lambda x, y: x[1:].__iadd__(1),         # x[1:] += 1: a view of the argument
+    lambda x, y: x.T.__setitem__(0, 1),
+    lambda x, y: np.add(x, y, out=x),
+    lambda x, y: x.fill(3),
+    lambda x, y: np.copyto(x, y),
+    lambda x, y: np.putmask(x, y > 0, y),
+], ids=lambda w: getattr(w, "__name__", "?"))
+def test_writes_into_arguments_are_refused_naming_the_line(write):
+    f = la.fuse(_write_into_argument(write))
+    x, y = np.arange(1, 5, dtype=np.int64), np.arange(4, 8, dtype=np.int64)
+    if write is operator.imatmul:
+        x, y = x.reshape(2, 2), y.reshape(2, 2)
+    before = x.copy()
+    with pytest.raises(la.fuse.TracingError) as info:
+        f(x, y)
+    message = str(info.value)
+    assert "writes into the argument 'x'" in message and "test_fuse.py:" in message, message
+    same(x, before)
+
+
+def test_in_place_operators_still_rebind_what_is_not_an_argument():
+    @la.fuse
+    def f(x, k):
+        acc = x * 0
+        acc += x  # a traced value the function made: rebound, as outside a trace
+        k *= 2    # a NumPy scalar argument is immutable in NumPy too: rebound
+        return acc * k
+
+    x = _values(5, "float64")
+    same(f(x, np.float64(1.5)), x * 3.0)
+    acc = la.array(x)
+    acc += 1  # outside a trace: unchanged (a functional update)
+    same(acc.compute(), x + 1)
+
+
+@pytest.mark.parametrize("write", [
+    lambda R, t: R.__setitem__((0, 0), np.sqrt(t.sum())),  # NumPy hides the error behind "a sequence"
+    lambda R, t: np.copyto(R, t),
+    lambda R, t: R.__setitem__(slice(None), t),
+    lambda R, t: R.__iadd__(t),
+    lambda R, t: np.add(R, t, out=R),
+])
+def test_writing_a_traced_value_into_a_numpy_array_names_the_line(write):
+    @la.fuse
+    def f(a):
+        R = np.zeros((2, 2))
+        write(R, a * 2)
+        return R
+
+    with pytest.raises(la.fuse.TracingError) as info:
+        f(np.ones((2, 2)))
+    message = str(info.value)
+    assert "Writing a traced value into a NumPy array" in message and "not supported yet" in message
+    assert "test_fuse.py:" in message and "lambda R, t:" in message, message  # the line that writes
+
+
+G = np.ones(3)
+
+
+def test_numpy_arrays_are_read_as_numpy_reads_them():
+    """Arrays from outside the function are read on every call; one the traced code writes to after using
+    it is read as it was when it was used."""
+    @la.fuse
+    def written_after_use(a):
+        b, c = np.ones(3), np.ones((2, 3))
+        d, e = a + b, a + c
+        b[:] = 10
+        c[:] = 10
+        return d, a + b, e.T  # (lazyarr pushes .T down to c's leaf: a view of c made after the write)
+
+    a = np.arange(3.0)
+    for _ in range(2):
+        d, e, t = written_after_use(a)
+        same(d, a + 1)
+        same(e, a + 10)
+        same(t, (a + np.ones((2, 3))).T)
+
+    from_module = la.fuse(lambda a: a * G)
+    same(from_module(a), a)
+    G[:] = 5
+    try:
+        same(from_module(a), a * 5)
+    finally:
+        G[:] = 1
+
+
+def test_a_masked_argument_is_refused_not_stripped_of_its_mask():
+    """As la.array refuses it (#11.7): the mask would be lost silently; np.memmap is a plain array."""
+    f = la.fuse(lambda a: a * 2)
+    masked = np.ma.masked_array([1.0, 2.0, 3.0], mask=[0, 1, 0])
+    with pytest.raises(TypeError, match="MaskedArray.*filled"):
+        f(masked)
+
+
+def test_a_memmap_argument_is_a_plain_array(tmp_path):
+    f = la.fuse(lambda a: a * 2)
+    m = np.memmap(tmp_path / "m.dat", dtype=np.float64, mode="w+", shape=(4,))
+    m[:] = [1, 2, 3, 4]
+    np.testing.assert_array_equal(f(m), np.array([2.0, 4, 6, 8]))
+    np.testing.assert_array_equal(f(m), np.array([2.0, 4, 6, 8]))  # the cached call too

@@ -53,6 +53,8 @@ class LazyArray:
         """The value as NumPy gives it: an ndarray, or a NumPy scalar for a 0-d result (a 0-d array where NumPy
         gives one: indexing with ``...`` or ``None``, reshape, squeeze)."""
         if tracing.tracing_threads:
+            if out is not None:
+                tracing.refuse_write(out, "out=")
             tracing.refuse_concrete(self, "compute()")
         if out is not None:
             _check_out(out, self)
@@ -121,9 +123,17 @@ class LazyArray:
         return LazyArray(*indexing.index(self._node, key))
 
     def __setitem__(self, key, value):
+        if tracing.tracing_threads:
+            tracing.refuse_write(self, "item assignment")
         raise TypeError("lazyarr: LazyArray is immutable and does not support item assignment; build the new "
                         "values instead, e.g. la.where(mask, new_values, x), or compute() the array and assign "
                         "into the NumPy result")
+
+    def fill(self, value):
+        if tracing.tracing_threads:
+            tracing.refuse_write(self, "fill()")
+        raise TypeError("lazyarr: LazyArray is immutable and has no fill(); build the new values instead, e.g. "
+                        "np.full_like(x, value)")
 
     def __iter__(self):
         if not self.shape:
@@ -206,6 +216,8 @@ class LazyArray:
         return dispatch.HANDLERS["ufunc"](ufunc, method, inputs, kwargs)
 
     def __array_function__(self, func, types, args, kwargs):
+        if tracing.tracing_threads and func in _WRITERS:
+            tracing.refuse_write(_WRITERS[func](*args, **kwargs), f"numpy.{func.__name__}()")
         return dispatch.HANDLERS["function"](func, types, args, kwargs)
 
     # -- Python protocols ---------------------------------------------------------------------------------
@@ -275,6 +287,28 @@ for _py, _op in BINARY_OPERATORS.items():
         setattr(LazyArray, f"__r{_py}__", _binary(_op, reflected=True))
 for _py, _op in UNARY_OPERATORS.items():
     setattr(LazyArray, f"__{_py}__", _unary(_op))
+
+
+def _inplace(symbol: str):
+    """``x op= y``. LazyArrays are immutable: NotImplemented makes Python rebind the name to ``x op y`` (a
+    functional update), except on an argument of a fused function being traced, whose write would be lost."""
+    def method(self, other):
+        if tracing.tracing_threads:
+            tracing.refuse_write(self, f"{symbol}=")
+        return NotImplemented
+
+    return method
+
+
+for _py, _symbol in {"add": "+", "sub": "-", "mul": "*", "truediv": "/", "floordiv": "//", "mod": "%",
+                     "pow": "**", "and": "&", "or": "|", "xor": "^", "lshift": "<<", "rshift": ">>",
+                     "matmul": "@"}.items():
+    setattr(LazyArray, f"__i{_py}__", _inplace(_symbol))
+
+# NumPy functions that write into one of their arguments: which one (refused inside a trace, see refuse_write).
+_WRITERS = {np.copyto: lambda dst, *a, **k: dst, np.place: lambda arr, *a, **k: arr,
+            np.put: lambda a, *b, **k: a, np.putmask: lambda a, *b, **k: a,
+            np.put_along_axis: lambda arr, *a, **k: arr, np.fill_diagonal: lambda a, *b, **k: a}
 
 
 build.register_lazy_type(LazyArray)  # build's fast path reads a LazyArray's node directly

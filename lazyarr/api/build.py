@@ -12,6 +12,7 @@ import numpy as np
 
 from lazyarr.graph import dtypes
 from lazyarr.graph import expr
+from lazyarr.api import tracing
 from lazyarr.graph.expr import Node
 from lazyarr.graph.ops import BY_UFUNC, ELEMENTWISE, REFUSED_UFUNCS
 from lazyarr.kernels import numba_glue
@@ -69,6 +70,8 @@ def as_input_array(x, what: str = "array", copy: bool | None = None) -> np.ndarr
         x = x.copy(order="K")  # the snapshot copy=True asks for, in the layout np.array(x, copy=True) keeps
     arr = x.view()
     arr.flags.writeable = False  # a read-only view; the user's own array keeps its flags
+    if tracing.tracing_threads:
+        tracing.entered(arr)  # inside @la.fuse: snapshot it, in case the traced code writes to it later
     return arr
 
 

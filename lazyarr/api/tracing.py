@@ -1,7 +1,9 @@
 """Tracing state for ``@lazyarr.fuse``: while a function is traced, its arrays have no values.
 
 The flag is thread-local and set in ``try/finally`` by the tracer, so two threads tracing at once, or an
-exception inside a traced function, cannot leave it set.
+exception inside a traced function, cannot leave it set. A trace started by ``@lazyarr.fuse`` on NumPy arguments
+also installs its *recorder* (``tracer/decorator.py``'s ``Recorder``): it knows which traced arrays are the function's arguments
+(writes into them are refused) and snapshots the NumPy arrays that enter the graph (``entered``).
 """
 from __future__ import annotations
 
@@ -24,7 +26,11 @@ def active() -> bool:
 
 
 class tracing:
-    """Context manager the tracer wraps around a traced call."""
+    """Context manager the tracer wraps around a traced call; `recorder` (None: keep the enclosing one, as a
+    fused function inlined into its caller's trace does) for a trace of NumPy arguments."""
+
+    def __init__(self, recorder=None):
+        self.recorder = recorder
 
     def __enter__(self):
         global tracing_threads
@@ -33,15 +39,23 @@ class tracing:
             with _count_lock:
                 tracing_threads += 1
         _state.depth = depth + 1
+        self.outer = getattr(_state, "recorder", None)
+        if self.recorder is not None:
+            _state.recorder = self.recorder
         return self
 
     def __exit__(self, *exc):
         global tracing_threads
+        _state.recorder = self.outer
         _state.depth -= 1
         if _state.depth == 0:
             with _count_lock:
                 tracing_threads -= 1
         return False
+
+
+def _recorder():
+    return getattr(_state, "recorder", None) if tracing_threads and active() else None
 
 
 def refuse_concrete(array, what: str) -> None:
@@ -50,15 +64,37 @@ def refuse_concrete(array, what: str) -> None:
         raise concrete_value_error(array, what)
 
 
+def refuse_write(target, what: str) -> None:
+    """Called where traced code writes into `target` (an in-place operator, item assignment, out=, fill,
+    np.copyto): raises for a NumPy array (a traced value has nothing to write yet) and for an argument of the
+    fused function being traced (the write would be lost: in-place updates are not traced yet). Anything else
+    is left to the caller (a LazyArray that is not an argument rebinds, as outside a trace)."""
+    if tracing_threads and active():
+        error = write_error(target, what, getattr(_state, "recorder", None))
+        if error is not None:
+            raise error
+
+
+def entered(array) -> None:
+    """A NumPy array entering the graph of a fused function being traced (``build.as_input_array``): the
+    recorder snapshots it, so that a later write to it in the traced code cannot reach the graph."""
+    recorder = _recorder()
+    if recorder is not None:
+        recorder.entered(array)
+
+
 class TracingError(TypeError):
-    """A traced function needed the value of an array that has none while it is traced."""
+    """A traced function needed the value of an array that has none while it is traced, or wrote into an
+    argument. `where`: the user's line, as the message gives it."""
+
+    where = None
 
 
 # -- errors -----------------------------------------------------------------------------------------------
 
 # lazyarr's own files and NumPy's: the user's line is the first frame outside both.
-_SKIP_DIRS = tuple(os.path.dirname(m.__file__) + os.sep for m in (np,)) + (
-    os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep,)
+_SKIP_DIRS = (os.path.dirname(np.__file__) + os.sep,
+              os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep)
 
 
 def _user_frame():
@@ -69,20 +105,58 @@ def _user_frame():
     return frame
 
 
-def concrete_value_error(array, what: str) -> TracingError:
-    """The error for traced code that needs an array's value."""
+def _where() -> str:
+    """The user's file, line and code, as errors give them."""
     frame = _user_frame()
-    if frame is not None:
-        filename, line, function = frame.f_code.co_filename, frame.f_lineno, frame.f_code.co_name
-        code = linecache.getline(filename, line).strip()
-        where = f"{filename}:{line}, in {function}()" + (f":\n    {code}\n" if code else "\n")
-    else:
-        where = "an unknown line\n"
+    if frame is None:
+        return "an unknown line\n"
+    filename, line, function = frame.f_code.co_filename, frame.f_lineno, frame.f_code.co_name
+    code = linecache.getline(filename, line).strip()
+    return f"{filename}:{line}, in {function}()" + (f":\n    {code}\n" if code else "\n")
+
+
+def traced_error(message: str, where: str) -> TracingError:
+    error = TracingError(message)
+    error.where = where
+    return error
+
+
+WRITE_INTO_NUMPY = (
+    "Writing a traced value into a NumPy array (R[i] = traced, R += traced, np.copyto(R, traced), out=R) is "
+    "not supported yet inside a @lazyarr.fuse function: the value does not exist until the kernels run. Build "
+    "the result from array operations instead (np.stack, np.concatenate, la.where), or return the traced "
+    "value and assign it outside the fused function."
+)
+
+
+def concrete_value_error(array, what: str) -> TracingError:
+    """The error for traced code that needs an array's value (called by ``tracing.refuse_concrete``)."""
+    where = _where()
     shape, dtype = getattr(array, "shape", "?"), getattr(array, "dtype", "?")
-    return TracingError(
+    return traced_error(
         f"lazyarr.fuse: {what} needs the value of a traced array (shape {shape}, dtype {dtype}) at {where}"
         "Inside a @lazyarr.fuse function arrays have no values while it is traced, so Python control flow "
         "(if, while, and/or, bool(), float(), int(), .compute()) cannot depend on them, and lazyarr will not "
         "bake one branch in. Write the choice as data: la.where(condition, x, y) (or np.where) picks per "
         "element; or compute the value outside the fused function and pass it in as an argument."
-    )
+        # NumPy asks for the value this way when the line stores a traced array into one of its arrays
+        + (" " + WRITE_INTO_NUMPY if what == "np.asarray()" else ""), where)
+
+
+def write_error(target, what: str, recorder) -> TracingError | None:
+    """The error for traced code that writes into `target` (called by ``tracing.refuse_write``), or None when
+    the write is allowed (a LazyArray that is not an argument is rebound, a functional update)."""
+    if isinstance(target, np.ndarray):
+        where = _where()
+        return traced_error(f"lazyarr.fuse: {what} writes a traced array into a NumPy array at {where}"
+                      + WRITE_INTO_NUMPY, where)
+    node = getattr(target, "_node", None)
+    name = recorder.argument(node) if recorder is not None and node is not None else None
+    if name is None:
+        return None
+    where = _where()
+    return traced_error(
+        f"lazyarr.fuse: {what} writes into the argument {name} at {where}"
+        "Writes into the arguments of a @lazyarr.fuse function are not supported yet: the caller's array would "
+        "be left unchanged. Return the new values instead (return x + y rather than x += y, "
+        "la.where(mask, v, x) rather than x[mask] = v) and assign them outside the fused function.", where)

@@ -26,9 +26,10 @@ import numpy as np
 from lazyarr.graph import dtypes
 from lazyarr.graph import expr
 from lazyarr.api import tracing
+from lazyarr.api.build import plain_ndarray
 from lazyarr.api.tracing import TracingError
 from lazyarr.tracer.signature import flatten, key_of, plain_structure, special_numpy_scalar, static_key, unflatten
-from lazyarr.tracer.traced import Traced, equivalent, placeholder
+from lazyarr.tracer.traced import Traced, equivalent, placeholder, same_bytes, snapshot
 from lazyarr.tracer.program import MISS, build
 from lazyarr.tracer.scalars import ScalarTrace, ScalarTracer, Static, classify, replay
 from lazyarr.api.array import LazyArray, wrap
@@ -220,8 +221,7 @@ class _Fused:
         kinds, prepared, prepare = [], [], []
         for i, a in enumerate(flat):
             if isinstance(a, np.ndarray) or (isinstance(a, np.generic) and not special_numpy_scalar(a)):
-                name = repr(self.param_names[i]) if named and i < len(self.param_names) else f"#{i}"
-                dtypes.check_supported(a.dtype, f"{self.name}'s argument {name}")
+                dtypes.check_supported(a.dtype, f"{self.name}'s argument {self._name(i, named)}")
                 value = _as_input(a)
                 if value is not a:
                     prepare.append((i, _as_input))
@@ -234,6 +234,10 @@ class _Fused:
                 kinds.append("static")
                 prepared.append(a)
         return kinds, prepared, prepare
+
+    def _name(self, i: int, named: bool) -> str:
+        """How errors name flat argument `i`: its parameter, or its position among the flattened arguments."""
+        return repr(self.param_names[i]) if named and i < len(self.param_names) else f"#{i}"
 
     def _trace(self, flat, kinds, slots, static, structure, salt: int) -> Traced:
         """Run the function once on placeholders."""
@@ -255,21 +259,55 @@ class _Fused:
             positional, keywords = traced_args, {}
         else:
             positional, keywords = unflatten(structure, traced_args)
+        recorder = Recorder([(self._name(i, structure is None), extents[i][1]) for i, a in enumerate(flat)
+                              if kinds[i] == "array" and isinstance(a, np.ndarray)])  # NumPy scalars are immutable
         try:
-            with tracing.tracing():
+            with tracing.tracing(recorder):
                 result = self.fn(*positional, **keywords)
         except Exception as exc:
-            if not isinstance(exc, Static):
-                exc.add_note(f"(while lazyarr.fuse traced {self.name})")
+            error = _unswallowed(exc)
+            if not isinstance(error, Static):
+                error.add_note(f"(while lazyarr.fuse traced {self.name})")
+            if error is not exc:
+                raise error from None
             raise
         roots: list = []
-        return Traced(roots, _outputs(result, roots, {}), scalars, leaves, extents)
+        return Traced(roots, _outputs(result, roots, {}), scalars, leaves, extents, recorder.frozen())
+
+
+class Recorder:
+    """What a trace of NumPy arguments watches (``tracing.refuse_write``, ``tracing.entered``): which traced
+    arrays are the arguments (or views of them), and the NumPy arrays that entered the graph, with a snapshot
+    of each taken as it entered."""
+
+    def __init__(self, arguments: list):
+        self.arguments = arguments  # (name, address range of its placeholder) per array argument
+        self.entries: list = []
+
+    def argument(self, node) -> str | None:
+        """The name of the argument a traced array is (or views), else None."""
+        if node.op != expr.LEAF:
+            return None
+        address = node.data.__array_interface__["data"][0]
+        for name, (start, stop) in self.arguments:
+            if start <= address < stop:
+                return name
+        return None
+
+    def entered(self, array: np.ndarray) -> None:
+        self.entries.append((array, snapshot(array)))
+
+    def frozen(self) -> list:
+        """(array, snapshot) per array that entered the graph; the snapshot None (freed) unless the traced code
+        wrote to the array afterwards."""
+        return [(a, None if same_bytes(a, copy) else copy) for a, copy in self.entries]
 
 
 def _as_input(a):
-    """An argument as kernels read it: an ndarray in native byte order."""
+    """An argument as kernels read it: an ndarray in native byte order (a masked array or other subclass is
+    refused as la.array refuses it: its mask would be lost)."""
     if type(a) is not np.ndarray:
-        a = np.asarray(a)
+        a = plain_ndarray(a, "a fused function's argument") if isinstance(a, np.ndarray) else np.asarray(a)
     if not a.dtype.isnative:
         a = a.astype(a.dtype.newbyteorder("="))
     return a
@@ -291,3 +329,14 @@ def _outputs(result, roots: list, seen: dict):
     if kind is dict:
         return ("dict", tuple(result), [_outputs(x, roots, seen) for x in result.values()])
     return ("const", result)
+
+
+def _unswallowed(exc: BaseException) -> BaseException:
+    """The error to show for one raised in a traced function. NumPy storing an object into an element calls
+    float() (or int(), complex()) on it and replaces any error with "setting an array element with a sequence"
+    (a LazyArray is a sequence): the TracingError it hid, as a write into a NumPy array."""
+    cause = exc.__cause__
+    if isinstance(exc, ValueError) and isinstance(cause, TracingError) and cause.where is not None:
+        return tracing.traced_error("lazyarr.fuse: an item assignment stores a traced array into a NumPy array at "
+                      f"{cause.where}" + tracing.WRITE_INTO_NUMPY, cause.where)
+    return exc

@@ -92,6 +92,9 @@ class Builder:
         self.mapped: list = []           # (traced number, converter) per constant value a call computes
         self.mapped_index: dict = {}
         self.ops: list = []
+        self.constants: set[int] = set()  # slots holding the same array on every call
+        self.fresh: dict[int, int] = {}   # constant slot -> the slot of its per-call copy (an output)
+        self.const_slots: dict[int, int] = {}  # id(a NumPy array the function returned) -> its slot
 
     # -- slots --------------------------------------------------------------------------------------------
     def _new_slot(self, value=None) -> int:
@@ -107,8 +110,10 @@ class Builder:
             raise AssertionError(f"lazyarr.fuse: {node!r} is used before it is computed")
         origin = leaf_origin(node, self.traced)
         if origin is None:
-            s = self._new_slot(node.data)
-            v.append(node.data)
+            data = self.traced.constant(node)
+            s = self._new_slot(data)
+            self.constants.add(s)
+            v.append(data)
         elif id(node) in self.traced.leaves:
             s = origin
         else:
@@ -248,12 +253,36 @@ class Builder:
             if node.op == CONST:
                 j = self.number(node, "value")
                 return ("mapped", j) if j is not None else ("const", np.asarray(node.data, node.dtype)[()])
-            return ("slot", self.slot(node, v), node.ndim == 0 and not tree[2])  # (tree[2]: a 0-d array)
+            return ("slot", self.fresh_slot(self.slot(node, v), v), node.ndim == 0 and not tree[2])
         if kind == "seq":
             return ("seq", tree[1], [self.output_spec(t, v) for t in tree[2]])
         if kind == "dict":
             return ("dict", tree[1], [self.output_spec(t, v) for t in tree[2]])
+        if kind == "const" and isinstance(tree[1], np.ndarray):  # a NumPy array the function made or held
+            s = self.const_slots.get(id(tree[1]))
+            if s is None:
+                s = self.const_slots[id(tree[1])] = self._new_slot(tree[1])
+                self.constants.add(s)
+                v.append(tree[1])
+            return ("slot", self.fresh_slot(s, v), False)
         return tree  # ("number", i) and ("const", value)
+
+    def fresh_slot(self, s: int, v: list) -> int:
+        """An output slot that holds a new array on every call: a constant's is copied per call (the same
+        constant returned twice is one copy, as NumPy returns one object), so a caller who writes into a result
+        changes neither the next call's result nor the program. The first call's copy is made here."""
+        if s not in self.constants:
+            return s
+        if s not in self.fresh:
+            out = self.fresh[s] = self._new_slot()
+            v.append(None)
+
+            def op(v, cv):
+                v[out] = v[s].copy(order="K")
+
+            op(v, None)
+            self.ops.append(op)
+        return self.fresh[s]
 
 
 def build(traced: Traced, flat: tuple, prepared: list, prepare: list, first_numbers: list, static_args: tuple,

@@ -15,6 +15,7 @@ import numpy as np
 from lazyarr.graph import expr
 from lazyarr.tracer.scalars import FLOAT_SPECIAL, POWER_SPECIAL, ScalarTracer, classify
 from lazyarr.api.array import LazyArray
+from lazyarr.api.build import plain_ndarray
 
 _ndarray = np.ndarray
 _GENERAL = object()  # a key item that sends the call down the general path
@@ -53,6 +54,7 @@ def _item(a):
     if isinstance(a, (LazyArray, ScalarTracer, tuple, list, dict)):
         return _GENERAL
     if isinstance(a, np.ndarray):
+        plain_ndarray(a, "a fused function's argument")  # a subclass other than np.memmap is refused
         return ("array", a.dtype, a.shape)
     if isinstance(a, np.generic):
         return ("=", a.dtype, a.tobytes()) if special_numpy_scalar(a) else (a.dtype, "scalar")

@@ -20,29 +20,73 @@ def _address(a: np.ndarray) -> int:
     return a.__array_interface__["data"][0]
 
 
+def _span(like: np.ndarray) -> tuple[int, int]:
+    """The bytes an array spans, relative to its first element: (lowest, highest + itemsize)."""
+    low = sum((n - 1) * s for n, s in zip(like.shape, like.strides) if s < 0 and n > 0)
+    high = sum((n - 1) * s for n, s in zip(like.shape, like.strides) if s > 0 and n > 0)
+    return low, high + like.dtype.itemsize
+
+
 def placeholder(like: np.ndarray) -> tuple[np.ndarray, tuple[int, int]]:
     """A read-only array with `like`'s dtype, shape and strides over private zeroed memory (untouched pages of
     a large calloc cost no memory), and the address range it spans."""
-    itemsize = like.dtype.itemsize
-    low = sum((n - 1) * s for n, s in zip(like.shape, like.strides) if s < 0 and n > 0)
-    high = sum((n - 1) * s for n, s in zip(like.shape, like.strides) if s > 0 and n > 0)
-    buffer = np.zeros(high - low + itemsize, np.uint8)
+    low, high = _span(like)
+    buffer = np.zeros(high - low, np.uint8)
     array = np.ndarray(like.shape, like.dtype, buffer=buffer, offset=-low, strides=like.strides)
     array.flags.writeable = False
     start = _address(buffer)
     return array, (start, start + buffer.size)
 
 
+def snapshot(array: np.ndarray) -> np.ndarray:
+    """A read-only copy of `array` with its strides, so that a view of the array has a view of the copy at the
+    same byte offset (``replay_view``)."""
+    copy, _ = placeholder(array)
+    copy.flags.writeable = True
+    np.copyto(copy, array)
+    copy.flags.writeable = False
+    return copy
+
+
+def same_bytes(a: np.ndarray, b: np.ndarray) -> bool:
+    """Whether two arrays of one dtype and shape hold the same bits (-0.0 is not 0.0, NaN payloads count)."""
+    raw = np.dtype((np.void, a.dtype.itemsize))
+    return bool(np.array_equal(a.view(raw), b.view(raw)))
+
+
+def address_range(array: np.ndarray) -> tuple[int, int]:
+    low, high = _span(array)
+    return _address(array) + low, _address(array) + high
+
+
 class Traced:
     """One run of the function on placeholders: output roots, output structure, numbers and placeholders."""
 
-    def __init__(self, roots: list[Node], out_tree, scalars, leaves: dict, extents: dict):
+    def __init__(self, roots: list[Node], out_tree, scalars, leaves: dict, extents: dict, frozen: list = ()):
         self.roots = roots
         self.out_tree = out_tree
         self.scalars = scalars             # ScalarTrace
         self.leaves = leaves               # id(placeholder leaf) -> flat argument index
         self.extents = extents             # flat argument index -> (placeholder array, address range)
+        self.frozen = frozen               # (array, its snapshot or None if the traced code never wrote to it)
         self.const_map = self._map_consts()
+
+    def constant(self, node: Node) -> np.ndarray:
+        """The array a constant leaf reads on every call: its own (a NumPy array from outside the function is
+        read when the kernels run), or the snapshot taken when it entered the graph if the traced code wrote to
+        it afterwards (NumPy had read it at that moment)."""
+        data = node.data
+        for array, copy in self.frozen:
+            if data is array:
+                return data if copy is None else copy
+        address = _address(data)
+        for array, copy in reversed(self.frozen):  # a view lazyarr made of such an array (a pushed-down .T)
+            if copy is None:
+                continue
+            start, stop = address_range(array)
+            if start <= address < stop:
+                return replay_view(copy, address - _address(array), data.dtype, data.shape, data.strides)
+        return data
 
     def _map_consts(self) -> dict[int, int]:
         """id(const node) -> the traced number it was made from (found by the sentinel's bits)."""
