@@ -84,7 +84,7 @@ def test_reduction_facts_agree_with_numpy(name, dtype):
         got = red.numpy(empty)
         assert got == eval(red.identity, {"np": np}) and np.asarray(got).dtype == np.asarray(red.numpy(one)).dtype
     result = np.asarray(red.numpy(one)).dtype
-    acc = red.accumulator_dtype(np.dtype(dtype), result)
+    acc = red.accumulator(np.dtype(dtype), result)
     if red.arg:
         assert result == np.intp and acc == np.dtype(dtype)  # compares values, returns an index
     else:

@@ -37,7 +37,7 @@ class Reducer:
     def __init__(self, name: str, value: np.dtype, result: np.dtype, compensated: bool = True):
         self.name, self.value, self.result = name, value, result
         red = REDUCTIONS[name]
-        self.acc = red.accumulator_dtype(value, result)
+        self.acc = red.accumulator(value, result)
         self.is_arg = red.arg
         self.compensated = compensated and red.compensated and self.acc.kind in "fc"
 

@@ -254,9 +254,6 @@ class Reduction:
                 return template
         raise TypeError(f"lazyarr: {self.name} has no kernel for {acc_dtype}")
 
-    def accumulator_dtype(self, value: np.dtype, result: np.dtype) -> np.dtype:
-        return self.accumulator(value, result)
-
 
 _ALL = "biufc"
 _COMPLEX_ORDER = "complex ordering with NaN is NumPy's"
