@@ -14,10 +14,9 @@ from lazyarr.graph import dtypes
 from lazyarr.graph import expr
 from lazyarr.api import tracing
 from lazyarr.graph.expr import Node
-from lazyarr.graph.ops import BY_UFUNC, ELEMENTWISE, REFUSED_UFUNCS
+from lazyarr.graph.ops import BY_UFUNC, ELEMENTWISE, REFUSED_UFUNCS, StageParams, UfuncParams
 from lazyarr.kernels import numba_glue
 from lazyarr.graph.expr import CONST
-from lazyarr.compiler.schedule import is_elementwise
 
 
 # The dtype a weak Python scalar has when it stands alone (np.asarray's choice).
@@ -191,7 +190,7 @@ def general_ufunc_node(ufunc, operands, opname: str | None = None, dtype=None) -
     shape = nodes[0].shape
     if len(nodes) > 1 and any(n.shape != shape for n in nodes):
         shape = broadcast_shapes(opname, *(n.shape for n in nodes))
-    weak = [n.op == CONST and n.params[1] for n in nodes]
+    weak = [n.op == CONST and n.params.weak for n in nodes]
     if True in weak:
         if op.name in _COMPARISONS:
             decided = _comparison_out_of_range(ufunc, nodes, loop_in)
@@ -206,7 +205,7 @@ def general_ufunc_node(ufunc, operands, opname: str | None = None, dtype=None) -
             base = nodes[0] if nodes[0].dtype == loop_in[0] else cast(nodes[0], loop_in[0], opname)
             return ufunc_node(special, (base,), opname)
     engine = "numba" if _numba_can(op.name, loop_in, out) else "numpy"
-    return expr.make(op.name, tuple(nodes), (loop_in, engine), shape, out)
+    return expr.make(op.name, tuple(nodes), UfuncParams(loop_in, engine), shape, out)
 
 
 # --- the common case, fast ---------------------------------------------------------------------------------
@@ -321,7 +320,7 @@ def _decide(ufunc, kinds: tuple):
     except TypeError:
         return None
     engine = "numba" if _numba_can(op.name, loop_in, out) else "numpy"
-    return op.name, loop_in, out, (loop_in, engine)
+    return op.name, loop_in, out, UfuncParams(loop_in, engine)
 
 
 def _typed_scalar(value, dtype: np.dtype):
@@ -396,7 +395,7 @@ def where(condition, x, y) -> Node:
     c = cast(c, np.dtype(bool), "where") if c.dtype != np.bool_ else c
     a, b = _typed(a, dt, "where", check=False), _typed(b, dt, "where", check=False)
     shape = broadcast_shapes("where", c.shape, a.shape, b.shape)
-    return expr.make("where", (c, a, b), ((np.dtype(bool), dt, dt), "numba"), shape, dt)
+    return expr.make("where", (c, a, b), UfuncParams((np.dtype(bool), dt, dt), "numba"), shape, dt)
 
 
 def clip(a, a_min, a_max) -> Node:
@@ -414,7 +413,7 @@ def cast(node: Node, dtype, opname: str = "astype") -> Node:
     if node.is_const:
         with np.errstate(all="ignore"):
             return expr.const(np.asarray(node.data).astype(dt)[()], dt, weak=False)
-    return expr.make("cast", (node,), ((node.dtype,), "numba"), node.shape, dt)
+    return expr.make("cast", (node,), UfuncParams((node.dtype,), "numba"), node.shape, dt)
 
 
 def unary(opname: str, node: Node) -> Node:
@@ -425,8 +424,8 @@ def unary(opname: str, node: Node) -> Node:
                 return node
             return full(node.shape, 0, node.dtype)
         dt = np.dtype(f"f{node.dtype.itemsize // 2}")
-        return expr.make(opname, (node,), ((node.dtype,), "numba"), node.shape, dt)
-    return expr.make(opname, (node,), ((node.dtype,), "numba"), node.shape, node.dtype)
+        return expr.make(opname, (node,), UfuncParams((node.dtype,), "numba"), node.shape, dt)
+    return expr.make(opname, (node,), UfuncParams((node.dtype,), "numba"), node.shape, node.dtype)
 
 
 def full(shape: tuple, value, dtype) -> Node:
@@ -442,8 +441,8 @@ def transpose(node: Node, axes: tuple[int, ...]) -> Node:
         return expr.leaf(node.data.transpose(axes))
     if node.op == expr.CONST:
         return node
-    if not is_elementwise(node):
-        return numpy_stage("transpose", np.transpose, (node,), (("axes", axes),),
+    if not node.fusable:
+        return numpy_stage("transpose", (node,), (("axes", axes),),
                            tuple(node.shape[a] for a in axes), node.dtype)
     args = []
     for a in node.args:
@@ -459,8 +458,8 @@ def expand_leading(node: Node, count: int) -> Node:
     """Add `count` leading length-1 axes."""
     if node.op == expr.LEAF:
         return expr.leaf(node.data.reshape((1,) * count + node.shape))
-    if not is_elementwise(node):
-        return numpy_stage("reshape", np.reshape, (node,), (("shape", (1,) * count + node.shape),),
+    if not node.fusable:
+        return numpy_stage("reshape", (node,), (("shape", (1,) * count + node.shape),),
                            (1,) * count + node.shape, node.dtype)
     # Operands stay right-aligned under broadcasting, so only this node's own shape changes.
     return expr.make(node.op, node.args, node.params, (1,) * count + node.shape, node.dtype)
@@ -475,9 +474,10 @@ def reductions_axis(axis, ndim: int) -> int:
     return axis % ndim
 
 
-def numpy_stage(name: str, func, args: tuple, kwargs: tuple, shape: tuple, dtype) -> Node:
-    """A node NumPy evaluates on its own: `func(*args, **kwargs)`, a boundary between fused kernels."""
-    return expr.make("numpy", tuple(args), (name, func, kwargs), shape, dtype)
+def numpy_stage(name: str, args: tuple, kwargs: tuple, shape: tuple, dtype) -> Node:
+    """A node NumPy evaluates on its own: the STAGES entry `name` over `args` with `kwargs` (sorted pairs), a
+    boundary between fused kernels."""
+    return expr.make("numpy", tuple(args), StageParams(name, kwargs), shape, dtype)
 
 
 # -- scipy.special ufuncs ---------------------------------------------------------------------------------
@@ -502,7 +502,7 @@ def special_node(ufunc, nodes, dtype=None) -> Node:
     nodes = [_typed(n, dt, opname) for n, dt in zip(nodes, loop_in)]
     shape = broadcast_shapes(opname, *(n.shape for n in nodes))
     engine = "numba" if _bridged(ufunc, loop_in, out) else "numpy"
-    return expr.make(opname, tuple(nodes), (loop_in, engine), shape, out)
+    return expr.make(opname, tuple(nodes), UfuncParams(loop_in, engine), shape, out)
 
 
 def _bridged(ufunc, loop_in, out) -> bool:

@@ -25,7 +25,7 @@ import numpy as np
 from lazyarr.api import build
 from lazyarr.graph import expr
 from lazyarr.graph.expr import CONST, LEAF, Node
-from lazyarr.graph.ops import ELEMENTWISE
+from lazyarr.graph.ops import ARRAY, is_elementwise, realise
 
 # Canonical basic keys (hashable, so they can be node parameters; slice objects are not hashable in 3.11):
 # one entry per result-producing position, covering every axis of the indexed node exactly once, plus
@@ -39,7 +39,7 @@ NEWAXIS = None
 def commutes(node: Node) -> bool:
     """An elementwise op (compiled or evaluated by NumPy): its value at an index needs its operands' values at
     that index only, so indexing, reshaping and broadcasting may be pushed below it."""
-    return node.op in ELEMENTWISE or node.op.startswith(expr.SPECIAL)
+    return is_elementwise(node.op)
 
 
 _NO_BYTES = np.dtype([])  # a structured dtype of itemsize 0
@@ -170,20 +170,6 @@ def _slice_entry(s: slice, length: int) -> tuple:
     return (start, count, step)
 
 
-def realise(key: tuple) -> tuple:
-    """A canonical key as a NumPy key (with a trailing Ellipsis: an all-int key gives a 0-d array)."""
-    out = []
-    for e in key:
-        if type(e) is tuple:
-            start, count, step = e
-            stop = start + count * step
-            out.append(slice(start, stop if stop >= 0 else None, step))
-        else:
-            out.append(e)
-    out.append(Ellipsis)
-    return tuple(out)
-
-
 def result_shape(key: tuple, shape: tuple) -> tuple:
     return tuple(1 if e is None else e[1] for e in key if type(e) is not int)
 
@@ -196,11 +182,6 @@ def is_identity(key: tuple, shape: tuple) -> bool:
 def whole(shape: tuple) -> tuple:
     """The canonical key that selects every element of `shape`."""
     return tuple((0, d, 1) for d in shape)
-
-
-def getitem(x: np.ndarray, key: tuple) -> np.ndarray:
-    """The ``getitem`` stage: a canonical basic key applied to a computed array (a view)."""
-    return x[realise(key)]
 
 
 # --- pushing a basic key down --------------------------------------------------------------------------------
@@ -268,7 +249,7 @@ def _push(node: Node, key: tuple) -> Node:
         if n.op == LEAF:
             return expr.view_leaf(n, ("getitem", k), lambda data: data[realise(k)])
         from lazyarr.api.build import numpy_stage
-        return numpy_stage("getitem", getitem, (n,), (("key", k),), result_shape(k, n.shape), n.dtype)
+        return numpy_stage("getitem", (n,), (("key", k),), result_shape(k, n.shape), n.dtype)
 
     return push_down(node, key, operands, rebuild)
 
@@ -298,9 +279,6 @@ def operand_key(key: tuple, shape: tuple, operand_shape: tuple) -> tuple:
 
 # --- advanced indexing: a NumPy stage -------------------------------------------------------------------------
 
-ARRAY = "array"  # a key entry that is the i-th index array: (ARRAY, i)
-
-
 def advanced(node: Node, entries: tuple, shape: tuple) -> Node:
     """``node[entries]`` with index arrays among the entries: a gather NumPy evaluates. The index arrays are
     leaves of the stage, so node parameters stay small and hashable and hold no data."""
@@ -316,25 +294,8 @@ def advanced(node: Node, entries: tuple, shape: tuple) -> Node:
         else:
             template.append(e)  # int, None, Ellipsis
     from lazyarr.api.build import numpy_stage
-    return numpy_stage("advanced_index", advanced_getitem, (node, *arrays), (("key", tuple(template)),),
+    return numpy_stage("advanced_index", (node, *arrays), (("key", tuple(template)),),
                        shape, node.dtype)
-
-
-def advanced_key(template: tuple, arrays) -> tuple:
-    """The NumPy key of an ``advanced_index`` stage, from its template and its index arrays."""
-    out = []
-    for e in template:
-        if type(e) is tuple and e[0] == ARRAY:
-            out.append(arrays[e[1]])
-        elif type(e) is tuple:
-            out.append(slice(*e[1:]))
-        else:
-            out.append(e)
-    return tuple(out)
-
-
-def advanced_getitem(x: np.ndarray, *arrays, key: tuple) -> np.ndarray:
-    return x[advanced_key(key, arrays)]
 
 
 # --- the entry point -----------------------------------------------------------------------------------------

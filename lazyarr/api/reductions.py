@@ -16,7 +16,7 @@ from lazyarr.api import build
 from lazyarr.graph import dtypes
 from lazyarr.graph import expr
 from lazyarr.graph.expr import Node
-from lazyarr.graph.ops import REDUCTIONS
+from lazyarr.graph.ops import REDUCTIONS, ReductionParams
 
 
 def normalize_axes(axis, ndim: int) -> tuple[int, ...]:
@@ -44,7 +44,7 @@ def reduce(x, name: str, axis=None, keepdims: bool = False, dtype=None) -> Node:
     """The node for a primitive reduction ``np.<name>(x, axis=..., dtype=..., keepdims=...)``."""
     node = build.to_node(x)
     red = REDUCTIONS[name]
-    is_arg = name in ("argmin", "argmax")
+    is_arg = red.arg
     if is_arg and isinstance(axis, (tuple, list)):
         raise TypeError(f"lazyarr: {name}: axis must be None or an integer, not a tuple")
     axes = normalize_axes(axis, node.ndim)
@@ -59,12 +59,13 @@ def reduce(x, name: str, axis=None, keepdims: bool = False, dtype=None) -> Node:
     else:
         engine = "numpy" if node.dtype.kind in red.numpy_for_kinds else "numba"
         param_axis = axes if not is_arg or axis is not None else None
-        result = expr.make("reduce", (node,), (name, axes, param_axis, engine), kept_shape, result_dtype)
+        result = expr.make("reduce", (node,), ReductionParams(name, axes, param_axis, engine), kept_shape,
+                           result_dtype)
     return keep_dims(result, node.shape, axes) if keepdims else result
 
 
 def _reduce_nothing(node: Node, name: str, result_dtype: np.dtype) -> Node:
-    if name in ("argmin", "argmax"):
+    if REDUCTIONS[name].arg:
         return build.full(node.shape, 0, result_dtype)
     if name in ("any", "all"):
         return build.ufunc_node(np.not_equal, (node, 0)) if node.dtype != np.bool_ else node
@@ -74,7 +75,7 @@ def _reduce_nothing(node: Node, name: str, result_dtype: np.dtype) -> Node:
 def keep_dims(node: Node, in_shape: tuple, axes: tuple) -> Node:
     """The reduced result with its reduced axes kept as length 1 (a view, evaluated by NumPy)."""
     shape = tuple(1 if i in axes else d for i, d in enumerate(in_shape))
-    return build.numpy_stage("reshape", np.reshape, (node,), (("shape", shape),), shape, node.dtype)
+    return build.numpy_stage("reshape", (node,), (("shape", shape),), shape, node.dtype)
 
 
 def count(node: Node, axes: tuple) -> int:

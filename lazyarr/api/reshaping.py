@@ -136,7 +136,7 @@ def _push(node: Node, shape: tuple) -> Node:
 
 def _stage(node: Node, shape: tuple) -> Node:
     # The same stage as reductions' keepdims view, so the two share nodes.
-    return build.numpy_stage("reshape", np.reshape, (node,), (("shape", shape),), shape, node.dtype)
+    return build.numpy_stage("reshape", (node,), (("shape", shape),), shape, node.dtype)
 
 
 def ravel(node: Node, order: str = "C") -> Node:
@@ -193,6 +193,6 @@ def _broadcast(node: Node, shape: tuple) -> Node:
             return n
         if n.op == LEAF:
             return expr.view_leaf(n, ("broadcast_to", shape), lambda data: np.broadcast_to(data, shape))
-        return build.numpy_stage("broadcast_to", np.broadcast_to, (n,), (("shape", shape),), shape, n.dtype)
+        return build.numpy_stage("broadcast_to", (n,), (("shape", shape),), shape, n.dtype)
 
     return indexing.push_down(node, shape, operands, rebuild)

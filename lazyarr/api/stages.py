@@ -16,9 +16,10 @@ def _probe(node: Node) -> np.ndarray:
     return np.zeros((1,) * node.ndim, node.dtype)
 
 
-def _stage(name, func, nodes, kwargs: dict, shape: tuple, dtype) -> Node:
+def _stage(name, nodes, kwargs: dict, shape: tuple, dtype) -> Node:
+    """The node of the op table's stage `name` (``ops.STAGES``) over `nodes`."""
     build.dtypes.check_supported(np.dtype(dtype), f"np.{name}'s result")
-    return build.numpy_stage(name, func, tuple(nodes), tuple(sorted(kwargs.items())), tuple(shape), np.dtype(dtype))
+    return build.numpy_stage(name, tuple(nodes), tuple(sorted(kwargs.items())), tuple(shape), np.dtype(dtype))
 
 
 def _mismatch(name, a: Node, b: Node):
@@ -36,7 +37,7 @@ def matmul(a, b) -> Node:
     batch = build.broadcast_shapes("matmul", ash[:-2], bsh[:-2])
     shape = batch + (ash[-2],) * (a.ndim > 1) + (bsh[-1],) * (b.ndim > 1)
     dtype = np.matmul(_probe(a), _probe(b)).dtype
-    return _stage("matmul", np.matmul, (a, b), {}, shape, dtype)
+    return _stage("matmul", (a, b), {}, shape, dtype)
 
 
 def dot(a, b) -> Node:
@@ -47,7 +48,7 @@ def dot(a, b) -> Node:
     if a.shape[-1] != k_b:
         raise _mismatch("dot", a, b)
     shape = a.shape[:-1] + (b.shape[:-2] + b.shape[-1:] if b.ndim > 1 else ())
-    return _stage("dot", np.dot, (a, b), {}, shape, np.dot(_probe(a), _probe(b)).dtype)
+    return _stage("dot", (a, b), {}, shape, np.dot(_probe(a), _probe(b)).dtype)
 
 
 def tensordot(a, b, axes=2) -> Node:
@@ -64,7 +65,7 @@ def tensordot(a, b, axes=2) -> Node:
     shape = tuple(d for i, d in enumerate(a.shape) if i not in axes_a) + \
         tuple(d for i, d in enumerate(b.shape) if i not in axes_b)
     dtype = np.result_type(a.dtype, b.dtype)
-    return _stage("tensordot", np.tensordot, (a, b), {"axes": (tuple(axes_a), tuple(axes_b))}, shape, dtype)
+    return _stage("tensordot", (a, b), {"axes": (tuple(axes_a), tuple(axes_b))}, shape, dtype)
 
 
 def _cumulative(name, func):
@@ -76,7 +77,7 @@ def _cumulative(name, func):
         if axis is not None:
             axis = build.reductions_axis(axis, node.ndim)
         result_dtype = func(_probe(node), axis=None if axis is None else axis, dtype=dtype).dtype
-        return _stage(name, func, (node,), {"axis": axis, "dtype": dtype}, shape, result_dtype)
+        return _stage(name, (node,), {"axis": axis, "dtype": dtype}, shape, result_dtype)
     return cumulative
 
 
@@ -85,9 +86,9 @@ def sort(a, axis=-1, kind=None, order=None, **kwargs) -> Node:
     if order is not None:
         raise TypeError("lazyarr: sort: order= applies to structured arrays, which lazyarr does not support")
     if axis is None:
-        return _stage("sort", np.sort, (node,), {"axis": None, "kind": kind, **kwargs}, (node.size,), node.dtype)
+        return _stage("sort", (node,), {"axis": None, "kind": kind, **kwargs}, (node.size,), node.dtype)
     axis = build.reductions_axis(axis, node.ndim)
-    return _stage("sort", np.sort, (node,), {"axis": axis, "kind": kind, **kwargs}, node.shape, node.dtype)
+    return _stage("sort", (node,), {"axis": axis, "kind": kind, **kwargs}, node.shape, node.dtype)
 
 
 def concatenate(arrays, axis=0, out=None, dtype=None, casting="same_kind") -> Node:
@@ -104,12 +105,7 @@ def concatenate(arrays, axis=0, out=None, dtype=None, casting="same_kind") -> No
                              f"axis must match exactly; got {[n.shape for n in nodes]}")
         shape = nodes[0].shape[:axis] + (sum(n.shape[axis] for n in nodes),) + nodes[0].shape[axis + 1:]
     result_dtype = np.concatenate([_probe(n).reshape(-1) for n in nodes], dtype=dtype, casting=casting).dtype
-    return _stage("concatenate", _concatenate_args, tuple(nodes),
-                  {"axis": axis, "dtype": dtype, "casting": casting}, shape, result_dtype)
-
-
-def _concatenate_args(*arrays, **kwargs):
-    return np.concatenate(arrays, **kwargs)
+    return _stage("concatenate", tuple(nodes), {"axis": axis, "dtype": dtype, "casting": casting}, shape, result_dtype)
 
 
 def stack(arrays, axis=0, out=None, dtype=None, casting="same_kind") -> Node:
@@ -121,12 +117,7 @@ def stack(arrays, axis=0, out=None, dtype=None, casting="same_kind") -> Node:
     axis = build.reductions_axis(axis, nodes[0].ndim + 1)
     shape = nodes[0].shape[:axis] + (len(nodes),) + nodes[0].shape[axis:]
     result_dtype = np.stack([_probe(n) for n in nodes], dtype=dtype, casting=casting).dtype
-    return _stage("stack", _stack_args, tuple(nodes), {"axis": axis, "dtype": dtype, "casting": casting},
-                  shape, result_dtype)
-
-
-def _stack_args(*arrays, **kwargs):
-    return np.stack(arrays, **kwargs)
+    return _stage("stack", tuple(nodes), {"axis": axis, "dtype": dtype, "casting": casting}, shape, result_dtype)
 
 
 # NumPy function -> builder. numpy_api registers these for __array_function__.

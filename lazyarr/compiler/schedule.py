@@ -9,11 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from lazyarr.graph.expr import CONST, LEAF, Node, structure_id
-
-
-def is_elementwise(node: Node) -> bool:
-    """Fusable into a map kernel: an elementwise op whose loop Numba can compile (decided in ``expr.make``)."""
-    return node.fusable
+from lazyarr.graph.ops import REDUCTIONS, STAGES, is_elementwise
 
 
 @dataclass(frozen=True, eq=False)
@@ -37,7 +33,7 @@ class ReduceKernel(MapKernel):
 
 
 def is_compiled_reduction(node: Node) -> bool:
-    return node.op == "reduce" and node.params[-1] == "numba"
+    return node.op == "reduce" and node.params.engine == "numba"
 
 
 @dataclass(frozen=True, eq=False)
@@ -77,7 +73,7 @@ def _region(roots, ready: set[int]):
             slot[nid] = len(key)
             key.append(node.sid)
             consts.append(node)
-        elif node.op == LEAF or nid in ready or not is_elementwise(node):
+        elif node.op == LEAF or nid in ready or not node.fusable:
             if node.op != LEAF and nid not in ready:
                 stages.append(node)
             slot[nid] = len(key)
@@ -101,7 +97,7 @@ def plan(roots) -> list:
         for n in nodes:
             if n.op in (LEAF, CONST) or id(n) in ready or any(n is g for g in group):
                 continue
-            if is_elementwise(n):
+            if n.fusable:
                 group.append(n)
             elif is_compiled_reduction(n):
                 steps.append(_reduce_kernel(n, ready, need))
@@ -142,18 +138,12 @@ def _reduce_kernel(node: Node, ready: set[int], need) -> ReduceKernel:
 
 def _stage_reason(node: Node) -> str:
     if node.op == "reduce":
-        return f"{node.params[0]} over {node.dtype} is evaluated by NumPy (complex ordering with NaN is NumPy's)"
+        name = node.params.name
+        return f"{name} over {node.dtype} is evaluated by NumPy ({REDUCTIONS[name].numpy_why})"
     if node.op == "numpy":
-        return _NUMPY_STAGE_REASONS.get(node.params[0], f"np.{node.params[0]} is not fused: NumPy evaluates it")
-    if node.params and node.params[-1] == "numpy":
-        loop = "".join(d.char for d in node.params[0])
+        return STAGES[node.params.name].reason
+    if is_elementwise(node.op):  # (not fusable: no Numba loop)
+        loop = "".join(d.char for d in node.params.loop)
         return f"{node.op} has no Numba loop for '{loop}': NumPy evaluates it"
     return f"{node.op} is not elementwise"
 
-
-_NUMPY_STAGE_REASONS = {
-    "getitem": "indexing a value that is not elementwise: NumPy takes the view of the computed array",
-    "advanced_index": "indexing with index arrays (a gather): NumPy evaluates it",
-    "reshape": "np.reshape of a value computed whole (or of an input NumPy cannot reshape without a copy)",
-    "broadcast_to": "np.broadcast_to of a value that is not elementwise: a view of the computed array",
-}

@@ -138,7 +138,7 @@ def vector_render(node, arg_names: list[str]) -> str | None:
     op = ELEMENTWISE.get(node.op)
     if op is None or node.op == "cast":
         return None
-    loop_in = node.params[0]
+    loop_in = node.params.loop
     template = vector_template(op, loop_in[0])
     if template is None:
         return None
@@ -165,7 +165,7 @@ def _vectorises(node) -> bool:
     op = ELEMENTWISE.get(node.op)
     if op is None:  # scipy.special: a call into the library
         return False
-    loop_in = node.params[0]
+    loop_in = node.params.loop
     if vector_template(op, loop_in[0]) is not None:
         return True
     return op.inline and not any(np.dtype(dt).kind == "c" for dt in loop_in)
@@ -217,7 +217,7 @@ def blocked_loop(k: MapKernel, parallel: bool, out_dtypes: tuple[np.dtype, ...],
 def render_special(node, arg_names: list[str]) -> str:
     """A scipy.special ufunc's value: a call of the bridge's function for that exact loop."""
     from lazyarr.kernels import scipy_bridge as sb  # imports scipy.special: only when such a kernel is made
-    loop_in = node.params[0]
+    loop_in = node.params.loop
     args = [cast(name, a.dtype, dt) for name, a, dt in zip(arg_names, node.args, loop_in)]
     attr = sb.impl_attr(special_ufunc(node), tuple(loop_in))
     return f"{ctor(node.dtype)}(SB.{attr}({', '.join(args)}))"
@@ -230,7 +230,7 @@ def render(node, arg_names: list[str]) -> str:
         return render_special(node, arg_names)
     if node.op == "cast":
         return cast(arg_names[0], node.args[0].dtype, node.dtype)
-    loop_in = node.params[0]
+    loop_in = node.params.loop
     args = [cast(name, a.dtype, dt) for name, a, dt in zip(arg_names, node.args, loop_in)]
     expr = op.template(loop_in[0]).format(*args)
     if node.dtype == HALF:

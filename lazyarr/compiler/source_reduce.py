@@ -31,33 +31,21 @@ BLOCK = 128
 
 
 
-def accumulator_dtype(name: str, value: np.dtype, result: np.dtype) -> np.dtype:
-    """What a reduction accumulates in: sums and products of floats in float64 (complex128), the rest as is."""
-    if name in ("sum", "prod"):
-        if result.kind == "f":
-            return np.dtype(np.float64)
-        if result.kind == "c":
-            return np.dtype(np.complex128)
-        return result
-    if name in ("any", "all"):
-        return np.dtype(bool)
-    return value  # min, max, argmin, argmax compare values of the producer's dtype
-
-
 class Reducer:
     """The accumulator of one reduction: how it starts, takes a value, and ends."""
 
     def __init__(self, name: str, value: np.dtype, result: np.dtype, compensated: bool = True):
         self.name, self.value, self.result = name, value, result
-        self.acc = accumulator_dtype(name, value, result)
-        self.is_arg = name in ("argmin", "argmax")
-        self.compensated = compensated and name == "sum" and self.acc.kind in "fc"
+        red = REDUCTIONS[name]
+        self.acc = red.accumulator(value, result)
+        self.is_arg = red.arg
+        self.compensated = compensated and red.compensated and self.acc.kind in "fc"
 
     def start(self) -> str:
         red, acc = REDUCTIONS[self.name], self.acc
         if red.identity is not None:
             return f"{ctor(acc)}({red.identity})"
-        lowest = self.name in ("max", "argmax")
+        lowest = red.maximises
         if acc.kind == "f" or acc == HALF:
             return f"{ctor(acc)}({'-' if lowest else ''}np.inf)"
         if acc.kind == "b":
@@ -338,7 +326,7 @@ def kernel_source(k: ReduceKernel, loop: str, ndim: int, kept: int, array_layout
     node = k.node
     # Along a non-contiguous axis NumPy itself adds row after row; so do we (in float64), which keeps the
     # tile's accumulator loop free of a compensation chain and lets it vectorise.
-    r = Reducer(node.params[0], k.outputs[0].dtype, node.dtype, compensated=loop not in ("outer", "outer_split"))
+    r = Reducer(node.params.name, k.outputs[0].dtype, node.dtype, compensated=loop not in ("outer", "outer_split"))
     rng = "numba.prange" if parallel else "range"
     if loop == "full":
         extra, body = full_loop(k, r, rng)

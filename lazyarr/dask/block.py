@@ -21,19 +21,16 @@ from lazyarr.api import build
 from lazyarr.graph import expr
 from lazyarr.runtime import evaluate as runtime
 from lazyarr.graph.expr import CONST, Node
-from lazyarr.graph.ops import ELEMENTWISE
+from lazyarr.graph.ops import REDUCTIONS, is_arg_reduction, is_elementwise
 
 # Slot kinds: (INPUT, input position, dtype) | (VALUE, constant, dtype) |
 #             (OP, op, operand slots, params, dtype, ndim)
 INPUT, VALUE, OP = "input", "const", "op"
 
-ARG_REDUCTIONS = ("argmin", "argmax")
-
-
 def runs_per_block(node: Node) -> bool:
     """An elementwise op: its value on a block depends only on its operands' values on that block. (Not only
     the fusable ones: an op NumPy evaluates is still elementwise, and the block's own plan makes it a stage.)"""
-    return node.op in ELEMENTWISE or node.op.startswith(expr.SPECIAL)
+    return is_elementwise(node.op)
 
 
 def partial_dtype(value_dtype: np.dtype) -> np.dtype:
@@ -45,7 +42,7 @@ def partial_dtype(value_dtype: np.dtype) -> np.dtype:
 class BlockProgram:
     slots: tuple                  # in evaluation order; the last is the region's root
     input_dtypes: tuple           # one per input, in argument order
-    reduction: tuple | None = None  # (name, axes, axis argument, engine, result dtype): a reduction's chunk step
+    reduction: tuple | None = None  # (ReductionParams, result dtype): a reduction's chunk step
     num_threads: int | None = None  # lazyarr threads per block; None: the worker thread's own setting
 
     @classmethod
@@ -74,7 +71,7 @@ class BlockProgram:
                 stack.extend((a, False) for a in reversed(node.args))
         red = None
         if reduction is not None:
-            red = tuple(reduction.params) + (reduction.dtype,)
+            red = (reduction.params, reduction.dtype)
         return cls(tuple(slots), tuple(n.dtype for n in inputs), red, num_threads), inputs
 
     @property
@@ -122,21 +119,22 @@ class BlockProgram:
 
     def reduced(self, producer: Node) -> Node:
         """The chunk step's reduction over the region's root on one block (without keepdims)."""
-        name, axes, axis_arg, engine, dtype = self.reduction
-        kept = tuple(d for i, d in enumerate(producer.shape) if i not in axes)
-        return expr.make("reduce", (producer,), (name, axes, axis_arg, engine), kept, dtype)
+        params, dtype = self.reduction
+        kept = tuple(d for i, d in enumerate(producer.shape) if i not in params.axes)
+        return expr.make("reduce", (producer,), params, kept, dtype)
 
     def _chunk_step(self, arrays: list) -> np.ndarray:
-        name, axes, axis_arg, _, _ = self.reduction
+        params, _ = self.reduction
+        axes = params.axes
         producer = self.build(arrays)
         keepdims = tuple(1 if i in axes else d for i, d in enumerate(producer.shape))
         result = runtime.evaluate_one(self.reduced(producer)).reshape(keepdims)
-        if name not in ARG_REDUCTIONS:
+        if not is_arg_reduction(params.name):
             return result
         # The combine step compares the blocks' winning values: evaluate the region again, at the winning
         # positions only (it is elementwise, so the inputs' elements there are all it needs).
         shape = producer.shape
-        if axis_arg is None:
+        if params.axis is None:
             where = np.unravel_index(int(result.reshape(())), shape)
             picked = [np.broadcast_to(a, shape)[where].reshape(keepdims) for a in arrays]
         else:
@@ -167,7 +165,7 @@ class ArgCombine:
     shape: tuple         # the producer's shape
 
     def __call__(self, partials: np.ndarray) -> np.ndarray:
-        pick = np.argmax if self.name == "argmax" else np.argmin
+        pick = REDUCTIONS[self.name].numpy
         values, local = partials["value"], partials["index"]
         if self.axis is not None:
             starts = np.cumsum((0,) + self.chunks[:-1])

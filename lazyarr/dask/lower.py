@@ -7,11 +7,12 @@ The graph is cut the way ``schedule.plan`` cuts it, at the nodes that are not el
   operation's: broadcast right-aligned, length-1 axes broadcast, different chunkings unified to a common one
   (``unify_chunks``), NumPy arrays cut into the same blocks;
 - a reduction becomes a blockwise chunk step (the reduction fused with the region that produces its input,
-  one partial per block, reduced axes kept as length 1) and a combine step: dask's own ``sum``/``prod``/
-  ``min``/``max``/``any``/``all`` over the partials, or ``ArgCombine`` for argmin/argmax. mean, var and std
-  are already sums and elementwise nodes in the graph (``reductions.py``), so they lower like any other;
-- a NumPy stage (keepdims reshapes, transposes, indexing, matmul ...) becomes the matching dask function
-  (a gather dask cannot do as NumPy does runs in one task);
+  one partial per block, reduced axes kept as length 1) and a combine step: the dask reduction the op table
+  names (``Reduction.combine``: dask's own ``sum``/``prod``/``min``/``max``/``any``/``all``) over the partials,
+  or ``ArgCombine`` for an arg-reduction. mean, var and std are already sums and elementwise nodes in the graph
+  (``reductions.py``), so they lower like any other;
+- a NumPy stage (keepdims reshapes, transposes, indexing, matmul ...) becomes what its op table entry's
+  ``dask`` lowering builds (a gather dask cannot do as NumPy does runs in one task);
 - a subgraph with no dask leaf under it is computed by lazyarr in one task (a single-chunk dask array).
 """
 from __future__ import annotations
@@ -21,8 +22,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from lazyarr.graph import expr
-from lazyarr.dask.block import ARG_REDUCTIONS, ArgCombine, BlockProgram, partial_dtype, runs_per_block
+from lazyarr.dask.block import ArgCombine, BlockProgram, partial_dtype, runs_per_block
 from lazyarr.graph.expr import CONST, LEAF, Node
+from lazyarr.graph.ops import REDUCTIONS, STAGES
 
 DASK = "dask"  # the op of a dask leaf (``dask_bridge.leaf``): .data holds the dask array
 
@@ -30,57 +32,6 @@ DASK = "dask"  # the op of a dask leaf (``dask_bridge.leaf``): .data holds the d
 def _compute_node(node: Node) -> np.ndarray:
     from lazyarr.runtime import evaluate as runtime
     return runtime.evaluate_one(node)
-
-
-def _stage_functions():
-    """NumPy stages -> the dask function that computes them; others have no dask version and are refused."""
-    import dask.array as da
-    from lazyarr.api.indexing import realise
-    return {
-        "getitem": lambda args, kw: args[0][realise(kw["key"])],
-        "advanced_index": _advanced_index,
-        "broadcast_to": lambda args, kw: da.broadcast_to(args[0], kw["shape"]),
-        "reshape": _reshape,
-        "transpose": lambda args, kw: da.transpose(args[0], kw["axes"]),
-        "matmul": lambda args, kw: da.matmul(*args),
-        "dot": lambda args, kw: da.dot(*args),
-        "tensordot": lambda args, kw: da.tensordot(*args, axes=kw["axes"]),
-        "concatenate": lambda args, kw: (da.concatenate([a.reshape(-1) for a in args]) if kw["axis"] is None
-                                         else da.concatenate(args, axis=kw["axis"])),
-        "stack": lambda args, kw: da.stack(args, axis=kw["axis"]),
-        "cumsum": lambda args, kw: da.cumsum(args[0], axis=kw["axis"], dtype=kw["dtype"]),
-        "cumprod": lambda args, kw: da.cumprod(args[0], axis=kw["axis"], dtype=kw["dtype"]),
-    }
-
-
-def _reshape(args, kw):
-    """dask's reshape only merges or splits axes: any other C-order reshape merges all of them, then splits."""
-    import dask.array as da
-    x, shape = args[0], kw["shape"]
-    try:
-        return da.reshape(x, shape)
-    except NotImplementedError:
-        return da.reshape(da.reshape(x, (-1,)), shape)
-
-
-def _advanced_index(args, kw):
-    """A gather with NumPy index arrays: dask's own indexing where it is NumPy's (one 1-d integer or boolean
-    array among basic entries), else one task that gathers from the whole array."""
-    import dask
-    import dask.array as da
-    from lazyarr.api.indexing import ARRAY, advanced_getitem, advanced_key
-    x, arrays, template = args[0], args[1:], kw["key"]
-    expected = advanced_getitem(np.empty(x.shape, dtype=[]), *arrays, key=template).shape
-    one = [a for a in arrays if a.ndim == 1 and a.dtype.kind in "biu"]
-    if len(arrays) == 1 and one and sum(1 for e in template if type(e) is tuple and e[0] == ARRAY) == 1:
-        try:
-            result = x[advanced_key(template, arrays)]
-        except (NotImplementedError, IndexError, ValueError):
-            result = None
-        if result is not None and result.shape == expected:
-            return result
-    delayed = dask.delayed(advanced_getitem, pure=True)(x, *arrays, key=template)
-    return da.from_delayed(delayed, expected, dtype=x.dtype, meta=np.empty((0,) * len(expected), x.dtype))
 
 
 @dataclass
@@ -127,12 +78,12 @@ class Lowering:
         if node.op == "reduce":
             return self._reduction(node)
         if node.op == "numpy":
-            name, _, kwargs = node.params
-            lower = _stage_functions().get(name)
+            name = node.params.name
+            lower = STAGES[name].dask
             if lower is None:
                 raise TypeError(f"lazyarr: np.{name} over a dask array is not supported (dask has no equivalent "
                                 "lazyarr can use); compute the expression first, or use dask for that step")
-            result = lower([self.array(a) for a in node.args], dict(kwargs))
+            result = lower([self.array(a) for a in node.args], dict(node.params.kwargs))
             if result.shape != node.shape:  # lazyarr decided the shape at build time; dask must agree
                 raise AssertionError(f"lazyarr: np.{name} on dask gave shape {result.shape}, not {node.shape}")
             self.layers.append(Layer(f"np.{name}: dask's own -> {node.dtype} {node.shape}"))
@@ -183,31 +134,31 @@ class Lowering:
 
     def _reduction(self, node: Node):
         import dask.array as da
-        name, axes, axis_arg, _ = node.params
+        name, axes = node.params.name, node.params.axes
+        red = REDUCTIONS[name]
         producer = node.args[0]
         program, inputs = BlockProgram.of(producer, reduction=node, num_threads=self.num_threads)
         chunks, pairs = self._inputs(inputs, producer.ndim)
         ind = tuple(range(producer.ndim))
         new_axes = self._new_axes(producer, chunks)
         all_chunks = tuple(chunks.get(d) or (producer.shape[d],) for d in ind)
-        is_arg = name in ARG_REDUCTIONS
-        dtype = partial_dtype(producer.dtype) if is_arg else node.dtype
+        dtype = partial_dtype(producer.dtype) if red.arg else node.dtype
         partials = da.blockwise(program, ind, *pairs, dtype=dtype, token="lazyarr-chunk",
                                 adjust_chunks={d: 1 for d in axes}, new_axes=new_axes, concatenate=True,
                                 meta=np.empty((0,) * producer.ndim, dtype))
-        combine = "ArgCombine" if is_arg else f"dask's {name}"
+        combine = "ArgCombine" if red.arg else f"dask's {red.combine}"
         self.layers.append(Layer(f"{name} over axes {axes}: one fused kernel per block ({partials.npartitions} "
                                  f"block(s) of chunks {short_chunks(all_chunks)}) gives partials "
                                  f"{short_chunks(partials.chunks)}, then {combine} combines them -> {node.dtype} "
                                  f"{node.shape}", program, tuple(pairs)))
-        if is_arg:
-            axis = None if axis_arg is None else axis_arg[0]
+        if red.arg:
+            axis = None if node.params.axis is None else node.params.axis[0]
             arg_combine = ArgCombine(name, axis, all_chunks if axis is None else all_chunks[axis], producer.shape)
             out_ind = () if axis is None else tuple(d for d in ind if d != axis)
             return da.blockwise(arg_combine, out_ind, partials, ind, dtype=node.dtype, token="lazyarr-combine",
                                 concatenate=True, meta=np.empty((0,) * len(out_ind), node.dtype))
-        kwargs = {"dtype": node.dtype} if name in ("sum", "prod") else {}
-        result = getattr(partials, name)(axis=axes, **kwargs)
+        kwargs = {"dtype": node.dtype} if red.takes_dtype else {}
+        result = getattr(partials, red.combine)(axis=axes, **kwargs)
         return result if result.dtype == node.dtype else result.astype(node.dtype)
 
 

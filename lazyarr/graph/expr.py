@@ -10,15 +10,20 @@ from __future__ import annotations
 import functools
 import math
 import weakref
+from typing import NamedTuple
 
 import numpy as np
 
-from lazyarr.graph.ops import ELEMENTWISE
+from lazyarr.graph.ops import SPECIAL, is_elementwise
 
 # op names that are not in the op table
 LEAF = "leaf"    # params: (); .data holds the ndarray
-CONST = "const"  # params: (canonical value key, weak); .data holds the scalar value
-SPECIAL = "scipy.special."  # prefix of scipy.special ops (compiled through scipy_bridge)
+CONST = "const"  # params: ConstParams; .data holds the scalar value
+
+
+class ConstParams(NamedTuple):
+    value: tuple  # ``value_key`` of the scalar
+    weak: bool    # a Python scalar whose dtype the consuming operation decides
 
 
 def special_ufunc(node) -> np.ufunc:
@@ -89,7 +94,7 @@ class Node:
     @property
     def weak(self) -> bool:
         """A Python scalar whose dtype is decided by the operation that consumes it (NEP 50)."""
-        return self.op == CONST and self.params[1]
+        return self.op == CONST and self.params.weak
 
     def __reduce__(self):
         # Rebuild through the constructors so unpickled graphs are hash-consed in the new process too.
@@ -121,7 +126,7 @@ def make(op: str, args: tuple[Node, ...], params: tuple, shape: tuple, dtype: np
         node.op, node.args, node.params = op, args if type(args) is tuple else tuple(args), params
         node.shape, node.dtype, node.data = shape, dtype, None
         node.sid = structure_id((op, params, dtype, tuple([a.sid for a in args])))
-        node.fusable = bool(params) and params[-1] == "numba" and (op in ELEMENTWISE or op.startswith(SPECIAL))
+        node.fusable = is_elementwise(op) and params.engine == "numba"
         node.memo = node.source = None
         _intern(key, node)
     return node
@@ -204,7 +209,7 @@ def const(value, dtype: np.dtype, weak: bool) -> Node:
     node = _lookup(key)
     if node is None:
         node = Node()
-        node.op, node.args, node.params = CONST, (), (vkey, weak)
+        node.op, node.args, node.params = CONST, (), ConstParams(vkey, weak)
         node.shape, node.dtype, node.data, node.fusable = (), dtype, value, False
         node.memo = node.source = None
         node.sid = structure_id((CONST, dtype))
@@ -215,7 +220,7 @@ def const(value, dtype: np.dtype, weak: bool) -> Node:
 def weak_scalar(value, default_dtype: np.dtype) -> Node:
     """A Python scalar operand. Not interned: the operation that consumes it replaces it with a typed const."""
     node = Node()
-    node.op, node.args, node.params = CONST, (), (value_key(value), True)
+    node.op, node.args, node.params = CONST, (), ConstParams(value_key(value), True)
     node.shape, node.dtype, node.data, node.fusable = (), default_dtype, value, False
     node.memo = node.source = None
     node.sid = structure_id((CONST, default_dtype))

@@ -13,8 +13,32 @@ differential test found the difference.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Callable, NamedTuple
 
 import numpy as np
+
+# --- node params ------------------------------------------------------------------------------------------
+# What a node needs beyond its op and operands, as named fields. They are tuples (NamedTuple), so they hash and
+# compare as the plain tuples they replace: hash-consing and structure ids see them unchanged.
+
+class UfuncParams(NamedTuple):
+    """An elementwise node (table entries, casts, scipy.special ufuncs)."""
+    loop: tuple   # the loop's input dtypes, as NumPy resolved them; operands are cast to these
+    engine: str   # "numba": compiled into a kernel; "numpy": NumPy evaluates it as a stage
+
+
+class ReductionParams(NamedTuple):
+    """A ``reduce`` node."""
+    name: str           # the REDUCTIONS entry
+    axes: tuple         # the reduced axes, sorted
+    axis: tuple | None  # NumPy's axis argument: `axes`, or None for an arg-reduction over the flattened input
+    engine: str         # "numba" or "numpy", as for UfuncParams
+
+
+class StageParams(NamedTuple):
+    """A ``numpy`` node: a STAGES entry applied to the node's operands."""
+    name: str
+    kwargs: tuple  # sorted (keyword, value) pairs for the entry's NumPy function
 
 
 
@@ -34,6 +58,8 @@ class Elementwise:
     # scalar, and then the vector variants are slower than libm's own scalar code (codegen checks this).
     inline: bool = False
     doc: str = ""
+    # The reference of an op that is not a ufunc (the interpreter casts its result to the node's dtype).
+    numpy: Callable | None = None
 
     def template(self, loop_dtype: np.dtype) -> str:
         """The kernel template for this loop: "e" in a kinds string matches float16 alone."""
@@ -134,15 +160,27 @@ ELEMENTWISE: dict[str, Elementwise] = {
         _ufunc("bitwise_count", render="S.bitwise_count({0})"),
         # not ufuncs: dtype rules live in array.py, rendering here
         Elementwise("where", None, 3, render="({1} if {0} else {2})", inline=True,
-                    doc="np.where(condition, x, y) with three arguments"),
+                    doc="np.where(condition, x, y) with three arguments", numpy=np.where),
         Elementwise("clip", np._core.umath.clip, 3, render="S.clip({0}, {1}, {2})", inline=True,
                     doc="np.clip(a, a_min, a_max)"),
-        Elementwise("real", None, 1, render="{0}.real", inline=True, doc="real part"),
-        Elementwise("imag", None, 1, render="{0}.imag", inline=True, doc="imaginary part"),
-        Elementwise("copy", None, 1, render="{0}", inline=True, doc="np.copy: a fresh array with the same values"),
-        Elementwise("cast", None, 1, render="{0}", inline=True, doc="astype: the cast is inserted by codegen"),
+        Elementwise("real", None, 1, render="{0}.real", inline=True, doc="real part", numpy=np.real),
+        Elementwise("imag", None, 1, render="{0}.imag", inline=True, doc="imaginary part", numpy=np.imag),
+        Elementwise("copy", None, 1, render="{0}", inline=True, doc="np.copy: a fresh array with the same values",
+                    numpy=np.copy),
+        # (a copy first: a cast to the operand's own dtype must not hand back the operand itself)
+        Elementwise("cast", None, 1, render="{0}", inline=True, doc="astype: the cast is inserted by codegen",
+                    numpy=np.copy),
     ]
 }
+
+SPECIAL = "scipy.special."  # prefix of the ops that apply a scipy.special ufunc (compiled through scipy_bridge)
+
+
+def is_elementwise(op: str) -> bool:
+    """Whether a node's value at an index needs its operands' values at that index only (whether compiled or
+    evaluated by NumPy): such nodes fuse, commute with indexing and reshaping, and run per dask block."""
+    return op in ELEMENTWISE or op.startswith(SPECIAL)
+
 
 # NumPy ufuncs that are aliases of a table entry (np.abs is np.absolute, np.true_divide is np.divide, ...).
 BY_UFUNC: dict[np.ufunc, Elementwise] = {op.ufunc: op for op in ELEMENTWISE.values() if op.ufunc is not None}
@@ -169,19 +207,46 @@ UNARY_OPERATORS = {"neg": "negative", "pos": "positive", "invert": "invert", "ab
 
 # --- reductions -------------------------------------------------------------------------------------------
 
+def _wide(value: np.dtype, result: np.dtype) -> np.dtype:
+    """Sums and products of floats accumulate in float64 (complex128), of integers in the result dtype."""
+    if result.kind == "f":
+        return np.dtype(np.float64)
+    if result.kind == "c":
+        return np.dtype(np.complex128)
+    return result
+
+
+def _truth(value: np.dtype, result: np.dtype) -> np.dtype:
+    return np.dtype(bool)
+
+
+def _compared(value: np.dtype, result: np.dtype) -> np.dtype:
+    """min, max, argmin and argmax compare values of the producer's dtype."""
+    return value
+
+
 @dataclass(frozen=True)
 class Reduction:
     """A reduction kernels compute directly. mean, var and std are built from these (see reductions.py).
 
     `update` folds a value `{v}` into the accumulator `{acc}`, per dtype kind of the accumulator; combining two
     partial accumulators is the same template with the second partial as `{v}`. `identity` starts the
-    accumulator (None: NumPy refuses empty input). Arg-reductions track (value, index) pairs instead."""
+    accumulator (None: NumPy refuses empty input, and the accumulator starts from the far end of the dtype's
+    range). Arg-reductions track (value, index) pairs instead (``S.<name>_update``)."""
     name: str
     numpy: object                   # the NumPy function: the dtype oracle and the interpreter's implementation
     ufunc: np.ufunc | None          # ufunc whose .reduce is this reduction (np.add.reduce is sum)
     identity: str | None
+    accumulator: Callable           # (producer dtype, result dtype) -> the dtype the kernel accumulates in
+    doc: str
     update: tuple = ()              # ((accumulator kinds, template), ...)
-    numpy_for_kinds: str = ""       # input kinds NumPy evaluates (complex ordering with NaN is NumPy's own)
+    numpy_for_kinds: str = ""       # input kinds NumPy evaluates, and why (explain() says it)
+    numpy_why: str = ""
+    arg: bool = False               # returns the index of the winner, not a value
+    maximises: bool = False         # without identity: start from the lowest value (max), not the highest (min)
+    takes_dtype: bool = False       # NumPy's function takes dtype= (the node's dtype is passed)
+    compensated: bool = False       # float accumulators add with Kahan compensation
+    combine: str | None = None      # the dask.array reduction over blocks' partials (None: ArgCombine)
 
     def template(self, acc_dtype: np.dtype) -> str:
         for kinds, template in self.update:
@@ -191,20 +256,184 @@ class Reduction:
 
 
 _ALL = "biufc"
+_COMPLEX_ORDER = "complex ordering with NaN is NumPy's"
 REDUCTIONS: dict[str, Reduction] = {
     r.name: r
     for r in [
         # Integer accumulators wrap as NumPy's do (see scalar.wrapping_add: Python's + may not, in Numba).
-        Reduction("sum", np.sum, np.add, "0", (("iu", "S.wrapping_add({acc}, {v})"), (_ALL, "{acc} + {v}"))),
-        Reduction("prod", np.prod, np.multiply, "1", (("iu", "S.wrapping_mul({acc}, {v})"), (_ALL, "{acc} * {v}"))),
-        Reduction("max", np.max, np.maximum, None,
-                  (("f", "S.float_maximum({acc}, {v})"), ("biu", "max({acc}, {v})")), numpy_for_kinds="c"),
-        Reduction("min", np.min, np.minimum, None,
-                  (("f", "S.float_minimum({acc}, {v})"), ("biu", "min({acc}, {v})")), numpy_for_kinds="c"),
-        Reduction("any", np.any, np.logical_or, "False", ((_ALL, "({acc} or ({v} != 0))"),)),
-        Reduction("all", np.all, np.logical_and, "True", ((_ALL, "({acc} and ({v} != 0))"),)),
-        Reduction("argmax", np.argmax, None, None, numpy_for_kinds="c"),
-        Reduction("argmin", np.argmin, None, None, numpy_for_kinds="c"),
+        Reduction("sum", np.sum, np.add, "0", _wide, "np.sum",
+                  (("iu", "S.wrapping_add({acc}, {v})"), (_ALL, "{acc} + {v}")),
+                  takes_dtype=True, compensated=True, combine="sum"),
+        Reduction("prod", np.prod, np.multiply, "1", _wide, "np.prod",
+                  (("iu", "S.wrapping_mul({acc}, {v})"), (_ALL, "{acc} * {v}")), takes_dtype=True, combine="prod"),
+        Reduction("max", np.max, np.maximum, None, _compared, "np.max",
+                  (("f", "S.float_maximum({acc}, {v})"), ("biu", "max({acc}, {v})")),
+                  numpy_for_kinds="c", numpy_why=_COMPLEX_ORDER, maximises=True, combine="max"),
+        Reduction("min", np.min, np.minimum, None, _compared, "np.min",
+                  (("f", "S.float_minimum({acc}, {v})"), ("biu", "min({acc}, {v})")),
+                  numpy_for_kinds="c", numpy_why=_COMPLEX_ORDER, combine="min"),
+        Reduction("any", np.any, np.logical_or, "False", _truth, "np.any",
+                  ((_ALL, "({acc} or ({v} != 0))"),), combine="any"),
+        Reduction("all", np.all, np.logical_and, "True", _truth, "np.all",
+                  ((_ALL, "({acc} and ({v} != 0))"),), combine="all"),
+        Reduction("argmax", np.argmax, None, None, _compared, "np.argmax: the first index of the largest value",
+                  numpy_for_kinds="c", numpy_why=_COMPLEX_ORDER, arg=True, maximises=True),
+        Reduction("argmin", np.argmin, None, None, _compared, "np.argmin: the first index of the smallest value",
+                  numpy_for_kinds="c", numpy_why=_COMPLEX_ORDER, arg=True),
     ]
 }
 REDUCTION_BY_UFUNC = {r.ufunc: r for r in REDUCTIONS.values() if r.ufunc is not None}
+
+
+def is_arg_reduction(name: str) -> bool:
+    """Whether the reduction `name` returns an index (argmin, argmax) rather than a value."""
+    return REDUCTIONS[name].arg
+
+
+# --- NumPy stages -----------------------------------------------------------------------------------------
+# Nodes NumPy evaluates on its own (op "numpy", StageParams): boundaries between fused kernels. An entry gives
+# the function the interpreter calls as ``numpy(*operands, **kwargs)``, the reason explain() gives for the cut,
+# and the dask lowering: ``dask(dask operands, kwargs)`` builds the dask array (the NumPy operands of a stage
+# over dask arrays are dask arrays too); None refuses the stage over dask arrays. Builders (api/) decide shapes
+# and dtypes; tests/test_op_table.py checks every entry's dask lowering against NumPy.
+
+@dataclass(frozen=True)
+class Stage:
+    name: str
+    numpy: Callable
+    dask: Callable | None
+    reason: str
+    doc: str
+
+
+# Canonical indexing keys (see api/indexing.py): a basic key holds ints, None and (start, count, step) triples;
+# an advanced key's template holds (ARRAY, i) for the i-th index array and ("slice", start, stop, step).
+ARRAY = "array"
+
+
+def realise(key: tuple) -> tuple:
+    """A canonical key as a NumPy key (with a trailing Ellipsis: an all-int key gives a 0-d array)."""
+    out = []
+    for e in key:
+        if type(e) is tuple:
+            start, count, step = e
+            stop = start + count * step
+            out.append(slice(start, stop if stop >= 0 else None, step))
+        else:
+            out.append(e)
+    out.append(Ellipsis)
+    return tuple(out)
+
+
+def getitem(x, key: tuple):
+    """The ``getitem`` stage: a canonical basic key applied to a computed array (a view)."""
+    return x[realise(key)]
+
+
+def advanced_key(template: tuple, arrays) -> tuple:
+    """The NumPy key of an ``advanced_index`` stage, from its template and its index arrays."""
+    out = []
+    for e in template:
+        if type(e) is tuple and e[0] == ARRAY:
+            out.append(arrays[e[1]])
+        elif type(e) is tuple:
+            out.append(slice(*e[1:]))
+        else:
+            out.append(e)
+    return tuple(out)
+
+
+def advanced_getitem(x: np.ndarray, *arrays, key: tuple) -> np.ndarray:
+    return x[advanced_key(key, arrays)]
+
+
+def _concatenate(*arrays, **kwargs):
+    return np.concatenate(arrays, **kwargs)
+
+
+def _stack(*arrays, **kwargs):
+    return np.stack(arrays, **kwargs)
+
+
+def _dask_own(name: str) -> Callable:
+    """dask.array's `name`, which takes NumPy's arguments."""
+    def lower(args, kwargs):
+        import dask.array as da
+        return getattr(da, name)(*args, **kwargs)
+    return lower
+
+
+def _dask_getitem(args, kwargs):
+    return getitem(args[0], **kwargs)  # dask slices as NumPy does
+
+
+def _dask_reshape(args, kwargs):
+    """dask's reshape only merges or splits axes: any other C-order reshape merges all of them, then splits."""
+    import dask.array as da
+    x, shape = args[0], kwargs["shape"]
+    try:
+        return da.reshape(x, shape)
+    except NotImplementedError:
+        return da.reshape(da.reshape(x, (-1,)), shape)
+
+
+def _dask_advanced_index(args, kwargs):
+    """A gather with NumPy index arrays: dask's own indexing where it is NumPy's (one 1-d integer or boolean
+    array among basic entries), else one task that gathers from the whole array."""
+    import dask
+    import dask.array as da
+    x, arrays, template = args[0], args[1:], kwargs["key"]
+    expected = advanced_getitem(np.empty(x.shape, dtype=[]), *arrays, key=template).shape
+    one = [a for a in arrays if a.ndim == 1 and a.dtype.kind in "biu"]
+    if len(arrays) == 1 and one and sum(1 for e in template if type(e) is tuple and e[0] == ARRAY) == 1:
+        try:
+            result = x[advanced_key(template, arrays)]
+        except (NotImplementedError, IndexError, ValueError):
+            result = None
+        if result is not None and result.shape == expected:
+            return result
+    delayed = dask.delayed(advanced_getitem, pure=True)(x, *arrays, key=template)
+    return da.from_delayed(delayed, expected, dtype=x.dtype, meta=np.empty((0,) * len(expected), x.dtype))
+
+
+def _dask_concatenate(args, kwargs):
+    import dask.array as da
+    if kwargs["axis"] is None:
+        return da.concatenate([a.reshape(-1) for a in args])
+    return da.concatenate(args, axis=kwargs["axis"])
+
+
+def _dask_stack(args, kwargs):
+    import dask.array as da
+    return da.stack(args, axis=kwargs["axis"])  # (dtype and casting: the result is cast to the node's dtype)
+
+
+def _not_fused(name: str) -> str:
+    return f"np.{name} is not fused: NumPy evaluates it"
+
+
+STAGES: dict[str, Stage] = {
+    s.name: s
+    for s in [
+        Stage("getitem", getitem, _dask_getitem,
+              "indexing a value that is not elementwise: NumPy takes the view of the computed array",
+              "basic indexing of a computed value"),
+        Stage("advanced_index", advanced_getitem, _dask_advanced_index,
+              "indexing with index arrays (a gather): NumPy evaluates it", "indexing with index arrays"),
+        Stage("reshape", np.reshape, _dask_reshape,
+              "np.reshape of a value computed whole (or of an input NumPy cannot reshape without a copy)",
+              "np.reshape (and keepdims of a reduction)"),
+        Stage("broadcast_to", np.broadcast_to, _dask_own("broadcast_to"),
+              "np.broadcast_to of a value that is not elementwise: a view of the computed array", "np.broadcast_to"),
+        Stage("transpose", np.transpose, _dask_own("transpose"), _not_fused("transpose"), "np.transpose"),
+        Stage("matmul", np.matmul, _dask_own("matmul"), _not_fused("matmul"), "np.matmul (BLAS)"),
+        Stage("dot", np.dot, _dask_own("dot"), _not_fused("dot"), "np.dot (BLAS)"),
+        Stage("tensordot", np.tensordot, _dask_own("tensordot"), _not_fused("tensordot"), "np.tensordot"),
+        Stage("concatenate", _concatenate, _dask_concatenate, _not_fused("concatenate"), "np.concatenate"),
+        Stage("stack", _stack, _dask_stack, _not_fused("stack"), "np.stack"),
+        Stage("cumsum", np.cumsum, _dask_own("cumsum"), _not_fused("cumsum"), "np.cumsum"),
+        Stage("cumprod", np.cumprod, _dask_own("cumprod"), _not_fused("cumprod"), "np.cumprod"),
+        # dask has no sort: refused over dask arrays (compute first, or sort with dask's own tools)
+        Stage("sort", np.sort, None, _not_fused("sort"), "np.sort"),
+    ]
+}

@@ -8,44 +8,36 @@ from __future__ import annotations
 import numpy as np
 
 from lazyarr.graph.expr import Node, special_ufunc, walk
-from lazyarr.graph.ops import ELEMENTWISE
+from lazyarr.graph.ops import ELEMENTWISE, REDUCTIONS, SPECIAL, STAGES
 
 
 def apply(node: Node, args: list[np.ndarray]) -> np.ndarray:
     """NumPy's value of `node` given its operands' values (already of the operand dtypes)."""
     if node.op == "numpy":
-        _, func, kwargs = node.params[0], node.params[1], dict(node.params[2])
-        return np.asarray(func(*args, **kwargs))
+        return np.asarray(STAGES[node.params.name].numpy(*args, **dict(node.params.kwargs)))
     if node.op == "reduce":
-        from lazyarr.graph.ops import REDUCTIONS
-        name, axes, axis_arg = node.params[0], node.params[1], node.params[2]
-        kwargs = {"dtype": node.dtype} if name in ("sum", "prod") else {}
-        if name in ("argmin", "argmax"):
-            axis_arg = None if axis_arg is None else axis_arg[0]
-        with np.errstate(all="ignore"):
-            return np.asarray(REDUCTIONS[name].numpy(args[0], axis=axis_arg, **kwargs)).astype(node.dtype, copy=False)
-    if node.op == "cast":
-        return np.asarray(args[0]).astype(node.dtype)
-    if node.op.startswith("scipy.special."):
+        return _reduction(node, args[0])
+    if node.op.startswith(SPECIAL):
         return _ufunc_call(special_ufunc(node), node, args)
     op = ELEMENTWISE[node.op]
     if op.ufunc is not None:
         return _ufunc_call(op.ufunc, node, args)
-    if node.op == "where":
-        return np.where(args[0], args[1], args[2]).astype(node.dtype, copy=False)
-    if node.op == "real":
-        return np.real(args[0])
-    if node.op == "imag":
-        return np.imag(args[0])
-    if node.op == "copy":
-        return np.array(args[0], copy=True)
-    raise NotImplementedError(node.op)
+    return np.asarray(op.numpy(*args)).astype(node.dtype, copy=False)
+
+
+def _reduction(node: Node, operand: np.ndarray) -> np.ndarray:
+    params = node.params
+    red = REDUCTIONS[params.name]
+    kwargs = {"dtype": node.dtype} if red.takes_dtype else {}
+    # NumPy's arg-reductions take one axis or None (params.axis holds it as a 1-tuple)
+    axis = params.axis[0] if red.arg and params.axis is not None else params.axis
+    with np.errstate(all="ignore"):
+        return np.asarray(red.numpy(operand, axis=axis, **kwargs)).astype(node.dtype, copy=False)
 
 
 def _ufunc_call(ufunc, node: Node, args) -> np.ndarray:
-    loop_in = node.params[0]
     with np.errstate(all="ignore"):
-        result = ufunc(*[np.asarray(a).astype(dt, copy=False) for a, dt in zip(args, loop_in)])
+        result = ufunc(*[np.asarray(a).astype(dt, copy=False) for a, dt in zip(args, node.params.loop)])
     return np.asarray(result, dtype=node.dtype)
 
 

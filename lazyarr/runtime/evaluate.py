@@ -19,6 +19,7 @@ from lazyarr.runtime import recipes as launch
 from lazyarr.kernels import threads
 from lazyarr.graph.dtypes import HALF
 from lazyarr.graph.expr import CONST, LEAF, Node
+from lazyarr.graph.ops import is_arg_reduction
 from lazyarr.compiler.layout import (const_arg as _const_arg, flat as _flat, kernel_args as _kernel_args, layout_of,
                           map_key, storage as _storage)
 from lazyarr.compiler.fingerprint import VERSION
@@ -159,7 +160,7 @@ CHUNK = 1 << 16  # elements per parallel chunk of a full reduction
 
 def run_reduce(k: ReduceKernel, env: dict) -> None:
     node, shape = k.node, k.shape
-    axes = node.params[1]
+    axes = node.params.axes
     arrays = [env[id(n)] if n.op != LEAF or id(n) in env else n.data for n in k.inputs]
     result = np.empty(node.shape, node.dtype)
     env[id(node)] = result
@@ -197,7 +198,7 @@ def source_for(step, env: dict) -> str:
     size = math.prod(step.shape)
     parallel = size >= config.parallel_threshold()
     if isinstance(step, ReduceKernel):
-        loop, _, _, ndim, kept, array_layout = _reduce_layout(step.node, arrays, step.shape, step.node.params[1])
+        loop, _, _, ndim, kept, array_layout = _reduce_layout(step.node, arrays, step.shape, step.node.params.axes)
         header = f"# loop={loop} layout={array_layout} parallel={parallel}"
         return f"{header}\n{_reduce_source(step, loop, ndim, kept, array_layout, parallel)}"
     layout, _ = layout_of(arrays, step.shape)
@@ -219,7 +220,7 @@ def _stand_in(node: Node) -> np.ndarray:
 def _reduce_layout(node: Node, arrays: list, shape: tuple, axes: tuple):
     """(loop shape, input views, size arguments, view rank, kept axes, array layout) for a reduction."""
     ndim = len(shape)
-    is_arg = node.params[0] in ("argmin", "argmax")
+    is_arg = is_arg_reduction(node.params.name)
     if len(axes) == ndim:
         layout, order = layout_of(arrays, shape)
         if layout == "flat" and not (is_arg and order == "F"):

@@ -38,7 +38,7 @@ def explain(roots) -> str:
     for i, step in enumerate(steps):
         if isinstance(step, ReduceKernel):
             node = step.node
-            out.append(f"step {i}: kernel {node.params[0]} over axes {node.params[1]} of {step.shape} -> "
+            out.append(f"step {i}: kernel {node.params.name} over axes {node.params.axes} of {step.shape} -> "
                        f"{node.dtype} {node.shape}: {step.why}")
         elif isinstance(step, MapKernel):
             out.append(f"step {i}: kernel over shape {step.shape}: {step.why}")

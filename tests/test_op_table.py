@@ -1,0 +1,115 @@
+"""The op table (lazyarr/graph/ops.py) checked entry by entry: every NumPy stage lowers to dask (or is refused
+as the entry says), every reduction's facts agree with NumPy, every entry says what it is."""
+import numpy as np
+import pytest
+
+from lazyarr.graph import expr
+from lazyarr.graph.ops import ELEMENTWISE, REDUCTIONS, STAGES, is_arg_reduction
+
+da = pytest.importorskip("dask.array")
+
+import lazyarr as la  # noqa: E402
+
+rng = np.random.default_rng(11)
+X = rng.random((6, 5)) - 0.25
+W = rng.random((5, 4))
+CHUNKS = ((4, 2), (2, 3))
+
+
+def lazy(x):
+    return la.array(da.from_array(x, chunks=CHUNKS))
+
+
+# stage name -> (the lazy expression over a dask array D, NumPy's value over X); each uses that stage
+STAGE_CASES = {
+    "getitem": lambda D: (D.sum(axis=0)[::2] * 2, X.sum(axis=0)[::2] * 2),
+    "advanced_index": lambda D: (D[[3, 1, 5]] + 1, X[[3, 1, 5]] + 1),
+    "reshape": lambda D: (D.reshape(5, 6) - 1, X.reshape(5, 6) - 1),
+    "broadcast_to": lambda D: (np.broadcast_to(D.sum(axis=0), (3, 5)), np.broadcast_to(X.sum(axis=0), (3, 5))),
+    "transpose": lambda D: (np.cumsum(D, axis=0).T, np.cumsum(X, axis=0).T),
+    "matmul": lambda D: (la.tanh(D) @ W + 1, np.tanh(X) @ W + 1),
+    "dot": lambda D: (np.dot(D, W), np.dot(X, W)),
+    "tensordot": lambda D: (np.tensordot(D, W, axes=1), np.tensordot(X, W, axes=1)),
+    "concatenate": lambda D: (np.concatenate([D, la.array(X)], axis=None), np.concatenate([X, X], axis=None)),
+    "stack": lambda D: (np.stack([D, D + 1], axis=1), np.stack([X, X + 1], axis=1)),
+    "cumsum": lambda D: (np.cumsum(D * 2, axis=0), np.cumsum(X * 2, axis=0)),
+    "cumprod": lambda D: (np.cumprod(D + 1, axis=1), np.cumprod(X + 1, axis=1)),
+    "sort": lambda D: (np.sort(D, axis=0), np.sort(X, axis=0)),
+}
+
+
+def stage_names(e) -> set:
+    return {n.params.name for n in expr.walk([e._node]) if n.op == "numpy"}
+
+
+def test_every_stage_has_a_case():
+    assert set(STAGE_CASES) == set(STAGES)
+
+
+@pytest.mark.parametrize("name", sorted(STAGES))
+def test_stage_lowers_to_dask_as_numpy_computes_it(name):
+    e, want = STAGE_CASES[name](lazy(X))
+    assert name in stage_names(e)
+    if STAGES[name].dask is None:
+        with pytest.raises(TypeError, match=f"np.{name} over a dask array is not supported"):
+            e.to_dask()
+        return
+    out = e.to_dask()
+    assert isinstance(out, da.Array) and out.shape == want.shape
+    result = out.compute()
+    assert result.dtype == want.dtype
+    np.testing.assert_allclose(result, want, rtol=1e-13, atol=0)
+    # the NumPy interpreter uses the same entry
+    np.testing.assert_allclose(e.compute(), want, rtol=1e-13, atol=0)
+
+
+def test_a_gather_dask_cannot_do_runs_in_one_task():
+    D = lazy(X)
+    out = D[X > 0.5].to_dask()
+    np.testing.assert_array_equal(out.compute(), X[X > 0.5])
+
+
+DTYPES = [np.bool_, np.int8, np.uint16, np.int64, np.float16, np.float32, np.float64, np.complex64]
+
+
+@pytest.mark.parametrize("name", sorted(REDUCTIONS))
+@pytest.mark.parametrize("dtype", DTYPES, ids=lambda d: np.dtype(d).name)
+def test_reduction_facts_agree_with_numpy(name, dtype):
+    red = REDUCTIONS[name]
+    empty, one = np.empty(0, dtype), np.ones(1, dtype)
+    if red.identity is None:
+        with pytest.raises(ValueError):
+            red.numpy(empty)
+    else:
+        got = red.numpy(empty)
+        assert got == eval(red.identity, {"np": np}) and np.asarray(got).dtype == np.asarray(red.numpy(one)).dtype
+    result = np.asarray(red.numpy(one)).dtype
+    acc = red.accumulator(np.dtype(dtype), result)
+    if red.arg:
+        assert result == np.intp and acc == np.dtype(dtype)  # compares values, returns an index
+    else:
+        assert np.can_cast(result, acc, "safe"), (result, acc)  # the accumulator holds NumPy's result
+        assert red.numpy(one) == (one[0] if result.kind != "b" else bool(one[0]))
+    assert is_arg_reduction(name) == red.arg
+
+
+@pytest.mark.parametrize("name", sorted(REDUCTIONS))
+def test_reduction_lowers_to_dask_as_numpy_computes_it(name):
+    red = REDUCTIONS[name]
+    assert (red.combine is None) == red.arg and (red.combine is None or hasattr(da.Array, red.combine))
+    e = getattr(np, name)(lazy(X) * 2, axis=0)
+    want = getattr(np, name)(X * 2, axis=0)
+    result = e.to_dask().compute()
+    assert result.dtype == want.dtype
+    np.testing.assert_allclose(result, want, rtol=1e-13, atol=0)
+
+
+def test_every_entry_says_what_it_is():
+    for op in ELEMENTWISE.values():
+        assert op.doc or op.ufunc.__doc__, op.name
+        assert (op.ufunc is None) == (op.numpy is not None), op.name  # the interpreter's reference
+    for red in REDUCTIONS.values():
+        assert red.doc, red.name
+        assert bool(red.numpy_for_kinds) == bool(red.numpy_why), red.name  # explain() says why NumPy does it
+    for stage in STAGES.values():
+        assert stage.doc and stage.reason and callable(stage.numpy), stage.name
