@@ -24,7 +24,8 @@ PROBE = textwrap.dedent(
     warnings.simplefilter("always")
     import numpy as np
     import lazyarr as la
-    from lazyarr.compiler import cache, config, diskcache
+    from lazyarr import config
+    from lazyarr.compiler import cache, diskcache
 
     rng = np.random.default_rng(0)
     A, B, C = rng.random(1000), rng.random(1000), rng.random(1000)

@@ -388,7 +388,7 @@ def test_a_program_that_only_imports_exits_after_the_warmup(cache_dir):
     # and sees the warm-up finished (not cut off mid-import by the interpreter's finalisation).
     out = run_python('''
     import atexit
-    atexit.register(lambda: print("at exit:", __import__("lazyarr").warmup.state(), "\\nOK", flush=True))
+    atexit.register(lambda: print("at exit:", __import__("lazyarr.compiler.warmup").compiler.warmup.state(), "\\nOK", flush=True))
     import lazyarr
     ''', cache_dir)
     assert "at exit: done" in out, out
