@@ -461,7 +461,7 @@ def run_suite(cfg: harness.Config, with_first_call: bool = True) -> dict:
                       if r["status"] == "skipped" and r["name"] not in present})
     if skipped:
         print("NOTE: contenders skipped on every workload: " + ", ".join(skipped))
-    if with_first_call:
+    if with_first_call and present:
         out["first_call"] = first_call(cfg, [n for n in CONTENDERS if n in present])
         print(format_first_call(out["first_call"]))
     if cfg.save:
