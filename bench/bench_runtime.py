@@ -22,6 +22,7 @@ Not timed by the harness, because each is a single event in a fresh process (``f
     python bench/bench_runtime.py            # full sizes, writes bench/results/runtime.json
     python bench/bench_runtime.py --quick    # smoke test
     python bench/bench_runtime.py --no-save --only "first call"   # the first-call part alone (~2 minutes)
+    python bench/bench_runtime.py --threads-sweep   # only: speed-up against 1 thread for 1, 2, 4, ... cpu_count
 """
 
 from __future__ import annotations
@@ -394,6 +395,131 @@ def scaling(out: dict) -> dict | None:
     return None
 
 
+# --------------------------------------------------------------------------- --threads-sweep
+
+
+def sweep_counts(cpus: int | None = None) -> list[int]:
+    """1, 2, 4, ... up to ``cpus`` (``os.cpu_count()``), and ``cpus`` itself when it is not a power of two."""
+    cpus = cpus or os.cpu_count() or 1
+    counts, k = [], 1
+    while k <= cpus:
+        counts.append(k)
+        k *= 2
+    if counts[-1] != cpus:
+        counts.append(cpus)
+    return counts
+
+
+def _label(who: str, count: int) -> str:
+    return f"{who} {count} thread{'s' if count > 1 else ''}"
+
+
+def _with_numba_threads(count: int, fn):
+    import numba
+
+    def run():
+        previous = numba.get_num_threads()
+        numba.set_num_threads(count)
+        try:
+            return fn()
+        finally:
+            numba.set_num_threads(previous)
+    return run
+
+
+def sweep_workloads(n: int, counts: list[int]) -> list[Workload]:
+    """The fused scaling expression and a fused reduction, lazyarr and the hand-written prange kernel, at each
+    thread count; every contender of a workload interleaved in the same rounds."""
+    rng = np.random.default_rng(0)
+    a, b = rng.random(n), rng.random(n)
+
+    def lazy(count, expr):
+        def factory():
+            la = harness.lazyarr()
+            if count > la.show_config()["max_threads"]:
+                raise harness.Skip(f"Numba has fewer than {count} threads (NUMBA_NUM_THREADS)")
+
+            def run():
+                with la.num_threads(count):
+                    return expr(la).compute()
+            return run
+        return factory
+
+    def hand(count, kernel):
+        def factory():
+            import numba
+            if count > numba.config.NUMBA_NUM_THREADS:
+                raise harness.Skip(f"Numba has fewer than {count} threads (NUMBA_NUM_THREADS)")
+            return _with_numba_threads(count, kernel)
+        return factory
+
+    from bench import handwritten as hw
+    fused = lambda la: fused_expression(la, a, b)
+    reduction = lambda la: ((la.array(a) - la.array(b)) ** 2).sum()
+    return [
+        Workload("sweep: fused scaling", [contender("numpy", lambda: lambda: fused_expression(np, a, b))]
+                 + [contender(_label("lazyarr", k), lazy(k, fused)) for k in counts]
+                 + [contender(_label("handwritten", k), hand(k, lambda: hw.fused(a, b, np.empty_like(a)))) for k in counts],
+                 params={"n": n, "dtype": "float64", "expr": "sin(a)*cos(b) + exp(-a*a)*log1p(b) + arctan(a*b)"},
+                 rtol=1e-13),
+        Workload("sweep: sum((a-b)**2)", [contender("numpy", lambda: lambda: ((a - b) ** 2).sum())]
+                 + [contender(_label("lazyarr", k), lazy(k, reduction)) for k in counts]
+                 + [contender(_label("handwritten", k), hand(k, lambda: hw.sum_sq_diff(a, b))) for k in counts],
+                 params={"n": n, "dtype": "float64", "expr": "sum((a-b)**2)"}, rtol=1e-10),
+    ]
+
+
+def sweep_speedups(out: dict, counts: list[int]) -> dict:
+    """Per workload, per contender family, per thread count: 1-thread time / k-thread time (medians, paired
+    per round, minima)."""
+    result = {}
+    for wl in out["workloads"]:
+        runs = {r["name"]: r for r in wl["contenders"] if r["status"] == "ok"}
+        per = {}
+        for who in ("lazyarr", "handwritten"):
+            one = runs.get(_label(who, 1))
+            if one:
+                per[who] = {k: _speedups(one, runs[_label(who, k)]) for k in counts if _label(who, k) in runs}
+        result[wl["name"]] = per
+    return result
+
+
+def format_sweep(sp: dict, counts: list[int]) -> str:
+    lines = [f"== speed-up against 1 thread (median / paired per-round median / from minima); os.cpu_count()="
+             f"{os.cpu_count()}"]
+    cols = [(wl, who) for wl, per in sp.items() for who in per]
+    lines.append("  " + "threads".ljust(9) + "".join(f"{(wl.split(': ', 1)[-1][:18] + ' ' + who)[:30]:>32}"
+                                                  for wl, who in cols))
+    for k in counts:
+        cells = []
+        for wl, who in cols:
+            v = sp[wl][who].get(k)
+            cells.append("skipped" if v is None else f"{v['median']:.2f} / {v['paired']:.2f} / {v['minima']:.2f}")
+        lines.append("  " + str(k).ljust(9) + "".join(f"{c:>32}" for c in cells))
+    return "\n".join(lines)
+
+
+def threads_sweep(cfg: harness.Config) -> dict:
+    """``--threads-sweep``: the two sweep workloads, a table of speed-ups, one JSON (threads_sweep.json)."""
+    counts = sweep_counts()
+    n = FUSED_QUICK if cfg.quick else FUSED_FULL
+    save = cfg.save
+    cfg.save = False
+    cfg.threads = cfg.threads or max(counts)  # the harness's setting; each contender sets its own count
+    try:
+        out = harness.run_suite("threads_sweep", lambda c: sweep_workloads(n, counts), cfg)
+    finally:
+        cfg.save = save
+    out["thread_counts"] = counts
+    out["speedups"] = sweep_speedups(out, counts)
+    print(format_sweep(out["speedups"], counts))
+    if cfg.save:
+        path = cfg.out or (harness.RESULTS_DIR / ("quick" if cfg.quick else "") / "threads_sweep.json")
+        report.save(out, path, cfg.plot)
+        print(f"results written to {path}")
+    return out
+
+
 def run_suite(cfg: harness.Config) -> dict:
     """The harness's suite, then the first-call measurement; one JSON with both."""
     save = cfg.save
@@ -424,8 +550,13 @@ def run_suite(cfg: harness.Config) -> dict:
 
 
 def main(argv=None) -> dict:
-    args = harness.parser(__doc__.splitlines()[0]).parse_args(argv)
-    return run_suite(harness.config_from_args(args))
+    p = harness.parser(__doc__.splitlines()[0])
+    p.add_argument("--threads-sweep", action="store_true",
+                   help="only the thread sweep: speed-up against 1 thread for 1, 2, 4, ... os.cpu_count() threads "
+                        "(-> bench/results/threads_sweep.json)")
+    args = p.parse_args(argv)
+    cfg = harness.config_from_args(args)
+    return threads_sweep(cfg) if args.threads_sweep else run_suite(cfg)
 
 
 if __name__ == "__main__":

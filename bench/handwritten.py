@@ -139,6 +139,102 @@ def fused(a, b, out):
     return out
 
 
+# ------------------------------------------------------------------ the compilers suite (bench_compilers.py)
+
+
+@_jit
+def logexp(a, b, out):
+    """log1p(exp(-abs(a-b))) + tanh(a)*arctan(b)"""
+    for i in prange(a.shape[0]):
+        x, y = a[i], b[i]
+        out[i] = np.log1p(np.exp(-abs(x - y))) + np.tanh(x) * np.arctan(y)
+    return out
+
+
+@_jit
+def softmax_rows(x, out):
+    """exp(x - x.max(1, keepdims)) / its row sums: one pass for the maximum, one writing exp and summing, one
+    dividing, each row by one thread"""
+    n, m = x.shape
+    for i in prange(n):
+        mx = x[i, 0]
+        for j in range(1, m):
+            mx = max(mx, x[i, j])
+        s = 0.0
+        for j in range(m):
+            e = np.exp(x[i, j] - mx)
+            out[i, j] = e
+            s += e
+        for j in range(m):
+            out[i, j] = out[i, j] / s
+    return out
+
+
+@_jit
+def logsumexp_rows(x, out):
+    """max(x, 1) + log(sum(exp(x - max), 1))"""
+    n, m = x.shape
+    for i in prange(n):
+        mx = x[i, 0]
+        for j in range(1, m):
+            mx = max(mx, x[i, j])
+        s = 0.0
+        for j in range(m):
+            s += np.exp(x[i, j] - mx)
+        out[i] = mx + np.log(s)
+    return out
+
+
+@_jit
+def layernorm_rows(x, g, b, out):
+    """(x - mean(x, 1)) / sqrt(var(x, 1) + 1e-5) * g + b, the variance two-pass like NumPy's"""
+    n, m = x.shape
+    for i in prange(n):
+        s = 0.0
+        for j in range(m):
+            s += x[i, j]
+        mu = s / m
+        q = 0.0
+        for j in range(m):
+            d = x[i, j] - mu
+            q += d * d
+        inv = 1.0 / np.sqrt(q / m + 1e-5)
+        for j in range(m):
+            out[i, j] = (x[i, j] - mu) * inv * g[j] + b[j]
+    return out
+
+
+@_jit
+def haversine(lat1, lon1, lat2, lon2, out):
+    """2*6371*arcsin(sqrt(sin(dlat/2)**2 + cos(lat1)*cos(lat2)*sin(dlon/2)**2)) between (n,1) and (1,m) points;
+    cos(lat1) once per row, as anyone writing the loop would"""
+    n, m = out.shape
+    for i in prange(n):
+        la1, lo1 = lat1[i, 0], lon1[i, 0]
+        c1 = np.cos(la1)
+        for j in range(m):
+            s1 = np.sin((lat2[0, j] - la1) / 2)
+            s2 = np.sin((lon2[0, j] - lo1) / 2)
+            h = s1 * s1 + c1 * np.cos(lat2[0, j]) * s2 * s2
+            out[i, j] = 2 * 6371.0 * np.arcsin(np.sqrt(h))
+    return out
+
+
+@_jit
+def cov(x, dev):
+    """dev = x - x.mean(0) (column sums per thread, then the centring, into the caller's ``dev``); dev.T @ dev by
+    BLAS (Numba calls the same gemm as NumPy)"""
+    n, m = x.shape
+    total = np.zeros(m, dtype=x.dtype)
+    for i in prange(n):
+        total += x[i]
+    mean = total / n
+    for i in prange(n):
+        for j in range(m):
+            dev[i, j] = x[i, j] - mean[j]
+    return dev.T @ dev
+
+
 # ------------------------------------------------------------------ misc
 
 
