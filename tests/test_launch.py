@@ -1,4 +1,5 @@
-"""The fast path for small repeated expressions (lazyarr/launch.py) gives exactly the full path's answers.
+"""The fast path for small repeated expressions (lazyarr/runtime/recipes.py) gives exactly the full path's
+answers, and it, compute() and @lazyarr.fuse launch kernels through the one launcher (lazyarr/runtime/launch.py).
 
 A recipe is reused by every graph with the same structure and terminal pattern, whatever its layout, sizes,
 constants or which arrays fill which place; each case here computes through a recipe made by another graph
@@ -12,7 +13,7 @@ import numpy as np
 import pytest
 
 import lazyarr as la
-from lazyarr.runtime import recipes as launch
+from lazyarr.runtime import evaluate, launch, recipes
 from oracle import assert_same
 
 rng = np.random.default_rng(42)
@@ -23,8 +24,8 @@ def twice(build, want, ulp: int = 0):
     for _ in range(3):
         e = build()
         assert_same(e.compute(), want, ulp=ulp)
-        sig = launch.signature(e._node)
-        assert sig is not None and sig[1] in launch._recipes  # the fast path had a recipe for it
+        sig = recipes.signature(e._node)
+        assert sig is not None and sig[1] in recipes._recipes  # the fast path had a recipe for it
 
 
 def test_recipe_serves_new_data_constants_and_in_place_changes():
@@ -103,9 +104,9 @@ def test_remembered_graphs_are_bounded_and_big_arrays_are_not_kept():
     for n in range(1, 80):
         (la.array(np.ones(n)) + 1).compute()
         (la.array(np.ones(n)) + 1).compute()
-    assert len(launch._remembered) <= launch.REMEMBER_GRAPHS
-    assert launch._remembered_bytes <= launch.REMEMBER_BYTES
-    big = np.ones(launch.REMEMBER_LEAF_BYTES // 8 + 1)
+    assert len(recipes._remembered) <= recipes.REMEMBER_GRAPHS
+    assert recipes._remembered_bytes <= recipes.REMEMBER_BYTES
+    big = np.ones(recipes.REMEMBER_LEAF_BYTES // 8 + 1)
     alive = weakref.ref(big)
     for _ in range(3):
         (la.array(big) + 1).compute()
@@ -136,3 +137,46 @@ def test_threads_share_recipes():
     for w in workers:
         w.join()
     assert not errors
+
+
+def test_compute_recipes_and_fuse_launch_through_the_one_launcher(monkeypatch):
+    """Planned compute(), the recipe fast path and a fused call (its first and its cached calls) each look
+    their kernel up by launch.map_key, the same key for the same kernel, and run it through a callable
+    launch.entry made."""
+    keys, launched, planned = [], [], []
+    real_key, real_entry, real_plan = launch.map_key, launch.entry, evaluate.plan
+
+    def spy_key(*args):
+        keys.append(real_key(*args))
+        return keys[-1]
+
+    def spy_entry(compiled, parallel):
+        run = real_entry(compiled, parallel)
+
+        def counted(*args):
+            launched.append(compiled.path)
+            run(*args)
+
+        return counted
+
+    monkeypatch.setattr(launch, "map_key", spy_key)
+    monkeypatch.setattr(launch, "entry", spy_entry)
+    monkeypatch.setattr(evaluate, "plan", lambda roots: planned.append(1) or real_plan(roots))
+    recipes.forget()  # a recipe made before the spies would hold a kernel launched without them
+    a, b = rng.random(700), rng.random(700)
+    want = a / 3.25 - b * b
+
+    assert_same((la.array(a) / 3.25 - la.array(b) * la.array(b)).compute(), want)
+    assert len(planned) == 1 and len(launched) == 1 and len(keys) == 1
+    assert_same((la.array(a) / 3.25 - la.array(b) * la.array(b)).compute(), want)
+    assert len(planned) == 1 and len(launched) == 2  # the recipe: not planned, launched all the same
+
+    @la.fuse
+    def f(x, y):
+        return x / 3.25 - y * y
+
+    for calls in (3, 4, 5):  # the first call builds the program, the others replay it
+        assert_same(f(a, b), want)
+        assert len(launched) == calls
+    assert len(set(keys)) == 1 and len(keys) == 3  # one key, made by compute, the recipe and fuse alike
+    assert len(set(launched)) == 1  # so one kernel

@@ -1,29 +1,27 @@
 """Run a plan: pick each kernel's layout class (``kernel_args``), prepare views, allocate outputs, launch.
 
-A single small elementwise root seen before skips planning altogether (``launch``).
+A single small elementwise root seen before skips planning altogether (``recipes``). Kernels are found and
+called through ``launch``, as the other two ways in do.
 """
 from __future__ import annotations
 
 import math
-import warnings
 
 import numpy as np
 
-from lazyarr.compiler import cache
 from lazyarr.compiler import source_map as codegen
 from lazyarr.compiler import source_reduce as codegen_reduce
 from lazyarr import config
 from lazyarr.graph import reference as interp
 from lazyarr.runtime import external
-from lazyarr.runtime import recipes as launch
+from lazyarr.runtime import launch, recipes
 from lazyarr.kernels import threads
-from lazyarr.graph.dtypes import HALF
 from lazyarr.graph.expr import CONST, LEAF, Node
 from lazyarr.graph.ops import is_arg_reduction
-from lazyarr.compiler.layout import (const_arg as _const_arg, flat as _flat, kernel_args as _kernel_args, layout_of,
-                          map_key, storage as _storage)
+from lazyarr.compiler.layout import flat as _flat, layout_of, storage as _storage
 from lazyarr.compiler.fingerprint import VERSION
 from lazyarr.compiler.schedule import MapKernel, ReduceKernel, Stage, plan
+from lazyarr.runtime.launch import describe
 
 
 
@@ -41,10 +39,10 @@ def evaluate(roots: list[Node], out: np.ndarray | None = None) -> list[np.ndarra
 
 
 def evaluate_one(root: Node) -> np.ndarray:
-    """The value of one root: through its recipe if it has one (``launch``), else planned and run."""
-    sig = root.memo or launch.signature(root)
+    """The value of one root: through its recipe if it has one (``recipes``), else planned and run."""
+    sig = root.memo or recipes.signature(root)
     if sig is not None:
-        value = launch.run(root, sig)
+        value = recipes.run(root, sig)
         if value is not None:
             return value
     handler = external.loaded and external.involved((root,))
@@ -53,7 +51,7 @@ def evaluate_one(root: Node) -> np.ndarray:
     steps = plan([root])
     value = run_steps(steps, [root], {})[0]
     if sig is not None:
-        launch.learn(root, sig, steps)
+        recipes.learn(root, sig, steps)
     return value
 
 
@@ -110,47 +108,15 @@ def run_map(k: MapKernel, env: dict, out_buffers: dict) -> None:
         return
     parallel = size >= config.parallel_threshold()
     ndim = len(shape)
-    key = map_key(k.key, layout, ndim, parallel, out_dtypes)
-    compiled = _compiled(key, lambda: codegen.kernel_source(k, layout, ndim, parallel, out_dtypes, VERSION,
-                                                            comment=describe(k)), k)
+
+    def source():
+        return codegen.kernel_source(k, layout, ndim, parallel, out_dtypes, VERSION, comment=describe(k))
+
+    compiled = launch.kernel_for(launch.map_key(k.key, layout, ndim, parallel, out_dtypes), source, k)
     if compiled is None:  # still compiling in the background: NumPy computes this call
-        _interpret(k, arrays, outs)
+        launch.interpret(k, arrays, [c.data for c in k.consts], outs)
         return
-    args = _kernel_args(arrays, outs, k.consts, layout, order, shape)
-    if parallel:
-        with threads.launch_lock():
-            compiled.entry(*args)
-    else:
-        compiled.entry(*args)
-
-
-def _compiled(key, make_source, k):
-    """The compiled kernel, or None to have NumPy compute this step: while it compiles in the background, or
-    if Numba fails on it. That failure is a lazyarr bug, but the user gets NumPy's answer and a warning
-    naming the kernel, never a Numba traceback."""
-    from numba.core.errors import NumbaError
-    try:
-        return cache.get(key, make_source)
-    except NumbaError as exc:
-        warnings.warn(f"lazyarr: could not compile the kernel for\n{describe(k)}\nNumPy computes it instead "
-                      f"({type(exc).__name__}: {str(exc).splitlines()[0]})", RuntimeWarning, stacklevel=4)
-        return None
-
-
-def _interpret(k: MapKernel, arrays: list, outs: list) -> None:
-    """Evaluate a kernel's nodes with NumPy, node by node, into the kernel's output buffers."""
-    values = _interpret_values(k, arrays)
-    for node, o in zip(k.outputs, outs):
-        np.copyto(o, values[id(node)], casting="unsafe")
-
-
-def _interpret_values(k: MapKernel, arrays: list) -> dict:
-    values = {id(n): a for n, a in zip(k.inputs, arrays)}
-    values.update({id(c): np.asarray(c.data, dtype=c.dtype) for c in k.consts})
-    with np.errstate(all="ignore"):
-        for node in k.body:
-            values[id(node)] = interp.apply(node, [values[id(a)] for a in node.args])
-    return values
+    launch.entry(compiled, parallel)(*launch.arguments(arrays, outs, k.consts, layout, order, shape))
 
 
 # --- reductions -----------------------------------------------------------------------------------------
@@ -168,24 +134,24 @@ def run_reduce(k: ReduceKernel, env: dict) -> None:
     if result.size == 0:
         return
     if size == 0 or not k.inputs:  # nothing to read: NumPy gives the identity (empty input to min/max was refused)
-        producer = np.empty(shape, k.outputs[0].dtype) if size == 0 else \
-            _interpret_values(k, arrays)[id(k.outputs[0])]
+        producer = np.empty(shape, k.outputs[0].dtype) if size == 0 else _producer_value(k, arrays)
         result[...] = interp.apply(node, [producer])
         return
     loop, views, extra, ndim, kept, array_layout = _reduce_layout(node, arrays, shape, axes)
     parallel = size >= config.parallel_threshold()
     key = (k.key, loop, ndim, array_layout, parallel)
-    compiled = _compiled(key, lambda: _reduce_source(k, loop, ndim, kept, array_layout, parallel), k)
+    compiled = launch.kernel_for(key, lambda: _reduce_source(k, loop, ndim, kept, array_layout, parallel), k)
     if compiled is None:  # still compiling in the background: NumPy computes this call
-        result[...] = interp.apply(node, [_interpret_values(k, arrays)[id(k.outputs[0])]])
+        result[...] = interp.apply(node, [_producer_value(k, arrays)])
         return
     out = _storage(result.reshape(-1))
-    consts = [_const_arg(c) for c in k.consts]
-    if parallel:
-        with threads.launch_lock():
-            compiled.entry(*views, *consts, *extra, out)
-    else:
-        compiled.entry(*views, *consts, *extra, out)
+    consts = [launch.const_arg(c) for c in k.consts]
+    launch.entry(compiled, parallel)(*views, *consts, *extra, out)
+
+
+def _producer_value(k: ReduceKernel, arrays: list) -> np.ndarray:
+    """What the reduction reduces, computed by NumPy."""
+    return launch.interpret_values(k, arrays, [c.data for c in k.consts])[id(k.outputs[0])]
 
 
 def _reduce_source(k, loop, ndim, kept, array_layout, parallel) -> str:
@@ -270,16 +236,3 @@ def _overlaps(out: np.ndarray, arrays: list[np.ndarray]) -> bool:
         ):
             return True
     return False
-
-
-def describe(k: MapKernel) -> str:
-    """A one-line-per-node listing of a kernel's graph, used in generated source and explain()."""
-    names = {id(n): f"in{j}" for j, n in enumerate(k.inputs)}
-    names.update({id(n): f"c{j}" for j, n in enumerate(k.consts)})
-    lines = []
-    for j, n in enumerate(k.body):
-        names[id(n)] = f"v{j}"
-        args = ", ".join(names[id(a)] for a in n.args)
-        lines.append(f"v{j} = {n.op}({args})  -> {n.dtype}")
-    lines += [f"out{j} = {names[id(n)]}" for j, n in enumerate(k.outputs)]
-    return "\n".join(lines)

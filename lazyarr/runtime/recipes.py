@@ -24,12 +24,11 @@ from collections import OrderedDict
 
 import numpy as np
 
-from lazyarr.compiler import cache
 from lazyarr import config
-from lazyarr.kernels import threads
 from lazyarr.graph.dtypes import HALF
 from lazyarr.graph.expr import LEAF, Node
-from lazyarr.compiler.layout import kernel_args, layout_of, map_key
+from lazyarr.compiler.layout import layout_of
+from lazyarr.runtime import launch
 from lazyarr.compiler.schedule import MapKernel
 
 # A walk longer than this is not a "small expression": the full path plans it (and the walk, which visits a
@@ -41,13 +40,13 @@ MAX_RECIPES = 1024
 class Recipe:
     """How to call the kernel for one (structure, pattern): which terminals are its array inputs and
     constants, in the kernel's argument order, its structure key, and the kernels already looked up for it
-    per (layout, rank, parallel), each with the cache generation that vouches for it."""
-    __slots__ = ("inputs", "consts", "structure", "out_dtype", "plain", "kernels")
+    (``launch.kept``'s memo)."""
+    __slots__ = ("inputs", "consts", "structure", "out_dtypes", "plain", "kernels")
 
     def __init__(self, inputs: tuple, consts: tuple, structure: tuple, out_dtype: np.dtype, plain: bool):
-        self.inputs, self.consts, self.structure, self.out_dtype = inputs, consts, structure, out_dtype
+        self.inputs, self.consts, self.structure, self.out_dtypes = inputs, consts, structure, (out_dtype,)
         self.plain = plain  # no float16 anywhere: arrays and constants go to the kernel as they are
-        self.kernels: dict[tuple, tuple[int, object]] = {}
+        self.kernels: dict[tuple, tuple] = {}
 
 
 _recipes: "OrderedDict[tuple, Recipe]" = OrderedDict()
@@ -113,32 +112,19 @@ def run(root: Node, sig) -> np.ndarray | None:
     if size == 0:
         return None
     parallel = size >= config.parallel_threshold()
-    variant = (layout, len(shape), parallel)
-    generation, compiled = recipe.kernels.get(variant, _NONE)
-    if compiled is None or generation != cache.generation():
-        generation, compiled = cache.loaded(map_key(recipe.structure, layout, len(shape), parallel,
-                                                    (recipe.out_dtype,)))
-        if compiled is None:
-            return None
-        recipe.kernels[variant] = (generation, compiled)
-    cache.count_hit()
-    out = np.empty(shape, recipe.out_dtype, order=order)
+    kernel = launch.kept(recipe.kernels, recipe.structure, layout, len(shape), parallel, recipe.out_dtypes)
+    if kernel is None:
+        return None
+    out = np.empty(shape, recipe.out_dtypes[0], order=order)
     if recipe.plain and layout == "flat" and len(shape) == 1:
-        args = arrays + [terms[i].data for i in recipe.consts]
+        args = arrays + [terms[i].data for i in recipe.consts]  # no float16: nothing to convert
         args.append(out)
     else:
-        args = kernel_args(arrays, [out], [terms[i] for i in recipe.consts], layout, order, shape)
-    if parallel:
-        with threads.launch_lock():
-            compiled.entry(*args)
-    else:
-        compiled.entry(*args)
+        args = launch.arguments(arrays, [out], [terms[i] for i in recipe.consts], layout, order, shape)
+    kernel(*args)
     if id(root) not in _remembered:
         remember(root, sig)
     return out
-
-
-_NONE = (None, None)
 
 
 def learn(root: Node, sig, steps: list) -> None:

@@ -1,17 +1,15 @@
 """Per-call closures of a ``@lazyarr.fuse`` program: how a map kernel's arguments are viewed, allocated and
-passed to its compiled entry point (as ``runtime.run_map`` does per call, decided here once per signature)."""
+passed to the callable that launches it (as ``runtime.run_map`` does per call, decided here once per
+signature; both through ``runtime.launch``)."""
 from __future__ import annotations
 
 import operator
 
 import numpy as np
 
-from lazyarr.compiler import cache
-from lazyarr.graph import reference as interp
-from lazyarr.kernels import threads
+from lazyarr.runtime import launch
 from lazyarr.tracer.scalars import converter as scalar_converter
 from lazyarr.graph.dtypes import HALF
-from lazyarr.compiler.schedule import MapKernel
 
 
 def converter(dtype: np.dtype, form: str):
@@ -26,28 +24,11 @@ def converter(dtype: np.dtype, form: str):
     return typed
 
 
-def view(a: np.ndarray, layout: str, order: str, shape: tuple):
-    """How an array of this program is passed to its kernel (None: as it is); decided once per program."""
-    half = a.dtype == HALF
-    if layout == "flat":
-        if a.ndim == 1 and not half:
-            return None
-        if order == "C":
-            return (lambda x: x.view(np.uint16).reshape(-1)) if half else (lambda x: x.reshape(-1))
-        return (lambda x: x.view(np.uint16).T.reshape(-1)) if half else (lambda x: x.T.reshape(-1))
-    if a.shape != shape:
-        if half:
-            return lambda x: np.broadcast_to(x, shape).view(np.uint16)
-        return lambda x: np.broadcast_to(x, shape)
-    return (lambda x: x.view(np.uint16)) if half else None
-
-
 def map_op(compiled, key, source, k, ins, consts, fills, out_slots, out_views, shape, out_dtypes, order,
             parallel, size):
-    """The per-call closure of one map kernel: allocate outputs, assemble arguments, call the entry."""
+    """The per-call closure of one map kernel: allocate outputs, assemble arguments, launch."""
     empty = np.empty
-    lock = threads.launch_lock
-    entry = compiled.entry if compiled is not None else None
+    entry = launch.entry(compiled, parallel) if compiled is not None else None
     simple = (len(out_slots) == 1 and all(p is None for _, p in ins) and out_views[0] is None
               and not parallel and entry is not None)
     if simple:
@@ -57,9 +38,7 @@ def map_op(compiled, key, source, k, ins, consts, fills, out_slots, out_views, s
 
         if fills:
             def op(v, cv):
-                c = list(consts)
-                for pos, j in fills:
-                    c[pos] = cv[j]
+                c = _constants(consts, fills, cv)
                 out = v[out_slot] = empty(shape, dtype, order)
                 entry(*[v[s] for s in in_slots], *c, out)
         else:
@@ -81,42 +60,26 @@ def map_op(compiled, key, source, k, ins, consts, fills, out_slots, out_views, s
             return
         run = state[0]
         if run is None:  # still compiling in the background (see runtime.run_map): NumPy runs this call
-            compiled = cache.get(key, source)
+            compiled = launch.kernel_for(key, source, k)
             if compiled is None:
-                _interpret(k, [v[s] for s, _ in ins], consts, fills, cv, outs)
+                launch.interpret(k, [v[s] for s, _ in ins], _constants(consts, fills, cv), outs)
                 return
-            state[:] = [compiled.entry, compiled]
-            run = compiled.entry
+            run = launch.entry(compiled, parallel)
+            state[:] = [run, compiled]
         args = [v[s] if p is None else p(v[s]) for s, p in ins]
-        if fills:
-            c = list(consts)
-            for pos, j in fills:
-                c[pos] = cv[j]
-            args += c
-        else:
-            args += consts
+        args += _constants(consts, fills, cv) if fills else consts
         args += [o if p is None else p(o) for o, p in zip(outs, out_views)]
-        if parallel:
-            with lock():
-                run(*args)
-        else:
-            run(*args)
+        run(*args)
 
     return op
 
 
-def _interpret(k: MapKernel, arrays: list, consts: list, fills: list, cv: list, outs: list) -> None:
-    """NumPy evaluates a kernel's nodes (while it compiles), with this call's constants."""
-    values = dict(zip(map(id, k.inputs), arrays))
+def _constants(consts, fills: list, cv: list) -> list:
+    """A kernel's constants for one call: those made from the call's numbers filled in."""
     c = list(consts)
     for pos, j in fills:
         c[pos] = cv[j]
-    values.update((id(n), np.asarray(x, dtype=n.dtype)) for n, x in zip(k.consts, c))
-    with np.errstate(all="ignore"):
-        for node in k.body:
-            values[id(node)] = interp.apply(node, [values[id(a)] for a in node.args])
-    for node, o in zip(k.outputs, outs):
-        np.copyto(o, values[id(node)], casting="unsafe")
+    return c
 
 
 def direct_call(p, n_args: int):

@@ -17,16 +17,14 @@ import math
 
 import numpy as np
 
-from lazyarr.compiler import cache
 from lazyarr.compiler import source_map as codegen
 from lazyarr import config
 from lazyarr.graph import expr
 from lazyarr.graph import reference as interp
-from lazyarr.runtime import evaluate as runtime
+from lazyarr.runtime import evaluate as runtime, launch
 from lazyarr.tracer.traced import Traced, leaf_origin, replay_view, view_offset
-from lazyarr.tracer.calls import converter, direct_call, map_op, view
+from lazyarr.tracer.calls import converter, direct_call, map_op
 from lazyarr.tracer.scalars import Static, replay
-from lazyarr.graph.dtypes import HALF
 from lazyarr.graph.expr import CONST, LEAF, Node
 from lazyarr.compiler.fingerprint import VERSION
 from lazyarr.compiler.schedule import MapKernel, ReduceKernel, Stage
@@ -171,22 +169,22 @@ class Builder:
         size = math.prod(shape)
         parallel = size >= config.parallel_threshold()
         ndim = len(shape)
-        key = (k.key, layout, ndim if layout == "nd" else 1, parallel, out_dtypes)
+        key = launch.map_key(k.key, layout, ndim, parallel, out_dtypes)
 
         def source():
             return codegen.kernel_source(k, layout, ndim, parallel, out_dtypes, VERSION,
-                                         comment=runtime.describe(k))
+                                         comment=launch.describe(k))
 
-        ins = [(s, view(a, layout, order, shape)) for s, a in zip(in_slots, arrays)]
+        ins = [(s, launch.view(a, layout, order, shape)) for s, a in zip(in_slots, arrays)]
         consts, fills = [], []
         for c in k.consts:
             j = self.number(c, "kernel")
             if j is not None:
                 fills.append((len(consts), j))
-            consts.append(np.float32(np.float16(c.data)) if c.dtype == HALF else c.data)
+            consts.append(launch.const_arg(c))
         out_slots = [self.result_slot(n, v, None) for n in k.outputs]
-        out_views = [view(np.empty(shape, dt, order=order), layout, order, shape) for dt in out_dtypes]
-        compiled = cache.get(key, source) if size else None
+        out_views = [launch.view(np.empty(shape, dt, order=order), layout, order, shape) for dt in out_dtypes]
+        compiled = launch.kernel_for(key, source, k) if size else None
         return map_op(compiled, key, source, k, ins, consts, fills, out_slots, out_views, shape, out_dtypes,
                        order, parallel, size)
 

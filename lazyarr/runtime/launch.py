@@ -1,0 +1,128 @@
+"""The one launcher: how every compiled kernel is found, given its arguments and called.
+
+compute() (``evaluate``), the small-call recipes (``recipes``) and ``@lazyarr.fuse``'s replay
+(``tracer.calls``) differ only in what they decide once and what per call; what a launch *is* lives here:
+
+- ``map_key``: a map kernel's cache key, the one all three look kernels up by;
+- ``kernel_for`` (may compile) and ``kept`` (never compiles): the compiled kernel, or None, and then NumPy
+  computes the call (``interpret``): while the kernel compiles in the background, or when Numba fails on it;
+- ``arguments`` (per call), ``view`` and ``const_arg`` (decided once per program): float16 has no Numba type
+  on the CPU, so its buffers travel as their uint16 bits and its constants as float32 (``compiler.layout``);
+- ``entry``: the callable that launches a kernel, holding the launch lock when the kernel runs in parallel.
+"""
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+
+from lazyarr.compiler import cache
+from lazyarr.compiler.layout import const_arg, kernel_args as arguments, map_key
+from lazyarr.graph import reference as interp
+from lazyarr.graph.dtypes import HALF
+from lazyarr.kernels import threads
+
+__all__ = ["arguments", "const_arg", "describe", "entry", "interpret", "interpret_values", "kept", "kernel_for",
+           "map_key", "view"]
+
+
+# --- finding the kernel ---------------------------------------------------------------------------------
+
+def kernel_for(key: tuple, make_source, k) -> cache.Compiled | None:
+    """The compiled kernel for `key` (`make_source()` is called only to compile it), or None to have NumPy
+    compute this call: while it compiles in the background, or if Numba fails on it. That failure is a
+    lazyarr bug, but the user gets NumPy's answer and a warning naming the kernel `k`, never a Numba
+    traceback."""
+    from numba.core.errors import NumbaError
+    try:
+        return cache.get(key, make_source)
+    except NumbaError as exc:
+        warnings.warn(f"lazyarr: could not compile the kernel for\n{describe(k)}\nNumPy computes it instead "
+                      f"({type(exc).__name__}: {str(exc).splitlines()[0]})", RuntimeWarning, stacklevel=4)
+        return None
+
+
+_NONE = (None, None, None)
+
+
+def kept(memo: dict, structure: tuple, layout: str, ndim: int, parallel: bool, out_dtypes: tuple):
+    """The launching callable (``entry``) of a map kernel already in memory, or None; never compiles.
+
+    `memo` is the caller's own dict of kernels found before, by (layout, ndim, parallel): each is reused while
+    the cache generation that vouched for it holds (no kernel has left memory since), so a repeated call
+    skips building its key and the cache's lock."""
+    variant = (layout, ndim, parallel)
+    generation, compiled, run = memo.get(variant, _NONE)
+    if compiled is None or generation != cache.generation():
+        generation, compiled = cache.loaded(map_key(structure, layout, ndim, parallel, out_dtypes))
+        if compiled is None:
+            return None
+        run = entry(compiled, parallel)
+        memo[variant] = (generation, compiled, run)  # the Compiled keeps the machine code alive
+    cache.count_hit()
+    return run
+
+
+# --- calling it -----------------------------------------------------------------------------------------
+
+def entry(compiled: cache.Compiled, parallel: bool):
+    """The callable that launches `compiled` with its arguments: its entry point itself, or, for a parallel
+    kernel, the entry point under the launch lock (concurrent launches abort under the workqueue layer)."""
+    run = compiled.entry
+    if not parallel:
+        return run
+
+    def locked(*args):
+        with threads.launch_lock():
+            run(*args)
+
+    return locked
+
+
+def view(a: np.ndarray, layout: str, order: str, shape: tuple):
+    """How arrays like `a` are passed to a kernel of this layout, as ``arguments`` passes them, decided once
+    for every later call (None: as they are)."""
+    half = a.dtype == HALF
+    if layout == "flat":
+        if a.ndim == 1 and not half:
+            return None
+        if order == "C":
+            return (lambda x: x.view(np.uint16).reshape(-1)) if half else (lambda x: x.reshape(-1))
+        return (lambda x: x.view(np.uint16).T.reshape(-1)) if half else (lambda x: x.T.reshape(-1))
+    if a.shape != shape:
+        if half:
+            return lambda x: np.broadcast_to(x, shape).view(np.uint16)
+        return lambda x: np.broadcast_to(x, shape)
+    return (lambda x: x.view(np.uint16)) if half else None
+
+
+# --- NumPy instead ----------------------------------------------------------------------------------------
+
+def interpret(k, arrays: list, consts: list, outs: list) -> None:
+    """Evaluate a kernel's nodes with NumPy into its output buffers, with `consts` as its constants' values."""
+    values = interpret_values(k, arrays, consts)
+    for node, o in zip(k.outputs, outs):
+        np.copyto(o, values[id(node)], casting="unsafe")
+
+
+def interpret_values(k, arrays: list, consts: list) -> dict:
+    """id(node) -> NumPy value for every node of a kernel (the reference evaluator, node by node)."""
+    values = dict(zip(map(id, k.inputs), arrays))
+    values.update((id(c), np.asarray(x, dtype=c.dtype)) for c, x in zip(k.consts, consts))
+    with np.errstate(all="ignore"):
+        for node in k.body:
+            values[id(node)] = interp.apply(node, [values[id(a)] for a in node.args])
+    return values
+
+
+def describe(k) -> str:
+    """A one-line-per-node listing of a kernel's graph: in generated source, explain() and compile warnings."""
+    names = {id(n): f"in{j}" for j, n in enumerate(k.inputs)}
+    names.update({id(n): f"c{j}" for j, n in enumerate(k.consts)})
+    lines = []
+    for j, n in enumerate(k.body):
+        names[id(n)] = f"v{j}"
+        args = ", ".join(names[id(a)] for a in n.args)
+        lines.append(f"v{j} = {n.op}({args})  -> {n.dtype}")
+    lines += [f"out{j} = {names[id(n)]}" for j, n in enumerate(k.outputs)]
+    return "\n".join(lines)
