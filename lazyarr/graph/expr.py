@@ -64,9 +64,8 @@ def structure_id(key: tuple) -> int:
 class Node:
     # fusable: an elementwise op with a Numba loop, so it can join a map kernel (decided once, here: the
     # scheduler and the launch fast path ask it of every node they walk).
-    # memo: what ``launch.signature`` found for this node as a root (a node can be computed many times).
     # source: a leaf's user array, when the leaf is a view of it (see ``leaf``).
-    __slots__ = ("op", "args", "params", "shape", "dtype", "data", "sid", "fusable", "memo", "source",
+    __slots__ = ("op", "args", "params", "shape", "dtype", "data", "sid", "fusable", "source",
                  "__weakref__")
 
     op: str
@@ -127,7 +126,7 @@ def make(op: str, args: tuple[Node, ...], params: tuple, shape: tuple, dtype: np
         node.shape, node.dtype, node.data = shape, dtype, None
         node.sid = structure_id((op, params, dtype, tuple([a.sid for a in args])))
         node.fusable = is_elementwise(op) and params.engine == "numba"
-        node.memo = node.source = None
+        node.source = None
         _intern(key, node)
     return node
 
@@ -146,7 +145,7 @@ def leaf(array: np.ndarray, source: np.ndarray | None = None) -> Node:
     node = Node()
     node.op, node.args, node.params = LEAF, (), ()
     node.shape, node.dtype, node.data, node.fusable = array.shape, array.dtype, array, False
-    node.memo, node.source = None, source
+    node.source = source
     node.sid = structure_id((LEAF, array.dtype, array.ndim))
     _intern(key, node)
     return node
@@ -185,7 +184,7 @@ def external_leaf(op: str, params: tuple, shape: tuple, dtype: np.dtype, data) -
         node = Node()
         node.op, node.args, node.params = op, (), params
         node.shape, node.dtype, node.data, node.fusable = shape, dtype, data, False
-        node.memo = node.source = None
+        node.source = None
         node.sid = structure_id((op, dtype, len(shape)))
         _intern(key, node)
     return node
@@ -211,7 +210,7 @@ def const(value, dtype: np.dtype, weak: bool) -> Node:
         node = Node()
         node.op, node.args, node.params = CONST, (), ConstParams(vkey, weak)
         node.shape, node.dtype, node.data, node.fusable = (), dtype, value, False
-        node.memo = node.source = None
+        node.source = None
         node.sid = structure_id((CONST, dtype))
         _intern(key, node)
     return node
@@ -222,7 +221,7 @@ def weak_scalar(value, default_dtype: np.dtype) -> Node:
     node = Node()
     node.op, node.args, node.params = CONST, (), ConstParams(value_key(value), True)
     node.shape, node.dtype, node.data, node.fusable = (), default_dtype, value, False
-    node.memo = node.source = None
+    node.source = None
     node.sid = structure_id((CONST, default_dtype))
     return node
 

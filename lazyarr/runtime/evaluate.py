@@ -40,7 +40,7 @@ def evaluate(roots: list[Node], out: np.ndarray | None = None) -> list[np.ndarra
 
 def evaluate_one(root: Node) -> np.ndarray:
     """The value of one root: through its recipe if it has one (``recipes``), else planned and run."""
-    sig = root.memo or recipes.signature(root)
+    sig = recipes.signature(root)
     if sig is not None:
         value = recipes.run(root, sig)
         if value is not None:

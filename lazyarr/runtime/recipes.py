@@ -18,8 +18,10 @@ runs and the recipe learns from it).
 """
 from __future__ import annotations
 
+import functools
 import math
 import threading
+import weakref
 from collections import OrderedDict
 
 import numpy as np
@@ -53,17 +55,31 @@ _recipes: "OrderedDict[tuple, Recipe]" = OrderedDict()
 _lock = threading.Lock()
 
 
+# What ``signature`` found for a root, which may be computed again (``remember``): id(root) -> (a weak
+# reference to the root, the signature or False when it is not eligible). Kept here, not on the node (nodes
+# carry no runtime state); the weak reference's callback drops the entry when the root dies, and the identity
+# check guards against a new node at a reused id meanwhile.
+_signatures: dict[int, tuple] = {}
+
+
+def _forget_signature(key: int, ref: weakref.ref) -> None:
+    if _signatures.get(key, (None,))[0] is ref:
+        del _signatures[key]
+
+
 def signature(root: Node):
     """(terminals in first-seen order, (structure id, pattern)) for a small purely elementwise graph, or
-    None when the full path must plan it. Kept on the root, which may be computed again (``remember``)."""
-    memo = root.memo
-    if memo is not None:
-        return memo or None  # False: walked before and not eligible
+    None when the full path must plan it."""
+    found = _signatures.get(id(root))
+    if found is not None and found[0]() is root:
+        return found[1] or None  # False: walked before and not eligible
     if not root.fusable:
         return None
-    memo = _signature(root)
-    root.memo = False if memo is None else memo
-    return memo
+    sig = _signature(root)
+    key = id(root)
+    ref = weakref.ref(root, functools.partial(_forget_signature, key))
+    _signatures[key] = (ref, False if sig is None else sig)
+    return sig
 
 
 def _signature(root: Node):
