@@ -14,6 +14,8 @@ from lazyarr.api.functions import (broadcast_to, clip, compute, elementwise_func
                                    expand_dims, ravel, reshape, squeeze, where)
 from lazyarr.kernels.threads import get_num_threads, num_threads, set_num_threads, show_config
 from lazyarr.api import numpy_api as _numpy_api  # registers __array_function__ handlers
+# (NumPy fallback) the warning a NumPy function without a lazy rule gives once, when it runs eagerly
+from lazyarr.api.fallback import NumPyFallbackWarning
 from lazyarr.compiler import warmup as _warmup
 from lazyarr.runtime import external as _external
 
@@ -44,6 +46,7 @@ __all__ = sorted(
      "set_num_threads", "get_num_threads", "num_threads", "show_config", "special", "stats",
      "set_background_compile", "wait_for_compiles", "reshape", "ravel", "squeeze", "expand_dims",
      "broadcast_to"]
+    + ["NumPyFallbackWarning"]  # (NumPy fallback)
     + list(_elementwise_functions())
 )
 

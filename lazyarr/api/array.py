@@ -309,6 +309,7 @@ for _py, _symbol in {"add": "+", "sub": "-", "mul": "*", "truediv": "/", "floord
 _WRITERS = {np.copyto: lambda dst, *a, **k: dst, np.place: lambda arr, *a, **k: arr,
             np.put: lambda a, *b, **k: a, np.putmask: lambda a, *b, **k: a,
             np.put_along_axis: lambda arr, *a, **k: arr, np.fill_diagonal: lambda a, *b, **k: a}
+WRITERS = _WRITERS  # (NumPy fallback) api/fallback.py refuses these on a LazyArray target outside a trace too
 
 
 build.register_lazy_type(LazyArray)  # build's fast path reads a LazyArray's node directly

@@ -1,7 +1,8 @@
 """NumPy's protocols: ``np.sin(lazy)`` (``__array_ufunc__``) and ``np.where(lazy, ...)`` (``__array_function__``).
 
 Every NumPy function lazyarr understands is registered here with ``@implements(np.func)``; any other NumPy
-function called on a LazyArray raises a TypeError that names it, never a wrong answer.
+function (or ufunc method, or keyword lazyarr does not fuse) called on a LazyArray runs as NumPy on the computed
+values, with one ``NumPyFallbackWarning`` per function (``fallback.py``), never a wrong answer.
 """
 from __future__ import annotations
 
@@ -9,6 +10,8 @@ import numpy as np
 
 from lazyarr.api import build
 from lazyarr.api import dispatch
+from lazyarr.api import fallback
+from lazyarr.graph.ops import REFUSED_UFUNCS
 from lazyarr.api.array import LazyArray, shaped
 
 HANDLED: dict = {}
@@ -23,9 +26,9 @@ def implements(*funcs):
 
 
 def array_ufunc(ufunc, method, inputs, kwargs):
+    if not _has_rule(ufunc, method, kwargs):
+        return fallback.call_ufunc_method(ufunc, method, inputs, kwargs)
     if method == "__call__" and ufunc is np.matmul:
-        if kwargs:
-            raise TypeError(f"lazyarr: matmul: arguments {sorted(kwargs)} are not supported on lazy arrays")
         from lazyarr.api.stages import matmul
         return LazyArray(matmul(*inputs))
     if method == "__call__":
@@ -34,7 +37,7 @@ def array_ufunc(ufunc, method, inputs, kwargs):
     if method == "reduce" and ufunc in REDUCTION_BY_UFUNC:
         kwargs.setdefault("axis", 0)  # ufunc.reduce's default, unlike np.sum's
         return reduction(REDUCTION_BY_UFUNC[ufunc].name, inputs[0], **kwargs)
-    raise TypeError(f"lazyarr: {ufunc.__name__}.{method} is not supported on lazy arrays")
+    return fallback.call_ufunc_method(ufunc, method, inputs, kwargs)
 
 
 def call_ufunc(ufunc, inputs, kwargs):
@@ -62,13 +65,33 @@ def array_function(func, types, args, kwargs):
     if impl is None:
         from lazyarr.api.stages import BOUNDARIES
         builder = BOUNDARIES.get(func)
-        if builder is not None:
+        if builder is not None and kwargs.get("out") is None:  # (a stage has no out=: NumPy's, by the fallback)
             return LazyArray(builder(*args, **kwargs))
     if impl is None:
-        name = getattr(func, "__name__", repr(func))
-        raise TypeError(f"lazyarr: numpy.{name} is not supported on lazy arrays; "
-                        f"call .compute() first to get a NumPy array")
+        return fallback.call_function(func, args, kwargs)
     return impl(*args, **kwargs)
+
+
+# --- (NumPy fallback) which ufunc calls lazyarr builds a node for; the others run as NumPy (fallback.py) ----
+_CALL_KEYWORDS = {"out": None, "dtype": None, "casting": "same_kind", "order": "K", "subok": True, "where": True}
+
+
+def _has_rule(ufunc, method: str, kwargs: dict) -> bool:
+    """False for what lazyarr has no node for: ufunc methods other than a call and a table reduction
+    (accumulate, outer, reduceat, at), several outputs, gufuncs but matmul, keywords it does not fuse."""
+    from lazyarr.graph.ops import BY_UFUNC, REDUCTION_BY_UFUNC
+    if method == "reduce":
+        return ufunc in REDUCTION_BY_UFUNC
+    if method != "__call__":
+        return False
+    if ufunc is np.matmul:
+        return not kwargs
+    if ufunc.nout != 1 or ufunc.signature is not None or ufunc.__name__ in REFUSED_UFUNCS:
+        return False
+    if ufunc not in BY_UFUNC and not build.is_scipy_special(ufunc):
+        return False
+    return all(key in _CALL_KEYWORDS and (key in ("out", "dtype") or _is(value, _CALL_KEYWORDS[key]))
+               for key, value in kwargs.items())
 
 
 @implements(np.where)
@@ -199,7 +222,7 @@ def reduction(name: str, a, axis=None, dtype=None, out=None, keepdims=False, ddo
     from lazyarr.api import reductions
     for key, value in unsupported.items():
         if not (value is None or value is np._NoValue or (key == "where" and value is True)):
-            raise TypeError(f"lazyarr: {name}: the argument {key}= is not supported on lazy arrays")
+            return _reduction_fallback(name, a, axis, dtype, out, keepdims, ddof, unsupported)
     if name in ("mean", "var", "std"):
         kwargs = {"ddof": ddof} if name != "mean" else {}
         node = getattr(reductions, name)(a, axis, dtype, keepdims=bool(keepdims), **kwargs)
@@ -212,6 +235,16 @@ def reduction(name: str, a, axis=None, dtype=None, out=None, keepdims=False, ddo
         return result
     result.compute(out=out)
     return out
+
+
+def _reduction_fallback(name, a, axis, dtype, out, keepdims, ddof, more: dict):
+    """(NumPy fallback) ``np.<name>`` with a keyword lazyarr does not fuse (``where=``, ``initial=``): NumPy's."""
+    kwargs = {"axis": axis, **more}
+    for key, value, default in (("dtype", dtype, None), ("out", out, None), ("keepdims", keepdims, False),
+                                ("ddof", ddof, 0)):
+        if value is not default and not (key == "keepdims" and value is np._NoValue):
+            kwargs[key] = value
+    return fallback.call_function(getattr(np, name), (a,), kwargs)
 
 
 def _reduction_function(name: str):

@@ -1,6 +1,8 @@
 """``explain()``: the graph, the steps it was cut into (and why), and each kernel's generated source."""
 from __future__ import annotations
 
+import weakref
+
 import numpy as np
 
 from lazyarr.runtime import evaluate as runtime
@@ -9,13 +11,22 @@ from lazyarr.graph.expr import CONST, LEAF, walk
 from lazyarr.compiler.schedule import MapKernel, ReduceKernel, plan
 
 
+# (NumPy fallback) What a leaf holds when it is not a user's array: "computed by numpy.median (fallback)".
+# Kept here, not on the node: nodes carry no runtime state, and the note lives only as long as its leaf.
+NOTES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def note(leaf, text: str) -> None:
+    NOTES[leaf] = text
+
+
 def graph_listing(roots) -> list[str]:
     names: dict[int, str] = {}
     lines = []
     for j, node in enumerate(walk(roots)):
         names[id(node)] = f"%{j}"
         if node.op == LEAF:
-            desc = f"input  {node.dtype} {node.shape}"
+            desc = f"input  {node.dtype} {node.shape}" + (f": {NOTES[node]}" if node in NOTES else "")
         elif node.op == CONST:
             desc = f"scalar {node.dtype} = {node.data!r}"
         else:
