@@ -8,6 +8,7 @@ from lazyarr.graph import expr
 from lazyarr.api import indexing
 from lazyarr.runtime import evaluate as runtime
 from lazyarr.api import dispatch
+from lazyarr.api import methods
 from lazyarr.api import tracing
 from lazyarr.runtime import external
 from lazyarr.graph.expr import Node
@@ -82,11 +83,6 @@ class LazyArray:
         return external.handler("dask").to_dask(self._node, num_threads)
 
     # -- dtype and layout methods -------------------------------------------------------------------------
-    def astype(self, dtype, copy: bool = True) -> "LazyArray":
-        if not copy and np.dtype(dtype) == self.dtype:
-            return self
-        return LazyArray(build.cast(self._node, dtype))
-
     @property
     def real(self) -> "LazyArray":
         return LazyArray(build.unary("real", self._node))
@@ -237,10 +233,6 @@ class LazyArray:
         tracing.refuse_concrete(self, "complex()")
         return complex(self.compute())
 
-    def __index__(self) -> int:
-        tracing.refuse_concrete(self, "index()")
-        return self.compute().__index__()
-
     def __reduce__(self):
         return (LazyArray, (self._node, self._array0))
 
@@ -310,6 +302,20 @@ _WRITERS = {np.copyto: lambda dst, *a, **k: dst, np.place: lambda arr, *a, **k: 
             np.put: lambda a, *b, **k: a, np.putmask: lambda a, *b, **k: a,
             np.put_along_axis: lambda arr, *a, **k: arr, np.fill_diagonal: lambda a, *b, **k: a}
 WRITERS = _WRITERS  # (NumPy fallback) api/fallback.py refuses these on a LazyArray target outside a trace too
+
+
+# --- (ndarray methods and protocols) bound from api/methods.py: astype, item, tolist, nbytes, itemsize, format,
+# __index__, sort (refused: in place) and the methods that delegate to np.<name> (round, cumsum, take, ...).
+LazyArray.astype = methods.astype
+LazyArray.item = methods.item
+LazyArray.tolist = methods.tolist
+LazyArray.nbytes = property(methods.nbytes)
+LazyArray.itemsize = property(methods.itemsize)
+LazyArray.__format__ = methods.format_
+LazyArray.__index__ = methods.index
+LazyArray.sort = methods.sort
+for _name, _method in methods.DELEGATED.items():
+    setattr(LazyArray, _name, _method)
 
 
 build.register_lazy_type(LazyArray)  # build's fast path reads a LazyArray's node directly

@@ -1,0 +1,96 @@
+"""ndarray methods and Python protocols of LazyArray that ``array.py`` binds (its class stays a short list).
+
+Methods with a NumPy function of the same name delegate to it (``x.cumsum(axis)`` is ``np.cumsum(x, axis)``),
+so they take lazyarr's rule where it has one (fused or a stage) and the NumPy fallback otherwise, with the
+same keywords and errors as NumPy. Methods that need a value (``item``, ``tolist``, ``format``) compute it;
+methods that write in place (``sort``) are refused: a LazyArray is immutable.
+
+Functions here take the LazyArray as ``self`` and never import ``array.py`` (which imports this module).
+"""
+from __future__ import annotations
+
+import operator
+
+import numpy as np
+
+from lazyarr.api import build
+from lazyarr.api import tracing
+from lazyarr.runtime import explain
+
+
+def _delegate(func, name: str):
+    """``x.name(*args, **kwargs)`` as ``func(x, *args, **kwargs)``: NumPy's methods and functions share their
+    keywords for these (checked by tests/test_surface_methods.py)."""
+    def method(self, *args, **kwargs):
+        return func(self, *args, **kwargs)
+
+    method.__name__ = name
+    method.__doc__ = f"``numpy.{func.__name__}(x, ...)``: fused or staged where lazyarr has a rule, else NumPy's."
+    return method
+
+
+DELEGATED = {name: _delegate(getattr(np, name), name)
+             for name in ("round", "cumsum", "cumprod", "nonzero", "argsort", "searchsorted", "repeat", "take",
+                          "diagonal", "trace", "swapaxes")}
+
+
+def _value(self, what: str) -> np.ndarray:
+    """The computed value as an array (0-d for a 0-d result), for methods that need values."""
+    tracing.refuse_concrete(self, what)
+    return np.asarray(self)
+
+
+def item(self, *args):
+    if len(args) == 1 and isinstance(args[0], tuple):
+        args = args[0]
+    # One element by its n-d index: index lazily and compute that element only (NumPy's errors come from
+    # indexing; a flat index, or no index, goes through the whole value).
+    if len(args) == self.ndim > 1 and all(isinstance(i, (int, np.integer)) for i in args):
+        return _value(self[args], "item()").item()
+    return _value(self, "item()").item(*args)
+
+
+def tolist(self):
+    return _value(self, "tolist()").tolist()
+
+
+def nbytes(self) -> int:
+    return self.size * self.dtype.itemsize
+
+
+def itemsize(self) -> int:
+    return self.dtype.itemsize
+
+
+def format_(self, spec: str) -> str:
+    """``f"{x:.3f}"``: the computed value's format (NumPy's: a 0-d value formats as its scalar, other arrays
+    take no format spec). An empty spec is ``str(x)``, which computes nothing."""
+    if not spec:
+        return str(self)
+    return format(self.compute() if self.ndim == 0 else _value(self, "format()"), spec)
+
+
+def index(self) -> int:
+    # (through an array: a NumPy float scalar has no __index__, the array gives NumPy's TypeError)
+    return operator.index(_value(self, "index()"))
+
+
+def astype(self, dtype, order="K", casting="unsafe", subok=True, copy=True):
+    """NumPy's astype: `order`, `casting` and the cast itself are checked by NumPy on an empty array of this
+    dtype (its errors, nothing computed); `copy=False` returns the array itself when no cast is needed."""
+    np.empty(0, self.dtype).astype(dtype, order=order, casting=casting, subok=subok, copy=copy)
+    if casting == "same_value":  # the cast must keep every value: only the values can tell, so compute now
+        value = _value(self, "astype(casting='same_value')").astype(dtype, casting=casting)
+        node = build.array_leaf(value)
+        explain.note(node, "computed by astype(casting='same_value') (it checks values)")
+        return type(self)(node, array0=value.ndim == 0)
+    if not copy and np.dtype(dtype) == self.dtype:
+        return self
+    return type(self)(build.cast(self._node, dtype))
+
+
+def sort(self, axis=-1, kind=None, order=None, *, stable=None):
+    if tracing.tracing_threads:
+        tracing.refuse_write(self, "sort()")
+    raise TypeError("lazyarr: LazyArray.sort() sorts in place, and a LazyArray is immutable; use np.sort(x) "
+                    "(a new sorted array, lazy) and rebind: x = np.sort(x)")
