@@ -132,10 +132,9 @@ class LazyArray:
                         "np.full_like(x, value)")
 
     def __iter__(self):
-        if not self.shape:
+        if not self.shape:  # raised by iter(), as NumPy does, not at the first next()
             raise TypeError("iteration over a 0-d array")
-        for i in range(self.shape[0]):
-            yield self[i]
+        return (self[i] for i in range(self.shape[0]))
 
     def __contains__(self, value) -> bool:
         tracing.refuse_concrete(self, "the 'in' operator")

@@ -1,0 +1,184 @@
+"""ndarray methods and Python protocols on LazyArray (lazyarr/api/methods.py), against NumPy's."""
+from __future__ import annotations
+
+import operator
+import warnings
+
+import numpy as np
+import pytest
+
+import lazyarr as la
+from oracle import assert_same
+
+F = np.array([[3.25, -1.5, np.nan], [2.0, 5.5, -0.0]])
+I = np.array([[4, -2, 7], [0, 9, 1]], dtype=np.int64)
+B = np.array([True, False, True])
+
+
+@pytest.fixture(autouse=True)
+def _quiet_fallback():
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", la.NumPyFallbackWarning)
+        yield
+
+
+def value(x):
+    return x.compute() if isinstance(x, la.LazyArray) else \
+        type(x)(value(v) for v in x) if isinstance(x, tuple) else x
+
+
+@pytest.mark.parametrize("a", [F, I, B], ids=["float64", "int64", "bool"])
+@pytest.mark.parametrize("call", [
+    lambda x: x.cumsum(), lambda x: x.cumsum(axis=-1), lambda x: x.cumprod(axis=0, dtype=np.float64),
+    lambda x: x.nonzero(), lambda x: x.argsort(axis=0, kind="stable"), lambda x: x.argsort(axis=None),
+    lambda x: x.repeat(2), lambda x: x.repeat([1, 2], axis=0) if x.ndim == 2 else x.repeat(2, axis=0),
+    lambda x: x.take([0, -1]), lambda x: x.take([[1], [0]], axis=x.ndim - 1), lambda x: x.take(1, mode="clip"),
+    lambda x: x.swapaxes(0, -1), lambda x: x.round(), lambda x: x.round(1), lambda x: x.round(-1),
+], ids=["cumsum", "cumsum-1", "cumprod0", "nonzero", "argsort0", "argsortNone", "repeat", "repeat_axis",
+        "take", "take_axis", "take_clip", "swapaxes", "round", "round1", "round-1"])
+def test_delegating_methods(a, call):
+    try:
+        want = call(a.copy())
+    except (TypeError, ValueError) as exc:  # (round(1) of bool: NumPy has no such loop)
+        with pytest.raises(type(exc)):
+            value(call(la.array(a.copy())))
+        return
+    got = value(call(la.array(a.copy())))
+    if isinstance(want, tuple):
+        assert type(got) is tuple and len(got) == len(want)
+        for g, w in zip(got, want):
+            assert_same(g, w)
+    else:
+        assert_same(got, want)
+
+
+def test_2d_only_methods():
+    for a in (F, I):
+        x = la.array(a)
+        assert_same(x.diagonal().compute(), a.diagonal())
+        assert_same(x.diagonal(1).compute(), a.diagonal(1))
+        assert_same(x.trace(), a.trace())
+        assert_same(x.trace(offset=1, dtype=np.float32), a.trace(offset=1, dtype=np.float32))
+    s = np.array([-3.0, 0.0, 2.5, np.nan])
+    assert_same(la.array(s).searchsorted([2.5, -9.0, np.nan], side="right").compute(),
+                s.searchsorted([2.5, -9.0, np.nan], side="right"))
+    assert_same(la.array(s).searchsorted(1.0), s.searchsorted(1.0))
+
+
+def test_methods_raise_numpys_errors():
+    x = la.array(F)
+    with pytest.raises(ValueError):
+        la.array(np.array(1.0)).nonzero()  # NumPy 2
+    with pytest.raises(ValueError):
+        x.diagonal(axis1=0, axis2=0)
+    with pytest.raises(IndexError):
+        x.take([10])
+    with pytest.raises(np.exceptions.AxisError):
+        x.swapaxes(0, 2)
+
+
+def test_item_and_tolist():
+    for a in (F, I, B):
+        x = la.array(a)
+        assert x.tolist() == a.tolist() or np.isnan(a).any()
+        assert repr(x.tolist()) == repr(a.tolist())
+        for args in [(0,), (a.size - 1,), ((0,) * a.ndim,), tuple([-1] * a.ndim)]:
+            got, want = x.item(*args), a.item(*args)
+            assert type(got) is type(want) and repr(got) == repr(want)
+    assert la.array(np.array(2.5)).item() == 2.5 and la.array(np.array(7)).tolist() == 7
+    assert type(la.array(I).sum().item()) is int
+    with pytest.raises(ValueError, match="size 1"):
+        la.array(F).item()
+    with pytest.raises(IndexError):
+        la.array(F).item(6)
+    with pytest.raises(IndexError):
+        la.array(F).item(2, 0)
+
+
+def test_nbytes_itemsize():
+    for a in (F, I.astype(np.int8), B, np.zeros((0, 3), np.complex64)):
+        x = la.array(a)
+        assert (x.nbytes, x.itemsize) == (a.nbytes, a.itemsize)
+    assert (la.array(F) * 2).astype(np.float32).nbytes == F.astype(np.float32).nbytes
+
+
+def test_format():
+    x = la.array(F)
+    s = np.nansum(F)
+    assert f"{np.nansum(x):.3f}" == f"{s:.3f}" and f"{x[1, 1]:>8.2e}" == f"{F[1, 1]:>8.2e}"
+    assert f"{la.array(np.array(5))}" == str(la.array(np.array(5)))
+    assert f"{la.array(I).sum():d}" == f"{I.sum():d}"
+    with pytest.raises(TypeError, match="format"):
+        f"{x:.3f}"  # NumPy takes no format spec for n-d arrays
+    with pytest.raises(TypeError, match="format"):
+        format(F, ".3f")
+
+
+def test_iteration_and_scalar_protocols():
+    x = la.array(F)
+    rows = list(x)
+    assert len(rows) == 2 and all(isinstance(r, la.LazyArray) for r in rows)
+    assert_same(rows[1].compute(), F[1])
+    with pytest.raises(TypeError, match="0-d"):
+        iter(la.array(np.array(1.0)))
+    zero_d = la.array(np.array(2.75))
+    assert float(zero_d) == 2.75 and int(zero_d) == 2 and complex(zero_d) == 2.75
+    assert operator.index(la.array(np.array(3, np.int8))) == 3
+    assert [10, 20, 30, 40][la.array(I)[1, 2] + 1] == 30
+    for bad in (la.array(np.array(2.0)), la.array(np.array([1]))):
+        with pytest.raises(TypeError, match="integer scalar arrays"):
+            operator.index(bad)
+        with pytest.raises(TypeError):
+            [1, 2][bad]
+    for conv in (float, int, complex):
+        with pytest.raises(TypeError):
+            conv(x)  # NumPy 2: only 0-d arrays convert
+        with pytest.raises(TypeError):
+            conv(F)
+
+
+def test_astype_keywords_checked_as_numpy():
+    x = la.array(F) * 1
+    assert_same(x.astype(np.int32, casting="unsafe").compute(), (F * 1).astype(np.int32))
+    assert_same(x.astype(np.float32, order="C").compute(), F.astype(np.float32, order="C"))
+    assert_same(x.astype(np.float64, casting="safe", order="F", subok=False).compute(), F.copy())
+    with pytest.raises(TypeError, match="according to the rule 'safe'"):
+        x.astype(np.int32, casting="safe")
+    with pytest.raises(TypeError, match="same_kind"):
+        x.astype(np.int64, casting="same_kind")
+    with pytest.raises(ValueError, match="order"):
+        x.astype(np.float32, order="X")
+    with pytest.raises(ValueError, match="casting"):
+        x.astype(np.float32, casting="bogus")
+    assert x.astype(np.float64, copy=False) is x
+    assert x.astype(np.float32, copy=False) is not x
+    assert_same(la.array(I).astype(np.int8, casting="same_value").compute(), I.astype(np.int8))
+    with pytest.raises(ValueError):
+        la.array(I * 100).astype(np.int8, casting="same_value").compute()
+
+
+def test_in_place_methods_are_refused():
+    x = la.array(F.copy())
+    with pytest.raises(TypeError, match=r"np\.sort\(x\)"):
+        x.sort()
+    with pytest.raises(TypeError, match="immutable"):
+        x.fill(0.0)
+    np.testing.assert_array_equal(np.asarray(x), F)
+    assert not hasattr(np.ones(1), "ptp") and not hasattr(x, "ptp")  # NumPy 2 has no ndarray.ptp
+    assert_same(np.ptp(x, axis=1).compute(), np.ptp(F, axis=1))  # the function: through the fallback
+
+
+def test_methods_inside_fuse_need_values():
+    @la.fuse
+    def f(a):
+        return a.item(0)
+
+    with pytest.raises(la.fuse.TracingError, match="item"):
+        f(F)
+
+    @la.fuse
+    def g(a):
+        return a.argsort()
+
+    with pytest.raises(la.fuse.TracingError, match="argsort"):
+        g(F)
