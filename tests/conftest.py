@@ -28,3 +28,10 @@ def parallel_threshold():
     from lazyarr import config
     yield config.set_parallel_threshold
     config.set_parallel_threshold(None)
+
+
+@pytest.fixture(autouse=True)
+def _fallback_warnings_fresh():
+    """(NumPy fallback) The NumPyFallbackWarning is once per function per process: each test sees its first."""
+    from lazyarr.api import fallback
+    fallback.warned.clear()

@@ -8,7 +8,6 @@ import numpy as np
 import pytest
 
 import lazyarr as la
-from lazyarr.api import fallback
 from oracle import assert_same
 
 X_NP = np.array([[3.5, -1.0, np.nan, 2.0], [0.0, 7.25, -2.5, 2.0], [1.0, 1.0, 4.0, -0.0]])
@@ -16,9 +15,8 @@ I_NP = np.array([5, -3, 0, 5, 9, 2], dtype=np.int64)
 
 
 @pytest.fixture(autouse=True)
-def _fresh_warnings():
-    """Each test sees a function's first fallback again (the warning is once per function per process)."""
-    fallback.warned.clear()
+def _quiet_fallback():
+    """(conftest.py clears the once-per-function record before each test)"""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", la.NumPyFallbackWarning)
         yield
