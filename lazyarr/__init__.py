@@ -14,6 +14,12 @@ from lazyarr.api.functions import (broadcast_to, clip, compute, elementwise_func
                                    expand_dims, ravel, reshape, squeeze, where)
 from lazyarr.kernels.threads import get_num_threads, num_threads, set_num_threads, show_config
 from lazyarr.api import numpy_api as _numpy_api  # registers __array_function__ handlers
+# --- surface/elementwise ---
+from lazyarr.api.elementwise import (angle, around, fix, isclose, nan_to_num, outer, piecewise, polyval,
+                                     round, select, sinc, tril, triu)
+_ELEMENTWISE_SURFACE = ["angle", "around", "fix", "isclose", "nan_to_num", "outer", "piecewise", "polyval",
+                        "round", "select", "sinc", "tril", "triu"]
+# --- end surface/elementwise ---
 from lazyarr.compiler import warmup as _warmup
 from lazyarr.runtime import external as _external
 
@@ -45,6 +51,7 @@ __all__ = sorted(
      "set_background_compile", "wait_for_compiles", "reshape", "ravel", "squeeze", "expand_dims",
      "broadcast_to"]
     + list(_elementwise_functions())
+    + _ELEMENTWISE_SURFACE  # surface/elementwise
 )
 
 _warmup.start()  # last: Numba's once-per-process start runs while the program goes on
