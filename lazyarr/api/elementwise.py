@@ -145,7 +145,7 @@ def _fill(value, dtype: np.dtype, what: str) -> Node:
     """A replacement value as ``np.copyto(d, value, where=...)`` takes it: same_kind cast to d's dtype."""
     if type(value) in (bool, int, float):
         return _const(value, dtype)
-    node = _node(value)
+    node = build.to_node(value, f"nan_to_num's {what}")
     if not np.can_cast(node.dtype, dtype, "same_kind"):
         raise TypeError(f"lazyarr: nan_to_num: {what}: Cannot cast scalar from {node.dtype!r} to {dtype!r} "
                         "according to the rule 'same_kind'")
@@ -393,19 +393,21 @@ def _index_array(n: int, column: bool) -> np.ndarray:
     return index
 
 
-def _diagonal_offset(k) -> int:
-    """NumPy's tri builds ``arange(-k, M - k)`` in an integer dtype, so a float k acts as trunc(k)."""
-    if isinstance(k, (float, np.floating)):
-        return math.trunc(k)
-    return operator.index(k)
-
-
 def _below(m: Node, k, opname: str) -> Node:
     """The mask ``tri(N, M, k)``: True where column - row <= k, over m's last two axes."""
     if m.ndim == 0:
         raise TypeError(f"lazyarr: {opname}: tri() missing 1 required positional argument: 'N'")
     n, cols = (m.shape[-1], m.shape[-1]) if m.ndim == 1 else m.shape[-2:]
-    k = max(min(_diagonal_offset(k), cols), -n - 1)  # beyond these the mask is constant: keeps k in int64
+    if isinstance(k, (float, np.floating)):
+        # NumPy's tri builds arange(-k, M - k) in an integer dtype, whose steps a fractional k makes uneven:
+        # its own mask, as an input (O(N*M), for this odd case only).
+        mask = np.tri(n, cols, k, dtype=bool)
+        mask.flags.writeable = False
+        return expr.leaf(mask)
+    k = operator.index(k)
+    if not -2**63 <= -k <= 2**63 - 1 or not -2**63 <= cols - k <= 2**63 - 1:
+        raise OverflowError(f"lazyarr: {opname}: k={k}: Python int too large to convert to C long")
+    k = max(min(k, cols), -n - 1)  # beyond these the mask is constant: k - 1 (triu) stays in int64
     rows, columns = expr.leaf(_index_array(n, True)), expr.leaf(_index_array(cols, False))
     return _uf(np.less_equal, _uf(np.subtract, columns, rows), k)
 
@@ -419,4 +421,4 @@ def tril(m, k=0) -> LazyArray:
 def triu(m, k=0) -> LazyArray:
     """Lazy ``numpy.triu``: ``where(tri(k - 1), 0, m)``, fused."""
     m = _node(m)
-    return LazyArray(build.where(_below(m, _diagonal_offset(k) - 1, "triu"), _const(0, m.dtype), m))
+    return LazyArray(build.where(_below(m, k - 1, "triu"), _const(0, m.dtype), m))
