@@ -136,7 +136,7 @@ around = round
 
 def fix(x, out=None) -> LazyArray:
     """Lazy ``numpy.fix``: NumPy 2 defines it as ``trunc``."""
-    return _finish(LazyArray(_uf(np.trunc, _node(x) if not build.is_lazy(x) else x)), out)
+    return _finish(LazyArray(_uf(np.trunc, _node(x))), out)
 
 
 # --- nan_to_num ----------------------------------------------------------------------------------------------
