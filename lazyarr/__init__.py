@@ -16,6 +16,12 @@ from lazyarr.kernels.threads import get_num_threads, num_threads, set_num_thread
 from lazyarr.api import numpy_api as _numpy_api  # registers __array_function__ handlers
 # (NumPy fallback) the warning a NumPy function without a lazy rule gives once, when it runs eagerly
 from lazyarr.api.fallback import NumPyFallbackWarning
+# --- surface/elementwise ---
+from lazyarr.api.elementwise import (angle, around, fix, isclose, nan_to_num, outer, piecewise, polyval,
+                                     round, select, sinc, tril, triu)
+_ELEMENTWISE_SURFACE = ["angle", "around", "fix", "isclose", "nan_to_num", "outer", "piecewise", "polyval",
+                        "round", "select", "sinc", "tril", "triu"]
+# --- end surface/elementwise ---
 from lazyarr.compiler import warmup as _warmup
 from lazyarr.runtime import external as _external
 
@@ -48,6 +54,7 @@ __all__ = sorted(
      "broadcast_to"]
     + ["NumPyFallbackWarning"]  # (NumPy fallback)
     + list(_elementwise_functions())
+    + _ELEMENTWISE_SURFACE  # surface/elementwise
 )
 
 _warmup.start()  # last: Numba's once-per-process start runs while the program goes on

@@ -40,7 +40,8 @@ def test_delegating_methods(a, call):
     try:
         want = call(a.copy())
     except (TypeError, ValueError) as exc:  # (round(1) of bool: NumPy has no such loop)
-        with pytest.raises(type(exc)):
+        # NumPy's own subclasses (_UFuncOutputCastingError) are private: the public base is what is promised
+        with pytest.raises(TypeError if isinstance(exc, TypeError) else ValueError):
             value(call(la.array(a.copy())))
         return
     got = value(call(la.array(a.copy())))

@@ -15,6 +15,7 @@ from lazyarr.graph.ops import REFUSED_UFUNCS
 from lazyarr.api.array import LazyArray, shaped
 
 HANDLED: dict = {}
+UFUNC_METHODS: dict = {}  # ufunc method name (e.g. "outer") -> handler(ufunc, inputs, kwargs)
 
 
 def implements(*funcs):
@@ -26,6 +27,8 @@ def implements(*funcs):
 
 
 def array_ufunc(ufunc, method, inputs, kwargs):
+    if method in UFUNC_METHODS and _has_rule(ufunc, "__call__", kwargs):
+        return UFUNC_METHODS[method](ufunc, inputs, kwargs)  # ufunc.outer of a ufunc lazyarr fuses
     if not _has_rule(ufunc, method, kwargs):
         return fallback.call_ufunc_method(ufunc, method, inputs, kwargs)
     if method == "__call__" and ufunc is np.matmul:
@@ -269,6 +272,26 @@ def argmax(a, axis=None, out=None, *, keepdims=False):
 def argmin(a, axis=None, out=None, *, keepdims=False):
     return reduction("argmin", a, axis, out=out, keepdims=keepdims)
 
+
+# --- surface/elementwise: fused functions of api/elementwise.py -------------------------------------------
+from lazyarr.api import elementwise as _elementwise  # noqa: E402 (after implements and call_ufunc)
+
+for _func, _impl in {np.round: _elementwise.round, np.around: _elementwise.around, np.fix: _elementwise.fix,
+                     np.nan_to_num: _elementwise.nan_to_num, np.isclose: _elementwise.isclose,
+                     np.sinc: _elementwise.sinc, np.angle: _elementwise.angle, np.polyval: _elementwise.polyval,
+                     np.select: _elementwise.select, np.piecewise: _elementwise.piecewise,
+                     np.outer: _elementwise.outer, np.triu: _elementwise.triu, np.tril: _elementwise.tril}.items():
+    implements(_func)(_impl)
+
+
+def _ufunc_outer(ufunc, inputs, kwargs):
+    """``np.add.outer(x, y)``: the ufunc on x with y.ndim new trailing axes against y, with call_ufunc's
+    keywords (dtype=, out=)."""
+    return call_ufunc(ufunc, _elementwise.outer_operands(ufunc, inputs), kwargs)
+
+
+UFUNC_METHODS["outer"] = _ufunc_outer
+# --- end surface/elementwise ---------------------------------------------------------------------------------
 
 dispatch.register("ufunc", array_ufunc)
 dispatch.register("function", array_function)

@@ -173,6 +173,21 @@ ELEMENTWISE: dict[str, Elementwise] = {
     ]
 }
 
+# --- surface/elementwise: primitives of api/elementwise.py -------------------------------------------------
+
+def _complex_from_parts(re: np.ndarray, im: np.ndarray) -> np.ndarray:
+    """complex(re, im) exactly (``re + 1j * im`` would make NaN of an inf part: 0 * inf)."""
+    out = np.empty(np.broadcast_shapes(re.shape, im.shape), np.result_type(re.dtype, im.dtype, np.complex64))
+    out.real, out.imag = re, im
+    return out
+
+
+ELEMENTWISE["complex"] = Elementwise(
+    "complex", None, 2, render="complex({0}, {1})",
+    doc="the complex with real part {0} and imaginary part {1} (round and nan_to_num of complex input)",
+    numpy=_complex_from_parts)
+# --- end surface/elementwise ---------------------------------------------------------------------------------
+
 SPECIAL = "scipy.special."  # prefix of the ops that apply a scipy.special ufunc (compiled through scipy_bridge)
 
 
