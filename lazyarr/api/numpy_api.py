@@ -237,6 +237,12 @@ def argmin(a, axis=None, out=None, *, keepdims=False):
     return reduction("argmin", a, axis, out=out, keepdims=keepdims)
 
 
+# --- views and index maps (surface/views): flip, diff, pad, concatenate, split, take, ... -------------------
+from lazyarr.api.views import HANDLERS as _VIEW_HANDLERS  # noqa: E402 (after this module's own handlers)
+
+HANDLED.update(_VIEW_HANDLERS)
+
+
 dispatch.register("ufunc", array_ufunc)
 dispatch.register("function", array_function)
 dispatch.register("reduction", reduction)
