@@ -47,7 +47,17 @@ def _numpy(what: str, shape: tuple, func):
     try:
         return func(indexing.shape_probe(shape))
     except (ValueError, TypeError, IndexError) as exc:
-        raise indexing.numpy_error(exc, f"{what} of an array of shape {shape}") from None
+        raise _error(exc, f"{what} of an array of shape {shape}") from None
+
+
+def _error(exc: Exception, what: str) -> Exception:
+    """NumPy's error with lazyarr's name and the operation in front; where NumPy's exception class takes other
+    arguments than a message (its ufunc loop errors), the builtin error it is."""
+    try:
+        return indexing.numpy_error(exc, what)
+    except TypeError:
+        base = next(t for t in type(exc).__mro__ if t in (TypeError, ValueError, IndexError))
+        return base(f"lazyarr: {what}: {exc}")
 
 
 def _index(node: Node, key) -> Node:
@@ -94,7 +104,7 @@ def flip(m, axis=None):
     _numpy("flip", node.shape, lambda p: np.flip(p, axis))
     axes = range(node.ndim) if axis is None else _normalize_axes(axis, node.ndim)
     key = tuple(slice(None, None, -1) if i in axes else slice(None) for i in range(node.ndim))
-    return shaped(_index(node, key))
+    return LazyArray(*indexing.index(node, key))  # (NumPy's m[()]: a 0-d input gives a scalar)
 
 
 def fliplr(m):
@@ -351,13 +361,13 @@ def roll(a, shift, axis=None):
     node = _node(a)
     _numpy("roll", node.shape, lambda p: np.roll(p, shift, axis))
     # (np.roll keeps the shape, also with axis=None: it rolls the flattened array and reshapes it back)
-    return LazyArray(_stage("roll", node, {"shift": _freeze(shift), "axis": _freeze(axis)}, node.shape))
+    return shaped(_stage("roll", node, {"shift": _freeze(shift), "axis": _freeze(axis)}, node.shape))
 
 
 def tile(A, reps):
     node = _node(A)
     shape = _numpy("tile", node.shape, lambda p: np.tile(p, reps)).shape
-    return LazyArray(_stage("tile", node, {"reps": _freeze(reps)}, shape))
+    return shaped(_stage("tile", node, {"reps": _freeze(reps)}, shape))
 
 
 def repeat(a, repeats, axis=None):
@@ -365,7 +375,7 @@ def repeat(a, repeats, axis=None):
     repeats = _freeze(_concrete(repeats))
     shape = _numpy("repeat", node.shape, lambda p: np.repeat(p, repeats, axis)).shape
     axis = None if axis is None else _normalize_axis(axis, node.ndim)
-    return LazyArray(_stage("repeat", node, {"repeats": repeats, "axis": axis}, shape))
+    return shaped(_stage("repeat", node, {"repeats": repeats, "axis": axis}, shape))
 
 
 def pad(array, pad_width, mode="constant", **kwargs):
@@ -374,13 +384,13 @@ def pad(array, pad_width, mode="constant", **kwargs):
     pad_width = _freeze(_concrete(pad_width))
     kwargs = {k: _freeze(v) for k, v in kwargs.items()}
     shape = _numpy("pad", node.shape, lambda p: _probe_pad(p, pad_width, mode, kwargs)).shape
-    return LazyArray(_stage("pad", node, {"pad_width": pad_width, "mode": mode, **kwargs}, shape))
+    return shaped(_stage("pad", node, {"pad_width": pad_width, "mode": mode, **kwargs}, shape))
 
 
 def _probe_pad(probe: np.ndarray, pad_width, mode, kwargs) -> np.ndarray:
     """np.pad's shape and errors without its values: the probe's dtype holds no bytes, so a mode that computes
     (constant, linear_ramp, mean, ...) checks its keywords on a one-element float array instead."""
-    if mode in _COPYING_MODES:
+    if mode in _COPYING_MODES and kwargs.get("reflect_type") != "odd":  # (odd reflection computes)
         return np.pad(probe, pad_width, mode, **kwargs)
     np.pad(np.zeros((1,) * probe.ndim), 0, mode, **kwargs)  # the mode's and the keywords' errors
     return np.pad(probe, pad_width, "empty")
@@ -415,7 +425,7 @@ def _numpy_join(what: str, nodes, func) -> None:
     try:
         func([indexing.shape_probe(n.shape) for n in nodes])
     except (ValueError, TypeError, IndexError) as exc:
-        raise indexing.numpy_error(exc, f"{what} of arrays of shapes {[n.shape for n in nodes]}") from None
+        raise _error(exc, f"{what} of arrays of shapes {[n.shape for n in nodes]}") from None
 
 
 def _nodes(arrays, what: str) -> list:
@@ -449,14 +459,8 @@ def column_stack(tup):
 def append(arr, values, axis=None):
     node, more = _node(arr), _node(values)
     if axis is None:
-        node = _ravelled(node)
-        more = _ravelled(more)
-        axis = node.ndim - 1
+        node, more, axis = ravel(node), ravel(more), 0
     return concatenate((node, more), axis)
-
-
-def _ravelled(node: Node) -> Node:
-    return ravel(node) if node.ndim != 1 else node
 
 
 # --- splitting: lists of views ---------------------------------------------------------------------------------
@@ -552,23 +556,19 @@ def take(a, indices, axis=None, out=None, mode="raise"):
         raise TypeError("lazyarr: take: out= is not supported on lazy arrays; compute() the result into it "
                         "instead")
     node = _node(a)
-    indices = _concrete(indices)
+    indices = _concrete(indices) if build.is_lazy(indices) else indices  # (a list as given: see below)
     if axis is None:
-            node, axis = ravel(node), 0
+        node, axis = ravel(node), 0
     else:
         _numpy("take", node.shape, lambda p: np.take(p, np.zeros(0, np.intp), axis))
         axis = _normalize_axis(axis, node.ndim)
-    if mode not in ("raise", "wrap", "clip"):
-        raise ValueError(f"lazyarr: take: mode must be one of 'raise', 'wrap' or 'clip' (got {mode!r})")
-    if indices.dtype.kind not in "biu" and indices.size:  # (NumPy casts booleans to indices safely)
-        raise TypeError(f"lazyarr: take: indices of dtype {indices.dtype} cannot be cast to an integer index")
-    length = node.shape[axis]
-    if mode != "raise" and indices.size:
-        if length == 0:
-            raise IndexError("lazyarr: take: cannot do a non-empty take from an empty axes.")
-        indices = np.mod(indices, length) if mode == "wrap" else np.clip(indices, 0, length - 1)
-    indices = indices.astype(np.intp)
-    result, array0 = indexing.index(node, _along(axis, indices, node.ndim) if indices.ndim else
+    # The positions NumPy takes: np.take itself on the positions along the axis, so its conversion of the
+    # indices (float lists are truncated, booleans are 0/1), its modes and its errors are NumPy's.
+    try:
+        indices = np.take(np.arange(node.shape[axis]), indices, mode=mode)
+    except (ValueError, TypeError, IndexError) as exc:
+        raise _error(exc, f"take along axis {axis} of an array of shape {node.shape}") from None
+    result, array0 = indexing.index(node, _along(axis, indices, node.ndim) if np.ndim(indices) else
                                     (slice(None),) * axis + (int(indices),))
     return LazyArray(result, array0)
 
@@ -579,7 +579,7 @@ def take_along_axis(arr, indices, axis=-1):
     if axis is None:
         if indices.ndim != 1:
             raise ValueError("lazyarr: take_along_axis: when axis=None, `indices` must have a single dimension.")
-            node, axis = ravel(node), 0
+        node, axis = ravel(node), 0
     else:
         axis = _normalize_axis(axis, node.ndim)
     if indices.dtype.kind not in "iu":
