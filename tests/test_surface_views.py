@@ -186,10 +186,12 @@ ERRORS = [
     lambda m, x: m.split(x, 2, axis=3), lambda m, x: m.array_split(x, 0), lambda m, x: m.array_split(x[0, 0, 0], 2),
     lambda m, x: m.broadcast_arrays(x, x[:2]), lambda m, x: m.meshgrid(x[0, 0], indexing="xx"),
     lambda m, x: m.take(x, [12, 60]), lambda m, x: m.take(x, 3, axis=1), lambda m, x: m.take(x, [0], axis=3),
-    lambda m, x: m.take(x, [1 + 1j]), lambda m, x: m.take(x, [np.nan]), lambda m, x: m.take(x, [1], mode="bad"), lambda m, x: m.take(x[:0], [1], 0, mode="wrap"),
-    lambda m, x: m.take_along_axis(x, np.zeros((1, 1), np.intp), 0), lambda m, x: m.take_along_axis(x, np.zeros((1, 1, 1)), 0),
+    lambda m, x: m.take(x, [1 + 1j]), lambda m, x: m.take(x, [np.nan]), lambda m, x: m.take(x, [1], mode="bad"),
+    lambda m, x: m.take(x[:0], [1], 0, mode="wrap"), lambda m, x: m.take_along_axis(x, np.zeros((1, 1), np.intp), 0),
+    lambda m, x: m.take_along_axis(x, np.zeros((1, 1, 1)), 0),
     lambda m, x: m.take_along_axis(x, np.zeros((1, 1, 1), np.intp), axis=None),
-    lambda m, x: m.take_along_axis(x, np.full((1, 1, 1), 9), 0), lambda m, x: m.take_along_axis(x, np.zeros((1, 1, 1), int), 3),
+    lambda m, x: m.take_along_axis(x, np.full((1, 1, 1), 9), 0),
+    lambda m, x: m.take_along_axis(x, np.zeros((1, 1, 1), int), 3),
 ]
 
 
@@ -226,7 +228,8 @@ def test_views_of_an_expression_stay_one_kernel():
     a, b = values(SHAPE, np.dtype(np.float64)), values(SHAPE[1:], np.dtype(np.float64))
     A, B = la.array(a), la.array(b)
     for name, call in [("flip", lambda m, u: m.flip(u, (0, 2))), ("rot90", lambda m, u: m.rot90(u, 1, (1, 2))),
-                       ("moveaxis", lambda m, u: m.moveaxis(u, 0, -1)), ("diagonal", lambda m, u: m.diagonal(u, 1, 2, 1)),
+                       ("moveaxis", lambda m, u: m.moveaxis(u, 0, -1)),
+                       ("diagonal", lambda m, u: m.diagonal(u, 1, 2, 1)),
                        ("diagonal broadcast", lambda m, u: m.diagonal(u, 0, 0, 2)),
                        ("diff", lambda m, u: m.diff(u, 2, axis=1)), ("split", lambda m, u: m.split(u, [2], 2)[1])]:
         e = np.sqrt(call(np, A * 2 + B)) - 1
