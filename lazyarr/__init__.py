@@ -57,4 +57,10 @@ __all__ = sorted(
     + _ELEMENTWISE_SURFACE  # surface/elementwise
 )
 
+# Views and index maps (surface/views): la.flip, la.diff, la.pad, la.concatenate, la.split, la.take, ...
+from lazyarr.api.views import FUNCTIONS as _view_functions  # noqa: E402
+
+globals().update(_view_functions)
+__all__ = sorted(__all__ + list(_view_functions))
+
 _warmup.start()  # last: Numba's once-per-process start runs while the program goes on

@@ -35,6 +35,12 @@ STAGE_CASES = {
     "cumsum": lambda D: (np.cumsum(D * 2, axis=0), np.cumsum(X * 2, axis=0)),
     "cumprod": lambda D: (np.cumprod(D + 1, axis=1), np.cumprod(X + 1, axis=1)),
     "sort": lambda D: (np.sort(D, axis=0), np.sort(X, axis=0)),
+    # views and index maps (surface/views)
+    "diagonal": lambda D: (np.diagonal(np.cumsum(D, axis=0), 1), np.diagonal(np.cumsum(X, axis=0), 1)),
+    "roll": lambda D: (np.roll(D * 2, 3), np.roll(X * 2, 3)),
+    "tile": lambda D: (np.tile(D, (2, 1)), np.tile(X, (2, 1))),
+    "repeat": lambda D: (np.repeat(D, [1, 0, 2, 1, 3], axis=1), np.repeat(X, [1, 0, 2, 1, 3], axis=1)),
+    "pad": lambda D: (np.pad(D, ((1, 2), (0, 1)), mode="reflect"), np.pad(X, ((1, 2), (0, 1)), mode="reflect")),
 }
 
 

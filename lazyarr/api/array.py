@@ -105,9 +105,12 @@ class LazyArray:
     def transpose(self, *axes) -> "LazyArray":
         if len(axes) == 1 and isinstance(axes[0], (tuple, list)):
             axes = tuple(axes[0])
+        if axes:  # NumPy's errors (AxisError, repeated or missing axes), raised on a probe of no memory
+            try:
+                indexing.shape_probe(self.shape).transpose(axes)
+            except (ValueError, TypeError) as exc:
+                raise indexing.numpy_error(exc, f"transpose of an array of shape {self.shape}") from None
         axes = tuple(range(self.ndim))[::-1] if not axes else tuple(a % self.ndim for a in axes)
-        if sorted(axes) != list(range(self.ndim)):
-            raise ValueError(f"lazyarr: transpose: axes {axes} do not match an array of {self.ndim} dimensions")
         return LazyArray(build.transpose(self._node, axes))
 
     @property

@@ -293,6 +293,12 @@ def _ufunc_outer(ufunc, inputs, kwargs):
 UFUNC_METHODS["outer"] = _ufunc_outer
 # --- end surface/elementwise ---------------------------------------------------------------------------------
 
+# --- views and index maps (surface/views): flip, diff, pad, concatenate, split, take, ... -------------------
+from lazyarr.api.views import HANDLERS as _VIEW_HANDLERS  # noqa: E402 (after this module's own handlers)
+
+HANDLED.update(_VIEW_HANDLERS)
+
+
 dispatch.register("ufunc", array_ufunc)
 dispatch.register("function", array_function)
 dispatch.register("reduction", reduction)

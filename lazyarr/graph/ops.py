@@ -423,6 +423,16 @@ def _dask_stack(args, kwargs):
     return da.stack(args, axis=kwargs["axis"])  # (dtype and casting: the result is cast to the node's dtype)
 
 
+# views and index maps (surface/views)
+def _dask_repeat(args, kwargs):
+    """np.repeat as a gather along the axis (dask's own repeat takes one count for every element)."""
+    import dask.array as da
+    x, axis = args[0], kwargs["axis"]
+    if axis is None:
+        x, axis = x.reshape(-1), 0
+    return da.take(x, np.repeat(np.arange(x.shape[axis]), kwargs["repeats"]), axis=axis)
+
+
 def _not_fused(name: str) -> str:
     return f"np.{name} is not fused: NumPy evaluates it"
 
@@ -450,5 +460,12 @@ STAGES: dict[str, Stage] = {
         Stage("cumprod", np.cumprod, _dask_own("cumprod"), _not_fused("cumprod"), "np.cumprod"),
         # dask has no sort: refused over dask arrays (compute first, or sort with dask's own tools)
         Stage("sort", np.sort, None, _not_fused("sort"), "np.sort"),
+        # views and index maps (surface/views: lazyarr/api/views.py)
+        Stage("diagonal", np.diagonal, _dask_own("diagonal"),
+              "np.diagonal of a value that is not elementwise: a view of the computed array", "np.diagonal"),
+        Stage("roll", np.roll, _dask_own("roll"), _not_fused("roll"), "np.roll"),
+        Stage("tile", np.tile, _dask_own("tile"), _not_fused("tile"), "np.tile"),
+        Stage("repeat", np.repeat, _dask_repeat, _not_fused("repeat"), "np.repeat"),
+        Stage("pad", np.pad, _dask_own("pad"), _not_fused("pad"), "np.pad"),
     ]
 }
