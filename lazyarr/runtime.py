@@ -131,7 +131,7 @@ def run_map(k: MapKernel, env: dict, out_buffers: dict) -> None:
     key = map_key(k.key, layout, ndim, parallel, out_dtypes)
     compiled = _compiled(key, lambda: codegen.kernel_source(k, layout, ndim, parallel, out_dtypes, VERSION,
                                                             comment=describe(k)), k)
-    if compiled is None:  # still compiling in the background: NumPy computes this call
+    if compiled is None:  # compiling in the background, or it could not compile: NumPy computes this call
         _interpret(k, arrays, outs)
         return
     args = _kernel_args(arrays, outs, k.consts, layout, order, shape)
@@ -145,7 +145,8 @@ def run_map(k: MapKernel, env: dict, out_buffers: dict) -> None:
 def _compiled(key, make_source, k):
     """The compiled kernel, or None to have NumPy compute this step: while it compiles in the background, or
     if Numba fails on it. That failure is a lazyarr bug, but the user gets NumPy's answer and a warning
-    naming the kernel, never a Numba traceback."""
+    naming the kernel, never a Numba traceback. The cache remembers the failure, so only the first call tries
+    the compile and warns; later ones get None at once."""
     from numba.core.errors import NumbaError
     try:
         return cache.get(key, make_source)
@@ -194,7 +195,7 @@ def run_reduce(k: ReduceKernel, env: dict) -> None:
     parallel = size >= config.parallel_threshold()
     key = (k.key, loop, ndim, array_layout, parallel)
     compiled = _compiled(key, lambda: _reduce_source(k, loop, ndim, kept, array_layout, parallel), k)
-    if compiled is None:  # still compiling in the background: NumPy computes this call
+    if compiled is None:  # compiling in the background, or it could not compile: NumPy computes this call
         result[...] = interp.apply(node, [_interpret_values(k, arrays)[id(k.outputs[0])]])
         return
     out = _storage(result.reshape(-1))
