@@ -237,9 +237,10 @@ def unflatten_outer(ndim: int) -> list[str]:
     so ``rest = outer; rest = rest // n`` is not an option."""
     lines, rest = [], "outer"
     for d in reversed(range(1, ndim - 1)):
-        lines += [f"i{d} = {rest} % n{d}", f"_q{d} = {rest} // n{d}"]
-        rest = f"_q{d}"
-    return lines + [f"i0 = {rest}"]  # below n0 already: the counter runs to n0 * ... * n{ndim-2}
+        quotient = "i0" if d == 1 else f"_q{d}"  # the last quotient is below n0 already: it is i0
+        lines += [f"i{d} = {rest} % n{d}", f"{quotient} = {rest} // n{d}"]
+        rest = quotient
+    return lines if lines else ["i0 = outer"]
 
 
 def loop_source(layout: str, ndim: int, parallel: bool, body: list[str]) -> str:
