@@ -26,6 +26,7 @@ import warnings
 from collections import OrderedDict
 from dataclasses import dataclass
 
+from numba.core.errors import NumbaError
 
 # threads first: its at-fork handler must be registered before ours, so that ours runs first (Python runs
 # "before" handlers in reverse order): a fork waits for a running job, which may be configuring the threading
@@ -51,6 +52,7 @@ class CacheInfo:
     currsize: int  # kernels in memory now
     maxsize: int  # config.memory_cache_size()
     interpreted: int = 0  # calls NumPy computed because their kernel was compiling in the background
+    failed: int = 0  # kernels Numba refused to compile: each is tried once, NumPy computes all their calls
 
 
 @dataclass
@@ -78,8 +80,13 @@ _compile_lock = threading.RLock()  # held for each compile, and by a fork that w
 _memory: "OrderedDict[tuple, Compiled]" = OrderedDict()
 _jobs: dict[tuple, _Job] = {}
 _failed: set = set()  # background compiles that raised: the next call compiles in its own thread and raises
+# Keys whose compile Numba refused (a NumbaError: a lazyarr bug, as the code is generated). Compiling them again
+# would fail again at the same cost (up to a second each), so `get` answers None for them at once and the
+# caller computes the call with NumPy; the first failure alone raises, so its caller warns once.
+_unbuildable: set = set()
 _generation = 0  # bumped whenever a kernel leaves memory (see loaded())
-_stats = {"hits": 0, "misses": 0, "compiles": 0, "disk_hits": 0, "compile_seconds": 0.0, "interpreted": 0}
+_stats = {"hits": 0, "misses": 0, "compiles": 0, "disk_hits": 0, "compile_seconds": 0.0, "interpreted": 0,
+          "failed": 0}
 _queue: "queue.SimpleQueue" = queue.SimpleQueue()
 _worker: threading.Thread | None = None
 
@@ -91,7 +98,7 @@ def cache_info() -> CacheInfo:
 
 def get(key: tuple, make_source) -> Compiled | None:
     """The kernel for `key` (`make_source()` is called only to compile it), or None: compiling in the
-    background, compute this call another way."""
+    background, or Numba failed on it before (see ``_unbuildable``); compute this call another way."""
     with _lock:
         hit = _memory.get(key)
         if hit is not None:
@@ -106,6 +113,8 @@ def get(key: tuple, make_source) -> Compiled | None:
             if hit is not None:
                 _memory.move_to_end(key)
                 return hit
+            if key in _unbuildable:  # also a thread that waited for the compile that failed
+                return None
             job = _jobs.get(key)
             owner = job is None
             if owner:
@@ -147,8 +156,11 @@ def count_hit() -> None:
 def _compile_job(key: tuple, make_source, job: _Job) -> Compiled:
     try:
         compiled = _compile(make_source)
-    except BaseException:
+    except BaseException as exc:
         with _lock:
+            if isinstance(exc, NumbaError):  # not an interrupt or a full disk: trying again cannot help
+                _unbuildable.add(key)
+                _stats["failed"] += 1
             if _jobs.get(key) is job:
                 del _jobs[key]
         job.event.set()
@@ -203,6 +215,7 @@ def _bump_generation() -> None:
 def clear_memory() -> None:
     with _compile_lock, _lock:
         _bump_generation()
+        _unbuildable.clear()  # worth another try, e.g. after a Numba upgrade in a long session
         for compiled in _memory.values():
             sys.modules.pop(os.path.splitext(os.path.basename(compiled.path))[0], None)
         _memory.clear()

@@ -238,6 +238,20 @@ def render(node, arg_names: list[str]) -> str:
     return f"{ctor(node.dtype)}({expr})"
 
 
+def unflatten_outer(ndim: int) -> list[str]:
+    """Split the outer counter ``outer`` into the indices i0..i{ndim-2} (the last outer axis varies fastest).
+
+    Every quotient gets a name of its own, assigned once: Numba's parfor pass takes a copy of the prange index
+    for the index itself and refuses to compile a loop that reassigns it ("Overwrite of parallel loop index"),
+    so ``rest = outer; rest = rest // n`` is not an option."""
+    lines, rest = [], "outer"
+    for d in reversed(range(1, ndim - 1)):
+        quotient = "i0" if d == 1 else f"_q{d}"  # the last quotient is below n0 already: it is i0
+        lines += [f"i{d} = {rest} % n{d}", f"{quotient} = {rest} // n{d}"]
+        rest = quotient
+    return lines if lines else ["i0 = outer"]
+
+
 def loop_source(layout: str, ndim: int, parallel: bool, body: list[str]) -> str:
     rng = "numba.prange" if parallel else "range"
     if layout == "flat":
@@ -245,15 +259,9 @@ def loop_source(layout: str, ndim: int, parallel: bool, body: list[str]) -> str:
     if ndim == 1:
         return ND1_LOOP.format(range=rng, body=textwrap.indent("\n".join(body), "    "))
     shape = [f"n{d}" for d in range(ndim)]
-    # Unflatten the outer counter into indices: the last outer axis varies fastest.
-    unflatten = ["rest = outer"]
-    for d in reversed(range(ndim - 1)):
-        unflatten.append(f"i{d} = rest % n{d}")
-        if d:
-            unflatten.append(f"rest = rest // n{d}")
     return ND_LOOP.format(
         shape_names=", ".join(shape), range=rng, outer_size=" * ".join(shape[:-1]),
-        outer_index=textwrap.indent("\n".join(unflatten), "    "),
+        outer_index=textwrap.indent("\n".join(unflatten_outer(ndim)), "    "),
         last=f"i{ndim - 1}", last_extent=shape[-1],
         body=textwrap.indent("\n".join(body), "        "),
     )

@@ -85,15 +85,18 @@ class Reducer:
 
 
 def _unflatten(counter: str, names: list[str], dims: list[str]) -> list[str]:
-    """Split a flat C-order counter into indices over `dims` (the last varies fastest)."""
+    """Split a flat C-order counter into indices over `dims` (the last varies fastest).
+
+    Each quotient is a new variable named after its index (index names are unique within a kernel), assigned
+    once: Numba's parfor pass takes a copy of a prange index for the index itself and refuses a loop that
+    reassigns it ("Overwrite of parallel loop index"), so no ``_rest = _rest // d`` chain."""
     if not names:
         return []
-    if len(names) == 1:
-        return [f"{names[0]} = {counter}"]
-    lines = [f"_rest = {counter}"]
+    lines, rest = [], counter
     for name, dim in list(zip(names, dims))[:0:-1]:
-        lines += [f"{name} = _rest % {dim}", f"_rest = _rest // {dim}"]
-    return lines + [f"{names[0]} = _rest"]
+        lines += [f"{name} = {rest} % {dim}", f"_q{name} = {rest} // {dim}"]
+        rest = f"_q{name}"
+    return lines + [f"{names[0]} = {rest}"]
 
 
 def _product(dims: list[str]) -> str:

@@ -32,7 +32,7 @@ def kernel_for(key: tuple, make_source, k) -> cache.Compiled | None:
     """The compiled kernel for `key` (`make_source()` is called only to compile it), or None to have NumPy
     compute this call: while it compiles in the background, or if Numba fails on it. That failure is a
     lazyarr bug, but the user gets NumPy's answer and a warning naming the kernel `k`, never a Numba
-    traceback."""
+    traceback. The cache remembers the failure, so only the first call tries the compile and warns."""
     from numba.core.errors import NumbaError
     try:
         return cache.get(key, make_source)
