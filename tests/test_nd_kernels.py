@@ -143,7 +143,7 @@ def test_a_kernel_numba_refuses_is_tried_once(monkeypatch):
     warns and NumPy computes it, later calls go to NumPy at once, without a warning."""
     from numba.core.errors import UnsupportedRewriteError
 
-    from lazyarr import cache
+    from lazyarr.compiler import cache
 
     attempts = []
 

@@ -109,3 +109,27 @@ def test_ufuncs_without_a_rule_run_as_numpy_with_a_warning_naming_them():
         want = ufunc(np.ones(3)) if ufunc.nin == 1 else ufunc(np.ones(3), np.ones(3))
         for g, w in zip(got, want):
             np.testing.assert_array_equal(g.compute(), w)  # (tests/test_surface_fallback.py has the rest)
+
+
+@pytest.mark.parametrize("call", [
+    lambda m, a, b: np.add(m(a), m(a), dtype=np.float32),
+    lambda m, a, b: np.multiply(m(b), 3, dtype=np.float32),
+    lambda m, a, b: np.add.outer(m(a), m(a), dtype=np.float64),
+    lambda m, a, b: np.sin(m(a), dtype=np.float64),
+], ids=["int8+int8->f4", "f8*3->f4", "outer", "sin-int8->f8"])
+def test_dtype_keyword_fixes_the_output_as_numpy_does(call):
+    """dtype= is NumPy 2's signature=(None, ..., dtype): the loop whose output is that dtype, not the
+    operands' loop cast afterwards (int8 + int8 with dtype=float32 adds in float32: 100 + 100 = 200.0)."""
+    a, b = np.arange(95, 105, dtype=np.int8), np.linspace(0, 1, 10)
+    want = call(lambda x: x, a, b)
+    got = np.asarray(call(la.array, a, b))
+    assert got.dtype == want.dtype
+    np.testing.assert_array_max_ulp(got, want, maxulp=1)  # sin: vector math within 1 ULP; the rest exact
+
+
+def test_dtype_keyword_that_numpy_refuses_is_a_type_error():
+    b = np.linspace(0, 1, 10)
+    with pytest.raises(TypeError):
+        np.add(b, b, dtype=np.int64)
+    with pytest.raises(TypeError):
+        np.add(la.array(b), la.array(b), dtype=np.int64)

@@ -160,7 +160,7 @@ def resolve(ufunc, nodes, opname: str, out_dtype=None):
     """(loop input dtypes, output dtype) for a ufunc on these nodes, as NumPy resolves it."""
     operands = tuple([dtypes.operand_for_resolution(n.data) if n.weak else n.dtype for n in nodes])
     try:
-        loop_in, out = dtypes.resolve_loop(ufunc, operands + ((np.dtype(out_dtype),) if out_dtype else ()))
+        loop_in, out = dtypes.resolve_loop(ufunc, operands, np.dtype(out_dtype) if out_dtype else None)
     except TypeError as exc:  # NumPy's UFuncNoLoopError and friends
         raise TypeError(f"lazyarr: {opname} is not defined for {_describe(nodes)} ({exc})") from None
     return loop_in, out

@@ -72,9 +72,13 @@ def operand_for_resolution(x):
 
 
 @functools.lru_cache(maxsize=4096)
-def resolve_loop(ufunc, operands: tuple) -> tuple[tuple[np.dtype, ...], np.dtype]:
-    """(loop input dtypes, output dtype) NumPy picks for `ufunc` on dtypes / weak Python scalar types."""
-    dts = ufunc.resolve_dtypes(operands + (None,) * ufunc.nout)
+def resolve_loop(ufunc, operands: tuple, out: np.dtype | None = None) -> tuple[tuple[np.dtype, ...], np.dtype]:
+    """(loop input dtypes, output dtype) NumPy picks for `ufunc` on dtypes / weak Python scalar types; `out`:
+    the output dtype a ``dtype=`` keyword asks for (NumPy 2: ``signature=(None, ..., dtype)``)."""
+    if out is None:
+        dts = ufunc.resolve_dtypes(operands + (None,) * ufunc.nout)
+    else:
+        dts = ufunc.resolve_dtypes(operands + (None,), signature=(None,) * ufunc.nin + (out,))
     return tuple(dts[: ufunc.nin]), dts[ufunc.nin]
 
 
