@@ -100,7 +100,7 @@ ELEMENTWISE: dict[str, Elementwise] = {
         _ufunc("gcd"), _ufunc("lcm", render="S.lcm({0}, {1})"),
         _ufunc("heaviside", render="S.heaviside({0}, {1})"),
         # exponents and logarithms
-        _transcendental("exp", vector="V.exp({0})"), _transcendental("exp2"), _transcendental("expm1"),
+        _transcendental("exp", vector="V.exp({0})"), _transcendental("exp2"), _transcendental("expm1", vector="V.expm1({0})"),
         _transcendental("log", vector="V.log({0})"), _transcendental("log2"), _transcendental("log10"),
         _transcendental("log1p", vector="V.log1p({0})"),
         _ufunc("logaddexp"), _ufunc("logaddexp2"),
@@ -109,7 +109,7 @@ ELEMENTWISE: dict[str, Elementwise] = {
         _transcendental("tan"),
         _transcendental("arcsin"), _transcendental("arccos"), _transcendental("arctan"),
         _ufunc("arctan2"), _ufunc("hypot"),
-        _transcendental("sinh"), _transcendental("cosh"), _transcendental("tanh"),
+        _transcendental("sinh", vector="V.sinh({0})"), _transcendental("cosh", vector="V.cosh({0})"), _transcendental("tanh", vector="V.tanh({0})"),
         _transcendental("arcsinh"), _transcendental("arccosh"), _transcendental("arctanh"),
         _ufunc("deg2rad", render_for_kinds=(("f", "S.deg2rad({0})"),)),
         _ufunc("rad2deg", render_for_kinds=(("f", "S.rad2deg({0})"),)),

@@ -197,3 +197,111 @@ def log1p(x):
     lost = (1.0 - (u - x)) if u > 2.0 else (x - (u - 1.0))  # (1 + x) - u, exactly
     value, _ = log(u if ok else 1.0)
     return (x if x == 0.0 else value + lost / u), ok  # x, not 0.0 + x: log1p(-0.0) is -0.0
+
+
+# --- shared pieces ------------------------------------------------------------------------------------------
+@_jit
+def _expm1_poly(r):
+    """expm1(r) for |r| <= ~0.35: Taylor to r**13 (the first omitted term is below 2**-56 relative)."""
+    return r + r * r * (_E2 + r * (_E3 + r * (_E4 + r * (_E5 + r * (_E6 + r * (_E7 + r * (_E8 + r * (_E9 + r * (
+        _E10 + r * (_E11 + r * (_E12 + r * _E13)))))))))))
+
+
+@_jit
+def _copysign(value, sign):
+    """|value| with the sign bit of `sign` (bit operations: vectorises, keeps -0.0 and NaN signs)."""
+    return _as_float64((_as_int64(value) & 0x7FFFFFFFFFFFFFFF) | (_as_int64(sign) & -0x8000000000000000))
+
+
+# --- expm1, sinh, cosh, tanh ---------------------------------------------------------------------------------
+_EXPM1_LOW = -40.0  # below, expm1(x) rounds to -1.0 (exp(x) < 2**-57)
+
+
+@_jit
+def _two_sum(a, b):
+    """(s, e): s = a + b rounded and e its exact rounding error (Knuth's TwoSum, any order of magnitude)."""
+    s = a + b
+    bb = s - a
+    return s, (a - (s - bb)) + (b - bb)
+
+
+@_jit
+def _divide(ah, al, bh, bl):
+    """(ah + al) / (bh + bl) to about 2**-104 relative, as (hi, lo)."""
+    q = ah / bh
+    rem = (fma(-q, bh, ah) + al - q * bl) / bh  # the residual a - q*b (the fma product is exact)
+    hi = q + rem
+    return hi, rem - (hi - q)
+
+
+@_jit
+def _expm1_dd(x):
+    """expm1(x) as an unevaluated sum (hi, lo), |lo| <= ulp(hi)/2, for finite x in [-40, 709] (no checks):
+    x = k*ln 2 + r, expm1(x) = 2**k * expm1(r) + (2**k - 1)."""
+    k = np.rint(x * _INV_LN2)
+    rh = fma(-k, _LN2_HI, x)          # exact: the difference fits in 53 bits
+    rl = -k * _LN2_LO
+    r = rh + rl
+    c = (rh - r) + rl                 # r + c is x - k*ln 2 to ~2**-100 (Fast2Sum)
+    tail = r * r * (_E2 + r * (_E3 + r * (_E4 + r * (_E5 + r * (_E6 + r * (_E7 + r * (_E8 + r * (_E9 + r * (
+        _E10 + r * (_E11 + r * (_E12 + r * _E13)))))))))))
+    ph = r + tail                     # expm1(r) = ph + pl; |tail| < |r|, so Fast2Sum
+    pl = ((r - ph) + tail) + (c + c * r)  # expm1(r + c) ~ expm1(r) + c*exp(r)
+    scale = _as_float64((np.int64(k) + 1023) << 52)
+    s, e = _two_sum(scale - 1.0, scale * ph)  # scale - 1.0 is exact for |k| <= 53, scale*ph is exact
+    e = e + scale * pl
+    hi = s + e
+    return hi, e - (hi - s)
+
+
+@_jit
+def expm1(x):
+    """(expm1(x) within 1 ULP, ok) for a float64 x."""
+    ok = x <= _EXP_HIGH               # False for NaN and for x where expm1 overflows or nearly does
+    xc = min(max(x, _EXPM1_LOW), _EXP_HIGH) if ok else 0.0
+    value, _ = _expm1_dd(xc)
+    value = -1.0 if x < _EXPM1_LOW else value
+    return (x if x == 0.0 else value), ok  # -0.0 stays -0.0
+
+
+@_jit
+def sinh(x):
+    """(sinh(x) within 1 ULP, ok) for a float64 x: t = expm1(|x|), sinh = (t + t/(t + 1))/2, both terms >= 0,
+    in double-double until the last addition."""
+    a = abs(x)
+    ok = a <= _EXP_HIGH
+    th, tl = _expm1_dd(a if ok else 0.0)
+    dh, dl = _two_sum(th, 1.0)
+    qh, ql = _divide(th, tl, dh, dl + tl)
+    sh, sl = _two_sum(th, qh)
+    value = 0.5 * (sh + (sl + (tl + ql)))
+    return (x if x == 0.0 else _copysign(value, x)), ok
+
+
+@_jit
+def cosh(x):
+    """(cosh(x) within 1 ULP, ok) for a float64 x: E = exp(|x|) = 1 + expm1(|x|), cosh = (E + 1/E)/2, both
+    terms > 0, in double-double until the last addition."""
+    a = abs(x)
+    ok = a <= _EXP_HIGH
+    th, tl = _expm1_dd(a if ok else 0.0)
+    eh, el = _two_sum(1.0, th)
+    el = el + tl
+    qh, ql = _divide(1.0, 0.0, eh, el)
+    sh, sl = _two_sum(eh, qh)
+    return 0.5 * (sh + (sl + (el + ql))), ok
+
+
+_TANH_ONE = 22.0  # beyond, tanh(x) rounds to +-1 (1 - tanh < 2**-62)
+
+
+@_jit
+def tanh(x):
+    """(tanh(x) within 1 ULP, ok) for a float64 x: t = expm1(2|x|), tanh = t/(t + 2) in double-double."""
+    a = abs(x)
+    ok = a == a                       # only NaN goes to the exact path
+    th, tl = _expm1_dd(2.0 * min(a, _TANH_ONE) if ok else 0.0)
+    dh, dl = _two_sum(th, 2.0)
+    qh, _ = _divide(th, tl, dh, dl + tl)
+    value = 1.0 if a > _TANH_ONE else qh
+    return (x if x == 0.0 else _copysign(value, x)), ok
