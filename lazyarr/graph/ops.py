@@ -100,14 +100,14 @@ ELEMENTWISE: dict[str, Elementwise] = {
         _ufunc("gcd"), _ufunc("lcm", render="S.lcm({0}, {1})"),
         _ufunc("heaviside", render="S.heaviside({0}, {1})"),
         # exponents and logarithms
-        _transcendental("exp", vector="V.exp({0})"), _transcendental("exp2"), _transcendental("expm1", vector="V.expm1({0})"),
-        _transcendental("log", vector="V.log({0})"), _transcendental("log2"), _transcendental("log10"),
+        _transcendental("exp", vector="V.exp({0})"), _transcendental("exp2", vector="V.exp2({0})"), _transcendental("expm1", vector="V.expm1({0})"),
+        _transcendental("log", vector="V.log({0})"), _transcendental("log2", vector="V.log2({0})"), _transcendental("log10", vector="V.log10({0})"),
         _transcendental("log1p", vector="V.log1p({0})"),
         _ufunc("logaddexp"), _ufunc("logaddexp2"),
         # trigonometric and hyperbolic
         _transcendental("sin", vector="V.sin({0})"), _transcendental("cos", vector="V.cos({0})"),
-        _transcendental("tan"),
-        _transcendental("arcsin"), _transcendental("arccos"), _transcendental("arctan"),
+        _transcendental("tan", vector="V.tan({0})"),
+        _transcendental("arcsin", vector="V.arcsin({0})"), _transcendental("arccos", vector="V.arccos({0})"), _transcendental("arctan", vector="V.arctan({0})"),
         _ufunc("arctan2"), _ufunc("hypot"),
         _transcendental("sinh", vector="V.sinh({0})"), _transcendental("cosh", vector="V.cosh({0})"), _transcendental("tanh", vector="V.tanh({0})"),
         _transcendental("arcsinh"), _transcendental("arccosh"), _transcendental("arctanh"),
