@@ -1,4 +1,6 @@
-"""Branch-free sin, cos, exp, log and log1p that LLVM can vectorise, each with a flag saying whether its answer is exact enough.
+"""Branch-free sin, cos, tan, arcsin, arccos, arctan, exp, exp2, expm1, log, log2, log10, log1p, sinh, cosh and tanh
+that LLVM can vectorise, each with a flag saying whether its answer is exact enough (the functions after log1p:
+docs/architecture.md, "More functions, same scheme", and each docstring).
 
 Numba lowers ``np.sin`` to a call of the C library's ``sin``, one element at a time (~10 ns here): a loop
 that calls it cannot be vectorised, and a fused expression containing it is bound by that call instead of by
