@@ -1,4 +1,6 @@
-"""Branch-free sin, cos, exp, log and log1p that LLVM can vectorise, each with a flag saying whether its answer is exact enough.
+"""Branch-free sin, cos, tan, arcsin, arccos, arctan, exp, exp2, expm1, log, log2, log10, log1p, sinh, cosh and tanh
+that LLVM can vectorise, each with a flag saying whether its answer is exact enough (the functions after log1p:
+docs/architecture.md, "More functions, same scheme", and each docstring).
 
 Numba lowers ``np.sin`` to a call of the C library's ``sin``, one element at a time (~10 ns here): a loop
 that calls it cannot be vectorised, and a fused expression containing it is bound by that call instead of by
@@ -197,3 +199,347 @@ def log1p(x):
     lost = (1.0 - (u - x)) if u > 2.0 else (x - (u - 1.0))  # (1 + x) - u, exactly
     value, _ = log(u if ok else 1.0)
     return (x if x == 0.0 else value + lost / u), ok  # x, not 0.0 + x: log1p(-0.0) is -0.0
+
+
+# --- shared pieces ------------------------------------------------------------------------------------------
+@_jit
+def _expm1_poly(r):
+    """expm1(r) for |r| <= ~0.35: Taylor to r**13 (the first omitted term is below 2**-56 relative)."""
+    return r + r * r * (_E2 + r * (_E3 + r * (_E4 + r * (_E5 + r * (_E6 + r * (_E7 + r * (_E8 + r * (_E9 + r * (
+        _E10 + r * (_E11 + r * (_E12 + r * _E13)))))))))))
+
+
+@_jit
+def _copysign(value, sign):
+    """|value| with the sign bit of `sign` (bit operations: vectorises, keeps -0.0 and NaN signs)."""
+    return _as_float64((_as_int64(value) & 0x7FFFFFFFFFFFFFFF) | (_as_int64(sign) & -0x8000000000000000))
+
+
+# --- expm1, sinh, cosh, tanh ---------------------------------------------------------------------------------
+_EXPM1_LOW = -40.0  # below, expm1(x) rounds to -1.0 (exp(x) < 2**-57)
+
+
+@_jit
+def _two_sum(a, b):
+    """(s, e): s = a + b rounded and e its exact rounding error (Knuth's TwoSum, any order of magnitude)."""
+    s = a + b
+    bb = s - a
+    return s, (a - (s - bb)) + (b - bb)
+
+
+@_jit
+def _divide(ah, al, bh, bl):
+    """(ah + al) / (bh + bl) to about 2**-104 relative, as (hi, lo)."""
+    q = ah / bh
+    rem = (fma(-q, bh, ah) + al - q * bl) / bh  # the residual a - q*b (the fma product is exact)
+    hi = q + rem
+    return hi, rem - (hi - q)
+
+
+@_jit
+def _expm1_dd(x):
+    """expm1(x) as an unevaluated sum (hi, lo), |lo| <= ulp(hi)/2, for finite x in [-40, 709] (no checks):
+    x = k*ln 2 + r, expm1(x) = 2**k * expm1(r) + (2**k - 1)."""
+    k = np.rint(x * _INV_LN2)
+    rh = fma(-k, _LN2_HI, x)          # exact: the difference fits in 53 bits
+    rl = -k * _LN2_LO
+    r = rh + rl
+    c = (rh - r) + rl                 # r + c is x - k*ln 2 to ~2**-100 (Fast2Sum)
+    tail = r * r * (_E2 + r * (_E3 + r * (_E4 + r * (_E5 + r * (_E6 + r * (_E7 + r * (_E8 + r * (_E9 + r * (
+        _E10 + r * (_E11 + r * (_E12 + r * _E13)))))))))))
+    ph = r + tail                     # expm1(r) = ph + pl; |tail| < |r|, so Fast2Sum
+    pl = ((r - ph) + tail) + (c + c * r)  # expm1(r + c) ~ expm1(r) + c*exp(r)
+    scale = _as_float64((np.int64(k) + 1023) << 52)
+    s, e = _two_sum(scale - 1.0, scale * ph)  # scale - 1.0 is exact for |k| <= 53, scale*ph is exact
+    e = e + scale * pl
+    hi = s + e
+    return hi, e - (hi - s)
+
+
+@_jit
+def expm1(x):
+    """(expm1(x) within 1 ULP, ok) for a float64 x."""
+    ok = x <= _EXP_HIGH               # False for NaN and for x where expm1 overflows or nearly does
+    xc = min(max(x, _EXPM1_LOW), _EXP_HIGH) if ok else 0.0
+    value, _ = _expm1_dd(xc)
+    value = -1.0 if x < _EXPM1_LOW else value
+    return (x if x == 0.0 else value), ok  # -0.0 stays -0.0
+
+
+@_jit
+def sinh(x):
+    """(sinh(x) within 1 ULP, ok) for a float64 x: t = expm1(|x|), sinh = (t + t/(t + 1))/2, both terms >= 0,
+    in double-double until the last addition."""
+    a = abs(x)
+    ok = a <= _EXP_HIGH
+    th, tl = _expm1_dd(a if ok else 0.0)
+    dh, dl = _two_sum(th, 1.0)
+    qh, ql = _divide(th, tl, dh, dl + tl)
+    sh, sl = _two_sum(th, qh)
+    value = 0.5 * (sh + (sl + (tl + ql)))
+    return (x if x == 0.0 else _copysign(value, x)), ok
+
+
+@_jit
+def cosh(x):
+    """(cosh(x) within 1 ULP, ok) for a float64 x: E = exp(|x|) = 1 + expm1(|x|), cosh = (E + 1/E)/2, both
+    terms > 0, in double-double until the last addition."""
+    a = abs(x)
+    ok = a <= _EXP_HIGH
+    th, tl = _expm1_dd(a if ok else 0.0)
+    eh, el = _two_sum(1.0, th)
+    el = el + tl
+    qh, ql = _divide(1.0, 0.0, eh, el)
+    sh, sl = _two_sum(eh, qh)
+    return 0.5 * (sh + (sl + (el + ql))), ok
+
+
+_TANH_ONE = 22.0  # beyond, tanh(x) rounds to +-1 (1 - tanh < 2**-62)
+
+
+@_jit
+def tanh(x):
+    """(tanh(x) within 1 ULP, ok) for a float64 x: t = expm1(2|x|), tanh = t/(t + 2) in double-double."""
+    a = abs(x)
+    ok = a == a                       # only NaN goes to the exact path
+    th, tl = _expm1_dd(2.0 * min(a, _TANH_ONE) if ok else 0.0)
+    dh, dl = _two_sum(th, 2.0)
+    qh, _ = _divide(th, tl, dh, dl + tl)
+    value = 1.0 if a > _TANH_ONE else qh
+    return (x if x == 0.0 else _copysign(value, x)), ok
+
+
+# --- arctan, tan, arcsin, arccos -----------------------------------------------------------------------------
+# Chebyshev fits from tools/fit_vecmath.py (ascending powers of z = t*t).
+_ATAN = tuple(float.fromhex(h) for h in (
+    "-0x1.5555555555555p-2",
+    "0x1.99999999998c5p-3",
+    "-0x1.2492492485503p-3",
+    "0x1.c71c71bd2b8bcp-4",
+    "-0x1.745d154c84f7ap-4",
+    "0x1.3b1375ce5bdc6p-4",
+    "-0x1.110c9ce7b0572p-4",
+    "0x1.e170800a46210p-5",
+    "-0x1.ab59b417b2d3fp-5",
+    "0x1.7001816fd063fp-5",
+    "-0x1.0f62bba6a2558p-5",
+    "0x1.e4167464d3de8p-7",
+))
+_ASIN = tuple(float.fromhex(h) for h in (
+    "0x1.5555555555555p-3",
+    "0x1.3333333333388p-4",
+    "0x1.6db6db6dac1e0p-5",
+    "0x1.f1c71c7a52ba3p-6",
+    "0x1.6e8ba123e494cp-6",
+    "0x1.1c4efce23019fp-6",
+    "0x1.c990ad3d8fdcap-7",
+    "0x1.7b027ee1dd585p-7",
+    "0x1.3b49de7121487p-7",
+    "0x1.31622469ce5adp-7",
+    "0x1.8f193743418ffp-9",
+    "0x1.406192d124629p-6",
+    "-0x1.3b416bb7d9257p-6",
+    "0x1.e529c6fce9bb4p-6",
+))
+_A0, _A1, _A2, _A3, _A4, _A5, _A6, _A7, _A8, _A9, _A10, _A11 = _ATAN
+_B0, _B1, _B2, _B3, _B4, _B5, _B6, _B7, _B8, _B9, _B10, _B11, _B12, _B13 = _ASIN
+
+
+def _hi_lo(value: Decimal) -> tuple[float, float]:
+    hi = float(value)
+    return hi, float(value - Decimal(hi))
+
+
+_ATAN_HALF = _hi_lo(Decimal("0.46364760900080611621425623146121440202853705428612026381093308872019786416574170530060028398488789256"))
+_ATAN_ONE = _hi_lo(_PI / 4)
+_ATAN_THREE_HALVES = _hi_lo(Decimal("0.98279372324732906798571061101466601449687745363162855676142508831798807154979603538970653437281731110"))
+_PIO2_HI, _PIO2_LO = _hi_lo(_HALF_PI)
+_PI_HI, _PI_LO = _hi_lo(_PI)
+
+
+@_jit
+def _atan_poly(t):
+    """arctan(t) - t for |t| <= 0.4375."""
+    z = t * t
+    return t * z * (_A0 + z * (_A1 + z * (_A2 + z * (_A3 + z * (_A4 + z * (_A5 + z * (_A6 + z * (_A7 + z * (
+        _A8 + z * (_A9 + z * (_A10 + z * _A11)))))))))))
+
+
+@_jit
+def arctan(x):
+    """(arctan(x) within 1 ULP, ok) for a float64 x: |x| is reduced to t = (|x| - c)/(1 + c|x|) with c one of
+    0, 1/2, 1, 3/2, inf (picked by selects: |t| <= 0.4375), arctan(|x|) = arctan(c) + arctan(t)."""
+    a = abs(x)
+    # t = (n1*a + n0) / (d1*a + d0): the numerator is exact in every interval (Sterbenz).
+    i1 = a >= 0.4375
+    i2 = a >= 0.6875
+    i3 = a >= 1.1875
+    i4 = a >= 2.4375
+    n1 = 2.0 if i3 else (1.0 if i2 else (2.0 if i1 else 1.0))
+    n0 = -3.0 if i3 else (-1.0 if i2 else (-1.0 if i1 else 0.0))
+    d1 = 3.0 if i3 else (1.0 if i2 else (1.0 if i1 else 0.0))
+    d0 = 2.0 if i3 else (1.0 if i2 else (2.0 if i1 else 1.0))
+    hi = _PIO2_HI if i4 else (_ATAN_THREE_HALVES[0] if i3 else (_ATAN_ONE[0] if i2 else (
+        _ATAN_HALF[0] if i1 else 0.0)))
+    lo = _PIO2_LO if i4 else (_ATAN_THREE_HALVES[1] if i3 else (_ATAN_ONE[1] if i2 else (
+        _ATAN_HALF[1] if i1 else 0.0)))
+    t = (-1.0 / a) if i4 else fma(n1, a, n0) / fma(d1, a, d0)  # -1/a: 0*inf would be NaN
+    value = hi + (t + (_atan_poly(t) + lo))
+    return _copysign(value, x), True  # NaN: the selects pass it through; +-inf: pi/2
+
+
+@_jit
+def tan(x):
+    """(tan(x) within 1 ULP, ok) for a float64 x (ok as for sin): sin(r)/cos(r), or -cos(r)/sin(r) in odd
+    quadrants, with r, sin(r), cos(r) and the quotient in double-double (tan is ill-conditioned enough near
+    pi/4 that each single rounding would show)."""
+    k = np.rint(x * _TWO_OVER_PI)
+    r1 = fma(-k, _P1, x)                     # exact
+    p2 = k * _P2
+    r2, e2 = _two_sum(r1, -p2)
+    e2 = e2 - fma(k, _P2, -p2) - k * _P3     # r2 + e2 = x - k*pi/2 to ~2**-100 relative
+    rh = r2 + e2
+    rl = e2 - (rh - r2)
+    ok = (abs(x) <= _LIMIT) & ((k == 0.0) | (abs(rh) >= _CANCELLED))
+    rh = x if k == 0.0 else rh
+    rl = 0.0 if k == 0.0 else rl
+    z = rh * rh
+    sp = rh * z * (_S3 + z * (_S5 + z * (_S7 + z * (_S9 + z * (_S11 + z * (_S13 + z * _S15)))))) + rl
+    sh = rh + sp
+    sl = (rh - sh) + sp                      # sin(rh + rl) = sh + sl (rl*cos(rh) ~ rl: its rl*z/2 is below 2**-60)
+    half = 0.5 * z
+    ch = 1.0 - half
+    cl = ((1.0 - ch) - half) + z * z * (_C4 + z * (_C6 + z * (_C8 + z * (_C10 + z * (_C12 + z * (
+        _C14 + z * _C16)))))) - rh * rl
+    c = ch + cl                              # normalised: cos(rh + rl) = ch + cl, |cl| <= ulp(ch)/2
+    cl = cl - (c - ch)
+    ch = c
+    odd = (np.int64(k if ok else 0.0) & 1) == 1
+    qh, _ = _divide(-ch if odd else sh, -cl if odd else sl, sh if odd else ch, sl if odd else cl)
+    return (x if x == 0.0 else qh), ok
+
+
+@_jit
+def _asin_poly(s, z):
+    """arcsin(s) - s for z = s*s <= 0.25."""
+    return s * z * (_B0 + z * (_B1 + z * (_B2 + z * (_B3 + z * (_B4 + z * (_B5 + z * (_B6 + z * (_B7 + z * (
+        _B8 + z * (_B9 + z * (_B10 + z * (_B11 + z * (_B12 + z * _B13)))))))))))))
+
+
+@_jit
+def _asin_parts(a):
+    """For 0 <= a <= 1: (small, s, tail). small (a <= 1/2): arcsin(a) = s + tail. Otherwise
+    arcsin(a) = pi/2 - 2*(s + tail) with s + tail = arcsin(sqrt((1 - a)/2)) (sqrt's rounding error included)."""
+    small = a <= 0.5
+    z = a * a if small else (1.0 - a) * 0.5  # 1 - a is exact for a >= 1/2
+    s = a if small else np.sqrt(z)
+    c = fma(-s, s, z) / (s + s)               # s + c = sqrt(z) to ~2**-105 (0 where s is exact)
+    c = 0.0 if (small | (z == 0.0)) else c
+    return small, s, _asin_poly(s, z) + c
+
+
+@_jit
+def arcsin(x):
+    """(arcsin(x) within 1 ULP, ok) for a float64 x; ok is False outside [-1, 1] and for NaN."""
+    a = abs(x)
+    ok = a <= 1.0
+    small, s, tail = _asin_parts(a if ok else 0.0)
+    h, e = _two_sum(_PIO2_HI, -2.0 * s)
+    value = (s + tail) if small else h + ((e + _PIO2_LO) - 2.0 * tail)
+    return _copysign(value, x), ok
+
+
+@_jit
+def arccos(x):
+    """(arccos(x) within 1 ULP, ok) for a float64 x; ok is False outside [-1, 1] and for NaN.
+    |x| <= 1/2: pi/2 - arcsin(x); x > 1/2: 2*arcsin(sqrt((1 - x)/2)); x < -1/2: pi - that."""
+    a = abs(x)
+    ok = a <= 1.0
+    small, s, tail = _asin_parts(a if ok else 0.0)
+    negative = x < 0.0
+    # small: pi/2 - (x + tail*sign(x)); large: base -+ 2*(s + tail), base 0 or pi.
+    sx = -s if (small & negative) else s
+    tx = -tail if (small & negative) else tail
+    base_hi = _PIO2_HI if small else (_PI_HI if negative else 0.0)
+    base_lo = _PIO2_LO if small else (_PI_LO if negative else 0.0)
+    m = -1.0 if (small | negative) else 1.0   # sign of the arcsin term
+    f = 1.0 if small else 2.0
+    h, e = _two_sum(base_hi, m * f * sx)
+    return h + ((e + base_lo) + m * f * tx), ok
+
+
+# --- log2, log10, exp2 ---------------------------------------------------------------------------------------
+def _inverse(value: Decimal) -> tuple[float, float]:
+    return _hi_lo(1 / value)
+
+
+getcontext().prec = 120
+_LN10 = Decimal(10).ln()
+_INV_LN2_HI, _INV_LN2_LO = _inverse(_LN2)
+_INV_LN10_HI, _INV_LN10_LO = _inverse(_LN10)
+_LOG10_2 = _LN2 / _LN10
+_LOG10_2_HI = float.fromhex(float(_LOG10_2).hex()[:-8] + float(_LOG10_2).hex()[-4:])  # 11 trailing zero bits
+_LOG10_2_LO = float(_LOG10_2 - Decimal(_LOG10_2_HI))
+
+
+@_jit
+def _log1p_dd(x):
+    """(k, hi, lo) for a positive normal x: log(x) = k*ln 2 + (hi + lo), |hi| <= ~0.35, lo ~2**-53 * hi."""
+    bits = _as_int64(x)
+    e = (bits >> 52) - 1023
+    mantissa = (bits & _MANTISSA) | _ONE_BITS
+    halve = mantissa > _SQRT2_BITS
+    mantissa = mantissa - (np.int64(1) << 52) if halve else mantissa
+    k = np.float64(e + 1 if halve else e)
+    f = _as_float64(mantissa) - 1.0
+    s = f / (2.0 + f)
+    z = s * s
+    r = z * (_L1 + z * (_L2 + z * (_L3 + z * (_L4 + z * (_L5 + z * (_L6 + z * (_L7 + z * (_L8 + z * (_L9 + z * (
+        _L10 + z * (_L11 + z * _L12)))))))))))
+    half_f2 = 0.5 * f * f
+    hi = f - half_f2                      # |half_f2| <= |f|/2: Fast2Sum, and f - hi is exact
+    lo = ((f - hi) - half_f2) + s * (half_f2 + r)
+    return k, hi, lo
+
+
+@_jit
+def _scaled_log(x, c_hi, c_lo, l_hi, l_lo):
+    """k*(l_hi + l_lo) + log1p(f)*(c_hi + c_lo), the parts of log(x) in another base, ~2**-60 relative."""
+    k, hi, lo = _log1p_dd(x)
+    ph = hi * c_hi
+    pl = fma(hi, c_hi, -ph) + (hi * c_lo + lo * c_hi)
+    s, e = _two_sum(k * l_hi, ph)          # k * l_hi is exact (l_hi has 11 trailing zero bits, or is 1)
+    return s + ((e + pl) + k * l_lo)
+
+
+@_jit
+def log2(x):
+    """(log2(x) within 1 ULP, ok) for a float64 x; exact for powers of 2; ok as for log."""
+    ok = (x >= _SMALLEST_NORMAL) & (x <= _LARGEST)
+    return _scaled_log(x if ok else 1.0, _INV_LN2_HI, _INV_LN2_LO, 1.0, 0.0), ok
+
+
+@_jit
+def log10(x):
+    """(log10(x) within 1 ULP, ok) for a float64 x; exact for powers of 10 (their error is far below half an
+    ULP); ok as for log."""
+    ok = (x >= _SMALLEST_NORMAL) & (x <= _LARGEST)
+    return _scaled_log(x if ok else 1.0, _INV_LN10_HI, _INV_LN10_LO, _LOG10_2_HI, _LOG10_2_LO), ok
+
+
+_EXP2_LOW, _EXP2_HIGH = -1021.0, 1023.0
+
+
+@_jit
+def exp2(x):
+    """(exp2(x) within 1 ULP, ok) for a float64 x: x = k + r (exact), 2**r = exp(r*ln 2) with r*ln 2 in
+    double-double, times 2**k from its bits; exact for integers; ok False outside [-1021, 1023] and for NaN."""
+    ok = (x >= _EXP2_LOW) & (x <= _EXP2_HIGH)
+    x = x if ok else 0.0
+    k = np.rint(x)
+    r = x - k
+    th = r * _LN2_HI
+    tl = fma(r, _LN2_HI, -th) + r * _LN2_LO
+    p = _expm1_poly(th)
+    scale = _as_float64((np.int64(k) + 1023) << 52)
+    return (1.0 + (p + tl * (1.0 + p))) * scale, ok
