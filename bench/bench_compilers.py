@@ -464,10 +464,7 @@ def run_suite(cfg: harness.Config, with_first_call: bool = True) -> dict:
     if with_first_call and present:
         out["first_call"] = first_call(cfg, [n for n in CONTENDERS if n in present])
         print(format_first_call(out["first_call"]))
-    if cfg.save:
-        path = cfg.out or (harness.RESULTS_DIR / ("quick" if cfg.quick else "") / f"{SUITE}.json")
-        report.save(out, path, cfg.plot)
-        print(f"results written to {path}")
+    harness.save(out, cfg, SUITE)
     return out
 
 

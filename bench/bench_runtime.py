@@ -513,10 +513,7 @@ def threads_sweep(cfg: harness.Config) -> dict:
     out["thread_counts"] = counts
     out["speedups"] = sweep_speedups(out, counts)
     print(format_sweep(out["speedups"], counts))
-    if cfg.save:
-        path = cfg.out or (harness.RESULTS_DIR / ("quick" if cfg.quick else "") / "threads_sweep.json")
-        report.save(out, path, cfg.plot)
-        print(f"results written to {path}")
+    harness.save(out, cfg, "threads_sweep")
     return out
 
 
@@ -542,10 +539,7 @@ def run_suite(cfg: harness.Config) -> dict:
         out["first_call"] = first_call(cfg)
         print(format_first_call(out["first_call"]))
         out["loadavg_after_first_call"] = [round(x, 2) for x in os.getloadavg()]
-    if cfg.save:
-        path = cfg.out or (harness.RESULTS_DIR / ("quick" if cfg.quick else "") / f"{SUITE}.json")
-        report.save(out, path, cfg.plot)
-        print(f"results written to {path}")
+    harness.save(out, cfg, SUITE)
     return out
 
 

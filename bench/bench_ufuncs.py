@@ -134,11 +134,7 @@ def run_suite(cfg: harness.Config) -> dict:
             fn = wl["params"]["function"]
             wl["max_ulp"] = max_ulp(getattr(la, fn)(*[la.array(x) for x in args]).compute(), getattr(np, fn)(*args))
     print(_table(out))
-    if cfg.save:
-        from bench import report
-        path = cfg.out or (harness.RESULTS_DIR / ("quick" if cfg.quick else "") / f"{SUITE}.json")
-        report.save(out, path, cfg.plot)
-        print(f"results written to {path}")
+    harness.save(out, cfg, SUITE)
     return out
 
 

@@ -393,12 +393,18 @@ def run_suite(suite: str, build: Callable[[Config], list[Workload]], cfg: Config
     out["loadavg_after"] = [round(x, 2) for x in os.getloadavg()]
     print(report.format_summary(out))
     print(f"load average before={out['loadavg_before']} after={out['loadavg_after']}")
-    if cfg.save:
-        path = cfg.out or (RESULTS_DIR / ("quick" if cfg.quick else "") / f"{suite}.json")
-        report.save(out, path, cfg.plot)
-        shown = path.relative_to(REPO_ROOT) if path.is_relative_to(REPO_ROOT) else path
-        print(f"results written to {shown}")
+    save(out, cfg, suite)
     return out
+
+
+def save(out: dict, cfg: Config, name: str) -> None:
+    """Write a suite's results to `cfg.out`, else bench/results/[quick/]<name>.json (unless --no-save)."""
+    if not cfg.save:
+        return
+    path = cfg.out or (RESULTS_DIR / ("quick" if cfg.quick else "") / f"{name}.json")
+    report.save(out, path, cfg.plot)
+    shown = path.relative_to(REPO_ROOT) if path.is_relative_to(REPO_ROOT) else path
+    print(f"results written to {shown}")
 
 
 def main(suite: str, build: Callable[[Config], list[Workload]], description: str, argv=None) -> dict:
