@@ -102,7 +102,7 @@ def _product(dims: list[str]) -> str:
     return " * ".join(dims) if dims else "1"
 
 
-def reduce_range(k: ReduceKernel, r: Reducer, var: str, lo: str, hi: str, index, position) -> list:
+def reduce_range(k: ReduceKernel, r: Reducer, var: str, lo: str, hi: str, index, position) -> list[str | Block]:
     """Lines that fold the producer's values for `var` in [lo, hi) into the state `acc`.
     `index(expr)` is the array index with `var` replaced by `expr`; `position(expr)` the arg position."""
     producer = k.outputs[0]
@@ -135,7 +135,7 @@ def reduce_range(k: ReduceKernel, r: Reducer, var: str, lo: str, hi: str, index,
     ]
 
 
-def _partials(r: Reducer, count: str) -> tuple[list[str], list[str], list]:
+def _partials(r: Reducer, count: str) -> tuple[list[str], list[str], list[str | Block]]:
     """(allocate partial results, store the state as partial `_p`, fold all partials into `acc`)."""
     alloc = [f"_part = np.empty({count}, {ctor(r.acc)})"]
     save = ["_part[_p] = acc"]
@@ -146,7 +146,7 @@ def _partials(r: Reducer, count: str) -> tuple[list[str], list[str], list]:
     return alloc, save, fold
 
 
-def full_loop(k: ReduceKernel, r: Reducer, parallel: bool) -> tuple[list[str], list]:
+def full_loop(k: ReduceKernel, r: Reducer, parallel: bool) -> tuple[list[str], list[str | Block]]:
     """(extra parameters, body) for a reduction over a 1-D range: chunks in parallel."""
     alloc, save, fold = _partials(r, "_nchunks")
     body = [
@@ -165,7 +165,7 @@ def full_loop(k: ReduceKernel, r: Reducer, parallel: bool) -> tuple[list[str], l
     return ["n", "chunk"], body
 
 
-def full_nd_loop(k: ReduceKernel, r: Reducer, parallel: bool, ndim: int) -> tuple[list[str], list]:
+def full_nd_loop(k: ReduceKernel, r: Reducer, parallel: bool, ndim: int) -> tuple[list[str], list[str | Block]]:
     """Every axis of an n-d view reduced: one partial per row (all axes but the last)."""
     dims, idx = [f"d{a}" for a in range(ndim)], [f"i{a}" for a in range(ndim)]
     alloc, save, fold = _partials(r, "_rows")
@@ -189,7 +189,8 @@ def full_nd_loop(k: ReduceKernel, r: Reducer, parallel: bool, ndim: int) -> tupl
     return dims, body
 
 
-def inner_loop(k: ReduceKernel, r: Reducer, parallel: bool, kept: int, ndim: int) -> tuple[list[str], list]:
+def inner_loop(k: ReduceKernel, r: Reducer, parallel: bool, kept: int, ndim: int
+              ) -> tuple[list[str], list[str | Block]]:
     """The innermost axis is reduced: each kept element in parallel reduces its own (contiguous) run."""
     dims, idx = [f"d{a}" for a in range(ndim)], [f"i{a}" for a in range(ndim)]
     last = idx[-1]
@@ -224,7 +225,7 @@ def _tile_header(tiles: str, kept: int, dims: list[str], idx: list[str]) -> list
     ]
 
 
-def _stream_rows(k: ReduceKernel, r: Reducer, kept: int, ndim: int, rows: tuple[str, ...]) -> list:
+def _stream_rows(k: ReduceKernel, r: Reducer, kept: int, ndim: int, rows: tuple[str, ...]) -> list[str | Block]:
     """Reduce the reduced rows in `range(*rows)` of columns [_lo, _hi) into a private accumulator array `_acc`
     of `tile` elements, row by row: each row's tile is read in memory order and the column loop vectorises."""
     dims, idx = [f"d{a}" for a in range(ndim)], [f"i{a}" for a in range(ndim)]
@@ -260,7 +261,8 @@ def _outer_sizes(kept: int, dims: list[str]) -> list[str]:
     ]
 
 
-def outer_loop(k: ReduceKernel, r: Reducer, parallel: bool, kept: int, ndim: int) -> tuple[list[str], list]:
+def outer_loop(k: ReduceKernel, r: Reducer, parallel: bool, kept: int, ndim: int
+              ) -> tuple[list[str], list[str | Block]]:
     """The innermost axis is kept: tiles of it in parallel, each streaming all reduced rows in order."""
     dims, idx = [f"d{a}" for a in range(ndim)], [f"i{a}" for a in range(ndim)]
     final = r.final(at="[_uq]")
@@ -279,7 +281,7 @@ def outer_loop(k: ReduceKernel, r: Reducer, parallel: bool, kept: int, ndim: int
 
 
 def outer_split_loop(k: ReduceKernel, r: Reducer, parallel: bool, kept: int, ndim: int
-                     ) -> tuple[list[str], list]:
+                     ) -> tuple[list[str], list[str | Block]]:
     """The innermost axis is kept and the reduced rows are many: `nchunks` contiguous row ranges x column tiles
     in parallel, each thread reading whole stretches of memory in order into a private accumulator; the
     per-chunk partials (nchunks x kept elements) are then folded in chunk order, whichever thread ran which
