@@ -479,18 +479,15 @@ def test_scipy_special_stays_unimported_in_a_fresh_process_that_uses_plain_numpy
 
 # --- load balancing: parallel loops run in several chunks per thread ------------------------------------------
 
-def test_balanced_wraps_each_prange_loop_and_restores_the_callers_chunk_size():
-    from lazyarr.compiler.source_map import CHUNKS_PER_THREAD, balanced
-    body = textwrap.dedent("""\
-        n = out0.shape[0]
-        for i in numba.prange(n):
-            x = in0[i]
-            if x > 0:
-                out0[i] = x
-        for j in numba.prange(n // 2):
-            out0[j] += 1
-        total = 0""")
-    lines = balanced(body).split("\n")
+def test_prange_loops_set_the_chunk_size_and_restore_the_callers():
+    from lazyarr.compiler.blocks import CHUNKS_PER_THREAD, Block, prange_loop, sequence
+    body = sequence(
+        "n = out0.shape[0]",
+        prange_loop("i", "n", ["x = in0[i]", Block("if x > 0:", ["out0[i] = x"])], parallel=True),
+        prange_loop("j", "n // 2", ["out0[j] += 1"], parallel=True),
+        "total = 0",
+    )
+    lines = body.render().split("\n")
     setting = f"max(1, (n) // ({CHUNKS_PER_THREAD} * S.num_threads())))"
     assert lines[1] == f"_chunk = S.set_parallel_chunksize({setting}"
     assert lines[2] == "for i in numba.prange(n):"
@@ -499,8 +496,8 @@ def test_balanced_wraps_each_prange_loop_and_restores_the_callers_chunk_size():
                           "for j in numba.prange(n // 2):"]
     assert lines[10:] == ["S.set_parallel_chunksize(_chunk)", "total = 0"]
     # A loop that ends the text is closed too; serial loops are left alone.
-    assert balanced("for i in numba.prange(n):\n    f(i)").endswith("\nS.set_parallel_chunksize(_chunk)")
-    assert balanced("for i in range(n):\n    f(i)") == "for i in range(n):\n    f(i)"
+    assert prange_loop("i", "n", ["f(i)"], parallel=True).render().endswith("\nS.set_parallel_chunksize(_chunk)")
+    assert prange_loop("i", "n", ["f(i)"], parallel=False).render() == "for i in range(n):\n    f(i)"
 
 
 def test_parallel_kernels_are_right_and_leave_the_threads_chunk_size_alone(parallel_threshold):

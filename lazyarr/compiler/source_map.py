@@ -1,13 +1,11 @@
 """Kernel spec -> Python source for ``numba.njit``.
 
-Source comes from fixed templates; the only generated parts are the argument list, the Numba signature and the
-straight-line body of one loop iteration. Every value in the body is wrapped in its dtype's constructor, so
-Numba never widens (``int8 + int8`` stays int8, as in NumPy) and never types a Python scalar itself.
+Source comes from a fixed module template and loops built as blocks (``compiler/blocks.py``); the only
+generated parts are the argument list, the Numba signature and the straight-line body of one loop iteration.
+Every value in the body is wrapped in its dtype's constructor, so Numba never widens (``int8 + int8`` stays
+int8, as in NumPy) and never types a Python scalar itself.
 """
 from __future__ import annotations
-
-import re
-import textwrap
 
 import numpy as np
 
@@ -15,6 +13,7 @@ from lazyarr.graph import dtypes
 from lazyarr.graph.dtypes import HALF
 from lazyarr.graph.expr import special_ufunc
 from lazyarr.graph.ops import ELEMENTWISE, vector_template
+from lazyarr.compiler.blocks import Block, as_comment, prange_loop, sequence
 from lazyarr.compiler.schedule import MapKernel
 
 MODULE_TEMPLATE = '''\
@@ -33,21 +32,6 @@ SIGNATURE = types.void({signature})
 def kernel({params}):
 {body}
 '''
-
-FLAT_LOOP = '''\
-for i in {range}(out0.shape[0]):
-{body}'''
-
-ND1_LOOP = '''\
-for i0 in {range}(out0.shape[0]):
-{body}'''
-
-ND_LOOP = '''\
-{shape_names} = out0.shape
-for outer in {range}({outer_size}):
-{outer_index}
-    for {last} in range({last_extent}):
-{body}'''
 
 
 def ctor(dt: np.dtype) -> str:
@@ -191,27 +175,21 @@ def body_lines(k: MapKernel, index: str, out_dtypes: tuple[np.dtype, ...], flags
 # The block is short enough to stay in L1 for the rare second pass, long enough to amortise the check.
 BLOCK = 1024
 
-BLOCKED_LOOP = '''\
-n = out0.shape[0]
-for block in {range}((n + {block} - 1) // {block}):
-    lo = block * {block}
-    hi = min(lo + {block}, n)
-    exact = True
-    for i in range(lo, hi):
-{fast}
-        exact = exact & {flags}
-    if not exact:
-        for i in range(lo, hi):
-{exact}'''
 
-
-def blocked_loop(k: MapKernel, parallel: bool, out_dtypes: tuple[np.dtype, ...], exact: list[str]) -> str:
+def blocked_loop(k: MapKernel, parallel: bool, out_dtypes: tuple[np.dtype, ...], exact: list[str]) -> Block:
     """The flat loop in blocks; `exact` is the ordinary body (index ``i``), the second pass."""
     flags: list[str] = []
     fast = body_lines(k, "i", out_dtypes, flags)
-    return BLOCKED_LOOP.format(range="numba.prange" if parallel else "range", block=BLOCK,
-                               fast=textwrap.indent("\n".join(fast), " " * 8), flags=" & ".join(flags),
-                               exact=textwrap.indent("\n".join(exact), " " * 12))
+    return sequence(
+        "n = out0.shape[0]",
+        prange_loop("block", f"(n + {BLOCK} - 1) // {BLOCK}", [
+            f"lo = block * {BLOCK}",
+            f"hi = min(lo + {BLOCK}, n)",
+            "exact = True",
+            Block("for i in range(lo, hi):", [*fast, f"exact = exact & {' & '.join(flags)}"]),
+            Block("if not exact:", [Block("for i in range(lo, hi):", exact)]),
+        ], parallel),
+    )
 
 
 def render_special(node, arg_names: list[str]) -> str:
@@ -252,53 +230,21 @@ def unflatten_outer(ndim: int) -> list[str]:
     return lines if lines else ["i0 = outer"]
 
 
-def loop_source(layout: str, ndim: int, parallel: bool, body: list[str]) -> str:
-    rng = "numba.prange" if parallel else "range"
+def loop_source(layout: str, ndim: int, parallel: bool, body: list[str]) -> Block:
+    """The loop of a map kernel around one iteration's `body`: flat (index ``i``), or n-d with all outer axes
+    in one (parallel) loop and the last axis in an inner loop."""
     if layout == "flat":
-        return FLAT_LOOP.format(range=rng, body=textwrap.indent("\n".join(body), "    "))
+        return prange_loop("i", "out0.shape[0]", body, parallel)
     if ndim == 1:
-        return ND1_LOOP.format(range=rng, body=textwrap.indent("\n".join(body), "    "))
+        return prange_loop("i0", "out0.shape[0]", body, parallel)
     shape = [f"n{d}" for d in range(ndim)]
-    return ND_LOOP.format(
-        shape_names=", ".join(shape), range=rng, outer_size=" * ".join(shape[:-1]),
-        outer_index=textwrap.indent("\n".join(unflatten_outer(ndim)), "    "),
-        last=f"i{ndim - 1}", last_extent=shape[-1],
-        body=textwrap.indent("\n".join(body), "        "),
+    return sequence(
+        f"{', '.join(shape)} = out0.shape",
+        prange_loop("outer", " * ".join(shape[:-1]), [
+            *unflatten_outer(ndim),
+            Block(f"for i{ndim - 1} in range({shape[-1]}):", body),
+        ], parallel),
     )
-
-
-# Numba splits a prange loop into one equal chunk per thread, so the slowest thread sets the time: on a shared
-# machine, one core busy with something else makes a 2-thread kernel barely faster than 1 thread. With
-# smaller chunks, TBB (the layer lazyarr picks when it can) lets an idle thread take chunks a busy one has not
-# started, so every core works to the end. A few per thread is enough; each chunk costs a task of about a
-# microsecond. (The workqueue fallback deals chunks out in order: no balancing there, and no harm.)
-CHUNKS_PER_THREAD = 8
-
-_PRANGE = re.compile(r"^(?P<indent> *)for \w+ in numba\.prange\((?P<count>.*)\):$")
-
-
-def balanced(loop: str) -> str:
-    """`loop` (kernel body text) with each prange loop run in about CHUNKS_PER_THREAD chunks per thread.
-
-    The chunk size is Numba's per-thread setting, so it is set just before the loop and the caller's value
-    restored after it: the user's own Numba code running in this thread later is not affected."""
-    lines = loop.split("\n")
-    out: list[str] = []
-    open_loop: str | None = None  # indentation of the prange loop we are inside, if any
-    for line in lines:
-        indent = len(line) - len(line.lstrip(" "))
-        if open_loop is not None and line.strip() and indent <= len(open_loop):
-            out.append(f"{open_loop}S.set_parallel_chunksize(_chunk)")
-            open_loop = None
-        match = _PRANGE.match(line)
-        if match:
-            open_loop = match["indent"]
-            out.append(f"{open_loop}_chunk = S.set_parallel_chunksize("
-                       f"max(1, ({match['count']}) // ({CHUNKS_PER_THREAD} * S.num_threads())))")
-        out.append(line)
-    if open_loop is not None:
-        out.append(f"{open_loop}S.set_parallel_chunksize(_chunk)")
-    return "\n".join(out)
 
 
 def kernel_source(k: MapKernel, layout: str, ndim: int, parallel: bool,
@@ -317,11 +263,11 @@ def kernel_source(k: MapKernel, layout: str, ndim: int, parallel: bool,
         loop = blocked_loop(k, parallel, out_dtypes, body)
     else:
         loop = loop_source(layout, ndim, parallel, body)
+    text = loop.render(level=1)
     extra = "import lazyarr.kernels.scipy_bridge as SB\n" if any("SB." in line for line in body) else ""
-    if "V." in loop:
+    if "V." in text:
         extra += "import lazyarr.kernels.vecmath as V\n"
     return MODULE_TEMPLATE.format(
-        version=version, comment=textwrap.indent(comment, "# ") if comment else "#",
-        extra_imports=extra, signature=", ".join(sig), parallel=parallel,
-        params=", ".join(params), body=textwrap.indent(balanced(loop) if parallel else loop, "    "),
+        version=version, comment=as_comment(comment) if comment else "#",
+        extra_imports=extra, signature=", ".join(sig), parallel=parallel, params=", ".join(params), body=text,
     )

@@ -17,11 +17,10 @@ as accurate as NumPy's pairwise summation, without a serial dependency chain.
 """
 from __future__ import annotations
 
-import textwrap
-
 import numpy as np
 
-from lazyarr.compiler.source_map import MODULE_TEMPLATE, balanced, array_type, scalar_type, ctor, cast, store, value_lines
+from lazyarr.compiler.blocks import Block, as_comment, prange_loop
+from lazyarr.compiler.source_map import MODULE_TEMPLATE, array_type, scalar_type, ctor, cast, store, value_lines
 from lazyarr.graph.dtypes import HALF
 from lazyarr.graph.ops import REDUCTIONS
 from lazyarr.compiler.schedule import ReduceKernel
@@ -103,7 +102,7 @@ def _product(dims: list[str]) -> str:
     return " * ".join(dims) if dims else "1"
 
 
-def reduce_range(k: ReduceKernel, r: Reducer, var: str, lo: str, hi: str, index, position) -> list[str]:
+def reduce_range(k: ReduceKernel, r: Reducer, var: str, lo: str, hi: str, index, position) -> list[str | Block]:
     """Lines that fold the producer's values for `var` in [lo, hi) into the state `acc`.
     `index(expr)` is the array index with `var` replaced by `expr`; `position(expr)` the arg position."""
     producer = k.outputs[0]
@@ -114,7 +113,7 @@ def reduce_range(k: ReduceKernel, r: Reducer, var: str, lo: str, hi: str, index,
 
     if not r.compensated:
         lines, v = value(var, "")
-        return [f"for {var} in range({lo}, {hi}):"] + _indent(lines + r.take(v, position(var)))
+        return [Block(f"for {var} in range({lo}, {hi}):", lines + r.take(v, position(var)))]
     # Float sums: 8 independent lanes per block of 128, blocks folded in with Kahan compensation.
     lanes, lane_lines = [f"_s{j}" for j in range(LANES)], []
     for j, lane in enumerate(lanes):
@@ -125,53 +124,48 @@ def reduce_range(k: ReduceKernel, r: Reducer, var: str, lo: str, hi: str, index,
     tail, v_tail = value(var, "_t")
     return [
         f"_j = {lo}",
-        f"while _j + {BLOCK} <= {hi}:",
-        *_indent([f"{lane} = {ctor(r.acc)}(0)" for lane in lanes]),
-        f"    for _b in range(_j, _j + {BLOCK}, {LANES}):",
-        *_indent(lane_lines, 2),
-        f"    _blk = {block_sum}",
-        *_indent(r.take("_blk")),
-        f"    _j += {BLOCK}",
-        f"for {var} in range(_j, {hi}):",
-        *_indent(tail + r.take(v_tail)),
+        Block(f"while _j + {BLOCK} <= {hi}:", [
+            *[f"{lane} = {ctor(r.acc)}(0)" for lane in lanes],
+            Block(f"for _b in range(_j, _j + {BLOCK}, {LANES}):", lane_lines),
+            f"_blk = {block_sum}",
+            *r.take("_blk"),
+            f"_j += {BLOCK}",
+        ]),
+        Block(f"for {var} in range(_j, {hi}):", tail + r.take(v_tail)),
     ]
 
 
-def _indent(lines: list[str], levels: int = 1) -> list[str]:
-    return [("    " * levels) + line for line in lines]
-
-
-def _partials(r: Reducer, count: str) -> tuple[list[str], list[str], list[str]]:
+def _partials(r: Reducer, count: str) -> tuple[list[str], list[str], list[str | Block]]:
     """(allocate partial results, store the state as partial `_p`, fold all partials into `acc`)."""
     alloc = [f"_part = np.empty({count}, {ctor(r.acc)})"]
     save = ["_part[_p] = acc"]
     if r.is_arg:
         alloc.append(f"_part_i = np.empty({count}, np.int64)")
         save.append("_part_i[_p] = acc_i")
-    fold = r.init() + [f"for _p in range({count}):"] + _indent(
-        r.take("_part[_p]", "_part_i[_p]"))
+    fold = r.init() + [Block(f"for _p in range({count}):", r.take("_part[_p]", "_part_i[_p]"))]
     return alloc, save, fold
 
 
-def full_loop(k: ReduceKernel, r: Reducer, rng: str) -> tuple[list[str], list[str]]:
+def full_loop(k: ReduceKernel, r: Reducer, parallel: bool) -> tuple[list[str], list[str | Block]]:
     """(extra parameters, body) for a reduction over a 1-D range: chunks in parallel."""
     alloc, save, fold = _partials(r, "_nchunks")
     body = [
         "_nchunks = (n + chunk - 1) // chunk",
         *alloc,
-        f"for _p in {rng}(_nchunks):",
-        "    _lo = _p * chunk",
-        "    _hi = min(_lo + chunk, n)",
-        *_indent(r.init()),
-        *_indent(reduce_range(k, r, "i", "_lo", "_hi", lambda e: e, lambda e: e)),
-        *_indent(save),
+        prange_loop("_p", "_nchunks", [
+            "_lo = _p * chunk",
+            "_hi = min(_lo + chunk, n)",
+            *r.init(),
+            *reduce_range(k, r, "i", "_lo", "_hi", lambda e: e, lambda e: e),
+            *save,
+        ], parallel),
         *fold,
         f"out0[0] = {store(r.final(), r.result, r.result)}",
     ]
     return ["n", "chunk"], body
 
 
-def full_nd_loop(k: ReduceKernel, r: Reducer, rng: str, ndim: int) -> tuple[list[str], list[str]]:
+def full_nd_loop(k: ReduceKernel, r: Reducer, parallel: bool, ndim: int) -> tuple[list[str], list[str | Block]]:
     """Every axis of an n-d view reduced: one partial per row (all axes but the last)."""
     dims, idx = [f"d{a}" for a in range(ndim)], [f"i{a}" for a in range(ndim)]
     alloc, save, fold = _partials(r, "_rows")
@@ -183,18 +177,20 @@ def full_nd_loop(k: ReduceKernel, r: Reducer, rng: str, ndim: int) -> tuple[list
     body = [
         f"_rows = {_product(dims[:-1])}",
         *alloc,
-        f"for _p in {rng}(_rows):",
-        *_indent(_unflatten("_p", idx[:-1], dims[:-1])),
-        *_indent(r.init()),
-        *_indent(reduce_range(k, r, last, "0", dims[-1], index, lambda e: f"_p * {dims[-1]} + {e}")),
-        *_indent(save),
+        prange_loop("_p", "_rows", [
+            *_unflatten("_p", idx[:-1], dims[:-1]),
+            *r.init(),
+            *reduce_range(k, r, last, "0", dims[-1], index, lambda e: f"_p * {dims[-1]} + {e}"),
+            *save,
+        ], parallel),
         *fold,
         f"out0[0] = {store(r.final(), r.result, r.result)}",
     ]
     return dims, body
 
 
-def inner_loop(k: ReduceKernel, r: Reducer, rng: str, kept: int, ndim: int) -> tuple[list[str], list[str]]:
+def inner_loop(k: ReduceKernel, r: Reducer, parallel: bool, kept: int, ndim: int
+              ) -> tuple[list[str], list[str | Block]]:
     """The innermost axis is reduced: each kept element in parallel reduces its own (contiguous) run."""
     dims, idx = [f"d{a}" for a in range(ndim)], [f"i{a}" for a in range(ndim)]
     last = idx[-1]
@@ -205,13 +201,15 @@ def inner_loop(k: ReduceKernel, r: Reducer, rng: str, kept: int, ndim: int) -> t
     body = [
         f"_nk = {_product(dims[:kept])}",
         f"_nr = {_product(dims[kept:-1])}",
-        f"for _o in {rng}(_nk):",
-        *_indent(_unflatten("_o", idx[:kept], dims[:kept])),
-        *_indent(r.init()),
-        "    for _r in range(_nr):",
-        *_indent(_unflatten("_r", idx[kept:-1], dims[kept:-1]), 2),
-        *_indent(reduce_range(k, r, last, "0", dims[-1], index, lambda e: f"_r * {dims[-1]} + {e}"), 2),
-        f"    out0[_o] = {store(r.final(), r.result, r.result)}",
+        prange_loop("_o", "_nk", [
+            *_unflatten("_o", idx[:kept], dims[:kept]),
+            *r.init(),
+            Block("for _r in range(_nr):", [
+                *_unflatten("_r", idx[kept:-1], dims[kept:-1]),
+                *reduce_range(k, r, last, "0", dims[-1], index, lambda e: f"_r * {dims[-1]} + {e}"),
+            ]),
+            f"out0[_o] = {store(r.final(), r.result, r.result)}",
+        ], parallel),
     ]
     return dims, body
 
@@ -227,7 +225,7 @@ def _tile_header(tiles: str, kept: int, dims: list[str], idx: list[str]) -> list
     ]
 
 
-def _stream_rows(k: ReduceKernel, r: Reducer, kept: int, ndim: int, rows: tuple[str, ...]) -> list[str]:
+def _stream_rows(k: ReduceKernel, r: Reducer, kept: int, ndim: int, rows: tuple[str, ...]) -> list[str | Block]:
     """Reduce the reduced rows in `range(*rows)` of columns [_lo, _hi) into a private accumulator array `_acc`
     of `tile` elements, row by row: each row's tile is read in memory order and the column loop vectorises."""
     dims, idx = [f"d{a}" for a in range(ndim)], [f"i{a}" for a in range(ndim)]
@@ -242,14 +240,15 @@ def _stream_rows(k: ReduceKernel, r: Reducer, kept: int, ndim: int, rows: tuple[
         arrays.append(f"_acc_c = np.empty(tile, {ctor(r.acc)})")
     return [
         *arrays,
-        "for _q in range(_hi - _lo):",
-        "    _uq = np.uint64(_q)",
-        *_indent(r.init(at="[_uq]")),
-        f"for _r in range({', '.join(rows)}):",
-        *_indent(_unflatten("_r", idx[kept:], dims[kept:])),
-        f"    for {lane} in range(_lo, _hi):",
-        f"        _uq = np.uint64({lane} - _lo)",
-        *_indent(lines + r.take(v, "_r", at="[_uq]"), 2),
+        Block("for _q in range(_hi - _lo):", ["_uq = np.uint64(_q)", *r.init(at="[_uq]")]),
+        Block(f"for _r in range({', '.join(rows)}):", [
+            *_unflatten("_r", idx[kept:], dims[kept:]),
+            Block(f"for {lane} in range(_lo, _hi):", [
+                f"_uq = np.uint64({lane} - _lo)",
+                *lines,
+                *r.take(v, "_r", at="[_uq]"),
+            ]),
+        ]),
     ]
 
 
@@ -262,23 +261,27 @@ def _outer_sizes(kept: int, dims: list[str]) -> list[str]:
     ]
 
 
-def outer_loop(k: ReduceKernel, r: Reducer, rng: str, kept: int, ndim: int) -> tuple[list[str], list[str]]:
+def outer_loop(k: ReduceKernel, r: Reducer, parallel: bool, kept: int, ndim: int
+              ) -> tuple[list[str], list[str | Block]]:
     """The innermost axis is kept: tiles of it in parallel, each streaming all reduced rows in order."""
     dims, idx = [f"d{a}" for a in range(ndim)], [f"i{a}" for a in range(ndim)]
     final = r.final(at="[_uq]")
     body = [
         *_outer_sizes(kept, dims),
-        f"for _t in {rng}(_nko * _ntiles):",
-        *_indent(_tile_header("_ntiles", kept, dims, idx)),
-        *_indent(_stream_rows(k, r, kept, ndim, ("_nr",))),
-        "    for _q in range(_hi - _lo):",
-        "        _uq = np.uint64(_q)",
-        f"        out0[np.uint64(_ko * _last + _lo + _q)] = {store(final, r.result, r.result)}",
+        prange_loop("_t", "_nko * _ntiles", [
+            *_tile_header("_ntiles", kept, dims, idx),
+            *_stream_rows(k, r, kept, ndim, ("_nr",)),
+            Block("for _q in range(_hi - _lo):", [
+                "_uq = np.uint64(_q)",
+                f"out0[np.uint64(_ko * _last + _lo + _q)] = {store(final, r.result, r.result)}",
+            ]),
+        ], parallel),
     ]
     return dims + ["tile"], body
 
 
-def outer_split_loop(k: ReduceKernel, r: Reducer, rng: str, kept: int, ndim: int) -> tuple[list[str], list[str]]:
+def outer_split_loop(k: ReduceKernel, r: Reducer, parallel: bool, kept: int, ndim: int
+                     ) -> tuple[list[str], list[str | Block]]:
     """The innermost axis is kept and the reduced rows are many: `nchunks` contiguous row ranges x column tiles
     in parallel, each thread reading whole stretches of memory in order into a private accumulator; the
     per-chunk partials (nchunks x kept elements) are then folded in chunk order, whichever thread ran which
@@ -297,28 +300,26 @@ def outer_split_loop(k: ReduceKernel, r: Reducer, rng: str, kept: int, ndim: int
         *_outer_sizes(kept, dims),
         "_nk = _nko * _last",
         *partials,
-        f"for _w in {rng}(nchunks * _nko * _ntiles):",
-        "    _c = _w // (_nko * _ntiles)",
-        "    _t = _w - _c * (_nko * _ntiles)",
-        *_indent(_tile_header("_ntiles", kept, dims, idx)),
-        *_indent(_stream_rows(k, r, kept, ndim, chunk_rows)),
-        "    _base = _c * _nk + _ko * _last + _lo",
-        "    for _q in range(_hi - _lo):",
-        "        _uq = np.uint64(_q)",
-        "        _uv = np.uint64(_base + _q)",
-        *_indent(save, 2),
-        f"for _t in {rng}(_nko * _ntiles):",
-        "    _ko = _t // _ntiles",
-        "    _lo = _ko * _last + (_t - _ko * _ntiles) * tile",
-        "    _hi = min(_lo + tile, (_ko + 1) * _last)",
-        "    for _c in range(1, nchunks):",
-        "        for _q in range(_lo, _hi):",
-        "            _uq = np.uint64(_q)",
-        "            _uv = np.uint64(_c * _nk + _q)",
-        *_indent(fold, 3),
-        "    for _q in range(_lo, _hi):",
-        "        _uq = np.uint64(_q)",
-        f"        out0[_uq] = {store(final, r.result, r.result)}",
+        prange_loop("_w", "nchunks * _nko * _ntiles", [
+            "_c = _w // (_nko * _ntiles)",
+            "_t = _w - _c * (_nko * _ntiles)",
+            *_tile_header("_ntiles", kept, dims, idx),
+            *_stream_rows(k, r, kept, ndim, chunk_rows),
+            "_base = _c * _nk + _ko * _last + _lo",
+            Block("for _q in range(_hi - _lo):", ["_uq = np.uint64(_q)", "_uv = np.uint64(_base + _q)", *save]),
+        ], parallel),
+        prange_loop("_t", "_nko * _ntiles", [
+            "_ko = _t // _ntiles",
+            "_lo = _ko * _last + (_t - _ko * _ntiles) * tile",
+            "_hi = min(_lo + tile, (_ko + 1) * _last)",
+            Block("for _c in range(1, nchunks):", [
+                Block("for _q in range(_lo, _hi):", ["_uq = np.uint64(_q)", "_uv = np.uint64(_c * _nk + _q)", *fold]),
+            ]),
+            Block("for _q in range(_lo, _hi):", [
+                "_uq = np.uint64(_q)",
+                f"out0[_uq] = {store(final, r.result, r.result)}",
+            ]),
+        ], parallel),
     ]
     return dims + ["tile", "nchunks"], body
 
@@ -330,28 +331,26 @@ def kernel_source(k: ReduceKernel, loop: str, ndim: int, kept: int, array_layout
     # Along a non-contiguous axis NumPy itself adds row after row; so do we (in float64), which keeps the
     # tile's accumulator loop free of a compensation chain and lets it vectorise.
     r = Reducer(node.params.name, k.outputs[0].dtype, node.dtype, compensated=loop not in ("outer", "outer_split"))
-    rng = "numba.prange" if parallel else "range"
     if loop == "full":
-        extra, body = full_loop(k, r, rng)
+        extra, body = full_loop(k, r, parallel)
     elif loop == "full_nd":
-        extra, body = full_nd_loop(k, r, rng, ndim)
+        extra, body = full_nd_loop(k, r, parallel, ndim)
     elif loop == "inner":
-        extra, body = inner_loop(k, r, rng, kept, ndim)
+        extra, body = inner_loop(k, r, parallel, kept, ndim)
     elif loop == "outer_split":
-        extra, body = outer_split_loop(k, r, rng, kept, ndim)
+        extra, body = outer_split_loop(k, r, parallel, kept, ndim)
     else:
-        extra, body = outer_loop(k, r, rng, kept, ndim)
+        extra, body = outer_loop(k, r, parallel, kept, ndim)
     kdim = 1 if loop == "full" else ndim
     params = ([f"in{j}" for j in range(len(k.inputs))] + [f"c{j}" for j in range(len(k.consts))]
               + extra + ["out0"])
     sig = ([array_type(n.dtype, kdim, array_layout, True) for n in k.inputs]
            + [scalar_type(n.dtype) for n in k.consts] + ["types.int64"] * len(extra)
            + [array_type(node.dtype, 1, "C", False)])
-    text = "\n".join(body)
+    text = Block(None, body).render(level=1)
     return MODULE_TEMPLATE.format(
-        version=version, comment=textwrap.indent(comment, "# ") if comment else "#",
+        version=version, comment=as_comment(comment) if comment else "#",
         extra_imports="import lazyarr.kernels.scipy_bridge as SB\n" if "SB." in text else "",
-        signature=", ".join(sig), parallel=parallel, params=", ".join(params),
-        body=textwrap.indent(balanced(text) if parallel else text, "    "),
+        signature=", ".join(sig), parallel=parallel, params=", ".join(params), body=text,
     )
 
