@@ -20,8 +20,8 @@ def capped_plan(*roots) -> list:
     steps = plan([r._node for r in roots])
     for step in steps:
         if isinstance(step, MapKernel):
-            assert len(step.body) <= schedule.MAX_KERNEL_NODES, (len(step.body), step)
-            assert len(step.inputs) + len(step.consts) <= schedule.MAX_KERNEL_ARGS, (len(step.inputs), step)
+            assert len(step.body) <= schedule.MAX_KERNEL_NODES, len(step.body)
+            assert len(step.inputs) + len(step.consts) <= schedule.MAX_KERNEL_ARGS, len(step.inputs)
     return steps
 
 
