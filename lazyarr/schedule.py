@@ -2,7 +2,8 @@
 
 Elementwise nodes fuse into one ``MapKernel`` per output shape. Anything else (a node evaluated by NumPy, later
 reductions) is a *stage*: its inputs are computed first, its result becomes an input buffer of the kernels
-that consume it. Each step records why it exists, for ``explain()``.
+that consume it. A region larger than one kernel may take (``MAX_KERNEL_NODES``, ``MAX_KERNEL_ARGS``) is cut into
+several. Each step records why it exists, for ``explain()``.
 """
 from __future__ import annotations
 
@@ -161,8 +162,12 @@ def _map_kernels(outs: list, ready: set[int], steps: list) -> None:
     for shape in dict.fromkeys(n.shape for n in outs):
         group = [n for n in outs if n.shape == shape]
         body, inputs, consts, _, key = _region(group, ready)
-        steps.append(MapKernel(tuple(group), tuple(inputs), tuple(consts), tuple(body), shape, key))
+        steps.append(MapKernel(tuple(group), tuple(inputs), tuple(consts), tuple(body), shape, key, _CHUNK_WHY))
     ready.update(id(n) for n in outs)
+
+
+_CHUNK_WHY = (f"a chunk of an elementwise region larger than one kernel may take ({MAX_KERNEL_NODES} nodes, "
+              f"{MAX_KERNEL_ARGS} arrays and constants): Numba's compile time grows faster than the size")
 
 
 def plan(roots) -> list:
