@@ -2,13 +2,14 @@
 
 Elementwise nodes fuse into one ``MapKernel`` per output shape. Anything else (a node evaluated by NumPy, later
 reductions) is a *stage*: its inputs are computed first, its result becomes an input buffer of the kernels
-that consume it. Each step records why it exists, for ``explain()``.
+that consume it. A region larger than one kernel may take (``MAX_KERNEL_NODES``, ``MAX_KERNEL_ARGS``) is cut into
+several. Each step records why it exists, for ``explain()``.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from lazyarr.graph.expr import CONST, LEAF, Node, structure_id
+from lazyarr.graph.expr import CONST, LEAF, Node, structure_id, walk
 from lazyarr.graph.ops import REDUCTIONS, STAGES, is_elementwise
 
 
@@ -49,6 +50,20 @@ def _input_sid(node: Node) -> int:
     return node.sid if node.op == LEAF else structure_id((LEAF, node.dtype, node.ndim))
 
 
+# node.sid -> the structure id of the node alone (op, params, dtype), without its operands'.
+_local_sids: dict[int, int] = {}
+
+
+def _local_sid(node: Node) -> int:
+    """A body node's id in a kernel key. Its operands are already in the key as slots, and a node's own sid
+    also encodes everything below it: the 2nd and the 20th chunk of a long chain would get different keys for
+    the same code (a cache entry each) if the key held sids."""
+    local = _local_sids.get(node.sid)
+    if local is None:
+        local = _local_sids[node.sid] = structure_id(("local", node.op, node.params, node.dtype))
+    return local
+
+
 def _region(roots, ready: set[int]):
     """One walk of the elementwise region under `roots`.
 
@@ -66,7 +81,7 @@ def _region(roots, ready: set[int]):
             continue
         if expanded:
             slot[nid] = len(key)
-            key.append((node.sid, tuple(slot[id(a)] for a in node.args)))
+            key.append((_local_sid(node), tuple(slot[id(a)] for a in node.args)))
             body.append(node)
             continue
         if node.op == CONST:
@@ -87,6 +102,67 @@ def _region(roots, ready: set[int]):
     return body, inputs, consts, stages, tuple(key)
 
 
+# How much one kernel may take. Numba's compile time grows faster than linearly with a function's size (type
+# inference and the parfor passes revisit every variable): a straight-line body of 200 nodes over 101 0-d
+# inputs took 35 s, where 20 nodes over 11 took 0.7 s over the fixed cost. A region above either cap is cut
+# into chunks (their shared values materialised), so compile time stays linear in the graph, and a graph
+# built by a loop cuts into chunks of the same structure: one compiled kernel serves all of them.
+MAX_KERNEL_NODES = 64  # body nodes
+MAX_KERNEL_ARGS = 32   # array inputs plus constants
+
+
+def _too_big(body: list, inputs: list, consts: list) -> bool:
+    return len(body) > MAX_KERNEL_NODES or len(inputs) + len(consts) > MAX_KERNEL_ARGS
+
+
+def _chunks(body: list) -> list[int]:
+    """The chunk number of each node of `body` (evaluation order): consecutive runs, each within the caps."""
+    chunk_of: dict[int, int] = {}
+    current, nodes, operands = 0, 0, set()
+    for node in body:
+        new = {id(a) for a in node.args if chunk_of.get(id(a)) != current} - operands
+        if nodes and (nodes == MAX_KERNEL_NODES or len(operands) + len(new) > MAX_KERNEL_ARGS):
+            current, nodes, operands = current + 1, 0, set()
+            new = {id(a) for a in node.args if chunk_of.get(id(a)) != current}
+        chunk_of[id(node)] = current
+        nodes += 1
+        operands |= new
+    return [chunk_of[id(n)] for n in body]
+
+
+def _cut(body: list, roots: list, ready: set[int], steps: list) -> None:
+    """Plan every chunk of an oversized region but its last as map kernels, and mark their outputs ready:
+    what a later chunk reads, and the roots among them. The caller plans the rest, which is the last chunk."""
+    chunk = _chunks(body)
+    position = {id(n): c for n, c in zip(body, chunk)}
+    outputs: list[list[Node]] = [[] for _ in range(chunk[-1] + 1)]
+    marked: set[int] = set()
+    root_ids = {id(r) for r in roots}
+    for node, c in zip(body, chunk):
+        for a in node.args:
+            if position.get(id(a), c) != c and id(a) not in marked:
+                marked.add(id(a))
+                outputs[position[id(a)]].append(a)
+    for node, c in zip(body, chunk):
+        if id(node) in root_ids and id(node) not in marked:
+            outputs[c].append(node)
+    for outs in outputs[:-1]:
+        _map_kernels(outs, ready, steps)
+
+
+def _map_kernels(outs: list, ready: set[int], steps: list) -> None:
+    """Map kernels computing `outs` (elementwise nodes whose operands are all ready): one per output shape."""
+    for shape in dict.fromkeys(n.shape for n in outs):
+        group = [n for n in outs if n.shape == shape]
+        body, inputs, consts, _, key = _region(group, ready)
+        steps.append(MapKernel(tuple(group), tuple(inputs), tuple(consts), tuple(body), shape, key, _CHUNK_WHY))
+    ready.update(id(n) for n in outs)
+
+
+_CHUNK_WHY = (f"a chunk of an elementwise region larger than one kernel may take ({MAX_KERNEL_NODES} nodes, "
+              f"{MAX_KERNEL_ARGS} arrays and constants): Numba's compile time grows faster than the size")
+
+
 def plan(roots) -> list:
     """The steps that compute `roots`, in order."""
     steps: list = []
@@ -100,7 +176,7 @@ def plan(roots) -> list:
             if n.fusable:
                 group.append(n)
             elif is_compiled_reduction(n):
-                steps.append(_reduce_kernel(n, ready, need))
+                steps.append(_reduce_kernel(n, ready, need, steps))
                 ready.add(id(n))
             else:
                 need(n.args)
@@ -112,6 +188,12 @@ def plan(roots) -> list:
         if stages:
             need(stages)
             body, inputs, consts, stages, key = _region(group, ready)
+        if _too_big(body, inputs, consts):
+            _cut(body, group, ready, steps)  # every chunk but the last, which the code below plans
+            group = [n for n in group if id(n) not in ready]
+            if not group:
+                return
+            body, inputs, consts, stages, key = _region(group, ready)
         shapes = {n.shape for n in group}
         if len(shapes) == 1:
             steps.append(MapKernel(tuple(group), tuple(inputs), tuple(consts), tuple(body), group[0].shape, key))
@@ -122,18 +204,27 @@ def plan(roots) -> list:
                 steps.append(MapKernel(tuple(outs), tuple(inputs), tuple(consts), tuple(body), shape, key))
         ready.update(id(n) for n in group)
 
+    # Every node that is not elementwise first, children before parents: the stages and reductions below each
+    # are then ready when `need` meets it, so `need` recurses one level at most, however deep the graph (a
+    # chain of thousands of stages).
+    for n in walk(roots):
+        if n.op not in (LEAF, CONST) and not n.fusable:
+            need([n])
     need(list(roots))
     return steps
 
 
-def _reduce_kernel(node: Node, ready: set[int], need) -> ReduceKernel:
+def _reduce_kernel(node: Node, ready: set[int], need, steps: list) -> ReduceKernel:
     producer = node.args[0]
     body, inputs, consts, stages, key = _region([producer], ready)
     if stages:
         need(stages)
         body, inputs, consts, stages, key = _region([producer], ready)
+    if _too_big(body, inputs, consts):
+        _cut(body, [producer], ready, steps)  # the last chunk stays fused into the reduction
+        body, inputs, consts, stages, key = _region([producer], ready)
     return ReduceKernel(outputs=(producer,), inputs=tuple(inputs), consts=tuple(consts), body=tuple(body),
-                        shape=producer.shape, key=(node.sid, key), node=node)
+                        shape=producer.shape, key=(_local_sid(node), key), node=node)
 
 
 def _stage_reason(node: Node) -> str:
