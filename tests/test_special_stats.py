@@ -105,9 +105,14 @@ def test_float32_loops_give_float32_like_scipy():
         assert_same(got, f(x))
 
 
-def test_multi_output_scipy_functions_are_refused():
-    with pytest.raises(TypeError, match="sici"):
-        sp.sici(la.array(np.ones(3)))
+def test_multi_output_scipy_functions_run_as_scipy():
+    """No kernel for several outputs: scipy computes them (the NumPy fallback, with its warning)."""
+    x = np.linspace(0.5, 2.0, 5)
+    with pytest.warns(la.NumPyFallbackWarning, match="sici"):
+        si, ci = sp.sici(la.array(x))
+    want_si, want_ci = sp.sici(x)
+    np.testing.assert_array_equal(np.asarray(si), want_si)
+    np.testing.assert_array_equal(np.asarray(ci), want_ci)
 
 
 Q = np.array([0.0, 1.0, 0.5, 0.1, 0.9, -0.1, 1.5, np.nan, 1e-300, 1 - 1e-16, 0.025, 0.975])
