@@ -259,7 +259,10 @@ def kernel_source(k: MapKernel, layout: str, ndim: int, parallel: bool,
            + [array_type(dt, kdim, array_layout, False) for dt in out_dtypes])
     index = "i" if layout == "flat" else ", ".join(f"i{d}" for d in range(ndim))
     body = body_lines(k, index, out_dtypes)
-    if layout == "flat" and uses_vector_ops(k):
+    # The blocked vector loop pays off over many elements. A 0-d kernel computes one, and inlining a vector
+    # function (a polynomial each) for every node made a 64-node chunk of a loop-built graph slow to compile
+    # (n = 2000 tanh views: ~40 s instead of ~4 s): it calls the C library, as any scalar loop does.
+    if layout == "flat" and ndim > 0 and uses_vector_ops(k):
         loop = blocked_loop(k, parallel, out_dtypes, body)
     else:
         loop = loop_source(layout, ndim, parallel, body)
