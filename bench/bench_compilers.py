@@ -445,12 +445,7 @@ def format_first_call(fc: dict) -> str:
 
 
 def run_suite(cfg: harness.Config, with_first_call: bool = True) -> dict:
-    save = cfg.save
-    cfg.save = False
-    try:
-        out = harness.run_suite(SUITE, build, cfg)
-    finally:
-        cfg.save = save
+    out = harness.run_suite(SUITE, build, cfg, save_results=False)
     present = []
     for wl in out["workloads"]:
         for r in wl["contenders"]:

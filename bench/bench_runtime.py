@@ -519,12 +519,9 @@ def threads_sweep(cfg: harness.Config) -> dict:
 
 def run_suite(cfg: harness.Config) -> dict:
     """The harness's suite, then the first-call measurement; one JSON with both."""
-    save = cfg.save
-    cfg.save = False
     try:
-        out = harness.run_suite(SUITE, build, cfg)
+        out = harness.run_suite(SUITE, build, cfg, save_results=False)
     finally:
-        cfg.save = save
         for pool in _POOLS:
             pool.shutdown(cancel_futures=True)
     out["thread_scaling"] = scaling(out)

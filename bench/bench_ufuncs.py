@@ -120,12 +120,9 @@ def run_suite(cfg: harness.Config) -> dict:
     previous = numba.get_num_threads()
     if cfg.threads is None:
         cfg.threads = 1
-    save = cfg.save
-    cfg.save = False
     try:
-        out = harness.run_suite(SUITE, build, cfg)
+        out = harness.run_suite(SUITE, build, cfg, save_results=False)
     finally:
-        cfg.save = save
         harness.configure_threads(previous)  # run_all's later suites: the thread count they had
     la = harness.lazyarr()
     for wl in out["workloads"]:

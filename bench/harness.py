@@ -373,8 +373,9 @@ def config_from_args(args: argparse.Namespace) -> Config:
     return cfg
 
 
-def run_suite(suite: str, build: Callable[[Config], list[Workload]], cfg: Config) -> dict:
-    """Build the workloads of one suite, measure each, print and save the results."""
+def run_suite(suite: str, build: Callable[[Config], list[Workload]], cfg: Config, save_results: bool = True) -> dict:
+    """Build the workloads of one suite, measure each, print and save the results (`save_results=False`: a
+    suite that adds its own measurements to them saves them itself, with ``save``)."""
     cfg.threads = configure_threads(cfg.threads)
     out = {
         "suite": suite,
@@ -393,7 +394,8 @@ def run_suite(suite: str, build: Callable[[Config], list[Workload]], cfg: Config
     out["loadavg_after"] = [round(x, 2) for x in os.getloadavg()]
     print(report.format_summary(out))
     print(f"load average before={out['loadavg_before']} after={out['loadavg_after']}")
-    save(out, cfg, suite)
+    if save_results:
+        save(out, cfg, suite)
     return out
 
 
