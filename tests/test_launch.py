@@ -41,6 +41,32 @@ def test_recipe_serves_new_data_constants_and_in_place_changes():
     assert la.cache_info().compiles == compiles
 
 
+def test_compute_out_goes_through_the_recipe_when_the_kernel_can_write_it(monkeypatch):
+    """(#14, small calls) compute(out=o) of a repeated small expression writes o through the recipe; an out the
+    flat kernel cannot write (another dtype, strided, overlapping an input) takes the full path, as NumPy."""
+    a, b = rng.random(1000), rng.random(1000)
+    twice(lambda: la.array(a) * 2 + la.array(b), a * 2 + b)
+    planned = []
+    monkeypatch.setattr(evaluate, "plan", lambda roots, _plan=evaluate.plan: planned.append(1) or _plan(roots))
+    o = np.empty(1000)
+    assert (la.array(a) * 2 + la.array(b)).compute(out=o) is o
+    assert_same(o, a * 2 + b)
+    assert not planned
+    same = a.copy()  # out is an input, element for element: still direct
+    (la.array(same) * 2 + la.array(b)).compute(out=same)
+    assert_same(same, a * 2 + b)
+    assert not planned
+    for out in (np.empty(1000, np.float32), np.empty(2000)[::2]):
+        (la.array(a) * 2 + la.array(b)).compute(out=out)
+        assert_same(out, (a * 2 + b).astype(out.dtype))
+    assert len(planned) == 2
+    shifted = np.arange(1002.0)  # out overlaps an input one element further on: NumPy's answer, by a copy
+    want = shifted.copy()
+    np.add(want[:1000] * 2, b, out=want[2:])
+    (la.array(shifted[:1000]) * 2 + la.array(b)).compute(out=shifted[2:])
+    assert_same(shifted, want)
+
+
 def test_operand_order_and_sharing_pattern():
     a, b = rng.random(500), rng.random(500)
     twice(lambda: la.array(a) - la.array(b), a - b)

@@ -33,23 +33,24 @@ def evaluate(roots: list[Node], out: np.ndarray | None = None) -> list[np.ndarra
     handler = external.loaded and external.involved(roots)
     if handler:
         return handler.evaluate(roots, out)
-    if out is None and len(roots) == 1:
-        return [evaluate_one(roots[0])]
+    if len(roots) == 1:
+        return [evaluate_one(roots[0], out)]
     return run_steps(plan(roots), roots, {}, out)
 
 
-def evaluate_one(root: Node) -> np.ndarray:
-    """The value of one root: through its recipe if it has one (``recipes``), else planned and run."""
+def evaluate_one(root: Node, out: np.ndarray | None = None) -> np.ndarray:
+    """The value of one root (written into `out` if given): through its recipe if it has one (``recipes``),
+    else planned and run."""
     sig = recipes.signature(root)
     if sig is not None:
-        value = recipes.run(root, sig)
+        value = recipes.run(root, sig, out)
         if value is not None:
             return value
     handler = external.loaded and external.involved((root,))
     if handler:
-        return handler.evaluate([root])[0]
+        return handler.evaluate([root], out)[0]
     steps = plan([root])
-    value = run_steps(steps, [root], {})[0]
+    value = run_steps(steps, [root], {}, out)[0]
     if sig is not None:
         recipes.learn(root, sig, steps)
     return value
@@ -91,7 +92,7 @@ def run_map(k: MapKernel, env: dict, out_buffers: dict) -> None:
     shape = k.shape
     arrays = [env[id(n)] if n.op != LEAF or id(n) in env else n.data for n in k.inputs]
     outs = [out_buffers.get(id(n)) for n in k.outputs] if out_buffers else None
-    if outs is not None and any(o is not None and _overlaps(o, arrays) for o in outs):
+    if outs is not None and any(o is not None and launch.overlaps(o, arrays) for o in outs):
         outs = None  # the result is copied into `out` afterwards
     if outs is None:
         out_dtypes = tuple(n.dtype for n in k.outputs)
@@ -225,14 +226,3 @@ def split_chunks(kept_size: int, reduced_size: int) -> int:
     tile loop. A function of the shape alone, so a given shape always sums in the same order."""
     nchunks = min(SPLIT_CHUNKS, reduced_size // SPLIT_MIN_ROWS, SPLIT_MAX_PARTIALS // max(kept_size, 1))
     return nchunks if nchunks >= 2 else 1
-
-
-def _overlaps(out: np.ndarray, arrays: list[np.ndarray]) -> bool:
-    """Whether writing `out` could change an input before it is read (the exact same view is safe)."""
-    for a in arrays:
-        if np.may_share_memory(out, a) and not (
-            a.shape == out.shape and a.strides == out.strides
-            and a.__array_interface__["data"][0] == out.__array_interface__["data"][0]
-        ):
-            return True
-    return False

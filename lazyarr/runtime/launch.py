@@ -126,3 +126,14 @@ def describe(k) -> str:
         lines.append(f"v{j} = {n.op}({args})  -> {n.dtype}")
     lines += [f"out{j} = {names[id(n)]}" for j, n in enumerate(k.outputs)]
     return "\n".join(lines)
+
+
+def overlaps(out: np.ndarray, arrays: list[np.ndarray]) -> bool:
+    """Whether writing `out` could change an input before it is read (the exact same view is safe)."""
+    for a in arrays:
+        if np.may_share_memory(out, a) and not (
+            a.shape == out.shape and a.strides == out.strides
+            and a.__array_interface__["data"][0] == out.__array_interface__["data"][0]
+        ):
+            return True
+    return False

@@ -105,8 +105,9 @@ def _signature(root: Node):
     return terms, (root.sid, tuple(pattern))
 
 
-def run(root: Node, sig) -> np.ndarray | None:
-    """The root's value through its recipe, or None if the full path must run (and `learn` afterwards)."""
+def run(root: Node, sig, out: np.ndarray | None = None) -> np.ndarray | None:
+    """The root's value through its recipe (into `out` when given and the kernel can write it directly), or
+    None if the full path must run (and `learn` afterwards)."""
     terms, key = sig
     recipe = _recipes.get(key)
     if recipe is None:
@@ -131,7 +132,10 @@ def run(root: Node, sig) -> np.ndarray | None:
     kernel = launch.kept(recipe.kernels, recipe.structure, layout, len(shape), parallel, recipe.out_dtypes)
     if kernel is None:
         return None
-    out = np.empty(shape, recipe.out_dtypes[0], order=order)
+    if out is None:
+        out = np.empty(shape, recipe.out_dtypes[0], order=order)
+    elif not _writes_directly(out, recipe.out_dtypes[0], layout, order, arrays):
+        return None
     if recipe.plain and layout == "flat" and len(shape) == 1:
         args = arrays + [terms[i].data for i in recipe.consts]  # no float16: nothing to convert
         args.append(out)
@@ -141,6 +145,14 @@ def run(root: Node, sig) -> np.ndarray | None:
     if id(root) not in _remembered:
         remember(root, sig)
     return out
+
+
+def _writes_directly(out: np.ndarray, dtype: np.dtype, layout: str, order: str, arrays: list) -> bool:
+    """Whether the recipe's flat kernel can write `out` itself: the result's dtype, contiguous in the kernel's
+    order, no input it could change before reading (anything else: the full path, which casts or copies)."""
+    contiguous = out.flags.c_contiguous if order == "C" else out.flags.f_contiguous
+    return (layout == "flat" and out.dtype == dtype and contiguous and out.flags.aligned
+            and not launch.overlaps(out, arrays))
 
 
 def learn(root: Node, sig, steps: list) -> None:
