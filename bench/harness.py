@@ -243,6 +243,11 @@ def _calibrate(fn: Callable[[], Any], min_timing_s: float) -> int:
 
 
 def _check(result, reference, rtol: float, atol: float) -> str:
+    if isinstance(reference, tuple):  # several results (np.histogram's counts and edges): each checked
+        if not isinstance(result, tuple) or len(result) != len(reference):
+            return f"FAIL: {type(result).__name__} instead of a tuple of {len(reference)}"
+        checks = [_check(r, e, rtol, atol) for r, e in zip(result, reference)]
+        return next((c for c in checks if c != "ok"), "ok")
     res, ref = np.asarray(result), np.asarray(reference)
     if res.shape != ref.shape:
         return f"FAIL: shape {res.shape} != {ref.shape}"
