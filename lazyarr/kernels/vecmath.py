@@ -45,7 +45,10 @@ from numba.extending import intrinsic
 
 from lazyarr.kernels.numpy_scalar import fma
 
-_jit = numba.njit(cache=True, nogil=True, error_model="numpy", inline="always")
+# forceinline: LLVM's alwaysinline, so the kernel's loop sees the straight-line body and vectorises it. Numba's
+# inline="always" gave the same machine code but inlines at the IR level, re-typing every function per kernel:
+# a serial kernel calling sin compiled in ~1.15 s of CPU that way, ~0.6 s this way (parallel: ~2.7 s -> ~1.7 s).
+_jit = numba.njit(cache=True, nogil=True, error_model="numpy", forceinline=True)
 
 # pi to 100 digits, split into three doubles whose sum is pi/2 to about 160 bits.
 getcontext().prec = 120
