@@ -74,16 +74,16 @@ def _forget_fallback_warnings() -> None:
         pass
 
 
-def warm_up(program, args: tuple, la) -> tuple[dict, dict]:
+def warm_up(program, args: tuple, la, skip_reason: str = "") -> tuple[dict, dict]:
     """First call of each mode, checked against NumPy's: ``({mode: call}, {mode: row})``; only ``ok`` modes
-    get a call."""
+    get a call. ``la`` None: lazyarr cannot be imported (``skip_reason``), its modes are skipped."""
     calls, rows = {}, {}
     reference = None
     for mode in modes.ALL_MODES:
         row = {"name": CONTENDER[mode], "mode": mode}
         rows[mode] = row
         if mode != "numpy" and la is None:
-            row.update(status="skipped", reason=harness._LAZYARR.get("reason", "lazyarr not importable"))
+            row.update(status="skipped", reason=skip_reason)
             continue
         try:
             call = modes.caller(program, mode, la)
@@ -132,9 +132,9 @@ def interleave(calls: dict, rows: dict, args: tuple, mutates: bool, cfg: harness
     return samples
 
 
-def measure_program(program, size: int, cfg: harness.Config, la) -> dict:
+def measure_program(program, size: int, cfg: harness.Config, la, skip_reason: str = "") -> dict:
     args = program.setup(size)
-    calls, rows = warm_up(program, args, la)
+    calls, rows = warm_up(program, args, la, skip_reason)
     if "numpy" in calls:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # fallback warnings were recorded in the warm-up
@@ -217,9 +217,9 @@ def run_suite(cfg: harness.Config) -> dict:
         cfg.threads = DEFAULT_THREADS
     cfg.threads = harness.configure_threads(cfg.threads)
     try:
-        la = harness.lazyarr()
-    except harness.Skip:
-        la = None
+        la, skip_reason = harness.lazyarr(), ""
+    except harness.Skip as exc:
+        la, skip_reason = None, str(exc)
     out = {"suite": SUITE, "config": {k: str(v) if isinstance(v, Path) else v for k, v in vars(cfg).items()},
            "loadavg_before": [round(x, 2) for x in os.getloadavg()], "environment": harness.environment(),
            "workloads": []}
@@ -228,7 +228,8 @@ def run_suite(cfg: harness.Config) -> dict:
     for name, program in PROGRAMS.items():
         if cfg.only and cfg.only not in name:
             continue
-        res = measure_program(program, program.small_size if cfg.quick else program.default_size, cfg, la)
+        res = measure_program(program, program.small_size if cfg.quick else program.default_size, cfg, la,
+                              skip_reason)
         print(format_program(res), flush=True)
         out["workloads"].append(res)
     out["summary"] = summary(out["workloads"])
