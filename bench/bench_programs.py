@@ -102,7 +102,10 @@ def warm_up(program, args: tuple, la, skip_reason: str = "") -> tuple[dict, dict
             row.update(status="ok", check="reference")
         else:
             problem = modes.mismatch(result, reference, program.rtol, program.atol)
-            row.update(status="wrong answer", reason=problem) if problem else row.update(status="ok", check="ok")
+            if problem:
+                row.update(status="wrong answer", reason=problem)
+            else:
+                row.update(status="ok", check="ok")
         if row["status"] == "ok":
             calls[mode] = call
     return calls, rows
@@ -151,9 +154,8 @@ def measure_program(program, size: int, cfg: harness.Config, la, skip_reason: st
 
 def _stats(s: list, base: list) -> dict:
     median = statistics.median(s)
-    return {"median_s": median, "min_s": min(s), "samples_s": s,
-            "q25_s": float(statistics.quantiles(s, n=4)[0]) if len(s) > 1 else s[0],
-            "q75_s": float(statistics.quantiles(s, n=4)[2]) if len(s) > 1 else s[0],
+    q25, _, q75 = statistics.quantiles(s, n=4) if len(s) > 1 else (s[0], s[0], s[0])
+    return {"median_s": median, "min_s": min(s), "samples_s": s, "q25_s": q25, "q75_s": q75,
             "ratio_vs_baseline": median / statistics.median(base),
             "speedup": statistics.median(base) / median,
             "paired_speedup_median": statistics.median(b / x for x, b in zip(s, base))}
