@@ -6,9 +6,9 @@ la.array inputs, checked against NumPy and timed interleaved.
     lazyarr        program(*[la.array(a) for array arguments]), LazyArray results computed by one la.compute,
                    wrapped and computed inside the timed call
 
-Each mode's first call is checked against NumPy's result (same structure, shape and dtype; values within the
-program's tolerance, exact for integers and bools): its status is ``ok``, ``wrong answer`` (what differs) or
-``error`` (the exception, shortened). Only ``ok`` modes are timed: rounds of numpy, fuse, lazy, ... with 2 threads
+Each mode's first two calls (fuse: the trace, then the cached program) are checked against NumPy's result (same
+structure, shape and dtype; values within the program's tolerance, exact for integers and bools): its status is
+``ok``, ``wrong answer`` (what differs) or ``error`` (the exception, shortened). Only ``ok`` modes are timed: rounds of numpy, fuse, lazy, ... with 2 threads
 unless ``--threads`` says otherwise. A program that writes into its arguments gets fresh copies for every call,
 made before the timed stretch. The table gives NumPy's time and each mode's speed-up over it (NumPy time /
 mode time, > 1: faster), then the geometric mean of the speed-ups over the programs that run.
@@ -91,17 +91,20 @@ def warm_up(program, args: tuple, la, skip_reason: str = "") -> tuple[dict, dict
             t0 = time.perf_counter()
             with warnings.catch_warnings(record=True) as caught:
                 warnings.simplefilter("always")
-                result = call(modes.fresh_copies(args) if program.mutates else args)
-            row["first_call_s"] = time.perf_counter() - t0
+                first = call(modes.fresh_copies(args) if program.mutates else args)
+                row["first_call_s"] = time.perf_counter() - t0
+                # fuse traces on the first call and replays its cached program on later ones: check both
+                second = call(modes.fresh_copies(args) if program.mutates else args)
             row["fallbacks"] = modes.fallbacks(caught, la)
         except Exception as exc:  # every failure is a result of this suite: report it, go on
             row.update(status="error", reason=short_error(exc))
             continue
         if mode == "numpy":
-            reference = result
+            reference = first
             row.update(status="ok", check="reference")
         else:
-            problem = modes.mismatch(result, reference, program.rtol, program.atol)
+            problem = (modes.mismatch(first, reference, program.rtol, program.atol, "first call")
+                       or modes.mismatch(second, reference, program.rtol, program.atol, "second call"))
             if problem:
                 row.update(status="wrong answer", reason=problem)
             else:

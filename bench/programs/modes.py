@@ -53,14 +53,15 @@ def materialise(result, la):
     return items[0]
 
 
-def run(program, mode: str, args: tuple, la=None):
-    """One call in ``mode`` on fresh copies where the program writes into its inputs; returns
-    ``(result, names of functions lazyarr ran through its NumPy fallback)``."""
+def run(program, mode: str, args: tuple, la=None, calls: int = 1):
+    """``calls`` calls in ``mode`` (fresh copies where the program writes into its inputs); returns
+    ``([result of each call], names of functions lazyarr ran through its NumPy fallback)``. A second call
+    matters: ``la.fuse`` traces on the first and replays its cached program on later ones."""
     call = caller(program, mode, la)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        result = call(fresh_copies(args) if program.mutates else args)
-    return result, fallbacks(caught, la)
+        results = [call(fresh_copies(args) if program.mutates else args) for _ in range(calls)]
+    return results, fallbacks(caught, la)
 
 
 _FALLBACK_NAME = re.compile(r"lazyarr: (\S+) has no lazy rule")
