@@ -17,12 +17,12 @@ from pathlib import Path
 if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench import (bench_compilers, bench_dask, bench_elementwise, bench_fuse, bench_reductions, bench_runtime,
-                   bench_special, bench_surface, bench_ufuncs, harness)
+from bench import (bench_compilers, bench_dask, bench_elementwise, bench_fuse, bench_programs, bench_reductions,
+                   bench_runtime, bench_special, bench_surface, bench_ufuncs, harness)
 
 SUITES = {mod.SUITE: mod for mod in (bench_elementwise, bench_reductions, bench_special, bench_fuse,
-                                      bench_runtime, bench_dask, bench_compilers, bench_ufuncs,
-                                      bench_surface)}
+                                      bench_runtime, bench_dask, bench_compilers, bench_ufuncs, bench_surface,
+                                      bench_programs)}
 
 
 def main(argv=None) -> dict:
