@@ -34,7 +34,7 @@ from lazyarr.tracer.program import MISS, build
 from lazyarr.tracer.scalars import ScalarTrace, ScalarTracer, Static, classify, replay
 from lazyarr.api.array import LazyArray, wrap
 # (graph breaks) segments, guards and eager runs
-from lazyarr.tracer import segments
+from lazyarr.tracer import scipy_calls, segments
 
 __all__ = ["fuse", "FuseInfo", "TracingError"]
 
@@ -334,7 +334,7 @@ class _Fused:
         if breaks is not None:  # (graph breaks) values asked for are computed from the call's arguments
             breaks.start(leaves, extents, recorder, scalars)
         try:
-            with tracing.tracing(recorder), tracing.breaking(breaks):
+            with tracing.tracing(recorder), tracing.breaking(breaks), scipy_calls.intercepting():
                 result = self.fn(*positional, **keywords)
         except Exception as exc:
             error = _unswallowed(exc)

@@ -30,6 +30,7 @@ from lazyarr.api.array import LazyArray, wrap
 from lazyarr.graph import expr
 from lazyarr.graph.expr import CONST, LEAF
 from lazyarr.runtime import evaluate as runtime
+from lazyarr.tracer import scipy_calls
 from lazyarr.tracer.guards import guard_for
 from lazyarr.tracer.program import MISS, build
 from lazyarr.tracer.scalars import ScalarTrace, Static
@@ -238,7 +239,7 @@ def run_eager(fn, positional, keywords):
     results computed (NumPy arrays; NumPy scalars for 0-d results)."""
     positional = [wrap(x) if isinstance(x, np.ndarray) else x for x in positional]
     keywords = {k: wrap(x) if isinstance(x, np.ndarray) else x for k, x in keywords.items()}
-    with tracing.tracing(), tracing.breaking(EagerBreaks(fn, materialise=True)):
+    with tracing.tracing(), tracing.breaking(EagerBreaks(fn, materialise=True)), scipy_calls.intercepting():
         result = fn(*positional, **keywords)
     leaves: list = []
     structure = flatten(result, leaves)
