@@ -191,6 +191,34 @@ def test_breaks_in_a_helper_and_errors_after_a_break_are_numpys():
         fused(X, X[:3])
 
 
+OUTSIDE = la.array(np.linspace(0.0, 1.0, 40)) * 2.0  # a LazyArray made before any call
+
+
+def test_a_boolean_mask_global_lazy_arrays_and_caught_exceptions():
+    def masked(a):
+        return a[a > 0].sum() * 2.0 + a  # the mask's values decide the shape: an eager signature
+
+    def reads_global(a):
+        g = OUTSIDE + 0.0  # in the function's frame at the break, but not made from its arguments
+        return g + a if (a.max() > 0) else g - a
+
+    def catches(a, k):
+        try:
+            s = float(a.sum())  # k is traced: the break makes it a plain value (the trace restarts)
+        except Exception:
+            s = 0.0
+        return a * k + s
+
+    with pytest.warns(la.EagerWarning, match="index"):
+        same(la.fuse(masked)(X), masked(X))
+    fused = la.fuse(reads_global)
+    same(fused(X), reads_global(X).compute())  # (undecorated, it returns a LazyArray: OUTSIDE is one)
+    same(fused(-X), reads_global(-X).compute())
+    assert OUTSIDE._node.op != "leaf"  # not replaced by a trace's placeholder
+    same(OUTSIDE.compute(), np.linspace(0.0, 1.0, 40) * 2.0)
+    same(la.fuse(catches)(X, 3.0), catches(X, 3.0))
+
+
 def test_lazy_arguments_get_values_at_breaks():
     f = la.fuse(branch)
     got = f(la.array(X))

@@ -184,6 +184,8 @@ class _Fused:
         with self.lock:
             self.eager[key] = why
             self.programs.pop(key, None)
+            while len(self.eager) > self.maxsize:
+                del self.eager[next(iter(self.eager))]
         if not self.warned_eager:
             self.warned_eager = True
             segments.warn_eager(self.name, why)

@@ -78,6 +78,7 @@ class Segmenter:
         self.breaks: list[Break] = []
         self.replayable = True
         self.keep: list = []             # the placeholder leaves made here (their ids key `leaves`)
+        self.need_static = None          # numbers that must be plain values (raised again if code caught it)
 
     def start(self, leaves: dict, extents: dict, recorder, scalars: ScalarTrace) -> None:
         """The trace's placeholder tables (shared: segment leaves are added to them), recorder and numbers."""
@@ -96,8 +97,9 @@ class Segmenter:
         self.pending.clear()  # a reason only covers the call that follows it at once
         if self.scalars.records:
             # Traced numbers would reach Python through the value: trace again with them as plain values.
-            raise Static(frozenset().union(*[r.roots for r in self.scalars.records]))
-        live = _live_arrays(self.code)
+            self.need_static = frozenset().union(*[r.roots for r in self.scalars.records])
+            raise Static(self.need_static)
+        live = _live_arrays(self.code, self._owned)
         roots, index = [node], {id(node): 0}
         for a in live:
             if id(a._node) not in index:
@@ -115,6 +117,13 @@ class Segmenter:
         self.segments.append(Segment(program, guard, positions, strides))
         self.breaks.append(Break(tracing.user_line(), reason, guard, roots))
         return value.copy()  # the caller may write into it: the segment's outputs feed later segments
+
+    def _owned(self, leaf) -> bool:
+        """Whether a leaf is one of this trace's placeholders (an argument, a view of one, a segment value)."""
+        if id(leaf) in self.leaves:
+            return True
+        address = leaf.data.__array_interface__["data"][0]
+        return any(start <= address < stop for _, (start, stop) in self.extents.values())
 
     def _materialise(self, live: list, index: dict, values) -> tuple[list, list]:
         """Point each live LazyArray at a new placeholder leaf standing for its computed value (an input of
@@ -141,6 +150,8 @@ class Segmenter:
     def build(self, traced: Traced, first_numbers: list, static_args: tuple, static_values: tuple):
         """(program or Variant, the call's result) for the finished trace; None for the program when a break
         cannot be guarded (the signature then runs eagerly)."""
+        if self.need_static is not None:  # the traced code caught the Static a break raised
+            raise Static(self.need_static)
         program, result = build(traced, tuple(self.flat), list(self.prepared), self.prepare, first_numbers,
                                 static_args, static_values)
         if not self.segments:
@@ -153,7 +164,7 @@ class Segmenter:
         found = next((b for b in self.breaks if b.guard is None), None)
         if found is None:
             return ""
-        return f"{found.reason} handed an array's values to Python at {found.where.splitlines()[0]}"
+        return f"{found.reason} handed an array's values to Python at {found.where.splitlines()[0].rstrip(':')}"
 
     def describe(self, final_roots: list) -> str:
         """What ``f.explain(...)`` shows for this trace: segments, breaks (line, why, guard) and kernels."""
@@ -193,8 +204,10 @@ class Variant:
         return self.final.run(tuple(values))
 
 
-def _live_arrays(code) -> list[LazyArray]:
-    """The LazyArrays with pending work in the user's frames, from the break up to the traced function's."""
+def _live_arrays(code, owned) -> list[LazyArray]:
+    """The LazyArrays with pending work in the user's frames, from the break up to the traced function's,
+    that this trace made: those whose graph reads a leaf `owned(leaf)` accepts (the trace's own). A
+    LazyArray made before the call (a global the function reads) is left alone: it outlives the trace."""
     frame, frames = tracing.user_frame(), []
     while frame is not None and len(frames) < _MAX_FRAMES:
         frames.append(frame)
@@ -209,7 +222,25 @@ def _live_arrays(code) -> list[LazyArray]:
             if type(value) is LazyArray and id(value) not in seen and value._node.op not in (LEAF, CONST):
                 seen.add(id(value))
                 found.append(value)
-    return found
+    reads: dict[int, bool] = {}
+    return [a for a in found if _reads_owned(a._node, owned, reads)]
+
+
+def _reads_owned(root, owned, memo: dict) -> bool:
+    """Whether `root`'s graph reads a leaf `owned` accepts (memoised by node id across calls)."""
+    stack = [root]
+    while stack:
+        node = stack[-1]
+        if id(node) in memo:
+            stack.pop()
+            continue
+        pending = [a for a in node.args if id(a) not in memo]
+        if pending:
+            stack.extend(pending)
+            continue
+        stack.pop()
+        memo[id(node)] = owned(node) if node.op == LEAF else any(memo[id(a)] for a in node.args)
+    return memo[id(root)]
 
 
 # -- eager runs ------------------------------------------------------------------------------------------
@@ -218,19 +249,21 @@ class EagerBreaks:
     """The break handler of an eager run: values are computed on the real arrays; with `materialise`, the
     live LazyArrays of the user's frames become leaves of their values (a loop's graph does not grow)."""
 
-    def __init__(self, fn, materialise: bool):
+    def __init__(self, fn, materialise: bool, owned: dict | None = None):
         self.code = getattr(fn, "__code__", None)
         self.materialise = materialise
+        self.owned = owned if owned is not None else {}  # ids of the run's own leaves (arguments, values)
 
     def note(self, array, what: str) -> None:
         pass
 
     def value(self, array, what: str) -> np.ndarray:
-        live = _live_arrays(self.code) if self.materialise else []
+        live = _live_arrays(self.code, lambda leaf: id(leaf) in self.owned) if self.materialise else []
         live = [a for a in live if a._node is not array._node]
         values = runtime.evaluate([array._node] + [a._node for a in live])
         for a, v in zip(live, values[1:]):
             a._node = expr.leaf(v)
+            self.owned[id(a._node)] = a._node
         return values[0]
 
 
@@ -239,7 +272,9 @@ def run_eager(fn, positional, keywords):
     results computed (NumPy arrays; NumPy scalars for 0-d results)."""
     positional = [wrap(x) if isinstance(x, np.ndarray) else x for x in positional]
     keywords = {k: wrap(x) if isinstance(x, np.ndarray) else x for k, x in keywords.items()}
-    with tracing.tracing(), tracing.breaking(EagerBreaks(fn, materialise=True)), scipy_calls.intercepting():
+    owned = {id(x._node): x._node for x in (*positional, *keywords.values()) if isinstance(x, LazyArray)}
+    handler = EagerBreaks(fn, materialise=True, owned=owned)
+    with tracing.tracing(), tracing.breaking(handler), scipy_calls.intercepting():
         result = fn(*positional, **keywords)
     leaves: list = []
     structure = flatten(result, leaves)
