@@ -3,6 +3,7 @@ asks for .item()/float()/np.asarray, or calls code lazyarr cannot see gives what
 gives; decisions are guards, so later calls replay the compiled segments and trace again only when a guard
 fails; a break no guard can stand for runs the signature eagerly with one warning. Also scipy.stats.norm
 written as SciPy inside a fused function fuses."""
+import threading
 import warnings
 
 import numpy as np
@@ -217,6 +218,32 @@ def test_a_boolean_mask_global_lazy_arrays_and_caught_exceptions():
     assert OUTSIDE._node.op != "leaf"  # not replaced by a trace's placeholder
     same(OUTSIDE.compute(), np.linspace(0.0, 1.0, 40) * 2.0)
     same(la.fuse(catches)(X, 3.0), catches(X, 3.0))
+
+
+def test_nested_fused_functions_and_threads_with_breaks():
+    inner = la.fuse(branch)
+
+    def outer(a, call=inner):
+        b = call(a * 2.0)  # inner fused function inlined: its break is the outer trace's
+        return b * 3.0 if b.max() > 1.0 else b
+
+    fused = la.fuse(outer)
+    errors = []
+
+    def work(sign):
+        try:
+            for _ in range(3):
+                same(fused(sign * X), outer(sign * X, branch))
+        except Exception as exc:  # reported below: pytest does not see a thread's failure
+            errors.append(exc)
+
+    threads = [threading.Thread(target=work, args=(s,)) for s in (1.0, -1.0, 1.0, -1.0)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors, errors
+    assert inner.cache_info().traces == 0  # called with traced values: inlined, never traced itself
 
 
 def test_lazy_arguments_get_values_at_breaks():

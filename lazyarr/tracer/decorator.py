@@ -16,6 +16,7 @@ since kernels are cached by structure, not size. See docs/fuse.md.
 """
 from __future__ import annotations
 
+import contextlib
 import functools
 import inspect
 import threading
@@ -170,7 +171,7 @@ class _Fused:
         # (graph breaks) at top level a value asked for is computed, as on any LazyArray; inside a trace, the
         # trace's own handler (or its refusal) applies
         breaks = None if tracing.active() else segments.EagerBreaks(self.fn, materialise=False)
-        with tracing.tracing(), tracing.breaking(breaks) if breaks is not None else _no_context():
+        with tracing.tracing(), tracing.breaking(breaks) if breaks is not None else contextlib.nullcontext():
             return self.fn(*positional, **keywords)
 
     # -- graph breaks: eager runs and explain() ---------------------------------------------------------
@@ -375,16 +376,6 @@ class Recorder:
         """(array, snapshot) per array that entered the graph; the snapshot None (freed) unless the traced code
         wrote to the array afterwards."""
         return [(a, None if same_bytes(a, copy) else copy) for a, copy in self.entries]
-
-
-class _no_context:
-    """(graph breaks) a context manager that does nothing."""
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        return False
 
 
 def _as_input(a):
