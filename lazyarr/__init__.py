@@ -63,4 +63,10 @@ from lazyarr.api.views import FUNCTIONS as _view_functions  # noqa: E402
 globals().update(_view_functions)
 __all__ = sorted(__all__ + list(_view_functions))
 
+# --- graph breaks (#15): the warning a fused function gives once when a signature runs eagerly ---
+from lazyarr.tracer.segments import EagerWarning  # noqa: E402
+
+__all__ = sorted(__all__ + ["EagerWarning"])
+# --- end graph breaks ---
+
 _warmup.start()  # last: Numba's once-per-process start runs while the program goes on

@@ -34,20 +34,12 @@ KNOWN_FAILURES: dict[tuple[str, str], str] = {
     ("wave_1d", "lazy"): _NEW_ARRAY_WRITE + ": u_next[1:-1] = ...",
     ("correlation", "fuse"): "np.fill_diagonal into the traced z.T @ z is refused (TypeError: in place)",
     ("correlation", "lazy"): "np.fill_diagonal into a LazyArray is refused (TypeError: in place)",
-    ("histogram", "fuse"): "np.histogram has no rule: the fallback needs values (TracingError); also np.digitize, "
-                           "np.bincount",
-    ("robust_standardize", "fuse"): "np.nanmean/np.nanstd have no rule: the fallback needs values (TracingError)",
-    ("kmeans_step", "fuse"): "np.take_along_axis has no rule: the fallback needs values (TracingError, which names "
-                             "np.asarray, not take_along_axis)",
     ("cross_entropy", "fuse"): "np.take_along_axis has no rule: the fallback needs values (TracingError naming "
                                "np.asarray); then grad[rows, labels] -= 1 on a traced array",
     ("cross_entropy", "lazy"): "grad[np.arange(n), labels] -= 1.0: a LazyArray (labels) as an index is refused "
                                "(TypeError)",
-    ("cosine_similarity", "fuse"): "np.linalg.norm has no rule: the fallback needs values (TracingError)",
     ("mandelbrot", "fuse"): _NEW_ARRAY_WRITE + ": z[active] = ... (boolean-mask assignment)",
     ("mandelbrot", "lazy"): _NEW_ARRAY_WRITE + ": z[active] = ... (boolean-mask assignment)",
-    ("interp_resample", "fuse"): "np.linspace with traced endpoints (t[0], t[-1]) has no rule: the fallback needs "
-                                 "values (TracingError); also np.interp",
     ("gemm", "fuse"): _SLICE_WRITE_FUSE.replace("A[1:-1]", "C[:]"),
     ("gemm", "lazy"): _SLICE_WRITE_LAZY.replace("A[1:-1]", "C[:]"),
 }

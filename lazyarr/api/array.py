@@ -56,7 +56,9 @@ class LazyArray:
         if tracing.tracing_threads:
             if out is not None:
                 tracing.refuse_write(out, "out=")
-            tracing.refuse_concrete(self, "compute()")
+            known = tracing.concrete(self, "compute()")
+            if known is not None:  # (graph breaks) computed from the call's arguments
+                return self._result(known)
         if out is not None:
             _check_out(out, self)
             runtime.evaluate([self._node], out=out)
@@ -67,8 +69,8 @@ class LazyArray:
         return value[()] if value.ndim == 0 and not self._array0 else value
 
     def __array__(self, dtype=None, copy=None):
-        tracing.refuse_concrete(self, "np.asarray()")
-        value = runtime.evaluate_one(self._node)
+        known = tracing.concrete(self, "np.asarray()")
+        value = runtime.evaluate_one(self._node) if known is None else known
         if dtype is not None and value.dtype != dtype:
             return value.astype(dtype)
         return value.copy() if copy else value

@@ -71,7 +71,9 @@ def compute(*arrays):
     from lazyarr.api import tracing
     from lazyarr.runtime import evaluate as runtime
     lazy = [a for a in arrays if isinstance(a, LazyArray)]
-    for a in lazy:
-        tracing.refuse_concrete(a, "lazyarr.compute()")
-    values = iter(runtime.evaluate([a._node for a in lazy]) if lazy else ())
+    known = [tracing.concrete(a, "lazyarr.compute()") for a in lazy] if tracing.tracing_threads else []
+    if known and known[0] is not None:  # (graph breaks) computed from a fused call's arguments
+        values = iter(known)
+    else:
+        values = iter(runtime.evaluate([a._node for a in lazy]) if lazy else ())
     return tuple(a._result(next(values)) if isinstance(a, LazyArray) else a for a in arrays)

@@ -23,6 +23,7 @@ import operator
 import numpy as np
 
 from lazyarr.api import build
+from lazyarr.api import tracing  # (graph breaks) a LazyArray index inside @la.fuse is computed
 from lazyarr.graph import expr
 from lazyarr.graph.expr import CONST, LEAF, Node
 from lazyarr.graph.ops import ARRAY, is_elementwise, realise
@@ -77,7 +78,10 @@ def _entry(k, node: Node):
             raise _lazy_error(node)
         return slice(*(None if b is None else _index_or_raise(b) for b in (k.start, k.stop, k.step)))
     if build.is_lazy(k):
-        raise _lazy_error(node)
+        known = tracing.concrete(k, "a LazyArray index") if tracing.can_break() else None  # (graph breaks)
+        if known is None:
+            raise _lazy_error(node)
+        return _entry(known, node)
     if kind is bool or isinstance(k, np.bool_):
         return _frozen(np.array(k))  # NumPy: a boolean scalar is a 0-d mask
     if isinstance(k, np.integer):

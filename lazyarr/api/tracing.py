@@ -61,7 +61,58 @@ def _recorder():
 def refuse_concrete(array, what: str) -> None:
     """Raised when traced code needs a value (Python control flow on an array, printing, compute())."""
     if tracing_threads and active():
+        breaks = getattr(_state, "breaks", None)  # (graph breaks) the value will come: note why it is asked
+        if breaks is not None:
+            breaks.note(array, what)
+            return
         raise concrete_value_error(array, what)
+
+
+# --- graph breaks (tracer/segments.py) ---
+def concrete(array, what: str):
+    """The value of a LazyArray where the code that asks for it computes it (compute(), np.asarray,
+    la.compute): None outside a trace (compute as usual); inside a trace that can break (``breaking``) the
+    value, computed from the call's real arguments; else the error ``refuse_concrete`` raises."""
+    if tracing_threads and active():
+        breaks = getattr(_state, "breaks", None)
+        if breaks is not None:
+            return breaks.value(array, what)
+        raise concrete_value_error(array, what)
+    return None
+
+
+class breaking:
+    """Context manager: inside it, a traced value asked for its data is computed by `handler` (its
+    ``note(array, what)`` and ``value(array, what)``) instead of refused. None: refuse again (a nested
+    trace that cannot break)."""
+
+    def __init__(self, handler):
+        self.handler = handler
+
+    def __enter__(self):
+        self.outer = getattr(_state, "breaks", None)
+        _state.breaks = self.handler
+        return self
+
+    def __exit__(self, *exc):
+        _state.breaks = self.outer
+        return False
+
+
+def user_frame():
+    """The innermost frame outside lazyarr and NumPy (where graph breaks look for the user's live arrays)."""
+    return _user_frame()
+
+
+def user_line() -> str:
+    """The user's file, line and code, as errors give them."""
+    return _where()
+
+
+def can_break() -> bool:
+    """Whether the current trace (if any) computes values at graph breaks instead of refusing them."""
+    return getattr(_state, "breaks", None) is not None
+# --- end graph breaks ---
 
 
 def refuse_write(target, what: str) -> None:

@@ -16,6 +16,7 @@ since kernels are cached by structure, not size. See docs/fuse.md.
 """
 from __future__ import annotations
 
+import contextlib
 import functools
 import inspect
 import threading
@@ -33,6 +34,8 @@ from lazyarr.tracer.traced import Traced, equivalent, placeholder, same_bytes, s
 from lazyarr.tracer.program import MISS, build
 from lazyarr.tracer.scalars import ScalarTrace, ScalarTracer, Static, classify, replay
 from lazyarr.api.array import LazyArray, wrap
+# (graph breaks) segments, guards and eager runs
+from lazyarr.tracer import scipy_calls, segments
 
 __all__ = ["fuse", "FuseInfo", "TracingError"]
 
@@ -82,10 +85,12 @@ def fuse(fn=None, *, maxsize: int = 128):
 
     fused.cache_info = state.cache_info
     fused.cache_clear = state.cache_clear
+    fused.explain = state.explain  # (graph breaks)
     return fused
 
 
 fuse.TracingError = TracingError
+fuse.EagerWarning = segments.EagerWarning  # (graph breaks)
 
 
 # -- one fused function -----------------------------------------------------------------------------------
@@ -108,6 +113,10 @@ class _Fused:
         self.maxsize = maxsize
         self.lock = threading.Lock()
         self.hits = self.misses = self.traces = 0
+        # (graph breaks) signatures that run eagerly (key -> why), and what explain() shows per signature
+        self.eager: dict[tuple, str] = {}
+        self.explained: dict[tuple, list] = {}
+        self.warned_eager = False
 
     def cache_info(self) -> FuseInfo:
         return FuseInfo(self.hits, self.misses, self.traces, sum(map(len, list(self.programs.values()))),
@@ -117,6 +126,8 @@ class _Fused:
         with self.lock:
             self.programs.clear()
             self.static_hints.clear()
+            self.eager.clear()
+            self.explained.clear()
             self.hits = self.misses = self.traces = 0
 
     # -- calls ------------------------------------------------------------------------------------------
@@ -139,6 +150,9 @@ class _Fused:
         return self.dispatch(flat, (structure,) + key, structure)
 
     def dispatch(self, flat: tuple, key: tuple, structure):
+        if key in self.eager:  # (graph breaks) no replayable trace for this signature
+            self.hits += 1
+            return self._eager(flat, structure)
         found = self.programs.get(key, ())
         for program in found:
             if program.static_args and \
@@ -154,8 +168,57 @@ class _Fused:
         """Lazy arguments: run the function on them (tracing rules apply) and return its lazy results."""
         leaves = [wrap(x) if isinstance(x, np.ndarray) else x for x in leaves]
         positional, keywords = unflatten(structure, leaves)
-        with tracing.tracing():
+        # (graph breaks) at top level a value asked for is computed, as on any LazyArray; inside a trace, the
+        # trace's own handler (or its refusal) applies
+        breaks = None if tracing.active() else segments.EagerBreaks(self.fn, materialise=False)
+        with tracing.tracing(), tracing.breaking(breaks) if breaks is not None else contextlib.nullcontext():
             return self.fn(*positional, **keywords)
+
+    # -- graph breaks: eager runs and explain() ---------------------------------------------------------
+    def _eager(self, flat: tuple, structure):
+        if structure is None:
+            return segments.run_eager(self.fn, flat, {})
+        positional, keywords = unflatten(structure, list(flat))
+        return segments.run_eager(self.fn, positional, keywords)
+
+    def _go_eager(self, key: tuple, why: str) -> None:
+        with self.lock:
+            self.eager[key] = why
+            self.programs.pop(key, None)
+            while len(self.eager) > self.maxsize:
+                del self.eager[next(iter(self.eager))]
+        if not self.warned_eager:
+            self.warned_eager = True
+            segments.warn_eager(self.name, why)
+
+    def _explained(self, key: tuple, text: str) -> None:
+        with self.lock:
+            found = self.explained.setdefault(key, [])
+            found.append(text)
+            del found[:-segments.MAX_VARIANTS - 1]
+            while len(self.explained) > self.maxsize:
+                del self.explained[next(iter(self.explained))]
+
+    def explain(self, *args, **kwargs) -> str:
+        """``f.explain(*args)``: for these arguments' signature, each traced variant's segments, graph breaks
+        (line, why, guard) and kernels; traces first (by calling f) if the signature has not been seen."""
+        bound = self.signature.bind(*args, **kwargs)
+        bound.apply_defaults()
+        leaves: list = []
+        structure = flatten((bound.args, bound.kwargs), leaves)
+        flat = tuple(leaves)
+        key = key_of(flat)
+        if key is not None and structure != plain_structure(len(flat)):
+            key = (structure,) + key
+        if key is None:
+            return f"lazyarr.fuse: {self.name} called with LazyArrays runs lazily: explain its results instead"
+        if key not in self.explained and key not in self.eager:
+            self.call(args, kwargs)
+        head = f"lazyarr.fuse: {self.name}"
+        if key in self.eager:
+            head += f": runs eagerly on LazyArrays each call of this signature ({self.eager[key]})"
+        texts = self.explained.get(key, [])
+        return "\n\n".join([head] + [f"== variant {i} ==\n{t}" for i, t in enumerate(texts, 1)])
 
     # -- tracing ----------------------------------------------------------------------------------------
     def _miss(self, flat: tuple, key: tuple, structure):
@@ -165,8 +228,9 @@ class _Fused:
         numbers = [i for i, kind in enumerate(kinds) if kind == "number"]
         static: set[int] = set(self.static_hints.get(key, ()))
         while True:
+            breaks = segments.Segmenter(self.fn, flat, prepared, prepare)  # (graph breaks)
             try:
-                traced = self._trace(flat, kinds, slots, static, structure, salt=0)
+                traced = self._trace(flat, kinds, slots, static, structure, salt=0, breaks=breaks)
             except Exception:
                 if static.issuperset(numbers):
                     raise
@@ -190,11 +254,20 @@ class _Fused:
             static_args = tuple(sorted(static))
             static_values = tuple(static_key(flat[i]) for i in static_args)
             try:
-                program, result = build(traced, flat, prepared, prepare, first_numbers, static_args,
-                                        static_values)
+                program, result = breaks.build(traced, first_numbers, static_args, static_values)
             except Static as need:
                 static |= need.roots
                 continue
+            # (graph breaks) what explain() shows; a trace no guard can stand for, or one variant too many,
+            # makes the signature eager
+            self._explained(key, breaks.describe(traced.roots))
+            if program is None:
+                self._go_eager(key, breaks.why_eager())
+                return result
+            if type(program) is segments.Variant and \
+                    sum(type(p) is segments.Variant for p in self.programs.get(key, ())) >= segments.MAX_VARIANTS:
+                self._go_eager(key, f"more than {segments.MAX_VARIANTS} variants (guard outcomes) were traced")
+                return result
             self._store(key, program)
             if static:
                 self.static_hints[key] = frozenset(static)
@@ -239,7 +312,7 @@ class _Fused:
         """How errors name flat argument `i`: its parameter, or its position among the flattened arguments."""
         return repr(self.param_names[i]) if named and i < len(self.param_names) else f"#{i}"
 
-    def _trace(self, flat, kinds, slots, static, structure, salt: int) -> Traced:
+    def _trace(self, flat, kinds, slots, static, structure, salt: int, breaks=None) -> Traced:
         """Run the function once on placeholders."""
         self.traces += 1
         scalars = ScalarTrace(salt)
@@ -261,8 +334,10 @@ class _Fused:
             positional, keywords = unflatten(structure, traced_args)
         recorder = Recorder([(self._name(i, structure is None), extents[i][1]) for i, a in enumerate(flat)
                               if kinds[i] == "array" and isinstance(a, np.ndarray)])  # NumPy scalars are immutable
+        if breaks is not None:  # (graph breaks) values asked for are computed from the call's arguments
+            breaks.start(leaves, extents, recorder, scalars)
         try:
-            with tracing.tracing(recorder):
+            with tracing.tracing(recorder), tracing.breaking(breaks), scipy_calls.intercepting():
                 result = self.fn(*positional, **keywords)
         except Exception as exc:
             error = _unswallowed(exc)
