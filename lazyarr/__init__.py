@@ -63,4 +63,11 @@ from lazyarr.api.views import FUNCTIONS as _view_functions  # noqa: E402
 globals().update(_view_functions)
 __all__ = sorted(__all__ + list(_view_functions))
 
+# --- surface/search: searchsorted, histogram, bincount, argsort, median, quantile, unique, nonzero, ... ---
+from lazyarr.api.searching import FUNCTIONS as _search_functions  # noqa: E402
+
+globals().update(_search_functions)
+__all__ = sorted(set(__all__) | set(_search_functions))
+# --- end surface/search ---
+
 _warmup.start()  # last: Numba's once-per-process start runs while the program goes on

@@ -1,0 +1,192 @@
+"""Hand-written parallel kernels for counting and searching: bincount, uniform-bin histograms, searchsorted and
+interp (issue #13, surface/search).
+
+They are not generated: their loops do not depend on the graph, only on the dtypes Numba specialises them for.
+Each is compiled on its first call (never at import) and kept in Numba's own disk cache (``cache=True``, next to
+this file or in Numba's user cache directory), so a second process loads it instead of compiling it. The
+drivers in ``lazyarr/api/searching.py`` check the arguments, decide when a kernel applies (otherwise NumPy runs)
+and hold the launch lock around every call.
+
+Counting kernels give every thread its own row of partial counts (no atomics, no false sharing on one shared
+array), then sum the rows in parallel over the bins. Searching kernels are parallel over the queries.
+"""
+from __future__ import annotations
+
+import numba
+import numpy as np
+
+_OPTIONS = dict(parallel=True, cache=True, nogil=True)
+
+
+@numba.njit(**_OPTIONS)
+def _chunk_bounds(n, chunks, c):
+    return c * n // chunks, (c + 1) * n // chunks
+
+
+@numba.njit(**_OPTIONS)
+def int_range(x):
+    """(min, max) of a non-empty integer array, in parallel."""
+    chunks = numba.get_num_threads()
+    lows = np.empty(chunks, np.int64)
+    highs = np.empty(chunks, np.int64)
+    n = x.shape[0]
+    for c in numba.prange(chunks):
+        lo, hi = _chunk_bounds(n, chunks, c)
+        low, high = np.int64(x[0]), np.int64(x[0])
+        for i in range(lo, hi):
+            v = np.int64(x[i])
+            low = min(low, v)
+            high = max(high, v)
+        lows[c], highs[c] = low, high
+    return lows.min(), highs.max()
+
+
+@numba.njit(**_OPTIONS)
+def _sum_rows(partial):
+    """The column sums of per-thread partial counts, parallel over the columns (the bins)."""
+    out = np.zeros(partial.shape[1], partial.dtype)
+    for b in numba.prange(partial.shape[1]):
+        s = partial[0, b]
+        for r in range(1, partial.shape[0]):
+            s += partial[r, b]
+        out[b] = s
+    return out
+
+
+@numba.njit(**_OPTIONS)
+def bincount(x, length):
+    """np.bincount(x, minlength) for non-negative integers below `length`: intp counts."""
+    chunks = numba.get_num_threads()
+    partial = np.zeros((chunks, length), np.intp)
+    n = x.shape[0]
+    for c in numba.prange(chunks):
+        lo, hi = _chunk_bounds(n, chunks, c)
+        for i in range(lo, hi):
+            partial[c, x[i]] += 1
+    return _sum_rows(partial)
+
+
+@numba.njit(**_OPTIONS)
+def bincount_weighted(x, weights, length):
+    """np.bincount(x, weights, minlength): float64 sums of the weights per value."""
+    chunks = numba.get_num_threads()
+    partial = np.zeros((chunks, length), np.float64)
+    n = x.shape[0]
+    for c in numba.prange(chunks):
+        lo, hi = _chunk_bounds(n, chunks, c)
+        for i in range(lo, hi):
+            partial[c, x[i]] += weights[i]
+    return _sum_rows(partial)
+
+
+@numba.njit(**_OPTIONS)
+def _uniform_bin(v, first, last, denom, edges):
+    """The bin of `v` among equal bins from `first` to `last`, or -1 outside them (NaN too).
+
+    NumPy's own rule, step by step: the index from the scaled offset, the right edge into the last bin, then
+    one correction each way by comparing with the edges themselves (the scaled offset can be 1 ULP off)."""
+    if not (v >= first and v <= last):
+        return -1
+    nbins = edges.shape[0] - 1
+    i = np.intp(((v - first) / denom) * nbins)
+    if i == nbins:
+        i -= 1
+    if v < edges[i]:
+        i -= 1
+    if v >= edges[i + 1] and i != nbins - 1:
+        i += 1
+    return i
+
+
+@numba.njit(**_OPTIONS)
+def histogram_uniform(x, first, last, denom, edges):
+    """Counts of float64 `x` in the equal bins `edges` (np.histogram's uniform path)."""
+    chunks = numba.get_num_threads()
+    partial = np.zeros((chunks, edges.shape[0] - 1), np.intp)
+    n = x.shape[0]
+    for c in numba.prange(chunks):
+        lo, hi = _chunk_bounds(n, chunks, c)
+        for i in range(lo, hi):
+            b = _uniform_bin(np.float64(x[i]), first, last, denom, edges)
+            if b >= 0:
+                partial[c, b] += 1
+    return _sum_rows(partial)
+
+
+@numba.njit(**_OPTIONS)
+def histogram_uniform_weighted(x, weights, first, last, denom, edges):
+    """Sums of float64 `weights` of `x` in the equal bins `edges`."""
+    chunks = numba.get_num_threads()
+    partial = np.zeros((chunks, edges.shape[0] - 1), np.float64)
+    n = x.shape[0]
+    for c in numba.prange(chunks):
+        lo, hi = _chunk_bounds(n, chunks, c)
+        for i in range(lo, hi):
+            b = _uniform_bin(np.float64(x[i]), first, last, denom, edges)
+            if b >= 0:
+                partial[c, b] += weights[i]
+    return _sum_rows(partial)
+
+
+@numba.njit(**_OPTIONS)
+def _before(a, b):
+    """NumPy's sort order: NaN after every number (so searchsorted agrees with np.sort)."""
+    return a < b or (b != b and a == a)
+
+
+@numba.njit(**_OPTIONS)
+def searchsorted(a, v, right):
+    """np.searchsorted(a, v, side) for a sorted 1-d `a` and flat queries `v` of a's dtype: intp indices."""
+    out = np.empty(v.shape[0], np.intp)
+    n = a.shape[0]
+    for q in numba.prange(v.shape[0]):
+        key = v[q]
+        lo, hi = 0, n
+        while lo < hi:
+            mid = (lo + hi) >> 1
+            # left: the first a[i] not before key; right: the first a[i] that key is before
+            if (_before(key, a[mid]) if right else not _before(a[mid], key)):
+                hi = mid
+            else:
+                lo = mid + 1
+        out[q] = lo
+    return out
+
+
+@numba.njit(**_OPTIONS)
+def interp(x, xp, fp, left, right):
+    """np.interp for float64 `x`, `xp`, `fp` (NumPy's compiled_interp, parallel over the queries)."""
+    out = np.empty(x.shape[0], np.float64)
+    n = xp.shape[0]
+    for q in numba.prange(x.shape[0]):
+        out[q] = _interp_one(x[q], xp, fp, left, right, n)
+    return out
+
+
+@numba.njit(**_OPTIONS)
+def _interp_one(v, xp, fp, left, right, n):
+    if n == 1:  # NumPy's own branch for one point: a NaN query gives fp[0]
+        return left if v < xp[0] else (right if v > xp[0] else fp[0])
+    if v != v:
+        return v
+    if v < xp[0]:
+        return left
+    if v > xp[n - 1]:
+        return right
+    lo, hi = 0, n  # j: the last index with xp[j] <= v
+    while hi - lo > 1:
+        mid = (lo + hi) >> 1
+        if xp[mid] <= v:
+            lo = mid
+        else:
+            hi = mid
+    j = lo
+    if j == n - 1 or xp[j] == v:
+        return fp[j]
+    slope = (fp[j + 1] - fp[j]) / (xp[j + 1] - xp[j])
+    result = slope * (v - xp[j]) + fp[j]
+    if result != result:  # NumPy tries from the other end, then a flat segment's own value
+        result = slope * (v - xp[j + 1]) + fp[j + 1]
+        if result != result and fp[j] == fp[j + 1]:
+            result = fp[j]
+    return result
