@@ -87,6 +87,11 @@ def _launch(kernel, *args):
         return kernel(*args)
 
 
+def _count(kernel, *args):
+    """A counting kernel with one row of partial counts per thread."""
+    return _launch(kernel, *args, threads.get_num_threads())
+
+
 def _searchsorted(a, v, *sorter, side):
     reference = ops.STAGES["searchsorted"].numpy.reference
     common = np.result_type(a, v)  # NumPy compares in the common dtype of both
@@ -123,9 +128,9 @@ def _histogram(a, edges, *weights, uniform, density):
     x = a.reshape(-1)
     args = (np.float64(first), np.float64(last), span, np.ascontiguousarray(edges))
     if w is None:
-        counts = _launch(counting.histogram_uniform, x, *args)
+        counts = _count(counting.histogram_uniform, x, *args)
     else:
-        counts = _launch(counting.histogram_uniform_weighted, x, w.reshape(-1), *args)
+        counts = _count(counting.histogram_uniform_weighted, x, w.reshape(-1), *args)
     if density:  # NumPy's normalisation, in its order
         widths = np.array(np.diff(edges), float)
         return counts / widths / counts.sum()
@@ -272,13 +277,13 @@ def _bincount(x, weights, minlength):
         return np.bincount(x, weights, minlength)
     if x.dtype.kind == "b":
         x = x.view(np.uint8)
-    low, high = _launch(counting.int_range, x)
+    low, high = _count(counting.int_range, x)
     length = max(int(high) + 1, operator.index(minlength))
     if low < 0 or minlength < 0 or length * threads.get_num_threads() > 4 * x.size + (1 << 20):
         return np.bincount(x, weights, minlength)  # NumPy's error; or too many bins for per-thread rows
     if w is None:
-        return _launch(counting.bincount, x, length)
-    return _launch(counting.bincount_weighted, x, np.ascontiguousarray(w, np.float64), length)
+        return _count(counting.bincount, x, length)
+    return _count(counting.bincount_weighted, x, np.ascontiguousarray(w, np.float64), length)
 
 
 def argsort(a, axis=-1, kind=None, order=None, *, stable=None):

@@ -8,7 +8,8 @@ drivers in ``lazyarr/api/searching.py`` check the arguments, decide when a kerne
 and hold the launch lock around every call.
 
 Counting kernels give every thread its own row of partial counts (no atomics, no false sharing on one shared
-array), then sum the rows in parallel over the bins. Searching kernels are parallel over the queries.
+array), then sum the rows in parallel over the bins. The number of rows (`chunks`) is the caller's thread count:
+``numba.get_num_threads()`` inside a kernel would make it uncachable (a dynamic global). Searching kernels are parallel over the queries.
 """
 from __future__ import annotations
 
@@ -16,17 +17,17 @@ import numba
 import numpy as np
 
 _OPTIONS = dict(parallel=True, cache=True, nogil=True)
+_HELPER = dict(cache=True, nogil=True)  # called from the parallel loops, inlined by LLVM
 
 
-@numba.njit(**_OPTIONS)
+@numba.njit(**_HELPER)
 def _chunk_bounds(n, chunks, c):
     return c * n // chunks, (c + 1) * n // chunks
 
 
 @numba.njit(**_OPTIONS)
-def int_range(x):
+def int_range(x, chunks):
     """(min, max) of a non-empty integer array, in parallel."""
-    chunks = numba.get_num_threads()
     lows = np.empty(chunks, np.int64)
     highs = np.empty(chunks, np.int64)
     n = x.shape[0]
@@ -54,9 +55,8 @@ def _sum_rows(partial):
 
 
 @numba.njit(**_OPTIONS)
-def bincount(x, length):
+def bincount(x, length, chunks):
     """np.bincount(x, minlength) for non-negative integers below `length`: intp counts."""
-    chunks = numba.get_num_threads()
     partial = np.zeros((chunks, length), np.intp)
     n = x.shape[0]
     for c in numba.prange(chunks):
@@ -67,9 +67,8 @@ def bincount(x, length):
 
 
 @numba.njit(**_OPTIONS)
-def bincount_weighted(x, weights, length):
+def bincount_weighted(x, weights, length, chunks):
     """np.bincount(x, weights, minlength): float64 sums of the weights per value."""
-    chunks = numba.get_num_threads()
     partial = np.zeros((chunks, length), np.float64)
     n = x.shape[0]
     for c in numba.prange(chunks):
@@ -79,7 +78,7 @@ def bincount_weighted(x, weights, length):
     return _sum_rows(partial)
 
 
-@numba.njit(**_OPTIONS)
+@numba.njit(**_HELPER)
 def _uniform_bin(v, first, last, denom, edges):
     """The bin of `v` among equal bins from `first` to `last`, or -1 outside them (NaN too).
 
@@ -99,9 +98,8 @@ def _uniform_bin(v, first, last, denom, edges):
 
 
 @numba.njit(**_OPTIONS)
-def histogram_uniform(x, first, last, denom, edges):
+def histogram_uniform(x, first, last, denom, edges, chunks):
     """Counts of float64 `x` in the equal bins `edges` (np.histogram's uniform path)."""
-    chunks = numba.get_num_threads()
     partial = np.zeros((chunks, edges.shape[0] - 1), np.intp)
     n = x.shape[0]
     for c in numba.prange(chunks):
@@ -114,9 +112,8 @@ def histogram_uniform(x, first, last, denom, edges):
 
 
 @numba.njit(**_OPTIONS)
-def histogram_uniform_weighted(x, weights, first, last, denom, edges):
+def histogram_uniform_weighted(x, weights, first, last, denom, edges, chunks):
     """Sums of float64 `weights` of `x` in the equal bins `edges`."""
-    chunks = numba.get_num_threads()
     partial = np.zeros((chunks, edges.shape[0] - 1), np.float64)
     n = x.shape[0]
     for c in numba.prange(chunks):
@@ -128,7 +125,7 @@ def histogram_uniform_weighted(x, weights, first, last, denom, edges):
     return _sum_rows(partial)
 
 
-@numba.njit(**_OPTIONS)
+@numba.njit(**_HELPER)
 def _before(a, b):
     """NumPy's sort order: NaN after every number (so searchsorted agrees with np.sort)."""
     return a < b or (b != b and a == a)
@@ -163,7 +160,7 @@ def interp(x, xp, fp, left, right):
     return out
 
 
-@numba.njit(**_OPTIONS)
+@numba.njit(**_HELPER)
 def _interp_one(v, xp, fp, left, right, n):
     if n == 1:  # NumPy's own branch for one point: a NaN query gives fp[0]
         return left if v < xp[0] else (right if v > xp[0] else fp[0])
