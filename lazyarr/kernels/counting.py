@@ -62,7 +62,7 @@ def bincount(x, length, chunks):
     for c in numba.prange(chunks):
         lo, hi = _chunk_bounds(n, chunks, c)
         for i in range(lo, hi):
-            partial[c, x[i]] += 1
+            partial[c, np.uint64(x[i])] += 1
     return _sum_rows(partial)
 
 
@@ -74,7 +74,7 @@ def bincount_weighted(x, weights, length, chunks):
     for c in numba.prange(chunks):
         lo, hi = _chunk_bounds(n, chunks, c)
         for i in range(lo, hi):
-            partial[c, x[i]] += weights[i]
+            partial[c, np.uint64(x[i])] += weights[i]
     return _sum_rows(partial)
 
 
@@ -127,26 +127,37 @@ def histogram_uniform_weighted(x, weights, first, last, denom, edges, chunks):
 
 @numba.njit(**_HELPER)
 def _before(a, b):
-    """NumPy's sort order: NaN after every number (so searchsorted agrees with np.sort)."""
-    return a < b or (b != b and a == a)
+    """NumPy's sort order: NaN after every number (so searchsorted agrees with np.sort). No branches: the
+    binary searches below compile to conditional moves."""
+    return (a < b) | ((b != b) & (a == a))
+
+
+@numba.njit(**_HELPER)
+def _count_before(a, key, right):
+    """How many leading entries of the sorted `a` come before `key` (right: are not after it).
+
+    A branch-free binary search: the interval halves a fixed number of times whatever the data, so random
+    queries do not pay a mispredicted branch per step (NumPy's loop does)."""
+    n = a.shape[0]
+    if n == 0:
+        return 0
+    base = 0
+    while n > 1:
+        half = n >> 1
+        probe = a[np.uint64(base + half - 1)]
+        step = (not _before(key, probe)) if right else _before(probe, key)
+        base += half if step else 0
+        n -= half
+    last = a[np.uint64(base)]
+    return base + ((not _before(key, last)) if right else _before(last, key))
 
 
 @numba.njit(**_OPTIONS)
 def searchsorted(a, v, right):
     """np.searchsorted(a, v, side) for a sorted 1-d `a` and flat queries `v` of a's dtype: intp indices."""
     out = np.empty(v.shape[0], np.intp)
-    n = a.shape[0]
     for q in numba.prange(v.shape[0]):
-        key = v[q]
-        lo, hi = 0, n
-        while lo < hi:
-            mid = (lo + hi) >> 1
-            # left: the first a[i] not before key; right: the first a[i] that key is before
-            if (_before(key, a[mid]) if right else not _before(a[mid], key)):
-                hi = mid
-            else:
-                lo = mid + 1
-        out[q] = lo
+        out[q] = _count_before(a, v[q], right)
     return out
 
 
@@ -170,14 +181,7 @@ def _interp_one(v, xp, fp, left, right, n):
         return left
     if v > xp[n - 1]:
         return right
-    lo, hi = 0, n  # j: the last index with xp[j] <= v
-    while hi - lo > 1:
-        mid = (lo + hi) >> 1
-        if xp[mid] <= v:
-            lo = mid
-        else:
-            hi = mid
-    j = lo
+    j = _count_before(xp, v, True) - 1  # the last index with xp[j] <= v
     if j == n - 1 or xp[j] == v:
         return fp[j]
     slope = (fp[j + 1] - fp[j]) / (xp[j + 1] - xp[j])
