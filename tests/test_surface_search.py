@@ -259,6 +259,11 @@ def test_median_out_and_empty():
     assert np.median(X, axis=0, out=out) is out
     np.testing.assert_array_equal(out, np.median(x, axis=0))
     same(np.median(la.array(np.arange(7, dtype=np.int64))), np.median(np.arange(7, dtype=np.int64)))
+    x32 = x.astype(np.float32)  # a Python-number q promotes weakly (float32), a list or array does not
+    for q in (50, 50.0, [50], np.array(50)):
+        same(np.percentile(la.array(x32), q), np.percentile(x32, q))
+    for q in (1, 0.5, [0.5], np.array(0.5)):
+        same(np.nanquantile(la.array(x32), q, axis=1), np.nanquantile(x32, q, axis=1))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
         same(np.median(la.array(np.empty(0))), np.median(np.empty(0)))

@@ -350,22 +350,24 @@ def _order_statistic(name: str):
             given.pop("keepdims")
         if isinstance(given.get("axis"), list):
             given["axis"] = tuple(given["axis"])
-        nodes = [a]
-        q_probe = weights_probe = None
-        if q is not None:
+        nodes, operands, probes = [a], [], {}
+        if type(q) in (int, float):  # NumPy promotes a Python number weakly: it stays a keyword
+            given["q"] = probes["q"] = q
+        elif q is not None:
             q_node = build.to_node(q if build.is_lazy(q) else np.asarray(q))
             nodes.append(q_node)
-            q_probe = values(q, what=f"np.{name}'s q")[0] if not build.is_lazy(q) else np.full(q_node.shape, 0.5)
+            operands.append("q")
+            probes["q"] = np.asarray(q) if not build.is_lazy(q) else np.full(q_node.shape, 0.5, q_node.dtype)
         if weights is not None:
             w_node = build.to_node(weights)
             nodes.append(w_node)
-            weights_probe = np.ones(_small(a).shape if w_node.ndim == a.ndim else _small(w_node).shape)
-        probe_args = (_small(a),) + (() if q is None else (q_probe,))
-        extra = {} if weights is None else {"weights": weights_probe}
-        dtype = np.asarray(_probe(name, func, *probe_args, **given, **extra)).dtype
-        shape = _statistic_shape(a.shape, () if q is None else np.shape(q_probe), given.get("axis"),
+            operands.append("weights")
+            probes["weights"] = np.ones(_small(a).shape if w_node.ndim == a.ndim else _small(w_node).shape)
+        dtype = np.asarray(_probe(name, func, _small(a), **{**given, **probes})).dtype
+        shape = _statistic_shape(a.shape, np.shape(probes["q"]) if "q" in probes else (), given.get("axis"),
                                  bool(given.get("keepdims", False)))
-        return _with_out(_stage(name, nodes, given, shape, dtype), out)
+        kwargs = {**given, "operands": tuple(operands)} if operands else given
+        return _with_out(_stage(name, nodes, kwargs, shape, dtype), out)
 
     statistic.__name__ = name
     statistic.__doc__ = f"``numpy.{name}``: a NumPy stage (shape and dtype known at build time)."

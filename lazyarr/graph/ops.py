@@ -508,10 +508,10 @@ def _lexsort(*keys, axis):
 
 
 def _order_statistic(func: Callable) -> Callable:
-    """median (no q) and the quantile family (q is the second operand), with NumPy 2's keywords."""
-    def run(a, *q_and_weights, **kwargs):
-        return func(a, *q_and_weights[:1], **kwargs,
-                    **({"weights": q_and_weights[1]} if len(q_and_weights) > 1 else {}))
+    """median and the quantile family with NumPy 2's keywords; `operands` names the operands after `a` (an
+    array q, weights). A Python-number q stays a keyword: NumPy promotes it weakly (float32 data, float32 result)."""
+    def run(a, *arrays, operands=(), **kwargs):
+        return func(a, **dict(zip(operands, arrays)), **kwargs)
     run.__name__ = func.__name__
     return run
 

@@ -25,20 +25,28 @@ def _chunk_bounds(n, chunks, c):
     return c * n // chunks, (c + 1) * n // chunks
 
 
+@numba.njit(**_HELPER)
+def _segment_range(x, lo, hi, low):
+    """(min, max) of x[lo:hi] and `low`. Unsigned indices and selects let LLVM vectorise the loop (a signed
+    index brings Numba's negative-index check into it); a function of its own keeps parfor analysis out."""
+    high = low
+    for i in range(np.uint64(lo), np.uint64(hi)):
+        v = np.int64(x[i])
+        low = v if v < low else low
+        high = v if v > high else high
+    return low, high
+
+
 @numba.njit(**_OPTIONS)
 def int_range(x, chunks):
     """(min, max) of a non-empty integer array, in parallel."""
     lows = np.empty(chunks, np.int64)
     highs = np.empty(chunks, np.int64)
     n = x.shape[0]
+    first = np.int64(x[0])
     for c in numba.prange(chunks):
         lo, hi = _chunk_bounds(n, chunks, c)
-        low, high = np.int64(x[0]), np.int64(x[0])
-        for i in range(lo, hi):
-            v = np.int64(x[i])
-            low = min(low, v)
-            high = max(high, v)
-        lows[c], highs[c] = low, high
+        lows[c], highs[c] = _segment_range(x, lo, hi, first)
     return lows.min(), highs.max()
 
 
@@ -61,7 +69,7 @@ def bincount(x, length, chunks):
     n = x.shape[0]
     for c in numba.prange(chunks):
         lo, hi = _chunk_bounds(n, chunks, c)
-        for i in range(lo, hi):
+        for i in range(np.uint64(lo), np.uint64(hi)):
             partial[c, np.uint64(x[i])] += 1
     return _sum_rows(partial)
 
@@ -73,7 +81,7 @@ def bincount_weighted(x, weights, length, chunks):
     n = x.shape[0]
     for c in numba.prange(chunks):
         lo, hi = _chunk_bounds(n, chunks, c)
-        for i in range(lo, hi):
+        for i in range(np.uint64(lo), np.uint64(hi)):
             partial[c, np.uint64(x[i])] += weights[i]
     return _sum_rows(partial)
 
