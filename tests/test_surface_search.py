@@ -360,3 +360,4 @@ def test_public_names():
         assert name in la.__all__ and callable(getattr(la, name))
     same(la.unique([3, 1, 3]), np.unique([3, 1, 3]))
     same(la.median(np.arange(5.0)), np.median(np.arange(5.0)))
+    same(la.sort(np.array([3, 1, 2])), np.sort(np.array([3, 1, 2])))

@@ -401,6 +401,12 @@ DATA_DEPENDENT = {
     "bincount": bincount,
 }
 
+def sort(a, axis=-1, kind=None, order=None, *, stable=None):
+    """``la.sort``: np.sort's stage (api/stages.py), for a NumPy array too."""
+    from lazyarr.api.stages import sort as sort_stage
+    return LazyArray(sort_stage(a, axis, kind, order, **({} if stable is None else {"stable": stable})))
+
+
 # np.<name> -> the builder; numpy_api registers these for __array_function__, lazyarr/__init__ exports them.
 FUNCTIONS = {
     "searchsorted": searchsorted, "digitize": digitize, "interp": interp, "histogram": histogram,
