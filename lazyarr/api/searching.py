@@ -251,7 +251,7 @@ def _histogram_now(a, bins, range, density, weights):
     a, weights = values(a, weights, what="np.histogram")
     a = np.asarray(a)
     edges = np.histogram_bin_edges(a, bins, range, weights)
-    first, last = numpy_histograms._get_outer_edges(a, range) if a.size else (0, 1)
+    first, last = numpy_histograms._get_outer_edges(a, range)  # (NumPy gives (0, 1) for an empty input)
     uniform = (len(edges) - 1, (first, last))
     if isinstance(bins, str):  # (NumPy's estimators take no weights: its own call gives its error)
         counts = np.histogram(a, bins, range, density, weights)[0]

@@ -9,7 +9,8 @@ and hold the launch lock around every call.
 
 Counting kernels give every thread its own row of partial counts (no atomics, no false sharing on one shared
 array), then sum the rows in parallel over the bins. The number of rows (`chunks`) is the caller's thread count:
-``numba.get_num_threads()`` inside a kernel would make it uncachable (a dynamic global). Searching kernels are parallel over the queries.
+``numba.get_num_threads()`` inside a kernel would make it uncachable (a dynamic global). Searching kernels are
+parallel over the queries.
 """
 from __future__ import annotations
 
