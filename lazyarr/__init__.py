@@ -69,4 +69,11 @@ from lazyarr.tracer.segments import EagerWarning  # noqa: E402
 __all__ = sorted(__all__ + ["EagerWarning"])
 # --- end graph breaks ---
 
+# --- surface/search: searchsorted, histogram, bincount, argsort, median, quantile, unique, nonzero, ... ---
+from lazyarr.api.searching import FUNCTIONS as _search_functions  # noqa: E402
+
+globals().update(_search_functions)
+__all__ = sorted(set(__all__) | set(_search_functions))
+# --- end surface/search ---
+
 _warmup.start()  # last: Numba's once-per-process start runs while the program goes on

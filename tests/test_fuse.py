@@ -334,8 +334,8 @@ def test_unsupported_numpy_function_runs_eagerly_with_warnings():
     x = _values(4, "float64")
     with pytest.warns(la.fuse.EagerWarning, match="unique"):
         same(la.fuse(lambda a: np.unique(a) * 2)(x), np.unique(x) * 2)
-    with pytest.warns(la.fuse.EagerWarning, match="argsort"):
-        same(la.fuse(lambda a: np.argsort(a))(x), np.argsort(x))
+    with pytest.warns(la.fuse.EagerWarning, match="nonzero"):
+        same(la.fuse(lambda a: np.nonzero(a)[0])(x), np.nonzero(x)[0])  # (argsort is a stage: traced)
 
 
 def test_numpy_stages_inside_a_fused_function():

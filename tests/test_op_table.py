@@ -14,6 +14,7 @@ rng = np.random.default_rng(11)
 X = rng.random((6, 5)) - 0.25
 W = rng.random((5, 4))
 CHUNKS = ((4, 2), (2, 3))
+S = np.sort(X.ravel())  # sorted sample points (surface/search)
 
 
 def lazy(x):
@@ -41,6 +42,20 @@ STAGE_CASES = {
     "tile": lambda D: (np.tile(D, (2, 1)), np.tile(X, (2, 1))),
     "repeat": lambda D: (np.repeat(D, [1, 0, 2, 1, 3], axis=1), np.repeat(X, [1, 0, 2, 1, 3], axis=1)),
     "pad": lambda D: (np.pad(D, ((1, 2), (0, 1)), mode="reflect"), np.pad(X, ((1, 2), (0, 1)), mode="reflect")),
+    # searching, counting, sorting (surface/search): one dask task each
+    "searchsorted": lambda D: (np.searchsorted(S, D * 2), np.searchsorted(S, X * 2)),
+    "interp": lambda D: (np.interp(D, S, S ** 2), np.interp(X, S, S ** 2)),
+    "histogram": lambda D: (np.histogram(D, bins=4, range=(0, 1))[0], np.histogram(X, bins=4, range=(0, 1))[0]),
+    "argsort": lambda D: (np.argsort(D, axis=0), np.argsort(X, axis=0)),
+    "partition": lambda D: (np.partition(D, 2, axis=0), np.partition(X, 2, axis=0)),
+    "argpartition": lambda D: (np.argpartition(D, 1, axis=1), np.argpartition(X, 1, axis=1)),
+    "lexsort": lambda D: (np.lexsort((D[:, 0], D[:, 1])), np.lexsort((X[:, 0], X[:, 1]))),  # (a tuple: NumPy dispatches on it)
+    "median": lambda D: (np.median(D, axis=0), np.median(X, axis=0)),
+    "percentile": lambda D: (np.percentile(D, [10, 50], axis=1), np.percentile(X, [10, 50], axis=1)),
+    "quantile": lambda D: (np.quantile(D, 0.3), np.quantile(X, 0.3)),
+    "nanmedian": lambda D: (np.nanmedian(D, axis=1), np.nanmedian(X, axis=1)),
+    "nanpercentile": lambda D: (np.nanpercentile(D, 70), np.nanpercentile(X, 70)),
+    "nanquantile": lambda D: (np.nanquantile(D, [0.1], axis=0), np.nanquantile(X, [0.1], axis=0)),
 }
 
 

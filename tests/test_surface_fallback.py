@@ -91,19 +91,19 @@ def test_empty_and_0d_inputs():
 
 def test_array_results_are_lazy_again_and_explain_names_the_function():
     x = la.array(I_NP)
-    u = np.unique(x)
+    u = np.convolve(x, [1, 1])
     assert isinstance(u, la.LazyArray)
     later = u * 2 + 1  # later work stays lazy, and fuses
     assert isinstance(later, la.LazyArray)
-    assert_same(later.compute(), np.unique(I_NP) * 2 + 1)
-    assert "computed by numpy.unique (fallback)" in later.explain()
-    counts = np.unique(x, return_counts=True)
-    assert type(counts) is tuple and all(isinstance(c, la.LazyArray) for c in counts)
+    assert_same(later.compute(), np.convolve(I_NP, [1, 1]) * 2 + 1)
+    assert "computed by numpy.convolve (fallback)" in later.explain()
+    parts = np.frexp(la.array(X_NP))
+    assert type(parts) is tuple and all(isinstance(c, la.LazyArray) for c in parts)
     assert "computed by numpy.fft.fft (fallback)" in np.fft.fft(x).explain()
 
 
 def test_scalar_results_are_numpys_and_sequences_of_lazy_arrays_are_computed():
-    got = np.median(la.array(X_NP))
+    got = np.trapezoid(la.array(X_NP).ravel())
     assert type(got) is np.float64 and np.isnan(got)
     parts = [la.array(I_NP), la.array(I_NP) * 2]
     assert_same(np.asarray(np.vstack(parts)), np.vstack([I_NP, I_NP * 2]))  # LazyArrays inside a list
@@ -116,14 +116,14 @@ def test_one_warning_per_function_naming_it():
     x = la.array(X_NP)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        np.median(x)
-        np.median(x, axis=0)
-        np.nanmedian(x)
-        np.median(x + 1)
+        np.trapezoid(x)
+        np.trapezoid(x, axis=0)
+        np.corrcoef(x)
+        np.trapezoid(x + 1)
     messages = [str(w.message) for w in caught if issubclass(w.category, la.NumPyFallbackWarning)]
     assert len(messages) == 2, messages
-    assert "numpy.median" in messages[0] and "eagerly" in messages[0] and "computed inputs" in messages[0]
-    assert "numpy.nanmedian" in messages[1]
+    assert "numpy.trapezoid" in messages[0] and "eagerly" in messages[0] and "computed inputs" in messages[0]
+    assert "numpy.corrcoef" in messages[1]
     assert caught[0].filename == __file__  # it points at the user's line
     assert issubclass(la.NumPyFallbackWarning, UserWarning) and "NumPyFallbackWarning" in la.__all__
 
@@ -209,10 +209,10 @@ def test_inside_fuse_a_fallback_runs_the_function_eagerly_with_warnings():
     the fused function runs eagerly on LazyArrays for that signature, with one EagerWarning."""
     @la.fuse
     def f(a):
-        return np.median(a) + a
+        return np.i0(a) + a
 
-    with pytest.warns(la.EagerWarning, match="numpy.median"):
-        assert_same(f(X_NP), np.median(X_NP) + X_NP)
+    with pytest.warns(la.EagerWarning, match="numpy.i0"):
+        assert_same(f(X_NP), np.i0(X_NP) + X_NP)
 
     @la.fuse
     def g(a):

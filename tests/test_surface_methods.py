@@ -63,7 +63,7 @@ def test_2d_only_methods():
     s = np.array([-3.0, 0.0, 2.5, np.nan])
     assert_same(la.array(s).searchsorted([2.5, -9.0, np.nan], side="right").compute(),
                 s.searchsorted([2.5, -9.0, np.nan], side="right"))
-    assert_same(la.array(s).searchsorted(1.0), s.searchsorted(1.0))
+    assert_same(la.array(s).searchsorted(1.0).compute(), s.searchsorted(1.0))  # (lazy: a 0-d stage)
 
 
 def test_methods_raise_numpys_errors():
@@ -181,9 +181,10 @@ def test_methods_inside_fuse_that_need_values_break_the_graph():
 
     @la.fuse
     def g(a):
-        return a.argsort()
+        return a.nonzero()  # (argsort is a stage, traced; nonzero's shape needs values)
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", la.NumPyFallbackWarning)
         warnings.simplefilter("ignore", la.EagerWarning)
-        assert_same(g(F), F.argsort())
+        got, want = g(F), F.nonzero()
+        assert len(got) == len(want) and all(np.array_equal(g_, w) for g_, w in zip(got, want))

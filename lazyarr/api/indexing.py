@@ -307,9 +307,41 @@ def advanced(node: Node, entries: tuple, shape: tuple) -> Node:
 def index(node: Node, key) -> tuple[Node, bool]:
     """The node for ``node[key]`` (NumPy's shape and errors, raised now), and whether NumPy's result is a 0-d
     array rather than a scalar (``x[..., 0]`` of a 1-d ``x`` is an array, ``x[0]`` a scalar)."""
+    # surface/search: the result's shape depends on the mask's values (inside @la.fuse: a graph break, below)
+    if _lazy_mask(key) and not tracing.can_break():
+        return masked(node, key), False
     entries, shape, scalar = parse(node, key)
     if is_basic(entries):
         result = basic(node, canonical(entries, node.shape), shape)
     else:
         result = advanced(node, entries, shape)
     return result, not scalar and not shape
+
+
+# --- surface/search: x[mask] with a lazy boolean mask, computed at that point -----------------------------------
+
+def _lazy_mask(key) -> bool:
+    """A LazyArray of booleans in the key: how many elements are selected depends on its values."""
+    return any(build.is_lazy(k) and k.dtype == np.bool_ for k in (key if type(key) is tuple else (key,)))
+
+
+def masked(node: Node, key) -> Node:
+    """``x[mask]``: x and the key's LazyArrays computed together in one pass, NumPy indexes the values, and the
+    result re-enters as a new leaf whose explain() names the step."""
+    from lazyarr.api import tracing
+    from lazyarr.runtime import evaluate, explain
+    parts = key if type(key) is tuple else (key,)
+    lazy = [k for k in parts if build.is_lazy(k)]
+    for k in lazy:
+        tracing.refuse_concrete(k, "indexing with a boolean LazyArray (the result's shape depends on its values)")
+    value, *computed = evaluate.evaluate([node] + [build.to_node(k) for k in lazy])
+    computed = iter(computed)
+    numpy_key = tuple(next(computed) if build.is_lazy(k) else k for k in parts)
+    try:
+        result = np.asarray(value[numpy_key if type(key) is tuple else numpy_key[0]])
+    except IndexError as exc:
+        raise numpy_error(exc, f"indexing an array of shape {node.shape} with a boolean LazyArray") from None
+    result = build.array_leaf(result)
+    explain.note(result, "computed here: the shape of x[mask] depends on the mask's values")
+    return result
+# --- end surface/search -----------------------------------------------------------------------------------------

@@ -32,6 +32,17 @@ def _delegate(func, name: str):
 DELEGATED = {name: _delegate(getattr(np, name), name)
              for name in ("round", "cumsum", "cumprod", "nonzero", "argsort", "searchsorted", "repeat", "take",
                           "diagonal", "trace", "swapaxes")}
+# surface/search: ndarray methods with a NumPy function of the same name and arguments
+DELEGATED.update({name: _delegate(getattr(np, name), name) for name in ("argpartition",)})
+
+
+def compress(self, condition, axis=None, out=None):
+    """``x.compress(condition)`` is ``np.compress(condition, x)``: computed at the call (data-dependent shape)."""
+    return np.compress(condition, self, axis=axis, out=out)
+
+
+DELEGATED["compress"] = compress
+# --- end surface/search
 
 
 def _value(self, what: str) -> np.ndarray:

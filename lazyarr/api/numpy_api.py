@@ -298,6 +298,12 @@ from lazyarr.api.views import HANDLERS as _VIEW_HANDLERS  # noqa: E402 (after th
 
 HANDLED.update(_VIEW_HANDLERS)
 
+# --- surface/search: searching, counting, sorting, order statistics, data-dependent shapes ----------------
+from lazyarr.api.searching import HANDLERS as _SEARCH_HANDLERS  # noqa: E402
+
+HANDLED.update(_SEARCH_HANDLERS)
+# --- end surface/search -------------------------------------------------------------------------------------
+
 
 dispatch.register("ufunc", array_ufunc)
 dispatch.register("function", array_function)

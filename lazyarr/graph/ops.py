@@ -469,3 +469,73 @@ STAGES: dict[str, Stage] = {
         Stage("pad", np.pad, _dask_own("pad"), _not_fused("pad"), "np.pad"),
     ]
 }
+
+# --- surface/search: searching, counting, sorting and order statistics (lazyarr/api/searching.py) -----------
+# searchsorted, interp and histogram counts have parallel kernels (kernels/counting.py). graph/ cannot import
+# kernels/, so api/searching.py registers its drivers here; without a registration NumPy evaluates the stage.
+ACCELERATED: dict[str, Callable] = {}
+
+
+def register_accelerated(name: str, driver: Callable) -> None:
+    """`driver(*operands, **kwargs)` runs the stage `name` instead of NumPy (it falls back to NumPy itself)."""
+    ACCELERATED[name] = driver
+
+
+def _accelerated(name: str, reference: Callable) -> Callable:
+    def run(*args, **kwargs):
+        return ACCELERATED.get(name, reference)(*args, **kwargs)
+    run.__name__ = name
+    run.reference = reference  # the NumPy reference, for the tests and for drivers that decline
+    return run
+
+
+def _searchsorted(a, v, *sorter, side):
+    return np.searchsorted(a, v, side=side, sorter=sorter[0] if sorter else None)
+
+
+def _interp(x, xp, fp, *, left, right, period):
+    return np.interp(x, xp, fp, left=left, right=right, period=period)
+
+
+def _histogram(a, edges, *weights, uniform, density):
+    """np.histogram's counts; `uniform` is the (bins, range) NumPy was given for equal bins, else None."""
+    bins, range_ = (edges, None) if uniform is None else uniform
+    return np.histogram(a, bins=bins, range=range_, weights=weights[0] if weights else None, density=density)[0]
+
+
+def _lexsort(*keys, axis):
+    return np.lexsort(keys, axis=axis)
+
+
+def _order_statistic(func: Callable) -> Callable:
+    """median and the quantile family with NumPy 2's keywords; `operands` names the operands after `a` (an
+    array q, weights). A Python-number q stays a keyword: NumPy promotes it weakly (float32 data, float32 result)."""
+    def run(a, *arrays, operands=(), **kwargs):
+        return func(a, **dict(zip(operands, arrays)), **kwargs)
+    run.__name__ = func.__name__
+    return run
+
+
+def _dask_whole(func: Callable) -> Callable:
+    """A stage dask has no equivalent for: one task applies the NumPy function to the whole operands. The
+    result's shape and dtype come from the function on zero arrays of the operands' shapes (dask checks the
+    shape against the node's afterwards)."""
+    def lower(args, kwargs):
+        import dask
+        import dask.array as da
+        meta = np.asarray(func(*[np.zeros(a.shape, a.dtype) for a in args], **kwargs))
+        delayed = dask.delayed(lambda *values: np.asarray(func(*values, **kwargs)), pure=True)(*args)
+        return da.from_delayed(delayed, meta.shape, dtype=meta.dtype)
+    return lower
+
+
+for _name, _func in {"searchsorted": _accelerated("searchsorted", _searchsorted),
+                     "interp": _accelerated("interp", _interp),
+                     "histogram": _accelerated("histogram", _histogram),
+                     "argsort": np.argsort, "partition": np.partition, "argpartition": np.argpartition,
+                     "lexsort": _lexsort,
+                     **{n: _order_statistic(getattr(np, n)) for n in
+                        ("median", "percentile", "quantile", "nanmedian", "nanpercentile", "nanquantile")},
+                     }.items():
+    STAGES[_name] = Stage(_name, _func, _dask_whole(_func), _not_fused(_name), f"np.{_name}")
+# --- end surface/search ---------------------------------------------------------------------------------------

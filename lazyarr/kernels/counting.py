@@ -1,0 +1,202 @@
+"""Hand-written parallel kernels for counting and searching: bincount, uniform-bin histograms, searchsorted and
+interp (issue #13, surface/search).
+
+They are not generated: their loops do not depend on the graph, only on the dtypes Numba specialises them for.
+Each is compiled on its first call (never at import) and kept in Numba's own disk cache (``cache=True``, next to
+this file or in Numba's user cache directory), so a second process loads it instead of compiling it. The
+drivers in ``lazyarr/api/searching.py`` check the arguments, decide when a kernel applies (otherwise NumPy runs)
+and hold the launch lock around every call.
+
+Counting kernels give every thread its own row of partial counts (no atomics, no false sharing on one shared
+array), then sum the rows in parallel over the bins. The number of rows (`chunks`) is the caller's thread count:
+``numba.get_num_threads()`` inside a kernel would make it uncachable (a dynamic global). Searching kernels are
+parallel over the queries.
+"""
+from __future__ import annotations
+
+import numba
+import numpy as np
+
+_OPTIONS = dict(parallel=True, cache=True, nogil=True)
+_HELPER = dict(cache=True, nogil=True)  # called from the parallel loops, inlined by LLVM
+
+
+@numba.njit(**_HELPER)
+def _chunk_bounds(n, chunks, c):
+    return c * n // chunks, (c + 1) * n // chunks
+
+
+@numba.njit(**_HELPER)
+def _segment_range(x, lo, hi, low):
+    """(min, max) of x[lo:hi] and `low`. Unsigned indices and selects let LLVM vectorise the loop (a signed
+    index brings Numba's negative-index check into it); a function of its own keeps parfor analysis out."""
+    high = low
+    for i in range(np.uint64(lo), np.uint64(hi)):
+        v = np.int64(x[i])
+        low = v if v < low else low
+        high = v if v > high else high
+    return low, high
+
+
+@numba.njit(**_OPTIONS)
+def int_range(x, chunks):
+    """(min, max) of a non-empty integer array, in parallel."""
+    lows = np.empty(chunks, np.int64)
+    highs = np.empty(chunks, np.int64)
+    n = x.shape[0]
+    first = np.int64(x[0])
+    for c in numba.prange(chunks):
+        lo, hi = _chunk_bounds(n, chunks, c)
+        lows[c], highs[c] = _segment_range(x, lo, hi, first)
+    return lows.min(), highs.max()
+
+
+@numba.njit(**_OPTIONS)
+def _sum_rows(partial):
+    """The column sums of per-thread partial counts, parallel over the columns (the bins)."""
+    out = np.zeros(partial.shape[1], partial.dtype)
+    for b in numba.prange(partial.shape[1]):
+        s = partial[0, b]
+        for r in range(1, partial.shape[0]):
+            s += partial[r, b]
+        out[b] = s
+    return out
+
+
+@numba.njit(**_OPTIONS)
+def bincount(x, length, chunks):
+    """np.bincount(x, minlength) for non-negative integers below `length`: intp counts."""
+    partial = np.zeros((chunks, length), np.intp)
+    n = x.shape[0]
+    for c in numba.prange(chunks):
+        lo, hi = _chunk_bounds(n, chunks, c)
+        for i in range(np.uint64(lo), np.uint64(hi)):
+            partial[c, np.uint64(x[i])] += 1
+    return _sum_rows(partial)
+
+
+@numba.njit(**_OPTIONS)
+def bincount_weighted(x, weights, length, chunks):
+    """np.bincount(x, weights, minlength): float64 sums of the weights per value."""
+    partial = np.zeros((chunks, length), np.float64)
+    n = x.shape[0]
+    for c in numba.prange(chunks):
+        lo, hi = _chunk_bounds(n, chunks, c)
+        for i in range(np.uint64(lo), np.uint64(hi)):
+            partial[c, np.uint64(x[i])] += weights[i]
+    return _sum_rows(partial)
+
+
+@numba.njit(**_HELPER)
+def _uniform_bin(v, first, last, denom, edges):
+    """The bin of `v` among equal bins from `first` to `last`, or -1 outside them (NaN too).
+
+    NumPy's own rule, step by step: the index from the scaled offset, the right edge into the last bin, then
+    one correction each way by comparing with the edges themselves (the scaled offset can be 1 ULP off)."""
+    if not (v >= first and v <= last):
+        return -1
+    nbins = edges.shape[0] - 1
+    i = np.intp(((v - first) / denom) * nbins)
+    if i == nbins:
+        i -= 1
+    if v < edges[i]:
+        i -= 1
+    if v >= edges[i + 1] and i != nbins - 1:
+        i += 1
+    return i
+
+
+@numba.njit(**_OPTIONS)
+def histogram_uniform(x, first, last, denom, edges, chunks):
+    """Counts of float64 `x` in the equal bins `edges` (np.histogram's uniform path)."""
+    partial = np.zeros((chunks, edges.shape[0] - 1), np.intp)
+    n = x.shape[0]
+    for c in numba.prange(chunks):
+        lo, hi = _chunk_bounds(n, chunks, c)
+        for i in range(lo, hi):
+            b = _uniform_bin(np.float64(x[i]), first, last, denom, edges)
+            if b >= 0:
+                partial[c, b] += 1
+    return _sum_rows(partial)
+
+
+@numba.njit(**_OPTIONS)
+def histogram_uniform_weighted(x, weights, first, last, denom, edges, chunks):
+    """Sums of float64 `weights` of `x` in the equal bins `edges`."""
+    partial = np.zeros((chunks, edges.shape[0] - 1), np.float64)
+    n = x.shape[0]
+    for c in numba.prange(chunks):
+        lo, hi = _chunk_bounds(n, chunks, c)
+        for i in range(lo, hi):
+            b = _uniform_bin(np.float64(x[i]), first, last, denom, edges)
+            if b >= 0:
+                partial[c, b] += weights[i]
+    return _sum_rows(partial)
+
+
+@numba.njit(**_HELPER)
+def _before(a, b):
+    """NumPy's sort order: NaN after every number (so searchsorted agrees with np.sort). No branches: the
+    binary searches below compile to conditional moves."""
+    return (a < b) | ((b != b) & (a == a))
+
+
+@numba.njit(**_HELPER)
+def _count_before(a, key, right):
+    """How many leading entries of the sorted `a` come before `key` (right: are not after it).
+
+    A branch-free binary search: the interval halves a fixed number of times whatever the data, so random
+    queries do not pay a mispredicted branch per step (NumPy's loop does)."""
+    n = a.shape[0]
+    if n == 0:
+        return 0
+    base = 0
+    while n > 1:
+        half = n >> 1
+        probe = a[np.uint64(base + half - 1)]
+        step = (not _before(key, probe)) if right else _before(probe, key)
+        base += half if step else 0
+        n -= half
+    last = a[np.uint64(base)]
+    return base + ((not _before(key, last)) if right else _before(last, key))
+
+
+@numba.njit(**_OPTIONS)
+def searchsorted(a, v, right):
+    """np.searchsorted(a, v, side) for a sorted 1-d `a` and flat queries `v` of a's dtype: intp indices."""
+    out = np.empty(v.shape[0], np.intp)
+    for q in numba.prange(v.shape[0]):
+        out[q] = _count_before(a, v[q], right)
+    return out
+
+
+@numba.njit(**_OPTIONS)
+def interp(x, xp, fp, left, right):
+    """np.interp for float64 `x`, `xp`, `fp` (NumPy's compiled_interp, parallel over the queries)."""
+    out = np.empty(x.shape[0], np.float64)
+    n = xp.shape[0]
+    for q in numba.prange(x.shape[0]):
+        out[q] = _interp_one(x[q], xp, fp, left, right, n)
+    return out
+
+
+@numba.njit(**_HELPER)
+def _interp_one(v, xp, fp, left, right, n):
+    if n == 1:  # NumPy's own branch for one point: a NaN query gives fp[0]
+        return left if v < xp[0] else (right if v > xp[0] else fp[0])
+    if v != v:
+        return v
+    if v < xp[0]:
+        return left
+    if v > xp[n - 1]:
+        return right
+    j = _count_before(xp, v, True) - 1  # the last index with xp[j] <= v
+    if j == n - 1 or xp[j] == v:
+        return fp[j]
+    slope = (fp[j + 1] - fp[j]) / (xp[j + 1] - xp[j])
+    result = slope * (v - xp[j]) + fp[j]
+    if result != result:  # NumPy tries from the other end, then a flat segment's own value
+        result = slope * (v - xp[j + 1]) + fp[j + 1]
+        if result != result and fp[j] == fp[j + 1]:
+            result = fp[j]
+    return result
