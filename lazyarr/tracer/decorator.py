@@ -195,6 +195,8 @@ class _Fused:
             except Static as need:
                 static |= need.roots
                 continue
+            if traced.written:
+                program, result = _with_write_back(program, traced.written, flat, result)
             self._store(key, program)
             if static:
                 self.static_hints[key] = frozenset(static)
@@ -243,12 +245,13 @@ class _Fused:
         """Run the function once on placeholders."""
         self.traces += 1
         scalars = ScalarTrace(salt)
-        leaves, extents, traced_args = {}, {}, []
+        leaves, extents, traced_args, arg_leaves = {}, {}, [], {}
         for i, (a, kind) in enumerate(zip(flat, kinds)):
             if kind == "array":
                 array, extent = slots[i]
                 leaf = expr.leaf(array)
                 leaves[id(leaf)] = i
+                arg_leaves[i] = leaf
                 extents[i] = (array, extent)
                 traced_args.append(LazyArray(leaf))
             elif kind == "number" and i not in static:
@@ -272,7 +275,18 @@ class _Fused:
                 raise error from None
             raise
         roots: list = []
-        return Traced(roots, _outputs(result, roots, {}), scalars, leaves, extents, recorder.frozen())
+        # (assignment and writes) arguments the function wrote into (rebound LazyArrays): their final values
+        # are extra outputs, written back into the caller's arrays after each call (``_with_write_back``).
+        written = [i for i, (a, kind) in enumerate(zip(flat, kinds)) if kind == "array"
+                   and isinstance(a, np.ndarray) and traced_args[i]._node is not arg_leaves[i]]
+        args = {id(traced_args[i]): i for i, kind in enumerate(kinds) if kind == "array"}
+        tree = _outputs(result, roots, {}, args)
+        if written:
+            tree = ("seq", tuple, [tree, ("seq", tuple, [_outputs(traced_args[i], roots, {}, {})
+                                                         for i in written])])
+        traced = Traced(roots, tree, scalars, leaves, extents, recorder.frozen())
+        traced.written = tuple(written)
+        return traced
 
 
 class Recorder:
@@ -303,6 +317,29 @@ class Recorder:
         return [(a, None if same_bytes(a, copy) else copy) for a, copy in self.entries]
 
 
+def _with_write_back(program, written: tuple, flat: tuple, first):
+    """(assignment and writes) The program and first result for a function that writes into its arguments:
+    each call copies the written arguments' final values into the caller's arrays, then returns the
+    function's own result. One copy per written argument (docs/assign.md says why not in the kernel)."""
+    def write_back(flat, result):
+        value, new_values = result
+        for i, new in zip(written, new_values):
+            np.copyto(flat[i], new, casting="unsafe")
+        return value
+
+    def wrap(run):
+        if run is None:
+            return None
+
+        def call(flat):
+            result = run(flat)
+            return result if result is MISS else write_back(flat, result)
+        return call
+
+    program.run, program.fast = wrap(program.run), wrap(program.fast)
+    return program, write_back(flat, first)
+
+
 def _as_input(a):
     """An argument as kernels read it: an ndarray in native byte order (a masked array or other subclass is
     refused as la.array refuses it: its mask would be lost)."""
@@ -313,8 +350,11 @@ def _as_input(a):
     return a
 
 
-def _outputs(result, roots: list, seen: dict):
-    """The structure of what the traced function returned; LazyArray nodes are collected into `roots`."""
+def _outputs(result, roots: list, seen: dict, args: dict):
+    """The structure of what the traced function returned; LazyArray nodes are collected into `roots`. An
+    argument returned as itself (`args`: id(traced argument) -> its index) is the caller's array, as in NumPy."""
+    if id(result) in args:
+        return ("arg", args[id(result)])
     if isinstance(result, LazyArray):
         node = result._node
         if id(node) not in seen:
@@ -325,9 +365,9 @@ def _outputs(result, roots: list, seen: dict):
         return ("number", result._index)
     kind = type(result)
     if kind is tuple or kind is list or (isinstance(result, tuple) and hasattr(result, "_fields")):
-        return ("seq", kind, [_outputs(x, roots, seen) for x in result])
+        return ("seq", kind, [_outputs(x, roots, seen, args) for x in result])
     if kind is dict:
-        return ("dict", tuple(result), [_outputs(x, roots, seen) for x in result.values()])
+        return ("dict", tuple(result), [_outputs(x, roots, seen, args) for x in result.values()])
     return ("const", result)
 
 
