@@ -27,9 +27,11 @@ from lazyarr.graph import expr
 from lazyarr.graph.expr import CONST, Node
 from lazyarr.graph.ops import ARRAY
 
-# A chain of this many writes on one LazyArray outside a trace is computed and the LazyArray rebound to the
-# value: a loop of thousands of updates keeps a small graph (and the buffers of one chain, not of all steps).
-MAX_PENDING_WRITES = 64
+# A chain of writes on one LazyArray outside a trace is computed, and the LazyArray rebound to the value, once
+# it holds this many writes, or fewer when its steps' buffers (a compute keeps each step's result until the
+# end) would pass PENDING_BYTES: a loop of thousands of updates keeps a small graph and bounded memory.
+MAX_PENDING_WRITES = 256
+PENDING_BYTES = 1 << 28
 
 
 class Link:
@@ -65,16 +67,21 @@ def register_view(base, view, forward, backward=None) -> None:
 
 
 def register_basic_view(base, view, key) -> None:
-    """``view = base[key]`` with a basic key (not a scalar result)."""
-    entries, _, _ = indexing.parse(base._node, key)
-    ckey = indexing.canonical(entries, base.shape)
-    shape = view.shape
+    """``view = base[key]`` with a basic key (not a scalar result). The key is parsed again only when a write
+    needs it: most views (``u[:-2] + u[2:]``) die before any write."""
+    shape, parsed = view.shape, []
+
+    def canonical() -> tuple:
+        if not parsed:
+            entries, _, _ = indexing.parse(base._node, key)
+            parsed.append(indexing.canonical(entries, base.shape))
+        return parsed[0]
 
     def forward(node: Node) -> Node:
-        return indexing.basic(node, ckey, shape)
+        return indexing.basic(node, canonical(), shape)
 
     def backward(base_node: Node, new: Node) -> Node:
-        return _basic_update(base_node, ckey, new)
+        return _basic_update(base_node, canonical(), new)
 
     register_view(base, view, forward, backward)
 
@@ -129,7 +136,8 @@ def _maybe_realise(array) -> None:
     """Compute a long chain of writes (outside a trace) so the graph does not grow without bound."""
     link = _link(array)
     link.writes += 1
-    if link.writes < MAX_PENDING_WRITES or tracing.tracing_threads or link.base is not None:
+    limit = min(MAX_PENDING_WRITES, max(4, PENDING_BYTES // (2 * max(array.size * array.dtype.itemsize, 1))))
+    if link.writes < limit or tracing.tracing_threads or link.base is not None:
         return
     link.writes = 0
     value = np.asarray(array)
