@@ -279,3 +279,40 @@ def test_no_numba_traceback_or_warning_for_plain_writes():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         check(F, lambda x: x.__setitem__(slice(0, 2), 1.0))
+
+
+def _reads_old_sum(u):
+    total = u.sum()
+    u *= 2
+    return total
+
+
+def _reads_a_reversed_copy(u):
+    w = u[::-1] * 1
+    u += 1
+    return w
+
+
+def _writes_its_reverse(u):
+    u[...] = u[::-1]
+
+
+def _doubles(u, v):
+    u += 2.0 * v
+
+
+@pytest.mark.parametrize("fn", [_reads_old_sum, _reads_a_reversed_copy, _writes_its_reverse, _doubles])
+def test_fuse_writes_straight_into_arguments_only_where_safe(fn):
+    """A kernel writes into the argument itself only when nothing reads the argument's old values at another
+    index or later (program.written_in_place); otherwise the value is copied back after the call."""
+    fused = la.fuse(fn)
+    args = (F[0].copy(), F[1].copy())[:fn.__code__.co_argcount]
+    for _ in range(2):
+        plain_args = tuple(a.copy() for a in args)
+        ours = tuple(a.copy() for a in args)
+        want = fn(*plain_args)
+        got = fused(*ours)
+        for g, w in zip(ours, plain_args):
+            same(g, w)
+        if want is not None:
+            np.testing.assert_allclose(np.asarray(got), np.asarray(want), rtol=1e-15)

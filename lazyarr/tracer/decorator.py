@@ -285,7 +285,7 @@ class _Fused:
             tree = ("seq", tuple, [tree, ("seq", tuple, [_outputs(traced_args[i], roots, {}, {})
                                                          for i in written])])
         traced = Traced(roots, tree, scalars, leaves, extents, recorder.frozen())
-        traced.written = tuple(written)
+        traced.written = tuple((i, traced_args[i]._node) for i in written)  # (program.written_in_place)
         return traced
 
 
@@ -319,12 +319,14 @@ class Recorder:
 
 def _with_write_back(program, written: tuple, flat: tuple, first):
     """(assignment and writes) The program and first result for a function that writes into its arguments:
-    each call copies the written arguments' final values into the caller's arrays, then returns the
-    function's own result. One copy per written argument (docs/assign.md says why not in the kernel)."""
+    each call copies the written arguments' final values into the caller's arrays (unless the kernel that
+    computes one wrote it into the argument itself: program.written_in_place), then returns the function's
+    own result."""
     def write_back(flat, result):
         value, new_values = result
-        for i, new in zip(written, new_values):
-            np.copyto(flat[i], new, casting="unsafe")
+        for (i, _), new in zip(written, new_values):
+            if new is not flat[i]:  # (a kernel that wrote into the argument itself: nothing to copy)
+                np.copyto(flat[i], new, casting="unsafe")
         return value
 
     def wrap(run):

@@ -185,8 +185,10 @@ class Builder:
         out_slots = [self.result_slot(n, v, None) for n in k.outputs]
         out_views = [launch.view(np.empty(shape, dt, order=order), layout, order, shape) for dt in out_dtypes]
         compiled = launch.kernel_for(key, source, k) if size else None
+        into = [_writable_as(v, self.aliases.get(id(n)), order, dt) for n, dt in zip(k.outputs, out_dtypes)] \
+            if self.aliases else None
         return map_op(compiled, key, source, k, ins, consts, fills, out_slots, out_views, shape, out_dtypes,
-                       order, parallel, size)
+                       order, parallel, size, into if into and any(a is not None for a in into) else None)
 
     def _stage(self, step: Stage, v: list):
         node = step.node
@@ -291,7 +293,9 @@ def build(traced: Traced, flat: tuple, prepared: list, prepare: list, first_numb
     b.first_numbers = first_numbers
     v = list(prepared)
     cv: list = []
-    for step in plan(traced.roots):
+    steps = plan(traced.roots)
+    b.aliases = written_in_place(steps, traced, v)
+    for step in steps:
         b.add(step, v, cv)
     outputs = b.output_spec(traced.out_tree, v)
     b._refresh(cv, v)
@@ -308,6 +312,49 @@ def build(traced: Traced, flat: tuple, prepared: list, prepare: list, first_numb
     p.run = direct_call(p, len(flat)) or p.run_steps
     p.fast = None if static_args else p.run
     return p, _output(outputs, v, flat, first_numbers, cv)
+
+
+def written_in_place(steps: list, traced: Traced, v: list) -> dict[int, int]:
+    """(write-back) id(final node) -> argument slot, for each written argument whose final value the map
+    kernel computing it may write straight into the argument's array: that kernel reads the argument only
+    at the index it writes (the argument itself, no other view of it), no other step but earlier kernels
+    (which write fresh arrays) reads the argument, and the array is laid out as the kernel's output would
+    be (C- or F-contiguous, its dtype: ``_writable_as``). Anything else keeps the copy after the call."""
+    aliases: dict[int, int] = {}
+    for i, node in getattr(traced, "written", ()):
+        maker = next((n for n, step in enumerate(steps) if type(step) is MapKernel
+                      and any(o is node for o in step.outputs)), None)
+        if maker is None or not _only_reader(steps, maker, i, traced):
+            continue
+        aliases[id(node)] = i
+    return aliases
+
+
+def _writable_as(v: list, slot, order: str, dtype) -> int | None:
+    """`slot` if its array can be a kernel's output laid out in `order` with `dtype`, else None."""
+    if slot is None:
+        return None
+    array = v[slot]
+    contiguous = array.flags.c_contiguous if order == "C" else array.flags.f_contiguous
+    return slot if contiguous and array.dtype == dtype and array.flags.writeable else None
+
+
+def _only_reader(steps: list, maker: int, arg: int, traced: Traced) -> bool:
+    for n, step in enumerate(steps):
+        leaves = [a for a in _step_inputs(step) if a.op == LEAF and leaf_origin(a, traced) == arg]
+        if not leaves:
+            continue
+        if n == maker:
+            if any(id(a) not in traced.leaves for a in leaves):
+                return False  # a shifted or strided view of the argument: another index than the one written
+        elif n > maker or type(step) not in (MapKernel, ReduceKernel):
+            return False
+    return True
+
+
+def _step_inputs(step) -> list[Node]:
+    node = getattr(step, "node", None)
+    return list(getattr(step, "inputs", ())) + (list(node.args) if node is not None else [])
 
 
 class _NodeId:
