@@ -226,6 +226,9 @@ def _basic_update(node: Node, key: tuple, v: Node) -> Node:
     """``x[key] = v`` for a canonical basic key: a fused fill or cast for the whole array, else a stage."""
     if indexing.is_identity(key, node.shape) and None not in key:
         return _full(v, node.shape)
+    region = indexing.result_shape(key, node.shape)
+    if v.op != CONST and v.fusable:  # v of the region's shape: its kernel can write the region (SliceWrite)
+        v = _full(v, region)
     return build.numpy_stage("setitem", (node, v), (("key", key),), node.shape, node.dtype)
 
 

@@ -27,7 +27,7 @@ from lazyarr.tracer.calls import converter, direct_call, map_op
 from lazyarr.tracer.scalars import Static, replay
 from lazyarr.graph.expr import CONST, LEAF, Node
 from lazyarr.compiler.fingerprint import VERSION
-from lazyarr.compiler.schedule import MapKernel, ReduceKernel, Stage
+from lazyarr.compiler.schedule import MapKernel, ReduceKernel, SliceWrite, Stage
 
 MISS = object()  # a program's answer when the call's numbers leave the classes it was traced for
 
@@ -147,6 +147,8 @@ class Builder:
             op = self._map(step, v)
         elif type(step) is Stage:
             op = self._stage(step, v)
+        elif type(step) is SliceWrite and not any(id(c) in self.traced.const_map for c in step.consts):
+            op = self._slice_write(step, v)
         else:
             self.ops.append(self._delegate(step, v))
             return
@@ -204,6 +206,22 @@ class Builder:
         def op(v, cv):
             args = [v[x] if kind == "s" else cv[x] if kind == "m" else x for kind, x in sources]
             v[out] = interp.apply(node, args)
+
+        return op
+
+    def _slice_write(self, step: SliceWrite, v: list):
+        """(assignment and writes) ``x[key] = v`` as the runtime runs it (a copy of x, v's kernel writing into
+        its region), with only the step's own values bound: a loop of thousands of writes stays linear."""
+        reads = list(dict.fromkeys((*step.inputs, step.node.args[0])))
+        slots = [self.slot(n, v) for n in reads]
+        value = step.outputs[0]
+        out = self.result_slot(step.node, v, None)
+        value_slot = self.result_slot(value, v, None)
+
+        def op(v, cv):
+            env = {id(n): v[s] for n, s in zip(reads, slots)}
+            runtime.run_slice_write(step, env)
+            v[out], v[value_slot] = env[id(step.node)], env[id(value)]
 
         return op
 
