@@ -316,3 +316,23 @@ def test_fuse_writes_straight_into_arguments_only_where_safe(fn):
             same(g, w)
         if want is not None:
             np.testing.assert_allclose(np.asarray(got), np.asarray(want), rtol=1e-15)
+
+
+def _region_writes(u, k):
+    u[1:-1, ::2] = k * (u[:-2, ::2] + u[2:, ::2])  # a strided region, a traced number
+    u[0] = u[-1] * k
+
+
+def test_fuse_region_writes_with_a_number_argument():
+    fused = la.fuse(_region_writes)
+    for k in (0.5, 3.0):  # the same program: k is a traced number
+        want, got = F.copy(), F.copy()
+        _region_writes(want, k)
+        assert fused(got, k) is None
+        same(got, want)
+    assert fused.cache_info().traces <= 2
+    lazy = la.array(F.copy())
+    _region_writes(lazy, 0.5)
+    want = F.copy()
+    _region_writes(want, 0.5)
+    same(lazy.compute(), want)

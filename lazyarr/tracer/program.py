@@ -26,6 +26,7 @@ from lazyarr.tracer.traced import Traced, leaf_origin, replay_view, view_offset
 from lazyarr.tracer.calls import converter, direct_call, map_op
 from lazyarr.tracer.scalars import Static, replay
 from lazyarr.graph.expr import CONST, LEAF, Node
+from lazyarr.graph.ops import realise
 from lazyarr.compiler.fingerprint import VERSION
 from lazyarr.compiler.schedule import MapKernel, ReduceKernel, SliceWrite, Stage
 
@@ -147,7 +148,7 @@ class Builder:
             op = self._map(step, v)
         elif type(step) is Stage:
             op = self._stage(step, v)
-        elif type(step) is SliceWrite and not any(id(c) in self.traced.const_map for c in step.consts):
+        elif type(step) is SliceWrite:
             op = self._slice_write(step, v)
         else:
             self.ops.append(self._delegate(step, v))
@@ -162,11 +163,12 @@ class Builder:
             t, make = self.mapped[len(cv)]
             cv.append(make(self.first_numbers[t]))
 
-    def _map(self, k: MapKernel, v: list):
+    def _map(self, k: MapKernel, v: list, region: int | None = None):
+        """A map kernel's per-call op; `region` (a SliceWrite): the slot of the view its output is written into."""
         shape = k.shape
         in_slots = [self.slot(n, v) for n in k.inputs]
         arrays = [v[s] for s in in_slots]
-        layout, order = runtime.layout_of(arrays, shape)
+        layout, order = runtime.layout_of(arrays + ([v[region]] if region is not None else []), shape)
         out_dtypes = tuple(n.dtype for n in k.outputs)
         size = math.prod(shape)
         parallel = size >= config.parallel_threshold()
@@ -189,6 +191,8 @@ class Builder:
         compiled = launch.kernel_for(key, source, k) if size else None
         into = [_writable_as(v, self.aliases.get(id(n)), order, dt) for n, dt in zip(k.outputs, out_dtypes)] \
             if self.aliases else None
+        if region is not None:
+            out_views, into = [launch.view(v[region], layout, order, shape)], [region]
         return map_op(compiled, key, source, k, ins, consts, fills, out_slots, out_views, shape, out_dtypes,
                        order, parallel, size, into if into and any(a is not None for a in into) else None)
 
@@ -210,18 +214,24 @@ class Builder:
         return op
 
     def _slice_write(self, step: SliceWrite, v: list):
-        """(assignment and writes) ``x[key] = v`` as the runtime runs it (a copy of x, v's kernel writing into
-        its region), with only the step's own values bound: a loop of thousands of writes stays linear."""
-        reads = list(dict.fromkeys((*step.inputs, step.node.args[0])))
-        slots = [self.slot(n, v) for n in reads]
-        value = step.outputs[0]
-        out = self.result_slot(step.node, v, None)
-        value_slot = self.result_slot(value, v, None)
+        """(assignment and writes) ``x[key] = v``: per call, a copy of x, then v's kernel writing into the
+        key's region of the copy (its layout decided with that view, once)."""
+        x_slot = self.slot(step.node.args[0], v)
+        key = realise(dict(step.node.params.kwargs)["key"])
+        target = self.result_slot(step.node, v, None)
+        region = self._new_slot()
+        v.append(None)
+
+        def copy(v, cv):
+            v[target] = copied = np.array(v[x_slot], copy=True, order="K")
+            v[region] = copied[key]
+
+        copy(v, None)
+        kernel = self._map(step, v, region)
 
         def op(v, cv):
-            env = {id(n): v[s] for n, s in zip(reads, slots)}
-            runtime.run_slice_write(step, env)
-            v[out], v[value_slot] = env[id(step.node)], env[id(value)]
+            copy(v, cv)
+            kernel(v, cv)
 
         return op
 
