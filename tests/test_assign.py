@@ -47,7 +47,8 @@ def check(base, write):
     lambda x: x.__setitem__(Ellipsis, 3),
     lambda x: x.__setitem__(slice(None), x[::-1] + 1),
     lambda x: x.__setitem__((None, 0), np.ones((1, 5))),  # leading length-1 axes of the value dropped
-], ids=range(10))
+    lambda x: x.__setitem__((2, 3), x[0, 0] * 3),          # one element from a fused value
+], ids=range(11))
 @pytest.mark.parametrize("base", [F, I], ids=["f8", "i8"])
 def test_basic_keys(base, write):
     check(base, write)

@@ -36,10 +36,11 @@ PENDING_BYTES = 1 << 28
 
 class Link:
     """What a LazyArray knows about aliasing: its base and how it views it, its live views, pending writes."""
-    __slots__ = ("base", "forward", "backward", "views", "writes")
+    __slots__ = ("base", "key", "forward", "backward", "views", "writes")
 
     def __init__(self):
         self.base = None      # the LazyArray this one views
+        self.key = None       # the basic key it views the base by (None: another kind of view)
         self.forward = None   # base node -> this view's node
         self.backward = None  # (base node, new view node) -> the base's new node; None: writes are refused
         self.views: list = []  # weak references to LazyArrays viewing this one
@@ -84,6 +85,7 @@ def register_basic_view(base, view, key) -> None:
         return _basic_update(base_node, canonical(), new)
 
     register_view(base, view, forward, backward)
+    view._link.key = key
 
 
 def register_transpose(base, view, axes: tuple) -> None:
@@ -201,7 +203,20 @@ def _full(node: Node, shape: tuple) -> Node:
 
 def setitem(array, key, value) -> None:
     """``array[key] = value``."""
+    if _is_own_view(array, key, value):
+        return  # ``x[1:] += y``: Python's `x[1:] = view` after the view's += already wrote through
     rebind(array, updated(array._node, key, value), "item assignment")
+
+
+def _is_own_view(array, key, value) -> bool:
+    """Whether `value` is a live view of `array` by the same basic key: then it always equals array[key]."""
+    link = getattr(value, "_link", None)
+    if link is None or link.base is not array or link.key is None:
+        return False
+    try:
+        return bool(link.key == key)
+    except (ValueError, TypeError):
+        return False
 
 
 def updated(node: Node, key, value) -> Node:
