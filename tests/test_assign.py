@@ -337,3 +337,18 @@ def test_fuse_region_writes_with_a_number_argument():
     want = F.copy()
     _region_writes(want, 0.5)
     same(lazy.compute(), want)
+
+
+def test_views_made_by_functions_follow_writes_and_refuse_writes_into_them():
+    x = la.array(F.copy())
+    flat, swapped, flipped = x.reshape(-1), np.swapaxes(x, 0, 1), np.flip(x, axis=1)
+    x[0] = 1.0
+    want = F.copy()
+    want[0] = 1.0
+    same(flat.compute(), want.reshape(-1))
+    same(swapped.compute(), np.swapaxes(want, 0, 1))
+    same(flipped.compute(), np.flip(want, axis=1))
+    with pytest.raises(TypeError, match="test_assign.py"):
+        flat[0] = 5.0  # NumPy would write through; lazyarr says so, naming the line, and changes nothing
+    same(x.compute(), want)
+    same(flat.compute(), want.reshape(-1))

@@ -150,11 +150,19 @@ class LazyArray:
         if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
             shape = shape[0]
         node = reshape(self._node, shape, order)
-        return shaped(build.unary("copy", node) if copy else node)
+        if copy:
+            return shaped(build.unary("copy", node))
+        view = shaped(node)
+        if view.shape:  # (assignment and writes) a view of the base, as NumPy's of a contiguous array
+            assign.register_function_view(self, view, np.reshape, (shape,), {"order": order})
+        return view
 
     def ravel(self, order="C") -> "LazyArray":
         from lazyarr.api.reshaping import ravel
-        return shaped(ravel(self._node, order))
+        view = shaped(ravel(self._node, order))
+        if view.shape:  # (assignment and writes) a view of the base, as NumPy's of a contiguous array
+            assign.register_function_view(self, view, np.ravel, (), {"order": order})
+        return view
 
     def flatten(self, order="C") -> "LazyArray":
         """A copy, as NumPy's flatten always is (ravel may give a view of an input)."""
@@ -163,7 +171,10 @@ class LazyArray:
 
     def squeeze(self, axis=None) -> "LazyArray":
         from lazyarr.api.reshaping import squeeze
-        return shaped(squeeze(self._node, axis))
+        view = shaped(squeeze(self._node, axis))
+        if view.shape:  # (assignment and writes) a view of the base
+            assign.register_function_view(self, view, np.squeeze, (), {"axis": axis})
+        return view
 
     # -- reductions (see numpy_api.reduction) ---------------------------------------------------------------
     def sum(self, axis=None, dtype=None, out=None, keepdims=False, **kwargs):
@@ -228,6 +239,11 @@ class LazyArray:
     def __array_function__(self, func, types, args, kwargs):
         if assign.writes_lazy(func, args, kwargs):  # (assignment and writes) np.copyto, put, place, putmask
             return assign.call_writer(func, args, kwargs)
+        if func in assign.VIEW_FUNCTIONS and args and args[0] is self:  # (assignment and writes) views follow
+            result = dispatch.HANDLERS["function"](func, types, args, kwargs)
+            if isinstance(result, LazyArray) and result is not self and result.shape:
+                assign.register_function_view(self, result, func, args[1:], kwargs)
+            return result
         if tracing.tracing_threads and func in _WRITERS:
             tracing.refuse_write(_WRITERS[func](*args, **kwargs), f"numpy.{func.__name__}()")
         return dispatch.HANDLERS["function"](func, types, args, kwargs)

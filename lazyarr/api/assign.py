@@ -94,6 +94,19 @@ def register_transpose(base, view, axes: tuple) -> None:
                   lambda _, new: build.transpose(new, inverse))
 
 
+def register_function_view(base, view, func, args: tuple, kwargs: dict) -> None:
+    """``view = func(base, *args, **kwargs)`` for a NumPy function whose result is a view (reshape, swapaxes,
+    flip, ...): the view follows writes into `base`; a write into it raises (no inverse is kept)."""
+    make = type(base)
+    register_view(base, view, lambda node: func(make(node), *args, **kwargs)._node)
+
+
+# NumPy functions whose result views their first argument (for a contiguous array: reshape and ravel too).
+VIEW_FUNCTIONS = frozenset([np.reshape, np.ravel, np.squeeze, np.expand_dims, np.swapaxes, np.moveaxis,
+                            np.rollaxis, np.transpose, np.diagonal, np.flip, np.fliplr, np.flipud, np.rot90,
+                            np.broadcast_to, np.atleast_1d, np.atleast_2d, np.atleast_3d, np.real, np.imag])
+
+
 def _refresh_views(array, skip=None) -> None:
     """Give every live view of `array` (and theirs) its node over `array`'s new node."""
     link = getattr(array, "_link", None)
@@ -115,14 +128,18 @@ def rebind(array, node: Node, what: str) -> None:
     if node.dtype != array.dtype or node.shape != array.shape:
         raise AssertionError(f"lazyarr: {what} built a value of {node.dtype} {node.shape} for an array of "
                              f"{array.dtype} {array.shape}")
+    link = getattr(array, "_link", None)
+    while link is not None and link.base is not None:  # (checked before anything changes)
+        if link.backward is None:
+            raise TypeError(f"lazyarr: {what} writes into a view made by a function lazyarr cannot write "
+                            f"through, at {_where()}: write into the base array instead, or copy the view "
+                            "(np.array(view) or view.copy()) and write into the copy")
+        link = getattr(link.base, "_link", None)
     array._node = node
     _refresh_views(array)
     child = array
     link = getattr(child, "_link", None)
     while link is not None and link.base is not None:
-        if link.backward is None:
-            raise TypeError(f"lazyarr: {what} writes into a view made by a function lazyarr cannot write "
-                            f"through (at {_where()}); write into the base array instead, or copy the view")
         base = link.base
         base._node = link.backward(base._node, child._node)
         _refresh_views(base, skip=child)
