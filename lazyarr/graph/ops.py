@@ -527,3 +527,26 @@ _WRITE_STAGES = [
                               ("putmask", _write_putmask, "np.putmask"), ("ufunc_at", _write_ufunc_at, "ufunc.at")]
 ]
 STAGES.update((s.name, s) for s in _WRITE_STAGES)
+
+
+def outside(key: tuple, shape: tuple) -> list[tuple] | None:
+    """(assignment and writes) NumPy keys of boxes that cover every element of `shape` outside the region a
+    canonical basic key selects, or None when the region has a step (then copy the whole array). A region
+    written by a kernel needs only the rest copied from the old value: two elements for ``u[1:-1] = ...``."""
+    spans = []
+    for e in key:
+        if e is None:
+            continue
+        start, count, step = (e, 1, 1) if type(e) is int else e
+        if step != 1 and count > 1:
+            return None
+        spans.append((start, start + count))
+    boxes = []
+    for axis, (start, stop) in enumerate(spans):
+        inside = tuple(slice(a, b) for a, b in spans[:axis])
+        rest = (Ellipsis,)
+        if start > 0:
+            boxes.append(inside + (slice(0, start),) + rest)
+        if stop < shape[axis]:
+            boxes.append(inside + (slice(stop, None),) + rest)
+    return boxes

@@ -21,7 +21,7 @@ from lazyarr.graph.ops import is_arg_reduction
 from lazyarr.compiler.layout import flat as _flat, layout_of, storage as _storage
 from lazyarr.compiler.fingerprint import VERSION
 from lazyarr.compiler.schedule import MapKernel, ReduceKernel, SliceWrite, Stage, plan
-from lazyarr.graph.ops import realise
+from lazyarr.graph.ops import outside, realise
 from lazyarr.runtime.launch import describe
 
 
@@ -94,12 +94,23 @@ def run_slice_write(step: SliceWrite, env: dict) -> None:
     """(assignment and writes) ``x[key] = v``: copy x, then v's kernel writes into the key's region of the
     copy (a view: an n-d layout where the region is strided)."""
     node = step.node
-    target = np.array(value(node.args[0], env), copy=True, order="K")
+    target = copy_outside(value(node.args[0], env), dict(node.params.kwargs)["key"])
     region = target[realise(dict(node.params.kwargs)["key"])]
     run_map(step, env, {id(step.outputs[0]): region})
     if env[id(step.outputs[0])] is not region:  # (the kernel could not write into it: copied)
         np.copyto(region, env[id(step.outputs[0])])
     env[id(node)] = target
+
+
+def copy_outside(x: np.ndarray, key: tuple) -> np.ndarray:
+    """A new array with x's layout holding x's values outside `key`'s region (which a kernel writes next)."""
+    boxes = outside(key, x.shape)
+    if boxes is None:
+        return np.array(x, copy=True, order="K")
+    target = np.empty_like(x, order="K")
+    for box in boxes:
+        target[box] = x[box]
+    return target
 
 
 def run_map(k: MapKernel, env: dict, out_buffers: dict) -> None:

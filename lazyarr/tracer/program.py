@@ -217,13 +217,14 @@ class Builder:
         """(assignment and writes) ``x[key] = v``: per call, a copy of x, then v's kernel writing into the
         key's region of the copy (its layout decided with that view, once)."""
         x_slot = self.slot(step.node.args[0], v)
-        key = realise(dict(step.node.params.kwargs)["key"])
+        canonical = dict(step.node.params.kwargs)["key"]
+        key = realise(canonical)
         target = self.result_slot(step.node, v, None)
         region = self._new_slot()
         v.append(None)
 
         def copy(v, cv):
-            v[target] = copied = np.array(v[x_slot], copy=True, order="K")
+            v[target] = copied = runtime.copy_outside(v[x_slot], canonical)
             v[region] = copied[key]
 
         copy(v, None)
