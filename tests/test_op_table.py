@@ -56,7 +56,23 @@ STAGE_CASES = {
     "nanmedian": lambda D: (np.nanmedian(D, axis=1), np.nanmedian(X, axis=1)),
     "nanpercentile": lambda D: (np.nanpercentile(D, 70), np.nanpercentile(X, 70)),
     "nanquantile": lambda D: (np.nanquantile(D, [0.1], axis=0), np.nanquantile(X, [0.1], axis=0)),
+
+    # assignment and writes (lazyarr/api/assign.py): a write into a lazy value over dask, and NumPy's
+    "setitem": lambda D: _written(D, lambda E: E.__setitem__(slice(1, 3), E[2:4] + 1)),
+    "advanced_setitem": lambda D: _written(D, lambda E: E.__setitem__([0, 2, 0], 7.0)),
+    "put": lambda D: _written(D, lambda E: np.put(E, [1, 3, 1], [5.0, 6.0])),
+    "place": lambda D: _written(D, lambda E: np.place(E, X > 0.5, [1.0, 2.0])),
+    "putmask": lambda D: _written(D, lambda E: np.putmask(E, X > 0.5, np.array([1.0, 2.0]))),
+    "ufunc_at": lambda D: _written(D, lambda E: np.add.at(E, [0, 0, 2], 1.0)),
 }
+
+
+def _written(D, write):
+    """(the lazy value after `write` into D * 2, NumPy's value after the same write into X * 2)"""
+    E, want = D * 2, X * 2
+    write(E)
+    write(want)
+    return E, want
 
 
 def stage_names(e) -> set:

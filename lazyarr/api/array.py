@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from lazyarr.api import assign
 from lazyarr.api import build
 from lazyarr.graph import expr
 from lazyarr.api import indexing
@@ -20,7 +21,8 @@ class LazyArray:
 
     # _array0: a 0-d result that NumPy gives as a 0-d array, not a scalar (``x[..., 0]``, ``x.reshape(())``).
     # No computed value is kept: inputs are read by reference, so every compute must read them again.
-    __slots__ = ("_node", "_array0")
+    # _link (api/assign.py, set on first use): the base it views, its views, its pending writes.
+    __slots__ = ("_node", "_array0", "_link", "__weakref__")
     __array_priority__ = 100  # NumPy defers `ndarray + LazyArray` to us
 
     def __init__(self, node: Node, array0: bool = False):
@@ -113,7 +115,9 @@ class LazyArray:
             except (ValueError, TypeError) as exc:
                 raise indexing.numpy_error(exc, f"transpose of an array of shape {self.shape}") from None
         axes = tuple(range(self.ndim))[::-1] if not axes else tuple(a % self.ndim for a in axes)
-        return LazyArray(build.transpose(self._node, axes))
+        view = LazyArray(build.transpose(self._node, axes))
+        assign.register_transpose(self, view, axes)  # (assignment and writes) a view sees writes, as NumPy's
+        return view
 
     @property
     def T(self) -> "LazyArray":
@@ -121,20 +125,18 @@ class LazyArray:
 
     # -- indexing and reshaping (see indexing.py, reshaping.py) ---------------------------------------------
     def __getitem__(self, key) -> "LazyArray":
-        return LazyArray(*indexing.index(self._node, key))
+        node, array0 = indexing.index(self._node, key)
+        view = LazyArray(node, array0)
+        if node.shape and _basic_key(key):  # (assignment and writes) NumPy's basic indexing gives a view
+            assign.register_basic_view(self, view, key)
+        return view
 
     def __setitem__(self, key, value):
-        if tracing.tracing_threads:
-            tracing.refuse_write(self, "item assignment")
-        raise TypeError("lazyarr: LazyArray is immutable and does not support item assignment; build the new "
-                        "values instead, e.g. la.where(mask, new_values, x), or compute() the array and assign "
-                        "into the NumPy result")
+        """``x[key] = value``: x is rebound to the updated value (api/assign.py)."""
+        assign.setitem(self, key, value)
 
     def fill(self, value):
-        if tracing.tracing_threads:
-            tracing.refuse_write(self, "fill()")
-        raise TypeError("lazyarr: LazyArray is immutable and has no fill(); build the new values instead, e.g. "
-                        "np.full_like(x, value)")
+        assign.fill(self, value)
 
     def __iter__(self):
         if not self.shape:  # raised by iter(), as NumPy does, not at the first next()
@@ -150,11 +152,19 @@ class LazyArray:
         if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
             shape = shape[0]
         node = reshape(self._node, shape, order)
-        return shaped(build.unary("copy", node) if copy else node)
+        if copy:
+            return shaped(build.unary("copy", node))
+        view = shaped(node)
+        if view.shape:  # (assignment and writes) a view of the base, as NumPy's of a contiguous array
+            assign.register_function_view(self, view, np.reshape, (shape,), {"order": order})
+        return view
 
     def ravel(self, order="C") -> "LazyArray":
         from lazyarr.api.reshaping import ravel
-        return shaped(ravel(self._node, order))
+        view = shaped(ravel(self._node, order))
+        if view.shape:  # (assignment and writes) a view of the base, as NumPy's of a contiguous array
+            assign.register_function_view(self, view, np.ravel, (), {"order": order})
+        return view
 
     def flatten(self, order="C") -> "LazyArray":
         """A copy, as NumPy's flatten always is (ravel may give a view of an input)."""
@@ -163,7 +173,10 @@ class LazyArray:
 
     def squeeze(self, axis=None) -> "LazyArray":
         from lazyarr.api.reshaping import squeeze
-        return shaped(squeeze(self._node, axis))
+        view = shaped(squeeze(self._node, axis))
+        if view.shape:  # (assignment and writes) a view of the base
+            assign.register_function_view(self, view, np.squeeze, (), {"axis": axis})
+        return view
 
     # -- reductions (see numpy_api.reduction) ---------------------------------------------------------------
     def sum(self, axis=None, dtype=None, out=None, keepdims=False, **kwargs):
@@ -213,9 +226,26 @@ class LazyArray:
 
     # -- NumPy protocols ----------------------------------------------------------------------------------
     def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
+        if method == "at" and isinstance(inputs[0], LazyArray):  # (assignment and writes)
+            return assign.ufunc_at(ufunc, *inputs, **kwargs)
+        out = kwargs.get("out")
+        target = out[0] if isinstance(out, tuple) and len(out) == 1 else out
+        if isinstance(target, LazyArray) and method in ("__call__", "reduce"):
+            del kwargs["out"]
+            where = kwargs.pop("where", True) if method == "__call__" else True
+            casting = kwargs.pop("casting", "same_kind") if method == "__call__" else "unsafe"
+            result = dispatch.HANDLERS["ufunc"](ufunc, method, inputs, kwargs)
+            return assign.assign_out(target, result, casting, where, f"{ufunc.__name__}(out=...)")
         return dispatch.HANDLERS["ufunc"](ufunc, method, inputs, kwargs)
 
     def __array_function__(self, func, types, args, kwargs):
+        if assign.writes_lazy(func, args, kwargs):  # (assignment and writes) np.copyto, put, place, putmask
+            return assign.call_writer(func, args, kwargs)
+        if func in assign.VIEW_FUNCTIONS and args and args[0] is self:  # (assignment and writes) views follow
+            result = dispatch.HANDLERS["function"](func, types, args, kwargs)
+            if isinstance(result, LazyArray) and result is not self and result.shape:
+                assign.register_function_view(self, result, func, args[1:], kwargs)
+            return result
         if tracing.tracing_threads and func in _WRITERS:
             tracing.refuse_write(_WRITERS[func](*args, **kwargs), f"numpy.{func.__name__}()")
         return dispatch.HANDLERS["function"](func, types, args, kwargs)
@@ -285,13 +315,15 @@ for _py, _op in UNARY_OPERATORS.items():
     setattr(LazyArray, f"__{_py}__", _unary(_op))
 
 
-def _inplace(symbol: str):
-    """``x op= y``. LazyArrays are immutable: NotImplemented makes Python rebind the name to ``x op y`` (a
-    functional update), except on an argument of a fused function being traced, whose write would be lost."""
+def _inplace(py: str, symbol: str):
+    """``x op= y``: NumPy's ``op(x, y, out=x)`` as a functional update that rebinds x (api/assign.py), so its
+    views and a fused function's caller see it."""
+    ufunc = np.matmul if py == "matmul" else ELEMENTWISE[BINARY_OPERATORS[py]].ufunc
+
     def method(self, other):
-        if tracing.tracing_threads:
-            tracing.refuse_write(self, f"{symbol}=")
-        return NotImplemented
+        if type(other) not in _PLAIN_OPERANDS and _defers(other):
+            return NotImplemented
+        return assign.inplace(self, ufunc, other, symbol)
 
     return method
 
@@ -299,7 +331,7 @@ def _inplace(symbol: str):
 for _py, _symbol in {"add": "+", "sub": "-", "mul": "*", "truediv": "/", "floordiv": "//", "mod": "%",
                      "pow": "**", "and": "&", "or": "|", "xor": "^", "lshift": "<<", "rshift": ">>",
                      "matmul": "@"}.items():
-    setattr(LazyArray, f"__i{_py}__", _inplace(_symbol))
+    setattr(LazyArray, f"__i{_py}__", _inplace(_py, _symbol))
 
 # NumPy functions that write into one of their arguments: which one (refused inside a trace, see refuse_write).
 _WRITERS = {np.copyto: lambda dst, *a, **k: dst, np.place: lambda arr, *a, **k: arr,
@@ -331,7 +363,17 @@ def shaped(node: Node) -> LazyArray:
 
 
 def _reduce(name, a, axis, dtype, out, keepdims, **kwargs):
+    if isinstance(out, LazyArray):  # (assignment and writes) the result written into a LazyArray
+        result = dispatch.HANDLERS["reduction"](name, a, axis, dtype, None, keepdims, **kwargs)
+        return assign.assign_out(out, result, "unsafe", True, f"{name}(out=...)")
     return dispatch.HANDLERS["reduction"](name, a, axis, dtype, out, keepdims, **kwargs)
+
+
+def _basic_key(key) -> bool:
+    """Whether `key` is a basic index (ints, slices, None, ...), whose result NumPy gives as a view."""
+    entries = key if type(key) is tuple else (key,)
+    return all(e is None or e is Ellipsis or type(e) in (int, slice) or isinstance(e, np.integer)
+               for e in entries)
 
 
 def _check_out(out, result: LazyArray) -> None:

@@ -13,6 +13,7 @@ import operator
 
 import numpy as np
 
+from lazyarr.api import assign
 from lazyarr.api import build
 from lazyarr.api import tracing
 from lazyarr.runtime import explain
@@ -101,7 +102,5 @@ def astype(self, dtype, order="K", casting="unsafe", subok=True, copy=True):
 
 
 def sort(self, axis=-1, kind=None, order=None, *, stable=None):
-    if tracing.tracing_threads:
-        tracing.refuse_write(self, "sort()")
-    raise TypeError("lazyarr: LazyArray.sort() sorts in place, and a LazyArray is immutable; use np.sort(x) "
-                    "(a new sorted array, lazy) and rebind: x = np.sort(x)")
+    """``x.sort()``: x is rebound to ``np.sort(x)`` (assignment and writes: api/assign.py)."""
+    assign.sort(self, axis, kind, order, stable)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from lazyarr.api import assign
 from lazyarr.api import build
 from lazyarr.api import dispatch
 from lazyarr.api import fallback
@@ -55,6 +56,8 @@ def call_ufunc(ufunc, inputs, kwargs):
     if out is None:
         return result
     out = out[0] if isinstance(out, tuple) else out
+    if isinstance(out, LazyArray):  # (assignment and writes) the result written into a LazyArray
+        return assign.assign_out(out, result, "same_kind", True, f"{ufunc.__name__}(out=...)")
     result.compute(out=out)
     return out
 
@@ -236,6 +239,8 @@ def reduction(name: str, a, axis=None, dtype=None, out=None, keepdims=False, ddo
     result = LazyArray(node)
     if out is None:
         return result
+    if isinstance(out, LazyArray):  # (assignment and writes) the result written into a LazyArray
+        return assign.assign_out(out, result, "unsafe", True, f"{name}(out=...)")
     result.compute(out=out)
     return out
 

@@ -117,9 +117,9 @@ def can_break() -> bool:
 
 def refuse_write(target, what: str) -> None:
     """Called where traced code writes into `target` (an in-place operator, item assignment, out=, fill,
-    np.copyto): raises for a NumPy array (a traced value has nothing to write yet) and for an argument of the
-    fused function being traced (the write would be lost: in-place updates are not traced yet). Anything else
-    is left to the caller (a LazyArray that is not an argument rebinds, as outside a trace)."""
+    np.copyto): raises for a NumPy array (a traced value has nothing to write yet). A LazyArray is left to the
+    caller: it rebinds (api/assign.py), and an argument of a fused function is written back into the caller's
+    array after the call (tracer/decorator.py)."""
     if tracing_threads and active():
         error = write_error(target, what, getattr(_state, "recorder", None))
         if error is not None:
@@ -166,6 +166,11 @@ def _where() -> str:
     return f"{filename}:{line}, in {function}()" + (f":\n    {code}\n" if code else "\n")
 
 
+def user_line() -> str:
+    """The user's file, line and code (for errors raised outside a trace too)."""
+    return _where()
+
+
 def traced_error(message: str, where: str) -> TracingError:
     error = TracingError(message)
     error.where = where
@@ -201,13 +206,4 @@ def write_error(target, what: str, recorder) -> TracingError | None:
         where = _where()
         return traced_error(f"lazyarr.fuse: {what} writes a traced array into a NumPy array at {where}"
                       + WRITE_INTO_NUMPY, where)
-    node = getattr(target, "_node", None)
-    name = recorder.argument(node) if recorder is not None and node is not None else None
-    if name is None:
-        return None
-    where = _where()
-    return traced_error(
-        f"lazyarr.fuse: {what} writes into the argument {name} at {where}"
-        "Writes into the arguments of a @lazyarr.fuse function are not supported yet: the caller's array would "
-        "be left unchanged. Return the new values instead (return x + y rather than x += y, "
-        "la.where(mask, v, x) rather than x[mask] = v) and assign them outside the fused function.", where)
+    return None  # a LazyArray is rebound (api/assign.py); an argument's new value is written back by the tracer

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import numpy as np
+
 from lazyarr.graph.expr import CONST, LEAF, Node, structure_id, walk
-from lazyarr.graph.ops import REDUCTIONS, STAGES, is_elementwise
+from lazyarr.graph.ops import REDUCTIONS, STAGES, is_elementwise, realise
 
 
 @dataclass(frozen=True, eq=False)
@@ -31,6 +33,15 @@ class ReduceKernel(MapKernel):
     values are never stored. `outputs` holds the producer; `node` is the reduction."""
     node: Node = None
     why: str = "reduction fused with the elementwise work that produces its input"
+
+
+@dataclass(frozen=True, eq=False)
+class SliceWrite(MapKernel):
+    """(assignment and writes) ``x[basic key] = v`` with v elementwise: the result is a copy of x, and the map
+    kernel computing v writes straight into its ``key`` region (no temporary for v). `outputs` holds v,
+    `node` the ``setitem`` stage node whose value this step produces."""
+    node: Node = None
+    why: str = "x[key] = v: a copy of x, and v's fused kernel writing into its region"
 
 
 def is_compiled_reduction(node: Node) -> bool:
@@ -178,6 +189,8 @@ def plan(roots) -> list:
             elif is_compiled_reduction(n):
                 steps.append(_reduce_kernel(n, ready, need, steps))
                 ready.add(id(n))
+            elif _slice_write(n, ready, need, steps):  # (assignment and writes)
+                ready.add(id(n))
             else:
                 need(n.args)
                 steps.append(Stage(n, _stage_reason(n)))
@@ -212,6 +225,26 @@ def plan(roots) -> list:
             need([n])
     need(list(roots))
     return steps
+
+
+def _slice_write(node: Node, ready: set[int], need, steps: list) -> bool:
+    """(assignment and writes) Plan a ``setitem`` stage whose value is elementwise as a ``SliceWrite``; False
+    (nothing planned) for any other node, or a value region too big for one kernel."""
+    if node.op != "numpy" or node.params.name != "setitem" or not node.args[1].fusable \
+            or id(node.args[1]) in ready:
+        return False
+    value = node.args[1]
+    if np.empty(node.shape, dtype=[])[realise(dict(node.params.kwargs)["key"])].shape != value.shape:
+        return False  # (a value that broadcasts to the region: NumPy's write)
+    need([node.args[0]])
+    body, inputs, consts, stages, key = _region([value], ready)
+    if stages:
+        need(stages)
+        body, inputs, consts, stages, key = _region([value], ready)
+    if _too_big(body, inputs, consts):
+        return False
+    steps.append(SliceWrite((value,), tuple(inputs), tuple(consts), tuple(body), value.shape, key, node=node))
+    return True
 
 
 def _reduce_kernel(node: Node, ready: set[int], need, steps: list) -> ReduceKernel:

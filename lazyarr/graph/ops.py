@@ -539,3 +539,84 @@ for _name, _func in {"searchsorted": _accelerated("searchsorted", _searchsorted)
                      }.items():
     STAGES[_name] = Stage(_name, _func, _dask_whole(_func), _not_fused(_name), f"np.{_name}")
 # --- end surface/search ---------------------------------------------------------------------------------------
+
+
+# (assignment and writes: lazyarr/api/assign.py) functional updates of a target: NumPy writes into a copy of
+# the target (the graph stays immutable), in NumPy's order, so duplicates and overlaps give NumPy's answer.
+def _updated(write: Callable) -> Callable:
+    def numpy(x, *args, **kwargs):
+        out = np.array(x, copy=True, order="K")
+        write(out, *args, **kwargs)
+        return out
+    numpy.__name__ = write.__name__
+    return numpy
+
+
+def _write_setitem(out, value, key):
+    out[realise(key)] = value
+
+
+def _write_advanced(out, value, *arrays, key):
+    out[advanced_key(key, arrays)] = value
+
+
+def _write_put(out, value, indices, mode):
+    np.put(out, indices, value, mode=mode)
+
+
+def _write_place(out, mask, values):
+    np.place(out, mask, values)
+
+
+def _write_putmask(out, mask, values):
+    np.putmask(out, mask, values)
+
+
+def _write_ufunc_at(out, *operands, key, ufunc, has_b):
+    arrays = operands[:-1] if has_b else operands
+    getattr(np, ufunc).at(out, advanced_key(key, arrays), *operands[-1:] if has_b else ())
+
+
+def _dask_whole(numpy: Callable) -> Callable:
+    """A stage over dask arrays as one task on the whole arrays (a write anywhere reads the whole target)."""
+    def lower(args, kwargs):
+        import dask
+        import dask.array as da
+        x = args[0]
+        delayed = dask.delayed(numpy, pure=True)(*args, **kwargs)
+        return da.from_delayed(delayed, x.shape, dtype=x.dtype, meta=np.empty((0,) * x.ndim, x.dtype))
+    return lower
+
+
+_WRITE_STAGES = [
+    Stage(name, _updated(write), _dask_whole(_updated(write)),
+          f"{what} into a copy of the target: NumPy writes it (a functional update)", what)
+    for name, write, what in [("setitem", _write_setitem, "x[key] = v with a basic key"),
+                              ("advanced_setitem", _write_advanced, "x[key] = v with index arrays or a mask"),
+                              ("put", _write_put, "np.put"), ("place", _write_place, "np.place"),
+                              ("putmask", _write_putmask, "np.putmask"), ("ufunc_at", _write_ufunc_at, "ufunc.at")]
+]
+STAGES.update((s.name, s) for s in _WRITE_STAGES)
+
+
+def outside(key: tuple, shape: tuple) -> list[tuple] | None:
+    """(assignment and writes) NumPy keys of boxes that cover every element of `shape` outside the region a
+    canonical basic key selects, or None when the region has a step (then copy the whole array). A region
+    written by a kernel needs only the rest copied from the old value: two elements for ``u[1:-1] = ...``."""
+    spans = []
+    for e in key:
+        if e is None:
+            continue
+        start, count, step = (e, 1, 1) if type(e) is int else e
+        if step != 1 and count > 1:
+            return None
+        spans.append((start, start + count))
+    boxes = []
+    for axis, (start, stop) in enumerate(spans):
+        inside = tuple(slice(a, b) for a, b in spans[:axis])
+        rest = (Ellipsis,)
+        if start > 0:
+            boxes.append(inside + (slice(0, start),) + rest)
+        if stop < shape[axis]:
+            boxes.append(inside + (slice(stop, None),) + rest)
+    return boxes

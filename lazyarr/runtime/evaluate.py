@@ -20,7 +20,8 @@ from lazyarr.graph.expr import CONST, LEAF, Node
 from lazyarr.graph.ops import is_arg_reduction
 from lazyarr.compiler.layout import flat as _flat, layout_of, storage as _storage
 from lazyarr.compiler.fingerprint import VERSION
-from lazyarr.compiler.schedule import MapKernel, ReduceKernel, Stage, plan
+from lazyarr.compiler.schedule import MapKernel, ReduceKernel, SliceWrite, Stage, plan
+from lazyarr.graph.ops import outside, realise
 from lazyarr.runtime.launch import describe
 
 
@@ -65,6 +66,8 @@ def run_steps(steps: list, roots: list[Node], env: dict, out: np.ndarray | None 
     for step in steps:
         if isinstance(step, ReduceKernel):
             run_reduce(step, env)
+        elif isinstance(step, SliceWrite):  # (assignment and writes)
+            run_slice_write(step, env)
         elif isinstance(step, MapKernel):
             run_map(step, env, out_buffers)
         else:
@@ -86,6 +89,29 @@ def value(node: Node, env: dict) -> np.ndarray:
 
 def run_stage(step: Stage, env: dict) -> None:
     env[id(step.node)] = interp.apply(step.node, [value(a, env) for a in step.node.args])
+
+
+def run_slice_write(step: SliceWrite, env: dict) -> None:
+    """(assignment and writes) ``x[key] = v``: copy x, then v's kernel writes into the key's region of the
+    copy (a view: an n-d layout where the region is strided)."""
+    node = step.node
+    target = copy_outside(value(node.args[0], env), dict(node.params.kwargs)["key"])
+    region = target[realise(dict(node.params.kwargs)["key"])]
+    run_map(step, env, {id(step.outputs[0]): region})
+    if env[id(step.outputs[0])] is not region:  # (the kernel could not write into it: copied)
+        np.copyto(region, env[id(step.outputs[0])])
+    env[id(node)] = target
+
+
+def copy_outside(x: np.ndarray, key: tuple) -> np.ndarray:
+    """A new array with x's layout holding x's values outside `key`'s region (which a kernel writes next)."""
+    boxes = outside(key, x.shape)
+    if boxes is None:
+        return np.array(x, copy=True, order="K")
+    target = np.empty_like(x, order="K")
+    for box in boxes:
+        target[box] = x[box]
+    return target
 
 
 def run_map(k: MapKernel, env: dict, out_buffers: dict) -> None:

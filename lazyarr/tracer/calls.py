@@ -25,11 +25,13 @@ def converter(dtype: np.dtype, form: str):
 
 
 def map_op(compiled, key, source, k, ins, consts, fills, out_slots, out_views, shape, out_dtypes, order,
-            parallel, size):
-    """The per-call closure of one map kernel: allocate outputs, assemble arguments, launch."""
+            parallel, size, into=None):
+    """The per-call closure of one map kernel: allocate outputs, assemble arguments, launch. `into`: per
+    output, the slot of a written argument the kernel writes straight into (program.written_in_place), or
+    None to allocate."""
     empty = np.empty
     entry = launch.entry(compiled, parallel) if compiled is not None else None
-    simple = (len(out_slots) == 1 and all(p is None for _, p in ins) and out_views[0] is None
+    simple = (into is None and len(out_slots) == 1 and all(p is None for _, p in ins) and out_views[0] is None
               and not parallel and entry is not None)
     if simple:
         in_slots = [s for s, _ in ins]
@@ -52,8 +54,10 @@ def map_op(compiled, key, source, k, ins, consts, fills, out_slots, out_views, s
 
     state = [entry, compiled]
 
+    into = into or [None] * len(out_dtypes)
+
     def op(v, cv):
-        outs = [empty(shape, dt, order) for dt in out_dtypes]
+        outs = [empty(shape, dt, order) if a is None else v[a] for dt, a in zip(out_dtypes, into)]
         for s, o in zip(out_slots, outs):
             v[s] = o
         if size == 0:

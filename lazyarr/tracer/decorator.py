@@ -258,6 +258,10 @@ class _Fused:
             except Static as need:
                 static |= need.roots
                 continue
+            if traced.written:  # (assignment and writes) the caller's arrays get what the function wrote
+                result = _written_back(traced.written, flat, result)
+                _write_back_each_call(program.final if type(program) is segments.Variant else program,
+                                      traced.written)
             # (graph breaks) what explain() shows; a trace no guard can stand for, or one variant too many,
             # makes the signature eager
             self._explained(key, breaks.describe(traced.roots))
@@ -316,12 +320,13 @@ class _Fused:
         """Run the function once on placeholders."""
         self.traces += 1
         scalars = ScalarTrace(salt)
-        leaves, extents, traced_args = {}, {}, []
+        leaves, extents, traced_args, arg_leaves = {}, {}, [], {}
         for i, (a, kind) in enumerate(zip(flat, kinds)):
             if kind == "array":
                 array, extent = slots[i]
                 leaf = expr.leaf(array)
                 leaves[id(leaf)] = i
+                arg_leaves[i] = leaf
                 extents[i] = (array, extent)
                 traced_args.append(LazyArray(leaf))
             elif kind == "number" and i not in static:
@@ -347,7 +352,18 @@ class _Fused:
                 raise error from None
             raise
         roots: list = []
-        return Traced(roots, _outputs(result, roots, {}), scalars, leaves, extents, recorder.frozen())
+        # (assignment and writes) arguments the function wrote into (rebound LazyArrays): their final values
+        # are extra outputs, written back into the caller's arrays after each call (``_with_write_back``).
+        written = [i for i, (a, kind) in enumerate(zip(flat, kinds)) if kind == "array"
+                   and isinstance(a, np.ndarray) and traced_args[i]._node is not arg_leaves[i]]
+        args = {id(traced_args[i]): i for i, kind in enumerate(kinds) if kind == "array"}
+        tree = _outputs(result, roots, {}, args)
+        if written:
+            tree = ("seq", tuple, [tree, ("seq", tuple, [_outputs(traced_args[i], roots, {}, {})
+                                                         for i in written])])
+        traced = Traced(roots, tree, scalars, leaves, extents, recorder.frozen())
+        traced.written = tuple((i, traced_args[i]._node) for i in written)  # (program.written_in_place)
+        return traced
 
 
 class Recorder:
@@ -378,6 +394,35 @@ class Recorder:
         return [(a, None if same_bytes(a, copy) else copy) for a, copy in self.entries]
 
 
+def _written_back(written: tuple, flat: tuple, result):
+    """(assignment and writes) A program's result for a function that writes into its arguments is (its own
+    result, the written arguments' final values): each value is copied into the caller's array (unless the
+    kernel that computed it wrote it into the argument itself: program.written_in_place), and the function's
+    own result is returned."""
+    value, new_values = result
+    for (i, _), new in zip(written, new_values):
+        if new is not flat[i]:  # (a kernel that wrote into the argument itself: nothing to copy)
+            np.copyto(flat[i], new, casting="unsafe")
+    return value
+
+
+def _write_back_each_call(program, written: tuple) -> None:
+    """Make every later call of `program` (a Program; a Variant's final program) write back as the first did."""
+    if program is None:  # (a signature that runs eagerly: segments.run_eager writes back itself)
+        return
+
+    def wrap(run):
+        if run is None:
+            return None
+
+        def call(flat):
+            result = run(flat)
+            return result if result is MISS else _written_back(written, flat, result)
+        return call
+
+    program.run, program.fast = wrap(program.run), wrap(program.fast)
+
+
 def _as_input(a):
     """An argument as kernels read it: an ndarray in native byte order (a masked array or other subclass is
     refused as la.array refuses it: its mask would be lost)."""
@@ -388,8 +433,11 @@ def _as_input(a):
     return a
 
 
-def _outputs(result, roots: list, seen: dict):
-    """The structure of what the traced function returned; LazyArray nodes are collected into `roots`."""
+def _outputs(result, roots: list, seen: dict, args: dict):
+    """The structure of what the traced function returned; LazyArray nodes are collected into `roots`. An
+    argument returned as itself (`args`: id(traced argument) -> its index) is the caller's array, as in NumPy."""
+    if id(result) in args:
+        return ("arg", args[id(result)])
     if isinstance(result, LazyArray):
         node = result._node
         if id(node) not in seen:
@@ -400,9 +448,9 @@ def _outputs(result, roots: list, seen: dict):
         return ("number", result._index)
     kind = type(result)
     if kind is tuple or kind is list or (isinstance(result, tuple) and hasattr(result, "_fields")):
-        return ("seq", kind, [_outputs(x, roots, seen) for x in result])
+        return ("seq", kind, [_outputs(x, roots, seen, args) for x in result])
     if kind is dict:
-        return ("dict", tuple(result), [_outputs(x, roots, seen) for x in result.values()])
+        return ("dict", tuple(result), [_outputs(x, roots, seen, args) for x in result.values()])
     return ("const", result)
 
 

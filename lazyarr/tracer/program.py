@@ -26,8 +26,9 @@ from lazyarr.tracer.traced import Traced, leaf_origin, replay_view, view_offset
 from lazyarr.tracer.calls import converter, direct_call, map_op
 from lazyarr.tracer.scalars import Static, replay
 from lazyarr.graph.expr import CONST, LEAF, Node
+from lazyarr.graph.ops import realise
 from lazyarr.compiler.fingerprint import VERSION
-from lazyarr.compiler.schedule import MapKernel, ReduceKernel, Stage
+from lazyarr.compiler.schedule import MapKernel, ReduceKernel, SliceWrite, Stage
 
 MISS = object()  # a program's answer when the call's numbers leave the classes it was traced for
 
@@ -147,6 +148,8 @@ class Builder:
             op = self._map(step, v)
         elif type(step) is Stage:
             op = self._stage(step, v)
+        elif type(step) is SliceWrite:
+            op = self._slice_write(step, v)
         else:
             self.ops.append(self._delegate(step, v))
             return
@@ -160,11 +163,12 @@ class Builder:
             t, make = self.mapped[len(cv)]
             cv.append(make(self.first_numbers[t]))
 
-    def _map(self, k: MapKernel, v: list):
+    def _map(self, k: MapKernel, v: list, region: int | None = None):
+        """A map kernel's per-call op; `region` (a SliceWrite): the slot of the view its output is written into."""
         shape = k.shape
         in_slots = [self.slot(n, v) for n in k.inputs]
         arrays = [v[s] for s in in_slots]
-        layout, order = runtime.layout_of(arrays, shape)
+        layout, order = runtime.layout_of(arrays + ([v[region]] if region is not None else []), shape)
         out_dtypes = tuple(n.dtype for n in k.outputs)
         size = math.prod(shape)
         parallel = size >= config.parallel_threshold()
@@ -185,8 +189,12 @@ class Builder:
         out_slots = [self.result_slot(n, v, None) for n in k.outputs]
         out_views = [launch.view(np.empty(shape, dt, order=order), layout, order, shape) for dt in out_dtypes]
         compiled = launch.kernel_for(key, source, k) if size else None
+        into = [_writable_as(v, self.aliases.get(id(n)), order, dt) for n, dt in zip(k.outputs, out_dtypes)] \
+            if self.aliases else None
+        if region is not None:
+            out_views, into = [launch.view(v[region], layout, order, shape)], [region]
         return map_op(compiled, key, source, k, ins, consts, fills, out_slots, out_views, shape, out_dtypes,
-                       order, parallel, size)
+                       order, parallel, size, into if into and any(a is not None for a in into) else None)
 
     def _stage(self, step: Stage, v: list):
         node = step.node
@@ -202,6 +210,29 @@ class Builder:
         def op(v, cv):
             args = [v[x] if kind == "s" else cv[x] if kind == "m" else x for kind, x in sources]
             v[out] = interp.apply(node, args)
+
+        return op
+
+    def _slice_write(self, step: SliceWrite, v: list):
+        """(assignment and writes) ``x[key] = v``: per call, a copy of x, then v's kernel writing into the
+        key's region of the copy (its layout decided with that view, once)."""
+        x_slot = self.slot(step.node.args[0], v)
+        canonical = dict(step.node.params.kwargs)["key"]
+        key = realise(canonical)
+        target = self.result_slot(step.node, v, None)
+        region = self._new_slot()
+        v.append(None)
+
+        def copy(v, cv):
+            v[target] = copied = runtime.copy_outside(v[x_slot], canonical)
+            v[region] = copied[key]
+
+        copy(v, None)
+        kernel = self._map(step, v, region)
+
+        def op(v, cv):
+            copy(v, cv)
+            kernel(v, cv)
 
         return op
 
@@ -291,7 +322,9 @@ def build(traced: Traced, flat: tuple, prepared: list, prepare: list, first_numb
     b.first_numbers = first_numbers
     v = list(prepared)
     cv: list = []
-    for step in plan(traced.roots):
+    steps = plan(traced.roots)
+    b.aliases = written_in_place(steps, traced, v)
+    for step in steps:
         b.add(step, v, cv)
     outputs = b.output_spec(traced.out_tree, v)
     b._refresh(cv, v)
@@ -308,6 +341,49 @@ def build(traced: Traced, flat: tuple, prepared: list, prepare: list, first_numb
     p.run = direct_call(p, len(flat)) or p.run_steps
     p.fast = None if static_args else p.run
     return p, _output(outputs, v, flat, first_numbers, cv)
+
+
+def written_in_place(steps: list, traced: Traced, v: list) -> dict[int, int]:
+    """(write-back) id(final node) -> argument slot, for each written argument whose final value the map
+    kernel computing it may write straight into the argument's array: that kernel reads the argument only
+    at the index it writes (the argument itself, no other view of it), no other step but earlier kernels
+    (which write fresh arrays) reads the argument, and the array is laid out as the kernel's output would
+    be (C- or F-contiguous, its dtype: ``_writable_as``). Anything else keeps the copy after the call."""
+    aliases: dict[int, int] = {}
+    for i, node in getattr(traced, "written", ()):
+        maker = next((n for n, step in enumerate(steps) if type(step) is MapKernel
+                      and any(o is node for o in step.outputs)), None)
+        if maker is None or not _only_reader(steps, maker, i, traced):
+            continue
+        aliases[id(node)] = i
+    return aliases
+
+
+def _writable_as(v: list, slot, order: str, dtype) -> int | None:
+    """`slot` if its array can be a kernel's output laid out in `order` with `dtype`, else None."""
+    if slot is None:
+        return None
+    array = v[slot]
+    contiguous = array.flags.c_contiguous if order == "C" else array.flags.f_contiguous
+    return slot if contiguous and array.dtype == dtype and array.flags.writeable else None
+
+
+def _only_reader(steps: list, maker: int, arg: int, traced: Traced) -> bool:
+    for n, step in enumerate(steps):
+        leaves = [a for a in _step_inputs(step) if a.op == LEAF and leaf_origin(a, traced) == arg]
+        if not leaves:
+            continue
+        if n == maker:
+            if any(id(a) not in traced.leaves for a in leaves):
+                return False  # a shifted or strided view of the argument: another index than the one written
+        elif n > maker or type(step) not in (MapKernel, ReduceKernel):
+            return False
+    return True
+
+
+def _step_inputs(step) -> list[Node]:
+    node = getattr(step, "node", None)
+    return list(getattr(step, "inputs", ())) + (list(node.args) if node is not None else [])
 
 
 class _NodeId:

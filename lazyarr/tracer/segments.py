@@ -269,19 +269,32 @@ class EagerBreaks:
 
 def run_eager(fn, positional, keywords):
     """Run `fn` on LazyArrays over the call's NumPy arrays, graph breaks computed on the spot, and return its
-    results computed (NumPy arrays; NumPy scalars for 0-d results)."""
-    positional = [wrap(x) if isinstance(x, np.ndarray) else x for x in positional]
-    keywords = {k: wrap(x) if isinstance(x, np.ndarray) else x for k, x in keywords.items()}
+    results computed (NumPy arrays; NumPy scalars for 0-d results). An argument the function wrote into
+    (assignment and writes: its LazyArray now names another value) gets that value, as NumPy's would."""
+    arguments = []  # (the caller's array, its LazyArray, the node it started as)
+
+    def wrapped(x):
+        if not isinstance(x, np.ndarray):
+            return x
+        lazy = wrap(x)
+        arguments.append((x, lazy, lazy._node))
+        return lazy
+
+    positional = [wrapped(x) for x in positional]
+    keywords = {k: wrapped(x) for k, x in keywords.items()}
     owned = {id(x._node): x._node for x in (*positional, *keywords.values()) if isinstance(x, LazyArray)}
     handler = EagerBreaks(fn, materialise=True, owned=owned)
     with tracing.tracing(), tracing.breaking(handler), scipy_calls.intercepting():
         result = fn(*positional, **keywords)
     leaves: list = []
     structure = flatten(result, leaves)
-    lazy = [x for x in leaves if isinstance(x, LazyArray)]
+    written = [(a, x) for a, x, node in arguments if x._node is not node]
+    lazy = [x for x in leaves if isinstance(x, LazyArray)] + [x for _, x in written]
     if lazy:
         from lazyarr.api.functions import compute
         values = dict(zip(map(id, lazy), compute(*lazy)))
+        for target, x in written:  # every value is computed before the first write reaches a caller's array
+            np.copyto(target, values[id(x)], casting="unsafe")
         leaves = [values[id(x)] if isinstance(x, LazyArray) else x for x in leaves]
     return unflatten(structure, leaves)
 

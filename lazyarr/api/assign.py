@@ -1,0 +1,509 @@
+"""Writes into LazyArrays: ``x[key] = v``, ``x op= y``, ``fill``, ``sort``, ``np.copyto``, ``np.put``,
+``np.place``, ``np.putmask``, ``ufunc.at`` and ``out=`` naming a LazyArray.
+
+The graph stays immutable: a write builds the node of the new value and *rebinds* the LazyArray to it (a
+functional update). The old value is a node like any other, so ``a[1:] = a[:-1]`` reads the values before the
+write, as NumPy's overlap handling gives. Where the new value is elementwise in the old one it fuses with its
+neighbours: ``x[mask] = v`` (v broadcasting to x) and ``x[...] = v`` are a ``where`` and a cast in the next
+kernel, ``x += y`` is the cast of ``x + y``. A write to part of an array (a slice, index arrays, a mask with
+one value per selected element) is a NumPy stage that copies the target and writes into the copy, after the
+kernel that computes the values (docs/assign.md).
+
+Views: NumPy's ``y = x[1:]`` aliases x. A LazyArray made by basic indexing or a transpose keeps a link to its
+base: a write into the base refreshes the view's node, a write into the view is written into the base (and its
+other views). Links are weak: views nobody holds cost nothing.
+"""
+from __future__ import annotations
+
+import warnings
+import weakref
+
+import numpy as np
+
+from lazyarr.api import build, indexing, tracing
+from lazyarr.api.reshaping import broadcast_to, ravel
+from lazyarr.api.stages import matmul
+from lazyarr.graph import expr
+from lazyarr.graph.expr import CONST, Node
+from lazyarr.graph.ops import ARRAY
+
+# A chain of writes on one LazyArray outside a trace is computed, and the LazyArray rebound to the value, once
+# it holds this many writes, or fewer when its steps' buffers (a compute keeps each step's result until the
+# end) would pass PENDING_BYTES: a loop of thousands of updates keeps a small graph and bounded memory.
+MAX_PENDING_WRITES = 256
+PENDING_BYTES = 1 << 28
+
+
+class Link:
+    """What a LazyArray knows about aliasing: its base and how it views it, its live views, pending writes."""
+    __slots__ = ("base", "key", "forward", "backward", "views", "writes")
+
+    def __init__(self):
+        self.base = None      # the LazyArray this one views
+        self.key = None       # the basic key it views the base by (None: another kind of view)
+        self.forward = None   # base node -> this view's node
+        self.backward = None  # (base node, new view node) -> the base's new node; None: writes are refused
+        self.views: list = []  # weak references to LazyArrays viewing this one
+        self.writes = 0
+
+
+def _link(array) -> Link:
+    link = getattr(array, "_link", None)
+    if link is None:
+        link = array._link = Link()
+    return link
+
+
+# -- views ---------------------------------------------------------------------------------------------------
+
+def register_view(base, view, forward, backward=None) -> None:
+    """`view` aliases `base` as NumPy's view does: forward(base node) is its node; backward(base node, view
+    node) the base's node after a write into the view (None: such a write raises, naming the line)."""
+    link = _link(view)
+    link.base, link.forward, link.backward = base, forward, backward
+    views = _link(base).views
+    if len(views) > 8:  # drop the dead ones now and then
+        views[:] = [r for r in views if r() is not None]
+    views.append(weakref.ref(view))
+
+
+def register_basic_view(base, view, key) -> None:
+    """``view = base[key]`` with a basic key (not a scalar result). The key is parsed again only when a write
+    needs it: most views (``u[:-2] + u[2:]``) die before any write."""
+    shape, parsed = view.shape, []
+
+    def canonical() -> tuple:
+        if not parsed:
+            entries, _, _ = indexing.parse(base._node, key)
+            parsed.append(indexing.canonical(entries, base.shape))
+        return parsed[0]
+
+    def forward(node: Node) -> Node:
+        return indexing.basic(node, canonical(), shape)
+
+    def backward(base_node: Node, new: Node) -> Node:
+        return _basic_update(base_node, canonical(), new)
+
+    register_view(base, view, forward, backward)
+    view._link.key = key
+
+
+def register_transpose(base, view, axes: tuple) -> None:
+    inverse = tuple(int(i) for i in np.argsort(axes))
+    register_view(base, view, lambda node: build.transpose(node, axes),
+                  lambda _, new: build.transpose(new, inverse))
+
+
+def register_function_view(base, view, func, args: tuple, kwargs: dict) -> None:
+    """``view = func(base, *args, **kwargs)`` for a NumPy function whose result is a view (reshape, swapaxes,
+    flip, ...): the view follows writes into `base`; a write into it raises (no inverse is kept)."""
+    make = type(base)
+    register_view(base, view, lambda node: func(make(node), *args, **kwargs)._node)
+
+
+# NumPy functions whose result views their first argument (for a contiguous array: reshape and ravel too).
+VIEW_FUNCTIONS = frozenset([np.reshape, np.ravel, np.squeeze, np.expand_dims, np.swapaxes, np.moveaxis,
+                            np.rollaxis, np.transpose, np.diagonal, np.flip, np.fliplr, np.flipud, np.rot90,
+                            np.broadcast_to, np.atleast_1d, np.atleast_2d, np.atleast_3d, np.real, np.imag])
+
+
+def _refresh_views(array, skip=None) -> None:
+    """Give every live view of `array` (and theirs) its node over `array`'s new node."""
+    link = getattr(array, "_link", None)
+    if link is None or not link.views:
+        return
+    stack = [array]
+    while stack:
+        current = stack.pop()
+        for ref in getattr(current, "_link", Link()).views:
+            view = ref()
+            if view is None or view is skip:
+                continue
+            view._node = view._link.forward(current._node)
+            stack.append(view)
+
+
+def rebind(array, node: Node, what: str) -> None:
+    """The LazyArray `array` takes the value `node` (a write); its views and bases follow."""
+    if node.dtype != array.dtype or node.shape != array.shape:
+        raise AssertionError(f"lazyarr: {what} built a value of {node.dtype} {node.shape} for an array of "
+                             f"{array.dtype} {array.shape}")
+    link = getattr(array, "_link", None)
+    while link is not None and link.base is not None:  # (checked before anything changes)
+        if link.backward is None:
+            raise TypeError(f"lazyarr: {what} writes into a view made by a function lazyarr cannot write "
+                            f"through, at {_where()}: write into the base array instead, or copy the view "
+                            "(np.array(view) or view.copy()) and write into the copy")
+        link = getattr(link.base, "_link", None)
+    array._node = node
+    _refresh_views(array)
+    child = array
+    link = getattr(child, "_link", None)
+    while link is not None and link.base is not None:
+        base = link.base
+        base._node = link.backward(base._node, child._node)
+        _refresh_views(base, skip=child)
+        child, link = base, getattr(base, "_link", None)
+    _maybe_realise(array)
+
+
+def _where() -> str:
+    return tracing.user_line().strip()
+
+
+def _maybe_realise(array) -> None:
+    """Compute a long chain of writes (outside a trace) so the graph does not grow without bound."""
+    link = _link(array)
+    link.writes += 1
+    limit = min(MAX_PENDING_WRITES, max(4, PENDING_BYTES // (2 * max(array.size * array.dtype.itemsize, 1))))
+    if link.writes < limit or tracing.tracing_threads or link.base is not None:
+        return
+    link.writes = 0
+    value = np.asarray(array)
+    if not value.flags.owndata or value.base is not None:
+        value = value.copy()
+    array._node = build.array_leaf(value)
+    _refresh_views(array)
+
+
+# -- values ----------------------------------------------------------------------------------------------------
+
+def _value_node(value, dtype: np.dtype, what: str) -> Node:
+    """The node of a value assigned into an array of `dtype`, cast as NumPy's assignment casts it ('unsafe',
+    with NumPy's errors for Python numbers out of range or NaN into an integer, and its ComplexWarning). A
+    NumPy value is copied now: NumPy's assignment reads it at once."""
+    node = getattr(value, "_node", None)
+    if node is not None:
+        if node.dtype == dtype:
+            return node
+        if node.dtype.kind == "c" and dtype.kind != "c":
+            warnings.warn("Casting complex values to real discards the imaginary part",
+                          np.exceptions.ComplexWarning, stacklevel=4)
+        return build.cast(node, dtype, what)
+    if isinstance(value, Node):
+        return build.cast(value, dtype, what) if value.dtype != dtype else value
+    shape = np.shape(value)
+    converted = np.empty(shape, dtype)
+    converted[...] = value  # NumPy's own conversion: its errors and warnings, here
+    if not shape:
+        return expr.const(converted[()], dtype, weak=False)
+    converted.flags.writeable = False
+    return expr.leaf(converted)
+
+
+def _check_value_shape(value_shape: tuple, target_shape: tuple) -> None:
+    """NumPy's rule for an assigned value: it broadcasts to the selection, leading length-1 axes dropped."""
+    shape = tuple(value_shape)
+    while len(shape) > len(target_shape) and shape[0] == 1:
+        shape = shape[1:]
+    try:
+        ok = np.broadcast_shapes(shape, target_shape) == tuple(target_shape)
+    except ValueError:
+        ok = False
+    if not ok:
+        raise ValueError(f"lazyarr: could not broadcast input array from shape {tuple(value_shape)} into shape "
+                         f"{tuple(target_shape)}")
+
+
+def _full(node: Node, shape: tuple) -> Node:
+    """`node` broadcast to `shape` as an elementwise value (a constant becomes a fused fill)."""
+    if node.shape == shape:
+        return node
+    if node.op == CONST:
+        return build.full(shape, node.data, node.dtype)
+    while node.ndim > len(shape):  # (leading length-1 axes, checked by _check_value_shape)
+        node = indexing.basic(node, (0,) + indexing.whole(node.shape[1:]), node.shape[1:])
+    return broadcast_to(node, shape)
+
+
+# -- x[key] = v ------------------------------------------------------------------------------------------------
+
+def setitem(array, key, value) -> None:
+    """``array[key] = value``."""
+    if _is_own_view(array, key, value):
+        return  # ``x[1:] += y``: Python's `x[1:] = view` after the view's += already wrote through
+    rebind(array, updated(array._node, key, value), "item assignment")
+
+
+def _is_own_view(array, key, value) -> bool:
+    """Whether `value` is a live view of `array` by the same basic key: then it always equals array[key]."""
+    link = getattr(value, "_link", None)
+    if link is None or link.base is not array or link.key is None:
+        return False
+    try:
+        return bool(link.key == key)
+    except (ValueError, TypeError):
+        return False
+
+
+def updated(node: Node, key, value) -> Node:
+    """The value of ``x[key] = value`` for x of `node`: NumPy's errors for the key and the value, now."""
+    mask = _lazy_mask(key)
+    if mask is not None:
+        return _masked(node, mask, value)
+    entries, shape, _ = indexing.parse(node, key)
+    v = _value_node(value, node.dtype, "item assignment")
+    _check_value_shape(v.shape, shape)
+    if 0 in shape:
+        return node
+    if indexing.is_basic(entries):
+        return _basic_update(node, indexing.canonical(entries, node.shape), v)
+    arrays = [e for e in entries if isinstance(e, np.ndarray)]
+    if len(arrays) == 1 and arrays[0].dtype == np.bool_ and arrays[0].ndim > 0 and len(entries) == 1:
+        return _masked(node, expr.leaf(arrays[0]), v)
+    return _advanced_update(node, entries, v)
+
+
+def _basic_update(node: Node, key: tuple, v: Node) -> Node:
+    """``x[key] = v`` for a canonical basic key: a fused fill or cast for the whole array, else a stage."""
+    if indexing.is_identity(key, node.shape) and None not in key:
+        return _full(v, node.shape)
+    region = indexing.result_shape(key, node.shape)
+    if v.op != CONST and v.fusable:  # v of the region's shape: its kernel can write the region (SliceWrite)
+        v = _full(v, region)
+    return build.numpy_stage("setitem", (node, v), (("key", key),), node.shape, node.dtype)
+
+
+def _advanced_update(node: Node, entries: tuple, v: Node) -> Node:
+    """``x[key] = v`` with index arrays: NumPy's scatter (the last of duplicate indices wins) on a copy."""
+    arrays, template = [], []
+    for e in entries:
+        if isinstance(e, np.ndarray):
+            template.append((ARRAY, len(arrays)))
+            arrays.append(expr.leaf(e))
+        elif type(e) is slice:
+            template.append(("slice", e.start, e.stop, e.step))
+        else:
+            template.append(e)
+    return build.numpy_stage("advanced_setitem", (node, v, *arrays), (("key", tuple(template)),),
+                             node.shape, node.dtype)
+
+
+def _lazy_mask(key):
+    """A LazyArray boolean mask used as the key (alone), else None."""
+    node = getattr(key, "_node", None)
+    if node is None and type(key) is tuple and len(key) == 1:
+        node = getattr(key[0], "_node", None)
+    if node is not None and node.dtype != np.bool_:
+        return None  # a lazy integer index: indexing refuses it with its own message
+    return node
+
+
+def _masked(node: Node, mask: Node, value) -> Node:
+    """``x[mask] = v``: ``where(mask, v, x)`` when v broadcasts to x's element shape (fused), else NumPy's
+    scatter of one value per selected element (a stage; a lazy mask is an operand of it)."""
+    k = mask.ndim
+    if mask.shape != node.shape[:k]:
+        raise IndexError(f"lazyarr: boolean index of shape {mask.shape} does not match the indexed array of "
+                         f"shape {node.shape}")
+    v = _value_node(value, node.dtype, "item assignment")
+    rest = node.shape[k:]
+    trailing = v.shape
+    while len(trailing) > len(rest) and trailing[0] == 1:
+        trailing = trailing[1:]
+    if len(trailing) <= len(rest) and _broadcasts(trailing, rest):
+        full_mask = indexing.basic(mask, indexing.whole(mask.shape) + (None,) * len(rest),
+                                   mask.shape + (1,) * len(rest)) if rest else mask
+        return build.where(full_mask, _full(v, node.shape) if v.op != CONST else v, node)
+    if mask.op == expr.LEAF:  # the count is known: NumPy's error for a wrong number of values, now
+        count = int(np.count_nonzero(mask.data))
+        _check_value_shape(v.shape, (count,) + rest)
+    return build.numpy_stage("advanced_setitem", (node, v, mask), (("key", ((ARRAY, 0),)),),
+                             node.shape, node.dtype)
+
+
+def _broadcasts(shape: tuple, target: tuple) -> bool:
+    try:
+        return np.broadcast_shapes(shape, target) == tuple(target)
+    except ValueError:
+        return False
+
+
+# -- x op= y -----------------------------------------------------------------------------------------------------
+
+def inplace(array, ufunc, other, symbol: str):
+    """``array op= other``: NumPy's ``ufunc(array, other, out=array)``: the result's shape must be the
+    array's, and it is cast back under 'same_kind' (NumPy's UFuncTypeError otherwise)."""
+    if ufunc is np.matmul:
+        result = matmul(array, other)
+    else:
+        result = build.ufunc_node(ufunc, (array, other), symbol + "=")
+    if result.shape != array.shape:
+        raise ValueError(f"lazyarr: {symbol}=: non-broadcastable output operand with shape {array.shape} "
+                         f"doesn't match the broadcast shape {result.shape}")
+    _check_out_cast(ufunc, array.dtype, other, result.dtype, "same_kind")
+    new = result if result.dtype == array.dtype else build.cast(result, array.dtype, symbol + "=")
+    rebind(array, new, f"{symbol}=")
+    return array
+
+
+def _check_out_cast(ufunc, out_dtype: np.dtype, other, result_dtype: np.dtype, casting: str) -> None:
+    """NumPy's error for writing a ufunc's result into `out_dtype` under `casting` (its UFuncTypeError)."""
+    if np.can_cast(result_dtype, out_dtype, casting):
+        return
+    operand = other if type(other) in (int, float, complex, bool) else np.ones((), getattr(other, "dtype", None)
+                                                                                   or np.asarray(other).dtype)
+    with np.errstate(all="ignore"):
+        ufunc(np.ones((), out_dtype), operand, out=np.ones((), out_dtype), casting=casting)
+    raise TypeError(f"lazyarr: cannot write a {result_dtype} result into an array of {out_dtype} with casting "
+                    f"rule {casting!r}")
+
+
+def assign_out(target, result, casting: str = "same_kind", where=True, what: str = "out="):
+    """A function's result written into the LazyArray `target` named by ``out=`` (NumPy's shape and casting
+    rules); returns `target`."""
+    node = build.to_node(result, what)
+    if not np.can_cast(node.dtype, target.dtype, casting):
+        raise TypeError(f"lazyarr: {what}: cannot cast the result from {node.dtype} to {target.dtype} "
+                        f"according to the rule {casting!r}")
+    if not _broadcasts(node.shape, target.shape):
+        raise ValueError(f"lazyarr: {what}: non-broadcastable output operand with shape {target.shape} "
+                         f"doesn't match the broadcast shape {node.shape}")
+    node = _full(build.cast(node, target.dtype, what) if node.dtype != target.dtype else node, target.shape)
+    if where is not True:
+        node = build.where(where, node, target._node)
+    rebind(target, node, what)
+    return target
+
+
+# -- methods and NumPy functions that write ----------------------------------------------------------------------
+
+def fill(array, value) -> None:
+    """``x.fill(value)``: NumPy's scalar conversion (its errors), then a fused fill."""
+    v = _value_node(value, array.dtype, "fill()")
+    if v.shape:
+        raise ValueError("lazyarr: fill(): the value must be a scalar")
+    rebind(array, _full(v, array.shape), "fill()")
+
+
+def sort(array, axis=-1, kind=None, order=None, stable=None) -> None:
+    """``x.sort()``: x takes ``np.sort(x)``'s value."""
+    kwargs = {"axis": axis, "kind": kind, "order": order}
+    if stable is not None:
+        kwargs["stable"] = stable
+    result = np.sort(array, **kwargs)
+    rebind(array, build.to_node(result, "sort()"), "sort()")
+
+
+def copyto(dst, src, casting="same_kind", where=True) -> None:
+    """``np.copyto(dst, src)`` into a LazyArray: NumPy's casting check (on a 0-d probe), then a fused cast or
+    ``where``."""
+    src_node = build.to_node(src, "copyto's src")
+    probe = src if type(src) in (int, float, complex, bool) else np.ones((), src_node.dtype)
+    np.copyto(np.ones((), dst.dtype), probe, casting=casting)
+    _check_value_shape(src_node.shape, dst.shape)
+    v = _value_node(src, dst.dtype, "copyto") if src_node.op != CONST else \
+        _value_node(np.asarray(src_node.data, src_node.dtype)[()], dst.dtype, "copyto")
+    new = _full(v, dst.shape)
+    if where is not True:
+        new = build.where(where, new, dst._node)
+    rebind(dst, new, "np.copyto")
+
+
+def put(a, ind, v, mode="raise") -> None:
+    """``np.put``: flat indices, values repeated as NumPy repeats them; out-of-range indices raise now."""
+    indices = np.asarray(ind)
+    if indices.dtype.kind not in "iub":
+        indices = indices.astype(np.intp, casting="same_kind")
+    if mode == "raise" and indices.size:
+        bad = indices[(indices < -a.size) | (indices >= a.size)]
+        if bad.size:
+            raise IndexError(f"lazyarr: np.put: index {int(bad[0])} is out of bounds for axis 0 with size "
+                             f"{a.size}")
+    values = _value_node(v, a.dtype, "np.put")
+    if indices.size == 0:
+        return
+    if values.size == 0:
+        raise ValueError("lazyarr: np.put: cannot replace elements of an empty array") if a.size == 0 else \
+            ValueError("lazyarr: np.put: values must not be empty")
+    node = build.numpy_stage("put", (a._node, values, expr.leaf(indices.copy())), (("mode", mode),),
+                             a.shape, a.dtype)
+    rebind(a, node, "np.put")
+
+
+def _mask_node(mask, shape: tuple, what: str) -> Node:
+    node = build.to_node(mask, what)
+    if node.dtype != np.bool_:
+        node = build.cast(node, np.dtype(bool), what)
+    if node.shape != shape:
+        raise ValueError(f"lazyarr: {what}: the mask has shape {node.shape}, the array {shape}")
+    return node
+
+
+def place(arr, mask, vals) -> None:
+    """``np.place``: values taken in order, cycled, where the mask is true."""
+    m = _mask_node(mask, arr.shape, "np.place")
+    values = _value_node(vals, arr.dtype, "np.place")
+    node = build.numpy_stage("place", (arr._node, m, _flat(values)), (), arr.shape, arr.dtype)
+    rebind(arr, node, "np.place")
+
+
+def putmask(a, mask, values) -> None:
+    """``np.putmask``: a fused ``where`` when values has a's shape (or one value), else NumPy's cycling."""
+    m = _mask_node(mask, a.shape, "np.putmask")
+    v = _value_node(values, a.dtype, "np.putmask")
+    if v.op == CONST or v.shape == a.shape:
+        rebind(a, build.where(m, v, a._node), "np.putmask")
+        return
+    node = build.numpy_stage("putmask", (a._node, m, v), (), a.shape, a.dtype)
+    rebind(a, node, "np.putmask")
+
+
+def _flat(node: Node) -> Node:
+    if node.op == CONST or node.ndim == 1:
+        return node
+    return ravel(node)
+
+
+def ufunc_at(ufunc, a, indices, b=None) -> None:
+    """``ufunc.at(a, indices, b)``: NumPy's unbuffered in-place op on a copy (repeated indices accumulate)."""
+    if getattr(np, ufunc.__name__, None) is not ufunc:
+        raise TypeError(f"lazyarr: {ufunc.__name__}.at on a LazyArray: only NumPy's own ufuncs are supported; "
+                        "compute the array first")
+    entries, shape, _ = indexing.parse(a._node, indices)
+    operands = []
+    if b is not None:
+        b_node = build.to_node(b, f"{ufunc.__name__}.at's b")
+        probe = b if type(b) in (int, float, complex, bool) else np.ones((), b_node.dtype)
+        with np.errstate(all="ignore"):
+            ufunc.at(np.ones(1, a.dtype), [0], probe)  # NumPy's casting errors, on one element
+        _check_value_shape(b_node.shape, shape)
+        operands.append(b_node)
+    else:
+        with np.errstate(all="ignore"):
+            ufunc.at(np.ones(1, a.dtype), [0])
+    arrays, template = [], []
+    for e in entries:
+        if isinstance(e, np.ndarray):
+            template.append((ARRAY, len(arrays)))
+            arrays.append(expr.leaf(e))
+        elif type(e) is slice:
+            template.append(("slice", e.start, e.stop, e.step))
+        else:
+            template.append(e)
+    params = (("has_b", b is not None), ("key", tuple(template)), ("ufunc", ufunc.__name__))
+    node = build.numpy_stage("ufunc_at", (a._node, *arrays, *operands), params, a.shape, a.dtype)
+    rebind(a, node, f"{ufunc.__name__}.at")
+
+
+# NumPy functions that write into a LazyArray argument, and how (``__array_function__`` looks here first).
+def _copyto(dst, src, casting="same_kind", where=True):
+    copyto(dst, src, casting, where)
+
+
+WRITING_FUNCTIONS = {np.copyto: (_copyto, 0), np.put: (put, 0), np.place: (place, 0),
+                     np.putmask: (putmask, 0)}
+
+
+def writes_lazy(func, args: tuple, kwargs: dict) -> bool:
+    """Whether `func` is a NumPy function that writes into a LazyArray lazyarr can update."""
+    entry = WRITING_FUNCTIONS.get(func)
+    if entry is None:
+        return False
+    target = args[entry[1]] if len(args) > entry[1] else next(iter(kwargs.values()), None)
+    return build.is_lazy(target)
+
+
+def call_writer(func, args: tuple, kwargs: dict) -> None:
+    WRITING_FUNCTIONS[func][0](*args, **kwargs)
+
