@@ -188,6 +188,23 @@ ELEMENTWISE["complex"] = Elementwise(
     numpy=_complex_from_parts)
 # --- end surface/elementwise ---------------------------------------------------------------------------------
 
+# --- surface/creation: generator nodes (api/creation.py) ------------------------------------------------------
+# A generator node has no operands: its value is a function of the element's position, so a kernel computes it
+# from the loop index and reads no memory for it (``la.arange(n)`` is ``start + iota * step``). It is not
+# elementwise (indexing or reshaping it changes its values, so nothing is pushed through it): the scheduler
+# generates it inside a 1-d kernel of its own length, and elsewhere evaluates it with NumPy as a stage.
+GENERATORS: dict[str, str] = {
+    "iota": "the position along the one axis, as int64 (np.arange(n))",
+}
+
+
+def generate(op: str, shape: tuple) -> np.ndarray:
+    """NumPy's value of the generator `op` of `shape` (the interpreter's and the stage's reference)."""
+    if op == "iota":
+        return np.arange(shape[0], dtype=np.int64)
+    raise KeyError(op)
+# --- end surface/creation ---------------------------------------------------------------------------------------
+
 SPECIAL = "scipy.special."  # prefix of the ops that apply a scipy.special ufunc (compiled through scipy_bridge)
 
 
