@@ -63,4 +63,10 @@ from lazyarr.api.views import FUNCTIONS as _view_functions  # noqa: E402
 globals().update(_view_functions)
 __all__ = sorted(__all__ + list(_view_functions))
 
+# Creation functions as lazy generators (surface/creation): la.zeros, la.arange, la.linspace, la.eye, ...
+from lazyarr.api.creation import FUNCTIONS as _creation_functions  # noqa: E402
+
+globals().update(_creation_functions)
+__all__ = sorted(__all__ + list(_creation_functions))
+
 _warmup.start()  # last: Numba's once-per-process start runs while the program goes on

@@ -298,6 +298,12 @@ from lazyarr.api.views import HANDLERS as _VIEW_HANDLERS  # noqa: E402 (after th
 
 HANDLED.update(_VIEW_HANDLERS)
 
+# --- surface/creation: creation functions (np.zeros_like(lazy), np.arange(..., like=lazy), ...) ------------
+from lazyarr.api import creation as _creation  # noqa: E402 (replaces the *_like handlers above)
+
+HANDLED.update({getattr(np, _name): _impl for _name, _impl in {**_creation.FUNCTIONS, **_creation.NUMPY_ONLY}.items()})
+# --- end surface/creation ----------------------------------------------------------------------------------
+
 
 dispatch.register("ufunc", array_ufunc)
 dispatch.register("function", array_function)
