@@ -376,7 +376,10 @@ def advanced_key(template: tuple, arrays) -> tuple:
 
 
 def advanced_getitem(x: np.ndarray, *arrays, key: tuple) -> np.ndarray:
-    return x[advanced_key(key, arrays)]
+    try:
+        return x[advanced_key(key, arrays)]
+    except IndexError as exc:  # (an index computed lazily is checked only here: say what was indexed)
+        raise IndexError(f"lazyarr: gathering from an array of shape {x.shape} with index arrays: {exc}") from None
 
 
 def _concatenate(*arrays, **kwargs):
