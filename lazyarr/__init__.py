@@ -67,6 +67,10 @@ __all__ = sorted(__all__ + list(_view_functions))
 from lazyarr.api.creation import FUNCTIONS as _creation_functions  # noqa: E402
 
 globals().update(_creation_functions)
-__all__ = sorted(__all__ + list(_creation_functions))
+# la.linalg, la.fft, la.einsum, la.kron, ...: NumPy stages with build-time shapes (surface/creation)
+from lazyarr.api.linalg import FUNCTIONS as _library_functions, fft, linalg  # noqa: E402
+
+globals().update(_library_functions)
+__all__ = sorted(__all__ + list(_creation_functions) + list(_library_functions) + ["linalg", "fft"])
 
 _warmup.start()  # last: Numba's once-per-process start runs while the program goes on

@@ -302,6 +302,9 @@ HANDLED.update(_VIEW_HANDLERS)
 from lazyarr.api import creation as _creation  # noqa: E402 (replaces the *_like handlers above)
 
 HANDLED.update({getattr(np, _name): _impl for _name, _impl in {**_creation.FUNCTIONS, **_creation.NUMPY_ONLY}.items()})
+from lazyarr.api import linalg as _linalg  # noqa: E402
+
+HANDLED.update(_linalg.numpy_handlers())
 # --- end surface/creation ----------------------------------------------------------------------------------
 
 
