@@ -41,6 +41,8 @@ STAGE_CASES = {
     "tile": lambda D: (np.tile(D, (2, 1)), np.tile(X, (2, 1))),
     "repeat": lambda D: (np.repeat(D, [1, 0, 2, 1, 3], axis=1), np.repeat(X, [1, 0, 2, 1, 3], axis=1)),
     "pad": lambda D: (np.pad(D, ((1, 2), (0, 1)), mode="reflect"), np.pad(X, ((1, 2), (0, 1)), mode="reflect")),
+    # surface/creation: linalg, fft, einsum, ... (one task over the whole operands)
+    "library": lambda D: (np.linalg.svd(D * 2, compute_uv=False) + 1, np.linalg.svd(X * 2, compute_uv=False) + 1),
 }
 
 

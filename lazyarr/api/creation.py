@@ -68,6 +68,13 @@ def iota(n: int) -> Node:
     return expr.make("iota", (), (), (n,), _INT64)
 
 
+def _int(value, what: str, name: str) -> int:
+    try:
+        return operator.index(value)
+    except TypeError:
+        raise TypeError(f"lazyarr: {what}: {name} must be an integer, got {type(value).__name__}") from None
+
+
 def _op(ufunc, *operands) -> Node:
     return build.ufunc_node(ufunc, operands)
 
@@ -229,7 +236,7 @@ def _linspace_node(start, stop, num: int, endpoint: bool, dtype) -> tuple[Node, 
 
 
 def _num(num, what: str) -> int:
-    num = operator.index(num)
+    num = _int(num, what, "num")
     if num < 0:
         raise ValueError(f"lazyarr: {what}: Number of samples, {num}, must be non-negative.")
     return num
@@ -306,9 +313,9 @@ def _rows_and_columns(n: int, m: int) -> tuple[Node, Node]:
 
 
 def _matrix(what: str, N, M, k, dtype, compare) -> LazyArray:
-    n = operator.index(N)
-    m = n if M is None else operator.index(M)
-    k = operator.index(k)
+    n = _int(N, what, "N")
+    m = n if M is None else _int(M, what, "M")
+    k = _int(k, what, "k")
     dt = _dtype(dtype, what)
     shape = _shape((n, m), what)
     if 0 in shape:

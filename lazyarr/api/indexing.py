@@ -87,7 +87,7 @@ def _entry(k, node: Node):
         return _frozen(k)
     if isinstance(k, (list, tuple)):
         if any(build.is_lazy(v) for v in k):
-            return lazy_index(build.to_node(_stack_lazy(k)), node)  # surface/creation
+            return lazy_index(_stack_lazy(k), node)  # surface/creation
         array = np.asarray(k)
         if array.size == 0 and array.dtype.kind == "f":
             array = array.astype(np.intp)  # NumPy reads an empty list as an empty integer index
@@ -328,8 +328,8 @@ def lazy_index(k, node: Node) -> LazyIndex:
 
 def _stack_lazy(items):
     """A list holding LazyArrays as one index array (np.stack of its items, as np.asarray would make it)."""
-    from lazyarr.api.views import stack
-    return stack(list(items))
+    from lazyarr.api.stages import stack
+    return stack([np.asarray(v) if type(v) in (int, bool) else v for v in items])
 # --- end surface/creation ----------------------------------------------------------------------------------
 
 
