@@ -322,7 +322,7 @@ def _matrix(what: str, N, M, k, dtype, compare) -> LazyArray:
         return LazyArray(indexing.empty(shape, dt))
     k = min(max(k, -n - 1), m + 1)  # beyond these every element is decided: keeps row + k in int64
     rows, columns = _rows_and_columns(n, m)
-    shifted = _op(np.add, rows, _scalar(k, _INT64))
+    shifted = _op(np.add, rows, _scalar(k, _INT64)) if k else rows
     return LazyArray(build.cast(_op(compare, shifted, columns), dt, what))
 
 
