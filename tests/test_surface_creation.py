@@ -205,8 +205,9 @@ def test_bad_lazy_indices_are_refused_when_built():
 @pytest.mark.parametrize("call", [
     lambda m: m.arange(0, 10, 0), lambda m: m.arange(0, np.inf), lambda m: m.linspace(0, 1, -1),
     lambda m: m.zeros(-1), lambda m: m.geomspace(0, 1, 3), lambda m: m.eye(2, k=1.5), lambda m: m.ones((2, "a")),
+    lambda m: m.full(3, 300, dtype=np.int8),
 ], ids=["arange step 0", "arange inf", "linspace negative", "zeros negative", "geomspace zero", "eye float k",
-        "bad shape"])
+        "bad shape", "fill out of range"])
 def test_errors_are_numpys(call):
     with pytest.raises(Exception) as want:
         call(np)

@@ -54,7 +54,10 @@ def constant(shape: tuple, value, dt: np.dtype) -> Node:
     """`value` broadcast to `shape`: a ``copy`` of one typed scalar, never an allocated array. `value` is
     converted to `dt` as np.full does (unsafe casting, NumPy's errors for Python ints out of range)."""
     cell = np.empty((), dt)
-    np.copyto(cell, value, casting="unsafe")
+    try:
+        np.copyto(cell, value, casting="unsafe")
+    except (OverflowError, TypeError, ValueError) as exc:
+        raise type(exc)(f"lazyarr: fill value {value!r} as {dt}: {exc}") from None
     if 0 in shape:
         return indexing.empty(shape, dt)
     scalar = expr.const(cell[()], dt, weak=False)
