@@ -76,4 +76,14 @@ globals().update(_search_functions)
 __all__ = sorted(set(__all__) | set(_search_functions))
 # --- end surface/search ---
 
+# Creation functions as lazy generators (surface/creation): la.zeros, la.arange, la.linspace, la.eye, ...
+from lazyarr.api.creation import FUNCTIONS as _creation_functions  # noqa: E402
+
+globals().update(_creation_functions)
+# la.linalg, la.fft, la.einsum, la.kron, ...: NumPy stages with build-time shapes (surface/creation)
+from lazyarr.api.linalg import FUNCTIONS as _library_functions, fft, linalg  # noqa: E402
+
+globals().update(_library_functions)
+__all__ = sorted(__all__ + list(_creation_functions) + list(_library_functions) + ["linalg", "fft"])
+
 _warmup.start()  # last: Numba's once-per-process start runs while the program goes on

@@ -126,14 +126,14 @@ def test_np_asarray_to_pure_python_runs_eagerly_with_one_warning_and_explains_wh
 
 def test_an_unknown_function_runs_as_numpy_inside_fuse():
     def f(a):
-        w = np.linalg.eigvalsh(np.outer(a, a) + np.eye(a.size))
+        w = np.i0(np.outer(a, a))[0]  # (np.i0 has no lazy rule: NumPy's fallback)
         return np.sqrt(w) * a.sum() + a
 
     fused = la.fuse(f)
     x = X[:6]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", la.NumPyFallbackWarning)
-        with pytest.warns(la.EagerWarning, match="eigvalsh"):
+        with pytest.warns(la.EagerWarning, match="i0"):
             np.testing.assert_allclose(fused(x), f(x), rtol=1e-12)
         np.testing.assert_allclose(fused(x + 1.0), f(x + 1.0), rtol=1e-12)
 

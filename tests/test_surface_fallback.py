@@ -91,15 +91,15 @@ def test_empty_and_0d_inputs():
 
 def test_array_results_are_lazy_again_and_explain_names_the_function():
     x = la.array(I_NP)
-    u = np.convolve(x, [1, 1])
+    u = np.ediff1d(x)
     assert isinstance(u, la.LazyArray)
     later = u * 2 + 1  # later work stays lazy, and fuses
     assert isinstance(later, la.LazyArray)
-    assert_same(later.compute(), np.convolve(I_NP, [1, 1]) * 2 + 1)
-    assert "computed by numpy.convolve (fallback)" in later.explain()
+    assert_same(later.compute(), np.ediff1d(I_NP) * 2 + 1)
+    assert "computed by numpy.ediff1d (fallback)" in later.explain()
     parts = np.frexp(la.array(X_NP))
     assert type(parts) is tuple and all(isinstance(c, la.LazyArray) for c in parts)
-    assert "computed by numpy.fft.fft (fallback)" in np.fft.fft(x).explain()
+    assert "computed by numpy.sort_complex (fallback)" in np.sort_complex(x).explain()
 
 
 def test_scalar_results_are_numpys_and_sequences_of_lazy_arrays_are_computed():

@@ -9,8 +9,9 @@ stage (a view of the computed array).
 
 Advanced indexing (integer arrays, lists, boolean masks) has a shape known from the index values, which are
 concrete NumPy arrays, so the result's shape is known at build time too; it is a NumPy stage (a gather) whose
-result feeds the next kernel. An index that is itself lazy would make the shape depend on values not yet
-computed, and is refused.
+result feeds the next kernel. An integer index that is itself lazy has a known shape too: its expression is
+computed first (fused on its own), then gathered from. A lazy boolean mask would make the shape depend on
+values not yet computed, and is refused.
 
 Shapes and errors are NumPy's own: the key is first applied to an array of the same shape whose dtype has
 itemsize 0 (``np.empty(shape, dtype=[])`` holds no memory), which gives NumPy's result shape or NumPy's error.
@@ -78,10 +79,11 @@ def _entry(k, node: Node):
             raise _lazy_error(node)
         return slice(*(None if b is None else _index_or_raise(b) for b in (k.start, k.stop, k.step)))
     if build.is_lazy(k):
-        known = tracing.concrete(k, "a LazyArray index") if tracing.can_break() else None  # (graph breaks)
-        if known is None:
-            raise _lazy_error(node)
-        return _entry(known, node)
+        if k.dtype == np.bool_ and tracing.can_break():  # (graph breaks) a mask's values decide the shape
+            known = tracing.concrete(k, "a LazyArray index")
+            if known is not None:
+                return _entry(known, node)
+        return lazy_index(k, node)  # surface/creation: an integer LazyArray is a gather index
     if kind is bool or isinstance(k, np.bool_):
         return _frozen(np.array(k))  # NumPy: a boolean scalar is a 0-d mask
     if isinstance(k, np.integer):
@@ -90,7 +92,7 @@ def _entry(k, node: Node):
         return _frozen(k)
     if isinstance(k, (list, tuple)):
         if any(build.is_lazy(v) for v in k):
-            raise _lazy_error(node)
+            return lazy_index(_stack_lazy(k), node)  # surface/creation
         array = np.asarray(k)
         if array.size == 0 and array.dtype.kind == "f":
             array = array.astype(np.intp)  # NumPy reads an empty list as an empty integer index
@@ -125,7 +127,7 @@ def parse(node: Node, key) -> tuple[tuple, tuple, bool]:
     lazyarr's name)."""
     entries = tuple(_entry(k, node) for k in (key if type(key) is tuple else (key,)))
     try:
-        result = shape_probe(node.shape)[entries]
+        result = shape_probe(node.shape)[tuple(e.probe if type(e) is LazyIndex else e for e in entries)]
     except (IndexError, TypeError, ValueError) as exc:
         raise numpy_error(exc, f"indexing an array of shape {node.shape} with {_show(key)}") from None
     if isinstance(result, np.ndarray):
@@ -293,6 +295,9 @@ def advanced(node: Node, entries: tuple, shape: tuple) -> Node:
         if isinstance(e, np.ndarray):
             template.append((ARRAY, len(arrays)))
             arrays.append(expr.leaf(e))
+        elif type(e) is LazyIndex:  # surface/creation: the index expression is computed before the gather
+            template.append((ARRAY, len(arrays)))
+            arrays.append(e.node)
         elif type(e) is slice:
             template.append(("slice", e.start, e.stop, e.step))
         else:
@@ -300,6 +305,37 @@ def advanced(node: Node, entries: tuple, shape: tuple) -> Node:
     from lazyarr.api.build import numpy_stage
     return numpy_stage("advanced_index", (node, *arrays), (("key", tuple(template)),),
                        shape, node.dtype)
+
+
+# --- surface/creation: lazy integer index arrays ------------------------------------------------------------
+# A LazyArray of integers as an index: the result's shape follows from the index's shape alone, so it is known
+# now. NumPy's shape rules and errors come from a probe (zeros of that shape, no memory); the values are
+# checked when the gather runs: NumPy wraps negative indices and raises its IndexError for the others.
+
+class LazyIndex:
+    """An integer index array that is an expression: its node, and a zero-stride probe of its shape."""
+    __slots__ = ("node", "probe")
+
+    def __init__(self, node: Node):
+        self.node = node
+        self.probe = np.broadcast_to(np.intp(0), node.shape)
+
+
+def lazy_index(k, node: Node) -> LazyIndex:
+    index = build.to_node(k)
+    if index.dtype.kind == "b":
+        raise _lazy_error(node)
+    if index.dtype.kind not in "iu":
+        raise IndexError(f"lazyarr: indexing an array of shape {node.shape}: arrays used as indices must be of "
+                         f"integer (or boolean) type, got a LazyArray of {index.dtype}")
+    return LazyIndex(index)
+
+
+def _stack_lazy(items):
+    """A list holding LazyArrays as one index array (np.stack of its items, as np.asarray would make it)."""
+    from lazyarr.api.stages import stack
+    return stack([np.asarray(v) if type(v) in (int, bool) else v for v in items])
+# --- end surface/creation ----------------------------------------------------------------------------------
 
 
 # --- the entry point -----------------------------------------------------------------------------------------

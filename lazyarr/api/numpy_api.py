@@ -309,6 +309,15 @@ from lazyarr.api.searching import HANDLERS as _SEARCH_HANDLERS  # noqa: E402
 HANDLED.update(_SEARCH_HANDLERS)
 # --- end surface/search -------------------------------------------------------------------------------------
 
+# --- surface/creation: creation functions (np.zeros_like(lazy), np.arange(..., like=lazy), ...) ------------
+from lazyarr.api import creation as _creation  # noqa: E402 (replaces the *_like handlers above)
+
+HANDLED.update({getattr(np, _name): _impl for _name, _impl in {**_creation.FUNCTIONS, **_creation.NUMPY_ONLY}.items()})
+from lazyarr.api import linalg as _linalg  # noqa: E402
+
+HANDLED.update(_linalg.numpy_handlers())
+# --- end surface/creation ----------------------------------------------------------------------------------
+
 
 dispatch.register("ufunc", array_ufunc)
 dispatch.register("function", array_function)

@@ -556,12 +556,14 @@ def take(a, indices, axis=None, out=None, mode="raise"):
         raise TypeError("lazyarr: take: out= is not supported on lazy arrays; compute() the result into it "
                         "instead")
     node = _node(a)
-    indices = _concrete(indices) if build.is_lazy(indices) else indices  # (a list as given: see below)
     if axis is None:
         node, axis = ravel(node), 0
     else:
         _numpy("take", node.shape, lambda p: np.take(p, np.zeros(0, np.intp), axis))
         axis = _normalize_axis(axis, node.ndim)
+    if build.is_lazy(indices):  # surface/creation: a lazy gather (the index expression computed first)
+        return LazyArray(indexing.index(node, _along(axis, _lazy_positions(indices, node.shape[axis], mode),
+                                                     node.ndim))[0])
     # The positions NumPy takes: np.take itself on the positions along the axis, so its conversion of the
     # indices (float lists are truncated, booleans are 0/1), its modes and its errors are NumPy's.
     try:
@@ -573,9 +575,21 @@ def take(a, indices, axis=None, out=None, mode="raise"):
     return LazyArray(result, array0)
 
 
+def _lazy_positions(indices, length: int, mode):
+    """Lazy take indices as positions NumPy's modes give: 'wrap' is a remainder, 'clip' a clip (both fused);
+    'raise' leaves them to the gather (negative ones wrap once, others raise IndexError when computed)."""
+    if mode == "wrap" and length:
+        return np.remainder(indices, length)
+    if mode == "clip" and length:
+        return np.clip(indices, 0, length - 1)
+    if mode not in ("raise", "wrap", "clip"):
+        raise ValueError(f"lazyarr: take: clipmode must be one of 'clip', 'raise', or 'wrap' (got {mode!r})")
+    return indices
+
+
 def take_along_axis(arr, indices, axis=-1):
     node = _node(arr)
-    indices = _concrete(indices)
+    indices = indices if build.is_lazy(indices) else _concrete(indices)  # surface/creation: lazy stays lazy
     if axis is None:
         if indices.ndim != 1:
             raise ValueError("lazyarr: take_along_axis: when axis=None, `indices` must have a single dimension.")

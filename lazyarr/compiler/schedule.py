@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from lazyarr.graph.expr import CONST, LEAF, Node, structure_id, walk
-from lazyarr.graph.ops import REDUCTIONS, STAGES, is_elementwise, realise
+from lazyarr.graph.ops import GENERATORS, REDUCTIONS, STAGES, is_elementwise, realise
 
 
 @dataclass(frozen=True, eq=False)
@@ -99,6 +99,8 @@ def _region(roots, ready: set[int]):
             slot[nid] = len(key)
             key.append(node.sid)
             consts.append(node)
+        elif nid not in ready and generated_in_place(node, roots):  # surface/creation
+            stack.append((node, True))
         elif node.op == LEAF or nid in ready or not node.fusable:
             if node.op != LEAF and nid not in ready:
                 stages.append(node)
@@ -111,6 +113,16 @@ def _region(roots, ready: set[int]):
                 stack.append((a, False))
     key.append(tuple(slot[id(r)] for r in roots))
     return body, inputs, consts, stages, tuple(key)
+
+
+# --- surface/creation: generator nodes ---
+def generated_in_place(node: Node, roots) -> bool:
+    """Whether a generator node (``ops.GENERATORS``) is computed from the loop index inside this region's kernel:
+    only where the kernel is 1-d over the generator's own length, since there every loop shape's index is the
+    position itself (a flat index of an n-d kernel, or a reduction's permuted axes, are not). Elsewhere the
+    generator is an input, evaluated by NumPy as a stage."""
+    return node.op in GENERATORS and node.ndim == 1 and all(r.shape == node.shape for r in roots)
+# --- end surface/creation ---
 
 
 # How much one kernel may take. Numba's compile time grows faster than linearly with a function's size (type
@@ -221,7 +233,7 @@ def plan(roots) -> list:
     # are then ready when `need` meets it, so `need` recurses one level at most, however deep the graph (a
     # chain of thousands of stages).
     for n in walk(roots):
-        if n.op not in (LEAF, CONST) and not n.fusable:
+        if n.op not in (LEAF, CONST) and not n.fusable and n.op not in GENERATORS:
             need([n])
     need(list(roots))
     return steps
@@ -266,6 +278,8 @@ def _stage_reason(node: Node) -> str:
         return f"{name} over {node.dtype} is evaluated by NumPy ({REDUCTIONS[name].numpy_why})"
     if node.op == "numpy":
         return STAGES[node.params.name].reason
+    if node.op in GENERATORS:  # surface/creation
+        return f"{node.op} ({GENERATORS[node.op]}) read by a kernel that is not 1-d over its length: NumPy makes it"
     if is_elementwise(node.op):  # (not fusable: no Numba loop)
         loop = "".join(d.char for d in node.params.loop)
         return f"{node.op} has no Numba loop for '{loop}': NumPy evaluates it"

@@ -12,7 +12,7 @@ import numpy as np
 from lazyarr.graph import dtypes
 from lazyarr.graph.dtypes import HALF
 from lazyarr.graph.expr import special_ufunc
-from lazyarr.graph.ops import ELEMENTWISE, vector_template
+from lazyarr.graph.ops import ELEMENTWISE, GENERATORS, vector_template
 from lazyarr.compiler.blocks import Block, as_comment, prange_loop, sequence
 from lazyarr.compiler.schedule import MapKernel
 
@@ -106,6 +106,9 @@ def value_lines(k: MapKernel, index: str, suffix: str = "", flags: list | None =
         names[id(node)] = f"c{j}"
     for j, node in enumerate(k.body):
         names[id(node)] = f"v{j}{suffix}"
+        if node.op in GENERATORS:  # surface/creation
+            lines.append(f"v{j}{suffix} = {generated_value(node, index)}")
+            continue
         arg_names = [names[id(a)] for a in node.args]
         fast = vector_render(node, arg_names) if flags is not None else None
         if fast is None:
@@ -146,6 +149,8 @@ def uses_vector_ops(k: MapKernel) -> bool:
 
 
 def _vectorises(node) -> bool:
+    if node.op in GENERATORS:  # surface/creation: integer arithmetic on the index
+        return True
     op = ELEMENTWISE.get(node.op)
     if op is None:  # scipy.special: a call into the library
         return False
@@ -153,6 +158,16 @@ def _vectorises(node) -> bool:
     if vector_template(op, loop_in[0]) is not None:
         return True
     return op.inline and not any(np.dtype(dt).kind == "c" for dt in loop_in)
+
+
+# --- surface/creation: generator nodes ---
+def generated_value(node, index: str) -> str:
+    """A generator's value at the loop position `index` (the scheduler fuses generators into 1-d kernels over
+    their own length only, where every loop shape's index is the position: ``schedule.generated_in_place``)."""
+    if node.op == "iota":
+        return f"np.int64({index})"
+    raise KeyError(node.op)
+# --- end surface/creation ---
 
 
 def store(value: str, src: np.dtype, dst: np.dtype) -> str:

@@ -188,6 +188,23 @@ ELEMENTWISE["complex"] = Elementwise(
     numpy=_complex_from_parts)
 # --- end surface/elementwise ---------------------------------------------------------------------------------
 
+# --- surface/creation: generator nodes (api/creation.py) ------------------------------------------------------
+# A generator node has no operands: its value is a function of the element's position, so a kernel computes it
+# from the loop index and reads no memory for it (``la.arange(n)`` is ``start + iota * step``). It is not
+# elementwise (indexing or reshaping it changes its values, so nothing is pushed through it): the scheduler
+# generates it inside a 1-d kernel of its own length, and elsewhere evaluates it with NumPy as a stage.
+GENERATORS: dict[str, str] = {
+    "iota": "the position along the one axis, as int64 (np.arange(n))",
+}
+
+
+def generate(op: str, shape: tuple) -> np.ndarray:
+    """NumPy's value of the generator `op` of `shape` (the interpreter's and the stage's reference)."""
+    if op == "iota":
+        return np.arange(shape[0], dtype=np.int64)
+    raise KeyError(op)
+# --- end surface/creation ---------------------------------------------------------------------------------------
+
 SPECIAL = "scipy.special."  # prefix of the ops that apply a scipy.special ufunc (compiled through scipy_bridge)
 
 
@@ -359,7 +376,10 @@ def advanced_key(template: tuple, arrays) -> tuple:
 
 
 def advanced_getitem(x: np.ndarray, *arrays, key: tuple) -> np.ndarray:
-    return x[advanced_key(key, arrays)]
+    try:
+        return x[advanced_key(key, arrays)]
+    except IndexError as exc:  # (an index computed lazily is checked only here: say what was indexed)
+        raise IndexError(f"lazyarr: gathering from an array of shape {x.shape} with index arrays: {exc}") from None
 
 
 def _concatenate(*arrays, **kwargs):
@@ -437,6 +457,39 @@ def _not_fused(name: str) -> str:
     return f"np.{name} is not fused: NumPy evaluates it"
 
 
+# --- surface/creation: library calls (api/linalg.py) ----------------------------------------------------------
+def _library_function(function: str) -> Callable:
+    """``np.linalg.svd`` from "linalg.svd": a NumPy function named by its path under ``numpy``."""
+    target = np
+    for part in function.split("."):
+        target = getattr(target, part)
+    return target
+
+
+def library_call(*arrays, function: str, kwargs: tuple, output: int, shape: tuple, dtype: str) -> np.ndarray:
+    """The ``library`` stage: NumPy's `function` on the operands (a list of them where `output` is below -1:
+    multi_dot), output `output` of a tuple result (negative: the whole result). `shape`/`dtype` are the builder's
+    promise, checked here so a rule that disagrees with NumPy fails loudly instead of returning a wrong array."""
+    func, kwargs = _library_function(function), dict(kwargs)
+    leading = kwargs.pop("leading", ())  # positional arguments before the arrays (einsum's subscripts)
+    result = func(list(arrays), **kwargs) if output < -1 else func(*leading, *arrays, **kwargs)
+    result = np.asarray(result if output < 0 else result[output])
+    if result.shape != shape or result.dtype != np.dtype(dtype):
+        raise AssertionError(f"lazyarr: np.{function} gave {result.dtype} {result.shape}, the expression was built "
+                             f"for {dtype} {shape}: please report this")
+    return result
+
+
+def _dask_library_call(args, kwargs):
+    """One dask task that runs the call on the whole operands (these functions are not blockwise)."""
+    import dask
+    import dask.array as da
+    shape, dtype = kwargs["shape"], np.dtype(kwargs["dtype"])
+    delayed = dask.delayed(library_call, pure=True)(*args, **kwargs)
+    return da.from_delayed(delayed, shape, dtype=dtype, meta=np.empty((0,) * len(shape), dtype))
+# --- end surface/creation ---------------------------------------------------------------------------------------
+
+
 STAGES: dict[str, Stage] = {
     s.name: s
     for s in [
@@ -467,6 +520,10 @@ STAGES: dict[str, Stage] = {
         Stage("tile", np.tile, _dask_own("tile"), _not_fused("tile"), "np.tile"),
         Stage("repeat", np.repeat, _dask_repeat, _not_fused("repeat"), "np.repeat"),
         Stage("pad", np.pad, _dask_own("pad"), _not_fused("pad"), "np.pad"),
+        # surface/creation: linalg, fft, einsum, kron, ... (api/linalg.py)
+        Stage("library", library_call, _dask_library_call,
+              "a NumPy library routine (linear algebra, FFT, contraction): NumPy evaluates it",
+              "np.linalg.*, np.fft.*, einsum, kron, cross, inner, vdot, convolve, correlate"),
     ]
 }
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 
 from lazyarr.graph.expr import Node, special_ufunc, walk
-from lazyarr.graph.ops import ELEMENTWISE, REDUCTIONS, SPECIAL, STAGES
+from lazyarr.graph.ops import ELEMENTWISE, GENERATORS, REDUCTIONS, SPECIAL, STAGES, generate
 
 
 def apply(node: Node, args: list[np.ndarray]) -> np.ndarray:
@@ -17,6 +17,8 @@ def apply(node: Node, args: list[np.ndarray]) -> np.ndarray:
         return np.asarray(STAGES[node.params.name].numpy(*args, **dict(node.params.kwargs)))
     if node.op == "reduce":
         return _reduction(node, args[0])
+    if node.op in GENERATORS:  # surface/creation
+        return generate(node.op, node.shape)
     if node.op.startswith(SPECIAL):
         return _ufunc_call(special_ufunc(node), node, args)
     op = ELEMENTWISE[node.op]

@@ -17,7 +17,7 @@ from lazyarr.runtime import external
 from lazyarr.runtime import launch, recipes
 from lazyarr.kernels import threads
 from lazyarr.graph.expr import CONST, LEAF, Node
-from lazyarr.graph.ops import is_arg_reduction
+from lazyarr.graph.ops import GENERATORS, is_arg_reduction
 from lazyarr.compiler.layout import flat as _flat, layout_of, storage as _storage
 from lazyarr.compiler.fingerprint import VERSION
 from lazyarr.compiler.schedule import MapKernel, ReduceKernel, SliceWrite, Stage, plan
@@ -160,7 +160,9 @@ def run_reduce(k: ReduceKernel, env: dict) -> None:
     size = math.prod(shape)
     if result.size == 0:
         return
-    if size == 0 or not k.inputs:  # nothing to read: NumPy gives the identity (empty input to min/max was refused)
+    # nothing to read and nothing generated (surface/creation: a generator reads no input but is work): NumPy
+    # gives the identity (empty input to min/max was refused)
+    if size == 0 or not k.inputs and not any(n.op in GENERATORS for n in k.body):
         producer = np.empty(shape, k.outputs[0].dtype) if size == 0 else _producer_value(k, arrays)
         result[...] = interp.apply(node, [producer])
         return
