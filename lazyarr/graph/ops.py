@@ -469,3 +469,64 @@ STAGES: dict[str, Stage] = {
         Stage("pad", np.pad, _dask_own("pad"), _not_fused("pad"), "np.pad"),
     ]
 }
+
+
+# --- surface/reductions: stages of api/statistics.py ---------------------------------------------------------
+
+_CHECK_ERRORS = {"RuntimeWarning": None, "ValueError": ValueError, "ZeroDivisionError": ZeroDivisionError}
+
+
+def check(values, bad, *, error: str, message: str):
+    """`values` unchanged; where any of `bad` holds, NumPy's warning or error for it (all-NaN slices, empty
+    means, weights summing to zero: facts only the values tell)."""
+    if np.any(bad):
+        if _CHECK_ERRORS[error] is None:
+            import warnings
+            warnings.warn(message, RuntimeWarning, stacklevel=2)
+        else:
+            raise _CHECK_ERRORS[error](message)
+    return values
+
+
+def _dask_check(args, kwargs):
+    import dask.array as da
+    values, bad = args
+    return da.map_blocks(lambda v, b: check(v, b, **kwargs), values, bad, dtype=values.dtype)
+
+
+def _norm(x, **kwargs):
+    return np.linalg.norm(x, **kwargs)
+
+
+def accumulate(x, *, ufunc: str, axis: int, dtype):
+    """``np.<ufunc>.accumulate(x, axis, dtype)``: cumsum/cumprod and the running max/min/logical ops."""
+    return getattr(np, ufunc).accumulate(x, axis=axis, dtype=dtype)
+
+
+def _dask_accumulate(args, kwargs):
+    import dask.array as da
+    x = args[0]
+    ufunc = getattr(np, kwargs["ufunc"])
+    return da.reductions.cumreduction(lambda a, axis, dtype=None: ufunc.accumulate(a, axis=axis, dtype=dtype),
+                                      ufunc, ufunc.identity if ufunc.identity is not None else _far_end(ufunc, x),
+                                      x, axis=kwargs["axis"], dtype=kwargs["dtype"] or x.dtype, method="sequential")
+
+
+def _far_end(ufunc, x):
+    if x.dtype.kind == "f":
+        return -np.inf if ufunc is np.maximum else np.inf
+    info = np.iinfo(x.dtype) if x.dtype.kind in "iu" else None
+    if info is None:
+        return ufunc is np.minimum
+    return info.min if ufunc is np.maximum else info.max
+
+
+STAGES.update({s.name: s for s in [
+    Stage("check", check, _dask_check, "NumPy's warnings and errors that depend on values (all-NaN slices, empty "
+          "means) are checked on the reduced result", "a value check (warns or raises as NumPy does)"),
+    Stage("norm", _norm, None, "np.linalg.norm with ord 2, -2 or 'nuc' needs singular values: NumPy computes it",
+          "np.linalg.norm (matrix 2, -2, 'nuc')"),
+    Stage("accumulate", accumulate, _dask_accumulate, "a running ufunc.accumulate: NumPy evaluates it",
+          "ufunc.accumulate (maximum, minimum, logical ops)"),
+]})
+# --- end surface/reductions ------------------------------------------------------------------------------------
