@@ -64,3 +64,9 @@ globals().update(_view_functions)
 __all__ = sorted(__all__ + list(_view_functions))
 
 _warmup.start()  # last: Numba's once-per-process start runs while the program goes on
+
+# Reductions built from the primitive ones (surface/reductions): la.nansum, la.average, la.cov, la.trapezoid, ...
+from lazyarr.api.statistics import FUNCTIONS as _statistics_functions  # noqa: E402
+
+globals().update(_statistics_functions)
+__all__ = sorted(__all__ + list(_statistics_functions))
