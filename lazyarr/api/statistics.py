@@ -27,7 +27,7 @@ from lazyarr.api import build, fallback, reductions, tracing
 from lazyarr.api.array import LazyArray, shaped
 from lazyarr.graph import expr
 from lazyarr.graph.expr import Node
-from lazyarr.graph.ops import REDUCTIONS, UfuncParams
+from lazyarr.graph.ops import REDUCTIONS, SCANS, ScanParams, UfuncParams
 
 _NoValue = np._NoValue
 
@@ -643,37 +643,59 @@ def corrcoef(x, y=None, rowvar=True, bias=_NoValue, ddof=_NoValue, *, dtype=None
 
 # --- cumulative functions -----------------------------------------------------------------------------------------
 
-def accumulate(ufunc, a, axis=0, dtype=None, out=None):
-    """``ufunc.accumulate(a, axis, dtype)`` for a binary ufunc: a NumPy stage whose elementwise producer is
-    fused into the kernel before it."""
+def scan(ufunc, a, axis, dtype=None, what: str | None = None) -> Node:
+    """The node of ``ufunc.accumulate(a, axis, dtype)`` (axis None: over the flattened array, as cumsum): a
+    scan kernel with the elementwise producer fused into it, or NumPy's accumulate for dtypes it has no loop
+    for (complex, float16, logical ops of non-boolean results)."""
+    what = what or f"{ufunc.__name__}.accumulate"
     node = _node(a)
     if ufunc.nin != 2 or ufunc.nout != 1:
-        raise ValueError(f"lazyarr: {ufunc.__name__}.accumulate: accumulate only supported for binary functions")
+        raise ValueError(f"lazyarr: {what}: accumulate only supported for binary functions")
+    if axis is None:
+        from lazyarr.api.reshaping import ravel
+        node, axis = ravel(node), 0
     if node.ndim == 0:
-        raise TypeError(f"lazyarr: {ufunc.__name__}.accumulate: cannot accumulate on a scalar")
-    axis = np.lib.array_utils.normalize_axis_index(0 if axis is None else axis, node.ndim)
+        raise TypeError(f"lazyarr: {what}: cannot accumulate on a scalar")
+    axis = np.lib.array_utils.normalize_axis_index(axis, node.ndim)
     try:
         result_dtype = ufunc.accumulate(np.zeros(_probe_shape(node), node.dtype), axis=axis, dtype=dtype).dtype
-    except TypeError as exc:
-        raise TypeError(f"lazyarr: {ufunc.__name__}.accumulate: {exc}") from None
-    stage = build.numpy_stage("accumulate", (node,), (("axis", axis), ("dtype", None if dtype is None else
-                                                                         np.dtype(dtype)), ("ufunc", ufunc.__name__)),
-                              node.shape, result_dtype)
-    return _finish(stage, out)
+    except (TypeError, ValueError) as exc:
+        raise type(exc)(f"lazyarr: {what}: {exc}") from None
+    entry = SCANS.get(ufunc.__name__)
+    compiled = entry is not None and entry.ufunc is ufunc and entry.template(result_dtype) is not None
+    loop_dtype = result_dtype
+    if not compiled:  # NumPy's own accumulate (of the operand as it is, with the dtype asked for)
+        loop_dtype = node.dtype
+    producer = _cast(node, loop_dtype)
+    params = ScanParams(ufunc.__name__, (axis,), "numba" if compiled else "numpy")
+    return expr.make("scan", (producer,), params, producer.shape, result_dtype)
+
+
+def accumulate(ufunc, a, axis=0, dtype=None, out=None):
+    """``ufunc.accumulate(a, axis, dtype, out)`` (add, multiply, maximum, minimum, logical ops, ...)."""
+    return _finish(scan(ufunc, a, axis, dtype), out)
+
+
+def cumsum(a, axis=None, dtype=None, out=None):
+    return _finish(scan(np.add, a, axis, dtype, "cumsum"), out)
+
+
+def cumprod(a, axis=None, dtype=None, out=None):
+    return _finish(scan(np.multiply, a, axis, dtype, "cumprod"), out)
 
 
 def _nan_cumulative(func, fill, a, axis, dtype, out):
+    """nancumsum/nancumprod: the scan of NaN replaced by the identity, the replacement fused into the scan."""
     node = _node(a)
-    producer = _no_nan(node, fill) if _is_inexact(node) else node
-    return func(_lazy(producer), axis=axis, dtype=dtype, out=out)
+    return func(_no_nan(node, fill) if _is_inexact(node) else node, axis, dtype, out)
 
 
 def nancumsum(a, axis=None, dtype=None, out=None):
-    return _nan_cumulative(np.cumsum, 0, a, axis, dtype, out)
+    return _nan_cumulative(cumsum, 0, a, axis, dtype, out)
 
 
 def nancumprod(a, axis=None, dtype=None, out=None):
-    return _nan_cumulative(np.cumprod, 1, a, axis, dtype, out)
+    return _nan_cumulative(cumprod, 1, a, axis, dtype, out)
 
 
 def _linalg_norm(x, ord=None, axis=None, keepdims=False):
@@ -685,6 +707,7 @@ _linalg_norm.__name__ = "norm"
 # np.<name> -> builder: served by __array_function__ (numpy_api) and as la.<name>
 FUNCTIONS = {f.__name__: f for f in (
     nansum, nanprod, nanmin, nanmax, nanargmin, nanargmax, nanmean, nanvar, nanstd, ptp, count_nonzero, trace,
-    average, allclose, array_equal, array_equiv, trapezoid, cov, corrcoef, nancumsum, nancumprod)}
+    average, allclose, array_equal, array_equiv, trapezoid, cov, corrcoef, cumsum, cumprod, nancumsum,
+    nancumprod)}
 HANDLERS = {getattr(np, name): f for name, f in FUNCTIONS.items()}
 HANDLERS[np.linalg.norm] = _linalg_norm

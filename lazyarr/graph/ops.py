@@ -300,6 +300,49 @@ REDUCTIONS: dict[str, Reduction] = {
 REDUCTION_BY_UFUNC = {r.ufunc: r for r in REDUCTIONS.values() if r.ufunc is not None}
 
 
+# --- surface/reductions: scans (cumsum, cumprod, ufunc.accumulate), compiled by compiler/source_scan.py -------
+
+class ScanParams(NamedTuple):
+    """A ``scan`` node: a running reduction along one axis, the result the operand's shape."""
+    name: str      # the SCANS entry
+    axes: tuple    # (the scanned axis,)
+    engine: str    # "numba" or "numpy", as for UfuncParams
+
+
+@dataclass(frozen=True)
+class Scan:
+    """A running ``ufunc.accumulate`` kernels compute: `update` folds the next value `{v}` into the running
+    value `{acc}` (per dtype kind of the result, which is also the accumulator: NumPy accumulates in the
+    result dtype, so a float scan in NumPy's order is bit-equal). The first element starts the scan as is."""
+    name: str
+    ufunc: np.ufunc
+    update: tuple   # ((result kinds, template), ...); kinds without a template are evaluated by NumPy
+    doc: str
+
+    def template(self, dtype: np.dtype) -> str | None:
+        for kinds, template in self.update:
+            if dtype.kind in kinds and dtype.char != "e":
+                return template
+        return None
+
+
+SCANS: dict[str, Scan] = {
+    s.name: s
+    for s in [
+        Scan("add", np.add, (("iu", "S.wrapping_add({acc}, {v})"), ("f", "{acc} + {v}")), "np.cumsum"),
+        Scan("multiply", np.multiply, (("iu", "S.wrapping_mul({acc}, {v})"), ("f", "{acc} * {v}")), "np.cumprod"),
+        Scan("maximum", np.maximum, (("f", "S.float_maximum({acc}, {v})"), ("biu", "max({acc}, {v})")),
+             "np.maximum.accumulate"),
+        Scan("minimum", np.minimum, (("f", "S.float_minimum({acc}, {v})"), ("biu", "min({acc}, {v})")),
+             "np.minimum.accumulate"),
+        Scan("logical_and", np.logical_and, (("b", "({acc} and {v})"),), "np.logical_and.accumulate"),
+        Scan("logical_or", np.logical_or, (("b", "({acc} or {v})"),), "np.logical_or.accumulate"),
+        Scan("logical_xor", np.logical_xor, (("b", "({acc} != {v})"),), "np.logical_xor.accumulate"),
+    ]
+}
+# --- end surface/reductions (scans) ----------------------------------------------------------------------------
+
+
 def is_arg_reduction(name: str) -> bool:
     """Whether the reduction `name` returns an index (argmin, argmax) rather than a value."""
     return REDUCTIONS[name].arg
@@ -456,8 +499,6 @@ STAGES: dict[str, Stage] = {
         Stage("tensordot", np.tensordot, _dask_own("tensordot"), _not_fused("tensordot"), "np.tensordot"),
         Stage("concatenate", _concatenate, _dask_concatenate, _not_fused("concatenate"), "np.concatenate"),
         Stage("stack", _stack, _dask_stack, _not_fused("stack"), "np.stack"),
-        Stage("cumsum", np.cumsum, _dask_own("cumsum"), _not_fused("cumsum"), "np.cumsum"),
-        Stage("cumprod", np.cumprod, _dask_own("cumprod"), _not_fused("cumprod"), "np.cumprod"),
         # dask has no sort: refused over dask arrays (compute first, or sort with dask's own tools)
         Stage("sort", np.sort, None, _not_fused("sort"), "np.sort"),
         # views and index maps (surface/views: lazyarr/api/views.py)
@@ -498,26 +539,23 @@ def _norm(x, **kwargs):
     return np.linalg.norm(x, **kwargs)
 
 
-def accumulate(x, *, ufunc: str, axis: int, dtype):
-    """``np.<ufunc>.accumulate(x, axis, dtype)``: cumsum/cumprod and the running max/min/logical ops."""
-    return getattr(np, ufunc).accumulate(x, axis=axis, dtype=dtype)
-
-
-def _dask_accumulate(args, kwargs):
+def dask_scan(x, ufunc_name: str, axis: int, dtype):
+    """A ``scan`` node over a dask array: dask's cumulative reduction with NumPy's accumulate per block."""
     import dask.array as da
-    x = args[0]
-    ufunc = getattr(np, kwargs["ufunc"])
-    return da.reductions.cumreduction(lambda a, axis, dtype=None: ufunc.accumulate(a, axis=axis, dtype=dtype),
-                                      ufunc, ufunc.identity if ufunc.identity is not None else _far_end(ufunc, x),
-                                      x, axis=kwargs["axis"], dtype=kwargs["dtype"] or x.dtype, method="sequential")
+    ufunc = getattr(np, ufunc_name)
+    return da.reductions.cumreduction(
+        lambda a, axis, dtype=None: ufunc.accumulate(a, axis=axis, dtype=dtype), ufunc,
+        ufunc.identity if ufunc.identity is not None else _far_end(ufunc, np.dtype(dtype)), x, axis=axis,
+        dtype=dtype, method="sequential")
 
 
-def _far_end(ufunc, x):
-    if x.dtype.kind == "f":
+def _far_end(ufunc, dtype: np.dtype):
+    """The identity of maximum/minimum: the far end of the dtype's range."""
+    if dtype.kind == "f":
         return -np.inf if ufunc is np.maximum else np.inf
-    info = np.iinfo(x.dtype) if x.dtype.kind in "iu" else None
-    if info is None:
+    if dtype.kind == "b":
         return ufunc is np.minimum
+    info = np.iinfo(dtype)
     return info.min if ufunc is np.maximum else info.max
 
 
@@ -526,7 +564,5 @@ STAGES.update({s.name: s for s in [
           "means) are checked on the reduced result", "a value check (warns or raises as NumPy does)"),
     Stage("norm", _norm, None, "np.linalg.norm with ord 2, -2 or 'nuc' needs singular values: NumPy computes it",
           "np.linalg.norm (matrix 2, -2, 'nuc')"),
-    Stage("accumulate", accumulate, _dask_accumulate, "a running ufunc.accumulate: NumPy evaluates it",
-          "ufunc.accumulate (maximum, minimum, logical ops)"),
 ]})
 # --- end surface/reductions ------------------------------------------------------------------------------------

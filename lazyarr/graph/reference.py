@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 
 from lazyarr.graph.expr import Node, special_ufunc, walk
-from lazyarr.graph.ops import ELEMENTWISE, REDUCTIONS, SPECIAL, STAGES
+from lazyarr.graph.ops import ELEMENTWISE, REDUCTIONS, SCANS, SPECIAL, STAGES
 
 
 def apply(node: Node, args: list[np.ndarray]) -> np.ndarray:
@@ -17,6 +17,9 @@ def apply(node: Node, args: list[np.ndarray]) -> np.ndarray:
         return np.asarray(STAGES[node.params.name].numpy(*args, **dict(node.params.kwargs)))
     if node.op == "reduce":
         return _reduction(node, args[0])
+    if node.op == "scan":  # surface/reductions: ufunc.accumulate in the result dtype
+        with np.errstate(all="ignore"):
+            return SCANS[node.params.name].ufunc.accumulate(args[0], axis=node.params.axes[0], dtype=node.dtype)
     if node.op.startswith(SPECIAL):
         return _ufunc_call(special_ufunc(node), node, args)
     op = ELEMENTWISE[node.op]
