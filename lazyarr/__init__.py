@@ -66,7 +66,8 @@ __all__ = sorted(__all__ + list(_view_functions))
 _warmup.start()  # last: Numba's once-per-process start runs while the program goes on
 
 # Reductions built from the primitive ones (surface/reductions): la.nansum, la.average, la.cov, la.trapezoid, ...
-from lazyarr.api.statistics import FUNCTIONS as _statistics_functions  # noqa: E402
+from lazyarr.api import matrix_stats as _matrix_stats, scans as _scans, statistics as _statistics  # noqa: E402
 
-globals().update(_statistics_functions)
-__all__ = sorted(__all__ + list(_statistics_functions))
+for _module in (_statistics, _matrix_stats, _scans):
+    globals().update(_module.FUNCTIONS)
+    __all__ = sorted(__all__ + list(_module.FUNCTIONS))

@@ -305,10 +305,12 @@ HANDLED.update(_VIEW_HANDLERS)
 
 
 # --- surface/reductions: nan*, ptp, average, count_nonzero, trace, linalg.norm, cov, ... (api/statistics.py) --
-from lazyarr.api import statistics as _statistics  # noqa: E402
+from lazyarr.api import matrix_stats as _matrix_stats, scans as _scans, statistics as _statistics  # noqa: E402
 
-HANDLED.update(_statistics.HANDLERS)
-UFUNC_METHODS["accumulate"] = lambda ufunc, inputs, kwargs: _statistics.accumulate(ufunc, *inputs, **kwargs)
+for _module in (_statistics, _matrix_stats, _scans):
+    HANDLED.update({getattr(np, _name): _f for _name, _f in _module.FUNCTIONS.items()})
+HANDLED[np.linalg.norm] = _matrix_stats.linalg_norm
+UFUNC_METHODS["accumulate"] = lambda ufunc, inputs, kwargs: _scans.accumulate(ufunc, *inputs, **kwargs)
 # --- end surface/reductions ------------------------------------------------------------------------------------
 
 
