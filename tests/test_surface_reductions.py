@@ -76,26 +76,30 @@ def test_nan_reductions_with_an_all_nan_slice(name, axis):
     check(name, SOME, axis=axis)
 
 
-@pytest.mark.parametrize("data", [X.astype(np.float32), INTS, BOOLS, CPLX], ids=["float32", "int64", "bool",
-                                                                                    "complex128"])
-@pytest.mark.parametrize("name", NAN_REDUCTIONS)
-def test_nan_reductions_of_other_dtypes(name, data):
-    if data.dtype == np.float32:
-        data = data.copy()
-        data[1, 1] = np.nan
-    if name in ("nanvar", "nanstd") and data.dtype == np.bool_:
-        return  # NumPy itself refuses bool subtraction in var
+F32 = X.astype(np.float32)
+F32[1, 1] = np.nan
+# (function, data): each dtype with the functions whose rule differs for it (kernels cost compile time)
+OTHER_DTYPES = [(name, "float32") for name in ("nansum", "nanmean", "nanmin", "nanargmax")] + \
+    [(name, "int64") for name in ("nansum", "nanprod", "nanmean", "nanvar", "nanmin", "nanargmax")] + \
+    [(name, "bool") for name in ("nansum", "nanmax", "nanmean")] + \
+    [(name, "complex128") for name in ("nansum", "nanprod", "nanmean", "nanvar", "nanmin", "nanargmin")]
+DATA = {"float32": F32, "int64": INTS, "bool": BOOLS, "complex128": CPLX}
+
+
+@pytest.mark.parametrize("name, dtype", OTHER_DTYPES, ids=[f"{n}-{d}" for n, d in OTHER_DTYPES])
+def test_nan_reductions_of_other_dtypes(name, dtype):
+    data = DATA[dtype]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", la.NumPyFallbackWarning)  # complex nanmin/nanargmin: NumPy's ordering
-        if data.dtype == np.float32 and name not in ("nanargmin", "nanargmax", "nanmin", "nanmax"):
+        if dtype == "float32" and name in ("nansum", "nanmean"):  # (float32 sums: float64 accumulators here)
             want = getattr(np, name)(data, axis=0)
             got = getattr(np, name)(la.array(data), axis=0).compute()
-            assert got.dtype == want.dtype and np.allclose(got, want, rtol=1e-5, equal_nan=True)
+            assert got.dtype == want.dtype and np.allclose(got, want, rtol=1e-6, equal_nan=True)
             return
         check(name, data, axis=0)
 
 
-@pytest.mark.parametrize("name", NAN_REDUCTIONS)
+@pytest.mark.parametrize("name", ["nansum", "nanmean", "nanmin", "nanargmin"])
 def test_nan_reductions_keepdims_strided_and_la_functions(name):
     view = SOME[::-1, ::2]
     check(name, view, axis=1, keepdims=True)
@@ -285,7 +289,7 @@ SCAN_DATA = {"float64": X, "float32": X.astype(np.float32), "int64": INTS, "bool
 @pytest.mark.parametrize("dtype", sorted(SCAN_DATA))
 def test_cumsum_cumprod_bit_equal(dtype, axis):
     data = SCAN_DATA[dtype]
-    for func in (np.cumsum, np.cumprod):
+    for func in (np.cumsum, np.cumprod) if dtype in ("float64", "int64") else (np.cumsum,):
         got = func(la.array(data), axis=axis).compute()
         want = func(data, axis=axis)
         assert got.dtype == want.dtype and got.shape == want.shape
