@@ -87,3 +87,10 @@ globals().update(_library_functions)
 __all__ = sorted(__all__ + list(_creation_functions) + list(_library_functions) + ["linalg", "fft"])
 
 _warmup.start()  # last: Numba's once-per-process start runs while the program goes on
+
+# Reductions built from the primitive ones (surface/reductions): la.nansum, la.average, la.cov, la.trapezoid, ...
+from lazyarr.api import matrix_stats as _matrix_stats, scans as _scans, statistics as _statistics  # noqa: E402
+
+for _module in (_statistics, _matrix_stats, _scans):
+    globals().update(_module.FUNCTIONS)
+    __all__ = sorted(__all__ + list(_module.FUNCTIONS))

@@ -33,8 +33,9 @@ STAGE_CASES = {
     "tensordot": lambda D: (np.tensordot(D, W, axes=1), np.tensordot(X, W, axes=1)),
     "concatenate": lambda D: (np.concatenate([D, la.array(X)], axis=None), np.concatenate([X, X], axis=None)),
     "stack": lambda D: (np.stack([D, D + 1], axis=1), np.stack([X, X + 1], axis=1)),
-    "cumsum": lambda D: (np.cumsum(D * 2, axis=0), np.cumsum(X * 2, axis=0)),
-    "cumprod": lambda D: (np.cumprod(D + 1, axis=1), np.cumprod(X + 1, axis=1)),
+    # surface/reductions: value checks and the SVD norms
+    "check": lambda D: (np.nanmin(D, axis=0), np.nanmin(X, axis=0)),
+    "norm": lambda D: (np.linalg.norm(D, 2), np.linalg.norm(X, 2)),
     "sort": lambda D: (np.sort(D, axis=0), np.sort(X, axis=0)),
     # views and index maps (surface/views)
     "diagonal": lambda D: (np.diagonal(np.cumsum(D, axis=0), 1), np.diagonal(np.cumsum(X, axis=0), 1)),
@@ -101,6 +102,15 @@ def test_stage_lowers_to_dask_as_numpy_computes_it(name):
     np.testing.assert_allclose(result, want, rtol=1e-13, atol=0)
     # the NumPy interpreter uses the same entry
     np.testing.assert_allclose(e.compute(), want, rtol=1e-13, atol=0)
+
+
+@pytest.mark.parametrize("ufunc", [np.add, np.multiply, np.maximum, np.minimum])
+def test_scan_lowers_to_dask_as_numpy_computes_it(ufunc):  # (surface/reductions)
+    e = ufunc.accumulate(lazy(X) * 2, axis=0)
+    want = ufunc.accumulate(X * 2, axis=0)
+    result = e.to_dask().compute()
+    assert result.dtype == want.dtype
+    np.testing.assert_allclose(result, want, rtol=1e-13, atol=0)
 
 
 def test_a_gather_dask_cannot_do_runs_in_one_task():

@@ -266,7 +266,7 @@ def test_stages_where_the_map_is_not_affine():
 def test_diagonal_of_a_computed_value_is_a_view_stage():
     x = values((4, 4), np.dtype(np.float64))
     e = np.diagonal(np.cumsum(la.array(x), axis=0), 1) * 2
-    assert stage_names(e) == ["cumsum", "diagonal"]
+    assert stage_names(e) == ["diagonal"]  # (cumsum is a scan kernel: surface/reductions)
     assert_same(e.compute(), np.diagonal(np.cumsum(x, axis=0), 1) * 2)
 
 

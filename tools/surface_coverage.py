@@ -1,8 +1,8 @@
 """How much of NumPy's ``__array_function__`` surface lazyarr runs natively (fused or as a stage).
 
 NumPy lists every function that dispatches through ``__array_function__`` in ``numpy._core.overrides``. A
-function lazyarr has a rule for (``numpy_api.HANDLED`` or a stage builder in ``api/stages.BOUNDARIES``) runs
-lazily; every other one runs through the NumPy fallback (``api/fallback.py``: NumPy on the computed inputs, one
+function lazyarr has a rule for (``numpy_api.HANDLED``, a stage builder in ``api/stages.BOUNDARIES``, or a
+write into a LazyArray in ``api/assign.WRITING_FUNCTIONS``) runs lazily; every other one runs through the NumPy fallback (``api/fallback.py``: NumPy on the computed inputs, one
 ``NumPyFallbackWarning``). Run ``python tools/surface_coverage.py [--list]`` from the repository root.
 """
 from __future__ import annotations
@@ -29,13 +29,15 @@ def coverage() -> tuple[list[str], list[str]]:
     """(native, fallback): the public names of NumPy's dispatched functions, split by lazyarr's rules."""
     import lazyarr  # noqa: F401 (registers the handlers)
     from lazyarr.api.numpy_api import HANDLED
+    from lazyarr.api.assign import WRITING_FUNCTIONS
     from lazyarr.api.stages import BOUNDARIES
+    rules = set(HANDLED) | set(BOUNDARIES) | set(WRITING_FUNCTIONS)
     native, fallback = [], []
     for func in list(overrides.ARRAY_FUNCTIONS):  # (importing lazyarr imports more of NumPy)
         name = public_name(func)
         if name.startswith(("numpy._", "numpy.lib._")) or ".testing" in name:
             continue  # private helpers that happen to dispatch
-        (native if func in HANDLED or func in BOUNDARIES else fallback).append(name)
+        (native if func in rules else fallback).append(name)
     native = set(native)
     return sorted(native), sorted(set(fallback) - native)  # (a `like=` creation function dispatches twice)
 

@@ -28,7 +28,7 @@ def implements(*funcs):
 
 
 def array_ufunc(ufunc, method, inputs, kwargs):
-    if method in UFUNC_METHODS and _has_rule(ufunc, "__call__", kwargs):
+    if method in UFUNC_METHODS and _has_rule(ufunc, "__call__", {k: v for k, v in kwargs.items() if k != "axis"}):
         return UFUNC_METHODS[method](ufunc, inputs, kwargs)  # ufunc.outer of a ufunc lazyarr fuses
     if not _has_rule(ufunc, method, kwargs):
         return fallback.call_ufunc_method(ufunc, method, inputs, kwargs)
@@ -226,9 +226,14 @@ def result_type(*arrays_and_dtypes):
 def reduction(name: str, a, axis=None, dtype=None, out=None, keepdims=False, ddof=0, **unsupported):
     """``np.<name>(a, ...)`` on a lazy array; the same function serves the methods and ufunc.reduce."""
     from lazyarr.api import reductions
+    given = {k: v for k, v in unsupported.items() if not (v is None or v is np._NoValue or (k == "where" and v is True))}
+    if given and _statistics.masks(name, given):  # surface/reductions: where= and initial=, fused
+        return _statistics.masked(name, a, axis, dtype, out, keepdims, **given)
     for key, value in unsupported.items():
         if not (value is None or value is np._NoValue or (key == "where" and value is True)):
             return _reduction_fallback(name, a, axis, dtype, out, keepdims, ddof, unsupported)
+    if name in ("mean", "var", "std"):  # surface/reductions: NumPy's warnings for empty slices
+        _statistics.warn_empty(name, a, axis, ddof)
     if name in ("mean", "var", "std"):
         kwargs = {"ddof": ddof} if name != "mean" else {}
         node = getattr(reductions, name)(a, axis, dtype, keepdims=bool(keepdims), **kwargs)
@@ -317,6 +322,16 @@ from lazyarr.api import linalg as _linalg  # noqa: E402
 
 HANDLED.update(_linalg.numpy_handlers())
 # --- end surface/creation ----------------------------------------------------------------------------------
+
+
+# --- surface/reductions: nan*, ptp, average, count_nonzero, trace, linalg.norm, cov, ... (api/statistics.py) --
+from lazyarr.api import matrix_stats as _matrix_stats, scans as _scans, statistics as _statistics  # noqa: E402
+
+for _module in (_statistics, _matrix_stats, _scans):
+    HANDLED.update({getattr(np, _name): _f for _name, _f in _module.FUNCTIONS.items()})
+HANDLED[np.linalg.norm] = _matrix_stats.linalg_norm
+UFUNC_METHODS["accumulate"] = lambda ufunc, inputs, kwargs: _scans.accumulate(ufunc, *inputs, **kwargs)
+# --- end surface/reductions ------------------------------------------------------------------------------------
 
 
 dispatch.register("ufunc", array_ufunc)

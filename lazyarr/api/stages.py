@@ -68,19 +68,6 @@ def tensordot(a, b, axes=2) -> Node:
     return _stage("tensordot", (a, b), {"axes": (tuple(axes_a), tuple(axes_b))}, shape, dtype)
 
 
-def _cumulative(name, func):
-    def cumulative(a, axis=None, dtype=None, out=None):
-        node = build.to_node(a)
-        if out is not None:
-            raise TypeError(f"lazyarr: {name}: out= is not supported on lazy arrays")
-        shape = (node.size,) if axis is None else node.shape
-        if axis is not None:
-            axis = build.reductions_axis(axis, node.ndim)
-        result_dtype = func(_probe(node), axis=None if axis is None else axis, dtype=dtype).dtype
-        return _stage(name, (node,), {"axis": axis, "dtype": dtype}, shape, result_dtype)
-    return cumulative
-
-
 def sort(a, axis=-1, kind=None, order=None, **kwargs) -> Node:
     node = build.to_node(a)
     if order is not None:
@@ -123,5 +110,5 @@ def stack(arrays, axis=0, out=None, dtype=None, casting="same_kind") -> Node:
 # NumPy function -> builder. numpy_api registers these for __array_function__.
 BOUNDARIES = {
     np.matmul: matmul, np.dot: dot, np.tensordot: tensordot, np.sort: sort, np.concatenate: concatenate,
-    np.stack: stack, np.cumsum: _cumulative("cumsum", np.cumsum), np.cumprod: _cumulative("cumprod", np.cumprod),
+    np.stack: stack,  # (np.cumsum, np.cumprod: scans, api/statistics.py)
 }

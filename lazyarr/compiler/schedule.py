@@ -48,6 +48,19 @@ def is_compiled_reduction(node: Node) -> bool:
     return node.op == "reduce" and node.params.engine == "numba"
 
 
+# --- surface/reductions: scans ---
+@dataclass(frozen=True, eq=False)
+class ScanKernel(ReduceKernel):
+    """A scan (cumsum, cumprod, ufunc.accumulate) whose elementwise producer is fused into its loop: the
+    producer's values are never stored, the running values are the output. `node` is the scan."""
+    why: str = "scan fused with the elementwise work that produces its input"
+
+
+def is_compiled_scan(node: Node) -> bool:
+    return node.op == "scan" and node.params.engine == "numba"
+# --- end surface/reductions ---
+
+
 @dataclass(frozen=True, eq=False)
 class Stage:
     """One node computed on its own (by NumPy) from already available values."""
@@ -198,7 +211,7 @@ def plan(roots) -> list:
                 continue
             if n.fusable:
                 group.append(n)
-            elif is_compiled_reduction(n):
+            elif is_compiled_reduction(n) or is_compiled_scan(n):  # (scans: surface/reductions)
                 steps.append(_reduce_kernel(n, ready, need, steps))
                 ready.add(id(n))
             elif _slice_write(n, ready, need, steps):  # (assignment and writes)
@@ -268,8 +281,9 @@ def _reduce_kernel(node: Node, ready: set[int], need, steps: list) -> ReduceKern
     if _too_big(body, inputs, consts):
         _cut(body, [producer], ready, steps)  # the last chunk stays fused into the reduction
         body, inputs, consts, stages, key = _region([producer], ready)
-    return ReduceKernel(outputs=(producer,), inputs=tuple(inputs), consts=tuple(consts), body=tuple(body),
-                        shape=producer.shape, key=(_local_sid(node), key), node=node)
+    kind = ScanKernel if node.op == "scan" else ReduceKernel
+    return kind(outputs=(producer,), inputs=tuple(inputs), consts=tuple(consts), body=tuple(body),
+                shape=producer.shape, key=(_local_sid(node), key), node=node)
 
 
 def _stage_reason(node: Node) -> str:

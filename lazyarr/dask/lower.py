@@ -24,7 +24,7 @@ import numpy as np
 from lazyarr.graph import expr
 from lazyarr.dask.block import ArgCombine, BlockProgram, partial_dtype, runs_per_block
 from lazyarr.graph.expr import CONST, LEAF, Node
-from lazyarr.graph.ops import REDUCTIONS, STAGES
+from lazyarr.graph.ops import REDUCTIONS, STAGES, dask_scan
 
 DASK = "dask"  # the op of a dask leaf (``dask_bridge.leaf``): .data holds the dask array
 
@@ -77,6 +77,11 @@ class Lowering:
             return self._blockwise(node)
         if node.op == "reduce":
             return self._reduction(node)
+        if node.op == "scan":  # (surface/reductions) dask's cumulative reduction
+            name, axis = node.params.name, node.params.axes[0]
+            self.layers.append(Layer(f"{name}.accumulate along axis {axis}: dask's cumreduction -> {node.dtype} "
+                                     f"{node.shape}"))
+            return dask_scan(self.array(node.args[0]), name, axis, node.dtype)
         if node.op == "numpy":
             name = node.params.name
             lower = STAGES[name].dask

@@ -317,6 +317,49 @@ REDUCTIONS: dict[str, Reduction] = {
 REDUCTION_BY_UFUNC = {r.ufunc: r for r in REDUCTIONS.values() if r.ufunc is not None}
 
 
+# --- surface/reductions: scans (cumsum, cumprod, ufunc.accumulate), compiled by compiler/source_scan.py -------
+
+class ScanParams(NamedTuple):
+    """A ``scan`` node: a running reduction along one axis, the result the operand's shape."""
+    name: str      # the SCANS entry
+    axes: tuple    # (the scanned axis,)
+    engine: str    # "numba" or "numpy", as for UfuncParams
+
+
+@dataclass(frozen=True)
+class Scan:
+    """A running ``ufunc.accumulate`` kernels compute: `update` folds the next value `{v}` into the running
+    value `{acc}` (per dtype kind of the result, which is also the accumulator: NumPy accumulates in the
+    result dtype, so a float scan in NumPy's order is bit-equal). The first element starts the scan as is."""
+    name: str
+    ufunc: np.ufunc
+    update: tuple   # ((result kinds, template), ...); kinds without a template are evaluated by NumPy
+    doc: str
+
+    def template(self, dtype: np.dtype) -> str | None:
+        for kinds, template in self.update:
+            if dtype.kind in kinds and dtype.char != "e":
+                return template
+        return None
+
+
+SCANS: dict[str, Scan] = {
+    s.name: s
+    for s in [
+        Scan("add", np.add, (("iu", "S.wrapping_add({acc}, {v})"), ("f", "{acc} + {v}")), "np.cumsum"),
+        Scan("multiply", np.multiply, (("iu", "S.wrapping_mul({acc}, {v})"), ("f", "{acc} * {v}")), "np.cumprod"),
+        Scan("maximum", np.maximum, (("f", "S.float_maximum({acc}, {v})"), ("biu", "max({acc}, {v})")),
+             "np.maximum.accumulate"),
+        Scan("minimum", np.minimum, (("f", "S.float_minimum({acc}, {v})"), ("biu", "min({acc}, {v})")),
+             "np.minimum.accumulate"),
+        Scan("logical_and", np.logical_and, (("b", "({acc} and {v})"),), "np.logical_and.accumulate"),
+        Scan("logical_or", np.logical_or, (("b", "({acc} or {v})"),), "np.logical_or.accumulate"),
+        Scan("logical_xor", np.logical_xor, (("b", "({acc} != {v})"),), "np.logical_xor.accumulate"),
+    ]
+}
+# --- end surface/reductions (scans) ----------------------------------------------------------------------------
+
+
 def is_arg_reduction(name: str) -> bool:
     """Whether the reduction `name` returns an index (argmin, argmax) rather than a value."""
     return REDUCTIONS[name].arg
@@ -509,8 +552,6 @@ STAGES: dict[str, Stage] = {
         Stage("tensordot", np.tensordot, _dask_own("tensordot"), _not_fused("tensordot"), "np.tensordot"),
         Stage("concatenate", _concatenate, _dask_concatenate, _not_fused("concatenate"), "np.concatenate"),
         Stage("stack", _stack, _dask_stack, _not_fused("stack"), "np.stack"),
-        Stage("cumsum", np.cumsum, _dask_own("cumsum"), _not_fused("cumsum"), "np.cumsum"),
-        Stage("cumprod", np.cumprod, _dask_own("cumprod"), _not_fused("cumprod"), "np.cumprod"),
         # dask has no sort: refused over dask arrays (compute first, or sort with dask's own tools)
         Stage("sort", np.sort, None, _not_fused("sort"), "np.sort"),
         # views and index maps (surface/views: lazyarr/api/views.py)
@@ -677,3 +718,58 @@ def outside(key: tuple, shape: tuple) -> list[tuple] | None:
         if stop < shape[axis]:
             boxes.append(inside + (slice(stop, None),) + rest)
     return boxes
+
+# --- surface/reductions: stages of api/statistics.py ---------------------------------------------------------
+
+_CHECK_ERRORS = {"RuntimeWarning": None, "ValueError": ValueError, "ZeroDivisionError": ZeroDivisionError}
+
+
+def check(values, bad, *, error: str, message: str):
+    """`values` unchanged; where any of `bad` holds, NumPy's warning or error for it (all-NaN slices, empty
+    means, weights summing to zero: facts only the values tell)."""
+    if np.any(bad):
+        if _CHECK_ERRORS[error] is None:
+            import warnings
+            warnings.warn(message, RuntimeWarning, stacklevel=2)
+        else:
+            raise _CHECK_ERRORS[error](message)
+    return values
+
+
+def _dask_check(args, kwargs):
+    import dask.array as da
+    values, bad = args
+    return da.map_blocks(lambda v, b: check(v, b, **kwargs), values, bad, dtype=values.dtype)
+
+
+def _norm(x, **kwargs):
+    return np.linalg.norm(x, **kwargs)
+
+
+def dask_scan(x, ufunc_name: str, axis: int, dtype):
+    """A ``scan`` node over a dask array: dask's cumulative reduction with NumPy's accumulate per block."""
+    import dask.array as da
+    ufunc = getattr(np, ufunc_name)
+    return da.reductions.cumreduction(
+        lambda a, axis, dtype=None: ufunc.accumulate(a, axis=axis, dtype=dtype), ufunc,
+        ufunc.identity if ufunc.identity is not None else _far_end(ufunc, np.dtype(dtype)), x, axis=axis,
+        dtype=dtype, method="sequential")
+
+
+def _far_end(ufunc, dtype: np.dtype):
+    """The identity of maximum/minimum: the far end of the dtype's range."""
+    if dtype.kind == "f":
+        return -np.inf if ufunc is np.maximum else np.inf
+    if dtype.kind == "b":
+        return ufunc is np.minimum
+    info = np.iinfo(dtype)
+    return info.min if ufunc is np.maximum else info.max
+
+
+STAGES.update({s.name: s for s in [
+    Stage("check", check, _dask_check, "NumPy's warnings and errors that depend on values (all-NaN slices, empty "
+          "means) are checked on the reduced result", "a value check (warns or raises as NumPy does)"),
+    Stage("norm", _norm, None, "np.linalg.norm with ord 2, -2 or 'nuc' needs singular values: NumPy computes it",
+          "np.linalg.norm (matrix 2, -2, 'nuc')"),
+]})
+# --- end surface/reductions ------------------------------------------------------------------------------------

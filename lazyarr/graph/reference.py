@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 
 from lazyarr.graph.expr import Node, special_ufunc, walk
-from lazyarr.graph.ops import ELEMENTWISE, GENERATORS, REDUCTIONS, SPECIAL, STAGES, generate
+from lazyarr.graph.ops import ELEMENTWISE, GENERATORS, REDUCTIONS, SCANS, SPECIAL, STAGES, generate
 
 
 def apply(node: Node, args: list[np.ndarray]) -> np.ndarray:
@@ -19,6 +19,9 @@ def apply(node: Node, args: list[np.ndarray]) -> np.ndarray:
         return _reduction(node, args[0])
     if node.op in GENERATORS:  # surface/creation
         return generate(node.op, node.shape)
+    if node.op == "scan":  # surface/reductions: ufunc.accumulate in the result dtype
+        with np.errstate(all="ignore"):
+            return SCANS[node.params.name].ufunc.accumulate(args[0], axis=node.params.axes[0], dtype=node.dtype)
     if node.op.startswith(SPECIAL):
         return _ufunc_call(special_ufunc(node), node, args)
     op = ELEMENTWISE[node.op]

@@ -20,7 +20,8 @@ from lazyarr.graph.expr import CONST, LEAF, Node
 from lazyarr.graph.ops import GENERATORS, is_arg_reduction
 from lazyarr.compiler.layout import flat as _flat, layout_of, storage as _storage
 from lazyarr.compiler.fingerprint import VERSION
-from lazyarr.compiler.schedule import MapKernel, ReduceKernel, SliceWrite, Stage, plan
+from lazyarr.compiler.schedule import MapKernel, ReduceKernel, ScanKernel, SliceWrite, Stage, plan
+from lazyarr.compiler import source_scan as codegen_scan
 from lazyarr.graph.ops import outside, realise
 from lazyarr.runtime.launch import describe
 
@@ -64,7 +65,9 @@ def run_steps(steps: list, roots: list[Node], env: dict, out: np.ndarray | None 
     direct = out is not None and out.dtype.isnative and out.dtype.kind in "biufc"
     out_buffers = {id(roots[0]): out} if direct else {}
     for step in steps:
-        if isinstance(step, ReduceKernel):
+        if isinstance(step, ScanKernel):  # (surface/reductions)
+            run_scan(step, env)
+        elif isinstance(step, ReduceKernel):
             run_reduce(step, env)
         elif isinstance(step, SliceWrite):  # (assignment and writes)
             run_slice_write(step, env)
@@ -192,6 +195,10 @@ def source_for(step, env: dict) -> str:
     arrays = [value(n, env) if n.op == LEAF or id(n) in env else _stand_in(n) for n in step.inputs]
     size = math.prod(step.shape)
     parallel = size >= config.parallel_threshold()
+    if isinstance(step, ScanKernel):  # (surface/reductions)
+        views, _, in_layout, out_layout = _scan_views(step, arrays, np.empty(step.node.shape, step.node.dtype))
+        return f"# loop=scan layout={in_layout} parallel={parallel}\n" + _scan_source(
+            step, len(step.shape), in_layout, out_layout, parallel)
     if isinstance(step, ReduceKernel):
         loop, _, _, ndim, kept, array_layout = _reduce_layout(step.node, arrays, step.shape, step.node.params.axes)
         header = f"# loop={loop} layout={array_layout} parallel={parallel}"
@@ -254,3 +261,45 @@ def split_chunks(kept_size: int, reduced_size: int) -> int:
     tile loop. A function of the shape alone, so a given shape always sums in the same order."""
     nchunks = min(SPLIT_CHUNKS, reduced_size // SPLIT_MIN_ROWS, SPLIT_MAX_PARTIALS // max(kept_size, 1))
     return nchunks if nchunks >= 2 else 1
+
+
+# --- scans (surface/reductions) ---------------------------------------------------------------------------
+
+def run_scan(k: ScanKernel, env: dict) -> None:
+    """A scan with its producer fused: inputs and output viewed with the scanned axis last."""
+    node = k.node
+    arrays = [env[id(n)] if n.op != LEAF or id(n) in env else n.data for n in k.inputs]
+    result = np.empty(node.shape, node.dtype)
+    env[id(node)] = result
+    size = math.prod(k.shape)
+    if size == 0:
+        return
+    if not k.inputs:  # constants only: NumPy scans the producer's value
+        result[...] = interp.apply(node, [_producer_value(k, arrays)])
+        return
+    views, out, in_layout, out_layout = _scan_views(k, arrays, result)
+    parallel = size >= config.parallel_threshold()
+    ndim = len(k.shape)
+    key = (k.key, "scan", ndim, in_layout, out_layout, parallel)
+    compiled = launch.kernel_for(key, lambda: _scan_source(k, ndim, in_layout, out_layout, parallel), k)
+    if compiled is None:  # still compiling in the background: NumPy computes this call
+        result[...] = interp.apply(node, [_producer_value(k, arrays)])
+        return
+    consts = [launch.const_arg(c) for c in k.consts]
+    launch.entry(compiled, parallel)(*views, *consts, *out.shape, out)
+
+
+def _scan_views(k: ScanKernel, arrays: list, result: np.ndarray):
+    """(input views, output view, their array layouts): every axis but the scanned one first, in order."""
+    axis = k.node.params.axes[0]
+    ndim = len(k.shape)
+    perm = [a for a in range(ndim) if a != axis] + [axis]
+    views = [_storage(np.broadcast_to(a, k.shape).transpose(perm)) for a in arrays]
+    out = _storage(result.transpose(perm))
+    in_layout = "C" if all(v.flags.c_contiguous for v in views) else "A"
+    return views, out, in_layout, "C" if out.flags.c_contiguous else "A"
+
+
+def _scan_source(k, ndim, in_layout, out_layout, parallel) -> str:
+    return codegen_scan.kernel_source(k, ndim, in_layout, out_layout, parallel, VERSION, comment=describe(k))
+
