@@ -118,16 +118,31 @@ def value_lines(k: MapKernel, index: str, suffix: str = "", flags: list | None =
 
 
 def vector_render(node, arg_names: list[str]) -> str | None:
-    """Source of the node's vectorisable (value, ok) variant on its operand as float64, if it has one."""
+    """Source of the node's vectorisable (value, ok) variant, if it has one for this loop: float32 loops call
+    ``vecmath32`` (float32 lanes) where it has the function, other float loops ``vecmath`` on float64 operands."""
     op = ELEMENTWISE.get(node.op)
     if op is None or node.op == "cast":
         return None
     loop_in = node.params.loop
     template = vector_template(op, loop_in[0])
-    if template is None:
+    module = vector_module(template, loop_in[0]) if template is not None else None
+    if module is None:
         return None
-    arg = cast(arg_names[0], node.args[0].dtype, loop_in[0])
-    return template.format(arg if loop_in[0] == np.float64 else f"np.float64({arg})")
+    args = [cast(name, a.dtype, dt) for name, a, dt in zip(arg_names, node.args, loop_in)]
+    if module == "V":
+        args = [a if dt == np.float64 else f"np.float64({a})" for a, dt in zip(args, loop_in)]
+    return module + template[len("V"):].format(*args)
+
+
+def vector_module(template: str, loop_dtype: np.dtype) -> str | None:
+    """The kernel-module alias whose function the template ("V.<name>(...)") calls for this loop, or None
+    where no vector function exists for it (the op then renders as its ordinary call)."""
+    from lazyarr.kernels import vecmath, vecmath32  # kernels: imported when the first vector kernel is made
+
+    name = template[len("V."):template.index("(")]
+    if loop_dtype == np.float32 and hasattr(vecmath32, name):
+        return "V32"
+    return "V" if hasattr(vecmath, name) else None
 
 
 def _from_float64(name: str, dt: np.dtype) -> str:
@@ -270,6 +285,8 @@ def kernel_source(k: MapKernel, layout: str, ndim: int, parallel: bool,
     extra = "import lazyarr.kernels.scipy_bridge as SB\n" if any("SB." in line for line in body) else ""
     if "V." in text:
         extra += "import lazyarr.kernels.vecmath as V\n"
+    if "V32." in text:
+        extra += "import lazyarr.kernels.vecmath32 as V32\n"
     return MODULE_TEMPLATE.format(
         version=version, comment=as_comment(comment) if comment else "#",
         extra_imports=extra, signature=", ".join(sig), parallel=parallel, params=", ".join(params), body=text,

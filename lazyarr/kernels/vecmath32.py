@@ -293,7 +293,7 @@ _P3 = F(float(_PI / 2 - Decimal(float(_P1)) - Decimal(float(_P2))))
 _P4 = F(float(_PI / 2 - Decimal(float(_P1)) - Decimal(float(_P2)) - Decimal(float(_P3))))
 _TWO_OVER_PI = F(float(2 / _PI))
 _TRIG_LIMIT = F(2.0 ** 13)    # |k| < 2**13: k*_P1 and k*_P2 are exact
-_CANCELLED = F(2.0 ** -12)    # a reduced argument below this (k != 0): the exact path
+_CANCELLED = F(2.0 ** -28)    # a reduced argument below this (k != 0): the exact path (pi/2 to ~70 bits)
 _S1, _S2, _S3, _S4 = (F(float(Fraction((-1) ** k, factorial(2 * k + 1)))) for k in range(1, 5))
 _C2, _C3, _C4, _C5 = (F(float(Fraction((-1) ** k, factorial(2 * k)))) for k in range(2, 6))
 
