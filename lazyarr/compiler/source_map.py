@@ -165,7 +165,8 @@ def _vectorises(node) -> bool:
     if op is None:  # scipy.special: a call into the library
         return False
     loop_in = node.params.loop
-    if vector_template(op, loop_in[0]) is not None:
+    template = vector_template(op, loop_in[0])
+    if template is not None and vector_module(template, loop_in[0]) is not None:
         return True
     return op.inline and not any(np.dtype(dt).kind == "c" for dt in loop_in)
 

@@ -24,6 +24,7 @@ import numpy as np
 from numba.core import types
 from numba.extending import intrinsic
 
+from lazyarr.kernels import vecmath as V64
 from lazyarr.kernels.numpy_scalar import fma
 
 _jit = numba.njit(cache=True, nogil=True, error_model="numpy", inline="always")
@@ -435,3 +436,92 @@ def arccos(x):
     bb = h - base_hi
     e = (base_hi - (h - bb)) + (term - bb)
     return h + ((e + base_lo) + m * f * tx), ok
+
+
+# --- arcsinh, arccosh, arctanh, cbrt, arctan2, hypot, power: float32 through float64 lanes ---------------------
+# A float32 argument is exact in float64 and its square too (48 bits), so these compute in float64 with the
+# float64 vector functions (within 1 ULP there, about 2**-50 relative here) and round once: the result is the
+# correctly rounded float32 but for ties closer than 2**-25 ULP. The C library's float32 versions are no faster
+# per element and do not vectorise; float32 polynomials would save the conversions and are left for later.
+_D_ZERO, _D_HALF, _D_ONE, _D_TWO, _D_THIRD = 0.0, 0.5, 1.0, 2.0, 1.0 / 3.0
+_D_PI = float(_PI)
+
+
+@_jit
+def _finite(x):
+    return abs(x) <= _LARGEST
+
+
+@_jit
+def arcsinh(x):
+    """(arcsinh(x), ok) for a float32 x: log1p(a + a*a/(1 + sqrt(1 + a*a))) in float64, a = |x|."""
+    ok = _finite(x)
+    a = np.float64(abs(x)) if ok else _D_ZERO
+    value, _ = V64.log1p(a + a * a / (_D_ONE + np.sqrt(_D_ONE + a * a)))
+    return (x if x == _ZERO else _copysign(F(value), x)), ok
+
+
+@_jit
+def arccosh(x):
+    """(arccosh(x), ok) for a float32 x >= 1: log1p(d + sqrt(d*(x + 1))), d = x - 1 (exact), in float64."""
+    ok = (x >= _ONE) & _finite(x)
+    xd = np.float64(x) if ok else _D_ONE
+    d = xd - _D_ONE
+    value, _ = V64.log1p(d + np.sqrt(d * (xd + _D_ONE)))
+    return F(value), ok
+
+
+@_jit
+def arctanh(x):
+    """(arctanh(x), ok) for a float32 |x| < 1: log1p(2a/(1 - a))/2 in float64 (1 - a and 2a exact)."""
+    a = abs(x)
+    ok = a < _ONE
+    ad = np.float64(a) if ok else _D_ZERO
+    value, _ = V64.log1p(_D_TWO * ad / (_D_ONE - ad))
+    return (x if x == _ZERO else _copysign(F(_D_HALF * value), x)), ok
+
+
+@_jit
+def cbrt(x):
+    """(cbrt(x), ok) for a finite float32 x: 2**(log2(|x|)/3) in float64 (exact for cubes of powers of 2)."""
+    ok = _finite(x)
+    a = np.float64(abs(x)) if (ok & (x != _ZERO)) else _D_ONE
+    l2, _ = V64.log2(a)
+    value, _ = V64.exp2(l2 * _D_THIRD)
+    return (x if x == _ZERO else _copysign(F(value), x)), ok
+
+
+@_jit
+def arctan2(y, x):
+    """(arctan2(y, x), ok) for float32 y, x: arctan(y/x), +-pi where x < 0, in float64 (y/x neither overflows
+    nor underflows there); ok False for x == 0 and non-finite operands (signed zeros and infinities: libm)."""
+    ok = _finite(x) & _finite(y) & (x != _ZERO)
+    yd = np.float64(y)
+    xd = np.float64(x) if ok else _D_ONE
+    t, _ = V64.arctan(yd / xd)
+    half_turn = _D_PI * np.float64(_copysign(_ONE, y))  # pi with the sign of y, -0.0 included
+    return F(t + half_turn if xd < _D_ZERO else t), ok
+
+
+@_jit
+def hypot(x, y):
+    """(hypot(x, y), ok) for finite float32 x, y: sqrt(x*x + y*y) in float64 (the squares are exact)."""
+    ok = _finite(x) & _finite(y)
+    xd, yd = np.float64(x), np.float64(y)
+    return F(np.sqrt(xd * xd + yd * yd)), ok
+
+
+_POW_LIMIT = 1000.0  # |y*log2(x)| beyond: the float32 result is 0 or inf, and float64 exp2 refuses it
+
+
+@_jit
+def power(x, y):
+    """(x**y, ok) for float32 x > 0 and finite y: 2**(y*log2(x)) in float64; ok False for x <= 0, non-finite
+    operands and results far outside float32's range (NumPy's special cases: libm)."""
+    xd, yd = np.float64(x), np.float64(y)
+    ok = (x > _ZERO) & _finite(x) & _finite(y)
+    l2, _ = V64.log2(xd if ok else _D_ONE)
+    t = yd * l2 if ok else _D_ZERO
+    ok = ok & (abs(t) <= _POW_LIMIT)
+    value, _ = V64.exp2(min(max(t, -_POW_LIMIT), _POW_LIMIT))
+    return F(value), ok
