@@ -543,3 +543,66 @@ def exp2(x):
     p = _expm1_poly(th)
     scale = _as_float64((np.int64(k) + 1023) << 52)
     return (1.0 + (p + tl * (1.0 + p))) * scale, ok
+
+
+# --- hypot, cbrt, arctan2 ------------------------------------------------------------------------------------
+_HYPOT_HIGH, _HYPOT_LOW = 2.0 ** 500, 2.0 ** -500  # the squares of the larger operand stay normal and finite
+
+
+@_jit
+def hypot(x, y):
+    """(hypot(x, y) within 1 ULP, ok): sqrt of x*x + y*y summed in double-double, then one Newton correction
+    (h + (s - h*h)/(2h)); ok False for NaN, infinities and a larger operand outside [2**-500, 2**500]."""
+    a, b = abs(x), abs(y)
+    big, small = max(a, b), min(a, b)
+    ok = (x == x) & (y == y) & (big <= _HYPOT_HIGH) & ((big >= _HYPOT_LOW) | (big == 0.0))
+    big = big if ok else 1.0
+    small = small if ok else 0.0
+    bh = big * big
+    sh = small * small
+    s, e = _two_sum(bh, sh)
+    e = e + (fma(big, big, -bh) + fma(small, small, -sh))
+    h = np.sqrt(s + e)
+    value = h + (fma(-h, h, s) + e) / (h + h)
+    return (big if small == 0.0 else value), ok
+
+
+_THIRD = 1.0 / 3.0
+
+
+@_jit
+def cbrt(x):
+    """(cbrt(x) within 1 ULP, ok): y = 2**(log2|x|/3) (to ~2**-42), then one Newton step with y**3 - |x| in
+    double-double (error squared, below 2**-80); exact for exact cubes; ok False for subnormal and non-finite x."""
+    a = abs(x)
+    ok = ((a >= _SMALLEST_NORMAL) & (a <= _LARGEST)) | (x == 0.0)
+    a = a if (ok & (a != 0.0)) else 1.0
+    l2, _ = log2(a)
+    y, _ = exp2(l2 * _THIRD)
+    y2h = y * y
+    residual = fma(y2h, y, -a) + fma(y, y, -y2h) * y
+    y = y - residual / (3.0 * y2h)
+    return (x if x == 0.0 else _copysign(y, x)), ok
+
+
+_ATAN2_HIGH, _ATAN2_LOW = 2.0 ** 500, 2.0 ** -500
+
+
+@_jit
+def arctan2(y, x):
+    """(arctan2(y, x) within 2 ULP, ok): q = y/x as hi + lo, arctan(hi) + lo/(1 + hi*hi), plus pi with the sign
+    of y where x < 0 (added in double-double); ok False for x == 0, NaN, infinities, operands outside
+    [2**-500, 2**500] (y == 0 allowed): signed zeros and infinities get the C library's answers."""
+    ax, ay = abs(x), abs(y)
+    ok = (ax >= _ATAN2_LOW) & (ax <= _ATAN2_HIGH) & (((ay >= _ATAN2_LOW) & (ay <= _ATAN2_HIGH)) | (y == 0.0))
+    x = x if ok else 1.0
+    y = y if ok else 0.0
+    qh = y / x
+    ql = fma(-qh, x, y) / x
+    t, _ = arctan(qh)
+    t_lo = ql / (1.0 + qh * qh)
+    pi_hi = _copysign(_PI_HI, y)
+    pi_lo = _copysign(_PI_LO, y)
+    s, e = _two_sum(pi_hi, t)
+    turned = s + ((e + pi_lo) + t_lo)
+    return (turned if x < 0.0 else t + t_lo), ok
