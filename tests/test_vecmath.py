@@ -411,10 +411,11 @@ def test_a_float32_kernel_mixing_them_keeps_float32_lanes():
     np.testing.assert_allclose(mixed.compute(), want, rtol=2e-6)
 
 
-# float64 hypot, cbrt, arctan2 (lazyarr/kernels/vecmath.py): within 1 ULP of mpmath measured, NumPy's C library
-# within 1-3 (cbrt), so 2 + 1 against NumPy's own result.
+# float64 hypot, cbrt, arctan2, arcsinh, arccosh, arctanh (lazyarr/kernels/vecmath.py): within 1 ULP of mpmath
+# measured, NumPy's C library within 1-3 (cbrt), so 3 against NumPy's own result.
 F64_NEW = {"cbrt": [(-1e300, 1e300), (-2, 2)], "hypot": [(-1e300, 1e300), (-1e-300, 1e-300), (-2, 2)],
-           "arctan2": [(-1e300, 1e300), (-2, 2)]}
+           "arctan2": [(-1e300, 1e300), (-2, 2)], "arcsinh": [(-1e300, 1e300), (-2, 2)],
+           "arccosh": [(1, 3), (1, 1.0001)], "arctanh": [(-1, 1), (-1e-5, 1e-5)]}
 F64_SPECIAL = COMMON + TINY + [1.0, -1.0, 8.0, -27.0, 1e300, -1e300, 2.0 ** 500, 2.0 ** -500, 1.7976931348623157e308]
 
 
@@ -425,7 +426,7 @@ def spread64(low, high, n):
 
 
 @pytest.mark.parametrize("name", F64_NEW)
-def test_float64_hypot_cbrt_arctan2(name):
+def test_float64_new_vector_functions(name):
     lazy, numpy = getattr(la, name), getattr(np, name)
     assert f"V.{name}(" in lazy(*[la.array(np.ones(10))] * numpy.nin).explain()
     for low, high in F64_NEW[name]:

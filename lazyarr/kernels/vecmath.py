@@ -606,3 +606,75 @@ def arctan2(y, x):
     s, e = _two_sum(pi_hi, t)
     turned = s + ((e + pi_lo) + t_lo)
     return (turned if x < 0.0 else t + t_lo), ok
+
+
+# --- arcsinh, arccosh, arctanh -------------------------------------------------------------------------------
+@_jit
+def _log_sum(uh, ul):
+    """log(uh + ul) for a positive normal uh and |ul| <= ulp(uh), to ~2**-60 relative (|ul|/uh added as the
+    first-order term of log(1 + ul/uh))."""
+    k, hi, lo = _log1p_dd(uh)
+    s, e = _two_sum(k * _LN2_HI_LOG, hi)  # k * _LN2_HI_LOG is exact
+    return s + (e + ((lo + ul / uh) + k * _LN2_LO_LOG))
+
+
+@_jit
+def _sqrt_dd(ph, pl):
+    """sqrt(ph + pl) as (hi, lo) for ph > 0: sqrt's residual by FMA."""
+    sh = np.sqrt(ph)
+    return sh, (fma(-sh, sh, ph) + pl) / (sh + sh)
+
+
+_HYP_SMALL, _HYP_LARGE, _HYP_LIMIT = 2.0 ** -28, 2.0 ** 28, 2.0 ** 1000
+
+
+@_jit
+def arcsinh(x):
+    """(arcsinh(x) within 1 ULP, ok): log(a + sqrt(a*a + 1)) with a = |x|, the sum in double-double; a > 2**28:
+    log(2a); a < 2**-28: x. ok False for NaN and |x| > 2**1000."""
+    a = abs(x)
+    ok = a <= _HYP_LIMIT
+    a = a if ok else 1.0
+    am = min(a, _HYP_LARGE)
+    a2h = am * am
+    ph, pl = _two_sum(1.0, a2h)
+    sh, sl = _sqrt_dd(ph, pl + fma(am, am, -a2h))
+    uh, ul = _two_sum(am, sh)
+    medium = _log_sum(uh, ul + sl)
+    large = _log_sum(a + a, 0.0)
+    value = a if a < _HYP_SMALL else (large if a > _HYP_LARGE else medium)
+    return (x if x == 0.0 else _copysign(value, x)), ok
+
+
+@_jit
+def arccosh(x):
+    """(arccosh(x) within 1 ULP, ok): log(x + sqrt(x*x - 1)) with x*x - 1 exact in double-double; x > 2**28:
+    log(2x). ok False for x < 1, NaN and x > 2**1000."""
+    ok = (x >= 1.0) & (x <= _HYP_LIMIT)
+    x = x if ok else 1.0
+    xm = min(x, _HYP_LARGE)
+    x2h = xm * xm
+    ph, pl = _two_sum(x2h, -1.0)
+    ph = ph if xm > 1.0 else 1.0       # x == 1: any positive value (the result is selected away)
+    sh, sl = _sqrt_dd(ph, pl + fma(xm, xm, -x2h))
+    uh, ul = _two_sum(xm, sh)
+    medium = _log_sum(uh, ul + sl)
+    large = _log_sum(x + x, 0.0)
+    value = 0.0 if x == 1.0 else (large if x > _HYP_LARGE else medium)
+    return value, ok
+
+
+@_jit
+def arctanh(x):
+    """(arctanh(x) within 1 ULP, ok): log((1 + a)/(1 - a))/2, a = |x|, with 1 + 2a/(1 - a) in double-double;
+    a < 2**-28: x. ok False for |x| >= 1 and NaN."""
+    a = abs(x)
+    ok = a < 1.0
+    a = a if ok else 0.0
+    dh = 1.0 - a
+    dl = (1.0 - dh) - a                # exact: 1 - a = dh + dl
+    qh, ql = _divide(a + a, 0.0, dh, dl)
+    uh, ul = _two_sum(1.0, qh)
+    value = 0.5 * _log_sum(uh, ul + ql)
+    value = a if a < _HYP_SMALL else value
+    return (x if x == 0.0 else _copysign(value, x)), ok
