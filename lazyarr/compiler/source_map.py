@@ -208,6 +208,39 @@ def blocked_loop(k: MapKernel, parallel: bool, out_dtypes: tuple[np.dtype, ...],
     )
 
 
+def _two_passes(fast: list, flags: list[str], exact: list, var: str) -> list:
+    """One block's fast pass over ``var`` in [lo, hi), and its exact pass if some element was not ok."""
+    return [
+        "exact = True",
+        Block(f"for {var} in range(lo, hi):", [*fast, f"exact = exact & {' & '.join(flags)}"]),
+        Block("if not exact:", [Block(f"for {var} in range(lo, hi):", exact)]),
+    ]
+
+
+def blocked_nd_loop(k: MapKernel, ndim: int, parallel: bool, out_dtypes: tuple[np.dtype, ...],
+                    exact: list[str]) -> Block:
+    """The n-d (strided/broadcast) loop with its last axis in blocks of BLOCK, each run as ``blocked_loop``
+    runs its blocks: vector math for strided and broadcast inputs too. `exact` is the ordinary body."""
+    index = ", ".join(f"i{d}" for d in range(ndim))
+    flags: list[str] = []
+    fast = body_lines(k, index, out_dtypes, flags)
+    last = f"i{ndim - 1}"
+    if ndim == 1:
+        return sequence("n0 = out0.shape[0]", prange_loop("block", f"(n0 + {BLOCK} - 1) // {BLOCK}", [
+            f"lo = block * {BLOCK}", f"hi = min(lo + {BLOCK}, n0)", *_two_passes(fast, flags, exact, last),
+        ], parallel))
+    shape = [f"n{d}" for d in range(ndim)]
+    return sequence(
+        f"{', '.join(shape)} = out0.shape",
+        prange_loop("outer", " * ".join(shape[:-1]), [
+            *unflatten_outer(ndim),
+            Block(f"for lo in range(0, {shape[-1]}, {BLOCK}):", [
+                f"hi = min(lo + {BLOCK}, {shape[-1]})", *_two_passes(fast, flags, exact, last),
+            ]),
+        ], parallel),
+    )
+
+
 def render_special(node, arg_names: list[str]) -> str:
     """A scipy.special ufunc's value: a call of the bridge's function for that exact loop."""
     from lazyarr.kernels import scipy_bridge as sb  # imports scipy.special: only when such a kernel is made
@@ -280,6 +313,8 @@ def kernel_source(k: MapKernel, layout: str, ndim: int, parallel: bool,
     # (n = 2000 tanh views: ~40 s instead of ~4 s): it calls the C library, as any scalar loop does.
     if layout == "flat" and ndim > 0 and uses_vector_ops(k):
         loop = blocked_loop(k, parallel, out_dtypes, body)
+    elif ndim > 0 and uses_vector_ops(k):
+        loop = blocked_nd_loop(k, ndim, parallel, out_dtypes, body)
     else:
         loop = loop_source(layout, ndim, parallel, body)
     text = loop.render(level=1)
