@@ -392,7 +392,7 @@ def test_float32_fix_up_inside_one_parallel_kernel(parallel_threshold):
     bad = [17, 54_321, 77_000, 199_999]
     x[bad] = [np.nan, 1e30, -2.0, np.inf]
     X = la.array(x)
-    names = list(F32_RANGES)
+    names = ["sin", "exp", "log1p", "tanh", "arcsin", "cbrt"]  # a few: each adds its compile time to the kernel
     outs = la.compute(*[getattr(la, name)(X) * np.float32(1.0) for name in names])  # one kernel, many outputs
     for name, got in zip(names, outs):
         with np.errstate(all="ignore"):
