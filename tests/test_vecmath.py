@@ -286,7 +286,8 @@ def test_new_functions_narrow_floats_rounded_from_float64(name, dtype):
     with np.errstate(all="ignore"):
         correctly_rounded = getattr(np, name)(x.astype(np.float64)).astype(dtype)
     assert got.dtype == dtype
-    assert ulp_distance(got, correctly_rounded).max() <= 1
+    budget = F32_BUDGET[name] if dtype == np.float32 else 1  # float32: its own float32-lane functions
+    assert ulp_distance(got, correctly_rounded).max() <= budget
 
 
 def test_new_functions_fix_up_inside_one_parallel_kernel():
@@ -397,7 +398,8 @@ def test_float32_fix_up_inside_one_parallel_kernel(parallel_threshold):
     for name, got in zip(names, outs):
         with np.errstate(all="ignore"):
             want = getattr(np, name)(x)
-        assert_same(got[bad], want[bad], what=name)
+        special = ~np.isfinite(want)  # NaN and inf: NumPy's exactly; finite values: within the budget
+        assert_same(got[special], want[special], what=name)
         assert ulp_distance(got, correctly_rounded_f32(name, x)).max() <= F32_BUDGET[name], name
 
 
