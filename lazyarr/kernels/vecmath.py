@@ -1,5 +1,5 @@
-"""Branch-free sin, cos, tan, arcsin, arccos, arctan, exp, exp2, expm1, log, log2, log10, log1p, sinh, cosh and tanh
-that LLVM can vectorise, each with a flag saying whether its answer is exact enough (the functions after log1p:
+"""Branch-free sin, cos, tan, arcsin, arccos, arctan, exp, exp2, expm1, log, log2, log10, log1p, sinh, cosh, tanh,
+hypot, cbrt, arctan2, arcsinh, arccosh and arctanh for float64 that LLVM can vectorise, each with a flag saying whether its answer is exact enough (the functions after log1p:
 docs/architecture.md, "More functions, same scheme", and each docstring).
 
 Numba lowers ``np.sin`` to a call of the C library's ``sin``, one element at a time (~10 ns here): a loop
@@ -31,8 +31,8 @@ log1p: u = 1 + x rounded, c = (1 + x) - u recovered exactly (x - (u - 1), or 1 -
 differences are exact by Sterbenz's lemma), and log1p(x) = log(u) + c/u. ok is False for x <= -1, non-finite x,
 and u outside the normal range.
 
-float32 (and float16, carried in float32) are computed in float64 and rounded once, so they are nearly
-correctly rounded.
+float16 (carried in float32) is computed in float64 and rounded once; float32 loops call ``vecmath32`` (float32
+lanes). hypot, cbrt, arctan2, arcsinh, arccosh and arctanh (at the end) are in docs/vecmath.md.
 """
 from decimal import Decimal, getcontext
 from fractions import Fraction
