@@ -1,6 +1,7 @@
 """Branch-free sin, cos, tan, arcsin, arccos, arctan, exp, exp2, expm1, log, log2, log10, log1p, sinh, cosh, tanh,
-hypot, cbrt, arctan2, arcsinh, arccosh and arctanh for float64 that LLVM can vectorise, each with a flag saying whether its answer is exact enough (the functions after log1p:
-docs/architecture.md, "More functions, same scheme", and each docstring).
+hypot, cbrt, arctan2, arcsinh, arccosh and arctanh for float64 that LLVM can vectorise, each with a flag saying
+whether its answer is exact enough (the functions after log1p: docs/architecture.md, "More functions, same
+scheme", docs/vecmath.md, and each docstring).
 
 Numba lowers ``np.sin`` to a call of the C library's ``sin``, one element at a time (~10 ns here): a loop
 that calls it cannot be vectorised, and a fused expression containing it is bound by that call instead of by
