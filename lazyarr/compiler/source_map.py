@@ -121,16 +121,31 @@ def value_lines(k: MapKernel, index: str, suffix: str = "", flags: list | None =
 
 
 def vector_render(node, arg_names: list[str]) -> str | None:
-    """Source of the node's vectorisable (value, ok) variant on its operand as float64, if it has one."""
+    """Source of the node's vectorisable (value, ok) variant, if it has one for this loop: float32 loops call
+    ``vecmath32`` (float32 lanes) where it has the function, other float loops ``vecmath`` on float64 operands."""
     op = ELEMENTWISE.get(node.op)
     if op is None or node.op == "cast":
         return None
     loop_in = node.params.loop
     template = vector_template(op, loop_in[0])
-    if template is None:
+    module = vector_module(template, loop_in[0]) if template is not None else None
+    if module is None:
         return None
-    arg = cast(arg_names[0], node.args[0].dtype, loop_in[0])
-    return template.format(arg if loop_in[0] == np.float64 else f"np.float64({arg})")
+    args = [cast(name, a.dtype, dt) for name, a, dt in zip(arg_names, node.args, loop_in)]
+    if module == "V":
+        args = [a if dt == np.float64 else f"np.float64({a})" for a, dt in zip(args, loop_in)]
+    return module + template[len("V"):].format(*args)
+
+
+def vector_module(template: str, loop_dtype: np.dtype) -> str | None:
+    """The kernel-module alias whose function the template ("V.<name>(...)") calls for this loop, or None
+    where no vector function exists for it (the op then renders as its ordinary call)."""
+    from lazyarr.kernels import vecmath, vecmath32  # kernels: imported when the first vector kernel is made
+
+    name = template[len("V."):template.index("(")]
+    if loop_dtype == np.float32 and hasattr(vecmath32, name):
+        return "V32"
+    return "V" if hasattr(vecmath, name) else None
 
 
 def _from_float64(name: str, dt: np.dtype) -> str:
@@ -155,7 +170,8 @@ def _vectorises(node) -> bool:
     if op is None:  # scipy.special: a call into the library
         return False
     loop_in = node.params.loop
-    if vector_template(op, loop_in[0]) is not None:
+    template = vector_template(op, loop_in[0])
+    if template is not None and vector_module(template, loop_in[0]) is not None:
         return True
     return op.inline and not any(np.dtype(dt).kind == "c" for dt in loop_in)
 
@@ -203,6 +219,39 @@ def blocked_loop(k: MapKernel, parallel: bool, out_dtypes: tuple[np.dtype, ...],
             "exact = True",
             Block("for i in range(lo, hi):", [*fast, f"exact = exact & {' & '.join(flags)}"]),
             Block("if not exact:", [Block("for i in range(lo, hi):", exact)]),
+        ], parallel),
+    )
+
+
+def _two_passes(fast: list, flags: list[str], exact: list, var: str) -> list:
+    """One block's fast pass over ``var`` in [lo, hi), and its exact pass if some element was not ok."""
+    return [
+        "exact = True",
+        Block(f"for {var} in range(lo, hi):", [*fast, f"exact = exact & {' & '.join(flags)}"]),
+        Block("if not exact:", [Block(f"for {var} in range(lo, hi):", exact)]),
+    ]
+
+
+def blocked_nd_loop(k: MapKernel, ndim: int, parallel: bool, out_dtypes: tuple[np.dtype, ...],
+                    exact: list[str]) -> Block:
+    """The n-d (strided/broadcast) loop with its last axis in blocks of BLOCK, each run as ``blocked_loop``
+    runs its blocks: vector math for strided and broadcast inputs too. `exact` is the ordinary body."""
+    index = ", ".join(f"i{d}" for d in range(ndim))
+    flags: list[str] = []
+    fast = body_lines(k, index, out_dtypes, flags)
+    last = f"i{ndim - 1}"
+    if ndim == 1:
+        return sequence("n0 = out0.shape[0]", prange_loop("block", f"(n0 + {BLOCK} - 1) // {BLOCK}", [
+            f"lo = block * {BLOCK}", f"hi = min(lo + {BLOCK}, n0)", *_two_passes(fast, flags, exact, last),
+        ], parallel))
+    shape = [f"n{d}" for d in range(ndim)]
+    return sequence(
+        f"{', '.join(shape)} = out0.shape",
+        prange_loop("outer", " * ".join(shape[:-1]), [
+            *unflatten_outer(ndim),
+            Block(f"for lo in range(0, {shape[-1]}, {BLOCK}):", [
+                f"hi = min(lo + {BLOCK}, {shape[-1]})", *_two_passes(fast, flags, exact, last),
+            ]),
         ], parallel),
     )
 
@@ -279,12 +328,16 @@ def kernel_source(k: MapKernel, layout: str, ndim: int, parallel: bool,
     # (n = 2000 tanh views: ~40 s instead of ~4 s): it calls the C library, as any scalar loop does.
     if layout == "flat" and ndim > 0 and uses_vector_ops(k):
         loop = blocked_loop(k, parallel, out_dtypes, body)
+    elif ndim > 0 and uses_vector_ops(k):
+        loop = blocked_nd_loop(k, ndim, parallel, out_dtypes, body)
     else:
         loop = loop_source(layout, ndim, parallel, body)
     text = loop.render(level=1)
     extra = "import lazyarr.kernels.scipy_bridge as SB\n" if any("SB." in line for line in body) else ""
     if "V." in text:
         extra += "import lazyarr.kernels.vecmath as V\n"
+    if "V32." in text:
+        extra += "import lazyarr.kernels.vecmath32 as V32\n"
     return MODULE_TEMPLATE.format(
         version=version, comment=as_comment(comment) if comment else "#",
         extra_imports=extra, signature=", ".join(sig), parallel=parallel, params=", ".join(params), body=text,

@@ -50,8 +50,9 @@ class Elementwise:
     render: str | None = None           # kernel template over {0}, {1}...; None: "np.<ufunc>(...)"
     render_for_kinds: tuple = ()        # ((loop dtype kinds, template), ...): overrides by first input kind
     numpy_for_kinds: str = ""           # loop kinds Numba lowers differently from NumPy: NumPy evaluates these
-    # A vectorisable variant for float loops (``lazyarr.vecmath``): a template over the operand as float64
-    # giving (value, ok); where ok is False the kernel recomputes with `template` (codegen's blocked loop).
+    # A vectorisable variant for float loops: a template "V.<name>(...)" giving (value, ok); float32 loops call
+    # ``kernels/vecmath32`` where it has <name>, other float loops ``kernels/vecmath`` on float64 operands where
+    # it has <name> (source_map.vector_module). Where ok is False the kernel recomputes with `template`.
     vector: str | None = None
     # Computes without a library call for real (non-complex) loops: a loop of such ops, plus the vector
     # variants above, is one LLVM can vectorise. One libm call (log1p, arctan, ...) keeps the whole loop
@@ -114,7 +115,7 @@ ELEMENTWISE: dict[str, Elementwise] = {
         _ufunc("remainder", render_for_kinds=((_INT, "S.int_remainder({0}, {1})"),
                                               ("f", "S.float_remainder({0}, {1})"))),
         _ufunc("fmod", render_for_kinds=((_INT, "S.int_fmod({0}, {1})"),)),
-        _transcendental("power", render_for_kinds=((_INT, "S.int_power({0}, {1})"),)),
+        _transcendental("power", render_for_kinds=((_INT, "S.int_power({0}, {1})"),), vector="V.power({0}, {1})"),
         _transcendental("float_power"),
         _ufunc("negative"), _ufunc("positive"), _ufunc("fabs"),
         _ufunc("absolute", render_for_kinds=((_C, "S.cabs({0})"),)),
@@ -122,7 +123,7 @@ ELEMENTWISE: dict[str, Elementwise] = {
         _ufunc("square", render_for_kinds=((_C, "S.cmul({0}, {0})"),)),
         _ufunc("reciprocal", render_for_kinds=(("u", "S.uint_reciprocal({0})"), (_C, "S.crecip({0})"))),
         _ufunc("conjugate"),
-        _transcendental("sqrt"), _ufunc("cbrt"),
+        _transcendental("sqrt"), _ufunc("cbrt", vector="V.cbrt({0})"),
         _ufunc("gcd"), _ufunc("lcm", render="S.lcm({0}, {1})"),
         _ufunc("heaviside", render="S.heaviside({0}, {1})"),
         # exponents and logarithms
@@ -134,9 +135,9 @@ ELEMENTWISE: dict[str, Elementwise] = {
         _transcendental("sin", vector="V.sin({0})"), _transcendental("cos", vector="V.cos({0})"),
         _transcendental("tan", vector="V.tan({0})"),
         _transcendental("arcsin", vector="V.arcsin({0})"), _transcendental("arccos", vector="V.arccos({0})"), _transcendental("arctan", vector="V.arctan({0})"),
-        _ufunc("arctan2"), _ufunc("hypot"),
+        _ufunc("arctan2", vector="V.arctan2({0}, {1})"), _ufunc("hypot", vector="V.hypot({0}, {1})"),
         _transcendental("sinh", vector="V.sinh({0})"), _transcendental("cosh", vector="V.cosh({0})"), _transcendental("tanh", vector="V.tanh({0})"),
-        _transcendental("arcsinh"), _transcendental("arccosh"), _transcendental("arctanh"),
+        _transcendental("arcsinh", vector="V.arcsinh({0})"), _transcendental("arccosh", vector="V.arccosh({0})"), _transcendental("arctanh", vector="V.arctanh({0})"),
         _ufunc("deg2rad", render_for_kinds=(("f", "S.deg2rad({0})"),)),
         _ufunc("rad2deg", render_for_kinds=(("f", "S.rad2deg({0})"),)),
         _ufunc("degrees", render_for_kinds=(("f", "S.rad2deg({0})"),)),

@@ -1,6 +1,7 @@
-"""Branch-free sin, cos, tan, arcsin, arccos, arctan, exp, exp2, expm1, log, log2, log10, log1p, sinh, cosh and tanh
-that LLVM can vectorise, each with a flag saying whether its answer is exact enough (the functions after log1p:
-docs/architecture.md, "More functions, same scheme", and each docstring).
+"""Branch-free sin, cos, tan, arcsin, arccos, arctan, exp, exp2, expm1, log, log2, log10, log1p, sinh, cosh, tanh,
+hypot, cbrt, arctan2, arcsinh, arccosh and arctanh for float64 that LLVM can vectorise, each with a flag saying
+whether its answer is exact enough (the functions after log1p: docs/architecture.md, "More functions, same
+scheme", docs/vecmath.md, and each docstring).
 
 Numba lowers ``np.sin`` to a call of the C library's ``sin``, one element at a time (~10 ns here): a loop
 that calls it cannot be vectorised, and a fused expression containing it is bound by that call instead of by
@@ -31,8 +32,8 @@ log1p: u = 1 + x rounded, c = (1 + x) - u recovered exactly (x - (u - 1), or 1 -
 differences are exact by Sterbenz's lemma), and log1p(x) = log(u) + c/u. ok is False for x <= -1, non-finite x,
 and u outside the normal range.
 
-float32 (and float16, carried in float32) are computed in float64 and rounded once, so they are nearly
-correctly rounded.
+float16 (carried in float32) is computed in float64 and rounded once; float32 loops call ``vecmath32`` (float32
+lanes). hypot, cbrt, arctan2, arcsinh, arccosh and arctanh (at the end) are in docs/vecmath.md.
 """
 from decimal import Decimal, getcontext
 from fractions import Fraction
@@ -546,3 +547,138 @@ def exp2(x):
     p = _expm1_poly(th)
     scale = _as_float64((np.int64(k) + 1023) << 52)
     return (1.0 + (p + tl * (1.0 + p))) * scale, ok
+
+
+# --- hypot, cbrt, arctan2 ------------------------------------------------------------------------------------
+_HYPOT_HIGH, _HYPOT_LOW = 2.0 ** 500, 2.0 ** -500  # the squares of the larger operand stay normal and finite
+
+
+@_jit
+def hypot(x, y):
+    """(hypot(x, y) within 1 ULP, ok): sqrt of x*x + y*y summed in double-double, then one Newton correction
+    (h + (s - h*h)/(2h)); ok False for NaN, infinities and a larger operand outside [2**-500, 2**500]."""
+    a, b = abs(x), abs(y)
+    big, small = max(a, b), min(a, b)
+    ok = (x == x) & (y == y) & (big <= _HYPOT_HIGH) & ((big >= _HYPOT_LOW) | (big == 0.0))
+    big = big if ok else 1.0
+    small = small if ok else 0.0
+    bh = big * big
+    sh = small * small
+    s, e = _two_sum(bh, sh)
+    e = e + (fma(big, big, -bh) + fma(small, small, -sh))
+    h = np.sqrt(s + e)
+    value = h + (fma(-h, h, s) + e) / (h + h)
+    return (big if small == 0.0 else value), ok
+
+
+_THIRD = 1.0 / 3.0
+
+
+@_jit
+def cbrt(x):
+    """(cbrt(x) within 1 ULP, ok): y = 2**(log2|x|/3) (to ~2**-42), then one Newton step with y**3 - |x| in
+    double-double (error squared, below 2**-80); exact for exact cubes; ok False for subnormal and non-finite x."""
+    a = abs(x)
+    ok = ((a >= _SMALLEST_NORMAL) & (a <= _LARGEST)) | (x == 0.0)
+    a = a if (ok & (a != 0.0)) else 1.0
+    l2, _ = log2(a)
+    y, _ = exp2(l2 * _THIRD)
+    y2h = y * y
+    residual = fma(y2h, y, -a) + fma(y, y, -y2h) * y
+    y = y - residual / (3.0 * y2h)
+    return (x if x == 0.0 else _copysign(y, x)), ok
+
+
+_ATAN2_HIGH, _ATAN2_LOW = 2.0 ** 500, 2.0 ** -500
+
+
+@_jit
+def arctan2(y, x):
+    """(arctan2(y, x) within 2 ULP, ok): q = y/x as hi + lo, arctan(hi) + lo/(1 + hi*hi), plus pi with the sign
+    of y where x < 0 (added in double-double); ok False for x == 0, NaN, infinities, operands outside
+    [2**-500, 2**500] (y == 0 allowed): signed zeros and infinities get the C library's answers."""
+    ax, ay = abs(x), abs(y)
+    ok = (ax >= _ATAN2_LOW) & (ax <= _ATAN2_HIGH) & (((ay >= _ATAN2_LOW) & (ay <= _ATAN2_HIGH)) | (y == 0.0))
+    x = x if ok else 1.0
+    y = y if ok else 0.0
+    qh = y / x
+    ql = fma(-qh, x, y) / x
+    t, _ = arctan(qh)
+    t_lo = ql / (1.0 + qh * qh)
+    pi_hi = _copysign(_PI_HI, y)
+    pi_lo = _copysign(_PI_LO, y)
+    s, e = _two_sum(pi_hi, t)
+    turned = s + ((e + pi_lo) + t_lo)
+    return (turned if x < 0.0 else t + t_lo), ok
+
+
+# --- arcsinh, arccosh, arctanh -------------------------------------------------------------------------------
+@_jit
+def _log_sum(uh, ul):
+    """log(uh + ul) for a positive normal uh and |ul| <= ulp(uh), to ~2**-60 relative (|ul|/uh added as the
+    first-order term of log(1 + ul/uh))."""
+    k, hi, lo = _log1p_dd(uh)
+    s, e = _two_sum(k * _LN2_HI_LOG, hi)  # k * _LN2_HI_LOG is exact
+    return s + (e + ((lo + ul / uh) + k * _LN2_LO_LOG))
+
+
+@_jit
+def _sqrt_dd(ph, pl):
+    """sqrt(ph + pl) as (hi, lo) for ph > 0: sqrt's residual by FMA."""
+    sh = np.sqrt(ph)
+    return sh, (fma(-sh, sh, ph) + pl) / (sh + sh)
+
+
+_HYP_SMALL, _HYP_LARGE, _HYP_LIMIT = 2.0 ** -28, 2.0 ** 28, 2.0 ** 1000
+
+
+@_jit
+def arcsinh(x):
+    """(arcsinh(x) within 1 ULP, ok): log(a + sqrt(a*a + 1)) with a = |x|, the sum in double-double; a > 2**28:
+    log(2a); a < 2**-28: x. ok False for NaN and |x| > 2**1000."""
+    a = abs(x)
+    ok = a <= _HYP_LIMIT
+    a = a if ok else 1.0
+    am = min(a, _HYP_LARGE)
+    a2h = am * am
+    ph, pl = _two_sum(1.0, a2h)
+    sh, sl = _sqrt_dd(ph, pl + fma(am, am, -a2h))
+    uh, ul = _two_sum(am, sh)
+    medium = _log_sum(uh, ul + sl)
+    large = _log_sum(a + a, 0.0)
+    value = a if a < _HYP_SMALL else (large if a > _HYP_LARGE else medium)
+    return (x if x == 0.0 else _copysign(value, x)), ok
+
+
+@_jit
+def arccosh(x):
+    """(arccosh(x) within 1 ULP, ok): log(x + sqrt(x*x - 1)) with x*x - 1 exact in double-double; x > 2**28:
+    log(2x). ok False for x < 1, NaN and x > 2**1000."""
+    ok = (x >= 1.0) & (x <= _HYP_LIMIT)
+    x = x if ok else 1.0
+    xm = min(x, _HYP_LARGE)
+    x2h = xm * xm
+    ph, pl = _two_sum(x2h, -1.0)
+    ph = ph if xm > 1.0 else 1.0       # x == 1: any positive value (the result is selected away)
+    sh, sl = _sqrt_dd(ph, pl + fma(xm, xm, -x2h))
+    uh, ul = _two_sum(xm, sh)
+    medium = _log_sum(uh, ul + sl)
+    large = _log_sum(x + x, 0.0)
+    value = 0.0 if x == 1.0 else (large if x > _HYP_LARGE else medium)
+    return value, ok
+
+
+@_jit
+def arctanh(x):
+    """(arctanh(x) within 1 ULP, ok): log((1 + a)/(1 - a))/2, a = |x|, with 1 + 2a/(1 - a) in double-double;
+    a < 2**-28: x. ok False for |x| >= 1 and NaN."""
+    a = abs(x)
+    ok = a < 1.0
+    a = a if ok else 0.0
+    dh = 1.0 - a
+    dl = (1.0 - dh) - a                # exact: 1 - a = dh + dl
+    qh, ql = _divide(a + a, 0.0, dh, dl)
+    uh, ul = _two_sum(1.0, qh)
+    value = 0.5 * _log_sum(uh, ul + ql)
+    value = a if a < _HYP_SMALL else value
+    return (x if x == 0.0 else _copysign(value, x)), ok

@@ -1,0 +1,527 @@
+"""float32 vector math in float32 lanes: the functions of ``vecmath.py`` (same names, same ``(value, ok)``
+contract) with float32 arithmetic throughout, so a float32 loop runs twice as many elements per instruction as
+the float64 path and never converts.
+
+Every constant is an ``np.float32`` (or ``np.int32``) global: Numba types a Python float as float64, and one
+float64 constant would widen the whole computation. Accuracy: within 2 ULP of the correctly rounded result
+(NumPy's float32 budgets are 2 to 4 ULP: its umath-validation-set tables), measured by
+tests/test_vecmath32.py; where ok is False the kernel recomputes the block with the C library's float32
+function, as for float64.
+
+The methods are float64's with shorter polynomials (fitted by tools/fit_vecmath32.py, or Taylor where that is
+short enough) and these differences:
+- sin, cos, tan: pi/2 in four parts, the first two with 11 bits so that for |x| <= 2**13 the first two
+  reduction steps are exact; tan is sin/cos in float32 (its budget is 4 ULP).
+- sinh, cosh, tanh: exp(|x|) as an unevaluated sum hi + lo (2**k*(1 + p) with the rounding of 1 + p kept), so
+  (E -+ 1/E)/2 and 1 - 2/(E + 1) round about once; small |x| by an odd polynomial.
+"""
+from decimal import Decimal, getcontext
+from fractions import Fraction
+from math import factorial
+
+import numba
+import numpy as np
+from numba.core import types
+from numba.extending import intrinsic
+
+from lazyarr.kernels import vecmath as V64
+from lazyarr.kernels.numpy_scalar import fma
+
+_jit = numba.njit(cache=True, nogil=True, error_model="numpy", inline="always")
+F = np.float32
+I = np.int32
+
+
+def _f32(*hexes):
+    return tuple(F(float.fromhex(h)) for h in hexes)
+
+
+def _split(value: Decimal, bits: int = 24) -> tuple:
+    """value as hi + lo float32s, hi with `bits` significant bits (so small multiples of it are exact)."""
+    exponent = int(np.floor(np.log2(float(abs(value)))))
+    scale = Decimal(2) ** (bits - 1 - exponent)
+    hi = Decimal(int((value * scale).to_integral_value())) / scale
+    return F(float(hi)), F(float(value - hi))
+
+
+@intrinsic
+def _as_float32(typingctx, bits):
+    """The float32 whose bit pattern is the int32 `bits` (a register move, so it vectorises)."""
+    if bits != types.int32:
+        return None
+
+    def codegen(context, builder, signature, args):
+        return builder.bitcast(args[0], context.get_value_type(types.float32))
+
+    return types.float32(types.int32), codegen
+
+
+@intrinsic
+def _as_int32(typingctx, x):
+    """The int32 with the bit pattern of the float32 `x`."""
+    if x != types.float32:
+        return None
+
+    def codegen(context, builder, signature, args):
+        return builder.bitcast(args[0], context.get_value_type(types.int32))
+
+    return types.int32(types.float32), codegen
+
+
+_ZERO, _HALF, _ONE, _TWO, _THREE = F(0.0), F(0.5), F(1.0), F(2.0), F(3.0)
+_I1, _I23, _I127 = I(1), I(23), I(127)
+_ABS_MASK, _SIGN_MASK = I(0x7FFFFFFF), I(-0x80000000)
+
+
+@_jit
+def _copysign(value, sign):
+    """|value| with the sign bit of `sign` (bit operations: vectorises, keeps -0.0 and NaN signs)."""
+    return _as_float32(I((_as_int32(value) & _ABS_MASK) | (_as_int32(sign) & _SIGN_MASK)))
+
+
+@_jit
+def _pow2(k):
+    """2**k for a float32 integer k in [-126, 127]."""
+    return _as_float32(I((I(k) + _I127) << _I23))  # Numba widens int32 arithmetic to int64
+
+
+# --- exp, exp2, expm1 ----------------------------------------------------------------------------------------
+getcontext().prec = 60
+_LN2 = Decimal(2).ln()
+_LN2_HI, _LN2_LO = _split(_LN2)
+_INV_LN2 = F(float(1 / _LN2))
+# expm1(r) = r + r*r*E(r), |r| <= ln(2)/2 (tools/fit_vecmath32.py: 2**-29 relative)
+_E0, _E1, _E2, _E3, _E4, _E5 = _f32("0x1.0000000000000p-1", "0x1.5555560000000p-3", "0x1.5554ea0000000p-5",
+                                    "0x1.1110e00000000p-7", "0x1.6d43160000000p-10", "0x1.a124e40000000p-13")
+_EXP_LOW, _EXP_HIGH = F(-87.0), F(88.0)  # exp is a normal, finite float32 with k in [-126, 127] between these
+
+
+@_jit
+def _expm1_poly(r):
+    return fma(r * r, _E0 + r * (_E1 + r * (_E2 + r * (_E3 + r * (_E4 + r * _E5)))), r)
+
+
+@_jit
+def _exp_parts(x):
+    """(k, p): exp(x) = 2**k * (1 + p), |p| <= ~0.42, for x in [-87, 88]."""
+    k = np.rint(x * _INV_LN2)
+    r = fma(-k, _LN2_HI, x)
+    r = fma(-k, _LN2_LO, r)
+    return k, _expm1_poly(r)
+
+
+@_jit
+def exp(x):
+    """(exp(x) within 2 ULP, ok) for a float32 x; ok False outside [-87, 88] and for NaN."""
+    ok = (x >= _EXP_LOW) & (x <= _EXP_HIGH)
+    k, p = _exp_parts(x if ok else _ZERO)
+    scale = _pow2(k)
+    return fma(scale, p, scale), ok
+
+
+@_jit
+def _exp_hi_lo(a):
+    """exp(a) = hi + lo (lo: the rounding error of hi, to ~2**-40 relative) for a in [0, 88]."""
+    k, p = _exp_parts(a)
+    one_p = _ONE + p
+    scale = _pow2(k)
+    return one_p * scale, ((p - (one_p - _ONE)) * scale)  # one_p - 1 is exact: one_p is in [0.7, 1.5]
+
+
+_EXP2_LOW, _EXP2_HIGH = F(-126.0), F(127.0)
+
+
+@_jit
+def exp2(x):
+    """(exp2(x) within 2 ULP, ok) for a float32 x: x = k + r, 2**r = 1 + expm1(r*ln 2); exact for integers."""
+    ok = (x >= _EXP2_LOW) & (x <= _EXP2_HIGH)
+    x = x if ok else _ZERO
+    k = np.rint(x)
+    r = x - k
+    t = r * _LN2_HI
+    tl = fma(r, _LN2_HI, -t) + r * _LN2_LO
+    p = _expm1_poly(t)
+    scale = _pow2(k)
+    return fma(scale, fma(tl, _ONE + p, p), scale), ok
+
+
+_EXPM1_LOW = F(-18.0)  # below, expm1(x) rounds to -1.0 in float32
+
+
+@_jit
+def expm1(x):
+    """(expm1(x) within 2 ULP, ok) for a float32 x: 2**k*expm1(r) + (2**k - 1) in one rounding."""
+    ok = x <= _EXP_HIGH
+    xc = min(max(x, _EXPM1_LOW), _EXP_HIGH) if ok else _ZERO
+    k, p = _exp_parts(xc)
+    scale = _pow2(k)
+    value = fma(scale, p, scale - _ONE)
+    value = -_ONE if x < _EXPM1_LOW else value
+    return (x if x == _ZERO else value), ok
+
+
+# --- sinh, cosh, tanh ----------------------------------------------------------------------------------------
+# sinh(x) = x + x*z*P(z), |x| <= 1; tanh(x) = x + x*z*T(z), |x| <= 0.55 (tools/fit_vecmath32.py)
+_SH0, _SH1, _SH2, _SH3 = _f32("0x1.5555560000000p-3", "0x1.11111e0000000p-7", "0x1.a009000000000p-13",
+                              "0x1.78a70e0000000p-19")
+_TH0, _TH1, _TH2, _TH3, _TH4, _TH5, _TH6 = _f32(
+    "-0x1.5555560000000p-2", "0x1.1111100000000p-3", "-0x1.ba1b3c0000000p-5", "0x1.663f2c0000000p-6",
+    "-0x1.2136fe0000000p-7", "0x1.be44c40000000p-9", "-0x1.fa3d1c0000000p-11")
+_SINH_SMALL, _TANH_SMALL, _TANH_ONE = F(1.0), F(0.55), F(10.0)  # beyond _TANH_ONE, tanh rounds to +-1
+
+
+@_jit
+def sinh(x):
+    """(sinh(x) within 2 ULP, ok) for a float32 x; ok False for |x| > 88 and NaN."""
+    a = abs(x)
+    ok = a <= _EXP_HIGH
+    z = x * x
+    small = fma(x * z, _SH0 + z * (_SH1 + z * (_SH2 + z * _SH3)), x)
+    hi, lo = _exp_hi_lo(a if ok else _ZERO)
+    large = _HALF * (hi + (lo - _ONE / hi))
+    return (small if a <= _SINH_SMALL else _copysign(large, x)), ok
+
+
+@_jit
+def cosh(x):
+    """(cosh(x) within 2 ULP, ok) for a float32 x; ok False for |x| > 88 and NaN."""
+    a = abs(x)
+    ok = a <= _EXP_HIGH
+    hi, lo = _exp_hi_lo(a if ok else _ZERO)
+    return _HALF * (hi + (lo + _ONE / hi)), ok
+
+
+@_jit
+def tanh(x):
+    """(tanh(x) within 2 ULP, ok) for a float32 x: an odd polynomial for |x| <= 0.55, else 1 - 2/(exp(2|x|) + 1)."""
+    a = abs(x)
+    ok = a == a
+    z = x * x
+    small = fma(x * z, _TH0 + z * (_TH1 + z * (_TH2 + z * (_TH3 + z * (_TH4 + z * (_TH5 + z * _TH6))))), x)
+    hi, lo = _exp_hi_lo(_TWO * min(a, _TANH_ONE) if ok else _ZERO)
+    large = _ONE - _TWO / (hi + (lo + _ONE))
+    return (small if a <= _TANH_SMALL else _copysign(large, x)), ok
+
+
+# --- log, log1p, log2, log10 ---------------------------------------------------------------------------------
+# 2/(2k+1): log(1+f) = 2s + s*R, R = sum_k 2/(2k+1) * s**(2k), s*s <= 0.0295 (first omitted term: 2**-30)
+_L1, _L2, _L3, _L4 = (F(float(Fraction(2, 2 * k + 1))) for k in range(1, 5))
+_LN2_HI_LOG, _LN2_LO_LOG = _split(_LN2, 16)  # k * hi exact for |k| < 2**8
+_SQRT2_BITS, _MANTISSA, _ONE_BITS = I(0x3FB504F3), I(0x007FFFFF), I(0x3F800000)
+_SMALLEST_NORMAL, _LARGEST = F(np.finfo(np.float32).tiny), F(np.finfo(np.float32).max)
+
+
+@_jit
+def _log_parts(x):
+    """(k, f, s, hf, sr) for a positive normal x: log(x) = k*ln 2 + f - hf + sr, with hf = f*f/2 and f - hf
+    rounding once."""
+    bits = _as_int32(x)
+    e = (bits >> _I23) - _I127
+    mantissa = (bits & _MANTISSA) | _ONE_BITS
+    halve = mantissa > _SQRT2_BITS
+    mantissa = mantissa - (_I1 << _I23) if halve else mantissa
+    k = F(e + _I1 if halve else e)
+    f = _as_float32(I(mantissa)) - _ONE
+    s = f / (_TWO + f)
+    z = s * s
+    r = z * (_L1 + z * (_L2 + z * (_L3 + z * _L4)))
+    hf = _HALF * f * f
+    return k, f, hf, s * (hf + r)
+
+
+@_jit
+def _normal(x):
+    return (x >= _SMALLEST_NORMAL) & (x <= _LARGEST)
+
+
+@_jit
+def log(x):
+    """(log(x) within 2 ULP, ok) for a float32 x; ok False for zero, negative, subnormal, non-finite x."""
+    ok = _normal(x)
+    k, f, hf, sr = _log_parts(x if ok else _ONE)
+    return k * _LN2_HI_LOG - ((hf - (sr + k * _LN2_LO_LOG)) - f), ok
+
+
+@_jit
+def log1p(x):
+    """(log1p(x) within 2 ULP, ok) for a float32 x: log(u) + c/u with u = 1 + x rounded, c its error."""
+    u = _ONE + x
+    ok = (x > -_ONE) & _normal(u)
+    lost = (_ONE - (u - x)) if u > _TWO else (x - (u - _ONE))
+    value, _ = log(u if ok else _ONE)
+    return (x if x == _ZERO else value + lost / u), ok
+
+
+@_jit
+def _scaled_log(x, c_hi, c_lo, l_hi, l_lo):
+    """k*(l_hi + l_lo) + log1p(f)*(c_hi + c_lo): log(x) in another base, log1p(f) as hi + lo."""
+    k, f, hf, sr = _log_parts(x)
+    hi = f - hf
+    lo = ((f - hi) - hf) + sr
+    ph = hi * c_hi
+    pl = fma(hi, c_hi, -ph) + (hi * c_lo + lo * c_hi)
+    s = k * l_hi                     # exact: l_hi has 16 bits (or is 1)
+    t = s + ph
+    e = (s - (t - (t - s))) + (ph - (t - s))  # TwoSum: the rounding error of t
+    return t + ((e + pl) + k * l_lo)
+
+
+_LN10 = Decimal(10).ln()
+_INV_LN2_HI, _INV_LN2_LO = _split(1 / _LN2)
+_INV_LN10_HI, _INV_LN10_LO = _split(1 / _LN10)
+_LOG10_2_HI, _LOG10_2_LO = _split(_LN2 / _LN10, 16)
+
+
+@_jit
+def log2(x):
+    """(log2(x) within 2 ULP, ok) for a float32 x; exact for powers of 2."""
+    ok = _normal(x)
+    return _scaled_log(x if ok else _ONE, _INV_LN2_HI, _INV_LN2_LO, _ONE, _ZERO), ok
+
+
+@_jit
+def log10(x):
+    """(log10(x) within 2 ULP, ok) for a float32 x."""
+    ok = _normal(x)
+    return _scaled_log(x if ok else _ONE, _INV_LN10_HI, _INV_LN10_LO, _LOG10_2_HI, _LOG10_2_LO), ok
+
+
+# --- sin, cos, tan -------------------------------------------------------------------------------------------
+_PI = Decimal("3.14159265358979323846264338327950288419716939937510582097494459230781640628620899862803482534")
+_P1 = _split(_PI / 2, 11)[0]
+_P2 = _split(_PI / 2 - Decimal(float(_P1)), 11)[0]
+_P3 = F(float(_PI / 2 - Decimal(float(_P1)) - Decimal(float(_P2))))
+_P4 = F(float(_PI / 2 - Decimal(float(_P1)) - Decimal(float(_P2)) - Decimal(float(_P3))))
+_TWO_OVER_PI = F(float(2 / _PI))
+_TRIG_LIMIT = F(2.0 ** 13)    # |k| < 2**13: k*_P1 and k*_P2 are exact
+_CANCELLED = F(2.0 ** -28)    # a reduced argument below this (k != 0): the exact path (pi/2 to ~70 bits)
+_S1, _S2, _S3, _S4 = (F(float(Fraction((-1) ** k, factorial(2 * k + 1)))) for k in range(1, 5))
+_C2, _C3, _C4, _C5 = (F(float(Fraction((-1) ** k, factorial(2 * k)))) for k in range(2, 6))
+
+
+@_jit
+def _reduce(x):
+    """(r, k, ok): x = k*pi/2 + r, |r| <= ~pi/4."""
+    k = np.rint(x * _TWO_OVER_PI)
+    r = fma(-k, _P1, x)   # exact for |k| < 2**13 (Sterbenz)
+    r = fma(-k, _P2, r)   # exact too: both terms are multiples of the smaller one's last bit
+    r = fma(-k, _P3, r)
+    r = fma(-k, _P4, r)
+    ok = (abs(x) <= _TRIG_LIMIT) & ((k == _ZERO) | (abs(r) >= _CANCELLED))
+    r = x if k == _ZERO else r
+    return r, I(k if ok else _ZERO), ok
+
+
+@_jit
+def _sin_poly(r, z):
+    return fma(r * z, _S1 + z * (_S2 + z * (_S3 + z * _S4)), r)
+
+
+@_jit
+def _cos_poly(z):
+    half = _HALF * z
+    w = _ONE - half
+    return w + (((_ONE - w) - half) + z * z * (_C2 + z * (_C3 + z * (_C4 + z * _C5))))
+
+
+@_jit
+def sin(x):
+    """(sin(x) within 2 ULP, ok) for a float32 x; ok False for |x| > 2**13, near multiples of pi/2, non-finite."""
+    r, k, ok = _reduce(x)
+    z = r * r
+    q = k & I(3)
+    value = _cos_poly(z) if q & _I1 else _sin_poly(r, z)
+    value = -value if q & I(2) else value
+    return (x if x == _ZERO else value), ok
+
+
+@_jit
+def cos(x):
+    """(cos(x) within 2 ULP, ok) for a float32 x; ok as for sin."""
+    r, k, ok = _reduce(x)
+    z = r * r
+    q = (k + _I1) & I(3)
+    value = _cos_poly(z) if q & _I1 else _sin_poly(r, z)
+    return (-value if q & I(2) else value), ok
+
+
+@_jit
+def tan(x):
+    """(tan(x) within 3 ULP, ok) for a float32 x; ok as for sin: sin(r)/cos(r), -cos(r)/sin(r) in odd quadrants."""
+    r, k, ok = _reduce(x)
+    z = r * r
+    s = _sin_poly(r, z)
+    c = _cos_poly(z)
+    value = (-c / s) if k & _I1 else s / c
+    return (x if x == _ZERO else value), ok
+
+
+# --- arctan, arcsin, arccos ----------------------------------------------------------------------------------
+# arctan(t) = t + t*z*A(z), z <= 0.4375**2; arcsin(s) = s + s*z*B(z), z <= 1/4 (tools/fit_vecmath32.py)
+_A0, _A1, _A2, _A3, _A4, _A5 = _f32("-0x1.5555560000000p-2", "0x1.9999680000000p-3", "-0x1.2486260000000p-3",
+                                    "0x1.c4f1ec0000000p-4", "-0x1.5d79d80000000p-4", "0x1.8b0b060000000p-5")
+_B0, _B1, _B2, _B3, _B4, _B5, _B6 = _f32("0x1.5555560000000p-3", "0x1.33331e0000000p-4", "0x1.6dc0f00000000p-5",
+                                         "0x1.efedf80000000p-6", "0x1.82db240000000p-6", "0x1.5a80a00000000p-7",
+                                         "0x1.fb7ca40000000p-6")
+_ATAN_HALF = _split(Decimal("0.46364760900080611621425623146121440202853705428612026381093308872019786416574170530"))
+_ATAN_ONE = _split(_PI / 4)
+_ATAN_THREE_HALVES = _split(Decimal("0.98279372324732906798571061101466601449687745363162855676142508831798807154979603538"))
+_PIO2_HI, _PIO2_LO = _split(_PI / 2)
+_PI_HI, _PI_LO = _split(_PI)
+_T1, _T2, _T3, _T4 = F(0.4375), F(0.6875), F(1.1875), F(2.4375)
+
+
+@_jit
+def _atan_poly(t):
+    z = t * t
+    return t * z * (_A0 + z * (_A1 + z * (_A2 + z * (_A3 + z * (_A4 + z * _A5)))))
+
+
+@_jit
+def arctan(x):
+    """(arctan(x) within 2 ULP, ok) for a float32 x: float64's reduction to |t| <= 0.4375 by selects."""
+    a = abs(x)
+    i1, i2, i3, i4 = a >= _T1, a >= _T2, a >= _T3, a >= _T4
+    n1 = _TWO if i3 else (_ONE if i2 else (_TWO if i1 else _ONE))
+    n0 = -_THREE if i3 else (-_ONE if i2 else (-_ONE if i1 else _ZERO))
+    d1 = _THREE if i3 else (_ONE if i2 else (_ONE if i1 else _ZERO))
+    d0 = _TWO if i3 else (_ONE if i2 else (_TWO if i1 else _ONE))
+    hi = _PIO2_HI if i4 else (_ATAN_THREE_HALVES[0] if i3 else (_ATAN_ONE[0] if i2 else (
+        _ATAN_HALF[0] if i1 else _ZERO)))
+    lo = _PIO2_LO if i4 else (_ATAN_THREE_HALVES[1] if i3 else (_ATAN_ONE[1] if i2 else (
+        _ATAN_HALF[1] if i1 else _ZERO)))
+    t = (-_ONE / a) if i4 else fma(n1, a, n0) / fma(d1, a, d0)
+    return _copysign(hi + (t + (_atan_poly(t) + lo)), x), True
+
+
+@_jit
+def _asin_parts(a):
+    """For 0 <= a <= 1: (small, s, tail), as vecmath's."""
+    small = a <= _HALF
+    z = a * a if small else (_ONE - a) * _HALF
+    s = a if small else np.sqrt(z)
+    c = fma(-s, s, z) / (s + s)
+    c = _ZERO if (small | (z == _ZERO)) else c
+    tail = s * z * (_B0 + z * (_B1 + z * (_B2 + z * (_B3 + z * (_B4 + z * (_B5 + z * _B6)))))) + c
+    return small, s, tail
+
+
+@_jit
+def arcsin(x):
+    """(arcsin(x) within 2 ULP, ok) for a float32 x; ok False outside [-1, 1] and for NaN."""
+    a = abs(x)
+    ok = a <= _ONE
+    small, s, tail = _asin_parts(a if ok else _ZERO)
+    h = _PIO2_HI - _TWO * s
+    e = (_PIO2_HI - h) - _TWO * s          # exact: h is within a factor 2 of pi/2 or the subtraction is exact
+    value = (s + tail) if small else h + ((e + _PIO2_LO) - _TWO * tail)
+    return _copysign(value, x), ok
+
+
+@_jit
+def arccos(x):
+    """(arccos(x) within 2 ULP, ok) for a float32 x; ok False outside [-1, 1] and for NaN."""
+    a = abs(x)
+    ok = a <= _ONE
+    small, s, tail = _asin_parts(a if ok else _ZERO)
+    negative = x < _ZERO
+    sx = -s if (small & negative) else s
+    tx = -tail if (small & negative) else tail
+    base_hi = _PIO2_HI if small else (_PI_HI if negative else _ZERO)
+    base_lo = _PIO2_LO if small else (_PI_LO if negative else _ZERO)
+    m = -_ONE if (small | negative) else _ONE
+    f = _ONE if small else _TWO
+    term = m * f * sx
+    h = base_hi + term
+    bb = h - base_hi
+    e = (base_hi - (h - bb)) + (term - bb)
+    return h + ((e + base_lo) + m * f * tx), ok
+
+
+# --- arcsinh, arccosh, arctanh, cbrt, arctan2, hypot, power: float32 through float64 lanes ---------------------
+# A float32 argument is exact in float64 and its square too (48 bits), so these compute in float64 with the
+# float64 vector functions (within 1 ULP there, about 2**-50 relative here) and round once: the result is the
+# correctly rounded float32 but for ties closer than 2**-25 ULP. The C library's float32 versions are no faster
+# per element and do not vectorise; float32 polynomials would save the conversions and are left for later.
+_D_ZERO, _D_HALF, _D_ONE, _D_TWO, _D_THIRD = 0.0, 0.5, 1.0, 2.0, 1.0 / 3.0
+_D_PI = float(_PI)
+
+
+@_jit
+def _finite(x):
+    return abs(x) <= _LARGEST
+
+
+@_jit
+def arcsinh(x):
+    """(arcsinh(x), ok) for a float32 x: log1p(a + a*a/(1 + sqrt(1 + a*a))) in float64, a = |x|."""
+    ok = _finite(x)
+    a = np.float64(abs(x)) if ok else _D_ZERO
+    value, _ = V64.log1p(a + a * a / (_D_ONE + np.sqrt(_D_ONE + a * a)))
+    return (x if x == _ZERO else _copysign(F(value), x)), ok
+
+
+@_jit
+def arccosh(x):
+    """(arccosh(x), ok) for a float32 x >= 1: log1p(d + sqrt(d*(x + 1))), d = x - 1 (exact), in float64."""
+    ok = (x >= _ONE) & _finite(x)
+    xd = np.float64(x) if ok else _D_ONE
+    d = xd - _D_ONE
+    value, _ = V64.log1p(d + np.sqrt(d * (xd + _D_ONE)))
+    return F(value), ok
+
+
+@_jit
+def arctanh(x):
+    """(arctanh(x), ok) for a float32 |x| < 1: log1p(2a/(1 - a))/2 in float64 (1 - a and 2a exact)."""
+    a = abs(x)
+    ok = a < _ONE
+    ad = np.float64(a) if ok else _D_ZERO
+    value, _ = V64.log1p(_D_TWO * ad / (_D_ONE - ad))
+    return (x if x == _ZERO else _copysign(F(_D_HALF * value), x)), ok
+
+
+@_jit
+def cbrt(x):
+    """(cbrt(x), ok) for a finite float32 x: 2**(log2(|x|)/3) in float64 (exact for cubes of powers of 2)."""
+    ok = _finite(x)
+    a = np.float64(abs(x)) if (ok & (x != _ZERO)) else _D_ONE
+    l2, _ = V64.log2(a)
+    value, _ = V64.exp2(l2 * _D_THIRD)
+    return (x if x == _ZERO else _copysign(F(value), x)), ok
+
+
+@_jit
+def arctan2(y, x):
+    """(arctan2(y, x), ok) for float32 y, x: arctan(y/x), +-pi where x < 0, in float64 (y/x neither overflows
+    nor underflows there); ok False for x == 0 and non-finite operands (signed zeros and infinities: libm)."""
+    ok = _finite(x) & _finite(y) & (x != _ZERO)
+    yd = np.float64(y)
+    xd = np.float64(x) if ok else _D_ONE
+    t, _ = V64.arctan(yd / xd)
+    half_turn = _D_PI * np.float64(_copysign(_ONE, y))  # pi with the sign of y, -0.0 included
+    return F(t + half_turn if xd < _D_ZERO else t), ok
+
+
+@_jit
+def hypot(x, y):
+    """(hypot(x, y), ok) for finite float32 x, y: sqrt(x*x + y*y) in float64 (the squares are exact)."""
+    ok = _finite(x) & _finite(y)
+    xd, yd = np.float64(x), np.float64(y)
+    return F(np.sqrt(xd * xd + yd * yd)), ok
+
+
+_POW_LIMIT = 1000.0  # |y*log2(x)| beyond: the float32 result is 0 or inf, and float64 exp2 refuses it
+
+
+@_jit
+def power(x, y):
+    """(x**y, ok) for float32 x > 0 and finite y: 2**(y*log2(x)) in float64; ok False for x <= 0, non-finite
+    operands and results far outside float32's range (NumPy's special cases: libm)."""
+    xd, yd = np.float64(x), np.float64(y)
+    ok = (x > _ZERO) & _finite(x) & _finite(y)
+    l2, _ = V64.log2(xd if ok else _D_ONE)
+    t = yd * l2 if ok else _D_ZERO
+    ok = ok & (abs(t) <= _POW_LIMIT)
+    value, _ = V64.exp2(min(max(t, -_POW_LIMIT), _POW_LIMIT))
+    return F(value), ok
