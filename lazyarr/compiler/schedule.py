@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 from lazyarr.graph.expr import CONST, LEAF, Node, structure_id, walk
 from lazyarr.graph.ops import REDUCTIONS, STAGES, is_elementwise
+from lazyarr.compiler import rowfuse
 
 
 @dataclass(frozen=True, eq=False)
@@ -167,13 +168,27 @@ def plan(roots) -> list:
     """The steps that compute `roots`, in order."""
     steps: list = []
     ready: set[int] = set()
+    # (row fusion, compiler/rowfuse.py) reductions broadcast back over their axis, and the work around them,
+    # as one RowKernel each: id(node) -> its kernel, planned when `need` first meets one of its nodes.
+    row_kernels = rowfuse.find(roots)
+    rows_planned: set[int] = set()
+
+    def need_rows(k) -> None:
+        if id(k) in rows_planned:
+            return
+        rows_planned.add(id(k))
+        need(list(k.inputs) + [a for a, _ in k.row_inputs])
+        steps.append(k)
+        ready.update(id(n) for n in k.outputs)
 
     def need(nodes) -> None:
         group: list[Node] = []
         for n in nodes:
             if n.op in (LEAF, CONST) or id(n) in ready or any(n is g for g in group):
                 continue
-            if n.fusable:
+            if id(n) in row_kernels:
+                need_rows(row_kernels[id(n)])
+            elif n.fusable:
                 group.append(n)
             elif is_compiled_reduction(n):
                 steps.append(_reduce_kernel(n, ready, need, steps))

@@ -22,6 +22,8 @@ from lazyarr.compiler.layout import flat as _flat, layout_of, storage as _storag
 from lazyarr.compiler.fingerprint import VERSION
 from lazyarr.compiler.schedule import MapKernel, ReduceKernel, Stage, plan
 from lazyarr.runtime.launch import describe
+from lazyarr.compiler.rowfuse import RowKernel
+from lazyarr.runtime import rows
 
 
 
@@ -62,7 +64,9 @@ def run_steps(steps: list, roots: list[Node], env: dict, out: np.ndarray | None 
     direct = out is not None and out.dtype.isnative and out.dtype.kind in "biufc"
     out_buffers = {id(roots[0]): out} if direct else {}
     for step in steps:
-        if isinstance(step, ReduceKernel):
+        if isinstance(step, RowKernel):
+            run_rows(step, env)
+        elif isinstance(step, ReduceKernel):
             run_reduce(step, env)
         elif isinstance(step, MapKernel):
             run_map(step, env, out_buffers)
@@ -81,6 +85,11 @@ def value(node: Node, env: dict) -> np.ndarray:
     if node.op == CONST:
         return np.asarray(node.data, dtype=node.dtype)
     return env[id(node)]
+
+
+def run_rows(k: RowKernel, env: dict) -> None:
+    """(row fusion) A row kernel over its inputs' values."""
+    rows.run(k, [value(n, env) for n in k.inputs], [value(a, env) for a, _ in k.row_inputs], env)
 
 
 def run_stage(step: Stage, env: dict) -> None:
@@ -161,6 +170,8 @@ def _reduce_source(k, loop, ndim, kept, array_layout, parallel) -> str:
 def source_for(step, env: dict) -> str:
     """The kernel source `step` compiles to for the given input values (for explain())."""
     arrays = [value(n, env) if n.op == LEAF or id(n) in env else _stand_in(n) for n in step.inputs]
+    if isinstance(step, RowKernel):
+        return rows.source_for(step, arrays)
     size = math.prod(step.shape)
     parallel = size >= config.parallel_threshold()
     if isinstance(step, ReduceKernel):

@@ -1,0 +1,178 @@
+"""RowKernel -> Python source for ``numba.njit``: reductions along one axis and their broadcast use, row by row.
+
+The runtime hands the kernel every array as a 2-D view (rows, reduced axis): ``in{j}[r, c]`` for the values
+read per element, ``rin{j}[r]`` for those read once per row, ``out{j}[r, c]`` and ``rout{j}[r]`` for the
+results. Two loop shapes, picked from the memory order of the views:
+
+- ``rows``: the reduced axis is the contiguous one (``softmax(x, axis=1)`` of a C array). Rows in parallel;
+  each row runs one pass per reduction (the row stays in L1/L2 between passes), computes its per-row values,
+  then writes its outputs. Float sums use the reduce kernels' ``inner`` summation (8 lanes per block of 128,
+  blocks Kahan-compensated), so a row-fused sum equals the reduce kernel's bit for bit.
+- ``strips``: the rows are the contiguous axis (``x - x.mean(0)`` of a C array). Strips of `width` rows in
+  parallel; each pass streams down the reduced axis, updating `width` accumulators per step in memory
+  order, as the ``outer`` reduce loop does (and as NumPy does along a strided axis: element after element).
+"""
+from __future__ import annotations
+
+from lazyarr.compiler.blocks import Block, as_comment, prange_loop
+from lazyarr.compiler.rowfuse import RowKernel, is_row_reshape
+from lazyarr.compiler.source_map import (MODULE_TEMPLATE, array_type, ctor, render, scalar_type, store,
+                                         unsigned)
+from lazyarr.compiler.source_reduce import Reducer, reduce_range
+
+
+class _Names:
+    """Variable names of one kernel's values. Row values are scalars ``w{i}`` (``rows``: computed in place;
+    ``strips``: loaded from the strip's array ``_w{i}``), element values ``v{i}{suffix}``."""
+
+    def __init__(self, k: RowKernel):
+        self.k = k
+
+    def of(self, ref: tuple, suffix: str) -> str:
+        kind, j = ref
+        if kind == "v":
+            return f"w{j}" if id(self.k.body[j]) in self.k.rows else f"v{j}{suffix}"
+        return {"in": f"x{j}{suffix}", "row": f"y{j}", "c": f"c{j}"}[kind]
+
+
+def _closure(k: RowKernel, targets: list[tuple]) -> tuple[list[int], list[int], set]:
+    """(full body nodes, element inputs, row values) needed to compute `targets` (refs) at one element."""
+    nodes, inputs, rows = set(), set(), set()
+    stack = list(targets)
+    while stack:
+        kind, j = stack.pop()
+        if kind == "in":
+            inputs.add(j)
+        elif kind == "row" or (kind == "v" and id(k.body[j]) in k.rows):
+            rows.add((kind, j))
+        elif kind == "v" and j not in nodes:
+            nodes.add(j)
+            stack.extend(k.refs[j])
+    return sorted(nodes), sorted(inputs), rows
+
+
+def element_lines(k: RowKernel, targets: list[tuple], index: str, suffix: str = "") -> list[str]:
+    """Load the element inputs at `index` and evaluate the full nodes `targets` need, children first."""
+    names = _Names(k)
+    nodes, inputs, _ = _closure(k, targets)
+    lines = [f"x{j}{suffix} = in{j}[{unsigned(index)}]" for j in inputs]
+    for j in nodes:
+        node = k.body[j]
+        lines.append(f"v{j}{suffix} = {render(node, [names.of(r, suffix) for r in k.refs[j]])}")
+    return lines
+
+
+def _row_line(k: RowKernel, j: int) -> str:
+    """The value of row node `j` (not a reduction) from the row values it reads."""
+    names = _Names(k)
+    node = k.body[j]
+    args = [names.of(r, "") for r in k.refs[j]]
+    return args[0] if is_row_reshape(node) else render(node, args)
+
+
+def _reducer(k: RowKernel, j: int, compensated: bool) -> Reducer:
+    node = k.body[j]
+    return Reducer(node.params.name, node.args[0].dtype, node.dtype, compensated=compensated)
+
+
+def _outputs(k: RowKernel) -> tuple[list[int], list[int]]:
+    """Body indices of (full outputs, row outputs), in the order of the kernel's `out{j}` / `rout{j}`."""
+    position = {id(n): i for i, n in enumerate(k.body)}
+    indices = [position[id(n)] for n in k.outputs]
+    return ([i for i in indices if id(k.body[i]) not in k.rows],
+            [i for i in indices if id(k.body[i]) in k.rows])
+
+
+# --- rows: the reduced axis is contiguous ----------------------------------------------------------------
+
+def rows_loop(k: RowKernel, parallel: bool) -> list[str | Block]:
+    full_out, row_out = _outputs(k)
+    body: list[str | Block] = [f"y{j} = rin{j}[np.uint64(r)]" for j in range(len(k.row_inputs))]
+    for j, node in enumerate(k.body):
+        if id(node) not in k.rows:
+            continue
+        if node.op != "reduce":
+            body.append(f"w{j} = {_row_line(k, j)}")
+            continue
+        r = _reducer(k, j, compensated=True)
+        producer = k.refs[j][0]
+
+        def values(index: str, suffix: str, producer=producer, dtype=node.args[0].dtype):
+            return element_lines(k, [producer], index, suffix), _Names(k).of(producer, suffix), dtype
+
+        body += [*r.init(), *reduce_range(None, r, "c", "0", "ncols", lambda e: f"r, {e}", lambda e: e, values),
+                 f"w{j} = {r.final()}"]
+    if full_out:
+        targets = [("v", i) for i in full_out]
+        stores = [f"out{n}[np.uint64(r), np.uint64(c)] = {store(f'v{i}', k.body[i].dtype, k.body[i].dtype)}"
+                  for n, i in enumerate(full_out)]
+        body.append(Block("for c in range(ncols):", element_lines(k, targets, "r, c") + stores))
+    body += [f"rout{n}[np.uint64(r)] = {store(f'w{i}', k.body[i].dtype, k.body[i].dtype)}"
+             for n, i in enumerate(row_out)]
+    return [prange_loop("r", "nrows", body, parallel)]
+
+
+# --- strips: the rows are contiguous ---------------------------------------------------------------------
+
+def _per_row(lines: list, row_values: set) -> Block:
+    """A loop over the strip's rows with the row values `lines` read loaded as scalars first."""
+    loads = []
+    for kind, j in sorted(row_values):
+        loads.append(f"y{j} = rin{j}[np.uint64(r)]" if kind == "row" else f"w{j} = _w{j}[_uq]")
+    return Block("for r in range(_lo, _hi):", ["_uq = np.uint64(r - _lo)", *loads, *lines])
+
+
+def strips_loop(k: RowKernel, parallel: bool) -> list[str | Block]:
+    full_out, row_out = _outputs(k)
+    body: list[str | Block] = ["_lo = _s * width", "_hi = min(_lo + width, nrows)"]
+    body += [f"_w{j} = np.empty(width, {ctor(n.dtype)})" for j, n in enumerate(k.body) if id(n) in k.rows]
+    for j, node in enumerate(k.body):
+        if id(node) not in k.rows:
+            continue
+        if node.op != "reduce":
+            _, _, rows = _closure(k, list(k.refs[j]))
+            body.append(_per_row([f"_w{j}[_uq] = {_row_line(k, j)}"], rows))
+            continue
+        r = _reducer(k, j, compensated=False)
+        producer = k.refs[j][0]
+        _, _, rows = _closure(k, [producer])
+        acc = f"_a{j}"
+        body += [
+            f"{acc} = np.empty(width, {ctor(r.acc)})",
+            _per_row([f"{acc}[_uq] = {r.start()}"], set()),
+            Block("for c in range(ncols):", [_per_row(
+                element_lines(k, [producer], "r, c")
+                + r.take(_Names(k).of(producer, ""), "c", at="[_uq]", arrays=acc), rows)]),
+            _per_row([f"_w{j}[_uq] = {r.final(at='[_uq]', arrays=acc)}"], set()),
+        ]
+    if full_out:
+        targets = [("v", i) for i in full_out]
+        _, _, rows = _closure(k, targets)
+        stores = [f"out{n}[np.uint64(r), np.uint64(c)] = {store(f'v{i}', k.body[i].dtype, k.body[i].dtype)}"
+                  for n, i in enumerate(full_out)]
+        body.append(Block("for c in range(ncols):", [_per_row(element_lines(k, targets, "r, c") + stores, rows)]))
+    for n, i in enumerate(row_out):
+        body.append(_per_row([f"rout{n}[np.uint64(r)] = {store(f'_w{i}[_uq]', k.body[i].dtype, k.body[i].dtype)}"],
+                             set()))
+    return [prange_loop("_s", "(nrows + width - 1) // width", body, parallel)]
+
+
+def kernel_source(k: RowKernel, mode: str, layout: str, parallel: bool, version: str, comment: str = "") -> str:
+    """The whole module text of a row kernel for `mode` ("rows" or "strips") and array `layout` ("C", "F", "A")."""
+    full_out, row_out = _outputs(k)
+    extra = ["nrows", "ncols"] + (["width"] if mode == "strips" else [])
+    params = ([f"in{j}" for j in range(len(k.inputs))] + [f"rin{j}" for j in range(len(k.row_inputs))]
+              + [f"c{j}" for j in range(len(k.consts))] + extra
+              + [f"out{j}" for j in range(len(full_out))] + [f"rout{j}" for j in range(len(row_out))])
+    sig = ([array_type(n.dtype, 2, layout, True) for n in k.inputs]
+           + [array_type(n.dtype, 1, "A", True) for n, _ in k.row_inputs]
+           + [scalar_type(n.dtype) for n in k.consts] + ["types.int64"] * len(extra)
+           + [array_type(k.body[i].dtype, 2, layout, False) for i in full_out]
+           + [array_type(k.body[i].dtype, 1, "C", False) for i in row_out])
+    loop = rows_loop(k, parallel) if mode == "rows" else strips_loop(k, parallel)
+    text = Block(None, loop).render(level=1)
+    return MODULE_TEMPLATE.format(
+        version=version, comment=as_comment(comment) if comment else "#",
+        extra_imports="import lazyarr.kernels.scipy_bridge as SB\n" if "SB." in text else "",
+        signature=", ".join(sig), parallel=parallel, params=", ".join(params), body=text,
+    )
