@@ -19,6 +19,7 @@ from lazyarr.compiler.rowfuse import RowKernel, is_row_reshape
 from lazyarr.compiler.source_map import (MODULE_TEMPLATE, array_type, ctor, render, scalar_type, store,
                                          unsigned)
 from lazyarr.compiler.source_reduce import Reducer, reduce_range
+from lazyarr.graph.ops import ELEMENTWISE
 
 
 class _Names:
@@ -35,8 +36,9 @@ class _Names:
         return {"in": f"x{j}{suffix}", "row": f"y{j}", "c": f"c{j}"}[kind]
 
 
-def _closure(k: RowKernel, targets: list[tuple]) -> tuple[list[int], list[int], set]:
-    """(full body nodes, element inputs, row values) needed to compute `targets` (refs) at one element."""
+def _closure(k: RowKernel, targets: list[tuple], loaded=frozenset()) -> tuple[list[int], list[int], set]:
+    """(full body nodes, element inputs, row values) needed to compute `targets` (refs) at one element; the
+    full nodes in `loaded` count as available (read back from the row's scratch, see ``rows_loop``)."""
     nodes, inputs, rows = set(), set(), set()
     stack = list(targets)
     while stack:
@@ -47,18 +49,26 @@ def _closure(k: RowKernel, targets: list[tuple]) -> tuple[list[int], list[int], 
             rows.add((kind, j))
         elif kind == "v" and j not in nodes:
             nodes.add(j)
-            stack.extend(k.refs[j])
+            if j not in loaded:
+                stack.extend(k.refs[j])
     return sorted(nodes), sorted(inputs), rows
 
 
-def element_lines(k: RowKernel, targets: list[tuple], index: str, suffix: str = "") -> list[str]:
-    """Load the element inputs at `index` and evaluate the full nodes `targets` need, children first."""
+def element_lines(k: RowKernel, targets: list[tuple], index: str, suffix: str = "", loaded=frozenset(),
+                  saved=frozenset(), column: str = "") -> list[str]:
+    """Load the element inputs at `index` and evaluate the full nodes `targets` need, children first. Nodes
+    in `loaded` are read from their scratch row ``_sc{j}`` at `column`, those in `saved` written to it."""
     names = _Names(k)
-    nodes, inputs, _ = _closure(k, targets)
+    nodes, inputs, _ = _closure(k, targets, loaded)
     lines = [f"x{j}{suffix} = in{j}[{unsigned(index)}]" for j in inputs]
     for j in nodes:
+        if j in loaded:
+            lines.append(f"v{j}{suffix} = _sc{j}[np.uint64({column})]")
+            continue
         node = k.body[j]
         lines.append(f"v{j}{suffix} = {render(node, [names.of(r, suffix) for r in k.refs[j]])}")
+        if j in saved:
+            lines.append(f"_sc{j}[np.uint64({column})] = v{j}{suffix}")
     return lines
 
 
@@ -85,8 +95,36 @@ def _outputs(k: RowKernel) -> tuple[list[int], list[int]]:
 
 # --- rows: the reduced axis is contiguous ----------------------------------------------------------------
 
+# Rows per parallel task: each task allocates its scratch rows once.
+ROWS_PER_TASK = 8
+
+
+def _scratch(k: RowKernel) -> set[int]:
+    """Full nodes worth keeping in a scratch row: computed by a non-inline op (exp, log, a scipy.special
+    call, ...) in one reduction pass and read again by a later pass. ``softmax`` computes each ``exp`` once,
+    where recomputing it in the write pass would double the kernel's work."""
+    passes = [list(k.refs[j][:1]) for j, n in enumerate(k.body) if n.op == "reduce"]
+    full_out, _ = _outputs(k)
+    passes.append([("v", i) for i in full_out])
+    first: dict[int, int] = {}
+    keep = set()
+    for p, targets in enumerate(passes):
+        for j in _closure(k, targets)[0]:
+            if j in first and first[j] < p and not _inline(k.body[j]):
+                keep.add(j)
+            first.setdefault(j, p)
+    return keep
+
+
+def _inline(node) -> bool:
+    op = ELEMENTWISE.get(node.op)
+    return op is not None and op.inline
+
+
 def rows_loop(k: RowKernel, parallel: bool) -> list[str | Block]:
     full_out, row_out = _outputs(k)
+    scratch = _scratch(k)
+    loaded: set[int] = set()
     body: list[str | Block] = [f"y{j} = rin{j}[np.uint64(r)]" for j in range(len(k.row_inputs))]
     for j, node in enumerate(k.body):
         if id(node) not in k.rows:
@@ -96,20 +134,29 @@ def rows_loop(k: RowKernel, parallel: bool) -> list[str | Block]:
             continue
         r = _reducer(k, j, compensated=True)
         producer = k.refs[j][0]
+        saved = frozenset(set(_closure(k, [producer], loaded)[0]) & scratch - loaded)
 
-        def values(index: str, suffix: str, producer=producer, dtype=node.args[0].dtype):
-            return element_lines(k, [producer], index, suffix), _Names(k).of(producer, suffix), dtype
+        def values(column: str, suffix: str, producer=producer, dtype=node.args[0].dtype, loaded=frozenset(loaded),
+                   saved=saved):
+            lines = element_lines(k, [producer], f"r, {column}", suffix, loaded, saved, column)
+            return lines, _Names(k).of(producer, suffix), dtype
 
-        body += [*r.init(), *reduce_range(None, r, "c", "0", "ncols", lambda e: f"r, {e}", lambda e: e, values),
+        body += [*r.init(), *reduce_range(None, r, "c", "0", "ncols", lambda e: e, lambda e: e, values),
                  f"w{j} = {r.final()}"]
+        loaded |= saved
     if full_out:
         targets = [("v", i) for i in full_out]
         stores = [f"out{n}[np.uint64(r), np.uint64(c)] = {store(f'v{i}', k.body[i].dtype, k.body[i].dtype)}"
                   for n, i in enumerate(full_out)]
-        body.append(Block("for c in range(ncols):", element_lines(k, targets, "r, c") + stores))
+        body.append(Block("for c in range(ncols):",
+                          element_lines(k, targets, "r, c", "", frozenset(loaded), frozenset(), "c") + stores))
     body += [f"rout{n}[np.uint64(r)] = {store(f'w{i}', k.body[i].dtype, k.body[i].dtype)}"
              for n, i in enumerate(row_out)]
-    return [prange_loop("r", "nrows", body, parallel)]
+    return [prange_loop("_task", f"(nrows + {ROWS_PER_TASK - 1}) // {ROWS_PER_TASK}", [
+        *[f"_sc{j} = np.empty(ncols, {ctor(k.body[j].dtype)})" for j in sorted(scratch)],
+        Block(f"for r in range(_task * {ROWS_PER_TASK}, min(_task * {ROWS_PER_TASK} + {ROWS_PER_TASK}, nrows)):",
+              body),
+    ], parallel)]
 
 
 # --- strips: the rows are contiguous ---------------------------------------------------------------------
