@@ -14,10 +14,14 @@ results. Two loop shapes, picked from the memory order of the views:
 """
 from __future__ import annotations
 
+from typing import NamedTuple
+
+import numpy as np
+
 from lazyarr.compiler.blocks import Block, as_comment, prange_loop
 from lazyarr.compiler.rowfuse import RowKernel, is_row_reshape
 from lazyarr.compiler.source_map import (MODULE_TEMPLATE, array_type, ctor, render, scalar_type, store,
-                                         unsigned)
+                                         unsigned, uses_vector_ops, vector_render)
 from lazyarr.compiler.source_reduce import Reducer, reduce_range
 from lazyarr.graph.ops import ELEMENTWISE
 
@@ -55,9 +59,10 @@ def _closure(k: RowKernel, targets: list[tuple], loaded=frozenset()) -> tuple[li
 
 
 def element_lines(k: RowKernel, targets: list[tuple], index: str, suffix: str = "", loaded=frozenset(),
-                  saved=frozenset(), column: str = "") -> list[str]:
+                  saved=frozenset(), column: str = "", fast: bool = False) -> list[str]:
     """Load the element inputs at `index` and evaluate the full nodes `targets` need, children first. Nodes
-    in `loaded` are read from their scratch row ``_sc{j}`` at `column`, those in `saved` written to it."""
+    in `loaded` are read from their scratch row ``_sc{j}`` at `column`, those in `saved` written to it. With
+    `fast`, ops that have a vectorisable variant (kernels/vecmath.py) use it and fold its ok flag into ``_ok``."""
     names = _Names(k)
     nodes, inputs, _ = _closure(k, targets, loaded)
     lines = [f"x{j}{suffix} = in{j}[{unsigned(index)}]" for j in inputs]
@@ -66,7 +71,14 @@ def element_lines(k: RowKernel, targets: list[tuple], index: str, suffix: str = 
             lines.append(f"v{j}{suffix} = _sc{j}[np.uint64({column})]")
             continue
         node = k.body[j]
-        lines.append(f"v{j}{suffix} = {render(node, [names.of(r, suffix) for r in k.refs[j]])}")
+        args = [names.of(r, suffix) for r in k.refs[j]]
+        variant = vector_render(node, args) if fast else None
+        if variant is None:
+            lines.append(f"v{j}{suffix} = {render(node, args)}")
+        else:
+            narrow = f"v{j}{suffix}_" if node.dtype == np.float64 else f"{ctor(node.dtype)}(v{j}{suffix}_)"
+            lines += [f"v{j}{suffix}_, ok{j}{suffix} = {variant}", f"v{j}{suffix} = {narrow}",
+                      f"_ok = _ok & ok{j}{suffix}"]
         if j in saved:
             lines.append(f"_sc{j}[np.uint64({column})] = v{j}{suffix}")
     return lines
@@ -116,12 +128,44 @@ def _scratch(k: RowKernel) -> set[int]:
     return keep
 
 
+def _staged(k: RowKernel) -> set[int]:
+    """Reductions whose producer has a non-inline op (body indices): staged through a row of their own."""
+    return {j for j, n in enumerate(k.body) if n.op == "reduce" and k.refs[j][0][0] == "v"
+            and not all(_inline(k.body[i]) for i in _closure(k, list(k.refs[j][:1]))[0])}
+
+
 def _inline(node) -> bool:
     op = ELEMENTWISE.get(node.op)
     return op is not None and op.inline
 
 
+def _vector_ops(k: RowKernel) -> bool:
+    """Whether the element work has an op with a vectorisable variant and nothing that keeps the loops scalar
+    (the map kernels' rule, ``source_map.uses_vector_ops``)."""
+    return uses_vector_ops(_Elements(tuple(n for n in k.body if id(n) not in k.rows)))
+
+
+class _Elements(NamedTuple):
+    body: tuple  # what ``uses_vector_ops`` reads of a kernel
+
+
 def rows_loop(k: RowKernel, parallel: bool) -> list[str | Block]:
+    """Each row once with the vectorised variants (when the kernel has any), and again with the exact ones
+    only if some element's ok flag came back False. The row's passes are pure until its writes, which the
+    second run overwrites, so a row computed twice gives what the exact run gives."""
+    body = row_body(k, fast=False)
+    if _vector_ops(k):
+        body = ["_ok = True", *row_body(k, fast=True), Block("if not _ok:", body)]
+    return [prange_loop("_task", f"(nrows + {ROWS_PER_TASK - 1}) // {ROWS_PER_TASK}", [
+        *[f"_sc{j} = np.empty(ncols, {ctor(k.body[j].dtype)})" for j in sorted(_scratch(k))],
+        *[f"_sp{j} = np.empty(ncols, {ctor(k.body[j].args[0].dtype)})" for j in sorted(_staged(k))],
+        Block(f"for r in range(_task * {ROWS_PER_TASK}, min(_task * {ROWS_PER_TASK} + {ROWS_PER_TASK}, nrows)):",
+              body),
+    ], parallel)]
+
+
+def row_body(k: RowKernel, fast: bool) -> list[str | Block]:
+    """One row: its passes, its row values, its writes."""
     full_out, row_out = _outputs(k)
     scratch = _scratch(k)
     loaded: set[int] = set()
@@ -136,10 +180,20 @@ def rows_loop(k: RowKernel, parallel: bool) -> list[str | Block]:
         producer = k.refs[j][0]
         saved = frozenset(set(_closure(k, [producer], loaded)[0]) & scratch - loaded)
 
-        def values(column: str, suffix: str, producer=producer, dtype=node.args[0].dtype, loaded=frozenset(loaded),
-                   saved=saved):
-            lines = element_lines(k, [producer], f"r, {column}", suffix, loaded, saved, column)
-            return lines, _Names(k).of(producer, suffix), dtype
+        dtype = node.args[0].dtype
+        if j in _staged(k):
+            # The producer has a non-inline op: computed into the row `_sp{j}` by a loop of its own (one copy
+            # of exp's polynomial that vectorises), then summed from there in the lanes' order.
+            lines = element_lines(k, [producer], "r, c", "", frozenset(loaded), saved, "c", fast)
+            body.append(Block("for c in range(ncols):", lines + [f"_sp{j}[np.uint64(c)] = {_Names(k).of(producer, '')}"]))
+
+            def values(column: str, suffix: str, j=j, dtype=dtype):
+                return [], f"_sp{j}[np.uint64({column})]", dtype
+        else:
+            def values(column: str, suffix: str, producer=producer, dtype=dtype, loaded=frozenset(loaded),
+                       saved=saved):
+                lines = element_lines(k, [producer], f"r, {column}", suffix, loaded, saved, column, fast)
+                return lines, _Names(k).of(producer, suffix), dtype
 
         body += [*r.init(), *reduce_range(None, r, "c", "0", "ncols", lambda e: e, lambda e: e, values),
                  f"w{j} = {r.final()}"]
@@ -149,14 +203,11 @@ def rows_loop(k: RowKernel, parallel: bool) -> list[str | Block]:
         stores = [f"out{n}[np.uint64(r), np.uint64(c)] = {store(f'v{i}', k.body[i].dtype, k.body[i].dtype)}"
                   for n, i in enumerate(full_out)]
         body.append(Block("for c in range(ncols):",
-                          element_lines(k, targets, "r, c", "", frozenset(loaded), frozenset(), "c") + stores))
+                          element_lines(k, targets, "r, c", "", frozenset(loaded), frozenset(), "c", fast)
+                          + stores))
     body += [f"rout{n}[np.uint64(r)] = {store(f'w{i}', k.body[i].dtype, k.body[i].dtype)}"
              for n, i in enumerate(row_out)]
-    return [prange_loop("_task", f"(nrows + {ROWS_PER_TASK - 1}) // {ROWS_PER_TASK}", [
-        *[f"_sc{j} = np.empty(ncols, {ctor(k.body[j].dtype)})" for j in sorted(scratch)],
-        Block(f"for r in range(_task * {ROWS_PER_TASK}, min(_task * {ROWS_PER_TASK} + {ROWS_PER_TASK}, nrows)):",
-              body),
-    ], parallel)]
+    return body
 
 
 # --- strips: the rows are contiguous ---------------------------------------------------------------------
@@ -220,6 +271,7 @@ def kernel_source(k: RowKernel, mode: str, layout: str, parallel: bool, version:
     text = Block(None, loop).render(level=1)
     return MODULE_TEMPLATE.format(
         version=version, comment=as_comment(comment) if comment else "#",
-        extra_imports="import lazyarr.kernels.scipy_bridge as SB\n" if "SB." in text else "",
+        extra_imports=("import lazyarr.kernels.scipy_bridge as SB\n" if "SB." in text else "")
+        + ("import lazyarr.kernels.vecmath as V\n" if "V." in text else ""),
         signature=", ".join(sig), parallel=parallel, params=", ".join(params), body=text,
     )
