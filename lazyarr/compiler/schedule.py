@@ -7,11 +7,12 @@ several. Each step records why it exists, for ``explain()``.
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 from lazyarr.graph.expr import CONST, LEAF, Node, structure_id, walk
 from lazyarr.graph.ops import REDUCTIONS, STAGES, is_elementwise
-from lazyarr.compiler import rowfuse
+from lazyarr.compiler import hoist, rowfuse
 
 
 @dataclass(frozen=True, eq=False)
@@ -202,6 +203,13 @@ def plan(roots) -> list:
         body, inputs, consts, stages, key = _region(group, ready)
         if stages:
             need(stages)
+            body, inputs, consts, stages, key = _region(group, ready)
+        # (hoisting, compiler/hoist.py) costly subexpressions of a much smaller shape: once, at their shape
+        shape = max((n.shape for n in group), key=lambda s: math.prod(s))
+        hoisted = [n for n in hoist.invariant(body, shape) if not any(n is g for g in group)]
+        if hoisted:
+            steps.extend(Stage(n, hoist.why(n, shape)) for n in hoisted)
+            ready.update(id(n) for n in hoisted)
             body, inputs, consts, stages, key = _region(group, ready)
         if _too_big(body, inputs, consts):
             _cut(body, group, ready, steps)  # every chunk but the last, which the code below plans
