@@ -12,7 +12,7 @@ import pytest
 import lazyarr as la
 from lazyarr.compiler import rowfuse
 from lazyarr.compiler.rowfuse import RowKernel
-from lazyarr.compiler.schedule import MapKernel, ReduceKernel, plan
+from lazyarr.compiler.schedule import MapKernel, ReduceKernel, Stage, plan
 
 
 def softmax(x, axis=1):
@@ -207,3 +207,44 @@ def test_map_kernels_after_a_row_kernel():
     steps = _steps(fn, [x])
     assert RowKernel in [type(s) for s in steps] and MapKernel in [type(s) for s in steps]
     np.testing.assert_allclose(np.asarray(fn(la.array(x))), fn(x), rtol=1e-13)
+
+
+# --- broadcast-invariant work once (compiler/hoist.py) and dev.T @ dev --------------------------------------
+
+def haversine(lat1, lon1, lat2, lon2):
+    h = np.sin((lat2 - lat1) / 2) ** 2 + np.cos(lat1) * np.cos(lat2) * np.sin((lon2 - lon1) / 2) ** 2
+    return 2 * 6371.0 * np.arcsin(np.sqrt(h))
+
+
+def _points(n):
+    rng = np.random.default_rng(5)
+    return [rng.uniform(-1.5, 1.5, (n, 1)), rng.uniform(-3, 3, (n, 1)), rng.uniform(-1.5, 1.5, (1, n)),
+            rng.uniform(-3, 3, (1, n))]
+
+
+def test_costly_invariant_subexpression_is_hoisted():
+    points = _points(40)
+    steps = _steps(haversine, points)
+    hoisted = [s for s in steps if type(s) is Stage]
+    assert sorted(s.node.shape for s in hoisted) == [(1, 40), (40, 1)]  # cos(lat2), cos(lat1)
+    assert all(s.node.op == "cos" and s.why.startswith("hoisted:") for s in hoisted)
+    assert [type(s) for s in steps][-1] is MapKernel
+    np.testing.assert_allclose(np.asarray(_lazy(haversine, points)), haversine(*points), rtol=1e-12)
+    assert "hoisted: cos of shape (40, 1) is broadcast over (40, 40)" in _lazy(haversine, points).explain()
+
+
+def test_cheap_invariant_subexpression_stays_in_the_loop():
+    a, _, b, _ = _points(40)
+    steps = _steps(lambda x, y: x * 2 + y, [a, b])
+    assert [type(s) for s in steps] == [MapKernel]
+
+
+def test_transposed_operand_is_a_view_of_the_computed_value():
+    x = _inputs(centre0, (50, 20))[0]
+    d = centre0(x)
+    for fn, want in ((lambda a: centre0(a).T @ centre0(a), d.T @ d), (lambda a: centre0(a) @ centre0(a).T, d @ d.T),
+                     (lambda a: np.dot(centre0(a).T, centre0(a)), d.T @ d)):
+        steps = _steps(fn, [x])
+        assert [type(s) for s in steps].count(RowKernel) == 1 and MapKernel not in [type(s) for s in steps]
+        assert [s.node.params.name for s in steps if type(s) is Stage][0] == "transpose"
+        np.testing.assert_allclose(np.asarray(fn(la.array(x))), want, rtol=1e-12, atol=1e-12)
