@@ -248,3 +248,15 @@ def test_transposed_operand_is_a_view_of_the_computed_value():
         assert [type(s) for s in steps].count(RowKernel) == 1 and MapKernel not in [type(s) for s in steps]
         assert [s.node.params.name for s in steps if type(s) is Stage][0] == "transpose"
         np.testing.assert_allclose(np.asarray(fn(la.array(x))), want, rtol=1e-12, atol=1e-12)
+
+
+def test_fuse_binds_row_inputs_per_call():
+    # g is constant along the reduced axis: a row input of the kernel, bound anew at every call.
+    def scaled(x, g):
+        return (x - x.mean(axis=0)) * g
+
+    x = _inputs(centre0, (37, 23))[0]
+    f = la.fuse(scaled)
+    for g in (np.full(23, 2.0), np.arange(23.0)):
+        np.testing.assert_allclose(f(x, g), scaled(x, g), rtol=1e-13)
+    assert any(k.row_inputs for k in _steps(scaled, [x, np.ones(23)]) if isinstance(k, RowKernel))
