@@ -260,3 +260,9 @@ def test_fuse_binds_row_inputs_per_call():
     for g in (np.full(23, 2.0), np.arange(23.0)):
         np.testing.assert_allclose(f(x, g), scaled(x, g), rtol=1e-13)
     assert any(k.row_inputs for k in _steps(scaled, [x, np.ones(23)]) if isinstance(k, RowKernel))
+
+
+def test_plain_reduction_keeps_its_reduce_kernel():
+    # Nothing read back over the rows: the reduce kernel's own loops (outer_split, ...) stay.
+    x = _inputs(centre1, (37, 23))[0]
+    assert [type(s) for s in _steps(lambda a: np.exp(a).sum(axis=0) * 2, [x])] == [ReduceKernel, MapKernel]

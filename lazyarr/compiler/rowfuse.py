@@ -167,7 +167,9 @@ def _grow(reds, shape, axis, consumers, covered, root_ids, order) -> RowKernel |
         region.row[id(r)] = r
         region.add_full(r.args[0])
     _grow_up(region, consumers)
-    if not _well_formed(region):
+    # Without a row value read back over its row there is nothing to fuse: a plain reduction keeps its own
+    # tuned loops (compiler/source_reduce.py).
+    if not _well_formed(region) or not any(id(a) in region.row for n in region.full.values() for a in n.args):
         return None
     body = [n for n in order if region.has(n)]
     outputs = [n for n in body if id(n) in root_ids
