@@ -4,10 +4,11 @@ The runtime hands the kernel every array as a 2-D view (rows, reduced axis): ``i
 read per element, ``rin{j}[r]`` for those read once per row, ``out{j}[r, c]`` and ``rout{j}[r]`` for the
 results. Two loop shapes, picked from the memory order of the views:
 
-- ``rows``: the reduced axis is the contiguous one (``softmax(x, axis=1)`` of a C array). Rows in parallel;
-  each row runs one pass per reduction (the row stays in L1/L2 between passes), computes its per-row values,
-  then writes its outputs. Float sums use the reduce kernels' ``inner`` summation (8 lanes per block of 128,
-  blocks Kahan-compensated), so a row-fused sum equals the reduce kernel's bit for bit.
+- ``rows``: the reduced axis is the contiguous one (``softmax(x, axis=1)`` of a C array). Tasks of a few rows
+  in parallel; each row runs one pass per reduction (the row stays in L1/L2 between passes), computes its
+  per-row values, then writes its outputs. Float sums use the reduce kernels' ``inner`` summation (8 lanes
+  per block of 128, blocks Kahan-compensated), so a row-fused sum equals the reduce kernel's bit for bit.
+  Costly values are computed once per row (scratch rows), with the vectorised variants first (``rows_loop``).
 - ``strips``: the rows are the contiguous axis (``x - x.mean(0)`` of a C array). Strips of `width` rows in
   parallel; each pass streams down the reduced axis, updating `width` accumulators per step in memory
   order, as the ``outer`` reduce loop does (and as NumPy does along a strided axis: element after element).
