@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from lazyarr.api import build
+from lazyarr.graph import expr
 from lazyarr.graph.expr import Node
 
 
@@ -26,8 +27,47 @@ def _mismatch(name, a: Node, b: Node):
     return ValueError(f"lazyarr: {name}: shapes {a.shape} and {b.shape} not aligned")
 
 
+# (rowfuse, #14) `dev.T @ dev`: `dev.T` of a computed `dev` is pushed down to the leaves, a second expression
+# that would compute `dev` again. When one operand is exactly the other's transposed graph (hash-consing makes
+# that an identity test), it becomes the transpose of the other's computed value: `dev` is computed once and
+# BLAS gets a transposed view (NumPy then uses the symmetric product for `dev.T @ dev`).
+def _share_transposed(a: Node, b: Node) -> tuple[Node, Node]:
+    if a.ndim != 2 or b.ndim != 2 or a.shape != b.shape[::-1]:
+        return a, b
+    for x, y, swap in ((a, b, False), (b, a, True)):
+        if y.fusable and x.fusable and _same_values(build.transpose(y, (1, 0)), x):
+            view = build.numpy_stage("transpose", (y,), (("axes", (1, 0)),), x.shape, x.dtype)
+            return (y, view) if swap else (view, y)
+    return a, b
+
+
+def _same_values(x: Node, y: Node) -> bool:
+    """Whether two graphs compute the same values: the same nodes, except that each transposing a leaf made a
+    leaf of its own (a new view object) where the two views are of the same memory, alike."""
+    stack = [(x, y)]
+    while stack:
+        p, q = stack.pop()
+        if p is q:
+            continue
+        if p.op == expr.LEAF and q.op == expr.LEAF:
+            if not _same_view(p.data, q.data):
+                return False
+            continue
+        if (p.op, p.params, p.shape, p.dtype, len(p.args)) != (q.op, q.params, q.shape, q.dtype, len(q.args)):
+            return False
+        if p.op == expr.CONST:
+            return False  # two constants that are not one node differ
+        stack.extend(zip(p.args, q.args))
+    return True
+
+
+def _same_view(u: np.ndarray, v: np.ndarray) -> bool:
+    return (u.shape == v.shape and u.strides == v.strides and u.dtype == v.dtype
+            and u.__array_interface__["data"][0] == v.__array_interface__["data"][0])
+
+
 def matmul(a, b) -> Node:
-    a, b = build.to_node(a), build.to_node(b)
+    a, b = _share_transposed(build.to_node(a), build.to_node(b))
     if a.ndim == 0 or b.ndim == 0:
         raise ValueError("lazyarr: matmul: input operand does not have enough dimensions (scalars are not allowed)")
     ash = a.shape if a.ndim > 1 else (1,) + a.shape
@@ -41,7 +81,7 @@ def matmul(a, b) -> Node:
 
 
 def dot(a, b) -> Node:
-    a, b = build.to_node(a), build.to_node(b)
+    a, b = _share_transposed(build.to_node(a), build.to_node(b))
     if a.ndim == 0 or b.ndim == 0:
         return build.ufunc_node(np.multiply, (a, b), "dot")
     k_b = b.shape[-2] if b.ndim > 1 else b.shape[0]

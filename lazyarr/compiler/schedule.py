@@ -7,12 +7,14 @@ several. Each step records why it exists, for ``explain()``.
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from lazyarr.graph.expr import CONST, LEAF, Node, structure_id, walk
 from lazyarr.graph.ops import GENERATORS, REDUCTIONS, STAGES, is_elementwise, realise
+from lazyarr.compiler import hoist, rowfuse
 
 
 @dataclass(frozen=True, eq=False)
@@ -203,13 +205,27 @@ def plan(roots) -> list:
     """The steps that compute `roots`, in order."""
     steps: list = []
     ready: set[int] = set()
+    # (row fusion, compiler/rowfuse.py) reductions broadcast back over their axis, and the work around them,
+    # as one RowKernel each: id(node) -> its kernel, planned when `need` first meets one of its nodes.
+    row_kernels = rowfuse.find(roots)
+    rows_planned: set[int] = set()
+
+    def need_rows(k) -> None:
+        if id(k) in rows_planned:
+            return
+        rows_planned.add(id(k))
+        need(list(k.inputs) + [a for a, _ in k.row_inputs])
+        steps.append(k)
+        ready.update(id(n) for n in k.outputs)
 
     def need(nodes) -> None:
         group: list[Node] = []
         for n in nodes:
             if n.op in (LEAF, CONST) or id(n) in ready or any(n is g for g in group):
                 continue
-            if n.fusable:
+            if id(n) in row_kernels:
+                need_rows(row_kernels[id(n)])
+            elif n.fusable:
                 group.append(n)
             elif is_compiled_reduction(n) or is_compiled_scan(n):  # (scans: surface/reductions)
                 steps.append(_reduce_kernel(n, ready, need, steps))
@@ -225,6 +241,13 @@ def plan(roots) -> list:
         body, inputs, consts, stages, key = _region(group, ready)
         if stages:
             need(stages)
+            body, inputs, consts, stages, key = _region(group, ready)
+        # (hoisting, compiler/hoist.py) costly subexpressions of a much smaller shape: once, at their shape
+        shape = max((n.shape for n in group), key=lambda s: math.prod(s))
+        hoisted = [n for n in hoist.invariant(body, shape) if not any(n is g for g in group)]
+        if hoisted:
+            steps.extend(Stage(n, hoist.why(n, shape)) for n in hoisted)
+            ready.update(id(n) for n in hoisted)
             body, inputs, consts, stages, key = _region(group, ready)
         if _too_big(body, inputs, consts):
             _cut(body, group, ready, steps)  # every chunk but the last, which the code below plans

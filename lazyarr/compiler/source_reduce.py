@@ -102,12 +102,18 @@ def _product(dims: list[str]) -> str:
     return " * ".join(dims) if dims else "1"
 
 
-def reduce_range(k: ReduceKernel, r: Reducer, var: str, lo: str, hi: str, index, position) -> list[str | Block]:
+def reduce_range(k: ReduceKernel, r: Reducer, var: str, lo: str, hi: str, index, position, values=None
+                 ) -> list[str | Block]:
     """Lines that fold the producer's values for `var` in [lo, hi) into the state `acc`.
-    `index(expr)` is the array index with `var` replaced by `expr`; `position(expr)` the arg position."""
-    producer = k.outputs[0]
+    `index(expr)` is the array index with `var` replaced by `expr`; `position(expr)` the arg position.
+    `values(index, suffix)` -> (lines, name, dtype) computes the value to fold where it is not `k`'s producer
+    (a row kernel's passes, compiler/source_rows.py)."""
 
     def value(expr: str, suffix: str) -> tuple[list[str], str]:
+        if values is not None:
+            lines, name, dtype = values(index(expr), suffix)
+            return lines, cast(name, dtype, r.acc)
+        producer = k.outputs[0]
         lines, names = value_lines(k, index(expr), suffix)
         return lines, cast(names[id(producer)], producer.dtype, r.acc)
 

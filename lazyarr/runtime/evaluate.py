@@ -24,6 +24,8 @@ from lazyarr.compiler.schedule import MapKernel, ReduceKernel, ScanKernel, Slice
 from lazyarr.compiler import source_scan as codegen_scan
 from lazyarr.graph.ops import outside, realise
 from lazyarr.runtime.launch import describe
+from lazyarr.compiler.rowfuse import RowKernel
+from lazyarr.runtime import rows
 
 
 
@@ -65,7 +67,9 @@ def run_steps(steps: list, roots: list[Node], env: dict, out: np.ndarray | None 
     direct = out is not None and out.dtype.isnative and out.dtype.kind in "biufc"
     out_buffers = {id(roots[0]): out} if direct else {}
     for step in steps:
-        if isinstance(step, ScanKernel):  # (surface/reductions)
+        if isinstance(step, RowKernel):
+            run_rows(step, env)
+        elif isinstance(step, ScanKernel):  # (surface/reductions)
             run_scan(step, env)
         elif isinstance(step, ReduceKernel):
             run_reduce(step, env)
@@ -88,6 +92,11 @@ def value(node: Node, env: dict) -> np.ndarray:
     if node.op == CONST:
         return np.asarray(node.data, dtype=node.dtype)
     return env[id(node)]
+
+
+def run_rows(k: RowKernel, env: dict) -> None:
+    """(row fusion) A row kernel over its inputs' values."""
+    rows.run(k, [value(n, env) for n in k.inputs], [value(a, env) for a, _ in k.row_inputs], env)
 
 
 def run_stage(step: Stage, env: dict) -> None:
@@ -193,6 +202,8 @@ def _reduce_source(k, loop, ndim, kept, array_layout, parallel) -> str:
 def source_for(step, env: dict) -> str:
     """The kernel source `step` compiles to for the given input values (for explain())."""
     arrays = [value(n, env) if n.op == LEAF or id(n) in env else _stand_in(n) for n in step.inputs]
+    if isinstance(step, RowKernel):
+        return rows.source_for(step, arrays)
     size = math.prod(step.shape)
     parallel = size >= config.parallel_threshold()
     if isinstance(step, ScanKernel):  # (surface/reductions)

@@ -9,6 +9,7 @@ from lazyarr.runtime import evaluate as runtime
 from lazyarr.runtime import external
 from lazyarr.graph.expr import CONST, LEAF, walk
 from lazyarr.compiler.schedule import MapKernel, ReduceKernel, plan
+from lazyarr.compiler.rowfuse import RowKernel
 
 
 # (NumPy fallback) What a leaf holds when it is not a user's array: "computed by numpy.median (fallback)".
@@ -43,11 +44,14 @@ def explain(roots) -> str:
         return handler.explain(roots)  # dask leaves: the graph runs per dask block
     out = ["graph:"] + graph_listing(roots)
     steps = plan(roots)
-    kernels = sum(isinstance(s, MapKernel) for s in steps)
+    kernels = sum(isinstance(s, (MapKernel, RowKernel)) for s in steps)
     out.append(f"schedule: {len(steps)} step(s), {kernels} fused kernel(s); threading layer "
                f"{threads.threading_layer()}, {threads.get_num_threads()} thread(s)")
     for i, step in enumerate(steps):
-        if isinstance(step, ReduceKernel):
+        if isinstance(step, RowKernel):
+            names = ", ".join(n.params.name for n in step.reductions)
+            out.append(f"step {i}: row kernel ({names}) over axis {step.axis} of {step.shape}: {step.why}")
+        elif isinstance(step, ReduceKernel):
             node = step.node
             out.append(f"step {i}: kernel {node.params.name} over axes {node.params.axes} of {step.shape} -> "
                        f"{node.dtype} {node.shape}: {step.why}")

@@ -118,6 +118,7 @@ def interpret_values(k, arrays: list, consts: list) -> dict:
 def describe(k) -> str:
     """A one-line-per-node listing of a kernel's graph: in generated source, explain() and compile warnings."""
     names = {id(n): f"in{j}" for j, n in enumerate(k.inputs)}
+    names.update({id(n): f"rin{j}" for j, (n, _) in enumerate(getattr(k, "row_inputs", ()))})  # row kernels
     names.update({id(n): f"c{j}" for j, n in enumerate(k.consts)})
     lines = []
     for j, n in enumerate(k.body):

@@ -434,6 +434,7 @@ def _step_consts(step) -> list[Node]:
 
 def _step_leaves(step) -> list[Node]:
     found = [n for n in getattr(step, "inputs", ()) if n.op == LEAF]
+    found += [n for n, _ in getattr(step, "row_inputs", ()) if n.op == LEAF]  # a row kernel's per-row arrays
     node = getattr(step, "node", None)
     if node is not None:
         found += [a for a in node.args if a.op == LEAF]

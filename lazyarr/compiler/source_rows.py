@@ -1,0 +1,278 @@
+"""RowKernel -> Python source for ``numba.njit``: reductions along one axis and their broadcast use, row by row.
+
+The runtime hands the kernel every array as a 2-D view (rows, reduced axis): ``in{j}[r, c]`` for the values
+read per element, ``rin{j}[r]`` for those read once per row, ``out{j}[r, c]`` and ``rout{j}[r]`` for the
+results. Two loop shapes, picked from the memory order of the views:
+
+- ``rows``: the reduced axis is the contiguous one (``softmax(x, axis=1)`` of a C array). Tasks of a few rows
+  in parallel; each row runs one pass per reduction (the row stays in L1/L2 between passes), computes its
+  per-row values, then writes its outputs. Float sums use the reduce kernels' ``inner`` summation (8 lanes
+  per block of 128, blocks Kahan-compensated), so a row-fused sum equals the reduce kernel's bit for bit.
+  Costly values are computed once per row (scratch rows), with the vectorised variants first (``rows_loop``).
+- ``strips``: the rows are the contiguous axis (``x - x.mean(0)`` of a C array). Strips of `width` rows in
+  parallel; each pass streams down the reduced axis, updating `width` accumulators per step in memory
+  order, as the ``outer`` reduce loop does (and as NumPy does along a strided axis: element after element).
+"""
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import numpy as np
+
+from lazyarr.compiler.blocks import Block, as_comment, prange_loop
+from lazyarr.compiler.rowfuse import RowKernel, is_row_reshape
+from lazyarr.compiler.source_map import (MODULE_TEMPLATE, array_type, ctor, render, scalar_type, store,
+                                         unsigned, uses_vector_ops, vector_render)
+from lazyarr.compiler.source_reduce import Reducer, reduce_range
+from lazyarr.graph.ops import ELEMENTWISE
+
+
+class _Names:
+    """Variable names of one kernel's values. Row values are scalars ``w{i}`` (``rows``: computed in place;
+    ``strips``: loaded from the strip's array ``_w{i}``), element values ``v{i}{suffix}``."""
+
+    def __init__(self, k: RowKernel):
+        self.k = k
+
+    def of(self, ref: tuple, suffix: str) -> str:
+        kind, j = ref
+        if kind == "v":
+            return f"w{j}" if id(self.k.body[j]) in self.k.rows else f"v{j}{suffix}"
+        return {"in": f"x{j}{suffix}", "row": f"y{j}", "c": f"c{j}"}[kind]
+
+
+def _closure(k: RowKernel, targets: list[tuple], loaded=frozenset()) -> tuple[list[int], list[int], set]:
+    """(full body nodes, element inputs, row values) needed to compute `targets` (refs) at one element; the
+    full nodes in `loaded` count as available (read back from the row's scratch, see ``rows_loop``)."""
+    nodes, inputs, rows = set(), set(), set()
+    stack = list(targets)
+    while stack:
+        kind, j = stack.pop()
+        if kind == "in":
+            inputs.add(j)
+        elif kind == "row" or (kind == "v" and id(k.body[j]) in k.rows):
+            rows.add((kind, j))
+        elif kind == "v" and j not in nodes:
+            nodes.add(j)
+            if j not in loaded:
+                stack.extend(k.refs[j])
+    return sorted(nodes), sorted(inputs), rows
+
+
+def element_lines(k: RowKernel, targets: list[tuple], index: str, suffix: str = "", loaded=frozenset(),
+                  saved=frozenset(), column: str = "", fast: bool = False) -> list[str]:
+    """Load the element inputs at `index` and evaluate the full nodes `targets` need, children first. Nodes
+    in `loaded` are read from their scratch row ``_sc{j}`` at `column`, those in `saved` written to it. With
+    `fast`, ops that have a vectorisable variant (kernels/vecmath.py) use it and fold its ok flag into ``_ok``."""
+    names = _Names(k)
+    nodes, inputs, _ = _closure(k, targets, loaded)
+    lines = [f"x{j}{suffix} = in{j}[{unsigned(index)}]" for j in inputs]
+    for j in nodes:
+        if j in loaded:
+            lines.append(f"v{j}{suffix} = _sc{j}[np.uint64({column})]")
+            continue
+        node = k.body[j]
+        args = [names.of(r, suffix) for r in k.refs[j]]
+        variant = vector_render(node, args) if fast else None
+        if variant is None:
+            lines.append(f"v{j}{suffix} = {render(node, args)}")
+        else:
+            narrow = f"v{j}{suffix}_" if node.dtype == np.float64 else f"{ctor(node.dtype)}(v{j}{suffix}_)"
+            lines += [f"v{j}{suffix}_, ok{j}{suffix} = {variant}", f"v{j}{suffix} = {narrow}",
+                      f"_ok = _ok & ok{j}{suffix}"]
+        if j in saved:
+            lines.append(f"_sc{j}[np.uint64({column})] = v{j}{suffix}")
+    return lines
+
+
+def _row_line(k: RowKernel, j: int) -> str:
+    """The value of row node `j` (not a reduction) from the row values it reads."""
+    names = _Names(k)
+    node = k.body[j]
+    args = [names.of(r, "") for r in k.refs[j]]
+    return args[0] if is_row_reshape(node) else render(node, args)
+
+
+def _reducer(k: RowKernel, j: int, compensated: bool) -> Reducer:
+    node = k.body[j]
+    return Reducer(node.params.name, node.args[0].dtype, node.dtype, compensated=compensated)
+
+
+def _outputs(k: RowKernel) -> tuple[list[int], list[int]]:
+    """Body indices of (full outputs, row outputs), in the order of the kernel's `out{j}` / `rout{j}`."""
+    position = {id(n): i for i, n in enumerate(k.body)}
+    indices = [position[id(n)] for n in k.outputs]
+    return ([i for i in indices if id(k.body[i]) not in k.rows],
+            [i for i in indices if id(k.body[i]) in k.rows])
+
+
+# --- rows: the reduced axis is contiguous ----------------------------------------------------------------
+
+# Rows per parallel task: each task allocates its scratch rows once.
+ROWS_PER_TASK = 8
+
+
+def _scratch(k: RowKernel) -> set[int]:
+    """Full nodes worth keeping in a scratch row: computed by a non-inline op (exp, log, a scipy.special
+    call, ...) in one reduction pass and read again by a later pass. ``softmax`` computes each ``exp`` once,
+    where recomputing it in the write pass would double the kernel's work."""
+    passes = [list(k.refs[j][:1]) for j, n in enumerate(k.body) if n.op == "reduce"]
+    full_out, _ = _outputs(k)
+    passes.append([("v", i) for i in full_out])
+    first: dict[int, int] = {}
+    keep = set()
+    for p, targets in enumerate(passes):
+        for j in _closure(k, targets)[0]:
+            if j in first and first[j] < p and not _inline(k.body[j]):
+                keep.add(j)
+            first.setdefault(j, p)
+    return keep
+
+
+def _staged(k: RowKernel) -> set[int]:
+    """Reductions whose producer has a non-inline op (body indices): staged through a row of their own."""
+    return {j for j, n in enumerate(k.body) if n.op == "reduce" and k.refs[j][0][0] == "v"
+            and not all(_inline(k.body[i]) for i in _closure(k, list(k.refs[j][:1]))[0])}
+
+
+def _inline(node) -> bool:
+    op = ELEMENTWISE.get(node.op)
+    return op is not None and op.inline
+
+
+def _vector_ops(k: RowKernel) -> bool:
+    """Whether the element work has an op with a vectorisable variant and nothing that keeps the loops scalar
+    (the map kernels' rule, ``source_map.uses_vector_ops``)."""
+    return uses_vector_ops(_Elements(tuple(n for n in k.body if id(n) not in k.rows)))
+
+
+class _Elements(NamedTuple):
+    body: tuple  # what ``uses_vector_ops`` reads of a kernel
+
+
+def rows_loop(k: RowKernel, parallel: bool) -> list[str | Block]:
+    """Each row once with the vectorised variants (when the kernel has any), and again with the exact ones
+    only if some element's ok flag came back False. The row's passes are pure until its writes, which the
+    second run overwrites, so a row computed twice gives what the exact run gives."""
+    body = row_body(k, fast=False)
+    if _vector_ops(k):
+        body = ["_ok = True", *row_body(k, fast=True), Block("if not _ok:", body)]
+    return [prange_loop("_task", f"(nrows + {ROWS_PER_TASK - 1}) // {ROWS_PER_TASK}", [
+        *[f"_sc{j} = np.empty(ncols, {ctor(k.body[j].dtype)})" for j in sorted(_scratch(k))],
+        *[f"_sp{j} = np.empty(ncols, {ctor(k.body[j].args[0].dtype)})" for j in sorted(_staged(k))],
+        Block(f"for r in range(_task * {ROWS_PER_TASK}, min(_task * {ROWS_PER_TASK} + {ROWS_PER_TASK}, nrows)):",
+              body),
+    ], parallel)]
+
+
+def row_body(k: RowKernel, fast: bool) -> list[str | Block]:
+    """One row: its passes, its row values, its writes."""
+    full_out, row_out = _outputs(k)
+    scratch = _scratch(k)
+    loaded: set[int] = set()
+    body: list[str | Block] = [f"y{j} = rin{j}[np.uint64(r)]" for j in range(len(k.row_inputs))]
+    for j, node in enumerate(k.body):
+        if id(node) not in k.rows:
+            continue
+        if node.op != "reduce":
+            body.append(f"w{j} = {_row_line(k, j)}")
+            continue
+        r = _reducer(k, j, compensated=True)
+        producer = k.refs[j][0]
+        saved = frozenset(set(_closure(k, [producer], loaded)[0]) & scratch - loaded)
+
+        dtype = node.args[0].dtype
+        if j in _staged(k):
+            # The producer has a non-inline op: computed into the row `_sp{j}` by a loop of its own (one copy
+            # of exp's polynomial that vectorises), then summed from there in the lanes' order.
+            lines = element_lines(k, [producer], "r, c", "", frozenset(loaded), saved, "c", fast)
+            body.append(Block("for c in range(ncols):", lines + [f"_sp{j}[np.uint64(c)] = {_Names(k).of(producer, '')}"]))
+
+            def values(column: str, suffix: str, j=j, dtype=dtype):
+                return [], f"_sp{j}[np.uint64({column})]", dtype
+        else:
+            def values(column: str, suffix: str, producer=producer, dtype=dtype, loaded=frozenset(loaded),
+                       saved=saved):
+                lines = element_lines(k, [producer], f"r, {column}", suffix, loaded, saved, column, fast)
+                return lines, _Names(k).of(producer, suffix), dtype
+
+        body += [*r.init(), *reduce_range(None, r, "c", "0", "ncols", lambda e: e, lambda e: e, values),
+                 f"w{j} = {r.final()}"]
+        loaded |= saved
+    if full_out:
+        targets = [("v", i) for i in full_out]
+        stores = [f"out{n}[np.uint64(r), np.uint64(c)] = {store(f'v{i}', k.body[i].dtype, k.body[i].dtype)}"
+                  for n, i in enumerate(full_out)]
+        body.append(Block("for c in range(ncols):",
+                          element_lines(k, targets, "r, c", "", frozenset(loaded), frozenset(), "c", fast)
+                          + stores))
+    body += [f"rout{n}[np.uint64(r)] = {store(f'w{i}', k.body[i].dtype, k.body[i].dtype)}"
+             for n, i in enumerate(row_out)]
+    return body
+
+
+# --- strips: the rows are contiguous ---------------------------------------------------------------------
+
+def _per_row(lines: list, row_values: set) -> Block:
+    """A loop over the strip's rows with the row values `lines` read loaded as scalars first."""
+    loads = []
+    for kind, j in sorted(row_values):
+        loads.append(f"y{j} = rin{j}[np.uint64(r)]" if kind == "row" else f"w{j} = _w{j}[_uq]")
+    return Block("for r in range(_lo, _hi):", ["_uq = np.uint64(r - _lo)", *loads, *lines])
+
+
+def strips_loop(k: RowKernel, parallel: bool) -> list[str | Block]:
+    full_out, row_out = _outputs(k)
+    body: list[str | Block] = ["_lo = _s * width", "_hi = min(_lo + width, nrows)"]
+    body += [f"_w{j} = np.empty(width, {ctor(n.dtype)})" for j, n in enumerate(k.body) if id(n) in k.rows]
+    for j, node in enumerate(k.body):
+        if id(node) not in k.rows:
+            continue
+        if node.op != "reduce":
+            _, _, rows = _closure(k, list(k.refs[j]))
+            body.append(_per_row([f"_w{j}[_uq] = {_row_line(k, j)}"], rows))
+            continue
+        r = _reducer(k, j, compensated=False)
+        producer = k.refs[j][0]
+        _, _, rows = _closure(k, [producer])
+        acc = f"_a{j}"
+        body += [
+            f"{acc} = np.empty(width, {ctor(r.acc)})",
+            _per_row([f"{acc}[_uq] = {r.start()}"], set()),
+            Block("for c in range(ncols):", [_per_row(
+                element_lines(k, [producer], "r, c")
+                + r.take(_Names(k).of(producer, ""), "c", at="[_uq]", arrays=acc), rows)]),
+            _per_row([f"_w{j}[_uq] = {r.final(at='[_uq]', arrays=acc)}"], set()),
+        ]
+    if full_out:
+        targets = [("v", i) for i in full_out]
+        _, _, rows = _closure(k, targets)
+        stores = [f"out{n}[np.uint64(r), np.uint64(c)] = {store(f'v{i}', k.body[i].dtype, k.body[i].dtype)}"
+                  for n, i in enumerate(full_out)]
+        body.append(Block("for c in range(ncols):", [_per_row(element_lines(k, targets, "r, c") + stores, rows)]))
+    for n, i in enumerate(row_out):
+        body.append(_per_row([f"rout{n}[np.uint64(r)] = {store(f'_w{i}[_uq]', k.body[i].dtype, k.body[i].dtype)}"],
+                             set()))
+    return [prange_loop("_s", "(nrows + width - 1) // width", body, parallel)]
+
+
+def kernel_source(k: RowKernel, mode: str, layout: str, parallel: bool, version: str, comment: str = "") -> str:
+    """The whole module text of a row kernel for `mode` ("rows" or "strips") and array `layout` ("C", "F", "A")."""
+    full_out, row_out = _outputs(k)
+    extra = ["nrows", "ncols"] + (["width"] if mode == "strips" else [])
+    params = ([f"in{j}" for j in range(len(k.inputs))] + [f"rin{j}" for j in range(len(k.row_inputs))]
+              + [f"c{j}" for j in range(len(k.consts))] + extra
+              + [f"out{j}" for j in range(len(full_out))] + [f"rout{j}" for j in range(len(row_out))])
+    sig = ([array_type(n.dtype, 2, layout, True) for n in k.inputs]
+           + [array_type(n.dtype, 1, "A", True) for n, _ in k.row_inputs]
+           + [scalar_type(n.dtype) for n in k.consts] + ["types.int64"] * len(extra)
+           + [array_type(k.body[i].dtype, 2, layout, False) for i in full_out]
+           + [array_type(k.body[i].dtype, 1, "C", False) for i in row_out])
+    loop = rows_loop(k, parallel) if mode == "rows" else strips_loop(k, parallel)
+    text = Block(None, loop).render(level=1)
+    return MODULE_TEMPLATE.format(
+        version=version, comment=as_comment(comment) if comment else "#",
+        extra_imports=("import lazyarr.kernels.scipy_bridge as SB\n" if "SB." in text else "")
+        + ("import lazyarr.kernels.vecmath as V\n" if "V." in text else ""),
+        signature=", ".join(sig), parallel=parallel, params=", ".join(params), body=text,
+    )

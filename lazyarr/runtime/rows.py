@@ -1,0 +1,128 @@
+"""Run a row kernel (``compiler/rowfuse.py``): 2-D views of its arrays, its outputs, the loop shape, the launch.
+
+Every array is seen as (rows, reduced axis): the reduced axis moved last and the others flattened into rows,
+which is a view for C- and F-ordered arrays and for broadcast operands (NumPy copies in the rare case where it
+cannot be one). The loop shape follows the memory order of the element inputs: ``rows`` when the reduced axis
+is the contiguous one, ``strips`` when the rows are; outputs are allocated in the same order, so the kernel
+writes them in the order it reads.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from lazyarr import config
+from lazyarr.compiler import source_rows
+from lazyarr.compiler.fingerprint import VERSION
+from lazyarr.compiler.layout import const_arg
+from lazyarr.compiler.rowfuse import RowKernel
+from lazyarr.graph import reference as interp
+from lazyarr.runtime import launch
+
+# Rows per task of a `strips` kernel at most/least; each strip's passes stream the reduced axis over this many
+# rows, sized so that a strip of the input (rows x reduced length) stays within about STRIP_BYTES of cache.
+STRIP_BYTES = 1 << 20
+STRIP_MIN, STRIP_MAX = 16, 512
+
+
+def geometry(k: RowKernel) -> tuple[int, int]:
+    """(rows, reduced length) of the kernel's 2-D view."""
+    shape, axis = k.shape, k.axis
+    return math.prod(d for i, d in enumerate(shape) if i != axis), shape[axis]
+
+
+def element_view(a: np.ndarray, k: RowKernel) -> np.ndarray:
+    rows, length = geometry(k)
+    return np.moveaxis(np.broadcast_to(a, k.shape), k.axis, -1).reshape(rows, length)
+
+
+def row_view(a: np.ndarray, shape: tuple, rows: int) -> np.ndarray:
+    return np.broadcast_to(a, shape).reshape(rows)
+
+
+def mode_of(views: list[np.ndarray]) -> str:
+    """``rows`` if the first full-size view (else any) is contiguous along the reduced axis, else ``strips``."""
+    full = [v for v in views if 0 not in v.strides] or views
+    if not full:
+        return "rows"
+    v = full[0]
+    return "rows" if v.shape[1] == 1 or abs(v.strides[1]) <= abs(v.strides[0]) or v.shape[0] == 1 else "strips"
+
+
+def array_layout(views: list[np.ndarray], mode: str) -> str:
+    if mode == "rows" and all(v.flags.c_contiguous for v in views):
+        return "C"
+    if mode == "strips" and all(v.flags.f_contiguous for v in views):
+        return "F"
+    return "A"
+
+
+def allocate(k: RowKernel, node, mode: str) -> tuple[np.ndarray, np.ndarray]:
+    """(the output array of `node`, the view the kernel writes)."""
+    rows, length = geometry(k)
+    if id(node) in k.rows:
+        result = np.empty(node.shape, node.dtype)
+        return result, result.reshape(rows)
+    kept = tuple(d for i, d in enumerate(k.shape) if i != k.axis)
+    if mode == "rows":  # the reduced axis last in memory
+        buf = np.empty(kept + (length,), node.dtype)
+        return np.moveaxis(buf, -1, k.axis), buf.reshape(rows, length)
+    buf = np.empty((length,) + kept, node.dtype)  # the reduced axis first in memory
+    return np.moveaxis(buf, 0, k.axis), buf.reshape(length, rows).T
+
+
+def strip_width(k: RowKernel) -> int:
+    _, length = geometry(k)
+    itemsize = max([n.dtype.itemsize for n in k.inputs] or [8])
+    width = STRIP_BYTES // max(1, length * itemsize * max(1, len(k.inputs)))
+    return max(STRIP_MIN, min(STRIP_MAX, width // 8 * 8))
+
+
+def run(k: RowKernel, arrays: list, row_arrays: list, env: dict) -> None:
+    """Compute the kernel's outputs from its element inputs `arrays` and row inputs `row_arrays` into `env`."""
+    rows, length = geometry(k)
+    views = [element_view(a, k) for a in arrays]
+    mode = mode_of(views)
+    outs = [allocate(k, n, mode) for n in k.outputs]
+    for n, (result, _) in zip(k.outputs, outs):
+        env[id(n)] = result
+    parallel = math.prod(k.shape) >= config.parallel_threshold()
+    out_views = [v for n, (_, v) in zip(k.outputs, outs) if id(n) not in k.rows]
+    row_out_views = [v for n, (_, v) in zip(k.outputs, outs) if id(n) in k.rows]
+    layout = array_layout(views + out_views, mode)
+    key = ("rows", k.key, mode, layout, parallel)
+    compiled = launch.kernel_for(key, lambda: source(k, mode, layout, parallel), k)
+    if compiled is None:  # compiling in the background (or Numba failed): NumPy computes this call
+        values = reference_values(k, arrays, row_arrays)
+        for n, (result, _) in zip(k.outputs, outs):
+            np.copyto(result, values[id(n)], casting="unsafe")
+        return
+    row_views = [row_view(a, shape, rows) for a, (_, shape) in zip(row_arrays, k.row_inputs)]
+    extra = [rows, length] + ([strip_width(k)] if mode == "strips" else [])
+    consts = [const_arg(c) for c in k.consts]
+    launch.entry(compiled, parallel)(*views, *row_views, *consts, *extra, *out_views, *row_out_views)
+
+
+def source(k: RowKernel, mode: str, layout: str, parallel: bool) -> str:
+    return source_rows.kernel_source(k, mode, layout, parallel, VERSION, comment=launch.describe(k))
+
+
+def source_for(k: RowKernel, arrays: list) -> str:
+    """The source `k` compiles to for element inputs like `arrays` (for explain())."""
+    views = [element_view(a, k) for a in arrays]
+    mode = mode_of(views)
+    layout = array_layout(views, mode)
+    parallel = math.prod(k.shape) >= config.parallel_threshold()
+    return f"# loop={mode} layout={layout} parallel={parallel}\n{source(k, mode, layout, parallel)}"
+
+
+def reference_values(k: RowKernel, arrays: list, row_arrays: list) -> dict:
+    """id(node) -> NumPy value of every node of the kernel (the reference evaluator, node by node)."""
+    values = dict(zip(map(id, k.inputs), arrays))
+    values.update((id(a), x) for (a, _), x in zip(k.row_inputs, row_arrays))
+    values.update((id(c), np.asarray(c.data, dtype=c.dtype)) for c in k.consts)
+    with np.errstate(all="ignore"):
+        for node in k.body:
+            values[id(node)] = interp.apply(node, [values[id(a)] for a in node.args])
+    return values
