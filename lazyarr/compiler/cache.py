@@ -96,9 +96,10 @@ def cache_info() -> CacheInfo:
         return CacheInfo(currsize=len(_memory), maxsize=config.memory_cache_size(), **_stats)
 
 
-def get(key: tuple, make_source) -> Compiled | None:
+def get(key: tuple, make_source, count_interpreted: bool = True) -> Compiled | None:
     """The kernel for `key` (`make_source()` is called only to compile it), or None: compiling in the
-    background, or Numba failed on it before (see ``_unbuildable``); compute this call another way."""
+    background, or Numba failed on it before (see ``_unbuildable``); compute this call another way
+    (`count_interpreted`: that way is NumPy, counted in ``cache_info().interpreted``)."""
     with _lock:
         hit = _memory.get(key)
         if hit is not None:
@@ -124,7 +125,7 @@ def get(key: tuple, make_source) -> Compiled | None:
                 if use_worker:
                     _submit(key, make_source, job)
             if background and job.background:
-                _stats["interpreted"] += 1
+                _stats["interpreted"] += count_interpreted
                 return None
         if owner:
             return _compile_job(key, make_source, job)

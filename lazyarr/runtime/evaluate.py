@@ -107,13 +107,15 @@ def run_map(k: MapKernel, env: dict, out_buffers: dict) -> None:
     size = math.prod(shape)
     if size == 0:
         return
-    parallel = size >= config.parallel_threshold()
     ndim = len(shape)
 
-    def source():
-        return codegen.kernel_source(k, layout, ndim, parallel, out_dtypes, VERSION, comment=describe(k))
+    def key_of(parallel: bool) -> tuple:
+        return launch.map_key(k.key, layout, ndim, parallel, out_dtypes)
 
-    compiled = launch.kernel_for(launch.map_key(k.key, layout, ndim, parallel, out_dtypes), source, k)
+    def source_of(parallel: bool):
+        return lambda: codegen.kernel_source(k, layout, ndim, parallel, out_dtypes, VERSION, comment=describe(k))
+
+    compiled, parallel = launch.pick_kernel(key_of, source_of, k, size >= config.parallel_threshold())
     if compiled is None:  # still compiling in the background: NumPy computes this call
         launch.interpret(k, arrays, [c.data for c in k.consts], outs)
         return
@@ -139,9 +141,10 @@ def run_reduce(k: ReduceKernel, env: dict) -> None:
         result[...] = interp.apply(node, [producer])
         return
     loop, views, extra, ndim, kept, array_layout = _reduce_layout(node, arrays, shape, axes)
-    parallel = size >= config.parallel_threshold()
-    key = (k.key, loop, ndim, array_layout, parallel)
-    compiled = launch.kernel_for(key, lambda: _reduce_source(k, loop, ndim, kept, array_layout, parallel), k)
+    compiled, parallel = launch.pick_kernel(
+        lambda parallel: (k.key, loop, ndim, array_layout, parallel),
+        lambda parallel: lambda: _reduce_source(k, loop, ndim, kept, array_layout, parallel),
+        k, size >= config.parallel_threshold())
     if compiled is None:  # still compiling in the background: NumPy computes this call
         result[...] = interp.apply(node, [_producer_value(k, arrays)])
         return
