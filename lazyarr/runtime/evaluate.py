@@ -117,9 +117,23 @@ def run_map(k: MapKernel, env: dict, out_buffers: dict) -> None:
 
     compiled, parallel = launch.pick_kernel(key_of, source_of, k, size >= config.parallel_threshold())
     if compiled is None:  # still compiling in the background: NumPy computes this call
-        launch.interpret(k, arrays, [c.data for c in k.consts], outs)
+        _interpret_map(k, arrays, outs, env, out_buffers)
         return
     launch.entry(compiled, parallel)(*launch.arguments(arrays, outs, k.consts, layout, order, shape))
+
+
+def _interpret_map(k: MapKernel, arrays: list, outs: list, env: dict, out_buffers: dict) -> None:
+    """NumPy's values of a map kernel's outputs. A value NumPy made of the output's dtype and shape becomes the
+    output itself instead of being copied into the buffer allocated for the kernel: the first answer of a
+    background compile (#14) saves a pass over the result. A buffer the caller gave (``out=``) is written."""
+    values = launch.interpret_values(k, arrays, [c.data for c in k.consts])
+    for n, o in zip(k.outputs, outs):
+        v = values[id(n)]
+        mine = isinstance(v, np.ndarray) and v.base is None and v.flags.writeable
+        if mine and id(n) not in out_buffers and v.dtype == o.dtype and v.shape == o.shape:
+            env[id(n)] = v
+        else:
+            np.copyto(o, v, casting="unsafe")
 
 
 # --- reductions -----------------------------------------------------------------------------------------
