@@ -518,3 +518,26 @@ def test_a_parallel_kernel_on_disk_is_loaded_instead_of_a_serial_compile(probe, 
     # With an empty cache the first call compiles the serial variant only.
     third, _, _ = run(probe, SERIAL_FIRST, tmp_path / "empty")
     assert third["info"]["compiles"] == 1 and third["variants"] == [0], third
+
+
+def test_background_compiles_wait_for_the_call_that_queued_them(probe, tmp_path):
+    # A compile beside NumPy's answer takes the GIL from it, so the worker starts once the call is done; a thread
+    # that waits for the job itself (background compilation turned off meanwhile) lets it start at once.
+    code = """
+        import time
+        with cache.holding_compiles():               # what every planned compute() does around itself
+            compute("sin")                           # NumPy answers; the compile is queued
+            time.sleep(1.0)                          # a started compile writes its module file first thing
+            held = la.cache_info().compiles + len([f for f in os.listdir(diskcache.kernel_dir()) if f.endswith(".py")])
+        assert cache.wait_for_compiles(timeout=120)
+        after = la.cache_info().compiles
+        with cache.holding_compiles():
+            compute("sum")                           # queued, held
+            config.set_background_compile(False)
+            compute("sum")                           # waits for the worker's job: no deadlock
+        report(held=held, after=after)
+    """
+    out, warned, _ = run(probe, code, tmp_path, LAZYARR_BACKGROUND_COMPILE="1")
+    assert out["held"] == 0 and out["after"] == 1, out
+    assert out["info"]["compiles"] == 2 and out["info"]["interpreted"] == 2, out
+    assert warned == []

@@ -9,6 +9,7 @@ import math
 
 import numpy as np
 
+from lazyarr.compiler import cache
 from lazyarr.compiler import source_map as codegen
 from lazyarr.compiler import source_reduce as codegen_reduce
 from lazyarr import config
@@ -59,6 +60,11 @@ def evaluate_one(root: Node, out: np.ndarray | None = None) -> np.ndarray:
 def run_steps(steps: list, roots: list[Node], env: dict, out: np.ndarray | None = None) -> list[np.ndarray]:
     """Run planned steps. `env` may hold bindings (id(leaf) -> array) that stand in for leaves' own data:
     ``@lazyarr.fuse`` plans once on placeholder leaves and binds each call's arrays this way."""
+    with cache.holding_compiles():  # a background compile queued here starts when this call has its answer
+        return _run_steps(steps, roots, env, out)
+
+
+def _run_steps(steps: list, roots: list[Node], env: dict, out: np.ndarray | None) -> list[np.ndarray]:
     # A buffer Numba cannot write (non-native byte order) gets the result by copy at the end.
     direct = out is not None and out.dtype.isnative and out.dtype.kind in "biufc"
     out_buffers = {id(roots[0]): out} if direct else {}
