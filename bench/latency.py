@@ -98,7 +98,7 @@ def child(case: str, size: str, background: bool) -> dict:
                PYTHONPATH=os.pathsep.join(filter(None, [str(REPO_ROOT), env.get("PYTHONPATH")])))
     argv = [sys.executable, "-c", CHILD, expr, "1" if two_d else "0", str(n), str(rows), str(cols)]
     try:
-        proc = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=600)
+        proc = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=600, cwd=REPO_ROOT)
     finally:
         shutil.rmtree(directory, ignore_errors=True)
     if proc.returncode != 0:
