@@ -16,6 +16,7 @@ the rounds:
     python bench/latency.py                    # every case, 3 rounds (~3-4 minutes on 2 busy cores)
     python bench/latency.py --rounds 1 --only softmax
     python bench/bench_runtime.py --latency    # the same
+    python bench/latency.py --tree /tmp/main   # the lazyarr of another checkout (before/after comparisons)
 """
 from __future__ import annotations
 
@@ -143,7 +144,12 @@ def main(argv=None) -> dict:
     p.add_argument("--only", default=None, help="only the cases whose 'case/size' name contains this text")
     p.add_argument("--no-background", action="store_true", help="skip the background-compilation processes")
     p.add_argument("--json", type=Path, default=None, help="also write the medians to this JSON file")
+    p.add_argument("--tree", type=Path, default=None,
+                   help="measure the lazyarr of this checkout instead (e.g. `git archive main | tar -x -C DIR`)")
     args = p.parse_args(argv)
+    if args.tree:
+        global REPO_ROOT
+        REPO_ROOT = args.tree.resolve()
     result = measure(args.rounds, args.only, background=not args.no_background)
     print(format_table(result))
     if args.json:
