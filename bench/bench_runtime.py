@@ -23,6 +23,7 @@ Not timed by the harness, because each is a single event in a fresh process (``f
     python bench/bench_runtime.py --quick    # smoke test
     python bench/bench_runtime.py --no-save --only "first call"   # the first-call part alone (~2 minutes)
     python bench/bench_runtime.py --threads-sweep   # only: speed-up against 1 thread for 1, 2, 4, ... cpu_count
+    python bench/bench_runtime.py --latency         # only: compile latency of new expressions (bench/latency.py)
 """
 
 from __future__ import annotations
@@ -545,7 +546,13 @@ def main(argv=None) -> dict:
     p.add_argument("--threads-sweep", action="store_true",
                    help="only the thread sweep: speed-up against 1 thread for 1, 2, 4, ... os.cpu_count() threads "
                         "(-> bench/results/threads_sweep.json)")
+    p.add_argument("--latency", action="store_true",
+                   help="only compile latency (#14): first calls in fresh processes with empty caches, CPU and "
+                        "wall time (bench/latency.py; --rounds and --only are passed on)")
     args = p.parse_args(argv)
+    if args.latency:
+        from bench import latency
+        return latency.main(["--rounds", str(args.rounds or 3)] + (["--only", args.only] if args.only else []))
     cfg = harness.config_from_args(args)
     return threads_sweep(cfg) if args.threads_sweep else run_suite(cfg)
 

@@ -136,3 +136,34 @@ def interactive() -> bool:
     ipython = sys.modules.get("IPython")
     get = getattr(ipython, "get_ipython", None)
     return get is not None and get() is not None
+
+
+# --- serial first (#14 compile latency) ----------------------------------------------------------------------
+
+def serial_first() -> bool:
+    """Whether a kernel's first call at a parallel size runs its serial variant (docs/runtime.md).
+
+    ``set_serial_first()`` wins; else LAZYARR_SERIAL_FIRST: ``1`` (the default) or ``0``. Numba compiles a
+    ``parallel=True`` kernel in 3-4x the CPU time of the same loop serial (the parfor passes and a second,
+    gufunc-wrapped copy of the body), about 0.7 s per kernel here, far more than one call loses by running on
+    one thread; so the first call gets the serial kernel and the parallel one is compiled when the kernel is
+    called at a parallel size again. Results are the same bits either way."""
+    value = _overrides.get("serial_first")
+    if value is None:
+        raw = os.environ.get("LAZYARR_SERIAL_FIRST", "1").strip().lower()
+        if raw in ("1", "true", "yes", "on", ""):
+            return True
+        if raw in ("0", "false", "no", "off"):
+            return False
+        raise ValueError(f"LAZYARR_SERIAL_FIRST={raw!r} is not one of 0, 1")
+    return bool(value)
+
+
+def set_serial_first(enabled: bool | None) -> None:
+    """Turn serial-first on (True) or off (False) for this process; None: back to the environment."""
+    if enabled is not None and not isinstance(enabled, bool):
+        raise TypeError(f"set_serial_first() takes True, False or None, not {type(enabled).__name__}")
+    if enabled is None:
+        _overrides.pop("serial_first", None)
+    else:
+        _overrides["serial_first"] = enabled

@@ -24,10 +24,13 @@ def _numpy_errors_silenced():
 
 @pytest.fixture
 def parallel_threshold():
-    """Call it with a size: kernels of at least that many elements run in parallel, for this test only."""
+    """Call it with a size: kernels of at least that many elements run in parallel, for this test only.
+    Serial-first is off meanwhile, so that a first call at a parallel size runs the parallel kernel itself."""
     from lazyarr import config
+    config.set_serial_first(False)
     yield config.set_parallel_threshold
     config.set_parallel_threshold(None)
+    config.set_serial_first(None)
 
 
 @pytest.fixture(autouse=True)

@@ -159,10 +159,11 @@ def test_second_process_loads_every_kind_of_kernel_without_numbas_compiler_start
         compute("mul")  # a kernel the first process never made: this process now starts Numba's compiler
     report(started=started, loaded=loaded.__dict__, after=sorted(m for m in ("numba.np.arraymath",) if m in sys.modules))
     """
-    first, warned, _ = run(probe, code, tmp_path, timeout=600)
+    # Serial-first off: the 10**5-element kernels are the parallel variants, the kind this test is about.
+    first, warned, _ = run(probe, code, tmp_path, timeout=600, LAZYARR_SERIAL_FIRST="0")
     kernels = first["loaded"]["compiles"]
     assert kernels >= 11 and first["loaded"]["disk_hits"] == 0, first
-    second, warned2, _ = run(probe, code, tmp_path, timeout=300, COMPILE_ONE_MORE="1")
+    second, warned2, _ = run(probe, code, tmp_path, timeout=300, COMPILE_ONE_MORE="1", LAZYARR_SERIAL_FIRST="0")
     assert second["loaded"]["disk_hits"] == kernels and second["loaded"]["compiles"] == 0, second
     assert second["started"] is False, "a disk-cache load started Numba's compiler"
     assert second["info"]["compiles"] == 1 and second["after"] == ["numba.np.arraymath"]  # then it compiles
@@ -493,3 +494,50 @@ def test_fork_and_exit_while_a_background_compile_runs(probe, tmp_path):
     # The exit let the running compile finish: a later process finds whole, loadable files.
     again, warned, _ = run(probe, 'compute("sin"); report()', tmp_path)
     assert again["info"]["disk_hits"] == 1 and warned == []
+
+
+# --- serial first (#14 compile latency) ---------------------------------------------------------------------
+
+SERIAL_FIRST = """
+    config.set_parallel_threshold(1000)
+    big = rng.random(5000)
+    got = (la.array(big) * 3 - la.cos(la.array(big))).compute()
+    np.testing.assert_allclose(got, big * 3 - np.cos(big), rtol=1e-13, atol=1e-15)
+    report(variants=[c.source.count("parallel=True") for c in cache._memory.values()])
+"""
+
+
+def test_a_parallel_kernel_on_disk_is_loaded_instead_of_a_serial_compile(probe, tmp_path):
+    # The first process compiles the parallel variant (serial-first off); the next one, serial-first on, finds it
+    # on disk and loads it: a load costs milliseconds, so there is nothing to save by compiling the serial one.
+    first, _, _ = run(probe, SERIAL_FIRST, tmp_path, LAZYARR_SERIAL_FIRST="0")
+    assert first["info"]["compiles"] == 1 and first["variants"] == [1], first
+    second, warned, _ = run(probe, SERIAL_FIRST, tmp_path)
+    assert second["info"]["compiles"] == 0 and second["info"]["disk_hits"] == 1, second
+    assert second["variants"] == [1] and warned == []
+    # With an empty cache the first call compiles the serial variant only.
+    third, _, _ = run(probe, SERIAL_FIRST, tmp_path / "empty")
+    assert third["info"]["compiles"] == 1 and third["variants"] == [0], third
+
+
+def test_background_compiles_wait_for_the_call_that_queued_them(probe, tmp_path):
+    # A compile beside NumPy's answer takes the GIL from it, so the worker starts once the call is done; a thread
+    # that waits for the job itself (background compilation turned off meanwhile) lets it start at once.
+    code = """
+        import time
+        with cache.holding_compiles():               # what every planned compute() does around itself
+            compute("sin")                           # NumPy answers; the compile is queued
+            time.sleep(1.0)                          # a started compile writes its module file first thing
+            held = la.cache_info().compiles + len([f for f in os.listdir(diskcache.kernel_dir()) if f.endswith(".py")])
+        assert cache.wait_for_compiles(timeout=120)
+        after = la.cache_info().compiles
+        with cache.holding_compiles():
+            compute("sum")                           # queued, held
+            config.set_background_compile(False)
+            compute("sum")                           # waits for the worker's job: no deadlock
+        report(held=held, after=after)
+    """
+    out, warned, _ = run(probe, code, tmp_path, LAZYARR_BACKGROUND_COMPILE="1")
+    assert out["held"] == 0 and out["after"] == 1, out
+    assert out["info"]["compiles"] == 2 and out["info"]["interpreted"] == 2, out
+    assert warned == []

@@ -518,3 +518,105 @@ def test_parallel_kernels_are_right_and_leave_the_threads_chunk_size_alone(paral
         numba.set_parallel_chunksize(previous)
     np.testing.assert_allclose(got, np.sin(a) * 2 + 1, rtol=1e-15)
     np.testing.assert_allclose(sums, x.sum(axis=0), rtol=1e-13)
+
+
+# --- serial first (#14 compile latency) -----------------------------------------------------------------------
+
+@pytest.fixture
+def serial_first(monkeypatch, tmp_path):
+    """Serial-first on, kernels of 1,000 elements or more parallel, and an empty kernel directory of the test's
+    own (a parallel variant found on disk is loaded instead, which would make every later run of a test pass
+    without testing anything)."""
+    from lazyarr import config
+    monkeypatch.setenv("LAZYARR_CACHE_DIR", str(tmp_path))
+    config.set_serial_first(True)
+    config.set_parallel_threshold(1000)
+    yield
+    config.set_parallel_threshold(None)
+    config.set_serial_first(None)
+
+
+def _new_kernels(before: set) -> list[str]:
+    """Whether each kernel module imported since `before` is a parallel variant, as 'parallel'/'serial'."""
+    from lazyarr.compiler import diskcache
+    names = sorted(n for n in sys.modules if n.startswith(diskcache.PREFIX) and n not in before)
+    return ["parallel" if "parallel=True" in Path(sys.modules[n].__file__).read_text() else "serial"
+            for n in names]
+
+
+def _kernel_modules() -> set:
+    from lazyarr.compiler import diskcache
+    return {n for n in sys.modules if n.startswith(diskcache.PREFIX)}
+
+
+def test_a_first_call_at_a_parallel_size_compiles_the_serial_kernel_and_the_next_the_parallel_one(serial_first):
+    import numpy as np
+    import lazyarr as la
+
+    rng = np.random.default_rng(11)
+    a, b, x = rng.random(6000), rng.random(6000), rng.random((60, 70))
+    cases = [  # (lazy, NumPy): a map kernel with vectorised math, a full and an axis reduction
+        (lambda: la.fmax(la.array(a), la.array(b)) * 3 - la.exp(la.array(b)), lambda: np.fmax(a, b) * 3 - np.exp(b)),
+        (lambda: ((la.array(a) - la.array(b)) * 2.5).sum(), lambda: ((a - b) * 2.5).sum()),
+        (lambda: (la.array(x) * 1.5).max(axis=1), lambda: (x * 1.5).max(axis=1)),
+    ]
+    for lazy, numpy in cases:
+        before, compiles = _kernel_modules(), la.cache_info().compiles
+        first = lazy().compute()
+        assert _new_kernels(before) == ["serial"] and la.cache_info().compiles == compiles + 1
+        before = _kernel_modules()
+        second = lazy().compute()
+        assert _new_kernels(before) == ["parallel"] and la.cache_info().compiles == compiles + 2
+        third = lazy().compute()
+        assert la.cache_info().compiles == compiles + 2  # the parallel kernel from now on
+        assert first.tobytes() == second.tobytes() == third.tobytes()  # the same loop body: the same bits
+        np.testing.assert_allclose(first, numpy(), rtol=1e-13)
+
+
+def test_serial_first_off_compiles_the_parallel_kernel_at_once(serial_first):
+    import numpy as np
+    import lazyarr as la
+    from lazyarr import config
+
+    config.set_serial_first(False)
+    a = np.random.default_rng(12).random(5000)
+    before = _kernel_modules()
+    np.testing.assert_array_equal((la.array(a) * 7 - la.array(a) ** 3).compute(), a * 7 - a ** 3)
+    assert _new_kernels(before) == ["parallel"]
+
+
+def test_while_the_parallel_kernel_compiles_in_the_background_the_serial_one_runs(serial_first):
+    import numpy as np
+    import lazyarr as la
+    from lazyarr import config
+    from lazyarr.compiler import cache
+
+    a = np.random.default_rng(13).random(4000)
+    want = np.fmin(a, 0.5) * 9 + a
+    config.set_background_compile(True)
+    try:
+        interpreted = la.cache_info().interpreted
+        np.testing.assert_array_equal((la.fmin(la.array(a), 0.5) * 9 + la.array(a)).compute(), want)
+        assert la.cache_info().interpreted == interpreted + 1  # NumPy, while the serial kernel compiles
+        assert cache.wait_for_compiles(120)
+        np.testing.assert_array_equal((la.fmin(la.array(a), 0.5) * 9 + la.array(a)).compute(), want)
+        assert la.cache_info().interpreted == interpreted + 1  # the serial kernel, while the parallel compiles
+        assert cache.wait_for_compiles(120)
+    finally:
+        config.set_background_compile(None)
+
+
+@pytest.mark.parametrize("value, expected", [("1", True), ("0", False), ("off", False), ("", True)])
+def test_serial_first_setting(monkeypatch, value, expected):
+    from lazyarr import config
+    monkeypatch.setenv("LAZYARR_SERIAL_FIRST", value)
+    assert config.serial_first() is expected
+
+
+def test_serial_first_setting_rejects_nonsense(monkeypatch):
+    from lazyarr import config
+    monkeypatch.setenv("LAZYARR_SERIAL_FIRST", "maybe")
+    with pytest.raises(ValueError, match="LAZYARR_SERIAL_FIRST"):
+        config.serial_first()
+    with pytest.raises(TypeError, match="set_serial_first"):
+        config.set_serial_first("yes")

@@ -96,9 +96,10 @@ def cache_info() -> CacheInfo:
         return CacheInfo(currsize=len(_memory), maxsize=config.memory_cache_size(), **_stats)
 
 
-def get(key: tuple, make_source) -> Compiled | None:
+def get(key: tuple, make_source, count_interpreted: bool = True) -> Compiled | None:
     """The kernel for `key` (`make_source()` is called only to compile it), or None: compiling in the
-    background, or Numba failed on it before (see ``_unbuildable``); compute this call another way."""
+    background, or Numba failed on it before (see ``_unbuildable``); compute this call another way
+    (`count_interpreted`: that way is NumPy, counted in ``cache_info().interpreted``)."""
     with _lock:
         hit = _memory.get(key)
         if hit is not None:
@@ -124,11 +125,12 @@ def get(key: tuple, make_source) -> Compiled | None:
                 if use_worker:
                     _submit(key, make_source, job)
             if background and job.background:
-                _stats["interpreted"] += 1
+                _stats["interpreted"] += count_interpreted
                 return None
         if owner:
             return _compile_job(key, make_source, job)
-        job.event.wait()  # another thread compiles it; if that failed, go round and fail here too
+        with _waiting_for_worker(job):
+            job.event.wait()  # another thread compiles it; if that failed, go round and fail here too
         if job.compiled is not None:
             return job.compiled
 
@@ -203,8 +205,9 @@ def wait_for_compiles(timeout: float | None = None) -> bool:
             return True
         for job in pending:
             left = None if deadline is None else max(0.0, deadline - time.monotonic())
-            if not job.event.wait(left):
-                return False
+            with _waiting_for_worker(job):
+                if not job.event.wait(left):
+                    return False
 
 
 def _bump_generation() -> None:
@@ -232,6 +235,63 @@ def clear_cache() -> None:
 
 # --- the background worker -----------------------------------------------------------------------------------
 
+# While a call computes NumPy's answer, a compile beside it takes the GIL from it: each NumPy operation on a
+# large array releases the GIL, the compiling thread takes it, and the caller gets it back only after the
+# interpreter's switch interval (5 ms). So the worker starts its next compile only when no call is inside
+# ``holding_compiles`` (the runtime wraps each planned compute in it), or when some thread waits for a
+# background job (it would otherwise wait for itself). A compile already running is not interrupted.
+_quiet = threading.Condition()
+_holding = 0  # calls inside holding_compiles()
+_waiting = 0  # threads waiting for a background job
+
+
+def holding_compiles():
+    """Context manager: background compiles queued meanwhile start when the block ends (#14)."""
+    return _Hold()
+
+
+class _Hold:
+    __slots__ = ()
+
+    def __enter__(self):
+        global _holding
+        with _quiet:
+            _holding += 1
+
+    def __exit__(self, *exc):
+        global _holding
+        with _quiet:
+            _holding -= 1
+            if _holding == 0:
+                _quiet.notify_all()
+
+
+class _waiting_for_worker:
+    """Around a wait for `job`: if the worker does it, let it start even while calls hold it."""
+    __slots__ = ("counts",)
+
+    def __init__(self, job: _Job):
+        self.counts = job.background
+
+    def __enter__(self):
+        global _waiting
+        if self.counts:
+            with _quiet:
+                _waiting += 1
+                _quiet.notify_all()
+
+    def __exit__(self, *exc):
+        global _waiting
+        if self.counts:
+            with _quiet:
+                _waiting -= 1
+
+
+def _wait_until_quiet() -> None:
+    with _quiet:
+        _quiet.wait_for(lambda: _holding == 0 or _waiting > 0)
+
+
 def _submit(key, make_source, job: _Job) -> None:
     """Queue a compile for the worker (under _lock), starting the worker if needed."""
     global _worker
@@ -247,6 +307,7 @@ def _work() -> None:
         if item is None:
             return
         key, make_source, job = item
+        _wait_until_quiet()
         try:
             compiled = _compile(make_source)
         except Exception as exc:
@@ -290,9 +351,10 @@ def _after_fork_in_parent() -> None:
 def _after_fork_in_child() -> None:
     # The worker thread does not exist here, and neither do other threads' compiles: forget their jobs (their
     # keys are simply missed again) and start from fresh locks.
-    global _lock, _compile_lock, _queue, _worker, _jobs
+    global _lock, _compile_lock, _queue, _worker, _jobs, _quiet, _holding, _waiting
     _lock, _compile_lock = threading.Lock(), threading.RLock()
     _queue, _worker, _jobs = queue.SimpleQueue(), None, {}
+    _quiet, _holding, _waiting = threading.Condition(), 0, 0
 
 
 if hasattr(os, "register_at_fork"):

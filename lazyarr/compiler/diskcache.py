@@ -130,6 +130,12 @@ def open_entry(source: str):
         yield Entry(name, directory, path, _verify(directory, name))
 
 
+def recorded(source: str) -> bool:
+    """Whether a compile of `source` was recorded on disk (its ``K.sum`` exists), so that getting it should be
+    a load of milliseconds rather than a compile (serial-first asks, #14). A hint: the load still checks."""
+    return os.path.exists(os.path.join(kernel_dir(), module_name(source) + ".sum"))
+
+
 def _write_source(directory: str, name: str, source: str) -> str:
     path = os.path.join(directory, name + ".py")
     try:

@@ -9,6 +9,7 @@ import math
 
 import numpy as np
 
+from lazyarr.compiler import cache
 from lazyarr.compiler import source_map as codegen
 from lazyarr.compiler import source_reduce as codegen_reduce
 from lazyarr import config
@@ -63,6 +64,11 @@ def evaluate_one(root: Node, out: np.ndarray | None = None) -> np.ndarray:
 def run_steps(steps: list, roots: list[Node], env: dict, out: np.ndarray | None = None) -> list[np.ndarray]:
     """Run planned steps. `env` may hold bindings (id(leaf) -> array) that stand in for leaves' own data:
     ``@lazyarr.fuse`` plans once on placeholder leaves and binds each call's arrays this way."""
+    with cache.holding_compiles():  # a background compile queued here starts when this call has its answer
+        return _run_steps(steps, roots, env, out)
+
+
+def _run_steps(steps: list, roots: list[Node], env: dict, out: np.ndarray | None) -> list[np.ndarray]:
     # A buffer Numba cannot write (non-native byte order) gets the result by copy at the end.
     direct = out is not None and out.dtype.isnative and out.dtype.kind in "biufc"
     out_buffers = {id(roots[0]): out} if direct else {}
@@ -145,17 +151,33 @@ def run_map(k: MapKernel, env: dict, out_buffers: dict) -> None:
     size = math.prod(shape)
     if size == 0:
         return
-    parallel = size >= config.parallel_threshold()
     ndim = len(shape)
 
-    def source():
-        return codegen.kernel_source(k, layout, ndim, parallel, out_dtypes, VERSION, comment=describe(k))
+    def key_of(parallel: bool) -> tuple:
+        return launch.map_key(k.key, layout, ndim, parallel, out_dtypes)
 
-    compiled = launch.kernel_for(launch.map_key(k.key, layout, ndim, parallel, out_dtypes), source, k)
+    def source_of(parallel: bool):
+        return lambda: codegen.kernel_source(k, layout, ndim, parallel, out_dtypes, VERSION, comment=describe(k))
+
+    compiled, parallel = launch.pick_kernel(key_of, source_of, k, size >= config.parallel_threshold())
     if compiled is None:  # still compiling in the background: NumPy computes this call
-        launch.interpret(k, arrays, [c.data for c in k.consts], outs)
+        _interpret_map(k, arrays, outs, env, out_buffers)
         return
     launch.entry(compiled, parallel)(*launch.arguments(arrays, outs, k.consts, layout, order, shape))
+
+
+def _interpret_map(k: MapKernel, arrays: list, outs: list, env: dict, out_buffers: dict) -> None:
+    """NumPy's values of a map kernel's outputs. A value NumPy made of the output's dtype and shape becomes the
+    output itself instead of being copied into the buffer allocated for the kernel: the first answer of a
+    background compile (#14) saves a pass over the result. A buffer the caller gave (``out=``) is written."""
+    values = launch.interpret_values(k, arrays, [c.data for c in k.consts])
+    for n, o in zip(k.outputs, outs):
+        v = values[id(n)]
+        mine = isinstance(v, np.ndarray) and v.base is None and v.flags.writeable
+        if mine and id(n) not in out_buffers and v.dtype == o.dtype and v.shape == o.shape:
+            env[id(n)] = v
+        else:
+            np.copyto(o, v, casting="unsafe")
 
 
 # --- reductions -----------------------------------------------------------------------------------------
@@ -179,9 +201,10 @@ def run_reduce(k: ReduceKernel, env: dict) -> None:
         result[...] = interp.apply(node, [producer])
         return
     loop, views, extra, ndim, kept, array_layout = _reduce_layout(node, arrays, shape, axes)
-    parallel = size >= config.parallel_threshold()
-    key = (k.key, loop, ndim, array_layout, parallel)
-    compiled = launch.kernel_for(key, lambda: _reduce_source(k, loop, ndim, kept, array_layout, parallel), k)
+    compiled, parallel = launch.pick_kernel(
+        lambda parallel: (k.key, loop, ndim, array_layout, parallel),
+        lambda parallel: lambda: _reduce_source(k, loop, ndim, kept, array_layout, parallel),
+        k, size >= config.parallel_threshold())
     if compiled is None:  # still compiling in the background: NumPy computes this call
         result[...] = interp.apply(node, [_producer_value(k, arrays)])
         return

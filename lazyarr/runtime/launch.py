@@ -16,30 +16,64 @@ import warnings
 
 import numpy as np
 
-from lazyarr.compiler import cache
+from lazyarr import config
+from lazyarr.compiler import cache, diskcache
 from lazyarr.compiler.layout import const_arg, kernel_args as arguments, map_key
 from lazyarr.graph import reference as interp
 from lazyarr.graph.dtypes import HALF
 from lazyarr.kernels import threads
 
 __all__ = ["arguments", "const_arg", "describe", "entry", "interpret", "interpret_values", "kept", "kernel_for",
-           "map_key", "view"]
+           "map_key", "pick_kernel", "view"]
 
 
 # --- finding the kernel ---------------------------------------------------------------------------------
 
-def kernel_for(key: tuple, make_source, k) -> cache.Compiled | None:
+def kernel_for(key: tuple, make_source, k, count_interpreted: bool = True) -> cache.Compiled | None:
     """The compiled kernel for `key` (`make_source()` is called only to compile it), or None to have NumPy
     compute this call: while it compiles in the background, or if Numba fails on it. That failure is a
     lazyarr bug, but the user gets NumPy's answer and a warning naming the kernel `k`, never a Numba
-    traceback. The cache remembers the failure, so only the first call tries the compile and warns."""
+    traceback. The cache remembers the failure, so only the first call tries the compile and warns.
+    `count_interpreted`: False when the caller has another kernel to run meanwhile (``pick_kernel``)."""
     from numba.core.errors import NumbaError
     try:
-        return cache.get(key, make_source)
+        return cache.get(key, make_source, count_interpreted)
     except NumbaError as exc:
         warnings.warn(f"lazyarr: could not compile the kernel for\n{describe(k)}\nNumPy computes it instead "
                       f"({type(exc).__name__}: {str(exc).splitlines()[0]})", RuntimeWarning, stacklevel=4)
         return None
+
+
+# --- serial first (#14 compile latency) ------------------------------------------------------------------
+
+_ran_serially: set = set()  # keys of parallel variants whose first call at a parallel size ran serially
+
+
+def pick_kernel(key_of, source_of, k, parallel: bool) -> tuple[cache.Compiled | None, bool]:
+    """``kernel_for`` with serial-first: (the kernel, whether it is the parallel variant). `key_of(p)` and
+    `source_of(p)` give the key and the source maker of the variant with ``parallel=p``.
+
+    Numba compiles a parallel kernel in 3-4x the CPU time of the same loop serial (``config.serial_first``),
+    so a kernel's first call at a parallel size runs the serial variant, unless the parallel one is in memory
+    or on disk (a load of milliseconds). Its next call at a parallel size compiles the parallel variant; while
+    that compiles in the background, the serial one (if loaded) runs the calls instead of NumPy. Both variants
+    run the same loop body in the same order, so they give the same bits."""
+    if parallel and _serial_first(key_of(True), source_of(True)):
+        parallel = False
+    serial = cache.loaded(key_of(False))[1] if parallel else None
+    compiled = kernel_for(key_of(parallel), source_of(parallel), k, count_interpreted=serial is None)
+    if compiled is None and serial is not None:
+        return serial, False
+    return compiled, parallel
+
+
+def _serial_first(parallel_key: tuple, make_parallel_source) -> bool:
+    if not config.serial_first() or parallel_key in _ran_serially:
+        return False
+    if cache.loaded(parallel_key)[1] is not None or diskcache.recorded(make_parallel_source()):
+        return False
+    _ran_serially.add(parallel_key)  # a race lets two threads both run serially: harmless
+    return True
 
 
 _NONE = (None, None, None)
