@@ -12,7 +12,7 @@ import pytest
 import lazyarr as la
 from lazyarr.compiler import rowfuse
 from lazyarr.compiler.rowfuse import RowKernel
-from lazyarr.compiler.schedule import MapKernel, ReduceKernel, Stage, plan
+from lazyarr.compiler.schedule import MapKernel, ReduceKernel, ScanKernel, Stage, plan
 
 
 def softmax(x, axis=1):
@@ -201,9 +201,12 @@ def test_several_outputs_and_fuse():
 
 
 def test_steps_after_a_row_kernel():
-    # A stage reads the row kernel's output, and a map kernel the stage's.
+    # A scan reads the row kernel's output, a map kernel the scan's, and a stage reads a row kernel's too.
     x = _inputs(centre1, (37, 23))[0]
     fn = lambda a: np.cumsum(a - a.mean(axis=1, keepdims=True), axis=0) * 2  # noqa: E731
+    assert [type(s) for s in _steps(fn, [x])] == [RowKernel, ScanKernel, MapKernel]
+    np.testing.assert_allclose(np.asarray(fn(la.array(x))), fn(x), rtol=1e-12, atol=1e-12)
+    fn = lambda a: np.sort(a - a.mean(axis=1, keepdims=True), axis=0) * 2  # noqa: E731
     assert [type(s) for s in _steps(fn, [x])] == [RowKernel, Stage, MapKernel]
     np.testing.assert_allclose(np.asarray(fn(la.array(x))), fn(x), rtol=1e-12, atol=1e-12)
 
