@@ -113,7 +113,20 @@ def matrix_transpose(x, /):
 
 
 def vecdot(x1, x2, /, *, axis=-1):
-    return lazy_result(np.vecdot(as_lazy(x1), as_lazy(x2), axis=axis))
+    """The conjugated dot product along `axis` as a fused multiply-and-sum (NumPy's vecdot is a gufunc lazyarr
+    would otherwise run eagerly), in the operands' promoted dtype as vecdot keeps it (sum would widen int32)."""
+    x1, x2 = as_lazy(x1), as_lazy(x2)
+    for x in (x1, x2):
+        if x.ndim == 0 or not -x.ndim <= axis < x.ndim:
+            raise ValueError(f"lazyarr.array_api.vecdot: axis {axis} is out of range for shape {x.shape}")
+    if x1.shape[axis] != x2.shape[axis]:
+        raise ValueError(f"lazyarr.array_api.vecdot: the vectors along axis {axis} differ in size: shapes "
+                         f"{x1.shape} and {x2.shape}")
+    dtype = np.result_type(x1.dtype, x2.dtype)
+    first = np.conj(x1) if dtype.kind == "c" else x1
+    if x1.ndim != x2.ndim:  # count the axis in the broadcast shape, as NumPy does
+        axis = axis - max(x1.ndim, x2.ndim) if axis >= 0 else axis
+    return lazy_result(np.sum(first * x2, axis=axis, dtype=dtype))
 
 
 def tensordot(x1, x2, /, *, axes=2):
