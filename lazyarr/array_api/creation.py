@@ -27,16 +27,44 @@ def asarray(obj, /, *, dtype=None, device=None, copy=None):
     return wrap(value, copy=False if copy is False else None)
 
 
-def _with_device(func, name: str):
-    """A creation function of api/creation.py that takes the standard's ``device=``, checked first."""
-    def function(*args, device=None, **kwargs):
-        check_device(device, name)
-        return func(*as_lazy(args), **kwargs)
+def zeros(shape, *, dtype=None, device=None):
+    check_device(device, "zeros")
+    return lazy_creation.zeros(shape, dtype)
 
-    function.__name__ = name
-    function.__qualname__ = name
-    function.__doc__ = f"The Array API's ``{name}``: a lazy generator (api/creation.py), on the CPU."
-    return function
+
+def ones(shape, *, dtype=None, device=None):
+    check_device(device, "ones")
+    return lazy_creation.ones(shape, dtype)
+
+
+def empty(shape, *, dtype=None, device=None):
+    check_device(device, "empty")
+    return lazy_creation.empty(shape, dtype)
+
+
+def full(shape, fill_value, *, dtype=None, device=None):
+    check_device(device, "full")
+    return lazy_creation.full(shape, fill_value, dtype)
+
+
+def zeros_like(x, /, *, dtype=None, device=None):
+    check_device(device, "zeros_like")
+    return lazy_creation.zeros_like(as_lazy(x), dtype)
+
+
+def ones_like(x, /, *, dtype=None, device=None):
+    check_device(device, "ones_like")
+    return lazy_creation.ones_like(as_lazy(x), dtype)
+
+
+def empty_like(x, /, *, dtype=None, device=None):
+    check_device(device, "empty_like")
+    return lazy_creation.empty_like(as_lazy(x), dtype)
+
+
+def full_like(x, /, fill_value, *, dtype=None, device=None):
+    check_device(device, "full_like")
+    return lazy_creation.full_like(as_lazy(x), fill_value, dtype)
 
 
 def arange(start, /, stop=None, step=1, *, dtype=None, device=None):
@@ -61,6 +89,5 @@ def from_dlpack(x, /, *, device=None, copy=None):
     return wrap(np.from_dlpack(x, copy=copy))
 
 
-FUNCTIONS = {name: _with_device(lazy_creation.FUNCTIONS[name], name)
-             for name in ("zeros", "ones", "empty", "full", "zeros_like", "ones_like", "empty_like", "full_like")}
-FUNCTIONS.update({f.__name__: f for f in (asarray, arange, eye, linspace, from_dlpack)})
+FUNCTIONS = {f.__name__: f for f in (asarray, arange, eye, linspace, from_dlpack, zeros, ones, empty, full,
+                                     zeros_like, ones_like, empty_like, full_like)}
