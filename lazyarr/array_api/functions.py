@@ -16,11 +16,11 @@ def astype(x, dtype, /, *, copy=True, device=None):
 
 
 def std(x, /, *, axis=None, correction=0.0, keepdims=False):
-    return lazy_result(np.std(as_lazy(x), axis=axis, ddof=correction, keepdims=keepdims))
+    return lazy_result(np.std(as_lazy(x), axis=axis, correction=correction, keepdims=keepdims))
 
 
 def var(x, /, *, axis=None, correction=0.0, keepdims=False):
-    return lazy_result(np.var(as_lazy(x), axis=axis, ddof=correction, keepdims=keepdims))
+    return lazy_result(np.var(as_lazy(x), axis=axis, correction=correction, keepdims=keepdims))
 
 
 def _cumulative(scan, identity: int, name: str):
@@ -64,6 +64,12 @@ def argsort(x, /, *, axis=-1, descending=False, stable=True):
     n = x.shape[axis] if x.ndim else 1
     reversed_order = np.argsort(np.flip(x, axis=axis), axis=axis, kind=kind)
     return lazy_result((n - 1) - np.flip(reversed_order, axis=axis))
+
+
+def unique_values(x, /):
+    """Sorted, as unique_all's values are (NumPy 2.3's unique_values may hash: any order), NaNs distinct as the
+    standard asks; computed at the call (a data-dependent shape)."""
+    return lazy_result(np.unique(as_lazy(x), equal_nan=False))
 
 
 def permute_dims(x, /, axes):
@@ -133,6 +139,6 @@ def tensordot(x1, x2, /, *, axes=2):
     return lazy_result(np.tensordot(as_lazy(x1), as_lazy(x2), axes=axes))
 
 
-FUNCTIONS = {f.__name__: f for f in (astype, std, var, cumulative_sum, cumulative_prod, sort, argsort,
+FUNCTIONS = {f.__name__: f for f in (astype, std, var, cumulative_sum, cumulative_prod, sort, argsort, unique_values,
                                      permute_dims, reshape, squeeze, expand_dims, unstack, clip, diff,
                                      matrix_transpose, vecdot, tensordot)}

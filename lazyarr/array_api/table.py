@@ -22,10 +22,11 @@ MANIPULATION = "broadcast_arrays broadcast_to concat flip moveaxis repeat roll s
 INDEXING = "take take_along_axis".split()
 LINEAR_ALGEBRA = "matmul matrix_transpose tensordot vecdot".split()
 UTILITY = "all any".split()
+NEXT_REVISION = "broadcast_shapes isin".split()  # 2025.12 names array-api-strict already has
 CREATION = "meshgrid tril triu".split()
 
 SAME_AS_NUMPY = (ELEMENTWISE + STATISTICAL + SEARCHING + SET + MANIPULATION + INDEXING + LINEAR_ALGEBRA
-                 + UTILITY + CREATION)
+                 + UTILITY + CREATION + NEXT_REVISION)
 
 # The linalg extension: the numpy.linalg functions with the standard's signature; the others (pinv, norms, diagonal, trace, ...) are small functions in linalg.py.
 LINALG = "cholesky det eigh eigvalsh inv matrix_power qr slogdet solve svd svdvals".split()
