@@ -6,6 +6,8 @@ Dtype objects are NumPy's ``numpy.dtype`` instances, exactly what ``LazyArray.dt
 """
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
 
 from lazyarr.array_api.adapt import SUPPORTED_DEVICES, check_device, dtype_of
@@ -27,8 +29,20 @@ def can_cast(from_, to, /):
     return np.can_cast(dtype_of(from_), to)
 
 
+class FInfo(NamedTuple):
+    """The standard's finfo: Python floats (NumPy's finfo gives NumPy scalars of the dtype)."""
+    bits: int
+    eps: float
+    max: float
+    min: float
+    smallest_normal: float
+    dtype: np.dtype
+
+
 def finfo(type, /):
-    return np.finfo(dtype_of(type))
+    info = np.finfo(dtype_of(type))
+    return FInfo(int(info.bits), float(info.eps), float(info.max), float(info.min), float(info.smallest_normal),
+                 info.dtype)
 
 
 def iinfo(type, /):

@@ -72,6 +72,21 @@ def unique_values(x, /):
     return lazy_result(np.unique(as_lazy(x), equal_nan=False))
 
 
+def repeat(x, repeats, /, *, axis=None):
+    """A LazyArray of counts gives a data-dependent shape: it is computed at the call, as unique's input is."""
+    counts = np.asarray(repeats) if isinstance(repeats, LazyArray) else repeats
+    return lazy_result(np.repeat(as_lazy(x), counts, axis=axis))
+
+
+def broadcast_arrays(*arrays):
+    """A list, as the standard has it (NumPy 2 gives a tuple)."""
+    return list(lazy_result(np.broadcast_arrays(*as_lazy(arrays))))
+
+
+def meshgrid(*arrays, indexing="xy"):
+    return list(lazy_result(np.meshgrid(*as_lazy(arrays), indexing=indexing)))
+
+
 def permute_dims(x, /, axes):
     return as_lazy(x).transpose(tuple(axes))
 
@@ -140,5 +155,6 @@ def tensordot(x1, x2, /, *, axes=2):
 
 
 FUNCTIONS = {f.__name__: f for f in (astype, std, var, cumulative_sum, cumulative_prod, sort, argsort, unique_values,
+                                     repeat, broadcast_arrays, meshgrid,
                                      permute_dims, reshape, squeeze, expand_dims, unstack, clip, diff,
                                      matrix_transpose, vecdot, tensordot)}

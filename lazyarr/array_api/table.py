@@ -18,12 +18,12 @@ ELEMENTWISE = (
 STATISTICAL = "max mean min prod sum".split()
 SEARCHING = "argmax argmin count_nonzero nonzero searchsorted where".split()
 SET = "unique_all unique_counts unique_inverse unique_values".split()
-MANIPULATION = "broadcast_arrays broadcast_to concat flip moveaxis repeat roll stack tile".split()
+MANIPULATION = "broadcast_to concat flip moveaxis roll stack tile".split()
 INDEXING = "take take_along_axis".split()
 LINEAR_ALGEBRA = "matmul matrix_transpose tensordot vecdot".split()
 UTILITY = "all any".split()
 NEXT_REVISION = "broadcast_shapes isin".split()  # 2025.12 names array-api-strict already has
-CREATION = "meshgrid tril triu".split()
+CREATION = "tril triu".split()
 
 SAME_AS_NUMPY = (ELEMENTWISE + STATISTICAL + SEARCHING + SET + MANIPULATION + INDEXING + LINEAR_ALGEBRA
                  + UTILITY + CREATION + NEXT_REVISION)
