@@ -127,6 +127,9 @@ def test_elementwise_functions_match_array_api_strict(name, data):
         if name in BOOL_ONLY:
             check(name, (mask, ~mask)[:arity])
             return
+        if name in ("real", "imag", "conj"):  # complex input: array-api-strict refuses imag of a real array
+            check(name, (f1 + 1j * f2,))
+            return
         if name in INT_ONLY:
             shifts = np.abs(i2) % 8  # a shift by a negative count or by the width is not specified
             check(name, (i1, shifts if "shift" in name else i2)[:arity])
