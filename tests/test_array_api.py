@@ -388,6 +388,8 @@ def test_python_scalars_of_a_lazy_result_compute_it():
     x = xp.asarray(np.array([1.0, 2.0, 3.0]))
     assert bool(xp.all(x > 0)) is True and float(xp.sum(x)) == 6.0 and int(xp.argmax(x)) == 2
     assert x[xp.asarray(np.array([True, False, True]))].shape == (2,)  # data-dependent: computed at the call
+    start = xp.argmin(x)  # a 0-d integer array as a slice bound, as NumPy (and the conformance suite) use it
+    np.testing.assert_array_equal(np.asarray(x[start + 1:]), [2.0, 3.0])
 
 
 def test_standard_errors_name_the_operation():
