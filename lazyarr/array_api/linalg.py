@@ -6,17 +6,26 @@ import math
 
 import numpy as np
 
+from lazyarr.api.array import LazyArray, wrap
 from lazyarr.array_api import functions
 from lazyarr.array_api.adapt import as_lazy, from_numpy, lazy_result
 from lazyarr.array_api.table import LINALG
 
 
+def _with_tolerance(func, x, rtol):
+    """pinv / matrix_rank: a number `rtol` keeps the call a lazy stage; an array `rtol` (one per matrix) is not
+    a stage parameter lazyarr can key on, so the call runs now in NumPy on the computed values."""
+    if isinstance(rtol, (LazyArray, np.ndarray)):
+        return wrap(np.asarray(func(np.asarray(x), rtol=np.asarray(rtol))))
+    return lazy_result(func(as_lazy(x), rtol=rtol))
+
+
 def pinv(x, /, *, rtol=None):
-    return lazy_result(np.linalg.pinv(as_lazy(x), rtol=rtol))
+    return _with_tolerance(np.linalg.pinv, x, rtol)
 
 
 def matrix_rank(x, /, *, rtol=None):
-    return lazy_result(np.linalg.matrix_rank(as_lazy(x), rtol=rtol))
+    return _with_tolerance(np.linalg.matrix_rank, x, rtol)
 
 
 def diagonal(x, /, *, offset=0):
