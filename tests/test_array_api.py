@@ -62,8 +62,8 @@ def to_lazy(value):
 
 def assert_same(lazy, expected, exact: bool):
     """lazy (this namespace's result) equals expected (array-api-strict's): same kind, dtype, shape, values."""
-    if isinstance(expected, tuple):
-        assert isinstance(lazy, tuple) and len(lazy) == len(expected)
+    if isinstance(expected, (tuple, list)):  # broadcast_arrays, meshgrid: the standard says list, strict a tuple
+        assert isinstance(lazy, (tuple, list)) and len(lazy) == len(expected)
         for a, b in zip(lazy, expected):
             assert_same(a, b, exact)
         return
