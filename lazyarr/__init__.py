@@ -94,3 +94,9 @@ from lazyarr.api import matrix_stats as _matrix_stats, scans as _scans, statisti
 for _module in (_statistics, _matrix_stats, _scans):
     globals().update(_module.FUNCTIONS)
     __all__ = sorted(__all__ + list(_module.FUNCTIONS))
+
+# --- array API (#16): x.__array_namespace__() is lazyarr.array_api (registered into api/dispatch on import) ---
+from lazyarr import array_api  # noqa: E402
+
+__all__ = sorted(__all__ + ["array_api"])
+# --- end array API ---

@@ -24,6 +24,7 @@ ALLOWED = {
     "api": {"", "kernels", "graph", "compiler", "runtime"},
     "tracer": {"", "kernels", "graph", "compiler", "runtime", "api"},
     "dask": {"", "kernels", "graph", "compiler", "runtime", "api"},
+    "array_api": {"", "kernels", "graph", "compiler", "runtime", "api"},  # array API (#16)
 }
 # The package's front door and the demo may import anything.
 TOP_LEVEL = {"lazyarr", "lazyarr.demo"}

@@ -352,6 +352,14 @@ LazyArray.__index__ = methods.index
 LazyArray.sort = methods.sort
 for _name, _method in methods.DELEGATED.items():
     setattr(LazyArray, _name, _method)
+# --- array API (#16): the standard's attributes (api/methods.py); the namespace is lazyarr/array_api
+LazyArray.__array_namespace__ = methods.array_namespace
+LazyArray.device = property(methods.device)
+LazyArray.to_device = methods.to_device
+LazyArray.mT = property(methods.matrix_transpose)
+LazyArray.__dlpack__ = methods.dlpack
+LazyArray.__dlpack_device__ = methods.dlpack_device
+# --- end array API (#16)
 
 
 build.register_lazy_type(LazyArray)  # build's fast path reads a LazyArray's node directly

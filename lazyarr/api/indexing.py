@@ -75,7 +75,9 @@ def _entry(k, node: Node):
     if kind is int:
         return k
     if kind is slice:
-        if any(build.is_lazy(b) for b in (k.start, k.stop, k.step)):
+        lazy_bounds = [b for b in (k.start, k.stop, k.step) if build.is_lazy(b)]
+        # (array API #16) NumPy takes a 0-d integer array as a bound through __index__: its value, computed now
+        if not all(b.ndim == 0 and b.dtype.kind in "iu" for b in lazy_bounds):
             raise _lazy_error(node)
         return slice(*(None if b is None else _index_or_raise(b) for b in (k.start, k.stop, k.step)))
     if build.is_lazy(k):

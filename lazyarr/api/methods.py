@@ -15,6 +15,7 @@ import numpy as np
 
 from lazyarr.api import assign
 from lazyarr.api import build
+from lazyarr.api import dispatch  # (array API #16)
 from lazyarr.api import tracing
 from lazyarr.runtime import explain
 
@@ -104,3 +105,50 @@ def astype(self, dtype, order="K", casting="unsafe", subok=True, copy=True):
 def sort(self, axis=-1, kind=None, order=None, *, stable=None):
     """``x.sort()``: x is rebound to ``np.sort(x)`` (assignment and writes: api/assign.py)."""
     assign.sort(self, axis, kind, order, stable)
+
+
+# --- array API (#16): the standard's array attributes. The namespace itself (lazyarr/array_api) registers
+# into api/dispatch.py, so this layer never imports the one above it.
+def array_namespace(self, /, *, api_version=None):
+    """``x.__array_namespace__()``: ``lazyarr.array_api``, the Python Array API standard over LazyArrays."""
+    if "array_namespace" not in dispatch.HANDLERS:
+        raise RuntimeError("lazyarr.array_api is not loaded: import lazyarr (the package) first")
+    return dispatch.HANDLERS["array_namespace"](api_version)
+
+
+def device(self) -> str:
+    """lazyarr computes on the CPU: ``x.device`` is "cpu", as NumPy's."""
+    return "cpu"
+
+
+def to_device(self, device, /, *, stream=None):
+    if device != "cpu":
+        raise ValueError(f"lazyarr: to_device({device!r}): lazyarr arrays live on 'cpu' only")
+    if stream is not None:
+        raise ValueError("lazyarr: to_device: stream must be None on the CPU")
+    return self
+
+
+def matrix_transpose(self):
+    """``x.mT``: the last two axes swapped (a view that stays fused), as the standard asks."""
+    if self.ndim < 2:
+        raise ValueError(f"lazyarr: x.mT needs at least 2 dimensions, got {self.ndim}")
+    return np.swapaxes(self, -1, -2)
+
+
+def dlpack(self, /, *, stream=None, max_version=None, dl_device=None, copy=None):
+    """``x.__dlpack__()``: the computed value's. An input's read-only view is exported as a copy unless the
+    consumer reads DLPack 1.0 (which carries the read-only flag), since older versions cannot say it."""
+    value = _value(self, "__dlpack__()")
+    versioned = max_version is not None and tuple(max_version) >= (1, 0)
+    if not value.flags.writeable and not versioned:
+        value = value.copy()
+    kwargs = {"stream": stream, "dl_device": dl_device, "copy": copy}
+    if max_version is not None:
+        kwargs["max_version"] = max_version
+    return value.__dlpack__(**kwargs)
+
+
+def dlpack_device(self):
+    return np.empty(0).__dlpack_device__()  # (CPU, 0), as every ndarray's
+# --- end array API (#16)

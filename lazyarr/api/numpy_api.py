@@ -226,6 +226,13 @@ def result_type(*arrays_and_dtypes):
 def reduction(name: str, a, axis=None, dtype=None, out=None, keepdims=False, ddof=0, **unsupported):
     """``np.<name>(a, ...)`` on a lazy array; the same function serves the methods and ufunc.reduce."""
     from lazyarr.api import reductions
+    # --- array API (#16): NumPy 2's `correction=` of var/std is the standard's name for ddof
+    correction = unsupported.pop("correction", np._NoValue)
+    if correction is not np._NoValue:
+        if ddof != 0:
+            raise ValueError(f"lazyarr: {name}: ddof and correction can't be provided simultaneously.")
+        ddof = correction
+    # --- end array API (#16)
     given = {k: v for k, v in unsupported.items() if not (v is None or v is np._NoValue or (k == "where" and v is True))}
     if given and _statistics.masks(name, given):  # surface/reductions: where= and initial=, fused
         return _statistics.masked(name, a, axis, dtype, out, keepdims, **given)
