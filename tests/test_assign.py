@@ -353,3 +353,21 @@ def test_views_made_by_functions_follow_writes_and_refuse_writes_into_them():
         flat[0] = 5.0  # NumPy would write through; lazyarr says so, naming the line, and changes nothing
     same(x.compute(), want)
     same(flat.compute(), want.reshape(-1))
+
+
+def test_writes_through_lazy_integer_index_arrays():
+    """``grad[np.arange(n), labels] -= 1`` with lazy labels: the index is computed before the scatter, on a
+    LazyArray and inside @la.fuse (the write stage shares the gather's key operands)."""
+    rng = np.random.default_rng(3)
+    x, labels = rng.random((6, 4)), rng.integers(-4, 4, 6)
+
+    def step(g, lab):
+        g[np.arange(g.shape[0]), lab] -= 1.0
+        return g * 2
+
+    want = step(x.copy(), labels)
+    g = la.array(x.copy())
+    np.testing.assert_array_equal(step(g, la.array(labels)).compute(), want)
+    fused = la.fuse(lambda a, lab: step(np.exp(a), lab))
+    for _ in range(2):
+        np.testing.assert_allclose(fused(x, labels), step(np.exp(x), labels), rtol=1e-15)  # exp: 1 ULP

@@ -22,10 +22,6 @@ _NEW_ARRAY_WRITE = "item assignment into an array the program made (np.empty_lik
 KNOWN_FAILURES: dict[tuple[str, str], str] = {
     ("correlation", "fuse"): "np.fill_diagonal into the traced z.T @ z is refused (TypeError: in place)",
     ("correlation", "lazy"): "np.fill_diagonal into a LazyArray is refused (TypeError: in place)",
-    ("cross_entropy", "fuse"): "grad[np.arange(n), labels] -= 1.0 with traced labels: the write stage hands NumPy "
-                               "the lazy index's key unconverted (IndexError) since lazy integer gathers landed",
-    ("cross_entropy", "lazy"): "grad[np.arange(n), labels] -= 1.0: a LazyArray (labels) as an index is refused "
-                               "(TypeError)",
     ("mandelbrot", "fuse"): _NEW_ARRAY_WRITE + ": z[active] = ... (boolean-mask assignment)",
 }
 

@@ -266,16 +266,8 @@ def _basic_update(node: Node, key: tuple, v: Node) -> Node:
 
 def _advanced_update(node: Node, entries: tuple, v: Node) -> Node:
     """``x[key] = v`` with index arrays: NumPy's scatter (the last of duplicate indices wins) on a copy."""
-    arrays, template = [], []
-    for e in entries:
-        if isinstance(e, np.ndarray):
-            template.append((ARRAY, len(arrays)))
-            arrays.append(expr.leaf(e))
-        elif type(e) is slice:
-            template.append(("slice", e.start, e.stop, e.step))
-        else:
-            template.append(e)
-    return build.numpy_stage("advanced_setitem", (node, v, *arrays), (("key", tuple(template)),),
+    arrays, template = indexing.key_operands(entries)
+    return build.numpy_stage("advanced_setitem", (node, v, *arrays), (("key", template),),
                              node.shape, node.dtype)
 
 
@@ -472,16 +464,8 @@ def ufunc_at(ufunc, a, indices, b=None) -> None:
     else:
         with np.errstate(all="ignore"):
             ufunc.at(np.ones(1, a.dtype), [0])
-    arrays, template = [], []
-    for e in entries:
-        if isinstance(e, np.ndarray):
-            template.append((ARRAY, len(arrays)))
-            arrays.append(expr.leaf(e))
-        elif type(e) is slice:
-            template.append(("slice", e.start, e.stop, e.step))
-        else:
-            template.append(e)
-    params = (("has_b", b is not None), ("key", tuple(template)), ("ufunc", ufunc.__name__))
+    arrays, template = indexing.key_operands(entries)
+    params = (("has_b", b is not None), ("key", template), ("ufunc", ufunc.__name__))
     node = build.numpy_stage("ufunc_at", (a._node, *arrays, *operands), params, a.shape, a.dtype)
     rebind(a, node, f"{ufunc.__name__}.at")
 

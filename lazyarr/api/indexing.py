@@ -287,25 +287,33 @@ def operand_key(key: tuple, shape: tuple, operand_shape: tuple) -> tuple:
 
 # --- advanced indexing: a NumPy stage -------------------------------------------------------------------------
 
-def advanced(node: Node, entries: tuple, shape: tuple) -> Node:
-    """``node[entries]`` with index arrays among the entries: a gather NumPy evaluates. The index arrays are
-    leaves of the stage, so node parameters stay small and hashable and hold no data."""
-    if 0 in shape:
-        return empty(shape, node.dtype)
+def key_operands(entries: tuple) -> tuple[list, tuple]:
+    """(index array nodes, key template) of an advanced key: each index array (a NumPy array, or a lazy integer
+    index computed before the stage) becomes an operand of the stage, named in the template by its position.
+    Gathers (``advanced_index``) and writes (``advanced_setitem``, ``ufunc_at``) share it."""
     arrays, template = [], []
     for e in entries:
         if isinstance(e, np.ndarray):
             template.append((ARRAY, len(arrays)))
             arrays.append(expr.leaf(e))
-        elif type(e) is LazyIndex:  # surface/creation: the index expression is computed before the gather
+        elif type(e) is LazyIndex:  # surface/creation: the index expression is computed before the stage
             template.append((ARRAY, len(arrays)))
             arrays.append(e.node)
         elif type(e) is slice:
             template.append(("slice", e.start, e.stop, e.step))
         else:
             template.append(e)  # int, None, Ellipsis
+    return arrays, tuple(template)
+
+
+def advanced(node: Node, entries: tuple, shape: tuple) -> Node:
+    """``node[entries]`` with index arrays among the entries: a gather NumPy evaluates. The index arrays are
+    leaves of the stage, so node parameters stay small and hashable and hold no data."""
+    if 0 in shape:
+        return empty(shape, node.dtype)
+    arrays, template = key_operands(entries)
     from lazyarr.api.build import numpy_stage
-    return numpy_stage("advanced_index", (node, *arrays), (("key", tuple(template)),),
+    return numpy_stage("advanced_index", (node, *arrays), (("key", template),),
                        shape, node.dtype)
 
 
