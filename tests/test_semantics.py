@@ -277,7 +277,7 @@ def test_a_kernel_numba_cannot_compile_falls_back_to_numpy_with_a_warning(monkey
     from numba.core.errors import TypingError
     from lazyarr.compiler import cache
 
-    def broken(key, make_source):
+    def broken(*args, **kwargs):
         raise TypingError("simulated lowering failure")
 
     monkeypatch.setattr(cache, "get", broken)
