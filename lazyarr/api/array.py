@@ -4,6 +4,7 @@ from __future__ import annotations
 import numpy as np
 
 from lazyarr.api import assign
+from lazyarr.api import assign_stages  # noqa: F401  (assignment stages) registers np.fill_diagonal, np.put_along_axis
 from lazyarr.api import build
 from lazyarr.graph import expr
 from lazyarr.api import indexing

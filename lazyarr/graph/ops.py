@@ -698,6 +698,22 @@ _WRITE_STAGES = [
 STAGES.update((s.name, s) for s in _WRITE_STAGES)
 
 
+# --- (assignment stages: lazyarr/api/assign_stages.py) np.fill_diagonal and np.put_along_axis on a copy ---
+def _write_fill_diagonal(out, values, wrap):
+    np.fill_diagonal(out, values, wrap=wrap)
+
+
+def _write_put_along_axis(out, indices, values, axis):
+    np.put_along_axis(out, indices, values, axis)
+
+
+STAGES.update((name, Stage(name, _updated(write), _dask_whole(_updated(write)),
+                           f"{what} into a copy of the target: NumPy writes it (a functional update)", what))
+              for name, write, what in [("fill_diagonal", _write_fill_diagonal, "np.fill_diagonal"),
+                                        ("put_along_axis", _write_put_along_axis, "np.put_along_axis")])
+# --- end assignment stages ---
+
+
 def outside(key: tuple, shape: tuple) -> list[tuple] | None:
     """(assignment and writes) NumPy keys of boxes that cover every element of `shape` outside the region a
     canonical basic key selects, or None when the region has a step (then copy the whole array). A region
