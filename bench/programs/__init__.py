@@ -17,12 +17,8 @@ PROGRAMS: dict[str, Program] = {
 
 MODES = ("fuse", "lazy")
 
-# Why each pair fails today (2026-11-29, main at 01d59cb). Delete an entry when its pair gives NumPy's answer.
-_NEW_ARRAY_WRITE = "item assignment into an array the program made (np.empty_like/zeros_like) is refused (TypeError)"
-KNOWN_FAILURES: dict[tuple[str, str], str] = {
-    ("correlation", "fuse"): "np.fill_diagonal into the traced z.T @ z is refused (TypeError: in place)",
-    ("correlation", "lazy"): "np.fill_diagonal into a LazyArray is refused (TypeError: in place)",
-    ("mandelbrot", "fuse"): _NEW_ARRAY_WRITE + ": z[active] = ... (boolean-mask assignment)",
-}
+# Why each pair fails today, for pairs that do not give NumPy's answer. Delete an entry when its pair gives NumPy's
+# answer. Empty since 2026-11-29 (#15: np.fill_diagonal into LazyArrays, blank arrays made inside @la.fuse traced).
+KNOWN_FAILURES: dict[tuple[str, str], str] = {}
 
 __all__ = ["KNOWN_FAILURES", "MODES", "PROGRAMS", "Program"]

@@ -297,7 +297,8 @@ def _masked(node: Node, mask: Node, value) -> Node:
         full_mask = indexing.basic(mask, indexing.whole(mask.shape) + (None,) * len(rest),
                                    mask.shape + (1,) * len(rest)) if rest else mask
         return build.where(full_mask, _full(v, node.shape) if v.op != CONST else v, node)
-    if mask.op == expr.LEAF:  # the count is known: NumPy's error for a wrong number of values, now
+    if mask.op == expr.LEAF and not tracing.active():  # the count is known: NumPy's error for a wrong number
+        # of values, now (in a trace a leaf may be a placeholder, zero-filled: the stage checks at run time)
         count = int(np.count_nonzero(mask.data))
         _check_value_shape(v.shape, (count,) + rest)
     return build.numpy_stage("advanced_setitem", (node, v, mask), (("key", ((ARRAY, 0),)),),
@@ -491,3 +492,7 @@ def writes_lazy(func, args: tuple, kwargs: dict) -> bool:
 def call_writer(func, args: tuple, kwargs: dict) -> None:
     WRITING_FUNCTIONS[func][0](*args, **kwargs)
 
+
+# (assignment stages: api/assign_stages.py) the value and shape rules its writes share with these
+value_node = _value_node
+check_value_shape = _check_value_shape

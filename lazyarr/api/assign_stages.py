@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.lib.array_utils import normalize_axis_index
 
-from lazyarr.api import assign, build
+from lazyarr.api import assign, build, tracing
 from lazyarr.graph import expr
 
 
@@ -25,7 +25,7 @@ def fill_diagonal(a, val, wrap=False) -> None:
     if a.ndim > 2 and len(set(a.shape)) != 1:
         raise ValueError(f"lazyarr: np.fill_diagonal: all dimensions of input must be of equal length, got "
                          f"shape {a.shape}")
-    values = assign._value_node(val, a.dtype, "np.fill_diagonal")
+    values = assign.value_node(val, a.dtype, "np.fill_diagonal")
     if a.size == 0:
         return
     node = build.numpy_stage("fill_diagonal", (a._node, values), (("wrap", bool(wrap)),), a.shape, a.dtype)
@@ -48,9 +48,9 @@ def put_along_axis(arr, indices, values, axis) -> None:
             raise ValueError(f"lazyarr: {what}: `indices` and `arr` must have the same number of dimensions, "
                              f"got {index.ndim} and {arr.ndim}")
         selection = _selection_shape(arr.shape, index.shape, axis, what)
-    v = assign._value_node(values, arr.dtype, what)
-    assign._check_value_shape(v.shape, selection)
-    if index.op == expr.LEAF:
+    v = assign.value_node(values, arr.dtype, what)
+    assign.check_value_shape(v.shape, selection)
+    if index.op == expr.LEAF and not tracing.active():  # (in a trace a leaf may be a zero-filled placeholder)
         _check_bounds(index.data, arr.size if axis is None else arr.shape[axis], what)
     if 0 in selection:
         return

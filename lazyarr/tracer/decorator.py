@@ -35,7 +35,7 @@ from lazyarr.tracer.program import MISS, build
 from lazyarr.tracer.scalars import ScalarTrace, ScalarTracer, Static, classify, replay
 from lazyarr.api.array import LazyArray, wrap
 # (graph breaks) segments, guards and eager runs
-from lazyarr.tracer import scipy_calls, segments
+from lazyarr.tracer import creation_calls, scipy_calls, segments
 
 __all__ = ["fuse", "FuseInfo", "TracingError"]
 
@@ -171,7 +171,10 @@ class _Fused:
         # (graph breaks) at top level a value asked for is computed, as on any LazyArray; inside a trace, the
         # trace's own handler (or its refusal) applies
         breaks = None if tracing.active() else segments.EagerBreaks(self.fn, materialise=False)
-        with tracing.tracing(), tracing.breaking(breaks) if breaks is not None else contextlib.nullcontext():
+        # (blank arrays made by the body of a function inlined into a trace are traced: creation_calls.py)
+        routing = creation_calls.routing(self.fn) if breaks is None else contextlib.nullcontext()
+        with tracing.tracing(), tracing.breaking(breaks) if breaks is not None else contextlib.nullcontext(), \
+                routing:
             return self.fn(*positional, **keywords)
 
     # -- graph breaks: eager runs and explain() ---------------------------------------------------------
@@ -342,7 +345,8 @@ class _Fused:
         if breaks is not None:  # (graph breaks) values asked for are computed from the call's arguments
             breaks.start(leaves, extents, recorder, scalars)
         try:
-            with tracing.tracing(recorder), tracing.breaking(breaks), scipy_calls.intercepting():
+            with tracing.tracing(recorder), tracing.breaking(breaks), scipy_calls.intercepting(), \
+                    creation_calls.routing(self.fn):  # (blank arrays the body makes are traced: creation_calls.py)
                 result = self.fn(*positional, **keywords)
         except Exception as exc:
             error = _unswallowed(exc)

@@ -30,7 +30,7 @@ from lazyarr.api.array import LazyArray, wrap
 from lazyarr.graph import expr
 from lazyarr.graph.expr import CONST, LEAF
 from lazyarr.runtime import evaluate as runtime
-from lazyarr.tracer import scipy_calls
+from lazyarr.tracer import creation_calls, scipy_calls
 from lazyarr.tracer.guards import guard_for
 from lazyarr.tracer.program import MISS, build
 from lazyarr.tracer.scalars import ScalarTrace, Static
@@ -284,7 +284,8 @@ def run_eager(fn, positional, keywords):
     keywords = {k: wrapped(x) for k, x in keywords.items()}
     owned = {id(x._node): x._node for x in (*positional, *keywords.values()) if isinstance(x, LazyArray)}
     handler = EagerBreaks(fn, materialise=True, owned=owned)
-    with tracing.tracing(), tracing.breaking(handler), scipy_calls.intercepting():
+    with tracing.tracing(), tracing.breaking(handler), scipy_calls.intercepting(), \
+            creation_calls.routing(fn):  # (blank arrays the body makes are lazy: creation_calls.py)
         result = fn(*positional, **keywords)
     leaves: list = []
     structure = flatten(result, leaves)
