@@ -6,6 +6,7 @@ untouched), errors are NumPy's types; inside ``@la.fuse`` a write into an argume
 float64, int64 and bool, small arrays: kernels are shared.
 """
 import threading
+import tracemalloc
 
 import numpy as np
 import pytest
@@ -207,3 +208,33 @@ def test_other_threads_keep_numpys_arrays_during_a_trace():
     la.fuse(body)(F)
     thread.join()
     assert seen == [np.ndarray]
+
+
+# -- a loop of writes holds a few buffers, not one per step (tracer/program.py, runtime/evaluate.py) ------------
+
+def _leapfrog(u, steps):
+    for _ in range(steps):
+        u_next = np.empty_like(u)
+        u_next[1:-1] = 0.5 * (u[2:] + u[:-2])
+        u_next[0] = 0.0
+        u_next[-1] = 0.0
+        u = u_next
+    return u
+
+
+@pytest.mark.parametrize("mode", ["fuse", "lazy"])
+def test_a_loop_of_writes_drops_each_intermediate_after_its_last_use(mode):
+    """12 steps of three writes each: holding every step's result peaked at 37 arrays (fuse); now 14 (fuse),
+    under 10 (lazy)."""
+    u = np.linspace(0.0, 1.0, 50_000)
+    want = _leapfrog(u, 12)
+    run = la.fuse(_leapfrog) if mode == "fuse" else lambda a, n: _leapfrog(la.array(a), n).compute()
+    same(run(u, 12), want)  # (the trace and the compiles happen here)
+    tracemalloc.start()
+    try:
+        got = run(u, 12)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    same(got, want)
+    assert peak < 20 * u.nbytes, f"peak {peak / u.nbytes:.1f} arrays"

@@ -65,6 +65,9 @@ STAGE_CASES = {
     "place": lambda D: _written(D, lambda E: np.place(E, X > 0.5, [1.0, 2.0])),
     "putmask": lambda D: _written(D, lambda E: np.putmask(E, X > 0.5, np.array([1.0, 2.0]))),
     "ufunc_at": lambda D: _written(D, lambda E: np.add.at(E, [0, 0, 2], 1.0)),
+    # (assignment stages: api/assign_stages.py)
+    "fill_diagonal": lambda D: _written(D, lambda E: np.fill_diagonal(E, [1.0, 2.0], wrap=True)),
+    "put_along_axis": lambda D: _written(D, lambda E: np.put_along_axis(E, np.array([[0, 4, 4, 1, 2]]), 9.0, 0)),
 
     # surface/creation: linalg, fft, einsum, ... (one task over the whole operands)
     "library": lambda D: (np.linalg.svd(D * 2, compute_uv=False) + 1, np.linalg.svd(X * 2, compute_uv=False) + 1),

@@ -72,7 +72,9 @@ def _run_steps(steps: list, roots: list[Node], env: dict, out: np.ndarray | None
     # A buffer Numba cannot write (non-native byte order) gets the result by copy at the end.
     direct = out is not None and out.dtype.isnative and out.dtype.kind in "biufc"
     out_buffers = {id(roots[0]): out} if direct else {}
-    for step in steps:
+    dying = _dying(steps, roots) if len(steps) > 1 else {}  # (releasing intermediates)
+    known, produced = set(env), set()
+    for i, step in enumerate(steps):
         if isinstance(step, RowKernel):
             run_rows(step, env)
         elif isinstance(step, ScanKernel):  # (surface/reductions)
@@ -85,11 +87,37 @@ def _run_steps(steps: list, roots: list[Node], env: dict, out: np.ndarray | None
             run_map(step, env, out_buffers)
         else:
             run_stage(step, env)
+        if dying:
+            produced |= env.keys() - known
+            known = set(env)
+            for nid in dying.get(i, ()):
+                if nid in produced:
+                    del env[nid]
     results = [value(r, env) for r in roots]
     if out is not None and results[0] is not out:
         np.copyto(out, results[0], casting="same_kind")
         results[0] = out
     return results
+
+
+def _dying(steps: list, roots: list[Node]) -> dict[int, list[int]]:
+    """(releasing intermediates) step index -> ids of the values no later step reads and no root is: a
+    compute drops each value this run produced after its last reader, so a chain of steps (a time-stepping
+    loop of writes) reuses freed buffers instead of faulting in fresh pages for every step."""
+    last: dict[int, int] = {}
+    for i, step in enumerate(steps):
+        node = getattr(step, "node", None)
+        read = list(step.inputs) if hasattr(step, "inputs") else []
+        read += [n for n, _ in getattr(step, "row_inputs", ())]
+        read += list(node.args) if node is not None else []
+        for n in read:
+            last[id(n)] = i
+    keep = {id(r) for r in roots}
+    dying: dict[int, list[int]] = {}
+    for nid, i in last.items():
+        if nid not in keep:
+            dying.setdefault(i, []).append(nid)
+    return dying
 
 
 def value(node: Node, env: dict) -> np.ndarray:
