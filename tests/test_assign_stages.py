@@ -238,3 +238,19 @@ def test_a_loop_of_writes_drops_each_intermediate_after_its_last_use(mode):
         tracemalloc.stop()
     same(got, want)
     assert peak < 20 * u.nbytes, f"peak {peak / u.nbytes:.1f} arrays"
+
+
+@pytest.mark.filterwarnings("ignore::lazyarr.EagerWarning")
+def test_each_graph_break_of_a_masked_loop_evaluates_one_iteration(monkeypatch):
+    """mandelbrot's shape: every break for ``z[active]`` rebinds the live arrays (the mask among them) to
+    leaves, and the gather indexes the rebound ``z``, so no break evaluates earlier iterations again."""
+    from lazyarr.runtime import evaluate
+    c = np.linspace(0.0, 1.5, 12)
+    f = la.fuse(_masked_iteration)
+    f(c, 8)  # (the trace)
+    sizes, run = [], evaluate._run_steps
+    monkeypatch.setattr(evaluate, "_run_steps", lambda steps, *a: sizes.append(len(steps)) or run(steps, *a))
+    for g, w in zip(f(c, 8), _masked_iteration(c, 8)):
+        same(g, w)
+    breaks = [n for n in sizes if n > 1]
+    assert len(breaks) >= 8 and max(breaks[-3:]) <= max(breaks[:3]), sizes

@@ -126,6 +126,7 @@ class LazyArray:
 
     # -- indexing and reshaping (see indexing.py, reshaping.py) ---------------------------------------------
     def __getitem__(self, key) -> "LazyArray":
+        key = _mask_values_first(key)  # (programs #15) before self's node is read: see the function
         node, array0 = indexing.index(self._node, key)
         view = LazyArray(node, array0)
         if node.shape and _basic_key(key):  # (assignment and writes) NumPy's basic indexing gives a view
@@ -333,6 +334,21 @@ for _py, _symbol in {"add": "+", "sub": "-", "mul": "*", "truediv": "/", "floord
                      "pow": "**", "and": "&", "or": "|", "xor": "^", "lshift": "<<", "rshift": ">>",
                      "matmul": "@"}.items():
     setattr(LazyArray, f"__i{_py}__", _inplace(_py, _symbol))
+
+# --- (programs #15) a lazy mask's values at a graph break, before the indexed array's node is read ---------
+def _mask_values_first(key):
+    """Inside a fused function that can break, ``x[mask]`` with a boolean LazyArray mask needs the mask's values
+    (the result's shape). The break that computes them also turns the live LazyArrays of the user's frames into
+    leaves of their values (x among them): asked before x's node is read, the gather indexes that leaf; asked
+    after, it held x's old node and evaluated x's whole history again at every iteration of a loop (mandelbrot's
+    ``z[active] = z[active] ** 2 + c[active]``: quadratic in the iterations)."""
+    if type(key) is LazyArray and key.dtype == np.bool_ and tracing.can_break():
+        known = tracing.concrete(key, "a LazyArray index")
+        if known is not None:
+            return known
+    return key
+# --- end programs #15 ---
+
 
 # NumPy functions that write into one of their arguments: which one (refused inside a trace, see refuse_write).
 _WRITERS = {np.copyto: lambda dst, *a, **k: dst, np.place: lambda arr, *a, **k: arr,

@@ -259,9 +259,15 @@ class EagerBreaks:
 
     def value(self, array, what: str) -> np.ndarray:
         live = _live_arrays(self.code, lambda leaf: id(leaf) in self.owned) if self.materialise else []
-        live = [a for a in live if a._node is not array._node]
-        values = runtime.evaluate([array._node] + [a._node for a in live])
-        for a, v in zip(live, values[1:]):
+        # (programs #15) the asked array itself is rebound too when it is live: a mask updated in a loop
+        # (mandelbrot's ``active &= ~escaped``) otherwise kept its whole history, evaluated at every break
+        others = [a for a in live if a._node is not array._node]
+        values = runtime.evaluate([array._node] + [a._node for a in others])
+        for a in live:
+            if a._node is array._node:
+                a._node = expr.leaf(values[0])
+                self.owned[id(a._node)] = a._node
+        for a, v in zip(others, values[1:]):
             a._node = expr.leaf(v)
             self.owned[id(a._node)] = a._node
         return values[0]
