@@ -218,6 +218,35 @@ def test_set_functions_compute_their_data_dependent_shapes(data):
         check(name, (i1 % 4,))
 
 
+@FEW
+@given(data=operands(), invert=st.booleans())
+def test_isin_is_a_lazy_stage_equal_to_numpy(data, invert):
+    """np.isin / la.isin / xp.isin (revision 2025.12) on LazyArrays: a library stage, never the fallback."""
+    (f1, f2), (i1, i2), _ = data
+    check("isin", (i1, i2 % 5))
+    check("isin", (3, i1))  # a scalar x1: a 0-d result
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", la.NumPyFallbackWarning)
+        # array-api-strict 2.6.1 drops invert= (it calls np.isin without it): NumPy is the oracle here
+        inverted = xp.isin(la.array(i1), la.array(i2 % 5), invert=True)
+        np.testing.assert_array_equal(inverted.compute(), np.isin(i1, i2 % 5, invert=True))
+        lazy = np.isin(la.array(f1) * 2, la.array(f2), invert=invert)
+        assert isinstance(lazy, la.LazyArray) and lazy.shape == f1.shape and lazy.dtype == np.bool_
+        np.testing.assert_array_equal(lazy.compute(), np.isin(f1 * 2, f2, invert=invert))
+        table_kind = la.isin(la.array(i1), i2, kind="table")
+        np.testing.assert_array_equal(table_kind.compute(), np.isin(i1, i2, kind="table"))
+
+
+def test_isin_refuses_what_numpy_refuses_at_the_call():
+    x = la.array(np.ones(3))
+    with pytest.raises(ValueError, match="isin.*table"):
+        np.isin(x, np.ones(2), kind="table")
+    with pytest.raises(ValueError, match="isin.*kind"):
+        la.isin(x, np.ones(2), kind="hash")
+    with pytest.raises(TypeError, match="isin"):
+        xp.isin(1, 2)
+
+
 # -- manipulation, indexing, linear algebra ------------------------------------------------------------------
 @FEW
 @given(data=operands())
