@@ -502,6 +502,15 @@ def test_array_api_code_builds_the_graph_numpy_code_builds(func):
     np.testing.assert_allclose(result.compute(), func(a, np), rtol=1e-13)
 
 
+def test_reducing_a_constant_producer_reduces_its_full_shape():
+    """scipy.stats.tmean counts xp.sum(xp.asarray(~mask, dtype=...)) with mask = zeros_like: a reduction whose
+    producer reads no array; NumPy reduced its 0-d value (AxisError) instead of the (6, 5) it stands for."""
+    x = xp.asarray(np.ones((6, 5)))
+    mask = xp.zeros_like(x, dtype=xp.bool)
+    assert xp.sum(xp.asarray(~mask, dtype=xp.float64)).compute() == 30.0
+    np.testing.assert_array_equal(np.sum(la.ones((6, 5)), axis=0).compute(), np.full(5, 6.0))
+
+
 def test_scipy_functions_with_array_api_support_take_lazy_arrays():
     """SCIPY_ARRAY_API is read when SciPy is imported, so this runs in its own process."""
     script = """
