@@ -517,7 +517,7 @@ def test_scipy_functions_with_array_api_support_take_lazy_arrays():
 import numpy as np, lazyarr as la, scipy.special as sp, scipy.stats as st
 a = np.random.default_rng(2).standard_normal((6, 5)); x = la.array(a)
 for f in (lambda v: sp.logsumexp(v, axis=1), lambda v: sp.softmax(v, axis=0), lambda v: st.zscore(v, axis=0),
-          lambda v: st.moment(v, 3, axis=0), lambda v: st.skew(v, axis=1)):
+          lambda v: st.moment(v, 3, axis=0), lambda v: st.skew(v, axis=1), lambda v: st.tmean(v)):
     r = f(x)
     assert isinstance(r, la.LazyArray), type(r)
     np.testing.assert_allclose(r.compute(), f(a), rtol=1e-12)
