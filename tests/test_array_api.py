@@ -454,6 +454,19 @@ def test_linalg_extension(data):
     check("cross", (np.resize(m, (2, 3)), np.resize(m[::-1], (2, 3))), exact=False, module="linalg")
 
 
+def test_eig_and_eigvals_of_revision_2025_are_complex_as_the_standard_asks():
+    a = np.array([[2.0, 1.0], [1.0, 3.0]], np.float32)  # real eigenvalues: NumPy's answer is real
+    result = xp.linalg.eig(la.array(a))
+    assert result.eigenvalues.dtype == result.eigenvectors.dtype == np.complex64
+    expected = np.linalg.eig(a)
+    np.testing.assert_array_equal(result.eigenvalues.compute(), expected.eigenvalues)
+    np.testing.assert_array_equal(result.eigenvectors.compute(), expected.eigenvectors)
+    rotation = np.array([[0.0, -1.0], [1.0, 0.0]])
+    values = xp.linalg.eigvals(la.array(rotation))
+    assert values.dtype == np.complex128
+    np.testing.assert_array_equal(values.compute(), np.linalg.eigvals(rotation))
+
+
 @FEW
 @given(data=operands())
 def test_fft_extension(data):
