@@ -515,6 +515,18 @@ def test_array_api_code_builds_the_graph_numpy_code_builds(func):
     np.testing.assert_allclose(result.compute(), func(a, np), rtol=1e-13)
 
 
+def test_writes_into_a_reshape_view_reach_its_base():
+    """array-api-tests' test_asarray_arrays writes into its arrays, which are xp.reshape views: NumPy writes
+    through reshape, ravel, squeeze, expand_dims (C or F order), and lazyarr refused."""
+    for make, key in ((lambda m, z: m.reshape(z, (2, 3)), (1, 0)), (lambda m, z: np.reshape(z, (3, 2), order="F"), (0, 1)),
+                      (lambda m, z: np.expand_dims(z, 0).squeeze(), 4)):
+        a, x = np.arange(6.0), xp.asarray(np.arange(6.0), copy=True)
+        view, lazy_view = make(np, a), make(xp, x)
+        view[key] = lazy_view[key] = -1.0
+        np.testing.assert_array_equal(x.compute(), a)
+        np.testing.assert_array_equal(lazy_view.compute(), view)
+
+
 def test_reducing_a_constant_producer_reduces_its_full_shape():
     """scipy.stats.tmean counts xp.sum(xp.asarray(~mask, dtype=...)) with mask = zeros_like: a reduction whose
     producer reads no array; NumPy reduced its 0-d value (AxisError) instead of the (6, 5) it stands for."""
