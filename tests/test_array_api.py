@@ -518,7 +518,8 @@ def test_array_api_code_builds_the_graph_numpy_code_builds(func):
 def test_writes_into_a_reshape_view_reach_its_base():
     """array-api-tests' test_asarray_arrays writes into its arrays, which are xp.reshape views: NumPy writes
     through reshape, ravel, squeeze, expand_dims (C or F order), and lazyarr refused."""
-    for make, key in ((lambda m, z: m.reshape(z, (2, 3)), (1, 0)), (lambda m, z: np.reshape(z, (3, 2), order="F"), (0, 1)),
+    for make, key in ((lambda m, z: m.reshape(z, (2, 3)), (1, 0)),
+                      (lambda m, z: np.reshape(z, (3, 2), order="F"), (0, 1)),
                       (lambda m, z: np.expand_dims(z, 0).squeeze(), 4)):
         a, x = np.arange(6.0), xp.asarray(np.arange(6.0), copy=True)
         view, lazy_view = make(np, a), make(xp, x)

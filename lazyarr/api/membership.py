@@ -39,6 +39,3 @@ def isin(element, test_elements, assume_unique=False, invert=False, *, kind=None
     params = (("dtype", _BOOL.str), ("function", "isin"), ("kwargs", tuple(sorted(kwargs.items()))),
               ("output", -1), ("shape", element_node.shape))
     return LazyArray(build.numpy_stage("library", (element_node, test_node), params, element_node.shape, _BOOL))
-
-
-FUNCTIONS = {"isin": isin}

@@ -96,5 +96,5 @@ globals().update({name: from_numpy(getattr(np.linalg, name), name) for name in L
 matmul, matrix_transpose, tensordot, vecdot = (functions.FUNCTIONS.get(name) or from_numpy(getattr(np, name), name)
                                                 for name in ("matmul", "matrix_transpose", "tensordot", "vecdot"))
 
-__all__ = sorted(set(LINALG) | {"eig", "eigvals", "pinv", "matrix_rank", "diagonal", "trace", "outer", "cross", "matrix_norm",
-                                "vector_norm", "matmul", "matrix_transpose", "tensordot", "vecdot"})
+__all__ = sorted(set(LINALG) | {"pinv", "matrix_rank", "diagonal", "trace", "outer", "cross", "matrix_norm",
+                                "vector_norm", "matmul", "matrix_transpose", "tensordot", "vecdot", "eig", "eigvals"})
