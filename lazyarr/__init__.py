@@ -97,6 +97,7 @@ for _module in (_statistics, _matrix_stats, _scans):
 
 # --- array API (#16): x.__array_namespace__() is lazyarr.array_api (registered into api/dispatch on import) ---
 from lazyarr import array_api  # noqa: E402
+from lazyarr.api.membership import isin  # noqa: E402  (np.isin, the standard's 2025.12 isin)
 
-__all__ = sorted(__all__ + ["array_api"])
+__all__ = sorted(__all__ + ["array_api", "isin"])
 # --- end array API ---

@@ -218,6 +218,35 @@ def test_set_functions_compute_their_data_dependent_shapes(data):
         check(name, (i1 % 4,))
 
 
+@FEW
+@given(data=operands(), invert=st.booleans())
+def test_isin_is_a_lazy_stage_equal_to_numpy(data, invert):
+    """np.isin / la.isin / xp.isin (revision 2025.12) on LazyArrays: a library stage, never the fallback."""
+    (f1, f2), (i1, i2), _ = data
+    check("isin", (i1, i2 % 5))
+    check("isin", (3, i1))  # a scalar x1: a 0-d result
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", la.NumPyFallbackWarning)
+        # array-api-strict 2.6.1 drops invert= (it calls np.isin without it): NumPy is the oracle here
+        inverted = xp.isin(la.array(i1), la.array(i2 % 5), invert=True)
+        np.testing.assert_array_equal(inverted.compute(), np.isin(i1, i2 % 5, invert=True))
+        lazy = np.isin(la.array(f1) * 2, la.array(f2), invert=invert)
+        assert isinstance(lazy, la.LazyArray) and lazy.shape == f1.shape and lazy.dtype == np.bool_
+        np.testing.assert_array_equal(lazy.compute(), np.isin(f1 * 2, f2, invert=invert))
+        table_kind = la.isin(la.array(i1), i2, kind="table")
+        np.testing.assert_array_equal(table_kind.compute(), np.isin(i1, i2, kind="table"))
+
+
+def test_isin_refuses_what_numpy_refuses_at_the_call():
+    x = la.array(np.ones(3))
+    with pytest.raises(ValueError, match="isin.*table"):
+        np.isin(x, np.ones(2), kind="table")
+    with pytest.raises(ValueError, match="isin.*kind"):
+        la.isin(x, np.ones(2), kind="hash")
+    with pytest.raises(TypeError, match="isin"):
+        xp.isin(1, 2)
+
+
 # -- manipulation, indexing, linear algebra ------------------------------------------------------------------
 @FEW
 @given(data=operands())
@@ -425,6 +454,19 @@ def test_linalg_extension(data):
     check("cross", (np.resize(m, (2, 3)), np.resize(m[::-1], (2, 3))), exact=False, module="linalg")
 
 
+def test_eig_and_eigvals_of_revision_2025_are_complex_as_the_standard_asks():
+    a = np.array([[2.0, 1.0], [1.0, 3.0]], np.float32)  # real eigenvalues: NumPy's answer is real
+    result = xp.linalg.eig(la.array(a))
+    assert result.eigenvalues.dtype == result.eigenvectors.dtype == np.complex64
+    expected = np.linalg.eig(a)
+    np.testing.assert_array_equal(result.eigenvalues.compute(), expected.eigenvalues)
+    np.testing.assert_array_equal(result.eigenvectors.compute(), expected.eigenvectors)
+    rotation = np.array([[0.0, -1.0], [1.0, 0.0]])
+    values = xp.linalg.eigvals(la.array(rotation))
+    assert values.dtype == np.complex128
+    np.testing.assert_array_equal(values.compute(), np.linalg.eigvals(rotation))
+
+
 @FEW
 @given(data=operands())
 def test_fft_extension(data):
@@ -473,13 +515,35 @@ def test_array_api_code_builds_the_graph_numpy_code_builds(func):
     np.testing.assert_allclose(result.compute(), func(a, np), rtol=1e-13)
 
 
+def test_writes_into_a_reshape_view_reach_its_base():
+    """array-api-tests' test_asarray_arrays writes into its arrays, which are xp.reshape views: NumPy writes
+    through reshape, ravel, squeeze, expand_dims (C or F order), and lazyarr refused."""
+    for make, key in ((lambda m, z: m.reshape(z, (2, 3)), (1, 0)),
+                      (lambda m, z: np.reshape(z, (3, 2), order="F"), (0, 1)),
+                      (lambda m, z: np.expand_dims(z, 0).squeeze(), 4)):
+        a, x = np.arange(6.0), xp.asarray(np.arange(6.0), copy=True)
+        view, lazy_view = make(np, a), make(xp, x)
+        view[key] = lazy_view[key] = -1.0
+        np.testing.assert_array_equal(x.compute(), a)
+        np.testing.assert_array_equal(lazy_view.compute(), view)
+
+
+def test_reducing_a_constant_producer_reduces_its_full_shape():
+    """scipy.stats.tmean counts xp.sum(xp.asarray(~mask, dtype=...)) with mask = zeros_like: a reduction whose
+    producer reads no array; NumPy reduced its 0-d value (AxisError) instead of the (6, 5) it stands for."""
+    x = xp.asarray(np.ones((6, 5)))
+    mask = xp.zeros_like(x, dtype=xp.bool)
+    assert xp.sum(xp.asarray(~mask, dtype=xp.float64)).compute() == 30.0
+    np.testing.assert_array_equal(np.sum(la.ones((6, 5)), axis=0).compute(), np.full(5, 6.0))
+
+
 def test_scipy_functions_with_array_api_support_take_lazy_arrays():
     """SCIPY_ARRAY_API is read when SciPy is imported, so this runs in its own process."""
     script = """
 import numpy as np, lazyarr as la, scipy.special as sp, scipy.stats as st
 a = np.random.default_rng(2).standard_normal((6, 5)); x = la.array(a)
 for f in (lambda v: sp.logsumexp(v, axis=1), lambda v: sp.softmax(v, axis=0), lambda v: st.zscore(v, axis=0),
-          lambda v: st.moment(v, 3, axis=0), lambda v: st.skew(v, axis=1)):
+          lambda v: st.moment(v, 3, axis=0), lambda v: st.skew(v, axis=1), lambda v: st.tmean(v)):
     r = f(x)
     assert isinstance(r, la.LazyArray), type(r)
     np.testing.assert_allclose(r.compute(), f(a), rtol=1e-12)

@@ -350,9 +350,13 @@ def test_views_made_by_functions_follow_writes_and_refuse_writes_into_them():
     same(swapped.compute(), np.swapaxes(want, 0, 1))
     same(flipped.compute(), np.flip(want, axis=1))
     with pytest.raises(TypeError, match="test_assign.py"):
-        flat[0] = 5.0  # NumPy would write through; lazyarr says so, naming the line, and changes nothing
+        swapped[0] = 5.0  # NumPy would write through; lazyarr says so, naming the line, and changes nothing
     same(x.compute(), want)
-    same(flat.compute(), want.reshape(-1))
+    same(swapped.compute(), np.swapaxes(want, 0, 1))
+    flat[0] = 5.0  # a reshape view keeps the element order: the write reaches x, as NumPy's does
+    want.reshape(-1)[0] = 5.0
+    same(x.compute(), want)
+    same(flipped.compute(), np.flip(want, axis=1))
 
 
 def test_writes_through_lazy_integer_index_arrays():

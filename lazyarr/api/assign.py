@@ -21,7 +21,7 @@ import weakref
 import numpy as np
 
 from lazyarr.api import build, indexing, tracing
-from lazyarr.api.reshaping import broadcast_to, ravel
+from lazyarr.api.reshaping import broadcast_to, ravel, reshape
 from lazyarr.api.stages import matmul
 from lazyarr.graph import expr
 from lazyarr.graph.expr import CONST, Node
@@ -96,9 +96,31 @@ def register_transpose(base, view, axes: tuple) -> None:
 
 def register_function_view(base, view, func, args: tuple, kwargs: dict) -> None:
     """``view = func(base, *args, **kwargs)`` for a NumPy function whose result is a view (reshape, swapaxes,
-    flip, ...): the view follows writes into `base`; a write into it raises (no inverse is kept)."""
+    flip, ...): the view follows writes into `base`. A write into a view that only changes the shape (reshape,
+    ravel, squeeze, ...) is the same elements in the same order, so it is the new view reshaped back to the
+    base's shape; a write into the other views raises (no inverse is kept)."""
     make = type(base)
-    register_view(base, view, lambda node: func(make(node), *args, **kwargs)._node)
+    order = _element_order(func, args, kwargs)
+    backward = None
+    if order is not None:
+        base_shape = base.shape
+        backward = lambda _, new: reshape(new, base_shape, order)  # noqa: E731
+    register_view(base, view, lambda node: func(make(node), *args, **kwargs)._node, backward)
+
+
+# Views that keep the elements in their order and change the shape only (the array API suite's arrays are
+# xp.reshape views, and test_asarray_arrays writes into them).
+_SHAPE_ONLY_VIEWS = frozenset([np.reshape, np.ravel, np.squeeze, np.expand_dims, np.atleast_1d, np.atleast_2d,
+                               np.atleast_3d])
+
+
+def _element_order(func, args: tuple, kwargs: dict) -> str | None:
+    """The order ("C" or "F") a shape-only view reads its base in; None for other views."""
+    if func not in _SHAPE_ONLY_VIEWS:
+        return None
+    positional = {np.reshape: 1, np.ravel: 0}.get(func)  # where `order` is among args (after the array)
+    order = args[positional] if positional is not None and len(args) > positional else kwargs.get("order", "C")
+    return order if order in ("C", "F") else None
 
 
 # NumPy functions whose result views their first argument (for a contiguous array: reshape and ravel too).

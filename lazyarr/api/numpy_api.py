@@ -341,6 +341,13 @@ UFUNC_METHODS["accumulate"] = lambda ufunc, inputs, kwargs: _scans.accumulate(uf
 # --- end surface/reductions ------------------------------------------------------------------------------------
 
 
+# --- array API (#16): np.isin (2025.12 isin) as a library stage (api/membership.py) -----------------------
+from lazyarr.api import membership as _membership  # noqa: E402
+
+HANDLED[np.isin] = _membership.isin
+# --- end array API --------------------------------------------------------------------------------------------
+
+
 dispatch.register("ufunc", array_ufunc)
 dispatch.register("function", array_function)
 dispatch.register("reduction", reduction)

@@ -154,7 +154,15 @@ def tensordot(x1, x2, /, *, axes=2):
     return lazy_result(np.tensordot(as_lazy(x1), as_lazy(x2), axes=axes))
 
 
+def isin(x1, x2, /, *, invert=False):
+    """Revision 2025.12's isin: np.isin's lazy stage (api/membership.py); either operand may be a Python
+    scalar, not both (a scalar x1 gives a 0-d result)."""
+    if not any(isinstance(x, (LazyArray, np.ndarray, np.generic)) for x in (x1, x2)):
+        raise TypeError("lazyarr.array_api.isin: at least one of x1 and x2 must be an array")
+    return lazy_result(np.isin(as_lazy(x1), as_lazy(x2), invert=invert))
+
+
 FUNCTIONS = {f.__name__: f for f in (astype, std, var, cumulative_sum, cumulative_prod, sort, argsort, unique_values,
                                      repeat, broadcast_arrays, meshgrid,
                                      permute_dims, reshape, squeeze, expand_dims, unstack, clip, diff,
-                                     matrix_transpose, vecdot, tensordot)}
+                                     matrix_transpose, vecdot, tensordot, isin)}

@@ -72,10 +72,29 @@ def vector_norm(x, /, *, axis=None, keepdims=False, ord=2):
     return lazy_result(np.sum(magnitude ** ord, **reduce) ** (1.0 / ord))
 
 
+def _complex_for(dtype: np.dtype) -> np.dtype:
+    return np.result_type(dtype, np.complex64)  # float32 -> complex64, float64 (and integers) -> complex128
+
+
+def eig(x, /):
+    """Revision 2025.12's eig: NumPy's (computed now: lazyarr's np.linalg.eig is eager, its dtype depends on the
+    values), always complex as the standard asks (NumPy gives real results when every eigenvalue is real). The
+    values are computed already, so NumPy converts them (no kernel for a cast of a leaf)."""
+    x = as_lazy(x)
+    result = np.linalg.eig(x)
+    dt = _complex_for(x.dtype)
+    return type(result)(*(wrap(np.asarray(part, dtype=dt)) for part in result))
+
+
+def eigvals(x, /):
+    x = as_lazy(x)
+    return wrap(np.asarray(np.linalg.eigvals(x), dtype=_complex_for(x.dtype)))
+
+
 globals().update({name: from_numpy(getattr(np.linalg, name), name) for name in LINALG})
 # Where the main namespace already has the lazy form (fused or a stage), the extension's name is that one.
 matmul, matrix_transpose, tensordot, vecdot = (functions.FUNCTIONS.get(name) or from_numpy(getattr(np, name), name)
                                                 for name in ("matmul", "matrix_transpose", "tensordot", "vecdot"))
 
 __all__ = sorted(set(LINALG) | {"pinv", "matrix_rank", "diagonal", "trace", "outer", "cross", "matrix_norm",
-                                "vector_norm", "matmul", "matrix_transpose", "tensordot", "vecdot"})
+                                "vector_norm", "matmul", "matrix_transpose", "tensordot", "vecdot", "eig", "eigvals"})

@@ -22,7 +22,7 @@ MANIPULATION = "broadcast_to concat flip moveaxis roll stack tile".split()
 INDEXING = "take take_along_axis".split()
 LINEAR_ALGEBRA = "matmul matrix_transpose tensordot vecdot".split()
 UTILITY = "all any".split()
-NEXT_REVISION = "broadcast_shapes isin".split()  # 2025.12 names array-api-strict already has
+NEXT_REVISION = "broadcast_shapes".split()  # 2025.12 names array-api-strict already has (isin: functions.py)
 CREATION = "tril triu".split()
 
 SAME_AS_NUMPY = (ELEMENTWISE + STATISTICAL + SEARCHING + SET + MANIPULATION + INDEXING + LINEAR_ALGEBRA

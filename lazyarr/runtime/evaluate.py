@@ -242,8 +242,10 @@ def run_reduce(k: ReduceKernel, env: dict) -> None:
 
 
 def _producer_value(k: ReduceKernel, arrays: list) -> np.ndarray:
-    """What the reduction reduces, computed by NumPy."""
-    return launch.interpret_values(k, arrays, [c.data for c in k.consts])[id(k.outputs[0])]
+    """What the reduction reduces, computed by NumPy, at the reduction's input shape: a producer without an
+    array input (la.ones, a constant) interprets to a 0-d value, and NumPy must reduce the full shape."""
+    value = launch.interpret_values(k, arrays, [c.data for c in k.consts])[id(k.outputs[0])]
+    return np.broadcast_to(value, k.shape)
 
 
 def _reduce_source(k, loop, ndim, kept, array_layout, parallel) -> str:
