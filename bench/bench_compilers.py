@@ -262,6 +262,11 @@ def _torch(spec: Spec, arrays):
     if not hasattr(torch, "compiler") or not hasattr(torch.compiler, "wrap_numpy"):
         raise Skip(f"torch {torch.__version__} has no torch.compiler.wrap_numpy")
     torch.set_num_threads(_THREADS["n"])
+    # Every workload is a new function behind the same wrap_numpy wrapper: past dynamo's recompile limit (8)
+    # torch silently runs the rest eagerly, which would time torch's eager NumPy, not torch.compile.
+    for limit in ("recompile_limit", "cache_size_limit"):
+        if hasattr(torch._dynamo.config, limit):
+            setattr(torch._dynamo.config, limit, max(getattr(torch._dynamo.config, limit), 256))
     tensors = [torch.from_numpy(x) for x in arrays]
     f = torch.compile(torch.compiler.wrap_numpy(functools.partial(spec.fn, np)))
     return lambda: f(*tensors)

@@ -20,7 +20,8 @@ from __future__ import annotations
 import numpy as np
 
 from lazyarr.compiler.blocks import Block, as_comment, prange_loop
-from lazyarr.compiler.source_map import MODULE_TEMPLATE, array_type, scalar_type, ctor, cast, store, value_lines
+from lazyarr.compiler.source_map import (MODULE_TEMPLATE, array_type, scalar_type, ctor, cast, store, uses_vector_ops,
+                                         value_lines)
 from lazyarr.graph.dtypes import HALF
 from lazyarr.graph.ops import REDUCTIONS
 from lazyarr.compiler.schedule import ReduceKernel
@@ -141,6 +142,47 @@ def reduce_range(k: ReduceKernel, r: Reducer, var: str, lo: str, hi: str, index,
     ]
 
 
+# --- perf (#14): vector math in reduction producers ---
+# A producer with a vectorisable op (exp, log1p, ...: kernels/vecmath.py) is computed SCRATCH elements at a time
+# into a scratch array with the vector variants, in a loop of its own that LLVM vectorises (the lanes' loop
+# below, with one copy of the polynomial per lane, does not), and again with the exact ones only if some
+# element's ok flag came back False; the reduction then folds the scratch values as it folds the producer's.
+# SCRATCH is a multiple of BLOCK, so the lanes' blocks, and so the result, are where they are without it.
+SCRATCH = 1024
+
+
+def producer_range(k: ReduceKernel, r: Reducer, var: str, lo: str, hi: str, index, position, length: str
+                   ) -> list[str | Block]:
+    """``reduce_range`` over [lo, hi), through the vector variants where the producer has them; `length` bounds
+    the range's size (the scratch array is no longer than it)."""
+    if not uses_vector_ops(k):
+        return reduce_range(k, r, var, lo, hi, index, position)
+    slot = f"_sv[np.uint64({var} - _vlo)]"
+    fast, exact, flags = _scratch_fill(k, r, index(var), slot)
+    return [
+        f"_sv = np.empty(min({SCRATCH}, {length}), {ctor(r.acc)})",
+        Block(f"for _vlo in range({lo}, {hi}, {SCRATCH}):", [
+            f"_vhi = min(_vlo + {SCRATCH}, {hi})",
+            "_ok = True",
+            Block(f"for {var} in range(_vlo, _vhi):", [*fast, f"_ok = _ok & {' & '.join(flags)}"]),
+            Block("if not _ok:", [Block(f"for {var} in range(_vlo, _vhi):", exact)]),
+            *reduce_range(k, r, var, "_vlo", "_vhi", lambda e: e, position,
+                          values=lambda e, suffix: ([], f"_sv[np.uint64({e} - _vlo)]", r.acc)),
+        ]),
+    ]
+
+
+def _scratch_fill(k: ReduceKernel, r: Reducer, index: str, slot: str) -> tuple[list[str], list[str], list[str]]:
+    """(fast lines, exact lines, ok flags): the producer's value at `index`, as the accumulator's dtype, into
+    `slot`, with the vector variants and with the exact ones."""
+    producer, flags = k.outputs[0], []
+    fast, names = value_lines(k, index, "", flags=flags)
+    exact, exact_names = value_lines(k, index, "")
+    return ([*fast, f"{slot} = {cast(names[id(producer)], producer.dtype, r.acc)}"],
+            [*exact, f"{slot} = {cast(exact_names[id(producer)], producer.dtype, r.acc)}"], flags)
+# --- end perf (#14) ---
+
+
 def _partials(r: Reducer, count: str) -> tuple[list[str], list[str], list[str | Block]]:
     """(allocate partial results, store the state as partial `_p`, fold all partials into `acc`)."""
     alloc = [f"_part = np.empty({count}, {ctor(r.acc)})"]
@@ -162,7 +204,7 @@ def full_loop(k: ReduceKernel, r: Reducer, parallel: bool) -> tuple[list[str], l
             "_lo = _p * chunk",
             "_hi = min(_lo + chunk, n)",
             *r.init(),
-            *reduce_range(k, r, "i", "_lo", "_hi", lambda e: e, lambda e: e),
+            *producer_range(k, r, "i", "_lo", "_hi", lambda e: e, lambda e: e, "chunk"),
             *save,
         ], parallel),
         *fold,
@@ -186,7 +228,7 @@ def full_nd_loop(k: ReduceKernel, r: Reducer, parallel: bool, ndim: int) -> tupl
         prange_loop("_p", "_rows", [
             *_unflatten("_p", idx[:-1], dims[:-1]),
             *r.init(),
-            *reduce_range(k, r, last, "0", dims[-1], index, lambda e: f"_p * {dims[-1]} + {e}"),
+            *producer_range(k, r, last, "0", dims[-1], index, lambda e: f"_p * {dims[-1]} + {e}", dims[-1]),
             *save,
         ], parallel),
         *fold,
@@ -212,7 +254,7 @@ def inner_loop(k: ReduceKernel, r: Reducer, parallel: bool, kept: int, ndim: int
             *r.init(),
             Block("for _r in range(_nr):", [
                 *_unflatten("_r", idx[kept:-1], dims[kept:-1]),
-                *reduce_range(k, r, last, "0", dims[-1], index, lambda e: f"_r * {dims[-1]} + {e}"),
+                *producer_range(k, r, last, "0", dims[-1], index, lambda e: f"_r * {dims[-1]} + {e}", dims[-1]),
             ]),
             f"out0[_o] = {store(r.final(), r.result, r.result)}",
         ], parallel),
@@ -244,17 +286,25 @@ def _stream_rows(k: ReduceKernel, r: Reducer, kept: int, ndim: int, rows: tuple[
         arrays.append("_acc_i = np.empty(tile, np.int64)")
     if r.compensated:
         arrays.append(f"_acc_c = np.empty(tile, {ctor(r.acc)})")
+    if uses_vector_ops(k):  # perf (#14): each row's tile through the vector variants first (producer_range)
+        fast, exact, flags = _scratch_fill(k, r, ", ".join(idx), f"_sv[np.uint64({lane} - _lo)]")
+        arrays.append(f"_sv = np.empty(tile, {ctor(r.acc)})")
+        row = [
+            "_ok = True",
+            Block(f"for {lane} in range(_lo, _hi):", [*fast, f"_ok = _ok & {' & '.join(flags)}"]),
+            Block("if not _ok:", [Block(f"for {lane} in range(_lo, _hi):", exact)]),
+            Block("for _q in range(_hi - _lo):", ["_uq = np.uint64(_q)", *r.take("_sv[_uq]", "_r", at="[_uq]")]),
+        ]
+    else:
+        row = [Block(f"for {lane} in range(_lo, _hi):", [
+            f"_uq = np.uint64({lane} - _lo)",
+            *lines,
+            *r.take(v, "_r", at="[_uq]"),
+        ])]
     return [
         *arrays,
         Block("for _q in range(_hi - _lo):", ["_uq = np.uint64(_q)", *r.init(at="[_uq]")]),
-        Block(f"for _r in range({', '.join(rows)}):", [
-            *_unflatten("_r", idx[kept:], dims[kept:]),
-            Block(f"for {lane} in range(_lo, _hi):", [
-                f"_uq = np.uint64({lane} - _lo)",
-                *lines,
-                *r.take(v, "_r", at="[_uq]"),
-            ]),
-        ]),
+        Block(f"for _r in range({', '.join(rows)}):", [*_unflatten("_r", idx[kept:], dims[kept:]), *row]),
     ]
 
 
@@ -356,7 +406,9 @@ def kernel_source(k: ReduceKernel, loop: str, ndim: int, kept: int, array_layout
     text = Block(None, body).render(level=1)
     return MODULE_TEMPLATE.format(
         version=version, comment=as_comment(comment) if comment else "#",
-        extra_imports="import lazyarr.kernels.scipy_bridge as SB\n" if "SB." in text else "",
+        extra_imports=("import lazyarr.kernels.scipy_bridge as SB\n" if "SB." in text else "")
+        + ("import lazyarr.kernels.vecmath as V\n" if "V." in text else "")
+        + ("import lazyarr.kernels.vecmath32 as V32\n" if "V32." in text else ""),
         signature=", ".join(sig), parallel=parallel, params=", ".join(params), body=text,
     )
 

@@ -273,6 +273,7 @@ def kernel_source(k: RowKernel, mode: str, layout: str, parallel: bool, version:
     return MODULE_TEMPLATE.format(
         version=version, comment=as_comment(comment) if comment else "#",
         extra_imports=("import lazyarr.kernels.scipy_bridge as SB\n" if "SB." in text else "")
-        + ("import lazyarr.kernels.vecmath as V\n" if "V." in text else ""),
+        + ("import lazyarr.kernels.vecmath as V\n" if "V." in text else "")
+        + ("import lazyarr.kernels.vecmath32 as V32\n" if "V32." in text else ""),  # perf (#14): float32 rows
         signature=", ".join(sig), parallel=parallel, params=", ".join(params), body=text,
     )
