@@ -75,3 +75,106 @@ def test_eager_multi_output_routines_call_numpy_once(monkeypatch):
     want = np.linalg.lstsq(B, B[:, 0], rcond=None)
     for g, w in zip(got, want):
         np.testing.assert_allclose(np.asarray(g), w, rtol=1e-12, atol=1e-14)
+
+
+# --- integer gathers inside the fused kernel ------------------------------------------------------------------
+
+from lazyarr.compiler.schedule import GatherMapKernel, ReduceKernel, Stage, plan  # noqa: E402
+
+X = RNG.random(10)
+P = RNG.random((6, 4)) + 0.1
+LABELS = RNG.integers(0, 4, 6)
+
+
+def _steps(e):
+    return plan([e._node])
+
+
+def _stage_names(steps) -> list:
+    return [s.node.params.name for s in steps if isinstance(s, Stage) and s.node.op == "numpy"]
+
+
+def test_lazy_index_gathers_in_the_kernel_with_negative_indices():
+    idx = np.array([-1, 3, 0, 9, -10, 4])
+    e = la.array(X)[la.array(idx) * 1] * 2
+    steps = _steps(e)
+    assert [type(s) for s in steps] == [GatherMapKernel]  # index, gather and the product: one loop
+    assert "gather(t0, v0)" in e.explain()
+    got = e.compute()
+    np.testing.assert_array_equal(got, X[idx] * 2)
+    assert got.dtype == (X[idx] * 2).dtype
+
+
+def test_cross_entropy_is_one_reduction_kernel():
+    n = P.shape[0]
+    e = -np.log(la.array(P)[np.arange(n), la.array(LABELS) % 4]).mean()
+    steps = _steps(e)
+    assert not _stage_names(steps) and sum(isinstance(s, ReduceKernel) for s in steps) == 1
+    np.testing.assert_allclose(e.compute(), -np.log(P[np.arange(n), LABELS]).mean(), rtol=1e-15)
+
+
+def test_broadcast_index_pairs_on_a_2d_source():
+    rows, cols = np.array([[0], [5], [-6]]), np.array([3, -1, 0, 2])
+    e = la.array(P)[rows, la.array(cols) + 0]  # (3, 1) with (4,) -> (3, 4)
+    assert e.shape == (3, 4)
+    np.testing.assert_array_equal(e.compute(), P[rows, cols])
+    along = np.take_along_axis(la.array(P), la.array(LABELS.reshape(-1, 1)) + 0, axis=1)
+    np.testing.assert_array_equal(along.compute(), np.take_along_axis(P, LABELS.reshape(-1, 1), axis=1))
+    np.testing.assert_array_equal(np.take(la.array(X), la.array(LABELS) - 2).compute(), np.take(X, LABELS - 2))
+
+
+def test_a_computed_source_is_a_table_of_an_earlier_step():
+    e = (la.array(P) * 3)[la.array(LABELS), np.arange(6) % 4].sum()
+    steps = _steps(e)
+    assert not _stage_names(steps)  # P * 3 one kernel, the gather inside the sum's kernel
+    np.testing.assert_allclose(e.compute(), (P * 3)[LABELS, np.arange(6) % 4].sum(), rtol=1e-15)
+
+
+@pytest.mark.parametrize("bad", [10, -11], ids=["past the end", "before the start"])
+def test_an_index_out_of_range_raises_numpys_index_error(bad):
+    idx = la.array(np.array([0, bad, 2])) * 1
+    with pytest.raises(IndexError) as lazy_error:
+        (la.array(X)[idx] * 2).compute()
+    with pytest.raises(IndexError) as numpy_error:
+        X[np.array([0, bad, 2])]
+    assert str(numpy_error.value) in str(lazy_error.value)
+    with pytest.raises(IndexError):  # inside a reduction too
+        (la.array(X)[idx] * 2).sum().compute()
+
+
+def test_parallel_gather_values_and_errors(parallel_threshold):
+    parallel_threshold(1000)
+    n = 5000
+    idx = (np.arange(n) * 7919) % n - n // 2
+    e = la.array(np.arange(n) * 0.5)[la.array(idx) * 1] * 2
+    np.testing.assert_array_equal(e.compute(), (np.arange(n) * 0.5)[idx] * 2)
+    bad = idx.copy()
+    bad[n // 2 + 17] = n
+    with pytest.raises(IndexError, match=f"index {n} is out of bounds"):
+        (la.array(np.arange(n) * 0.5)[la.array(bad) * 1] * 2).compute()
+
+
+def test_narrow_index_dtypes_and_integer_sources():
+    idx = np.array([3, -2, 0], np.int32)
+    src = np.arange(10, dtype=np.int64) * 3
+    np.testing.assert_array_equal((la.array(src)[la.array(idx) + 0] + 1).compute(), src[idx] + 1)
+
+
+def test_kinds_a_kernel_does_not_gather_stay_numpy_stages():
+    idx = la.array(LABELS) * 1
+    e = la.array(P)[:, idx]  # a slice among the arrays
+    assert "advanced_index" in _stage_names(_steps(e))
+    np.testing.assert_array_equal(e.compute(), P[:, LABELS])
+    big = la.array(LABELS.astype(np.uint64)) + 0  # uint64 does not fit an index
+    np.testing.assert_array_equal(la.array(X)[big].compute(), X[LABELS.astype(np.uint64)])
+
+
+def test_inside_fuse_a_gather_is_a_stage_with_numpys_values():
+    @la.fuse
+    def picked(x, idx):
+        return (x[idx - 1] * 2).sum()
+
+    for seed in range(2):
+        rng = np.random.default_rng(seed)
+        x, idx = rng.random(10), rng.integers(-5, 10, 7)
+        np.testing.assert_allclose(picked(x, idx), (x[idx - 1] * 2).sum(), rtol=1e-15)

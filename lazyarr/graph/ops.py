@@ -281,6 +281,9 @@ class Reduction:
     takes_dtype: bool = False       # NumPy's function takes dtype= (the node's dtype is passed)
     compensated: bool = False       # float accumulators add with Kahan compensation
     combine: str | None = None      # the dask.array reduction over blocks' partials (None: ArgCombine)
+    # surface/gathers: the first value of a float accumulator without identity, instead of the far end
+    # (nanmax/nanmin: NaN, which the first number replaces: a slice of NaN alone stays NaN, as NumPy's)
+    float_start: str | None = None
 
     def template(self, acc_dtype: np.dtype) -> str:
         for kinds, template in self.update:
@@ -306,6 +309,15 @@ REDUCTIONS: dict[str, Reduction] = {
         Reduction("min", np.min, np.minimum, None, _compared, "np.min",
                   (("f", "S.float_minimum({acc}, {v})"), ("biu", "min({acc}, {v})")),
                   numpy_for_kinds="c", numpy_why=_COMPLEX_ORDER, combine="min"),
+        # surface/gathers: NumPy's fmax/fmin reduction, one pass (no separate "any number?" pass): NaN is
+        # skipped by a select LLVM vectorises, and a slice without a number keeps the NaN it started from
+        Reduction("nanmax", np.nanmax, None, None, _compared, "np.nanmax: the largest value, NaN skipped",
+                  (("f", "{v} if ({v} > {acc}) or ({acc} != {acc}) else {acc}"), ("biu", "max({acc}, {v})")),
+                  numpy_for_kinds="c", numpy_why=_COMPLEX_ORDER, maximises=True, combine="nanmax",
+                  float_start="np.nan"),
+        Reduction("nanmin", np.nanmin, None, None, _compared, "np.nanmin: the smallest value, NaN skipped",
+                  (("f", "{v} if ({v} < {acc}) or ({acc} != {acc}) else {acc}"), ("biu", "min({acc}, {v})")),
+                  numpy_for_kinds="c", numpy_why=_COMPLEX_ORDER, combine="nanmin", float_start="np.nan"),
         Reduction("any", np.any, np.logical_or, "False", _truth, "np.any",
                   ((_ALL, "({acc} or ({v} != 0))"),), combine="any"),
         Reduction("all", np.all, np.logical_and, "True", _truth, "np.all",
@@ -628,6 +640,10 @@ STAGES: dict[str, Stage] = {
         Stage("library", library_call, _dask_library_call,
               "a NumPy library routine (linear algebra, FFT, contraction): NumPy evaluates it",
               "np.linalg.*, np.fft.*, einsum, kron, cross, inner, vdot, convolve, correlate"),
+        # surface/gathers: an integer gather a fused kernel computes in its loop (compiler/schedule.py)
+        Stage("gather", advanced_getitem, _dask_advanced_index,
+              "indexing with one integer array per axis: a gather inside the kernel that reads it",
+              "x[i0, i1, ...] with integer index arrays (fused where a kernel reads it)"),
         # surface/gathers: a multi-output routine once, its outputs unpacked (svd, qr, eigh, slogdet)
         Stage("library_outputs", library_outputs, _dask_library_outputs,
               "a NumPy routine with several outputs: called once, its outputs packed into one buffer",
