@@ -178,3 +178,21 @@ def test_inside_fuse_a_gather_is_a_stage_with_numpys_values():
         rng = np.random.default_rng(seed)
         x, idx = rng.random(10), rng.integers(-5, 10, 7)
         np.testing.assert_allclose(picked(x, idx), (x[idx - 1] * 2).sum(), rtol=1e-15)
+
+
+# --- interp's search guide (kernels/counting.py) ----------------------------------------------------------------
+
+@pytest.mark.parametrize("xp", [
+    np.sort(RNG.random(300)), np.repeat(np.sort(RNG.random(40)), 3), np.logspace(-300, 300, 200),
+    np.sort(np.concatenate([RNG.random(200) * 1e-12, RNG.random(5)])), np.array([0.0, np.nan, 1.0]),
+], ids=["uniform", "duplicates", "huge span", "clustered", "nan point"])
+def test_interp_kernel_is_numpys_bit_for_bit(parallel_threshold, xp):
+    parallel_threshold(100)
+    fp = RNG.random(xp.size)
+    finite = xp[np.isfinite(xp)]
+    queries = np.concatenate([finite.min() + RNG.random(500) * (finite.max() - finite.min()), xp,
+                              np.nextafter(xp, np.inf), np.nextafter(xp, -np.inf), [np.nan, -np.inf, np.inf]])
+    with np.errstate(invalid="ignore"):
+        want = np.interp(queries, xp, fp)
+        got = np.interp(la.array(queries), xp, fp).compute()
+    np.testing.assert_array_equal(got, want)
