@@ -196,3 +196,22 @@ def test_interp_kernel_is_numpys_bit_for_bit(parallel_threshold, xp):
         want = np.interp(queries, xp, fp)
         got = np.interp(la.array(queries), xp, fp).compute()
     np.testing.assert_array_equal(got, want)
+
+
+# --- nanmax / nanmin: one fmax/fmin-style pass -------------------------------------------------------------------
+
+def test_nanmax_is_one_reduction_pass_with_numpys_values():
+    x = RNG.random((8, 5))
+    x[::3, 1] = np.nan
+    x[:, 4] = np.nan  # an all-NaN column: NaN and NumPy's warning
+    e = np.nanmax(la.array(x))
+    assert [s.node.params.name for s in _steps(e) if isinstance(s, ReduceKernel)] == ["nanmax"]
+    assert e.compute() == np.nanmax(x)
+    with pytest.warns(RuntimeWarning, match="All-NaN slice"):
+        got = np.nanmin(la.array(x), axis=0).compute()
+    with pytest.warns(RuntimeWarning, match="All-NaN slice"):
+        want = np.nanmin(x, axis=0)
+    np.testing.assert_array_equal(got, want)
+    mask = x > 0.3
+    np.testing.assert_array_equal(np.nanmax(la.array(x), axis=1, where=mask, initial=-1.0).compute(),
+                                  np.nanmax(x, axis=1, where=mask, initial=-1.0))
