@@ -215,3 +215,12 @@ def test_nanmax_is_one_reduction_pass_with_numpys_values():
     mask = x > 0.3
     np.testing.assert_array_equal(np.nanmax(la.array(x), axis=1, where=mask, initial=-1.0).compute(),
                                   np.nanmax(x, axis=1, where=mask, initial=-1.0))
+
+
+def test_computing_a_gather_into_its_own_source_reads_the_old_values():
+    x = np.arange(6.0)
+    idx = np.array([5, 4, 3, 2, 1, 0])
+    want = x[idx] * 2
+    e = la.array(x)[la.array(idx) * 1] * 2
+    e.compute(out=x)  # out= is the gathered array itself: the kernel must not read what it already wrote
+    np.testing.assert_array_equal(x, want)

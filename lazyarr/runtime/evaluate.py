@@ -136,8 +136,9 @@ def copy_outside(x: np.ndarray, key: tuple) -> np.ndarray:
 def run_map(k: MapKernel, env: dict, out_buffers: dict) -> None:
     shape = k.shape
     arrays = [env[id(n)] if n.op != LEAF or id(n) in env else n.data for n in k.inputs]
+    tables = [value(t, env) for t in gather_tables(k)]  # surface/gathers
     outs = [out_buffers.get(id(n)) for n in k.outputs] if out_buffers else None
-    if outs is not None and any(o is not None and launch.overlaps(o, arrays) for o in outs):
+    if outs is not None and any(o is not None and (launch.overlaps(o, arrays) or _shares(o, tables)) for o in outs):
         outs = None  # the result is copied into `out` afterwards
     if outs is None:
         out_dtypes = tuple(n.dtype for n in k.outputs)
@@ -161,7 +162,6 @@ def run_map(k: MapKernel, env: dict, out_buffers: dict) -> None:
         return lambda: codegen.kernel_source(k, layout, ndim, parallel, out_dtypes, VERSION, comment=describe(k))
 
     compiled, parallel = launch.pick_kernel(key_of, source_of, k, size >= config.parallel_threshold())
-    tables = [value(t, env) for t in gather_tables(k)]  # surface/gathers
     if compiled is None:  # still compiling in the background: NumPy computes this call
         _interpret_map(k, arrays, outs, env, out_buffers, tables)
         return
@@ -175,6 +175,12 @@ def run_map(k: MapKernel, env: dict, out_buffers: dict) -> None:
 def _gather_flag(tables: list) -> list:
     """The kernel's error flag after its tables (nothing for a kernel without gathers)."""
     return [*tables, np.zeros(1, np.int64)] if tables else []
+
+
+def _shares(out: np.ndarray, tables: list) -> bool:
+    """Whether an output buffer shares memory with a table: a gather reads other positions than the one it
+    writes, so even the same view is unsafe (``launch.overlaps`` allows that for inputs)."""
+    return any(np.may_share_memory(out, t) for t in tables)
 
 
 def _raise_gather_error(k, arrays: list, tables: list, err: list) -> None:
