@@ -89,6 +89,8 @@ def build(cfg: harness.Config) -> list[Workload]:
     step = 1.0 / n
     return [
         _workload("nansum", np.nansum, [with_nans], numexpr="sum(where(a0 == a0, a0, 0))", fused=True, rtol=1e-9),
+        _workload("nanmax", np.nanmax, [with_nans], fused=True),
+        _workload("nanmin(axis=1)", lambda a: np.nanmin(a, axis=1), [rows_nan], fused=True),
         _workload("nanmean(axis=1)", lambda a: np.nanmean(a, axis=1), [rows_nan], fused=True, rtol=1e-12),
         _workload("histogram(100 bins)", lambda a: np.histogram(a, bins=100, range=(0, 1)), [x]),
         _workload("bincount", np.bincount, [counts]),

@@ -313,8 +313,22 @@ def advanced(node: Node, entries: tuple, shape: tuple) -> Node:
         return empty(shape, node.dtype)
     arrays, template = key_operands(entries)
     from lazyarr.api.build import numpy_stage
-    return numpy_stage("advanced_index", (node, *arrays), (("key", template),),
+    name = "gather" if _fusable_gather(node, arrays, template) else "advanced_index"  # surface/gathers
+    return numpy_stage(name, (node, *arrays), (("key", template),),
                        shape, node.dtype)
+
+
+# --- surface/gathers: which gathers a kernel computes in its loop (compiler/schedule.is_kernel_gather) ------------
+
+def _fusable_gather(node: Node, arrays: list, template: tuple) -> bool:
+    """One integer index array per axis (int8..int64, uint8..uint32: uint64 does not fit an index), a real
+    source that is not float16. Inside @la.fuse the gather stays a NumPy stage: the per-call runner binds a
+    call's arrays to the kernel's inputs, and a gather's source is not one of them."""
+    return (not tracing.active() and node.ndim >= 1 and len(template) == node.ndim == len(arrays)
+            and all(type(e) is tuple and e[0] == ARRAY for e in template)
+            and node.dtype.kind in "biuf" and node.dtype.char != "e"
+            and all(a.dtype.kind == "i" or (a.dtype.kind == "u" and a.dtype.itemsize <= 4) for a in arrays))
+# --- end surface/gathers ----------------------------------------------------------------------------------------
 
 
 # --- surface/creation: lazy integer index arrays ------------------------------------------------------------

@@ -4,8 +4,10 @@ One table (``ROUTINES``) holds, per NumPy function, its shape rule: operand shap
 shape of each output. Dtypes come from NumPy itself, by calling the function on a probe of ones per operand
 (the operand's dtype and rank, every length 1: nothing of the real size is computed). The node is the op table's
 ``library`` stage (``ops.library_call``), so the elementwise work on each side of it is still fused; a
-function with several outputs (svd, qr, eigh, slogdet) gives one stage node per output, wrapped in NumPy's own
-result type (``SVDResult``, ``EighResult``, ...). Functions whose output dtype or shape depends on the values
+function with several outputs (svd, qr, eigh, slogdet) is one ``library_outputs`` stage (the call, once) and
+a ``library_output`` stage per output, wrapped in NumPy's own result type (``SVDResult``, ``EighResult``, ...):
+computed together (``la.compute(u, s, vt)``, @la.fuse) they cost one call. Functions whose output dtype or shape
+depends on the values
 (``eig``/``eigvals``: real or complex; ``lstsq``: the residuals' length depends on the rank) are computed by
 NumPy when called and wrapped.
 
@@ -24,6 +26,7 @@ import numpy as np
 from lazyarr.api import build, indexing
 from lazyarr.api.array import LazyArray, wrap
 from lazyarr.api.reductions import reduce
+from lazyarr.graph import ops
 from lazyarr.graph.expr import Node
 
 LinAlgError = np.linalg.LinAlgError
@@ -297,6 +300,9 @@ def _outputs(path: str, nodes: list, kw: dict, shapes: list, multi: bool):
     values = [probe] if single else list(probe)
     if len(values) != len(shapes):
         raise AssertionError(f"lazyarr: {what}: {len(values)} outputs, the shape rule gave {len(shapes)}")
+    if not single and not multi:  # surface/gathers: one call for every output
+        outs = _shared_outputs(path, nodes, kwargs, [np.asarray(v).dtype for v in values], shapes)
+        return type(probe)(*outs) if hasattr(probe, "_fields") else tuple(outs)
     outs = []
     for i, (value, shape) in enumerate(zip(values, shapes)):
         dt = np.asarray(value).dtype
@@ -307,6 +313,24 @@ def _outputs(path: str, nodes: list, kw: dict, shapes: list, multi: bool):
     if single:
         return outs[0]
     return type(probe)(*outs) if hasattr(probe, "_fields") else tuple(outs)
+
+
+# --- surface/gathers: a multi-output routine computed once ------------------------------------------------------
+
+def _shared_outputs(path: str, nodes: list, kwargs: tuple, dts: list, shapes: list) -> list:
+    """One ``library_outputs`` stage (the call, its outputs packed) and a ``library_output`` stage per output
+    reading its part: the outputs share the call, so computing them together runs it once."""
+    for dt in dts:
+        build.dtypes.check_supported(dt, f"np.{path}'s result")
+    shapes = tuple(tuple(s) for s in shapes)
+    dtype_strs = tuple(dt.str for dt in dts)
+    offsets, total = ops.packed_layout(shapes, dtype_strs)
+    params = (("dtypes", dtype_strs), ("function", path), ("kwargs", kwargs), ("shapes", shapes))
+    packed = build.numpy_stage("library_outputs", tuple(nodes), params, (total,), np.dtype(np.uint8))
+    return [LazyArray(build.numpy_stage("library_output", (packed,),
+                                        (("dtype", dt), ("offset", offset), ("shape", shape)), shape, np.dtype(dt)))
+            for dt, offset, shape in zip(dtype_strs, offsets, shapes)]
+# --- end surface/gathers ------------------------------------------------------------------------------------------
 
 
 def routine(path: str):

@@ -205,8 +205,8 @@ def nanprod(a, axis=None, dtype=None, out=None, keepdims=False, initial=_NoValue
 
 
 def _nan_extreme(name: str, a, axis, out, keepdims, initial, where):
-    """nanmin/nanmax: NumPy's fmin/fmax reduction, as a min/max over NaN replaced by the far end (+-inf), a
-    slice that had no number is NaN again, with NumPy's warning."""
+    """nanmin/nanmax: NumPy's fmin/fmax reduction (the op table's nanmin/nanmax: NaN skipped, a slice that had
+    no number stays NaN), with NumPy's warning for such a slice."""
     node = node_of(a)
     func = np.nanmin if name == "min" else np.nanmax
     if node.dtype.kind == "c":  # complex ordering with NaN: NumPy's own
@@ -220,13 +220,12 @@ def _nan_extreme(name: str, a, axis, out, keepdims, initial, where):
         # NumPy's error (no identity), or its initial for an empty slice
         result = masked_reduce(node, name, axes, None, False, initial, where)
         return finish(reductions.keep_dims(result, node.shape, axes) if keepdims else result, out)
-    present = not_nan(node)
+    # surface/gathers: one fmax/fmin-style pass (the op table's nanmax/nanmin reduction starts from NaN, which
+    # the first number replaces); where= masks an element out by making it NaN
+    producer = node
     if has_where:
-        present = build.ufunc_node(np.logical_and, (present, _mask(where, node, f"nan{name}")))
-    far = np.inf if name == "min" else -np.inf
-    producer = build.where(present, node, typed_scalar(far, node.dtype))
-    extreme = reductions.reduce(producer, name, axes)
-    result = build.where(reductions.reduce(present, "any", axes), extreme, typed_scalar(np.nan, node.dtype))
+        producer = build.where(_mask(where, node, f"nan{name}"), node, typed_scalar(np.nan, node.dtype))
+    result = reductions.reduce(producer, f"nan{name}", axes)
     if given(initial):
         result = cast_to(build.ufunc_node(np.fmin if name == "min" else np.fmax,
                                         (result, typed_scalar(initial, node.dtype))), node.dtype)

@@ -46,6 +46,43 @@ class SliceWrite(MapKernel):
     why: str = "x[key] = v: a copy of x, and v's fused kernel writing into its region"
 
 
+# --- surface/gathers: integer gathers inside the fused kernel ---
+# ``src[i0, i1, ...]`` with one integer index array per axis of src (api/indexing.py's ``gather`` stage, its
+# index arrays broadcast to the result's shape) is elementwise in its index operands: the value at a position
+# reads src at the indices found there. Inside a kernel the index expressions and whatever consumes the gathered
+# values fuse around it; src itself (a *table*) is computed first and passed whole. Other advanced keys (slices
+# among the arrays, boolean masks, uint64 or float16) stay the NumPy stage.
+@dataclass(frozen=True, eq=False)
+class GatherMapKernel(MapKernel):
+    """A map kernel with in-kernel gathers (``gather_tables(k)`` lists the arrays they read). A class of its own
+    so that a runner that does not pass tables (``@la.fuse``'s per-call ops) hands it to the runtime."""
+    why: str = "elementwise nodes and integer gathers fused into one loop"
+
+
+def is_kernel_gather(node: Node) -> bool:
+    """Whether a node is a ``gather`` stage a kernel can compute in its loop."""
+    if node.op != "numpy" or node.params.name != "gather":
+        return False
+    src, indices = node.args[0], node.args[1:]
+    template = dict(node.params.kwargs)["key"]
+    return (src.ndim >= 1 and len(template) == src.ndim == len(indices)
+            and all(type(e) is tuple and e[0] == "array" for e in template)
+            and tuple(e[1] for e in template) == tuple(range(len(indices)))
+            and src.dtype.kind in "biuf" and src.dtype.char != "e"
+            and all(i.dtype.kind == "i" or (i.dtype.kind == "u" and i.dtype.itemsize <= 4) for i in indices))
+
+
+def gather_tables(k) -> tuple[Node, ...]:
+    """The arrays a kernel's gathers read, in the order of the gathers in its body (kernel arguments t0, t1...)."""
+    return tuple(dict.fromkeys((n.args[0] for n in k.body if is_kernel_gather(n)), None)) if any(
+        is_kernel_gather(n) for n in k.body) else ()
+
+
+def _map_class(body) -> type:
+    return GatherMapKernel if any(is_kernel_gather(n) for n in body) else MapKernel
+# --- end surface/gathers ---
+
+
 def is_compiled_reduction(node: Node) -> bool:
     return node.op == "reduce" and node.params.engine == "numba"
 
@@ -90,7 +127,7 @@ def _local_sid(node: Node) -> int:
     return local
 
 
-def _region(roots, ready: set[int]):
+def _region(roots, ready: set[int], gathers: bool = False):
     """One walk of the elementwise region under `roots`.
 
     Returns (body in evaluation order, array inputs, consts, stage nodes met, key). Every visited node gets the
@@ -107,7 +144,11 @@ def _region(roots, ready: set[int]):
             continue
         if expanded:
             slot[nid] = len(key)
-            key.append((_local_sid(node), tuple(slot[id(a)] for a in node.args)))
+            if node.op == "numpy":  # surface/gathers: the table is named by its dtype and rank, not a slot
+                key.append((_local_sid(node), ("table", _input_sid(node.args[0])),
+                            tuple(slot[id(a)] for a in node.args[1:])))
+            else:
+                key.append((_local_sid(node), tuple(slot[id(a)] for a in node.args)))
             body.append(node)
             continue
         if node.op == CONST:
@@ -116,6 +157,13 @@ def _region(roots, ready: set[int]):
             consts.append(node)
         elif nid not in ready and generated_in_place(node, roots):  # surface/creation
             stack.append((node, True))
+        elif gathers and nid not in ready and is_kernel_gather(node):  # surface/gathers
+            table = node.args[0]
+            if table.op != LEAF and id(table) not in ready:
+                stages.append(table)  # computed first (the caller plans it and walks again)
+            stack.append((node, True))
+            for a in reversed(node.args[1:]):
+                stack.append((a, False))
         elif node.op == LEAF or nid in ready or not node.fusable:
             if node.op != LEAF and nid not in ready:
                 stages.append(node)
@@ -192,8 +240,9 @@ def _map_kernels(outs: list, ready: set[int], steps: list) -> None:
     """Map kernels computing `outs` (elementwise nodes whose operands are all ready): one per output shape."""
     for shape in dict.fromkeys(n.shape for n in outs):
         group = [n for n in outs if n.shape == shape]
-        body, inputs, consts, _, key = _region(group, ready)
-        steps.append(MapKernel(tuple(group), tuple(inputs), tuple(consts), tuple(body), shape, key, _CHUNK_WHY))
+        body, inputs, consts, _, key = _region(group, ready, gathers=True)
+        steps.append(_map_class(body)(tuple(group), tuple(inputs), tuple(consts), tuple(body), shape, key,
+                                      _CHUNK_WHY))
     ready.update(id(n) for n in outs)
 
 
@@ -225,7 +274,7 @@ def plan(roots) -> list:
                 continue
             if id(n) in row_kernels:
                 need_rows(row_kernels[id(n)])
-            elif n.fusable:
+            elif n.fusable or is_kernel_gather(n):  # (surface/gathers)
                 group.append(n)
             elif is_compiled_reduction(n) or is_compiled_scan(n):  # (scans: surface/reductions)
                 steps.append(_reduce_kernel(n, ready, need, steps))
@@ -238,38 +287,39 @@ def plan(roots) -> list:
                 ready.add(id(n))
         if not group:
             return
-        body, inputs, consts, stages, key = _region(group, ready)
+        body, inputs, consts, stages, key = _region(group, ready, gathers=True)
         if stages:
             need(stages)
-            body, inputs, consts, stages, key = _region(group, ready)
+            body, inputs, consts, stages, key = _region(group, ready, gathers=True)
         # (hoisting, compiler/hoist.py) costly subexpressions of a much smaller shape: once, at their shape
         shape = max((n.shape for n in group), key=lambda s: math.prod(s))
         hoisted = [n for n in hoist.invariant(body, shape) if not any(n is g for g in group)]
         if hoisted:
             steps.extend(Stage(n, hoist.why(n, shape)) for n in hoisted)
             ready.update(id(n) for n in hoisted)
-            body, inputs, consts, stages, key = _region(group, ready)
+            body, inputs, consts, stages, key = _region(group, ready, gathers=True)
         if _too_big(body, inputs, consts):
             _cut(body, group, ready, steps)  # every chunk but the last, which the code below plans
             group = [n for n in group if id(n) not in ready]
             if not group:
                 return
-            body, inputs, consts, stages, key = _region(group, ready)
+            body, inputs, consts, stages, key = _region(group, ready, gathers=True)
         shapes = {n.shape for n in group}
         if len(shapes) == 1:
-            steps.append(MapKernel(tuple(group), tuple(inputs), tuple(consts), tuple(body), group[0].shape, key))
+            steps.append(_map_class(body)(tuple(group), tuple(inputs), tuple(consts), tuple(body),
+                                          group[0].shape, key))
         else:
             for shape in shapes:
                 outs = [n for n in group if n.shape == shape]
-                body, inputs, consts, _, key = _region(outs, ready)
-                steps.append(MapKernel(tuple(outs), tuple(inputs), tuple(consts), tuple(body), shape, key))
+                body, inputs, consts, _, key = _region(outs, ready, gathers=True)
+                steps.append(_map_class(body)(tuple(outs), tuple(inputs), tuple(consts), tuple(body), shape, key))
         ready.update(id(n) for n in group)
 
     # Every node that is not elementwise first, children before parents: the stages and reductions below each
     # are then ready when `need` meets it, so `need` recurses one level at most, however deep the graph (a
     # chain of thousands of stages).
     for n in walk(roots):
-        if n.op not in (LEAF, CONST) and not n.fusable and n.op not in GENERATORS:
+        if n.op not in (LEAF, CONST) and not n.fusable and n.op not in GENERATORS and not is_kernel_gather(n):
             need([n])
     need(list(roots))
     return steps
@@ -297,13 +347,16 @@ def _slice_write(node: Node, ready: set[int], need, steps: list) -> bool:
 
 def _reduce_kernel(node: Node, ready: set[int], need, steps: list) -> ReduceKernel:
     producer = node.args[0]
-    body, inputs, consts, stages, key = _region([producer], ready)
+    gathers = node.op == "reduce"  # (surface/gathers: a reduction reads gathered values in its loop)
+    if not gathers and is_kernel_gather(producer):
+        need([producer])
+    body, inputs, consts, stages, key = _region([producer], ready, gathers)
     if stages:
         need(stages)
-        body, inputs, consts, stages, key = _region([producer], ready)
+        body, inputs, consts, stages, key = _region([producer], ready, gathers)
     if _too_big(body, inputs, consts):
         _cut(body, [producer], ready, steps)  # the last chunk stays fused into the reduction
-        body, inputs, consts, stages, key = _region([producer], ready)
+        body, inputs, consts, stages, key = _region([producer], ready, gathers)
     kind = ScanKernel if node.op == "scan" else ReduceKernel
     return kind(outputs=(producer,), inputs=tuple(inputs), consts=tuple(consts), body=tuple(body),
                 shape=producer.shape, key=(_local_sid(node), key), node=node)

@@ -22,6 +22,7 @@ import numpy as np
 from lazyarr.compiler.blocks import Block, as_comment, prange_loop
 from lazyarr.compiler.source_map import (MODULE_TEMPLATE, array_type, scalar_type, ctor, cast, store, uses_vector_ops,
                                          value_lines)
+from lazyarr.compiler.source_map import table_params  # surface/gathers
 from lazyarr.graph.dtypes import HALF
 from lazyarr.graph.ops import REDUCTIONS
 from lazyarr.compiler.schedule import ReduceKernel
@@ -46,6 +47,8 @@ class Reducer:
         if red.identity is not None:
             return f"{ctor(acc)}({red.identity})"
         lowest = red.maximises
+        if red.float_start is not None and (acc.kind == "f" or acc == HALF):  # surface/gathers: nanmax/nanmin
+            return f"{ctor(acc)}({red.float_start})"
         if acc.kind == "f" or acc == HALF:
             return f"{ctor(acc)}({'-' if lowest else ''}np.inf)"
         if acc.kind == "b":
@@ -403,6 +406,8 @@ def kernel_source(k: ReduceKernel, loop: str, ndim: int, kept: int, array_layout
     sig = ([array_type(n.dtype, kdim, array_layout, True) for n in k.inputs]
            + [scalar_type(n.dtype) for n in k.consts] + ["types.int64"] * len(extra)
            + [array_type(node.dtype, 1, "C", False)])
+    gather_names, gather_sig = table_params(k)  # surface/gathers: after the output
+    params, sig = params + gather_names, sig + gather_sig
     text = Block(None, body).render(level=1)
     return MODULE_TEMPLATE.format(
         version=version, comment=as_comment(comment) if comment else "#",

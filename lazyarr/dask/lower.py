@@ -163,7 +163,7 @@ class Lowering:
             return da.blockwise(arg_combine, out_ind, partials, ind, dtype=node.dtype, token="lazyarr-combine",
                                 concatenate=True, meta=np.empty((0,) * len(out_ind), node.dtype))
         kwargs = {"dtype": node.dtype} if red.takes_dtype else {}
-        result = getattr(partials, red.combine)(axis=axes, **kwargs)
+        result = getattr(da, red.combine)(partials, axis=axes, **kwargs)  # (da.nanmax has no method form)
         return result if result.dtype == node.dtype else result.astype(node.dtype)
 
 

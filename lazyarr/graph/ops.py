@@ -12,6 +12,7 @@ differential test found the difference.
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Callable, NamedTuple
 
@@ -280,6 +281,9 @@ class Reduction:
     takes_dtype: bool = False       # NumPy's function takes dtype= (the node's dtype is passed)
     compensated: bool = False       # float accumulators add with Kahan compensation
     combine: str | None = None      # the dask.array reduction over blocks' partials (None: ArgCombine)
+    # surface/gathers: the first value of a float accumulator without identity, instead of the far end
+    # (nanmax/nanmin: NaN, which the first number replaces: a slice of NaN alone stays NaN, as NumPy's)
+    float_start: str | None = None
 
     def template(self, acc_dtype: np.dtype) -> str:
         for kinds, template in self.update:
@@ -305,6 +309,15 @@ REDUCTIONS: dict[str, Reduction] = {
         Reduction("min", np.min, np.minimum, None, _compared, "np.min",
                   (("f", "S.float_minimum({acc}, {v})"), ("biu", "min({acc}, {v})")),
                   numpy_for_kinds="c", numpy_why=_COMPLEX_ORDER, combine="min"),
+        # surface/gathers: NumPy's fmax/fmin reduction, one pass (no separate "any number?" pass): NaN is
+        # skipped by a select LLVM vectorises, and a slice without a number keeps the NaN it started from
+        Reduction("nanmax", np.nanmax, None, None, _compared, "np.nanmax: the largest value, NaN skipped",
+                  (("f", "{v} if ({v} > {acc}) or ({acc} != {acc}) else {acc}"), ("biu", "max({acc}, {v})")),
+                  numpy_for_kinds="c", numpy_why=_COMPLEX_ORDER, maximises=True, combine="nanmax",
+                  float_start="np.nan"),
+        Reduction("nanmin", np.nanmin, None, None, _compared, "np.nanmin: the smallest value, NaN skipped",
+                  (("f", "{v} if ({v} < {acc}) or ({acc} != {acc}) else {acc}"), ("biu", "min({acc}, {v})")),
+                  numpy_for_kinds="c", numpy_why=_COMPLEX_ORDER, combine="nanmin", float_start="np.nan"),
         Reduction("any", np.any, np.logical_or, "False", _truth, "np.any",
                   ((_ALL, "({acc} or ({v} != 0))"),), combine="any"),
         Reduction("all", np.all, np.logical_and, "True", _truth, "np.all",
@@ -524,6 +537,67 @@ def library_call(*arrays, function: str, kwargs: tuple, output: int, shape: tupl
     return result
 
 
+# surface/gathers: a decomposition's outputs computed once (svd, qr, eigh, slogdet: api/linalg.py) --------------
+# A node has one value, so the whole result tuple is one ``library_outputs`` stage whose value packs every
+# output's bytes into one uint8 buffer; each output is a ``library_output`` stage that unpacks its part. Every
+# output shares the one call, so ``la.compute(u, s, vt)`` and @la.fuse run the decomposition once.
+PACK_ALIGN = 64  # each part starts at a multiple of this: its view is aligned for every dtype
+
+
+def packed_layout(shapes: tuple, dtypes: tuple) -> tuple[tuple, int]:
+    """(byte offset of each output, total bytes) of a packed result."""
+    offsets, end = [], 0
+    for shape, dt in zip(shapes, dtypes):
+        offsets.append(end)
+        nbytes = math.prod(shape) * np.dtype(dt).itemsize
+        end += -(-nbytes // PACK_ALIGN) * PACK_ALIGN
+    return tuple(offsets), end
+
+
+def library_outputs(*arrays, function: str, kwargs: tuple, shapes: tuple, dtypes: tuple) -> np.ndarray:
+    """The ``library_outputs`` stage: NumPy's `function` once, every output of its tuple packed into one buffer
+    (each checked against the builder's shape and dtype, as ``library_call`` checks its one output)."""
+    func, kw = _library_function(function), dict(kwargs)
+    result = func(*arrays, **kw)
+    offsets, total = packed_layout(shapes, dtypes)
+    buffer = np.empty(total, np.uint8)
+    for value, offset, shape, dt in zip(result, offsets, shapes, dtypes):
+        value = np.asarray(value)
+        if value.shape != shape or value.dtype != np.dtype(dt):
+            raise AssertionError(f"lazyarr: np.{function} gave {value.dtype} {value.shape}, the expression was "
+                                 f"built for {dt} {shape}: please report this")
+        _part(buffer, offset, shape, dt)[...] = value
+    return buffer
+
+
+def _part(buffer: np.ndarray, offset: int, shape: tuple, dtype: str) -> np.ndarray:
+    nbytes = math.prod(shape) * np.dtype(dtype).itemsize
+    return buffer[offset:offset + nbytes].view(np.dtype(dtype)).reshape(shape)
+
+
+def library_output(buffer, *, offset: int, shape: tuple, dtype: str) -> np.ndarray:
+    """The ``library_output`` stage: one output of a packed result, as an array of its own (a copy: the
+    user may write to it; the copy is O(size), the decomposition more)."""
+    return _part(buffer, offset, shape, dtype).copy()
+
+
+def _dask_library_outputs(args, kwargs):
+    import dask
+    import dask.array as da
+    total = packed_layout(kwargs["shapes"], kwargs["dtypes"])[1]
+    delayed = dask.delayed(library_outputs, pure=True)(*args, **kwargs)
+    return da.from_delayed(delayed, (total,), dtype=np.uint8, meta=np.empty((0,), np.uint8))
+
+
+def _dask_library_output(args, kwargs):
+    import dask
+    import dask.array as da
+    shape, dtype = kwargs["shape"], np.dtype(kwargs["dtype"])
+    delayed = dask.delayed(library_output, pure=True)(args[0], **kwargs)
+    return da.from_delayed(delayed, shape, dtype=dtype, meta=np.empty((0,) * len(shape), dtype))
+# --- end surface/gathers ---------------------------------------------------------------------------------------
+
+
 def _dask_library_call(args, kwargs):
     """One dask task that runs the call on the whole operands (these functions are not blockwise)."""
     import dask
@@ -566,6 +640,17 @@ STAGES: dict[str, Stage] = {
         Stage("library", library_call, _dask_library_call,
               "a NumPy library routine (linear algebra, FFT, contraction): NumPy evaluates it",
               "np.linalg.*, np.fft.*, einsum, kron, cross, inner, vdot, convolve, correlate"),
+        # surface/gathers: an integer gather a fused kernel computes in its loop (compiler/schedule.py)
+        Stage("gather", advanced_getitem, _dask_advanced_index,
+              "indexing with one integer array per axis: a gather inside the kernel that reads it",
+              "x[i0, i1, ...] with integer index arrays (fused where a kernel reads it)"),
+        # surface/gathers: a multi-output routine once, its outputs unpacked (svd, qr, eigh, slogdet)
+        Stage("library_outputs", library_outputs, _dask_library_outputs,
+              "a NumPy routine with several outputs: called once, its outputs packed into one buffer",
+              "np.linalg.svd, qr, eigh, slogdet (every output at once)"),
+        Stage("library_output", library_output, _dask_library_output,
+              "one output of a multi-output NumPy routine, unpacked from its call's buffer",
+              "one output of np.linalg.svd, qr, eigh, slogdet"),
     ]
 }
 

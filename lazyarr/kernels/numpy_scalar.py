@@ -464,3 +464,19 @@ def argmin_update(best, best_i, v, i):
     if best_i >= 0 and (best != best or not (v < best or v != v)):
         return best, best_i
     return v, np.int64(i)
+
+
+# --- surface/gathers: an integer index read inside a fused kernel (compiler/schedule.py's in-kernel gathers) ---
+
+@_jit
+def gather_index(i, n, err):
+    """Index `i` into an axis of length `n` as NumPy reads it: a negative index counts from the end. An index
+    still outside [0, n) is NumPy's IndexError: a parallel loop cannot raise, so it sets ``err[0]`` (only ever
+    to 1, so threads racing on it agree) and reads element 0 instead; the runtime raises after the kernel."""
+    j = np.int64(i)
+    if j < 0:
+        j += n
+    if j < 0 or j >= n:
+        err[0] = 1
+        return np.int64(0)
+    return j

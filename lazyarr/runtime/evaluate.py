@@ -22,6 +22,7 @@ from lazyarr.graph.ops import GENERATORS, is_arg_reduction
 from lazyarr.compiler.layout import flat as _flat, layout_of, storage as _storage
 from lazyarr.compiler.fingerprint import VERSION
 from lazyarr.compiler.schedule import MapKernel, ReduceKernel, ScanKernel, SliceWrite, Stage, plan
+from lazyarr.compiler.schedule import gather_tables  # surface/gathers
 from lazyarr.compiler import source_scan as codegen_scan
 from lazyarr.graph.ops import outside, realise
 from lazyarr.runtime.launch import describe
@@ -163,8 +164,9 @@ def copy_outside(x: np.ndarray, key: tuple) -> np.ndarray:
 def run_map(k: MapKernel, env: dict, out_buffers: dict) -> None:
     shape = k.shape
     arrays = [env[id(n)] if n.op != LEAF or id(n) in env else n.data for n in k.inputs]
+    tables = [value(t, env) for t in gather_tables(k)]  # surface/gathers
     outs = [out_buffers.get(id(n)) for n in k.outputs] if out_buffers else None
-    if outs is not None and any(o is not None and launch.overlaps(o, arrays) for o in outs):
+    if outs is not None and any(o is not None and (launch.overlaps(o, arrays) or _shares(o, tables)) for o in outs):
         outs = None  # the result is copied into `out` afterwards
     if outs is None:
         out_dtypes = tuple(n.dtype for n in k.outputs)
@@ -189,16 +191,41 @@ def run_map(k: MapKernel, env: dict, out_buffers: dict) -> None:
 
     compiled, parallel = launch.pick_kernel(key_of, source_of, k, size >= config.parallel_threshold())
     if compiled is None:  # still compiling in the background: NumPy computes this call
-        _interpret_map(k, arrays, outs, env, out_buffers)
+        _interpret_map(k, arrays, outs, env, out_buffers, tables)
         return
-    launch.entry(compiled, parallel)(*launch.arguments(arrays, outs, k.consts, layout, order, shape))
+    err = _gather_flag(tables)
+    launch.entry(compiled, parallel)(*launch.arguments(arrays, outs, k.consts, layout, order, shape), *err)
+    _raise_gather_error(k, arrays, tables, err)
 
 
-def _interpret_map(k: MapKernel, arrays: list, outs: list, env: dict, out_buffers: dict) -> None:
+# --- surface/gathers: in-kernel gathers (compiler/schedule.py) -----------------------------------------------
+
+def _gather_flag(tables: list) -> list:
+    """The kernel's error flag after its tables (nothing for a kernel without gathers)."""
+    return [*tables, np.zeros(1, np.int64)] if tables else []
+
+
+def _shares(out: np.ndarray, tables: list) -> bool:
+    """Whether an output buffer shares memory with a table: a gather reads other positions than the one it
+    writes, so even the same view is unsafe (``launch.overlaps`` allows that for inputs)."""
+    return any(np.may_share_memory(out, t) for t in tables)
+
+
+def _raise_gather_error(k, arrays: list, tables: list, err: list) -> None:
+    """An index was out of range: NumPy's own IndexError, from NumPy gathering the same values (the kernel
+    read element 0 instead and its output is discarded)."""
+    if not err or not err[-1][0]:
+        return
+    launch.interpret_values(k, arrays, [c.data for c in k.consts], tables)  # raises NumPy's IndexError
+    raise IndexError("lazyarr: an index is out of bounds in a gather")  # (NumPy's own check did not repeat it)
+# --- end surface/gathers ---------------------------------------------------------------------------------------
+
+
+def _interpret_map(k: MapKernel, arrays: list, outs: list, env: dict, out_buffers: dict, tables: list = ()) -> None:
     """NumPy's values of a map kernel's outputs. A value NumPy made of the output's dtype and shape becomes the
     output itself instead of being copied into the buffer allocated for the kernel: the first answer of a
     background compile (#14) saves a pass over the result. A buffer the caller gave (``out=``) is written."""
-    values = launch.interpret_values(k, arrays, [c.data for c in k.consts])
+    values = launch.interpret_values(k, arrays, [c.data for c in k.consts], tables)
     for n, o in zip(k.outputs, outs):
         v = values[id(n)]
         mine = isinstance(v, np.ndarray) and v.base is None and v.flags.writeable
@@ -224,7 +251,8 @@ def run_reduce(k: ReduceKernel, env: dict) -> None:
         return
     # nothing to read and nothing generated (surface/creation: a generator reads no input but is work): NumPy
     # gives the identity (empty input to min/max was refused)
-    if size == 0 or not k.inputs and not any(n.op in GENERATORS for n in k.body):
+    tables = [value(t, env) for t in gather_tables(k)]  # surface/gathers
+    if size == 0 or not k.inputs and not tables and not any(n.op in GENERATORS for n in k.body):
         producer = np.empty(shape, k.outputs[0].dtype) if size == 0 else _producer_value(k, arrays)
         result[...] = interp.apply(node, [producer])
         return
@@ -234,17 +262,19 @@ def run_reduce(k: ReduceKernel, env: dict) -> None:
         lambda parallel: lambda: _reduce_source(k, loop, ndim, kept, array_layout, parallel),
         k, size >= config.parallel_threshold())
     if compiled is None:  # still compiling in the background: NumPy computes this call
-        result[...] = interp.apply(node, [_producer_value(k, arrays)])
+        result[...] = interp.apply(node, [_producer_value(k, arrays, tables)])
         return
     out = _storage(result.reshape(-1))
     consts = [launch.const_arg(c) for c in k.consts]
-    launch.entry(compiled, parallel)(*views, *consts, *extra, out)
+    err = _gather_flag(tables)
+    launch.entry(compiled, parallel)(*views, *consts, *extra, out, *err)
+    _raise_gather_error(k, arrays, tables, err)
 
 
-def _producer_value(k: ReduceKernel, arrays: list) -> np.ndarray:
+def _producer_value(k: ReduceKernel, arrays: list, tables: list = ()) -> np.ndarray:
     """What the reduction reduces, computed by NumPy, at the reduction's input shape: a producer without an
     array input (la.ones, a constant) interprets to a 0-d value, and NumPy must reduce the full shape."""
-    value = launch.interpret_values(k, arrays, [c.data for c in k.consts])[id(k.outputs[0])]
+    value = launch.interpret_values(k, arrays, [c.data for c in k.consts], tables)[id(k.outputs[0])]
     return np.broadcast_to(value, k.shape)
 
 

@@ -20,6 +20,7 @@ from lazyarr import config
 from lazyarr.compiler import cache, diskcache
 from lazyarr.compiler.layout import const_arg, kernel_args as arguments, map_key
 from lazyarr.graph import reference as interp
+from lazyarr.compiler.schedule import gather_tables, is_kernel_gather  # surface/gathers
 from lazyarr.graph.dtypes import HALF
 from lazyarr.kernels import threads
 
@@ -139,9 +140,11 @@ def interpret(k, arrays: list, consts: list, outs: list) -> None:
         np.copyto(o, values[id(node)], casting="unsafe")
 
 
-def interpret_values(k, arrays: list, consts: list) -> dict:
-    """id(node) -> NumPy value for every node of a kernel (the reference evaluator, node by node)."""
-    values = dict(zip(map(id, k.inputs), arrays))
+def interpret_values(k, arrays: list, consts: list, tables: list = ()) -> dict:
+    """id(node) -> NumPy value for every node of a kernel (the reference evaluator, node by node); `tables`:
+    the values of the arrays its in-kernel gathers read (surface/gathers: ``schedule.gather_tables``)."""
+    values = dict(zip(map(id, gather_tables(k)), tables))
+    values.update(zip(map(id, k.inputs), arrays))
     values.update((id(c), np.asarray(x, dtype=c.dtype)) for c, x in zip(k.consts, consts))
     with np.errstate(all="ignore"):
         for node in k.body:
@@ -151,14 +154,16 @@ def interpret_values(k, arrays: list, consts: list) -> dict:
 
 def describe(k) -> str:
     """A one-line-per-node listing of a kernel's graph: in generated source, explain() and compile warnings."""
-    names = {id(n): f"in{j}" for j, n in enumerate(k.inputs)}
+    names = {id(n): f"t{j}" for j, n in enumerate(gather_tables(k))}  # surface/gathers: the arrays they read
+    names.update({id(n): f"in{j}" for j, n in enumerate(k.inputs)})
     names.update({id(n): f"rin{j}" for j, (n, _) in enumerate(getattr(k, "row_inputs", ()))})  # row kernels
     names.update({id(n): f"c{j}" for j, n in enumerate(k.consts)})
     lines = []
     for j, n in enumerate(k.body):
         names[id(n)] = f"v{j}"
         args = ", ".join(names[id(a)] for a in n.args)
-        lines.append(f"v{j} = {n.op}({args})  -> {n.dtype}")
+        op = "gather" if is_kernel_gather(n) else n.op  # surface/gathers
+        lines.append(f"v{j} = {op}({args})  -> {n.dtype}")
     lines += [f"out{j} = {names[id(n)]}" for j, n in enumerate(k.outputs)]
     return "\n".join(lines)
 
