@@ -28,7 +28,7 @@ from lazyarr.tracer.scalars import Static, replay
 from lazyarr.graph.expr import CONST, LEAF, Node
 from lazyarr.graph.ops import realise
 from lazyarr.compiler.fingerprint import VERSION
-from lazyarr.compiler.schedule import MapKernel, ReduceKernel, SliceWrite, Stage
+from lazyarr.compiler.schedule import MapKernel, ReduceKernel, SliceWrite, Stage, gather_tables
 
 MISS = object()  # a program's answer when the call's numbers leave the classes it was traced for
 
@@ -490,6 +490,8 @@ def _step_leaves(step) -> list[Node]:
     node = getattr(step, "node", None)
     if node is not None:
         found += [a for a in node.args if a.op == LEAF]
+    if hasattr(step, "body"):  # the whole arrays a kernel's in-kernel gathers read (compiler/schedule.gather_tables)
+        found += [t for t in gather_tables(step) if t.op == LEAF]
     return found
 
 
