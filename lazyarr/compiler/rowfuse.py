@@ -23,11 +23,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-import numpy as np
-
 from lazyarr.graph.dtypes import HALF
 from lazyarr.graph.expr import CONST, LEAF, Node, structure_id, walk
-from lazyarr.graph.ops import REDUCTIONS
 
 # The reductions a row pass computes (the arg-reductions keep a position, any/all are rarely broadcast back).
 ROW_REDUCTIONS = frozenset({"sum", "prod", "max", "min"})
@@ -175,8 +172,9 @@ def _grow(reds, shape, axis, consumers, covered, root_ids, order) -> RowKernel |
     outputs = [n for n in body if id(n) in root_ids
                or any(not region.has(c) for c in consumers.get(id(n), ()))]
     inputs, row_inputs, consts, refs = _operands(region, body)
+    # rows32 (#14): reductions may accumulate in different dtypes (a float32 max in float32, a float32 sum in
+    # float64, a count in int64): each pass starts its state afresh, which Numba types pass by pass.
     if (len(body) > MAX_NODES or len(inputs) + len(row_inputs) + len(consts) > MAX_ARGS
-            or len({_accumulator(r) for r in body if r.op == "reduce"}) != 1
             or _depends_on(region, inputs + [a for a, _ in row_inputs])):
         return None
     rows = frozenset(region.row)
@@ -250,10 +248,6 @@ def _index(table: dict, key, value) -> int:
     if key not in table:
         table[key] = value
     return list(table).index(key)
-
-
-def _accumulator(node: Node) -> np.dtype:
-    return REDUCTIONS[node.params.name].accumulator(node.args[0].dtype, node.dtype)
 
 
 def _depends_on(region: _Region, inputs: list) -> bool:
