@@ -511,42 +511,8 @@ def hypot(x, y):
     return F(np.sqrt(xd * xd + yd * yd)), ok
 
 
-# power's float64 log and exp, shortened to what a float32 result needs (~2**-43 relative instead of ~2**-53):
-# log(1 + f) = 2*atanh(s) to s**15 (s*s <= 0.0295: the first omitted term is below 2**-43 of the result), exp(r)
-# by Taylor to r**10 (|r| <= 0.35: the first omitted term is below 2**-42).
-_D_L1, _D_L2, _D_L3, _D_L4, _D_L5, _D_L6, _D_L7 = V64._L1, V64._L2, V64._L3, V64._L4, V64._L5, V64._L6, V64._L7
-_D_E2, _D_E3, _D_E4, _D_E5, _D_E6, _D_E7, _D_E8, _D_E9, _D_E10 = (
-    V64._E2, V64._E3, V64._E4, V64._E5, V64._E6, V64._E7, V64._E8, V64._E9, V64._E10)
 _POW_LIMIT = 700.0  # |y*log(x)| beyond: the float32 result is 0 or inf (|log| of its range <= 104), and 2**k would
 # leave float64's normal range
-
-
-@_jit
-def _short_log(xd):
-    """log(xd) to ~2**-43 relative for a positive normal float64 xd (V64.log's method, fewer terms)."""
-    bits = V64._as_int64(xd)
-    e = (bits >> 52) - 1023
-    mantissa = (bits & V64._MANTISSA) | V64._ONE_BITS
-    halve = mantissa > V64._SQRT2_BITS
-    mantissa = mantissa - (np.int64(1) << 52) if halve else mantissa
-    k = np.float64(e + 1 if halve else e)
-    f = V64._as_float64(mantissa) - _D_ONE
-    s = f / (_D_TWO + f)
-    z = s * s
-    r = z * (_D_L1 + z * (_D_L2 + z * (_D_L3 + z * (_D_L4 + z * (_D_L5 + z * (_D_L6 + z * _D_L7))))))
-    half_f2 = _D_HALF * f * f
-    return k * V64._LN2_HI_LOG - ((half_f2 - (s * (half_f2 + r) + k * V64._LN2_LO_LOG)) - f)
-
-
-@_jit
-def _short_exp(t):
-    """exp(t) to ~2**-42 relative for a float64 |t| <= _POW_LIMIT (V64.exp's method, fewer terms)."""
-    k = np.rint(t * V64._INV_LN2)
-    r = fma(-k, V64._LN2_HI, t)
-    r = fma(-k, V64._LN2_LO, r)
-    tail = r * r * (_D_E2 + r * (_D_E3 + r * (_D_E4 + r * (_D_E5 + r * (_D_E6 + r * (_D_E7 + r * (
-        _D_E8 + r * (_D_E9 + r * _D_E10))))))))
-    return (_D_ONE + (r + tail)) * V64._as_float64((np.int64(k) + 1023) << 52)
 
 
 @_jit
@@ -558,6 +524,6 @@ def power(x, y):
     for ties closer than ~2**-12 of its ULP (NumPy's powf: within 1 ULP)."""
     xd, yd = np.float64(x), np.float64(y)
     ok = (x > _ZERO) & _finite(x) & _finite(y)
-    t = yd * _short_log(xd if ok else _D_ONE) if ok else _D_ZERO
+    t = yd * V64.short_log(xd if ok else _D_ONE) if ok else _D_ZERO
     ok = ok & (abs(t) <= _POW_LIMIT)
-    return F(_short_exp(min(max(t, -_POW_LIMIT), _POW_LIMIT))), ok
+    return F(V64.short_exp(min(max(t, -_POW_LIMIT), _POW_LIMIT))), ok
