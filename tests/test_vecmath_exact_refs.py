@@ -1,0 +1,58 @@
+"""float64 cosh and log2 and float32 power against results exact to ~2**-64 (x87 long double), tighter than
+the NumPy-relative bounds of tests/test_vecmath.py: cosh has no division (the even and odd halves of one
+exp polynomial, the head summed exactly), log2 ends in a Fast2Sum, float32 power runs shortened float64 log
+and exp (docs/vecmath.md, "Issue #14: the last slow rows"). The expressions are those of test_vecmath.py, so
+no new kernel is compiled."""
+
+import numpy as np
+import pytest
+
+import lazyarr as la
+
+pytestmark = pytest.mark.skipif(np.finfo(np.longdouble).nmant < 63, reason="needs an 80-bit long double")
+
+rng = np.random.default_rng(14)
+LN2 = np.log(2.0)
+
+
+def ulps_from_exact(got, exact, dtype) -> np.ndarray:
+    """|got - exact| in units of the last place of `exact` rounded to `dtype`."""
+    spacing = np.spacing(np.abs(exact.astype(dtype))).astype(np.longdouble)
+    return np.asarray(np.abs(got.astype(np.longdouble) - exact) / spacing, np.float64)
+
+
+def test_cosh_float64_within_0_8_ulp_of_the_exact_result():
+    # k changes at odd multiples of ln2/2; 2**(k-1) + 2**(-k-1) stops being exact past k = 26 (|x| ~ 18)
+    edges = np.array([(j + 0.5) * LN2 + d for j in range(0, 40) for d in (-1e-12, 0.0, 1e-12)])
+    x = np.concatenate([rng.uniform(-0.4, 0.4, 40_000), rng.uniform(-3, 3, 40_000), rng.uniform(-40, 40, 40_000),
+                        rng.uniform(-709, 709, 40_000), edges, -edges])
+    dist = ulps_from_exact(la.cosh(la.array(x)).compute(), np.cosh(x.astype(np.longdouble)), np.float64)
+    worst = int(np.argmax(dist))
+    assert dist.max() <= 0.8, f"cosh: {dist.max()} ULP at x={x[worst]!r}"
+
+
+def test_log2_float64_within_0_9_ulp_and_exact_on_powers_of_two():
+    x = np.concatenate([rng.uniform(0.7, 1.5, 40_000), np.exp(rng.uniform(-690, 690, 40_000)),
+                        rng.uniform(1e-3, 1e3, 40_000)])
+    dist = ulps_from_exact(la.log2(la.array(x)).compute(), np.log2(x.astype(np.longdouble)), np.float64)
+    worst = int(np.argmax(dist))
+    assert dist.max() <= 0.9, f"log2: {dist.max()} ULP at x={x[worst]!r}"
+    powers = 2.0 ** np.arange(-1022, 1024)
+    assert np.array_equal(la.log2(la.array(powers)).compute(), np.arange(-1022, 1024, dtype=np.float64))
+
+
+@pytest.mark.parametrize("x_range, y_range", [((0.1, 10), (-5, 5)), ((1e-30, 1e30), (-3, 3)),
+                                              ((0.5, 2), (-150, 150)), ((1e-45, 3e38), (-1.5, 1.5))])
+def test_float32_power_is_correctly_rounded_but_for_near_ties(x_range, y_range):
+    (lx, hx), (ly, hy) = x_range, y_range
+    x = np.exp(rng.uniform(np.log(lx), np.log(hx), 100_000)).astype(np.float32)
+    y = rng.uniform(ly, hy, 100_000).astype(np.float32)
+    exact = np.power(x.astype(np.longdouble), y.astype(np.longdouble))
+    with np.errstate(over="ignore"):
+        rounded = exact.astype(np.float32)
+    got = la.power(la.array(x), la.array(y)).compute()
+    assert got.dtype == np.float32
+    inside = np.isfinite(rounded) & (rounded != 0)
+    assert ulps_from_exact(got[inside], exact[inside], np.float32).max() <= 0.501  # within 2**-11 ULP of a tie
+    assert np.count_nonzero(got[inside] != rounded[inside]) <= 2
+    assert np.array_equal(got[~inside], rounded[~inside])  # overflow to inf, underflow to 0: NumPy's libm
