@@ -260,9 +260,9 @@ def test_a_thousand_step_stencil_loop_traces_fast_and_reuses_one_kernel():
     after = la.cache_info()
     assert fused.cache_info().traces == 1
     assert after.compiles == before.compiles  # every step reuses the one kernel
-    # (CPU seconds measured on the shared 2-core machine under load: trace ~0.2, eager ~2, first ~1-2,
-    # cached ~0.1; the bounds leave room for a slower machine)
-    assert trace < 1.0 and eager < 5.0 and first < 5.0 and cached < 0.5, (trace, eager, first, cached)
+    # (CPU seconds measured on the shared 2-core machine under load: trace ~0.2-1.1, eager ~2, first ~1-2,
+    # cached ~0.1; the bounds leave room for a slower machine: they catch a trace gone quadratic, not noise)
+    assert trace < 3.0 and eager < 5.0 and first < 5.0 and cached < 0.5, (trace, eager, first, cached)
 
 
 def test_a_long_chain_of_writes_is_realised():

@@ -6,6 +6,7 @@ untouched), errors are NumPy's types; inside ``@la.fuse`` a write into an argume
 float64, int64 and bool, small arrays: kernels are shared.
 """
 import threading
+import warnings
 import tracemalloc
 
 import numpy as np
@@ -18,6 +19,7 @@ F = rng.standard_normal((5, 4))
 I = rng.integers(-9, 9, (5, 4))
 CUBE = rng.standard_normal((3, 3, 3))
 NUMPY_ZEROS, NUMPY_FULL = np.zeros, np.full
+NUMPY_ORIGINALS = {"zeros": np.zeros, "full": np.full}  # (in a dict: a traced body's global names are routed)
 
 
 def same(got, want):
@@ -188,6 +190,25 @@ def test_only_the_traced_body_is_routed():
     la.fuse(body)(F)
     assert seen == [(la.LazyArray, np.ndarray, np.ndarray, np.ndarray)]
     assert np.zeros is NUMPY_ZEROS and np.full is NUMPY_FULL  # unpatched after the trace
+
+
+def test_numpy_itself_is_never_patched_during_a_trace():
+    # Numba compiles kernels during a trace (a graph break computes a reduction: its np.empty), and other code
+    # imports numpy: both must see NumPy's functions; only the body's own global names are routed
+    seen = []
+
+    def body(a):
+        import numpy
+        seen.append(numpy.zeros is NUMPY_ORIGINALS["zeros"] and numpy.full is NUMPY_ORIGINALS["full"]
+                    and type(np.zeros(2)) is la.LazyArray)
+        if (a > 0.5).any():  # a graph break: the reduction compiles, if it must, inside the trace
+            return a * 2
+        return a
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)  # "could not compile the kernel" would be one
+        same(la.fuse(body)(F), F * 2 if (F > 0.5).any() else F)
+    assert seen and all(seen)
 
 
 def test_other_threads_keep_numpys_arrays_during_a_trace():

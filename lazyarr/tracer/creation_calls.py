@@ -14,27 +14,21 @@ libraries) keeps NumPy's ndarrays, which it may hand to code that needs real mem
 ``order="F"`` or a dtype lazyarr cannot compile stay NumPy's, as do calls whose arguments lazyarr refuses (NumPy
 then gives its own answer or error).
 
-The wrappers are installed on the numpy module while any thread traces (reference-counted, the way
-``scipy_calls`` wraps scipy.stats.norm) and removed after; on any other thread, or from any other caller, they
-call NumPy's function directly. Code that bound the functions before (``from numpy import zeros``) is not
-routed.
+The body runs as a copy of the function whose global names for numpy (``np``, ``numpy``) and for the four
+functions (``from numpy import zeros``) stand for routed versions; nothing is patched on the numpy module, so
+other threads, Numba compiling a kernel during the trace (its ``np.empty``), and the code the body calls see
+NumPy's own functions. A routed call outside any trace (a closure the body returned) is NumPy's. A body behind
+a decorator of its own (``functools.wraps``) is not routed: the copy is of the function fuse was given.
 """
 from __future__ import annotations
 
 import functools
-import inspect
-import sys
-import threading
+import types
 
 import numpy as np
 
 ROUTED = ("zeros", "ones", "empty", "full")
 _ORDER_POSITION = {"zeros": 2, "ones": 2, "empty": 2, "full": 3}  # where `order` sits among the positionals
-
-_lock = threading.Lock()
-_users = 0
-_installed: dict = {}  # name -> NumPy's function it replaced
-_state = threading.local()  # .codes: the code objects of the bodies this thread is tracing, innermost last
 
 
 def _plain_layout(name: str, args: tuple, kwargs: dict) -> bool:
@@ -47,9 +41,8 @@ def _plain_layout(name: str, args: tuple, kwargs: dict) -> bool:
 def _routed(name: str, original):
     @functools.wraps(original)
     def create(*args, **kwargs):
-        codes = getattr(_state, "codes", None)
-        if codes and sys._getframe(1).f_code is codes[-1] and _plain_layout(name, args, kwargs):
-            from lazyarr.api import creation
+        from lazyarr.api import creation, tracing
+        if tracing.active() and _plain_layout(name, args, kwargs):
             try:
                 return getattr(creation, name)(*args, **kwargs)
             except (TypeError, ValueError):
@@ -59,40 +52,30 @@ def _routed(name: str, original):
     return create
 
 
-def _body_code(fn):
-    """The code object of `fn`'s body (through functools.wraps decorators), or None (a callable object)."""
-    try:
-        return getattr(inspect.unwrap(fn), "__code__", None)
-    except ValueError:  # a cycle of __wrapped__
-        return None
+class _TracedNumpy(types.ModuleType):
+    """numpy as a traced body sees it: the routed creation functions, every other name NumPy's own."""
+
+    def __getattr__(self, name):
+        return getattr(np, name)
 
 
-class routing:
-    """Context manager around a run of `fn`'s body on traced arrays: its own creation calls make LazyArrays."""
+_FUNCTIONS = {id(getattr(np, name)): _routed(name, getattr(np, name)) for name in ROUTED}
+_NUMPY = _TracedNumpy("numpy", np.__doc__)
+for _name in ROUTED:
+    setattr(_NUMPY, _name, _FUNCTIONS[id(getattr(np, _name))])
 
-    def __init__(self, fn):
-        self.code = _body_code(fn)
 
-    def __enter__(self):
-        global _users
-        with _lock:
-            if _users == 0:
-                for name in ROUTED:
-                    _installed[name] = getattr(np, name)
-                    setattr(np, name, _routed(name, _installed[name]))
-            _users += 1
-        codes = getattr(_state, "codes", None)
-        if codes is None:
-            codes = _state.codes = []
-        codes.append(self.code)
-        return self
-
-    def __exit__(self, *exc):
-        global _users
-        _state.codes.pop()
-        with _lock:
-            _users -= 1
-            if _users == 0:
-                for name in ROUTED:
-                    setattr(np, name, _installed.pop(name))
-        return False
+def routed(fn):
+    """What to call to run `fn`'s body on traced arrays: a copy of `fn` whose globals route the creation
+    functions (see the module docstring), or `fn` itself when it is no plain function or uses none of them."""
+    if type(fn) is not types.FunctionType:
+        return fn
+    swaps = {key: _NUMPY if value is np else _FUNCTIONS[id(value)] for key, value in fn.__globals__.items()
+             if value is np or id(value) in _FUNCTIONS}
+    if not swaps:
+        return fn
+    copy = types.FunctionType(fn.__code__, {**fn.__globals__, **swaps}, fn.__name__, fn.__defaults__,
+                              fn.__closure__)
+    copy.__kwdefaults__, copy.__qualname__ = fn.__kwdefaults__, fn.__qualname__
+    copy.__dict__.update(fn.__dict__)
+    return copy

@@ -172,10 +172,9 @@ class _Fused:
         # trace's own handler (or its refusal) applies
         breaks = None if tracing.active() else segments.EagerBreaks(self.fn, materialise=False)
         # (blank arrays made by the body of a function inlined into a trace are traced: creation_calls.py)
-        routing = creation_calls.routing(self.fn) if breaks is None else contextlib.nullcontext()
-        with tracing.tracing(), tracing.breaking(breaks) if breaks is not None else contextlib.nullcontext(), \
-                routing:
-            return self.fn(*positional, **keywords)
+        fn = creation_calls.routed(self.fn) if breaks is None else self.fn
+        with tracing.tracing(), tracing.breaking(breaks) if breaks is not None else contextlib.nullcontext():
+            return fn(*positional, **keywords)
 
     # -- graph breaks: eager runs and explain() ---------------------------------------------------------
     def _eager(self, flat: tuple, structure):
@@ -345,9 +344,9 @@ class _Fused:
         if breaks is not None:  # (graph breaks) values asked for are computed from the call's arguments
             breaks.start(leaves, extents, recorder, scalars)
         try:
-            with tracing.tracing(recorder), tracing.breaking(breaks), scipy_calls.intercepting(), \
-                    creation_calls.routing(self.fn):  # (blank arrays the body makes are traced: creation_calls.py)
-                result = self.fn(*positional, **keywords)
+            body = creation_calls.routed(self.fn)  # (blank arrays the body makes are traced: creation_calls.py)
+            with tracing.tracing(recorder), tracing.breaking(breaks), scipy_calls.intercepting():
+                result = body(*positional, **keywords)
         except Exception as exc:
             error = _unswallowed(exc)
             if not isinstance(error, Static):

@@ -290,9 +290,9 @@ def run_eager(fn, positional, keywords):
     keywords = {k: wrapped(x) for k, x in keywords.items()}
     owned = {id(x._node): x._node for x in (*positional, *keywords.values()) if isinstance(x, LazyArray)}
     handler = EagerBreaks(fn, materialise=True, owned=owned)
-    with tracing.tracing(), tracing.breaking(handler), scipy_calls.intercepting(), \
-            creation_calls.routing(fn):  # (blank arrays the body makes are lazy: creation_calls.py)
-        result = fn(*positional, **keywords)
+    body = creation_calls.routed(fn)  # (blank arrays the body makes are lazy: creation_calls.py)
+    with tracing.tracing(), tracing.breaking(handler), scipy_calls.intercepting():
+        result = body(*positional, **keywords)
     leaves: list = []
     structure = flatten(result, leaves)
     written = [(a, x) for a, x, node in arguments if x._node is not node]
