@@ -200,7 +200,7 @@ def tanh(x):
     small = fma(x * z, _TH0 + z * (_TH1 + z * (_TH2 + z * (_TH3 + z * (_TH4 + z * (_TH5 + z * _TH6))))), x)
     hi, lo = _exp_hi_lo(_TWO * min(a, _TANH_ONE) if ok else _ZERO)
     large = _ONE - _TWO / (hi + (lo + _ONE))
-    return (small if a <= _TANH_SMALL else _copysign(large, x)), ok
+    return (_copysign(small, x) if a <= _TANH_SMALL else _copysign(large, x)), ok  # (-0.0: its sign kept)
 
 
 # --- log, log1p, log2, log10 ---------------------------------------------------------------------------------
