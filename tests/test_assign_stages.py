@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 
 import lazyarr as la
+from test_assign import check, same  # (the assignment tests' oracle: NumPy's copy against a LazyArray's)
 
 rng = np.random.default_rng(15)
 F = rng.standard_normal((5, 4))
@@ -20,23 +21,6 @@ I = rng.integers(-9, 9, (5, 4))
 CUBE = rng.standard_normal((3, 3, 3))
 NUMPY_ZEROS, NUMPY_FULL = np.zeros, np.full
 NUMPY_ORIGINALS = {"zeros": np.zeros, "full": np.full}  # (in a dict: a traced body's global names are routed)
-
-
-def same(got, want):
-    got = np.asarray(got)
-    assert got.dtype == want.dtype and got.shape == want.shape, (got.dtype, got.shape, want.dtype, want.shape)
-    np.testing.assert_array_equal(got, want)
-
-
-def check(base, write):
-    """`write(array)` on NumPy's copy and on a LazyArray over another copy: same value, input untouched."""
-    want = base.copy()
-    write(want)
-    source = base.copy()
-    lazy = la.array(source)
-    write(lazy)
-    same(lazy.compute(), want)
-    same(source, base)
 
 
 def same_error(base, write):
