@@ -766,17 +766,22 @@ _POW_LOG_C = [_log_c_parts(Fraction(8 + i, 8)) for i in range(-2, 4)]  # c = 6/8
 _TWO_THIRDS_HI, _TWO_THIRDS_LO = _hi_lo(Decimal(2) / Decimal(3))
 _T5, _T7, _T9, _T11, _T13, _T15 = (float(Fraction(2, n)) for n in (5, 7, 9, 11, 13, 15))
 _E14, _E15 = (float(Fraction(1, factorial(n))) for n in (14, 15))
+_TWO_52 = 2.0 ** 52
+_TWO_52_BITS = 0x4330000000000000               # the bits of 2**52: OR-ing an integer below 2**52 in adds it
+_SHIFTER = 1.5 * 2.0 ** 52                      # adding it rounds to an integer kept in the low mantissa bits
 
 
 @_jit
 def _pow_log(a):
     """log(a) as (hi, lo), to ~2**-66 relative, for a positive normal finite float64 a (no checks)."""
     bits = _as_int64(a)
-    e = (bits >> 52) - 1023
     mantissa = (bits & _MANTISSA) | _ONE_BITS
     halve = mantissa > _SQRT2_BITS
     mantissa = mantissa - (np.int64(1) << 52) if halve else mantissa
-    k = np.float64(e + 1 if halve else e)
+    # k as a float64 from the exponent field's bits: AVX2 has no int64 -> float64 conversion, so a plain
+    # np.float64(e) would leave the vector registers for four scalar conversions
+    exponent = _as_float64((bits >> 52) | _TWO_52_BITS) - _TWO_52
+    k = exponent - (1022.0 if halve else 1023.0)
     m = _as_float64(mantissa)
     i = np.rint((m - 1.0) * 8.0)
     c = 1.0 + i * 0.125
@@ -786,8 +791,9 @@ def _pow_log(a):
         _LC_P1[1] if i == 1.0 else (_LC_P2[1] if i == 2.0 else _LC_P3[1]))))
     num = m - c                                   # exact (Sterbenz: m/c in [0.9, 1.1])
     dh, dl = _fast_two_sum(c + c, num)            # m + c = 2c + num, |2c| >= 1.5 > |num|
-    sh = num / dh
-    sl = (fma(-sh, dh, num) - sh * dl) / dh       # s = sh + sl to ~2**-105
+    inverse = 1.0 / dh                            # one division: sl corrects sh's extra rounding
+    sh = num * inverse
+    sl = (fma(-sh, dh, num) - sh * dl) * inverse  # s = sh + sl to ~2**-104
     zh = sh * sh
     zl = fma(sh, sh, -zh)
     ch = sh * zh                                  # s**3 = ch + cl
@@ -806,7 +812,10 @@ def _pow_log(a):
 def _pow_exp(th, tl):
     """exp(th + tl) for |th| <= 709 with |tl| <= ulp(th): th = n ln 2 + r (exact), exp(r + rest) with
     1 + r + r*r/2 summed exactly, times 2**n; about 0.5 ULP plus ~2**-57 relative."""
-    n = np.rint(th * _INV_LN2)
+    # n = rint(th/ln 2) by the 1.5*2**52 shift: its low bits are n as an integer, with no float64 -> int64
+    # conversion (none in AVX2's vector set)
+    shifted = fma(th, _INV_LN2, _SHIFTER)
+    n = shifted - _SHIFTER
     rh = fma(-n, _LN2_HI_LOG, th)                 # exact: n*ln2_hi is exact and close to th
     r, e = _two_sum(rh, tl - n * _LN2_LO_LOG)
     z = r * r
@@ -816,7 +825,7 @@ def _pow_exp(th, tl):
     s1, e1 = _fast_two_sum(1.0, r)
     s2, e2 = _fast_two_sum(s1, 0.5 * z)
     lo = (e1 + e2) + (0.5 * zl + cubic + e * (1.0 + r))
-    return (s2 + lo) * _as_float64((np.int64(n) + 1023) << 52)
+    return (s2 + lo) * _as_float64((_as_int64(shifted) + 1023) << 52)  # the shifter's bits shift out
 
 
 @_jit
