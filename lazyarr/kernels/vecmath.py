@@ -834,8 +834,11 @@ def _pow_exp(th, tl):
     r, e = _two_sum(rh, tl - n * _LN2_LO_LOG)
     z = r * r
     zl = fma(r, r, -z)
-    cubic = r * z * (_E3 + r * (_E4 + r * (_E5 + r * (_E6 + r * (_E7 + r * (_E8 + r * (_E9 + r * (_E10 + r * (
-        _E11 + r * (_E12 + r * (_E13 + r * (_E14 + r * _E15))))))))))))
+    z2 = z * z                                    # Estrin's scheme, as in exp: short dependency chains
+    low = fma(z, fma(r, _E6, _E5), fma(r, _E4, _E3))
+    mid = fma(z, fma(r, _E10, _E9), fma(r, _E8, _E7))
+    high = fma(z, fma(r, _E14, _E13), fma(r, _E12, _E11))
+    cubic = r * z * fma(z2, fma(z2, fma(z2, _E15, high), mid), low)
     s1, e1 = _fast_two_sum(1.0, r)
     s2, e2 = _fast_two_sum(s1, 0.5 * z)
     lo = (e1 + e2) + (0.5 * zl + cubic + e * (1.0 + r))
