@@ -1,5 +1,5 @@
 """Branch-free sin, cos, tan, arcsin, arccos, arctan, exp, exp2, expm1, log, log2, log10, log1p, sinh, cosh, tanh,
-hypot, cbrt, arctan2, arcsinh, arccosh and arctanh for float64 that LLVM can vectorise, each with a flag saying
+hypot, cbrt, arctan2, arcsinh, arccosh, arctanh and power for float64 that LLVM can vectorise, each with a flag saying
 whether its answer is exact enough (the functions after log1p: docs/architecture.md, "More functions, same
 scheme", docs/vecmath.md, and each docstring).
 
@@ -20,8 +20,9 @@ The method:
 - evaluate sin(r) or cos(r) on [-pi/4, pi/4] by their Taylor series (to r**15 and r**16: the first omitted
   term is below 2**-56 relative there), cos with the 1 - r*r/2 step split so its rounding error is carried;
 - pick sin or cos and the sign by the quadrant k mod 4.
-exp: k = rint(x / ln 2), r = x - k*ln 2 (two parts, FMA), exp(r) by its Taylor series to r**13 (|r| <= 0.35:
-the first omitted term is below 2**-57), times 2**k built from its bits. ok is False outside [-708, 709],
+exp: k = rint(x / ln 2) (by the 1.5*2**52 shifter), r + c = x - k*ln 2 (ln 2's 32-bit head: exact), exp(r) by its
+Taylor series to r**13 in Estrin's scheme (|r| <= 0.35: the first omitted term is below 2**-57), 1 + r summed
+exactly, times 2**k built from the shifter's bits. ok is False outside [-708, 709],
 where the result would overflow or be subnormal, and for non-finite x.
 
 log: x = 2**e * m with m in [sqrt(2)/2, sqrt(2)) taken from its bits, f = m - 1 (exact), s = f / (2 + f), and
@@ -33,7 +34,7 @@ differences are exact by Sterbenz's lemma), and log1p(x) = log(u) + c/u. ok is F
 and u outside the normal range.
 
 float16 (carried in float32) is computed in float64 and rounded once; float32 loops call ``vecmath32`` (float32
-lanes). hypot, cbrt, arctan2, arcsinh, arccosh and arctanh (at the end) are in docs/vecmath.md.
+lanes). hypot, cbrt, arctan2, arcsinh, arccosh, arctanh and power (at the end) are in docs/vecmath.md.
 """
 from decimal import Decimal, getcontext
 from fractions import Fraction
