@@ -11,6 +11,7 @@ from lazyarr.api import indexing
 from lazyarr.runtime import evaluate as runtime
 from lazyarr.api import dispatch
 from lazyarr.api import methods
+from lazyarr.api import realise  # (programs #15) values asked for keep the named LazyArrays they computed
 from lazyarr.api import tracing
 from lazyarr.runtime import external
 from lazyarr.graph.expr import Node
@@ -64,16 +65,16 @@ class LazyArray:
                 return self._result(known)
         if out is not None:
             _check_out(out, self)
-            runtime.evaluate([self._node], out=out)
+            realise.evaluate([self._node], out=out)  # (programs #15) named intermediates kept: api/realise.py
             return out
-        return self._result(runtime.evaluate_one(self._node))
+        return self._result(realise.evaluate_one(self._node))
 
     def _result(self, value: np.ndarray):
         return value[()] if value.ndim == 0 and not self._array0 else value
 
     def __array__(self, dtype=None, copy=None):
         known = tracing.concrete(self, "np.asarray()")
-        value = runtime.evaluate_one(self._node) if known is None else known
+        value = realise.evaluate_one(self._node) if known is None else known  # (programs #15) api/realise.py
         if dtype is not None and value.dtype != dtype:
             return value.astype(dtype)
         return value.copy() if copy else value
@@ -346,6 +347,10 @@ def _mask_values_first(key):
         known = tracing.concrete(key, "a LazyArray index")
         if known is not None:
             return known
+    elif type(key) is LazyArray and key.dtype == np.bool_ and not tracing.tracing_threads:
+        # outside a trace the gather computes the mask now (indexing.masked): computed here instead, so the
+        # mask and the indexed array, when the user's frame names them, become leaves (api/realise.py)
+        return realise.evaluate_one(key._node)
     return key
 # --- end programs #15 ---
 

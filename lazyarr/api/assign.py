@@ -518,3 +518,12 @@ def call_writer(func, args: tuple, kwargs: dict) -> None:
 # (assignment stages: api/assign_stages.py) the value and shape rules its writes share with these
 value_node = _value_node
 check_value_shape = _check_value_shape
+
+
+# --- (programs #15) a LazyArray rebound to a value computed for Python (api/realise.py) ---------------------
+def realised(array, value: np.ndarray) -> None:
+    """`array` (a LazyArray that views no other) now stands for `value`, computed from its node: a leaf, so
+    later graphs read the value instead of its history; its views follow."""
+    array._node = build.array_leaf(value)
+    _refresh_views(array)
+# --- end programs #15 ---
