@@ -170,15 +170,42 @@ def searchsorted(a, v, right):
     return out
 
 
+_INTERP_BLOCK = 4096  # queries per parallel task: each task walks its queries in order from the last segment
+
+
 @numba.njit(**_OPTIONS)
 def interp(x, xp, fp, left, right):
-    """np.interp for float64 `x`, `xp`, `fp` (NumPy's compiled_interp, parallel over the queries)."""
+    """np.interp for float64 `x`, `xp`, `fp` (NumPy's compiled_interp, parallel over blocks of queries).
+
+    Within a block each query first tries the previous query's segment and the next one, as NumPy's
+    ``binary_search_with_guess`` does: queries in order (a resampling grid) find theirs in two comparisons,
+    without a search (2-3x faster than a guided search per query, measured at 2M sorted queries). The segment
+    found is the same either way (the last j with xp[j] <= v), so are the values."""
     out = np.empty(x.shape[0], np.float64)
     n = xp.shape[0]
     first, scale = _bucket_starts(xp)
-    for q in numba.prange(x.shape[0]):
-        out[q] = _interp_one(x[q], xp, fp, left, right, n, first, scale)
+    m = x.shape[0]
+    for b in numba.prange((m + _INTERP_BLOCK - 1) // _INTERP_BLOCK):
+        j = 0
+        for q in range(b * _INTERP_BLOCK, min(m, (b + 1) * _INTERP_BLOCK)):
+            v = x[q]
+            if first.shape[0] > 0 and xp[0] <= v < xp[n - 1]:  # (a guide exists: xp holds no NaN)
+                j = _segment_near(xp, v, j, first, scale, n)
+                out[q] = fp[j] if xp[j] == v else _between(v, xp, fp, j)
+            else:
+                out[q] = _interp_one(v, xp, fp, left, right, n, first, scale)
     return out
+
+
+@numba.njit(**_HELPER)
+def _segment_near(xp, v, j, first, scale, n):
+    """The last index with xp[j] <= v, for xp[0] <= v < xp[-1]: `j` (the previous query's) or the next one
+    when they hold, else searched with the guide."""
+    if xp[j] <= v < xp[j + 1]:
+        return j
+    if j + 2 < n and xp[j + 1] <= v < xp[j + 2]:
+        return j + 1
+    return _last_not_after(xp, v, first, scale, n)
 
 
 @numba.njit(**_HELPER)
@@ -239,6 +266,12 @@ def _interp_one(v, xp, fp, left, right, n, first, scale):
     j = _last_not_after(xp, v, first, scale, n)  # the last index with xp[j] <= v
     if j == n - 1 or xp[j] == v:
         return fp[j]
+    return _between(v, xp, fp, j)
+
+
+@numba.njit(**_HELPER)
+def _between(v, xp, fp, j):
+    """NumPy's value at v in the segment [xp[j], xp[j + 1]]."""
     slope = (fp[j + 1] - fp[j]) / (xp[j + 1] - xp[j])
     result = slope * (v - xp[j]) + fp[j]
     if result != result:  # NumPy tries from the other end, then a flat segment's own value
