@@ -1,0 +1,120 @@
+"""What made whole NumPy programs slower than NumPy (#15), checked by counts and against NumPy, not by time:
+
+- a lazy program that asks for values in a loop (mandelbrot's masks) keeps a bounded graph: values computed
+  for Python rebind the asking frame's LazyArrays to leaves (lazyarr/api/realise.py);
+- interp's kernel walks ordered queries from the previous segment (kernels/counting.py): NumPy's values;
+- a fused loop of scalar work (go_fast) replays argument elements by indexing and 0-d ufuncs directly
+  (tracer/program.py): NumPy's values on every replay, for any argument layout.
+
+float64, bool and complex128 (mandelbrot), small arrays: kernels are shared.
+"""
+import numpy as np
+import pytest
+
+import lazyarr as la
+from lazyarr.graph import expr
+
+rng = np.random.default_rng(1515)
+
+
+def graph_size(lazy) -> int:
+    return len(expr.walk([lazy._node]))
+
+
+def mandelbrot(c, max_iter, sizes=None, la_array=lambda x: x):
+    """bench/programs/images.py's mandelbrot; `sizes` records z's graph size after each iteration."""
+    z = np.zeros_like(c)
+    escape = np.full(c.shape, max_iter, dtype=np.int64)
+    active = la_array(np.ones(c.shape, dtype=bool))
+    for i in range(max_iter):
+        z[active] = z[active] ** 2 + c[active]
+        escaped = active & (np.abs(z) > 2.0)
+        escape[escaped] = i
+        active &= ~escaped
+        if sizes is not None:
+            sizes.append(graph_size(z))
+    return escape
+
+
+C = np.linspace(-2.0, 0.6, 7)[None, :] + 1j * np.linspace(-1.2, 1.2, 6)[:, None]
+
+
+@pytest.mark.parametrize("lazy_mask", [False, True], ids=["numpy mask", "lazy mask"])
+def test_a_lazy_loop_of_mask_writes_keeps_a_bounded_graph(lazy_mask):
+    sizes = []
+    got = mandelbrot(la.array(C), 12, sizes, la.array if lazy_mask else (lambda x: x))
+    np.testing.assert_array_equal(np.asarray(got), mandelbrot(C, 12))
+    assert max(sizes[4:]) == max(sizes[:4]), sizes  # (it grew by a step per iteration: 4, 8, 12, ...)
+
+
+def test_values_asked_for_rebind_named_intermediates_only():
+    x = rng.standard_normal(6)
+    base = la.array(x)
+    y = base * 2.0 + 1.0
+    view = y[1:]                                 # a view of y: follows y, never rebound itself
+    s = float((y * 3.0).sum())                   # y is named here and computed on the way: now a leaf
+    assert y._node.op == "leaf" and base._node.op == "leaf" and base._node.data.base is x
+    np.testing.assert_array_equal(view.compute(), (x * 2.0 + 1.0)[1:])
+    assert s == pytest.approx(float(((x * 2.0 + 1.0) * 3.0).sum()), rel=1e-14)
+    y[0] = 5.0                                   # a write after the rebinding is still a write
+    np.testing.assert_array_equal(y.compute(), np.r_[5.0, (x * 2.0 + 1.0)[1:]])
+    np.testing.assert_array_equal(view.compute(), (x * 2.0 + 1.0)[1:])
+
+
+def test_a_value_handed_to_the_user_is_not_the_rebound_leaf():
+    x = rng.standard_normal(5)
+    y = la.array(x) + 1.0
+    value = np.asarray(y)                        # y is named: rebound to a leaf of its value
+    value[:] = 0.0                               # the user's copy is theirs to write
+    np.testing.assert_array_equal(y.compute(), x + 1.0)
+    out = np.empty(5)
+    z = la.array(x) * 3.0
+    z.compute(out=out)
+    out[:] = -1.0
+    np.testing.assert_array_equal(z.compute(), x * 3.0)
+
+
+def test_inputs_written_after_a_rebinding_are_not_reread():
+    """The documented cost (docs/fuse_programs.md): a computed LazyArray holds the value NumPy's line would
+    have made; a bare leaf keeps reading its array."""
+    x = rng.standard_normal(4)
+    leaf = la.array(x)
+    y = leaf + 1.0
+    np.asarray(y)
+    x[:] = 7.0
+    np.testing.assert_array_equal(leaf.compute(), x)
+    assert not np.array_equal(y.compute(), x + 1.0)
+
+
+# --- interp: ordered queries (kernels/counting.py) -------------------------------------------------------------
+
+@pytest.mark.parametrize("xp", [
+    np.cumsum(rng.uniform(0.5, 1.5, 3000)), np.repeat(np.cumsum(rng.uniform(0.5, 1.5, 700)), 3),
+], ids=["resampling", "duplicate points"])
+def test_interp_of_ordered_queries_across_blocks_is_numpys(parallel_threshold, xp):
+    parallel_threshold(100)
+    fp = np.sin(xp / 50.0)
+    grid = np.linspace(xp[0] - 3.0, xp[-1] + 3.0, 9001)  # > 2 blocks of 4096, outside on both ends
+    queries = np.sort(np.concatenate([grid, xp, xp[::5]]))  # points themselves, repeated queries
+    np.testing.assert_array_equal(np.interp(la.array(queries), xp, fp).compute(), np.interp(queries, xp, fp))
+    jumps = queries[::-1].copy()                            # descending: every guess misses
+    np.testing.assert_array_equal(np.interp(la.array(jumps), xp, fp).compute(), np.interp(jumps, xp, fp))
+
+
+# --- fused scalar loops (tracer/program.py) --------------------------------------------------------------------
+
+def go_fast(a):
+    trace = 0.0
+    for i in range(a.shape[0]):
+        trace += np.tanh(a[i, i])
+    return a + trace
+
+
+@pytest.mark.parametrize("layout", ["C", "F", "strided", "reversed"])
+def test_a_fused_scalar_loop_replays_numpys_values_for_every_layout(layout):
+    fused = la.fuse(go_fast)
+    make = {"C": lambda a: a, "F": np.asfortranarray, "strided": lambda a: a[::2, ::2],
+            "reversed": lambda a: a[::-1, ::-1]}[layout]
+    for _ in range(3):  # the first call traces, the next ones replay with other values
+        a = make(rng.standard_normal((10, 10)))
+        np.testing.assert_array_equal(fused(a), go_fast(a))
