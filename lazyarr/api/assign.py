@@ -21,6 +21,7 @@ import weakref
 import numpy as np
 
 from lazyarr.api import build, indexing, tracing
+from lazyarr.api import masked_update  # (programs #15)
 from lazyarr.api.reshaping import broadcast_to, ravel, reshape
 from lazyarr.api.stages import matmul
 from lazyarr.graph import expr
@@ -319,6 +320,9 @@ def _masked(node: Node, mask: Node, value) -> Node:
         full_mask = indexing.basic(mask, indexing.whole(mask.shape) + (None,) * len(rest),
                                    mask.shape + (1,) * len(rest)) if rest else mask
         return build.where(full_mask, _full(v, node.shape) if v.op != CONST else v, node)
+    rewritten = masked_update.as_where(node, mask, v)  # (programs #15) x[m] = f(x[m], y[m]): one fused where
+    if rewritten is not None:
+        return rewritten
     if mask.op == expr.LEAF and not tracing.active():  # the count is known: NumPy's error for a wrong number
         # of values, now (in a trace a leaf may be a placeholder, zero-filled: the stage checks at run time)
         count = int(np.count_nonzero(mask.data))
