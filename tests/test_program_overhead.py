@@ -118,3 +118,64 @@ def test_a_fused_scalar_loop_replays_numpys_values_for_every_layout(layout):
     for _ in range(3):  # the first call traces, the next ones replay with other values
         a = make(rng.standard_normal((10, 10)))
         np.testing.assert_array_equal(fused(a), go_fast(a))
+
+
+# --- masked updates as one where (api/masked_update.py) -------------------------------------------------------
+
+def test_a_masked_update_of_gathers_by_the_same_mask_is_one_where():
+    x, y = rng.standard_normal((4, 5)), rng.standard_normal((4, 5))
+    mask = x > 0.2
+    lazy = la.array(x)
+    lazy[mask] = lazy[mask] * 2.0 + la.array(y)[mask]
+    assert lazy._node.op == "where"              # no gather, no scatter stage
+    want = x.copy()
+    want[mask] = want[mask] * 2.0 + y[mask]
+    np.testing.assert_array_equal(lazy.compute(), want)
+    np.testing.assert_array_equal(x[mask], x[x > 0.2])  # the input untouched
+
+
+@pytest.mark.parametrize("case", ["other mask", "compressed values", "integers"])
+def test_masked_updates_the_rewrite_leaves_to_the_scatter(case):
+    x = rng.standard_normal((4, 5))
+    mask, other = x > 0.0, x > 0.5
+    lazy, want = la.array(x), x.copy()
+    if case == "other mask":                     # values gathered by another mask: NumPy's count check applies
+        with pytest.raises(ValueError):
+            want[mask] = want[other]
+        with pytest.raises(ValueError):
+            lazy[mask] = lazy[other]
+        return
+    if case == "compressed values":              # a NumPy array of the selection's length
+        values = rng.standard_normal(int(mask.sum()))
+        lazy[mask] = lazy[mask] + values
+        want[mask] = want[mask] + values
+    else:                                        # integer arithmetic keeps NumPy's per-element rules
+        n = rng.integers(-5, 5, (4, 5))
+        lazy, want = la.array(n), n.copy()
+        lazy[mask] = lazy[mask] // 2
+        want[mask] = want[mask] // 2
+    assert lazy._node.op != "where"
+    np.testing.assert_array_equal(lazy.compute(), want)
+
+
+def test_complex_square_operator_is_numpys_bit_for_bit():
+    special = np.array([np.inf, -np.inf, np.nan, 0.0, -0.0, 1e200, 1.5])
+    z = (special[:, None] + 1j * special[None, :]).ravel()
+    with np.errstate(all="ignore"):
+        got = (la.array(z) ** 2).compute()
+        for want, lazy in ((z ** 2, got), (np.power(z, 2), np.power(la.array(z), 2).compute())):
+            np.testing.assert_array_equal(lazy.view(np.float64), want.view(np.float64))
+
+
+def test_index_refuses_arrays_without_computing_them():
+    computed = []
+    y = la.array(rng.standard_normal(3)) > 0.0
+    original = la.LazyArray.__array__
+    try:
+        la.LazyArray.__array__ = lambda self, *a, **k: computed.append(1) or original(self, *a, **k)
+        with pytest.raises(TypeError, match="only integer scalar arrays"):
+            y.__index__()
+    finally:
+        la.LazyArray.__array__ = original
+    assert not computed
+    assert la.array(np.array(4)).__index__() == 4
