@@ -47,43 +47,52 @@ def test_a_lazy_loop_of_mask_writes_keeps_a_bounded_graph(lazy_mask):
     assert max(sizes[4:]) == max(sizes[:4]), sizes  # (it grew by a step per iteration: 4, 8, 12, ...)
 
 
-def test_values_asked_for_rebind_named_intermediates_only():
+def test_values_asked_for_rebind_named_written_arrays_only():
     x = rng.standard_normal(6)
     base = la.array(x)
-    y = base * 2.0 + 1.0
-    view = y[1:]                                 # a view of y: follows y, never rebound itself
-    s = float((y * 3.0).sum())                   # y is named here and computed on the way: now a leaf
-    assert y._node.op == "leaf" and base._node.op == "leaf" and base._node.data.base is x
-    np.testing.assert_array_equal(view.compute(), (x * 2.0 + 1.0)[1:])
-    assert s == pytest.approx(float(((x * 2.0 + 1.0) * 3.0).sum()), rel=1e-14)
-    y[0] = 5.0                                   # a write after the rebinding is still a write
-    np.testing.assert_array_equal(y.compute(), np.r_[5.0, (x * 2.0 + 1.0)[1:]])
-    np.testing.assert_array_equal(view.compute(), (x * 2.0 + 1.0)[1:])
+    expression = base * 2.0 + 1.0                # no write: keeps reading x when computed
+    written = la.array(x) * 1.0
+    written[0] = 5.0                             # a pending write
+    view = written[1:]                           # a view: follows its base, never rebound itself
+    s = float((written * 3.0 + expression).sum())
+    assert written._node.op == "leaf" and expression._node.op != "leaf" and base._node.data.base is x
+    want = np.r_[5.0, x[1:]]
+    assert s == pytest.approx(float((want * 3.0 + x * 2.0 + 1.0).sum()), rel=1e-14)
+    np.testing.assert_array_equal(view.compute(), want[1:])
+    written[1] = 6.0                             # a write after the rebinding is still a write, views see it
+    np.testing.assert_array_equal(written.compute(), np.r_[5.0, 6.0, x[2:]])
+    np.testing.assert_array_equal(view.compute(), np.r_[6.0, x[2:]])
 
 
 def test_a_value_handed_to_the_user_is_not_the_rebound_leaf():
     x = rng.standard_normal(5)
     y = la.array(x) + 1.0
-    value = np.asarray(y)                        # y is named: rebound to a leaf of its value
+    y[0] = 0.5
+    value = np.asarray(y)                        # y is named and written: rebound to a leaf of its value
+    assert y._node.op == "leaf"
     value[:] = 0.0                               # the user's copy is theirs to write
-    np.testing.assert_array_equal(y.compute(), x + 1.0)
+    np.testing.assert_array_equal(y.compute(), np.r_[0.5, x[1:] + 1.0])
     out = np.empty(5)
     z = la.array(x) * 3.0
+    z[1] = 1.0
     z.compute(out=out)
     out[:] = -1.0
-    np.testing.assert_array_equal(z.compute(), x * 3.0)
+    np.testing.assert_array_equal(z.compute(), np.r_[x[0] * 3.0, 1.0, x[2:] * 3.0])
 
 
-def test_inputs_written_after_a_rebinding_are_not_reread():
-    """The documented cost (docs/fuse_programs.md): a computed LazyArray holds the value NumPy's line would
-    have made; a bare leaf keeps reading its array."""
+def test_expressions_keep_reading_their_inputs_by_reference():
+    """Only arrays holding writes are rebound (docs/fuse_programs.md): an expression computed twice sees the
+    writes into its NumPy inputs between the computes, as lazyarr.array promises."""
     x = rng.standard_normal(4)
-    leaf = la.array(x)
-    y = leaf + 1.0
-    np.asarray(y)
+    e = la.array(x) + 1.0
+    np.asarray(e)
     x[:] = 7.0
-    np.testing.assert_array_equal(leaf.compute(), x)
-    assert not np.array_equal(y.compute(), x + 1.0)
+    np.testing.assert_array_equal(e.compute(), x + 1.0)
+    w = la.array(x) + 1.0
+    w[0] = 0.0
+    np.asarray(w)                                # w held a write: it now holds this value, as NumPy's would
+    x[:] = 9.0
+    np.testing.assert_array_equal(w.compute(), [0.0, 8.0, 8.0, 8.0])
 
 
 # --- interp: ordered queries (kernels/counting.py) -------------------------------------------------------------

@@ -529,5 +529,6 @@ def realised(array, value: np.ndarray) -> None:
     """`array` (a LazyArray that views no other) now stands for `value`, computed from its node: a leaf, so
     later graphs read the value instead of its history; its views follow."""
     array._node = build.array_leaf(value)
+    _link(array).writes = 0
     _refresh_views(array)
 # --- end programs #15 ---

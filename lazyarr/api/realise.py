@@ -7,15 +7,15 @@ step longer per iteration, and each iteration evaluated all the earlier ones aga
 iterations). NumPy computes each value once, when its line runs.
 
 So when a value is asked, the LazyArrays named in the asking frame (the user's innermost frame, the one whose
-line asked) whose node is part of the graph being computed are computed in the same pass and rebound to leaves
-of their values, as a long chain of writes already is (``assign._maybe_realise``) and as a graph break does
-inside ``@la.fuse`` (``tracer/segments.py``). Later graphs read those leaves instead of the history. What this
-costs: a named intermediate the asked value fused through becomes one more output of its kernel (one store);
-what it changes: such a LazyArray no longer reads its NumPy inputs again if the user writes into them after
-this point (it holds the value NumPy would have computed on its line). Bare leaves (``la.array(x)`` and its
-views) are never rebound: they keep reading ``x`` by reference. LazyArrays that view another (``y = x[1:]``)
-are left alone too: their value follows their base's (docs/fuse_programs.md, "Lazy programs that ask for
-values").
+line asked) that hold writes (``x[m] = v``, ``x += y``: a Link with pending writes) and whose node is part of
+the graph being computed are computed in the same pass and rebound to leaves of their values, as a long chain
+of writes already is (``assign._maybe_realise``) and as a graph break does inside ``@la.fuse``
+(``tracer/segments.py``). Later graphs read those leaves instead of the history. What this costs: a written
+intermediate the asked value fused through becomes one more output of its kernel (one store); what it changes:
+such a LazyArray no longer reads its NumPy inputs again if the user writes into them after this point (it holds
+the value NumPy's array would hold from its line on). Expressions without writes are never rebound: they keep
+reading their inputs by reference, as ``lazyarr.array`` promises; nor are LazyArrays that view another
+(``y = x[1:]``: their value follows their base's) (docs/fuse_programs.md, "The overhead-bound programs").
 """
 from __future__ import annotations
 
@@ -60,8 +60,8 @@ def evaluate_one(root: Node, out: np.ndarray | None = None) -> np.ndarray:
 
 
 def _computed_on_the_way(roots: list[Node]) -> list:
-    """The LazyArrays of the asking frame with pending work (not a leaf or a constant, not a view of another
-    LazyArray) whose node the graph of `roots` computes."""
+    """The LazyArrays of the asking frame with pending writes (not a view of another LazyArray) whose node the
+    graph of `roots` computes."""
     if all(r.op in (LEAF, CONST) for r in roots):
         return []
     frame = tracing.user_frame()
@@ -69,8 +69,7 @@ def _computed_on_the_way(roots: list[Node]) -> list:
         return []
     candidates, seen = [], set()
     for value in list(frame.f_locals.values()):
-        if (build.is_lazy(value) and id(value) not in seen and value._node.op not in (LEAF, CONST)
-                and _views_nothing(value)):
+        if build.is_lazy(value) and id(value) not in seen and _written(value) and value._node.op != LEAF:
             seen.add(id(value))
             candidates.append(value)
     if not candidates:
@@ -79,9 +78,10 @@ def _computed_on_the_way(roots: list[Node]) -> list:
     return [a for a in candidates if id(a._node) in in_graph]
 
 
-def _views_nothing(array) -> bool:
+def _written(array) -> bool:
+    """Whether `array` holds writes not yet computed and views no other LazyArray (``api/assign.py``'s link)."""
     link = getattr(array, "_link", None)
-    return link is None or link.base is None
+    return link is not None and link.base is None and link.writes > 0
 
 
 def _overlaps(value: np.ndarray, kept: list) -> bool:
