@@ -127,6 +127,9 @@ class LazyArray:
 
     # -- indexing and reshaping (see indexing.py, reshaping.py) ---------------------------------------------
     def __getitem__(self, key) -> "LazyArray":
+        gathered = _lazy_mask_gather(self, key)  # (programs #15) named written arrays become leaves
+        if gathered is not None:
+            return gathered
         key = _mask_values_first(key)  # (programs #15) before self's node is read: see the function
         node, array0 = indexing.index(self._node, key)
         view = LazyArray(node, array0)
@@ -362,11 +365,17 @@ def _mask_values_first(key):
         known = tracing.concrete(key, "a LazyArray index")
         if known is not None:
             return known
-    elif type(key) is LazyArray and key.dtype == np.bool_ and not tracing.tracing_threads:
-        # outside a trace the gather computes the mask now (indexing.masked): computed here instead, so the
-        # mask and the indexed array, when the user's frame names them, become leaves (api/realise.py)
-        return realise.evaluate_one(key._node)
     return key
+
+
+def _lazy_mask_gather(array: LazyArray, key) -> LazyArray | None:
+    """(programs #15) Outside a trace ``x[lazy_mask]`` computes x and the mask now (``indexing.masked``):
+    computed through api/realise.py, so that written arrays the user's frame names become leaves of their
+    values (a loop of ``z[active] = ...`` does not recompute its history)."""
+    if type(key) is not LazyArray or key.dtype != np.bool_ or tracing.tracing_threads:
+        return None
+    value, mask = realise.evaluate([array._node, key._node], handed_out=False)
+    return LazyArray(indexing.masked_values(array._node, key, value, [mask]))
 # --- end programs #15 ---
 
 
