@@ -10,8 +10,8 @@ position, so the update is ``where(m, f(x, y), x)``: one fused kernel, no gather
 The rewrite computes ``f`` at the positions not selected too, and discards it there. It is done only where that
 is harmless: elementwise float, complex and bool arithmetic (compiled, or a ufunc NumPy evaluates with its
 errors ignored, as the evaluator does: nothing raises per element; integer arithmetic is left alone, its
-division and power errors are NumPy's per element). What it costs: ``f`` at every position instead of the selected ones, cheaper than the
-gathers and the scatter unless ``f`` is expensive and the mask very sparse.
+division and power errors are NumPy's per element). What it costs: ``f`` at every position instead of the
+selected ones, cheaper than the gathers and the scatter unless ``f`` is expensive and the mask very sparse.
 """
 from __future__ import annotations
 

@@ -6,11 +6,10 @@ LazyArray involved at every ask: mandelbrot's ``z[active] = z[active] ** 2 + c[a
 step longer per iteration, and each iteration evaluated all the earlier ones again (quadratic in the
 iterations). NumPy computes each value once, when its line runs.
 
-So when a value is asked, the LazyArrays named in the asking frame (the user's innermost frame, the one whose
-line asked) that hold writes (``x[m] = v``, ``x += y``: a Link with pending writes) and whose node is part of
-the graph being computed are computed in the same pass and rebound to leaves of their values, as a long chain
-of writes already is (``assign._maybe_realise``) and as a graph break does inside ``@la.fuse``
-(``tracer/segments.py``). Later graphs read those leaves instead of the history. What this costs: a written
+So when a value is asked, the live LazyArrays that hold writes (``x[m] = v``, ``x += y`` since they were last
+computed: ``assign.WRITTEN``) and whose node is part of the graph being computed are computed in the same pass
+and rebound to leaves of their values, as a long chain of writes already is (``assign._maybe_realise``) and
+as a graph break does inside ``@la.fuse`` (``tracer/segments.py``). Later graphs read those leaves instead of the history. What this costs: a written
 intermediate the asked value fused through becomes one more output of its kernel (one store); what it changes:
 such a LazyArray no longer reads its NumPy inputs again if the user writes into them after this point (it holds
 the value NumPy's array would hold from its line on). Expressions without writes are never rebound: they keep
@@ -21,7 +20,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from lazyarr.api import assign, build, tracing
+from lazyarr.api import assign, tracing
 from lazyarr.graph import expr
 from lazyarr.graph.expr import CONST, LEAF, Node
 from lazyarr.runtime import evaluate as runtime
@@ -60,26 +59,19 @@ def evaluate_one(root: Node, out: np.ndarray | None = None) -> np.ndarray:
 
 
 def _computed_on_the_way(roots: list[Node]) -> list:
-    """The LazyArrays of the asking frame with pending writes (not a view of another LazyArray) whose node the
-    graph of `roots` computes."""
-    if all(r.op in (LEAF, CONST) for r in roots):
+    """The live LazyArrays holding writes (``assign.WRITTEN``) whose node the graph of `roots` computes."""
+    if not assign.WRITTEN or all(r.op in (LEAF, CONST) for r in roots):
         return []
-    frame = tracing.user_frame()
-    if frame is None:
-        return []
-    candidates, seen = [], set()
-    for value in list(frame.f_locals.values()):
-        if build.is_lazy(value) and id(value) not in seen and _written(value) and value._node.op != LEAF:
-            seen.add(id(value))
-            candidates.append(value)
-    if not candidates:
+    arrays = [ref() for ref in list(assign.WRITTEN.values())]
+    written = [a for a in arrays if a is not None and a._node.op != LEAF and _written(a)]
+    if not written:
         return []
     in_graph = {id(n) for n in expr.walk(roots)}
-    return [a for a in candidates if id(a._node) in in_graph]
+    return [a for a in written if id(a._node) in in_graph]
 
 
 def _written(array) -> bool:
-    """Whether `array` holds writes not yet computed and views no other LazyArray (``api/assign.py``'s link)."""
+    """Whether `array` still holds writes not yet computed and views no other LazyArray (its link)."""
     link = getattr(array, "_link", None)
     return link is not None and link.base is None and link.writes > 0
 
