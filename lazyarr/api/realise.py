@@ -9,8 +9,9 @@ iterations). NumPy computes each value once, when its line runs.
 So when a value is asked, the live LazyArrays that hold writes (``x[m] = v``, ``x += y`` since they were last
 computed: ``assign.WRITTEN``) and whose node is part of the graph being computed are computed in the same pass
 and rebound to leaves of their values, as a long chain of writes already is (``assign._maybe_realise``) and
-as a graph break does inside ``@la.fuse`` (``tracer/segments.py``). Later graphs read those leaves instead of the history. What this costs: a written
-intermediate the asked value fused through becomes one more output of its kernel (one store); what it changes:
+as a graph break does inside ``@la.fuse`` (``tracer/segments.py``). Later graphs read those leaves instead of
+the history. What this costs: a written intermediate the asked value fused through becomes one more output of
+its kernel (one store); what it changes:
 such a LazyArray no longer reads its NumPy inputs again if the user writes into them after this point (it holds
 the value NumPy's array would hold from its line on). Expressions without writes are never rebound: they keep
 reading their inputs by reference, as ``lazyarr.array`` promises; nor are LazyArrays that view another
