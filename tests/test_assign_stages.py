@@ -257,5 +257,5 @@ def test_each_graph_break_of_a_masked_loop_evaluates_one_iteration(monkeypatch):
     monkeypatch.setattr(evaluate, "_run_steps", lambda steps, *a: sizes.append(len(steps)) or run(steps, *a))
     for g, w in zip(f(c, 8), _masked_iteration(c, 8)):
         same(g, w)
-    breaks = [n for n in sizes if n > 1]
-    assert len(breaks) >= 8 and max(breaks[-3:]) <= max(breaks[:3]), sizes
+    # (programs #15: z[active] = f(z[active], ...) is one fused where now, so a break may run 0 or 1 steps)
+    assert len(sizes) >= 8 and max(sizes[-3:]) <= max(sizes[:3]), sizes

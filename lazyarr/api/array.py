@@ -11,6 +11,7 @@ from lazyarr.api import indexing
 from lazyarr.runtime import evaluate as runtime
 from lazyarr.api import dispatch
 from lazyarr.api import methods
+from lazyarr.api import realise  # (programs #15) values asked for keep the named LazyArrays they computed
 from lazyarr.api import tracing
 from lazyarr.runtime import external
 from lazyarr.graph.expr import Node
@@ -64,16 +65,16 @@ class LazyArray:
                 return self._result(known)
         if out is not None:
             _check_out(out, self)
-            runtime.evaluate([self._node], out=out)
+            realise.evaluate([self._node], out=out)  # (programs #15) named intermediates kept: api/realise.py
             return out
-        return self._result(runtime.evaluate_one(self._node))
+        return self._result(realise.evaluate_one(self._node))
 
     def _result(self, value: np.ndarray):
         return value[()] if value.ndim == 0 and not self._array0 else value
 
     def __array__(self, dtype=None, copy=None):
         known = tracing.concrete(self, "np.asarray()")
-        value = runtime.evaluate_one(self._node) if known is None else known
+        value = realise.evaluate_one(self._node) if known is None else known  # (programs #15) api/realise.py
         if dtype is not None and value.dtype != dtype:
             return value.astype(dtype)
         return value.copy() if copy else value
@@ -126,6 +127,9 @@ class LazyArray:
 
     # -- indexing and reshaping (see indexing.py, reshaping.py) ---------------------------------------------
     def __getitem__(self, key) -> "LazyArray":
+        gathered = _lazy_mask_gather(self, key)  # (programs #15) named written arrays become leaves
+        if gathered is not None:
+            return gathered
         key = _mask_values_first(key)  # (programs #15) before self's node is read: see the function
         node, array0 = indexing.index(self._node, key)
         view = LazyArray(node, array0)
@@ -317,6 +321,21 @@ for _py, _op in UNARY_OPERATORS.items():
     setattr(LazyArray, f"__{_py}__", _unary(_op))
 
 
+# --- (programs #15) ``z ** 2`` of a complex array is NumPy's square (its operator's scalar fast path), bit for
+# bit: one complex product, fused, where the power loop NumPy's np.power uses gives other bits for inf/nan
+# parts and costs 30 ns an element as a NumPy stage (mandelbrot's ``z[active] ** 2``)
+def _power(general):
+    def __pow__(self, other):
+        if type(other) is int and other == 2 and self.dtype.kind == "c":
+            return LazyArray(build.ufunc_node(np.square, (self,)))
+        return general(self, other)
+    return __pow__
+
+
+LazyArray.__pow__ = _power(LazyArray.__pow__)
+# --- end programs #15 ---
+
+
 def _inplace(py: str, symbol: str):
     """``x op= y``: NumPy's ``op(x, y, out=x)`` as a functional update that rebinds x (api/assign.py), so its
     views and a fused function's caller see it."""
@@ -347,6 +366,16 @@ def _mask_values_first(key):
         if known is not None:
             return known
     return key
+
+
+def _lazy_mask_gather(array: LazyArray, key) -> LazyArray | None:
+    """(programs #15) Outside a trace ``x[lazy_mask]`` computes x and the mask now (``indexing.masked``):
+    computed through api/realise.py, so that written arrays the user's frame names become leaves of their
+    values (a loop of ``z[active] = ...`` does not recompute its history)."""
+    if type(key) is not LazyArray or key.dtype != np.bool_ or tracing.tracing_threads:
+        return None
+    value, mask = realise.evaluate([array._node, key._node], handed_out=False)
+    return LazyArray(indexing.masked_values(array._node, key, value, [mask]))
 # --- end programs #15 ---
 
 

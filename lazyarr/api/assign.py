@@ -21,6 +21,7 @@ import weakref
 import numpy as np
 
 from lazyarr.api import build, indexing, tracing
+from lazyarr.api import masked_update  # (programs #15)
 from lazyarr.api.reshaping import broadcast_to, ravel, reshape
 from lazyarr.api.stages import matmul
 from lazyarr.graph import expr
@@ -177,10 +178,13 @@ def _maybe_realise(array) -> None:
     """Compute a long chain of writes (outside a trace) so the graph does not grow without bound."""
     link = _link(array)
     link.writes += 1
+    if not tracing.tracing_threads and link.base is None:
+        remember_written(array)  # (programs #15) api/realise.py rebinds it when a value it feeds is asked for
     limit = min(MAX_PENDING_WRITES, max(4, PENDING_BYTES // (2 * max(array.size * array.dtype.itemsize, 1))))
     if link.writes < limit or tracing.tracing_threads or link.base is not None:
         return
     link.writes = 0
+    WRITTEN.pop(id(array), None)  # (programs #15)
     value = np.asarray(array)
     if not value.flags.owndata or value.base is not None:
         value = value.copy()
@@ -319,6 +323,9 @@ def _masked(node: Node, mask: Node, value) -> Node:
         full_mask = indexing.basic(mask, indexing.whole(mask.shape) + (None,) * len(rest),
                                    mask.shape + (1,) * len(rest)) if rest else mask
         return build.where(full_mask, _full(v, node.shape) if v.op != CONST else v, node)
+    rewritten = masked_update.as_where(node, mask, v)  # (programs #15) x[m] = f(x[m], y[m]): one fused where
+    if rewritten is not None:
+        return rewritten
     if mask.op == expr.LEAF and not tracing.active():  # the count is known: NumPy's error for a wrong number
         # of values, now (in a trace a leaf may be a placeholder, zero-filled: the stage checks at run time)
         count = int(np.count_nonzero(mask.data))
@@ -518,3 +525,28 @@ def call_writer(func, args: tuple, kwargs: dict) -> None:
 # (assignment stages: api/assign_stages.py) the value and shape rules its writes share with these
 value_node = _value_node
 check_value_shape = _check_value_shape
+
+
+# --- (programs #15) a LazyArray rebound to a value computed for Python (api/realise.py) ---------------------
+# The live LazyArrays holding writes not yet computed (that view no other), outside traces: weak, so an array
+# nobody holds costs nothing. Found here rather than in the user's frames: reading a frame's locals in Python
+# 3.11 leaves a snapshot dict on the frame that kept the user's deleted arrays alive.
+# (id -> weak reference: a LazyArray is not hashable, as an ndarray is not)
+WRITTEN: dict[int, weakref.ref] = {}
+
+
+def remember_written(array) -> None:
+    if len(WRITTEN) > 256:  # drop the dead now and then
+        for key in [k for k, ref in WRITTEN.items() if ref() is None]:
+            del WRITTEN[key]
+    WRITTEN[id(array)] = weakref.ref(array)
+
+
+def realised(array, value: np.ndarray) -> None:
+    """`array` (a LazyArray that views no other) now stands for `value`, computed from its node: a leaf, so
+    later graphs read the value instead of its history; its views follow."""
+    array._node = build.array_leaf(value)
+    _link(array).writes = 0
+    WRITTEN.pop(id(array), None)
+    _refresh_views(array)
+# --- end programs #15 ---

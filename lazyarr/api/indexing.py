@@ -390,12 +390,20 @@ def masked(node: Node, key) -> Node:
     """``x[mask]``: x and the key's LazyArrays computed together in one pass, NumPy indexes the values, and the
     result re-enters as a new leaf whose explain() names the step."""
     from lazyarr.api import tracing
-    from lazyarr.runtime import evaluate, explain
+    from lazyarr.runtime import evaluate
     parts = key if type(key) is tuple else (key,)
     lazy = [k for k in parts if build.is_lazy(k)]
     for k in lazy:
         tracing.refuse_concrete(k, "indexing with a boolean LazyArray (the result's shape depends on its values)")
     value, *computed = evaluate.evaluate([node] + [build.to_node(k) for k in lazy])
+    return masked_values(node, key, value, computed)
+
+
+def masked_values(node: Node, key, value: np.ndarray, computed: list) -> Node:
+    """``masked``'s result from the values of `node` and of the key's LazyArrays (in order), computed by the
+    caller (programs #15: api/array.py computes them through api/realise.py)."""
+    from lazyarr.runtime import explain
+    parts = key if type(key) is tuple else (key,)
     computed = iter(computed)
     numpy_key = tuple(next(computed) if build.is_lazy(k) else k for k in parts)
     try:

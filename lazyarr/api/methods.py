@@ -84,6 +84,11 @@ def format_(self, spec: str) -> str:
 
 
 def index(self) -> int:
+    # (programs #15) NumPy refuses arrays of more than 0 axes and non-integer dtypes whatever their values: its
+    # TypeError from a one-element probe, nothing computed (NumPy's setitem asks every key for __index__ before
+    # converting it: ``escape[escaped] = i`` computed ``escaped`` twice)
+    if self.ndim or self.dtype.kind not in "iu":
+        operator.index(np.zeros((1,) * self.ndim, self.dtype))
     # (through an array: a NumPy float scalar has no __index__, the array gives NumPy's TypeError)
     return operator.index(_value(self, "index()"))
 
