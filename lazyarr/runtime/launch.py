@@ -16,6 +16,7 @@ import warnings
 
 import numba
 import numpy as np
+from numba.np.ufunc import parallel as numba_parallel
 
 from lazyarr import config
 from lazyarr.compiler import cache, diskcache
@@ -75,7 +76,13 @@ def one_thread() -> bool:
     """Whether this Python thread's parallel kernels would run on one thread (``NUMBA_NUM_THREADS=1``,
     ``la.num_threads(1)``, ``LAZYARR_NUM_THREADS=1``): then the serial variant is the better kernel, the same
     loop without the parallel launch's cost (scheduling, the gufunc wrapper, the launch lock; #14)."""
-    return numba.config.NUMBA_NUM_THREADS == 1 or threads.get_num_threads() == 1
+    if numba.config.NUMBA_NUM_THREADS == 1:
+        return True
+    threads.configure_threading_layer()  # launches Numba's pool once, after which its native getter exists
+    # Numba's own ``get_num_threads`` takes a multiprocessing lock on every call (~5 us); its native getter,
+    # the same per-thread value, costs a ctypes call. A Numba without it gets the public function.
+    native = getattr(numba_parallel, "_get_num_threads", None)
+    return (native() if native is not None else numba.get_num_threads()) == 1
 
 
 def _serial_first(parallel_key: tuple, make_parallel_source) -> bool:
