@@ -17,6 +17,8 @@ as accurate as NumPy's pairwise summation, without a serial dependency chain.
 """
 from __future__ import annotations
 
+import re
+
 import numpy as np
 
 from lazyarr.compiler.blocks import Block, as_comment, prange_loop
@@ -197,9 +199,33 @@ def _partials(r: Reducer, count: str) -> tuple[list[str], list[str], list[str | 
     return alloc, save, fold
 
 
+# --- compile latency (#14): serial kernels fold their partials as they go ----------------------------------
+
+_STATE = re.compile(r"\bacc(_c|_i)?\b")
+
+
+def _running_partials(r: Reducer) -> tuple[list[str], list[str], list[str | Block]]:
+    """``_partials`` for a serial loop: each partial is folded into a running total (``_tot``) as soon as it is
+    made, in the same order with the same operations as the parallel variant's fold over its ``_part`` array,
+    so both give the same bits. Without the array the kernel needs no ``np.empty``, whose implementation Numba
+    compiles (~0.3 s CPU) in each process that meets it first in a reduction."""
+    def total(lines):
+        return [_STATE.sub(lambda m: "_tot" + (m.group(1) or ""), line) for line in lines]
+
+    take = [line.replace("_PARTIAL_I", "acc_i").replace("_PARTIAL", "acc")
+            for line in total(r.take("_PARTIAL", "_PARTIAL_I"))]
+    finish = ["acc = _tot"] + (["acc_i = _tot_i"] if r.is_arg else [])
+    return total(r.init()), take, finish
+
+
+def _partials_for(r: Reducer, count: str, parallel: bool):
+    return _partials(r, count) if parallel else _running_partials(r)
+# --- end compile latency (#14) ---
+
+
 def full_loop(k: ReduceKernel, r: Reducer, parallel: bool) -> tuple[list[str], list[str | Block]]:
     """(extra parameters, body) for a reduction over a 1-D range: chunks in parallel."""
-    alloc, save, fold = _partials(r, "_nchunks")
+    alloc, save, fold = _partials_for(r, "_nchunks", parallel)  # #14: serial without the _part array
     body = [
         "_nchunks = (n + chunk - 1) // chunk",
         *alloc,
@@ -219,7 +245,7 @@ def full_loop(k: ReduceKernel, r: Reducer, parallel: bool) -> tuple[list[str], l
 def full_nd_loop(k: ReduceKernel, r: Reducer, parallel: bool, ndim: int) -> tuple[list[str], list[str | Block]]:
     """Every axis of an n-d view reduced: one partial per row (all axes but the last)."""
     dims, idx = [f"d{a}" for a in range(ndim)], [f"i{a}" for a in range(ndim)]
-    alloc, save, fold = _partials(r, "_rows")
+    alloc, save, fold = _partials_for(r, "_rows", parallel)  # #14: serial without the _part array
     last = idx[-1]
 
     def index(expr):

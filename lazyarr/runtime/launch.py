@@ -14,7 +14,9 @@ from __future__ import annotations
 
 import warnings
 
+import numba
 import numpy as np
+from numba.np.ufunc import parallel as numba_parallel
 
 from lazyarr import config
 from lazyarr.compiler import cache, diskcache
@@ -25,7 +27,7 @@ from lazyarr.graph.dtypes import HALF
 from lazyarr.kernels import threads
 
 __all__ = ["arguments", "const_arg", "describe", "entry", "interpret", "interpret_values", "kept", "kernel_for",
-           "map_key", "pick_kernel", "view"]
+           "map_key", "one_thread", "pick_kernel", "view"]
 
 
 # --- finding the kernel ---------------------------------------------------------------------------------
@@ -51,21 +53,36 @@ _ran_serially: set = set()  # keys of parallel variants whose first call at a pa
 
 
 def pick_kernel(key_of, source_of, k, parallel: bool) -> tuple[cache.Compiled | None, bool]:
-    """``kernel_for`` with serial-first: (the kernel, whether it is the parallel variant). `key_of(p)` and
-    `source_of(p)` give the key and the source maker of the variant with ``parallel=p``.
+    """``kernel_for`` with serial-first and one-thread launches: (the kernel, whether it is the parallel
+    variant). `key_of(p)` and `source_of(p)` give the key and the source maker of the variant with
+    ``parallel=p``; `parallel`: whether the call's size asks for the parallel variant.
 
     Numba compiles a parallel kernel in 3-4x the CPU time of the same loop serial (``config.serial_first``),
     so a kernel's first call at a parallel size runs the serial variant, unless the parallel one is in memory
-    or on disk (a load of milliseconds). Its next call at a parallel size compiles the parallel variant; while
-    that compiles in the background, the serial one (if loaded) runs the calls instead of NumPy. Both variants
-    run the same loop body in the same order, so they give the same bits."""
-    if parallel and _serial_first(key_of(True), source_of(True)):
-        parallel = False
-    serial = cache.loaded(key_of(False))[1] if parallel else None
-    compiled = kernel_for(key_of(parallel), source_of(parallel), k, count_interpreted=serial is None)
-    if compiled is None and serial is not None:
-        return serial, False
-    return compiled, parallel
+    or on disk (a load of milliseconds). Its next call at a parallel size compiles the parallel variant. When
+    this Python thread's kernels run on one thread (``one_thread``), the serial variant runs every call: the
+    same loop without the parallel launch. While the variant chosen compiles in the background, the other one
+    (if loaded) runs the calls instead of NumPy. Both variants run the same loop body in the same order, so
+    they give the same bits."""
+    want = parallel and not (_serial_first(key_of(True), source_of(True)) or one_thread())
+    other = cache.loaded(key_of(not want))[1] if parallel else None
+    compiled = kernel_for(key_of(want), source_of(want), k, count_interpreted=other is None)
+    if compiled is None and other is not None:
+        return other, not want
+    return compiled, want
+
+
+def one_thread() -> bool:
+    """Whether this Python thread's parallel kernels would run on one thread (``NUMBA_NUM_THREADS=1``,
+    ``la.num_threads(1)``, ``LAZYARR_NUM_THREADS=1``): then the serial variant is the better kernel, the same
+    loop without the parallel launch's cost (scheduling, the gufunc wrapper, the launch lock; #14)."""
+    if numba.config.NUMBA_NUM_THREADS == 1:
+        return True
+    threads.configure_threading_layer()  # launches Numba's pool once, after which its native getter exists
+    # Numba's own ``get_num_threads`` takes a multiprocessing lock on every call (~5 us); its native getter,
+    # the same per-thread value, costs a ctypes call. A Numba without it gets the public function.
+    native = getattr(numba_parallel, "_get_num_threads", None)
+    return (native() if native is not None else numba.get_num_threads()) == 1
 
 
 def _serial_first(parallel_key: tuple, make_parallel_source) -> bool:

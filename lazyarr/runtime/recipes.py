@@ -128,7 +128,7 @@ def run(root: Node, sig, out: np.ndarray | None = None) -> np.ndarray | None:
         size = math.prod(shape)
     if size == 0:
         return None
-    parallel = size >= config.parallel_threshold()
+    parallel = size >= config.parallel_threshold() and not launch.one_thread()  # #14: one thread runs serially
     kernel = launch.kept(recipe.kernels, recipe.structure, layout, len(shape), parallel, recipe.out_dtypes)
     if kernel is None:
         return None

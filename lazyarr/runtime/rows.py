@@ -87,12 +87,14 @@ def run(k: RowKernel, arrays: list, row_arrays: list, env: dict) -> None:
     outs = [allocate(k, n, mode) for n in k.outputs]
     for n, (result, _) in zip(k.outputs, outs):
         env[id(n)] = result
-    parallel = math.prod(k.shape) >= config.parallel_threshold()
     out_views = [v for n, (_, v) in zip(k.outputs, outs) if id(n) not in k.rows]
     row_out_views = [v for n, (_, v) in zip(k.outputs, outs) if id(n) in k.rows]
     layout = array_layout(views + out_views, mode)
-    key = ("rows", k.key, mode, layout, parallel)
-    compiled = launch.kernel_for(key, lambda: source(k, mode, layout, parallel), k)
+    # #14: serial first and one-thread launches, as map and reduction kernels (both variants: the same bits)
+    compiled, parallel = launch.pick_kernel(
+        lambda parallel: ("rows", k.key, mode, layout, parallel),
+        lambda parallel: lambda: source(k, mode, layout, parallel),
+        k, math.prod(k.shape) >= config.parallel_threshold())
     if compiled is None:  # compiling in the background (or Numba failed): NumPy computes this call
         values = reference_values(k, arrays, row_arrays)
         for n, (result, _) in zip(k.outputs, outs):
