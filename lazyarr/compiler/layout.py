@@ -55,6 +55,8 @@ def broadcast_layout(arrays: list[np.ndarray], shape: tuple) -> str:
             return "nd"
         own = (1,) * (ndim - a.ndim) + a.shape
         masks.append("".join("0" if d != s else "1" for d, s in zip(own, shape)))
+    if not any("0" in m for m in masks):  # only missing or length-1 axes, nothing repeated: the shared nd kernel
+        return "nd"
     return BROADCAST + ",".join(masks)
 
 
