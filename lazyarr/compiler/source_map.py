@@ -14,6 +14,7 @@ from lazyarr.graph.dtypes import HALF
 from lazyarr.graph.expr import special_ufunc
 from lazyarr.graph.ops import ELEMENTWISE, GENERATORS, vector_template
 from lazyarr.compiler.blocks import Block, as_comment, prange_loop, sequence
+from lazyarr.compiler.layout import broadcast_masks
 from lazyarr.compiler.schedule import MapKernel, gather_tables, is_kernel_gather
 
 MODULE_TEMPLATE = '''\
@@ -89,17 +90,18 @@ def unsigned(index: str) -> str:
     return ", ".join(f"np.uint64({part.strip()})" for part in index.split(","))
 
 
-def value_lines(k: MapKernel, index: str, suffix: str = "", flags: list | None = None
+def value_lines(k: MapKernel, index: str, suffix: str = "", flags: list | None = None, at: list[str] | None = None
                 ) -> tuple[list[str], dict[int, str]]:
     """Load inputs at `index` and evaluate the kernel's nodes in order. Returns the lines and each node's
     variable name; `suffix` keeps names apart when a reduction evaluates several elements side by side.
     With a `flags` list, ops that have one use their vectorisable variant, and the names of its ok flags
-    are appended to the list (see ``blocked_loop``)."""
+    are appended to the list (see ``blocked_loop``). `at`: each input's own index where they differ from
+    `index` (a ``bcast:`` layout reads a broadcast axis at 0)."""
     names: dict[int, str] = {}
     lines: list[str] = []
     for j, node in enumerate(k.inputs):
         names[id(node)] = f"x{j}{suffix}"
-        load = f"in{j}[{unsigned(index)}]"
+        load = f"in{j}[{unsigned(index if at is None else at[j])}]"
         lines.append(f"x{j}{suffix} = S.half_bits_to_float({load})" if node.dtype == HALF
                      else f"x{j}{suffix} = {load}")
     for j, node in enumerate(k.consts):
@@ -217,10 +219,10 @@ def store(value: str, src: np.dtype, dst: np.dtype) -> str:
     return f"S.half_float_to_bits({value})" if dst == HALF else value
 
 
-def body_lines(k: MapKernel, index: str, out_dtypes: tuple[np.dtype, ...], flags: list | None = None
-               ) -> list[str]:
-    """One loop iteration of a map kernel: evaluate, then store each output."""
-    lines, names = value_lines(k, index, flags=flags)
+def body_lines(k: MapKernel, index: str, out_dtypes: tuple[np.dtype, ...], flags: list | None = None,
+               at: list[str] | None = None) -> list[str]:
+    """One loop iteration of a map kernel: evaluate, then store each output (`at`: as in ``value_lines``)."""
+    lines, names = value_lines(k, index, flags=flags, at=at)
     for j, (node, out_dt) in enumerate(zip(k.outputs, out_dtypes)):
         lines.append(f"out{j}[{unsigned(index)}] = {store(names[id(node)], node.dtype, out_dt)}")
     return lines
@@ -258,12 +260,12 @@ def _two_passes(fast: list, flags: list[str], exact: list, var: str) -> list:
 
 
 def blocked_nd_loop(k: MapKernel, ndim: int, parallel: bool, out_dtypes: tuple[np.dtype, ...],
-                    exact: list[str]) -> Block:
+                    exact: list[str], at: list[str] | None = None) -> Block:
     """The n-d (strided/broadcast) loop with its last axis in blocks of BLOCK, each run as ``blocked_loop``
     runs its blocks: vector math for strided and broadcast inputs too. `exact` is the ordinary body."""
     index = ", ".join(f"i{d}" for d in range(ndim))
     flags: list[str] = []
-    fast = body_lines(k, index, out_dtypes, flags)
+    fast = body_lines(k, index, out_dtypes, flags, at)
     last = f"i{ndim - 1}"
     if ndim == 1:
         return sequence("n0 = out0.shape[0]", prange_loop("block", f"(n0 + {BLOCK} - 1) // {BLOCK}", [
@@ -336,10 +338,19 @@ def loop_source(layout: str, ndim: int, parallel: bool, body: list[str]) -> Bloc
     )
 
 
+def broadcast_indices(masks: list[str] | None, n_inputs: int) -> list[str] | None:
+    """Each input's index in a ``bcast:`` kernel: ``i{d}`` on the axes it has, 0 on those it is broadcast along
+    (loop-invariant there: LLVM hoists the load, and the other reads have unit stride)."""
+    if masks is None:
+        return None
+    return [", ".join(f"i{d}" if m == "1" else "0" for d, m in enumerate(mask)) for mask in masks[:n_inputs]]
+
+
 def kernel_source(k: MapKernel, layout: str, ndim: int, parallel: bool,
                   out_dtypes: tuple[np.dtype, ...], version: str, comment: str = "") -> str:
     """The whole module text for one compiled kernel."""
-    array_layout = "C" if layout == "flat" else "A"
+    at = broadcast_indices(broadcast_masks(layout), len(k.inputs))
+    array_layout = "C" if layout == "flat" or at is not None else "A"
     kdim = 1 if layout == "flat" else ndim
     params = ([f"in{j}" for j in range(len(k.inputs))] + [f"c{j}" for j in range(len(k.consts))]
               + [f"out{j}" for j in range(len(k.outputs))])
@@ -349,14 +360,14 @@ def kernel_source(k: MapKernel, layout: str, ndim: int, parallel: bool,
     gather_names, gather_sig = table_params(k)  # surface/gathers: after the outputs
     params, sig = params + gather_names, sig + gather_sig
     index = "i" if layout == "flat" else ", ".join(f"i{d}" for d in range(ndim))
-    body = body_lines(k, index, out_dtypes)
+    body = body_lines(k, index, out_dtypes, at=at)
     # The blocked vector loop pays off over many elements. A 0-d kernel computes one, and inlining a vector
     # function (a polynomial each) for every node made a 64-node chunk of a loop-built graph slow to compile
     # (n = 2000 tanh views: ~40 s instead of ~4 s): it calls the C library, as any scalar loop does.
     if layout == "flat" and ndim > 0 and uses_vector_ops(k):
         loop = blocked_loop(k, parallel, out_dtypes, body)
     elif ndim > 0 and uses_vector_ops(k):
-        loop = blocked_nd_loop(k, ndim, parallel, out_dtypes, body)
+        loop = blocked_nd_loop(k, ndim, parallel, out_dtypes, body, at)
     else:
         loop = loop_source(layout, ndim, parallel, body)
     text = loop.render(level=1)

@@ -1,0 +1,111 @@
+"""The ``bcast:`` layout (issue #14, "broadcast-invariant work once"): a map kernel over arrays that are broadcast
+against each other, each C-contiguous at its own shape, reads each array at its own shape, at index 0 along the
+axes it is broadcast over. Such reads are loop-invariant in the inner loop and the others have unit stride, so
+the inner loop vectorises (haversine between a (n, 1) and a (1, n) point set). Anything else (strided, reversed,
+transposed operands) keeps the general ``nd`` layout. Values are NumPy's in every case.
+
+Few kernels: float64 `a * b + c` and one vector function, small shapes, both layouts.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import lazyarr as la
+from oracle import assert_same
+
+pytestmark = pytest.mark.filterwarnings("error")
+
+N, M = 37, 29
+
+
+def _data(shape, seed: int, dtype=np.float64) -> np.ndarray:
+    return np.random.default_rng(seed).uniform(-2.0, 2.0, shape).astype(dtype)
+
+
+def _fma(a, b, c):
+    return a * b + c
+
+
+def _sin_fma(a, b, c):
+    return np.sin(a) * b + c
+
+
+@pytest.mark.parametrize("parallel", [True, False], ids=["parallel", "serial"])
+def test_outer_broadcast_reads_each_operand_at_its_own_shape(parallel, parallel_threshold):
+    parallel_threshold(0 if parallel else 1 << 62)
+    a, b, c = _data((N, 1), 0), _data((1, M), 1), _data((M,), 2)
+    expr = _fma(la.array(a), la.array(b), la.array(c))
+    source = expr.explain()
+    assert "layout=bcast:10,01,01" in source
+    assert "in0[np.uint64(i0), np.uint64(0)]" in source  # invariant along the inner axis
+    assert "in1[np.uint64(0), np.uint64(i1)]" in source  # unit stride along it
+    assert "types.Array(types.float64, 2, 'C', readonly=True)" in source
+    assert_same(expr.compute(), _fma(a, b, c))
+
+
+def test_vector_functions_over_broadcast_operands_match_numpy(parallel_threshold):
+    """The blocked vector loop (fast pass, then the exact pass where a block has a value the vector code does
+    not cover: inf and NaN here) over broadcast operands."""
+    parallel_threshold(0)
+    a, b, c = _data((N, 1), 3), _data((1, M), 4), _data((N, M), 5)
+    a[3, 0], a[5, 0] = np.inf, np.nan
+    got = _sin_fma(la.array(a), la.array(b), la.array(c))
+    assert "layout=bcast:10,01,11" in got.explain()
+    with np.errstate(invalid="ignore"):
+        want = _sin_fma(a, b, c)
+    assert_same(got.compute(), want, ulp=2)
+
+
+@pytest.mark.parametrize("what, shapes", [
+    ("3-d, middle axis broadcast", [(5, 1, 7), (4, 1), (7,)]),
+    ("3-d, first two axes broadcast", [(1, 1, 7), (5, 4, 1), (5, 4, 7)]),
+    ("0-d operand", [(), (N, 1), (1, M)]),
+])
+def test_other_broadcast_patterns(what, shapes, parallel_threshold):
+    parallel_threshold(0)
+    a, b, c = (_data(s, 10 + j) for j, s in enumerate(shapes))
+    got = _fma(la.array(a), la.array(b), la.array(c))
+    assert "layout=bcast:" in got.explain(), what
+    assert_same(got.compute(), _fma(a, b, c), what=what)
+
+
+@pytest.mark.parametrize("what, make", [
+    ("reversed operand", lambda x: x[::-1]),
+    ("strided operand", lambda x: np.repeat(x, 2, axis=0)[::2]),
+])
+def test_operands_not_contiguous_at_their_own_shape_keep_the_nd_layout(what, make, parallel_threshold):
+    parallel_threshold(0)
+    a, b, c = make(_data((N, 1), 20)), _data((1, M), 21), _data((M,), 22)
+    got = _fma(la.array(a), la.array(b), la.array(c))
+    assert "layout=nd" in got.explain(), what
+    assert_same(got.compute(), _fma(a, b, c), what=what)
+
+
+def test_float16_and_int_operands(parallel_threshold):
+    parallel_threshold(0)
+    a = _data((N, 1), 30, np.float16)
+    b = np.arange(M, dtype=np.int64).reshape(1, M)
+    got = (la.array(a) * la.array(b)).compute()
+    assert_same(got, a * b)
+
+
+def test_fused_function_with_broadcast_arguments(parallel_threshold):
+    """@la.fuse decides the layout on its first call; a call with other strides is another signature."""
+    parallel_threshold(0)
+    f = la.fuse(_fma)
+    a, b, c = _data((N, 1), 40), _data((1, M), 41), _data((M,), 42)
+    for _ in range(2):
+        assert_same(f(a, b, c), _fma(a, b, c))
+    b_reversed = b[:, ::-1]
+    assert_same(f(a, b_reversed, c), _fma(a, b_reversed, c))
+    assert_same(f(a, b, c), _fma(a, b, c))
+
+
+def test_writes_into_a_strided_out_buffer(parallel_threshold):
+    parallel_threshold(0)
+    a, b, c = _data((N, 1), 50), _data((1, M), 51), _data((M,), 52)
+    out = np.zeros((N, 2 * M))[:, ::2]
+    result = _fma(la.array(a), la.array(b), la.array(c)).compute(out=out)
+    assert result is out
+    assert_same(out, _fma(a, b, c))
