@@ -231,7 +231,9 @@ def value_const(value: np.generic) -> Node:
             _CONST_FACTS[type(value)] = facts
     dtype, dstr, sid = facts
     node = Node()
-    node.op, node.args, node.params = CONST, (), ConstParams((dstr, value.tobytes()), False)
+    # (params.value holds the scalar itself, not its ``value_key``: the bytes cost more than the rest of the
+    # node, and a computed constant is never looked up by value; const_bits reads .data for the exact bits)
+    node.op, node.args, node.params = CONST, (), ConstParams((dstr, value), False)
     node.shape, node.dtype, node.data, node.fusable = (), dtype, value, False
     node.source, node.sid = None, sid
     return node
