@@ -107,7 +107,8 @@ def test_weak_python_scalars_follow_numpy_2_with_small_dtypes():
                  lambda a, f: a[1, 0] // 3, lambda a, f: a[0, 0] * 2.5, lambda a, f: a[0, 0] < 300,
                  lambda a, f: a[1, 1] == -129, lambda a, f: f[0, 1] * 2.5, lambda a, f: f[1, 2] + 1e300,
                  lambda a, f: f[0, 0] + a[0, 1], lambda a, f: np.float32(2) * f[1, 1],
-                 lambda a, f: f[0, 2] + 1j, lambda a, f: 3 - a[0, 2]]:
+                 lambda a, f: f[0, 2] + 1j, lambda a, f: 3 - a[0, 2], lambda a, f: a[0, 1] * np.int16(300),
+                 lambda a, f: np.add(a[1, 2], np.uint8(200))]:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)  # NumPy's scalars warn on overflow
             expected = make(I8, F32)

@@ -53,14 +53,14 @@ def element_read(node: Node, key) -> Node | None:
 
 
 def call(ufunc, operands) -> Node | None:
-    """The constant ``ufunc(*operands)`` when every operand is a LazyArray holding a (strong) constant or a
-    Python number, and NumPy gives one scalar; None otherwise (the lazy path builds the node, and raises
+    """The constant ``ufunc(*operands)`` when every operand is a LazyArray holding a (strong) constant, a
+    Python number or a NumPy scalar, and NumPy gives one scalar; None otherwise (the lazy path builds the node, and raises
     lazyarr's error for what NumPy refuses)."""
     if tracing.tracing_threads or ufunc in _NODE_ONLY or ufunc not in BY_UFUNC:
         return None
     values = []
     for x in operands:
-        if type(x) in _NUMBERS:
+        if type(x) in _NUMBERS or isinstance(x, np.generic):  # Python numbers stay weak, NumPy scalars strong
             values.append(x)
             continue
         node = getattr(x, "_node", None)
