@@ -12,6 +12,7 @@ from lazyarr.runtime import evaluate as runtime
 from lazyarr.api import dispatch
 from lazyarr.api import methods
 from lazyarr.api import realise  # (programs #15) values asked for keep the named LazyArrays they computed
+from lazyarr.api import scalar_fold  # (scalar overhead #15) element reads and 0-d arithmetic done now
 from lazyarr.api import tracing
 from lazyarr.runtime import external
 from lazyarr.graph.expr import Node
@@ -127,6 +128,9 @@ class LazyArray:
 
     # -- indexing and reshaping (see indexing.py, reshaping.py) ---------------------------------------------
     def __getitem__(self, key) -> "LazyArray":
+        element = scalar_fold.element_read(self._node, key)  # (scalar overhead #15) x[i, j] of plain data
+        if element is not None:
+            return LazyArray(element)
         gathered = _lazy_mask_gather(self, key)  # (programs #15) named written arrays become leaves
         if gathered is not None:
             return gathered
@@ -232,6 +236,10 @@ class LazyArray:
 
     # -- NumPy protocols ----------------------------------------------------------------------------------
     def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
+        if method == "__call__" and not kwargs:  # (scalar overhead #15) constants computed now
+            value = scalar_fold.call(ufunc, inputs)
+            if value is not None:
+                return LazyArray(value)
         if method == "at" and isinstance(inputs[0], LazyArray):  # (assignment and writes)
             return assign.ufunc_at(ufunc, *inputs, **kwargs)
         out = kwargs.get("out")
@@ -289,9 +297,13 @@ def _binary(opname: str, reflected: bool):
         if type(other) not in _PLAIN_OPERANDS and _defers(other):
             return NotImplemented
         operands = (other, self) if reflected else (self, other)
+        value = scalar_fold.call(ufunc, operands)  # (scalar overhead #15) 0-d constants computed now
+        if value is not None:
+            return LazyArray(value)
         # Operators are the commonest way to build: try build's common case first, without the detour.
         node = build.common_binary(ufunc, *operands)
-        return LazyArray(node if node is not None else build.general_ufunc_node(ufunc, operands))
+        node = node if node is not None else build.general_ufunc_node(ufunc, operands)
+        return LazyArray(scalar_fold.fold(node))  # (scalar overhead #15) 0-d constants computed now
 
     return method
 

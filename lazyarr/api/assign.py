@@ -22,6 +22,7 @@ import numpy as np
 
 from lazyarr.api import build, indexing, tracing
 from lazyarr.api import masked_update  # (programs #15)
+from lazyarr.api import scalar_fold  # (scalar overhead #15)
 from lazyarr.api.reshaping import broadcast_to, ravel, reshape
 from lazyarr.api.stages import matmul
 from lazyarr.graph import expr
@@ -346,6 +347,8 @@ def _broadcasts(shape: tuple, target: tuple) -> bool:
 def inplace(array, ufunc, other, symbol: str):
     """``array op= other``: NumPy's ``ufunc(array, other, out=array)``: the result's shape must be the
     array's, and it is cast back under 'same_kind' (NumPy's UFuncTypeError otherwise)."""
+    if _scalar_inplace(array, ufunc, other):  # (scalar overhead #15)
+        return array
     if ufunc is np.matmul:
         result = matmul(array, other)
     else:
@@ -354,9 +357,21 @@ def inplace(array, ufunc, other, symbol: str):
         raise ValueError(f"lazyarr: {symbol}=: non-broadcastable output operand with shape {array.shape} "
                          f"doesn't match the broadcast shape {result.shape}")
     _check_out_cast(ufunc, array.dtype, other, result.dtype, "same_kind")
-    new = result if result.dtype == array.dtype else build.cast(result, array.dtype, symbol + "=")
+    new = result if result.dtype == array.dtype else scalar_fold.fold(build.cast(result, array.dtype, symbol + "="))
     rebind(array, new, f"{symbol}=")
     return array
+
+
+def _scalar_inplace(array, ufunc, other) -> bool:
+    """(scalar overhead #15) ``x op= y`` of a constant x, neither a view nor viewed, whose result NumPy gives in
+    x's dtype: x is rebound to the constant computed now (api/scalar_fold.py); no write to record."""
+    if getattr(array, "_link", None) is not None:
+        return False
+    value = scalar_fold.call(ufunc, (array, other))
+    if value is None or value.dtype != array.dtype:
+        return False
+    array._node = value
+    return True
 
 
 def _check_out_cast(ufunc, out_dtype: np.dtype, other, result_dtype: np.dtype, casting: str) -> None:

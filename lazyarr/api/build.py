@@ -13,6 +13,7 @@ import numpy as np
 from lazyarr.graph import dtypes
 from lazyarr.graph import expr
 from lazyarr.api import tracing
+from lazyarr.api import scalar_fold  # (scalar overhead #15)
 from lazyarr.graph.expr import Node
 from lazyarr.graph.ops import BY_UFUNC, ELEMENTWISE, REFUSED_UFUNCS, StageParams, UfuncParams
 from lazyarr.kernels import numba_glue
@@ -171,8 +172,8 @@ def ufunc_node(ufunc, operands, opname: str | None = None, dtype=None) -> Node:
     if dtype is None:
         node = _common_case(ufunc, operands)
         if node is not None:
-            return node
-    return general_ufunc_node(ufunc, operands, opname, dtype)
+            return scalar_fold.fold(node)  # (scalar overhead #15) 0-d constants computed now
+    return scalar_fold.fold(general_ufunc_node(ufunc, operands, opname, dtype))
 
 
 def general_ufunc_node(ufunc, operands, opname: str | None = None, dtype=None) -> Node:

@@ -216,6 +216,30 @@ def const(value, dtype: np.dtype, weak: bool) -> Node:
     return node
 
 
+# --- (scalar overhead #15) a value computed now (api/scalar_fold.py): a typed constant, not interned. Interning
+# pays for itself when a node is built again; a loop's scalar results are new values nearly every time.
+_CONST_FACTS: dict[type, tuple] = {}  # NumPy scalar type -> (dtype, dtype.str, structure id)
+
+
+def value_const(value: np.generic) -> Node:
+    """The strong constant holding the NumPy scalar `value` (its dtype is the value's)."""
+    facts = _CONST_FACTS.get(type(value))
+    if facts is None or facts[0] != value.dtype:  # (types whose dtype varies, e.g. np.void, are not kept)
+        dtype = value.dtype
+        facts = (dtype, dtype.str, structure_id((CONST, dtype)))
+        if dtype.kind in "biufc" and dtype.isnative:
+            _CONST_FACTS[type(value)] = facts
+    dtype, dstr, sid = facts
+    node = Node()
+    # (params.value holds the scalar itself, not its ``value_key``: the bytes cost more than the rest of the
+    # node, and a computed constant is never looked up by value; const_bits reads .data for the exact bits)
+    node.op, node.args, node.params = CONST, (), ConstParams((dstr, value), False)
+    node.shape, node.dtype, node.data, node.fusable = (), dtype, value, False
+    node.source, node.sid = None, sid
+    return node
+# --- end scalar overhead #15 ---
+
+
 def weak_scalar(value, default_dtype: np.dtype) -> Node:
     """A Python scalar operand. Not interned: the operation that consumes it replaces it with a typed const."""
     node = Node()
