@@ -103,3 +103,13 @@ def test_gradient_descent_under_fuse_has_no_blas_stage():
     for _ in range(2):  # the trace, then the replayed program
         np.testing.assert_allclose(fused(X, y, np.zeros(12), 4), want, rtol=1e-12, atol=1e-14)
     assert "np.matmul" not in fused.explain(X, y, np.zeros(12), 4)
+
+
+def test_compensated_sums_keep_inf():
+    # the Kahan compensation of a sum that reached inf was NaN and made every later term's sum NaN
+    x = np.ones((3, 300))
+    x[0, 5], x[1, 7], x[1, 250], x[2, :] = np.inf, np.inf, -np.inf, 1e306
+    for axis in (None, 1):
+        with np.errstate(over="ignore"):
+            want = x.sum(axis=axis)
+        np.testing.assert_array_equal(la.array(x).sum(axis=axis).compute(), want)
