@@ -21,7 +21,6 @@ from __future__ import annotations
 import numpy as np
 
 from lazyarr.api import build, reductions
-from lazyarr.api.reshaping import expand_dims
 from lazyarr.graph import expr
 from lazyarr.graph.expr import Node
 
@@ -44,7 +43,17 @@ def fused_product(a: Node, b: Node) -> Node | None:
 
 def _weighted_rows(weights: Node, matrix: Node) -> Node:
     """``weights @ matrix``: sum over axis 0 of ``weights[:, None] * matrix``."""
-    return _sum(build.ufunc_node(np.multiply, (expand_dims(weights, 1), matrix), "matmul"), 0)
+    return _sum(build.ufunc_node(np.multiply, (_column(weights), matrix), "matmul"), 0)
+
+
+def _column(vector: Node) -> Node:
+    """``vector[:, None]``: a view of a leaf's array, else a view of the computed value (``_once`` already made
+    any expression a computed value). Not api/reshaping's expand_dims: importing it from here would close an
+    import cycle (indexing -> stages -> products -> reshaping -> indexing)."""
+    shape = (vector.shape[0], 1)
+    if vector.op == expr.LEAF:
+        return expr.leaf(vector.data.reshape(shape))
+    return build.numpy_stage("reshape", (vector,), (("shape", shape),), shape, vector.dtype)
 
 
 def _sum(node: Node, axis: int) -> Node:
