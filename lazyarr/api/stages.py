@@ -78,7 +78,7 @@ def matmul(a, b) -> Node:
     batch = build.broadcast_shapes("matmul", ash[:-2], bsh[:-2])
     shape = batch + (ash[-2],) * (a.ndim > 1) + (bsh[-1],) * (b.ndim > 1)
     dtype = np.matmul(_probe(a), _probe(b)).dtype
-    # (BLAS-bound programs, #15) matrix-vector and short-inner products: a fused multiply-and-sum
+    # (BLAS-bound programs, #15) float matrix-vector products: a fused multiply-and-sum, no BLAS boundary
     fused = products.fused_product(a, b)
     if fused is not None:
         return fused

@@ -146,7 +146,7 @@ class Builder:
     def add(self, step, v: list, cv: list) -> None:
         self.cv = cv
         # (#15) The slots read, taken before the op is built too: building gives each output a new slot, and a
-        # kernel whose output node is also its input (the copy that keeps a value a later write changes) then
+        # kernel whose output node is also one of its inputs (seen with a scatter into a gathered array) then
         # rebinds that node, so reads taken only after it named the new slot and the input's was released
         # before this op read it (in-kernel gathers under fuse hit it: test_writes_through_lazy_integer_index_arrays).
         reads = self._step_reads(step) if type(step) in (MapKernel, Stage, SliceWrite) else set()
