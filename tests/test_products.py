@@ -81,7 +81,10 @@ def test_other_products_stay_blas(a, b):
     want = a @ b
     got = np.asarray(e.compute())
     assert got.dtype == want.dtype and got.shape == want.shape
-    np.testing.assert_array_equal(got, want) if want.dtype.kind in "bi" else np.testing.assert_allclose(got, want)
+    if want.dtype.kind in "bi":
+        np.testing.assert_array_equal(got, want)
+    else:
+        np.testing.assert_allclose(got, want)
 
 
 def test_nan_and_inf_propagate_as_in_blas():
