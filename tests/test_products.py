@@ -116,3 +116,11 @@ def test_compensated_sums_keep_inf():
         with np.errstate(over="ignore"):
             want = x.sum(axis=axis)
         np.testing.assert_array_equal(la.array(x).sum(axis=axis).compute(), want)
+
+
+def test_parallel_kernels_agree(parallel_threshold):
+    parallel_threshold(100)
+    x = rng.standard_normal((2000, 12))
+    r = rng.standard_normal(2000)
+    _close((la.array(x) @ la.array(W)).compute(), x @ W)
+    _close((la.array(x).T @ la.array(r)).compute(), x.T @ r)
