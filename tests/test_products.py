@@ -124,3 +124,17 @@ def test_parallel_kernels_agree(parallel_threshold):
     r = rng.standard_normal(2000)
     _close((la.array(x) @ la.array(W)).compute(), x @ W)
     _close((la.array(x).T @ la.array(r)).compute(), x.T @ r)
+
+
+def test_row_kernel_strips_count_a_bool_mask():
+    # (found profiling robust_standardize) a strips row kernel folded a bool into an int64 count without a cast:
+    # the kernel failed to type, and NumPy computed it with a warning
+    import warnings
+    from lazyarr.compiler.rowfuse import RowKernel
+
+    x = rng.random((300, 40)) > 0.5
+    e = la.array(x).sum(axis=0, keepdims=True) + la.array(x)
+    assert any(isinstance(s, RowKernel) for s in _steps(e))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        np.testing.assert_array_equal(e.compute(), x.sum(axis=0, keepdims=True) + x)
