@@ -169,10 +169,12 @@ def test_kinds_a_kernel_does_not_gather_stay_numpy_stages():
     np.testing.assert_array_equal(la.array(X)[big].compute(), X[LABELS.astype(np.uint64)])
 
 
-def test_inside_fuse_a_gather_is_a_stage_with_numpys_values():
+def test_inside_fuse_a_gather_is_in_the_kernel_with_numpys_values():
     @la.fuse
     def picked(x, idx):
         return (x[idx - 1] * 2).sum()
+
+    assert "gather(t0" in picked.explain(np.ones(10), np.arange(7))
 
     for seed in range(2):  # a second call with new arrays
         rng = np.random.default_rng(seed)

@@ -322,10 +322,9 @@ def advanced(node: Node, entries: tuple, shape: tuple) -> Node:
 
 def _fusable_gather(node: Node, arrays: list, template: tuple) -> bool:
     """One integer index array per axis (int8..int64, uint8..uint32: uint64 does not fit an index), a real
-    source that is not float16. Inside @la.fuse the gather stays a NumPy stage: a kernel gather there broke a
-    scatter into the gathered array (tests/test_assign.py::test_writes_through_lazy_integer_index_arrays: a
-    slot the write read was never filled), and there was no time left to find why."""
-    return (not tracing.active() and node.ndim >= 1 and len(template) == node.ndim == len(arrays)
+    source that is not float16. Inside @la.fuse too (#15): a scatter into the gathered array once failed there
+    because the fuse program released a slot its next op still read (tracer/program.Builder.add, fixed)."""
+    return (node.ndim >= 1 and len(template) == node.ndim == len(arrays)
             and all(type(e) is tuple and e[0] == ARRAY for e in template)
             and node.dtype.kind in "biuf" and node.dtype.char != "e"
             and all(a.dtype.kind == "i" or (a.dtype.kind == "u" and a.dtype.itemsize <= 4) for a in arrays))

@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from lazyarr.api import build
+from lazyarr.api import products  # (BLAS-bound programs, #15)
 from lazyarr.graph import expr
 from lazyarr.graph.expr import Node
 
@@ -77,6 +78,10 @@ def matmul(a, b) -> Node:
     batch = build.broadcast_shapes("matmul", ash[:-2], bsh[:-2])
     shape = batch + (ash[-2],) * (a.ndim > 1) + (bsh[-1],) * (b.ndim > 1)
     dtype = np.matmul(_probe(a), _probe(b)).dtype
+    # (BLAS-bound programs, #15) float matrix-vector products: a fused multiply-and-sum, no BLAS boundary
+    fused = products.fused_product(a, b)
+    if fused is not None:
+        return fused
     return _stage("matmul", (a, b), {}, shape, dtype)
 
 

@@ -80,7 +80,11 @@ class Reducer:
         if self.is_arg:
             return [f"{acc}, {idx} = S.{self.name}_update({acc}, {idx}, {value}, {position})"]
         if self.compensated:
-            return [f"_y = {value} - {comp}", f"_t = {acc} + _y", f"{comp} = (_t - {acc}) - _y", f"{acc} = _t"]
+            # (BLAS-bound programs, #15) Once the sum is inf (an inf term, or overflow), (_t - acc) - _y is NaN
+            # or inf, and a NaN or inf compensation would turn the next term's sum into NaN: the sum of
+            # [inf, 1.0] was NaN, not NumPy's inf. `(_t - _t) == 0` is False exactly for inf and NaN.
+            return [f"_y = {value} - {comp}", f"_t = {acc} + _y",
+                    f"{comp} = ((_t - {acc}) - _y) if (_t - _t) == 0 else {ctor(self.acc)}(0)", f"{acc} = _t"]
         update = REDUCTIONS[self.name].template(self.acc).format(acc=acc, v=value)
         return [f"{acc} = {ctor(self.acc)}({update})"]
 

@@ -21,7 +21,7 @@ import numpy as np
 
 from lazyarr.compiler.blocks import Block, as_comment, prange_loop
 from lazyarr.compiler.rowfuse import RowKernel, is_row_reshape
-from lazyarr.compiler.source_map import (MODULE_TEMPLATE, array_type, ctor, render, scalar_type, store,
+from lazyarr.compiler.source_map import (MODULE_TEMPLATE, array_type, cast, ctor, render, scalar_type, store,
                                          unsigned, uses_vector_ops, vector_render)
 from lazyarr.compiler.source_reduce import Reducer, reduce_range
 from lazyarr.graph.ops import ELEMENTWISE
@@ -241,7 +241,10 @@ def strips_loop(k: RowKernel, parallel: bool) -> list[str | Block]:
             _per_row([f"{acc}[_uq] = {r.start()}"], set()),
             Block("for c in range(ncols):", [_per_row(
                 element_lines(k, [producer], "r, c")
-                + r.take(_Names(k).of(producer, ""), "c", at="[_uq]", arrays=acc), rows)]),
+                # (#15) the value in the accumulator's dtype, as the reduce kernels fold it: a count of a bool
+                # mask (wrapping_add(int64, bool)) failed to type, and NumPy computed the whole kernel
+                + r.take(cast(_Names(k).of(producer, ""), node.args[0].dtype, r.acc), "c", at="[_uq]", arrays=acc),
+                rows)]),
             _per_row([f"_w{j}[_uq] = {r.final(at='[_uq]', arrays=acc)}"], set()),
         ]
     if full_out:

@@ -150,6 +150,11 @@ class Builder:
     # -- steps --------------------------------------------------------------------------------------------
     def add(self, step, v: list, cv: list) -> None:
         self.cv = cv
+        # (#15) The slots read, taken before the op is built too: building gives each output a new slot, and a
+        # kernel whose output node is also one of its inputs (seen with a scatter into a gathered array) then
+        # rebinds that node, so reads taken only after it named the new slot and the input's was released
+        # before this op read it (in-kernel gathers under fuse hit it: test_writes_through_lazy_integer_index_arrays).
+        reads = self._step_reads(step) if type(step) in (MapKernel, Stage, SliceWrite) else set()
         if type(step) is MapKernel:
             op = self._map(step, v)
         elif type(step) is Stage:
@@ -163,9 +168,9 @@ class Builder:
         self._refresh(cv, v)
         op(v, cv)
         if type(op) is ScalarUfuncs and op.joined(self.ops):  # (programs #15) its reads join the last op's
-            self.reads[-1] |= self._step_reads(step)
+            self.reads[-1] |= reads | self._step_reads(step)
             return
-        self.reads.append(self._step_reads(step))
+        self.reads.append(reads | self._step_reads(step))
         self.ops.append(op)
 
     # -- releasing intermediates (liveness) -----------------------------------------------------------------
