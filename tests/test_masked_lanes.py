@@ -193,9 +193,12 @@ def test_fused_selections_with_a_traced_number_and_with_gathers():
         same(f(X, Y, k), scaled(X, Y, k))
     assert "0 graph break(s)" in f.explain(X, Y, 2.0)
     g = la.fuse(mixed)
+    h = la.fuse(lambda x: x[x > 0.5] * 2.0)  # a deferred selection returned: gathered on the call's values
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # (a data-dependent shape: the signature may run eagerly)
         for _ in range(2):
             got, want = g(X, Y), mixed(X, Y)
             assert got[0] == pytest.approx(want[0], rel=1e-14)
             same(got[1], want[1])
+        for data in (X, Y, X):
+            same(h(data), data[data > 0.5] * 2.0)
