@@ -14,6 +14,7 @@ from lazyarr.api.functions import (broadcast_to, clip, compute, elementwise_func
                                    expand_dims, ravel, reshape, squeeze, where)
 from lazyarr.kernels.threads import get_num_threads, num_threads, set_num_threads, show_config
 from lazyarr.api import numpy_api as _numpy_api  # registers __array_function__ handlers
+from lazyarr.api import masked_lanes as _masked_lanes  # (lanes #15) registers x[lazy mask] as a deferred selection
 # (NumPy fallback) the warning a NumPy function without a lazy rule gives once, when it runs eagerly
 from lazyarr.api.fallback import NumPyFallbackWarning
 # --- surface/elementwise ---

@@ -131,6 +131,14 @@ class LazyArray:
         element = scalar_fold.element_read(self._node, key)  # (scalar overhead #15) x[i, j] of plain data
         if element is not None:
             return LazyArray(element)
+        if type(key) is LazyArray and key.dtype == np.bool_:  # (lanes #15) x[lazy mask] deferred: api/masked_lanes.py
+            selection = dispatch.HANDLERS["lanes"](self, key) if "lanes" in dispatch.HANDLERS else None
+            if selection is not None:
+                return selection
+        return self._index(key)
+
+    def _index(self, key) -> "LazyArray":
+        """``self[key]`` built now (api/masked_lanes.py gathers a deferred selection through it too)."""
         gathered = _lazy_mask_gather(self, key)  # (programs #15) named written arrays become leaves
         if gathered is not None:
             return gathered

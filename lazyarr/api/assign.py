@@ -267,7 +267,9 @@ def updated(node: Node, key, value) -> Node:
     """The value of ``x[key] = value`` for x of `node`: NumPy's errors for the key and the value, now."""
     mask = _lazy_mask(key)
     if mask is not None:
-        return _masked(node, mask, value)
+        lanes = getattr(type(value), "where_into", None)  # (lanes #15) x[m] = a deferred selection by m: a where
+        rewritten = lanes(value, node, mask) if lanes is not None else None
+        return rewritten if rewritten is not None else _masked(node, mask, value)
     entries, shape, _ = indexing.parse(node, key)
     v = _value_node(value, node.dtype, "item assignment")
     _check_value_shape(v.shape, shape)

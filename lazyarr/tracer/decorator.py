@@ -347,6 +347,7 @@ class _Fused:
             body = creation_calls.routed(self.fn)  # (blank arrays the body makes are traced: creation_calls.py)
             with tracing.tracing(recorder), tracing.breaking(breaks), scipy_calls.intercepting():
                 result = body(*positional, **keywords)
+                _gather_deferred(result)  # (lanes #15) while the trace is on: see the function
         except Exception as exc:
             error = _unswallowed(exc)
             if not isinstance(error, Static):
@@ -455,6 +456,21 @@ def _outputs(result, roots: list, seen: dict, args: dict):
     if kind is dict:
         return ("dict", tuple(result), [_outputs(x, roots, seen, args) for x in result.values()])
     return ("const", result)
+
+
+def _gather_deferred(result) -> None:
+    """(lanes #15) A deferred selection the function returns (``x[lazy_mask]``, api/masked_lanes.py) builds its
+    gather here, while the trace is on: the mask's values then come from a graph break on the call's arrays;
+    built later, by ``_outputs``, they would be read from the zero-filled placeholders."""
+    kind = type(result)
+    if kind is tuple or kind is list or isinstance(result, tuple):
+        for x in result:
+            _gather_deferred(x)
+    elif kind is dict:
+        for x in result.values():
+            _gather_deferred(x)
+    elif isinstance(result, LazyArray) and type(result) is not LazyArray:
+        result._node  # noqa: B018 (reading it builds the gather)
 
 
 def _unswallowed(exc: BaseException) -> BaseException:

@@ -1,0 +1,182 @@
+"""``x[m]`` with a lazy boolean mask of x's shape, deferred: a *selection* whose gather is built only when needed.
+
+How many elements ``x[m]`` holds depends on the mask's values, so the gather needs the mask computed: a graph
+break inside ``@la.fuse``, a compute in a lazy program. In a NumPy program the selection is often only carried
+to an update by the same mask (mandelbrot's ``z[active] = z[active] ** 2 + c[active]`` with ``active`` itself
+computed in the loop), where the gather is not needed at all: the update is ``where(m, f(z, c), z)``
+(``api/masked_update.py`` does that rewrite for a mask already computed).
+
+So ``x[m]`` (m a bool LazyArray of x's full shape) gives a ``Selection``: x's node and m's node, read now (later
+writes to x or m rebind those LazyArrays and leave the selection as NumPy's copy would be). It stays deferred
+through:
+
+- elementwise ufuncs and operators whose array operands are deferred selections by the *same* mask node, with
+  scalars and 0-d values: the work is recorded on the full-shape arrays (``f(x, y)``, a selection by m again).
+  Only float, complex and bool work (masked_update's rule: the work also runs at positions m leaves out and
+  is discarded there, so it must not raise per element; integer division and power errors are NumPy's per
+  element, so integer work gathers first);
+- ``t[m] = selection`` (same mask node, t of m's shape): ``where(m, f(x, y), t)``, one fused kernel, with
+  NumPy's assignment cast (integer targets only from bool or integer values: a float value at a position m
+  leaves out may be NaN or out of the integer range).
+
+Anything else (its shape, ``len``, a reduction, printing, indexing it, another mask, integer work) reads the
+selection's node, which builds the gather exactly as ``x[m]`` did before (``LazyArray._index``): NumPy's
+answer always, and a selection that turns out to need the gather costs what it did.
+
+Like every lazy expression, a selection reads the NumPy arrays under x and m when it is computed, not when
+``x[m]`` ran (``lazyarr.array`` reads by reference).
+"""
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+
+from lazyarr.api import build, dispatch
+from lazyarr.api.array import LazyArray
+from lazyarr.graph.expr import Node
+from lazyarr.graph.ops import BINARY_OPERATORS, UNARY_OPERATORS, is_elementwise
+
+_SAFE_KINDS = "fcb"  # float, complex, bool: elementwise work that never raises per element (masked_update)
+_SCALARS = (bool, int, float, complex, np.generic)
+
+
+class Selection(LazyArray):
+    """``source[mask]`` not gathered yet: `source` and `mask` are nodes of the same shape (api docstring)."""
+
+    __slots__ = ("_source", "_mask")
+
+    def __init__(self, source: Node, mask: Node):
+        self._source, self._mask = source, mask
+        self._array0 = False
+
+    @property
+    def _node(self) -> Node:
+        """The gather, built the first time something needs it (then the selection is an ordinary array)."""
+        if self._source is not None:
+            gathered = LazyArray(self._source)._index(LazyArray(self._mask))
+            self._node = gathered._node
+        return _GATHERED.__get__(self)
+
+    @_node.setter
+    def _node(self, node: Node) -> None:
+        # A write into the selection (``s += 1``, ``s[0] = 2``) rebinds it as any LazyArray: no longer deferred.
+        self._source = self._mask = None
+        _GATHERED.__set__(self, node)
+
+    @property
+    def dtype(self) -> np.dtype:
+        return self._source.dtype if self._source is not None else self._node.dtype
+
+    @property
+    def ndim(self) -> int:
+        return 1 if self._source is not None else self._node.ndim
+
+    def __repr__(self) -> str:
+        if self._source is None:
+            return super().__repr__()
+        return f"lazyarr.LazyArray(x[mask] of x of shape {self._source.shape}, dtype={self.dtype}, deferred)"
+
+    def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
+        if method == "__call__" and not kwargs:
+            deferred = _combine(ufunc, inputs)
+            if deferred is not None:
+                return deferred
+        return super().__array_ufunc__(ufunc, method, *inputs, **kwargs)
+
+    def where_into(self, target: Node, mask: Node) -> Node | None:
+        """``target[mask] = self`` as ``where(mask, f(...), target)``, or None (the gather and scatter serve)."""
+        if self._source is None or mask is not self._mask or target.shape != mask.shape:
+            return None
+        value = self._source
+        if value.dtype != target.dtype:
+            if value.dtype.kind in "fc" and target.dtype.kind in "iu":
+                return None
+            if value.dtype.kind == "c" and target.dtype.kind != "c":
+                warnings.warn("Casting complex values to real discards the imaginary part",
+                              np.exceptions.ComplexWarning, stacklevel=4)
+            value = build.cast(value, target.dtype, "item assignment")
+        return build.where(mask, value, target)
+
+
+_GATHERED = LazyArray._node  # the slot LazyArray keeps its node in: a Selection's gathered node lives there
+
+
+def select(array: LazyArray, mask: LazyArray) -> Selection | None:
+    """``array[mask]`` deferred, for a bool LazyArray mask of array's full shape; None: index as before."""
+    if type(array) is not LazyArray or mask.shape != array.shape or not mask.shape:
+        return None
+    return Selection(array._node, mask._node)
+
+
+def _combine(func, operands: tuple) -> Selection | None:
+    """``func(*operands)`` as a selection by the operands' common mask: the work recorded on the full-shape
+    arrays, when every array operand is a deferred selection by the same mask node, the others scalars or 0-d,
+    and the work float/complex/bool elementwise; None otherwise (the caller gathers)."""
+    mask, stops = None, set()
+    for x in operands:
+        if isinstance(x, Selection) and x._source is not None:
+            if mask is not None and x._mask is not mask:
+                return None
+            mask = x._mask
+            stops.add(id(x._source))
+        elif isinstance(x, Selection) or not _is_0d(x):
+            return None
+    if mask is None:
+        return None
+    full = [LazyArray(x._source) if isinstance(x, Selection) else x for x in operands]
+    result = func(*full)
+    if type(result) is not LazyArray or result.shape != mask.shape:
+        return None
+    if not _safe_work(result._node, stops):
+        return None
+    return Selection(result._node, mask)
+
+
+def _is_0d(x) -> bool:
+    """A scalar or 0-d operand (a traced number too): it broadcasts to the full shape as to the selection."""
+    if isinstance(x, _SCALARS):
+        return True
+    if isinstance(x, np.ndarray):
+        return x.ndim == 0
+    node = getattr(x, "_node", None)  # a LazyArray, or a traced number (tracer/scalars.py)
+    return isinstance(node, Node) and not node.shape
+
+
+def _safe_work(root: Node, stops: set) -> bool:
+    """Whether every node between `root` and the stops (the selections' sources) is float/complex/bool
+    elementwise work on float/complex/bool operands: nothing that raises per element. 0-d nodes (scalar
+    operands, constants) are computed once, not per element, as NumPy computes them."""
+    stack, seen = [root], set()
+    while stack:
+        node = stack.pop()
+        if id(node) in stops or id(node) in seen or not node.shape:
+            continue
+        seen.add(id(node))
+        if not (is_elementwise(node.op) and node.dtype.kind in _SAFE_KINDS
+                and all(a.dtype.kind in _SAFE_KINDS for a in node.args)):
+            return False
+        stack.extend(node.args)
+    return True
+
+
+def _operator(name: str):
+    """Selection's ``__<name>__``: deferred where `_combine` can, else LazyArray's operator on the gather."""
+    general = getattr(LazyArray, name)
+
+    def method(self, *other):
+        deferred = _combine(general, (self, *other))
+        return deferred if deferred is not None else general(self, *other)
+
+    method.__name__ = name
+    return method
+
+
+for _py in BINARY_OPERATORS:
+    setattr(Selection, f"__{_py}__", _operator(f"__{_py}__"))
+    if _py not in ("lt", "le", "gt", "ge", "eq", "ne"):
+        setattr(Selection, f"__r{_py}__", _operator(f"__r{_py}__"))
+for _py in UNARY_OPERATORS:
+    setattr(Selection, f"__{_py}__", _operator(f"__{_py}__"))
+
+dispatch.register("lanes", select)
