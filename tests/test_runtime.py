@@ -581,7 +581,8 @@ def test_serial_first_off_compiles_the_parallel_kernel_at_once(serial_first):
     config.set_serial_first(False)
     a = np.random.default_rng(12).random(5000)
     before = _kernel_modules()
-    np.testing.assert_array_equal((la.array(a) * 7 - la.array(a) ** 3).compute(), a * 7 - a ** 3)
+    # (a ** 3 is the vector power, within 1 ULP of NumPy's libm pow: tests/test_vecmath_power.py)
+    np.testing.assert_array_max_ulp((la.array(a) * 7 - la.array(a) ** 3).compute(), a * 7 - a ** 3, maxulp=1)
     assert _new_kernels(before) == ["parallel"]
 
 

@@ -17,8 +17,6 @@ as accurate as NumPy's pairwise summation, without a serial dependency chain.
 """
 from __future__ import annotations
 
-import re
-
 import numpy as np
 
 from lazyarr.compiler.blocks import Block, as_comment, prange_loop
@@ -58,25 +56,27 @@ class Reducer:
         info = np.iinfo(acc)
         return f"{ctor(acc)}({info.min if lowest else info.max})"
 
-    # The state is named by `at`: "" for scalars acc / acc_c (compensation) / acc_i (arg index), or "[_uq]"
-    # for elements of accumulator arrays: per-tile _acc / _acc_c / _acc_i, or (`arrays="_part"`) the
-    # per-chunk partials _part / _part_i of the row-split loop.
+    # The state is named by `at`: "" for scalars acc / acc_c (compensation) / acc_i (arg index) (or another
+    # `state` name: a serial kernel's running total _tot), or "[_uq]" for elements of accumulator arrays:
+    # per-tile _acc / _acc_c / _acc_i, or (`arrays="_part"`) the per-chunk partials _part / _part_i of the
+    # row-split loop.
     @staticmethod
-    def names(at: str, arrays: str = "_acc") -> tuple[str, str, str]:
+    def names(at: str, arrays: str = "_acc", state: str = "acc") -> tuple[str, str, str]:
         if not at:
-            return "acc", "acc_c", "acc_i"
+            return state, f"{state}_c", f"{state}_i"
         return f"{arrays}{at}", f"{arrays}_c{at}", f"{arrays}_i{at}"  # `at` is an unsigned index, e.g. [_uq]
 
-    def init(self, at: str = "") -> list[str]:
-        acc, comp, idx = self.names(at)
+    def init(self, at: str = "", state: str = "acc") -> list[str]:
+        acc, comp, idx = self.names(at, state=state)
         if self.is_arg:
             return [f"{acc} = {self.start()}", f"{idx} = np.int64(-1)"]
         lines = [f"{acc} = {self.start()}"]
         return lines + [f"{comp} = {ctor(self.acc)}(0)"] if self.compensated else lines
 
-    def take(self, value: str, position: str = "", at: str = "", arrays: str = "_acc") -> list[str]:
+    def take(self, value: str, position: str = "", at: str = "", arrays: str = "_acc", state: str = "acc"
+             ) -> list[str]:
         """Fold a value of the accumulator dtype into the state (Kahan-compensated for float sums)."""
-        acc, comp, idx = self.names(at, arrays)
+        acc, comp, idx = self.names(at, arrays, state)
         if self.is_arg:
             return [f"{acc}, {idx} = S.{self.name}_update({acc}, {idx}, {value}, {position})"]
         if self.compensated:
@@ -205,21 +205,14 @@ def _partials(r: Reducer, count: str) -> tuple[list[str], list[str], list[str | 
 
 # --- compile latency (#14): serial kernels fold their partials as they go ----------------------------------
 
-_STATE = re.compile(r"\bacc(_c|_i)?\b")
-
-
 def _running_partials(r: Reducer) -> tuple[list[str], list[str], list[str | Block]]:
     """``_partials`` for a serial loop: each partial is folded into a running total (``_tot``) as soon as it is
     made, in the same order with the same operations as the parallel variant's fold over its ``_part`` array,
     so both give the same bits. Without the array the kernel needs no ``np.empty``, whose implementation Numba
     compiles (~0.3 s CPU) in each process that meets it first in a reduction."""
-    def total(lines):
-        return [_STATE.sub(lambda m: "_tot" + (m.group(1) or ""), line) for line in lines]
-
-    take = [line.replace("_PARTIAL_I", "acc_i").replace("_PARTIAL", "acc")
-            for line in total(r.take("_PARTIAL", "_PARTIAL_I"))]
+    take = r.take("acc", "acc_i", state="_tot")  # the chunk's state (acc, acc_i) is the partial
     finish = ["acc = _tot"] + (["acc_i = _tot_i"] if r.is_arg else [])
-    return total(r.init()), take, finish
+    return r.init(state="_tot"), take, finish
 
 
 def _partials_for(r: Reducer, count: str, parallel: bool):
