@@ -18,12 +18,18 @@ THRESHOLD = 1000  # kernels of this many elements or more are parallel-sized her
 rng = np.random.default_rng(140)
 A, B, X = rng.random(3000), rng.random(3000), rng.random((40, 60))
 
-# (lazy, NumPy): a map kernel with vectorised math, a full reduction, an axis reduction, a row-fused softmax
+# (lazy, NumPy): a map kernel with vectorised math, a full reduction, an axis reduction, a row-fused softmax.
+# Each has an fmin/fmax no other test file's expression has: the test counts the kernel modules a call
+# imports, and a kernel of the same structure another test compiled in this process would import none.
 CASES = {
-    "map": (lambda: la.exp(la.array(A) * 0.75) - la.array(B) * 4, lambda: np.exp(A * 0.75) - B * 4),
-    "full reduction": (lambda: ((la.array(A) - la.array(B)) * 3.5).sum(), lambda: ((A - B) * 3.5).sum()),
-    "axis reduction": (lambda: (la.array(X) * 2.5).min(axis=1), lambda: (X * 2.5).min(axis=1)),
-    "softmax rows": (lambda: _softmax(np, la.array(X) * 1.25), lambda: _softmax(np, X * 1.25)),
+    "map": (lambda: la.exp(la.array(A) * 0.75) - la.fmax(la.array(B), 0.25) * 4,
+            lambda: np.exp(A * 0.75) - np.fmax(B, 0.25) * 4),
+    "full reduction": (lambda: ((la.fmin(la.array(A), 0.8) - la.array(B)) * 3.5).sum(),
+                       lambda: ((np.fmin(A, 0.8) - B) * 3.5).sum()),
+    "axis reduction": (lambda: (la.fmin(la.array(X), 0.9) * 2.5).min(axis=1),
+                       lambda: (np.fmin(X, 0.9) * 2.5).min(axis=1)),
+    "softmax rows": (lambda: _softmax(np, la.fmin(la.array(X), 0.95) * 1.25),
+                     lambda: _softmax(np, np.fmin(X, 0.95) * 1.25)),
 }
 
 
