@@ -146,3 +146,16 @@ def test_generators_lay_out_no_text_by_textwrap_or_regex(module):
     assert not imported & {"textwrap", "re"}
     functions = {node.name for node in ast.walk(tree) if isinstance(node, ast.FunctionDef)}
     assert not functions & {"_indent", "balanced"}
+
+
+@pytest.mark.parametrize("loop, ndim, kept", [("full", 1, 0), ("full_nd", 2, 0), ("inner", 3, 2), ("outer", 3, 1),
+                                              ("outer_split", 3, 2)])
+def test_a_reduction_producer_takes_vector_math_only_over_contiguous_inputs(loop, ndim, kept):
+    """Over strided inputs (layout "A") the scratch loop does not vectorise and scalar vecmath is slower than
+    libm, so the producer calls libm there (n-body's ``r2 ** -1.5`` in axis sums: 2x)."""
+    x = la.array(np.linspace(0.1, 2, 24).reshape(2, 3, 4))
+    (k,) = _kernels([(x ** -1.5).sum(axis=0)], ReduceKernel)
+    contiguous = source_reduce.kernel_source(k, loop, ndim, kept, "C", True, "test")
+    strided = source_reduce.kernel_source(k, loop, ndim, kept, "A", True, "test")
+    assert "V.power" in contiguous and "_sv" in contiguous
+    assert "V." not in strided and "_sv" not in strided

@@ -160,11 +160,19 @@ def reduce_range(k: ReduceKernel, r: Reducer, var: str, lo: str, hi: str, index,
 SCRATCH = 1024
 
 
-def producer_range(k: ReduceKernel, r: Reducer, var: str, lo: str, hi: str, index, position, length: str
-                   ) -> list[str | Block]:
-    """``reduce_range`` over [lo, hi), through the vector variants where the producer has them; `length` bounds
-    the range's size (the scratch array is no longer than it)."""
-    if not uses_vector_ops(k):
+def vector_producer(k: ReduceKernel, array_layout: str) -> bool:
+    """Whether the producer goes through the vector variants: it has some (the map kernels' rule,
+    ``uses_vector_ops``) and its inputs are C-contiguous. Over strided inputs (layout "A": column views such
+    as ``pos[:, 0]``) the scratch loop does not vectorise, and scalar vecmath is slower than libm (n-body's
+    ``r2 ** -1.5`` in three axis sums: 2x slower than with libm's ``pow``, measured)."""
+    return array_layout == "C" and uses_vector_ops(k)
+
+
+def producer_range(k: ReduceKernel, r: Reducer, var: str, lo: str, hi: str, index, position, length: str,
+                   vector: bool) -> list[str | Block]:
+    """``reduce_range`` over [lo, hi), through the vector variants when `vector` (``vector_producer``);
+    `length` bounds the range's size (the scratch array is no longer than it)."""
+    if not vector:
         return reduce_range(k, r, var, lo, hi, index, position)
     slot = f"_sv[np.uint64({var} - _vlo)]"
     fast, exact, flags = _scratch_fill(k, r, index(var), slot)
@@ -220,7 +228,7 @@ def _partials_for(r: Reducer, count: str, parallel: bool):
 # --- end compile latency (#14) ---
 
 
-def full_loop(k: ReduceKernel, r: Reducer, parallel: bool) -> tuple[list[str], list[str | Block]]:
+def full_loop(k: ReduceKernel, r: Reducer, parallel: bool, vector: bool) -> tuple[list[str], list[str | Block]]:
     """(extra parameters, body) for a reduction over a 1-D range: chunks in parallel."""
     alloc, save, fold = _partials_for(r, "_nchunks", parallel)  # #14: serial without the _part array
     body = [
@@ -230,7 +238,7 @@ def full_loop(k: ReduceKernel, r: Reducer, parallel: bool) -> tuple[list[str], l
             "_lo = _p * chunk",
             "_hi = min(_lo + chunk, n)",
             *r.init(),
-            *producer_range(k, r, "i", "_lo", "_hi", lambda e: e, lambda e: e, "chunk"),
+            *producer_range(k, r, "i", "_lo", "_hi", lambda e: e, lambda e: e, "chunk", vector),
             *save,
         ], parallel),
         *fold,
@@ -239,7 +247,7 @@ def full_loop(k: ReduceKernel, r: Reducer, parallel: bool) -> tuple[list[str], l
     return ["n", "chunk"], body
 
 
-def full_nd_loop(k: ReduceKernel, r: Reducer, parallel: bool, ndim: int) -> tuple[list[str], list[str | Block]]:
+def full_nd_loop(k: ReduceKernel, r: Reducer, parallel: bool, ndim: int, vector: bool) -> tuple[list[str], list[str | Block]]:
     """Every axis of an n-d view reduced: one partial per row (all axes but the last)."""
     dims, idx = [f"d{a}" for a in range(ndim)], [f"i{a}" for a in range(ndim)]
     alloc, save, fold = _partials_for(r, "_rows", parallel)  # #14: serial without the _part array
@@ -254,7 +262,7 @@ def full_nd_loop(k: ReduceKernel, r: Reducer, parallel: bool, ndim: int) -> tupl
         prange_loop("_p", "_rows", [
             *_unflatten("_p", idx[:-1], dims[:-1]),
             *r.init(),
-            *producer_range(k, r, last, "0", dims[-1], index, lambda e: f"_p * {dims[-1]} + {e}", dims[-1]),
+            *producer_range(k, r, last, "0", dims[-1], index, lambda e: f"_p * {dims[-1]} + {e}", dims[-1], vector),
             *save,
         ], parallel),
         *fold,
@@ -263,7 +271,7 @@ def full_nd_loop(k: ReduceKernel, r: Reducer, parallel: bool, ndim: int) -> tupl
     return dims, body
 
 
-def inner_loop(k: ReduceKernel, r: Reducer, parallel: bool, kept: int, ndim: int
+def inner_loop(k: ReduceKernel, r: Reducer, parallel: bool, kept: int, ndim: int, vector: bool
               ) -> tuple[list[str], list[str | Block]]:
     """The innermost axis is reduced: each kept element in parallel reduces its own (contiguous) run."""
     dims, idx = [f"d{a}" for a in range(ndim)], [f"i{a}" for a in range(ndim)]
@@ -280,7 +288,7 @@ def inner_loop(k: ReduceKernel, r: Reducer, parallel: bool, kept: int, ndim: int
             *r.init(),
             Block("for _r in range(_nr):", [
                 *_unflatten("_r", idx[kept:-1], dims[kept:-1]),
-                *producer_range(k, r, last, "0", dims[-1], index, lambda e: f"_r * {dims[-1]} + {e}", dims[-1]),
+                *producer_range(k, r, last, "0", dims[-1], index, lambda e: f"_r * {dims[-1]} + {e}", dims[-1], vector),
             ]),
             f"out0[_o] = {store(r.final(), r.result, r.result)}",
         ], parallel),
@@ -299,7 +307,8 @@ def _tile_header(tiles: str, kept: int, dims: list[str], idx: list[str]) -> list
     ]
 
 
-def _stream_rows(k: ReduceKernel, r: Reducer, kept: int, ndim: int, rows: tuple[str, ...]) -> list[str | Block]:
+def _stream_rows(k: ReduceKernel, r: Reducer, kept: int, ndim: int, rows: tuple[str, ...], vector: bool
+                 ) -> list[str | Block]:
     """Reduce the reduced rows in `range(*rows)` of columns [_lo, _hi) into a private accumulator array `_acc`
     of `tile` elements, row by row: each row's tile is read in memory order and the column loop vectorises."""
     dims, idx = [f"d{a}" for a in range(ndim)], [f"i{a}" for a in range(ndim)]
@@ -312,7 +321,7 @@ def _stream_rows(k: ReduceKernel, r: Reducer, kept: int, ndim: int, rows: tuple[
         arrays.append("_acc_i = np.empty(tile, np.int64)")
     if r.compensated:
         arrays.append(f"_acc_c = np.empty(tile, {ctor(r.acc)})")
-    if uses_vector_ops(k):  # perf (#14): each row's tile through the vector variants first (producer_range)
+    if vector:  # perf (#14): each row's tile through the vector variants first (producer_range)
         fast, exact, flags = _scratch_fill(k, r, ", ".join(idx), f"_sv[np.uint64({lane} - _lo)]")
         arrays.append(f"_sv = np.empty(tile, {ctor(r.acc)})")
         row = [
@@ -343,7 +352,7 @@ def _outer_sizes(kept: int, dims: list[str]) -> list[str]:
     ]
 
 
-def outer_loop(k: ReduceKernel, r: Reducer, parallel: bool, kept: int, ndim: int
+def outer_loop(k: ReduceKernel, r: Reducer, parallel: bool, kept: int, ndim: int, vector: bool
               ) -> tuple[list[str], list[str | Block]]:
     """The innermost axis is kept: tiles of it in parallel, each streaming all reduced rows in order."""
     dims, idx = [f"d{a}" for a in range(ndim)], [f"i{a}" for a in range(ndim)]
@@ -352,7 +361,7 @@ def outer_loop(k: ReduceKernel, r: Reducer, parallel: bool, kept: int, ndim: int
         *_outer_sizes(kept, dims),
         prange_loop("_t", "_nko * _ntiles", [
             *_tile_header("_ntiles", kept, dims, idx),
-            *_stream_rows(k, r, kept, ndim, ("_nr",)),
+            *_stream_rows(k, r, kept, ndim, ("_nr",), vector),
             Block("for _q in range(_hi - _lo):", [
                 "_uq = np.uint64(_q)",
                 f"out0[np.uint64(_ko * _last + _lo + _q)] = {store(final, r.result, r.result)}",
@@ -362,7 +371,7 @@ def outer_loop(k: ReduceKernel, r: Reducer, parallel: bool, kept: int, ndim: int
     return dims + ["tile"], body
 
 
-def outer_split_loop(k: ReduceKernel, r: Reducer, parallel: bool, kept: int, ndim: int
+def outer_split_loop(k: ReduceKernel, r: Reducer, parallel: bool, kept: int, ndim: int, vector: bool
                      ) -> tuple[list[str], list[str | Block]]:
     """The innermost axis is kept and the reduced rows are many: `nchunks` contiguous row ranges x column tiles
     in parallel, each thread reading whole stretches of memory in order into a private accumulator; the
@@ -386,7 +395,7 @@ def outer_split_loop(k: ReduceKernel, r: Reducer, parallel: bool, kept: int, ndi
             "_c = _w // (_nko * _ntiles)",
             "_t = _w - _c * (_nko * _ntiles)",
             *_tile_header("_ntiles", kept, dims, idx),
-            *_stream_rows(k, r, kept, ndim, chunk_rows),
+            *_stream_rows(k, r, kept, ndim, chunk_rows, vector),
             "_base = _c * _nk + _ko * _last + _lo",
             Block("for _q in range(_hi - _lo):", ["_uq = np.uint64(_q)", "_uv = np.uint64(_base + _q)", *save]),
         ], parallel),
@@ -413,16 +422,17 @@ def kernel_source(k: ReduceKernel, loop: str, ndim: int, kept: int, array_layout
     # Along a non-contiguous axis NumPy itself adds row after row; so do we (in float64), which keeps the
     # tile's accumulator loop free of a compensation chain and lets it vectorise.
     r = Reducer(node.params.name, k.outputs[0].dtype, node.dtype, compensated=loop not in ("outer", "outer_split"))
+    vector = vector_producer(k, array_layout)
     if loop == "full":
-        extra, body = full_loop(k, r, parallel)
+        extra, body = full_loop(k, r, parallel, vector)
     elif loop == "full_nd":
-        extra, body = full_nd_loop(k, r, parallel, ndim)
+        extra, body = full_nd_loop(k, r, parallel, ndim, vector)
     elif loop == "inner":
-        extra, body = inner_loop(k, r, parallel, kept, ndim)
+        extra, body = inner_loop(k, r, parallel, kept, ndim, vector)
     elif loop == "outer_split":
-        extra, body = outer_split_loop(k, r, parallel, kept, ndim)
+        extra, body = outer_split_loop(k, r, parallel, kept, ndim, vector)
     else:
-        extra, body = outer_loop(k, r, parallel, kept, ndim)
+        extra, body = outer_loop(k, r, parallel, kept, ndim, vector)
     kdim = 1 if loop == "full" else ndim
     params = ([f"in{j}" for j in range(len(k.inputs))] + [f"c{j}" for j in range(len(k.consts))]
               + extra + ["out0"])
