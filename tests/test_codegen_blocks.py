@@ -150,12 +150,24 @@ def test_generators_lay_out_no_text_by_textwrap_or_regex(module):
 
 @pytest.mark.parametrize("loop, ndim, kept", [("full", 1, 0), ("full_nd", 2, 0), ("inner", 3, 2), ("outer", 3, 1),
                                               ("outer_split", 3, 2)])
-def test_a_reduction_producer_takes_vector_math_only_over_contiguous_inputs(loop, ndim, kept):
-    """Over strided inputs (layout "A") the scratch loop does not vectorise and scalar vecmath is slower than
-    libm, so the producer calls libm there (n-body's ``r2 ** -1.5`` in axis sums: 2x)."""
+def test_a_reduction_producer_takes_vector_math_only_over_unit_lanes(loop, ndim, kept):
+    """Over inputs strided along the loop the scratch fills, that loop does not vectorise and scalar vecmath
+    is slower than libm, so the producer calls libm there (n-body's ``r2 ** -1.5`` in axis sums: 2x)."""
     x = la.array(np.linspace(0.1, 2, 24).reshape(2, 3, 4))
     (k,) = _kernels([(x ** -1.5).sum(axis=0)], ReduceKernel)
-    contiguous = source_reduce.kernel_source(k, loop, ndim, kept, "C", True, "test")
-    strided = source_reduce.kernel_source(k, loop, ndim, kept, "A", True, "test")
-    assert "V.power" in contiguous and "_sv" in contiguous
-    assert "V." not in strided and "_sv" not in strided
+    for layout in ("C", "F", "A"):
+        unit = source_reduce.kernel_source(k, loop, ndim, kept, layout, True, "test", unit_lanes=True)
+        assert "V.power" in unit and "_sv" in unit
+        strided = source_reduce.kernel_source(k, loop, ndim, kept, layout, True, "test", unit_lanes=False)
+        assert "V." not in strided and "_sv" not in strided
+
+
+def test_unit_lanes_reads_the_axis_the_reduction_walks():
+    from lazyarr.runtime.evaluate import unit_lanes
+    c = np.zeros((4, 5, 6))
+    assert unit_lanes("inner", [c], 2) and unit_lanes("outer", [c.transpose(1, 2, 0)], 2)  # 3-D sum(axis=0)
+    assert not unit_lanes("inner", [c[:, :, ::2]], 2) and not unit_lanes("outer", [c.transpose(0, 2, 1)], 1)
+    column = np.zeros((6, 3))[:, 0]  # n-body's pos[:, 0], broadcast both ways
+    assert unit_lanes("inner", [np.broadcast_to(column[:, None], (6, 6))], 1)
+    assert not unit_lanes("inner", [np.broadcast_to(column[None, :], (6, 6))], 1)
+    assert unit_lanes("full", [np.zeros(0)], 0) and unit_lanes("inner", [np.float64(1.0)], 0)

@@ -291,9 +291,10 @@ def run_reduce(k: ReduceKernel, env: dict) -> None:
         result[...] = interp.apply(node, [producer])
         return
     loop, views, extra, ndim, kept, array_layout = _reduce_layout(node, arrays, shape, axes)
+    lanes = unit_lanes(loop, views, kept)
     compiled, parallel = launch.pick_kernel(
-        lambda parallel: (k.key, loop, ndim, array_layout, parallel),
-        lambda parallel: lambda: _reduce_source(k, loop, ndim, kept, array_layout, parallel),
+        lambda parallel: (k.key, loop, ndim, array_layout, lanes, parallel),
+        lambda parallel: lambda: _reduce_source(k, loop, ndim, kept, array_layout, parallel, lanes),
         k, size >= config.parallel_threshold())
     if compiled is None:  # still compiling in the background: NumPy computes this call
         result[...] = interp.apply(node, [_producer_value(k, arrays, tables)])
@@ -312,8 +313,16 @@ def _producer_value(k: ReduceKernel, arrays: list, tables: list = ()) -> np.ndar
     return np.broadcast_to(value, k.shape)
 
 
-def _reduce_source(k, loop, ndim, kept, array_layout, parallel) -> str:
-    return codegen_reduce.kernel_source(k, loop, ndim, kept, array_layout, parallel, VERSION, comment=describe(k))
+def _reduce_source(k, loop, ndim, kept, array_layout, parallel, lanes: bool) -> str:
+    return codegen_reduce.kernel_source(k, loop, ndim, kept, array_layout, parallel, VERSION, comment=describe(k),
+                                        unit_lanes=lanes)
+
+
+def unit_lanes(loop: str, views: list[np.ndarray], kept: int) -> bool:
+    """Whether every input view steps by one element (or stays put: a broadcast) along the axis a reduction's
+    innermost loop walks, so its producer's scratch loop vectorises (compiler/source_reduce.vector_producer)."""
+    lane = kept - 1 if loop in ("outer", "outer_split") else -1
+    return all(v.ndim == 0 or v.shape[lane] <= 1 or v.strides[lane] in (0, v.itemsize) for v in views)
 
 
 def source_for(step, env: dict) -> str:
@@ -328,9 +337,11 @@ def source_for(step, env: dict) -> str:
         return f"# loop=scan layout={in_layout} parallel={parallel}\n" + _scan_source(
             step, len(step.shape), in_layout, out_layout, parallel)
     if isinstance(step, ReduceKernel):
-        loop, _, _, ndim, kept, array_layout = _reduce_layout(step.node, arrays, step.shape, step.node.params.axes)
-        header = f"# loop={loop} layout={array_layout} parallel={parallel}"
-        return f"{header}\n{_reduce_source(step, loop, ndim, kept, array_layout, parallel)}"
+        loop, views, _, ndim, kept, array_layout = _reduce_layout(step.node, arrays, step.shape,
+                                                                  step.node.params.axes)
+        lanes = unit_lanes(loop, views, kept)
+        header = f"# loop={loop} layout={array_layout} unit_lanes={lanes} parallel={parallel}"
+        return f"{header}\n{_reduce_source(step, loop, ndim, kept, array_layout, parallel, lanes)}"
     layout, _ = layout_of(arrays, step.shape)
     text = codegen.kernel_source(step, layout, len(step.shape), parallel, tuple(n.dtype for n in step.outputs),
                                  VERSION, comment=describe(step))
