@@ -69,3 +69,48 @@ def test_the_value_an_ask_computed_is_not_kept_once_the_array_moves_on():
     gc.collect()
     assert realise.stand_in(history) is None     # nothing holds the first leaf: e computes its history again
     np.testing.assert_array_equal(e.compute(), np.r_[0.0, x[1:] * 2.0 + 1.0])
+
+
+# --- x[numpy_mask]: a deferred selection too (api/masked_lanes.py) --------------------------------------------
+
+def test_a_masked_update_by_a_numpy_mask_is_one_where_without_gathers():
+    z0 = C * 0.5
+    z = la.array(z0)
+    active = np.abs(C) < 1.5
+    c = la.array(C)
+    z[active] = z[active] ** 2 + c[active]
+    ops = [n.op for n in expr.walk([z._node])]
+    assert "numpy" not in ops and ops.count("where") == 1, ops  # no gather, no scatter stage
+    want = z0.copy()
+    want[active] = want[active] ** 2 + C[active]
+    np.testing.assert_array_equal(z.compute(), want)
+
+
+def test_a_selection_by_a_numpy_mask_reads_the_mask_on_its_line():
+    x = np.arange(42.0).reshape(6, 7)
+    m = x % 3 == 0
+    want = x[m] * 2.0 + 1.0
+    s = la.array(x)[m] * 2.0 + 1.0               # deferred: nothing gathered yet
+    m[:] = ~m                                    # NumPy's x[m] had read m already
+    assert s.shape == want.shape                 # the gather is built when something needs it
+    np.testing.assert_array_equal(s.compute(), want)
+    t = la.array(x)
+    t[m] = t[m] + la.array(x)[np.roll(m, 1)]    # another mask's selection: the gathers, NumPy's answer
+    w = x.copy()
+    w[m] = w[m] + x[np.roll(m, 1)]
+    np.testing.assert_array_equal(t.compute(), w)
+
+
+def test_a_numpy_mask_changed_between_selections_is_not_mistaken_for_the_same():
+    x = np.arange(42.0).reshape(6, 7)
+    m = x % 2 == 0
+    a = la.array(x)[m]
+    m[0, :] = ~m[0, :]                           # the same array object, other values
+    b = la.array(x * 10.0)[m]
+    assert a._mask is not b._mask
+    np.testing.assert_array_equal(a.compute(), x[x % 2 == 0])
+    t = la.array(x)
+    t[m] = b * 0.5                               # b's mask is m now: one where
+    w = x.copy()
+    w[m] = (x * 10.0)[m] * 0.5
+    np.testing.assert_array_equal(t.compute(), w)
