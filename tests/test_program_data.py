@@ -6,14 +6,18 @@ mandelbrot's lazy mode, ...").
   (api/realise.py ``stand_ins``): mandelbrot's ``active &= ~escaped`` reads z's leaf, not z's history.
 
 complex128 and bool 6x7 grids (the mandelbrot kernels of tests/test_program_overhead.py), float64.
+- planning leaves no reference cycle (compiler/schedule.py): a loop run with the collector off (the benchmark's
+  timing loop) freed each iteration's arrays as NumPy's loop does, not at the next collection.
 """
 import gc
+import weakref
 
 import numpy as np
 import pytest
 
 import lazyarr as la
 from lazyarr.api import realise
+from lazyarr.compiler.schedule import plan
 from lazyarr.graph import expr
 
 C = np.linspace(-2.0, 0.6, 7)[None, :] + 1j * np.linspace(-1.2, 1.2, 6)[:, None]
@@ -114,3 +118,22 @@ def test_a_numpy_mask_changed_between_selections_is_not_mistaken_for_the_same():
     w = x.copy()
     w[m] = (x * 10.0)[m] * 0.5
     np.testing.assert_array_equal(t.compute(), w)
+
+
+# --- planning makes no reference cycle (compiler/schedule.py) ---------------------------------------------------
+
+def test_a_plan_is_freed_without_the_garbage_collector():
+    x = la.array(np.arange(12.0).reshape(3, 4))
+    root = (np.sin(x) * 2.0 + x.sum(axis=0)).compute  # a reduction and a map kernel: both kinds of step
+    node = root.__self__._node
+    leaf = weakref.ref(next(n for n in expr.walk([node]) if n.op == "leaf"))
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        steps = plan([node])
+        assert len(steps) == 2
+        del steps, node, root, x
+        assert leaf() is None                    # freed by reference counting alone: no cycle held it
+    finally:
+        if was:
+            gc.enable()
