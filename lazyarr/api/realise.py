@@ -27,6 +27,7 @@ import numpy as np
 from lazyarr.api import assign, tracing
 from lazyarr.graph import expr
 from lazyarr.graph.expr import CONST, LEAF, Node
+from lazyarr.graph.ops import GENERATORS
 from lazyarr.runtime import evaluate as runtime
 
 
@@ -54,7 +55,7 @@ def evaluate(roots: list[Node], out: np.ndarray | None = None, handed_out: bool 
             value = value.copy()
         history = a._node
         assign.realised(a, value)
-        _stands_for(history, a._node)
+        _stands_for(history, a._node, value)
         kept.append(value)
     results = values[:len(roots)]
     if handed_out:
@@ -88,24 +89,49 @@ def _overlaps(value: np.ndarray, kept: list) -> bool:
     return any(np.may_share_memory(value, k) for k in kept)
 
 
-# --- The history a realised array left behind (mandelbrot's ``escaped``) ----------------------------------------
-# ``escaped = active & (np.abs(z) > 2.0)`` is built on z's node before ``escape[escaped] = i`` asks for it; that
-# ask realises z (a leaf of its value), but ``escaped`` still holds z's old node, so the next ask
-# (``active &= ~escaped``) evaluated z's history again: the masked update, the square, the where, one more full
-# pass. The old node's value is the leaf's (computed from it in the same pass), so a graph asked later reads the
-# leaf instead. What that changes: an expression built on z before the ask no longer reads z's NumPy inputs
-# again (``c`` of ``z ** 2 + c``) if the user writes into them after it; it sees z as z holds it, as NumPy's
-# ``escaped`` would. Both are held weakly: lazyarr remembers recent graphs (``launch``), which keep old nodes
-# alive, and the values must not live as long (once the array moves on and no graph reads its leaf, an ask
-# computes the old node again, as before).
+# --- The history a realised array left behind -----------------------------------------------------------------
+# ``e = z + 1.0`` built on a written z before an ask that realises z still holds z's old node, so asking for e
+# later evaluated z's history again (its writes, everything under them). The old node's value is the leaf's
+# (computed from it in the same pass), so a graph asked later may read the leaf instead, but only where that
+# cannot change an answer: the old node must be a *pure* function of values lazyarr owns (leaves realise made,
+# constants, generators), never of a user's array read by reference. Nodes are hash-consed, so the same node can
+# be built again later from the same inputs (``la.array(a) * 1.0`` written the same way twice): if it read the
+# user's ``a``, the second build must read ``a`` as it is then, not the first one's value. So mandelbrot's z
+# (``z ** 2 + c`` reads the user's ``c``) is left out: its ``active &= ~escaped`` evaluates z's update again
+# (a few percent of the loop, measured; docs/fuse_programs.md). Both ends are held weakly: lazyarr remembers
+# recent graphs (``launch``), which keep old nodes alive, and the values must not live as long.
 _STANDS_FOR: dict[int, tuple[weakref.ref, weakref.ref]] = {}
+# The buffers of the values realise kept (id -> the array): no one else can write them (values handed to the
+# user are copies where they would share memory), so leaves over them or over views of them are lazyarr's own.
+_REALISED: weakref.WeakValueDictionary = weakref.WeakValueDictionary()
 
 
-def _stands_for(history: Node, leaf: Node) -> None:
-    if history.op in (LEAF, CONST) or history is leaf:
+def _stands_for(history: Node, leaf: Node, value: np.ndarray) -> None:
+    buffer = _buffer(value)
+    _REALISED[id(buffer)] = buffer
+    if history.op in (LEAF, CONST) or history is leaf or not _pure(history):
         return
     key = id(history)
     _STANDS_FOR[key] = (weakref.ref(history, functools.partial(_forget, key)), weakref.ref(leaf))
+
+
+def _pure(root: Node) -> bool:
+    """Whether `root`'s value depends only on leaves realise made, constants and generators."""
+    for node in expr.walk([root]):
+        if node.op == LEAF:
+            buffer = _buffer(node.data)
+            if _REALISED.get(id(buffer)) is not buffer:
+                return False
+        elif not node.args and node.op != CONST and node.op not in GENERATORS:
+            return False  # an external leaf (a dask array)
+    return True
+
+
+def _buffer(array: np.ndarray) -> np.ndarray:
+    """The array that owns `array`'s memory (itself, or the end of its chain of bases)."""
+    while isinstance(array.base, np.ndarray):
+        array = array.base
+    return array
 
 
 def _forget(key: int, ref: weakref.ref) -> None:
