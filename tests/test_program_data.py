@@ -19,6 +19,7 @@ import lazyarr as la
 from lazyarr.api import realise
 from lazyarr.compiler.schedule import plan
 from lazyarr.graph import expr
+from lazyarr.tracer.signature import flatten, unflatten
 
 C = np.linspace(-2.0, 0.6, 7)[None, :] + 1j * np.linspace(-1.2, 1.2, 6)[:, None]
 
@@ -159,6 +160,22 @@ def test_a_plan_is_freed_without_the_garbage_collector():
         assert len(steps) == 2
         del steps, node, root, x
         assert leaf() is None                    # freed by reference counting alone: no cycle held it
+    finally:
+        if was:
+            gc.enable()
+
+
+def test_rebuilding_a_fused_functions_results_makes_no_reference_cycle():
+    structure = flatten((np.ones(3), [np.zeros(2)]), [])
+    first = np.ones(3)
+    gone = weakref.ref(first)
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        tree = unflatten(structure, [first, np.zeros(2)])
+        assert tree[0] is first and isinstance(tree[1], list)
+        del tree, first
+        assert gone() is None                    # freed by reference counting alone
     finally:
         if was:
             gc.enable()
