@@ -3,11 +3,13 @@ interp_resample), checked by counts and against NumPy, not by time (docs/fuse_pr
 mandelbrot's lazy mode, ...").
 
 - an expression built on a written array before a value was asked reads the value the ask computed, where the
-  array's old node is a pure function of lazyarr's own values (api/realise.py ``stand_ins``), and only there.
+  array's old node is a pure function of lazyarr's own values (api/realise.py ``stand_ins``), and only there;
+- ``x[numpy_mask]`` is a deferred selection with one private copy of the mask (api/masked_lanes.py);
+- planning and rebuilding a fused call's results leave no reference cycle (compiler/schedule.py,
+  tracer/signature.py): a loop run with the collector off (the benchmark's timing loop) frees each iteration's
+  arrays as NumPy's loop does, not at the next collection.
 
 complex128 and bool 6x7 grids (the mandelbrot kernels of tests/test_program_overhead.py), float64.
-- planning leaves no reference cycle (compiler/schedule.py): a loop run with the collector off (the benchmark's
-  timing loop) freed each iteration's arrays as NumPy's loop does, not at the next collection.
 """
 import gc
 import weakref
