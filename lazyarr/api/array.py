@@ -131,7 +131,7 @@ class LazyArray:
         element = scalar_fold.element_read(self._node, key)  # (scalar overhead #15) x[i, j] of plain data
         if element is not None:
             return LazyArray(element)
-        if type(key) is LazyArray and key.dtype == np.bool_:  # (lanes #15) x[lazy mask] deferred: api/masked_lanes.py
+        if type(key) in (LazyArray, np.ndarray) and key.dtype == np.bool_:  # (lanes #15) x[mask] deferred: api/masked_lanes.py
             selection = dispatch.HANDLERS["lanes"](self, key) if "lanes" in dispatch.HANDLERS else None
             if selection is not None:
                 return selection

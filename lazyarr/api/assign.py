@@ -270,6 +270,10 @@ def updated(node: Node, key, value) -> Node:
         lanes = getattr(type(value), "where_into", None)  # (lanes #15) x[m] = a deferred selection by m: a where
         rewritten = lanes(value, node, mask) if lanes is not None else None
         return rewritten if rewritten is not None else _masked(node, mask, value)
+    if type(key) is np.ndarray and hasattr(type(value), "where_into"):  # (programs #15) x[numpy_mask] = x[m]...
+        rewritten = value.where_into(node, key)
+        if rewritten is not None:
+            return rewritten
     entries, shape, _ = indexing.parse(node, key)
     v = _value_node(value, node.dtype, "item assignment")
     _check_value_shape(v.shape, shape)

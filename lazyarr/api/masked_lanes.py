@@ -29,11 +29,13 @@ Like every lazy expression, a selection reads the NumPy arrays under x and m whe
 from __future__ import annotations
 
 import warnings
+import weakref
 
 import numpy as np
 
-from lazyarr.api import build, dispatch
+from lazyarr.api import build, dispatch, tracing
 from lazyarr.api.array import LazyArray
+from lazyarr.graph import expr
 from lazyarr.graph.expr import Node
 from lazyarr.graph.ops import BINARY_OPERATORS, UNARY_OPERATORS, is_elementwise
 
@@ -44,17 +46,19 @@ _SCALARS = (bool, int, float, complex, np.generic)
 class Selection(LazyArray):
     """``source[mask]`` not gathered yet: `source` and `mask` are nodes of the same shape (api docstring)."""
 
-    __slots__ = ("_source", "_mask")
+    __slots__ = ("_source", "_mask", "_numpy_mask")
 
-    def __init__(self, source: Node, mask: Node):
+    def __init__(self, source: Node, mask: Node, numpy_mask: np.ndarray | None = None):
         self._source, self._mask = source, mask
+        self._numpy_mask = numpy_mask  # (programs #15) the NumPy mask's private copy, which `mask` is a leaf of
         self._array0 = False
 
     @property
     def _node(self) -> Node:
         """The gather, built the first time something needs it (then the selection is an ordinary array)."""
         if self._source is not None:
-            gathered = LazyArray(self._source)._index(LazyArray(self._mask))
+            key = self._numpy_mask if self._numpy_mask is not None else LazyArray(self._mask)
+            gathered = LazyArray(self._source)._index(key)  # (a NumPy mask: NumPy's lazy gather stage)
             self._node = gathered._node
         return _GATHERED.__get__(self)
 
@@ -84,8 +88,12 @@ class Selection(LazyArray):
                 return deferred
         return super().__array_ufunc__(ufunc, method, *inputs, **kwargs)
 
-    def where_into(self, target: Node, mask: Node) -> Node | None:
-        """``target[mask] = self`` as ``where(mask, f(...), target)``, or None (the gather and scatter serve)."""
+    def where_into(self, target: Node, mask) -> Node | None:
+        """``target[mask] = self`` as ``where(mask, f(...), target)``, or None (the gather and scatter serve).
+        `mask`: a node, or a NumPy mask (the same leaf when it is the array this selection was made with,
+        unchanged since)."""
+        if isinstance(mask, np.ndarray):
+            mask = _known_mask_leaf(mask) if self._numpy_mask is not None else None
         if self._source is None or mask is not self._mask or target.shape != mask.shape:
             return None
         value = self._source
@@ -102,11 +110,54 @@ class Selection(LazyArray):
 _GATHERED = LazyArray._node  # the slot LazyArray keeps its node in: a Selection's gathered node lives there
 
 
-def select(array: LazyArray, mask: LazyArray) -> Selection | None:
-    """``array[mask]`` deferred, for a bool LazyArray mask of array's full shape; None: index as before."""
+def select(array: LazyArray, mask) -> Selection | None:
+    """``array[mask]`` deferred, for a bool mask (a LazyArray, or a NumPy array outside a trace) of array's
+    full shape; None: index as before."""
     if type(array) is not LazyArray or mask.shape != array.shape or not mask.shape:
         return None
+    if isinstance(mask, np.ndarray):
+        if type(mask) is not np.ndarray or tracing.tracing_threads:
+            return None
+        leaf = _mask_leaf(mask)
+        return Selection(array._node, leaf, leaf.data)
     return Selection(array._node, mask._node)
+
+
+# --- (programs #15) NumPy masks: mandelbrot's lazy mode wraps only ``c``, so ``active`` is a NumPy array --------
+# ``z[active] = z[active] ** 2 + c[active]`` reads `active` on that line (NumPy's indexing is eager): each
+# selection holds a private copy. The selections of one statement must share one mask node (``_combine``
+# compares nodes by identity), so the last mask copied is remembered with its leaf, and handed out again for the
+# same array while its values are unchanged (one comparison; before this, every gather copied the mask and
+# api/masked_update.py compared the copies). Held weakly: the user's array is not kept alive by it.
+_last_mask: list = [None, None]  # [weak reference to the user's mask, the leaf of its private copy]
+
+
+def _mask_leaf(mask: np.ndarray) -> Node:
+    """A leaf of a private copy of `mask`'s values now: the last one made, if it was made for this array and
+    its values have not changed since."""
+    leaf = _known_mask_leaf(mask)
+    if leaf is None:
+        copy = mask.copy()
+        copy.flags.writeable = False
+        leaf = expr.leaf(copy)
+        _last_mask[:] = [weakref.ref(mask), leaf]
+    return leaf
+
+
+def _known_mask_leaf(mask: np.ndarray) -> Node | None:
+    ref, leaf = _last_mask
+    if ref is None or ref() is not mask or leaf.shape != mask.shape or not _same_bytes(leaf.data, mask):
+        return None
+    return leaf
+
+
+def _same_bytes(copy: np.ndarray, mask: np.ndarray) -> bool:
+    """Whether the bool arrays hold the same bytes: compared 8 at a time where both are contiguous (4x faster
+    than np.array_equal for a 500x500 mask). Bytes that differ where the bools are equal (a bool array with
+    bytes other than 0 and 1) only make a new copy."""
+    if mask.flags.c_contiguous and copy.flags.c_contiguous and mask.nbytes % 8 == 0:
+        return bool(np.array_equal(copy.reshape(-1).view(np.uint64), mask.reshape(-1).view(np.uint64)))
+    return bool(np.array_equal(copy, mask))
 
 
 def _combine(func, operands: tuple) -> Selection | None:
@@ -130,7 +181,8 @@ def _combine(func, operands: tuple) -> Selection | None:
         return None
     if not _safe_work(result._node, stops):
         return None
-    return Selection(result._node, mask)
+    numpy_mask = next(x._numpy_mask for x in operands if isinstance(x, Selection))
+    return Selection(result._node, mask, numpy_mask)
 
 
 def _is_0d(x) -> bool:

@@ -19,11 +19,15 @@ reading their inputs by reference, as ``lazyarr.array`` promises; nor are LazyAr
 """
 from __future__ import annotations
 
+import functools
+import weakref
+
 import numpy as np
 
 from lazyarr.api import assign, tracing
 from lazyarr.graph import expr
 from lazyarr.graph.expr import CONST, LEAF, Node
+from lazyarr.graph.ops import GENERATORS
 from lazyarr.runtime import evaluate as runtime
 
 
@@ -32,22 +36,26 @@ def evaluate(roots: list[Node], out: np.ndarray | None = None, handed_out: bool 
 
     `handed_out`: the values go to the user (who may write into them), so none may share memory with a
     leaf made here; False when lazyarr only reads them (a mask's values for a gather)."""
-    live = [] if tracing.tracing_threads else _computed_on_the_way(roots)
-    if not live:
+    if tracing.tracing_threads:
         return runtime.evaluate(roots, out)
+    live = _computed_on_the_way(roots)
+    if not live:
+        return runtime.evaluate(stand_ins(roots), out)
     index = {id(n): i for i, n in enumerate(roots)}
     nodes = list(roots)
     for a in live:
         if id(a._node) not in index:
             index[id(a._node)] = len(nodes)
             nodes.append(a._node)
-    values = runtime.evaluate(nodes, out)
+    values = runtime.evaluate(stand_ins(nodes), out)  # (one rewrite: the live nodes stay those of the roots)
     kept = []
     for a in live:
         value = values[index[id(a._node)]]
         if value is out:  # the caller's buffer is theirs to change: the leaf holds its own copy
             value = value.copy()
+        history = a._node
         assign.realised(a, value)
+        _stands_for(history, a._node, value)
         kept.append(value)
     results = values[:len(roots)]
     if handed_out:
@@ -79,3 +87,89 @@ def _written(array) -> bool:
 
 def _overlaps(value: np.ndarray, kept: list) -> bool:
     return any(np.may_share_memory(value, k) for k in kept)
+
+
+# --- The history a realised array left behind -----------------------------------------------------------------
+# ``e = z + 1.0`` built on a written z before an ask that realises z still holds z's old node, so asking for e
+# later evaluated z's history again (its writes, everything under them). The old node's value is the leaf's
+# (computed from it in the same pass), so a graph asked later may read the leaf instead, but only where that
+# cannot change an answer: the old node must be a *pure* function of values lazyarr owns (leaves realise made,
+# constants, generators), never of a user's array read by reference. Nodes are hash-consed, so the same node can
+# be built again later from the same inputs (``la.array(a) * 1.0`` written the same way twice): if it read the
+# user's ``a``, the second build must read ``a`` as it is then, not the first one's value. So mandelbrot's z
+# (``z ** 2 + c`` reads the user's ``c``) is left out: its ``active &= ~escaped`` evaluates z's update again
+# (a few percent of the loop, measured; docs/fuse_programs.md). Both ends are held weakly: lazyarr remembers
+# recent graphs (``launch``), which keep old nodes alive, and the values must not live as long.
+_STANDS_FOR: dict[int, tuple[weakref.ref, weakref.ref]] = {}
+# The buffers of the values realise kept (id -> the array): no one else can write them (values handed to the
+# user are copies where they would share memory), so leaves over them or over views of them are lazyarr's own.
+_REALISED: weakref.WeakValueDictionary = weakref.WeakValueDictionary()
+
+
+def _stands_for(history: Node, leaf: Node, value: np.ndarray) -> None:
+    buffer = _buffer(value)
+    _REALISED[id(buffer)] = buffer
+    if history.op in (LEAF, CONST) or history is leaf or not _pure(history):
+        return
+    key = id(history)
+    _STANDS_FOR[key] = (weakref.ref(history, functools.partial(_forget, key)), weakref.ref(leaf))
+
+
+def _pure(root: Node) -> bool:
+    """Whether `root`'s value depends only on leaves realise made, constants and generators."""
+    for node in expr.walk([root]):
+        if node.op == LEAF:
+            buffer = _buffer(node.data)
+            if _REALISED.get(id(buffer)) is not buffer:
+                return False
+        elif not node.args and node.op != CONST and node.op not in GENERATORS:
+            return False  # an external leaf (a dask array)
+    return True
+
+
+def _buffer(array: np.ndarray) -> np.ndarray:
+    """The array that owns `array`'s memory (itself, or the end of its chain of bases)."""
+    while isinstance(array.base, np.ndarray):
+        array = array.base
+    return array
+
+
+def _forget(key: int, ref: weakref.ref) -> None:
+    entry = _STANDS_FOR.get(key)
+    if entry is not None and entry[0] is ref:
+        del _STANDS_FOR[key]
+
+
+def stand_in(node: Node) -> Node | None:
+    """The leaf computed for `node` (a realised array's old node), or None."""
+    entry = _STANDS_FOR.get(id(node))
+    return entry[1]() if entry is not None and entry[0]() is node else None
+
+
+def stand_ins(roots: list[Node]) -> list[Node]:
+    """`roots` with every realised array's old node in their graphs replaced by the leaf of its value (rebuilt
+    only where something is replaced: the same nodes otherwise)."""
+    if not _STANDS_FOR or all(r.op in (LEAF, CONST) for r in roots):
+        return roots
+    rebuilt: dict[int, Node] = {}  # id(node) -> its replacement; nodes kept as they are are not in it
+    seen: set[int] = set()
+    stack = [(r, False) for r in roots]
+    while stack:  # arguments before the nodes that read them; no descent below a replaced node
+        node, expanded = stack.pop()
+        if expanded:
+            if any(id(a) in rebuilt for a in node.args):
+                args = tuple(rebuilt.get(id(a), a) for a in node.args)
+                rebuilt[id(node)] = expr.make(node.op, args, node.params, node.shape, node.dtype)
+            continue
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        leaf = stand_in(node)
+        if leaf is not None:
+            rebuilt[id(node)] = leaf
+        elif node.args:
+            stack.append((node, True))
+            stack.extend((a, False) for a in node.args if id(a) not in seen)
+    if not rebuilt:
+        return roots
+    return [rebuilt.get(id(r), r) for r in roots]

@@ -318,10 +318,17 @@ def plan(roots) -> list:
     # Every node that is not elementwise first, children before parents: the stages and reductions below each
     # are then ready when `need` meets it, so `need` recurses one level at most, however deep the graph (a
     # chain of thousands of stages).
-    for n in walk(roots):
-        if n.op not in (LEAF, CONST) and not n.fusable and n.op not in GENERATORS and not is_kernel_gather(n):
-            need([n])
-    need(list(roots))
+    try:
+        for n in walk(roots):
+            if n.op not in (LEAF, CONST) and not n.fusable and n.op not in GENERATORS and not is_kernel_gather(n):
+                need([n])
+        need(list(roots))
+    finally:
+        # (programs #15) `need` and `need_rows` reach themselves through their closure cells: a reference
+        # cycle that held `steps` (every node, the leaves' arrays) until the garbage collector ran. With the
+        # collector off (a benchmark loop) or rare, each call's arrays stayed, and every new output was fresh
+        # memory: mandelbrot's lazy loop took ~1,000 page faults (a 4 MB array) per iteration.
+        need = need_rows = None
     return steps
 
 

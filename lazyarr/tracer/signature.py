@@ -97,7 +97,12 @@ def unflatten(structure, leaves):
             return dict(zip(s[1], children))
         return s[1](*children) if hasattr(s[1], "_fields") else s[1](children)
 
-    return rebuild(structure)
+    try:
+        return rebuild(structure)
+    finally:
+        # (programs #15) `rebuild` reaches itself through its closure cell: a cycle that held `leaves` (the
+        # call's arrays) until the garbage collector ran (docs/fuse_programs.md, the plan's cycle).
+        rebuild = None
 
 
 @functools.lru_cache(maxsize=64)
