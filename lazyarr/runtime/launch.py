@@ -101,10 +101,10 @@ def _choose_on_worker(key_of) -> bool:
     on, and neither variant in memory, so NumPy answers the call whatever the choice. The choice needs the
     parallel variant's source (the disk cache is keyed by its hash), and generating it on the caller's thread
     cost the first answer up to ~0.2 s (the first vector kernel imports ``vecmath``; bench/latency.py)."""
-    if not (config.background_compile() and config.serial_first()):
+    parallel_key = key_of(True)  # the cheap checks first: this runs on every call at a parallel size
+    if parallel_key in _ran_serially or cache.loaded(parallel_key)[1] is not None:
         return False
-    parallel_key = key_of(True)
-    return (parallel_key not in _ran_serially and cache.loaded(parallel_key)[1] is None
+    return (config.background_compile() and config.serial_first()
             and cache.loaded(key_of(False))[1] is None)
 
 
