@@ -66,13 +66,14 @@ class Compiled:
 
 
 class _Job:
-    """A kernel being compiled: in a caller's thread, or on the background worker."""
-    __slots__ = ("event", "compiled", "background")
+    """A kernel being compiled: in a caller's thread, or on the background worker (`instead`: see ``get``)."""
+    __slots__ = ("event", "compiled", "background", "instead")
 
-    def __init__(self, background: bool):
+    def __init__(self, background: bool, instead: tuple | None = None):
         self.event = threading.Event()
         self.compiled: Compiled | None = None
         self.background = background
+        self.instead = instead
 
 
 _lock = threading.Lock()  # memory, stats, jobs; never held while compiling
@@ -96,10 +97,15 @@ def cache_info() -> CacheInfo:
         return CacheInfo(currsize=len(_memory), maxsize=config.memory_cache_size(), **_stats)
 
 
-def get(key: tuple, make_source, count_interpreted: bool = True) -> Compiled | None:
+def get(key: tuple, make_source, count_interpreted: bool = True, instead: tuple | None = None) -> Compiled | None:
     """The kernel for `key` (`make_source()` is called only to compile it), or None: compiling in the
     background, or Numba failed on it before (see ``_unbuildable``); compute this call another way
-    (`count_interpreted`: that way is NumPy, counted in ``cache_info().interpreted``)."""
+    (`count_interpreted`: that way is NumPy, counted in ``cache_info().interpreted``).
+
+    `instead`: (key, make_source) of a kernel to load in this one's place if its compile is recorded on disk
+    (serial first, #14: the parallel variant). Only a background job uses it: the worker generates its source
+    and checks the disk, so the call that queued it generates no source and touches no file; the job then ends
+    with that kernel in memory under its own key and none under `key`. A caller's own compile ignores it."""
     with _lock:
         hit = _memory.get(key)
         if hit is not None:
@@ -121,7 +127,7 @@ def get(key: tuple, make_source, count_interpreted: bool = True) -> Compiled | N
             if owner:
                 use_worker = background and key not in _failed
                 _failed.discard(key)
-                job = _jobs[key] = _Job(use_worker)
+                job = _jobs[key] = _Job(use_worker, instead if use_worker else None)
                 if use_worker:
                     _submit(key, make_source, job)
             if background and job.background:
@@ -287,9 +293,18 @@ class _waiting_for_worker:
                 _waiting -= 1
 
 
+# #14: once the calls are done, the compile waits this long more: the call that queued it still has to hand its
+# answer back (return through lazyarr, and at a prompt print it), and a compile that takes the GIL meanwhile
+# makes it wait a switch interval (5 ms) each time it releases the GIL: 5-13 ms measured on a first answer.
+HANDOFF_GRACE_S = 0.05
+
+
 def _wait_until_quiet() -> None:
     with _quiet:
         _quiet.wait_for(lambda: _holding == 0 or _waiting > 0)
+        if _waiting == 0:  # a thread waiting for the job ends the grace at once
+            _quiet.wait_for(lambda: _waiting > 0, timeout=HANDOFF_GRACE_S)
+            _quiet.wait_for(lambda: _holding == 0 or _waiting > 0)  # a call begun meanwhile: once, not again
 
 
 def _submit(key, make_source, job: _Job) -> None:
@@ -308,6 +323,9 @@ def _work() -> None:
             return
         key, make_source, job = item
         _wait_until_quiet()
+        if job.instead is not None and _load_instead(*job.instead):
+            _retire(key, job)
+            continue
         try:
             compiled = _compile(make_source)
         except Exception as exc:
@@ -321,6 +339,39 @@ def _work() -> None:
         else:
             _finish(key, job, compiled)
         job.event.set()
+
+
+def _load_instead(key: tuple, make_source) -> bool:
+    """On the worker: whether the kernel for `key` takes the place of the job's own (see ``get``'s `instead`):
+    it is in memory, or its compile is recorded on disk (then it is loaded here, unless another job for it
+    will load it). False if it is not on disk or anything fails: the job's own kernel is then compiled, as if
+    `instead` had not been asked for."""
+    with _lock:
+        if key in _memory:
+            return True
+        pending = key in _jobs
+    try:
+        if pending:
+            return diskcache.recorded(make_source())
+        compiled = _compile(make_source, only_if_recorded=True)
+    except Exception as exc:
+        if config.debug():
+            print(f"lazyarr: loading a kernel in another's place failed ({exc!r}); compiling the other",
+                  file=sys.stderr)
+        return False
+    if compiled is None:
+        return False
+    with _lock:
+        _remember(key, compiled)
+    return True
+
+
+def _retire(key: tuple, job: _Job) -> None:
+    """End a background job without a kernel for its key (another kernel took its place)."""
+    with _lock:
+        if _jobs.get(key) is job:
+            del _jobs[key]
+    job.event.set()
 
 
 @atexit.register
@@ -364,7 +415,8 @@ if hasattr(os, "register_at_fork"):
 
 # --- compiling or loading one kernel -------------------------------------------------------------------------
 
-def _compile(make_source) -> Compiled:
+def _compile(make_source, only_if_recorded: bool = False) -> Compiled | None:
+    # `only_if_recorded`: None instead of compiling when the source's compile is not recorded on disk.
     # The whole job holds _compile_lock, not only Numba's part: a fork waits for it, so that a child never
     # inherits a lock (lazyarr's, Numba's, an import's) that a half-done job held in another thread.
     # Numba's once-per-process start may be running on the warm-up thread: wait for it rather than import
@@ -373,6 +425,8 @@ def _compile(make_source) -> Compiled:
     with _compile_lock:
         threads.configure_threading_layer()  # before Numba's first parallel compile picks a layer itself
         source = make_source()
+        if only_if_recorded and not diskcache.recorded(source):
+            return None
         if config.debug():
             print(f"lazyarr: compiling kernel\n{source}", file=sys.stderr)
         return _load(source)

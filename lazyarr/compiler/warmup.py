@@ -34,6 +34,7 @@ import threading
 import time
 import warnings
 
+import numpy as np
 
 from lazyarr import config
 from lazyarr.kernels import numba_glue
@@ -99,6 +100,10 @@ def _run() -> None:
 
 
 def _refresh_numba() -> None:
+    # Numba's ufunc table first, under lazyarr's lock (#14): the refresh fills it too (``numba.np.npyimpl``), but
+    # without that lock, and a graph built meanwhile could read it half filled; filled here, the first graph
+    # built after the warm-up no longer pays for it (10-25 ms of imports on a first answer, docs/runtime.md)
+    numba_glue.ufunc_loops(np.add)
     numba_glue.refresh_target()
 
 

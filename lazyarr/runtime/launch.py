@@ -24,6 +24,7 @@ from lazyarr.compiler.layout import BROADCAST, const_arg, kernel_args as argumen
 from lazyarr.graph import reference as interp
 from lazyarr.compiler.schedule import gather_tables, is_kernel_gather  # surface/gathers
 from lazyarr.graph.dtypes import HALF
+from lazyarr.graph.ops import ELEMENTWISE  # #14: the interpreter's in-place ufuncs
 from lazyarr.kernels import threads
 
 __all__ = ["arguments", "const_arg", "describe", "entry", "interpret", "interpret_values", "kept", "kernel_for",
@@ -32,15 +33,17 @@ __all__ = ["arguments", "const_arg", "describe", "entry", "interpret", "interpre
 
 # --- finding the kernel ---------------------------------------------------------------------------------
 
-def kernel_for(key: tuple, make_source, k, count_interpreted: bool = True) -> cache.Compiled | None:
+def kernel_for(key: tuple, make_source, k, count_interpreted: bool = True,
+               instead: tuple | None = None) -> cache.Compiled | None:
     """The compiled kernel for `key` (`make_source()` is called only to compile it), or None to have NumPy
     compute this call: while it compiles in the background, or if Numba fails on it. That failure is a
     lazyarr bug, but the user gets NumPy's answer and a warning naming the kernel `k`, never a Numba
     traceback. The cache remembers the failure, so only the first call tries the compile and warns.
-    `count_interpreted`: False when the caller has another kernel to run meanwhile (``pick_kernel``)."""
+    `count_interpreted`: False when the caller has another kernel to run meanwhile (``pick_kernel``);
+    `instead`: see ``cache.get``."""
     from numba.core.errors import NumbaError
     try:
-        return cache.get(key, make_source, count_interpreted)
+        return cache.get(key, make_source, count_interpreted, instead)
     except NumbaError as exc:
         warnings.warn(f"lazyarr: could not compile the kernel for\n{describe(k)}\nNumPy computes it instead "
                       f"({type(exc).__name__}: {str(exc).splitlines()[0]})", RuntimeWarning, stacklevel=4)
@@ -49,7 +52,9 @@ def kernel_for(key: tuple, make_source, k, count_interpreted: bool = True) -> ca
 
 # --- serial first (#14 compile latency) ------------------------------------------------------------------
 
-_ran_serially: set = set()  # keys of parallel variants whose first call at a parallel size ran serially
+# keys of parallel variants whose first call at a parallel size ran serially (or with NumPy, its serial variant
+# or the parallel one queued for the background worker: ``_choose_on_worker``)
+_ran_serially: set = set()
 
 
 def pick_kernel(key_of, source_of, k, parallel: bool) -> tuple[cache.Compiled | None, bool]:
@@ -64,6 +69,12 @@ def pick_kernel(key_of, source_of, k, parallel: bool) -> tuple[cache.Compiled | 
     same loop without the parallel launch. While the variant chosen compiles in the background, the other one
     (if loaded) runs the calls instead of NumPy. Both variants run the same loop body in the same order, so
     they give the same bits."""
+    if parallel and _choose_on_worker(key_of):
+        # #14: NumPy answers this call whichever variant is chosen; the worker checks the disk (which needs the
+        # parallel variant's source) and loads that variant, or compiles the serial one; the next call at a
+        # parallel size asks for the parallel variant, as after a serial first call
+        _ran_serially.add(key_of(True))
+        return kernel_for(key_of(False), source_of(False), k, instead=(key_of(True), source_of(True))), False
     want = parallel and not (_serial_first(key_of(True), source_of(True)) or one_thread())
     other = cache.loaded(key_of(not want))[1] if parallel else None
     compiled = kernel_for(key_of(want), source_of(want), k, count_interpreted=other is None)
@@ -83,6 +94,18 @@ def one_thread() -> bool:
     # the same per-thread value, costs a ctypes call. A Numba without it gets the public function.
     native = getattr(numba_parallel, "_get_num_threads", None)
     return (native() if native is not None else numba.get_num_threads()) == 1
+
+
+def _choose_on_worker(key_of) -> bool:
+    """Whether serial-first's choice for this call can be left to the background worker: background compilation
+    on, and neither variant in memory, so NumPy answers the call whatever the choice. The choice needs the
+    parallel variant's source (the disk cache is keyed by its hash), and generating it on the caller's thread
+    cost the first answer up to ~0.2 s (the first vector kernel imports ``vecmath``; bench/latency.py)."""
+    parallel_key = key_of(True)  # the cheap checks first: this runs on every call at a parallel size
+    if parallel_key in _ran_serially or cache.loaded(parallel_key)[1] is not None:
+        return False
+    return (config.background_compile() and config.serial_first()
+            and cache.loaded(key_of(False))[1] is None)
 
 
 def _serial_first(parallel_key: tuple, make_parallel_source) -> bool:
@@ -161,15 +184,60 @@ def interpret(k, arrays: list, consts: list, outs: list) -> None:
 
 
 def interpret_values(k, arrays: list, consts: list, tables: list = ()) -> dict:
-    """id(node) -> NumPy value for every node of a kernel (the reference evaluator, node by node); `tables`:
-    the values of the arrays its in-kernel gathers read (surface/gathers: ``schedule.gather_tables``)."""
+    """id(node) -> NumPy value for the inputs, constants and outputs of a kernel (the reference evaluator, node
+    by node; ``interpret_body``); `tables`: the values of the arrays its in-kernel gathers read (surface/gathers:
+    ``schedule.gather_tables``)."""
     values = dict(zip(map(id, gather_tables(k)), tables))
     values.update(zip(map(id, k.inputs), arrays))
     values.update((id(c), np.asarray(x, dtype=c.dtype)) for c, x in zip(k.consts, consts))
-    with np.errstate(all="ignore"):
-        for node in k.body:
-            values[id(node)] = interp.apply(node, [values[id(a)] for a in node.args])
+    interpret_body(k.body, values, k.outputs)
     return values
+
+
+# --- #14: the interpreter's temporaries, as NumPy's own expression evaluation treats them --------------------
+
+def interpret_body(body, values: dict, outputs) -> None:
+    """Evaluate `body`'s nodes with NumPy into `values` (id(node) -> value, holding their operands' values).
+
+    A value no later node reads, and no output is, leaves `values` after its last reader; and a ufunc whose
+    operand dies there writes into that operand's buffer when it has the result's dtype and shape, as NumPy's
+    temporary elision does for ``2*a + 3*b*a - b``. Kept alive and freshly allocated, the temporaries cost the
+    first answer of a background compile 2-4x NumPy's own time at 10^6 elements (page faults of new buffers)."""
+    last = {id(a): i for i, node in enumerate(body) for a in node.args}
+    keep = set(map(id, outputs))
+    temporaries = {id(n) for n in body} - keep
+    with np.errstate(all="ignore"):
+        for i, node in enumerate(body):
+            args = [values[id(a)] for a in node.args]
+            dying = {id(a) for a in node.args if id(a) in temporaries and last[id(a)] == i}
+            buffer = _reusable(node, args, dying, values) if dying else None
+            if buffer is None:
+                values[id(node)] = interp.apply(node, args)
+            else:
+                ufunc = ELEMENTWISE[node.op].ufunc
+                ufunc(*[np.asarray(a).astype(dt, copy=False) for a, dt in zip(args, node.params.loop)], out=buffer)
+                values[id(node)] = buffer
+            for a in dying:
+                del values[a]
+
+
+def _reusable(node, args: list, dying: set, values: dict) -> np.ndarray | None:
+    """A dying operand's buffer `node` can write its result into, or None: a plain ufunc whose loop takes and
+    gives the node's dtype, an operand of the result's dtype and shape that no live value shares memory with
+    (an input, a constant, an output, a view)."""
+    op = ELEMENTWISE.get(node.op)
+    ufunc = op.ufunc if op is not None else None
+    if ufunc is None or ufunc.nout != 1 or any(dt != node.dtype for dt in node.params.loop):
+        return None
+    if node.dtype.char * ufunc.nin + "->" + node.dtype.char not in ufunc.types:
+        return None
+    for a in node.args:
+        buffer = values[id(a)]
+        if (id(a) in dying and isinstance(buffer, np.ndarray) and buffer.flags.writeable
+                and buffer.dtype == node.dtype and buffer.shape == node.shape
+                and not any(np.may_share_memory(buffer, v) for key, v in values.items() if key not in dying)):
+            return buffer
+    return None
 
 
 def describe(k) -> str:

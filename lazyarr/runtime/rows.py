@@ -17,7 +17,6 @@ from lazyarr.compiler import source_rows
 from lazyarr.compiler.fingerprint import VERSION
 from lazyarr.compiler.layout import const_arg
 from lazyarr.compiler.rowfuse import RowKernel
-from lazyarr.graph import reference as interp
 from lazyarr.kernels import threads
 from lazyarr.runtime import launch
 
@@ -110,7 +109,12 @@ def run(k: RowKernel, arrays: list, row_arrays: list, env: dict) -> None:
     if compiled is None:  # compiling in the background (or Numba failed): NumPy computes this call
         values = reference_values(k, arrays, row_arrays)
         for n, (result, _) in zip(k.outputs, outs):
-            np.copyto(result, values[id(n)], casting="unsafe")
+            v = values[id(n)]  # #14: NumPy's own array of the output's dtype and shape is the output, not copied
+            if isinstance(v, np.ndarray) and v.base is None and v.flags.writeable and v.dtype == result.dtype \
+                    and v.shape == result.shape and not any(np.may_share_memory(v, a) for a in arrays + row_arrays):
+                env[id(n)] = v
+            else:
+                np.copyto(result, v, casting="unsafe")
         return
     row_views = [row_view(a, shape, rows) for a, (_, shape) in zip(row_arrays, k.row_inputs)]
     extra = [rows, length] + ([strip_width(k)] if mode == "strips" else [])
@@ -136,7 +140,5 @@ def reference_values(k: RowKernel, arrays: list, row_arrays: list) -> dict:
     values = dict(zip(map(id, k.inputs), arrays))
     values.update((id(a), x) for (a, _), x in zip(k.row_inputs, row_arrays))
     values.update((id(c), np.asarray(c.data, dtype=c.dtype)) for c in k.consts)
-    with np.errstate(all="ignore"):
-        for node in k.body:
-            values[id(node)] = interp.apply(node, [values[id(a)] for a in node.args])
+    launch.interpret_body(k.body, values, k.outputs)  # #14: temporaries freed or reused, as NumPy does
     return values
