@@ -25,6 +25,7 @@ from lazyarr.runtime import evaluate as runtime, launch
 from lazyarr.tracer.traced import Traced, leaf_origin, replay_view, view_offset
 from lazyarr.tracer.calls import converter, direct_call, map_op
 from lazyarr.tracer.scalars import Static, replay
+from lazyarr.tracer.scalar_runs import compile_runs  # (programs #15)
 from lazyarr.graph.expr import CONST, LEAF, Node
 from lazyarr.graph.ops import realise
 from lazyarr.graph.ops import ELEMENTWISE  # (programs #15)
@@ -362,8 +363,9 @@ def build(traced: Traced, flat: tuple, prepared: list, prepare: list, first_numb
     p.views = b.views
     p.records = traced.scalars.records
     p.mapped = b.mapped
-    p.ops = with_releases(b.ops, b.reads, _output_slots(outputs) | {view[0] for view in b.views}, len(flat),
-                          b.constants)
+    keep = _output_slots(outputs) | {view[0] for view in b.views}
+    ops = compile_runs(b.ops, b.reads, keep, ScalarUfuncs)  # (programs #15) 0-d ufunc runs as one function
+    p.ops = with_releases(ops, b.reads, keep, len(flat), b.constants)
     p.outputs = outputs
     p.single = (outputs[1], outputs[2]) if outputs[0] == "slot" else None
     p.static_args, p.static_values = static_args, static_values
