@@ -24,7 +24,7 @@ import numpy as np
 
 # Ufuncs whose Python operator on two NumPy scalars of one float dtype is the same IEEE operation, much cheaper.
 _OPERATORS = {np.add: "+", np.subtract: "-", np.multiply: "*", np.true_divide: "/"}
-_OPERATOR_DTYPES = frozenset(np.dtype(t) for t in ("float64", "complex64", "complex128"))
+_OPERATOR_DTYPES = frozenset([np.dtype(np.float64)])
 
 _TEMPLATE = """\
 def scalar_run(v, cv):
@@ -36,23 +36,32 @@ def scalar_run(v, cv):
 
 
 def compile_run(calls: list, stored: set[int]):
-    """The op replaying `calls` (``(ufunc, operand slots, result slot, dtype)`` in order) as one function;
+    """The op replaying `calls` (``(ufunc, operands, result slot, dtype)`` in order; an operand is a slot, or
+    ``("k", value)`` a fixed constant, ``("m", j)`` the call's computed constant j) as one function;
     `stored`: the result slots something after the run reads."""
     produced = {out for _, _, out, _ in calls}
-    inputs = sorted({s for _, slots, _, _ in calls for s in slots if s not in produced})
-    names: dict = {}   # ufunc or dtype -> its name in the generated module's namespace
+    inputs = sorted({s for _, slots, _, _ in calls for s in slots if type(s) is int and s not in produced})
+    mapped = sorted({s[1] for _, slots, _, _ in calls for s in slots if type(s) is not int and s[0] == "m"})
+    names: dict = {}   # id of a ufunc, dtype or fixed constant -> its name in the generated module's namespace
     namespace = {"errstate": np.errstate, "asarray": np.asarray, "scalar": _scalar}
 
     def name_of(obj, prefix: str) -> str:
-        if obj not in names:
-            names[obj] = f"{prefix}{len(names)}"
-            namespace[names[obj]] = obj
-        return names[obj]
+        if id(obj) not in names:
+            names[id(obj)] = f"{prefix}{len(names)}"
+            namespace[names[id(obj)]] = _scalar(obj)
+        return names[id(obj)]
 
-    body = [f"        s{out} = {_expression(ufunc, slots, dtype, name_of)}" for ufunc, slots, out, dtype in calls]
+    def operand(x) -> str:
+        if type(x) is int:
+            return f"s{x}"
+        return f"m{x[1]}" if x[0] == "m" else name_of(x[1], "k")
+
+    body = [f"        s{out} = {_expression(ufunc, [operand(x) for x in slots], dtype, name_of)}"
+            for ufunc, slots, out, dtype in calls]
     stores = [f"    v[{out}] = asarray(s{out}, {name_of(dtype, 'd')})"
               for _, _, out, dtype in calls if out in stored]
-    source = _TEMPLATE.format(loads="\n".join(f"    s{s} = scalar(v[{s}])" for s in inputs) or "    pass",
+    loads = [f"    s{s} = scalar(v[{s}])" for s in inputs] + [f"    m{j} = scalar(cv[{j}])" for j in mapped]
+    source = _TEMPLATE.format(loads="\n".join(loads) or "    pass",
                               body="\n".join(body), stores="\n".join(stores) or "    pass")
     exec(compile(source, "<lazyarr scalar run>", "exec"), namespace)  # noqa: S102  (source built above)
     run = namespace["scalar_run"]
@@ -60,10 +69,9 @@ def compile_run(calls: list, stored: set[int]):
     return run
 
 
-def _expression(ufunc, slots: list, dtype: np.dtype, name_of) -> str:
+def _expression(ufunc, operands: list, dtype: np.dtype, name_of) -> str:
     """The Python expression of one grouped call: a scalar operator where it is the ufunc's own operation."""
-    operands = [f"s{s}" for s in slots]
-    if ufunc in _OPERATORS and dtype in _OPERATOR_DTYPES and len(slots) == 2:
+    if ufunc in _OPERATORS and dtype in _OPERATOR_DTYPES and len(operands) == 2:
         return f" {_OPERATORS[ufunc]} ".join(operands)
     return f"{name_of(ufunc, 'u')}({', '.join(operands)})"
 
