@@ -79,3 +79,24 @@ def test_compile_runs_keeps_outputs_and_values_other_ops_read():
     compiled[0](v, ())
     assert v[1] == -2.0 and v[2] is None             # v[1] is read by the other op, v[2] by nothing after
     assert v[3].shape == () and np.isnan(v[3])        # sqrt(-4): NaN, NumPy's warning silenced
+
+
+def running_sum_with_a_copy(a):
+    t = 0.0
+    for i in range(a.shape[0]):
+        t += a[i, i]
+        if i == 0:
+            first = t     # NumPy: a scalar, which the next += does not change
+    return first, t
+
+
+def test_lazy_scalar_in_place_ops_leave_earlier_names_as_numpys_scalars_do():
+    a = rng.standard_normal((4, 4))
+    first, total = running_sum_with_a_copy(la.array(a))
+    want_first, want_total = running_sum_with_a_copy(a)
+    assert first.compute() == want_first and total.compute() == want_total
+    z = la.zeros(())      # a 0-d *array* (np.zeros(())): += writes into it, and its aliases see that
+    alias = z
+    z += 1.0
+    z += 1.0
+    assert alias is z and alias.compute() == 2.0
