@@ -353,8 +353,9 @@ def _broadcasts(shape: tuple, target: tuple) -> bool:
 def inplace(array, ufunc, other, symbol: str):
     """``array op= other``: NumPy's ``ufunc(array, other, out=array)``: the result's shape must be the
     array's, and it is cast back under 'same_kind' (NumPy's UFuncTypeError otherwise)."""
-    if _scalar_inplace(array, ufunc, other):  # (scalar overhead #15)
-        return array
+    folded = _scalar_inplace(array, ufunc, other)  # (scalar overhead #15)
+    if folded is not None:
+        return folded
     if ufunc is np.matmul:
         result = matmul(array, other)
     else:
@@ -368,16 +369,17 @@ def inplace(array, ufunc, other, symbol: str):
     return array
 
 
-def _scalar_inplace(array, ufunc, other) -> bool:
-    """(scalar overhead #15) ``x op= y`` of a constant x, neither a view nor viewed, whose result NumPy gives in
-    x's dtype: x is rebound to the constant computed now (api/scalar_fold.py); no write to record."""
-    if getattr(array, "_link", None) is not None:
-        return False
+def _scalar_inplace(array, ufunc, other):
+    """(scalar overhead #15) ``x op= y`` of a constant x (a value NumPy holds as a scalar: an element read or
+    scalar work, api/scalar_fold.py), neither a view nor viewed, whose result NumPy gives in x's dtype: a new
+    LazyArray of the constant computed now, which Python binds to x's name; None otherwise. Not x rebound in
+    place: NumPy's scalars are immutable, so ``mid = t; t += y`` leaves ``mid`` as it was (#15, s8)."""
+    if getattr(array, "_link", None) is not None or array._array0:
+        return None
     value = scalar_fold.call(ufunc, (array, other))
     if value is None or value.dtype != array.dtype:
-        return False
-    array._node = value
-    return True
+        return None
+    return type(array)(value)
 
 
 def _check_out_cast(ufunc, out_dtype: np.dtype, other, result_dtype: np.dtype, casting: str) -> None:

@@ -25,6 +25,7 @@ from lazyarr.runtime import evaluate as runtime, launch
 from lazyarr.tracer.traced import Traced, leaf_origin, replay_view, view_offset
 from lazyarr.tracer.calls import converter, direct_call, map_op
 from lazyarr.tracer.scalars import Static, replay
+from lazyarr.tracer.scalar_runs import compile_runs  # (programs #15)
 from lazyarr.graph.expr import CONST, LEAF, Node
 from lazyarr.graph.ops import realise
 from lazyarr.graph.ops import ELEMENTWISE  # (programs #15)
@@ -362,8 +363,9 @@ def build(traced: Traced, flat: tuple, prepared: list, prepare: list, first_numb
     p.views = b.views
     p.records = traced.scalars.records
     p.mapped = b.mapped
-    p.ops = with_releases(b.ops, b.reads, _output_slots(outputs) | {view[0] for view in b.views}, len(flat),
-                          b.constants)
+    keep = _output_slots(outputs) | {view[0] for view in b.views}
+    ops = compile_runs(b.ops, b.reads, keep, ScalarUfuncs)  # (programs #15) 0-d ufunc runs as one function
+    p.ops = with_releases(ops, b.reads, keep, len(flat), b.constants)
     p.outputs = outputs
     p.single = (outputs[1], outputs[2]) if outputs[0] == "slot" else None
     p.static_args, p.static_values = static_args, static_values
@@ -389,15 +391,17 @@ def _element_index(base: np.ndarray, offset: int, dtype: np.dtype) -> tuple | No
 
 
 def _scalar_ufunc(node: Node, sources: list, out: int):
-    """The op of a 0-d ufunc stage whose operands are all slots already of its loop's dtypes: the ufunc on
+    """The op of a 0-d ufunc stage whose operands are all already of its loop's dtypes: the ufunc on
     them, with the NumPy evaluator's error state and result dtype, without its per-call dispatch (a loop of
-    scalar work makes thousands of these, each otherwise ~30 us)."""
+    scalar work makes thousands of these, each otherwise ~30 us). An operand is a slot (an int), or a constant:
+    ``("k", value)`` fixed, ``("m", j)`` the call's computed constant j."""
     ufunc = ELEMENTWISE[node.op].ufunc if node.op in ELEMENTWISE else None
     loop = getattr(node.params, "loop", None)
-    if (node.shape or ufunc is None or loop is None or any(kind != "s" for kind, _ in sources)
+    if (node.shape or ufunc is None or loop is None or ufunc.nout != 1
             or [a.dtype for a in node.args] != list(loop)):
         return None
-    return ScalarUfuncs([(ufunc, [x for _, x in sources], out, node.dtype)])
+    operands = [x if kind == "s" else (kind, x) for kind, x in sources]
+    return ScalarUfuncs([(ufunc, operands, out, node.dtype)])
 
 
 class ScalarUfuncs:
@@ -412,7 +416,8 @@ class ScalarUfuncs:
     def __call__(self, v, cv):
         with np.errstate(all="ignore"):
             for ufunc, slots, out, dtype in self.calls:
-                v[out] = np.asarray(ufunc(*[v[x] for x in slots]), dtype=dtype)
+                args = [v[x] if type(x) is int else cv[x[1]] if x[0] == "m" else x[1] for x in slots]
+                v[out] = np.asarray(ufunc(*args), dtype=dtype)
 
     def joined(self, ops: list) -> bool:
         """Whether this op joined the last of `ops` (also a ScalarUfuncs), so it needs no entry of its own."""
