@@ -138,22 +138,50 @@ def test_zero_d_work_is_silent_and_leaves_its_inputs_alone():
 
 
 def test_in_place_updates_of_zero_d_values():
+    # An element read is a NumPy scalar: `t op= y` is `t = t op y`, NumPy's scalar promotion, no cast back.
     f32 = la.array(F32)
     t = f32[0, 0]
     t += 1.5
     t *= f32[1, 1]
-    want = np.array(F32[0, 0])
+    want = F32[0, 0]
     want += 1.5
     want *= F32[1, 1]
-    same(t, want[()])
+    same(t, want)
     s = f32[0, 1]
-    s += la.array(F64)[0, 0]                     # a float64 into a float32 0-d LazyArray: cast, as NumPy's out=
-    want = np.array(F32[0, 1])
+    s += la.array(F64)[0, 0]                     # float32 scalar + float64 scalar: a float64 scalar
+    want = F32[0, 1]
     want += F64[0, 0]
-    same(s, want[()])
+    same(s, want)
     k = la.array(I64)[0, 0]
+    k += 0.5                                     # an int64 scalar becomes a float64 one
+    want = I64[0, 0]
+    want += 0.5
+    same(k, want)
+    # A 0-d array is updated in place: NumPy's out= cast rules.
+    z = la.zeros((), np.int64)
     with pytest.raises(TypeError):
-        k += 0.5                                 # same_kind: float64 into int64
+        z += 0.5                                 # same_kind: float64 into int64
+
+
+def test_an_alias_of_a_scalar_keeps_its_value_and_an_alias_of_a_0d_array_sees_writes():
+    x = la.array(F64)
+    t = x.sum()
+    mid = t
+    t += 1.0
+    u = la.zeros(())
+    alias = u
+    u += 2.0
+    u += 1.0
+    v = la.array(np.zeros(()))
+    seen = v
+    v -= 4.0
+    want_t = F64.sum()
+    want_mid = want_t
+    want_t += 1.0
+    same(t, want_t)
+    same(mid, want_mid)
+    same(alias, np.array(3.0))
+    same(seen, np.array(-4.0))
 
 
 def _go_fast(a):
@@ -178,3 +206,19 @@ def test_fused_functions_still_read_each_calls_elements():
     for _ in range(2):                           # the second call replays the traced program on new data
         square = rng.standard_normal((6, 6))
         np.testing.assert_allclose(fused(square), _go_fast(square), rtol=1e-14)
+
+
+def _aliases(a):
+    s = a[1, 1]
+    old = s
+    s += a[2, 2]
+    u = np.zeros(())
+    alias = u
+    u += s
+    return s, old, alias
+
+
+def test_aliases_under_fuse_are_numpys():
+    got, want = la.fuse(_aliases)(F64), _aliases(F64)
+    for g, w in zip(got, want):
+        assert type(g) is type(w) and g.dtype == w.dtype and g == w, (g, w)

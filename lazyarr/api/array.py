@@ -469,7 +469,7 @@ def wrap(x, copy: bool | None = None) -> LazyArray:
     (the default) shares where it can, True takes a snapshot now, False never copies (ValueError where a
     copy cannot be avoided: a list, a non-native byte order). See docs/index.md."""
     if type(x) is np.ndarray and copy is None:  # the common case first: no checks on the way
-        return LazyArray(build.array_leaf(x))
+        return LazyArray(build.array_leaf(x), array0=x.ndim == 0)  # a 0-d input is a 0-d array, as np.asarray's
     copy = _copy_flag(copy)
     if isinstance(x, LazyArray):
         # An expression is not copied node by node: its snapshot is its value, computed now.
@@ -482,12 +482,14 @@ def wrap(x, copy: bool | None = None) -> LazyArray:
                              "compute it); wrap dask_array.compute() instead, or copy its source arrays")
         return handler.wrap(x)
     if type(x) is np.ndarray:
-        return LazyArray(build.array_leaf(x, copy))
+        return LazyArray(build.array_leaf(x, copy), array0=x.ndim == 0)
     if isinstance(x, np.ndarray):  # a subclass: np.memmap is taken as a plain array, others are refused
-        return LazyArray(build.array_leaf(build.plain_ndarray(x, "lazyarr.array's input"), copy))
+        return LazyArray(build.array_leaf(build.plain_ndarray(x, "lazyarr.array's input"), copy), array0=x.ndim == 0)
     if copy is None:
-        return LazyArray(build.to_node(x if not np.isscalar(x) else np.asarray(x), "lazyarr.array's input"))
-    return LazyArray(expr.leaf(build.as_input_array(x, "lazyarr.array's input", copy)))
+        node = build.to_node(x if not np.isscalar(x) else np.asarray(x), "lazyarr.array's input")
+        return LazyArray(node, array0=node.shape == ())
+    node = expr.leaf(build.as_input_array(x, "lazyarr.array's input", copy))
+    return LazyArray(node, array0=node.shape == ())
 
 
 def asarray(x, copy: bool | None = None) -> LazyArray:

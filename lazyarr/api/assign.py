@@ -356,6 +356,8 @@ def inplace(array, ufunc, other, symbol: str):
     folded = _scalar_inplace(array, ufunc, other)  # (scalar overhead #15)
     if folded is not None:
         return folded
+    if _holds_a_scalar(array):  # NumPy's scalars are immutable: `x op= y` is `x = x op y`
+        return type(array)(build.ufunc_node(ufunc, (array, other), symbol + "="))
     if ufunc is np.matmul:
         result = matmul(array, other)
     else:
@@ -380,6 +382,14 @@ def _scalar_inplace(array, ufunc, other):
     if value is None or value.dtype != array.dtype:
         return None
     return type(array)(value)
+
+
+def _holds_a_scalar(array) -> bool:
+    """Whether NumPy holds this 0-d value as a scalar, not a 0-d array: an operation's 0-d result (a ufunc of
+    scalars, a reduction, an element read), neither a view nor viewed. A 0-d array (``_array0``: the user's,
+    a fused function's argument, ``zeros(())``, ``x.reshape(())``) is updated in place, so an alias
+    (``mid = t``) sees the write; a scalar's alias keeps the old value."""
+    return array.ndim == 0 and not array._array0 and getattr(array, "_link", None) is None
 
 
 def _check_out_cast(ufunc, out_dtype: np.dtype, other, result_dtype: np.dtype, casting: str) -> None:

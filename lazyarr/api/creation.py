@@ -94,16 +94,16 @@ def _eager(func, *args, **kwargs) -> LazyArray:
 # --- constant fills --------------------------------------------------------------------------------------------
 
 def zeros(shape, dtype=float, order="C", *, device=None, like=None) -> LazyArray:
-    return LazyArray(constant(_shape(shape, "zeros"), 0, _dtype(dtype, "zeros")))
+    return _filled(constant(_shape(shape, "zeros"), 0, _dtype(dtype, "zeros")))
 
 
 def ones(shape, dtype=None, order="C", *, device=None, like=None) -> LazyArray:
-    return LazyArray(constant(_shape(shape, "ones"), 1, _dtype(dtype, "ones")))
+    return _filled(constant(_shape(shape, "ones"), 1, _dtype(dtype, "ones")))
 
 
 def empty(shape, dtype=float, order="C", *, device=None, like=None) -> LazyArray:
     """Zeros: NumPy leaves empty's values unspecified, and zeros cost nothing more here."""
-    return LazyArray(constant(_shape(shape, "empty"), 0, _dtype(dtype, "empty")))
+    return _filled(constant(_shape(shape, "empty"), 0, _dtype(dtype, "empty")))
 
 
 def full(shape, fill_value, dtype=None, order="C", *, device=None, like=None) -> LazyArray:
@@ -113,9 +113,14 @@ def full(shape, fill_value, dtype=None, order="C", *, device=None, like=None) ->
         shape = _shape(shape, "full")
         dt = value.dtype if dtype is None else _dtype(dtype, "full")
         from lazyarr.api.reshaping import broadcast_to
-        return LazyArray(build.cast(broadcast_to(value, shape), dt, "full"))
+        return _filled(build.cast(broadcast_to(value, shape), dt, "full"))
     dt = _dtype(dtype, "full", np.asarray(fill_value).dtype)
-    return LazyArray(constant(_shape(shape, "full"), fill_value, dt))
+    return _filled(constant(_shape(shape, "full"), fill_value, dt))
+
+
+def _filled(node) -> LazyArray:
+    """A new array: of shape (), a 0-d array as NumPy gives it (updated in place, api/assign._holds_a_scalar)."""
+    return LazyArray(node, array0=node.shape == ())
 
 
 def _like_shape(a: Node, shape) -> tuple:

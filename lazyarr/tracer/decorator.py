@@ -330,7 +330,7 @@ class _Fused:
                 leaves[id(leaf)] = i
                 arg_leaves[i] = leaf
                 extents[i] = (array, extent)
-                traced_args.append(LazyArray(leaf))
+                traced_args.append(LazyArray(leaf, array0=leaf.shape == ()))  # a 0-d argument is a 0-d array
             elif kind == "number" and i not in static:
                 traced_args.append(scalars.argument(i, a))
             else:
