@@ -138,14 +138,18 @@ def reduce_range(k: ReduceKernel, r: Reducer, var: str, lo: str, hi: str, index,
     block_sum = f"(({lanes[0]} + {lanes[1]}) + ({lanes[2]} + {lanes[3]})) + " \
                 f"(({lanes[4]} + {lanes[5]}) + ({lanes[6]} + {lanes[7]}))"
     tail, v_tail = value(var, "_t")
+    # The last block may be short (a multiple of LANES): rows shorter than a block (a (n, 32) matrix's
+    # `X @ w`) still go through the lanes, and only the last < LANES elements through the Kahan tail (one
+    # compensated add per element, a dependency chain: ~5 ns an element, measured).
     return [
         f"_j = {lo}",
-        Block(f"while _j + {BLOCK} <= {hi}:", [
+        Block(f"while _j + {LANES} <= {hi}:", [
+            f"_e = min(_j + {BLOCK}, {hi} - ({hi} - _j) % {LANES})",
             *[f"{lane} = {ctor(r.acc)}(0)" for lane in lanes],
-            Block(f"for _b in range(_j, _j + {BLOCK}, {LANES}):", lane_lines),
+            Block(f"for _b in range(_j, _e, {LANES}):", lane_lines),
             f"_blk = {block_sum}",
             *r.take("_blk"),
-            f"_j += {BLOCK}",
+            "_j = _e",
         ]),
         Block(f"for {var} in range(_j, {hi}):", tail + r.take(v_tail)),
     ]
