@@ -20,8 +20,8 @@ The method:
 - evaluate sin(r) or cos(r) on [-pi/4, pi/4] by their Taylor series (to r**15 and r**16: the first omitted
   term is below 2**-56 relative there), cos with the 1 - r*r/2 step split so its rounding error is carried;
 - pick sin or cos and the sign by the quadrant k mod 4.
-exp: k = rint(x / ln 2) (by the 1.5*2**52 shifter), r + c = x - k*ln 2 (ln 2's 32-bit head: exact), exp(r) by its
-Taylor series to r**13 in Estrin's scheme (|r| <= 0.35: the first omitted term is below 2**-57), 1 + r summed
+exp: k = rint(x / ln 2) (by the 1.5*2**52 shifter), r + c = x - k*ln 2 (ln 2's 32-bit head: exact), exp(r) as
+1 + r + r*r*Q(r), Q a degree-10 Chebyshev fit in Estrin's scheme (|r| <= 0.35: 2**-61 relative), 1 + r summed
 exactly, times 2**k built from the shifter's bits. ok is False outside [-708, 709],
 where the result would overflow or be subnormal, and for non-finite x.
 
@@ -125,6 +125,12 @@ _INV_LN2 = float(1 / _LN2)
 # 1/n! for n = 2 .. 13
 _E2, _E3, _E4, _E5, _E6, _E7, _E8, _E9, _E10, _E11, _E12, _E13 = (float(Fraction(1, factorial(n)))
                                                                   for n in range(2, 14))
+# exp's Q(r) = (exp(r) - 1 - r) / r**2 on |r| <= ln(2)/2 (+1e-6), ascending powers r**0 .. r**10: a Chebyshev fit
+# (python tools/fit_vecmath.py); 2**-61.4 relative to exp(r) with these double coefficients
+_X2, _X3, _X4, _X5, _X6, _X7, _X8, _X9, _X10, _X11, _X12 = (float.fromhex(h) for h in (
+    "0x1.0000000000000p-1", "0x1.5555555555557p-3", "0x1.5555555555556p-5", "0x1.11111111100dfp-7",
+    "0x1.6c16c16c162d6p-10", "0x1.a01a01abe63b3p-13", "0x1.a01a01a6d7883p-16", "0x1.71de02372bdd3p-19",
+    "0x1.27e4db679bec4p-22", "0x1.af4ddddcf06d6p-26", "0x1.1f72fca58cc92p-29"))
 _EXP_LOW, _EXP_HIGH = -708.0, 709.0  # exp is a normal, finite float64 between these
 _SHIFTER = 1.5 * 2.0 ** 52           # x + it rounds x to an integer held in the low mantissa bits (|x| < 2**51)
 
@@ -155,18 +161,19 @@ def exp(x):
     rl = -k * _LN2_LO_LOG
     r = rh + rl
     c = (rh - r) + rl                 # r + c = x - k ln 2 to ~2**-100
-    # exp(r) - 1 - r = r*r * (1/2! + r/3! + ... + r**11/13!) by Estrin's scheme: four dependent steps instead of
-    # Horner's twelve, so the lanes are bound by throughput, not by FMA latency (perf #14: ~25% less time)
+    # exp(r) - 1 - r = r*r * Q(r), Q a degree-10 fit (2**-61 relative to exp(r), where the Taylor series to r**13
+    # it replaced reached 2**-57: one term and one FMA less per element, #14 rowjax), by Estrin's scheme: four
+    # dependent steps instead of Horner's ten, so the lanes are bound by throughput, not by FMA latency
     r2 = r * r
     r4 = r2 * r2
-    low = fma(r2, fma(r, _E5, _E4), fma(r, _E3, _E2))
-    mid = fma(r2, fma(r, _E9, _E8), fma(r, _E7, _E6))
-    high = fma(r2, fma(r, _E13, _E12), fma(r, _E11, _E10))
-    tail = r2 * fma(r4, fma(r4, high, mid), low)
+    low = fma(r2, fma(r, _X5, _X4), fma(r, _X3, _X2))
+    mid = fma(r2, fma(r, _X9, _X8), fma(r, _X7, _X6))
+    high = fma(r2, _X12, fma(r, _X11, _X10))
     head = 1.0 + r
     lost = (1.0 - head) + r           # exact (Fast2Sum): 1 + r = head + lost
+    small = fma(r2, fma(r4, fma(r4, high, mid), low), lost + fma(c, r, c))  # r*r*Q(r) folded into one FMA
     scale = _as_float64((_as_int64(shifted) + 1023) << 52)  # the shifter's own bits shift out
-    return (head + ((lost + fma(c, r, c)) + tail)) * scale, ok
+    return (head + small) * scale, ok
 
 
 @intrinsic
