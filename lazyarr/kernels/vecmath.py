@@ -267,7 +267,11 @@ def _divide(ah, al, bh, bl):
 def _expm1_dd(x):
     """expm1(x) as an unevaluated sum (hi, lo), |lo| <= ulp(hi)/2, for finite x in [-40, 709] (no checks):
     x = k*ln 2 + r, expm1(x) = 2**k * expm1(r) + (2**k - 1)."""
-    k = np.rint(x * _INV_LN2)
+    # (#14 rowjax) k = rint(x / ln 2) by the 1.5*2**52 shifter, as in exp: the same k, so the same bits, and
+    # 2**k from the shifter's bits with no float64 -> int64 conversion (four scalar ones per vector under AVX2).
+    # (Estrin's scheme for the polynomial was faster still, but its extra roundings took expm1 past 1 ULP.)
+    shifted = x * _INV_LN2 + _SHIFTER
+    k = shifted - _SHIFTER
     rh = fma(-k, _LN2_HI, x)          # exact: the difference fits in 53 bits
     rl = -k * _LN2_LO
     r = rh + rl
@@ -276,7 +280,7 @@ def _expm1_dd(x):
         _E10 + r * (_E11 + r * (_E12 + r * _E13)))))))))))
     ph = r + tail                     # expm1(r) = ph + pl; |tail| < |r|, so Fast2Sum
     pl = ((r - ph) + tail) + (c + c * r)  # expm1(r + c) ~ expm1(r) + c*exp(r)
-    scale = _as_float64((np.int64(k) + 1023) << 52)
+    scale = _as_float64((_as_int64(shifted) + 1023) << 52)  # the shifter's own bits shift out
     s, e = _two_sum(scale - 1.0, scale * ph)  # scale - 1.0 is exact for |k| <= 53, scale*ph is exact
     e = e + scale * pl
     hi = s + e
