@@ -212,8 +212,9 @@ def log(x):
     f = _as_float64(mantissa) - 1.0
     s = f / (2.0 + f)
     z = s * s
-    r = z * (_L1 + z * (_L2 + z * (_L3 + z * (_L4 + z * (_L5 + z * (_L6 + z * (_L7 + z * (_L8 + z * (_L9 + z * (
-        _L10 + z * (_L11 + z * _L12)))))))))))
+    # Horner's steps as FMAs (#14 rowjax): one rounding and half the latency per step
+    r = z * fma(z, fma(z, fma(z, fma(z, fma(z, fma(z, fma(z, fma(z, fma(z, fma(z, fma(
+        z, _L12, _L11), _L10), _L9), _L8), _L7), _L6), _L5), _L4), _L3), _L2), _L1)
     half_f2 = 0.5 * f * f
     return k * _LN2_HI_LOG - ((half_f2 - (s * (half_f2 + r) + k * _LN2_LO_LOG)) - f), ok
 
@@ -276,8 +277,9 @@ def _expm1_dd(x):
     rl = -k * _LN2_LO
     r = rh + rl
     c = (rh - r) + rl                 # r + c is x - k*ln 2 to ~2**-100 (Fast2Sum)
-    tail = r * r * (_E2 + r * (_E3 + r * (_E4 + r * (_E5 + r * (_E6 + r * (_E7 + r * (_E8 + r * (_E9 + r * (
-        _E10 + r * (_E11 + r * (_E12 + r * _E13)))))))))))
+    # Horner's steps as FMAs (#14 rowjax): one rounding and half the latency per step
+    tail = r * r * fma(r, fma(r, fma(r, fma(r, fma(r, fma(r, fma(r, fma(r, fma(r, fma(r, fma(
+        r, _E13, _E12), _E11), _E10), _E9), _E8), _E7), _E6), _E5), _E4), _E3), _E2)
     ph = r + tail                     # expm1(r) = ph + pl; |tail| < |r|, so Fast2Sum
     pl = ((r - ph) + tail) + (c + c * r)  # expm1(r + c) ~ expm1(r) + c*exp(r)
     scale = _as_float64((_as_int64(shifted) + 1023) << 52)  # the shifter's own bits shift out
@@ -416,8 +418,9 @@ _PI_HI, _PI_LO = _hi_lo(_PI)
 def _atan_poly(t):
     """arctan(t) - t for |t| <= 0.4375."""
     z = t * t
-    return t * z * (_A0 + z * (_A1 + z * (_A2 + z * (_A3 + z * (_A4 + z * (_A5 + z * (_A6 + z * (_A7 + z * (
-        _A8 + z * (_A9 + z * (_A10 + z * _A11)))))))))))
+    # Horner's steps as FMAs (#14 rowjax): one rounding and half the latency per step
+    return t * z * fma(z, fma(z, fma(z, fma(z, fma(z, fma(z, fma(z, fma(z, fma(z, fma(z, fma(
+        z, _A11, _A10), _A9), _A8), _A7), _A6), _A5), _A4), _A3), _A2), _A1), _A0)
 
 
 @_jit
@@ -549,8 +552,9 @@ def _log1p_dd(x):
     f = _as_float64(mantissa) - 1.0
     s = f / (2.0 + f)
     z = s * s
-    r = z * (_L1 + z * (_L2 + z * (_L3 + z * (_L4 + z * (_L5 + z * (_L6 + z * (_L7 + z * (_L8 + z * (_L9 + z * (
-        _L10 + z * (_L11 + z * _L12)))))))))))
+    # Horner's steps as FMAs (#14 rowjax): one rounding and half the latency per step
+    r = z * fma(z, fma(z, fma(z, fma(z, fma(z, fma(z, fma(z, fma(z, fma(z, fma(z, fma(
+        z, _L12, _L11), _L10), _L9), _L8), _L7), _L6), _L5), _L4), _L3), _L2), _L1)
     half_f2 = 0.5 * f * f
     hi = f - half_f2                      # |half_f2| <= |f|/2: Fast2Sum, and f - hi is exact
     lo = ((f - hi) - half_f2) + s * (half_f2 + r)
