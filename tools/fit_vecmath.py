@@ -1,10 +1,12 @@
-"""Coefficients of vecmath's arctan and arcsin polynomials: Chebyshev fits in 80-digit arithmetic (mpmath).
+"""Coefficients of vecmath's arctan, arcsin and exp polynomials: Chebyshev fits in 80-digit arithmetic (mpmath).
 
     python tools/fit_vecmath.py        # prints the float.hex coefficients pasted into lazyarr/kernels/vecmath.py
 
 arctan(t) = t + t*z*A(z), z = t*t <= 0.4375**2 (the largest reduced argument);
 arcsin(s) = s + s*z*B(z), z = s*s <= 0.25 (|x| > 0.5 is reduced to s = sqrt((1 - |x|)/2)).
-A and B are smooth on their intervals, so their Chebyshev interpolants are within a few percent of the best
+exp(r) = 1 + r + r*r*Q(r), |r| <= ln(2)/2 (+1e-6 for the rounding of k) (#14 rowjax: 11 terms where the Taylor
+series needed 12 for less accuracy).
+A, B and Q are smooth on their intervals, so their Chebyshev interpolants are within a few percent of the best
 polynomial; the degrees are chosen so the fit's error relative to the whole result is below 2**-59.
 """
 import mpmath as mp
@@ -12,8 +14,8 @@ import mpmath as mp
 mp.mp.dps = 80
 
 
-def fit(g, hi, n):
-    coeffs, err = mp.chebyfit(g, [mp.mpf(0), mp.mpf(hi)], n, error=True)
+def fit(g, hi, n, lo=0):
+    coeffs, err = mp.chebyfit(g, [mp.mpf(lo), mp.mpf(hi)], n, error=True)
     return [float(c) for c in reversed(coeffs)], err  # ascending powers
 
 
@@ -27,7 +29,25 @@ def asin_g(z):
     return (mp.asin(s) - s) / (z * s)
 
 
+def exp_q(r):
+    return mp.mpf(1) / 2 if r == 0 else (mp.exp(r) - 1 - r) / (r * r)
+
+
+def exp_error(coeffs, h, points=4001):
+    """max |1 + r + r*r*Q(r) - exp(r)| / exp(r) over [-h, h], Q with the double coefficients `coeffs`."""
+    worst = mp.mpf(0)
+    for i in range(points):
+        r = -h + 2 * h * i / (points - 1)
+        q = sum(mp.mpf(c) * r ** j for j, c in enumerate(coeffs))
+        worst = max(worst, abs((1 + r + r * r * q - mp.exp(r)) / mp.exp(r)))
+    return worst
+
+
 if __name__ == "__main__":
+    h = mp.log(2) / 2 + mp.mpf("1e-6")
+    coeffs, _ = fit(exp_q, h, 11, lo=-h)
+    print(f"# EXP: Q of degree 10, error relative to exp(r): 2**{mp.nstr(mp.log(exp_error(coeffs, h), 2), 4)}")
+    print("_X2 .. _X12 = (" + ", ".join(f'"{c.hex()}"' for c in coeffs) + ")")
     for name, g, hi, n in [("ATAN", atan_g, mp.mpf(7) / 16 * mp.mpf(7) / 16, 12), ("ASIN", asin_g, 0.25, 14)]:
         coeffs, err = fit(g, hi, n)
         print(f"# {name}: degree {n - 1} in z, max abs error of the fit {mp.nstr(err, 3)} "

@@ -20,8 +20,8 @@ The method:
 - evaluate sin(r) or cos(r) on [-pi/4, pi/4] by their Taylor series (to r**15 and r**16: the first omitted
   term is below 2**-56 relative there), cos with the 1 - r*r/2 step split so its rounding error is carried;
 - pick sin or cos and the sign by the quadrant k mod 4.
-exp: k = rint(x / ln 2) (by the 1.5*2**52 shifter), r + c = x - k*ln 2 (ln 2's 32-bit head: exact), exp(r) by its
-Taylor series to r**13 in Estrin's scheme (|r| <= 0.35: the first omitted term is below 2**-57), 1 + r summed
+exp: k = rint(x / ln 2) (by the 1.5*2**52 shifter), r + c = x - k*ln 2 (ln 2's 32-bit head: exact), exp(r) as
+1 + r + r*r*Q(r), Q a degree-10 Chebyshev fit in Estrin's scheme (|r| <= 0.35: 2**-61 relative), 1 + r summed
 exactly, times 2**k built from the shifter's bits. ok is False outside [-708, 709],
 where the result would overflow or be subnormal, and for non-finite x.
 
@@ -84,14 +84,15 @@ def _reduce(x):
 
 @_jit
 def _sin_poly(r, z):
-    return r + (z * r) * (_S3 + z * (_S5 + z * (_S7 + z * (_S9 + z * (_S11 + z * (_S13 + z * _S15))))))
+    # Horner's steps as FMAs (#14 rowjax): one rounding and half the latency per step
+    return r + (z * r) * fma(z, fma(z, fma(z, fma(z, fma(z, fma(z, _S15, _S13), _S11), _S9), _S7), _S5), _S3)
 
 
 @_jit
 def _cos_poly(z):
     half = 0.5 * z
     w = 1.0 - half
-    tail = z * z * (_C4 + z * (_C6 + z * (_C8 + z * (_C10 + z * (_C12 + z * (_C14 + z * _C16))))))
+    tail = z * z * fma(z, fma(z, fma(z, fma(z, fma(z, fma(z, _C16, _C14), _C12), _C10), _C8), _C6), _C4)
     return w + (((1.0 - w) - half) + tail)
 
 
@@ -125,6 +126,12 @@ _INV_LN2 = float(1 / _LN2)
 # 1/n! for n = 2 .. 13
 _E2, _E3, _E4, _E5, _E6, _E7, _E8, _E9, _E10, _E11, _E12, _E13 = (float(Fraction(1, factorial(n)))
                                                                   for n in range(2, 14))
+# exp's Q(r) = (exp(r) - 1 - r) / r**2 on |r| <= ln(2)/2 (+1e-6), ascending powers r**0 .. r**10: a Chebyshev fit
+# (python tools/fit_vecmath.py); 2**-61.4 relative to exp(r) with these double coefficients
+_X2, _X3, _X4, _X5, _X6, _X7, _X8, _X9, _X10, _X11, _X12 = (float.fromhex(h) for h in (
+    "0x1.0000000000000p-1", "0x1.5555555555557p-3", "0x1.5555555555556p-5", "0x1.11111111100dfp-7",
+    "0x1.6c16c16c162d6p-10", "0x1.a01a01abe63b3p-13", "0x1.a01a01a6d7883p-16", "0x1.71de02372bdd3p-19",
+    "0x1.27e4db679bec4p-22", "0x1.af4ddddcf06d6p-26", "0x1.1f72fca58cc92p-29"))
 _EXP_LOW, _EXP_HIGH = -708.0, 709.0  # exp is a normal, finite float64 between these
 _SHIFTER = 1.5 * 2.0 ** 52           # x + it rounds x to an integer held in the low mantissa bits (|x| < 2**51)
 
@@ -155,18 +162,19 @@ def exp(x):
     rl = -k * _LN2_LO_LOG
     r = rh + rl
     c = (rh - r) + rl                 # r + c = x - k ln 2 to ~2**-100
-    # exp(r) - 1 - r = r*r * (1/2! + r/3! + ... + r**11/13!) by Estrin's scheme: four dependent steps instead of
-    # Horner's twelve, so the lanes are bound by throughput, not by FMA latency (perf #14: ~25% less time)
+    # exp(r) - 1 - r = r*r * Q(r), Q a degree-10 fit (2**-61 relative to exp(r), where the Taylor series to r**13
+    # it replaced reached 2**-57: one term and one FMA less per element, #14 rowjax), by Estrin's scheme: four
+    # dependent steps instead of Horner's ten, so the lanes are bound by throughput, not by FMA latency
     r2 = r * r
     r4 = r2 * r2
-    low = fma(r2, fma(r, _E5, _E4), fma(r, _E3, _E2))
-    mid = fma(r2, fma(r, _E9, _E8), fma(r, _E7, _E6))
-    high = fma(r2, fma(r, _E13, _E12), fma(r, _E11, _E10))
-    tail = r2 * fma(r4, fma(r4, high, mid), low)
+    low = fma(r2, fma(r, _X5, _X4), fma(r, _X3, _X2))
+    mid = fma(r2, fma(r, _X9, _X8), fma(r, _X7, _X6))
+    high = fma(r2, _X12, fma(r, _X11, _X10))
     head = 1.0 + r
     lost = (1.0 - head) + r           # exact (Fast2Sum): 1 + r = head + lost
+    small = fma(r2, fma(r4, fma(r4, high, mid), low), lost + fma(c, r, c))  # r*r*Q(r) folded into one FMA
     scale = _as_float64((_as_int64(shifted) + 1023) << 52)  # the shifter's own bits shift out
-    return (head + ((lost + fma(c, r, c)) + tail)) * scale, ok
+    return (head + small) * scale, ok
 
 
 @intrinsic
@@ -205,8 +213,9 @@ def log(x):
     f = _as_float64(mantissa) - 1.0
     s = f / (2.0 + f)
     z = s * s
-    r = z * (_L1 + z * (_L2 + z * (_L3 + z * (_L4 + z * (_L5 + z * (_L6 + z * (_L7 + z * (_L8 + z * (_L9 + z * (
-        _L10 + z * (_L11 + z * _L12)))))))))))
+    # Horner's steps as FMAs (#14 rowjax): one rounding and half the latency per step
+    r = z * fma(z, fma(z, fma(z, fma(z, fma(z, fma(z, fma(z, fma(z, fma(z, fma(z, fma(
+        z, _L12, _L11), _L10), _L9), _L8), _L7), _L6), _L5), _L4), _L3), _L2), _L1)
     half_f2 = 0.5 * f * f
     return k * _LN2_HI_LOG - ((half_f2 - (s * (half_f2 + r) + k * _LN2_LO_LOG)) - f), ok
 
@@ -260,16 +269,21 @@ def _divide(ah, al, bh, bl):
 def _expm1_dd(x):
     """expm1(x) as an unevaluated sum (hi, lo), |lo| <= ulp(hi)/2, for finite x in [-40, 709] (no checks):
     x = k*ln 2 + r, expm1(x) = 2**k * expm1(r) + (2**k - 1)."""
-    k = np.rint(x * _INV_LN2)
+    # (#14 rowjax) k = rint(x / ln 2) by the 1.5*2**52 shifter, as in exp: the same k, so the same bits, and
+    # 2**k from the shifter's bits with no float64 -> int64 conversion (four scalar ones per vector under AVX2).
+    # (Estrin's scheme for the polynomial was faster still, but its extra roundings took expm1 past 1 ULP.)
+    shifted = x * _INV_LN2 + _SHIFTER
+    k = shifted - _SHIFTER
     rh = fma(-k, _LN2_HI, x)          # exact: the difference fits in 53 bits
     rl = -k * _LN2_LO
     r = rh + rl
     c = (rh - r) + rl                 # r + c is x - k*ln 2 to ~2**-100 (Fast2Sum)
-    tail = r * r * (_E2 + r * (_E3 + r * (_E4 + r * (_E5 + r * (_E6 + r * (_E7 + r * (_E8 + r * (_E9 + r * (
-        _E10 + r * (_E11 + r * (_E12 + r * _E13)))))))))))
+    # Horner's steps as FMAs (#14 rowjax): one rounding and half the latency per step
+    tail = r * r * fma(r, fma(r, fma(r, fma(r, fma(r, fma(r, fma(r, fma(r, fma(r, fma(r, fma(
+        r, _E13, _E12), _E11), _E10), _E9), _E8), _E7), _E6), _E5), _E4), _E3), _E2)
     ph = r + tail                     # expm1(r) = ph + pl; |tail| < |r|, so Fast2Sum
     pl = ((r - ph) + tail) + (c + c * r)  # expm1(r + c) ~ expm1(r) + c*exp(r)
-    scale = _as_float64((np.int64(k) + 1023) << 52)
+    scale = _as_float64((_as_int64(shifted) + 1023) << 52)  # the shifter's own bits shift out
     s, e = _two_sum(scale - 1.0, scale * ph)  # scale - 1.0 is exact for |k| <= 53, scale*ph is exact
     e = e + scale * pl
     hi = s + e
@@ -405,8 +419,9 @@ _PI_HI, _PI_LO = _hi_lo(_PI)
 def _atan_poly(t):
     """arctan(t) - t for |t| <= 0.4375."""
     z = t * t
-    return t * z * (_A0 + z * (_A1 + z * (_A2 + z * (_A3 + z * (_A4 + z * (_A5 + z * (_A6 + z * (_A7 + z * (
-        _A8 + z * (_A9 + z * (_A10 + z * _A11)))))))))))
+    # Horner's steps as FMAs (#14 rowjax): one rounding and half the latency per step
+    return t * z * fma(z, fma(z, fma(z, fma(z, fma(z, fma(z, fma(z, fma(z, fma(z, fma(z, fma(
+        z, _A11, _A10), _A9), _A8), _A7), _A6), _A5), _A4), _A3), _A2), _A1), _A0)
 
 
 @_jit
@@ -466,8 +481,9 @@ def tan(x):
 @_jit
 def _asin_poly(s, z):
     """arcsin(s) - s for z = s*s <= 0.25."""
-    return s * z * (_B0 + z * (_B1 + z * (_B2 + z * (_B3 + z * (_B4 + z * (_B5 + z * (_B6 + z * (_B7 + z * (
-        _B8 + z * (_B9 + z * (_B10 + z * (_B11 + z * (_B12 + z * _B13)))))))))))))
+    # Horner's steps as FMAs (#14 rowjax): one rounding and half the latency per step
+    return s * z * fma(z, fma(z, fma(z, fma(z, fma(z, fma(z, fma(z, fma(z, fma(z, fma(z, fma(z, fma(z, fma(
+        z, _B13, _B12), _B11), _B10), _B9), _B8), _B7), _B6), _B5), _B4), _B3), _B2), _B1), _B0)
 
 
 @_jit
@@ -538,8 +554,9 @@ def _log1p_dd(x):
     f = _as_float64(mantissa) - 1.0
     s = f / (2.0 + f)
     z = s * s
-    r = z * (_L1 + z * (_L2 + z * (_L3 + z * (_L4 + z * (_L5 + z * (_L6 + z * (_L7 + z * (_L8 + z * (_L9 + z * (
-        _L10 + z * (_L11 + z * _L12)))))))))))
+    # Horner's steps as FMAs (#14 rowjax): one rounding and half the latency per step
+    r = z * fma(z, fma(z, fma(z, fma(z, fma(z, fma(z, fma(z, fma(z, fma(z, fma(z, fma(
+        z, _L12, _L11), _L10), _L9), _L8), _L7), _L6), _L5), _L4), _L3), _L2), _L1)
     half_f2 = 0.5 * f * f
     hi = f - half_f2                      # |half_f2| <= |f|/2: Fast2Sum, and f - hi is exact
     lo = ((f - hi) - half_f2) + s * (half_f2 + r)
