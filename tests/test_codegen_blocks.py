@@ -171,3 +171,22 @@ def test_unit_lanes_reads_the_axis_the_reduction_walks():
     assert unit_lanes("inner", [np.broadcast_to(column[:, None], (6, 6))], 1)
     assert not unit_lanes("inner", [np.broadcast_to(column[None, :], (6, 6))], 1)
     assert unit_lanes("full", [np.zeros(0)], 0) and unit_lanes("inner", [np.float64(1.0)], 0)
+
+
+def test_a_short_row_is_summed_by_the_lanes_not_the_compensated_tail():
+    """Rows shorter than a block (X @ w of a (n, 32) matrix) go through the 8 lanes in one short block, and only
+    the last < 8 elements through the Kahan tail: the block loop runs while 8 elements remain."""
+    x = la.array(np.linspace(0.1, 2, 24).reshape(2, 3, 4))
+    (k,) = _kernels([(x * 3).sum(axis=2)], ReduceKernel)
+    text = source_reduce.kernel_source(k, "inner", 3, 2, "C", False, "test")
+    assert f"while _j + {source_reduce.LANES} <= " in text
+    assert f"_e = min(_j + {source_reduce.BLOCK}, " in text and "for _b in range(_j, _e, 8):" in text
+
+
+def test_short_and_ragged_rows_sum_as_numpy_within_rounding():
+    rng = np.random.default_rng(77)
+    for cols in (3, 8, 37, 129, 300):
+        X = rng.standard_normal((50, cols))
+        got = (la.array(X) * 1.5).sum(axis=1).compute()
+        want = (X * 1.5).sum(axis=1)
+        np.testing.assert_allclose(got, want, rtol=1e-13, atol=1e-13 * np.abs(X).sum(axis=1).max())
