@@ -39,7 +39,7 @@ def assert_all_same(got, want, what, ulp):
         assert len(got) == len(want), what
         for g, w in zip(got, want):
             assert_all_same(g, w, what, ulp)
-    elif isinstance(want, (bool, int, float, complex)):
+    elif isinstance(want, (bool, int, float, complex)) and not isinstance(want, np.generic):
         assert type(got) is type(want) and got == want, f"{what}: {got!r} != NumPy's {want!r}"
     else:
         assert_same(got, want, ulp=ulp, what=what)
