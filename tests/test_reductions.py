@@ -11,6 +11,7 @@ import lazyarr as la
 from lazyarr.compiler.schedule import MapKernel, ReduceKernel, Stage, plan
 from oracle import assert_same
 from values import sample
+from values import seeded_rand
 
 REDUCTIONS = ["sum", "prod", "min", "max", "any", "all", "mean", "std", "var", "argmin", "argmax"]
 DTYPES = [np.dtype(c) for c in ("?", "i1", "i4", "u2", "u8", "i8", "f4", "f8", "c8", "c16")]
@@ -171,7 +172,7 @@ def test_out_argument():
 
 
 def test_producer_is_fused_into_the_reduction_kernel():
-    a, b = np.random.rand(1000), np.random.rand(1000)
+    a, b = seeded_rand(1, 1000), seeded_rand(2, 1000)
     e = ((la.array(a) - la.array(b)) ** 2).sum()
     steps = plan([e._node])
     assert len(steps) == 1 and isinstance(steps[0], ReduceKernel)

@@ -43,3 +43,8 @@ def sample(dt: np.dtype, n: int, seed: int = 0) -> np.ndarray:
     with np.errstate(all="ignore"):
         values = np.concatenate([np.array(edges, dtype=dt), rand.astype(dt)])[:max(n, len(edges))]
     return rng.permutation(values) if seed else values
+
+
+def seeded_rand(seed: int, *shape: int) -> np.ndarray:
+    """`np.random.rand(*shape)` drawn from its own seed: the same values in any test order or xdist worker."""
+    return np.random.default_rng(seed).random(shape)
