@@ -59,6 +59,11 @@ def kernels(e) -> list:
     return [s for s in plan([e._node]) if isinstance(s, MapKernel)]
 
 
+def computed(e):
+    """`e`'s value: an element read of an input is NumPy's scalar already (api/scalar_fold.py)."""
+    return e.compute() if isinstance(e, la.LazyArray) else e
+
+
 def stages(e) -> list:
     return [s for s in plan([e._node]) if isinstance(s, Stage)]
 
@@ -282,7 +287,7 @@ def test_random_basic_keys_match_numpy(case):
     rng = np.random.default_rng(len(shape))
     x = rng.standard_normal(shape)
     y = rng.standard_normal(operand_shape)
-    assert_same(la.array(x)[key].compute(), x[key], what=f"{shape}[{key!r}]")
+    assert_same(computed(la.array(x)[key]), x[key], what=f"{shape}[{key!r}]")
     e = (la.array(x) * 2 + la.array(y))[key]
     assert not stages(e)
     assert_same(e.compute(), (x * 2 + y)[key], what=f"({shape} * 2 + {operand_shape})[{key!r}]")

@@ -40,8 +40,9 @@ def evaluate(roots: list[Node], out: np.ndarray | None = None, handed_out: bool 
         return runtime.evaluate(roots, out)
     live = _computed_on_the_way(roots)
     if not live:
-        results = runtime.evaluate(stand_ins(roots), out)
-        _remember(roots, results)  # (mandelbrot #15) an asked value kept while its inputs are unchanged
+        rewritten = stand_ins(roots)
+        results = runtime.evaluate(rewritten, out)
+        _remember(roots, results, rewritten)  # (mandelbrot #15) an asked value kept while its inputs are unchanged
         return results
     index = {id(n): i for i, n in enumerate(roots)}
     nodes = list(roots)
@@ -62,7 +63,7 @@ def evaluate(roots: list[Node], out: np.ndarray | None = None, handed_out: bool 
     results = values[:len(roots)]
     if handed_out:
         results = [r.copy() if r is not out and _overlaps(r, kept) else r for r in results]
-    _remember(roots, results)  # (mandelbrot #15) after the histories above stand for their leaves
+    _remember(roots, results, stand_ins(roots))  # (mandelbrot #15) now that the histories stand for leaves
     return results
 
 
@@ -205,12 +206,13 @@ _KNOWN: dict[int, tuple] = {}  # id(node) -> (weak reference to the node, leaf o
 _KEEP_FRACTION = 4  # the copies a kept value costs are at most 1/4 of the bytes its graph reads
 
 
-def _remember(roots: list[Node], values: list[np.ndarray]) -> None:
-    """Keep each asked root's value (``_KNOWN``) where its graph reads few bytes by reference (see above)."""
-    for root, value in zip(roots, values):
-        if not root.args or tracing.tracing_threads or id(root) in _KNOWN:
+def _remember(roots: list[Node], values: list[np.ndarray], rewritten: list[Node]) -> None:
+    """Keep each asked root's value (``_KNOWN``) where its graph (`rewritten`: with stand-ins) reads few bytes
+    by reference (see above)."""
+    for root, value, graph in zip(roots, values, rewritten):
+        if not root.args or not graph.args or id(root) in _KNOWN:
             continue
-        inputs = _by_reference(stand_ins([root])[0])
+        inputs = _by_reference(graph)
         if inputs is None:
             continue
         by_reference, read = inputs
