@@ -190,7 +190,6 @@ def stand_ins(roots: list[Node]) -> list[Node]:
     return [rebuilt.get(id(r), r) for r in roots]
 
 
-
 # --- (mandelbrot #15) Asked values kept while their inputs are unchanged ---------------------------------------
 # mandelbrot's lazy loop asks for ``escaped`` twice: ``escape[escaped] = i`` converts it, then
 # ``active &= ~escaped`` computes ``~escaped`` into ``active``. Its graph reads z's update (which the first ask
