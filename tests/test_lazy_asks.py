@@ -110,6 +110,19 @@ def test_values_kept_for_an_ask_live_as_long_as_their_node():
     assert key not in realise._KNOWN
 
 
+def test_a_value_asked_again_is_the_users_to_write():
+    z = la.array(C.copy())
+    z[...] = z * 1.5
+    active = np.ones(C.shape, dtype=bool)
+    e = active & (np.abs(z) > 2.0)
+    want = np.abs(C * 1.5) > 2.0
+    np.asarray(e)
+    for again in (np.asarray(e), e.compute(), la.compute(e)[0]):   # each read from the kept value
+        assert again.flags.writeable
+        again[...] = False
+    np.testing.assert_array_equal(e.compute(), want)
+
+
 def test_cheap_asks_keep_nothing():
     x = np.arange(6.0)
     e = la.array(x) * 2.0                        # recomputing reads as many bytes as a snapshot would copy

@@ -43,7 +43,7 @@ def evaluate(roots: list[Node], out: np.ndarray | None = None, handed_out: bool 
         rewritten = stand_ins(roots)
         results = runtime.evaluate(rewritten, out)
         _remember(roots, results, rewritten)  # (mandelbrot #15) an asked value kept while its inputs are unchanged
-        return results
+        return [_own_copy(r) for r in results] if handed_out and _KNOWN else results
     index = {id(n): i for i, n in enumerate(roots)}
     nodes = list(roots)
     for a in live:
@@ -62,7 +62,7 @@ def evaluate(roots: list[Node], out: np.ndarray | None = None, handed_out: bool 
         kept.append(value)
     results = values[:len(roots)]
     if handed_out:
-        results = [r.copy() if r is not out and _overlaps(r, kept) else r for r in results]
+        results = [r.copy() if r is not out and _overlaps(r, kept) else _own_copy(r) for r in results]
     _remember(roots, results, stand_ins(roots))  # (mandelbrot #15) now that the histories stand for leaves
     return results
 
@@ -263,6 +263,15 @@ def _same_bytes(array: np.ndarray, snapshot: np.ndarray) -> bool:
         width = np.uint64 if array.nbytes % 8 == 0 else np.uint8
         return bool(np.array_equal(array.reshape(-1).view(width), snapshot.reshape(-1).view(width)))
     return array.tobytes() == snapshot.tobytes()
+
+
+def _own_copy(value: np.ndarray) -> np.ndarray:
+    """`value`, or a copy of it where it is a kept value (read-only, lazyarr's: a root the runtime answered with
+    its kept leaf), so that what the user gets is theirs to write, as every other computed value is."""
+    if value.flags.writeable:
+        return value
+    buffer = _buffer(value)
+    return value.copy() if _REALISED.get(id(buffer)) is buffer else value
 
 
 def _forget_known(key: int, ref: weakref.ref) -> None:
