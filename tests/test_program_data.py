@@ -2,8 +2,8 @@
 interp_resample), checked by counts and against NumPy, not by time (docs/fuse_programs.md, "2026-11-29:
 mandelbrot's lazy mode, ...").
 
-- an expression built on a written array before a value was asked reads the value the ask computed, where the
-  array's old node is a pure function of lazyarr's own values (api/realise.py ``stand_ins``), and only there;
+- an expression built on a written array before a value was asked reads the value the ask computed
+  (api/realise.py ``stand_ins``; where the old node reads a user's array, a later build makes a new node);
 - ``x[numpy_mask]`` is a deferred selection with one private copy of the mask (api/masked_lanes.py);
 - planning and rebuilding a fused call's results leave no reference cycle (compiler/schedule.py,
   tracer/signature.py): a loop run with the collector off (the benchmark's timing loop) frees each iteration's
@@ -21,6 +21,7 @@ import lazyarr as la
 from lazyarr.api import realise
 from lazyarr.compiler.schedule import plan
 from lazyarr.graph import expr
+from lazyarr.runtime import recipes
 from lazyarr.tracer.signature import flatten, unflatten
 
 C = np.linspace(-2.0, 0.6, 7)[None, :] + 1j * np.linspace(-1.2, 1.2, 6)[:, None]
@@ -83,7 +84,9 @@ def test_the_same_expression_built_again_reads_the_users_array_as_it_is_then():
     y = la.array(a) * 1.0                         # the same nodes as x's (hash-consed), over a's new values
     y[0] = 5.0
     np.testing.assert_array_equal(y.compute(), [5.0, 7.0, 7.0, 7.0, 7.0])
-    np.testing.assert_array_equal(e.compute(), [6.0, 8.0, 8.0, 8.0, 8.0])  # e reads a by reference, as before
+    # e was built on x's pending write: it reads x's value as the ask computed it, NumPy's e (mandelbrot #15;
+    # it read `a` again before, [6, 8, 8, 8, 8])
+    np.testing.assert_array_equal(e.compute(), [6.0, 2.0, 3.0, 4.0, 5.0])
 
 
 def test_the_value_an_ask_computed_is_not_kept_once_the_array_moves_on():
@@ -98,6 +101,7 @@ def test_the_value_an_ask_computed_is_not_kept_once_the_array_moves_on():
     np.testing.assert_array_equal(e.compute(), [0.0, 6.0, 5.0, 7.0, 9.0, 11.0])
     y[2] = 7.0                                   # y moves on: its old leaf is read by y's new node only
     np.testing.assert_array_equal(np.asarray(y), [-1.0, 5.0, 7.0, 6.0, 8.0, 10.0])
+    recipes.forget()                             # (graphs computed lately are remembered: e's read that leaf)
     gc.collect()
     assert realise.stand_in(history) is None     # nothing holds that leaf: e computes its history again
     np.testing.assert_array_equal(e.compute(), [0.0, 6.0, 5.0, 7.0, 9.0, 11.0])

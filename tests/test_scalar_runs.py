@@ -92,7 +92,8 @@ def running_sum_with_a_copy(a):
 
 def test_lazy_scalar_in_place_ops_leave_earlier_names_as_numpys_scalars_do():
     a = rng.standard_normal((4, 4))
-    first, total = running_sum_with_a_copy(la.array(a))
+    # (elements of an expression: lazy 0-d reads; an element of la.array(a) is NumPy's scalar itself)
+    first, total = running_sum_with_a_copy(la.array(a) * 1.0)
     want_first, want_total = running_sum_with_a_copy(a)
     assert first.compute() == want_first and total.compute() == want_total
     z = la.zeros(())      # a 0-d *array* (np.zeros(())): += writes into it, and its aliases see that

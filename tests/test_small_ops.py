@@ -1,6 +1,7 @@
-"""Small and 0-d LazyArray work (api/scalar_fold.py): element reads of plain data and arithmetic on 0-d
-constants are computed now, with NumPy's dtypes, values, weak-scalar rules and errors; everything else is
-recorded as before. Mostly NumPy's evaluator: only the two tests that add a scalar to an array compile a kernel."""
+"""Small and 0-d LazyArray work (api/scalar_fold.py): element reads of plain data are NumPy's scalars, and
+arithmetic on 0-d constants (``la.positive(np.float64(...))``, ``la.tanh`` of a scalar) is computed now, with
+NumPy's dtypes, values, weak-scalar rules and errors; everything else is recorded as before. Mostly NumPy's
+evaluator: only the two tests that add a scalar to an array compile a kernel."""
 import warnings
 
 import numpy as np
@@ -16,11 +17,23 @@ F32 = rng.standard_normal((2, 3)).astype(np.float32)
 
 
 def same(lazy, expected):
-    """`lazy` computes to NumPy's `expected`: type (scalar or array), dtype and value (bit for bit)."""
-    got = lazy.compute()
+    """`lazy` (a LazyArray, computed, or a value) is NumPy's `expected`: type (scalar or array), dtype and value
+    (bit for bit)."""
+    got = lazy.compute() if isinstance(lazy, la.LazyArray) else lazy
     assert type(got) is type(expected), (type(got), type(expected))
     assert got.dtype == expected.dtype, (got.dtype, expected.dtype)
     np.testing.assert_array_equal(got, expected, strict=True)
+
+
+class Consts:
+    """Element reads as 0-d LazyArray constants (``la.positive`` of NumPy's scalar: a constant computed now), so
+    the arithmetic below runs through lazyarr's 0-d folding and not through NumPy's scalars alone."""
+
+    def __init__(self, x):
+        self.x = la.array(x)
+
+    def __getitem__(self, key):
+        return la.positive(self.x[key])
 
 
 # -- element reads ---------------------------------------------------------------------------------------------
@@ -28,6 +41,7 @@ def same(lazy, expected):
 def test_element_reads_of_plain_data_are_numpys_scalars():
     a = la.array(F64)
     for key in [(1, 2), (-1, -1), (np.int64(2), np.intp(0)), (np.int8(0), 3)]:
+        assert not isinstance(a[key], la.LazyArray)  # the scalar itself, not a wrapper of it
         same(a[key], F64[key])
     same(a[1][2], F64[1][2])                      # an element of a row view
     same(a.T[3, 2], F64.T[3, 2])
@@ -96,13 +110,14 @@ def test_zero_d_chains_match_numpy():
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)   # NumPy's scalars warn for 1 / 0; lazy compute does not
         expected = _chain("", F64, I64) + _chain("nan", F64, I64)[:1]
-    got = _chain("", la.array(F64), la.array(I64)) + _chain("nan", la.array(F64), la.array(I64))[:1]
+    got = _chain("", Consts(F64), Consts(I64)) + _chain("nan", Consts(F64), Consts(I64))[:1]
     for lazy, want in zip(got, expected):
+        assert isinstance(lazy, la.LazyArray)
         same(lazy, want)
 
 
 def test_weak_python_scalars_follow_numpy_2_with_small_dtypes():
-    i8, f32 = la.array(I8), la.array(F32)
+    i8, f32 = Consts(I8), Consts(F32)
     for make in [lambda a, f: a[0, 0] + 100, lambda a, f: a[1, 1] - 1, lambda a, f: a[0, 1] * 2,
                  lambda a, f: a[1, 0] // 3, lambda a, f: a[0, 0] * 2.5, lambda a, f: a[0, 0] < 300,
                  lambda a, f: a[1, 1] == -129, lambda a, f: f[0, 1] * 2.5, lambda a, f: f[1, 2] + 1e300,
@@ -116,7 +131,7 @@ def test_weak_python_scalars_follow_numpy_2_with_small_dtypes():
 
 
 def test_zero_d_errors_are_numpys():
-    i8, i64 = la.array(I8), la.array(I64)
+    i8, i64 = Consts(I8), Consts(I64)
     with pytest.raises(OverflowError):
         i8[0, 0] + 300                           # NumPy 2: a Python int out of int8's range
     with pytest.raises(TypeError):
@@ -124,12 +139,12 @@ def test_zero_d_errors_are_numpys():
     with pytest.raises(ValueError):
         i64[0, 0] ** -1                          # integers to negative integer powers
     with pytest.raises(TypeError):
-        np.bitwise_or(la.array(F64)[0, 0], 1)
+        np.bitwise_or(Consts(F64)[0, 0], 1)
 
 
 def test_zero_d_work_is_silent_and_leaves_its_inputs_alone():
     x = F64.copy()
-    a = la.array(x)
+    a = Consts(x)
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         z = a[0, 0] / 0.0 + np.log(a[0, 0] - a[0, 0])
@@ -138,8 +153,8 @@ def test_zero_d_work_is_silent_and_leaves_its_inputs_alone():
 
 
 def test_in_place_updates_of_zero_d_values():
-    # An element read is a NumPy scalar: `t op= y` is `t = t op y`, NumPy's scalar promotion, no cast back.
-    f32 = la.array(F32)
+    # A 0-d constant is a NumPy scalar: `t op= y` is `t = t op y`, NumPy's scalar promotion, no cast back.
+    f32 = Consts(F32)
     t = f32[0, 0]
     t += 1.5
     t *= f32[1, 1]
@@ -148,11 +163,11 @@ def test_in_place_updates_of_zero_d_values():
     want *= F32[1, 1]
     same(t, want)
     s = f32[0, 1]
-    s += la.array(F64)[0, 0]                     # float32 scalar + float64 scalar: a float64 scalar
+    s += Consts(F64)[0, 0]                       # float32 scalar + float64 scalar: a float64 scalar
     want = F32[0, 1]
     want += F64[0, 0]
     same(s, want)
-    k = la.array(I64)[0, 0]
+    k = Consts(I64)[0, 0]
     k += 0.5                                     # an int64 scalar becomes a float64 one
     want = I64[0, 0]
     want += 0.5
@@ -194,11 +209,16 @@ def _go_fast(a):
 
 def test_a_scalar_loop_keeps_no_graph_and_gives_numpys_answer():
     square = rng.standard_normal((6, 6))
-    trace = 0.0
     lazy = la.array(square)
+    trace = 0.0
     for i in range(6):
         trace += np.tanh(lazy[i, i])
-        assert trace._node.args == ()           # a value, not a growing chain of nodes
+        assert type(trace) is np.float64        # NumPy's own scalar work: no LazyArray, no graph
+    folded = 0.0
+    for i in range(6):
+        folded += la.tanh(lazy[i, i])           # lazyarr's function of a scalar: a constant computed now
+        assert folded._node.args == ()          # a value, not a growing chain of nodes
+    assert folded.compute() == trace
     np.testing.assert_array_equal(_go_fast(la.array(square)).compute(), _go_fast(square))
 
 

@@ -129,9 +129,9 @@ class LazyArray:
 
     # -- indexing and reshaping (see indexing.py, reshaping.py) ---------------------------------------------
     def __getitem__(self, key) -> "LazyArray":
-        element = scalar_fold.element_read(self._node, key)  # (scalar overhead #15) x[i, j] of plain data
-        if element is not None:
-            return LazyArray(element)
+        element = scalar_fold.element_read(self._node, key)  # (scalar overhead #15) x[i, j] of plain data:
+        if element is not None:                               # NumPy's scalar itself, as NumPy's indexing gives
+            return element
         if type(key) in (LazyArray, np.ndarray) and key.dtype == np.bool_:  # (lanes #15) x[mask] deferred: api/masked_lanes.py
             selection = dispatch.HANDLERS["lanes"](self, key) if "lanes" in dispatch.HANDLERS else None
             if selection is not None:

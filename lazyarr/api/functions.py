@@ -68,12 +68,11 @@ def broadcast_to(array, shape) -> LazyArray:
 
 def compute(*arrays):
     """Compute several expressions in one pass over their shared inputs; returns a tuple of results."""
-    from lazyarr.api import tracing
-    from lazyarr.runtime import evaluate as runtime
+    from lazyarr.api import realise, tracing  # (mandelbrot #15) as compute() does: api/realise.py
     lazy = [a for a in arrays if isinstance(a, LazyArray)]
     known = [tracing.concrete(a, "lazyarr.compute()") for a in lazy] if tracing.tracing_threads else []
     if known and known[0] is not None:  # (graph breaks) computed from a fused call's arguments
         values = iter(known)
     else:
-        values = iter(runtime.evaluate([a._node for a in lazy]) if lazy else ())
+        values = iter(realise.evaluate([a._node for a in lazy]) if lazy else ())
     return tuple(a._result(next(values)) if isinstance(a, LazyArray) else a for a in arrays)

@@ -40,7 +40,10 @@ def evaluate(roots: list[Node], out: np.ndarray | None = None, handed_out: bool 
         return runtime.evaluate(roots, out)
     live = _computed_on_the_way(roots)
     if not live:
-        return runtime.evaluate(stand_ins(roots), out)
+        rewritten = stand_ins(roots)
+        results = runtime.evaluate(rewritten, out)
+        _remember(roots, results, rewritten)  # (mandelbrot #15) an asked value kept while its inputs are unchanged
+        return [_own_copy(r) for r in results] if handed_out and _KNOWN else results
     index = {id(n): i for i, n in enumerate(roots)}
     nodes = list(roots)
     for a in live:
@@ -59,7 +62,8 @@ def evaluate(roots: list[Node], out: np.ndarray | None = None, handed_out: bool 
         kept.append(value)
     results = values[:len(roots)]
     if handed_out:
-        results = [r.copy() if r is not out and _overlaps(r, kept) else r for r in results]
+        results = [r.copy() if r is not out and _overlaps(r, kept) else _own_copy(r) for r in results]
+    _remember(roots, results, stand_ins(roots))  # (mandelbrot #15) now that the histories stand for leaves
     return results
 
 
@@ -92,15 +96,19 @@ def _overlaps(value: np.ndarray, kept: list) -> bool:
 # --- The history a realised array left behind -----------------------------------------------------------------
 # ``e = z + 1.0`` built on a written z before an ask that realises z still holds z's old node, so asking for e
 # later evaluated z's history again (its writes, everything under them). The old node's value is the leaf's
-# (computed from it in the same pass), so a graph asked later may read the leaf instead, but only where that
-# cannot change an answer: the old node must be a *pure* function of values lazyarr owns (leaves realise made,
-# constants, generators), never of a user's array read by reference. Nodes are hash-consed, so the same node can
-# be built again later from the same inputs (``la.array(a) * 1.0`` written the same way twice): if it read the
-# user's ``a``, the second build must read ``a`` as it is then, not the first one's value. So mandelbrot's z
-# (``z ** 2 + c`` reads the user's ``c``) is left out: its ``active &= ~escaped`` evaluates z's update again
-# (a few percent of the loop, measured; docs/fuse_programs.md). Both ends are held weakly: lazyarr remembers
-# recent graphs (``launch``), which keep old nodes alive, and the values must not live as long.
-_STANDS_FOR: dict[int, tuple[weakref.ref, weakref.ref]] = {}
+# (computed from it in the same pass), so a graph asked later reads the leaf instead: e reads z's value as the
+# ask computed it, which is what NumPy's e (computed on its line from NumPy's z) holds. Nodes are hash-consed, so
+# the same node can be built again later from the same inputs (``la.array(a) * 1.0`` written the same way
+# twice), and that build must read the user's ``a`` as it is then. A *pure* old node (a function of values
+# lazyarr owns only: leaves realise made, constants, generators) has the same value whenever it is built, so
+# it stays interned; any other (mandelbrot's z: ``z ** 2 + c`` reads the user's ``c`` by reference) is taken
+# out of the intern table (``expr.unintern``, mandelbrot #15), so a later build makes a new node that reads the
+# user's arrays again, and only graphs built before the ask hold the old one. A pure node's ends are held
+# weakly: lazyarr remembers recent graphs (``launch``), which keep old nodes alive, and the values need not live
+# as long (a graph computes the same value again from the history). An impure node holds its leaf as long as it
+# lives itself: computed again, its history would read the user's arrays as they are *then*, so e's answer
+# would depend on when the collector freed z's old value.
+_STANDS_FOR: dict[int, tuple[weakref.ref, weakref.ref, Node | None]] = {}
 # The buffers of the values realise kept (id -> the array): no one else can write them (values handed to the
 # user are copies where they would share memory), so leaves over them or over views of them are lazyarr's own.
 _REALISED: weakref.WeakValueDictionary = weakref.WeakValueDictionary()
@@ -109,10 +117,14 @@ _REALISED: weakref.WeakValueDictionary = weakref.WeakValueDictionary()
 def _stands_for(history: Node, leaf: Node, value: np.ndarray) -> None:
     buffer = _buffer(value)
     _REALISED[id(buffer)] = buffer
-    if history.op in (LEAF, CONST) or history is leaf or not _pure(history):
+    if history.op in (LEAF, CONST) or history is leaf:
         return
+    held = None
+    if not _pure(history):  # (mandelbrot #15) no later build gets it; its leaf lives as long as it does
+        expr.unintern(history)
+        held = leaf
     key = id(history)
-    _STANDS_FOR[key] = (weakref.ref(history, functools.partial(_forget, key)), weakref.ref(leaf))
+    _STANDS_FOR[key] = (weakref.ref(history, functools.partial(_forget, key)), weakref.ref(leaf), held)
 
 
 def _pure(root: Node) -> bool:
@@ -141,15 +153,18 @@ def _forget(key: int, ref: weakref.ref) -> None:
 
 
 def stand_in(node: Node) -> Node | None:
-    """The leaf computed for `node` (a realised array's old node), or None."""
+    """The leaf computed for `node` (a realised array's old node, or an asked value whose inputs are unchanged:
+    ``known``), or None."""
     entry = _STANDS_FOR.get(id(node))
-    return entry[1]() if entry is not None and entry[0]() is node else None
+    if entry is not None and entry[0]() is node:
+        return entry[2] or entry[1]()
+    return known(node) if _KNOWN else None
 
 
 def stand_ins(roots: list[Node]) -> list[Node]:
     """`roots` with every realised array's old node in their graphs replaced by the leaf of its value (rebuilt
     only where something is replaced: the same nodes otherwise)."""
-    if not _STANDS_FOR or all(r.op in (LEAF, CONST) for r in roots):
+    if not (_STANDS_FOR or _KNOWN) or all(r.op in (LEAF, CONST) for r in roots):
         return roots
     rebuilt: dict[int, Node] = {}  # id(node) -> its replacement; nodes kept as they are are not in it
     seen: set[int] = set()
@@ -173,3 +188,93 @@ def stand_ins(roots: list[Node]) -> list[Node]:
     if not rebuilt:
         return roots
     return [rebuilt.get(id(r), r) for r in roots]
+
+
+# --- (mandelbrot #15) Asked values kept while their inputs are unchanged ---------------------------------------
+# mandelbrot's lazy loop asks for ``escaped`` twice: ``escape[escaped] = i`` converts it, then
+# ``active &= ~escaped`` computes ``~escaped`` into ``active``. Its graph reads z's update (which the first ask
+# realises: z's old node then stands for z's leaf, above) and the user's ``active`` by reference, so the second
+# ask evaluated the update and its complex abs over the whole grid again. An asked value is therefore kept with
+# its node when checking that it is still right costs little next to computing it again: the arrays its graph
+# reads by reference (after stand-ins: leaves that are not realise's own) are copied (a snapshot) and, with the
+# value's own copy, hold at most an eighth of the bytes the graph reads (an ask never repeated copies at most
+# that; mandelbrot's ``escaped``: 0.5 MB of copies against 4.25 MB read). A later ask whose graph holds that node
+# compares the snapshots with the arrays byte for byte and, if all are unchanged, reads the kept value: the
+# answer recomputing would give, by construction. (A changed array drops the entry.) The node is the key, held
+# weakly: the entry lives as long as something holds the node (``escaped``), and the copies with it.
+_KNOWN: dict[int, tuple] = {}  # id(node) -> (weak reference to the node, leaf of its value, [(array, snapshot)])
+_KEEP_FRACTION = 8  # the copies a kept value costs are at most 1/8 of the bytes its graph reads
+
+
+def _remember(roots: list[Node], values: list[np.ndarray], rewritten: list[Node]) -> None:
+    """Keep each asked root's value (``_KNOWN``) where its graph (`rewritten`: with stand-ins) reads few bytes
+    by reference (see above)."""
+    for root, value, graph in zip(roots, values, rewritten):
+        if not root.args or not graph.args or id(root) in _KNOWN:
+            continue
+        inputs = _by_reference(graph)
+        if inputs is None:
+            continue
+        by_reference, read = inputs
+        copied = value.nbytes + sum(a.nbytes for a in by_reference)
+        if copied * _KEEP_FRACTION > read:
+            continue
+        kept = value.copy()  # (the value handed out, or `out`, is the caller's to write)
+        kept.flags.writeable = False
+        _REALISED[id(kept)] = kept
+        snapshots = [(a, a.copy()) for a in by_reference]
+        key = id(root)
+        _KNOWN[key] = (weakref.ref(root, functools.partial(_forget_known, key)), expr.leaf(kept), snapshots)
+
+
+def _by_reference(root: Node) -> tuple[list[np.ndarray], int] | None:
+    """(the arrays `root`'s graph reads by reference, the bytes its leaves hold), or None when it reads data
+    that is not in memory (a dask array)."""
+    arrays, read = [], 0
+    for node in expr.walk([root]):
+        if node.op == LEAF:
+            read += node.data.nbytes
+            buffer = _buffer(node.data)
+            if _REALISED.get(id(buffer)) is not buffer:
+                arrays.append(node.data)
+        elif not node.args and node.op != CONST and node.op not in GENERATORS:
+            return None
+    return arrays, read
+
+
+def known(node: Node) -> Node | None:
+    """The leaf of `node`'s kept value when every array it read by reference still holds its bytes; else None
+    (and the entry is dropped)."""
+    entry = _KNOWN.get(id(node))
+    if entry is None or entry[0]() is not node:
+        return None
+    if all(_same_bytes(array, snapshot) for array, snapshot in entry[2]):
+        return entry[1]
+    del _KNOWN[id(node)]
+    return None
+
+
+def _same_bytes(array: np.ndarray, snapshot: np.ndarray) -> bool:
+    """Whether `array` holds `snapshot`'s bytes (NaN payloads and signed zeros included), compared 8 bytes at a
+    time where both are contiguous."""
+    if array.shape != snapshot.shape or array.dtype != snapshot.dtype:
+        return False
+    if array.flags.c_contiguous and snapshot.flags.c_contiguous:
+        width = np.uint64 if array.nbytes % 8 == 0 else np.uint8
+        return bool(np.array_equal(array.reshape(-1).view(width), snapshot.reshape(-1).view(width)))
+    return array.tobytes() == snapshot.tobytes()
+
+
+def _own_copy(value: np.ndarray) -> np.ndarray:
+    """`value`, or a copy of it where it is a kept value (read-only, lazyarr's: a root the runtime answered with
+    its kept leaf), so that what the user gets is theirs to write, as every other computed value is."""
+    if value.flags.writeable:
+        return value
+    buffer = _buffer(value)
+    return value.copy() if _REALISED.get(id(buffer)) is buffer else value
+
+
+def _forget_known(key: int, ref: weakref.ref) -> None:
+    entry = _KNOWN.get(key)
+    if entry is not None and entry[0] is ref:
+        del _KNOWN[key]

@@ -5,8 +5,10 @@ Python per node, where NumPy's scalar operations cost about one. Two facts let m
 
 - ``x[i, j]`` (an integer per axis) of a LazyArray whose node is a leaf reads memory that exists now (a leaf
   is plain data: a LazyArray holding pending writes or viewing a written base has another node). NumPy gives a
-  copy of that element, so a constant holding it is NumPy's answer; a later write into the NumPy array is not
-  seen, exactly as NumPy's scalar does not see it.
+  copy of that element, an immutable NumPy scalar, so that scalar itself is NumPy's answer: the scalar work
+  after it (``np.tanh(x[i, i])``, ``trace += ...``) is NumPy's own, at NumPy's speed, with NumPy's types,
+  values and warnings. A later write into the NumPy array is not seen, exactly as NumPy's scalar does not see
+  it.
 - An elementwise op whose operands are all constants is a 0-d value known now, so it is computed now and is a
   constant again: a chain of scalar work never grows a graph. ``call`` asks NumPy itself (the oracle: its
   dtype, NEP 50 weak-scalar and value rules) on the constants' NumPy scalars and the Python numbers as given;
@@ -34,8 +36,8 @@ _NUMBERS = (float, int, bool, complex)
 _NODE_ONLY = frozenset([np.power, np.float_power])
 
 
-def element_read(node: Node, key) -> Node | None:
-    """The constant ``node.data[key]`` when `node` is a leaf of in-memory data and `key` names one element
+def element_read(node: Node, key) -> np.generic | None:
+    """The NumPy scalar ``node.data[key]`` when `node` is a leaf of in-memory data and `key` names one element
     (one integer per axis); None for every other read, which the indexing module builds as before."""
     if node.op != LEAF or tracing.tracing_threads:
         return None
@@ -49,7 +51,7 @@ def element_read(node: Node, key) -> Node | None:
         value = node.data[entries]
     except IndexError:
         return None  # the indexing module raises its own error, naming the operation
-    return expr.value_const(value)
+    return value
 
 
 def call(ufunc, operands) -> Node | None:

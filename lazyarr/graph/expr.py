@@ -131,6 +131,15 @@ def make(op: str, args: tuple[Node, ...], params: tuple, shape: tuple, dtype: np
     return node
 
 
+def unintern(node: Node) -> None:
+    """(mandelbrot #15) A made node no longer handed out by ``make``: a later build of the same (op, args,
+    params) makes a new node. api/realise.py: an old node that now stands for a computed value."""
+    key = (node.op, tuple(map(id, node.args)), node.params, node.dtype, node.shape)
+    ref = _interned.get(key)
+    if ref is not None and ref() is node:
+        del _interned[key]
+
+
 def leaf(array: np.ndarray, source: np.ndarray | None = None) -> Node:
     """The leaf for `array`. With `source` (the user's array, of which `array` is a plain view), the leaf is
     keyed by the source: wrapping the same array again gives the same leaf, so an expression rebuilt over the
