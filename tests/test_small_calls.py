@@ -64,3 +64,37 @@ def test_out_of_another_dtype_still_follows_same_kind():
     assert_same(o32, (a * 2 + b).astype(np.float32))
     with pytest.raises(TypeError, match="same_kind"):
         (la.array(a) * 2 + la.array(b)).compute(out=np.empty(1000, np.int64))
+
+
+def test_a_remembered_graph_launches_without_the_kernel_lookup(monkeypatch):
+    """The third call on of the same small expression on the same arrays skips the recipe's kernel memo
+    (``launch.kept``) and still reads the arrays as they are now; writes into `out` the same way."""
+    from lazyarr.runtime import launch
+    a, b = rng.random(1000), rng.random(1000)
+    _warm(a, b)
+    looked_up = []
+    monkeypatch.setattr(launch, "kept", lambda *args, _kept=launch.kept: looked_up.append(1) or _kept(*args))
+    hits = la.cache_info().hits
+    o = np.empty(1000)
+    for k in range(3):
+        a[:] = rng.random(1000)  # written in place between calls: the next launch reads the new values
+        assert_same((la.array(a) * 2 + la.array(b)).compute(), a * 2 + b)
+        (la.array(a) * 2 + la.array(b)).compute(out=o)
+        assert_same(o, a * 2 + b)
+    assert not looked_up
+    assert la.cache_info().hits == hits + 6  # still counted as cache hits
+
+
+def test_a_ready_launch_is_dropped_when_kernels_leave_memory(monkeypatch):
+    from lazyarr.compiler import cache
+    from lazyarr.runtime import launch, recipes
+    a, b = rng.random(1000), rng.random(1000)
+    _warm(a, b)
+    cache.clear_memory()  # the kernel leaves memory (it loads again from disk)
+    looked_up = []
+    monkeypatch.setattr(launch, "kept", lambda *args, _kept=launch.kept: looked_up.append(1) or _kept(*args))
+    for _ in range(3):
+        assert_same((la.array(a) * 2 + la.array(b)).compute(), a * 2 + b)
+    assert len(looked_up) <= 2  # the kernel found again once, then the ready launch is fresh again
+    recipes.forget()
+    assert not recipes._ready

@@ -30,6 +30,7 @@ from lazyarr import config
 from lazyarr.graph.dtypes import HALF
 from lazyarr.graph.expr import LEAF, Node
 from lazyarr.compiler.layout import layout_of
+from lazyarr.compiler import cache
 from lazyarr.runtime import launch
 from lazyarr.compiler.schedule import MapKernel
 
@@ -108,6 +109,11 @@ def _signature(root: Node):
 def run(root: Node, sig, out: np.ndarray | None = None) -> np.ndarray | None:
     """The root's value through its recipe (into `out` when given and the kernel can write it directly), or
     None if the full path must run (and `learn` afterwards)."""
+    ready = _ready.get(id(root))
+    if ready is not None and ready[0] is root:
+        value = _run_ready(ready, out)
+        if value is not None:
+            return value
     terms, key = sig
     recipe = _recipes.get(key)
     if recipe is None:
@@ -139,11 +145,14 @@ def run(root: Node, sig, out: np.ndarray | None = None) -> np.ndarray | None:
     if recipe.plain and layout == "flat" and len(shape) == 1:
         args = arrays + [terms[i].data for i in recipe.consts]  # no float16: nothing to convert
         args.append(out)
+        kernel(*args)
     else:
-        args = launch.arguments(arrays, [out], [terms[i] for i in recipe.consts], layout, order, shape)
-    kernel(*args)
+        kernel(*launch.arguments(arrays, [out], [terms[i] for i in recipe.consts], layout, order, shape))
+        args = None
     if id(root) not in _remembered:
         remember(root, sig)
+    elif args is not None and not parallel:  # (again after a stale one: a kernel left memory meanwhile)
+        get_ready(root, recipe, layout, args[:-1], len(arrays))
     return out
 
 
@@ -205,8 +214,46 @@ def remember(root: Node, sig) -> None:
         _remembered[id(root)] = (root, size)
         _remembered_bytes += size
         while len(_remembered) > REMEMBER_GRAPHS or _remembered_bytes > REMEMBER_BYTES:
-            _, (_, old) = _remembered.popitem(last=False)
+            dropped, (_, old) = _remembered.popitem(last=False)
             _remembered_bytes -= old
+            _ready.pop(dropped, None)
+
+
+# --- (#14 small calls) ready launches of remembered graphs ------------------------------------------------
+# A remembered graph computed again (the loop that rebuilds the same small expression on the same arrays) has
+# the same kernel, arrays and constants every call: its launch is kept ready (id(root) -> (root, the kernel
+# memo's generation, the kernel, its arguments but the output, how many are arrays, the result's dtype and
+# shape)), so the call checks the inputs' layout and launches, without the recipe lookup, the argument lists
+# and the kernel memo. Only serial 1-D flat launches of plain dtypes; dropped with the remembered graph.
+_ready: dict[int, tuple] = {}
+
+
+def get_ready(root: Node, recipe: Recipe, layout: str, args: list, n_arrays: int) -> None:
+    generation = recipe.kernels.get((layout, 1, False), (None,))[0]
+    if generation is None:
+        return
+    kernel = recipe.kernels[(layout, 1, False)][2]
+    with _lock:
+        if id(root) in _remembered:
+            _ready[id(root)] = (root, generation, kernel, tuple(args), n_arrays, recipe.out_dtypes[0], root.shape)
+
+
+def _run_ready(ready: tuple, out: np.ndarray | None) -> np.ndarray | None:
+    """The ready launch's value, or None when anything it assumed has changed (the full checks then run)."""
+    _, generation, kernel, args, n_arrays, dtype, shape = ready
+    if generation != cache.generation() or shape[0] >= config.parallel_threshold():
+        return None
+    arrays = args[:n_arrays]
+    for a in arrays:
+        if a.shape != shape or not a.flags.c_contiguous:
+            return None
+    if out is None:
+        out = np.empty(shape, dtype)
+    elif not _writes_directly(out, dtype, "flat", "C", arrays):
+        return None
+    kernel(*args, out)
+    cache.count_hit()
+    return out
 
 
 def held_bytes(a: np.ndarray) -> int:
@@ -221,4 +268,5 @@ def forget() -> None:
     with _lock:
         _recipes.clear()
         _remembered.clear()
+        _ready.clear()
         _remembered_bytes = 0
