@@ -98,3 +98,20 @@ def test_a_ready_launch_is_dropped_when_kernels_leave_memory(monkeypatch):
     assert len(looked_up) <= 2  # the kernel found again once, then the ready launch is fresh again
     recipes.forget()
     assert not recipes._ready
+
+
+def test_a_ready_launch_checks_an_out_sharing_an_inputs_buffer():
+    """The ready launch knows its inputs' buffers: an out in the same buffer gets the full overlap check (out
+    one element past the input: NumPy's answer, by a copy), an out elsewhere is written directly."""
+    b = rng.random(1000)
+    big = rng.random(1001)
+    x = big[:1000]
+    want = big.copy()
+    want[1:] = want[:1000] * 2 + b
+    for _ in range(3):  # full path, recipe, remembered graph: the launch is ready
+        (la.array(x) * 2 + la.array(b)).compute()
+    (la.array(x) * 2 + la.array(b)).compute(out=big[1:])
+    assert_same(big, want)
+    elsewhere = np.empty(1000)
+    (la.array(x) * 2 + la.array(b)).compute(out=elsewhere)
+    assert_same(elsewhere, want[:1000] * 2 + b)

@@ -28,7 +28,7 @@ from lazyarr.graph.ops import ELEMENTWISE  # #14: the interpreter's in-place ufu
 from lazyarr.kernels import threads
 
 __all__ = ["arguments", "const_arg", "describe", "entry", "interpret", "interpret_values", "kept", "kernel_for",
-           "map_key", "one_thread", "pick_kernel", "view"]
+           "map_key", "one_thread", "owner_of", "pick_kernel", "view"]
 
 
 # --- finding the kernel ---------------------------------------------------------------------------------
@@ -275,17 +275,17 @@ def _own_buffers(out: np.ndarray, arrays: list[np.ndarray]) -> bool:
     array's allocation is known when it owns its buffer (OWNDATA: NumPy allocated it for that array alone) or
     views one that does (NumPy keeps a view's base as the array owning the memory); else this says False and
     the caller checks the memory itself."""
-    owner = _owner(out)
+    owner = owner_of(out)
     if owner is None:
         return False
     for a in arrays:
-        other = _owner(a)
+        other = owner_of(a)
         if other is None or other is owner:
             return False
     return True
 
 
-def _owner(a: np.ndarray):
+def owner_of(a: np.ndarray):
     """The array whose own buffer holds `a`'s elements, or None when it is not known."""
     if a.flags.owndata:
         return a

@@ -223,7 +223,7 @@ def remember(root: Node, sig) -> None:
 # A remembered graph computed again (the loop that rebuilds the same small expression on the same arrays) has
 # the same kernel, arrays and constants every call: its launch is kept ready (id(root) -> (root, the kernel
 # memo's generation, the kernel, its arguments but the output, how many are arrays, the result's dtype and
-# shape)), so the call checks the inputs' layout and launches, without the recipe lookup, the argument lists
+# shape, the arrays whose buffers hold the inputs: ``launch.owner_of``, or None), so the call checks the inputs' layout and launches, without the recipe lookup, the argument lists
 # and the kernel memo. Only serial 1-D flat launches of plain dtypes; dropped with the remembered graph.
 _ready: dict[int, tuple] = {}
 
@@ -233,14 +233,16 @@ def get_ready(root: Node, recipe: Recipe, layout: str, args: list, n_arrays: int
     if generation is None:
         return
     kernel = recipe.kernels[(layout, 1, False)][2]
+    owners = tuple(launch.owner_of(a) for a in args[:n_arrays])  # fixed for these arrays (None: not known)
     with _lock:
         if id(root) in _remembered:
-            _ready[id(root)] = (root, generation, kernel, tuple(args), n_arrays, recipe.out_dtypes[0], root.shape)
+            _ready[id(root)] = (root, generation, kernel, tuple(args), n_arrays, recipe.out_dtypes[0], root.shape,
+                                None if any(o is None for o in owners) else owners)
 
 
 def _run_ready(ready: tuple, out: np.ndarray | None) -> np.ndarray | None:
     """The ready launch's value, or None when anything it assumed has changed (the full checks then run)."""
-    _, generation, kernel, args, n_arrays, dtype, shape = ready
+    _, generation, kernel, args, n_arrays, dtype, shape, owners = ready
     if generation != cache.generation() or shape[0] >= config.parallel_threshold():
         return None
     arrays = args[:n_arrays]
@@ -249,11 +251,26 @@ def _run_ready(ready: tuple, out: np.ndarray | None) -> np.ndarray | None:
             return None
     if out is None:
         out = np.empty(shape, dtype)
-    elif not _writes_directly(out, dtype, "flat", "C", arrays):
+    elif not _writes_ready(out, dtype, arrays, owners):
         return None
     kernel(*args, out)
     cache.count_hit()
     return out
+
+
+def _writes_ready(out: np.ndarray, dtype: np.dtype, arrays: tuple, owners: tuple | None) -> bool:
+    """``_writes_directly`` for a ready launch, whose inputs' buffer owners were found once: one flags read."""
+    flags = out.flags
+    if out.dtype != dtype or not (flags.c_contiguous and flags.aligned):
+        return False
+    owner = out if flags.owndata else launch.owner_of(out)
+    if owners is not None and owner is not None:
+        for o in owners:
+            if o is owner:
+                break
+        else:
+            return True  # different allocations: no overlap (see launch.overlaps)
+    return not launch.overlaps(out, list(arrays))
 
 
 def held_bytes(a: np.ndarray) -> int:
