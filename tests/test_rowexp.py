@@ -80,3 +80,26 @@ def test_the_max_of_another_array_keeps_the_ordinary_exp():
     assert "V.exp_nonpositive(" not in lazy.explain()
     with np.errstate(all="ignore"):
         assert_same(lazy.compute(), np.exp(x - y.max(axis=1, keepdims=True)).sum(axis=1), ulp=2)
+
+
+def test_exp_nonpositive_is_exp_wherever_its_ok_flag_holds():
+    """Same value bits as ``vecmath.exp`` wherever ok; ok False exactly below exp's normal range and for NaN."""
+    import numba
+    from lazyarr.kernels import vecmath as V
+
+    @numba.njit
+    def both(x):
+        a, b = np.empty_like(x), np.empty_like(x)
+        oka, okb = np.empty(x.size, np.bool_), np.empty(x.size, np.bool_)
+        for i in range(x.size):
+            a[i], oka[i] = V.exp(x[i])
+            b[i], okb[i] = V.exp_nonpositive(x[i])
+        return a, oka, b, okb
+
+    edges = [0.0, -0.0, -1e-300, -5e-324, -0.5 * np.log(2), -np.log(2), -707.9999999999999, -708.0,
+             -708.0000000000001, -745.2, -1e300, -np.inf, np.nan]
+    x = np.concatenate([edges, -rng.exponential(30.0, 20000), -rng.random(20000) * 708.0])
+    a, oka, b, okb = both(x)
+    assert np.array_equal(oka, okb)
+    assert np.array_equal(a[oka].view(np.int64), b[okb].view(np.int64))
+    assert not okb[np.isnan(x) | (x < -708.0)].any()
