@@ -457,8 +457,10 @@ def _check_out(out, result: LazyArray) -> None:
         raise TypeError(f"lazyarr: out must be a numpy.ndarray, got {type(out).__name__}")
     if out.shape != result.shape:
         raise ValueError(f"lazyarr: out has shape {out.shape}, but the result has shape {result.shape}")
-    if not np.can_cast(result.dtype, out.dtype, casting="same_kind"):
-        raise TypeError(f"lazyarr: cannot write a {result.dtype} result into out of dtype {out.dtype} "
+    dtype = result.dtype
+    # (#14 small calls) np.can_cast costs ~1 us, a fifth of a small call's launch: the same dtype needs no rule
+    if out.dtype != dtype and not np.can_cast(dtype, out.dtype, casting="same_kind"):
+        raise TypeError(f"lazyarr: cannot write a {dtype} result into out of dtype {out.dtype} "
                         "with casting rule 'same_kind'")
     if not out.flags.writeable:
         raise ValueError("lazyarr: out is read-only")

@@ -74,6 +74,8 @@ def element_lines(k: RowKernel, targets: list[tuple], index: str, suffix: str = 
         node = k.body[j]
         args = [names.of(r, suffix) for r in k.refs[j]]
         variant = vector_render(node, args) if fast else None
+        if variant is not None and _below_row_max(k, j):
+            variant = "V.exp_nonpositive(" + variant[len("V.exp("):]  # (#14 jaxgap) no overflow check
         if variant is None:
             lines.append(f"v{j}{suffix} = {render(node, args)}")
         else:
@@ -83,6 +85,24 @@ def element_lines(k: RowKernel, targets: list[tuple], index: str, suffix: str = 
         if j in saved:
             lines.append(f"_sc{j}[np.uint64({column})] = v{j}{suffix}")
     return lines
+
+
+# --- (#14 jaxgap) exp of x - max(x) -------------------------------------------------------------------------
+def _below_row_max(k: RowKernel, j: int) -> bool:
+    """Whether body node `j` is a float64 ``exp(a - m)`` with m this kernel's row max of the same `a`
+    (softmax, logsumexp): its argument is <= 0 or NaN, so ``V.exp_nonpositive`` may compute it (same bits)."""
+    node = k.body[j]
+    if node.op != "exp" or node.params.loop[0] != np.float64:
+        return False
+    diff = node.args[0]
+    if diff.op != "subtract" or diff.dtype != np.float64 or any(a.dtype != np.float64 for a in diff.args):
+        return False
+    a, m = diff.args
+    while is_row_reshape(m):
+        m = m.args[0]
+    return (m.op == "reduce" and m.params.name == "max" and m.args[0] is a and id(m) in k.rows
+            and any(n is m for n in k.body))
+# --- end #14 jaxgap ---
 
 
 def _row_line(k: RowKernel, j: int) -> str:

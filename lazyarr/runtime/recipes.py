@@ -30,6 +30,7 @@ from lazyarr import config
 from lazyarr.graph.dtypes import HALF
 from lazyarr.graph.expr import LEAF, Node
 from lazyarr.compiler.layout import layout_of
+from lazyarr.compiler import cache
 from lazyarr.runtime import launch
 from lazyarr.compiler.schedule import MapKernel
 
@@ -108,6 +109,11 @@ def _signature(root: Node):
 def run(root: Node, sig, out: np.ndarray | None = None) -> np.ndarray | None:
     """The root's value through its recipe (into `out` when given and the kernel can write it directly), or
     None if the full path must run (and `learn` afterwards)."""
+    ready = _ready.get(id(root))
+    if ready is not None and ready[0] is root:
+        value = _run_ready(ready, out)
+        if value is not None:
+            return value
     terms, key = sig
     recipe = _recipes.get(key)
     if recipe is None:
@@ -139,19 +145,23 @@ def run(root: Node, sig, out: np.ndarray | None = None) -> np.ndarray | None:
     if recipe.plain and layout == "flat" and len(shape) == 1:
         args = arrays + [terms[i].data for i in recipe.consts]  # no float16: nothing to convert
         args.append(out)
+        kernel(*args)
     else:
-        args = launch.arguments(arrays, [out], [terms[i] for i in recipe.consts], layout, order, shape)
-    kernel(*args)
+        kernel(*launch.arguments(arrays, [out], [terms[i] for i in recipe.consts], layout, order, shape))
+        args = None
     if id(root) not in _remembered:
         remember(root, sig)
+    elif args is not None and not parallel:  # (again after a stale one: a kernel left memory meanwhile)
+        get_ready(root, recipe, layout, args[:-1], len(arrays))
     return out
 
 
 def _writes_directly(out: np.ndarray, dtype: np.dtype, layout: str, order: str, arrays: list) -> bool:
     """Whether the recipe's flat kernel can write `out` itself: the result's dtype, contiguous in the kernel's
     order, no input it could change before reading (anything else: the full path, which casts or copies)."""
-    contiguous = out.flags.c_contiguous if order == "C" else out.flags.f_contiguous
-    return (layout == "flat" and out.dtype == dtype and contiguous and out.flags.aligned
+    flags = out.flags  # (#14 small calls) one flags object, not three
+    contiguous = flags.c_contiguous if order == "C" else flags.f_contiguous
+    return (layout == "flat" and out.dtype == dtype and contiguous and flags.aligned
             and not launch.overlaps(out, arrays))
 
 
@@ -204,8 +214,63 @@ def remember(root: Node, sig) -> None:
         _remembered[id(root)] = (root, size)
         _remembered_bytes += size
         while len(_remembered) > REMEMBER_GRAPHS or _remembered_bytes > REMEMBER_BYTES:
-            _, (_, old) = _remembered.popitem(last=False)
+            dropped, (_, old) = _remembered.popitem(last=False)
             _remembered_bytes -= old
+            _ready.pop(dropped, None)
+
+
+# --- (#14 small calls) ready launches of remembered graphs ------------------------------------------------
+# A remembered graph computed again (the loop that rebuilds the same small expression on the same arrays) has
+# the same kernel, arrays and constants every call: its launch is kept ready (id(root) -> (root, the kernel
+# memo's generation, the kernel, its arguments but the output, how many are arrays, the result's dtype and
+# shape, the arrays whose buffers hold the inputs: ``launch.owner_of``, or None), so the call checks the inputs' layout and launches, without the recipe lookup, the argument lists
+# and the kernel memo. Only serial 1-D flat launches of plain dtypes; dropped with the remembered graph.
+_ready: dict[int, tuple] = {}
+
+
+def get_ready(root: Node, recipe: Recipe, layout: str, args: list, n_arrays: int) -> None:
+    generation = recipe.kernels.get((layout, 1, False), (None,))[0]
+    if generation is None:
+        return
+    kernel = recipe.kernels[(layout, 1, False)][2]
+    owners = tuple(launch.owner_of(a) for a in args[:n_arrays])  # fixed for these arrays (None: not known)
+    with _lock:
+        if id(root) in _remembered:
+            _ready[id(root)] = (root, generation, kernel, tuple(args), n_arrays, recipe.out_dtypes[0], root.shape,
+                                None if any(o is None for o in owners) else owners)
+
+
+def _run_ready(ready: tuple, out: np.ndarray | None) -> np.ndarray | None:
+    """The ready launch's value, or None when anything it assumed has changed (the full checks then run)."""
+    _, generation, kernel, args, n_arrays, dtype, shape, owners = ready
+    if generation != cache.generation() or shape[0] >= config.parallel_threshold():
+        return None
+    arrays = args[:n_arrays]
+    for a in arrays:
+        if a.shape != shape or not a.flags.c_contiguous:
+            return None
+    if out is None:
+        out = np.empty(shape, dtype)
+    elif not _writes_ready(out, dtype, arrays, owners):
+        return None
+    kernel(*args, out)
+    cache.count_hit()
+    return out
+
+
+def _writes_ready(out: np.ndarray, dtype: np.dtype, arrays: tuple, owners: tuple | None) -> bool:
+    """``_writes_directly`` for a ready launch, whose inputs' buffer owners were found once: one flags read."""
+    flags = out.flags
+    if out.dtype != dtype or not (flags.c_contiguous and flags.aligned):
+        return False
+    owner = out if flags.owndata else launch.owner_of(out)
+    if owners is not None and owner is not None:
+        for o in owners:
+            if o is owner:
+                break
+        else:
+            return True  # different allocations: no overlap (see launch.overlaps)
+    return not launch.overlaps(out, list(arrays))
 
 
 def held_bytes(a: np.ndarray) -> int:
@@ -220,4 +285,5 @@ def forget() -> None:
     with _lock:
         _recipes.clear()
         _remembered.clear()
+        _ready.clear()
         _remembered_bytes = 0
