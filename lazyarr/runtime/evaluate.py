@@ -21,6 +21,7 @@ from lazyarr.graph.expr import CONST, LEAF, Node
 from lazyarr.graph.ops import GENERATORS, is_arg_reduction
 from lazyarr.graph.ops import is_elementwise  # (programs #15)
 from lazyarr.compiler.layout import flat as _flat, layout_of, storage as _storage
+from lazyarr.compiler.layout import reduce_broadcast  # (#15)
 from lazyarr.compiler.fingerprint import VERSION
 from lazyarr.compiler.schedule import MapKernel, ReduceKernel, ScanKernel, SliceWrite, Stage, plan
 from lazyarr.compiler.schedule import gather_tables  # surface/gathers
@@ -377,6 +378,8 @@ def _reduce_layout(node: Node, arrays: list, shape: tuple, axes: tuple):
     # Telling Numba the views are C- or F-contiguous lets it drop stride arithmetic and vectorise.
     array_layout = ("C" if all(v.flags.c_contiguous for v in views) else
                     "F" if all(v.flags.f_contiguous for v in views) else "A")
+    if array_layout == "A":  # (#15) broadcast operands at their own shape (compiler/layout.reduce_broadcast)
+        array_layout, views = reduce_broadcast(arrays, shape, perm) or (array_layout, views)
     if ndim - 1 in axes:
         return "inner", views, dims, ndim, len(kept_axes), array_layout
     kept, last = len(kept_axes), shape[ndim - 1]
