@@ -202,9 +202,10 @@ def map_layout(arrays: list[np.ndarray], shape: tuple) -> tuple[str, str]:
     return layout, order
 
 
-def offsets_args(arrays: list[np.ndarray]) -> list:
-    """The inputs of an ``offs`` kernel: each array's base, then the (inputs, ndim) int64 array of offsets."""
-    windows = [view_base(a) for a in arrays]
+def offsets_args(arrays: list[np.ndarray], windows: list | None = None) -> list:
+    """The inputs of an ``offs`` kernel: each array's base, then the (inputs, ndim) int64 array of offsets
+    (`windows`: the arrays' ``view_base``, where the caller has them already)."""
+    windows = windows or [view_base(a) for a in arrays]
     offs = np.array([at for _, at in windows], dtype=np.int64).reshape(len(arrays), -1)
     return [storage(base) for base, _ in windows] + [offs]
 # --- end (BLAS-bound programs, #15) ---

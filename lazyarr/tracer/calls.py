@@ -129,9 +129,9 @@ def direct_call(p, n_args: int):
 
 def offsets_op(kernels, k, in_slots, consts, fills, out_slots, shape, out_dtypes, size):
     """The per-call closure of a map kernel of layout ``offs``: new C outputs, each input passed as its base
-    with its offsets, found again per call. `kernels(layout)` -> (compiled or None, launch entry maker): the
-    ``offs`` kernel, or the ``nd`` one for a call whose inputs are not windows this time (an argument that is
-    itself a view of a buffer of another rank)."""
+    with its offsets, found again per call. `kernels(layout)` -> (launch entry, compiled kernel), or None
+    while it compiles in the background: the ``offs`` kernel, or the ``nd`` one for a call whose inputs are
+    not windows this time (an argument that is itself a view of a buffer of another rank)."""
     empty, storage = np.empty, layout_mod.storage
     state = {}
 
@@ -143,15 +143,20 @@ def offsets_op(kernels, k, in_slots, consts, fills, out_slots, shape, out_dtypes
             return
         arrays = [v[s] for s in in_slots]
         c = _constants(consts, fills, cv) if fills else list(consts)
-        layout = layout_mod.OFFSETS if all(layout_mod.view_base(a) is not None for a in arrays) else "nd"
-        run = state.get(layout)
-        if run is None:
-            run = kernels(layout)
-            if run is None:  # still compiling in the background: NumPy runs this call
+        windows = [layout_mod.view_base(a) for a in arrays]
+        layout = layout_mod.OFFSETS if all(w is not None for w in windows) else "nd"
+        kernel = state.get(layout)
+        if kernel is None:
+            kernel = kernels(layout)
+            if kernel is None:  # still compiling in the background: NumPy runs this call
                 launch.interpret(k, arrays, c, outs)
                 return
-            state[layout] = run
-        ins = layout_mod.offsets_args(arrays) if layout == layout_mod.OFFSETS else [storage(a) for a in arrays]
+            state[layout] = kernel  # (entry, compiled): the dispatcher owns the machine code, kept here
+        run = kernel[0]
+        if layout == layout_mod.OFFSETS:
+            ins = layout_mod.offsets_args(arrays, windows)
+        else:
+            ins = [storage(a) for a in arrays]
         run(*ins, *c, *[storage(o) for o in outs])
 
     return op

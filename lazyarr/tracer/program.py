@@ -236,7 +236,7 @@ class Builder:
                 return codegen.kernel_source(k, layout, ndim, parallel, out_dtypes, VERSION,
                                              comment=launch.describe(k))
             compiled = launch.kernel_for(launch.map_key(k.key, layout, ndim, parallel, out_dtypes), source, k)
-            return None if compiled is None else launch.entry(compiled, parallel)
+            return None if compiled is None else (launch.entry(compiled, parallel), compiled)
 
         consts, fills = [], []
         for c in k.consts:
