@@ -7,11 +7,11 @@ import numpy as np
 import pytest
 
 import lazyarr as la
-from lazyarr.compiler.layout import OFFSETS, map_layout, offsets_args, offsets_layout, view_base
+from lazyarr.compiler.layout import OFFSETS, OFFSETS_MIN_SIZE, map_layout, offsets_args, offsets_layout, view_base
 
 rng = np.random.default_rng(1516)
-F = rng.standard_normal((9, 8, 6))
-G = rng.standard_normal((7, 6, 6))
+F = rng.standard_normal((36, 34, 16))  # the stencil's loop: (34, 32, 16), just over OFFSETS_MIN_SIZE elements
+G = rng.standard_normal((34, 32, 16))
 
 
 def stencil(f, g):
@@ -37,12 +37,14 @@ def test_windows_are_found_with_their_offsets():
 
 
 def test_layout_is_chosen_for_strided_windows_only():
-    shape = (7, 6, 6)
+    shape = G.shape
     assert map_layout([F[1:-1, 1:-1], F[2:, :-2]], shape) == (OFFSETS, "C")
     assert map_layout([F[1:-1, 1:-1], G], shape) == (OFFSETS, "C")  # a C array is its own window
     assert map_layout([G, G], shape)[0] == "flat"
     assert offsets_layout([F[1:-1, 1:-1], G[:, :, :1]], shape) is None  # broadcast: not a window of the shape
     assert offsets_layout([F[1:-1, 1:-1, 0]], shape[:2]) is None  # a strided inner axis
+    assert offsets_layout([F[1:-1, 1:-1, :8], F[2:, :-2, :8]], (34, 32, 8)) is None  # too small to pay
+    assert 34 * 32 * 8 < OFFSETS_MIN_SIZE <= 34 * 32 * 16
     bases_and_offsets = offsets_args([F[1:-1, 1:-1], F[2:, :-2]])
     assert bases_and_offsets[0] is F and bases_and_offsets[1] is F
     assert bases_and_offsets[2].tolist() == [[1, 1, 0], [2, 0, 0]]
@@ -58,7 +60,7 @@ def test_fused_stencil_shares_one_kernel_across_calls_and_sizes(fresh_counters):
     f = la.fuse(stencil)
     np.testing.assert_array_equal(f(F, G), stencil(F, G))
     compiles = la.cache_info().misses
-    f2, g2 = F[:, :, :4].copy(), G[:, :, :4].copy()
+    f2, g2 = rng.standard_normal((38, 36, 16)), rng.standard_normal((36, 34, 16))
     np.testing.assert_array_equal(f(f2, g2), stencil(f2, g2))  # another shape: a retrace, no new kernel
     np.testing.assert_array_equal(f(F, G), stencil(F, G))
     assert la.cache_info().misses == compiles
@@ -77,8 +79,8 @@ def test_fused_call_whose_argument_is_no_window_base_falls_back(fresh_counters):
 def test_integer_windows_and_the_parallel_variant(parallel, parallel_threshold):
     if parallel:
         parallel_threshold(10)
-    a = rng.integers(-50, 50, (12, 10))
-    e = la.array(a)[1:-1, 2:] * 3 - la.array(a)[:-2, :-2]
+    a = rng.integers(-50, 50, (130, 130))
+    e = la.array(a)[1:-1, 2:] * 3 - la.array(a)[:-2, :-2]  # (128, 128): OFFSETS_MIN_SIZE elements
     assert _layouts(e.explain()) == [f"# layout=offs parallel={parallel}"]
     got = e.compute()
     assert got.dtype == a.dtype

@@ -18,6 +18,8 @@ in float32 (see codegen).
 """
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from lazyarr.graph.dtypes import HALF
@@ -186,10 +188,17 @@ def view_base(a: np.ndarray) -> tuple[np.ndarray, tuple[int, ...]] | None:
     return (base, tuple(offsets)) if rest == 0 else None
 
 
+# Finding a window's base and offsets reads two array interfaces (a few microseconds per input, more than a
+# small kernel gains): below this many elements in the loop, windows stay "nd" and small calls keep their cost.
+OFFSETS_MIN_SIZE = 1 << 14
+
+
 def offsets_layout(arrays: list[np.ndarray], shape: tuple) -> str | None:
-    """``offs`` when the loop has at least 2 axes, every array has its full shape and each is a window of a
-    C-contiguous array (``view_base``), some of them strided; else None."""
-    if len(shape) < 2 or any(a.shape != shape for a in arrays) or all(a.flags.c_contiguous for a in arrays):
+    """``offs`` when the loop has at least 2 axes and OFFSETS_MIN_SIZE elements, every array has its full
+    shape and each is a window of a C-contiguous array (``view_base``), some of them strided; else None."""
+    if len(shape) < 2 or math.prod(shape) < OFFSETS_MIN_SIZE:
+        return None
+    if any(a.shape != shape for a in arrays) or all(a.flags.c_contiguous for a in arrays):
         return None
     return OFFSETS if all(view_base(a) is not None for a in arrays) else None
 
