@@ -18,6 +18,8 @@ in float32 (see codegen).
 """
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from lazyarr.graph.dtypes import HALF
@@ -105,8 +107,114 @@ def kernel_args(arrays, outs, consts, layout: str, order: str, shape: tuple) -> 
         return args
     if layout.startswith(BROADCAST):
         args = [storage(padded(a, len(shape))) for a in arrays]
+    elif layout == OFFSETS:  # (#15) bases and their offsets; the outputs are new C arrays
+        args = offsets_args(arrays)
     else:
         args = [storage(a if a.shape == shape else np.broadcast_to(a, shape)) for a in arrays]
     args += [const_arg(c) for c in consts]
     args += [storage(o) for o in outs]
     return args
+
+
+# --- (BLAS-bound programs, #15) the broadcast layout of reduction kernels ------------------------------------
+# A reduction's inputs reach its kernel as views with the axes in loop order (kept..., reduced...). A broadcast
+# operand (``w`` of ``sum(X * w, axis=1)``, the ``X @ w`` of api/products.py) used to be a zero-stride view of
+# the full shape, which made every view layout "A": each load multiplied runtime strides and the inner loop
+# did not vectorise (the (60000, 32) product ran 2.2 ms where BLAS's gemv takes ~0.6 ms). As in the map kernels'
+# ``bcast:`` layout, such an operand is passed at its own shape instead and read at index 0 on the axes it is
+# broadcast along, so every view can be typed contiguous.
+
+def reduce_broadcast(arrays: list[np.ndarray], shape: tuple, perm: list[int]
+                     ) -> tuple[str, list[np.ndarray]] | None:
+    """(``bcast:<C|F>:<masks>``, each array at its own shape with its axes in loop order `perm`) when some
+    array is broadcast and all those views are C-contiguous (or all F-contiguous); else None. A mask has one
+    character per loop axis: ``1`` indexed, ``0`` broadcast (read at 0)."""
+    ndim = len(shape)
+    if any(a.ndim > ndim for a in arrays):
+        return None
+    views = [padded(a, ndim).transpose(perm) for a in arrays]
+    loop_shape = tuple(shape[p] for p in perm)
+    masks = ["".join("0" if d != s else "1" for d, s in zip(v.shape, loop_shape)) for v in views]
+    if not any("0" in m for m in masks):
+        return None
+    for order, flag in (("C", "C_CONTIGUOUS"), ("F", "F_CONTIGUOUS")):
+        if all(v.flags[flag] for v in views):
+            return f"{BROADCAST}{order}:{','.join(masks)}", [storage(v) for v in views]
+    return None
+
+
+def reduce_array_layout(layout: str) -> tuple[str, list[str] | None]:
+    """(Numba array layout, per-input masks or None) of a reduction kernel's layout string."""
+    if not layout.startswith(BROADCAST):
+        return layout, None
+    order, masks = layout[len(BROADCAST):].split(":")
+    return order, masks.split(",")
+# --- end (BLAS-bound programs, #15) ---
+
+
+# --- (BLAS-bound programs, #15) the offsets layout of map kernels ---------------------------------------------
+# A stencil reads many shifted slices of one array (hdiff: 30 views of `field` such as field[2:-1, 2:-2, :]).
+# Each view is strided, so the kernel was "nd" with every input typed "A": each load multiplied runtime
+# strides, and LLVM neither vectorised the innermost axis nor could it tell the 30 pointers apart. Each such
+# view is instead passed as the C-contiguous array it is a view of (its base), typed "C", and read at the loop
+# index plus the view's offset per axis; the offsets are one int64 array argument (``offs``, one row per
+# input), so a kernel serves every size and every set of slices. The hand-written equivalent of hdiff's kernel
+# ran 24 ms where the "A" kernels took 357 ms (same process, loaded machine).
+OFFSETS = "offs"
+
+
+def view_base(a: np.ndarray) -> tuple[np.ndarray, tuple[int, ...]] | None:
+    """(C-contiguous array, offset per axis) that `a` is a window of, with the same strides; None if it is not
+    one (transposed, reversed, stepped, broadcast, or a view of a buffer of another rank)."""
+    if a.flags.c_contiguous:
+        return a, (0,) * a.ndim
+    base = a.base
+    for _ in range(3):  # a view made from an array interface (tracer/traced.replay_view) keeps its array as .base
+        if base is None or isinstance(base, np.ndarray):
+            break
+        base = getattr(base, "base", None)
+    if not isinstance(base, np.ndarray) or base.ndim != a.ndim or not base.flags.c_contiguous \
+            or base.strides != a.strides or base.dtype != a.dtype:
+        return None
+    rest = a.__array_interface__["data"][0] - base.__array_interface__["data"][0]
+    offsets = []
+    for size, whole, stride in zip(a.shape, base.shape, base.strides):
+        at = 0
+        if whole > 1:
+            at, rest = divmod(rest, stride)
+        if at < 0 or at + size > whole:
+            return None
+        offsets.append(at)
+    return (base, tuple(offsets)) if rest == 0 else None
+
+
+# Finding a window's base and offsets reads two array interfaces (a few microseconds per input, more than a
+# small kernel gains): below this many elements in the loop, windows stay "nd" and small calls keep their cost.
+OFFSETS_MIN_SIZE = 1 << 14
+
+
+def offsets_layout(arrays: list[np.ndarray], shape: tuple) -> str | None:
+    """``offs`` when the loop has at least 2 axes and OFFSETS_MIN_SIZE elements, every array has its full
+    shape and each is a window of a C-contiguous array (``view_base``), some of them strided; else None."""
+    if len(shape) < 2 or math.prod(shape) < OFFSETS_MIN_SIZE:
+        return None
+    if any(a.shape != shape for a in arrays) or all(a.flags.c_contiguous for a in arrays):
+        return None
+    return OFFSETS if all(view_base(a) is not None for a in arrays) else None
+
+
+def map_layout(arrays: list[np.ndarray], shape: tuple) -> tuple[str, str]:
+    """``layout_of`` for a map kernel writing new C outputs: an "nd" call of windows is ``offs``."""
+    layout, order = layout_of(arrays, shape)
+    if layout == "nd" and offsets_layout(arrays, shape):
+        return OFFSETS, "C"
+    return layout, order
+
+
+def offsets_args(arrays: list[np.ndarray], windows: list | None = None) -> list:
+    """The inputs of an ``offs`` kernel: each array's base, then the (inputs, ndim) int64 array of offsets
+    (`windows`: the arrays' ``view_base``, where the caller has them already)."""
+    windows = windows or [view_base(a) for a in arrays]
+    offs = np.array([at for _, at in windows], dtype=np.int64).reshape(len(arrays), -1)
+    return [storage(base) for base, _ in windows] + [offs]
+# --- end (BLAS-bound programs, #15) ---

@@ -15,6 +15,7 @@ from lazyarr.graph.expr import special_ufunc
 from lazyarr.graph.ops import ELEMENTWISE, GENERATORS, vector_template
 from lazyarr.compiler.blocks import Block, as_comment, prange_loop, sequence
 from lazyarr.compiler.layout import broadcast_masks
+from lazyarr.compiler.layout import OFFSETS  # (#15)
 from lazyarr.compiler.schedule import MapKernel, gather_tables, is_kernel_gather
 
 MODULE_TEMPLATE = '''\
@@ -346,15 +347,24 @@ def broadcast_indices(masks: list[str] | None, n_inputs: int) -> list[str] | Non
     return [", ".join(f"i{d}" if m == "1" else "0" for d, m in enumerate(mask)) for mask in masks[:n_inputs]]
 
 
+def offset_indices(n_inputs: int, ndim: int) -> list[str]:
+    """(#15) Each input's index in an ``offs`` kernel: the loop index plus its offset on every axis."""
+    return [", ".join(f"i{d} + o{j}_{d}" for d in range(ndim)) for j in range(n_inputs)]
+
+
 def kernel_source(k: MapKernel, layout: str, ndim: int, parallel: bool,
                   out_dtypes: tuple[np.dtype, ...], version: str, comment: str = "") -> str:
     """The whole module text for one compiled kernel."""
     at = broadcast_indices(broadcast_masks(layout), len(k.inputs))
+    offsets = layout == OFFSETS  # (#15) inputs as C bases read at offsets (compiler/layout.py)
+    if offsets:
+        at = offset_indices(len(k.inputs), ndim)
     array_layout = "C" if layout == "flat" or at is not None else "A"
     kdim = 1 if layout == "flat" else ndim
-    params = ([f"in{j}" for j in range(len(k.inputs))] + [f"c{j}" for j in range(len(k.consts))]
+    params = ([f"in{j}" for j in range(len(k.inputs))] + ["offs"] * offsets + [f"c{j}" for j in range(len(k.consts))]
               + [f"out{j}" for j in range(len(k.outputs))])
     sig = ([array_type(n.dtype, kdim, array_layout, True) for n in k.inputs]
+           + [array_type(np.dtype(np.int64), 2, "C", True)] * offsets
            + [scalar_type(n.dtype) for n in k.consts]
            + [array_type(dt, kdim, array_layout, False) for dt in out_dtypes])
     gather_names, gather_sig = table_params(k)  # surface/gathers: after the outputs
@@ -370,6 +380,8 @@ def kernel_source(k: MapKernel, layout: str, ndim: int, parallel: bool,
         loop = blocked_nd_loop(k, ndim, parallel, out_dtypes, body, at)
     else:
         loop = loop_source(layout, ndim, parallel, body)
+    if offsets:  # (#15) each offset read once, before the loop
+        loop = sequence(*[f"o{j}_{d} = offs[{j}, {d}]" for j in range(len(k.inputs)) for d in range(ndim)], loop)
     text = loop.render(level=1)
     extra = "import lazyarr.kernels.scipy_bridge as SB\n" if any("SB." in line for line in body) else ""
     if "V." in text:

@@ -23,6 +23,7 @@ from lazyarr.compiler.blocks import Block, as_comment, prange_loop
 from lazyarr.compiler.source_map import (MODULE_TEMPLATE, array_type, scalar_type, ctor, cast, store, uses_vector_ops,
                                          value_lines)
 from lazyarr.compiler.source_map import table_params  # surface/gathers
+from lazyarr.compiler.layout import reduce_array_layout  # (#15)
 from lazyarr.graph.dtypes import HALF
 from lazyarr.graph.ops import REDUCTIONS
 from lazyarr.compiler.schedule import ReduceKernel
@@ -108,23 +109,32 @@ def _unflatten(counter: str, names: list[str], dims: list[str]) -> list[str]:
     return lines + [f"{names[0]} = {rest}"]
 
 
+def loads_at(index: str, masks: list[str] | None) -> list[str] | None:
+    """(#15) Each input's index in a kernel of layout ``bcast:`` (compiler/layout.reduce_broadcast): `index`'s
+    parts on the axes the input has, 0 on those it is broadcast along (a loop-invariant load); None: `index`."""
+    if masks is None:
+        return None
+    parts = [part.strip() for part in index.split(",")]
+    return [", ".join(part if m == "1" else "0" for part, m in zip(parts, mask)) for mask in masks]
+
+
 def _product(dims: list[str]) -> str:
     return " * ".join(dims) if dims else "1"
 
 
-def reduce_range(k: ReduceKernel, r: Reducer, var: str, lo: str, hi: str, index, position, values=None
-                 ) -> list[str | Block]:
+def reduce_range(k: ReduceKernel, r: Reducer, var: str, lo: str, hi: str, index, position, values=None,
+                 masks: list[str] | None = None) -> list[str | Block]:
     """Lines that fold the producer's values for `var` in [lo, hi) into the state `acc`.
     `index(expr)` is the array index with `var` replaced by `expr`; `position(expr)` the arg position.
     `values(index, suffix)` -> (lines, name, dtype) computes the value to fold where it is not `k`'s producer
-    (a row kernel's passes, compiler/source_rows.py)."""
+    (a row kernel's passes, compiler/source_rows.py). `masks`: the inputs' ``bcast:`` masks (``loads_at``)."""
 
     def value(expr: str, suffix: str) -> tuple[list[str], str]:
         if values is not None:
             lines, name, dtype = values(index(expr), suffix)
             return lines, cast(name, dtype, r.acc)
         producer = k.outputs[0]
-        lines, names = value_lines(k, index(expr), suffix)
+        lines, names = value_lines(k, index(expr), suffix, at=loads_at(index(expr), masks))
         return lines, cast(names[id(producer)], producer.dtype, r.acc)
 
     if not r.compensated:
@@ -175,13 +185,13 @@ def vector_producer(k: ReduceKernel, unit_lanes: bool) -> bool:
 
 
 def producer_range(k: ReduceKernel, r: Reducer, var: str, lo: str, hi: str, index, position, length: str,
-                   vector: bool) -> list[str | Block]:
+                   vector: bool, masks: list[str] | None = None) -> list[str | Block]:
     """``reduce_range`` over [lo, hi), through the vector variants when `vector` (``vector_producer``);
     `length` bounds the range's size (the scratch array is no longer than it)."""
     if not vector:
-        return reduce_range(k, r, var, lo, hi, index, position)
+        return reduce_range(k, r, var, lo, hi, index, position, masks=masks)
     slot = f"_sv[np.uint64({var} - _vlo)]"
-    fast, exact, flags = _scratch_fill(k, r, index(var), slot)
+    fast, exact, flags = _scratch_fill(k, r, index(var), slot, masks)
     return [
         f"_sv = np.empty(min({SCRATCH}, {length}), {ctor(r.acc)})",
         Block(f"for _vlo in range({lo}, {hi}, {SCRATCH}):", [
@@ -195,12 +205,13 @@ def producer_range(k: ReduceKernel, r: Reducer, var: str, lo: str, hi: str, inde
     ]
 
 
-def _scratch_fill(k: ReduceKernel, r: Reducer, index: str, slot: str) -> tuple[list[str], list[str], list[str]]:
+def _scratch_fill(k: ReduceKernel, r: Reducer, index: str, slot: str, masks: list[str] | None = None
+                  ) -> tuple[list[str], list[str], list[str]]:
     """(fast lines, exact lines, ok flags): the producer's value at `index`, as the accumulator's dtype, into
     `slot`, with the vector variants and with the exact ones."""
     producer, flags = k.outputs[0], []
-    fast, names = value_lines(k, index, "", flags=flags)
-    exact, exact_names = value_lines(k, index, "")
+    fast, names = value_lines(k, index, "", flags=flags, at=loads_at(index, masks))
+    exact, exact_names = value_lines(k, index, "", at=loads_at(index, masks))
     return ([*fast, f"{slot} = {cast(names[id(producer)], producer.dtype, r.acc)}"],
             [*exact, f"{slot} = {cast(exact_names[id(producer)], producer.dtype, r.acc)}"], flags)
 # --- end perf (#14) ---
@@ -253,7 +264,8 @@ def full_loop(k: ReduceKernel, r: Reducer, parallel: bool, vector: bool) -> tupl
     return ["n", "chunk"], body
 
 
-def full_nd_loop(k: ReduceKernel, r: Reducer, parallel: bool, ndim: int, vector: bool) -> tuple[list[str], list[str | Block]]:
+def full_nd_loop(k: ReduceKernel, r: Reducer, parallel: bool, ndim: int, vector: bool, masks=None
+                 ) -> tuple[list[str], list[str | Block]]:
     """Every axis of an n-d view reduced: one partial per row (all axes but the last)."""
     dims, idx = [f"d{a}" for a in range(ndim)], [f"i{a}" for a in range(ndim)]
     alloc, save, fold = _partials_for(r, "_rows", parallel)  # #14: serial without the _part array
@@ -268,7 +280,8 @@ def full_nd_loop(k: ReduceKernel, r: Reducer, parallel: bool, ndim: int, vector:
         prange_loop("_p", "_rows", [
             *_unflatten("_p", idx[:-1], dims[:-1]),
             *r.init(),
-            *producer_range(k, r, last, "0", dims[-1], index, lambda e: f"_p * {dims[-1]} + {e}", dims[-1], vector),
+            *producer_range(k, r, last, "0", dims[-1], index, lambda e: f"_p * {dims[-1]} + {e}", dims[-1], vector,
+                            masks),
             *save,
         ], parallel),
         *fold,
@@ -277,7 +290,7 @@ def full_nd_loop(k: ReduceKernel, r: Reducer, parallel: bool, ndim: int, vector:
     return dims, body
 
 
-def inner_loop(k: ReduceKernel, r: Reducer, parallel: bool, kept: int, ndim: int, vector: bool
+def inner_loop(k: ReduceKernel, r: Reducer, parallel: bool, kept: int, ndim: int, vector: bool, masks=None
               ) -> tuple[list[str], list[str | Block]]:
     """The innermost axis is reduced: each kept element in parallel reduces its own (contiguous) run."""
     dims, idx = [f"d{a}" for a in range(ndim)], [f"i{a}" for a in range(ndim)]
@@ -294,7 +307,8 @@ def inner_loop(k: ReduceKernel, r: Reducer, parallel: bool, kept: int, ndim: int
             *r.init(),
             Block("for _r in range(_nr):", [
                 *_unflatten("_r", idx[kept:-1], dims[kept:-1]),
-                *producer_range(k, r, last, "0", dims[-1], index, lambda e: f"_r * {dims[-1]} + {e}", dims[-1], vector),
+                *producer_range(k, r, last, "0", dims[-1], index, lambda e: f"_r * {dims[-1]} + {e}", dims[-1], vector,
+                                masks),
             ]),
             f"out0[_o] = {store(r.final(), r.result, r.result)}",
         ], parallel),
@@ -313,14 +327,14 @@ def _tile_header(tiles: str, kept: int, dims: list[str], idx: list[str]) -> list
     ]
 
 
-def _stream_rows(k: ReduceKernel, r: Reducer, kept: int, ndim: int, rows: tuple[str, ...], vector: bool
-                 ) -> list[str | Block]:
+def _stream_rows(k: ReduceKernel, r: Reducer, kept: int, ndim: int, rows: tuple[str, ...], vector: bool,
+                 masks: list[str] | None = None) -> list[str | Block]:
     """Reduce the reduced rows in `range(*rows)` of columns [_lo, _hi) into a private accumulator array `_acc`
     of `tile` elements, row by row: each row's tile is read in memory order and the column loop vectorises."""
     dims, idx = [f"d{a}" for a in range(ndim)], [f"i{a}" for a in range(ndim)]
     lane = idx[kept - 1]
     producer = k.outputs[0]
-    lines, names = value_lines(k, ", ".join(idx), "")
+    lines, names = value_lines(k, ", ".join(idx), "", at=loads_at(", ".join(idx), masks))
     v = cast(names[id(producer)], producer.dtype, r.acc)
     arrays = [f"_acc = np.empty(tile, {ctor(r.acc)})"]
     if r.is_arg:
@@ -328,7 +342,7 @@ def _stream_rows(k: ReduceKernel, r: Reducer, kept: int, ndim: int, rows: tuple[
     if r.compensated:
         arrays.append(f"_acc_c = np.empty(tile, {ctor(r.acc)})")
     if vector:  # perf (#14): each row's tile through the vector variants first (producer_range)
-        fast, exact, flags = _scratch_fill(k, r, ", ".join(idx), f"_sv[np.uint64({lane} - _lo)]")
+        fast, exact, flags = _scratch_fill(k, r, ", ".join(idx), f"_sv[np.uint64({lane} - _lo)]", masks)
         arrays.append(f"_sv = np.empty(tile, {ctor(r.acc)})")
         row = [
             "_ok = True",
@@ -358,7 +372,7 @@ def _outer_sizes(kept: int, dims: list[str]) -> list[str]:
     ]
 
 
-def outer_loop(k: ReduceKernel, r: Reducer, parallel: bool, kept: int, ndim: int, vector: bool
+def outer_loop(k: ReduceKernel, r: Reducer, parallel: bool, kept: int, ndim: int, vector: bool, masks=None
               ) -> tuple[list[str], list[str | Block]]:
     """The innermost axis is kept: tiles of it in parallel, each streaming all reduced rows in order."""
     dims, idx = [f"d{a}" for a in range(ndim)], [f"i{a}" for a in range(ndim)]
@@ -367,7 +381,7 @@ def outer_loop(k: ReduceKernel, r: Reducer, parallel: bool, kept: int, ndim: int
         *_outer_sizes(kept, dims),
         prange_loop("_t", "_nko * _ntiles", [
             *_tile_header("_ntiles", kept, dims, idx),
-            *_stream_rows(k, r, kept, ndim, ("_nr",), vector),
+            *_stream_rows(k, r, kept, ndim, ("_nr",), vector, masks),
             Block("for _q in range(_hi - _lo):", [
                 "_uq = np.uint64(_q)",
                 f"out0[np.uint64(_ko * _last + _lo + _q)] = {store(final, r.result, r.result)}",
@@ -377,8 +391,8 @@ def outer_loop(k: ReduceKernel, r: Reducer, parallel: bool, kept: int, ndim: int
     return dims + ["tile"], body
 
 
-def outer_split_loop(k: ReduceKernel, r: Reducer, parallel: bool, kept: int, ndim: int, vector: bool
-                     ) -> tuple[list[str], list[str | Block]]:
+def outer_split_loop(k: ReduceKernel, r: Reducer, parallel: bool, kept: int, ndim: int, vector: bool,
+                     masks=None) -> tuple[list[str], list[str | Block]]:
     """The innermost axis is kept and the reduced rows are many: `nchunks` contiguous row ranges x column tiles
     in parallel, each thread reading whole stretches of memory in order into a private accumulator; the
     per-chunk partials (nchunks x kept elements) are then folded in chunk order, whichever thread ran which
@@ -401,7 +415,7 @@ def outer_split_loop(k: ReduceKernel, r: Reducer, parallel: bool, kept: int, ndi
             "_c = _w // (_nko * _ntiles)",
             "_t = _w - _c * (_nko * _ntiles)",
             *_tile_header("_ntiles", kept, dims, idx),
-            *_stream_rows(k, r, kept, ndim, chunk_rows, vector),
+            *_stream_rows(k, r, kept, ndim, chunk_rows, vector, masks),
             "_base = _c * _nk + _ko * _last + _lo",
             Block("for _q in range(_hi - _lo):", ["_uq = np.uint64(_q)", "_uv = np.uint64(_base + _q)", *save]),
         ], parallel),
@@ -429,16 +443,17 @@ def kernel_source(k: ReduceKernel, loop: str, ndim: int, kept: int, array_layout
     # tile's accumulator loop free of a compensation chain and lets it vectorise.
     r = Reducer(node.params.name, k.outputs[0].dtype, node.dtype, compensated=loop not in ("outer", "outer_split"))
     vector = vector_producer(k, unit_lanes)
+    array_layout, masks = reduce_array_layout(array_layout)  # (#15) broadcast operands at their own shape
     if loop == "full":
         extra, body = full_loop(k, r, parallel, vector)
     elif loop == "full_nd":
-        extra, body = full_nd_loop(k, r, parallel, ndim, vector)
+        extra, body = full_nd_loop(k, r, parallel, ndim, vector, masks)
     elif loop == "inner":
-        extra, body = inner_loop(k, r, parallel, kept, ndim, vector)
+        extra, body = inner_loop(k, r, parallel, kept, ndim, vector, masks)
     elif loop == "outer_split":
-        extra, body = outer_split_loop(k, r, parallel, kept, ndim, vector)
+        extra, body = outer_split_loop(k, r, parallel, kept, ndim, vector, masks)
     else:
-        extra, body = outer_loop(k, r, parallel, kept, ndim, vector)
+        extra, body = outer_loop(k, r, parallel, kept, ndim, vector, masks)
     kdim = 1 if loop == "full" else ndim
     params = ([f"in{j}" for j in range(len(k.inputs))] + [f"c{j}" for j in range(len(k.consts))]
               + extra + ["out0"])

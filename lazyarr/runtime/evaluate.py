@@ -21,6 +21,7 @@ from lazyarr.graph.expr import CONST, LEAF, Node
 from lazyarr.graph.ops import GENERATORS, is_arg_reduction
 from lazyarr.graph.ops import is_elementwise  # (programs #15)
 from lazyarr.compiler.layout import flat as _flat, layout_of, storage as _storage
+from lazyarr.compiler.layout import map_layout, reduce_broadcast  # (#15)
 from lazyarr.compiler.fingerprint import VERSION
 from lazyarr.compiler.schedule import MapKernel, ReduceKernel, ScanKernel, SliceWrite, Stage, plan
 from lazyarr.compiler.schedule import gather_tables  # surface/gathers
@@ -204,7 +205,7 @@ def run_map(k: MapKernel, env: dict, out_buffers: dict) -> None:
         outs = None  # the result is copied into `out` afterwards
     if outs is None:
         out_dtypes = tuple(n.dtype for n in k.outputs)
-        layout, order = layout_of(arrays, shape)
+        layout, order = map_layout(arrays, shape)  # (#15) with new outputs, strided windows may be offsets
         outs = [np.empty(shape, dt, order=order) for dt in out_dtypes]
     else:
         out_dtypes = tuple(n.dtype if o is None else o.dtype for n, o in zip(k.outputs, outs))
@@ -342,7 +343,7 @@ def source_for(step, env: dict) -> str:
         lanes = unit_lanes(loop, views, kept)
         header = f"# loop={loop} layout={array_layout} unit_lanes={lanes} parallel={parallel}"
         return f"{header}\n{_reduce_source(step, loop, ndim, kept, array_layout, parallel, lanes)}"
-    layout, _ = layout_of(arrays, step.shape)
+    layout, _ = map_layout(arrays, step.shape)  # (#15)
     text = codegen.kernel_source(step, layout, len(step.shape), parallel, tuple(n.dtype for n in step.outputs),
                                  VERSION, comment=describe(step))
     return f"# layout={layout} parallel={parallel}\n{text}"
@@ -377,6 +378,8 @@ def _reduce_layout(node: Node, arrays: list, shape: tuple, axes: tuple):
     # Telling Numba the views are C- or F-contiguous lets it drop stride arithmetic and vectorise.
     array_layout = ("C" if all(v.flags.c_contiguous for v in views) else
                     "F" if all(v.flags.f_contiguous for v in views) else "A")
+    if array_layout == "A":  # (#15) broadcast operands at their own shape (compiler/layout.reduce_broadcast)
+        array_layout, views = reduce_broadcast(arrays, shape, perm) or (array_layout, views)
     if ndim - 1 in axes:
         return "inner", views, dims, ndim, len(kept_axes), array_layout
     kept, last = len(kept_axes), shape[ndim - 1]

@@ -31,6 +31,7 @@ from lazyarr.graph.dtypes import HALF
 from lazyarr.graph.expr import LEAF, Node
 from lazyarr.compiler.layout import layout_of
 from lazyarr.compiler import cache
+from lazyarr.compiler.layout import map_layout  # (#15)
 from lazyarr.runtime import launch
 from lazyarr.compiler.schedule import MapKernel
 
@@ -130,7 +131,7 @@ def run(root: Node, sig, out: np.ndarray | None = None) -> np.ndarray | None:
             layout, order = "flat", "C"
         size = shape[0]
     else:
-        layout, order = layout_of(arrays, shape)
+        layout, order = map_layout(arrays, shape)  # (#15) as run_map chooses it: windows as offsets
         size = math.prod(shape)
     if size == 0:
         return None

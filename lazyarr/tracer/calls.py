@@ -8,6 +8,7 @@ import operator
 import numpy as np
 
 from lazyarr.runtime import launch
+from lazyarr.compiler import layout as layout_mod  # (#15) offsets_op
 from lazyarr.tracer.scalars import converter as scalar_converter
 from lazyarr.graph.dtypes import HALF
 
@@ -122,3 +123,41 @@ def direct_call(p, n_args: int):
             return out
 
     return run
+
+
+# --- (BLAS-bound programs, #15) map kernels over windows of C arrays (compiler/layout.py, ``offs``) -----------
+
+def offsets_op(kernels, k, in_slots, consts, fills, out_slots, shape, out_dtypes, size):
+    """The per-call closure of a map kernel of layout ``offs``: new C outputs, each input passed as its base
+    with its offsets, found again per call. `kernels(layout)` -> (launch entry, compiled kernel), or None
+    while it compiles in the background: the ``offs`` kernel, or the ``nd`` one for a call whose inputs are
+    not windows this time (an argument that is itself a view of a buffer of another rank)."""
+    empty, storage = np.empty, layout_mod.storage
+    state = {}
+
+    def op(v, cv):
+        outs = [empty(shape, dt) for dt in out_dtypes]
+        for s, o in zip(out_slots, outs):
+            v[s] = o
+        if size == 0:
+            return
+        arrays = [v[s] for s in in_slots]
+        c = _constants(consts, fills, cv) if fills else list(consts)
+        windows = [layout_mod.view_base(a) for a in arrays]
+        layout = layout_mod.OFFSETS if all(w is not None for w in windows) else "nd"
+        kernel = state.get(layout)
+        if kernel is None:
+            kernel = kernels(layout)
+            if kernel is None:  # still compiling in the background: NumPy runs this call
+                launch.interpret(k, arrays, c, outs)
+                return
+            state[layout] = kernel  # (entry, compiled): the dispatcher owns the machine code, kept here
+        run = kernel[0]
+        if layout == layout_mod.OFFSETS:
+            ins = layout_mod.offsets_args(arrays, windows)
+        else:
+            ins = [storage(a) for a in arrays]
+        run(*ins, *c, *[storage(o) for o in outs])
+
+    return op
+# --- end (BLAS-bound programs, #15) ---

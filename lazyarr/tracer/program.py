@@ -24,6 +24,8 @@ from lazyarr.graph import reference as interp
 from lazyarr.runtime import evaluate as runtime, launch
 from lazyarr.tracer.traced import Traced, leaf_origin, replay_view, view_offset
 from lazyarr.tracer.calls import converter, direct_call, map_op
+from lazyarr.tracer.calls import offsets_op  # (#15)
+from lazyarr.compiler.layout import offsets_layout  # (#15)
 from lazyarr.tracer.scalars import Static, replay
 from lazyarr.tracer.scalar_runs import compile_runs  # (programs #15)
 from lazyarr.graph.expr import CONST, LEAF, Node
@@ -198,6 +200,9 @@ class Builder:
         size = math.prod(shape)
         parallel = size >= config.parallel_threshold()
         ndim = len(shape)
+        if (layout == "nd" and region is None and not any(id(n) in self.aliases for n in k.outputs)
+                and offsets_layout(arrays, shape)):  # (#15) windows of C arrays, new outputs
+            return self._offsets_map(k, v, in_slots, shape, out_dtypes, parallel, size)
         key = launch.map_key(k.key, layout, ndim, parallel, out_dtypes)
 
         def source():
@@ -220,6 +225,27 @@ class Builder:
             out_views, into = [launch.view(v[region], layout, order, shape)], [region]
         return map_op(compiled, key, source, k, ins, consts, fills, out_slots, out_views, shape, out_dtypes,
                        order, parallel, size, into if into and any(a is not None for a in into) else None)
+
+    def _offsets_map(self, k: MapKernel, v: list, in_slots: list, shape: tuple, out_dtypes: tuple, parallel: bool,
+                     size: int):
+        """(#15) A map kernel whose inputs are windows of C arrays (compiler/layout.py, ``offs``)."""
+        ndim = len(shape)
+
+        def kernels(layout: str):
+            def source():
+                return codegen.kernel_source(k, layout, ndim, parallel, out_dtypes, VERSION,
+                                             comment=launch.describe(k))
+            compiled = launch.kernel_for(launch.map_key(k.key, layout, ndim, parallel, out_dtypes), source, k)
+            return None if compiled is None else (launch.entry(compiled, parallel), compiled)
+
+        consts, fills = [], []
+        for c in k.consts:
+            j = self.number(c, "kernel")
+            if j is not None:
+                fills.append((len(consts), j))
+            consts.append(launch.const_arg(c))
+        out_slots = [self.result_slot(n, v, None) for n in k.outputs]
+        return offsets_op(kernels, k, in_slots, consts, fills, out_slots, shape, out_dtypes, size)
 
     def _stage(self, step: Stage, v: list):
         node = step.node
