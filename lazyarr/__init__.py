@@ -88,6 +88,10 @@ globals().update(_library_functions)
 __all__ = sorted(__all__ + list(_creation_functions) + list(_library_functions) + ["linalg", "fft"])
 
 _warmup.start()  # last: Numba's once-per-process start runs while the program goes on
+# #14: background compilation's worker, idle until a first miss (started by that miss, it cost the call 5-9 ms)
+from lazyarr.compiler.cache import start_worker as _start_compile_worker  # noqa: E402
+
+_start_compile_worker()
 
 # Reductions built from the primitive ones (surface/reductions): la.nansum, la.average, la.cov, la.trapezoid, ...
 from lazyarr.api import matrix_stats as _matrix_stats, scans as _scans, statistics as _statistics  # noqa: E402

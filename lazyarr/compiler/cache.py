@@ -26,6 +26,7 @@ import warnings
 from collections import OrderedDict
 from dataclasses import dataclass
 
+import numpy as np
 from numba.core.errors import NumbaError
 
 # threads first: its at-fork handler must be registered before ours, so that ours runs first (Python runs
@@ -269,6 +270,7 @@ class _Hold:
         with _quiet:
             _holding -= 1
             if _holding == 0:
+                _hand_over_deferred()
                 _quiet.notify_all()
 
 
@@ -284,6 +286,7 @@ class _waiting_for_worker:
         if self.counts:
             with _quiet:
                 _waiting += 1
+                _hand_over_deferred()  # the job may still wait for a call to end: it would wait for itself
                 _quiet.notify_all()
 
     def __exit__(self, *exc):
@@ -307,13 +310,50 @@ def _wait_until_quiet() -> None:
             _quiet.wait_for(lambda: _holding == 0 or _waiting > 0)  # a call begun meanwhile: once, not again
 
 
+# #14: jobs queued inside a call, handed to the worker when no call holds compiles (or a thread waits for one).
+# Handed over at once, the put wakes the worker, which asks for the GIL and so takes it from the call within a
+# switch interval, and gives it back only after the OS runs the caller again: a few ms on a busy machine.
+_deferred: list = []
+
+
 def _submit(key, make_source, job: _Job) -> None:
-    """Queue a compile for the worker (under _lock), starting the worker if needed."""
+    """Queue a compile for the worker (under _lock): now, or when the calls holding compiles end."""
+    with _quiet:
+        _deferred.append((key, make_source, job))
+        if _holding == 0 or _waiting > 0:
+            _hand_over_deferred()
+
+
+def _hand_over_deferred() -> None:
+    """Put the deferred jobs on the worker's queue, starting the worker if needed (under _quiet)."""
+    if not _deferred:
+        return
+    for item in _deferred:
+        _queue.put(item)
+    _deferred.clear()
+    _start_worker()
+
+
+def _start_worker() -> None:
+    # under _quiet, so that two threads never start two workers
     global _worker
-    _queue.put((key, make_source, job))
     if _worker is None or not _worker.is_alive():
         _worker = threading.Thread(target=_work, name="lazyarr-compiler", daemon=True)
         _worker.start()
+
+
+def start_worker() -> None:
+    """Start the background worker now if background compilation is on (``import lazyarr`` calls this, #14).
+
+    Started by a process's first miss instead, ``Thread.start`` makes that call wait until the new thread runs:
+    5-9 ms of its first answer on a busy machine (the worker then sleeps on its queue, using nothing)."""
+    try:
+        enabled = config.background_compile()
+    except ValueError:  # a typo in the setting: the first call that reads it raises
+        return
+    if enabled:
+        with _quiet:
+            _start_worker()
 
 
 def _work() -> None:
@@ -378,6 +418,7 @@ def _retire(key: tuple, job: _Job) -> None:
 def _stop_worker() -> None:
     """At exit: drop queued compiles, let the running one finish (its files are then complete)."""
     worker = _worker
+    _deferred.clear()
     if worker is None or not worker.is_alive():
         return
     while True:
@@ -402,10 +443,10 @@ def _after_fork_in_parent() -> None:
 def _after_fork_in_child() -> None:
     # The worker thread does not exist here, and neither do other threads' compiles: forget their jobs (their
     # keys are simply missed again) and start from fresh locks.
-    global _lock, _compile_lock, _queue, _worker, _jobs, _quiet, _holding, _waiting
+    global _lock, _compile_lock, _queue, _worker, _jobs, _quiet, _holding, _waiting, _deferred
     _lock, _compile_lock = threading.Lock(), threading.RLock()
     _queue, _worker, _jobs = queue.SimpleQueue(), None, {}
-    _quiet, _holding, _waiting = threading.Condition(), 0, 0
+    _quiet, _holding, _waiting, _deferred = threading.Condition(), 0, 0, []
 
 
 if hasattr(os, "register_at_fork"):
@@ -490,10 +531,20 @@ def _build(dispatcher, signature, try_disk: bool) -> bool:
     with numba_glue.global_compiler_lock:  # as Dispatcher.compile: no other thread compiles or loads meanwhile
         from_disk = try_disk and _load_without_refresh(dispatcher, signature)
         if not from_disk:
+            _fill_ufunc_table()
             dispatcher.compile(signature)
             from_disk = sum(dispatcher.stats.cache_hits.values()) > 0
         dispatcher.disable_compile()  # one signature, as eager njit(SIGNATURE): a mismatch raises, never compiles
     return from_disk
+
+
+def _fill_ufunc_table() -> None:
+    # #14: the graph builder answers most of its "can Numba lower this ufunc loop?" questions without Numba's
+    # ufunc table now (api/build._numba_has_loop), so the table may still be empty when a compile starts. Numba's
+    # refresh fills it without lazyarr's lock, and a graph built meanwhile on another thread could read it half
+    # filled; filled here first, under that lock (as the warm-up does), it never is. Nothing extra: the refresh
+    # imports the same modules.
+    numba_glue.ufunc_loops(np.add)
 
 
 def _load_without_refresh(dispatcher, signature) -> bool:

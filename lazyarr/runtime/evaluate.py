@@ -30,6 +30,7 @@ from lazyarr.graph.ops import outside, realise
 from lazyarr.runtime.launch import describe
 from lazyarr.compiler.rowfuse import RowKernel
 from lazyarr.runtime import rows
+from lazyarr.runtime import blockwise  # #14: NumPy's first answer in blocks
 
 
 
@@ -259,7 +260,10 @@ def _raise_gather_error(k, arrays: list, tables: list, err: list) -> None:
 def _interpret_map(k: MapKernel, arrays: list, outs: list, env: dict, out_buffers: dict, tables: list = ()) -> None:
     """NumPy's values of a map kernel's outputs. A value NumPy made of the output's dtype and shape becomes the
     output itself instead of being copied into the buffer allocated for the kernel: the first answer of a
-    background compile (#14) saves a pass over the result. A buffer the caller gave (``out=``) is written."""
+    background compile (#14) saves a pass over the result. A buffer the caller gave (``out=``) is written.
+    Cut into cache-sized blocks where the kernel allows it (``runtime/blockwise``), the outputs are written."""
+    if not tables and blockwise.run_map(k, arrays, [c.data for c in k.consts], outs):  # #14
+        return
     values = launch.interpret_values(k, arrays, [c.data for c in k.consts], tables)
     for n, o in zip(k.outputs, outs):
         v = values[id(n)]
@@ -298,7 +302,9 @@ def run_reduce(k: ReduceKernel, env: dict) -> None:
         lambda parallel: lambda: _reduce_source(k, loop, ndim, kept, array_layout, parallel, lanes),
         k, size >= config.parallel_threshold())
     if compiled is None:  # still compiling in the background: NumPy computes this call
-        result[...] = interp.apply(node, [_producer_value(k, arrays, tables)])
+        # #14: in cache-sized blocks where the producer allows it (runtime/blockwise), else over whole arrays
+        if tables or not blockwise.run_reduce(k, arrays, [c.data for c in k.consts], result):
+            result[...] = interp.apply(node, [_producer_value(k, arrays, tables)])
         return
     out = _storage(result.reshape(-1))
     consts = [launch.const_arg(c) for c in k.consts]

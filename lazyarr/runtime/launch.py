@@ -224,17 +224,19 @@ def interpret_body(body, values: dict, outputs) -> None:
 def _reusable(node, args: list, dying: set, values: dict) -> np.ndarray | None:
     """A dying operand's buffer `node` can write its result into, or None: a plain ufunc whose loop takes and
     gives the node's dtype, an operand of the result's dtype and shape that no live value shares memory with
-    (an input, a constant, an output, a view)."""
+    (an input, a constant, an output, a view). The result's shape is its operands' broadcast: `node.shape` over
+    whole arrays, a block's shape in ``runtime/blockwise``."""
     op = ELEMENTWISE.get(node.op)
     ufunc = op.ufunc if op is not None else None
     if ufunc is None or ufunc.nout != 1 or any(dt != node.dtype for dt in node.params.loop):
         return None
     if node.dtype.char * ufunc.nin + "->" + node.dtype.char not in ufunc.types:
         return None
+    shape = np.broadcast_shapes(*(np.shape(a) for a in args))  # node.shape, or a block's (runtime/blockwise)
     for a in node.args:
         buffer = values[id(a)]
         if (id(a) in dying and isinstance(buffer, np.ndarray) and buffer.flags.writeable
-                and buffer.dtype == node.dtype and buffer.shape == node.shape
+                and buffer.dtype == node.dtype and buffer.shape == shape
                 and not any(np.may_share_memory(buffer, v) for key, v in values.items() if key not in dying)):
             return buffer
     return None
