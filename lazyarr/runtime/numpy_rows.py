@@ -70,8 +70,8 @@ def _executor(size: int) -> ThreadPoolExecutor:
     global _pool, _pool_size
     with _pool_lock:
         if _pool is None or _pool_size < size:
-            if _pool is not None:
-                _pool.shutdown(wait=False)
+            # A bigger pool replaces the old one, which is not shut down: another thread may be submitting to it
+            # (its idle threads are few: at most the thread counts asked for so far).
             _pool, _pool_size = ThreadPoolExecutor(size, thread_name_prefix="lazyarr-rows"), size
         return _pool
 
