@@ -442,6 +442,8 @@ def transpose(node: Node, axes: tuple[int, ...]) -> Node:
         return expr.leaf(node.data.transpose(axes))
     if node.op == expr.CONST:
         return node
+    if _undoes(node, axes):  # (#15 covcos) the transpose of a transpose stage is its operand
+        return node.args[0]
     if not node.fusable:
         return numpy_stage("transpose", (node,), (("axes", axes),),
                            tuple(node.shape[a] for a in axes), node.dtype)
@@ -453,6 +455,14 @@ def transpose(node: Node, axes: tuple[int, ...]) -> Node:
             a = expand_leading(a, pad)
         args.append(a if a.is_const else transpose(a, axes))
     return expr.make(node.op, tuple(args), node.params, tuple(node.shape[a] for a in axes), node.dtype)
+
+
+def _undoes(node: Node, axes: tuple[int, ...]) -> bool:
+    """(#15 covcos) Whether `node` is a transpose stage that permuting by `axes` puts back in order."""
+    if node.op != "numpy" or node.params.name != "transpose" or len(node.args) != 1:
+        return False
+    inner = dict(node.params.kwargs).get("axes")
+    return inner is not None and len(inner) == len(axes) and all(inner[a] == i for i, a in enumerate(axes))
 
 
 def expand_leading(node: Node, count: int) -> Node:

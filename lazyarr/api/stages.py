@@ -67,8 +67,24 @@ def _same_view(u: np.ndarray, v: np.ndarray) -> bool:
             and u.__array_interface__["data"][0] == v.__array_interface__["data"][0])
 
 
+# (#15 covcos) `a_unit @ b_unit.T` of a C array `b`: `b_unit.T` is pushed down to the leaves, so the elementwise
+# work ran over `b`'s transposed view (a strided loop: 7-9 ms against NumPy's 0.6 ms for (3000, 128)) and BLAS
+# got a C-ordered copy-like result (the NN product, measured no faster than NumPy's NT one). An elementwise
+# operand whose full-size leaves are all transposed C arrays is computed in their memory order instead, and
+# BLAS gets its transposed view, as NumPy's own program does.
+def _natural_order(y: Node) -> Node:
+    if y.ndim != 2 or not y.fusable or y.op in (expr.LEAF, expr.CONST):
+        return y
+    leaves = [n for n in expr.walk([y]) if n.op == expr.LEAF and n.shape == y.shape]
+    if not leaves or not all(n.data.flags.f_contiguous and not n.data.flags.c_contiguous for n in leaves):
+        return y
+    natural = build.transpose(y, (1, 0))
+    return build.numpy_stage("transpose", (natural,), (("axes", (1, 0)),), y.shape, y.dtype)
+
+
 def matmul(a, b) -> Node:
     a, b = _share_transposed(build.to_node(a), build.to_node(b))
+    a, b = _natural_order(a), _natural_order(b)  # (#15 covcos)
     if a.ndim == 0 or b.ndim == 0:
         raise ValueError("lazyarr: matmul: input operand does not have enough dimensions (scalars are not allowed)")
     ash = a.shape if a.ndim > 1 else (1,) + a.shape
@@ -87,6 +103,7 @@ def matmul(a, b) -> Node:
 
 def dot(a, b) -> Node:
     a, b = _share_transposed(build.to_node(a), build.to_node(b))
+    a, b = _natural_order(a), _natural_order(b)  # (#15 covcos)
     if a.ndim == 0 or b.ndim == 0:
         return build.ufunc_node(np.multiply, (a, b), "dot")
     k_b = b.shape[-2] if b.ndim > 1 else b.shape[0]

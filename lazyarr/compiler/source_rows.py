@@ -311,10 +311,94 @@ def strips_loop(k: RowKernel, parallel: bool) -> list[str | Block]:
     return [prange_loop("_s", "(nrows + width - 1) // width", body, parallel)]
 
 
-def kernel_source(k: RowKernel, mode: str, layout: str, parallel: bool, version: str, comment: str = "") -> str:
-    """The whole module text of a row kernel for `mode` ("rows" or "strips") and array `layout` ("C", "F", "A")."""
+# --- split (#15 covcos): the rows are contiguous and a strip would not stay in cache ----------------------
+# `x - x.mean(0)` of a tall C array: a strip of `width` rows streams `width` contiguous elements from each of
+# the reduced axis's `ncols` steps, which neither stays in cache between passes (256 x 6000 float64 is 12 MB)
+# nor streams memory well (a short run per step: measured 2-5x slower per pass than reading rows whole). Here
+# every pass is a parallel loop over the whole array in memory order instead: work items of `nchunks`
+# contiguous ranges of the reduced axis x tiles of `tile` rows; a reduction's items fold into per-chunk
+# partials, folded in chunk order (so a result depends on the shape, through `nchunks`, never on the thread
+# count or the tile), the row values follow per row, and the output pass writes in the order it reads.
+
+def _split_rows(lines: list, row_values: set) -> Block:
+    """A loop over the tile's rows with the row values `lines` read loaded as scalars first."""
+    loads = [f"y{j} = rin{j}[np.uint64(r)]" if kind == "row" else f"w{j} = _w{j}[np.uint64(r)]"
+             for kind, j in sorted(row_values)]
+    return Block("for r in range(_lo, _hi):", [*loads, *lines])
+
+
+def _split_items(body: list, parallel: bool, chunked: bool = True) -> Block:
+    """A parallel loop over the work items (chunk `_c` x tile [_lo, _hi)), or over the tiles alone."""
+    head = ["_c = _i // _ntiles", "_lo = (_i - _c * _ntiles) * tile"] if chunked else ["_lo = _i * tile"]
+    return prange_loop("_i", "nchunks * _ntiles" if chunked else "_ntiles",
+                       [*head, "_hi = min(_lo + tile, nrows)", *body], parallel)
+
+
+def _split_reduction(k: RowKernel, j: int, parallel: bool) -> list[str | Block]:
+    """Reduction `j`: each item folds its rows' stretch of the chunk into `_p{j}`'s chunk row, then the tiles
+    fold the chunks in order into the row value `_w{j}`."""
+    node = k.body[j]
+    r = _reducer(k, j, compensated=False)
+    producer = k.refs[j][0]
+    _, _, rows = _closure(k, [producer])
+    acc, part = f"_a{j}", f"_p{j}"
+    fold = r.take(f"{part}[_uv]", at="[_uq]", arrays=part)
+    return [
+        f"{part} = np.empty(nchunks * nrows, {ctor(r.acc)})",
+        _split_items([
+            f"{acc} = np.empty(tile, {ctor(r.acc)})",
+            Block("for r in range(_lo, _hi):", ["_uq = np.uint64(r - _lo)", f"{acc}[_uq] = {r.start()}"]),
+            Block("for c in range(_c * ncols // nchunks, (_c + 1) * ncols // nchunks):", [_split_rows(
+                ["_uq = np.uint64(r - _lo)", *element_lines(k, [producer], "r, c"),
+                 *r.take(cast(_Names(k).of(producer, ""), node.args[0].dtype, r.acc), "c", at="[_uq]", arrays=acc)],
+                rows)]),
+            Block("for r in range(_lo, _hi):",
+                  [f"{part}[np.uint64(_c * nrows + r)] = {acc}[np.uint64(r - _lo)]"]),
+        ], parallel),
+        _split_items([
+            Block("for _c in range(1, nchunks):", [Block("for r in range(_lo, _hi):", [
+                "_uq = np.uint64(r)", "_uv = np.uint64(_c * nrows + r)", *fold])]),
+            Block("for r in range(_lo, _hi):",
+                  ["_uq = np.uint64(r)", f"_w{j}[_uq] = {r.final(at='[_uq]', arrays=part)}"]),
+        ], parallel, chunked=False),
+    ]
+
+
+def split_loop(k: RowKernel, parallel: bool) -> list[str | Block]:
     full_out, row_out = _outputs(k)
-    extra = ["nrows", "ncols"] + (["width"] if mode == "strips" else [])
+    body: list[str | Block] = ["_ntiles = (nrows + tile - 1) // tile"]
+    body += [f"_w{j} = np.empty(nrows, {ctor(n.dtype)})" for j, n in enumerate(k.body) if id(n) in k.rows]
+    for j, node in enumerate(k.body):
+        if id(node) not in k.rows:
+            continue
+        if node.op == "reduce":
+            body += _split_reduction(k, j, parallel)
+            continue
+        _, _, rows = _closure(k, list(k.refs[j]))
+        body.append(_split_items([_split_rows([f"_w{j}[np.uint64(r)] = {_row_line(k, j)}"], rows)], parallel,
+                                 chunked=False))
+    if full_out:
+        targets = [("v", i) for i in full_out]
+        _, _, rows = _closure(k, targets)
+        stores = [f"out{n}[np.uint64(r), np.uint64(c)] = {store(f'v{i}', k.body[i].dtype, k.body[i].dtype)}"
+                  for n, i in enumerate(full_out)]
+        body.append(_split_items([Block("for c in range(_c * ncols // nchunks, (_c + 1) * ncols // nchunks):",
+                                        [_split_rows(element_lines(k, targets, "r, c") + stores, rows)])], parallel))
+    for n, i in enumerate(row_out):
+        body.append(Block("for r in range(nrows):", [
+            f"rout{n}[np.uint64(r)] = {store(f'_w{i}[np.uint64(r)]', k.body[i].dtype, k.body[i].dtype)}"]))
+    return body
+
+
+EXTRA_ARGS = {"rows": [], "strips": ["width"], "split": ["tile", "nchunks"]}  # (#15 covcos) per loop shape
+LOOPS = {"rows": rows_loop, "strips": strips_loop, "split": split_loop}
+
+
+def kernel_source(k: RowKernel, mode: str, layout: str, parallel: bool, version: str, comment: str = "") -> str:
+    """The whole module text of a row kernel for `mode` ("rows", "strips" or "split") and array `layout` ("C", "F",
+    "A")."""
+    full_out, row_out = _outputs(k)
+    extra = ["nrows", "ncols"] + EXTRA_ARGS[mode]
     params = ([f"in{j}" for j in range(len(k.inputs))] + [f"rin{j}" for j in range(len(k.row_inputs))]
               + [f"c{j}" for j in range(len(k.consts))] + extra
               + [f"out{j}" for j in range(len(full_out))] + [f"rout{j}" for j in range(len(row_out))])
@@ -323,7 +407,7 @@ def kernel_source(k: RowKernel, mode: str, layout: str, parallel: bool, version:
            + [scalar_type(n.dtype) for n in k.consts] + ["types.int64"] * len(extra)
            + [array_type(k.body[i].dtype, 2, layout, False) for i in full_out]
            + [array_type(k.body[i].dtype, 1, "C", False) for i in row_out])
-    loop = rows_loop(k, parallel) if mode == "rows" else strips_loop(k, parallel)
+    loop = LOOPS[mode](k, parallel)
     text = Block(None, loop).render(level=1)
     return MODULE_TEMPLATE.format(
         version=version, comment=as_comment(comment) if comment else "#",

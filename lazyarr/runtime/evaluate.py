@@ -31,6 +31,7 @@ from lazyarr.runtime.launch import describe
 from lazyarr.compiler.rowfuse import RowKernel
 from lazyarr.runtime import rows
 from lazyarr.runtime import blockwise  # #14: NumPy's first answer in blocks
+from lazyarr.runtime import numpy_rows  # (#15 covcos)
 
 
 
@@ -295,6 +296,9 @@ def run_reduce(k: ReduceKernel, env: dict) -> None:
         producer = np.empty(shape, k.outputs[0].dtype) if size == 0 else _producer_value(k, arrays)
         result[...] = interp.apply(node, [producer])
         return
+    if numpy_rows.applies(k, arrays):  # (#15 covcos) a bare argmax/argmin: NumPy's SIMD loop on row blocks
+        numpy_rows.run(k, arrays[0], result)
+        return
     loop, views, extra, ndim, kept, array_layout = _reduce_layout(node, arrays, shape, axes)
     lanes = unit_lanes(loop, views, kept)
     compiled, parallel = launch.pick_kernel(
@@ -343,6 +347,9 @@ def source_for(step, env: dict) -> str:
         views, _, in_layout, out_layout = _scan_views(step, arrays, np.empty(step.node.shape, step.node.dtype))
         return f"# loop=scan layout={in_layout} parallel={parallel}\n" + _scan_source(
             step, len(step.shape), in_layout, out_layout, parallel)
+    computed = bool(step.inputs) and not (step.inputs[0].op == LEAF or id(step.inputs[0]) in env)
+    if isinstance(step, ReduceKernel) and numpy_rows.applies(step, arrays, stand_in=computed):  # (#15 covcos)
+        return "# " + numpy_rows.WHY.format(name=step.node.params.name, blocks=numpy_rows.blocks(step))
     if isinstance(step, ReduceKernel):
         loop, views, _, ndim, kept, array_layout = _reduce_layout(step.node, arrays, step.shape,
                                                                   step.node.params.axes)

@@ -53,7 +53,7 @@ def mode_of(views: list[np.ndarray]) -> str:
 def array_layout(views: list[np.ndarray], mode: str) -> str:
     if mode == "rows" and all(v.flags.c_contiguous for v in views):
         return "C"
-    if mode == "strips" and all(v.flags.f_contiguous for v in views):
+    if mode in ("strips", "split") and all(v.flags.f_contiguous for v in views):
         return "F"
     return "A"
 
@@ -90,11 +90,54 @@ def strip_width(k: RowKernel) -> int:
     return max(STRIP_MIN, min(STRIP_MAX, width // 8 * 8))
 
 
+# (#15 covcos) `split` instead of `strips` where a streaming strip would not fit its cache budget: every pass a
+# parallel loop over the whole array in memory order (compiler/source_rows.split_loop). The reduced axis is cut
+# into SPLIT_CHUNKS contiguous ranges at most (each at least SPLIT_MIN_COLS long; a function of the shape only,
+# so results never depend on the thread count), the rows into tiles of SPLIT_TILE at most, and into more tiles
+# where the chunks alone cannot give each thread several items.
+SPLIT_CHUNKS = 16
+SPLIT_MIN_COLS = 64
+SPLIT_TILE = 4096
+
+
+def strip_bytes(k: RowKernel) -> int:
+    """Bytes of the element inputs per row of a strip (the reduced length times their item sizes)."""
+    _, length = geometry(k)
+    return length * max(1, sum(n.dtype.itemsize for n in k.inputs))
+
+
+def loop_of(k: RowKernel, views: list[np.ndarray]) -> str:
+    """``rows`` / ``strips`` by the memory order of the views (``mode_of``); ``strips`` becomes ``split`` when a
+    strip of STRIP_STREAM rows would not fit STRIP_BYTES."""
+    mode = mode_of(views)
+    if mode == "strips" and strip_bytes(k) * STRIP_STREAM > STRIP_BYTES:
+        return "split"
+    return mode
+
+
+def split_sizes(k: RowKernel) -> tuple[int, int]:
+    """(tile, nchunks) of a `split` kernel."""
+    rows, length = geometry(k)
+    nchunks = max(1, min(SPLIT_CHUNKS, length // SPLIT_MIN_COLS))
+    items = 4 * threads.get_num_threads()
+    tile = min(SPLIT_TILE, rows, max(8, -(-rows * nchunks // items)))
+    return max(1, tile), nchunks
+
+
+def loop_args(k: RowKernel, mode: str) -> list[int]:
+    """The size arguments a loop shape takes after (rows, reduced length)."""
+    if mode == "strips":
+        return [strip_width(k)]
+    if mode == "split":
+        return list(split_sizes(k))
+    return []
+
+
 def run(k: RowKernel, arrays: list, row_arrays: list, env: dict) -> None:
     """Compute the kernel's outputs from its element inputs `arrays` and row inputs `row_arrays` into `env`."""
     rows, length = geometry(k)
     views = [element_view(a, k) for a in arrays]
-    mode = mode_of(views)
+    mode = loop_of(k, views)
     outs = [allocate(k, n, mode) for n in k.outputs]
     for n, (result, _) in zip(k.outputs, outs):
         env[id(n)] = result
@@ -117,7 +160,7 @@ def run(k: RowKernel, arrays: list, row_arrays: list, env: dict) -> None:
                 np.copyto(result, v, casting="unsafe")
         return
     row_views = [row_view(a, shape, rows) for a, (_, shape) in zip(row_arrays, k.row_inputs)]
-    extra = [rows, length] + ([strip_width(k)] if mode == "strips" else [])
+    extra = [rows, length] + loop_args(k, mode)
     consts = [const_arg(c) for c in k.consts]
     launch.entry(compiled, parallel)(*views, *row_views, *consts, *extra, *out_views, *row_out_views)
 
@@ -129,7 +172,7 @@ def source(k: RowKernel, mode: str, layout: str, parallel: bool) -> str:
 def source_for(k: RowKernel, arrays: list) -> str:
     """The source `k` compiles to for element inputs like `arrays` (for explain())."""
     views = [element_view(a, k) for a in arrays]
-    mode = mode_of(views)
+    mode = loop_of(k, views)
     layout = array_layout(views, mode)
     parallel = math.prod(k.shape) >= config.parallel_threshold()
     return f"# loop={mode} layout={layout} parallel={parallel}\n{source(k, mode, layout, parallel)}"
