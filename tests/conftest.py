@@ -33,6 +33,22 @@ def parallel_threshold():
     config.set_serial_first(None)
 
 
+@pytest.fixture
+def asked_graphs(monkeypatch):
+    """The ops of every graph api/realise.py hands to the runtime, in order (lazy mode's asks)."""
+    from lazyarr.api import realise
+    from lazyarr.graph import expr
+    graphs = []
+    run = realise.runtime.evaluate
+
+    def recording(roots, out=None):
+        graphs.append([n.op for n in expr.walk(roots)])
+        return run(roots, out)
+
+    monkeypatch.setattr(realise.runtime, "evaluate", recording)
+    return graphs
+
+
 @pytest.fixture(autouse=True)
 def _fallback_warnings_fresh():
     """(NumPy fallback) The NumPyFallbackWarning is once per function per process: each test sees its first."""

@@ -21,20 +21,6 @@ from lazyarr.graph import expr
 C = np.linspace(-2.0, 0.6, 7)[None, :] + 1j * np.linspace(-1.2, 1.2, 6)[:, None]
 
 
-@pytest.fixture
-def asked_graphs(monkeypatch):
-    """The ops of every graph api/realise.py hands to the runtime, in order."""
-    graphs = []
-    run = realise.runtime.evaluate
-
-    def recording(roots, out=None):
-        graphs.append([n.op for n in expr.walk(roots)])
-        return run(roots, out)
-
-    monkeypatch.setattr(realise.runtime, "evaluate", recording)
-    return graphs
-
-
 def test_mandelbrots_second_ask_reads_the_first_asks_value(asked_graphs):
     z = la.array(np.zeros_like(C))
     c = la.array(C)

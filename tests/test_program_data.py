@@ -27,20 +27,6 @@ from lazyarr.tracer.signature import flatten, unflatten
 C = np.linspace(-2.0, 0.6, 7)[None, :] + 1j * np.linspace(-1.2, 1.2, 6)[:, None]
 
 
-@pytest.fixture
-def asked_graphs(monkeypatch):
-    """The ops of every graph api/realise.py hands to the runtime, in order."""
-    graphs = []
-    run = realise.runtime.evaluate
-
-    def recording(roots, out=None):
-        graphs.append([n.op for n in expr.walk(roots)])
-        return run(roots, out)
-
-    monkeypatch.setattr(realise.runtime, "evaluate", recording)
-    return graphs
-
-
 def test_mandelbrots_lazy_loop_with_numpy_masks_gives_numpys_answer():
     z = la.array(np.zeros_like(C))
     escape = np.full(C.shape, 4, dtype=np.int64)

@@ -210,12 +210,7 @@ class Builder:
                                          comment=launch.describe(k))
 
         ins = [(s, launch.view(a, layout, order, shape)) for s, a in zip(in_slots, arrays)]
-        consts, fills = [], []
-        for c in k.consts:
-            j = self.number(c, "kernel")
-            if j is not None:
-                fills.append((len(consts), j))
-            consts.append(launch.const_arg(c))
+        consts, fills = self._kernel_consts(k)
         out_slots = [self.result_slot(n, v, None) for n in k.outputs]
         out_views = [launch.view(np.empty(shape, dt, order=order), layout, order, shape) for dt in out_dtypes]
         compiled = launch.kernel_for(key, source, k) if size else None
@@ -225,6 +220,16 @@ class Builder:
             out_views, into = [launch.view(v[region], layout, order, shape)], [region]
         return map_op(compiled, key, source, k, ins, consts, fills, out_slots, out_views, shape, out_dtypes,
                        order, parallel, size, into if into and any(a is not None for a in into) else None)
+
+    def _kernel_consts(self, k) -> tuple[list, list]:
+        """Kernel `k`'s constant arguments, and (argument index, number slot) for those bound per call."""
+        consts, fills = [], []
+        for c in k.consts:
+            j = self.number(c, "kernel")
+            if j is not None:
+                fills.append((len(consts), j))
+            consts.append(launch.const_arg(c))
+        return consts, fills
 
     def _offsets_map(self, k: MapKernel, v: list, in_slots: list, shape: tuple, out_dtypes: tuple, parallel: bool,
                      size: int):
@@ -238,12 +243,7 @@ class Builder:
             compiled = launch.kernel_for(launch.map_key(k.key, layout, ndim, parallel, out_dtypes), source, k)
             return None if compiled is None else (launch.entry(compiled, parallel), compiled)
 
-        consts, fills = [], []
-        for c in k.consts:
-            j = self.number(c, "kernel")
-            if j is not None:
-                fills.append((len(consts), j))
-            consts.append(launch.const_arg(c))
+        consts, fills = self._kernel_consts(k)
         out_slots = [self.result_slot(n, v, None) for n in k.outputs]
         return offsets_op(kernels, k, in_slots, consts, fills, out_slots, shape, out_dtypes, size)
 
