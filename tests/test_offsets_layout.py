@@ -66,6 +66,12 @@ def test_fused_stencil_shares_one_kernel_across_calls_and_sizes(fresh_counters):
     assert la.cache_info().misses == compiles
 
 
+def test_fused_explain_shows_the_offsets_layout_the_run_uses():
+    # the traced placeholder of a C argument owns memory of the argument's shape, so its slices are windows of it
+    f = la.fuse(stencil)
+    assert _layouts(f.explain(F, G)) == ["# layout=offs parallel=False"]
+
+
 def test_fused_call_whose_argument_is_no_window_base_falls_back(fresh_counters):
     f = la.fuse(stencil)
     np.testing.assert_array_equal(f(F, G), stencil(F, G))

@@ -30,6 +30,13 @@ def _span(like: np.ndarray) -> tuple[int, int]:
 def placeholder(like: np.ndarray) -> tuple[np.ndarray, tuple[int, int]]:
     """A read-only array with `like`'s dtype, shape and strides over private zeroed memory (untouched pages of
     a large calloc cost no memory), and the address range it spans."""
+    if like.flags.c_contiguous and like.size:
+        # an owner of `like`'s own shape: its slices then have it as their base, as the caller's slices of a C
+        # argument do, so explain() finds the same window layout (``offs``, compiler/layout.view_base) the run uses
+        array = np.zeros(like.shape, like.dtype)
+        array.flags.writeable = False
+        start = _address(array)
+        return array, (start, start + array.nbytes)
     low, high = _span(like)
     buffer = np.zeros(high - low, np.uint8)
     array = np.ndarray(like.shape, like.dtype, buffer=buffer, offset=-low, strides=like.strides)
