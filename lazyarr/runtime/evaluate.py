@@ -47,7 +47,16 @@ def evaluate(roots: list[Node], out: np.ndarray | None = None) -> list[np.ndarra
         return [evaluate_one(roots[0], out)]
     if scalar_graph(roots):  # (programs #15)
         return _scalar_values(roots, out)
-    return run_steps(plan(roots), roots, {}, out)
+    sig = recipes.signature_of(roots) if out is None else None  # (mandel2 #15) a tuple planned before
+    if sig is not None:
+        values = recipes.run_many(roots, sig)
+        if values is not None:
+            return values
+    steps = plan(roots)
+    values = run_steps(steps, roots, {}, out)
+    if sig is not None:
+        recipes.learn_many(roots, sig, steps)
+    return values
 
 
 def evaluate_one(root: Node, out: np.ndarray | None = None) -> np.ndarray:
