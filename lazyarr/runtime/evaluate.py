@@ -212,7 +212,8 @@ def run_map(k: MapKernel, env: dict, out_buffers: dict) -> None:
     arrays = [env[id(n)] if n.op != LEAF or id(n) in env else n.data for n in k.inputs]
     tables = [value(t, env) for t in gather_tables(k)]  # surface/gathers
     outs = [out_buffers.get(id(n)) for n in k.outputs] if out_buffers else None
-    if outs is not None and any(o is not None and (launch.overlaps(o, arrays) or _shares(o, tables)) for o in outs):
+    if outs is not None and any(o is not None and (launch.overlaps(o, arrays) or _shares(o, tables)
+                                                   or recipes.narrow_alias(o, arrays)) for o in outs):  # (mandel2)
         outs = None  # the result is copied into `out` afterwards
     if outs is None:
         out_dtypes = tuple(n.dtype for n in k.outputs)
