@@ -179,7 +179,8 @@ def stand_ins(roots: list[Node]) -> list[Node]:
         if id(node) in seen:
             continue
         seen.add(id(node))
-        leaf = stand_in(node)
+        key = id(node)  # (mandel2 #15) most nodes have no entry: no call for them (a lazy loop's asks walk each)
+        leaf = stand_in(node) if key in _STANDS_FOR or key in _KNOWN else None
         if leaf is not None:
             rebuilt[id(node)] = leaf
         elif node.args:

@@ -47,7 +47,16 @@ def evaluate(roots: list[Node], out: np.ndarray | None = None) -> list[np.ndarra
         return [evaluate_one(roots[0], out)]
     if scalar_graph(roots):  # (programs #15)
         return _scalar_values(roots, out)
-    return run_steps(plan(roots), roots, {}, out)
+    sig = recipes.signature_of(roots) if out is None else None  # (mandel2 #15) a tuple planned before
+    if sig is not None:
+        values = recipes.run_many(roots, sig)
+        if values is not None:
+            return values
+    steps = plan(roots)
+    values = run_steps(steps, roots, {}, out)
+    if sig is not None:
+        recipes.learn_many(roots, sig, steps)
+    return values
 
 
 def evaluate_one(root: Node, out: np.ndarray | None = None) -> np.ndarray:
@@ -203,7 +212,8 @@ def run_map(k: MapKernel, env: dict, out_buffers: dict) -> None:
     arrays = [env[id(n)] if n.op != LEAF or id(n) in env else n.data for n in k.inputs]
     tables = [value(t, env) for t in gather_tables(k)]  # surface/gathers
     outs = [out_buffers.get(id(n)) for n in k.outputs] if out_buffers else None
-    if outs is not None and any(o is not None and (launch.overlaps(o, arrays) or _shares(o, tables)) for o in outs):
+    if outs is not None and any(o is not None and (launch.overlaps(o, arrays) or _shares(o, tables)
+                                                   or recipes.narrow_alias(o, arrays)) for o in outs):  # (mandel2)
         outs = None  # the result is copied into `out` afterwards
     if outs is None:
         out_dtypes = tuple(n.dtype for n in k.outputs)

@@ -139,6 +139,9 @@ def run(root: Node, sig, out: np.ndarray | None = None) -> np.ndarray | None:
     kernel = launch.kept(recipe.kernels, recipe.structure, layout, len(shape), parallel, recipe.out_dtypes)
     if kernel is None:
         return None
+    into = None
+    if out is not None and narrow_alias(out, arrays):  # (mandel2 #15) computed aside, then copied: see below
+        into, out = out, None
     if out is None:
         out = np.empty(shape, recipe.out_dtypes[0], order=order)
     elif not _writes_directly(out, recipe.out_dtypes[0], layout, order, arrays):
@@ -154,6 +157,9 @@ def run(root: Node, sig, out: np.ndarray | None = None) -> np.ndarray | None:
         remember(root, sig)
     elif args is not None and not parallel:  # (again after a stale one: a kernel left memory meanwhile)
         get_ready(root, recipe, layout, args[:-1], len(arrays))
+    if into is not None:  # (mandel2 #15)
+        np.copyto(into, out, casting="same_kind")
+        return into
     return out
 
 
@@ -252,7 +258,7 @@ def _run_ready(ready: tuple, out: np.ndarray | None) -> np.ndarray | None:
             return None
     if out is None:
         out = np.empty(shape, dtype)
-    elif not _writes_ready(out, dtype, arrays, owners):
+    elif not _writes_ready(out, dtype, arrays, owners) or narrow_alias(out, arrays):  # (mandel2 #15)
         return None
     kernel(*args, out)
     cache.count_hit()
@@ -285,6 +291,129 @@ def forget() -> None:
     global _remembered_bytes
     with _lock:
         _recipes.clear()
+        _multi.clear()  # (mandel2 #15)
         _remembered.clear()
         _ready.clear()
         _remembered_bytes = 0
+
+
+# --- (mandel2 #15) several roots, one kernel: the plan of a lazy loop's ask reused --------------------------
+# A lazy loop asks for the same graph every iteration on new data: mandelbrot's ``escape[escaped] = i`` computes
+# ``escaped`` together with z's written update (api/realise.py computes written arrays on the way), two roots of
+# one map kernel, from z's new leaf each time. ``signature`` is per root; planning the pair again cost ~20% of
+# the iteration's Python (a walk, row fusion's search, the region, the key). The same reasoning holds for a
+# tuple of roots: the roots' structure ids and the pattern of their terminals, read in one walk with shared
+# positions, fix the graph up to its terminals, so a tuple planned before as one MapKernel over terminals
+# reuses that kernel's argument order and key (``MultiRecipe``: positions and keys only, as ``Recipe``).
+class MultiRecipe:
+    """How to call the one map kernel of a tuple of roots: terminal positions of its inputs and constants, its
+    structure key and output dtypes, which root each output is, and the kernels found for it."""
+    __slots__ = ("inputs", "consts", "structure", "out_dtypes", "roots_of", "kernels")
+
+    def __init__(self, inputs: tuple, consts: tuple, structure: tuple, out_dtypes: tuple, roots_of: tuple):
+        self.inputs, self.consts, self.structure, self.out_dtypes = inputs, consts, structure, out_dtypes
+        self.roots_of = roots_of  # roots_of[j]: the position in the roots of the kernel's j-th output
+        self.kernels: dict[tuple, tuple] = {}
+
+
+_multi: "OrderedDict[tuple, MultiRecipe]" = OrderedDict()
+
+
+def signature_of(roots: list[Node]):
+    """(terminals, key) of a tuple of distinct small fusable roots of one shape, or None."""
+    if len(roots) < 2 or len({id(r) for r in roots}) != len(roots):
+        return None
+    shape = roots[0].shape
+    terms: list[Node] = []
+    seen: dict[int, int] = {}
+    pattern: list[int] = []
+    walked = 0
+    for root in roots:
+        if not root.args or root.shape != shape or not root.fusable:
+            return None
+        stack = [root]
+        while stack:
+            node = stack.pop()
+            if node.args:
+                walked += 1
+                if walked > MAX_WALK or not node.fusable:
+                    return None
+                stack.extend(node.args)
+                continue
+            position = seen.get(id(node))
+            if position is None:
+                position = seen[id(node)] = len(terms)
+                terms.append(node)
+            pattern.append(position)
+        pattern.append(-1)  # where one root's terminals end
+    return terms, (tuple(r.sid for r in roots), tuple(pattern))
+
+
+def run_many(roots: list[Node], sig) -> list[np.ndarray] | None:
+    """The roots' values through their recipe, or None if the full path must run (and `learn_many`)."""
+    terms, key = sig
+    recipe = _multi.get(key)
+    if recipe is None:
+        return None
+    shape = roots[0].shape
+    size = math.prod(shape)
+    if size == 0:
+        return None
+    arrays = [terms[i].data for i in recipe.inputs]
+    layout, order = map_layout(arrays, shape)
+    parallel = size >= config.parallel_threshold() and not launch.one_thread()
+    kernel = launch.kept(recipe.kernels, recipe.structure, layout, len(shape), parallel, recipe.out_dtypes)
+    if kernel is None:
+        return None
+    outs = [np.empty(shape, dt, order=order) for dt in recipe.out_dtypes]
+    kernel(*launch.arguments(arrays, outs, [terms[i] for i in recipe.consts], layout, order, shape))
+    values: list = [None] * len(roots)
+    for j, o in zip(recipe.roots_of, outs):
+        values[j] = o
+    return values
+
+
+def learn_many(roots: list[Node], sig, steps: list) -> None:
+    """Remember the plan the full path just ran for `roots`, if it was one map kernel computing them all."""
+    if len(steps) != 1 or type(steps[0]) is not MapKernel or len(steps[0].outputs) != len(roots):
+        return
+    k = steps[0]
+    terms, key = sig
+    at_root = {id(r): j for j, r in enumerate(roots)}
+    position = {id(t): i for i, t in enumerate(terms)}
+    try:
+        roots_of = tuple(at_root[id(n)] for n in k.outputs)
+        inputs = tuple(position[id(n)] for n in k.inputs)
+        consts = tuple(position[id(n)] for n in k.consts)
+    except KeyError:  # an output that is not a root, an input that is not a terminal
+        return
+    out_dtypes = tuple(n.dtype for n in k.outputs)
+    if HALF in out_dtypes or any(t.dtype == HALF for t in terms):
+        return  # float16 is carried as its bits: the full path converts it
+    with _lock:
+        _multi[key] = MultiRecipe(inputs, consts, k.key, out_dtypes, roots_of)
+        if len(_multi) > MAX_RECIPES:
+            _multi.popitem(last=False)
+
+
+# An in-place update (``active &= ~escaped``: `out` is the very array the kernel reads) is safe elementwise, but
+# the kernel's loop, which LLVM vectorises behind a check that its output overlaps none of its inputs, then runs
+# its scalar version. For 8-byte elements that costs little (the loop is bound by memory either way); for bool
+# and other 1-2 byte elements, 16-32 of which fill a vector, the scalar loop took 3.5-4x as long (a 500x500
+# bool ``a &= lazy``: ~450 us against ~140 us into another array, measured in one process). Such a call
+# computes into a new buffer and copies the result into `out` (a copy of a quarter of a megabyte: ~15 us).
+def narrow_alias(out: np.ndarray, arrays: list) -> bool:
+    """Whether `out` has elements of at most 2 bytes and is exactly one of `arrays` (same memory and strides)."""
+    if out.dtype.itemsize > 2:
+        return False
+    start = None
+    for a in arrays:
+        if a is out:
+            return True
+        if a.shape == out.shape and a.strides == out.strides and a.dtype.itemsize == out.dtype.itemsize:
+            if start is None:
+                start = out.__array_interface__["data"][0]
+            if a.__array_interface__["data"][0] == start:
+                return True
+    return False
+# --- end mandel2 ---
