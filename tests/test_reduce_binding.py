@@ -101,3 +101,26 @@ def test_a_fused_reduction_with_an_in_kernel_gather_reads_its_table():
         for g, e in zip(fused(d, labels), picked(d, labels)):
             np.testing.assert_allclose(np.asarray(g), e, rtol=1e-12)
     assert math.isfinite(float(np.asarray(fused(d, labels)[0])))
+
+
+def _step_kinds(lazy) -> list[str]:
+    return [type(s).__name__ for s in plan([lazy._node])]
+
+
+@pytest.mark.parametrize("blas", [False, True], ids=["fused (default)", "BLAS switch on"])
+def test_products_of_a_computed_matrix_follow_the_switch(monkeypatch, blas):
+    from lazyarr.api import products
+    monkeypatch.setattr(products, "BLAS_FOR_COMPUTED_MATRICES", blas)
+    X, w = rng.standard_normal((40, 8)), rng.standard_normal(8)
+    r = rng.standard_normal(40)
+    product = la.array(X) @ la.array(w)
+    assert ("Stage" in _step_kinds(product)) == blas
+    assert "ReduceKernel" in _step_kinds(np.tanh(la.array(X)) @ la.array(w))  # a producer to fuse: always fused
+    assert "ReduceKernel" in _step_kinds(la.array(X).T @ la.array(r))  # the column sum, either way
+    got = np.asarray(product)
+    if blas:
+        np.testing.assert_array_equal(got, X @ w)  # NumPy's own matmul: its bits
+    else:
+        np.testing.assert_allclose(got, X @ w, rtol=1e-12)
+    sig = 1.0 / (1.0 + np.exp(-(la.array(X) @ la.array(w))))
+    np.testing.assert_allclose(np.asarray(sig), 1.0 / (1.0 + np.exp(-(X @ w))), rtol=1e-14)
