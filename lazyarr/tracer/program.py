@@ -165,7 +165,8 @@ class Builder:
         elif type(step) is SliceWrite:
             op = self._slice_write(step, v)
         else:
-            self.reads.append(set(self.slots.values()))  # (it reads its values by id: any bound slot)
+            # (it reads its values by id: any bound slot; a reduction only those _bound_slots binds, #15 logreg3)
+            self.reads.append({s for _, s in _bound_slots(step, self.slots)})
             self.ops.append(self._delegate(step, v))
             return
         self._refresh(cv, v)
