@@ -124,3 +124,26 @@ def test_products_of_a_computed_matrix_follow_the_switch(monkeypatch, blas):
         np.testing.assert_allclose(got, X @ w, rtol=1e-12)
     sig = 1.0 / (1.0 + np.exp(-(la.array(X) @ la.array(w))))
     np.testing.assert_allclose(np.asarray(sig), 1.0 / (1.0 + np.exp(-(X @ w))), rtol=1e-14)
+
+
+def test_a_fused_reduction_does_not_keep_other_intermediates_alive(monkeypatch):
+    """The builder's liveness: a delegated reduction reads the slots it is bound to, so an intermediate made
+    before it and read only after it is not counted as read by it (it used to read every bound slot)."""
+    seen = []
+    release = program.with_releases
+
+    def spy(ops, reads, keep, n_args, constants):
+        seen.append([set(r) for r in reads])
+        return release(ops, reads, keep, n_args, constants)
+
+    monkeypatch.setattr(program, "with_releases", spy)
+
+    def f(x, w, y):
+        a = np.exp(y) @ w          # a reduction whose value is read at the end only
+        s = x @ w                  # a reduction that reads x and w only
+        return s + a + np.sin(y)[:, 0] * 2.0
+
+    x, y, w = rng.standard_normal((20, 4)), rng.standard_normal((20, 4)), rng.standard_normal(4)
+    np.testing.assert_allclose(np.asarray(la.fuse(f)(x, w, y)), f(x, w, y), rtol=1e-12)
+    (reads,) = seen
+    assert len(reads) == 3 and not reads[1] & reads[2], reads  # x @ w reads nothing the final kernel reads
