@@ -147,3 +147,25 @@ def test_a_fused_reduction_does_not_keep_other_intermediates_alive(monkeypatch):
     np.testing.assert_allclose(np.asarray(la.fuse(f)(x, w, y)), f(x, w, y), rtol=1e-12)
     (reads,) = seen
     assert len(reads) == 3 and not reads[1] & reads[2], reads  # x @ w reads nothing the final kernel reads
+
+
+def test_a_row_kernel_step_is_bound_to_its_inputs_only():
+    x, other = la.array(rng.standard_normal((40, 8))), la.array(rng.standard_normal((40, 8)))
+    e = np.exp(x - x.max(axis=1, keepdims=True))
+    roots = [(e / e.sum(axis=1, keepdims=True))._node, (other * 2.0)._node]
+    step = next(s for s in plan(roots) if type(s).__name__ == "RowKernel")
+    slots = {id(x._node): 0, id(other._node): 1, id(roots[1]): 2}
+    assert dict(program._bound_slots(step, slots)) == {id(x._node): 0}
+
+
+def test_a_fused_softmax_loop_gives_numpys_values_on_every_replay():
+    def steps(x, n):
+        for _ in range(n):
+            e = np.exp(x - x.max(axis=1, keepdims=True))
+            x = e / e.sum(axis=1, keepdims=True) * 3.0
+        return x
+
+    fused = la.fuse(steps)
+    for seed in range(2):
+        x = np.random.default_rng(seed).standard_normal((30, 8))
+        np.testing.assert_allclose(np.asarray(fused(x, 4)), steps(x, 4), rtol=1e-13)

@@ -33,6 +33,7 @@ from lazyarr.graph.ops import realise
 from lazyarr.graph.ops import ELEMENTWISE  # (programs #15)
 from lazyarr.compiler.fingerprint import VERSION
 from lazyarr.compiler.schedule import MapKernel, ReduceKernel, SliceWrite, Stage, gather_tables
+from lazyarr.compiler.rowfuse import RowKernel  # (#15 logreg3)
 
 MISS = object()  # a program's answer when the call's numbers leave the classes it was traced for
 
@@ -586,12 +587,16 @@ def _step_consts(step) -> list[Node]:
 # --- (#15 logreg3) a delegated reduction binds only the values it reads ----------------------------------------
 def _bound_slots(step, slots: dict) -> list[tuple[int, int]]:
     """(node id, slot) of the values a delegated step reads from its environment. A reduce kernel reads its
-    inputs and its gather tables only (runtime/evaluate.run_reduce), so only those are bound: binding every
-    slot of the program (as other steps still do) built a dict of all live values per call, ~50 us per
-    reduction in a 20-step gradient-descent loop of 41 reductions (logistic_regression, profiled)."""
-    if type(step) is not ReduceKernel:
+    inputs and its gather tables only (runtime/evaluate.run_reduce), a row kernel its element and row inputs
+    (evaluate.run_rows), so only those are bound: binding every slot of the program (as other steps still do)
+    built a dict of all live values per call, ~50 us per reduction in a 20-step gradient-descent loop of 41
+    reductions (logistic_regression, profiled)."""
+    if type(step) is ReduceKernel:
+        reads = {id(n) for n in step.inputs} | {id(t) for t in gather_tables(step)}
+    elif type(step) is RowKernel:
+        reads = {id(n) for n in step.inputs} | {id(n) for n, _ in step.row_inputs}
+    else:
         return list(slots.items())
-    reads = {id(n) for n in step.inputs} | {id(t) for t in gather_tables(step)}
     return [(nid, s) for nid, s in slots.items() if nid in reads]
 # --- end (#15 logreg3) ---
 
