@@ -35,10 +35,28 @@ def fused_product(a: Node, b: Node) -> Node | None:
     if a.ndim == 2 and b.ndim == 1:  # (n, k) @ (k,): each row's dot with b
         if _transposed_leaf(a):  # X.T @ v: summed down the columns of X, in X's memory order
             return _weighted_rows(_once(b), build.transpose(a, (1, 0)))
+        if BLAS_FOR_COMPUTED_MATRICES and _computed(a):  # (#15 logreg3) off: see the switch
+            return None
         return _sum(build.ufunc_node(np.multiply, (a, _once(b)), "matmul"), 1)
     if a.ndim == 1 and b.ndim == 2:  # (k,) @ (k, n): the rows of b weighted by a, summed
         return _weighted_rows(_once(a), b)
     return None
+
+
+# --- (#15 logreg3) BLAS for ``A @ v`` of a computed matrix: measured, off --------------------------------------
+# A matrix that is already an array (an input, a stage's value) has no producer for the fused reduction to
+# absorb, and on a quiet machine OpenBLAS's gemv reads it faster than the reduce kernel (1.3-1.6 against 2.35 ms
+# at 60000 x 32). On the loaded benchmark machine the BLAS stage made logistic_regression NumPy's speed where
+# the fused kernels were 2x NumPy (docs/fuse_programs.md, 2026-11-30), so it is off. A switch for A/B runs
+# (bench/ab_blas_computed.py), not a user setting: True keeps such products NumPy's matmul (NumPy's bits).
+BLAS_FOR_COMPUTED_MATRICES = False
+
+
+def _computed(matrix: Node) -> bool:
+    """Whether `matrix` is an array already (a leaf, a constant, a stage's value) rather than an elementwise
+    expression that a fused product computes inside its loop."""
+    return matrix.op in (expr.LEAF, expr.CONST) or not matrix.fusable
+# --- end (#15 logreg3) ---
 
 
 def _weighted_rows(weights: Node, matrix: Node) -> Node:

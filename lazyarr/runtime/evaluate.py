@@ -396,13 +396,19 @@ def _reduce_layout(node: Node, arrays: list, shape: tuple, axes: tuple):
         return "full_nd", full, list(shape), ndim, 0, "C" if all(v.flags.c_contiguous for v in full) else "A"
     kept_axes = [a for a in range(ndim) if a not in axes]
     perm = kept_axes + list(axes)
-    views = [_storage(np.broadcast_to(a, shape).transpose(perm)) for a in arrays]
     dims = [shape[a] for a in perm]
-    # Telling Numba the views are C- or F-contiguous lets it drop stride arithmetic and vectorise.
-    array_layout = ("C" if all(v.flags.c_contiguous for v in views) else
-                    "F" if all(v.flags.f_contiguous for v in views) else "A")
-    if array_layout == "A":  # (#15) broadcast operands at their own shape (compiler/layout.reduce_broadcast)
-        array_layout, views = reduce_broadcast(arrays, shape, perm) or (array_layout, views)
+    # (#15 logreg3) an operand broadcast along an axis tries its own-shape views first: the full-shape views
+    # built below would be "A" then (a zero stride), and building them cost ~25 us a call for nothing
+    broadcast = any(a.shape != shape for a in arrays) and reduce_broadcast(arrays, shape, perm)
+    if broadcast:
+        array_layout, views = broadcast
+    else:
+        views = [_storage(np.broadcast_to(a, shape).transpose(perm)) for a in arrays]
+        # Telling Numba the views are C- or F-contiguous lets it drop stride arithmetic and vectorise.
+        array_layout = ("C" if all(v.flags.c_contiguous for v in views) else
+                        "F" if all(v.flags.f_contiguous for v in views) else "A")
+        if array_layout == "A":  # (#15) broadcast operands at their own shape (compiler/layout.reduce_broadcast)
+            array_layout, views = reduce_broadcast(arrays, shape, perm) or (array_layout, views)
     if ndim - 1 in axes:
         return "inner", views, dims, ndim, len(kept_axes), array_layout
     kept, last = len(kept_axes), shape[ndim - 1]
