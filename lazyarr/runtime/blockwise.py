@@ -25,6 +25,7 @@ import numpy as np
 
 from lazyarr.graph import reference as interp
 from lazyarr.graph.ops import ELEMENTWISE, REDUCTIONS, is_elementwise
+from lazyarr.runtime import block_helper
 
 # Bytes per full-size value of one block. Measured (((a-b)**2).sum(), 10^6 float64, one warm process): 64 KB
 # blocks 3.8x NumPy's time, 128 KB 1.4x, 256 KB 1.1x, 512 KB 1.0x: below 256 KB the Python per block and node
@@ -45,13 +46,15 @@ def run_map(k, arrays: list, consts: list, outs: list) -> bool:
     direct = [not any(np.may_share_memory(o, a) for a in arrays) for o in outs]
     program = _program(k, {id(n): o.dtype for n, o, d in zip(k.outputs, outs, direct) if d})
     start = _start_values(k, consts)
-    with np.errstate(all="ignore"):
-        for index in blocks:
-            targets = {id(n): o[index] for n, o, d in zip(k.outputs, outs, direct) if d}
-            values = _run(program, k, inputs, start, index, targets)
-            for node, o in zip(k.outputs, outs):
-                if values[id(node)] is not targets.get(id(node)):
-                    np.copyto(o[index], values[id(node)], casting="unsafe")
+
+    def compute(index: tuple) -> None:
+        targets = {id(n): o[index] for n, o, d in zip(k.outputs, outs, direct) if d}
+        values = _run(program, k, inputs, start, index, targets)
+        for node, o in zip(k.outputs, outs):
+            if values[id(node)] is not targets.get(id(node)):
+                np.copyto(o[index], values[id(node)], casting="unsafe")
+
+    block_helper.each(compute, blocks)  # the blocks write disjoint parts of the outputs
     return True
 
 
@@ -69,15 +72,18 @@ def run_reduce(k, arrays: list, consts: list, result: np.ndarray) -> bool:
     producer = id(k.outputs[0])
     program = _program(k, {})
     start = _start_values(k, consts)
-    partials = []
-    with np.errstate(all="ignore"):
-        for index in blocks:
-            value = _run(program, k, inputs, start, index, {})[producer]
-            part = _reduce_block(node, value, inputs[0][index].shape)
-            if kept:  # the cut axis is the result's first
-                result[index[kept[0]]] = part
-            else:
-                partials.append(part)
+    partials = [None] * len(blocks)  # a full reduction's partials, combined in block order whoever computed them
+
+    def compute(numbered: tuple) -> None:
+        i, index = numbered
+        value = _run(program, k, inputs, start, index, {})[producer]
+        part = _reduce_block(node, value, inputs[0][index].shape)
+        if kept:  # the cut axis is the result's first
+            result[index[kept[0]]] = part
+        else:
+            partials[i] = part
+
+    block_helper.each(compute, list(enumerate(blocks)))
     if not kept:
         result[...] = _combine(node, partials)
     return True
