@@ -14,6 +14,7 @@ Without it, or in a forked child (which has no helper), the caller computes ever
 """
 from __future__ import annotations
 
+import itertools
 import os
 import queue
 import threading
@@ -53,64 +54,69 @@ def each(compute, blocks: list) -> None:
     """Call `compute(block)` for every block, on this thread and the helper (if it runs); NumPy's floating-point
     errors ignored on both, as over the whole arrays. An exception from either is raised here, after the
     helper has finished the block it was computing."""
+    if len(blocks) < MIN_BLOCKS or not running() or not _cpu_idle_now():
+        with np.errstate(all="ignore"):
+            for block in blocks:
+                compute(block)
+        return
     share = _Share(compute, blocks)
-    if len(blocks) >= MIN_BLOCKS and running() and _cpu_idle_now():
-        _tasks.put(share)
-    share.work(helper=False)
+    _tasks.put(share)
+    share.work()
     share.wait()
 
 
 class _Share:
-    """The blocks of one call, taken one at a time by whichever thread asks first."""
-    __slots__ = ("compute", "blocks", "next", "busy", "error", "cond")
+    """The blocks of one call, each taken by whichever thread asks first. Per block a thread pays one
+    ``next`` on a shared counter (atomic under the GIL); the helper's start and end are the only locked steps."""
+    __slots__ = ("compute", "blocks", "counter", "error", "lock", "helper_began", "closed", "helper_done")
 
     def __init__(self, compute, blocks: list):
         self.compute, self.blocks = compute, blocks
-        self.next = 0
-        self.busy = 0  # blocks taken and not yet finished
+        self.counter = itertools.count()
         self.error: BaseException | None = None
-        self.cond = threading.Condition(threading.Lock())
+        self.lock = threading.Lock()
+        self.helper_began = self.closed = False
+        self.helper_done = threading.Event()
 
-    def _take(self):
-        with self.cond:
-            if self.next >= len(self.blocks) or self.error is not None:
-                return None
-            self.next += 1
-            self.busy += 1
-            return self.blocks[self.next - 1]
-
-    def _done(self, error: BaseException | None) -> None:
-        with self.cond:
-            self.busy -= 1
-            if error is not None and self.error is None:
-                self.error = error
-            self.cond.notify_all()
-
-    def work(self, helper: bool) -> None:
-        """Compute blocks until none is left (or one failed: then no more are taken)."""
-        global _helped
+    def work(self) -> int:
+        """Compute blocks until none is left (or one failed: then no more are taken); how many it computed."""
+        blocks, compute, done = self.blocks, self.compute, 0
         with np.errstate(all="ignore"):  # NumPy 2's error state is per thread: the helper sets its own
-            while (block := self._take()) is not None:
+            while self.error is None and (i := next(self.counter)) < len(blocks):
                 try:
-                    self.compute(block)
+                    compute(blocks[i])
                 except BaseException as exc:  # noqa: BLE001 - re-raised by the caller in ``wait``
-                    self._done(exc)
-                else:
-                    _helped += helper  # only the helper thread writes it
-                    self._done(None)
+                    self.error = exc if self.error is None else self.error
+                    break
+                done += 1
+        return done
+
+    def help(self) -> None:
+        """The helper's share: nothing if the caller has already finished (it then does not wait)."""
+        global _helped
+        with self.lock:
+            if self.closed:
+                return
+            self.helper_began = True
+        try:
+            _helped += self.work()  # only the helper thread writes it
+        finally:
+            self.helper_done.set()
 
     def wait(self) -> None:
-        """Until no block is being computed (none is left to take); then the first error, if any."""
-        with self.cond:
-            self.cond.wait_for(lambda: self.busy == 0)
-            error = self.error
-        if error is not None:
-            raise error
+        """Until the helper has finished its blocks (if it began); then the first error, if any."""
+        with self.lock:
+            self.closed = True
+            began = self.helper_began
+        if began:
+            self.helper_done.wait()
+        if self.error is not None:
+            raise self.error
 
 
 def _serve() -> None:
     while True:
-        _tasks.get().work(helper=True)
+        _tasks.get().help()
 
 
 def _cpus() -> int:
