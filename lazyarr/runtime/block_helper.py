@@ -10,7 +10,9 @@ be scheduled, costs nothing but its own share. Which thread computes a block cha
 The helper is started once, with the compile worker (``import lazyarr`` with background compilation on: a
 thread started inside a call makes that call wait until the new thread runs, 5-9 ms on a busy machine), and
 only when the process may use two CPUs and neither ``NUMBA_NUM_THREADS`` nor ``LAZYARR_NUM_THREADS`` is 1.
-Without it, or in a forked child (which has no helper), the caller computes every block itself.
+A call asks it only when a CPU is idle at that moment (``_cpu_idle_now``): on busy cores two threads sharing
+the GIL were slower than one. Without it, or in a forked child (which has no helper), the caller computes
+every block itself.
 """
 from __future__ import annotations
 
