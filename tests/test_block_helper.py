@@ -7,6 +7,8 @@ forked child has no helper and computes every block itself. No kernel is compile
 None, as on a first call while the compile waits).
 """
 import os
+import subprocess
+import sys
 import threading
 
 import numpy as np
@@ -15,7 +17,7 @@ import pytest
 import lazyarr as la
 from lazyarr.compiler import cache
 from lazyarr.runtime import block_helper, blockwise
-from tests.test_first_answer import A, B, I32, F32, MAPS, REDUCTIONS, X, XF
+from tests.test_first_answer import A, B, I32, F32, MAPS, REDUCTIONS, REPO, X, XF
 
 
 @pytest.fixture
@@ -118,3 +120,16 @@ def test_a_forked_child_has_no_helper_and_computes_every_block_itself(helper):
             os._exit(0 if ok else 1)
     _, status = os.waitpid(pid, 0)
     assert os.waitstatus_to_exitcode(status) == 0
+
+
+@pytest.mark.parametrize("setting, started", [("1", True), ("0", False)])
+def test_import_starts_the_helper_with_the_compile_worker_only_with_background_compilation(setting, started):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LAZYARR_")}
+    env.update(LAZYARR_BACKGROUND_COMPILE=setting, LAZYARR_WARMUP="0", NUMBA_NUM_THREADS="2",
+               PYTHONPATH=os.pathsep.join(filter(None, [REPO, env.get("PYTHONPATH")])))
+    code = ("import threading, lazyarr; names = {t.name for t in threading.enumerate()}; "
+            "print('lazyarr-blocks' in names, 'lazyarr-compiler' in names)")
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr[-2000:]
+    two_cpus = len(os.sched_getaffinity(0)) >= 2 if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1) >= 2
+    assert out.stdout.split() == [str(started and two_cpus), str(started)]

@@ -111,7 +111,11 @@ class _Share:
             self.closed = True
             began = self.helper_began
         if began:
-            self.helper_done.wait()
+            try:
+                self.helper_done.wait()
+            except BaseException as exc:  # an interrupt here: the helper takes no further block
+                self.error = exc if self.error is None else self.error
+                raise
         if self.error is not None:
             raise self.error
 
