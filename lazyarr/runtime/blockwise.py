@@ -15,6 +15,9 @@ arrays); anything else returns False and the caller interprets the whole arrays 
 - a reduction over every axis: NumPy reduces each block, then the blocks' results (sum, prod, max, min, any,
   all only): the sum differs from NumPy's own by its summation order, as the compiled kernel's does (the
   tolerance docs/runtime.md states for background compilation).
+
+The blocks are computed by the caller and, when a CPU is idle, a helper thread (``runtime/block_helper``);
+each block's value is the same on either, and a full reduction's partials are combined in block order.
 """
 from __future__ import annotations
 
