@@ -21,6 +21,7 @@ the rounds:
     python bench/latency.py --rounds 1 --only softmax
     python bench/bench_runtime.py --latency    # the same
     python bench/latency.py --tree /tmp/main   # the lazyarr of another checkout (before/after comparisons)
+    python bench/latency.py --background-only --no-warm-up   # the bg column alone (seconds, not minutes)
 """
 from __future__ import annotations
 
@@ -113,18 +114,21 @@ def child(case: str, size: str, background: bool, warm: bool = False) -> dict:
     return json.loads(next(ln[7:] for ln in proc.stdout.splitlines() if ln.startswith("RESULT ")))
 
 
-def measure(rounds: int, only: str | None = None, background: bool = True) -> dict:
+def measure(rounds: int, only: str | None = None, background: bool = True, compile_first: bool = True,
+            warm_up: bool = True) -> dict:
     """{case/size: {field: median}, ...}; the cases' order reversed every other round (drifting load then
-    biases no case)."""
+    biases no case). `compile_first` False skips the processes that compile before answering (the bg columns
+    only); `warm_up` False skips the bg+warm-up processes."""
     names = [(c, s) for c in CASES for s in SIZES if not only or only in f"{c}/{s}"]
     samples: dict[str, list[dict]] = {}
     for r in range(rounds):
         for case, size in (names if r % 2 == 0 else names[::-1]):
-            sample = child(case, size, background=False)
+            sample = child(case, size, background=False) if compile_first else {}
             if background:
                 bg = child(case, size, background=True)
                 sample.update(bg_wall=bg["wall"], bg_cpu=bg["cpu"], bg_numpy=bg["numpy"],
                               bg_numpy_cpu=bg["numpy_cpu"])
+            if background and warm_up:
                 warm = child(case, size, background=True, warm=True)
                 sample.update(warm_wall=warm["wall"], warm_cpu=warm["cpu"], warm_numpy=warm["numpy"],
                               warm_numpy_cpu=warm["numpy_cpu"])
@@ -143,10 +147,12 @@ def format_table(result: dict) -> str:
     lines = ["first compute in a fresh process, empty cache (medians; cpu = process_time, all threads)", header]
     for name, v in result.items():
         bg = (f"{v['bg_wall'] * 1e3:>8.1f}ms{v['bg_wall'] / v['bg_numpy']:>8.1f}x"
-              f"{v['bg_cpu'] * 1e3:>7.1f}ms{v['bg_cpu'] / max(v['bg_numpy_cpu'], 1e-6):>7.1f}x"
-              f"{v['warm_wall'] * 1e3:>8.1f}ms{v['warm_wall'] / v['warm_numpy']:>7.1f}x" if "bg_wall" in v else "")
-        lines.append(f"{name:<26}{v['cpu']:>7.2f}s{v['wall']:>7.2f}s{v['compiles']:>9.0f}"
-                     f"{v['numpy'] * 1e3:>8.2f}ms{v['second_wall'] * 1e3:>8.2f}ms{bg}")
+              f"{v['bg_cpu'] * 1e3:>7.1f}ms{v['bg_cpu'] / max(v['bg_numpy_cpu'], 1e-6):>7.1f}x" if "bg_wall" in v else "")
+        warm = (f"{v['warm_wall'] * 1e3:>8.1f}ms{v['warm_wall'] / v['warm_numpy']:>7.1f}x" if "warm_wall" in v else "")
+        first = (f"{v['cpu']:>7.2f}s{v['wall']:>7.2f}s{v['compiles']:>9.0f}"
+                 f"{v['numpy'] * 1e3:>8.2f}ms{v['second_wall'] * 1e3:>8.2f}ms" if "cpu" in v
+                 else f"{'-':>8}{'-':>8}{'-':>9}{v['bg_numpy'] * 1e3:>8.2f}ms{'-':>10}")
+        lines.append(f"{name:<26}{first}{bg}{warm}")
     return "\n".join(lines)
 
 
@@ -155,6 +161,9 @@ def main(argv=None) -> dict:
     p.add_argument("--rounds", type=int, default=3, help="fresh processes per case (median; default 3)")
     p.add_argument("--only", default=None, help="only the cases whose 'case/size' name contains this text")
     p.add_argument("--no-background", action="store_true", help="skip the background-compilation processes")
+    p.add_argument("--background-only", action="store_true",
+                   help="only the bg and bg+warm-up columns (no compile-first processes; numpy from the bg one)")
+    p.add_argument("--no-warm-up", action="store_true", help="skip the bg+warm-up processes")
     p.add_argument("--json", type=Path, default=None, help="also write the medians to this JSON file")
     p.add_argument("--tree", type=Path, default=None,
                    help="measure the lazyarr of this checkout instead (e.g. `git archive main | tar -x -C DIR`)")
@@ -162,7 +171,8 @@ def main(argv=None) -> dict:
     if args.tree:
         global REPO_ROOT
         REPO_ROOT = args.tree.resolve()
-    result = measure(args.rounds, args.only, background=not args.no_background)
+    result = measure(args.rounds, args.only, background=not args.no_background,
+                     compile_first=not args.background_only, warm_up=not args.no_warm_up)
     print(format_table(result))
     if args.json:
         args.json.write_text(json.dumps(result, indent=1))

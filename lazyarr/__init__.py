@@ -90,8 +90,10 @@ __all__ = sorted(__all__ + list(_creation_functions) + list(_library_functions) 
 _warmup.start()  # last: Numba's once-per-process start runs while the program goes on
 # #14: background compilation's worker, idle until a first miss (started by that miss, it cost the call 5-9 ms)
 from lazyarr.compiler.cache import start_worker as _start_compile_worker  # noqa: E402
+from lazyarr.runtime import block_helper as _block_helper  # noqa: E402  (#14 bgred: NumPy's answer on 2 threads)
 
-_start_compile_worker()
+if _start_compile_worker():
+    _block_helper.start()  # with the worker: started inside a first call, it would cost that call its start
 
 # Reductions built from the primitive ones (surface/reductions): la.nansum, la.average, la.cov, la.trapezoid, ...
 from lazyarr.api import matrix_stats as _matrix_stats, scans as _scans, statistics as _statistics  # noqa: E402

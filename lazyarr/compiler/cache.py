@@ -342,18 +342,20 @@ def _start_worker() -> None:
         _worker.start()
 
 
-def start_worker() -> None:
-    """Start the background worker now if background compilation is on (``import lazyarr`` calls this, #14).
+def start_worker() -> bool:
+    """Start the background worker now if background compilation is on (``import lazyarr`` calls this, #14);
+    whether it is on.
 
     Started by a process's first miss instead, ``Thread.start`` makes that call wait until the new thread runs:
     5-9 ms of its first answer on a busy machine (the worker then sleeps on its queue, using nothing)."""
     try:
         enabled = config.background_compile()
     except ValueError:  # a typo in the setting: the first call that reads it raises
-        return
+        return False
     if enabled:
         with _quiet:
             _start_worker()
+    return enabled
 
 
 def _work() -> None:

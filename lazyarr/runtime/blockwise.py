@@ -15,6 +15,9 @@ arrays); anything else returns False and the caller interprets the whole arrays 
 - a reduction over every axis: NumPy reduces each block, then the blocks' results (sum, prod, max, min, any,
   all only): the sum differs from NumPy's own by its summation order, as the compiled kernel's does (the
   tolerance docs/runtime.md states for background compilation).
+
+The blocks are computed by the caller and, when a CPU is idle, a helper thread (``runtime/block_helper``);
+each block's value is the same on either, and a full reduction's partials are combined in block order.
 """
 from __future__ import annotations
 
@@ -25,6 +28,7 @@ import numpy as np
 
 from lazyarr.graph import reference as interp
 from lazyarr.graph.ops import ELEMENTWISE, REDUCTIONS, is_elementwise
+from lazyarr.runtime import block_helper
 
 # Bytes per full-size value of one block. Measured (((a-b)**2).sum(), 10^6 float64, one warm process): 64 KB
 # blocks 3.8x NumPy's time, 128 KB 1.4x, 256 KB 1.1x, 512 KB 1.0x: below 256 KB the Python per block and node
@@ -45,13 +49,15 @@ def run_map(k, arrays: list, consts: list, outs: list) -> bool:
     direct = [not any(np.may_share_memory(o, a) for a in arrays) for o in outs]
     program = _program(k, {id(n): o.dtype for n, o, d in zip(k.outputs, outs, direct) if d})
     start = _start_values(k, consts)
-    with np.errstate(all="ignore"):
-        for index in blocks:
-            targets = {id(n): o[index] for n, o, d in zip(k.outputs, outs, direct) if d}
-            values = _run(program, k, inputs, start, index, targets)
-            for node, o in zip(k.outputs, outs):
-                if values[id(node)] is not targets.get(id(node)):
-                    np.copyto(o[index], values[id(node)], casting="unsafe")
+
+    def compute(index: tuple) -> None:
+        targets = {id(n): o[index] for n, o, d in zip(k.outputs, outs, direct) if d}
+        values = _run(program, k, inputs, start, index, targets)
+        for node, o in zip(k.outputs, outs):
+            if values[id(node)] is not targets.get(id(node)):
+                np.copyto(o[index], values[id(node)], casting="unsafe")
+
+    block_helper.each(compute, blocks)  # the blocks write disjoint parts of the outputs
     return True
 
 
@@ -69,15 +75,18 @@ def run_reduce(k, arrays: list, consts: list, result: np.ndarray) -> bool:
     producer = id(k.outputs[0])
     program = _program(k, {})
     start = _start_values(k, consts)
-    partials = []
-    with np.errstate(all="ignore"):
-        for index in blocks:
-            value = _run(program, k, inputs, start, index, {})[producer]
-            part = _reduce_block(node, value, inputs[0][index].shape)
-            if kept:  # the cut axis is the result's first
-                result[index[kept[0]]] = part
-            else:
-                partials.append(part)
+    partials = [None] * len(blocks)  # a full reduction's partials, combined in block order whoever computed them
+
+    def compute(numbered: tuple) -> None:
+        i, index = numbered
+        value = _run(program, k, inputs, start, index, {})[producer]
+        part = _reduce_block(node, value, inputs[0][index].shape)
+        if kept:  # the cut axis is the result's first
+            result[index[kept[0]]] = part
+        else:
+            partials[i] = part
+
+    block_helper.each(compute, list(enumerate(blocks)))
     if not kept:
         result[...] = _combine(node, partials)
     return True
