@@ -309,7 +309,7 @@ def run_reduce(k: ReduceKernel, env: dict, follows_blas: bool = False) -> None:
     parallel = size >= config.parallel_threshold()
     parallel = parallel and not after_blas.serial(follows_blas, after_blas.moved_bytes(arrays, [result]))  # (#15)
     if numpy_rows.applies(k, arrays):  # (#15 covcos) a bare argmax/argmin: NumPy's SIMD loop on row blocks
-        numpy_rows.run(k, arrays[0], result, one_block=not parallel)
+        numpy_rows.run(k, arrays[0], result, not parallel)
         return
     loop, views, extra, ndim, kept, array_layout = _reduce_layout(node, arrays, shape, axes)
     lanes = unit_lanes(loop, views, kept)
