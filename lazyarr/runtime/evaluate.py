@@ -33,6 +33,7 @@ from lazyarr.runtime import rows
 from lazyarr.runtime import blockwise  # #14: NumPy's first answer in blocks
 from lazyarr.runtime import numpy_rows  # (#15 covcos)
 from lazyarr.runtime import after_blas  # (#15 postblas)
+from lazyarr.runtime import scratch  # (#15 postblas)
 
 
 
@@ -133,9 +134,8 @@ def _run_steps(steps: list, roots: list[Node], env: dict, out: np.ndarray | None
         if dying:
             produced |= env.keys() - known
             known = set(env)
-            for nid in dying.get(i, ()):
-                if nid in produced:
-                    del env[nid]
+            # (#15 postblas) dead big buffers nothing else holds are kept for the next allocation of their shape
+            scratch.recycle([env.pop(nid) for nid in dying.get(i, ()) if nid in produced])
     results = [value(r, env) for r in roots]
     if out is not None and results[0] is not out:
         np.copyto(out, results[0], casting="same_kind")
@@ -215,11 +215,11 @@ def run_map(k: MapKernel, env: dict, out_buffers: dict, follows_blas: bool = Fal
     if outs is None:
         out_dtypes = tuple(n.dtype for n in k.outputs)
         layout, order = map_layout(arrays, shape)  # (#15) with new outputs, strided windows may be offsets
-        outs = [np.empty(shape, dt, order=order) for dt in out_dtypes]
+        outs = [scratch.empty(shape, dt, order) for dt in out_dtypes]  # (#15 postblas)
     else:
         out_dtypes = tuple(n.dtype if o is None else o.dtype for n, o in zip(k.outputs, outs))
         layout, order = layout_of(arrays + [o for o in outs if o is not None], shape)
-        outs = [np.empty(shape, dt, order=order) if o is None else o for o, dt in zip(outs, out_dtypes)]
+        outs = [scratch.empty(shape, dt, order) if o is None else o for o, dt in zip(outs, out_dtypes)]
     for n, o in zip(k.outputs, outs):
         env[id(n)] = o
     size = math.prod(shape)
@@ -294,7 +294,7 @@ def run_reduce(k: ReduceKernel, env: dict, follows_blas: bool = False) -> None:
     node, shape = k.node, k.shape
     axes = node.params.axes
     arrays = [env[id(n)] if n.op != LEAF or id(n) in env else n.data for n in k.inputs]
-    result = np.empty(node.shape, node.dtype)
+    result = scratch.empty(node.shape, node.dtype)  # (#15 postblas)
     env[id(node)] = result
     size = math.prod(shape)
     if result.size == 0:

@@ -19,7 +19,7 @@ from lazyarr.compiler.layout import const_arg
 from lazyarr.compiler.rowfuse import RowKernel
 from lazyarr.kernels import threads
 from lazyarr.runtime import launch
-from lazyarr.runtime import after_blas  # (#15 postblas)
+from lazyarr.runtime import after_blas, scratch  # (#15 postblas)
 
 # Rows per task of a `strips` kernel at most/least; each strip's passes stream the reduced axis over this many
 # rows, sized so that a strip of the input (rows x reduced length) stays within about STRIP_BYTES of cache.
@@ -67,9 +67,9 @@ def allocate(k: RowKernel, node, mode: str) -> tuple[np.ndarray, np.ndarray]:
         return result, result.reshape(rows)
     kept = tuple(d for i, d in enumerate(k.shape) if i != k.axis)
     if mode == "rows":  # the reduced axis last in memory
-        buf = np.empty(kept + (length,), node.dtype)
+        buf = scratch.empty(kept + (length,), node.dtype)  # (#15 postblas) a dead buffer of this shape, if kept
         return np.moveaxis(buf, -1, k.axis), buf.reshape(rows, length)
-    buf = np.empty((length,) + kept, node.dtype)  # the reduced axis first in memory
+    buf = scratch.empty((length,) + kept, node.dtype)  # the reduced axis first in memory
     return np.moveaxis(buf, 0, k.axis), buf.reshape(length, rows).T
 
 

@@ -25,7 +25,7 @@ from lazyarr.runtime import evaluate as runtime, launch
 from lazyarr.tracer.traced import Traced, leaf_origin, replay_view, view_offset
 from lazyarr.tracer.calls import converter, direct_call, map_op
 from lazyarr.tracer.calls import offsets_op  # (#15)
-from lazyarr.runtime import after_blas  # (#15 postblas)
+from lazyarr.runtime import after_blas, scratch  # (#15 postblas)
 from lazyarr.compiler.layout import offsets_layout  # (#15)
 from lazyarr.tracer.scalars import Static, replay
 from lazyarr.tracer.scalar_runs import compile_runs  # (programs #15)
@@ -485,8 +485,10 @@ def with_releases(ops: list, reads: list, keep: set, n_args: int, constants: set
 
 def _release(slots: tuple):
     def release(v, cv):
+        dead = [v[s] for s in slots]
         for s in slots:
             v[s] = None
+        scratch.recycle(dead)  # (#15 postblas) big buffers nothing else holds serve the next call's allocations
     return release
 
 
