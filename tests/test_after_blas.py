@@ -122,3 +122,10 @@ def test_only_blas_stages_count_as_products():
     assert not any(after_blas.is_blas(s) for s in steps if not isinstance(s, Stage))
     sort_step = [s for s in plan([la.sort(la.array(a) + 1.0, axis=0)._node]) if isinstance(s, Stage)]
     assert sort_step and not any(after_blas.is_blas(s) for s in sort_step)
+
+
+def test_explain_says_which_variant_runs_after_a_product():
+    a, b, c = _operands()
+    text = ((la.array(a) @ la.array(b)) / 7.0 + c).explain()
+    assert "right after a BLAS product: runs its serial variant" in text
+    assert "BLAS product" not in (la.array(c) / 7.0 + c).explain()

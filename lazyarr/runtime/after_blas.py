@@ -13,6 +13,8 @@ same variant (tests can count it).
 """
 from __future__ import annotations
 
+import math
+
 from lazyarr.compiler.schedule import Stage
 
 # The NumPy stages that call a multi-threaded BLAS routine (gemm, syrk, gemv): ``np.matmul``, ``np.dot``,
@@ -42,6 +44,17 @@ def serial(follows_blas: bool, nbytes: int) -> bool:
         counts["serial"] += 1
         return True
     return False
+
+
+def explain_line(step, previous) -> str | None:
+    """explain()'s note for a kernel step that follows `previous`, from the nodes' shapes (no values yet)."""
+    if not is_blas(previous):
+        return None
+    nodes = list(getattr(step, "inputs", ())) + list(getattr(step, "outputs", ()))
+    moved = sum(math.prod(n.shape) * n.dtype.itemsize for n in nodes)
+    verdict = "runs its serial variant" if moved <= SMALL_BYTES else "stays parallel (it moves more)"
+    return (f"right after a BLAS product: {verdict}, {moved / 2**20:.1f} MiB moved against {SMALL_BYTES >> 20} "
+            "MiB (runtime/after_blas.py)")
 
 
 def moved_bytes(arrays, outs) -> int:
