@@ -17,6 +17,7 @@ malloc's own free lists without faults).
 from __future__ import annotations
 
 import math
+import os
 import sys
 import threading
 
@@ -90,6 +91,18 @@ def clear() -> None:
     with _lock:
         _pool.clear()
         _held = 0
+
+
+def _after_fork_in_child() -> None:
+    """A child forked while another thread held the lock would wait for it forever: a new lock, the kept buffers
+    dropped (the child's copies of the parent's pages)."""
+    global _lock
+    _lock = threading.Lock()
+    clear()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
 def _only_local_count() -> int:
