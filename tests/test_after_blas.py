@@ -103,11 +103,18 @@ def test_an_argmax_after_a_product_is_numpys_loop_in_one_block(name, parallel_si
     assert got.dtype == np.intp and np.array_equal(got, getattr(a @ b, name)(axis=1))
 
 
-def test_a_row_kernel_after_a_product_runs_serially(parallel_sizes):
+def _centred_product(a, b):
+    p = a @ b
+    return p - p.mean(axis=0)
+
+
+@pytest.mark.parametrize("mode", ["lazy", "fuse"])
+def test_a_row_kernel_after_a_product_runs_serially(mode, parallel_sizes):
+    # under fuse the row kernel is a step the program hands to the runtime (run_steps(..., follows_blas=True))
     a, b, _ = _operands()
+    run = la.fuse(_centred_product) if mode == "fuse" else (lambda a, b: _centred_product(la.array(a), la.array(b)))
     before = _serial_count()
-    p = la.array(a) @ la.array(b)
-    got = np.asarray(p - p.mean(axis=0))
+    got = np.asarray(run(a, b))
     assert _serial_count() == before + 1
     product = a @ b
     np.testing.assert_allclose(got, product - product.mean(axis=0), rtol=1e-12, atol=1e-14)
