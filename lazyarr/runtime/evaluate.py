@@ -32,6 +32,8 @@ from lazyarr.compiler.rowfuse import RowKernel
 from lazyarr.runtime import rows
 from lazyarr.runtime import blockwise  # #14: NumPy's first answer in blocks
 from lazyarr.runtime import numpy_rows  # (#15 covcos)
+from lazyarr.runtime import after_blas  # (#15 postblas)
+from lazyarr.runtime import scratch  # (#15 postblas)
 
 
 
@@ -108,38 +110,41 @@ def _scalar_values(roots: list[Node], out: np.ndarray | None) -> list[np.ndarray
 # --- end programs #15 ---
 
 
-def run_steps(steps: list, roots: list[Node], env: dict, out: np.ndarray | None = None) -> list[np.ndarray]:
+def run_steps(steps: list, roots: list[Node], env: dict, out: np.ndarray | None = None,
+              follows_blas: bool = False) -> list[np.ndarray]:
     """Run planned steps. `env` may hold bindings (id(leaf) -> array) that stand in for leaves' own data:
-    ``@lazyarr.fuse`` plans once on placeholder leaves and binds each call's arrays this way."""
+    ``@lazyarr.fuse`` plans once on placeholder leaves and binds each call's arrays this way. `follows_blas`:
+    the step run before the first one was a BLAS product (``after_blas``; fuse runs its steps one by one)."""
     with cache.holding_compiles():  # a background compile queued here starts when this call has its answer
-        return _run_steps(steps, roots, env, out)
+        return _run_steps(steps, roots, env, out, follows_blas)
 
 
-def _run_steps(steps: list, roots: list[Node], env: dict, out: np.ndarray | None) -> list[np.ndarray]:
+def _run_steps(steps: list, roots: list[Node], env: dict, out: np.ndarray | None,
+               first_follows_blas: bool = False) -> list[np.ndarray]:
     # A buffer Numba cannot write (non-native byte order) gets the result by copy at the end.
     direct = out is not None and out.dtype.isnative and out.dtype.kind in "biufc"
     out_buffers = {id(roots[0]): out} if direct else {}
     dying = _dying(steps, roots) if len(steps) > 1 else {}  # (releasing intermediates)
     known, produced = set(env), set()
     for i, step in enumerate(steps):
+        follows_blas = after_blas.is_blas(steps[i - 1]) if i else first_follows_blas  # (#15 postblas)
         if isinstance(step, RowKernel):
-            run_rows(step, env)
+            run_rows(step, env, follows_blas)
         elif isinstance(step, ScanKernel):  # (surface/reductions)
             run_scan(step, env)
         elif isinstance(step, ReduceKernel):
-            run_reduce(step, env)
+            run_reduce(step, env, follows_blas)
         elif isinstance(step, SliceWrite):  # (assignment and writes)
-            run_slice_write(step, env)
+            run_slice_write(step, env, follows_blas)
         elif isinstance(step, MapKernel):
-            run_map(step, env, out_buffers)
+            run_map(step, env, out_buffers, follows_blas)
         else:
             run_stage(step, env)
         if dying:
             produced |= env.keys() - known
             known = set(env)
-            for nid in dying.get(i, ()):
-                if nid in produced:
-                    del env[nid]
+            # (#15 postblas) dead big buffers nothing else holds are kept for the next allocation of their shape
+            scratch.recycle([env.pop(nid) for nid in dying.get(i, ()) if nid in produced])
     results = [value(r, env) for r in roots]
     if out is not None and results[0] is not out:
         np.copyto(out, results[0], casting="same_kind")
@@ -175,22 +180,22 @@ def value(node: Node, env: dict) -> np.ndarray:
     return env[id(node)]
 
 
-def run_rows(k: RowKernel, env: dict) -> None:
-    """(row fusion) A row kernel over its inputs' values."""
-    rows.run(k, [value(n, env) for n in k.inputs], [value(a, env) for a, _ in k.row_inputs], env)
+def run_rows(k: RowKernel, env: dict, follows_blas: bool = False) -> None:
+    """(row fusion) A row kernel over its inputs' values; `follows_blas`: see ``after_blas``."""
+    rows.run(k, [value(n, env) for n in k.inputs], [value(a, env) for a, _ in k.row_inputs], env, follows_blas)
 
 
 def run_stage(step: Stage, env: dict) -> None:
     env[id(step.node)] = interp.apply(step.node, [value(a, env) for a in step.node.args])
 
 
-def run_slice_write(step: SliceWrite, env: dict) -> None:
+def run_slice_write(step: SliceWrite, env: dict, follows_blas: bool = False) -> None:
     """(assignment and writes) ``x[key] = v``: copy x, then v's kernel writes into the key's region of the
     copy (a view: an n-d layout where the region is strided)."""
     node = step.node
     target = copy_outside(value(node.args[0], env), dict(node.params.kwargs)["key"])
     region = target[realise(dict(node.params.kwargs)["key"])]
-    run_map(step, env, {id(step.outputs[0]): region})
+    run_map(step, env, {id(step.outputs[0]): region}, follows_blas)
     if env[id(step.outputs[0])] is not region:  # (the kernel could not write into it: copied)
         np.copyto(region, env[id(step.outputs[0])])
     env[id(node)] = target
@@ -207,7 +212,9 @@ def copy_outside(x: np.ndarray, key: tuple) -> np.ndarray:
     return target
 
 
-def run_map(k: MapKernel, env: dict, out_buffers: dict) -> None:
+def run_map(k: MapKernel, env: dict, out_buffers: dict, follows_blas: bool = False) -> None:
+    """A map kernel into new outputs or the buffers `out_buffers` names; `follows_blas`: the plan's step before
+    it is a BLAS product (a small kernel then runs serially: ``after_blas``)."""
     shape = k.shape
     arrays = [env[id(n)] if n.op != LEAF or id(n) in env else n.data for n in k.inputs]
     tables = [value(t, env) for t in gather_tables(k)]  # surface/gathers
@@ -218,11 +225,11 @@ def run_map(k: MapKernel, env: dict, out_buffers: dict) -> None:
     if outs is None:
         out_dtypes = tuple(n.dtype for n in k.outputs)
         layout, order = map_layout(arrays, shape)  # (#15) with new outputs, strided windows may be offsets
-        outs = [np.empty(shape, dt, order=order) for dt in out_dtypes]
+        outs = [scratch.empty(shape, dt, order) for dt in out_dtypes]  # (#15 postblas)
     else:
         out_dtypes = tuple(n.dtype if o is None else o.dtype for n, o in zip(k.outputs, outs))
         layout, order = layout_of(arrays + [o for o in outs if o is not None], shape)
-        outs = [np.empty(shape, dt, order=order) if o is None else o for o, dt in zip(outs, out_dtypes)]
+        outs = [scratch.empty(shape, dt, order) if o is None else o for o, dt in zip(outs, out_dtypes)]
     for n, o in zip(k.outputs, outs):
         env[id(n)] = o
     size = math.prod(shape)
@@ -236,7 +243,9 @@ def run_map(k: MapKernel, env: dict, out_buffers: dict) -> None:
     def source_of(parallel: bool):
         return lambda: codegen.kernel_source(k, layout, ndim, parallel, out_dtypes, VERSION, comment=describe(k))
 
-    compiled, parallel = launch.pick_kernel(key_of, source_of, k, size >= config.parallel_threshold())
+    parallel = size >= config.parallel_threshold()
+    parallel = parallel and not after_blas.serial(follows_blas, after_blas.moved_bytes(arrays, outs))  # (#15)
+    compiled, parallel = launch.pick_kernel(key_of, source_of, k, parallel)
     if compiled is None:  # still compiling in the background: NumPy computes this call
         _interpret_map(k, arrays, outs, env, out_buffers, tables)
         return
@@ -290,11 +299,12 @@ def _interpret_map(k: MapKernel, arrays: list, outs: list, env: dict, out_buffer
 CHUNK = 1 << 16  # elements per parallel chunk of a full reduction
 
 
-def run_reduce(k: ReduceKernel, env: dict) -> None:
+def run_reduce(k: ReduceKernel, env: dict, follows_blas: bool = False) -> None:
+    """A reduction with its producer fused; `follows_blas`: see ``run_map``."""
     node, shape = k.node, k.shape
     axes = node.params.axes
     arrays = [env[id(n)] if n.op != LEAF or id(n) in env else n.data for n in k.inputs]
-    result = np.empty(node.shape, node.dtype)
+    result = scratch.empty(node.shape, node.dtype)  # (#15 postblas)
     env[id(node)] = result
     size = math.prod(shape)
     if result.size == 0:
@@ -306,15 +316,17 @@ def run_reduce(k: ReduceKernel, env: dict) -> None:
         producer = np.empty(shape, k.outputs[0].dtype) if size == 0 else _producer_value(k, arrays)
         result[...] = interp.apply(node, [producer])
         return
+    parallel = size >= config.parallel_threshold()
+    parallel = parallel and not after_blas.serial(follows_blas, after_blas.moved_bytes(arrays, [result]))  # (#15)
     if numpy_rows.applies(k, arrays):  # (#15 covcos) a bare argmax/argmin: NumPy's SIMD loop on row blocks
-        numpy_rows.run(k, arrays[0], result)
+        numpy_rows.run(k, arrays[0], result, not parallel)
         return
     loop, views, extra, ndim, kept, array_layout = _reduce_layout(node, arrays, shape, axes)
     lanes = unit_lanes(loop, views, kept)
     compiled, parallel = launch.pick_kernel(
         lambda parallel: (k.key, loop, ndim, array_layout, lanes, parallel),
         lambda parallel: lambda: _reduce_source(k, loop, ndim, kept, array_layout, parallel, lanes),
-        k, size >= config.parallel_threshold())
+        k, parallel)
     if compiled is None:  # still compiling in the background: NumPy computes this call
         # #14: in cache-sized blocks where the producer allows it (runtime/blockwise), else over whole arrays
         if tables or not blockwise.run_reduce(k, arrays, [c.data for c in k.consts], result):

@@ -7,6 +7,7 @@ import numpy as np
 
 from lazyarr.runtime import evaluate as runtime
 from lazyarr.runtime import external
+from lazyarr.runtime import after_blas  # (#15 postblas)
 from lazyarr.graph.expr import CONST, LEAF, walk
 from lazyarr.compiler.schedule import MapKernel, ReduceKernel, plan
 from lazyarr.compiler.rowfuse import RowKernel
@@ -60,6 +61,9 @@ def explain(roots) -> str:
         else:
             out.append(f"step {i}: stage {step.node.op}: {step.why}")
             continue
+        blas_note = after_blas.explain_line(step, steps[i - 1]) if i else None  # (#15 postblas)
+        if blas_note:
+            out.append("  " + blas_note)
         out += ["    " + line for line in runtime.describe(step).splitlines()]
         out.append("  source (as compiled for the inputs' current layout):")
         out += ["    " + line for line in runtime.source_for(step, {}).splitlines()]

@@ -76,13 +76,17 @@ def _executor(size: int) -> ThreadPoolExecutor:
         return _pool
 
 
-def run(k, a: np.ndarray, result: np.ndarray) -> None:
-    """NumPy's argmax/argmin of `a` along its last axis into `result` (int64, one value per row)."""
+def run(k, a: np.ndarray, result: np.ndarray, one_block: bool = False) -> None:
+    """NumPy's argmax/argmin of `a` along its last axis into `result` (int64, one value per row). `one_block`:
+    the calling thread takes every row (right after a BLAS product: runtime/after_blas.py)."""
     table = a.reshape(-1, a.shape[-1])
     out = result.reshape(-1)
-    n = blocks(k)
+    n = 1 if one_block else blocks(k)
     bounds = [table.shape[0] * i // n for i in range(n + 1)]
     function = np.argmax if k.node.params.name == "argmax" else np.argmin
+    if n == 1:
+        function(table, -1, out)
+        return
     pool = _executor(n - 1)  # the calling thread takes the first block itself
     futures = [pool.submit(function, table[lo:hi], -1, out[lo:hi]) for lo, hi in zip(bounds[1:-1], bounds[2:])]
     function(table[bounds[0]:bounds[1]], -1, out[bounds[0]:bounds[1]])

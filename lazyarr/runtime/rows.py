@@ -19,6 +19,7 @@ from lazyarr.compiler.layout import const_arg
 from lazyarr.compiler.rowfuse import RowKernel
 from lazyarr.kernels import threads
 from lazyarr.runtime import launch
+from lazyarr.runtime import after_blas, scratch  # (#15 postblas)
 
 # Rows per task of a `strips` kernel at most/least; each strip's passes stream the reduced axis over this many
 # rows, sized so that a strip of the input (rows x reduced length) stays within about STRIP_BYTES of cache.
@@ -66,9 +67,9 @@ def allocate(k: RowKernel, node, mode: str) -> tuple[np.ndarray, np.ndarray]:
         return result, result.reshape(rows)
     kept = tuple(d for i, d in enumerate(k.shape) if i != k.axis)
     if mode == "rows":  # the reduced axis last in memory
-        buf = np.empty(kept + (length,), node.dtype)
+        buf = scratch.empty(kept + (length,), node.dtype)  # (#15 postblas) a dead buffer of this shape, if kept
         return np.moveaxis(buf, -1, k.axis), buf.reshape(rows, length)
-    buf = np.empty((length,) + kept, node.dtype)  # the reduced axis first in memory
+    buf = scratch.empty((length,) + kept, node.dtype)  # the reduced axis first in memory
     return np.moveaxis(buf, 0, k.axis), buf.reshape(length, rows).T
 
 
@@ -133,8 +134,9 @@ def loop_args(k: RowKernel, mode: str) -> list[int]:
     return []
 
 
-def run(k: RowKernel, arrays: list, row_arrays: list, env: dict) -> None:
-    """Compute the kernel's outputs from its element inputs `arrays` and row inputs `row_arrays` into `env`."""
+def run(k: RowKernel, arrays: list, row_arrays: list, env: dict, follows_blas: bool = False) -> None:
+    """Compute the kernel's outputs from its element inputs `arrays` and row inputs `row_arrays` into `env`;
+    `follows_blas`: the step before is a BLAS product (a small kernel runs serially: ``after_blas``)."""
     rows, length = geometry(k)
     views = [element_view(a, k) for a in arrays]
     mode = loop_of(k, views)
@@ -144,11 +146,14 @@ def run(k: RowKernel, arrays: list, row_arrays: list, env: dict) -> None:
     out_views = [v for n, (_, v) in zip(k.outputs, outs) if id(n) not in k.rows]
     row_out_views = [v for n, (_, v) in zip(k.outputs, outs) if id(n) in k.rows]
     layout = array_layout(views + out_views, mode)
+    parallel = math.prod(k.shape) >= config.parallel_threshold()
+    moved = after_blas.moved_bytes(arrays + row_arrays, [result for result, _ in outs])  # (#15 postblas)
+    parallel = parallel and not after_blas.serial(follows_blas, moved)
     # #14: serial first and one-thread launches, as map and reduction kernels (both variants: the same bits)
     compiled, parallel = launch.pick_kernel(
         lambda parallel: ("rows", k.key, mode, layout, parallel),
         lambda parallel: lambda: source(k, mode, layout, parallel),
-        k, math.prod(k.shape) >= config.parallel_threshold())
+        k, parallel)
     if compiled is None:  # compiling in the background (or Numba failed): NumPy computes this call
         values = reference_values(k, arrays, row_arrays)
         for n, (result, _) in zip(k.outputs, outs):

@@ -8,6 +8,7 @@ import operator
 import numpy as np
 
 from lazyarr.runtime import launch
+from lazyarr.runtime import scratch  # (#15 postblas)
 from lazyarr.compiler import layout as layout_mod  # (#15) offsets_op
 from lazyarr.tracer.scalars import converter as scalar_converter
 from lazyarr.graph.dtypes import HALF
@@ -30,7 +31,7 @@ def map_op(compiled, key, source, k, ins, consts, fills, out_slots, out_views, s
     """The per-call closure of one map kernel: allocate outputs, assemble arguments, launch. `into`: per
     output, the slot of a written argument the kernel writes straight into (program.written_in_place), or
     None to allocate."""
-    empty = np.empty
+    empty = scratch.empty  # (#15 postblas) a dead buffer of the shape, kept from an earlier call, if any
     entry = launch.entry(compiled, parallel) if compiled is not None else None
     simple = (into is None and len(out_slots) == 1 and all(p is None for _, p in ins) and out_views[0] is None
               and not parallel and entry is not None)
@@ -132,7 +133,7 @@ def offsets_op(kernels, k, in_slots, consts, fills, out_slots, shape, out_dtypes
     with its offsets, found again per call. `kernels(layout)` -> (launch entry, compiled kernel), or None
     while it compiles in the background: the ``offs`` kernel, or the ``nd`` one for a call whose inputs are
     not windows this time (an argument that is itself a view of a buffer of another rank)."""
-    empty, storage = np.empty, layout_mod.storage
+    empty, storage = scratch.empty, layout_mod.storage  # (#15 postblas)
     state = {}
 
     def op(v, cv):

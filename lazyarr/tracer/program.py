@@ -25,6 +25,7 @@ from lazyarr.runtime import evaluate as runtime, launch
 from lazyarr.tracer.traced import Traced, leaf_origin, replay_view, view_offset
 from lazyarr.tracer.calls import converter, direct_call, map_op
 from lazyarr.tracer.calls import offsets_op  # (#15)
+from lazyarr.runtime import after_blas, scratch  # (#15 postblas)
 from lazyarr.compiler.layout import offsets_layout  # (#15)
 from lazyarr.tracer.scalars import Static, replay
 from lazyarr.tracer.scalar_runs import compile_runs  # (programs #15)
@@ -102,6 +103,7 @@ class Builder:
         self.fresh: dict[int, int] = {}   # constant slot -> the slot of its per-call copy (an output)
         self.const_slots: dict[int, int] = {}  # id(a NumPy array the function returned) -> its slot
         self.reads: list[set[int]] = []   # per op, the slots it reads (releasing intermediates)
+        self.follows_blas = False  # (#15 postblas) the step being added directly follows a BLAS product
 
     # -- slots --------------------------------------------------------------------------------------------
     def _new_slot(self, value=None) -> int:
@@ -201,6 +203,8 @@ class Builder:
         out_dtypes = tuple(n.dtype for n in k.outputs)
         size = math.prod(shape)
         parallel = size >= config.parallel_threshold()
+        moved = after_blas.moved_bytes(arrays, []) + size * sum(dt.itemsize for dt in out_dtypes)  # (#15 postblas)
+        parallel = parallel and not after_blas.serial(self.follows_blas, moved)
         ndim = len(shape)
         if (layout == "nd" and region is None and not any(id(n) in self.aliases for n in k.outputs)
                 and offsets_layout(arrays, shape)):  # (#15) windows of C arrays, new outputs
@@ -305,14 +309,15 @@ class Builder:
         for n in _step_leaves(step):
             self.slot(n, v)
         bound = _bound_slots(step, self.slots)  # (#15 logreg3)
+        follows_blas = self.follows_blas  # (#15 postblas)
 
         def run(v, cv):
             env = {nid: v[s] for nid, s in bound}
             if rebind is None:
-                runtime.run_steps([step], [], env)
+                runtime.run_steps([step], [], env, follows_blas=follows_blas)
             else:
                 runnable = rebind.step(cv)
-                runtime.run_steps([runnable], [], env)
+                runtime.run_steps([runnable], [], env, follows_blas=follows_blas)
                 env[id(step.node)] = env.pop(id(runnable.node))
             return env
 
@@ -381,7 +386,8 @@ def build(traced: Traced, flat: tuple, prepared: list, prepare: list, first_numb
     cv: list = []
     steps = plan(traced.roots)
     b.aliases = written_in_place(steps, traced, v)
-    for step in steps:
+    for i, step in enumerate(steps):
+        b.follows_blas = i > 0 and after_blas.is_blas(steps[i - 1])  # (#15 postblas)
         b.add(step, v, cv)
     outputs = b.output_spec(traced.out_tree, v)
     b._refresh(cv, v)
@@ -481,8 +487,10 @@ def with_releases(ops: list, reads: list, keep: set, n_args: int, constants: set
 
 def _release(slots: tuple):
     def release(v, cv):
+        dead = [v[s] for s in slots]
         for s in slots:
             v[s] = None
+        scratch.recycle(dead)  # (#15 postblas) big buffers nothing else holds serve the next call's allocations
     return release
 
 

@@ -1,0 +1,92 @@
+"""(#15 postblas) Dead big intermediates serve the next allocation of their shape (runtime/scratch.py): only
+buffers nothing else refers to, never a value the user holds; results of successive calls never share memory.
+The size floor is lowered to 0 here so that small arrays exercise the pool."""
+import numpy as np
+import pytest
+
+import lazyarr as la
+from lazyarr.runtime import scratch
+
+ROWS, COLS = 120, 8
+
+
+@pytest.fixture(autouse=True)
+def small_pool(monkeypatch):
+    monkeypatch.setattr(scratch, "MIN_BYTES", 0)
+    scratch.clear()
+    yield
+    scratch.clear()
+
+
+def _data(seed=11):
+    return np.random.default_rng(seed).standard_normal((ROWS, COLS))
+
+
+def _covariance(data):
+    centred = data - data.mean(axis=0)
+    return (centred.T @ centred) / (data.shape[0] - 1)
+
+
+@pytest.mark.parametrize("mode", ["lazy", "fuse"])
+def test_the_centred_matrix_is_reused_by_the_next_call(mode):
+    run = (lambda d: np.asarray(_covariance(la.array(d)))) if mode == "lazy" else la.fuse(_covariance)
+    first_data, second_data = _data(1), _data(2)
+    run(_data(0))  # (fuse's first call builds the program: its releases run from the second call on)
+    kept = scratch.counts["kept"]
+    first = run(first_data)
+    assert scratch.counts["kept"] > kept  # the call kept its dead intermediates (the centred matrix)
+    reused = scratch.counts["reused"]
+    saved = first.copy()
+    second = run(second_data)
+    assert scratch.counts["reused"] > reused
+    np.testing.assert_allclose(first, _covariance(first_data), rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(second, _covariance(second_data), rtol=1e-12, atol=1e-14)
+    assert np.array_equal(first, saved)  # the second call wrote nothing the first result holds
+    assert not np.shares_memory(first, second)
+
+
+def test_results_the_user_holds_are_never_kept():
+    x = la.array(_data())
+    results = [np.asarray(x * float(k) + 1.0) for k in range(4)]
+    for k, r in enumerate(results):
+        np.testing.assert_array_equal(r, _data() * float(k) + 1.0)
+    assert all(not np.shares_memory(a, b) for i, a in enumerate(results) for b in results[i + 1:])
+
+
+def test_a_buffer_something_else_holds_is_not_kept():
+    a = np.empty((ROWS, COLS))
+    view = a[1:]  # a view the caller keeps holds a
+    before = scratch.counts["kept"]
+    scratch.recycle([a])
+    assert scratch.counts["kept"] == before
+    assert scratch.empty((ROWS, COLS), np.float64) is not a
+    del view
+
+
+def test_views_go_first_and_free_their_base():
+    values = [np.empty((ROWS, COLS))]
+    values.append(values[0].T)  # the list alone holds the base and its view
+    address = values[0].__array_interface__["data"][0]
+    scratch.recycle(values)
+    assert values == []
+    again = scratch.empty((ROWS, COLS), np.float64)
+    assert again.__array_interface__["data"][0] == address
+    assert scratch.empty((ROWS, COLS), np.float64).__array_interface__["data"][0] != address  # handed out once
+
+
+def test_the_pool_is_bounded_per_shape_and_in_bytes(monkeypatch):
+    scratch.recycle([np.empty((ROWS, COLS)) for _ in range(scratch.MAX_PER_SHAPE + 3)])
+    assert len(scratch._pool[((ROWS, COLS), "<f8", "C")]) == scratch.MAX_PER_SHAPE
+    scratch.clear()
+    monkeypatch.setattr(scratch, "MAX_HELD", ROWS * COLS * 8)
+    scratch.recycle([np.empty((ROWS, COLS)), np.empty((ROWS, COLS + 1))])
+    assert sum(len(v) for v in scratch._pool.values()) == 1
+
+
+def test_dtype_and_order_must_match():
+    scratch.recycle([np.empty((ROWS, COLS), order="F")])
+    c = scratch.empty((ROWS, COLS), np.float64, "C")
+    assert c.flags.c_contiguous and c.dtype == np.float64
+    f = scratch.empty((ROWS, COLS), np.float64, "F")
+    assert f.flags.f_contiguous and scratch.counts["reused"] >= 1
+    assert scratch.empty((ROWS, COLS), np.float32).dtype == np.float32
