@@ -133,3 +133,20 @@ def test_reached_and_pure_agree_with_the_full_walk():
     pure = la.arange(5.0) * 2.0 + 1.0
     assert realise._pure(pure._node)
     np.testing.assert_array_equal(e.compute(), (a * 2.0 + b) * (a - 1.0))
+
+
+def test_an_ask_when_lazyarr_owns_no_buffer_walks_nothing_to_keep(monkeypatch):
+    import weakref
+    walks = []
+    by_reference = realise._by_reference
+    monkeypatch.setattr(realise, "_by_reference", lambda *a, **k: walks.append(1) or by_reference(*a, **k))
+    a, b = np.arange(1000.0), np.ones(1000)
+    monkeypatch.setattr(realise, "_REALISED", weakref.WeakValueDictionary())  # no kept value, no realised array
+    assert float((la.array(a) * la.array(b)).sum()) == float((a * b).sum())
+    assert walks == []
+    z = la.array(np.zeros_like(C))  # a realised array: asks walk again
+    active = np.ones(C.shape, dtype=bool)
+    z[active] = z[active] + la.array(C)[active]
+    escaped = active & (np.abs(z) > 2.0)
+    np.testing.assert_array_equal(np.asarray(escaped), np.abs(C) > 2.0)
+    assert walks
