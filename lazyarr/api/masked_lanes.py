@@ -35,6 +35,7 @@ import numpy as np
 
 from lazyarr.api import build, dispatch, tracing
 from lazyarr.api.array import LazyArray
+from lazyarr.api.bytes_equal import same_bytes  # (lazyover #15)
 from lazyarr.graph import expr
 from lazyarr.graph.expr import Node
 from lazyarr.graph.ops import BINARY_OPERATORS, UNARY_OPERATORS, is_elementwise
@@ -146,18 +147,9 @@ def _mask_leaf(mask: np.ndarray) -> Node:
 
 def _known_mask_leaf(mask: np.ndarray) -> Node | None:
     ref, leaf = _last_mask
-    if ref is None or ref() is not mask or leaf.shape != mask.shape or not _same_bytes(leaf.data, mask):
+    if ref is None or ref() is not mask or leaf.shape != mask.shape or not same_bytes(leaf.data, mask):
         return None
     return leaf
-
-
-def _same_bytes(copy: np.ndarray, mask: np.ndarray) -> bool:
-    """Whether the bool arrays hold the same bytes: compared 8 at a time where both are contiguous (4x faster
-    than np.array_equal for a 500x500 mask). Bytes that differ where the bools are equal (a bool array with
-    bytes other than 0 and 1) only make a new copy."""
-    if mask.flags.c_contiguous and copy.flags.c_contiguous and mask.nbytes % 8 == 0:
-        return bool(np.array_equal(copy.reshape(-1).view(np.uint64), mask.reshape(-1).view(np.uint64)))
-    return bool(np.array_equal(copy, mask))
 
 
 def _combine(func, operands: tuple) -> Selection | None:

@@ -25,6 +25,7 @@ import weakref
 import numpy as np
 
 from lazyarr.api import assign, tracing
+from lazyarr.api.bytes_equal import same_bytes  # (lazyover #15)
 from lazyarr.graph import expr
 from lazyarr.graph.expr import CONST, LEAF, Node
 from lazyarr.graph.ops import GENERATORS
@@ -63,7 +64,7 @@ def evaluate(roots: list[Node], out: np.ndarray | None = None, handed_out: bool 
     results = values[:len(roots)]
     if handed_out:
         results = [r.copy() if r is not out and _overlaps(r, kept) else _own_copy(r) for r in results]
-    _remember(roots, results, stand_ins(roots))  # (mandelbrot #15) now that the histories stand for leaves
+    _remember(roots, results)  # (mandelbrot #15) now that the histories stand for leaves
     return results
 
 
@@ -79,8 +80,29 @@ def _computed_on_the_way(roots: list[Node]) -> list:
     written = [a for a in arrays if a is not None and a._node.op != LEAF and _written(a)]
     if not written:
         return []
-    in_graph = {id(n) for n in expr.walk(roots)}
+    in_graph = _reached(roots, {id(a._node) for a in written})
     return [a for a in written if id(a._node) in in_graph]
+
+
+def _reached(roots: list[Node], wanted: set[int]) -> set[int]:
+    """The ids in `wanted` of nodes in the graph of `roots`. (lazyover #15) Every ask of a lazy loop with
+    written arrays makes this walk: ids only (no ordered node list as ``expr.walk``), and it stops once all
+    are found."""
+    found: set[int] = set()
+    seen: set[int] = set()
+    stack = list(roots)
+    while stack:
+        node = stack.pop()
+        key = id(node)
+        if key in seen:
+            continue
+        seen.add(key)
+        if key in wanted:
+            found.add(key)
+            if len(found) == len(wanted):
+                break
+        stack.extend(node.args)
+    return found
 
 
 def _written(array) -> bool:
@@ -128,14 +150,22 @@ def _stands_for(history: Node, leaf: Node, value: np.ndarray) -> None:
 
 
 def _pure(root: Node) -> bool:
-    """Whether `root`'s value depends only on leaves realise made, constants and generators."""
-    for node in expr.walk([root]):
+    """Whether `root`'s value depends only on leaves realise made, constants and generators. (lazyover #15) It
+    stops at the first other end: a lazy loop's written history usually reads a user's array."""
+    seen: set[int] = set()
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
         if node.op == LEAF:
             buffer = _buffer(node.data)
             if _REALISED.get(id(buffer)) is not buffer:
                 return False
         elif not node.args and node.op != CONST and node.op not in GENERATORS:
             return False  # an external leaf (a dask array)
+        stack.extend(node.args)
     return True
 
 
@@ -207,13 +237,17 @@ _KNOWN: dict[int, tuple] = {}  # id(node) -> (weak reference to the node, leaf o
 _KEEP_FRACTION = 8  # the copies a kept value costs are at most 1/8 of the bytes its graph reads
 
 
-def _remember(roots: list[Node], values: list[np.ndarray], rewritten: list[Node]) -> None:
-    """Keep each asked root's value (``_KNOWN``) where its graph (`rewritten`: with stand-ins) reads few bytes
-    by reference (see above)."""
-    for root, value, graph in zip(roots, values, rewritten):
-        if not root.args or not graph.args or id(root) in _KNOWN:
+def _remember(roots: list[Node], values: list[np.ndarray], rewritten: list[Node] | None = None) -> None:
+    """Keep each asked root's value (``_KNOWN``) where its graph (`rewritten`: with stand-ins; None: the roots',
+    whose stand-ins the walk takes as it meets them) reads few bytes by reference (see above)."""
+    if not _REALISED:  # (lazyover #15) every leaf is read by reference: the copies would exceed an eighth of the
+        return         # bytes read for any value that is not empty, so no walk (a lazy small reduction's ask)
+    for i, (root, value) in enumerate(zip(roots, values)):
+        if not root.args or id(root) in _KNOWN:
             continue
-        inputs = _by_reference(graph)
+        if rewritten is not None and not rewritten[i].args:
+            continue
+        inputs = _by_reference(root if rewritten is None else rewritten[i], rewritten is None)
         if inputs is None:
             continue
         by_reference, read = inputs
@@ -228,11 +262,29 @@ def _remember(roots: list[Node], values: list[np.ndarray], rewritten: list[Node]
         _KNOWN[key] = (weakref.ref(root, functools.partial(_forget_known, key)), expr.leaf(kept), snapshots)
 
 
-def _by_reference(root: Node) -> tuple[list[np.ndarray], int] | None:
+def _by_reference(root: Node, resolve: bool = False) -> tuple[list[np.ndarray], int] | None:
     """(the arrays `root`'s graph reads by reference, the bytes its leaves hold), or None when it reads data
-    that is not in memory (a dask array)."""
+    that is not in memory (a dask array), or (with `resolve`) when `root` itself stands for a leaf.
+
+    `resolve`: the graph read as ``stand_ins`` would rewrite it, a node with a stand-in taken as that leaf
+    (lazyover #15: the ask that realised written arrays walks its roots once here, not rewritten first)."""
     arrays, read = [], 0
-    for node in expr.walk([root]):
+    seen: set[int] = set()
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        if resolve and (id(node) in _STANDS_FOR or id(node) in _KNOWN):
+            leaf = stand_in(node)
+            if leaf is not None:
+                if node is root:
+                    return None
+                if id(leaf) in seen:  # (two nodes standing for one leaf: its bytes once)
+                    continue
+                seen.add(id(leaf))
+                node = leaf
         if node.op == LEAF:
             read += node.data.nbytes
             buffer = _buffer(node.data)
@@ -240,6 +292,7 @@ def _by_reference(root: Node) -> tuple[list[np.ndarray], int] | None:
                 arrays.append(node.data)
         elif not node.args and node.op != CONST and node.op not in GENERATORS:
             return None
+        stack.extend(node.args)
     return arrays, read
 
 
@@ -249,21 +302,10 @@ def known(node: Node) -> Node | None:
     entry = _KNOWN.get(id(node))
     if entry is None or entry[0]() is not node:
         return None
-    if all(_same_bytes(array, snapshot) for array, snapshot in entry[2]):
+    if all(same_bytes(array, snapshot) for array, snapshot in entry[2]):
         return entry[1]
     del _KNOWN[id(node)]
     return None
-
-
-def _same_bytes(array: np.ndarray, snapshot: np.ndarray) -> bool:
-    """Whether `array` holds `snapshot`'s bytes (NaN payloads and signed zeros included), compared 8 bytes at a
-    time where both are contiguous."""
-    if array.shape != snapshot.shape or array.dtype != snapshot.dtype:
-        return False
-    if array.flags.c_contiguous and snapshot.flags.c_contiguous:
-        width = np.uint64 if array.nbytes % 8 == 0 else np.uint8
-        return bool(np.array_equal(array.reshape(-1).view(width), snapshot.reshape(-1).view(width)))
-    return array.tobytes() == snapshot.tobytes()
 
 
 def _own_copy(value: np.ndarray) -> np.ndarray:
