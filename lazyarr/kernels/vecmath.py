@@ -187,8 +187,11 @@ def _exp_normal(x):
     head = 1.0 + r
     lost = (1.0 - head) + r           # exact (Fast2Sum): 1 + r = head + lost
     small = fma(r2, fma(r4, fma(r4, high, mid), low), lost + fma(c, r, c))  # r*r*Q(r) folded into one FMA
-    scale = _as_float64((_as_int64(shifted) + 1023) << 52)  # the shifter's own bits shift out
-    return (head + small) * scale
+    # times 2**k by adding k to the exponent field of head + small (in [0.7, 1.42]), an integer add where a
+    # multiply by a built 2**k took a slot of the FMA ports the polynomial keeps busy: the same bits wherever
+    # the result is normal, which is this function's range (#14 lse2: 5% less time per exp, measured). The
+    # shifter's own bits shift out of `shifted << 52`, leaving k << 52 (two's complement for k < 0).
+    return _as_float64(_as_int64(head + small) + (_as_int64(shifted) << 52))
 
 
 @intrinsic
