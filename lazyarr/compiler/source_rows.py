@@ -220,8 +220,8 @@ def row_body(k: RowKernel, fast: bool) -> list[str | Block]:
                 lines = element_lines(k, [producer], f"r, {column}", suffix, loaded, saved, column, fast)
                 return lines, _Names(k).of(producer, suffix), dtype
 
-        body += [*r.init(), *reduce_range(None, r, "c", "0", "ncols", lambda e: e, lambda e: e, values),
-                 f"w{j} = {r.final()}"]
+        fold = [*r.init(), *reduce_range(None, r, "c", "0", "ncols", lambda e: e, lambda e: e, values)]
+        body += [*(_compare_only_extremum(r, values, fold) if _is_float_extremum(r) else fold), f"w{j} = {r.final()}"]
         loaded |= saved
     if full_out:
         targets = [("v", i) for i in full_out]
@@ -233,6 +233,31 @@ def row_body(k: RowKernel, fast: bool) -> list[str | Block]:
     body += [f"rout{n}[np.uint64(r)] = {store(f'w{i}', k.body[i].dtype, k.body[i].dtype)}"
              for n, i in enumerate(row_out)]
     return body
+
+
+# --- (#14 lse2) a row's float max/min without NaN tests in its dependency chain ---------------------------
+def _is_float_extremum(r: Reducer) -> bool:
+    return r.name in ("max", "min") and not r.is_arg and np.dtype(r.acc).kind == "f"
+
+
+def _compare_only_extremum(r: Reducer, values, fold: list) -> list[str | Block]:
+    """A float max (min) pass as one compare and select per element, NaN noted on the side, where
+    ``S.float_maximum`` tests both operands for NaN in the loop's chain (once the next row is prefetched,
+    this pass is bound by that chain, not by memory: a logsumexp row ~7% faster, measured). The plain compare
+    differs from NumPy's rule only when a NaN was seen or for ties of -0.0 and 0.0, so a NaN or zero result
+    runs `fold`, the ordinary pass, again: the same bits."""
+    lines, name, dtype = values("c", "")
+    v = cast(name, dtype, r.acc)
+    better = ">" if r.name == "max" else "<"
+    return [
+        f"_mx = {r.start()}",
+        "_nan = False",
+        Block("for c in range(0, ncols):", [*lines, f"_mx = {v} if {v} {better} _mx else _mx",
+                                             f"_nan = _nan | ({v} != {v})"]),
+        "acc = _mx",
+        Block("if _nan or acc == 0:", fold),
+    ]
+# --- end #14 lse2 ---
 
 
 def _staged_blocks(k: RowKernel, j: int, r: Reducer, loaded: frozenset, saved: frozenset, fast: bool
@@ -257,10 +282,32 @@ def _staged_blocks(k: RowKernel, j: int, r: Reducer, loaded: frozenset, saved: f
         Block(f"while _vlo + {BLOCK} <= ncols:", [
             Block(f"for _i in range({BLOCK}):", at("_vlo + _i") + [f"_sp{j}[np.uint64(_i)] = {value}"]),
             *reduce_range(None, r, "_i", "0", str(BLOCK), lambda e: e, lambda e: e, staged),
+            *_prefetch_next_row(k),
             f"_vlo += {BLOCK}",
         ]),
-        Block("for c in range(_vlo, ncols):", at("c") + r.take(cast(value, dtype, r.acc))),
+        # (#14 lse2) the elements after the last whole block staged too, so their exps vectorise (summed in
+        # the same order: the same bits); computed in the Kahan loop they ran one exp at a time, ~10% of a
+        # 2500-long row's exp time for its last 68 elements
+        Block("for c in range(_vlo, ncols):", at("c") + [f"_sp{j}[np.uint64(c - _vlo)] = {value}"]),
+        Block("for _i in range(ncols - _vlo):", r.take(cast(f"_sp{j}[np.uint64(_i)]", dtype, r.acc))),
     ]
+
+
+# --- (#14 lse2) the next row's cache lines, asked for while this row computes -----------------------------
+CACHE_LINE = 64  # bytes
+
+
+def _prefetch_next_row(k: RowKernel) -> list[str | Block]:
+    """After each staged block, ask for the lines of the next row's same block in every element input: the
+    row's compute-bound exp then overlaps the next row's read from memory, which its first pass (a max, bound
+    by memory) would otherwise wait for (``kernels/prefetch.py``; measured 15-18% off a logsumexp row,
+    docs/rowfuse.md). Column `_vlo + _q` is inside the row: the block is whole."""
+    lines = []
+    for j, node in enumerate(k.inputs):
+        step = max(1, CACHE_LINE // np.dtype(node.dtype).itemsize)
+        lines.append(Block(f"for _q in range(0, {BLOCK}, {step}):", [f"PF.prefetch(in{j}, r + 1, _vlo + _q)"]))
+    return [Block("if r + 1 < nrows:", lines)] if lines else []
+# --- end #14 lse2 ---
 
 
 # --- strips: the rows are contiguous ---------------------------------------------------------------------
@@ -413,6 +460,7 @@ def kernel_source(k: RowKernel, mode: str, layout: str, parallel: bool, version:
         version=version, comment=as_comment(comment) if comment else "#",
         extra_imports=("import lazyarr.kernels.scipy_bridge as SB\n" if "SB." in text else "")
         + ("import lazyarr.kernels.vecmath as V\n" if "V." in text else "")
-        + ("import lazyarr.kernels.vecmath32 as V32\n" if "V32." in text else ""),  # perf (#14): float32 rows
+        + ("import lazyarr.kernels.vecmath32 as V32\n" if "V32." in text else "")  # perf (#14): float32 rows
+        + ("import lazyarr.kernels.prefetch as PF\n" if "PF.prefetch(" in text else ""),  # (#14 lse2)
         signature=", ".join(sig), parallel=parallel, params=", ".join(params), body=text,
     )
