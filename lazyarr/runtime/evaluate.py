@@ -32,6 +32,7 @@ from lazyarr.compiler.rowfuse import RowKernel
 from lazyarr.runtime import rows
 from lazyarr.runtime import blockwise  # #14: NumPy's first answer in blocks
 from lazyarr.runtime import numpy_rows  # (#15 covcos)
+from lazyarr.runtime import llvm_launch  # #14 quick tier
 
 
 
@@ -219,6 +220,12 @@ def run_map(k: MapKernel, env: dict, out_buffers: dict) -> None:
     if size == 0:
         return
     ndim = len(shape)
+    # --- #14 quick tier: a flat map of exact ops runs as LLVM machine code made without Numba ---
+    if layout == "flat" and not tables and llvm_launch.run_map(
+            k, arrays, outs, [launch.const_arg(c) for c in k.consts],
+            size >= config.parallel_threshold() and not launch.one_thread()):
+        return
+    # --- end #14 quick tier ---
 
     def key_of(parallel: bool) -> tuple:
         return launch.map_key(k.key, layout, ndim, parallel, out_dtypes)
