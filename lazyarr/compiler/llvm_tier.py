@@ -23,7 +23,7 @@ from lazyarr.compiler import cache, diskcache, llvm_map
 from lazyarr.compiler.fingerprint import VERSION
 from lazyarr.kernels import llvm_glue
 
-__all__ = ["QuickKernel", "get", "info", "ir_for"]
+__all__ = ["QuickKernel", "forget", "get", "info", "ir_for", "loaded"]
 
 PREFIX = "lazyarr_q"
 MAX_REMEMBERED = 4096  # kernels (and refusals) remembered; beyond it the memo starts again
@@ -70,6 +70,11 @@ def get(k, out_dtypes: tuple) -> QuickKernel | None:
                     _memo.clear()  # the engine keeps the code; a kernel needed again is linked from disk
                 _memo[key] = found
     return found
+
+
+def loaded(structure: tuple, out_dtypes: tuple) -> QuickKernel | None:
+    """The quick kernel of this structure if one is in memory (never compiles: the small-call path)."""
+    return _memo.get((structure, out_dtypes))
 
 
 def ir_for(k, out_dtypes: tuple) -> str | None:

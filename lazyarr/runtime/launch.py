@@ -26,6 +26,8 @@ from lazyarr.compiler.schedule import gather_tables, is_kernel_gather  # surface
 from lazyarr.graph.dtypes import HALF
 from lazyarr.graph.ops import ELEMENTWISE  # #14: the interpreter's in-place ufuncs
 from lazyarr.kernels import threads
+from lazyarr.compiler import llvm_tier  # #14 quick tier
+from lazyarr.runtime import llvm_launch  # #14 quick tier
 
 __all__ = ["arguments", "const_arg", "describe", "entry", "interpret", "interpret_values", "kept", "kernel_for",
            "map_key", "one_thread", "owner_of", "pick_kernel", "view"]
@@ -131,11 +133,26 @@ def kept(memo: dict, structure: tuple, layout: str, ndim: int, parallel: bool, o
     if compiled is None or generation != cache.generation():
         generation, compiled = cache.loaded(map_key(structure, layout, ndim, parallel, out_dtypes))
         if compiled is None:
-            return None
+            return _kept_quick(memo, variant, generation, structure, layout, parallel, out_dtypes)
         run = entry(compiled, parallel)
         memo[variant] = (generation, compiled, run)  # the Compiled keeps the machine code alive
     cache.count_hit()
     return run
+
+
+# --- #14 quick tier: a flat map kernel the quick tier compiled (runtime/llvm_launch.py) ---
+
+def _kept_quick(memo: dict, variant: tuple, generation: int, structure: tuple, layout: str, parallel: bool,
+                out_dtypes: tuple):
+    """``kept``'s answer from the quick tier: the launching callable of its kernel in memory, or None."""
+    quick = llvm_tier.loaded(structure, out_dtypes) if layout == "flat" and config.quick_tier() else None
+    if quick is None:
+        return None
+    run = llvm_launch.caller(quick, parallel)
+    memo[variant] = (generation, quick, run)
+    cache.count_hit()
+    return run
+# --- end #14 quick tier ---
 
 
 # --- calling it -----------------------------------------------------------------------------------------

@@ -20,7 +20,7 @@ from lazyarr import config
 from lazyarr.compiler import llvm_tier
 from lazyarr.kernels import threads
 
-__all__ = ["caller", "run_map"]
+__all__ = ["caller", "explained", "launches", "run_map"]
 
 _CTYPES = {"?": ctypes.c_uint8, "b": ctypes.c_int8, "h": ctypes.c_int16, "i": ctypes.c_int32,
            "l": ctypes.c_int64, "q": ctypes.c_int64, "B": ctypes.c_uint8, "H": ctypes.c_uint16,
@@ -37,20 +37,37 @@ _pool_lock = threading.Lock()
 def run_map(k, arrays: list, outs: list, consts: list, parallel: bool) -> bool:
     """Compute the flat map kernel `k` (its arrays and outputs all of one shape and contiguous in one order)
     with the quick tier: True if it did, False if Numba's kernel must (tier off, an op or dtype it does not
-    compile exactly, an array not aligned or not in the kernel's own dtype). `parallel`: in chunks on several
+    compile exactly, an array not in the kernel's own dtype). `parallel`: in chunks on several
     threads (the caller's choice, as for Numba's kernels: ``launch.one_thread``)."""
     if not config.quick_tier():
         return False
     for node, a in zip(k.inputs, arrays):
-        if a.dtype != node.dtype or not a.flags.aligned:
+        if a.dtype != node.dtype:
             return False
-    if any(not o.flags.aligned for o in outs):
-        return False
     kernel = llvm_tier.get(k, tuple(o.dtype for o in outs))
     if kernel is None:
         return False
     caller(kernel, parallel)(*arrays, *consts, *outs)
+    _launched[0] += 1
     return True
+
+
+_launched = [0]  # run_map's launches (the small-call path's, through ``caller``, are not counted: its cost)
+
+
+def launches() -> int:
+    """How many kernels ``run_map`` ran on the quick tier in this process (tests: which tier ran)."""
+    return _launched[0]
+
+
+def explained(k, layout: str, arrays: list) -> str | None:
+    """What explain() shows for a map kernel the quick tier runs (its IR), or None if Numba's kernel runs."""
+    if layout != "flat" or not config.quick_tier() or any(a.dtype != n.dtype for n, a in zip(k.inputs, arrays)):
+        return None
+    text = llvm_tier.ir_for(k, tuple(n.dtype for n in k.outputs))
+    if text is None:
+        return None
+    return f"# layout=flat quick tier: LLVM IR compiled without Numba (docs/quick_tier.md)\n{text}"
 
 
 def caller(kernel, parallel: bool):
