@@ -364,7 +364,7 @@ def source_for(step, env: dict) -> str:
         header = f"# loop={loop} layout={array_layout} unit_lanes={lanes} parallel={parallel}"
         return f"{header}\n{_reduce_source(step, loop, ndim, kept, array_layout, parallel, lanes)}"
     layout, _ = map_layout(arrays, step.shape)  # (#15)
-    quick = llvm_launch.explained(step, layout, arrays) if not gather_tables(step) else None  # #14 quick tier
+    quick = llvm_launch.explained(step, layout, arrays, parallel) if not gather_tables(step) else None  # #14
     if quick is not None:
         return quick
     text = codegen.kernel_source(step, layout, len(step.shape), parallel, tuple(n.dtype for n in step.outputs),

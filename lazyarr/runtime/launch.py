@@ -30,7 +30,7 @@ from lazyarr.compiler import llvm_tier  # #14 quick tier
 from lazyarr.runtime import llvm_launch  # #14 quick tier
 
 __all__ = ["arguments", "const_arg", "describe", "entry", "interpret", "interpret_values", "kept", "kernel_for",
-           "map_key", "one_thread", "owner_of", "pick_kernel", "view"]
+           "map_key", "one_thread", "owner_of", "pick_kernel", "quick_compiled", "view"]
 
 
 # --- finding the kernel ---------------------------------------------------------------------------------
@@ -152,6 +152,17 @@ def _kept_quick(memo: dict, variant: tuple, generation: int, structure: tuple, l
     memo[variant] = (generation, quick, run)
     cache.count_hit()
     return run
+
+
+def quick_compiled(k, layout: str, out_dtypes: tuple, parallel: bool) -> cache.Compiled | None:
+    """The quick tier's kernel for `k` as a ``Compiled`` whose entry takes a Numba map kernel's arguments
+    (``@lazyarr.fuse``'s programs launch it as they launch Numba's), or None: Numba's kernel is needed."""
+    if layout != "flat" or gather_tables(k) or not config.quick_tier():
+        return None
+    quick = llvm_tier.get(k, tuple(out_dtypes))
+    if quick is None:
+        return None
+    return cache.Compiled(None, llvm_launch.caller(quick, parallel), quick.ir, "", quick.from_disk)
 # --- end #14 quick tier ---
 
 

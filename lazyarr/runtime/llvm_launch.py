@@ -60,14 +60,15 @@ def launches() -> int:
     return _launched[0]
 
 
-def explained(k, layout: str, arrays: list) -> str | None:
+def explained(k, layout: str, arrays: list, parallel: bool) -> str | None:
     """What explain() shows for a map kernel the quick tier runs (its IR), or None if Numba's kernel runs."""
     if layout != "flat" or not config.quick_tier() or any(a.dtype != n.dtype for n, a in zip(k.inputs, arrays)):
         return None
     text = llvm_tier.ir_for(k, tuple(n.dtype for n in k.outputs))
     if text is None:
         return None
-    return f"# layout=flat quick tier: LLVM IR compiled without Numba (docs/quick_tier.md)\n{text}"
+    return (f"# layout=flat parallel={parallel} quick tier: LLVM IR compiled without Numba, in chunks on "
+            f"threads when parallel (docs/quick_tier.md)\n{text}")
 
 
 def caller(kernel, parallel: bool):
