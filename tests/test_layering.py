@@ -4,6 +4,7 @@
 - No import cycle between modules, counting imports inside functions too.
 - No module reads another module's ``_private`` names or assigns to another module's globals.
 - Every Numba internal is used in ``kernels/numba_glue.py`` only.
+- (#14 quick tier) ``llvmlite.binding`` is used in ``kernels/llvm_glue.py`` only.
 """
 from __future__ import annotations
 
@@ -181,3 +182,21 @@ def test_graph_nodes_carry_no_runtime_state():
                  and any(getattr(t, "id", None) == "__slots__" for t in n.targets))
     names = {e.value for e in slots.value.elts}
     assert not names & {"memo", "cache", "compiled", "kernel"}, names
+
+
+LLVM_GLUE = "lazyarr.kernels.llvm_glue"  # #14 quick tier
+
+
+def test_llvmlite_binding_lives_in_one_module():
+    bad = []
+    for name, tree in MODULES.items():
+        if name == LLVM_GLUE:
+            continue
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import):
+                bad += [f"{name}:{node.lineno}" for a in node.names if a.name.startswith("llvmlite.binding")]
+            elif isinstance(node, ast.ImportFrom) and node.module:
+                if node.module.startswith("llvmlite.binding") or (
+                        node.module == "llvmlite" and any(a.name == "binding" for a in node.names)):
+                    bad.append(f"{name}:{node.lineno}")
+    assert not bad, "llvmlite.binding imported outside kernels/llvm_glue.py: " + ", ".join(bad)
