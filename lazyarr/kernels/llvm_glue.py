@@ -1,4 +1,4 @@
-"""Every ``llvmlite.binding`` use in one place: LLVM IR text -> optimised machine code in this process (#14).
+"""Every use of LLVM's compiler (``llvmlite.binding``) in one place: LLVM IR text -> optimised machine code in this process (#14).
 
 The quick tier (``compiler/llvm_map.py`` writes the IR) compiles without Numba: Numba's first compile in a
 process refreshes its target context (~1 s of CPU: ``numba.np.arraymath``, ``scipy.linalg`` through its BLAS
