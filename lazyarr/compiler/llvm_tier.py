@@ -55,8 +55,9 @@ def info() -> dict:
 
 
 def get(k, out_dtypes: tuple) -> QuickKernel | None:
-    """The quick kernel for the flat map kernel `k` writing `out_dtypes`, or None: the tier is off, or the
-    kernel has something it does not compile exactly (Numba's kernel then runs)."""
+    """The quick kernel for the flat map kernel `k` writing `out_dtypes` (compiled or linked from disk on the
+    first ask), or None: the kernel has something the tier does not compile exactly (Numba's kernel then runs).
+    The callers check ``config.quick_tier()`` and the layout."""
     key = (k.key, out_dtypes)
     found = _memo.get(key, False)
     if found is not False:
