@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import sys
 import tempfile
 import threading
 import time
@@ -95,6 +96,8 @@ def _make(k, out_dtypes: tuple) -> QuickKernel | None:
     digest = hashlib.sha256(f"{text}\0{VERSION}\0{llvm_glue.target_id()}".encode()).hexdigest()[:24]
     name = PREFIX + digest
     text = text.replace(f'@"{llvm_map.NAME}"', f'@"{name}"')
+    if config.debug():
+        print(f"lazyarr: quick tier kernel {name}\n{text}", file=sys.stderr)
     address = _linked.get(name)
     if address is not None:  # linked before ``forget``: the engine still holds it (it cannot be linked twice)
         return _kernel(k, out_dtypes, address, name, text, from_disk=False)
@@ -113,8 +116,6 @@ def _make(k, out_dtypes: tuple) -> QuickKernel | None:
         if not from_disk:
             _stats["compile_seconds"] += seconds
     cache.count_quick(from_disk, seconds)
-    if config.debug():
-        print(f"lazyarr: quick tier {'loaded' if from_disk else 'compiled'} {name}\n{text}")
     return _kernel(k, out_dtypes, address, name, text, from_disk)
 
 
