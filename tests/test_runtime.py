@@ -592,7 +592,7 @@ def test_serial_first_off_compiles_the_parallel_kernel_at_once(serial_first):
     assert _new_kernels(before) == ["parallel"]
 
 
-def test_while_the_parallel_kernel_compiles_in_the_background_the_serial_one_runs(serial_first):
+def test_while_the_parallel_kernel_compiles_in_the_background_the_serial_one_runs(serial_first, numba_tier):
     import numpy as np
     import lazyarr as la
     from lazyarr import config
