@@ -167,3 +167,31 @@ def set_serial_first(enabled: bool | None) -> None:
         _overrides.pop("serial_first", None)
     else:
         _overrides["serial_first"] = enabled
+
+
+# --- #14 quick tier (compiler/llvm_tier.py) ---------------------------------------------------------------------
+
+def quick_tier() -> bool:
+    """Whether flat map kernels of exact ops compile straight to LLVM (no Numba: tens of ms in a fresh process
+    instead of ~1 s; docs/quick_tier.md). ``set_quick_tier()`` wins; else LAZYARR_QUICK_TIER: ``1`` (the
+    default) or ``0`` (every kernel through Numba, as before)."""
+    value = _overrides.get("quick_tier")
+    if value is None:
+        raw = os.environ.get("LAZYARR_QUICK_TIER", "1").strip().lower()
+        if raw in ("1", "true", "yes", "on", ""):
+            return True
+        if raw in ("0", "false", "no", "off"):
+            return False
+        raise ValueError(f"LAZYARR_QUICK_TIER={raw!r} is not one of 0, 1")
+    return bool(value)
+
+
+def set_quick_tier(enabled: bool | None) -> None:
+    """Turn the quick tier on (True) or off (False) for this process; None: back to the environment."""
+    if enabled is not None and not isinstance(enabled, bool):
+        raise TypeError(f"set_quick_tier() takes True, False or None, not {type(enabled).__name__}")
+    if enabled is None:
+        _overrides.pop("quick_tier", None)
+    else:
+        _overrides["quick_tier"] = enabled
+# --- end #14 quick tier ---

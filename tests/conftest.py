@@ -34,6 +34,16 @@ def parallel_threshold():
 
 
 @pytest.fixture
+def numba_tier():
+    """(#14 quick tier) Every map kernel through Numba for this test: for tests of Numba's kernels themselves
+    (their cache, variants, launches), whose simple maps the quick tier would otherwise compile."""
+    from lazyarr import config
+    config.set_quick_tier(False)
+    yield
+    config.set_quick_tier(None)
+
+
+@pytest.fixture
 def asked_graphs(monkeypatch):
     """The ops of every graph api/realise.py hands to the runtime, in order (lazy mode's asks)."""
     from lazyarr.api import realise

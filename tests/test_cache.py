@@ -2,7 +2,8 @@
 damaged cache directories, and background compilation.
 
 Every case runs in a fresh interpreter with its own LAZYARR_CACHE_DIR, so that Numba's state and the cache
-start clean, and a crash is a failed test rather than a dead pytest.
+start clean, and a crash is a failed test rather than a dead pytest. Numba's kernels are the subject here, so
+the quick tier (#14), which would compile the simple maps without Numba, is off (tests/test_quick_tier.py).
 """
 
 import json
@@ -79,7 +80,8 @@ def run(probe, code, cache_dir, timeout=120, expect_rc=0, **env):
     """Run `code` in the probe; returns (last REPORT as a dict or None, lazyarr warnings, the process)."""
     full = {k: v for k, v in os.environ.items() if not k.startswith(("LAZYARR_", "NUMBA_"))}
     full["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), full.get("PYTHONPATH")]))
-    full.update(LAZYARR_CACHE_DIR=str(cache_dir), LAZYARR_BACKGROUND_COMPILE="0")
+    full.update(LAZYARR_CACHE_DIR=str(cache_dir), LAZYARR_BACKGROUND_COMPILE="0",
+                LAZYARR_QUICK_TIER="0")  # Numba's kernels are this file's subject (#14: maps would skip them)
     full.update(env)
     proc = run_bounded([sys.executable, str(probe), textwrap.dedent(code)], full, timeout)
     assert proc.returncode == expect_rc, f"rc={proc.returncode}\nstdout:\n{proc.stdout}\nstderr:\n{proc.stderr[-5000:]}"
@@ -181,7 +183,7 @@ def test_two_processes_missing_the_same_kernel_at_once_compile_it_once(probe, tm
     import time
     env = {k: v for k, v in os.environ.items() if not k.startswith(("LAZYARR_", "NUMBA_"))}
     env.update(PYTHONPATH=str(REPO), LAZYARR_CACHE_DIR=str(tmp_path), LAZYARR_BACKGROUND_COMPILE="0",
-               START_AT=str(time.time() + 2))
+               LAZYARR_QUICK_TIER="0", START_AT=str(time.time() + 2))
     procs = [subprocess.Popen([sys.executable, str(probe), textwrap.dedent(code)], env=env, text=True,
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE) for _ in range(2)]
     outs = [p.communicate(timeout=120) for p in procs]

@@ -7,7 +7,9 @@ order, and leaves inputs alone; the compile worker is started by ``import lazyar
 when the call ends, and a thread that waits for such a job inside a call still gets it.
 
 No kernel is compiled in the blockwise tests: every kernel is reported as compiling (``cache.get`` answers
-None), so NumPy answers every call, as on a first call with background compilation.
+None), so NumPy answers every call, as on a first call with background compilation. The quick tier (#14)
+compiles simple maps in the caller's thread instead of answering with NumPy, so it is off here: these tests
+are about the Numba path's first answer.
 """
 import os
 import subprocess
@@ -79,6 +81,7 @@ def test_a_fresh_process_answers_its_first_call_without_numbas_ufunc_table(tmp_p
     """)
     env = {k: v for k, v in os.environ.items() if not k.startswith("LAZYARR_")}
     env.update(LAZYARR_CACHE_DIR=str(tmp_path), LAZYARR_BACKGROUND_COMPILE="1", LAZYARR_WARMUP="0",
+               LAZYARR_QUICK_TIER="0",  # (#14) the Numba path's first answer is the subject
                PYTHONPATH=os.pathsep.join(filter(None, [REPO, env.get("PYTHONPATH")])))
     proc = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=300,
                           cwd=REPO)
@@ -119,6 +122,11 @@ REDUCTIONS = {
     "prod": (lambda M, a, b, x, i, f, xf: (a * 0.01 + 0.995).prod(), "close"),
     "argmax is not cut": (lambda M, a, b, x, i, f, xf: (a * b).argmax(), "whole"),
 }
+
+
+@pytest.fixture(autouse=True)
+def _numba_path(numba_tier):
+    """(#14) Every map through the Numba path, whose first answer these tests are about."""
 
 
 @pytest.fixture

@@ -165,7 +165,7 @@ def test_threads_share_recipes():
     assert not errors
 
 
-def test_compute_recipes_and_fuse_launch_through_the_one_launcher(monkeypatch):
+def test_compute_recipes_and_fuse_launch_through_the_one_launcher(monkeypatch, numba_tier):
     """Planned compute(), the recipe fast path and a fused call (its first and its cached calls) each look
     their kernel up by launch.map_key, the same key for the same kernel, and run it through a callable
     launch.entry made."""

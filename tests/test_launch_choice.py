@@ -74,7 +74,7 @@ def test_one_thread_runs_the_serial_variant_and_gives_the_parallel_ones_bits(par
     np.testing.assert_allclose(one, numpy(), rtol=1e-13)
 
 
-def test_switching_thread_counts_compiles_each_variant_once(parallel_threshold, two_threads):
+def test_switching_thread_counts_compiles_each_variant_once(parallel_threshold, two_threads, numba_tier):
     parallel_threshold(THRESHOLD)
     want = A * 6 - B * 0.5
 
@@ -101,7 +101,7 @@ def test_switching_thread_counts_compiles_each_variant_once(parallel_threshold, 
 
 
 def test_while_the_serial_variant_compiles_in_the_background_the_parallel_one_runs(
-        parallel_threshold, two_threads, monkeypatch, tmp_path):
+        parallel_threshold, two_threads, monkeypatch, tmp_path, numba_tier):
     monkeypatch.setenv("LAZYARR_CACHE_DIR", str(tmp_path))  # empty: the serial variant must be compiled
     parallel_threshold(THRESHOLD)
     want = np.fmax(A, 0.25) * 3 + B
@@ -143,6 +143,6 @@ print("OK")
     env = {k: v for k, v in os.environ.items() if not k.startswith(("LAZYARR_", "NUMBA_"))}
     env.update(PYTHONPATH=os.pathsep.join(filter(None, [str(REPO), env.get("PYTHONPATH")])), NUMBA_NUM_THREADS="1",
                LAZYARR_CACHE_DIR=str(tmp_path), LAZYARR_PARALLEL_THRESHOLD="1000", LAZYARR_SERIAL_FIRST="0",
-               LAZYARR_BACKGROUND_COMPILE="0", LAZYARR_WARMUP="0")
+               LAZYARR_BACKGROUND_COMPILE="0", LAZYARR_WARMUP="0", LAZYARR_QUICK_TIER="0")
     proc = run_bounded([sys.executable, "-c", code], env, 180)
     assert proc.returncode == 0 and proc.stdout.split() == ["[False]", "OK"], proc.stdout + proc.stderr[-3000:]

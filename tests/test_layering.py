@@ -4,6 +4,8 @@
 - No import cycle between modules, counting imports inside functions too.
 - No module reads another module's ``_private`` names or assigns to another module's globals.
 - Every Numba internal is used in ``kernels/numba_glue.py`` only.
+- (#14 quick tier) LLVM's compiler (``llvmlite.binding``'s parser, optimiser, emitter, JIT engine) is used in
+  ``kernels/llvm_glue.py`` only.
 """
 from __future__ import annotations
 
@@ -181,3 +183,17 @@ def test_graph_nodes_carry_no_runtime_state():
                  and any(getattr(t, "id", None) == "__slots__" for t in n.targets))
     names = {e.value for e in slots.value.elts}
     assert not names & {"memo", "cache", "compiled", "kernel"}, names
+
+
+LLVM_GLUE = "lazyarr.kernels.llvm_glue"  # #14 quick tier
+# LLVM's compiler: parsing IR, the optimiser, code emission and the JIT engine (kernels/scipy_bridge.py's
+# ``add_symbol``, which only names a C function for Numba's linker, is not one of them)
+LLVM_COMPILER_ATTRIBUTES = ("parse_assembly", "create_mcjit_compiler", "create_target_machine",
+                            "create_pass_builder", "create_pipeline_tuning_options", "emit_object",
+                            "add_object_file", "get_function_address")
+
+
+def test_llvms_compiler_is_used_in_one_module():
+    bad = [f"{name}:{node.lineno} uses .{node.attr}" for name, tree in MODULES.items() if name != LLVM_GLUE
+           for node in ast.walk(tree) if isinstance(node, ast.Attribute) and node.attr in LLVM_COMPILER_ATTRIBUTES]
+    assert not bad, "\n".join(bad)

@@ -249,7 +249,18 @@ def test_debug_env_prints_kernel_source(monkeypatch, capfd):
     from lazyarr.compiler import cache
     cache.clear_memory()
     (la.array(np.ones(3, np.int16)) * 7 - 3).compute()
-    assert "def kernel(" in capfd.readouterr().err
+    err = capfd.readouterr().err
+    assert "def kernel(" in err or "define void" in err  # (#14) Numba's source, or the quick tier's IR
+
+
+def test_debug_env_prints_the_quick_tiers_ir(monkeypatch, capfd):
+    # (#14) printed when compiled or linked from disk, as Numba kernels are
+    monkeypatch.setenv("LAZYARR_DEBUG", "1")
+    from lazyarr.compiler import cache
+    cache.clear_memory()
+    (la.array(np.ones(3, np.int16)) * 7 - 3).compute()
+    err = capfd.readouterr().err
+    assert "quick tier" in err and "define void" in err
 
 
 def test_len_bool_and_conversions():
@@ -276,7 +287,8 @@ def test_scalar_exponents_follow_numpys_power_fast_paths(dt, exponent):
 
 
 def test_square_is_not_compiled_as_pow():
-    assert "np.square" in (la.array(np.ones(3)) ** 2).explain()
+    text = (la.array(np.ones(3)) ** 2).explain()
+    assert "np.square" in text or ("fmul" in text and "pow" not in text)  # (#14) the quick tier's IR: x * x
 
 
 def test_a_kernel_numba_cannot_compile_falls_back_to_numpy_with_a_warning(monkeypatch):

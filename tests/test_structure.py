@@ -39,7 +39,7 @@ def test_second_call_with_new_data_and_size_compiles_nothing():
     assert after.hits >= before.hits + 2
 
 
-def test_parallel_and_serial_kernels_for_large_and_small_inputs(parallel_threshold):
+def test_parallel_and_serial_kernels_for_large_and_small_inputs(parallel_threshold, numba_tier):
     parallel_threshold(1000)
     small, large = seeded_rand(3, 10), seeded_rand(4, 5000)
     assert "parallel=False" in (la.array(small) * 2 + 1).explain()

@@ -162,6 +162,28 @@ def count_hit() -> None:
     _stats["hits"] += 1
 
 
+# --- #14 quick tier (compiler/llvm_tier.py): its compiles and disk loads count in cache_info() too ----------
+
+def count_quick(from_disk: bool, seconds: float) -> None:
+    """A quick-tier kernel compiled (or linked from disk) instead of a Numba kernel: counted as one, so
+    ``cache_info()`` tells how many kernels a call made, whichever compiler made them."""
+    with _lock:
+        if from_disk:
+            _stats["disk_hits"] += 1
+        else:
+            _stats["compiles"] += 1
+            _stats["compile_seconds"] += seconds
+
+
+_forget_also: list = []  # callables clear_memory() calls: the quick tier's memo forgets its kernels too
+
+
+def on_clear(forget) -> None:
+    """Have ``clear_memory()`` (and so ``clear_cache()``) call `forget()` as well."""
+    _forget_also.append(forget)
+# --- end #14 quick tier ---------------------------------------------------------------------------------------
+
+
 def _compile_job(key: tuple, make_source, job: _Job) -> Compiled:
     try:
         compiled = _compile(make_source)
@@ -229,6 +251,8 @@ def clear_memory() -> None:
         for compiled in _memory.values():
             sys.modules.pop(os.path.splitext(os.path.basename(compiled.path))[0], None)
         _memory.clear()
+        for forget in _forget_also:  # #14 quick tier
+            forget()
 
 
 def clear_cache() -> None:

@@ -34,6 +34,7 @@ from lazyarr.runtime import blockwise  # #14: NumPy's first answer in blocks
 from lazyarr.runtime import numpy_rows  # (#15 covcos)
 from lazyarr.runtime import after_blas  # (#15 postblas)
 from lazyarr.runtime import scratch  # (#15 postblas)
+from lazyarr.runtime import llvm_launch  # #14 quick tier
 
 
 
@@ -236,6 +237,12 @@ def run_map(k: MapKernel, env: dict, out_buffers: dict, follows_blas: bool = Fal
     if size == 0:
         return
     ndim = len(shape)
+    # --- #14 quick tier: a flat map of exact ops runs as LLVM machine code made without Numba ---
+    if layout == "flat" and not tables and llvm_launch.run_map(
+            k, arrays, outs, [launch.const_arg(c) for c in k.consts],
+            size >= config.parallel_threshold() and not launch.one_thread()):
+        return
+    # --- end #14 quick tier ---
 
     def key_of(parallel: bool) -> tuple:
         return launch.map_key(k.key, layout, ndim, parallel, out_dtypes)
@@ -379,6 +386,9 @@ def source_for(step, env: dict) -> str:
         header = f"# loop={loop} layout={array_layout} unit_lanes={lanes} parallel={parallel}"
         return f"{header}\n{_reduce_source(step, loop, ndim, kept, array_layout, parallel, lanes)}"
     layout, _ = map_layout(arrays, step.shape)  # (#15)
+    quick = llvm_launch.explained(step, layout, arrays, parallel) if not gather_tables(step) else None  # #14
+    if quick is not None:
+        return quick
     text = codegen.kernel_source(step, layout, len(step.shape), parallel, tuple(n.dtype for n in step.outputs),
                                  VERSION, comment=describe(step))
     return f"# layout={layout} parallel={parallel}\n{text}"

@@ -26,9 +26,11 @@ from lazyarr.compiler.schedule import gather_tables, is_kernel_gather  # surface
 from lazyarr.graph.dtypes import HALF
 from lazyarr.graph.ops import ELEMENTWISE  # #14: the interpreter's in-place ufuncs
 from lazyarr.kernels import threads
+from lazyarr.compiler import llvm_tier  # #14 quick tier
+from lazyarr.runtime import llvm_launch  # #14 quick tier
 
 __all__ = ["arguments", "const_arg", "describe", "entry", "interpret", "interpret_values", "kept", "kernel_for",
-           "map_key", "one_thread", "owner_of", "pick_kernel", "view"]
+           "map_key", "one_thread", "owner_of", "pick_kernel", "quick_compiled", "view"]
 
 
 # --- finding the kernel ---------------------------------------------------------------------------------
@@ -131,11 +133,37 @@ def kept(memo: dict, structure: tuple, layout: str, ndim: int, parallel: bool, o
     if compiled is None or generation != cache.generation():
         generation, compiled = cache.loaded(map_key(structure, layout, ndim, parallel, out_dtypes))
         if compiled is None:
-            return None
+            return _kept_quick(memo, variant, generation, structure, layout, parallel, out_dtypes)
         run = entry(compiled, parallel)
         memo[variant] = (generation, compiled, run)  # the Compiled keeps the machine code alive
     cache.count_hit()
     return run
+
+
+# --- #14 quick tier: a flat map kernel the quick tier compiled (runtime/llvm_launch.py) ---
+
+def _kept_quick(memo: dict, variant: tuple, generation: int, structure: tuple, layout: str, parallel: bool,
+                out_dtypes: tuple):
+    """``kept``'s answer from the quick tier: the launching callable of its kernel in memory, or None."""
+    quick = llvm_tier.loaded(structure, out_dtypes) if layout == "flat" and config.quick_tier() else None
+    if quick is None:
+        return None
+    run = llvm_launch.caller(quick, parallel)
+    memo[variant] = (generation, quick, run)
+    cache.count_hit()
+    return run
+
+
+def quick_compiled(k, layout: str, out_dtypes: tuple, parallel: bool) -> cache.Compiled | None:
+    """The quick tier's kernel for `k` as a ``Compiled`` whose entry takes a Numba map kernel's arguments
+    (``@lazyarr.fuse``'s programs launch it as they launch Numba's), or None: Numba's kernel is needed."""
+    if layout != "flat" or gather_tables(k) or not config.quick_tier():
+        return None
+    quick = llvm_tier.get(k, tuple(out_dtypes))
+    if quick is None:
+        return None
+    return cache.Compiled(None, llvm_launch.caller(quick, parallel), quick.ir, "", quick.from_disk)
+# --- end #14 quick tier ---
 
 
 # --- calling it -----------------------------------------------------------------------------------------

@@ -219,7 +219,9 @@ class Builder:
         consts, fills = self._kernel_consts(k)
         out_slots = [self.result_slot(n, v, None) for n in k.outputs]
         out_views = [launch.view(np.empty(shape, dt, order=order), layout, order, shape) for dt in out_dtypes]
-        compiled = launch.kernel_for(key, source, k) if size else None
+        compiled = launch.quick_compiled(k, layout, out_dtypes, parallel) if size else None  # #14 quick tier
+        if compiled is None:
+            compiled = launch.kernel_for(key, source, k) if size else None
         into = [_writable_as(v, self.aliases.get(id(n)), order, dt) for n, dt in zip(k.outputs, out_dtypes)] \
             if self.aliases else None
         if region is not None:

@@ -1,0 +1,171 @@
+"""The quick tier's kernels (#14): a flat map kernel's IR (``llvm_map``) compiled to machine code with LLVM alone.
+
+Kept in memory for the process (keyed as Numba's kernels are, by structure and output dtypes) and on disk
+beside Numba's kernels (``diskcache.kernel_dir()``): ``lazyarr_q<hash>.o`` holds the object code, after the
+SHA-256 of that code, so a damaged or truncated file is never linked (it is compiled again and rewritten).
+The hash names the IR, lazyarr's kernel fingerprint (``fingerprint.VERSION``) and the target (``llvm_glue``):
+a file written for another CPU, LLVM or lazyarr is never read. The function is named after the same hash, so
+any number of kernels live in one engine.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass
+
+import numpy as np
+
+from lazyarr import config
+from lazyarr.compiler import cache, diskcache, llvm_map
+from lazyarr.compiler.fingerprint import VERSION
+from lazyarr.kernels import llvm_glue
+
+__all__ = ["QuickKernel", "forget", "get", "info", "ir_for", "loaded"]
+
+PREFIX = "lazyarr_q"
+MAX_REMEMBERED = 4096  # kernels (and refusals) remembered; beyond it the memo starts again
+
+
+@dataclass(frozen=True)
+class QuickKernel:
+    """A loaded quick-tier kernel: its function's address, the dtypes of its constants, its IR."""
+    address: int
+    name: str
+    const_dtypes: tuple
+    n_inputs: int
+    n_outputs: int
+    ir: str
+    from_disk: bool
+
+
+_lock = threading.Lock()
+_compile_lock = threading.Lock()  # one compile at a time, as Numba's; a kernel missed by two threads compiles once
+_memo: dict[tuple, QuickKernel | None] = {}
+_linked: dict[str, int] = {}  # function name -> address, for every object linked into this process's engine
+_stats = {"compiles": 0, "disk_hits": 0, "refused": 0, "compile_seconds": 0.0}
+
+
+def info() -> dict:
+    """The tier's counters: compiles, disk_hits, refused (kernels left to Numba), compile_seconds."""
+    with _lock:
+        return dict(_stats)
+
+
+def get(k, out_dtypes: tuple) -> QuickKernel | None:
+    """The quick kernel for the flat map kernel `k` writing `out_dtypes` (compiled or linked from disk on the
+    first ask), or None: the kernel has something the tier does not compile exactly (Numba's kernel then runs).
+    The callers check ``config.quick_tier()`` and the layout."""
+    key = (k.key, out_dtypes)
+    found = _memo.get(key, False)
+    if found is not False:
+        return found
+    with _compile_lock:
+        found = _memo.get(key, False)
+        if found is False:
+            found = _make(k, out_dtypes)
+            with _lock:
+                if len(_memo) >= MAX_REMEMBERED:
+                    _memo.clear()  # the engine keeps the code; a kernel needed again is linked from disk
+                _memo[key] = found
+    return found
+
+
+def loaded(structure: tuple, out_dtypes: tuple) -> QuickKernel | None:
+    """The quick kernel of this structure if one is in memory (never compiles: the small-call path)."""
+    return _memo.get((structure, out_dtypes))
+
+
+def ir_for(k, out_dtypes: tuple) -> str | None:
+    """The IR text the tier compiles for `k` (explain()), or None if the tier leaves it to Numba."""
+    try:
+        return llvm_map.kernel_ir(k, out_dtypes)
+    except llvm_map.Unsupported:
+        return None
+
+
+def _make(k, out_dtypes: tuple) -> QuickKernel | None:
+    text = ir_for(k, out_dtypes)
+    if text is None:
+        with _lock:
+            _stats["refused"] += 1
+        return None
+    digest = hashlib.sha256(f"{text}\0{VERSION}\0{llvm_glue.target_id()}".encode()).hexdigest()[:24]
+    name = PREFIX + digest
+    text = text.replace(f'@"{llvm_map.NAME}"', f'@"{name}"')
+    if config.debug():
+        print(f"lazyarr: quick tier kernel {name}\n{text}", file=sys.stderr)
+    address = _linked.get(name)
+    if address is not None:  # linked before ``forget``: the engine still holds it (it cannot be linked twice)
+        return _kernel(k, out_dtypes, address, name, text, from_disk=False)
+    start = time.perf_counter()
+    path = os.path.join(diskcache.kernel_dir(), name + ".o")
+    code = _read(path)
+    from_disk = code is not None
+    if code is None:
+        code, _ = llvm_glue.object_code(text)
+        _write(path, code)
+    llvm_glue.load_object(code)
+    address = _linked[name] = llvm_glue.function_address(name)
+    seconds = time.perf_counter() - start
+    with _lock:
+        _stats["disk_hits" if from_disk else "compiles"] += 1
+        if not from_disk:
+            _stats["compile_seconds"] += seconds
+    cache.count_quick(from_disk, seconds)
+    return _kernel(k, out_dtypes, address, name, text, from_disk)
+
+
+def _kernel(k, out_dtypes: tuple, address: int, name: str, text: str, from_disk: bool) -> QuickKernel:
+    return QuickKernel(address, name, tuple(np.dtype(c.dtype) for c in k.consts), len(k.inputs),
+                       len(out_dtypes), text, from_disk)
+
+
+def _read(path: str) -> bytes | None:
+    """The object code stored at `path` if its checksum holds, else None (missing, damaged, unreadable)."""
+    try:
+        with open(path, "rb") as f:
+            data = f.read()
+    except OSError:
+        return None
+    digest, code = data[:32], data[32:]
+    if len(data) <= 32 or hashlib.sha256(code).digest() != digest:
+        return None
+    return code
+
+
+def _write(path: str, code: bytes) -> None:
+    """Store object code atomically (a reader sees the old file or the whole new one); a cache directory that
+    cannot be written only costs the next process a compile."""
+    directory = os.path.dirname(path)
+    try:
+        fd, temporary = tempfile.mkstemp(dir=directory, prefix=".q", suffix=".tmp")
+        with os.fdopen(fd, "wb") as f:
+            f.write(hashlib.sha256(code).digest() + code)
+        os.replace(temporary, path)
+    except OSError:
+        try:
+            os.unlink(temporary)
+        except (OSError, UnboundLocalError):
+            pass
+
+
+def forget() -> None:
+    """Forget the kernels found so far (``clear_cache``): the next call links them again, or compiles them."""
+    with _lock:
+        _memo.clear()
+
+
+cache.on_clear(forget)
+
+
+def _reset_after_fork() -> None:
+    global _lock, _compile_lock
+    _lock, _compile_lock = threading.Lock(), threading.Lock()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_reset_after_fork)

@@ -1,0 +1,93 @@
+"""Every use of LLVM's compiler (``llvmlite.binding``) in one place: LLVM IR text -> optimised machine code in this process (#14).
+
+The quick tier (``compiler/llvm_map.py`` writes the IR) compiles without Numba: Numba's first compile in a
+process refreshes its target context (~1 s of CPU: ``numba.np.arraymath``, ``scipy.linalg`` through its BLAS
+check, its registries) before any kernel, which no kernel of ours needs. LLVM itself is already loaded, as
+Numba imports llvmlite.
+
+The code is made as Numba makes its own: a target machine for the host CPU and its features (or
+NUMBA_CPU_NAME / NUMBA_CPU_FEATURES, as Numba reads them), the O3 pipeline with loop and SLP vectorisation,
+no fast-math flags (so no FMA contraction: the same bits as Numba's kernels and NumPy's loops). Each module is
+emitted as object code and added to one MCJIT engine per process: the same bytes whether just compiled or read
+back from the disk cache (``object_code`` / ``load_object``).
+"""
+from __future__ import annotations
+
+import os
+import threading
+
+import llvmlite
+import llvmlite.binding as llvm
+
+__all__ = ["function_address", "load_object", "object_code", "target_id"]
+
+_lock = threading.Lock()  # LLVM's engine and pass managers are not thread-safe; calls into machine code are
+_machine = None
+_engine = None
+
+
+def _target_machine():
+    global _machine
+    if _machine is None:
+        llvm.initialize_native_target()
+        llvm.initialize_native_asmprinter()
+        cpu = os.environ.get("NUMBA_CPU_NAME") or llvm.get_host_cpu_name()
+        features = os.environ.get("NUMBA_CPU_FEATURES")
+        if features is None:
+            features = llvm.get_host_cpu_features().flatten() if cpu == llvm.get_host_cpu_name() else ""
+        target = llvm.Target.from_default_triple()
+        _machine = target.create_target_machine(cpu=cpu, features=features, opt=3, codemodel="jitdefault")
+    return _machine
+
+
+def target_id() -> str:
+    """What the object code depends on besides the IR: LLVM's version, the triple, the CPU and its features
+    (part of the disk cache's key, so a cache shared by two machines never hands one the other's code)."""
+    with _lock:
+        machine = _target_machine()
+        return f"{llvmlite.__version__}|{machine.triple}|{llvm.get_host_cpu_name()}|" \
+               f"{os.environ.get('NUMBA_CPU_NAME', '')}|{os.environ.get('NUMBA_CPU_FEATURES', '')}|" \
+               f"{llvm.get_host_cpu_features().flatten()}"
+
+
+def object_code(ir_text: str) -> tuple[bytes, str]:
+    """(object code, the optimised IR's text) of a module, optimised as Numba optimises its kernels."""
+    with _lock:
+        machine = _target_machine()
+        module = llvm.parse_assembly(ir_text)
+        module.triple = machine.triple
+        module.data_layout = str(machine.target_data)
+        module.verify()
+        tuning = llvm.create_pipeline_tuning_options(speed_level=3)
+        tuning.loop_vectorization = True
+        tuning.slp_vectorization = True
+        builder = llvm.create_pass_builder(machine, tuning)
+        builder.getModulePassManager().run(module, builder)
+        return machine.emit_object(module), str(module)
+
+
+def load_object(code: bytes) -> None:
+    """Link object code into this process's engine (its functions: ``function_address``)."""
+    global _engine
+    with _lock:
+        if _engine is None:
+            _engine = llvm.create_mcjit_compiler(llvm.parse_assembly(""), _target_machine())
+        _engine.add_object_file(llvm.ObjectFileRef.from_data(code))
+        _engine.finalize_object()
+
+
+def function_address(name: str) -> int:
+    """The address of a loaded function (0: none of that name)."""
+    with _lock:
+        return _engine.get_function_address(name) if _engine is not None else 0
+
+
+def _release_after_fork() -> None:
+    _lock.release()
+
+
+if hasattr(os, "register_at_fork"):
+    # a fork waits for a compile or load under way in another thread: the child never inherits LLVM's engine
+    # halfway through one, nor a held lock
+    os.register_at_fork(before=_lock.acquire, after_in_parent=_release_after_fork,
+                        after_in_child=_release_after_fork)

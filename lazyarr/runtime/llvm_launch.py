@@ -1,0 +1,197 @@
+"""Calling quick-tier kernels (#14, ``compiler/llvm_tier.py``): through ctypes, in chunks on a thread pool.
+
+A quick kernel computes elements [lo, hi) of a flat loop. Below the parallel threshold, or when this Python
+thread's kernels run on one thread (``launch.one_thread``), one call does all of them. Above it, the loop is
+cut into one chunk per thread (``threads.get_num_threads()``, so ``la.set_num_threads`` and
+``la.num_threads`` apply): ctypes releases the GIL for the call, so the chunks run side by side on a small
+pool of Python threads, and the caller runs the first chunk itself. Every element is computed by the same
+instructions whichever thread computes it, so the chunking never changes a bit.
+
+Fork safety: the pool's threads do not exist in a child; it starts a pool of its own when it needs one.
+"""
+from __future__ import annotations
+
+import ctypes
+import os
+import threading
+import weakref
+from concurrent.futures import ThreadPoolExecutor
+
+from lazyarr import config
+from lazyarr.compiler import llvm_tier
+from lazyarr.kernels import threads
+
+__all__ = ["caller", "explained", "launches", "run_map"]
+
+_CTYPES = {"?": ctypes.c_uint8, "b": ctypes.c_int8, "h": ctypes.c_int16, "i": ctypes.c_int32,
+           "l": ctypes.c_int64, "q": ctypes.c_int64, "B": ctypes.c_uint8, "H": ctypes.c_uint16,
+           "I": ctypes.c_uint32, "L": ctypes.c_uint64, "Q": ctypes.c_uint64, "f": ctypes.c_float,
+           "d": ctypes.c_double}
+_PYTHON = {"b": int, "i": int, "u": int, "f": float}  # what ctypes takes for a constant of each kind
+
+_functions: dict[str, object] = {}  # kernel name -> its ctypes function
+_pool: ThreadPoolExecutor | None = None
+_pool_size = 0
+_pool_lock = threading.Lock()
+
+
+def run_map(k, arrays: list, outs: list, consts: list, parallel: bool) -> bool:
+    """Compute the flat map kernel `k` (its arrays and outputs all of one shape and contiguous in one order)
+    with the quick tier: True if it did, False if Numba's kernel must (tier off, an op or dtype it does not
+    compile exactly, an array not in the kernel's own dtype). `parallel`: in chunks on several
+    threads (the caller's choice, as for Numba's kernels: ``launch.one_thread``)."""
+    if not config.quick_tier():
+        return False
+    for node, a in zip(k.inputs, arrays):
+        if a.dtype != node.dtype:
+            return False
+    kernel = llvm_tier.get(k, tuple(o.dtype for o in outs))
+    if kernel is None:
+        return False
+    caller(kernel, parallel)(*arrays, *consts, *outs)
+    _launched[0] += 1
+    return True
+
+
+_launched = [0]  # run_map's launches (the small-call path's, through ``caller``, are not counted: its cost)
+
+
+def launches() -> int:
+    """How many kernels ``run_map`` ran on the quick tier in this process (tests: which tier ran)."""
+    return _launched[0]
+
+
+def explained(k, layout: str, arrays: list, parallel: bool) -> str | None:
+    """What explain() shows for a map kernel the quick tier runs (its IR), or None if Numba's kernel runs."""
+    if layout != "flat" or not config.quick_tier() or any(a.dtype != n.dtype for n, a in zip(k.inputs, arrays)):
+        return None
+    text = llvm_tier.ir_for(k, tuple(n.dtype for n in k.outputs))
+    if text is None:
+        return None
+    return (f"# layout=flat parallel={parallel} quick tier: LLVM IR compiled without Numba, in chunks on "
+            f"threads when parallel (docs/quick_tier.md)\n{text}")
+
+
+def caller(kernel, parallel: bool):
+    """A callable taking the kernel's arrays (flat), constants and outputs, as a Numba map kernel's entry
+    point takes them: computes the whole loop (`parallel`: in chunks on the pool)."""
+    function = _function(kernel)
+    n_in = kernel.n_inputs
+    converts = [_PYTHON[dt.kind] for dt in kernel.const_dtypes]
+    n_const = len(converts)
+    if not parallel:
+        return _serial_call(function, n_in, converts, kernel.n_outputs)
+
+    def call_in_chunks(*args):
+        outs = args[n_in + n_const:]
+        pointers = [pointer(a) for a in args[:n_in]]
+        values = [convert(c) for convert, c in zip(converts, args[n_in:n_in + n_const])]
+        _in_chunks(function, [*pointers, *values, *[output_pointer(o) for o in outs]], outs[0].size)
+
+    return call_in_chunks
+
+
+# (#14 small calls) The serial call is the small-call path's whole launch, so it is written out for its exact
+# arguments (no slicing, no lists: ~1 us less per call on a busy machine than the generic loop above).
+SERIAL_CALL = """\
+def call({params}):
+    function({arguments}, 0, {first_out}.size)
+"""
+
+
+def _serial_call(function, n_in: int, converts: list, n_out: int):
+    ins = [f"in{j}" for j in range(n_in)]
+    consts = [f"c{j}" for j in range(len(converts))]
+    outs = [f"out{j}" for j in range(n_out)]
+    arguments = ([f"pointer({x})" for x in ins] + [f"convert{j}({c})" for j, c in enumerate(consts)]
+                 + [f"output_pointer({o})" for o in outs])
+    source = SERIAL_CALL.format(params=", ".join(ins + consts + outs), arguments=", ".join(arguments),
+                                first_out=outs[0])
+    namespace = {"function": function, "pointer": pointer, "output_pointer": output_pointer,
+                 **{f"convert{j}": convert for j, convert in enumerate(converts)}}
+    exec(source, namespace)  # a fixed template over argument names: nothing of the user's is in it
+    return namespace["call"]
+
+
+# (#14 small calls) An array's data address, looked up by the array object: ``a.ctypes.data`` builds a ctypes
+# helper object per call (~0.5-3 us, more than the rest of a 1,000-element call), and the small-call path hands
+# the same arrays to every call. A weak reference tells a live array from a new one at a reused id; the size
+# check catches ``ndarray.resize``, the one way a live array's buffer moves (it reallocates only for a new size).
+_addresses: dict[int, tuple] = {}
+MAX_ADDRESSES = 256
+
+
+def pointer(a) -> int:
+    """The address of `a`'s first element."""
+    known = _addresses.get(id(a))
+    if known is not None and known[0]() is a and known[2] == a.size:
+        return known[1]
+    address = a.ctypes.data
+    if len(_addresses) >= MAX_ADDRESSES:
+        _addresses.clear()
+    try:
+        _addresses[id(a)] = (weakref.ref(a), address, a.size)
+    except TypeError:  # no weak references to it: looked up every call
+        pass
+    return address
+
+
+_NO_BYTES = ctypes.c_char * 0
+
+
+def output_pointer(o):
+    """An output's address as ctypes takes it: outputs are mostly new arrays (``np.empty`` per call), which the
+    lookup above would miss; a zero-length ctypes view of the buffer costs a third of ``o.ctypes.data``, and
+    is a C-contiguous writable buffer (anything else: its address, as for inputs)."""
+    try:
+        return _NO_BYTES.from_buffer(o)
+    except (TypeError, ValueError, BufferError):
+        return pointer(o)
+
+
+def _function(kernel):
+    found = _functions.get(kernel.name)
+    if found is None:
+        argtypes = ([ctypes.c_void_p] * kernel.n_inputs + [_CTYPES[dt.char] for dt in kernel.const_dtypes]
+                    + [ctypes.c_void_p] * kernel.n_outputs + [ctypes.c_int64, ctypes.c_int64])
+        found = _functions[kernel.name] = ctypes.CFUNCTYPE(None, *argtypes)(kernel.address)
+    return found
+
+
+# Chunks shorter than this are not worth a thread's wake-up (~10-50 us): fewer chunks are used instead.
+MIN_CHUNK = 1 << 14
+ALIGN = 64  # chunk boundaries on whole cache lines of every array (64 elements of any dtype >= 1 byte)
+
+
+def _in_chunks(function, args: list, size: int) -> None:
+    n = min(threads.get_num_threads(), max(1, size // MIN_CHUNK))
+    if n == 1:
+        function(*args, 0, size)
+        return
+    step = -(-size // n)
+    step += -step % ALIGN
+    bounds = [(lo, min(lo + step, size)) for lo in range(0, size, step)]
+    pool = _thread_pool(len(bounds) - 1)
+    pending = [pool.submit(function, *args, lo, hi) for lo, hi in bounds[1:]]
+    function(*args, *bounds[0])
+    for future in pending:
+        future.result()
+
+
+def _thread_pool(workers: int) -> ThreadPoolExecutor:
+    global _pool, _pool_size
+    with _pool_lock:
+        if _pool is None or _pool_size < workers:
+            if _pool is not None:
+                _pool.shutdown(wait=False)
+            _pool, _pool_size = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="lazyarr-quick"), workers
+        return _pool
+
+
+def _forget_pool_in_child() -> None:
+    global _pool, _pool_size, _pool_lock
+    _pool, _pool_size, _pool_lock = None, 0, threading.Lock()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_pool_in_child)
