@@ -237,10 +237,11 @@ def run_map(k: MapKernel, env: dict, out_buffers: dict, follows_blas: bool = Fal
     if size == 0:
         return
     ndim = len(shape)
+    parallel = size >= config.parallel_threshold()
+    parallel = parallel and not after_blas.serial(follows_blas, after_blas.moved_bytes(arrays, outs))  # (#15)
     # --- #14 quick tier: a flat map of exact ops runs as LLVM machine code made without Numba ---
     if layout == "flat" and not tables and llvm_launch.run_map(
-            k, arrays, outs, [launch.const_arg(c) for c in k.consts],
-            size >= config.parallel_threshold() and not launch.one_thread()):
+            k, arrays, outs, [launch.const_arg(c) for c in k.consts], parallel and not launch.one_thread()):
         return
     # --- end #14 quick tier ---
 
@@ -250,8 +251,6 @@ def run_map(k: MapKernel, env: dict, out_buffers: dict, follows_blas: bool = Fal
     def source_of(parallel: bool):
         return lambda: codegen.kernel_source(k, layout, ndim, parallel, out_dtypes, VERSION, comment=describe(k))
 
-    parallel = size >= config.parallel_threshold()
-    parallel = parallel and not after_blas.serial(follows_blas, after_blas.moved_bytes(arrays, outs))  # (#15)
     compiled, parallel = launch.pick_kernel(key_of, source_of, k, parallel)
     if compiled is None:  # still compiling in the background: NumPy computes this call
         _interpret_map(k, arrays, outs, env, out_buffers, tables)
