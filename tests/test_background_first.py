@@ -16,6 +16,13 @@ import lazyarr as la
 from lazyarr import config
 from lazyarr.compiler import cache, diskcache, source_map, source_reduce, source_rows
 
+
+@pytest.fixture(autouse=True)
+def _numba_path(numba_tier):
+    """(#14 quick tier) Every map through Numba: these tests are about Numba's background compiles (the quick
+    tier's own background path: tests/test_quick_tier.py)."""
+
+
 THRESHOLD = 1000  # kernels of this many elements or more are parallel-sized here
 
 rng = np.random.default_rng(1414)

@@ -182,6 +182,29 @@ def test_transcendentals_and_float_to_int_casts_stay_on_numba(tier):
         assert tier() == before and llvm_tier.info()["refused"] >= refused
 
 
+def test_background_compilation_answers_with_numpy_while_the_kernel_is_made(tier):
+    # a structure no other test makes (int16, this op mix), so its kernel is not in memory yet
+    a, b = np.arange(-600, 600, dtype=np.int16), np.arange(1200, dtype=np.int16)[::-1].copy()
+
+    def expr(x, y):
+        return np.maximum(x * 3 - y, y // 7) ^ (x | 5)
+
+    config.set_background_compile(True)
+    try:
+        before, made, interpreted = tier(), llvm_tier.info(), la.cache_info().interpreted
+        first = expr(la.array(a), la.array(b)).compute()
+        np.testing.assert_array_equal(first, expr(a, b))
+        assert first.dtype == np.int16
+        assert tier() == before and la.cache_info().interpreted == interpreted + 1  # NumPy answered
+        assert la.wait_for_compiles(120)
+        now = llvm_tier.info()
+        assert now["compiles"] + now["disk_hits"] == made["compiles"] + made["disk_hits"] + 1  # made aside
+        np.testing.assert_array_equal(expr(la.array(a), la.array(b)).compute(), expr(a, b))
+        assert la.cache_info().interpreted == interpreted + 1  # the second call: the quick kernel
+    finally:
+        config.set_background_compile(None)
+
+
 def test_explain_names_the_tier(tier):
     text = (la.array(np.arange(4.0)) * 2 + 1).explain()
     assert "quick tier" in text and "fadd" in text

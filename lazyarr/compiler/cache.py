@@ -175,12 +175,26 @@ def count_quick(from_disk: bool, seconds: float) -> None:
             _stats["compile_seconds"] += seconds
 
 
+def count_interpreted() -> None:
+    """A call NumPy computed while its quick-tier kernel was being made aside (``cache_info().interpreted``)."""
+    with _lock:
+        _stats["interpreted"] += 1
+
+
 _forget_also: list = []  # callables clear_memory() calls: the quick tier's memo forgets its kernels too
 
 
 def on_clear(forget) -> None:
     """Have ``clear_memory()`` (and so ``clear_cache()``) call `forget()` as well."""
     _forget_also.append(forget)
+
+
+_wait_also: list = []  # callables wait_for_compiles() calls: the quick tier's compiles started aside
+
+
+def on_wait(wait) -> None:
+    """Have ``wait_for_compiles(timeout)`` also wait on `wait(timeout)` (which returns False on a timeout)."""
+    _wait_also.append(wait)
 # --- end #14 quick tier ---------------------------------------------------------------------------------------
 
 
@@ -227,6 +241,9 @@ def _remember(key: tuple, compiled: Compiled) -> None:
 def wait_for_compiles(timeout: float | None = None) -> bool:
     """Wait until no kernel is compiling in the background; False if `timeout` seconds passed first."""
     deadline = None if timeout is None else time.monotonic() + timeout
+    for wait in _wait_also:  # (#14 quick tier)
+        if not wait(None if deadline is None else max(0.0, deadline - time.monotonic())):
+            return False
     while True:
         with _lock:
             pending = [job for job in _jobs.values() if job.background]

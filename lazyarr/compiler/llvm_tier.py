@@ -24,7 +24,7 @@ from lazyarr.compiler import cache, diskcache, llvm_map
 from lazyarr.compiler.fingerprint import VERSION
 from lazyarr.kernels import llvm_glue
 
-__all__ = ["QuickKernel", "forget", "get", "info", "ir_for", "loaded"]
+__all__ = ["PENDING", "QuickKernel", "forget", "get", "get_soon", "info", "ir_for", "loaded", "wait_aside"]
 
 PREFIX = "lazyarr_q"
 MAX_REMEMBERED = 4096  # kernels (and refusals) remembered; beyond it the memo starts again
@@ -72,6 +72,68 @@ def get(k, out_dtypes: tuple) -> QuickKernel | None:
                     _memo.clear()  # the engine keeps the code; a kernel needed again is linked from disk
                 _memo[key] = found
     return found
+
+
+# --- background compilation (config.background_compile(), docs/quick_tier.md) ---
+# With background compilation on, NumPy answers a call whose kernel is not ready yet (the first answer within
+# NumPy's own time, docs/runtime.md). A quick kernel costs ~50-100 ms of LLVM in a fresh process, several
+# times NumPy's time for a 10**6-element map, so it is made on a thread of its own while NumPy answers.
+PENDING = "pending"  # get_soon's answer while the kernel is being made
+
+
+_making: dict[tuple, threading.Thread] = {}  # kernels being made aside, by key
+
+
+def get_soon(k, out_dtypes: tuple):
+    """The quick kernel if it is in memory (or None if the tier leaves `k` to Numba); else PENDING, with the
+    kernel made (compiled or linked from disk) on a thread of its own. A failure there leaves `k` to Numba."""
+    key = (k.key, out_dtypes)
+    found = _memo.get(key, False)
+    if found is not False:
+        return found
+    if ir_for(k, out_dtypes) is None:  # refused at once (building the IR is Python, ~ms): Numba's kernel runs
+        with _lock:
+            _memo[key] = None
+            _stats["refused"] += 1
+        return None
+    with _lock:
+        if key not in _making:
+            thread = threading.Thread(target=_make_aside, args=(k, out_dtypes, key), name="lazyarr-quick-compile")
+            _making[key] = thread  # not a daemon: an exiting interpreter waits the few tens of ms it takes
+            thread.start()
+    return PENDING
+
+
+def _make_aside(k, out_dtypes: tuple, key: tuple) -> None:
+    try:
+        get(k, out_dtypes)
+    except Exception as error:  # never reaches a user: Numba's kernel serves `k` instead
+        if config.debug():
+            print(f"lazyarr: quick tier could not make a kernel aside ({error!r}); Numba's kernel runs",
+                  file=sys.stderr)
+        with _lock:
+            _memo[key] = None
+    finally:
+        with _lock:
+            _making.pop(key, None)
+
+
+def wait_aside(timeout: float | None) -> bool:
+    """Wait for the kernels being made aside; False if `timeout` seconds passed first."""
+    deadline = None if timeout is None else time.monotonic() + timeout
+    while True:
+        with _lock:
+            threads = list(_making.values())
+        if not threads:
+            return True
+        for thread in threads:
+            thread.join(None if deadline is None else max(0.0, deadline - time.monotonic()))
+            if thread.is_alive():
+                return False
+
+
+cache.on_wait(wait_aside)
+# --- end background compilation ---
 
 
 def loaded(structure: tuple, out_dtypes: tuple) -> QuickKernel | None:
@@ -163,8 +225,9 @@ cache.on_clear(forget)
 
 
 def _reset_after_fork() -> None:
-    global _lock, _compile_lock
+    global _lock, _compile_lock, _making
     _lock, _compile_lock = threading.Lock(), threading.Lock()
+    _making = {}  # a thread making a kernel aside does not exist in the child: it makes its own
 
 
 if hasattr(os, "register_at_fork"):

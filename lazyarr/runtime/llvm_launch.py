@@ -18,10 +18,10 @@ import weakref
 from concurrent.futures import ThreadPoolExecutor
 
 from lazyarr import config
-from lazyarr.compiler import llvm_tier
+from lazyarr.compiler import cache, llvm_tier
 from lazyarr.kernels import threads
 
-__all__ = ["caller", "explained", "launches", "run_map"]
+__all__ = ["PENDING", "caller", "explained", "launches", "run_map"]
 
 _CTYPES = {"?": ctypes.c_uint8, "b": ctypes.c_int8, "h": ctypes.c_int16, "i": ctypes.c_int32,
            "l": ctypes.c_int64, "q": ctypes.c_int64, "B": ctypes.c_uint8, "H": ctypes.c_uint16,
@@ -35,17 +35,25 @@ _pool_size = 0
 _pool_lock = threading.Lock()
 
 
-def run_map(k, arrays: list, outs: list, consts: list, parallel: bool) -> bool:
+PENDING = "pending"  # run_map's answer while the kernel is made aside (background compilation): NumPy answers
+
+
+def run_map(k, arrays: list, outs: list, consts: list, parallel: bool) -> bool | str:
     """Compute the flat map kernel `k` (its arrays and outputs all of one shape and contiguous in one order)
     with the quick tier: True if it did, False if Numba's kernel must (tier off, an op or dtype it does not
-    compile exactly, an array not in the kernel's own dtype). `parallel`: in chunks on several
+    compile exactly, an array not in the kernel's own dtype), PENDING if background compilation is on and the
+    kernel is being made (the caller computes NumPy's answer). `parallel`: in chunks on several
     threads (the caller's choice, as for Numba's kernels: ``launch.one_thread``)."""
     if not config.quick_tier():
         return False
     for node, a in zip(k.inputs, arrays):
         if a.dtype != node.dtype:
             return False
-    kernel = llvm_tier.get(k, tuple(o.dtype for o in outs))
+    out_dtypes = tuple(o.dtype for o in outs)
+    kernel = llvm_tier.get_soon(k, out_dtypes) if config.background_compile() else llvm_tier.get(k, out_dtypes)
+    if kernel is llvm_tier.PENDING:
+        cache.count_interpreted()
+        return PENDING
     if kernel is None:
         return False
     caller(kernel, parallel)(*arrays, *consts, *outs)
