@@ -127,8 +127,8 @@ def test_every_prange_loop_of_a_reduction_is_wrapped_once_by_the_chunk_size_line
             compile(s, "<kernel>", "exec")
 
 
-def test_explain_shows_the_same_wrapped_loops(parallel_threshold):
-    parallel_threshold(0)
+def test_explain_shows_the_same_wrapped_loops(parallel_threshold, numba_tier):
+    parallel_threshold(0)  # numba_tier: `x.T * 2` would be a quick-tier kernel (LLVM IR, no Python loops)
     x = la.array(np.linspace(0, 1, 60).reshape(3, 4, 5))
     for expr in (np.sin(x) + 1, x.T * 2, x.sum(axis=0), x.sum(axis=2), x.argmin(), x[:, ::2].max()):
         assert _check_chunk_lines(expr.explain()) >= 1
