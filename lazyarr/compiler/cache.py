@@ -189,6 +189,19 @@ def on_clear(forget) -> None:
     _forget_also.append(forget)
 
 
+_start_later: list = []  # callables started when no call is inside holding_compiles() (the quick tier's threads)
+
+
+def after_calls(start) -> None:
+    """Call `start()` now if no call is inside ``holding_compiles()``, else when the last one ends: the quick
+    tier's compile thread would take the GIL from a call computing NumPy's answer, as the worker would."""
+    with _quiet:
+        if _holding:
+            _start_later.append(start)
+            return
+    start()
+
+
 _wait_also: list = []  # callables wait_for_compiles() calls: the quick tier's compiles started aside
 
 
@@ -312,6 +325,9 @@ class _Hold:
             _holding -= 1
             if _holding == 0:
                 _hand_over_deferred()
+                later, _start_later[:] = list(_start_later), []
+                for start in later:  # (#14 quick tier)
+                    start()
                 _quiet.notify_all()
 
 

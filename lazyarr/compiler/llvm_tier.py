@@ -97,11 +97,19 @@ def get_soon(k, out_dtypes: tuple):
             _stats["refused"] += 1
         return None
     with _lock:
-        if key not in _making:
-            thread = threading.Thread(target=_make_aside, args=(k, out_dtypes, key), name="lazyarr-quick-compile")
-            _making[key] = thread  # not a daemon: an exiting interpreter waits the few tens of ms it takes
-            thread.start()
+        if key in _making:
+            return PENDING
+        thread = threading.Thread(target=_make_aside, args=(k, out_dtypes, key), name="lazyarr-quick-compile")
+        _making[key] = thread  # not a daemon: an exiting interpreter waits the few tens of ms it takes
+    cache.after_calls(lambda: _start(thread))  # once the call has NumPy's answer: no GIL taken from it
     return PENDING
+
+
+def _start(thread: threading.Thread) -> None:
+    """Start a thread making a kernel aside, once (its call's end and a wait may both ask)."""
+    with _lock:
+        if thread.ident is None and thread in _making.values():
+            thread.start()
 
 
 def _make_aside(k, out_dtypes: tuple, key: tuple) -> None:
@@ -127,6 +135,7 @@ def wait_aside(timeout: float | None) -> bool:
         if not threads:
             return True
         for thread in threads:
+            _start(thread)  # still waiting for its call to end: a wait inside that call would wait for itself
             thread.join(None if deadline is None else max(0.0, deadline - time.monotonic()))
             if thread.is_alive():
                 return False

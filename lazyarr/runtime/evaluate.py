@@ -241,7 +241,7 @@ def run_map(k: MapKernel, env: dict, out_buffers: dict, follows_blas: bool = Fal
     parallel = parallel and not after_blas.serial(follows_blas, after_blas.moved_bytes(arrays, outs))  # (#15)
     # --- #14 quick tier: a flat map of exact ops runs as LLVM machine code made without Numba ---
     quick = layout == "flat" and not tables and llvm_launch.run_map(
-        k, arrays, outs, [launch.const_arg(c) for c in k.consts], parallel and not launch.one_thread())
+        k, arrays, outs, [launch.const_arg(c) for c in k.consts], parallel, launch.one_thread)
     if quick is llvm_launch.PENDING:  # made aside while NumPy answers (background compilation)
         _interpret_map(k, arrays, outs, env, out_buffers, tables)
         return

@@ -38,12 +38,14 @@ _pool_lock = threading.Lock()
 PENDING = "pending"  # run_map's answer while the kernel is made aside (background compilation): NumPy answers
 
 
-def run_map(k, arrays: list, outs: list, consts: list, parallel: bool) -> bool | str:
+def run_map(k, arrays: list, outs: list, consts: list, parallel: bool, one_thread=None) -> bool | str:
     """Compute the flat map kernel `k` (its arrays and outputs all of one shape and contiguous in one order)
     with the quick tier: True if it did, False if Numba's kernel must (tier off, an op or dtype it does not
     compile exactly, an array not in the kernel's own dtype), PENDING if background compilation is on and the
-    kernel is being made (the caller computes NumPy's answer). `parallel`: in chunks on several
-    threads (the caller's choice, as for Numba's kernels: ``launch.one_thread``)."""
+    kernel is being made (the caller computes NumPy's answer). `parallel`: in chunks on several threads (the
+    caller's choice, as for Numba's kernels), unless `one_thread()` says this thread's kernels run on one
+    (``launch.one_thread``: asked only when the kernel runs, since it starts Numba's thread pool, ~10-25 ms in
+    a new process, which a first answer by NumPy does not need)."""
     if not config.quick_tier():
         return False
     for node, a in zip(k.inputs, arrays):
@@ -56,7 +58,7 @@ def run_map(k, arrays: list, outs: list, consts: list, parallel: bool) -> bool |
         return PENDING
     if kernel is None:
         return False
-    caller(kernel, parallel)(*arrays, *consts, *outs)
+    caller(kernel, parallel and not (one_thread is not None and one_thread()))(*arrays, *consts, *outs)
     _launched[0] += 1
     return True
 
