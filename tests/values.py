@@ -48,3 +48,35 @@ def sample(dt: np.dtype, n: int, seed: int = 0) -> np.ndarray:
 def seeded_rand(seed: int, *shape: int) -> np.ndarray:
     """`np.random.rand(*shape)` drawn from its own seed: the same values in any test order or xdist worker."""
     return np.random.default_rng(seed).random(shape)
+
+
+# --- bench/programs' mandelbrot loop in lazy mode (tests/test_lazy_asks.py, test_lazy_recipes.py, test_lazy_ask_costs.py) ---
+MANDELBROT_C = np.linspace(-2.0, 0.6, 7)[None, :] + 1j * np.linspace(-1.2, 1.2, 6)[:, None]
+
+
+def lazy_mandelbrot(around_iteration, iterations: int = 6) -> None:
+    """Mandelbrot's loop with `z` and `c` LazyArrays and `escape`/`active` NumPy arrays, beside NumPy's own loop.
+    `around_iteration(run)` is called once per iteration with `run`, which does that iteration's lazy steps: the
+    test reads its counters around it. escape and active are checked against NumPy after each iteration, z at
+    the end."""
+    import lazyarr as la
+    z, c = la.array(np.zeros_like(MANDELBROT_C)), la.array(MANDELBROT_C)
+    escape = np.full(MANDELBROT_C.shape, iterations, dtype=np.int64)
+    active = np.ones(MANDELBROT_C.shape, dtype=bool)
+    want_z, want_active, want_escape = np.zeros_like(MANDELBROT_C), active.copy(), escape.copy()
+    for i in range(iterations):
+        def run(i=i):
+            nonlocal active
+            z[active] = z[active] ** 2 + c[active]
+            escaped = active & (np.abs(z) > 2.0)
+            escape[escaped] = i                  # asks for escaped (and z's update: two roots, one kernel)
+            active &= ~escaped                   # asks for ~escaped into the user's bool array
+
+        around_iteration(run)
+        want_z[want_active] = want_z[want_active] ** 2 + MANDELBROT_C[want_active]
+        want_escaped = want_active & (np.abs(want_z) > 2.0)
+        want_escape[want_escaped] = i
+        want_active &= ~want_escaped
+        np.testing.assert_array_equal(escape, want_escape)
+        np.testing.assert_array_equal(active, want_active)
+    np.testing.assert_array_equal(z.compute(), want_z)
