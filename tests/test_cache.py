@@ -543,3 +543,30 @@ def test_background_compiles_wait_for_the_call_that_queued_them(probe, tmp_path)
     assert out["held"] == 0 and out["after"] == 1, out
     assert out["info"]["compiles"] == 2 and out["info"]["interpreted"] == 2, out
     assert warned == []
+
+
+def test_quick_tier_object_files_count_against_the_disk_limit(probe, tmp_path):
+    """The quick tier's ``lazyarr_q<hash>.o`` files are kernels of the directory: counted by ``disk_usage``,
+    evicted least recently used first, and a disk hit marks its file used."""
+    code = """
+        from lazyarr.compiler import llvm_tier
+        directory = diskcache.configured_dir()
+        a = np.arange(1000.0)
+        for f in (lambda x: x * 3 + x, lambda x: x * 3 - x):  # two quick kernels
+            assert np.array_equal(f(la.array(a)).compute(), f(a))
+            time.sleep(0.02)
+        quick = sorted(f for f in os.listdir(directory) if f.startswith(diskcache.QUICK_PREFIX))
+        kernels, nbytes = diskcache.disk_usage()
+        report(quick=quick, kernels=kernels, nbytes=nbytes, stats=llvm_tier.info())
+        os.environ["LAZYARR_CACHE_MAX_BYTES"] = "1"
+        assert np.array_equal((la.array(a) - 7.0).compute(), a - 7.0)
+        report(left=sorted(os.listdir(directory)), stats=llvm_tier.info())
+    """
+    _, warned, proc = run(probe, code, tmp_path, LAZYARR_QUICK_TIER="1")
+    both, limited = [json.loads(ln[7:]) for ln in proc.stdout.splitlines() if ln.startswith("REPORT ")]
+    assert len(both["quick"]) == 2 and all(f.endswith(".o") for f in both["quick"]), both
+    assert both["kernels"] == 2 and both["nbytes"] > 0, both
+    # A 1-byte limit keeps only the kernel just written.
+    left = [f for f in limited["left"] if f.startswith("lazyarr_")]
+    assert len(left) == 1 and left[0].endswith(".o") and left[0] not in both["quick"], limited
+    assert warned == []

@@ -9,6 +9,7 @@ any number of kernels live in one engine.
 """
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import sys
@@ -26,7 +27,7 @@ from lazyarr.kernels import llvm_glue
 
 __all__ = ["PENDING", "QuickKernel", "forget", "get", "get_soon", "info", "ir_for", "loaded", "wait_aside"]
 
-PREFIX = "lazyarr_q"
+PREFIX = diskcache.QUICK_PREFIX
 MAX_REMEMBERED = 4096  # kernels (and refusals) remembered; beyond it the memo starts again
 
 
@@ -178,7 +179,11 @@ def _make(k, out_dtypes: tuple) -> QuickKernel | None:
     from_disk = code is not None
     if code is None:
         code, _ = llvm_glue.object_code(text)
-        _write(path, code)
+        if _write(path, code):
+            diskcache.note_written(os.path.dirname(path), len(code) + 32, keep=name)
+    else:
+        with contextlib.suppress(OSError):
+            os.utime(path)  # used now: the size limit evicts the least recently used kernels first
     llvm_glue.load_object(code)
     address = _linked[name] = llvm_glue.function_address(name)
     seconds = time.perf_counter() - start
@@ -208,9 +213,9 @@ def _read(path: str) -> bytes | None:
     return code
 
 
-def _write(path: str, code: bytes) -> None:
+def _write(path: str, code: bytes) -> bool:
     """Store object code atomically (a reader sees the old file or the whole new one); a cache directory that
-    cannot be written only costs the next process a compile."""
+    cannot be written only costs the next process a compile. True when it was stored."""
     directory = os.path.dirname(path)
     try:
         fd, temporary = tempfile.mkstemp(dir=directory, prefix=".q", suffix=".tmp")
@@ -222,6 +227,8 @@ def _write(path: str, code: bytes) -> None:
             os.unlink(temporary)
         except (OSError, UnboundLocalError):
             pass
+        return False
+    return True
 
 
 def forget() -> None:
