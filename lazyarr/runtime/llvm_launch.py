@@ -20,6 +20,7 @@ from concurrent.futures import ThreadPoolExecutor
 from lazyarr import config
 from lazyarr.compiler import cache, llvm_tier
 from lazyarr.kernels import threads
+from lazyarr.runtime import quick_entry  # #14 small calls
 
 __all__ = ["PENDING", "caller", "explained", "launches", "run_map"]
 
@@ -58,7 +59,7 @@ def run_map(k, arrays: list, outs: list, consts: list, parallel: bool, one_threa
         return PENDING
     if kernel is None:
         return False
-    caller(kernel, parallel and not (one_thread is not None and one_thread()))(*arrays, *consts, *outs)
+    caller(kernel, parallel and not (one_thread is not None and one_thread()), hot=False)(*arrays, *consts, *outs)
     _launched[0] += 1
     return True
 
@@ -82,9 +83,18 @@ def explained(k, layout: str, arrays: list, parallel: bool) -> str | None:
             f"threads when parallel (docs/quick_tier.md)\n{text}")
 
 
-def caller(kernel, parallel: bool):
+def caller(kernel, parallel: bool, hot: bool = True):
     """A callable taking the kernel's arrays (flat), constants and outputs, as a Numba map kernel's entry
-    point takes them: computes the whole loop (`parallel`: in chunks on the pool)."""
+    point takes them: computes the whole loop (`parallel`: in chunks on the pool).
+
+    (#14 small calls) A serial call goes through the kernel's C entry (``quick_entry``: a builtin, ~0.3 us
+    where the ctypes call costs ~3 us) when it can be made. `hot` False (a first ``compute()``, whose latency
+    counts): only an entry already made; the recipes and ``@la.fuse``, which call a kernel again and again,
+    make it (linked from disk, or ~25 ms the first time for each signature of arrays and constants)."""
+    if not parallel:
+        entry = quick_entry.entry_for(kernel) if hot else quick_entry.made_for(kernel)
+        if entry is not None:
+            return entry
     function = _function(kernel)
     n_in = kernel.n_inputs
     converts = [_PYTHON[dt.kind] for dt in kernel.const_dtypes]
