@@ -135,8 +135,10 @@ def _serial_call(function, n_in: int, converts: list, n_out: int):
 
 # (#14 small calls) An array's data address, looked up by the array object: ``a.ctypes.data`` builds a ctypes
 # helper object per call (~0.5-3 us, more than the rest of a 1,000-element call), and the small-call path hands
-# the same arrays to every call. A weak reference tells a live array from a new one at a reused id; the size
-# check catches ``ndarray.resize``, the one way a live array's buffer moves (it reallocates only for a new size).
+# the same arrays to every call. A weak reference tells a live array from a new one at a reused id. Only views
+# are remembered (a leaf's data is a view of the user's array): ``ndarray.resize``, the one way a live array's
+# buffer moves, applies to an array owning its buffer, and can move it without changing its size (resized
+# away and back), so such an array's address is read every call.
 _addresses: dict[int, tuple] = {}
 MAX_ADDRESSES = 256
 
@@ -144,13 +146,15 @@ MAX_ADDRESSES = 256
 def pointer(a) -> int:
     """The address of `a`'s first element."""
     known = _addresses.get(id(a))
-    if known is not None and known[0]() is a and known[2] == a.size:
+    if known is not None and known[0]() is a:
         return known[1]
     address = a.ctypes.data
+    if a.base is None:  # (#14 small calls) it owns its buffer: resize may move it
+        return address
     if len(_addresses) >= MAX_ADDRESSES:
         _addresses.clear()
     try:
-        _addresses[id(a)] = (weakref.ref(a), address, a.size)
+        _addresses[id(a)] = (weakref.ref(a), address)
     except TypeError:  # no weak references to it: looked up every call
         pass
     return address
