@@ -7,6 +7,7 @@ elements, so the file compiles a handful of quick kernels (~50-100 ms each) and 
 """
 from __future__ import annotations
 
+import dataclasses
 import os
 import threading
 
@@ -220,3 +221,19 @@ def test_without_entries_the_ctypes_call_answers(monkeypatch):
     o = np.empty(N)
     call(a, b, np.float64(2.0), o)
     assert_same(o, a * 2 + b)
+
+
+def test_an_entry_that_cannot_be_made_leaves_the_ctypes_call(monkeypatch):
+    kernel = _kernel_of_expr()
+    # a signature no kernel here has (three int16 constants), under a name no entry has
+    odd = dataclasses.replace(kernel, name="lazyarr_q_test_no_entry", const_dtypes=(np.dtype(np.int16),) * 3)
+
+    def failing(*signature):
+        raise RuntimeError("no LLVM today")
+
+    monkeypatch.setattr(quick_entry, "_compile", failing)
+    with pytest.warns(RuntimeWarning, match="could not be made"):
+        assert quick_entry.entry_for(odd) is None
+    assert quick_entry.entry_for(odd) is None  # remembered: no second try, no second warning
+    assert not quick_entry.is_entry(llvm_launch.caller(odd, False))
+    quick_entry._methods.pop((2, ("i2",) * 3, 1))  # the real entry of that signature may be made later

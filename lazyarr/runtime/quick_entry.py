@@ -26,6 +26,7 @@ import hashlib
 import os
 import sys
 import threading
+import warnings
 
 import numpy as np
 from llvmlite import ir
@@ -67,7 +68,8 @@ class _MethodDef(ctypes.Structure):
 
 
 _lock = threading.Lock()
-_methods: dict[tuple, _MethodDef] = {}  # signature -> its entry's method definition (kept for the process)
+_methods: dict[tuple, _MethodDef | None] = {}  # signature -> its entry's method definition (kept for the
+# process: the builtins point at it), None if it could not be made
 _entries: dict[str, object] = {}  # kernel name -> its builtin
 _available: list = []  # [bool] once checked
 
@@ -109,9 +111,16 @@ def entry_for(kernel):
         return found
     signature = (kernel.n_inputs, tuple(_const_code(dt) for dt in kernel.const_dtypes), kernel.n_outputs)
     with _lock:
-        method = _methods.get(signature)
+        if signature not in _methods:
+            try:
+                _methods[signature] = _compile(*signature)
+            except Exception as exc:  # LLVM or the disk failed: the ctypes call serves, this call succeeds
+                _methods[signature] = None
+                warnings.warn(f"lazyarr: the quick kernels' C entry for {signature} could not be made ({exc!r});"
+                              " their serial calls go through ctypes", RuntimeWarning, stacklevel=2)
+        method = _methods[signature]
         if method is None:
-            method = _methods[signature] = _compile(*signature)
+            return None
         state = np.array([kernel.address, 0], dtype=np.uint64)  # the kernel's address, the calls counted
         found = _entries[kernel.name] = _new_builtin(ctypes.byref(method), state, None)
     return found
