@@ -237,3 +237,12 @@ def test_an_entry_that_cannot_be_made_leaves_the_ctypes_call(monkeypatch):
     assert quick_entry.entry_for(odd) is None  # remembered: no second try, no second warning
     assert not quick_entry.is_entry(llvm_launch.caller(odd, False))
     quick_entry._methods.pop((2, ("i2",) * 3, 1))  # the real entry of that signature may be made later
+
+
+def test_a_comparison_of_signed_and_unsigned_integers_is_exact():
+    # NumPy 2 compares int64 with uint64 exactly (its own mixed loop); the quick tier computes each op in one
+    # dtype, so it leaves such a loop to Numba instead of comparing the uint64 as a signed number
+    a = np.arange(-3, 5, dtype=np.int64)
+    big = np.uint64(2**63 + 5)
+    for _ in range(3):
+        assert_same(((la.array(a) > big) | (la.array(a) == big)).compute(), (a > big) | (a == big))
