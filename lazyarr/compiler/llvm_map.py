@@ -271,6 +271,10 @@ def node_value(b: ir.IRBuilder, node, operands: list):
     loop = node.params.loop
     if any(not supported_dtype(np.dtype(dt)) for dt in loop):
         raise Unsupported(f"{node.op} loop {loop}")
+    # (#14 small calls) every op here computes in one dtype, loop[0]; a loop of mixed dtypes (NumPy 2's exact
+    # int64-uint64 comparisons: `int64 > uint64(2**63 + 5)` is False everywhere) would be computed wrongly in it
+    if any(dt != loop[0] for dt in loop[1:]):
+        raise Unsupported(f"{node.op} mixed loop {loop}")
     args = [cast(b, v, a.dtype, dt) for v, a, dt in zip(operands, node.args, loop)]
     value, dt = emit(b, args, loop[0])
     return cast(b, value, dt, node.dtype)

@@ -231,6 +231,11 @@ def _write(path: str, code: bytes) -> bool:
     return True
 
 
+# --- #14 small calls: the checked object files, shared with the kernels' entries (runtime/quick_entry.py) ---
+read_object, write_object = _read, _write
+# --- end #14 small calls ---
+
+
 def forget() -> None:
     """Forget the kernels found so far (``clear_cache``): the next call links them again, or compiles them."""
     with _lock:

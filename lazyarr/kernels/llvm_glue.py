@@ -19,7 +19,7 @@ import threading
 import llvmlite
 import llvmlite.binding as llvm
 
-__all__ = ["function_address", "load_object", "object_code", "target_id"]
+__all__ = ["add_symbols", "function_address", "load_object", "object_code", "target_id"]
 
 _lock = threading.Lock()  # LLVM's engine and pass managers are not thread-safe; calls into machine code are
 _machine = None
@@ -50,14 +50,17 @@ def target_id() -> str:
                f"{llvm.get_host_cpu_features().flatten()}"
 
 
-def object_code(ir_text: str) -> tuple[bytes, str]:
-    """(object code, the optimised IR's text) of a module, optimised as Numba optimises its kernels."""
+def object_code(ir_text: str, optimise: bool = True) -> tuple[bytes, str]:
+    """(object code, the optimised IR's text) of a module, optimised as Numba optimises its kernels
+    (`optimise` False: code as written, for glue with no loop to optimise: #14 small calls' entries)."""
     with _lock:
         machine = _target_machine()
         module = llvm.parse_assembly(ir_text)
         module.triple = machine.triple
         module.data_layout = str(machine.target_data)
         module.verify()
+        if not optimise:
+            return machine.emit_object(module), str(module)
         tuning = llvm.create_pipeline_tuning_options(speed_level=3)
         tuning.loop_vectorization = True
         tuning.slp_vectorization = True
@@ -80,6 +83,17 @@ def function_address(name: str) -> int:
     """The address of a loaded function (0: none of that name)."""
     with _lock:
         return _engine.get_function_address(name) if _engine is not None else 0
+
+
+# (#14 small calls) names in object code resolved to addresses of this process: the C API functions and
+# objects a quick kernel's entry uses (runtime/quick_entry.py). They are resolved when an object is linked, so
+# the object code itself holds no address of this process.
+def add_symbols(addresses: dict) -> None:
+    """Make each name resolve to its address in objects linked from now on."""
+    with _lock:
+        for name, address in addresses.items():
+            llvm.add_symbol(name, address)
+# --- end #14 small calls ---
 
 
 def _release_after_fork() -> None:

@@ -20,6 +20,7 @@ from concurrent.futures import ThreadPoolExecutor
 from lazyarr import config
 from lazyarr.compiler import cache, llvm_tier
 from lazyarr.kernels import threads
+from lazyarr.runtime import quick_entry  # #14 small calls
 
 __all__ = ["PENDING", "caller", "explained", "launches", "run_map"]
 
@@ -58,7 +59,7 @@ def run_map(k, arrays: list, outs: list, consts: list, parallel: bool, one_threa
         return PENDING
     if kernel is None:
         return False
-    caller(kernel, parallel and not (one_thread is not None and one_thread()))(*arrays, *consts, *outs)
+    caller(kernel, parallel and not (one_thread is not None and one_thread()), hot=False)(*arrays, *consts, *outs)
     _launched[0] += 1
     return True
 
@@ -82,9 +83,18 @@ def explained(k, layout: str, arrays: list, parallel: bool) -> str | None:
             f"threads when parallel (docs/quick_tier.md)\n{text}")
 
 
-def caller(kernel, parallel: bool):
+def caller(kernel, parallel: bool, hot: bool = True):
     """A callable taking the kernel's arrays (flat), constants and outputs, as a Numba map kernel's entry
-    point takes them: computes the whole loop (`parallel`: in chunks on the pool)."""
+    point takes them: computes the whole loop (`parallel`: in chunks on the pool).
+
+    (#14 small calls) A serial call goes through the kernel's C entry (``quick_entry``: a builtin, ~0.3 us
+    where the ctypes call costs ~3 us) when it can be made. `hot` False (a first ``compute()``, whose latency
+    counts): only an entry already made; the recipes and ``@la.fuse``, which call a kernel again and again,
+    make it (linked from disk, or ~25 ms the first time for each signature of arrays and constants)."""
+    if not parallel:
+        entry = quick_entry.entry_for(kernel) if hot else quick_entry.made_for(kernel)
+        if entry is not None:
+            return entry
     function = _function(kernel)
     n_in = kernel.n_inputs
     converts = [_PYTHON[dt.kind] for dt in kernel.const_dtypes]
@@ -125,8 +135,10 @@ def _serial_call(function, n_in: int, converts: list, n_out: int):
 
 # (#14 small calls) An array's data address, looked up by the array object: ``a.ctypes.data`` builds a ctypes
 # helper object per call (~0.5-3 us, more than the rest of a 1,000-element call), and the small-call path hands
-# the same arrays to every call. A weak reference tells a live array from a new one at a reused id; the size
-# check catches ``ndarray.resize``, the one way a live array's buffer moves (it reallocates only for a new size).
+# the same arrays to every call. A weak reference tells a live array from a new one at a reused id. Only views
+# are remembered (a leaf's data is a view of the user's array): ``ndarray.resize``, the one way a live array's
+# buffer moves, applies to an array owning its buffer, and can move it without changing its size (resized
+# away and back), so such an array's address is read every call.
 _addresses: dict[int, tuple] = {}
 MAX_ADDRESSES = 256
 
@@ -134,13 +146,15 @@ MAX_ADDRESSES = 256
 def pointer(a) -> int:
     """The address of `a`'s first element."""
     known = _addresses.get(id(a))
-    if known is not None and known[0]() is a and known[2] == a.size:
+    if known is not None and known[0]() is a:
         return known[1]
     address = a.ctypes.data
+    if a.base is None:  # (#14 small calls) it owns its buffer: resize may move it
+        return address
     if len(_addresses) >= MAX_ADDRESSES:
         _addresses.clear()
     try:
-        _addresses[id(a)] = (weakref.ref(a), address, a.size)
+        _addresses[id(a)] = (weakref.ref(a), address)
     except TypeError:  # no weak references to it: looked up every call
         pass
     return address
