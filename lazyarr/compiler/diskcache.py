@@ -37,9 +37,10 @@ except ImportError:  # Windows: no cross-process lock; concurrent compiles of on
     fcntl = None
 
 PREFIX = "lazyarr_k"
-# The quick tier's object files (compiler/llvm_tier.py: ``lazyarr_q<hash>.o``) share the directory, the size limit
+# The quick tier's object files (compiler/llvm_tier.py: ``lazyarr_q<hash>.o``) and entries share the directory, the size limit
 # and the least-recently-used eviction; their names have the same length.
 QUICK_PREFIX = "lazyarr_q"
+ENTRY_PREFIX = "lazyarr_e"  # the small-call entries of quick kernels (runtime/quick_entry.py): counted the same way
 NAME_LENGTH = len(PREFIX) + 24
 EVICT_TO = 0.9  # after exceeding the limit, evict down to this fraction of it (not one kernel per compile)
 
@@ -320,7 +321,7 @@ def _groups(directory: str) -> dict[str, list[str]]:
         except OSError:
             continue
         for f in entries:
-            if f.startswith((PREFIX, QUICK_PREFIX)) and len(f) > NAME_LENGTH and f[NAME_LENGTH] == ".":
+            if f.startswith((PREFIX, QUICK_PREFIX, ENTRY_PREFIX)) and len(f) > NAME_LENGTH and f[NAME_LENGTH] == ".":
                 groups.setdefault(f[:NAME_LENGTH], []).append(os.path.join(d, f))
     return groups
 

@@ -186,7 +186,7 @@ def _code_digest() -> str | None:
 
 
 _digest: list = []
-PREFIX = "lazyarr_e"  # entries' files beside the kernels' (``lazyarr_q...``): clear_cache removes both
+PREFIX = diskcache.ENTRY_PREFIX  # entries' files beside the kernels' (``lazyarr_q...``): clear_cache removes both
 PLACEHOLDER = "entry"
 _made = [0]  # entries linked (compiled or from disk) in this process
 
