@@ -59,7 +59,8 @@ def recycle(values: list) -> None:
     # (mandel3 #15) Only arrays that can be kept or lead to one are queued, and bases once each: a fused scalar
     # loop frees thousands of 0-d values at a time (go_fast's 4,000 ``a[i, i]``, views of one argument), and
     # popping the front of that list was quadratic (29 ms of a 135 ms call).
-    queue = deque(sorted((a for a in values if _may_lead_to_a_buffer(a)),
+    least = MIN_BYTES  # (an array big enough to keep, or a view: its base may be; inline, thousands per call)
+    queue = deque(sorted([a for a in values if type(a) is np.ndarray and (a.base is not None or a.nbytes >= least)],
                          key=lambda a: a.base is None))
     values.clear()  # (the queue alone refers to them now, as the list did before)
     bases: set[int] = set()
@@ -72,11 +73,6 @@ def recycle(values: list) -> None:
                 queue.append(base)
         elif _free(a) and sys.getrefcount(a) <= _ONLY_LOCAL:
             _keep(a)
-
-
-def _may_lead_to_a_buffer(a) -> bool:
-    """An array big enough to keep, or a view of another array (its base may be)."""
-    return type(a) is np.ndarray and (a.base is not None or a.nbytes >= MIN_BYTES)
 
 
 def _free(a) -> bool:
