@@ -90,3 +90,31 @@ def test_dtype_and_order_must_match():
     f = scratch.empty((ROWS, COLS), np.float64, "F")
     assert f.flags.f_contiguous and scratch.counts["reused"] >= 1
     assert scratch.empty((ROWS, COLS), np.float32).dtype == np.float32
+
+
+def test_thousands_of_small_values_are_released_in_linear_time():
+    """(mandel3 #15) A fused scalar loop releases thousands of 0-d values at once (go_fast: 4,000 per call);
+    the queue was a list popped at its front, quadratic in their number."""
+    import time
+    held = np.empty((ROWS, COLS))  # the caller keeps it: its views lead to it, it is not kept
+    values = [np.float64(k) for k in range(100_000)] + [held[k % ROWS, 1:] for k in range(100_000)]
+    values.append(np.empty((ROWS, COLS + 2)))  # free: kept
+    before = scratch.counts["kept"]
+    started = time.perf_counter()
+    scratch.recycle(values)
+    assert time.perf_counter() - started < 2.0  # quadratic: ~10 s and more
+    assert values == []
+    assert scratch.counts["kept"] == before + 1
+    assert scratch.empty((ROWS, COLS + 2), np.float64).shape == (ROWS, COLS + 2)
+    assert scratch.counts["reused"] >= 1 and not any(a is held for v in scratch._pool.values() for a in v)
+
+
+def test_a_base_many_views_lead_to_is_kept_once():
+    base = np.empty((ROWS, COLS))
+    address = base.__array_interface__["data"][0]
+    values = [base[k] for k in range(5)]
+    del base  # the views alone hold it
+    before = scratch.counts["kept"]
+    scratch.recycle(values)
+    assert scratch.counts["kept"] == before + 1
+    assert scratch.empty((ROWS, COLS), np.float64).__array_interface__["data"][0] == address

@@ -438,15 +438,23 @@ def crecip(z):
 
 @_jit
 def cabs(z):
+    """|z| as NumPy's SIMD loop computes it (larger * sqrt(1 + r*r), r = smaller / larger). (mandel3 #15)
+    Selects, no early returns: a branch per element kept LLVM from vectorising the loop, 5x NumPy's time on a
+    complex grid (mandelbrot's ``np.abs(z)``). The special cases in NumPy's order: an infinite part makes both
+    infinite (inf + j*nan is inf), then a NaN part makes both NaN; no division where larger is 0 or both are
+    infinite."""
     re, im = abs(z.real), abs(z.imag)
-    if re == np.inf or im == np.inf:
-        return like(re, np.inf)
-    if re != re or im != im:
-        return like(re, np.nan)
-    big, small = max(re, im), min(re, im)
-    if big == 0:
-        return big
-    q = small / big
+    inf, nan = like(re, np.inf), like(re, np.nan)
+    im_was_inf = im == inf
+    im = inf if re == inf else im
+    re = inf if im_was_inf else re
+    re_is_nan, im_is_nan = re != re, im != im
+    im = nan if re_is_nan else im
+    re = nan if im_is_nan else re
+    big = re if re > im else im
+    small = im if re > im else re
+    divides = not (big == 0 or small == inf)
+    q = small / big if divides else like(re, 0.0)
     return big * np.sqrt(fma(q, q, like(q, 1.0)))
 
 
