@@ -1,0 +1,127 @@
+"""(#15 logreg4) Recognise ``A.T @ g(A @ v)`` and build it as one ``gemv_pair`` stage: one pass over A.
+
+A logistic regression's gradient ``X.T @ (1 / (1 + exp(-(X @ w))) - y)`` is, in NumPy, two matrix-vector products
+that each read the whole of X. As products.py builds them, ``X @ w`` is the reduction ``sum(X * w, axis=1)`` and
+``X.T @ r`` another over X's columns, so X is still read twice. When the right operand of ``A.T @ _`` is an
+elementwise function g of that very ``A @ v`` (and of other per-row operands, such as y, and scalars), the
+stage computes each row's dot, g of it and the row's weighted contribution while the row is in cache
+(runtime/gemv_pair.py, compiler/source_gemv_pair.py).
+
+What matches (everything else keeps products.py's reductions): a float32/float64 matrix A that is an array
+(a leaf), its transposed view on the left, and on the right an elementwise region over exactly one
+``sum(A * v, axis=1)`` of the same A (same buffer, shape and strides), whose other operands are arrays of one
+value per row or scalars that do not themselves depend on that sum (``d - d.mean()`` is not per-row: no match),
+every dtype the matrix's, and at most ``MAX_NODES`` nodes in g. The graph stays immutable: a matrix written
+after the dot was taken is another node, so it never matches the dot's.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from lazyarr.api import build
+from lazyarr.graph import expr, ops
+from lazyarr.graph.expr import CONST, LEAF, Node
+from lazyarr.graph.ops import GENERATORS
+from lazyarr.runtime import gemv_pair as runner
+
+_FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
+MAX_NODES = 48  # g's nodes: a region larger than this compiles slowly; products.py's reductions take it
+
+
+def pair_product(a: Node, b: Node) -> Node | None:
+    """``a @ b`` as a ``gemv_pair`` stage when `a` is ``A.T`` and `b` is g(``A @ v``) (see the module's
+    docstring), else None."""
+    if a.ndim != 2 or b.ndim != 1 or a.dtype not in _FLOATS or b.dtype != a.dtype or not _is_array(a):
+        return None
+    found = _region(b)
+    if found is None:
+        return None
+    body, frontier = found
+    dots = [n for n in frontier if _is_row_dot(n, a)]
+    if len(dots) != 1:
+        return None
+    dot = dots[0]
+    operands = [n for n in frontier if n is not dot]
+    if not all(_per_row(n, b.shape[0]) and not _depends_on(n, dot) for n in operands):
+        return None
+    matrix, v = dot.args[0].args
+    spec = _spec(body, dot, operands, b)
+    kwargs = (("dtype", a.dtype.str), ("shape", (a.shape[0],)), ("spec", spec))
+    return build.numpy_stage("gemv_pair", (matrix, v, *operands), kwargs, (a.shape[0],), a.dtype)
+
+
+def _is_array(node: Node) -> bool:
+    return node.op == LEAF and isinstance(node.data, np.ndarray)
+
+
+def _region(root: Node) -> tuple[list[Node], list[Node]] | None:
+    """g's elementwise nodes under `root` (children first) and the nodes they read (each once); None when g is
+    too big or has a node the kernel does not take (float16: its values travel as bits)."""
+    body, frontier, seen = [], [], set()
+    stack = [(root, False)]
+    while stack:
+        node, expanded = stack.pop()
+        if expanded:
+            body.append(node)
+            continue
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        if node.dtype.char == "e":
+            return None
+        if node.fusable and node.op not in GENERATORS:
+            stack.append((node, True))
+            stack.extend((arg, False) for arg in reversed(node.args))
+        else:
+            frontier.append(node)
+        if len(body) + len(stack) > MAX_NODES:
+            return None
+    return body, frontier
+
+
+def _is_row_dot(node: Node, transposed: Node) -> bool:
+    """Whether `node` is products.py's ``A @ v`` (``sum(A * v, axis=1)``) of the A whose transpose is
+    `transposed`, all in the product's dtype."""
+    if not (node.op == "reduce" and node.params.name == "sum" and node.params.axes == (1,)
+            and node.params.engine == "numba" and node.dtype == transposed.dtype):
+        return False
+    product = node.args[0]
+    if product.op != "multiply" or len(product.args) != 2 or product.dtype != node.dtype:
+        return False
+    matrix, v = product.args
+    return (_is_array(matrix) and matrix.ndim == 2 and v.ndim == 1 and v.dtype == node.dtype
+            and tuple(product.params.loop) == (node.dtype, node.dtype) and _transpose_of(transposed.data, matrix.data))
+
+
+def _transpose_of(t: np.ndarray, m: np.ndarray) -> bool:
+    """Whether `t` is `m.T`: the same buffer read with the axes swapped."""
+    return (t.dtype == m.dtype and t.shape == m.shape[::-1] and t.strides == m.strides[::-1]
+            and t.__array_interface__["data"][0] == m.__array_interface__["data"][0])
+
+
+def _per_row(node: Node, rows: int) -> bool:
+    if node.op == CONST:
+        return node.dtype.kind in "biuf"
+    return node.shape == (rows,) and node.dtype.kind in "biuf"
+
+
+def _depends_on(node: Node, dot: Node) -> bool:
+    """Whether `node`'s value is computed from `dot` (it would need every row's dot before the pass)."""
+    if node.op in (LEAF, CONST):
+        return False
+    return any(n is dot for n in expr.walk([node]))
+
+
+def _spec(body: list[Node], dot: Node, operands: list[Node], root: Node) -> tuple:
+    """g without arrays (runtime/gemv_pair.py's ``spec``)."""
+    refs = {id(dot): ("dot",)}
+    refs.update((id(n), ("operand", j)) for j, n in enumerate(operands))
+    entries = []
+    for e, node in enumerate(body):
+        entries.append((node.op, node.params, node.dtype.str, tuple(refs[id(a)] for a in node.args)))
+        refs[id(node)] = ("entry", e)
+    kinds = tuple(("const" if n.op == CONST else "array", n.dtype.str) for n in operands)
+    return kinds, tuple(entries), refs[id(root)]
+
+
+ops.register_accelerated("gemv_pair", runner.run)
