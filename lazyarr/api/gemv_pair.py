@@ -33,6 +33,10 @@ def pair_product(a: Node, b: Node) -> Node | None:
     docstring), else None."""
     if a.ndim != 2 or b.ndim != 1 or a.dtype not in _FLOATS or b.dtype != a.dtype or not _is_array(a):
         return None
+    if a.data.flags.c_contiguous and not a.data.flags.f_contiguous:
+        # the `X @ w` of every step (a C matrix is no A.T whose A products.py reads by rows): no walk of w's
+        # history, which in a lazy loop is elementwise back to the previous step's stage
+        return None
     found = _region(b)
     if found is None:
         return None
