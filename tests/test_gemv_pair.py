@@ -148,3 +148,23 @@ def test_other_matrices_and_dtypes_do_not_match():
     for e, want in cases:
         assert _pair_stages(e) == 0
         _close(e.compute(), want)
+
+
+def test_the_reduction_spelling_matches_too():
+    # (A * h(A @ v)[:, None]).sum(0) is the same graph as A.T @ h(A @ v): the same stage and kernel
+    X, w, y = _data(301, 33)
+
+    def spelled(X, w, y):
+        return (X * (1.0 / (1.0 + np.exp(-(X @ w))) - y)[:, None]).sum(0)
+
+    e = spelled(*_lazy(X, w, y))
+    assert _pair_stages(e) == 1
+    assert _kernel_runs(lambda: _close(e.compute(), spelled(X, w, y))) == 1
+    fused = la.fuse(spelled)
+    for _ in range(2):
+        assert _kernel_runs(lambda: _close(fused(X, w, y), spelled(X, w, y))) == 1
+    Xl, wl = _lazy(X, w)
+    d = Xl @ wl
+    e = (Xl * (d - d.mean())[:, None]).sum(0)  # not per row: no match
+    assert _pair_stages(e) == 0
+    _close(e.compute(), (X * (X @ w - (X @ w).mean())[:, None]).sum(0))

@@ -54,6 +54,47 @@ def pair_product(a: Node, b: Node) -> Node | None:
     return build.numpy_stage("gemv_pair", (matrix, v, *operands), kwargs, (a.shape[0],), a.dtype)
 
 
+def column_pair(product: Node) -> Node | None:
+    """``(A * h(A @ v)[:, None]).sum(0)``, the reduction spelling of ``A.T @ h(A @ v)``: `product` is the
+    reduction's operand; the same stage as ``pair_product``, or None. Indexing pushed ``[:, None]`` down to
+    h's operands (``h(d[:, None], y[:, None])``), so h is rebuilt over the (n,) values (``_as_rows``)."""
+    if product.op != "multiply" or len(product.args) != 2 or product.dtype not in _FLOATS:
+        return None
+    for matrix, column in (product.args, product.args[::-1]):
+        if (_is_array(matrix) and matrix.ndim == 2 and column.shape == (matrix.shape[0], 1)
+                and matrix.dtype == product.dtype and tuple(product.params.loop) == (product.dtype,) * 2):
+            h = _as_rows(column, matrix.shape[0])
+            return None if h is None else pair_product(expr.leaf(matrix.data.T), h)
+    return None
+
+
+def _as_rows(column: Node, rows: int) -> Node | None:
+    """The (rows,) node whose ``[:, None]`` is `column` (an elementwise region over (rows, 1) views), or None."""
+    region = _region(column)
+    if region is None:
+        return None
+    body, frontier = region
+    rebuilt: dict[int, Node] = {}
+    for node in frontier:
+        if node.op == CONST:
+            rebuilt[id(node)] = node
+        elif node.shape != (rows, 1):
+            return None
+        elif _is_array(node):
+            rebuilt[id(node)] = expr.leaf(node.data.reshape(rows))
+        elif (node.op == "numpy" and node.params.name == "getitem" and node.args[0].shape == (rows,)
+              and dict(node.params.kwargs)["key"] == ((0, rows, 1), None)):
+            rebuilt[id(node)] = node.args[0]  # d[:, None] of a computed d
+        else:
+            return None
+    for node in body:
+        if node.shape != (rows, 1):
+            return None
+        rebuilt[id(node)] = expr.make(node.op, tuple(rebuilt[id(a)] for a in node.args), node.params, (rows,),
+                                      node.dtype)
+    return rebuilt[id(column)]
+
+
 def _is_array(node: Node) -> bool:
     return node.op == LEAF and isinstance(node.data, np.ndarray)
 
