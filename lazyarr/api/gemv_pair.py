@@ -11,7 +11,9 @@ What matches (everything else keeps products.py's reductions): a float32/float64
 (a leaf), its transposed view on the left, and on the right an elementwise region over exactly one
 ``sum(A * v, axis=1)`` of the same A (same buffer, shape and strides), whose other operands are arrays of one
 value per row or scalars that do not themselves depend on that sum (``d - d.mean()`` is not per-row: no match),
-every dtype the matrix's, and at most ``MAX_NODES`` nodes in g. The graph stays immutable: a matrix written
+every dtype the matrix's, and at most ``MAX_NODES`` nodes in g. ``A @ v`` has two forms in products.py: row
+dots ``sum(A * v, axis=1)`` (a C or strided A), and ``sum(v[:, None] * A.T, axis=0)`` (a Fortran A; also
+``X @ g(X.T @ u)`` of a C X, where A is X.T); both match. The graph stays immutable: a matrix written
 after the dot was taken is another node, so it never matches the dot's.
 """
 from __future__ import annotations
@@ -25,7 +27,7 @@ from lazyarr.graph.ops import GENERATORS
 from lazyarr.runtime import gemv_pair as runner
 
 _FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
-MAX_NODES = 48  # g's nodes: a region larger than this compiles slowly; products.py's reductions take it
+MAX_NODES = 32  # g's nodes: a region larger than this compiles slowly; products.py's reductions take it
 
 
 def pair_product(a: Node, b: Node) -> Node | None:
@@ -33,22 +35,17 @@ def pair_product(a: Node, b: Node) -> Node | None:
     docstring), else None."""
     if a.ndim != 2 or b.ndim != 1 or a.dtype not in _FLOATS or b.dtype != a.dtype or not _is_array(a):
         return None
-    if a.data.flags.c_contiguous and not a.data.flags.f_contiguous:
-        # the `X @ w` of every step (a C matrix is no A.T whose A products.py reads by rows): no walk of w's
-        # history, which in a lazy loop is elementwise back to the previous step's stage
-        return None
     found = _region(b)
     if found is None:
         return None
     body, frontier = found
-    dots = [n for n in frontier if _is_row_dot(n, a)]
+    dots = [(n, pair) for n in frontier if (pair := _row_dot(n, a)) is not None]
     if len(dots) != 1:
         return None
-    dot = dots[0]
+    dot, (matrix, v) = dots[0]
     operands = [n for n in frontier if n is not dot]
     if not all(_per_row(n, b.shape[0]) and not _depends_on(n, dot) for n in operands):
         return None
-    matrix, v = dot.args[0].args
     spec = _spec(body, dot, operands, b)
     kwargs = (("dtype", a.dtype.str), ("shape", (a.shape[0],)), ("spec", spec))
     return build.numpy_stage("gemv_pair", (matrix, v, *operands), kwargs, (a.shape[0],), a.dtype)
@@ -124,18 +121,39 @@ def _region(root: Node) -> tuple[list[Node], list[Node]] | None:
     return body, frontier
 
 
-def _is_row_dot(node: Node, transposed: Node) -> bool:
-    """Whether `node` is products.py's ``A @ v`` (``sum(A * v, axis=1)``) of the A whose transpose is
-    `transposed`, all in the product's dtype."""
-    if not (node.op == "reduce" and node.params.name == "sum" and node.params.axes == (1,)
-            and node.params.engine == "numba" and node.dtype == transposed.dtype):
-        return False
+def _row_dot(node: Node, transposed: Node) -> tuple[Node, Node] | None:
+    """(A, v) when `node` is products.py's ``A @ v`` of the A whose transpose is `transposed`, all in the
+    product's dtype, else None. Two forms: ``sum(A * v, axis=1)`` (A read by rows: a C or strided A), and
+    ``sum(v[:, None] * A.T, axis=0)`` (a Fortran A, summed down the rows of its C transpose)."""
+    if not (node.op == "reduce" and node.params.name == "sum" and node.params.engine == "numba"
+            and node.dtype == transposed.dtype and node.args[0].op == "multiply"):
+        return None
     product = node.args[0]
-    if product.op != "multiply" or len(product.args) != 2 or product.dtype != node.dtype:
-        return False
-    matrix, v = product.args
-    return (_is_array(matrix) and matrix.ndim == 2 and v.ndim == 1 and v.dtype == node.dtype
-            and tuple(product.params.loop) == (node.dtype, node.dtype) and _transpose_of(transposed.data, matrix.data))
+    if len(product.args) != 2 or tuple(product.params.loop) != (node.dtype, node.dtype):
+        return None
+    if node.params.axes == (1,):
+        matrix, v = product.args
+        if (_is_array(matrix) and matrix.ndim == 2 and v.ndim == 1 and v.dtype == node.dtype
+                and _transpose_of(transposed.data, matrix.data)):
+            return matrix, v
+    elif node.params.axes == (0,):
+        column, matrix_t = product.args
+        v = _vector_of(column)
+        if (v is not None and v.dtype == node.dtype and _is_array(matrix_t) and matrix_t.ndim == 2
+                and _transpose_of(transposed.data, matrix_t.data.T)):
+            return expr.leaf(matrix_t.data.T), v
+    return None
+
+
+def _vector_of(column: Node) -> Node | None:
+    """The vector v of products.py's ``v[:, None]`` (a leaf's reshaped view, or a reshape stage), else None."""
+    if column.ndim != 2 or column.shape[1] != 1:
+        return None
+    if _is_array(column):
+        return expr.leaf(column.data.reshape(column.shape[0]))
+    if column.op == "numpy" and column.params.name == "reshape" and column.args[0].shape == column.shape[:1]:
+        return column.args[0]
+    return None
 
 
 def _transpose_of(t: np.ndarray, m: np.ndarray) -> bool:
