@@ -170,3 +170,13 @@ def test_the_reduction_spelling_matches_too():
     e = (Xl * (d - d.mean())[:, None]).sum(0)  # not per row: no match
     assert _pair_stages(e) == 0
     _close(e.compute(), (X * (X @ w - (X @ w).mean())[:, None]).sum(0))
+
+
+def test_numpy_answer_while_the_kernel_compiles():
+    # the stage's own NumPy path (a background compile, or a kernel Numba refused): a @ v, g, a.T @ that
+    X, w, y = _data(70, 6)
+    e = gradient(*_lazy(X, w, y))
+    (stage,) = [n for n in expr.walk([e._node]) if n.op == "numpy" and n.params.name == "gemv_pair"]
+    kwargs = dict(stage.params.kwargs)
+    got = gemv_pair.numpy_value(X, w, *[np.asarray(a.data) for a in stage.args[2:]], **kwargs)
+    _close(got, gradient(X, w, y))
