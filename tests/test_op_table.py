@@ -76,7 +76,14 @@ STAGE_CASES = {
     # surface/gathers: svd's singular values, unpacked from the call that computes all three outputs
     "library_outputs": lambda D: (np.linalg.svd(D * 2).S + 1, np.linalg.svd(X * 2).S + 1),
     "library_output": lambda D: (np.linalg.svd(D * 2).S + 1, np.linalg.svd(X * 2).S + 1),
+    # (#15 logreg4) A.T @ g(A @ v) of an in-memory A (a dask matrix keeps the two products): one dask task
+    "gemv_pair": lambda D: _gemv_pair_case(),
 }
+
+
+def _gemv_pair_case():
+    A, v = la.array(X), la.array(W[:, 0])
+    return A.T @ np.tanh(A @ v) * 2, X.T @ np.tanh(X @ W[:, 0]) * 2
 
 
 def _written(D, write):

@@ -21,6 +21,7 @@ from __future__ import annotations
 import numpy as np
 
 from lazyarr.api import build, reductions
+from lazyarr.api import gemv_pair  # (#15 logreg4)
 from lazyarr.graph import expr
 from lazyarr.graph.expr import Node
 
@@ -33,6 +34,9 @@ def fused_product(a: Node, b: Node) -> Node | None:
     if a.dtype not in _FLOATS or b.dtype not in _FLOATS or a.size == 0 or b.size == 0:
         return None
     if a.ndim == 2 and b.ndim == 1:  # (n, k) @ (k,): each row's dot with b
+        pair = gemv_pair.pair_product(a, b)  # (#15 logreg4) A.T @ g(A @ v): one pass over A
+        if pair is not None:
+            return pair
         if _transposed_leaf(a):  # X.T @ v: summed down the columns of X, in X's memory order
             return _weighted_rows(_once(b), build.transpose(a, (1, 0)))
         if BLAS_FOR_COMPUTED_MATRICES and _computed(a):  # (#15 logreg3) off: see the switch

@@ -13,6 +13,7 @@ import operator
 import numpy as np
 
 from lazyarr.api import build
+from lazyarr.api import gemv_pair  # (#15 logreg4)
 from lazyarr.graph import dtypes
 from lazyarr.graph import expr
 from lazyarr.graph.expr import Node
@@ -56,6 +57,8 @@ def reduce(x, name: str, axis=None, keepdims: bool = False, dtype=None) -> Node:
     kept_shape = tuple(d for i, d in enumerate(node.shape) if i not in axes)
     if not axes:  # a 0-d input, or axis=(): NumPy returns the (cast) values themselves
         result = _reduce_nothing(node, name, result_dtype)
+    elif name == "sum" and axes == (0,) and dtype is None and (pair := gemv_pair.column_pair(node)) is not None:
+        result = pair  # (#15 logreg4) (A * h(A @ v)[:, None]).sum(0): A.T @ h(A @ v) in one pass over A
     else:
         engine = "numpy" if node.dtype.kind in red.numpy_for_kinds else "numba"
         param_axis = axes if not is_arg or axis is not None else None

@@ -875,3 +875,29 @@ STAGES.update({s.name: s for s in [
           "np.linalg.norm (matrix 2, -2, 'nuc')"),
 ]})
 # --- end surface/reductions ------------------------------------------------------------------------------------
+
+
+# --- (#15 logreg4) ``A.T @ g(A @ v)`` in one pass over A (api/gemv_pair.py, runtime/gemv_pair.py) -------------
+# The stage's operands are (A, v, *operands of g); its keywords describe g (``spec``: elementwise entries over
+# the row dots and the operands) and the result's shape and dtype. graph/ cannot build kernels nor rebuild g's
+# nodes (that needs graph/reference), so api/gemv_pair.py registers the driver, which falls back to NumPy itself.
+def _gemv_pair_unregistered(*operands, **kwargs):
+    raise RuntimeError("lazyarr: the gemv_pair stage runs through api/gemv_pair.py's driver, which is not "
+                       "registered: please report this")
+
+
+def _dask_gemv_pair(args, kwargs):
+    """One dask task over the whole operands: g needs every row's dot, and the result sums over every row."""
+    import dask
+    import dask.array as da
+    shape, dtype = kwargs["shape"], np.dtype(kwargs["dtype"])
+    delayed = dask.delayed(STAGES["gemv_pair"].numpy, pure=True)(*args, **kwargs)
+    return da.from_delayed(delayed, shape, dtype=dtype, meta=np.empty((0,) * len(shape), dtype))
+
+
+STAGES.update({s.name: s for s in [
+    Stage("gemv_pair", _accelerated("gemv_pair", _gemv_pair_unregistered), _dask_gemv_pair,
+          "A.T @ g(A @ v): the row dots, g and the weighted sum of A's rows in one pass over A",
+          "X.T @ g(X @ w) with g elementwise (a logistic regression's gradient)"),
+]})
+# --- end (#15 logreg4) -----------------------------------------------------------------------------------------

@@ -1,0 +1,190 @@
+"""(#15 logreg4) Recognise ``A.T @ g(A @ v)`` and build it as one ``gemv_pair`` stage: one pass over A.
+
+A logistic regression's gradient ``X.T @ (1 / (1 + exp(-(X @ w))) - y)`` is, in NumPy, two matrix-vector products
+that each read the whole of X. As products.py builds them, ``X @ w`` is the reduction ``sum(X * w, axis=1)`` and
+``X.T @ r`` another over X's columns, so X is still read twice. When the right operand of ``A.T @ _`` is an
+elementwise function g of that very ``A @ v`` (and of other per-row operands, such as y, and scalars), the
+stage computes each row's dot, g of it and the row's weighted contribution while the row is in cache
+(runtime/gemv_pair.py, compiler/source_gemv_pair.py).
+
+What matches (everything else keeps products.py's reductions): a float32/float64 matrix A that is an array
+(a leaf), its transposed view on the left, and on the right an elementwise region over exactly one
+``sum(A * v, axis=1)`` of the same A (same buffer, shape and strides), whose other operands are arrays of one
+value per row or scalars that do not themselves depend on that sum (``d - d.mean()`` is not per-row: no match),
+every dtype the matrix's, and at most ``MAX_NODES`` nodes in g. ``A @ v`` has two forms in products.py: row
+dots ``sum(A * v, axis=1)`` (a C or strided A), and ``sum(v[:, None] * A.T, axis=0)`` (a Fortran A; also
+``X @ g(X.T @ u)`` of a C X, where A is X.T); both match. The graph stays immutable: a matrix written
+after the dot was taken is another node, so it never matches the dot's.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from lazyarr.api import build
+from lazyarr.graph import expr, ops
+from lazyarr.graph.expr import CONST, LEAF, Node
+from lazyarr.graph.ops import GENERATORS
+from lazyarr.runtime import gemv_pair as runner
+
+_FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
+MAX_NODES = 32  # g's nodes: a region larger than this compiles slowly; products.py's reductions take it
+
+
+def pair_product(a: Node, b: Node) -> Node | None:
+    """``a @ b`` as a ``gemv_pair`` stage when `a` is ``A.T`` and `b` is g(``A @ v``) (see the module's
+    docstring), else None."""
+    if a.ndim != 2 or b.ndim != 1 or a.dtype not in _FLOATS or b.dtype != a.dtype or not _is_array(a):
+        return None
+    found = _region(b)
+    if found is None:
+        return None
+    body, frontier = found
+    dots = [(n, pair) for n in frontier if (pair := _row_dot(n, a)) is not None]
+    if len(dots) != 1:
+        return None
+    dot, (matrix, v) = dots[0]
+    operands = [n for n in frontier if n is not dot]
+    if not all(_per_row(n, b.shape[0]) and not _depends_on(n, dot) for n in operands):
+        return None
+    spec = _spec(body, dot, operands, b)
+    kwargs = (("dtype", a.dtype.str), ("shape", (a.shape[0],)), ("spec", spec))
+    return build.numpy_stage("gemv_pair", (matrix, v, *operands), kwargs, (a.shape[0],), a.dtype)
+
+
+def column_pair(product: Node) -> Node | None:
+    """``(A * h(A @ v)[:, None]).sum(0)``, the reduction spelling of ``A.T @ h(A @ v)``: `product` is the
+    reduction's operand; the same stage as ``pair_product``, or None. Indexing pushed ``[:, None]`` down to
+    h's operands (``h(d[:, None], y[:, None])``), so h is rebuilt over the (n,) values (``_as_rows``)."""
+    if product.op != "multiply" or len(product.args) != 2 or product.dtype not in _FLOATS:
+        return None
+    for matrix, column in (product.args, product.args[::-1]):
+        if (_is_array(matrix) and matrix.ndim == 2 and column.shape == (matrix.shape[0], 1)
+                and matrix.dtype == product.dtype and tuple(product.params.loop) == (product.dtype,) * 2):
+            h = _as_rows(column, matrix.shape[0])
+            return None if h is None else pair_product(expr.leaf(matrix.data.T), h)
+    return None
+
+
+def _as_rows(column: Node, rows: int) -> Node | None:
+    """The (rows,) node whose ``[:, None]`` is `column` (an elementwise region over (rows, 1) views), or None."""
+    region = _region(column)
+    if region is None:
+        return None
+    body, frontier = region
+    rebuilt: dict[int, Node] = {}
+    for node in frontier:
+        if node.op == CONST:
+            rebuilt[id(node)] = node
+        elif node.shape != (rows, 1):
+            return None
+        elif _is_array(node):
+            rebuilt[id(node)] = expr.leaf(node.data.reshape(rows))
+        elif (node.op == "numpy" and node.params.name == "getitem" and node.args[0].shape == (rows,)
+              and dict(node.params.kwargs)["key"] == ((0, rows, 1), None)):
+            rebuilt[id(node)] = node.args[0]  # d[:, None] of a computed d
+        else:
+            return None
+    for node in body:
+        if node.shape != (rows, 1):
+            return None
+        rebuilt[id(node)] = expr.make(node.op, tuple(rebuilt[id(a)] for a in node.args), node.params, (rows,),
+                                      node.dtype)
+    return rebuilt[id(column)]
+
+
+def _is_array(node: Node) -> bool:
+    return node.op == LEAF and isinstance(node.data, np.ndarray)
+
+
+def _region(root: Node) -> tuple[list[Node], list[Node]] | None:
+    """g's elementwise nodes under `root` (children first) and the nodes they read (each once); None when g is
+    too big or has a node the kernel does not take (float16: its values travel as bits)."""
+    body, frontier, seen = [], [], set()
+    stack = [(root, False)]
+    while stack:
+        node, expanded = stack.pop()
+        if expanded:
+            body.append(node)
+            continue
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        if node.dtype.char == "e":
+            return None
+        if node.fusable and node.op not in GENERATORS:
+            stack.append((node, True))
+            stack.extend((arg, False) for arg in reversed(node.args))
+        else:
+            frontier.append(node)
+        if len(body) + len(stack) > MAX_NODES:
+            return None
+    return body, frontier
+
+
+def _row_dot(node: Node, transposed: Node) -> tuple[Node, Node] | None:
+    """(A, v) when `node` is products.py's ``A @ v`` of the A whose transpose is `transposed`, all in the
+    product's dtype, else None. Two forms: ``sum(A * v, axis=1)`` (A read by rows: a C or strided A), and
+    ``sum(v[:, None] * A.T, axis=0)`` (a Fortran A, summed down the rows of its C transpose)."""
+    if not (node.op == "reduce" and node.params.name == "sum" and node.params.engine == "numba"
+            and node.dtype == transposed.dtype and node.args[0].op == "multiply"):
+        return None
+    product = node.args[0]
+    if len(product.args) != 2 or tuple(product.params.loop) != (node.dtype, node.dtype):
+        return None
+    if node.params.axes == (1,):
+        matrix, v = product.args
+        if (_is_array(matrix) and matrix.ndim == 2 and v.ndim == 1 and v.dtype == node.dtype
+                and _transpose_of(transposed.data, matrix.data)):
+            return matrix, v
+    elif node.params.axes == (0,):
+        column, matrix_t = product.args
+        v = _vector_of(column)
+        if (v is not None and v.dtype == node.dtype and _is_array(matrix_t) and matrix_t.ndim == 2
+                and _transpose_of(transposed.data, matrix_t.data.T)):
+            return expr.leaf(matrix_t.data.T), v
+    return None
+
+
+def _vector_of(column: Node) -> Node | None:
+    """The vector v of products.py's ``v[:, None]`` (a leaf's reshaped view, or a reshape stage), else None."""
+    if column.ndim != 2 or column.shape[1] != 1:
+        return None
+    if _is_array(column):
+        return expr.leaf(column.data.reshape(column.shape[0]))
+    if column.op == "numpy" and column.params.name == "reshape" and column.args[0].shape == column.shape[:1]:
+        return column.args[0]
+    return None
+
+
+def _transpose_of(t: np.ndarray, m: np.ndarray) -> bool:
+    """Whether `t` is `m.T`: the same buffer read with the axes swapped."""
+    return (t.dtype == m.dtype and t.shape == m.shape[::-1] and t.strides == m.strides[::-1]
+            and t.__array_interface__["data"][0] == m.__array_interface__["data"][0])
+
+
+def _per_row(node: Node, rows: int) -> bool:
+    if node.op == CONST:
+        return node.dtype.kind in "biuf"
+    return node.shape == (rows,) and node.dtype.kind in "biuf"
+
+
+def _depends_on(node: Node, dot: Node) -> bool:
+    """Whether `node`'s value is computed from `dot` (it would need every row's dot before the pass)."""
+    if node.op in (LEAF, CONST):
+        return False
+    return any(n is dot for n in expr.walk([node]))
+
+
+def _spec(body: list[Node], dot: Node, operands: list[Node], root: Node) -> tuple:
+    """g without arrays (runtime/gemv_pair.py's ``spec``)."""
+    refs = {id(dot): ("dot",)}
+    refs.update((id(n), ("operand", j)) for j, n in enumerate(operands))
+    entries = []
+    for e, node in enumerate(body):
+        entries.append((node.op, node.params, node.dtype.str, tuple(refs[id(a)] for a in node.args)))
+        refs[id(node)] = ("entry", e)
+    kinds = tuple(("const" if n.op == CONST else "array", n.dtype.str) for n in operands)
+    return kinds, tuple(entries), refs[id(root)]
+
+
+ops.register_accelerated("gemv_pair", runner.run)
