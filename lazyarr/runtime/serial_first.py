@@ -64,6 +64,14 @@ def answer(root: Node, plan_and_run) -> np.ndarray | None:
     return value
 
 
+def warm(root: Node) -> None:
+    """Run this module's answer over `root` without counting it, remembering it or handing a plan over (the
+    warm-up thread's run of a first answer's code, ``compiler/warmup.also``)."""
+    order = _small_graph(root, config.parallel_threshold())
+    if order is not None:
+        _evaluate(order)
+
+
 def _small_graph(root: Node, threshold: int) -> list[Node] | None:
     """`root`'s nodes, operands first, if every one is an in-memory array, a constant, an elementwise op, a
     reduction, a scan or a NumPy stage, of fewer than `threshold` elements, and there are at most MAX_NODES; else None."""
