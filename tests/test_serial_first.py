@@ -6,6 +6,8 @@ once the call has returned and queues the kernels; the next call runs them. Stru
 sizes, ``out=`` and background compilation off take the full path; a plan job that fails is not reported on
 the worker, and the next call plans in its own thread and raises there.
 """
+import os
+
 import numpy as np
 import pytest
 
@@ -142,3 +144,24 @@ def test_a_failed_plan_job_raises_in_the_next_calls_thread(fresh, monkeypatch):
     assert cache.wait_for_compiles(60)
     with pytest.raises(RuntimeError, match="planning broke"):
         _lazy(f)
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork")
+def test_a_child_forked_before_the_plan_job_ran_plans_for_itself(fresh):
+    def f(M, a, b, x, i):  # a quick-tier map: made aside in a few tens of ms
+        return (a * 5 - b) * b + 2
+
+    want = f(np, A, B, X, I32)
+    with cache.holding_compiles():  # the parent's plan job is still queued at the fork
+        assert _lazy(f).tobytes() == want.tobytes()
+        pid = os.fork()
+        if pid == 0:  # the child has no worker and no job: its next call plans and makes the kernel itself
+            ok = False
+            try:
+                again = _lazy(f)
+                ok = again.tobytes() == want.tobytes() and cache.wait_for_compiles(60)
+                ok = ok and _lazy(f).tobytes() == want.tobytes()
+            finally:
+                os._exit(0 if ok else 1)
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
