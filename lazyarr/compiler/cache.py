@@ -132,7 +132,7 @@ def get(key: tuple, make_source, count_interpreted: bool = True, instead: tuple 
                 if use_worker:
                     _submit(key, make_source, job)
             if background and job.background:
-                _stats["interpreted"] += count_interpreted
+                _stats["interpreted"] += count_interpreted and not _planning.active  # (#14 bgfirst)
                 return None
         if owner:
             return _compile_job(key, make_source, job)
@@ -177,6 +177,8 @@ def count_quick(from_disk: bool, seconds: float) -> None:
 
 def count_interpreted() -> None:
     """A call NumPy computed while its quick-tier kernel was being made aside (``cache_info().interpreted``)."""
+    if _planning.active:  # (#14 bgfirst) a plan job's run: its call was counted when NumPy answered it
+        return
     with _lock:
         _stats["interpreted"] += 1
 
@@ -254,10 +256,11 @@ def _remember(key: tuple, compiled: Compiled) -> None:
 def wait_for_compiles(timeout: float | None = None) -> bool:
     """Wait until no kernel is compiling in the background; False if `timeout` seconds passed first."""
     deadline = None if timeout is None else time.monotonic() + timeout
-    for wait in _wait_also:  # (#14 quick tier)
-        if not wait(None if deadline is None else max(0.0, deadline - time.monotonic())):
-            return False
     while True:
+        # (#14 quick tier) waited each round: a plan job (#14 bgfirst) waited for below may start a quick kernel
+        for wait in _wait_also:
+            if not wait(None if deadline is None else max(0.0, deadline - time.monotonic())):
+                return False
         with _lock:
             pending = [job for job in _jobs.values() if job.background]
         if not pending:
@@ -422,6 +425,9 @@ def _work() -> None:
             return
         key, make_source, job = item
         _wait_until_quiet()
+        if key[0] is PLAN:  # (#14 bgfirst)
+            _run_plan_job(key, make_source, job)
+            continue
         if job.instead is not None and _load_instead(*job.instead):
             _retire(key, job)
             continue
@@ -463,6 +469,47 @@ def _load_instead(key: tuple, make_source) -> bool:
     with _lock:
         _remember(key, compiled)
     return True
+
+
+# --- #14 bgfirst: a first answer's planning, done on the worker (runtime/serial_first.py) -----------------------
+# A new expression at a serial size is answered by NumPy over its raw graph, without a plan; the plan, and with
+# it the queueing of the kernels' compiles, is this job: the worker runs `plan_and_run()` (the runtime's full
+# path, its NumPy answer discarded) once the calls are done, as it starts compiles. Its kernels' jobs are queued
+# by that run and compiled after it; ``wait_for_compiles`` waits for the plan job, then for them.
+PLAN = object()  # marks a plan job's key: (PLAN, a number of its own)
+
+
+class _Planning(threading.local):
+    active = False  # this thread is running a plan job (its NumPy answers are not counted: its call was)
+
+
+_planning = _Planning()
+_plan_jobs = [0]
+
+
+def plan_later(plan_and_run) -> None:
+    """Have the worker call `plan_and_run()` when no call holds compiles (see above); errors are dropped (the
+    next call of that expression plans in its own thread and raises there, as without this job)."""
+    job = _Job(background=True)
+    with _lock:
+        _plan_jobs[0] += 1
+        key = (PLAN, _plan_jobs[0])
+        _jobs[key] = job
+        _submit(key, plan_and_run, job)
+
+
+def _run_plan_job(key: tuple, plan_and_run, job: _Job) -> None:
+    _planning.active = True
+    try:
+        plan_and_run()
+    except Exception as exc:
+        if config.debug():
+            print(f"lazyarr: planning a first answer's kernels failed ({exc!r}); the next call plans in its own "
+                  "thread", file=sys.stderr)
+    finally:
+        _planning.active = False
+        _retire(key, job)
+# --- end #14 bgfirst ----------------------------------------------------------------------------------------------
 
 
 def _retire(key: tuple, job: _Job) -> None:

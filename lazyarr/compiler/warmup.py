@@ -39,7 +39,7 @@ import numpy as np
 from lazyarr import config
 from lazyarr.kernels import numba_glue
 
-__all__ = ["start", "wait", "state"]
+__all__ = ["also", "start", "wait", "state"]
 
 # Generous: the work takes well under a second, but it waits for a compile another thread is running.
 EXIT_TIMEOUT_S = 30.0
@@ -83,11 +83,33 @@ def state() -> str:
     return _state
 
 
+# (#14 bgfirst) Work registered by upper layers (``also``), run after Numba's start: a first answer's own code
+# (building a graph, NumPy over it) run once here, so a person's first expression does not pay for running it the
+# first time in the process (~0.3-0.5 ms of a ~1 ms first answer at a serial size, docs/runtime.md).
+_also: list = []
+
+
+def also(work) -> None:
+    """Have the warm-up thread call `work()` after Numba's start (register before ``start``). An error there is
+    only printed with LAZYARR_DEBUG=1: the same code runs in the caller's thread later and raises there."""
+    _also.append(work)
+
+
+def _run_also() -> None:
+    for work in _also:
+        try:
+            work()
+        except Exception as exc:
+            if config.debug():
+                print(f"lazyarr: warm-up work {work!r} failed ({exc!r})", file=sys.stderr)
+
+
 def _run() -> None:
     global _state, _seconds
     started = time.perf_counter()
     try:
         _refresh_numba()
+        _run_also()  # (#14 bgfirst)
     except Exception as exc:
         # The first compile repeats the refresh in the caller's thread and raises there if this was real.
         _state = f"failed: {exc!r}"

@@ -35,6 +35,7 @@ from lazyarr.runtime import numpy_rows  # (#15 covcos)
 from lazyarr.runtime import after_blas  # (#15 postblas)
 from lazyarr.runtime import scratch  # (#15 postblas)
 from lazyarr.runtime import llvm_launch  # #14 quick tier
+from lazyarr.runtime import serial_first  # #14 bgfirst
 
 
 
@@ -75,6 +76,14 @@ def evaluate_one(root: Node, out: np.ndarray | None = None) -> np.ndarray:
         return handler.evaluate([root], out)[0]
     if scalar_graph([root]):  # (programs #15)
         return _scalar_values([root], out)[0]
+    if out is None:  # (#14 bgfirst) a new expression at a serial size: NumPy answers, the worker plans
+        first = serial_first.answer(root, lambda: _plan_and_run(root, sig))
+        if first is not None:
+            return first
+    return _plan_and_run(root, sig, out)
+
+
+def _plan_and_run(root: Node, sig, out: np.ndarray | None = None) -> np.ndarray:
     steps = plan([root])
     value = run_steps(steps, [root], {}, out)[0]
     if sig is not None:
