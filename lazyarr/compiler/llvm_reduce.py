@@ -180,10 +180,14 @@ def fold_range(b: ir.IRBuilder, loops: Loops, state: State, producer: Producer, 
     if not folder.compensated:
         loops.range(b, "i", lo, hi, lambda b, i: state.take(b, producer.at(b, i)))
         return
-    lanes = [loops.slot(f"s{j}", folder.type) for j in range(LANES)]
+    # The lanes are one <LANES x double> value: each lane adds its own elements in order, exactly the Numba
+    # kernel's eight scalars, and LLVM keeps the vector in registers (as eight scalars, its SLP vectoriser made
+    # pairs of lanes and recomputed the producer for each pair).
+    vector = ir.VectorType(folder.type, LANES)
+    lanes = loops.slot("lanes", vector)
     j, e = loops.slot("j"), loops.slot("e")
     lanes_c, block_c = ir.Constant(_I64, LANES), ir.Constant(_I64, BLOCK)
-    zero = ir.Constant(folder.type, 0.0)
+    zero = ir.Constant(vector, 0.0)
     b.store(lo, j)
 
     def block(b):
@@ -191,16 +195,18 @@ def fold_range(b: ir.IRBuilder, loops: Loops, state: State, producer: Producer, 
         whole = b.sub(hi, b.srem(b.sub(hi, start), lanes_c))  # hi - (hi - j) % LANES
         end = b.add(start, block_c)
         b.store(b.select(b.icmp_signed("<", end, whole), end, whole), e)
-        for lane in lanes:
-            b.store(zero, lane)
+        b.store(zero, lanes)
 
         def step(b, base):
-            for offset, lane in enumerate(lanes):
+            values = ir.Constant(vector, ir.Undefined)
+            for offset in range(LANES):
                 value = producer.at(b, b.add(base, ir.Constant(_I64, offset)))
-                b.store(b.fadd(b.load(lane), value), lane)
+                values = b.insert_element(values, value, ir.Constant(ir.IntType(32), offset))
+            b.store(b.fadd(b.load(lanes), values), lanes)
 
         loops.range(b, "b", start, b.load(e), step, LANES)
-        s = [b.load(lane) for lane in lanes]
+        total = b.load(lanes)
+        s = [b.extract_element(total, ir.Constant(ir.IntType(32), lane)) for lane in range(LANES)]
         total = b.fadd(b.fadd(b.fadd(s[0], s[1]), b.fadd(s[2], s[3])), b.fadd(b.fadd(s[4], s[5]), b.fadd(s[6], s[7])))
         state.take(b, total)
         b.store(b.load(e), j)
