@@ -167,7 +167,7 @@ class Producer:
     def at(self, b: ir.IRBuilder, i):
         values = dict(self.const_values)
         for node, pointer in zip(self.k.inputs, self.inputs):
-            values[id(node)] = llvm_map._from_memory(b, b.load(b.gep(pointer, [i]), align=1), node.dtype)
+            values[id(node)] = _load(b, pointer, i, node.dtype)
         for node in self.k.body:
             values[id(node)] = llvm_map.node_value(b, node, [values[id(a)] for a in node.args])
         producer = self.k.outputs[0]
@@ -223,7 +223,13 @@ def _store(b: ir.IRBuilder, value, src: np.dtype, dst: np.dtype, pointer, index)
 
 
 def _load(b: ir.IRBuilder, pointer, index, dt: np.dtype):
-    return llvm_map._from_memory(b, b.load(b.gep(pointer, [index]), align=1), dt)
+    return _register(b, b.load(b.gep(pointer, [index]), align=1), dt)
+
+
+def _register(b: ir.IRBuilder, value, dt: np.dtype):
+    """A value as stored (bool as a byte) -> its register form (bool as i1: any nonzero byte is True), as the
+    map kernels read it."""
+    return b.icmp_unsigned("!=", value, ir.Constant(memory_type(dt), 0)) if dt.kind == "b" else value
 
 
 # --- the kernels -------------------------------------------------------------------------------------------
@@ -244,7 +250,7 @@ def kernel_ir(k, kernel_spec: tuple) -> str:
     n_in, n_const = len(k.inputs), len(k.consts)
     entry_block = function.append_basic_block("entry")
     entry = ir.IRBuilder(entry_block)
-    const_values = {id(node): llvm_map._from_memory(entry, arg, node.dtype)
+    const_values = {id(node): _register(entry, arg, node.dtype)
                     for node, arg in zip(k.consts, function.args[n_in:n_in + n_const])}
     producer = Producer(k, list(function.args[:n_in]), const_values, folder)
     loops = Loops(function, entry)
