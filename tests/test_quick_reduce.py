@@ -1,10 +1,11 @@
-"""Reductions on the quick tier (#14): full and last-axis sum/prod/min/max/any/all compiled straight to LLVM.
+"""Reductions on the quick tier (#14): full, last-axis and first-axis sum/prod/min/max/any/all compiled to LLVM.
 
 Each case computes a reduction twice, on the quick tier and through Numba's kernel of the same graph (the tier
 switched off, as the ``numba_tier`` fixture does), and checks the same bits, NumPy's dtype and shape, and NumPy's
 value within the reduction tests' tolerance (float sums: summation error; everything else exact). The same
 producer (``x * y``) over few dtypes keeps the Numba kernels few. Also: which tier ran (its counter), edge
-values (NaN, inf, -0.0, integer wraparound), 0-d, empty, keepdims, axis=-1, several trailing axes, the parallel
+values (NaN, inf, -0.0, integer wraparound), 0-d, empty, keepdims, axis=-1, several trailing axes, axis=0 (row by
+row and in row ranges), the parallel
 chunks at parallel sizes, explain(), and in a fresh process: a reduction computed without Numba's compiler.
 """
 import json
@@ -127,6 +128,21 @@ def test_last_axis_reductions_keepdims_and_trailing_axes(tier):
     f, g = operands(np.float32, 37 * 203)
     quick, numba = on_both_tiers(lambda a, b: (a * b).sum(axis=-1), f.reshape(37, 203), g.reshape(37, 203))
     check("sum float32 axis=-1", quick, numba, (f * g).reshape(37, 203).sum(axis=-1))
+
+
+def test_first_axis_reductions_row_by_row_and_in_row_ranges(tier, parallel_threshold):
+    x, y = operands(np.float64, 37 * 203)
+    x2, y2 = x.reshape(203, 37), y.reshape(203, 37)
+    for name in NAMES:  # the `outer` loop: each column's rows in order, no compensation
+        quick, numba = on_both_tiers(lambda a, b: getattr(a * b, name)(axis=0), x2, y2)
+        check(f"{name} axis=0", quick, numba, getattr(x2 * y2, name)(axis=0))
+    i, j = operands(np.int64, 37 * 203)
+    quick, numba = on_both_tiers(lambda a, b: (a * b).sum(axis=0, keepdims=True), i.reshape(203, 37), j.reshape(203, 37))
+    check("sum int64 axis=0 keepdims", quick, numba, (i * j).reshape(203, 37).sum(axis=0, keepdims=True))
+    parallel_threshold(1000)  # `outer_split`: 3 row ranges (203 // 64) folded into partials, then in order
+    for name in ("sum", "max"):
+        quick, numba = on_both_tiers(lambda a, b: getattr(a * b, name)(axis=0), x2, y2)
+        check(f"{name} axis=0 row ranges", quick, numba, getattr(x2 * y2, name)(axis=0))
 
 
 def test_parallel_chunks_give_the_serial_bits(tier, parallel_threshold):

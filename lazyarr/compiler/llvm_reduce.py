@@ -14,7 +14,10 @@ written as LLVM IR here, folding values in exactly the order the Numba kernel of
   chunk, partials folded in chunk order from the reduction's start value (``source_reduce.full_loop``). The
   chunk size is the runtime's constant, never the thread count, so the answer does not depend on threads;
 - ``inner``: the trailing axes of C-contiguous operands reduced: each kept element folds its ``nr`` rows of
-  ``dlast`` elements in order, each row through the lanes from its own start (``source_reduce.inner_loop``).
+  ``dlast`` elements in order, each row through the lanes from its own start (``source_reduce.inner_loop``);
+- ``outer``/``outer_split``: the first axis of 2-D C-contiguous operands reduced: each column folds its rows in
+  order without compensation, or (``outer_split``) ``nchunks`` row ranges into partials folded in order
+  (``source_reduce.outer_loop``/``outer_split_loop``; ``nchunks`` is a function of the shape alone).
 
 The functions, named ``llvm_map.NAME``:
 
@@ -22,6 +25,8 @@ The functions, named ``llvm_map.NAME``:
            computes the partials of chunks [first, last); then, if fold != 0, folds all partials into out[0]
     inner: void kernel(in0*, ..., c0, ..., R* out, i64 nr, i64 dlast, i64 first, i64 last)
            computes out[first:last]
+    outer: void kernel(in0*, ..., c0, ..., R* out, i64 m, i64 n, i64 nchunks, i64 first, i64 last)
+           computes the columns out[first:last] of an (n, m) operand (``outer_split`` too)
 
 A is the accumulator's dtype (float64 for float sums and products), R the result's. Anything else (arg
 reductions, nanmax/nanmin, float -> int results, other loops and layouts) is ``Unsupported``: Numba compiles it.
@@ -39,7 +44,9 @@ from lazyarr.graph.ops import REDUCTIONS
 
 __all__ = ["LOOPS", "kernel_ir", "spec", "is_spec", "accumulator_dtype"]
 
-LOOPS = ("full", "inner")
+OUTER = ("outer", "outer_split")
+LOOPS = ("full", "inner", *OUTER)
+TILE = 512  # columns a first-axis kernel folds at once: their accumulators stay in L1 while rows stream by
 _I64 = ir.IntType(64)
 _KIND = "reduce"
 
@@ -63,7 +70,7 @@ def accumulator_dtype(k) -> np.dtype:
 class Folder:
     """One reduction's accumulator in IR: its start value and its fold, from the op table."""
 
-    def __init__(self, k):
+    def __init__(self, k, loop: str):
         name = k.node.params.name
         red = REDUCTIONS.get(name)
         if red is None or red.arg or red.ufunc is None or red.float_start is not None:
@@ -76,7 +83,8 @@ class Folder:
         self.op = llvm_map.OPS.get(red.ufunc.__name__)
         if self.op is None:
             raise Unsupported(f"reduction {name}")
-        self.compensated = red.compensated and self.acc.kind == "f"
+        # Along the first axis the Numba kernel adds row after row without compensation (source_reduce)
+        self.compensated = red.compensated and self.acc.kind == "f" and loop not in OUTER
         self.type = llvm_type(self.acc)
 
     def start(self) -> ir.Constant:
@@ -137,7 +145,7 @@ class Loops:
         return self.entry.alloca(typ, name=name)
 
     def range(self, b: ir.IRBuilder, name: str, lo, hi, body, step: int = 1) -> None:
-        """`body(b, i)` for i in range(lo, hi, step); callers pass ranges whose length is a multiple of step."""
+        """`body(b, i)` for i in range(lo, hi, step)."""
         counter = self.slot(name)
         b.store(lo, counter)
 
@@ -240,11 +248,11 @@ def kernel_ir(k, kernel_spec: tuple) -> str:
     if loop not in LOOPS:
         raise Unsupported(f"loop {loop}")
     llvm_map.check(k, (k.node.dtype,))
-    folder = Folder(k)
+    folder = Folder(k, loop)
     module = ir.Module(name="lazyarr_quick_reduce")
     arrays = [memory_type(n.dtype).as_pointer() for n in k.inputs] + [memory_type(n.dtype) for n in k.consts]
     partials = [memory_type(folder.acc).as_pointer()] if loop == "full" else []
-    sizes = 5 if loop == "full" else 4
+    sizes = {"full": 5, "inner": 4}.get(loop, 5)
     params = arrays + partials + [memory_type(folder.result).as_pointer()] + [_I64] * sizes
     function = ir.Function(module, ir.FunctionType(ir.VoidType(), params), llvm_map.NAME)
     n_in, n_const = len(k.inputs), len(k.consts)
@@ -259,8 +267,10 @@ def kernel_ir(k, kernel_spec: tuple) -> str:
     rest = function.args[n_in + n_const:]
     if loop == "full":
         _full(b, loops, folder, producer, *rest)
-    else:
+    elif loop == "inner":
         _inner(b, loops, folder, producer, *rest)
+    else:
+        _outer(b, loops, folder, producer, *rest)
     b.ret_void()
     entry.branch(body)  # the stack slots all live in the entry block (mem2reg promotes only those)
     return str(module)
@@ -303,3 +313,52 @@ def _inner(b, loops: Loops, folder: Folder, producer: Producer, out, nr, dlast, 
         _store(b, b.load(state.acc), folder.acc, folder.result, out, o)
 
     loops.range(b, "o", first, last, one_output)
+
+
+# --- the first axis (``outer``/``outer_split``): 2-D operands, each column folded row after row ---------------
+
+def _outer(b, loops: Loops, folder: Folder, producer: Producer, out, m, n, nchunks, first, last) -> None:
+    """out[q] for the columns q in [first, last) of an (n rows, m columns) C-contiguous operand, in tiles of
+    TILE columns. The Numba kernel folds each column's rows in order from the start value (``outer``), or
+    (``outer_split``, nchunks > 1) each of nchunks balanced row ranges into a partial from the start value, and
+    then the partials in order into the first one. Its tiles of columns change nothing: each column has its
+    own accumulator. So here too, whatever tile or thread computes a column."""
+    tile = ir.ArrayType(folder.type, TILE)
+    acc, part = loops.entry.alloca(tile, name="acc"), loops.entry.alloca(tile, name="part")
+    one, zero = ir.Constant(_I64, 1), ir.Constant(_I64, 0)
+    width = ir.Constant(_I64, TILE)
+
+    def rows(b, array, lo, hi, t0, t1):
+        """Fold rows [lo, hi) of columns [t0, t1) into `array`'s accumulators (a vectorisable inner loop)."""
+        def row(b, r):
+            base = b.mul(r, m)
+
+            def column(b, q):
+                where = b.gep(array, [zero, b.sub(q, t0)])
+                b.store(folder.plain(b, b.load(where), producer.at(b, b.add(base, q))), where)
+            loops.range(b, "q", t0, t1, column)
+        loops.range(b, "r", lo, hi, row)
+
+    def start(b, array, t0, t1):
+        loops.range(b, "q", t0, t1, lambda b, q: b.store(folder.start(), b.gep(array, [zero, b.sub(q, t0)])))
+
+    def one_tile(b, t0):
+        end = b.add(t0, width)
+        t1 = b.select(b.icmp_signed("<", end, last), end, last)
+        start(b, acc, t0, t1)
+        rows(b, acc, zero, b.sdiv(n, nchunks), t0, t1)  # the first row range (all rows when nchunks is 1)
+
+        def later_chunk(b, c):
+            start(b, part, t0, t1)
+            rows(b, part, b.sdiv(b.mul(c, n), nchunks), b.sdiv(b.mul(b.add(c, one), n), nchunks), t0, t1)
+
+            def fold(b, q):
+                where = b.gep(acc, [zero, b.sub(q, t0)])
+                b.store(folder.plain(b, b.load(where), b.load(b.gep(part, [zero, b.sub(q, t0)]))), where)
+            loops.range(b, "q", t0, t1, fold)
+
+        loops.range(b, "c", one, nchunks, later_chunk)
+        loops.range(b, "q", t0, t1, lambda b, q: _store(b, b.load(b.gep(acc, [zero, b.sub(q, t0)])),
+                                                         folder.acc, folder.result, out, q))
+
+    loops.range(b, "tile", first, last, one_tile, TILE)

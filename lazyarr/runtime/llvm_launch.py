@@ -221,9 +221,7 @@ def run_reduce(k, loop: str, views: list, consts: list, extra: list, result, par
     did, False if Numba's kernel must, PENDING while it is made aside (``run_map``). `loop`, `views` and
     `extra` are the runtime's choice for Numba's kernel (``evaluate._reduce_layout``): the tier takes the
     ``full`` and ``inner`` loops over C-contiguous views in the kernel's own dtypes."""
-    if not config.quick_tier() or loop not in llvm_reduce.LOOPS:
-        return False
-    if any(v.dtype != n.dtype or not v.flags.c_contiguous for n, v in zip(k.inputs, views)):
+    if not _takes(k, loop, views):
         return False
     spec = llvm_reduce.spec(loop)
     kernel = llvm_tier.get_soon(k, spec) if config.background_compile() else llvm_tier.get(k, spec)
@@ -237,8 +235,10 @@ def run_reduce(k, loop: str, views: list, consts: list, extra: list, result, par
     args = [*(pointer(v) for v in views), *(convert(c) for convert, c in zip(_converts(kernel), consts))]
     if loop == "full":
         _full_reduce(function, args, k, extra, result, threads_wanted)
-    else:
+    elif loop == "inner":
         _inner_reduce(function, args, extra, result, threads_wanted)
+    else:
+        _outer_reduce(function, args, loop, extra, result, threads_wanted)
     _reduced[0] += 1
     return True
 
@@ -253,14 +253,26 @@ def reductions() -> int:
 
 def explained_reduce(k, loop: str, array_layout: str, views: list, parallel: bool) -> str | None:
     """What explain() shows for a reduction the quick tier runs (its IR), or None if Numba's kernel runs."""
-    if (not config.quick_tier() or loop not in llvm_reduce.LOOPS or array_layout != "C"
-            or any(v.dtype != n.dtype or not v.flags.c_contiguous for n, v in zip(k.inputs, views))):
+    if array_layout not in ("C", "F") or not _takes(k, loop, views):
         return None
     text = llvm_tier.ir_for(k, llvm_reduce.spec(loop))
     if text is None:
         return None
     return (f"# loop={loop} layout=C parallel={parallel} quick tier: LLVM IR compiled without Numba, in the "
             f"Numba kernel's order (docs/quick_tier.md)\n{text}")
+
+
+def _takes(k, loop: str, views: list) -> bool:
+    """Whether the tier computes this reduction: its loop is one of the tier's, over views in the kernel's own
+    dtypes that are C-contiguous (full, inner), or the F-contiguous (columns, rows) views of a C-contiguous
+    2-D operand (the first axis: outer, outer_split)."""
+    if not config.quick_tier() or loop not in llvm_reduce.LOOPS:
+        return False
+    if loop in llvm_reduce.OUTER:
+        laid_out = all(v.ndim == 2 and v.flags.f_contiguous for v in views)
+    else:
+        laid_out = all(v.flags.c_contiguous for v in views)
+    return laid_out and all(v.dtype == n.dtype for n, v in zip(k.inputs, views))
 
 
 def _converts(kernel) -> list:
@@ -270,7 +282,7 @@ def _converts(kernel) -> list:
 def _reduce_function(kernel, loop: str):
     found = _functions.get(kernel.name)
     if found is None:
-        sizes = 5 if loop == "full" else 4
+        sizes = 4 if loop == "inner" else 5
         partials = [ctypes.c_void_p] if loop == "full" else []
         argtypes = ([ctypes.c_void_p] * kernel.n_inputs + [_CTYPES[dt.char] for dt in kernel.const_dtypes]
                     + partials + [ctypes.c_void_p] + [ctypes.c_int64] * sizes)
@@ -316,4 +328,9 @@ def _inner_reduce(function, args: list, extra: list, result, parallel: bool) -> 
     nr = math.prod(extra[:-1]) // kept
     head = [*args, output_pointer(result.reshape(-1)), nr, dlast]
     _on_threads(function, head, _parts(kept, kept * nr * dlast, parallel))
+def _outer_reduce(function, args: list, loop: str, extra: list, result, parallel: bool) -> None:
+    m, n = extra[0], extra[1]  # extra: the views' dims (columns, rows), the tile, and (outer_split) nchunks
+    nchunks = extra[3] if loop == "outer_split" else 1
+    head = [*args, output_pointer(result.reshape(-1)), m, n, nchunks]
+    _on_threads(function, head, _parts(m, m * n, parallel))
 # --- end #14 quick-tier reductions ---
