@@ -188,6 +188,24 @@ def test_inputs_are_never_written_and_strided_inputs_stay_on_numba(tier):
     np.testing.assert_allclose(got, (x[::2] * y[::2]).sum(), rtol=1e-12)
 
 
+def test_background_compilation_answers_with_numpy_while_the_kernel_is_made(tier):
+    # a structure no other test makes (int16 products, a max of them), so its kernel is not in memory yet
+    a, b = np.arange(-600, 600, dtype=np.int16), np.arange(1200, dtype=np.int16)[::-1].copy()
+    config.set_background_compile(True)
+    try:
+        before, made, interpreted = llvm_launch.reductions(), llvm_tier.info(), la.cache_info().interpreted
+        first = np.asarray((la.array(a) * la.array(b) - 3).max().compute())
+        assert_same(first, np.asarray((a * b - 3).max()))
+        assert llvm_launch.reductions() == before and la.cache_info().interpreted == interpreted + 1  # NumPy
+        assert la.wait_for_compiles(120)
+        now = llvm_tier.info()
+        assert now["compiles"] + now["disk_hits"] == made["compiles"] + made["disk_hits"] + 1  # made aside
+        assert_same(np.asarray((la.array(a) * la.array(b) - 3).max().compute()), first)
+        assert llvm_launch.reductions() == before + 1 and la.cache_info().interpreted == interpreted + 1
+    finally:
+        config.set_background_compile(None)
+
+
 def test_explain_shows_the_reductions_ir(tier):
     x, y = operands(np.float64, 1003)
     text = (la.array(x) * la.array(y)).sum().explain()
