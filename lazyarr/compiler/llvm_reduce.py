@@ -25,8 +25,10 @@ The functions, named ``llvm_map.NAME``:
            computes the partials of chunks [first, last); then, if fold != 0, folds all partials into out[0]
     inner: void kernel(in0*, ..., c0, ..., R* out, i64 nr, i64 dlast, i64 first, i64 last)
            computes out[first:last]
-    outer: void kernel(in0*, ..., c0, ..., R* out, i64 m, i64 n, i64 nchunks, i64 first, i64 last)
-           computes the columns out[first:last] of an (n, m) operand (``outer_split`` too)
+    outer: void kernel(in0*, ..., c0, ..., A* partials, R* out, i64 m, i64 n, i64 nchunks, i64 c_first,
+                       i64 c_last, i64 q_first, i64 q_last, i64 fold)
+           (``outer_split`` too) for the columns [q_first, q_last) of an (n, m) operand: the partials of row
+           ranges [c_first, c_last); then, if fold != 0, the partials folded in order into out[q]
 
 A is the accumulator's dtype (float64 for float sums and products), R the result's. Anything else (arg
 reductions, nanmax/nanmin, float -> int results, other loops and layouts) is ``Unsupported``: Numba compiles it.
@@ -46,7 +48,7 @@ __all__ = ["LOOPS", "kernel_ir", "spec", "is_spec", "accumulator_dtype"]
 
 OUTER = ("outer", "outer_split")
 LOOPS = ("full", "inner", *OUTER)
-TILE = 512  # columns a first-axis kernel folds at once: their accumulators stay in L1 while rows stream by
+TILE = 2048  # columns a first-axis kernel folds at once: their partials (16 KB) stay in L1 while rows stream by
 _I64 = ir.IntType(64)
 _KIND = "reduce"
 
@@ -251,8 +253,8 @@ def kernel_ir(k, kernel_spec: tuple) -> str:
     folder = Folder(k, loop)
     module = ir.Module(name="lazyarr_quick_reduce")
     arrays = [memory_type(n.dtype).as_pointer() for n in k.inputs] + [memory_type(n.dtype) for n in k.consts]
-    partials = [memory_type(folder.acc).as_pointer()] if loop == "full" else []
-    sizes = {"full": 5, "inner": 4}.get(loop, 5)
+    partials = [] if loop == "inner" else [memory_type(folder.acc).as_pointer()]
+    sizes = {"full": 5, "inner": 4}.get(loop, 8)
     params = arrays + partials + [memory_type(folder.result).as_pointer()] + [_I64] * sizes
     function = ir.Function(module, ir.FunctionType(ir.VoidType(), params), llvm_map.NAME)
     n_in, n_const = len(k.inputs), len(k.consts)
@@ -317,48 +319,47 @@ def _inner(b, loops: Loops, folder: Folder, producer: Producer, out, nr, dlast, 
 
 # --- the first axis (``outer``/``outer_split``): 2-D operands, each column folded row after row ---------------
 
-def _outer(b, loops: Loops, folder: Folder, producer: Producer, out, m, n, nchunks, first, last) -> None:
-    """out[q] for the columns q in [first, last) of an (n rows, m columns) C-contiguous operand, in tiles of
-    TILE columns. The Numba kernel folds each column's rows in order from the start value (``outer``), or
-    (``outer_split``, nchunks > 1) each of nchunks balanced row ranges into a partial from the start value, and
-    then the partials in order into the first one. Its tiles of columns change nothing: each column has its
-    own accumulator. So here too, whatever tile or thread computes a column."""
-    tile = ir.ArrayType(folder.type, TILE)
-    acc, part = loops.entry.alloca(tile, name="acc"), loops.entry.alloca(tile, name="part")
-    one, zero = ir.Constant(_I64, 1), ir.Constant(_I64, 0)
-    width = ir.Constant(_I64, TILE)
+def _outer(b, loops: Loops, folder: Folder, producer: Producer, partials, out, m, n, nchunks, c_first, c_last,
+           q_first, q_last, fold) -> None:
+    """Columns [q_first, q_last) of an (n rows, m columns) C-contiguous operand: the partials of the row ranges
+    [c_first, c_last) (range c: rows [c*n//nchunks, (c+1)*n//nchunks), folded from the start value into
+    partials[c*m + q]), then (fold != 0) each column's partials folded in order into the first, into out[q].
 
-    def rows(b, array, lo, hi, t0, t1):
-        """Fold rows [lo, hi) of columns [t0, t1) into `array`'s accumulators (a vectorisable inner loop)."""
-        def row(b, r):
-            base = b.mul(r, m)
+    That is the Numba kernel's order (``outer``: one range; ``outer_split``: nchunks of them, a function of the
+    shape alone). Each column has its own accumulator, so the tiles of TILE columns (whose partials stay in L1
+    while the rows stream by) and the threads that compute them change no bit. The row ranges are the
+    parallel work, as in the Numba kernel: each thread reads whole stretches of memory in order."""
+    zero, one, width = ir.Constant(_I64, 0), ir.Constant(_I64, 1), ir.Constant(_I64, TILE)
 
-            def column(b, q):
-                where = b.gep(array, [zero, b.sub(q, t0)])
-                b.store(folder.plain(b, b.load(where), producer.at(b, b.add(base, q))), where)
-            loops.range(b, "q", t0, t1, column)
-        loops.range(b, "r", lo, hi, row)
+    def row_range(b, c):
+        lo, hi = b.sdiv(b.mul(c, n), nchunks), b.sdiv(b.mul(b.add(c, one), n), nchunks)
+        base = b.mul(c, m)
 
-    def start(b, array, t0, t1):
-        loops.range(b, "q", t0, t1, lambda b, q: b.store(folder.start(), b.gep(array, [zero, b.sub(q, t0)])))
+        def tile(b, t0):
+            end = b.add(t0, width)
+            t1 = b.select(b.icmp_signed("<", end, q_last), end, q_last)
+            loops.range(b, "q", t0, t1, lambda b, q: _store(b, folder.start(), folder.acc, folder.acc, partials,
+                                                            b.add(base, q)))
 
-    def one_tile(b, t0):
-        end = b.add(t0, width)
-        t1 = b.select(b.icmp_signed("<", end, last), end, last)
-        start(b, acc, t0, t1)
-        rows(b, acc, zero, b.sdiv(n, nchunks), t0, t1)  # the first row range (all rows when nchunks is 1)
+            def row(b, r):
+                first = b.mul(r, m)
 
-        def later_chunk(b, c):
-            start(b, part, t0, t1)
-            rows(b, part, b.sdiv(b.mul(c, n), nchunks), b.sdiv(b.mul(b.add(c, one), n), nchunks), t0, t1)
+                def column(b, q):
+                    where = b.gep(partials, [b.add(base, q)])
+                    value = producer.at(b, b.add(first, q))
+                    _store(b, folder.plain(b, _register(b, b.load(where), folder.acc), value), folder.acc,
+                           folder.acc, partials, b.add(base, q))
+                loops.range(b, "q", t0, t1, column)
+            loops.range(b, "r", lo, hi, row)
+        loops.range(b, "tile", q_first, q_last, tile, TILE)
 
-            def fold(b, q):
-                where = b.gep(acc, [zero, b.sub(q, t0)])
-                b.store(folder.plain(b, b.load(where), b.load(b.gep(part, [zero, b.sub(q, t0)]))), where)
-            loops.range(b, "q", t0, t1, fold)
+    loops.range(b, "c", c_first, c_last, row_range)
+    with b.if_then(b.icmp_signed("!=", fold, zero)):
+        total = State(loops.entry, folder, "tot")
 
-        loops.range(b, "c", one, nchunks, later_chunk)
-        loops.range(b, "q", t0, t1, lambda b, q: _store(b, b.load(b.gep(acc, [zero, b.sub(q, t0)])),
-                                                         folder.acc, folder.result, out, q))
-
-    loops.range(b, "tile", first, last, one_tile, TILE)
+        def column_total(b, q):
+            b.store(_load(b, partials, q, folder.acc), total.acc)
+            loops.range(b, "c", one, nchunks,
+                        lambda b, c: total.take(b, _load(b, partials, b.add(b.mul(c, m), q), folder.acc)))
+            _store(b, b.load(total.acc), folder.acc, folder.result, out, q)
+        loops.range(b, "q", q_first, q_last, column_total)

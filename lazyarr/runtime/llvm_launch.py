@@ -238,7 +238,7 @@ def run_reduce(k, loop: str, views: list, consts: list, extra: list, result, par
     elif loop == "inner":
         _inner_reduce(function, args, extra, result, threads_wanted)
     else:
-        _outer_reduce(function, args, loop, extra, result, threads_wanted)
+        _outer_reduce(function, args, k, loop, extra, result, threads_wanted)
     _reduced[0] += 1
     return True
 
@@ -282,8 +282,8 @@ def _converts(kernel) -> list:
 def _reduce_function(kernel, loop: str):
     found = _functions.get(kernel.name)
     if found is None:
-        sizes = 4 if loop == "inner" else 5
-        partials = [ctypes.c_void_p] if loop == "full" else []
+        sizes = {"full": 5, "inner": 4}.get(loop, 8)
+        partials = [] if loop == "inner" else [ctypes.c_void_p]
         argtypes = ([ctypes.c_void_p] * kernel.n_inputs + [_CTYPES[dt.char] for dt in kernel.const_dtypes]
                     + partials + [ctypes.c_void_p] + [ctypes.c_int64] * sizes)
         found = _functions[kernel.name] = ctypes.CFUNCTYPE(None, *argtypes)(kernel.address)
@@ -328,9 +328,22 @@ def _inner_reduce(function, args: list, extra: list, result, parallel: bool) -> 
     nr = math.prod(extra[:-1]) // kept
     head = [*args, output_pointer(result.reshape(-1)), nr, dlast]
     _on_threads(function, head, _parts(kept, kept * nr * dlast, parallel))
-def _outer_reduce(function, args: list, loop: str, extra: list, result, parallel: bool) -> None:
+def _outer_reduce(function, args: list, k, loop: str, extra: list, result, parallel: bool) -> None:
+    """The first axis: the threads share the row ranges (``outer_split``) or, with one range, the columns."""
     m, n = extra[0], extra[1]  # extra: the views' dims (columns, rows), the tile, and (outer_split) nchunks
     nchunks = extra[3] if loop == "outer_split" else 1
-    head = [*args, output_pointer(result.reshape(-1)), m, n, nchunks]
-    _on_threads(function, head, _parts(m, m * n, parallel))
+    partials = np.empty(nchunks * m, llvm_reduce.accumulator_dtype(k))
+    head = [*args, partials.ctypes.data, output_pointer(result.reshape(-1)), m, n, nchunks]
+    if nchunks == 1:
+        columns = _parts(m, m * n, parallel)
+        _on_threads(lambda *a: function(*a[:-2], 0, 1, *a[-2:], 1), head, columns)
+        return
+    ranges = _parts(nchunks, m * n, parallel)
+    if len(ranges) == 1:
+        function(*head, 0, nchunks, 0, m, 1)
+        return
+    _on_threads(lambda *a: function(*a, 0, m, 0), head, ranges)
+    function(*head, 0, 0, 0, m, 1)
+
+
 # --- end #14 quick-tier reductions ---
