@@ -44,7 +44,7 @@ from lazyarr.compiler.source_reduce import BLOCK, LANES
 from lazyarr.graph.dtypes import HALF
 from lazyarr.graph.ops import REDUCTIONS
 
-__all__ = ["LOOPS", "kernel_ir", "spec", "is_spec", "accumulator_dtype"]
+__all__ = ["LOOPS", "OUTER", "accumulator_dtype", "check", "is_spec", "kernel_ir", "spec"]
 
 OUTER = ("outer", "outer_split")
 LOOPS = ("full", "inner", *OUTER)
@@ -243,6 +243,25 @@ def _register(b: ir.IRBuilder, value, dt: np.dtype):
 
 
 # --- the kernels -------------------------------------------------------------------------------------------
+
+def check(k, kernel_spec: tuple) -> None:
+    """Raise Unsupported exactly where ``kernel_ir`` would, at a fraction of its cost: the producer, the fold and
+    the result's cast emitted once into a scratch function (the kernel emits the producer ~10 times, ~10 ms of
+    Python; background compilation decides on the caller's thread whether the tier takes a kernel)."""
+    loop = kernel_spec[1]
+    if loop not in LOOPS:
+        raise Unsupported(f"loop {loop}")
+    llvm_map.check(k, (k.node.dtype,))
+    folder = Folder(k, loop)
+    module = ir.Module(name="lazyarr_quick_check")
+    params = [memory_type(n.dtype).as_pointer() for n in k.inputs] + [memory_type(n.dtype) for n in k.consts]
+    function = ir.Function(module, ir.FunctionType(ir.VoidType(), params), llvm_map.NAME)
+    b = ir.IRBuilder(function.append_basic_block("entry"))
+    n_in = len(k.inputs)
+    consts = {id(node): _register(b, arg, node.dtype) for node, arg in zip(k.consts, function.args[n_in:])}
+    value = Producer(k, list(function.args[:n_in]), consts, folder).at(b, ir.Constant(_I64, 0))
+    cast(b, folder.plain(b, folder.start(), value), folder.acc, folder.result)
+
 
 def kernel_ir(k, kernel_spec: tuple) -> str:
     """The module text of `k`'s reduction loop (function ``llvm_map.NAME``); raises Unsupported."""

@@ -93,7 +93,7 @@ def get_soon(k, out_dtypes: tuple):
     found = _memo.get(key, False)
     if found is not False:
         return found
-    if ir_for(k, out_dtypes) is None:  # refused at once (building the IR is Python, ~ms): Numba's kernel runs
+    if not _accepts(k, out_dtypes):  # refused at once (building the IR is Python, ~ms): Numba's kernel runs
         with _lock:
             _memo[key] = None
             _stats["refused"] += 1
@@ -160,6 +160,18 @@ def ir_for(k, out_dtypes: tuple) -> str | None:
         return llvm_map.kernel_ir(k, out_dtypes)
     except llvm_map.Unsupported:
         return None
+
+
+def _accepts(k, out_dtypes: tuple) -> bool:
+    """Whether the tier compiles `k`, decided without its whole IR where that is cheaper (#14 quick-tier
+    reductions: ``llvm_reduce.check``, a tenth of building the reduction's IR)."""
+    if not llvm_reduce.is_spec(out_dtypes):
+        return ir_for(k, out_dtypes) is not None
+    try:
+        llvm_reduce.check(k, out_dtypes)
+    except llvm_map.Unsupported:
+        return False
+    return True
 
 
 def _make(k, out_dtypes: tuple) -> QuickKernel | None:
