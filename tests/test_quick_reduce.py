@@ -206,6 +206,15 @@ def test_background_compilation_answers_with_numpy_while_the_kernel_is_made(tier
         config.set_background_compile(None)
 
 
+def test_what_the_tier_does_not_compile_exactly_stays_on_numba(tier):
+    x, y = operands(np.float64, 1003)
+    before, refused = llvm_launch.reductions(), llvm_tier.info()["refused"]
+    got = np.asarray((la.array(x) // la.array(y)).sum().compute())  # float floor_divide: not an op of the tier
+    np.testing.assert_allclose(got, (x // y).sum(), rtol=1e-12)
+    assert_same(np.asarray((la.array(x) * la.array(y)).argmax().compute()), np.asarray((x * y).argmax()))
+    assert llvm_launch.reductions() == before and llvm_tier.info()["refused"] == refused + 2
+
+
 def test_explain_shows_the_reductions_ir(tier):
     x, y = operands(np.float64, 1003)
     text = (la.array(x) * la.array(y)).sum().explain()
