@@ -1,4 +1,4 @@
-"""Reductions on the quick tier (#14): full and last-axis reductions as LLVM IR, in the Numba kernel's order.
+"""Reductions on the quick tier (#14): full, last- and first-axis reductions as LLVM IR, in the Numba kernel's order.
 
 A reduction whose producer is made of the quick tier's exact ops (``llvm_map.OPS``) over contiguous operands is
 written as LLVM IR here, folding values in exactly the order the Numba kernel of the same graph folds them
@@ -44,10 +44,11 @@ from lazyarr.compiler.source_reduce import BLOCK, LANES
 from lazyarr.graph.dtypes import HALF
 from lazyarr.graph.ops import REDUCTIONS
 
-__all__ = ["LOOPS", "OUTER", "accumulator_dtype", "check", "is_spec", "kernel_ir", "spec"]
+__all__ = ["LOOPS", "OUTER", "SIZE_ARGS", "accumulator_dtype", "check", "is_spec", "kernel_ir", "spec"]
 
 OUTER = ("outer", "outer_split")
 LOOPS = ("full", "inner", *OUTER)
+SIZE_ARGS = {"full": 5, "inner": 4, "outer": 8, "outer_split": 8}  # each loop's i64 arguments (module doc)
 TILE = 2048  # columns a first-axis kernel folds at once: their partials (16 KB) stay in L1 while rows stream by
 _I64 = ir.IntType(64)
 _KIND = "reduce"
@@ -244,15 +245,21 @@ def _register(b: ir.IRBuilder, value, dt: np.dtype):
 
 # --- the kernels -------------------------------------------------------------------------------------------
 
-def check(k, kernel_spec: tuple) -> None:
-    """Raise Unsupported exactly where ``kernel_ir`` would, at a fraction of its cost: the producer, the fold and
-    the result's cast emitted once into a scratch function (the kernel emits the producer ~10 times, ~10 ms of
-    Python; background compilation decides on the caller's thread whether the tier takes a kernel)."""
+def _prepare(k, kernel_spec: tuple) -> tuple[str, Folder]:
+    """(the loop, the accumulator) of a kernel the tier may compile; raises Unsupported for loops, dtypes and
+    reductions it does not."""
     loop = kernel_spec[1]
     if loop not in LOOPS:
         raise Unsupported(f"loop {loop}")
     llvm_map.check(k, (k.node.dtype,))
-    folder = Folder(k, loop)
+    return loop, Folder(k, loop)
+
+
+def check(k, kernel_spec: tuple) -> None:
+    """Raise Unsupported exactly where ``kernel_ir`` would, at a fraction of its cost: the producer, the fold and
+    the result's cast emitted once into a scratch function (the kernel emits the producer ~10 times, ~10 ms of
+    Python; background compilation decides on the caller's thread whether the tier takes a kernel)."""
+    _, folder = _prepare(k, kernel_spec)
     module = ir.Module(name="lazyarr_quick_check")
     params = [memory_type(n.dtype).as_pointer() for n in k.inputs] + [memory_type(n.dtype) for n in k.consts]
     function = ir.Function(module, ir.FunctionType(ir.VoidType(), params), llvm_map.NAME)
@@ -265,16 +272,11 @@ def check(k, kernel_spec: tuple) -> None:
 
 def kernel_ir(k, kernel_spec: tuple) -> str:
     """The module text of `k`'s reduction loop (function ``llvm_map.NAME``); raises Unsupported."""
-    loop = kernel_spec[1]
-    if loop not in LOOPS:
-        raise Unsupported(f"loop {loop}")
-    llvm_map.check(k, (k.node.dtype,))
-    folder = Folder(k, loop)
+    loop, folder = _prepare(k, kernel_spec)
     module = ir.Module(name="lazyarr_quick_reduce")
     arrays = [memory_type(n.dtype).as_pointer() for n in k.inputs] + [memory_type(n.dtype) for n in k.consts]
     partials = [] if loop == "inner" else [memory_type(folder.acc).as_pointer()]
-    sizes = {"full": 5, "inner": 4}.get(loop, 8)
-    params = arrays + partials + [memory_type(folder.result).as_pointer()] + [_I64] * sizes
+    params = arrays + partials + [memory_type(folder.result).as_pointer()] + [_I64] * SIZE_ARGS[loop]
     function = ir.Function(module, ir.FunctionType(ir.VoidType(), params), llvm_map.NAME)
     n_in, n_const = len(k.inputs), len(k.consts)
     entry_block = function.append_basic_block("entry")

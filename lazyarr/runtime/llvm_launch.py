@@ -211,16 +211,17 @@ if hasattr(os, "register_at_fork"):
     os.register_at_fork(after_in_child=_forget_pool_in_child)
 
 
-# --- #14 quick-tier reductions: full and last-axis reductions (compiler/llvm_reduce.py) ---------------------
-# A full reduction's partials are per chunk of the runtime's constant chunk size (not per thread), so the chunks
-# can be shared among threads in any way: the answer is the Numba kernel's whatever the thread count.
+# --- #14 quick-tier reductions: full, last- and first-axis reductions (compiler/llvm_reduce.py) ------------
+# A full reduction's partials are per chunk of the runtime's constant chunk size (a first-axis one's per row
+# range, a function of the shape), not per thread, so the chunks can be shared among threads in any way: the
+# answer is the Numba kernel's whatever the thread count.
 
 def run_reduce(k, loop: str, views: list, consts: list, extra: list, result, parallel: bool,
                one_thread=None) -> bool | str:
     """Compute the reduction kernel `k` into `result` (a new C-contiguous array) with the quick tier: True if it
     did, False if Numba's kernel must, PENDING while it is made aside (``run_map``). `loop`, `views` and
-    `extra` are the runtime's choice for Numba's kernel (``evaluate._reduce_layout``): the tier takes the
-    ``full`` and ``inner`` loops over C-contiguous views in the kernel's own dtypes."""
+    `extra` are the runtime's choice for Numba's kernel (``evaluate._reduce_layout``); ``_takes`` says which
+    the tier computes."""
     if not _takes(k, loop, views):
         return False
     spec = llvm_reduce.spec(loop)
@@ -282,10 +283,9 @@ def _converts(kernel) -> list:
 def _reduce_function(kernel, loop: str):
     found = _functions.get(kernel.name)
     if found is None:
-        sizes = {"full": 5, "inner": 4}.get(loop, 8)
         partials = [] if loop == "inner" else [ctypes.c_void_p]
         argtypes = ([ctypes.c_void_p] * kernel.n_inputs + [_CTYPES[dt.char] for dt in kernel.const_dtypes]
-                    + partials + [ctypes.c_void_p] + [ctypes.c_int64] * sizes)
+                    + partials + [ctypes.c_void_p] + [ctypes.c_int64] * llvm_reduce.SIZE_ARGS[loop])
         found = _functions[kernel.name] = ctypes.CFUNCTYPE(None, *argtypes)(kernel.address)
     return found
 
