@@ -332,7 +332,7 @@ def run_reduce(k: ReduceKernel, env: dict, follows_blas: bool = False) -> None:
         numpy_rows.run(k, arrays[0], result, not parallel)
         return
     loop, views, extra, ndim, kept, array_layout = _reduce_layout(node, arrays, shape, axes)
-    # --- #14 quick-tier reductions: full and last-axis reductions of exact ops, LLVM code made without Numba ---
+    # --- #14 quick-tier reductions: full, last- and first-axis reductions of exact ops, LLVM code without Numba ---
     quick = array_layout in ("C", "F") and not tables and llvm_launch.run_reduce(
         k, loop, views, [launch.const_arg(c) for c in k.consts], extra, result, parallel, launch.one_thread)
     if quick is llvm_launch.PENDING:  # made aside while NumPy answers (background compilation)
