@@ -257,7 +257,8 @@ def test_num_threads_is_scoped_per_thread(script, cache_dir):
 
 @pytest.mark.parametrize("env, layer", LAYERS)
 def test_fork_pool_after_parent_computed(script, cache_dir, env, layer):
-    run_checks(script, cache_dir, ["fork"], layer, **env)
+    # (#14 quick reductions) Numba's kernels and pool are the subject: its reduction would be a quick kernel
+    run_checks(script, cache_dir, ["fork"], layer, **{**env, "LAZYARR_QUICK_TIER": "0"})
 
 
 def test_spawn_pool_computes_pickled_lazy_arrays(script, cache_dir):
@@ -555,7 +556,8 @@ def _kernel_modules() -> set:
     return {n for n in sys.modules if n.startswith(diskcache.PREFIX)}
 
 
-def test_a_first_call_at_a_parallel_size_compiles_the_serial_kernel_and_the_next_the_parallel_one(serial_first):
+def test_a_first_call_at_a_parallel_size_compiles_the_serial_kernel_and_the_next_the_parallel_one(serial_first,
+                                                                                              numba_tier):  # (#14)
     import numpy as np
     import lazyarr as la
 

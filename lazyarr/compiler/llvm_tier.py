@@ -22,6 +22,7 @@ import numpy as np
 
 from lazyarr import config
 from lazyarr.compiler import cache, diskcache, llvm_map
+from lazyarr.compiler import llvm_reduce  # #14 quick-tier reductions
 from lazyarr.compiler.fingerprint import VERSION
 from lazyarr.kernels import llvm_glue
 
@@ -57,7 +58,8 @@ def info() -> dict:
 
 
 def get(k, out_dtypes: tuple) -> QuickKernel | None:
-    """The quick kernel for the flat map kernel `k` writing `out_dtypes` (compiled or linked from disk on the
+    """The quick kernel for the flat map kernel `k` writing `out_dtypes` (or for the reduction kernel `k` with
+    ``out_dtypes=llvm_reduce.spec(loop)``) (compiled or linked from disk on the
     first ask), or None: the kernel has something the tier does not compile exactly (Numba's kernel then runs).
     The callers check ``config.quick_tier()`` and the layout."""
     key = (k.key, out_dtypes)
@@ -94,7 +96,7 @@ def get_soon(k, out_dtypes: tuple):
         return found
     if key in _making:  # (#14 bgfirst) asked again while it is made: known to be taken, not checked again
         return PENDING
-    if not _takes(k, out_dtypes):  # refused at once: Numba's kernel runs (and its compile is queued by this call)
+    if not _accepts(k, out_dtypes):  # refused at once: Numba's kernel runs (and its compile is queued by this call)
         with _lock:
             _memo[key] = None
             _stats["refused"] += 1
@@ -166,9 +168,23 @@ def loaded(structure: tuple, out_dtypes: tuple) -> QuickKernel | None:
 def ir_for(k, out_dtypes: tuple) -> str | None:
     """The IR text the tier compiles for `k` (explain()), or None if the tier leaves it to Numba."""
     try:
+        if llvm_reduce.is_spec(out_dtypes):  # #14 quick-tier reductions: `out_dtypes` is llvm_reduce.spec(loop)
+            return llvm_reduce.kernel_ir(k, out_dtypes)
         return llvm_map.kernel_ir(k, out_dtypes)
     except llvm_map.Unsupported:
         return None
+
+
+def _accepts(k, out_dtypes: tuple) -> bool:
+    """Whether the tier compiles `k`, decided without its whole IR where that is cheaper (#14 quick-tier
+    reductions: ``llvm_reduce.check``, a tenth of building the reduction's IR)."""
+    if not llvm_reduce.is_spec(out_dtypes):
+        return _takes(k, out_dtypes)
+    try:
+        llvm_reduce.check(k, out_dtypes)
+    except llvm_map.Unsupported:
+        return False
+    return True
 
 
 def _make(k, out_dtypes: tuple) -> QuickKernel | None:

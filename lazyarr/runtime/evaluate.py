@@ -341,6 +341,16 @@ def run_reduce(k: ReduceKernel, env: dict, follows_blas: bool = False) -> None:
         numpy_rows.run(k, arrays[0], result, not parallel)
         return
     loop, views, extra, ndim, kept, array_layout = _reduce_layout(node, arrays, shape, axes)
+    # --- #14 quick-tier reductions: full, last- and first-axis reductions of exact ops, LLVM code without Numba ---
+    quick = array_layout in ("C", "F") and not tables and llvm_launch.run_reduce(
+        k, loop, views, [launch.const_arg(c) for c in k.consts], extra, result, parallel, launch.one_thread)
+    if quick is llvm_launch.PENDING:  # made aside while NumPy answers (background compilation)
+        if not blockwise.run_reduce(k, arrays, [c.data for c in k.consts], result):
+            result[...] = interp.apply(node, [_producer_value(k, arrays)])
+        return
+    if quick:
+        return
+    # --- end #14 quick-tier reductions ---
     lanes = unit_lanes(loop, views, kept)
     compiled, parallel = launch.pick_kernel(
         lambda parallel: (k.key, loop, ndim, array_layout, lanes, parallel),
@@ -394,6 +404,10 @@ def source_for(step, env: dict) -> str:
     if isinstance(step, ReduceKernel):
         loop, views, _, ndim, kept, array_layout = _reduce_layout(step.node, arrays, step.shape,
                                                                   step.node.params.axes)
+        quick = None if gather_tables(step) else llvm_launch.explained_reduce(  # #14 quick-tier reductions
+            step, loop, array_layout, views, parallel)
+        if quick is not None:
+            return quick
         lanes = unit_lanes(loop, views, kept)
         header = f"# loop={loop} layout={array_layout} unit_lanes={lanes} parallel={parallel}"
         return f"{header}\n{_reduce_source(step, loop, ndim, kept, array_layout, parallel, lanes)}"

@@ -12,13 +12,17 @@ Fork safety: the pool's threads do not exist in a child; it starts a pool of its
 from __future__ import annotations
 
 import ctypes
+import math
 import os
 import threading
 import weakref
 from concurrent.futures import ThreadPoolExecutor
 
+import numpy as np  # #14 quick-tier reductions: partials
+
 from lazyarr import config
 from lazyarr.compiler import cache, llvm_tier
+from lazyarr.compiler import llvm_reduce  # #14 quick-tier reductions
 from lazyarr.kernels import threads
 from lazyarr.runtime import quick_entry  # #14 small calls
 
@@ -219,3 +223,141 @@ def _forget_pool_in_child() -> None:
 
 if hasattr(os, "register_at_fork"):
     os.register_at_fork(after_in_child=_forget_pool_in_child)
+
+
+# --- #14 quick-tier reductions: full, last- and first-axis reductions (compiler/llvm_reduce.py) ------------
+# A full reduction's partials are per chunk of the runtime's constant chunk size (a first-axis one's per row
+# range, a function of the shape), not per thread, so the chunks can be shared among threads in any way: the
+# answer is the Numba kernel's whatever the thread count.
+
+def run_reduce(k, loop: str, views: list, consts: list, extra: list, result, parallel: bool,
+               one_thread=None) -> bool | str:
+    """Compute the reduction kernel `k` into `result` (a new C-contiguous array) with the quick tier: True if it
+    did, False if Numba's kernel must, PENDING while it is made aside (``run_map``). `loop`, `views` and
+    `extra` are the runtime's choice for Numba's kernel (``evaluate._reduce_layout``); ``_takes`` says which
+    the tier computes."""
+    if not _takes(k, loop, views):
+        return False
+    spec = llvm_reduce.spec(loop)
+    kernel = llvm_tier.get_soon(k, spec) if config.background_compile() else llvm_tier.get(k, spec)
+    if kernel is llvm_tier.PENDING:
+        cache.count_interpreted()
+        return PENDING
+    if kernel is None:
+        return False
+    threads_wanted = parallel and not (one_thread is not None and one_thread())
+    function = _reduce_function(kernel, loop)
+    args = [*(pointer(v) for v in views), *(convert(c) for convert, c in zip(_converts(kernel), consts))]
+    if loop == "full":
+        _full_reduce(function, args, k, extra, result, threads_wanted)
+    elif loop == "inner":
+        _inner_reduce(function, args, extra, result, threads_wanted)
+    else:
+        _outer_reduce(function, args, k, loop, extra, result, threads_wanted)
+    _reduced[0] += 1
+    return True
+
+
+_reduced = [0]
+
+
+def reductions() -> int:
+    """How many reductions ``run_reduce`` ran on the quick tier in this process (tests: which tier ran)."""
+    return _reduced[0]
+
+
+def explained_reduce(k, loop: str, array_layout: str, views: list, parallel: bool) -> str | None:
+    """What explain() shows for a reduction the quick tier runs (its IR), or None if Numba's kernel runs."""
+    if array_layout not in ("C", "F") or not _takes(k, loop, views):
+        return None
+    text = llvm_tier.ir_for(k, llvm_reduce.spec(loop))
+    if text is None:
+        return None
+    return (f"# loop={loop} layout=C parallel={parallel} quick tier: LLVM IR compiled without Numba, in the "
+            f"Numba kernel's order (docs/quick_tier.md)\n{text}")
+
+
+def _takes(k, loop: str, views: list) -> bool:
+    """Whether the tier computes this reduction: its loop is one of the tier's, over views in the kernel's own
+    dtypes that are C-contiguous (full, inner), or the F-contiguous (columns, rows) views of a C-contiguous
+    2-D operand (the first axis: outer, outer_split)."""
+    if not config.quick_tier() or loop not in llvm_reduce.LOOPS:
+        return False
+    if loop in llvm_reduce.OUTER:
+        laid_out = all(v.ndim == 2 and v.flags.f_contiguous for v in views)
+    else:
+        laid_out = all(v.flags.c_contiguous for v in views)
+    return laid_out and all(v.dtype == n.dtype for n, v in zip(k.inputs, views))
+
+
+def _converts(kernel) -> list:
+    return [_PYTHON[dt.kind] for dt in kernel.const_dtypes]
+
+
+def _reduce_function(kernel, loop: str):
+    found = _functions.get(kernel.name)
+    if found is None:
+        partials = [] if loop == "inner" else [ctypes.c_void_p]
+        argtypes = ([ctypes.c_void_p] * kernel.n_inputs + [_CTYPES[dt.char] for dt in kernel.const_dtypes]
+                    + partials + [ctypes.c_void_p] + [ctypes.c_int64] * llvm_reduce.SIZE_ARGS[loop])
+        found = _functions[kernel.name] = ctypes.CFUNCTYPE(None, *argtypes)(kernel.address)
+    return found
+
+
+def _parts(work: int, elements: int, parallel: bool) -> list[tuple[int, int]]:
+    """[lo, hi) ranges of `work` units (chunks or rows) for the threads: one per thread, each at least
+    MIN_CHUNK elements' worth, in order."""
+    n = min(threads.get_num_threads(), max(1, elements // MIN_CHUNK), work) if parallel else 1
+    n = max(n, 1)
+    return [(work * p // n, work * (p + 1) // n) for p in range(n)]
+
+
+def _on_threads(function, args: list, parts: list[tuple[int, int]], tail: tuple = ()) -> None:
+    """function(*args, lo, hi, *tail) for each part, the first on this thread, the others on the pool."""
+    if len(parts) == 1:
+        function(*args, *parts[0], *tail)
+        return
+    pool = _thread_pool(len(parts) - 1)
+    pending = [pool.submit(function, *args, lo, hi, *tail) for lo, hi in parts[1:]]
+    function(*args, *parts[0], *tail)
+    for future in pending:
+        future.result()
+
+
+def _full_reduce(function, args: list, k, extra: list, result, parallel: bool) -> None:
+    n, chunk = extra
+    nchunks = -(-n // chunk)
+    partials = np.empty(nchunks, llvm_reduce.accumulator_dtype(k))
+    head = [*args, partials.ctypes.data, output_pointer(result.reshape(-1)), n, chunk]
+    parts = _parts(nchunks, n, parallel)
+    if len(parts) == 1:
+        function(*head, 0, nchunks, 1)  # the partials and their fold in one call
+        return
+    _on_threads(function, head, parts, (0,))
+    function(*head, 0, 0, 1)
+
+
+def _inner_reduce(function, args: list, extra: list, result, parallel: bool) -> None:
+    kept, dlast = result.size, extra[-1]  # extra: the views' dims, kept axes first (result.size > 0 here)
+    nr = math.prod(extra[:-1]) // kept
+    head = [*args, output_pointer(result.reshape(-1)), nr, dlast]
+    _on_threads(function, head, _parts(kept, kept * nr * dlast, parallel))
+def _outer_reduce(function, args: list, k, loop: str, extra: list, result, parallel: bool) -> None:
+    """The first axis: the threads share the row ranges (``outer_split``) or, with one range, the columns."""
+    m, n = extra[0], extra[1]  # extra: the views' dims (columns, rows), the tile, and (outer_split) nchunks
+    nchunks = extra[3] if loop == "outer_split" else 1
+    partials = np.empty(nchunks * m, llvm_reduce.accumulator_dtype(k))
+    head = [*args, partials.ctypes.data, output_pointer(result.reshape(-1)), m, n, nchunks]
+    if nchunks == 1:
+        columns = _parts(m, m * n, parallel)
+        _on_threads(lambda *a: function(*a[:-2], 0, 1, *a[-2:], 1), head, columns)
+        return
+    ranges = _parts(nchunks, m * n, parallel)
+    if len(ranges) == 1:
+        function(*head, 0, nchunks, 0, m, 1)
+        return
+    _on_threads(lambda *a: function(*a, 0, m, 0), head, ranges)
+    function(*head, 0, 0, 0, m, 1)
+
+
+# --- end #14 quick-tier reductions ---
