@@ -346,7 +346,8 @@ class _Translator:
             if len(kinds) != 1 or kinds.pop() not in _FLOAT_RANK:  # numpy_scalar.fma takes three of one float
                 raise Untranslatable(text)
             t = values[0].value.type
-            return Val(b.call(b.module.declare_intrinsic("llvm.fma", [t]), [v.value for v in values]), values[0].kind)
+            return Val(b.call(b.module.declare_intrinsic("llvm.fma", [t], ir.FunctionType(t, [t] * 3)),
+                              [v.value for v in values]), values[0].kind)
         conversion = _CONVERSIONS.get(function)
         if conversion is not None and len(args) == 1:
             return self.convert(self.as_value(args[0]), conversion)

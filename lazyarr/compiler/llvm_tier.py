@@ -21,6 +21,7 @@ import numpy as np
 
 from lazyarr import config
 from lazyarr.compiler import cache, diskcache, llvm_map
+from lazyarr.compiler import llvm_math_map  # (#14 quick math)
 from lazyarr.compiler.fingerprint import VERSION
 from lazyarr.kernels import llvm_glue
 
@@ -153,6 +154,8 @@ def loaded(structure: tuple, out_dtypes: tuple) -> QuickKernel | None:
 def ir_for(k, out_dtypes: tuple) -> str | None:
     """The IR text the tier compiles for `k` (explain()), or None if the tier leaves it to Numba."""
     try:
+        if llvm_math_map.has_math(k):  # (#14 quick math) sin, exp, log...: Numba's blocked loop with vecmath
+            return llvm_math_map.kernel_ir(k, out_dtypes)
         return llvm_map.kernel_ir(k, out_dtypes)
     except llvm_map.Unsupported:
         return None

@@ -19,6 +19,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 from lazyarr import config
 from lazyarr.compiler import cache, llvm_tier
+from lazyarr.compiler import llvm_math_map  # (#14 quick math)
 from lazyarr.kernels import threads
 
 __all__ = ["PENDING", "caller", "explained", "launches", "run_map"]
@@ -171,6 +172,9 @@ def _function(kernel):
 # Chunks shorter than this are not worth a thread's wake-up (~10-50 us): fewer chunks are used instead.
 MIN_CHUNK = 1 << 14
 ALIGN = 64  # chunk boundaries on whole cache lines of every array (64 elements of any dtype >= 1 byte)
+# (#14 quick math) and on the vector-math blocks (llvm_math_map.BLOCK, a multiple of 64): a block is recomputed
+# with the C library as a whole, as in Numba's kernel, so no chunk may cut one
+ALIGN = llvm_math_map.BLOCK
 
 
 def _in_chunks(function, args: list, size: int) -> None:
