@@ -20,7 +20,7 @@ from lazyarr.compiler import llvm_map, source_map
 from lazyarr.compiler.llvm_math import Untranslatable, exact_call, has_exact, vector_call
 from lazyarr.graph.ops import ELEMENTWISE, vector_template
 
-__all__ = ["BLOCK", "has_math", "kernel_ir"]
+__all__ = ["BLOCK", "accepts", "has_math", "kernel_ir"]
 
 BLOCK = source_map.BLOCK
 _I1, _I8, _I64 = ir.IntType(1), ir.IntType(8), ir.IntType(64)
@@ -80,6 +80,17 @@ def kernel_ir(k, out_dtypes: tuple) -> str:
         return _plain(k, out_dtypes)
     except Untranslatable as error:
         raise llvm_map.Unsupported(f"vector math: {error}") from error
+
+
+def accepts(k, out_dtypes: tuple) -> bool:
+    """Whether ``kernel_ir`` will take `k`, decided without translating vecmath (its plain loop, ~ms: the
+    background compile's quick refusal). Every vecmath function of ``has_exact``'s ops translates (tests)."""
+    try:
+        llvm_map.check(k, out_dtypes)
+        _plain(k, out_dtypes)
+        return True
+    except (llvm_map.Unsupported, Untranslatable):
+        return False
 
 
 def _signature(k, out_dtypes: tuple):

@@ -92,7 +92,7 @@ def get_soon(k, out_dtypes: tuple):
     found = _memo.get(key, False)
     if found is not False:
         return found
-    if ir_for(k, out_dtypes) is None:  # refused at once (building the IR is Python, ~ms): Numba's kernel runs
+    if not _takes(k, out_dtypes):  # refused at once (building the IR is Python, ~ms): Numba's kernel runs
         with _lock:
             _memo[key] = None
             _stats["refused"] += 1
@@ -144,6 +144,14 @@ def wait_aside(timeout: float | None) -> bool:
 
 cache.on_wait(wait_aside)
 # --- end background compilation ---
+
+
+def _takes(k, out_dtypes: tuple) -> bool:
+    """Whether the tier compiles `k`. (#14 quick math) For a kernel with vector math, its loop with the C
+    library's functions decides it (~ms): translating vecmath (~0.1-0.3 s of Python) is left to the thread."""
+    if llvm_math_map.has_math(k):
+        return llvm_math_map.accepts(k, out_dtypes)
+    return ir_for(k, out_dtypes) is not None
 
 
 def loaded(structure: tuple, out_dtypes: tuple) -> QuickKernel | None:
