@@ -163,6 +163,31 @@ def test_parallel_chunks_give_the_serial_and_the_numba_kernels_bits(request, tie
     assert_same_bits(chunked, numba_parallel, arrays)
 
 
+BINARY_SPECIALS = [np.nan, np.inf, -np.inf, 0.0, -0.0, 5e-324, 1e300, -1e300, 1.0, -1.0, 0.5, 2.0, -2.0, 3.0, 1e-300]
+
+
+@pytest.mark.parametrize("dt", DTYPES, ids=lambda d: np.dtype(d).name)
+def test_hypot_arctan2_and_power_give_the_numba_kernels_bits(request, tier, dt):
+    rng = np.random.default_rng(4)
+    x = np.concatenate([rng.uniform(-10, 10, 3000), np.exp(rng.uniform(-30, 30, 3000))])
+    y = np.concatenate([rng.uniform(-10, 10, 3000), rng.uniform(-3, 3, 3000)])
+    with np.errstate(over="ignore"):
+        x, y, specials = x.astype(dt), y.astype(dt), np.array(BINARY_SPECIALS, dtype=dt)
+    for v in (x, y):  # the special-value grid in the first two blocks, the rest ordinary
+        v[rng.integers(0, 2 * BLOCK, 80)] = rng.choice(specials, 80)
+
+    def expr(x, y):
+        return np.hypot(x, y), np.arctan2(y, x), np.power(np.abs(x), y), np.power(x, np.rint(y))
+
+    before = tier()
+    quick = la.compute(*expr(la.array(x), la.array(y)))
+    assert tier() == before + 1
+    request.getfixturevalue("numba_tier")
+    numba_made = la.compute(*expr(la.array(x), la.array(y)))
+    for name, q, n in zip(["hypot", "arctan2", "power", "integer power"], quick, numba_made):
+        assert q.dtype == n.dtype == dt and q.tobytes() == n.tobytes(), name
+
+
 def test_the_issues_expression_and_float32_through_float64_functions(request, tier):
     rng = np.random.default_rng(3)
     a, b = rng.uniform(-5, 5, 3000), rng.uniform(-1e3, 1e3, 3000)
@@ -196,7 +221,8 @@ def test_a_map_numba_keeps_scalar_runs_the_c_library_throughout(request, tier):
 
 def test_what_the_tier_does_not_translate_stays_on_numba(tier):
     x = np.linspace(0.5, 3, 50)
-    for expr in (lambda x: np.cbrt(x) + np.sin(x), lambda x: np.arctan2(x, x * 2), lambda x: (np.exp(x) * 3).astype(np.int32)):
+    for expr in (lambda x: np.cbrt(x) + np.sin(x), lambda x: np.logaddexp(x, x * 2) * np.exp(x),
+                 lambda x: (np.exp(x) * 3).astype(np.int32)):
         before, refused = tier(), llvm_tier.info()["refused"]
         np.testing.assert_allclose(expr(la.array(x)).compute(), expr(x), rtol=1e-15)
         assert tier() == before and llvm_tier.info()["refused"] == refused + 1

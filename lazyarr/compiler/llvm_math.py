@@ -57,29 +57,32 @@ class Val:
 
 # --- the exact functions: what Numba's ufunc lowering calls (numba/np/npyfuncs.py, numba/cpython/mathimpl.py) --
 _INTRINSIC = {"sin": "llvm.sin", "cos": "llvm.cos", "exp": "llvm.exp", "exp2": "llvm.exp2", "log": "llvm.log",
-              "log2": "llvm.log2", "log10": "llvm.log10"}
+              "log2": "llvm.log2", "log10": "llvm.log10", "power": "llvm.pow"}
 _LIBM = {"tan": "tan", "expm1": "expm1", "log1p": "log1p", "arcsin": "asin", "arccos": "acos", "arctan": "atan",
          "sinh": "sinh", "cosh": "cosh", "tanh": "tanh", "arcsinh": "asinh", "arccosh": "acosh",
-         "arctanh": "atanh"}
+         "arctanh": "atanh", "arctan2": "atan2", "hypot": "hypot"}
+_BINARY = {"power", "arctan2", "hypot"}
 
 
-def has_exact(op: str) -> bool:
-    return op in _INTRINSIC or op in _LIBM
+def has_exact(op: str, nin: int) -> bool:
+    """Whether ``exact_call`` computes the ufunc `op` of `nin` operands."""
+    return (op in _INTRINSIC or op in _LIBM) and nin == (2 if op in _BINARY else 1)
 
 
-def exact_call(b: ir.IRBuilder, op: str, x):
-    """The ufunc `op` of the float `x` as Numba's kernel computes it (the C library, through LLVM)."""
+def exact_call(b: ir.IRBuilder, op: str, args: list):
+    """The ufunc `op` of the float values `args` as Numba's kernel computes it (the C library, through LLVM)."""
+    t = args[0].type
     if op in _INTRINSIC:
-        return b.call(b.module.declare_intrinsic(_INTRINSIC[op], [x.type]), [x])
+        return b.call(b.module.declare_intrinsic(_INTRINSIC[op], [t]), args)
     if op not in _LIBM:
         raise Untranslatable(op)
-    name = _LIBM[op] + ("f" if x.type == _F32 else "")
+    name = _LIBM[op] + ("f" if t == _F32 else "")
     function = b.module.globals.get(name)
     if function is None:  # declared as Numba declares it (cgutils.insert_pure_function): readonly, nounwind
-        function = ir.Function(b.module, ir.FunctionType(x.type, [x.type]), name)
+        function = ir.Function(b.module, ir.FunctionType(t, [t] * len(args)), name)
         function.attributes.add("readonly")
         function.attributes.add("nounwind")
-    return b.call(function, [x])
+    return b.call(function, args)
 
 
 # --- the vector functions ----------------------------------------------------------------------------------

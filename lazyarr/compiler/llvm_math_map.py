@@ -39,11 +39,11 @@ def has_math(k) -> bool:
 
 def _exact(node):
     """The emitter of `node` with the C library (the exact pass), or None: the tier leaves it to Numba."""
-    if not has_exact(node.op) or len(node.args) != 1:
+    if not has_exact(node.op, len(node.args)):
         return None
 
     def emit(b, args, dt):
-        return exact_call(b, node.op, args[0]), dt
+        return exact_call(b, node.op, args), dt
     return emit
 
 
