@@ -228,6 +228,13 @@ def test_what_the_tier_does_not_translate_stays_on_numba(tier):
         assert tier() == before and llvm_tier.info()["refused"] == refused + 1
 
 
+def test_a_zero_d_map_stays_on_numbas_c_library_kernel(tier):
+    # one element: Numba's 0-d kernel calls the C library; a blocked loop would only inline a polynomial per node
+    before = tier()
+    got = (np.tanh(la.array(np.array(0.5))) + 1).compute()
+    assert tier() == before and got == np.tanh(0.5) + 1
+
+
 CHILD = textwrap.dedent(
     r'''
     import json, sys
