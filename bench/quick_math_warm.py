@@ -45,7 +45,8 @@ def main() -> None:
                     with la.num_threads(threads):
                         f(la.array(x)).compute()
                         lazy = best(lambda: f(la.array(x)).compute(), 7)
-                    rows.append((f"{name} {np.dtype(dt).name} n={n:.0e} threads={threads}", lazy, best(lambda: f(x), 3)))
+                    label = f"{name} {np.dtype(dt).name} n={n:.0e} threads={threads}"
+                    rows.append((label, lazy, best(lambda: f(x), 3)))
     print(f"LAZYARR_QUICK_TIER={os.environ.get('LAZYARR_QUICK_TIER', '(default)')}: quick launches "
           f"{llvm_launch.launches()}, refused {llvm_tier.info()['refused']}")
     for label, lazy, numpy in rows:

@@ -20,10 +20,10 @@ float64 or any integer is float64, integers of any width give int64. Anything th
 raises ``Untranslatable``, and the kernel compiles through Numba as before (``llvm_map.Unsupported``).
 
 The exact functions (the second pass of a block whose ok flags were not all True) are the calls Numba's ufunc
-lowering makes: ``llvm.sin``/``llvm.cos``/``llvm.exp``/``llvm.exp2``/``llvm.log``/``llvm.log2``/``llvm.log10``
-intrinsics, which LLVM lowers to the C library's ``sin``... calls, and the C library's ``tan``, ``asin``,
-``expm1``... (``tanf``... for float32) by name, resolved in this process by the same dynamic linker that resolves
-Numba's: the same libm, the same bits.
+lowering makes: ``llvm.sin``/``llvm.cos``/``llvm.exp``/``llvm.exp2``/``llvm.log``/``llvm.log2``/``llvm.log10``/
+``llvm.pow`` intrinsics, which LLVM lowers to the C library's ``sin``... calls, and the C library's ``tan``,
+``asin``, ``expm1``, ``atan2``, ``hypot``... (``tanf``... for float32) by name, resolved in this process by the
+same dynamic linker that resolves Numba's: the same libm, the same bits.
 """
 from __future__ import annotations
 
