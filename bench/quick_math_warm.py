@@ -12,13 +12,16 @@ Each line: the minimum of 7 warm calls (after one that compiles or loads the ker
 from __future__ import annotations
 
 import os
+import sys
 import time
+from pathlib import Path
 
 import numpy as np
 
-import lazyarr as la
-from lazyarr.compiler import llvm_tier
-from lazyarr.runtime import llvm_launch
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # this checkout's lazyarr, not an installed one
+import lazyarr as la  # noqa: E402
+from lazyarr.compiler import llvm_tier  # noqa: E402
+from lazyarr.runtime import llvm_launch  # noqa: E402
 
 SIZES = (10 ** 6, 10 ** 7)
 NAMES = ("sin", "exp", "log")
