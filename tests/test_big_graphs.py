@@ -128,7 +128,7 @@ def test_cut_chunks_of_two_shapes_with_shared_values_and_an_intermediate_root():
         np.testing.assert_allclose(g, want, rtol=1e-13)
 
 
-def test_zero_d_kernels_call_the_c_library_not_inlined_vector_math():
+def test_zero_d_kernels_call_the_c_library_not_inlined_vector_math(numba_tier):  # Numba's source (#14 quick math)
     """A 0-d kernel computes one element: the blocked vector loop would only inline a polynomial per node into
     it, which made the 64-node chunks of the n = 2000 tanh loop ~10x slower to compile."""
     zero_d = np.tanh(la.array(np.array(0.5))) + 1

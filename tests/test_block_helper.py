@@ -31,8 +31,9 @@ def helper(monkeypatch):
 
 
 @pytest.fixture
-def compiling(monkeypatch):
-    """Every kernel is compiling (NumPy answers every call), in blocks of 1 KB: 8 for 1001 float64s."""
+def compiling(monkeypatch, numba_tier):
+    """Every kernel is compiling (NumPy answers every call), in blocks of 1 KB: 8 for 1001 float64s. (#14 quick
+    math: the quick tier off, which would otherwise compute the vector-function map itself.)"""
     monkeypatch.setattr(cache, "get", lambda *args, **kwargs: None)
     monkeypatch.setattr(blockwise, "BLOCK_BYTES", 1 << 10)
 

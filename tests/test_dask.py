@@ -303,7 +303,7 @@ def test_indexing_and_reshaping_on_dask():
 
 # --- structure: kernels shared by blocks, explain() ---------------------------------------------------------
 
-def test_every_block_shares_one_compiled_kernel():
+def test_every_block_shares_one_compiled_kernel(numba_tier):  # Numba's cache misses (#14 quick math: arctan is quick)
     D = lazy(V, ((200, 200, 200, 200, 150, 50),))  # six blocks, all small enough to share the serial kernel
     e = la.arctan(D) * 7.25 - D  # used by no other test: its kernels are new to this process
     before = la.cache_info()

@@ -60,7 +60,7 @@ def two_threads():
 
 @pytest.mark.parametrize("case", list(CASES))
 def test_one_thread_runs_the_serial_variant_and_gives_the_parallel_ones_bits(parallel_threshold, two_threads, case,
-                                                                            numba_tier):  # (#14 quick reductions)
+                                                                            numba_tier):  # Numba's variants (#14: quick otherwise)
     lazy, numpy = CASES[case]
     parallel_threshold(THRESHOLD)
     before = _modules()

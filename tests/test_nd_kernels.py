@@ -138,7 +138,7 @@ def test_row_split_reductions_over_broadcast_and_strided_inputs(ndim, parallel_t
         _check_reduction("sum", p, q, 0, False, what)
 
 
-def test_a_kernel_numba_refuses_is_tried_once(monkeypatch):
+def test_a_kernel_numba_refuses_is_tried_once(monkeypatch, numba_tier):  # Numba's compiles (#14 quick math)
     """A compile that fails is not tried again on every call (each try costs up to a second): the first call
     warns and NumPy computes it, later calls go to NumPy at once, without a warning."""
     from numba.core.errors import UnsupportedRewriteError

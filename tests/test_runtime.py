@@ -280,6 +280,8 @@ def run_python(parts, cache_dir, timeout=120, **env):
     full["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), full.get("PYTHONPATH")]))
     # The warm-up is on by default only in interactive sessions; these tests are about it, so it is on here.
     full.update(LAZYARR_CACHE_DIR=str(cache_dir), LAZYARR_BACKGROUND_COMPILE="0", LAZYARR_WARMUP="1")
+    # (#14 quick math) poly's sin map is on the quick tier now; these tests are about Numba's start and kernels
+    full.update(LAZYARR_QUICK_TIER="0")
     full.update(env)
     proc = run_bounded([sys.executable, "-c", code], full, timeout)
     out, err = proc.stdout, proc.stderr
@@ -581,7 +583,7 @@ def test_a_first_call_at_a_parallel_size_compiles_the_serial_kernel_and_the_next
         np.testing.assert_allclose(first, numpy(), rtol=1e-13)
 
 
-def test_serial_first_off_compiles_the_parallel_kernel_at_once(serial_first):
+def test_serial_first_off_compiles_the_parallel_kernel_at_once(serial_first, numba_tier):
     import numpy as np
     import lazyarr as la
     from lazyarr import config

@@ -232,7 +232,7 @@ def test_pickle_round_trip_keeps_graph_and_data():
     assert_same(e2.compute(), e.compute())
 
 
-def test_explain_shows_graph_kernels_and_source():
+def test_explain_shows_graph_kernels_and_source(numba_tier):  # Numba's source (#14 quick math)
     text = (la.sin(la.array(np.ones(10))) * 2 + 1).explain()
     assert "graph:" in text and "1 fused kernel" in text and "def kernel(" in text and "np.sin" in text
 
@@ -291,7 +291,7 @@ def test_square_is_not_compiled_as_pow():
     assert "np.square" in text or ("fmul" in text and "pow" not in text)  # (#14) the quick tier's IR: x * x
 
 
-def test_a_kernel_numba_cannot_compile_falls_back_to_numpy_with_a_warning(monkeypatch):
+def test_a_kernel_numba_cannot_compile_falls_back_to_numpy_with_a_warning(monkeypatch, numba_tier):
     from numba.core.errors import TypingError
     from lazyarr.compiler import cache
 

@@ -157,14 +157,14 @@ def test_one_bad_element_recomputes_its_block_in_a_parallel_kernel():
     assert ulp_distance(cosines, np.cos(x)).max() <= 1
 
 
-def test_flat_kernels_use_the_vector_path_and_keep_the_exact_one():
+def test_flat_kernels_use_the_vector_path_and_keep_the_exact_one(numba_tier):  # Numba's source (#14 quick math)
     source = (la.sin(la.array(np.ones(10))) + 1).explain()
     assert "V.sin(" in source and "np.sin(" in source
     strided = la.sin(la.array(np.ones(20)[::2])).explain()
     assert "V.sin(" in strided and "np.sin(" in strided  # n-d kernels: the last axis in blocks, same two passes
 
 
-def test_a_library_call_in_the_kernel_keeps_it_on_libm_throughout():
+def test_a_library_call_in_the_kernel_keeps_it_on_libm_throughout(numba_tier):
     # logaddexp is a libm call: the loop cannot vectorise, and scalar vecmath is slower than libm's sin.
     X = la.array(np.linspace(0.0, 3.0, 10))
     mixed = (la.sin(X) + la.logaddexp(X, X)).explain()
@@ -226,7 +226,7 @@ def ordinary(name, n=3000) -> np.ndarray:
 
 
 @pytest.mark.parametrize("name", NEW)
-def test_new_functions_use_the_vector_path(name):
+def test_new_functions_use_the_vector_path(numba_tier, name):
     assert f"V.{name}(" in getattr(la, name)(la.array(np.ones(10))).explain()
     assert f"V32.{name}(" in getattr(la, name)(la.array(np.ones(10, np.float32))).explain()  # float32 lanes
 
@@ -339,7 +339,7 @@ def correctly_rounded_f32(name, *args) -> np.ndarray:
 
 
 @pytest.mark.parametrize("name", list(F32_RANGES) + list(BINARY))
-def test_float32_uses_float32_lanes(name):
+def test_float32_uses_float32_lanes(numba_tier, name):
     args = [la.array(np.ones(10, np.float32))] * (2 if name in BINARY else 1)
     assert f"V32.{name}(" in getattr(la, name)(*args).explain()
 
@@ -428,7 +428,7 @@ def spread64(low, high, n):
 
 
 @pytest.mark.parametrize("name", F64_NEW)
-def test_float64_new_vector_functions(name):
+def test_float64_new_vector_functions(numba_tier, name):
     lazy, numpy = getattr(la, name), getattr(np, name)
     assert f"V.{name}(" in lazy(*[la.array(np.ones(10))] * numpy.nin).explain()
     for low, high in F64_NEW[name]:

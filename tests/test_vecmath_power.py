@@ -32,7 +32,7 @@ def random_case(x_range, y_range):
     return x, y
 
 
-def test_power_float64_uses_the_vector_path():
+def test_power_float64_uses_the_vector_path(numba_tier):  # Numba's kernel source (#14 quick math)
     source = la.power(la.array(np.ones(10)), la.array(np.ones(10))).explain()
     assert "V.power(" in source and "np.power(" in source  # the fast pass and the libm fix-up pass
 

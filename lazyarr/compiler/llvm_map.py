@@ -256,8 +256,9 @@ OPS = {
 }
 
 
-def node_value(b: ir.IRBuilder, node, operands: list):
-    """One node's value (of llvm_type(node.dtype)) from its operands' values (each of its operand's dtype)."""
+def node_value(b: ir.IRBuilder, node, operands: list, math=None):
+    """One node's value (of llvm_type(node.dtype)) from its operands' values (each of its operand's dtype).
+    `math`: the emitter of transcendental nodes (#14 quick math: ``llvm_math_map``; it returns None for an op it does not emit)."""
     if node.op == "cast":
         return cast(b, operands[0], node.args[0].dtype, node.dtype)
     if node.op == "where":
@@ -266,6 +267,8 @@ def node_value(b: ir.IRBuilder, node, operands: list):
         value, dt = _where(b, args, loop[0], loop[1])
         return cast(b, value, dt, node.dtype)
     emit = OPS.get(node.op)
+    if emit is None and math is not None:  # (#14 quick math) sin, exp, ...: llvm_math_map's emitter, or refused
+        emit = math(node)
     if emit is None or getattr(node.params, "engine", "numba") != "numba":
         raise Unsupported(node.op)
     loop = node.params.loop

@@ -23,6 +23,7 @@ import numpy as np
 from lazyarr import config
 from lazyarr.compiler import cache, diskcache, llvm_map
 from lazyarr.compiler import llvm_reduce  # #14 quick-tier reductions
+from lazyarr.compiler import llvm_math_map  # (#14 quick math)
 from lazyarr.compiler.fingerprint import VERSION
 from lazyarr.kernels import llvm_glue
 
@@ -111,8 +112,12 @@ def get_soon(k, out_dtypes: tuple):
 
 
 def _takes(k, out_dtypes: tuple) -> bool:
-    """(#14 bgfirst) Whether the tier compiles `k`, from its IR module alone: its text, ~0.7 ms of llvmlite's
-    formatting even for a two-op loop (~70% of ``ir_for``), is made on the thread that compiles it."""
+    """Whether the tier compiles the map `k`, decided cheaply; the rest is made on the thread that compiles it.
+    (#14 quick math) With vector math, its loop with the C library's functions decides it (~ms): translating
+    vecmath (~0.1-0.3 s of Python) is left to the thread. (#14 bgfirst) Otherwise its IR module alone: its text,
+    ~0.7 ms of llvmlite's formatting even for a two-op loop (~70% of ``ir_for``), is not needed to decide."""
+    if llvm_math_map.has_math(k):
+        return llvm_math_map.accepts(k, out_dtypes)
     try:
         llvm_map.kernel_module(k, out_dtypes)
     except llvm_map.Unsupported:
@@ -170,6 +175,8 @@ def ir_for(k, out_dtypes: tuple) -> str | None:
     try:
         if llvm_reduce.is_spec(out_dtypes):  # #14 quick-tier reductions: `out_dtypes` is llvm_reduce.spec(loop)
             return llvm_reduce.kernel_ir(k, out_dtypes)
+        if llvm_math_map.has_math(k):  # (#14 quick math) sin, exp, log...: Numba's blocked loop with vecmath
+            return llvm_math_map.kernel_ir(k, out_dtypes)
         return llvm_map.kernel_ir(k, out_dtypes)
     except llvm_map.Unsupported:
         return None

@@ -23,6 +23,7 @@ import numpy as np  # #14 quick-tier reductions: partials
 from lazyarr import config
 from lazyarr.compiler import cache, llvm_tier
 from lazyarr.compiler import llvm_reduce  # #14 quick-tier reductions
+from lazyarr.compiler import llvm_math_map  # (#14 quick math)
 from lazyarr.kernels import threads
 from lazyarr.runtime import quick_entry  # #14 small calls
 
@@ -56,6 +57,8 @@ def run_map(k, arrays: list, outs: list, consts: list, parallel: bool, one_threa
     for node, a in zip(k.inputs, arrays):
         if a.dtype != node.dtype:
             return False
+    if _zero_d_math(k, outs):
+        return False
     out_dtypes = tuple(o.dtype for o in outs)
     kernel = llvm_tier.get_soon(k, out_dtypes) if config.background_compile() else llvm_tier.get(k, out_dtypes)
     if kernel is llvm_tier.PENDING:
@@ -71,6 +74,13 @@ def run_map(k, arrays: list, outs: list, consts: list, parallel: bool, one_threa
 _launched = [0]  # run_map's launches (the small-call path's, through ``caller``, are not counted: its cost)
 
 
+def _zero_d_math(k, arrays: list) -> bool:
+    """(#14 quick math) A 0-d map with vector math stays on Numba, whose 0-d kernel calls the C library: a
+    blocked loop inlining a polynomial per node for one element made loop-built graphs of 0-d views ~10x slower
+    to compile (tests/test_big_graphs.py)."""
+    return bool(arrays) and arrays[0].ndim == 0 and llvm_math_map.has_math(k)
+
+
 def launches() -> int:
     """How many kernels ``run_map`` ran on the quick tier in this process (tests: which tier ran)."""
     return _launched[0]
@@ -79,6 +89,8 @@ def launches() -> int:
 def explained(k, layout: str, arrays: list, parallel: bool) -> str | None:
     """What explain() shows for a map kernel the quick tier runs (its IR), or None if Numba's kernel runs."""
     if layout != "flat" or not config.quick_tier() or any(a.dtype != n.dtype for n, a in zip(k.inputs, arrays)):
+        return None
+    if _zero_d_math(k, arrays):  # (#14 quick math)
         return None
     text = llvm_tier.ir_for(k, tuple(n.dtype for n in k.outputs))
     if text is None:
@@ -189,6 +201,9 @@ def _function(kernel):
 # Chunks shorter than this are not worth a thread's wake-up (~10-50 us): fewer chunks are used instead.
 MIN_CHUNK = 1 << 14
 ALIGN = 64  # chunk boundaries on whole cache lines of every array (64 elements of any dtype >= 1 byte)
+# (#14 quick math) and on the vector-math blocks (llvm_math_map.BLOCK, a multiple of 64): a block is recomputed
+# with the C library as a whole, as in Numba's kernel, so no chunk may cut one
+ALIGN = llvm_math_map.BLOCK
 
 
 def _in_chunks(function, args: list, size: int) -> None:

@@ -1,0 +1,421 @@
+"""lazyarr's vector math on the quick tier (#14): ``kernels/vecmath.py`` and ``kernels/vecmath32.py`` translated
+from their Python source to LLVM IR, so a map with ``sin``/``exp``/``log``... compiles without Numba and gives
+the Numba kernel's bits.
+
+There is one source of truth: the vecmath functions themselves. This module reads each one's source
+(``inspect.getsource`` of the undecorated function), parses it with ``ast`` and emits, instruction for
+instruction, what Numba's lowering of the same code emits (docs/quick_tier.md, "Vector math"):
+
+- float arithmetic as IEEE instructions without fast-math flags, ``-x`` as ``-0.0 - x``, comparisons ordered
+  (``!=`` unordered), ``abs`` as ``llvm.fabs``, ``fma`` as ``llvm.fma``, ``np.rint``/``np.sqrt`` as
+  ``llvm.rint``/``llvm.sqrt`` (both exact by IEEE), ``min``/``max`` as Python's (``v > acc`` selects v);
+- integers as Numba types them (every integer operation in int64, ``>>`` arithmetic), the bit casts of
+  ``_as_float64``/``_as_int64``/``_as_float32``/``_as_int32`` as ``bitcast``;
+- ``a if c else b`` as a ``select`` (the functions are straight-line: both sides are safe to compute);
+- module-level constants (floats, ints, ``np.float32``/``np.int32``, tuples of them) as constants, calls of
+  other vecmath functions expanded in place (LLVM would inline them anyway: Numba's are ``forceinline``).
+
+Types follow Numba's rules for the constructs used: an operation on two float32 is float32, float32 with a
+float64 or any integer is float64, integers of any width give int64. Anything the translator does not know
+raises ``Untranslatable``, and the kernel compiles through Numba as before (``llvm_map.Unsupported``).
+
+The exact functions (the second pass of a block whose ok flags were not all True) are the calls Numba's ufunc
+lowering makes: ``llvm.sin``/``llvm.cos``/``llvm.exp``/``llvm.exp2``/``llvm.log``/``llvm.log2``/``llvm.log10``/
+``llvm.pow`` intrinsics, which LLVM lowers to the C library's ``sin``... calls, and the C library's ``tan``,
+``asin``, ``expm1``, ``atan2``, ``hypot``... (``tanf``... for float32) by name, resolved in this process by the
+same dynamic linker that resolves Numba's: the same libm, the same bits.
+"""
+from __future__ import annotations
+
+import ast
+import functools
+import inspect
+import operator
+import textwrap
+from dataclasses import dataclass
+
+import numpy as np
+from llvmlite import ir
+
+__all__ = ["Untranslatable", "exact_call", "vector_call"]
+
+_F64, _F32 = ir.DoubleType(), ir.FloatType()
+_I64, _I32, _I1 = ir.IntType(64), ir.IntType(32), ir.IntType(1)
+_TYPES = {"f64": _F64, "f32": _F32, "i64": _I64, "i32": _I32, "b": _I1}
+
+
+class Untranslatable(Exception):
+    """The vecmath source has something this translator does not emit exactly as Numba does."""
+
+
+@dataclass(frozen=True)
+class Val:
+    """An LLVM value and its Numba type: "f64", "f32", "i64", "i32" or "b" (boolean)."""
+    value: object
+    kind: str
+
+
+# --- the exact functions: what Numba's ufunc lowering calls (numba/np/npyfuncs.py, numba/cpython/mathimpl.py) --
+_INTRINSIC = {"sin": "llvm.sin", "cos": "llvm.cos", "exp": "llvm.exp", "exp2": "llvm.exp2", "log": "llvm.log",
+              "log2": "llvm.log2", "log10": "llvm.log10", "power": "llvm.pow"}
+_LIBM = {"tan": "tan", "expm1": "expm1", "log1p": "log1p", "arcsin": "asin", "arccos": "acos", "arctan": "atan",
+         "sinh": "sinh", "cosh": "cosh", "tanh": "tanh", "arcsinh": "asinh", "arccosh": "acosh",
+         "arctanh": "atanh", "arctan2": "atan2", "hypot": "hypot"}
+_BINARY = {"power", "arctan2", "hypot"}
+
+
+def has_exact(op: str, nin: int) -> bool:
+    """Whether ``exact_call`` computes the ufunc `op` of `nin` operands."""
+    return (op in _INTRINSIC or op in _LIBM) and nin == (2 if op in _BINARY else 1)
+
+
+def exact_call(b: ir.IRBuilder, op: str, args: list):
+    """The ufunc `op` of the float values `args` as Numba's kernel computes it (the C library, through LLVM)."""
+    t = args[0].type
+    if op in _INTRINSIC:
+        return b.call(b.module.declare_intrinsic(_INTRINSIC[op], [t]), args)
+    if op not in _LIBM:
+        raise Untranslatable(op)
+    name = _LIBM[op] + ("f" if t == _F32 else "")
+    function = b.module.globals.get(name)
+    if function is None:  # declared as Numba declares it (cgutils.insert_pure_function): readonly, nounwind
+        function = ir.Function(b.module, ir.FunctionType(t, [t] * len(args)), name)
+        function.attributes.add("readonly")
+        function.attributes.add("nounwind")
+    return b.call(function, args)
+
+
+# --- the vector functions ----------------------------------------------------------------------------------
+
+def vector_call(b: ir.IRBuilder, module: str, name: str, args: list) -> tuple:
+    """(value, ok) of ``V.<name>`` (module "V": vecmath, float64 operands) or ``V32.<name>`` (vecmath32) for
+    the LLVM values `args`, emitted at `b`'s position."""
+    function = _module(module).__dict__.get(name)
+    if function is None:
+        raise Untranslatable(f"{module}.{name}")
+    kind = "f64" if module == "V" else "f32"
+    translator = _Translator(b)
+    result = translator.call(function, [Val(a, kind) for a in args])
+    if not (isinstance(result, tuple) and len(result) == 2):
+        raise Untranslatable(f"{module}.{name} does not return (value, ok)")
+    value, ok = (translator.as_value(r) for r in result)
+    if value.kind != kind or ok.kind != "b":
+        raise Untranslatable(f"{module}.{name} returns ({value.kind}, {ok.kind})")
+    return value.value, ok.value
+
+
+def _module(name: str):
+    # imported when the first transcendental quick kernel is made: vecmath imports Numba's extension API (~70 ms),
+    # never Numba's compiler
+    from lazyarr.kernels import vecmath, vecmath32
+    return vecmath if name == "V" else vecmath32
+
+
+@functools.lru_cache(maxsize=None)
+def _definition(function) -> ast.FunctionDef:
+    """The parsed source of a vecmath function (its decorators are ignored: the body is the source of truth)."""
+    tree = ast.parse(textwrap.dedent(inspect.getsource(function)))
+    definition = tree.body[0]
+    if not isinstance(definition, ast.FunctionDef) or definition.args.vararg or definition.args.kwarg \
+            or definition.args.defaults or definition.args.kwonlyargs:
+        raise Untranslatable(getattr(function, "__name__", "?"))
+    return definition
+
+
+def _intrinsics():
+    """The Numba intrinsics the vecmath functions call, by identity: name -> (source kind, target kind)."""
+    from lazyarr.kernels import numpy_scalar, vecmath, vecmath32
+    table = {id(vecmath.__dict__["_as_float64"]): ("i64", "f64"), id(vecmath.__dict__["_as_int64"]): ("f64", "i64"),
+             id(vecmath32.__dict__["_as_float32"]): ("i32", "f32"),
+             id(vecmath32.__dict__["_as_int32"]): ("f32", "i32")}
+    return table, id(numpy_scalar.fma)
+
+
+_FLOAT_RANK = {"f32": 1, "f64": 2}
+
+
+class _Translator:
+    """Emits one call of a vecmath function (and, expanded in place, the functions it calls) at a builder."""
+
+    def __init__(self, b: ir.IRBuilder):
+        self.b = b
+        self.bitcasts, self.fma_id = _intrinsics()
+
+    # --- constants and types ---
+    def as_value(self, x) -> Val:
+        """A Val for `x`: Vals as they are, Python and NumPy scalars as Numba types them."""
+        if isinstance(x, Val):
+            return x
+        if isinstance(x, (bool, np.bool_)):
+            return Val(ir.Constant(_I1, int(bool(x))), "b")
+        if isinstance(x, np.float32):
+            return Val(ir.Constant(_F32, float(x)), "f32")
+        if isinstance(x, (float, np.float64)):
+            return Val(ir.Constant(_F64, float(x)), "f64")
+        if isinstance(x, np.int32):
+            return Val(ir.Constant(_I32, int(x)), "i32")
+        if isinstance(x, (int, np.int64)) and -2 ** 63 <= int(x) < 2 ** 63:
+            return Val(ir.Constant(_I64, int(x)), "i64")
+        raise Untranslatable(f"constant {x!r}")
+
+    def convert(self, v: Val, kind: str) -> Val:
+        """Numba's conversion of `v` to `kind` (int <-> float as C converts, ints by sign extension)."""
+        b = self.b
+        if v.kind == kind:
+            return v
+        target = _TYPES[kind]
+        if v.kind == "b":
+            value = b.zext(v.value, target) if kind[0] == "i" else b.uitofp(v.value, target)
+        elif v.kind[0] == "i" and kind[0] == "i":
+            value = b.sext(v.value, target) if target.width > v.value.type.width else b.trunc(v.value, target)
+        elif v.kind[0] == "i":
+            value = b.sitofp(v.value, target)
+        elif kind[0] == "i":
+            value = b.fptosi(v.value, target)
+        elif kind == "b":
+            raise Untranslatable("float -> bool")
+        else:
+            value = b.fpext(v.value, target) if kind == "f64" else b.fptrunc(v.value, target)
+        return Val(value, kind)
+
+    @staticmethod
+    def unify(x: Val, y: Val) -> str:
+        """Numba's common type of a binary operation's operands (for arithmetic and comparisons)."""
+        kinds = {x.kind, y.kind}
+        if kinds == {"b"}:
+            return "b"
+        if "b" in kinds:
+            raise Untranslatable("bool mixed with a number")
+        if kinds <= {"i64", "i32"}:
+            return "i64"  # Numba computes integer arithmetic at least at machine width
+        if kinds == {"f32"}:
+            return "f32"
+        return "f64"  # float32 with float64 or with any integer: float64, as NumPy promotes
+
+    def truth(self, v: Val):
+        b = self.b
+        if v.kind == "b":
+            return v.value
+        if v.kind[0] == "i":
+            return b.icmp_signed("!=", v.value, ir.Constant(v.value.type, 0))
+        return b.fcmp_unordered("!=", v.value, ir.Constant(v.value.type, 0.0))
+
+    # --- functions ---
+    def call(self, function, args: list):
+        """Expand `function` (a vecmath function, decorated or not) with `args` in place; its return value."""
+        python = getattr(function, "py_func", function)
+        definition = _definition(python)
+        params = [a.arg for a in definition.args.args]
+        if len(params) != len(args):
+            raise Untranslatable(f"{python.__name__}: {len(args)} arguments")
+        scope = _Scope(python.__globals__, dict(zip(params, args)))
+        for statement in definition.body:
+            if isinstance(statement, ast.Expr) and isinstance(statement.value, ast.Constant):
+                continue  # the docstring
+            if isinstance(statement, ast.Assign) and len(statement.targets) == 1:
+                self.assign(scope, statement.targets[0], self.expr(scope, statement.value))
+            elif isinstance(statement, ast.Return) and statement is definition.body[-1] and statement.value:
+                return self.expr(scope, statement.value)
+            else:
+                raise Untranslatable(f"{python.__name__}: {ast.unparse(statement)}")
+        raise Untranslatable(f"{python.__name__}: no return at the end")
+
+    def assign(self, scope, target, value) -> None:
+        if isinstance(target, ast.Name):
+            scope.local[target.id] = value
+        elif isinstance(target, ast.Tuple) and isinstance(value, tuple) and len(target.elts) == len(value):
+            for element, part in zip(target.elts, value):
+                self.assign(scope, element, part)
+        else:
+            raise Untranslatable(ast.unparse(target))
+
+    # --- expressions ---
+    def expr(self, scope, node):
+        method = getattr(self, "_" + type(node).__name__, None)
+        if method is None:
+            raise Untranslatable(ast.unparse(node))
+        return method(scope, node)
+
+    def _Constant(self, scope, node):
+        if isinstance(node.value, (bool, int, float)):
+            return node.value
+        raise Untranslatable(repr(node.value))
+
+    def _Name(self, scope, node):
+        return scope.lookup(node.id)
+
+    def _Attribute(self, scope, node):
+        base = self.expr(scope, node.value)
+        if not inspect.ismodule(base):
+            raise Untranslatable(ast.unparse(node))
+        return getattr(base, node.attr)
+
+    def _Tuple(self, scope, node):
+        return tuple(self.expr(scope, e) for e in node.elts)
+
+    def _Subscript(self, scope, node):
+        base = self.expr(scope, node.value)
+        index = self.expr(scope, node.slice)
+        if isinstance(base, tuple) and type(index) is int:
+            return base[index]
+        raise Untranslatable(ast.unparse(node))
+
+    def _UnaryOp(self, scope, node):
+        operand = self.expr(scope, node.operand)
+        if not isinstance(node.op, ast.USub):
+            raise Untranslatable(ast.unparse(node))
+        if isinstance(operand, (int, float)) and not isinstance(operand, bool):
+            return -operand  # as CPython folds it
+        v = self.as_value(operand)
+        if v.kind[0] == "f":  # numba mathimpl.negate_real
+            return Val(self.b.fsub(ir.Constant(v.value.type, -0.0), v.value), v.kind)
+        if v.kind[0] == "i":
+            return Val(self.b.neg(self.convert(v, "i64").value), "i64")
+        raise Untranslatable(ast.unparse(node))
+
+    _FLOAT_OPS = {ast.Add: "fadd", ast.Sub: "fsub", ast.Mult: "fmul", ast.Div: "fdiv"}
+    _INT_OPS = {ast.Add: "add", ast.Sub: "sub", ast.Mult: "mul", ast.BitAnd: "and_", ast.BitOr: "or_",
+                ast.LShift: "shl", ast.RShift: "ashr"}
+    _BOOL_OPS = {ast.BitAnd: "and_", ast.BitOr: "or_"}
+
+    def _BinOp(self, scope, node):
+        x, y = self.expr(scope, node.left), self.expr(scope, node.right)
+        if _plain_number(x) and _plain_number(y):
+            return _fold(node, x, y)  # CPython folds constant expressions before Numba sees them
+        x, y = self.as_value(x), self.as_value(y)
+        kind = self.unify(x, y)
+        op = type(node.op)
+        if kind == "b":
+            name = self._BOOL_OPS.get(op)
+        elif kind[0] == "i":
+            name = self._INT_OPS.get(op)
+        else:
+            name = self._FLOAT_OPS.get(op)
+        if name is None:
+            raise Untranslatable(f"{ast.unparse(node)} on {kind}")
+        x, y = self.convert(x, kind), self.convert(y, kind)
+        return Val(getattr(self.b, name)(x.value, y.value), kind)
+
+    _SYMBOLS = {ast.Eq: "==", ast.NotEq: "!=", ast.Lt: "<", ast.LtE: "<=", ast.Gt: ">", ast.GtE: ">="}
+
+    def _Compare(self, scope, node):
+        if len(node.ops) != 1:
+            raise Untranslatable(ast.unparse(node))
+        return self.compare(self.expr(scope, node.left), self.expr(scope, node.comparators[0]),
+                            self._SYMBOLS[type(node.ops[0])])
+
+    def compare(self, x, y, symbol: str) -> Val:
+        x, y = self.as_value(x), self.as_value(y)
+        kind = self.unify(x, y)
+        x, y = self.convert(x, kind), self.convert(y, kind)
+        if kind[0] == "f":  # numba's real comparisons: ordered, but != unordered (true for NaN)
+            compare = self.b.fcmp_unordered if symbol == "!=" else self.b.fcmp_ordered
+        elif kind == "b":
+            compare = self.b.icmp_unsigned
+        else:
+            compare = self.b.icmp_signed
+        return Val(compare(symbol, x.value, y.value), "b")
+
+    def _IfExp(self, scope, node):
+        condition = self.truth(self.as_value(self.expr(scope, node.test)))
+        x, y = self.expr(scope, node.body), self.expr(scope, node.orelse)
+        if isinstance(x, tuple) or isinstance(y, tuple):
+            raise Untranslatable(ast.unparse(node))
+        x, y = self.as_value(x), self.as_value(y)
+        kind = self.unify(x, y)
+        x, y = self.convert(x, kind), self.convert(y, kind)
+        return Val(self.b.select(condition, x.value, y.value), kind)
+
+    def _Call(self, scope, node):
+        if node.keywords:
+            raise Untranslatable(ast.unparse(node))
+        function = self.expr(scope, node.func)
+        args = [self.expr(scope, a) for a in node.args]
+        if any(isinstance(a, tuple) for a in args):
+            raise Untranslatable(ast.unparse(node))
+        return self.apply(function, args, ast.unparse(node))
+
+    def apply(self, function, args: list, text: str):
+        b = self.b
+        if id(function) in self.bitcasts:
+            source, target = self.bitcasts[id(function)]
+            (v,) = [self.as_value(a) for a in args]
+            if v.kind != source:
+                raise Untranslatable(text)
+            return Val(b.bitcast(v.value, _TYPES[target]), target)
+        if id(function) == self.fma_id:
+            values = [self.as_value(a) for a in args]
+            kinds = {v.kind for v in values}
+            if len(kinds) != 1 or kinds.pop() not in _FLOAT_RANK:  # numpy_scalar.fma takes three of one float
+                raise Untranslatable(text)
+            t = values[0].value.type
+            return Val(b.call(b.module.declare_intrinsic("llvm.fma", [t], ir.FunctionType(t, [t] * 3)),
+                              [v.value for v in values]), values[0].kind)
+        conversion = _CONVERSIONS.get(function)
+        if conversion is not None and len(args) == 1:
+            return self.convert(self.as_value(args[0]), conversion)
+        if function is abs and len(args) == 1:
+            v = self.as_value(args[0])
+            if v.kind[0] != "f":
+                raise Untranslatable(text)
+            return Val(b.call(b.module.declare_intrinsic("llvm.fabs", [v.value.type]), [v.value]), v.kind)
+        if function in (min, max) and len(args) == 2:
+            return self.min_max(function is max, *args)
+        if function in (np.rint, np.sqrt) and len(args) == 1:
+            v = self.as_value(args[0])
+            if v.kind[0] != "f":
+                raise Untranslatable(text)
+            name = "llvm.rint" if function is np.rint else "llvm.sqrt"
+            return Val(b.call(b.module.declare_intrinsic(name, [v.value.type]), [v.value]), v.kind)
+        if getattr(getattr(function, "py_func", None), "__module__", "") in _VECMATH:
+            return self.call(function, [self.as_value(a) for a in args])
+        raise Untranslatable(text)
+
+    def min_max(self, larger: bool, acc, v) -> Val:
+        """Python's max/min as Numba lowers them (builtins.do_minmax): v replaces acc where v > acc (v < acc)."""
+        acc, v = self.as_value(acc), self.as_value(v)
+        kind = self.unify(acc, v)
+        acc, v = self.convert(acc, kind), self.convert(v, kind)
+        better = self.compare(v, acc, ">" if larger else "<")
+        return Val(self.b.select(better.value, v.value, acc.value), kind)
+
+
+_VECMATH = ("lazyarr.kernels.vecmath", "lazyarr.kernels.vecmath32")
+_CONVERSIONS = {np.float64: "f64", np.float32: "f32", np.int64: "i64", np.int32: "i32"}
+
+
+def _plain_number(x) -> bool:
+    return type(x) in (int, float)
+
+
+_PYTHON_OPS = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul, ast.Div: operator.truediv,
+               ast.BitAnd: operator.and_, ast.BitOr: operator.or_, ast.LShift: operator.lshift,
+               ast.RShift: operator.rshift}
+
+
+def _fold(node: ast.BinOp, x, y):
+    operation = _PYTHON_OPS.get(type(node.op))
+    if operation is None:
+        raise Untranslatable(ast.unparse(node))
+    try:
+        return operation(x, y)
+    except ArithmeticError as error:
+        raise Untranslatable(ast.unparse(node)) from error
+
+
+class _Scope:
+    """A function's local names over its module's globals."""
+
+    def __init__(self, module_globals: dict, local: dict):
+        self.globals = module_globals
+        self.local = local
+
+    def lookup(self, name: str):
+        if name in self.local:
+            return self.local[name]
+        if name in self.globals:
+            return self.globals[name]
+        builtin = {"abs": abs, "min": min, "max": max, "True": True, "False": False}.get(name)
+        if builtin is None:
+            raise Untranslatable(name)
+        return builtin

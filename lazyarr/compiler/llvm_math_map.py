@@ -1,0 +1,212 @@
+"""Flat map kernels with transcendental functions on the quick tier (#14 quick math): Numba's blocked loop as
+LLVM IR, with lazyarr's vector math translated by ``llvm_math``.
+
+Numba's kernel of such a map (``source_map.blocked_loop``) runs blocks of ``BLOCK`` elements: each block first
+with the vector functions (``V.sin`` ...: a value and an ok flag per element), storing the outputs, and, if some
+element of the block was not ok, again with the C library's functions (``np.sin`` ...), overwriting the block.
+This module emits the same loop for ``llvm_map``'s flat kernel (same block boundaries: multiples of ``BLOCK``
+from element 0, so the runtime's chunks start on them: ``runtime/llvm_launch.ALIGN``), the same vector function
+for each node (``source_map.vector_render``'s choice: ``vecmath32`` in float32 loops where it has the function,
+else ``vecmath`` on float64 operands, else the C library), and the plain loop with the C library throughout
+where Numba's kernel has one (``source_map.uses_vector_ops``: a node without a vector form keeps it scalar).
+Every other node is ``llvm_map``'s, so the two tiers give the same bits.
+"""
+from __future__ import annotations
+
+import numpy as np
+from llvmlite import ir
+
+from lazyarr.compiler import llvm_map, source_map
+from lazyarr.compiler.llvm_math import Untranslatable, exact_call, has_exact, vector_call
+from lazyarr.graph.ops import ELEMENTWISE, vector_template
+
+__all__ = ["BLOCK", "accepts", "has_math", "kernel_ir"]
+
+BLOCK = source_map.BLOCK
+_I1, _I8, _I64 = ir.IntType(1), ir.IntType(8), ir.IntType(64)
+
+
+def _is_math(node) -> bool:
+    op = ELEMENTWISE.get(node.op)
+    loop = getattr(node.params, "loop", None)
+    return op is not None and bool(loop) and vector_template(op, np.dtype(loop[0])) is not None
+
+
+def has_math(k) -> bool:
+    """Whether `k` has a node with a vector function (this module's kernels; ``llvm_map`` builds the rest)."""
+    return any(node.op not in llvm_map.OPS and node.op not in ("cast", "where") and _is_math(node) for node in k.body)
+
+
+def _exact(node):
+    """The emitter of `node` with the C library (the exact pass), or None: the tier leaves it to Numba."""
+    if not has_exact(node.op, len(node.args)):
+        return None
+
+    def emit(b, args, dt):
+        return exact_call(b, node.op, args), dt
+    return emit
+
+
+def _fast(flags: list):
+    """The emitter of the fast pass: each node's vector function (its ok flag appended to `flags`), or the C
+    library where Numba's kernel calls it in the fast pass too (no vector function for this loop's dtype)."""
+    def math(node):
+        exact = _exact(node)
+        if exact is None:
+            return None
+        loop_dtype = np.dtype(node.params.loop[0])
+        module = source_map.vector_module(vector_template(ELEMENTWISE[node.op], loop_dtype), loop_dtype)
+        if module is None:
+            return exact
+
+        def emit(b, args, dt):
+            if module == "V" and dt != np.float64:  # vecmath on float64 operands, rounded once after
+                args = [b.fpext(a, ir.DoubleType()) for a in args]
+                dt = np.dtype(np.float64)
+            value, ok = vector_call(b, module, node.op, args)
+            flags.append(ok)
+            return value, dt
+        return emit
+    return math
+
+
+def kernel_ir(k, out_dtypes: tuple) -> str:
+    """The module text of `k`'s flat loop (function ``llvm_map.NAME``), blocked as Numba's; raises
+    ``llvm_map.Unsupported`` where the tier leaves `k` to Numba."""
+    llvm_map.check(k, out_dtypes)
+    try:
+        if source_map.uses_vector_ops(k):
+            return _blocked(k, out_dtypes)
+        return _plain(k, out_dtypes)
+    except Untranslatable as error:
+        raise llvm_map.Unsupported(f"vector math: {error}") from error
+
+
+def accepts(k, out_dtypes: tuple) -> bool:
+    """Whether ``kernel_ir`` will take `k`, decided without translating vecmath (its plain loop, ~ms: the
+    background compile's quick refusal). Every vecmath function of ``has_exact``'s ops translates (tests)."""
+    try:
+        llvm_map.check(k, out_dtypes)
+        _plain(k, out_dtypes)
+        return True
+    except (llvm_map.Unsupported, Untranslatable):
+        return False
+
+
+def _signature(k, out_dtypes: tuple):
+    module = ir.Module(name="lazyarr_quick")
+    params = ([llvm_map.memory_type(n.dtype).as_pointer() for n in k.inputs]
+              + [llvm_map.memory_type(n.dtype) for n in k.consts]
+              + [llvm_map.memory_type(np.dtype(dt)).as_pointer() for dt in out_dtypes] + [_I64, _I64])
+    function = ir.Function(module, ir.FunctionType(ir.VoidType(), params), llvm_map.NAME)
+    return module, function
+
+
+class _Body:
+    """One element's loads, nodes and stores, at index `i` (the kernel's arguments already split)."""
+
+    def __init__(self, k, out_dtypes: tuple, function, const_values: dict):
+        n_in, n_const = len(k.inputs), len(k.consts)
+        self.k, self.out_dtypes = k, out_dtypes
+        self.inputs = function.args[:n_in]
+        self.outputs = function.args[n_in + n_const:-2]
+        self.const_values = const_values
+
+    def emit(self, b: ir.IRBuilder, i, math) -> None:
+        values = dict(self.const_values)
+        for node, pointer in zip(self.k.inputs, self.inputs):
+            values[id(node)] = _from_memory(b, b.load(b.gep(pointer, [i]), align=1), node.dtype)
+        for node in self.k.body:
+            values[id(node)] = llvm_map.node_value(b, node, [values[id(a)] for a in node.args], math)
+        for node, pointer, dt in zip(self.k.outputs, self.outputs, self.out_dtypes):
+            dt = np.dtype(dt)
+            stored = llvm_map.cast(b, values[id(node)], node.dtype, dt)
+            if dt.kind == "b":
+                stored = b.zext(stored, _I8)
+            b.store(stored, b.gep(pointer, [i]), align=1)
+
+
+def _prologue(k, out_dtypes: tuple):
+    module, function = _signature(k, out_dtypes)
+    entry = function.append_basic_block("entry")
+    b = ir.IRBuilder(entry)
+    consts = function.args[len(k.inputs):len(k.inputs) + len(k.consts)]
+    const_values = {id(node): _from_memory(b, arg, node.dtype) for node, arg in zip(k.consts, consts)}
+    return module, function, b, _Body(k, out_dtypes, function, const_values)
+
+
+def _counted_loop(function, b: ir.IRBuilder, start, end, name: str, body) -> ir.IRBuilder:
+    """``for i in range(start, end): body(b, i)`` (at least one iteration: start < end); returns the builder
+    positioned after the loop."""
+    before = b.block
+    loop, after = function.append_basic_block(name), function.append_basic_block(name + "_end")
+    b.branch(loop)
+    b.position_at_end(loop)
+    i = b.phi(_I64, name=name + "_i")
+    i.add_incoming(start, before)
+    body(b, i)
+    following = b.add(i, ir.Constant(_I64, 1))
+    i.add_incoming(following, b.block)
+    b.cbranch(b.icmp_signed("<", following, end), loop, after)
+    b.position_at_end(after)
+    return b
+
+
+def _plain(k, out_dtypes: tuple) -> str:
+    """The loop with the C library's functions throughout (Numba's kernel has no blocks for `k`)."""
+    module, function, b, body = _prologue(k, out_dtypes)
+    lo, hi = function.args[-2:]
+    work, done = function.append_basic_block("work"), function.append_basic_block("done")
+    b.cbranch(b.icmp_signed("<", lo, hi), work, done)
+    b.position_at_end(work)
+    _counted_loop(function, b, lo, hi, "loop", lambda b, i: body.emit(b, i, _exact)).branch(done)
+    b.position_at_end(done)
+    b.ret_void()
+    return str(module)
+
+
+def _blocked(k, out_dtypes: tuple) -> str:
+    """Blocks of BLOCK elements on multiples of BLOCK: the fast pass, then the exact pass if some flag was False."""
+    module, function, b, body = _prologue(k, out_dtypes)
+    lo, hi = function.args[-2:]
+    entry = b.block
+    block, done = function.append_basic_block("block"), function.append_basic_block("done")
+    b.cbranch(b.icmp_signed("<", lo, hi), block, done)
+    b.position_at_end(block)
+    start = b.phi(_I64, name="start")
+    start.add_incoming(lo, entry)
+    next_boundary = b.add(b.and_(start, ir.Constant(_I64, -BLOCK)), ir.Constant(_I64, BLOCK))
+    end = b.select(b.icmp_signed("<", next_boundary, hi), next_boundary, hi)
+    fast_entry = b.block
+    fast = function.append_basic_block("fast")
+    b.branch(fast)
+    b.position_at_end(fast)
+    i = b.phi(_I64, name="i")
+    i.add_incoming(start, fast_entry)
+    all_ok = b.phi(_I1, name="all_ok")
+    all_ok.add_incoming(ir.Constant(_I1, 1), fast_entry)
+    flags: list = []
+    body.emit(b, i, _fast(flags))
+    folded = all_ok
+    for flag in flags:  # Numba's ``exact = exact & ok0 & ok1 ...``
+        folded = b.and_(folded, flag)
+    following = b.add(i, ir.Constant(_I64, 1))
+    i.add_incoming(following, b.block)
+    all_ok.add_incoming(folded, b.block)
+    checked, exact, next_block = (function.append_basic_block(s) for s in ("checked", "exact", "next"))
+    b.cbranch(b.icmp_signed("<", following, end), fast, checked)
+    b.position_at_end(checked)
+    b.cbranch(folded, next_block, exact)
+    b.position_at_end(exact)
+    _counted_loop(function, b, start, end, "exact", lambda b, j: body.emit(b, j, _exact)).branch(next_block)
+    b.position_at_end(next_block)
+    start.add_incoming(end, next_block)
+    b.cbranch(b.icmp_signed("<", end, hi), block, done)
+    b.position_at_end(done)
+    b.ret_void()
+    return str(module)
+
+
+def _from_memory(b: ir.IRBuilder, value, dt: np.dtype):
+    """A value as stored (bool as a byte) -> its register form (bool as i1), as ``llvm_map`` reads it."""
+    return b.icmp_unsigned("!=", value, ir.Constant(_I8, 0)) if dt.kind == "b" else value
