@@ -58,9 +58,10 @@ def two_threads():
         pytest.skip("needs Numba's pool to have 2 threads")
 
 
+# numba_tier: Numba's variants are the subject (#14: these maps and reductions run on the quick tier otherwise)
 @pytest.mark.parametrize("case", list(CASES))
 def test_one_thread_runs_the_serial_variant_and_gives_the_parallel_ones_bits(parallel_threshold, two_threads, case,
-                                                                            numba_tier):  # Numba's variants (#14: quick otherwise)
+                                                                            numba_tier):
     lazy, numpy = CASES[case]
     parallel_threshold(THRESHOLD)
     before = _modules()
