@@ -176,13 +176,59 @@ def rows_loop(k: RowKernel, parallel: bool) -> list[str | Block]:
     second run overwrites, so a row computed twice gives what the exact run gives."""
     body = row_body(k, fast=False)
     if _vector_ops(k):
-        body = ["_ok = True", *row_body(k, fast=True), Block("if not _ok:", body)]
+        body = _two_pass_row(row_body(k, fast=False), row_body(k, fast=True))
     return [prange_loop("_task", f"(nrows + {ROWS_PER_TASK - 1}) // {ROWS_PER_TASK}", [
         *[f"_sc{j} = np.empty(ncols, {ctor(k.body[j].dtype)})" for j in sorted(_scratch(k))],
         *[f"_sp{j} = np.empty(ncols, {ctor(k.body[j].args[0].dtype)})" for j in sorted(_staged(k))],
         Block(f"for r in range(_task * {ROWS_PER_TASK}, min(_task * {ROWS_PER_TASK} + {ROWS_PER_TASK}, nrows)):",
               body),
     ], parallel)]
+
+
+# --- (#14 rowlat) one row body for the vectorised and the exact run -----------------------------------------
+# The exact rerun used to be a second copy of the whole row body under ``if not _ok:``, and Numba types and
+# lowers every line of it again (softmax: ~45% of the compile's call sites). The row now runs in a loop of at
+# most two passes, the second with ``_exact`` set; only the innermost loops whose lines differ between the two
+# runs (those calling a vector variant) appear twice, under ``if _exact:`` outside the loop, so each copy is
+# the loop it was (the vectorised one still vectorises) and the max pass, sums, refolds and writes are typed once.
+def _two_pass_row(exact: list, fast: list) -> list[str | Block]:
+    """The row as the loop ``for _pass in range(2)`` over the merge of its `exact` and `fast` bodies."""
+    return [
+        "_exact = False",
+        Block("for _pass in range(2):", [
+            "_ok = True",
+            *_merge_runs(exact, fast),
+            Block("if _ok:", ["break"]),
+            "_exact = True",
+        ]),
+    ]
+
+
+def _merge_runs(exact: list, fast: list) -> list[str | Block]:
+    """One body for two of the same shape: equal lines once, blocks with the same head merged item by item
+    where their bodies pair up (the same lines and heads), and a block whose own lines differ as both, chosen
+    by ``_exact`` (the two bodies differ only in the lines of the element ops that have a vector variant)."""
+    if len(exact) != len(fast):
+        raise AssertionError("lazyarr: the exact and vectorised row bodies differ in shape")
+    merged: list[str | Block] = []
+    for e, f in zip(exact, fast):
+        if isinstance(e, str) and e == f:
+            merged.append(e)
+        elif isinstance(e, Block) and isinstance(f, Block) and e.head == f.head and _pairs_up(e.body, f.body):
+            merged.append(Block(e.head, _merge_runs(e.body, f.body)))
+        elif isinstance(e, Block) and isinstance(f, Block):
+            merged += [Block("if _exact:", [e]), Block("else:", [f])]
+        else:
+            raise AssertionError("lazyarr: the exact and vectorised row bodies differ outside a loop")
+    return merged
+
+
+def _pairs_up(exact: list, fast: list) -> bool:
+    """Whether two bodies have the same lines and block heads, item for item (their blocks may differ)."""
+    return len(exact) == len(fast) and all(
+        (isinstance(e, str) and e == f) or (isinstance(e, Block) and isinstance(f, Block) and e.head == f.head)
+        for e, f in zip(exact, fast))
+# --- end #14 rowlat ---
 
 
 def row_body(k: RowKernel, fast: bool) -> list[str | Block]:
