@@ -87,8 +87,10 @@ def scalar_type(dt: np.dtype) -> str:
 def unsigned(index: str) -> str:
     """An index expression list with each index as uint64. Numba wraps negative signed indices, and when LLVM
     cannot prove an index non-negative that check stays in the loop and blocks vectorisation (3x slower
-    axis-0 sums were measured); an unsigned index has no such check."""
-    return ", ".join(f"np.uint64({part.strip()})" for part in index.split(","))
+    axis-0 sums were measured); an unsigned index has no such check. (#14 rowlat) A name starting ``_u`` is an
+    index a loop already cast once (a row kernel's ``_ur``): used as it is."""
+    parts = [part.strip() for part in index.split(",")]
+    return ", ".join(part if part.startswith("_u") else f"np.uint64({part})" for part in parts)
 
 
 def value_lines(k: MapKernel, index: str, suffix: str = "", flags: list | None = None, at: list[str] | None = None
@@ -335,6 +337,11 @@ def operator_form(node, args: list[str]) -> str | None:
     if node.op in _COMPARISONS and loop_in[0].kind in "iuf" and loop_in[0] != HALF and node.dtype.kind == "b":
         return f"({args[0]} {_COMPARISONS[node.op]} {args[1]})"
     return None
+
+
+def zero(dt: np.dtype) -> str:
+    """Zero of `dt`: a float64 zero as the literal ``0.0``, which Numba types as float64 with no call to type."""
+    return "0.0" if dt == np.float64 else f"{ctor(dt)}(0)"
 # --- end #14 rowlat ---
 
 

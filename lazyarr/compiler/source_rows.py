@@ -236,7 +236,8 @@ def row_body(k: RowKernel, fast: bool) -> list[str | Block]:
     full_out, row_out = _outputs(k)
     scratch = _scratch(k)
     loaded: set[int] = set()
-    body: list[str | Block] = [f"y{j} = rin{j}[np.uint64(r)]" for j in range(len(k.row_inputs))]
+    # (#14 rowlat) the row's index cast once (``_ur``), not at every load and store: fewer calls to type
+    body: list[str | Block] = ["_ur = np.uint64(r)", *[f"y{j} = rin{j}[_ur]" for j in range(len(k.row_inputs))]]
     for j, node in enumerate(k.body):
         if id(node) not in k.rows:
             continue
@@ -255,7 +256,7 @@ def row_body(k: RowKernel, fast: bool) -> list[str | Block]:
         if j in _staged(k):
             # The producer has a non-inline op: computed into the row `_sp{j}` by a loop of its own (one copy
             # of exp's polynomial that vectorises), then folded from there.
-            lines = element_lines(k, [producer], "r, c", "", frozenset(loaded), saved, "c", fast)
+            lines = element_lines(k, [producer], "_ur, c", "", frozenset(loaded), saved, "c", fast)
             body.append(Block("for c in range(ncols):", lines + [f"_sp{j}[np.uint64(c)] = {_Names(k).of(producer, '')}"]))
 
             def values(column: str, suffix: str, j=j, dtype=dtype):
@@ -263,7 +264,7 @@ def row_body(k: RowKernel, fast: bool) -> list[str | Block]:
         else:
             def values(column: str, suffix: str, producer=producer, dtype=dtype, loaded=frozenset(loaded),
                        saved=saved):
-                lines = element_lines(k, [producer], f"r, {column}", suffix, loaded, saved, column, fast)
+                lines = element_lines(k, [producer], f"_ur, {column}", suffix, loaded, saved, column, fast)
                 return lines, _Names(k).of(producer, suffix), dtype
 
         fold = [*r.init(), *reduce_range(None, r, "c", "0", "ncols", lambda e: e, lambda e: e, values)]
@@ -271,12 +272,12 @@ def row_body(k: RowKernel, fast: bool) -> list[str | Block]:
         loaded |= saved
     if full_out:
         targets = [("v", i) for i in full_out]
-        stores = [f"out{n}[np.uint64(r), np.uint64(c)] = {store(f'v{i}', k.body[i].dtype, k.body[i].dtype)}"
+        stores = [f"out{n}[_ur, np.uint64(c)] = {store(f'v{i}', k.body[i].dtype, k.body[i].dtype)}"
                   for n, i in enumerate(full_out)]
         body.append(Block("for c in range(ncols):",
-                          element_lines(k, targets, "r, c", "", frozenset(loaded), frozenset(), "c", fast)
+                          element_lines(k, targets, "_ur, c", "", frozenset(loaded), frozenset(), "c", fast)
                           + stores))
-    body += [f"rout{n}[np.uint64(r)] = {store(f'w{i}', k.body[i].dtype, k.body[i].dtype)}"
+    body += [f"rout{n}[_ur] = {store(f'w{i}', k.body[i].dtype, k.body[i].dtype)}"
              for n, i in enumerate(row_out)]
     return body
 
@@ -318,7 +319,7 @@ def _staged_blocks(k: RowKernel, j: int, r: Reducer, loaded: frozenset, saved: f
     value = _Names(k).of(producer, "")
 
     def at(column: str) -> list[str]:
-        return element_lines(k, [producer], f"r, {column}", "", loaded, saved, column, fast)
+        return element_lines(k, [producer], f"_ur, {column}", "", loaded, saved, column, fast)
 
     def staged(column: str, suffix: str):
         return [], f"_sp{j}[np.uint64({column})]", dtype
