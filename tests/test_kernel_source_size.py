@@ -172,3 +172,12 @@ def test_softmax_rows_needing_the_exact_rerun_are_exact():
     np.testing.assert_allclose(got[ok], ref[ok], rtol=1e-14, atol=1e-320)
     assert got[4, 299] == 0.0 and (got[5] == 1 / 300).all()
     assert (got[1, :5] < np.finfo(np.float64).tiny).all() and got[1, 0] >= 0  # subnormals, not flushed to NaN
+
+
+def test_bodies_that_differ_outside_a_loop_keep_the_exact_rerun_after_the_row():
+    # the merge only pairs bodies that differ inside blocks; anything else keeps the previous form
+    exact, fast = ["a = 1", "b = f(a)"], ["a = 1", "b, ok = g(a)"]
+    assert source_rows._merge_runs(exact, fast) is None
+    rendered = "\n".join(item if isinstance(item, str) else item.render()
+                         for item in source_rows._two_pass_row(exact, fast))
+    assert rendered == "_ok = True\na = 1\nb, ok = g(a)\nif not _ok:\n    a = 1\n    b = f(a)"

@@ -192,34 +192,42 @@ def rows_loop(k: RowKernel, parallel: bool) -> list[str | Block]:
 # runs (those calling a vector variant) appear twice, under ``if _exact:`` outside the loop, so each copy is
 # the loop it was (the vectorised one still vectorises) and the max pass, sums, refolds and writes are typed once.
 def _two_pass_row(exact: list, fast: list) -> list[str | Block]:
-    """The row as the loop ``for _pass in range(2)`` over the merge of its `exact` and `fast` bodies."""
+    """The row as the loop ``for _pass in range(2)`` over the merge of its `exact` and `fast` bodies (or, were
+    they ever to differ outside their loops, the two bodies one after the other, as before)."""
+    merged = _merge_runs(exact, fast)
+    if merged is None:
+        return ["_ok = True", *fast, Block("if not _ok:", exact)]
     return [
         "_exact = False",
         Block("for _pass in range(2):", [
             "_ok = True",
-            *_merge_runs(exact, fast),
+            *merged,
             Block("if _ok:", ["break"]),
             "_exact = True",
         ]),
     ]
 
 
-def _merge_runs(exact: list, fast: list) -> list[str | Block]:
+def _merge_runs(exact: list, fast: list) -> list[str | Block] | None:
     """One body for two of the same shape: equal lines once, blocks with the same head merged item by item
     where their bodies pair up (the same lines and heads), and a block whose own lines differ as both, chosen
-    by ``_exact`` (the two bodies differ only in the lines of the element ops that have a vector variant)."""
+    by ``_exact`` (the two bodies differ only in the lines of the element ops that have a vector variant).
+    None where they differ outside a block."""
     if len(exact) != len(fast):
-        raise AssertionError("lazyarr: the exact and vectorised row bodies differ in shape")
+        return None
     merged: list[str | Block] = []
     for e, f in zip(exact, fast):
         if isinstance(e, str) and e == f:
             merged.append(e)
         elif isinstance(e, Block) and isinstance(f, Block) and e.head == f.head and _pairs_up(e.body, f.body):
-            merged.append(Block(e.head, _merge_runs(e.body, f.body)))
+            inner = _merge_runs(e.body, f.body)
+            if inner is None:
+                return None
+            merged.append(Block(e.head, inner))
         elif isinstance(e, Block) and isinstance(f, Block):
             merged += [Block("if _exact:", [e]), Block("else:", [f])]
         else:
-            raise AssertionError("lazyarr: the exact and vectorised row bodies differ outside a loop")
+            return None
     return merged
 
 
