@@ -87,8 +87,10 @@ def scalar_type(dt: np.dtype) -> str:
 def unsigned(index: str) -> str:
     """An index expression list with each index as uint64. Numba wraps negative signed indices, and when LLVM
     cannot prove an index non-negative that check stays in the loop and blocks vectorisation (3x slower
-    axis-0 sums were measured); an unsigned index has no such check."""
-    return ", ".join(f"np.uint64({part.strip()})" for part in index.split(","))
+    axis-0 sums were measured); an unsigned index has no such check. (#14 rowlat) A name starting ``_u`` is an
+    index a loop already cast once (a row kernel's ``_ur``): used as it is."""
+    parts = [part.strip() for part in index.split(",")]
+    return ", ".join(part if part.startswith("_u") else f"np.uint64({part})" for part in parts)
 
 
 def value_lines(k: MapKernel, index: str, suffix: str = "", flags: list | None = None, at: list[str] | None = None
@@ -302,10 +304,45 @@ def render(node, arg_names: list[str]) -> str:
         return cast(arg_names[0], node.args[0].dtype, node.dtype)
     loop_in = node.params.loop
     args = [cast(name, a.dtype, dt) for name, a, dt in zip(arg_names, node.args, loop_in)]
+    plain = operator_form(node, args)  # (#14 rowlat)
+    if plain is not None:
+        return plain
     expr = op.template(loop_in[0]).format(*args)
     if node.dtype == HALF:
         return f"S.round_to_half({expr})"
     return f"{ctor(node.dtype)}({expr})"
+
+
+# --- (#14 rowlat) plain operators where they give NumPy's bits ---------------------------------------------
+# ``np.float64(np.subtract(a, b))`` costs Numba two calls to type and lower per element op (of a compile's
+# ~0.3-5 s, type inference is about half: each call site is resolved on its own); ``(a - b)`` is one builtin
+# operator with the same instruction. Only where Numba's operator and NumPy's loop agree bit for bit: float32
+# and float64 ``+ - * /`` on operands already of the loop dtype (Numba keeps float32 + float32 in float32, and
+# with error_model="numpy" a division by zero gives inf/NaN as NumPy's does), and comparisons of two operands of
+# one real dtype (exact in any width). Integer arithmetic keeps NumPy's wrapping templates, float16 its rounding.
+_ARITHMETIC = {"add": "+", "subtract": "-", "multiply": "*", "divide": "/"}
+_COMPARISONS = {"equal": "==", "not_equal": "!=", "less": "<", "less_equal": "<=", "greater": ">",
+                "greater_equal": ">="}
+_OPERATOR_FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
+
+
+def operator_form(node, args: list[str]) -> str | None:
+    """``(a op b)`` for a node whose NumPy loop an operator reproduces exactly, else None. `args` are the
+    operands already cast to the loop's dtypes."""
+    loop_in = [np.dtype(dt) for dt in node.params.loop]
+    if len(loop_in) != 2 or loop_in[0] != loop_in[1]:
+        return None
+    if node.op in _ARITHMETIC and loop_in[0] in _OPERATOR_FLOATS and node.dtype == loop_in[0]:
+        return f"({args[0]} {_ARITHMETIC[node.op]} {args[1]})"
+    if node.op in _COMPARISONS and loop_in[0].kind in "iuf" and loop_in[0] != HALF and node.dtype.kind == "b":
+        return f"({args[0]} {_COMPARISONS[node.op]} {args[1]})"
+    return None
+
+
+def zero(dt: np.dtype) -> str:
+    """Zero of `dt`: a float64 zero as the literal ``0.0``, which Numba types as float64 with no call to type."""
+    return "0.0" if dt == np.float64 else f"{ctor(dt)}(0)"
+# --- end #14 rowlat ---
 
 
 def unflatten_outer(ndim: int) -> list[str]:

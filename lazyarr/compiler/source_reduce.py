@@ -20,6 +20,7 @@ from __future__ import annotations
 import numpy as np
 
 from lazyarr.compiler.blocks import Block, as_comment, prange_loop
+from lazyarr.compiler.source_map import zero  # (#14 rowlat)
 from lazyarr.compiler.source_map import (MODULE_TEMPLATE, array_type, scalar_type, ctor, cast, store, uses_vector_ops,
                                          value_lines)
 from lazyarr.compiler.source_map import table_params  # surface/gathers
@@ -46,7 +47,7 @@ class Reducer:
     def start(self) -> str:
         red, acc = REDUCTIONS[self.name], self.acc
         if red.identity is not None:
-            return f"{ctor(acc)}({red.identity})"
+            return zero(acc) if str(red.identity) == "0" else f"{ctor(acc)}({red.identity})"  # (#14 rowlat)
         lowest = red.maximises
         if red.float_start is not None and (acc.kind == "f" or acc == HALF):  # surface/gathers: nanmax/nanmin
             return f"{ctor(acc)}({red.float_start})"
@@ -72,7 +73,7 @@ class Reducer:
         if self.is_arg:
             return [f"{acc} = {self.start()}", f"{idx} = np.int64(-1)"]
         lines = [f"{acc} = {self.start()}"]
-        return lines + [f"{comp} = {ctor(self.acc)}(0)"] if self.compensated else lines
+        return lines + [f"{comp} = {zero(self.acc)}"] if self.compensated else lines
 
     def take(self, value: str, position: str = "", at: str = "", arrays: str = "_acc", state: str = "acc"
              ) -> list[str]:
@@ -85,7 +86,7 @@ class Reducer:
             # or inf, and a NaN or inf compensation would turn the next term's sum into NaN: the sum of
             # [inf, 1.0] was NaN, not NumPy's inf. `(_t - _t) == 0` is False exactly for inf and NaN.
             return [f"_y = {value} - {comp}", f"_t = {acc} + _y",
-                    f"{comp} = ((_t - {acc}) - _y) if (_t - _t) == 0 else {ctor(self.acc)}(0)", f"{acc} = _t"]
+                    f"{comp} = ((_t - {acc}) - _y) if (_t - _t) == 0 else {zero(self.acc)}", f"{acc} = _t"]
         update = REDUCTIONS[self.name].template(self.acc).format(acc=acc, v=value)
         return [f"{acc} = {ctor(self.acc)}({update})"]
 
@@ -155,7 +156,7 @@ def reduce_range(k: ReduceKernel, r: Reducer, var: str, lo: str, hi: str, index,
         f"_j = {lo}",
         Block(f"while _j + {LANES} <= {hi}:", [
             f"_e = min(_j + {BLOCK}, {hi} - ({hi} - _j) % {LANES})",
-            *[f"{lane} = {ctor(r.acc)}(0)" for lane in lanes],
+            *[f"{lane} = {zero(r.acc)}" for lane in lanes],
             Block(f"for _b in range(_j, _e, {LANES}):", lane_lines),
             f"_blk = {block_sum}",
             *r.take("_blk"),

@@ -176,7 +176,7 @@ def rows_loop(k: RowKernel, parallel: bool) -> list[str | Block]:
     second run overwrites, so a row computed twice gives what the exact run gives."""
     body = row_body(k, fast=False)
     if _vector_ops(k):
-        body = ["_ok = True", *row_body(k, fast=True), Block("if not _ok:", body)]
+        body = _two_pass_row(row_body(k, fast=False), row_body(k, fast=True))
     return [prange_loop("_task", f"(nrows + {ROWS_PER_TASK - 1}) // {ROWS_PER_TASK}", [
         *[f"_sc{j} = np.empty(ncols, {ctor(k.body[j].dtype)})" for j in sorted(_scratch(k))],
         *[f"_sp{j} = np.empty(ncols, {ctor(k.body[j].args[0].dtype)})" for j in sorted(_staged(k))],
@@ -185,12 +185,67 @@ def rows_loop(k: RowKernel, parallel: bool) -> list[str | Block]:
     ], parallel)]
 
 
+# --- (#14 rowlat) one row body for the vectorised and the exact run -----------------------------------------
+# The exact rerun used to be a second copy of the whole row body under ``if not _ok:``, and Numba types and
+# lowers every line of it again (softmax: ~45% of the compile's call sites). The row now runs in a loop of at
+# most two passes, the second with ``_exact`` set; only the innermost loops whose lines differ between the two
+# runs (those calling a vector variant) appear twice, under ``if _exact:`` outside the loop, so each copy is
+# the loop it was (the vectorised one still vectorises) and the max pass, sums, refolds and writes are typed once.
+def _two_pass_row(exact: list, fast: list) -> list[str | Block]:
+    """The row as the loop ``for _pass in range(2)`` over the merge of its `exact` and `fast` bodies (or, were
+    they ever to differ outside their loops, the two bodies one after the other, as before)."""
+    merged = _merge_runs(exact, fast)
+    if merged is None:
+        return ["_ok = True", *fast, Block("if not _ok:", exact)]
+    return [
+        "_exact = False",
+        Block("for _pass in range(2):", [
+            "_ok = True",
+            *merged,
+            Block("if _ok:", ["break"]),
+            "_exact = True",
+        ]),
+    ]
+
+
+def _merge_runs(exact: list, fast: list) -> list[str | Block] | None:
+    """One body for two of the same shape: equal lines once, blocks with the same head merged item by item
+    where their bodies pair up (the same lines and heads), and a block whose own lines differ as both, chosen
+    by ``_exact`` (the two bodies differ only in the lines of the element ops that have a vector variant).
+    None where they differ outside a block."""
+    if len(exact) != len(fast):
+        return None
+    merged: list[str | Block] = []
+    for e, f in zip(exact, fast):
+        if isinstance(e, str) and e == f:
+            merged.append(e)
+        elif isinstance(e, Block) and isinstance(f, Block) and e.head == f.head and _pairs_up(e.body, f.body):
+            inner = _merge_runs(e.body, f.body)
+            if inner is None:
+                return None
+            merged.append(Block(e.head, inner))
+        elif isinstance(e, Block) and isinstance(f, Block):
+            merged += [Block("if _exact:", [e]), Block("else:", [f])]
+        else:
+            return None
+    return merged
+
+
+def _pairs_up(exact: list, fast: list) -> bool:
+    """Whether two bodies have the same lines and block heads, item for item (their blocks may differ)."""
+    return len(exact) == len(fast) and all(
+        (isinstance(e, str) and e == f) or (isinstance(e, Block) and isinstance(f, Block) and e.head == f.head)
+        for e, f in zip(exact, fast))
+# --- end #14 rowlat ---
+
+
 def row_body(k: RowKernel, fast: bool) -> list[str | Block]:
     """One row: its passes, its row values, its writes."""
     full_out, row_out = _outputs(k)
     scratch = _scratch(k)
     loaded: set[int] = set()
-    body: list[str | Block] = [f"y{j} = rin{j}[np.uint64(r)]" for j in range(len(k.row_inputs))]
+    # (#14 rowlat) the row's index cast once (``_ur``), not at every load and store: fewer calls to type
+    body: list[str | Block] = ["_ur = np.uint64(r)", *[f"y{j} = rin{j}[_ur]" for j in range(len(k.row_inputs))]]
     for j, node in enumerate(k.body):
         if id(node) not in k.rows:
             continue
@@ -209,7 +264,7 @@ def row_body(k: RowKernel, fast: bool) -> list[str | Block]:
         if j in _staged(k):
             # The producer has a non-inline op: computed into the row `_sp{j}` by a loop of its own (one copy
             # of exp's polynomial that vectorises), then folded from there.
-            lines = element_lines(k, [producer], "r, c", "", frozenset(loaded), saved, "c", fast)
+            lines = element_lines(k, [producer], "_ur, c", "", frozenset(loaded), saved, "c", fast)
             body.append(Block("for c in range(ncols):", lines + [f"_sp{j}[np.uint64(c)] = {_Names(k).of(producer, '')}"]))
 
             def values(column: str, suffix: str, j=j, dtype=dtype):
@@ -217,7 +272,7 @@ def row_body(k: RowKernel, fast: bool) -> list[str | Block]:
         else:
             def values(column: str, suffix: str, producer=producer, dtype=dtype, loaded=frozenset(loaded),
                        saved=saved):
-                lines = element_lines(k, [producer], f"r, {column}", suffix, loaded, saved, column, fast)
+                lines = element_lines(k, [producer], f"_ur, {column}", suffix, loaded, saved, column, fast)
                 return lines, _Names(k).of(producer, suffix), dtype
 
         fold = [*r.init(), *reduce_range(None, r, "c", "0", "ncols", lambda e: e, lambda e: e, values)]
@@ -225,12 +280,12 @@ def row_body(k: RowKernel, fast: bool) -> list[str | Block]:
         loaded |= saved
     if full_out:
         targets = [("v", i) for i in full_out]
-        stores = [f"out{n}[np.uint64(r), np.uint64(c)] = {store(f'v{i}', k.body[i].dtype, k.body[i].dtype)}"
+        stores = [f"out{n}[_ur, np.uint64(c)] = {store(f'v{i}', k.body[i].dtype, k.body[i].dtype)}"
                   for n, i in enumerate(full_out)]
         body.append(Block("for c in range(ncols):",
-                          element_lines(k, targets, "r, c", "", frozenset(loaded), frozenset(), "c", fast)
+                          element_lines(k, targets, "_ur, c", "", frozenset(loaded), frozenset(), "c", fast)
                           + stores))
-    body += [f"rout{n}[np.uint64(r)] = {store(f'w{i}', k.body[i].dtype, k.body[i].dtype)}"
+    body += [f"rout{n}[_ur] = {store(f'w{i}', k.body[i].dtype, k.body[i].dtype)}"
              for n, i in enumerate(row_out)]
     return body
 
@@ -272,7 +327,7 @@ def _staged_blocks(k: RowKernel, j: int, r: Reducer, loaded: frozenset, saved: f
     value = _Names(k).of(producer, "")
 
     def at(column: str) -> list[str]:
-        return element_lines(k, [producer], f"r, {column}", "", loaded, saved, column, fast)
+        return element_lines(k, [producer], f"_ur, {column}", "", loaded, saved, column, fast)
 
     def staged(column: str, suffix: str):
         return [], f"_sp{j}[np.uint64({column})]", dtype
