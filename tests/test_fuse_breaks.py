@@ -161,7 +161,8 @@ def test_explain_lists_segments_breaks_guards_and_kernels():
     line = branch.__code__.co_firstlineno + 1
     assert "2 segment(s), 1 graph break(s)" in text
     assert f"bool() at {__file__}:{line}" in text and "if a.sum() > 0" in text
-    assert "guard: branch taken: True" in text and "(final)" in text and "def kernel" in text
+    assert "guard: branch taken: True" in text and "(final)" in text
+    assert "def kernel" in text or "define void" in text  # a kernel's source: Numba's, or the quick tier's IR (#14)
     plain = la.fuse(lambda a: np.sin(a) + 1.0).explain(X)
     assert "1 segment(s), 0 graph break(s)" in plain
 
