@@ -133,6 +133,9 @@ def _start(thread: threading.Thread) -> None:
 
 
 def _make_aside(k, out_dtypes: tuple, key: tuple) -> None:
+    # Hand the GIL back at once: ``Thread.start`` returns only after this thread has run, and a new thread keeps
+    # the GIL for the interpreter's switch interval (5 ms), which the caller's call would otherwise wait out.
+    time.sleep(0)
     try:
         get(k, out_dtypes)
     except Exception as error:  # never reaches a user: Numba's kernel serves `k` instead
