@@ -281,3 +281,12 @@ def test_scipy_stats_norm_written_as_scipy_fuses_inside_fuse():
     isf = la.fuse(lambda b: scipy.stats.norm.isf(b)).explain(b)
     assert "0 graph break(s)" in isf and "schedule: 1 step(s), 1 fused kernel(s)" in isf
     same(scipy.stats.norm.isf(b), want[0])  # SciPy itself is untouched outside the trace
+
+
+def test_explain_names_traced_numbers_instead_of_their_stand_ins():
+    # a Python number traced as an argument is a constant bound per call: explain() says so (its stand-in value,
+    # a NaN with a payload, would read as a NaN in the user's program)
+    text = la.fuse(lambda a, k, s: a * k + s ** 2).explain(X, 2.5, 0.1)
+    assert "scalar float64 = traced number (argument 1), bound per call" in text
+    assert "traced number (computed in Python from argument(s) 2), bound per call" in text
+    assert "nan" not in text.split("schedule:")[0]

@@ -15,6 +15,8 @@ from lazyarr.compiler.rowfuse import RowKernel
 
 # (NumPy fallback) What a leaf holds when it is not a user's array: "computed by numpy.median (fallback)".
 # Kept here, not on the node: nodes carry no runtime state, and the note lives only as long as its leaf.
+# (@la.fuse) What a constant made from a traced Python number stands for: "traced number (argument 2), bound per
+# call", instead of its stand-in value (a NaN with a payload, or an unlikely integer).
 NOTES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
@@ -30,7 +32,7 @@ def graph_listing(roots) -> list[str]:
         if node.op == LEAF:
             desc = f"input  {node.dtype} {node.shape}" + (f": {NOTES[node]}" if node in NOTES else "")
         elif node.op == CONST:
-            desc = f"scalar {node.dtype} = {node.data!r}"
+            desc = f"scalar {node.dtype} = " + (NOTES[node] if node in NOTES else repr(node.data))
         else:
             args = ", ".join(names[id(a)] for a in node.args)
             desc = f"{node.op}({args}) -> {node.dtype} {node.shape}"

@@ -266,6 +266,7 @@ class _Fused:
                                       traced.written)
             # (graph breaks) what explain() shows; a trace no guard can stand for, or one variant too many,
             # makes the signature eager
+            _note_traced_numbers(traced)
             self._explained(key, breaks.describe(traced.roots))
             if program is None:
                 self._go_eager(key, breaks.why_eager())
@@ -482,3 +483,17 @@ def _unswallowed(exc: BaseException) -> BaseException:
         return tracing.traced_error("lazyarr.fuse: an item assignment stores a traced array into a NumPy array at "
                       f"{cause.where}" + tracing.WRITE_INTO_NUMPY, cause.where)
     return exc
+
+
+def _note_traced_numbers(traced: Traced) -> None:
+    """explain() names the constants made from traced Python numbers (bound per call) instead of showing their
+    stand-in values."""
+    from lazyarr.runtime import explain
+    records = traced.scalars.records
+    for node in expr.walk(traced.roots):
+        index = traced.const_map.get(id(node))
+        if index is not None:
+            record = records[index]
+            source = (f"argument {record.arg}" if record.op is None
+                      else "computed in Python from argument(s) " + ", ".join(map(str, sorted(record.roots))))
+            explain.note(node, f"traced number ({source}), bound per call")
