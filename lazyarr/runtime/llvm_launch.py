@@ -44,6 +44,16 @@ _pool_lock = threading.Lock()
 PENDING = "pending"  # run_map's answer while the kernel is made aside (background compilation): NumPy answers
 
 
+def _quick_kernel(k, key):
+    """The quick kernel of `k` (`key`: its output dtypes, or a reduction's spec); PENDING while it is made aside
+    under background compilation (NumPy answers this call), False when the tier leaves `k` to Numba."""
+    kernel = llvm_tier.get_soon(k, key) if config.background_compile() else llvm_tier.get(k, key)
+    if kernel is llvm_tier.PENDING:
+        cache.count_interpreted()
+        return PENDING
+    return False if kernel is None else kernel
+
+
 def run_map(k, arrays: list, outs: list, consts: list, parallel: bool, one_thread=None) -> bool | str:
     """Compute the flat map kernel `k` (its arrays and outputs all of one shape and contiguous in one order)
     with the quick tier: True if it did, False if Numba's kernel must (tier off, an op or dtype it does not
@@ -60,12 +70,9 @@ def run_map(k, arrays: list, outs: list, consts: list, parallel: bool, one_threa
     if _zero_d_math(k, outs):
         return False
     out_dtypes = tuple(o.dtype for o in outs)
-    kernel = llvm_tier.get_soon(k, out_dtypes) if config.background_compile() else llvm_tier.get(k, out_dtypes)
-    if kernel is llvm_tier.PENDING:
-        cache.count_interpreted()
-        return PENDING
-    if kernel is None:
-        return False
+    kernel = _quick_kernel(k, out_dtypes)
+    if kernel is PENDING or kernel is False:
+        return kernel
     caller(kernel, parallel and not (one_thread is not None and one_thread()), hot=False)(*arrays, *consts, *outs)
     _launched[0] += 1
     return True
@@ -254,12 +261,9 @@ def run_reduce(k, loop: str, views: list, consts: list, extra: list, result, par
     if not _takes(k, loop, views):
         return False
     spec = llvm_reduce.spec(loop)
-    kernel = llvm_tier.get_soon(k, spec) if config.background_compile() else llvm_tier.get(k, spec)
-    if kernel is llvm_tier.PENDING:
-        cache.count_interpreted()
-        return PENDING
-    if kernel is None:
-        return False
+    kernel = _quick_kernel(k, spec)
+    if kernel is PENDING or kernel is False:
+        return kernel
     threads_wanted = parallel and not (one_thread is not None and one_thread())
     function = _reduce_function(kernel, loop)
     args = [*(pointer(v) for v in views), *(convert(c) for convert, c in zip(_converts(kernel), consts))]
