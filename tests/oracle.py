@@ -55,3 +55,39 @@ def assert_same(got, want, ulp: int = 0, what: str = "", zero_sign: bool = True)
             f"first at flat indices {idx.tolist()}: got {np.atleast_1d(got).ravel()[idx].tolist()}, "
             f"NumPy {np.atleast_1d(want).ravel()[idx].tolist()}"
         )
+
+
+# --- the C library as the reference of exact values -------------------------------------------------------------
+# Where a transcendental function must give one exact value (special values, the blocked loop's fix-up pass),
+# the reference is the C library's function: lazyarr's exact pass calls it, and NumPy's own scalar loop does.
+# NumPy itself is not that reference on every machine: with AVX-512 (its `X86_V4` dispatch) it runs SVML-style
+# vector loops for sinh, cosh, cbrt, power, ... that are within NumPy's documented ULP bound but not equal to
+# libm. So tests check exact values against `libm(...)` and the rest against NumPy within a ULP budget.
+_LIBM_NAMES = {"power": "pow", "arctan2": "atan2", "arcsin": "asin", "arccos": "acos", "arctan": "atan",
+               "arcsinh": "asinh", "arccosh": "acosh", "arctanh": "atanh"}
+_libm_functions: dict = {}
+
+
+def _libm_function(name: str, dtype: np.dtype, arity: int):
+    import ctypes
+    import ctypes.util
+
+    key = (name, dtype.char, arity)
+    if key not in _libm_functions:
+        library = ctypes.CDLL(ctypes.util.find_library("m"))
+        c_type = ctypes.c_float if dtype == np.float32 else ctypes.c_double
+        fn = getattr(library, _LIBM_NAMES.get(name, name) + ("f" if dtype == np.float32 else ""))
+        fn.restype, fn.argtypes = c_type, [c_type] * arity
+        _libm_functions[key] = fn
+    return _libm_functions[key]
+
+
+def libm(name: str, *args) -> np.ndarray:
+    """The C library's `name` (NumPy's spelling: power, arctan2, ...) elementwise over float32 or float64 arrays
+    (broadcast), as NumPy's scalar loop computes it: float32 through the `f` variant."""
+    arrays = np.broadcast_arrays(*[np.asarray(a) for a in args])
+    dtype = np.result_type(*arrays)
+    fn = _libm_function(name, dtype, len(arrays))
+    flat = [a.astype(dtype).ravel() for a in arrays]
+    out = np.array([fn(*(float(v[i]) for v in flat)) for i in range(flat[0].size)], dtype=dtype)
+    return out.reshape(arrays[0].shape)
