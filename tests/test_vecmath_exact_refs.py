@@ -83,3 +83,14 @@ def test_float32_cbrt_is_correctly_rounded_but_for_near_ties(low, high):
     assert np.count_nonzero(got != exact.astype(np.float32)) <= 2
     cubes = np.arange(-200, 201, dtype=np.float32)
     assert np.array_equal(la.cbrt(la.array(cubes ** 3)).compute(), cubes)  # exact cubes stay exact
+
+
+def test_cbrt_float64_within_0_6_ulp_of_the_exact_result():
+    # FreeBSD's 23-bit start and two double-double Newton steps (docs/vecmath.md, "#14 on AVX-512")
+    x = np.concatenate([np.exp(rng.uniform(-690, 690, 40_000)) * rng.choice([-1.0, 1.0], 40_000),
+                        rng.uniform(-2, 2, 40_000), np.exp(rng.uniform(-707, -660, 40_000))])
+    dist = ulps_from_exact(la.cbrt(la.array(x)).compute(), np.cbrt(x.astype(np.longdouble)), np.float64)
+    worst = int(np.argmax(dist))
+    assert dist.max() <= 0.6, f"cbrt: {dist.max()} ULP at x={x[worst]!r}"
+    cubes = np.arange(-10**5, 10**5 + 1, 7, dtype=np.float64)
+    assert np.array_equal(la.cbrt(la.array(cubes ** 3)).compute(), cubes)  # exact cubes stay exact
