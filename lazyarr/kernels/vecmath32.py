@@ -439,11 +439,12 @@ def arccos(x):
 
 
 # --- arcsinh, arccosh, arctanh, cbrt, arctan2, hypot, power: float32 through float64 lanes ---------------------
-# A float32 argument is exact in float64 and its square too (48 bits), so these compute in float64 with the
-# float64 vector functions (within 1 ULP there, about 2**-50 relative here) and round once: the result is the
-# correctly rounded float32 but for ties closer than 2**-25 ULP. The C library's float32 versions are no faster
-# per element and do not vectorise; float32 polynomials would save the conversions and are left for later.
-_D_ZERO, _D_HALF, _D_ONE, _D_TWO = 0.0, 0.5, 1.0, 2.0
+# A float32 argument is exact in float64 and its square too (48 bits), so these compute in float64 (with the
+# float64 vector functions, or shortened ones: power, arcsinh, arccosh, arctanh use vecmath.short_log, ~2**-43;
+# cbrt its own steps) and round once: the result is the correctly rounded float32 but for ties closer than
+# 2**-19..2**-25 of its ULP. The C library's float32 versions do not vectorise; float32 polynomials would save
+# the conversions and are left for later.
+_D_ZERO, _D_HALF, _D_ONE = 0.0, 0.5, 1.0
 _D_PI = float(_PI)
 
 
@@ -452,33 +453,48 @@ def _finite(x):
     return abs(x) <= _LARGEST
 
 
+# arcsinh, arccosh, arctanh (#14 on AVX-512): one float64 log of an argument formed with one or two roundings,
+# where they took log1p of a sum (one more division and a longer log). Where the log's argument is ~1 + 2a, its
+# rounding (2**-52) is an absolute error of the log, 2**-52/a relative to the result: below a = 2**-5 an odd
+# series takes over (arcsinh, arctanh; its first omitted term ~2**-52 relative), and arccosh(x) >= 2**-11 for
+# x > 1. So the float64 result is within ~2**-43 relative (short_log's own error), and rounds to the correctly
+# rounded float32 but for ties closer than ~2**-19 of its ULP (none in 10**6 arguments per range, measured).
+_SERIES_LIMIT = 2.0 ** -5
+_AS3, _AS5, _AS7, _AS9 = -1.0 / 6.0, 3.0 / 40.0, -15.0 / 336.0, 105.0 / 3456.0       # arcsinh(a) - a, by a**3
+_AT3, _AT5, _AT7, _AT9, _AT11 = 1.0 / 3.0, 1.0 / 5.0, 1.0 / 7.0, 1.0 / 9.0, 1.0 / 11.0  # arctanh(a) - a
+
+
 @_jit
 def arcsinh(x):
-    """(arcsinh(x), ok) for a float32 x: log1p(a + a*a/(1 + sqrt(1 + a*a))) in float64, a = |x|."""
+    """(arcsinh(x), ok) for a float32 x: log(a + sqrt(a*a + 1)) in float64 (a*a exact), a = |x|; an odd series
+    below 2**-5."""
     ok = _finite(x)
     a = np.float64(abs(x)) if ok else _D_ZERO
-    value, _ = V64.log1p(a + a * a / (_D_ONE + np.sqrt(_D_ONE + a * a)))
+    z = a * a
+    series = fma(a * z, fma(z, fma(z, fma(z, _AS9, _AS7), _AS5), _AS3), a)
+    value = series if a < _SERIES_LIMIT else V64.short_log(a + np.sqrt(z + _D_ONE))
     return (x if x == _ZERO else _copysign(F(value), x)), ok
 
 
 @_jit
 def arccosh(x):
-    """(arccosh(x), ok) for a float32 x >= 1: log1p(d + sqrt(d*(x + 1))), d = x - 1 (exact), in float64."""
+    """(arccosh(x), ok) for a float32 x >= 1: log(x + sqrt(x*x - 1)) in float64 (x*x and x*x - 1 exact)."""
     ok = (x >= _ONE) & _finite(x)
     xd = np.float64(x) if ok else _D_ONE
-    d = xd - _D_ONE
-    value, _ = V64.log1p(d + np.sqrt(d * (xd + _D_ONE)))
-    return F(value), ok
+    return F(V64.short_log(xd + np.sqrt(xd * xd - _D_ONE))), ok
 
 
 @_jit
 def arctanh(x):
-    """(arctanh(x), ok) for a float32 |x| < 1: log1p(2a/(1 - a))/2 in float64 (1 - a and 2a exact)."""
+    """(arctanh(x), ok) for a float32 |x| < 1: log((1 + a)/(1 - a))/2 in float64 (1 + a and 1 - a exact); an odd
+    series below 2**-5."""
     a = abs(x)
     ok = a < _ONE
     ad = np.float64(a) if ok else _D_ZERO
-    value, _ = V64.log1p(_D_TWO * ad / (_D_ONE - ad))
-    return (x if x == _ZERO else _copysign(F(_D_HALF * value), x)), ok
+    z = ad * ad
+    series = fma(ad * z, fma(z, fma(z, fma(z, fma(z, _AT11, _AT9), _AT7), _AT5), _AT3), ad)
+    value = series if ad < _SERIES_LIMIT else _D_HALF * V64.short_log((_D_ONE + ad) / (_D_ONE - ad))
+    return (x if x == _ZERO else _copysign(F(value), x)), ok
 
 
 # cbrt: FreeBSD's cbrtf (s_cbrtf.c): 5 bits from the float32's bits (exponent and mantissa divided by 3 as one
