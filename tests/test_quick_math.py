@@ -258,3 +258,15 @@ def test_a_fresh_process_computes_sin_without_starting_numbas_compiler(tmp_path)
     report = json.loads(next(line[7:] for line in done.stdout.splitlines() if line.startswith("REPORT ")))
     assert report["numba_started"] is False
     assert report["tier"]["compiles"] == 1 and report["tier"]["refused"] == 0
+
+
+@pytest.mark.parametrize("dt", DTYPES, ids=lambda d: np.dtype(d).name)
+def test_the_fast_pass_loop_asks_llvm_to_interleave(tier, dt):
+    # the fast pass's loop (and only it: the exact pass keeps LLVM's own choice) carries a loop ID asking for
+    # llvm_math_map.INTERLEAVE vectors in flight (docs/vecmath.md, "#14 on AVX-512"); the bits stay Numba's
+    # (the tests above)
+    x = np.linspace(0.5, 2.0, 5000).astype(dt)
+    text = la.power(la.array(x), la.array(x)).explain()
+    assert text.count("!llvm.loop !") == 1
+    assert f'!{{ !"llvm.loop.interleave.count", i32 {llvm_math_map.INTERLEAVE} }}' in text
+    assert "!1 = !{ !1, !0 }" in text  # a loop ID's first operand is itself, or LLVM ignores it

@@ -682,21 +682,36 @@ def hypot(x, y):
     return (big if small == 0.0 else value), ok
 
 
-_THIRD = 1.0 / 3.0
+# cbrt's start, FreeBSD's s_cbrt.c: 5 bits from the high word of the bits divided by 3 plus a bias, then 23 bits
+# by t*P(t**3/x), P a degree-4 fit of 1/cbrt on the start's error range (|error| < 2**-23.5)
+_CBRT_BIAS = np.int64(715094163)          # (1023 - 1023/3 - 0.03306235651) * 2**20
+_THIRD_MULTIPLIER = np.int64(1431655766)  # (2**32 + 2)/3: (n * it) >> 32 == n // 3 for 0 <= n < 2**31
+_CB0, _CB1, _CB2, _CB3, _CB4 = (1.87595182427177009643, -1.88497979543377169875, 1.621429720105354466140,
+                                -0.758397934778766047437, 0.145996192886612446982)
+
+
+@_jit
+def _cbrt_newton(y, a):
+    """One Newton step towards cbrt(a) with y**3 - a in double-double: the relative error squared, plus the
+    final rounding."""
+    y2h = y * y
+    residual = fma(y2h, y, -a) + fma(y, y, -y2h) * y
+    return y - residual / (3.0 * y2h)
 
 
 @_jit
 def cbrt(x):
-    """(cbrt(x) within 1 ULP, ok): y = 2**(log2|x|/3) (to ~2**-42), then one Newton step with y**3 - |x| in
-    double-double (error squared, below 2**-80); exact for exact cubes; ok False for subnormal and non-finite x."""
+    """(cbrt(x) within 1 ULP, ok): FreeBSD's 23-bit start (no log, no exp: #14 on AVX-512, 3x less time per
+    element than 2**(log2|x|/3) in double-double), then two Newton steps with y**3 - |x| in double-double
+    (2**-23.5 -> 2**-47 -> the rounding of the last step); exact for exact cubes; ok False for subnormal and
+    non-finite x."""
     a = abs(x)
     ok = ((a >= _SMALLEST_NORMAL) & (a <= _LARGEST)) | (x == 0.0)
     a = a if (ok & (a != 0.0)) else 1.0
-    l2, _ = log2(a)
-    y, _ = exp2(l2 * _THIRD)
-    y2h = y * y
-    residual = fma(y2h, y, -a) + fma(y, y, -y2h) * y
-    y = y - residual / (3.0 * y2h)
+    t = _as_float64(((((_as_int64(a) >> 32) * _THIRD_MULTIPLIER) >> 32) + _CBRT_BIAS) << 32)
+    r = (t * t) * (t / a)
+    t = t * ((_CB0 + r * (_CB1 + r * _CB2)) + ((r * r) * r) * (_CB3 + r * _CB4))
+    y = _cbrt_newton(_cbrt_newton(t, a), a)
     return (x if x == 0.0 else _copysign(y, x)), ok
 
 

@@ -439,11 +439,12 @@ def arccos(x):
 
 
 # --- arcsinh, arccosh, arctanh, cbrt, arctan2, hypot, power: float32 through float64 lanes ---------------------
-# A float32 argument is exact in float64 and its square too (48 bits), so these compute in float64 with the
-# float64 vector functions (within 1 ULP there, about 2**-50 relative here) and round once: the result is the
-# correctly rounded float32 but for ties closer than 2**-25 ULP. The C library's float32 versions are no faster
-# per element and do not vectorise; float32 polynomials would save the conversions and are left for later.
-_D_ZERO, _D_HALF, _D_ONE, _D_TWO, _D_THIRD = 0.0, 0.5, 1.0, 2.0, 1.0 / 3.0
+# A float32 argument is exact in float64 and its square too (48 bits), so these compute in float64 (with the
+# float64 vector functions, or shortened ones: power, arcsinh, arccosh, arctanh use vecmath.short_log, ~2**-43;
+# cbrt its own steps) and round once: the result is the correctly rounded float32 but for ties closer than
+# 2**-19..2**-25 of its ULP. The C library's float32 versions do not vectorise; float32 polynomials would save
+# the conversions and are left for later.
+_D_ZERO, _D_HALF, _D_ONE = 0.0, 0.5, 1.0
 _D_PI = float(_PI)
 
 
@@ -452,43 +453,74 @@ def _finite(x):
     return abs(x) <= _LARGEST
 
 
+# arcsinh, arccosh, arctanh (#14 on AVX-512): one float64 log of an argument formed with one or two roundings,
+# where they took log1p of a sum (one more division and a longer log). Where the log's argument is ~1 + 2a, its
+# rounding (2**-52) is an absolute error of the log, 2**-52/a relative to the result: below a = 2**-5 an odd
+# series takes over (arcsinh, arctanh; its first omitted term ~2**-52 relative), and arccosh(x) >= 2**-11 for
+# x > 1. So the float64 result is within ~2**-43 relative (short_log's own error), and rounds to the correctly
+# rounded float32 but for ties closer than ~2**-19 of its ULP (none in 10**6 arguments per range, measured).
+_SERIES_LIMIT = 2.0 ** -5
+_AS3, _AS5, _AS7, _AS9 = -1.0 / 6.0, 3.0 / 40.0, -15.0 / 336.0, 105.0 / 3456.0       # arcsinh(a) - a, by a**3
+_AT3, _AT5, _AT7, _AT9, _AT11 = 1.0 / 3.0, 1.0 / 5.0, 1.0 / 7.0, 1.0 / 9.0, 1.0 / 11.0  # arctanh(a) - a
+
+
 @_jit
 def arcsinh(x):
-    """(arcsinh(x), ok) for a float32 x: log1p(a + a*a/(1 + sqrt(1 + a*a))) in float64, a = |x|."""
+    """(arcsinh(x), ok) for a float32 x: log(a + sqrt(a*a + 1)) in float64 (a*a exact), a = |x|; an odd series
+    below 2**-5."""
     ok = _finite(x)
     a = np.float64(abs(x)) if ok else _D_ZERO
-    value, _ = V64.log1p(a + a * a / (_D_ONE + np.sqrt(_D_ONE + a * a)))
+    z = a * a
+    series = fma(a * z, fma(z, fma(z, fma(z, _AS9, _AS7), _AS5), _AS3), a)
+    value = series if a < _SERIES_LIMIT else V64.short_log(a + np.sqrt(z + _D_ONE))
     return (x if x == _ZERO else _copysign(F(value), x)), ok
 
 
 @_jit
 def arccosh(x):
-    """(arccosh(x), ok) for a float32 x >= 1: log1p(d + sqrt(d*(x + 1))), d = x - 1 (exact), in float64."""
+    """(arccosh(x), ok) for a float32 x >= 1: log(x + sqrt(x*x - 1)) in float64 (x*x and x*x - 1 exact)."""
     ok = (x >= _ONE) & _finite(x)
     xd = np.float64(x) if ok else _D_ONE
-    d = xd - _D_ONE
-    value, _ = V64.log1p(d + np.sqrt(d * (xd + _D_ONE)))
-    return F(value), ok
+    return F(V64.short_log(xd + np.sqrt(xd * xd - _D_ONE))), ok
 
 
 @_jit
 def arctanh(x):
-    """(arctanh(x), ok) for a float32 |x| < 1: log1p(2a/(1 - a))/2 in float64 (1 - a and 2a exact)."""
+    """(arctanh(x), ok) for a float32 |x| < 1: log((1 + a)/(1 - a))/2 in float64 (1 + a and 1 - a exact); an odd
+    series below 2**-5."""
     a = abs(x)
     ok = a < _ONE
     ad = np.float64(a) if ok else _D_ZERO
-    value, _ = V64.log1p(_D_TWO * ad / (_D_ONE - ad))
-    return (x if x == _ZERO else _copysign(F(_D_HALF * value), x)), ok
+    z = ad * ad
+    series = fma(ad * z, fma(z, fma(z, fma(z, fma(z, _AT11, _AT9), _AT7), _AT5), _AT3), ad)
+    value = series if ad < _SERIES_LIMIT else _D_HALF * V64.short_log((_D_ONE + ad) / (_D_ONE - ad))
+    return (x if x == _ZERO else _copysign(F(value), x)), ok
+
+
+# cbrt: FreeBSD's cbrtf (s_cbrtf.c): 5 bits from the float32's bits (exponent and mantissa divided by 3 as one
+# integer, plus a bias), then two Halley steps t*(2a + t**3)/(a + 2t**3) in float64, each tripling the bits:
+# 5 -> 16 -> ~47. (#14 on AVX-512: the double-double log2 and exp2 it replaces cost 5x as much per element.)
+_CBRT_BIAS = np.int64(709958130)          # (127 - 127/3 - 0.03306235651) * 2**23
+_THIRD_MULTIPLIER = np.int64(1431655766)  # (2**32 + 2)/3: (n * it) >> 32 == n // 3 for 0 <= n < 2**31
+_SMALLEST_NORMAL32 = F(2.0 ** -126)
 
 
 @_jit
 def cbrt(x):
-    """(cbrt(x), ok) for a finite float32 x: 2**(log2(|x|)/3) in float64 (exact for cubes of powers of 2)."""
-    ok = _finite(x)
-    a = np.float64(abs(x)) if (ok & (x != _ZERO)) else _D_ONE
-    l2, _ = V64.log2(a)
-    value, _ = V64.exp2(l2 * _D_THIRD)
-    return (x if x == _ZERO else _copysign(F(value), x)), ok
+    """(cbrt(x), ok) for a normal or zero float32 x: two Halley steps in float64 from a 5-bit start (~2**-47
+    relative, so the correctly rounded float32 but for ties closer than ~2**-23 of its ULP; exact cubes stay
+    exact). ok False for subnormal and non-finite x (NumPy's own answers there, bit for bit)."""
+    a = abs(x)
+    ok = ((a >= _SMALLEST_NORMAL32) & _finite(x)) | (x == _ZERO)
+    a = a if ok else _ONE
+    start = ((np.int64(_as_int32(a)) * _THIRD_MULTIPLIER) >> 32) + _CBRT_BIAS
+    t = np.float64(_as_float32(I(start)))
+    ad = np.float64(a)
+    r = t * t * t
+    t = t * (ad + ad + r) / (ad + r + r)
+    r = t * t * t
+    t = t * (ad + ad + r) / (ad + r + r)
+    return (x if x == _ZERO else _copysign(F(t), x)), ok
 
 
 @_jit
