@@ -101,6 +101,7 @@ class _Aside:
 _making: dict[tuple, _Aside] = {}  # kernels being made aside, by key
 _aside_jobs: "queue.SimpleQueue" = queue.SimpleQueue()
 _aside_thread: threading.Thread | None = None
+_exiting = False  # set at exit: no aside thread is started after that
 
 
 def get_soon(k, out_dtypes: tuple, refused=None):
@@ -156,6 +157,10 @@ def _start(job: _Aside) -> None:
         if job.queued or _making.get(job.key) is not job:
             return
         job.queued = True
+        if _exiting:  # (a plan job finishing at exit: no new thread then; the next process makes the kernel)
+            _making.pop(job.key, None)
+            job.done.set()
+            return
         running = _aside_thread is not None and _aside_thread.is_alive()
     if not running:  # background compilation turned on after the import, or a forked child
         start_aside()
@@ -210,14 +215,21 @@ def wait_aside(timeout: float | None) -> bool:
 @atexit.register
 def _stop_aside() -> None:
     """At exit: drop the kernels not begun, let the one being made finish (its file is written whole anyway)."""
+    global _exiting
+    with _lock:
+        _exiting = True
     thread = _aside_thread
     if thread is None or not thread.is_alive():
         return
     while True:
         try:
-            _aside_jobs.get_nowait()
+            job = _aside_jobs.get_nowait()
         except queue.Empty:
             break
+        if job is not None:  # dropped: a wait at exit does not wait for it
+            with _lock:
+                _making.pop(job.key, None)
+            job.done.set()
     _aside_jobs.put(None)
     thread.join(timeout=60)
 
