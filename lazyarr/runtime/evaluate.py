@@ -343,9 +343,9 @@ def run_reduce(k: ReduceKernel, env: dict, follows_blas: bool = False) -> None:
         return
     loop, views, extra, ndim, kept, array_layout = _reduce_layout(node, arrays, shape, axes)
     # --- #14 quick-tier reductions: full, last- and first-axis reductions of exact ops, LLVM code without Numba ---
-    lanes = unit_lanes(loop, views, kept)
 
-    def pick(parallel: bool):
+    def pick(parallel: bool):  # (Numba's kernel; `lanes` decided only here: a quick call does not need it)
+        lanes = unit_lanes(loop, views, kept)
         return launch.pick_kernel(
             lambda parallel: (k.key, loop, ndim, array_layout, lanes, parallel),
             lambda parallel: lambda: _reduce_source(k, loop, ndim, kept, array_layout, parallel, lanes),
