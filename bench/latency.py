@@ -13,9 +13,15 @@ the rounds:
                runs beside it).
     background the first compute with LAZYARR_BACKGROUND_COMPILE=1 (NumPy answers while Numba compiles),
                wall, and its ratio to NumPy's time: the target is <= 1.5x; then its CPU time (process_time)
-               against NumPy's (best of 3), the steadier ratio on a loaded machine.
+               against NumPy's (best of 3), the steadier ratio on a loaded machine; `caller`: the calling
+               thread's own CPU (``time.thread_time``), without the compile threads' share of the call's window.
     bg+warm-up the same with an interactive session's defaults: the warm-up thread on too, and done before the
                first compute (a person typing after the import), so Numba's ufunc table is filled.
+    np 1st     (#14 bgfirst2) NumPy's own *first* call of the expression in a fresh process (wall, then CPU):
+               the same process start as the bg one (lazyarr imported, data made), then NumPy over the arrays
+               before anything else ran. ``numpy`` above is NumPy's best of 3 in a warm process (its allocator
+               already holds the temporaries' memory, its dispatch caches are filled); a first answer is compared
+               with both (docs/runtime.md, "fifth round").
 
     python bench/latency.py                    # every case, 3 rounds (~3-4 minutes on 2 busy cores)
     python bench/latency.py --rounds 1 --only softmax
@@ -69,12 +75,19 @@ CHILD = textwrap.dedent(
         exec(expr, names)
         return names["r"]
 
+    if sys.argv[6] == "numpy-first":  # NumPy's own first call in this fresh process, before anything else
+        w, c = time.perf_counter(), time.process_time()
+        run(np, a, b, x)
+        out["np_first"], out["np_first_cpu"] = time.perf_counter() - w, time.process_time() - c
+        print("RESULT " + json.dumps(out))
+        sys.exit(0)
+
     def lazy():
         return np.asarray(run(np, la.array(a), la.array(b), la.array(x)))
 
-    w, c = time.perf_counter(), time.process_time()
+    w, c, t = time.perf_counter(), time.process_time(), time.thread_time()
     first = lazy()
-    out["wall"], out["cpu"] = time.perf_counter() - w, time.process_time() - c
+    out["wall"], out["cpu"], out["thread_cpu"] = time.perf_counter() - w, time.process_time() - c, time.thread_time() - t
     info = la.cache_info()
     out["compiles"], out["interpreted"] = info.compiles, info.interpreted
     expected = run(np, a, b, x)
@@ -95,8 +108,9 @@ CHILD = textwrap.dedent(
 )
 
 
-def child(case: str, size: str, background: bool, warm: bool = False) -> dict:
-    """One fresh process with an empty cache computing `case` at `size`."""
+def child(case: str, size: str, background: bool, warm: bool = False, numpy_first: bool = False) -> dict:
+    """One fresh process with an empty cache computing `case` at `size` (`numpy_first`: timing NumPy's first call
+    of it instead)."""
     expr, two_d = CASES[case]
     n, (rows, cols) = SIZES[size]
     directory = tempfile.mkdtemp(prefix="lazyarr-latency-")
@@ -104,7 +118,8 @@ def child(case: str, size: str, background: bool, warm: bool = False) -> dict:
     env.update(LAZYARR_CACHE_DIR=directory, LAZYARR_WARMUP="1" if warm else "0",
                LAZYARR_BACKGROUND_COMPILE="1" if background else "0",
                PYTHONPATH=os.pathsep.join(filter(None, [str(REPO_ROOT), env.get("PYTHONPATH")])))
-    argv = [sys.executable, "-c", CHILD, expr, "1" if two_d else "0", str(n), str(rows), str(cols)]
+    argv = [sys.executable, "-c", CHILD, expr, "1" if two_d else "0", str(n), str(rows), str(cols),
+            "numpy-first" if numpy_first else "lazyarr"]
     try:
         proc = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=600, cwd=REPO_ROOT)
     finally:
@@ -127,7 +142,9 @@ def measure(rounds: int, only: str | None = None, background: bool = True, compi
             if background:
                 bg = child(case, size, background=True)
                 sample.update(bg_wall=bg["wall"], bg_cpu=bg["cpu"], bg_numpy=bg["numpy"],
-                              bg_numpy_cpu=bg["numpy_cpu"])
+                              bg_numpy_cpu=bg["numpy_cpu"], bg_thread_cpu=bg.get("thread_cpu", bg["cpu"]))
+                first = child(case, size, background=True, numpy_first=True)
+                sample.update(np_first=first["np_first"], np_first_cpu=first["np_first_cpu"])
             if background and warm_up:
                 warm = child(case, size, background=True, warm=True)
                 sample.update(warm_wall=warm["wall"], warm_cpu=warm["cpu"], warm_numpy=warm["numpy"],
@@ -143,16 +160,22 @@ def measure(rounds: int, only: str | None = None, background: bool = True, compi
 
 def format_table(result: dict) -> str:
     header = (f"{'case':<26}{'cpu':>8}{'wall':>8}{'compiles':>9}{'numpy':>10}{'2nd call':>10}"
-              f"{'bg wall':>10}{'bg/numpy':>9}{'bg cpu':>9}{'/np cpu':>8}{'bg+warm':>10}{'/numpy':>8}")
+              f"{'bg wall':>10}{'bg/numpy':>9}{'bg cpu':>9}{'/np cpu':>8}{'caller':>8}{'bg+warm':>10}{'/numpy':>8}"
+              f"{'np 1st':>10}{'cpu':>8}{'bg/1st':>7}{'cpu':>6}")
     lines = ["first compute in a fresh process, empty cache (medians; cpu = process_time, all threads)", header]
     for name, v in result.items():
         bg = (f"{v['bg_wall'] * 1e3:>8.1f}ms{v['bg_wall'] / v['bg_numpy']:>8.1f}x"
-              f"{v['bg_cpu'] * 1e3:>7.1f}ms{v['bg_cpu'] / max(v['bg_numpy_cpu'], 1e-6):>7.1f}x" if "bg_wall" in v else "")
-        warm = (f"{v['warm_wall'] * 1e3:>8.1f}ms{v['warm_wall'] / v['warm_numpy']:>7.1f}x" if "warm_wall" in v else "")
+              f"{v['bg_cpu'] * 1e3:>7.1f}ms{v['bg_cpu'] / max(v['bg_numpy_cpu'], 1e-6):>7.1f}x"
+              f"{v['bg_thread_cpu'] * 1e3:>6.2f}ms" if "bg_wall" in v else "")
+        warm = (f"{v['warm_wall'] * 1e3:>8.1f}ms{v['warm_wall'] / v['warm_numpy']:>7.1f}x" if "warm_wall" in v
+                else " " * 18)
         first = (f"{v['cpu']:>7.2f}s{v['wall']:>7.2f}s{v['compiles']:>9.0f}"
                  f"{v['numpy'] * 1e3:>8.2f}ms{v['second_wall'] * 1e3:>8.2f}ms" if "cpu" in v
                  else f"{'-':>8}{'-':>8}{'-':>9}{v['bg_numpy'] * 1e3:>8.2f}ms{'-':>10}")
-        lines.append(f"{name:<26}{first}{bg}{warm}")
+        np1 = (f"{v['np_first'] * 1e3:>8.2f}ms{v['np_first_cpu'] * 1e3:>6.2f}ms"
+               f"{v['bg_wall'] / v['np_first']:>6.1f}x{v['bg_cpu'] / max(v['np_first_cpu'], 1e-6):>5.1f}x"
+               if "np_first" in v else "")
+        lines.append(f"{name:<26}{first}{bg}{warm}{np1}")
     return "\n".join(lines)
 
 

@@ -105,6 +105,9 @@ from lazyarr.runtime import block_helper as _block_helper  # noqa: E402  (#14 bg
 
 if _start_compile_worker():
     _block_helper.start()  # with the worker: started inside a first call, it would cost that call its start
+    from lazyarr.compiler.llvm_tier import start_aside as _start_quick_aside  # noqa: E402  (#14 bgfirst2)
+
+    _start_quick_aside()  # the quick tier's kernels are made there (a thread per kernel cost its call the start)
 
 # Reductions built from the primitive ones (surface/reductions): la.nansum, la.average, la.cov, la.trapezoid, ...
 from lazyarr.api import matrix_stats as _matrix_stats, scans as _scans, statistics as _statistics  # noqa: E402

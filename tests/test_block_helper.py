@@ -134,3 +134,14 @@ def test_import_starts_the_helper_with_the_compile_worker_only_with_background_c
     assert out.returncode == 0, out.stderr[-2000:]
     two_cpus = len(os.sched_getaffinity(0)) >= 2 if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1) >= 2
     assert out.stdout.split() == [str(started and two_cpus), str(started)]
+
+
+@pytest.mark.parametrize("line, idle", [(b"0.52 0.61 0.70 1/412 9876\n", True), (b"7.1 6.9 6.5 64/980 12\n", False)])
+def test_the_idle_cpu_check_reads_the_running_count(tmp_path, monkeypatch, line, idle):
+    """(#14 bgfirst2) /proc/loadavg read with os.open/os.read: 1 runnable thread (this one) leaves a CPU idle
+    of the two this process may use; 64 runnable ones leave none."""
+    path = tmp_path / "loadavg"
+    path.write_bytes(line)
+    monkeypatch.setattr(block_helper, "LOADAVG", str(path))
+    monkeypatch.setattr(block_helper, "_cpus", lambda: 2)
+    assert block_helper._cpu_idle_now() is idle

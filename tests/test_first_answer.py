@@ -230,3 +230,21 @@ def test_waiting_for_a_job_inside_the_call_that_queued_it_hands_it_over(backgrou
     with cache.holding_compiles():
         assert cache.get(("test-first-answer", "waited"), _broken) is None
         assert cache.wait_for_compiles(30)  # would wait for itself if the job stayed deferred
+
+
+@pytest.mark.parametrize("name, dtype", [("sum", np.float64), ("sum", np.float32), ("sum", np.int64),
+                                         ("prod", np.float64), ("max", np.float64), ("min", np.int32)])
+def test_a_full_reductions_partials_combine_as_numpys_function_over_them(name, dtype):
+    """(#14 bgfirst2) The blocks' partials are combined by the reduction's ufunc directly: the bits of NumPy's own
+    function over the stacked partials (its former combination), NaN and mixed magnitudes included."""
+    from lazyarr.graph.expr import leaf
+    from lazyarr.api import reductions as api_reductions
+    parts = np.random.default_rng(7).standard_normal(31) * np.logspace(-8, 8, 31)
+    if np.dtype(dtype).kind == "f":
+        parts[5] = np.nan if name != "sum" else parts[5]
+    partials = [np.asarray(p).astype(dtype)[()] for p in parts]
+    node = api_reductions.reduce(leaf(np.ones(4, dtype)), name)
+    want = np.asarray(getattr(np, name)(np.stack(partials), axis=0, **({"dtype": node.dtype} if name in
+                                                                         ("sum", "prod") else {})))
+    got = blockwise._combine(node, partials)
+    assert got.dtype == want.astype(node.dtype).dtype and got.tobytes() == want.astype(node.dtype).tobytes()

@@ -487,6 +487,18 @@ _planning = _Planning()
 _plan_jobs = [0]
 
 
+class not_counted:
+    """Context manager: NumPy answers on this thread meanwhile are not counted in ``cache_info().interpreted``
+    (the quick tier's aside thread queueing Numba's compile of a kernel it refused: its call was counted)."""
+    __slots__ = ("before",)
+
+    def __enter__(self):
+        self.before, _planning.active = _planning.active, True
+
+    def __exit__(self, *exc):
+        _planning.active = self.before
+
+
 def plan_later(plan_and_run) -> None:
     """Have the worker call `plan_and_run()` when no call holds compiles (see above); errors are dropped (the
     next call of that expression plans in its own thread and raises there, as without this job)."""

@@ -9,9 +9,11 @@ any number of kernels live in one engine.
 """
 from __future__ import annotations
 
+import atexit
 import contextlib
 import hashlib
 import os
+import queue
 import sys
 import tempfile
 import threading
@@ -27,7 +29,8 @@ from lazyarr.compiler import llvm_math_map  # (#14 quick math)
 from lazyarr.compiler.fingerprint import VERSION
 from lazyarr.kernels import llvm_glue
 
-__all__ = ["PENDING", "QuickKernel", "forget", "get", "get_soon", "info", "ir_for", "loaded", "wait_aside"]
+__all__ = ["PENDING", "QuickKernel", "forget", "get", "get_soon", "info", "ir_for", "loaded", "start_aside",
+           "wait_aside"]
 
 PREFIX = diskcache.QUICK_PREFIX
 MAX_REMEMBERED = 4096  # kernels (and refusals) remembered; beyond it the memo starts again
@@ -85,29 +88,40 @@ def get(k, out_dtypes: tuple) -> QuickKernel | None:
 PENDING = "pending"  # get_soon's answer while the kernel is being made
 
 
-_making: dict[tuple, threading.Thread] = {}  # kernels being made aside, by key
+class _Aside:
+    """(#14 bgfirst2) A kernel to be made on the aside thread: whether the tier takes it is decided there too."""
+    __slots__ = ("k", "out_dtypes", "key", "refused", "queued", "done")
+
+    def __init__(self, k, out_dtypes: tuple, key: tuple, refused):
+        self.k, self.out_dtypes, self.key, self.refused = k, out_dtypes, key, refused
+        self.queued = False
+        self.done = threading.Event()
 
 
-def get_soon(k, out_dtypes: tuple):
+_making: dict[tuple, _Aside] = {}  # kernels being made aside, by key
+_aside_jobs: "queue.SimpleQueue" = queue.SimpleQueue()
+_aside_thread: threading.Thread | None = None
+_exiting = False  # set at exit: no aside thread is started after that
+
+
+def get_soon(k, out_dtypes: tuple, refused=None):
     """The quick kernel if it is in memory (or None if the tier leaves `k` to Numba); else PENDING, with the
-    kernel made (compiled or linked from disk) on a thread of its own. A failure there leaves `k` to Numba."""
+    kernel made (compiled or linked from disk) on the aside thread once the call has its answer. A failure there
+    leaves `k` to Numba.
+
+    (#14 bgfirst2) Whether the tier takes `k` is decided on that thread too (``llvm_reduce.check`` or the map's IR
+    module: 0.25-0.5 ms of a first answer's CPU on the caller's thread, which NumPy answers either way); if it does
+    not, `refused()` is called there: the caller's way to queue Numba's compile of `k`, as a call that learned of
+    the refusal at once would have (its answer, NumPy's, is the same)."""
     key = (k.key, out_dtypes)
     found = _memo.get(key, False)
     if found is not False:
         return found
-    if key in _making:  # (#14 bgfirst) asked again while it is made: known to be taken, not checked again
-        return PENDING
-    if not _accepts(k, out_dtypes):  # refused at once: Numba's kernel runs (and its compile is queued by this call)
-        with _lock:
-            _memo[key] = None
-            _stats["refused"] += 1
-        return None
     with _lock:
-        if key in _making:
+        if key in _making:  # asked again while it is made (or checked): NumPy answers again
             return PENDING
-        thread = threading.Thread(target=_make_aside, args=(k, out_dtypes, key), name="lazyarr-quick-compile")
-        _making[key] = thread  # not a daemon: an exiting interpreter waits the few tens of ms it takes
-    cache.after_calls(lambda: _start(thread))  # once the call has NumPy's answer: no GIL taken from it
+        job = _making[key] = _Aside(k, out_dtypes, key, refused)
+    cache.after_calls(lambda: _start(job))  # once the call has NumPy's answer: no GIL taken from it
     return PENDING
 
 
@@ -125,28 +139,63 @@ def _takes(k, out_dtypes: tuple) -> bool:
     return True
 
 
-def _start(thread: threading.Thread) -> None:
-    """Start a thread making a kernel aside, once (its call's end and a wait may both ask)."""
+def start_aside() -> None:
+    """Start the thread that makes kernels aside, if it is not running (``import lazyarr`` calls this with the
+    compile worker when background compilation is on). (#14 bgfirst2) One thread for the process, sleeping on its
+    queue: a thread started per kernel made its first call wait in ``Thread.start`` until the new thread ran
+    (0.1-4 ms of wall time at the end of the first answer, more on busy cores)."""
+    global _aside_thread
     with _lock:
-        if thread.ident is None and thread in _making.values():
-            thread.start()
+        if _aside_thread is None or not _aside_thread.is_alive():
+            _aside_thread = threading.Thread(target=_serve_aside, name="lazyarr-quick-compile", daemon=True)
+            _aside_thread.start()
 
 
-def _make_aside(k, out_dtypes: tuple, key: tuple) -> None:
-    # Hand the GIL back at once: ``Thread.start`` returns only after this thread has run, and a new thread keeps
-    # the GIL for the interpreter's switch interval (5 ms), which the caller's call would otherwise wait out.
-    time.sleep(0)
+def _start(job: _Aside) -> None:
+    """Hand a kernel to the aside thread, once (its call's end and a wait may both ask)."""
+    with _lock:
+        if job.queued or _making.get(job.key) is not job:
+            return
+        job.queued = True
+        if _exiting:  # (a plan job finishing at exit: no new thread then; the next process makes the kernel)
+            _making.pop(job.key, None)
+            job.done.set()
+            return
+        running = _aside_thread is not None and _aside_thread.is_alive()
+    if not running:  # background compilation turned on after the import, or a forked child
+        start_aside()
+    _aside_jobs.put(job)
+
+
+def _serve_aside() -> None:
+    while True:
+        job = _aside_jobs.get()
+        if job is None:
+            return
+        _make_aside(job)
+
+
+def _make_aside(job: _Aside) -> None:
     try:
-        get(k, out_dtypes)
+        if _accepts(job.k, job.out_dtypes):
+            get(job.k, job.out_dtypes)
+        else:
+            with _lock:
+                _memo[job.key] = None
+                _stats["refused"] += 1
+            if job.refused is not None:
+                with cache.not_counted():  # the call that asked was counted when NumPy answered it
+                    job.refused()
     except Exception as error:  # never reaches a user: Numba's kernel serves `k` instead
         if config.debug():
             print(f"lazyarr: quick tier could not make a kernel aside ({error!r}); Numba's kernel runs",
                   file=sys.stderr)
         with _lock:
-            _memo[key] = None
+            _memo[job.key] = None
     finally:
         with _lock:
-            _making.pop(key, None)
+            _making.pop(job.key, None)
+        job.done.set()
 
 
 def wait_aside(timeout: float | None) -> bool:
@@ -154,14 +203,35 @@ def wait_aside(timeout: float | None) -> bool:
     deadline = None if timeout is None else time.monotonic() + timeout
     while True:
         with _lock:
-            threads = list(_making.values())
-        if not threads:
+            jobs = list(_making.values())
+        if not jobs:
             return True
-        for thread in threads:
-            _start(thread)  # still waiting for its call to end: a wait inside that call would wait for itself
-            thread.join(None if deadline is None else max(0.0, deadline - time.monotonic()))
-            if thread.is_alive():
+        for job in jobs:
+            _start(job)  # still waiting for its call to end: a wait inside that call would wait for itself
+            if not job.done.wait(None if deadline is None else max(0.0, deadline - time.monotonic())):
                 return False
+
+
+@atexit.register
+def _stop_aside() -> None:
+    """At exit: drop the kernels not begun, let the one being made finish (its file is written whole anyway)."""
+    global _exiting
+    with _lock:
+        _exiting = True
+    thread = _aside_thread
+    if thread is None or not thread.is_alive():
+        return
+    while True:
+        try:
+            job = _aside_jobs.get_nowait()
+        except queue.Empty:
+            break
+        if job is not None:  # dropped: a wait at exit does not wait for it
+            with _lock:
+                _making.pop(job.key, None)
+            job.done.set()
+    _aside_jobs.put(None)
+    thread.join(timeout=60)
 
 
 cache.on_wait(wait_aside)
@@ -284,9 +354,10 @@ cache.on_clear(forget)
 
 
 def _reset_after_fork() -> None:
-    global _lock, _compile_lock, _making
+    global _lock, _compile_lock, _making, _aside_jobs, _aside_thread
     _lock, _compile_lock = threading.Lock(), threading.Lock()
-    _making = {}  # a thread making a kernel aside does not exist in the child: it makes its own
+    _making = {}  # the aside thread does not exist in the child: it starts its own when it needs one
+    _aside_jobs, _aside_thread = queue.SimpleQueue(), None
 
 
 if hasattr(os, "register_at_fork"):

@@ -219,4 +219,8 @@ def _combine(node, partials: list) -> np.ndarray:
     red = REDUCTIONS[node.params.name]
     kwargs = {"dtype": node.dtype} if red.takes_dtype else {}
     with np.errstate(all="ignore"):
+        if node.params.name in _BY_UFUNC_REDUCE:  # (#14 bgfirst2) the ufunc's reduce, as np.sum calls it: the
+            # same loop over the same values, without np.stack's and np.sum's wrappers (first call in a process
+            # ~0.16 ms against ~0.04 ms, ~25 us against ~3 us after)
+            return np.asarray(red.ufunc.reduce(np.array(partials, dtype=node.dtype), axis=0, **kwargs))
         return np.asarray(red.numpy(np.stack(partials), axis=0, **kwargs)).astype(node.dtype, copy=False)

@@ -248,15 +248,6 @@ def run_map(k: MapKernel, env: dict, out_buffers: dict, follows_blas: bool = Fal
     ndim = len(shape)
     parallel = size >= config.parallel_threshold()
     parallel = parallel and not after_blas.serial(follows_blas, after_blas.moved_bytes(arrays, outs))  # (#15)
-    # --- #14 quick tier: a flat map of exact ops runs as LLVM machine code made without Numba ---
-    quick = layout == "flat" and not tables and llvm_launch.run_map(
-        k, arrays, outs, [launch.const_arg(c) for c in k.consts], parallel, launch.one_thread)
-    if quick is llvm_launch.PENDING:  # made aside while NumPy answers (background compilation)
-        _interpret_map(k, arrays, outs, env, out_buffers, tables)
-        return
-    if quick:
-        return
-    # --- end #14 quick tier ---
 
     def key_of(parallel: bool) -> tuple:
         return launch.map_key(k.key, layout, ndim, parallel, out_dtypes)
@@ -264,6 +255,16 @@ def run_map(k: MapKernel, env: dict, out_buffers: dict, follows_blas: bool = Fal
     def source_of(parallel: bool):
         return lambda: codegen.kernel_source(k, layout, ndim, parallel, out_dtypes, VERSION, comment=describe(k))
 
+    # --- #14 quick tier: a flat map of exact ops runs as LLVM machine code made without Numba ---
+    quick = layout == "flat" and not tables and llvm_launch.run_map(
+        k, arrays, outs, [launch.const_arg(c) for c in k.consts], parallel, launch.one_thread,
+        refused=lambda: launch.pick_kernel(key_of, source_of, k, parallel))  # (bgfirst2: the tier's "no", aside)
+    if quick is llvm_launch.PENDING:  # made aside while NumPy answers (background compilation)
+        _interpret_map(k, arrays, outs, env, out_buffers, tables)
+        return
+    if quick:
+        return
+    # --- end #14 quick tier ---
     compiled, parallel = launch.pick_kernel(key_of, source_of, k, parallel)
     if compiled is None:  # still compiling in the background: NumPy computes this call
         _interpret_map(k, arrays, outs, env, out_buffers, tables)
@@ -342,8 +343,17 @@ def run_reduce(k: ReduceKernel, env: dict, follows_blas: bool = False) -> None:
         return
     loop, views, extra, ndim, kept, array_layout = _reduce_layout(node, arrays, shape, axes)
     # --- #14 quick-tier reductions: full, last- and first-axis reductions of exact ops, LLVM code without Numba ---
+
+    def pick(parallel: bool):  # (Numba's kernel; `lanes` decided only here: a quick call does not need it)
+        lanes = unit_lanes(loop, views, kept)
+        return launch.pick_kernel(
+            lambda parallel: (k.key, loop, ndim, array_layout, lanes, parallel),
+            lambda parallel: lambda: _reduce_source(k, loop, ndim, kept, array_layout, parallel, lanes),
+            k, parallel)
+
     quick = array_layout in ("C", "F") and not tables and llvm_launch.run_reduce(
-        k, loop, views, [launch.const_arg(c) for c in k.consts], extra, result, parallel, launch.one_thread)
+        k, loop, views, [launch.const_arg(c) for c in k.consts], extra, result, parallel, launch.one_thread,
+        refused=lambda: pick(parallel))  # (bgfirst2: the tier's "no" is learned aside; Numba's compile queued there)
     if quick is llvm_launch.PENDING:  # made aside while NumPy answers (background compilation)
         if not blockwise.run_reduce(k, arrays, [c.data for c in k.consts], result):
             result[...] = interp.apply(node, [_producer_value(k, arrays)])
@@ -351,11 +361,7 @@ def run_reduce(k: ReduceKernel, env: dict, follows_blas: bool = False) -> None:
     if quick:
         return
     # --- end #14 quick-tier reductions ---
-    lanes = unit_lanes(loop, views, kept)
-    compiled, parallel = launch.pick_kernel(
-        lambda parallel: (k.key, loop, ndim, array_layout, lanes, parallel),
-        lambda parallel: lambda: _reduce_source(k, loop, ndim, kept, array_layout, parallel, lanes),
-        k, parallel)
+    compiled, parallel = pick(parallel)
     if compiled is None:  # still compiling in the background: NumPy computes this call
         # #14: in cache-sized blocks where the producer allows it (runtime/blockwise), else over whole arrays
         if tables or not blockwise.run_reduce(k, arrays, [c.data for c in k.consts], result):

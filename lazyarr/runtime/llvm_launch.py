@@ -44,17 +44,19 @@ _pool_lock = threading.Lock()
 PENDING = "pending"  # run_map's answer while the kernel is made aside (background compilation): NumPy answers
 
 
-def _quick_kernel(k, key):
+def _quick_kernel(k, key, refused=None):
     """The quick kernel of `k` (`key`: its output dtypes, or a reduction's spec); PENDING while it is made aside
-    under background compilation (NumPy answers this call), False when the tier leaves `k` to Numba."""
-    kernel = llvm_tier.get_soon(k, key) if config.background_compile() else llvm_tier.get(k, key)
+    under background compilation (NumPy answers this call; `refused()` is called there if the tier leaves `k` to
+    Numba: ``llvm_tier.get_soon``), False when the tier leaves `k` to Numba."""
+    kernel = llvm_tier.get_soon(k, key, refused) if config.background_compile() else llvm_tier.get(k, key)
     if kernel is llvm_tier.PENDING:
         cache.count_interpreted()
         return PENDING
     return False if kernel is None else kernel
 
 
-def run_map(k, arrays: list, outs: list, consts: list, parallel: bool, one_thread=None) -> bool | str:
+def run_map(k, arrays: list, outs: list, consts: list, parallel: bool, one_thread=None,
+            refused=None) -> bool | str:
     """Compute the flat map kernel `k` (its arrays and outputs all of one shape and contiguous in one order)
     with the quick tier: True if it did, False if Numba's kernel must (tier off, an op or dtype it does not
     compile exactly, an array not in the kernel's own dtype), PENDING if background compilation is on and the
@@ -70,7 +72,7 @@ def run_map(k, arrays: list, outs: list, consts: list, parallel: bool, one_threa
     if _zero_d_math(k, outs):
         return False
     out_dtypes = tuple(o.dtype for o in outs)
-    kernel = _quick_kernel(k, out_dtypes)
+    kernel = _quick_kernel(k, out_dtypes, refused)
     if kernel is PENDING or kernel is False:
         return kernel
     caller(kernel, parallel and not (one_thread is not None and one_thread()), hot=False)(*arrays, *consts, *outs)
@@ -253,7 +255,7 @@ if hasattr(os, "register_at_fork"):
 # answer is the Numba kernel's whatever the thread count.
 
 def run_reduce(k, loop: str, views: list, consts: list, extra: list, result, parallel: bool,
-               one_thread=None) -> bool | str:
+               one_thread=None, refused=None) -> bool | str:
     """Compute the reduction kernel `k` into `result` (a new C-contiguous array) with the quick tier: True if it
     did, False if Numba's kernel must, PENDING while it is made aside (``run_map``). `loop`, `views` and
     `extra` are the runtime's choice for Numba's kernel (``evaluate._reduce_layout``); ``_takes`` says which
@@ -261,7 +263,7 @@ def run_reduce(k, loop: str, views: list, consts: list, extra: list, result, par
     if not _takes(k, loop, views):
         return False
     spec = llvm_reduce.spec(loop)
-    kernel = _quick_kernel(k, spec)
+    kernel = _quick_kernel(k, spec, refused)
     if kernel is PENDING or kernel is False:
         return kernel
     threads_wanted = parallel and not (one_thread is not None and one_thread())
