@@ -26,6 +26,7 @@ import numpy as np
 
 from lazyarr.api import assign, tracing
 from lazyarr.api.bytes_equal import same_bytes  # (lazyover #15)
+from lazyarr.api import owned  # (s12 lazymandel) the ownership rule
 from lazyarr.graph import expr
 from lazyarr.graph.expr import CONST, LEAF, Node
 from lazyarr.graph.ops import GENERATORS
@@ -38,11 +39,11 @@ def evaluate(roots: list[Node], out: np.ndarray | None = None, handed_out: bool 
     `handed_out`: the values go to the user (who may write into them), so none may share memory with a
     leaf made here; False when lazyarr only reads them (a mask's values for a gather)."""
     if tracing.tracing_threads:
-        return runtime.evaluate(roots, out)
+        return runtime.evaluate(roots, out, rewritten=True)
     live = _computed_on_the_way(roots)
     if not live:
         rewritten = stand_ins(roots)
-        results = runtime.evaluate(rewritten, out)
+        results = runtime.evaluate(rewritten, out, rewritten=True)
         _remember(roots, results, rewritten)  # (mandelbrot #15) an asked value kept while its inputs are unchanged
         return [_own_copy(r) for r in results] if handed_out and _KNOWN else results
     index = {id(n): i for i, n in enumerate(roots)}
@@ -51,7 +52,9 @@ def evaluate(roots: list[Node], out: np.ndarray | None = None, handed_out: bool 
         if id(a._node) not in index:
             index[id(a._node)] = len(nodes)
             nodes.append(a._node)
-    values = runtime.evaluate(stand_ins(nodes), out)  # (one rewrite: the live nodes stay those of the roots)
+    rewritten = stand_ins(nodes)  # (one rewrite: the live nodes stay those of the roots)
+    into = owned.buffers_to_write(live, index, rewritten, _REALISED) if out is None else None  # (s12)
+    values = runtime.evaluate(rewritten, out, into=into, rewritten=True)
     kept = []
     for a in live:
         value = values[index[id(a._node)]]
@@ -321,3 +324,8 @@ def _forget_known(key: int, ref: weakref.ref) -> None:
     entry = _KNOWN.get(key)
     if entry is not None and entry[0] is ref:
         del _KNOWN[key]
+
+
+# (s12 lazymandel) Every graph the runtime computes reads the stand-ins (runtime/evaluate.py's registry): a
+# history whose leaf's buffer was overwritten in place (api/owned.py) must never be computed again.
+runtime.register_rewrite(stand_ins)
