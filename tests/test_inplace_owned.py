@@ -37,7 +37,7 @@ def _step(x, y, m, dtype):
     """One iteration: the masked update, then an ask (lazy x: x realised) and the NumPy mask's update."""
     if dtype == np.bool_:
         x[m] = x[m] ^ y[m]
-        hit = np.asarray(m & (x != y))
+        hit = np.asarray(m & (x & ~y))  # (x keeps toggling where y holds: never hit there)
     else:
         x[m] = x[m] * x[m] + y[m]
         hit = np.asarray(m & (np.abs(x) > 2.0))
