@@ -27,17 +27,21 @@ from __future__ import annotations
 
 import sys
 
+import numpy as np
+
+from lazyarr.graph import expr
 from lazyarr.graph.expr import LEAF, Node
 
-__all__ = ["MIN_BYTES", "buffers_to_write"]
+__all__ = ["MIN_BYTES", "buffers_to_write", "new_leaf"]
 
 MIN_BYTES = 1 << 20
 
 
-def buffers_to_write(live: list, index: dict, rewritten: list, realised) -> dict | None:
+def buffers_to_write(live: list, index: dict, rewritten: list, realised, stood_for) -> dict | None:
     """{position in `rewritten`: (leaf, its buffer)} for the live written arrays whose new value may be stored
     into the buffer of the leaf it replaces (the rule above), or None. `index`: id(node) -> position;
-    `realised`: the buffers realise kept (id -> array)."""
+    `realised`: the buffers realise kept (id -> array); `stood_for(leaf)`: whether a live history stands for
+    the leaf (a pure history's stand-in entry holds its leaf weakly, so no reference count shows it)."""
     into = {}
     for a in live:
         history = a._node
@@ -48,10 +52,20 @@ def buffers_to_write(live: list, index: dict, rewritten: list, realised) -> dict
             continue
         leaf = history.args[2]
         buffer = _own_buffer(leaf, realised)
-        if buffer is not None:
+        if buffer is not None and not stood_for(leaf):
             into[at] = (leaf, buffer)
         del leaf, buffer
     return into or None
+
+
+def new_leaf(buffer: np.ndarray) -> Node:
+    """A new leaf for `buffer` after a value was stored into it, found from now on by ``build.array_leaf``.
+    The old leaf keeps its place in the old history's nodes (which stands for the new one), but a graph built
+    later must not be the old one again: hash-consed over the old leaf, a pure history (``x[x > 0] *= 0.5``
+    written twice) would be the node that already stands for the first value."""
+    view = buffer.view()
+    view.flags.writeable = False
+    return expr.leaf(view, source=buffer)
 
 
 def _old_value(history: Node) -> bool:

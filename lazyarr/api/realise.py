@@ -53,7 +53,7 @@ def evaluate(roots: list[Node], out: np.ndarray | None = None, handed_out: bool 
             index[id(a._node)] = len(nodes)
             nodes.append(a._node)
     rewritten = stand_ins(nodes)  # (one rewrite: the live nodes stay those of the roots)
-    into = owned.buffers_to_write(live, index, rewritten, _REALISED) if out is None else None  # (s12)
+    into = owned.buffers_to_write(live, index, rewritten, _REALISED, _stood_for) if out is None else None  # (s12)
     values = runtime.evaluate(rewritten, out, into=into, rewritten=True)
     kept = []
     for a in live:
@@ -61,8 +61,11 @@ def evaluate(roots: list[Node], out: np.ndarray | None = None, handed_out: bool 
         if value is out:  # the caller's buffer is theirs to change: the leaf holds its own copy
             value = value.copy()
         history = a._node
+        overwritten = bool(into) and value is into.get(index[id(history)], (None, None))[1]
+        if overwritten:
+            owned.new_leaf(value)  # (s12) the old leaf now holds the new value: a leaf of its own for it
         assign.realised(a, value)
-        _stands_for(history, a._node, value)
+        _stands_for(history, a._node, value, overwritten)
         kept.append(value)
     results = values[:len(roots)]
     if handed_out:
@@ -139,7 +142,7 @@ _STANDS_FOR: dict[int, tuple[weakref.ref, weakref.ref, Node | None]] = {}
 _REALISED: weakref.WeakValueDictionary = weakref.WeakValueDictionary()
 
 
-def _stands_for(history: Node, leaf: Node, value: np.ndarray) -> None:
+def _stands_for(history: Node, leaf: Node, value: np.ndarray, overwritten: bool = False) -> None:
     buffer = _buffer(value)
     _REALISED[id(buffer)] = buffer
     if history.op in (LEAF, CONST) or history is leaf:
@@ -148,8 +151,15 @@ def _stands_for(history: Node, leaf: Node, value: np.ndarray) -> None:
     if not _pure(history):  # (mandelbrot #15) no later build gets it; its leaf lives as long as it does
         expr.unintern(history)
         held = leaf
+    elif overwritten:  # (s12 lazymandel) its value was stored over its input's: it cannot be computed again
+        held = leaf
     key = id(history)
     _STANDS_FOR[key] = (weakref.ref(history, functools.partial(_forget, key)), weakref.ref(leaf), held)
+
+
+def _stood_for(leaf: Node) -> bool:
+    """(s12 lazymandel) Whether a live history stands for `leaf` (a pure one holds it weakly: api/owned.py)."""
+    return any(entry[1]() is leaf for entry in _STANDS_FOR.values())
 
 
 def _pure(root: Node) -> bool:
