@@ -217,7 +217,8 @@ def test_the_aliased_kernel_stores_into_its_input_and_takes_no_output_array():
         source_map.kernel_source(ak, "nd", 1, False, out_dtypes, "v")
 
 
-def test_a_pure_history_written_again_and_held_keeps_numpys_values(numba_tier):
+@pytest.mark.parametrize("held_at", [2, 4])  # 2: its ask refused (a new buffer, a weak stand-in); 4: in place
+def test_a_pure_history_written_again_and_held_keeps_numpys_values(numba_tier, held_at):
     """``x[x.real > 0] = x[x.real > 0] * 0.5 + 0.25`` reads nothing but x: once x is lazyarr's own, its history
     is pure (it stays interned and stands for its leaf weakly). The same write again must be a new graph (a new
     leaf for the overwritten buffer), and an expression held on a pure history must keep its value (its stand-in
@@ -228,11 +229,16 @@ def test_a_pure_history_written_again_and_held_keeps_numpys_values(numba_tier):
     runs = inplace.runs()
     held = {}
     for i in range(8):
+        if i == held_at:  # an expression on x's last value: this ask computes a new buffer
+            blocker, blocker_n = x * 2.0, xn * 2.0
         for a in (xn, x):
             a[a.real > 0] = a[a.real > 0] * 0.5 + 0.25
-        if i == 4:
+        if i == held_at:
             held["lazy"], held["numpy"] = x * 1.0, xn * 1.0  # built on the written (pure) history
         assert np.array_equal(np.asarray(np.abs(x) > 0.3), np.abs(xn) > 0.3)
+        if i == held_at:
+            assert np.array_equal(np.asarray(blocker), blocker_n)
+            del blocker  # (the next ask's leaf is then held by nothing but the pure history's stand-in entry)
         assert np.array_equal(np.asarray(x), xn)
     assert inplace.runs() - runs >= 3
     assert np.array_equal(np.asarray(held["lazy"]), held["numpy"])

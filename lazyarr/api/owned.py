@@ -52,6 +52,10 @@ def buffers_to_write(live: list, index: dict, rewritten: list, realised, stood_f
             continue
         leaf = history.args[2]
         buffer = _own_buffer(leaf, realised)
+        # (a pure history's stand-in refers to its leaf weakly: while that leaf lives the history reads it. The
+        # leaf of a write that passes the checks above dies with the ask's history, and the pure history then
+        # computes again from its own inputs, which its references keep from being written; this check keeps
+        # the rule from depending on that: tests/test_inplace_owned.py passes without it.)
         if buffer is not None and not stood_for(leaf):
             into[at] = (leaf, buffer)
         del leaf, buffer
