@@ -242,3 +242,29 @@ def test_a_pure_history_written_again_and_held_keeps_numpys_values(numba_tier, h
         assert np.array_equal(np.asarray(x), xn)
     assert inplace.runs() - runs >= 3
     assert np.array_equal(np.asarray(held["lazy"]), held["numpy"])
+
+
+def test_quiet_blocks_skip_the_masked_work_and_the_store():
+    """A kernel storing ``where(m, f, x)`` into x runs blocks whose guards (m, and the bool operand of an
+    ``and``) are all False without f, without the ``and``'s other side and without storing into x; a kernel
+    with no guard keeps the plain loop."""
+    act = la.array(np.ones(64, bool))
+    a, c = la.array(np.ones(64, complex)), la.array(np.ones(64, complex))
+    m = la.array(np.arange(64) < 10)
+    h = la.where(m, a * a + c, a)
+    (k,) = plan([(act & (np.abs(h) > 2.0))._node, h._node])
+    j = [n is h._node for n in k.outputs].index(True)
+    i = [n is a._node for n in k.inputs].index(True)
+    out_dtypes = tuple(n.dtype for n in k.outputs)
+    text = source_map.kernel_source(aliased(k, ((j, i),)), "flat", 1, False, out_dtypes, "v")
+    quiet = text.split("else:")[1]
+    assert "loud = loud |" in text and f"{source_map.QUIET}" in text
+    assert "cabs" not in quiet and "cmul" not in quiet and f"in{i}[" not in quiet
+    assert f"out{1 - j}[np.uint64(i)] = False" in quiet
+    f = a * a + c  # no bool input: no guard, the plain loop
+    (k2,) = plan([f._node, (np.abs(a) + 1.0)._node])
+    j2 = [n is f._node for n in k2.outputs].index(True)
+    i2 = [n is a._node for n in k2.inputs].index(True)
+    plain = source_map.kernel_source(aliased(k2, ((j2, i2),)), "flat", 1, False,
+                                     tuple(n.dtype for n in k2.outputs), "v")
+    assert "loud" not in plain and f"in{i2}[np.uint64(i)] = " in plain
