@@ -51,9 +51,9 @@ def asked_graphs(monkeypatch):
     graphs = []
     run = realise.runtime.evaluate
 
-    def recording(roots, out=None):
+    def recording(roots, out=None, **options):  # (s12 lazymandel: into=, rewritten=)
         graphs.append([n.op for n in expr.walk(roots)])
-        return run(roots, out)
+        return run(roots, out, **options)
 
     monkeypatch.setattr(realise.runtime, "evaluate", recording)
     return graphs

@@ -88,7 +88,8 @@ class LazyArray:
     def to_dask(self, num_threads: int | None = None):
         """A dask array computing this expression, each block by one fused kernel (over dask leaves from
         ``lazyarr.array(dask_array)``); `num_threads`: lazyarr's threads per block. See docs/dask.md."""
-        return external.handler("dask").to_dask(self._node, num_threads)
+        # (s12 lazymandel) a written history stands for its leaf (api/owned.py: its buffer may be overwritten)
+        return external.handler("dask").to_dask(realise.stand_ins([self._node])[0], num_threads)
 
     # -- dtype and layout methods -------------------------------------------------------------------------
     @property

@@ -26,6 +26,7 @@ import numpy as np
 
 from lazyarr.api import assign, tracing
 from lazyarr.api.bytes_equal import same_bytes  # (lazyover #15)
+from lazyarr.api import owned  # (s12 lazymandel) the ownership rule
 from lazyarr.graph import expr
 from lazyarr.graph.expr import CONST, LEAF, Node
 from lazyarr.graph.ops import GENERATORS
@@ -38,11 +39,11 @@ def evaluate(roots: list[Node], out: np.ndarray | None = None, handed_out: bool 
     `handed_out`: the values go to the user (who may write into them), so none may share memory with a
     leaf made here; False when lazyarr only reads them (a mask's values for a gather)."""
     if tracing.tracing_threads:
-        return runtime.evaluate(roots, out)
+        return runtime.evaluate(roots, out, rewritten=True)
     live = _computed_on_the_way(roots)
     if not live:
         rewritten = stand_ins(roots)
-        results = runtime.evaluate(rewritten, out)
+        results = runtime.evaluate(rewritten, out, rewritten=True)
         _remember(roots, results, rewritten)  # (mandelbrot #15) an asked value kept while its inputs are unchanged
         return [_own_copy(r) for r in results] if handed_out and _KNOWN else results
     index = {id(n): i for i, n in enumerate(roots)}
@@ -51,15 +52,20 @@ def evaluate(roots: list[Node], out: np.ndarray | None = None, handed_out: bool 
         if id(a._node) not in index:
             index[id(a._node)] = len(nodes)
             nodes.append(a._node)
-    values = runtime.evaluate(stand_ins(nodes), out)  # (one rewrite: the live nodes stay those of the roots)
+    rewritten = stand_ins(nodes)  # (one rewrite: the live nodes stay those of the roots)
+    into = owned.buffers_to_write(live, index, rewritten, _REALISED, _stood_for) if out is None else None  # (s12)
+    values = runtime.evaluate(rewritten, out, into=into, rewritten=True)
     kept = []
     for a in live:
         value = values[index[id(a._node)]]
         if value is out:  # the caller's buffer is theirs to change: the leaf holds its own copy
             value = value.copy()
         history = a._node
+        overwritten = bool(into) and value is into.get(index[id(history)], (None, None))[1]
+        if overwritten:
+            owned.new_leaf(value)  # (s12) the old leaf now holds the new value: a leaf of its own for it
         assign.realised(a, value)
-        _stands_for(history, a._node, value)
+        _stands_for(history, a._node, value, overwritten)
         kept.append(value)
     results = values[:len(roots)]
     if handed_out:
@@ -136,7 +142,7 @@ _STANDS_FOR: dict[int, tuple[weakref.ref, weakref.ref, Node | None]] = {}
 _REALISED: weakref.WeakValueDictionary = weakref.WeakValueDictionary()
 
 
-def _stands_for(history: Node, leaf: Node, value: np.ndarray) -> None:
+def _stands_for(history: Node, leaf: Node, value: np.ndarray, overwritten: bool = False) -> None:
     buffer = _buffer(value)
     _REALISED[id(buffer)] = buffer
     if history.op in (LEAF, CONST) or history is leaf:
@@ -145,8 +151,15 @@ def _stands_for(history: Node, leaf: Node, value: np.ndarray) -> None:
     if not _pure(history):  # (mandelbrot #15) no later build gets it; its leaf lives as long as it does
         expr.unintern(history)
         held = leaf
+    elif overwritten:  # (s12 lazymandel) its value was stored over its input's: it cannot be computed again
+        held = leaf
     key = id(history)
     _STANDS_FOR[key] = (weakref.ref(history, functools.partial(_forget, key)), weakref.ref(leaf), held)
+
+
+def _stood_for(leaf: Node) -> bool:
+    """(s12 lazymandel) Whether a live history stands for `leaf` (a pure one holds it weakly: api/owned.py)."""
+    return any(entry[1]() is leaf for entry in _STANDS_FOR.values())
 
 
 def _pure(root: Node) -> bool:
@@ -321,3 +334,8 @@ def _forget_known(key: int, ref: weakref.ref) -> None:
     entry = _KNOWN.get(key)
     if entry is not None and entry[0] is ref:
         del _KNOWN[key]
+
+
+# (s12 lazymandel) Every graph the runtime computes reads the stand-ins (runtime/evaluate.py's registry): a
+# history whose leaf's buffer was overwritten in place (api/owned.py) must never be computed again.
+runtime.register_rewrite(stand_ins)

@@ -287,6 +287,8 @@ def node_value(b: ir.IRBuilder, node, operands: list, math=None):
 
 def check(k, out_dtypes: tuple) -> None:
     """Raise Unsupported unless every array, constant and value of `k` has a dtype of this tier."""
+    if getattr(k, "alias", ()):  # (s12 lazymandel) an output stored into an input: Numba's kernel (inplace.py)
+        raise Unsupported("an output stored into an input")
     for n in (*k.inputs, *k.consts, *k.body, *k.outputs):
         if not supported_dtype(n.dtype):
             raise Unsupported(f"dtype {n.dtype}")

@@ -31,7 +31,7 @@ DASK = "dask"  # the op of a dask leaf (``dask_bridge.leaf``): .data holds the d
 
 def _compute_node(node: Node) -> np.ndarray:
     from lazyarr.runtime import evaluate as runtime
-    return runtime.evaluate_one(node)
+    return runtime.evaluate([node])[0]  # (s12 lazymandel) evaluate: realise's stand-ins first
 
 
 @dataclass

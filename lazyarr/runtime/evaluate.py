@@ -36,13 +36,31 @@ from lazyarr.runtime import after_blas  # (#15 postblas)
 from lazyarr.runtime import scratch  # (#15 postblas)
 from lazyarr.runtime import llvm_launch  # #14 quick tier
 from lazyarr.runtime import serial_first  # #14 bgfirst
+from lazyarr.runtime import inplace  # (s12 lazymandel)
 
 
 
 
 
-def evaluate(roots: list[Node], out: np.ndarray | None = None) -> list[np.ndarray]:
-    """Values of `roots` as NumPy arrays (0-d arrays for 0-d roots); `out` receives the single root."""
+# (s12 lazymandel) api/realise.py's stand-ins (a registry it fills: runtime does not import api). A written
+# array's old history reads a buffer realise may since have overwritten with a later value (its ownership
+# rule), so no graph may compute such a history again: every ask reads the leaf it stands for instead.
+REWRITES: list = []
+
+
+def register_rewrite(rewrite) -> None:
+    """Set the rewrite every ``evaluate`` applies to its roots first (``api/realise.stand_ins``)."""
+    REWRITES[:] = [rewrite]
+
+
+def evaluate(roots: list[Node], out: np.ndarray | None = None, into: dict | None = None,
+             rewritten: bool = False) -> list[np.ndarray]:
+    """Values of `roots` as NumPy arrays (0-d arrays for 0-d roots); `out` receives the single root.
+    (s12 lazymandel) `into`: {root index: (leaf, writable buffer of that leaf)}, roots whose value may be stored
+    into their input's buffer (``runtime/inplace.py``; a value stored there is that buffer); `rewritten`: the
+    caller applied the stand-ins (``REWRITES``) already."""
+    if REWRITES and not rewritten:
+        roots = REWRITES[0](roots)
     # Graphs with leaves whose data is not in memory (dask arrays) are run by the module that handles them.
     handler = external.loaded and external.involved(roots)
     if handler:
@@ -53,7 +71,9 @@ def evaluate(roots: list[Node], out: np.ndarray | None = None) -> list[np.ndarra
         return _scalar_values(roots, out)
     sig = recipes.signature_of(roots) if out is None else None  # (mandel2 #15) a tuple planned before
     if sig is not None:
-        values = recipes.run_many(roots, sig)
+        values = inplace.run(roots, sig, into) if into else None  # (s12 lazymandel)
+        if values is None:
+            values = recipes.run_many(roots, sig)
         if values is not None:
             return values
     steps = plan(roots)

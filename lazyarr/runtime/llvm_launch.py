@@ -131,7 +131,8 @@ def caller(kernel, parallel: bool, hot: bool = True):
         outs = args[n_in + n_const:]
         pointers = [pointer(a) for a in args[:n_in]]
         values = [convert(c) for convert, c in zip(converts, args[n_in:n_in + n_const])]
-        _in_chunks(function, [*pointers, *values, *[output_pointer(o) for o in outs]], outs[0].size)
+        _in_chunks(function, [*pointers, *values, *[output_pointer(o) for o in outs]], outs[0].size,
+                   _chunk_for(args[:n_in], outs))
 
     return call_in_chunks
 
@@ -215,8 +216,24 @@ ALIGN = 64  # chunk boundaries on whole cache lines of every array (64 elements 
 ALIGN = llvm_math_map.BLOCK
 
 
-def _in_chunks(function, args: list, size: int) -> None:
-    n = min(threads.get_num_threads(), max(1, size // MIN_CHUNK))
+# (s12 lazymandel #15) A map of 1-2 byte elements (bool masks: mandelbrot's ``active &= ~escaped``) moves so few
+# bytes an element that a chunk of MIN_CHUNK elements is over in ~1 us, far less than a thread's wake-up: a
+# 250,000-element ``a & ~b`` took 9 us on one thread and 28-32 us in two chunks, 1,000,000 34 us against
+# 53-57 us (min/median of 200 calls, load ~3.6; bench/README.md's table in docs/fuse_programs.md, s12). Such a
+# kernel's chunks hold at least MIN_NARROW_CHUNK elements (its arrays 512 KB or more each).
+MIN_NARROW_CHUNK = 1 << 19
+
+
+def _chunk_for(inputs, outs) -> int:
+    """The least elements a chunk of this call holds: MIN_NARROW_CHUNK when no array has elements over 2 bytes."""
+    for a in (*inputs, *outs):
+        if a.itemsize > 2:
+            return MIN_CHUNK
+    return MIN_NARROW_CHUNK
+
+
+def _in_chunks(function, args: list, size: int, min_chunk: int = MIN_CHUNK) -> None:
+    n = min(threads.get_num_threads(), max(1, size // min_chunk))
     if n == 1:
         function(*args, 0, size)
         return

@@ -308,15 +308,21 @@ def forget() -> None:
 class MultiRecipe:
     """How to call the one map kernel of a tuple of roots: terminal positions of its inputs and constants, its
     structure key and output dtypes, which root each output is, and the kernels found for it."""
-    __slots__ = ("inputs", "consts", "structure", "out_dtypes", "roots_of", "kernels")
+    __slots__ = ("inputs", "consts", "structure", "out_dtypes", "roots_of", "kernels", "stored_into")
 
     def __init__(self, inputs: tuple, consts: tuple, structure: tuple, out_dtypes: tuple, roots_of: tuple):
         self.inputs, self.consts, self.structure, self.out_dtypes = inputs, consts, structure, out_dtypes
         self.roots_of = roots_of  # roots_of[j]: the position in the roots of the kernel's j-th output
         self.kernels: dict[tuple, tuple] = {}
+        self.stored_into: dict[tuple, dict] = {}  # (s12 lazymandel) runtime/inplace.py's kernels, by their pairs
 
 
 _multi: "OrderedDict[tuple, MultiRecipe]" = OrderedDict()
+
+
+def multi_recipe(key: tuple) -> MultiRecipe | None:
+    """(s12 lazymandel) The recipe of a tuple of roots' signature key, if learnt (runtime/inplace.py)."""
+    return _multi.get(key)
 
 
 def signature_of(roots: list[Node]):
