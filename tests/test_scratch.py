@@ -118,3 +118,29 @@ def test_a_base_many_views_lead_to_is_kept_once():
     scratch.recycle(values)
     assert scratch.counts["kept"] == before + 1
     assert scratch.empty((ROWS, COLS), np.float64).__array_interface__["data"][0] == address
+
+
+def _jacobi(a, b, steps):
+    for _ in range(steps):
+        b[1:-1] = 0.33333 * (a[:-2] + a[1:-1] + a[2:])
+        a[1:-1] = 0.33333 * (b[:-2] + b[1:-1] + b[2:])
+    return a, b
+
+
+@pytest.mark.parametrize("order", ["C", "F"])
+def test_a_fused_stencils_slice_writes_copy_into_kept_buffers(order):
+    # each `x[1:-1] = ...` copies x and writes the key's region of the copy: without the pool, the region's
+    # pages were fresh every step (jacobi_1d at 10^6: 8,200 page faults a call, 2.5x NumPy's time)
+    rng = np.random.default_rng(5)
+    a0, b0 = (np.asfortranarray(rng.random((40, 30))) if order == "F" else rng.random(1200) for _ in range(2))
+    f = la.fuse(_jacobi)
+    f(a0.copy(), b0.copy(), 4)
+    reused = scratch.counts["reused"]
+    a, b = a0.copy(), b0.copy()
+    got = f(a, b, 4)
+    assert scratch.counts["reused"] - reused >= 4  # of 8 copies a call (5 here: the pool keeps 2 per shape)
+    want = _jacobi(a0.copy(), b0.copy(), 4)
+    np.testing.assert_array_equal(a, want[0])
+    np.testing.assert_array_equal(b, want[1])
+    assert got[0] is a and got[1] is b
+    assert not np.shares_memory(a, b)

@@ -234,9 +234,17 @@ def run_slice_write(step: SliceWrite, env: dict, follows_blas: bool = False) -> 
 def copy_outside(x: np.ndarray, key: tuple) -> np.ndarray:
     """A new array with x's layout holding x's values outside `key`'s region (which a kernel writes next)."""
     boxes = outside(key, x.shape)
-    if boxes is None:
-        return np.array(x, copy=True, order="K")
-    target = np.empty_like(x, order="K")
+    order = "C" if x.flags.c_contiguous else "F" if x.flags.f_contiguous else None
+    if order is None:  # a strided x: NumPy's copy keeps its memory order ("K")
+        target = np.empty_like(x, order="K")
+        if boxes is None:
+            np.copyto(target, x)
+            return target
+    else:  # a buffer a dead value left in the pool, not fresh pages (a stencil loop's every step copies x)
+        target = scratch.empty(x.shape, x.dtype, order)
+        if boxes is None:
+            np.copyto(target, x)
+            return target
     for box in boxes:
         target[box] = x[box]
     return target

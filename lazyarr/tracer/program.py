@@ -295,6 +295,7 @@ class Builder:
         def op(v, cv):
             copy(v, cv)
             kernel(v, cv)
+            v[region] = None  # the region's view held the copy: without it, a dead copy goes back to the pool
 
         return op
 
