@@ -47,6 +47,11 @@ CASES = {
     "full reduction": ("r = ((a - b) ** 2).sum()", False),
     "axis reduction": ("r = (x * 2).sum(axis=1)", True),
     "softmax rows": ("e = M.exp(x - x.max(axis=1, keepdims=True)); r = e / e.sum(axis=1, keepdims=True)", True),
+    # (#14 quick rows) the other row-fused programs of the issue, over the last axis of a C array
+    "logsumexp rows": ("m = x.max(axis=1); r = M.log(M.exp(x - m[:, None]).sum(axis=1)) + m", True),
+    "layer norm rows": ("mu = x.mean(axis=1, keepdims=True); v = ((x - mu) ** 2).mean(axis=1, keepdims=True); "
+                        "r = (x - mu) / M.sqrt(v + 1e-5) * 1.5 + 0.25", True),
+    "standardise rows": ("r = (x - x.mean(axis=1, keepdims=True)) / x.std(axis=1, keepdims=True)", True),
 }
 # (elements, 2-D shape): above and below the default parallel threshold (2**15).
 SIZES = {"parallel": (10**6, (1000, 1000)), "serial": (1000, (20, 50))}
