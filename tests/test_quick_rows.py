@@ -129,6 +129,54 @@ def test_many_rows_in_parallel_on_one_and_two_threads(tier, parallel_threshold, 
         assert_same(one, two)
 
 
+# --- the `strips` loop: the reduced axis strided (axis 0 of a C array, at most 512 long) ---------------------
+
+def standardise0(X):
+    return (X - X.mean(axis=0)) / X.std(axis=0)
+
+
+def softmax0(X):
+    e = np.exp(X - X.max(axis=0))
+    return e / e.sum(axis=0)
+
+
+def logsumexp0(X):
+    return np.log(np.exp(X - X.max(axis=0)).sum(axis=0)) + X.max(axis=0)
+
+
+def min_max0(X):
+    lo = X.min(axis=0)
+    return (X - lo) / (X.max(axis=0) - lo)
+
+
+STRIPS = {"standardise0": standardise0, "softmax0": softmax0, "logsumexp0": logsumexp0, "min_max0": min_max0}
+
+
+@pytest.mark.parametrize("dt", [np.float64, np.float32])
+@pytest.mark.parametrize("name", sorted(STRIPS))
+def test_strips_give_the_numba_kernels_bits(tier, dt, name):
+    program = STRIPS[name]
+    rng = np.random.default_rng(22)
+    for shape in [(5, 16), (8, 21), (127, 33), (300, 17), (512, 40)]:
+        x = with_edges((rng.standard_normal(shape[::-1]) * 4).astype(dt)).T.copy()  # edge rows become columns
+        quick, numba = on_both_tiers(program, x)
+        assert_same(quick, numba)
+        with np.errstate(all="ignore"):
+            reference_close(quick, program(x), dt)
+
+
+def test_strips_in_parallel_on_one_and_two_threads(tier, parallel_threshold):
+    parallel_threshold(4096)
+    x = with_edges(np.random.default_rng(23).standard_normal((3001, 200))).T.copy()  # (200, 3001), C order
+    for program in (standardise0, softmax0):
+        one, numba_one = on_both_tiers(program, x, threads=1)
+        two, numba_two = on_both_tiers(program, x, threads=2)
+        assert_same(one, numba_one)
+        assert_same(two, numba_two)
+        assert_same(one, two)
+        reference_close(two, program(x), np.float64)
+
+
 def test_row_inputs_and_inputs_broadcast_over_the_rows(tier):
     rng = np.random.default_rng(16)
     x = rng.standard_normal((40, 200))
@@ -193,9 +241,9 @@ def test_what_the_tier_does_not_compile_stays_on_numba(tier):
     got = np.asarray(np.cbrt(la.array(x)) - la.array(x).max(axis=1, keepdims=True))  # cbrt: no LLVM translation
     reference_close(got, np.cbrt(x) - x.max(axis=1, keepdims=True), np.float64)
     assert llvm_launch.row_kernels() == before and llvm_tier.info()["refused"] == refused + 1
-    wide = rng.standard_normal((300, 32))  # reduced axis strided (`strips`): the Numba kernel, never asked
-    got = np.asarray(la.array(wide) - la.array(wide).mean(axis=0))
-    reference_close(got, wide - wide.mean(axis=0), np.float64)
+    tall = rng.standard_normal((700, 32))  # a long strided reduced axis (`split`): the Numba kernel, never asked
+    got = np.asarray(la.array(tall) - la.array(tall).mean(axis=0))
+    reference_close(got, tall - tall.mean(axis=0), np.float64)
     strided = rng.standard_normal((32, 600))[:, ::2]  # columns not contiguous: the Numba kernel
     got = np.asarray(softmax(la.array(strided)))
     reference_close(got, softmax(strided), np.float64)

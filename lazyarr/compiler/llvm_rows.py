@@ -43,7 +43,8 @@ from lazyarr.compiler.rowfuse import is_row_reshape
 from lazyarr.compiler.source_reduce import BLOCK
 from lazyarr.graph.ops import ELEMENTWISE, vector_template
 
-__all__ = ["check", "is_spec", "kernel_ir", "scratch_rows", "spec"]
+__all__ = ["LOOPS", "check", "check_dtypes", "exact_math", "is_spec", "kernel_ir", "register", "scratch_rows", "spec",
+           "store", "zero"]
 
 _I1, _I8, _I32, _I64 = ir.IntType(1), ir.IntType(8), ir.IntType(32), ir.IntType(64)
 _F64 = np.dtype(np.float64)
@@ -51,9 +52,12 @@ SCRATCH_ITEM = 8  # bytes per scratch element, whatever the row's dtype: one lay
 _KIND = "rows"
 
 
-def spec() -> tuple:
+LOOPS = ("rows", "strips")  # the row kernels' loops on the tier (``llvm_strips``: strips); `split` stays on Numba
+
+
+def spec(loop: str = "rows") -> tuple:
     """What the tier keys a row kernel by beside its structure (where a map kernel has its out dtypes)."""
-    return (_KIND, "rows")
+    return (_KIND, loop)
 
 
 def is_spec(out_dtypes: tuple) -> bool:
@@ -73,7 +77,7 @@ def check(k) -> None:
 
 def kernel_ir(k, kernel_spec: tuple) -> str:
     """The module text of `k`'s ``rows`` loop (function ``llvm_map.NAME``); raises Unsupported."""
-    if not is_spec(kernel_spec):
+    if not is_spec(kernel_spec) or kernel_spec[1] != "rows":
         raise Unsupported(f"row kernel spec {kernel_spec}")
     try:
         return str(_Emitter(k, translate=True).build())
@@ -102,17 +106,7 @@ class _Emitter:
         self.staged = source_rows.staged_nodes(k)
         self.vector = source_rows.vector_ops(k)
         self.nonpositive = {id(n) for j, n in enumerate(k.body) if source_rows.below_row_max(k, j)}
-        self._check_dtypes()
-
-    def _check_dtypes(self) -> None:
-        k = self.k
-        llvm_map.check(k, tuple(n.dtype for n in k.outputs))
-        for node, _ in k.row_inputs:
-            if not llvm_map.supported_dtype(node.dtype):
-                raise Unsupported(f"dtype {node.dtype}")
-        for n in k.body:
-            if n.op == "numpy" and not is_row_reshape(n):
-                raise Unsupported(n.op)
+        check_dtypes(k)
 
     # --- the function and its arguments --------------------------------------------------------------------
 
@@ -137,7 +131,7 @@ class _Emitter:
         scratch.add_attribute("noalias")  # the call's own rows: no input or output is there
         entry = ir.IRBuilder(function.append_basic_block("entry"))
         self.loops = Loops(function, entry)
-        self.consts = [_register(entry, a, n.dtype) for n, a in zip(k.consts, consts)]
+        self.consts = [register(entry, a, n.dtype) for n, a in zip(k.consts, consts)]
         self.rows_of = self._scratch_pointers(entry, scratch)
         self.ok = entry.alloca(_I1, name="ok")
         start = function.append_basic_block("start")
@@ -165,7 +159,7 @@ class _Emitter:
         self.r = r
         self.bases = [b.gep(p, [b.mul(r, s)]) for p, s in zip(self.inputs, self.strides)]
         self.out_bases = [b.gep(p, [b.mul(r, self.ncols)]) for p in self.outs]
-        self.y = [_register(b, b.load(b.gep(p, [r]), align=1), n.dtype)
+        self.y = [register(b, b.load(b.gep(p, [r]), align=1), n.dtype)
                   for p, (n, _) in zip(self.row_inputs, self.k.row_inputs)]
         if not self.vector:
             self._passes(b, fast=False)
@@ -200,7 +194,7 @@ class _Emitter:
                     pointer = self.rows_of["sp", j]
 
                     def value(b, c, pointer=pointer, dtype=dtype):
-                        return _register(b, b.load(b.gep(pointer, [c]), align=1), dtype), dtype
+                        return register(b, b.load(b.gep(pointer, [c]), align=1), dtype), dtype
                 else:
                     def value(b, c, producer=producer, loaded=frozen, saved=saved, dtype=dtype):
                         return self._element(b, [producer], c, loaded, saved, fast, w)[0], dtype
@@ -213,10 +207,10 @@ class _Emitter:
             def write(b, c):
                 values = self._element(b, targets, c, frozenset(loaded), frozenset(), fast, w)
                 for base, i, v in zip(self.out_bases, self.full_out, values):
-                    _store(b, v, k.body[i].dtype, base, c)
-            self.loops.range(b, "c", _zero(), self.ncols, write)
+                    store(b, v, k.body[i].dtype, base, c)
+            self.loops.range(b, "c", zero(), self.ncols, write)
         for pointer, i in zip(self.routs, self.row_out):
-            _store(b, w[i], k.body[i].dtype, pointer, self.r)
+            store(b, w[i], k.body[i].dtype, pointer, self.r)
 
     def _row_value(self, ref: tuple, w: dict):
         kind, j = ref
@@ -232,7 +226,7 @@ class _Emitter:
             self._extremum(b, state, values)
             return
         state.init(b)
-        fold_range(b, self.loops, state, values, _zero(), self.ncols)
+        fold_range(b, self.loops, state, values, zero(), self.ncols)
 
     def _extremum(self, b: ir.IRBuilder, state: State, values: _Values) -> None:
         """``source_rows._compare_only_extremum``: ``m = v if v > m else m`` with NaN noted aside; a NaN or zero
@@ -249,13 +243,13 @@ class _Emitter:
             b.store(b.select(b.fcmp_ordered(">" if larger else "<", v, m), v, m), best)
             b.store(b.or_(b.load(nan), b.fcmp_unordered("!=", v, v)), nan)
 
-        self.loops.range(b, "c", _zero(), self.ncols, step)
+        self.loops.range(b, "c", zero(), self.ncols, step)
         result = b.load(best)
         b.store(result, state.acc)
         again = b.or_(b.load(nan), b.fcmp_ordered("==", result, ir.Constant(folder.type, 0.0)))
         with b.if_then(again):
             state.init(b)
-            fold_range(b, self.loops, state, values, _zero(), self.ncols)
+            fold_range(b, self.loops, state, values, zero(), self.ncols)
 
     def _stage_row(self, b, j: int, loaded: frozenset, saved: frozenset, fast: bool, w: dict) -> None:
         """The producer of reduction `j` into its scratch row, by a loop of its own (one copy of exp's
@@ -264,8 +258,8 @@ class _Emitter:
 
         def one(b, c):
             v = self._element(b, [self.k.refs[j][0]], c, loaded, saved, fast, w)[0]
-            _store(b, v, dtype, pointer, c)
-        self.loops.range(b, "c", _zero(), self.ncols, one)
+            store(b, v, dtype, pointer, c)
+        self.loops.range(b, "c", zero(), self.ncols, one)
 
     def _staged_blocks(self, b, j: int, state: State, loaded: frozenset, saved: frozenset, fast: bool,
                        w: dict) -> None:
@@ -276,30 +270,30 @@ class _Emitter:
         pointer, folder = self.rows_of["sp", j], state.folder
         block = ir.Constant(_I64, BLOCK)
         vlo = loops.slot("vlo")
-        b.store(_zero(), vlo)
+        b.store(zero(), vlo)
         state.init(b)
 
         def stage(b, count, offset):
             """Columns [offset, offset + count) into the staged row's [0, count)."""
             def one(b, i):
                 v = self._element(b, [producer], b.add(offset, i), loaded, saved, fast, w)[0]
-                _store(b, v, dtype, pointer, i)
-            loops.range(b, "i", _zero(), count, one)
+                store(b, v, dtype, pointer, i)
+            loops.range(b, "i", zero(), count, one)
 
         def staged(b, i):
-            return _register(b, b.load(b.gep(pointer, [i]), align=1), dtype), dtype
+            return register(b, b.load(b.gep(pointer, [i]), align=1), dtype), dtype
 
         def whole_block(b):
             base = b.load(vlo)
             stage(b, block, base)
-            fold_range(b, loops, state, _Values(staged, folder), _zero(), block)
+            fold_range(b, loops, state, _Values(staged, folder), zero(), block)
             self._prefetch_next_row(b, base)
             b.store(b.add(base, block), vlo)
 
         loops.while_(b, lambda b: b.icmp_signed("<=", b.add(b.load(vlo), block), self.ncols), whole_block)
         base = b.load(vlo)
         stage(b, b.sub(self.ncols, base), base)
-        loops.range(b, "t", _zero(), b.sub(self.ncols, base),
+        loops.range(b, "t", zero(), b.sub(self.ncols, base),
                     lambda b, i: state.take(b, _Values(staged, folder).at(b, i)))
 
     def _prefetch_next_row(self, b: ir.IRBuilder, column) -> None:
@@ -331,7 +325,7 @@ class _Emitter:
             if kind == "in":
                 if j not in inputs:
                     pointer = b.gep(self.bases[j], [c])
-                    inputs[j] = _register(b, b.load(pointer, align=1), k.inputs[j].dtype)
+                    inputs[j] = register(b, b.load(pointer, align=1), k.inputs[j].dtype)
                 return inputs[j]
             if kind != "v" or id(k.body[j]) in k.rows:
                 return self._row_value(ref, w)
@@ -339,11 +333,11 @@ class _Emitter:
                 return memo[j]
             node = k.body[j]
             if j in loaded:
-                v = _register(b, b.load(b.gep(self.rows_of["sc", j], [c]), align=1), node.dtype)
+                v = register(b, b.load(b.gep(self.rows_of["sc", j], [c]), align=1), node.dtype)
             else:
                 v = llvm_map.node_value(b, node, [value(r) for r in k.refs[j]], math)
                 if j in saved:
-                    _store(b, v, node.dtype, self.rows_of["sc", j], c)
+                    store(b, v, node.dtype, self.rows_of["sc", j], c)
             memo[j] = v
             return v
 
@@ -360,7 +354,7 @@ class _Emitter:
             template = vector_template(ELEMENTWISE[node.op], loop_dtype)
             module = source_map.vector_module(template, loop_dtype) if template is not None else None
             if not (fast and self.translate) or module is None:
-                return lambda b, args, dt: (exact_call(b, node.op, args), dt)
+                return exact_math(node)
             name = template[len("V."):template.index("(")]
             if id(node) in self.nonpositive:
                 name = "exp_nonpositive"
@@ -376,16 +370,36 @@ class _Emitter:
         return emit_for
 
 
-def _zero():
+def check_dtypes(k) -> None:
+    """Raise Unsupported unless every array, constant and value of the row kernel `k` has a dtype of the tier and
+    its only NumPy stages are row reshapes."""
+    llvm_map.check(k, tuple(n.dtype for n in k.outputs))
+    for node, _ in k.row_inputs:
+        if not llvm_map.supported_dtype(node.dtype):
+            raise Unsupported(f"dtype {node.dtype}")
+    for n in k.body:
+        if n.op == "numpy" and not is_row_reshape(n):
+            raise Unsupported(n.op)
+
+
+def exact_math(node):
+    """``llvm_map.node_value``'s emitter of a node without an ``OPS`` entry: the C library's function, as the Numba
+    kernel calls it (None: the tier leaves the kernel to Numba)."""
+    if not has_exact(node.op, len(node.args)):
+        return None
+    return lambda b, args, dt: (exact_call(b, node.op, args), dt)
+
+
+def zero():
     return ir.Constant(_I64, 0)
 
 
-def _register(b: ir.IRBuilder, value, dt: np.dtype):
+def register(b: ir.IRBuilder, value, dt: np.dtype):
     """A value as stored (bool as a byte) -> its register form (bool as i1), as ``llvm_map`` reads it."""
     return b.icmp_unsigned("!=", value, ir.Constant(_I8, 0)) if np.dtype(dt).kind == "b" else value
 
 
-def _store(b: ir.IRBuilder, value, dt: np.dtype, pointer, index) -> None:
+def store(b: ir.IRBuilder, value, dt: np.dtype, pointer, index) -> None:
     stored = b.zext(value, _I8) if np.dtype(dt).kind == "b" else value
     b.store(stored, b.gep(pointer, [index]), align=1)
 

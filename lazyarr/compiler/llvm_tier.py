@@ -24,7 +24,7 @@ from lazyarr import config
 from lazyarr.compiler import cache, diskcache, llvm_map
 from lazyarr.compiler import llvm_reduce  # #14 quick-tier reductions
 from lazyarr.compiler import llvm_math_map  # (#14 quick math)
-from lazyarr.compiler import llvm_rows  # (#14 quick rows)
+from lazyarr.compiler import llvm_rows, llvm_strips  # (#14 quick rows)
 from lazyarr.compiler.fingerprint import VERSION
 from lazyarr.kernels import llvm_glue
 
@@ -179,8 +179,8 @@ def ir_for(k, out_dtypes: tuple) -> str | None:
     try:
         if llvm_reduce.is_spec(out_dtypes):  # #14 quick-tier reductions: `out_dtypes` is llvm_reduce.spec(loop)
             return llvm_reduce.kernel_ir(k, out_dtypes)
-        if llvm_rows.is_spec(out_dtypes):  # (#14 quick rows) a row kernel's `rows` loop
-            return llvm_rows.kernel_ir(k, out_dtypes)
+        if llvm_rows.is_spec(out_dtypes):  # (#14 quick rows) a row kernel's `rows` or `strips` loop
+            return llvm_strips.strips_ir(k) if out_dtypes[1] == "strips" else llvm_rows.kernel_ir(k, out_dtypes)
         if llvm_math_map.has_math(k):  # (#14 quick math) sin, exp, log...: Numba's blocked loop with vecmath
             return llvm_math_map.kernel_ir(k, out_dtypes)
         return llvm_map.kernel_ir(k, out_dtypes)
@@ -193,7 +193,7 @@ def _accepts(k, out_dtypes: tuple) -> bool:
     reductions: ``llvm_reduce.check``, a tenth of building the reduction's IR)."""
     if llvm_rows.is_spec(out_dtypes):  # (#14 quick rows) its IR with the C library's calls (no translation)
         try:
-            llvm_rows.check(k)
+            llvm_strips.strips_ir(k) if out_dtypes[1] == "strips" else llvm_rows.check(k)  # strips: no vecmath
         except llvm_map.Unsupported:
             return False
         return True

@@ -152,10 +152,10 @@ def run(k: RowKernel, arrays: list, row_arrays: list, env: dict, follows_blas: b
     parallel = parallel and not after_blas.serial(follows_blas, moved)
     row_views = [row_view(a, shape, rows) for a, (_, shape) in zip(row_arrays, k.row_inputs)]
     consts = [const_arg(c) for c in k.consts]
-    # (#14 quick rows) the `rows` loop on the quick tier (compiler/llvm_rows.py): no Numba start, no compile of a
-    # parallel variant; the same bits as the Numba kernel below
-    quick = mode == "rows" and llvm_launch.run_rows(k, (rows, length), views, row_views, consts, out_views,
-                                                    row_out_views, parallel, launch.one_thread)
+    # (#14 quick rows) the `rows` and `strips` loops on the quick tier (compiler/llvm_rows.py, llvm_strips.py): no
+    # Numba start, no compile of a parallel variant; the same bits as the Numba kernel below
+    quick = llvm_launch.run_rows(k, mode, (rows, length), views, row_views, consts, out_views, row_out_views,
+                                 parallel, launch.one_thread, width=strip_width(k) if mode == "strips" else 0)
     if quick is llvm_launch.PENDING:  # made aside while NumPy answers (background compilation)
         _answer_with_numpy(k, arrays, row_arrays, env, outs)
         return
@@ -195,7 +195,7 @@ def source_for(k: RowKernel, arrays: list) -> str:
     mode = loop_of(k, views)
     layout = array_layout(views, mode)
     parallel = math.prod(k.shape) >= config.parallel_threshold()
-    quick = llvm_launch.explained_rows(k, views, parallel) if mode == "rows" else None  # (#14 quick rows)
+    quick = llvm_launch.explained_rows(k, mode, views, parallel)  # (#14 quick rows)
     if quick is not None:
         return quick
     return f"# loop={mode} layout={layout} parallel={parallel}\n{source(k, mode, layout, parallel)}"
