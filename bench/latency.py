@@ -52,6 +52,9 @@ CASES = {
     "layer norm rows": ("mu = x.mean(axis=1, keepdims=True); v = ((x - mu) ** 2).mean(axis=1, keepdims=True); "
                         "r = (x - mu) / M.sqrt(v + 1e-5) * 1.5 + 0.25", True),
     "standardise rows": ("r = (x - x.mean(axis=1, keepdims=True)) / x.std(axis=1, keepdims=True)", True),
+    # the strided axis (`strips` loop, rowfuse.md): the first 400 rows, so a strip of the reduced axis fits its
+    # cache budget at 1000x1000 too (a longer axis 0 runs the `split` loop)
+    "standardise columns": ("y = x[:400]; r = (y - y.mean(axis=0)) / y.std(axis=0)", True),
 }
 # (elements, 2-D shape): above and below the default parallel threshold (2**15).
 SIZES = {"parallel": (10**6, (1000, 1000)), "serial": (1000, (20, 50))}
