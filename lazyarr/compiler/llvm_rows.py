@@ -104,8 +104,11 @@ class _Emitter:
         self.full_out, self.row_out = source_rows.outputs(k)
         self.scratch = source_rows.scratch_nodes(k)
         self.staged = source_rows.staged_nodes(k)
-        self.vector = source_rows.vector_ops(k)
-        self.nonpositive = {id(n) for j, n in enumerate(k.body) if source_rows.below_row_max(k, j)}
+        # Without the translation (``check``), the row's exact run alone decides what the tier takes: asking which
+        # ops have vector variants imports vecmath (Numba's extension API, ~30 ms in a new process), which a
+        # background first answer should not wait for
+        self.vector = translate and source_rows.vector_ops(k)
+        self.nonpositive = {id(n) for j, n in enumerate(k.body) if translate and source_rows.below_row_max(k, j)}
         check_dtypes(k)
 
     # --- the function and its arguments --------------------------------------------------------------------
@@ -350,10 +353,12 @@ class _Emitter:
         def emit_for(node):
             if not has_exact(node.op, len(node.args)):
                 return None
+            if not (fast and self.translate):
+                return exact_math(node)
             loop_dtype = np.dtype(node.params.loop[0])
             template = vector_template(ELEMENTWISE[node.op], loop_dtype)
             module = source_map.vector_module(template, loop_dtype) if template is not None else None
-            if not (fast and self.translate) or module is None:
+            if module is None:
                 return exact_math(node)
             name = template[len("V."):template.index("(")]
             if id(node) in self.nonpositive:
