@@ -191,9 +191,9 @@ def ir_for(k, out_dtypes: tuple) -> str | None:
 def _accepts(k, out_dtypes: tuple) -> bool:
     """Whether the tier compiles `k`, decided without its whole IR where that is cheaper (#14 quick-tier
     reductions: ``llvm_reduce.check``, a tenth of building the reduction's IR)."""
-    if llvm_rows.is_spec(out_dtypes):  # (#14 quick rows) its IR with the C library's calls (no translation)
+    if llvm_rows.is_spec(out_dtypes):  # (#14 quick rows) its nodes and folds once, with the C library's calls
         try:
-            llvm_strips.strips_ir(k) if out_dtypes[1] == "strips" else llvm_rows.check(k)  # strips: no vecmath
+            llvm_rows.check(k)  # every node and fold once (both loops compute the same nodes and folds)
         except llvm_map.Unsupported:
             return False
         return True
