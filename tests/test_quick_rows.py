@@ -299,7 +299,7 @@ CHILD = textwrap.dedent(
 )
 
 
-def test_a_fresh_process_computes_softmax_without_starting_numbas_compiler(tmp_path):
+def test_a_fresh_process_computes_softmax_without_numbas_compiler_and_the_next_loads_it(tmp_path):
     env = {k: v for k, v in os.environ.items() if not k.startswith(("LAZYARR_", "NUMBA_"))}
     env.update(PYTHONPATH=str(REPO), LAZYARR_CACHE_DIR=str(tmp_path), LAZYARR_BACKGROUND_COMPILE="0",
                LAZYARR_WARMUP="0")
@@ -309,3 +309,8 @@ def test_a_fresh_process_computes_softmax_without_starting_numbas_compiler(tmp_p
     assert report["numba_started"] is False
     assert report["tier"]["compiles"] == 1 and report["compiles"] == 1 and report["rows"] == 2
     assert list(tmp_path.rglob(f"{llvm_tier.PREFIX}*.o"))
+    done = run_bounded([sys.executable, "-c", CHILD], env, timeout=300, what="quick-rows child, again")
+    assert done.returncode == 0, done.stderr[-3000:]
+    report = json.loads(next(line[7:] for line in done.stdout.splitlines() if line.startswith("REPORT ")))
+    assert report["tier"]["compiles"] == 0 and report["tier"]["disk_hits"] == 1  # the object code from disk
+    assert report["numba_started"] is False
