@@ -254,6 +254,8 @@ def test_explain_shows_the_row_kernels_ir(tier):
     x = np.random.default_rng(20).standard_normal((32, 300))
     text = softmax(la.array(x)).explain()
     assert "row kernel" in text and "quick tier" in text and "fadd" in text and "llvm.prefetch" in text
+    text = standardise0(la.array(x.T.copy())).explain()
+    assert "# loop=strips" in text and "quick tier" in text and "lazyarr_quick_strips" in text
 
 
 def test_background_compilation_answers_with_numpy_while_the_kernel_is_made(tier):
