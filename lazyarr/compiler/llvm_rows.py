@@ -27,8 +27,8 @@ The function, named ``llvm_map.NAME``:
 computes rows [first, last). Element input j's row r starts ``rs_j`` elements after row r-1's (0 for an input
 broadcast over the rows: layer norm's ``g``), its columns are contiguous; row inputs and outputs are contiguous;
 ``scratch`` holds ``scratch_rows(k)`` rows of ``ncols`` 8-byte elements for this call alone (one per thread).
-Anything else (a node without an LLVM translation: cbrt, complex, scipy.special; the ``strips``/``split``
-loops) is ``Unsupported``: the Numba row kernel runs it.
+Anything else (a node without an LLVM translation: cbrt, complex, scipy.special) is ``Unsupported``: the Numba
+row kernel runs it. The ``strips`` loop is ``compiler/llvm_strips.py``'s; ``split`` stays on Numba.
 """
 from __future__ import annotations
 
