@@ -62,8 +62,8 @@ def info() -> dict:
 def get(k, out_dtypes: tuple) -> QuickKernel | None:
     """The quick kernel for the flat map kernel `k` writing `out_dtypes` (or for the reduction kernel `k` with
     ``out_dtypes=llvm_reduce.spec(loop)``, or the row kernel `k` with ``llvm_rows.spec(loop)``), compiled or linked
-    from disk on the first ask; or None: the kernel has something the tier does not compile exactly (Numba's kernel then runs).
-    The callers check ``config.quick_tier()`` and the layout."""
+    from disk on the first ask; or None: the kernel has something the tier does not compile exactly (Numba's
+    kernel then runs). The callers check ``config.quick_tier()`` and the layout."""
     key = (k.key, out_dtypes)
     found = _memo.get(key, False)
     if found is not False:
