@@ -116,6 +116,25 @@ def test_row_programs_give_the_numba_kernels_bits(tier, dt, name):
             reference_close(quick, program(x), dt)
 
 
+MORE = {  # other ops in row programs: where, minimum, prod, a staged sum of sin, a max of a staged expm1
+    "where": lambda X: np.where(X > X.mean(axis=1, keepdims=True), X, 0.0),
+    "clip_norm": lambda X: np.minimum(X / np.sqrt((X * X).sum(axis=1, keepdims=True)), 0.5),
+    "prod": lambda X: X / X.prod(axis=1, keepdims=True),
+    "sin_sum": lambda X: np.sin(X) - np.sin(X).sum(axis=1, keepdims=True),
+    "expm1_max": lambda X: np.expm1(X) / np.expm1(X).max(axis=1, keepdims=True),
+}
+
+
+@pytest.mark.parametrize("dt", [np.float64, np.float32])
+def test_more_row_programs_give_the_numba_kernels_bits(tier, dt):
+    x = with_edges((np.random.default_rng(24).standard_normal((40, 333))).astype(dt))
+    for name, program in MORE.items():
+        quick, numba = on_both_tiers(program, x)
+        assert_same(quick, numba, what=name)
+        with np.errstate(all="ignore"):
+            reference_close(quick, program(x), dt)
+
+
 @pytest.mark.parametrize("dt", [np.float64, np.float32])
 def test_many_rows_in_parallel_on_one_and_two_threads(tier, parallel_threshold, dt):
     parallel_threshold(4096)
