@@ -1,12 +1,14 @@
 """Row kernels on the quick tier (#14 quick rows): the ``rows`` loop (softmax, logsumexp, layer norm, standardisation
-over a contiguous axis) compiled to LLVM by ``compiler/llvm_rows.py``.
+over a contiguous axis; ``compiler/llvm_rows.py``) and the ``strips`` and ``split`` loops (over a strided axis;
+``compiler/llvm_strips.py``) compiled to LLVM.
 
 Each case computes a row program twice, on the quick tier and through Numba's row kernel of the same graph (the
 tier switched off, as the ``numba_tier`` fixture does), and checks the same bits, and NumPy's values within the
 row tests' tolerance. Inputs carry edge values (NaN, +-inf, rows of -inf, zeros of both signs, a subnormal, an
 exp overflowing), lengths below 8 and 128, odd lengths, and many rows run in parallel on 1 and 2 threads. Also:
-row inputs and inputs broadcast over the rows, integer inputs, what stays on Numba (cbrt; the ``strips`` loop;
-strided rows), explain(), background compilation, and a fresh process computing softmax without Numba's compiler.
+row inputs and inputs broadcast over the rows, integer inputs, what stays on Numba (cbrt; columns not contiguous
+in the ``rows`` loop), explain(), background compilation, and a fresh process computing softmax without Numba's
+compiler (and the next one linking it from disk).
 """
 import json
 import os
@@ -196,6 +198,33 @@ def test_strips_in_parallel_on_one_and_two_threads(tier, parallel_threshold):
         reference_close(two, program(x), np.float64)
 
 
+# --- the `split` loop: the reduced axis strided and too long for a strip ---------------------------------------
+
+@pytest.mark.parametrize("dt", [np.float64, np.float32])
+@pytest.mark.parametrize("name", sorted(STRIPS))
+def test_split_gives_the_numba_kernels_bits(tier, dt, name):
+    program = STRIPS[name]
+    rng = np.random.default_rng(25)
+    for shape in [(600, 16), (700, 33), (1030, 21)]:  # 600 * 8 bytes per row of a strip: past its 1 MB budget
+        x = with_edges((rng.standard_normal(shape[::-1]) * 4).astype(dt)).T.copy()
+        quick, numba = on_both_tiers(program, x)
+        assert_same(quick, numba)
+        with np.errstate(all="ignore"):
+            reference_close(quick, program(x), dt)
+
+
+def test_split_in_parallel_on_one_and_two_threads(tier, parallel_threshold):
+    parallel_threshold(4096)
+    x = with_edges(np.random.default_rng(26).standard_normal((257, 2000))).T.copy()  # (2000, 257), C order
+    for program in (standardise0, softmax0):
+        one, numba_one = on_both_tiers(program, x, threads=1)
+        two, numba_two = on_both_tiers(program, x, threads=2)
+        assert_same(one, numba_one)
+        assert_same(two, numba_two)
+        assert_same(one, two)
+        reference_close(two, program(x), np.float64)
+
+
 def test_row_inputs_and_inputs_broadcast_over_the_rows(tier):
     rng = np.random.default_rng(16)
     x = rng.standard_normal((40, 200))
@@ -260,9 +289,6 @@ def test_what_the_tier_does_not_compile_stays_on_numba(tier):
     got = np.asarray(np.cbrt(la.array(x)) - la.array(x).max(axis=1, keepdims=True))  # cbrt: no LLVM translation
     reference_close(got, np.cbrt(x) - x.max(axis=1, keepdims=True), np.float64)
     assert llvm_launch.row_kernels() == before and llvm_tier.info()["refused"] == refused + 1
-    tall = rng.standard_normal((700, 32))  # a long strided reduced axis (`split`): the Numba kernel, never asked
-    got = np.asarray(la.array(tall) - la.array(tall).mean(axis=0))
-    reference_close(got, tall - tall.mean(axis=0), np.float64)
     strided = rng.standard_normal((32, 600))[:, ::2]  # columns not contiguous: the Numba kernel
     got = np.asarray(softmax(la.array(strided)))
     reference_close(got, softmax(strided), np.float64)
@@ -275,6 +301,8 @@ def test_explain_shows_the_row_kernels_ir(tier):
     assert "row kernel" in text and "quick tier" in text and "fadd" in text and "llvm.prefetch" in text
     text = standardise0(la.array(x.T.copy())).explain()
     assert "# loop=strips" in text and "quick tier" in text and "lazyarr_quick_strips" in text
+    text = standardise0(la.array(np.random.default_rng(20).standard_normal((600, 20)))).explain()
+    assert "# loop=split" in text and "quick tier" in text and "lazyarr_quick_split" in text
 
 
 def test_background_compilation_answers_with_numpy_while_the_kernel_is_made(tier):

@@ -28,7 +28,7 @@ computes rows [first, last). Element input j's row r starts ``rs_j`` elements af
 broadcast over the rows: layer norm's ``g``), its columns are contiguous; row inputs and outputs are contiguous;
 ``scratch`` holds ``scratch_rows(k)`` rows of ``ncols`` 8-byte elements for this call alone (one per thread).
 Anything else (a node without an LLVM translation: cbrt, complex, scipy.special) is ``Unsupported``: the Numba
-row kernel runs it. The ``strips`` loop is ``compiler/llvm_strips.py``'s; ``split`` stays on Numba.
+row kernel runs it. The ``strips`` and ``split`` loops are ``compiler/llvm_strips.py``'s.
 """
 from __future__ import annotations
 
@@ -52,7 +52,7 @@ SCRATCH_ITEM = 8  # bytes per scratch element, whatever the row's dtype: one lay
 _KIND = "rows"
 
 
-LOOPS = ("rows", "strips")  # the row kernels' loops on the tier (``llvm_strips``: strips); `split` stays on Numba
+LOOPS = ("rows", "strips", "split")  # the row kernels' loops on the tier (``llvm_strips``: strips and split)
 
 
 def spec(loop: str = "rows") -> tuple:

@@ -179,8 +179,11 @@ def ir_for(k, out_dtypes: tuple) -> str | None:
     try:
         if llvm_reduce.is_spec(out_dtypes):  # #14 quick-tier reductions: `out_dtypes` is llvm_reduce.spec(loop)
             return llvm_reduce.kernel_ir(k, out_dtypes)
-        if llvm_rows.is_spec(out_dtypes):  # (#14 quick rows) a row kernel's `rows` or `strips` loop
-            return llvm_strips.strips_ir(k) if out_dtypes[1] == "strips" else llvm_rows.kernel_ir(k, out_dtypes)
+        if llvm_rows.is_spec(out_dtypes):  # (#14 quick rows) a row kernel's `rows`, `strips` or `split` loop
+            loop = out_dtypes[1]
+            if loop in ("strips", "split"):
+                return llvm_strips.strips_ir(k) if loop == "strips" else llvm_strips.split_ir(k)
+            return llvm_rows.kernel_ir(k, out_dtypes)
         if llvm_math_map.has_math(k):  # (#14 quick math) sin, exp, log...: Numba's blocked loop with vecmath
             return llvm_math_map.kernel_ir(k, out_dtypes)
         return llvm_map.kernel_ir(k, out_dtypes)

@@ -389,11 +389,11 @@ def _outer_reduce(function, args: list, k, loop: str, extra: list, result, paral
 # its own.
 
 def run_rows(k, loop: str, shape: tuple, views: list, row_views: list, consts: list, outs: list, row_outs: list,
-             parallel: bool, one_thread=None, width: int = 0) -> bool | str:
-    """Compute the row kernel `k` with its `loop` ("rows": the reduced axis contiguous; "strips": the rows
-    contiguous, `width` rows per strip) of `shape` (rows, reduced length) from its 2-D element `views` and 1-D
-    `row_views` into the 2-D `outs` and 1-D `row_outs` (as ``rows.allocate`` makes them): True if the tier did,
-    False if Numba's row kernel must, PENDING while it is made aside."""
+             parallel: bool, one_thread=None, extra: list = ()) -> bool | str:
+    """Compute the row kernel `k` with its `loop` ("rows": the reduced axis contiguous; "strips" and "split": the
+    rows contiguous, with `extra` the loop's sizes, ``rows.loop_args``) of `shape` (rows, reduced length) from its
+    2-D element `views` and 1-D `row_views` into the 2-D `outs` and 1-D `row_outs` (as ``rows.allocate`` makes
+    them): True if the tier did, False if Numba's row kernel must, PENDING while it is made aside."""
     if not _takes_rows(k, loop, views, outs):
         return False
     kernel = _quick_kernel(k, llvm_rows.spec(loop))
@@ -402,30 +402,49 @@ def run_rows(k, loop: str, shape: tuple, views: list, row_views: list, consts: l
     nrows, ncols = shape
     function = _rows_function(kernel, k, loop)
     row_views = [np.ascontiguousarray(v) for v in row_views]  # (a broadcast row value: rows elements, once)
-    if loop == "rows":
-        strides, out_strides = [v.strides[0] // v.itemsize for v in views], []
-        unit, per_part = 1, llvm_rows.scratch_rows(k) * ncols
-    else:
-        strides, out_strides = _element_strides(views), _element_strides(outs)
-        unit, per_part = width, llvm_strips.scratch_rows(k) * width
+    strides = [v.strides[0] // v.itemsize for v in views] if loop == "rows" else _element_strides(views)
     args = [*(pointer(v) for v in views), *strides, *(pointer(v) for v in row_views),
             *(convert(c) for convert, c in zip(_converts(kernel), consts)), *(output_pointer(o) for o in outs),
-            *out_strides, *(output_pointer(o) for o in row_outs)]
+            *([] if loop == "rows" else _element_strides(outs)), *(output_pointer(o) for o in row_outs)]
     threads_wanted = parallel and not (one_thread is not None and one_thread())
-    parts = [(lo * unit, min(hi * unit, nrows)) for lo, hi in _parts(-(-nrows // unit), nrows * ncols, threads_wanted)]
-    scratch = np.empty((len(parts), max(1, per_part) * llvm_rows.SCRATCH_ITEM), np.uint8)
-    sizes = [nrows, ncols] if loop == "rows" else [nrows, ncols, width]
-    calls = [(*args, scratch[p].ctypes.data, *sizes, lo, hi) for p, (lo, hi) in enumerate(parts)]
-    if len(calls) == 1:
-        function(*calls[0])
+    if loop == "split":
+        _split_phases(function, args, k, nrows, ncols, *extra, threads_wanted)
     else:
-        pool = _thread_pool(len(calls) - 1)
-        pending = [pool.submit(function, *call) for call in calls[1:]]
-        function(*calls[0])
-        for future in pending:
-            future.result()
+        unit = extra[0] if loop == "strips" else 1  # rows per strip: the threads get whole strips
+        per_part = llvm_strips.scratch_rows(k) * unit if loop == "strips" else llvm_rows.scratch_rows(k) * ncols
+        parts = [(lo * unit, min(hi * unit, nrows)) for lo, hi in _parts(-(-nrows // unit), nrows * ncols,
+                                                                         threads_wanted)]
+        scratch = np.empty((len(parts), max(1, per_part) * llvm_rows.SCRATCH_ITEM), np.uint8)
+        _in_parallel(function, [(*args, scratch[p].ctypes.data, nrows, ncols, *extra, lo, hi)
+                                for p, (lo, hi) in enumerate(parts)])
     _rows_run[0] += 1
     return True
+
+
+def _in_parallel(function, calls: list) -> None:
+    """function(*call) for each call, the first on this thread, the others on the pool; returns when all have."""
+    if len(calls) == 1:
+        function(*calls[0])
+        return
+    pool = _thread_pool(len(calls) - 1)
+    pending = [pool.submit(function, *call) for call in calls[1:]]
+    function(*calls[0])
+    for future in pending:
+        future.result()
+
+
+def _split_phases(function, args: list, k, nrows: int, ncols: int, tile: int, nchunks: int, parallel: bool) -> None:
+    """The `split` kernel's phases in order, each over its work items (chunk x tile, or tile) shared among the
+    threads: a phase reads what the one before wrote (the partials, the row values)."""
+    rowvals, partials = llvm_strips.split_rows(k)
+    row_values = np.empty(max(1, rowvals * nrows) * llvm_rows.SCRATCH_ITEM, np.uint8)
+    partial = np.empty(max(1, partials * nchunks * nrows) * llvm_rows.SCRATCH_ITEM, np.uint8)
+    head = [*args, row_values.ctypes.data, partial.ctypes.data, nrows, ncols, tile, nchunks]
+    ntiles = -(-nrows // tile)
+    for phase, kind in enumerate(llvm_strips.split_phases(k)):
+        items = ntiles * (nchunks if kind == llvm_strips.ITEMS else 1)
+        parts = _parts(items, nrows * ncols * items // (ntiles * nchunks), parallel)
+        _in_parallel(function, [(*head, phase, lo, hi) for lo, hi in parts])
 
 
 _rows_run = [0]
@@ -472,11 +491,14 @@ def _rows_function(kernel, k, loop: str):
     found = _functions.get(kernel.name)
     if found is None:
         full_out, row_out = source_rows.outputs(k)
-        per_array = 1 if loop == "rows" else 2  # strides: the rows' (rows), the rows' and the columns' (strips)
+        per_array = 1 if loop == "rows" else 2  # strides: the rows' (rows), the rows' and the columns' (the others)
+        # after the row outputs: scratch, nrows, ncols, first, last (rows); width too (strips); rowvals, partials,
+        # nrows, ncols, tile, nchunks, phase, first, last (split)
+        buffers, sizes = {"rows": (1, 4), "strips": (1, 5), "split": (2, 7)}[loop]
         argtypes = ([ctypes.c_void_p] * len(k.inputs) + [ctypes.c_int64] * (per_array * len(k.inputs))
                     + [ctypes.c_void_p] * len(k.row_inputs) + [_CTYPES[dt.char] for dt in kernel.const_dtypes]
                     + [ctypes.c_void_p] * len(full_out) + [ctypes.c_int64] * ((per_array - 1) * 2 * len(full_out))
-                    + [ctypes.c_void_p] * (len(row_out) + 1) + [ctypes.c_int64] * (4 if loop == "rows" else 5))
+                    + [ctypes.c_void_p] * (len(row_out) + buffers) + [ctypes.c_int64] * sizes)
         found = _functions[kernel.name] = ctypes.CFUNCTYPE(None, *argtypes)(kernel.address)
     return found
 # --- end #14 quick rows ---

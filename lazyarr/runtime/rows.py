@@ -152,10 +152,10 @@ def run(k: RowKernel, arrays: list, row_arrays: list, env: dict, follows_blas: b
     parallel = parallel and not after_blas.serial(follows_blas, moved)
     row_views = [row_view(a, shape, rows) for a, (_, shape) in zip(row_arrays, k.row_inputs)]
     consts = [const_arg(c) for c in k.consts]
-    # (#14 quick rows) the `rows` and `strips` loops on the quick tier (compiler/llvm_rows.py, llvm_strips.py): no
-    # Numba start, no compile of a parallel variant; the same bits as the Numba kernel below
+    # (#14 quick rows) the row loops on the quick tier (compiler/llvm_rows.py, llvm_strips.py): no Numba start, no
+    # compile of a parallel variant; the same bits as the Numba kernel below
     quick = llvm_launch.run_rows(k, mode, (rows, length), views, row_views, consts, out_views, row_out_views,
-                                 parallel, launch.one_thread, width=strip_width(k) if mode == "strips" else 0)
+                                 parallel, launch.one_thread, loop_args(k, mode))
     if quick is llvm_launch.PENDING:  # made aside while NumPy answers (background compilation)
         _answer_with_numpy(k, arrays, row_arrays, env, outs)
         return
