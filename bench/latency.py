@@ -55,6 +55,8 @@ CASES = {
     # the strided axis (`strips` loop, rowfuse.md): the first 400 rows, so a strip of the reduced axis fits its
     # cache budget at 1000x1000 too (a longer axis 0 runs the `split` loop)
     "standardise columns": ("y = x[:400]; r = (y - y.mean(axis=0)) / y.std(axis=0)", True),
+    # the whole 1000x1000 (parallel size): axis 0 too long for a strip, the `split` loop (20x50: strips again)
+    "standardise long columns": ("r = (x - x.mean(axis=0)) / x.std(axis=0)", True),
 }
 # (elements, 2-D shape): above and below the default parallel threshold (2**15).
 SIZES = {"parallel": (10**6, (1000, 1000)), "serial": (1000, (20, 50))}

@@ -5,9 +5,10 @@ round, so both kernels see the same load; printed per kernel: wall and CPU time 
 per ``compute()`` (min, first quartile, median over the rounds), and whether both gave the same bits.
 
     rows     bench_compilers.py's softmax, logsumexp and layer norm (4000x2500 float64: the `rows` loop)
-    strips   standardisation and softmax over axis 0 of (400, 1000) and (256, 20000) C arrays (the `strips` loop)
+    columns  standardisation and softmax over axis 0 of (400, 1000) and (256, 20000) C arrays (the `strips` loop)
+             and of bench_compilers.py's 4000x2500 (the `split` loop)
 
-    python bench/quick_rows_warm.py [threads] [rounds] [rows|strips]
+    python bench/quick_rows_warm.py [threads] [rounds] [rows|columns]
 """
 from __future__ import annotations
 
@@ -35,9 +36,9 @@ def softmax0(xp, x):
 
 def workloads(which: str) -> dict:
     """name -> (function of (xp, *arrays), arrays)."""
-    if which == "strips":
+    if which == "columns":
         found = {}
-        for shape in [(400, 1000), (256, 20000)]:
+        for shape in [(400, 1000), (256, 20000), bc.SHAPE_FULL]:
             x = np.random.default_rng(1).random(shape)
             found[f"standardise0 {shape}"] = (standardise0, (x,))
             found[f"softmax0 {shape}"] = (softmax0, (x,))
