@@ -19,7 +19,6 @@ elements from its start (strides in elements, any sign, 0 for a broadcast); ``sc
 """
 from __future__ import annotations
 
-import numpy as np
 from llvmlite import ir
 
 from lazyarr.compiler import llvm_map, llvm_rows, source_rows
