@@ -50,9 +50,10 @@ def _exp_and_sum(x):
     return e, e.sum(axis=1)
 
 
-def test_exp_of_x_minus_its_row_max_has_the_ordinary_plans_bits(rowfuse_off):
+def test_exp_of_x_minus_its_row_max_has_the_ordinary_plans_bits(rowfuse_off, numba_tier):
     """The exp values the row kernel keeps (softmax's numerator) are the map kernel's ``vecmath.exp`` bits,
-    also on the rows the fix-up recomputes."""
+    also on the rows the fix-up recomputes. (#14 quick rows) The Numba row kernel's source is read (numba_tier);
+    tests/test_quick_rows.py checks the quick tier's kernel against this one's bits."""
     x = _matrix()
     e, s = _exp_and_sum(la.array(x))
     assert "V.exp_nonpositive(" in e.explain()

@@ -64,7 +64,8 @@ def test_row_max_and_min_keep_numpys_nan_and_zero_signs(dtype):
     assert np.isnan(got[1][[1, 2]]).all() and np.signbit(got[1][6])
 
 
-def test_staged_exp_with_a_tail_and_prefetch_has_the_ordinary_plans_bits():
+def test_staged_exp_with_a_tail_and_prefetch_has_the_ordinary_plans_bits(numba_tier):
+    # (#14 quick rows) the Numba row kernel's source is read: the quick tier would show its IR instead
     x = _matrix(np.float64)
     e, s = _exp_and_sum(la.array(x))
     text = s.explain()  # the sum's kernel: max, then exp staged by blocks and summed

@@ -74,12 +74,22 @@ class Folder:
     """One reduction's accumulator in IR: its start value and its fold, from the op table."""
 
     def __init__(self, k, loop: str):
-        name = k.node.params.name
+        self._setup(k.node.params.name, k.outputs[0].dtype, k.node.dtype, loop)
+
+    @classmethod
+    def of(cls, name: str, value: np.dtype, result: np.dtype, loop: str) -> "Folder":
+        """(#14 quick rows) The accumulator of reduction `name` folding values of `value` into a `result`, without
+        a reduce kernel (a row kernel's reductions, ``compiler/llvm_rows.py``)."""
+        folder = cls.__new__(cls)
+        folder._setup(name, value, result, loop)
+        return folder
+
+    def _setup(self, name: str, value: np.dtype, result: np.dtype, loop: str) -> None:
         red = REDUCTIONS.get(name)
         if red is None or red.arg or red.ufunc is None or red.float_start is not None:
             raise Unsupported(f"reduction {name}")
-        self.red, self.value, self.result = red, np.dtype(k.outputs[0].dtype), np.dtype(k.node.dtype)
-        self.acc = accumulator_dtype(k)
+        self.red, self.value, self.result = red, np.dtype(value), np.dtype(result)
+        self.acc = np.dtype(red.accumulator(self.value, self.result))
         for dt in (self.value, self.result, self.acc):
             if not llvm_map.supported_dtype(dt) or dt == HALF:
                 raise Unsupported(f"{name} over {dt}")

@@ -26,6 +26,7 @@ from lazyarr import config
 from lazyarr.compiler import cache, diskcache, llvm_map
 from lazyarr.compiler import llvm_reduce  # #14 quick-tier reductions
 from lazyarr.compiler import llvm_math_map  # (#14 quick math)
+from lazyarr.compiler import llvm_rows, llvm_strips  # (#14 quick rows)
 from lazyarr.compiler.fingerprint import VERSION
 from lazyarr.kernels import llvm_glue
 
@@ -63,9 +64,9 @@ def info() -> dict:
 
 def get(k, out_dtypes: tuple) -> QuickKernel | None:
     """The quick kernel for the flat map kernel `k` writing `out_dtypes` (or for the reduction kernel `k` with
-    ``out_dtypes=llvm_reduce.spec(loop)``) (compiled or linked from disk on the
-    first ask), or None: the kernel has something the tier does not compile exactly (Numba's kernel then runs).
-    The callers check ``config.quick_tier()`` and the layout."""
+    ``out_dtypes=llvm_reduce.spec(loop)``, or the row kernel `k` with ``llvm_rows.spec(loop)``), compiled or linked
+    from disk on the first ask; or None: the kernel has something the tier does not compile exactly (Numba's
+    kernel then runs). The callers check ``config.quick_tier()`` and the layout."""
     key = (k.key, out_dtypes)
     found = _memo.get(key, False)
     if found is not False:
@@ -248,6 +249,11 @@ def ir_for(k, out_dtypes: tuple) -> str | None:
     try:
         if llvm_reduce.is_spec(out_dtypes):  # #14 quick-tier reductions: `out_dtypes` is llvm_reduce.spec(loop)
             return llvm_reduce.kernel_ir(k, out_dtypes)
+        if llvm_rows.is_spec(out_dtypes):  # (#14 quick rows) a row kernel's `rows`, `strips` or `split` loop
+            loop = out_dtypes[1]
+            if loop in ("strips", "split"):
+                return llvm_strips.strips_ir(k) if loop == "strips" else llvm_strips.split_ir(k)
+            return llvm_rows.kernel_ir(k, out_dtypes)
         if llvm_math_map.has_math(k):  # (#14 quick math) sin, exp, log...: Numba's blocked loop with vecmath
             return llvm_math_map.kernel_ir(k, out_dtypes)
         return llvm_map.kernel_ir(k, out_dtypes)
@@ -258,6 +264,12 @@ def ir_for(k, out_dtypes: tuple) -> str | None:
 def _accepts(k, out_dtypes: tuple) -> bool:
     """Whether the tier compiles `k`, decided without its whole IR where that is cheaper (#14 quick-tier
     reductions: ``llvm_reduce.check``, a tenth of building the reduction's IR)."""
+    if llvm_rows.is_spec(out_dtypes):  # (#14 quick rows) its nodes and folds once, with the C library's calls
+        try:
+            llvm_rows.check(k)  # every node and fold once (both loops compute the same nodes and folds)
+        except llvm_map.Unsupported:
+            return False
+        return True
     if not llvm_reduce.is_spec(out_dtypes):
         return _takes(k, out_dtypes)
     try:

@@ -519,3 +519,10 @@ def kernel_source(k: RowKernel, mode: str, layout: str, parallel: bool, version:
         + ("import lazyarr.kernels.prefetch as PF\n" if "PF.prefetch(" in text else ""),  # (#14 lse2)
         signature=", ".join(sig), parallel=parallel, params=", ".join(params), body=text,
     )
+
+
+# --- (#14 quick rows) what the quick tier's row kernel (compiler/llvm_rows.py) shares with this one ---------
+# The same passes, scratch rows and vector variants, so both kernels fold the same values in the same order.
+closure, outputs, scratch_nodes, staged_nodes = _closure, _outputs, _scratch, _staged
+vector_ops, below_row_max, is_float_extremum = _vector_ops, _below_row_max, _is_float_extremum
+# --- end #14 quick rows ---

@@ -24,6 +24,7 @@ from lazyarr import config
 from lazyarr.compiler import cache, llvm_tier
 from lazyarr.compiler import llvm_reduce  # #14 quick-tier reductions
 from lazyarr.compiler import llvm_math_map  # (#14 quick math)
+from lazyarr.compiler import llvm_rows, llvm_strips, source_rows  # (#14 quick rows)
 from lazyarr.kernels import threads
 from lazyarr.runtime import quick_entry  # #14 small calls
 
@@ -399,3 +400,124 @@ def _outer_reduce(function, args: list, k, loop: str, extra: list, result, paral
 
 
 # --- end #14 quick-tier reductions ---
+
+
+# --- (#14 quick rows) row kernels' `rows` and `strips` loops (compiler/llvm_rows.py, llvm_strips.py) -------------
+# Each row is computed whole by one call, so the rows can be shared among threads in any way (the Numba kernel
+# hands out tasks of 8 rows, or strips): every row's bits are the same on any thread. Each part gets scratch of
+# its own.
+
+def run_rows(k, loop: str, shape: tuple, views: list, row_views: list, consts: list, outs: list, row_outs: list,
+             parallel: bool, one_thread=None, extra: list = ()) -> bool | str:
+    """Compute the row kernel `k` with its `loop` ("rows": the reduced axis contiguous; "strips" and "split": the
+    rows contiguous, with `extra` the loop's sizes, ``rows.loop_args``) of `shape` (rows, reduced length) from its
+    2-D element `views` and 1-D `row_views` into the 2-D `outs` and 1-D `row_outs` (as ``rows.allocate`` makes
+    them): True if the tier did, False if Numba's row kernel must, PENDING while it is made aside."""
+    if not _takes_rows(k, loop, views, outs):
+        return False
+    kernel = _quick_kernel(k, llvm_rows.spec(loop))
+    if kernel is PENDING or kernel is False:
+        return kernel
+    nrows, ncols = shape
+    function = _rows_function(kernel, k, loop)
+    row_views = [np.ascontiguousarray(v) for v in row_views]  # (a broadcast row value: rows elements, once)
+    strides = [v.strides[0] // v.itemsize for v in views] if loop == "rows" else _element_strides(views)
+    args = [*(pointer(v) for v in views), *strides, *(pointer(v) for v in row_views),
+            *(convert(c) for convert, c in zip(_converts(kernel), consts)), *(output_pointer(o) for o in outs),
+            *([] if loop == "rows" else _element_strides(outs)), *(output_pointer(o) for o in row_outs)]
+    threads_wanted = parallel and not (one_thread is not None and one_thread())
+    if loop == "split":
+        _split_phases(function, args, k, nrows, ncols, *extra, threads_wanted)
+    else:
+        unit = extra[0] if loop == "strips" else 1  # rows per strip: the threads get whole strips
+        per_part = llvm_strips.scratch_rows(k) * unit if loop == "strips" else llvm_rows.scratch_rows(k) * ncols
+        parts = [(lo * unit, min(hi * unit, nrows)) for lo, hi in _parts(-(-nrows // unit), nrows * ncols,
+                                                                         threads_wanted)]
+        scratch = np.empty((len(parts), max(1, per_part) * llvm_rows.SCRATCH_ITEM), np.uint8)
+        _in_parallel(function, [(*args, scratch[p].ctypes.data, nrows, ncols, *extra, lo, hi)
+                                for p, (lo, hi) in enumerate(parts)])
+    _rows_run[0] += 1
+    return True
+
+
+def _in_parallel(function, calls: list) -> None:
+    """function(*call) for each call, the first on this thread, the others on the pool; returns when all have."""
+    if len(calls) == 1:
+        function(*calls[0])
+        return
+    pool = _thread_pool(len(calls) - 1)
+    pending = [pool.submit(function, *call) for call in calls[1:]]
+    function(*calls[0])
+    for future in pending:
+        future.result()
+
+
+def _split_phases(function, args: list, k, nrows: int, ncols: int, tile: int, nchunks: int, parallel: bool) -> None:
+    """The `split` kernel's phases in order, each over its work items (chunk x tile, or tile) shared among the
+    threads: a phase reads what the one before wrote (the partials, the row values)."""
+    rowvals, partials = llvm_strips.split_rows(k)
+    row_values = np.empty(max(1, rowvals * nrows) * llvm_rows.SCRATCH_ITEM, np.uint8)
+    partial = np.empty(max(1, partials * nchunks * nrows) * llvm_rows.SCRATCH_ITEM, np.uint8)
+    head = [*args, row_values.ctypes.data, partial.ctypes.data, nrows, ncols, tile, nchunks]
+    ntiles = -(-nrows // tile)
+    for phase, kind in enumerate(llvm_strips.split_phases(k)):
+        items = ntiles * (nchunks if kind == llvm_strips.ITEMS else 1)
+        parts = _parts(items, nrows * ncols * items // (ntiles * nchunks), parallel)
+        _in_parallel(function, [(*head, phase, lo, hi) for lo, hi in parts])
+
+
+_rows_run = [0]
+
+
+def row_kernels() -> int:
+    """How many row kernels ``run_rows`` ran on the quick tier in this process (tests: which tier ran)."""
+    return _rows_run[0]
+
+
+def _element_strides(arrays: list) -> list[int]:
+    """(row stride, column stride) of each 2-D array, in elements."""
+    return [s // a.itemsize for a in arrays for s in a.strides]
+
+
+def _takes_rows(k, loop: str, views: list, outs: list) -> bool:
+    """Whether the tier computes this row kernel's call: tier on, a loop of the tier, every element view in the
+    kernel's dtype at strides of whole elements (``rows``: its columns contiguous, its rows at any stride, 0 for
+    a broadcast; the outputs C-contiguous)."""
+    if not config.quick_tier() or loop not in llvm_rows.LOOPS:
+        return False
+    for node, v in zip(k.inputs, views):
+        if v.dtype != node.dtype or v.ndim != 2 or any(s % v.itemsize for s in v.strides):
+            return False
+        if loop == "rows" and v.shape[1] > 1 and v.strides[1] != v.itemsize:
+            return False
+    if loop == "rows":
+        return all(o.flags.c_contiguous for o in outs)
+    return all(o.ndim == 2 and not any(s % o.itemsize for s in o.strides) for o in outs)
+
+
+def explained_rows(k, loop: str, views: list, parallel: bool) -> str | None:
+    """What explain() shows for a row kernel the quick tier runs (its IR), or None if Numba's kernel runs."""
+    if not _takes_rows(k, loop, views, []):
+        return None
+    text = llvm_tier.ir_for(k, llvm_rows.spec(loop))
+    if text is None:
+        return None
+    return (f"# loop={loop} parallel={parallel} quick tier: LLVM IR compiled without Numba, row by row in the "
+            f"Numba row kernel's order, rows shared among threads when parallel (docs/quick_tier.md)\n{text}")
+
+
+def _rows_function(kernel, k, loop: str):
+    found = _functions.get(kernel.name)
+    if found is None:
+        full_out, row_out = source_rows.outputs(k)
+        per_array = 1 if loop == "rows" else 2  # strides: the rows' (rows), the rows' and the columns' (the others)
+        # after the row outputs: scratch, nrows, ncols, first, last (rows); width too (strips); rowvals, partials,
+        # nrows, ncols, tile, nchunks, phase, first, last (split)
+        buffers, sizes = {"rows": (1, 4), "strips": (1, 5), "split": (2, 7)}[loop]
+        argtypes = ([ctypes.c_void_p] * len(k.inputs) + [ctypes.c_int64] * (per_array * len(k.inputs))
+                    + [ctypes.c_void_p] * len(k.row_inputs) + [_CTYPES[dt.char] for dt in kernel.const_dtypes]
+                    + [ctypes.c_void_p] * len(full_out) + [ctypes.c_int64] * ((per_array - 1) * 2 * len(full_out))
+                    + [ctypes.c_void_p] * (len(row_out) + buffers) + [ctypes.c_int64] * sizes)
+        found = _functions[kernel.name] = ctypes.CFUNCTYPE(None, *argtypes)(kernel.address)
+    return found
+# --- end #14 quick rows ---

@@ -20,6 +20,7 @@ from lazyarr.compiler.rowfuse import RowKernel
 from lazyarr.kernels import threads
 from lazyarr.runtime import launch
 from lazyarr.runtime import after_blas, scratch  # (#15 postblas)
+from lazyarr.runtime import llvm_launch  # (#14 quick rows)
 
 # Rows per task of a `strips` kernel at most/least; each strip's passes stream the reduced axis over this many
 # rows, sized so that a strip of the input (rows x reduced length) stays within about STRIP_BYTES of cache.
@@ -149,25 +150,39 @@ def run(k: RowKernel, arrays: list, row_arrays: list, env: dict, follows_blas: b
     parallel = math.prod(k.shape) >= config.parallel_threshold()
     moved = after_blas.moved_bytes(arrays + row_arrays, [result for result, _ in outs])  # (#15 postblas)
     parallel = parallel and not after_blas.serial(follows_blas, moved)
+    row_views = [row_view(a, shape, rows) for a, (_, shape) in zip(row_arrays, k.row_inputs)]
+    consts = [const_arg(c) for c in k.consts]
+    # (#14 quick rows) the row loops on the quick tier (compiler/llvm_rows.py, llvm_strips.py): no Numba start, no
+    # compile of a parallel variant; the same bits as the Numba kernel below
+    quick = llvm_launch.run_rows(k, mode, (rows, length), views, row_views, consts, out_views, row_out_views,
+                                 parallel, launch.one_thread, loop_args(k, mode))
+    if quick is llvm_launch.PENDING:  # made aside while NumPy answers (background compilation)
+        _answer_with_numpy(k, arrays, row_arrays, env, outs)
+        return
+    if quick:
+        return
     # #14: serial first and one-thread launches, as map and reduction kernels (both variants: the same bits)
     compiled, parallel = launch.pick_kernel(
         lambda parallel: ("rows", k.key, mode, layout, parallel),
         lambda parallel: lambda: source(k, mode, layout, parallel),
         k, parallel)
     if compiled is None:  # compiling in the background (or Numba failed): NumPy computes this call
-        values = reference_values(k, arrays, row_arrays)
-        for n, (result, _) in zip(k.outputs, outs):
-            v = values[id(n)]  # #14: NumPy's own array of the output's dtype and shape is the output, not copied
-            if isinstance(v, np.ndarray) and v.base is None and v.flags.writeable and v.dtype == result.dtype \
-                    and v.shape == result.shape and not any(np.may_share_memory(v, a) for a in arrays + row_arrays):
-                env[id(n)] = v
-            else:
-                np.copyto(result, v, casting="unsafe")
+        _answer_with_numpy(k, arrays, row_arrays, env, outs)
         return
-    row_views = [row_view(a, shape, rows) for a, (_, shape) in zip(row_arrays, k.row_inputs)]
     extra = [rows, length] + loop_args(k, mode)
-    consts = [const_arg(c) for c in k.consts]
     launch.entry(compiled, parallel)(*views, *row_views, *consts, *extra, *out_views, *row_out_views)
+
+
+def _answer_with_numpy(k: RowKernel, arrays: list, row_arrays: list, env: dict, outs: list) -> None:
+    """This call's outputs computed by NumPy, while the kernel compiles in the background."""
+    values = reference_values(k, arrays, row_arrays)
+    for n, (result, _) in zip(k.outputs, outs):
+        v = values[id(n)]  # #14: NumPy's own array of the output's dtype and shape is the output, not copied
+        if isinstance(v, np.ndarray) and v.base is None and v.flags.writeable and v.dtype == result.dtype \
+                and v.shape == result.shape and not any(np.may_share_memory(v, a) for a in arrays + row_arrays):
+            env[id(n)] = v
+        else:
+            np.copyto(result, v, casting="unsafe")
 
 
 def source(k: RowKernel, mode: str, layout: str, parallel: bool) -> str:
@@ -180,6 +195,9 @@ def source_for(k: RowKernel, arrays: list) -> str:
     mode = loop_of(k, views)
     layout = array_layout(views, mode)
     parallel = math.prod(k.shape) >= config.parallel_threshold()
+    quick = llvm_launch.explained_rows(k, mode, views, parallel)  # (#14 quick rows)
+    if quick is not None:
+        return quick
     return f"# loop={mode} layout={layout} parallel={parallel}\n{source(k, mode, layout, parallel)}"
 
 
