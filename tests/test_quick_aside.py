@@ -110,6 +110,33 @@ def test_a_kernel_the_tier_refuses_gets_numbas_compile_queued_from_the_aside_thr
         config.set_serial_first(None)
 
 
+
+def test_a_row_kernel_the_tier_refuses_gets_numbas_compile_queued_from_the_aside_thread(background):
+    # a softmax-like row program through cbrt (not on the tier): the refusal is learned aside, as for maps
+    config.set_serial_first(False)
+    try:
+        def lazy():
+            x = np.cbrt(la.array(X) + 0.5)
+            e = np.exp(x - x.max(axis=1, keepdims=True))
+            return e / e.sum(axis=1, keepdims=True)
+
+        x = np.cbrt(X + 0.5)
+        e = np.exp(x - x.max(axis=1, keepdims=True))
+        expected = e / e.sum(axis=1, keepdims=True)
+        interpreted, refused, info = la.cache_info().interpreted, llvm_tier.info()["refused"], la.cache_info()
+        np.testing.assert_allclose(lazy().compute(), expected, rtol=1e-14)
+        assert la.cache_info().interpreted == interpreted + 1
+        assert cache.wait_for_compiles(120)
+        assert llvm_tier.info()["refused"] == refused + 1
+        after = la.cache_info()
+        assert after.compiles + after.disk_hits > info.compiles + info.disk_hits  # Numba's row kernel, queued aside
+        rows_before = llvm_launch.row_kernels()
+        np.testing.assert_allclose(lazy().compute(), expected, rtol=1e-14)
+        assert la.cache_info().interpreted == interpreted + 1 and llvm_launch.row_kernels() == rows_before
+    finally:
+        config.set_serial_first(None)
+
+
 CHILD = textwrap.dedent(
     r'''
     import json, threading

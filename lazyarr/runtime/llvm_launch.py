@@ -408,14 +408,15 @@ def _outer_reduce(function, args: list, k, loop: str, extra: list, result, paral
 # its own.
 
 def run_rows(k, loop: str, shape: tuple, views: list, row_views: list, consts: list, outs: list, row_outs: list,
-             parallel: bool, one_thread=None, extra: list = ()) -> bool | str:
+             parallel: bool, one_thread=None, extra: list = (), refused=None) -> bool | str:
     """Compute the row kernel `k` with its `loop` ("rows": the reduced axis contiguous; "strips" and "split": the
     rows contiguous, with `extra` the loop's sizes, ``rows.loop_args``) of `shape` (rows, reduced length) from its
     2-D element `views` and 1-D `row_views` into the 2-D `outs` and 1-D `row_outs` (as ``rows.allocate`` makes
-    them): True if the tier did, False if Numba's row kernel must, PENDING while it is made aside."""
+    them): True if the tier did, False if Numba's row kernel must, PENDING while it is made aside (`refused()` is
+    then called aside if the tier leaves `k` to Numba, as for ``run_map``)."""
     if not _takes_rows(k, loop, views, outs):
         return False
-    kernel = _quick_kernel(k, llvm_rows.spec(loop))
+    kernel = _quick_kernel(k, llvm_rows.spec(loop), refused)
     if kernel is PENDING or kernel is False:
         return kernel
     nrows, ncols = shape

@@ -154,18 +154,22 @@ def run(k: RowKernel, arrays: list, row_arrays: list, env: dict, follows_blas: b
     consts = [const_arg(c) for c in k.consts]
     # (#14 quick rows) the row loops on the quick tier (compiler/llvm_rows.py, llvm_strips.py): no Numba start, no
     # compile of a parallel variant; the same bits as the Numba kernel below
+    def key_of(parallel: bool) -> tuple:  # the Numba row kernel's
+        return "rows", k.key, mode, layout, parallel
+
+    def source_of(parallel: bool):
+        return lambda: source(k, mode, layout, parallel)
+
     quick = llvm_launch.run_rows(k, mode, (rows, length), views, row_views, consts, out_views, row_out_views,
-                                 parallel, launch.one_thread, loop_args(k, mode))
+                                 parallel, launch.one_thread, loop_args(k, mode),
+                                 refused=lambda: launch.pick_kernel(key_of, source_of, k, parallel))  # (aside)
     if quick is llvm_launch.PENDING:  # made aside while NumPy answers (background compilation)
         _answer_with_numpy(k, arrays, row_arrays, env, outs)
         return
     if quick:
         return
     # #14: serial first and one-thread launches, as map and reduction kernels (both variants: the same bits)
-    compiled, parallel = launch.pick_kernel(
-        lambda parallel: ("rows", k.key, mode, layout, parallel),
-        lambda parallel: lambda: source(k, mode, layout, parallel),
-        k, parallel)
+    compiled, parallel = launch.pick_kernel(key_of, source_of, k, parallel)
     if compiled is None:  # compiling in the background (or Numba failed): NumPy computes this call
         _answer_with_numpy(k, arrays, row_arrays, env, outs)
         return
