@@ -276,8 +276,12 @@ def _two_sum(a, b):
 @_jit
 def _divide(ah, al, bh, bl):
     """(ah + al) / (bh + bl) to about 2**-104 relative, as (hi, lo)."""
-    q = ah / bh
-    rem = (fma(-q, bh, ah) + al - q * bl) / bh  # the residual a - q*b (the fma product is exact)
+    # one division (#14 f64slow): q = ah * (1/bh) is within ~1 ULP of ah/bh, and the correction, the residual
+    # a - q*b (the fma product exact, the residual itself exact to its last bit) times 1/bh, takes it back to
+    # ~2**-104; two divisions (~0.1 ns per element each on AVX-512) were most of tanh's and tan's excess
+    inverse = 1.0 / bh
+    q = ah * inverse
+    rem = (fma(-q, bh, ah) + al - q * bl) * inverse
     hi = q + rem
     return hi, rem - (hi - q)
 
@@ -828,18 +832,20 @@ def _log_c_parts(c: Fraction) -> tuple[float, float]:
     return hi, float(value - Decimal(hi))
 
 
-_POW_LOG_C = [_log_c_parts(Fraction(8 + i, 8)) for i in range(-2, 4)]  # c = 6/8 .. 11/8
-(_LC_M2, _LC_M1, _LC_0, _LC_P1, _LC_P2, _LC_P3) = _POW_LOG_C
+_POW_LOG_C = [_log_c_parts(Fraction(4 + i, 4)) for i in (-1, 1, 2)]  # c = 3/4, 5/4, 3/2 (c = 1: log c = 0)
+(_LC_M1, _LC_P1, _LC_P2) = _POW_LOG_C
 _TWO_THIRDS_HI, _TWO_THIRDS_LO = _hi_lo(Decimal(2) / Decimal(3))
-_T5, _T7, _T9, _T11, _T13, _T15 = (float(Fraction(2, n)) for n in (5, 7, 9, 11, 13, 15))
+_T5, _T7, _T9, _T11, _T13, _T15, _T17 = (float(Fraction(2, n)) for n in (5, 7, 9, 11, 13, 15, 17))
 _E14, _E15 = (float(Fraction(1, factorial(n))) for n in (14, 15))
 _TWO_52 = 2.0 ** 52
 _TWO_52_BITS = 0x4330000000000000               # the bits of 2**52: OR-ing an integer below 2**52 in adds it
+_QUARTER_SHIFTER = 1.5 * 2.0 ** 50              # m + it rounds m to a multiple of 1/4 (its ULP), ties to even
 
 
 @_jit
 def _pow_log(a):
-    """log(a) as (hi, lo), to ~2**-66 relative, for a positive normal finite float64 a (no checks)."""
+    """log(a) as hi + lo (|lo| within a few ULP of hi), to ~2**-66 relative, for a positive normal finite float64 a
+    (no checks)."""
     bits = _as_int64(a)
     mantissa = (bits & _MANTISSA) | _ONE_BITS
     halve = mantissa > _SQRT2_BITS
@@ -849,12 +855,12 @@ def _pow_log(a):
     exponent = _as_float64((bits >> 52) | _TWO_52_BITS) - _TWO_52
     k = exponent - (1022.0 if halve else 1023.0)
     m = _as_float64(mantissa)
-    i = np.rint((m - 1.0) * 8.0)
-    c = 1.0 + i * 0.125
-    lc_hi = _LC_M2[0] if i == -2.0 else (_LC_M1[0] if i == -1.0 else (_LC_0[0] if i == 0.0 else (
-        _LC_P1[0] if i == 1.0 else (_LC_P2[0] if i == 2.0 else _LC_P3[0]))))
-    lc_lo = _LC_M2[1] if i == -2.0 else (_LC_M1[1] if i == -1.0 else (_LC_0[1] if i == 0.0 else (
-        _LC_P1[1] if i == 1.0 else (_LC_P2[1] if i == 2.0 else _LC_P3[1]))))
+    # c: the nearest quarter (#14 f64slow: four values, where six eighths took ten selects and twelve constants
+    # kept in registers next to the rest: spills on AVX-512; |s| <= 0.072 instead of 0.044, one more term), by the
+    # shifter (an add and a subtract, where rint of (m - 1)*4 and back took four operations of the chain)
+    c = (m + _QUARTER_SHIFTER) - _QUARTER_SHIFTER  # 3/4, 1, 5/4 or 3/2
+    lc_hi = _LC_M1[0] if c == 0.75 else (0.0 if c == 1.0 else (_LC_P1[0] if c == 1.25 else _LC_P2[0]))
+    lc_lo = _LC_M1[1] if c == 0.75 else (0.0 if c == 1.0 else (_LC_P1[1] if c == 1.25 else _LC_P2[1]))
     num = m - c                                   # exact (Sterbenz: m/c in [0.9, 1.1])
     dh, dl = _fast_two_sum(c + c, num)            # m + c = 2c + num, |2c| >= 1.5 > |num|
     inverse = 1.0 / dh                            # one division: sl corrects sh's extra rounding
@@ -866,17 +872,20 @@ def _pow_log(a):
     cl = fma(sh, zh, -ch) + sh * zl
     qh = _TWO_THIRDS_HI * ch                      # 2/3 s**3 = qh + ql
     ql = fma(_TWO_THIRDS_HI, ch, -qh) + (_TWO_THIRDS_HI * cl + _TWO_THIRDS_LO * ch)
-    rest = ch * zh * (_T5 + zh * (_T7 + zh * (_T9 + zh * (_T11 + zh * (_T13 + zh * _T15)))))
+    # 2/5 s**5 + .. + 2/17 s**17 by Estrin's scheme with FMAs (#14 f64slow): the kernel is bound by this chain's
+    # latency (log, then exp), and Horner's seven dependent multiply-adds were its longest stretch
+    w = zh * zh
+    rest = (ch * zh) * fma(w * w, fma(w, _T17, fma(zh, _T15, _T13)), fma(w, fma(zh, _T11, _T9), fma(zh, _T7, _T5)))
     head = k * _LN2_HI_LOG + lc_hi                # exact: both are multiples of 2**-32 below 2**11
     h1, e1 = _two_sum(head, sh + sh)
     h2, e2 = _fast_two_sum(h1, qh)                # |qh| < 0.01 |2s| <= |h1|
-    lo = (e1 + e2) + ((sl + sl) + ql + 2.0 * zh * sl + rest + lc_lo + k * _LN2_LO_LOG)
-    return _fast_two_sum(h2, lo)
+    lo = (e1 + e2) + ((((sl + sl) + ql + 2.0 * zh * sl) + (lc_lo + k * _LN2_LO_LOG)) + rest)  # rest comes last
+    return h2, lo  # not renormalised (three more dependent adds): power's y*(h2 + lo) needs no |lo| <= ulp(h2)/2
 
 
 @_jit
 def _pow_exp(th, tl):
-    """exp(th + tl) for |th| <= 709 with |tl| <= ulp(th): th = n ln 2 + r (exact), exp(r + rest) with
+    """exp(th + tl) for |th| <= 709 with |tl| within a few ULP of th: th = n ln 2 + r (exact), exp(r + rest) with
     1 + r + r*r/2 summed exactly, times 2**n; about 0.5 ULP plus ~2**-57 relative."""
     # n = rint(th/ln 2) by the 1.5*2**52 shift: its low bits are n as an integer, with no float64 -> int64
     # conversion (none in AVX2's vector set)
@@ -886,14 +895,15 @@ def _pow_exp(th, tl):
     r, e = _two_sum(rh, tl - n * _LN2_LO_LOG)
     z = r * r
     zl = fma(r, r, -z)
-    z2 = z * z                                    # Estrin's scheme, as in exp: short dependency chains
-    low = fma(z, fma(r, _E6, _E5), fma(r, _E4, _E3))
-    mid = fma(z, fma(r, _E10, _E9), fma(r, _E8, _E7))
-    high = fma(z, fma(r, _E14, _E13), fma(r, _E12, _E11))
-    cubic = r * z * fma(z2, fma(z2, fma(z2, _E15, high), mid), low)
+    z2 = z * z
+    # exp(r) - 1 - r - r*r/2 = r**3 (Q(r) - 1/2)/r: exp's own degree-10 fit Q (2**-61 relative, one coefficient,
+    # _X2 = 1/2, taken out), degree 9 where the Taylor series to r**15 was degree 12 (#14 f64slow), by Estrin's scheme
+    low = fma(z, fma(r, _X6, _X5), fma(r, _X4, _X3))
+    mid = fma(z, fma(r, _X10, _X9), fma(r, _X8, _X7))
+    cubic = r * z * fma(z2, fma(z2, fma(r, _X12, _X11), mid), low)
     s1, e1 = _fast_two_sum(1.0, r)
     s2, e2 = _fast_two_sum(s1, 0.5 * z)
-    lo = (e1 + e2) + (0.5 * zl + cubic + e * (1.0 + r))
+    lo = ((e1 + e2) + (0.5 * zl + e * (1.0 + r))) + cubic  # the polynomial, the latest term, added last
     return (s2 + lo) * _as_float64((_as_int64(shifted) + 1023) << 52)  # the shifter's bits shift out
 
 
