@@ -774,9 +774,9 @@ def arcsinh(x):
     ph, pl = _two_sum(1.0, a2h)
     sh, sl = _sqrt_dd(ph, pl + fma(am, am, -a2h))
     uh, ul = _two_sum(am, sh)
-    medium = _log_sum(uh, ul + sl)
-    large = _log_sum(a + a, 0.0)
-    value = a if a < _HYP_SMALL else (large if a > _HYP_LARGE else medium)
+    large = a > _HYP_LARGE
+    value = _log_sum(a + a if large else uh, 0.0 if large else ul + sl)
+    value = a if a < _HYP_SMALL else value
     return (x if x == 0.0 else _copysign(value, x)), ok
 
 
@@ -862,7 +862,8 @@ def _pow_log(a):
     lc_hi = _LC_M1[0] if c == 0.75 else (0.0 if c == 1.0 else (_LC_P1[0] if c == 1.25 else _LC_P2[0]))
     lc_lo = _LC_M1[1] if c == 0.75 else (0.0 if c == 1.0 else (_LC_P1[1] if c == 1.25 else _LC_P2[1]))
     num = m - c                                   # exact (Sterbenz: m/c in [0.9, 1.1])
-    dh, dl = _fast_two_sum(c + c, num)            # m + c = 2c + num, |2c| >= 1.5 > |num|
+    dh = m + c                                    # = 2c + num rounded, one add sooner in the chain
+    dl = num - (dh - (c + c))                     # exact (Fast2Sum of 2c and num: |2c| >= 1.5 > |num|)
     inverse = 1.0 / dh                            # one division: sl corrects sh's extra rounding
     sh = num * inverse
     sl = (fma(-sh, dh, num) - sh * dl) * inverse  # s = sh + sl to ~2**-104
