@@ -397,11 +397,35 @@ _TANH_ONE = 22.0  # beyond, tanh(x) rounds to +-1 (1 - tanh < 2**-62)
 
 
 @_jit
+def _expm1_parts(x):
+    """expm1(x) as s + e, not renormalised (|e| within an ULP or so of s), for finite x in [-40, 709]: _expm1_dd
+    with exp's degree-10 fit by Estrin's scheme for its polynomial (#14 f64slow: four dependent steps where Horner's
+    took eleven; for tanh, whose budget is NumPy's 2 ULP, not for expm1 itself: docs/vecmath.md)."""
+    shifted = x * _INV_LN2 + _SHIFTER
+    k = shifted - _SHIFTER
+    rh = fma(-k, _LN2_HI, x)          # exact: the difference fits in 53 bits
+    rl = -k * _LN2_LO
+    r = rh + rl
+    c = (rh - r) + rl                 # r + c is x - k*ln 2 to ~2**-100 (Fast2Sum)
+    r2 = r * r
+    r4 = r2 * r2
+    low = fma(r2, fma(r, _X5, _X4), fma(r, _X3, _X2))
+    mid = fma(r2, fma(r, _X9, _X8), fma(r, _X7, _X6))
+    high = fma(r2, _X12, fma(r, _X11, _X10))
+    tail = r2 * fma(r4, fma(r4, high, mid), low)
+    ph = r + tail                     # expm1(r) = ph + pl; |tail| < |r|, so Fast2Sum
+    pl = ((r - ph) + tail) + (c + c * r)  # expm1(r + c) ~ expm1(r) + c*exp(r)
+    scale = _as_float64((_as_int64(shifted) + 1023) << 52)  # the shifter's own bits shift out
+    s, e = _two_sum(scale - 1.0, scale * ph)  # scale - 1.0 is exact for |k| <= 53, scale*ph is exact
+    return s, e + scale * pl
+
+
+@_jit
 def tanh(x):
     """(tanh(x) within 1 ULP, ok) for a float64 x: t = expm1(2|x|), tanh = t/(t + 2) in double-double."""
     a = abs(x)
     ok = a == a                       # only NaN goes to the exact path
-    th, tl = _expm1_dd(2.0 * min(a, _TANH_ONE) if ok else 0.0)
+    th, tl = _expm1_parts(2.0 * min(a, _TANH_ONE) if ok else 0.0)
     dh, dl = _two_sum(th, 2.0)
     qh, _ = _divide(th, tl, dh, dl + tl)
     value = 1.0 if a > _TANH_ONE else qh
