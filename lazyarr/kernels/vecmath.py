@@ -853,19 +853,48 @@ def arccosh(x):
     return (0.0 if x == 1.0 else value), ok
 
 
+_SQRT2 = float(Decimal(2).sqrt())
+
+
 @_jit
 def arctanh(x):
-    """(arctanh(x) within 1 ULP, ok): log((1 + a)/(1 - a))/2, a = |x|, with 1 + 2a/(1 - a) in double-double;
-    a < 2**-28: x. ok False for |x| >= 1 and NaN."""
+    """(arctanh(x) within 1 ULP, ok): with a = |x| and u = (1 + a)/(1 - a) = 2**k * v, v in [sqrt(2)/2, sqrt(2)],
+    arctanh(a) = log(u)/2 = k*ln(2)/2 + atanh(s), s = (v - 1)/(v + 1) = ((1 + a) - 2**k (1 - a)) / ((1 + a) +
+    2**k (1 - a)) in double-double, |s| <= 0.172, atanh(s) by its odd series. ok False for |x| >= 1 and NaN.
+    (#14 f64slow: one division, where the quotient u in double-double, then log's own s = f/(2 + f), then
+    log_sum's correction ul/uh took three; k comes from the exponents and mantissas of 1 + a and 1 - a.)"""
     a = abs(x)
     ok = a < 1.0
     a = a if ok else 0.0
+    ph = 1.0 + a
+    pl = a - (ph - 1.0)                # exact: 1 + a = ph + pl (Fast2Sum, 1 >= a)
     dh = 1.0 - a
     dl = (1.0 - dh) - a                # exact: 1 - a = dh + dl
-    qh, ql = _divide(a + a, 0.0, dh, dl)
-    uh, ul = _two_sum(1.0, qh)
-    value = 0.5 * _log_sum(uh, ul + ql)
-    value = a if a < _HYP_SMALL else value
+    b1 = _as_int64(ph)
+    b2 = _as_int64(dh)
+    m1 = _as_float64((b1 & _MANTISSA) | _ONE_BITS)
+    m2 = _as_float64((b2 & _MANTISSA) | _ONE_BITS)
+    # u = (m1/m2) * 2**(e1 - e2), m1/m2 in (1/2, 2): k is e1 - e2, plus or minus 1 where m1/m2 is beyond sqrt(2)
+    # (a rounded comparison: v may end a hair outside [sqrt(2)/2, sqrt(2)], which the series' margin covers)
+    up = m1 > _SQRT2 * m2
+    down = m2 > _SQRT2 * m1
+    k = (_as_float64((b1 >> 52) | _TWO_52_BITS) - _as_float64((b2 >> 52) | _TWO_52_BITS)) + (
+        (1.0 if up else 0.0) - (1.0 if down else 0.0))      # 0 <= k <= 55, exact
+    scale = _as_float64((_as_int64(k + _SHIFTER) + 1023) << 52)  # 2**k (the shifter's own bits shift out)
+    nh = ph - scale * dh               # exact (Sterbenz: ph / (2**k dh) is within a rounding of v)
+    nl = pl - scale * dl               # exact where it matters: nh == 0 only for a < 2**-53 (nl = 2a)
+    eh, ee = _two_sum(ph, scale * dh)
+    sh, sl = _divide(nh, nl, eh, ee + (pl + scale * dl))
+    z = sh * sh
+    z2 = z * z
+    z4 = z2 * z2
+    # atanh(s) - s = s*z*(1/3 + z/5 + ..): log's coefficients halved; to s**21 (the first omitted term is below
+    # 2**-60 of s at z = 0.0295), by Estrin's scheme
+    p = fma(z4, fma(z4, fma(z, _L10, _L9), fma(z2, fma(z, _L8, _L7), fma(z, _L6, _L5))), fma(
+        z2, fma(z, _L4, _L3), fma(z, _L2, _L1)))
+    tail = sl + (z * sl + 0.5 * ((sh * z) * p))
+    h, e = _two_sum(0.5 * (k * _LN2_HI_LOG), sh)  # k * _LN2_HI_LOG is exact
+    value = h + (e + (tail + 0.5 * (k * _LN2_LO_LOG)))
     return (x if x == 0.0 else _copysign(value, x)), ok
 
 
