@@ -852,6 +852,8 @@ def arccosh(x):
 
 
 _SQRT2 = float(Decimal(2).sqrt())
+_EXPONENT_BITS = 0x7FF0000000000000
+_EXPONENT_ONE = 1 << 52                      # one more in the exponent field
 
 
 @_jit
@@ -878,7 +880,10 @@ def arctanh(x):
     down = m2 > _SQRT2 * m1
     k = (_as_float64((b1 >> 52) | _TWO_52_BITS) - _as_float64((b2 >> 52) | _TWO_52_BITS)) + (
         (1.0 if up else 0.0) - (1.0 if down else 0.0))      # 0 <= k <= 55, exact
-    scale = _as_float64((_as_int64(k + _SHIFTER) + 1023) << 52)  # 2**k (the shifter's own bits shift out)
+    # 2**k from the exponent fields by integer operations (one cycle each), not from k: it is on the chain to the
+    # division, k only on the way to the final sum
+    scale = _as_float64(((b1 & _EXPONENT_BITS) - (b2 & _EXPONENT_BITS) + _ONE_BITS) + (
+        (_EXPONENT_ONE if up else 0) - (_EXPONENT_ONE if down else 0)))
     nh = ph - scale * dh               # exact (Sterbenz: ph / (2**k dh) is within a rounding of v)
     nl = pl - scale * dl               # exact where it matters: nh == 0 only for a < 2**-53 (nl = 2a)
     eh, ee = _two_sum(ph, scale * dh)
