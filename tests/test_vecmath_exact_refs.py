@@ -1,8 +1,9 @@
 """float64 cosh and log2 and float32 power against results exact to ~2**-64 (x87 long double), tighter than
 the NumPy-relative bounds of tests/test_vecmath.py: cosh has no division (the even and odd halves of one
 exp polynomial, the head summed exactly), log2 ends in a Fast2Sum, float32 power runs shortened float64 log
-and exp (docs/vecmath.md, "Issue #14: the last slow rows"). The expressions are those of test_vecmath.py, so
-no new kernel is compiled."""
+and exp (docs/vecmath.md, "Issue #14: the last slow rows"); sinh, tanh, tan and arctanh as rewritten for speed
+(docs/vecmath.md, "float64 functions, shorter dependency chains"). The expressions are those of test_vecmath.py,
+so no new kernel is compiled."""
 
 import numpy as np
 import pytest
