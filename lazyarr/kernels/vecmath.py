@@ -64,6 +64,7 @@ _TWO_OVER_PI = float(2 / _PI)
 # Taylor coefficients (-1)**k / (2k+1)! for sin (r**3 .. r**15) and (-1)**k / (2k)! for cos (r**4 .. r**16).
 _S3, _S5, _S7, _S9, _S11, _S13, _S15 = (float(Fraction((-1) ** k, factorial(2 * k + 1))) for k in range(1, 8))
 _C4, _C6, _C8, _C10, _C12, _C14, _C16 = (float(Fraction((-1) ** k, factorial(2 * k))) for k in range(2, 9))
+_S17 = float(Fraction(1, factorial(17)))  # tan's series goes one term further than sin's (tan's comment)
 
 _LIMIT = 2.0 ** 20       # beyond, the reduction's three parts of pi/2 are not enough: exact path
 _CANCELLED = 2.0 ** -27  # a reduced argument smaller than this (k != 0) may have lost bits: exact path
@@ -276,8 +277,12 @@ def _two_sum(a, b):
 @_jit
 def _divide(ah, al, bh, bl):
     """(ah + al) / (bh + bl) to about 2**-104 relative, as (hi, lo)."""
-    q = ah / bh
-    rem = (fma(-q, bh, ah) + al - q * bl) / bh  # the residual a - q*b (the fma product is exact)
+    # one division (#14 f64slow): q = ah * (1/bh) is within ~1 ULP of ah/bh, and the correction, the residual
+    # a - q*b (the fma product exact, the residual itself exact to its last bit) times 1/bh, takes it back to
+    # ~2**-104; two divisions (~0.1 ns per element each on AVX-512) were most of tanh's and tan's excess
+    inverse = 1.0 / bh
+    q = ah * inverse
+    rem = (fma(-q, bh, ah) + al - q * bl) * inverse
     hi = q + rem
     return hi, rem - (hi - q)
 
@@ -319,16 +324,33 @@ def expm1(x):
 
 @_jit
 def sinh(x):
-    """(sinh(x) within 1 ULP, ok) for a float64 x: t = expm1(|x|), sinh = (t + t/(t + 1))/2, both terms >= 0,
-    in double-double until the last addition."""
+    """(sinh(x) within 1 ULP, ok) for a float64 x: cosh's method with the odd signs (#14 f64slow: no division
+    and no expm1 in double-double, where (t + t/(t + 1))/2 with t = expm1(|x|) took 1.9x NumPy's time): with
+    |x| = k*ln 2 + (r + c), B = 2**(k-1), b = 2**(-k-1), ce and so the even and odd parts of expm1(r) beyond r,
+        sinh|x| = (B - b) + (B*r + b*r) + B*(ce + so + c(1 + r)) - b*(ce - so - c(1 - r)),
+    the first four terms summed exactly (B*r and b*r are exact products; for k = 0 they are 0 and r, so small x
+    lose nothing to cancellation), the rest below ~0.2 of the result."""
     a = abs(x)
     ok = a <= _EXP_HIGH
-    th, tl = _expm1_dd(a if ok else 0.0)
-    dh, dl = _two_sum(th, 1.0)
-    qh, ql = _divide(th, tl, dh, dl + tl)
-    sh, sl = _two_sum(th, qh)
-    value = 0.5 * (sh + (sl + (tl + ql)))
-    return (x if x == 0.0 else _copysign(value, x)), ok
+    a = a if ok else 0.0                       # keeps k a small integer in every lane
+    k = np.rint(a * _INV_LN2)
+    rh = fma(-k, _LN2_HI, a)                   # exact, as in _expm1_dd
+    rl = -k * _LN2_LO
+    r = rh + rl
+    c = (rh - r) + rl
+    z = r * r
+    # Horner's steps as FMAs: ce and so are independent chains of six
+    ce = z * fma(z, fma(z, fma(z, fma(z, fma(z, _E12, _E10), _E8), _E6), _E4), _E2)
+    so = (r * z) * fma(z, fma(z, fma(z, fma(z, fma(z, _E13, _E11), _E9), _E7), _E5), _E3)
+    # twice B and b, and the sum halved at the end (exact): B*r and b*r, with B = b = 1/2 at k = 0, would lose
+    # the last bit of a subnormal x (a select of x itself below 2**-28 did it too, at 0.17 ns per element)
+    big = _as_float64((np.int64(k) + 1023) << 52)                                   # 2**k
+    small = _as_float64((1023 - np.int64(min(k, _COSH_SMALL_SCALE))) << 52)        # 2**-k
+    s1, e1 = _fast_two_sum(big, -small)
+    s2, e2 = _fast_two_sum(big * r, small * r)
+    s, e3 = _fast_two_sum(s1, s2)
+    lo = (e1 + e2 + e3) + (big * ((ce + so) + c * (1.0 + r)) - small * ((ce - so) - c * (1.0 - r)))
+    return (x if x == 0.0 else _copysign(0.5 * (s + lo), x)), ok
 
 
 _COSH_SMALL_SCALE = 1000.0  # beyond, 2**(-k-1) would be subnormal; the term it scales is below 2**-2000 of cosh
@@ -373,11 +395,35 @@ _TANH_ONE = 22.0  # beyond, tanh(x) rounds to +-1 (1 - tanh < 2**-62)
 
 
 @_jit
+def _expm1_parts(x):
+    """expm1(x) as s + e, not renormalised (|e| within an ULP or so of s), for finite x in [-40, 709]: _expm1_dd
+    with exp's degree-10 fit by Estrin's scheme for its polynomial (#14 f64slow: four dependent steps where Horner's
+    took eleven; for tanh, whose budget is NumPy's 2 ULP, not for expm1 itself: docs/vecmath.md)."""
+    shifted = x * _INV_LN2 + _SHIFTER
+    k = shifted - _SHIFTER
+    rh = fma(-k, _LN2_HI, x)          # exact: the difference fits in 53 bits
+    rl = -k * _LN2_LO
+    r = rh + rl
+    c = (rh - r) + rl                 # r + c is x - k*ln 2 to ~2**-100 (Fast2Sum)
+    r2 = r * r
+    r4 = r2 * r2
+    low = fma(r2, fma(r, _X5, _X4), fma(r, _X3, _X2))
+    mid = fma(r2, fma(r, _X9, _X8), fma(r, _X7, _X6))
+    high = fma(r2, _X12, fma(r, _X11, _X10))
+    tail = r2 * fma(r4, fma(r4, high, mid), low)
+    ph = r + tail                     # expm1(r) = ph + pl; |tail| < |r|, so Fast2Sum
+    pl = ((r - ph) + tail) + (c + c * r)  # expm1(r + c) ~ expm1(r) + c*exp(r)
+    scale = _as_float64((_as_int64(shifted) + 1023) << 52)  # the shifter's own bits shift out
+    s, e = _two_sum(scale - 1.0, scale * ph)  # scale - 1.0 is exact for |k| <= 53, scale*ph is exact
+    return s, e + scale * pl
+
+
+@_jit
 def tanh(x):
     """(tanh(x) within 1 ULP, ok) for a float64 x: t = expm1(2|x|), tanh = t/(t + 2) in double-double."""
     a = abs(x)
     ok = a == a                       # only NaN goes to the exact path
-    th, tl = _expm1_dd(2.0 * min(a, _TANH_ONE) if ok else 0.0)
+    th, tl = _expm1_parts(2.0 * min(a, _TANH_ONE) if ok else 0.0)
     dh, dl = _two_sum(th, 2.0)
     qh, _ = _divide(th, tl, dh, dl + tl)
     value = 1.0 if a > _TANH_ONE else qh
@@ -480,13 +526,22 @@ def tan(x):
     rh = x if k == 0.0 else rh
     rl = 0.0 if k == 0.0 else rl
     z = rh * rh
-    sp = rh * z * (_S3 + z * (_S5 + z * (_S7 + z * (_S9 + z * (_S11 + z * (_S13 + z * _S15)))))) + rl
-    sh = rh + sp
-    sl = (rh - sh) + sp                      # sin(rh + rl) = sh + sl (rl*cos(rh) ~ rl: its rl*z/2 is below 2**-60)
+    # both polynomials by Estrin's scheme with FMAs (#14 f64slow): tan is bound by its dependency chain (reduce,
+    # polynomial, quotient), and Horner's six multiplies and adds in a row were its longest part
+    z2 = z * z
+    z4 = z2 * z2
     half = 0.5 * z
+    # (sin's series to r**15 left r**17/17!, 2**-53.8 of sin(r) at r = pi/4: tan was up to 1.42 ULP off there
+    # against long double, 0.07% of the elements of [-1.5, 1.5]; hence the r**17 term)
+    sp = (rh * z) * fma(z4, fma(z2, fma(z, _S17, _S15), fma(z, _S13, _S11)), fma(z2, fma(z, _S9, _S7), fma(
+        z, _S5, _S3))) + fma(-half, rl, rl)  # rl*cos(rh) as rl*(1 - z/2): rl alone was 2**-55 of sin off at pi/4
+    sh = rh + sp
+    sl = (rh - sh) + sp                      # sin(rh + rl) = sh + sl
     ch = 1.0 - half
-    cl = ((1.0 - ch) - half) + z * z * (_C4 + z * (_C6 + z * (_C8 + z * (_C10 + z * (_C12 + z * (
-        _C14 + z * _C16)))))) - rh * rl
+    # z's own rounding carried (#14 f64slow): 2**-53 of r*r/2 is ~0.4 ULP of the quotient near pi/4, where tan
+    # was up to 1.2 ULP off against long double on [-100, 100] even with sin's r**17 term
+    cl = (((1.0 - ch) - half) - 0.5 * fma(rh, rh, -z)) + z2 * fma(z4, fma(z2, _C16, fma(z, _C14, _C12)), fma(z2, fma(z, _C10, _C8), fma(
+        z, _C6, _C4))) - rh * rl
     c = ch + cl                              # normalised: cos(rh + rl) = ch + cl, |cl| <= ulp(ch)/2
     cl = cl - (c - ch)
     ch = c
@@ -770,9 +825,9 @@ def arcsinh(x):
     ph, pl = _two_sum(1.0, a2h)
     sh, sl = _sqrt_dd(ph, pl + fma(am, am, -a2h))
     uh, ul = _two_sum(am, sh)
-    medium = _log_sum(uh, ul + sl)
-    large = _log_sum(a + a, 0.0)
-    value = a if a < _HYP_SMALL else (large if a > _HYP_LARGE else medium)
+    large = a > _HYP_LARGE
+    value = _log_sum(a + a if large else uh, 0.0 if large else ul + sl)
+    value = a if a < _HYP_SMALL else value
     return (x if x == 0.0 else _copysign(value, x)), ok
 
 
@@ -796,19 +851,53 @@ def arccosh(x):
     return (0.0 if x == 1.0 else value), ok
 
 
+_SQRT2 = float(Decimal(2).sqrt())
+_EXPONENT_BITS = 0x7FF0000000000000
+_EXPONENT_ONE = 1 << 52                      # one more in the exponent field
+
+
 @_jit
 def arctanh(x):
-    """(arctanh(x) within 1 ULP, ok): log((1 + a)/(1 - a))/2, a = |x|, with 1 + 2a/(1 - a) in double-double;
-    a < 2**-28: x. ok False for |x| >= 1 and NaN."""
+    """(arctanh(x) within 1 ULP, ok): with a = |x| and u = (1 + a)/(1 - a) = 2**k * v, v in [sqrt(2)/2, sqrt(2)],
+    arctanh(a) = log(u)/2 = k*ln(2)/2 + atanh(s), s = (v - 1)/(v + 1) = ((1 + a) - 2**k (1 - a)) / ((1 + a) +
+    2**k (1 - a)) in double-double, |s| <= 0.172, atanh(s) by its odd series. ok False for |x| >= 1 and NaN.
+    (#14 f64slow: one division, where the quotient u in double-double, then log's own s = f/(2 + f), then
+    log_sum's correction ul/uh took three; k comes from the exponents and mantissas of 1 + a and 1 - a.)"""
     a = abs(x)
     ok = a < 1.0
     a = a if ok else 0.0
+    ph = 1.0 + a
+    pl = a - (ph - 1.0)                # exact: 1 + a = ph + pl (Fast2Sum, 1 >= a)
     dh = 1.0 - a
     dl = (1.0 - dh) - a                # exact: 1 - a = dh + dl
-    qh, ql = _divide(a + a, 0.0, dh, dl)
-    uh, ul = _two_sum(1.0, qh)
-    value = 0.5 * _log_sum(uh, ul + ql)
-    value = a if a < _HYP_SMALL else value
+    b1 = _as_int64(ph)
+    b2 = _as_int64(dh)
+    m1 = _as_float64((b1 & _MANTISSA) | _ONE_BITS)
+    m2 = _as_float64((b2 & _MANTISSA) | _ONE_BITS)
+    # u = (m1/m2) * 2**(e1 - e2), m1/m2 in (1/2, 2): k is e1 - e2, plus or minus 1 where m1/m2 is beyond sqrt(2)
+    # (a rounded comparison: v may end a hair outside [sqrt(2)/2, sqrt(2)], which the series' margin covers)
+    up = m1 > _SQRT2 * m2
+    down = m2 > _SQRT2 * m1
+    k = (_as_float64((b1 >> 52) | _TWO_52_BITS) - _as_float64((b2 >> 52) | _TWO_52_BITS)) + (
+        (1.0 if up else 0.0) - (1.0 if down else 0.0))      # 0 <= k <= 55, exact
+    # 2**k from the exponent fields by integer operations (one cycle each), not from k: it is on the chain to the
+    # division, k only on the way to the final sum
+    scale = _as_float64(((b1 & _EXPONENT_BITS) - (b2 & _EXPONENT_BITS) + _ONE_BITS) + (
+        (_EXPONENT_ONE if up else 0) - (_EXPONENT_ONE if down else 0)))
+    nh = ph - scale * dh               # exact (Sterbenz: ph / (2**k dh) is within a rounding of v)
+    nl = pl - scale * dl               # exact where it matters: nh == 0 only for a < 2**-53 (nl = 2a)
+    eh, ee = _two_sum(ph, scale * dh)
+    sh, sl = _divide(nh, nl, eh, ee + (pl + scale * dl))
+    z = sh * sh
+    z2 = z * z
+    z4 = z2 * z2
+    # atanh(s) - s = s*z*(1/3 + z/5 + ..): log's coefficients halved; to s**21 (the first omitted term is below
+    # 2**-60 of s at z = 0.0295), by Estrin's scheme
+    p = fma(z4, fma(z4, fma(z, _L10, _L9), fma(z2, fma(z, _L8, _L7), fma(z, _L6, _L5))), fma(
+        z2, fma(z, _L4, _L3), fma(z, _L2, _L1)))
+    tail = sl + (z * sl + 0.5 * ((sh * z) * p))
+    h, e = _two_sum(0.5 * (k * _LN2_HI_LOG), sh)  # k * _LN2_HI_LOG is exact
+    value = h + (e + (tail + 0.5 * (k * _LN2_LO_LOG)))
     return (x if x == 0.0 else _copysign(value, x)), ok
 
 
@@ -828,18 +917,20 @@ def _log_c_parts(c: Fraction) -> tuple[float, float]:
     return hi, float(value - Decimal(hi))
 
 
-_POW_LOG_C = [_log_c_parts(Fraction(8 + i, 8)) for i in range(-2, 4)]  # c = 6/8 .. 11/8
-(_LC_M2, _LC_M1, _LC_0, _LC_P1, _LC_P2, _LC_P3) = _POW_LOG_C
+_POW_LOG_C = [_log_c_parts(Fraction(4 + i, 4)) for i in (-1, 1, 2)]  # c = 3/4, 5/4, 3/2 (c = 1: log c = 0)
+(_LC_M1, _LC_P1, _LC_P2) = _POW_LOG_C
 _TWO_THIRDS_HI, _TWO_THIRDS_LO = _hi_lo(Decimal(2) / Decimal(3))
-_T5, _T7, _T9, _T11, _T13, _T15 = (float(Fraction(2, n)) for n in (5, 7, 9, 11, 13, 15))
+_T5, _T7, _T9, _T11, _T13, _T15, _T17 = (float(Fraction(2, n)) for n in (5, 7, 9, 11, 13, 15, 17))
 _E14, _E15 = (float(Fraction(1, factorial(n))) for n in (14, 15))
 _TWO_52 = 2.0 ** 52
 _TWO_52_BITS = 0x4330000000000000               # the bits of 2**52: OR-ing an integer below 2**52 in adds it
+_QUARTER_SHIFTER = 1.5 * 2.0 ** 50              # m + it rounds m to a multiple of 1/4 (its ULP), ties to even
 
 
 @_jit
 def _pow_log(a):
-    """log(a) as (hi, lo), to ~2**-66 relative, for a positive normal finite float64 a (no checks)."""
+    """log(a) as hi + lo (|lo| within a few ULP of hi), to ~2**-66 relative, for a positive normal finite float64 a
+    (no checks)."""
     bits = _as_int64(a)
     mantissa = (bits & _MANTISSA) | _ONE_BITS
     halve = mantissa > _SQRT2_BITS
@@ -849,14 +940,15 @@ def _pow_log(a):
     exponent = _as_float64((bits >> 52) | _TWO_52_BITS) - _TWO_52
     k = exponent - (1022.0 if halve else 1023.0)
     m = _as_float64(mantissa)
-    i = np.rint((m - 1.0) * 8.0)
-    c = 1.0 + i * 0.125
-    lc_hi = _LC_M2[0] if i == -2.0 else (_LC_M1[0] if i == -1.0 else (_LC_0[0] if i == 0.0 else (
-        _LC_P1[0] if i == 1.0 else (_LC_P2[0] if i == 2.0 else _LC_P3[0]))))
-    lc_lo = _LC_M2[1] if i == -2.0 else (_LC_M1[1] if i == -1.0 else (_LC_0[1] if i == 0.0 else (
-        _LC_P1[1] if i == 1.0 else (_LC_P2[1] if i == 2.0 else _LC_P3[1]))))
+    # c: the nearest quarter (#14 f64slow: four values, where six eighths took ten selects and twelve constants
+    # kept in registers next to the rest: spills on AVX-512; |s| <= 0.072 instead of 0.044, one more term), by the
+    # shifter (an add and a subtract, where rint of (m - 1)*4 and back took four operations of the chain)
+    c = (m + _QUARTER_SHIFTER) - _QUARTER_SHIFTER  # 3/4, 1, 5/4 or 3/2
+    lc_hi = _LC_M1[0] if c == 0.75 else (0.0 if c == 1.0 else (_LC_P1[0] if c == 1.25 else _LC_P2[0]))
+    lc_lo = _LC_M1[1] if c == 0.75 else (0.0 if c == 1.0 else (_LC_P1[1] if c == 1.25 else _LC_P2[1]))
     num = m - c                                   # exact (Sterbenz: m/c in [0.9, 1.1])
-    dh, dl = _fast_two_sum(c + c, num)            # m + c = 2c + num, |2c| >= 1.5 > |num|
+    dh = m + c                                    # = 2c + num rounded, one add sooner in the chain
+    dl = num - (dh - (c + c))                     # exact (Fast2Sum of 2c and num: |2c| >= 1.5 > |num|)
     inverse = 1.0 / dh                            # one division: sl corrects sh's extra rounding
     sh = num * inverse
     sl = (fma(-sh, dh, num) - sh * dl) * inverse  # s = sh + sl to ~2**-104
@@ -866,17 +958,20 @@ def _pow_log(a):
     cl = fma(sh, zh, -ch) + sh * zl
     qh = _TWO_THIRDS_HI * ch                      # 2/3 s**3 = qh + ql
     ql = fma(_TWO_THIRDS_HI, ch, -qh) + (_TWO_THIRDS_HI * cl + _TWO_THIRDS_LO * ch)
-    rest = ch * zh * (_T5 + zh * (_T7 + zh * (_T9 + zh * (_T11 + zh * (_T13 + zh * _T15)))))
+    # 2/5 s**5 + .. + 2/17 s**17 by Estrin's scheme with FMAs (#14 f64slow): the kernel is bound by this chain's
+    # latency (log, then exp), and Horner's seven dependent multiply-adds were its longest stretch
+    w = zh * zh
+    rest = (ch * zh) * fma(w * w, fma(w, _T17, fma(zh, _T15, _T13)), fma(w, fma(zh, _T11, _T9), fma(zh, _T7, _T5)))
     head = k * _LN2_HI_LOG + lc_hi                # exact: both are multiples of 2**-32 below 2**11
     h1, e1 = _two_sum(head, sh + sh)
     h2, e2 = _fast_two_sum(h1, qh)                # |qh| < 0.01 |2s| <= |h1|
-    lo = (e1 + e2) + ((sl + sl) + ql + 2.0 * zh * sl + rest + lc_lo + k * _LN2_LO_LOG)
-    return _fast_two_sum(h2, lo)
+    lo = (e1 + e2) + ((((sl + sl) + ql + 2.0 * zh * sl) + (lc_lo + k * _LN2_LO_LOG)) + rest)  # rest comes last
+    return h2, lo  # not renormalised (three more dependent adds): power's y*(h2 + lo) needs no |lo| <= ulp(h2)/2
 
 
 @_jit
 def _pow_exp(th, tl):
-    """exp(th + tl) for |th| <= 709 with |tl| <= ulp(th): th = n ln 2 + r (exact), exp(r + rest) with
+    """exp(th + tl) for |th| <= 709 with |tl| within a few ULP of th: th = n ln 2 + r (exact), exp(r + rest) with
     1 + r + r*r/2 summed exactly, times 2**n; about 0.5 ULP plus ~2**-57 relative."""
     # n = rint(th/ln 2) by the 1.5*2**52 shift: its low bits are n as an integer, with no float64 -> int64
     # conversion (none in AVX2's vector set)
@@ -886,14 +981,15 @@ def _pow_exp(th, tl):
     r, e = _two_sum(rh, tl - n * _LN2_LO_LOG)
     z = r * r
     zl = fma(r, r, -z)
-    z2 = z * z                                    # Estrin's scheme, as in exp: short dependency chains
-    low = fma(z, fma(r, _E6, _E5), fma(r, _E4, _E3))
-    mid = fma(z, fma(r, _E10, _E9), fma(r, _E8, _E7))
-    high = fma(z, fma(r, _E14, _E13), fma(r, _E12, _E11))
-    cubic = r * z * fma(z2, fma(z2, fma(z2, _E15, high), mid), low)
+    z2 = z * z
+    # exp(r) - 1 - r - r*r/2 = r**3 (Q(r) - 1/2)/r: exp's own degree-10 fit Q (2**-61 relative, one coefficient,
+    # _X2 = 1/2, taken out), degree 9 where the Taylor series to r**15 was degree 12 (#14 f64slow), by Estrin's scheme
+    low = fma(z, fma(r, _X6, _X5), fma(r, _X4, _X3))
+    mid = fma(z, fma(r, _X10, _X9), fma(r, _X8, _X7))
+    cubic = r * z * fma(z2, fma(z2, fma(r, _X12, _X11), mid), low)
     s1, e1 = _fast_two_sum(1.0, r)
     s2, e2 = _fast_two_sum(s1, 0.5 * z)
-    lo = (e1 + e2) + (0.5 * zl + cubic + e * (1.0 + r))
+    lo = ((e1 + e2) + (0.5 * zl + e * (1.0 + r))) + cubic  # the polynomial, the latest term, added last
     return (s2 + lo) * _as_float64((_as_int64(shifted) + 1023) << 52)  # the shifter's bits shift out
 
 
