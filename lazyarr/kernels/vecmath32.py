@@ -204,29 +204,32 @@ def tanh(x):
 
 
 # --- log, log1p, log2, log10 ---------------------------------------------------------------------------------
-# 2/(2k+1): log(1+f) = 2s + s*R, R = sum_k 2/(2k+1) * s**(2k), s*s <= 0.0295 (first omitted term: 2**-30)
-_L1, _L2, _L3, _L4 = (F(float(Fraction(2, 2 * k + 1))) for k in range(1, 5))
+# x = 2**k * m with m in [2/3, 4/3) (the bits of x minus those of 2/3, split at the exponent: integer operations
+# only), and log1p(r), r = m - 1 (exact), by r + r*r*LOG1P(r) (tools/fit_vecmath32.py: 2**-26.6 relative), Estrin's
+# scheme. No division (#14 f32lanes: the s = f/(2 + f) of the float64 method cost a vdivps per 16 elements, ~25% of
+# log's time on AVX-512): max 1 ULP for log, 2 for log2 and log10, whose budgets are 3 and 4; log1p: 2 (budget 2).
+_LOG1P = _f32("-0x1.0000000000000p-1", "0x1.55552c0000000p-2", "-0x1.ffffb60000000p-3", "0x1.99bf860000000p-3",
+              "-0x1.5578320000000p-3", "0x1.1fdcf00000000p-3", "-0x1.f758960000000p-4", "0x1.1990bc0000000p-3",
+              "-0x1.fcd0360000000p-4")
+_Q0, _Q1, _Q2, _Q3, _Q4, _Q5, _Q6, _Q7, _Q8 = _LOG1P
 _LN2_HI_LOG, _LN2_LO_LOG = _split(_LN2, 16)  # k * hi exact for |k| < 2**8
-_SQRT2_BITS, _MANTISSA, _ONE_BITS = I(0x3FB504F3), I(0x007FFFFF), I(0x3F800000)
+_TWO_THIRDS_BITS, _MANTISSA, _I24 = I(0x3F2AAAAB), I(0x007FFFFF), I(24)
 _SMALLEST_NORMAL, _LARGEST = F(np.finfo(np.float32).tiny), F(np.finfo(np.float32).max)
 
 
 @_jit
+def _log1p_core(r):
+    """log1p(r) for |r| <= 1/3 (within ~0.6 ULP): r + r*r*LOG1P(r), Estrin's scheme."""
+    r2 = r * r
+    p = (fma(r, _Q1, _Q0) + r2 * fma(r, _Q3, _Q2)) + (r2 * r2) * (fma(r, _Q5, _Q4) + r2 * (fma(r, _Q7, _Q6) + r2 * _Q8))
+    return fma(r2, p, r)
+
+
+@_jit
 def _log_parts(x):
-    """(k, f, s, hf, sr) for a positive normal x: log(x) = k*ln 2 + f - hf + sr, with hf = f*f/2 and f - hf
-    rounding once."""
-    bits = _as_int32(x)
-    e = (bits >> _I23) - _I127
-    mantissa = (bits & _MANTISSA) | _ONE_BITS
-    halve = mantissa > _SQRT2_BITS
-    mantissa = mantissa - (_I1 << _I23) if halve else mantissa
-    k = F(e + _I1 if halve else e)
-    f = _as_float32(I(mantissa)) - _ONE
-    s = f / (_TWO + f)
-    z = s * s
-    r = z * (_L1 + z * (_L2 + z * (_L3 + z * _L4)))
-    hf = _HALF * f * f
-    return k, f, hf, s * (hf + r)
+    """(k, r) for a positive normal x: x = 2**k * (1 + r), k a float32 integer, -1/3 <= r < 1/3, both exact."""
+    bits = _as_int32(x) - _TWO_THIRDS_BITS
+    return F(I(bits >> _I23)), _as_float32(I((bits & _MANTISSA) + _TWO_THIRDS_BITS)) - _ONE
 
 
 @_jit
@@ -236,34 +239,26 @@ def _normal(x):
 
 @_jit
 def log(x):
-    """(log(x) within 2 ULP, ok) for a float32 x; ok False for zero, negative, subnormal, non-finite x."""
+    """(log(x) within 1 ULP, ok) for a float32 x; ok False for zero, negative, subnormal, non-finite x."""
     ok = _normal(x)
-    k, f, hf, sr = _log_parts(x if ok else _ONE)
-    return k * _LN2_HI_LOG - ((hf - (sr + k * _LN2_LO_LOG)) - f), ok
+    k, r = _log_parts(x if ok else _ONE)
+    return fma(k, _LN2_HI_LOG, _log1p_core(r) + k * _LN2_LO_LOG), ok
 
 
 @_jit
 def log1p(x):
-    """(log1p(x) within 2 ULP, ok) for a float32 x: log(u) + c/u with u = 1 + x rounded, c its error."""
+    """(log1p(x) within 2 ULP, ok) for a float32 x: u = 1 + x (rounded) only gives k, and r = x*2**-k + (2**-k - 1)
+    is formed from x in one rounding (exactly where k == 0), so the rounding of u is not lost."""
     u = _ONE + x
     ok = (x > -_ONE) & _normal(u)
-    lost = (_ONE - (u - x)) if u > _TWO else (x - (u - _ONE))
-    value, _ = log(u if ok else _ONE)
-    return (x if x == _ZERO else value + lost / u), ok
-
-
-@_jit
-def _scaled_log(x, c_hi, c_lo, l_hi, l_lo):
-    """k*(l_hi + l_lo) + log1p(f)*(c_hi + c_lo): log(x) in another base, log1p(f) as hi + lo."""
-    k, f, hf, sr = _log_parts(x)
-    hi = f - hf
-    lo = ((f - hi) - hf) + sr
-    ph = hi * c_hi
-    pl = fma(hi, c_hi, -ph) + (hi * c_lo + lo * c_hi)
-    s = k * l_hi                     # exact: l_hi has 16 bits (or is 1)
-    t = s + ph
-    e = (s - (t - (t - s))) + (ph - (t - s))  # TwoSum: the rounding error of t
-    return t + ((e + pl) + k * l_lo)
+    bits = _as_int32(u if ok else _ONE) - _TWO_THIRDS_BITS
+    ki = I(bits >> _I23)
+    near = (ki <= _I24) & (ki >= -_I24)  # 2**-k - 1 exact; beyond, u is exact or its rounding below 2**-24 of it
+    scale = _as_float32(I((_I127 - (ki if near else I(0))) << _I23))  # 2**-k
+    r = fma(x, scale, scale - _ONE) if near else _as_float32(I((bits & _MANTISSA) + _TWO_THIRDS_BITS)) - _ONE
+    k = F(ki)
+    value = fma(k, _LN2_HI_LOG, _log1p_core(r) + k * _LN2_LO_LOG)
+    return (x if x == _ZERO else value), ok
 
 
 _LN10 = Decimal(10).ln()
@@ -274,16 +269,20 @@ _LOG10_2_HI, _LOG10_2_LO = _split(_LN2 / _LN10, 16)
 
 @_jit
 def log2(x):
-    """(log2(x) within 2 ULP, ok) for a float32 x; exact for powers of 2."""
+    """(log2(x) within 2 ULP, ok) for a float32 x: k + log1p(r)/ln 2; exact for powers of 2 (r == 0)."""
     ok = _normal(x)
-    return _scaled_log(x if ok else _ONE, _INV_LN2_HI, _INV_LN2_LO, _ONE, _ZERO), ok
+    k, r = _log_parts(x if ok else _ONE)
+    p = _log1p_core(r)
+    return k + fma(p, _INV_LN2_HI, p * _INV_LN2_LO), ok
 
 
 @_jit
 def log10(x):
-    """(log10(x) within 2 ULP, ok) for a float32 x."""
+    """(log10(x) within 2 ULP, ok) for a float32 x: k*log10(2) + log1p(r)/ln 10."""
     ok = _normal(x)
-    return _scaled_log(x if ok else _ONE, _INV_LN10_HI, _INV_LN10_LO, _LOG10_2_HI, _LOG10_2_LO), ok
+    k, r = _log_parts(x if ok else _ONE)
+    p = _log1p_core(r)
+    return fma(k, _LOG10_2_HI, fma(p, _INV_LN10_HI, fma(p, _INV_LN10_LO, k * _LOG10_2_LO))), ok
 
 
 # --- sin, cos, tan -------------------------------------------------------------------------------------------
