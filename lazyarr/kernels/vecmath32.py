@@ -366,6 +366,11 @@ _ATAN_HALF = _split(Decimal("0.4636476090008061162142562314612144020285370542861
 _ATAN_ONE = _split(_PI / 4)
 _ATAN_THREE_HALVES = _split(Decimal("0.98279372324732906798571061101466601449687745363162855676142508831798807154979603538"))
 _PIO2_HI, _PIO2_LO = _split(_PI / 2)
+# pi - H for arctan2 with x < 0: pi - arctan(|y/x|) = (pi - H) - arctan(t)
+_PI_MINUS_HALF = _split(_PI - Decimal("0.46364760900080611621425623146121440202853705428612026381093308872019786416574170530"))
+_PI_MINUS_ONE = _split(_PI * 3 / 4)
+_PI_MINUS_THREE_HALVES = _split(_PI - Decimal(
+    "0.98279372324732906798571061101466601449687745363162855676142508831798807154979603538"))
 _PI_HI, _PI_LO = _split(_PI)
 _T1, _T2, _T3, _T4 = F(0.4375), F(0.6875), F(1.1875), F(2.4375)
 
@@ -377,19 +382,26 @@ def _atan_poly(t):
 
 
 @_jit
-def arctan(x):
-    """(arctan(x) within 2 ULP, ok) for a float32 x: float64's reduction to |t| <= 0.4375 by selects."""
-    a = abs(x)
+def _atan_reduce(a):
+    """(t, i1, i2, i3, i4) for a = |x|: arctan(a) = H + arctan(t), |t| <= 0.4375, H chosen by the flags (float64's
+    reduction by selects: t = (n1*a + n0)/(d1*a + d0), or -1/a beyond 2.4375)."""
     i1, i2, i3, i4 = a >= _T1, a >= _T2, a >= _T3, a >= _T4
     n1 = _TWO if i3 else (_ONE if i2 else (_TWO if i1 else _ONE))
     n0 = -_THREE if i3 else (-_ONE if i2 else (-_ONE if i1 else _ZERO))
     d1 = _THREE if i3 else (_ONE if i2 else (_ONE if i1 else _ZERO))
     d0 = _TWO if i3 else (_ONE if i2 else (_TWO if i1 else _ONE))
+    t = (-_ONE / a) if i4 else fma(n1, a, n0) / fma(d1, a, d0)
+    return t, i1, i2, i3, i4
+
+
+@_jit
+def arctan(x):
+    """(arctan(x) within 2 ULP, ok) for a float32 x: float64's reduction to |t| <= 0.4375 by selects."""
+    t, i1, i2, i3, i4 = _atan_reduce(abs(x))
     hi = _PIO2_HI if i4 else (_ATAN_THREE_HALVES[0] if i3 else (_ATAN_ONE[0] if i2 else (
         _ATAN_HALF[0] if i1 else _ZERO)))
     lo = _PIO2_LO if i4 else (_ATAN_THREE_HALVES[1] if i3 else (_ATAN_ONE[1] if i2 else (
         _ATAN_HALF[1] if i1 else _ZERO)))
-    t = (-_ONE / a) if i4 else fma(n1, a, n0) / fma(d1, a, d0)
     return _copysign(hi + (t + (_atan_poly(t) + lo)), x), True
 
 
@@ -437,7 +449,7 @@ def arccos(x):
     return h + ((e + base_lo) + m * f * tx), ok
 
 
-# --- arcsinh, arccosh, arctanh, cbrt, arctan2, hypot, power: float32 through float64 lanes ---------------------
+# --- arcsinh, arccosh, arctanh, cbrt, hypot, power: float32 through float64 lanes; arctan2 -----------------
 # A float32 argument is exact in float64 and its square too (48 bits), so these compute in float64 (with the
 # float64 vector functions, or shortened ones: power, arcsinh, arccosh, arctanh use vecmath.short_log, ~2**-43;
 # cbrt its own steps) and round once: the result is the correctly rounded float32 but for ties closer than
@@ -524,14 +536,31 @@ def cbrt(x):
 
 @_jit
 def arctan2(y, x):
-    """(arctan2(y, x), ok) for float32 y, x: arctan(y/x), +-pi where x < 0, in float64 (y/x neither overflows
-    nor underflows there); ok False for x == 0 and non-finite operands (signed zeros and infinities: libm)."""
+    """(arctan2(y, x) within 2 ULP, ok) for float32 y, x, in float32 lanes (#14 f32lanes): q = y/x as q + ql
+    (ql = fma(-q, x, y)/x), arctan's reduction of |q|, ql moved into the sum by arctan' = 1/(1 + q*q), and for
+    x < 0 the result sign(y)*((pi - H) - arctan(t)) with pi - H as hi + lo constants, so no rounding of
+    arctan(q) before the half turn. ok False for x == 0, non-finite operands and a quotient that is subnormal (nonzero) or
+    overflows (signed zeros, infinities, underflow: libm)."""
     ok = _finite(x) & _finite(y) & (x != _ZERO)
-    yd = np.float64(y)
-    xd = np.float64(x) if ok else _D_ONE
-    t, _ = V64.arctan(yd / xd)
-    half_turn = _D_PI * np.float64(_copysign(_ONE, y))  # pi with the sign of y, -0.0 included
-    return F(t + half_turn if xd < _D_ZERO else t), ok
+    xs = x if ok else _ONE
+    ys = y if ok else _ZERO
+    q = ys / xs
+    ql = fma(-q, xs, ys) / xs
+    a = abs(q)
+    ok = ok & ((a >= _SMALLEST_NORMAL) | (ys == _ZERO)) & (a <= _LARGEST)
+    t, i1, i2, i3, i4 = _atan_reduce(a)
+    negative = xs < _ZERO
+    hi = _PIO2_HI if i4 else (_ATAN_THREE_HALVES[0] if i3 else (_ATAN_ONE[0] if i2 else (
+        _ATAN_HALF[0] if i1 else _ZERO)))
+    lo = _PIO2_LO if i4 else (_ATAN_THREE_HALVES[1] if i3 else (_ATAN_ONE[1] if i2 else (
+        _ATAN_HALF[1] if i1 else _ZERO)))
+    nhi = _PIO2_HI if i4 else (_PI_MINUS_THREE_HALVES[0] if i3 else (_PI_MINUS_ONE[0] if i2 else (
+        _PI_MINUS_HALF[0] if i1 else _PI_HI)))
+    nlo = _PIO2_LO if i4 else (_PI_MINUS_THREE_HALVES[1] if i3 else (_PI_MINUS_ONE[1] if i2 else (
+        _PI_MINUS_HALF[1] if i1 else _PI_LO)))
+    tail = _atan_poly(t) + (ql if q >= _ZERO else -ql) / fma(a, a, _ONE)  # arctan(|y/x|) - H - t
+    value = (nhi + ((nlo - tail) - t)) if negative else hi + (t + (tail + lo))
+    return _copysign(value, ys), ok
 
 
 @_jit
