@@ -362,15 +362,17 @@ _A0, _A1, _A2, _A3, _A4, _A5 = _f32("-0x1.5555560000000p-2", "0x1.9999680000000p
 _B0, _B1, _B2, _B3, _B4, _B5, _B6 = _f32("0x1.5555560000000p-3", "0x1.33331e0000000p-4", "0x1.6dc0f00000000p-5",
                                          "0x1.efedf80000000p-6", "0x1.82db240000000p-6", "0x1.5a80a00000000p-7",
                                          "0x1.fb7ca40000000p-6")
-_ATAN_HALF = _split(Decimal("0.46364760900080611621425623146121440202853705428612026381093308872019786416574170530"))
+_ATAN_HALF_VALUE = Decimal("0.46364760900080611621425623146121440202853705428612026381093308872019786416574170530")
+_ATAN_THREE_HALVES_VALUE = Decimal(
+    "0.98279372324732906798571061101466601449687745363162855676142508831798807154979603538")
+_ATAN_HALF = _split(_ATAN_HALF_VALUE)
 _ATAN_ONE = _split(_PI / 4)
-_ATAN_THREE_HALVES = _split(Decimal("0.98279372324732906798571061101466601449687745363162855676142508831798807154979603538"))
+_ATAN_THREE_HALVES = _split(_ATAN_THREE_HALVES_VALUE)
 _PIO2_HI, _PIO2_LO = _split(_PI / 2)
 # pi - H for arctan2 with x < 0: pi - arctan(|y/x|) = (pi - H) - arctan(t)
-_PI_MINUS_HALF = _split(_PI - Decimal("0.46364760900080611621425623146121440202853705428612026381093308872019786416574170530"))
+_PI_MINUS_HALF = _split(_PI - _ATAN_HALF_VALUE)
 _PI_MINUS_ONE = _split(_PI * 3 / 4)
-_PI_MINUS_THREE_HALVES = _split(_PI - Decimal(
-    "0.98279372324732906798571061101466601449687745363162855676142508831798807154979603538"))
+_PI_MINUS_THREE_HALVES = _split(_PI - _ATAN_THREE_HALVES_VALUE)
 _PI_HI, _PI_LO = _split(_PI)
 _T1, _T2, _T3, _T4 = F(0.4375), F(0.6875), F(1.1875), F(2.4375)
 
@@ -539,8 +541,8 @@ def arctan2(y, x):
     """(arctan2(y, x) within 2 ULP, ok) for float32 y, x, in float32 lanes (#14 f32lanes): q = y/x as q + ql
     (ql = fma(-q, x, y)/x), arctan's reduction of |q|, ql moved into the sum by arctan' = 1/(1 + q*q), and for
     x < 0 the result sign(y)*((pi - H) - arctan(t)) with pi - H as hi + lo constants, so no rounding of
-    arctan(q) before the half turn. ok False for x == 0, non-finite operands and a quotient that is subnormal (nonzero) or
-    overflows (signed zeros, infinities, underflow: libm)."""
+    arctan(q) before the half turn. ok False for x == 0, non-finite operands and a quotient that is subnormal
+    (nonzero) or overflows (signed zeros, infinities, underflow: libm)."""
     ok = _finite(x) & _finite(y) & (x != _ZERO)
     xs = x if ok else _ONE
     ys = y if ok else _ZERO
