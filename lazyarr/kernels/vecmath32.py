@@ -457,7 +457,7 @@ def arccos(x):
 # cbrt its own steps) and round once: the result is the correctly rounded float32 but for ties closer than
 # 2**-19..2**-25 of its ULP. The C library's float32 versions do not vectorise; float32 polynomials would save
 # the conversions and are left for later.
-_D_ZERO, _D_HALF, _D_ONE = 0.0, 0.5, 1.0
+_D_ZERO, _D_ONE = 0.0, 1.0
 _D_PI = float(_PI)
 
 
@@ -466,15 +466,14 @@ def _finite(x):
     return abs(x) <= _LARGEST
 
 
-# arcsinh, arccosh, arctanh (#14 on AVX-512): one float64 log of an argument formed with one or two roundings,
-# where they took log1p of a sum (one more division and a longer log). Where the log's argument is ~1 + 2a, its
-# rounding (2**-52) is an absolute error of the log, 2**-52/a relative to the result: below a = 2**-5 an odd
-# series takes over (arcsinh, arctanh; its first omitted term ~2**-52 relative), and arccosh(x) >= 2**-11 for
+# arcsinh, arccosh (#14 on AVX-512): one float64 log of an argument formed with one or two roundings, where they
+# took log1p of a sum (one more division and a longer log). Where the log's argument is ~1 + 2a, its rounding
+# (2**-52) is an absolute error of the log, 2**-52/a relative to the result: below a = 2**-5 an odd series takes
+# over (arcsinh; its first omitted term ~2**-52 relative), and arccosh(x) >= 2**-11 for
 # x > 1. So the float64 result is within ~2**-43 relative (short_log's own error), and rounds to the correctly
 # rounded float32 but for ties closer than ~2**-19 of its ULP (none in 10**6 arguments per range, measured).
 _SERIES_LIMIT = 2.0 ** -5
 _AS3, _AS5, _AS7, _AS9 = -1.0 / 6.0, 3.0 / 40.0, -15.0 / 336.0, 105.0 / 3456.0       # arcsinh(a) - a, by a**3
-_AT3, _AT5, _AT7, _AT9, _AT11 = 1.0 / 3.0, 1.0 / 5.0, 1.0 / 7.0, 1.0 / 9.0, 1.0 / 11.0  # arctanh(a) - a
 
 
 @_jit
@@ -497,17 +496,35 @@ def arccosh(x):
     return F(V64.short_log(xd + np.sqrt(xd * xd - _D_ONE))), ok
 
 
+# arctanh in float32 lanes (#14 f32lanes): 1 + a = uh + ul and 1 - a = dh + dl exactly (Fast2Sum, 1 >= a), and
+# log(uh) - log(dh) by the log family's division-free core, (k1 - k2)*ln 2 + log1p(r1) - log1p(r2), plus the
+# low parts ul/uh - dl/dh as one quotient. log(1 + a) > 0 > log(1 - a): the difference adds magnitudes, no
+# cancellation. Max 2 ULP (NumPy's float32 budget 2) over every positive float32 below 1, 20% of them not
+# correctly rounded (the float64 way: 0%, 1.5x the time); below 2**-5 an odd float32 series (max 1 ULP).
+_AT3_32, _AT5_32, _AT7_32, _AT9_32, _AT11_32 = (F(1.0 / n) for n in (3, 5, 7, 9, 11))
+_SERIES_LIMIT_32 = F(2.0 ** -5)
+
+
 @_jit
 def arctanh(x):
-    """(arctanh(x), ok) for a float32 |x| < 1: log((1 + a)/(1 - a))/2 in float64 (1 + a and 1 - a exact); an odd
-    series below 2**-5."""
+    """(arctanh(x) within 2 ULP, ok) for a float32 |x| < 1: log((1 + a)/(1 - a))/2 as the difference of two logs of
+    exact double-floats; an odd series below 2**-5."""
     a = abs(x)
     ok = a < _ONE
-    ad = np.float64(a) if ok else _D_ZERO
-    z = ad * ad
-    series = fma(ad * z, fma(z, fma(z, fma(z, fma(z, _AT11, _AT9), _AT7), _AT5), _AT3), ad)
-    value = series if ad < _SERIES_LIMIT else _D_HALF * V64.short_log((_D_ONE + ad) / (_D_ONE - ad))
-    return (x if x == _ZERO else _copysign(F(value), x)), ok
+    a = a if ok else _ZERO
+    uh = _ONE + a
+    ul = a - (uh - _ONE)
+    dh = _ONE - a
+    dl = (_ONE - dh) - a
+    k1, r1 = _log_parts(uh)
+    k2, r2 = _log_parts(dh)
+    k = k1 - k2
+    low = fma(ul, dh, -dl * uh) / (uh * dh)  # ul/uh - dl/dh: a correction, ~2**-24 of the logs
+    logs = fma(k, _LN2_HI_LOG, (_log1p_core(r1) - _log1p_core(r2)) + fma(k, _LN2_LO_LOG, low))
+    z = a * a
+    series = fma(a * z, _AT3_32 + z * (_AT5_32 + z * (_AT7_32 + z * (_AT9_32 + z * _AT11_32))), a)
+    value = series if a < _SERIES_LIMIT_32 else _HALF * logs
+    return (x if x == _ZERO else _copysign(value, x)), ok
 
 
 # cbrt: FreeBSD's cbrtf (s_cbrtf.c): 5 bits from the float32's bits (exponent and mantissa divided by 3 as one
