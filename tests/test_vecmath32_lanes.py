@@ -1,7 +1,7 @@
-"""float32 log, log1p, log2, log10, arctan2 and arctanh in float32 lanes (#14 f32lanes, docs/vecmath.md): every
+"""float32 log, log1p, log2, log10, arctan2, arctanh and tanh in float32 lanes (#14 f32lanes, docs/vecmath.md): every
 value against the correctly rounded float32 (x87 long double, ~2**-64, rounded once), within the maximum
-measured on exhaustive sweeps (log 1 ULP, the others 2; NumPy's float32 budgets: log 4, log2 3, log10 4, log1p 2,
-arctan2 2, arctanh 2), exact values where the method promises them, and the blocks' fix-up pass (libm's float32
+measured on exhaustive sweeps (log 1 ULP, arctan2 1 on 2*10^7 arguments, the others 2; NumPy's float32 budgets:
+log 4, log2 3, log10 4, log1p 2, arctan2 2, arctanh 2, tanh 2), exact values where the method promises them, and the blocks' fix-up pass (libm's float32
 function) inside one parallel kernel."""
 
 import numpy as np
@@ -13,7 +13,7 @@ from tests.oracle import assert_same, libm, ulp_distance
 pytestmark = pytest.mark.skipif(np.finfo(np.longdouble).nmant < 63, reason="needs an 80-bit long double")
 
 rng = np.random.default_rng(1432)
-MEASURED = {"log": 1, "log2": 2, "log10": 2, "log1p": 2, "arctanh": 2, "arctan2": 1}
+MEASURED = {"log": 1, "log2": 2, "log10": 2, "log1p": 2, "arctanh": 2, "arctan2": 1, "tanh": 2}
 
 
 def correctly_rounded(name: str, *args) -> np.ndarray:
@@ -41,14 +41,16 @@ UNARY = {
               all_floats(1e-6, 0.25, 31), spread(1e7, 3e38, 50_000), spread(1e-30, 1e-6, 20_000)],
     # the series (below 2**-5) and both sides of its limit, the logs up to 1
     "arctanh": [all_floats(1e-6, 2.0 ** -5, 13), all_floats(2.0 ** -5, 1.0, 7), spread(1e-38, 1e-6, 20_000)],
+    # e/(e + 2), e = expm1(2|x|): k = 0 below ~0.17, the clamp at 10 (tanh rounds to 1 from ~9)
+    "tanh": [all_floats(1e-6, 1.0, 23), all_floats(1.0, 12.0, 7), spread(1e-38, 1e-6, 20_000)],
 }
 
 
 @pytest.mark.parametrize("name", UNARY)
 def test_within_the_measured_ulp_of_the_correctly_rounded_result(name):
     x = np.concatenate(UNARY[name]).astype(np.float32)
-    if name in ("log1p", "arctanh"):
-        x = np.concatenate([x, -x[x < 1]]) if name == "arctanh" else x
+    if name in ("arctanh", "tanh"):
+        x = np.concatenate([x, -x[x < 1]])  # odd functions: the negative side
     got = getattr(la, name)(la.array(x)).compute()
     assert got.dtype == np.float32
     dist = ulp_distance(got, correctly_rounded(name, x))
@@ -74,6 +76,8 @@ def test_exact_values():
     tiny = np.float32([1e-30, -1e-30, 1e-10, -3e-9, 2.0 ** -25])   # log1p(x) == x to float32 here
     assert_same(la.log1p(la.array(tiny)).compute(), tiny)
     assert_same(la.arctanh(la.array(tiny)).compute(), tiny)
+    assert_same(la.tanh(la.array(tiny)).compute(), tiny)
+    assert_same(la.tanh(la.array(np.float32([9.1, -20.0, 3e38, -0.0]))).compute(), np.float32([1.0, -1.0, 1.0, -0.0]))
 
 
 def test_fix_up_inside_one_parallel_kernel():
@@ -83,7 +87,7 @@ def test_fix_up_inside_one_parallel_kernel():
     bad = np.array([5, 1024, 77_777, 150_001, 299_999])
     x[bad] = [np.nan, 0.0, -0.5, 1e-40, np.inf]
     y[bad[:3]] = [0.0, -0.0, np.inf]
-    names = ["log", "log1p", "log2", "log10", "arctanh"]
+    names = ["log", "log1p", "log2", "log10", "arctanh", "tanh"]
     X, Y = la.array(x), la.array(y)
     outs = la.compute(*[getattr(la, name)(X) * np.float32(1) for name in names], la.arctan2(Y, X) * np.float32(1))
     for name, got in zip(names + ["arctan2"], outs):

@@ -52,8 +52,6 @@ FITS = {
     "ATAN": (_odd(mp.atan, lambda r: r), 0, mp.mpf(7) ** 2 / 256, 6, lambda z: z),
     # arcsin(s) = s + s*z*ASIN(z), z <= 1/4
     "ASIN": (_odd(mp.asin, lambda r: r), 0, mp.mpf(1) / 4, 7, lambda z: z),
-    # tanh(x) = x + x*z*TANH(z), |x| <= 0.55
-    "TANH": (_odd(mp.tanh, lambda r: r), 0, mp.mpf("0.3025"), 7, lambda z: z),
     # sinh(x) = x + x*z*SINH(z), |x| <= 1
     "SINH": (_odd(mp.sinh, lambda r: r), 0, 1, 4, lambda z: z),
 }
