@@ -262,7 +262,7 @@ def log1p(x):
 
 
 _LN10 = Decimal(10).ln()
-_INV_LN2_HI, _INV_LN2_LO = _split(1 / _LN2)
+_INV_LN2_HI = _split(1 / _LN2)[0]
 _INV_LN10_HI, _INV_LN10_LO = _split(1 / _LN10)
 _LOG10_2_HI, _LOG10_2_LO = _split(_LN2 / _LN10, 16)
 
@@ -272,8 +272,7 @@ def log2(x):
     """(log2(x) within 2 ULP, ok) for a float32 x: k + log1p(r)/ln 2; exact for powers of 2 (r == 0)."""
     ok = _normal(x)
     k, r = _log_parts(x if ok else _ONE)
-    p = _log1p_core(r)
-    return k + fma(p, _INV_LN2_HI, p * _INV_LN2_LO), ok
+    return fma(_log1p_core(r), _INV_LN2_HI, k), ok  # one rounding (1/ln 2's low part: below 2**-25 of the result)
 
 
 @_jit
