@@ -213,7 +213,7 @@ _LOG1P = _f32("-0x1.0000000000000p-1", "0x1.55552c0000000p-2", "-0x1.ffffb600000
               "-0x1.fcd0360000000p-4")
 _Q0, _Q1, _Q2, _Q3, _Q4, _Q5, _Q6, _Q7, _Q8 = _LOG1P
 _LN2_HI_LOG, _LN2_LO_LOG = _split(_LN2, 16)  # k * hi exact for |k| < 2**8
-_TWO_THIRDS_BITS, _MANTISSA, _I24 = I(0x3F2AAAAB), I(0x007FFFFF), I(24)
+_TWO_THIRDS_BITS, _MANTISSA = I(0x3F2AAAAB), I(0x007FFFFF)
 _SMALLEST_NORMAL, _LARGEST = F(np.finfo(np.float32).tiny), F(np.finfo(np.float32).max)
 
 
@@ -245,17 +245,20 @@ def log(x):
     return fma(k, _LN2_HI_LOG, _log1p_core(r) + k * _LN2_LO_LOG), ok
 
 
+_LOG1P_LIMIT = F(2.0 ** 126)  # u below: 2**-k is a normal float32 (u = 1 + x >= 2**-24, so k >= -24)
+
+
 @_jit
 def log1p(x):
     """(log1p(x) within 2 ULP, ok) for a float32 x: u = 1 + x (rounded) only gives k, and r = x*2**-k + (2**-k - 1)
-    is formed from x in one rounding (exactly where k == 0), so the rounding of u is not lost."""
+    is formed from x in one rounding (exactly where k == 0), so the rounding of u is not lost. For k > 24,
+    2**-k - 1 rounds to -1 and r is m - 1 of x itself, off by 2**-k (below 2**-25 of the result). ok False for
+    x <= -1, NaN and u >= 2**126."""
     u = _ONE + x
-    ok = (x > -_ONE) & _normal(u)
-    bits = _as_int32(u if ok else _ONE) - _TWO_THIRDS_BITS
-    ki = I(bits >> _I23)
-    near = (ki <= _I24) & (ki >= -_I24)  # 2**-k - 1 exact; beyond, u is exact or its rounding below 2**-24 of it
-    scale = _as_float32(I((_I127 - (ki if near else I(0))) << _I23))  # 2**-k
-    r = fma(x, scale, scale - _ONE) if near else _as_float32(I((bits & _MANTISSA) + _TWO_THIRDS_BITS)) - _ONE
+    ok = (x > -_ONE) & (u < _LOG1P_LIMIT)
+    ki = I((_as_int32(u if ok else _ONE) - _TWO_THIRDS_BITS) >> _I23)
+    scale = _as_float32(I((_I127 - ki) << _I23))  # 2**-k
+    r = fma(x if ok else _ZERO, scale, scale - _ONE)
     k = F(ki)
     value = fma(k, _LN2_HI_LOG, _log1p_core(r) + k * _LN2_LO_LOG)
     return (x if x == _ZERO else value), ok
