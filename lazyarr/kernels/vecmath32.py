@@ -4,8 +4,8 @@ the float64 path and never converts.
 
 Every constant is an ``np.float32`` (or ``np.int32``) global: Numba types a Python float as float64, and one
 float64 constant would widen the whole computation. Accuracy: within 2 ULP of the correctly rounded result
-(NumPy's float32 budgets are 2 to 4 ULP: its umath-validation-set tables), measured by
-tests/test_vecmath32.py; where ok is False the kernel recomputes the block with the C library's float32
+(NumPy's float32 budgets are 2 to 4 ULP: its umath-validation-set tables), measured by tests/test_vecmath.py
+and tests/test_vecmath32_lanes.py; where ok is False the kernel recomputes the block with the C library's float32
 function, as for float64.
 
 The methods are float64's with shorter polynomials (fitted by tools/fit_vecmath32.py, or Taylor where that is
