@@ -45,12 +45,13 @@ FITS = {
     # expm1(r) = r + r*r * EXPM1(r), |r| <= ln(2)/2; weight: relative to expm1(r) ~ r.
     "EXPM1": (lambda r: (mp.expm1(r) - r) / (r * r) if r != 0 else mp.mpf(1) / 2, -HALF_LN2, HALF_LN2, 6,
               lambda r: abs(r)),
+    # log1p(r) = r + r*r * LOG1P(r), -1/3 <= r < 1/3 (the log family's core); weight: relative to log1p(r).
+    "LOG1P": (lambda r: (mp.log1p(r) - r) / (r * r) if r != 0 else -mp.mpf(1) / 2, mp.mpf(-1) / 3, mp.mpf(1) / 3, 9,
+              lambda r: abs(r * r / mp.log1p(r)) if r != 0 else 0),
     # arctan(t) = t + t*z*ATAN(z), z = t*t <= 0.4375**2
     "ATAN": (_odd(mp.atan, lambda r: r), 0, mp.mpf(7) ** 2 / 256, 6, lambda z: z),
     # arcsin(s) = s + s*z*ASIN(z), z <= 1/4
     "ASIN": (_odd(mp.asin, lambda r: r), 0, mp.mpf(1) / 4, 7, lambda z: z),
-    # tanh(x) = x + x*z*TANH(z), |x| <= 0.55
-    "TANH": (_odd(mp.tanh, lambda r: r), 0, mp.mpf("0.3025"), 7, lambda z: z),
     # sinh(x) = x + x*z*SINH(z), |x| <= 1
     "SINH": (_odd(mp.sinh, lambda r: r), 0, 1, 4, lambda z: z),
 }

@@ -4,16 +4,18 @@ the float64 path and never converts.
 
 Every constant is an ``np.float32`` (or ``np.int32``) global: Numba types a Python float as float64, and one
 float64 constant would widen the whole computation. Accuracy: within 2 ULP of the correctly rounded result
-(NumPy's float32 budgets are 2 to 4 ULP: its umath-validation-set tables), measured by
-tests/test_vecmath32.py; where ok is False the kernel recomputes the block with the C library's float32
+(NumPy's float32 budgets are 2 to 4 ULP: its umath-validation-set tables), measured by tests/test_vecmath.py
+and tests/test_vecmath32_lanes.py; where ok is False the kernel recomputes the block with the C library's float32
 function, as for float64.
 
 The methods are float64's with shorter polynomials (fitted by tools/fit_vecmath32.py, or Taylor where that is
 short enough) and these differences:
 - sin, cos, tan: pi/2 in four parts, the first two with 11 bits so that for |x| <= 2**13 the first two
   reduction steps are exact; tan is sin/cos in float32 (its budget is 4 ULP).
-- sinh, cosh, tanh: exp(|x|) as an unevaluated sum hi + lo (2**k*(1 + p) with the rounding of 1 + p kept), so
-  (E -+ 1/E)/2 and 1 - 2/(E + 1) round about once; small |x| by an odd polynomial.
+- sinh, cosh: exp(|x|) as an unevaluated sum hi + lo (2**k*(1 + p) with the rounding of 1 + p kept), so
+  (E -+ 1/E)/2 rounds about once; small |x| by an odd polynomial (sinh). tanh: e/(e + 2), e = expm1(2|x|).
+- log, log1p, log2, log10: no division (x = 2**k*m, m in [2/3, 4/3), a polynomial for log1p(m - 1)).
+- arctan2 and arctanh (#14 f32lanes) in float32 lanes too: y/x as a double-float; two logs of exact sums.
 """
 from decimal import Decimal, getcontext
 from fractions import Fraction
@@ -161,13 +163,10 @@ def expm1(x):
 
 
 # --- sinh, cosh, tanh ----------------------------------------------------------------------------------------
-# sinh(x) = x + x*z*P(z), |x| <= 1; tanh(x) = x + x*z*T(z), |x| <= 0.55 (tools/fit_vecmath32.py)
+# sinh(x) = x + x*z*P(z), |x| <= 1 (tools/fit_vecmath32.py)
 _SH0, _SH1, _SH2, _SH3 = _f32("0x1.5555560000000p-3", "0x1.11111e0000000p-7", "0x1.a009000000000p-13",
                               "0x1.78a70e0000000p-19")
-_TH0, _TH1, _TH2, _TH3, _TH4, _TH5, _TH6 = _f32(
-    "-0x1.5555560000000p-2", "0x1.1111100000000p-3", "-0x1.ba1b3c0000000p-5", "0x1.663f2c0000000p-6",
-    "-0x1.2136fe0000000p-7", "0x1.be44c40000000p-9", "-0x1.fa3d1c0000000p-11")
-_SINH_SMALL, _TANH_SMALL, _TANH_ONE = F(1.0), F(0.55), F(10.0)  # beyond _TANH_ONE, tanh rounds to +-1
+_SINH_SMALL, _TANH_ONE = F(1.0), F(10.0)  # beyond _TANH_ONE, tanh rounds to +-1
 
 
 @_jit
@@ -193,40 +192,44 @@ def cosh(x):
 
 @_jit
 def tanh(x):
-    """(tanh(x) within 2 ULP, ok) for a float32 x: an odd polynomial for |x| <= 0.55, else 1 - 2/(exp(2|x|) + 1)."""
+    """(tanh(x) within 2 ULP, ok) for a float32 x: e/(e + 2) with e = expm1(2|x|) in one rounding, every x (#14
+    f32lanes: the odd polynomial below 0.55 and exp as hi + lo above, both computed for every element, cost 40%
+    more; max 2 ULP over every float32, NumPy's budget 2)."""
     a = abs(x)
     ok = a == a
-    z = x * x
-    small = fma(x * z, _TH0 + z * (_TH1 + z * (_TH2 + z * (_TH3 + z * (_TH4 + z * (_TH5 + z * _TH6))))), x)
-    hi, lo = _exp_hi_lo(_TWO * min(a, _TANH_ONE) if ok else _ZERO)
-    large = _ONE - _TWO / (hi + (lo + _ONE))
-    return (_copysign(small, x) if a <= _TANH_SMALL else _copysign(large, x)), ok  # (-0.0: its sign kept)
+    k, p = _exp_parts(_TWO * min(a, _TANH_ONE) if ok else _ZERO)
+    scale = _pow2(k)
+    e = fma(scale, p, scale - _ONE)  # scale - 1 exact for k <= 24; beyond, 1 is below half an ULP of e
+    return (x if x == _ZERO else _copysign(e / (e + _TWO), x)), ok  # (-0.0: its sign kept)
 
 
 # --- log, log1p, log2, log10 ---------------------------------------------------------------------------------
-# 2/(2k+1): log(1+f) = 2s + s*R, R = sum_k 2/(2k+1) * s**(2k), s*s <= 0.0295 (first omitted term: 2**-30)
-_L1, _L2, _L3, _L4 = (F(float(Fraction(2, 2 * k + 1))) for k in range(1, 5))
+# x = 2**k * m with m in [2/3, 4/3) (the bits of x minus those of 2/3, split at the exponent: integer operations
+# only), and log1p(r), r = m - 1 (exact), by r + r*r*LOG1P(r) (tools/fit_vecmath32.py: 2**-26.6 relative), Estrin's
+# scheme. No division (#14 f32lanes: the s = f/(2 + f) of the float64 method cost a vdivps per 16 elements, ~25% of
+# log's time on AVX-512): max 1 ULP for log, 2 for log2 and log10, whose budgets are 3 and 4; log1p: 2 (budget 2).
+_LOG1P = _f32("-0x1.0000000000000p-1", "0x1.55552c0000000p-2", "-0x1.ffffb60000000p-3", "0x1.99bf860000000p-3",
+              "-0x1.5578320000000p-3", "0x1.1fdcf00000000p-3", "-0x1.f758960000000p-4", "0x1.1990bc0000000p-3",
+              "-0x1.fcd0360000000p-4")
+_Q0, _Q1, _Q2, _Q3, _Q4, _Q5, _Q6, _Q7, _Q8 = _LOG1P
 _LN2_HI_LOG, _LN2_LO_LOG = _split(_LN2, 16)  # k * hi exact for |k| < 2**8
-_SQRT2_BITS, _MANTISSA, _ONE_BITS = I(0x3FB504F3), I(0x007FFFFF), I(0x3F800000)
+_TWO_THIRDS_BITS, _MANTISSA = I(0x3F2AAAAB), I(0x007FFFFF)
 _SMALLEST_NORMAL, _LARGEST = F(np.finfo(np.float32).tiny), F(np.finfo(np.float32).max)
 
 
 @_jit
+def _log1p_core(r):
+    """log1p(r) for |r| <= 1/3 (within ~0.6 ULP): r + r*r*LOG1P(r), Estrin's scheme."""
+    r2 = r * r
+    p = (fma(r, _Q1, _Q0) + r2 * fma(r, _Q3, _Q2)) + (r2 * r2) * (fma(r, _Q5, _Q4) + r2 * (fma(r, _Q7, _Q6) + r2 * _Q8))
+    return fma(r2, p, r)
+
+
+@_jit
 def _log_parts(x):
-    """(k, f, s, hf, sr) for a positive normal x: log(x) = k*ln 2 + f - hf + sr, with hf = f*f/2 and f - hf
-    rounding once."""
-    bits = _as_int32(x)
-    e = (bits >> _I23) - _I127
-    mantissa = (bits & _MANTISSA) | _ONE_BITS
-    halve = mantissa > _SQRT2_BITS
-    mantissa = mantissa - (_I1 << _I23) if halve else mantissa
-    k = F(e + _I1 if halve else e)
-    f = _as_float32(I(mantissa)) - _ONE
-    s = f / (_TWO + f)
-    z = s * s
-    r = z * (_L1 + z * (_L2 + z * (_L3 + z * _L4)))
-    hf = _HALF * f * f
-    return k, f, hf, s * (hf + r)
+    """(k, r) for a positive normal x: x = 2**k * (1 + r), k a float32 integer, -1/3 <= r < 1/3, both exact."""
+    bits = _as_int32(x) - _TWO_THIRDS_BITS
+    return F(I(bits >> _I23)), _as_float32(I((bits & _MANTISSA) + _TWO_THIRDS_BITS)) - _ONE
 
 
 @_jit
@@ -236,54 +239,52 @@ def _normal(x):
 
 @_jit
 def log(x):
-    """(log(x) within 2 ULP, ok) for a float32 x; ok False for zero, negative, subnormal, non-finite x."""
+    """(log(x) within 1 ULP, ok) for a float32 x; ok False for zero, negative, subnormal, non-finite x."""
     ok = _normal(x)
-    k, f, hf, sr = _log_parts(x if ok else _ONE)
-    return k * _LN2_HI_LOG - ((hf - (sr + k * _LN2_LO_LOG)) - f), ok
+    k, r = _log_parts(x if ok else _ONE)
+    return fma(k, _LN2_HI_LOG, _log1p_core(r) + k * _LN2_LO_LOG), ok
+
+
+_LOG1P_LIMIT = F(2.0 ** 126)  # u below: 2**-k is a normal float32 (u = 1 + x >= 2**-24, so k >= -24)
 
 
 @_jit
 def log1p(x):
-    """(log1p(x) within 2 ULP, ok) for a float32 x: log(u) + c/u with u = 1 + x rounded, c its error."""
+    """(log1p(x) within 2 ULP, ok) for a float32 x: u = 1 + x (rounded) only gives k, and r = x*2**-k + (2**-k - 1)
+    is formed from x in one rounding (exactly where k == 0), so the rounding of u is not lost. For k > 24,
+    2**-k - 1 rounds to -1 and r is m - 1 of x itself, off by 2**-k (below 2**-25 of the result). ok False for
+    x <= -1, NaN and u >= 2**126."""
     u = _ONE + x
-    ok = (x > -_ONE) & _normal(u)
-    lost = (_ONE - (u - x)) if u > _TWO else (x - (u - _ONE))
-    value, _ = log(u if ok else _ONE)
-    return (x if x == _ZERO else value + lost / u), ok
-
-
-@_jit
-def _scaled_log(x, c_hi, c_lo, l_hi, l_lo):
-    """k*(l_hi + l_lo) + log1p(f)*(c_hi + c_lo): log(x) in another base, log1p(f) as hi + lo."""
-    k, f, hf, sr = _log_parts(x)
-    hi = f - hf
-    lo = ((f - hi) - hf) + sr
-    ph = hi * c_hi
-    pl = fma(hi, c_hi, -ph) + (hi * c_lo + lo * c_hi)
-    s = k * l_hi                     # exact: l_hi has 16 bits (or is 1)
-    t = s + ph
-    e = (s - (t - (t - s))) + (ph - (t - s))  # TwoSum: the rounding error of t
-    return t + ((e + pl) + k * l_lo)
+    ok = (x > -_ONE) & (u < _LOG1P_LIMIT)
+    ki = I((_as_int32(u if ok else _ONE) - _TWO_THIRDS_BITS) >> _I23)
+    scale = _as_float32(I((_I127 - ki) << _I23))  # 2**-k
+    r = fma(x if ok else _ZERO, scale, scale - _ONE)
+    k = F(ki)
+    value = fma(k, _LN2_HI_LOG, _log1p_core(r) + k * _LN2_LO_LOG)
+    return (x if x == _ZERO else value), ok
 
 
 _LN10 = Decimal(10).ln()
-_INV_LN2_HI, _INV_LN2_LO = _split(1 / _LN2)
+_INV_LN2_HI = _split(1 / _LN2)[0]
 _INV_LN10_HI, _INV_LN10_LO = _split(1 / _LN10)
 _LOG10_2_HI, _LOG10_2_LO = _split(_LN2 / _LN10, 16)
 
 
 @_jit
 def log2(x):
-    """(log2(x) within 2 ULP, ok) for a float32 x; exact for powers of 2."""
+    """(log2(x) within 2 ULP, ok) for a float32 x: k + log1p(r)/ln 2; exact for powers of 2 (r == 0)."""
     ok = _normal(x)
-    return _scaled_log(x if ok else _ONE, _INV_LN2_HI, _INV_LN2_LO, _ONE, _ZERO), ok
+    k, r = _log_parts(x if ok else _ONE)
+    return fma(_log1p_core(r), _INV_LN2_HI, k), ok  # one rounding (1/ln 2's low part: below 2**-25 of the result)
 
 
 @_jit
 def log10(x):
-    """(log10(x) within 2 ULP, ok) for a float32 x."""
+    """(log10(x) within 2 ULP, ok) for a float32 x: k*log10(2) + log1p(r)/ln 10."""
     ok = _normal(x)
-    return _scaled_log(x if ok else _ONE, _INV_LN10_HI, _INV_LN10_LO, _LOG10_2_HI, _LOG10_2_LO), ok
+    k, r = _log_parts(x if ok else _ONE)
+    p = _log1p_core(r)
+    return fma(k, _LOG10_2_HI, fma(p, _INV_LN10_HI, fma(p, _INV_LN10_LO, k * _LOG10_2_LO))), ok
 
 
 # --- sin, cos, tan -------------------------------------------------------------------------------------------
@@ -363,10 +364,17 @@ _A0, _A1, _A2, _A3, _A4, _A5 = _f32("-0x1.5555560000000p-2", "0x1.9999680000000p
 _B0, _B1, _B2, _B3, _B4, _B5, _B6 = _f32("0x1.5555560000000p-3", "0x1.33331e0000000p-4", "0x1.6dc0f00000000p-5",
                                          "0x1.efedf80000000p-6", "0x1.82db240000000p-6", "0x1.5a80a00000000p-7",
                                          "0x1.fb7ca40000000p-6")
-_ATAN_HALF = _split(Decimal("0.46364760900080611621425623146121440202853705428612026381093308872019786416574170530"))
+_ATAN_HALF_VALUE = Decimal("0.46364760900080611621425623146121440202853705428612026381093308872019786416574170530")
+_ATAN_THREE_HALVES_VALUE = Decimal(
+    "0.98279372324732906798571061101466601449687745363162855676142508831798807154979603538")
+_ATAN_HALF = _split(_ATAN_HALF_VALUE)
 _ATAN_ONE = _split(_PI / 4)
-_ATAN_THREE_HALVES = _split(Decimal("0.98279372324732906798571061101466601449687745363162855676142508831798807154979603538"))
+_ATAN_THREE_HALVES = _split(_ATAN_THREE_HALVES_VALUE)
 _PIO2_HI, _PIO2_LO = _split(_PI / 2)
+# pi - H for arctan2 with x < 0: pi - arctan(|y/x|) = (pi - H) - arctan(t)
+_PI_MINUS_HALF = _split(_PI - _ATAN_HALF_VALUE)
+_PI_MINUS_ONE = _split(_PI * 3 / 4)
+_PI_MINUS_THREE_HALVES = _split(_PI - _ATAN_THREE_HALVES_VALUE)
 _PI_HI, _PI_LO = _split(_PI)
 _T1, _T2, _T3, _T4 = F(0.4375), F(0.6875), F(1.1875), F(2.4375)
 
@@ -378,19 +386,26 @@ def _atan_poly(t):
 
 
 @_jit
-def arctan(x):
-    """(arctan(x) within 2 ULP, ok) for a float32 x: float64's reduction to |t| <= 0.4375 by selects."""
-    a = abs(x)
+def _atan_reduce(a):
+    """(t, i1, i2, i3, i4) for a = |x|: arctan(a) = H + arctan(t), |t| <= 0.4375, H chosen by the flags (float64's
+    reduction by selects: t = (n1*a + n0)/(d1*a + d0), or -1/a beyond 2.4375)."""
     i1, i2, i3, i4 = a >= _T1, a >= _T2, a >= _T3, a >= _T4
     n1 = _TWO if i3 else (_ONE if i2 else (_TWO if i1 else _ONE))
     n0 = -_THREE if i3 else (-_ONE if i2 else (-_ONE if i1 else _ZERO))
     d1 = _THREE if i3 else (_ONE if i2 else (_ONE if i1 else _ZERO))
     d0 = _TWO if i3 else (_ONE if i2 else (_TWO if i1 else _ONE))
+    t = (-_ONE / a) if i4 else fma(n1, a, n0) / fma(d1, a, d0)
+    return t, i1, i2, i3, i4
+
+
+@_jit
+def arctan(x):
+    """(arctan(x) within 2 ULP, ok) for a float32 x: float64's reduction to |t| <= 0.4375 by selects."""
+    t, i1, i2, i3, i4 = _atan_reduce(abs(x))
     hi = _PIO2_HI if i4 else (_ATAN_THREE_HALVES[0] if i3 else (_ATAN_ONE[0] if i2 else (
         _ATAN_HALF[0] if i1 else _ZERO)))
     lo = _PIO2_LO if i4 else (_ATAN_THREE_HALVES[1] if i3 else (_ATAN_ONE[1] if i2 else (
         _ATAN_HALF[1] if i1 else _ZERO)))
-    t = (-_ONE / a) if i4 else fma(n1, a, n0) / fma(d1, a, d0)
     return _copysign(hi + (t + (_atan_poly(t) + lo)), x), True
 
 
@@ -438,13 +453,13 @@ def arccos(x):
     return h + ((e + base_lo) + m * f * tx), ok
 
 
-# --- arcsinh, arccosh, arctanh, cbrt, arctan2, hypot, power: float32 through float64 lanes ---------------------
+# --- arcsinh, arccosh, arctanh, cbrt, hypot, power: float32 through float64 lanes; arctan2 -----------------
 # A float32 argument is exact in float64 and its square too (48 bits), so these compute in float64 (with the
 # float64 vector functions, or shortened ones: power, arcsinh, arccosh, arctanh use vecmath.short_log, ~2**-43;
 # cbrt its own steps) and round once: the result is the correctly rounded float32 but for ties closer than
 # 2**-19..2**-25 of its ULP. The C library's float32 versions do not vectorise; float32 polynomials would save
 # the conversions and are left for later.
-_D_ZERO, _D_HALF, _D_ONE = 0.0, 0.5, 1.0
+_D_ZERO, _D_ONE = 0.0, 1.0
 _D_PI = float(_PI)
 
 
@@ -453,15 +468,14 @@ def _finite(x):
     return abs(x) <= _LARGEST
 
 
-# arcsinh, arccosh, arctanh (#14 on AVX-512): one float64 log of an argument formed with one or two roundings,
-# where they took log1p of a sum (one more division and a longer log). Where the log's argument is ~1 + 2a, its
-# rounding (2**-52) is an absolute error of the log, 2**-52/a relative to the result: below a = 2**-5 an odd
-# series takes over (arcsinh, arctanh; its first omitted term ~2**-52 relative), and arccosh(x) >= 2**-11 for
+# arcsinh, arccosh (#14 on AVX-512): one float64 log of an argument formed with one or two roundings, where they
+# took log1p of a sum (one more division and a longer log). Where the log's argument is ~1 + 2a, its rounding
+# (2**-52) is an absolute error of the log, 2**-52/a relative to the result: below a = 2**-5 an odd series takes
+# over (arcsinh; its first omitted term ~2**-52 relative), and arccosh(x) >= 2**-11 for
 # x > 1. So the float64 result is within ~2**-43 relative (short_log's own error), and rounds to the correctly
 # rounded float32 but for ties closer than ~2**-19 of its ULP (none in 10**6 arguments per range, measured).
 _SERIES_LIMIT = 2.0 ** -5
 _AS3, _AS5, _AS7, _AS9 = -1.0 / 6.0, 3.0 / 40.0, -15.0 / 336.0, 105.0 / 3456.0       # arcsinh(a) - a, by a**3
-_AT3, _AT5, _AT7, _AT9, _AT11 = 1.0 / 3.0, 1.0 / 5.0, 1.0 / 7.0, 1.0 / 9.0, 1.0 / 11.0  # arctanh(a) - a
 
 
 @_jit
@@ -484,17 +498,35 @@ def arccosh(x):
     return F(V64.short_log(xd + np.sqrt(xd * xd - _D_ONE))), ok
 
 
+# arctanh in float32 lanes (#14 f32lanes): 1 + a = uh + ul and 1 - a = dh + dl exactly (Fast2Sum, 1 >= a), and
+# log(uh) - log(dh) by the log family's division-free core, (k1 - k2)*ln 2 + log1p(r1) - log1p(r2), plus the
+# low parts ul/uh - dl/dh as one quotient. log(1 + a) > 0 > log(1 - a): the difference adds magnitudes, no
+# cancellation. Max 2 ULP (NumPy's float32 budget 2) over every positive float32 below 1, 20% of them not
+# correctly rounded (the float64 way: 0%, 1.5x the time); below 2**-5 an odd float32 series (max 1 ULP).
+_AT3_32, _AT5_32, _AT7_32, _AT9_32, _AT11_32 = (F(1.0 / n) for n in (3, 5, 7, 9, 11))
+_SERIES_LIMIT_32 = F(2.0 ** -5)
+
+
 @_jit
 def arctanh(x):
-    """(arctanh(x), ok) for a float32 |x| < 1: log((1 + a)/(1 - a))/2 in float64 (1 + a and 1 - a exact); an odd
-    series below 2**-5."""
+    """(arctanh(x) within 2 ULP, ok) for a float32 |x| < 1: log((1 + a)/(1 - a))/2 as the difference of two logs of
+    exact double-floats; an odd series below 2**-5."""
     a = abs(x)
     ok = a < _ONE
-    ad = np.float64(a) if ok else _D_ZERO
-    z = ad * ad
-    series = fma(ad * z, fma(z, fma(z, fma(z, fma(z, _AT11, _AT9), _AT7), _AT5), _AT3), ad)
-    value = series if ad < _SERIES_LIMIT else _D_HALF * V64.short_log((_D_ONE + ad) / (_D_ONE - ad))
-    return (x if x == _ZERO else _copysign(F(value), x)), ok
+    a = a if ok else _ZERO
+    uh = _ONE + a
+    ul = a - (uh - _ONE)
+    dh = _ONE - a
+    dl = (_ONE - dh) - a
+    k1, r1 = _log_parts(uh)
+    k2, r2 = _log_parts(dh)
+    k = k1 - k2
+    low = fma(ul, dh, -dl * uh) / (uh * dh)  # ul/uh - dl/dh: a correction, ~2**-24 of the logs
+    logs = fma(k, _LN2_HI_LOG, (_log1p_core(r1) - _log1p_core(r2)) + fma(k, _LN2_LO_LOG, low))
+    z = a * a
+    series = fma(a * z, _AT3_32 + z * (_AT5_32 + z * (_AT7_32 + z * (_AT9_32 + z * _AT11_32))), a)
+    value = series if a < _SERIES_LIMIT_32 else _HALF * logs
+    return (x if x == _ZERO else _copysign(value, x)), ok
 
 
 # cbrt: FreeBSD's cbrtf (s_cbrtf.c): 5 bits from the float32's bits (exponent and mantissa divided by 3 as one
@@ -525,14 +557,31 @@ def cbrt(x):
 
 @_jit
 def arctan2(y, x):
-    """(arctan2(y, x), ok) for float32 y, x: arctan(y/x), +-pi where x < 0, in float64 (y/x neither overflows
-    nor underflows there); ok False for x == 0 and non-finite operands (signed zeros and infinities: libm)."""
+    """(arctan2(y, x) within 2 ULP, ok) for float32 y, x, in float32 lanes (#14 f32lanes): q = y/x as q + ql
+    (ql = fma(-q, x, y)/x), arctan's reduction of |q|, ql moved into the sum by arctan' = 1/(1 + q*q), and for
+    x < 0 the result sign(y)*((pi - H) - arctan(t)) with pi - H as hi + lo constants, so no rounding of
+    arctan(q) before the half turn. ok False for x == 0, non-finite operands and a quotient that is subnormal
+    (nonzero) or overflows (signed zeros, infinities, underflow: libm)."""
     ok = _finite(x) & _finite(y) & (x != _ZERO)
-    yd = np.float64(y)
-    xd = np.float64(x) if ok else _D_ONE
-    t, _ = V64.arctan(yd / xd)
-    half_turn = _D_PI * np.float64(_copysign(_ONE, y))  # pi with the sign of y, -0.0 included
-    return F(t + half_turn if xd < _D_ZERO else t), ok
+    xs = x if ok else _ONE
+    ys = y if ok else _ZERO
+    q = ys / xs
+    ql = fma(-q, xs, ys) / xs
+    a = abs(q)
+    ok = ok & ((a >= _SMALLEST_NORMAL) | (ys == _ZERO)) & (a <= _LARGEST)
+    t, i1, i2, i3, i4 = _atan_reduce(a)
+    negative = xs < _ZERO
+    hi = _PIO2_HI if i4 else (_ATAN_THREE_HALVES[0] if i3 else (_ATAN_ONE[0] if i2 else (
+        _ATAN_HALF[0] if i1 else _ZERO)))
+    lo = _PIO2_LO if i4 else (_ATAN_THREE_HALVES[1] if i3 else (_ATAN_ONE[1] if i2 else (
+        _ATAN_HALF[1] if i1 else _ZERO)))
+    nhi = _PIO2_HI if i4 else (_PI_MINUS_THREE_HALVES[0] if i3 else (_PI_MINUS_ONE[0] if i2 else (
+        _PI_MINUS_HALF[0] if i1 else _PI_HI)))
+    nlo = _PIO2_LO if i4 else (_PI_MINUS_THREE_HALVES[1] if i3 else (_PI_MINUS_ONE[1] if i2 else (
+        _PI_MINUS_HALF[1] if i1 else _PI_LO)))
+    tail = _atan_poly(t) + (ql if q >= _ZERO else -ql) / fma(a, a, _ONE)  # arctan(|y/x|) - H - t
+    value = (nhi + ((nlo - tail) - t)) if negative else hi + (t + (tail + lo))
+    return _copysign(value, ys), ok
 
 
 @_jit
