@@ -422,6 +422,8 @@ def kernel_source(k: MapKernel, layout: str, ndim: int, parallel: bool,
     # function (a polynomial each) for every node made a 64-node chunk of a loop-built graph slow to compile
     # (n = 2000 tanh views: ~40 s instead of ~4 s): it calls the C library, as any scalar loop does.
     quiet = quiet_loop(k, parallel, out_dtypes, body) if alias else None  # (s12 lazymandel)
+    if quiet is None and not alias and layout == "flat" and ndim > 0:  # (s12 fusemandel) guarded work skipped
+        quiet = quiet_loop(k, parallel, out_dtypes, body, only_work=True)
     if quiet is not None:
         loop = quiet
     elif layout == "flat" and ndim > 0 and uses_vector_ops(k):
@@ -463,10 +465,16 @@ QUIET = 32
 _ANDS = ("bitwise_and", "logical_and")
 
 
-def quiet_loop(k: MapKernel, parallel: bool, out_dtypes: tuple, body: list[str]) -> Block | None:
+def quiet_loop(k: MapKernel, parallel: bool, out_dtypes: tuple, body: list[str], only_work: bool = False
+               ) -> Block | None:
     """The flat loop of an aliased kernel in blocks of QUIET, quiet blocks running ``quiet_lines``; None where
-    the kernel has no guard or runs vector math in blocks of its own."""
+    the kernel has no guard or runs vector math in blocks of its own. `only_work` (s12 fusemandel: any flat
+    kernel, its outputs arrays of their own): only guards that leave out real work on their own, and None
+    unless the quiet body leaves out at least half of the body's work (see ``quiet_pays``)."""
     guards = [j for j, n in enumerate(k.inputs) if n.dtype == np.bool_ and _guards(k, n)]
+    if guards and only_work:  # quiet_lines renders ufuncs only: no generated values, no in-kernel gathers
+        plain = not any(n.op in GENERATORS or is_kernel_gather(n) for n in k.body)
+        guards = quiet_pays(k, guards, out_dtypes) if plain else []
     if not guards or uses_vector_ops(k):
         return None
     any_set = " | ".join(f"in{j}[np.uint64(i)]" for j in guards)
@@ -519,7 +527,8 @@ def quiet_lines(k: MapKernel, guards: list[int], out_dtypes: tuple) -> list[str]
         target = f"in{alias[j]}" if j in alias else f"out{j}"
         stores.append((target, node, out_dt))
     needed = _needed(k, [n for _, n, _ in stores], value)
-    lines = [f"x{j} = in{j}[np.uint64(i)]" for j, n in enumerate(k.inputs) if id(n) in needed and j not in guards]
+    lines = [f"x{j} = S.half_bits_to_float(in{j}[np.uint64(i)])" if n.dtype == HALF else f"x{j} = in{j}[np.uint64(i)]"
+             for j, n in enumerate(k.inputs) if id(n) in needed and j not in guards]
     for j, node in enumerate(k.body):
         if id(node) in needed and value[id(node)] == f"v{j}":
             lines.append(f"v{j} = {render(node, [value[id(a)] for a in node.args])}")
@@ -545,3 +554,33 @@ def _needed(k: MapKernel, outputs: list, value: dict) -> set[int]:
             continue
         stack.extend(by_name[value[id(a)]] for a in node.args if value[id(a)] in by_name)
     return needed
+
+
+# --- (s12 fusemandel) quiet blocks in any flat map kernel -----------------------------------------------------
+# The same blocks for a kernel whose outputs are arrays of their own: a quiet block stores each output's quiet
+# value (a ``where`` on a False condition stores its third operand, copied). ``@la.fuse`` cuts a loop like
+# mandelbrot's (``z = where(m_k, z*z + c, z)``, ``m_{k+1} = m_k & ~(|z| > 2)``) into kernels of 8 iterations
+# whose first mask is an input: a block where it is all False skips all 8 iterations' complex work. Only where
+# it pays: a guard that leaves out no work on its own (mandelbrot's escape chain ``where(e_k, k, ...)`` over 14
+# masks: a where is a select) only makes blocks loud, and a kernel whose quiet body saves less than half its
+# work (``where(m, x, y)``: nothing) keeps its plain loop, and its text, as before.
+_NO_WORK = frozenset({"where", "copy", "invert", "bitwise_and", "bitwise_or", "bitwise_xor", "logical_and",
+                      "logical_or", "logical_xor", "logical_not"})
+
+
+def quiet_pays(k: MapKernel, guards: list[int], out_dtypes: tuple) -> list[int]:
+    """The guards worth a check: each leaves out work on its own, and all of them at least half the work."""
+    work = _work(k, None)
+    if not work:
+        return []
+    kept = [j for j in guards if _work(k, quiet_lines(k, [j], out_dtypes)) < work]
+    if not kept or 2 * _work(k, quiet_lines(k, kept, out_dtypes)) > work:
+        return []
+    return kept
+
+
+def _work(k: MapKernel, lines: list[str] | None) -> int:
+    """How many work nodes (not a select, a copy or a bool op) of the body `lines` compute (None: all)."""
+    computed = None if lines is None else {line.split(" = ", 1)[0] for line in lines}
+    return sum(1 for j, n in enumerate(k.body) if n.op not in _NO_WORK and (computed is None or f"v{j}" in computed))
+# --- end s12 fusemandel ---
