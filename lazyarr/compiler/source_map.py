@@ -478,6 +478,8 @@ def quiet_loop(k: MapKernel, parallel: bool, out_dtypes: tuple, body: list[str],
     if not guards or uses_vector_ops(k):
         return None
     any_set = " | ".join(f"in{j}[np.uint64(i)]" for j in guards)
+    if only_work:  # (s12 fusemandel) runs of loud blocks in one loop each
+        return _run_loop(parallel, any_set, body, quiet_lines(k, guards, out_dtypes))
     return sequence(
         "n = out0.shape[0]",
         prange_loop("block", f"(n + {QUIET} - 1) // {QUIET}", [
@@ -566,6 +568,39 @@ def _needed(k: MapKernel, outputs: list, value: dict) -> set[int]:
 # work (``where(m, x, y)``: nothing) keeps its plain loop, and its text, as before.
 _NO_WORK = frozenset({"where", "copy", "invert", "bitwise_and", "bitwise_or", "bitwise_xor", "logical_and",
                       "logical_or", "logical_xor", "logical_not"})
+
+
+SPAN = 32 * QUIET  # elements a parallel iteration takes: its runs of loud and of quiet blocks
+
+
+def _run_loop(parallel: bool, any_set: str, body: list[str], quiet: list[str]) -> Block:
+    """Quiet blocks as runs: each span of SPAN elements alternates a run of loud blocks, computed by one loop
+    over all of them, with a run of quiet blocks. One loop a block (lazymandel's form) cost a masked kernel
+    whose blocks are all loud ~13% (a random 50% mask: 1.71-1.84 -> 1.96-2.08 ms, 1M complex elements): the
+    vectorised loop's entry (its alias checks among them) and tail, 32 elements at a time."""
+    def blocks_while(keep: str) -> Block:  # extend [.., e) block by block while each block is `keep`
+        return Block(f"while go and e < hi:", [
+            f"q = min(e + {QUIET}, hi)",
+            "loud = False",
+            Block("for i in range(e, q):", [f"loud = loud | {any_set}"]),
+            f"go = {keep}",
+            Block("if go:", ["e = q"]),
+        ])
+    return sequence(
+        "n = out0.shape[0]",
+        prange_loop("span", f"(n + {SPAN} - 1) // {SPAN}", [
+            f"lo = span * {SPAN}",
+            f"hi = min(lo + {SPAN}, n)",
+            "b = lo",
+            Block("while b < hi:", [
+                "e = b", "go = True", blocks_while("loud"),
+                Block("for i in range(b, e):", body),
+                "b = e", "go = True", blocks_while("not loud"),
+                Block("for i in range(b, e):", quiet),
+                "b = e",
+            ]),
+        ], parallel),
+    )
 
 
 def quiet_pays(k: MapKernel, guards: list[int], out_dtypes: tuple) -> list[int]:
