@@ -35,7 +35,7 @@ def test_a_where_chain_kernel_gets_quiet_blocks_that_compute_nothing_guarded():
     k, out_dtypes = _kernel([h, e])
     text = source_map.kernel_source(k, "flat", 1, False, out_dtypes, "v")
     assert "loud = loud |" in text and f"{source_map.QUIET}" in text
-    quiet = text.split("else:")[-1]
+    quiet = text.rsplit("for i in range(b, e):", 1)[1]  # the quiet run's loop, last
     assert "cabs" not in quiet and "cmul" not in quiet
     i = [n is z._node for n in k.inputs].index(True)
     j = [n is h._node for n in k.outputs].index(True)
@@ -161,3 +161,15 @@ def test_a_kernel_with_many_arrays_is_marked_and_vectorises_only_with_the_limit_
     assert "x double>" not in _compiled_ir(text, tmp_path, "k_default", raised=False)
     few, few_dtypes = _kernel([la.array(np.ones(64)) / la.array(np.ones(64))])
     assert "alias checks" not in source_map.kernel_source(few, "flat", 1, False, few_dtypes, "v")
+
+
+@pytest.mark.parametrize("n", [31, 32, 33, 1023, 1025, 5001])
+def test_runs_of_loud_and_quiet_blocks_of_any_length(n, numba_tier):
+    """Loud and quiet runs switching at random block boundaries and mid-block, spans cut short at the end."""
+    rng = np.random.default_rng(n)
+    c = rng.uniform(-2.0, 0.6, n) + 1j * rng.uniform(-1.2, 1.2, n)
+    z = np.zeros(n, complex)
+    blocks = rng.random((n + source_map.QUIET - 1) // source_map.QUIET) < 0.4
+    m = np.repeat(blocks, source_map.QUIET)[:n] & (rng.random(n) < 0.8)
+    got, want = la.fuse(_escape_loop)(z, c, m, 7), _escape_loop(z, c, m, 7)
+    assert all(np.array_equal(_bits(np.asarray(g)), _bits(w)) for g, w in zip(got, want))
