@@ -579,7 +579,7 @@ def _run_loop(parallel: bool, any_set: str, body: list[str], quiet: list[str]) -
     whose blocks are all loud ~13% (a random 50% mask: 1.71-1.84 -> 1.96-2.08 ms, 1M complex elements): the
     vectorised loop's entry (its alias checks among them) and tail, 32 elements at a time."""
     def blocks_while(keep: str) -> Block:  # extend [.., e) block by block while each block is `keep`
-        return Block(f"while go and e < hi:", [
+        return Block("while go and e < hi:", [
             f"q = min(e + {QUIET}, hi)",
             "loud = False",
             Block("for i in range(e, q):", [f"loud = loud | {any_set}"]),
