@@ -37,6 +37,7 @@ from lazyarr import config
 from lazyarr.compiler import diskcache
 from lazyarr.compiler import warmup
 from lazyarr.kernels import numba_glue
+from lazyarr.kernels import llvm_glue  # (s12 fusemandel)
 
 __all__ = ["cache_info", "clear_cache", "get", "loaded", "wait_for_compiles", "set_background_compile"]
 
@@ -650,7 +651,8 @@ def _build(dispatcher, signature, try_disk: bool) -> bool:
         from_disk = try_disk and _load_without_refresh(dispatcher, signature)
         if not from_disk:
             _fill_ufunc_table()
-            dispatcher.compile(signature)
+            with llvm_glue.many_memory_checks():  # (s12 fusemandel) kernels with many arrays vectorise too
+                dispatcher.compile(signature)
             from_disk = sum(dispatcher.stats.cache_hits.values()) > 0
         dispatcher.disable_compile()  # one signature, as eager njit(SIGNATURE): a mismatch raises, never compiles
     return from_disk

@@ -19,7 +19,7 @@ import threading
 import llvmlite
 import llvmlite.binding as llvm
 
-__all__ = ["add_symbols", "function_address", "load_object", "object_code", "target_id"]
+__all__ = ["add_symbols", "function_address", "load_object", "many_memory_checks", "object_code", "target_id"]
 
 _lock = threading.Lock()  # LLVM's engine and pass managers are not thread-safe; calls into machine code are
 _machine = None
@@ -83,6 +83,38 @@ def function_address(name: str) -> int:
     """The address of a loaded function (0: none of that name)."""
     with _lock:
         return _engine.get_function_address(name) if _engine is not None else 0
+
+
+# --- (s12 fusemandel) LLVM's limit on a loop's runtime alias checks ----------------------------------------
+# A Numba kernel's arrays are plain pointers to LLVM, so its loop vectoriser proves they do not overlap with a
+# runtime check per pair (each written array against every other array: W*R + W*(W-1)/2). Above
+# ``vectorize-memory-check-threshold`` (LLVM's default: 128) it gives up ("loop not vectorized: too many memory
+# checks needed") and the loop stays scalar. A map kernel may have 32 arrays, and the checks run once per loop
+# (chunk), not per element: fused mandelbrot's last chunk (17 inputs, 7 outputs: 140 checks) ran scalar, 17.5 ms
+# a call against 2.9 ms vectorised (docs/fuse_programs.md, s12 fusemandel). The limit is an LLVM option of the
+# whole process, so it is raised only around lazyarr's own compiles (under Numba's compiler lock, which every
+# Numba compile takes) and set back after: a user's Numba functions compile as they would without lazyarr.
+LLVM_MEMORY_CHECKS = 128  # LLVM's own default of vectorize-memory-check-threshold (measured: 128 stays scalar)
+MEMORY_CHECKS = 1024  # above any map kernel's (32 arrays: at most 496)
+
+
+class many_memory_checks:
+    """Context: LLVM's loop vectoriser accepts up to MEMORY_CHECKS runtime alias checks a loop."""
+
+    def __enter__(self):
+        llvm.set_option("", f"-vectorize-memory-check-threshold={MEMORY_CHECKS}")
+        return self
+
+    def __exit__(self, *exc):
+        llvm.set_option("", f"-vectorize-memory-check-threshold={LLVM_MEMORY_CHECKS}")
+        return False
+
+
+def memory_checks(n_read: int, n_written: int) -> int:
+    """How many runtime alias checks LLVM's vectoriser needs for a loop reading `n_read` arrays and writing
+    `n_written` (each written array against every other one; measured: 17 read, 7 written -> 140)."""
+    return n_written * n_read + n_written * (n_written - 1) // 2
+# --- end s12 fusemandel ---
 
 
 # (#14 small calls) names in object code resolved to addresses of this process: the C API functions and
