@@ -106,3 +106,17 @@ def test_strided_operands_keep_the_strided_layout():
     e = (la.array(X[:, ::2]) * la.array(W[::2])).sum(axis=1)
     assert "layout=A" in _reduce_header(e)
     _close(e.compute(), (X[:, ::2] * W[::2]).sum(axis=1))
+
+
+def test_a_small_strided_broadcast_operand_is_copied_into_the_contiguous_layout():
+    # nbody's `(dx * inv_r3 * m).sum(axis=1)` with dx from columns of an (n, 3) array: its strided (n, 1) and
+    # (1, n) operands are copied (compiler/layout.SMALL_BROADCAST), so every view is typed contiguous
+    pos = np.random.default_rng(8).standard_normal((40, 3))
+    m = np.random.default_rng(9).uniform(0.5, 1.5, 40)
+    col, row = pos[:, None, 0], pos[None, :, 0]
+    assert not col.flags.c_contiguous and not row.flags.c_contiguous
+    e = ((la.array(row) - la.array(col)) ** -1.5 * la.array(m)).sum(axis=1)
+    assert "layout=bcast:C:01,10,01" in _reduce_header(e)
+    with np.errstate(invalid="ignore"):
+        want = ((row - col) ** -1.5 * m).sum(axis=1)
+    _close(e.compute(), want)

@@ -20,7 +20,7 @@ from numba.np.ufunc import parallel as numba_parallel
 
 from lazyarr import config
 from lazyarr.compiler import cache, diskcache
-from lazyarr.compiler.layout import BROADCAST, const_arg, kernel_args as arguments, map_key, padded
+from lazyarr.compiler.layout import BROADCAST, const_arg, contiguous, kernel_args as arguments, map_key, padded
 from lazyarr.graph import reference as interp
 from lazyarr.compiler.schedule import gather_tables, is_kernel_gather  # surface/gathers
 from lazyarr.graph.dtypes import HALF
@@ -192,9 +192,12 @@ def view(a: np.ndarray, layout: str, order: str, shape: tuple):
         if order == "C":
             return (lambda x: x.view(np.uint16).reshape(-1)) if half else (lambda x: x.reshape(-1))
         return (lambda x: x.view(np.uint16).T.reshape(-1)) if half else (lambda x: x.T.reshape(-1))
-    if layout.startswith(BROADCAST) and a.ndim != len(shape):
+    if layout.startswith(BROADCAST) and (a.ndim != len(shape) or a.shape != shape):
+        # (at its own shape, in C order: a small broadcast operand that is not is copied, layout.contiguous)
         ndim = len(shape)
-        return (lambda x: padded(x, ndim).view(np.uint16)) if half else (lambda x: padded(x, ndim))
+        if half:
+            return lambda x: padded(contiguous(x), ndim).view(np.uint16)
+        return lambda x: padded(contiguous(x), ndim)
     if a.shape != shape and not layout.startswith(BROADCAST):
         if half:
             return lambda x: np.broadcast_to(x, shape).view(np.uint16)
