@@ -468,34 +468,65 @@ def _finite(x):
     return abs(x) <= _LARGEST
 
 
-# arcsinh, arccosh (#14 on AVX-512): one float64 log of an argument formed with one or two roundings, where they
-# took log1p of a sum (one more division and a longer log). Where the log's argument is ~1 + 2a, its rounding
-# (2**-52) is an absolute error of the log, 2**-52/a relative to the result: below a = 2**-5 an odd series takes
-# over (arcsinh; its first omitted term ~2**-52 relative), and arccosh(x) >= 2**-11 for
-# x > 1. So the float64 result is within ~2**-43 relative (short_log's own error), and rounds to the correctly
-# rounded float32 but for ties closer than ~2**-19 of its ULP (none in 10**6 arguments per range, measured).
-_SERIES_LIMIT = 2.0 ** -5
-_AS3, _AS5, _AS7, _AS9 = -1.0 / 6.0, 3.0 / 40.0, -15.0 / 336.0, 105.0 / 3456.0       # arcsinh(a) - a, by a**3
+# arcsinh, arccosh in float32 lanes (#14 f32hyp): u = a + sqrt(a*a + 1) (x + sqrt(x*x - 1)) as uh + ul: the square
+# exact as p + pl (FMA), p +- 1 by Fast2Sum, the square root corrected by its exact residual fma(-s, s, w), the last
+# sum by Fast2Sum; then log(u) = log(uh) + ul/uh with the log family's division-free core, and ul/uh as one quotient
+# (e + res/(2s))/uh = (2s*e + res)/(2s*uh). Above 2**12, u = 2a to 2**-26 relative: log(a) + ln 2. Below 2**-5
+# arcsinh takes a float32 odd series (a - a**3/6 + 3a**5/40 - 15a**7/336: first omitted term ~2**-33 relative).
+_HYP_BIG = F(2.0 ** 12)
+_SERIES_LIMIT_32 = F(2.0 ** -5)
+_AS3_32, _AS5_32, _AS7_32 = F(-1.0 / 6.0), F(3.0 / 40.0), F(-15.0 / 336.0)
+
+
+@_jit
+def _log_of_sum(uh, c, big, a):
+    """log(uh) + c for uh >= 1 (c ~2**-24 of it), or log(a) + ln 2 where `big`."""
+    u = a if big else uh
+    k, r = _log_parts(u)
+    k = (k + _ONE) if big else k
+    return fma(k, _LN2_HI_LOG, _log1p_core(r) + fma(k, _LN2_LO_LOG, _ZERO if big else c))
 
 
 @_jit
 def arcsinh(x):
-    """(arcsinh(x), ok) for a float32 x: log(a + sqrt(a*a + 1)) in float64 (a*a exact), a = |x|; an odd series
-    below 2**-5."""
+    """(arcsinh(x) within 2 ULP, ok) for a float32 x: log(a + sqrt(a*a + 1)) of a double-float sum, a = |x|; an odd
+    series below 2**-5, log(a) + ln 2 above 2**12."""
+    a = abs(x)
     ok = _finite(x)
-    a = np.float64(abs(x)) if ok else _D_ZERO
+    ac = min(a, _HYP_BIG)
+    p = ac * ac
+    pl = fma(ac, ac, -p)
+    w_big, w_small = max(p, _ONE), min(p, _ONE)
+    wh = w_big + w_small
+    wl = ((w_big - wh) + w_small) + pl
+    sh = np.sqrt(wh)
+    res = fma(-sh, sh, wh) + wl
+    uh = sh + ac                         # sh > ac: Fast2Sum
+    e = (sh - uh) + ac
+    s2 = sh + sh
+    logs = _log_of_sum(uh, fma(s2, e, res) / (s2 * uh), a > _HYP_BIG, a)
     z = a * a
-    series = fma(a * z, fma(z, fma(z, fma(z, _AS9, _AS7), _AS5), _AS3), a)
-    value = series if a < _SERIES_LIMIT else V64.short_log(a + np.sqrt(z + _D_ONE))
-    return (x if x == _ZERO else _copysign(F(value), x)), ok
+    series = fma(a * z, _AS3_32 + z * (_AS5_32 + z * _AS7_32), a)
+    value = series if a < _SERIES_LIMIT_32 else logs
+    return (x if x == _ZERO else _copysign(value, x)), ok
 
 
 @_jit
 def arccosh(x):
-    """(arccosh(x), ok) for a float32 x >= 1: log(x + sqrt(x*x - 1)) in float64 (x*x and x*x - 1 exact)."""
+    """(arccosh(x) within 2 ULP, ok) for a float32 x >= 1: log(x + sqrt(x*x - 1)) of a double-float sum; log(x) +
+    ln 2 above 2**12."""
     ok = (x >= _ONE) & _finite(x)
-    xd = np.float64(x) if ok else _D_ONE
-    return F(V64.short_log(xd + np.sqrt(xd * xd - _D_ONE))), ok
+    xc = min(x, _HYP_BIG) if ok else _ONE
+    p = xc * xc
+    pl = fma(xc, xc, -p)
+    wh = p - _ONE                        # p >= 1: Fast2Sum (exact below 2)
+    wl = ((p - wh) - _ONE) + pl
+    sh = np.sqrt(wh)
+    res = fma(-sh, sh, wh) + wl
+    uh = xc + sh                         # xc > sh: Fast2Sum
+    e = (xc - uh) + sh
+    s2 = max(sh + sh, _SMALLEST_NORMAL)  # x == 1: sh == res == 0, so the quotient is 0, not 0/0
+    return _log_of_sum(uh, fma(s2, e, res) / (s2 * uh), x > _HYP_BIG, x if ok else _ONE), ok
 
 
 # arctanh in float32 lanes (#14 f32lanes): 1 + a = uh + ul and 1 - a = dh + dl exactly (Fast2Sum, 1 >= a), and
@@ -504,7 +535,6 @@ def arccosh(x):
 # cancellation. Max 2 ULP (NumPy's float32 budget 2) over every positive float32 below 1, 20% of them not
 # correctly rounded (the float64 way: 0%, 1.5x the time); below 2**-5 an odd float32 series (max 1 ULP).
 _AT3_32, _AT5_32, _AT7_32, _AT9_32, _AT11_32 = (F(1.0 / n) for n in (3, 5, 7, 9, 11))
-_SERIES_LIMIT_32 = F(2.0 ** -5)
 
 
 @_jit
