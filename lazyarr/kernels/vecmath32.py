@@ -573,6 +573,7 @@ _CI0, _CI1, _CI2, _CI3, _CI4, _CI5 = _CBRT_INV
 _CBRT_2_M1, _CBRT_2_M2 = F(2.0 ** (-1.0 / 3.0)), F(2.0 ** (-2.0 / 3.0))
 _THIRD, _FOUR = F(1.0 / 3.0), F(4.0)
 _ONE_BITS = I(0x3F800000)
+_EXPONENT_BITS, _TWO_M23, _F127 = I(0x7F800000), F(2.0 ** -23), F(127.0)
 
 
 @_jit
@@ -584,7 +585,7 @@ def cbrt(x):
     normal = _normal(a)
     ok = normal | (x == _ZERO)
     bits = _as_int32(a if normal else _ONE)
-    e = F(I((bits >> _I23) - _I127))
+    e = fma(F(I(bits & _EXPONENT_BITS)), _TWO_M23, -_F127)   # the exponent field as a float: no 64-bit shift
     m = _as_float32(I((bits & _MANTISSA) | _ONE_BITS))
     q = np.rint((e - _ONE) * _THIRD)     # (e - 1)/3 = q + (j - 1)/3: rint gives q
     j = e - _THREE * q
