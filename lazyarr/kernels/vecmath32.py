@@ -215,7 +215,8 @@ _LOG1P = _f32("-0x1.0000000000000p-1", "0x1.55552c0000000p-2", "-0x1.ffffb600000
               "-0x1.fcd0360000000p-4")
 _Q0, _Q1, _Q2, _Q3, _Q4, _Q5, _Q6, _Q7, _Q8 = _LOG1P
 _LN2_HI_LOG, _LN2_LO_LOG = _split(_LN2, 16)  # k * hi exact for |k| < 2**8
-_TWO_THIRDS_BITS, _MANTISSA = I(0x3F2AAAAB), I(0x007FFFFF)
+_TWO_THIRDS_BITS, _MANTISSA, _HIGH_BITS = I(0x3F2AAAAB), I(0x007FFFFF), I(-0x00800000)
+_TWO_M23, _ONE_BITS = F(2.0 ** -23), I(0x3F800000)
 _SMALLEST_NORMAL, _LARGEST = F(np.finfo(np.float32).tiny), F(np.finfo(np.float32).max)
 
 
@@ -231,7 +232,9 @@ def _log1p_core(r):
 def _log_parts(x):
     """(k, r) for a positive normal x: x = 2**k * (1 + r), k a float32 integer, -1/3 <= r < 1/3, both exact."""
     bits = _as_int32(x) - _TWO_THIRDS_BITS
-    return F(I(bits >> _I23)), _as_float32(I((bits & _MANTISSA) + _TWO_THIRDS_BITS)) - _ONE
+    # k = bits >> 23 as a float, by a mask and an exact conversion (k*2**23 has at most 8 significant bits): Numba
+    # does integer arithmetic in int64, and LLVM kept the shift in 64-bit lanes (#14 f32hyp: ~10% of cbrt's time)
+    return F(I(bits & _HIGH_BITS)) * _TWO_M23, _as_float32(I((bits & _MANTISSA) + _TWO_THIRDS_BITS)) - _ONE
 
 
 @_jit
@@ -258,10 +261,10 @@ def log1p(x):
     x <= -1, NaN and u >= 2**126."""
     u = _ONE + x
     ok = (x > -_ONE) & (u < _LOG1P_LIMIT)
-    ki = I((_as_int32(u if ok else _ONE) - _TWO_THIRDS_BITS) >> _I23)
-    scale = _as_float32(I((_I127 - ki) << _I23))  # 2**-k
+    k_bits = I((_as_int32(u if ok else _ONE) - _TWO_THIRDS_BITS) & _HIGH_BITS)  # k << 23 (no shift: _log_parts)
+    scale = _as_float32(I(_ONE_BITS - k_bits))  # 2**-k
     r = fma(x if ok else _ZERO, scale, scale - _ONE)
-    k = F(ki)
+    k = F(k_bits) * _TWO_M23
     value = fma(k, _LN2_HI_LOG, _log1p_core(r) + k * _LN2_LO_LOG)
     return (x if x == _ZERO else value), ok
 
@@ -572,8 +575,7 @@ _CBRT_INV = _f32("0x1.c713e20000000p+0", "-0x1.8dd4be0000000p+0", "0x1.3a267a000
 _CI0, _CI1, _CI2, _CI3, _CI4, _CI5 = _CBRT_INV
 _CBRT_2_M1, _CBRT_2_M2 = F(2.0 ** (-1.0 / 3.0)), F(2.0 ** (-2.0 / 3.0))
 _THIRD, _FOUR = F(1.0 / 3.0), F(4.0)
-_ONE_BITS = I(0x3F800000)
-_EXPONENT_BITS, _TWO_M23, _F127 = I(0x7F800000), F(2.0 ** -23), F(127.0)
+_EXPONENT_BITS, _F127 = I(0x7F800000), F(127.0)
 
 
 @_jit
