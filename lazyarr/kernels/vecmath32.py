@@ -391,15 +391,31 @@ def _atan_poly(t):
 
 
 @_jit
-def _atan_reduce(a):
-    """(t, i1, i2, i3, i4) for a = |x|: arctan(a) = H + arctan(t), |t| <= 0.4375, H chosen by the flags (float64's
-    reduction by selects: t = (n1*a + n0)/(d1*a + d0), or -1/a beyond 2.4375)."""
+def _atan_fraction(a):
+    """(n1, n0, d1, d0, i1, i2, i3, i4) for a = |x|: arctan(a) = H + arctan(t), |t| <= 0.4375, H chosen by the flags
+    (float64's reduction by selects: t = (n1*a + n0)/(d1*a + d0), or -1/a beyond 2.4375)."""
     i1, i2, i3, i4 = a >= _T1, a >= _T2, a >= _T3, a >= _T4
     n1 = _TWO if i3 else (_ONE if i2 else (_TWO if i1 else _ONE))
     n0 = -_THREE if i3 else (-_ONE if i2 else (-_ONE if i1 else _ZERO))
     d1 = _THREE if i3 else (_ONE if i2 else (_ONE if i1 else _ZERO))
     d0 = _TWO if i3 else (_ONE if i2 else (_TWO if i1 else _ONE))
+    return n1, n0, d1, d0, i1, i2, i3, i4
+
+
+@_jit
+def _atan_reduce(a):
+    """(t, i1, i2, i3, i4): the reduced argument by two quotients, selected (the shorter chain: arctan's choice)."""
+    n1, n0, d1, d0, i1, i2, i3, i4 = _atan_fraction(a)
     t = (-_ONE / a) if i4 else fma(n1, a, n0) / fma(d1, a, d0)
+    return t, i1, i2, i3, i4
+
+
+@_jit
+def _atan_reduce_one_quotient(a):
+    """_atan_reduce with one quotient of the selected operands (-1/a is the same operation: the same bits). #14
+    f32hyp: arctan2, with its other divisions, 0.88 -> 0.68 ns per element; arctan alone 4% slower this way."""
+    n1, n0, d1, d0, i1, i2, i3, i4 = _atan_fraction(a)
+    t = (-_ONE if i4 else fma(n1, a, n0)) / (a if i4 else fma(d1, a, d0))
     return t, i1, i2, i3, i4
 
 
@@ -615,7 +631,7 @@ def arctan2(y, x):
     ql = fma(-q, xs, ys) / xs
     a = abs(q)
     ok = ok & ((a >= _SMALLEST_NORMAL) | (ys == _ZERO)) & (a <= _LARGEST)
-    t, i1, i2, i3, i4 = _atan_reduce(a)
+    t, i1, i2, i3, i4 = _atan_reduce_one_quotient(a)
     negative = xs < _ZERO
     hi = _PIO2_HI if i4 else (_ATAN_THREE_HALVES[0] if i3 else (_ATAN_ONE[0] if i2 else (
         _ATAN_HALF[0] if i1 else _ZERO)))
