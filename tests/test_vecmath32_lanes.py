@@ -93,7 +93,8 @@ def test_exact_values():
     assert_same(la.arcsinh(la.array(small)).compute(), small)   # arcsinh(x), arctanh(x) round to x below 2**-12
     assert_same(la.arctanh(la.array(small)).compute(), small)
     assert_same(la.arccosh(la.array(np.ones(3000, np.float32))).compute(), np.zeros(3000, np.float32))
-    cubes = np.concatenate([np.arange(-300, 301), 2.0 ** np.arange(-42, 43), -(3.0 ** np.arange(0, 27))]).astype(np.float32)
+    cubes = np.concatenate([np.arange(-300, 301), 2.0 ** np.arange(-42, 43), -(3.0 ** np.arange(0, 27))])
+    cubes = cubes.astype(np.float32)
     cubes = cubes[np.abs(cubes) ** 3 < 3e38]
     assert_same(la.cbrt(la.array(cubes ** 3)).compute(), cubes)   # exact cubes stay exact
 
