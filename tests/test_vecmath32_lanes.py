@@ -1,7 +1,8 @@
-"""float32 log, log1p, log2, log10, arctan2, arctanh and tanh in float32 lanes (#14 f32lanes, docs/vecmath.md): every
-value against the correctly rounded float32 (x87 long double, ~2**-64, rounded once), within the maximum
-measured on exhaustive sweeps (log 1 ULP, arctan2 1 on 2*10^7 arguments, the others 2; NumPy's float32 budgets:
-log 4, log2 3, log10 4, log1p 2, arctan2 2, arctanh 2, tanh 2), exact values where the method promises them, and the blocks' fix-up pass (libm's float32
+"""float32 log, log1p, log2, log10, arctan2, arctanh, tanh (#14 f32lanes), arcsinh, arccosh and cbrt (#14 f32hyp) in
+float32 lanes (docs/vecmath.md): every value against the correctly rounded float32 (x87 long double, ~2**-64, rounded
+once), within the maximum measured on exhaustive sweeps (log, arcsinh, arccosh 1 ULP, arctan2 1 on 2*10^7
+arguments, the others 2; NumPy's float32 budgets: log 4, log2 3, log10 4, log1p 2, arctan2 2, arctanh 2, tanh 2,
+arcsinh 2, arccosh 2, cbrt 2), exact values where the method promises them, and the blocks' fix-up pass (libm's float32
 function) inside one parallel kernel."""
 
 import numpy as np
@@ -13,7 +14,8 @@ from tests.oracle import assert_same, libm, ulp_distance
 pytestmark = pytest.mark.skipif(np.finfo(np.longdouble).nmant < 63, reason="needs an 80-bit long double")
 
 rng = np.random.default_rng(1432)
-MEASURED = {"log": 1, "log2": 2, "log10": 2, "log1p": 2, "arctanh": 2, "arctan2": 1, "tanh": 2}
+MEASURED = {"log": 1, "log2": 2, "log10": 2, "log1p": 2, "arctanh": 2, "arctan2": 1, "tanh": 2, "arcsinh": 1,
+            "arccosh": 1, "cbrt": 1}
 
 
 def correctly_rounded(name: str, *args) -> np.ndarray:
@@ -39,17 +41,26 @@ UNARY = {
     # k = 0 (r = x exactly), k = +-1 (r rounded once), |k| > 24 (r from u's bits), tiny x
     "log1p": [all_floats(0.25, 4.0, 7), -all_floats(0.25, 1.0, 7), -all_floats(1e-6, 0.25, 31),
               all_floats(1e-6, 0.25, 31), spread(1e7, 3e38, 50_000), spread(1e-30, 1e-6, 20_000)],
-    # the series (below 2**-5) and both sides of its limit, the logs up to 1
+    # x itself below 2**-12 and the logs above (no series since #14 f32hyp: both sides of 2**-12 and 2**-5), up to 1
     "arctanh": [all_floats(1e-6, 2.0 ** -5, 13), all_floats(2.0 ** -5, 1.0, 7), spread(1e-38, 1e-6, 20_000)],
     # e/(e + 2), e = expm1(2|x|): k = 0 below ~0.17, the clamp at 10 (tanh rounds to 1 from ~9)
     "tanh": [all_floats(1e-6, 1.0, 23), all_floats(1.0, 12.0, 7), spread(1e-38, 1e-6, 20_000)],
+    # x itself below 2**-12 and the log of the double-float sum above (both sides of the limit densely), the log
+    # core's k steps, the switch to log(a) + ln 2 at 2**12, and up to the largest float32
+    "arcsinh": [all_floats(2.0 ** -12 * 0.9, 2.0 ** -4, 3), all_floats(2.0 ** -4, 4.0, 11),
+                all_floats(4000.0, 4200.0, 1), spread(1e-38, 1e-3, 20_000), spread(1.0, 3.4e38, 50_000)],
+    # x - 1 from one ULP (arccosh ~2**-11) up, the switch at 2**12, the largest float32
+    "arccosh": [all_floats(1.0, 1.001, 1), all_floats(1.001, 4.0, 11), all_floats(4000.0, 4200.0, 1),
+                spread(1.0, 3.4e38, 50_000)],
+    # every float32 in [1, 8) (the three start scales 2**(-j/3), m's whole range), every exponent
+    "cbrt": [all_floats(1.0, 8.0, 5), spread(1.2e-38, 3.4e38, 100_000)],
 }
 
 
 @pytest.mark.parametrize("name", UNARY)
 def test_within_the_measured_ulp_of_the_correctly_rounded_result(name):
     x = np.concatenate(UNARY[name]).astype(np.float32)
-    if name in ("arctanh", "tanh"):
+    if name in ("arctanh", "tanh", "arcsinh", "cbrt"):
         x = np.concatenate([x, -x[x < 1]])  # odd functions: the negative side
     got = getattr(la, name)(la.array(x)).compute()
     assert got.dtype == np.float32
@@ -78,6 +89,14 @@ def test_exact_values():
     assert_same(la.arctanh(la.array(tiny)).compute(), tiny)
     assert_same(la.tanh(la.array(tiny)).compute(), tiny)
     assert_same(la.tanh(la.array(np.float32([9.1, -20.0, 3e38, -0.0]))).compute(), np.float32([1.0, -1.0, 1.0, -0.0]))
+    small = np.float32([1e-30, -1e-30, 1e-10, -3e-9, 2.0 ** -13, -2.0 ** -12 * 0.999, 1e-40, -0.0, 0.0])
+    assert_same(la.arcsinh(la.array(small)).compute(), small)   # arcsinh(x), arctanh(x) round to x below 2**-12
+    assert_same(la.arctanh(la.array(small)).compute(), small)
+    assert_same(la.arccosh(la.array(np.ones(3000, np.float32))).compute(), np.zeros(3000, np.float32))
+    cubes = np.concatenate([np.arange(-300, 301), 2.0 ** np.arange(-42, 43), -(3.0 ** np.arange(0, 27))])
+    cubes = cubes.astype(np.float32)
+    cubes = cubes[np.abs(cubes) ** 3 < 3e38]
+    assert_same(la.cbrt(la.array(cubes ** 3)).compute(), cubes)   # exact cubes stay exact
 
 
 def test_fix_up_inside_one_parallel_kernel():
@@ -95,3 +114,21 @@ def test_fix_up_inside_one_parallel_kernel():
         assert got.dtype == np.float32
         assert_same(got[bad], libm(name, *[a[bad] for a in args]), what=name)
         assert ulp_distance(got, correctly_rounded(name, *args)).max() <= MEASURED[name], name
+
+
+def test_inverse_hyperbolics_and_cbrt_fix_up_inside_one_parallel_kernel():
+    # arcsinh, arccosh, cbrt and arctanh's specials (out of domain, NaN, infinities, subnormals) among ordinary values
+    x = rng.uniform(1.0, 100.0, 300_000).astype(np.float32)
+    bad = np.array([3, 1024, 77_777, 150_001, 250_000, 299_999])
+    x[bad] = [np.nan, 0.5, -np.inf, 1e-40, np.inf, -0.0]
+    X = la.array(x)
+    names = ["arcsinh", "arccosh", "cbrt"]
+    outs = la.compute(*[getattr(la, name)(X) * np.float32(1) for name in names], la.arctanh(X / np.float32(128)))
+    for name, got in zip(names, outs[:3]):
+        assert got.dtype == np.float32
+        assert_same(got[bad], libm(name, x[bad]), what=name)
+        good = np.ones(x.size, bool)
+        good[bad] = False
+        assert ulp_distance(got[good], correctly_rounded(name, x[good])).max() <= MEASURED[name], name
+    scaled = x / np.float32(128)
+    assert_same(outs[3][bad], libm("arctanh", scaled[bad]), what="arctanh")

@@ -123,20 +123,6 @@ def test_exp_float64_within_0_7_ulp_of_the_exact_result():
     assert dist.max() <= 0.7, f"exp: {dist.max()} ULP at x={x[worst]!r}"
 
 
-@pytest.mark.parametrize("low, high", [(-100.0, 100.0), (1.2e-38, 3e38), (-1.0, 1.0), (7.0, 9.0)])
-def test_float32_cbrt_is_correctly_rounded_but_for_near_ties(low, high):
-    # two Halley steps in float64 from cbrtf's 5-bit start: ~2**-47 relative (docs/vecmath.md, "#14 on AVX-512")
-    x = (np.exp(rng.uniform(np.log(low), np.log(high), 100_000)) if low > 0
-         else rng.uniform(low, high, 100_000)).astype(np.float32)
-    exact = np.cbrt(x.astype(np.longdouble))
-    got = la.cbrt(la.array(x)).compute()
-    assert got.dtype == np.float32
-    assert ulps_from_exact(got, exact, np.float32).max() <= 0.501
-    assert np.count_nonzero(got != exact.astype(np.float32)) <= 2
-    cubes = np.arange(-200, 201, dtype=np.float32)
-    assert np.array_equal(la.cbrt(la.array(cubes ** 3)).compute(), cubes)  # exact cubes stay exact
-
-
 def test_cbrt_float64_within_0_6_ulp_of_the_exact_result():
     # FreeBSD's 23-bit start and two double-double Newton steps (docs/vecmath.md, "#14 on AVX-512")
     x = np.concatenate([np.exp(rng.uniform(-690, 690, 40_000)) * rng.choice([-1.0, 1.0], 40_000),
@@ -148,20 +134,5 @@ def test_cbrt_float64_within_0_6_ulp_of_the_exact_result():
     assert np.array_equal(la.cbrt(la.array(cubes ** 3)).compute(), cubes)  # exact cubes stay exact
 
 
-@pytest.mark.parametrize("name, low, high", [
-    ("arcsinh", -1e30, 1e30), ("arcsinh", -0.05, 0.05), ("arcsinh", 2.0 ** -5 * 0.99, 2.0 ** -5 * 1.01),
-    ("arccosh", 1.0, 1e30), ("arccosh", 1.0, 1.001)])
-def test_float32_inverse_hyperbolics_are_correctly_rounded_but_for_near_ties(name, low, high):
-    # (arctanh: float32 lanes since #14 f32lanes, tests/test_vecmath32_lanes.py) one float64 short log of a once-rounded argument, an odd series below 2**-5 (docs/vecmath.md, "#14 on
-    # AVX-512"): ~2**-43 relative before the rounding to float32
-    if high / max(low, 1e-300) > 1e3:
-        magnitude = np.exp(rng.uniform(-60, np.log(high), 100_000))
-        x = magnitude * (rng.choice([-1.0, 1.0], 100_000) if low < 0 else 1.0)
-    else:
-        x = rng.uniform(low, high, 100_000)
-    x = x.astype(np.float32)
-    x = x[(x >= 1) if name == "arccosh" else np.isfinite(x)]
-    exact = getattr(np, name)(x.astype(np.longdouble))
-    got = getattr(la, name)(la.array(x)).compute()
-    assert ulps_from_exact(got, exact, np.float32).max() <= 0.501
-    assert np.count_nonzero(got != exact.astype(np.float32)) <= 2
+# float32 arcsinh, arccosh, cbrt (and arctanh): float32 lanes since #14 f32hyp (f32lanes), within 1 (2) ULP, no
+# longer correctly rounded: tests/test_vecmath32_lanes.py

@@ -52,6 +52,8 @@ FITS = {
     "ATAN": (_odd(mp.atan, lambda r: r), 0, mp.mpf(7) ** 2 / 256, 6, lambda z: z),
     # arcsin(s) = s + s*z*ASIN(z), z <= 1/4
     "ASIN": (_odd(mp.asin, lambda r: r), 0, mp.mpf(1) / 4, 7, lambda z: z),
+    # cbrt's start: m**(-1/3) for m in [1, 2) (#14 f32hyp: one Newton step follows); weight: relative.
+    "CBRT_INV": (lambda m: m ** (-mp.mpf(1) / 3), 1, 2, 6, lambda m: m ** (mp.mpf(1) / 3)),
     # sinh(x) = x + x*z*SINH(z), |x| <= 1
     "SINH": (_odd(mp.sinh, lambda r: r), 0, 1, 4, lambda z: z),
 }

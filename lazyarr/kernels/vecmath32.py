@@ -16,6 +16,8 @@ short enough) and these differences:
   (E -+ 1/E)/2 rounds about once; small |x| by an odd polynomial (sinh). tanh: e/(e + 2), e = expm1(2|x|).
 - log, log1p, log2, log10: no division (x = 2**k*m, m in [2/3, 4/3), a polynomial for log1p(m - 1)).
 - arctan2 and arctanh (#14 f32lanes) in float32 lanes too: y/x as a double-float; two logs of exact sums.
+- arcsinh, arccosh (#14 f32hyp): one log of a double-float sum a + sqrt(a*a +- 1), the root corrected by its residual;
+  cbrt: a polynomial for m**(-1/3) and one division-free Newton step.
 """
 from decimal import Decimal, getcontext
 from fractions import Fraction
@@ -213,7 +215,8 @@ _LOG1P = _f32("-0x1.0000000000000p-1", "0x1.55552c0000000p-2", "-0x1.ffffb600000
               "-0x1.fcd0360000000p-4")
 _Q0, _Q1, _Q2, _Q3, _Q4, _Q5, _Q6, _Q7, _Q8 = _LOG1P
 _LN2_HI_LOG, _LN2_LO_LOG = _split(_LN2, 16)  # k * hi exact for |k| < 2**8
-_TWO_THIRDS_BITS, _MANTISSA = I(0x3F2AAAAB), I(0x007FFFFF)
+_TWO_THIRDS_BITS, _MANTISSA, _HIGH_BITS = I(0x3F2AAAAB), I(0x007FFFFF), I(-0x00800000)
+_TWO_M23, _ONE_BITS = F(2.0 ** -23), I(0x3F800000)
 _SMALLEST_NORMAL, _LARGEST = F(np.finfo(np.float32).tiny), F(np.finfo(np.float32).max)
 
 
@@ -229,7 +232,9 @@ def _log1p_core(r):
 def _log_parts(x):
     """(k, r) for a positive normal x: x = 2**k * (1 + r), k a float32 integer, -1/3 <= r < 1/3, both exact."""
     bits = _as_int32(x) - _TWO_THIRDS_BITS
-    return F(I(bits >> _I23)), _as_float32(I((bits & _MANTISSA) + _TWO_THIRDS_BITS)) - _ONE
+    # k = bits >> 23 as a float, by a mask and an exact conversion (k*2**23 has at most 8 significant bits): Numba
+    # does integer arithmetic in int64, and LLVM kept the shift in 64-bit lanes (#14 f32hyp: ~10% of cbrt's time)
+    return F(I(bits & _HIGH_BITS)) * _TWO_M23, _as_float32(I((bits & _MANTISSA) + _TWO_THIRDS_BITS)) - _ONE
 
 
 @_jit
@@ -256,10 +261,10 @@ def log1p(x):
     x <= -1, NaN and u >= 2**126."""
     u = _ONE + x
     ok = (x > -_ONE) & (u < _LOG1P_LIMIT)
-    ki = I((_as_int32(u if ok else _ONE) - _TWO_THIRDS_BITS) >> _I23)
-    scale = _as_float32(I((_I127 - ki) << _I23))  # 2**-k
+    k_bits = I((_as_int32(u if ok else _ONE) - _TWO_THIRDS_BITS) & _HIGH_BITS)  # k << 23 (no shift: _log_parts)
+    scale = _as_float32(I(_ONE_BITS - k_bits))  # 2**-k
     r = fma(x if ok else _ZERO, scale, scale - _ONE)
-    k = F(ki)
+    k = F(k_bits) * _TWO_M23
     value = fma(k, _LN2_HI_LOG, _log1p_core(r) + k * _LN2_LO_LOG)
     return (x if x == _ZERO else value), ok
 
@@ -386,15 +391,31 @@ def _atan_poly(t):
 
 
 @_jit
-def _atan_reduce(a):
-    """(t, i1, i2, i3, i4) for a = |x|: arctan(a) = H + arctan(t), |t| <= 0.4375, H chosen by the flags (float64's
-    reduction by selects: t = (n1*a + n0)/(d1*a + d0), or -1/a beyond 2.4375)."""
+def _atan_fraction(a):
+    """(n1, n0, d1, d0, i1, i2, i3, i4) for a = |x|: arctan(a) = H + arctan(t), |t| <= 0.4375, H chosen by the flags
+    (float64's reduction by selects: t = (n1*a + n0)/(d1*a + d0), or -1/a beyond 2.4375)."""
     i1, i2, i3, i4 = a >= _T1, a >= _T2, a >= _T3, a >= _T4
     n1 = _TWO if i3 else (_ONE if i2 else (_TWO if i1 else _ONE))
     n0 = -_THREE if i3 else (-_ONE if i2 else (-_ONE if i1 else _ZERO))
     d1 = _THREE if i3 else (_ONE if i2 else (_ONE if i1 else _ZERO))
     d0 = _TWO if i3 else (_ONE if i2 else (_TWO if i1 else _ONE))
+    return n1, n0, d1, d0, i1, i2, i3, i4
+
+
+@_jit
+def _atan_reduce(a):
+    """(t, i1, i2, i3, i4): the reduced argument by two quotients, selected (the shorter chain: arctan's choice)."""
+    n1, n0, d1, d0, i1, i2, i3, i4 = _atan_fraction(a)
     t = (-_ONE / a) if i4 else fma(n1, a, n0) / fma(d1, a, d0)
+    return t, i1, i2, i3, i4
+
+
+@_jit
+def _atan_reduce_one_quotient(a):
+    """_atan_reduce with one quotient of the selected operands (-1/a is the same operation: the same bits). #14
+    f32hyp: arctan2, with its other divisions, 0.88 -> 0.68 ns per element; arctan alone 4% slower this way."""
+    n1, n0, d1, d0, i1, i2, i3, i4 = _atan_fraction(a)
+    t = (-_ONE if i4 else fma(n1, a, n0)) / (a if i4 else fma(d1, a, d0))
     return t, i1, i2, i3, i4
 
 
@@ -453,12 +474,11 @@ def arccos(x):
     return h + ((e + base_lo) + m * f * tx), ok
 
 
-# --- arcsinh, arccosh, arctanh, cbrt, hypot, power: float32 through float64 lanes; arctan2 -----------------
+# --- arcsinh, arccosh, arctanh, arctan2, cbrt (float32 lanes); hypot, power: float32 through float64 lanes -----
 # A float32 argument is exact in float64 and its square too (48 bits), so these compute in float64 (with the
-# float64 vector functions, or shortened ones: power, arcsinh, arccosh, arctanh use vecmath.short_log, ~2**-43;
-# cbrt its own steps) and round once: the result is the correctly rounded float32 but for ties closer than
-# 2**-19..2**-25 of its ULP. The C library's float32 versions do not vectorise; float32 polynomials would save
-# the conversions and are left for later.
+# float64 vector functions, or shortened ones: power uses vecmath.short_log, ~2**-43) and round once: the result
+# is the correctly rounded float32 but for ties closer than 2**-19..2**-25 of its ULP. The C library's float32
+# versions do not vectorise; float32 polynomials would save the conversions and are left for later.
 _D_ZERO, _D_ONE = 0.0, 1.0
 _D_PI = float(_PI)
 
@@ -468,49 +488,80 @@ def _finite(x):
     return abs(x) <= _LARGEST
 
 
-# arcsinh, arccosh (#14 on AVX-512): one float64 log of an argument formed with one or two roundings, where they
-# took log1p of a sum (one more division and a longer log). Where the log's argument is ~1 + 2a, its rounding
-# (2**-52) is an absolute error of the log, 2**-52/a relative to the result: below a = 2**-5 an odd series takes
-# over (arcsinh; its first omitted term ~2**-52 relative), and arccosh(x) >= 2**-11 for
-# x > 1. So the float64 result is within ~2**-43 relative (short_log's own error), and rounds to the correctly
-# rounded float32 but for ties closer than ~2**-19 of its ULP (none in 10**6 arguments per range, measured).
-_SERIES_LIMIT = 2.0 ** -5
-_AS3, _AS5, _AS7, _AS9 = -1.0 / 6.0, 3.0 / 40.0, -15.0 / 336.0, 105.0 / 3456.0       # arcsinh(a) - a, by a**3
+# arcsinh, arccosh in float32 lanes (#14 f32hyp): u = a + sqrt(a*a + 1) (x + sqrt(x*x - 1)) as uh + ul: the square
+# exact as p + pl (FMA), p +- 1 by Fast2Sum, the square root corrected by its exact residual fma(-s, s, w), the last
+# sum by Fast2Sum; then log(u) = log(uh) + ul/uh with the log family's division-free core, and ul/uh as one quotient
+# (e + res/(2s))/uh = (2s*e + res)/(2s*uh). Above 2**12, u = 2a to 2**-26 relative: log(a) + ln 2. No series for
+# small a: uh = 1 + a is rounded, but its rounding error is in e, so log1p(uh - 1) + ul/uh stays within 1 ULP down
+# to 2**-12, below which arcsinh(a) rounds to a. Max 1 ULP (budget 2) on dense sweeps of every range; 1.8x (arcsinh)
+# and 1.7x (arccosh) less time per element than the float64-lane versions (docs/vecmath.md, "#14 f32hyp"). (A
+# reciprocal by a bit trick and three Newton steps instead of the quotient: 7% slower.)
+_HYP_BIG = F(2.0 ** 12)
+_ROUNDS_TO_X = F(2.0 ** -12)  # below: arcsinh(a) = a*(1 - a*a/6 + ...), arctanh(a) = a*(1 + a*a/3 + ...) round to a
+
+
+@_jit
+def _log_of_sum(uh, c, big, a):
+    """log(uh) + c for uh >= 1 (c ~2**-24 of it), or log(a) + ln 2 where `big`."""
+    u = a if big else uh
+    k, r = _log_parts(u)
+    k = (k + _ONE) if big else k
+    return fma(k, _LN2_HI_LOG, _log1p_core(r) + fma(k, _LN2_LO_LOG, _ZERO if big else c))
 
 
 @_jit
 def arcsinh(x):
-    """(arcsinh(x), ok) for a float32 x: log(a + sqrt(a*a + 1)) in float64 (a*a exact), a = |x|; an odd series
-    below 2**-5."""
+    """(arcsinh(x) within 1 ULP, ok) for a float32 x: log(a + sqrt(a*a + 1)) of a double-float sum, a = |x|; x itself
+    below 2**-12, log(a) + ln 2 above 2**12. ok False for non-finite x."""
+    a = abs(x)
     ok = _finite(x)
-    a = np.float64(abs(x)) if ok else _D_ZERO
-    z = a * a
-    series = fma(a * z, fma(z, fma(z, fma(z, _AS9, _AS7), _AS5), _AS3), a)
-    value = series if a < _SERIES_LIMIT else V64.short_log(a + np.sqrt(z + _D_ONE))
-    return (x if x == _ZERO else _copysign(F(value), x)), ok
+    ac = min(a, _HYP_BIG)
+    p = ac * ac
+    pl = fma(ac, ac, -p)
+    w_big, w_small = max(p, _ONE), min(p, _ONE)
+    wh = w_big + w_small
+    wl = ((w_big - wh) + w_small) + pl
+    sh = np.sqrt(wh)
+    res = fma(-sh, sh, wh) + wl
+    uh = sh + ac                         # sh > ac: Fast2Sum
+    e = (sh - uh) + ac
+    s2 = sh + sh
+    value = _log_of_sum(uh, fma(s2, e, res) / (s2 * uh), a > _HYP_BIG, a)
+    return (x if a < _ROUNDS_TO_X else _copysign(value, x)), ok  # arcsinh(x) rounds to x (and -0.0 stays)
 
 
 @_jit
 def arccosh(x):
-    """(arccosh(x), ok) for a float32 x >= 1: log(x + sqrt(x*x - 1)) in float64 (x*x and x*x - 1 exact)."""
+    """(arccosh(x) within 1 ULP, ok) for a float32 x >= 1: log(x + sqrt(x*x - 1)) of a double-float sum; log(x) +
+    ln 2 above 2**12. ok False below 1, for NaN and infinity."""
     ok = (x >= _ONE) & _finite(x)
-    xd = np.float64(x) if ok else _D_ONE
-    return F(V64.short_log(xd + np.sqrt(xd * xd - _D_ONE))), ok
+    xc = min(x, _HYP_BIG) if ok else _ONE
+    p = xc * xc
+    pl = fma(xc, xc, -p)
+    wh = p - _ONE                        # p >= 1: Fast2Sum (exact below 2)
+    wl = ((p - wh) - _ONE) + pl
+    sh = np.sqrt(wh)
+    res = fma(-sh, sh, wh) + wl
+    uh = xc + sh                         # xc > sh: Fast2Sum
+    e = (xc - uh) + sh
+    s2 = max(sh + sh, _SMALLEST_NORMAL)  # x == 1: sh == res == 0, so the quotient is 0, not 0/0
+    return _log_of_sum(uh, fma(s2, e, res) / (s2 * uh), x > _HYP_BIG, x if ok else _ONE), ok
 
 
 # arctanh in float32 lanes (#14 f32lanes): 1 + a = uh + ul and 1 - a = dh + dl exactly (Fast2Sum, 1 >= a), and
 # log(uh) - log(dh) by the log family's division-free core, (k1 - k2)*ln 2 + log1p(r1) - log1p(r2), plus the
 # low parts ul/uh - dl/dh as one quotient. log(1 + a) > 0 > log(1 - a): the difference adds magnitudes, no
 # cancellation. Max 2 ULP (NumPy's float32 budget 2) over every positive float32 below 1, 20% of them not
-# correctly rounded (the float64 way: 0%, 1.5x the time); below 2**-5 an odd float32 series (max 1 ULP).
-_AT3_32, _AT5_32, _AT7_32, _AT9_32, _AT11_32 = (F(1.0 / n) for n in (3, 5, 7, 9, 11))
-_SERIES_LIMIT_32 = F(2.0 ** -5)
+# correctly rounded (the float64 way: 0%, 1.5x the time). No series below 2**-5 since #14 f32hyp (as arcsinh: the
+# rounding of 1 + a is in ul, so the logs stay within 2 ULP down to 2**-12, below which arctanh(a) rounds to a): the
+# odd series, computed for every element, was 20% of the time (0.51 -> 0.41 ns per element); below 2**-5 max 2
+# ULP now (0.003% of the elements; 1 with the series).
 
 
 @_jit
 def arctanh(x):
     """(arctanh(x) within 2 ULP, ok) for a float32 |x| < 1: log((1 + a)/(1 - a))/2 as the difference of two logs of
-    exact double-floats; an odd series below 2**-5."""
+    exact double-floats; x itself below 2**-12."""
     a = abs(x)
     ok = a < _ONE
     a = a if ok else _ZERO
@@ -523,36 +574,48 @@ def arctanh(x):
     k = k1 - k2
     low = fma(ul, dh, -dl * uh) / (uh * dh)  # ul/uh - dl/dh: a correction, ~2**-24 of the logs
     logs = fma(k, _LN2_HI_LOG, (_log1p_core(r1) - _log1p_core(r2)) + fma(k, _LN2_LO_LOG, low))
-    z = a * a
-    series = fma(a * z, _AT3_32 + z * (_AT5_32 + z * (_AT7_32 + z * (_AT9_32 + z * _AT11_32))), a)
-    value = series if a < _SERIES_LIMIT_32 else _HALF * logs
-    return (x if x == _ZERO else _copysign(value, x)), ok
+    return (x if a < _ROUNDS_TO_X else _copysign(_HALF * logs, x)), ok
 
 
-# cbrt: FreeBSD's cbrtf (s_cbrtf.c): 5 bits from the float32's bits (exponent and mantissa divided by 3 as one
-# integer, plus a bias), then two Halley steps t*(2a + t**3)/(a + 2t**3) in float64, each tripling the bits:
-# 5 -> 16 -> ~47. (#14 on AVX-512: the double-double log2 and exp2 it replaces cost 5x as much per element.)
-_CBRT_BIAS = np.int64(709958130)          # (127 - 127/3 - 0.03306235651) * 2**23
-_THIRD_MULTIPLIER = np.int64(1431655766)  # (2**32 + 2)/3: (n * it) >> 32 == n // 3 for 0 <= n < 2**31
-_SMALLEST_NORMAL32 = F(2.0 ** -126)
+# cbrt in float32 lanes (#14 f32hyp): |x| = 2**(3q + j) * m, m in [1, 2), j in {0, 1, 2} (e from the exponent
+# field converted to a float, q = rint((e - 1)/3): no integer division or shift), M = m * 2**j exact in [1, 8);
+# y = CBRT_INV(m) * 2**(-j/3) ~ M**(-1/3) (tools/fit_vecmath32.py: 2**-17.1 relative), t = M*y*y ~ cbrt(M)
+# (~2**-16), then one Newton step t - (t**3 - M) * y*y/3, with t**3 - M nearly exact (t*t as hi + lo by FMA)
+# and y*y/3 standing in for 1/(3t*t): the step's error is ~2**-14.5 of a ~2**-16 correction, so the result is
+# within 0.5 ULP + ~2**-30 relative: max 1 ULP, 0.15% of elements not correctly rounded (5 coefficients: 6%, the
+# same time). No division: the float64-lane Halley steps it replaces took two float64 divisions (0.48 -> 0.43 ns
+# per element; 0.38 with the exponent taken without a shift).
+_CBRT_INV = _f32("0x1.c713e20000000p+0", "-0x1.8dd4be0000000p+0", "0x1.3a267a0000000p+0", "-0x1.2c4b960000000p-1",
+                 "0x1.37ce9e0000000p-3", "-0x1.0e87000000000p-6")
+_CI0, _CI1, _CI2, _CI3, _CI4, _CI5 = _CBRT_INV
+_CBRT_2_M1, _CBRT_2_M2 = F(2.0 ** (-1.0 / 3.0)), F(2.0 ** (-2.0 / 3.0))
+_THIRD, _FOUR = F(1.0 / 3.0), F(4.0)
+_EXPONENT_BITS, _F127 = I(0x7F800000), F(127.0)
 
 
 @_jit
 def cbrt(x):
-    """(cbrt(x), ok) for a normal or zero float32 x: two Halley steps in float64 from a 5-bit start (~2**-47
-    relative, so the correctly rounded float32 but for ties closer than ~2**-23 of its ULP; exact cubes stay
-    exact). ok False for subnormal and non-finite x (NumPy's own answers there, bit for bit)."""
+    """(cbrt(x) within 1 ULP, ok) for a normal or zero float32 x, in float32 lanes: a polynomial start for M**(-1/3)
+    and one Newton step; exact cubes stay exact. ok False for subnormal and non-finite x (NumPy's own answers there,
+    bit for bit)."""
     a = abs(x)
-    ok = ((a >= _SMALLEST_NORMAL32) & _finite(x)) | (x == _ZERO)
-    a = a if ok else _ONE
-    start = ((np.int64(_as_int32(a)) * _THIRD_MULTIPLIER) >> 32) + _CBRT_BIAS
-    t = np.float64(_as_float32(I(start)))
-    ad = np.float64(a)
-    r = t * t * t
-    t = t * (ad + ad + r) / (ad + r + r)
-    r = t * t * t
-    t = t * (ad + ad + r) / (ad + r + r)
-    return (x if x == _ZERO else _copysign(F(t), x)), ok
+    normal = _normal(a)
+    ok = normal | (x == _ZERO)
+    bits = _as_int32(a if normal else _ONE)
+    e = fma(F(I(bits & _EXPONENT_BITS)), _TWO_M23, -_F127)   # the exponent field as a float: no 64-bit shift
+    m = _as_float32(I((bits & _MANTISSA) | _ONE_BITS))
+    q = np.rint((e - _ONE) * _THIRD)     # (e - 1)/3 = q + (j - 1)/3: rint gives q
+    j = e - _THREE * q
+    big_m = m * (_FOUR if j == _TWO else (_TWO if j == _ONE else _ONE))
+    m2 = m * m
+    y = (fma(m, _CI1, _CI0) + m2 * fma(m, _CI3, _CI2) + (m2 * m2) * fma(m, _CI5, _CI4)) * (
+        _CBRT_2_M2 if j == _TWO else (_CBRT_2_M1 if j == _ONE else _ONE))
+    y2 = y * y
+    t = big_m * y2
+    t2 = t * t
+    residual = fma(t2, t, -big_m) + fma(t, t, -t2) * t   # t**3 - M
+    t = fma(-residual, y2 * _THIRD, t)
+    return (x if x == _ZERO else _copysign(t * _pow2(q), x)), ok
 
 
 @_jit
@@ -569,7 +632,7 @@ def arctan2(y, x):
     ql = fma(-q, xs, ys) / xs
     a = abs(q)
     ok = ok & ((a >= _SMALLEST_NORMAL) | (ys == _ZERO)) & (a <= _LARGEST)
-    t, i1, i2, i3, i4 = _atan_reduce(a)
+    t, i1, i2, i3, i4 = _atan_reduce_one_quotient(a)
     negative = xs < _ZERO
     hi = _PIO2_HI if i4 else (_ATAN_THREE_HALVES[0] if i3 else (_ATAN_ONE[0] if i2 else (
         _ATAN_HALF[0] if i1 else _ZERO)))
