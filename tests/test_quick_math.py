@@ -153,6 +153,7 @@ def test_parallel_chunks_give_the_serial_and_the_numba_kernels_bits(request, tie
     arrays = random_inputs(np.float64, N_BLOCKS, special_blocks=(0, 11, 12, N_BLOCKS - 1), seed=2)
     serial = all_functions(arrays)
     parallel_threshold(1000)
+    cache.clear_memory()  # a kernel of this structure another test left in memory would answer (all_functions)
     before = tier()
     with la.num_threads(2):
         chunked = all_functions(arrays)
@@ -179,6 +180,7 @@ def test_hypot_arctan2_and_power_give_the_numba_kernels_bits(request, tier, dt):
     def expr(x, y):
         return np.hypot(x, y), np.arctan2(y, x), np.power(np.abs(x), y), np.power(x, np.rint(y))
 
+    cache.clear_memory()  # a kernel of this structure another test left in memory would answer (all_functions)
     before = tier()
     quick = la.compute(*expr(la.array(x), la.array(y)))
     assert tier() == before + 1
@@ -196,6 +198,7 @@ def test_the_issues_expression_and_float32_through_float64_functions(request, ti
     def expr(x, y):
         return x * 5 + np.sin(y) * x, np.exp(y.astype(np.float32) / 100) - x.astype(np.float32)
 
+    cache.clear_memory()  # a kernel of this structure another test left in memory would answer (all_functions)
     before = tier()
     quick = la.compute(*expr(la.array(a), la.array(b)))
     assert tier() == before + 1
@@ -212,6 +215,7 @@ def test_a_map_numba_keeps_scalar_runs_the_c_library_throughout(request, tier):
     def expr(i, x):
         return np.sin(x) + i // 7
 
+    cache.clear_memory()  # a kernel of this structure another test left in memory would answer (all_functions)
     before = tier()
     quick = expr(la.array(i), la.array(x)).compute()
     assert tier() == before + 1
@@ -230,6 +234,7 @@ def test_what_the_tier_does_not_translate_stays_on_numba(tier):
 
 def test_a_zero_d_map_stays_on_numbas_c_library_kernel(tier):
     # one element: Numba's 0-d kernel calls the C library; a blocked loop would only inline a polynomial per node
+    cache.clear_memory()  # a kernel of this structure another test left in memory would answer (all_functions)
     before = tier()
     got = (np.tanh(la.array(np.array(0.5))) + 1).compute()
     assert tier() == before and got == np.tanh(0.5) + 1
