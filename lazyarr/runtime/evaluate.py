@@ -235,16 +235,12 @@ def copy_outside(x: np.ndarray, key: tuple) -> np.ndarray:
     """A new array with x's layout holding x's values outside `key`'s region (which a kernel writes next)."""
     boxes = outside(key, x.shape)
     order = "C" if x.flags.c_contiguous else "F" if x.flags.f_contiguous else None
-    if order is None:  # a strided x: NumPy's copy keeps its memory order ("K")
-        target = np.empty_like(x, order="K")
-        if boxes is None:
-            np.copyto(target, x)
-            return target
-    else:  # a buffer a dead value left in the pool, not fresh pages (a stencil loop's every step copies x)
-        target = scratch.empty(x.shape, x.dtype, order)
-        if boxes is None:
-            np.copyto(target, x)
-            return target
+    # a contiguous x's copy: a buffer a dead value left in the pool, not fresh pages (a stencil loop's every
+    # step copies x); a strided x's keeps its memory order ("K"), as NumPy's copy does
+    target = np.empty_like(x, order="K") if order is None else scratch.empty(x.shape, x.dtype, order)
+    if boxes is None:
+        np.copyto(target, x)
+        return target
     for box in boxes:
         target[box] = x[box]
     return target
