@@ -186,9 +186,11 @@ def test_strips_give_the_numba_kernels_bits(tier, dt, name):
             reference_close(quick, program(x), dt)
 
 
-def test_strips_in_parallel_on_one_and_two_threads(tier, parallel_threshold):
+@pytest.mark.parametrize("seed, shape", [(23, (3001, 200)), (26, (257, 2000))], ids=["strips", "split"])
+def test_columns_in_parallel_on_one_and_two_threads(tier, parallel_threshold, seed, shape):
+    # (200, 3001) in C order takes the `strips` loop, (2000, 257) the `split` one (a strip would pass its budget)
     parallel_threshold(4096)
-    x = with_edges(np.random.default_rng(23).standard_normal((3001, 200))).T.copy()  # (200, 3001), C order
+    x = with_edges(np.random.default_rng(seed).standard_normal(shape)).T.copy()
     for program in (standardise0, softmax0):
         one, numba_one = on_both_tiers(program, x, threads=1)
         two, numba_two = on_both_tiers(program, x, threads=2)
@@ -211,18 +213,6 @@ def test_split_gives_the_numba_kernels_bits(tier, dt, name):
         assert_same(quick, numba)
         with np.errstate(all="ignore"):
             reference_close(quick, program(x), dt)
-
-
-def test_split_in_parallel_on_one_and_two_threads(tier, parallel_threshold):
-    parallel_threshold(4096)
-    x = with_edges(np.random.default_rng(26).standard_normal((257, 2000))).T.copy()  # (2000, 257), C order
-    for program in (standardise0, softmax0):
-        one, numba_one = on_both_tiers(program, x, threads=1)
-        two, numba_two = on_both_tiers(program, x, threads=2)
-        assert_same(one, numba_one)
-        assert_same(two, numba_two)
-        assert_same(one, two)
-        reference_close(two, program(x), np.float64)
 
 
 def test_row_inputs_and_inputs_broadcast_over_the_rows(tier):

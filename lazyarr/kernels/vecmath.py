@@ -323,6 +323,20 @@ def expm1(x):
 
 
 @_jit
+def _reduce_abs_by_ln2(x):
+    """(k, r, c, ok) with |x| = k*ln 2 + (r + c), r + c to ~2**-100, for sinh and cosh; ok: |x| <= _EXP_HIGH (k is
+    0 where not, which keeps it a small integer in every lane)."""
+    a = abs(x)
+    ok = a <= _EXP_HIGH
+    a = a if ok else 0.0
+    k = np.rint(a * _INV_LN2)
+    rh = fma(-k, _LN2_HI, a)                   # exact, as in _expm1_dd
+    rl = -k * _LN2_LO
+    r = rh + rl
+    return k, r, (rh - r) + rl, ok
+
+
+@_jit
 def sinh(x):
     """(sinh(x) within 1 ULP, ok) for a float64 x: cosh's method with the odd signs (#14 f64slow: no division
     and no expm1 in double-double, where (t + t/(t + 1))/2 with t = expm1(|x|) took 1.9x NumPy's time): with
@@ -330,14 +344,7 @@ def sinh(x):
         sinh|x| = (B - b) + (B*r + b*r) + B*(ce + so + c(1 + r)) - b*(ce - so - c(1 - r)),
     the first four terms summed exactly (B*r and b*r are exact products; for k = 0 they are 0 and r, so small x
     lose nothing to cancellation), the rest below ~0.2 of the result."""
-    a = abs(x)
-    ok = a <= _EXP_HIGH
-    a = a if ok else 0.0                       # keeps k a small integer in every lane
-    k = np.rint(a * _INV_LN2)
-    rh = fma(-k, _LN2_HI, a)                   # exact, as in _expm1_dd
-    rl = -k * _LN2_LO
-    r = rh + rl
-    c = (rh - r) + rl
+    k, r, c, ok = _reduce_abs_by_ln2(x)
     z = r * r
     # Horner's steps as FMAs: ce and so are independent chains of six
     ce = z * fma(z, fma(z, fma(z, fma(z, fma(z, _E12, _E10), _E8), _E6), _E4), _E2)
@@ -371,14 +378,7 @@ def cosh(x):
         cosh = (B + b) + (B*r - b*r) + B*(ce + so + c(1 + r)) + b*(ce - so - c(1 - r)).
     The first four terms are summed exactly (B*r and b*r are exact products), the rest is below 0.08 of the
     result, so the answer is one rounding plus ~0.1 ULP."""
-    a = abs(x)
-    ok = a <= _EXP_HIGH
-    a = a if ok else 0.0                       # keeps k a small integer in every lane
-    k = np.rint(a * _INV_LN2)
-    rh = fma(-k, _LN2_HI, a)                   # exact, as in _expm1_dd
-    rl = -k * _LN2_LO
-    r = rh + rl
-    c = (rh - r) + rl
+    k, r, c, ok = _reduce_abs_by_ln2(x)
     z = r * r
     ce = z * (_E2 + z * (_E4 + z * (_E6 + z * (_E8 + z * (_E10 + z * _E12)))))
     so = r * z * (_E3 + z * (_E5 + z * (_E7 + z * (_E9 + z * (_E11 + z * _E13)))))
