@@ -30,6 +30,7 @@ import sys
 import numpy as np
 
 from lazyarr.graph import expr
+from lazyarr.runtime import scratch
 from lazyarr.graph.expr import LEAF, Node
 
 __all__ = ["MIN_BYTES", "buffers_to_write", "new_leaf"]
@@ -88,7 +89,8 @@ def _own_buffer(leaf: Node, realised):
         return None
     # held by: view.base and leaf.source (+ this frame's `buffer` and getrefcount's argument); the view by
     # leaf.data (+ `view` and the argument). (Counted first: a ``flags`` object refers to its array.)
-    if sys.getrefcount(buffer) != 4 or sys.getrefcount(view) != 3:
+    # (and the scratch pool's list of lent buffers, which takes it back once nothing else holds it)
+    if sys.getrefcount(buffer) != 4 + scratch.lent_references(buffer) or sys.getrefcount(view) != 3:
         return None
     if not (buffer.flags.owndata and buffer.flags.writeable and buffer.flags.c_contiguous):
         return None

@@ -31,6 +31,7 @@ from lazyarr.graph import expr
 from lazyarr.graph.expr import CONST, LEAF, Node
 from lazyarr.graph.ops import GENERATORS
 from lazyarr.runtime import evaluate as runtime
+from lazyarr.runtime import scratch  # (a copy handed out comes from the pool)
 
 
 def evaluate(roots: list[Node], out: np.ndarray | None = None, handed_out: bool = True) -> list[np.ndarray]:
@@ -69,7 +70,7 @@ def evaluate(roots: list[Node], out: np.ndarray | None = None, handed_out: bool 
         kept.append(value)
     results = values[:len(roots)]
     if handed_out:
-        results = [r.copy() if r is not out and _overlaps(r, kept) else _own_copy(r) for r in results]
+        results = [_copy(r) if r is not out and _overlaps(r, kept) else _own_copy(r) for r in results]
     _remember(roots, results)  # (mandelbrot #15) now that the histories stand for leaves
     return results
 
@@ -117,6 +118,18 @@ def _written(array) -> bool:
     return link is not None and link.base is None and link.writes > 0
 
 
+def _copy(value: np.ndarray) -> np.ndarray:
+    """A copy of `value` for the user, in a buffer a dead value left in the scratch pool where there is one: a
+    lazy loop asked for its written arrays (``la.compute(A, B)`` of a stencil's) copies them at every ask, and
+    fresh pages for each copy cost more than the copy (jacobi_1d, docs/assign.md)."""
+    order = "C" if value.flags.c_contiguous else "F" if value.flags.f_contiguous else None
+    if order is None:
+        return value.copy()
+    copy = scratch.empty(value.shape, value.dtype, order)
+    np.copyto(copy, value)
+    return copy
+
+
 def _overlaps(value: np.ndarray, kept: list) -> bool:
     return any(np.may_share_memory(value, k) for k in kept)
 
@@ -144,7 +157,11 @@ _REALISED: weakref.WeakValueDictionary = weakref.WeakValueDictionary()
 
 def _stands_for(history: Node, leaf: Node, value: np.ndarray, overwritten: bool = False) -> None:
     buffer = _buffer(value)
-    _REALISED[id(buffer)] = buffer
+    if _REALISED.get(id(buffer)) is not buffer:
+        _REALISED[id(buffer)] = buffer
+        # once the leaf and every view of it are gone, the scratch pool takes the buffer back for the next
+        # computation of its shape (a lazy loop asked once per call: its values die between the calls)
+        scratch.lend(buffer, _no_longer_realised)
     if history.op in (LEAF, CONST) or history is leaf:
         return
     held = None
@@ -155,6 +172,12 @@ def _stands_for(history: Node, leaf: Node, value: np.ndarray, overwritten: bool 
         held = leaf
     key = id(history)
     _STANDS_FOR[key] = (weakref.ref(history, functools.partial(_forget, key)), weakref.ref(leaf), held)
+
+
+def _no_longer_realised(buffer: np.ndarray) -> None:
+    """The scratch pool took `buffer` back: from now on it holds new values, not a realised one."""
+    if _REALISED.get(id(buffer)) is buffer:
+        del _REALISED[id(buffer)]
 
 
 def _stood_for(leaf: Node) -> bool:

@@ -6,6 +6,7 @@ called through ``launch``, as the other two ways in do.
 from __future__ import annotations
 
 import math
+import sys
 
 import numpy as np
 
@@ -165,7 +166,9 @@ def _run_steps(steps: list, roots: list[Node], env: dict, out: np.ndarray | None
         elif isinstance(step, ReduceKernel):
             run_reduce(step, env, follows_blas)
         elif isinstance(step, SliceWrite):  # (assignment and writes)
-            run_slice_write(step, env, follows_blas)
+            x = step.node.args[0]
+            run_slice_write(step, env, follows_blas,
+                            in_place=id(x) in produced and id(x) in dying.get(i, ()) and dying_here_only(x, env))
         elif isinstance(step, MapKernel):
             run_map(step, env, out_buffers, follows_blas)
         else:
@@ -219,16 +222,44 @@ def run_stage(step: Stage, env: dict) -> None:
     env[id(step.node)] = interp.apply(step.node, [value(a, env) for a in step.node.args])
 
 
-def run_slice_write(step: SliceWrite, env: dict, follows_blas: bool = False) -> None:
+def run_slice_write(step: SliceWrite, env: dict, follows_blas: bool = False, in_place: bool = False) -> None:
     """(assignment and writes) ``x[key] = v``: copy x, then v's kernel writes into the key's region of the
-    copy (a view: an n-d layout where the region is strided)."""
+    copy (a view: an n-d layout where the region is strided). `in_place`: x is this run's own value, dead after
+    this step and held by nothing else (``dying_here_only``), so its buffer is the target when v's kernel reads
+    none of it (what NumPy's ``x[key] = v`` does: no copy, and a chain of writes keeps one buffer hot in cache)."""
     node = step.node
-    target = copy_outside(value(node.args[0], env), dict(node.params.kwargs)["key"])
-    region = target[realise(dict(node.params.kwargs)["key"])]
+    key = dict(node.params.kwargs)["key"]
+    x = value(node.args[0], env)
+    if in_place and not launch.overlaps(x, [env[id(n)] if n.op != LEAF or id(n) in env else n.data
+                                            for n in step.inputs]):
+        target = x
+    else:
+        target = copy_outside(x, key)
+    del x
+    region = target[realise(key)]
     run_map(step, env, {id(step.outputs[0]): region}, follows_blas)
     if env[id(step.outputs[0])] is not region:  # (the kernel could not write into it: copied)
         np.copyto(region, env[id(step.outputs[0])])
     env[id(node)] = target
+
+
+def dying_here_only(x: Node, env: dict) -> bool:
+    """Whether x's value (a value this run made, which no later step reads) is an array of its own that only
+    `env` holds: no view of it alive (a view's base is the array, so it counts), no leaf, no user."""
+    a = env.get(id(x))
+    return (type(a) is np.ndarray and a.base is None and a.flags.writeable and a.flags.owndata
+            and sys.getrefcount(a) <= _ENV_ONLY)
+
+
+def _env_only_count() -> int:
+    """The reference count ``dying_here_only`` sees for an array a dict alone holds (the dict, its local name,
+    ``getrefcount``'s argument), measured once the same way rather than assumed for this Python."""
+    env = {0: np.empty(1)}
+    a = env.get(0)
+    return sys.getrefcount(a)
+
+
+_ENV_ONLY = _env_only_count()
 
 
 def copy_outside(x: np.ndarray, key: tuple) -> np.ndarray:

@@ -31,25 +31,63 @@ MAX_PER_SHAPE = 2  # a program that frees more buffers of one shape per call tha
 _lock = threading.Lock()
 _pool: dict[tuple, list[np.ndarray]] = {}
 _held = 0
-counts = {"kept": 0, "reused": 0}  # tests read them
+counts = {"kept": 0, "reused": 0, "reclaimed": 0}  # tests read them
+# Buffers lent to a longer-lived holder (a written LazyArray's value, rebound to a leaf over it: api/realise.py)
+# with what to call when one comes back: the holder dies at a time nothing here sees (a LazyArray dropped, a
+# later ask rebinding it), so a miss in ``empty`` looks for lent buffers only this list still refers to.
+_lent: list[tuple[np.ndarray, object]] = []
+MAX_LENT = 8
 
 
 def empty(shape: tuple, dtype, order: str = "C") -> np.ndarray:
     """``np.empty(shape, dtype, order=order)``, a kept buffer of that shape, dtype and order where there is
     one (its old values: the caller writes every element)."""
     global _held
-    if not _pool:  # the common case first: nothing kept (a small program's every call)
+    if not _pool and not _lent:  # the common case first: nothing kept (a small program's every call)
         return np.empty(shape, dtype, order=order)
     dtype = np.dtype(dtype)
     if math.prod(shape) * dtype.itemsize >= MIN_BYTES:
+        key = _key(shape, dtype, order)
         with _lock:
-            stack = _pool.get(_key(shape, dtype, order))
+            stack = _pool.get(key)
             if stack:
                 a = stack.pop()
                 _held -= a.nbytes
                 counts["reused"] += 1
                 return a
+            a = _reclaim(key)
+            if a is not None:
+                return a
     return np.empty(shape, dtype, order=order)
+
+
+def lend(buffer: np.ndarray, on_return) -> None:
+    """Note that `buffer` (an array ``empty`` may hand out again) is now held by something longer-lived than a
+    computation; once that lets it go, ``empty`` takes it back after calling ``on_return(buffer)`` (the holder's
+    registry forgetting it). The list holds one reference: ``lent_references`` says so to reference counts."""
+    if not _free(buffer):
+        return
+    with _lock:
+        if len(_lent) >= MAX_LENT:
+            del _lent[0]  # (the oldest is more likely still held; it goes back to malloc when it dies)
+        _lent.append((buffer, on_return))
+
+
+def lent_references(buffer: np.ndarray) -> int:
+    """The references ``lend``'s list holds to `buffer` (0 or 1), for code that counts a buffer's holders."""
+    return 1 if _lent and any(b is buffer for b, _ in _lent) else 0
+
+
+def _reclaim(key: tuple) -> np.ndarray | None:
+    """(under the lock) A lent buffer of `key` that nothing but ``_lent`` refers to, taken out of the list."""
+    for i, (b, on_return) in enumerate(_lent):
+        if _key(b.shape, b.dtype, "C" if b.flags.c_contiguous else "F") == key \
+                and sys.getrefcount(b) <= _ONLY_LENT:
+            del _lent[i]
+            on_return(b)
+            counts["reclaimed"] += 1
+            return b
+    return None
 
 
 def recycle(values: list) -> None:
@@ -100,6 +138,7 @@ def clear() -> None:
     global _held
     with _lock:
         _pool.clear()
+        _lent.clear()
         _held = 0
 
 
@@ -124,3 +163,14 @@ def _only_local_count() -> int:
 
 
 _ONLY_LOCAL = _only_local_count()
+
+
+def _only_lent_count() -> int:
+    """The reference count ``_reclaim`` sees for a buffer only the lent list holds (the list's tuple, the loop's
+    name, ``getrefcount``'s argument), measured the same way."""
+    lent = [(np.empty(1), None)]
+    for b, _ in lent:
+        return sys.getrefcount(b)
+
+
+_ONLY_LENT = _only_lent_count()

@@ -1,0 +1,152 @@
+"""A lazy loop of slice writes (jacobi_1d's ``B[1:-1] = f(A)``, asked once per call) keeps its buffers hot:
+a written value that dies at the next write into it is written in place (runtime/evaluate.run_slice_write),
+and a written LazyArray's realised value goes back to the scratch pool once nothing holds it
+(runtime/scratch.lend). NumPy's answers throughout; inputs, results the user holds and live LazyArrays are
+never written. docs/assign.md "Lazy loops of writes"."""
+import sys
+
+import numpy as np
+import pytest
+
+import lazyarr as la
+from lazyarr.api import realise
+from lazyarr.runtime import evaluate, scratch
+
+N = 64
+
+
+@pytest.fixture(autouse=True)
+def small_pool(monkeypatch):
+    monkeypatch.setattr(scratch, "MIN_BYTES", 0)
+    scratch.clear()
+    yield
+    scratch.clear()
+
+
+@pytest.fixture
+def copies(monkeypatch):
+    """How many slice writes copied their old value (rather than writing into it)."""
+    made = []
+    real = evaluate.copy_outside
+
+    def counting(x, key):
+        made.append(x.shape)
+        return real(x, key)
+    monkeypatch.setattr(evaluate, "copy_outside", counting)
+    return made
+
+
+def jacobi(A, B, steps):
+    for _ in range(steps):
+        B[1:-1] = 0.33333 * (A[:-2] + A[1:-1] + A[2:])
+        A[1:-1] = 0.33333 * (B[:-2] + B[1:-1] + B[2:])
+    return A, B
+
+
+def _inputs(seed):
+    rng = np.random.default_rng(seed)
+    return rng.random(N), rng.random(N)
+
+
+def test_a_written_value_that_dies_at_the_next_write_is_written_in_place(copies):
+    a, b = _inputs(1)
+    a0, b0 = a.copy(), b.copy()
+    want = jacobi(a.copy(), b.copy(), 4)
+    got = la.compute(*jacobi(la.array(a), la.array(b), 4))
+    for g, w in zip(got, want):
+        np.testing.assert_array_equal(g, w)
+    # only the first write into each array copies (its old value is the user's input); the other six write
+    # into the value they replace, which nothing reads afterwards
+    assert len(copies) == 2
+    np.testing.assert_array_equal(a, a0)
+    np.testing.assert_array_equal(b, b0)
+
+
+def test_a_write_whose_value_reads_the_old_array_copies_it(copies):
+    x = np.random.default_rng(2).random(N)
+    u, lazy = x.copy(), la.array(x)
+    for _ in range(3):
+        u[1:-1] = 0.5 * (u[:-2] + u[2:])
+        lazy[1:-1] = 0.5 * (lazy[:-2] + lazy[2:])
+    np.testing.assert_array_equal(lazy.compute(), u)
+    # the first write's old value is the input; each later one's is read (through views) by the kernel that
+    # writes its successor: never in place
+    assert len(copies) == 3
+
+
+def test_an_expression_on_the_old_value_keeps_it(copies):
+    x, z = _inputs(3)
+    y = la.array(x) + 1.0
+    e = y[::-1] * 3.0                       # built on y's value before the write, asked with it
+    y[1:-1] = la.array(z)[1:-1] * 2.0
+    got_y, got_e = la.compute(y, e)
+    want_y = x + 1.0
+    want_e = want_y[::-1] * 3.0
+    want_y[1:-1] = z[1:-1] * 2.0
+    np.testing.assert_array_equal(got_y, want_y)
+    np.testing.assert_array_equal(got_e, want_e)
+
+
+def test_only_a_value_the_run_alone_holds_counts_as_dying_here():
+    class Node:
+        pass
+    node = Node()
+    env = {id(node): np.ones(N)}
+    assert evaluate.dying_here_only(node, env)
+    view = env[id(node)][1:]                # a view of it, alive: its base is the value
+    assert not evaluate.dying_here_only(node, env)
+    del view
+    held = env[id(node)]                    # someone else holds it
+    assert not evaluate.dying_here_only(node, env)
+    del held
+    env[id(node)] = np.ones(N)[::2]         # a view, not an array of its own
+    assert not evaluate.dying_here_only(node, env)
+    frozen = np.ones(N)
+    frozen.flags.writeable = False
+    env[id(node)] = frozen
+    del frozen
+    assert not evaluate.dying_here_only(node, env)
+
+
+def test_a_loop_asked_once_per_call_takes_its_realised_buffers_back():
+    results, reclaimed = [], scratch.counts["reclaimed"]
+    for seed in range(4):
+        a, b = _inputs(seed)
+        results.append((jacobi(a.copy(), b.copy(), 3), la.compute(*jacobi(la.array(a), la.array(b), 3))))
+    assert scratch.counts["reclaimed"] >= reclaimed + 2  # the arrays of one call die before the next: their values return
+    for want, got in results:
+        for w, g in zip(want, got):
+            np.testing.assert_array_equal(g, w)  # no later call wrote into a result handed out before
+    handed = [g for _, got in results for g in got]
+    assert all(not np.shares_memory(p, q) for i, p in enumerate(handed) for q in handed[i + 1:])
+
+
+def test_a_live_arrays_value_is_not_taken_back():
+    a, b = _inputs(7)
+    A, B = la.array(a), la.array(b)
+    jacobi(A, B, 2)
+    first = la.compute(A, B)                # A and B now stand for leaves of their values: lent, still held
+    for seed in range(3):                   # other calls of the same shapes want buffers
+        c, d = _inputs(10 + seed)
+        la.compute(*jacobi(la.array(c), la.array(d), 2))
+    np.testing.assert_array_equal(A.compute(), first[0])
+    np.testing.assert_array_equal(B.compute(), first[1])
+    A[0] = -1.0                             # and writes go on from the values they hold
+    np.testing.assert_array_equal(A.compute(), np.r_[-1.0, first[0][1:]])
+
+
+def test_a_taken_back_buffer_is_no_longer_realised():
+    a, b = _inputs(5)
+    A, B = jacobi(la.array(a), la.array(b), 1)
+    la.compute(A, B)
+    lent = [buffer for buffer, _ in scratch._lent]
+    assert lent and all(realise._REALISED.get(id(buffer)) is buffer for buffer in lent)
+    del A, B
+    shape, dtype = lent[0].shape, lent[0].dtype
+    address = lent[0].__array_interface__["data"][0]
+    del lent
+    reclaimed = scratch.counts["reclaimed"]
+    again = scratch.empty(shape, dtype)
+    assert again.__array_interface__["data"][0] == address and scratch.counts["reclaimed"] == reclaimed + 1
+    assert realise._REALISED.get(id(again)) is not again  # a new value's buffer, not a kept one
+    assert sys.getrefcount(again) == 2
