@@ -150,3 +150,67 @@ def test_a_taken_back_buffer_is_no_longer_realised():
     assert again.__array_interface__["data"][0] == address and scratch.counts["reclaimed"] == reclaimed + 1
     assert realise._REALISED.get(id(again)) is not again  # a new value's buffer, not a kept one
     assert sys.getrefcount(again) == 2
+
+
+# --- the same inside @la.fuse (tracer/program.py's slice write op) ----------------------------------------------
+_fused_jacobi = la.fuse(jacobi)
+
+
+def test_fused_writes_into_a_dead_intermediate_in_place(copies):
+    for seed in range(3):
+        a, b = _inputs(20 + seed)
+        want = jacobi(a.copy(), b.copy(), 4)
+        del copies[:]
+        got = _fused_jacobi(a, b, 4)
+        for g, w in zip(got, want):
+            np.testing.assert_array_equal(g, w)
+        np.testing.assert_array_equal(a, want[0])  # (a fused function writes into its arguments, as NumPy)
+    # from the second call on (the first traces): only the two writes whose old values are the arguments copy
+    assert len(copies) == 2
+
+
+def _own_stencil(x, steps):
+    u = x * 1.0
+    for _ in range(steps):
+        u[1:-1] = 0.5 * (u[:-2] + u[2:])
+    return u
+
+
+def _view_kept_across_a_write(x):
+    y = x * 2.0
+    head = y[:5]                            # a NumPy view: it sees the write below
+    mirror = y[::-1] * 1.0                  # a value computed from y before the write
+    y[1:-1] = x[2:] + x[:-2]
+    return y, head, mirror
+
+
+@pytest.mark.parametrize("program, args", [(_own_stencil, (3,)), (_view_kept_across_a_write, ())])
+def test_fused_writes_that_must_copy_give_numpys_answer(program, args):
+    fused = la.fuse(program)
+    for seed in range(3):
+        x = np.random.default_rng(30 + seed).random(N)
+        want = program(x.copy(), *args)
+        got = fused(x, *args)
+        for g, w in zip(got if isinstance(got, tuple) else (got,), want if isinstance(want, tuple) else (want,)):
+            np.testing.assert_array_equal(g, w)
+
+
+def _writes_and_returns(x, y):
+    x[1:-1] = 0.5 * (y[:-2] + y[2:])
+    y[1:-1] = x[1:-1] * 2.0
+    return x, y * 1.0, x[::2]
+
+
+def test_values_written_back_are_kept_for_the_next_call_only_when_dead():
+    fused = la.fuse(_writes_and_returns)
+    calls = []
+    for seed in range(4):
+        x, y = _inputs(40 + seed)
+        want = _writes_and_returns(x.copy(), y.copy())
+        got = fused(x, y)
+        calls.append((want, got, [g.copy() for g in got]))
+        assert got[0] is x
+    for want, got, saved in calls:
+        for w, g, s in zip(want, got, saved):
+            np.testing.assert_array_equal(g, w)
+            np.testing.assert_array_equal(g, s)  # no later call wrote into what an earlier one returned

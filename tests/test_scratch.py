@@ -138,7 +138,9 @@ def test_a_fused_stencils_slice_writes_copy_into_kept_buffers(order):
     reused = scratch.counts["reused"]
     a, b = a0.copy(), b0.copy()
     got = f(a, b, 4)
-    assert scratch.counts["reused"] - reused >= 4  # of 8 copies a call (5 here: the pool keeps 2 per shape)
+    # two copies a call, both from the pool: the first write into each argument (the later writes go into the
+    # value they replace, which nothing reads after them: tests/test_lazy_chain_buffers.py)
+    assert scratch.counts["reused"] - reused >= 2
     want = _jacobi(a0.copy(), b0.copy(), 4)
     np.testing.assert_array_equal(a, want[0])
     np.testing.assert_array_equal(b, want[1])

@@ -247,8 +247,14 @@ def dying_here_only(x: Node, env: dict) -> bool:
     """Whether x's value (a value this run made, which no later step reads) is an array of its own that only
     `env` holds: no view of it alive (a view's base is the array, so it counts), no leaf, no user."""
     a = env.get(id(x))
+    return only_one_holder(a, _ENV_ONLY + 1)  # (+ only_one_holder's own parameter)
+
+
+def only_one_holder(a, count: int) -> bool:
+    """Whether `a` is a writable array owning its memory that `count` references hold at most (the caller's
+    container and names, measured by the caller as it holds `a`, plus this call's argument)."""
     return (type(a) is np.ndarray and a.base is None and a.flags.writeable and a.flags.owndata
-            and sys.getrefcount(a) <= _ENV_ONLY)
+            and sys.getrefcount(a) <= count)
 
 
 def _env_only_count() -> int:

@@ -36,6 +36,7 @@ from lazyarr.tracer.scalars import ScalarTrace, ScalarTracer, Static, classify, 
 from lazyarr.api.array import LazyArray, wrap
 # (graph breaks) segments, guards and eager runs
 from lazyarr.tracer import creation_calls, scipy_calls, segments
+from lazyarr.runtime import scratch
 
 __all__ = ["fuse", "FuseInfo", "TracingError"]
 
@@ -261,7 +262,8 @@ class _Fused:
                 static |= need.roots
                 continue
             if traced.written:  # (assignment and writes) the caller's arrays get what the function wrote
-                result = _written_back(traced.written, flat, result)
+                box, result = [result], None  # (_written_back takes it out: its values' holders are its names)
+                result = _written_back(traced.written, flat, box)
                 _write_back_each_call(program.final if type(program) is segments.Variant else program,
                                       traced.written)
             # (graph breaks) what explain() shows; a trace no guard can stand for, or one variant too many,
@@ -399,15 +401,22 @@ class Recorder:
         return [(a, None if same_bytes(a, copy) else copy) for a, copy in self.entries]
 
 
-def _written_back(written: tuple, flat: tuple, result):
+def _written_back(written: tuple, flat: tuple, box: list):
     """(assignment and writes) A program's result for a function that writes into its arguments is (its own
     result, the written arguments' final values): each value is copied into the caller's array (unless the
     kernel that computed it wrote it into the argument itself: program.written_in_place), and the function's
     own result is returned."""
-    value, new_values = result
+    value, new_values = box.pop()  # (the names here are the values' only holders now)
+    new = None
     for (i, _), new in zip(written, new_values):
         if new is not flat[i]:  # (a kernel that wrote into the argument itself: nothing to copy)
             np.copyto(flat[i], new, casting="unsafe")
+    # a value copied back is dead unless the function's result holds it too: the scratch pool keeps it for the
+    # next call's allocation of its shape (a stencil's first write into each argument copies it), which
+    # ``recycle`` takes only if nothing but this list refers to it
+    dead = list(new_values)
+    del new_values, new
+    scratch.recycle(dead)
     return value
 
 
@@ -421,8 +430,10 @@ def _write_back_each_call(program, written: tuple) -> None:
             return None
 
         def call(flat):
-            result = run(flat)
-            return result if result is MISS else _written_back(written, flat, result)
+            box = [run(flat)]
+            if box[0] is MISS:
+                return MISS
+            return _written_back(written, flat, box)  # (it takes the result out: no name here holds the values)
         return call
 
     program.run, program.fast = wrap(program.run), wrap(program.fast)

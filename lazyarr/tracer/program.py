@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import sys
 
 import numpy as np
 
@@ -284,10 +285,21 @@ class Builder:
         target = self.result_slot(step.node, v, None)
         region = self._new_slot()
         v.append(None)
+        # (written in place) `with_releases` sets it when this op reads x last and the kernel does not read x's
+        # slot: then, each call where x's array is held by its slot alone (no view of it in another slot: a
+        # view's base is the array), the kernel writes into x itself, as NumPy's ``x[key] = v`` does. A chain
+        # of writes (a stencil loop) then keeps one buffer per array hot in cache instead of cycling copies.
+        in_place = [False]
+        kernel_reads_x = x_slot in {self.slot(n, v) for n in step.inputs}
 
         def copy(v, cv):
-            v[target] = copied = runtime.copy_outside(v[x_slot], canonical)
-            v[region] = copied[key]
+            x = v[x_slot]
+            if in_place[0] and runtime.only_one_holder(x, _SLOT_ONLY):
+                v[target] = x
+            else:
+                v[target] = runtime.copy_outside(x, canonical)
+            del x
+            v[region] = v[target][key]
 
         copy(v, None)
         kernel = self._map(step, v, region)
@@ -297,6 +309,7 @@ class Builder:
             kernel(v, cv)
             v[region] = None  # the region's view held the copy: without it, a dead copy goes back to the pool
 
+        op.writes_over = None if kernel_reads_x else (x_slot, in_place)
         return op
 
     def _delegate(self, step, v: list):
@@ -483,9 +496,23 @@ def with_releases(ops: list, reads: list, keep: set, n_args: int, constants: set
     out = []
     for i, op in enumerate(ops):
         out.append(op)
+        over = getattr(op, "writes_over", None)  # (written in place) a slice write reading x for the last time
+        if over is not None and over[0] in dead.get(i, ()):
+            over[1][0] = True
         if i in dead:
             out.append(_release(tuple(dead[i])))
     return out
+
+
+def _slot_only_count() -> int:
+    """The reference count ``runtime.only_one_holder`` sees for an array one slot of the values list alone
+    holds, as the slice write's op asks it (the list, its local name, getrefcount's argument)."""
+    v = [np.empty(1)]
+    x = v[0]
+    return sys.getrefcount(x)
+
+
+_SLOT_ONLY = _slot_only_count() + 1  # (+ only_one_holder's own parameter)
 
 
 def _release(slots: tuple):
