@@ -214,3 +214,30 @@ def test_values_written_back_are_kept_for_the_next_call_only_when_dead():
         for w, g, s in zip(want, got, saved):
             np.testing.assert_array_equal(g, w)
             np.testing.assert_array_equal(g, s)  # no later call wrote into what an earlier one returned
+
+
+KEYS_2D = [np.s_[1:-1, 1:-1], np.s_[::2, :], np.s_[:, ::-1], np.s_[3], np.s_[..., 2], np.s_[2:5, None, 1:4],
+           np.s_[::-2, 1::3], np.s_[:]]
+
+
+@pytest.mark.parametrize("order", ["C", "F"])
+@pytest.mark.parametrize("key", KEYS_2D, ids=[str(i) for i in range(len(KEYS_2D))])
+@pytest.mark.parametrize("dtype", [np.float64, np.int32])
+def test_writes_into_intermediates_of_every_key_and_layout(key, order, dtype):
+    rng = np.random.default_rng(50)
+    a = np.asarray(rng.integers(-9, 9, (9, 7)), dtype=dtype, order=order)
+    b = rng.random((9, 7))
+
+    def program(x, y):
+        z = x * 3                              # an intermediate the first write may go into
+        z[key] = y[key] * 2.0 + 1.0            # (cast to z's dtype as NumPy casts on assignment)
+        w = z + 1
+        w[key] = (z[key] - 1) * 2              # reads z's region: z is dead after it, w's kernel reads z
+        return w
+
+    want = program(a.copy(), b.copy())
+    got_lazy = program(la.array(a), la.array(b)).compute()
+    got_fused = la.fuse(program)(a, b)
+    for got in (got_lazy, got_fused):
+        assert got.dtype == want.dtype and got.shape == want.shape
+        np.testing.assert_array_equal(got, want)
