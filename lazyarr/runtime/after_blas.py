@@ -28,6 +28,13 @@ BLAS_STAGES = frozenset({"matmul", "dot", "tensordot"})
 # 3.1 / 5.2 ms in parallel.
 SMALL_BYTES = 48 << 20
 
+# (s13 blasprog) The same budget for a bare argmax/argmin that NumPy's SIMD loop runs (runtime/numpy_rows.py):
+# it only reads, at ~30 GB/s on one thread (cosine_similarity's (3000, 3000) similarity, 72 MB: 2.3 ms), so ~5 ms
+# of serial work is 3x the bytes. Measured right after the product, in place (lazy / fused, 21 interleaved
+# rounds, load 3): 2.9 / 3.2 ms median wall and 4.4 / 2.8 ms CPU on two row blocks, 2.4 / 2.4 ms wall and CPU in
+# one block (docs/products.md).
+SMALL_READ_BYTES = 144 << 20
+
 # How many steps ran serially because of this rule (tests read it; never reset by lazyarr itself)
 counts = {"serial": 0}
 
@@ -37,10 +44,10 @@ def is_blas(step) -> bool:
     return isinstance(step, Stage) and step.node.op == "numpy" and step.node.params.name in BLAS_STAGES
 
 
-def serial(follows_blas: bool, nbytes: int) -> bool:
+def serial(follows_blas: bool, nbytes: int, budget: int | None = None) -> bool:
     """Whether a step that may run in parallel runs serially instead: it directly follows a BLAS product and
-    moves at most ``SMALL_BYTES`` (its inputs' and outputs' bytes). Counted when true."""
-    if follows_blas and nbytes <= SMALL_BYTES:
+    moves at most `budget` bytes (its inputs' and outputs'; ``SMALL_BYTES`` unless given). Counted when true."""
+    if follows_blas and nbytes <= (SMALL_BYTES if budget is None else budget):
         counts["serial"] += 1
         return True
     return False
@@ -52,9 +59,18 @@ def explain_line(step, previous) -> str | None:
         return None
     nodes = list(getattr(step, "inputs", ())) + list(getattr(step, "outputs", ()))
     moved = sum(math.prod(n.shape) * n.dtype.itemsize for n in nodes)
-    verdict = "runs its serial variant" if moved <= SMALL_BYTES else "stays parallel (it moves more)"
-    return (f"right after a BLAS product: {verdict}, {moved / 2**20:.1f} MiB moved against {SMALL_BYTES >> 20} "
+    budget = SMALL_READ_BYTES if bare_arg_reduction(step) else SMALL_BYTES
+    verdict = "runs its serial variant" if moved <= budget else "stays parallel (it moves more)"
+    return (f"right after a BLAS product: {verdict}, {moved / 2**20:.1f} MiB moved against {budget >> 20} "
             "MiB (runtime/after_blas.py)")
+
+
+def bare_arg_reduction(step) -> bool:
+    """Whether kernel step `step` is an argmax/argmin of its input alone (what runtime/numpy_rows.py may run
+    with NumPy's loop; explain() cannot see the arrays that decide it, so its line assumes it does)."""
+    node = getattr(step, "node", None)
+    return (node is not None and getattr(node.params, "name", None) in ("argmax", "argmin")
+            and not getattr(step, "body", True) and len(getattr(step, "inputs", ())) == 1)
 
 
 def moved_bytes(arrays, outs) -> int:
