@@ -58,6 +58,7 @@ def explain_line(step, previous) -> str | None:
     if not is_blas(previous):
         return None
     nodes = list(getattr(step, "inputs", ())) + list(getattr(step, "outputs", ()))
+    nodes = list({id(n): n for n in nodes}.values())  # (s13) a bare argmax's "output" is its input: read once
     moved = sum(math.prod(n.shape) * n.dtype.itemsize for n in nodes)
     budget = SMALL_READ_BYTES if bare_arg_reduction(step) else SMALL_BYTES
     verdict = "runs its serial variant" if moved <= budget else "stays parallel (it moves more)"
