@@ -15,7 +15,8 @@ from __future__ import annotations
 
 import math
 
-from lazyarr.compiler.schedule import Stage
+from lazyarr.compiler.schedule import ReduceKernel, Stage
+from lazyarr.runtime import numpy_rows  # (s13 blasprog) which steps NumPy's argmax runs: explain's budget
 
 # The NumPy stages that call a multi-threaded BLAS routine (gemm, syrk, gemv): ``np.matmul``, ``np.dot``,
 # ``np.tensordot`` (lazyarr's ``@`` of 2-d float operands, api/products.py fuses the matrix-vector ones).
@@ -60,18 +61,11 @@ def explain_line(step, previous) -> str | None:
     nodes = list(getattr(step, "inputs", ())) + list(getattr(step, "outputs", ()))
     nodes = list({id(n): n for n in nodes}.values())  # (s13) a bare argmax's "output" is its input: read once
     moved = sum(math.prod(n.shape) * n.dtype.itemsize for n in nodes)
-    budget = SMALL_READ_BYTES if bare_arg_reduction(step) else SMALL_BYTES
+    budget = SMALL_READ_BYTES if isinstance(step, ReduceKernel) and numpy_rows.bare(step) else SMALL_BYTES
     verdict = "runs its serial variant" if moved <= budget else "stays parallel (it moves more)"
     return (f"right after a BLAS product: {verdict}, {moved / 2**20:.1f} MiB moved against {budget >> 20} "
             "MiB (runtime/after_blas.py)")
 
-
-def bare_arg_reduction(step) -> bool:
-    """Whether kernel step `step` is an argmax/argmin of its input alone (what runtime/numpy_rows.py may run
-    with NumPy's loop; explain() cannot see the arrays that decide it, so its line assumes it does)."""
-    node = getattr(step, "node", None)
-    return (node is not None and getattr(node.params, "name", None) in ("argmax", "argmin")
-            and not getattr(step, "body", True) and len(getattr(step, "inputs", ())) == 1)
 
 
 def moved_bytes(arrays, outs) -> int:
