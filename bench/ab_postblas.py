@@ -25,10 +25,12 @@ from bench.programs import PROGRAMS  # noqa: E402
 from bench.programs.modes import caller, fresh_copies  # noqa: E402
 
 SMALL_BYTES, MIN_BYTES = after_blas.SMALL_BYTES, scratch.MIN_BYTES
+SMALL_READ_BYTES = after_blas.SMALL_READ_BYTES  # (s13 blasprog) the argmax's budget: off with the rest
 
 
 def setting(on: bool) -> None:
     after_blas.SMALL_BYTES = SMALL_BYTES if on else -1
+    after_blas.SMALL_READ_BYTES = SMALL_READ_BYTES if on else -1
     scratch.MIN_BYTES = MIN_BYTES if on else 1 << 62
     if not on:
         scratch.clear()

@@ -221,9 +221,8 @@ def haversine(lat1, lon1, lat2, lon2, out):
 
 
 @_jit
-def cov(x, dev):
-    """dev = x - x.mean(0) (column sums per thread, then the centring, into the caller's ``dev``); dev.T @ dev by
-    BLAS (Numba calls the same gemm as NumPy)"""
+def centre(x, dev):
+    """dev = x - x.mean(0): column sums per thread, then the centring, into the caller's ``dev``."""
     n, m = x.shape
     total = np.zeros(m, dtype=x.dtype)
     for i in prange(n):
@@ -232,6 +231,16 @@ def cov(x, dev):
     for i in prange(n):
         for j in range(m):
             dev[i, j] = x[i, j] - mean[j]
+
+
+def cov(x, dev):
+    """dev.T @ dev of the centred ``dev``, the product by NumPy's BLAS (syrk, as NumPy's own program).
+
+    Not Numba's ``@`` inside the kernel: Numba calls BLAS through ``scipy.linalg.cython_blas``, which is SciPy's
+    own OpenBLAS, a second library with its own worker threads. They spin after each call, and the contender
+    timed next (lazyarr, in ``bench_compilers``'s order) ran its product beside them: ~8 ms more for any
+    4000x500 ``dev.T @ dev`` that follows a SciPy BLAS call (13 against 21 ms, minima; docs/products.md)."""
+    centre(x, dev)
     return dev.T @ dev
 
 

@@ -103,6 +103,30 @@ def test_an_argmax_after_a_product_is_numpys_loop_in_one_block(name, parallel_si
     assert got.dtype == np.intp and np.array_equal(got, getattr(a @ b, name)(axis=1))
 
 
+@pytest.mark.parametrize("mode", ["lazy", "fuse"])
+def test_an_argmax_has_the_bigger_read_only_budget(mode, parallel_sizes, monkeypatch):
+    # (s13 blasprog) cosine_similarity's argmax reads 72 MB, over SMALL_BYTES: NumPy's loop reads ~3x faster than
+    # a map kernel streams, so up to SMALL_READ_BYTES it stays in one block on the calling thread.
+    blocks = []
+    original = numpy_rows.run
+    monkeypatch.setattr(numpy_rows, "run", lambda k, a, r, one=False: blocks.append(one) or original(k, a, r, one))
+    monkeypatch.setattr(after_blas, "SMALL_BYTES", 8)  # every step here moves more: the map rule says parallel
+    a, b, _ = _operands()
+
+    def best(a, b):
+        return (a @ b).argmax(axis=1)
+
+    run = la.fuse(best) if mode == "fuse" else (lambda a, b: best(la.array(a), la.array(b)))
+    assert np.array_equal(np.asarray(run(a, b)), best(a, b))
+    monkeypatch.setattr(after_blas, "SMALL_READ_BYTES", ROWS * COLS * 4)  # below the argmax's input + output bytes
+    a2, b2, _ = _operands(seed=5)
+    assert np.array_equal(np.asarray(run(a2, b2)), best(a2, b2))
+    assert blocks == [True, False]
+    text = (la.array(a) @ la.array(b)).argmax(axis=1).explain()
+    line = [x for x in text.splitlines() if "right after a BLAS product" in x]
+    assert len(line) == 1 and "stays parallel (it moves more)" in line[0] and "against 0 MiB" in line[0]
+
+
 def _centred_product(a, b):
     p = a @ b
     return p - p.mean(axis=0)

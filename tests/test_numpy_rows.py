@@ -17,6 +17,7 @@ def _blocks_after_products(monkeypatch):
     # (#15 postblas) these products are small, so the argmax right after them would take one block on the
     # calling thread (runtime/after_blas.py, tests/test_after_blas.py); here the row blocks are the point
     monkeypatch.setattr(after_blas, "SMALL_BYTES", -1)
+    monkeypatch.setattr(after_blas, "SMALL_READ_BYTES", -1)  # (s13 blasprog) the argmax's own budget
 
 
 def _matrix(seed=5):

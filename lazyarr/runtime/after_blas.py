@@ -15,7 +15,8 @@ from __future__ import annotations
 
 import math
 
-from lazyarr.compiler.schedule import Stage
+from lazyarr.compiler.schedule import ReduceKernel, Stage
+from lazyarr.runtime import numpy_rows  # (s13 blasprog) which steps NumPy's argmax runs: explain's budget
 
 # The NumPy stages that call a multi-threaded BLAS routine (gemm, syrk, gemv): ``np.matmul``, ``np.dot``,
 # ``np.tensordot`` (lazyarr's ``@`` of 2-d float operands, api/products.py fuses the matrix-vector ones).
@@ -28,6 +29,13 @@ BLAS_STAGES = frozenset({"matmul", "dot", "tensordot"})
 # 3.1 / 5.2 ms in parallel.
 SMALL_BYTES = 48 << 20
 
+# (s13 blasprog) The same budget for a bare argmax/argmin that NumPy's SIMD loop runs (runtime/numpy_rows.py):
+# it only reads, at ~30 GB/s on one thread (cosine_similarity's (3000, 3000) similarity, 72 MB: 2.3 ms), so ~5 ms
+# of serial work is 3x the bytes. Measured right after the product, in place (lazy / fused, 21 interleaved
+# rounds, load 3): 2.9 / 3.2 ms median wall and 4.4 / 2.8 ms CPU on two row blocks, 2.4 / 2.4 ms wall and CPU in
+# one block (docs/products.md).
+SMALL_READ_BYTES = 144 << 20
+
 # How many steps ran serially because of this rule (tests read it; never reset by lazyarr itself)
 counts = {"serial": 0}
 
@@ -37,10 +45,10 @@ def is_blas(step) -> bool:
     return isinstance(step, Stage) and step.node.op == "numpy" and step.node.params.name in BLAS_STAGES
 
 
-def serial(follows_blas: bool, nbytes: int) -> bool:
+def serial(follows_blas: bool, nbytes: int, budget: int | None = None) -> bool:
     """Whether a step that may run in parallel runs serially instead: it directly follows a BLAS product and
-    moves at most ``SMALL_BYTES`` (its inputs' and outputs' bytes). Counted when true."""
-    if follows_blas and nbytes <= SMALL_BYTES:
+    moves at most `budget` bytes (its inputs' and outputs'; ``SMALL_BYTES`` unless given). Counted when true."""
+    if follows_blas and nbytes <= (SMALL_BYTES if budget is None else budget):
         counts["serial"] += 1
         return True
     return False
@@ -51,10 +59,13 @@ def explain_line(step, previous) -> str | None:
     if not is_blas(previous):
         return None
     nodes = list(getattr(step, "inputs", ())) + list(getattr(step, "outputs", ()))
+    nodes = list({id(n): n for n in nodes}.values())  # (s13) a bare argmax's "output" is its input: read once
     moved = sum(math.prod(n.shape) * n.dtype.itemsize for n in nodes)
-    verdict = "runs its serial variant" if moved <= SMALL_BYTES else "stays parallel (it moves more)"
-    return (f"right after a BLAS product: {verdict}, {moved / 2**20:.1f} MiB moved against {SMALL_BYTES >> 20} "
+    budget = SMALL_READ_BYTES if isinstance(step, ReduceKernel) and numpy_rows.bare(step) else SMALL_BYTES
+    verdict = "runs its serial variant" if moved <= budget else "stays parallel (it moves more)"
+    return (f"right after a BLAS product: {verdict}, {moved / 2**20:.1f} MiB moved against {budget >> 20} "
             "MiB (runtime/after_blas.py)")
+
 
 
 def moved_bytes(arrays, outs) -> int:

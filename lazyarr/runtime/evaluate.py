@@ -398,10 +398,13 @@ def run_reduce(k: ReduceKernel, env: dict, follows_blas: bool = False) -> None:
         result[...] = interp.apply(node, [producer])
         return
     parallel = size >= config.parallel_threshold()
-    parallel = parallel and not after_blas.serial(follows_blas, after_blas.moved_bytes(arrays, [result]))  # (#15)
+    moved = after_blas.moved_bytes(arrays, [result])
     if numpy_rows.applies(k, arrays):  # (#15 covcos) a bare argmax/argmin: NumPy's SIMD loop on row blocks
+        # (s13 blasprog) it only reads, fast: a bigger budget right after a product (after_blas.SMALL_READ_BYTES)
+        parallel = parallel and not after_blas.serial(follows_blas, moved, after_blas.SMALL_READ_BYTES)
         numpy_rows.run(k, arrays[0], result, not parallel)
         return
+    parallel = parallel and not after_blas.serial(follows_blas, moved)  # (#15 postblas)
     loop, views, extra, ndim, kept, array_layout = _reduce_layout(node, arrays, shape, axes)
     # --- #14 quick-tier reductions: full, last- and first-axis reductions of exact ops, LLVM code without Numba ---
 

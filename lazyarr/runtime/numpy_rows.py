@@ -39,16 +39,22 @@ def applies(k, arrays: list, stand_in: bool = False) -> bool:
     """Whether reduction kernel `k` over `arrays` is an argmax/argmin of its input alone (no elementwise
     work), along the last axis of a writeable C-contiguous array of ints, bools or floats, big enough to share
     out. `stand_in`: `arrays[0]` is explain()'s read-only stand-in for an earlier step's (writeable) result."""
-    node = k.node
-    if node.params.name not in ("argmax", "argmin") or k.body or len(k.inputs) != 1 or k.consts:
-        return False
-    if k.outputs[0] is not k.inputs[0] or len(k.shape) < 2 or node.params.axes != (len(k.shape) - 1,):
+    if not bare(k):
         return False
     a = arrays[0]
     return (isinstance(a, np.ndarray) and a.shape == tuple(k.shape) and a.flags.c_contiguous
             and (a.flags.writeable or stand_in)  # a read-only array: NumPy's argmax is 3x slower (above)
             and a.dtype.kind in "biuf" and a.dtype != HALF and a.dtype.isnative
             and a.size >= config.parallel_threshold() and blocks(k) > 1)
+
+
+def bare(k) -> bool:
+    """Whether reduction kernel `k` is an argmax/argmin of its input alone along its last axis (the plan's part of
+    ``applies``; explain() and runtime/after_blas.py ask it without arrays)."""
+    node = k.node
+    if getattr(node.params, "name", None) not in ("argmax", "argmin") or k.body or len(k.inputs) != 1 or k.consts:
+        return False
+    return k.outputs[0] is k.inputs[0] and len(k.shape) >= 2 and node.params.axes == (len(k.shape) - 1,)
 
 
 def blocks(k) -> int:
