@@ -1,0 +1,151 @@
+"""(s13 logreg) The one-pass ``A.T @ g(A @ v)`` kernel in blocks (compiler/source_gemv_pair.py): row dots, g and
+the products a block of BLOCK rows at a time, the products 8 rows a statement. Against NumPy within the
+matrix-vector products' tolerance (rtol = atol = 1e-12 for float64, 1e-5 for float32, as tests/test_gemv_pair.py)
+at the sizes where the blocks' and statements' edges fall; the products' documented order checked bit for bit;
+g's exact pass (a block where vector exp is not ok); and how the kernel is typed and launched."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import lazyarr as la
+from lazyarr.compiler import source_gemv_pair
+from lazyarr.graph import expr
+from lazyarr.runtime import gemv_pair
+
+rng = np.random.default_rng(1313)
+BLOCK, ROWS, UNROLL = source_gemv_pair.BLOCK, source_gemv_pair.ROWS, source_gemv_pair.UNROLL
+
+
+def gradient(X, w, y):
+    return X.T @ (1.0 / (1.0 + np.exp(-(X @ w))) - y)
+
+
+def _close(got, want):
+    got, want = np.asarray(got), np.asarray(want)
+    assert (got.shape, got.dtype) == (want.shape, want.dtype)
+    tol = 1e-12 if want.dtype == np.float64 else 1e-5
+    np.testing.assert_allclose(got, want, rtol=tol, atol=tol)
+
+
+def _kernel_runs(compute) -> int:
+    before = gemv_pair.counts()["kernel"]
+    compute()
+    return gemv_pair.counts()["kernel"] - before
+
+
+def _stage(e):
+    (stage,) = [n for n in expr.walk([e._node]) if n.op == "numpy" and n.params.name == "gemv_pair"]
+    return stage
+
+
+# rows: fewer than one statement, one statement and one more row, a block less one, a block and a statement's
+# remainder, a chunk's last block cut short, two chunks and a part block; columns: 1, fewer than one vector,
+# one more than the vector loop's 32 (its scalar remainder)
+@pytest.mark.parametrize("rows", [1, UNROLL - 1, UNROLL + 1, BLOCK - 1, BLOCK + UNROLL + 3, ROWS + BLOCK + 13])
+@pytest.mark.parametrize("cols", [1, 7, 33])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_block_edges_against_numpy(rows, cols, dtype):
+    X = rng.standard_normal((rows, cols)).astype(dtype)
+    w = (rng.standard_normal(cols) * 0.3).astype(dtype)
+    y = (rng.random(rows) > 0.5).astype(dtype)
+    e = gradient(la.array(X), la.array(w), la.array(y))
+    assert _kernel_runs(lambda: _close(e.compute(), gradient(X, w, y))) == 1
+
+
+@pytest.mark.parametrize("layout", ["fortran", "strided", "strided_y", "strided_v"])
+def test_layouts_against_numpy(layout):
+    n, m = 2 * BLOCK + 21, 9
+    base = rng.standard_normal((2 * n, m + 4))
+    X = {"fortran": np.asfortranarray(base[:n, :m])}.get(layout, base[::2, 1:m + 1] if layout == "strided"
+                                                          else np.ascontiguousarray(base[:n, :m]))
+    y = (rng.random(2 * n) > 0.5) * 1.0
+    y = y[::2] if layout == "strided_y" else y[:n]
+    w = rng.standard_normal(2 * m)[::2] * 0.3 if layout == "strided_v" else rng.standard_normal(m) * 0.3
+    e = gradient(la.array(X), la.array(w), la.array(y))
+    _close(e.compute(), gradient(X, w, y))
+
+
+def test_the_products_keep_the_documented_order():
+    # X and w small integers: every dot is exact in any order, and g = d * 0.1 - y rounds as NumPy's elementwise
+    # ops do, so the weights are NumPy's bits; the products then must be the documented sums bit for bit: rows in
+    # order into each chunk's partial (8 rows a statement must not reassociate), the partials in chunk order
+    n, m = 2 * ROWS + 3 * BLOCK + 5, 3
+    X = rng.integers(-4, 5, (n, m)).astype(np.float64)
+    X[:, 1] += rng.random(n)  # not integers, but its weight in the dot is 0: the dots stay exact
+    w = np.array([2.0, 0.0, -1.0])
+    y = rng.random(n)
+    got = np.asarray((la.array(X).T @ ((la.array(X) @ la.array(w)) * 0.1 - la.array(y))).compute())
+    weights = (X @ w) * 0.1 - y
+    parts = [np.cumsum(weights[c:c + ROWS, None] * X[c:c + ROWS], axis=0)[-1] for c in range(0, n, ROWS)]
+    want = np.cumsum(np.array(parts), axis=0)[-1]  # cumsum adds left to right: the sequential order
+    np.testing.assert_array_equal(got, want)
+
+
+def test_exact_pass_where_vector_exp_is_not_ok():
+    # -d beyond exp's range in one block: that block's weights come from the C library's exp (inf -> sigmoid 0)
+    n, m = 3 * BLOCK, 4
+    X = rng.standard_normal((n, m))
+    X[BLOCK + 5] = 400.0  # d = 400 * sum(w) = 800: exp(-800) underflows (vecmath's ok is False there)
+    X[BLOCK + 9] = -400.0  # d = -800: exp(800) overflows to inf
+    w = np.full(m, 0.5)
+    y = (rng.random(n) > 0.5) * 1.0
+    with np.errstate(over="ignore"):
+        want = gradient(X, w, y)
+    _close(gradient(la.array(X), la.array(w), la.array(y)).compute(), want)
+
+
+def test_contiguous_operands_are_typed_c():
+    # a loop over a layout-"A" array does not vectorise: v (always made contiguous) and contiguous row
+    # operands are typed "C"; a strided row operand keeps "A"
+    X = rng.standard_normal((40, 5))
+    w, y = rng.standard_normal(5), rng.random(80)
+    for ys, layout in ((y[:40], "'C'"), (y[::2], "'A'")):
+        e = gradient(la.array(X), la.array(w), la.array(ys))
+        stage = _stage(e)
+        kwargs = dict(stage.params.kwargs)
+        k, _ = gemv_pair.pair_kernel(kwargs["spec"], np.dtype(kwargs["dtype"]))
+        row_layout = "C" if ys.flags.c_contiguous else "A"
+        text = source_gemv_pair.kernel_source(k, np.dtype(np.float64), "C", False, "test", row_layout=row_layout)
+        signature = next(line for line in text.splitlines() if line.startswith("SIGNATURE"))
+        arrays = signature.split("types.Array(")[1:]
+        assert "1, 'C'" in arrays[1]  # v
+        assert f"1, {layout}" in arrays[2]  # y
+        _close(e.compute(), gradient(X, w, ys))
+
+
+def test_one_thread_does_not_render_the_parallel_source_per_call(monkeypatch):
+    # a process on one thread whose parallel variant is on disk (compiled by an earlier process) but not in
+    # memory: the serial variant runs, and the launcher used to render the parallel variant's source on every
+    # call to look it up on disk (runtime/launch.pick_kernel; 20 renders a logistic_regression call)
+    from lazyarr import config
+    from lazyarr.compiler import cache
+    from lazyarr.runtime import launch
+
+    X, w, y = rng.standard_normal((3000, 6)), rng.standard_normal(6) * 0.3, (rng.random(3000) > 0.5) * 1.0
+
+    def g(X, w, y):  # a g of its own: no other test's kernel answers
+        return X.T @ (np.tanh(X @ w) * 0.25 - y * y)
+
+    e = g(la.array(X), la.array(w), la.array(y))
+    config.set_parallel_threshold(1000)
+    try:
+        with la.num_threads(2):
+            for _ in range(3):  # serial first, then the parallel variant (compiled, or loaded from disk)
+                _close(e.compute(), g(X, w, y))
+                cache.wait_for_compiles()
+        cache.clear_memory()  # as a new process: the parallel variant on disk only
+        with la.num_threads(1):
+            monkeypatch.setattr(launch, "_ran_serially", set())
+            _close(e.compute(), g(X, w, y))  # the serial variant: loaded (perhaps by the background worker)
+            cache.wait_for_compiles()
+            monkeypatch.setattr(launch, "_ran_serially", set())
+            rendered = []
+            original = source_gemv_pair.kernel_source
+            monkeypatch.setattr(source_gemv_pair, "kernel_source",
+                                lambda *a, **k: rendered.append(a[3]) or original(*a, **k))
+            for _ in range(3):
+                assert _kernel_runs(lambda: _close(e.compute(), g(X, w, y))) == 1
+    finally:
+        config.set_parallel_threshold(None)
+    assert rendered == []
