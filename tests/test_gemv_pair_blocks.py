@@ -1,7 +1,7 @@
 """(s13 logreg) The one-pass ``A.T @ g(A @ v)`` kernel in blocks (compiler/source_gemv_pair.py): row dots, g and
-the products a block of BLOCK rows at a time, the products 8 rows a statement. Against NumPy within the
+the products a block of BLOCK rows at a time, the products in column panels. Against NumPy within the
 matrix-vector products' tolerance (rtol = atol = 1e-12 for float64, 1e-5 for float32, as tests/test_gemv_pair.py)
-at the sizes where the blocks' and statements' edges fall; the products' documented order checked bit for bit;
+at the sizes where the blocks' and column panels' edges fall; the products' documented order checked bit for bit;
 g's exact pass (a block where vector exp is not ok); and how the kernel is typed and launched."""
 from __future__ import annotations
 
@@ -14,7 +14,8 @@ from lazyarr.graph import expr
 from lazyarr.runtime import gemv_pair
 
 rng = np.random.default_rng(1313)
-BLOCK, ROWS, UNROLL = source_gemv_pair.BLOCK, source_gemv_pair.ROWS, source_gemv_pair.UNROLL
+BLOCK, ROWS = source_gemv_pair.BLOCK, source_gemv_pair.ROWS
+PANEL = source_gemv_pair.PANELS[0]
 
 
 def gradient(X, w, y):
@@ -39,11 +40,11 @@ def _stage(e):
     return stage
 
 
-# rows: fewer than one statement, one statement and one more row, a block less one, a block and a statement's
-# remainder, a chunk's last block cut short, two chunks and a part block; columns: 1, fewer than one vector,
-# one more than the vector loop's 32 (its scalar remainder)
-@pytest.mark.parametrize("rows", [1, UNROLL - 1, UNROLL + 1, BLOCK - 1, BLOCK + UNROLL + 3, ROWS + BLOCK + 13])
-@pytest.mark.parametrize("cols", [1, 7, 33])
+# rows: one, a block less one, a block and a few, a chunk's last block cut short, two chunks and a part block;
+# columns: 1, fewer than a small panel, one small panel, fewer than a big panel, big + small panel + 3 single
+# columns, two big panels + 1 (also one more than the dot's 32-wide vector loop)
+@pytest.mark.parametrize("rows", [1, 9, BLOCK - 1, BLOCK + 11, ROWS + BLOCK + 13])
+@pytest.mark.parametrize("cols", [1, 7, 8, PANEL - 1, PANEL + 8 + 3, 2 * PANEL + 1])
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 def test_block_edges_against_numpy(rows, cols, dtype):
     X = rng.standard_normal((rows, cols)).astype(dtype)
@@ -69,7 +70,7 @@ def test_layouts_against_numpy(layout):
 def test_the_products_keep_the_documented_order():
     # X and w small integers: every dot is exact in any order, and g = d * 0.1 - y rounds as NumPy's elementwise
     # ops do, so the weights are NumPy's bits; the products then must be the documented sums bit for bit: rows in
-    # order into each chunk's partial (8 rows a statement must not reassociate), the partials in chunk order
+    # order into each chunk's partial (the panels must not reassociate), the partials in chunk order
     n, m = 2 * ROWS + 3 * BLOCK + 5, 3
     X = rng.integers(-4, 5, (n, m)).astype(np.float64)
     X[:, 1] += rng.random(n)  # not integers, but its weight in the dot is 0: the dots stay exact
@@ -149,3 +150,21 @@ def test_one_thread_does_not_render_the_parallel_source_per_call(monkeypatch):
     finally:
         config.set_parallel_threshold(None)
     assert rendered == []
+
+
+def test_slp_is_on_only_around_a_compile_that_asks():
+    # the products' column panels need LLVM's SLP vectoriser, which Numba keeps off: compiler/cache.py turns it
+    # on around the compile of a module with SLP_VECTORIZE = True, and a user's own Numba compiles never see it
+    from numba.core import config as numba_config
+
+    from lazyarr.kernels import numba_glue
+
+    before = numba_config.SLP_VECTORIZE
+    with numba_glue.slp_vectorize(True):
+        assert numba_config.SLP_VECTORIZE == 1
+    assert numba_config.SLP_VECTORIZE == before
+    with numba_glue.slp_vectorize(False):
+        assert numba_config.SLP_VECTORIZE == before
+    spec = dict(_stage(gradient(*[la.array(np.ones(s)) for s in ((4, 3), 3, 4)])).params.kwargs)["spec"]
+    k, _ = gemv_pair.pair_kernel(spec, np.dtype(np.float64))
+    assert "\nSLP_VECTORIZE = True\n" in source_gemv_pair.kernel_source(k, np.dtype(np.float64), "C", False, "v")

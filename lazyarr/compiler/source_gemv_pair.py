@@ -9,16 +9,16 @@ its second use comes, and each phase is a loop LLVM vectorises:
             d[r] = A[i] . v            for the block's rows   (`row_dots`: a vectorised reduction, below)
             w[r] = g(d[r], operands[i]...)                    (g's nodes with vector math, as a map kernel's
                                                                 blocked loop: libm again where some lane is not ok)
-            partial[chunk, :] += w[r] * A[i, :]   row after row (8 rows a statement, in order)
+            partial[chunk, :] += w[r] * A[i, :]   in column panels, each column's sum in row order
     out = partial[0] + partial[1] + ...   (in chunk order)
 
 **Summation order.** A row's dot is `row_dots`, compiled with Numba's ``fastmath={'reassoc'}`` and nothing
 else, so LLVM vectorises its reduction over the row (on AVX-512: 8 lanes, interleaved, then a tree): the order
 is LLVM's for this row length, layout and machine, the same for every row, every run and every thread count
 (a row's dot never depends on where the row sits in a chunk). The products' sum ``A.T @ w`` keeps the old
-kernel's order exactly: each chunk adds its rows' contributions in row order into its own partial (no
-reassociation: 8 rows are one left-to-right statement), the partials are added in chunk order. The weights g
-are a map kernel's bits (vecmath where it is ok, the C library elsewhere). The result is a different rounding of
+kernel's order exactly: each chunk adds its rows' contributions in row order into its own partial (a panel of
+columns keeps one sum per column, in row order: SLP packs them side by side, it does not reassociate), the
+partials are added in chunk order. The weights g are a map kernel's bits (vecmath where it is ok, the C library elsewhere). The result is a different rounding of
 NumPy's two BLAS calls, within the tolerance the matrix-vector products promise (docs/products.md,
 docs/gemv_pair.md).
 
@@ -42,9 +42,12 @@ ROWS = 2048
 # its products. Measured on 60,000 x 32 (one thread, min of 40): 64 rows 0.43-0.48 ms, 128 rows 0.42-0.43,
 # 256 rows 0.48-0.51 (docs/gemv_pair.md, s13).
 BLOCK = 128
-# Rows a statement of the products' loop adds (in row order): one load and store of the partial per 8 rows
-# instead of per row; the row-by-row loop waits on its own store every row (0.233 -> ~0.21 ms alone, measured).
-UNROLL = 8
+# Columns a panel of the products' loop keeps in registers over the block's rows: each column's sum a scalar
+# chain in row order, the panel's chains side by side, which LLVM's SLP vectoriser packs into vector registers
+# (the module asks for it: ``SLP_VECTORIZE``, compiler/cache.py). Measured on 60,000 x 32 (one thread, CPU time,
+# min / median of 80 interleaved calls): the partial loaded and stored per 8 rows, 8 rows a statement (loop
+# vectoriser): 0.41 / 0.59 ms; panels of 16: 0.34 / 0.51; of 32: 0.37 / 0.56 (docs/gemv_pair.md, s13).
+PANELS = (16, 8)
 
 # The dots of rows [lo, hi) into d[0:hi-lo]. `reassoc` lets LLVM vectorise the reduction over a row; it is the
 # only fast-math flag, and only this function has it (g's arithmetic, vecmath's error-free steps included,
@@ -60,6 +63,11 @@ def row_dots(a, v, lo, hi, d):
         d[np.uint64(r)] = s
 
 '''
+
+
+# The products' panels need LLVM's SLP vectoriser, which Numba keeps off: compiler/cache.py turns it on for a
+# module that says so (kernels/numba_glue.slp_vectorize). It packs, never reassociates: the same bits.
+SLP = "\nSLP_VECTORIZE = True\n"
 
 
 def chunks(rows: int) -> int:
@@ -91,24 +99,28 @@ def _weights(k: MapKernel, dtype: np.dtype) -> list[str | Block]:
 
 
 def _products() -> list[str | Block]:
-    """``parts[_c, :] += w_r * a[i, :]`` for the block's rows in order, UNROLL rows a statement."""
-    terms = "parts[_c, _j] + _w0 * a[np.uint64(_i), _j]"
-    for u in range(1, UNROLL):
-        terms = f"({terms}) + _w{u} * a[np.uint64(_i + {u}), _j]"
-    return [
-        "_r = 0",
-        Block(f"while _r + {UNROLL} <= _nb:", [
-            "_i = _lo + _r",
-            *[f"_w{u} = ws[_c, np.uint64({BLOCK} + _r + {u})]" for u in range(UNROLL)],
-            Block("for _j in range(_m):", [f"parts[_c, _j] = {terms}"]),
-            f"_r += {UNROLL}",
-        ]),
-        Block("while _r < _nb:", [
-            f"_w0 = ws[_c, np.uint64({BLOCK} + _r)]",
-            Block("for _j in range(_m):", ["parts[_c, _j] += _w0 * a[np.uint64(_lo + _r), _j]"]),
-            "_r += 1",
-        ]),
-    ]
+    """``parts[_c, :] += w_r * a[i, :]`` for the block's rows: the columns in panels of PANELS (then one at a
+    time), each column's sum in row order, as the row-by-row loop adds it."""
+    loops: list[str | Block] = ["_j = 0"]
+    for width in PANELS:
+        sums = [f"_t{c}" for c in range(width)]
+        loops.append(Block(f"while _j + {width} <= _m:", [
+            *[f"{t} = parts[_c, _j + {c}]" for c, t in enumerate(sums)],
+            Block("for _r in range(_nb):", [
+                f"_w = ws[_c, np.uint64({BLOCK} + _r)]",
+                "_i = np.uint64(_lo + _r)",
+                *[f"{t} += _w * a[_i, np.uint64(_j + {c})]" for c, t in enumerate(sums)],
+            ]),
+            *[f"parts[_c, _j + {c}] = {t}" for c, t in enumerate(sums)],
+            f"_j += {width}",
+        ]))
+    loops.append(Block("while _j < _m:", [
+        "_t0 = parts[_c, _j]",
+        Block("for _r in range(_nb):", [f"_t0 += ws[_c, np.uint64({BLOCK} + _r)] * a[np.uint64(_lo + _r), np.uint64(_j)]"]),
+        "parts[_c, _j] = _t0",
+        "_j += 1",
+    ]))
+    return loops
 
 
 def kernel_source(k: MapKernel, dtype: np.dtype, a_layout: str, parallel: bool, version: str,
@@ -152,5 +164,5 @@ def kernel_source(k: MapKernel, dtype: np.dtype, a_layout: str, parallel: bool, 
         extra += "import lazyarr.kernels.vecmath32 as V32\n"
     return MODULE_TEMPLATE.format(
         version=version, comment=as_comment(comment) if comment else "#",
-        extra_imports=extra + ROW_DOTS.format(zero=zero), signature=", ".join(sig), parallel=parallel,
+        extra_imports=extra + SLP + ROW_DOTS.format(zero=zero), signature=", ".join(sig), parallel=parallel,
         params=", ".join(params), body=text)
