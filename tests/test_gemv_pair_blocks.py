@@ -54,6 +54,24 @@ def test_block_edges_against_numpy(rows, cols, dtype):
     assert _kernel_runs(lambda: _close(e.compute(), gradient(X, w, y))) == 1
 
 
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_wide_rows_take_fewer_rows_a_block(dtype):
+    # a block holds at most BLOCK_BYTES of the matrix: 600 columns are 6 float64 rows (13 float32) a block, so
+    # the blocks' edges fall inside every chunk
+    rows, cols = ROWS + 13, 600
+    X = rng.standard_normal((rows, cols)).astype(dtype)
+    w = (rng.standard_normal(cols) * 0.05).astype(dtype)
+    y = (rng.random(rows) > 0.5).astype(dtype)
+    e = gradient(la.array(X), la.array(w), la.array(y))
+    computed = []
+    assert _kernel_runs(lambda: computed.append(np.asarray(e.compute()))) == 1
+    got, want = computed[0], gradient(X, w, y)
+    if dtype == np.float64:
+        _close(got, want)
+    else:  # 2,061 float32 terms a column: a sum in any order is off by up to ~n * eps of the terms' size
+        np.testing.assert_allclose(got, want, rtol=0, atol=rows * np.finfo(dtype).eps * np.abs(want).max())
+
+
 @pytest.mark.parametrize("layout", ["fortran", "strided", "strided_y", "strided_v"])
 def test_layouts_against_numpy(layout):
     n, m = 2 * BLOCK + 21, 9

@@ -5,7 +5,7 @@ reading X twice. The kernel reads each row once, a block of rows at a time, so t
 its second use comes, and each phase is a loop LLVM vectorises:
 
     for each chunk of ROWS rows (in parallel):
-        for each block of BLOCK rows:
+        for each block of BLOCK rows (fewer for wide rows: BLOCK_BYTES):
             d[r] = A[i] . v            for the block's rows   (`row_dots`: a vectorised reduction, below)
             w[r] = g(d[r], operands[i]...)                    (g's nodes with vector math, as a map kernel's
                                                                 blocked loop: libm again where some lane is not ok)
@@ -38,10 +38,12 @@ from lazyarr.compiler.source_map import (MODULE_TEMPLATE, array_type, cast, ctor
 # Rows per chunk: the unit of parallel work and of the fixed summation order (never the thread count). A chunk
 # of a 32-wide float64 matrix is 512 KiB, many chunks per thread at the sizes that run in parallel.
 ROWS = 2048
-# Rows per block: the block (32 KiB of a 32-wide float64 matrix) stays in L1 (48 KiB on Zen 5) from its dots to
-# its products. Measured on 60,000 x 32 (one thread, min of 40): 64 rows 0.43-0.48 ms, 128 rows 0.42-0.43,
-# 256 rows 0.48-0.51 (docs/gemv_pair.md, s13).
+# Rows per block: at most BLOCK, and at most BLOCK_BYTES of the matrix, so that the block stays in L1 (48 KiB
+# on Zen 5) from its dots to its products: 128 rows of a 32-wide float64 matrix, 1 row of a 4096-wide one.
+# Measured on 60,000 x 32 (one thread, min of 40): 64 rows 0.43-0.48 ms, 128 rows 0.42-0.43, 256 rows
+# 0.48-0.51 (docs/gemv_pair.md, s13).
 BLOCK = 128
+BLOCK_BYTES = 32 * 1024
 # Columns a panel of the products' loop keeps in registers over the block's rows: each column's sum a scalar
 # chain in row order, the panel's chains side by side, which LLVM's SLP vectoriser packs into vector registers
 # (the module asks for it: ``SLP_VECTORIZE``, compiler/cache.py). Measured on 60,000 x 32 (one thread, CPU time,
@@ -140,8 +142,8 @@ def kernel_source(k: MapKernel, dtype: np.dtype, a_layout: str, parallel: bool, 
         f"_start = _c * {ROWS}",
         f"_stop = min(_start + {ROWS}, _n)",
         Block("for _j in range(_m):", [f"parts[_c, _j] = {zero}"]),
-        Block(f"for _lo in range(_start, _stop, {BLOCK}):", [
-            f"_nb = min({BLOCK}, _stop - _lo)",
+        Block("for _lo in range(_start, _stop, _rows):", [
+            "_nb = min(_rows, _stop - _lo)",
             "row_dots(a, v, _lo, _lo + _nb, ws[_c])",
             *_weights(k, dtype),
             *_products(),
@@ -149,6 +151,7 @@ def kernel_source(k: MapKernel, dtype: np.dtype, a_layout: str, parallel: bool, 
     ]
     body = sequence(
         "_n, _m = a.shape",
+        f"_rows = max(1, min({BLOCK}, {BLOCK_BYTES // dtype.itemsize} // max(1, _m)))  # rows a block",
         prange_loop("_c", "parts.shape[0]", chunk, parallel),
         Block("for _j in range(_m):", [
             f"_t = {zero}",
