@@ -186,3 +186,28 @@ def test_slp_is_on_only_around_a_compile_that_asks():
     spec = dict(_stage(gradient(*[la.array(np.ones(s)) for s in ((4, 3), 3, 4)])).params.kwargs)["spec"]
     k, _ = gemv_pair.pair_kernel(spec, np.dtype(np.float64))
     assert "\nSLP_VECTORIZE = True\n" in source_gemv_pair.kernel_source(k, np.dtype(np.float64), "C", False, "v")
+
+
+def test_regions_over_the_node_limit_do_not_match_and_are_remembered():
+    # g with more than MAX_NODES elementwise nodes keeps products.py's two reductions; a region holding such a
+    # node is too big as well (api/gemv_pair._TOO_BIG: a lazy loop's X @ w stops at the previous step's w)
+    from lazyarr.api import gemv_pair as api_pair
+
+    X, w, y = rng.standard_normal((50, 4)), rng.standard_normal(4) * 0.3, rng.random(50)
+    Xl, wl, yl = la.array(X), la.array(w), la.array(y)
+
+    def chain(d, y, links):
+        for _ in range(links):
+            d = d * 0.5 + y  # two nodes a link
+        return d
+
+    small = api_pair.MAX_NODES // 2 - 1  # 2 * 15 nodes: under the limit, a match
+    big = Xl.T @ chain(Xl @ wl, yl, api_pair.MAX_NODES // 2 + 1)
+    assert sum(1 for n in expr.walk([big._node]) if n.op == "numpy" and n.params.name == "gemv_pair") == 0
+    _close(big.compute(), X.T @ chain(X @ w, y, api_pair.MAX_NODES // 2 + 1))
+    inner = chain(Xl @ wl, yl, api_pair.MAX_NODES // 2 + 1)
+    assert api_pair._region(inner._node) is None and inner._node in api_pair._TOO_BIG
+    outer = Xl.T @ (inner - yl)  # holds a node known too big
+    assert not [n for n in expr.walk([outer._node]) if n.op == "numpy" and n.params.name == "gemv_pair"]
+    e = Xl.T @ chain(Xl @ wl, yl, small)
+    assert _kernel_runs(lambda: _close(e.compute(), X.T @ chain(X @ w, y, small))) == 1
