@@ -18,6 +18,8 @@ after the dot was taken is another node, so it never matches the dot's.
 """
 from __future__ import annotations
 
+import weakref
+
 import numpy as np
 
 from lazyarr.api import build
@@ -28,6 +30,10 @@ from lazyarr.runtime import gemv_pair as runner
 
 _FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
 MAX_NODES = 32  # g's nodes: a region larger than this compiles slowly; products.py's reductions take it
+# (s13 logreg) Nodes whose region has more than MAX_NODES nodes. A region that reaches one of them holds its
+# whole region, so it is too big as well: a lazy loop's ``X @ w`` (w's history of updates is elementwise all the
+# way back, 32 nodes after ~10 steps) stops at the previous step's w instead of walking 32 nodes every step.
+_TOO_BIG: "weakref.WeakSet" = weakref.WeakSet()
 
 
 def pair_product(a: Node, b: Node) -> Node | None:
@@ -97,9 +103,10 @@ def _is_array(node: Node) -> bool:
 
 
 def _region(root: Node) -> tuple[list[Node], list[Node]] | None:
-    """g's elementwise nodes under `root` (children first) and the nodes they read (each once); None when g is
-    too big or has a node the kernel does not take (float16: its values travel as bits)."""
+    """g's elementwise nodes under `root` (children first) and the nodes they read (each once); None when g has
+    more than MAX_NODES nodes or a node the kernel does not take (float16: its values travel as bits)."""
     body, frontier, seen = [], [], set()
+    expanded_count = 0
     stack = [(root, False)]
     while stack:
         node, expanded = stack.pop()
@@ -112,12 +119,14 @@ def _region(root: Node) -> tuple[list[Node], list[Node]] | None:
         if node.dtype.char == "e":
             return None
         if node.fusable and node.op not in GENERATORS:
+            expanded_count += 1
+            if expanded_count > MAX_NODES or node in _TOO_BIG:
+                _TOO_BIG.add(root)  # (s13 logreg) the count of distinct nodes only grows with the region
+                return None
             stack.append((node, True))
             stack.extend((arg, False) for arg in reversed(node.args))
         else:
             frontier.append(node)
-        if len(body) + len(stack) > MAX_NODES:
-            return None
     return body, frontier
 
 

@@ -630,14 +630,14 @@ def _import_and_build(path: str, try_disk: bool):
     """(the kernel's module, whether its machine code came from the disk cache)."""
     module = _import(path)
     try:
-        from_disk = _build(module.kernel, module.SIGNATURE, try_disk)
+        from_disk = _build(module.kernel, module.SIGNATURE, try_disk, getattr(module, "SLP_VECTORIZE", False))
     except BaseException:
         sys.modules.pop(module.__name__, None)
         raise
     return module, from_disk
 
 
-def _build(dispatcher, signature, try_disk: bool) -> bool:
+def _build(dispatcher, signature, try_disk: bool, slp: bool = False) -> bool:
     """Give the kernel's dispatcher its one overload, from the disk cache if it can (True), else compiled.
 
     Numba's own route to its disk cache (``Dispatcher.compile`` -> ``Cache.load_overload``) first refreshes
@@ -652,7 +652,8 @@ def _build(dispatcher, signature, try_disk: bool) -> bool:
         if not from_disk:
             _fill_ufunc_table()
             with llvm_glue.many_memory_checks():  # (s12 fusemandel) kernels with many arrays vectorise too
-                dispatcher.compile(signature)
+                with numba_glue.slp_vectorize(slp):  # (s13 logreg) a kernel module's SLP_VECTORIZE = True
+                    dispatcher.compile(signature)
             from_disk = sum(dispatcher.stats.cache_hits.values()) > 0
         dispatcher.disable_compile()  # one signature, as eager njit(SIGNATURE): a mismatch raises, never compiles
     return from_disk

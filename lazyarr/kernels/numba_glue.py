@@ -11,7 +11,7 @@ import threading
 from numba.core.compiler_lock import global_compiler_lock  # Numba's own lock around compiling and loading
 
 __all__ = ["global_compiler_lock", "load_cached_overload", "refresh_target", "numba_cache_subpath",
-           "ufunc_loops"]
+           "slp_vectorize", "ufunc_loops"]
 
 
 def load_cached_overload(dispatcher, signature) -> bool:
@@ -56,3 +56,27 @@ def ufunc_loops(ufunc) -> dict:
     from numba.np import ufunc_db
     with _ufunc_db_lock:
         return ufunc_db.get_ufunc_info(ufunc)
+
+
+class slp_vectorize:
+    """(s13 logreg) Context: LLVM's SLP vectoriser on for the Numba compiles inside it (call under
+    ``global_compiler_lock``, so no other compile sees it). Numba keeps it off by default
+    (``NUMBA_SLP_VECTORIZE``) and reads the setting each time it builds a module's pass pipeline. A kernel asks
+    for it with ``SLP_VECTORIZE = True`` in its module (compiler/cache.py): the one-pass gemv kernel's column
+    panels, written as 8 or 16 scalar sums, become vector registers only with it (docs/gemv_pair.md). SLP packs
+    isomorphic operations; it does not reassociate floating-point sums, so the values are the same bits."""
+
+    def __init__(self, on: bool = True):
+        self.on = on
+
+    def __enter__(self):
+        from numba.core import config
+        self.before = config.SLP_VECTORIZE
+        if self.on:
+            config.SLP_VECTORIZE = 1
+        return self
+
+    def __exit__(self, *exc):
+        from numba.core import config
+        config.SLP_VECTORIZE = self.before
+        return False

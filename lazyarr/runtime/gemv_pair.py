@@ -76,24 +76,30 @@ def run(a: np.ndarray, v: np.ndarray, *operands, spec: tuple, shape: tuple, dtyp
     """The stage's value: the one-pass kernel, or NumPy's answer while it compiles in the background."""
     dt = np.dtype(dtype)
     k, _ = pair_kernel(spec, dt)
+    kinds = spec[0]
+    arrays = [x for x, (kind, _) in zip(operands, kinds) if kind == "array"]
+    # (s13 logreg) contiguous operands are typed so: a loop over a layout-"A" array does not vectorise (the
+    # row dots over an "A" v ran scalar, 3x slower); v is m values, so a strided one is copied
+    v = np.ascontiguousarray(v)
     layout = "C" if a.flags.c_contiguous else "A"
+    row_layout = "C" if all(x.flags.c_contiguous for x in arrays) else "A"
     parallel = a.size >= config.parallel_threshold()
 
     def key_of(p: bool) -> tuple:
-        return ("gemv_pair", spec, dt, layout, p)
+        return ("gemv_pair", spec, dt, layout, row_layout, p)
 
     def source_of(p: bool):
-        return lambda: source_gemv_pair.kernel_source(k, dt, layout, p, VERSION, comment=_WHAT + launch.describe(k))
+        return lambda: source_gemv_pair.kernel_source(k, dt, layout, p, VERSION, comment=_WHAT + launch.describe(k),
+                                                      row_layout=row_layout)
 
     compiled, ran_parallel = launch.pick_kernel(key_of, source_of, k, parallel)
     if compiled is None:
         _counts["numpy"] += 1
         return numpy_value(a, v, *operands, spec=spec, shape=shape, dtype=dtype)
-    kinds = spec[0]
-    arrays = [x for x, (kind, _) in zip(operands, kinds) if kind == "array"]
     consts = [np.dtype(dt_).type(np.asarray(x)[()]) for x, (kind, dt_) in zip(operands, kinds) if kind == "const"]
+    ws = np.empty(source_gemv_pair.scratch_shape(a.shape[0]), dt)
     parts = np.empty((source_gemv_pair.chunks(a.shape[0]), a.shape[1]), dt)
     out = np.empty(a.shape[1], dt)
-    launch.entry(compiled, ran_parallel)(a, v, *arrays, *consts, parts, out)
+    launch.entry(compiled, ran_parallel)(a, v, *arrays, *consts, ws, parts, out)
     _counts["kernel"] += 1
     return out.reshape(shape)

@@ -77,7 +77,9 @@ def pick_kernel(key_of, source_of, k, parallel: bool) -> tuple[cache.Compiled | 
         # parallel size asks for the parallel variant, as after a serial first call
         _ran_serially.add(key_of(True))
         return kernel_for(key_of(False), source_of(False), k, instead=(key_of(True), source_of(True))), False
-    want = parallel and not (_serial_first(key_of(True), source_of(True)) or one_thread())
+    # (s13 logreg) one_thread first: on one thread the serial variant runs anyway, and _serial_first would
+    # render the parallel variant's source on every call to look it up on disk (it never loads it)
+    want = parallel and not (one_thread() or _serial_first(key_of(True), source_of(True)))
     other = cache.loaded(key_of(not want))[1] if parallel else None
     compiled = kernel_for(key_of(want), source_of(want), k, count_interpreted=other is None)
     if compiled is None and other is not None:

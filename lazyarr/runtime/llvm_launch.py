@@ -37,6 +37,7 @@ _CTYPES = {"?": ctypes.c_uint8, "b": ctypes.c_int8, "h": ctypes.c_int16, "i": ct
 _PYTHON = {"b": int, "i": int, "u": int, "f": float}  # what ctypes takes for a constant of each kind
 
 _functions: dict[str, object] = {}  # kernel name -> its ctypes function
+_serial_calls: dict = {}  # (s13 logreg) kernel name -> its serial call (``caller``)
 _pool: ThreadPoolExecutor | None = None
 _pool_size = 0
 _pool_lock = threading.Lock()
@@ -126,7 +127,12 @@ def caller(kernel, parallel: bool, hot: bool = True):
     converts = [_PYTHON[dt.kind] for dt in kernel.const_dtypes]
     n_const = len(converts)
     if not parallel:
-        return _serial_call(function, n_in, converts, kernel.n_outputs)
+        # (s13 logreg) made once per kernel: a lazy loop's asks call the same small maps every time (``hot``
+        # False), and building the call (a template and exec) cost more than the call itself
+        call = _serial_calls.get(kernel.name)
+        if call is None:
+            call = _serial_calls[kernel.name] = _serial_call(function, n_in, converts, kernel.n_outputs)
+        return call
 
     def call_in_chunks(*args):
         outs = args[n_in + n_const:]
