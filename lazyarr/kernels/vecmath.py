@@ -684,37 +684,6 @@ def exp2(x):
     return (1.0 + (p + tl * (1.0 + p))) * scale, ok
 
 
-# --- short log and exp: for float32 callers (vecmath32.power), ~2**-43 relative instead of ~2**-53 -----------
-# log(1 + f) = 2*atanh(s) to s**15 (s*s <= 0.0295: the first omitted term is below 2**-43 of the result);
-# exp(r) by Taylor to r**10 (|r| <= 0.35: the first omitted term is below 2**-42). Fewer terms and no ok flag:
-# a float32 result needs no more, and float32 power measured ~1.5x faster than with log2/exp2 (docs/vecmath.md).
-@_jit
-def short_log(x):
-    """log(x) to ~2**-43 relative for a positive normal float64 x (log's method, fewer terms, no checks)."""
-    bits = _as_int64(x)
-    e = (bits >> 52) - 1023
-    mantissa = (bits & _MANTISSA) | _ONE_BITS
-    halve = mantissa > _SQRT2_BITS
-    mantissa = mantissa - (np.int64(1) << 52) if halve else mantissa
-    k = np.float64(e + 1 if halve else e)
-    f = _as_float64(mantissa) - 1.0
-    s = f / (2.0 + f)
-    z = s * s
-    r = z * (_L1 + z * (_L2 + z * (_L3 + z * (_L4 + z * (_L5 + z * (_L6 + z * _L7))))))
-    half_f2 = 0.5 * f * f
-    return k * _LN2_HI_LOG - ((half_f2 - (s * (half_f2 + r) + k * _LN2_LO_LOG)) - f)
-
-
-@_jit
-def short_exp(x):
-    """exp(x) to ~2**-42 relative for a float64 |x| <= 708 (exp's method, fewer terms, no checks)."""
-    k = np.rint(x * _INV_LN2)
-    r = fma(-k, _LN2_HI, x)
-    r = fma(-k, _LN2_LO, r)
-    tail = r * r * (_E2 + r * (_E3 + r * (_E4 + r * (_E5 + r * (_E6 + r * (_E7 + r * (_E8 + r * (_E9 + r * _E10))))))))
-    return (1.0 + (r + tail)) * _as_float64((np.int64(k) + 1023) << 52)
-
-
 # --- hypot, cbrt, arctan2 ------------------------------------------------------------------------------------
 _HYPOT_HIGH, _HYPOT_LOW = 2.0 ** 500, 2.0 ** -500  # the squares of the larger operand stay normal and finite
 

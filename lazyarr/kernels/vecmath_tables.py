@@ -1,0 +1,66 @@
+"""Constant tables for the table-driven vector functions (``vecmath32.power``; #14 tables, docs/vecmath.md).
+
+On AVX-512 a load from a table at a per-lane index vectorises as a gather (``vgatherqpd``/``vpgatherqq``, 8
+lanes per instruction), so the standard table-driven methods (ARM optimized-routines' log, exp and pow, as in
+glibc 2.28+) are open to the vector functions: a short polynomial around a tabulated point replaces a division
+and a long series. Numba freezes a module-level NumPy array into the kernel as a constant, and the quick tier's
+translator (``compiler/llvm_math.py``, ``table_load``) emits the same array as a constant global; both load the
+same element, so both tiers keep the same bits.
+
+Only data here (NumPy arrays and floats, computed at import with ``decimal``, ~5 ms); the functions that index
+them are in ``vecmath32.py``. The construction:
+
+- **log**, ``LOG_N`` = 128 subintervals of z in [OFF, 2*OFF) with OFF = 0x1.69555p-1 (z = x / 2**k from the
+  bits, so log x = k ln 2 + log z): for the i-th subinterval (the 7 bits of ``bits(x) - bits(OFF)`` below the
+  exponent field) 1/c is the inverse of the subinterval's centre rounded to a multiple of 1/128 (below 1) or
+  1/256 (above), so r = z/c - 1 = fma(z, 1/c, -1) is exact (|r| < 1/128 and a multiple of 2**-60: 53 bits),
+  and LOG_C_NEAR is log c = -log(1/c) rounded to nearest. Near 1, 1/c = 1 and log c = 0: log x = log1p(r)
+  with r exact, no cancellation.
+- **exp**, ``EXP_N`` = 128: EXP_BITS[j] = bits(2**(j/128) rounded) - (j << 45), so adding n << 45 (n = 128 k +
+  j) gives the bits of 2**k * 2**(j/128).
+"""
+from decimal import Decimal, getcontext
+
+import numpy as np
+
+getcontext().prec = 40
+_LN2 = Decimal(2).ln()
+
+LOG_N = 16
+LOG_OFF_BITS = 0x3FE6600000000000          # the bits of 0x1.66p-1: z in [it, 2*it), 1.0 inside the 10th subinterval
+LOG_SHIFT = 48                             # 52 - 4: the index is the 4 bits below the exponent field
+
+EXP_N = 16
+EXP_SHIFT = 48                             # EXP_BITS[j] + (n << 48) = bits(2**k 2**(j/16)) for n = 16 k + j
+EXP_N_OVER_LN2 = float(EXP_N / _LN2)
+# ln 2 / 16 to a multiple of 2**-43 (39 significant bits): n * it is exact for |n| < 2**14, and n =
+# rint(t * 16/ln 2) for |t| <= 700 is at most 16,159
+EXP_LN2_HI_N = float(round(_LN2 / EXP_N * 2 ** 43) / Decimal(2 ** 43))
+EXP_LN2_LO_N = float(_LN2 / EXP_N - Decimal(EXP_LN2_HI_N))
+
+
+def _bits(value: float) -> int:
+    return int(np.float64(value).view(np.int64))
+
+
+def _float(bits: int) -> float:
+    return float(np.int64(bits).view(np.float64))
+
+
+def _log_table() -> tuple[np.ndarray, np.ndarray]:
+    inverse, log_c = [], []
+    for i in range(LOG_N):
+        low = _float(LOG_OFF_BITS + (i << LOG_SHIFT))
+        high = _float(LOG_OFF_BITS + ((i + 1) << LOG_SHIFT))
+        invc = Decimal(round(256 / (Decimal(low) + Decimal(high)))) / 128  # 1/centre to a multiple of 1/128
+        inverse.append(float(invc))
+        log_c.append(float(-invc.ln()))
+    return np.array(inverse, dtype=np.float64), np.array(log_c, dtype=np.float64)
+
+
+LOG_INVC, LOG_C = _log_table()
+EXP_BITS = np.array([_bits(float((Decimal(j) / EXP_N * _LN2).exp())) - (j << EXP_SHIFT) for j in range(EXP_N)],
+                    dtype=np.int64)
+
+for _table in (LOG_INVC, LOG_C, EXP_BITS):
+    _table.setflags(write=False)  # constants: Numba freezes them into the kernel; nothing may change them after
