@@ -1,14 +1,18 @@
 """Constant tables for the table-driven vector functions (``vecmath32.power``; #14 tables, docs/vecmath.md).
 
-On AVX-512 a load from a table at a per-lane index vectorises as a gather (``vgatherqpd``/``vpgatherqq``, 8
-lanes per instruction), so the standard table-driven methods (ARM optimized-routines' log, exp and pow, as in
-glibc 2.28+) are open to the vector functions: a short polynomial around a tabulated point replaces a division
-and a long series. Numba freezes a module-level NumPy array into the kernel as a constant, and the quick tier's
-translator (``compiler/llvm_math.py``, ``table_load``) emits the same array as a constant global; both load the
-same element, so both tiers keep the same bits.
+The standard table-driven methods (ARM optimized-routines' log, exp and pow, as in glibc 2.28+) replace a
+division and a long series by a short polynomial around a tabulated point. A load from a table at a per-lane index
+vectorises as a gather (``vgatherqpd``), but a gather costs ~0.3 ns per element on this machine's Zen 5, more than
+the work it saves; a table of 16 float64 fits in two zmm registers and AVX-512's ``vpermi2pd`` looks 8 lanes up in
+one instruction. Numba freezes a module-level NumPy array into the kernel as a constant (and gathers); the quick
+tier's translator (``compiler/llvm_math.py``, ``table_load``) emits the same array as a constant global and, on
+AVX-512, the lookup as a permute. Both load the same element, so both tiers keep the same bits.
 
 Only data here (NumPy arrays and floats, computed at import with ``decimal``, ~5 ms); the functions that index
-them are in ``vecmath32.py``. The construction:
+them are in ``vecmath32.py``. Numba's disk cache of those functions keys on their own file, not on the values of
+the globals they freeze: whoever changes a table here must change (or touch) ``vecmath32.py`` too, or clear its
+``__pycache__`` (lazyarr's kernels themselves follow: their fingerprint hashes every file of this package).
+The construction:
 
 - **log**, ``LOG_N`` = 128 subintervals of z in [OFF, 2*OFF) with OFF = 0x1.69555p-1 (z = x / 2**k from the
   bits, so log x = k ln 2 + log z): for the i-th subinterval (the 7 bits of ``bits(x) - bits(OFF)`` below the
