@@ -716,7 +716,11 @@ def power(x, y):
     float32 (|t| <= 104), and the result by ~2**-44 relative before its one rounding to float32: the correctly
     rounded float32 but for ties closer than ~2**-20 of its ULP (NumPy's powf: within 1 ULP)."""
     xd, yd = np.float64(x), np.float64(y)
-    ok = (x > _ZERO) & _finite(x) & _finite(y)
-    t = yd * _pow_log_d(xd if ok else _D_ONE) if ok else _D_ZERO
+    x_ok = (x > _ZERO) & _finite(x)
+    ok = x_ok & _finite(y)
+    # the log's argument depends on x alone (the same value wherever ok), so where x is the same for a whole row
+    # (x[:, None] ** y) LLVM hoists the log out of the row's loop: 2.4 -> 5.4 ms for 2000 x 2000 with y's flag in
+    lx = _pow_log_d(xd if x_ok else _D_ONE)
+    t = yd * lx if ok else _D_ZERO
     ok = ok & (abs(t) <= _POW_LIMIT)
     return F(_pow_exp_d(min(max(t, -_POW_LIMIT), _POW_LIMIT))), ok
