@@ -2,7 +2,7 @@
 construction promises, the function correctly rounded (but for near ties) across every table index boundary of the
 log (z's 16 subintervals, at many exponents) and of the exp (n = rint(t * 16/ln 2) changing), exact results where
 the method gives them, and the quick tier's lookups: permutes on AVX-512 (no gathers), plain loads elsewhere, both
-the bits of Numba's kernel (which gathers)."""
+the bits of Numba's kernel (which selects among the entries: vecmath.lookup16)."""
 from __future__ import annotations
 
 from fractions import Fraction

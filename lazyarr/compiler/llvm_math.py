@@ -131,7 +131,7 @@ def _intrinsics():
     table = {id(vecmath.__dict__["_as_float64"]): ("i64", "f64"), id(vecmath.__dict__["_as_int64"]): ("f64", "i64"),
              id(vecmath32.__dict__["_as_float32"]): ("i32", "f32"),
              id(vecmath32.__dict__["_as_int32"]): ("f32", "i32")}
-    return table, id(numpy_scalar.fma)
+    return table, id(numpy_scalar.fma), id(vecmath.lookup16)
 
 
 _FLOAT_RANK = {"f32": 1, "f64": 2}
@@ -142,7 +142,7 @@ class _Translator:
 
     def __init__(self, b: ir.IRBuilder):
         self.b = b
-        self.bitcasts, self.fma_id = _intrinsics()
+        self.bitcasts, self.fma_id, self.lookup_id = _intrinsics()
 
     # --- constants and types ---
     def as_value(self, x) -> Val:
@@ -261,18 +261,15 @@ class _Translator:
         index = self.expr(scope, node.slice)
         if isinstance(base, tuple) and type(index) is int:
             return base[index]
-        if isinstance(base, np.ndarray) and isinstance(index, (Val, int)) and not isinstance(index, bool):
-            return self.table_load(base, self.as_value(index), ast.unparse(node))
         raise Untranslatable(ast.unparse(node))
 
     def table_load(self, table: np.ndarray, index: Val, text: str) -> Val:
-        """``TABLE[i]`` of a module-level 1-D array as Numba lowers it: Numba freezes a global array into the
-        module as a constant, and its basic indexing wraps a negative index (``i + n`` where ``i < 0``), with no
-        bounds check. Here the table is a constant global of the module (named by its contents, so the IR text,
-        and the disk cache's hash, follow a change of the table) and the element a load from it, which LLVM's
-        vectoriser makes a gather; or, for a table of at most 16 float64/int64 on AVX-512, a call that the
-        vectoriser replaces by an in-register lookup (``_lookup_function``). Either loads the element Numba's
-        kernel loads: the same bits (docs/vecmath.md, "#14 tables")."""
+        """``table[index]`` (``vecmath.lookup16``'s value, which Numba computes by a tree of selects) as a load
+        from a constant global of the module, named by the table's contents (so the IR text, and the disk cache's
+        hash, follow a change of the table), with Numba's wrap of a negative index (``i + n`` where ``i < 0``);
+        or, for a table of at most 16 float64/int64 on AVX-512, a call that the vectoriser replaces by an
+        in-register lookup (``_lookup_function``). Every path picks the same entry: the same bits (docs/vecmath.md,
+        "#14 tables")."""
         kind = _TABLE_KINDS.get(table.dtype.str.lstrip("<=")) if table.ndim == 1 else None
         if kind is None or index.kind not in ("i64", "i32") or not table.flags.c_contiguous or len(table) == 0:
             raise Untranslatable(text)
@@ -356,9 +353,21 @@ class _Translator:
             raise Untranslatable(ast.unparse(node))
         function = self.expr(scope, node.func)
         args = [self.expr(scope, a) for a in node.args]
+        if id(function) == self.lookup_id:  # vecmath.lookup16(TABLE, i): the table is a tuple of numbers
+            return self.lookup(args, ast.unparse(node))
         if any(isinstance(a, tuple) for a in args):
             raise Untranslatable(ast.unparse(node))
         return self.apply(function, args, ast.unparse(node))
+
+    def lookup(self, args: list, text: str) -> Val:
+        """``vecmath.lookup16(table, i)``: Numba's tree of selects picks table[i]; here a load from the table (a
+        permute on AVX-512): the same entry."""
+        table, index = args
+        if not (isinstance(table, tuple) and len(table) == 16 and len({type(v) for v in table}) == 1
+                and type(table[0]) in (int, float)):
+            raise Untranslatable(text)
+        dtype = np.float64 if type(table[0]) is float else np.int64
+        return self.table_load(np.array(table, dtype=dtype), self.as_value(index), text)
 
     def apply(self, function, args: list, text: str):
         b = self.b
@@ -407,8 +416,9 @@ class _Translator:
 
 
 # --- table lookups (#14 tables) -------------------------------------------------------------------------------
-# LLVM vectorises a load from a table at a per-lane index as a gather, ~1 element per cycle on this machine's Zen 5
-# (~0.3 ns per element per table: docs/vecmath.md), more than the work a table saves. A table of up to 16 float64
+# ``vecmath.lookup16(table, i)`` is Numba's tree of selects; here it is a load from the table. LLVM vectorises a load
+# at a per-lane index as a gather, ~1 element per cycle on this machine's Zen 5 (~0.3 ns per element per table:
+# docs/vecmath.md), more than the work a table saves. A table of up to 16 float64
 # fits in two zmm registers, and AVX-512's vpermi2pd/vpermi2q looks 8 lanes up in it in one instruction. The
 # vectoriser does not emit it, but it does replace a call by a vector variant named in the callee's
 # "vector-function-abi-variant" attribute (LLVM's VFABI): the lookup is a call of a scalar function (a load, for the

@@ -661,7 +661,7 @@ def hypot(x, y):
 # bits of its mantissa), r = z/c - 1 (|r| < 0.033; exact where c = 1, around x = 1); then t = y log x, and exp(t)
 # = 2**(n/16) exp(q) with 2**(j/16) from a third table, |q| <= ln2/32. A 16-entry float64 table fits in two zmm
 # registers: on AVX-512 the quick tier looks it up with one permute (``vpermi2pd``: llvm_math.table_load), where
-# LLVM's gathers cost ~0.3 ns per element each here; Numba's tier gathers.
+# LLVM's gathers cost ~0.3 ns per element each here; Numba's tier selects among the 16 constants (vecmath.lookup16).
 _POW_LIMIT = 700.0  # |y*log(x)| beyond: the float32 result is 0 or inf (|log| of its range <= 104), and 2**(n/16)
 # would leave float64's normal range
 _LOG_OFF, _TOP12 = T.LOG_OFF_BITS, -(1 << 52)   # z's offset; the sign and exponent field
@@ -685,12 +685,12 @@ def _pow_log_d(a):
     k = tmp >> 52                                # arithmetic shift: a = 2**k z
     z = V64._as_float64(bits - (tmp & _TOP12))
     kd = V64._as_float64((k + 1024) | _TWO_52_BITS) - _K_BIAS  # exact, no int64 -> float64 conversion (AVX2)
-    r = fma(z, T.LOG_INVC[i], _D_MINUS_ONE)      # one rounding (2**-53 of r); exact where 1/c = 1
+    r = fma(z, V64.lookup16(T.LOG_INVC_T, i), _D_MINUS_ONE)      # one rounding (2**-53 of r); exact where 1/c = 1
     r2 = r * r
     r4 = r2 * r2
     p = fma(r4, fma(r4, _PL10, fma(r2, fma(r, _PL9, _PL8), fma(r, _PL7, _PL6))),
             fma(r2, fma(r, _PL5, _PL4), fma(r, _PL3, _PL2)))  # Estrin's scheme: four dependent steps
-    return fma(kd, _D_LN2, T.LOG_C[i]) + fma(r2, p, r)
+    return fma(kd, _D_LN2, V64.lookup16(T.LOG_C_T, i)) + fma(r2, p, r)
 
 
 @_jit
@@ -702,7 +702,7 @@ def _pow_exp_d(t):
     q = fma(-n, T.EXP_LN2_LO_N, fma(-n, T.EXP_LN2_HI_N, t))  # the inner FMA is exact
     # 2**(n/16) = 2**k 2**(j/16), n = 16 k + j: the table's bits of 2**(j/16) less j << 48, plus n << 48 (the
     # shifter's own bits shift out)
-    scale = V64._as_float64(T.EXP_BITS[bits & 15] + (bits << T.EXP_SHIFT))
+    scale = V64._as_float64(V64.lookup16(T.EXP_BITS_T, bits & 15) + (bits << T.EXP_SHIFT))
     q2 = q * q
     p = fma(q2, fma(q2, fma(q2, _PE6, fma(q, _PE5, _PE4)), fma(q, _PE3, _PE2)), q)  # exp(q) - 1, Estrin's scheme
     return fma(scale, p, scale)

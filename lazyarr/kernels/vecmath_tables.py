@@ -4,13 +4,14 @@ The standard table-driven methods (ARM optimized-routines' log, exp and pow, as 
 division and a long series by a short polynomial around a tabulated point. A load from a table at a per-lane index
 vectorises as a gather (``vgatherqpd``), but a gather costs ~0.3 ns per element on this machine's Zen 5, more than
 the work it saves; a table of 16 float64 fits in two zmm registers and AVX-512's ``vpermi2pd`` looks 8 lanes up in
-one instruction. Numba freezes a module-level NumPy array into the kernel as a constant (and gathers); the quick
-tier's translator (``compiler/llvm_math.py``, ``table_load``) emits the same array as a constant global and, on
-AVX-512, the lookup as a permute. Both load the same element, so both tiers keep the same bits.
+one instruction. The vector functions index the tables' tuples through ``vecmath.lookup16``: Numba computes it as a
+tree of selects among 16 constants (no memory access, vectorised as blends), the quick tier's translator
+(``compiler/llvm_math.py``, ``table_load``) as a load from a constant global, which on AVX-512 is a permute. Both
+pick the same entry, so both tiers keep the same bits.
 
-Only data here (NumPy arrays and floats, computed at import with ``decimal``, ~5 ms); the functions that index
-them are in ``vecmath32.py``. Numba's disk cache of those functions keys on their own file, not on the values of
-the globals they freeze: whoever changes a table here must change (or touch) ``vecmath32.py`` too, or clear its
+Only data here (NumPy arrays, tuples and floats, computed at import with ``decimal``, ~5 ms); the functions that
+index them are in ``vecmath32.py``. Numba's disk cache of those functions keys on their own file, not on the values
+of the globals they freeze: whoever changes a table here must change (or touch) ``vecmath32.py`` too, or clear its
 ``__pycache__`` (lazyarr's kernels themselves follow: their fingerprint hashes every file of this package).
 The construction:
 
@@ -65,6 +66,12 @@ def _log_table() -> tuple[np.ndarray, np.ndarray]:
 LOG_INVC, LOG_C = _log_table()
 EXP_BITS = np.array([_bits(float((Decimal(j) / EXP_N * _LN2).exp())) - (j << EXP_SHIFT) for j in range(EXP_N)],
                     dtype=np.int64)
+
+# the same as tuples of Python numbers, as the vector functions index them (``vecmath.lookup16``: Numba types a
+# tuple of floats or ints as float64 or int64 constants and selects among them instead of gathering)
+LOG_INVC_T = tuple(float(v) for v in LOG_INVC)
+LOG_C_T = tuple(float(v) for v in LOG_C)
+EXP_BITS_T = tuple(int(v) for v in EXP_BITS)
 
 for _table in (LOG_INVC, LOG_C, EXP_BITS):
     _table.setflags(write=False)  # constants: Numba freezes them into the kernel; nothing may change them after
