@@ -658,7 +658,7 @@ def hypot(x, y):
 
 # power: table-driven in float64 lanes (#14 tables, docs/vecmath.md). x = 2**k z (z in [OFF, 2 OFF) from the
 # bits), log x = k ln 2 + log c + log1p(r) with 1/c and log c from a 16-entry table (z's subinterval: the top 4
-# bits of its mantissa), r = z/c - 1 (|r| < 0.033; exact where c = 1, around x = 1); then t = y log x, and exp(t)
+# bits of its mantissa), r = z/c - 1 (|r| < 0.044, exact); then t = y log x, and exp(t)
 # = 2**(n/16) exp(q) with 2**(j/16) from a third table, |q| <= ln2/32. A 16-entry float64 table fits in two zmm
 # registers: on AVX-512 the quick tier looks it up with one permute (``vpermi2pd``: llvm_math.table_load), where
 # LLVM's gathers cost ~0.3 ns per element each here; Numba's tier selects among the 16 constants (vecmath.lookup16).
@@ -668,8 +668,8 @@ _LOG_OFF, _TOP12 = T.LOG_OFF_BITS, -(1 << 52)   # z's offset; the sign and expon
 _TWO_52_BITS, _K_BIAS = 0x4330000000000000, 2.0 ** 52 + 1024.0
 _D_LN2 = float(Decimal(2).ln())
 _D_SHIFTER = 1.5 * 2.0 ** 52                     # t + it rounds t to an integer held in the low mantissa bits
-# log1p(r) = r + r*r*(-1/2 + r/3 - .. - r**8/10): the first omitted term, r**11/11, is below 2**-57 of r (|r| <=
-# 0.033), so log x is within ~2**-52 relative, and t = y log x within ~2**-45 absolute where the result is a normal
+# log1p(r) = r + r*r*(-1/2 + r/3 - .. - r**8/10): the first omitted term, r**11/11, is below 2**-53 of r (|r| <=
+# 0.044), so log x is within ~2**-52 relative, and t = y log x within ~2**-45 absolute where the result is a normal
 # float32 (|t| <= 104)
 _PL2, _PL3, _PL4, _PL5, _PL6, _PL7, _PL8, _PL9, _PL10 = (float(Fraction((-1) ** (n + 1), n)) for n in range(2, 11))
 # exp(q) = 1 + q + q*q*(1/2 + q/6 + .. + q**4/720): |q| <= ln2/32 + 2**-40, the first omitted term is below 2**-51
@@ -685,7 +685,7 @@ def _pow_log_d(a):
     k = tmp >> 52                                # arithmetic shift: a = 2**k z
     z = V64._as_float64(bits - (tmp & _TOP12))
     kd = V64._as_float64((k + 1024) | _TWO_52_BITS) - _K_BIAS  # exact, no int64 -> float64 conversion (AVX2)
-    r = fma(z, V64.lookup16(T.LOG_INVC_T, i), _D_MINUS_ONE)      # one rounding (2**-53 of r); exact where 1/c = 1
+    r = fma(z, V64.lookup16(T.LOG_INVC_T, i), _D_MINUS_ONE)  # exact: 1/c a multiple of 1/16 or 1/32, |r| < 2**-4
     r2 = r * r
     r4 = r2 * r2
     p = fma(r4, fma(r4, _PL10, fma(r2, fma(r, _PL9, _PL8), fma(r, _PL7, _PL6))),

@@ -17,7 +17,7 @@ The construction:
 
 - **log**, ``LOG_N`` = 128 subintervals of z in [OFF, 2*OFF) with OFF = 0x1.69555p-1 (z = x / 2**k from the
   bits, so log x = k ln 2 + log z): for the i-th subinterval (the 7 bits of ``bits(x) - bits(OFF)`` below the
-  exponent field) 1/c is the inverse of the subinterval's centre rounded to a multiple of 1/128 (below 1) or
+  exponent field) 1/c is the inverse of the subinterval's centre rounded to a multiple of 1/16 (1/c >= 1) or 1/32 (below 1) or
   1/256 (above), so r = z/c - 1 = fma(z, 1/c, -1) is exact (|r| < 1/128 and a multiple of 2**-60: 53 bits),
   and LOG_C_NEAR is log c = -log(1/c) rounded to nearest. Near 1, 1/c = 1 and log c = 0: log x = log1p(r)
   with r exact, no cancellation.
@@ -34,6 +34,10 @@ _LN2 = Decimal(2).ln()
 LOG_N = 16
 LOG_OFF_BITS = 0x3FE6600000000000          # the bits of 0x1.66p-1: z in [it, 2*it), 1.0 inside the 10th subinterval
 LOG_SHIFT = 48                             # 52 - 4: the index is the 4 bits below the exponent field
+
+# ln 2 to a multiple of 2**-42 (42 significant bits): k * it is exact for |k| < 2**11, and so is k * it + LOG_C_HI
+LOG_LN2_HI = float(round(_LN2 * 2 ** 42) / Decimal(2 ** 42))
+LOG_LN2_LO = float(_LN2 - Decimal(LOG_LN2_HI))
 
 EXP_N = 16
 EXP_SHIFT = 48                             # EXP_BITS[j] + (n << 48) = bits(2**k 2**(j/16)) for n = 16 k + j
@@ -52,18 +56,24 @@ def _float(bits: int) -> float:
     return float(np.int64(bits).view(np.float64))
 
 
-def _log_table() -> tuple[np.ndarray, np.ndarray]:
-    inverse, log_c = [], []
+def _log_table() -> tuple[np.ndarray, ...]:
+    inverse, near, head, tail = [], [], [], []
     for i in range(LOG_N):
         low = _float(LOG_OFF_BITS + (i << LOG_SHIFT))
         high = _float(LOG_OFF_BITS + ((i + 1) << LOG_SHIFT))
-        invc = Decimal(round(256 / (Decimal(low) + Decimal(high)))) / 128  # 1/centre to a multiple of 1/128
+        centre = (Decimal(low) + Decimal(high)) / 2
+        scale = LOG_N if centre < 1 else 2 * LOG_N     # 1/c >= 1 a multiple of 1/16, below 1 of 1/32: r exact
+        invc = Decimal(round(scale / centre)) / scale
+        log_c = -invc.ln()
+        hi = round(log_c * 2 ** 43) / Decimal(2 ** 43)  # a multiple of 2**-43: k * LOG_LN2_HI + it is exact
         inverse.append(float(invc))
-        log_c.append(float(-invc.ln()))
-    return np.array(inverse, dtype=np.float64), np.array(log_c, dtype=np.float64)
+        near.append(float(log_c))
+        head.append(float(hi))
+        tail.append(float(log_c - hi))
+    return tuple(np.array(v, dtype=np.float64) for v in (inverse, near, head, tail))
 
 
-LOG_INVC, LOG_C = _log_table()
+LOG_INVC, LOG_C, LOG_C_HI, LOG_C_LO = _log_table()
 EXP_BITS = np.array([_bits(float((Decimal(j) / EXP_N * _LN2).exp())) - (j << EXP_SHIFT) for j in range(EXP_N)],
                     dtype=np.int64)
 
@@ -71,7 +81,9 @@ EXP_BITS = np.array([_bits(float((Decimal(j) / EXP_N * _LN2).exp())) - (j << EXP
 # tuple of floats or ints as float64 or int64 constants and selects among them instead of gathering)
 LOG_INVC_T = tuple(float(v) for v in LOG_INVC)
 LOG_C_T = tuple(float(v) for v in LOG_C)
+LOG_C_HI_T = tuple(float(v) for v in LOG_C_HI)
+LOG_C_LO_T = tuple(float(v) for v in LOG_C_LO)
 EXP_BITS_T = tuple(int(v) for v in EXP_BITS)
 
-for _table in (LOG_INVC, LOG_C, EXP_BITS):
+for _table in (LOG_INVC, LOG_C, LOG_C_HI, LOG_C_LO, EXP_BITS):
     _table.setflags(write=False)  # constants: Numba freezes them into the kernel; nothing may change them after
