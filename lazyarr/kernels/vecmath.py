@@ -909,8 +909,8 @@ def arctanh(x):
 # log (#14 tables): the method of ARM optimized-routines' and glibc's pow with a 16-entry table
 # (kernels/vecmath_tables.py): |x| = 2**k z, log = k ln 2 + log c + log1p(z/c - 1), r = z/c - 1 exact; on AVX-512
 # the quick tier looks each table up with one permute per 8 lanes (compiler/llvm_math.table_load), Numba's kernel
-# gathers. It replaces a division, a double-double s and a 17th-degree series. exp is the branch-free one below:
-# a 16-entry exp (docs/vecmath.md, "#14 tables") needed 1 + r unrounded and two more lookups, and was not faster.
+# by selects (lookup16). It replaces a division, a double-double s and a 17th-degree series. exp is the branch-free
+# one below: a 16-entry exp (docs/vecmath.md, "#14 tables") needed 1 + r unrounded and two more lookups, and was not faster.
 _TOP12 = -(1 << 52)                             # 0xfff0000000000000: the sign and exponent field
 _TWO_52_BITS = 0x4330000000000000               # the bits of 2**52: OR-ing an integer below 2**52 in adds it
 _TWO_52_1024 = 2.0 ** 52 + 1024.0
@@ -935,8 +935,8 @@ def _pow_log(a):
     # k as a float64 by the 2**52 trick (k + 1024 in [1, 2047] ORed into 2**52's mantissa): exact, and no int64 ->
     # float64 conversion, which AVX2 does not have in vector form
     kd = _as_float64((k + 1024) | _TWO_52_BITS) - _TWO_52_1024
-    r = fma(z, lookup16(T.LOG_INVC_T, i), -1.0)             # exact: 1/c is a multiple of 1/16 or 1/32, |r| < 2**-4
-    t1 = fma(kd, T.LOG_LN2_HI, lookup16(T.LOG_C_HI_T, i))   # exact: both are multiples of 2**-43 below 2**10
+    r = fma(z, lookup16(T.LOG_INVC_T, i), -1.0)  # exact: 1/c a multiple of 1/16 or 1/32, |r| < 2**-4
+    t1 = fma(kd, T.LOG_LN2_HI, lookup16(T.LOG_C_HI_T, i))  # exact: both multiples of 2**-43 below 2**10
     t2 = t1 + r
     lo1 = fma(kd, T.LOG_LN2_LO, lookup16(T.LOG_C_LO_T, i))
     lo2 = (t1 - t2) + r                         # Fast2Sum: |t1| >= log(17/16) > |r| unless t1 == 0 (then 0)
