@@ -34,8 +34,8 @@ from bench.bench_ufuncs import DOMAINS  # noqa: E402
 from lazyarr.kernels import llvm_glue  # noqa: E402
 
 N, CALLS = 4096, 2000
-# name -> (vectorize width or None, interleave count) of the fast loop; None: no hint at all
-VARIANTS = {"llvm": None, "ic4": (None, 4), "vf16_ic4": (16, 4), "vf8_ic4": (8, 4)}
+# name -> (vectorize width or None, interleave count) of the fast loop; None: no hint at all; "tier": the tier's own
+VARIANTS = {"llvm": None, "ic4": (None, 4), "vf16_ic4": (16, 4), "vf8_ic4": (8, 4), "tier": "tier"}
 
 
 def kernel_text(name: str, dtype: str) -> str:
@@ -55,7 +55,7 @@ def kernel_text(name: str, dtype: str) -> str:
         llvm_glue.object_code = real
     text = caught[-1]
     text = re.sub(r", !llvm\.loop !\d+", "", text)
-    return re.sub(r"^!\d+ = .*$", "", text, flags=re.M)
+    return re.sub(r"^!\d+ = .*$", "", text, flags=re.M), caught[-1]
 
 
 def with_hint(text: str, hint) -> str:
@@ -72,13 +72,13 @@ def with_hint(text: str, hint) -> str:
 
 
 def measure(name: str, dtype: str, rounds: int) -> dict:
-    base = kernel_text(name, dtype)
+    base, as_compiled = kernel_text(name, dtype)
     symbol = re.search(r'define void @"([^"]+)"', base).group(1)
     rng = np.random.default_rng(0)
     inputs = [rng.uniform(lo, hi, N).astype(dtype) for lo, hi in DOMAINS[name]]
     calls, outs = {}, {}
     for i, (label, hint) in enumerate(VARIANTS.items()):
-        text = with_hint(base, hint).replace(symbol, f"{symbol}_v{i}")
+        text = (as_compiled if hint == "tier" else with_hint(base, hint)).replace(symbol, f"{symbol}_v{i}")
         llvm_glue.load_object(llvm_glue.object_code(text)[0])
         proto = ctypes.CFUNCTYPE(None, *[ctypes.c_void_p] * (len(inputs) + 1), ctypes.c_int64, ctypes.c_int64)
         fn = proto(llvm_glue.function_address(f"{symbol}_v{i}"))

@@ -13,6 +13,7 @@ from __future__ import annotations
 import glob
 import json
 import os
+import re
 import sys
 import textwrap
 from pathlib import Path
@@ -25,6 +26,7 @@ from subprocesses import run_bounded
 import lazyarr as la
 from lazyarr import config
 from lazyarr.compiler import cache, llvm_math_map, llvm_tier
+from lazyarr.kernels import llvm_glue
 from lazyarr.runtime import llvm_launch
 
 REPO = Path(__file__).resolve().parents[1]
@@ -274,4 +276,7 @@ def test_the_fast_pass_loop_asks_llvm_to_interleave(tier, dt):
     text = la.power(la.array(x), la.array(x)).explain()
     assert text.count("!llvm.loop !") == 1
     assert f'!{{ !"llvm.loop.interleave.count", i32 {llvm_math_map.INTERLEAVE} }}' in text
-    assert "!1 = !{ !1, !0 }" in text  # a loop ID's first operand is itself, or LLVM ignores it
+    assert re.search(r"!(\d+) = !\{ !\1, !0", text)  # a loop ID's first operand is itself, or LLVM ignores it
+    # (#14 tables) power looks tables up: on AVX-512 by permutes, in a loop of 16 lanes
+    width = f'!{{ !"llvm.loop.vectorize.width", i32 {llvm_math_map.WIDTH_WITH_LOOKUPS} }}'
+    assert (width in text) == llvm_glue.has_avx512()

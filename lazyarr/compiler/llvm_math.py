@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import ast
 import functools
+import hashlib
 import inspect
 import operator
 import textwrap
@@ -36,6 +37,8 @@ from dataclasses import dataclass
 
 import numpy as np
 from llvmlite import ir
+
+from lazyarr.kernels import llvm_glue
 
 __all__ = ["Untranslatable", "exact_call", "vector_call"]
 
@@ -128,7 +131,7 @@ def _intrinsics():
     table = {id(vecmath.__dict__["_as_float64"]): ("i64", "f64"), id(vecmath.__dict__["_as_int64"]): ("f64", "i64"),
              id(vecmath32.__dict__["_as_float32"]): ("i32", "f32"),
              id(vecmath32.__dict__["_as_int32"]): ("f32", "i32")}
-    return table, id(numpy_scalar.fma)
+    return table, id(numpy_scalar.fma), id(vecmath.lookup16)
 
 
 _FLOAT_RANK = {"f32": 1, "f64": 2}
@@ -139,7 +142,7 @@ class _Translator:
 
     def __init__(self, b: ir.IRBuilder):
         self.b = b
-        self.bitcasts, self.fma_id = _intrinsics()
+        self.bitcasts, self.fma_id, self.lookup_id = _intrinsics()
 
     # --- constants and types ---
     def as_value(self, x) -> Val:
@@ -260,6 +263,25 @@ class _Translator:
             return base[index]
         raise Untranslatable(ast.unparse(node))
 
+    def table_load(self, table: np.ndarray, index: Val, text: str) -> Val:
+        """``table[index]`` (``vecmath.lookup16``'s value, which Numba computes by a tree of selects) as a load
+        from a constant global of the module, named by the table's contents (so the IR text, and the disk cache's
+        hash, follow a change of the table), with Numba's wrap of a negative index (``i + n`` where ``i < 0``);
+        or, for a table of at most 16 float64/int64 on AVX-512, a call that the vectoriser replaces by an
+        in-register lookup (``_lookup_function``). Every path picks the same entry: the same bits (docs/vecmath.md,
+        "#14 tables")."""
+        kind = _TABLE_KINDS.get(table.dtype.str.lstrip("<=")) if table.ndim == 1 else None
+        if kind is None or index.kind not in ("i64", "i32") or not table.flags.c_contiguous or len(table) == 0:
+            raise Untranslatable(text)
+        b = self.b
+        name = "lazyarr_table_" + hashlib.sha1(table.dtype.str.encode() + table.tobytes()).hexdigest()[:20]
+        variable = _table_global(b.module, name, table, kind)
+        i = self.convert(index, "i64").value
+        i = b.select(b.icmp_signed("<", i, ir.Constant(_I64, 0)), b.add(i, ir.Constant(_I64, len(table))), i)
+        if len(table) <= _PERMUTE_ENTRIES and kind in ("f64", "i64") and llvm_glue.has_avx512():
+            return Val(b.call(_lookup_function(b.module, name, variable, table, kind), [i]), kind)
+        return Val(b.load(b.gep(variable, [ir.Constant(_I64, 0), i], inbounds=True)), kind)
+
     def _UnaryOp(self, scope, node):
         operand = self.expr(scope, node.operand)
         if not isinstance(node.op, ast.USub):
@@ -331,9 +353,21 @@ class _Translator:
             raise Untranslatable(ast.unparse(node))
         function = self.expr(scope, node.func)
         args = [self.expr(scope, a) for a in node.args]
+        if id(function) == self.lookup_id:  # vecmath.lookup16(TABLE, i): the table is a tuple of numbers
+            return self.lookup(args, ast.unparse(node))
         if any(isinstance(a, tuple) for a in args):
             raise Untranslatable(ast.unparse(node))
         return self.apply(function, args, ast.unparse(node))
+
+    def lookup(self, args: list, text: str) -> Val:
+        """``vecmath.lookup16(table, i)``: Numba's tree of selects picks table[i]; here a load from the table (a
+        permute on AVX-512): the same entry."""
+        table, index = args
+        if not (isinstance(table, tuple) and len(table) == 16 and len({type(v) for v in table}) == 1
+                and type(table[0]) in (int, float)):
+            raise Untranslatable(text)
+        dtype = np.float64 if type(table[0]) is float else np.int64
+        return self.table_load(np.array(table, dtype=dtype), self.as_value(index), text)
 
     def apply(self, function, args: list, text: str):
         b = self.b
@@ -380,7 +414,88 @@ class _Translator:
         return Val(self.b.select(better.value, v.value, acc.value), kind)
 
 
+
+# --- table lookups (#14 tables) -------------------------------------------------------------------------------
+# ``vecmath.lookup16(table, i)`` is Numba's tree of selects; here it is a load from the table. LLVM vectorises a load
+# at a per-lane index as a gather, ~1 element per cycle on this machine's Zen 5 (~0.3 ns per element per table:
+# docs/vecmath.md), more than the work a table saves. A table of up to 16 float64
+# fits in two zmm registers, and AVX-512's vpermi2pd/vpermi2q looks 8 lanes up in it in one instruction. The
+# vectoriser does not emit it, but it does replace a call by a vector variant named in the callee's
+# "vector-function-abi-variant" attribute (LLVM's VFABI): the lookup is a call of a scalar function (a load, for the
+# scalar remainder loop and the exact pass) whose variants for 2, 4, 8 and 16 lanes are the permutes.
+# ``llvm_glue.object_code`` keeps the variants alive until the vectoriser has used them and inlines them after.
+_PERMUTE_ENTRIES = 16
+_LANES = (2, 4, 8, 16)
+_PERMUTES = {"f64": ("llvm.x86.avx512.vpermi2var.pd.512", _F64), "i64": ("llvm.x86.avx512.vpermi2var.q.512", _I64)}
+
+
+def _table_global(module: ir.Module, name: str, table: np.ndarray, kind: str) -> ir.GlobalVariable:
+    variable = module.globals.get(name)
+    if variable is None:
+        element = _TYPES[kind]
+        array_type = ir.ArrayType(element, len(table))
+        values = [float(v) if kind[0] == "f" else int(v) for v in table.tolist()]
+        variable = ir.GlobalVariable(module, array_type, name)
+        variable.global_constant = True
+        variable.linkage = "internal"
+        variable.initializer = ir.Constant(array_type, [ir.Constant(element, v) for v in values])
+    return variable
+
+
+def _lookup_function(module: ir.Module, name: str, variable, table: np.ndarray, kind: str) -> ir.Function:
+    """The scalar lookup function of `table` (a load from `variable`) with its permute variants, made once per
+    module."""
+    scalar_name = name.replace("lazyarr_table_", llvm_glue.LOOKUP_PREFIX)
+    scalar = module.globals.get(scalar_name)
+    if scalar is not None:
+        return scalar
+    element = _TYPES[kind]
+    scalar = ir.Function(module, ir.FunctionType(element, [_I64]), scalar_name)
+    scalar.linkage = "internal"
+    for attribute in ("noinline", "nounwind", "readnone"):
+        scalar.attributes.add(attribute)
+    mappings = ",".join(f"_ZGV_LLVM_N{n}v_{scalar_name}({scalar_name}_v{n})" for n in _LANES)
+    # llvmlite knows no string attributes: added to the set as printed (`"name"="value"`)
+    set.add(scalar.attributes, f'"vector-function-abi-variant"="{mappings}"')
+    b = ir.IRBuilder(scalar.append_basic_block())
+    b.ret(b.load(b.gep(variable, [ir.Constant(_I64, 0), scalar.args[0]], inbounds=True)))
+    padded = [float(v) if kind[0] == "f" else int(v) for v in table.tolist()] + [0] * (16 - len(table))
+    low = ir.Constant(ir.VectorType(element, 8), [ir.Constant(element, v) for v in padded[:8]])
+    high = ir.Constant(ir.VectorType(element, 8), [ir.Constant(element, v) for v in padded[8:]])
+    intrinsic_name, _ = _PERMUTES[kind]
+    wide, index8 = ir.VectorType(element, 8), ir.VectorType(_I64, 8)
+    permute = module.globals.get(intrinsic_name) or ir.Function(
+        module, ir.FunctionType(wide, [wide, index8, wide]), intrinsic_name)
+    for n in _LANES:
+        _permute_variant(module, f"{scalar_name}_v{n}", n, element, permute, low, high)
+    return scalar
+
+
+def _permute_variant(module, name: str, lanes: int, element, permute, low, high) -> None:
+    """``<lanes x element> name(<lanes x i64>)``: each lane's entry of the 16-entry table (low, high)."""
+    vector_type = ir.VectorType(element, lanes)
+    function = ir.Function(module, ir.FunctionType(vector_type, [ir.VectorType(_I64, lanes)]), name)
+    function.linkage = "internal"
+    for attribute in ("alwaysinline", "nounwind", "readnone"):
+        function.attributes.add(attribute)
+    b = ir.IRBuilder(function.append_basic_block())
+    index = function.args[0]
+
+    def lanes_of(vector, mask):
+        return b.shuffle_vector(vector, vector, ir.Constant(ir.VectorType(_I32, len(mask)), mask))
+
+    if lanes == 16:
+        parts = [b.call(permute, [low, lanes_of(index, list(range(h, h + 8))), high]) for h in (0, 8)]
+        b.ret(b.shuffle_vector(parts[0], parts[1], ir.Constant(ir.VectorType(_I32, 16), list(range(16)))))
+    elif lanes == 8:
+        b.ret(b.call(permute, [low, index, high]))
+    else:  # 2 or 4 lanes: widened to 8 (the extra lanes repeat lane 0), the first `lanes` kept
+        result = b.call(permute, [low, lanes_of(index, list(range(lanes)) + [0] * (8 - lanes)), high])
+        b.ret(lanes_of(result, list(range(lanes))))
+
+
 _VECMATH = ("lazyarr.kernels.vecmath", "lazyarr.kernels.vecmath32")
+_TABLE_KINDS = {"f8": "f64", "f4": "f32", "i8": "i64", "i4": "i32"}
 _CONVERSIONS = {np.float64: "f64", np.float32: "f32", np.int64: "i64", np.int32: "i32"}
 
 

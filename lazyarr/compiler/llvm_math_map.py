@@ -19,6 +19,7 @@ from llvmlite import ir
 from lazyarr.compiler import llvm_map, source_map
 from lazyarr.compiler.llvm_math import Untranslatable, exact_call, has_exact, vector_call
 from lazyarr.graph.ops import ELEMENTWISE, vector_template
+from lazyarr.kernels import llvm_glue
 
 __all__ = ["BLOCK", "accepts", "has_math", "kernel_ir"]
 
@@ -217,13 +218,23 @@ def _blocked(k, out_dtypes: tuple) -> str:
 INTERLEAVE = 4
 
 
+# (#14 tables) A fast loop that looks tables up by permutes (llvm_math.table_load, AVX-512) also asks for 16 lanes,
+# two zmm per float64 operation: float64 power's kernel 2.59-2.70 -> 1.99-2.16 ns per element with its log's
+# tables (LLVM's own choice, 8 lanes: 2.62), float32 power's about the same (docs/vecmath.md, "#14 tables").
+WIDTH_WITH_LOOKUPS = 16
+
+
 def _interleaved(module: ir.Module, backedge) -> None:
-    """Ask LLVM to interleave the loop that `backedge` closes INTERLEAVE times (a loop ID: its first operand is
-    itself, as LLVM requires)."""
-    option = module.add_metadata([ir.MetaDataString(module, "llvm.loop.interleave.count"),
-                                  ir.Constant(ir.IntType(32), INTERLEAVE)])
-    loop_id = module.add_metadata([option])
-    loop_id.operands = (loop_id, option)
+    """Ask LLVM to interleave the loop that `backedge` closes INTERLEAVE times, and for WIDTH_WITH_LOOKUPS lanes if
+    it looks tables up (a loop ID: its first operand is itself, as LLVM requires)."""
+    def option(name: str, value: int, bits: int = 32):
+        return module.add_metadata([ir.MetaDataString(module, name), ir.Constant(ir.IntType(bits), value)])
+
+    options = [option("llvm.loop.interleave.count", INTERLEAVE)]
+    if any(name.startswith(llvm_glue.LOOKUP_PREFIX) for name in module.globals):
+        options += [option("llvm.loop.vectorize.width", WIDTH_WITH_LOOKUPS), option("llvm.loop.vectorize.enable", 1, 1)]
+    loop_id = module.add_metadata(options)
+    loop_id.operands = (loop_id, *options)
     backedge.set_metadata("llvm.loop", loop_id)
 
 

@@ -14,6 +14,7 @@ back from the disk cache (``object_code`` / ``load_object``).
 from __future__ import annotations
 
 import os
+import re
 import threading
 
 import llvmlite
@@ -24,10 +25,11 @@ __all__ = ["add_symbols", "function_address", "load_object", "many_memory_checks
 _lock = threading.Lock()  # LLVM's engine and pass managers are not thread-safe; calls into machine code are
 _machine = None
 _engine = None
+_avx512 = False
 
 
 def _target_machine():
-    global _machine
+    global _machine, _avx512
     if _machine is None:
         llvm.initialize_native_target()
         llvm.initialize_native_asmprinter()
@@ -37,6 +39,7 @@ def _target_machine():
             features = llvm.get_host_cpu_features().flatten() if cpu == llvm.get_host_cpu_name() else ""
         target = llvm.Target.from_default_triple()
         _machine = target.create_target_machine(cpu=cpu, features=features, opt=3, codemodel="jitdefault")
+        _avx512 = "+avx512f" in features.split(",")
     return _machine
 
 
@@ -55,7 +58,8 @@ def object_code(ir_text: str, optimise: bool = True) -> tuple[bytes, str]:
     (`optimise` False: code as written, for glue with no loop to optimise: #14 small calls' entries)."""
     with _lock:
         machine = _target_machine()
-        module = llvm.parse_assembly(ir_text)
+        keep = _lookup_variants(ir_text)
+        module = llvm.parse_assembly(ir_text + keep)
         module.triple = machine.triple
         module.data_layout = str(machine.target_data)
         module.verify()
@@ -66,7 +70,38 @@ def object_code(ir_text: str, optimise: bool = True) -> tuple[bytes, str]:
         tuning.slp_vectorization = True
         builder = llvm.create_pass_builder(machine, tuning)
         builder.getModulePassManager().run(module, builder)
+        if keep:
+            inline = llvm.create_new_module_pass_manager()
+            inline.add_always_inliner_pass()  # the lookup variants the vectoriser called (#14 tables)
+            inline.run(module, builder)
         return machine.emit_object(module), str(module)
+
+
+# --- #14 tables: in-register table lookups ---------------------------------------------------------------------
+# compiler/llvm_math.py looks a small constant table up through a call of a scalar function whose vector variants
+# (permutes, named in its "vector-function-abi-variant" attribute) the loop vectoriser substitutes. The variants
+# are internal and called by nothing before vectorisation, so O3 would delete them first: ``llvm.compiler.used``
+# keeps them, and an always-inliner run after O3 puts the permutes into the loop (the vectoriser runs after O3's
+# own inliner).
+LOOKUP_PREFIX = "lazyarr_lut_"
+_VARIANT = re.compile(r"define internal <\d+ x \w+> @\"?(" + LOOKUP_PREFIX + r"\w+_v\d+)\"?\(")
+
+
+def _lookup_variants(ir_text: str) -> str:
+    """The ``llvm.compiler.used`` line keeping the module's lookup variants ("" if it has none)."""
+    names = _VARIANT.findall(ir_text) if LOOKUP_PREFIX in ir_text else []
+    if not names:
+        return ""
+    used = ", ".join(f'ptr @"{name}"' for name in names)
+    return f'\n@llvm.compiler.used = appending global [{len(names)} x ptr] [{used}], section "llvm.metadata"\n'
+
+
+def has_avx512() -> bool:
+    """Whether the code is made for a CPU with AVX-512F (its 16-entry permutes: #14 tables)."""
+    with _lock:
+        _target_machine()
+        return _avx512
+# --- end #14 tables ---
 
 
 def load_object(code: bytes) -> None:

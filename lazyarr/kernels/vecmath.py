@@ -45,6 +45,7 @@ import numpy as np
 from numba.core import types
 from numba.extending import intrinsic
 
+from lazyarr.kernels import vecmath_tables as T
 from lazyarr.kernels.numpy_scalar import fma
 
 # forceinline: LLVM's alwaysinline, so the kernel's loop sees the straight-line body and vectorises it. Numba's
@@ -684,35 +685,33 @@ def exp2(x):
     return (1.0 + (p + tl * (1.0 + p))) * scale, ok
 
 
-# --- short log and exp: for float32 callers (vecmath32.power), ~2**-43 relative instead of ~2**-53 -----------
-# log(1 + f) = 2*atanh(s) to s**15 (s*s <= 0.0295: the first omitted term is below 2**-43 of the result);
-# exp(r) by Taylor to r**10 (|r| <= 0.35: the first omitted term is below 2**-42). Fewer terms and no ok flag:
-# a float32 result needs no more, and float32 power measured ~1.5x faster than with log2/exp2 (docs/vecmath.md).
+# --- table lookups (#14 tables) -------------------------------------------------------------------------------
 @_jit
-def short_log(x):
-    """log(x) to ~2**-43 relative for a positive normal float64 x (log's method, fewer terms, no checks)."""
-    bits = _as_int64(x)
-    e = (bits >> 52) - 1023
-    mantissa = (bits & _MANTISSA) | _ONE_BITS
-    halve = mantissa > _SQRT2_BITS
-    mantissa = mantissa - (np.int64(1) << 52) if halve else mantissa
-    k = np.float64(e + 1 if halve else e)
-    f = _as_float64(mantissa) - 1.0
-    s = f / (2.0 + f)
-    z = s * s
-    r = z * (_L1 + z * (_L2 + z * (_L3 + z * (_L4 + z * (_L5 + z * (_L6 + z * _L7))))))
-    half_f2 = 0.5 * f * f
-    return k * _LN2_HI_LOG - ((half_f2 - (s * (half_f2 + r) + k * _LN2_LO_LOG)) - f)
-
-
-@_jit
-def short_exp(x):
-    """exp(x) to ~2**-42 relative for a float64 |x| <= 708 (exp's method, fewer terms, no checks)."""
-    k = np.rint(x * _INV_LN2)
-    r = fma(-k, _LN2_HI, x)
-    r = fma(-k, _LN2_LO, r)
-    tail = r * r * (_E2 + r * (_E3 + r * (_E4 + r * (_E5 + r * (_E6 + r * (_E7 + r * (_E8 + r * (_E9 + r * _E10))))))))
-    return (1.0 + (r + tail)) * _as_float64((np.int64(k) + 1023) << 52)
+def lookup16(table, i):
+    """table[i] for a tuple of 16 numbers (kernels/vecmath_tables.py) and 0 <= i < 16, by a tree of selects on i's
+    bits: in Numba's vectorised loop a load from an array at a per-lane index is a gather (~0.3 ns per element on
+    Zen 5), the tree 15 blends of constants (three lookups: 0.70 against 0.89 ns per element). The quick tier's
+    translator emits a call of it as a load from the table (on AVX-512 one permute per 8 lanes,
+    compiler/llvm_math.table_load): the same entry, so the same bits."""
+    b0 = (i & 1) != 0
+    b1 = (i & 2) != 0
+    b2 = (i & 4) != 0
+    b3 = (i & 8) != 0
+    a0 = table[1] if b0 else table[0]
+    a1 = table[3] if b0 else table[2]
+    a2 = table[5] if b0 else table[4]
+    a3 = table[7] if b0 else table[6]
+    a4 = table[9] if b0 else table[8]
+    a5 = table[11] if b0 else table[10]
+    a6 = table[13] if b0 else table[12]
+    a7 = table[15] if b0 else table[14]
+    c0 = a1 if b1 else a0
+    c1 = a3 if b1 else a2
+    c2 = a5 if b1 else a4
+    c3 = a7 if b1 else a6
+    d0 = c1 if b2 else c0
+    d1 = c3 if b2 else c2
+    return d1 if b3 else d0
 
 
 # --- hypot, cbrt, arctan2 ------------------------------------------------------------------------------------
@@ -906,67 +905,64 @@ def arctanh(x):
 # where the result is a normal float64, so an error e in the exponent is a relative error e of the result, and
 # a plain float64 log (2**-53 relative: 2**-43 absolute at 745) would be ~1000 ULP off (docs/vecmath.md).
 #
-# log: |x| = 2**k * m, m in [sqrt(2)/2, sqrt(2)); c = 1 + i/8 the nearest eighth (i = -2..3, no table: log c
-# comes from a chain of selects), s = (m - c)/(m + c) (|s| <= 0.044, m - c exact), log m = log c + 2 atanh(s)
-# = log c + 2s + 2/3 s**3 + 2/5 s**5 + ... with s, s**3 and the head sum in double-double.
-def _log_c_parts(c: Fraction) -> tuple[float, float]:
-    """log(c) as hi + lo, hi a multiple of 2**-32 (like ln 2's hi part), so k*ln2_hi + hi is exact."""
-    getcontext().prec = 120
-    value = Decimal(c.numerator).ln() - Decimal(c.denominator).ln()
-    hi = float(round(value * 2 ** 32) / Decimal(2 ** 32))
-    return hi, float(value - Decimal(hi))
-
-
-_POW_LOG_C = [_log_c_parts(Fraction(4 + i, 4)) for i in (-1, 1, 2)]  # c = 3/4, 5/4, 3/2 (c = 1: log c = 0)
-(_LC_M1, _LC_P1, _LC_P2) = _POW_LOG_C
-_TWO_THIRDS_HI, _TWO_THIRDS_LO = _hi_lo(Decimal(2) / Decimal(3))
-_T5, _T7, _T9, _T11, _T13, _T15, _T17 = (float(Fraction(2, n)) for n in (5, 7, 9, 11, 13, 15, 17))
-_E14, _E15 = (float(Fraction(1, factorial(n))) for n in (14, 15))
-_TWO_52 = 2.0 ** 52
+#
+# log (#14 tables): the method of ARM optimized-routines' and glibc's pow with a 16-entry table
+# (kernels/vecmath_tables.py): |x| = 2**k z, log = k ln 2 + log c + log1p(z/c - 1), r = z/c - 1 exact; on AVX-512
+# the quick tier looks each table up with one permute per 8 lanes (compiler/llvm_math.table_load), Numba's kernel
+# by selects (lookup16). It replaces a division, a double-double s and a 17th-degree series. exp is the branch-free
+# one below: a 16-entry exp (docs/vecmath.md, "#14 tables") needed 1 + r unrounded and two more lookups, and was not faster.
+_TOP12 = -(1 << 52)                             # 0xfff0000000000000: the sign and exponent field
 _TWO_52_BITS = 0x4330000000000000               # the bits of 2**52: OR-ing an integer below 2**52 in adds it
-_QUARTER_SHIFTER = 1.5 * 2.0 ** 50              # m + it rounds m to a multiple of 1/4 (its ULP), ties to even
+_TWO_52_1024 = 2.0 ** 52 + 1024.0
+# log1p(r) - r + r*r/2 - r**3/3 = r**4 (-1/4 + r/5 - ... - r**11/15): Taylor to r**15, |r| <= 0.0437 (the first
+# omitted term, r**16/16, is below 2**-76: 2**-70 of log x where it is smallest next to a table point, |log x| >=
+# 0.015)
+_G4, _G5, _G6, _G7, _G8, _G9, _G10, _G11, _G12, _G13, _G14, _G15 = (
+    float(Fraction((-1) ** (n + 1), n)) for n in range(4, 16))
+_THIRD_HI, _THIRD_LO = _hi_lo(Decimal(1) / Decimal(3))
 
 
 @_jit
 def _pow_log(a):
-    """log(a) as hi + lo (|lo| within a few ULP of hi), to ~2**-66 relative, for a positive normal finite float64 a
-    (no checks)."""
+    """log(a) as hi + lo (|lo| <= ulp(hi)), to ~2**-66 relative, for a positive normal finite float64 a (no checks):
+    a = 2**k z, log a = k ln 2 + log c + log1p(z/c - 1), 1/c and log c (hi + lo) from 16-entry tables, r = z/c - 1
+    exact (|r| <= 0.0437), k ln 2 + log c's head exact."""
     bits = _as_int64(a)
-    mantissa = (bits & _MANTISSA) | _ONE_BITS
-    halve = mantissa > _SQRT2_BITS
-    mantissa = mantissa - (np.int64(1) << 52) if halve else mantissa
-    # k as a float64 from the exponent field's bits: AVX2 has no int64 -> float64 conversion, so a plain
-    # np.float64(e) would leave the vector registers for four scalar conversions
-    exponent = _as_float64((bits >> 52) | _TWO_52_BITS) - _TWO_52
-    k = exponent - (1022.0 if halve else 1023.0)
-    m = _as_float64(mantissa)
-    # c: the nearest quarter (#14 f64slow: four values, where six eighths took ten selects and twelve constants
-    # kept in registers next to the rest: spills on AVX-512; |s| <= 0.072 instead of 0.044, one more term), by the
-    # shifter (an add and a subtract, where rint of (m - 1)*4 and back took four operations of the chain)
-    c = (m + _QUARTER_SHIFTER) - _QUARTER_SHIFTER  # 3/4, 1, 5/4 or 3/2
-    lc_hi = _LC_M1[0] if c == 0.75 else (0.0 if c == 1.0 else (_LC_P1[0] if c == 1.25 else _LC_P2[0]))
-    lc_lo = _LC_M1[1] if c == 0.75 else (0.0 if c == 1.0 else (_LC_P1[1] if c == 1.25 else _LC_P2[1]))
-    num = m - c                                   # exact (Sterbenz: m/c in [0.9, 1.1])
-    dh = m + c                                    # = 2c + num rounded, one add sooner in the chain
-    dl = num - (dh - (c + c))                     # exact (Fast2Sum of 2c and num: |2c| >= 1.5 > |num|)
-    inverse = 1.0 / dh                            # one division: sl corrects sh's extra rounding
-    sh = num * inverse
-    sl = (fma(-sh, dh, num) - sh * dl) * inverse  # s = sh + sl to ~2**-104
-    zh = sh * sh
-    zl = fma(sh, sh, -zh)
-    ch = sh * zh                                  # s**3 = ch + cl
-    cl = fma(sh, zh, -ch) + sh * zl
-    qh = _TWO_THIRDS_HI * ch                      # 2/3 s**3 = qh + ql
-    ql = fma(_TWO_THIRDS_HI, ch, -qh) + (_TWO_THIRDS_HI * cl + _TWO_THIRDS_LO * ch)
-    # 2/5 s**5 + .. + 2/17 s**17 by Estrin's scheme with FMAs (#14 f64slow): the kernel is bound by this chain's
-    # latency (log, then exp), and Horner's seven dependent multiply-adds were its longest stretch
-    w = zh * zh
-    rest = (ch * zh) * fma(w * w, fma(w, _T17, fma(zh, _T15, _T13)), fma(w, fma(zh, _T11, _T9), fma(zh, _T7, _T5)))
-    head = k * _LN2_HI_LOG + lc_hi                # exact: both are multiples of 2**-32 below 2**11
-    h1, e1 = _two_sum(head, sh + sh)
-    h2, e2 = _fast_two_sum(h1, qh)                # |qh| < 0.01 |2s| <= |h1|
-    lo = (e1 + e2) + ((((sl + sl) + ql + 2.0 * zh * sl) + (lc_lo + k * _LN2_LO_LOG)) + rest)  # rest comes last
-    return h2, lo  # not renormalised (three more dependent adds): power's y*(h2 + lo) needs no |lo| <= ulp(h2)/2
+    tmp = bits - T.LOG_OFF_BITS
+    i = (tmp >> T.LOG_SHIFT) & 15               # the 4 bits below z's exponent field: its subinterval
+    k = tmp >> 52                               # arithmetic shift: a = 2**k z with z in [OFF, 2 OFF)
+    z = _as_float64(bits - (tmp & _TOP12))
+    # k as a float64 by the 2**52 trick (k + 1024 in [1, 2047] ORed into 2**52's mantissa): exact, and no int64 ->
+    # float64 conversion, which AVX2 does not have in vector form
+    kd = _as_float64((k + 1024) | _TWO_52_BITS) - _TWO_52_1024
+    r = fma(z, lookup16(T.LOG_INVC_T, i), -1.0)  # exact: 1/c a multiple of 1/16 or 1/32, |r| < 2**-4
+    t1 = fma(kd, T.LOG_LN2_HI, lookup16(T.LOG_C_HI_T, i))  # exact: both multiples of 2**-43 below 2**10
+    t2 = t1 + r
+    lo1 = fma(kd, T.LOG_LN2_LO, lookup16(T.LOG_C_LO_T, i))
+    lo2 = (t1 - t2) + r                         # Fast2Sum: |t1| >= log(17/16) > |r| unless t1 == 0 (then 0)
+    ar = -0.5 * r
+    ar2 = r * ar                                # -r*r/2
+    hi = t2 + ar2
+    lo3 = fma(ar, r, -ar2)                      # the rounding error of -r*r/2
+    lo4 = (t2 - hi) + ar2                       # Fast2Sum: |ar2| <= 0.001 is below |t2| >= 0.016 (or t2 == r)
+    # r**3/3 (up to 2.8e-5) in double-double: rounded once it would err by 2**-68, 2**-62 of log x next to a table
+    # point (|log x| >= 0.015), 0.25 ULP of x**y at |y log x| = 700 (measured 0.96 ULP without)
+    r2 = -2.0 * ar2                             # r*r rounded (exactly twice -r*r/2)
+    r2l = -2.0 * lo3                            # its rounding error: r*r = r2 + r2l exactly
+    ch = r2 * r
+    cl = fma(r2, r, -ch) + r2l * r              # r**3 = ch + cl to ~2**-104 relative
+    qh = ch * _THIRD_HI
+    ql = fma(ch, _THIRD_HI, -qh) + (cl * _THIRD_HI + ch * _THIRD_LO)
+    h3 = hi + qh
+    lo5 = (hi - h3) + qh                        # Fast2Sum: |qh| <= |r|/1000 is below |hi|
+    r4 = r2 * r2
+    # r**4 (G4 + G5 r + ... + G15 r**11) by Estrin's scheme: four dependent steps
+    p = fma(r4, fma(r4, fma(r2, fma(r, _G15, _G14), fma(r, _G13, _G12)), fma(r2, fma(r, _G11, _G10), fma(r, _G9, _G8))),
+            fma(r2, fma(r, _G7, _G6), fma(r, _G5, _G4)))
+    lo = ((lo1 + lo2) + (lo3 + lo4)) + ((lo5 + ql) + r4 * p)  # the polynomial, the latest term, added last
+    hi = h3
+    h = hi + lo
+    return h, (hi - h) + lo
 
 
 @_jit

@@ -29,6 +29,7 @@ from numba.core import types
 from numba.extending import intrinsic
 
 from lazyarr.kernels import vecmath as V64
+from lazyarr.kernels import vecmath_tables as T
 from lazyarr.kernels.numpy_scalar import fma
 
 _jit = numba.njit(cache=True, nogil=True, error_model="numpy", inline="always")
@@ -476,10 +477,10 @@ def arccos(x):
 
 # --- arcsinh, arccosh, arctanh, arctan2, cbrt (float32 lanes); hypot, power: float32 through float64 lanes -----
 # A float32 argument is exact in float64 and its square too (48 bits), so these compute in float64 (with the
-# float64 vector functions, or shortened ones: power uses vecmath.short_log, ~2**-43) and round once: the result
+# float64 vector functions, or shorter table-driven ones: power's, below) and round once: the result
 # is the correctly rounded float32 but for ties closer than 2**-19..2**-25 of its ULP. The C library's float32
 # versions do not vectorise; float32 polynomials would save the conversions and are left for later.
-_D_ZERO, _D_ONE = 0.0, 1.0
+_D_ZERO, _D_ONE, _D_MINUS_ONE = 0.0, 1.0, -1.0
 _D_PI = float(_PI)
 
 
@@ -655,19 +656,71 @@ def hypot(x, y):
     return F(np.sqrt(xd * xd + yd * yd)), ok
 
 
-_POW_LIMIT = 700.0  # |y*log(x)| beyond: the float32 result is 0 or inf (|log| of its range <= 104), and 2**k would
-# leave float64's normal range
+# power: table-driven in float64 lanes (#14 tables, docs/vecmath.md). x = 2**k z (z in [OFF, 2 OFF) from the
+# bits), log x = k ln 2 + log c + log1p(r) with 1/c and log c from a 16-entry table (z's subinterval: the top 4
+# bits of its mantissa), r = z/c - 1 (|r| < 0.044, exact); then t = y log x, and exp(t)
+# = 2**(n/16) exp(q) with 2**(j/16) from a third table, |q| <= ln2/32. A 16-entry float64 table fits in two zmm
+# registers: on AVX-512 the quick tier looks it up with one permute (``vpermi2pd``: llvm_math.table_load), where
+# LLVM's gathers cost ~0.3 ns per element each here; Numba's tier selects among the 16 constants (vecmath.lookup16).
+_POW_LIMIT = 700.0  # |y*log(x)| beyond: the float32 result is 0 or inf (|log| of its range <= 104), and 2**(n/16)
+# would leave float64's normal range
+_LOG_OFF, _TOP12 = T.LOG_OFF_BITS, -(1 << 52)   # z's offset; the sign and exponent field
+_TWO_52_BITS, _K_BIAS = 0x4330000000000000, 2.0 ** 52 + 1024.0
+_D_LN2 = float(Decimal(2).ln())
+_D_SHIFTER = 1.5 * 2.0 ** 52                     # t + it rounds t to an integer held in the low mantissa bits
+# log1p(r) = r + r*r*(-1/2 + r/3 - .. - r**8/10): the first omitted term, r**11/11, is below 2**-53 of r (|r| <=
+# 0.044), so log x is within ~2**-52 relative, and t = y log x within ~2**-45 absolute where the result is a normal
+# float32 (|t| <= 104)
+_PL2, _PL3, _PL4, _PL5, _PL6, _PL7, _PL8, _PL9, _PL10 = (float(Fraction((-1) ** (n + 1), n)) for n in range(2, 11))
+# exp(q) = 1 + q + q*q*(1/2 + q/6 + .. + q**4/720): |q| <= ln2/32 + 2**-40, the first omitted term is below 2**-51
+_PE2, _PE3, _PE4, _PE5, _PE6 = (float(Fraction(1, factorial(n))) for n in range(2, 7))
+
+
+@_jit
+def _pow_log_d(a):
+    """log(a) to ~2**-52 relative (a few float64 ULP) for a positive normal float64 a (no checks)."""
+    bits = V64._as_int64(a)
+    tmp = bits - _LOG_OFF
+    i = (tmp >> T.LOG_SHIFT) & 15                # the 4 bits below z's exponent: z's subinterval
+    k = tmp >> 52                                # arithmetic shift: a = 2**k z
+    z = V64._as_float64(bits - (tmp & _TOP12))
+    kd = V64._as_float64((k + 1024) | _TWO_52_BITS) - _K_BIAS  # exact, no int64 -> float64 conversion (AVX2)
+    r = fma(z, V64.lookup16(T.LOG_INVC_T, i), _D_MINUS_ONE)  # exact: 1/c a multiple of 1/16 or 1/32, |r| < 2**-4
+    r2 = r * r
+    r4 = r2 * r2
+    p = fma(r4, fma(r4, _PL10, fma(r2, fma(r, _PL9, _PL8), fma(r, _PL7, _PL6))),
+            fma(r2, fma(r, _PL5, _PL4), fma(r, _PL3, _PL2)))  # Estrin's scheme: four dependent steps
+    return fma(kd, _D_LN2, V64.lookup16(T.LOG_C_T, i)) + fma(r2, p, r)
+
+
+@_jit
+def _pow_exp_d(t):
+    """exp(t) to ~2**-50 relative for a float64 |t| <= 700 (no checks)."""
+    shifted = fma(t, T.EXP_N_OVER_LN2, _D_SHIFTER)   # n = rint(t * 16/ln 2) in the low mantissa bits
+    n = shifted - _D_SHIFTER
+    bits = V64._as_int64(shifted)
+    q = fma(-n, T.EXP_LN2_LO_N, fma(-n, T.EXP_LN2_HI_N, t))  # the inner FMA is exact
+    # 2**(n/16) = 2**k 2**(j/16), n = 16 k + j: the table's bits of 2**(j/16) less j << 48, plus n << 48 (the
+    # shifter's own bits shift out)
+    scale = V64._as_float64(V64.lookup16(T.EXP_BITS_T, bits & 15) + (bits << T.EXP_SHIFT))
+    q2 = q * q
+    p = fma(q2, fma(q2, fma(q2, _PE6, fma(q, _PE5, _PE4)), fma(q, _PE3, _PE2)), q)  # exp(q) - 1, Estrin's scheme
+    return fma(scale, p, scale)
 
 
 @_jit
 def power(x, y):
-    """(x**y, ok) for float32 x > 0 and finite y: exp(y*log(x)) in float64; ok False for x <= 0, non-finite
-    operands and results far outside float32's range (NumPy's special cases: libm). With |y*log x| <= 700 the
-    exponent errs by at most ~2**-33 absolute (and by ~2**-37 where the result is a normal float32: |y*log x|
-    <= 104), so the float64 result is within ~2**-36 relative and rounds to the correctly rounded float32 but
-    for ties closer than ~2**-12 of its ULP (NumPy's powf: within 1 ULP)."""
+    """(x**y, ok) for float32 x > 0 and finite y: exp(y*log(x)) in float64 with table-driven log and exp; ok False
+    for x <= 0, non-finite operands and results far outside float32's range (NumPy's special cases: libm). The
+    float64 log is within ~2**-52 relative, so t = y log x errs by ~2**-45 absolute where the result is a normal
+    float32 (|t| <= 104), and the result by ~2**-44 relative before its one rounding to float32: the correctly
+    rounded float32 but for ties closer than ~2**-20 of its ULP (NumPy's powf: within 1 ULP)."""
     xd, yd = np.float64(x), np.float64(y)
-    ok = (x > _ZERO) & _finite(x) & _finite(y)
-    t = yd * V64.short_log(xd if ok else _D_ONE) if ok else _D_ZERO
+    x_ok = (x > _ZERO) & _finite(x)
+    ok = x_ok & _finite(y)
+    # the log's argument depends on x alone (the same value wherever ok), so where x is the same for a whole row
+    # (x[:, None] ** y) LLVM hoists the log out of the row's loop: 2.4 -> 5.4 ms for 2000 x 2000 with y's flag in
+    lx = _pow_log_d(xd if x_ok else _D_ONE)
+    t = yd * lx if ok else _D_ZERO
     ok = ok & (abs(t) <= _POW_LIMIT)
-    return F(V64.short_exp(min(max(t, -_POW_LIMIT), _POW_LIMIT))), ok
+    return F(_pow_exp_d(min(max(t, -_POW_LIMIT), _POW_LIMIT))), ok
