@@ -75,3 +75,36 @@ def test_the_planned_count_follows_lazyarr_num_threads(tmp_path):
     report = _child(400, 1000, LAZYARR_CACHE_DIR=str(tmp_path), LAZYARR_NUM_THREADS="1")
     assert report["planned"] == 1 == report["now"]
     assert report["in_call"] == [] and report["first_equal"] and report["second_close"]
+
+
+# (#14 bgfirst3) a reduction's result dtype is asked of its ufunc's reduce for sum, prod, max and min
+# (``reductions._result_dtype``): the call np.sum and the others make on an ndarray, so the same dtype, the same
+# error for an empty input without identity, for every dtype, dtype= and axes
+DTYPES = [np.bool_, np.int8, np.uint8, np.int16, np.uint32, np.int64, np.uint64, np.float16, np.float32,
+          np.float64, np.complex128]
+
+
+@pytest.mark.parametrize("name", ["sum", "prod", "max", "min"])
+def test_a_reductions_result_dtype_and_empty_error_are_numpys(name):
+    import warnings
+
+    import lazyarr as la
+    numpy_function = getattr(np, name)
+    for dt in DTYPES:
+        for shape in [(3,), (0,), (2, 3), (0, 3), (3, 0)]:
+            for axis in [None, 0, -1, tuple(range(len(shape)))]:
+                dtype_kwargs = [{}] + ([{"dtype": np.int32}, {"dtype": np.float32}] if name in ("sum", "prod")
+                                       else [])
+                for kwargs in dtype_kwargs:
+                    a = np.ones(shape, dt)
+                    with warnings.catch_warnings():
+                        warnings.simplefilter("ignore")  # complex to float's ComplexWarning, on both sides
+                        try:
+                            expected = np.asarray(numpy_function(a, axis=axis, **kwargs))
+                        except ValueError as exc:
+                            with pytest.raises(ValueError, match="zero-size array"):
+                                numpy_function(la.array(a), axis=axis, **kwargs)
+                            assert "zero-size array" in str(exc)
+                            continue
+                        lazy = numpy_function(la.array(a), axis=axis, **kwargs)
+                    assert lazy.dtype == expected.dtype and lazy.shape == expected.shape, (dt, shape, axis, kwargs)
