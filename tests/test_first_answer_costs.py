@@ -3,7 +3,8 @@
 Numba's thread pool: a row kernel's loop sizes (a strip's width, a split's tile) and an `outer` reduction's tile
 depend on the thread count, and asking Numba for it started the pool (TBB's load, multiprocessing's import, the
 workers: ~6-7 ms of the caller's CPU in a new process) inside a call NumPy answers. ``threads.planned_num_threads``
-gives the same count without starting it. Each case runs in a new process, where no pool runs yet.
+gives the same count without starting it; the quick tier's launches (on threads of its own) use it too, so the call
+after a first answer does not start the pool either. Each case runs in a new process, where no pool runs yet.
 """
 import json
 import os
@@ -42,10 +43,15 @@ CHILD = textwrap.dedent(
     pool_modules = sorted(m for m in ("numba.np.ufunc.tbbpool", "numba.np.ufunc.omppool",
                                       "numba.np.ufunc.workqueue") if m in sys.modules)
     assert cache.wait_for_compiles(300)
+    from lazyarr.runtime import llvm_launch
+    quick_before = llvm_launch.row_kernels()
     second = np.asarray(expression(la.array(x)))
+    quick_ran = llvm_launch.row_kernels() - quick_before
+    pool_after_second = threads.pool_started()
     expected = expression(x)
     print("REPORT " + json.dumps(dict(
-        in_call=in_call, pool_modules=pool_modules, planned=planned, now=threads.get_num_threads(),
+        in_call=in_call, pool_modules=pool_modules, planned=planned, quick_ran=quick_ran,
+        pool_after_second=pool_after_second, now=threads.get_num_threads(),
         interpreted=la.cache_info().interpreted, first_equal=bool(np.array_equal(first, expected)),
         second_close=bool(np.allclose(second, expected, rtol=1e-12, atol=1e-12)))))
     '''
@@ -68,6 +74,8 @@ def test_a_first_answer_over_columns_starts_no_thread_pool(tmp_path, shape):
     assert report["in_call"] == [] and report["pool_modules"] == []  # no pool started by the call
     assert report["interpreted"] == 1 and report["first_equal"]  # NumPy's answer, NumPy's bytes
     assert report["second_close"]  # the kernel made meanwhile, with the loop sizes of the same count
+    # the quick tier ran it on its own threads: Numba's pool is still not started after the second call
+    assert report["quick_ran"] == 1 and report["pool_after_second"] is False
     assert report["planned"] == report["now"]  # the count before the pool ran is the one it runs with
 
 

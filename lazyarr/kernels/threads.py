@@ -306,10 +306,15 @@ def planned_num_threads():
     the pool runs, every Python thread's count is the default (``numba.set_num_threads`` and lazyarr's own
     ``set_num_threads``/``num_threads`` start the pool first): ``LAZYARR_NUM_THREADS``, else NUMBA_NUM_THREADS.
     """
-    if _layer is None and _numba_layer() is None:
+    if not pool_started():
         n = _env_default_threads()
         return n if n is not None else _max_threads()
     return get_num_threads()
+
+
+def pool_started() -> bool:
+    """Whether Numba's thread pool runs (lazyarr or anyone else started it)."""
+    return _layer is not None or _numba_layer() is not None
 
 
 @contextlib.contextmanager

@@ -234,7 +234,7 @@ def _chunk_for(inputs, outs) -> int:
 
 
 def _in_chunks(function, args: list, size: int, min_chunk: int = MIN_CHUNK) -> None:
-    n = min(threads.get_num_threads(), max(1, size // min_chunk))
+    n = min(threads.planned_num_threads(), max(1, size // min_chunk))  # (bgfirst3: no Numba pool)
     if n == 1:
         function(*args, 0, size)
         return
@@ -346,7 +346,7 @@ def _reduce_function(kernel, loop: str):
 def _parts(work: int, elements: int, parallel: bool) -> list[tuple[int, int]]:
     """[lo, hi) ranges of `work` units (chunks or rows) for the threads: one per thread, each at least
     MIN_CHUNK elements' worth, in order."""
-    n = min(threads.get_num_threads(), max(1, elements // MIN_CHUNK), work) if parallel else 1
+    n = min(threads.planned_num_threads(), max(1, elements // MIN_CHUNK), work) if parallel else 1  # (bgfirst3)
     n = max(n, 1)
     return [(work * p // n, work * (p + 1) // n) for p in range(n)]
 
