@@ -297,6 +297,26 @@ def get_num_threads():
     return numba.get_num_threads()
 
 
+def planned_num_threads():
+    """``get_num_threads()`` without starting Numba's thread pool when nothing has started it yet (#14 bgfirst3).
+
+    A loop's sizes (a row kernel's strip width, a tile) depend on the thread count, and computing them used to
+    start the pool: loading TBB, importing multiprocessing and starting the workers, ~6-7 ms of CPU on the
+    calling thread of a new process, paid by a first answer that NumPy computes while the kernel is made. Before
+    the pool runs, every Python thread's count is the default (``numba.set_num_threads`` and lazyarr's own
+    ``set_num_threads``/``num_threads`` start the pool first): ``LAZYARR_NUM_THREADS``, else NUMBA_NUM_THREADS.
+    """
+    if not pool_started():
+        n = _env_default_threads()
+        return n if n is not None else _max_threads()
+    return get_num_threads()
+
+
+def pool_started() -> bool:
+    """Whether Numba's thread pool runs (lazyarr or anyone else started it)."""
+    return _layer is not None or _numba_layer() is not None
+
+
 @contextlib.contextmanager
 def num_threads(n):
     """Use ``n`` threads inside the block, in this Python thread only; restored on exit."""

@@ -534,7 +534,7 @@ def _reduce_layout(node: Node, arrays: list, shape: tuple, axes: tuple):
         nchunks = split_chunks(math.prod(dims[:kept]), math.prod(dims[kept:]))
         if nchunks > 1:  # narrow rows get accumulators of their own width
             return "outer_split", views, dims + [min(SPLIT_TILE, last), nchunks], ndim, kept, array_layout
-    tile = max(16, min(1024, -(-last // (4 * threads.get_num_threads()))))
+    tile = max(16, min(1024, -(-last // (4 * threads.planned_num_threads()))))  # (bgfirst3)
     return "outer", views, dims + [-(-tile // 8) * 8], ndim, kept, array_layout
 
 

@@ -93,6 +93,8 @@ def one_thread() -> bool:
     loop without the parallel launch's cost (scheduling, the gufunc wrapper, the launch lock; #14)."""
     if numba.config.NUMBA_NUM_THREADS == 1:
         return True
+    if not threads.pool_started():  # (#14 bgfirst3) every thread's count is still the default: the quick tier's
+        return threads.planned_num_threads() == 1  # launches (their own threads) never start Numba's pool
     threads.configure_threading_layer()  # launches Numba's pool once, after which its native getter exists
     # Numba's own ``get_num_threads`` takes a multiprocessing lock on every call (~5 us); its native getter,
     # the same per-thread value, costs a ctypes call. A Numba without it gets the public function.

@@ -2,8 +2,8 @@
 
 A quick kernel computes elements [lo, hi) of a flat loop. Below the parallel threshold, or when this Python
 thread's kernels run on one thread (``launch.one_thread``), one call does all of them. Above it, the loop is
-cut into one chunk per thread (``threads.get_num_threads()``, so ``la.set_num_threads`` and
-``la.num_threads`` apply): ctypes releases the GIL for the call, so the chunks run side by side on a small
+cut into one chunk per thread (``threads.planned_num_threads()``: so ``la.set_num_threads`` and
+``la.num_threads`` apply, and Numba's own thread pool, which these chunks do not use, is not started): ctypes releases the GIL for the call, so the chunks run side by side on a small
 pool of Python threads, and the caller runs the first chunk itself. Every element is computed by the same
 instructions whichever thread computes it, so the chunking never changes a bit.
 
@@ -64,8 +64,8 @@ def run_map(k, arrays: list, outs: list, consts: list, parallel: bool, one_threa
     compile exactly, an array not in the kernel's own dtype), PENDING if background compilation is on and the
     kernel is being made (the caller computes NumPy's answer). `parallel`: in chunks on several threads (the
     caller's choice, as for Numba's kernels), unless `one_thread()` says this thread's kernels run on one
-    (``launch.one_thread``: asked only when the kernel runs, since it starts Numba's thread pool, ~10-25 ms in
-    a new process, which a first answer by NumPy does not need)."""
+    (``launch.one_thread``: asked only when the kernel runs; it no longer starts Numba's thread pool either,
+    #14 bgfirst3)."""
     if not config.quick_tier():
         return False
     for node, a in zip(k.inputs, arrays):
@@ -240,7 +240,7 @@ def _chunk_for(inputs, outs) -> int:
 
 
 def _in_chunks(function, args: list, size: int, min_chunk: int = MIN_CHUNK) -> None:
-    n = min(threads.get_num_threads(), max(1, size // min_chunk))
+    n = min(threads.planned_num_threads(), max(1, size // min_chunk))  # (bgfirst3: no Numba pool)
     if n == 1:
         function(*args, 0, size)
         return
@@ -352,7 +352,7 @@ def _reduce_function(kernel, loop: str):
 def _parts(work: int, elements: int, parallel: bool) -> list[tuple[int, int]]:
     """[lo, hi) ranges of `work` units (chunks or rows) for the threads: one per thread, each at least
     MIN_CHUNK elements' worth, in order."""
-    n = min(threads.get_num_threads(), max(1, elements // MIN_CHUNK), work) if parallel else 1
+    n = min(threads.planned_num_threads(), max(1, elements // MIN_CHUNK), work) if parallel else 1  # (bgfirst3)
     n = max(n, 1)
     return [(work * p // n, work * (p + 1) // n) for p in range(n)]
 

@@ -87,7 +87,7 @@ def strip_width(k: RowKernel) -> int:
     rows, length = geometry(k)
     itemsize = max([n.dtype.itemsize for n in k.inputs] or [8])
     width = STRIP_BYTES // max(1, length * itemsize * max(1, len(k.inputs)))
-    share = -(-rows // max(1, threads.get_num_threads()))
+    share = -(-rows // max(1, threads.planned_num_threads()))  # (bgfirst3: no pool start)
     width = min(max(width, STRIP_STREAM), share)
     return max(STRIP_MIN, min(STRIP_MAX, width // 8 * 8))
 
@@ -121,7 +121,7 @@ def split_sizes(k: RowKernel) -> tuple[int, int]:
     """(tile, nchunks) of a `split` kernel."""
     rows, length = geometry(k)
     nchunks = max(1, min(SPLIT_CHUNKS, length // SPLIT_MIN_COLS))
-    items = 4 * threads.get_num_threads()
+    items = 4 * threads.planned_num_threads()
     tile = min(SPLIT_TILE, rows, max(8, -(-rows * nchunks // items)))
     return max(1, tile), nchunks
 
