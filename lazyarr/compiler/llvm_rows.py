@@ -252,21 +252,50 @@ class _Emitter:
         fold_range(b, self.loops, state, values, zero(), self.ncols)
 
     def _extremum(self, b: ir.IRBuilder, state: State, values: _Values) -> None:
-        """``source_rows._compare_only_extremum``: ``m = v if v > m else m`` with NaN noted aside; a NaN or zero
-        result (where the plain compare may differ from NumPy's rule: NaN payloads, the sign of a zero tie)
-        runs the ordinary fold again."""
+        """``source_rows._compare_only_extremum``: ``m = v if v > m else m`` with NaN noted aside, in MAX_LANES
+        independent lanes over the row's whole groups (then the lanes, then the elements after the last group,
+        one by one); a NaN or zero result (where the plain compare may differ from NumPy's rule: NaN payloads,
+        the sign of a zero tie) runs the ordinary fold again."""
         folder = state.folder
         larger = folder.red.ufunc.__name__ == "maximum"
+        relation = ">" if larger else "<"
+        lanes_n = source_rows.MAX_LANES
+        vector = ir.VectorType(folder.type, lanes_n)
+        lanes = self.loops.slot("mxl", vector)
+        nan_lanes = self.loops.slot("nanl", ir.VectorType(_I1, lanes_n))
         best, nan = self.loops.slot("mx", folder.type), self.loops.slot("nan", _I1)
-        b.store(folder.start(), best)
-        b.store(ir.Constant(_I1, 0), nan)
+        b.store(ir.Constant(vector, [folder.start().constant] * lanes_n), lanes)
+        b.store(ir.Constant(ir.VectorType(_I1, lanes_n), [0] * lanes_n), nan_lanes)
+        group = self.loops.slot("g")
+        b.store(zero(), group)
+        width = ir.Constant(_I64, lanes_n)
 
-        def step(b, c):
+        def step(b):
+            base = b.load(group)
+            v = ir.Constant(vector, ir.Undefined)
+            for lane in range(lanes_n):
+                v = b.insert_element(v, values.at(b, b.add(base, ir.Constant(_I64, lane))), ir.Constant(_I32, lane))
+            m = b.load(lanes)
+            b.store(b.select(b.fcmp_ordered(relation, v, m), v, m), lanes)
+            b.store(b.or_(b.load(nan_lanes), b.fcmp_unordered("!=", v, v)), nan_lanes)
+            b.store(b.add(base, width), group)
+
+        self.loops.while_(b, lambda b: b.icmp_signed("<=", b.add(b.load(group), width), self.ncols), step)
+        folded, seen = b.load(lanes), b.load(nan_lanes)
+        m, any_nan = folder.start(), ir.Constant(_I1, 0)
+        for lane in range(lanes_n):
+            v = b.extract_element(folded, ir.Constant(_I32, lane))
+            m = b.select(b.fcmp_ordered(relation, v, m), v, m)
+            any_nan = b.or_(any_nan, b.extract_element(seen, ir.Constant(_I32, lane)))
+        b.store(m, best)
+        b.store(any_nan, nan)
+
+        def one(b, c):
             v, m = values.at(b, c), b.load(best)
-            b.store(b.select(b.fcmp_ordered(">" if larger else "<", v, m), v, m), best)
+            b.store(b.select(b.fcmp_ordered(relation, v, m), v, m), best)
             b.store(b.or_(b.load(nan), b.fcmp_unordered("!=", v, v)), nan)
 
-        self.loops.range(b, "c", zero(), self.ncols, step)
+        self.loops.range(b, "c", b.load(group), self.ncols, one)
         result = b.load(best)
         b.store(result, state.acc)
         again = b.or_(b.load(nan), b.fcmp_ordered("==", result, ir.Constant(folder.type, 0.0)))
