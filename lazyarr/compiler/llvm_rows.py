@@ -8,7 +8,7 @@ values, then its outputs. This module writes that loop for the quick tier, pass 
 - the same passes, scratch rows (``scratch_nodes``: a non-inline value such as softmax's ``exp`` computed in
   one pass and read back by a later one) and staged producers (``staged_nodes``: a sum of ``exp(...)`` computed
   a block of ``BLOCK`` at a time into a row of its own, then summed; the elements after the last whole block
-  one by one with compensation, as ``source_rows._staged_blocks`` does);
+  staged and summed as a short last block, as ``source_rows._staged_blocks`` does);
 - float sums through ``llvm_reduce.fold_range`` (8 lanes per block of 128, Kahan-compensated blocks: the
   ``inner`` reduce kernel's order), other folds through ``llvm_reduce.Folder`` (the op table's ufunc: NaN
   propagates, ties and wrapping as NumPy); a float max/min as one compare and select per element with NaN
@@ -316,7 +316,8 @@ class _Emitter:
     def _staged_blocks(self, b, j: int, state: State, loaded: frozenset, saved: frozenset, fast: bool,
                        w: dict) -> None:
         """``source_rows._staged_blocks``: per whole block of BLOCK, the producer into the staged row, then the
-        block's lanes and its Kahan step; the elements after the last whole block one by one."""
+        block's lanes and its Kahan step; the elements after the last whole block staged, then folded as
+        ``fold_range`` folds a short last block (lanes, then the last < LANES one by one)."""
         k, loops = self.k, self.loops
         producer, dtype = k.refs[j][0], k.body[j].args[0].dtype
         pointer, folder = self.rows_of["sp", j], state.folder
@@ -345,8 +346,7 @@ class _Emitter:
         loops.while_(b, lambda b: b.icmp_signed("<=", b.add(b.load(vlo), block), self.ncols), whole_block)
         base = b.load(vlo)
         stage(b, b.sub(self.ncols, base), base)
-        loops.range(b, "t", zero(), b.sub(self.ncols, base),
-                    lambda b, i: state.take(b, _Values(staged, folder).at(b, i)))
+        fold_range(b, loops, state, _Values(staged, folder), zero(), b.sub(self.ncols, base))
 
     def _prefetch_next_row(self, b: ir.IRBuilder, column) -> None:
         """The next row's cache lines of this block, in every element input (``source_rows._prefetch_next_row``:

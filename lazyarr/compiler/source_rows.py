@@ -335,9 +335,10 @@ def _staged_blocks(k: RowKernel, j: int, r: Reducer, loaded: frozenset, saved: f
     """The pass of a float sum `j` whose producer has a non-inline op, one lanes' block (BLOCK elements) at a
     time: the producer into ``_sp{j}`` by a loop of its own with a constant trip count (one copy of exp's
     polynomial, which vectorises with no remainder), then the block's lanes and its Kahan step while it is
-    in L1; the elements after the last whole block one by one, as ``reduce_range``'s tail. Every addition is
-    the unstaged loop's, in its order (bit for bit). (#14 rowjax: staging the whole row, then summing it,
-    cost ~7% more of a logsumexp row, measured.)"""
+    in L1; the elements after the last whole block staged too and summed as ``reduce_range`` sums a short
+    last block (its whole groups of LANES through the lanes, then one by one). Every addition is the unstaged
+    loop's (``reduce_range`` over the row), in its order (bit for bit). (#14 rowjax: staging the whole row,
+    then summing it, cost ~7% more of a logsumexp row, measured.)"""
     producer, dtype = k.refs[j][0], k.body[j].args[0].dtype
     value = _Names(k).of(producer, "")
 
@@ -359,7 +360,10 @@ def _staged_blocks(k: RowKernel, j: int, r: Reducer, loaded: frozenset, saved: f
         # the same order: the same bits); computed in the Kahan loop they ran one exp at a time, ~10% of a
         # 2500-long row's exp time for its last 68 elements
         Block("for c in range(_vlo, ncols):", at("c") + [f"_sp{j}[np.uint64(c - _vlo)] = {value}"]),
-        Block("for _i in range(ncols - _vlo):", r.take(cast(f"_sp{j}[np.uint64(_i)]", dtype, r.acc))),
+        # (#14 s13 lse) and summed as ``reduce_range`` sums a row's last short block: its whole groups of LANES
+        # through the lanes, the last < LANES one by one. The elements after the last whole block were all
+        # added one by one with compensation (a 2500-long row: 68 dependent Kahan steps, ~12% of its time)
+        *reduce_range(None, r, "_i", "0", "ncols - _vlo", lambda e: e, lambda e: e, staged),
     ]
 
 
