@@ -221,7 +221,7 @@ class _Emitter:
                 else:
                     def value(b, c, producer=producer, loaded=frozen, saved=saved, dtype=dtype):
                         return self._element(b, [producer], c, loaded, saved, fast, w)[0], dtype
-                self._fold(b, state, _Values(value, folder))
+                self._fold(b, state, _Values(value, folder), fast)
             w[j] = cast(b, b.load(state.acc), folder.acc, folder.result)
             loaded |= saved
         if self.full_out:
@@ -243,15 +243,17 @@ class _Emitter:
 
     # --- folds -------------------------------------------------------------------------------------------
 
-    def _fold(self, b: ir.IRBuilder, state: State, values: _Values) -> None:
+    def _fold(self, b: ir.IRBuilder, state: State, values: _Values, fast: bool) -> None:
         folder = state.folder
         if folder.red.ufunc.__name__ in ("maximum", "minimum") and folder.acc.kind == "f":
-            self._extremum(b, state, values)
+            # the lanes in the row's first run only: the exact rerun is rare, and a second copy of the lanes'
+            # loops cost ~10 ms more of LLVM's time on a softmax's first call (the same bits either way)
+            self._extremum(b, state, values, source_rows.MAX_LANES if fast or not self.vector else 1)
             return
         state.init(b)
         fold_range(b, self.loops, state, values, zero(), self.ncols)
 
-    def _extremum(self, b: ir.IRBuilder, state: State, values: _Values) -> None:
+    def _extremum(self, b: ir.IRBuilder, state: State, values: _Values, lanes_n: int) -> None:
         """``source_rows._compare_only_extremum``: ``m = v if v > m else m`` with NaN noted aside, in MAX_LANES
         independent lanes over the row's whole groups (then the lanes, then the elements after the last group,
         one by one); a NaN or zero result (where the plain compare may differ from NumPy's rule: NaN payloads,
@@ -259,7 +261,6 @@ class _Emitter:
         folder = state.folder
         larger = folder.red.ufunc.__name__ == "maximum"
         relation = ">" if larger else "<"
-        lanes_n = source_rows.MAX_LANES
         vector = ir.VectorType(folder.type, lanes_n)
         lanes = self.loops.slot("mxl", vector)
         nan_lanes = self.loops.slot("nanl", ir.VectorType(_I1, lanes_n))
@@ -281,14 +282,13 @@ class _Emitter:
             b.store(b.add(base, width), group)
 
         self.loops.while_(b, lambda b: b.icmp_signed("<=", b.add(b.load(group), width), self.ncols), step)
-        folded, seen = b.load(lanes), b.load(nan_lanes)
-        m, any_nan = folder.start(), ir.Constant(_I1, 0)
-        for lane in range(lanes_n):
-            v = b.extract_element(folded, ir.Constant(_I32, lane))
-            m = b.select(b.fcmp_ordered(relation, v, m), v, m)
-            any_nan = b.or_(any_nan, b.extract_element(seen, ir.Constant(_I32, lane)))
-        b.store(m, best)
-        b.store(any_nan, nan)
+        # the lanes' max (min) and whether one saw a NaN, by LLVM's reductions: any order gives the maximum of
+        # values without NaN (a -0.0 and 0.0 tie is redone below), and a NaN seen sends the row to the fold
+        suffix = f"v{lanes_n}{'f64' if folder.type == ir.DoubleType() else 'f32'}"
+        b.store(b.call(_declared(b.module, f"llvm.vector.reduce.{'fmax' if larger else 'fmin'}.{suffix}",
+                                 folder.type, [vector]), [b.load(lanes)]), best)
+        b.store(b.call(_declared(b.module, f"llvm.vector.reduce.or.v{lanes_n}i1", _I1, [nan_lanes.type.pointee]),
+                       [b.load(nan_lanes)]), nan)
 
         def one(b, c):
             v, m = values.at(b, c), b.load(best)
@@ -316,8 +316,8 @@ class _Emitter:
     def _staged_blocks(self, b, j: int, state: State, loaded: frozenset, saved: frozenset, fast: bool,
                        w: dict) -> None:
         """``source_rows._staged_blocks``: per whole block of BLOCK, the producer into the staged row, then the
-        block's lanes and its Kahan step; the elements after the last whole block staged, then folded as
-        ``fold_range`` folds a short last block (lanes, then the last < LANES one by one)."""
+        block's lanes and its Kahan step; the elements after the last whole block staged, then folded by the
+        same ``fold_range`` (as it folds a short last block: lanes, then the last < LANES one by one)."""
         k, loops = self.k, self.loops
         producer, dtype = k.refs[j][0], k.body[j].args[0].dtype
         pointer, folder = self.rows_of["sp", j], state.folder
@@ -336,17 +336,23 @@ class _Emitter:
         def staged(b, i):
             return register(b, b.load(b.gep(pointer, [i]), align=1), dtype), dtype
 
-        def whole_block(b):
-            base = b.load(vlo)
-            stage(b, block, base)
-            fold_range(b, loops, state, _Values(staged, folder), zero(), block)
-            self._prefetch_next_row(b, base)
-            b.store(b.add(base, block), vlo)
+        count = loops.slot("n")
 
-        loops.while_(b, lambda b: b.icmp_signed("<=", b.add(b.load(vlo), block), self.ncols), whole_block)
-        base = b.load(vlo)
-        stage(b, b.sub(self.ncols, base), base)
-        fold_range(b, loops, state, _Values(staged, folder), zero(), b.sub(self.ncols, base))
+        def one_block(b):
+            """A whole block (constant trip count) or the row's last elements, staged, then folded."""
+            base = b.load(vlo)
+            with b.if_else(b.icmp_signed("<=", b.add(base, block), self.ncols)) as (whole, last):
+                with whole:
+                    stage(b, block, base)
+                    self._prefetch_next_row(b, base)
+                    b.store(block, count)
+                with last:
+                    stage(b, b.sub(self.ncols, base), base)
+                    b.store(b.sub(self.ncols, base), count)
+            fold_range(b, loops, state, _Values(staged, folder), zero(), b.load(count))
+            b.store(b.add(base, b.load(count)), vlo)
+
+        loops.while_(b, lambda b: b.icmp_signed("<", b.load(vlo), self.ncols), one_block)
 
     def _prefetch_next_row(self, b: ir.IRBuilder, column) -> None:
         """The next row's cache lines of this block, in every element input (``source_rows._prefetch_next_row``:
@@ -456,6 +462,14 @@ def register(b: ir.IRBuilder, value, dt: np.dtype):
 def store(b: ir.IRBuilder, value, dt: np.dtype, pointer, index) -> None:
     stored = b.zext(value, _I8) if np.dtype(dt).kind == "b" else value
     b.store(stored, b.gep(pointer, [index]), align=1)
+
+
+def _declared(module: ir.Module, name: str, result, params: list) -> ir.Function:
+    """The function `name` of `module` (an LLVM intrinsic), declared on first use."""
+    found = module.globals.get(name)
+    if found is None:
+        found = ir.Function(module, ir.FunctionType(result, params), name)
+    return found
 
 
 def _prefetch_function(module: ir.Module) -> ir.Function:

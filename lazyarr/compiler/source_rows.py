@@ -180,6 +180,7 @@ def rows_loop(k: RowKernel, parallel: bool) -> list[str | Block]:
     return [prange_loop("_task", f"(nrows + {ROWS_PER_TASK - 1}) // {ROWS_PER_TASK}", [
         *[f"_sc{j} = np.empty(ncols, {ctor(k.body[j].dtype)})" for j in sorted(_scratch(k))],
         *[f"_sp{j} = np.empty(ncols, {ctor(k.body[j].args[0].dtype)})" for j in sorted(_staged(k))],
+        *[f"_mxl{j} = np.empty({MAX_LANES}, {ctor(r.acc)})" for j, r in _extrema(k)],
         Block(f"for r in range(_task * {ROWS_PER_TASK}, min(_task * {ROWS_PER_TASK} + {ROWS_PER_TASK}, nrows)):",
               body),
     ], parallel)]
@@ -276,7 +277,8 @@ def row_body(k: RowKernel, fast: bool) -> list[str | Block]:
                 return lines, _Names(k).of(producer, suffix), dtype
 
         fold = [*r.init(), *reduce_range(None, r, "c", "0", "ncols", lambda e: e, lambda e: e, values)]
-        body += [*(_compare_only_extremum(r, values, fold) if _is_float_extremum(r) else fold), f"w{j} = {r.final()}"]
+        body += [*(_compare_only_extremum(r, values, fold, f"_mxl{j}") if _is_float_extremum(r) else fold),
+                 f"w{j} = {r.final()}"]
         loaded |= saved
     if full_out:
         targets = [("v", i) for i in full_out]
@@ -298,30 +300,36 @@ def _is_float_extremum(r: Reducer) -> bool:
     return r.name in ("max", "min") and not r.is_arg and np.dtype(r.acc).kind == "f"
 
 
-def _compare_only_extremum(r: Reducer, values, fold: list) -> list[str | Block]:
+def _extrema(k: RowKernel) -> list[tuple[int, Reducer]]:
+    """(body index, reducer) of the kernel's float max/min reductions: each has a lane array per task."""
+    found = [(j, _reducer(k, j, compensated=True)) for j, n in enumerate(k.body) if n.op == "reduce"]
+    return [(j, r) for j, r in found if _is_float_extremum(r)]
+
+
+def _compare_only_extremum(r: Reducer, values, fold: list, lanes: str) -> list[str | Block]:
     """A float max (min) pass as one compare and select per element, NaN noted on the side, where
     ``S.float_maximum`` tests both operands for NaN in the loop's chain. (#14 s13 lse) In MAX_LANES independent
-    lanes over the row's whole groups of MAX_LANES, then the lanes folded, then the elements after the last
-    group: one chain of compares cost ~0.4 ns an element (the latency of a scalar max), the lanes vectorise.
-    The plain compare differs from NumPy's rule only when a NaN was seen or for ties of -0.0 and 0.0 (any order
-    of compares gives the same maximum otherwise), so a NaN or zero result runs `fold`, the ordinary pass,
-    again: the same bits."""
+    lanes (the task's array `lanes`) over the row's whole groups of MAX_LANES, then the lanes folded, then the
+    elements after the last group: one chain of compares cost ~0.4 ns an element (the latency of a scalar
+    max); the group's loop vectorises, and its producer is written once (16 scalar lanes, each with its own
+    copy, made Numba's compile of a softmax 0.8 s longer). The plain compare differs from NumPy's rule only
+    when a NaN was seen or for ties of -0.0 and 0.0 (any order of compares gives the same maximum otherwise),
+    so a NaN or zero result runs `fold`, the ordinary pass, again: the same bits."""
     better = ">" if r.name == "max" else "<"
-    lanes = [f"_mx{i}" for i in range(MAX_LANES)]
-    group: list[str] = []
-    for i, lane in enumerate(lanes):
-        lines, name, dtype = values(f"_g + {i}", f"_{i}")
-        v = cast(name, dtype, r.acc)
-        group += [*lines, f"{lane} = {v} if {v} {better} {lane} else {lane}", f"_nan = _nan | ({v} != {v})"]
+    lane = f"{lanes}[np.uint64(_i)]"
+    lines, name, dtype = values("_g + _i", "")
+    v = cast(name, dtype, r.acc)
+    group = [*lines, f"{lane} = {v} if {v} {better} {lane} else {lane}", f"_nan = _nan | ({v} != {v})"]
     lines, name, dtype = values("c", "")
     v = cast(name, dtype, r.acc)
     return [
-        *[f"{lane} = {r.start()}" for lane in lanes],
+        Block(f"for _i in range({MAX_LANES}):", [f"{lane} = {r.start()}"]),
         "_nan = False",
         "_g = 0",
-        Block(f"while _g + {MAX_LANES} <= ncols:", [*group, f"_g += {MAX_LANES}"]),
+        Block(f"while _g + {MAX_LANES} <= ncols:", [Block(f"for _i in range({MAX_LANES}):", group),
+                                                     f"_g += {MAX_LANES}"]),
         f"_mx = {r.start()}",
-        *[f"_mx = {lane} if {lane} {better} _mx else _mx" for lane in lanes],
+        Block(f"for _i in range({MAX_LANES}):", [f"_mx = {lane} if {lane} {better} _mx else _mx"]),
         Block("for c in range(_g, ncols):", [*lines, f"_mx = {v} if {v} {better} _mx else _mx",
                                               f"_nan = _nan | ({v} != {v})"]),
         "acc = _mx",
@@ -348,22 +356,26 @@ def _staged_blocks(k: RowKernel, j: int, r: Reducer, loaded: frozenset, saved: f
     def staged(column: str, suffix: str):
         return [], f"_sp{j}[np.uint64({column})]", dtype
 
+    # (#14 s13 lse) The elements after the last whole block are staged too (#14 lse2: so their exps vectorise)
+    # and summed by the same ``reduce_range`` as a whole block, as it sums a row's short last block: its whole
+    # groups of LANES through the lanes, the last < LANES one by one. They were all added one by one with
+    # compensation (a 2500-long row: 68 dependent Kahan steps, ~12% of a logsumexp row's time); one copy of
+    # the sum's lines for both kinds of block keeps Numba's compile as it was.
     return [
         "_vlo = 0",
-        Block(f"while _vlo + {BLOCK} <= ncols:", [
-            Block(f"for _i in range({BLOCK}):", at("_vlo + _i") + [f"_sp{j}[np.uint64(_i)] = {value}"]),
-            *reduce_range(None, r, "_i", "0", str(BLOCK), lambda e: e, lambda e: e, staged),
-            *_prefetch_next_row(k),
-            f"_vlo += {BLOCK}",
+        Block("while _vlo < ncols:", [
+            Block(f"if _vlo + {BLOCK} <= ncols:", [
+                Block(f"for _i in range({BLOCK}):", at("_vlo + _i") + [f"_sp{j}[np.uint64(_i)] = {value}"]),
+                *_prefetch_next_row(k),
+                f"_n = {BLOCK}",
+            ]),
+            Block("else:", [
+                Block("for c in range(_vlo, ncols):", at("c") + [f"_sp{j}[np.uint64(c - _vlo)] = {value}"]),
+                "_n = ncols - _vlo",
+            ]),
+            *reduce_range(None, r, "_i", "0", "_n", lambda e: e, lambda e: e, staged),
+            "_vlo += _n",
         ]),
-        # (#14 lse2) the elements after the last whole block staged too, so their exps vectorise (summed in
-        # the same order: the same bits); computed in the Kahan loop they ran one exp at a time, ~10% of a
-        # 2500-long row's exp time for its last 68 elements
-        Block("for c in range(_vlo, ncols):", at("c") + [f"_sp{j}[np.uint64(c - _vlo)] = {value}"]),
-        # (#14 s13 lse) and summed as ``reduce_range`` sums a row's last short block: its whole groups of LANES
-        # through the lanes, the last < LANES one by one. The elements after the last whole block were all
-        # added one by one with compensation (a 2500-long row: 68 dependent Kahan steps, ~12% of its time)
-        *reduce_range(None, r, "_i", "0", "ncols - _vlo", lambda e: e, lambda e: e, staged),
     ]
 
 
