@@ -264,10 +264,10 @@ class _Emitter:
         fold_range(b, self.loops, state, values, zero(), self.ncols)
 
     def _extremum(self, b: ir.IRBuilder, state: State, values: _Values, lanes_n: int) -> None:
-        """``source_rows._compare_only_extremum``: ``m = v if v > m else m`` with NaN noted aside, in MAX_LANES
-        independent lanes over the row's whole groups (then the lanes, then the elements after the last group,
-        one by one); a NaN or zero result (where the plain compare may differ from NumPy's rule: NaN payloads,
-        the sign of a zero tie) runs the ordinary fold again."""
+        """``source_rows._compare_only_extremum``: ``m = v if v > m else m`` with NaN noted aside, in `lanes_n`
+        independent lanes (a vector) over the row's whole groups of `lanes_n`, then the lanes folded, then the
+        elements after the last group one by one; a NaN or zero result (where the plain compare may differ from
+        NumPy's rule: NaN payloads, the sign of a zero tie) runs the ordinary fold again."""
         folder = state.folder
         larger = folder.red.ufunc.__name__ == "maximum"
         relation = ">" if larger else "<"
