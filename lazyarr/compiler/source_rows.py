@@ -309,29 +309,27 @@ def _extrema(k: RowKernel) -> list[tuple[int, Reducer]]:
 def _compare_only_extremum(r: Reducer, values, fold: list, lanes: str) -> list[str | Block]:
     """A float max (min) pass as one compare and select per element, NaN noted on the side, where
     ``S.float_maximum`` tests both operands for NaN in the loop's chain. (#14 s13 lse) In MAX_LANES independent
-    lanes (the task's array `lanes`) over the row's whole groups of MAX_LANES, then the lanes folded, then the
-    elements after the last group: one chain of compares cost ~0.4 ns an element (the latency of a scalar
-    max); the group's loop vectorises, and its producer is written once (16 scalar lanes, each with its own
-    copy, made Numba's compile of a softmax 0.8 s longer). The plain compare differs from NumPy's rule only
-    when a NaN was seen or for ties of -0.0 and 0.0 (any order of compares gives the same maximum otherwise),
-    so a NaN or zero result runs `fold`, the ordinary pass, again: the same bits."""
+    lanes (the task's array `lanes`: element c goes to lane c % MAX_LANES), then the lanes folded: one chain of
+    compares cost ~0.4 ns an element (the latency of a scalar max); the group's loop vectorises, and its
+    producer is written once (16 scalar lanes, each with its own copy, made Numba's compile of a softmax 0.8 s
+    longer). The plain compare differs from NumPy's rule only when a NaN was seen or for ties of -0.0 and 0.0
+    (any order of compares gives the same maximum otherwise: the quick tier folds the last elements after its
+    lanes), so a NaN or zero result runs `fold`, the ordinary pass, again: the same bits."""
     better = ">" if r.name == "max" else "<"
     lane = f"{lanes}[np.uint64(_i)]"
     lines, name, dtype = values("_g + _i", "")
     v = cast(name, dtype, r.acc)
-    group = [*lines, f"{lane} = {v} if {v} {better} {lane} else {lane}", f"_nan = _nan | ({v} != {v})"]
-    lines, name, dtype = values("c", "")
-    v = cast(name, dtype, r.acc)
     return [
-        Block(f"for _i in range({MAX_LANES}):", [f"{lane} = {r.start()}"]),
+        f"{lanes}[:] = {r.start()}",
         "_nan = False",
         "_g = 0",
-        Block(f"while _g + {MAX_LANES} <= ncols:", [Block(f"for _i in range({MAX_LANES}):", group),
-                                                     f"_g += {MAX_LANES}"]),
+        Block("while _g < ncols:", [
+            Block(f"for _i in range(min({MAX_LANES}, ncols - _g)):",
+                  [*lines, f"{lane} = {v} if {v} {better} {lane} else {lane}", f"_nan = _nan | ({v} != {v})"]),
+            f"_g += {MAX_LANES}",
+        ]),
         f"_mx = {r.start()}",
         Block(f"for _i in range({MAX_LANES}):", [f"_mx = {lane} if {lane} {better} _mx else _mx"]),
-        Block("for c in range(_g, ncols):", [*lines, f"_mx = {v} if {v} {better} _mx else _mx",
-                                              f"_nan = _nan | ({v} != {v})"]),
         "acc = _mx",
         Block("if _nan or acc == 0:", fold),
     ]
