@@ -3,9 +3,10 @@ the lanes, on both tiers (``compiler/source_rows.py``, ``compiler/llvm_rows.py``
 
 The lanes change which compares run, never the maximum: each tier's row max must be NumPy's maximum folded along
 the row bit for bit (NaN rows NaN, the sign of a zero tie that fold's) wherever it sits in the row (in a lane's
-group or after the last one), and both tiers must agree. A staged sum (``sum(exp(x - max))``) now adds in the unstaged loop's order, so a row-fused
-sum of exps equals the reduce/map plan's bit for bit. logsumexp's values are checked against a long double
-reference on rows with huge ranges, offsets and near-equal values: no less accurate than NumPy's own formula.
+group or after the last one), in float64 and float32, and both tiers must agree. A staged sum
+(``sum(exp(x - max))``) now adds in the unstaged loop's order, so a row-fused sum of exps equals the reduce/map
+plan's bit for bit. logsumexp's values are checked against a long double reference on rows with huge ranges,
+offsets and near-equal values: no less accurate than NumPy's own formula.
 """
 import numpy as np
 import pytest
@@ -42,7 +43,7 @@ def logsumexp(X):
 def positions(n_rows: int, length: int, seed: int) -> np.ndarray:
     """Rows of one length with their largest (row r: +5) and smallest (-5) values at every column in turn,
     NaN in a lane's group and after it, a row of -inf, of +inf, of zeros with a -0.0 at different columns, and
-    the largest value twice (a tie) in some rows."""
+    a row of equal values."""
     rng = np.random.default_rng(seed)
     x = rng.standard_normal((n_rows, length))
     for r in range(n_rows):
@@ -64,7 +65,7 @@ def positions(n_rows: int, length: int, seed: int) -> np.ndarray:
 def in_order(ufunc, x: np.ndarray) -> np.ndarray:
     """Each row folded by `ufunc` element after element from its first (the kernels' rule: np.max's own SIMD
     loop may give either sign to a tie of -0.0 and 0.0, and a NaN's payload from another lane)."""
-    out = np.empty((x.shape[0], 1))
+    out = np.empty((x.shape[0], 1), x.dtype)
     for r, row in enumerate(x):
         acc = row[0]
         for v in row[1:]:
@@ -73,9 +74,10 @@ def in_order(ufunc, x: np.ndarray) -> np.ndarray:
     return out
 
 
+@pytest.mark.parametrize("dt", [np.float64, np.float32])
 @pytest.mark.parametrize("length", LENGTHS)
-def test_row_max_and_min_are_numpys_bits_wherever_they_are(tier, length):
-    x = positions(40, length, seed=length)
+def test_row_max_and_min_are_numpys_bits_wherever_they_are(tier, length, dt):
+    x = positions(40, length, seed=length).astype(dt)
     for program, ufunc in ((centred_by_max, np.maximum), (centred_by_min, np.minimum)):
         quick, numba = on_both_tiers(program, x)
         assert_same(quick, numba, what=f"{program.__name__}, length {length}")
