@@ -485,8 +485,4 @@ def _declared(module: ir.Module, name: str, result, params: list) -> ir.Function
 def _prefetch_function(module: ir.Module) -> ir.Function:
     """``llvm.prefetch`` as Numba's prefetch intrinsic declares it: (address, 0 = read, 3 = every cache level,
     1 = data cache)."""
-    name = "llvm.prefetch.p0i8"
-    found = module.globals.get(name)
-    if found is None:
-        found = ir.Function(module, ir.FunctionType(ir.VoidType(), [_I8.as_pointer()] + [_I32] * 3), name)
-    return found
+    return _declared(module, "llvm.prefetch.p0i8", ir.VoidType(), [_I8.as_pointer()] + [_I32] * 3)
