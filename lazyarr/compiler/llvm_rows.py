@@ -8,7 +8,7 @@ values, then its outputs. This module writes that loop for the quick tier, pass 
 - the same passes, scratch rows (``scratch_nodes``: a non-inline value such as softmax's ``exp`` computed in
   one pass and read back by a later one) and staged producers (``staged_nodes``: a sum of ``exp(...)`` computed
   a block of ``BLOCK`` at a time into a row of its own, then summed; the elements after the last whole block
-  one by one with compensation, as ``source_rows._staged_blocks`` does);
+  staged and summed as a short last block, as ``source_rows._staged_blocks`` does);
 - float sums through ``llvm_reduce.fold_range`` (8 lanes per block of 128, Kahan-compensated blocks: the
   ``inner`` reduce kernel's order), other folds through ``llvm_reduce.Folder`` (the op table's ufunc: NaN
   propagates, ties and wrapping as NumPy); a float max/min as one compare and select per element with NaN
@@ -65,8 +65,18 @@ def is_spec(out_dtypes: tuple) -> bool:
 
 
 def scratch_rows(k) -> int:
-    """Rows of scratch one call needs: one per scratch node and one per staged reduction."""
-    return len(source_rows.scratch_nodes(k)) + len(source_rows.staged_nodes(k))
+    """Rows of scratch one call needs: one per scratch node and one per staged reduction. Asked on every call
+    (``llvm_launch.run_rows``): remembered by the kernel's structure, which decides both (s13 lse: working them
+    out was ~25% of a small ``@la.fuse`` logsumexp call's Python time)."""
+    found = _scratch_rows.get(k.key)
+    if found is None:
+        if len(_scratch_rows) >= 1024:
+            _scratch_rows.clear()
+        found = _scratch_rows[k.key] = len(source_rows.scratch_nodes(k)) + len(source_rows.staged_nodes(k))
+    return found
+
+
+_scratch_rows: dict[tuple, int] = {}
 
 
 def check(k) -> None:
@@ -221,7 +231,7 @@ class _Emitter:
                 else:
                     def value(b, c, producer=producer, loaded=frozen, saved=saved, dtype=dtype):
                         return self._element(b, [producer], c, loaded, saved, fast, w)[0], dtype
-                self._fold(b, state, _Values(value, folder))
+                self._fold(b, state, _Values(value, folder), fast)
             w[j] = cast(b, b.load(state.acc), folder.acc, folder.result)
             loaded |= saved
         if self.full_out:
@@ -243,30 +253,59 @@ class _Emitter:
 
     # --- folds -------------------------------------------------------------------------------------------
 
-    def _fold(self, b: ir.IRBuilder, state: State, values: _Values) -> None:
+    def _fold(self, b: ir.IRBuilder, state: State, values: _Values, fast: bool) -> None:
         folder = state.folder
         if folder.red.ufunc.__name__ in ("maximum", "minimum") and folder.acc.kind == "f":
-            self._extremum(b, state, values)
+            # the lanes in the row's first run only: the exact rerun is rare, and a second copy of the lanes'
+            # loops cost ~10 ms more of LLVM's time on a softmax's first call (the same bits either way)
+            self._extremum(b, state, values, source_rows.MAX_LANES if fast or not self.vector else 1)
             return
         state.init(b)
         fold_range(b, self.loops, state, values, zero(), self.ncols)
 
-    def _extremum(self, b: ir.IRBuilder, state: State, values: _Values) -> None:
-        """``source_rows._compare_only_extremum``: ``m = v if v > m else m`` with NaN noted aside; a NaN or zero
-        result (where the plain compare may differ from NumPy's rule: NaN payloads, the sign of a zero tie)
-        runs the ordinary fold again."""
+    def _extremum(self, b: ir.IRBuilder, state: State, values: _Values, lanes_n: int) -> None:
+        """``source_rows._compare_only_extremum``: ``m = v if v > m else m`` with NaN noted aside, in `lanes_n`
+        independent lanes (a vector) over the row's whole groups of `lanes_n`, then the lanes folded, then the
+        elements after the last group one by one; a NaN or zero result (where the plain compare may differ from
+        NumPy's rule: NaN payloads, the sign of a zero tie) runs the ordinary fold again."""
         folder = state.folder
         larger = folder.red.ufunc.__name__ == "maximum"
+        relation = ">" if larger else "<"
+        vector = ir.VectorType(folder.type, lanes_n)
+        lanes = self.loops.slot("mxl", vector)
+        nan_lanes = self.loops.slot("nanl", ir.VectorType(_I1, lanes_n))
         best, nan = self.loops.slot("mx", folder.type), self.loops.slot("nan", _I1)
-        b.store(folder.start(), best)
-        b.store(ir.Constant(_I1, 0), nan)
+        b.store(ir.Constant(vector, [folder.start().constant] * lanes_n), lanes)
+        b.store(ir.Constant(ir.VectorType(_I1, lanes_n), [0] * lanes_n), nan_lanes)
+        group = self.loops.slot("g")
+        b.store(zero(), group)
+        width = ir.Constant(_I64, lanes_n)
 
-        def step(b, c):
+        def step(b):
+            base = b.load(group)
+            v = ir.Constant(vector, ir.Undefined)
+            for lane in range(lanes_n):
+                v = b.insert_element(v, values.at(b, b.add(base, ir.Constant(_I64, lane))), ir.Constant(_I32, lane))
+            m = b.load(lanes)
+            b.store(b.select(b.fcmp_ordered(relation, v, m), v, m), lanes)
+            b.store(b.or_(b.load(nan_lanes), b.fcmp_unordered("!=", v, v)), nan_lanes)
+            b.store(b.add(base, width), group)
+
+        self.loops.while_(b, lambda b: b.icmp_signed("<=", b.add(b.load(group), width), self.ncols), step)
+        # the lanes' max (min) and whether one saw a NaN, by LLVM's reductions: any order gives the maximum of
+        # values without NaN (a -0.0 and 0.0 tie is redone below), and a NaN seen sends the row to the fold
+        suffix = f"v{lanes_n}{'f64' if folder.type == ir.DoubleType() else 'f32'}"
+        b.store(b.call(_declared(b.module, f"llvm.vector.reduce.{'fmax' if larger else 'fmin'}.{suffix}",
+                                 folder.type, [vector]), [b.load(lanes)]), best)
+        b.store(b.call(_declared(b.module, f"llvm.vector.reduce.or.v{lanes_n}i1", _I1, [nan_lanes.type.pointee]),
+                       [b.load(nan_lanes)]), nan)
+
+        def one(b, c):
             v, m = values.at(b, c), b.load(best)
-            b.store(b.select(b.fcmp_ordered(">" if larger else "<", v, m), v, m), best)
+            b.store(b.select(b.fcmp_ordered(relation, v, m), v, m), best)
             b.store(b.or_(b.load(nan), b.fcmp_unordered("!=", v, v)), nan)
 
-        self.loops.range(b, "c", zero(), self.ncols, step)
+        self.loops.range(b, "c", b.load(group), self.ncols, one)
         result = b.load(best)
         b.store(result, state.acc)
         again = b.or_(b.load(nan), b.fcmp_ordered("==", result, ir.Constant(folder.type, 0.0)))
@@ -287,7 +326,8 @@ class _Emitter:
     def _staged_blocks(self, b, j: int, state: State, loaded: frozenset, saved: frozenset, fast: bool,
                        w: dict) -> None:
         """``source_rows._staged_blocks``: per whole block of BLOCK, the producer into the staged row, then the
-        block's lanes and its Kahan step; the elements after the last whole block one by one."""
+        block's lanes and its Kahan step; the elements after the last whole block staged, then folded by the
+        same ``fold_range`` (as it folds a short last block: lanes, then the last < LANES one by one)."""
         k, loops = self.k, self.loops
         producer, dtype = k.refs[j][0], k.body[j].args[0].dtype
         pointer, folder = self.rows_of["sp", j], state.folder
@@ -306,18 +346,23 @@ class _Emitter:
         def staged(b, i):
             return register(b, b.load(b.gep(pointer, [i]), align=1), dtype), dtype
 
-        def whole_block(b):
-            base = b.load(vlo)
-            stage(b, block, base)
-            fold_range(b, loops, state, _Values(staged, folder), zero(), block)
-            self._prefetch_next_row(b, base)
-            b.store(b.add(base, block), vlo)
+        count = loops.slot("n")
 
-        loops.while_(b, lambda b: b.icmp_signed("<=", b.add(b.load(vlo), block), self.ncols), whole_block)
-        base = b.load(vlo)
-        stage(b, b.sub(self.ncols, base), base)
-        loops.range(b, "t", zero(), b.sub(self.ncols, base),
-                    lambda b, i: state.take(b, _Values(staged, folder).at(b, i)))
+        def one_block(b):
+            """A whole block (constant trip count) or the row's last elements, staged, then folded."""
+            base = b.load(vlo)
+            with b.if_else(b.icmp_signed("<=", b.add(base, block), self.ncols)) as (whole, last):
+                with whole:
+                    stage(b, block, base)
+                    self._prefetch_next_row(b, base)
+                    b.store(block, count)
+                with last:
+                    stage(b, b.sub(self.ncols, base), base)
+                    b.store(b.sub(self.ncols, base), count)
+            fold_range(b, loops, state, _Values(staged, folder), zero(), b.load(count))
+            b.store(b.add(base, b.load(count)), vlo)
+
+        loops.while_(b, lambda b: b.icmp_signed("<", b.load(vlo), self.ncols), one_block)
 
     def _prefetch_next_row(self, b: ir.IRBuilder, column) -> None:
         """The next row's cache lines of this block, in every element input (``source_rows._prefetch_next_row``:
@@ -429,11 +474,15 @@ def store(b: ir.IRBuilder, value, dt: np.dtype, pointer, index) -> None:
     b.store(stored, b.gep(pointer, [index]), align=1)
 
 
+def _declared(module: ir.Module, name: str, result, params: list) -> ir.Function:
+    """The function `name` of `module` (an LLVM intrinsic), declared on first use."""
+    found = module.globals.get(name)
+    if found is None:
+        found = ir.Function(module, ir.FunctionType(result, params), name)
+    return found
+
+
 def _prefetch_function(module: ir.Module) -> ir.Function:
     """``llvm.prefetch`` as Numba's prefetch intrinsic declares it: (address, 0 = read, 3 = every cache level,
     1 = data cache)."""
-    name = "llvm.prefetch.p0i8"
-    found = module.globals.get(name)
-    if found is None:
-        found = ir.Function(module, ir.FunctionType(ir.VoidType(), [_I8.as_pointer()] + [_I32] * 3), name)
-    return found
+    return _declared(module, "llvm.prefetch.p0i8", ir.VoidType(), [_I8.as_pointer()] + [_I32] * 3)

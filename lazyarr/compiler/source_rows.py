@@ -180,6 +180,7 @@ def rows_loop(k: RowKernel, parallel: bool) -> list[str | Block]:
     return [prange_loop("_task", f"(nrows + {ROWS_PER_TASK - 1}) // {ROWS_PER_TASK}", [
         *[f"_sc{j} = np.empty(ncols, {ctor(k.body[j].dtype)})" for j in sorted(_scratch(k))],
         *[f"_sp{j} = np.empty(ncols, {ctor(k.body[j].args[0].dtype)})" for j in sorted(_staged(k))],
+        *[f"_mxl{j} = np.empty({MAX_LANES}, {ctor(r.acc)})" for j, r in _extrema(k)],
         Block(f"for r in range(_task * {ROWS_PER_TASK}, min(_task * {ROWS_PER_TASK} + {ROWS_PER_TASK}, nrows)):",
               body),
     ], parallel)]
@@ -276,7 +277,8 @@ def row_body(k: RowKernel, fast: bool) -> list[str | Block]:
                 return lines, _Names(k).of(producer, suffix), dtype
 
         fold = [*r.init(), *reduce_range(None, r, "c", "0", "ncols", lambda e: e, lambda e: e, values)]
-        body += [*(_compare_only_extremum(r, values, fold) if _is_float_extremum(r) else fold), f"w{j} = {r.final()}"]
+        body += [*(_compare_only_extremum(r, values, fold, f"_mxl{j}") if _is_float_extremum(r) else fold),
+                 f"w{j} = {r.final()}"]
         loaded |= saved
     if full_out:
         targets = [("v", i) for i in full_out]
@@ -291,24 +293,43 @@ def row_body(k: RowKernel, fast: bool) -> list[str | Block]:
 
 
 # --- (#14 lse2) a row's float max/min without NaN tests in its dependency chain ---------------------------
+MAX_LANES = 16  # independent lanes of a float max/min pass
+
+
 def _is_float_extremum(r: Reducer) -> bool:
     return r.name in ("max", "min") and not r.is_arg and np.dtype(r.acc).kind == "f"
 
 
-def _compare_only_extremum(r: Reducer, values, fold: list) -> list[str | Block]:
+def _extrema(k: RowKernel) -> list[tuple[int, Reducer]]:
+    """(body index, reducer) of the kernel's float max/min reductions: each has a lane array per task."""
+    found = [(j, _reducer(k, j, compensated=True)) for j, n in enumerate(k.body) if n.op == "reduce"]
+    return [(j, r) for j, r in found if _is_float_extremum(r)]
+
+
+def _compare_only_extremum(r: Reducer, values, fold: list, lanes: str) -> list[str | Block]:
     """A float max (min) pass as one compare and select per element, NaN noted on the side, where
-    ``S.float_maximum`` tests both operands for NaN in the loop's chain (once the next row is prefetched,
-    this pass is bound by that chain, not by memory: a logsumexp row ~7% faster, measured). The plain compare
-    differs from NumPy's rule only when a NaN was seen or for ties of -0.0 and 0.0, so a NaN or zero result
-    runs `fold`, the ordinary pass, again: the same bits."""
-    lines, name, dtype = values("c", "")
-    v = cast(name, dtype, r.acc)
+    ``S.float_maximum`` tests both operands for NaN in the loop's chain. (#14 s13 lse) In MAX_LANES independent
+    lanes (the task's array `lanes`: element c goes to lane c % MAX_LANES), then the lanes folded: one chain of
+    compares cost ~0.4 ns an element (the latency of a scalar max); the group's loop vectorises, and its
+    producer is written once (16 scalar lanes, each with its own copy, made Numba's compile of a softmax 0.8 s
+    longer). The plain compare differs from NumPy's rule only when a NaN was seen or for ties of -0.0 and 0.0
+    (any order of compares gives the same maximum otherwise: the quick tier folds the last elements after its
+    lanes), so a NaN or zero result runs `fold`, the ordinary pass, again: the same bits."""
     better = ">" if r.name == "max" else "<"
+    lane = f"{lanes}[np.uint64(_i)]"
+    lines, name, dtype = values("_g + _i", "")
+    v = cast(name, dtype, r.acc)
     return [
-        f"_mx = {r.start()}",
+        f"{lanes}[:] = {r.start()}",
         "_nan = False",
-        Block("for c in range(0, ncols):", [*lines, f"_mx = {v} if {v} {better} _mx else _mx",
-                                             f"_nan = _nan | ({v} != {v})"]),
+        "_g = 0",
+        Block("while _g < ncols:", [
+            Block(f"for _i in range(min({MAX_LANES}, ncols - _g)):",
+                  [*lines, f"{lane} = {v} if {v} {better} {lane} else {lane}", f"_nan = _nan | ({v} != {v})"]),
+            f"_g += {MAX_LANES}",
+        ]),
+        f"_mx = {r.start()}",
+        Block(f"for _i in range({MAX_LANES}):", [f"_mx = {lane} if {lane} {better} _mx else _mx"]),
         "acc = _mx",
         Block("if _nan or acc == 0:", fold),
     ]
@@ -320,9 +341,10 @@ def _staged_blocks(k: RowKernel, j: int, r: Reducer, loaded: frozenset, saved: f
     """The pass of a float sum `j` whose producer has a non-inline op, one lanes' block (BLOCK elements) at a
     time: the producer into ``_sp{j}`` by a loop of its own with a constant trip count (one copy of exp's
     polynomial, which vectorises with no remainder), then the block's lanes and its Kahan step while it is
-    in L1; the elements after the last whole block one by one, as ``reduce_range``'s tail. Every addition is
-    the unstaged loop's, in its order (bit for bit). (#14 rowjax: staging the whole row, then summing it,
-    cost ~7% more of a logsumexp row, measured.)"""
+    in L1; the elements after the last whole block staged too and summed as ``reduce_range`` sums a short
+    last block (its whole groups of LANES through the lanes, then one by one). Every addition is the unstaged
+    loop's (``reduce_range`` over the row), in its order (bit for bit). (#14 rowjax: staging the whole row,
+    then summing it, cost ~7% more of a logsumexp row, measured.)"""
     producer, dtype = k.refs[j][0], k.body[j].args[0].dtype
     value = _Names(k).of(producer, "")
 
@@ -332,19 +354,26 @@ def _staged_blocks(k: RowKernel, j: int, r: Reducer, loaded: frozenset, saved: f
     def staged(column: str, suffix: str):
         return [], f"_sp{j}[np.uint64({column})]", dtype
 
+    # (#14 s13 lse) The elements after the last whole block are staged too (#14 lse2: so their exps vectorise)
+    # and summed by the same ``reduce_range`` as a whole block, as it sums a row's short last block: its whole
+    # groups of LANES through the lanes, the last < LANES one by one. They were all added one by one with
+    # compensation (a 2500-long row: 68 dependent Kahan steps, ~12% of a logsumexp row's time); one copy of
+    # the sum's lines for both kinds of block keeps Numba's compile as it was.
     return [
         "_vlo = 0",
-        Block(f"while _vlo + {BLOCK} <= ncols:", [
-            Block(f"for _i in range({BLOCK}):", at("_vlo + _i") + [f"_sp{j}[np.uint64(_i)] = {value}"]),
-            *reduce_range(None, r, "_i", "0", str(BLOCK), lambda e: e, lambda e: e, staged),
-            *_prefetch_next_row(k),
-            f"_vlo += {BLOCK}",
+        Block("while _vlo < ncols:", [
+            Block(f"if _vlo + {BLOCK} <= ncols:", [
+                Block(f"for _i in range({BLOCK}):", at("_vlo + _i") + [f"_sp{j}[np.uint64(_i)] = {value}"]),
+                *_prefetch_next_row(k),
+                f"_n = {BLOCK}",
+            ]),
+            Block("else:", [
+                Block("for c in range(_vlo, ncols):", at("c") + [f"_sp{j}[np.uint64(c - _vlo)] = {value}"]),
+                "_n = ncols - _vlo",
+            ]),
+            *reduce_range(None, r, "_i", "0", "_n", lambda e: e, lambda e: e, staged),
+            "_vlo += _n",
         ]),
-        # (#14 lse2) the elements after the last whole block staged too, so their exps vectorise (summed in
-        # the same order: the same bits); computed in the Kahan loop they ran one exp at a time, ~10% of a
-        # 2500-long row's exp time for its last 68 elements
-        Block("for c in range(_vlo, ncols):", at("c") + [f"_sp{j}[np.uint64(c - _vlo)] = {value}"]),
-        Block("for _i in range(ncols - _vlo):", r.take(cast(f"_sp{j}[np.uint64(_i)]", dtype, r.acc))),
     ]
 
 
