@@ -208,6 +208,12 @@ def _as_int64(typingctx, x):
     return types.int64(types.float64), codegen
 
 
+# The bit casts under public names for vecmath32's float64-lane functions (the same intrinsics: the quick tier's
+# translator knows them by identity).
+as_int64 = _as_int64
+as_float64 = _as_float64
+
+
 # 2/(2k+1): log(1+f) = 2*atanh(s) = 2s + s*R with R = sum_k 2/(2k+1) * s**(2k).
 _L1, _L2, _L3, _L4, _L5, _L6, _L7, _L8, _L9, _L10, _L11, _L12 = (float(Fraction(2, 2 * k + 1)) for k in range(1, 13))
 _LN2_HI_LOG = float.fromhex("0x1.62e42fee00000p-1")  # ln 2 with 11 trailing zero bits: e * it is exact

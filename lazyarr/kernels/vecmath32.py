@@ -679,12 +679,12 @@ _PE2, _PE3, _PE4, _PE5, _PE6 = (float(Fraction(1, factorial(n))) for n in range(
 @_jit
 def _pow_log_d(a):
     """log(a) to ~2**-52 relative (a few float64 ULP) for a positive normal float64 a (no checks)."""
-    bits = V64._as_int64(a)
+    bits = V64.as_int64(a)
     tmp = bits - _LOG_OFF
     i = (tmp >> T.LOG_SHIFT) & 15                # the 4 bits below z's exponent: z's subinterval
     k = tmp >> 52                                # arithmetic shift: a = 2**k z
-    z = V64._as_float64(bits - (tmp & _TOP12))
-    kd = V64._as_float64((k + 1024) | _TWO_52_BITS) - _K_BIAS  # exact, no int64 -> float64 conversion (AVX2)
+    z = V64.as_float64(bits - (tmp & _TOP12))
+    kd = V64.as_float64((k + 1024) | _TWO_52_BITS) - _K_BIAS  # exact, no int64 -> float64 conversion (AVX2)
     r = fma(z, V64.lookup16(T.LOG_INVC_T, i), _D_MINUS_ONE)  # exact: 1/c a multiple of 1/16 or 1/32, |r| < 2**-4
     r2 = r * r
     r4 = r2 * r2
@@ -698,11 +698,11 @@ def _pow_exp_d(t):
     """exp(t) to ~2**-50 relative for a float64 |t| <= 700 (no checks)."""
     shifted = fma(t, T.EXP_N_OVER_LN2, _D_SHIFTER)   # n = rint(t * 16/ln 2) in the low mantissa bits
     n = shifted - _D_SHIFTER
-    bits = V64._as_int64(shifted)
+    bits = V64.as_int64(shifted)
     q = fma(-n, T.EXP_LN2_LO_N, fma(-n, T.EXP_LN2_HI_N, t))  # the inner FMA is exact
     # 2**(n/16) = 2**k 2**(j/16), n = 16 k + j: the table's bits of 2**(j/16) less j << 48, plus n << 48 (the
     # shifter's own bits shift out)
-    scale = V64._as_float64(V64.lookup16(T.EXP_BITS_T, bits & 15) + (bits << T.EXP_SHIFT))
+    scale = V64.as_float64(V64.lookup16(T.EXP_BITS_T, bits & 15) + (bits << T.EXP_SHIFT))
     q2 = q * q
     p = fma(q2, fma(q2, fma(q2, _PE6, fma(q, _PE5, _PE4)), fma(q, _PE3, _PE2)), q)  # exp(q) - 1, Estrin's scheme
     return fma(scale, p, scale)
