@@ -83,7 +83,7 @@ def evaluate(roots: list[Node], out: np.ndarray | None = None, into: dict | None
         values = run_steps(steps, roots, {}, out)
         recipes.learn_many(roots, sig, steps)
         return values
-    steps, planned, env = plans.steps_for(roots)  # (s13 lazycall)
+    steps, planned, env = plans.steps_for(roots, plan)  # (s13 lazycall)
     return run_steps(steps, planned, env, out)
 
 
@@ -109,7 +109,7 @@ def evaluate_one(root: Node, out: np.ndarray | None = None) -> np.ndarray:
 
 def _plan_and_run(root: Node, sig, out: np.ndarray | None = None) -> np.ndarray:
     if sig is None:  # (s13 lazycall) not a recipe's graph: a plan kept for its structure, or one kept now
-        steps, planned, env = plans.steps_for([root])
+        steps, planned, env = plans.steps_for([root], plan)
         return run_steps(steps, planned, env, out)[0]
     steps = plan([root])
     value = run_steps(steps, [root], {}, out)[0]
