@@ -110,7 +110,10 @@ def _walk(roots: list[Node]):
             append((node.sid, node.shape))
             leaves.append(node)
         elif node.op == CONST:
-            append((node.sid, node.params.weak, expr.value_key(node.data)))
+            bits = _bits(node.data)
+            if bits is None:
+                return None
+            append((node.sid, node.params.weak, bits))
         elif node.op in GENERATORS:
             append((node.sid, node.shape))
         else:
@@ -118,6 +121,14 @@ def _walk(roots: list[Node]):
         if len(position) > MAX_NODES:
             return None
     return tuple(key), leaves
+
+
+def _bits(value):
+    """``expr.value_key`` of a constant (exact: -0.0 is not 0.0), or None for a value it does not know."""
+    try:
+        return expr.value_key(value)
+    except (AttributeError, TypeError):
+        return None
 
 
 def _template_plan(roots: list[Node], leaves: list[Node], plan) -> Plan:
