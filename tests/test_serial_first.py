@@ -45,6 +45,7 @@ def fresh(monkeypatch):
     """Background compilation on; no structure seen yet (nor planned: runtime/plans.py keeps plans by structure)."""
     monkeypatch.setattr(serial_first, "_seen", set())
     monkeypatch.setattr(kept_plans, "_plans", type(kept_plans._plans)())
+    monkeypatch.setattr(kept_plans, "_seen", type(kept_plans._seen)())
     config.set_background_compile(True)
     yield
     assert cache.wait_for_compiles(120)
