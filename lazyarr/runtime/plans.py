@@ -5,7 +5,8 @@ graph again at every call, over new nodes, and ``schedule.plan`` planned it agai
 logistic_regression, jacobi_1d, cosine_similarity, kmeans_step (docs/runtime.md, "Lazy mode's plans reused").
 ``recipes`` reuses plans of small elementwise graphs only. But nothing ``plan`` decides reads array data: it reads
 each node's op, params, dtype and shape and how the nodes are wired. So a graph is planned once on a *template*
-(its copy with every leaf replaced by a placeholder leaf of the same dtype and shape over no memory), and a later
+(its copy with every leaf replaced by a placeholder leaf of the same dtype and shape, broadcast from one
+element), and a later
 graph with the same structure runs the template's steps with its own arrays bound to the placeholders
 (``run_steps``'s ``env``, as ``@la.fuse`` binds each call's arrays to the leaves it planned on).
 
@@ -20,7 +21,7 @@ A template costs about one more plan (the graph rebuilt), so the first graph of 
 (its key's hash remembered: ``_first_sighting``) and the second on a template: a structure never repeated pays
 only the walk (0.1 ms for logistic_regression's ~300 nodes).
 
-What it holds: templates (nodes, constants, zero-byte placeholder arrays) and steps, never a user's array: a
+What it holds: templates (nodes, constants, one-element placeholder arrays) and steps, never a user's array: a
 plan is keyed by structure only, and the bound arrays live in one call's ``env``. Bounded: ``MAX_PLANS``
 entries, least recently used dropped; graphs of more than ``MAX_NODES`` nodes and graphs with leaves not in
 memory (dask) are planned as before, each time.
@@ -36,7 +37,7 @@ from lazyarr.graph import expr
 from lazyarr.graph.expr import CONST, LEAF, Node
 from lazyarr.graph.ops import GENERATORS
 
-MAX_PLANS = 256      # a lazy loop asks once per iteration with its counter as a constant (mandelbrot: 1 a value)
+MAX_PLANS = 256      # a lazy loop may ask once per iteration with its counter as a constant: one plan per value
 MAX_NODES = 4096     # the walk's key is a tuple of this many entries at most
 ENABLED = True       # a switch for A/B runs (bench/ab_program.py with and without): not a user setting
 
@@ -157,8 +158,8 @@ def _bits(value):
 
 
 def _template_plan(roots: list[Node], leaves: list[Node], plan) -> Plan:
-    """Plan a copy of the graph whose leaves are placeholders (an array of the leaf's dtype and shape over a
-    zero-byte buffer: strides 0, read-only; nothing reads it, every run binds the call's arrays instead)."""
+    """Plan a copy of the graph whose leaves are placeholders (an array of the leaf's dtype and shape broadcast
+    from one element: strides 0, read-only; nothing reads it, every run binds the call's arrays instead)."""
     copies: dict[int, Node] = {}
     placeholders = []
     for leaf in leaves:
