@@ -15,6 +15,7 @@ import lazyarr as la
 from lazyarr import config
 from lazyarr.compiler import cache, llvm_tier
 from lazyarr.runtime import evaluate, serial_first
+from lazyarr.runtime import plans as kept_plans  # (s13 lazycall)
 
 rng = np.random.default_rng(1411)
 A, B = rng.random(1000), rng.random(1000)
@@ -41,8 +42,10 @@ CASES = {
 
 @pytest.fixture
 def fresh(monkeypatch):
-    """Background compilation on; no structure seen yet."""
+    """Background compilation on; no structure seen yet (nor planned: runtime/plans.py keeps plans by structure)."""
     monkeypatch.setattr(serial_first, "_seen", set())
+    monkeypatch.setattr(kept_plans, "_plans", type(kept_plans._plans)())
+    monkeypatch.setattr(kept_plans, "_seen", type(kept_plans._seen)())
     config.set_background_compile(True)
     yield
     assert cache.wait_for_compiles(120)

@@ -38,6 +38,7 @@ from lazyarr.runtime import scratch  # (#15 postblas)
 from lazyarr.runtime import llvm_launch  # #14 quick tier
 from lazyarr.runtime import serial_first  # #14 bgfirst
 from lazyarr.runtime import inplace  # (s12 lazymandel)
+from lazyarr.runtime import plans  # (s13 lazycall) any graph's plan reused by structure
 
 
 
@@ -77,11 +78,13 @@ def evaluate(roots: list[Node], out: np.ndarray | None = None, into: dict | None
             values = recipes.run_many(roots, sig)
         if values is not None:
             return values
-    steps = plan(roots)
-    values = run_steps(steps, roots, {}, out)
     if sig is not None:
+        steps = plan(roots)
+        values = run_steps(steps, roots, {}, out)
         recipes.learn_many(roots, sig, steps)
-    return values
+        return values
+    steps, planned, env = plans.steps_for(roots, plan)  # (s13 lazycall)
+    return run_steps(steps, planned, env, out)
 
 
 def evaluate_one(root: Node, out: np.ndarray | None = None) -> np.ndarray:
@@ -105,10 +108,12 @@ def evaluate_one(root: Node, out: np.ndarray | None = None) -> np.ndarray:
 
 
 def _plan_and_run(root: Node, sig, out: np.ndarray | None = None) -> np.ndarray:
+    if sig is None:  # (s13 lazycall) not a recipe's graph: a plan kept for its structure, or one kept now
+        steps, planned, env = plans.steps_for([root], plan)
+        return run_steps(steps, planned, env, out)[0]
     steps = plan([root])
     value = run_steps(steps, [root], {}, out)[0]
-    if sig is not None:
-        recipes.learn(root, sig, steps)
+    recipes.learn(root, sig, steps)
     return value
 
 
