@@ -1,0 +1,44 @@
+"""(s13 gofast) Source of a *chain kernel*: one 0-d map kernel's body run as a sequential loop.
+
+A Python loop of scalar work (``trace += np.tanh(a[i, i])`` over 4,000 elements) plans into a chain of 0-d
+map kernels: the scheduler cuts it into chunks of ~30 iterations (``schedule.MAX_KERNEL_ARGS``), every chunk but
+the first and the last of one structure, each reading the previous chunk's result (the *carry*) and its own
+elements. The chain kernel runs that one chunk's body `n` times in order: the carry is a local variable, every
+other input ``j`` is a 1-D array whose row ``r`` is that input of the chain's ``r``-th chunk (the program
+gathers them per call, ``tracer/scalar_chains.py``), and out0[0] receives the last chunk's result.
+
+Why the values are the chunks' own: the body's lines are the 0-d kernel's (``source_map.value_lines`` without
+vector variants, as ``kernel_source`` writes a 0-d kernel: the C library's functions, the same casts), evaluated
+on the same values in the same order, so every operation and rounding is the one the chunk kernels did.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from lazyarr.compiler.blocks import as_comment
+from lazyarr.compiler.schedule import MapKernel
+from lazyarr.compiler.source_map import MODULE_TEMPLATE, array_type, scalar_type, store, value_lines
+
+
+def chain_source(k: MapKernel, carry: int, out_dtype: np.dtype, version: str, comment: str = "") -> str:
+    """The module text of the chain kernel of chunk kernel `k`, whose input `carry` is the previous chunk's
+    result (of `k`'s output dtype)."""
+    n_in = len(k.inputs)
+    lines, names = value_lines(k, "r")
+    carried = f"x{carry}"
+    lines = [line for line in lines if not line.startswith(f"{carried} = ")]  # the carry is not loaded per row
+    result = names[id(k.outputs[0])]
+    rows = next(j for j in range(n_in) if j != carry)
+    body = [f"    {carried} = in{carry}[0]",
+            f"    for r in range(in{rows}.shape[0]):",
+            *[f"        {line}" for line in lines],
+            f"        {carried} = {result}",
+            f"    out0[0] = {store(carried, k.outputs[0].dtype, out_dtype)}"]
+    params = [f"in{j}" for j in range(n_in)] + [f"c{j}" for j in range(len(k.consts))] + ["out0"]
+    sig = ([array_type(n.dtype, 1, "C", True) for n in k.inputs] + [scalar_type(n.dtype) for n in k.consts]
+           + [array_type(out_dtype, 1, "C", False)])
+    text = "\n".join(body)
+    extra = "import lazyarr.kernels.scipy_bridge as SB\n" if "SB." in text else ""
+    return MODULE_TEMPLATE.format(version=version, comment=as_comment(comment) if comment else "#",
+                                  extra_imports=extra, signature=", ".join(sig), parallel=False,
+                                  params=", ".join(params), body=text)
