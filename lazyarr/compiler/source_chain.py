@@ -20,18 +20,27 @@ from lazyarr.compiler.schedule import MapKernel
 from lazyarr.compiler.source_map import MODULE_TEMPLATE, array_type, scalar_type, store, value_lines
 
 
-def chain_source(k: MapKernel, carry: int, out_dtype: np.dtype, version: str, comment: str = "") -> str:
+def chain_source(k: MapKernel, carry: int, out_dtype: np.dtype, version: str, comment: str = "",
+                 vector_math: bool = False) -> str:
     """The module text of the chain kernel of chunk kernel `k`, whose input `carry` is the previous chunk's
-    result (of `k`'s output dtype)."""
+    result (of `k`'s output dtype). `vector_math`: the chunks ran on the quick tier, whose math functions are
+    the vector ones (``vecmath``: a value, and whether it is exact, else the C library's): each row then
+    computes them so too, and again with the C library's where one was not ok, as a blocked Numba loop's two
+    passes do. Otherwise the C library's throughout, as Numba's 0-d kernel."""
     n_in = len(k.inputs)
-    lines, names = value_lines(k, "r")
     carried = f"x{carry}"
-    lines = [line for line in lines if not line.startswith(f"{carried} = ")]  # the carry is not loaded per row
+    flags: list = []
+    fast, names = value_lines(k, "r", flags=flags if vector_math else None)
+    exact, _ = value_lines(k, "r")
+    loads = [line for line in fast[:n_in] if not line.startswith(f"{carried} = ")]  # the carry: not per row
+    rows = [*loads, *fast[n_in:]]
+    if flags:
+        rows += [f"if not ({' and '.join(flags)}):", *[f"    {line}" for line in exact[n_in:]]]
     result = names[id(k.outputs[0])]
-    rows = next(j for j in range(n_in) if j != carry)
+    first = next(j for j in range(n_in) if j != carry)
     body = [f"    {carried} = in{carry}[0]",
-            f"    for r in range(in{rows}.shape[0]):",
-            *[f"        {line}" for line in lines],
+            f"    for r in range(in{first}.shape[0]):",
+            *[f"        {line}" for line in rows],
             f"        {carried} = {result}",
             f"    out0[0] = {store(carried, k.outputs[0].dtype, out_dtype)}"]
     params = [f"in{j}" for j in range(n_in)] + [f"c{j}" for j in range(len(k.consts))] + ["out0"]
@@ -39,6 +48,8 @@ def chain_source(k: MapKernel, carry: int, out_dtype: np.dtype, version: str, co
            + [array_type(out_dtype, 1, "C", False)])
     text = "\n".join(body)
     extra = "import lazyarr.kernels.scipy_bridge as SB\n" if "SB." in text else ""
+    extra += "import lazyarr.kernels.vecmath as V\n" if "V." in text else ""
+    extra += "import lazyarr.kernels.vecmath32 as V32\n" if "V32." in text else ""
     return MODULE_TEMPLATE.format(version=version, comment=as_comment(comment) if comment else "#",
                                   extra_imports=extra, signature=", ".join(sig), parallel=False,
                                   params=", ".join(params), body=text)

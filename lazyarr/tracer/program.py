@@ -31,6 +31,7 @@ from lazyarr.compiler.layout import offsets_layout  # (#15)
 from lazyarr.tracer.scalars import Static, replay
 from lazyarr.tracer.scalar_runs import compile_runs  # (programs #15)
 from lazyarr.tracer.scalar_chains import ChainStep, fold_chains  # (s13 gofast)
+from lazyarr.tracer.scalar_vector import vectorise_runs  # (s13 gofast)
 from lazyarr.graph.expr import CONST, LEAF, Node
 from lazyarr.graph.ops import realise
 from lazyarr.graph.ops import ELEMENTWISE  # (programs #15)
@@ -232,7 +233,8 @@ class Builder:
                     order, parallel, size, into if into and any(a is not None for a in into) else None)
         if (not shape and region is None and not (into and any(a is not None for a in into))  # (s13 gofast)
                 and len(out_slots) == 1 and not fills):
-            op.chain_step = ChainStep(k, tuple(in_slots), tuple(consts), out_slots[0], out_dtypes[0])
+            op.chain_step = ChainStep(k, tuple(in_slots), tuple(consts), out_slots[0], out_dtypes[0],
+                                      compiled is not None and compiled.dispatcher is None)
         return op
 
     def _kernel_consts(self, k) -> tuple[list, list]:
@@ -420,6 +422,8 @@ def build(traced: Traced, flat: tuple, prepared: list, prepare: list, first_numb
     p.views = b.views
     p.records = traced.scalars.records
     p.mapped = b.mapped
+    b.ops, b.reads, b.views = vectorise_runs(b.ops, b.reads, b.views, _output_slots(outputs) | b.constants, v, cv,
+                                             ScalarUfuncs)  # (s13 gofast) a chain and its free work as arrays
     keep = _output_slots(outputs) | {view[0] for view in b.views}
     ops = compile_runs(b.ops, b.reads, keep, ScalarUfuncs)  # (programs #15) 0-d ufunc runs as one function
     p.ops = with_releases(ops, b.reads, keep, len(flat), b.constants)

@@ -44,6 +44,7 @@ class ChainStep:
     consts: tuple
     out_slot: int
     out_dtype: np.dtype
+    quick: bool  # it runs on the quick tier (its math: vecmath's, else the C library's, as Numba's 0-d kernel)
 
 
 def fold_chains(ops: list, reads: list, views: list, kept: set, v: list) -> tuple[list, list, list]:
@@ -91,7 +92,8 @@ def _run_from(ops: list, i: int, elements: dict, readers: dict, kept: set, v: li
     while run[-1] + 1 < len(ops):
         prev, j = ops[run[-1]].chain_step, run[-1] + 1
         step = getattr(ops[j], "chain_step", None)
-        if step is None or step.kernel.key != first.kernel.key or not _same_consts(step, first):
+        if (step is None or step.kernel.key != first.kernel.key or step.quick != first.quick
+                or not _same_consts(step, first)):
             break
         at = [p for p, s in enumerate(step.in_slots) if s == prev.out_slot]
         if len(at) != 1 or (carry is not None and at[0] != carry):
@@ -151,11 +153,11 @@ def _chain_op(steps: list, carry: int, elements: dict, originals: list):
         axes = len(index[0][0])
         gathers.append((source, tuple(np.array([[ix[d] for ix in row] for row in index], dtype=np.intp)
                                       for d in range(axes)), ps))
-    key = ("chain", k.key, carry, first.out_dtype)
+    key = ("chain", k.key, carry, first.out_dtype, first.quick)
     comment = "chain kernel (s13 gofast): this chunk's body, once per chunk, in order\n" + launch.describe(k)
 
     def source():
-        return chain_source(k, carry, first.out_dtype, VERSION, comment=comment)
+        return chain_source(k, carry, first.out_dtype, VERSION, comment=comment, vector_math=first.quick)
 
     compiled = launch.kernel_for(key, source, k)
     if compiled is None:
