@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 import lazyarr as la
-from lazyarr.tracer import program, scalar_chains, scalar_vector
+from lazyarr.tracer import program, scalar_chains, scalar_vector, segments
 
 rng = np.random.default_rng(1513)
 
@@ -79,13 +79,15 @@ def spy(monkeypatch, module, name: str) -> list:
 @pytest.mark.parametrize("fn, shapes", [(go_fast, [(300, 300)]), (carry_second, [(60, 60)]), (minus, [(60, 60)])])
 def test_a_hoisted_chain_runs_as_array_calls_with_numpys_bits(fn, shapes, monkeypatch):
     folds = spy(monkeypatch, program, "vectorise_runs")
+    built = spy(monkeypatch, segments, "build")
     fused = la.fuse(fn)
     for _ in range(3):  # the first call traces and replays stage by stage; the next ones the array calls
         args = [rng.standard_normal(s) for s in shapes]
         same(fused(*args), fn(*args))
-    (ops, _, views), = folds
+    (ops, _, _), = folds
     assert sum(hasattr(op, "gathered") for op in ops) == 1  # the whole loop: one op
-    assert not views  # its elements are gathered per call, none bound one by one
+    (p, _), = built
+    assert not p.views  # its elements are gathered per call, none bound one by one
 
 
 def test_the_elements_are_read_on_every_call():
@@ -101,6 +103,7 @@ def test_the_elements_are_read_on_every_call():
 @pytest.mark.parametrize("fn, shapes", [(trace_plus, [(1200, 1200), (3,)]), (cross, [(30, 30), (30, 30)])])
 def test_a_long_chain_of_chunks_is_one_kernel(fn, shapes, monkeypatch):
     folds = spy(monkeypatch, program, "fold_chains")
+    built = spy(monkeypatch, segments, "build")
     before = scalar_chains.stats()
     fused = la.fuse(fn)
     args = [rng.standard_normal(s) for s in shapes]
@@ -112,7 +115,9 @@ def test_a_long_chain_of_chunks_is_one_kernel(fn, shapes, monkeypatch):
         np.testing.assert_allclose(got, want, rtol=1e-12)
         if fn is cross:
             same(got, want)  # exact arithmetic: NumPy's bits
-    (ops, _, views), = folds
+    (ops, _, _), = folds
+    (p, _), = built
+    views = p.views
     chains = [op for op in ops if hasattr(op, "chunks")]
     assert len(chains) == 1  # one compiled kernel for the chain
     n = 1200 if fn is trace_plus else 900

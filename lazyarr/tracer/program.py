@@ -416,14 +416,14 @@ def build(traced: Traced, flat: tuple, prepared: list, prepare: list, first_numb
     b._refresh(cv, v)
     # (s13 gofast) runs of 0-d map kernels of one structure, each feeding the next: one looping kernel
     b.ops, b.reads, b.views = fold_chains(b.ops, b.reads, b.views, _output_slots(outputs) | b.constants, v)
+    b.ops, b.reads, b.views = vectorise_runs(b.ops, b.reads, b.views, _output_slots(outputs) | b.constants, v, cv,
+                                             ScalarUfuncs)  # (s13 gofast) a chain and its free work as arrays
     p = Program()
     p.tail = tuple(b.tail)
     p.prepare = prepare
     p.views = b.views
     p.records = traced.scalars.records
     p.mapped = b.mapped
-    b.ops, b.reads, b.views = vectorise_runs(b.ops, b.reads, b.views, _output_slots(outputs) | b.constants, v, cv,
-                                             ScalarUfuncs)  # (s13 gofast) a chain and its free work as arrays
     keep = _output_slots(outputs) | {view[0] for view in b.views}
     ops = compile_runs(b.ops, b.reads, keep, ScalarUfuncs)  # (programs #15) 0-d ufunc runs as one function
     p.ops = with_releases(ops, b.reads, keep, len(flat), b.constants)
