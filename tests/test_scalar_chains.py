@@ -88,6 +88,7 @@ def test_a_hoisted_chain_runs_as_array_calls_with_numpys_bits(fn, shapes, monkey
     assert sum(hasattr(op, "gathered") for op in ops) == 1  # the whole loop: one op
     (p, _), = built
     assert not p.views  # its elements are gathered per call, none bound one by one
+    assert ".accumulate (tracer/scalar_vector.py)" in fused.explain(*args)  # explain() says how the loop runs
 
 
 def test_the_elements_are_read_on_every_call():
@@ -124,6 +125,7 @@ def test_a_long_chain_of_chunks_is_one_kernel(fn, shapes, monkeypatch):
     assert chains[0].chunks >= n // 40  # ... standing for dozens of chunk kernels (~30 iterations each)
     assert scalar_chains.stats()["chunks"] - before["chunks"] == chains[0].chunks
     assert len(views) < 3 * 32  # the chain's elements are gathered, only the first and last chunks' are bound
+    assert f"{chains[0].chunks} 0-d map kernels of one structure" in fused.explain(*args)
 
 
 def test_a_written_source_is_read_by_the_chain_kernel():

@@ -46,7 +46,7 @@ class Program:
     """A traced plan, made runnable for every call of one signature."""
 
     __slots__ = ("tail", "prepare", "views", "records", "mapped", "ops", "outputs", "single",
-                 "static_args", "static_values", "run", "fast")
+                 "static_args", "static_values", "run", "fast", "notes")
 
     def run_steps(self, flat: tuple):
         v = [*flat, *self.tail]
@@ -424,6 +424,7 @@ def build(traced: Traced, flat: tuple, prepared: list, prepare: list, first_numb
     p.views = b.views
     p.records = traced.scalars.records
     p.mapped = b.mapped
+    p.notes = [op.note for op in b.ops if hasattr(op, "note")]  # (s13 gofast) what explain() adds
     keep = _output_slots(outputs) | {view[0] for view in b.views}
     ops = compile_runs(b.ops, b.reads, keep, ScalarUfuncs)  # (programs #15) 0-d ufunc runs as one function
     p.ops = with_releases(ops, b.reads, keep, len(flat), b.constants)

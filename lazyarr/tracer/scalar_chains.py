@@ -178,6 +178,8 @@ def _chain_op(steps: list, carry: int, elements: dict, originals: list):
         v[out_slot] = out.reshape(())
 
     chain.chunks = len(steps)
+    chain.note = (f"{len(steps)} 0-d map kernels of one structure, each reading the last one's result, run as one "
+                  f"chain kernel over their elements gathered per call (tracer/scalar_chains.py)")
     chain.compiled = compiled  # the dispatcher owns the machine code: the cache may let go of it (LRU)
     chain.source = source
     return chain

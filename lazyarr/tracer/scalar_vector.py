@@ -85,7 +85,11 @@ def vector_run(calls: list, stored: set, elements: dict):
     gathered = {x for j in range(len(calls)) for x in calls[j][1] if type(x) is int and x in elements
                 and _gathered(x, [column] + [c for p in plan for c in p[2]])}
     sources = sorted({elements[x][0] for x in gathered})
-    return _op(plan, ufunc, dtype, column, out, sources, gathered)
+    op = _op(plan, ufunc, dtype, column, out, sources, gathered)
+    op.note = (f"a run of {len(calls)} 0-d stages: {len(plan)} array ufunc call(s) for the work around a chain of "
+               f"{len(steps)} {ufunc.__name__} steps, which is one {ufunc.__name__}.accumulate "
+               f"(tracer/scalar_vector.py)")
+    return op
 
 
 def _gathered(slot: int, columns: list) -> bool:
