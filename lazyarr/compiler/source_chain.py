@@ -21,19 +21,20 @@ from lazyarr.compiler.source_map import MODULE_TEMPLATE, array_type, scalar_type
 
 
 def chain_source(k: MapKernel, carry: int, out_dtype: np.dtype, version: str, comment: str = "",
-                 vector_math: bool = False) -> str:
+                 vector_math: bool = False, varying: tuple = ()) -> str:
     """The module text of the chain kernel of chunk kernel `k`, whose input `carry` is the previous chunk's
     result (of `k`'s output dtype). `vector_math`: the chunks ran on the quick tier, whose math functions are
     the vector ones (``vecmath``: a value, and whether it is exact, else the C library's): each row then
     computes them so too, and again with the C library's where one was not ok, as a blocked Numba loop's two
-    passes do. Otherwise the C library's throughout, as Numba's 0-d kernel."""
+    passes do. Otherwise the C library's throughout, as Numba's 0-d kernel. `varying`: the constants whose
+    value differs between chunks (a loop's ``i * x``): each a 1-D array ``c{j}s``, row ``r`` the r-th chunk's."""
     n_in = len(k.inputs)
     carried = f"x{carry}"
     flags: list = []
     fast, names = value_lines(k, "r", flags=flags if vector_math else None)
     exact, _ = value_lines(k, "r")
     loads = [line for line in fast[:n_in] if not line.startswith(f"{carried} = ")]  # the carry: not per row
-    rows = [*loads, *fast[n_in:]]
+    rows = [*[f"c{j} = c{j}s[np.uint64(r)]" for j in varying], *loads, *fast[n_in:]]
     if flags:
         rows += [f"if not ({' and '.join(flags)}):", *[f"    {line}" for line in exact[n_in:]]]
     result = names[id(k.outputs[0])]
@@ -43,8 +44,10 @@ def chain_source(k: MapKernel, carry: int, out_dtype: np.dtype, version: str, co
             *[f"        {line}" for line in rows],
             f"        {carried} = {result}",
             f"    out0[0] = {store(carried, k.outputs[0].dtype, out_dtype)}"]
-    params = [f"in{j}" for j in range(n_in)] + [f"c{j}" for j in range(len(k.consts))] + ["out0"]
-    sig = ([array_type(n.dtype, 1, "C", True) for n in k.inputs] + [scalar_type(n.dtype) for n in k.consts]
+    params = ([f"in{j}" for j in range(n_in)] + [f"c{j}s" if j in varying else f"c{j}" for j in range(len(k.consts))]
+              + ["out0"])
+    sig = ([array_type(n.dtype, 1, "C", True) for n in k.inputs]
+           + [array_type(n.dtype, 1, "C", True) if j in varying else scalar_type(n.dtype) for j, n in enumerate(k.consts)]
            + [array_type(out_dtype, 1, "C", False)])
     text = "\n".join(body)
     extra = "import lazyarr.kernels.scipy_bridge as SB\n" if "SB." in text else ""

@@ -93,7 +93,7 @@ def _run_from(ops: list, i: int, elements: dict, readers: dict, kept: set, v: li
         prev, j = ops[run[-1]].chain_step, run[-1] + 1
         step = getattr(ops[j], "chain_step", None)
         if (step is None or step.kernel.key != first.kernel.key or step.quick != first.quick
-                or not _same_consts(step, first)):
+                or not _like_consts(step, first)):
             break
         at = [p for p, s in enumerate(step.in_slots) if s == prev.out_slot]
         if len(at) != 1 or (carry is not None and at[0] != carry):
@@ -133,9 +133,15 @@ def _loopable(step: ChainStep, v: list) -> bool:
         type(v[s]) is np.ndarray and v[s].ndim == 0 and v[s].dtype == n.dtype for s, n in zip(step.in_slots, k.inputs))
 
 
-def _same_consts(a: ChainStep, b: ChainStep) -> bool:
+def _like_consts(a: ChainStep, b: ChainStep) -> bool:
+    """Whether two chunks' constants can be one chain's: equal, or of one type (then one array of their values;
+    float16 is carried as float32 and must be equal)."""
     return len(a.consts) == len(b.consts) and all(
-        type(x) is type(y) and np.asarray(x).tobytes() == np.asarray(y).tobytes() for x, y in zip(a.consts, b.consts))
+        _same(x, y) or (type(x) is type(y) and n.dtype != HALF) for x, y, n in zip(a.consts, b.consts, a.kernel.consts))
+
+
+def _same(x, y) -> bool:
+    return type(x) is type(y) and np.asarray(x).tobytes() == np.asarray(y).tobytes()
 
 
 def _chain_op(steps: list, carry: int, elements: dict, originals: list):
@@ -153,17 +159,21 @@ def _chain_op(steps: list, carry: int, elements: dict, originals: list):
         axes = len(index[0][0])
         gathers.append((source, tuple(np.array([[ix[d] for ix in row] for row in index], dtype=np.intp)
                                       for d in range(axes)), ps))
-    key = ("chain", k.key, carry, first.out_dtype, first.quick)
+    varying = tuple(j for j, c in enumerate(first.consts) if not all(_same(st.consts[j], c) for st in steps))
+    consts = [np.array([st.consts[j] for st in steps], dtype=k.consts[j].dtype) if j in varying else c
+              for j, c in enumerate(first.consts)]  # (a loop's `i * x`: each chunk's i, in order)
+    key = ("chain", k.key, carry, first.out_dtype, first.quick, varying)
     comment = "chain kernel (s13 gofast): this chunk's body, once per chunk, in order\n" + launch.describe(k)
 
     def source():
-        return chain_source(k, carry, first.out_dtype, VERSION, comment=comment, vector_math=first.quick)
+        return chain_source(k, carry, first.out_dtype, VERSION, comment=comment, vector_math=first.quick,
+                            varying=varying)
 
     compiled = launch.kernel_for(key, source, k)
     if compiled is None:
         return None
     entry = launch.entry(compiled, False)
-    carry_slot, out_slot, dtype, consts = first.in_slots[carry], last.out_slot, first.out_dtype, first.consts
+    carry_slot, out_slot, dtype = first.in_slots[carry], last.out_slot, first.out_dtype
     n_in = len(k.inputs)
 
     def chain(v, cv):
