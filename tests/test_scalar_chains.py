@@ -96,7 +96,7 @@ def test_a_hoisted_chain_runs_as_array_calls_with_numpys_bits(fn, shapes, monkey
     assert sum(hasattr(op, "gathered") for op in ops) == 1  # the whole loop: one op
     (p, _), = built
     assert not p.views  # its elements are gathered per call, none bound one by one
-    assert ".accumulate (tracer/scalar_vector.py)" in fused.explain(*args)  # explain() says how the loop runs
+    assert ".accumulate) (tracer/scalar_vector.py)" in fused.explain(*args)  # explain() says how the loop runs
 
 
 def test_the_elements_are_read_on_every_call():
@@ -156,18 +156,38 @@ def test_the_chain_kernel_of_numbas_chunks_gives_their_bits(numba_tier):
     np.testing.assert_allclose(first, trace_plus(a, b), rtol=1e-12)
 
 
-def test_a_chain_value_read_later_keeps_the_stage_by_stage_run():
-    def partial(a):
-        t = 0.0
+def test_two_accumulators_and_a_value_read_mid_loop(monkeypatch):
+    """Each value read after the run ends a chain: two accumulators, and one read mid-loop, whose next chain
+    starts from it."""
+    def two(a):
+        t, u = 0.0, 1.0
         for i in range(a.shape[0]):
             t += np.tanh(a[i, i])
+            u = u * np.cos(a[i, 0])
             if i == 20:
-                mid = t * 1.0
-        return a * mid + t
+                mid = t
+        return a * mid + t - u
+
+    folds = spy(monkeypatch, program, "vectorise_runs")
+    fused = la.fuse(two)
+    for _ in range(3):
+        a = rng.standard_normal((64, 64))
+        same(fused(a), two(a))
+    (ops, _, _), = folds
+    (op,) = [op for op in ops if hasattr(op, "gathered")]
+    assert op.note.count(".accumulate") == 3  # t to i = 20, t from there, u
+
+
+def test_free_work_reading_a_chain_keeps_the_stage_by_stage_run():
+    def feedback(a):
+        t = 0.0
+        for i in range(a.shape[0]):
+            t += np.tanh(a[i, i] * t)  # each element's work waits for the last sum
+        return a + t
 
     before = scalar_vector.stats()
-    fused = la.fuse(partial)
+    fused = la.fuse(feedback)
     for _ in range(2):
         a = rng.standard_normal((64, 64))
-        same(fused(a), partial(a))
-    assert scalar_vector.stats()["runs"] == before["runs"]  # refused: an intermediate value is read
+        same(fused(a), feedback(a))
+    assert scalar_vector.stats()["runs"] == before["runs"]

@@ -37,9 +37,10 @@ def stats() -> dict:
 
 def vector_run(calls: list, stored: set, elements: dict):
     """The op computing `calls` (``(ufunc, operands, result slot, dtype)``, as ``scalar_runs.compile_run``
-    takes them) with array calls, or None where the run is not one chain with free work around it. `stored`:
-    result slots read after the run; `elements`: slot -> (source slot, index) of element views."""
-    if len(calls) < MIN_STAGES:
+    takes them) with array calls, or None where the run is not chains with free work around them. `stored`:
+    result slots read after the run, each the end of one chain (a loop's accumulators); `elements`: slot ->
+    (source slot, index) of element views."""
+    if len(calls) < MIN_STAGES or not stored:
         return None
     maker = {out: j for j, (_, _, out, _) in enumerate(calls)}
     uses: dict[int, int] = {}
@@ -47,16 +48,19 @@ def vector_run(calls: list, stored: set, elements: dict):
         for x in operands:
             if type(x) is int and x in maker:
                 uses[x] = uses.get(x, 0) + 1
-    chain = _chain(calls, maker, uses, stored)
-    if chain is None:
+    if not stored <= maker.keys():
         return None
-    steps, carry_at = chain
-    in_chain = {calls[j][2] for j in steps}
-    free = [j for j in range(len(calls)) if j not in set(steps)]
-    if any(calls[j][2] in stored for j in free):
-        return None  # a free value read later: not kept by the array calls (refused rather than stored)
-    if any(type(x) is int and x in in_chain for j in free for x in calls[j][1]):
-        return None  # free work that reads the chain: each step waits for the last
+    # in evaluation order: a chain may start from another's last value (a value read mid-loop), stored first
+    chains = [_chain(calls, maker[out], maker, uses, stored) for out in sorted(stored, key=maker.get)]
+    if any(c is None for c in chains):
+        return None
+    in_chains = [j for steps, _ in chains for j in steps]
+    if len(set(in_chains)) != len(in_chains):
+        return None  # two accumulators sharing steps
+    chain_values = {calls[j][2] for j in in_chains}
+    free = [j for j in range(len(calls)) if j not in set(in_chains)]
+    if any(type(x) is int and x in chain_values for j in free for x in calls[j][1]):
+        return None  # free work that reads a chain: each step waits for the last
     level = {}
     for j in free:  # calls are in evaluation order: operands' levels are known
         level[j] = 1 + max([level[maker[x]] for x in calls[j][1] if type(x) is int and x in maker] or [-1])
@@ -64,7 +68,7 @@ def vector_run(calls: list, stored: set, elements: dict):
     for j in free:
         ufunc, operands, _, dtype = calls[j]
         groups.setdefault((level[j], ufunc, dtype, len(operands)), []).append(j)
-    where: dict[int, tuple[int, int]] = {}  # result slot -> (group number, position in its result)
+    where: dict[int, tuple] = {}  # result slot -> (group number, position in its result, the group's size)
     plan = []
     for g, ((_, ufunc, dtype, n), members) in enumerate(sorted(groups.items(), key=lambda kv: kv[0][0])):
         columns = [_column([calls[j][1][p] for j in members], where, elements) for p in range(n)]
@@ -72,40 +76,38 @@ def vector_run(calls: list, stored: set, elements: dict):
             return None
         plan.append((ufunc, dtype, columns))
         for q, j in enumerate(members):
-            where[calls[j][2]] = (g, q)
-    ufunc, dtype = calls[steps[0]][0], calls[steps[0]][3]
-    first = calls[steps[0]][1][carry_at[0]]
-    xs = [calls[j][1][1 - at] for j, at in zip(steps, carry_at)]
-    column = _column([first] + xs, where, elements)
-    if column is None:
-        return None
-    out = calls[steps[-1]][2]
-    if stored != {out}:
-        return None
-    gathered = {x for j in range(len(calls)) for x in calls[j][1] if type(x) is int and x in elements
-                and _gathered(x, [column] + [c for p in plan for c in p[2]])}
+            where[calls[j][2]] = (g, q, len(members))
+    accumulations = []
+    for steps, carry_at in chains:
+        first = calls[steps[0]][1][carry_at[0]]
+        xs = [calls[j][1][1 - at] for j, at in zip(steps, carry_at)]
+        column = _column([first] + xs, where, elements)
+        if column is None:
+            return None
+        accumulations.append((calls[steps[0]][0], calls[steps[0]][3], column, calls[steps[-1]][2]))
+    columns = [a[2] for a in accumulations] + [c for p in plan for c in p[2]]
+    one_by_one = set().union(*[_slots_read(c) for c in columns])
+    gathered = {x for _, operands, _, _ in calls for x in operands
+                if type(x) is int and x in elements and x not in one_by_one}
     sources = sorted({elements[x][0] for x in gathered})
-    op = _op(plan, ufunc, dtype, column, out, sources, gathered)
-    op.note = (f"a run of {len(calls)} 0-d stages: {len(plan)} array ufunc call(s) for the work around a chain of "
-               f"{len(steps)} {ufunc.__name__} steps, which is one {ufunc.__name__}.accumulate "
-               f"(tracer/scalar_vector.py)")
+    op = _op(plan, accumulations, sources, gathered)
+    op.note = (f"a run of {len(calls)} 0-d stages: {len(plan)} array ufunc call(s) for the work around "
+               + ", ".join(f"a chain of {len(steps)} {u.__name__} steps (one {u.__name__}.accumulate)"
+                           for (steps, _), (u, *_) in zip(chains, accumulations))
+               + " (tracer/scalar_vector.py)")
     return op
 
 
-def _gathered(slot: int, columns: list) -> bool:
-    """Whether `slot` (an element view) is read through a gather of one of `columns` (else one by one)."""
-    for c in columns:
-        if c[0] == "joined" and _gathered(slot, [c[1], c[2]]):
-            return True
-        if c[0] == "slots" and slot in c[1]:
-            return False
-    return True
+def _slots_read(column) -> set:
+    """The slots a column reads one by one (not through a gather)."""
+    if column[0] == "joined":
+        return _slots_read(column[1]) | _slots_read(column[2])
+    return set(column[1]) if column[0] == "slots" else set()
 
 
-def _chain(calls: list, maker: dict, uses: dict, stored: set):
-    """(chain stage numbers in order, per stage the carry's operand position), walking back from the last
-    stage, or None. Every chain value but the last is read by the next step alone."""
-    last = len(calls) - 1
+def _chain(calls: list, last: int, maker: dict, uses: dict, stored: set):
+    """(chain stage numbers in order, per stage the carry's operand position), walking back from stage
+    `last`, or None. Every chain value but the last is read by the next step alone."""
     ufunc, operands, out, dtype = calls[last]
     if ufunc.nin != 2 or ufunc.nout != 1:
         return None
@@ -125,7 +127,7 @@ def _chain(calls: list, maker: dict, uses: dict, stored: set):
         steps.append(j)
     steps.reverse()
     carry_at.reverse()
-    if len(steps) < MIN_STAGES // 2 or any(calls[j][2] in stored for j in steps[:-1]):
+    if len(steps) < MIN_STAGES // 2:
         return None
     return steps, carry_at
 
@@ -147,7 +149,7 @@ def _column(operands: list, where: dict, elements: dict):
         if len(groups) != 1:
             return None
         positions = np.array([where[x][1] for x in operands], dtype=np.intp)
-        whole = np.array_equal(positions, np.arange(len(positions)))
+        whole = len(positions) == where[operands[0]][2] and np.array_equal(positions, np.arange(len(positions)))
         return ("result", groups.pop(), None if whole else positions)
     if all(type(x) is int and x in elements for x in operands):
         sources = {elements[x][0] for x in operands}
@@ -190,18 +192,18 @@ def _values(column, v: list, cv: list, results: list):
     return np.concatenate((_values(column[1], v, cv, results), _values(column[2], v, cv, results)))
 
 
-def _op(plan: list, ufunc, dtype: np.dtype, column, out: int, sources: list, gathered: set):
+def _op(plan: list, accumulations: list, sources: list, gathered: set):
     def vector_run(v, cv):
         with np.errstate(all="ignore"):
             results = []
             for u, dt, columns in plan:
                 results.append(u(*[_values(c, v, cv, results) for c in columns]).astype(dt, copy=False))
-            chain = _values(column, v, cv, results).astype(dtype, copy=False)
-            v[out] = np.asarray(ufunc.accumulate(chain)[-1], dtype)
+            for u, dt, column, out in accumulations:
+                chain = _values(column, v, cv, results).astype(dt, copy=False)
+                v[out] = np.asarray(u.accumulate(chain)[-1], dt)
 
     vector_run.sources = sources
     vector_run.gathered = gathered
-    vector_run.groups = len(plan)
     return vector_run
 
 
@@ -235,7 +237,11 @@ def vectorise_runs(ops: list, reads: list, views: list, kept: set, v: list, cv: 
 def _same_result(op, calls: list, v: list, cv: list, stored: set) -> bool:
     """Whether `op` computes, from the first call's values, the bits the run computed (and stored in `v`)."""
     w = list(v)
+    for out in stored:
+        w[out] = None
     op(w, cv)
-    (out,) = stored
-    a, b = np.asarray(w[out]), np.asarray(v[out])
-    return a.dtype == b.dtype and a.shape == b.shape and a.tobytes() == b.tobytes()
+    for out in stored:
+        a, b = np.asarray(w[out]), np.asarray(v[out])
+        if not (a.dtype == b.dtype and a.shape == b.shape and a.tobytes() == b.tobytes()):
+            return False
+    return True
