@@ -46,9 +46,9 @@ def chain_source(k: MapKernel, carry: int, out_dtype: np.dtype, version: str, co
             f"    out0[0] = {store(carried, k.outputs[0].dtype, out_dtype)}"]
     params = ([f"in{j}" for j in range(n_in)] + [f"c{j}s" if j in varying else f"c{j}" for j in range(len(k.consts))]
               + ["out0"])
-    sig = ([array_type(n.dtype, 1, "C", True) for n in k.inputs]
-           + [array_type(n.dtype, 1, "C", True) if j in varying else scalar_type(n.dtype) for j, n in enumerate(k.consts)]
-           + [array_type(out_dtype, 1, "C", False)])
+    consts = [array_type(n.dtype, 1, "C", True) if j in varying else scalar_type(n.dtype)
+              for j, n in enumerate(k.consts)]
+    sig = [array_type(n.dtype, 1, "C", True) for n in k.inputs] + consts + [array_type(out_dtype, 1, "C", False)]
     text = "\n".join(body)
     extra = "import lazyarr.kernels.scipy_bridge as SB\n" if "SB." in text else ""
     extra += "import lazyarr.kernels.vecmath as V\n" if "V." in text else ""
