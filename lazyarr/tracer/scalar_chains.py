@@ -76,7 +76,7 @@ def fold_chains(ops: list, reads: list, views: list, kept: set, v: list) -> tupl
             read = {steps[0].in_slots[carry]} | {elements[s][0] for st in steps for j, s in enumerate(st.in_slots)
                                                  if j != carry}
             out_reads.append(read)
-            dropped |= {s for st in steps for j, s in enumerate(st.in_slots) if j != carry}
+            dropped |= {s for st in steps for j, s in enumerate(st.in_slots) if j != carry} - {steps[0].in_slots[carry]}
             _stats["chains"] += 1
             _stats["chunks"] += len(run)
         i = run[-1] + 1
