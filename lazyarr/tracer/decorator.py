@@ -269,7 +269,7 @@ class _Fused:
             # (graph breaks) what explain() shows; a trace no guard can stand for, or one variant too many,
             # makes the signature eager
             _note_traced_numbers(traced)
-            self._explained(key, breaks.describe(traced.roots))
+            self._explained(key, breaks.describe(traced.roots) + _program_notes(program))
             if program is None:
                 self._go_eager(key, breaks.why_eager())
                 return result
@@ -437,6 +437,13 @@ def _write_back_each_call(program, written: tuple) -> None:
         return call
 
     program.run, program.fast = wrap(program.run), wrap(program.fast)
+
+
+def _program_notes(program) -> str:
+    """(s13 gofast) How the program runs steps of the plan above otherwise than one by one (scalar loops)."""
+    final = program.final if type(program) is segments.Variant else program
+    notes = getattr(final, "notes", None)
+    return "".join(f"\nprogram: {note}" for note in notes) if notes else ""
 
 
 def _as_input(a):

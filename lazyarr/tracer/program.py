@@ -30,6 +30,8 @@ from lazyarr.runtime import after_blas, scratch  # (#15 postblas)
 from lazyarr.compiler.layout import offsets_layout  # (#15)
 from lazyarr.tracer.scalars import Static, replay
 from lazyarr.tracer.scalar_runs import compile_runs  # (programs #15)
+from lazyarr.tracer.scalar_chains import ChainStep, fold_chains  # (s13 gofast)
+from lazyarr.tracer.scalar_vector import vectorise_runs  # (s13 gofast)
 from lazyarr.graph.expr import CONST, LEAF, Node
 from lazyarr.graph.ops import realise
 from lazyarr.graph.ops import ELEMENTWISE  # (programs #15)
@@ -44,7 +46,7 @@ class Program:
     """A traced plan, made runnable for every call of one signature."""
 
     __slots__ = ("tail", "prepare", "views", "records", "mapped", "ops", "outputs", "single",
-                 "static_args", "static_values", "run", "fast")
+                 "static_args", "static_values", "run", "fast", "notes")
 
     def run_steps(self, flat: tuple):
         v = [*flat, *self.tail]
@@ -227,8 +229,13 @@ class Builder:
             if self.aliases else None
         if region is not None:
             out_views, into = [launch.view(v[region], layout, order, shape)], [region]
-        return map_op(compiled, key, source, k, ins, consts, fills, out_slots, out_views, shape, out_dtypes,
-                       order, parallel, size, into if into and any(a is not None for a in into) else None)
+        op = map_op(compiled, key, source, k, ins, consts, fills, out_slots, out_views, shape, out_dtypes,
+                    order, parallel, size, into if into and any(a is not None for a in into) else None)
+        if (not shape and region is None and not (into and any(a is not None for a in into))  # (s13 gofast)
+                and len(out_slots) == 1 and not fills):
+            op.chain_step = ChainStep(k, tuple(in_slots), tuple(consts), out_slots[0], out_dtypes[0],
+                                      compiled is not None and compiled.dispatcher is None)
+        return op
 
     def _kernel_consts(self, k) -> tuple[list, list]:
         """Kernel `k`'s constant arguments, and (argument index, number slot) for those bound per call."""
@@ -407,12 +414,17 @@ def build(traced: Traced, flat: tuple, prepared: list, prepare: list, first_numb
         b.add(step, v, cv)
     outputs = b.output_spec(traced.out_tree, v)
     b._refresh(cv, v)
+    # (s13 gofast) runs of 0-d map kernels of one structure, each feeding the next: one looping kernel
+    b.ops, b.reads, b.views = fold_chains(b.ops, b.reads, b.views, _output_slots(outputs) | b.constants, v)
+    b.ops, b.reads, b.views = vectorise_runs(b.ops, b.reads, b.views, _output_slots(outputs) | b.constants, v, cv,
+                                             ScalarUfuncs)  # (s13 gofast) a chain and its free work as arrays
     p = Program()
     p.tail = tuple(b.tail)
     p.prepare = prepare
     p.views = b.views
     p.records = traced.scalars.records
     p.mapped = b.mapped
+    p.notes = [op.note for op in b.ops if hasattr(op, "note")]  # (s13 gofast) what explain() adds
     keep = _output_slots(outputs) | {view[0] for view in b.views}
     ops = compile_runs(b.ops, b.reads, keep, ScalarUfuncs)  # (programs #15) 0-d ufunc runs as one function
     p.ops = with_releases(ops, b.reads, keep, len(flat), b.constants)
