@@ -77,7 +77,9 @@ def test_a_fused_loop_over_two_thousand_views_compiles_a_few_kernels():
     value = diagonal_tanh_sum(a)
     first = la.cache_info()
     np.testing.assert_allclose(value, numpy_loop(a), rtol=1e-13)
-    assert first.compiles - before.compiles <= 3  # the chunk with the int 0, the full chunks, the rest
+    # the chunk with the int 0, the full chunks, the rest, and (s13 gofast) the kernel looping over the full
+    # chunks that stands for them from the second call on (tracer/scalar_chains.py)
+    assert first.compiles - before.compiles <= 4
     b = np.random.default_rng(3).random((N, N))
     np.testing.assert_allclose(diagonal_tanh_sum(b), numpy_loop(b), rtol=1e-13)
     assert la.cache_info().compiles == first.compiles
