@@ -34,6 +34,16 @@ def parallel_threshold():
 
 
 @pytest.fixture
+def small_scratch_pool(monkeypatch):
+    """runtime/scratch.py's pool with its size floor at 0 (small arrays exercise it), emptied before and after."""
+    from lazyarr.runtime import scratch
+    monkeypatch.setattr(scratch, "MIN_BYTES", 0)
+    scratch.clear()
+    yield
+    scratch.clear()
+
+
+@pytest.fixture
 def numba_tier():
     """(#14 quick tier) Every map kernel through Numba for this test: for tests of Numba's kernels themselves
     (their cache, variants, launches), whose simple maps the quick tier would otherwise compile."""

@@ -15,12 +15,7 @@ from lazyarr.runtime import evaluate, scratch
 N = 64
 
 
-@pytest.fixture(autouse=True)
-def small_pool(monkeypatch):
-    monkeypatch.setattr(scratch, "MIN_BYTES", 0)
-    scratch.clear()
-    yield
-    scratch.clear()
+pytestmark = pytest.mark.usefixtures("small_scratch_pool")  # (tests/conftest.py)
 
 
 @pytest.fixture

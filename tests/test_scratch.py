@@ -10,12 +10,7 @@ from lazyarr.runtime import scratch
 ROWS, COLS = 120, 8
 
 
-@pytest.fixture(autouse=True)
-def small_pool(monkeypatch):
-    monkeypatch.setattr(scratch, "MIN_BYTES", 0)
-    scratch.clear()
-    yield
-    scratch.clear()
+pytestmark = pytest.mark.usefixtures("small_scratch_pool")  # (tests/conftest.py)
 
 
 def _data(seed=11):
