@@ -295,18 +295,26 @@ def _divide(ah, al, bh, bl):
 
 
 @_jit
+def _reduce_by_ln2(x):
+    """(shifted, r, c) with x = k*ln 2 + (r + c), r + c to ~2**-100, k = rint(x / ln 2) by the 1.5*2**52 shifter
+    (`shifted`'s low bits hold k: 2**k from them with no float64 -> int64 conversion), for _expm1_dd and
+    _expm1_parts."""
+    shifted = x * _INV_LN2 + _SHIFTER
+    k = shifted - _SHIFTER
+    rh = fma(-k, _LN2_HI, x)          # exact: the difference fits in 53 bits
+    rl = -k * _LN2_LO
+    r = rh + rl
+    return shifted, r, (rh - r) + rl  # (Fast2Sum)
+
+
+@_jit
 def _expm1_dd(x):
     """expm1(x) as an unevaluated sum (hi, lo), |lo| <= ulp(hi)/2, for finite x in [-40, 709] (no checks):
     x = k*ln 2 + r, expm1(x) = 2**k * expm1(r) + (2**k - 1)."""
     # (#14 rowjax) k = rint(x / ln 2) by the 1.5*2**52 shifter, as in exp: the same k, so the same bits, and
     # 2**k from the shifter's bits with no float64 -> int64 conversion (four scalar ones per vector under AVX2).
     # (Estrin's scheme for the polynomial was faster still, but its extra roundings took expm1 past 1 ULP.)
-    shifted = x * _INV_LN2 + _SHIFTER
-    k = shifted - _SHIFTER
-    rh = fma(-k, _LN2_HI, x)          # exact: the difference fits in 53 bits
-    rl = -k * _LN2_LO
-    r = rh + rl
-    c = (rh - r) + rl                 # r + c is x - k*ln 2 to ~2**-100 (Fast2Sum)
+    shifted, r, c = _reduce_by_ln2(x)
     # Horner's steps as FMAs (#14 rowjax): one rounding and half the latency per step
     tail = r * r * fma(r, fma(r, fma(r, fma(r, fma(r, fma(r, fma(r, fma(r, fma(r, fma(r, fma(
         r, _E13, _E12), _E11), _E10), _E9), _E8), _E7), _E6), _E5), _E4), _E3), _E2)
@@ -406,12 +414,7 @@ def _expm1_parts(x):
     """expm1(x) as s + e, not renormalised (|e| within an ULP or so of s), for finite x in [-40, 709]: _expm1_dd
     with exp's degree-10 fit by Estrin's scheme for its polynomial (#14 f64slow: four dependent steps where Horner's
     took eleven; for tanh, whose budget is NumPy's 2 ULP, not for expm1 itself: docs/vecmath.md)."""
-    shifted = x * _INV_LN2 + _SHIFTER
-    k = shifted - _SHIFTER
-    rh = fma(-k, _LN2_HI, x)          # exact: the difference fits in 53 bits
-    rl = -k * _LN2_LO
-    r = rh + rl
-    c = (rh - r) + rl                 # r + c is x - k*ln 2 to ~2**-100 (Fast2Sum)
+    shifted, r, c = _reduce_by_ln2(x)
     r2 = r * r
     r4 = r2 * r2
     low = fma(r2, fma(r, _X5, _X4), fma(r, _X3, _X2))
