@@ -306,7 +306,7 @@ def _doubles(u, v):
 @pytest.mark.parametrize("fn", [_reads_old_sum, _reads_a_reversed_copy, _writes_its_reverse, _doubles])
 def test_fuse_writes_straight_into_arguments_only_where_safe(fn):
     """A kernel writes into the argument itself only when nothing reads the argument's old values at another
-    index or later (program.written_in_place); otherwise the value is copied back after the call."""
+    index or later (lifetimes.written_in_place); otherwise the value is copied back after the call."""
     fused = la.fuse(fn)
     args = (F[0].copy(), F[1].copy())[:fn.__code__.co_argcount]
     for _ in range(2):

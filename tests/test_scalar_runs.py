@@ -9,7 +9,7 @@ import pytest
 
 import lazyarr as la
 from lazyarr.tracer import program
-from lazyarr.tracer.program import ScalarUfuncs
+from lazyarr.tracer.scalar_ufuncs import ScalarUfuncs
 from lazyarr.tracer.scalar_runs import compile_run, compile_runs
 
 rng = np.random.default_rng(1516)

@@ -29,7 +29,7 @@ def converter(dtype: np.dtype, form: str):
 def map_op(compiled, key, source, k, ins, consts, fills, out_slots, out_views, shape, out_dtypes, order,
             parallel, size, into=None):
     """The per-call closure of one map kernel: allocate outputs, assemble arguments, launch. `into`: per
-    output, the slot of a written argument the kernel writes straight into (program.written_in_place), or
+    output, the slot of a written argument the kernel writes straight into (lifetimes.written_in_place), or
     None to allocate."""
     empty = scratch.empty  # (#15 postblas) a dead buffer of the shape, kept from an earlier call, if any
     entry = launch.entry(compiled, parallel) if compiled is not None else None

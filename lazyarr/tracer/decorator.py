@@ -369,7 +369,7 @@ class _Fused:
             tree = ("seq", tuple, [tree, ("seq", tuple, [_outputs(traced_args[i], roots, {}, {})
                                                          for i in written])])
         traced = Traced(roots, tree, scalars, leaves, extents, recorder.frozen())
-        traced.written = tuple((i, traced_args[i]._node) for i in written)  # (program.written_in_place)
+        traced.written = tuple((i, traced_args[i]._node) for i in written)  # (lifetimes.written_in_place)
         return traced
 
 
@@ -404,7 +404,7 @@ class Recorder:
 def _written_back(written: tuple, flat: tuple, box: list):
     """(assignment and writes) A program's result for a function that writes into its arguments is (its own
     result, the written arguments' final values): each value is copied into the caller's array (unless the
-    kernel that computed it wrote it into the argument itself: program.written_in_place), and the function's
+    kernel that computed it wrote it into the argument itself: lifetimes.written_in_place), and the function's
     own result is returned."""
     value, new_values = box.pop()  # (the names here are the values' only holders now)
     new = None

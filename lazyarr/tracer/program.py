@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import dataclasses
 import math
-import sys
 
 import numpy as np
 
@@ -26,7 +25,7 @@ from lazyarr.runtime import evaluate as runtime, launch
 from lazyarr.tracer.traced import Traced, leaf_origin, replay_view, view_offset
 from lazyarr.tracer.calls import converter, direct_call, map_op
 from lazyarr.tracer.calls import offsets_op  # (#15)
-from lazyarr.runtime import after_blas, scratch  # (#15 postblas)
+from lazyarr.runtime import after_blas  # (#15 postblas)
 from lazyarr.compiler.layout import offsets_layout  # (#15)
 from lazyarr.tracer.scalars import Static, replay
 from lazyarr.tracer.scalar_runs import compile_runs  # (programs #15)
@@ -34,10 +33,11 @@ from lazyarr.tracer.scalar_chains import ChainStep, fold_chains  # (s13 gofast)
 from lazyarr.tracer.scalar_vector import vectorise_runs  # (s13 gofast)
 from lazyarr.graph.expr import CONST, LEAF, Node
 from lazyarr.graph.ops import realise
-from lazyarr.graph.ops import ELEMENTWISE  # (programs #15)
 from lazyarr.compiler.fingerprint import VERSION
 from lazyarr.compiler.schedule import MapKernel, ReduceKernel, SliceWrite, Stage, gather_tables
 from lazyarr.compiler.rowfuse import RowKernel  # (#15 logreg3)
+from lazyarr.tracer.lifetimes import SLOT_ONLY, output_slots, with_releases, writable_as, written_in_place
+from lazyarr.tracer.scalar_ufuncs import ScalarUfuncs, element_index, scalar_ufunc
 
 MISS = object()  # a program's answer when the call's numbers leave the classes it was traced for
 
@@ -53,7 +53,7 @@ class Program:
         for i, prepare in self.prepare:
             v[i] = prepare(v[i])
         for slot, source, offset, dtype, shape, strides in self.views:
-            # (programs #15) an element's view is indexed: `offset` is its index (see _element_index)
+            # (programs #15) an element's view is indexed: `offset` is its index (see scalar_ufuncs.element_index)
             v[slot] = v[source][offset] if type(offset) is tuple else \
                 replay_view(v[source], offset, dtype, shape, strides)
         numbers = cv = ()
@@ -131,7 +131,7 @@ class Builder:
         else:
             s = self._new_slot()
             view = (origin, view_offset(node, self.traced, origin), node.dtype, node.shape, node.data.strides)
-            index = _element_index(v[origin], view[1], node.dtype) if not node.shape else None  # (programs #15)
+            index = element_index(v[origin], view[1], node.dtype) if not node.shape else None  # (programs #15)
             view = view if index is None else (origin, index) + view[2:]
             self.views.append((s, *view))
             v.append(v[origin][index] if index is not None else replay_view(v[origin], *view[1:]))
@@ -225,7 +225,7 @@ class Builder:
         compiled = launch.quick_compiled(k, layout, out_dtypes, parallel) if size else None  # #14 quick tier
         if compiled is None:
             compiled = launch.kernel_for(key, source, k) if size else None
-        into = [_writable_as(v, self.aliases.get(id(n)), order, dt) for n, dt in zip(k.outputs, out_dtypes)] \
+        into = [writable_as(v, self.aliases.get(id(n)), order, dt) for n, dt in zip(k.outputs, out_dtypes)] \
             if self.aliases else None
         if region is not None:
             out_views, into = [launch.view(v[region], layout, order, shape)], [region]
@@ -273,7 +273,7 @@ class Builder:
             else:
                 sources.append(("s", self.slot(a, v)))
         out = self.result_slot(node, v, None)
-        fast = _scalar_ufunc(node, sources, out)  # (programs #15)
+        fast = scalar_ufunc(node, sources, out)  # (programs #15)
         if fast is not None:
             return fast
 
@@ -301,7 +301,7 @@ class Builder:
 
         def copy(v, cv):
             x = v[x_slot]
-            if in_place[0] and runtime.only_one_holder(x, _SLOT_ONLY):
+            if in_place[0] and runtime.only_one_holder(x, SLOT_ONLY):
                 v[target] = x
             else:
                 v[target] = runtime.copy_outside(x, canonical)
@@ -415,8 +415,8 @@ def build(traced: Traced, flat: tuple, prepared: list, prepare: list, first_numb
     outputs = b.output_spec(traced.out_tree, v)
     b._refresh(cv, v)
     # (s13 gofast) runs of 0-d map kernels of one structure, each feeding the next: one looping kernel
-    b.ops, b.reads, b.views = fold_chains(b.ops, b.reads, b.views, _output_slots(outputs) | b.constants, v)
-    b.ops, b.reads, b.views = vectorise_runs(b.ops, b.reads, b.views, _output_slots(outputs) | b.constants, v, cv,
+    b.ops, b.reads, b.views = fold_chains(b.ops, b.reads, b.views, output_slots(outputs) | b.constants, v)
+    b.ops, b.reads, b.views = vectorise_runs(b.ops, b.reads, b.views, output_slots(outputs) | b.constants, v, cv,
                                              ScalarUfuncs)  # (s13 gofast) a chain and its free work as arrays
     p = Program()
     p.tail = tuple(b.tail)
@@ -425,7 +425,7 @@ def build(traced: Traced, flat: tuple, prepared: list, prepare: list, first_numb
     p.records = traced.scalars.records
     p.mapped = b.mapped
     p.notes = [op.note for op in b.ops if hasattr(op, "note")]  # (s13 gofast) what explain() adds
-    keep = _output_slots(outputs) | {view[0] for view in b.views}
+    keep = output_slots(outputs) | {view[0] for view in b.views}
     ops = compile_runs(b.ops, b.reads, keep, ScalarUfuncs)  # (programs #15) 0-d ufunc runs as one function
     p.ops = with_releases(ops, b.reads, keep, len(flat), b.constants)
     p.outputs = outputs
@@ -436,156 +436,7 @@ def build(traced: Traced, flat: tuple, prepared: list, prepare: list, first_numb
     return p, _output(outputs, v, flat, first_numbers, cv)
 
 
-# --- (programs #15) cheap scalar work: elements of arguments, 0-d ufunc stages ---------------------------------
-def _element_index(base: np.ndarray, offset: int, dtype: np.dtype) -> tuple | None:
-    """The index (ending in Ellipsis: a 0-d view, as the traced leaf is) of the element `offset` bytes into
-    `base`, for a base of positive strides and the element's dtype; None where indexing cannot say it (the
-    view is then replayed from its bytes). Indexing costs a microsecond where ``replay_view`` builds an array
-    interface (30 us): go_fast reads 4,000 diagonal elements per call."""
-    if base.dtype != dtype or base.ndim == 0 or any(st <= 0 for st in base.strides):
-        return None
-    index, rest = [0] * base.ndim, offset
-    for axis in sorted(range(base.ndim), key=lambda k: -base.strides[k]):
-        index[axis], rest = divmod(rest, base.strides[axis])
-    if rest or not all(0 <= i < n for i, n in zip(index, base.shape)):
-        return None
-    return (*index, Ellipsis)
 
-
-def _scalar_ufunc(node: Node, sources: list, out: int):
-    """The op of a 0-d ufunc stage whose operands are all already of its loop's dtypes: the ufunc on
-    them, with the NumPy evaluator's error state and result dtype, without its per-call dispatch (a loop of
-    scalar work makes thousands of these, each otherwise ~30 us). An operand is a slot (an int), or a constant:
-    ``("k", value)`` fixed, ``("m", j)`` the call's computed constant j."""
-    ufunc = ELEMENTWISE[node.op].ufunc if node.op in ELEMENTWISE else None
-    loop = getattr(node.params, "loop", None)
-    if (node.shape or ufunc is None or loop is None or ufunc.nout != 1
-            or [a.dtype for a in node.args] != list(loop)):
-        return None
-    operands = [x if kind == "s" else (kind, x) for kind, x in sources]
-    return ScalarUfuncs([(ufunc, operands, out, node.dtype)])
-
-
-class ScalarUfuncs:
-    """Consecutive 0-d ufunc stages as one op: NumPy's error state is entered once for all of them (entering
-    it costs 6 us, more than a scalar ufunc call)."""
-
-    __slots__ = ("calls",)
-
-    def __init__(self, calls: list):
-        self.calls = calls
-
-    def __call__(self, v, cv):
-        with np.errstate(all="ignore"):
-            for ufunc, slots, out, dtype in self.calls:
-                args = [v[x] if type(x) is int else cv[x[1]] if x[0] == "m" else x[1] for x in slots]
-                v[out] = np.asarray(ufunc(*args), dtype=dtype)
-
-    def joined(self, ops: list) -> bool:
-        """Whether this op joined the last of `ops` (also a ScalarUfuncs), so it needs no entry of its own."""
-        if not ops or type(ops[-1]) is not ScalarUfuncs:
-            return False
-        ops[-1].calls.extend(self.calls)
-        return True
-# --- end programs #15 ---
-
-
-def with_releases(ops: list, reads: list, keep: set, n_args: int, constants: set) -> list:
-    """The ops, each followed by dropping the intermediates it read last. A call otherwise holds every step's
-    result until it returns: a loop of 20 steps over 8 MB arrays touched 160 MB of fresh pages per call, where
-    NumPy reuses a few freed buffers (its allocator's), and the page faults cost more than the kernels.
-    Arguments, constants and outputs are kept; a slot is dropped only after the last op that reads it."""
-    last: dict[int, int] = {}
-    for i, slots in enumerate(reads):
-        for s in slots:
-            last[s] = i
-    dead: dict[int, list[int]] = {}
-    for s, i in last.items():
-        if s >= n_args and s not in keep and s not in constants:
-            dead.setdefault(i, []).append(s)
-    if not dead:
-        return ops
-    out = []
-    for i, op in enumerate(ops):
-        out.append(op)
-        over = getattr(op, "writes_over", None)  # (written in place) a slice write reading x for the last time
-        if over is not None and over[0] in dead.get(i, ()):
-            over[1][0] = True
-        if i in dead:
-            out.append(_release(tuple(dead[i])))
-    return out
-
-
-def _slot_only_count() -> int:
-    """The reference count ``runtime.only_one_holder`` sees for an array one slot of the values list alone
-    holds, as the slice write's op asks it (the list, its local name, getrefcount's argument)."""
-    v = [np.empty(1)]
-    x = v[0]
-    return sys.getrefcount(x)
-
-
-_SLOT_ONLY = _slot_only_count() + 1  # (+ only_one_holder's own parameter)
-
-
-def _release(slots: tuple):
-    def release(v, cv):
-        dead = [v[s] for s in slots]
-        for s in slots:
-            v[s] = None
-        scratch.recycle(dead)  # (#15 postblas) big buffers nothing else holds serve the next call's allocations
-    return release
-
-
-def _output_slots(spec) -> set[int]:
-    """Every slot an output spec reads when the call returns."""
-    if spec[0] == "slot":
-        return {spec[1]}
-    if spec[0] in ("seq", "dict"):
-        return set().union(*[_output_slots(t) for t in spec[2]]) if spec[2] else set()
-    return set()
-
-
-def written_in_place(steps: list, traced: Traced, v: list) -> dict[int, int]:
-    """(write-back) id(final node) -> argument slot, for each written argument whose final value the map
-    kernel computing it may write straight into the argument's array: that kernel reads the argument only
-    at the index it writes (the argument itself, no other view of it), no other step but earlier kernels
-    (which write fresh arrays) reads the argument, and the array is laid out as the kernel's output would
-    be (C- or F-contiguous, its dtype: ``_writable_as``). Anything else keeps the copy after the call."""
-    aliases: dict[int, int] = {}
-    for i, node in getattr(traced, "written", ()):
-        maker = next((n for n, step in enumerate(steps) if type(step) is MapKernel
-                      and any(o is node for o in step.outputs)), None)
-        if maker is None or not _only_reader(steps, maker, i, traced):
-            continue
-        aliases[id(node)] = i
-    return aliases
-
-
-def _writable_as(v: list, slot, order: str, dtype) -> int | None:
-    """`slot` if its array can be a kernel's output laid out in `order` with `dtype`, else None."""
-    if slot is None:
-        return None
-    array = v[slot]
-    contiguous = array.flags.c_contiguous if order == "C" else array.flags.f_contiguous
-    return slot if contiguous and array.dtype == dtype and array.flags.writeable else None
-
-
-def _only_reader(steps: list, maker: int, arg: int, traced: Traced) -> bool:
-    for n, step in enumerate(steps):
-        leaves = [a for a in _step_inputs(step) if a.op == LEAF and leaf_origin(a, traced) == arg]
-        if not leaves:
-            continue
-        if n == maker:
-            if any(id(a) not in traced.leaves for a in leaves):
-                return False  # a shifted or strided view of the argument: another index than the one written
-        elif n > maker or type(step) not in (MapKernel, ReduceKernel):
-            return False
-    return True
-
-
-def _step_inputs(step) -> list[Node]:
-    node = getattr(step, "node", None)
-    return list(getattr(step, "inputs", ())) + (list(node.args) if node is not None else [])
 
 
 class _NodeId:

@@ -1,7 +1,7 @@
 """Runs of 0-d ufunc stages in a fused program, replayed as one generated Python function.
 
 A Python loop of scalar work (``trace += np.tanh(a[i, i])`` over 4,000 elements) traces into thousands of 0-d
-ufunc stages. ``program.ScalarUfuncs`` already groups consecutive ones; replaying such a group call by call
+ufunc stages. ``scalar_ufuncs.ScalarUfuncs`` already groups consecutive ones; replaying such a group call by call
 still paid, per operation, a list of operands, a slot store and an ``np.asarray`` (~5 us against NumPy's
 ~0.5 us for the scalar operation itself). Here a group becomes straight-line source: each value a local
 variable, each operation one ufunc call, and only the values something outside the group reads stored back
@@ -82,7 +82,7 @@ def _scalar(value):
 
 
 def compile_runs(ops: list, reads: list, keep: set, run_type) -> list:
-    """`ops` with each ``run_type`` group (``program.ScalarUfuncs``) replaced by its generated function.
+    """`ops` with each ``run_type`` group (``scalar_ufuncs.ScalarUfuncs``) replaced by its generated function.
     `reads`: per op, the slots it reads; `keep`: slots read when the call returns (outputs, views)."""
     out = list(ops)
     for i, op in enumerate(ops):

@@ -14,7 +14,7 @@ operands (elements gathered from their array with one fancy index, earlier group
 chain is ``u.accumulate`` over ``[c_0, x_1, x_2, ...]``, which NumPy computes strictly in order
 (``out[k] = u(out[k-1], in[k])``), as the ``+=`` loop does.
 
-Why the bits are NumPy's: every stage's operands are of its loop's dtypes (``program._scalar_ufunc``), so each
+Why the bits are NumPy's: every stage's operands are of its loop's dtypes (``scalar_ufuncs.scalar_ufunc``), so each
 array call runs the same inner loop the scalar call ran, element by element (NumPy's loops, SIMD ones too,
 compute each element on its own), and the accumulation is the same operations in the same order. A chain
 step written ``x + c`` (the carry second) is taken only for ``add`` and ``multiply``, which are commutative
@@ -209,7 +209,7 @@ def _op(plan: list, accumulations: list, sources: list, gathered: set):
 
 def vectorise_runs(ops: list, reads: list, views: list, kept: set, v: list, cv: list, run_type
                    ) -> tuple[list, list, list]:
-    """(ops, reads, views) with each ``run_type`` group (``program.ScalarUfuncs``) that ``vector_run`` takes
+    """(ops, reads, views) with each ``run_type`` group (``scalar_ufuncs.ScalarUfuncs``) that ``vector_run`` takes
     replaced by its op, and the element views only it read (gathered now) dropped. `kept`: slots read when
     the call returns; `v`, `cv`: the first call's values, on which each new op must give the run's bits (it
     is checked there: a run it would compute otherwise stays as it was)."""
