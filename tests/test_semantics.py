@@ -127,6 +127,10 @@ def test_where_clip_copy_and_like_functions():
     assert_same(A.clip(max=0.3).compute(), a.clip(max=0.3))
     assert_same(la.clip(B, np.float32(0.1), 0.6).compute(), np.clip(b, np.float32(0.1), 0.6))
     assert_same(np.copy(A).compute(), np.copy(a))
+    for order in ("C", "F", "A", "K"):  # (s14) ndarray.copy's order: accepted, NumPy's values
+        assert_same(A.T.copy(order=order).compute(), a.T.copy(order=order))
+    with pytest.raises(ValueError):
+        A.copy(order="X")  # NumPy's error for an unknown order
     for f in (np.zeros_like, np.ones_like):
         assert_same(f(A).compute(), f(a))
         assert_same(f(B, dtype=np.int16).compute(), f(b, dtype=np.int16))

@@ -105,7 +105,10 @@ class LazyArray:
 
     conjugate = conj
 
-    def copy(self) -> "LazyArray":
+    def copy(self, order="C") -> "LazyArray":
+        """A copy. `order` is checked as NumPy checks it; the values are NumPy's whatever it says (lazyarr picks
+        the memory layout of what it computes, as for every result; ``np.copy(x, order=...)`` does the same)."""
+        np.empty(0, self.dtype).copy(order=order)  # NumPy's error for an order it does not know
         return LazyArray(build.unary("copy", self._node))
 
     def clip(self, min=None, max=None) -> "LazyArray":

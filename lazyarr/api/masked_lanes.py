@@ -12,9 +12,12 @@ through:
 
 - elementwise ufuncs and operators whose array operands are deferred selections by the *same* mask node, with
   scalars and 0-d values: the work is recorded on the full-shape arrays (``f(x, y)``, a selection by m again).
-  Only float, complex and bool work (masked_update's rule: the work also runs at positions m leaves out and
-  is discarded there, so it must not raise per element; integer division and power errors are NumPy's per
-  element, so integer work gathers first);
+  Only float, complex and bool work, and integer work that never raises or warns (add, multiply, bitwise,
+  compare: ``_SAFE_INTEGER_OPS``) (masked_update's rule: the work also runs at positions m leaves out and is
+  discarded there, so it must not raise per element; integer division and power errors are NumPy's per
+  element, so that integer work gathers first);
+- in-place operators on it with such operands (``x[m] *= -2`` is ``s = x[m]; s *= -2; x[m] = s``): the
+  selection is rebound to the work, cast back to its dtype as NumPy's ``out=`` would (#15 s14);
 - ``t[m] = selection`` (same mask node, t of m's shape): ``where(m, f(x, y), t)``, one fused kernel, with
   NumPy's assignment cast (integer targets only from bool or integer values: a float value at a position m
   leaves out may be NaN or out of the integer range).
@@ -198,10 +201,24 @@ def _safe_work(root: Node, stops: set) -> bool:
             continue
         seen.add(id(node))
         if not (is_elementwise(node.op) and node.dtype.kind in _SAFE_KINDS
-                and all(a.dtype.kind in _SAFE_KINDS for a in node.args)):
+                and all(a.dtype.kind in _SAFE_KINDS for a in node.args)) and not _safe_integer_work(node):
             return False
         stack.extend(node.args)
     return True
+
+
+# (#15 s14) integer ufuncs that never raise or warn per element (overflow wraps silently, as NumPy's array loops
+# do): the work may run at the lanes the mask leaves out. Division, remainder and power stay out (a zero divisor or
+# a negative exponent at such a lane would raise or warn where NumPy does not).
+_SAFE_INTEGER_OPS = frozenset({
+    "add", "subtract", "multiply", "negative", "positive", "absolute", "square", "maximum", "minimum",
+    "bitwise_and", "bitwise_or", "bitwise_xor", "invert", "equal", "not_equal", "less", "less_equal", "greater",
+    "greater_equal", "logical_and", "logical_or", "logical_xor", "logical_not"})
+
+
+def _safe_integer_work(node: Node) -> bool:
+    return (node.op in _SAFE_INTEGER_OPS and node.dtype.kind in "iub"
+            and all(a.dtype.kind in "iub" for a in node.args))
 
 
 def _operator(name: str):
@@ -222,5 +239,34 @@ for _py in BINARY_OPERATORS:
         setattr(Selection, f"__r{_py}__", _operator(f"__r{_py}__"))
 for _py in UNARY_OPERATORS:
     setattr(Selection, f"__{_py}__", _operator(f"__{_py}__"))
+
+
+def _inplace_operator(name: str):
+    """Selection's ``__i<name>__``: ``x[m] op= v`` is ``s = x[m]; s op= v; x[m] = s`` in Python, so an in-place
+    operator on a deferred selection records the work on the full arrays (by the same mask, as ``_combine``
+    does) and rebinds this selection to it, cast back to its dtype under NumPy's 'same_kind' rule, so that the
+    write back is ``where(m, x op v, x)``: no gather, no scatter, fused with its neighbours. The selection object
+    itself is updated, so an alias (``t = s; s *= 2``) sees the write, as it would see NumPy's. Anything
+    `_combine` refuses, or a result NumPy would not cast back, takes LazyArray's operator on the gather (NumPy's
+    answer or NumPy's error)."""
+    general = getattr(LazyArray, f"__i{name}__")
+    plain = getattr(LazyArray, f"__{name}__")
+
+    def method(self, other):
+        if self._source is not None:
+            deferred = _combine(plain, (self, other))
+            if deferred is not None and np.can_cast(deferred.dtype, self.dtype, "same_kind"):
+                value = deferred._source
+                self._source = value if value.dtype == self.dtype else build.cast(value, self.dtype, f"{name}=")
+                return self
+        return general(self, other)
+
+    method.__name__ = f"__i{name}__"
+    return method
+
+
+for _py in BINARY_OPERATORS:  # (#15 s14) `x[x < 0] *= -2`
+    if hasattr(LazyArray, f"__i{_py}__") and _py != "matmul":
+        setattr(Selection, f"__i{_py}__", _inplace_operator(_py))
 
 dispatch.register("lanes", select)
