@@ -47,6 +47,7 @@ STAGE_CASES = {
     "searchsorted": lambda D: (np.searchsorted(S, D * 2), np.searchsorted(S, X * 2)),
     "interp": lambda D: (np.interp(D, S, S ** 2), np.interp(X, S, S ** 2)),
     "histogram": lambda D: (np.histogram(D, bins=4, range=(0, 1))[0], np.histogram(X, bins=4, range=(0, 1))[0]),
+    "histogram_bin_edges": lambda D: (np.histogram(D, bins=6)[1], np.histogram(X, bins=6)[1]),  # (#15 s14) from min/max
     "argsort": lambda D: (np.argsort(D, axis=0), np.argsort(X, axis=0)),
     "partition": lambda D: (np.partition(D, 2, axis=0), np.partition(X, 2, axis=0)),
     "argpartition": lambda D: (np.argpartition(D, 1, axis=1), np.argpartition(X, 1, axis=1)),

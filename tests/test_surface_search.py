@@ -152,9 +152,38 @@ def test_histogram_edges_from_the_values(kernels):
         want = np.histogram(x, bins=bins)
         same(counts, want[0])
         same(edges, want[1])
-        assert "np.histogram's bin edges depend on the values" in counts.explain()
+        if isinstance(bins, str):  # an estimator: even the number of edges depends on the values
+            assert "np.histogram's bin edges depend on the values" in counts.explain()
+        else:  # (#15 s14) a count of bins: two stages of known shapes, nothing computed at build time
+            assert "computed here" not in counts.explain() and counts._node.op == "numpy"
     same(np.histogram(la.array(np.full(5, 3.0)))[0], np.histogram(np.full(5, 3.0))[0])  # one value: +-0.5
     same(np.histogram(la.array(np.empty(0)))[0], np.histogram(np.empty(0))[0])
+    with pytest.raises(ValueError, match="not finite"):  # NumPy's error, when the values are computed
+        np.histogram(la.array(np.array([1.0, np.nan])), bins=3)[0].compute()
+    with pytest.raises(ValueError, match="must be positive"):  # NumPy's check of bins, at build time
+        np.histogram(la.array(x), bins=-1)
+
+
+def test_histogram_of_a_count_of_bins_fuses_without_a_break(kernels, parallel_threshold):
+    """(#15 s14) `np.histogram(a, bins=8)` inside @la.fuse: the edges (min and max of the values) and the
+    counts are stages computed with the graph, so the trace has no graph break and replays; the counting
+    kernel (parallel sizes) takes NumPy's range from the values."""
+    parallel_threshold(64)
+
+    def hist(a, w):
+        return np.histogram(a * 2.0 - 1.0, bins=8, weights=w), np.histogram(a, bins=5, density=True)
+
+    x, w = rng.standard_normal(5000), rng.random(5000)
+    f = la.fuse(hist)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for _ in range(2):
+            got, want = f(x, w), hist(x, w)
+            for g, e in zip(got, want):
+                same(g[1], e[1])
+                np.testing.assert_allclose(g[0], e[0], rtol=1e-12)
+                assert g[0].dtype == e[0].dtype
+    assert "0 graph break(s)" in f.explain(x, w) and f.cache_info().hits == 1
 
 
 def test_histogram_sequence_bins_float32_and_errors():

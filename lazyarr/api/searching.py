@@ -233,8 +233,10 @@ def histogram(a, bins=10, range=None, density=None, weights=None):
     w_node = None if weights is None else build.to_node(weights)
     if w_node is not None and w_node.shape != a_node.shape:
         raise ValueError("lazyarr: histogram: weights should have the same shape as a.")
-    if isinstance(bins, str) or (_is_int(bins) and range is None):
+    if isinstance(bins, str):
         return _histogram_now(a, bins, range, density, weights)
+    if _is_int(bins) and range is None:
+        return _histogram_autorange(a_node, w_node, operator.index(bins), density)
     bins = np.asarray(values(bins, what="np.histogram's bins")[0]) if build.is_lazy(bins) else bins
     edges = _probe("histogram", np.histogram_bin_edges, np.empty(0, a_node.dtype), bins, range)  # NumPy's checks
     probe_w = None if w_node is None else np.zeros(1, w_node.dtype)
@@ -248,8 +250,26 @@ def histogram(a, bins=10, range=None, density=None, weights=None):
     return counts, LazyArray(edges_node)
 
 
+def _histogram_autorange(a_node, w_node, bins: int, density):
+    """(#15 s14) A count of bins without a range: the edges depend on the values (their min and max), but not
+    their number, so both results are stages of known shapes, computed with the rest of the graph (under
+    ``@la.fuse`` no graph break): the edges by ``np.histogram_bin_edges``, the counts by the equal-bins
+    counting kernel, which takes the range from the values as NumPy does (``_histogram``: ``uniform=(bins,
+    None)``). NumPy's checks of `bins` run now on a probe; a non-finite autodetected range is NumPy's error when
+    the values are computed."""
+    probe = np.zeros(1, a_node.dtype)
+    edges = _probe("histogram", np.histogram_bin_edges, probe, bins)
+    probe_w = None if w_node is None else np.zeros(1, w_node.dtype)
+    dtype = _probe("histogram", np.histogram, probe, bins=bins, weights=probe_w, density=density)[0].dtype
+    edges_node = build.numpy_stage("histogram_bin_edges", (a_node,), (("bins", bins), ("range", None)),
+                                   (bins + 1,), edges.dtype)
+    nodes = (a_node, edges_node) + (() if w_node is None else (w_node,))
+    counts = _stage("histogram", nodes, {"uniform": (bins, None), "density": bool(density)}, (bins,), dtype)
+    return counts, LazyArray(edges_node)
+
+
 def _histogram_now(a, bins, range, density, weights):
-    """Edges that depend on the values (a count of bins without a range, an estimator's name): computed now."""
+    """Edges that depend on the values (an estimator's name: even their number): computed now."""
     a, weights = values(a, weights, what="np.histogram")
     a = np.asarray(a)
     edges = np.histogram_bin_edges(a, bins, range, weights)

@@ -687,6 +687,11 @@ def _histogram(a, edges, *weights, uniform, density):
     return np.histogram(a, bins=bins, range=range_, weights=weights[0] if weights else None, density=density)[0]
 
 
+def _histogram_bin_edges(a, *, bins, range):
+    """(#15 s14) np.histogram's edges for a count of bins: from the values' min and max when no range is given."""
+    return np.histogram_bin_edges(a, bins=bins, range=range)
+
+
 def _lexsort(*keys, axis):
     return np.lexsort(keys, axis=axis)
 
@@ -716,6 +721,7 @@ def _dask_whole(func: Callable) -> Callable:
 for _name, _func in {"searchsorted": _accelerated("searchsorted", _searchsorted),
                      "interp": _accelerated("interp", _interp),
                      "histogram": _accelerated("histogram", _histogram),
+                     "histogram_bin_edges": _histogram_bin_edges,
                      "argsort": np.argsort, "partition": np.partition, "argpartition": np.argpartition,
                      "lexsort": _lexsort,
                      **{n: _order_statistic(getattr(np, n)) for n in
