@@ -358,6 +358,18 @@ def _power(general):
 
 
 LazyArray.__pow__ = _power(LazyArray.__pow__)
+
+
+def _divmod(self, other):
+    """Python's ``divmod(x, y)``: NumPy's ``np.divmod`` (api/numpy_api.TWO_OUTPUTS: ``x // y, x % y``)."""
+    return np.divmod(self, other)
+
+
+def _rdivmod(self, other):
+    return np.divmod(other, self)
+
+
+LazyArray.__divmod__, LazyArray.__rdivmod__ = _divmod, _rdivmod  # (s14)
 # --- end programs #15 ---
 
 

@@ -28,6 +28,10 @@ def implements(*funcs):
 
 
 def array_ufunc(ufunc, method, inputs, kwargs):
+    if method == "__call__" and ufunc in TWO_OUTPUTS and not kwargs:
+        outputs = TWO_OUTPUTS[ufunc](*inputs)
+        if outputs is not None:
+            return outputs
     if method in UFUNC_METHODS and _has_rule(ufunc, "__call__", {k: v for k, v in kwargs.items() if k != "axis"}):
         return UFUNC_METHODS[method](ufunc, inputs, kwargs)  # ufunc.outer of a ufunc lazyarr fuses
     if not _has_rule(ufunc, method, kwargs):
@@ -42,6 +46,34 @@ def array_ufunc(ufunc, method, inputs, kwargs):
         kwargs.setdefault("axis", 0)  # ufunc.reduce's default, unlike np.sum's
         return reduction(REDUCTION_BY_UFUNC[ufunc].name, inputs[0], **kwargs)
     return fallback.call_ufunc_method(ufunc, method, inputs, kwargs)
+
+
+# --- (s14) ufuncs of two outputs, as the two single-output ops NumPy's own loops equal -------------------------
+def _divmod(x, y):
+    """np.divmod: NumPy's loops compute the quotient and remainder exactly as floor_divide and remainder do
+    (one npy_divmod), so the two fused ops give its bits (tests/test_two_outputs.py)."""
+    return np.floor_divide(x, y), np.remainder(x, y)
+
+
+def _modf(x):
+    """np.modf: (fractional part, integral part), both with x's sign; (+-0, +-inf) for an infinity. x - trunc(x)
+    is exact in floating point. None (NumPy's fallback) where NumPy's loop is float16 (bool, int8, uint8 inputs),
+    a dtype lazyarr does not compile, or not a real number (NumPy's TypeError)."""
+    node = build.to_node(x)
+    try:
+        dtype = np.modf.resolve_dtypes((node.dtype, None, None))[0]
+    except TypeError:
+        return None
+    if dtype.kind != "f" or dtype.itemsize < 4:
+        return None
+    x = LazyArray(node).astype(dtype, copy=False)
+    whole = np.trunc(x)
+    fraction = np.where(np.isinf(x), np.copysign(dtype.type(0), x), np.copysign(x - whole, x))
+    return fraction, whole
+
+
+TWO_OUTPUTS = {np.divmod: _divmod, np.modf: _modf}
+# --- end s14 ---
 
 
 def call_ufunc(ufunc, inputs, kwargs):
@@ -102,8 +134,11 @@ def _has_rule(ufunc, method: str, kwargs: dict) -> bool:
 
 @implements(np.where)
 def where(condition, x=None, y=None):
+    if x is None and y is None:  # (s14) NumPy's one-argument form is np.nonzero (its shape from the values)
+        from lazyarr.api.searching import DATA_DEPENDENT
+        return DATA_DEPENDENT["nonzero"](condition)
     if x is None or y is None:
-        raise TypeError("lazyarr: where: the one-argument form (nonzero) is not supported; pass x and y")
+        raise ValueError("lazyarr: where: either both or neither of x and y should be given")  # NumPy's error
     return LazyArray(build.where(condition, x, y))
 
 

@@ -222,8 +222,8 @@ BY_UFUNC: dict[np.ufunc, Elementwise] = {op.ufunc: op for op in ELEMENTWISE.valu
 # Ufuncs NumPy has that lazyarr refuses, with the reason given to the user.
 REFUSED_UFUNCS: dict[str, str] = {
     "frexp": "it has two outputs",
-    "modf": "it has two outputs",
-    "divmod": "it has two outputs; use // and % (both are fused)",
+    "modf": "it has two outputs: as one op (np.modf on a LazyArray gives both, fused: api/numpy_api.TWO_OUTPUTS)",
+    "divmod": "it has two outputs: as one op (np.divmod on a LazyArray is // and %, both fused)",
     "isnat": "datetime dtypes are not supported",
     "matmul": "it is not elementwise; use the @ operator, which lazyarr treats as a BLAS boundary",
     "vecdot": "it is not elementwise", "matvec": "it is not elementwise", "vecmat": "it is not elementwise",
