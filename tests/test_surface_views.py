@@ -270,6 +270,21 @@ def test_diagonal_of_a_computed_value_is_a_view_stage():
     assert_same(e.compute(), np.diagonal(np.cumsum(x, axis=0), 1) * 2)
 
 
+@pytest.mark.parametrize("k", [0, 2, -1, 7])
+@pytest.mark.parametrize("dtype", [np.float64, np.int8, np.complex64, np.bool_])
+def test_diag_of_a_matrix_is_its_diagonal_and_of_a_vector_a_stage(k, dtype):
+    """(s14) np.diag: a matrix's k-th diagonal is pushed to the leaves (no stage); a vector's matrix is a stage."""
+    m, v = values((4, 5), np.dtype(dtype)), values((3,), np.dtype(dtype))
+    assert_same(np.diag(la.array(m) + la.array(m), k).compute(), np.diag(m + m, k))
+    assert stage_names(np.diag(la.array(m), k) * 1) == []
+    e = np.diag(la.array(v), k)
+    assert stage_names(e) == ["diag"]
+    assert_same(e.compute(), np.diag(v, k))
+    assert_same(la.fuse(lambda a: np.diag(a, k))(v), np.diag(v, k))
+    with pytest.raises(ValueError, match="1- or 2-d"):
+        np.diag(la.array(np.ones((2, 2, 2), dtype)))
+
+
 def test_index_arrays_are_snapshots():
     """take and take_along_axis read their index arrays when the expression is built, as indexing does."""
     x = values((5, 3), np.dtype(np.float64))

@@ -180,6 +180,17 @@ def diagonal(a, offset=0, axis1=0, axis2=1):
     return shaped(_pushed_view(node, shape, "diagonal", kwargs))
 
 
+def diag(v, k=0):
+    """(s14) np.diag: of a matrix, its k-th diagonal (NumPy's ``diagonal``: a view, pushed to the leaves); of a
+    vector, the square matrix with it on the k-th diagonal (a NumPy stage: mostly zeros, no elementwise map)."""
+    node = _node(v)
+    k = _int(k, "diag: k")
+    shape = _numpy("diag", node.shape, lambda p: np.diag(p, k)).shape
+    if node.ndim == 2:
+        return diagonal(v, k)
+    return shaped(_stage("diag", node, {"k": k}, shape))
+
+
 def _pushed_view(root: Node, shape: tuple, name: str, kwargs: dict) -> Node:
     """``np.<name>(root, **kwargs)`` for a view function that reads the array at `root`'s full shape.
 
@@ -610,7 +621,7 @@ def take_along_axis(arr, indices, axis=-1):
 # NumPy function -> handler (numpy_api adds these to HANDLED); the same functions are lazyarr.<name>.
 FUNCTIONS = {
     f.__name__: f for f in (
-        flip, fliplr, flipud, rot90, transpose, swapaxes, moveaxis, rollaxis, diagonal, diff, gradient, roll,
+        flip, fliplr, flipud, rot90, transpose, swapaxes, moveaxis, rollaxis, diagonal, diag, diff, gradient, roll,
         tile, repeat, pad, concatenate, stack, vstack, hstack, dstack, column_stack, append, split,
         array_split, atleast_1d, atleast_2d, atleast_3d, broadcast_arrays, meshgrid, take, take_along_axis)
 }

@@ -632,6 +632,7 @@ STAGES: dict[str, Stage] = {
         # views and index maps (surface/views: lazyarr/api/views.py)
         Stage("diagonal", np.diagonal, _dask_own("diagonal"),
               "np.diagonal of a value that is not elementwise: a view of the computed array", "np.diagonal"),
+        Stage("diag", np.diag, _dask_own("diag"), _not_fused("diag"), "np.diag (of a vector)"),  # (s14)
         Stage("roll", np.roll, _dask_own("roll"), _not_fused("roll"), "np.roll"),
         Stage("tile", np.tile, _dask_own("tile"), _not_fused("tile"), "np.tile"),
         Stage("repeat", np.repeat, _dask_repeat, _not_fused("repeat"), "np.repeat"),
