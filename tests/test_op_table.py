@@ -40,6 +40,7 @@ STAGE_CASES = {
     # views and index maps (surface/views)
     "diagonal": lambda D: (np.diagonal(np.cumsum(D, axis=0), 1), np.diagonal(np.cumsum(X, axis=0), 1)),
     "diag": lambda D: (np.diag(D[0] * 2, -1), np.diag(X[0] * 2, -1)),  # (s14) of a vector: a stage
+    "view": lambda D: ((D * 2).view(np.int32), (X * 2).view(np.int32)),  # (s14) bytes reread, last axis doubled
     "roll": lambda D: (np.roll(D * 2, 3), np.roll(X * 2, 3)),
     "tile": lambda D: (np.tile(D, (2, 1)), np.tile(X, (2, 1))),
     "repeat": lambda D: (np.repeat(D, [1, 0, 2, 1, 3], axis=1), np.repeat(X, [1, 0, 2, 1, 3], axis=1)),

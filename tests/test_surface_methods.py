@@ -188,3 +188,43 @@ def test_methods_inside_fuse_that_need_values_break_the_graph():
         warnings.simplefilter("ignore", la.EagerWarning)
         got, want = g(F), F.nonzero()
         assert len(got) == len(want) and all(np.array_equal(g_, w) for g_, w in zip(got, want))
+
+
+# --- (s14) x.view(dtype): the same bytes read as another dtype, a view both ways ----------------------------
+@pytest.mark.parametrize("src,dst", [(np.float64, np.int64), (np.float64, np.uint8), (np.float32, np.int16),
+                                     (np.int8, np.uint8), (np.complex128, np.float64), (np.uint8, np.int64),
+                                     (np.int16, np.int32), (np.float64, np.complex128)])
+def test_view_rereads_the_bytes_with_numpys_shape_rule(src, dst):
+    x = (np.random.default_rng(3).standard_normal((3, 8)) * 50).astype(src)
+    try:
+        want = x.view(dst)
+    except ValueError:
+        with pytest.raises(ValueError):
+            la.array(x).view(dst)
+        return
+    got = (la.array(x) * 1).view(dst)
+    assert got.shape == want.shape and got.dtype == want.dtype
+    assert_same(got.compute(), want)
+    assert_same(la.fuse(lambda a: a.view(dst) == a.view(dst))(x), want == want)
+
+
+def test_view_is_a_view_both_ways_and_refuses_what_numpy_refuses():
+    x = np.linspace(-2, 2, 12).reshape(3, 4)
+    A = la.array(x.copy())
+    bits = A.view(np.int64)
+    bits[0, 0] = 0  # a write into the view reaches A
+    A[1, 1] = 1.0   # a write into A reaches the view
+    want_a = x.copy()
+    want_bits = want_a.view(np.int64)
+    want_bits[0, 0] = 0
+    want_a[1, 1] = 1.0
+    assert_same(A.compute(), want_a)
+    assert_same(bits.compute(), want_bits)
+    assert_same(A.view().compute(), want_a)
+    assert type(A.view(np.ndarray)) is np.ndarray
+    with pytest.raises(ValueError):
+        la.array(np.ones(3)).view(np.complex128)  # 24 bytes do not hold whole 16-byte items (NumPy's error)
+    with pytest.raises(ValueError):
+        la.array(np.float64(1.0)).view(np.int32)  # 0-d: itemsize must not change (NumPy's error)
+    with pytest.raises(TypeError, match="cannot compile"):
+        la.array(np.ones(4)).view(np.dtype("U1"))

@@ -433,6 +433,7 @@ LazyArray.itemsize = property(methods.itemsize)
 LazyArray.__format__ = methods.format_
 LazyArray.__index__ = methods.index
 LazyArray.sort = methods.sort
+LazyArray.view = methods.view  # (s14)
 for _name, _method in methods.DELEGATED.items():
     setattr(LazyArray, _name, _method)
 # --- array API (#16): the standard's attributes (api/methods.py); the namespace is lazyarr/array_api

@@ -47,6 +47,44 @@ DELEGATED["compress"] = compress
 # --- end surface/search
 
 
+def view(self, dtype=None, type=None):
+    """(s14) ``x.view(dtype)``: the same bytes read as another dtype, NumPy's shape rule (a dtype of another size
+    rescales the last axis), as a NumPy stage; a view of x, so writes into either reach the other
+    (``assign.register_view``: back through the view to x's dtype). ``x.view()`` is a view of the same dtype.
+    ``type=`` (an ndarray subclass) asks for a NumPy object: the computed value's view."""
+    import builtins
+    if type is None and isinstance(dtype, builtins.type) and issubclass(dtype, np.ndarray):
+        dtype, type = None, dtype
+    if type is not None:
+        value = _value(self, "view(type=...)")
+        return value.view(type) if dtype is None else value.view(dtype, type)
+    if dtype is None:
+        return self[...]
+    new = np.dtype(dtype)
+    from lazyarr.graph.dtypes import check_supported
+    if check_supported(new, f"view({new})") != new:
+        raise TypeError(f"lazyarr: view({new}): a non-native byte order; lazyarr computes in native order")
+    shape = self.shape
+    if new.itemsize != self.dtype.itemsize:
+        try:  # NumPy's rule and errors, on the last axis alone (a contiguous probe of that length)
+            last = np.zeros(shape[-1:], self.dtype).view(new).shape
+        except (ValueError, TypeError) as exc:
+            raise type_of(exc)(f"lazyarr: view({new}) of an array of shape {shape}: {exc}") from None
+        shape = shape[:-1] + last
+    make = builtins.type(self)
+    forward = lambda node: build.numpy_stage("view", (node,), (("dtype", new),), shape, new)  # noqa: E731
+    old_dtype = self.dtype
+    back = lambda _, node: build.numpy_stage("view", (node,), (("dtype", old_dtype),), self.shape,  # noqa: E731
+                                             old_dtype)
+    result = make(forward(self._node))
+    assign.register_view(self, result, forward, back)
+    return result
+
+
+def type_of(exc: Exception):
+    return exc.__class__
+
+
 def _value(self, what: str) -> np.ndarray:
     """The computed value as an array (0-d for a 0-d result), for methods that need values."""
     tracing.refuse_concrete(self, what)

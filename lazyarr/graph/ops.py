@@ -455,6 +455,17 @@ def _dask_own(name: str) -> Callable:
     return lower
 
 
+def _view_as(a, *, dtype):
+    """``a.view(dtype)`` of a C-contiguous copy where `a` is not (NumPy views its bytes in memory order; a
+    lazy value is its elements in C order)."""
+    a = np.asarray(a)
+    return (a if a.flags.c_contiguous else np.array(a, order="C")).view(dtype)
+
+
+def _dask_view(args, kwargs):
+    return args[0].view(kwargs["dtype"])  # dask views per block (the last axis rescaled as NumPy's)
+
+
 def _dask_getitem(args, kwargs):
     return getitem(args[0], **kwargs)  # dask slices as NumPy does
 
@@ -632,6 +643,7 @@ STAGES: dict[str, Stage] = {
         # views and index maps (surface/views: lazyarr/api/views.py)
         Stage("diagonal", np.diagonal, _dask_own("diagonal"),
               "np.diagonal of a value that is not elementwise: a view of the computed array", "np.diagonal"),
+        Stage("view", _view_as, _dask_view, _not_fused("view"), "ndarray.view(dtype)"),  # (s14) the bytes reread
         Stage("diag", np.diag, _dask_own("diag"), _not_fused("diag"), "np.diag (of a vector)"),  # (s14)
         Stage("roll", np.roll, _dask_own("roll"), _not_fused("roll"), "np.roll"),
         Stage("tile", np.tile, _dask_own("tile"), _not_fused("tile"), "np.tile"),
