@@ -78,7 +78,12 @@ def fuse(fn=None, *, maxsize: int = 128):
         if found is not None:
             run = found[0].fast
             if run is not None:
-                result = run(args)
+                try:
+                    result = run(args)
+                except Exception as exc:
+                    if key in state.writes:
+                        raise
+                    return state.as_numpy(args, None, exc)
                 if result is not MISS:
                     state.hits += 1
                     return result
@@ -118,6 +123,9 @@ class _Fused:
         self.eager: dict[tuple, str] = {}
         self.explained: dict[tuple, list] = {}
         self.warned_eager = False
+        # (s14) signatures whose function writes into array arguments (a failed run may have written some)
+        self.writes: set = set()
+        self.warned_numpy = False
 
     def cache_info(self) -> FuseInfo:
         return FuseInfo(self.hits, self.misses, self.traces, sum(map(len, list(self.programs.values()))),
@@ -153,13 +161,23 @@ class _Fused:
     def dispatch(self, flat: tuple, key: tuple, structure):
         if key in self.eager:  # (graph breaks) no replayable trace for this signature
             self.hits += 1
-            return self._eager(flat, structure)
+            try:
+                return self._eager(flat, structure)
+            except Exception as exc:
+                if key in self.writes:
+                    raise
+                return self.as_numpy(flat, structure, exc)
         found = self.programs.get(key, ())
         for program in found:
             if program.static_args and \
                     tuple(static_key(flat[i]) for i in program.static_args) != program.static_values:
                 continue
-            result = program.run(flat)
+            try:
+                result = program.run(flat)
+            except Exception as exc:
+                if key in self.writes:
+                    raise
+                return self.as_numpy(flat, structure, exc)
             if result is not MISS:
                 self.hits += 1
                 return result
@@ -176,6 +194,21 @@ class _Fused:
         fn = creation_calls.routed(self.fn) if breaks is None else self.fn
         with tracing.tracing(), tracing.breaking(breaks) if breaks is not None else contextlib.nullcontext():
             return fn(*positional, **keywords)
+
+    def as_numpy(self, flat: tuple, structure, exc: Exception):
+        """(s14) A compiled or eager run of the function raised (a stage's error that depends on the values:
+        ``np.linalg.solve`` of a singular matrix, a histogram of NaN). In NumPy the function itself raises it
+        on its line, where its own ``try``/``except`` may catch it; a fused run raises it later, outside. So
+        this call runs the function as plain NumPy on the caller's arrays: NumPy's behaviour, whether the
+        function catches the error or NumPy raises it. Only for a function that writes into no argument
+        (the failed run may have written some); one warning per function."""
+        if not self.warned_numpy:
+            self.warned_numpy = True
+            segments.warn_numpy_run(self.name, exc)
+        if structure is None:
+            return self.fn(*flat)
+        positional, keywords = unflatten(structure, list(flat))
+        return self.fn(*positional, **keywords)
 
     # -- graph breaks: eager runs and explain() ---------------------------------------------------------
     def _eager(self, flat: tuple, structure):
@@ -256,11 +289,17 @@ class _Fused:
             first_numbers = replay(traced.scalars.records, flat)
             static_args = tuple(sorted(static))
             static_values = tuple(static_key(flat[i]) for i in static_args)
+            if traced.written:
+                self.writes.add(key)
             try:
                 program, result = breaks.build(traced, first_numbers, static_args, static_values)
             except Static as need:
                 static |= need.roots
                 continue
+            except Exception as exc:
+                if traced.written:
+                    raise
+                return self.as_numpy(flat, structure, exc)
             if traced.written:  # (assignment and writes) the caller's arrays get what the function wrote
                 box, result = [result], None  # (_written_back takes it out: its values' holders are its names)
                 result = _written_back(traced.written, flat, box)

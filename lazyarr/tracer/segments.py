@@ -313,6 +313,14 @@ def warn_eager(name: str, why: str) -> None:
                   "f.explain(*args) and docs/fuse.md, 'Graph breaks'.", EagerWarning, stacklevel=_user_stacklevel())
 
 
+def warn_numpy_run(name: str, exc: Exception) -> None:
+    """(s14) The one warning a fused function gives when a call of it ran as plain NumPy after a fused run raised
+    (``decorator._Fused.as_numpy``)."""
+    warnings.warn(f"lazyarr.fuse: {name}: a fused call raised {type(exc).__name__} ({exc}); the call ran as plain "
+                  "NumPy instead, so the function sees the error on its own line, as in NumPy (see docs/fuse.md, "
+                  "'Errors that depend on the values')", EagerWarning, stacklevel=_user_stacklevel())
+
+
 _SKIP_DIRS = (os.path.dirname(np.__file__) + os.sep,
               os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep)
 
