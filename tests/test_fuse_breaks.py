@@ -283,6 +283,23 @@ def test_scipy_stats_norm_written_as_scipy_fuses_inside_fuse():
     same(scipy.stats.norm.isf(b), want[0])  # SciPy itself is untouched outside the trace
 
 
+@pytest.mark.parametrize("method", ["cdf", "sf", "logcdf", "logsf", "pdf", "logpdf", "ppf", "isf"])
+def test_scipy_stats_norm_with_loc_and_scale_arguments_of_the_fused_function(method):
+    """(s14) loc and scale passed as Python numbers are traced: their stand-ins (NaN) were read and baked into
+    the kernel (every answer NaN). Now they stay nodes bound per call, as float64 values (SciPy's asarray)."""
+    def call(b, loc, scale):
+        return getattr(scipy.stats.norm, method)(b, loc, scale=scale)
+
+    f = la.fuse(call)
+    b = np.linspace(0.01, 0.99, 40) if method in ("ppf", "isf") else np.linspace(-3.0, 3.0, 40)
+    for b_ in (b, b.astype(np.float32)):
+        for loc, scale in ((0.5, 1.5), (-1.5, 2.5), (0.25, -0.75), (np.nan, 0.5)):
+            got, want = f(b_, loc, scale), call(b_, loc, scale)
+            assert got.dtype == want.dtype and got.shape == want.shape
+            np.testing.assert_allclose(got, want, rtol=1e-14, atol=0)
+    assert f.cache_info().hits > 0  # replayed with the call's numbers, not retraced for each
+
+
 def test_explain_names_traced_numbers_instead_of_their_stand_ins():
     # a Python number traced as an argument is a constant bound per call: explain() says so (its stand-in value,
     # a NaN with a payload, would read as a NaN in the user's program)
