@@ -300,6 +300,31 @@ def test_scipy_stats_norm_with_loc_and_scale_arguments_of_the_fused_function(met
     assert f.cache_info().hits > 0  # replayed with the call's numbers, not retraced for each
 
 
+def _filled(x, v):
+    y = x.copy()
+    y.fill(v)
+    return y
+
+
+@pytest.mark.parametrize("program", [
+    _filled,
+    lambda x, v: np.diff(x, prepend=v),
+    lambda x, v: np.append(x, v),
+    lambda x, v: np.diff(x, append=[v, 2.0 * v]),
+], ids=["fill", "diff_prepend", "append", "diff_append_list"])
+def test_a_number_whose_value_builds_an_array_is_static(program):
+    """(s14) These read a traced number's value to build an array (a leaf): the stand-in (a NaN) was baked into
+    the program and every call answered with it. The trace now finds a stand-in in the arrays it made and
+    traces again with the number static (traced.leaked_stand_ins)."""
+    f = la.fuse(program)
+    x = np.linspace(-2.0, 2.0, 9)
+    for v in (1.25, 2.75, 1.25):
+        got, want = f(x, v), program(x, v)
+        assert got.dtype == want.dtype and got.shape == want.shape
+        np.testing.assert_array_equal(got, want)
+    assert f.cache_info().hits == 1  # the third call (1.25 again) reuses the first's program
+
+
 def test_explain_names_traced_numbers_instead_of_their_stand_ins():
     # a Python number traced as an argument is a constant bound per call: explain() says so (its stand-in value,
     # a NaN with a payload, would read as a NaN in the user's program)

@@ -275,6 +275,10 @@ class _Fused:
             if traced.scalars.static - static:
                 static |= traced.scalars.static
                 continue
+            leaked = traced.leaked_stand_ins() - static  # (s14) a stand-in baked into an array: static after all
+            if leaked:
+                static |= leaked
+                continue
             if traced.has_int_tracers():
                 # Ints have no NaN to hide in: trace again with other stand-ins and compare the graphs.
                 try:

@@ -119,6 +119,37 @@ class Traced:
                 found[id(n)] = next(iter(match))
         return found
 
+    def leaked_stand_ins(self) -> frozenset:
+        """(s14) The roots of the traced numbers whose stand-in reached an array the trace made: code that reads a
+        scalar's value to build an array (``x.fill(v)``, ``np.diff(x, prepend=v)``, ``np.append(x, v)`` make a
+        leaf of it) bakes the stand-in into the graph, where no constant node says it is a number bound per call,
+        so every call would compute with the stand-in (a NaN). Such numbers must be static (the decorator traces
+        again with their values). Only leaves the trace made are read: broadcast scalars (all strides 0) and
+        arrays of at most 64 elements, never an argument's placeholder."""
+        records = self.scalars.records
+        if not records:
+            return frozenset()
+        found: set = set()
+        for n in expr.walk(self.roots):
+            if n.op != LEAF or id(n) in self.leaves or not isinstance(n.data, np.ndarray):
+                continue
+            data = n.data
+            if data.size == 0 or (data.size > 64 and any(data.strides)):
+                continue
+            values = data.reshape(-1)[:1] if not any(data.strides) else data.reshape(-1)
+            bits = {values[i:i + 1].tobytes() for i in range(values.size)}
+            for r in records:
+                if type(r.sentinel) is complex and data.dtype.kind != "c":
+                    continue
+                try:
+                    with np.errstate(all="ignore"):
+                        stand_in = np.asarray(convert(r.sentinel, data.dtype), dtype=data.dtype).tobytes()
+                except (OverflowError, TypeError, ValueError):
+                    continue
+                if stand_in in bits:
+                    found |= r.roots
+        return frozenset(found)
+
     def has_int_tracers(self) -> bool:
         return any(type(r.sentinel) is int for r in self.scalars.records)
 
