@@ -228,3 +228,24 @@ def test_view_is_a_view_both_ways_and_refuses_what_numpy_refuses():
         la.array(np.float64(1.0)).view(np.int32)  # 0-d: itemsize must not change (NumPy's error)
     with pytest.raises(TypeError, match="cannot compile"):
         la.array(np.ones(4)).view(np.dtype("U1"))
+
+
+def test_tobytes_round_strides_flags_and_flat_as_numpys():
+    """(s14) ndarray attributes a NumPy program reads: values asked for (tobytes, round of a scalar), the
+    computed value's layout, and flat (reads lazy, writes through x.ravel() into x)."""
+    x = np.arange(12.0).reshape(3, 4) * 1.3
+    A = la.array(x) * 2
+    want = x * 2
+    assert A.tobytes() == want.tobytes() and A.tobytes("F") == want.tobytes("F")
+    assert round(A[1, 2]) == round(want[1, 2]) and round(A.sum(), 1) == round(want.sum(), 1)
+    with pytest.raises(TypeError):
+        round(A)  # arrays have no __round__ in NumPy either
+    assert A.strides == want.strides and A.flags["C_CONTIGUOUS"] and A.flags.writeable
+    assert float(A.flat[5]) == want.flat[5] and list(A.flat) == list(want.flat) and len(A.flat) == want.size
+    assert_same(A.flat[[0, 7]].compute(), want.flat[[0, 7]])
+    B, y = la.array(x.copy()), x.copy()
+    B.flat[4] = -1.0
+    B.flat[1:3] = 7.0
+    y.flat[4] = -1.0
+    y.flat[1:3] = 7.0
+    assert_same(B.compute(), y)

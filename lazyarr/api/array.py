@@ -434,6 +434,11 @@ LazyArray.__format__ = methods.format_
 LazyArray.__index__ = methods.index
 LazyArray.sort = methods.sort
 LazyArray.view = methods.view  # (s14)
+LazyArray.tobytes = methods.tobytes  # (s14)
+LazyArray.__round__ = methods.round_
+LazyArray.strides = property(methods.strides)
+LazyArray.flags = property(methods.flags)
+LazyArray.flat = property(methods.flat)
 for _name, _method in methods.DELEGATED.items():
     setattr(LazyArray, _name, _method)
 # --- array API (#16): the standard's attributes (api/methods.py); the namespace is lazyarr/array_api

@@ -105,6 +105,60 @@ def tolist(self):
     return _value(self, "tolist()").tolist()
 
 
+# --- (s14) more of ndarray's surface: values asked for, the layout of the computed value, flat ------------------
+def tobytes(self, order="C"):
+    """The computed value's bytes, as ``ndarray.tobytes``."""
+    return _value(self, "tobytes()").tobytes(order)
+
+
+def round_(self, ndigits=None):
+    """Python's ``round(x)``: NumPy's scalars define it (an element ``a[i]``, a reduction), arrays do not."""
+    if self.ndim or self._array0:
+        raise TypeError("type numpy.ndarray doesn't define __round__ method")
+    value = _value(self, "round()")[()]
+    return round(value) if ndigits is None else round(value, ndigits)
+
+
+def strides(self) -> tuple:
+    """The strides of the computed value (lazyarr picks the layout of what it computes)."""
+    return _value(self, "strides").strides
+
+
+def flags(self):
+    """The flags of the computed value (a fresh array: its own data, writable)."""
+    return _value(self, "flags").flags
+
+
+class FlatIterator:
+    """``x.flat``: elements in C order. Reads index ``x.ravel()`` (lazy; an integer gives the element); writes go
+    through that view into x, as writes through NumPy's flatiter do."""
+
+    __slots__ = ("_array",)
+
+    def __init__(self, array):
+        self._array = array
+
+    def __getitem__(self, key):
+        return self._array.ravel()[key]
+
+    def __setitem__(self, key, value):
+        self._array.ravel()[key] = value
+
+    def __iter__(self):
+        return iter(_value(self._array, "iteration over x.flat").ravel())
+
+    def __len__(self) -> int:
+        return self._array.size
+
+    @property
+    def base(self):
+        return self._array
+
+
+def flat(self) -> FlatIterator:
+    return FlatIterator(self)
+
+
 def nbytes(self) -> int:
     return self.size * self.dtype.itemsize
 
