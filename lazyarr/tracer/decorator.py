@@ -78,6 +78,8 @@ def fuse(fn=None, *, maxsize: int = 128):
         if found is not None:
             run = found[0].fast
             if run is not None:
+                if key in state.writes and shares_memory(args):
+                    return state.as_numpy_for_aliases(args, None)
                 try:
                     result = run(args)
                 except Exception as exc:
@@ -126,6 +128,7 @@ class _Fused:
         # (s14) signatures whose function writes into array arguments (a failed run may have written some)
         self.writes: set = set()
         self.warned_numpy = False
+        self.warned_aliases = False
 
     def cache_info(self) -> FuseInfo:
         return FuseInfo(self.hits, self.misses, self.traces, sum(map(len, list(self.programs.values()))),
@@ -159,6 +162,8 @@ class _Fused:
         return self.dispatch(flat, (structure,) + key, structure)
 
     def dispatch(self, flat: tuple, key: tuple, structure):
+        if key in self.writes and shares_memory(flat):
+            return self.as_numpy_for_aliases(flat, structure)
         if key in self.eager:  # (graph breaks) no replayable trace for this signature
             self.hits += 1
             try:
@@ -205,6 +210,20 @@ class _Fused:
         if not self.warned_numpy:
             self.warned_numpy = True
             segments.warn_numpy_run(self.name, exc)
+        if structure is None:
+            return self.fn(*flat)
+        positional, keywords = unflatten(structure, list(flat))
+        return self.fn(*positional, **keywords)
+
+    def as_numpy_for_aliases(self, flat: tuple, structure):
+        """(s14) Array arguments that share memory, passed to a function that writes into its arguments
+        (``f(a, a)``, ``f(a[1:], a[:-1])``): in NumPy a write through one is seen through the other; a fused
+        program reads each argument as a separate array, so it would read values the function has already
+        overwritten (or not yet). Such a call runs the function as plain NumPy: NumPy's answer. One warning per
+        function; calls without shared memory still run the fused program."""
+        if not self.warned_aliases:
+            self.warned_aliases = True
+            segments.warn_aliases(self.name)
         if structure is None:
             return self.fn(*flat)
         positional, keywords = unflatten(structure, list(flat))
@@ -295,6 +314,8 @@ class _Fused:
             static_values = tuple(static_key(flat[i]) for i in static_args)
             if traced.written:
                 self.writes.add(key)
+                if shares_memory(flat):
+                    return self.as_numpy_for_aliases(flat, structure)
             try:
                 program, result = breaks.build(traced, first_numbers, static_args, static_values)
             except Static as need:
@@ -442,6 +463,19 @@ class Recorder:
         """(array, snapshot) per array that entered the graph; the snapshot None (freed) unless the traced code
         wrote to the array afterwards."""
         return [(a, None if same_bytes(a, copy) else copy) for a, copy in self.entries]
+
+
+def shares_memory(flat: tuple) -> bool:
+    """(s14) Whether two array arguments may share memory (NumPy's bounds check: two interleaved views count too,
+    which only costs a NumPy run)."""
+    arrays = [a for a in flat if type(a) is np.ndarray and a.size]
+    if len(arrays) < 2:
+        return False
+    for i in range(1, len(arrays)):
+        for j in range(i):
+            if np.may_share_memory(arrays[i], arrays[j]):
+                return True
+    return False
 
 
 def _written_back(written: tuple, flat: tuple, box: list):

@@ -321,6 +321,14 @@ def warn_numpy_run(name: str, exc: Exception) -> None:
                   "'Errors that depend on the values')", EagerWarning, stacklevel=_user_stacklevel())
 
 
+def warn_aliases(name: str) -> None:
+    """(s14) The one warning a fused function gives when a call ran as NumPy because its written arguments share
+    memory with other arguments (``decorator._Fused.as_numpy_for_aliases``)."""
+    warnings.warn(f"lazyarr.fuse: {name} writes into its arguments and was called with arguments that share memory; "
+                  "such calls run as plain NumPy (a fused program reads each argument as a separate array). See "
+                  "docs/fuse.md, 'Writes into arguments'.", EagerWarning, stacklevel=_user_stacklevel())
+
+
 _SKIP_DIRS = (os.path.dirname(np.__file__) + os.sep,
               os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep)
 
