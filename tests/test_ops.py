@@ -132,7 +132,8 @@ def test_integer_power_with_negative_exponent_raises_like_numpy(dt):
                                          and n != "matmul"))  # matmul is a BLAS boundary: test_boundaries.py
 def test_every_numpy_ufunc_is_fused_or_runs_as_numpy(name):
     """A ufunc lazyarr fuses gives a LazyArray; one with several outputs or a core signature runs as NumPy
-    (the fallback, with its warning); a call NumPy refuses is refused with NumPy's error type."""
+    (the fallback, with its warning), except divmod and modf, composed of fused ops (api/numpy_api.TWO_OUTPUTS);
+    a call NumPy refuses is refused with NumPy's error type."""
     ufunc = getattr(np, name)
     x = np.linspace(0.5, 2.0, 4)
     args = [x] * ufunc.nin
@@ -141,6 +142,14 @@ def test_every_numpy_ufunc_is_fused_or_runs_as_numpy(name):
     except (TypeError, ValueError) as exc:
         with pytest.raises(TypeError if isinstance(exc, TypeError) else ValueError):
             ufunc(*[la.array(a) for a in args])
+        return
+    if ufunc in (np.divmod, np.modf):  # (s14) both outputs fused
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            got = ufunc(*[la.array(a) for a in args])
+        for g, w in zip(got, want):
+            assert isinstance(g, la.LazyArray)
+            assert_same(g.compute(), w, what=name)
         return
     if ufunc.nout != 1 or ufunc.signature:
         with pytest.warns(la.NumPyFallbackWarning):
