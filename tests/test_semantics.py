@@ -127,6 +127,11 @@ def test_where_clip_copy_and_like_functions():
     assert_same(A.clip(max=0.3).compute(), a.clip(max=0.3))
     assert_same(la.clip(B, np.float32(0.1), 0.6).compute(), np.clip(b, np.float32(0.1), 0.6))
     assert_same(np.copy(A).compute(), np.copy(a))
+    i8, u8, z = np.arange(-3, 4, dtype=np.int8), np.arange(6, dtype=np.uint8), (a[0] + 1j * a[1]).astype(np.complex64)
+    for x, lo, hi in ((i8, 0, 200), (i8, -300, 2), (u8, -5, 2), (u8, None, None), (z, 0.2, 0.6),
+                      (z, 0.5 + 0.5j, None)):  # (s14) NumPy 2's _clip: out-of-range Python ints; complex order
+        assert_same(np.clip(la.array(x), lo, hi).compute(), np.clip(x, lo, hi))
+        assert_same(la.fuse(lambda t: np.clip(t, lo, hi))(x), np.clip(x, lo, hi))
     for order in ("C", "F", "A", "K"):  # (s14) ndarray.copy's order: accepted, NumPy's values
         assert_same(A.T.copy(order=order).compute(), a.T.copy(order=order))
     with pytest.raises(ValueError):

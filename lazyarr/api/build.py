@@ -400,8 +400,17 @@ def where(condition, x, y) -> Node:
 
 
 def clip(a, a_min, a_max) -> Node:
+    """np.clip as NumPy 2's ``_clip``: a Python int bound beyond an integer array's range is no bound (NEP 50:
+    no value-based promotion), and no bound at all is ``positive(a)`` (a copy)."""
+    kind = to_node(a).dtype.kind
+    if kind in "iu":
+        info = np.iinfo(to_node(a).dtype)
+        if type(a_min) is int and a_min <= info.min:
+            a_min = None
+        if type(a_max) is int and a_max >= info.max:
+            a_max = None
     if a_min is None and a_max is None:
-        raise ValueError("lazyarr: clip: one of a_min or a_max must be given")
+        return ufunc_node(np.positive, (a,), "clip")
     if a_max is None:
         return ufunc_node(np.maximum, (a, a_min), "clip")
     if a_min is None:

@@ -164,7 +164,7 @@ ELEMENTWISE: dict[str, Elementwise] = {
         Elementwise("where", None, 3, render="({1} if {0} else {2})", inline=True,
                     doc="np.where(condition, x, y) with three arguments", numpy=np.where),
         Elementwise("clip", np._core.umath.clip, 3, render="S.clip({0}, {1}, {2})", inline=True,
-                    doc="np.clip(a, a_min, a_max)"),
+                    doc="np.clip(a, a_min, a_max)", numpy_for_kinds=_C),  # (s14) complex order: NumPy's own
         Elementwise("real", None, 1, render="{0}.real", inline=True, doc="real part", numpy=np.real),
         Elementwise("imag", None, 1, render="{0}.imag", inline=True, doc="imaginary part", numpy=np.imag),
         Elementwise("copy", None, 1, render="{0}", inline=True, doc="np.copy: a fresh array with the same values",
