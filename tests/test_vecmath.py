@@ -111,12 +111,15 @@ def test_log_special_values_and_narrow_floats():
     assert ulp_distance(got, want).max() <= 1
     special = ~np.isfinite(want) | (x < 2.2250738585072014e-308)
     assert_same(got[special], want[special])  # -inf, nan, subnormals: the C library's own
+    narrow_rng = np.random.default_rng(102)  # (s14) its own generator: the data must not depend on test order
     for dtype in (np.float32, np.float16):
-        narrow = rng.uniform(0.01, 100, 20_000).astype(dtype)
+        narrow = narrow_rng.uniform(0.01, 100, 20_000).astype(dtype)
         got = la.log(la.array(narrow)).compute()
         assert got.dtype == dtype
         assert ulp_distance(got, np.log(narrow.astype(np.float64)).astype(dtype)).max() <= 1
-        assert ulp_distance(got, np.log(narrow)).max() <= 2  # NumPy's own narrow logs are not correctly rounded
+        # NumPy's own narrow logs are not correctly rounded (its float32 log: up to ~3.5 ULP on AVX-512 in NumPy's
+        # accuracy tables), so against NumPy allow that plus our 1: draws under xdist's order found 3 apart
+        assert ulp_distance(got, np.log(narrow)).max() <= 4
 
 
 @pytest.mark.parametrize("low, high", [(-0.999, 3.0), (-1e-3, 1e-3), (-1e-12, 1e-12), (-1.0, -0.5), (1.0, 1e300)])
