@@ -976,26 +976,33 @@ def _pow_log(a):
 
 @_jit
 def _pow_exp(th, tl):
-    """exp(th + tl) for |th| <= 709 with |tl| within a few ULP of th: th = n ln 2 + r (exact), exp(r + rest) with
-    1 + r + r*r/2 summed exactly, times 2**n; about 0.5 ULP plus ~2**-57 relative."""
-    # n = rint(th/ln 2) by the 1.5*2**52 shift: its low bits are n as an integer, with no float64 -> int64
+    """exp(th + tl) for |th| <= 709 with |tl| within a few ULP of th (session 14: a 16-entry table): th = (16 k + j)
+    ln2/16 + rh with rh exact, |rh| <= ln2/32, exp = 2**k 2**(j/16) exp(rh + rl) with 2**(j/16) = T_j (1 + tau_j)
+    from two tables; the result is fma(scale, tmp, scale), scale = 2**k T_j, so 1 + tmp is never rounded: about 0.5
+    ULP plus 2**-59 relative (tmp's one rounding)."""
+    # n = rint(th * 16/ln 2) by the 1.5*2**52 shift: its low bits are n as an integer, with no float64 -> int64
     # conversion (none in AVX2's vector set)
-    shifted = fma(th, _INV_LN2, _SHIFTER)
+    shifted = fma(th, T.EXP_N_OVER_LN2, _SHIFTER)
     n = shifted - _SHIFTER
-    rh = fma(-n, _LN2_HI_LOG, th)                 # exact: n*ln2_hi is exact and close to th
-    r, e = _two_sum(rh, tl - n * _LN2_LO_LOG)
-    z = r * r
-    zl = fma(r, r, -z)
-    z2 = z * z
-    # exp(r) - 1 - r - r*r/2 = r**3 (Q(r) - 1/2)/r: exp's own degree-10 fit Q (2**-61 relative, one coefficient,
-    # _X2 = 1/2, taken out), degree 9 where the Taylor series to r**15 was degree 12 (#14 f64slow), by Estrin's scheme
-    low = fma(z, fma(r, _X6, _X5), fma(r, _X4, _X3))
-    mid = fma(z, fma(r, _X10, _X9), fma(r, _X8, _X7))
-    cubic = r * z * fma(z2, fma(z2, fma(r, _X12, _X11), mid), low)
-    s1, e1 = _fast_two_sum(1.0, r)
-    s2, e2 = _fast_two_sum(s1, 0.5 * z)
-    lo = ((e1 + e2) + (0.5 * zl + e * (1.0 + r))) + cubic  # the polynomial, the latest term, added last
-    return (s2 + lo) * _as_float64((_as_int64(shifted) + 1023) << 52)  # the shifter's bits shift out
+    rh = fma(-n, T.EXP_LN2_HI_N, th)              # exact: n * ln2/16's 39-bit head is exact, rh a multiple of
+    #                                               ulp(th) or 2**-43 below 2**-5
+    # r + e = th + tl - n ln2/16 (rl is up to 2**-32: rl rh**2/2 matters, so the polynomial takes r = rh + rl)
+    r, e = _fast_two_sum(rh, fma(-n, T.EXP_LN2_LO_N, tl))  # |rh| >= |rl| unless both are below 2**-32
+    bits = _as_int64(shifted)
+    j = bits & 15
+    # 2**(n/16) = 2**k 2**(j/16), n = 16 k + j: the table's bits of T_j less j << 48, plus n << 48 (the shifter's own
+    # bits shift out)
+    scale = _as_float64(lookup16(T.EXP_BITS_T, j) + (bits << T.EXP_SHIFT))
+    r2 = r * r
+    r4 = r2 * r2
+    # exp(r) - 1 - r = r**2 (1/2 + r/6 + ... + r**6/8!): Taylor to r**8, the first omitted term below 2**-68 (|r| <=
+    # 0.0217), by Estrin's scheme
+    q = fma(r4, fma(r2, _E8, fma(r, _E7, _E6)), fma(r2, fma(r, _E5, _E4), fma(r, _E3, _E2)))
+    # exp(r + e)(1 + tau) - 1 = r + r**2 Q + (tau + e)(1 + r) to ~2**-100 relative (|e| <= 2**-59, |tau| < 2**-53);
+    # tmp's rounding, ulp(0.0225)/2 = 2**-59 relative, is this function's one extra error
+    c = lookup16(T.EXP_TAIL_T, j) + e
+    tmp = r + fma(r2, q, fma(c, r, c))
+    return fma(scale, tmp, scale)
 
 
 @_jit
