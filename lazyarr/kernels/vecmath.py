@@ -1014,8 +1014,11 @@ def power(x, y):
     integer = np.rint(y) == y
     half = 0.5 * y
     odd = integer & (np.rint(half) != half)       # |y| >= 2**53 is even
-    ok = (ax >= _SMALLEST_NORMAL) & (ax <= _LARGEST) & (abs(y) <= _LARGEST) & ((x > 0.0) | integer)
-    lh, ll = _pow_log(ax if ok else 1.0)
+    x_ok = (ax >= _SMALLEST_NORMAL) & (ax <= _LARGEST)
+    ok = x_ok & (abs(y) <= _LARGEST) & ((x > 0.0) | integer)
+    # the log's argument depends on x alone (the same value wherever ok), so where x is the same for a whole row
+    # (x[:, None] ** y) LLVM hoists the log out of the row's loop, as in vecmath32.power (session 14)
+    lh, ll = _pow_log(ax if x_ok else 1.0)
     y = y if ok else 0.0
     th = y * lh
     tl = fma(y, lh, -th) + y * ll
