@@ -923,11 +923,18 @@ def arctanh(x):
 _TOP12 = -(1 << 52)                             # 0xfff0000000000000: the sign and exponent field
 _TWO_52_BITS = 0x4330000000000000               # the bits of 2**52: OR-ing an integer below 2**52 in adds it
 _TWO_52_1024 = 2.0 ** 52 + 1024.0
-# log1p(r) - r + r*r/2 - r**3/3 = r**4 (-1/4 + r/5 - ... - r**11/15): Taylor to r**15, |r| <= 0.0437 (the first
-# omitted term, r**16/16, is below 2**-76: 2**-70 of log x where it is smallest next to a table point, |log x| >=
-# 0.015)
-_G4, _G5, _G6, _G7, _G8, _G9, _G10, _G11, _G12, _G13, _G14, _G15 = (
-    float(Fraction((-1) ** (n + 1), n)) for n in range(4, 16))
+# log1p(r) - r + r*r/2 - r**3/3 = r**4 P(r), P of degree 10 fitted on |r| <= 0.0437 (python tools/fit_pow.py;
+# session 14): within 2**-79 absolute, 2**-73 of log x where it is smallest next to a table point (|log x| >=
+# 0.015), where the Taylor series to r**15 it replaces (one FMA more) reached 2**-76
+_G4, _G5, _G6, _G7, _G8, _G9, _G10, _G11, _G12, _G13, _G14 = (float.fromhex(h) for h in (
+    "-0x1.0000000000000p-2", "0x1.999999999999ap-3", "-0x1.5555555555556p-3", "0x1.24924924909a2p-3",
+    "-0x1.fffffffffcd7dp-4", "0x1.c71c71edabe54p-4", "-0x1.999999bdc0620p-4", "0x1.745c631369087p-4",
+    "-0x1.5554ac64d38a0p-4", "0x1.3c83ea012c5a3p-4", "-0x1.25eb804d30eecp-4"))
+# exp(r) - 1 - r = r*r Q(r), Q of degree 5 fitted on |r| <= ln(2)/32 (tools/fit_pow.py; session 14): within 2**-64
+# of exp(r), where Taylor to r**8 (one FMA more) reached 2**-68
+_Q2, _Q3, _Q4, _Q5, _Q6, _Q7 = (float.fromhex(h) for h in (
+    "0x1.0000000000001p-1", "0x1.5555555555556p-3", "0x1.55555554e9468p-5", "0x1.11111110e10a8p-7",
+    "0x1.6c17ed4cc653cp-10", "0x1.a01b0c2edc54bp-13"))
 _THIRD_HI, _THIRD_LO = _hi_lo(Decimal(1) / Decimal(3))
 
 
@@ -961,12 +968,12 @@ def _pow_log(a):
     ch = r2 * r
     cl = fma(r2, r, -ch) + r2l * r              # r**3 = ch + cl to ~2**-104 relative
     qh = ch * _THIRD_HI
-    ql = fma(ch, _THIRD_HI, -qh) + (cl * _THIRD_HI + ch * _THIRD_LO)
+    ql = fma(ch, _THIRD_HI, -qh) + fma(ch, _THIRD_LO, cl * _THIRD_HI)
     h3 = hi + qh
     lo5 = (hi - h3) + qh                        # Fast2Sum: |qh| <= |r|/1000 is below |hi|
     r4 = r2 * r2
-    # r**4 (G4 + G5 r + ... + G15 r**11) by Estrin's scheme: four dependent steps
-    p = fma(r4, fma(r4, fma(r2, fma(r, _G15, _G14), fma(r, _G13, _G12)), fma(r2, fma(r, _G11, _G10), fma(r, _G9, _G8))),
+    # r**4 (G4 + G5 r + ... + G14 r**10) by Estrin's scheme: four dependent steps
+    p = fma(r4, fma(r4, fma(r2, _G14, fma(r, _G13, _G12)), fma(r2, fma(r, _G11, _G10), fma(r, _G9, _G8))),
             fma(r2, fma(r, _G7, _G6), fma(r, _G5, _G4)))
     lo = ((lo1 + lo2) + (lo3 + lo4)) + ((lo5 + ql) + r4 * p)  # the polynomial, the latest term, added last
     hi = h3
@@ -995,9 +1002,8 @@ def _pow_exp(th, tl):
     scale = _as_float64(lookup16(T.EXP_BITS_T, j) + (bits << T.EXP_SHIFT))
     r2 = r * r
     r4 = r2 * r2
-    # exp(r) - 1 - r = r**2 (1/2 + r/6 + ... + r**6/8!): Taylor to r**8, the first omitted term below 2**-68 (|r| <=
-    # 0.0217), by Estrin's scheme
-    q = fma(r4, fma(r2, _E8, fma(r, _E7, _E6)), fma(r2, fma(r, _E5, _E4), fma(r, _E3, _E2)))
+    # exp(r) - 1 - r = r**2 Q(r), Q of degree 5 (2**-64 of the result, |r| <= 0.0217), by Estrin's scheme
+    q = fma(r4, fma(r, _Q7, _Q6), fma(r2, fma(r, _Q5, _Q4), fma(r, _Q3, _Q2)))
     # exp(r + e)(1 + tau) - 1 = r + r**2 Q + (tau + e)(1 + r) to ~2**-100 relative (|e| <= 2**-59, |tau| < 2**-53);
     # tmp's rounding, ulp(0.0225)/2 = 2**-59 relative, is this function's one extra error
     c = lookup16(T.EXP_TAIL_T, j) + e
