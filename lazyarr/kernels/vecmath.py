@@ -921,6 +921,7 @@ def arctanh(x):
 # by selects (lookup16). It replaces a division, a double-double s and a 17th-degree series. exp is the branch-free
 # one below: a 16-entry exp (docs/vecmath.md, "#14 tables") needed 1 + r unrounded and two more lookups, and was not faster.
 _TOP12 = -(1 << 52)                             # 0xfff0000000000000: the sign and exponent field
+_SIGN_BIT = -(1 << 63)                          # 0x8000000000000000
 _TWO_52_BITS = 0x4330000000000000               # the bits of 2**52: OR-ing an integer below 2**52 in adds it
 _TWO_52_1024 = 2.0 ** 52 + 1024.0
 # log1p(r) - r + r*r/2 - r**3/3 = r**4 P(r), P of degree 10 fitted on |r| <= 0.0437 (python tools/fit_pow.py;
@@ -1017,17 +1018,18 @@ def power(x, y):
     x < 0 and odd integer y. ok is False where NumPy's special values (IEEE pow: zeros, infinities, NaN, x < 0
     with non-integer y) or results outside the normal range need the C library, and for subnormal x."""
     ax = abs(x)
-    integer = np.rint(y) == y
-    half = 0.5 * y
-    odd = integer & (np.rint(half) != half)       # |y| >= 2**53 is even
-    x_ok = (ax >= _SMALLEST_NORMAL) & (ax <= _LARGEST)
-    ok = x_ok & (abs(y) <= _LARGEST) & ((x > 0.0) | integer)
-    # the log's argument depends on x alone (the same value wherever ok), so where x is the same for a whole row
-    # (x[:, None] ** y) LLVM hoists the log out of the row's loop, as in vecmath32.power (session 14)
-    lh, ll = _pow_log(ax if x_ok else 1.0)
-    y = y if ok else 0.0
+    # (session 14) no select in front of the log and the exp: a lane whose ok is False gets garbage, never a trap
+    # (bit operations, FMAs; no division), and its block is recomputed; the flags meet only in the final ok, and the
+    # sign is a bit operation: on AVX-512 each select and each flag kept alive across the body was a mask register
+    # (eight in all), spilled and reloaded through general registers (~3 mask instructions per element)
+    lh, ll = _pow_log(ax)                         # of x alone: hoisted out of a row where x is fixed (x[:, None] ** y)
     th = y * lh
     tl = fma(y, lh, -th) + y * ll
-    inside = (th >= _EXP_LOW) & (th <= _EXP_HIGH)  # False for an infinite th: then tl may be NaN
-    value = _pow_exp(th if inside else 0.0, tl if inside else 0.0)
-    return (-value if (x < 0.0) & odd else value), ok & inside
+    value = _pow_exp(th, tl)
+    # the sign: x's sign bit where y is an odd integer. y - 2 rint(y/2) is exact for every finite y: +-1.0 for odd y
+    # (bits 0x3ff0.. or 0xbff0.., shifted left by 2: the top bit set), 0.0 for even y (|y| >= 2**53 is even); for a
+    # non-integer y the result is used only where x > 0 (sign bit 0)
+    odd = _as_int64(fma(-2.0, np.rint(0.5 * y), y)) << 2
+    value = _as_float64(_as_int64(value) | (odd & _as_int64(x) & _SIGN_BIT))  # exp(..) > 0: its sign bit is 0
+    ok = (ax >= _SMALLEST_NORMAL) & (ax <= _LARGEST) & (abs(y) <= _LARGEST) & ((x > 0.0) | (np.rint(y) == y))
+    return value, ok & (th >= _EXP_LOW) & (th <= _EXP_HIGH)  # th outside (or NaN): over- or underflow
