@@ -957,15 +957,15 @@ def _pow_log(a):
     t2 = t1 + r
     lo1 = fma(kd, T.LOG_LN2_LO, lookup16(T.LOG_C_LO_T, i))
     lo2 = (t1 - t2) + r                         # Fast2Sum: |t1| >= log(17/16) > |r| unless t1 == 0 (then 0)
-    ar = -0.5 * r
-    ar2 = r * ar                                # -r*r/2
-    hi = t2 + ar2
-    lo3 = fma(ar, r, -ar2)                      # the rounding error of -r*r/2
-    lo4 = (t2 - hi) + ar2                       # Fast2Sum: |ar2| <= 0.001 is below |t2| >= 0.016 (or t2 == r)
+    # -r*r/2 as FMAs with -0.5 (session 14: exact scalings folded, the same bits with three operations less)
+    r2 = r * r
+    r2l = fma(r, r, -r2)                        # r*r = r2 + r2l exactly
+    hi = fma(r2, -0.5, t2)                      # t2 - r*r/2 rounded once (-0.5 r2 is exact)
+    lo4 = fma(r2, -0.5, t2 - hi)                # Fast2Sum's error, exact: |r2/2| <= 0.001 is below |t2| >= 0.016 (or
+    #                                             t2 == r)
+    lo34 = fma(r2l, -0.5, lo4)                  # plus the rounding error of -r*r/2, -r2l/2
     # r**3/3 (up to 2.8e-5) in double-double: rounded once it would err by 2**-68, 2**-62 of log x next to a table
     # point (|log x| >= 0.015), 0.25 ULP of x**y at |y log x| = 700 (measured 0.96 ULP without)
-    r2 = -2.0 * ar2                             # r*r rounded (exactly twice -r*r/2)
-    r2l = -2.0 * lo3                            # its rounding error: r*r = r2 + r2l exactly
     ch = r2 * r
     cl = fma(r2, r, -ch) + r2l * r              # r**3 = ch + cl to ~2**-104 relative
     qh = ch * _THIRD_HI
@@ -976,7 +976,7 @@ def _pow_log(a):
     # r**4 (G4 + G5 r + ... + G14 r**10) by Estrin's scheme: four dependent steps
     p = fma(r4, fma(r4, fma(r2, _G14, fma(r, _G13, _G12)), fma(r2, fma(r, _G11, _G10), fma(r, _G9, _G8))),
             fma(r2, fma(r, _G7, _G6), fma(r, _G5, _G4)))
-    lo = ((lo1 + lo2) + (lo3 + lo4)) + ((lo5 + ql) + r4 * p)  # the polynomial, the latest term, added last
+    lo = ((lo1 + lo2) + lo34) + fma(r4, p, lo5 + ql)  # the polynomial, the latest term, added last
     hi = h3
     h = hi + lo
     return h, (hi - h) + lo
