@@ -918,8 +918,10 @@ def arctanh(x):
 # log (#14 tables): the method of ARM optimized-routines' and glibc's pow with a 16-entry table
 # (kernels/vecmath_tables.py): |x| = 2**k z, log = k ln 2 + log c + log1p(z/c - 1), r = z/c - 1 exact; on AVX-512
 # the quick tier looks each table up with one permute per 8 lanes (compiler/llvm_math.table_load), Numba's kernel
-# by selects (lookup16). It replaces a division, a double-double s and a 17th-degree series. exp is the branch-free
-# one below: a 16-entry exp (docs/vecmath.md, "#14 tables") needed 1 + r unrounded and two more lookups, and was not faster.
+# by selects (lookup16). It replaces a division, a double-double s and a 17th-degree series. exp (session 14) is
+# table-driven too: 2**(j/16) and its rounding error from two 16-entry tables, and 1 + r kept unrounded by one FMA
+# (the result is fma(scale, tmp, scale)), where the branch-free exp summed 1 + r + r*r/2 in double-double after a
+# 12th-degree polynomial (docs/vecmath.md, "Session 14: power").
 _TOP12 = -(1 << 52)                             # 0xfff0000000000000: the sign and exponent field
 _SIGN_BIT = -(1 << 63)                          # 0x8000000000000000
 _TWO_52_BITS = 0x4330000000000000               # the bits of 2**52: OR-ing an integer below 2**52 in adds it
