@@ -230,14 +230,14 @@ def test_float64_power_signs_of_negative_bases_with_large_integer_exponents(quic
     odd = [2.0 ** 53 - 1, 2.0 ** 52 + 1, 2.0 ** 52 + 3, 2.0 ** 51 + 1, 2.0 ** 51 - 1, 1.0, 3.0, 1025.0]
     even = [2.0 ** 53, 2.0 ** 53 + 2, 2.0 ** 60, 2.0 ** 52, 2.0 ** 52 + 2, 2.0, 0.0, 1024.0]
     ys = np.array(odd + even + [-v for v in odd + even])
-    bases = np.array([-1.0, -(1 + 2.0 ** -52), -(1 - 2.0 ** -53), -(1 + 2.0 ** -45), -1.5, -0.75])
+    # every result a normal number, so no element sends the block to the C library (whose signs are right anyway)
+    bases = np.array([-1.0, -(1 + 2.0 ** -52), -(1 - 2.0 ** -53), -(1 - 2.0 ** -52), -(1 + 2.0 ** -51)])
     x, y = (a.ravel() for a in np.meshgrid(bases, ys))
     got = quick_power(x, y)
-    with np.errstate(all="ignore"):
-        want = np.power(x, y)
-    assert np.array_equal(np.signbit(got), np.signbit(want))
-    finite = np.isfinite(want) & (want != 0)
-    assert np.all(np.abs(got[finite].view(np.int64) - want[finite].view(np.int64)) <= 1)  # within 1 ULP
+    want = np.power(x, y)
+    assert np.all(np.isfinite(want) & (np.abs(want) >= 2.0 ** -1000))
+    assert np.array_equal(np.signbit(got), np.signbit(want)) and np.count_nonzero(np.signbit(got)) == 5 * 16
+    assert np.all(np.abs(got.view(np.int64) - want.view(np.int64)) <= 1)  # within 1 ULP
     assert np.array_equal(got[x == -1.0], want[x == -1.0])  # exactly +-1
     request.getfixturevalue("numba_tier")
     cache.clear_memory()
