@@ -664,9 +664,9 @@ def hypot(x, y):
 # LLVM's gathers cost ~0.3 ns per element each here; Numba's tier selects among the 16 constants (vecmath.lookup16).
 _POW_LIMIT = 700.0  # |y*log(x)| beyond: the float32 result is 0 or inf (|log| of its range <= 104), and 2**(n/16)
 # would leave float64's normal range
-_POW_OFF32 = I(np.float32(np.int64(T.LOG_OFF_BITS).view(np.float64)).view(np.int32))  # z's offset, float32's bits
+_LOG_OFF, _TOP12 = T.LOG_OFF_BITS, -(1 << 52)   # z's offset; the sign and exponent field
+_TWO_52_BITS, _K_BIAS = 0x4330000000000000, 2.0 ** 52 + 1024.0
 _D_LN2 = float(Decimal(2).ln())
-_LN2_M23 = _D_LN2 * 2.0 ** -23                   # exact: multiplies k * 2**23
 _D_SHIFTER = 1.5 * 2.0 ** 52                     # t + it rounds t to an integer held in the low mantissa bits
 # log1p(r) = r + r*r*P(r), P of degree 7 fitted on |r| <= 0.0437 (python tools/fit_pow.py; session 14): r*r*P within
 # 2**-55.4 absolute, where the Taylor series to r**10 it replaces (one FMA more) reached 2**-53.1: log x within
@@ -680,21 +680,21 @@ _PE2, _PE3, _PE4, _PE5, _PE6 = (float(Fraction(1, factorial(n))) for n in range(
 
 
 @_jit
-def _pow_log_f(x):
-    """log(x) to ~2**-49 relative (to 2**-55 absolute, plus the float64 roundings) for a positive normal float32 x
-    (garbage, never a trap, for other x): the index, k and z from x's own 32-bit pattern (session 14: one int32 vector
-    per 16 lanes where the float64 pattern took two int64 vectors, and k * 2**23 converted to float64 exactly, where
-    k from the float64 exponent needed an add, an OR and a subtraction), the same values as from float64(x)."""
-    bits = I(_as_int32(x) - _POW_OFF32)         # x = 2**k z, z in [OFF, 2 OFF): k in the top 9 bits
-    i = np.int64(I(bits >> 19) & 15)             # the 4 bits below z's exponent: z's subinterval
-    k_scaled = np.float64(I(bits & _HIGH_BITS))  # k * 2**23, exact
-    z = np.float64(_as_float32(I((bits & _MANTISSA) + _POW_OFF32)))
+def _pow_log_d(a):
+    """log(a) to ~2**-49 relative (to 2**-55 absolute, plus the float64 roundings) for a positive normal float64 a
+    (garbage, never a trap, for other a)."""
+    bits = V64.as_int64(a)
+    tmp = bits - _LOG_OFF
+    i = (tmp >> T.LOG_SHIFT) & 15                # the 4 bits below z's exponent: z's subinterval
+    k = tmp >> 52                                # arithmetic shift: a = 2**k z
+    z = V64.as_float64(bits - (tmp & _TOP12))
+    kd = V64.as_float64((k + 1024) | _TWO_52_BITS) - _K_BIAS  # exact, no int64 -> float64 conversion (AVX2)
     r = fma(z, V64.lookup16(T.LOG_INVC_T, i), _D_MINUS_ONE)  # exact: 1/c a multiple of 1/16 or 1/32, |r| < 2**-4
     r2 = r * r
     r4 = r2 * r2
     p = fma(r4, fma(r2, fma(r, _PL9, _PL8), fma(r, _PL7, _PL6)),
             fma(r2, fma(r, _PL5, _PL4), fma(r, _PL3, _PL2)))  # Estrin's scheme: three dependent steps
-    return fma(k_scaled, _LN2_M23, V64.lookup16(T.LOG_C_T, i)) + fma(r2, p, r)  # k * 2**23 * (ln 2 * 2**-23): exact
+    return fma(kd, _D_LN2, V64.lookup16(T.LOG_C_T, i)) + fma(r2, p, r)
 
 
 @_jit
@@ -714,9 +714,8 @@ def _pow_exp_d(t):
 
 @_jit
 def power(x, y):
-    """(x**y, ok) for a normal float32 x > 0 and finite y: exp(y*log(x)) in float64 with table-driven log and exp; ok
-    False for x <= 0, subnormal x, non-finite operands and results far outside float32's range (NumPy's special cases:
-    libm). The
+    """(x**y, ok) for float32 x > 0 and finite y: exp(y*log(x)) in float64 with table-driven log and exp; ok False
+    for x <= 0, non-finite operands and results far outside float32's range (NumPy's special cases: libm). The
     float64 log is within ~2**-52 relative, so t = y log x errs by ~2**-45 absolute where the result is a normal
     float32 (|t| <= 104), and the result by ~2**-44 relative before its one rounding to float32: the correctly
     rounded float32 but for ties closer than ~2**-20 of its ULP (NumPy's powf: within 1 ULP)."""
@@ -724,6 +723,6 @@ def power(x, y):
     # log out of the row's loop (2.4 -> 5.4 ms for 2000 x 2000 with a select on y's flag in front of it). (session
     # 14) No select at all: a lane whose ok is False gets garbage, never a trap (bit operations, FMAs), and its block
     # is recomputed; |t| <= _POW_LIMIT is False for a non-finite y (t infinite or NaN, also for x = 1)
-    t = np.float64(y) * _pow_log_f(x)
-    ok = (x >= _SMALLEST_NORMAL) & (x <= _LARGEST) & (abs(t) <= _POW_LIMIT)  # subnormal x: libm
+    t = np.float64(y) * _pow_log_d(np.float64(x))
+    ok = (x > _ZERO) & _finite(x) & (abs(t) <= _POW_LIMIT)
     return F(_pow_exp_d(t)), ok
