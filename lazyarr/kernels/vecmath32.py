@@ -480,7 +480,7 @@ def arccos(x):
 # float64 vector functions, or shorter table-driven ones: power's, below) and round once: the result
 # is the correctly rounded float32 but for ties closer than 2**-19..2**-25 of its ULP. The C library's float32
 # versions do not vectorise; float32 polynomials would save the conversions and are left for later.
-_D_MINUS_ONE = -1.0
+_D_ZERO, _D_ONE, _D_MINUS_ONE = 0.0, 1.0, -1.0
 _D_PI = float(_PI)
 
 
