@@ -275,8 +275,23 @@ def test_the_fast_pass_loop_asks_llvm_to_interleave(tier, dt):
     x = np.linspace(0.5, 2.0, 5000).astype(dt)
     text = la.power(la.array(x), la.array(x)).explain()
     assert text.count("!llvm.loop !") == 1
-    assert f'!{{ !"llvm.loop.interleave.count", i32 {llvm_math_map.INTERLEAVE} }}' in text
+    # (#14 tables) power looks tables up: on AVX-512 by permutes, in a loop of 16 lanes over float32 data, of 8
+    # lanes interleaved twice over float64 data (session 14: llvm_math_map.loop_hints)
+    lanes, count = llvm_math_map.WIDE_DATA_LOOKUPS if dt == np.float64 else (llvm_math_map.WIDTH_WITH_LOOKUPS,
+                                                                                llvm_math_map.INTERLEAVE)
+    if not llvm_glue.has_avx512():
+        lanes, count = None, llvm_math_map.INTERLEAVE
+    assert f'!{{ !"llvm.loop.interleave.count", i32 {count} }}' in text
     assert re.search(r"!(\d+) = !\{ !\1, !0", text)  # a loop ID's first operand is itself, or LLVM ignores it
-    # (#14 tables) power looks tables up: on AVX-512 by permutes, in a loop of 16 lanes
-    width = f'!{{ !"llvm.loop.vectorize.width", i32 {llvm_math_map.WIDTH_WITH_LOOKUPS} }}'
-    assert (width in text) == llvm_glue.has_avx512()
+    assert ('"llvm.loop.vectorize.width"' in text) == (lanes is not None)
+    if lanes:
+        assert f'!{{ !"llvm.loop.vectorize.width", i32 {lanes} }}' in text
+
+
+@pytest.mark.parametrize("dt", DTYPES, ids=lambda d: np.dtype(d).name)
+def test_a_loop_without_lookups_keeps_llvm_s_width_and_four_vectors_in_flight(tier, dt):
+    # session 14: only loops that look tables up get a width, and the float64 one its own interleave count
+    x = np.linspace(0.5, 2.0, 5000).astype(dt)
+    text = la.exp(la.array(x)).explain()
+    assert f'!{{ !"llvm.loop.interleave.count", i32 {llvm_math_map.INTERLEAVE} }}' in text
+    assert '"llvm.loop.vectorize.width"' not in text

@@ -184,3 +184,61 @@ def test_float64_power_across_the_log_table_boundaries_within_0_55_ulp(quick_tie
     request.getfixturevalue("numba_tier")
     cache.clear_memory()
     assert la.power(la.array(x), la.array(y)).compute().tobytes() == got.tobytes()
+
+
+# --- session 14: float64 power's exp on the 16-entry table (docs/vecmath.md, "Session 14: power") ----------------
+def test_exp_tail_is_each_entry_s_rounding_error():
+    mpmath.mp.prec = 120
+    assert np.array_equal(np.array(T.EXP_TAIL_T), T.EXP_TAIL)
+    for j in range(T.EXP_N):
+        scale = mpmath.mpf(as_float(int(T.EXP_BITS[j]) + (j << T.EXP_SHIFT)))
+        exact = mpmath.mpf(2) ** (mpmath.mpf(j) / T.EXP_N)
+        assert abs(T.EXP_TAIL[j]) < 2.0 ** -53 and abs(scale * (1 + mpmath.mpf(T.EXP_TAIL[j])) - exact) < 2.0 ** -105
+    assert T.EXP_TAIL[0] == 0.0
+
+
+def exp_edge_exponents(x: float, t_max: float = 708.0) -> np.ndarray:
+    """y such that t = y log x lies on both sides of every point where n = rint(t * 16/ln 2) changes (t = (m + 1/2)
+    ln2/16), one and two ULP away, for |t| <= t_max."""
+    m = np.arange(-int(t_max * 16 / np.log(2)), int(t_max * 16 / np.log(2)))
+    y = (m + 0.5) * (np.log(2) / 16) / np.log(x)
+    bits = y.view(np.int64)
+    return np.concatenate([(bits + d).view(np.float64) for d in (-2, -1, 0, 1, 2)])
+
+
+def test_float64_power_across_the_exp_table_boundaries_within_0_55_ulp(quick_tier, request):
+    # every j = n mod 16 and every k up to the ends of the normal range; x = 2 puts t on the boundaries at exact
+    # multiples of ln 2/16 (t = y ln 2), x = 3 and 0.7 at other fractions (and t of both signs for each y sign)
+    x = np.concatenate([np.full(exp_edge_exponents(v).size, v) for v in (2.0, 3.0, 0.7)])
+    y = np.concatenate([exp_edge_exponents(v) for v in (2.0, 3.0, 0.7)])
+    exact = np.power(x.astype(np.longdouble), y.astype(np.longdouble))
+    with np.errstate(over="ignore", under="ignore"):
+        rounded = exact.astype(np.float64)
+    got = quick_power(x, y)
+    inside = np.isfinite(rounded) & (np.abs(rounded) >= np.finfo(np.float64).tiny)
+    assert inside.mean() > 0.99
+    spacing = np.spacing(np.abs(rounded[inside])).astype(np.longdouble)
+    dist = np.asarray(np.abs(got[inside].astype(np.longdouble) - exact[inside]) / spacing, np.float64)
+    assert dist.max() <= 0.55, f"{dist.max()} ULP at x={x[inside][np.argmax(dist)]!r}, y={y[inside][np.argmax(dist)]!r}"
+    request.getfixturevalue("numba_tier")
+    cache.clear_memory()
+    assert la.power(la.array(x), la.array(y)).compute().tobytes() == got.tobytes()
+
+
+def test_float64_power_signs_of_negative_bases_with_large_integer_exponents(quick_tier, request):
+    # the sign is x's sign bit where y - 2 rint(y/2) is +-1: odd integers up to 2**53 - 1, even ones from 2**53 on
+    odd = [2.0 ** 53 - 1, 2.0 ** 52 + 1, 2.0 ** 52 + 3, 2.0 ** 51 + 1, 2.0 ** 51 - 1, 1.0, 3.0, 1025.0]
+    even = [2.0 ** 53, 2.0 ** 53 + 2, 2.0 ** 60, 2.0 ** 52, 2.0 ** 52 + 2, 2.0, 0.0, 1024.0]
+    ys = np.array(odd + even + [-v for v in odd + even])
+    # every result a normal number, so no element sends the block to the C library (whose signs are right anyway)
+    bases = np.array([-1.0, -(1 + 2.0 ** -52), -(1 - 2.0 ** -53), -(1 - 2.0 ** -52), -(1 + 2.0 ** -51)])
+    x, y = (a.ravel() for a in np.meshgrid(bases, ys))
+    got = quick_power(x, y)
+    want = np.power(x, y)
+    assert np.all(np.isfinite(want) & (np.abs(want) >= 2.0 ** -1000))
+    assert np.array_equal(np.signbit(got), np.signbit(want)) and np.count_nonzero(np.signbit(got)) == 5 * 16
+    assert np.all(np.abs(got.view(np.int64) - want.view(np.int64)) <= 1)  # within 1 ULP
+    assert np.array_equal(got[x == -1.0], want[x == -1.0])  # exactly +-1
+    request.getfixturevalue("numba_tier")
+    cache.clear_memory()
+    assert la.power(la.array(x), la.array(y)).compute().tobytes() == got.tobytes()

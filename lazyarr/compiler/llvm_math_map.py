@@ -195,7 +195,8 @@ def _blocked(k, out_dtypes: tuple) -> str:
     i.add_incoming(following, b.block)
     all_ok.add_incoming(folded, b.block)
     checked, exact, next_block = (function.append_basic_block(s) for s in ("checked", "exact", "next"))
-    _interleaved(module, b.cbranch(b.icmp_signed("<", following, end), fast, checked))
+    float64_data = any(np.dtype(dt) == np.float64 for dt in (*(n.dtype for n in k.inputs), *out_dtypes))
+    _interleaved(module, b.cbranch(b.icmp_signed("<", following, end), fast, checked), float64_data)
     b.position_at_end(checked)
     b.cbranch(folded, next_block, exact)
     b.position_at_end(exact)
@@ -222,17 +223,32 @@ INTERLEAVE = 4
 # two zmm per float64 operation: float64 power's kernel 2.59-2.70 -> 1.99-2.16 ns per element with its log's
 # tables (LLVM's own choice, 8 lanes: 2.62), float32 power's about the same (docs/vecmath.md, "#14 tables").
 WIDTH_WITH_LOOKUPS = 16
+# (session 14) ... but over float64 data (float64 power), once its exp was table-driven and its selects gone, 8 lanes
+# interleaved twice: 16 x 4 kept ~64 float64 vectors' worth of values and ten zmm of tables live, ~300 stack references
+# per iteration; 1.99-2.21 -> 1.42-1.44 ns per element at 4*10**6 (NumPy's loop 1.42), 1.85 -> 1.46 at 4,096
+# (bench/quick_loop_variants.py, load ~7.7). float32 power (float32 data, float64 lanes) keeps 16 x 4 (0.58 against
+# 0.65-0.75 for 8 lanes or 2 vectors in flight).
+WIDE_DATA_LOOKUPS = (8, 2)  # (lanes, interleave count)
 
 
-def _interleaved(module: ir.Module, backedge) -> None:
-    """Ask LLVM to interleave the loop that `backedge` closes INTERLEAVE times, and for WIDTH_WITH_LOOKUPS lanes if
-    it looks tables up (a loop ID: its first operand is itself, as LLVM requires)."""
+def loop_hints(module: ir.Module, float64_data: bool) -> tuple:
+    """(lanes or None for LLVM's choice, interleave count) asked of the fast loop of `module` (float64_data: some
+    input or output of the loop is float64)."""
+    if not any(name.startswith(llvm_glue.LOOKUP_PREFIX) for name in module.globals):
+        return None, INTERLEAVE
+    return WIDE_DATA_LOOKUPS if float64_data else (WIDTH_WITH_LOOKUPS, INTERLEAVE)
+
+
+def _interleaved(module: ir.Module, backedge, float64_data: bool) -> None:
+    """Ask LLVM to interleave the loop that `backedge` closes, and for a number of lanes if it looks tables up, as
+    ``loop_hints`` says (a loop ID: its first operand is itself, as LLVM requires)."""
     def option(name: str, value: int, bits: int = 32):
         return module.add_metadata([ir.MetaDataString(module, name), ir.Constant(ir.IntType(bits), value)])
 
-    options = [option("llvm.loop.interleave.count", INTERLEAVE)]
-    if any(name.startswith(llvm_glue.LOOKUP_PREFIX) for name in module.globals):
-        options += [option("llvm.loop.vectorize.width", WIDTH_WITH_LOOKUPS), option("llvm.loop.vectorize.enable", 1, 1)]
+    width, count = loop_hints(module, float64_data)
+    options = [option("llvm.loop.interleave.count", count)]
+    if width:
+        options += [option("llvm.loop.vectorize.width", width), option("llvm.loop.vectorize.enable", 1, 1)]
     loop_id = module.add_metadata(options)
     loop_id.operands = (loop_id, *options)
     backedge.set_metadata("llvm.loop", loop_id)

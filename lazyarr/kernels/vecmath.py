@@ -918,16 +918,26 @@ def arctanh(x):
 # log (#14 tables): the method of ARM optimized-routines' and glibc's pow with a 16-entry table
 # (kernels/vecmath_tables.py): |x| = 2**k z, log = k ln 2 + log c + log1p(z/c - 1), r = z/c - 1 exact; on AVX-512
 # the quick tier looks each table up with one permute per 8 lanes (compiler/llvm_math.table_load), Numba's kernel
-# by selects (lookup16). It replaces a division, a double-double s and a 17th-degree series. exp is the branch-free
-# one below: a 16-entry exp (docs/vecmath.md, "#14 tables") needed 1 + r unrounded and two more lookups, and was not faster.
+# by selects (lookup16). It replaces a division, a double-double s and a 17th-degree series. exp (session 14) is
+# table-driven too: 2**(j/16) and its rounding error from two 16-entry tables, and 1 + r kept unrounded by one FMA
+# (the result is fma(scale, tmp, scale)), where the branch-free exp summed 1 + r + r*r/2 in double-double after a
+# 12th-degree polynomial (docs/vecmath.md, "Session 14: power").
 _TOP12 = -(1 << 52)                             # 0xfff0000000000000: the sign and exponent field
+_SIGN_BIT = -(1 << 63)                          # 0x8000000000000000
 _TWO_52_BITS = 0x4330000000000000               # the bits of 2**52: OR-ing an integer below 2**52 in adds it
 _TWO_52_1024 = 2.0 ** 52 + 1024.0
-# log1p(r) - r + r*r/2 - r**3/3 = r**4 (-1/4 + r/5 - ... - r**11/15): Taylor to r**15, |r| <= 0.0437 (the first
-# omitted term, r**16/16, is below 2**-76: 2**-70 of log x where it is smallest next to a table point, |log x| >=
-# 0.015)
-_G4, _G5, _G6, _G7, _G8, _G9, _G10, _G11, _G12, _G13, _G14, _G15 = (
-    float(Fraction((-1) ** (n + 1), n)) for n in range(4, 16))
+# log1p(r) - r + r*r/2 - r**3/3 = r**4 P(r), P of degree 10 fitted on |r| <= 0.0437 (python tools/fit_pow.py;
+# session 14): within 2**-79 absolute, 2**-73 of log x where it is smallest next to a table point (|log x| >=
+# 0.015), where the Taylor series to r**15 it replaces (one FMA more) reached 2**-76
+_G4, _G5, _G6, _G7, _G8, _G9, _G10, _G11, _G12, _G13, _G14 = (float.fromhex(h) for h in (
+    "-0x1.0000000000000p-2", "0x1.999999999999ap-3", "-0x1.5555555555556p-3", "0x1.24924924909a2p-3",
+    "-0x1.fffffffffcd7dp-4", "0x1.c71c71edabe54p-4", "-0x1.999999bdc0620p-4", "0x1.745c631369087p-4",
+    "-0x1.5554ac64d38a0p-4", "0x1.3c83ea012c5a3p-4", "-0x1.25eb804d30eecp-4"))
+# exp(r) - 1 - r = r*r Q(r), Q of degree 5 fitted on |r| <= ln(2)/32 (tools/fit_pow.py; session 14): within 2**-64
+# of exp(r), where Taylor to r**8 (one FMA more) reached 2**-68
+_Q2, _Q3, _Q4, _Q5, _Q6, _Q7 = (float.fromhex(h) for h in (
+    "0x1.0000000000001p-1", "0x1.5555555555556p-3", "0x1.55555554e9468p-5", "0x1.11111110e10a8p-7",
+    "0x1.6c17ed4cc653cp-10", "0x1.a01b0c2edc54bp-13"))
 _THIRD_HI, _THIRD_LO = _hi_lo(Decimal(1) / Decimal(3))
 
 
@@ -949,26 +959,26 @@ def _pow_log(a):
     t2 = t1 + r
     lo1 = fma(kd, T.LOG_LN2_LO, lookup16(T.LOG_C_LO_T, i))
     lo2 = (t1 - t2) + r                         # Fast2Sum: |t1| >= log(17/16) > |r| unless t1 == 0 (then 0)
-    ar = -0.5 * r
-    ar2 = r * ar                                # -r*r/2
-    hi = t2 + ar2
-    lo3 = fma(ar, r, -ar2)                      # the rounding error of -r*r/2
-    lo4 = (t2 - hi) + ar2                       # Fast2Sum: |ar2| <= 0.001 is below |t2| >= 0.016 (or t2 == r)
+    # -r*r/2 as FMAs with -0.5 (session 14: exact scalings folded, the same bits with three operations less)
+    r2 = r * r
+    r2l = fma(r, r, -r2)                        # r*r = r2 + r2l exactly
+    hi = fma(r2, -0.5, t2)                      # t2 - r*r/2 rounded once (-0.5 r2 is exact)
+    lo4 = fma(r2, -0.5, t2 - hi)                # Fast2Sum's error, exact: |r2/2| <= 0.001 is below |t2| >= 0.016 (or
+    #                                             t2 == r)
+    lo34 = fma(r2l, -0.5, lo4)                  # plus the rounding error of -r*r/2, -r2l/2
     # r**3/3 (up to 2.8e-5) in double-double: rounded once it would err by 2**-68, 2**-62 of log x next to a table
     # point (|log x| >= 0.015), 0.25 ULP of x**y at |y log x| = 700 (measured 0.96 ULP without)
-    r2 = -2.0 * ar2                             # r*r rounded (exactly twice -r*r/2)
-    r2l = -2.0 * lo3                            # its rounding error: r*r = r2 + r2l exactly
     ch = r2 * r
     cl = fma(r2, r, -ch) + r2l * r              # r**3 = ch + cl to ~2**-104 relative
     qh = ch * _THIRD_HI
-    ql = fma(ch, _THIRD_HI, -qh) + (cl * _THIRD_HI + ch * _THIRD_LO)
+    ql = fma(ch, _THIRD_HI, -qh) + fma(ch, _THIRD_LO, cl * _THIRD_HI)
     h3 = hi + qh
     lo5 = (hi - h3) + qh                        # Fast2Sum: |qh| <= |r|/1000 is below |hi|
     r4 = r2 * r2
-    # r**4 (G4 + G5 r + ... + G15 r**11) by Estrin's scheme: four dependent steps
-    p = fma(r4, fma(r4, fma(r2, fma(r, _G15, _G14), fma(r, _G13, _G12)), fma(r2, fma(r, _G11, _G10), fma(r, _G9, _G8))),
+    # r**4 (G4 + G5 r + ... + G14 r**10) by Estrin's scheme: four dependent steps
+    p = fma(r4, fma(r4, fma(r2, _G14, fma(r, _G13, _G12)), fma(r2, fma(r, _G11, _G10), fma(r, _G9, _G8))),
             fma(r2, fma(r, _G7, _G6), fma(r, _G5, _G4)))
-    lo = ((lo1 + lo2) + (lo3 + lo4)) + ((lo5 + ql) + r4 * p)  # the polynomial, the latest term, added last
+    lo = ((lo1 + lo2) + lo34) + fma(r4, p, lo5 + ql)  # the polynomial, the latest term, added last
     hi = h3
     h = hi + lo
     return h, (hi - h) + lo
@@ -976,26 +986,32 @@ def _pow_log(a):
 
 @_jit
 def _pow_exp(th, tl):
-    """exp(th + tl) for |th| <= 709 with |tl| within a few ULP of th: th = n ln 2 + r (exact), exp(r + rest) with
-    1 + r + r*r/2 summed exactly, times 2**n; about 0.5 ULP plus ~2**-57 relative."""
-    # n = rint(th/ln 2) by the 1.5*2**52 shift: its low bits are n as an integer, with no float64 -> int64
+    """exp(th + tl) for |th| <= 709 with |tl| within a few ULP of th (session 14: a 16-entry table): th = (16 k + j)
+    ln2/16 + rh with rh exact, |rh| <= ln2/32, exp = 2**k 2**(j/16) exp(rh + rl) with 2**(j/16) = T_j (1 + tau_j)
+    from two tables; the result is fma(scale, tmp, scale), scale = 2**k T_j, so 1 + tmp is never rounded: about 0.5
+    ULP plus 2**-59 relative (tmp's one rounding)."""
+    # n = rint(th * 16/ln 2) by the 1.5*2**52 shift: its low bits are n as an integer, with no float64 -> int64
     # conversion (none in AVX2's vector set)
-    shifted = fma(th, _INV_LN2, _SHIFTER)
+    shifted = fma(th, T.EXP_N_OVER_LN2, _SHIFTER)
     n = shifted - _SHIFTER
-    rh = fma(-n, _LN2_HI_LOG, th)                 # exact: n*ln2_hi is exact and close to th
-    r, e = _two_sum(rh, tl - n * _LN2_LO_LOG)
-    z = r * r
-    zl = fma(r, r, -z)
-    z2 = z * z
-    # exp(r) - 1 - r - r*r/2 = r**3 (Q(r) - 1/2)/r: exp's own degree-10 fit Q (2**-61 relative, one coefficient,
-    # _X2 = 1/2, taken out), degree 9 where the Taylor series to r**15 was degree 12 (#14 f64slow), by Estrin's scheme
-    low = fma(z, fma(r, _X6, _X5), fma(r, _X4, _X3))
-    mid = fma(z, fma(r, _X10, _X9), fma(r, _X8, _X7))
-    cubic = r * z * fma(z2, fma(z2, fma(r, _X12, _X11), mid), low)
-    s1, e1 = _fast_two_sum(1.0, r)
-    s2, e2 = _fast_two_sum(s1, 0.5 * z)
-    lo = ((e1 + e2) + (0.5 * zl + e * (1.0 + r))) + cubic  # the polynomial, the latest term, added last
-    return (s2 + lo) * _as_float64((_as_int64(shifted) + 1023) << 52)  # the shifter's bits shift out
+    rh = fma(-n, T.EXP_LN2_HI_N, th)              # exact: n * ln2/16's 39-bit head is exact, rh a multiple of
+    #                                               ulp(th) or 2**-43 below 2**-5
+    # r + e = th + tl - n ln2/16 (rl is up to 2**-32: rl rh**2/2 matters, so the polynomial takes r = rh + rl)
+    r, e = _fast_two_sum(rh, fma(-n, T.EXP_LN2_LO_N, tl))  # |rh| >= |rl| unless both are below 2**-32
+    bits = _as_int64(shifted)
+    j = bits & 15
+    # 2**(n/16) = 2**k 2**(j/16), n = 16 k + j: the table's bits of T_j less j << 48, plus n << 48 (the shifter's own
+    # bits shift out)
+    scale = _as_float64(lookup16(T.EXP_BITS_T, j) + (bits << T.EXP_SHIFT))
+    r2 = r * r
+    r4 = r2 * r2
+    # exp(r) - 1 - r = r**2 Q(r), Q of degree 5 (2**-64 of the result, |r| <= 0.0217), by Estrin's scheme
+    q = fma(r4, fma(r, _Q7, _Q6), fma(r2, fma(r, _Q5, _Q4), fma(r, _Q3, _Q2)))
+    # exp(r + e)(1 + tau) - 1 = r + r**2 Q + (tau + e)(1 + r) to ~2**-100 relative (|e| <= 2**-59, |tau| < 2**-53);
+    # tmp's rounding, ulp(0.0225)/2 = 2**-59 relative, is this function's one extra error
+    c = lookup16(T.EXP_TAIL_T, j) + e
+    tmp = r + fma(r2, q, fma(c, r, c))
+    return fma(scale, tmp, scale)
 
 
 @_jit
@@ -1004,14 +1020,18 @@ def power(x, y):
     x < 0 and odd integer y. ok is False where NumPy's special values (IEEE pow: zeros, infinities, NaN, x < 0
     with non-integer y) or results outside the normal range need the C library, and for subnormal x."""
     ax = abs(x)
-    integer = np.rint(y) == y
-    half = 0.5 * y
-    odd = integer & (np.rint(half) != half)       # |y| >= 2**53 is even
-    ok = (ax >= _SMALLEST_NORMAL) & (ax <= _LARGEST) & (abs(y) <= _LARGEST) & ((x > 0.0) | integer)
-    lh, ll = _pow_log(ax if ok else 1.0)
-    y = y if ok else 0.0
+    # (session 14) no select in front of the log and the exp: a lane whose ok is False gets garbage, never a trap
+    # (bit operations, FMAs; no division), and its block is recomputed; the flags meet only in the final ok, and the
+    # sign is a bit operation: on AVX-512 each select and each flag kept alive across the body was a mask register
+    # (eight in all), spilled and reloaded through general registers (~3 mask instructions per element)
+    lh, ll = _pow_log(ax)                         # of x alone: hoisted out of a row where x is fixed (x[:, None] ** y)
     th = y * lh
     tl = fma(y, lh, -th) + y * ll
-    inside = (th >= _EXP_LOW) & (th <= _EXP_HIGH)  # False for an infinite th: then tl may be NaN
-    value = _pow_exp(th if inside else 0.0, tl if inside else 0.0)
-    return (-value if (x < 0.0) & odd else value), ok & inside
+    value = _pow_exp(th, tl)
+    # the sign: x's sign bit where y is an odd integer. y - 2 rint(y/2) is exact for every finite y: +-1.0 for odd y
+    # (bits 0x3ff0.. or 0xbff0.., shifted left by 2: the top bit set), 0.0 for even y (|y| >= 2**53 is even); for a
+    # non-integer y the result is used only where x > 0 (sign bit 0)
+    odd = _as_int64(fma(-2.0, np.rint(0.5 * y), y)) << 2
+    value = _as_float64(_as_int64(value) | (odd & _as_int64(x) & _SIGN_BIT))  # exp(..) > 0: its sign bit is 0
+    ok = (ax >= _SMALLEST_NORMAL) & (ax <= _LARGEST) & (abs(y) <= _LARGEST) & ((x > 0.0) | (np.rint(y) == y))
+    return value, ok & (th >= _EXP_LOW) & (th <= _EXP_HIGH)  # th outside (or NaN): over- or underflow

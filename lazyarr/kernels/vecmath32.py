@@ -668,17 +668,21 @@ _LOG_OFF, _TOP12 = T.LOG_OFF_BITS, -(1 << 52)   # z's offset; the sign and expon
 _TWO_52_BITS, _K_BIAS = 0x4330000000000000, 2.0 ** 52 + 1024.0
 _D_LN2 = float(Decimal(2).ln())
 _D_SHIFTER = 1.5 * 2.0 ** 52                     # t + it rounds t to an integer held in the low mantissa bits
-# log1p(r) = r + r*r*(-1/2 + r/3 - .. - r**8/10): the first omitted term, r**11/11, is below 2**-53 of r (|r| <=
-# 0.044), so log x is within ~2**-52 relative, and t = y log x within ~2**-45 absolute where the result is a normal
-# float32 (|t| <= 104)
-_PL2, _PL3, _PL4, _PL5, _PL6, _PL7, _PL8, _PL9, _PL10 = (float(Fraction((-1) ** (n + 1), n)) for n in range(2, 11))
+# log1p(r) = r + r*r*P(r), P of degree 7 fitted on |r| <= 0.0437 (python tools/fit_pow.py; session 14): r*r*P within
+# 2**-55.4 absolute, where the Taylor series to r**10 it replaces (one FMA more) reached 2**-53.1: log x within
+# ~2**-49 relative next to a table point (|log x| >= 0.015), and t = y log x within ~2**-45 absolute where the
+# result is a normal float32 (|t| <= 104)
+_PL2, _PL3, _PL4, _PL5, _PL6, _PL7, _PL8, _PL9 = (float.fromhex(h) for h in (
+    "-0x1.fffffffffff44p-2", "0x1.55555555554abp-2", "-0x1.000000030047ep-2", "0x1.9999999f0e8aap-3",
+    "-0x1.555517f74bf32p-3", "0x1.2492115a17077p-3", "-0x1.00c8b20092d65p-3", "0x1.c8895b79d3ce3p-4"))
 # exp(q) = 1 + q + q*q*(1/2 + q/6 + .. + q**4/720): |q| <= ln2/32 + 2**-40, the first omitted term is below 2**-51
 _PE2, _PE3, _PE4, _PE5, _PE6 = (float(Fraction(1, factorial(n))) for n in range(2, 7))
 
 
 @_jit
 def _pow_log_d(a):
-    """log(a) to ~2**-52 relative (a few float64 ULP) for a positive normal float64 a (no checks)."""
+    """log(a) to ~2**-49 relative (to 2**-55 absolute, plus the float64 roundings) for a positive normal float64 a
+    (garbage, never a trap, for other a)."""
     bits = V64.as_int64(a)
     tmp = bits - _LOG_OFF
     i = (tmp >> T.LOG_SHIFT) & 15                # the 4 bits below z's exponent: z's subinterval
@@ -688,8 +692,8 @@ def _pow_log_d(a):
     r = fma(z, V64.lookup16(T.LOG_INVC_T, i), _D_MINUS_ONE)  # exact: 1/c a multiple of 1/16 or 1/32, |r| < 2**-4
     r2 = r * r
     r4 = r2 * r2
-    p = fma(r4, fma(r4, _PL10, fma(r2, fma(r, _PL9, _PL8), fma(r, _PL7, _PL6))),
-            fma(r2, fma(r, _PL5, _PL4), fma(r, _PL3, _PL2)))  # Estrin's scheme: four dependent steps
+    p = fma(r4, fma(r2, fma(r, _PL9, _PL8), fma(r, _PL7, _PL6)),
+            fma(r2, fma(r, _PL5, _PL4), fma(r, _PL3, _PL2)))  # Estrin's scheme: three dependent steps
     return fma(kd, _D_LN2, V64.lookup16(T.LOG_C_T, i)) + fma(r2, p, r)
 
 
@@ -712,15 +716,14 @@ def _pow_exp_d(t):
 def power(x, y):
     """(x**y, ok) for float32 x > 0 and finite y: exp(y*log(x)) in float64 with table-driven log and exp; ok False
     for x <= 0, non-finite operands and results far outside float32's range (NumPy's special cases: libm). The
-    float64 log is within ~2**-52 relative, so t = y log x errs by ~2**-45 absolute where the result is a normal
+    float64 log is within ~2**-55 absolute, so t = y log x errs by ~2**-45 absolute where the result is a normal
     float32 (|t| <= 104), and the result by ~2**-44 relative before its one rounding to float32: the correctly
-    rounded float32 but for ties closer than ~2**-20 of its ULP (NumPy's powf: within 1 ULP)."""
-    xd, yd = np.float64(x), np.float64(y)
-    x_ok = (x > _ZERO) & _finite(x)
-    ok = x_ok & _finite(y)
-    # the log's argument depends on x alone (the same value wherever ok), so where x is the same for a whole row
-    # (x[:, None] ** y) LLVM hoists the log out of the row's loop: 2.4 -> 5.4 ms for 2000 x 2000 with y's flag in
-    lx = _pow_log_d(xd if x_ok else _D_ONE)
-    t = yd * lx if ok else _D_ZERO
-    ok = ok & (abs(t) <= _POW_LIMIT)
-    return F(_pow_exp_d(min(max(t, -_POW_LIMIT), _POW_LIMIT))), ok
+    rounded float32 but for ties closer than ~2**-20 of its ULP (NumPy's powf: within 1 ULP). Subnormal x are
+    normal float64s: computed here, correctly rounded (the C library's powf is not)."""
+    # the log's argument depends on x alone, so where x is the same for a whole row (x[:, None] ** y) LLVM hoists the
+    # log out of the row's loop (2.4 -> 5.4 ms for 2000 x 2000 with a select on y's flag in front of it). (session
+    # 14) No select at all: a lane whose ok is False gets garbage, never a trap (bit operations, FMAs), and its block
+    # is recomputed; |t| <= _POW_LIMIT is False for a non-finite y (t infinite or NaN, also for x = 1)
+    t = np.float64(y) * _pow_log_d(np.float64(x))
+    ok = (x > _ZERO) & _finite(x) & (abs(t) <= _POW_LIMIT)
+    return F(_pow_exp_d(t)), ok

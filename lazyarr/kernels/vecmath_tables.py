@@ -24,7 +24,7 @@ The construction:
   of 2**-43 (float64 power's: k * LOG_LN2_HI + LOG_C_HI is exact). Near 1, 1/c = 1 and log c = 0: log x =
   log1p(r) with r exact, no cancellation.
 - **exp**, ``EXP_N`` = 16: EXP_BITS[j] = bits(2**(j/16) rounded) - (j << 48), so adding n << 48 (n = 16 k + j)
-  gives the bits of 2**k * 2**(j/16).
+  gives the bits of 2**k * 2**(j/16); EXP_TAIL[j] its rounding error relative to it (float64 power's exp, session 14).
 """
 from decimal import Context, Decimal, localcontext
 
@@ -76,6 +76,10 @@ with localcontext(Context(prec=40)):  # ~2**-130: the tables' values are correct
     LOG_INVC, LOG_C, LOG_C_HI, LOG_C_LO = _log_table()
     EXP_BITS = np.array([_bits(float((Decimal(j) / EXP_N * _LN2).exp())) - (j << EXP_SHIFT) for j in range(EXP_N)],
                         dtype=np.int64)
+    # (session 14, float64 power's exp) the rounding error of each 2**(j/16) relative to its rounded value:
+    # 2**(j/16) = T_j (1 + EXP_TAIL[j]) with T_j the value EXP_BITS encodes, |EXP_TAIL| < 2**-53
+    EXP_TAIL = np.array([float((Decimal(j) / EXP_N * _LN2).exp() / Decimal(_float(int(EXP_BITS[j]) + (j << EXP_SHIFT)))
+                               - 1) for j in range(EXP_N)], dtype=np.float64)
 
 # the same as tuples of Python numbers, as the vector functions index them (``vecmath.lookup16``: Numba types a
 # tuple of floats or ints as float64 or int64 constants and selects among them instead of gathering)
@@ -84,6 +88,7 @@ LOG_C_T = tuple(float(v) for v in LOG_C)
 LOG_C_HI_T = tuple(float(v) for v in LOG_C_HI)
 LOG_C_LO_T = tuple(float(v) for v in LOG_C_LO)
 EXP_BITS_T = tuple(int(v) for v in EXP_BITS)
+EXP_TAIL_T = tuple(float(v) for v in EXP_TAIL)
 
-for _table in (LOG_INVC, LOG_C, LOG_C_HI, LOG_C_LO, EXP_BITS):
+for _table in (LOG_INVC, LOG_C, LOG_C_HI, LOG_C_LO, EXP_BITS, EXP_TAIL):
     _table.setflags(write=False)  # the arrays (the tests' view of the tables) stay as built
