@@ -34,12 +34,21 @@ MAX_NODES = 32  # g's nodes: a region larger than this compiles slowly; products
 # whole region, so it is too big as well: a lazy loop's ``X @ w`` (w's history of updates is elementwise all the
 # way back, 32 nodes after ~10 steps) stops at the previous step's w instead of walking 32 nodes every step.
 _TOO_BIG: "weakref.WeakSet" = weakref.WeakSet()
+# (s14 lazyover) Structure ids of graphs whose elementwise region reaches no reduction, so no row dot: ``A @ b``
+# of such a b is never a pair. Whether a reduction is reachable through fusable, non-generator nodes follows
+# from the structure id alone (op, params, dtype and the children's ids; ``fusable`` is decided by op and
+# params), so it holds for every graph of that id, sharing or not. A lazy loop's ``X @ w`` asks it of w's history
+# at every step of every call: after the first call each is one set lookup instead of a region walk.
+_NO_DOT: set[int] = set()
+_NO_DOT_MAX = 65536  # ids kept at most (cleared when full: a miss only costs the walk again)
 
 
 def pair_product(a: Node, b: Node) -> Node | None:
     """``a @ b`` as a ``gemv_pair`` stage when `a` is ``A.T`` and `b` is g(``A @ v``) (see the module's
     docstring), else None."""
     if a.ndim != 2 or b.ndim != 1 or a.dtype not in _FLOATS or b.dtype != a.dtype or not _is_array(a):
+        return None
+    if _without_dot(b):  # (s14 lazyover)
         return None
     found = _region(b)
     if found is None:
@@ -128,6 +137,32 @@ def _region(root: Node) -> tuple[list[Node], list[Node]] | None:
         else:
             frontier.append(node)
     return body, frontier
+
+
+def _without_dot(root: Node) -> bool:
+    """(s14 lazyover) Whether no reduction is reachable from `root` through fusable, non-generator nodes (the
+    nodes ``_region`` expands), so that its frontier holds no row dot; False also when the walk passes
+    MAX_NODES such nodes without an answer (``_region`` then finds the region too big). A True answer is kept
+    for every node walked (``_NO_DOT``): their regions are parts of root's."""
+    if root.sid in _NO_DOT:
+        return True
+    walked, seen, stack = [], set(), [root]
+    while stack:
+        node = stack.pop()
+        if id(node) in seen or node.sid in _NO_DOT:
+            continue
+        seen.add(id(node))
+        if node.fusable and node.op not in GENERATORS:
+            walked.append(node.sid)
+            if len(walked) > MAX_NODES:
+                return False
+            stack.extend(node.args)
+        elif node.op == "reduce":
+            return False
+    if len(_NO_DOT) + len(walked) > _NO_DOT_MAX:
+        _NO_DOT.clear()
+    _NO_DOT.update(walked)
+    return True
 
 
 def _row_dot(node: Node, transposed: Node) -> tuple[Node, Node] | None:
