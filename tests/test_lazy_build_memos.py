@@ -1,0 +1,141 @@
+"""(s14 lazyover) What a lazy program's graph building remembers between calls: ``api/gemv_pair._without_dot``
+(structure ids whose elementwise region reaches no reduction, so ``A @ b`` is never a pair), matmul's result
+dtype per pair of dtypes (``api/stages._matmul_dtype``), and a transposed view's inverse without NumPy's argsort.
+Hits on a repeated structure, a walk again where the structure differs, NumPy's answers, no user array kept."""
+from __future__ import annotations
+
+import gc
+import weakref
+
+import numpy as np
+import pytest
+
+import lazyarr as la
+from lazyarr.api import gemv_pair
+from lazyarr.graph import expr
+
+rng = np.random.default_rng(1414)
+
+
+def _descent(X, y, w, steps, lr=0.5):
+    """A logistic regression's gradient steps (bench/programs/learning.py), as NumPy code."""
+    for _ in range(steps):
+        p = 1.0 / (1.0 + np.exp(-(X @ w)))
+        w = w - lr * (X.T @ (p - y)) / X.shape[0]
+    return w
+
+
+def _data(rows=300, cols=6, dtype=np.float64):
+    X = rng.standard_normal((rows, cols)).astype(dtype)
+    y = (rng.random(rows) > 0.5).astype(dtype)
+    return X, y, np.zeros(cols, dtype)
+
+
+def _pairs(root) -> int:
+    return sum(1 for n in expr.walk([root]) if n.op == "numpy" and n.params.name == "gemv_pair")
+
+
+class _Walks:
+    """Counts ``gemv_pair._region`` walks whose root is a given node's structure (monkeypatched)."""
+
+    def __init__(self, monkeypatch):
+        self.roots = []
+        region = gemv_pair._region
+
+        def counted(root):
+            self.roots.append(root.sid)
+            return region(root)
+        monkeypatch.setattr(gemv_pair, "_region", counted)
+
+
+@pytest.fixture
+def fresh(monkeypatch):
+    monkeypatch.setattr(gemv_pair, "_NO_DOT", set())
+    return _Walks(monkeypatch)
+
+
+def test_repeated_structure_walks_once(fresh):
+    X, y, w = _data()
+    first = _descent(la.array(X), la.array(y), la.array(w), 15)
+    walks_first = len(fresh.roots)
+    assert walks_first >= 15  # every gradient's region is walked (it holds the row dot), and X @ w's first
+    second = _descent(la.array(X), la.array(y), la.array(w), 15)  # the same structure again, new nodes
+    # X @ w of every step is answered by its structure id; only the 15 gradients walk
+    assert len(fresh.roots) - walks_first == 15
+    assert _pairs(first._node) == _pairs(second._node) == 15
+    want = _descent(X, y, w, 15)
+    for got in (first, second):
+        np.testing.assert_allclose(got.compute(), want, rtol=1e-12, atol=1e-12)
+
+
+def test_no_dot_is_structural():
+    """A region with a reduction under it is never marked, whatever it is read through; one without is."""
+    X, y, w = _data()
+    Xl, yl, wl = la.array(X), la.array(y), la.array(w)
+    d = Xl @ wl                        # a row dot: sum(X * w, axis=1)
+    g = 1.0 / (1.0 + np.exp(-d)) - yl  # its region reaches the reduction
+    assert not gemv_pair._without_dot(g._node)
+    assert g._node.sid not in gemv_pair._NO_DOT
+    h = wl * 2.0 - 1.0                 # no reduction: marked, with the node walked under it
+    assert gemv_pair._without_dot(h._node)
+    assert h._node.sid in gemv_pair._NO_DOT and h._node.args[0].sid in gemv_pair._NO_DOT
+    s = la.array(np.ones(6)) + (wl * 2.0).sum()  # a full sum is a reduction too: not marked
+    assert not gemv_pair._without_dot(s._node)
+
+
+def test_changed_dtype_shape_or_matrix_walks_again(fresh):
+    for dtype, rows, cols in [(np.float64, 300, 6), (np.float32, 300, 6), (np.float64, 200, 6), (np.float64, 300, 5)]:
+        X, y, w = _data(rows, cols, dtype)
+        before = len(fresh.roots)
+        got = _descent(la.array(X), la.array(y), la.array(w), 4)
+        assert _pairs(got._node) == 4
+        assert len(fresh.roots) > before
+        tol = 1e-12 if dtype == np.float64 else 2e-5
+        np.testing.assert_allclose(got.compute(), _descent(X, y, w, 4), rtol=tol, atol=tol)
+    # A matrix whose transpose is not the dot's: no pair, NumPy's values (the no-dot marks of X @ w's histories
+    # never stop the gradient's own walk)
+    X, y, w = _data()
+    Z = rng.standard_normal(X.shape)
+    Xl, Zl, yl, wl = la.array(X), la.array(Z), la.array(y), la.array(w)
+    e = Zl.T @ (1.0 / (1.0 + np.exp(-(Xl @ wl))) - yl)
+    assert _pairs(e._node) == 0
+    np.testing.assert_allclose(e.compute(), Z.T @ (1.0 / (1.0 + np.exp(-(X @ w))) - y), rtol=1e-12, atol=1e-12)
+
+
+def test_no_user_array_kept(fresh):
+    X, y, w = _data()
+    refs = [weakref.ref(a) for a in (X, y, w)]
+    got = _descent(la.array(X), la.array(y), la.array(w), 5).compute()
+    assert fresh.roots and gemv_pair._NO_DOT
+    del X, y, w, got
+    gc.collect()
+    assert all(r() is None for r in refs)
+
+
+@pytest.mark.parametrize("da,db", [(np.float64, np.float64), (np.float32, np.float32), (np.float32, np.float64),
+                                   (np.int32, np.int32), (np.int8, np.float32), (np.bool_, np.bool_),
+                                   (np.int64, np.complex64)])
+def test_matmul_dtype_per_pair(da, db):
+    a = (rng.standard_normal((4, 3)) * 3).astype(da)
+    b = (rng.standard_normal(3) * 3).astype(db)
+    for _ in range(2):  # the second asks the kept dtype
+        got = la.array(a) @ la.array(b)
+        want = a @ b
+        assert (got.dtype, got.shape) == (want.dtype, want.shape)
+        np.testing.assert_allclose(np.asarray(got), want, rtol=1e-6)
+    with pytest.raises(ValueError):
+        la.array(a) @ la.array(np.ones(4, db))
+
+
+@pytest.mark.parametrize("axes", [(1, 0, 2), (2, 0, 1), (1, 2, 0), (0, 2, 1)])
+def test_write_through_transposed_view(axes):
+    """The inverse permutation (computed in Python now) rebuilds the base after a write into its view."""
+    a = np.arange(24.0).reshape(2, 3, 4)
+    want = a.copy()
+    view = want.transpose(axes)
+    view[0] = -1.0
+    x = la.array(a.copy())
+    v = x.transpose(axes)
+    v[0] = -1.0
+    np.testing.assert_array_equal(np.asarray(x), want)
+    np.testing.assert_array_equal(np.asarray(v), view)
