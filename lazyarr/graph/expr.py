@@ -7,7 +7,6 @@ key (see ``schedule.py``) never sees data, sizes or ids.
 """
 from __future__ import annotations
 
-import functools
 import math
 import weakref
 from typing import NamedTuple
@@ -31,14 +30,21 @@ def special_ufunc(node) -> np.ufunc:
     import scipy.special
     return getattr(scipy.special, node.op[len(SPECIAL):])
 
-# The intern table: key -> weak reference to the node. A plain dict of weakref.ref with a C-level callback
-# (functools.partial) is several times faster than WeakValueDictionary, and node creation is on the hot path.
+# The intern table: key -> weak reference to the node. A plain dict of weak references is several times faster
+# than WeakValueDictionary, and node creation is on the hot path. (s14 lazyover) Each reference carries its key
+# (``_Ref``, as WeakValueDictionary's KeyedRef, without its Python-level constructor) and one module function is
+# every callback: the functools.partial and its argument tuple per node were two more objects for the garbage
+# collector, which a lazy loop's graph (alive while it is built and computed) keeps promoting (docs/runtime.md).
 _interned: dict[tuple, weakref.ref] = {}
 
 
-def _forget(key: tuple, ref: weakref.ref) -> None:
-    if _interned.get(key) is ref:
-        del _interned[key]
+class _Ref(weakref.ref):
+    __slots__ = ("key",)
+
+
+def _forget(ref: _Ref) -> None:
+    if _interned.get(ref.key) is ref:
+        del _interned[ref.key]
 
 
 def _lookup(key: tuple):
@@ -47,7 +53,9 @@ def _lookup(key: tuple):
 
 
 def _intern(key: tuple, node) -> None:
-    _interned[key] = weakref.ref(node, functools.partial(_forget, key))
+    ref = _Ref(node, _forget)
+    ref.key = key
+    _interned[key] = ref
 
 # Structure ids: one small int per distinct (op, params, dtype, child structure ids). Computed once when a node is
 # built, they let a kernel's cache key be a short tuple of ints instead of a deep tuple rebuilt on every call.
