@@ -139,3 +139,29 @@ def test_write_through_transposed_view(axes):
     v[0] = -1.0
     np.testing.assert_array_equal(np.asarray(x), want)
     np.testing.assert_array_equal(np.asarray(v), view)
+
+
+@pytest.mark.parametrize("name", ["sum", "prod", "max", "min", "mean", "argmax", "any"])
+@pytest.mark.parametrize("dtype", [np.int8, np.uint16, np.int64, np.float32, np.float64, np.bool_])
+def test_reduction_dtype_kept_per_probe(name, dtype):
+    """(s14 lazyover) A reduction's result dtype is NumPy's whether asked of NumPy or found kept (second pass)."""
+    a = (rng.standard_normal((5, 4)) * 4).astype(dtype)
+    for _ in range(2):
+        for axis in (None, 0, 1):
+            got = getattr(la.array(a), name)(axis=axis)
+            want = getattr(a, name)(axis=axis)
+            assert np.asarray(got).dtype == np.asarray(want).dtype
+            np.testing.assert_allclose(np.asarray(got, dtype=np.float64), np.asarray(want, dtype=np.float64),
+                                       rtol=1e-6)
+    if name in ("sum", "prod"):
+        for target in (np.float32, np.int16, "f8"):
+            assert la.array(a).sum(axis=0, dtype=target).dtype == a.sum(axis=0, dtype=target).dtype
+
+
+def test_empty_reduction_error_every_time():
+    """NumPy's error for an empty input without identity is raised at every build: errors are never kept."""
+    e = np.zeros((0, 3))
+    for _ in range(3):
+        with pytest.raises(ValueError):
+            la.array(e).max(axis=0)
+    assert la.array(e).max(axis=1).shape == (0,)
