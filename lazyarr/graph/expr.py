@@ -34,7 +34,8 @@ def special_ufunc(node) -> np.ufunc:
 # than WeakValueDictionary, and node creation is on the hot path. (s14 lazyover) Each reference carries its key
 # (``_Ref``, as WeakValueDictionary's KeyedRef, without its Python-level constructor) and one module function is
 # every callback: the functools.partial and its argument tuple per node were two more objects for the garbage
-# collector, which a lazy loop's graph (alive while it is built and computed) keeps promoting (docs/runtime.md).
+# collector, which a lazy loop's graph (alive while it is built and computed) keeps promoting
+# (docs/fuse_programs.md, "lazy mode's build and the garbage collector").
 _interned: dict[tuple, weakref.ref] = {}
 
 
