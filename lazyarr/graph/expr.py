@@ -126,7 +126,10 @@ def make(op: str, args: tuple[Node, ...], params: tuple, shape: tuple, dtype: np
         shape = tuple(shape)
     # dtype and shape are in the key although they follow from the rest for most ops: not for a cast
     # (its target is its dtype) nor for a node given leading length-1 axes (build.expand_leading).
-    key = (op, tuple(map(id, args)), params, dtype, shape)
+    # (s14 lazyover) one flat tuple, the arguments' ids last: its length tells the arity apart, and it is one
+    # object less per node for the garbage collector (no other intern key has an op name first and 4+ entries
+    # but a constant's (CONST, ...), which make never builds, and an external leaf's, which is marked)
+    key = (op, params, dtype, shape, *map(id, args))
     ref = _interned.get(key)
     node = ref() if ref is not None else None
     if node is None:
@@ -143,7 +146,7 @@ def make(op: str, args: tuple[Node, ...], params: tuple, shape: tuple, dtype: np
 def unintern(node: Node) -> None:
     """(mandelbrot #15) A made node no longer handed out by ``make``: a later build of the same (op, args,
     params) makes a new node. api/realise.py: an old node that now stands for a computed value."""
-    key = (node.op, tuple(map(id, node.args)), node.params, node.dtype, node.shape)
+    key = (node.op, node.params, node.dtype, node.shape, *map(id, node.args))  # (make's key)
     ref = _interned.get(key)
     if ref is not None and ref() is node:
         del _interned[key]
@@ -193,10 +196,13 @@ def source_leaf(source: np.ndarray) -> Node | None:
     return node
 
 
+_EXTERNAL = "external leaf"  # no op's name
+
+
 def external_leaf(op: str, params: tuple, shape: tuple, dtype: np.dtype, data) -> Node:
     """A leaf whose data is not in memory (a dask array): keyed by (op, params), known to kernels by op, dtype
     and rank only, so it never equals an in-memory leaf."""
-    key = (op, params, dtype, shape)
+    key = (_EXTERNAL, op, params, dtype, shape)  # (s14 lazyover: marked, never a zero-argument make's key)
     node = _lookup(key)
     if node is None:
         node = Node()
