@@ -165,3 +165,52 @@ def test_empty_reduction_error_every_time():
         with pytest.raises(ValueError):
             la.array(e).max(axis=0)
     assert la.array(e).max(axis=1).shape == (0,)
+
+
+def test_intern_table_forgets_dead_nodes():
+    """(s14 lazyover) Intern references carry their key; the entry goes when the node dies, and a node built
+    again from the same parts is the same node while it lives."""
+    a = la.array(rng.standard_normal(7))
+    n1 = (a * 3.0 + 1.0)._node
+    assert (a * 3.0 + 1.0)._node is n1  # hash-consed
+    key = (n1.op, n1.params, n1.dtype, n1.shape, *map(id, n1.args))
+    assert expr._interned[key]() is n1
+    del n1
+    gc.collect()
+    assert key not in expr._interned
+    # the arity is in the key's length: a unary and a binary node over the same first operand differ
+    x = a._node
+    neg = expr.make("negative", (x,), (a * 1.0)._node.params, x.shape, x.dtype)
+    add = expr.make("add", (x, x), (a + a)._node.params, x.shape, x.dtype)
+    assert neg is not add and len(neg.args) == 1 and len(add.args) == 2
+
+
+def test_external_leaf_never_a_made_node():
+    """A zero-argument made node and an external leaf with the same op, params, dtype and shape are two nodes."""
+    made = expr.make("iota", (), (), (5,), np.dtype(np.int64))
+    external = expr.external_leaf("iota", (), (5,), np.dtype(np.int64), object())
+    assert made is not external and external.op == "iota" and not external.args
+
+
+@pytest.mark.parametrize("steps", [1, 4])
+def test_stencil_getitem_params_shared_and_values(steps):
+    """(s14 lazyover) The getitem stages of a lazy stencil share one params object per canonical key; the
+    values are NumPy's bit for bit."""
+    from lazyarr.api import indexing
+
+    def jacobi(A, B):
+        for _ in range(steps):
+            B[1:-1] = 0.33333 * (A[:-2] + A[1:-1] + A[2:])
+            A[1:-1] = 0.33333 * (B[:-2] + B[1:-1] + B[2:])
+        return A, B
+
+    a, b = rng.random(50), rng.random(50)
+    want = jacobi(a.copy(), b.copy())
+    for _ in range(2):
+        got = la.compute(*jacobi(la.array(a.copy()), la.array(b.copy())))
+        for g, w in zip(got, want):
+            np.testing.assert_array_equal(g, w)
+    k = ((1, 48, 1),)
+    assert indexing._getitem_params(k) is indexing._getitem_params(((1, 48, 1),))
+    assert indexing._getitem_params(k) is not indexing._getitem_params(((0, 48, 1),))
+    assert indexing._getitem_params(k) == ("getitem", (("key", k),))
