@@ -91,7 +91,10 @@ def register_basic_view(base, view, key) -> None:
 
 
 def register_transpose(base, view, axes: tuple) -> None:
-    inverse = tuple(int(i) for i in np.argsort(axes))
+    inverse = [0] * len(axes)  # (s14 lazyover) argsort of a permutation, without NumPy's call (X.T in a loop)
+    for i, axis in enumerate(axes):
+        inverse[axis] = i
+    inverse = tuple(inverse)
     register_view(base, view, lambda node: build.transpose(node, axes),
                   lambda _, new: build.transpose(new, inverse))
 

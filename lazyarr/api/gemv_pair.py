@@ -34,6 +34,17 @@ MAX_NODES = 32  # g's nodes: a region larger than this compiles slowly; products
 # whole region, so it is too big as well: a lazy loop's ``X @ w`` (w's history of updates is elementwise all the
 # way back, 32 nodes after ~10 steps) stops at the previous step's w instead of walking 32 nodes every step.
 _TOO_BIG: "weakref.WeakSet" = weakref.WeakSet()
+# (s14 lazyover) Structure ids of graphs whose elementwise region reaches no reduction, so no row dot: ``A @ b``
+# of such a b is never a pair. Whether a reduction is reachable through fusable, non-generator nodes follows
+# from the structure id alone (op, params, dtype and the children's ids; ``fusable`` is decided by op and
+# params), so it holds for every graph of that id, sharing or not. A lazy loop's ``X @ w`` asks it of w's history
+# at every step of every call: after the first call each is one set lookup instead of a region walk.
+_NO_DOT: set[int] = set()
+_NO_DOT_MAX = 65536  # ids kept at most (cleared when full: a miss only costs the walk again)
+# (s14 lazyover) The stages' keywords, one object per value: a spec is ~25 small tuples, and a lazy loop's every
+# call built them anew for each product, all alive until the call ended (work for the garbage collector).
+_KWARGS: dict[tuple, tuple] = {}
+_KWARGS_MAX = 256
 
 
 def pair_product(a: Node, b: Node) -> Node | None:
@@ -41,12 +52,17 @@ def pair_product(a: Node, b: Node) -> Node | None:
     docstring), else None."""
     if a.ndim != 2 or b.ndim != 1 or a.dtype not in _FLOATS or b.dtype != a.dtype or not _is_array(a):
         return None
+    if b.sid in _NO_DOT:  # (s14 lazyover) no row dot under a graph of this structure
+        return None
     found = _region(b)
     if found is None:
+        _without_dot(b)  # (s14 lazyover) a long history's id is marked here, so later calls skip the walk
         return None
     body, frontier = found
     dots = [(n, pair) for n in frontier if (pair := _row_dot(n, a)) is not None]
     if len(dots) != 1:
+        if not dots:
+            _without_dot(b)  # (s14 lazyover)
         return None
     dot, (matrix, v) = dots[0]
     operands = [n for n in frontier if n is not dot]
@@ -54,6 +70,9 @@ def pair_product(a: Node, b: Node) -> Node | None:
         return None
     spec = _spec(body, dot, operands, b)
     kwargs = (("dtype", a.dtype.str), ("shape", (a.shape[0],)), ("spec", spec))
+    kwargs = _KWARGS.setdefault(kwargs, kwargs)  # (s14 lazyover)
+    if len(_KWARGS) > _KWARGS_MAX:
+        _KWARGS.clear()
     return build.numpy_stage("gemv_pair", (matrix, v, *operands), kwargs, (a.shape[0],), a.dtype)
 
 
@@ -128,6 +147,34 @@ def _region(root: Node) -> tuple[list[Node], list[Node]] | None:
         else:
             frontier.append(node)
     return body, frontier
+
+
+def _without_dot(root: Node) -> bool:
+    """(s14 lazyover) Whether no reduction is reachable from `root` through fusable, non-generator nodes (the
+    nodes ``_region`` expands), so that its frontier holds no row dot; False also when the walk passes
+    MAX_NODES such nodes without an answer. A True answer is kept for root and every node walked
+    (``_NO_DOT``): their regions are parts of root's. Asked after ``_region`` found no dot (or a region too big):
+    the first call of a lazy loop pays both walks, later calls one set lookup."""
+    if root.sid in _NO_DOT:
+        return True
+    walked, seen, stack = [], set(), [root]
+    while stack:
+        node = stack.pop()
+        if id(node) in seen or node.sid in _NO_DOT:
+            continue
+        seen.add(id(node))
+        if node.fusable and node.op not in GENERATORS:
+            walked.append(node.sid)
+            if len(walked) > MAX_NODES:
+                return False
+            stack.extend(node.args)
+        elif node.op == "reduce":
+            return False
+    if len(_NO_DOT) + len(walked) > _NO_DOT_MAX:
+        _NO_DOT.clear()
+    _NO_DOT.update(walked)
+    _NO_DOT.add(root.sid)  # (also a root that is no elementwise node: a leaf, a stage that is not a reduction)
+    return True
 
 
 def _row_dot(node: Node, transposed: Node) -> tuple[Node, Node] | None:

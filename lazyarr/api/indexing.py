@@ -27,7 +27,7 @@ from lazyarr.api import build
 from lazyarr.api import tracing  # (graph breaks) a LazyArray index inside @la.fuse is computed
 from lazyarr.graph import expr
 from lazyarr.graph.expr import CONST, LEAF, Node
-from lazyarr.graph.ops import ARRAY, is_elementwise, realise
+from lazyarr.graph.ops import ARRAY, StageParams, is_elementwise, realise
 
 # Canonical basic keys (hashable, so they can be node parameters; slice objects are not hashable in 3.11):
 # one entry per result-producing position, covering every axis of the indexed node exactly once, plus
@@ -256,10 +256,27 @@ def _push(node: Node, key: tuple) -> Node:
             return n
         if n.op == LEAF:
             return expr.view_leaf(n, ("getitem", k), lambda data: data[realise(k)])
-        from lazyarr.api.build import numpy_stage
-        return numpy_stage("getitem", (n,), (("key", k),), result_shape(k, n.shape), n.dtype)
+        # (s14 lazyover) build.numpy_stage's node, its params kept per canonical key
+        return expr.make("numpy", (n,), _getitem_params(k), result_shape(k, n.shape), n.dtype)
 
     return push_down(node, key, operands, rebuild)
+
+
+# (s14 lazyover) A getitem stage's params, one object per canonical key (ints, (start, count, step) triples and
+# None only, so equal keys index alike): a lazy stencil pushes the same few keys down at every step of every
+# call, and the params with their key tuples were ~4 objects per stage alive until the call ended (work for
+# the garbage collector: docs/fuse_programs.md, "lazy mode's build and the garbage collector").
+_GETITEM_PARAMS: dict[tuple, StageParams] = {}
+_GETITEM_PARAMS_MAX = 4096
+
+
+def _getitem_params(key: tuple) -> StageParams:
+    params = _GETITEM_PARAMS.get(key)
+    if params is None:
+        if len(_GETITEM_PARAMS) >= _GETITEM_PARAMS_MAX:
+            _GETITEM_PARAMS.clear()
+        params = _GETITEM_PARAMS.setdefault(key, StageParams("getitem", (("key", key),)))
+    return params
 
 
 def operand_key(key: tuple, shape: tuple, operand_shape: tuple) -> tuple:

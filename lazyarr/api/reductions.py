@@ -47,8 +47,29 @@ def _probe(node: Node) -> np.ndarray:
 _BY_UFUNC_REDUCE = frozenset({"sum", "prod", "max", "min"})
 
 
+# (s14 lazyover) NumPy's answers kept by what the probe call sees (the reduction, the probe's dtype and shape, the
+# axis, the dtype argument): a lazy loop's every product and mean asked NumPy again (~3-5 us each). Errors (an
+# empty input without identity) are raised by NumPy each time, never kept.
+_RESULT_DTYPES: dict[tuple, np.dtype] = {}
+_RESULT_DTYPES_MAX = 4096
+
+
 def _result_dtype(red, node: Node, probe_axis, kwargs: dict) -> np.dtype:
     """The dtype NumPy's reduction gives for `node`'s dtype (raising NumPy's error for empty input)."""
+    key = (red.name, node.dtype, tuple(min(d, 1) for d in node.shape), probe_axis, kwargs.get("dtype"))
+    try:
+        known = _RESULT_DTYPES.get(key)
+    except TypeError:  # an unhashable dtype argument: NumPy is asked (and says what it makes of it)
+        known, key = None, None
+    if known is not None:
+        return known
+    dtype = _numpy_result_dtype(red, node, probe_axis, kwargs)
+    if key is not None and len(_RESULT_DTYPES) < _RESULT_DTYPES_MAX:
+        _RESULT_DTYPES[key] = dtype
+    return dtype
+
+
+def _numpy_result_dtype(red, node: Node, probe_axis, kwargs: dict) -> np.dtype:
     probe = _probe(node)
     if red.name in _BY_UFUNC_REDUCE:
         return np.asarray(red.ufunc.reduce(probe, axis=probe_axis, **kwargs)).dtype

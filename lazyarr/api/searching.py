@@ -30,6 +30,7 @@ from lazyarr.graph import ops
 from lazyarr.kernels import counting
 from lazyarr.kernels import threads
 from lazyarr.runtime import evaluate as runtime
+from lazyarr.runtime import scratch  # (s14 lazyover) interp's output
 
 
 # --- computing at the call (data-dependent shapes) -----------------------------------------------------------
@@ -101,7 +102,8 @@ def _searchsorted(a, v, *sorter, side):
         return reference(a, v, *sorter, side=side)
     a = np.ascontiguousarray(a, dtype=common)
     queries = np.ascontiguousarray(v, dtype=common).reshape(-1)
-    return _launch(counting.searchsorted, a, queries, side == "right").reshape(np.shape(v))
+    out = scratch.empty((queries.shape[0],), np.intp)  # (s14 lazyover) as interp's
+    return _launch(counting.searchsorted, a, queries, side == "right", out).reshape(np.shape(v))
 
 
 def _interp(x, xp, fp, *, left, right, period):
@@ -115,7 +117,8 @@ def _interp(x, xp, fp, *, left, right, period):
     left = fp[0] if left is None else np.float64(left)
     right = fp[-1] if right is None else np.float64(right)
     queries = np.ascontiguousarray(x, np.float64).reshape(-1)
-    return _launch(counting.interp, queries, xp, fp, left, right).reshape(np.shape(x))
+    out = scratch.empty((queries.shape[0],), np.float64)  # (s14 lazyover) NumPy's allocator or a kept buffer
+    return _launch(counting.interp, queries, xp, fp, left, right, out).reshape(np.shape(x))
 
 
 def _histogram(a, edges, *weights, uniform, density):

@@ -18,6 +18,19 @@ def _probe(node: Node) -> np.ndarray:
     return np.zeros((1,) * node.ndim, node.dtype)
 
 
+_MATMUL_DTYPES: dict[tuple, np.dtype] = {}  # (s14 lazyover) (a's dtype, b's dtype) -> matmul's result dtype
+
+
+def _matmul_dtype(a: Node, b: Node) -> np.dtype:
+    """NumPy's result dtype of ``a @ b``, asked of NumPy once per pair of dtypes (a lazy loop's products ask it
+    at every step; it does not depend on the ranks)."""
+    key = (a.dtype, b.dtype)
+    dtype = _MATMUL_DTYPES.get(key)
+    if dtype is None:
+        dtype = _MATMUL_DTYPES.setdefault(key, np.matmul(_probe(a), _probe(b)).dtype)
+    return dtype
+
+
 def _stage(name, nodes, kwargs: dict, shape: tuple, dtype) -> Node:
     """The node of the op table's stage `name` (``ops.STAGES``) over `nodes`."""
     build.dtypes.check_supported(np.dtype(dtype), f"np.{name}'s result")
@@ -93,7 +106,7 @@ def matmul(a, b) -> Node:
         raise _mismatch("matmul", a, b)
     batch = build.broadcast_shapes("matmul", ash[:-2], bsh[:-2])
     shape = batch + (ash[-2],) * (a.ndim > 1) + (bsh[-1],) * (b.ndim > 1)
-    dtype = np.matmul(_probe(a), _probe(b)).dtype
+    dtype = _matmul_dtype(a, b)
     # (BLAS-bound programs, #15) float matrix-vector products: a fused multiply-and-sum, no BLAS boundary
     fused = products.fused_product(a, b)
     if fused is not None:

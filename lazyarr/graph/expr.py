@@ -7,7 +7,6 @@ key (see ``schedule.py``) never sees data, sizes or ids.
 """
 from __future__ import annotations
 
-import functools
 import math
 import weakref
 from typing import NamedTuple
@@ -31,14 +30,22 @@ def special_ufunc(node) -> np.ufunc:
     import scipy.special
     return getattr(scipy.special, node.op[len(SPECIAL):])
 
-# The intern table: key -> weak reference to the node. A plain dict of weakref.ref with a C-level callback
-# (functools.partial) is several times faster than WeakValueDictionary, and node creation is on the hot path.
+# The intern table: key -> weak reference to the node. A plain dict of weak references is several times faster
+# than WeakValueDictionary, and node creation is on the hot path. (s14 lazyover) Each reference carries its key
+# (``_Ref``, as WeakValueDictionary's KeyedRef, without its Python-level constructor) and one module function is
+# every callback: the functools.partial and its argument tuple per node were two more objects for the garbage
+# collector, which a lazy loop's graph (alive while it is built and computed) keeps promoting
+# (docs/fuse_programs.md, "lazy mode's build and the garbage collector").
 _interned: dict[tuple, weakref.ref] = {}
 
 
-def _forget(key: tuple, ref: weakref.ref) -> None:
-    if _interned.get(key) is ref:
-        del _interned[key]
+class _Ref(weakref.ref):
+    __slots__ = ("key",)
+
+
+def _forget(ref: _Ref) -> None:
+    if _interned.get(ref.key) is ref:
+        del _interned[ref.key]
 
 
 def _lookup(key: tuple):
@@ -47,7 +54,9 @@ def _lookup(key: tuple):
 
 
 def _intern(key: tuple, node) -> None:
-    _interned[key] = weakref.ref(node, functools.partial(_forget, key))
+    ref = _Ref(node, _forget)
+    ref.key = key
+    _interned[key] = ref
 
 # Structure ids: one small int per distinct (op, params, dtype, child structure ids). Computed once when a node is
 # built, they let a kernel's cache key be a short tuple of ints instead of a deep tuple rebuilt on every call.
@@ -117,7 +126,10 @@ def make(op: str, args: tuple[Node, ...], params: tuple, shape: tuple, dtype: np
         shape = tuple(shape)
     # dtype and shape are in the key although they follow from the rest for most ops: not for a cast
     # (its target is its dtype) nor for a node given leading length-1 axes (build.expand_leading).
-    key = (op, tuple(map(id, args)), params, dtype, shape)
+    # (s14 lazyover) one flat tuple, the arguments' ids last: its length tells the arity apart, and it is one
+    # object less per node for the garbage collector (no other intern key has an op name first and 4+ entries
+    # but a constant's (CONST, ...), which make never builds, and an external leaf's, which is marked)
+    key = (op, params, dtype, shape, *map(id, args))
     ref = _interned.get(key)
     node = ref() if ref is not None else None
     if node is None:
@@ -134,7 +146,7 @@ def make(op: str, args: tuple[Node, ...], params: tuple, shape: tuple, dtype: np
 def unintern(node: Node) -> None:
     """(mandelbrot #15) A made node no longer handed out by ``make``: a later build of the same (op, args,
     params) makes a new node. api/realise.py: an old node that now stands for a computed value."""
-    key = (node.op, tuple(map(id, node.args)), node.params, node.dtype, node.shape)
+    key = (node.op, node.params, node.dtype, node.shape, *map(id, node.args))  # (make's key)
     ref = _interned.get(key)
     if ref is not None and ref() is node:
         del _interned[key]
@@ -184,10 +196,13 @@ def source_leaf(source: np.ndarray) -> Node | None:
     return node
 
 
+_EXTERNAL = "external leaf"  # no op's name
+
+
 def external_leaf(op: str, params: tuple, shape: tuple, dtype: np.dtype, data) -> Node:
     """A leaf whose data is not in memory (a dask array): keyed by (op, params), known to kernels by op, dtype
     and rank only, so it never equals an in-memory leaf."""
-    key = (op, params, dtype, shape)
+    key = (_EXTERNAL, op, params, dtype, shape)  # (s14 lazyover: marked, never a zero-argument make's key)
     node = _lookup(key)
     if node is None:
         node = Node()
