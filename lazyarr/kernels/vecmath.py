@@ -525,16 +525,16 @@ def tan(x):
     """(tan(x) within 1 ULP, ok) for a float64 x (ok as for sin): sin(r)/cos(r), or -cos(r)/sin(r) in odd
     quadrants, with r, sin(r), cos(r) and the quotient in double-double (tan is ill-conditioned enough near
     pi/4 that each single rounding would show)."""
-    k = np.rint(x * _TWO_OVER_PI)
+    # (#14 tancbrt) k by the shifter (its low bits hold k: the quadrant's parity without a float -> int conversion),
+    # and r + rl by three FMAs and a subtraction where a TwoSum and its corrections took eleven operations
+    shifted = x * _TWO_OVER_PI + _SHIFTER
+    k = shifted - _SHIFTER
     r1 = fma(-k, _P1, x)                     # exact
-    p2 = k * _P2
-    r2, e2 = _two_sum(r1, -p2)
-    e2 = e2 - fma(k, _P2, -p2) - k * _P3     # r2 + e2 = x - k*pi/2 to ~2**-100 relative
-    rh = r2 + e2
-    rl = e2 - (rh - r2)
+    rh = fma(-k, _P2, r1)
+    # r1 - rh is exact (Sterbenz: |k*P2| < 2**-33 where |rh| >= 2**-27 or k = 0), so rl = rh's rounding error - k*P3,
+    # and rh + rl = x - k*pi/2 to ~2**-100 relative
+    rl = fma(-k, _P3, fma(-k, _P2, r1 - rh))
     ok = (abs(x) <= _LIMIT) & ((k == 0.0) | (abs(rh) >= _CANCELLED))
-    rh = x if k == 0.0 else rh
-    rl = 0.0 if k == 0.0 else rl
     z = rh * rh
     # both polynomials by Estrin's scheme with FMAs (#14 f64slow): tan is bound by its dependency chain (reduce,
     # polynomial, quotient), and Horner's six multiplies and adds in a row were its longest part
@@ -555,7 +555,7 @@ def tan(x):
     c = ch + cl                              # normalised: cos(rh + rl) = ch + cl, |cl| <= ulp(ch)/2
     cl = cl - (c - ch)
     ch = c
-    odd = (np.int64(k if ok else 0.0) & 1) == 1
+    odd = (_as_int64(shifted) & 1) == 1
     qh, _ = _divide(-ch if odd else sh, -cl if odd else sl, sh if odd else ch, sl if odd else cl)
     return (x if x == 0.0 else qh), ok
 
