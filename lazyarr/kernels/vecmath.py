@@ -543,15 +543,16 @@ def tan(x):
     half = 0.5 * z
     # (sin's series to r**15 left r**17/17!, 2**-53.8 of sin(r) at r = pi/4: tan was up to 1.42 ULP off there
     # against long double, 0.07% of the elements of [-1.5, 1.5]; hence the r**17 term)
-    sp = (rh * z) * fma(z4, fma(z2, fma(z, _S17, _S15), fma(z, _S13, _S11)), fma(z2, fma(z, _S9, _S7), fma(
-        z, _S5, _S3))) + fma(-half, rl, rl)  # rl*cos(rh) as rl*(1 - z/2): rl alone was 2**-55 of sin off at pi/4
+    # (#14 tancbrt: the products and sums below as FMAs, fewer operations and roundings)
+    sp = fma(rh * z, fma(z4, fma(z2, fma(z, _S17, _S15), fma(z, _S13, _S11)), fma(z2, fma(z, _S9, _S7), fma(
+        z, _S5, _S3))), fma(-half, rl, rl))  # rl*cos(rh) as rl*(1 - z/2): rl alone was 2**-55 of sin off at pi/4
     sh = rh + sp
     sl = (rh - sh) + sp                      # sin(rh + rl) = sh + sl
     ch = 1.0 - half
     # z's own rounding carried (#14 f64slow): 2**-53 of r*r/2 is ~0.4 ULP of the quotient near pi/4, where tan
     # was up to 1.2 ULP off against long double on [-100, 100] even with sin's r**17 term
-    cl = (((1.0 - ch) - half) - 0.5 * fma(rh, rh, -z)) + z2 * fma(z4, fma(z2, _C16, fma(z, _C14, _C12)), fma(z2, fma(z, _C10, _C8), fma(
-        z, _C6, _C4))) - rh * rl
+    cl = fma(-rh, rl, fma(z2, fma(z4, fma(z2, _C16, fma(z, _C14, _C12)), fma(z2, fma(z, _C10, _C8), fma(
+        z, _C6, _C4))), fma(-0.5, fma(rh, rh, -z), (1.0 - ch) - half)))
     c = ch + cl                              # normalised: cos(rh + rl) = ch + cl, |cl| <= ulp(ch)/2
     cl = cl - (c - ch)
     ch = c
