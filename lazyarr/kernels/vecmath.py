@@ -773,7 +773,7 @@ def cbrt(x):
     root, no division (#14 tancbrt); exact for exact cubes; ok False for subnormal and non-finite x."""
     a = abs(x)
     ok = ((a >= _SMALLEST_NORMAL) & (a <= _LARGEST)) | (x == 0.0)
-    bits = _as_int64(a if (ok & (a != 0.0)) else 1.0)
+    bits = _as_int64(a)  # no select: lanes that are not ok compute garbage (never a trap), their block runs again
     e1 = _as_float64((bits >> 52) | _TWO52_BITS) - _TWO52_BIAS   # e - 1, e the unbiased exponent: exact
     m = _as_float64((bits & _MANTISSA) | _ONE_BITS)
     shifted = fma(e1, _CBRT_THIRD, _SHIFTER)       # (e - 1)/3 = q + (j - 1)/3: rounds to q, far from a tie

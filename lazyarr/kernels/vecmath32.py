@@ -605,7 +605,7 @@ def cbrt(x):
     a = abs(x)
     normal = _normal(a)
     ok = normal | (x == _ZERO)
-    bits = _as_int32(a if normal else _ONE)
+    bits = _as_int32(a)  # no select: lanes that are not ok compute garbage (never a trap), their block runs again
     e1 = fma(F(I(bits & _EXPONENT_BITS)), _TWO_M23, -_F128)   # e - 1, from the exponent field: no 64-bit shift
     m = _as_float32(I((bits & _MANTISSA) | _ONE_BITS))
     shifted = fma(e1, _THIRD, _SHIFTER32)  # (e - 1)/3 = q + (j - 1)/3: rounds to q, far from a tie
