@@ -88,3 +88,33 @@ def test_tan_float64_next_to_multiples_of_half_pi_up_to_the_fast_paths_limit():
     worst = int(np.argmax(dist))
     assert dist.max() <= 1.5, f"tan: {dist.max()} ULP at x={x[worst]!r}"
     assert np.mean(dist > 0.5) < 0.06  # mostly correctly rounded (~2-3% are not on random arguments)
+
+
+@pytest.mark.parametrize("dt", [np.float64, np.float32], ids=lambda d: np.dtype(d).name)
+def test_a_row_program_with_cbrt_runs_on_the_quick_tier_with_numbas_bits(dt):
+    # cbrt has the tier's exact pass since #14 tancbrt (llvm_math._cbrt_exact): row kernels take it too
+    from lazyarr import config
+    from lazyarr.compiler import cache
+    from lazyarr.runtime import llvm_launch
+
+    rng = np.random.default_rng(1404)
+    x = (rng.standard_normal((16, 3000)) * 100).astype(dt)
+    x[5, 7], x[9, 100], x[11, 3], x[12, 4] = np.nan, np.finfo(dt).smallest_subnormal, -np.inf, -0.0  # exact pass
+
+    def program(X):
+        c = np.cbrt(X)
+        return c - c.max(axis=1, keepdims=True)
+
+    got = {}
+    try:
+        for quick in (True, False):
+            config.set_quick_tier(quick)
+            cache.clear_memory()  # the full path, so the tier now set makes its kernel
+            before = llvm_launch.row_kernels()
+            got[quick] = np.asarray(program(la.array(x)))
+            assert llvm_launch.row_kernels() == before + quick
+    finally:
+        config.set_quick_tier(None)
+    assert got[True].tobytes() == got[False].tobytes()
+    with np.errstate(invalid="ignore"):
+        np.testing.assert_allclose(got[True], program(x), rtol=1e-5 if dt == np.float32 else 1e-14, atol=1e-3)
