@@ -788,7 +788,7 @@ def cbrt(x):
     t = big_m * y2
     t2 = t * t
     residual = fma(fma(t, t, -t2), t, fma(t2, t, -big_m))  # t**3 - M
-    t = fma(-residual, y2 * _CBRT_THIRD, t)                # in [1, 2): 2**q by adding q to the exponent field
+    t = fma(-residual, y2 * _CBRT_THIRD, t)                # in [1, 2]: 2**q by adding q to the exponent field
     value = _as_float64((_as_int64(t) + (_as_int64(shifted) << 52)) | (_as_int64(x) & _SIGN_BIT))
     return (x if x == 0.0 else value), ok
 
