@@ -540,19 +540,20 @@ def tan(x):
     # polynomial, quotient), and Horner's six multiplies and adds in a row were its longest part
     z2 = z * z
     z4 = z2 * z2
-    half = 0.5 * z
+    hr = 0.5 * rh                            # exact
+    ch = fma(-hr, rh, 1.0)                   # 1 - r*r/2, one rounding (#14 tancbrt)
     # (sin's series to r**15 left r**17/17!, 2**-53.8 of sin(r) at r = pi/4: tan was up to 1.42 ULP off there
     # against long double, 0.07% of the elements of [-1.5, 1.5]; hence the r**17 term)
     # (#14 tancbrt: the products and sums below as FMAs, fewer operations and roundings)
     sp = fma(rh * z, fma(z4, fma(z2, fma(z, _S17, _S15), fma(z, _S13, _S11)), fma(z2, fma(z, _S9, _S7), fma(
-        z, _S5, _S3))), fma(-half, rl, rl))  # rl*cos(rh) as rl*(1 - z/2): rl alone was 2**-55 of sin off at pi/4
+        z, _S5, _S3))), rl * ch)  # rl*cos(rh) as rl*(1 - z/2): rl alone was 2**-55 of sin off at pi/4
     sh = rh + sp
     sl = (rh - sh) + sp                      # sin(rh + rl) = sh + sl
-    ch = 1.0 - half
-    # z's own rounding carried (#14 f64slow): 2**-53 of r*r/2 is ~0.4 ULP of the quotient near pi/4, where tan
-    # was up to 1.2 ULP off against long double on [-100, 100] even with sin's r**17 term
+    # 1 - r*r/2's rounding carried (#14 f64slow): 2**-53 of r*r/2 is ~0.4 ULP of the quotient near pi/4, where tan
+    # was up to 1.2 ULP off against long double on [-100, 100] even with sin's r**17 term; (1 - ch) - r*r/2 is that
+    # rounding, exact but for its own ~2**-53 (1 - ch exact by Sterbenz; #14 tancbrt: two operations less)
     cl = fma(-rh, rl, fma(z2, fma(z4, fma(z2, _C16, fma(z, _C14, _C12)), fma(z2, fma(z, _C10, _C8), fma(
-        z, _C6, _C4))), fma(-0.5, fma(rh, rh, -z), (1.0 - ch) - half)))
+        z, _C6, _C4))), fma(-hr, rh, 1.0 - ch)))
     c = ch + cl                              # normalised: cos(rh + rl) = ch + cl, |cl| <= ulp(ch)/2
     cl = cl - (c - ch)
     ch = c
