@@ -31,7 +31,7 @@ from lazyarr.runtime import llvm_launch
 
 REPO = Path(__file__).resolve().parents[1]
 NAMES = ["sin", "cos", "tan", "exp", "exp2", "expm1", "log", "log2", "log10", "log1p", "arcsin", "arccos",
-         "arctan", "sinh", "cosh", "tanh", "arcsinh", "arccosh", "arctanh"]
+         "arctan", "sinh", "cosh", "tanh", "arcsinh", "arccosh", "arctanh", "cbrt"]
 DTYPES = [np.float64, np.float32]
 BLOCK = llvm_math_map.BLOCK
 N_BLOCKS = 24  # 24 blocks: at a parallel size, two chunks of 12 (llvm_launch.MIN_CHUNK is 16 blocks)
@@ -41,7 +41,7 @@ DOMAINS = {"sin": (-1e5, 1e5), "cos": (-50.0, 50.0), "tan": (-20.0, 20.0), "exp"
            "exp2": (-120.0, 120.0), "expm1": (-5.0, 80.0), "log": (1e-30, 1e30), "log2": (1e-6, 1e6),
            "log10": (1e-3, 1e30), "log1p": (-0.999, 1e10), "arcsin": (-1.0, 1.0), "arccos": (-1.0, 1.0),
            "arctan": (-1e4, 1e4), "sinh": (-80.0, 80.0), "cosh": (-80.0, 80.0), "tanh": (-25.0, 25.0),
-           "arcsinh": (-1e6, 1e6), "arccosh": (1.0, 1e6), "arctanh": (-0.999, 0.999)}
+           "arcsinh": (-1e6, 1e6), "arccosh": (1.0, 1e6), "arctanh": (-0.999, 0.999), "cbrt": (-1e30, 1e30)}
 SPECIALS = [np.nan, -np.nan, np.inf, -np.inf, 0.0, -0.0, 5e-324, -5e-324, 1e-310, 1.2e-38, 1e-45, 1e300, -1e300,
             3e38, 1e22, 2.0 ** 20, 2.0 ** 13 + 1, np.pi / 2, -np.pi / 2, 3 * np.pi / 2, 1e6 * np.pi,
             np.nextafter(np.pi, 4), 1.0, -1.0, 1.0 - 1e-16, -1.0000001, 0.5, 709.8, 710.0, -745.5, 89.0, -104.0,
@@ -227,7 +227,7 @@ def test_a_map_numba_keeps_scalar_runs_the_c_library_throughout(request, tier):
 
 def test_what_the_tier_does_not_translate_stays_on_numba(tier):
     x = np.linspace(0.5, 3, 50)
-    for expr in (lambda x: np.cbrt(x) + np.sin(x), lambda x: np.logaddexp(x, x * 2) * np.exp(x),
+    for expr in (lambda x: np.logaddexp(x, x * 2) * np.exp(x),
                  lambda x: (np.exp(x) * 3).astype(np.int32)):
         before, refused = tier(), llvm_tier.info()["refused"]
         np.testing.assert_allclose(expr(la.array(x)).compute(), expr(x), rtol=1e-15)

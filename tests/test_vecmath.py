@@ -407,7 +407,7 @@ def test_float32_fix_up_inside_one_parallel_kernel(parallel_threshold):
         assert ulp_distance(got, correctly_rounded_f32(name, x)).max() <= F32_BUDGET[name], name
 
 
-def test_a_float32_kernel_mixing_them_keeps_float32_lanes():
+def test_a_float32_kernel_mixing_them_keeps_float32_lanes(numba_tier):  # Numba's source: cbrt is quick too (#14 tancbrt)
     X = la.array(np.linspace(0.1, 0.9, 100, dtype=np.float32))
     mixed = la.tanh(X) * la.exp(X) + la.hypot(X, X) - la.cbrt(X) / la.log(X)
     source = mixed.explain()

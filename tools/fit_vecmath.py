@@ -6,6 +6,8 @@ arctan(t) = t + t*z*A(z), z = t*t <= 0.4375**2 (the largest reduced argument);
 arcsin(s) = s + s*z*B(z), z = s*s <= 0.25 (|x| > 0.5 is reduced to s = sqrt((1 - |x|)/2)).
 exp(r) = 1 + r + r*r*Q(r), |r| <= ln(2)/2 (+1e-6 for the rounding of k) (#14 rowjax: 11 terms where the Taylor
 series needed 12 for less accuracy).
+cbrt's start (#14 tancbrt): CBRT_INV(m) ~ m**(-1/3) on m in [1, 2), degree 6 (2**-19.8 relative; a Newton step for the
+inverse root and one for the root follow).
 A, B and Q are smooth on their intervals, so their Chebyshev interpolants are within a few percent of the best
 polynomial; the degrees are chosen so the fit's error relative to the whole result is below 2**-59.
 """
@@ -53,3 +55,7 @@ if __name__ == "__main__":
         print(f"# {name}: degree {n - 1} in z, max abs error of the fit {mp.nstr(err, 3)} "
               f"(relative to the result: below {mp.nstr(err * hi, 3)})")
         print(f"_{name} = (" + ", ".join(f'float.fromhex("{c.hex()}")' for c in coeffs) + ")")
+    coeffs, _ = fit(lambda m: m ** (-mp.mpf(1) / 3), 2, 7, lo=1)
+    worst = max(abs(sum(mp.mpf(c) * m ** j for j, c in enumerate(coeffs)) * mp.cbrt(m) - 1) for m in mp.linspace(1, 2, 3001))
+    print(f"# CBRT_INV: degree 6 in m, max error relative to m**(-1/3) 2**{mp.nstr(mp.log(worst, 2), 4)}")
+    print("_CBRT_INV = (" + ", ".join(f'"{c.hex()}"' for c in coeffs) + ")")

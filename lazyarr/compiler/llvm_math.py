@@ -69,7 +69,7 @@ _BINARY = {"power", "arctan2", "hypot"}
 
 def has_exact(op: str, nin: int) -> bool:
     """Whether ``exact_call`` computes the ufunc `op` of `nin` operands."""
-    return (op in _INTRINSIC or op in _LIBM) and nin == (2 if op in _BINARY else 1)
+    return (op in _INTRINSIC or op in _LIBM or op == "cbrt") and nin == (2 if op in _BINARY else 1)
 
 
 def exact_call(b: ir.IRBuilder, op: str, args: list):
@@ -77,6 +77,8 @@ def exact_call(b: ir.IRBuilder, op: str, args: list):
     t = args[0].type
     if op in _INTRINSIC:
         return b.call(b.module.declare_intrinsic(_INTRINSIC[op], [t]), args)
+    if op == "cbrt":
+        return _cbrt_exact(b, args[0])
     if op not in _LIBM:
         raise Untranslatable(op)
     name = _LIBM[op] + ("f" if t == _F32 else "")
@@ -86,6 +88,27 @@ def exact_call(b: ir.IRBuilder, op: str, args: list):
         function.attributes.add("readonly")
         function.attributes.add("nounwind")
     return b.call(function, args)
+
+
+def _cbrt_exact(b: ir.IRBuilder, x):
+    """np.cbrt as Numba lowers it (numba/np/npyfuncs.np_real_cbrt_impl, #14 tancbrt): NaN for a NaN, else
+    -pow(-x, 1/3) below zero and pow(x, 1/3) otherwise, in float64 (a float32 x extended, the result rounded), with
+    fast-math flags under which LLVM turns the pow into the C library's ``cbrt`` (Numba's machine code calls
+    ``cbrt``): emitted here as that call."""
+    function = b.module.globals.get("cbrt")
+    if function is None:
+        function = ir.Function(b.module, ir.FunctionType(_F64, [_F64]), "cbrt")
+        function.attributes.add("readonly")
+        function.attributes.add("nounwind")
+    negative = b.fcmp_ordered("<", x, ir.Constant(x.type, 0.0))
+    argument = b.select(negative, b.fsub(ir.Constant(x.type, -0.0), x), x)
+    if x.type == _F32:
+        argument = b.fpext(argument, _F64)
+    root = b.call(function, [argument])
+    root = b.select(negative, b.fsub(ir.Constant(_F64, -0.0), root), root)
+    if x.type == _F32:
+        root = b.fptrunc(root, _F32)
+    return b.select(b.fcmp_unordered("uno", x, x), ir.Constant(x.type, float("nan")), root)
 
 
 # --- the vector functions ----------------------------------------------------------------------------------

@@ -525,37 +525,39 @@ def tan(x):
     """(tan(x) within 1 ULP, ok) for a float64 x (ok as for sin): sin(r)/cos(r), or -cos(r)/sin(r) in odd
     quadrants, with r, sin(r), cos(r) and the quotient in double-double (tan is ill-conditioned enough near
     pi/4 that each single rounding would show)."""
-    k = np.rint(x * _TWO_OVER_PI)
+    # (#14 tancbrt) k by the shifter (its low bits hold k: the quadrant's parity without a float -> int conversion),
+    # and r + rl by three FMAs and a subtraction where a TwoSum and its corrections took eleven operations
+    shifted = x * _TWO_OVER_PI + _SHIFTER
+    k = shifted - _SHIFTER
     r1 = fma(-k, _P1, x)                     # exact
-    p2 = k * _P2
-    r2, e2 = _two_sum(r1, -p2)
-    e2 = e2 - fma(k, _P2, -p2) - k * _P3     # r2 + e2 = x - k*pi/2 to ~2**-100 relative
-    rh = r2 + e2
-    rl = e2 - (rh - r2)
+    rh = fma(-k, _P2, r1)
+    # r1 - rh is exact (Sterbenz: |k*P2| < 2**-33 where |rh| >= 2**-27 or k = 0), so rl = rh's rounding error - k*P3,
+    # and rh + rl = x - k*pi/2 to ~2**-100 relative
+    rl = fma(-k, _P3, fma(-k, _P2, r1 - rh))
     ok = (abs(x) <= _LIMIT) & ((k == 0.0) | (abs(rh) >= _CANCELLED))
-    rh = x if k == 0.0 else rh
-    rl = 0.0 if k == 0.0 else rl
     z = rh * rh
     # both polynomials by Estrin's scheme with FMAs (#14 f64slow): tan is bound by its dependency chain (reduce,
     # polynomial, quotient), and Horner's six multiplies and adds in a row were its longest part
     z2 = z * z
     z4 = z2 * z2
-    half = 0.5 * z
+    hr = 0.5 * rh                            # exact
+    ch = fma(-hr, rh, 1.0)                   # 1 - r*r/2, one rounding (#14 tancbrt)
     # (sin's series to r**15 left r**17/17!, 2**-53.8 of sin(r) at r = pi/4: tan was up to 1.42 ULP off there
     # against long double, 0.07% of the elements of [-1.5, 1.5]; hence the r**17 term)
-    sp = (rh * z) * fma(z4, fma(z2, fma(z, _S17, _S15), fma(z, _S13, _S11)), fma(z2, fma(z, _S9, _S7), fma(
-        z, _S5, _S3))) + fma(-half, rl, rl)  # rl*cos(rh) as rl*(1 - z/2): rl alone was 2**-55 of sin off at pi/4
+    # (#14 tancbrt: the products and sums below as FMAs, fewer operations and roundings)
+    sp = fma(rh * z, fma(z4, fma(z2, fma(z, _S17, _S15), fma(z, _S13, _S11)), fma(z2, fma(z, _S9, _S7), fma(
+        z, _S5, _S3))), rl * ch)  # rl*cos(rh) as rl*(1 - z/2): rl alone was 2**-55 of sin off at pi/4
     sh = rh + sp
     sl = (rh - sh) + sp                      # sin(rh + rl) = sh + sl
-    ch = 1.0 - half
-    # z's own rounding carried (#14 f64slow): 2**-53 of r*r/2 is ~0.4 ULP of the quotient near pi/4, where tan
-    # was up to 1.2 ULP off against long double on [-100, 100] even with sin's r**17 term
-    cl = (((1.0 - ch) - half) - 0.5 * fma(rh, rh, -z)) + z2 * fma(z4, fma(z2, _C16, fma(z, _C14, _C12)), fma(z2, fma(z, _C10, _C8), fma(
-        z, _C6, _C4))) - rh * rl
+    # 1 - r*r/2's rounding carried (#14 f64slow): 2**-53 of r*r/2 is ~0.4 ULP of the quotient near pi/4, where tan
+    # was up to 1.2 ULP off against long double on [-100, 100] even with sin's r**17 term; (1 - ch) - r*r/2 is that
+    # rounding, exact but for its own ~2**-53 (1 - ch exact by Sterbenz; #14 tancbrt: two operations less)
+    cl = fma(-rh, rl, fma(z2, fma(z4, fma(z2, _C16, fma(z, _C14, _C12)), fma(z2, fma(z, _C10, _C8), fma(
+        z, _C6, _C4))), fma(-hr, rh, 1.0 - ch)))
     c = ch + cl                              # normalised: cos(rh + rl) = ch + cl, |cl| <= ulp(ch)/2
     cl = cl - (c - ch)
     ch = c
-    odd = (np.int64(k if ok else 0.0) & 1) == 1
+    odd = (_as_int64(shifted) & 1) == 1
     qh, _ = _divide(-ch if odd else sh, -cl if odd else sl, sh if odd else ch, sl if odd else cl)
     return (x if x == 0.0 else qh), ok
 
@@ -745,37 +747,51 @@ def hypot(x, y):
     return (big if small == 0.0 else value), ok
 
 
-# cbrt's start, FreeBSD's s_cbrt.c: 5 bits from the high word of the bits divided by 3 plus a bias, then 23 bits
-# by t*P(t**3/x), P a degree-4 fit of 1/cbrt on the start's error range (|error| < 2**-23.5)
-_CBRT_BIAS = np.int64(715094163)          # (1023 - 1023/3 - 0.03306235651) * 2**20
-_THIRD_MULTIPLIER = np.int64(1431655766)  # (2**32 + 2)/3: (n * it) >> 32 == n // 3 for 0 <= n < 2**31
-_CB0, _CB1, _CB2, _CB3, _CB4 = (1.87595182427177009643, -1.88497979543377169875, 1.621429720105354466140,
-                                -0.758397934778766047437, 0.145996192886612446982)
-
-
-@_jit
-def _cbrt_newton(y, a):
-    """One Newton step towards cbrt(a) with y**3 - a in double-double: the relative error squared, plus the
-    final rounding."""
-    y2h = y * y
-    residual = fma(y2h, y, -a) + fma(y, y, -y2h) * y
-    return y - residual / (3.0 * y2h)
+# cbrt without a division (#14 tancbrt): |x| = 2**(3q + j) * m, m in [1, 2) and j in {0, 1, 2} from the bits (the
+# exponent as a float by the 2**52 trick, q = rint((e - 1)/3) by the shifter: no int <-> float conversion, which AVX2
+# lacks for int64), M = m * 2**j in [1, 8) exact. y = CBRT_INV(m) ~ m**(-1/3) (degree 6, 2**-19.8 relative,
+# tools/fit_vecmath.py), one division-free Newton step for the inverse root, y + y(1 - m y**3)/3 (2**-38.6), times
+# 2**(-j/3): y ~ M**(-1/3); t = M*y*y ~ cbrt(M) (delta ~ 2**-37.6), then one Newton step for the root with y*y/3
+# standing in for 1/(3t*t): t - (t**3 - M) y*y/3, t**3 - M from t*t as hi + lo (FMAs, nearly exact). That step
+# leaves 2*delta**2 ~ 2**-74 relative before its one rounding: correctly rounded on every random argument tried (as
+# the method before), exact for exact cubes. (Degree 5, 2**-17.1, took the same time but left ~1 element in 10**5 one
+# ULP off.) 2**q joins as an integer add to the exponent field (the root is in [1, 2]). It replaces FreeBSD's start
+# (an int64 multiply, a division) and two Newton steps with a division each: three divisions per element.
+_CBRT_INV = tuple(float.fromhex(h) for h in (
+    "0x1.e06ace3bcd690p+0", "-0x1.f8d8df0124d79p+0", "0x1.f42d6e5134ed7p+0", "-0x1.408b36a012018p+0",
+    "0x1.f6f559ea1d3edp-2", "-0x1.b854af22808a8p-4", "0x1.49ddc1b060193p-7"))
+_CI0, _CI1, _CI2, _CI3, _CI4, _CI5, _CI6 = _CBRT_INV
+_CBRT_2_M1, _CBRT_2_M2 = 2.0 ** (-1.0 / 3.0), 2.0 ** (-2.0 / 3.0)  # seeds only: their rounding is irrelevant
+_CBRT_THIRD = 1.0 / 3.0
+_TWO52_BITS = 0x4330000000000000              # the bits of 2**52: OR-ing an 11-bit integer n in gives 2**52 + n
+_TWO52_BIAS = 2.0 ** 52 + 1024.0              # and the exponent's bias, plus one
+_SIGN_BIT = -0x8000000000000000
 
 
 @_jit
 def cbrt(x):
-    """(cbrt(x) within 1 ULP, ok): FreeBSD's 23-bit start (no log, no exp: #14 on AVX-512, 3x less time per
-    element than 2**(log2|x|/3) in double-double), then two Newton steps with y**3 - |x| in double-double
-    (2**-23.5 -> 2**-47 -> the rounding of the last step); exact for exact cubes; ok False for subnormal and
-    non-finite x."""
+    """(cbrt(x) within 0.5 ULP + 2**-20, ok): a polynomial start for m**(-1/3), a Newton step for it and one for the
+    root, no division (#14 tancbrt); exact for exact cubes; ok False for subnormal and non-finite x."""
     a = abs(x)
     ok = ((a >= _SMALLEST_NORMAL) & (a <= _LARGEST)) | (x == 0.0)
-    a = a if (ok & (a != 0.0)) else 1.0
-    t = _as_float64(((((_as_int64(a) >> 32) * _THIRD_MULTIPLIER) >> 32) + _CBRT_BIAS) << 32)
-    r = (t * t) * (t / a)
-    t = t * ((_CB0 + r * (_CB1 + r * _CB2)) + ((r * r) * r) * (_CB3 + r * _CB4))
-    y = _cbrt_newton(_cbrt_newton(t, a), a)
-    return (x if x == 0.0 else _copysign(y, x)), ok
+    bits = _as_int64(a)  # no select: lanes that are not ok compute garbage (never a trap), their block runs again
+    e1 = _as_float64((bits >> 52) | _TWO52_BITS) - _TWO52_BIAS   # e - 1, e the unbiased exponent: exact
+    m = _as_float64((bits & _MANTISSA) | _ONE_BITS)
+    shifted = fma(e1, _CBRT_THIRD, _SHIFTER)       # (e - 1)/3 = q + (j - 1)/3: rounds to q, far from a tie
+    j1 = fma(-3.0, shifted - _SHIFTER, e1)         # j - 1
+    big_m = m * (4.0 if j1 == 1.0 else (2.0 if j1 == 0.0 else 1.0))
+    m2 = m * m
+    y = fma(m2 * m2, fma(m2, _CI6, fma(m, _CI5, _CI4)), fma(m2, fma(m, _CI3, _CI2), fma(m, _CI1, _CI0)))
+    # the inverse root's Newton step on m itself (m y**3 = M (y 2**(-j/3))**3), so 2**(-j/3) is off the chain
+    y = fma(y * _CBRT_THIRD, fma(-(m * y), y * y, 1.0), y) * (
+        _CBRT_2_M2 if j1 == 1.0 else (_CBRT_2_M1 if j1 == 0.0 else 1.0))
+    y2 = y * y
+    t = big_m * y2
+    t2 = t * t
+    residual = fma(fma(t, t, -t2), t, fma(t2, t, -big_m))  # t**3 - M
+    t = fma(-residual, y2 * _CBRT_THIRD, t)                # in [1, 2]: 2**q by adding q to the exponent field
+    value = _as_float64((_as_int64(t) + (_as_int64(shifted) << 52)) | (_as_int64(x) & _SIGN_BIT))
+    return (x if x == 0.0 else value), ok
 
 
 _ATAN2_HIGH, _ATAN2_LOW = 2.0 ** 500, 2.0 ** -500

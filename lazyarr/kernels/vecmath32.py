@@ -591,7 +591,8 @@ _CBRT_INV = _f32("0x1.c713e20000000p+0", "-0x1.8dd4be0000000p+0", "0x1.3a267a000
 _CI0, _CI1, _CI2, _CI3, _CI4, _CI5 = _CBRT_INV
 _CBRT_2_M1, _CBRT_2_M2 = F(2.0 ** (-1.0 / 3.0)), F(2.0 ** (-2.0 / 3.0))
 _THIRD, _FOUR = F(1.0 / 3.0), F(4.0)
-_EXPONENT_BITS, _F127 = I(0x7F800000), F(127.0)
+_EXPONENT_BITS, _F128 = I(0x7F800000), F(128.0)
+_SHIFTER32 = F(1.5 * 2.0 ** 23)          # e + it rounds e to an integer held in the low mantissa bits (|e| < 2**22)
 
 
 @_jit
@@ -599,24 +600,27 @@ def cbrt(x):
     """(cbrt(x) within 1 ULP, ok) for a normal or zero float32 x, in float32 lanes: a polynomial start for M**(-1/3)
     and one Newton step; exact cubes stay exact. ok False for subnormal and non-finite x (NumPy's own answers there,
     bit for bit)."""
+    # (#14 tancbrt) the polynomial and the residual as FMAs, q by the shifter and 2**q as an integer add to the
+    # exponent field (as float64 cbrt does): the same arithmetic up to the roundings of the fused steps
     a = abs(x)
     normal = _normal(a)
     ok = normal | (x == _ZERO)
-    bits = _as_int32(a if normal else _ONE)
-    e = fma(F(I(bits & _EXPONENT_BITS)), _TWO_M23, -_F127)   # the exponent field as a float: no 64-bit shift
+    bits = _as_int32(a)  # no select: lanes that are not ok compute garbage (never a trap), their block runs again
+    e1 = fma(F(I(bits & _EXPONENT_BITS)), _TWO_M23, -_F128)   # e - 1, from the exponent field: no 64-bit shift
     m = _as_float32(I((bits & _MANTISSA) | _ONE_BITS))
-    q = np.rint((e - _ONE) * _THIRD)     # (e - 1)/3 = q + (j - 1)/3: rint gives q
-    j = e - _THREE * q
-    big_m = m * (_FOUR if j == _TWO else (_TWO if j == _ONE else _ONE))
+    shifted = fma(e1, _THIRD, _SHIFTER32)  # (e - 1)/3 = q + (j - 1)/3: rounds to q, far from a tie
+    j1 = fma(-_THREE, shifted - _SHIFTER32, e1)                # j - 1
+    big_m = m * (_FOUR if j1 == _ONE else (_TWO if j1 == _ZERO else _ONE))
     m2 = m * m
-    y = (fma(m, _CI1, _CI0) + m2 * fma(m, _CI3, _CI2) + (m2 * m2) * fma(m, _CI5, _CI4)) * (
-        _CBRT_2_M2 if j == _TWO else (_CBRT_2_M1 if j == _ONE else _ONE))
+    y = fma(m2 * m2, fma(m, _CI5, _CI4), fma(m2, fma(m, _CI3, _CI2), fma(m, _CI1, _CI0))) * (
+        _CBRT_2_M2 if j1 == _ONE else (_CBRT_2_M1 if j1 == _ZERO else _ONE))
     y2 = y * y
     t = big_m * y2
     t2 = t * t
-    residual = fma(t2, t, -big_m) + fma(t, t, -t2) * t   # t**3 - M
-    t = fma(-residual, y2 * _THIRD, t)
-    return (x if x == _ZERO else _copysign(t * _pow2(q), x)), ok
+    residual = fma(fma(t, t, -t2), t, fma(t2, t, -big_m))   # t**3 - M
+    t = fma(-residual, y2 * _THIRD, t)                     # in [1, 2]: 2**q by adding q to the exponent field
+    value = _as_float32(I((_as_int32(t) + (_as_int32(shifted) << _I23)) | (_as_int32(x) & _SIGN_MASK)))
+    return (x if x == _ZERO else value), ok
 
 
 @_jit
