@@ -7,8 +7,6 @@ Counted and compared, never timed:
   the path before) and NumPy's own expression give, over dtypes that need casts (float16, int8 wraparound, int32
   with float64, bool sums, dtype=), NaN in max/min, 0-d results and the nodes still left to the reference
   (argmax, any, cumsum, keepdims' reshape);
-- ``reductions._result_dtype`` remembers its answers: a second ask gives the same dtype, and an error (an empty
-  input without identity, a dtype= NumPy refuses) is raised again, never remembered;
 - the idle-CPU check reads /proc/loadavg through a descriptor kept open: a descriptor closed behind its back is
   opened again.
 """
@@ -19,7 +17,6 @@ import pytest
 
 import lazyarr as la
 from lazyarr import config
-from lazyarr.api import reductions
 from lazyarr.compiler import cache
 from lazyarr.graph import reference
 from lazyarr.graph.expr import CONST, LEAF
@@ -110,25 +107,6 @@ def test_a_first_answer_through_the_public_path_is_numpys(fresh, case):
     assert got.dtype == want.dtype and got.tobytes() == want.tobytes()
 
 
-def test_a_reductions_result_dtype_is_remembered_and_its_errors_are_not(monkeypatch):
-    monkeypatch.setattr(reductions, "_result_dtypes", {})
-    probes = []
-    probe = reductions._probe
-    monkeypatch.setattr(reductions, "_probe", lambda node: probes.append(node.shape) or probe(node))
-    x = la.array(rng.integers(0, 9, (4, 5), dtype=np.int16))
-    first, second = x.sum(axis=1), (x * 2).sum(axis=1)
-    assert first.dtype == second.dtype == np.sum(np.ones((4, 5), np.int16), axis=1).dtype
-    assert len(probes) == 1  # the second reduction of the same kind asked NumPy nothing
-    assert x.sum(axis=1, dtype=np.float32).dtype == np.float32 and len(probes) == 2
-    empty = la.array(np.ones((0, 3)))
-    for _ in range(2):  # NumPy's error for an empty input without identity, each time
-        with pytest.raises(ValueError, match="zero-size array"):
-            empty.max(axis=0)
-    for _ in range(2):  # an unhashable dtype= is NumPy's to refuse, each time
-        with pytest.raises(TypeError):
-            x.sum(dtype=[1, 2])
-
-
 def test_the_idle_cpu_check_opens_its_file_again_after_a_close_behind_its_back(tmp_path, monkeypatch):
     path = tmp_path / "loadavg"
     path.write_bytes(b"0.52 0.61 0.70 1/412 9876\n")
@@ -143,3 +121,34 @@ def test_the_idle_cpu_check_opens_its_file_again_after_a_close_behind_its_back(t
     assert block_helper._loadavg[0] == str(path)
     monkeypatch.undo()
     block_helper._cpu_idle_now()  # back on /proc/loadavg (the next test's file)
+
+
+@pytest.mark.parametrize("dtype", [np.float16, np.float32, np.float64, np.complex64, np.complex128])
+def test_a_float_constant_is_checked_against_finfos_max_without_asking_finfo(monkeypatch, dtype):
+    """(#14 bgfirst4) build._float_max is np.finfo(dtype).max, the same NumPy scalar (so a weak float is compared
+    in the dtype, with NumPy's overflow warning), and building a float constant asks np.finfo nothing (its first
+    call in a process costs ~50 us)."""
+    from lazyarr.api import build
+
+    expected = np.finfo(dtype).max
+    found = build._float_max(np.dtype(dtype))
+    assert type(found) is type(expected) and found == expected
+    asked = []
+    finfo = np.finfo
+    a = np.ones(4, dtype)
+    value = 0.1234567 + np.dtype(dtype).itemsize  # a constant no earlier test made
+    monkeypatch.setattr(np, "finfo", lambda *args: asked.append(args) or finfo(*args))
+    lazy = la.array(a) * value  # building (a compile, when the kernel is not on disk yet, may ask np.finfo)
+    monkeypatch.undo()
+    want = a * value
+    got = np.asarray(lazy)
+    assert asked == [] and got.dtype == want.dtype and got.tobytes() == want.tobytes()
+
+
+def test_an_overflowing_float_constant_warns_as_numpy_does():
+    a = np.ones(3, np.float16)
+    with np.errstate(over="warn"), pytest.warns(RuntimeWarning, match="overflow"):
+        want = a * 70000.0
+    with np.errstate(over="warn"), pytest.warns(RuntimeWarning, match="overflow"):
+        got = np.asarray(la.array(a) * 70000.0)
+    assert got.tobytes() == want.tobytes()

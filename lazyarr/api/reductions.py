@@ -49,26 +49,10 @@ _BY_UFUNC_REDUCE = frozenset({"sum", "prod", "max", "min"})
 
 def _result_dtype(red, node: Node, probe_axis, kwargs: dict) -> np.dtype:
     """The dtype NumPy's reduction gives for `node`'s dtype (raising NumPy's error for empty input)."""
-    # (#14 bgfirst4) remembered per (reduction, dtype, probe shape, axis, dtype=): a standardisation or a layer
-    # norm asks the same question two to four times while its first expression is built. An error is not
-    # remembered: it is raised again by the probe.
-    key = (red.name, node.dtype, tuple(min(d, 1) for d in node.shape), probe_axis, kwargs.get("dtype"))
-    try:
-        found = _result_dtypes.get(key)
-    except TypeError:  # an unhashable dtype= argument: NumPy's probe says what it makes of it
-        found, key = None, None
-    if found is None:
-        probe = _probe(node)
-        if red.name in _BY_UFUNC_REDUCE:
-            found = np.asarray(red.ufunc.reduce(probe, axis=probe_axis, **kwargs)).dtype
-        else:
-            found = np.asarray(red.numpy(probe, axis=probe_axis, **kwargs)).dtype
-        if key is not None and len(_result_dtypes) < 1024:
-            _result_dtypes[key] = found
-    return found
-
-
-_result_dtypes: dict[tuple, np.dtype] = {}
+    probe = _probe(node)
+    if red.name in _BY_UFUNC_REDUCE:
+        return np.asarray(red.ufunc.reduce(probe, axis=probe_axis, **kwargs)).dtype
+    return np.asarray(red.numpy(probe, axis=probe_axis, **kwargs)).dtype
 
 
 def reduce(x, name: str, axis=None, keepdims: bool = False, dtype=None) -> Node:
