@@ -152,7 +152,7 @@ def _direct(node: Node, op: str, args: list) -> np.ndarray | None:
         value = np.asarray(red.ufunc.reduce(args[0], axis=params.axis, **kwargs))
     else:
         entry = ELEMENTWISE.get(op)
-        if entry is None or entry.ufunc is None:
+        if entry is None or entry.ufunc is None or entry.ufunc.nout != 1:
             return None
         loop = node.params.loop
         value = entry.ufunc(*[a if a.dtype == dt else a.astype(dt) for a, dt in zip(args, loop)])
