@@ -148,7 +148,7 @@ def _typed(node: Node, dtype: np.dtype, opname: str, check: bool = True) -> Node
             dtypes.check_weak_int(value, dtype, opname)
         elif dtype.kind in "iu":
             value = np.array(value).astype(dtype)[()] if value.bit_length() < 64 else value % (1 << 64)
-    if dtype.kind in "iub" or type(value) is not float or abs(value) <= np.finfo(dtype).max \
+    if dtype.kind in "iub" or type(value) is not float or abs(value) <= _float_max(dtype) \
             or value != value or dtype.kind == "c":
         typed = dtype.type(value) if dtype != dtypes.HALF else np.float16(value)
     else:
@@ -337,7 +337,7 @@ def _typed_scalar(value, dtype: np.dtype):
         info = np.iinfo(dtype)
         if not info.min <= value <= info.max:
             return None
-    elif kind is float and dtype.kind in "f" and not abs(value) <= np.finfo(dtype).max:
+    elif kind is float and dtype.kind in "f" and not abs(value) <= _float_max(dtype):
         if value == value:
             return None  # rounds to inf: the general path does it with NumPy's warnings silenced
     node = expr.const(dtype.type(value), dtype, weak=False)
@@ -345,6 +345,19 @@ def _typed_scalar(value, dtype: np.dtype):
         _recent_consts.clear()
     _recent_consts[key] = node
     return node
+
+
+# (#14 bgfirst4) np.finfo(dtype).max of the float and complex dtypes: the same NumPy scalars (so a weak float is
+# compared in the dtype, NumPy 2's rule, with its overflow warning), without a process's first np.finfo(float64),
+# ~50 us while NumPy works out the type's limits, in the first expression with a float constant.
+_FLOAT_MAX = {"e": np.float16(65504.0), "f": np.float32(3.4028234663852886e38),
+              "d": np.float64(1.7976931348623157e308), "F": np.float32(3.4028234663852886e38),
+              "D": np.float64(1.7976931348623157e308)}
+
+
+def _float_max(dtype: np.dtype):
+    found = _FLOAT_MAX.get(dtype.char)
+    return found if found is not None else np.finfo(dtype).max
 
 
 # NumPy's power loop treats these scalar exponents as other ufuncs (so (-inf) ** 0.5 is nan, as sqrt gives,

@@ -26,7 +26,7 @@ from lazyarr import config
 from lazyarr.compiler import cache
 from lazyarr.graph import reference
 from lazyarr.graph.expr import CONST, LEAF, Node
-from lazyarr.graph.ops import is_elementwise
+from lazyarr.graph.ops import ELEMENTWISE, REDUCTIONS, is_elementwise
 
 # Nodes walked at most: a bigger graph is no longer "a small expression" (and its plan pays off anyway).
 MAX_NODES = 64
@@ -109,21 +109,56 @@ _NUMPY_OPS = frozenset({CONST, "reduce", "numpy", "scan"})
 
 
 def _evaluate(order: list[Node]) -> np.ndarray:
-    """The last node's value, NumPy's, node by node; a new array (never an input's memory)."""
+    """The last node's value, NumPy's, node by node; a new array (never an input's memory).
+
+    (#14 bgfirst4) Under one ``np.errstate`` for the whole graph, each ufunc node called directly and sum, prod,
+    max and min as their ufunc's reduce (what ``np.sum`` calls on an ndarray): the same NumPy calls on the same
+    values as ``reference.apply``, without its per-node error-state context and NumPy's Python wrappers, whose
+    first execution in a process is most of a small expression's answer (docs/runtime.md, seventh round)."""
     values: dict[int, np.ndarray] = {}
-    for node in order:
-        if node.op == LEAF:
-            values[id(node)] = node.data
-        elif node.op == CONST:
-            values[id(node)] = np.asarray(node.data, dtype=node.dtype)
-        else:
-            values[id(node)] = reference.apply(node, [values[id(a)] for a in node.args])
+    with np.errstate(all="ignore"):
+        for node in order:
+            op = node.op
+            if op == LEAF:
+                value = node.data
+            elif op == CONST:
+                value = np.asarray(node.data, dtype=node.dtype)
+            else:
+                args = [values[id(a)] for a in node.args]
+                value = _direct(node, op, args)
+                if value is None:
+                    value = reference.apply(node, args)
+            values[id(node)] = value
     value = values[id(order[-1])]
     node = order[-1]
     if not (value.flags.owndata and value.flags.writeable) or value.dtype != node.dtype \
             or value.shape != tuple(node.shape):  # (an op NumPy answers with a view of its operand, e.g. real)
         value = np.array(np.broadcast_to(value, node.shape), dtype=node.dtype)
     return value
+
+
+# Reductions whose NumPy function calls its ufunc's reduce on an ndarray (``_wrapreduction``)
+_BY_UFUNC_REDUCE = frozenset({"sum", "prod", "max", "min"})
+
+
+def _direct(node: Node, op: str, args: list) -> np.ndarray | None:
+    """`node`'s value by the NumPy call ``reference.apply`` ends in, made here directly; None: ask it."""
+    if op == "reduce":
+        params = node.params
+        if params.name not in _BY_UFUNC_REDUCE:
+            return None
+        red = REDUCTIONS[params.name]
+        kwargs = {"dtype": node.dtype} if red.takes_dtype else {}
+        value = np.asarray(red.ufunc.reduce(args[0], axis=params.axis, **kwargs))
+    else:
+        entry = ELEMENTWISE.get(op)
+        if entry is None or entry.ufunc is None or entry.ufunc.nout != 1:
+            return None
+        loop = node.params.loop
+        value = entry.ufunc(*[a if a.dtype == dt else a.astype(dt) for a, dt in zip(args, loop)])
+        if type(value) is not np.ndarray:  # a 0-d result is a NumPy scalar
+            value = np.asarray(value)
+    return value if value.dtype == node.dtype else value.astype(node.dtype)
 
 
 def _reset_after_fork() -> None:
