@@ -837,8 +837,7 @@ def arcsinh(x):
     uh, ul = _two_sum(am, sh)
     large = a > _HYP_LARGE
     value = _log_sum(a + a if large else uh, 0.0 if large else ul + sl)
-    value = a if a < _HYP_SMALL else value
-    return (x if x == 0.0 else _copysign(value, x)), ok
+    return _copysign(a if a < _HYP_SMALL else value, x), ok  # +-0.0 too (no select of x: #14 s14 tanh)
 
 
 @_jit
@@ -864,15 +863,28 @@ def arccosh(x):
 _SQRT2 = float(Decimal(2).sqrt())
 _EXPONENT_BITS = 0x7FF0000000000000
 _EXPONENT_ONE = 1 << 52                      # one more in the exponent field
+_ONE_BITS_TWICE = 2 * _ONE_BITS              # bits(2**k) = this - (the exponent field of 2**-k)
+_TWO_52_1023 = 2.0 ** 52 + 1023.0            # minus (2**52 with a biased exponent e ORed in): -(e - 1023)
+_LN2_HI_HALF, _LN2_LO_HALF = _LN2_HI_LOG / 2, _LN2_LO_LOG / 2  # k * the head is exact (k <= 55)
+# atanh(s) = s + s*z*ATANH(z), z = s*s <= 0.0300 (|s| <= 0.1716 and a hair: the rounded comparisons choosing k): a
+# Chebyshev fit of degree 7 (python tools/fit_vecmath.py: 2**-60.6 relative to atanh(s) with these coefficients;
+# degree 6, 2**-57.2, took the maximum from 0.53 to 0.55 ULP for no measurable time), where the Taylor series to
+# s**21 took ten coefficients (#14 s14 tanh)
+_ATANH = tuple(float.fromhex(h) for h in (
+    "0x1.5555555555555p-2", "0x1.9999999999a4ep-3", "0x1.24924924736ddp-3", "0x1.c71c720742c1ep-4",
+    "0x1.745cf692c6200p-4", "0x1.3b1cb90bb738fp-4", "0x1.0fb0f07f1be07p-4", "0x1.0c90f788b03b1p-4"))
+_T0, _T1, _T2, _T3, _T4, _T5, _T6, _T7 = _ATANH
 
 
 @_jit
 def arctanh(x):
     """(arctanh(x) within 1 ULP, ok): with a = |x| and u = (1 + a)/(1 - a) = 2**k * v, v in [sqrt(2)/2, sqrt(2)],
     arctanh(a) = log(u)/2 = k*ln(2)/2 + atanh(s), s = (v - 1)/(v + 1) = ((1 + a) - 2**k (1 - a)) / ((1 + a) +
-    2**k (1 - a)) in double-double, |s| <= 0.172, atanh(s) by its odd series. ok False for |x| >= 1 and NaN.
+    2**k (1 - a)) in double-double, |s| <= 0.172, atanh(s) = s + s*z*ATANH(z). ok False for |x| >= 1 and NaN.
     (#14 f64slow: one division, where the quotient u in double-double, then log's own s = f/(2 + f), then
-    log_sum's correction ul/uh took three; k comes from the exponents and mantissas of 1 + a and 1 - a.)"""
+    log_sum's correction ul/uh took three; k comes from the exponent of 1 - a and the mantissas of 1 + a and 1 - a.
+    #14 s14 tanh: 1 + a is in [1, 2], so only 1 - a's exponent counts; a degree-7 fit for the series; the quotient
+    left unnormalised; no select for +-0.0.)"""
     a = abs(x)
     ok = a < 1.0
     a = a if ok else 0.0
@@ -880,35 +892,33 @@ def arctanh(x):
     pl = a - (ph - 1.0)                # exact: 1 + a = ph + pl (Fast2Sum, 1 >= a)
     dh = 1.0 - a
     dl = (1.0 - dh) - a                # exact: 1 - a = dh + dl
-    b1 = _as_int64(ph)
-    b2 = _as_int64(dh)
-    m1 = _as_float64((b1 & _MANTISSA) | _ONE_BITS)
-    m2 = _as_float64((b2 & _MANTISSA) | _ONE_BITS)
-    # u = (m1/m2) * 2**(e1 - e2), m1/m2 in (1/2, 2): k is e1 - e2, plus or minus 1 where m1/m2 is beyond sqrt(2)
-    # (a rounded comparison: v may end a hair outside [sqrt(2)/2, sqrt(2)], which the series' margin covers)
-    up = m1 > _SQRT2 * m2
-    down = m2 > _SQRT2 * m1
-    k = (_as_float64((b1 >> 52) | _TWO_52_BITS) - _as_float64((b2 >> 52) | _TWO_52_BITS)) + (
+    bits = _as_int64(dh)
+    m2 = _as_float64((bits & _MANTISSA) | _ONE_BITS)
+    # u = (ph/m2) * 2**-e, ph in [1, 2] (2 only for a = 1 - 2**-53, which rounds up: then too ph/m2 is in (1/2, 2]),
+    # m2 in [1, 2): k is -e, plus or minus 1 where ph/m2 is beyond sqrt(2) (a rounded comparison: v may end a hair
+    # outside [sqrt(2)/2, sqrt(2)], which the series' margin covers)
+    up = ph > _SQRT2 * m2
+    down = m2 > _SQRT2 * ph
+    k = (_TWO_52_1023 - _as_float64((bits >> 52) | _TWO_52_BITS)) + (
         (1.0 if up else 0.0) - (1.0 if down else 0.0))      # 0 <= k <= 55, exact
-    # 2**k from the exponent fields by integer operations (one cycle each), not from k: it is on the chain to the
+    # 2**k from the exponent field by integer operations (one cycle each), not from k: it is on the chain to the
     # division, k only on the way to the final sum
-    scale = _as_float64(((b1 & _EXPONENT_BITS) - (b2 & _EXPONENT_BITS) + _ONE_BITS) + (
+    scale = _as_float64((_ONE_BITS_TWICE - (bits & _EXPONENT_BITS)) + (
         (_EXPONENT_ONE if up else 0) - (_EXPONENT_ONE if down else 0)))
     nh = ph - scale * dh               # exact (Sterbenz: ph / (2**k dh) is within a rounding of v)
     nl = pl - scale * dl               # exact where it matters: nh == 0 only for a < 2**-53 (nl = 2a)
     eh, ee = _two_sum(ph, scale * dh)
-    sh, sl = _divide(nh, nl, eh, ee + (pl + scale * dl))
+    # s = sh + sl, left unnormalised (|sl| within an ULP or so of sh): _divide less its last two additions
+    inverse = 1.0 / eh
+    sh = nh * inverse
+    sl = (fma(-sh, eh, nh) + nl - sh * (ee + (pl + scale * dl))) * inverse
     z = sh * sh
     z2 = z * z
-    z4 = z2 * z2
-    # atanh(s) - s = s*z*(1/3 + z/5 + ..): log's coefficients halved; to s**21 (the first omitted term is below
-    # 2**-60 of s at z = 0.0295), by Estrin's scheme
-    p = fma(z4, fma(z4, fma(z, _L10, _L9), fma(z2, fma(z, _L8, _L7), fma(z, _L6, _L5))), fma(
-        z2, fma(z, _L4, _L3), fma(z, _L2, _L1)))
-    tail = sl + (z * sl + 0.5 * ((sh * z) * p))
-    h, e = _two_sum(0.5 * (k * _LN2_HI_LOG), sh)  # k * _LN2_HI_LOG is exact
-    value = h + (e + (tail + 0.5 * (k * _LN2_LO_LOG)))
-    return (x if x == 0.0 else _copysign(value, x)), ok
+    p = fma(z2 * z2, fma(z2, fma(z, _T7, _T6), fma(z, _T5, _T4)), fma(z2, fma(z, _T3, _T2), fma(z, _T1, _T0)))  # Estrin
+    tail = sl + (z * sl + (sh * z) * p)
+    h, e = _fast_two_sum(k * _LN2_HI_HALF, sh)  # exact: k ln2/2 >= 0.34 > |sh|, or k = 0
+    value = h + (e + (tail + k * _LN2_LO_HALF))
+    return _copysign(value, x), ok    # +-0.0: every term is 0 (no select: #14 s14 tanh)
 
 
 # --- power ---------------------------------------------------------------------------------------------------
