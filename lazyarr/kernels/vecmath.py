@@ -823,20 +823,66 @@ def _sqrt_dd(ph, pl):
 _HYP_SMALL, _HYP_LARGE, _HYP_LIMIT = 2.0 ** -28, 2.0 ** 28, 2.0 ** 1000
 
 
+# atanh(s) = s + s*z*ATANH(z), z = s*s <= 0.0300 (|s| <= 0.1716 and a hair: the rounded comparisons choosing k): a
+# Chebyshev fit of degree 7 (python tools/fit_vecmath.py: 2**-60.6 relative to atanh(s) with these coefficients;
+# degree 6, 2**-57.2, took the maximum from 0.53 to 0.55 ULP for no measurable time), where the Taylor series to
+# s**21 took ten coefficients (#14 s14 tanh)
+_ATANH = tuple(float.fromhex(h) for h in (
+    "0x1.5555555555555p-2", "0x1.9999999999a4ep-3", "0x1.24924924736ddp-3", "0x1.c71c720742c1ep-4",
+    "0x1.745cf692c6200p-4", "0x1.3b1cb90bb738fp-4", "0x1.0fb0f07f1be07p-4", "0x1.0c90f788b03b1p-4"))
+_T0, _T1, _T2, _T3, _T4, _T5, _T6, _T7 = _ATANH
+
+
+@_jit
+def _atanh_poly(z):
+    """ATANH(z), (atanh(s) - s)/(s*z) for z = s*s <= 0.0300, by Estrin's scheme."""
+    z2 = z * z
+    return fma(z2 * z2, fma(z2, fma(z, _T7, _T6), fma(z, _T5, _T4)), fma(z2, fma(z, _T3, _T2), fma(z, _T1, _T0)))
+
+
+@_jit
+def _log_plus(x, corr):
+    """log(x) + corr for a positive normal x and a small corr (a first-order term ul/x), ~2**-60 relative: _log_sum
+    with its series R = 2*z*ATANH(z) by Estrin's scheme (four dependent steps where _log1p_dd's Horner took twelve)
+    and the quotient ul/x left to the caller (#14 s14 tanh: arcsinh folds it into its one other division)."""
+    bits = _as_int64(x)
+    e = (bits >> 52) - 1023
+    mantissa = (bits & _MANTISSA) | _ONE_BITS
+    halve = mantissa > _SQRT2_BITS
+    mantissa = mantissa - (np.int64(1) << 52) if halve else mantissa
+    k = np.float64(e + 1 if halve else e)
+    f = _as_float64(mantissa) - 1.0
+    s = f / (2.0 + f)
+    z = s * s
+    r = (z + z) * _atanh_poly(z)          # 2*atanh(s) = 2s + s*r: |s| <= 0.1716, the fit's interval
+    half_f2 = 0.5 * f * f
+    hi = f - half_f2                      # |half_f2| <= |f|/2: Fast2Sum, and f - hi is exact
+    lo = ((f - hi) - half_f2) + s * (half_f2 + r)
+    h, e2 = _two_sum(k * _LN2_HI_LOG, hi)  # k * _LN2_HI_LOG is exact
+    return h + (e2 + ((lo + corr) + k * _LN2_LO_LOG))
+
+
 @_jit
 def arcsinh(x):
     """(arcsinh(x) within 1 ULP, ok): log(a + sqrt(a*a + 1)) with a = |x|, the sum in double-double; a > 2**28:
-    log(2a); a < 2**-28: x. ok False for NaN and |x| > 2**1000."""
+    log(2a); a < 2**-28: x. ok False for NaN and |x| > 2**1000.
+    (#14 s14 tanh: with S = sqrt(a*a + 1) = sh + sl and a + sh = uh + ul, log(a + S) = log(uh) + (ul + sl)/uh, and
+    (ul + sl)/uh = (2 sh ul + res)/(2 sh uh) with res = a*a + 1 - sh*sh: one division where sqrt's residual and the
+    log's first-order term took one each; the divider, shared with sqrt and log's own s = f/(2 + f), is what bound
+    the loop.)"""
     a = abs(x)
     ok = a <= _HYP_LIMIT
     a = a if ok else 1.0
     am = min(a, _HYP_LARGE)
     a2h = am * am
     ph, pl = _two_sum(1.0, a2h)
-    sh, sl = _sqrt_dd(ph, pl + fma(am, am, -a2h))
+    sh = np.sqrt(ph)
+    res = fma(-sh, sh, ph) + (pl + fma(am, am, -a2h))    # a*a + 1 - sh*sh, to ~2**-104 of a*a + 1
     uh, ul = _two_sum(am, sh)
+    twice = sh + sh
     large = a > _HYP_LARGE
-    value = _log_sum(a + a if large else uh, 0.0 if large else ul + sl)
+    corr = fma(ul, twice, res) / (twice * uh)             # (ul + sl)/uh, the first-order term of the log
+    value = _log_plus(a + a if large else uh, 0.0 if large else corr)
     return _copysign(a if a < _HYP_SMALL else value, x), ok  # +-0.0 too (no select of x: #14 s14 tanh)
 
 
@@ -866,16 +912,6 @@ _EXPONENT_ONE = 1 << 52                      # one more in the exponent field
 _ONE_BITS_TWICE = 2 * _ONE_BITS              # bits(2**k) = this - (the exponent field of 2**-k)
 _TWO_52_1023 = 2.0 ** 52 + 1023.0            # minus (2**52 with a biased exponent e ORed in): -(e - 1023)
 _LN2_HI_HALF, _LN2_LO_HALF = _LN2_HI_LOG / 2, _LN2_LO_LOG / 2  # k * the head is exact (k <= 55)
-# atanh(s) = s + s*z*ATANH(z), z = s*s <= 0.0300 (|s| <= 0.1716 and a hair: the rounded comparisons choosing k): a
-# Chebyshev fit of degree 7 (python tools/fit_vecmath.py: 2**-60.6 relative to atanh(s) with these coefficients;
-# degree 6, 2**-57.2, took the maximum from 0.53 to 0.55 ULP for no measurable time), where the Taylor series to
-# s**21 took ten coefficients (#14 s14 tanh)
-_ATANH = tuple(float.fromhex(h) for h in (
-    "0x1.5555555555555p-2", "0x1.9999999999a4ep-3", "0x1.24924924736ddp-3", "0x1.c71c720742c1ep-4",
-    "0x1.745cf692c6200p-4", "0x1.3b1cb90bb738fp-4", "0x1.0fb0f07f1be07p-4", "0x1.0c90f788b03b1p-4"))
-_T0, _T1, _T2, _T3, _T4, _T5, _T6, _T7 = _ATANH
-
-
 @_jit
 def arctanh(x):
     """(arctanh(x) within 1 ULP, ok): with a = |x| and u = (1 + a)/(1 - a) = 2**k * v, v in [sqrt(2)/2, sqrt(2)],
@@ -913,9 +949,7 @@ def arctanh(x):
     sh = nh * inverse
     sl = (fma(-sh, eh, nh) + nl - sh * (ee + (pl + scale * dl))) * inverse
     z = sh * sh
-    z2 = z * z
-    p = fma(z2 * z2, fma(z2, fma(z, _T7, _T6), fma(z, _T5, _T4)), fma(z2, fma(z, _T3, _T2), fma(z, _T1, _T0)))  # Estrin
-    tail = sl + (z * sl + (sh * z) * p)
+    tail = sl + (z * sl + (sh * z) * _atanh_poly(z))
     h, e = _fast_two_sum(k * _LN2_HI_HALF, sh)  # exact: k ln2/2 >= 0.34 > |sh|, or k = 0
     value = h + (e + (tail + k * _LN2_LO_HALF))
     return _copysign(value, x), ok    # +-0.0: every term is 0 (no select: #14 s14 tanh)
