@@ -435,11 +435,12 @@ def tanh(x):
     to exactly 1.0, and +-0.0 gives 0/2 = 0 with x's sign; the two selects that did this took ~0.18 of 1.05 ns per
     element (x and |x| kept alive to the end of the chain, in every interleaved copy)."""
     a = abs(x)
-    ok = a == a                       # only NaN goes to the exact path
-    th, tl = _expm1_parts(2.0 * min(a, _TANH_ONE) if ok else 0.0)
-    dh, dl = _two_sum(th, 2.0)
+    # min(22, NaN) is 22 in Numba's min and in the translation (the first operand unless the second is smaller): a
+    # finite lane for NaN, whose ok is False, with no select of its own
+    th, tl = _expm1_parts(2.0 * min(_TANH_ONE, a))
+    dh, dl = _fast_two_sum(max(th, 2.0), min(th, 2.0))  # th >= 0: the TwoSum's bits in five operations, not six
     qh, _ = _divide(th, tl, dh, dl + tl)
-    return _copysign(qh, x), ok
+    return _copysign(qh, x), a == a   # only NaN goes to the exact path
 
 
 # --- arctan, tan, arcsin, arccos -----------------------------------------------------------------------------
