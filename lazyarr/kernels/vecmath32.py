@@ -561,20 +561,27 @@ def arccosh(x):
 
 @_jit
 def arctanh(x):
-    """(arctanh(x) within 2 ULP, ok) for a float32 |x| < 1: log((1 + a)/(1 - a))/2 as the difference of two logs of
-    exact double-floats; x itself below 2**-12."""
+    """(arctanh(x) within 2 ULP, ok) for a float32 |x| < 1: log1p(r)/2 + k ln2/2 with (1 + a)/(1 - a) = 2**k (1 + r),
+    one log core where the difference of two logs took two (#14 s14 tanh): y = 1/(1 - a), k from the bits of
+    1 + 2a*y (rounded: it only picks k, as in log1p), r = (2**-k (1 + a) - (1 - a)) * y with the numerator exact
+    (Sterbenz: 2**-k (1 + a) is within a factor 4/3 of 1 - a) and r's rounding error and the low parts of 1 + a and
+    1 - a carried as rl, added as rl/(1 + r) ~ rl (1 - r + r*r). x itself below 2**-12."""
     a = abs(x)
     ok = a < _ONE
     a = a if ok else _ZERO
     uh = _ONE + a
-    ul = a - (uh - _ONE)
+    ul = a - (uh - _ONE)                   # exact: 1 + a = uh + ul
     dh = _ONE - a
-    dl = (_ONE - dh) - a
-    k1, r1 = _log_parts(uh)
-    k2, r2 = _log_parts(dh)
-    k = k1 - k2
-    low = fma(ul, dh, -dl * uh) / (uh * dh)  # ul/uh - dl/dh: a correction, ~2**-24 of the logs
-    logs = fma(k, _LN2_HI_LOG, (_log1p_core(r1) - _log1p_core(r2)) + fma(k, _LN2_LO_LOG, low))
+    dl = (_ONE - dh) - a                   # exact: 1 - a = dh + dl
+    y = _ONE / dh
+    k_bits = I((_as_int32(fma(a + a, y, _ONE)) - _TWO_THIRDS_BITS) & _HIGH_BITS)  # k << 23, 1 + q = 2**k m
+    scale = _as_float32(I(_ONE_BITS - k_bits))                                    # 2**-k
+    k = F(k_bits) * _TWO_M23
+    n = fma(scale, uh, -dh)                # exact
+    r = n * y
+    rl = (fma(-r, dh, n) + (fma(scale, ul, -dl) - r * dl)) * y  # (n + nl)/(dh + dl) - r, first order
+    corr = rl * fma(r, r - _ONE, _ONE)     # rl/(1 + r) to ~r**3 relative: rl is ~2**-24 of the result at most
+    logs = fma(k, _LN2_HI_LOG, _log1p_core(r) + fma(k, _LN2_LO_LOG, corr))
     return (x if a < _ROUNDS_TO_X else _copysign(_HALF * logs, x)), ok
 
 
