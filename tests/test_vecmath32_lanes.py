@@ -1,6 +1,6 @@
 """float32 log, log1p, log2, log10, arctan2, arctanh, tanh (#14 f32lanes), arcsinh, arccosh and cbrt (#14 f32hyp) in
 float32 lanes (docs/vecmath.md): every value against the correctly rounded float32 (x87 long double, ~2**-64, rounded
-once), within the maximum measured on exhaustive sweeps (log, arcsinh, arccosh 1 ULP, arctan2 1 on 2*10^7
+once), within the maximum measured on exhaustive sweeps (log, arcsinh, arccosh, arctanh 1 ULP, arctan2 1 on 2*10^7
 arguments, the others 2; NumPy's float32 budgets: log 4, log2 3, log10 4, log1p 2, arctan2 2, arctanh 2, tanh 2,
 arcsinh 2, arccosh 2, cbrt 2), exact values where the method promises them, and the blocks' fix-up pass (libm's float32
 function) inside one parallel kernel."""
@@ -14,7 +14,7 @@ from tests.oracle import assert_same, libm, ulp_distance
 pytestmark = pytest.mark.skipif(np.finfo(np.longdouble).nmant < 63, reason="needs an 80-bit long double")
 
 rng = np.random.default_rng(1432)
-MEASURED = {"log": 1, "log2": 2, "log10": 2, "log1p": 2, "arctanh": 2, "arctan2": 1, "tanh": 2, "arcsinh": 1,
+MEASURED = {"log": 1, "log2": 2, "log10": 2, "log1p": 2, "arctanh": 1, "arctan2": 1, "tanh": 2, "arcsinh": 1,
             "arccosh": 1, "cbrt": 1}
 
 
@@ -33,6 +33,14 @@ def spread(low: float, high: float, n: int) -> np.ndarray:
     return np.exp(rng.uniform(np.log(low), np.log(high), n)).astype(np.float32)
 
 
+def arctanh_k_edges() -> np.ndarray:
+    """Every float32 within 64 of a = (4*2**j - 3)/(4*2**j + 3), j = 0..25, below 1: where float32 arctanh's k steps."""
+    c = 4 * 2.0 ** np.arange(26)
+    bits = np.float32((c - 3) / (c + 3)).view(np.int32)[:, None] + np.arange(-64, 65, dtype=np.int32)
+    edges = bits.ravel().view(np.float32)
+    return edges[edges < 1]
+
+
 UNARY = {
     # the core's whole range (m in [2/3, 4/3)) densely, k = +-1 and the extremes of k, random exponents
     "log": [all_floats(0.5, 2.0, 7), spread(1.2e-38, 3.4e38, 100_000)],
@@ -41,8 +49,11 @@ UNARY = {
     # k = 0 (r = x exactly), k = +-1 (r rounded once), |k| > 24 (r from u's bits), tiny x
     "log1p": [all_floats(0.25, 4.0, 7), -all_floats(0.25, 1.0, 7), -all_floats(1e-6, 0.25, 31),
               all_floats(1e-6, 0.25, 31), spread(1e7, 3e38, 50_000), spread(1e-30, 1e-6, 20_000)],
-    # x itself below 2**-12 and the logs above (no series since #14 f32hyp: both sides of 2**-12 and 2**-5), up to 1
-    "arctanh": [all_floats(1e-6, 2.0 ** -5, 13), all_floats(2.0 ** -5, 1.0, 7), spread(1e-38, 1e-6, 20_000)],
+    # x itself below 2**-12 and the log above (no series since #14 f32hyp: both sides of 2**-12 and 2**-5), up to 1;
+    # one log core since s14 tanh: k steps where 1 + 2a/(1 - a) crosses 4/3 * 2**j, a = (4*2**j - 3)/(4*2**j + 3)
+    # (every float32 within 64 of each), and the last floats below 1 (1 - a of one or two bits)
+    "arctanh": [all_floats(1e-6, 2.0 ** -5, 13), all_floats(2.0 ** -5, 1.0, 7), spread(1e-38, 1e-6, 20_000),
+                arctanh_k_edges(), all_floats(1 - 2.0 ** -16, 1.0, 1)],
     # e/(e + 2), e = expm1(2|x|): k = 0 below ~0.17, the clamp at 10 (tanh rounds to 1 from ~9)
     "tanh": [all_floats(1e-6, 1.0, 23), all_floats(1.0, 12.0, 7), spread(1e-38, 1e-6, 20_000)],
     # x itself below 2**-12 and the log of the double-float sum above (both sides of the limit densely), the log
