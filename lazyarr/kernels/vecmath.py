@@ -424,7 +424,10 @@ def _expm1_parts(x):
     ph = r + tail                     # expm1(r) = ph + pl; |tail| < |r|, so Fast2Sum
     pl = ((r - ph) + tail) + (c + c * r)  # expm1(r + c) ~ expm1(r) + c*exp(r)
     scale = _as_float64((_as_int64(shifted) + 1023) << 52)  # the shifter's own bits shift out
-    s, e = _two_sum(scale - 1.0, scale * ph)  # scale - 1.0 is exact for |k| <= 53, scale*ph is exact
+    # scale - 1.0 is exact for |k| <= 53, scale*ph is exact, and |scale - 1| >= |scale*ph| for every k (k = 0: 0 and
+    # ph; |k| >= 1: 2**k - 1 >= 0.41 * 2**k, or 1 - 2**k >= 0.5 > 0.21): a Fast2Sum, three additions fewer than
+    # _expm1_dd's TwoSum, the same bits (#14 s14 tanh)
+    s, e = _fast_two_sum(scale - 1.0, scale * ph)
     return s, e + scale * pl
 
 
@@ -859,7 +862,7 @@ def _log_plus(x, corr):
     half_f2 = 0.5 * f * f
     hi = f - half_f2                      # |half_f2| <= |f|/2: Fast2Sum, and f - hi is exact
     lo = ((f - hi) - half_f2) + s * (half_f2 + r)
-    h, e2 = _two_sum(k * _LN2_HI_LOG, hi)  # k * _LN2_HI_LOG is exact
+    h, e2 = _fast_two_sum(k * _LN2_HI_LOG, hi)  # exact product; |k ln 2| >= 0.69 > |hi| unless k == 0
     return h + (e2 + ((lo + corr) + k * _LN2_LO_LOG))
 
 
@@ -879,7 +882,7 @@ def arcsinh(x):
     ph, pl = _two_sum(1.0, a2h)
     sh = np.sqrt(ph)
     res = fma(-sh, sh, ph) + (pl + fma(am, am, -a2h))    # a*a + 1 - sh*sh, to ~2**-104 of a*a + 1
-    uh, ul = _two_sum(am, sh)
+    uh, ul = _fast_two_sum(sh, am)                      # sh >= a: the TwoSum's bits, three additions fewer
     twice = sh + sh
     large = a > _HYP_LARGE
     corr = fma(ul, twice, res) / (twice * uh)             # (ul + sl)/uh, the first-order term of the log
