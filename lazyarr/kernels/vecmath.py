@@ -875,9 +875,8 @@ def arcsinh(x):
     log's first-order term took one each; the divider, shared with sqrt and log's own s = f/(2 + f), is what bound
     the loop.)"""
     a = abs(x)
-    ok = a <= _HYP_LIMIT
-    a = a if ok else 1.0
-    am = min(a, _HYP_LARGE)
+    ok = a <= _HYP_LIMIT              # no select of a finite stand-in where not ok (~6% of the time, #14 s14 tanh):
+    am = min(a, _HYP_LARGE)           # NaN and |x| > 2**1000 compute garbage, never a trap, and their block runs again
     a2h = am * am
     ph, pl = _two_sum(1.0, a2h)
     sh = np.sqrt(ph)
