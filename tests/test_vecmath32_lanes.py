@@ -1,7 +1,7 @@
 """float32 log, log1p, log2, log10, arctan2, arctanh, tanh (#14 f32lanes), arcsinh, arccosh and cbrt (#14 f32hyp) in
 float32 lanes (docs/vecmath.md): every value against the correctly rounded float32 (x87 long double, ~2**-64, rounded
 once), within the maximum measured on exhaustive sweeps (log, arcsinh, arccosh, arctanh 1 ULP, arctan2 1 on 2*10^7
-arguments, the others 2; NumPy's float32 budgets: log 4, log2 3, log10 4, log1p 2, arctan2 2, arctanh 2, tanh 2,
+arguments, the others 2; arctanh 2 where a block may be libm's; NumPy's float32 budgets: log 4, log2 3, log10 4, log1p 2, arctan2 2, arctanh 2, tanh 2,
 arcsinh 2, arccosh 2, cbrt 2), exact values where the method promises them, and the blocks' fix-up pass (libm's float32
 function) inside one parallel kernel."""
 
@@ -14,8 +14,12 @@ from tests.oracle import assert_same, libm, ulp_distance
 pytestmark = pytest.mark.skipif(np.finfo(np.longdouble).nmant < 63, reason="needs an 80-bit long double")
 
 rng = np.random.default_rng(1432)
-MEASURED = {"log": 1, "log2": 2, "log10": 2, "log1p": 2, "arctanh": 1, "arctan2": 1, "tanh": 2, "arcsinh": 1,
+MEASURED = {"log": 1, "log2": 2, "log10": 2, "log1p": 2, "arctanh": 2, "arctan2": 1, "tanh": 2, "arcsinh": 1,
             "arccosh": 1, "cbrt": 1}
+# the sweeps (every argument in the domain: the vector path alone) where the vector function is tighter than the
+# blocks a fix-up pass hands to libm: float32 arctanh within 1 since #14 s14 tanh, where glibc's atanhf is 2 ULP off
+# at times (one draw of test_arctanh_out_of_domain_lanes... met one)
+VECTOR_PATH = {"arctanh": 1}
 
 
 def correctly_rounded(name: str, *args) -> np.ndarray:
@@ -77,7 +81,7 @@ def test_within_the_measured_ulp_of_the_correctly_rounded_result(name):
     assert got.dtype == np.float32
     dist = ulp_distance(got, correctly_rounded(name, x))
     worst = int(np.argmax(dist))
-    assert dist.max() <= MEASURED[name], f"{name}: {dist.max()} ULP at x={x[worst]!r}"
+    assert dist.max() <= VECTOR_PATH.get(name, MEASURED[name]), f"{name}: {dist.max()} ULP at x={x[worst]!r}"
 
 
 def test_arctan2_within_one_ulp_in_every_quadrant():
@@ -148,7 +152,8 @@ def test_inverse_hyperbolics_and_cbrt_fix_up_inside_one_parallel_kernel():
 @pytest.mark.parametrize("quick", [True, False])
 def test_arctanh_out_of_domain_lanes_compute_garbage_but_their_block_is_libms(quick, request):
     # float32 arctanh keeps no finite stand-in for |x| >= 1 and NaN (#14 s14 tanh): 1 - a <= 0 there, 1/(1 - a) is
-    # infinite or negative, and only the block's second pass (libm's atanhf) may give the answer; on both tiers
+    # infinite or negative, and only the block's second pass (libm's atanhf) may give the answer; on both tiers (the
+    # other elements of those blocks are libm's too: MEASURED's 2, not the vector path's 1)
     if not quick:
         request.getfixturevalue("numba_tier")
     x = rng.uniform(-0.99, 0.99, 5000).astype(np.float32)
