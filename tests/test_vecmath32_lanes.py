@@ -1,7 +1,7 @@
 """float32 log, log1p, log2, log10, arctan2, arctanh, tanh (#14 f32lanes), arcsinh, arccosh and cbrt (#14 f32hyp) in
 float32 lanes (docs/vecmath.md): every value against the correctly rounded float32 (x87 long double, ~2**-64, rounded
-once), within the maximum measured on exhaustive sweeps (log, arcsinh, arccosh 1 ULP, arctan2 1 on 2*10^7
-arguments, the others 2; NumPy's float32 budgets: log 4, log2 3, log10 4, log1p 2, arctan2 2, arctanh 2, tanh 2,
+once), within the maximum measured on exhaustive sweeps (log, arcsinh, arccosh, arctanh 1 ULP, arctan2 1 on 2*10^7
+arguments, the others 2; arctanh 2 where a block may be libm's; NumPy's float32 budgets: log 4, log2 3, log10 4, log1p 2, arctan2 2, arctanh 2, tanh 2,
 arcsinh 2, arccosh 2, cbrt 2), exact values where the method promises them, and the blocks' fix-up pass (libm's float32
 function) inside one parallel kernel."""
 
@@ -16,6 +16,10 @@ pytestmark = pytest.mark.skipif(np.finfo(np.longdouble).nmant < 63, reason="need
 rng = np.random.default_rng(1432)
 MEASURED = {"log": 1, "log2": 2, "log10": 2, "log1p": 2, "arctanh": 2, "arctan2": 1, "tanh": 2, "arcsinh": 1,
             "arccosh": 1, "cbrt": 1}
+# the sweeps (every argument in the domain: the vector path alone) where the vector function is tighter than the
+# blocks a fix-up pass hands to libm: float32 arctanh within 1 since #14 s14 tanh, where glibc's atanhf is 2 ULP off
+# at times (one draw of test_arctanh_out_of_domain_lanes... met one)
+VECTOR_PATH = {"arctanh": 1}
 
 
 def correctly_rounded(name: str, *args) -> np.ndarray:
@@ -33,6 +37,14 @@ def spread(low: float, high: float, n: int) -> np.ndarray:
     return np.exp(rng.uniform(np.log(low), np.log(high), n)).astype(np.float32)
 
 
+def arctanh_k_edges() -> np.ndarray:
+    """Every float32 within 64 of a = (4*2**j - 3)/(4*2**j + 3), j = 0..25, below 1: where float32 arctanh's k steps."""
+    c = 4 * 2.0 ** np.arange(26)
+    bits = np.float32((c - 3) / (c + 3)).view(np.int32)[:, None] + np.arange(-64, 65, dtype=np.int32)
+    edges = bits.ravel().view(np.float32)
+    return edges[edges < 1]
+
+
 UNARY = {
     # the core's whole range (m in [2/3, 4/3)) densely, k = +-1 and the extremes of k, random exponents
     "log": [all_floats(0.5, 2.0, 7), spread(1.2e-38, 3.4e38, 100_000)],
@@ -41,8 +53,11 @@ UNARY = {
     # k = 0 (r = x exactly), k = +-1 (r rounded once), |k| > 24 (r from u's bits), tiny x
     "log1p": [all_floats(0.25, 4.0, 7), -all_floats(0.25, 1.0, 7), -all_floats(1e-6, 0.25, 31),
               all_floats(1e-6, 0.25, 31), spread(1e7, 3e38, 50_000), spread(1e-30, 1e-6, 20_000)],
-    # x itself below 2**-12 and the logs above (no series since #14 f32hyp: both sides of 2**-12 and 2**-5), up to 1
-    "arctanh": [all_floats(1e-6, 2.0 ** -5, 13), all_floats(2.0 ** -5, 1.0, 7), spread(1e-38, 1e-6, 20_000)],
+    # x itself below 2**-12 and the log above (no series since #14 f32hyp: both sides of 2**-12 and 2**-5), up to 1;
+    # one log core since s14 tanh: k steps where 1 + 2a/(1 - a) crosses 4/3 * 2**j, a = (4*2**j - 3)/(4*2**j + 3)
+    # (every float32 within 64 of each), and the last floats below 1 (1 - a of one or two bits)
+    "arctanh": [all_floats(1e-6, 2.0 ** -5, 13), all_floats(2.0 ** -5, 1.0, 7), spread(1e-38, 1e-6, 20_000),
+                arctanh_k_edges(), all_floats(1 - 2.0 ** -16, 1.0, 1)],
     # e/(e + 2), e = expm1(2|x|): k = 0 below ~0.17, the clamp at 10 (tanh rounds to 1 from ~9)
     "tanh": [all_floats(1e-6, 1.0, 23), all_floats(1.0, 12.0, 7), spread(1e-38, 1e-6, 20_000)],
     # x itself below 2**-12 and the log of the double-float sum above (both sides of the limit densely), the log
@@ -66,7 +81,7 @@ def test_within_the_measured_ulp_of_the_correctly_rounded_result(name):
     assert got.dtype == np.float32
     dist = ulp_distance(got, correctly_rounded(name, x))
     worst = int(np.argmax(dist))
-    assert dist.max() <= MEASURED[name], f"{name}: {dist.max()} ULP at x={x[worst]!r}"
+    assert dist.max() <= VECTOR_PATH.get(name, MEASURED[name]), f"{name}: {dist.max()} ULP at x={x[worst]!r}"
 
 
 def test_arctan2_within_one_ulp_in_every_quadrant():
@@ -132,3 +147,21 @@ def test_inverse_hyperbolics_and_cbrt_fix_up_inside_one_parallel_kernel():
         assert ulp_distance(got[good], correctly_rounded(name, x[good])).max() <= MEASURED[name], name
     scaled = x / np.float32(128)
     assert_same(outs[3][bad], libm("arctanh", scaled[bad]), what="arctanh")
+
+
+@pytest.mark.parametrize("quick", [True, False])
+def test_arctanh_out_of_domain_lanes_compute_garbage_but_their_block_is_libms(quick, request):
+    # float32 arctanh keeps no finite stand-in for |x| >= 1 and NaN (#14 s14 tanh): 1 - a <= 0 there, 1/(1 - a) is
+    # infinite or negative, and only the block's second pass (libm's atanhf) may give the answer; on both tiers (the
+    # other elements of those blocks are libm's too: MEASURED's 2, not the vector path's 1)
+    if not quick:
+        request.getfixturevalue("numba_tier")
+    x = rng.uniform(-0.99, 0.99, 5000).astype(np.float32)
+    bad = np.array([0, 7, 1023, 1024, 2500, 3001, 4999])
+    x[bad] = [1.0, -1.0, 1.5, -3.0, np.inf, np.nan, np.float32(1) + np.float32(2.0 ** -23)]
+    got = la.arctanh(la.array(x)).compute()
+    with np.errstate(all="ignore"):
+        assert_same(got[bad], libm("arctanh", x[bad]), what="arctanh")
+    good = np.ones(x.size, bool)
+    good[bad] = False
+    assert ulp_distance(got[good], correctly_rounded("arctanh", x[good])).max() <= MEASURED["arctanh"]

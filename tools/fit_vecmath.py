@@ -4,6 +4,7 @@
 
 arctan(t) = t + t*z*A(z), z = t*t <= 0.4375**2 (the largest reduced argument);
 arcsin(s) = s + s*z*B(z), z = s*s <= 0.25 (|x| > 0.5 is reduced to s = sqrt((1 - |x|)/2)).
+arctanh's atanh(s) = s + s*z*ATANH(z), z = s*s <= 0.0300 (degree 7: 2**-60.6 relative to atanh(s)).
 exp(r) = 1 + r + r*r*Q(r), |r| <= ln(2)/2 (+1e-6 for the rounding of k) (#14 rowjax: 11 terms where the Taylor
 series needed 12 for less accuracy).
 cbrt's start (#14 tancbrt): CBRT_INV(m) ~ m**(-1/3) on m in [1, 2), degree 6 (2**-19.8 relative; a Newton step for the
@@ -31,6 +32,11 @@ def asin_g(z):
     return (mp.asin(s) - s) / (z * s)
 
 
+def atanh_g(z):
+    t = mp.sqrt(z)
+    return (mp.atanh(t) - t) / (z * t)
+
+
 def exp_q(r):
     return mp.mpf(1) / 2 if r == 0 else (mp.exp(r) - 1 - r) / (r * r)
 
@@ -50,7 +56,9 @@ if __name__ == "__main__":
     coeffs, _ = fit(exp_q, h, 11, lo=-h)
     print(f"# EXP: Q of degree 10, error relative to exp(r): 2**{mp.nstr(mp.log(exp_error(coeffs, h), 2), 4)}")
     print("_X2 .. _X12 = (" + ", ".join(f'"{c.hex()}"' for c in coeffs) + ")")
-    for name, g, hi, n in [("ATAN", atan_g, mp.mpf(7) / 16 * mp.mpf(7) / 16, 12), ("ASIN", asin_g, 0.25, 14)]:
+    # ATANH: float64 arctanh's s, |s| <= 0.1716 and a hair (#14 s14 tanh)
+    for name, g, hi, n in [("ATAN", atan_g, mp.mpf(7) / 16 * mp.mpf(7) / 16, 12), ("ASIN", asin_g, 0.25, 14),
+                           ("ATANH", atanh_g, mp.mpf("0.0300"), 8)]:
         coeffs, err = fit(g, hi, n)
         print(f"# {name}: degree {n - 1} in z, max abs error of the fit {mp.nstr(err, 3)} "
               f"(relative to the result: below {mp.nstr(err * hi, 3)})")

@@ -424,20 +424,26 @@ def _expm1_parts(x):
     ph = r + tail                     # expm1(r) = ph + pl; |tail| < |r|, so Fast2Sum
     pl = ((r - ph) + tail) + (c + c * r)  # expm1(r + c) ~ expm1(r) + c*exp(r)
     scale = _as_float64((_as_int64(shifted) + 1023) << 52)  # the shifter's own bits shift out
-    s, e = _two_sum(scale - 1.0, scale * ph)  # scale - 1.0 is exact for |k| <= 53, scale*ph is exact
+    # scale - 1.0 is exact for |k| <= 53, scale*ph is exact, and |scale - 1| >= |scale*ph| for every k (k = 0: 0 and
+    # ph; |k| >= 1: 2**k - 1 >= 0.41 * 2**k, or 1 - 2**k >= 0.5 > 0.21): a Fast2Sum, three additions fewer than
+    # _expm1_dd's TwoSum, the same bits (#14 s14 tanh)
+    s, e = _fast_two_sum(scale - 1.0, scale * ph)
     return s, e + scale * pl
 
 
 @_jit
 def tanh(x):
-    """(tanh(x) within 1 ULP, ok) for a float64 x: t = expm1(2|x|), tanh = t/(t + 2) in double-double."""
+    """(tanh(x) within 1 ULP, ok) for a float64 x: t = expm1(2|x|), tanh = t/(t + 2) in double-double.
+    No select after the quotient (#14 s14 tanh): |x| >= 22 (and infinity) is clamped to 22, whose quotient rounds
+    to exactly 1.0, and +-0.0 gives 0/2 = 0 with x's sign; the two selects that did this took ~0.18 of 1.05 ns per
+    element (x and |x| kept alive to the end of the chain, in every interleaved copy)."""
     a = abs(x)
-    ok = a == a                       # only NaN goes to the exact path
-    th, tl = _expm1_parts(2.0 * min(a, _TANH_ONE) if ok else 0.0)
-    dh, dl = _two_sum(th, 2.0)
+    # min(22, NaN) is 22 in Numba's min and in the translation (the first operand unless the second is smaller): a
+    # finite lane for NaN, whose ok is False, with no select of its own
+    th, tl = _expm1_parts(2.0 * min(_TANH_ONE, a))
+    dh, dl = _fast_two_sum(max(th, 2.0), min(th, 2.0))  # th >= 0: the TwoSum's bits in five operations, not six
     qh, _ = _divide(th, tl, dh, dl + tl)
-    value = 1.0 if a > _TANH_ONE else qh
-    return (x if x == 0.0 else _copysign(value, x)), ok
+    return _copysign(qh, x), a == a   # only NaN goes to the exact path
 
 
 # --- arctan, tan, arcsin, arccos -----------------------------------------------------------------------------
@@ -837,22 +843,66 @@ def _sqrt_dd(ph, pl):
 _HYP_SMALL, _HYP_LARGE, _HYP_LIMIT = 2.0 ** -28, 2.0 ** 28, 2.0 ** 1000
 
 
+# atanh(s) = s + s*z*ATANH(z), z = s*s <= 0.0300 (|s| <= 0.1716 and a hair: the rounded comparisons choosing k): a
+# Chebyshev fit of degree 7 (python tools/fit_vecmath.py: 2**-60.6 relative to atanh(s) with these coefficients;
+# degree 6, 2**-57.2, took the maximum from 0.53 to 0.55 ULP for no measurable time), where the Taylor series to
+# s**21 took ten coefficients (#14 s14 tanh)
+_ATANH = tuple(float.fromhex(h) for h in (
+    "0x1.5555555555555p-2", "0x1.9999999999a4ep-3", "0x1.24924924736ddp-3", "0x1.c71c720742c1ep-4",
+    "0x1.745cf692c6200p-4", "0x1.3b1cb90bb738fp-4", "0x1.0fb0f07f1be07p-4", "0x1.0c90f788b03b1p-4"))
+_T0, _T1, _T2, _T3, _T4, _T5, _T6, _T7 = _ATANH
+
+
+@_jit
+def _atanh_poly(z):
+    """ATANH(z), (atanh(s) - s)/(s*z) for z = s*s <= 0.0300, by Estrin's scheme."""
+    z2 = z * z
+    return fma(z2 * z2, fma(z2, fma(z, _T7, _T6), fma(z, _T5, _T4)), fma(z2, fma(z, _T3, _T2), fma(z, _T1, _T0)))
+
+
+@_jit
+def _log_plus(x, corr):
+    """log(x) + corr for a positive normal x and a small corr (a first-order term ul/x), ~2**-60 relative: _log_sum
+    with its series R = 2*z*ATANH(z) by Estrin's scheme (four dependent steps where _log1p_dd's Horner took twelve)
+    and the quotient ul/x left to the caller (#14 s14 tanh: arcsinh folds it into its one other division)."""
+    bits = _as_int64(x)
+    e = (bits >> 52) - 1023
+    mantissa = (bits & _MANTISSA) | _ONE_BITS
+    halve = mantissa > _SQRT2_BITS
+    mantissa = mantissa - (np.int64(1) << 52) if halve else mantissa
+    k = np.float64(e + 1 if halve else e)
+    f = _as_float64(mantissa) - 1.0
+    s = f / (2.0 + f)
+    z = s * s
+    r = (z + z) * _atanh_poly(z)          # 2*atanh(s) = 2s + s*r: |s| <= 0.1716, the fit's interval
+    half_f2 = 0.5 * f * f
+    hi = f - half_f2                      # |half_f2| <= |f|/2: Fast2Sum, and f - hi is exact
+    lo = ((f - hi) - half_f2) + s * (half_f2 + r)
+    h, e2 = _fast_two_sum(k * _LN2_HI_LOG, hi)  # exact product; |k ln 2| >= 0.69 > |hi| unless k == 0
+    return h + (e2 + ((lo + corr) + k * _LN2_LO_LOG))
+
+
 @_jit
 def arcsinh(x):
     """(arcsinh(x) within 1 ULP, ok): log(a + sqrt(a*a + 1)) with a = |x|, the sum in double-double; a > 2**28:
-    log(2a); a < 2**-28: x. ok False for NaN and |x| > 2**1000."""
+    log(2a); a < 2**-28: x. ok False for NaN and |x| > 2**1000.
+    (#14 s14 tanh: with S = sqrt(a*a + 1) = sh + sl and a + sh = uh + ul, log(a + S) = log(uh) + (ul + sl)/uh, and
+    (ul + sl)/uh = (2 sh ul + res)/(2 sh uh) with res = a*a + 1 - sh*sh: one division where sqrt's residual and the
+    log's first-order term took one each; the divider, shared with sqrt and log's own s = f/(2 + f), is what bound
+    the loop.)"""
     a = abs(x)
-    ok = a <= _HYP_LIMIT
-    a = a if ok else 1.0
-    am = min(a, _HYP_LARGE)
+    ok = a <= _HYP_LIMIT              # no select of a finite stand-in where not ok (~6% of the time, #14 s14 tanh):
+    am = min(a, _HYP_LARGE)           # NaN and |x| > 2**1000 compute garbage, never a trap, and their block runs again
     a2h = am * am
     ph, pl = _two_sum(1.0, a2h)
-    sh, sl = _sqrt_dd(ph, pl + fma(am, am, -a2h))
-    uh, ul = _two_sum(am, sh)
+    sh = np.sqrt(ph)
+    res = fma(-sh, sh, ph) + (pl + fma(am, am, -a2h))    # a*a + 1 - sh*sh, to ~2**-104 of a*a + 1
+    uh, ul = _fast_two_sum(sh, am)                      # sh >= a: the TwoSum's bits, three additions fewer
+    twice = sh + sh
     large = a > _HYP_LARGE
-    value = _log_sum(a + a if large else uh, 0.0 if large else ul + sl)
-    value = a if a < _HYP_SMALL else value
-    return (x if x == 0.0 else _copysign(value, x)), ok
+    corr = fma(ul, twice, res) / (twice * uh)             # (ul + sl)/uh, the first-order term of the log
+    value = _log_plus(a + a if large else uh, 0.0 if large else corr)
+    return _copysign(a if a < _HYP_SMALL else value, x), ok  # +-0.0 too (no select of x: #14 s14 tanh)
 
 
 @_jit
@@ -878,15 +928,18 @@ def arccosh(x):
 _SQRT2 = float(Decimal(2).sqrt())
 _EXPONENT_BITS = 0x7FF0000000000000
 _EXPONENT_ONE = 1 << 52                      # one more in the exponent field
-
-
+_ONE_BITS_TWICE = 2 * _ONE_BITS              # bits(2**k) = this - (the exponent field of 2**-k)
+_TWO_52_1023 = 2.0 ** 52 + 1023.0            # minus (2**52 with a biased exponent e ORed in): -(e - 1023)
+_LN2_HI_HALF, _LN2_LO_HALF = _LN2_HI_LOG / 2, _LN2_LO_LOG / 2  # k * the head is exact (k <= 55)
 @_jit
 def arctanh(x):
     """(arctanh(x) within 1 ULP, ok): with a = |x| and u = (1 + a)/(1 - a) = 2**k * v, v in [sqrt(2)/2, sqrt(2)],
     arctanh(a) = log(u)/2 = k*ln(2)/2 + atanh(s), s = (v - 1)/(v + 1) = ((1 + a) - 2**k (1 - a)) / ((1 + a) +
-    2**k (1 - a)) in double-double, |s| <= 0.172, atanh(s) by its odd series. ok False for |x| >= 1 and NaN.
+    2**k (1 - a)) in double-double, |s| <= 0.172, atanh(s) = s + s*z*ATANH(z). ok False for |x| >= 1 and NaN.
     (#14 f64slow: one division, where the quotient u in double-double, then log's own s = f/(2 + f), then
-    log_sum's correction ul/uh took three; k comes from the exponents and mantissas of 1 + a and 1 - a.)"""
+    log_sum's correction ul/uh took three; k comes from the exponent of 1 - a and the mantissas of 1 + a and 1 - a.
+    #14 s14 tanh: 1 + a is in [1, 2], so only 1 - a's exponent counts; a degree-7 fit for the series; the quotient
+    left unnormalised; no select for +-0.0.)"""
     a = abs(x)
     ok = a < 1.0
     a = a if ok else 0.0
@@ -894,35 +947,31 @@ def arctanh(x):
     pl = a - (ph - 1.0)                # exact: 1 + a = ph + pl (Fast2Sum, 1 >= a)
     dh = 1.0 - a
     dl = (1.0 - dh) - a                # exact: 1 - a = dh + dl
-    b1 = _as_int64(ph)
-    b2 = _as_int64(dh)
-    m1 = _as_float64((b1 & _MANTISSA) | _ONE_BITS)
-    m2 = _as_float64((b2 & _MANTISSA) | _ONE_BITS)
-    # u = (m1/m2) * 2**(e1 - e2), m1/m2 in (1/2, 2): k is e1 - e2, plus or minus 1 where m1/m2 is beyond sqrt(2)
-    # (a rounded comparison: v may end a hair outside [sqrt(2)/2, sqrt(2)], which the series' margin covers)
-    up = m1 > _SQRT2 * m2
-    down = m2 > _SQRT2 * m1
-    k = (_as_float64((b1 >> 52) | _TWO_52_BITS) - _as_float64((b2 >> 52) | _TWO_52_BITS)) + (
+    bits = _as_int64(dh)
+    m2 = _as_float64((bits & _MANTISSA) | _ONE_BITS)
+    # u = (ph/m2) * 2**-e, ph in [1, 2] (2 only for a = 1 - 2**-53, which rounds up: then too ph/m2 is in (1/2, 2]),
+    # m2 in [1, 2): k is -e, plus or minus 1 where ph/m2 is beyond sqrt(2) (a rounded comparison: v may end a hair
+    # outside [sqrt(2)/2, sqrt(2)], which the series' margin covers)
+    up = ph > _SQRT2 * m2
+    down = m2 > _SQRT2 * ph
+    k = (_TWO_52_1023 - _as_float64((bits >> 52) | _TWO_52_BITS)) + (
         (1.0 if up else 0.0) - (1.0 if down else 0.0))      # 0 <= k <= 55, exact
-    # 2**k from the exponent fields by integer operations (one cycle each), not from k: it is on the chain to the
+    # 2**k from the exponent field by integer operations (one cycle each), not from k: it is on the chain to the
     # division, k only on the way to the final sum
-    scale = _as_float64(((b1 & _EXPONENT_BITS) - (b2 & _EXPONENT_BITS) + _ONE_BITS) + (
+    scale = _as_float64((_ONE_BITS_TWICE - (bits & _EXPONENT_BITS)) + (
         (_EXPONENT_ONE if up else 0) - (_EXPONENT_ONE if down else 0)))
     nh = ph - scale * dh               # exact (Sterbenz: ph / (2**k dh) is within a rounding of v)
     nl = pl - scale * dl               # exact where it matters: nh == 0 only for a < 2**-53 (nl = 2a)
     eh, ee = _two_sum(ph, scale * dh)
-    sh, sl = _divide(nh, nl, eh, ee + (pl + scale * dl))
+    # s = sh + sl, left unnormalised (|sl| within an ULP or so of sh): _divide less its last two additions
+    inverse = 1.0 / eh
+    sh = nh * inverse
+    sl = (fma(-sh, eh, nh) + nl - sh * (ee + (pl + scale * dl))) * inverse
     z = sh * sh
-    z2 = z * z
-    z4 = z2 * z2
-    # atanh(s) - s = s*z*(1/3 + z/5 + ..): log's coefficients halved; to s**21 (the first omitted term is below
-    # 2**-60 of s at z = 0.0295), by Estrin's scheme
-    p = fma(z4, fma(z4, fma(z, _L10, _L9), fma(z2, fma(z, _L8, _L7), fma(z, _L6, _L5))), fma(
-        z2, fma(z, _L4, _L3), fma(z, _L2, _L1)))
-    tail = sl + (z * sl + 0.5 * ((sh * z) * p))
-    h, e = _two_sum(0.5 * (k * _LN2_HI_LOG), sh)  # k * _LN2_HI_LOG is exact
-    value = h + (e + (tail + 0.5 * (k * _LN2_LO_LOG)))
-    return (x if x == 0.0 else _copysign(value, x)), ok
+    tail = sl + (z * sl + (sh * z) * _atanh_poly(z))
+    h, e = _fast_two_sum(k * _LN2_HI_HALF, sh)  # exact: k ln2/2 >= 0.34 > |sh|, or k = 0
+    value = h + (e + (tail + k * _LN2_LO_HALF))
+    return _copysign(value, x), ok    # +-0.0: every term is 0 (no select: #14 s14 tanh)
 
 
 # --- power ---------------------------------------------------------------------------------------------------

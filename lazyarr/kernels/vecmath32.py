@@ -15,7 +15,8 @@ short enough) and these differences:
 - sinh, cosh: exp(|x|) as an unevaluated sum hi + lo (2**k*(1 + p) with the rounding of 1 + p kept), so
   (E -+ 1/E)/2 rounds about once; small |x| by an odd polynomial (sinh). tanh: e/(e + 2), e = expm1(2|x|).
 - log, log1p, log2, log10: no division (x = 2**k*m, m in [2/3, 4/3), a polynomial for log1p(m - 1)).
-- arctan2 and arctanh (#14 f32lanes) in float32 lanes too: y/x as a double-float; two logs of exact sums.
+- arctan2 and arctanh (#14 f32lanes) in float32 lanes too: y/x as a double-float; arctanh one log of an exact
+  quotient's parts (#14 s14 tanh).
 - arcsinh, arccosh (#14 f32hyp): one log of a double-float sum a + sqrt(a*a +- 1), the root corrected by its residual;
   cbrt: a polynomial for m**(-1/3) and one division-free Newton step.
 """
@@ -549,32 +550,38 @@ def arccosh(x):
     return _log_of_sum(uh, fma(s2, e, res) / (s2 * uh), x > _HYP_BIG, x if ok else _ONE), ok
 
 
-# arctanh in float32 lanes (#14 f32lanes): 1 + a = uh + ul and 1 - a = dh + dl exactly (Fast2Sum, 1 >= a), and
-# log(uh) - log(dh) by the log family's division-free core, (k1 - k2)*ln 2 + log1p(r1) - log1p(r2), plus the
-# low parts ul/uh - dl/dh as one quotient. log(1 + a) > 0 > log(1 - a): the difference adds magnitudes, no
-# cancellation. Max 2 ULP (NumPy's float32 budget 2) over every positive float32 below 1, 20% of them not
-# correctly rounded (the float64 way: 0%, 1.5x the time). No series below 2**-5 since #14 f32hyp (as arcsinh: the
-# rounding of 1 + a is in ul, so the logs stay within 2 ULP down to 2**-12, below which arctanh(a) rounds to a): the
-# odd series, computed for every element, was 20% of the time (0.51 -> 0.41 ns per element); below 2**-5 max 2
-# ULP now (0.003% of the elements; 1 with the series).
+# arctanh in float32 lanes (#14 f32lanes): 1 + a = uh + ul and 1 - a = dh + dl exactly (Fast2Sum, 1 >= a). Until
+# session 14 log(uh) - log(dh) by two of the log family's division-free cores plus ul/uh - dl/dh as one quotient
+# (max 2 ULP, NumPy's float32 budget); since #14 s14 tanh one core: (1 + a)/(1 - a) = 2**k (1 + r), r and its
+# rounding error from one reciprocal of dh (below): 0.50 -> 0.43 ns per element in the quick kernel, max 1 ULP from
+# the correctly rounded result over every positive float32 from 1e-12 to 1 (1.48 ULP from the exact value; 6.6%
+# of them not correctly rounded, 20% before). No series below 2**-5 since #14 f32hyp: the rounding of 1 + a is in
+# ul, so the log stays within 1 ULP down to 2**-12, below which arctanh(a) rounds to a (x itself: the log alone
+# would not give x there, ~7*10^6 floats off by one).
 
 
 @_jit
 def arctanh(x):
-    """(arctanh(x) within 2 ULP, ok) for a float32 |x| < 1: log((1 + a)/(1 - a))/2 as the difference of two logs of
-    exact double-floats; x itself below 2**-12."""
+    """(arctanh(x) within 2 ULP, ok) for a float32 |x| < 1: log1p(r)/2 + k ln2/2 with (1 + a)/(1 - a) = 2**k (1 + r),
+    one log core where the difference of two logs took two (#14 s14 tanh): y = 1/(1 - a), k from the bits of
+    1 + 2a*y (rounded: it only picks k, as in log1p), r = (2**-k (1 + a) - (1 - a)) * y with the numerator exact
+    (Sterbenz: 2**-k (1 + a) is within a factor 4/3 of 1 - a) and r's rounding error and the low parts of 1 + a and
+    1 - a carried as rl, added as rl/(1 + r) ~ rl (1 - r + r*r). x itself below 2**-12."""
     a = abs(x)
-    ok = a < _ONE
-    a = a if ok else _ZERO
-    uh = _ONE + a
-    ul = a - (uh - _ONE)
+    ok = a < _ONE                          # no select of a finite stand-in where not ok (4% of the time): those
+    uh = _ONE + a                          # lanes compute garbage, never a trap, and their block runs again
+    ul = a - (uh - _ONE)                   # exact: 1 + a = uh + ul
     dh = _ONE - a
-    dl = (_ONE - dh) - a
-    k1, r1 = _log_parts(uh)
-    k2, r2 = _log_parts(dh)
-    k = k1 - k2
-    low = fma(ul, dh, -dl * uh) / (uh * dh)  # ul/uh - dl/dh: a correction, ~2**-24 of the logs
-    logs = fma(k, _LN2_HI_LOG, (_log1p_core(r1) - _log1p_core(r2)) + fma(k, _LN2_LO_LOG, low))
+    dl = (_ONE - dh) - a                   # exact: 1 - a = dh + dl
+    y = _ONE / dh
+    k_bits = I((_as_int32(fma(a + a, y, _ONE)) - _TWO_THIRDS_BITS) & _HIGH_BITS)  # k << 23, 1 + q = 2**k m
+    scale = _as_float32(I(_ONE_BITS - k_bits))                                    # 2**-k
+    k = F(k_bits) * _TWO_M23
+    n = fma(scale, uh, -dh)                # exact
+    r = n * y
+    rl = (fma(-r, dh, n) + (fma(scale, ul, -dl) - r * dl)) * y  # (n + nl)/(dh + dl) - r, first order
+    corr = rl * fma(r, r - _ONE, _ONE)     # rl/(1 + r) to ~r**3 relative: rl is ~2**-24 of the result at most
+    logs = fma(k, _LN2_HI_LOG, _log1p_core(r) + fma(k, _LN2_LO_LOG, corr))
     return (x if a < _ROUNDS_TO_X else _copysign(_HALF * logs, x)), ok
 
 
