@@ -141,12 +141,13 @@ def test_log1p_special_values_and_narrow_floats():
     assert_same(got[special], want[special])  # -inf, nan, inf and the sign of zero: the C library's own
     zeros = np.tile([0.0, -0.0, 0.25], 1000)  # blocks without an element the fast path refuses
     assert_same(la.log1p(la.array(zeros)).compute(), np.log1p(zeros))
+    narrow_rng = np.random.default_rng(128)  # (s14) its own generator: the data must not depend on test order
     for dtype in (np.float32, np.float16):
-        narrow = rng.uniform(-0.9, 100, 20_000).astype(dtype)
+        narrow = narrow_rng.uniform(-0.9, 100, 20_000).astype(dtype)
         got = la.log1p(la.array(narrow)).compute()
         assert got.dtype == dtype
         assert ulp_distance(got, np.log1p(narrow.astype(np.float64)).astype(dtype)).max() <= 1
-        assert ulp_distance(got, np.log1p(narrow)).max() <= 2
+        assert ulp_distance(got, np.log1p(narrow)).max() <= 4  # NumPy's own narrow log1p: up to ~3 ULP off
 
 
 def test_one_bad_element_recomputes_its_block_in_a_parallel_kernel():
