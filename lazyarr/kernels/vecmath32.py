@@ -193,6 +193,21 @@ def cosh(x):
     return _HALF * (hi + (lo + _ONE / hi)), ok
 
 
+# tanh's exp (#14 div32): the division was ~10% of its time (0.32 -> 0.29 ns per element with it made a multiply;
+# vdivps on 16 lanes takes ~3 cycles of throughput on this Zen 5). The rest: exp's polynomial as float32 products and
+# sums (no FMA contraction: ten instructions for five Horner steps) and k by rint and a conversion. Here k and 2**k by
+# the shifter 1.5*2**23 + 127 (k + 127 in the low mantissa bits, shifted into the exponent field), and the same
+# polynomial with FMAs by Estrin's scheme.
+_EXP_SHIFTER = F(1.5 * 2.0 ** 23 + 127.0)
+
+
+@_jit
+def _expm1_estrin(r):
+    """expm1(r) = r + r*r*E(r) for |r| <= ln(2)/2: _expm1_poly's coefficients with an FMA per step, Estrin's scheme."""
+    r2 = r * r
+    return fma(r2, fma(r2, fma(r2, fma(r, _E5, _E4), fma(r, _E3, _E2)), fma(r, _E1, _E0)), r)
+
+
 @_jit
 def tanh(x):
     """(tanh(x) within 2 ULP, ok) for a float32 x: e/(e + 2) with e = expm1(2|x|) in one rounding, every x (#14
@@ -200,8 +215,13 @@ def tanh(x):
     more; max 2 ULP over every float32, NumPy's budget 2)."""
     a = abs(x)
     ok = a == a
-    k, p = _exp_parts(_TWO * min(a, _TANH_ONE) if ok else _ZERO)
-    scale = _pow2(k)
+    u = _TWO * min(a, _TANH_ONE) if ok else _ZERO
+    shifted = fma(u, _INV_LN2, _EXP_SHIFTER)     # k + 127 + 1.5*2**23, k = u/ln 2 rounded to an integer
+    k = shifted - _EXP_SHIFTER
+    scale = _as_float32(I(_as_int32(shifted) << _I23))   # 2**k: the shifter's own bits shift out
+    r = fma(-k, _LN2_HI, u)
+    r = fma(-k, _LN2_LO, r)
+    p = _expm1_estrin(r)
     e = fma(scale, p, scale - _ONE)  # scale - 1 exact for k <= 24; beyond, 1 is below half an ULP of e
     return (x if x == _ZERO else _copysign(e / (e + _TWO), x)), ok  # (-0.0: its sign kept)
 
@@ -377,10 +397,6 @@ _ATAN_HALF = _split(_ATAN_HALF_VALUE)
 _ATAN_ONE = _split(_PI / 4)
 _ATAN_THREE_HALVES = _split(_ATAN_THREE_HALVES_VALUE)
 _PIO2_HI, _PIO2_LO = _split(_PI / 2)
-# pi - H for arctan2 with x < 0: pi - arctan(|y/x|) = (pi - H) - arctan(t)
-_PI_MINUS_HALF = _split(_PI - _ATAN_HALF_VALUE)
-_PI_MINUS_ONE = _split(_PI * 3 / 4)
-_PI_MINUS_THREE_HALVES = _split(_PI - _ATAN_THREE_HALVES_VALUE)
 _PI_HI, _PI_LO = _split(_PI)
 _T1, _T2, _T3, _T4 = F(0.4375), F(0.6875), F(1.1875), F(2.4375)
 
@@ -408,15 +424,6 @@ def _atan_reduce(a):
     """(t, i1, i2, i3, i4): the reduced argument by two quotients, selected (the shorter chain: arctan's choice)."""
     n1, n0, d1, d0, i1, i2, i3, i4 = _atan_fraction(a)
     t = (-_ONE / a) if i4 else fma(n1, a, n0) / fma(d1, a, d0)
-    return t, i1, i2, i3, i4
-
-
-@_jit
-def _atan_reduce_one_quotient(a):
-    """_atan_reduce with one quotient of the selected operands (-1/a is the same operation: the same bits). #14
-    f32hyp: arctan2, with its other divisions, 0.88 -> 0.68 ns per element; arctan alone 4% slower this way."""
-    n1, n0, d1, d0, i1, i2, i3, i4 = _atan_fraction(a)
-    t = (-_ONE if i4 else fma(n1, a, n0)) / (a if i4 else fma(d1, a, d0))
     return t, i1, i2, i3, i4
 
 
@@ -619,33 +626,57 @@ def cbrt(x):
     return (x if x == _ZERO else _copysign(t * _pow2(q), x)), ok
 
 
+# arctan2 with one quotient (#14 div32): t = min(|x|, |y|)/max(|x|, |y|) in [0, 1] (the octant's reduction), arctan(t)
+# = t + t*z*ATAN_WIDE(z) on the whole of [0, 1] (tools/fit_vecmath32.py: 2**-26.4 relative to t; Estrin's scheme),
+# then base +- arctan(t) with base 0, pi/2 or pi as hi + lo constants (|y| > |x|: pi/2 -+ arctan(t); x < 0: pi -
+# arctan(t)), the head sum base_hi + t by Fast2Sum (base_hi >= 1 >= t, or base_hi == 0). The method before (#14
+# f32lanes) took y/x as a double-float and arctan's five-way reduction: four divisions and four chains of selects
+# per element.
+_ATAN_WIDE = _f32("-0x1.5555560000000p-2", "0x1.9999560000000p-3", "-0x1.2489520000000p-3", "0x1.c62cda0000000p-4",
+                  "-0x1.6dd8fe0000000p-4", "0x1.2006f80000000p-4", "-0x1.9115a40000000p-5", "0x1.aefb2c0000000p-6",
+                  "-0x1.2ba6b60000000p-7", "0x1.86406c0000000p-10")
+_W0, _W1, _W2, _W3, _W4, _W5, _W6, _W7, _W8, _W9 = _ATAN_WIDE
+_ATAN2_BIG, _ATAN2_SMALL = F(2.0 ** 126), F(2.0 ** -100)
+
+
+@_jit
+def _atan_wide_tail(t):
+    """arctan(t) - t for 0 <= t <= 1: t*z*ATAN_WIDE(z), z = t*t, Estrin's scheme."""
+    z = t * t
+    z2 = z * z
+    z4 = z2 * z2
+    p = fma(z2, fma(z, _W3, _W2), fma(z, _W1, _W0)) + z4 * (
+        fma(z2, fma(z, _W7, _W6), fma(z, _W5, _W4)) + z4 * fma(z, _W9, _W8))
+    return (t * z) * p
+
+
 @_jit
 def arctan2(y, x):
-    """(arctan2(y, x) within 2 ULP, ok) for float32 y, x, in float32 lanes (#14 f32lanes): q = y/x as q + ql
-    (ql = fma(-q, x, y)/x), arctan's reduction of |q|, ql moved into the sum by arctan' = 1/(1 + q*q), and for
-    x < 0 the result sign(y)*((pi - H) - arctan(t)) with pi - H as hi + lo constants, so no rounding of
-    arctan(q) before the half turn. ok False for x == 0, non-finite operands and a quotient that is subnormal
-    (nonzero) or overflows (signed zeros, infinities, underflow: libm)."""
-    ok = _finite(x) & _finite(y) & (x != _ZERO)
-    xs = x if ok else _ONE
-    ys = y if ok else _ZERO
-    q = ys / xs
-    ql = fma(-q, xs, ys) / xs
-    a = abs(q)
-    ok = ok & ((a >= _SMALLEST_NORMAL) | (ys == _ZERO)) & (a <= _LARGEST)
-    t, i1, i2, i3, i4 = _atan_reduce_one_quotient(a)
-    negative = xs < _ZERO
-    hi = _PIO2_HI if i4 else (_ATAN_THREE_HALVES[0] if i3 else (_ATAN_ONE[0] if i2 else (
-        _ATAN_HALF[0] if i1 else _ZERO)))
-    lo = _PIO2_LO if i4 else (_ATAN_THREE_HALVES[1] if i3 else (_ATAN_ONE[1] if i2 else (
-        _ATAN_HALF[1] if i1 else _ZERO)))
-    nhi = _PIO2_HI if i4 else (_PI_MINUS_THREE_HALVES[0] if i3 else (_PI_MINUS_ONE[0] if i2 else (
-        _PI_MINUS_HALF[0] if i1 else _PI_HI)))
-    nlo = _PIO2_LO if i4 else (_PI_MINUS_THREE_HALVES[1] if i3 else (_PI_MINUS_ONE[1] if i2 else (
-        _PI_MINUS_HALF[1] if i1 else _PI_LO)))
-    tail = _atan_poly(t) + (ql if q >= _ZERO else -ql) / fma(a, a, _ONE)  # arctan(|y/x|) - H - t
-    value = (nhi + ((nlo - tail) - t)) if negative else hi + (t + (tail + lo))
-    return _copysign(value, ys), ok
+    """(arctan2(y, x) within 1 ULP, ok) for float32 y, x, in float32 lanes: t = min/max of |x|, |y| as t + tl (the
+    residual's quotient, moved into the sum by arctan' = 1/(1 + t*t)), one polynomial for arctan on [0, 1], placed by
+    the octant. ok False for non-finite operands, both zero, max(|x|, |y|) > 2**126 and 0 < min(|x|, |y|) < 2**-100
+    (where t*max*(1 + t*t) could overflow or the residual underflow) or t below the smallest normal float32 (signed
+    zeros of both, infinities, NaN, underflow: libm)."""
+    ax, ay = abs(x), abs(y)
+    big, small = max(ax, ay), min(ax, ay)
+    ok = _finite(x) & _finite(y) & (big > _ZERO) & (big <= _ATAN2_BIG) & ((small >= _ATAN2_SMALL) | (small == _ZERO))
+    big = big if ok else _ONE
+    small = small if ok else _ZERO
+    t = small / big
+    z = t * t
+    tl = fma(-t, big, small) / fma(z, big, big)   # (small - t*big)/big / (1 + t*t): the residual exact
+    ok = ok & ((t >= _SMALLEST_NORMAL) | (small == _ZERO))
+    steep = ay > ax                    # |y| > |x|: arctan(|y/x|) = pi/2 - arctan(t)
+    negative = x < _ZERO               # -0.0 is not: arctan2(y, -0.0) is pi/2 for y != 0, and steep
+    hi = _PIO2_HI if steep else (_PI_HI if negative else _ZERO)
+    lo = _PIO2_LO if steep else (_PI_LO if negative else _ZERO)
+    minus = steep != negative          # base - arctan(t)
+    st = -t if minus else t
+    tail = _atan_wide_tail(t) + tl
+    h = hi + st                        # Fast2Sum: |hi| >= 1 >= t, or hi == 0 (h = st)
+    e = (hi - h) + st
+    value = h + (e + (lo + (-tail if minus else tail)))
+    return _copysign(value, y), ok
 
 
 @_jit
