@@ -15,7 +15,8 @@ short enough) and these differences:
 - sinh, cosh: exp(|x|) as an unevaluated sum hi + lo (2**k*(1 + p) with the rounding of 1 + p kept), so
   (E -+ 1/E)/2 rounds about once; small |x| by an odd polynomial (sinh). tanh: e/(e + 2), e = expm1(2|x|).
 - log, log1p, log2, log10: no division (x = 2**k*m, m in [2/3, 4/3), a polynomial for log1p(m - 1)).
-- arctan2 and arctanh (#14 f32lanes) in float32 lanes too: y/x as a double-float; two logs of exact sums.
+- arctan2 and arctanh (#14 f32lanes) in float32 lanes too: arctanh as two logs of exact sums; arctan and arctan2
+  (#14 div32) by one quotient, min/max of (|x|, 1) or (|x|, |y|), and one polynomial on [0, 1].
 - arcsinh, arccosh (#14 f32hyp): one log of a double-float sum a + sqrt(a*a +- 1), the root corrected by its residual;
   cbrt: a polynomial for m**(-1/3) and one division-free Newton step.
 """
@@ -384,58 +385,52 @@ def tan(x):
 
 
 # --- arctan, arcsin, arccos ----------------------------------------------------------------------------------
-# arctan(t) = t + t*z*A(z), z <= 0.4375**2; arcsin(s) = s + s*z*B(z), z <= 1/4 (tools/fit_vecmath32.py)
-_A0, _A1, _A2, _A3, _A4, _A5 = _f32("-0x1.5555560000000p-2", "0x1.9999680000000p-3", "-0x1.2486260000000p-3",
-                                    "0x1.c4f1ec0000000p-4", "-0x1.5d79d80000000p-4", "0x1.8b0b060000000p-5")
+# arcsin(s) = s + s*z*B(z), z <= 1/4 (tools/fit_vecmath32.py)
 _B0, _B1, _B2, _B3, _B4, _B5, _B6 = _f32("0x1.5555560000000p-3", "0x1.33331e0000000p-4", "0x1.6dc0f00000000p-5",
                                          "0x1.efedf80000000p-6", "0x1.82db240000000p-6", "0x1.5a80a00000000p-7",
                                          "0x1.fb7ca40000000p-6")
-_ATAN_HALF_VALUE = Decimal("0.46364760900080611621425623146121440202853705428612026381093308872019786416574170530")
-_ATAN_THREE_HALVES_VALUE = Decimal(
-    "0.98279372324732906798571061101466601449687745363162855676142508831798807154979603538")
-_ATAN_HALF = _split(_ATAN_HALF_VALUE)
-_ATAN_ONE = _split(_PI / 4)
-_ATAN_THREE_HALVES = _split(_ATAN_THREE_HALVES_VALUE)
 _PIO2_HI, _PIO2_LO = _split(_PI / 2)
 _PI_HI, _PI_LO = _split(_PI)
-_T1, _T2, _T3, _T4 = F(0.4375), F(0.6875), F(1.1875), F(2.4375)
+
+
+# arctan and arctan2 with one quotient (#14 div32): t = min/max in [0, 1] (arctan: of |x| and 1; arctan2: of |x| and
+# |y|, the octant's reduction), arctan(t) = t + t*z*ATAN_WIDE(z) on the whole of [0, 1] (tools/fit_vecmath32.py:
+# 2**-26.4 relative to t; Estrin's scheme), then base +- arctan(t) with base 0, pi/2 or pi as hi + lo constants
+# (|y| > |x|: pi/2 -+ arctan(t); x < 0: pi - arctan(t)), the head sum base_hi + t by Fast2Sum (base_hi >= 1 >= t, or
+# base_hi == 0). The method before (float64's, #14 f32lanes) reduced to |t| <= 0.4375 in five intervals: two
+# quotients (arctan) or four (arctan2, which took y/x as a double-float first) and chains of selects per element.
+_ATAN_WIDE = _f32("-0x1.5555560000000p-2", "0x1.9999560000000p-3", "-0x1.2489520000000p-3", "0x1.c62cda0000000p-4",
+                  "-0x1.6dd8fe0000000p-4", "0x1.2006f80000000p-4", "-0x1.9115a40000000p-5", "0x1.aefb2c0000000p-6",
+                  "-0x1.2ba6b60000000p-7", "0x1.86406c0000000p-10")
+_W0, _W1, _W2, _W3, _W4, _W5, _W6, _W7, _W8, _W9 = _ATAN_WIDE
+_ATAN2_BIG, _ATAN2_SMALL = F(2.0 ** 126), F(2.0 ** -100)
 
 
 @_jit
-def _atan_poly(t):
+def _atan_wide_tail(t):
+    """arctan(t) - t for 0 <= t <= 1: t*z*ATAN_WIDE(z), z = t*t, Estrin's scheme."""
     z = t * t
-    return t * z * (_A0 + z * (_A1 + z * (_A2 + z * (_A3 + z * (_A4 + z * _A5)))))
-
-
-@_jit
-def _atan_fraction(a):
-    """(n1, n0, d1, d0, i1, i2, i3, i4) for a = |x|: arctan(a) = H + arctan(t), |t| <= 0.4375, H chosen by the flags
-    (float64's reduction by selects: t = (n1*a + n0)/(d1*a + d0), or -1/a beyond 2.4375)."""
-    i1, i2, i3, i4 = a >= _T1, a >= _T2, a >= _T3, a >= _T4
-    n1 = _TWO if i3 else (_ONE if i2 else (_TWO if i1 else _ONE))
-    n0 = -_THREE if i3 else (-_ONE if i2 else (-_ONE if i1 else _ZERO))
-    d1 = _THREE if i3 else (_ONE if i2 else (_ONE if i1 else _ZERO))
-    d0 = _TWO if i3 else (_ONE if i2 else (_TWO if i1 else _ONE))
-    return n1, n0, d1, d0, i1, i2, i3, i4
-
-
-@_jit
-def _atan_reduce(a):
-    """(t, i1, i2, i3, i4): the reduced argument by two quotients, selected (the shorter chain: arctan's choice)."""
-    n1, n0, d1, d0, i1, i2, i3, i4 = _atan_fraction(a)
-    t = (-_ONE / a) if i4 else fma(n1, a, n0) / fma(d1, a, d0)
-    return t, i1, i2, i3, i4
+    z2 = z * z
+    z4 = z2 * z2
+    p = fma(z2, fma(z, _W3, _W2), fma(z, _W1, _W0)) + z4 * (
+        fma(z2, fma(z, _W7, _W6), fma(z, _W5, _W4)) + z4 * fma(z, _W9, _W8))
+    return (t * z) * p
 
 
 @_jit
 def arctan(x):
-    """(arctan(x) within 2 ULP, ok) for a float32 x: float64's reduction to |t| <= 0.4375 by selects."""
-    t, i1, i2, i3, i4 = _atan_reduce(abs(x))
-    hi = _PIO2_HI if i4 else (_ATAN_THREE_HALVES[0] if i3 else (_ATAN_ONE[0] if i2 else (
-        _ATAN_HALF[0] if i1 else _ZERO)))
-    lo = _PIO2_LO if i4 else (_ATAN_THREE_HALVES[1] if i3 else (_ATAN_ONE[1] if i2 else (
-        _ATAN_HALF[1] if i1 else _ZERO)))
-    return _copysign(hi + (t + (_atan_poly(t) + lo)), x), True
+    """(arctan(x) within 1 ULP, ok) for a float32 x: t = min(|x|, 1)/max(|x|, 1) and one polynomial on [0, 1];
+    pi/2 - arctan(t) for |x| > 1."""
+    a = abs(x)
+    steep = a > _ONE
+    t = (_ONE if steep else a) / (a if steep else _ONE)   # a/1 is a itself
+    st = -t if steep else t
+    tail = _atan_wide_tail(t)
+    hi = _PIO2_HI if steep else _ZERO
+    h = hi + st                        # Fast2Sum, as arctan2's
+    e = (hi - h) + st
+    value = h + (e + ((_PIO2_LO if steep else _ZERO) + (-tail if steep else tail)))
+    return _copysign(value, x), True
 
 
 @_jit
@@ -624,30 +619,6 @@ def cbrt(x):
     residual = fma(t2, t, -big_m) + fma(t, t, -t2) * t   # t**3 - M
     t = fma(-residual, y2 * _THIRD, t)
     return (x if x == _ZERO else _copysign(t * _pow2(q), x)), ok
-
-
-# arctan2 with one quotient (#14 div32): t = min(|x|, |y|)/max(|x|, |y|) in [0, 1] (the octant's reduction), arctan(t)
-# = t + t*z*ATAN_WIDE(z) on the whole of [0, 1] (tools/fit_vecmath32.py: 2**-26.4 relative to t; Estrin's scheme),
-# then base +- arctan(t) with base 0, pi/2 or pi as hi + lo constants (|y| > |x|: pi/2 -+ arctan(t); x < 0: pi -
-# arctan(t)), the head sum base_hi + t by Fast2Sum (base_hi >= 1 >= t, or base_hi == 0). The method before (#14
-# f32lanes) took y/x as a double-float and arctan's five-way reduction: four divisions and four chains of selects
-# per element.
-_ATAN_WIDE = _f32("-0x1.5555560000000p-2", "0x1.9999560000000p-3", "-0x1.2489520000000p-3", "0x1.c62cda0000000p-4",
-                  "-0x1.6dd8fe0000000p-4", "0x1.2006f80000000p-4", "-0x1.9115a40000000p-5", "0x1.aefb2c0000000p-6",
-                  "-0x1.2ba6b60000000p-7", "0x1.86406c0000000p-10")
-_W0, _W1, _W2, _W3, _W4, _W5, _W6, _W7, _W8, _W9 = _ATAN_WIDE
-_ATAN2_BIG, _ATAN2_SMALL = F(2.0 ** 126), F(2.0 ** -100)
-
-
-@_jit
-def _atan_wide_tail(t):
-    """arctan(t) - t for 0 <= t <= 1: t*z*ATAN_WIDE(z), z = t*t, Estrin's scheme."""
-    z = t * t
-    z2 = z * z
-    z4 = z2 * z2
-    p = fma(z2, fma(z, _W3, _W2), fma(z, _W1, _W0)) + z4 * (
-        fma(z2, fma(z, _W7, _W6), fma(z, _W5, _W4)) + z4 * fma(z, _W9, _W8))
-    return (t * z) * p
 
 
 @_jit
