@@ -403,7 +403,9 @@ _ATAN_WIDE = _f32("-0x1.5555560000000p-2", "0x1.9999560000000p-3", "-0x1.2489520
                   "-0x1.6dd8fe0000000p-4", "0x1.2006f80000000p-4", "-0x1.9115a40000000p-5", "0x1.aefb2c0000000p-6",
                   "-0x1.2ba6b60000000p-7", "0x1.86406c0000000p-10")
 _W0, _W1, _W2, _W3, _W4, _W5, _W6, _W7, _W8, _W9 = _ATAN_WIDE
-_ATAN2_BIG, _ATAN2_SMALL = F(2.0 ** 126), F(2.0 ** -100)
+# t == 1 (|y| == |x|, |x| == 1) by a select: the polynomial's float32 roundings put 1 + tail(1) 1 ULP below pi/4
+# (moving the last coefficient to fix that cost accuracy next to 1: 3x as many 2-ULP results of arctan2)
+_PIO4, _PI3O4 = F(float(_PI / 4)), F(float(_PI * 3 / 4))
 
 
 @_jit
@@ -430,7 +432,7 @@ def arctan(x):
     h = hi + st                        # Fast2Sum, as arctan2's
     e = (hi - h) + st
     value = h + (e + ((_PIO2_LO if steep else _ZERO) + (-tail if steep else tail)))
-    return _copysign(value, x), True
+    return _copysign(_PIO4 if t == _ONE else value, x), True
 
 
 @_jit
@@ -623,19 +625,15 @@ def cbrt(x):
 
 @_jit
 def arctan2(y, x):
-    """(arctan2(y, x) within 1 ULP, ok) for float32 y, x, in float32 lanes: t = min/max of |x|, |y| as t + tl (the
-    residual's quotient, moved into the sum by arctan' = 1/(1 + t*t)), one polynomial for arctan on [0, 1], placed by
-    the octant. ok False for non-finite operands, both zero, max(|x|, |y|) > 2**126 and 0 < min(|x|, |y|) < 2**-100
-    (where t*max*(1 + t*t) could overflow or the residual underflow) or t below the smallest normal float32 (signed
-    zeros of both, infinities, NaN, underflow: libm)."""
+    """(arctan2(y, x) within 2 ULP, ok) for float32 y, x, in float32 lanes: one quotient t = min/max of |x|, |y| and
+    one polynomial for arctan on [0, 1], placed by the octant. ok False for non-finite operands, both zero, and a
+    nonzero t below the smallest normal float32 (signed zeros of both, infinities, NaN, underflow: libm). t's own
+    rounding (up to 0.8 ULP of the result where arctan(t) is in a lower binade than t, t in [0.5, 0.55)) is not
+    corrected: the residual's quotient (small - t*big)/(big*(1 + t*t)) kept the maximum at 1 ULP for 9% more time."""
     ax, ay = abs(x), abs(y)
     big, small = max(ax, ay), min(ax, ay)
-    ok = _finite(x) & _finite(y) & (big > _ZERO) & (big <= _ATAN2_BIG) & ((small >= _ATAN2_SMALL) | (small == _ZERO))
-    big = big if ok else _ONE
-    small = small if ok else _ZERO
-    t = small / big
-    z = t * t
-    tl = fma(-t, big, small) / fma(z, big, big)   # (small - t*big)/big / (1 + t*t): the residual exact
+    ok = _finite(x) & _finite(y) & (big > _ZERO)
+    t = (small if ok else _ZERO) / (big if ok else _ONE)
     ok = ok & ((t >= _SMALLEST_NORMAL) | (small == _ZERO))
     steep = ay > ax                    # |y| > |x|: arctan(|y/x|) = pi/2 - arctan(t)
     negative = x < _ZERO               # -0.0 is not: arctan2(y, -0.0) is pi/2 for y != 0, and steep
@@ -643,10 +641,11 @@ def arctan2(y, x):
     lo = _PIO2_LO if steep else (_PI_LO if negative else _ZERO)
     minus = steep != negative          # base - arctan(t)
     st = -t if minus else t
-    tail = _atan_wide_tail(t) + tl
+    tail = _atan_wide_tail(t)
     h = hi + st                        # Fast2Sum: |hi| >= 1 >= t, or hi == 0 (h = st)
     e = (hi - h) + st
     value = h + (e + (lo + (-tail if minus else tail)))
+    value = ((_PI3O4 if negative else _PIO4) if t == _ONE else value)   # the diagonals
     return _copysign(value, y), ok
 
 
