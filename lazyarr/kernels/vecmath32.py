@@ -414,8 +414,8 @@ def _atan_wide_tail(t):
     z = t * t
     z2 = z * z
     z4 = z2 * z2
-    p = fma(z2, fma(z, _W3, _W2), fma(z, _W1, _W0)) + z4 * (
-        fma(z2, fma(z, _W7, _W6), fma(z, _W5, _W4)) + z4 * fma(z, _W9, _W8))
+    p = fma(z4, fma(z4, fma(z, _W9, _W8), fma(z2, fma(z, _W7, _W6), fma(z, _W5, _W4))),
+            fma(z2, fma(z, _W3, _W2), fma(z, _W1, _W0)))
     return (t * z) * p
 
 
