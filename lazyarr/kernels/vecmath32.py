@@ -216,7 +216,7 @@ def tanh(x):
     more; max 2 ULP over every float32, NumPy's budget 2)."""
     a = abs(x)
     ok = a == a
-    u = _TWO * min(a, _TANH_ONE) if ok else _ZERO
+    u = _TWO * min(a, _TANH_ONE)   # NaN stays NaN: its block is recomputed (ok), so no select to a safe value
     shifted = fma(u, _INV_LN2, _EXP_SHIFTER)     # k + 127 + 1.5*2**23, k = u/ln 2 rounded to an integer
     k = shifted - _EXP_SHIFTER
     scale = _as_float32(I(_as_int32(shifted) << _I23))   # 2**k: the shifter's own bits shift out
@@ -224,7 +224,8 @@ def tanh(x):
     r = fma(-k, _LN2_LO, r)
     p = _expm1_estrin(r)
     e = fma(scale, p, scale - _ONE)  # scale - 1 exact for k <= 24; beyond, 1 is below half an ULP of e
-    return (x if x == _ZERO else _copysign(e / (e + _TWO), x)), ok  # (-0.0: its sign kept)
+    # x = +-0: e = 0 and e/(e + 2) = +0, signed by x; subnormal x: e = 2x exactly and 2 + e rounds to 2, so x itself
+    return _copysign(e / (e + _TWO), x), ok
 
 
 # --- log, log1p, log2, log10 ---------------------------------------------------------------------------------
@@ -633,7 +634,7 @@ def arctan2(y, x):
     ax, ay = abs(x), abs(y)
     big, small = max(ax, ay), min(ax, ay)
     ok = _finite(x) & _finite(y) & (big > _ZERO)
-    t = (small if ok else _ZERO) / (big if ok else _ONE)
+    t = small / big                    # 0/0, inf/inf: NaN where ok is False already (the block goes to libm)
     ok = ok & ((t >= _SMALLEST_NORMAL) | (small == _ZERO))
     steep = ay > ax                    # |y| > |x|: arctan(|y/x|) = pi/2 - arctan(t)
     negative = x < _ZERO               # -0.0 is not: arctan2(y, -0.0) is pi/2 for y != 0, and steep
