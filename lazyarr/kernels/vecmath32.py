@@ -197,9 +197,10 @@ def cosh(x):
 # tanh's exp (#14 div32): the division was ~10% of its time (0.32 -> 0.29 ns per element with it made a multiply;
 # vdivps on 16 lanes takes ~3 cycles of throughput on this Zen 5). The rest: exp's polynomial as float32 products and
 # sums (no FMA contraction: ten instructions for five Horner steps) and k by rint and a conversion. Here k and 2**k by
-# the shifter 1.5*2**23 + 127 (k + 127 in the low mantissa bits, shifted into the exponent field), and the same
-# polynomial with FMAs by Estrin's scheme.
+# the shifter 1.5*2**23 + 127 (k + 127 in the low mantissa bits, shifted into the exponent field), the same
+# polynomial with FMAs by Estrin's scheme, and ln 2 as one float32 in the reduction (|2x| <= 20).
 _EXP_SHIFTER = F(1.5 * 2.0 ** 23 + 127.0)
+_LN2_F32 = F(float(_LN2))
 
 
 @_jit
@@ -220,8 +221,7 @@ def tanh(x):
     shifted = fma(u, _INV_LN2, _EXP_SHIFTER)     # k + 127 + 1.5*2**23, k = u/ln 2 rounded to an integer
     k = shifted - _EXP_SHIFTER
     scale = _as_float32(I(_as_int32(shifted) << _I23))   # 2**k: the shifter's own bits shift out
-    r = fma(-k, _LN2_HI, u)
-    r = fma(-k, _LN2_LO, r)
+    r = fma(-k, _LN2_F32, u)   # k <= 29: k*(ln 2 - _LN2_F32) <= 6e-8, far below what tanh keeps of it
     p = _expm1_estrin(r)
     e = fma(scale, p, scale - _ONE)  # scale - 1 exact for k <= 24; beyond, 1 is below half an ULP of e
     # x = +-0: e = 0 and e/(e + 2) = +0, signed by x; subnormal x: e = 2x exactly and 2 + e rounds to 2, so x itself
