@@ -1,9 +1,9 @@
-"""float32 log, log1p, log2, log10, arctan2, arctanh, tanh (#14 f32lanes), arcsinh, arccosh and cbrt (#14 f32hyp) in
-float32 lanes (docs/vecmath.md): every value against the correctly rounded float32 (x87 long double, ~2**-64, rounded
-once), within the maximum measured on exhaustive sweeps (log, arcsinh, arccosh, arctanh 1 ULP, arctan2 1 on 2*10^7
-arguments, the others 2; arctanh 2 where a block may be libm's; NumPy's float32 budgets: log 4, log2 3, log10 4, log1p 2, arctan2 2, arctanh 2, tanh 2,
-arcsinh 2, arccosh 2, cbrt 2), exact values where the method promises them, and the blocks' fix-up pass (libm's float32
-function) inside one parallel kernel."""
+"""float32 log, log1p, log2, log10, arctan2, arctanh, tanh (#14 f32lanes), arcsinh, arccosh and cbrt (#14 f32hyp),
+arctan (#14 div32) in float32 lanes (docs/vecmath.md): every value against the correctly rounded float32 (x87 long
+double, ~2**-64, rounded once), within the maximum measured on exhaustive sweeps (log, arcsinh, arccosh, arctan 1 ULP,
+arctan2 2 on 8*10^7 arguments since #14 div32, the others 2; NumPy's float32 budgets: log 4, log2 3, log10 4, log1p 2,
+arctan2 2, arctanh 2, tanh 2, arcsinh 2, arccosh 2, cbrt 2, arctan 3), exact values where the method promises them, and
+the blocks' fix-up pass (libm's float32 function) inside one parallel kernel."""
 
 import numpy as np
 import pytest
@@ -14,8 +14,8 @@ from tests.oracle import assert_same, libm, ulp_distance
 pytestmark = pytest.mark.skipif(np.finfo(np.longdouble).nmant < 63, reason="needs an 80-bit long double")
 
 rng = np.random.default_rng(1432)
-MEASURED = {"log": 1, "log2": 2, "log10": 2, "log1p": 2, "arctanh": 2, "arctan2": 1, "tanh": 2, "arcsinh": 1,
-            "arccosh": 1, "cbrt": 1}
+MEASURED = {"log": 1, "log2": 2, "log10": 2, "log1p": 2, "arctanh": 2, "arctan2": 2, "tanh": 2, "arcsinh": 1,
+            "arccosh": 1, "cbrt": 1, "arctan": 1}
 # the sweeps (every argument in the domain: the vector path alone) where the vector function is tighter than the
 # blocks a fix-up pass hands to libm: float32 arctanh within 1 since #14 s14 tanh, where glibc's atanhf is 2 ULP off
 # at times (one draw of test_arctanh_out_of_domain_lanes... met one)
@@ -58,8 +58,13 @@ UNARY = {
     # (every float32 within 64 of each), and the last floats below 1 (1 - a of one or two bits)
     "arctanh": [all_floats(1e-6, 2.0 ** -5, 13), all_floats(2.0 ** -5, 1.0, 7), spread(1e-38, 1e-6, 20_000),
                 arctanh_k_edges(), all_floats(1 - 2.0 ** -16, 1.0, 1)],
-    # e/(e + 2), e = expm1(2|x|): k = 0 below ~0.17, the clamp at 10 (tanh rounds to 1 from ~9)
-    "tanh": [all_floats(1e-6, 1.0, 23), all_floats(1.0, 12.0, 7), spread(1e-38, 1e-6, 20_000)],
+    # e/(e + 2), e = expm1(2|x|): k = 0 below ~0.17, the clamp at 10 (tanh rounds to 1 from ~9); every k of the
+    # shifter's 2**k (#14 div32: 2|x| = k ln 2 + r, k = 0..29) densely on both sides of its steps (k + 1/2) ln 2 / 2
+    "tanh": [all_floats(1e-6, 1.0, 23), all_floats(1.0, 12.0, 7), spread(1e-38, 1e-6, 20_000),
+             np.concatenate([all_floats(v * 0.999, v * 1.001, 1) for v in (np.arange(30) + 0.5) * np.log(2) / 2])],
+    # |x| itself to 1 (t = |x|), 1/|x| above (pi/2 - arctan(t)), dense on both sides of 1 and up to the largest float32
+    "arctan": [all_floats(1e-6, 1.0, 23), all_floats(1.0, 1e6, 29), all_floats(0.999, 1.001, 1),
+               spread(1e-38, 1e-6, 20_000), spread(1e6, 3.4e38, 20_000)],
     # x itself below 2**-12 and the log of the double-float sum above (both sides of the limit densely), the log
     # core's k steps, the switch to log(a) + ln 2 at 2**12, and up to the largest float32
     "arcsinh": [all_floats(2.0 ** -12 * 0.9, 2.0 ** -4, 3), all_floats(2.0 ** -4, 4.0, 11),
@@ -75,7 +80,7 @@ UNARY = {
 @pytest.mark.parametrize("name", UNARY)
 def test_within_the_measured_ulp_of_the_correctly_rounded_result(name):
     x = np.concatenate(UNARY[name]).astype(np.float32)
-    if name in ("arctanh", "tanh", "arcsinh", "cbrt"):
+    if name in ("arctanh", "tanh", "arcsinh", "cbrt", "arctan"):
         x = np.concatenate([x, -x[x < 1]])  # odd functions: the negative side
     got = getattr(la, name)(la.array(x)).compute()
     assert got.dtype == np.float32
@@ -84,15 +89,34 @@ def test_within_the_measured_ulp_of_the_correctly_rounded_result(name):
     assert dist.max() <= VECTOR_PATH.get(name, MEASURED[name]), f"{name}: {dist.max()} ULP at x={x[worst]!r}"
 
 
-def test_arctan2_within_one_ulp_in_every_quadrant():
+def test_arctan2_within_the_measured_ulp_in_every_quadrant():
     n = 200_000
     y = np.concatenate([rng.uniform(-10, 10, n), spread(1e-20, 1e20, n) * rng.choice([-1.0, 1.0], n)])
     x = np.concatenate([rng.uniform(-10, 10, n), spread(1e-20, 1e20, n) * rng.choice([-1.0, 1.0], n)])
+    # #14 div32: the octant's edge |y| == |x| (t = min/max near 1) from both sides, and t near 0.5, where arctan(t)
+    # falls a binade below t (t's rounding is then worth up to 0.8 ULP of the result)
+    near_one = np.concatenate([all_floats(1.0, 1.0001, 1), all_floats(2.0, 2.0002, 1) / 2])   # x = 1: |y/x| >= 1
+    half = all_floats(0.5, 0.56, 101)
+    ey = np.concatenate([near_one, np.ones(near_one.size), half * 3])
+    ex = np.concatenate([np.ones(near_one.size), near_one, np.full(half.size, 3.0)])
+    y = np.concatenate([y, ey * rng.choice([-1.0, 1.0], ey.size)])
+    x = np.concatenate([x, ex * rng.choice([-1.0, 1.0], ex.size)])
     y, x = y.astype(np.float32), x.astype(np.float32)
     got = la.arctan2(la.array(y), la.array(x)).compute()
     dist = ulp_distance(got, correctly_rounded("arctan2", y, x))
     for quadrant in ((y >= 0) & (x > 0), (y >= 0) & (x < 0), (y < 0) & (x < 0), (y < 0) & (x > 0)):
         assert dist[quadrant].max() <= MEASURED["arctan2"]
+
+
+def test_arctan2_axes_and_diagonals_are_libms():
+    # #14 div32: x = +-0 with y != 0 and y = +-0 with x != 0 are on the fast path now (t = 0): +-pi/2, +-0 and +-pi,
+    # the C library's bits; |y| == |x| gives +-pi/4 and +-3pi/4
+    v = np.concatenate([spread(1e-30, 1e30, 3000), np.float32([1.0, 3.0, 1e-38, 3e38])]).astype(np.float32)
+    zeros = np.where(np.arange(v.size) % 2 == 0, np.float32(0.0), np.float32(-0.0)).astype(np.float32)
+    signs = np.where(np.arange(v.size) % 3 == 0, np.float32(-1.0), np.float32(1.0)).astype(np.float32)
+    for y, x in ((v * signs, zeros), (zeros, v * signs), (v * signs, v), (v, -v * signs)):
+        got = la.arctan2(la.array(y), la.array(x)).compute()
+        assert_same(got, libm("arctan2", y, x), what="arctan2")
 
 
 def test_exact_values():
@@ -104,6 +128,10 @@ def test_exact_values():
     assert_same(la.arctanh(la.array(tiny)).compute(), tiny)
     assert_same(la.tanh(la.array(tiny)).compute(), tiny)
     assert_same(la.tanh(la.array(np.float32([9.1, -20.0, 3e38, -0.0]))).compute(), np.float32([1.0, -1.0, 1.0, -0.0]))
+    assert_same(la.arctan(la.array(tiny)).compute(), tiny)   # arctan(x) rounds to x here too (#14 div32)
+    half_pi = np.float32(np.pi / 2)
+    assert_same(la.arctan(la.array(np.float32([np.inf, -np.inf, 3e38, -0.0, 1.0]))).compute(),
+                np.float32([half_pi, -half_pi, half_pi, -0.0, np.pi / 4]))
     small = np.float32([1e-30, -1e-30, 1e-10, -3e-9, 2.0 ** -13, -2.0 ** -12 * 0.999, 1e-40, -0.0, 0.0])
     assert_same(la.arcsinh(la.array(small)).compute(), small)   # arcsinh(x), arctanh(x) round to x below 2**-12
     assert_same(la.arctanh(la.array(small)).compute(), small)

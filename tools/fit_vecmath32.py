@@ -48,8 +48,8 @@ FITS = {
     # log1p(r) = r + r*r * LOG1P(r), -1/3 <= r < 1/3 (the log family's core); weight: relative to log1p(r).
     "LOG1P": (lambda r: (mp.log1p(r) - r) / (r * r) if r != 0 else -mp.mpf(1) / 2, mp.mpf(-1) / 3, mp.mpf(1) / 3, 9,
               lambda r: abs(r * r / mp.log1p(r)) if r != 0 else 0),
-    # arctan(t) = t + t*z*ATAN(z), z = t*t <= 0.4375**2
-    "ATAN": (_odd(mp.atan, lambda r: r), 0, mp.mpf(7) ** 2 / 256, 6, lambda z: z),
+    # arctan(t) = t + t*z*ATAN_WIDE(z), z = t*t <= 1 (arctan and arctan2 of min/max, #14 div32; weight: relative to t)
+    "ATAN_WIDE": (_odd(mp.atan, lambda r: r), 0, 1, 10, lambda z: z),
     # arcsin(s) = s + s*z*ASIN(z), z <= 1/4
     "ASIN": (_odd(mp.asin, lambda r: r), 0, mp.mpf(1) / 4, 7, lambda z: z),
     # cbrt's start: m**(-1/3) for m in [1, 2) (#14 f32hyp: one Newton step follows); weight: relative.

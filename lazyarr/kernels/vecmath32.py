@@ -15,8 +15,9 @@ short enough) and these differences:
 - sinh, cosh: exp(|x|) as an unevaluated sum hi + lo (2**k*(1 + p) with the rounding of 1 + p kept), so
   (E -+ 1/E)/2 rounds about once; small |x| by an odd polynomial (sinh). tanh: e/(e + 2), e = expm1(2|x|).
 - log, log1p, log2, log10: no division (x = 2**k*m, m in [2/3, 4/3), a polynomial for log1p(m - 1)).
-- arctan2 and arctanh (#14 f32lanes) in float32 lanes too: y/x as a double-float; arctanh one log of an exact
-  quotient's parts (#14 s14 tanh).
+- arctan2 and arctanh (#14 f32lanes) in float32 lanes too: arctanh one log of an exact quotient's parts (#14 s14
+  tanh); arctan and arctan2 (#14 div32) by one quotient, min/max of (|x|, 1) or (|x|, |y|), and one polynomial on
+  [0, 1].
 - arcsinh, arccosh (#14 f32hyp): one log of a double-float sum a + sqrt(a*a +- 1), the root corrected by its residual;
   cbrt: a polynomial for m**(-1/3) and one division-free Newton step.
 """
@@ -194,6 +195,22 @@ def cosh(x):
     return _HALF * (hi + (lo + _ONE / hi)), ok
 
 
+# tanh's exp (#14 div32): the division was ~10% of its time (0.32 -> 0.29 ns per element with it made a multiply;
+# vdivps on 16 lanes takes ~3 cycles of throughput on this Zen 5). The rest: exp's polynomial as float32 products and
+# sums (no FMA contraction: ten instructions for five Horner steps) and k by rint and a conversion. Here k and 2**k by
+# the shifter 1.5*2**23 + 127 (k + 127 in the low mantissa bits, shifted into the exponent field), the same
+# polynomial with FMAs by Estrin's scheme, and ln 2 as one float32 in the reduction (|2x| <= 20).
+_EXP_SHIFTER = F(1.5 * 2.0 ** 23 + 127.0)
+_LN2_F32 = F(float(_LN2))
+
+
+@_jit
+def _expm1_estrin(r):
+    """expm1(r) = r + r*r*E(r) for |r| <= ln(2)/2: _expm1_poly's coefficients with an FMA per step, Estrin's scheme."""
+    r2 = r * r
+    return fma(r2, fma(r2, fma(r2, fma(r, _E5, _E4), fma(r, _E3, _E2)), fma(r, _E1, _E0)), r)
+
+
 @_jit
 def tanh(x):
     """(tanh(x) within 2 ULP, ok) for a float32 x: e/(e + 2) with e = expm1(2|x|) in one rounding, every x (#14
@@ -201,10 +218,17 @@ def tanh(x):
     more; max 2 ULP over every float32, NumPy's budget 2)."""
     a = abs(x)
     ok = a == a
-    k, p = _exp_parts(_TWO * min(a, _TANH_ONE) if ok else _ZERO)
-    scale = _pow2(k)
+    u = _TWO * min(a, _TANH_ONE)   # NaN stays NaN: its block is recomputed (ok), so no select to a safe value
+    shifted = fma(u, _INV_LN2, _EXP_SHIFTER)     # k + 127 + 1.5*2**23, k = u/ln 2 rounded to an integer
+    k = shifted - _EXP_SHIFTER
+    scale = _as_float32(I(_as_int32(shifted) << _I23))   # 2**k: the shifter's own bits shift out
+    # k <= 29: ln 2's float32 rounding moves r by at most 6e-8, a relative 6e-8 of E = exp(2|x|), of which tanh =
+    # 1 - 2/(E + 1) keeps about 2/E (every positive float32: the same maximum and 2-ULP count as ln 2 in two parts)
+    r = fma(-k, _LN2_F32, u)
+    p = _expm1_estrin(r)
     e = fma(scale, p, scale - _ONE)  # scale - 1 exact for k <= 24; beyond, 1 is below half an ULP of e
-    return (x if x == _ZERO else _copysign(e / (e + _TWO), x)), ok  # (-0.0: its sign kept)
+    # x = +-0: e = 0 and e/(e + 2) = +0, signed by x; subnormal x: e = 2x exactly and 2 + e rounds to 2, so x itself
+    return _copysign(e / (e + _TWO), x), ok
 
 
 # --- log, log1p, log2, log10 ---------------------------------------------------------------------------------
@@ -365,71 +389,54 @@ def tan(x):
 
 
 # --- arctan, arcsin, arccos ----------------------------------------------------------------------------------
-# arctan(t) = t + t*z*A(z), z <= 0.4375**2; arcsin(s) = s + s*z*B(z), z <= 1/4 (tools/fit_vecmath32.py)
-_A0, _A1, _A2, _A3, _A4, _A5 = _f32("-0x1.5555560000000p-2", "0x1.9999680000000p-3", "-0x1.2486260000000p-3",
-                                    "0x1.c4f1ec0000000p-4", "-0x1.5d79d80000000p-4", "0x1.8b0b060000000p-5")
+# arcsin(s) = s + s*z*B(z), z <= 1/4 (tools/fit_vecmath32.py)
 _B0, _B1, _B2, _B3, _B4, _B5, _B6 = _f32("0x1.5555560000000p-3", "0x1.33331e0000000p-4", "0x1.6dc0f00000000p-5",
                                          "0x1.efedf80000000p-6", "0x1.82db240000000p-6", "0x1.5a80a00000000p-7",
                                          "0x1.fb7ca40000000p-6")
-_ATAN_HALF_VALUE = Decimal("0.46364760900080611621425623146121440202853705428612026381093308872019786416574170530")
-_ATAN_THREE_HALVES_VALUE = Decimal(
-    "0.98279372324732906798571061101466601449687745363162855676142508831798807154979603538")
-_ATAN_HALF = _split(_ATAN_HALF_VALUE)
-_ATAN_ONE = _split(_PI / 4)
-_ATAN_THREE_HALVES = _split(_ATAN_THREE_HALVES_VALUE)
 _PIO2_HI, _PIO2_LO = _split(_PI / 2)
-# pi - H for arctan2 with x < 0: pi - arctan(|y/x|) = (pi - H) - arctan(t)
-_PI_MINUS_HALF = _split(_PI - _ATAN_HALF_VALUE)
-_PI_MINUS_ONE = _split(_PI * 3 / 4)
-_PI_MINUS_THREE_HALVES = _split(_PI - _ATAN_THREE_HALVES_VALUE)
 _PI_HI, _PI_LO = _split(_PI)
-_T1, _T2, _T3, _T4 = F(0.4375), F(0.6875), F(1.1875), F(2.4375)
+
+
+# arctan and arctan2 with one quotient (#14 div32): t = min/max in [0, 1] (arctan: of |x| and 1; arctan2: of |x| and
+# |y|, the octant's reduction), arctan(t) = t + t*z*ATAN_WIDE(z) on the whole of [0, 1] (tools/fit_vecmath32.py:
+# 2**-26.4 relative to t; Estrin's scheme), then base +- arctan(t) with base 0, pi/2 or pi as hi + lo constants
+# (|y| > |x|: pi/2 -+ arctan(t); x < 0: pi - arctan(t)), the head sum base_hi + t by Fast2Sum (base_hi >= 1 >= t, or
+# base_hi == 0). The method before (float64's, #14 f32lanes) reduced to |t| <= 0.4375 in five intervals: two
+# quotients (arctan) or four (arctan2, which took y/x as a double-float first) and chains of selects per element.
+_ATAN_WIDE = _f32("-0x1.5555560000000p-2", "0x1.9999560000000p-3", "-0x1.2489520000000p-3", "0x1.c62cda0000000p-4",
+                  "-0x1.6dd8fe0000000p-4", "0x1.2006f80000000p-4", "-0x1.9115a40000000p-5", "0x1.aefb2c0000000p-6",
+                  "-0x1.2ba6b60000000p-7", "0x1.86406c0000000p-10")
+_W0, _W1, _W2, _W3, _W4, _W5, _W6, _W7, _W8, _W9 = _ATAN_WIDE
+# t == 1 (|y| == |x|, |x| == 1) by a select: the polynomial's float32 roundings put 1 + tail(1) 1 ULP below pi/4
+# (moving the last coefficient to fix that cost accuracy next to 1: 3x as many 2-ULP results of arctan2)
+_PIO4, _PI3O4 = F(float(_PI / 4)), F(float(_PI * 3 / 4))
 
 
 @_jit
-def _atan_poly(t):
+def _atan_wide_tail(t):
+    """arctan(t) - t for 0 <= t <= 1: t*z*ATAN_WIDE(z), z = t*t, Estrin's scheme."""
     z = t * t
-    return t * z * (_A0 + z * (_A1 + z * (_A2 + z * (_A3 + z * (_A4 + z * _A5)))))
-
-
-@_jit
-def _atan_fraction(a):
-    """(n1, n0, d1, d0, i1, i2, i3, i4) for a = |x|: arctan(a) = H + arctan(t), |t| <= 0.4375, H chosen by the flags
-    (float64's reduction by selects: t = (n1*a + n0)/(d1*a + d0), or -1/a beyond 2.4375)."""
-    i1, i2, i3, i4 = a >= _T1, a >= _T2, a >= _T3, a >= _T4
-    n1 = _TWO if i3 else (_ONE if i2 else (_TWO if i1 else _ONE))
-    n0 = -_THREE if i3 else (-_ONE if i2 else (-_ONE if i1 else _ZERO))
-    d1 = _THREE if i3 else (_ONE if i2 else (_ONE if i1 else _ZERO))
-    d0 = _TWO if i3 else (_ONE if i2 else (_TWO if i1 else _ONE))
-    return n1, n0, d1, d0, i1, i2, i3, i4
-
-
-@_jit
-def _atan_reduce(a):
-    """(t, i1, i2, i3, i4): the reduced argument by two quotients, selected (the shorter chain: arctan's choice)."""
-    n1, n0, d1, d0, i1, i2, i3, i4 = _atan_fraction(a)
-    t = (-_ONE / a) if i4 else fma(n1, a, n0) / fma(d1, a, d0)
-    return t, i1, i2, i3, i4
-
-
-@_jit
-def _atan_reduce_one_quotient(a):
-    """_atan_reduce with one quotient of the selected operands (-1/a is the same operation: the same bits). #14
-    f32hyp: arctan2, with its other divisions, 0.88 -> 0.68 ns per element; arctan alone 4% slower this way."""
-    n1, n0, d1, d0, i1, i2, i3, i4 = _atan_fraction(a)
-    t = (-_ONE if i4 else fma(n1, a, n0)) / (a if i4 else fma(d1, a, d0))
-    return t, i1, i2, i3, i4
+    z2 = z * z
+    z4 = z2 * z2
+    p = fma(z4, fma(z4, fma(z, _W9, _W8), fma(z2, fma(z, _W7, _W6), fma(z, _W5, _W4))),
+            fma(z2, fma(z, _W3, _W2), fma(z, _W1, _W0)))
+    return (t * z) * p
 
 
 @_jit
 def arctan(x):
-    """(arctan(x) within 2 ULP, ok) for a float32 x: float64's reduction to |t| <= 0.4375 by selects."""
-    t, i1, i2, i3, i4 = _atan_reduce(abs(x))
-    hi = _PIO2_HI if i4 else (_ATAN_THREE_HALVES[0] if i3 else (_ATAN_ONE[0] if i2 else (
-        _ATAN_HALF[0] if i1 else _ZERO)))
-    lo = _PIO2_LO if i4 else (_ATAN_THREE_HALVES[1] if i3 else (_ATAN_ONE[1] if i2 else (
-        _ATAN_HALF[1] if i1 else _ZERO)))
-    return _copysign(hi + (t + (_atan_poly(t) + lo)), x), True
+    """(arctan(x) within 1 ULP, ok) for a float32 x: t = min(|x|, 1)/max(|x|, 1) and one polynomial on [0, 1];
+    pi/2 - arctan(t) for |x| > 1."""
+    a = abs(x)
+    steep = a > _ONE
+    t = (_ONE if steep else a) / (a if steep else _ONE)   # a/1 is a itself
+    st = -t if steep else t
+    tail = _atan_wide_tail(t)
+    hi = _PIO2_HI if steep else _ZERO
+    h = hi + st                        # Fast2Sum, as arctan2's
+    e = (hi - h) + st
+    value = h + (e + ((_PIO2_LO if steep else _ZERO) + (-tail if steep else tail)))
+    return _copysign(_PIO4 if t == _ONE else value, x), True
 
 
 @_jit
@@ -632,31 +639,28 @@ def cbrt(x):
 
 @_jit
 def arctan2(y, x):
-    """(arctan2(y, x) within 2 ULP, ok) for float32 y, x, in float32 lanes (#14 f32lanes): q = y/x as q + ql
-    (ql = fma(-q, x, y)/x), arctan's reduction of |q|, ql moved into the sum by arctan' = 1/(1 + q*q), and for
-    x < 0 the result sign(y)*((pi - H) - arctan(t)) with pi - H as hi + lo constants, so no rounding of
-    arctan(q) before the half turn. ok False for x == 0, non-finite operands and a quotient that is subnormal
-    (nonzero) or overflows (signed zeros, infinities, underflow: libm)."""
-    ok = _finite(x) & _finite(y) & (x != _ZERO)
-    xs = x if ok else _ONE
-    ys = y if ok else _ZERO
-    q = ys / xs
-    ql = fma(-q, xs, ys) / xs
-    a = abs(q)
-    ok = ok & ((a >= _SMALLEST_NORMAL) | (ys == _ZERO)) & (a <= _LARGEST)
-    t, i1, i2, i3, i4 = _atan_reduce_one_quotient(a)
-    negative = xs < _ZERO
-    hi = _PIO2_HI if i4 else (_ATAN_THREE_HALVES[0] if i3 else (_ATAN_ONE[0] if i2 else (
-        _ATAN_HALF[0] if i1 else _ZERO)))
-    lo = _PIO2_LO if i4 else (_ATAN_THREE_HALVES[1] if i3 else (_ATAN_ONE[1] if i2 else (
-        _ATAN_HALF[1] if i1 else _ZERO)))
-    nhi = _PIO2_HI if i4 else (_PI_MINUS_THREE_HALVES[0] if i3 else (_PI_MINUS_ONE[0] if i2 else (
-        _PI_MINUS_HALF[0] if i1 else _PI_HI)))
-    nlo = _PIO2_LO if i4 else (_PI_MINUS_THREE_HALVES[1] if i3 else (_PI_MINUS_ONE[1] if i2 else (
-        _PI_MINUS_HALF[1] if i1 else _PI_LO)))
-    tail = _atan_poly(t) + (ql if q >= _ZERO else -ql) / fma(a, a, _ONE)  # arctan(|y/x|) - H - t
-    value = (nhi + ((nlo - tail) - t)) if negative else hi + (t + (tail + lo))
-    return _copysign(value, ys), ok
+    """(arctan2(y, x) within 2 ULP, ok) for float32 y, x, in float32 lanes: one quotient t = min/max of |x|, |y| and
+    one polynomial for arctan on [0, 1], placed by the octant. ok False for non-finite operands, both zero, and a
+    nonzero t below the smallest normal float32 (signed zeros of both, infinities, NaN, underflow: libm). t's own
+    rounding (up to 0.8 ULP of the result where arctan(t) is in a lower binade than t, t in [0.5, 0.55)) is not
+    corrected: the residual's quotient (small - t*big)/(big*(1 + t*t)) kept the maximum at 1 ULP for 9% more time."""
+    ax, ay = abs(x), abs(y)
+    big, small = max(ax, ay), min(ax, ay)
+    ok = _finite(x) & _finite(y) & (big > _ZERO)
+    t = small / big                    # 0/0, inf/inf: NaN where ok is False already (the block goes to libm)
+    ok = ok & ((t >= _SMALLEST_NORMAL) | (small == _ZERO))
+    steep = ay > ax                    # |y| > |x|: arctan(|y/x|) = pi/2 - arctan(t)
+    negative = x < _ZERO               # -0.0 is not: arctan2(y, -0.0) is pi/2 for y != 0, and steep
+    hi = _PIO2_HI if steep else (_PI_HI if negative else _ZERO)
+    lo = _PIO2_LO if steep else (_PI_LO if negative else _ZERO)
+    minus = steep != negative          # base - arctan(t)
+    st = -t if minus else t
+    tail = _atan_wide_tail(t)
+    h = hi + st                        # Fast2Sum: |hi| >= 1 >= t, or hi == 0 (h = st)
+    e = (hi - h) + st
+    value = h + (e + (lo + (-tail if minus else tail)))
+    value = ((_PI3O4 if negative else _PIO4) if t == _ONE else value)   # the diagonals
+    return _copysign(value, y), ok
 
 
 @_jit
