@@ -125,7 +125,8 @@ class Traced:
         leaf of it) bakes the stand-in into the graph, where no constant node says it is a number bound per call,
         so every call would compute with the stand-in (a NaN). Such numbers must be static (the decorator traces
         again with their values). Only leaves the trace made are read: broadcast scalars (all strides 0) and
-        arrays of at most 64 elements, never an argument's placeholder."""
+        arrays of at most 64 elements, never an argument's placeholder. Float and complex stand-ins only (NaNs with a
+        payload): an int stand-in is an ordinary value a leaf may hold by chance."""
         records = self.scalars.records
         if not records:
             return frozenset()
@@ -139,8 +140,9 @@ class Traced:
             values = data.reshape(-1)[:1] if not any(data.strides) else data.reshape(-1)
             bits = {values[i:i + 1].tobytes() for i in range(values.size)}
             for r in records:
-                if type(r.sentinel) is complex and data.dtype.kind != "c":
-                    continue
+                if type(r.sentinel) is int or (type(r.sentinel) is complex and data.dtype.kind != "c"):
+                    continue  # an int stand-in is an ordinary value (a leaf may hold it by chance): ints are traced
+                    # twice with disjoint stand-ins instead (decorator._miss compares the two graphs)
                 try:
                     with np.errstate(all="ignore"):
                         stand_in = np.asarray(convert(r.sentinel, data.dtype), dtype=data.dtype).tobytes()
