@@ -709,7 +709,9 @@ def _pow_log_d(a):
     i = (tmp >> T.LOG_SHIFT) & 15                # the 4 bits below z's exponent: z's subinterval
     k = tmp >> 52                                # arithmetic shift: a = 2**k z
     z = V64.as_float64(bits - (tmp & _TOP12))
-    kd = V64.as_float64((k + 1024) | _TWO_52_BITS) - _K_BIAS  # exact, no int64 -> float64 conversion (AVX2)
+    # exact, no int64 -> float64 conversion (AVX2); one add where (k + 1024) | 2**52's bits took two (0 <= k + 1024 <
+    # 2**52: no carry into the exponent; p32)
+    kd = V64.as_float64(k + (_TWO_52_BITS + 1024)) - _K_BIAS
     r = fma(z, V64.lookup16(T.LOG_INVC_T, i), _D_MINUS_ONE)  # exact: 1/c a multiple of 1/16 or 1/32, |r| < 2**-4
     r2 = r * r
     r4 = r2 * r2
@@ -746,5 +748,5 @@ def power(x, y):
     # 14) No select at all: a lane whose ok is False gets garbage, never a trap (bit operations, FMAs), and its block
     # is recomputed; |t| <= _POW_LIMIT is False for a non-finite y (t infinite or NaN, also for x = 1)
     t = np.float64(y) * _pow_log_d(np.float64(x))
-    ok = (x > _ZERO) & _finite(x) & (abs(t) <= _POW_LIMIT)
+    ok = (x > _ZERO) & (x <= _LARGEST) & (abs(t) <= _POW_LIMIT)  # x finite: no abs after x > 0 (p32)
     return F(_pow_exp_d(t)), ok
