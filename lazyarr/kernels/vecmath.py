@@ -1016,9 +1016,10 @@ def _pow_log(a):
     i = (tmp >> T.LOG_SHIFT) & 15               # the 4 bits below z's exponent field: its subinterval
     k = tmp >> 52                               # arithmetic shift: a = 2**k z with z in [OFF, 2 OFF)
     z = _as_float64(bits - (tmp & _TOP12))
-    # k as a float64 by the 2**52 trick (k + 1024 in [1, 2047] ORed into 2**52's mantissa): exact, and no int64 ->
-    # float64 conversion, which AVX2 does not have in vector form
-    kd = _as_float64((k + 1024) | _TWO_52_BITS) - _TWO_52_1024
+    # k as a float64 by the 2**52 trick (k + 1024 in [1, 2047] added into 2**52's mantissa: no carry, so one add
+    # where an add and an OR were; p32): exact, and no int64 -> float64 conversion, which AVX2 does not have in
+    # vector form
+    kd = _as_float64(k + (_TWO_52_BITS + 1024)) - _TWO_52_1024
     r = fma(z, lookup16(T.LOG_INVC_T, i), -1.0)  # exact: 1/c a multiple of 1/16 or 1/32, |r| < 2**-4
     t1 = fma(kd, T.LOG_LN2_HI, lookup16(T.LOG_C_HI_T, i))  # exact: both multiples of 2**-43 below 2**10
     t2 = t1 + r
