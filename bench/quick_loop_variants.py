@@ -33,9 +33,14 @@ import lazyarr as la  # noqa: E402
 from bench.bench_ufuncs import DOMAINS  # noqa: E402
 from lazyarr.kernels import llvm_glue  # noqa: E402
 
-N, CALLS = 4096, 2000
+N = int(os.environ.get("LOOP_VARIANTS_N", 4096))  # elements per call (4*10**6: the bench rows' size)
+CALLS = max(1, 2000 * 4096 // N)
 # name -> (vectorize width or None, interleave count) of the fast loop; None: no hint at all; "tier": the tier's own
-VARIANTS = {"llvm": None, "ic4": (None, 4), "vf16_ic4": (16, 4), "vf8_ic4": (8, 4), "tier": "tier"}
+VARIANTS = {"llvm": None, "ic4": (None, 4), "vf16_ic4": (16, 4), "vf16_ic3": (16, 3), "vf16_ic2": (16, 2),
+            "vf8_ic4": (8, 4), "tier": "tier"}
+if os.environ.get("LOOP_VARIANTS_MORE"):  # wider and deeper (float32 power, p32)
+    VARIANTS.update({"vf16_ic6": (16, 6), "vf16_ic8": (16, 8), "vf32_ic2": (32, 2), "vf32_ic3": (32, 3),
+                     "vf8_ic8": (8, 8)})
 
 
 def kernel_text(name: str, dtype: str) -> str:

@@ -99,6 +99,27 @@ def test_float32_power_across_the_exp_table_boundaries_is_correctly_rounded():
     assert np.count_nonzero(got[inside] != rounded[inside]) <= 2
 
 
+def test_float32_power_at_the_ends_of_float32_s_range_is_correctly_rounded():
+    # (p32) the exp reduces t by n ln2/16 with ln2/16 as one float64 (off by < 2**-58) and its polynomial is of degree
+    # 5 (2**-45.7): both errors grow toward the largest |t| of a normal or subnormal float32 result, |t| in [87,
+    # 103.9] (|n| up to 2400), which random arguments of the other tests seldom reach. x across the exponents, y
+    # chosen so that t = y log x lands there; subnormal results too (rounded once from the float64 result)
+    rng = np.random.default_rng(1420)
+    x = np.exp(rng.uniform(np.log(1e-30), np.log(1e30), 300_000)).astype(np.float32)
+    x = x[np.abs(np.log(x.astype(np.float64))) > 1e-3]
+    t = np.where(rng.random(x.size) < 0.5, rng.uniform(86.0, 88.73, x.size), rng.uniform(-103.9, -86.0, x.size))
+    y = (t / np.log(x.astype(np.float64))).astype(np.float32)
+    exact, rounded = correctly_rounded_power(x, y)
+    got = la.power(la.array(x), la.array(y)).compute()
+    normal = np.isfinite(rounded) & (np.abs(rounded) >= np.finfo(np.float32).tiny)
+    subnormal = (rounded != 0) & ~normal & np.isfinite(rounded)
+    assert normal.sum() > 100_000 and subnormal.sum() > 50_000
+    # within 2**-13 ULP of a tie (the bound: ~2**-43 relative; with Q's last term dropped, 2**-34.5, this fails)
+    assert ulps_from_exact(got[normal], exact[normal]).max() <= 0.5001
+    assert np.count_nonzero(got[normal] != rounded[normal]) <= 2
+    assert np.count_nonzero(got[subnormal] != rounded[subnormal]) <= 2
+
+
 def test_float32_power_exact_results():
     k = np.arange(-126, 128)
     twos = la.power(la.array(np.full(k.size, 2.0, np.float32)), la.array(k.astype(np.float32))).compute()

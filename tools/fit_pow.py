@@ -10,6 +10,9 @@ exp: exp(r) = 1 + r + r*r*Q(r) on |r| <= ln(2)/32 (+1e-9 for the rounding of n a
 2**-64 relative to exp(r), where Taylor to r**8 (degree 6) reached 2**-68: one FMA less, 0.002 ULP of power.
 float32 power's log (lazyarr/kernels/vecmath32.py, `_pow_log_d`): log1p(r) = r + r*r*P(r) on the same |r|, P of
 degree 7: 2**-55.4 absolute, where the Taylor series to r**10 (degree 8) reached 2**-53.1.
+float32 power's exp (`_pow_exp_d`, p32): exp(q) = 1 + q + q*q*Q(q) on |q| <= ln(2)/32, Q of degree 3: 2**-45.7 of
+exp(q), where Taylor to q**6 (degree 4, one FMA more) reached 2**-51 (degree 2 would be 2**-36.5: too far for a
+correctly rounded float32).
 """
 import sys
 from pathlib import Path
@@ -71,3 +74,8 @@ if __name__ == "__main__":
     print(f"# POW32_LOG: P of degree 7, r*r P(r) within 2**{mp.nstr(mp.log(worst(coeffs, h, log1p_p, lambda r: r * r), 2), 4)}"
           " absolute")
     print("_PL2 .. _PL9 = (" + ", ".join(f'"{c.hex()}"' for c in coeffs) + ")")
+    h = mp.log(2) / 32 + mp.mpf("1e-9")
+    coeffs, _ = fit(exp_q, h, 4, lo=-h)
+    print(f"# POW32_EXP: Q of degree 3, q*q Q(q) within 2**{mp.nstr(mp.log(worst(coeffs, h, exp_q, lambda r: r * r), 2), 4)}"
+          " of exp(q) - 1 - q")
+    print("_PE2 .. _PE5 = (" + ", ".join(f'"{c.hex()}"' for c in coeffs) + ")")

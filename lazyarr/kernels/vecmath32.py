@@ -690,8 +690,14 @@ _D_SHIFTER = 1.5 * 2.0 ** 52                     # t + it rounds t to an integer
 _PL2, _PL3, _PL4, _PL5, _PL6, _PL7, _PL8, _PL9 = (float.fromhex(h) for h in (
     "-0x1.fffffffffff44p-2", "0x1.55555555554abp-2", "-0x1.000000030047ep-2", "0x1.9999999f0e8aap-3",
     "-0x1.555517f74bf32p-3", "0x1.2492115a17077p-3", "-0x1.00c8b20092d65p-3", "0x1.c8895b79d3ce3p-4"))
-# exp(q) = 1 + q + q*q*(1/2 + q/6 + .. + q**4/720): |q| <= ln2/32 + 2**-40, the first omitted term is below 2**-51
-_PE2, _PE3, _PE4, _PE5, _PE6 = (float(Fraction(1, factorial(n))) for n in range(2, 7))
+# exp(q) = 1 + q + q*q*Q(q), Q of degree 3 fitted on |q| <= ln2/32 (python tools/fit_pow.py; session 14, p32): within
+# 2**-45.7 of exp(q), where Taylor to q**6 (one FMA more) reached 2**-51: the float32 result can see neither (t = y
+# log x is already ~2**-45 off at |t| ~ 100, its own float64 rounding)
+_PE2, _PE3, _PE4, _PE5 = (float.fromhex(h) for h in (
+    "0x1.ffffffff57e8ep-2", "0x1.55555555254ecp-3", "0x1.5556b330ee73ap-5", "0x1.1111d8fc2ea59p-7"))
+# ln2/16 as one float64 (off by < 2**-58): n times it errs by < 2**-46.8 where the result is a normal float32 (|n| <=
+# 2400), by < 2**-44 at |t| = 700 (0 or inf after rounding); n ln2/16 in two parts cost one FMA more
+_D_LN2_16 = float(Decimal(2).ln() / 16)
 
 
 @_jit
@@ -703,7 +709,9 @@ def _pow_log_d(a):
     i = (tmp >> T.LOG_SHIFT) & 15                # the 4 bits below z's exponent: z's subinterval
     k = tmp >> 52                                # arithmetic shift: a = 2**k z
     z = V64.as_float64(bits - (tmp & _TOP12))
-    kd = V64.as_float64((k + 1024) | _TWO_52_BITS) - _K_BIAS  # exact, no int64 -> float64 conversion (AVX2)
+    # exact, no int64 -> float64 conversion (AVX2); one add where (k + 1024) | 2**52's bits took two (0 <= k + 1024 <
+    # 2**52: no carry into the exponent; p32)
+    kd = V64.as_float64(k + (_TWO_52_BITS + 1024)) - _K_BIAS
     r = fma(z, V64.lookup16(T.LOG_INVC_T, i), _D_MINUS_ONE)  # exact: 1/c a multiple of 1/16 or 1/32, |r| < 2**-4
     r2 = r * r
     r4 = r2 * r2
@@ -714,16 +722,16 @@ def _pow_log_d(a):
 
 @_jit
 def _pow_exp_d(t):
-    """exp(t) to ~2**-50 relative for a float64 |t| <= 700 (no checks)."""
+    """exp(t) to ~2**-45 relative for a float64 |t| <= 104, ~2**-44 up to |t| = 700 (no checks)."""
     shifted = fma(t, T.EXP_N_OVER_LN2, _D_SHIFTER)   # n = rint(t * 16/ln 2) in the low mantissa bits
     n = shifted - _D_SHIFTER
     bits = V64.as_int64(shifted)
-    q = fma(-n, T.EXP_LN2_LO_N, fma(-n, T.EXP_LN2_HI_N, t))  # the inner FMA is exact
+    q = fma(-n, _D_LN2_16, t)
     # 2**(n/16) = 2**k 2**(j/16), n = 16 k + j: the table's bits of 2**(j/16) less j << 48, plus n << 48 (the
     # shifter's own bits shift out)
     scale = V64.as_float64(V64.lookup16(T.EXP_BITS_T, bits & 15) + (bits << T.EXP_SHIFT))
     q2 = q * q
-    p = fma(q2, fma(q2, fma(q2, _PE6, fma(q, _PE5, _PE4)), fma(q, _PE3, _PE2)), q)  # exp(q) - 1, Estrin's scheme
+    p = fma(q2, fma(q2, fma(q, _PE5, _PE4), fma(q, _PE3, _PE2)), q)  # exp(q) - 1, Estrin's scheme
     return fma(scale, p, scale)
 
 
@@ -732,13 +740,14 @@ def power(x, y):
     """(x**y, ok) for float32 x > 0 and finite y: exp(y*log(x)) in float64 with table-driven log and exp; ok False
     for x <= 0, non-finite operands and results far outside float32's range (NumPy's special cases: libm). The
     float64 log is within ~2**-55 absolute, so t = y log x errs by ~2**-45 absolute where the result is a normal
-    float32 (|t| <= 104), and the result by ~2**-44 relative before its one rounding to float32: the correctly
-    rounded float32 but for ties closer than ~2**-20 of its ULP (NumPy's powf: within 1 ULP). Subnormal x are
+    float32 (|t| <= 104), and the result by ~2**-43 relative before its one rounding to float32 (with the exp's
+    2**-45.7 and its one-constant reduction's 2**-46.8, p32): the correctly rounded float32 but for ties closer than
+    ~2**-19 of its ULP (NumPy's powf: within 1 ULP). Subnormal x are
     normal float64s: computed here, correctly rounded (the C library's powf is not)."""
     # the log's argument depends on x alone, so where x is the same for a whole row (x[:, None] ** y) LLVM hoists the
     # log out of the row's loop (2.4 -> 5.4 ms for 2000 x 2000 with a select on y's flag in front of it). (session
     # 14) No select at all: a lane whose ok is False gets garbage, never a trap (bit operations, FMAs), and its block
     # is recomputed; |t| <= _POW_LIMIT is False for a non-finite y (t infinite or NaN, also for x = 1)
     t = np.float64(y) * _pow_log_d(np.float64(x))
-    ok = (x > _ZERO) & _finite(x) & (abs(t) <= _POW_LIMIT)
+    ok = (x > _ZERO) & (x <= _LARGEST) & (abs(t) <= _POW_LIMIT)  # x finite: no abs after x > 0 (p32)
     return F(_pow_exp_d(t)), ok

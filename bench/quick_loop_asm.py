@@ -1,0 +1,55 @@
+"""Instruction counts of the quick tier's fast loop for one ufunc (#14, docs/vecmath.md "p32"): the kernel's IR as
+the tier compiles it (``bench/quick_loop_variants.kernel_text``), optimised by ``llvm_glue.object_code`` and printed
+as assembly by the tier's target machine; the largest basic block is the interleaved vector body.
+
+    python bench/quick_loop_asm.py power_float32 [--asm]     # counts by mnemonic; --asm also prints the assembly
+"""
+from __future__ import annotations
+
+import collections
+import re
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # this checkout's lazyarr
+
+import llvmlite.binding as llvm  # noqa: E402
+
+from bench.quick_loop_variants import kernel_text  # noqa: E402  (sets its own temporary kernel cache)
+from lazyarr.kernels import llvm_glue  # noqa: E402
+
+FMA = ("fmadd", "fmsub", "fnmadd", "fnmsub")
+
+
+def body_counts(name: str, dtype: str) -> tuple[collections.Counter, int, str]:
+    """(mnemonic counts of the largest basic block, its stack references, the whole assembly)."""
+    _, as_compiled = kernel_text(name, dtype)
+    _, optimised = llvm_glue.object_code(as_compiled)
+    asm = llvm_glue._target_machine().emit_assembly(llvm.parse_assembly(optimised))
+    blocks, current = [], []
+    for line in asm.splitlines():
+        if re.match(r"^[.\w$]+:", line):
+            blocks.append(current)
+            current = []
+        elif line.startswith("\t") and not line.strip().startswith((".", "#")):
+            current.append(line)
+    blocks.append(current)
+    body = max(blocks, key=len)
+    return collections.Counter(line.split()[0] for line in body), sum("rsp" in line for line in body), asm
+
+
+def main() -> None:
+    item = sys.argv[1]
+    name, dtype = item.rsplit("_", 1)
+    counts, stack, asm = body_counts(name, dtype)
+    if "--asm" in sys.argv:
+        print(asm)
+    fma = sum(v for k, v in counts.items() if any(f in k for f in FMA))
+    masks = sum(v for k, v in counts.items() if k.startswith("k"))
+    print(f"{item}: {sum(counts.values())} instructions in the vector body, {fma} FMA-class, {masks} mask, "
+          f"{stack} stack references")
+    print("  " + ", ".join(f"{k} {v}" for k, v in counts.most_common()))
+
+
+if __name__ == "__main__":
+    main()
