@@ -245,13 +245,40 @@ def log(x):
     return k * _LN2_HI_LOG - ((half_f2 - (s * (half_f2 + r) + k * _LN2_LO_LOG)) - f), ok
 
 
+# P(z) = (2 atanh(s) - 2s)/(s z), z = s*s <= 0.0295, with 8 coefficients fitted (python tools/fit_vecmath.py; margin,
+# session 14): s*z*P within 2**-60.7 of log1p(f) relative, where the series 2/(2k+1) above (12 terms) reached 2**-62:
+# four FMAs less per element for log1p and log10, ~0.01 ULP at most (log keeps its series: its row has the margin)
+_P1, _P2, _P3, _P4, _P5, _P6, _P7, _P8 = (float.fromhex(h) for h in (
+    "0x1.5555555555555p-1", "0x1.9999999999a38p-2", "0x1.2492492476cccp-2", "0x1.c71c720159177p-3",
+    "0x1.745cf9048dd95p-3", "0x1.3b1c355a8f7a4p-3", "0x1.0fbe95d715ff3p-3", "0x1.0c039c4998b93p-3"))
+
+
+@_jit
+def _log_short(x):
+    """log(x) as ``log`` computes it but with the fitted P (8 coefficients) for the series, for a positive normal
+    float64 x (no checks; garbage, never a trap, for other x)."""
+    bits = _as_int64(x)
+    e = (bits >> 52) - 1023
+    mantissa = (bits & _MANTISSA) | _ONE_BITS
+    halve = mantissa > _SQRT2_BITS
+    mantissa = mantissa - (np.int64(1) << 52) if halve else mantissa
+    k = np.float64(e + 1 if halve else e)
+    f = _as_float64(mantissa) - 1.0
+    s = f / (2.0 + f)
+    z = s * s
+    r = z * fma(z, fma(z, fma(z, fma(z, fma(z, fma(z, fma(z, _P8, _P7), _P6), _P5), _P4), _P3), _P2), _P1)
+    half_f2 = 0.5 * f * f
+    return k * _LN2_HI_LOG - ((half_f2 - (s * (half_f2 + r) + k * _LN2_LO_LOG)) - f)
+
+
 @_jit
 def log1p(x):
     """(log1p(x) within 1 ULP, ok) for a float64 x."""
     u = 1.0 + x
     ok = (x > -1.0) & (u >= _SMALLEST_NORMAL) & (u <= _LARGEST)
     lost = (1.0 - (u - x)) if u > 2.0 else (x - (u - 1.0))  # (1 + x) - u, exactly
-    value, _ = log(u if ok else 1.0)
+    # no select of u: a lane whose ok is False is recomputed by the fix-up pass (margin, session 14)
+    value = _log_short(u)
     return (x if x == 0.0 else value + lost / u), ok  # x, not 0.0 + x: log1p(-0.0) is -0.0
 
 
@@ -677,11 +704,37 @@ def log2(x):
 
 
 @_jit
+def _log1p_dd_short(x):
+    """_log1p_dd with the fitted P (8 coefficients, ~2**-60.7 relative) for its series (margin, session 14)."""
+    bits = _as_int64(x)
+    e = (bits >> 52) - 1023
+    mantissa = (bits & _MANTISSA) | _ONE_BITS
+    halve = mantissa > _SQRT2_BITS
+    mantissa = mantissa - (np.int64(1) << 52) if halve else mantissa
+    k = np.float64(e + 1 if halve else e)
+    f = _as_float64(mantissa) - 1.0
+    s = f / (2.0 + f)
+    z = s * s
+    r = z * fma(z, fma(z, fma(z, fma(z, fma(z, fma(z, fma(z, _P8, _P7), _P6), _P5), _P4), _P3), _P2), _P1)
+    half_f2 = 0.5 * f * f
+    hi = f - half_f2                      # |half_f2| <= |f|/2: Fast2Sum, and f - hi is exact
+    lo = ((f - hi) - half_f2) + s * (half_f2 + r)
+    return k, hi, lo
+
+
+@_jit
 def log10(x):
     """(log10(x) within 1 ULP, ok) for a float64 x; exact for powers of 10 (their error is far below half an
     ULP); ok as for log."""
     ok = (x >= _SMALLEST_NORMAL) & (x <= _LARGEST)
-    return _scaled_log(x if ok else 1.0, _INV_LN10_HI, _INV_LN10_LO, _LOG10_2_HI, _LOG10_2_LO), ok
+    # _scaled_log's sum, cheaper (margin, session 14): k * log10(2)_hi + ph is a Fast2Sum, since |ph| <= 0.35/ln 10
+    # < 0.16 is below log10(2)_hi = 0.30 for k != 0 (k = 0: 0 + ph, exact); no select of x: a lane whose ok is
+    # False is recomputed by the fix-up pass
+    k, hi, lo = _log1p_dd_short(x)
+    ph = hi * _INV_LN10_HI
+    pl = fma(hi, _INV_LN10_HI, -ph) + (hi * _INV_LN10_LO + lo * _INV_LN10_HI)
+    s, e = _fast_two_sum(k * _LOG10_2_HI, ph)  # k * _LOG10_2_HI is exact (11 trailing zero bits)
+    return s + ((e + pl) + k * _LOG10_2_LO), ok
 
 
 _EXP2_LOW, _EXP2_HIGH = -1021.0, 1023.0
