@@ -245,17 +245,17 @@ def log(x):
     return k * _LN2_HI_LOG - ((half_f2 - (s * (half_f2 + r) + k * _LN2_LO_LOG)) - f), ok
 
 
-# P(z) = (2 atanh(s) - 2s)/(s z), z = s*s <= 0.0295, with 8 coefficients fitted (python tools/fit_vecmath.py; margin,
-# session 14): s*z*P within 2**-60.7 of log1p(f) relative, where the series 2/(2k+1) above (12 terms) reached 2**-62:
+# LS(z) = (2 atanh(s) - 2s)/(s z), z = s*s <= 0.0295, with 8 coefficients fitted (python tools/fit_vecmath.py; margin,
+# session 14): s*z*LS within 2**-60.7 of log1p(f) relative, where the series 2/(2k+1) above (12 terms) reached 2**-62:
 # four FMAs less per element for log1p and log10, ~0.01 ULP at most (log keeps its series: its row has the margin)
-_P1, _P2, _P3, _P4, _P5, _P6, _P7, _P8 = (float.fromhex(h) for h in (
+_LS1, _LS2, _LS3, _LS4, _LS5, _LS6, _LS7, _LS8 = (float.fromhex(h) for h in (
     "0x1.5555555555555p-1", "0x1.9999999999a38p-2", "0x1.2492492476cccp-2", "0x1.c71c720159177p-3",
     "0x1.745cf9048dd95p-3", "0x1.3b1c355a8f7a4p-3", "0x1.0fbe95d715ff3p-3", "0x1.0c039c4998b93p-3"))
 
 
 @_jit
 def _log_short(x):
-    """log(x) as ``log`` computes it but with the fitted P (8 coefficients) for the series, for a positive normal
+    """log(x) as ``log`` computes it but with the fitted LS (8 coefficients) for the series, for a positive normal
     float64 x (no checks; garbage, never a trap, for other x)."""
     bits = _as_int64(x)
     e = (bits >> 52) - 1023
@@ -266,7 +266,7 @@ def _log_short(x):
     f = _as_float64(mantissa) - 1.0
     s = f / (2.0 + f)
     z = s * s
-    r = z * fma(z, fma(z, fma(z, fma(z, fma(z, fma(z, fma(z, _P8, _P7), _P6), _P5), _P4), _P3), _P2), _P1)
+    r = z * fma(z, fma(z, fma(z, fma(z, fma(z, fma(z, fma(z, _LS8, _LS7), _LS6), _LS5), _LS4), _LS3), _LS2), _LS1)
     half_f2 = 0.5 * f * f
     return k * _LN2_HI_LOG - ((half_f2 - (s * (half_f2 + r) + k * _LN2_LO_LOG)) - f)
 
@@ -705,7 +705,7 @@ def log2(x):
 
 @_jit
 def _log1p_dd_short(x):
-    """_log1p_dd with the fitted P (8 coefficients, ~2**-60.7 relative) for its series (margin, session 14)."""
+    """_log1p_dd with the fitted LS (8 coefficients, ~2**-60.7 relative) for its series (margin, session 14)."""
     bits = _as_int64(x)
     e = (bits >> 52) - 1023
     mantissa = (bits & _MANTISSA) | _ONE_BITS
@@ -715,7 +715,7 @@ def _log1p_dd_short(x):
     f = _as_float64(mantissa) - 1.0
     s = f / (2.0 + f)
     z = s * s
-    r = z * fma(z, fma(z, fma(z, fma(z, fma(z, fma(z, fma(z, _P8, _P7), _P6), _P5), _P4), _P3), _P2), _P1)
+    r = z * fma(z, fma(z, fma(z, fma(z, fma(z, fma(z, fma(z, _LS8, _LS7), _LS6), _LS5), _LS4), _LS3), _LS2), _LS1)
     half_f2 = 0.5 * f * f
     hi = f - half_f2                      # |half_f2| <= |f|/2: Fast2Sum, and f - hi is exact
     lo = ((f - hi) - half_f2) + s * (half_f2 + r)
