@@ -31,7 +31,8 @@ the first omitted term is below 2**-62 relative), plus e*ln 2 in two parts. ok i
 subnormal and non-finite x.
 log1p: u = 1 + x rounded, c = (1 + x) - u recovered exactly (x - (u - 1), or 1 - (u - x) when u > 2: both
 differences are exact by Sterbenz's lemma), and log1p(x) = log(u) + c/u. ok is False for x <= -1, non-finite x,
-and u outside the normal range.
+and u outside the normal range. log1p and log10 take R from a fitted polynomial of 8 terms (``_LS*``, 2**-60.7
+relative; session 14 margin) where log keeps the series.
 
 float16 (carried in float32) is computed in float64 and rounded once; float32 loops call ``vecmath32`` (float32
 lanes). hypot, cbrt, arctan2, arcsinh, arccosh, arctanh and power (at the end) are in docs/vecmath.md.
