@@ -682,20 +682,10 @@ def _log1p_dd(x):
 
 
 @_jit
-def _scaled_log(x, c_hi, c_lo, l_hi, l_lo):
-    """k*(l_hi + l_lo) + log1p(f)*(c_hi + c_lo), the parts of log(x) in another base, ~2**-60 relative."""
-    k, hi, lo = _log1p_dd(x)
-    ph = hi * c_hi
-    pl = fma(hi, c_hi, -ph) + (hi * c_lo + lo * c_hi)
-    s, e = _two_sum(k * l_hi, ph)          # k * l_hi is exact (l_hi has 11 trailing zero bits, or is 1)
-    return s + ((e + pl) + k * l_lo)
-
-
-@_jit
 def log2(x):
     """(log2(x) within 1 ULP, ok) for a float64 x; exact for powers of 2; ok as for log."""
     ok = (x >= _SMALLEST_NORMAL) & (x <= _LARGEST)
-    # _scaled_log with l = 1 + 0, cheaper: k is an integer and |log1p(f)/ln 2| <= 0.5, so k + ph is a Fast2Sum
+    # k + log1p(f)/ln 2 in double-double: k is an integer and |log1p(f)/ln 2| <= 0.5, so k + ph is a Fast2Sum
     # (no k*l products: Numba cannot fold k*0.0, which would be NaN for an infinite k).
     k, hi, lo = _log1p_dd(x if ok else 1.0)
     ph = hi * _INV_LN2_HI
@@ -728,7 +718,8 @@ def log10(x):
     """(log10(x) within 1 ULP, ok) for a float64 x; exact for powers of 10 (their error is far below half an
     ULP); ok as for log."""
     ok = (x >= _SMALLEST_NORMAL) & (x <= _LARGEST)
-    # _scaled_log's sum, cheaper (margin, session 14): k * log10(2)_hi + ph is a Fast2Sum, since |ph| <= 0.35/ln 10
+    # k log10(2) + log1p(f)/ln 10 in double-double, ~2**-60 relative; since margin (session 14) the sum k * log10(2)_hi
+    # + ph is a Fast2Sum where a TwoSum was (_scaled_log, now gone), since |ph| <= 0.35/ln 10
     # < 0.16 is below log10(2)_hi = 0.30 for k != 0 (k = 0: 0 + ph, exact); no select of x: a lane whose ok is
     # False is recomputed by the fix-up pass
     k, hi, lo = _log1p_dd_short(x)
