@@ -67,3 +67,12 @@ if __name__ == "__main__":
     worst = max(abs(sum(mp.mpf(c) * m ** j for j, c in enumerate(coeffs)) * mp.cbrt(m) - 1) for m in mp.linspace(1, 2, 3001))
     print(f"# CBRT_INV: degree 6 in m, max error relative to m**(-1/3) 2**{mp.nstr(mp.log(worst, 2), 4)}")
     print("_CBRT_INV = (" + ", ".join(f'"{c.hex()}"' for c in coeffs) + ")")
+    # LS (margin, session 14): float64 log1p's and log10's series, 2*atanh_g on z = s*s <= ((sqrt2 - 1)/(sqrt2 + 1))**2
+    # (their s = f/(2 + f)), 8 coefficients (ATANH's above, doubled, would need one multiply more per element); the
+    # error that counts is s*z*(LS - 2 atanh_g) relative to log1p(f) = 2 atanh(s)
+    s_max = (mp.sqrt(2) - 1) / (mp.sqrt(2) + 1)
+    coeffs, _ = fit(lambda z: 2 * atanh_g(z), s_max ** 2 * (1 + mp.mpf(2) ** -40), 8)
+    worst = max(abs(s * s * s * (sum(mp.mpf(c) * (s * s) ** j for j, c in enumerate(coeffs)) - 2 * atanh_g(s * s)))
+                / (2 * mp.atanh(s)) for s in mp.linspace(s_max / 4000, s_max, 4000))
+    print(f"# LS: degree 7 in z, max error relative to log1p(f) 2**{mp.nstr(mp.log(worst, 2), 4)}")
+    print("_LS = (" + ", ".join(f'"{c.hex()}"' for c in coeffs) + ")")

@@ -31,7 +31,8 @@ the first omitted term is below 2**-62 relative), plus e*ln 2 in two parts. ok i
 subnormal and non-finite x.
 log1p: u = 1 + x rounded, c = (1 + x) - u recovered exactly (x - (u - 1), or 1 - (u - x) when u > 2: both
 differences are exact by Sterbenz's lemma), and log1p(x) = log(u) + c/u. ok is False for x <= -1, non-finite x,
-and u outside the normal range.
+and u outside the normal range. log1p and log10 take R from a fitted polynomial of 8 terms (``_LS*``, 2**-60.7
+relative; session 14 margin) where log keeps the series.
 
 float16 (carried in float32) is computed in float64 and rounded once; float32 loops call ``vecmath32`` (float32
 lanes). hypot, cbrt, arctan2, arcsinh, arccosh, arctanh and power (at the end) are in docs/vecmath.md.
@@ -245,13 +246,40 @@ def log(x):
     return k * _LN2_HI_LOG - ((half_f2 - (s * (half_f2 + r) + k * _LN2_LO_LOG)) - f), ok
 
 
+# LS(z) = (2 atanh(s) - 2s)/(s z), z = s*s <= 0.0295, with 8 coefficients fitted (python tools/fit_vecmath.py; margin,
+# session 14): s*z*LS within 2**-60.7 of log1p(f) relative, where the series 2/(2k+1) above (12 terms) reached 2**-62:
+# four FMAs less per element for log1p and log10, ~0.01 ULP at most (log keeps its series: its row has the margin)
+_LS1, _LS2, _LS3, _LS4, _LS5, _LS6, _LS7, _LS8 = (float.fromhex(h) for h in (
+    "0x1.5555555555555p-1", "0x1.9999999999a38p-2", "0x1.2492492476cccp-2", "0x1.c71c720159177p-3",
+    "0x1.745cf9048dd95p-3", "0x1.3b1c355a8f7a4p-3", "0x1.0fbe95d715ff3p-3", "0x1.0c039c4998b93p-3"))
+
+
+@_jit
+def _log_short(x):
+    """log(x) as ``log`` computes it but with the fitted LS (8 coefficients) for the series, for a positive normal
+    float64 x (no checks; garbage, never a trap, for other x)."""
+    bits = _as_int64(x)
+    e = (bits >> 52) - 1023
+    mantissa = (bits & _MANTISSA) | _ONE_BITS
+    halve = mantissa > _SQRT2_BITS
+    mantissa = mantissa - (np.int64(1) << 52) if halve else mantissa
+    k = np.float64(e + 1 if halve else e)
+    f = _as_float64(mantissa) - 1.0
+    s = f / (2.0 + f)
+    z = s * s
+    r = z * fma(z, fma(z, fma(z, fma(z, fma(z, fma(z, fma(z, _LS8, _LS7), _LS6), _LS5), _LS4), _LS3), _LS2), _LS1)
+    half_f2 = 0.5 * f * f
+    return k * _LN2_HI_LOG - ((half_f2 - (s * (half_f2 + r) + k * _LN2_LO_LOG)) - f)
+
+
 @_jit
 def log1p(x):
     """(log1p(x) within 1 ULP, ok) for a float64 x."""
     u = 1.0 + x
     ok = (x > -1.0) & (u >= _SMALLEST_NORMAL) & (u <= _LARGEST)
     lost = (1.0 - (u - x)) if u > 2.0 else (x - (u - 1.0))  # (1 + x) - u, exactly
-    value, _ = log(u if ok else 1.0)
+    # no select of u: a lane whose ok is False is recomputed by the fix-up pass (margin, session 14)
+    value = _log_short(u)
     return (x if x == 0.0 else value + lost / u), ok  # x, not 0.0 + x: log1p(-0.0) is -0.0
 
 
@@ -654,20 +682,10 @@ def _log1p_dd(x):
 
 
 @_jit
-def _scaled_log(x, c_hi, c_lo, l_hi, l_lo):
-    """k*(l_hi + l_lo) + log1p(f)*(c_hi + c_lo), the parts of log(x) in another base, ~2**-60 relative."""
-    k, hi, lo = _log1p_dd(x)
-    ph = hi * c_hi
-    pl = fma(hi, c_hi, -ph) + (hi * c_lo + lo * c_hi)
-    s, e = _two_sum(k * l_hi, ph)          # k * l_hi is exact (l_hi has 11 trailing zero bits, or is 1)
-    return s + ((e + pl) + k * l_lo)
-
-
-@_jit
 def log2(x):
     """(log2(x) within 1 ULP, ok) for a float64 x; exact for powers of 2; ok as for log."""
     ok = (x >= _SMALLEST_NORMAL) & (x <= _LARGEST)
-    # _scaled_log with l = 1 + 0, cheaper: k is an integer and |log1p(f)/ln 2| <= 0.5, so k + ph is a Fast2Sum
+    # k + log1p(f)/ln 2 in double-double: k is an integer and |log1p(f)/ln 2| <= 0.5, so k + ph is a Fast2Sum
     # (no k*l products: Numba cannot fold k*0.0, which would be NaN for an infinite k).
     k, hi, lo = _log1p_dd(x if ok else 1.0)
     ph = hi * _INV_LN2_HI
@@ -677,11 +695,38 @@ def log2(x):
 
 
 @_jit
+def _log1p_dd_short(x):
+    """_log1p_dd with the fitted LS (8 coefficients, ~2**-60.7 relative) for its series (margin, session 14)."""
+    bits = _as_int64(x)
+    e = (bits >> 52) - 1023
+    mantissa = (bits & _MANTISSA) | _ONE_BITS
+    halve = mantissa > _SQRT2_BITS
+    mantissa = mantissa - (np.int64(1) << 52) if halve else mantissa
+    k = np.float64(e + 1 if halve else e)
+    f = _as_float64(mantissa) - 1.0
+    s = f / (2.0 + f)
+    z = s * s
+    r = z * fma(z, fma(z, fma(z, fma(z, fma(z, fma(z, fma(z, _LS8, _LS7), _LS6), _LS5), _LS4), _LS3), _LS2), _LS1)
+    half_f2 = 0.5 * f * f
+    hi = f - half_f2                      # |half_f2| <= |f|/2: Fast2Sum, and f - hi is exact
+    lo = ((f - hi) - half_f2) + s * (half_f2 + r)
+    return k, hi, lo
+
+
+@_jit
 def log10(x):
     """(log10(x) within 1 ULP, ok) for a float64 x; exact for powers of 10 (their error is far below half an
     ULP); ok as for log."""
     ok = (x >= _SMALLEST_NORMAL) & (x <= _LARGEST)
-    return _scaled_log(x if ok else 1.0, _INV_LN10_HI, _INV_LN10_LO, _LOG10_2_HI, _LOG10_2_LO), ok
+    # k log10(2) + log1p(f)/ln 10 in double-double, ~2**-60 relative; since margin (session 14) the sum k * log10(2)_hi
+    # + ph is a Fast2Sum where a TwoSum was (_scaled_log, now gone), since |ph| <= 0.35/ln 10
+    # < 0.16 is below log10(2)_hi = 0.30 for k != 0 (k = 0: 0 + ph, exact); no select of x: a lane whose ok is
+    # False is recomputed by the fix-up pass
+    k, hi, lo = _log1p_dd_short(x)
+    ph = hi * _INV_LN10_HI
+    pl = fma(hi, _INV_LN10_HI, -ph) + (hi * _INV_LN10_LO + lo * _INV_LN10_HI)
+    s, e = _fast_two_sum(k * _LOG10_2_HI, ph)  # k * _LOG10_2_HI is exact (11 trailing zero bits)
+    return s + ((e + pl) + k * _LOG10_2_LO), ok
 
 
 _EXP2_LOW, _EXP2_HIGH = -1021.0, 1023.0
