@@ -661,8 +661,9 @@ _LOG10_2_LO = float(_LOG10_2 - Decimal(_LOG10_2_HI))
 
 
 @_jit
-def _log1p_dd(x):
-    """(k, hi, lo) for a positive normal x: log(x) = k*ln 2 + (hi + lo), |hi| <= ~0.35, lo ~2**-53 * hi."""
+def _log1p_parts(x):
+    """(k, f, s, z) for a positive normal x = 2**k * (1 + f), 1 + f in [sqrt(2)/2, sqrt(2)): s = f/(2 + f), z = s*s.
+    log(1 + f) = f - f*f/2 + s*(f*f/2 + z*R(z)) (``_log1p_join``), R the series of ``_log1p_dd`` or the shorter one."""
     bits = _as_int64(x)
     e = (bits >> 52) - 1023
     mantissa = (bits & _MANTISSA) | _ONE_BITS
@@ -671,13 +672,26 @@ def _log1p_dd(x):
     k = np.float64(e + 1 if halve else e)
     f = _as_float64(mantissa) - 1.0
     s = f / (2.0 + f)
-    z = s * s
-    # Horner's steps as FMAs (#14 rowjax): one rounding and half the latency per step
-    r = z * fma(z, fma(z, fma(z, fma(z, fma(z, fma(z, fma(z, fma(z, fma(z, fma(z, fma(
-        z, _L12, _L11), _L10), _L9), _L8), _L7), _L6), _L5), _L4), _L3), _L2), _L1)
+    return k, f, s, s * s
+
+
+@_jit
+def _log1p_join(f, s, r):
+    """(hi, lo) = log(1 + f) in double-double from ``_log1p_parts``'s f, s and the series r = z*R(z)."""
     half_f2 = 0.5 * f * f
     hi = f - half_f2                      # |half_f2| <= |f|/2: Fast2Sum, and f - hi is exact
     lo = ((f - hi) - half_f2) + s * (half_f2 + r)
+    return hi, lo
+
+
+@_jit
+def _log1p_dd(x):
+    """(k, hi, lo) for a positive normal x: log(x) = k*ln 2 + (hi + lo), |hi| <= ~0.35, lo ~2**-53 * hi."""
+    k, f, s, z = _log1p_parts(x)
+    # Horner's steps as FMAs (#14 rowjax): one rounding and half the latency per step
+    r = z * fma(z, fma(z, fma(z, fma(z, fma(z, fma(z, fma(z, fma(z, fma(z, fma(z, fma(
+        z, _L12, _L11), _L10), _L9), _L8), _L7), _L6), _L5), _L4), _L3), _L2), _L1)
+    hi, lo = _log1p_join(f, s, r)
     return k, hi, lo
 
 
@@ -697,19 +711,9 @@ def log2(x):
 @_jit
 def _log1p_dd_short(x):
     """_log1p_dd with the fitted LS (8 coefficients, ~2**-60.7 relative) for its series (margin, session 14)."""
-    bits = _as_int64(x)
-    e = (bits >> 52) - 1023
-    mantissa = (bits & _MANTISSA) | _ONE_BITS
-    halve = mantissa > _SQRT2_BITS
-    mantissa = mantissa - (np.int64(1) << 52) if halve else mantissa
-    k = np.float64(e + 1 if halve else e)
-    f = _as_float64(mantissa) - 1.0
-    s = f / (2.0 + f)
-    z = s * s
+    k, f, s, z = _log1p_parts(x)
     r = z * fma(z, fma(z, fma(z, fma(z, fma(z, fma(z, fma(z, _LS8, _LS7), _LS6), _LS5), _LS4), _LS3), _LS2), _LS1)
-    half_f2 = 0.5 * f * f
-    hi = f - half_f2                      # |half_f2| <= |f|/2: Fast2Sum, and f - hi is exact
-    lo = ((f - hi) - half_f2) + s * (half_f2 + r)
+    hi, lo = _log1p_join(f, s, r)
     return k, hi, lo
 
 
