@@ -325,6 +325,24 @@ def test_a_number_whose_value_builds_an_array_is_static(program):
     assert f.cache_info().hits == 1  # the third call (1.25 again) reuses the first's program
 
 
+def test_isinstance_of_a_number_argument_sees_its_own_class():
+    """(s14) A traced number is a tracer object; ``isinstance(k, complex)`` was False for a complex k, so a branch
+    on it took the other side silently. The tracer reports the number's class to the user's code (it is part of
+    the signature), and lazyarr's own code still sees a tracer."""
+    def branch(a, k):
+        if isinstance(k, complex):
+            return a
+        return a * k if isinstance(k, float) else a + k
+
+    f = la.fuse(branch)
+    x = np.arange(6, dtype=np.int16)
+    for k in (1.5 + 2j, 2.5, 3, 2.5, 0.5 + 1j, 3):
+        got, want = f(x, k), branch(x, k)
+        assert got.dtype == want.dtype
+        np.testing.assert_array_equal(got, want)
+    assert f.cache_info().hits >= 2
+
+
 def test_explain_names_traced_numbers_instead_of_their_stand_ins():
     # a Python number traced as an argument is a constant bound per call: explain() says so (its stand-in value,
     # a NaN with a payload, would read as a NaN in the user's program)

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import functools
 import operator
+import sys
 import struct
 
 import numpy as np
@@ -254,6 +255,16 @@ class ScalarTracer:
         """What lazyarr's graph builder sees: a weak Python number (the sentinel)."""
         stand_in = self._trace.records[self._index].sentinel
         return expr.weak_scalar(stand_in, build.WEAK_DEFAULT[type(stand_in)])
+
+    @property
+    def __class__(self):
+        """(s14) ``isinstance(k, complex)`` in the user's function sees the number's own class, as the untraced
+        call does: a branch on it took the wrong side (``a if isinstance(k, complex) else a * 2`` returned a * 2, a
+        silently wrong answer). The class is part of the signature (``classify``), so every call this trace serves
+        has it. lazyarr's own code (and ``type()``) still sees a tracer."""
+        if sys._getframe(1).f_globals.get("__name__", "").startswith("lazyarr."):
+            return ScalarTracer
+        return type(self._value)
 
     def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
         from lazyarr.api.numpy_api import array_ufunc
