@@ -375,3 +375,22 @@ def test_writes_through_lazy_integer_index_arrays():
     fused = la.fuse(lambda a, lab: step(np.exp(a), lab))
     for _ in range(2):
         np.testing.assert_allclose(fused(x, labels), step(np.exp(x), labels), rtol=1e-15)  # exp: 1 ULP
+
+
+def test_a_number_argument_written_into_integers_converts_as_numpy():
+    """(s14) ``b[1:3] = k`` with a Python float k into an int16 array inside @la.fuse: NumPy converts the number
+    (truncating, or OverflowError / ValueError for out of range and NaN); a cast node wrapped silently."""
+    def write(a, k):
+        b = a.copy()
+        b[1:3] = k
+        return b
+
+    f = la.fuse(write)
+    x = np.arange(6, dtype=np.int16)
+    for k in (2.7, -3.2, 2.7):
+        np.testing.assert_array_equal(f(x, k), write(x, k))
+    for k, error in ((1e30, OverflowError), (40000.7, OverflowError), (float("nan"), ValueError)):
+        with pytest.raises(error):
+            write(x, k)
+        with pytest.raises(error):
+            f(x, k)

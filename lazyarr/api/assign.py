@@ -203,6 +203,11 @@ def _value_node(value, dtype: np.dtype, what: str) -> Node:
     with NumPy's errors for Python numbers out of range or NaN into an integer, and its ComplexWarning). A
     NumPy value is copied now: NumPy's assignment reads it at once."""
     node = getattr(value, "_node", None)
+    if node is not None and node.is_const and node.dtype.kind in "fc" and dtype.kind in "iub":
+        # (s14) a Python number (a traced argument too) into integers: NumPy converts the number itself and raises
+        # for NaN or out of range; a cast node would wrap silently. float() asks for the value (a traced number
+        # becomes static), then the plain-number path below converts it as NumPy does.
+        value, node = (complex(value) if node.dtype.kind == "c" else float(value)), None
     if node is not None:
         if node.dtype == dtype:
             return node
