@@ -227,18 +227,34 @@ _LARGEST = 1.7976931348623157e308
 
 
 @_jit
-def log(x):
-    """(log(x) within 1 ULP, ok) for a float64 x."""
-    ok = (x >= _SMALLEST_NORMAL) & (x <= _LARGEST)
-    bits = _as_int64(x if ok else 1.0)
+def _log1p_parts(x):
+    """(k, f, s, z) for a positive normal x = 2**k * (1 + f), 1 + f in [sqrt(2)/2, sqrt(2)): s = f/(2 + f), z = s*s.
+    log(1 + f) = f - f*f/2 + s*(f*f/2 + z*R(z)) (``_log1p_join``), R the series of ``_log1p_dd`` or the shorter one."""
+    bits = _as_int64(x)
     e = (bits >> 52) - 1023
-    mantissa = (bits & _MANTISSA) | _ONE_BITS  # the bits of m in [1, 2)
+    mantissa = (bits & _MANTISSA) | _ONE_BITS
     halve = mantissa > _SQRT2_BITS
     mantissa = mantissa - (np.int64(1) << 52) if halve else mantissa
     k = np.float64(e + 1 if halve else e)
     f = _as_float64(mantissa) - 1.0
     s = f / (2.0 + f)
-    z = s * s
+    return k, f, s, s * s
+
+
+@_jit
+def _log1p_join(f, s, r):
+    """(hi, lo) = log(1 + f) in double-double from ``_log1p_parts``'s f, s and the series r = z*R(z)."""
+    half_f2 = 0.5 * f * f
+    hi = f - half_f2                      # |half_f2| <= |f|/2: Fast2Sum, and f - hi is exact
+    lo = ((f - hi) - half_f2) + s * (half_f2 + r)
+    return hi, lo
+
+
+@_jit
+def log(x):
+    """(log(x) within 1 ULP, ok) for a float64 x."""
+    ok = (x >= _SMALLEST_NORMAL) & (x <= _LARGEST)
+    k, f, s, z = _log1p_parts(x if ok else 1.0)
     # Horner's steps as FMAs (#14 rowjax): one rounding and half the latency per step
     r = z * fma(z, fma(z, fma(z, fma(z, fma(z, fma(z, fma(z, fma(z, fma(z, fma(z, fma(
         z, _L12, _L11), _L10), _L9), _L8), _L7), _L6), _L5), _L4), _L3), _L2), _L1)
@@ -258,15 +274,7 @@ _LS1, _LS2, _LS3, _LS4, _LS5, _LS6, _LS7, _LS8 = (float.fromhex(h) for h in (
 def _log_short(x):
     """log(x) as ``log`` computes it but with the fitted LS (8 coefficients) for the series, for a positive normal
     float64 x (no checks; garbage, never a trap, for other x)."""
-    bits = _as_int64(x)
-    e = (bits >> 52) - 1023
-    mantissa = (bits & _MANTISSA) | _ONE_BITS
-    halve = mantissa > _SQRT2_BITS
-    mantissa = mantissa - (np.int64(1) << 52) if halve else mantissa
-    k = np.float64(e + 1 if halve else e)
-    f = _as_float64(mantissa) - 1.0
-    s = f / (2.0 + f)
-    z = s * s
+    k, f, s, z = _log1p_parts(x)
     r = z * fma(z, fma(z, fma(z, fma(z, fma(z, fma(z, fma(z, _LS8, _LS7), _LS6), _LS5), _LS4), _LS3), _LS2), _LS1)
     half_f2 = 0.5 * f * f
     return k * _LN2_HI_LOG - ((half_f2 - (s * (half_f2 + r) + k * _LN2_LO_LOG)) - f)
@@ -661,30 +669,6 @@ _LOG10_2_LO = float(_LOG10_2 - Decimal(_LOG10_2_HI))
 
 
 @_jit
-def _log1p_parts(x):
-    """(k, f, s, z) for a positive normal x = 2**k * (1 + f), 1 + f in [sqrt(2)/2, sqrt(2)): s = f/(2 + f), z = s*s.
-    log(1 + f) = f - f*f/2 + s*(f*f/2 + z*R(z)) (``_log1p_join``), R the series of ``_log1p_dd`` or the shorter one."""
-    bits = _as_int64(x)
-    e = (bits >> 52) - 1023
-    mantissa = (bits & _MANTISSA) | _ONE_BITS
-    halve = mantissa > _SQRT2_BITS
-    mantissa = mantissa - (np.int64(1) << 52) if halve else mantissa
-    k = np.float64(e + 1 if halve else e)
-    f = _as_float64(mantissa) - 1.0
-    s = f / (2.0 + f)
-    return k, f, s, s * s
-
-
-@_jit
-def _log1p_join(f, s, r):
-    """(hi, lo) = log(1 + f) in double-double from ``_log1p_parts``'s f, s and the series r = z*R(z)."""
-    half_f2 = 0.5 * f * f
-    hi = f - half_f2                      # |half_f2| <= |f|/2: Fast2Sum, and f - hi is exact
-    lo = ((f - hi) - half_f2) + s * (half_f2 + r)
-    return hi, lo
-
-
-@_jit
 def _log1p_dd(x):
     """(k, hi, lo) for a positive normal x: log(x) = k*ln 2 + (hi + lo), |hi| <= ~0.35, lo ~2**-53 * hi."""
     k, f, s, z = _log1p_parts(x)
@@ -914,19 +898,9 @@ def _log_plus(x, corr):
     """log(x) + corr for a positive normal x and a small corr (a first-order term ul/x), ~2**-60 relative: _log_sum
     with its series R = 2*z*ATANH(z) by Estrin's scheme (four dependent steps where _log1p_dd's Horner took twelve)
     and the quotient ul/x left to the caller (#14 s14 tanh: arcsinh folds it into its one other division)."""
-    bits = _as_int64(x)
-    e = (bits >> 52) - 1023
-    mantissa = (bits & _MANTISSA) | _ONE_BITS
-    halve = mantissa > _SQRT2_BITS
-    mantissa = mantissa - (np.int64(1) << 52) if halve else mantissa
-    k = np.float64(e + 1 if halve else e)
-    f = _as_float64(mantissa) - 1.0
-    s = f / (2.0 + f)
-    z = s * s
+    k, f, s, z = _log1p_parts(x)
     r = (z + z) * _atanh_poly(z)          # 2*atanh(s) = 2s + s*r: |s| <= 0.1716, the fit's interval
-    half_f2 = 0.5 * f * f
-    hi = f - half_f2                      # |half_f2| <= |f|/2: Fast2Sum, and f - hi is exact
-    lo = ((f - hi) - half_f2) + s * (half_f2 + r)
+    hi, lo = _log1p_join(f, s, r)
     h, e2 = _fast_two_sum(k * _LN2_HI_LOG, hi)  # exact product; |k ln 2| >= 0.69 > |hi| unless k == 0
     return h + (e2 + ((lo + corr) + k * _LN2_LO_LOG))
 
