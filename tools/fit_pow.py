@@ -58,24 +58,18 @@ def worst(coeffs, h, g, weight, points=2001):
     return w
 
 
+def report(what: str, g, h, n: int, weight, error_of: str, names: str) -> None:
+    """Fit g on [-h, h] with n coefficients; print the worst weighted error and the coefficients as hex."""
+    coeffs, _ = fit(g, h, n, lo=-h)
+    print(f"# {what} within 2**{mp.nstr(mp.log(worst(coeffs, h, g, weight), 2), 4)}{error_of}")
+    print(f"{names} = (" + ", ".join(f'"{c.hex()}"' for c in coeffs) + ")")
+
+
 if __name__ == "__main__":
-    h = log_r_max() * (1 + mp.mpf("1e-9"))
-    coeffs, _ = fit(log_p, h, 11, lo=-h)
-    print(f"# POW_LOG: P of degree 10 on |r| <= {mp.nstr(h, 8)}, r**4 P(r) within 2**"
-          f"{mp.nstr(mp.log(worst(coeffs, h, log_p, lambda r: r ** 4), 2), 4)} absolute")
-    print("_PG = (" + ", ".join(f'"{c.hex()}"' for c in coeffs) + ")")
-    h = mp.log(2) / 32 + mp.mpf("1e-9")
-    coeffs, _ = fit(exp_q, h, 6, lo=-h)
-    print(f"# POW_EXP: Q of degree 5, r*r Q(r) within 2**{mp.nstr(mp.log(worst(coeffs, h, exp_q, lambda r: r * r), 2), 4)}"
-          " of exp(r) - 1 - r")
-    print("_PQ = (" + ", ".join(f'"{c.hex()}"' for c in coeffs) + ")")
-    h = log_r_max() * (1 + mp.mpf("1e-9"))
-    coeffs, _ = fit(log1p_p, h, 8, lo=-h)
-    print(f"# POW32_LOG: P of degree 7, r*r P(r) within 2**{mp.nstr(mp.log(worst(coeffs, h, log1p_p, lambda r: r * r), 2), 4)}"
-          " absolute")
-    print("_PL2 .. _PL9 = (" + ", ".join(f'"{c.hex()}"' for c in coeffs) + ")")
-    h = mp.log(2) / 32 + mp.mpf("1e-9")
-    coeffs, _ = fit(exp_q, h, 4, lo=-h)
-    print(f"# POW32_EXP: Q of degree 3, q*q Q(q) within 2**{mp.nstr(mp.log(worst(coeffs, h, exp_q, lambda r: r * r), 2), 4)}"
-          " of exp(q) - 1 - q")
-    print("_PE2 .. _PE5 = (" + ", ".join(f'"{c.hex()}"' for c in coeffs) + ")")
+    log_h = log_r_max() * (1 + mp.mpf("1e-9"))
+    exp_h = mp.log(2) / 32 + mp.mpf("1e-9")
+    report(f"POW_LOG: P of degree 10 on |r| <= {mp.nstr(log_h, 8)}, r**4 P(r)", log_p, log_h, 11,
+           lambda r: r ** 4, " absolute", "_PG")
+    report("POW_EXP: Q of degree 5, r*r Q(r)", exp_q, exp_h, 6, lambda r: r * r, " of exp(r) - 1 - r", "_PQ")
+    report("POW32_LOG: P of degree 7, r*r P(r)", log1p_p, log_h, 8, lambda r: r * r, " absolute", "_PL2 .. _PL9")
+    report("POW32_EXP: Q of degree 3, q*q Q(q)", exp_q, exp_h, 4, lambda r: r * r, " of exp(q) - 1 - q", "_PE2 .. _PE5")
