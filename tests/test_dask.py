@@ -349,5 +349,3 @@ def test_unsupported_dtypes_and_arrays_are_refused():
         la.sin(A)
     with pytest.raises(TypeError, match="dtype <U4"):
         la.array(A) + "text"
-    with pytest.raises(TypeError, match="np.sort over a dask array is not supported"):
-        np.sort(la.array(A), axis=0).to_dask()

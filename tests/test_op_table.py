@@ -36,7 +36,7 @@ STAGE_CASES = {
     # surface/reductions: value checks and the SVD norms
     "check": lambda D: (np.nanmin(D, axis=0), np.nanmin(X, axis=0)),
     "norm": lambda D: (np.linalg.norm(D, 2), np.linalg.norm(X, 2)),
-    "sort": lambda D: (np.sort(D, axis=0), np.sort(X, axis=0)),
+    "sort": lambda D: (np.sort(D, axis=0), np.sort(X, axis=0)),  # (s15) the axis rechunked whole, blocks sorted
     # views and index maps (surface/views)
     "diagonal": lambda D: (np.diagonal(np.cumsum(D, axis=0), 1), np.diagonal(np.cumsum(X, axis=0), 1)),
     "diag": lambda D: (np.diag(D[0] * 2, -1), np.diag(X[0] * 2, -1)),  # (s14) of a vector: a stage
@@ -120,6 +120,26 @@ def test_stage_lowers_to_dask_as_numpy_computes_it(name):
     np.testing.assert_allclose(result, want, rtol=1e-13, atol=0)
     # the NumPy interpreter uses the same entry
     np.testing.assert_allclose(e.compute(), want, rtol=1e-13, atol=0)
+
+
+def test_no_stage_refuses_dask():
+    """(s15) "a call NumPy accepts never fails": every stage has a dask lowering (np.sort and the SVD norms were
+    refused over dask arrays)."""
+    assert [name for name, stage in STAGES.items() if stage.dask is None] == []
+
+
+@pytest.mark.parametrize("axis", [0, 1, -1, None])
+def test_sort_over_dask_along_every_axis(axis):
+    """(s15) the sorted axis is one chunk, the other axes keep theirs; axis=None flattens."""
+    Y = np.random.default_rng(3).integers(-9, 9, (7, 6)).astype(np.int16)
+    D = la.array(da.from_array(Y, chunks=((3, 4), (2, 4))))
+    out = np.sort(D * 2, axis=axis).to_dask()
+    want = np.sort(Y * 2, axis=axis)
+    result = out.compute()
+    assert result.dtype == want.dtype and result.shape == want.shape
+    np.testing.assert_array_equal(result, want)
+    if axis is not None:  # sorted block by block along the other axis
+        assert out.numblocks[1 - axis % 2] == 2
 
 
 @pytest.mark.parametrize("ufunc", [np.add, np.multiply, np.maximum, np.minimum])

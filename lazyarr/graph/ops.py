@@ -609,6 +609,17 @@ def _dask_library_output(args, kwargs):
 # --- end surface/gathers ---------------------------------------------------------------------------------------
 
 
+def _dask_sort(args, kwargs):
+    """dask has no sort: the sorted axis is made one chunk and each block sorted by NumPy (the other axes keep
+    their chunks, so blocks still sort in parallel); axis=None sorts the flattened array in one chunk."""
+    x, kwargs = args[0], dict(kwargs)
+    axis = kwargs.pop("axis")
+    if axis is None:
+        x, axis = x.reshape(-1).rechunk(-1), 0
+    axis = axis % x.ndim
+    return x.rechunk({axis: -1}).map_blocks(np.sort, axis=axis, **kwargs, dtype=x.dtype)
+
+
 def _dask_library_call(args, kwargs):
     """One dask task that runs the call on the whole operands (these functions are not blockwise)."""
     import dask
@@ -638,8 +649,7 @@ STAGES: dict[str, Stage] = {
         Stage("tensordot", np.tensordot, _dask_own("tensordot"), _not_fused("tensordot"), "np.tensordot"),
         Stage("concatenate", _concatenate, _dask_concatenate, _not_fused("concatenate"), "np.concatenate"),
         Stage("stack", _stack, _dask_stack, _not_fused("stack"), "np.stack"),
-        # dask has no sort: refused over dask arrays (compute first, or sort with dask's own tools)
-        Stage("sort", np.sort, None, _not_fused("sort"), "np.sort"),
+        Stage("sort", np.sort, _dask_sort, _not_fused("sort"), "np.sort"),
         # views and index maps (surface/views: lazyarr/api/views.py)
         Stage("diagonal", np.diagonal, _dask_own("diagonal"),
               "np.diagonal of a value that is not elementwise: a view of the computed array", "np.diagonal"),
@@ -780,7 +790,7 @@ def _write_ufunc_at(out, *operands, key, ufunc, has_b):
     getattr(np, ufunc).at(out, advanced_key(key, arrays), *operands[-1:] if has_b else ())
 
 
-def _dask_whole(numpy: Callable) -> Callable:
+def _dask_write_whole(numpy: Callable) -> Callable:
     """A stage over dask arrays as one task on the whole arrays (a write anywhere reads the whole target)."""
     def lower(args, kwargs):
         import dask
@@ -792,7 +802,7 @@ def _dask_whole(numpy: Callable) -> Callable:
 
 
 _WRITE_STAGES = [
-    Stage(name, _updated(write), _dask_whole(_updated(write)),
+    Stage(name, _updated(write), _dask_write_whole(_updated(write)),
           f"{what} into a copy of the target: NumPy writes it (a functional update)", what)
     for name, write, what in [("setitem", _write_setitem, "x[key] = v with a basic key"),
                               ("advanced_setitem", _write_advanced, "x[key] = v with index arrays or a mask"),
@@ -811,7 +821,7 @@ def _write_put_along_axis(out, indices, values, axis):
     np.put_along_axis(out, indices, values, axis)
 
 
-STAGES.update((name, Stage(name, _updated(write), _dask_whole(_updated(write)),
+STAGES.update((name, Stage(name, _updated(write), _dask_write_whole(_updated(write)),
                            f"{what} into a copy of the target: NumPy writes it (a functional update)", what))
               for name, write, what in [("fill_diagonal", _write_fill_diagonal, "np.fill_diagonal"),
                                         ("put_along_axis", _write_put_along_axis, "np.put_along_axis")])
@@ -890,7 +900,7 @@ def _far_end(ufunc, dtype: np.dtype):
 STAGES.update({s.name: s for s in [
     Stage("check", check, _dask_check, "NumPy's warnings and errors that depend on values (all-NaN slices, empty "
           "means) are checked on the reduced result", "a value check (warns or raises as NumPy does)"),
-    Stage("norm", _norm, None, "np.linalg.norm with ord 2, -2 or 'nuc' needs singular values: NumPy computes it",
+    Stage("norm", _norm, _dask_whole(_norm), "np.linalg.norm with ord 2, -2 or 'nuc' needs singular values: NumPy computes it",
           "np.linalg.norm (matrix 2, -2, 'nuc')"),
 ]})
 # --- end surface/reductions ------------------------------------------------------------------------------------
