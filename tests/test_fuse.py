@@ -355,11 +355,16 @@ def test_numpy_stages_inside_a_fused_function():
     check(lambda x: np.cumsum(x * x) - x, a, reduction=True)
 
 
-def test_unsupported_arguments():
-    with pytest.raises(TypeError, match="dtype object"):
-        la.fuse(lambda a: a + 1)(np.array([1, "x"], dtype=object))
-    with pytest.raises(TypeError, match="hashable"):
-        la.fuse(lambda a, s: a + 1)(np.ones(3), {1, 2})
+def test_arguments_no_trace_takes_run_the_plain_function():
+    """(s15) an object array or an unhashable option: NumPy's own run (and NumPy's own error), one warning."""
+    f = la.fuse(lambda a: a + 1)
+    with pytest.warns(la.fuse.EagerWarning, match="ndarray"):
+        result = f(np.array([1, 2.5], dtype=object))
+    assert result.dtype == object and list(result) == [2, 3.5]
+    with pytest.raises(TypeError):  # NumPy's own TypeError: "x" + 1
+        f(np.array([1, "x"], dtype=object))
+    with pytest.warns(la.fuse.EagerWarning, match="set"):
+        np.testing.assert_array_equal(la.fuse(lambda a, s: a + len(s))(np.ones(3), {1, 2}), np.full(3, 3.0))
 
 
 def test_closure_arrays_and_eager_numpy_inside():
@@ -652,12 +657,16 @@ def test_numpy_arrays_are_read_as_numpy_reads_them():
         G[:] = 1
 
 
-def test_a_masked_argument_is_refused_not_stripped_of_its_mask():
-    """As la.array refuses it (#11.7): the mask would be lost silently; np.memmap is a plain array."""
+def test_a_masked_argument_keeps_its_mask():
+    """The mask must not be lost silently (#11.7): la.array refuses a masked array; a fused function (s15) runs
+    the plain function on it, as NumPy would, mask and all (tests/test_fuse_foreign_arguments.py)."""
     f = la.fuse(lambda a: a * 2)
     masked = np.ma.masked_array([1.0, 2.0, 3.0], mask=[0, 1, 0])
-    with pytest.raises(TypeError, match="MaskedArray.*filled"):
-        f(masked)
+    with pytest.warns(la.fuse.EagerWarning, match="MaskedArray"):
+        result = f(masked)
+    assert isinstance(result, np.ma.MaskedArray)
+    np.testing.assert_array_equal(result.mask, [False, True, False])
+    np.testing.assert_array_equal(result.data[[0, 2]], [2.0, 6.0])
 
 
 def test_a_memmap_argument_is_a_plain_array(tmp_path):

@@ -29,14 +29,14 @@ from lazyarr.graph import expr
 from lazyarr.api import tracing
 from lazyarr.api.build import plain_ndarray
 from lazyarr.api.tracing import TracingError
-from lazyarr.tracer.signature import flatten, key_of, plain_structure, special_numpy_scalar, static_key, unflatten
+from lazyarr.tracer.signature import ForeignArgument, flatten, key_of, plain_structure, special_numpy_scalar, static_key, unflatten
 from lazyarr.tracer.traced import Traced, equivalent, placeholder, same_bytes, snapshot
 from lazyarr.tracer.program import MISS, build
 from lazyarr.tracer.scalars import ScalarTrace, ScalarTracer, Static, classify, replay
 from lazyarr.api.array import LazyArray, wrap
 # (graph breaks) segments, guards and eager runs
 from lazyarr.tracer import creation_calls, scipy_calls, segments
-from lazyarr.runtime import scratch
+from lazyarr.runtime import external, scratch
 
 __all__ = ["fuse", "FuseInfo", "TracingError"]
 
@@ -71,7 +71,10 @@ def fuse(fn=None, *, maxsize: int = 128):
             if kwargs or not fewest <= len(args) < nparams:
                 return state.call(args, kwargs)
             args += defaults[len(args) - fewest:]
-        key = key_of(args)
+        try:
+            key = key_of(args)
+        except ForeignArgument:
+            return state.call(args, kwargs)
         if key is None:
             return state.call(args, kwargs)
         found = programs.get(key)
@@ -129,6 +132,7 @@ class _Fused:
         self.writes: set = set()
         self.warned_numpy = False
         self.warned_aliases = False
+        self.warned_foreign = False
 
     def cache_info(self) -> FuseInfo:
         return FuseInfo(self.hits, self.misses, self.traces, sum(map(len, list(self.programs.values()))),
@@ -156,7 +160,10 @@ class _Fused:
         if any(isinstance(x, (LazyArray, ScalarTracer)) for x in leaves):
             return self._lazy(structure, leaves)
         flat = tuple(leaves)
-        key = key_of(flat)
+        try:
+            key = key_of(flat)
+        except ForeignArgument as exc:
+            return self.foreign(structure, leaves, exc.value)
         if structure == plain_structure(len(flat)):
             return self.dispatch(flat, key, None)
         return self.dispatch(flat, (structure,) + key, structure)
@@ -190,7 +197,8 @@ class _Fused:
 
     def _lazy(self, structure, leaves):
         """Lazy arguments: run the function on them (tracing rules apply) and return its lazy results."""
-        leaves = [wrap(x) if isinstance(x, np.ndarray) else x for x in leaves]
+        leaves = [wrap(x) if isinstance(x, np.ndarray) or external.handler_for(x) is not None else x
+                  for x in leaves]  # (s15) dask arrays too: la.array(dask_array)
         positional, keywords = unflatten(structure, leaves)
         # (graph breaks) at top level a value asked for is computed, as on any LazyArray; inside a trace, the
         # trace's own handler (or its refusal) applies
@@ -199,6 +207,27 @@ class _Fused:
         fn = creation_calls.routed(self.fn) if breaks is None else self.fn
         with tracing.tracing(), tracing.breaking(breaks) if breaks is not None else contextlib.nullcontext():
             return fn(*positional, **keywords)
+
+    def foreign(self, structure, leaves: list, value):
+        """(s15) An argument no trace takes (``signature.ForeignArgument``): decorating a working NumPy function
+        must not break it. Dask arrays (with in-memory arrays and numbers beside them) run the function lazily
+        over ``la.array(dask_array)``, so each dask block gets fused kernels, and the results come back as dask
+        arrays, as the plain function on dask arrays returns them. Anything else (a masked array, np.matrix,
+        a pandas object) runs the plain function on the caller's arguments, with one warning per function."""
+        if all(not isinstance(x, np.ndarray) or type(x) is np.ndarray for x in leaves) \
+                and external.handler_for(value) is not None:
+            result = self._lazy(structure if structure is not None else plain_structure(len(leaves)), leaves)
+            parts: list = []
+            shape = flatten(result, parts)
+            return unflatten(shape, [x.to_dask() if isinstance(x, LazyArray) and external.involved([x._node])
+                                     else np.asarray(x) if isinstance(x, LazyArray) else x for x in parts])
+        if not self.warned_foreign:
+            self.warned_foreign = True
+            segments.warn_foreign(self.name, value)
+        if structure is None:
+            return self.fn(*leaves)
+        positional, keywords = unflatten(structure, leaves)
+        return self.fn(*positional, **keywords)
 
     def as_numpy(self, flat: tuple, structure, exc: Exception):
         """(s14) A compiled or eager run of the function raised (a stage's error that depends on the values:
@@ -277,8 +306,11 @@ class _Fused:
 
     # -- tracing ----------------------------------------------------------------------------------------
     def _miss(self, flat: tuple, key: tuple, structure):
+        try:
+            kinds, prepared, prepare = self._arguments(flat, named=structure is None)
+        except ForeignArgument as exc:
+            return self.foreign(structure, list(flat), exc.value)
         self.misses += 1
-        kinds, prepared, prepare = self._arguments(flat, named=structure is None)
         slots = {i: placeholder(prepared[i]) for i, kind in enumerate(kinds) if kind == "array"}
         numbers = [i for i, kind in enumerate(kinds) if kind == "number"]
         static: set[int] = set(self.static_hints.get(key, ()))
@@ -367,7 +399,8 @@ class _Fused:
         kinds, prepared, prepare = [], [], []
         for i, a in enumerate(flat):
             if isinstance(a, np.ndarray) or (isinstance(a, np.generic) and not special_numpy_scalar(a)):
-                dtypes.check_supported(a.dtype, f"{self.name}'s argument {self._name(i, named)}")
+                if dtypes.supported_native(a.dtype) is None:  # (s15) object, str, datetime: the plain function runs
+                    raise ForeignArgument(a)
                 value = _as_input(a)
                 if value is not a:
                     prepare.append((i, _as_input))

@@ -329,6 +329,15 @@ def warn_aliases(name: str) -> None:
                   "docs/fuse.md, 'Writes into arguments'.", EagerWarning, stacklevel=_user_stacklevel())
 
 
+def warn_foreign(name: str, value) -> None:
+    """(s15) The one warning a fused function gives when a call ran as the plain function because an argument is
+    of a kind no trace takes (``decorator._Fused.foreign``)."""
+    kind = type(value)
+    warnings.warn(f"lazyarr.fuse: {name} was called with a {kind.__module__}.{kind.__qualname__} argument, which a "
+                  "trace does not take (lazyarr computes plain ndarrays); such calls run the plain function, as "
+                  "NumPy would. See docs/fuse.md, 'Arguments'.", EagerWarning, stacklevel=_user_stacklevel())
+
+
 _SKIP_DIRS = (os.path.dirname(np.__file__) + os.sep,
               os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep)
 

@@ -15,7 +15,6 @@ import numpy as np
 from lazyarr.graph import expr
 from lazyarr.tracer.scalars import FLOAT_SPECIAL, POWER_SPECIAL, ScalarTracer, classify
 from lazyarr.api.array import LazyArray
-from lazyarr.api.build import plain_ndarray
 
 _ndarray = np.ndarray
 _GENERAL = object()  # a key item that sends the call down the general path
@@ -54,16 +53,28 @@ def _item(a):
     if isinstance(a, (LazyArray, ScalarTracer, tuple, list, dict)):
         return _GENERAL
     if isinstance(a, np.ndarray):
-        plain_ndarray(a, "a fused function's argument")  # a subclass other than np.memmap is refused
+        if not isinstance(a, np.memmap):  # a masked array, np.matrix, ...: NumPy's own semantics
+            raise ForeignArgument(a)
         return ("array", a.dtype, a.shape)
     if isinstance(a, np.generic):
         return ("=", a.dtype, a.tobytes()) if special_numpy_scalar(a) else (a.dtype, "scalar")
     try:
         hash(a)
     except TypeError:
-        raise TypeError(f"lazyarr.fuse: an argument of type {kind.__name__} is not an array, a number or "
-                        "a hashable value; fused functions take arrays, numbers, and hashable options") from None
+        raise ForeignArgument(a) from None
     return ("=", kind, a)
+
+
+class ForeignArgument(TypeError):
+    """(s15) An argument a trace cannot take: an ndarray subclass other than np.memmap (a masked array keeps a
+    mask, np.matrix its own operators), or an unhashable object that is not an array (a dask array, a pandas
+    Series). The call does not fail: ``decorator._Fused.foreign`` runs it (dask arrays lazily, the rest as the
+    plain function, as NumPy would)."""
+
+    def __init__(self, value):
+        self.value = value
+        kind = type(value)
+        super().__init__(f"{kind.__module__}.{kind.__qualname__}")
 
 
 def special_numpy_scalar(a) -> bool:
