@@ -148,7 +148,22 @@ def test_scan_lowers_to_dask_as_numpy_computes_it(ufunc):  # (surface/reductions
     want = ufunc.accumulate(X * 2, axis=0)
     result = e.to_dask().compute()
     assert result.dtype == want.dtype
-    np.testing.assert_allclose(result, want, rtol=1e-13, atol=0)
+    np.testing.assert_array_equal(result, want)  # (s15) NumPy's bits: the chain continues block to block
+
+
+@pytest.mark.parametrize("dtype, kwargs", [("float32", {"axis": 1}), ("float32", {"axis": 0}), ("float64", {}),
+                                           ("int8", {"axis": 0}), ("complex64", {"axis": 1}),
+                                           ("float64", {"axis": 0, "dtype": np.float32})])
+def test_scans_over_dask_give_numpy_bits_across_blocks(dtype, kwargs):
+    """(s15) dask's cumreduction added each block's scan to a carried total (other last bits for float sums);
+    each block now continues NumPy's own chain. Uneven chunks, and an empty chunk the carry passes over."""
+    Y = (np.random.default_rng(5).standard_normal((30, 20)) * 10).astype(dtype)
+    D = la.array(da.from_array(Y, chunks=((10, 0, 13, 7), (6, 0, 14))))
+    for scan in (np.cumsum, np.cumprod):
+        want = scan(Y, **kwargs)
+        result = scan(D, **kwargs).to_dask().compute()
+        assert result.dtype == want.dtype and result.shape == want.shape
+        np.testing.assert_array_equal(result, want)
 
 
 def test_a_gather_dask_cannot_do_runs_in_one_task():

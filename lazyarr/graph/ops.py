@@ -878,23 +878,38 @@ def _norm(x, **kwargs):
 
 
 def dask_scan(x, ufunc_name: str, axis: int, dtype):
-    """A ``scan`` node over a dask array: dask's cumulative reduction with NumPy's accumulate per block."""
+    """A ``scan`` node over a dask array, with NumPy's bits: block after block along the axis, each block's
+    accumulate starting from the previous block's last values (``_scan_on``), so every element is the same
+    chain of operations NumPy's one accumulate makes. (dask's cumreduction adds a carried total to each block's
+    own scan, another association: float sums differed in the last bits.) Blocks along the other axes still run
+    in parallel; along the axis they wait for each other, as NumPy's loop does."""
     import dask.array as da
+    from dask.highlevelgraph import HighLevelGraph
+    name = f"lazyarr-{ufunc_name}-accumulate-{x.name}-{axis}-{np.dtype(dtype).str}"
+    carry, tasks = name + "-carry", {}
+    for index in np.ndindex(*x.numblocks):
+        before = (carry, *index[:axis], index[axis] - 1, *index[axis + 1:]) if index[axis] else None
+        tasks[(name, *index)] = (_scan_on, before, (x.name, *index), ufunc_name, axis, np.dtype(dtype).str)
+        tasks[(carry, *index)] = (_carry_after, (name, *index), before, axis)
+    graph = HighLevelGraph.from_collections(name, tasks, dependencies=[x])
+    return da.Array(graph, name, x.chunks, dtype=dtype)
+
+
+def _scan_on(carried, block, ufunc_name: str, axis: int, dtype: str):
+    """One block of an accumulate along `axis`, continuing from `carried` (the last values before this block,
+    length 1 along the axis, or None for the first). The loop runs in `dtype` (NumPy's accumulate casts its
+    input to the loop's dtype), so the block is cast first and the carried values joined in front unchanged."""
     ufunc = getattr(np, ufunc_name)
-    return da.reductions.cumreduction(
-        lambda a, axis, dtype=None: ufunc.accumulate(a, axis=axis, dtype=dtype), ufunc,
-        ufunc.identity if ufunc.identity is not None else _far_end(ufunc, np.dtype(dtype)), x, axis=axis,
-        dtype=dtype, method="sequential")
+    block = np.asarray(block).astype(dtype, copy=False)
+    if carried is None:
+        return ufunc.accumulate(block, axis=axis, dtype=dtype)
+    joined = np.concatenate([carried, block], axis=axis)
+    return np.delete(ufunc.accumulate(joined, axis=axis, dtype=dtype), 0, axis=axis)
 
 
-def _far_end(ufunc, dtype: np.dtype):
-    """The identity of maximum/minimum: the far end of the dtype's range."""
-    if dtype.kind == "f":
-        return -np.inf if ufunc is np.maximum else np.inf
-    if dtype.kind == "b":
-        return ufunc is np.minimum
-    info = np.iinfo(dtype)
-    return info.min if ufunc is np.maximum else info.max
+def _carry_after(result, before, axis: int):
+    """The last values of the accumulate so far: the block's own last, or what came before an empty block."""
+    return np.take(result, [-1], axis=axis) if result.shape[axis] else before
 
 
 STAGES.update({s.name: s for s in [
