@@ -199,7 +199,7 @@ def after_calls(start) -> None:
     """Call `start()` now if no call is inside ``holding_compiles()``, else when the last one ends: the quick
     tier's compile thread would take the GIL from a call computing NumPy's answer, as the worker would."""
     with _quiet:
-        if _holding:
+        if _holding and not _overdue():
             _start_later.append(start)
             return
     start()
@@ -315,24 +315,48 @@ def holding_compiles():
     return _Hold()
 
 
+# (s15) Calls overlapping without a gap (several Python threads calling lazyarr) would hold compiles for ever:
+# every call answered by NumPy, no kernel ever made (8 threads: 960 of 960 calls, 0 compiles). A stretch of calls
+# holding compiles lasts at most this long before the compiles queued meanwhile start anyway.
+# One long call alone still holds them to its end (its compile would only slow its own answer).
+MAX_HOLD_S = 0.25
+_busy_since = 0.0  # when _holding last went from 0 to 1
+_calls_in_stretch = 0  # calls begun since then
+
+
+def _overdue() -> bool:
+    """(under _quiet) Overlapping calls have held compiles without a break for longer than MAX_HOLD_S."""
+    return _holding > 0 and _calls_in_stretch > 1 and time.monotonic() - _busy_since > MAX_HOLD_S
+
+
+def _release_held() -> None:
+    """(under _quiet) Start what the calls held: the worker's jobs and the quick tier's threads."""
+    _hand_over_deferred()
+    later, _start_later[:] = list(_start_later), []
+    for start in later:  # (#14 quick tier)
+        start()
+    _quiet.notify_all()
+
+
 class _Hold:
     __slots__ = ()
 
     def __enter__(self):
-        global _holding
+        global _holding, _busy_since, _calls_in_stretch
         with _quiet:
+            if _holding == 0:
+                _busy_since, _calls_in_stretch = time.monotonic(), 0
+            elif (_deferred or _start_later) and _overdue():
+                _release_held()
             _holding += 1
+            _calls_in_stretch += 1
 
     def __exit__(self, *exc):
         global _holding
         with _quiet:
             _holding -= 1
-            if _holding == 0:
-                _hand_over_deferred()
-                later, _start_later[:] = list(_start_later), []
-                for start in later:  # (#14 quick tier)
-                    start()
-                _quiet.notify_all()
+            if _holding == 0 or ((_deferred or _start_later) and _overdue()):
+                _release_held()
 
 
 class _waiting_for_worker:
@@ -364,11 +388,15 @@ HANDOFF_GRACE_S = 0.05
 
 
 def _wait_until_quiet() -> None:
+    def quiet():
+        return _holding == 0 or _waiting > 0 or _overdue()
     with _quiet:
-        _quiet.wait_for(lambda: _holding == 0 or _waiting > 0)
-        if _waiting == 0:  # a thread waiting for the job ends the grace at once
+        while not _quiet.wait_for(quiet, timeout=MAX_HOLD_S):
+            pass  # (s15) wait_for's own check is made on notify only: look at the clock again
+        if _waiting == 0 and not _overdue():  # a thread waiting for the job ends the grace at once
             _quiet.wait_for(lambda: _waiting > 0, timeout=HANDOFF_GRACE_S)
-            _quiet.wait_for(lambda: _holding == 0 or _waiting > 0)  # a call begun meanwhile: once, not again
+            while not _quiet.wait_for(quiet, timeout=MAX_HOLD_S):  # a call begun meanwhile: once, not again
+                pass
 
 
 # #14: jobs queued inside a call, handed to the worker when no call holds compiles (or a thread waits for one).
@@ -381,7 +409,7 @@ def _submit(key, make_source, job: _Job) -> None:
     """Queue a compile for the worker (under _lock): now, or when the calls holding compiles end."""
     with _quiet:
         _deferred.append((key, make_source, job))
-        if _holding == 0 or _waiting > 0:
+        if _holding == 0 or _waiting > 0 or _overdue():
             _hand_over_deferred()
 
 
