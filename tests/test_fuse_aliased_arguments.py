@@ -82,3 +82,36 @@ def test_a_function_that_only_reads_shares_memory_freely():
         warnings.simplefilter("error")
         for _ in range(2):
             np.testing.assert_array_equal(f(a, a), a + a[::-1])
+
+
+def _read_only(values):
+    values = np.array(values, dtype=np.float64)
+    values.flags.writeable = False
+    return values
+
+
+def test_a_read_only_argument_written_into_raises_numpy_error_and_stays_unchanged():
+    """(s15) The signature holds no writeable flag: the program compiled for a writeable array was reused and its
+    kernel wrote into the read-only one silently. Such calls run as NumPy now (its ValueError, on its line)."""
+    f = la.fuse(add_into)
+    f(np.ones(4), np.arange(4.0))  # compiled for writeable arguments
+    frozen = _read_only(np.ones(4))
+    with pytest.raises(ValueError, match="read-only"):
+        add_into(frozen, np.arange(4.0))
+    with pytest.raises(ValueError, match="read-only"):
+        f(frozen, np.arange(4.0))
+    np.testing.assert_array_equal(frozen, np.ones(4))
+    with pytest.raises(ValueError, match="read-only"):  # first seen read-only: the same
+        la.fuse(add_into)(_read_only(np.ones(4)), np.arange(4.0))
+
+
+def test_a_read_only_argument_only_read_keeps_the_fused_program():
+    f = la.fuse(scale_into)
+    out = np.zeros(4)
+    frozen = np.broadcast_to(np.arange(4.0), (4,))  # read-only, only read
+    assert not frozen.flags.writeable
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert f(out, frozen) == 6.0 and f(out, frozen) == 6.0
+    np.testing.assert_array_equal(out, np.arange(4.0) * 2)
+    assert f.cache_info().hits == 1

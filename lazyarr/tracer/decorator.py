@@ -81,8 +81,8 @@ def fuse(fn=None, *, maxsize: int = 128):
         if found is not None:
             run = found[0].fast
             if run is not None:
-                if key in state.writes and shares_memory(args):
-                    return state.as_numpy_for_aliases(args, None)
+                if key in state.writes and must_run_as_numpy(args, state.writes[key]):
+                    return state.as_numpy_for_writes(args, None)
                 try:
                     result = run(args)
                 except Exception as exc:
@@ -129,7 +129,7 @@ class _Fused:
         self.explained: dict[tuple, list] = {}
         self.warned_eager = False
         # (s14) signatures whose function writes into array arguments (a failed run may have written some)
-        self.writes: set = set()
+        self.writes: dict = {}  # signature key -> the flat arguments its function writes into
         self.warned_numpy = False
         self.warned_aliases = False
         self.warned_foreign = False
@@ -169,8 +169,8 @@ class _Fused:
         return self.dispatch(flat, (structure,) + key, structure)
 
     def dispatch(self, flat: tuple, key: tuple, structure):
-        if key in self.writes and shares_memory(flat):
-            return self.as_numpy_for_aliases(flat, structure)
+        if key in self.writes and must_run_as_numpy(flat, self.writes[key]):
+            return self.as_numpy_for_writes(flat, structure)
         if key in self.eager:  # (graph breaks) no replayable trace for this signature
             self.hits += 1
             try:
@@ -239,6 +239,17 @@ class _Fused:
         if not self.warned_numpy:
             self.warned_numpy = True
             segments.warn_numpy_run(self.name, exc)
+        if structure is None:
+            return self.fn(*flat)
+        positional, keywords = unflatten(structure, list(flat))
+        return self.fn(*positional, **keywords)
+
+    def as_numpy_for_writes(self, flat: tuple, structure):
+        """A call a writing program cannot make as NumPy would (``must_run_as_numpy``): arguments sharing memory
+        (below), or a read-only array the function writes into, where NumPy raises its ValueError on the
+        function's own line (a compiled program would have written into it, or raised after the run)."""
+        if shares_memory(flat):
+            return self.as_numpy_for_aliases(flat, structure)
         if structure is None:
             return self.fn(*flat)
         positional, keywords = unflatten(structure, list(flat))
@@ -345,9 +356,9 @@ class _Fused:
             static_args = tuple(sorted(static))
             static_values = tuple(static_key(flat[i]) for i in static_args)
             if traced.written:
-                self.writes.add(key)
-                if shares_memory(flat):
-                    return self.as_numpy_for_aliases(flat, structure)
+                self.writes[key] = tuple(sorted({*self.writes.get(key, ()), *(i for i, _ in traced.written)}))
+                if must_run_as_numpy(flat, self.writes[key]):
+                    return self.as_numpy_for_writes(flat, structure)
             try:
                 program, result = breaks.build(traced, first_numbers, static_args, static_values)
             except Static as need:
@@ -496,6 +507,15 @@ class Recorder:
         """(array, snapshot) per array that entered the graph; the snapshot None (freed) unless the traced code
         wrote to the array afterwards."""
         return [(a, None if same_bytes(a, copy) else copy) for a, copy in self.entries]
+
+
+def must_run_as_numpy(flat: tuple, written: tuple) -> bool:
+    """(s15) A writing program's call that must run as plain NumPy: an argument it writes into is read-only
+    (NumPy raises; the program's kernel would have written into it silently), or arguments share memory."""
+    for i in written:
+        if not flat[i].flags.writeable:
+            return True
+    return shares_memory(flat)
 
 
 def shares_memory(flat: tuple) -> bool:
