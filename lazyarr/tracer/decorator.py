@@ -36,7 +36,6 @@ from lazyarr.tracer.scalars import ScalarTrace, ScalarTracer, Static, classify, 
 from lazyarr.api.array import LazyArray, wrap
 # (graph breaks) segments, guards and eager runs
 from lazyarr.tracer import creation_calls, scipy_calls, segments
-from lazyarr.tracer.error_state import acts_on_errors
 from lazyarr.runtime import external, scratch
 
 __all__ = ["fuse", "FuseInfo", "TracingError"]
@@ -68,8 +67,6 @@ def fuse(fn=None, *, maxsize: int = 128):
 
     @functools.wraps(fn)
     def fused(*args, **kwargs):
-        if acts_on_errors():  # (s15) np.errstate(...='raise'): NumPy's own run raises on the user's line
-            return state.as_numpy_for_errors(args, kwargs)
         if kwargs or len(args) != nparams:
             if kwargs or not fewest <= len(args) < nparams:
                 return state.call(args, kwargs)
@@ -136,7 +133,6 @@ class _Fused:
         self.warned_numpy = False
         self.warned_aliases = False
         self.warned_foreign = False
-        self.warned_errors = False
 
     def cache_info(self) -> FuseInfo:
         return FuseInfo(self.hits, self.misses, self.traces, sum(map(len, list(self.programs.values()))),
@@ -247,14 +243,6 @@ class _Fused:
             return self.fn(*flat)
         positional, keywords = unflatten(structure, list(flat))
         return self.fn(*positional, **keywords)
-
-    def as_numpy_for_errors(self, args: tuple, kwargs: dict):
-        """(s15) NumPy's error state raises (or calls, logs, prints) on floating-point errors, which lazyarr's
-        kernels do not detect (``error_state``): the call runs as plain NumPy, one warning per function."""
-        if not self.warned_errors:
-            self.warned_errors = True
-            segments.warn_error_state(self.name)
-        return self.fn(*args, **kwargs)
 
     def as_numpy_for_writes(self, flat: tuple, structure):
         """A call a writing program cannot make as NumPy would (``must_run_as_numpy``): arguments sharing memory

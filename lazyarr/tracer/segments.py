@@ -329,14 +329,6 @@ def warn_aliases(name: str) -> None:
                   "docs/fuse.md, 'Writes into arguments'.", EagerWarning, stacklevel=_user_stacklevel())
 
 
-def warn_error_state(name: str) -> None:
-    """(s15) The one warning a fused function gives when a call ran as NumPy because NumPy's error state asks to
-    raise (or call, log, print) on floating-point errors (``decorator._Fused.as_numpy_for_errors``)."""
-    warnings.warn(f"lazyarr.fuse: {name} was called under np.errstate/np.seterr asking to raise (or call, log, print) "
-                  "on floating-point errors, which lazyarr's kernels do not detect; such calls run as plain NumPy. "
-                  "See docs/fuse.md, 'Floating-point errors'.", EagerWarning, stacklevel=_user_stacklevel())
-
-
 def warn_foreign(name: str, value) -> None:
     """(s15) The one warning a fused function gives when a call ran as the plain function because an argument is
     of a kind no trace takes (``decorator._Fused.foreign``)."""
