@@ -59,7 +59,7 @@ class LazyArray:
         """The value as NumPy gives it: an ndarray, or a NumPy scalar for a 0-d result (a 0-d array where NumPy
         gives one: indexing with ``...`` or ``None``, reshape, squeeze, a wrapped 0-d input, ``zeros(())`` and
         the other fills; docs/assign.md, "0-d values")."""
-        if tracing.tracing_threads:
+        if tracing.tracing_threads or tracing.strict_threads:
             if out is not None:
                 tracing.refuse_write(out, "out=")
             known = tracing.concrete(self, "compute()")

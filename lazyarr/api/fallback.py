@@ -14,6 +14,7 @@ from __future__ import annotations
 import os
 import sys
 import threading
+import types
 import warnings
 
 import numpy as np
@@ -50,7 +51,48 @@ def call_function(func, args: tuple, kwargs: dict):
     name = function_name(func)
     if func in WRITERS:  # (np.copyto(lazy, ...): the write would go into a computed temporary and be lost)
         _refuse_write(WRITERS[func](*args, **kwargs), name)
+    result = numpy_code_on_lazy(func, args, kwargs)
+    if result is not NOT_LAZY:
+        return result
     return _run(func, name, args, kwargs)
+
+
+def eager(func, args: tuple, kwargs: dict):
+    """(s15) The eager fallback itself, for a rule that covers only some of a function's calls."""
+    return _run(func, function_name(func), args, kwargs)
+
+
+# --- (s15) NumPy's own Python implementation, run on the LazyArrays ---------------------------------------------
+# Many NumPy functions lazyarr has no rule for are Python code over functions it does have rules for
+# (np.isposinf is isinf, signbit and logical_and; np.cumulative_sum is atleast_1d, add.accumulate and concat;
+# np.hsplit is split; np.linalg.trace is trace). Run on the LazyArrays themselves, that code builds lazyarr's
+# nodes: fused, lazy, NumPy's semantics by construction (it is NumPy's code). The first request for a value
+# (np.asarray inside the implementation, bool() of a LazyArray, a C function converting its argument) stops the
+# attempt (tracing.values_refused) and the call takes the eager fallback as before; so does any error (NumPy then
+# raises its own on the values). Not tried where running the code twice could be seen: functions that call the
+# user's callables or do I/O, and calls writing into out=.
+NOT_LAZY = object()
+_NOT_TRIED = frozenset({
+    "apply_along_axis", "apply_over_axes", "fromfunction", "vectorize", "frompyfunc", "piecewise",
+    "save", "savez", "savez_compressed", "savetxt", "load", "loadtxt", "genfromtxt", "fromfile", "tofile",
+    "array2string", "array_repr", "array_str", "printoptions", "set_printoptions",
+})
+
+
+def numpy_code_on_lazy(func, args: tuple, kwargs: dict):
+    """NumPy's Python implementation of `func` run on the arguments as they are (LazyArrays included); its
+    result, or NOT_LAZY where it asked for a value, raised, or is not Python code."""
+    code = getattr(func, "_implementation", None)
+    if type(code) is not types.FunctionType or getattr(func, "__name__", "") in _NOT_TRIED \
+            or kwargs.get("out") is not None:
+        return NOT_LAZY
+    try:
+        with tracing.values_refused(), warnings.catch_warnings():
+            warnings.simplefilter("error", NumPyFallbackWarning)  # a nested fallback would compute values
+            return code(*args, **kwargs)
+    except Exception:  # ValueNeeded, or an error NumPy gives (again) on the values in the eager fallback
+        return NOT_LAZY
+# --- end s15 ---
 
 
 def call_ufunc_method(ufunc, method: str, inputs: tuple, kwargs: dict):

@@ -70,7 +70,8 @@ def compute(*arrays):
     """Compute several expressions in one pass over their shared inputs; returns a tuple of results."""
     from lazyarr.api import realise, tracing  # (mandelbrot #15) as compute() does: api/realise.py
     lazy = [a for a in arrays if isinstance(a, LazyArray)]
-    known = [tracing.concrete(a, "lazyarr.compute()") for a in lazy] if tracing.tracing_threads else []
+    known = [tracing.concrete(a, "lazyarr.compute()") for a in lazy] \
+        if tracing.tracing_threads or tracing.strict_threads else []
     if known and known[0] is not None:  # (graph breaks) computed from a fused call's arguments
         values = iter(known)
     else:

@@ -383,6 +383,13 @@ HANDLED[np.isin] = _membership.isin
 # --- end array API --------------------------------------------------------------------------------------------
 
 
+# --- (s15) compositions NumPy's own code makes after converting its argument (api/compositions.py) ------------
+from lazyarr.api import compositions as _compositions  # noqa: E402
+
+HANDLED.update(_compositions.HANDLERS)
+# --- end s15 ---
+
+
 dispatch.register("ufunc", array_ufunc)
 dispatch.register("function", array_function)
 dispatch.register("reduction", reduction)

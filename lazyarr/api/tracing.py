@@ -58,8 +58,46 @@ def _recorder():
     return getattr(_state, "recorder", None) if tracing_threads and active() else None
 
 
+# --- (s15) NumPy's own Python code run over LazyArrays (api/fallback.py): a value asked for ends the attempt ---
+strict_threads = 0  # threads inside ``values_refused()``: compute() asks on every call (a global is cheap)
+
+
+class ValueNeeded(Exception):
+    """Inside ``values_refused()``: code asked a LazyArray for its value (np.asarray, bool(), compute())."""
+
+
+class values_refused:
+    """Context manager: every request for a LazyArray's value in this thread raises ValueNeeded, so that
+    running a NumPy function's Python implementation on LazyArrays either stays lazy or stops at once."""
+
+    def __enter__(self):
+        global strict_threads
+        depth = getattr(_state, "strict", 0)
+        if depth == 0:
+            with _count_lock:
+                strict_threads += 1
+        _state.strict = depth + 1
+        return self
+
+    def __exit__(self, *exc):
+        global strict_threads
+        _state.strict -= 1
+        if _state.strict == 0:
+            with _count_lock:
+                strict_threads -= 1
+        return False
+
+
+def _refused(what: str) -> None:
+    if getattr(_state, "strict", 0):
+        raise ValueNeeded(what)
+# --- end s15 ---
+
+
 def refuse_concrete(array, what: str) -> None:
     """Raised when traced code needs a value (Python control flow on an array, printing, compute())."""
+    if strict_threads:
+        _refused(what)
     if tracing_threads and active():
         breaks = getattr(_state, "breaks", None)  # (graph breaks) the value will come: note why it is asked
         if breaks is not None:
@@ -73,6 +111,8 @@ def concrete(array, what: str):
     """The value of a LazyArray where the code that asks for it computes it (compute(), np.asarray,
     la.compute): None outside a trace (compute as usual); inside a trace that can break (``breaking``) the
     value, computed from the call's real arguments; else the error ``refuse_concrete`` raises."""
+    if strict_threads:
+        _refused(what)
     if tracing_threads and active():
         breaks = getattr(_state, "breaks", None)
         if breaks is not None:
