@@ -87,8 +87,7 @@ def numpy_code_on_lazy(func, args: tuple, kwargs: dict):
             or kwargs.get("out") is not None:
         return NOT_LAZY
     try:
-        with tracing.values_refused(), warnings.catch_warnings():
-            warnings.simplefilter("error", NumPyFallbackWarning)  # a nested fallback would compute values
+        with tracing.values_refused():  # (a nested eager fallback stops there too, before its warning)
             return code(*args, **kwargs)
     except Exception:  # ValueNeeded, or an error NumPy gives (again) on the values in the eager fallback
         return NOT_LAZY
@@ -117,7 +116,7 @@ def _run(func, name: str, args: tuple, kwargs: dict):
     out = kwargs.get("out")
     for target in out if isinstance(out, tuple) else (out,):
         _refuse_write(target, f"{name}(out=...)")
-    if lazies and tracing.tracing_threads:
+    if lazies and (tracing.tracing_threads or tracing.strict_threads):  # (s15: strict before the warning)
         tracing.refuse_concrete(lazies[0], f"{name} (lazyarr has no rule for it, so it would run NumPy on "
                                            "the values)")
     _warn_once(name)
