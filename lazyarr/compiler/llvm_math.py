@@ -154,7 +154,7 @@ def _intrinsics():
     table = {id(vecmath.__dict__["_as_float64"]): ("i64", "f64"), id(vecmath.__dict__["_as_int64"]): ("f64", "i64"),
              id(vecmath32.__dict__["_as_float32"]): ("i32", "f32"),
              id(vecmath32.__dict__["_as_int32"]): ("f32", "i32")}
-    return table, id(numpy_scalar.fma), (id(vecmath.lookup16), id(vecmath.lookup32))
+    return table, id(numpy_scalar.fma), id(vecmath.lookup16)
 
 
 _FLOAT_RANK = {"f32": 1, "f64": 2}
@@ -299,11 +299,6 @@ class _Translator:
         b = self.b
         name = "lazyarr_table_" + hashlib.sha1(table.dtype.str.encode() + table.tobytes()).hexdigest()[:20]
         variable = _table_global(b.module, name, table, kind)
-        if kind == "f32" and len(table) <= _PERMUTE_ENTRIES_F32 and llvm_glue.has_avx512():
-            # (session 15, vm3) float32 tables: an i32 index (float32 lanes: 16 per zmm, as the data), no wrap (the
-            # tables' users index them in range; Numba's lookup32 reads i's low five bits)
-            i = self.convert(index, "i32").value
-            return Val(b.call(_lookup_function(b.module, name, variable, table, kind), [i]), kind)
         i = self.convert(index, "i64").value
         i = b.select(b.icmp_signed("<", i, ir.Constant(_I64, 0)), b.add(i, ir.Constant(_I64, len(table))), i)
         if len(table) <= _PERMUTE_ENTRIES and kind in ("f64", "i64") and llvm_glue.has_avx512():
@@ -381,7 +376,7 @@ class _Translator:
             raise Untranslatable(ast.unparse(node))
         function = self.expr(scope, node.func)
         args = [self.expr(scope, a) for a in node.args]
-        if id(function) in self.lookup_id:  # vecmath.lookup16/lookup32(TABLE, i): the table is a tuple of numbers
+        if id(function) == self.lookup_id:  # vecmath.lookup16(TABLE, i): the table is a tuple of numbers
             return self.lookup(args, ast.unparse(node))
         if any(isinstance(a, tuple) for a in args):
             raise Untranslatable(ast.unparse(node))
@@ -391,10 +386,10 @@ class _Translator:
         """``vecmath.lookup16(table, i)``: Numba's tree of selects picks table[i]; here a load from the table (a
         permute on AVX-512): the same entry."""
         table, index = args
-        if not (isinstance(table, tuple) and len(table) in (16, 32) and len({type(v) for v in table}) == 1
-                and type(table[0]) in (int, float, np.float32)):
+        if not (isinstance(table, tuple) and len(table) == 16 and len({type(v) for v in table}) == 1
+                and type(table[0]) in (int, float)):
             raise Untranslatable(text)
-        dtype = {float: np.float64, int: np.int64, np.float32: np.float32}[type(table[0])]
+        dtype = np.float64 if type(table[0]) is float else np.int64
         return self.table_load(np.array(table, dtype=dtype), self.as_value(index), text)
 
     def apply(self, function, args: list, text: str):
@@ -455,11 +450,6 @@ class _Translator:
 _PERMUTE_ENTRIES = 16
 _LANES = (2, 4, 8, 16)
 _PERMUTES = {"f64": ("llvm.x86.avx512.vpermi2var.pd.512", _F64), "i64": ("llvm.x86.avx512.vpermi2var.q.512", _I64)}
-# (session 15, vm3) a table of up to 32 float32 is two zmm too, and vpermi2ps looks 16 lanes up in it (float32 tanh's
-# eight 32-entry tables); its index is an i32 (float32 lanes) and its variants are for 4, 8, 16 and 32 lanes
-_PERMUTE_ENTRIES_F32 = 32
-_LANES_F32 = (4, 8, 16, 32)
-_PERMUTE_F32 = "llvm.x86.avx512.vpermi2var.ps.512"
 
 
 def _table_global(module: ir.Module, name: str, table: np.ndarray, kind: str) -> ir.GlobalVariable:
@@ -483,20 +473,15 @@ def _lookup_function(module: ir.Module, name: str, variable, table: np.ndarray, 
     if scalar is not None:
         return scalar
     element = _TYPES[kind]
-    index_type = _I32 if kind == "f32" else _I64
-    scalar = ir.Function(module, ir.FunctionType(element, [index_type]), scalar_name)
+    scalar = ir.Function(module, ir.FunctionType(element, [_I64]), scalar_name)
     scalar.linkage = "internal"
     for attribute in ("noinline", "nounwind", "readnone"):
         scalar.attributes.add(attribute)
-    lanes_made = _LANES_F32 if kind == "f32" else _LANES
-    mappings = ",".join(f"_ZGV_LLVM_N{n}v_{scalar_name}({scalar_name}_v{n})" for n in lanes_made)
+    mappings = ",".join(f"_ZGV_LLVM_N{n}v_{scalar_name}({scalar_name}_v{n})" for n in _LANES)
     # llvmlite knows no string attributes: added to the set as printed (`"name"="value"`)
     set.add(scalar.attributes, f'"vector-function-abi-variant"="{mappings}"')
     b = ir.IRBuilder(scalar.append_basic_block())
     b.ret(b.load(b.gep(variable, [ir.Constant(_I64, 0), scalar.args[0]], inbounds=True)))
-    if kind == "f32":
-        _float32_permutes(module, scalar_name, table)
-        return scalar
     padded = [float(v) if kind[0] == "f" else int(v) for v in table.tolist()] + [0] * (16 - len(table))
     low = ir.Constant(ir.VectorType(element, 8), [ir.Constant(element, v) for v in padded[:8]])
     high = ir.Constant(ir.VectorType(element, 8), [ir.Constant(element, v) for v in padded[8:]])
@@ -530,37 +515,6 @@ def _permute_variant(module, name: str, lanes: int, element, permute, low, high)
     else:  # 2 or 4 lanes: widened to 8 (the extra lanes repeat lane 0), the first `lanes` kept
         result = b.call(permute, [low, lanes_of(index, list(range(lanes)) + [0] * (8 - lanes)), high])
         b.ret(lanes_of(result, list(range(lanes))))
-
-
-def _float32_permutes(module, scalar_name: str, table: np.ndarray) -> None:
-    """``<n x float> name_v<n>(<n x i32>)`` for n in 4, 8, 16, 32: each lane's entry of the (up to) 32-entry float32
-    table, by vpermi2ps on 16 lanes (index bit 4 picks the second zmm; the bits above are ignored)."""
-    padded = [float(v) for v in table.tolist()] + [0.0] * (32 - len(table))
-    wide, index16 = ir.VectorType(_F32, 16), ir.VectorType(_I32, 16)
-    low = ir.Constant(wide, [ir.Constant(_F32, v) for v in padded[:16]])
-    high = ir.Constant(wide, [ir.Constant(_F32, v) for v in padded[16:]])
-    permute = module.globals.get(_PERMUTE_F32) or ir.Function(
-        module, ir.FunctionType(wide, [wide, index16, wide]), _PERMUTE_F32)
-    for n in _LANES_F32:
-        function = ir.Function(module, ir.FunctionType(ir.VectorType(_F32, n), [ir.VectorType(_I32, n)]),
-                               f"{scalar_name}_v{n}")
-        function.linkage = "internal"
-        for attribute in ("alwaysinline", "nounwind", "readnone"):
-            function.attributes.add(attribute)
-        b = ir.IRBuilder(function.append_basic_block())
-        index = function.args[0]
-
-        def lanes_of(vector, mask):
-            return b.shuffle_vector(vector, vector, ir.Constant(ir.VectorType(_I32, len(mask)), mask))
-
-        if n == 32:
-            parts = [b.call(permute, [low, lanes_of(index, list(range(h, h + 16))), high]) for h in (0, 16)]
-            b.ret(b.shuffle_vector(parts[0], parts[1], ir.Constant(ir.VectorType(_I32, 32), list(range(32)))))
-        elif n == 16:
-            b.ret(b.call(permute, [low, index, high]))
-        else:  # 4 or 8 lanes: widened to 16 (the extra lanes repeat lane 0), the first n kept
-            result = b.call(permute, [low, lanes_of(index, list(range(n)) + [0] * (16 - n)), high])
-            b.ret(lanes_of(result, list(range(n))))
 
 
 _VECMATH = ("lazyarr.kernels.vecmath", "lazyarr.kernels.vecmath32")

@@ -764,50 +764,6 @@ def lookup16(table, i):
     return d1 if b3 else d0
 
 
-@_jit
-def lookup32(table, i):
-    """table[i] for a tuple of 32 numbers and i in [0, 32) (float32 tanh's coefficients, docs/vecmath.md "Session 15:
-    vm3"): two of lookup16's trees and a select on i's fifth bit, 31 selects (Numba's tier). The quick tier's
-    translator emits it as a load from the table; on AVX-512 a float32 table is one vpermi2ps per 16 lanes (32 float32
-    in two zmm, compiler/llvm_math.table_load). The same entry on every path: the same bits."""
-    b0 = (i & 1) != 0
-    b1 = (i & 2) != 0
-    b2 = (i & 4) != 0
-    b3 = (i & 8) != 0
-    b4 = (i & 16) != 0
-    a0 = table[1] if b0 else table[0]
-    a1 = table[3] if b0 else table[2]
-    a2 = table[5] if b0 else table[4]
-    a3 = table[7] if b0 else table[6]
-    a4 = table[9] if b0 else table[8]
-    a5 = table[11] if b0 else table[10]
-    a6 = table[13] if b0 else table[12]
-    a7 = table[15] if b0 else table[14]
-    a8 = table[17] if b0 else table[16]
-    a9 = table[19] if b0 else table[18]
-    a10 = table[21] if b0 else table[20]
-    a11 = table[23] if b0 else table[22]
-    a12 = table[25] if b0 else table[24]
-    a13 = table[27] if b0 else table[26]
-    a14 = table[29] if b0 else table[28]
-    a15 = table[31] if b0 else table[30]
-    c0 = a1 if b1 else a0
-    c1 = a3 if b1 else a2
-    c2 = a5 if b1 else a4
-    c3 = a7 if b1 else a6
-    c4 = a9 if b1 else a8
-    c5 = a11 if b1 else a10
-    c6 = a13 if b1 else a12
-    c7 = a15 if b1 else a14
-    d0 = c1 if b2 else c0
-    d1 = c3 if b2 else c2
-    d2 = c5 if b2 else c4
-    d3 = c7 if b2 else c6
-    e0 = d1 if b3 else d0
-    e1 = d3 if b3 else d2
-    return e1 if b4 else e0
-
-
 # --- hypot, cbrt, arctan2 ------------------------------------------------------------------------------------
 _HYPOT_HIGH, _HYPOT_LOW = 2.0 ** 500, 2.0 ** -500  # the squares of the larger operand stay normal and finite
 

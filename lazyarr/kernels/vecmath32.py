@@ -195,99 +195,40 @@ def cosh(x):
     return _HALF * (hi + (lo + _ONE / hi)), ok
 
 
-# tanh on a table (session 15, vm3; docs/vecmath.md "Session 15: vm3"): NumPy's AVX-512 float32 tanh (SVML's method)
-# has no exp and no division, a degree-6 polynomial per interval of |x| with its coefficients looked up in registers,
-# ~0.18 ns per element here, where e/(e + 2) with e = expm1(2|x|) took ~0.3. The same here: 32 intervals of |x| by
-# its exponent and top two mantissa bits (i = (bits(t) - bits(3/64)) >> 21, t = |x| clamped to [3/64, 10]): [0,
-# 7/128), quarter binades up to 10, and [10, inf) where tanh is 1.0 in float32 (from ~9.01). Each entry of a table
-# below is one interval's (python tools/fit_tanh32.py: Chebyshev fits, float32 coefficients, at most 0.85 ULP of fit
-# error before the float32 evaluation). Seven coefficients and the centre: eight lookups of 32 float32, on the quick
-# tier one vpermi2ps per 16 lanes each, on Numba's 31 selects each (vecmath.lookup32).
-_TANH_CENTRE = _f32("0x0.0p+0", "0x1.e000000000000p-5", "0x1.2000000000000p-4", "0x1.6000000000000p-4",
-                    "0x1.a000000000000p-4", "0x1.e000000000000p-4", "0x1.2000000000000p-3", "0x1.6000000000000p-3",
-                    "0x1.a000000000000p-3", "0x1.e000000000000p-3", "0x1.2000000000000p-2", "0x1.6000000000000p-2",
-                    "0x1.a000000000000p-2", "0x1.e000000000000p-2", "0x1.2000000000000p-1", "0x1.6000000000000p-1",
-                    "0x1.a000000000000p-1", "0x1.e000000000000p-1", "0x1.2000000000000p+0", "0x1.6000000000000p+0",
-                    "0x1.a000000000000p+0", "0x1.e000000000000p+0", "0x1.2000000000000p+1", "0x1.6000000000000p+1",
-                    "0x1.a000000000000p+1", "0x1.e000000000000p+1", "0x1.2000000000000p+2", "0x1.6000000000000p+2",
-                    "0x1.a000000000000p+2", "0x1.e000000000000p+2", "0x1.2000000000000p+3", "0x1.4000000000000p+3")
-_TANH_C0 = _f32("0x0.0p+0", "0x1.df73920000000p-5", "0x1.1f86be0000000p-4", "0x1.5f22d20000000p-4",
-                "0x1.9e93560000000p-4", "0x1.ddd0920000000p-4", "0x1.1e1dd00000000p-3", "0x1.5c93080000000p-3",
-                "0x1.9a5f1c0000000p-3", "0x1.d7665c0000000p-3", "0x1.18a39a0000000p-2", "0x1.52c2c60000000p-2",
-                "0x1.8a87e20000000p-2", "0x1.bfae6a0000000p-2", "0x1.0508700000000p-1", "0x1.3157e00000000p-1",
-                "0x1.5789000000000p-1", "0x1.77d8380000000p-1", "0x1.9e5cb60000000p-1", "0x1.c278a60000000p-1",
-                "0x1.d9c6fa0000000p-1", "0x1.e8789e0000000p-1", "0x1.f4bfd60000000p-1", "0x1.fbd50a0000000p-1",
-                "0x1.fe767a0000000p-1", "0x1.ff6f180000000p-1", "0x1.ffdfa80000000p-1", "0x1.fffba00000000p-1",
-                "0x1.ffff680000000p-1", "0x1.ffffec0000000p-1", "0x1.fffffe0000000p-1", "0x1.0000000000000p+0")
-_TANH_C1 = _f32("0x1.0000000000000p+0", "0x1.fe3f080000000p-1", "0x1.fd7a220000000p-1", "0x1.fc3cbe0000000p-1",
-                "0x1.fac13e0000000p-1", "0x1.f9085a0000000p-1", "0x1.f601ca0000000p-1", "0x1.f12b000000000p-1",
-                "0x1.eb715a0000000p-1", "0x1.e4dfb20000000p-1", "0x1.d98b360000000p-1", "0x1.c7f7240000000p-1",
-                "0x1.b3ff2e0000000p-1", "0x1.9e23ae0000000p-1", "0x1.7aeae60000000p-1", "0x1.49e6c00000000p-1",
-                "0x1.197fce0000000p-1", "0x1.d834d20000000p-2", "0x1.6150020000000p-2", "0x1.cea7440000000p-3",
-                "0x1.265e340000000p-3", "0x1.6fcfa60000000p-4", "0x1.64108a0000000p-5", "0x1.09a7a80000000p-6",
-                "0x1.88ef6e0000000p-8", "0x1.21a7b40000000p-9", "0x1.02c03c0000000p-11", "0x1.1834740000000p-14",
-                "0x1.2f61b40000000p-17", "0x1.48779c0000000p-20", "0x1.060ca80000000p-24", "0x0.0p+0")
-_TANH_C2 = _f32("-0x1.c34b320000000p-35", "-0x1.ddcf240000000p-5", "-0x1.1e1c0a0000000p-4", "-0x1.5c8e360000000p-4",
-                "-0x1.9a54160000000p-4", "-0x1.d750040000000p-4", "-0x1.18883c0000000p-3", "-0x1.5279fe0000000p-3",
-                "-0x1.89e5100000000p-3", "-0x1.be6cb80000000p-3", "-0x1.038f720000000p-2", "-0x1.2daf9a0000000p-2",
-                "-0x1.4ff7140000000p-2", "-0x1.6a1d3a0000000p-2", "-0x1.825df80000000p-2", "-0x1.897d280000000p-2",
-                "-0x1.79c0e00000000p-2", "-0x1.5aa21c0000000p-2", "-0x1.1defac0000000p-2", "-0x1.970e080000000p-3",
-                "-0x1.10646e0000000p-3", "-0x1.5ee8920000000p-4", "-0x1.5c3d8e0000000p-5", "-0x1.077e0c0000000p-6",
-                "-0x1.87c1660000000p-8", "-0x1.2155b60000000p-9", "-0x1.02aeca0000000p-11", "-0x1.1830dc0000000p-14",
-                "-0x1.2f600e0000000p-17", "-0x1.4876260000000p-20", "-0x1.05bf4a0000000p-24", "0x0.0p+0")
-_TANH_C3 = _f32("-0x1.5555520000000p-2", "-0x1.50ab260000000p-2", "-0x1.4ea1600000000p-2", "-0x1.4b5ad00000000p-2",
-                "-0x1.4774280000000p-2", "-0x1.42f17c0000000p-2", "-0x1.3b134e0000000p-2", "-0x1.2ea3fc0000000p-2",
-                "-0x1.202a340000000p-2", "-0x1.0fdf040000000p-2", "-0x1.e91ee60000000p-3", "-0x1.98587e0000000p-3",
-                "-0x1.4271f40000000p-3", "-0x1.d71f6a0000000p-4", "-0x1.bd0b840000000p-5", "0x1.d76aa80000000p-7",
-                "0x1.072cca0000000p-4", "0x1.84349c0000000p-4", "0x1.c68d840000000p-4", "0x1.97d80c0000000p-4",
-                "0x1.33df200000000p-4", "0x1.a85c1c0000000p-5", "0x1.bbce5e0000000p-6", "0x1.5994740000000p-7",
-                "0x1.0396400000000p-8", "0x1.80e7280000000p-10", "0x1.5860760000000p-12", "0x1.7529e60000000p-15",
-                "0x1.9410440000000p-18", "0x1.b57aaa0000000p-21", "0x1.5680940000000p-25", "0x0.0p+0")
-_TANH_C4 = _f32("-0x1.ccad5e0000000p-18", "0x1.3ce71a0000000p-5", "0x1.7aa8e20000000p-5", "0x1.cb9e180000000p-5",
-                "0x1.0d59460000000p-4", "0x1.33cb700000000p-4", "0x1.6b179e0000000p-4", "0x1.afb1060000000p-4",
-                "0x1.ed90080000000p-4", "0x1.11f6e80000000p-3", "0x1.3316e00000000p-3", "0x1.50369a0000000p-3",
-                "0x1.5c35ac0000000p-3", "0x1.5864ea0000000p-3", "0x1.3a4d4a0000000p-3", "0x1.e982480000000p-4",
-                "0x1.4716ea0000000p-4", "0x1.626a1c0000000p-5", "0x1.ac41b00000000p-9", "-0x1.5dd5e40000000p-6",
-                "-0x1.9d2a820000000p-6", "-0x1.55d6520000000p-6", "-0x1.93cb2e0000000p-7", "-0x1.4e3bb60000000p-8",
-                "-0x1.00779c0000000p-9", "-0x1.7f36140000000p-11", "-0x1.5838900000000p-13", "-0x1.75504c0000000p-16",
-                "-0x1.9445ce0000000p-19", "-0x1.b5b6620000000p-22", "-0x1.59bd820000000p-26", "0x0.0p+0")
-_TANH_C5 = _f32("0x1.11c9760000000p-3", "0x1.09294a0000000p-3", "0x1.05b7b60000000p-3", "0x1.0038080000000p-3",
-                "0x1.f3699a0000000p-4", "0x1.e473360000000p-4", "0x1.ca8d1c0000000p-4", "0x1.a25f920000000p-4",
-                "0x1.74a4b20000000p-4", "0x1.428aca0000000p-4", "0x1.e3c8d40000000p-5", "0x1.05c5660000000p-5",
-                "0x1.8484a00000000p-8", "-0x1.1920fa0000000p-6", "-0x1.642aee0000000p-5", "-0x1.f85e600000000p-5",
-                "-0x1.00b0d40000000p-4", "-0x1.b2aa820000000p-5", "-0x1.0675a40000000p-5", "-0x1.37c11c0000000p-7",
-                "0x1.6db0200000000p-10", "0x1.2d87e00000000p-8", "0x1.04a04e0000000p-8", "0x1.f5f54a0000000p-10",
-                "0x1.93f5960000000p-11", "0x1.32dca60000000p-12", "0x1.1e7bdc0000000p-14", "0x1.375f560000000p-17",
-                "0x1.514b2a0000000p-20", "0x1.6d35280000000p-23", "0x1.48f86c0000000p-27", "0x0.0p+0")
-_TANH_C6 = _f32("-0x1.e246980000000p-8", "-0x1.64a7360000000p-6", "-0x1.a8d4200000000p-6", "-0x1.008bc00000000p-5",
-                "-0x1.2ae2e60000000p-5", "-0x1.5327ee0000000p-5", "-0x1.8b0ec00000000p-5", "-0x1.cc38ee0000000p-5",
-                "-0x1.00a7880000000p-4", "-0x1.14ae180000000p-4", "-0x1.25e5ac0000000p-4", "-0x1.260fa00000000p-4",
-                "-0x1.0f2c560000000p-4", "-0x1.cdca020000000p-5", "-0x1.313da80000000p-5", "-0x1.7c5c180000000p-7",
-                "0x1.da08ca0000000p-8", "0x1.162eb00000000p-6", "0x1.2ed8ea0000000p-6", "0x1.67766c0000000p-7",
-                "0x1.0da2f40000000p-8", "0x1.5399ac0000000p-11", "-0x1.79ac400000000p-11", "-0x1.1df85c0000000p-11",
-                "-0x1.fe41a00000000p-13", "-0x1.90ae260000000p-14", "-0x1.7876320000000p-16", "-0x1.9aa9fe0000000p-19",
-                "-0x1.bd11ee0000000p-22", "-0x1.e1ef840000000p-25", "-0x1.a54f6a0000000p-29", "0x0.0p+0")
-_TANH_LOW, _TANH_LOW_BITS, _TANH_SHIFT, _I31 = F(0.046875), I(0x3D400000), I(21), I(31)
+# tanh's exp (#14 div32): the division was ~10% of its time (0.32 -> 0.29 ns per element with it made a multiply;
+# vdivps on 16 lanes takes ~3 cycles of throughput on this Zen 5). The rest: exp's polynomial as float32 products and
+# sums (no FMA contraction: ten instructions for five Horner steps) and k by rint and a conversion. Here k and 2**k by
+# the shifter 1.5*2**23 + 127 (k + 127 in the low mantissa bits, shifted into the exponent field), the same
+# polynomial with FMAs by Estrin's scheme, and ln 2 as one float32 in the reduction (|2x| <= 20).
+_EXP_SHIFTER = F(1.5 * 2.0 ** 23 + 127.0)
+_LN2_F32 = F(float(_LN2))
+
+
+@_jit
+def _expm1_estrin(r):
+    """expm1(r) = r + r*r*E(r) for |r| <= ln(2)/2: _expm1_poly's coefficients with an FMA per step, Estrin's scheme."""
+    r2 = r * r
+    return fma(r2, fma(r2, fma(r2, fma(r, _E5, _E4), fma(r, _E3, _E2)), fma(r, _E1, _E0)), r)
 
 
 @_jit
 def tanh(x):
-    """(tanh(x) within 2 ULP, ok) for a float32 x: C0 + y*(C1 + ... + y*C6), y = |x| - centre of |x|'s interval,
-    the eight numbers from 32-entry tables; ok False for NaN only (max 1.32 ULP from the correctly rounded result
-    over every float32, NumPy's budget 2)."""
+    """(tanh(x) within 2 ULP, ok) for a float32 x: e/(e + 2) with e = expm1(2|x|) in one rounding, every x (#14
+    f32lanes: the odd polynomial below 0.55 and exp as hi + lo above, both computed for every element, cost 40%
+    more; max 2 ULP over every float32, NumPy's budget 2)."""
     a = abs(x)
     ok = a == a
-    m = min(a, _TANH_ONE)           # 10 and beyond: interval 31 (C0 = 1, the rest 0: y = 0, no inf * 0); NaN stays
-    t = max(m, _TANH_LOW)           # below 3/64: interval 0 (centre 0, C0 = 0, C1 = 1: tiny and subnormal x give x)
-    i = I(I(_as_int32(t) - _TANH_LOW_BITS) >> _TANH_SHIFT) & _I31   # NaN: some interval (its block is libm's)
-    y = m - V64.lookup32(_TANH_CENTRE, i)   # exact: m and the centre within a factor 2 (Sterbenz), or the centre 0
-    p = fma(V64.lookup32(_TANH_C6, i), y, V64.lookup32(_TANH_C5, i))
-    p = fma(p, y, V64.lookup32(_TANH_C4, i))
-    p = fma(p, y, V64.lookup32(_TANH_C3, i))
-    p = fma(p, y, V64.lookup32(_TANH_C2, i))
-    p = fma(p, y, V64.lookup32(_TANH_C1, i))
-    p = fma(p, y, V64.lookup32(_TANH_C0, i))   # x = +-0: +0 here, signed by the copysign
-    return _copysign(p, x), ok
+    u = _TWO * min(a, _TANH_ONE)   # NaN stays NaN: its block is recomputed (ok), so no select to a safe value
+    shifted = fma(u, _INV_LN2, _EXP_SHIFTER)     # k + 127 + 1.5*2**23, k = u/ln 2 rounded to an integer
+    k = shifted - _EXP_SHIFTER
+    scale = _as_float32(I(_as_int32(shifted) << _I23))   # 2**k: the shifter's own bits shift out
+    # k <= 29: ln 2's float32 rounding moves r by at most 6e-8, a relative 6e-8 of E = exp(2|x|), of which tanh =
+    # 1 - 2/(E + 1) keeps about 2/E (every positive float32: the same maximum and 2-ULP count as ln 2 in two parts)
+    r = fma(-k, _LN2_F32, u)
+    p = _expm1_estrin(r)
+    e = fma(scale, p, scale - _ONE)  # scale - 1 exact for k <= 24; beyond, 1 is below half an ULP of e
+    # x = +-0: e = 0 and e/(e + 2) = +0, signed by x; subnormal x: e = 2x exactly and 2 + e rounds to 2, so x itself
+    return _copysign(e / (e + _TWO), x), ok
 
 
 # --- log, log1p, log2, log10 ---------------------------------------------------------------------------------
