@@ -1064,13 +1064,18 @@ def _pow_log(a):
     h3 = hi + qh
     lo5 = (hi - h3) + qh                        # Fast2Sum: |qh| <= |r|/1000 is below |hi|
     r4 = r2 * r2
-    # r**4 (G4 + G5 r + ... + G14 r**10) by Estrin's scheme: four dependent steps
+    # (session 15, vm3) r**4 G4 = -r**4/4 joins the head (its rounding as r4's, as before: 2**-73 absolute), so that
+    # what is left in lo is below r**5/5 (3.2e-8, 2**-19 of the head) and the head is ready before the polynomial
+    q4 = r4 * _G4
+    h4 = h3 + q4
+    lo6 = (h3 - h4) + q4                        # Fast2Sum: r**4/4 <= 0.0011 |r| is below |h3|
+    # r**4 (G5 r + ... + G14 r**10) by Estrin's scheme: four dependent steps
     p = fma(r4, fma(r4, fma(r2, _G14, fma(r, _G13, _G12)), fma(r2, fma(r, _G11, _G10), fma(r, _G9, _G8))),
-            fma(r2, fma(r, _G7, _G6), fma(r, _G5, _G4)))
-    lo = ((lo1 + lo2) + lo34) + fma(r4, p, lo5 + ql)  # the polynomial, the latest term, added last
-    hi = h3
-    h = hi + lo
-    return h, (hi - h) + lo
+            fma(r2, fma(r, _G7, _G6), r * _G5))
+    lo = ((lo1 + lo2) + lo34) + fma(r4, p, (lo5 + lo6) + ql)  # the polynomial, the latest term, added last
+    # not normalised (session 15, vm3): the exp takes th = y h4 before the polynomial is done, and y lo (|lo| <= 2**-18
+    # |h4|, so |y lo| <= 700 * 2**-18 < 0.003) as part of its reduced argument's low half
+    return h4, lo
 
 
 @_jit
@@ -1086,7 +1091,9 @@ def _pow_exp(th, tl):
     rh = fma(-n, T.EXP_LN2_HI_N, th)              # exact: n * ln2/16's 39-bit head is exact, rh a multiple of
     #                                               ulp(th) or 2**-43 below 2**-5
     # r + e = th + tl - n ln2/16 (rl is up to 2**-32: rl rh**2/2 matters, so the polynomial takes r = rh + rl)
-    r, e = _fast_two_sum(rh, fma(-n, T.EXP_LN2_LO_N, tl))  # |rh| >= |rl| unless both are below 2**-32
+    # (session 15, vm3) tl holds y times the log's unnormalised low part (up to 0.003): rl may exceed |rh|, so a TwoSum,
+    # and |r| <= ln2/32 + 0.003 (Q's error at 0.0247: 2**-63.0 of the result, at 0.0217 2**-64)
+    r, e = _two_sum(rh, fma(-n, T.EXP_LN2_LO_N, tl))
     bits = _as_int64(shifted)
     j = bits & 15
     # 2**(n/16) = 2**k 2**(j/16), n = 16 k + j: the table's bits of T_j less j << 48, plus n << 48 (the shifter's own
