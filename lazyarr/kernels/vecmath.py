@@ -1079,14 +1079,15 @@ def _pow_log(a):
 
 
 @_jit
-def _pow_exp(th, tl):
+def _pow_exp(th, tl, shifted):
     """exp(th + tl) for |th| <= 709 with |tl| within a few ULP of th (session 14: a 16-entry table): th = (16 k + j)
     ln2/16 + rh with rh exact, |rh| <= ln2/32, exp = 2**k 2**(j/16) exp(rh + rl) with 2**(j/16) = T_j (1 + tau_j)
     from two tables; the result is fma(scale, tmp, scale), scale = 2**k T_j, so 1 + tmp is never rounded: about 0.5
     ULP plus 2**-59 relative (tmp's one rounding)."""
     # n = rint(th * 16/ln 2) by the 1.5*2**52 shift: its low bits are n as an integer, with no float64 -> int64
     # conversion (none in AVX2's vector set)
-    shifted = fma(th, T.EXP_N_OVER_LN2, _SHIFTER)
+    # (session 15, vm3) shifted = rint((th + tl) 16/ln 2) + the shifter, or one off (the caller's: from y 16/ln 2
+    # times the log's head, not waiting for th): |rh| <= ln2/32 + 2**-40 either way, and rh below exact
     n = shifted - _SHIFTER
     rh = fma(-n, T.EXP_LN2_HI_N, th)              # exact: n * ln2/16's 39-bit head is exact, rh a multiple of
     #                                               ulp(th) or 2**-43 below 2**-5
@@ -1123,7 +1124,8 @@ def power(x, y):
     lh, ll = _pow_log(ax)                         # of x alone: hoisted out of a row where x is fixed (x[:, None] ** y)
     th = y * lh
     tl = fma(y, lh, -th) + y * ll
-    value = _pow_exp(th, tl)
+    # n for the exp's reduction from (y 16/ln 2) lh: one multiply less on the way from the log to the exp than th 16/ln 2
+    value = _pow_exp(th, tl, fma(y * T.EXP_N_OVER_LN2, lh, _SHIFTER))
     # the sign: x's sign bit where y is an odd integer. y - 2 rint(y/2) is exact for every finite y: +-1.0 for odd y
     # (bits 0x3ff0.. or 0xbff0.., shifted left by 2: the top bit set), 0.0 for even y (|y| >= 2**53 is even); for a
     # non-integer y the result is used only where x > 0 (sign bit 0)
