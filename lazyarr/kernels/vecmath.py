@@ -1031,8 +1031,8 @@ _THIRD_HI, _THIRD_LO = _hi_lo(Decimal(1) / Decimal(3))
 
 @_jit
 def _pow_log(a):
-    """log(a) as hi + lo (|lo| <= ulp(hi)), to ~2**-66 relative, for a positive normal finite float64 a (no checks):
-    a = 2**k z, log a = k ln 2 + log c + log1p(z/c - 1), 1/c and log c (hi + lo) from 16-entry tables, r = z/c - 1
+    """log(a) as hi + lo, to ~2**-66 relative, for a positive normal finite float64 a (no checks); hi to r**4, lo
+    the rest, unnormalised (|lo| <= 2**-18.8 |hi|; session 15 vm3): a = 2**k z, log a = k ln 2 + log c + log1p(z/c - 1), 1/c and log c (hi + lo) from 16-entry tables, r = z/c - 1
     exact (|r| <= 0.0437), k ln 2 + log c's head exact."""
     bits = _as_int64(a)
     tmp = bits - T.LOG_OFF_BITS
@@ -1065,7 +1065,7 @@ def _pow_log(a):
     lo5 = (hi - h3) + qh                        # Fast2Sum: |qh| <= |r|/1000 is below |hi|
     r4 = r2 * r2
     # (session 15, vm3) r**4 G4 = -r**4/4 joins the head (its rounding as r4's, as before: 2**-73 absolute), so that
-    # what is left in lo is below r**5/5 (3.2e-8, 2**-19 of the head) and the head is ready before the polynomial
+    # what is left in lo is below r**5/5 (3.2e-8, 2**-18.8 of the head) and the head is ready before the polynomial
     q4 = r4 * _G4
     h4 = h3 + q4
     lo6 = (h3 - h4) + q4                        # Fast2Sum: r**4/4 <= 0.0011 |r| is below |h3|
@@ -1073,15 +1073,17 @@ def _pow_log(a):
     p = fma(r4, fma(r4, fma(r2, _G14, fma(r, _G13, _G12)), fma(r2, fma(r, _G11, _G10), fma(r, _G9, _G8))),
             fma(r2, fma(r, _G7, _G6), r * _G5))
     lo = ((lo1 + lo2) + lo34) + fma(r4, p, (lo5 + lo6) + ql)  # the polynomial, the latest term, added last
-    # not normalised (session 15, vm3): the exp takes th = y h4 before the polynomial is done, and y lo (|lo| <= 2**-18
-    # |h4|, so |y lo| <= 700 * 2**-18 < 0.003) as part of its reduced argument's low half
+    # not normalised (session 15, vm3): the exp takes th = y h4 before the polynomial is done, and y lo (|lo| <= r**5/5
+    # <= 2**-18.8 |h4|, |h4| >= 0.015 next to a table point, so |y lo| <= 700 * 2**-18.8 = 0.0015) as part of its
+    # reduced argument's low half
     return h4, lo
 
 
 @_jit
 def _pow_exp(th, tl, shifted):
-    """exp(th + tl) for |th| <= 709 with |tl| within a few ULP of th (session 14: a 16-entry table): th = (16 k + j)
-    ln2/16 + rh with rh exact, |rh| <= ln2/32, exp = 2**k 2**(j/16) exp(rh + rl) with 2**(j/16) = T_j (1 + tau_j)
+    """exp(th + tl) for |th| <= 709 and |tl| <= 0.0015 (session 14: a 16-entry table), `shifted` n + the shifter
+    with n = rint(th 16/ln 2) or one off (session 15 vm3: the caller's): th = (16 k + j) ln2/16 + rh with rh exact,
+    |rh| <= ln2/32 + 2**-40, exp = 2**k 2**(j/16) exp(rh + rl) with 2**(j/16) = T_j (1 + tau_j)
     from two tables; the result is fma(scale, tmp, scale), scale = 2**k T_j, so 1 + tmp is never rounded: about 0.5
     ULP plus 2**-59 relative (tmp's one rounding)."""
     # n = rint(th * 16/ln 2) by the 1.5*2**52 shift: its low bits are n as an integer, with no float64 -> int64
@@ -1092,9 +1094,11 @@ def _pow_exp(th, tl, shifted):
     rh = fma(-n, T.EXP_LN2_HI_N, th)              # exact: n * ln2/16's 39-bit head is exact, rh a multiple of
     #                                               ulp(th) or 2**-43 below 2**-5
     # r + e = th + tl - n ln2/16 (rl is up to 2**-32: rl rh**2/2 matters, so the polynomial takes r = rh + rl)
-    # (session 15, vm3) tl holds y times the log's unnormalised low part (up to 0.003): rl may exceed |rh|, so a TwoSum,
-    # and |r| <= ln2/32 + 0.003 (Q's error at 0.0247: 2**-63.0 of the result, at 0.0217 2**-64)
-    r, e = _two_sum(rh, fma(-n, T.EXP_LN2_LO_N, tl))
+    # (session 15, vm3) tl holds y times the log's unnormalised low part (up to 0.0015), so |r| <= ln2/32 + 0.0015 =
+    # 0.0232 (Q's error there 2**-62.2 of the result, 2**-64.4 at ln2/32), and rl may exceed |rh|: then Fast2Sum's e
+    # is off by up to ulp(rl)/2 <= 2**-63 (0.001 ULP of the result); a TwoSum, exact, cost 2.5% more time (1.27
+    # against 1.24 ns per element) and changed no result on 2.4*10**6 arguments
+    r, e = _fast_two_sum(rh, fma(-n, T.EXP_LN2_LO_N, tl))
     bits = _as_int64(shifted)
     j = bits & 15
     # 2**(n/16) = 2**k 2**(j/16), n = 16 k + j: the table's bits of T_j less j << 48, plus n << 48 (the shifter's own
