@@ -1032,8 +1032,9 @@ _THIRD_HI, _THIRD_LO = _hi_lo(Decimal(1) / Decimal(3))
 @_jit
 def _pow_log(a):
     """log(a) as hi + lo, to ~2**-66 relative, for a positive normal finite float64 a (no checks); hi to r**4, lo
-    the rest, unnormalised (|lo| <= 2**-18.8 |hi|; session 15 vm3): a = 2**k z, log a = k ln 2 + log c + log1p(z/c - 1), 1/c and log c (hi + lo) from 16-entry tables, r = z/c - 1
-    exact (|r| <= 0.0437), k ln 2 + log c's head exact."""
+    the rest, unnormalised (|lo| <= 2**-18.8 |hi|; session 15 vm3): a = 2**k z, log a = k ln 2 + log c + log1p(z/c -
+    1), 1/c and log c (hi + lo) from 16-entry tables, r = z/c - 1 exact (|r| <= 0.0437), k ln 2 + log c's head
+    exact."""
     bits = _as_int64(a)
     tmp = bits - T.LOG_OFF_BITS
     i = (tmp >> T.LOG_SHIFT) & 15               # the 4 bits below z's exponent field: its subinterval
@@ -1088,12 +1089,12 @@ def _pow_exp(th, tl, shifted):
     ULP plus 2**-59 relative (tmp's one rounding)."""
     # n = rint(th * 16/ln 2) by the 1.5*2**52 shift: its low bits are n as an integer, with no float64 -> int64
     # conversion (none in AVX2's vector set)
-    # (session 15, vm3) shifted = rint((th + tl) 16/ln 2) + the shifter, or one off (the caller's: from y 16/ln 2
+    # (session 15, vm3) shifted = rint(th 16/ln 2) + the shifter, or one off (the caller's: from y 16/ln 2
     # times the log's head, not waiting for th): |rh| <= ln2/32 + 2**-40 either way, and rh below exact
     n = shifted - _SHIFTER
     rh = fma(-n, T.EXP_LN2_HI_N, th)              # exact: n * ln2/16's 39-bit head is exact, rh a multiple of
     #                                               ulp(th) or 2**-43 below 2**-5
-    # r + e = th + tl - n ln2/16 (rl is up to 2**-32: rl rh**2/2 matters, so the polynomial takes r = rh + rl)
+    # r + e = th + tl - n ln2/16 (rl rh**2/2 matters, so the polynomial takes r = rh + rl)
     # (session 15, vm3) tl holds y times the log's unnormalised low part (up to 0.0015), so |r| <= ln2/32 + 0.0015 =
     # 0.0232 (Q's error there 2**-62.2 of the result, 2**-64.4 at ln2/32), and rl may exceed |rh|: then Fast2Sum's e
     # is off by up to ulp(rl)/2 <= 2**-63 (0.001 ULP of the result); a TwoSum, exact, cost 2.5% more time (1.27
@@ -1128,7 +1129,7 @@ def power(x, y):
     lh, ll = _pow_log(ax)                         # of x alone: hoisted out of a row where x is fixed (x[:, None] ** y)
     th = y * lh
     tl = fma(y, lh, -th) + y * ll
-    # n for the exp's reduction from (y 16/ln 2) lh: one multiply less on the way from the log to the exp than th 16/ln 2
+    # n for the exp from (y 16/ln 2) lh: one multiply less on the way from the log to the exp than th 16/ln 2
     value = _pow_exp(th, tl, fma(y * T.EXP_N_OVER_LN2, lh, _SHIFTER))
     # the sign: x's sign bit where y is an odd integer. y - 2 rint(y/2) is exact for every finite y: +-1.0 for odd y
     # (bits 0x3ff0.. or 0xbff0.., shifted left by 2: the top bit set), 0.0 for even y (|y| >= 2**53 is even); for a
