@@ -1031,9 +1031,10 @@ _THIRD_HI, _THIRD_LO = _hi_lo(Decimal(1) / Decimal(3))
 
 @_jit
 def _pow_log(a):
-    """log(a) as hi + lo (|lo| <= ulp(hi)), to ~2**-66 relative, for a positive normal finite float64 a (no checks):
-    a = 2**k z, log a = k ln 2 + log c + log1p(z/c - 1), 1/c and log c (hi + lo) from 16-entry tables, r = z/c - 1
-    exact (|r| <= 0.0437), k ln 2 + log c's head exact."""
+    """log(a) as hi + lo, to ~2**-66 relative, for a positive normal finite float64 a (no checks); hi to r**4, lo
+    the rest, unnormalised (|lo| <= 2**-18.8 |hi|; session 15 vm3): a = 2**k z, log a = k ln 2 + log c + log1p(z/c -
+    1), 1/c and log c (hi + lo) from 16-entry tables, r = z/c - 1 exact (|r| <= 0.0437), k ln 2 + log c's head
+    exact."""
     bits = _as_int64(a)
     tmp = bits - T.LOG_OFF_BITS
     i = (tmp >> T.LOG_SHIFT) & 15               # the 4 bits below z's exponent field: its subinterval
@@ -1064,29 +1065,41 @@ def _pow_log(a):
     h3 = hi + qh
     lo5 = (hi - h3) + qh                        # Fast2Sum: |qh| <= |r|/1000 is below |hi|
     r4 = r2 * r2
-    # r**4 (G4 + G5 r + ... + G14 r**10) by Estrin's scheme: four dependent steps
+    # (session 15, vm3) r**4 G4 = -r**4/4 joins the head (its rounding as r4's, as before: 2**-73 absolute), so that
+    # what is left in lo is below r**5/5 (3.2e-8, 2**-18.8 of the head) and the head is ready before the polynomial
+    q4 = r4 * _G4
+    h4 = h3 + q4
+    lo6 = (h3 - h4) + q4                        # Fast2Sum: r**4/4 <= 0.0011 |r| is below |h3|
+    # r**4 (G5 r + ... + G14 r**10) by Estrin's scheme: four dependent steps
     p = fma(r4, fma(r4, fma(r2, _G14, fma(r, _G13, _G12)), fma(r2, fma(r, _G11, _G10), fma(r, _G9, _G8))),
-            fma(r2, fma(r, _G7, _G6), fma(r, _G5, _G4)))
-    lo = ((lo1 + lo2) + lo34) + fma(r4, p, lo5 + ql)  # the polynomial, the latest term, added last
-    hi = h3
-    h = hi + lo
-    return h, (hi - h) + lo
+            fma(r2, fma(r, _G7, _G6), r * _G5))
+    lo = ((lo1 + lo2) + lo34) + fma(r4, p, (lo5 + lo6) + ql)  # the polynomial, the latest term, added last
+    # not normalised (session 15, vm3): the exp takes th = y h4 before the polynomial is done, and y lo (|lo| <= r**5/5
+    # <= 2**-18.8 |h4|, |h4| >= 0.015 next to a table point, so |y lo| <= 700 * 2**-18.8 = 0.0015) as part of its
+    # reduced argument's low half
+    return h4, lo
 
 
 @_jit
-def _pow_exp(th, tl):
-    """exp(th + tl) for |th| <= 709 with |tl| within a few ULP of th (session 14: a 16-entry table): th = (16 k + j)
-    ln2/16 + rh with rh exact, |rh| <= ln2/32, exp = 2**k 2**(j/16) exp(rh + rl) with 2**(j/16) = T_j (1 + tau_j)
+def _pow_exp(th, tl, shifted):
+    """exp(th + tl) for |th| <= 709 and |tl| <= 0.0015 (session 14: a 16-entry table), `shifted` n + the shifter
+    with n = rint(th 16/ln 2) or one off (session 15 vm3: the caller's): th = (16 k + j) ln2/16 + rh with rh exact,
+    |rh| <= ln2/32 + 2**-40, exp = 2**k 2**(j/16) exp(rh + rl) with 2**(j/16) = T_j (1 + tau_j)
     from two tables; the result is fma(scale, tmp, scale), scale = 2**k T_j, so 1 + tmp is never rounded: about 0.5
     ULP plus 2**-59 relative (tmp's one rounding)."""
     # n = rint(th * 16/ln 2) by the 1.5*2**52 shift: its low bits are n as an integer, with no float64 -> int64
     # conversion (none in AVX2's vector set)
-    shifted = fma(th, T.EXP_N_OVER_LN2, _SHIFTER)
+    # (session 15, vm3) shifted = rint(th 16/ln 2) + the shifter, or one off (the caller's: from y 16/ln 2
+    # times the log's head, not waiting for th): |rh| <= ln2/32 + 2**-40 either way, and rh below exact
     n = shifted - _SHIFTER
     rh = fma(-n, T.EXP_LN2_HI_N, th)              # exact: n * ln2/16's 39-bit head is exact, rh a multiple of
     #                                               ulp(th) or 2**-43 below 2**-5
-    # r + e = th + tl - n ln2/16 (rl is up to 2**-32: rl rh**2/2 matters, so the polynomial takes r = rh + rl)
-    r, e = _fast_two_sum(rh, fma(-n, T.EXP_LN2_LO_N, tl))  # |rh| >= |rl| unless both are below 2**-32
+    # r + e = th + tl - n ln2/16 (rl rh**2/2 matters, so the polynomial takes r = rh + rl)
+    # (session 15, vm3) tl holds y times the log's unnormalised low part (up to 0.0015), so |r| <= ln2/32 + 0.0015 =
+    # 0.0232 (Q's error there 2**-62.2 of the result, 2**-64.4 at ln2/32), and rl may exceed |rh|: then Fast2Sum's e
+    # is off by up to ulp(rl)/2 <= 2**-63 (0.001 ULP of the result); a TwoSum, exact, cost 2.5% more time (1.27
+    # against 1.24 ns per element) and changed no result on 2.4*10**6 arguments
+    r, e = _fast_two_sum(rh, fma(-n, T.EXP_LN2_LO_N, tl))
     bits = _as_int64(shifted)
     j = bits & 15
     # 2**(n/16) = 2**k 2**(j/16), n = 16 k + j: the table's bits of T_j less j << 48, plus n << 48 (the shifter's own
@@ -1116,7 +1129,8 @@ def power(x, y):
     lh, ll = _pow_log(ax)                         # of x alone: hoisted out of a row where x is fixed (x[:, None] ** y)
     th = y * lh
     tl = fma(y, lh, -th) + y * ll
-    value = _pow_exp(th, tl)
+    # n for the exp from (y 16/ln 2) lh: one multiply less on the way from the log to the exp than th 16/ln 2
+    value = _pow_exp(th, tl, fma(y * T.EXP_N_OVER_LN2, lh, _SHIFTER))
     # the sign: x's sign bit where y is an odd integer. y - 2 rint(y/2) is exact for every finite y: +-1.0 for odd y
     # (bits 0x3ff0.. or 0xbff0.., shifted left by 2: the top bit set), 0.0 for even y (|y| >= 2**53 is even); for a
     # non-integer y the result is used only where x > 0 (sign bit 0)
