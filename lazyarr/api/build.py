@@ -271,6 +271,8 @@ def common_binary(ufunc, x, y):
         kx = x.dtype
     elif tx is float or tx is int:
         kx = tx
+    elif tx is Node and x.op != CONST:  # (s15 build) api/products.py's nodes (a constant may be weak)
+        kx = x.dtype
     else:
         return None
     if ty in _lazy_types:
@@ -278,6 +280,8 @@ def common_binary(ufunc, x, y):
         ky = y.dtype
     elif ty is float or ty is int:
         ky = ty
+    elif ty is Node and y.op != CONST:  # (s15 build)
+        ky = y.dtype
     else:
         return None
     decision = _decisions.get((ufunc, kx, ky), False)
@@ -298,6 +302,17 @@ def common_binary(ufunc, x, y):
     if y.shape != shape:
         shape = broadcast_shapes(name, shape, y.shape)
     return expr.make(name, (x, y), params, shape, out)
+
+
+def common_unary(ufunc, node: Node) -> Node | None:
+    """(s15 build) _common_case for one node operand (``-x``, ``np.exp(x)``), or None for the general path."""
+    decision = _decisions.get((ufunc, node.dtype), False)
+    if decision is False:
+        decision = _decision((ufunc, node.dtype))
+    if decision is None:
+        return None
+    name, loop_in, out, params = decision
+    return expr.make(name, (node,), params, node.shape, out)
 
 
 def _decision(key: tuple):
