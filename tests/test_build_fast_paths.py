@@ -1,0 +1,261 @@
+"""(s15 build) The build's shortcuts and memos give what the full path gives: the same node, or the same error.
+
+- ``LazyArray``'s operators and a plain ``np.<ufunc>(lazy, ...)`` call go straight to build's common case
+  (``array._direct_call``, ``build.common_unary``, ``build.common_binary`` on nodes);
+- a reduction's axes, result dtype and params are kept per (reduction, axis, dtype, operand dtype, shape)
+  (``reductions._PLAIN``);
+- ``A.T @ g(A @ v)``'s region is replayed from a record kept by the root's structure id (``gemv_pair._REGIONS``).
+
+Each is compared with the path it shortens (switched off with monkeypatch) over many dtypes, Python scalars
+(NEP 50's weak scalars, out-of-range ints, float overflow) and shapes: the node must be the very same object
+(hash-consing makes equal nodes one) and an error the same type and message. Nothing here compiles a kernel but
+the last test, which computes one small pair.
+"""
+from __future__ import annotations
+
+import itertools
+import warnings
+
+import numpy as np
+import pytest
+
+import lazyarr as la
+from lazyarr.api import array as array_module
+from lazyarr.api import build, gemv_pair, reductions
+from lazyarr.graph import expr
+from values import ALL_DTYPES
+
+BINARY = [np.add, np.subtract, np.multiply, np.divide, np.floor_divide, np.remainder, np.power, np.maximum,
+          np.minimum, np.less, np.greater_equal, np.equal, np.not_equal, np.bitwise_and, np.bitwise_xor,
+          np.left_shift, np.right_shift, np.arctan2, np.logaddexp, np.hypot, np.logical_and, np.copysign,
+          np.fmod, np.nextafter]
+UNARY = [np.negative, np.positive, np.absolute, np.sin, np.exp, np.log1p, np.sqrt, np.square, np.floor,
+         np.invert, np.logical_not, np.isnan, np.sign, np.cbrt, np.reciprocal, np.conjugate, np.rint]
+OPERATORS = {"+": lambda x, y: x + y, "-": lambda x, y: x - y, "*": lambda x, y: x * y,
+             "/": lambda x, y: x / y, "//": lambda x, y: x // y, "%": lambda x, y: x % y,
+             "**": lambda x, y: x ** y, "<": lambda x, y: x < y, "==": lambda x, y: x == y,
+             "&": lambda x, y: x & y, "<<": lambda x, y: x << y}
+SCALARS = [True, False, 0, 1, -1, 2, 127, 128, 255, 256, 300, -129, 2**31, 2**63 - 1, 2**63, -(2**63), 2**64,
+           0.5, 1.5, -0.0, 2.0, 1e300, -1e300, float("inf"), float("nan")]
+
+
+def _off(monkeypatch):
+    """Every s15 shortcut off: the protocol's and operators' full paths, build's general ufunc path."""
+    monkeypatch.setattr(array_module, "_direct_call", lambda ufunc, inputs: None)
+    monkeypatch.setattr(build, "common_unary", lambda ufunc, node: None)
+    monkeypatch.setattr(build, "common_binary", lambda ufunc, x, y: None)
+
+
+def _outcome(func):
+    """The result's node, or (exception type, message)."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return func()._node
+    except (TypeError, ValueError, OverflowError, ZeroDivisionError) as exc:
+        return type(exc), str(exc)
+
+
+def _equivalent(p: expr.Node, q: expr.Node) -> bool:
+    """The same node, or (a fill such as ``int8 < 300``'s makes a new leaf each time) the same graph over leaves
+    of equal data."""
+    if p is q:
+        return True
+    if (p.op, p.params, p.dtype, p.shape, len(p.args)) != (q.op, q.params, q.dtype, q.shape, len(q.args)):
+        return False
+    if p.op == expr.LEAF:
+        return p.data.dtype == q.data.dtype and np.array_equal(p.data, q.data)
+    return p.op != expr.LEAF and all(_equivalent(a, b) for a, b in zip(p.args, q.args))
+
+
+def _same(got, want, what):
+    if isinstance(want, expr.Node):
+        assert isinstance(got, expr.Node) and _equivalent(got, want), f"{what}: {got!r}, the full path {want!r}"
+        if want.op != "copy":  # (anything but a fill is hash-consed: the very node)
+            assert got is want, f"{what}: {got!r} is not the full path's {want!r}"
+    else:
+        assert got == want, f"{what}: {got} != {want}"
+
+
+def _outcomes(monkeypatch, cases):
+    """[(fast outcome, full outcome)] for each case (a function of no arguments); every result is kept alive
+    until both are made, so the full path's node is the fast path's when they agree."""
+    fast = [_outcome(case) for case in cases]
+    with monkeypatch.context() as m:
+        _off(m)
+        full = [_outcome(case) for case in cases]
+    return list(zip(fast, full))
+
+
+@pytest.mark.parametrize("ufunc", BINARY, ids=lambda u: u.__name__)
+def test_binary_ufunc_calls_match_the_full_path(ufunc, monkeypatch):
+    arrays = {dt: la.array(np.ones(3, dt)) for dt in ALL_DTYPES}
+    cases, names = [], []
+    for d1, d2 in itertools.product(ALL_DTYPES, repeat=2):
+        cases.append(lambda x=arrays[d1], y=arrays[d2]: ufunc(x, y))
+        names.append(f"{ufunc.__name__}({d1}, {d2})")
+    for dt, scalar in itertools.product(ALL_DTYPES, SCALARS):
+        cases.append(lambda x=arrays[dt], s=scalar: ufunc(x, s))
+        cases.append(lambda x=arrays[dt], s=scalar: ufunc(s, x))
+        names += [f"{ufunc.__name__}({dt}, {scalar!r})", f"{ufunc.__name__}({scalar!r}, {dt})"]
+    for (got, want), name in zip(_outcomes(monkeypatch, cases), names):
+        _same(got, want, name)
+
+
+@pytest.mark.parametrize("symbol", list(OPERATORS), ids=repr)
+def test_operators_match_the_full_path(symbol, monkeypatch):
+    op = OPERATORS[symbol]
+    arrays = {dt: la.array(np.ones((2, 3), dt)) for dt in ALL_DTYPES}
+    row = {dt: la.array(np.ones(3, dt)) for dt in ALL_DTYPES}  # broadcast against (2, 3)
+    cases, names = [], []
+    for d1, d2 in itertools.product(ALL_DTYPES, repeat=2):
+        cases.append(lambda x=arrays[d1], y=row[d2]: op(x, y))
+        names.append(f"{d1} {symbol} {d2}")
+    for dt, scalar in itertools.product(ALL_DTYPES, SCALARS):
+        cases.append(lambda x=arrays[dt], s=scalar: op(x, s))
+        cases.append(lambda x=arrays[dt], s=scalar: op(s, x))
+        names += [f"{dt} {symbol} {scalar!r}", f"{scalar!r} {symbol} {dt}"]
+    for (got, want), name in zip(_outcomes(monkeypatch, cases), names):
+        _same(got, want, name)
+
+
+@pytest.mark.parametrize("ufunc", UNARY, ids=lambda u: u.__name__)
+def test_unary_calls_and_operators_match_the_full_path(ufunc, monkeypatch):
+    arrays = {dt: la.array(np.ones((2, 3), dt)) for dt in ALL_DTYPES}
+    cases = [lambda x=arrays[dt]: ufunc(x) for dt in ALL_DTYPES]
+    cases += [lambda x=arrays[dt]: -x for dt in ALL_DTYPES] + [lambda x=arrays[dt]: ~x for dt in ALL_DTYPES]
+    cases += [lambda x=arrays[dt]: abs(x) for dt in ALL_DTYPES]
+    for i, (got, want) in enumerate(_outcomes(monkeypatch, cases)):
+        _same(got, want, f"{ufunc.__name__} case {i} ({ALL_DTYPES[i % len(ALL_DTYPES)]})")
+
+
+def test_weak_scalar_rules_reach_numpy_through_the_fast_path():
+    """The shortcuts keep NumPy 2's answers where the value matters (they hand such cases to the full path)."""
+    u8 = la.array(np.arange(4, dtype=np.uint8))
+    with pytest.raises(OverflowError):
+        u8 + 300
+    with pytest.raises(OverflowError):
+        np.add(u8, -1)
+    assert (u8 < 300).dtype == np.bool_ and bool(np.all(np.asarray(u8 < 300)))  # NumPy: every element True
+    assert (la.array(np.ones(2, np.float32)) * 1e300).dtype == np.float32  # weak float: float32 (inf)
+    assert (la.array(np.ones(2, np.int8)) * 2.5).dtype == np.float64
+    assert (u8 ** 2)._node.op == "square" and (la.array(np.ones(2)) ** 0.5)._node.op == "sqrt"
+    with pytest.raises(ValueError, match="negative integer powers"):
+        u8.astype(np.int64) ** -1
+    with pytest.raises(ValueError, match="broadcast"):
+        la.array(np.ones(3)) + la.array(np.ones(4))
+    with pytest.raises(TypeError):
+        np.bitwise_and(la.array(np.ones(3)), la.array(np.ones(3)))
+
+
+def test_constant_operands_still_fold():
+    """A LazyArray holding a constant takes the folding path (NumPy's scalar call), not the shortcut."""
+    c = np.exp(la.array(np.ones((2, 2)))[0, 0] * 1)  # a NumPy scalar: an element read of plain data
+    assert isinstance(c, np.generic)
+    k = la.LazyArray(expr.value_const(np.float32(2.0)))
+    folded = np.add(k, 1)
+    assert folded._node.op == expr.CONST and folded._node.data == np.float32(3.0)
+    assert folded.dtype == np.float32 and (k * 3)._node.op == expr.CONST and (-k)._node.data == np.float32(-2.0)
+
+
+REDUCTIONS = ["sum", "prod", "min", "max", "any", "all", "argmin", "argmax"]
+AXES = [None, 0, 1, -1, -2, 2, (0,), (0, 1), (1, 0), (), (0, 0)]
+
+
+def _reduction_outcomes(shape):
+    out = []
+    for name, dt, axis in itertools.product(REDUCTIONS, ALL_DTYPES, AXES):
+        node = expr.leaf(np.ones(shape, dt))
+        for dtype in ((None, np.float64, "i4") if name in ("sum", "prod") else (None,)):
+            try:
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")
+                    got = reductions.reduce(node, name, axis, False, dtype)
+                    kept = reductions.reduce(node, name, axis, True, dtype)
+                out.append((name, dt, axis, dtype, got, kept, node))
+            except (TypeError, ValueError, OverflowError, np.exceptions.AxisError) as exc:
+                out.append((name, dt, axis, dtype, type(exc), str(exc), node))
+    return out
+
+
+class _Forgetful(dict):
+    """A memo that keeps nothing."""
+
+    def __setitem__(self, key, value):
+        pass
+
+
+@pytest.mark.parametrize("shape", [(3, 4), (0, 4), (3, 0)], ids=str)
+def test_reduction_memo_matches_fresh_answers(shape, monkeypatch):
+    """Kept answers (asked twice, so the second is a hit) equal fresh ones: nodes, dtypes and errors (an empty
+    max, a bad axis, a duplicate axis, a tuple for argmax) raised every time."""
+    monkeypatch.setattr(reductions, "_PLAIN", {})
+    first = _reduction_outcomes(shape)
+    second = _reduction_outcomes(shape)
+    assert reductions._PLAIN  # answers were kept
+    monkeypatch.setattr(reductions, "_PLAIN", _Forgetful())
+    fresh = _reduction_outcomes(shape)
+    for a, b, c in zip(first, second, fresh):
+        assert a[:4] == b[:4] == c[:4]
+        what = f"{a[0]}({a[1]}, axis={a[2]}, dtype={a[3]}) of {shape}"
+        if isinstance(c[4], expr.Node):
+            for x in (a, b):  # (each row built over its own leaf: compare what the nodes are)
+                assert (x[4].op, x[4].params, x[4].shape, x[4].dtype) == (c[4].op, c[4].params, c[4].shape,
+                                                                          c[4].dtype), what
+                assert (x[5].shape, x[5].dtype) == (c[5].shape, c[5].dtype), what
+        else:
+            assert a[4:6] == b[4:6] == c[4:6], what
+
+
+def _pair_spec(node: expr.Node):
+    stages = [n for n in expr.walk([node]) if n.op == "numpy" and n.params.name == "gemv_pair"]
+    return [dict(n.params.kwargs)["spec"] for n in stages], stages
+
+
+def test_region_replay_tells_a_tree_from_a_dag_of_one_structure(monkeypatch):
+    """``X.T @ (d * y1 + d * y2)`` over two rows arrays and over one (y1 is y2) have one structure id, but the
+    second shares ``d * y``: its region has fewer nodes and another spec. Replayed from the first's record, the
+    links meet one node twice, so the second walks, and both specs equal the ones a walk gives."""
+    monkeypatch.setattr(gemv_pair, "_REGIONS", {})
+    rng = np.random.default_rng(1515)
+    X = rng.standard_normal((50, 4))
+    Xl, wl = la.array(X), la.array(rng.standard_normal(4))
+    y1, y2 = la.array(rng.random(50)), la.array(rng.random(50))
+    pairs = ((y1, y2), (y1, y1), (y2, y1), (y2, y2))
+    built, roots = [], []
+    for a, b in pairs:
+        d = Xl @ wl
+        roots.append(d * a + d * b)
+        built.append(Xl.T @ roots[-1])
+    assert len({r._node.sid for r in roots}) == 1  # one structure id, two sharings
+    specs = [_pair_spec(g._node)[0] for g in built]
+    monkeypatch.setattr(gemv_pair, "_REGIONS", _Forgetful())
+    walked = []
+    for a, b in pairs:
+        d = Xl @ wl
+        walked.append(Xl.T @ (d * a + d * b))
+    assert specs == [_pair_spec(g._node)[0] for g in walked]
+    assert all(len(s) == 1 for s in specs) and specs[0] != specs[1] and specs[0] == specs[2]
+    assert specs[1] == specs[3]
+    for replayed, fresh in zip(built, walked):
+        assert replayed._node is fresh._node
+
+
+def test_region_replay_finds_the_dot_of_the_matrix_asked(monkeypatch):
+    """One g with two row dots, ``(X @ w) * (Z @ w)``: ``X.T @ g`` and ``Z.T @ g`` replay one region but take
+    different dots (so different operands and specs); a matrix that is neither's is no pair; values are NumPy's."""
+    monkeypatch.setattr(gemv_pair, "_REGIONS", {})
+    rng = np.random.default_rng(1516)
+    X, Z, W = (rng.standard_normal((40, 3)) for _ in range(3))
+    w = rng.standard_normal(3)
+    Xl, Zl, Wl, wl = la.array(X), la.array(Z), la.array(W), la.array(w)
+    g = (Xl @ wl) * (Zl @ wl) - 1.0
+    via_x, via_z, via_w = Xl.T @ g, Zl.T @ g, Wl.T @ g
+    got = [_pair_spec(e._node) for e in (via_x, via_z, via_w)]
+    assert len(got[0][0]) == 1 and len(got[1][0]) == 1 and got[2][0] == []  # W's transpose: no row dot of W
+    assert got[0][1][0].args[0].data.base is X and got[1][1][0].args[0].data.base is Z  # each stage's matrix
+    monkeypatch.setattr(gemv_pair, "_REGIONS", _Forgetful())
+    assert got[0][0] == _pair_spec((Xl.T @ g)._node)[0] and got[1][0] == _pair_spec((Zl.T @ g)._node)[0]
+    gn = (X @ w) * (Z @ w) - 1.0
+    np.testing.assert_allclose(via_x.compute(), X.T @ gn, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(via_z.compute(), Z.T @ gn, rtol=1e-12, atol=1e-12)
