@@ -259,3 +259,75 @@ def test_region_replay_finds_the_dot_of_the_matrix_asked(monkeypatch):
     gn = (X @ w) * (Z @ w) - 1.0
     np.testing.assert_allclose(via_x.compute(), X.T @ gn, rtol=1e-12, atol=1e-12)
     np.testing.assert_allclose(via_z.compute(), Z.T @ gn, rtol=1e-12, atol=1e-12)
+
+
+# --- keys of ints and int-bounded slices (indexing.plain_key) ----------------------------------------------------
+
+BOUNDS = [None, -7, -2, -1, 0, 1, 2, 10]
+STEPS = [None, 1, 2, -1, -3, 0]  # (a zero step is NumPy's ValueError, raised every time)
+SHAPES = [(), (5,), (3, 4), (0, 3), (2, 3, 4)]
+
+
+def _keys():
+    slices = [slice(a, b, c) for a in BOUNDS[::2] for b in BOUNDS[1::2] for c in STEPS]
+    ints = [0, -1, 2, 3, 5, -6, 2**70]
+    keys = slices + ints
+    keys += [(s, i) for s in slices[::5] for i in ints] + [(i, s) for s in slices[::7] for i in ints[:4]]
+    keys += [(slices[3], slices[10], slices[20]), (0, 0, 0, 0), (slice(None), 1)]
+    return keys
+
+
+def _index_outcome(node, key):
+    from lazyarr.api import indexing
+    try:
+        return indexing.index(node, key)
+    except (IndexError, TypeError, ValueError) as exc:
+        return type(exc), str(exc)
+
+
+def _update_outcome(node, key, value):
+    from lazyarr.api import assign
+    try:
+        return assign.updated(node, key, value)
+    except (IndexError, TypeError, ValueError) as exc:
+        return type(exc), str(exc)
+
+
+def test_plain_keys_index_and_assign_as_parsed_keys(monkeypatch):
+    """Every key read and written through the kept parse (twice: a miss, then a hit) against a fresh parse:
+    the same node (or the same graph over equal data), the same 0-d flag, the same error; shapes one after
+    another with one memo, so a key kept for one shape is asked again of the others."""
+    from lazyarr.api import indexing
+    monkeypatch.setattr(indexing, "_PLAIN_KEYS", {})
+    for shape in SHAPES:
+        _check_plain_keys(shape, monkeypatch)
+    assert indexing._PLAIN_KEYS
+
+
+def _check_plain_keys(shape, monkeypatch):
+    from lazyarr.api import indexing
+    data = np.arange(int(np.prod(shape)), dtype=np.float64).reshape(shape)
+    leaf = la.array(data)._node
+    computed = build.ufunc_node(np.multiply, (la.array(data), 2.0))  # a node indexing pushes down to its leaves
+    keys = _keys()
+    for node in (leaf, computed):
+        value = la.array(np.float32(7.0))
+        kept = [[_index_outcome(node, k) for k in keys] for _ in range(2)]
+        written = [[_update_outcome(node, k, value) for k in keys] for _ in range(2)]
+        with monkeypatch.context() as m:
+            m.setattr(indexing, "plain_key", lambda node, key: None)
+            fresh = [_index_outcome(node, k) for k in keys]
+            fresh_written = [_update_outcome(node, k, value) for k in keys]
+        for i, key in enumerate(keys):
+            what = f"{shape}[{key!r}] of a {node.op}"
+            for got in (kept[0][i], kept[1][i]):
+                if isinstance(fresh[i][0], expr.Node):
+                    assert isinstance(got[0], expr.Node) and _equivalent(got[0], fresh[i][0]), what
+                    assert got[1] == fresh[i][1], what
+                else:
+                    assert got == fresh[i], what
+            for got in (written[0][i], written[1][i]):
+                if isinstance(fresh_written[i], expr.Node):
+                    assert isinstance(got, expr.Node) and _equivalent(got, fresh_written[i]), what + " = 7"
+                else:
+                    assert got == fresh_written[i], what + " = 7"
