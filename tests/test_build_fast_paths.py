@@ -331,3 +331,25 @@ def _check_plain_keys(shape, monkeypatch):
                     assert isinstance(got, expr.Node) and _equivalent(got, fresh_written[i]), what + " = 7"
                 else:
                     assert got == fresh_written[i], what + " = 7"
+
+
+def test_element_reads_are_numpys_scalars():
+    """(s15 build) ``x[i, j]`` of plain data through LazyArray.__getitem__'s inline read: NumPy's scalar (type and
+    bits), NumPy's IndexError out of range; other keys (an empty tuple, NumPy ints, bools, a slice) as before."""
+    data = np.arange(12, dtype=np.float32).reshape(3, 4) - 5.5
+    x = la.array(data)
+    for key in [(0, 0), (2, 3), (-1, -4), (1, -2), (np.int64(1), 2), (1, np.intp(-1))]:
+        got, want = x[key], data[key]
+        assert type(got) is type(want) and got.tobytes() == want.tobytes(), key
+    for key in [(3, 0), (0, -5), (2**70, 0)]:
+        with pytest.raises(IndexError):
+            x[key]
+        with pytest.raises(IndexError):
+            data[key]
+    assert isinstance(x[(0,)], la.LazyArray) and x[(0,)].shape == (4,)
+    np.testing.assert_array_equal(np.asarray(x[True, 0]), data[True, 0])  # a bool is a mask, not an index
+    zero_d = la.array(np.float64(2.5) * np.ones(()))
+    assert np.asarray(zero_d[()]) == 2.5 and zero_d[()].shape == ()
+    with la.num_threads(1):
+        computed = x * 2  # not a leaf: built as a node, NumPy's value when computed
+        assert isinstance(computed[1, 1], la.LazyArray) and computed[1, 1].compute() == data[1, 1] * 2

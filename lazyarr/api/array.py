@@ -16,7 +16,7 @@ from lazyarr.api import scalar_fold  # (scalar overhead #15) element reads and 0
 from lazyarr.api import tracing
 from lazyarr.runtime import external
 from lazyarr.graph.expr import Node
-from lazyarr.graph.expr import CONST
+from lazyarr.graph.expr import CONST, LEAF
 from lazyarr.graph.ops import BINARY_OPERATORS, BY_UFUNC, ELEMENTWISE, REFUSED_UFUNCS, UNARY_OPERATORS
 
 
@@ -134,7 +134,18 @@ class LazyArray:
 
     # -- indexing and reshaping (see indexing.py, reshaping.py) ---------------------------------------------
     def __getitem__(self, key) -> "LazyArray":
-        element = scalar_fold.element_read(self._node, key)  # (scalar overhead #15) x[i, j] of plain data:
+        node = self._node
+        if (type(key) is tuple and key and node.op == LEAF and len(key) == len(node.shape)
+                and not tracing.tracing_threads):
+            for entry in key:  # (s15 build) element_read's answer for Python ints, without its call (go_fast)
+                if type(entry) is not int:
+                    break
+            else:
+                try:
+                    return node.data[key]
+                except IndexError:
+                    pass  # (element_read and then indexing raise lazyarr's error)
+        element = scalar_fold.element_read(node, key)  # (scalar overhead #15) x[i, j] of plain data:
         if element is not None:                               # NumPy's scalar itself, as NumPy's indexing gives
             return element
         if type(key) in (LazyArray, np.ndarray) and key.dtype == np.bool_:  # (lanes #15) x[mask] deferred: api/masked_lanes.py
