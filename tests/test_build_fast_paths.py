@@ -353,3 +353,18 @@ def test_element_reads_are_numpys_scalars():
     with la.num_threads(1):
         computed = x * 2  # not a leaf: built as a node, NumPy's value when computed
         assert isinstance(computed[1, 1], la.LazyArray) and computed[1, 1].compute() == data[1, 1] * 2
+
+
+def test_reduction_memo_never_answers_for_an_equal_argument_of_another_type(monkeypatch):
+    """``1.0 == 1`` and ``(0, 1.0) == (0, 1)``, but NumPy refuses float axes: kept answers for int axes must not
+    answer them (nor a NumPy integer axis, which NumPy takes, differently from a kept int's entry)."""
+    monkeypatch.setattr(reductions, "_PLAIN", {})
+    x = la.array(np.ones((3, 4)))
+    assert x.sum(axis=1).shape == (3,) and x.sum(axis=(0, 1)).shape == ()
+    for axis in (1.0, (0, 1.0), np.float64(1)):
+        with pytest.raises(TypeError):
+            x.sum(axis=axis)
+        with pytest.raises(TypeError):
+            np.ones((3, 4)).sum(axis=axis)
+    assert x.sum(axis=np.int64(1)).shape == (3,) and x.sum(axis=1, dtype=np.float32).dtype == np.float32
+    assert x.sum(axis=1, dtype="f4").dtype == np.float32 and x.sum(axis=1).dtype == np.float64

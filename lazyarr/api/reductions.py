@@ -79,10 +79,10 @@ def _numpy_result_dtype(red, node: Node, probe_axis, kwargs: dict) -> np.dtype:
 def reduce(x, name: str, axis=None, keepdims: bool = False, dtype=None) -> Node:
     """The node for a primitive reduction ``np.<name>(x, axis=..., dtype=..., keepdims=...)``."""
     node = build.to_node(x)
-    key = (name, axis, dtype, node.dtype, node.shape)  # (s15 build) see _PLAIN
+    key = (name, axis, dtype, type(dtype), node.dtype, node.shape) if _plain_axis(axis) else None  # (s15 build)
     try:
-        known = _PLAIN.get(key)
-    except TypeError:  # an unhashable argument (an axis list): decided every time
+        known = _PLAIN.get(key) if key is not None else None
+    except TypeError:  # an unhashable dtype argument: decided every time
         known, key = None, None
     if known is None:
         known = _plain(node, name, axis, dtype)
@@ -106,6 +106,14 @@ def reduce(x, name: str, axis=None, keepdims: bool = False, dtype=None) -> Node:
 # nothing is stored when ``_plain`` raises); tests/test_build_fast_paths.py compares kept and fresh answers.
 _PLAIN: dict[tuple, tuple] = {}
 _PLAIN_MAX = 4096
+
+
+def _plain_axis(axis) -> bool:
+    """An axis argument the memo may key on: None, a Python int or a tuple of them (``1.0 == 1`` and
+    ``(0, 1.0) == (0, 1)``, but NumPy refuses a float axis: such arguments are decided every time)."""
+    if axis is None or type(axis) is int:
+        return True
+    return type(axis) is tuple and all(type(a) is int for a in axis)
 
 
 def _plain(node: Node, name: str, axis, dtype) -> tuple:
