@@ -43,7 +43,7 @@ def _off(monkeypatch):
     """Every s15 shortcut off: the protocol's and operators' full paths, build's general ufunc path."""
     monkeypatch.setattr(array_module, "_direct_call", lambda ufunc, inputs: None)
     monkeypatch.setattr(build, "common_unary", lambda ufunc, node: None)
-    monkeypatch.setattr(build, "common_binary", lambda ufunc, x, y: None)
+    monkeypatch.setattr(build, "common_binary", lambda ufunc, x, y, opname=None: None)
 
 
 def _outcome(func):
@@ -68,10 +68,10 @@ def _equivalent(p: expr.Node, q: expr.Node) -> bool:
     return p.op != expr.LEAF and all(_equivalent(a, b) for a, b in zip(p.args, q.args))
 
 
-def _same(got, want, what):
+def _same(got, want, what, fresh_leaves=False):
     if isinstance(want, expr.Node):
         assert isinstance(got, expr.Node) and _equivalent(got, want), f"{what}: {got!r}, the full path {want!r}"
-        if want.op != "copy":  # (anything but a fill is hash-consed: the very node)
+        if want.op != "copy" and not fresh_leaves:  # (anything but a fill or a NumPy operand's leaf: the very node)
             assert got is want, f"{what}: {got!r} is not the full path's {want!r}"
     else:
         assert got == want, f"{what}: {got} != {want}"
@@ -100,6 +100,37 @@ def test_binary_ufunc_calls_match_the_full_path(ufunc, monkeypatch):
         names += [f"{ufunc.__name__}({dt}, {scalar!r})", f"{ufunc.__name__}({scalar!r}, {dt})"]
     for (got, want), name in zip(_outcomes(monkeypatch, cases), names):
         _same(got, want, name)
+
+
+UNSUPPORTED = [np.array([1], object), np.array(["a"]), np.array(["2020-01-01"], "datetime64[D]"),
+               np.ones(1, ">f8"), np.ones(2, np.float64)]  # (the last two: a conversion, a shape mismatch)
+
+
+@pytest.mark.parametrize("ufunc", BINARY, ids=lambda u: u.__name__)
+def test_numpy_array_operands_match_the_full_path(ufunc, monkeypatch):
+    """(s15 build) ``ufunc(lazy, ndarray)``, ``ufunc(ndarray, lazy)`` and the operators with a NumPy operand:
+    the same graph (a NumPy operand becomes a new leaf each time, on both paths), or the same error naming the
+    operand; ``la.<name>`` keeps its own name in that error."""
+    arrays = {dt: la.array(np.ones(3, dt)) for dt in ALL_DTYPES}
+    plain = {dt: np.ones(3, dt) for dt in ALL_DTYPES}
+    cases, names = [], []
+    for d1, d2 in itertools.product(ALL_DTYPES, repeat=2):
+        cases.append(lambda x=arrays[d1], y=plain[d2]: ufunc(x, y))
+        cases.append(lambda x=plain[d1], y=arrays[d2]: ufunc(x, y))
+        names += [f"{ufunc.__name__}(lazy {d1}, numpy {d2})", f"{ufunc.__name__}(numpy {d1}, lazy {d2})"]
+    for bad in UNSUPPORTED:
+        cases += [lambda y=bad: ufunc(arrays[np.dtype(np.float64)], y), lambda y=bad: ufunc(y, arrays[np.dtype("i4")])]
+        names += [f"{ufunc.__name__}(lazy, {bad.dtype})", f"{ufunc.__name__}({bad.dtype}, lazy)"]
+    if ufunc is np.add:
+        cases += [lambda: arrays[np.dtype(np.float64)] + plain[np.dtype(np.int8)],
+                  lambda: plain[np.dtype(np.int8)] - arrays[np.dtype(np.float32)],
+                  lambda: la.true_divide(arrays[np.dtype(np.float64)], UNSUPPORTED[0])]
+        names += ["lazy + numpy", "numpy - lazy", "la.true_divide(lazy, object array)"]
+    outcomes = _outcomes(monkeypatch, cases)
+    for (got, want), name in zip(outcomes, names):
+        _same(got, want, name, fresh_leaves=True)
+    if ufunc is np.add:
+        assert "true_divide's operand" in outcomes[-1][0][1]
 
 
 @pytest.mark.parametrize("symbol", list(OPERATORS), ids=repr)
