@@ -363,7 +363,7 @@ _PLAIN_OPERANDS = {LazyArray, float, int, bool, np.ndarray}  # never defer to th
 # LazyArray over a non-constant node, ``scalar_fold.call`` has nothing to compute and ``fold`` returns the node
 # itself, so the common case's node is the answer; anything else (keywords, a constant or NumPy operand, a
 # value-dependent rule) takes the protocol's full path. tests/test_build_fast_paths.py compares the two.
-_DIRECT_UFUNCS = frozenset(u for u, op in BY_UFUNC.items()
+_DIRECT_UFUNCS = frozenset(u for u in BY_UFUNC
                            if u.nout == 1 and u.signature is None and u.__name__ not in REFUSED_UFUNCS)
 
 
