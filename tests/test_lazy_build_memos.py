@@ -40,28 +40,48 @@ class _Walks:
 
     def __init__(self, monkeypatch):
         self.roots = []
-        region = gemv_pair._region
+        self.replays = []  # (s15 build) regions replayed from a record (gemv_pair._replay) instead of walked
+        region, replay = gemv_pair._region, gemv_pair._replay
 
         def counted(root):
             self.roots.append(root.sid)
             return region(root)
+
+        def replayed(record, root):
+            found = replay(record, root)
+            if found is not None:
+                self.replays.append(root.sid)
+            return found
         monkeypatch.setattr(gemv_pair, "_region", counted)
+        monkeypatch.setattr(gemv_pair, "_replay", replayed)
+
+
+class _Forgetful(dict):
+    """(s15 build) A ``gemv_pair._REGIONS`` that keeps nothing: every gradient's region is walked."""
+
+    def __setitem__(self, key, value):
+        pass
 
 
 @pytest.fixture
 def fresh(monkeypatch):
     monkeypatch.setattr(gemv_pair, "_NO_DOT", set())
+    monkeypatch.setattr(gemv_pair, "_REGIONS", {})  # (s15 build) no region replayed from an earlier test
     return _Walks(monkeypatch)
 
 
-def test_repeated_structure_walks_once(fresh):
+@pytest.mark.parametrize("replay", [False, True])
+def test_repeated_structure_walks_once(fresh, monkeypatch, replay):
+    if not replay:
+        monkeypatch.setattr(gemv_pair, "_REGIONS", _Forgetful())
     X, y, w = _data()
     first = _descent(la.array(X), la.array(y), la.array(w), 15)
     walks_first = len(fresh.roots)
     assert walks_first >= 15  # every gradient's region is walked (it holds the row dot), and X @ w's first
     second = _descent(la.array(X), la.array(y), la.array(w), 15)  # the same structure again, new nodes
-    # X @ w of every step is answered by its structure id; only the 15 gradients walk
-    assert len(fresh.roots) - walks_first == 15
+    # X @ w of every step is answered by its structure id; only the 15 gradients walk, and (s15 build) not even
+    # they when their regions are replayed from the first call's records
+    assert len(fresh.roots) - walks_first == (0 if replay else 15)
     assert _pairs(first._node) == _pairs(second._node) == 15
     want = _descent(X, y, w, 15)
     for got in (first, second):
@@ -86,10 +106,10 @@ def test_no_dot_is_structural():
 def test_changed_dtype_shape_or_matrix_walks_again(fresh):
     for dtype, rows, cols in [(np.float64, 300, 6), (np.float32, 300, 6), (np.float64, 200, 6), (np.float64, 300, 5)]:
         X, y, w = _data(rows, cols, dtype)
-        before = len(fresh.roots)
+        before = len(fresh.roots) + len(fresh.replays)
         got = _descent(la.array(X), la.array(y), la.array(w), 4)
         assert _pairs(got._node) == 4
-        assert len(fresh.roots) > before
+        assert len(fresh.roots) + len(fresh.replays) > before  # (s15 build: another shape of one structure replays)
         tol = 1e-12 if dtype == np.float64 else 2e-5
         np.testing.assert_allclose(got.compute(), _descent(X, y, w, 4), rtol=tol, atol=tol)
     # A matrix whose transpose is not the dot's: no pair, NumPy's values (the no-dot marks of X @ w's histories

@@ -16,7 +16,8 @@ from lazyarr.api import scalar_fold  # (scalar overhead #15) element reads and 0
 from lazyarr.api import tracing
 from lazyarr.runtime import external
 from lazyarr.graph.expr import Node
-from lazyarr.graph.ops import BINARY_OPERATORS, ELEMENTWISE, UNARY_OPERATORS
+from lazyarr.graph.expr import CONST, LEAF
+from lazyarr.graph.ops import BINARY_OPERATORS, BY_UFUNC, ELEMENTWISE, REFUSED_UFUNCS, UNARY_OPERATORS
 
 
 class LazyArray:
@@ -133,7 +134,18 @@ class LazyArray:
 
     # -- indexing and reshaping (see indexing.py, reshaping.py) ---------------------------------------------
     def __getitem__(self, key) -> "LazyArray":
-        element = scalar_fold.element_read(self._node, key)  # (scalar overhead #15) x[i, j] of plain data:
+        node = self._node
+        if (type(key) is tuple and key and node.op == LEAF and len(key) == len(node.shape)
+                and not tracing.tracing_threads):
+            for entry in key:  # (s15 build) element_read's answer for Python ints, without its call (go_fast)
+                if type(entry) is not int:
+                    break
+            else:
+                try:
+                    return node.data[key]
+                except IndexError:
+                    pass  # (element_read and then indexing raise lazyarr's error)
+        element = scalar_fold.element_read(node, key)  # (scalar overhead #15) x[i, j] of plain data:
         if element is not None:                               # NumPy's scalar itself, as NumPy's indexing gives
             return element
         if type(key) in (LazyArray, np.ndarray) and key.dtype == np.bool_:  # (lanes #15) x[mask] deferred: api/masked_lanes.py
@@ -249,7 +261,11 @@ class LazyArray:
 
     # -- NumPy protocols ----------------------------------------------------------------------------------
     def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
-        if method == "__call__" and not kwargs:  # (scalar overhead #15) constants computed now
+        if method == "__call__" and not kwargs:
+            node = _direct_call(ufunc, inputs)  # (s15 build) np.exp(x), np.add(x, y): straight to build
+            if node is not None:
+                return LazyArray(node)
+            # (scalar overhead #15) constants computed now
             value = scalar_fold.call(ufunc, inputs)
             if value is not None:
                 return LazyArray(value)
@@ -310,6 +326,10 @@ def _binary(opname: str, reflected: bool):
         if type(other) not in _PLAIN_OPERANDS and _defers(other):
             return NotImplemented
         operands = (other, self) if reflected else (self, other)
+        if self._node.op != CONST:  # (s15 build) nothing to fold: an operand is not a constant
+            node = build.common_binary(ufunc, *operands)
+            if node is not None:
+                return LazyArray(node)
         value = scalar_fold.call(ufunc, operands)  # (scalar overhead #15) 0-d constants computed now
         if value is not None:
             return LazyArray(value)
@@ -325,12 +345,43 @@ def _unary(opname: str):
     ufunc = ELEMENTWISE[opname].ufunc
 
     def method(self):
+        if self._node.op != CONST:  # (s15 build) the common case without ufunc_node's detours
+            node = build.common_unary(ufunc, self._node)
+            if node is not None:
+                return LazyArray(node)
         return LazyArray(build.ufunc_node(ufunc, (self,)))
 
     return method
 
 
 _PLAIN_OPERANDS = {LazyArray, float, int, bool, np.ndarray}  # never defer to these: skip the probing
+
+
+# --- (s15 build) ``np.exp(x)``, ``np.add(x, y)`` of LazyArrays: NumPy's protocol straight to build's common case.
+# A plain call (no keywords) of an op-table ufunc with one output is, through numpy_api (``_has_rule``, then
+# ``call_ufunc``), ``build.ufunc_node``: its common case, then ``scalar_fold.fold``. With an operand that is a
+# LazyArray over a non-constant node, ``scalar_fold.call`` has nothing to compute and ``fold`` returns the node
+# itself, so the common case's node is the answer; anything else (keywords, a constant or NumPy operand, a
+# value-dependent rule) takes the protocol's full path. tests/test_build_fast_paths.py compares the two.
+_DIRECT_UFUNCS = frozenset(u for u in BY_UFUNC
+                           if u.nout == 1 and u.signature is None and u.__name__ not in REFUSED_UFUNCS)
+
+
+def _direct_call(ufunc, inputs) -> Node | None:
+    if ufunc not in _DIRECT_UFUNCS:
+        return None
+    if len(inputs) == 1:
+        x = inputs[0]
+        if type(x) is not LazyArray or x._node.op == CONST:
+            return None
+        return build.common_unary(ufunc, x._node)
+    if len(inputs) != 2:
+        return None
+    x, y = inputs
+    if (type(x) is LazyArray and x._node.op != CONST) or (type(y) is LazyArray and y._node.op != CONST):
+        return build.common_binary(ufunc, x, y)
+    return None
+# --- end s15 build ---
 
 
 def _defers(other) -> bool:

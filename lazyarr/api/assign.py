@@ -282,6 +282,11 @@ def updated(node: Node, key, value) -> Node:
         rewritten = value.where_into(node, key)
         if rewritten is not None:
             return rewritten
+    known = indexing.plain_key(node, key)  # (s15 build) ints and int-bounded slices: parsed once per shape
+    if known is not None:
+        v = _value_node(value, node.dtype, "item assignment")
+        _check_value_shape(v.shape, known[1])
+        return node if 0 in known[1] else _basic_update(node, known[0], v)
     entries, shape, _ = indexing.parse(node, key)
     v = _value_node(value, node.dtype, "item assignment")
     _check_value_shape(v.shape, shape)

@@ -170,7 +170,7 @@ def resolve(ufunc, nodes, opname: str, out_dtype=None):
 def ufunc_node(ufunc, operands, opname: str | None = None, dtype=None) -> Node:
     """The node for ``ufunc(*operands)``: a table entry, or a scipy.special ufunc through the bridge."""
     if dtype is None:
-        node = _common_case(ufunc, operands)
+        node = _common_case(ufunc, operands, opname)
         if node is not None:
             return scalar_fold.fold(node)  # (scalar overhead #15) 0-d constants computed now
     return scalar_fold.fold(general_ufunc_node(ufunc, operands, opname, dtype))
@@ -232,9 +232,9 @@ _recent_consts: dict[tuple, Node] = {}
 _RECENT_CONSTS = 512
 
 
-def _common_case(ufunc, operands):
+def _common_case(ufunc, operands, opname: str | None = None):
     if len(operands) == 2:
-        return common_binary(ufunc, *operands)
+        return common_binary(ufunc, *operands, opname)
     nodes, kinds = [], [ufunc]
     for x in operands:
         kind = type(x)
@@ -263,14 +263,20 @@ def _common_case(ufunc, operands):
     return expr.make(name, tuple(nodes), params, shape, out)
 
 
-def common_binary(ufunc, x, y):
-    """_common_case for two operands, spelled out: this is every Python operator."""
+def common_binary(ufunc, x, y, opname: str | None = None):
+    """_common_case for two operands, spelled out: this is every Python operator. `opname`: the name the
+    general path gives in a NumPy operand's error (the ufunc's own by default)."""
     tx, ty = type(x), type(y)
     if tx in _lazy_types:
         x = x._node
         kx = x.dtype
     elif tx is float or tx is int:
         kx = tx
+    elif tx is Node and x.op != CONST:  # (s15 build) api/products.py's nodes (a constant may be weak)
+        kx = x.dtype
+    elif tx is np.ndarray:  # (s15 build) the general path's leaf for a NumPy operand (to_node, same message)
+        x = to_node(x, f"{opname or ufunc.__name__}'s operand")
+        kx = x.dtype
     else:
         return None
     if ty in _lazy_types:
@@ -278,6 +284,11 @@ def common_binary(ufunc, x, y):
         ky = y.dtype
     elif ty is float or ty is int:
         ky = ty
+    elif ty is Node and y.op != CONST:  # (s15 build)
+        ky = y.dtype
+    elif ty is np.ndarray:  # (s15 build)
+        y = to_node(y, f"{opname or ufunc.__name__}'s operand")
+        ky = y.dtype
     else:
         return None
     decision = _decisions.get((ufunc, kx, ky), False)
@@ -298,6 +309,17 @@ def common_binary(ufunc, x, y):
     if y.shape != shape:
         shape = broadcast_shapes(name, shape, y.shape)
     return expr.make(name, (x, y), params, shape, out)
+
+
+def common_unary(ufunc, node: Node) -> Node | None:
+    """(s15 build) _common_case for one node operand (``-x``, ``np.exp(x)``), or None for the general path."""
+    decision = _decisions.get((ufunc, node.dtype), False)
+    if decision is False:
+        decision = _decision((ufunc, node.dtype))
+    if decision is None:
+        return None
+    name, loop_in, out, params = decision
+    return expr.make(name, (node,), params, node.shape, out)
 
 
 def _decision(key: tuple):

@@ -50,11 +50,15 @@ _KWARGS_MAX = 256
 def pair_product(a: Node, b: Node) -> Node | None:
     """``a @ b`` as a ``gemv_pair`` stage when `a` is ``A.T`` and `b` is g(``A @ v``) (see the module's
     docstring), else None."""
-    if a.ndim != 2 or b.ndim != 1 or a.dtype not in _FLOATS or b.dtype != a.dtype or not _is_array(a):
+    if len(a.shape) != 2 or len(b.shape) != 1 or a.dtype not in _FLOATS or b.dtype != a.dtype or not _is_array(a):
         return None
     if b.sid in _NO_DOT:  # (s14 lazyover) no row dot under a graph of this structure
         return None
-    found = _region(b)
+    record = _REGIONS.get(b.sid)  # (s15 build) this structure's region seen before: replayed, not walked
+    found = _replay(record, b) if record is not None else None
+    if found is None:
+        found = _region(b)
+        record = None
     if found is None:
         _without_dot(b)  # (s14 lazyover) a long history's id is marked here, so later calls skip the walk
         return None
@@ -68,11 +72,17 @@ def pair_product(a: Node, b: Node) -> Node | None:
     operands = [n for n in frontier if n is not dot]
     if not all(_per_row(n, b.shape[0]) and not _depends_on(n, dot) for n in operands):
         return None
-    spec = _spec(body, dot, operands, b)
-    kwargs = (("dtype", a.dtype.str), ("shape", (a.shape[0],)), ("spec", spec))
-    kwargs = _KWARGS.setdefault(kwargs, kwargs)  # (s14 lazyover)
-    if len(_KWARGS) > _KWARGS_MAX:
-        _KWARGS.clear()
+    if record is not None and frontier[record[2]] is dot:
+        spec = record[3]  # (s15 build) the same region and the same dot: the same spec
+    else:
+        spec = _spec(body, dot, operands, b)
+        record = _remember_region(body, frontier, frontier.index(dot), spec, b)
+    kwargs = record[5]  # (s15 build) the last stage keywords of this spec, if for these rows (a's dtype is g's)
+    if kwargs is None or kwargs[1][1][0] != a.shape[0]:
+        kwargs = (("dtype", a.dtype.str), ("shape", (a.shape[0],)), ("spec", spec))
+        kwargs = record[5] = _KWARGS.setdefault(kwargs, kwargs)  # (s14 lazyover)
+        if len(_KWARGS) > _KWARGS_MAX:
+            _KWARGS.clear()
     return build.numpy_stage("gemv_pair", (matrix, v, *operands), kwargs, (a.shape[0],), a.dtype)
 
 
@@ -149,6 +159,47 @@ def _region(root: Node) -> tuple[list[Node], list[Node]] | None:
     return body, frontier
 
 
+# --- (s15 build) a region replayed from its structure id ------------------------------------------------------
+# A lazy loop's ``X.T @ (p - y)`` walked g's region (``_region``) and wrote its spec (``_spec``) at every step of
+# every call, ~25 us. Both follow from the region's DAG: its nodes' ops, params and dtypes (the root's
+# structure id fixes those along every path, and with them which nodes ``_region`` expands) and its sharing
+# (which paths reach the same node), which the id does not fix. So a region is kept by the root's id as the
+# links to follow from the root (``(parent slot, argument index, child slot)``, parents first); a later root of
+# that id is replayed along them, and the replay is taken only when every link meets the node the record names
+# and the slots are distinct nodes: then the DAG is the recorded one, its walk order and spec too. Anything else
+# walks as before (tests/test_build_fast_paths.py: a tree and a DAG of one id, other matrices and dots).
+_REGIONS: dict[int, list] = {}  # root sid -> [slots, links, dot slot, spec, frontier size, last stage keywords]
+_REGIONS_MAX = 4096
+
+
+def _remember_region(body: list[Node], frontier: list[Node], dot_slot: int, spec: tuple, root: Node) -> list:
+    slots = frontier + body  # (the root is the body's last node, so the last slot)
+    index = {id(n): i for i, n in enumerate(slots)}
+    links = tuple((index[id(node)], j, index[id(arg)]) for node in reversed(body) for j, arg in enumerate(node.args))
+    if len(_REGIONS) >= _REGIONS_MAX:
+        _REGIONS.clear()
+    record = _REGIONS[root.sid] = [len(slots), links, dot_slot, spec, len(frontier), None]
+    return record
+
+
+def _replay(record: list, root: Node) -> tuple[list[Node], list[Node]] | None:
+    """(body, frontier) of `root`'s region when its DAG is the recorded one, else None (walk it)."""
+    count, links, _, _, frontier_size, _ = record
+    nodes = [None] * count
+    nodes[-1] = root
+    for parent, j, child in links:
+        node = nodes[parent].args[j]
+        known = nodes[child]
+        if known is None:
+            nodes[child] = node
+        elif known is not node:
+            return None
+    if len(set(map(id, nodes))) != count:
+        return None
+    return nodes[frontier_size:], nodes[:frontier_size]
+# --- end s15 build ---
+
+
 def _without_dot(root: Node) -> bool:
     """(s14 lazyover) Whether no reduction is reachable from `root` through fusable, non-generator nodes (the
     nodes ``_region`` expands), so that its frontier holds no row dot; False also when the walk passes
@@ -214,8 +265,9 @@ def _vector_of(column: Node) -> Node | None:
 
 def _transpose_of(t: np.ndarray, m: np.ndarray) -> bool:
     """Whether `t` is `m.T`: the same buffer read with the axes swapped."""
+    # (s15 build) ``.ctypes.data``: the same address as ``__array_interface__["data"][0]``, without its dict
     return (t.dtype == m.dtype and t.shape == m.shape[::-1] and t.strides == m.strides[::-1]
-            and t.__array_interface__["data"][0] == m.__array_interface__["data"][0])
+            and t.ctypes.data == m.ctypes.data)
 
 
 def _per_row(node: Node, rows: int) -> bool:

@@ -31,9 +31,10 @@ _FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
 def fused_product(a: Node, b: Node) -> Node | None:
     """``a @ b`` as a fused multiply-and-sum where that reads each operand once at most a few times (see the
     module's docstring), or None: the caller keeps the BLAS stage. Shapes are already checked."""
-    if a.dtype not in _FLOATS or b.dtype not in _FLOATS or a.size == 0 or b.size == 0:
+    if a.dtype not in _FLOATS or b.dtype not in _FLOATS or 0 in a.shape or 0 in b.shape:  # (s15: no .size)
         return None
-    if a.ndim == 2 and b.ndim == 1:  # (n, k) @ (k,): each row's dot with b
+    andim, bndim = len(a.shape), len(b.shape)
+    if andim == 2 and bndim == 1:  # (n, k) @ (k,): each row's dot with b
         pair = gemv_pair.pair_product(a, b)  # (#15 logreg4) A.T @ g(A @ v): one pass over A
         if pair is not None:
             return pair
@@ -42,7 +43,7 @@ def fused_product(a: Node, b: Node) -> Node | None:
         if BLAS_FOR_COMPUTED_MATRICES and _computed(a):  # (#15 logreg3) off: see the switch
             return None
         return _sum(build.ufunc_node(np.multiply, (a, _once(b)), "matmul"), 1)
-    if a.ndim == 1 and b.ndim == 2:  # (k,) @ (k, n): the rows of b weighted by a, summed
+    if andim == 1 and bndim == 2:  # (k,) @ (k, n): the rows of b weighted by a, summed
         return _weighted_rows(_once(a), b)
     return None
 

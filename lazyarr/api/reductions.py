@@ -79,6 +79,46 @@ def _numpy_result_dtype(red, node: Node, probe_axis, kwargs: dict) -> np.dtype:
 def reduce(x, name: str, axis=None, keepdims: bool = False, dtype=None) -> Node:
     """The node for a primitive reduction ``np.<name>(x, axis=..., dtype=..., keepdims=...)``."""
     node = build.to_node(x)
+    key = (name, axis, dtype, type(dtype), node.dtype, node.shape) if _plain_axis(axis) else None  # (s15 build)
+    try:
+        known = _PLAIN.get(key) if key is not None else None
+    except TypeError:  # an unhashable dtype argument: decided every time
+        known, key = None, None
+    if known is None:
+        known = _plain(node, name, axis, dtype)
+        if key is not None:
+            if len(_PLAIN) >= _PLAIN_MAX:
+                _PLAIN.clear()
+            _PLAIN[key] = known
+    axes, result_dtype, kept_shape, params = known
+    if not axes:  # a 0-d input, or axis=(): NumPy returns the (cast) values themselves
+        result = _reduce_nothing(node, name, result_dtype)
+    elif name == "sum" and axes == (0,) and dtype is None and (pair := gemv_pair.column_pair(node)) is not None:
+        result = pair  # (#15 logreg4) (A * h(A @ v)[:, None]).sum(0): A.T @ h(A @ v) in one pass over A
+    else:
+        result = expr.make("reduce", (node,), params, kept_shape, result_dtype)
+    return keep_dims(result, node.shape, axes) if keepdims else result
+
+
+# (s15 build) What a reduction's node is, decided once per (reduction, axis argument, dtype argument, operand
+# dtype, operand shape): a lazy loop's every product and mean normalised its axes, asked the result dtype and
+# made its params again. Only answers are kept (an error, such as an empty max's, is raised again every time:
+# nothing is stored when ``_plain`` raises); tests/test_build_fast_paths.py compares kept and fresh answers.
+_PLAIN: dict[tuple, tuple] = {}
+_PLAIN_MAX = 4096
+
+
+def _plain_axis(axis) -> bool:
+    """An axis argument the memo may key on: None, a Python int or a tuple of them (``1.0 == 1`` and
+    ``(0, 1.0) == (0, 1)``, but NumPy refuses a float axis: such arguments are decided every time)."""
+    if axis is None or type(axis) is int:
+        return True
+    return type(axis) is tuple and all(type(a) is int for a in axis)
+
+
+def _plain(node: Node, name: str, axis, dtype) -> tuple:
+    """(axes, result dtype, kept shape, node params) of ``np.<name>(node, axis=axis, dtype=dtype)``, with
+    NumPy's errors."""
     red = REDUCTIONS[name]
     is_arg = red.arg
     if is_arg and isinstance(axis, (tuple, list)):
@@ -90,16 +130,9 @@ def reduce(x, name: str, axis=None, keepdims: bool = False, dtype=None) -> Node:
     result_dtype = _result_dtype(red, node, probe_axis, kwargs)
     dtypes.check_supported(result_dtype, f"{name}'s result")
     kept_shape = tuple(d for i, d in enumerate(node.shape) if i not in axes)
-    if not axes:  # a 0-d input, or axis=(): NumPy returns the (cast) values themselves
-        result = _reduce_nothing(node, name, result_dtype)
-    elif name == "sum" and axes == (0,) and dtype is None and (pair := gemv_pair.column_pair(node)) is not None:
-        result = pair  # (#15 logreg4) (A * h(A @ v)[:, None]).sum(0): A.T @ h(A @ v) in one pass over A
-    else:
-        engine = "numpy" if node.dtype.kind in red.numpy_for_kinds else "numba"
-        param_axis = axes if not is_arg or axis is not None else None
-        result = expr.make("reduce", (node,), ReductionParams(name, axes, param_axis, engine), kept_shape,
-                           result_dtype)
-    return keep_dims(result, node.shape, axes) if keepdims else result
+    engine = "numpy" if node.dtype.kind in red.numpy_for_kinds else "numba"
+    param_axis = axes if not is_arg or axis is not None else None
+    return axes, result_dtype, kept_shape, ReductionParams(name, axes, param_axis, engine)
 
 
 def _reduce_nothing(node: Node, name: str, result_dtype: np.dtype) -> Node:

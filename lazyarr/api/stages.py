@@ -46,7 +46,7 @@ def _mismatch(name, a: Node, b: Node):
 # that an identity test), it becomes the transpose of the other's computed value: `dev` is computed once and
 # BLAS gets a transposed view (NumPy then uses the symmetric product for `dev.T @ dev`).
 def _share_transposed(a: Node, b: Node) -> tuple[Node, Node]:
-    if a.ndim != 2 or b.ndim != 2 or a.shape != b.shape[::-1]:
+    if len(a.shape) != 2 or len(b.shape) != 2 or a.shape != b.shape[::-1]:
         return a, b
     for x, y, swap in ((a, b, False), (b, a, True)):
         if y.fusable and x.fusable and _same_values(build.transpose(y, (1, 0)), x):
@@ -86,7 +86,7 @@ def _same_view(u: np.ndarray, v: np.ndarray) -> bool:
 # operand whose full-size leaves are all transposed C arrays is computed in their memory order instead, and
 # BLAS gets its transposed view, as NumPy's own program does.
 def _natural_order(y: Node) -> Node:
-    if y.ndim != 2 or not y.fusable or y.op in (expr.LEAF, expr.CONST):
+    if len(y.shape) != 2 or not y.fusable or y.op in (expr.LEAF, expr.CONST):
         return y
     leaves = [n for n in expr.walk([y]) if n.op == expr.LEAF and n.shape == y.shape]
     if not leaves or not all(n.data.flags.f_contiguous and not n.data.flags.c_contiguous for n in leaves):
@@ -98,14 +98,15 @@ def _natural_order(y: Node) -> Node:
 def matmul(a, b) -> Node:
     a, b = _share_transposed(build.to_node(a), build.to_node(b))
     a, b = _natural_order(a), _natural_order(b)  # (#15 covcos)
-    if a.ndim == 0 or b.ndim == 0:
+    andim, bndim = len(a.shape), len(b.shape)  # (s15 build: not the property, four times)
+    if andim == 0 or bndim == 0:
         raise ValueError("lazyarr: matmul: input operand does not have enough dimensions (scalars are not allowed)")
-    ash = a.shape if a.ndim > 1 else (1,) + a.shape
-    bsh = b.shape if b.ndim > 1 else b.shape + (1,)
+    ash = a.shape if andim > 1 else (1,) + a.shape
+    bsh = b.shape if bndim > 1 else b.shape + (1,)
     if ash[-1] != bsh[-2]:
         raise _mismatch("matmul", a, b)
-    batch = build.broadcast_shapes("matmul", ash[:-2], bsh[:-2])
-    shape = batch + (ash[-2],) * (a.ndim > 1) + (bsh[-1],) * (b.ndim > 1)
+    batch = build.broadcast_shapes("matmul", ash[:-2], bsh[:-2]) if andim > 2 or bndim > 2 else ()
+    shape = batch + (ash[-2],) * (andim > 1) + (bsh[-1],) * (bndim > 1)
     dtype = _matmul_dtype(a, b)
     # (BLAS-bound programs, #15) float matrix-vector products: a fused multiply-and-sum, no BLAS boundary
     fused = products.fused_product(a, b)

@@ -131,16 +131,39 @@ def make(op: str, args: tuple[Node, ...], params: tuple, shape: tuple, dtype: np
     # but a constant's (CONST, ...), which make never builds, and an external leaf's, which is marked)
     key = (op, params, dtype, shape, *map(id, args))
     ref = _interned.get(key)
-    node = ref() if ref is not None else None
-    if node is None:
-        node = Node()
-        node.op, node.args, node.params = op, args if type(args) is tuple else tuple(args), params
-        node.shape, node.dtype, node.data = shape, dtype, None
-        node.sid = structure_id((op, params, dtype, tuple([a.sid for a in args])))
-        node.fusable = is_elementwise(op) and params.engine == "numba"
-        node.source = None
-        _intern(key, node)
+    if ref is not None:
+        node = ref()
+        if node is not None:
+            return node
+    # (s15 build) a new node: the structure id, elementwise test and intern reference without function calls
+    # or a list per node (a lazy loop makes every node of every call afresh: docs/fuse_programs.md, s15)
+    if type(args) is not tuple:
+        args = tuple(args)
+    arity = len(args)
+    if arity == 1:
+        sids = (args[0].sid,)
+    elif arity == 2:
+        sids = (args[0].sid, args[1].sid)
+    else:
+        sids = tuple([a.sid for a in args])
+    skey = (op, params, dtype, sids)
+    sid = _structure_ids.get(skey)
+    if sid is None:
+        sid = structure_id(skey)
+    elementwise = _ELEMENTWISE_OPS.get(op)
+    if elementwise is None:
+        elementwise = _ELEMENTWISE_OPS[op] = is_elementwise(op)
+    node = Node()
+    node.op, node.args, node.params = op, args, params
+    node.shape, node.dtype, node.data = shape, dtype, None
+    node.sid, node.fusable, node.source = sid, elementwise and params.engine == "numba", None
+    ref = _Ref(node, _forget)
+    ref.key = key
+    _interned[key] = ref
     return node
+
+
+_ELEMENTWISE_OPS: dict[str, bool] = {}  # (s15 build) op name -> is_elementwise(op), for make
 
 
 def unintern(node: Node) -> None:
