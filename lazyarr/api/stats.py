@@ -13,9 +13,8 @@ import numpy as np
 
 from lazyarr.api import build
 from lazyarr.api.array import LazyArray
+from lazyarr.api.continuous import DISTRIBUTIONS, _strong, _traced_number
 from lazyarr.api.functions import where
-from lazyarr.graph import expr
-from lazyarr.graph.ops import UfuncParams
 
 _SQRT_2PI = math.sqrt(2 * math.pi)      # scipy.stats' _norm_pdf_C
 _LOG_SQRT_2PI = math.log(_SQRT_2PI)     # scipy.stats' _norm_pdf_logC
@@ -36,19 +35,6 @@ def _as_is(x):
     if _traced_number(x):
         return LazyArray(_strong(node, node.dtype))
     return node.data if node.is_const else LazyArray(node)
-
-
-def _traced_number(x) -> bool:
-    """(s14) A Python number argument of a function ``@la.fuse`` traces: its node stands for the call's number
-    (the trace rebinds it per call), so its value must never be read here: it is a stand-in (a NaN for floats).
-    Reading it baked the stand-in into the kernel: ``norm.cdf(x, 0.5, s)`` with a traced ``s`` gave NaN."""
-    return not isinstance(x, LazyArray) and getattr(x, "_node", None) is not None  # (tracer/scalars.ScalarTracer)
-
-
-def _strong(node, dtype):
-    """The traced number as a 0-d value of `dtype` that promotes as SciPy's ``np.asarray(number)`` does (not as
-    a weak Python scalar): a cast node over it, not folded into a constant (which would read the stand-in)."""
-    return expr.make("cast", (node,), UfuncParams((node.dtype,), "numba"), (), np.dtype(dtype))
 
 
 def _valid_scale(scale, loc=None):
@@ -137,4 +123,6 @@ def build_exp(x):
 
 
 norm = _Norm()
-__all__ = ["norm"]
+# (s15) The other continuous distributions, from one table (api/distributions.py, api/continuous.py).
+globals().update(DISTRIBUTIONS)
+__all__ = ["norm", *DISTRIBUTIONS]
