@@ -63,7 +63,8 @@ def points(method: str, f32: bool) -> np.ndarray:
         values = Q
     else:  # the standardised points as x for the loc/scale pairs used below (and between)
         values = np.unique(np.concatenate([Z, Z * 1.5 + 0.5, Z * 2.0 + 0.25]))
-    return values.astype(np.float32) if f32 else values
+    with np.errstate(over="ignore"):  # 1e300 is inf in float32
+        return values.astype(np.float32) if f32 else values
 
 
 def scipy_answer(name, method, x, shapes, kw):
@@ -94,11 +95,13 @@ def test_the_graph_is_scipys_computation_bit_for_bit(name):
     for what, method, x, shapes, kw in cases(name):
         want = scipy_answer(name, method, x, shapes, kw)
         node = lazy(name, method, x, shapes, kw)._node
-        if isinstance(want, Exception):
-            with pytest.raises(type(want)):  # the same SciPy function raises it (a stage between kernels)
-                reference.evaluate([node])
-            continue
-        got = reference.evaluate([node])[0]
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # Boost's warnings, as SciPy's own call gives them
+            if isinstance(want, Exception):
+                with pytest.raises(type(want)):  # the same SciPy function raises it (a stage between kernels)
+                    reference.evaluate([node])
+                continue
+            got = reference.evaluate([node])[0]
         try:
             assert_same(np.asarray(got), np.asarray(want), what=what)
         except AssertionError as exc:
@@ -106,19 +109,21 @@ def test_the_graph_is_scipys_computation_bit_for_bit(name):
     assert not failures, "\n".join(failures)
 
 
-# lazyarr's exp, log, log1p, power, arctan2 against NumPy's (SVML-style on AVX-512): each within ~1-2 ULP, more
-# where a method subtracts two such results (weibull_min's -expm1(-x**c), pareto's 1 - x**-b near 1).
+# lazyarr's exp, log, log1p, power, arctan2 against NumPy's (SVML-style on AVX-512): each within ~1-2 ULP. A
+# result exp(y) of an intermediate y that is itself a rounded transcendental result carries y's rounding times
+# |y| (t's pdf = exp(logpdf), gumbel's exp(-exp(-x))): the budget grows with |log(result)|.
 ULP = 4
 
 
 def _close(got, want, what):
-    """Within ULP, or (cancellation) within 4 * eps of the larger term, for results in [-1, 1] (probabilities)."""
+    """Within ULP * max(1, |log|want||) of SciPy's value."""
+    assert got.dtype == want.dtype and got.shape == want.shape, what
     with np.errstate(all="ignore"):
         dist = ulp_distance(got, want)
-        bad = (dist > ULP) & ~((np.abs(got - want) <= 4 * np.finfo(np.float64).eps) & (np.abs(want) <= 1))
+        budget = ULP * np.maximum(1.0, np.nan_to_num(np.abs(np.log(np.abs(want))), posinf=0.0))
+    bad = dist > budget
     assert not bad.any(), (f"{what}: {bad.sum()} values differ: got {got[bad][:4]}, SciPy {want[bad][:4]} "
                            f"({dist[bad][:4]} ULP)")
-    assert got.dtype == want.dtype and got.shape == want.shape, what
 
 
 @pytest.mark.parametrize("kind", ["scalars", "arrays"])
@@ -135,3 +140,78 @@ def test_kernels_match_scipy(name, kind):
         whats.append(f"{name}.{method}[{label}]")
     for got, want, what in zip(la.compute(*exprs), wants, whats):
         _close(got, np.asarray(want), what)
+
+
+def test_frozen_distributions_and_argument_errors_as_scipy():
+    x = points("cdf", False)
+    frozen, theirs = la.stats.gamma(2.5, loc=0.5, scale=1.5), st.gamma(2.5, loc=0.5, scale=1.5)
+    for method in METHODS:
+        arg = points(method, False)
+        assert_same(reference.evaluate([getattr(frozen, method)(la.array(arg))._node])[0],
+                    getattr(theirs, method)(arg), what=f"frozen gamma.{method}")
+    assert_same(reference.evaluate([la.stats.beta(a=0.5, b=3.0).sf(la.array(x))._node])[0],
+                st.beta(a=0.5, b=3.0).sf(x), what="frozen beta with keywords")
+    with pytest.raises(TypeError, match="missing"):
+        la.stats.gamma.cdf(x)
+    with pytest.raises(TypeError, match="missing"):
+        la.stats.f(2.0)
+    with pytest.raises(TypeError, match="unexpected"):
+        la.stats.expon.cdf(x, shape=2.0)
+
+
+def test_a_scalar_x_gives_scipys_scalar():
+    got = la.stats.expon.cdf(0.5, scale=2.0).compute()
+    assert_same(got, st.expon.cdf(0.5, scale=2.0))
+
+
+def test_lazy_methods_are_one_kernel_and_share_it_across_parameter_values():
+    """The parameters' values are 0-d inputs of the kernel, not constants in it: new values, no new compile."""
+    x = np.linspace(0.0, 6.0, 301)
+    e = la.stats.gamma.logsf(la.array(x), 2.5, scale=1.5) * la.stats.t.cdf(la.array(x), 3.5)
+    assert "schedule: 1 step(s), 1 fused kernel(s)" in e.explain()
+    _close(e.compute(), st.gamma.logsf(x, 2.5, scale=1.5) * st.t.cdf(x, 3.5), "gamma.logsf * t.cdf")
+    before = la.cache_info()
+    again = la.stats.gamma.logsf(la.array(x), 4.0, scale=0.5) * la.stats.t.cdf(la.array(x), 7.0)
+    _close(again.compute(), st.gamma.logsf(x, 4.0, scale=0.5) * st.t.cdf(x, 7.0), "other values")
+    after = la.cache_info()
+    assert after.compiles == before.compiles and after.misses == before.misses and after.hits > before.hits
+
+
+def test_scipys_private_ufuncs_run_as_scipy_stages():
+    """beta's pdf and ppf and cauchy's ppf/isf call Boost code scipy.special does not export to kernels: SciPy
+    evaluates them between kernels (q = 0 and 1 kept away from Boost's Cauchy quantile, which raises there)."""
+    q = Q
+    e = la.stats.cauchy.isf(la.array(q), loc=1.0)
+    assert "_cauchy_isf" in e.explain()
+    assert_same(e.compute(), st.cauchy.isf(q, loc=1.0))
+    x = np.linspace(0.01, 0.99, 9)
+    assert_same(la.stats.beta.pdf(la.array(x), 2.0, 3.0).compute(), st.beta.pdf(x, 2.0, 3.0))
+
+
+def written_as_scipy(x, a, s):
+    """scipy.stats as a SciPy user writes it: distributions, a frozen one, shapes and scale as numbers."""
+    return (st.gamma.cdf(x, a, scale=s), st.t(a).logpdf(x) * st.expon.sf(x, scale=s),
+            st.weibull_min.ppf(x / 10, a), st.lognorm(s).isf(x / 10), st.norm.isf(x / 10))
+
+
+def test_scipy_stats_written_as_scipy_fuses_inside_fuse():
+    f = la.fuse(written_as_scipy)
+    x = np.linspace(0.1, 9.9, 99)
+    # (numbers such as 0.5, 1.0 or 2.0 are signature classes of their own, fuse.md: these share one trace)
+    for a, s in ((2.5, 1.5), (3.5, 0.75), (1.75, 3.25), (-1.5, 1.25), (2.25, -0.75)):
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")  # no graph break, no eager run
+            got = f(x, a, s)
+        for g, w in zip(got, written_as_scipy(x, a, s)):
+            _close(g, np.asarray(w), f"fused a={a} s={s}")
+    info = f.cache_info()
+    assert info.hits >= 3 and info.traces <= 2  # the numbers are bound per call, not traced again
+    got = f(x, 2.25, np.nan)
+    for g, w in zip(got, written_as_scipy(x, 2.25, np.nan)):
+        _close(g, np.asarray(w), "fused s=nan")
+    assert "0 graph break(s)" in f.explain(x, 2.5, 1.5)
+    # One method is one kernel (its scalar parts, e.g. log(poch(df/2, 1/2)) of a traced df, hoisted: NumPy
+    # computes those once per call); the five above are more nodes than one kernel takes, so they are chunked.
+    one = la.fuse(lambda x, df, s: st.t.logpdf(x, df, scale=s)).explain(x, 2.5, 1.5)
+    assert "0 graph break(s)" in one and "1 fused kernel(s)" in one
+    assert not any(m in type(st.gamma).__dict__ for m in METHODS)  # SciPy's classes restored after the trace
