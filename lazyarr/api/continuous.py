@@ -24,14 +24,14 @@ from lazyarr.api.functions import where
 from lazyarr.graph import expr
 from lazyarr.graph.ops import UfuncParams
 
-def _traced_number(x) -> bool:
+def traced_number(x) -> bool:
     """(s14, moved here from api/stats.py in s15) A Python number argument of a function ``@la.fuse`` traces: its node stands for the call's number
     (the trace rebinds it per call), so its value must never be read here: it is a stand-in (a NaN for floats).
     Reading it baked the stand-in into the kernel: ``norm.cdf(x, 0.5, s)`` with a traced ``s`` gave NaN."""
     return not isinstance(x, LazyArray) and getattr(x, "_node", None) is not None  # (tracer/scalars.ScalarTracer)
 
 
-def _strong(node, dtype):
+def strong_number(node, dtype):
     """The traced number as a 0-d value of `dtype` that promotes as SciPy's ``np.asarray(number)`` does (not as
     a weak Python scalar): a cast node over it, not folded into a constant (which would read the stand-in)."""
     return expr.make("cast", (node,), UfuncParams((node.dtype,), "numba"), (), np.dtype(dtype))
@@ -45,9 +45,9 @@ def _asarray(v):
     scalar). A 0-d concrete value stays a NumPy value (checked here); anything else becomes a LazyArray."""
     if isinstance(v, LazyArray):
         return v
-    if _traced_number(v):  # a number argument of a traced function: a node per call, never its stand-in
+    if traced_number(v):  # a number argument of a traced function: a node per call, never its stand-in
         node = build.to_node(v)
-        return LazyArray(_strong(node, node.dtype))
+        return LazyArray(strong_number(node, node.dtype))
     value = np.asarray(v)
     # A 0-d value as a NumPy scalar: a strong constant of its dtype (as SciPy's 0-d array promotes), which the
     # kernel takes as an argument (one kernel for every value) without making its layout "nd" as a 0-d input

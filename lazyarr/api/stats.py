@@ -13,7 +13,7 @@ import numpy as np
 
 from lazyarr.api import build
 from lazyarr.api.array import LazyArray
-from lazyarr.api.continuous import DISTRIBUTIONS, _strong, _traced_number
+from lazyarr.api.continuous import DISTRIBUTIONS, strong_number, traced_number
 from lazyarr.api.functions import where
 
 _SQRT_2PI = math.sqrt(2 * math.pi)      # scipy.stats' _norm_pdf_C
@@ -23,8 +23,8 @@ _LOG_SQRT_2PI = math.log(_SQRT_2PI)     # scipy.stats' _norm_pdf_logC
 def _f64(x):
     """scipy.stats computes in float64 (at least): promote the operand, lazily."""
     node = build.to_node(x)
-    if _traced_number(x):
-        return LazyArray(_strong(node, np.float64))
+    if traced_number(x):
+        return LazyArray(strong_number(node, np.float64))
     if node.weak or node.is_const:
         return np.float64(node.data)
     return LazyArray(node if node.dtype == np.float64 else build.cast(node, np.float64))
@@ -32,8 +32,8 @@ def _f64(x):
 
 def _as_is(x):
     node = build.to_node(x)
-    if _traced_number(x):
-        return LazyArray(_strong(node, node.dtype))
+    if traced_number(x):
+        return LazyArray(strong_number(node, node.dtype))
     return node.data if node.is_const else LazyArray(node)
 
 
