@@ -215,3 +215,61 @@ def test_scipy_stats_written_as_scipy_fuses_inside_fuse():
     one = la.fuse(lambda x, df, s: st.t.logpdf(x, df, scale=s)).explain(x, 2.5, 1.5)
     assert "0 graph break(s)" in one and "1 fused kernel(s)" in one
     assert not any(m in type(st.gamma).__dict__ for m in METHODS)  # SciPy's classes restored after the trace
+
+
+# -- discrete: poisson and binom (api/discrete.py) --------------------------------------------------------------
+K = np.array([-np.inf, -3.0, -1.0, -0.5, -0.0, 0.0, 1.0, 1.5, 2.0, 3.0, 7.0, 10.0, 19.0, 20.0, 20.5, 21.0, 50.0,
+              np.inf, np.nan])
+K_INT = np.array([-2, -1, 0, 1, 2, 3, 5, 10, 19, 20, 21, 100])
+DISCRETE_SETS = {
+    "poisson": [(3.5,), (0.0,), (-1.0,), (np.nan,), (np.array([[0.5], [3.5], [-1.0], [20.0], [np.nan]]),)],
+    "binom": [(20, 0.3), (20.0, 0.0), (20, 1.0), (20.5, 0.3), (-1, 0.3), (10, 1.5), (20, np.nan),
+              (np.array([5, 20, 7.5, -2])[:, None, None], np.array([0.2, 0.9, 1.5])[:, None])],
+}
+
+
+def discrete_cases(name):
+    for shapes in DISCRETE_SETS[name]:
+        for loc in (0, 1.5, np.nan):
+            for method in ("pmf", "logpmf", "cdf", "sf", "ppf"):
+                for arg in ((Q,) if method == "ppf" else (K, K_INT)):
+                    yield f"{name}.{method}{shapes} loc={loc} k:{arg.dtype}", method, arg, shapes, {"loc": loc}
+
+
+@pytest.mark.parametrize("name", ["poisson", "binom"])
+def test_discrete_graph_is_scipys_computation_bit_for_bit(name):
+    """rv_discrete's checks (the distribution's own argcheck, integer k, [a, b] with binom's b = n), its clipping
+    and fills, integer and float k, loc, invalid shapes and nan loc: NumPy on lazyarr's graph gives SciPy's bits."""
+    failures = []
+    for what, method, k, shapes, kw in discrete_cases(name):
+        want = scipy_answer(name, method, k, shapes, kw)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            got = reference.evaluate([lazy(name, method, k, shapes, kw)._node])[0]
+        try:
+            assert_same(np.asarray(got), np.asarray(want), what=what)
+        except AssertionError as exc:
+            failures.append(str(exc))
+    assert not failures, "\n".join(failures)
+
+
+def test_discrete_kernels_frozen_and_inside_fuse():
+    mu = np.array([[0.5], [3.5], [-1.0], [20.0]])
+    exprs = [getattr(la.stats.poisson, m)(la.array(K), mu, loc=1.0) for m in ("pmf", "logpmf", "cdf", "sf")]
+    exprs.append(la.stats.poisson.ppf(la.array(Q), 3.5))
+    wants = [scipy_answer("poisson", m, K, (mu,), {"loc": 1.0}) for m in ("pmf", "logpmf", "cdf", "sf")]
+    wants.append(st.poisson.ppf(Q, 3.5))
+    for got, want, m in zip(la.compute(*exprs), wants, ("pmf", "logpmf", "cdf", "sf", "ppf")):
+        _close(got, np.asarray(want), f"poisson.{m}")
+    assert_same(reference.evaluate([la.stats.binom(20, 0.3).logpmf(la.array(K_INT))._node])[0],
+                st.binom(20, 0.3).logpmf(K_INT), what="frozen binom")
+
+    def counts(k, mu):
+        return st.poisson.pmf(k, mu) * st.poisson(mu).sf(k)
+
+    f = la.fuse(counts)
+    for m in (3.5, 7.25, 1.75):
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            _close(f(K_INT, m), counts(K_INT, m), f"fused poisson mu={m}")
+    assert "0 graph break(s)" in f.explain(K_INT, 3.5) and f.cache_info().hits >= 1

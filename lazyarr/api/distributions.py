@@ -185,3 +185,48 @@ TABLE = {d.name: d for d in (
                  pdf=lambda x, b: b * x**(-b-1), cdf=lambda x, b: 1 - x**(-b), sf=lambda x, b: x**(-b),
                  ppf=lambda q, b: pow(1-q, -1.0/b), isf=lambda q, b: np.power(q, -1.0 / b)),
 )}
+
+
+# -- discrete (rv_discrete): SciPy's standard forms of poisson and binom ---------------------------------------
+class DiscreteDistribution(NamedTuple):
+    name: str
+    shapes: tuple[str, ...]
+    a: float                        # lower end of the support
+    upper: Callable                 # the upper end from the shapes (binom's is n)
+    argcheck: Callable              # the distribution's own ``_argcheck``
+    pmf: Callable
+    logpmf: Callable
+    cdf: Callable
+    sf: Callable
+    ppf: Callable
+
+
+def _poisson_logpmf(k, mu):
+    return sc.xlogy(k, mu) - sc.gammaln(k + 1) - mu
+
+
+def _poisson_ppf(q, mu):
+    vals = np.ceil(sc.pdtrik(q, mu))
+    vals1 = np.maximum(vals - 1, 0)
+    temp = sc.pdtr(vals1, mu)
+    return np.where(temp >= q, vals1, vals)
+
+
+def _binom_logpmf(x, n, p):
+    k = np.floor(x)
+    combiln = (sc.gammaln(n+1) - (sc.gammaln(k+1) + sc.gammaln(n-k+1)))
+    return combiln + sc.xlogy(k, p) + sc.xlog1py(n-k, -p)
+
+
+DISCRETE = {d.name: d for d in (
+    DiscreteDistribution("poisson", ("mu",), 0, lambda mu: np.inf, lambda mu: mu >= 0,
+                         pmf=lambda k, mu: np.exp(_poisson_logpmf(k, mu)), logpmf=_poisson_logpmf,
+                         cdf=lambda x, mu: sc.pdtr(np.floor(x), mu), sf=lambda x, mu: sc.pdtrc(np.floor(x), mu),
+                         ppf=_poisson_ppf),
+    DiscreteDistribution("binom", ("n", "p"), 0, lambda n, p: n,
+                         lambda n, p: (n >= 0) & (n == np.round(n)) & (p >= 0) & (p <= 1),
+                         pmf=lambda x, n, p: scu._binom_pmf(x, n, p), logpmf=_binom_logpmf,
+                         cdf=lambda x, n, p: scu._binom_cdf(np.floor(x), n, p),
+                         sf=lambda x, n, p: scu._binom_sf(np.floor(x), n, p),
+                         ppf=lambda q, n, p: scu._binom_ppf(q, n, p)),
+)}

@@ -13,7 +13,9 @@ import numpy as np
 
 from lazyarr.api import build
 from lazyarr.api.array import LazyArray
-from lazyarr.api.continuous import DISTRIBUTIONS, strong_number, traced_number
+from lazyarr.api.continuous import DISTRIBUTIONS
+from lazyarr.api.discrete import DISTRIBUTIONS as DISCRETE_DISTRIBUTIONS
+from lazyarr.api.stats_checks import strong_number, traced_number
 from lazyarr.api.functions import where
 
 _SQRT_2PI = math.sqrt(2 * math.pi)      # scipy.stats' _norm_pdf_C
@@ -123,6 +125,8 @@ def build_exp(x):
 
 
 norm = _Norm()
-# (s15) The other continuous distributions, from one table (api/distributions.py, api/continuous.py).
+# (s15) The other continuous distributions, from one table (api/distributions.py, api/continuous.py), and
+# poisson and binom (api/discrete.py).
 globals().update(DISTRIBUTIONS)
-__all__ = ["norm", *DISTRIBUTIONS]
+globals().update(DISCRETE_DISTRIBUTIONS)
+__all__ = ["norm", *DISTRIBUTIONS, *DISCRETE_DISTRIBUTIONS]

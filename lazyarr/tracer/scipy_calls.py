@@ -28,7 +28,7 @@ import threading
 
 import numpy as np
 
-METHODS = ("cdf", "sf", "ppf", "isf", "pdf", "logpdf", "logcdf", "logsf")
+METHODS = ("cdf", "sf", "ppf", "isf", "pdf", "logpdf", "logcdf", "logsf", "pmf", "logpmf")
 
 _lock = threading.Lock()
 _users = 0
@@ -41,12 +41,12 @@ def _traced(values) -> bool:
     return any(isinstance(v, (LazyArray, ScalarTracer)) for v in values)
 
 
-def _ours(self, name: str, args: tuple, kwds: dict):
+def _ours(self, name: str, method: str, args: tuple, kwds: dict):
     """lazyarr's distribution for this call, or None: SciPy's own instance (no subclass, the table's support),
     called with arguments lazyarr's method takes (x, the shapes, loc, scale; by position or name)."""
     from lazyarr.api import stats
     ours = getattr(stats, name, None)
-    if ours is None or not hasattr(ours, "cdf"):
+    if ours is None or not hasattr(ours, method):
         return None
     shapes = getattr(ours, "shapes", ())  # (norm has none, and the whole line as its support)
     support = getattr(ours, "a", -np.inf), getattr(ours, "b", np.inf)
@@ -61,7 +61,7 @@ def _routed(cls, dist_name: str, name: str, original):
     @functools.wraps(original)
     def method(self, *args, **kwds):
         if type(self) is cls and _traced((*args, *kwds.values())):
-            ours = _ours(self, dist_name, args, kwds)
+            ours = _ours(self, dist_name, name, args, kwds)
             if ours is not None:
                 return getattr(ours, name)(*args, **kwds)
         return original(self, *args, **kwds)
@@ -74,9 +74,9 @@ def _classes() -> dict:
     stats = sys.modules.get("scipy.stats")
     if stats is None:
         return {}
-    from lazyarr.api.distributions import TABLE
+    from lazyarr.api.distributions import DISCRETE, TABLE
     found = {}
-    for name in ("norm", *TABLE):
+    for name in ("norm", *TABLE, *DISCRETE):
         instance = getattr(stats, name, None)
         if instance is not None:
             found[type(instance)] = name
@@ -93,6 +93,8 @@ class intercepting:
             _users += 1
             for cls, dist_name in classes.items():
                 for name in METHODS:
+                    if not hasattr(cls, name):  # (pdf on a discrete distribution, pmf on a continuous one)
+                        continue
                     _installed[cls, name] = cls.__dict__.get(name)
                     setattr(cls, name, _routed(cls, dist_name, name, getattr(cls, name)))
         return self
