@@ -10,8 +10,8 @@ fused kernel, and its values are SciPy's: the same checks, fill values, dtypes a
 Arguments that are concrete 0-d values (Python numbers, NumPy scalars) are checked here, in NumPy, once: a
 valid scalar ``scale`` leaves no ``scale > 0`` test in the kernel. They reach the kernel as NumPy scalars
 (strong constants, passed to the kernel as arguments), so ``gamma.cdf(x, 2.0)`` and ``gamma.cdf(x, 3.0)`` share
-one compiled kernel. Arrays, LazyArrays
-and the traced numbers of a ``@la.fuse`` function stay nodes, checked in the kernel.
+one compiled kernel. Arrays, LazyArrays and the traced numbers of a ``@la.fuse`` function stay nodes, checked in
+the kernel (``api/stats_checks.py``).
 """
 from __future__ import annotations
 
