@@ -28,6 +28,7 @@ CASES = [  # (distribution, method, shape parameters, loc, scale, input kind)
     ("logistic", "cdf", (), 1.0, 0.5, "x"),
     ("beta", "cdf", (2.0, 3.0), 0.0, 1.0, "q"),
     ("chi2", "sf", (4.0,), 0.0, 1.0, "x"),
+    ("poisson", "pmf", (3.5,), 0.0, None, "k"),  # (discrete: no scale)
 ]
 
 
@@ -46,15 +47,15 @@ def main() -> None:
     args = parser.parse_args()
     la.set_num_threads(args.threads)
     rng = np.random.default_rng(0)
-    inputs = {"x": rng.gamma(2.0, 1.5, args.n), "q": rng.random(args.n)}
+    inputs = {"x": rng.gamma(2.0, 1.5, args.n), "q": rng.random(args.n), "k": rng.poisson(3.5, args.n)}
     print(f"n={args.n}, {args.threads} thread(s), median of {args.rounds} rounds; wall (process CPU) per call")
     print(f"{'method':<22} {'scipy':>18} {'la.stats lazy':>18} {'@la.fuse':>18}  speedup lazy / fuse")
     for name, method, shapes, loc, scale, kind in CASES:
         x = inputs[kind]
-        scipy_call = lambda: getattr(getattr(st, name), method)(x, *shapes, loc=loc, scale=scale)  # noqa: E731
-        lazy_call = lambda: getattr(getattr(la.stats, name), method)(  # noqa: E731
-            la.array(x), *shapes, loc=loc, scale=scale).compute()
-        fused = la.fuse(lambda x, *shapes: getattr(getattr(st, name), method)(x, *shapes, loc=loc, scale=scale))
+        kw = {"loc": loc} if scale is None else {"loc": loc, "scale": scale}
+        scipy_call = lambda: getattr(getattr(st, name), method)(x, *shapes, **kw)  # noqa: E731
+        lazy_call = lambda: getattr(getattr(la.stats, name), method)(la.array(x), *shapes, **kw).compute()  # noqa
+        fused = la.fuse(lambda x, *shapes: getattr(getattr(st, name), method)(x, *shapes, **kw))
         fuse_call = lambda: fused(x, *shapes)  # noqa: E731
         want = scipy_call()
         for call in (lazy_call, fuse_call):  # compile (or load) and check before timing
