@@ -126,6 +126,10 @@ def _gumbel_r_logpdf(x):
 
 INF = math.inf
 TABLE = {d.name: d for d in (
+    Distribution("norm", (), -INF, INF,
+                 pdf=_norm_pdf, logpdf=_norm_logpdf, cdf=sc.ndtr, logcdf=sc.log_ndtr,
+                 sf=lambda x: sc.ndtr(-x), logsf=lambda x: sc.log_ndtr(-x),
+                 ppf=sc.ndtri, isf=lambda q: -sc.ndtri(q)),
     Distribution("expon", (), 0.0, INF,
                  pdf=lambda x: np.exp(-x), logpdf=lambda x: -x, cdf=lambda x: -sc.expm1(-x),
                  sf=lambda x: np.exp(-x), logsf=lambda x: -x,

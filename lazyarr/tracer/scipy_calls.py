@@ -15,8 +15,8 @@ whose ``dist`` is a new instance), never as a callable lazyarr could see before 
 code running meanwhile sees SciPy's results unchanged. scipy.stats is not imported for this: a program that
 has not imported it cannot call it.
 
-(s15) The same for the continuous distributions of ``lazyarr.api.distributions``' table (expon, gamma, beta, t,
-...): their ``*_gen`` classes are wrapped alike, and a call with a traced argument becomes
+(s15) The same for every distribution of ``lazyarr.api.distributions``' tables (norm, expon, gamma, beta, t,
+..., poisson, binom): their ``*_gen`` classes are wrapped alike, and a call with a traced argument becomes
 ``lazyarr.stats.<name>``'s. A call the wrapper does not recognise (an instance made with other support bounds,
 a subclass, an unexpected keyword) goes to SciPy unchanged.
 """
@@ -76,7 +76,7 @@ def _classes() -> dict:
         return {}
     from lazyarr.api.distributions import DISCRETE, TABLE
     found = {}
-    for name in ("norm", *TABLE, *DISCRETE):
+    for name in (*TABLE, *DISCRETE):
         instance = getattr(stats, name, None)
         if instance is not None:
             found[type(instance)] = name
