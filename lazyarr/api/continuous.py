@@ -99,10 +99,12 @@ class Continuous:
         with np.errstate(all="ignore"):
             cond0 = both(_argcheck(shapes), scale > 0)
             cond = both(cond0, (self.a <= z) & (z <= self.b))
+            value = self._std(method, z, shapes)
+            unit = not isinstance(scale, LazyArray) and scale == 1  # (/ 1 and - log(1) change no bits: left out)
             if method == "pdf":
-                value, outside = self._std("pdf", z, shapes) / scale, 0.0
+                value, outside = value if unit else value / scale, 0.0
             else:
-                value, outside = self._std("logpdf", z, shapes) - np.log(scale), -np.inf
+                value, outside = value if unit else value - np.log(scale), -np.inf
             bad = either(negated(cond0), z != z)
             out = select(cond, value, select(bad, np.nan, outside))
         return finish(out, broadcast_shape(x, loc, scale, *shapes), dtype)
