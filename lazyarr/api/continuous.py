@@ -98,7 +98,8 @@ class Continuous:
         dtype, z = self._standardised(x, loc, scale)
         with np.errstate(all="ignore"):
             cond0 = both(_argcheck(shapes), scale > 0)
-            cond = both(cond0, (self.a <= z) & (z <= self.b))
+            inside = ((self.a < z) & (z < self.b)) if self.dist.open_density else ((self.a <= z) & (z <= self.b))
+            cond = both(cond0, inside)
             value = self._std(method, z, shapes)
             unit = not isinstance(scale, LazyArray) and scale == 1  # (/ 1 and - log(1) change no bits: left out)
             if method == "pdf":

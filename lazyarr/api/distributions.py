@@ -41,6 +41,7 @@ class Distribution(NamedTuple):
     logsf: Callable | None = None
     ppf: Callable | None = None
     isf: Callable | None = None
+    open_density: bool = False      # pdf/logpdf on the open support (SciPy's ``_support_mask = _open_support_mask``)
 
 
 def apply_where(cond, args, f1, f2=None, fill_value=None):
@@ -151,7 +152,8 @@ TABLE = {d.name: d for d in (
                  pdf=lambda x, s: np.exp(_lognorm_logpdf(x, s)), logpdf=_lognorm_logpdf,
                  cdf=lambda x, s: sc.ndtr(np.log(x) / s), logcdf=lambda x, s: sc.log_ndtr(np.log(x) / s),
                  sf=lambda x, s: sc.ndtr(-(np.log(x) / s)), logsf=lambda x, s: sc.log_ndtr(-(np.log(x) / s)),
-                 ppf=lambda q, s: np.exp(s * sc.ndtri(q)), isf=lambda q, s: np.exp(s * -sc.ndtri(q))),
+                 ppf=lambda q, s: np.exp(s * sc.ndtri(q)), isf=lambda q, s: np.exp(s * -sc.ndtri(q)),
+                 open_density=True),
     Distribution("gamma", ("a",), 0.0, INF,
                  pdf=lambda x, a: np.exp(_gamma_logpdf(x, a)), logpdf=_gamma_logpdf,
                  cdf=lambda x, a: sc.gammainc(a, x), sf=lambda x, a: sc.gammaincc(a, x),
