@@ -139,6 +139,8 @@ class Continuous:
             lower, upper = self.a * scale + loc, self.b * scale + loc
             at_zero, at_one = (lower, upper) if method == "ppf" else (upper, lower)
             value = self._std(method, q, shapes) * scale + loc
+            if self.dist.quantile_edges and not isinstance(cond0, LazyArray) and cond0:
+                return finish(value, broadcast_shape(q, loc, scale, *shapes), np.dtype(np.float64))
             out = select(cond, value, select(both(cond0, q == 0), at_zero,
                                              select(both(cond0, q == 1), at_one, np.nan)))
         return finish(out, broadcast_shape(q, loc, scale, *shapes), np.dtype(np.float64))

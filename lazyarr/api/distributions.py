@@ -42,6 +42,9 @@ class Distribution(NamedTuple):
     ppf: Callable | None = None
     isf: Callable | None = None
     open_density: bool = False      # pdf/logpdf on the open support (SciPy's ``_support_mask = _open_support_mask``)
+    # The standard ppf/isf give SciPy's fills themselves (the support's ends at q = 0 and 1, nan outside [0, 1]
+    # and for nan: ndtri, logit do): with valid concrete parameters the kernel needs no selects around them.
+    quantile_edges: bool = False
 
 
 def apply_where(cond, args, f1, f2=None, fill_value=None):
@@ -130,7 +133,7 @@ TABLE = {d.name: d for d in (
     Distribution("norm", (), -INF, INF,
                  pdf=_norm_pdf, logpdf=_norm_logpdf, cdf=sc.ndtr, logcdf=sc.log_ndtr,
                  sf=lambda x: sc.ndtr(-x), logsf=lambda x: sc.log_ndtr(-x),
-                 ppf=sc.ndtri, isf=lambda q: -sc.ndtri(q)),
+                 ppf=sc.ndtri, isf=lambda q: -sc.ndtri(q), quantile_edges=True),
     Distribution("expon", (), 0.0, INF,
                  pdf=lambda x: np.exp(-x), logpdf=lambda x: -x, cdf=lambda x: -sc.expm1(-x),
                  sf=lambda x: np.exp(-x), logsf=lambda x: -x,
@@ -138,7 +141,7 @@ TABLE = {d.name: d for d in (
     Distribution("logistic", (), -INF, INF,
                  pdf=lambda x: np.exp(_logistic_logpdf(x)), logpdf=_logistic_logpdf,
                  cdf=sc.expit, logcdf=sc.log_expit, sf=lambda x: sc.expit(-x), logsf=lambda x: sc.log_expit(-x),
-                 ppf=sc.logit, isf=lambda q: -sc.logit(q)),
+                 ppf=sc.logit, isf=lambda q: -sc.logit(q), quantile_edges=True),
     Distribution("laplace", (), -INF, INF,
                  pdf=lambda x: 0.5*np.exp(-abs(x)), cdf=_laplace_cdf, sf=lambda x: _laplace_cdf(-x),
                  ppf=_laplace_ppf, isf=lambda q: -_laplace_ppf(q)),
@@ -153,7 +156,7 @@ TABLE = {d.name: d for d in (
                  cdf=lambda x, s: sc.ndtr(np.log(x) / s), logcdf=lambda x, s: sc.log_ndtr(np.log(x) / s),
                  sf=lambda x, s: sc.ndtr(-(np.log(x) / s)), logsf=lambda x, s: sc.log_ndtr(-(np.log(x) / s)),
                  ppf=lambda q, s: np.exp(s * sc.ndtri(q)), isf=lambda q, s: np.exp(s * -sc.ndtri(q)),
-                 open_density=True),
+                 open_density=True, quantile_edges=True),
     Distribution("gamma", ("a",), 0.0, INF,
                  pdf=lambda x, a: np.exp(_gamma_logpdf(x, a)), logpdf=_gamma_logpdf,
                  cdf=lambda x, a: sc.gammainc(a, x), sf=lambda x, a: sc.gammaincc(a, x),
