@@ -541,8 +541,8 @@ def numpy_stage(name: str, args: tuple, kwargs: tuple, shape: tuple, dtype) -> N
 # call stays correct: the node is evaluated by SciPy itself as a stage, and ``explain()`` says so.
 
 def is_scipy_special(ufunc) -> bool:
-    import scipy.special
-    return getattr(scipy.special, getattr(ufunc, "__name__", ""), None) is ufunc
+    from lazyarr.graph.expr import scipy_special_ufunc
+    return scipy_special_ufunc(getattr(ufunc, "__name__", "")) is ufunc
 
 
 def special_node(ufunc, nodes, dtype=None) -> Node:

@@ -27,8 +27,18 @@ class ConstParams(NamedTuple):
 
 def special_ufunc(node) -> np.ufunc:
     """The scipy.special ufunc a ``scipy.special.<name>`` node applies."""
+    return scipy_special_ufunc(node.op[len(SPECIAL):])
+
+
+def scipy_special_ufunc(name: str):
+    """scipy.special's ufunc of this name, or one of the private ufuncs scipy.stats calls (``_beta_pdf``,
+    ``_cauchy_ppf``, in ``scipy.special._ufuncs``; s15 stats): SciPy evaluates those as stages. None if neither."""
     import scipy.special
-    return getattr(scipy.special, node.op[len(SPECIAL):])
+    found = getattr(scipy.special, name, None)
+    if found is None and name.startswith("_"):
+        from scipy.special import _ufuncs
+        found = getattr(_ufuncs, name, None)
+    return found
 
 # The intern table: key -> weak reference to the node. A plain dict of weak references is several times faster
 # than WeakValueDictionary, and node creation is on the hot path. (s14 lazyover) Each reference carries its key

@@ -14,6 +14,11 @@ whose ``dist`` is a new instance), never as a callable lazyarr could see before 
 (reference-counted) and removed after; a call on NumPy values goes straight to SciPy's own method, so other
 code running meanwhile sees SciPy's results unchanged. scipy.stats is not imported for this: a program that
 has not imported it cannot call it.
+
+(s15) The same for every distribution of ``lazyarr.api.distributions``' tables (norm, expon, gamma, beta, t,
+..., poisson, binom): their ``*_gen`` classes are wrapped alike, and a call with a traced argument becomes
+``lazyarr.stats.<name>``'s. A call the wrapper does not recognise (an instance made with other support bounds,
+a subclass, an unexpected keyword) goes to SciPy unchanged.
 """
 from __future__ import annotations
 
@@ -21,12 +26,13 @@ import functools
 import sys
 import threading
 
-METHODS = ("cdf", "sf", "ppf", "isf", "pdf", "logpdf", "logcdf", "logsf")
-_ROUTED_KEYWORDS = frozenset({"loc", "scale"})
+import numpy as np
+
+METHODS = ("cdf", "sf", "ppf", "isf", "pdf", "logpdf", "logcdf", "logsf", "pmf", "logpmf")
 
 _lock = threading.Lock()
 _users = 0
-_installed: dict = {}  # method name -> the class attribute it replaced (None: inherited, so deleted after)
+_installed: dict = {}  # (class, method name) -> the class attribute it replaced (None: inherited, deleted after)
 
 
 def _traced(values) -> bool:
@@ -35,49 +41,73 @@ def _traced(values) -> bool:
     return any(isinstance(v, (LazyArray, ScalarTracer)) for v in values)
 
 
-def _routed(name: str, original):
+def _ours(self, name: str, method: str, args: tuple, kwds: dict):
+    """lazyarr's distribution for this call, or None: SciPy's own instance (no subclass, the table's support),
+    called with arguments lazyarr's method takes (x, the shapes, loc, scale; by position or name)."""
+    from lazyarr.api import stats
+    ours = getattr(stats, name, None)
+    if ours is None or not hasattr(ours, method):
+        return None
+    shapes = getattr(ours, "shapes", ())  # (norm has none, and the whole line as its support)
+    support = getattr(ours, "a", -np.inf), getattr(ours, "b", np.inf)
+    if (self.shapes or None) != (", ".join(shapes) or None) or (self.a, self.b) != support:
+        return None
+    if len(args) > 3 + len(shapes) or not set(kwds) <= {"loc", "scale", *shapes}:
+        return None
+    return ours
+
+
+def _routed(cls, dist_name: str, name: str, original):
     @functools.wraps(original)
     def method(self, *args, **kwds):
-        if (len(args) <= 3 and _ROUTED_KEYWORDS.issuperset(kwds) and _traced((*args, *kwds.values()))
-                and not self.shapes):  # norm has no shape parameters; a subclass that adds some is SciPy's
-            from lazyarr.api.stats import norm
-            return getattr(norm, name)(*args, **kwds)
+        if type(self) is cls and _traced((*args, *kwds.values())):
+            ours = _ours(self, dist_name, name, args, kwds)
+            if ours is not None:
+                return getattr(ours, name)(*args, **kwds)
         return original(self, *args, **kwds)
 
     return method
 
 
-def _normal_class():
+def _classes() -> dict:
+    """scipy.stats' distribution classes lazyarr routes, by name (only if scipy.stats is imported)."""
     stats = sys.modules.get("scipy.stats")
-    norm = getattr(stats, "norm", None) if stats is not None else None
-    return type(norm) if norm is not None else None
+    if stats is None:
+        return {}
+    from lazyarr.api.distributions import DISCRETE, TABLE
+    found = {}
+    for name in (*TABLE, *DISCRETE):
+        instance = getattr(stats, name, None)
+        if instance is not None:
+            found[type(instance)] = name
+    return found
 
 
 class intercepting:
-    """Context manager around a trace: scipy.stats.norm's methods take traced arguments as lazyarr's."""
+    """Context manager around a trace: scipy.stats' distributions' methods take traced arguments as lazyarr's."""
 
     def __enter__(self):
         global _users
         with _lock:
-            cls = _normal_class() if _users == 0 else None
+            classes = _classes() if _users == 0 else {}
             _users += 1
-            if cls is not None:
+            for cls, dist_name in classes.items():
                 for name in METHODS:
-                    _installed[name] = cls.__dict__.get(name)
-                    setattr(cls, name, _routed(name, getattr(cls, name)))
-                _installed["class"] = cls
+                    if not hasattr(cls, name):  # (pdf on a discrete distribution, pmf on a continuous one)
+                        continue
+                    _installed[cls, name] = cls.__dict__.get(name)
+                    setattr(cls, name, _routed(cls, dist_name, name, getattr(cls, name)))
         return self
 
     def __exit__(self, *exc):
         global _users
         with _lock:
             _users -= 1
-            cls = _installed.pop("class", None) if _users == 0 else None
-            if cls is not None:
-                for name in METHODS:
-                    previous = _installed.pop(name)
+            if _users == 0:
+                for (cls, name), previous in list(_installed.items()):
                     if previous is None:
                         delattr(cls, name)
                     else:
                         setattr(cls, name, previous)
+                _installed.clear()
         return False
