@@ -2,8 +2,9 @@
 
 An entry holds what ``scipy.stats.<name>_gen`` defines: the shape parameters, the support ``[a, b]`` of the
 standard (loc=0, scale=1) distribution, and the methods SciPy writes as expressions (``_pdf``, ``_logpdf``,
-``_cdf``, ``_logcdf``, ``_sf``, ``_logsf``, ``_ppf``, ``_isf``), copied from scipy/stats/_continuous_distns.py
-(SciPy 1.17) with the same operations in the same order, so the same NumPy/SciPy functions give the same bits.
+``_cdf``, ``_logcdf``, ``_sf``, ``_logsf``, ``_ppf``, ``_isf``): SciPy 1.17's formulas (scipy/stats/
+_continuous_distns.py), written with the same operations in the same order, so the same NumPy/SciPy functions
+give the same bits.
 A method SciPy does not define is ``None``: ``api/continuous.py`` derives it the way rv_continuous does
 (``logpdf = log(pdf)``, ``sf = 1 - cdf``, ``isf = ppf(1 - q)``, logcdf/logsf split at the median). The
 functions take NumPy values or LazyArrays alike: on LazyArrays every NumPy ufunc and scipy.special ufunc is a
