@@ -541,9 +541,14 @@ def _outputs(result, roots: list, seen: dict, args: dict):
     if isinstance(result, LazyArray):
         node = result._node
         if id(node) not in seen:
-            seen[id(node)] = len(roots)
+            seen[id(node)] = (len(roots), id(result))
             roots.append(node)
-        return ("node", seen[id(node)], result._array0)
+        index, first = seen[id(node)]
+        if first != id(result):
+            # (s15) two LazyArray objects of one value (``return a + 1, a + 1``: hash-consing made them one node)
+            # are two arrays in NumPy: a write into one must not show in the other
+            return ("copy", ("node", index, result._array0))
+        return ("node", index, result._array0)
     if type(result) is ScalarTracer:
         return ("number", result._index)
     kind = type(result)

@@ -66,6 +66,8 @@ def output_slots(spec) -> set[int]:
     """Every slot an output spec reads when the call returns."""
     if spec[0] == "slot":
         return {spec[1]}
+    if spec[0] == "copy":
+        return output_slots(spec[1])
     if spec[0] in ("seq", "dict"):
         return set().union(*[output_slots(t) for t in spec[2]]) if spec[2] else set()
     return set()

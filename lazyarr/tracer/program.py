@@ -83,6 +83,8 @@ def _output(spec, v, flat, numbers, cv):
         return cv[spec[1]]
     if kind == "const":
         return spec[1]
+    if kind == "copy":  # (s15) a second LazyArray object of an output's value: its own array
+        return _output(spec[1], v, flat, numbers, cv).copy()
     items = [_output(s, v, flat, numbers, cv) for s in spec[2]]
     if kind == "dict":
         return dict(zip(spec[1], items))
@@ -367,6 +369,8 @@ class Builder:
                 j = self.number(node, "value")
                 return ("mapped", j) if j is not None else ("const", np.asarray(node.data, node.dtype)[()])
             return ("slot", self.fresh_slot(self.slot(node, v), v), node.ndim == 0 and not tree[2])
+        if kind == "copy":
+            return ("copy", self.output_spec(tree[1], v))
         if kind == "seq":
             return ("seq", tree[1], [self.output_spec(t, v) for t in tree[2]])
         if kind == "dict":

@@ -299,7 +299,12 @@ def run_eager(fn, positional, keywords):
     lazy = [x for x in leaves if isinstance(x, LazyArray)] + [x for _, x in written]
     if lazy:
         from lazyarr.api.functions import compute
-        values = dict(zip(map(id, lazy), compute(*lazy)))
+        values, made = {}, set()
+        for x, value in zip(lazy, compute(*lazy)):
+            if id(value) in made and isinstance(value, np.ndarray):
+                value = value.copy()  # (s15) two LazyArray objects of one value are two arrays, as in NumPy
+            made.add(id(value))
+            values[id(x)] = value
         for target, x in written:  # every value is computed before the first write reaches a caller's array
             np.copyto(target, values[id(x)], casting="unsafe")
         leaves = [values[id(x)] if isinstance(x, LazyArray) else x for x in leaves]
