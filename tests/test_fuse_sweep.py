@@ -46,3 +46,47 @@ def test_one_result_returned_twice_stays_one_object():
 
     for p, q in _both(f, X)[1]:
         assert p is q
+
+
+def _log_or_zeros(a):
+    try:
+        with np.errstate(invalid="raise"):
+            return np.log(a)
+    except FloatingPointError:
+        return np.zeros_like(a)
+
+
+def _sqrt_or_minus_one(a):
+    old = np.seterr(invalid="raise")
+    try:
+        return np.sqrt(a)
+    except FloatingPointError:
+        return a * 0 - 1
+    finally:
+        np.seterr(**old)
+
+
+@pytest.mark.parametrize("fn", [_log_or_zeros, _sqrt_or_minus_one])
+def test_errstate_raise_inside_a_fused_function_takes_its_except_branch(fn):
+    # kernels report no floating-point flags: the fused function returned log's NaNs where NumPy's run takes the
+    # except branch; such a function now runs as plain NumPy (tracer/fp_errors.py)
+    fused, modes, errstate = la.fuse(fn), np.geterr(), np.errstate
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        for a in (np.abs(X) + 1, X, np.abs(X) + 1, X):
+            np.testing.assert_array_equal(fused(a.copy()), fn(a.copy()))
+    assert sum(issubclass(w.category, la.EagerWarning) for w in caught) == 1
+    assert np.geterr() == modes and np.errstate is errstate  # (the trace's stand-in errstate is removed)
+
+
+def test_a_fused_call_under_the_callers_errstate_raise_raises():
+    fused = la.fuse(lambda a: np.log(a) * 2)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", la.EagerWarning)
+        fused(np.abs(X))  # traced and cached outside any errstate
+        with np.errstate(invalid="raise"), pytest.raises(FloatingPointError):
+            fused(X)
+        with np.errstate(invalid="raise"):
+            np.testing.assert_array_equal(fused(np.abs(X) + 1), np.log(np.abs(X) + 1) * 2)
+        assert np.isnan(fused(X)).any()  # outside it, the cached program (NaNs, as NumPy's answer)
+    assert fused.cache_info().traces == 1

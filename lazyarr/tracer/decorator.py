@@ -36,6 +36,7 @@ from lazyarr.tracer.scalars import ScalarTrace, ScalarTracer, Static, classify, 
 from lazyarr.api.array import LazyArray, wrap
 # (graph breaks) segments, guards and eager runs
 from lazyarr.tracer import creation_calls, scipy_calls, segments
+from lazyarr.tracer import fp_errors
 from lazyarr.runtime import scratch
 
 __all__ = ["fuse", "FuseInfo", "TracingError"]
@@ -75,7 +76,7 @@ def fuse(fn=None, *, maxsize: int = 128):
         if key is None:
             return state.call(args, kwargs)
         found = programs.get(key)
-        if found is not None:
+        if found is not None and not fp_errors.caller_asks():
             run = found[0].fast
             if run is not None:
                 if key in state.writes and shares_memory(args):
@@ -129,6 +130,9 @@ class _Fused:
         self.writes: set = set()
         self.warned_numpy = False
         self.warned_aliases = False
+        # (s15) signatures that run as plain NumPy (key -> why): the function asks for floating-point errors
+        self.numpy_keys: dict[tuple, str] = {}
+        self.warned_fp = False
 
     def cache_info(self) -> FuseInfo:
         return FuseInfo(self.hits, self.misses, self.traces, sum(map(len, list(self.programs.values()))),
@@ -140,6 +144,7 @@ class _Fused:
             self.static_hints.clear()
             self.eager.clear()
             self.explained.clear()
+            self.numpy_keys.clear()
             self.hits = self.misses = self.traces = 0
 
     # -- calls ------------------------------------------------------------------------------------------
@@ -164,6 +169,9 @@ class _Fused:
     def dispatch(self, flat: tuple, key: tuple, structure):
         if key in self.writes and shares_memory(flat):
             return self.as_numpy_for_aliases(flat, structure)
+        if key in self.numpy_keys or fp_errors.caller_asks():
+            return self.numpy_route(flat, structure, self.numpy_keys.get(key) or "called under a visible "
+                                    "np.errstate mode")
         if key in self.eager:  # (graph breaks) no replayable trace for this signature
             self.hits += 1
             try:
@@ -229,6 +237,25 @@ class _Fused:
         positional, keywords = unflatten(structure, list(flat))
         return self.fn(*positional, **keywords)
 
+    def numpy_route(self, flat: tuple, structure, why: str, key: tuple | None = None):
+        """(s15) The function asks NumPy for floating-point errors (``np.errstate(all="raise")`` inside it, or
+        around the call: tracer/fp_errors.py), which lazyarr's kernels do not report: the call runs as plain NumPy,
+        so ``FloatingPointError`` (or the error callback) comes from the function's own line. `key`: remember the
+        signature (a trace found the mode inside the function). One warning per function."""
+        if key is not None:
+            with self.lock:
+                self.numpy_keys[key] = why
+                self.programs.pop(key, None)
+                while len(self.numpy_keys) > self.maxsize:
+                    del self.numpy_keys[next(iter(self.numpy_keys))]
+        if not self.warned_fp:
+            self.warned_fp = True
+            segments.warn_fp_errors(self.name, why)
+        if structure is None:
+            return self.fn(*flat)
+        positional, keywords = unflatten(structure, list(flat))
+        return self.fn(*positional, **keywords)
+
     # -- graph breaks: eager runs and explain() ---------------------------------------------------------
     def _eager(self, flat: tuple, structure):
         if structure is None:
@@ -284,13 +311,19 @@ class _Fused:
         static: set[int] = set(self.static_hints.get(key, ()))
         while True:
             breaks = segments.Segmenter(self.fn, flat, prepared, prepare)  # (graph breaks)
+            watch = fp_errors.Watch()  # (s15) does the function ask for floating-point errors?
             try:
-                traced = self._trace(flat, kinds, slots, static, structure, salt=0, breaks=breaks)
+                with watch:
+                    traced = self._trace(flat, kinds, slots, static, structure, salt=0, breaks=breaks)
             except Exception:
+                if watch.why is not None:
+                    return self.numpy_route(flat, structure, watch.why, key)
                 if static.issuperset(numbers):
                     raise
                 static.update(numbers)  # let the error show the call's own numbers, not stand-ins
                 continue
+            if watch.why is not None:
+                return self.numpy_route(flat, structure, watch.why, key)
             if traced.scalars.static - static:
                 static |= traced.scalars.static
                 continue
