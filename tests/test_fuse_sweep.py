@@ -90,3 +90,66 @@ def test_a_fused_call_under_the_callers_errstate_raise_raises():
             np.testing.assert_array_equal(fused(np.abs(X) + 1), np.log(np.abs(X) + 1) * 2)
         assert np.isnan(fused(X)).any()  # outside it, the cached program (NaNs, as NumPy's answer)
     assert fused.cache_info().traces == 1
+
+
+SCALARS = [np.float32(2.5), np.float64(-1.5), np.int8(3), np.int64(-7), np.uint8(200), np.complex64(1 - 1j)]
+
+
+def _same(got, want):
+    assert type(got) is type(want), (got, want)
+    if isinstance(want, tuple):
+        for g, w in zip(got, want):
+            _same(g, w)
+    elif isinstance(want, (np.ndarray, np.generic)):
+        assert got.dtype == want.dtype and got.shape == want.shape
+        np.testing.assert_array_equal(got, want)
+    else:
+        assert got == want
+
+
+def _by_class(a, k):
+    # a NumPy scalar argument was traced as a 0-d array: isinstance(k, np.floating) answered False
+    return (a * 2 if isinstance(k, np.floating) else a - 1), isinstance(k, np.generic), isinstance(k, float)
+
+
+def _incremented(a, k):
+    k += 1  # a NumPy scalar is immutable: this rebinds k (the 0-d placeholder was written instead)
+    return a * k, k
+
+
+def _as_python(a, k):
+    return {k: 1}.get(k, 0) * a, f"{k}", str(k), repr(k), round(k.real), k * 1
+
+
+def _stored_into_ints(a, k):
+    b = a[:4].astype(np.int8)
+    b[1:3] = k  # NumPy converts a scalar as a Python number: OverflowError out of range (a cast wrapped)
+    return b
+
+
+@pytest.mark.filterwarnings("ignore::numpy.exceptions.ComplexWarning")  # (NumPy's too: complex64 into int8)
+@pytest.mark.parametrize("fn", [_by_class, _incremented, _as_python, _stored_into_ints])
+def test_a_numpy_scalar_argument_is_a_numpy_scalar_to_the_function(fn):
+    fused = la.fuse(fn)
+    for k in SCALARS + SCALARS[:2]:  # (new values of a traced signature, then replayed ones)
+        a = X.copy()
+        try:
+            want = fn(a, k)
+        except Exception as exc:
+            with pytest.raises(type(exc)), warnings.catch_warnings():
+                warnings.simplefilter("ignore", la.EagerWarning)
+                fused(a, k)
+            continue
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", la.EagerWarning)
+            _same(fused(a, k), want)
+
+
+def test_printing_a_traced_value_shows_numpys_text():
+    # str()/repr()/f"{x}" of a traced value gave "lazyarr.LazyArray(shape=...)" (a returned f-string, a print)
+    def f(a):
+        return f"{a.max()}", str(a[:3] * 2), repr(a.sum()), "%s" % a.min()
+
+    want, got = _both(f, X)
+    assert got == [want, want]
+    assert "LazyArray" in repr(la.array(X) * 2)  # lazy mode still computes nothing to show itself

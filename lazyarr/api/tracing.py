@@ -112,6 +112,14 @@ def user_line() -> str:
 def can_break() -> bool:
     """Whether the current trace (if any) computes values at graph breaks instead of refusing them."""
     return getattr(_state, "breaks", None) is not None
+
+
+def shows_values() -> bool:
+    """(s15) Whether the current trace computes values at graph breaks and is a fused function's own (its trace or
+    an eager run), not a fused function called with LazyArrays (which stays lazy): where printing a traced value
+    shows NumPy's text of it (api/methods.shown)."""
+    breaks = getattr(_state, "breaks", None)
+    return breaks is not None and getattr(breaks, "materialise", True)
 # --- end graph breaks ---
 
 

@@ -36,7 +36,7 @@ from lazyarr.tracer.scalars import ScalarTrace, ScalarTracer, Static, classify, 
 from lazyarr.api.array import LazyArray, wrap
 # (graph breaks) segments, guards and eager runs
 from lazyarr.tracer import creation_calls, scipy_calls, segments
-from lazyarr.tracer import fp_errors
+from lazyarr.tracer import fp_errors, numpy_scalars
 from lazyarr.runtime import scratch
 
 __all__ = ["fuse", "FuseInfo", "TracingError"]
@@ -430,7 +430,10 @@ class _Fused:
                 leaves[id(leaf)] = i
                 arg_leaves[i] = leaf
                 extents[i] = (array, extent)
-                traced_args.append(LazyArray(leaf, array0=leaf.shape == ()))  # a 0-d argument is a 0-d array
+                if isinstance(a, np.generic):  # (s15) a NumPy scalar: what user code sees is a scalar
+                    traced_args.append(numpy_scalars.ScalarArgument(leaf, type(a)))
+                else:
+                    traced_args.append(LazyArray(leaf, array0=leaf.shape == ()))  # a 0-d argument is a 0-d array
             elif kind == "number" and i not in static:
                 traced_args.append(scalars.argument(i, a))
             else:
