@@ -2,6 +2,7 @@
 "Session 15 sweep (fuse)"): each test pins one silent wrong answer (or failure) the sweep found, comparing the
 fused function's answer with the undecorated function's on the same arguments, on the traced call and on a
 replayed one. Compile-light: tiny arrays, expressions whose kernels the suite's other tests compile too."""
+import dataclasses
 import warnings
 
 import numpy as np
@@ -153,3 +154,33 @@ def test_printing_a_traced_value_shows_numpys_text():
     want, got = _both(f, X)
     assert got == [want, want]
     assert "LazyArray" in repr(la.array(X) * 2)  # lazy mode still computes nothing to show itself
+
+
+@dataclasses.dataclass(frozen=True)
+class _Summary:
+    mean: object
+    spread: object
+    n: int
+
+
+def _summary(a):
+    return _Summary(a.mean(), a - a.mean(), len(a))
+
+
+def _summary_after_a_break(a):
+    if a.sum() > 0:
+        return [_Summary(a.max(), a * 2, 1)]
+    return [_Summary(a.min(), np.asarray(a * 3).tolist(), 2)]  # (a whole array to Python: an eager signature)
+
+
+@pytest.mark.parametrize("fn", [_summary, _summary_after_a_break])
+def test_a_dataclass_result_holds_numpy_values(fn):
+    # its fields were the trace's LazyArrays (over the placeholders), returned uncomputed
+    for a in (X, -np.abs(X), np.abs(X), -np.abs(X)):
+        want, got = _both(fn, a)
+        for g in got:
+            g, w = (g[0], want[0]) if isinstance(want, list) else (g, want)
+            assert type(g) is _Summary and g is not w
+            for name in ("mean", "spread", "n"):
+                np.testing.assert_allclose(getattr(g, name), getattr(w, name), rtol=1e-13)  # (summation order)
+                assert type(getattr(g, name)) is type(getattr(w, name))

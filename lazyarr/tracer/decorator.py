@@ -29,7 +29,8 @@ from lazyarr.graph import expr
 from lazyarr.api import tracing
 from lazyarr.api.build import plain_ndarray
 from lazyarr.api.tracing import TracingError
-from lazyarr.tracer.signature import flatten, key_of, plain_structure, special_numpy_scalar, static_key, unflatten
+from lazyarr.tracer.signature import dataclass_fields, flatten, key_of, plain_structure, special_numpy_scalar, \
+    static_key, unflatten
 from lazyarr.tracer.traced import Traced, equivalent, placeholder, same_bytes, snapshot
 from lazyarr.tracer.program import MISS, build
 from lazyarr.tracer.scalars import ScalarTrace, ScalarTracer, Static, classify, replay
@@ -592,6 +593,9 @@ def _outputs(result, roots: list, seen: dict, args: dict):
         return ("seq", kind, [_outputs(x, roots, seen, args) for x in result])
     if kind is dict:
         return ("dict", tuple(result), [_outputs(x, roots, seen, args) for x in result.values()])
+    names = dataclass_fields(result)
+    if names:  # (s15) a dataclass: its fields are results (its LazyArrays leaked, uncomputed)
+        return ("obj", (result, names), [_outputs(getattr(result, n), roots, seen, args) for n in names])
     return ("const", result)
 
 
@@ -606,6 +610,9 @@ def _gather_deferred(result) -> None:
     elif kind is dict:
         for x in result.values():
             _gather_deferred(x)
+    elif dataclass_fields(result):
+        for name in dataclass_fields(result):
+            _gather_deferred(getattr(result, name))
     elif isinstance(result, LazyArray) and type(result) is not LazyArray:
         result._node  # noqa: B018 (reading it builds the gather)
 

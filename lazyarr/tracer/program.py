@@ -23,6 +23,7 @@ from lazyarr.graph import expr
 from lazyarr.graph import reference as interp
 from lazyarr.runtime import evaluate as runtime, launch
 from lazyarr.tracer.traced import Traced, leaf_origin, replay_view, view_offset
+from lazyarr.tracer.signature import rebuilt  # (s15) dataclass results
 from lazyarr.tracer.calls import converter, direct_call, map_op
 from lazyarr.tracer.calls import offsets_op  # (#15)
 from lazyarr.runtime import after_blas  # (#15 postblas)
@@ -88,6 +89,8 @@ def _output(spec, v, flat, numbers, cv):
     items = [_output(s, v, flat, numbers, cv) for s in spec[2]]
     if kind == "dict":
         return dict(zip(spec[1], items))
+    if kind == "obj":
+        return rebuilt(spec[1], items)
     make = spec[1]
     return make(*items) if hasattr(make, "_fields") else make(items)
 
@@ -373,8 +376,8 @@ class Builder:
             return ("copy", self.output_spec(tree[1], v))
         if kind == "seq":
             return ("seq", tree[1], [self.output_spec(t, v) for t in tree[2]])
-        if kind == "dict":
-            return ("dict", tree[1], [self.output_spec(t, v) for t in tree[2]])
+        if kind == "dict" or kind == "obj":
+            return (kind, tree[1], [self.output_spec(t, v) for t in tree[2]])
         if kind == "const" and isinstance(tree[1], np.ndarray):  # a NumPy array the function made or held
             s = self.const_slots.get(id(tree[1]))
             if s is None:

@@ -294,7 +294,7 @@ def run_eager(fn, positional, keywords):
     with tracing.tracing(), tracing.breaking(handler), scipy_calls.intercepting():
         result = body(*positional, **keywords)
     leaves: list = []
-    structure = flatten(result, leaves)
+    structure = flatten(result, leaves, objects=True)
     written = [(a, x) for a, x, node in arguments if x._node is not node]
     lazy = [x for x in leaves if isinstance(x, LazyArray)] + [x for _, x in written]
     if lazy:

@@ -8,6 +8,8 @@ flattened, and their structure is part of the key.
 """
 from __future__ import annotations
 
+import copy
+import dataclasses
 import functools
 
 import numpy as np
@@ -75,13 +77,17 @@ def static_key(value) -> tuple:
     return (type(value), expr.value_key(value))
 
 
-def flatten(tree, leaves: list):
-    """Containers in the arguments (or results): their structure, with the leaves appended to `leaves`."""
+def flatten(tree, leaves: list, objects: bool = False):
+    """Containers in the arguments (or results): their structure, with the leaves appended to `leaves`. With
+    `objects` (results), a dataclass instance is a container of its fields too (``dataclass_fields``)."""
     kind = type(tree)
     if kind is tuple or kind is list or (isinstance(tree, tuple) and hasattr(tree, "_fields")):
-        return ("seq", kind, tuple(flatten(x, leaves) for x in tree))
+        return ("seq", kind, tuple(flatten(x, leaves, objects) for x in tree))
     if kind is dict:
-        return ("dict", tuple(tree), tuple(flatten(x, leaves) for x in tree.values()))
+        return ("dict", tuple(tree), tuple(flatten(x, leaves, objects) for x in tree.values()))
+    names = dataclass_fields(tree) if objects else None
+    if names:
+        return ("obj", (tree, names), tuple(flatten(getattr(tree, n), leaves, objects) for n in names))
     leaves.append(tree)
     return None
 
@@ -93,6 +99,8 @@ def unflatten(structure, leaves):
         if s is None:
             return next(it)
         children = [rebuild(c) for c in s[2]]
+        if s[0] == "obj":
+            return rebuilt(s[1], children)
         if s[0] == "dict":
             return dict(zip(s[1], children))
         return s[1](*children) if hasattr(s[1], "_fields") else s[1](children)
@@ -103,6 +111,23 @@ def unflatten(structure, leaves):
         # (programs #15) `rebuild` reaches itself through its closure cell: a cycle that held `leaves` (the
         # call's arrays) until the garbage collector ran (docs/fuse_programs.md, the plan's cycle).
         rebuild = None
+
+
+def dataclass_fields(result) -> tuple | None:
+    """(s15) The field names of a dataclass instance a fused function returns (``return Stats(m, s)``): its fields
+    are results like a tuple's items (they leaked the trace's LazyArrays), or None for anything else."""
+    if not dataclasses.is_dataclass(result) or isinstance(result, type):
+        return None
+    return tuple(f.name for f in dataclasses.fields(result))
+
+
+def rebuilt(template, values: list):
+    """A result dataclass for one call: a shallow copy of the traced instance with each field's value."""
+    obj, names = template
+    obj = copy.copy(obj)
+    for name, value in zip(names, values):
+        object.__setattr__(obj, name, value)  # (a frozen dataclass too)
+    return obj
 
 
 @functools.lru_cache(maxsize=64)
