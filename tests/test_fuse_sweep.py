@@ -184,3 +184,31 @@ def test_a_dataclass_result_holds_numpy_values(fn):
             for name in ("mean", "spread", "n"):
                 np.testing.assert_allclose(getattr(g, name), getattr(w, name), rtol=1e-13)  # (summation order)
                 assert type(getattr(g, name)) is type(getattr(w, name))
+
+
+class _Model:
+    def __init__(self, scale):
+        self.scale, self.bias, self.opts = scale, np.ones(12), {"shift": 0.0}
+
+    @la.fuse
+    def predict(self, a):
+        return a * self.scale + self.bias + self.opts["shift"]
+
+
+def test_a_fused_method_sees_attributes_changed_between_calls():
+    # the trace bakes ``self.scale`` in; ``self`` was keyed by identity, so a changed attribute silently reused
+    # the old value (and a rebound array attribute the old array)
+    model = _Model(2.0)
+    for change in (lambda: None, lambda: setattr(model, "scale", 3.0), lambda: setattr(model, "bias", X * 0),
+                   lambda: model.opts.update(shift=1.5), lambda: model.bias.fill(4.0), lambda: None):
+        change()
+        np.testing.assert_array_equal(model.predict(X), _Model.predict.__wrapped__(model, X))
+    assert _Model.predict.cache_info().hits >= 2  # (unchanged state: the cached program)
+
+
+def test_a_slice_argument():
+    def f(a, s):
+        return a[s] * 2
+
+    for s in (slice(1, 3), slice(None, None, -1), slice(1, 3)):
+        np.testing.assert_array_equal(la.fuse(f)(X, s), f(X, s))

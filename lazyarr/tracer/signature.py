@@ -11,6 +11,7 @@ from __future__ import annotations
 import copy
 import dataclasses
 import functools
+import types
 
 import numpy as np
 
@@ -60,12 +61,45 @@ def _item(a):
         return ("array", a.dtype, a.shape)
     if isinstance(a, np.generic):
         return ("=", a.dtype, a.tobytes()) if special_numpy_scalar(a) else (a.dtype, "scalar")
+    if kind is slice:  # (s15) unhashable before Python 3.12
+        return ("=", slice, _state_key((a.start, a.stop, a.step), 2))
+    if kind.__hash__ is object.__hash__ and hasattr(a, "__dict__") and not isinstance(a, _OPAQUE):
+        # (s15) an object equal only to itself (``self`` of a fused method, a config object): the trace reads its
+        # attributes (``a * self.scale``) and bakes them in, so a changed attribute must trace again (it
+        # silently reused the old value); its attributes' state is part of the key
+        return ("=", kind, id(a), _state_key(a, 2))
     try:
         hash(a)
     except TypeError:
         raise TypeError(f"lazyarr.fuse: an argument of type {kind.__name__} is not an array, a number or "
                         "a hashable value; fused functions take arrays, numbers, and hashable options") from None
     return ("=", kind, a)
+
+
+_OPAQUE = (type, types.ModuleType, types.FunctionType, types.BuiltinFunctionType, types.MethodType,
+           functools.partial, np.random.Generator, np.random.RandomState, np.random.BitGenerator)
+
+
+def _state_key(value, depth: int):
+    """(s15) What of an attribute value a trace may have baked in: numbers, strings and other values by value,
+    arrays by identity and layout (their contents are read when the kernels run; one rebound to another array
+    traces again), containers and plain objects by their items' and attributes' state (`depth` levels), and
+    anything else by identity."""
+    kind = type(value)
+    if kind is _ndarray:
+        return ("array", id(value), value.dtype, value.shape, value.strides)
+    if kind in (float, int, bool, complex) or isinstance(value, np.generic):
+        return expr.value_key(value) if kind is not bool else ("bool", value)
+    if value is None or kind is str or kind is bytes:
+        return value
+    if depth > 0:
+        if kind is tuple or kind is list:
+            return (kind, tuple(_state_key(v, depth - 1) for v in value))
+        if kind is dict:
+            return (dict, tuple((k, _state_key(v, depth - 1)) for k, v in value.items()))
+        if kind.__hash__ is object.__hash__ and hasattr(value, "__dict__") and not isinstance(value, _OPAQUE):
+            return (kind, id(value), tuple((k, _state_key(v, depth - 1)) for k, v in vars(value).items()))
+    return ("id", id(value))
 
 
 def special_numpy_scalar(a) -> bool:
