@@ -212,3 +212,37 @@ def test_a_slice_argument():
 
     for s in (slice(1, 3), slice(None, None, -1), slice(1, 3)):
         np.testing.assert_array_equal(la.fuse(f)(X, s), f(X, s))
+
+
+def _appends(xs):
+    xs.append(xs[0] * 2)
+    return len(xs)
+
+
+def _replaces(xs):
+    xs[0] = xs[0] * 2
+    return xs[1] + 1
+
+
+def _adds_a_key(d):
+    d["c"] = d["a"] + 1
+    return d["a"].sum()
+
+
+@pytest.mark.parametrize("fn,make", [(_appends, lambda: [X, X * 2]), (_replaces, lambda: [X, X * 2]),
+                                     (_adds_a_key, lambda: {"a": X})])
+def test_a_fused_function_that_changes_a_list_or_dict_argument_changes_the_callers(fn, make):
+    # the trace ran on rebuilt containers and a replayed call runs no Python: the caller's list kept its length
+    fused = la.fuse(fn)
+    for _ in range(2):
+        want_arg, got_arg = make(), make()
+        want = fn(want_arg)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            got = fused(got_arg)
+        assert any(issubclass(w.category, la.EagerWarning) for w in caught) or _ == 1
+        np.testing.assert_array_equal(got, want)
+        assert type(got_arg) is type(want_arg) and len(got_arg) == len(want_arg)
+        for g, w in zip(got_arg.values() if isinstance(want_arg, dict) else got_arg,
+                        want_arg.values() if isinstance(want_arg, dict) else want_arg):
+            np.testing.assert_array_equal(g, w)

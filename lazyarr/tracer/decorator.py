@@ -134,6 +134,7 @@ class _Fused:
         # (s15) signatures that run as plain NumPy (key -> why): the function asks for floating-point errors
         self.numpy_keys: dict[tuple, str] = {}
         self.warned_fp = False
+        self.local = threading.local()  # .caller: the arguments of the general path's call on this thread
 
     def cache_info(self) -> FuseInfo:
         return FuseInfo(self.hits, self.misses, self.traces, sum(map(len, list(self.programs.values()))),
@@ -165,14 +166,19 @@ class _Fused:
         key = key_of(flat)
         if structure == plain_structure(len(flat)):
             return self.dispatch(flat, key, None)
-        return self.dispatch(flat, (structure,) + key, structure)
+        outer = getattr(self.local, "caller", None)
+        self.local.caller = (positional, keywords)  # (s15) a plain NumPy run gets the caller's own containers
+        try:
+            return self.dispatch(flat, (structure,) + key, structure)
+        finally:
+            self.local.caller = outer
 
     def dispatch(self, flat: tuple, key: tuple, structure):
         if key in self.writes and shares_memory(flat):
             return self.as_numpy_for_aliases(flat, structure)
         if key in self.numpy_keys or fp_errors.caller_asks():
-            return self.numpy_route(flat, structure, self.numpy_keys.get(key) or "called under a visible "
-                                    "np.errstate mode")
+            return self.numpy_route(flat, structure, self.numpy_keys.get(key) or "it is called under np.errstate "
+                                    "asking for floating-point errors, which fused kernels do not report")
         if key in self.eager:  # (graph breaks) no replayable trace for this signature
             self.hits += 1
             try:
@@ -221,7 +227,7 @@ class _Fused:
             segments.warn_numpy_run(self.name, exc)
         if structure is None:
             return self.fn(*flat)
-        positional, keywords = unflatten(structure, list(flat))
+        positional, keywords = getattr(self.local, "caller", None) or unflatten(structure, list(flat))
         return self.fn(*positional, **keywords)
 
     def as_numpy_for_aliases(self, flat: tuple, structure):
@@ -235,14 +241,15 @@ class _Fused:
             segments.warn_aliases(self.name)
         if structure is None:
             return self.fn(*flat)
-        positional, keywords = unflatten(structure, list(flat))
+        positional, keywords = getattr(self.local, "caller", None) or unflatten(structure, list(flat))
         return self.fn(*positional, **keywords)
 
     def numpy_route(self, flat: tuple, structure, why: str, key: tuple | None = None):
-        """(s15) The function asks NumPy for floating-point errors (``np.errstate(all="raise")`` inside it, or
-        around the call: tracer/fp_errors.py), which lazyarr's kernels do not report: the call runs as plain NumPy,
-        so ``FloatingPointError`` (or the error callback) comes from the function's own line. `key`: remember the
-        signature (a trace found the mode inside the function). One warning per function."""
+        """(s15) A call fused kernels cannot answer as NumPy does runs as plain NumPy: the function asks for
+        floating-point errors (``np.errstate(all="raise")`` inside it, or around the call: tracer/fp_errors.py),
+        which kernels do not report, so ``FloatingPointError`` comes from the function's own line; or it changes a
+        list or dict argument (``xs.append(...)``), which a program would not do to the caller's. `key`: remember
+        the signature (a trace found it). One warning per function."""
         if key is not None:
             with self.lock:
                 self.numpy_keys[key] = why
@@ -251,10 +258,10 @@ class _Fused:
                     del self.numpy_keys[next(iter(self.numpy_keys))]
         if not self.warned_fp:
             self.warned_fp = True
-            segments.warn_fp_errors(self.name, why)
+            segments.warn_numpy_route(self.name, why)
         if structure is None:
             return self.fn(*flat)
-        positional, keywords = unflatten(structure, list(flat))
+        positional, keywords = getattr(self.local, "caller", None) or unflatten(structure, list(flat))
         return self.fn(*positional, **keywords)
 
     # -- graph breaks: eager runs and explain() ---------------------------------------------------------
@@ -318,13 +325,15 @@ class _Fused:
                     traced = self._trace(flat, kinds, slots, static, structure, salt=0, breaks=breaks)
             except Exception:
                 if watch.why is not None:
-                    return self.numpy_route(flat, structure, watch.why, key)
+                    return self.numpy_route(flat, structure, _fp_why(watch), key)
                 if static.issuperset(numbers):
                     raise
                 static.update(numbers)  # let the error show the call's own numbers, not stand-ins
                 continue
             if watch.why is not None:
-                return self.numpy_route(flat, structure, watch.why, key)
+                return self.numpy_route(flat, structure, _fp_why(watch), key)
+            if traced.changed_containers:  # (s15) NumPy's run changes the caller's list or dict; a program cannot
+                return self.numpy_route(flat, structure, "it changes a list or dict argument", key)
             if traced.scalars.static - static:
                 static |= traced.scalars.static
                 continue
@@ -470,6 +479,7 @@ class _Fused:
             tree = ("seq", tuple, [tree, ("seq", tuple, [_outputs(traced_args[i], roots, {}, {})
                                                          for i in written])])
         traced = Traced(roots, tree, scalars, leaves, extents, recorder.frozen())
+        traced.changed_containers = structure is not None and _changed(structure, positional, keywords, traced_args)
         traced.written = tuple((i, traced_args[i]._node) for i in written)  # (lifetimes.written_in_place)
         return traced
 
@@ -597,6 +607,19 @@ def _outputs(result, roots: list, seen: dict, args: dict):
     if names:  # (s15) a dataclass: its fields are results (its LazyArrays leaked, uncomputed)
         return ("obj", (result, names), [_outputs(getattr(result, n), roots, seen, args) for n in names])
     return ("const", result)
+
+
+def _fp_why(watch) -> str:
+    return f"it asks NumPy for floating-point errors ({watch.why}), which fused kernels do not report"
+
+
+def _changed(structure, positional, keywords, traced_args: list) -> bool:
+    """(s15) Whether the traced function changed a list or dict it was given (``xs.append(y)``, ``d["c"] = v``,
+    ``xs[0] = xs[0] * 2``): their structure or an item is not what the call passed."""
+    after: list = []
+    if flatten((positional, keywords), after) != structure or len(after) != len(traced_args):
+        return True
+    return any(x is not y for x, y in zip(after, traced_args))
 
 
 def _gather_deferred(result) -> None:

@@ -326,12 +326,12 @@ def warn_numpy_run(name: str, exc: Exception) -> None:
                   "'Errors that depend on the values')", EagerWarning, stacklevel=_user_stacklevel())
 
 
-def warn_fp_errors(name: str, why: str) -> None:
-    """(s15) The one warning a fused function gives when a call of it ran as plain NumPy because it asks for
-    floating-point errors (``decorator._Fused.numpy_route``)."""
-    warnings.warn(f"lazyarr.fuse: {name} asks NumPy for floating-point errors ({why}), which fused kernels do not "
-                  "report: such calls run as plain NumPy (see docs/fuse.md, 'Session 15 sweep (fuse)')",
-                  EagerWarning, stacklevel=_user_stacklevel())
+def warn_numpy_route(name: str, why: str) -> None:
+    """(s15) The one warning a fused function gives when calls of it run as plain NumPy because of what it does
+    (``decorator._Fused.numpy_route``: it asks for floating-point errors, changes a container argument, or its
+    trace failed where NumPy's run does not)."""
+    warnings.warn(f"lazyarr.fuse: {name}: {why}; such calls run as plain NumPy (see docs/fuse.md, 'Session 15 "
+                  "sweep (fuse)')", EagerWarning, stacklevel=_user_stacklevel())
 
 
 def warn_aliases(name: str) -> None:
