@@ -246,3 +246,29 @@ def test_a_fused_function_that_changes_a_list_or_dict_argument_changes_the_calle
         for g, w in zip(got_arg.values() if isinstance(want_arg, dict) else got_arg,
                         want_arg.values() if isinstance(want_arg, dict) else want_arg):
             np.testing.assert_array_equal(g, w)
+
+
+def test_a_trace_that_fails_where_numpy_does_not_runs_as_numpy():
+    # Generator.random(out=) needs a real array: the trace raised ValueError where NumPy's run works
+    def noisy(a, rng):
+        buf = np.empty_like(a)
+        rng.random(out=buf)
+        return a + buf
+
+    fused = la.fuse(noisy)
+    for seed in (1, 2):
+        want_rng, got_rng = np.random.default_rng(seed), np.random.default_rng(seed)
+        want = noisy(X, want_rng)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", la.EagerWarning)
+            got = fused(X, got_rng)
+        np.testing.assert_array_equal(got, want)
+        assert got_rng.bit_generator.state == want_rng.bit_generator.state  # (the stream advanced once)
+
+
+def test_a_trace_error_numpy_raises_too_is_numpys():
+    def f(a, i):
+        return a[i] * 2
+
+    with pytest.raises(IndexError):
+        la.fuse(f)(X, 40)

@@ -264,6 +264,25 @@ class _Fused:
         positional, keywords = getattr(self.local, "caller", None) or unflatten(structure, list(flat))
         return self.fn(*positional, **keywords)
 
+    def after_failed_trace(self, flat: tuple, structure, key: tuple, exc: Exception):
+        """(s15) The trace raised where the function itself may not (NumPy code that needs a real array:
+        ``rng.random(out=np.empty_like(x))``; anything lazyarr gets wrong): the call runs as plain NumPy. If NumPy
+        raises too, that is the function's own error, raised as NumPy raises it (the next call traces again);
+        otherwise the signature runs as plain NumPy from now on, with one warning. (Python side effects of the
+        function body happen twice on this call: the trace's, then NumPy's run.)"""
+        if structure is None:
+            result = self.fn(*flat)
+        else:
+            positional, keywords = getattr(self.local, "caller", None) or unflatten(structure, list(flat))
+            result = self.fn(*positional, **keywords)
+        with self.lock:
+            self.numpy_keys[key] = f"its trace raised {type(exc).__name__} ({exc}) where NumPy's run does not"
+            self.programs.pop(key, None)
+        if not self.warned_fp:
+            self.warned_fp = True
+            segments.warn_numpy_route(self.name, self.numpy_keys[key])
+        return result
+
     # -- graph breaks: eager runs and explain() ---------------------------------------------------------
     def _eager(self, flat: tuple, structure):
         if structure is None:
@@ -323,11 +342,13 @@ class _Fused:
             try:
                 with watch:
                     traced = self._trace(flat, kinds, slots, static, structure, salt=0, breaks=breaks)
-            except Exception:
+            except Exception as exc:
                 if watch.why is not None:
                     return self.numpy_route(flat, structure, _fp_why(watch), key)
                 if static.issuperset(numbers):
-                    raise
+                    if isinstance(exc, (TracingError, Static)):  # (documented refusals: docs/fuse.md)
+                        raise
+                    return self.after_failed_trace(flat, structure, key, exc)
                 static.update(numbers)  # let the error show the call's own numbers, not stand-ins
                 continue
             if watch.why is not None:
