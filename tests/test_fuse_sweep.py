@@ -272,3 +272,16 @@ def test_a_trace_error_numpy_raises_too_is_numpys():
 
     with pytest.raises(IndexError):
         la.fuse(f)(X, 40)
+
+
+def test_lstsq_rank_a_zero_d_argument_indexed_and_a_transposed_arguments_strides():
+    # lstsq's rank (a NumPy int) came back as a 0-d array, z[()] of a 0-d argument as the argument itself, and
+    # a.strides of a transposed argument as a computed C copy's
+    def f(m, z):
+        return np.linalg.lstsq(m, m[:, 0], rcond=None)[2], z[()], m.strides
+
+    m, z = X.reshape(4, 3).T, np.array(2.5)
+    want, got = _both(f, m, z)
+    for g in got:
+        for gi, wi in zip(g, want):
+            assert type(gi) is type(wi) and gi == wi

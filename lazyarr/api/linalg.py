@@ -373,13 +373,21 @@ def eager(path: str):
         args = [np.asarray(a) if build.is_lazy(a) else a for a in args]
         result = _numpy_function(path)(*args, **kwargs)
         if isinstance(result, tuple):
-            outs = [wrap(np.asarray(r)) for r in result]
+            outs = [_wrapped(r) for r in result]
             return type(result)(*outs) if hasattr(result, "_fields") else tuple(outs)
-        return wrap(np.asarray(result))
+        return _wrapped(result)
 
     function.__name__ = function.__qualname__ = what
     function.__doc__ = f"``numpy.{path}``, computed when called (its result type depends on the values)."
     return function
+
+
+def _wrapped(value) -> LazyArray:
+    """(s15) An eager result as a LazyArray; a NumPy scalar (lstsq's rank) stays a scalar when computed (it came
+    back as a 0-d array)."""
+    if isinstance(value, np.generic):
+        return LazyArray(build.array_leaf(np.asarray(value)), array0=False)
+    return wrap(np.asarray(value))
 
 
 def multi_dot(arrays, *, out=None):

@@ -18,6 +18,7 @@ from lazyarr.api import assign
 from lazyarr.api import build
 from lazyarr.api import dispatch  # (array API #16)
 from lazyarr.api import tracing
+from lazyarr.graph import expr
 from lazyarr.runtime import explain
 
 
@@ -121,7 +122,11 @@ def round_(self, ndigits=None):
 
 
 def strides(self) -> tuple:
-    """The strides of the computed value (lazyarr picks the layout of what it computes)."""
+    """The strides of the computed value (lazyarr picks the layout of what it computes); an input's (or a view
+    of one) are its own, as NumPy's, without computing anything (s15: inside a fused function a transposed
+    argument's ``a.strides`` gave a computed C copy's: its placeholder has the argument's strides)."""
+    if self._node.op == expr.LEAF:
+        return self._node.data.strides
     return _value(self, "strides").strides
 
 

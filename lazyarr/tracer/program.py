@@ -78,6 +78,8 @@ def _output(spec, v, flat, numbers, cv):
         return value[()] if spec[2] else value
     if kind == "arg":
         return flat[spec[1]]
+    if kind == "arg_scalar":
+        return flat[spec[1]][()]
     if kind == "number":
         return numbers[spec[1]]
     if kind == "mapped":
@@ -367,6 +369,8 @@ class Builder:
         if kind == "node":
             node = self.traced.roots[tree[1]]
             if id(node) in self.traced.leaves:
+                if node.ndim == 0 and not tree[2]:  # (s15) ``z[()]`` of a 0-d argument: NumPy's scalar
+                    return ("arg_scalar", self.traced.leaves[id(node)])
                 return ("arg", self.traced.leaves[id(node)])
             if node.op == CONST:
                 j = self.number(node, "value")
