@@ -285,3 +285,20 @@ def test_lstsq_rank_a_zero_d_argument_indexed_and_a_transposed_arguments_strides
     for g in got:
         for gi, wi in zip(g, want):
             assert type(gi) is type(wi) and gi == wi
+
+
+def _positive_definite(a):
+    try:
+        np.linalg.cholesky(a)
+        return True
+    except np.linalg.LinAlgError:
+        return False
+
+
+def test_a_dropped_linalg_result_still_raises_into_the_functions_except():
+    # nothing computed the dropped cholesky stage: every matrix was "positive definite"
+    fused = la.fuse(_positive_definite)
+    spd, indefinite = np.eye(3) * 2, np.diag([1.0, -1.0, 1.0])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", la.EagerWarning)
+        assert [fused(m) for m in (spd, indefinite, spd, indefinite)] == [True, False, True, False]

@@ -499,6 +499,7 @@ class _Fused:
         if written:
             tree = ("seq", tuple, [tree, ("seq", tuple, [_outputs(traced_args[i], roots, {}, {})
                                                          for i in written])])
+        roots += _dropped(recorder.checked, roots)  # (s15) computed, not returned: their errors reach the function
         traced = Traced(roots, tree, scalars, leaves, extents, recorder.frozen())
         traced.changed_containers = structure is not None and _changed(structure, positional, keywords, traced_args)
         traced.written = tuple((i, traced_args[i]._node) for i in written)  # (lifetimes.written_in_place)
@@ -513,6 +514,7 @@ class Recorder:
     def __init__(self, arguments: list):
         self.arguments = arguments  # (name, address range of its placeholder) per array argument
         self.entries: list = []
+        self.checked: list = []  # (s15) stage nodes that raise for some values (tracing.note_checked)
 
     def argument(self, node) -> str | None:
         """The name of the argument a traced array is (or views), else None."""
@@ -628,6 +630,22 @@ def _outputs(result, roots: list, seen: dict, args: dict):
     if names:  # (s15) a dataclass: its fields are results (its LazyArrays leaked, uncomputed)
         return ("obj", (result, names), [_outputs(getattr(result, n), roots, seen, args) for n in names])
     return ("const", result)
+
+
+def _dropped(checked: list, roots: list) -> list:
+    """(s15) The stages that raise for some values (``tracing.note_checked``) the function built but dropped:
+    ``try: np.linalg.cholesky(a); return True / except LinAlgError: return False`` returned True for every matrix,
+    since nothing computed the stage. As extra roots they are computed on every call (their values unused): an
+    error runs the call as plain NumPy (``_Fused.as_numpy``), so the function's own ``except`` runs."""
+    if not checked:
+        return []
+    reached = {id(n) for n in expr.walk(roots)}
+    dropped = []
+    for node in checked:
+        if id(node) not in reached:
+            reached.add(id(node))
+            dropped.append(node)
+    return dropped
 
 
 def _fp_why(watch) -> str:
