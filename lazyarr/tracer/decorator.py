@@ -332,7 +332,10 @@ class _Fused:
     # -- tracing ----------------------------------------------------------------------------------------
     def _miss(self, flat: tuple, key: tuple, structure):
         self.misses += 1
-        kinds, prepared, prepare = self._arguments(flat, named=structure is None)
+        try:
+            kinds, prepared, prepare = self._arguments(flat, named=structure is None)
+        except dtypes.UnsupportedDtype as exc:  # (s15) object, str, datetime, longdouble: NumPy's function
+            return self.numpy_route(flat, structure, f"{exc} (kernels take numeric dtypes)", key)
         slots = {i: placeholder(prepared[i]) for i, kind in enumerate(kinds) if kind == "array"}
         numbers = [i for i, kind in enumerate(kinds) if kind == "number"]
         static: set[int] = set(self.static_hints.get(key, ()))
