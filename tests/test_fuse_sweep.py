@@ -302,3 +302,28 @@ def test_a_dropped_linalg_result_still_raises_into_the_functions_except():
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", la.EagerWarning)
         assert [fused(m) for m in (spd, indefinite, spd, indefinite)] == [True, False, True, False]
+
+
+def _noisy(a, rng):
+    return a + rng.standard_normal(a.shape) * 0.1
+
+
+def _legacy_noise(a):
+    return a * np.random.rand(*a.shape)
+
+
+def test_random_draws_are_fresh_on_every_call_and_the_stream_advances_as_numpys():
+    # the trace's draws were baked into the program: every call returned the same numbers, the Generator stood still
+    fused, want_rng, got_rng = la.fuse(_noisy), np.random.default_rng(3), np.random.default_rng(3)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", la.EagerWarning)
+        for _ in range(3):
+            np.testing.assert_array_equal(fused(X, got_rng), _noisy(X, want_rng))
+        assert got_rng.bit_generator.state == want_rng.bit_generator.state
+        fused = la.fuse(_legacy_noise)
+        np.random.seed(5)
+        want = [_legacy_noise(X) for _ in range(3)] + [np.random.rand()]
+        np.random.seed(5)
+        got = [fused(X) for _ in range(3)] + [np.random.rand()]
+    for g, w in zip(got, want):
+        np.testing.assert_array_equal(g, w)

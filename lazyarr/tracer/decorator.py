@@ -37,7 +37,7 @@ from lazyarr.tracer.scalars import ScalarTrace, ScalarTracer, Static, classify, 
 from lazyarr.api.array import LazyArray, wrap
 # (graph breaks) segments, guards and eager runs
 from lazyarr.tracer import creation_calls, scipy_calls, segments
-from lazyarr.tracer import fp_errors, numpy_scalars
+from lazyarr.tracer import fp_errors, numpy_scalars, rng_states
 from lazyarr.runtime import scratch
 
 __all__ = ["fuse", "FuseInfo", "TracingError"]
@@ -339,6 +339,7 @@ class _Fused:
         slots = {i: placeholder(prepared[i]) for i, kind in enumerate(kinds) if kind == "array"}
         numbers = [i for i, kind in enumerate(kinds) if kind == "number"]
         static: set[int] = set(self.static_hints.get(key, ()))
+        rngs = rng_states.capture(flat)  # (s15) random states the trace may draw from
         while True:
             breaks = segments.Segmenter(self.fn, flat, prepared, prepare)  # (graph breaks)
             watch = fp_errors.Watch()  # (s15) does the function ask for floating-point errors?
@@ -358,6 +359,11 @@ class _Fused:
                 return self.numpy_route(flat, structure, _fp_why(watch), key)
             if traced.changed_containers:  # (s15) NumPy's run changes the caller's list or dict; a program cannot
                 return self.numpy_route(flat, structure, "it changes a list or dict argument", key)
+            if rng_states.advanced(rngs):  # (s15) a replay would repeat the trace's draws: run the body every call
+                rng_states.restore(rngs)
+                self._go_eager(key, "it draws random numbers (a NumPy Generator or RandomState, or np.random's "
+                                    "global state), which a replayed program would repeat")
+                return self.dispatch(flat, key, structure)
             if traced.scalars.static - static:
                 static |= traced.scalars.static
                 continue
