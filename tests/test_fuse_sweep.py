@@ -327,3 +327,26 @@ def test_random_draws_are_fresh_on_every_call_and_the_stream_advances_as_numpys(
         got = [fused(X) for _ in range(3)] + [np.random.rand()]
     for g, w in zip(got, want):
         np.testing.assert_array_equal(g, w)
+
+
+SCALE = 2.0
+
+
+def _scaled(a):
+    return a * SCALE + OFFSETS["b"]
+
+
+OFFSETS = {"b": 1.0}
+
+
+def test_a_global_number_changed_between_calls_is_seen():
+    # the trace baked SCALE in: after SCALE = 3.0 every call still multiplied by 2.0
+    global SCALE
+    fused = la.fuse(_scaled)
+    try:
+        for value, offset in ((2.0, 1.0), (3.0, 1.0), (-0.0, 1.0), (2.0, 1.0), (2.0, 5.0)):
+            SCALE, OFFSETS["b"] = value, offset
+            np.testing.assert_array_equal(fused(X), _scaled(X))
+    finally:
+        SCALE, OFFSETS["b"] = 2.0, 1.0
+    assert fused.cache_info().traces == 4  # ((2.0, 1.0) again: the first program)

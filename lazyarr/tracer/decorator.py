@@ -30,17 +30,20 @@ from lazyarr.api import tracing
 from lazyarr.api.build import plain_ndarray
 from lazyarr.api.tracing import TracingError
 from lazyarr.tracer.signature import dataclass_fields, flatten, key_of, plain_structure, special_numpy_scalar, \
-    static_key, unflatten
+    state_key, static_key, unflatten
 from lazyarr.tracer.traced import Traced, equivalent, placeholder, same_bytes, snapshot
 from lazyarr.tracer.program import MISS, build
 from lazyarr.tracer.scalars import ScalarTrace, ScalarTracer, Static, classify, replay
 from lazyarr.api.array import LazyArray, wrap
 # (graph breaks) segments, guards and eager runs
 from lazyarr.tracer import creation_calls, scipy_calls, segments
-from lazyarr.tracer import fp_errors, numpy_scalars, rng_states
+from lazyarr.tracer import fp_errors, numpy_scalars, read_globals, rng_states
 from lazyarr.runtime import scratch
 
 __all__ = ["fuse", "FuseInfo", "TracingError"]
+
+
+NO_READS = ((), ())  # (s15) a function that reads no watched global or closure value
 
 
 class FuseInfo(NamedTuple):
@@ -76,6 +79,8 @@ def fuse(fn=None, *, maxsize: int = 128):
         key = key_of(args)
         if key is None:
             return state.call(args, kwargs)
+        if state.reads is not NO_READS:  # (s15) globals and closure values the function reads
+            key += state.reads_key()
         found = programs.get(key)
         if found is not None and not fp_errors.caller_asks():
             run = found[0].fast
@@ -135,6 +140,17 @@ class _Fused:
         self.numpy_keys: dict[tuple, str] = {}
         self.warned_fp = False
         self.local = threading.local()  # .caller: the arguments of the general path's call on this thread
+        self.reads = None  # (s15) (global names, closure cells) whose values join the key: read_globals.watched
+
+    def reads_key(self) -> tuple:
+        """(s15) The values of the globals and closure cells the function reads (tracer/read_globals.py), as one
+        key item; () for a function that reads none (decided at its first call)."""
+        if self.reads is None:
+            found = read_globals.watched(self.fn)
+            self.reads = NO_READS if found == NO_READS else found
+        if self.reads is NO_READS:
+            return ()
+        return (read_globals.key(self.fn, *self.reads, state_key),)
 
     def cache_info(self) -> FuseInfo:
         return FuseInfo(self.hits, self.misses, self.traces, sum(map(len, list(self.programs.values()))),
@@ -163,7 +179,7 @@ class _Fused:
         if any(isinstance(x, (LazyArray, ScalarTracer)) for x in leaves):
             return self._lazy(structure, leaves)
         flat = tuple(leaves)
-        key = key_of(flat)
+        key = key_of(flat) + self.reads_key()
         if structure == plain_structure(len(flat)):
             return self.dispatch(flat, key, None)
         outer = getattr(self.local, "caller", None)
@@ -317,6 +333,8 @@ class _Fused:
         structure = flatten((bound.args, bound.kwargs), leaves)
         flat = tuple(leaves)
         key = key_of(flat)
+        if key is not None:
+            key += self.reads_key()
         if key is not None and structure != plain_structure(len(flat)):
             key = (structure,) + key
         if key is None:
@@ -339,7 +357,7 @@ class _Fused:
         slots = {i: placeholder(prepared[i]) for i, kind in enumerate(kinds) if kind == "array"}
         numbers = [i for i, kind in enumerate(kinds) if kind == "number"]
         static: set[int] = set(self.static_hints.get(key, ()))
-        rngs = rng_states.capture(flat)  # (s15) random states the trace may draw from
+        rngs = rng_states.capture(flat, read_globals.read_values(self.fn))  # (s15) random states it may draw from
         while True:
             breaks = segments.Segmenter(self.fn, flat, prepared, prepare)  # (graph breaks)
             watch = fp_errors.Watch()  # (s15) does the function ask for floating-point errors?

@@ -2,7 +2,7 @@
 
 ``f(x, rng)`` with ``return x + rng.standard_normal(x.shape)``: the trace draws from the caller's Generator, and
 the draws enter the graph as a NumPy array, so a replayed call returned the same "random" numbers again and left
-the generator where it was (session 15's sweep; ``np.random.rand`` and a ``self.rng`` attribute alike). A trace
+the generator where it was (session 15's sweep; ``np.random.rand`` and a ``self.rng`` attribute, a module-level ``rng = np.random.default_rng(0)`` alike). A trace
 that advanced a random state - a ``np.random.Generator`` or ``RandomState`` argument, one held by an object
 argument (``self.rng``), or NumPy's global ``np.random`` state - makes its signature eager (the body runs on
 every call: each call draws, as NumPy's run does); the states are put back first, so the call that traced
@@ -28,10 +28,11 @@ def _bit_generator(x):
     return x
 
 
-def capture(flat: tuple) -> list:
+def capture(flat: tuple, read: list = ()) -> list:
     """(bit generator, its state, the state's bytes) for each random state the call can reach: its arguments,
-    their attributes (one level), and NumPy's global state."""
-    found = [np.random.mtrand._rand]
+    their attributes (one level), the globals and closure values the function reads (`read`), and NumPy's
+    global state."""
+    found = [np.random.mtrand._rand] + [v for v in read if isinstance(v, _KINDS)]
     for a in flat:
         if isinstance(a, _KINDS):
             found.append(a)

@@ -62,12 +62,12 @@ def _item(a):
     if isinstance(a, np.generic):
         return ("=", a.dtype, a.tobytes()) if special_numpy_scalar(a) else (a.dtype, "scalar")
     if kind is slice:  # (s15) unhashable before Python 3.12
-        return ("=", slice, _state_key((a.start, a.stop, a.step), 2))
+        return ("=", slice, state_key((a.start, a.stop, a.step), 2))
     if kind.__hash__ is object.__hash__ and hasattr(a, "__dict__") and not isinstance(a, _OPAQUE):
         # (s15) an object equal only to itself (``self`` of a fused method, a config object): the trace reads its
         # attributes (``a * self.scale``) and bakes them in, so a changed attribute must trace again (it
         # silently reused the old value); its attributes' state is part of the key
-        return ("=", kind, id(a), _state_key(a, 2))
+        return ("=", kind, id(a), state_key(a, 2))
     try:
         hash(a)
     except TypeError:
@@ -80,7 +80,7 @@ _OPAQUE = (type, types.ModuleType, types.FunctionType, types.BuiltinFunctionType
            functools.partial, np.random.Generator, np.random.RandomState, np.random.BitGenerator)
 
 
-def _state_key(value, depth: int):
+def state_key(value, depth: int):
     """(s15) What of an attribute value a trace may have baked in: numbers, strings and other values by value,
     arrays by identity and layout (their contents are read when the kernels run; one rebound to another array
     traces again), containers and plain objects by their items' and attributes' state (`depth` levels), and
@@ -94,11 +94,11 @@ def _state_key(value, depth: int):
         return value
     if depth > 0:
         if kind is tuple or kind is list:
-            return (kind, tuple(_state_key(v, depth - 1) for v in value))
+            return (kind, tuple(state_key(v, depth - 1) for v in value))
         if kind is dict:
-            return (dict, tuple((k, _state_key(v, depth - 1)) for k, v in value.items()))
+            return (dict, tuple((k, state_key(v, depth - 1)) for k, v in value.items()))
         if kind.__hash__ is object.__hash__ and hasattr(value, "__dict__") and not isinstance(value, _OPAQUE):
-            return (kind, id(value), tuple((k, _state_key(v, depth - 1)) for k, v in vars(value).items()))
+            return (kind, id(value), tuple((k, state_key(v, depth - 1)) for k, v in vars(value).items()))
     return ("id", id(value))
 
 
