@@ -350,3 +350,18 @@ def test_a_global_number_changed_between_calls_is_seen():
     finally:
         SCALE, OFFSETS["b"] = 2.0, 1.0
     assert fused.cache_info().traces == 4  # ((2.0, 1.0) again: the first program)
+
+
+def test_a_returned_view_of_an_argument_is_writable_as_numpys():
+    def window(a):
+        return a[1:4]
+
+    fused = la.fuse(window)
+    for _ in range(2):
+        want_x, got_x = X.copy(), X.copy()
+        want, got = window(want_x), fused(got_x)
+        want[0] = got[0] = 100.0  # (it raised: assignment destination is read-only)
+        np.testing.assert_array_equal(got_x, want_x)
+    frozen = X.copy()
+    frozen.flags.writeable = False
+    assert not fused(frozen).flags.writeable
