@@ -365,3 +365,34 @@ def test_a_returned_view_of_an_argument_is_writable_as_numpys():
     frozen = X.copy()
     frozen.flags.writeable = False
     assert not fused(frozen).flags.writeable
+
+
+class _Box:
+    def __init__(self, values, n):
+        self.values, self.n = values, n
+
+
+def _boxed(a):
+    return _Box(a * 2, len(a))
+
+
+def _centre(a):
+    m = a.mean()
+    return lambda t: t - m
+
+
+def _two_steps(a):
+    yield a * 2
+    yield a + 1
+
+
+def test_results_fuse_cannot_rebuild_hold_numpy_values():
+    # a plain object, a closure and a generator held the trace's LazyArrays (over the placeholders), uncomputed
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", la.EagerWarning)
+        for a in (X, -X):
+            box = la.fuse(_boxed)(a)
+            np.testing.assert_array_equal(box.values, a * 2)
+            np.testing.assert_array_equal(la.fuse(_centre)(a)(X), _centre(a)(X))
+            for got, want in zip(la.fuse(_two_steps)(a), _two_steps(a)):
+                np.testing.assert_array_equal(got, want)

@@ -18,8 +18,10 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import gc
 import inspect
 import threading
+import types
 from typing import NamedTuple
 
 import numpy as np
@@ -375,6 +377,8 @@ class _Fused:
                 continue
             if watch.why is not None:
                 return self.numpy_route(flat, structure, _fp_why(watch), key)
+            if traced.opaque is not None:  # (s15) a result fuse cannot rebuild per call holds traced values
+                return self.numpy_route(flat, structure, f"it returns {traced.opaque} holding traced values", key)
             if traced.changed_containers:  # (s15) NumPy's run changes the caller's list or dict; a program cannot
                 return self.numpy_route(flat, structure, "it changes a list or dict argument", key)
             if rng_states.advanced(rngs):  # (s15) a replay would repeat the trace's draws: run the body every call
@@ -529,6 +533,7 @@ class _Fused:
         roots += _dropped(recorder.checked, roots)  # (s15) computed, not returned: their errors reach the function
         traced = Traced(roots, tree, scalars, leaves, extents, recorder.frozen())
         traced.changed_containers = structure is not None and _changed(structure, positional, keywords, traced_args)
+        traced.opaque = _opaque_result(tree)
         traced.written = tuple((i, traced_args[i]._node) for i in written)  # (lifetimes.written_in_place)
         return traced
 
@@ -673,6 +678,44 @@ def _dropped(checked: list, roots: list) -> list:
             reached.add(id(node))
             dropped.append(node)
     return dropped
+
+
+def _opaque_result(tree) -> str | None:
+    """(s15) The kind of a returned object fuse cannot rebuild per call that holds traced values (an instance of a
+    plain class with array attributes, a function closing over them, a generator): its LazyArrays were returned
+    over the placeholders, uncomputed, and the object was the same on every call. None if there is none."""
+    kind = tree[0]
+    if kind == "const":
+        return _holding_traced(tree[1])
+    if kind in ("seq", "dict", "obj"):
+        for t in tree[2]:
+            found = _opaque_result(t)
+            if found is not None:
+                return found
+    if kind == "copy":
+        return _opaque_result(tree[1])
+    return None
+
+
+def _holding_traced(value, limit: int = 200) -> str | None:
+    """`value`'s kind if a LazyArray or traced number is among the objects it refers to (three levels, at most
+    `limit` objects: an instance's attributes, a closure's cells, a generator's frame)."""
+    if value is None or isinstance(value, (bool, int, float, complex, str, bytes, np.ndarray, np.generic, type)):
+        return None
+    seen, level = {id(value)}, [value]
+    for _ in range(3):
+        following = []
+        for obj in level:
+            for ref in gc.get_referents(obj):
+                if isinstance(ref, (LazyArray, ScalarTracer)):
+                    return f"a {type(value).__name__}"
+                if id(ref) not in seen and not isinstance(ref, (type, types.ModuleType, np.ndarray, str)):
+                    seen.add(id(ref))
+                    following.append(ref)
+        if len(seen) > limit:
+            return None
+        level = following
+    return None
 
 
 def _fp_why(watch) -> str:
