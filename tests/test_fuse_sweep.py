@@ -396,3 +396,36 @@ def test_results_fuse_cannot_rebuild_hold_numpy_values():
             np.testing.assert_array_equal(la.fuse(_centre)(a)(X), _centre(a)(X))
             for got, want in zip(la.fuse(_two_steps)(a), _two_steps(a)):
                 np.testing.assert_array_equal(got, want)
+
+
+class _Holder:
+    def __init__(self, a):
+        self.a = a
+
+    @property
+    @la.fuse
+    def total(self):
+        return (self.a * 2).sum()
+
+
+def test_a_fused_property_inside_another_fused_function_is_inlined():
+    # called inside the outer trace with traced values out of sight (self.a), it ran a program of its own on the
+    # outer placeholders' zeros: 0.0
+    def outer(a):
+        return _Holder(a).total
+
+    for a in (X, -X):
+        np.testing.assert_allclose(la.fuse(outer)(a), outer(a), rtol=1e-13)
+
+
+def test_pickling_a_numpy_scalar_argument():
+    import pickle
+
+    def f(a, k):
+        return pickle.loads(pickle.dumps(k)) * a
+
+    for k in (np.float32(2.5), np.float64(3.0)):
+        want, got = _both(f, X, k)
+        for g in got:
+            assert g.dtype == want.dtype
+            np.testing.assert_array_equal(g, want)

@@ -74,6 +74,8 @@ def fuse(fn=None, *, maxsize: int = 128):
 
     @functools.wraps(fn)
     def fused(*args, **kwargs):
+        if tracing.tracing_threads and tracing.active():  # (s15) inside another trace: inlined (``_lazy``)
+            return state.call(args, kwargs)
         if kwargs or len(args) != nparams:
             if kwargs or not fewest <= len(args) < nparams:
                 return state.call(args, kwargs)
@@ -178,7 +180,10 @@ class _Fused:
         positional, keywords = bound.args, bound.kwargs
         leaves: list = []
         structure = flatten((positional, keywords), leaves)
-        if any(isinstance(x, (LazyArray, ScalarTracer)) for x in leaves):
+        if any(isinstance(x, (LazyArray, ScalarTracer)) for x in leaves) or \
+                (tracing.tracing_threads and tracing.active()):
+            # (s15) inside another fused function's trace the body is inlined even when the traced values are out of
+            # sight (``self.a`` of an object argument): a program of its own read the outer placeholders' zeros
             return self._lazy(structure, leaves)
         flat = tuple(leaves)
         key = key_of(flat) + self.reads_key()

@@ -45,6 +45,10 @@ class ScalarArgument(LazyArray):
     def __hash__(self):
         return hash(self.compute())  # (the value: a graph break guarded by its bits)
 
+    def __reduce__(self):
+        """``pickle``/``copy`` of k: the NumPy scalar's (the value: a graph break), not the placeholder's node."""
+        return self.compute().__reduce__()
+
 
 def _rebinds(self, other):
     """``k += 1``: NumPy scalars are immutable, so Python falls back to ``k = k + 1`` (the caller's k keeps its
