@@ -429,3 +429,33 @@ def test_pickling_a_numpy_scalar_argument():
         for g in got:
             assert g.dtype == want.dtype
             np.testing.assert_array_equal(g, want)
+
+
+@dataclasses.dataclass
+class _Settings:
+    scale: float
+
+
+@dataclasses.dataclass(frozen=True)
+class _Frozen:
+    scale: float
+
+
+FROZEN = _Frozen(2.0)
+
+
+def test_dataclass_arguments_and_globals():
+    # a dataclass argument (unhashable: eq) raised TypeError; a frozen one in a global, rebound, was stale
+    global FROZEN
+    fused = la.fuse(lambda a, s: a * s.scale)
+    settings = _Settings(2.0)
+    np.testing.assert_array_equal(fused(X, settings), X * 2.0)
+    settings.scale = 3.0
+    np.testing.assert_array_equal(fused(X, settings), X * 3.0)
+    reads = la.fuse(lambda a: a * FROZEN.scale)
+    try:
+        for value in (2.0, 5.0):
+            FROZEN = _Frozen(value)
+            np.testing.assert_array_equal(reads(X), X * value)
+    finally:
+        FROZEN = _Frozen(2.0)

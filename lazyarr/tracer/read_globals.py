@@ -32,7 +32,7 @@ def _watchable(value) -> bool:
         return True
     if type(value) in (tuple, list, dict):  # (small settings tables; a long list is not compared per call)
         return len(value) <= 32
-    return not isinstance(value, _SKIP) and hasattr(value, "__dict__") and type(value).__hash__ is object.__hash__
+    return not isinstance(value, _SKIP) and hasattr(value, "__dict__")
 
 
 def watched(fn) -> tuple:

@@ -63,10 +63,11 @@ def _item(a):
         return ("=", a.dtype, a.tobytes()) if special_numpy_scalar(a) else (a.dtype, "scalar")
     if kind is slice:  # (s15) unhashable before Python 3.12
         return ("=", slice, state_key((a.start, a.stop, a.step), 2))
-    if kind.__hash__ is object.__hash__ and hasattr(a, "__dict__") and not isinstance(a, _OPAQUE):
+    if kind.__hash__ in (object.__hash__, None) and hasattr(a, "__dict__") and not isinstance(a, _OPAQUE):
         # (s15) an object equal only to itself (``self`` of a fused method, a config object): the trace reads its
         # attributes (``a * self.scale``) and bakes them in, so a changed attribute must trace again (it
-        # silently reused the old value); its attributes' state is part of the key
+        # silently reused the old value); its attributes' state is part of the key. (An unhashable one, a
+        # dataclass with eq, the same: it raised TypeError.)
         return ("=", kind, id(a), state_key(a, 2))
     try:
         hash(a)
@@ -97,7 +98,7 @@ def state_key(value, depth: int):
             return (kind, tuple(state_key(v, depth - 1) for v in value))
         if kind is dict:
             return (dict, tuple((k, state_key(v, depth - 1)) for k, v in value.items()))
-        if kind.__hash__ is object.__hash__ and hasattr(value, "__dict__") and not isinstance(value, _OPAQUE):
+        if hasattr(value, "__dict__") and not isinstance(value, _OPAQUE):
             return (kind, id(value), tuple((k, state_key(v, depth - 1)) for k, v in vars(value).items()))
     return ("id", id(value))
 
