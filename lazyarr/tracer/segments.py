@@ -307,6 +307,9 @@ def run_eager(fn, positional, keywords):
             values[id(x)] = value
         for target, x in written:  # every value is computed before the first write reaches a caller's array
             np.copyto(target, values[id(x)], casting="unsafe")
+        for target, x, _ in arguments:  # (s15) an argument returned is the caller's array, as in NumPy
+            if id(x) in values:
+                values[id(x)] = target
         leaves = [values[id(x)] if isinstance(x, LazyArray) else x for x in leaves]
     return unflatten(structure, leaves)
 
