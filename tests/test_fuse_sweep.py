@@ -475,3 +475,14 @@ def test_an_eager_signature_returns_a_written_argument_itself():
             assert fused(got, np.random.default_rng(seed)) is got
             shuffled(want, np.random.default_rng(seed))
             np.testing.assert_array_equal(got, want)
+
+
+def test_explain_says_a_signature_runs_as_numpy():
+    def f(a):
+        with np.errstate(divide="raise"):
+            return np.log(a)
+
+    fused = la.fuse(f)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", la.EagerWarning)
+        assert "runs as plain NumPy" in fused.explain(np.arange(3.0))  # (NumPy's run raises for log(0))

@@ -346,9 +346,15 @@ class _Fused:
             key = (structure,) + key
         if key is None:
             return f"lazyarr.fuse: {self.name} called with LazyArrays runs lazily: explain its results instead"
-        if key not in self.explained and key not in self.eager:
-            self.call(args, kwargs)
+        if key not in self.explained and key not in self.eager and key not in self.numpy_keys:
+            try:
+                self.call(args, kwargs)
+            except Exception:
+                if key not in self.numpy_keys:  # (s15) a NumPy run's own error: the route is what to explain
+                    raise
         head = f"lazyarr.fuse: {self.name}"
+        if key in self.numpy_keys:
+            head += f": runs as plain NumPy for this signature ({self.numpy_keys[key]})"
         if key in self.eager:
             head += f": runs eagerly on LazyArrays each call of this signature ({self.eager[key]})"
         texts = self.explained.get(key, [])
