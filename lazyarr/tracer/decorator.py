@@ -18,10 +18,8 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import gc
 import inspect
 import threading
-import types
 from typing import NamedTuple
 
 import numpy as np
@@ -39,7 +37,7 @@ from lazyarr.tracer.scalars import ScalarTrace, ScalarTracer, Static, classify, 
 from lazyarr.api.array import LazyArray, wrap
 # (graph breaks) segments, guards and eager runs
 from lazyarr.tracer import creation_calls, scipy_calls, segments
-from lazyarr.tracer import fp_errors, numpy_scalars, read_globals, rng_states
+from lazyarr.tracer import fp_errors, numpy_scalars, read_globals, rng_states, routes
 from lazyarr.runtime import scratch
 
 __all__ = ["fuse", "FuseInfo", "TracingError"]
@@ -379,7 +377,7 @@ class _Fused:
                     traced = self._trace(flat, kinds, slots, static, structure, salt=0, breaks=breaks)
             except Exception as exc:
                 if watch.why is not None:
-                    return self.numpy_route(flat, structure, _fp_why(watch), key)
+                    return self.numpy_route(flat, structure, routes.fp_why(watch), key)
                 if static.issuperset(numbers):
                     if isinstance(exc, (TracingError, Static)):  # (documented refusals: docs/fuse.md)
                         raise
@@ -387,7 +385,7 @@ class _Fused:
                 static.update(numbers)  # let the error show the call's own numbers, not stand-ins
                 continue
             if watch.why is not None:
-                return self.numpy_route(flat, structure, _fp_why(watch), key)
+                return self.numpy_route(flat, structure, routes.fp_why(watch), key)
             if traced.opaque is not None:  # (s15) a result fuse cannot rebuild per call holds traced values
                 return self.numpy_route(flat, structure, f"it returns {traced.opaque} holding traced values", key)
             if traced.changed_containers:  # (s15) NumPy's run changes the caller's list or dict; a program cannot
@@ -541,10 +539,11 @@ class _Fused:
         if written:
             tree = ("seq", tuple, [tree, ("seq", tuple, [_outputs(traced_args[i], roots, {}, {})
                                                          for i in written])])
-        roots += _dropped(recorder.checked, roots)  # (s15) computed, not returned: their errors reach the function
+        roots += routes.dropped(recorder.checked, roots)  # (s15) computed, not returned: their errors reach fn
         traced = Traced(roots, tree, scalars, leaves, extents, recorder.frozen())
-        traced.changed_containers = structure is not None and _changed(structure, positional, keywords, traced_args)
-        traced.opaque = _opaque_result(tree)
+        traced.changed_containers = structure is not None and \
+            routes.changed(structure, positional, keywords, traced_args)
+        traced.opaque = routes.opaque_result(tree)
         traced.written = tuple((i, traced_args[i]._node) for i in written)  # (lifetimes.written_in_place)
         return traced
 
@@ -673,73 +672,6 @@ def _outputs(result, roots: list, seen: dict, args: dict):
     if names:  # (s15) a dataclass: its fields are results (its LazyArrays leaked, uncomputed)
         return ("obj", (result, names), [_outputs(getattr(result, n), roots, seen, args) for n in names])
     return ("const", result)
-
-
-def _dropped(checked: list, roots: list) -> list:
-    """(s15) The stages that raise for some values (``tracing.note_checked``) the function built but dropped:
-    ``try: np.linalg.cholesky(a); return True / except LinAlgError: return False`` returned True for every matrix,
-    since nothing computed the stage. As extra roots they are computed on every call (their values unused): an
-    error runs the call as plain NumPy (``_Fused.as_numpy``), so the function's own ``except`` runs."""
-    if not checked:
-        return []
-    reached = {id(n) for n in expr.walk(roots)}
-    dropped = []
-    for node in checked:
-        if id(node) not in reached:
-            reached.add(id(node))
-            dropped.append(node)
-    return dropped
-
-
-def _opaque_result(tree) -> str | None:
-    """(s15) The kind of a returned object fuse cannot rebuild per call that holds traced values (an instance of a
-    plain class with array attributes, a function closing over them, a generator): its LazyArrays were returned
-    over the placeholders, uncomputed, and the object was the same on every call. None if there is none."""
-    kind = tree[0]
-    if kind == "const":
-        return _holding_traced(tree[1])
-    if kind in ("seq", "dict", "obj"):
-        for t in tree[2]:
-            found = _opaque_result(t)
-            if found is not None:
-                return found
-    if kind == "copy":
-        return _opaque_result(tree[1])
-    return None
-
-
-def _holding_traced(value, limit: int = 200) -> str | None:
-    """`value`'s kind if a LazyArray or traced number is among the objects it refers to (three levels, at most
-    `limit` objects: an instance's attributes, a closure's cells, a generator's frame)."""
-    if value is None or isinstance(value, (bool, int, float, complex, str, bytes, np.ndarray, np.generic, type)):
-        return None
-    seen, level = {id(value)}, [value]
-    for _ in range(3):
-        following = []
-        for obj in level:
-            for ref in gc.get_referents(obj):
-                if isinstance(ref, (LazyArray, ScalarTracer)):
-                    return f"a {type(value).__name__}"
-                if id(ref) not in seen and not isinstance(ref, (type, types.ModuleType, np.ndarray, str)):
-                    seen.add(id(ref))
-                    following.append(ref)
-        if len(seen) > limit:
-            return None
-        level = following
-    return None
-
-
-def _fp_why(watch) -> str:
-    return f"it asks NumPy for floating-point errors ({watch.why}), which fused kernels do not report"
-
-
-def _changed(structure, positional, keywords, traced_args: list) -> bool:
-    """(s15) Whether the traced function changed a list or dict it was given (``xs.append(y)``, ``d["c"] = v``,
-    ``xs[0] = xs[0] * 2``): their structure or an item is not what the call passed."""
-    after: list = []
-    if flatten((positional, keywords), after) != structure or len(after) != len(traced_args):
-        return True
-    return any(x is not y for x, y in zip(after, traced_args))
 
 
 def _gather_deferred(result) -> None:

@@ -2,7 +2,8 @@
 
 ``f(x, rng)`` with ``return x + rng.standard_normal(x.shape)``: the trace draws from the caller's Generator, and
 the draws enter the graph as a NumPy array, so a replayed call returned the same "random" numbers again and left
-the generator where it was (session 15's sweep; ``np.random.rand`` and a ``self.rng`` attribute, a module-level ``rng = np.random.default_rng(0)`` alike). A trace
+the generator where it was (session 15's sweep; ``np.random.rand``, a ``self.rng`` attribute and a module-level
+``rng = np.random.default_rng(0)`` alike). A trace
 that advanced a random state - a ``np.random.Generator`` or ``RandomState`` argument, one held by an object
 argument (``self.rng``), or NumPy's global ``np.random`` state - makes its signature eager (the body runs on
 every call: each call draws, as NumPy's run does); the states are put back first, so the call that traced
