@@ -314,7 +314,14 @@ class LazyArray:
         return (LazyArray, (self._node, self._array0))
 
     def __repr__(self) -> str:
+        value = methods.shown(self)  # (s15) user code in a fused function sees NumPy's text of the value
+        if value is not None:
+            return repr(value)
         return f"lazyarr.LazyArray(shape={self.shape}, dtype={self.dtype}, op={self._node.op})"
+
+    def __str__(self) -> str:
+        value = methods.shown(self)
+        return repr(self) if value is None else str(value)
 
     __hash__ = None  # like ndarray: == builds an array, so instances are not hashable
 

@@ -208,6 +208,12 @@ def _value_node(value, dtype: np.dtype, what: str) -> Node:
         # for NaN or out of range; a cast node would wrap silently. float() asks for the value (a traced number
         # becomes static), then the plain-number path below converts it as NumPy does.
         value, node = (complex(value) if node.dtype.kind == "c" else float(value)), None
+    elif node is not None and dtype.kind in "iub" and not node.shape and not getattr(value, "_array0", True) \
+            and not np.can_cast(node.dtype, dtype):
+        # (s15) a NumPy scalar (a fused function's scalar argument, a reduction) into integers: NumPy converts it
+        # as a Python number (OverflowError out of range, ValueError for NaN), where a cast node wraps. Its value
+        # is asked for (a graph break in a trace) and NumPy's own assignment below converts it.
+        value, node = value.compute(), None
     if node is not None:
         if node.dtype == dtype:
             return node

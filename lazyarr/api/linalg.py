@@ -23,7 +23,7 @@ import types
 
 import numpy as np
 
-from lazyarr.api import build, indexing
+from lazyarr.api import build, indexing, tracing
 from lazyarr.api.array import LazyArray, wrap
 from lazyarr.api.reductions import reduce
 from lazyarr.graph import ops
@@ -259,6 +259,10 @@ ROUTINES = {
 }
 # Output dtype or shape decided by the values: NumPy computes these when called.
 EAGER = ("linalg.eig", "linalg.eigvals", "linalg.lstsq")
+# LinAlgError for some values (singular, not positive definite, no convergence): computed in a fused program
+# even where the function drops the result (a ``try: np.linalg.cholesky(a)`` test), as NumPy raises it
+RAISING = frozenset({"linalg.inv", "linalg.matrix_power", "linalg.cholesky", "linalg.eigh", "linalg.eigvalsh",
+                     "linalg.svd", "linalg.svdvals", "linalg.pinv", "linalg.solve"})
 
 
 def _freeze(value):
@@ -351,7 +355,10 @@ def routine(path: str):
                 raise TypeError(f"lazyarr: {what}: out= is not supported on lazy arrays")
         kw = {k: _freeze(v) for k, v in kw.items()}
         shapes = rule([n.shape for n in nodes], kw, what)
-        return _outputs(path, nodes, kw, shapes, multi=False)
+        result = _outputs(path, nodes, kw, shapes, multi=False)
+        if path in RAISING and tracing.tracing_threads:
+            tracing.note_checked(result)  # (s15) its error must reach the function even when its value is dropped
+        return result
 
     function.__name__ = function.__qualname__ = what
     function.__doc__ = f"Lazy ``numpy.{path}``: a NumPy stage with its shape and dtype known now."
@@ -373,13 +380,21 @@ def eager(path: str):
         args = [np.asarray(a) if build.is_lazy(a) else a for a in args]
         result = _numpy_function(path)(*args, **kwargs)
         if isinstance(result, tuple):
-            outs = [wrap(np.asarray(r)) for r in result]
+            outs = [_wrapped(r) for r in result]
             return type(result)(*outs) if hasattr(result, "_fields") else tuple(outs)
-        return wrap(np.asarray(result))
+        return _wrapped(result)
 
     function.__name__ = function.__qualname__ = what
     function.__doc__ = f"``numpy.{path}``, computed when called (its result type depends on the values)."
     return function
+
+
+def _wrapped(value) -> LazyArray:
+    """(s15) An eager result as a LazyArray; a NumPy scalar (lstsq's rank) stays a scalar when computed (it came
+    back as a 0-d array)."""
+    if isinstance(value, np.generic):
+        return LazyArray(build.array_leaf(np.asarray(value)), array0=False)
+    return wrap(np.asarray(value))
 
 
 def multi_dot(arrays, *, out=None):

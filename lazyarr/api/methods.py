@@ -10,6 +10,7 @@ Functions here take the LazyArray as ``self`` and never import ``array.py`` (whi
 from __future__ import annotations
 
 import operator
+import sys
 
 import numpy as np
 
@@ -17,6 +18,7 @@ from lazyarr.api import assign
 from lazyarr.api import build
 from lazyarr.api import dispatch  # (array API #16)
 from lazyarr.api import tracing
+from lazyarr.graph import expr
 from lazyarr.runtime import explain
 
 
@@ -120,7 +122,11 @@ def round_(self, ndigits=None):
 
 
 def strides(self) -> tuple:
-    """The strides of the computed value (lazyarr picks the layout of what it computes)."""
+    """The strides of the computed value (lazyarr picks the layout of what it computes); an input's (or a view
+    of one) are its own, as NumPy's, without computing anything (s15: inside a fused function a transposed
+    argument's ``a.strides`` gave a computed C copy's: its placeholder has the argument's strides)."""
+    if self._node.op == expr.LEAF:
+        return self._node.data.strides
     return _value(self, "strides").strides
 
 
@@ -167,11 +173,26 @@ def itemsize(self) -> int:
     return self.dtype.itemsize
 
 
+def shown(self, depth: int = 2):
+    """(s15) What ``str(x)``, ``repr(x)``, ``print(x)`` and ``f"{x}"`` show when user code inside a fused function
+    (its trace, or an eager run) asks: NumPy's text of the computed value, as the undecorated function prints or
+    returns it (a graph break). None elsewhere: lazy mode (and lazyarr's own messages) show the LazyArray and
+    compute nothing. `depth`: the frame of the code that asked."""
+    if not (tracing.tracing_threads and tracing.active() and tracing.shows_values()):
+        return None
+    if sys._getframe(depth).f_globals.get("__name__", "").startswith("lazyarr."):
+        return None
+    value = _value(self, "str()")
+    return value[()] if value.ndim == 0 and not self._array0 else value
+
+
 def format_(self, spec: str) -> str:
     """``f"{x:.3f}"``: the computed value's format (NumPy's: a 0-d value formats as its scalar, other arrays
-    take no format spec). An empty spec is ``str(x)``, which computes nothing."""
+    take no format spec). An empty spec is ``str(x)``, which computes nothing (but inside a fused function:
+    ``shown``)."""
     if not spec:
-        return str(self)
+        value = shown(self)
+        return str(self) if value is None else format(value)
     return format(self.compute() if self.ndim == 0 else _value(self, "format()"), spec)
 
 

@@ -152,6 +152,23 @@ def user_line() -> str:
 def can_break() -> bool:
     """Whether the current trace (if any) computes values at graph breaks instead of refusing them."""
     return getattr(_state, "breaks", None) is not None
+
+
+def note_checked(result) -> None:
+    """(s15) A stage that raises for some values (``np.linalg.inv`` of a singular matrix) was built in a fused
+    function's trace: if the function drops its result (``try: np.linalg.cholesky(a) / except LinAlgError``),
+    the program still computes it, so the error reaches the function as in NumPy (tracer/decorator.py)."""
+    checked = getattr(getattr(_state, "recorder", None), "checked", None)
+    if checked is not None:
+        checked.extend(x._node for x in (result if isinstance(result, tuple) else (result,)))
+
+
+def shows_values() -> bool:
+    """(s15) Whether the current trace computes values at graph breaks and is a fused function's own (its trace or
+    an eager run), not a fused function called with LazyArrays (which stays lazy): where printing a traced value
+    shows NumPy's text of it (api/methods.shown)."""
+    breaks = getattr(_state, "breaks", None)
+    return breaks is not None and getattr(breaks, "materialise", True)
 # --- end graph breaks ---
 
 

@@ -42,12 +42,16 @@ def supported_native(dt: np.dtype) -> np.dtype | None:
     return nat
 
 
+class UnsupportedDtype(TypeError):
+    """(s15) A dtype lazyarr cannot compile (a fused function's argument of one runs as plain NumPy instead)."""
+
+
 def check_supported(dt: np.dtype, what: str) -> np.dtype:
     """Return the native-order dtype, or raise TypeError naming `what` if Numba cannot compile it."""
     dt = np.dtype(dt)
     nat = native(dt)
     if nat not in _ACCEPTED:
-        raise TypeError(
+        raise UnsupportedDtype(
             f"lazyarr: {what} has dtype {dt}, which lazyarr cannot compile; supported dtypes are bool, "
             "int8..int64, uint8..uint64, float16/32/64 and complex64/128"
         )

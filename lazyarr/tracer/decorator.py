@@ -29,16 +29,21 @@ from lazyarr.graph import expr
 from lazyarr.api import tracing
 from lazyarr.api.build import plain_ndarray
 from lazyarr.api.tracing import TracingError
-from lazyarr.tracer.signature import ForeignArgument, flatten, key_of, plain_structure, special_numpy_scalar, static_key, unflatten
+from lazyarr.tracer.signature import ForeignArgument, dataclass_fields, flatten, key_of, plain_structure, \
+    special_numpy_scalar, state_key, static_key, unflatten
 from lazyarr.tracer.traced import Traced, equivalent, placeholder, same_bytes, snapshot
 from lazyarr.tracer.program import MISS, build
 from lazyarr.tracer.scalars import ScalarTrace, ScalarTracer, Static, classify, replay
 from lazyarr.api.array import LazyArray, wrap
 # (graph breaks) segments, guards and eager runs
 from lazyarr.tracer import creation_calls, scipy_calls, segments
+from lazyarr.tracer import fp_errors, numpy_scalars, read_globals, rng_states, routes
 from lazyarr.runtime import external, scratch
 
 __all__ = ["fuse", "FuseInfo", "TracingError"]
+
+
+NO_READS = ((), ())  # (s15) a function that reads no watched global or closure value
 
 
 class FuseInfo(NamedTuple):
@@ -67,6 +72,8 @@ def fuse(fn=None, *, maxsize: int = 128):
 
     @functools.wraps(fn)
     def fused(*args, **kwargs):
+        if tracing.tracing_threads and tracing.active():  # (s15) inside another trace: inlined (``_lazy``)
+            return state.call(args, kwargs)
         if kwargs or len(args) != nparams:
             if kwargs or not fewest <= len(args) < nparams:
                 return state.call(args, kwargs)
@@ -77,8 +84,10 @@ def fuse(fn=None, *, maxsize: int = 128):
             return state.call(args, kwargs)
         if key is None:
             return state.call(args, kwargs)
+        if state.reads is not NO_READS:  # (s15) globals and closure values the function reads
+            key += state.reads_key()
         found = programs.get(key)
-        if found is not None:
+        if found is not None and not fp_errors.caller_asks():
             run = found[0].fast
             if run is not None:
                 if key in state.writes and must_run_as_numpy(args, state.writes[key]):
@@ -133,6 +142,21 @@ class _Fused:
         self.warned_numpy = False
         self.warned_aliases = False
         self.warned_foreign = False
+        # (s15) signatures that run as plain NumPy (key -> why): the function asks for floating-point errors
+        self.numpy_keys: dict[tuple, str] = {}
+        self.warned_fp = False
+        self.local = threading.local()  # .caller: the arguments of the general path's call on this thread
+        self.reads = None  # (s15) (global names, closure cells) whose values join the key: read_globals.watched
+
+    def reads_key(self) -> tuple:
+        """(s15) The values of the globals and closure cells the function reads (tracer/read_globals.py), as one
+        key item; () for a function that reads none (decided at its first call)."""
+        if self.reads is None:
+            found = read_globals.watched(self.fn)
+            self.reads = NO_READS if found == NO_READS else found
+        if self.reads is NO_READS:
+            return ()
+        return (read_globals.key(self.fn, *self.reads, state_key),)
 
     def cache_info(self) -> FuseInfo:
         return FuseInfo(self.hits, self.misses, self.traces, sum(map(len, list(self.programs.values()))),
@@ -144,6 +168,7 @@ class _Fused:
             self.static_hints.clear()
             self.eager.clear()
             self.explained.clear()
+            self.numpy_keys.clear()
             self.hits = self.misses = self.traces = 0
 
     # -- calls ------------------------------------------------------------------------------------------
@@ -157,20 +182,32 @@ class _Fused:
         positional, keywords = bound.args, bound.kwargs
         leaves: list = []
         structure = flatten((positional, keywords), leaves)
-        if any(isinstance(x, (LazyArray, ScalarTracer)) for x in leaves):
+        if any(isinstance(x, (LazyArray, ScalarTracer)) for x in leaves) or \
+                (tracing.tracing_threads and tracing.active()):
+            # (s15) inside another fused function's trace the body is inlined even when the traced values are out of
+            # sight (``self.a`` of an object argument): a program of its own read the outer placeholders' zeros
             return self._lazy(structure, leaves)
         flat = tuple(leaves)
         try:
             key = key_of(flat)
         except ForeignArgument as exc:
             return self.foreign(structure, leaves, exc.value)
+        key += self.reads_key()
         if structure == plain_structure(len(flat)):
             return self.dispatch(flat, key, None)
-        return self.dispatch(flat, (structure,) + key, structure)
+        outer = getattr(self.local, "caller", None)
+        self.local.caller = (positional, keywords)  # (s15) a plain NumPy run gets the caller's own containers
+        try:
+            return self.dispatch(flat, (structure,) + key, structure)
+        finally:
+            self.local.caller = outer
 
     def dispatch(self, flat: tuple, key: tuple, structure):
         if key in self.writes and must_run_as_numpy(flat, self.writes[key]):
             return self.as_numpy_for_writes(flat, structure)
+        if key in self.numpy_keys or fp_errors.caller_asks():
+            return self.numpy_route(flat, structure, self.numpy_keys.get(key) or "it is called under np.errstate "
+                                    "asking for floating-point errors, which fused kernels do not report")
         if key in self.eager:  # (graph breaks) no replayable trace for this signature
             self.hits += 1
             try:
@@ -241,7 +278,7 @@ class _Fused:
             segments.warn_numpy_run(self.name, exc)
         if structure is None:
             return self.fn(*flat)
-        positional, keywords = unflatten(structure, list(flat))
+        positional, keywords = getattr(self.local, "caller", None) or unflatten(structure, list(flat))
         return self.fn(*positional, **keywords)
 
     def as_numpy_for_writes(self, flat: tuple, structure):
@@ -266,8 +303,47 @@ class _Fused:
             segments.warn_aliases(self.name)
         if structure is None:
             return self.fn(*flat)
-        positional, keywords = unflatten(structure, list(flat))
+        positional, keywords = getattr(self.local, "caller", None) or unflatten(structure, list(flat))
         return self.fn(*positional, **keywords)
+
+    def numpy_route(self, flat: tuple, structure, why: str, key: tuple | None = None):
+        """(s15) A call fused kernels cannot answer as NumPy does runs as plain NumPy: the function asks for
+        floating-point errors (``np.errstate(all="raise")`` inside it, or around the call: tracer/fp_errors.py),
+        which kernels do not report, so ``FloatingPointError`` comes from the function's own line; or it changes a
+        list or dict argument (``xs.append(...)``), which a program would not do to the caller's. `key`: remember
+        the signature (a trace found it). One warning per function."""
+        if key is not None:
+            with self.lock:
+                self.numpy_keys[key] = why
+                self.programs.pop(key, None)
+                while len(self.numpy_keys) > self.maxsize:
+                    del self.numpy_keys[next(iter(self.numpy_keys))]
+        if not self.warned_fp:
+            self.warned_fp = True
+            segments.warn_numpy_route(self.name, why)
+        if structure is None:
+            return self.fn(*flat)
+        positional, keywords = getattr(self.local, "caller", None) or unflatten(structure, list(flat))
+        return self.fn(*positional, **keywords)
+
+    def after_failed_trace(self, flat: tuple, structure, key: tuple, exc: Exception):
+        """(s15) The trace raised where the function itself may not (NumPy code that needs a real array:
+        ``rng.random(out=np.empty_like(x))``; anything lazyarr gets wrong): the call runs as plain NumPy. If NumPy
+        raises too, that is the function's own error, raised as NumPy raises it (the next call traces again);
+        otherwise the signature runs as plain NumPy from now on, with one warning. (Python side effects of the
+        function body happen twice on this call: the trace's, then NumPy's run.)"""
+        if structure is None:
+            result = self.fn(*flat)
+        else:
+            positional, keywords = getattr(self.local, "caller", None) or unflatten(structure, list(flat))
+            result = self.fn(*positional, **keywords)
+        with self.lock:
+            self.numpy_keys[key] = f"its trace raised {type(exc).__name__} ({exc}) where NumPy's run does not"
+            self.programs.pop(key, None)
+        if not self.warned_fp:
+            self.warned_fp = True
+            segments.warn_numpy_route(self.name, self.numpy_keys[key])
+        return result
 
     # -- graph breaks: eager runs and explain() ---------------------------------------------------------
     def _eager(self, flat: tuple, structure):
@@ -303,13 +379,21 @@ class _Fused:
         structure = flatten((bound.args, bound.kwargs), leaves)
         flat = tuple(leaves)
         key = key_of(flat)
+        if key is not None:
+            key += self.reads_key()
         if key is not None and structure != plain_structure(len(flat)):
             key = (structure,) + key
         if key is None:
             return f"lazyarr.fuse: {self.name} called with LazyArrays runs lazily: explain its results instead"
-        if key not in self.explained and key not in self.eager:
-            self.call(args, kwargs)
+        if key not in self.explained and key not in self.eager and key not in self.numpy_keys:
+            try:
+                self.call(args, kwargs)
+            except Exception:
+                if key not in self.numpy_keys:  # (s15) a NumPy run's own error: the route is what to explain
+                    raise
         head = f"lazyarr.fuse: {self.name}"
+        if key in self.numpy_keys:
+            head += f": runs as plain NumPy for this signature ({self.numpy_keys[key]})"
         if key in self.eager:
             head += f": runs eagerly on LazyArrays each call of this signature ({self.eager[key]})"
         texts = self.explained.get(key, [])
@@ -317,23 +401,41 @@ class _Fused:
 
     # -- tracing ----------------------------------------------------------------------------------------
     def _miss(self, flat: tuple, key: tuple, structure):
+        self.misses += 1
         try:
             kinds, prepared, prepare = self._arguments(flat, named=structure is None)
-        except ForeignArgument as exc:
-            return self.foreign(structure, list(flat), exc.value)
-        self.misses += 1
+        except dtypes.UnsupportedDtype as exc:  # (s15) object, str, datetime, longdouble: NumPy's function
+            return self.numpy_route(flat, structure, f"{exc} (kernels take numeric dtypes)", key)
         slots = {i: placeholder(prepared[i]) for i, kind in enumerate(kinds) if kind == "array"}
         numbers = [i for i, kind in enumerate(kinds) if kind == "number"]
         static: set[int] = set(self.static_hints.get(key, ()))
+        rngs = rng_states.capture(flat, read_globals.read_values(self.fn))  # (s15) random states it may draw from
         while True:
             breaks = segments.Segmenter(self.fn, flat, prepared, prepare)  # (graph breaks)
+            watch = fp_errors.Watch()  # (s15) does the function ask for floating-point errors?
             try:
-                traced = self._trace(flat, kinds, slots, static, structure, salt=0, breaks=breaks)
-            except Exception:
+                with watch:
+                    traced = self._trace(flat, kinds, slots, static, structure, salt=0, breaks=breaks)
+            except Exception as exc:
+                if watch.why is not None:
+                    return self.numpy_route(flat, structure, routes.fp_why(watch), key)
                 if static.issuperset(numbers):
-                    raise
+                    if isinstance(exc, (TracingError, Static)):  # (documented refusals: docs/fuse.md)
+                        raise
+                    return self.after_failed_trace(flat, structure, key, exc)
                 static.update(numbers)  # let the error show the call's own numbers, not stand-ins
                 continue
+            if watch.why is not None:
+                return self.numpy_route(flat, structure, routes.fp_why(watch), key)
+            if traced.opaque is not None:  # (s15) a result fuse cannot rebuild per call holds traced values
+                return self.numpy_route(flat, structure, f"it returns {traced.opaque} holding traced values", key)
+            if traced.changed_containers:  # (s15) NumPy's run changes the caller's list or dict; a program cannot
+                return self.numpy_route(flat, structure, "it changes a list or dict argument", key)
+            if rng_states.advanced(rngs):  # (s15) a replay would repeat the trace's draws: run the body every call
+                rng_states.restore(rngs)
+                self._go_eager(key, "it draws random numbers (a NumPy Generator or RandomState, or np.random's "
+                                    "global state), which a replayed program would repeat")
+                return self.dispatch(flat, key, structure)
             if traced.scalars.static - static:
                 static |= traced.scalars.static
                 continue
@@ -410,8 +512,7 @@ class _Fused:
         kinds, prepared, prepare = [], [], []
         for i, a in enumerate(flat):
             if isinstance(a, np.ndarray) or (isinstance(a, np.generic) and not special_numpy_scalar(a)):
-                if dtypes.supported_native(a.dtype) is None:  # (s15) object, str, datetime: the plain function runs
-                    raise ForeignArgument(a)
+                dtypes.check_supported(a.dtype, f"{self.name}'s argument {self._name(i, named)}")
                 value = _as_input(a)
                 if value is not a:
                     prepare.append((i, _as_input))
@@ -441,7 +542,10 @@ class _Fused:
                 leaves[id(leaf)] = i
                 arg_leaves[i] = leaf
                 extents[i] = (array, extent)
-                traced_args.append(LazyArray(leaf, array0=leaf.shape == ()))  # a 0-d argument is a 0-d array
+                if isinstance(a, np.generic):  # (s15) a NumPy scalar: what user code sees is a scalar
+                    traced_args.append(numpy_scalars.ScalarArgument(leaf, type(a)))
+                else:
+                    traced_args.append(LazyArray(leaf, array0=leaf.shape == ()))  # a 0-d argument is a 0-d array
             elif kind == "number" and i not in static:
                 traced_args.append(scalars.argument(i, a))
             else:
@@ -476,7 +580,11 @@ class _Fused:
         if written:
             tree = ("seq", tuple, [tree, ("seq", tuple, [_outputs(traced_args[i], roots, {}, {})
                                                          for i in written])])
+        roots += routes.dropped(recorder.checked, roots)  # (s15) computed, not returned: their errors reach fn
         traced = Traced(roots, tree, scalars, leaves, extents, recorder.frozen())
+        traced.changed_containers = structure is not None and \
+            routes.changed(structure, positional, keywords, traced_args)
+        traced.opaque = routes.opaque_result(tree)
         traced.written = tuple((i, traced_args[i]._node) for i in written)  # (lifetimes.written_in_place)
         return traced
 
@@ -489,6 +597,7 @@ class Recorder:
     def __init__(self, arguments: list):
         self.arguments = arguments  # (name, address range of its placeholder) per array argument
         self.entries: list = []
+        self.checked: list = []  # (s15) stage nodes that raise for some values (tracing.note_checked)
 
     def argument(self, node) -> str | None:
         """The name of the argument a traced array is (or views), else None."""
@@ -594,9 +703,14 @@ def _outputs(result, roots: list, seen: dict, args: dict):
     if isinstance(result, LazyArray):
         node = result._node
         if id(node) not in seen:
-            seen[id(node)] = len(roots)
+            seen[id(node)] = (len(roots), id(result))
             roots.append(node)
-        return ("node", seen[id(node)], result._array0)
+        index, first = seen[id(node)]
+        if first != id(result):
+            # (s15) two LazyArray objects of one value (``return a + 1, a + 1``: hash-consing made them one node)
+            # are two arrays in NumPy: a write into one must not show in the other
+            return ("copy", ("node", index, result._array0))
+        return ("node", index, result._array0)
     if type(result) is ScalarTracer:
         return ("number", result._index)
     kind = type(result)
@@ -604,6 +718,9 @@ def _outputs(result, roots: list, seen: dict, args: dict):
         return ("seq", kind, [_outputs(x, roots, seen, args) for x in result])
     if kind is dict:
         return ("dict", tuple(result), [_outputs(x, roots, seen, args) for x in result.values()])
+    names = dataclass_fields(result)
+    if names:  # (s15) a dataclass: its fields are results (its LazyArrays leaked, uncomputed)
+        return ("obj", (result, names), [_outputs(getattr(result, n), roots, seen, args) for n in names])
     return ("const", result)
 
 
@@ -618,6 +735,9 @@ def _gather_deferred(result) -> None:
     elif kind is dict:
         for x in result.values():
             _gather_deferred(x)
+    elif dataclass_fields(result):
+        for name in dataclass_fields(result):
+            _gather_deferred(getattr(result, name))
     elif isinstance(result, LazyArray) and type(result) is not LazyArray:
         result._node  # noqa: B018 (reading it builds the gather)
 

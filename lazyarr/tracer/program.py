@@ -23,6 +23,7 @@ from lazyarr.graph import expr
 from lazyarr.graph import reference as interp
 from lazyarr.runtime import evaluate as runtime, launch
 from lazyarr.tracer.traced import Traced, leaf_origin, replay_view, view_offset
+from lazyarr.tracer.signature import rebuilt  # (s15) dataclass results
 from lazyarr.tracer.calls import converter, direct_call, map_op
 from lazyarr.tracer.calls import offsets_op  # (#15)
 from lazyarr.runtime import after_blas  # (#15 postblas)
@@ -77,15 +78,21 @@ def _output(spec, v, flat, numbers, cv):
         return value[()] if spec[2] else value
     if kind == "arg":
         return flat[spec[1]]
+    if kind == "arg_scalar":
+        return flat[spec[1]][()]
     if kind == "number":
         return numbers[spec[1]]
     if kind == "mapped":
         return cv[spec[1]]
     if kind == "const":
         return spec[1]
+    if kind == "copy":  # (s15) a second LazyArray object of an output's value: its own array
+        return _output(spec[1], v, flat, numbers, cv).copy()
     items = [_output(s, v, flat, numbers, cv) for s in spec[2]]
     if kind == "dict":
         return dict(zip(spec[1], items))
+    if kind == "obj":
+        return rebuilt(spec[1], items)
     make = spec[1]
     return make(*items) if hasattr(make, "_fields") else make(items)
 
@@ -362,15 +369,19 @@ class Builder:
         if kind == "node":
             node = self.traced.roots[tree[1]]
             if id(node) in self.traced.leaves:
+                if node.ndim == 0 and not tree[2]:  # (s15) ``z[()]`` of a 0-d argument: NumPy's scalar
+                    return ("arg_scalar", self.traced.leaves[id(node)])
                 return ("arg", self.traced.leaves[id(node)])
             if node.op == CONST:
                 j = self.number(node, "value")
                 return ("mapped", j) if j is not None else ("const", np.asarray(node.data, node.dtype)[()])
             return ("slot", self.fresh_slot(self.slot(node, v), v), node.ndim == 0 and not tree[2])
+        if kind == "copy":
+            return ("copy", self.output_spec(tree[1], v))
         if kind == "seq":
             return ("seq", tree[1], [self.output_spec(t, v) for t in tree[2]])
-        if kind == "dict":
-            return ("dict", tree[1], [self.output_spec(t, v) for t in tree[2]])
+        if kind == "dict" or kind == "obj":
+            return (kind, tree[1], [self.output_spec(t, v) for t in tree[2]])
         if kind == "const" and isinstance(tree[1], np.ndarray):  # a NumPy array the function made or held
             s = self.const_slots.get(id(tree[1]))
             if s is None:

@@ -294,14 +294,22 @@ def run_eager(fn, positional, keywords):
     with tracing.tracing(), tracing.breaking(handler), scipy_calls.intercepting():
         result = body(*positional, **keywords)
     leaves: list = []
-    structure = flatten(result, leaves)
+    structure = flatten(result, leaves, objects=True)
     written = [(a, x) for a, x, node in arguments if x._node is not node]
     lazy = [x for x in leaves if isinstance(x, LazyArray)] + [x for _, x in written]
     if lazy:
         from lazyarr.api.functions import compute
-        values = dict(zip(map(id, lazy), compute(*lazy)))
+        values, made = {}, set()
+        for x, value in zip(lazy, compute(*lazy)):
+            if id(value) in made and isinstance(value, np.ndarray):
+                value = value.copy()  # (s15) two LazyArray objects of one value are two arrays, as in NumPy
+            made.add(id(value))
+            values[id(x)] = value
         for target, x in written:  # every value is computed before the first write reaches a caller's array
             np.copyto(target, values[id(x)], casting="unsafe")
+        for target, x, _ in arguments:  # (s15) an argument returned is the caller's array, as in NumPy
+            if id(x) in values:
+                values[id(x)] = target
         leaves = [values[id(x)] if isinstance(x, LazyArray) else x for x in leaves]
     return unflatten(structure, leaves)
 
@@ -319,6 +327,14 @@ def warn_numpy_run(name: str, exc: Exception) -> None:
     warnings.warn(f"lazyarr.fuse: {name}: a fused call raised {type(exc).__name__} ({exc}); the call ran as plain "
                   "NumPy instead, so the function sees the error on its own line, as in NumPy (see docs/fuse.md, "
                   "'Errors that depend on the values')", EagerWarning, stacklevel=_user_stacklevel())
+
+
+def warn_numpy_route(name: str, why: str) -> None:
+    """(s15) The one warning a fused function gives when calls of it run as plain NumPy because of what it does
+    (``decorator._Fused.numpy_route``: it asks for floating-point errors, changes a container argument, or its
+    trace failed where NumPy's run does not)."""
+    warnings.warn(f"lazyarr.fuse: {name}: {why}; such calls run as plain NumPy (see docs/fuse.md, 'Session 15 "
+                  "sweep (fuse)')", EagerWarning, stacklevel=_user_stacklevel())
 
 
 def warn_aliases(name: str) -> None:

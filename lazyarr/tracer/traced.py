@@ -224,9 +224,12 @@ class _Interface:
 
 
 def replay_view(base: np.ndarray, offset: int, dtype: np.dtype, shape: tuple, strides: tuple) -> np.ndarray:
-    """The read-only view of `base` that starts `offset` bytes after its first element, with this dtype, shape
-    and strides (the byte arithmetic NumPy did for the same view of the traced placeholder)."""
-    interface = {"version": 3, "data": (_address(base) + offset, True), "shape": shape, "strides": strides,
+    """The view of `base` that starts `offset` bytes after its first element, with this dtype, shape and strides
+    (the byte arithmetic NumPy did for the same view of the traced placeholder). Writable where `base` is (s15: a
+    fused function returning ``x[1:4]`` gave a read-only view, so the caller's ``v[0] = 1`` raised where NumPy's
+    view writes into x); a snapshot's views stay read-only."""
+    interface = {"version": 3, "data": (_address(base) + offset, not base.flags.writeable), "shape": shape,
+                 "strides": strides,
                  "typestr": dtype.str, "descr": dtype.descr}
     view = np.asarray(_Interface(interface, base))
     return view if view.dtype == dtype else view.view(dtype)
