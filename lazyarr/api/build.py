@@ -163,7 +163,11 @@ def resolve(ufunc, nodes, opname: str, out_dtype=None):
     try:
         loop_in, out = dtypes.resolve_loop(ufunc, operands, np.dtype(out_dtype) if out_dtype else None)
     except TypeError as exc:  # NumPy's UFuncNoLoopError and friends
-        raise TypeError(f"lazyarr: {opname} is not defined for {_describe(nodes)} ({exc})") from None
+        message = f"lazyarr: {opname} is not defined for {_describe(nodes)}"
+        if type(exc) is not TypeError:  # NumPy's own class (UFuncTypeError), so `except` clauses see it
+            exc.add_note(message)
+            raise
+        raise TypeError(f"{message} ({exc})") from None
     return loop_in, out
 
 
@@ -184,6 +188,8 @@ def general_ufunc_node(ufunc, operands, opname: str | None = None, dtype=None) -
         if ufunc.__name__ in REFUSED_UFUNCS:
             raise TypeError(f"lazyarr: np.{ufunc.__name__} is not supported: {REFUSED_UFUNCS[ufunc.__name__]}")
         return special_node(ufunc, [to_node(x, f"{opname}'s operand") for x in operands], dtype)
+    if op.name in _NONE_COMPARISONS and len(operands) == 2 and (operands[0] is None) != (operands[1] is None):
+        return _compared_with_none(op.name, operands, opname)
     nodes = [to_node(x, f"{opname}'s operand") for x in operands]
     if len(nodes) != op.nin:
         raise TypeError(f"lazyarr: {opname} takes {op.nin} operands, got {len(nodes)}")
@@ -207,6 +213,16 @@ def general_ufunc_node(ufunc, operands, opname: str | None = None, dtype=None) -
             return ufunc_node(special, (base,), opname)
     engine = "numba" if _numba_can(op.name, loop_in, out) else "numpy"
     return expr.make(op.name, tuple(nodes), UfuncParams(loop_in, engine), shape, out)
+
+
+_NONE_COMPARISONS = ("equal", "not_equal")
+
+
+def _compared_with_none(name: str, operands, opname: str) -> Node:
+    """``x == None`` / ``x != None``: NumPy compares each element with None through its object loop, and no
+    number equals None, so the answer is all False (all True for !=) in x's shape, whatever x's dtype."""
+    other = to_node(operands[1] if operands[0] is None else operands[0], f"{opname}'s operand")
+    return full(other.shape, name == "not_equal", np.dtype(bool))
 
 
 # --- the common case, fast ---------------------------------------------------------------------------------

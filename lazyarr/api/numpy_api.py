@@ -90,8 +90,20 @@ def call_ufunc(ufunc, inputs, kwargs):
     out = out[0] if isinstance(out, tuple) else out
     if isinstance(out, LazyArray):  # (assignment and writes) the result written into a LazyArray
         return assign.assign_out(out, result, "same_kind", True, f"{ufunc.__name__}(out=...)")
+    if isinstance(out, np.ndarray) and out.dtype != result.dtype \
+            and not np.can_cast(result.dtype, out.dtype, "same_kind"):
+        _numpy_out_error(ufunc, inputs, out.dtype, dtype)
     result.compute(out=out)
     return out
+
+
+def _numpy_out_error(ufunc, inputs, out_dtype, dtype) -> None:
+    """(s15 sweep) A result NumPy cannot write into `out`: NumPy's own error (its UFuncTypeError, a TypeError
+    `except` clauses may name), raised by the ufunc on 0-d stand-ins of the operands' dtypes."""
+    probes = [x if type(x) in (bool, int, float, complex) else np.ones((), getattr(x, "dtype", None)
+                                                                     or np.asarray(x).dtype) for x in inputs]
+    with np.errstate(all="ignore"):
+        ufunc(*probes, out=np.ones((), out_dtype), dtype=dtype)
 
 
 def _is(value, default) -> bool:

@@ -1,0 +1,78 @@
+"""(s15 sweep, lazy mode) NumPy calls on `la.array` inputs against the same calls on the NumPy arrays: the cases
+the session-15 sweep (tools/sweeps/) found wrong, each pinned, and a compile-light slice of the sweep itself
+(one expression per dtype: the kernels are shared). docs/numpy_surface.md says what was swept and found."""
+from __future__ import annotations
+
+import copy
+import pickle
+import sys
+import os
+
+import numpy as np
+import pytest
+
+import lazyarr as la
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "tools", "sweeps"))
+from harness import compare, difference  # noqa: E402
+
+SIGNED = ["i1", "i2", "i4", "i8"]
+UNSIGNED = ["u1", "u2", "u4", "u8"]
+DTYPES = ["?"] + SIGNED + UNSIGNED + ["f2", "f4", "f8", "c8", "c16"]
+
+
+def same_as_numpy(fn, inputs, ulp=0):
+    outcome = compare(fn, inputs, ulp)
+    assert outcome.kind == "ok", f"{outcome.kind}: {outcome.detail}"
+
+
+# --- integer edge values in kernels -----------------------------------------------------------------------------
+
+@pytest.mark.parametrize("dt", SIGNED)
+def test_integer_reciprocal_of_zero_and_of_the_minimum_is_numpys(dt):
+    # NumPy: 1.0 / x converted; 1/0 = inf converts to 0 for int8/int16 and to the minimum for int32/int64
+    # (lazyarr gave int16's -32768 for reciprocal(0))
+    info = np.iinfo(dt)
+    x = np.array([0, 1, -1, 2, -2, info.min, info.max, 0], dtype=dt)
+    same_as_numpy(lambda a: np.reciprocal(a["x"]), {"x": x})
+
+
+@pytest.mark.parametrize("op", [np.right_shift, np.left_shift])
+def test_uint64_shifts_above_2_53_are_exact(op):
+    # right_shift's out-of-range branch made Numba type the function float64 (uint64 - int64 literal), which
+    # rounded every uint64 shift above 2**53: (2**64 - 1) >> 5 gave 2**59
+    x = np.array([2**64 - 1, 2**64 - 2, 2**63 + 12345, 5, 2**53 + 1], dtype=np.uint64)
+    y = np.array([5, 8, 1, 70, 0], dtype=np.uint64)
+    same_as_numpy(lambda a: op(a["x"], a["y"]), {"x": x, "y": y})
+    same_as_numpy(lambda a: a["x"] >> 3, {"x": x})
+
+
+# --- comparisons with None -----------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("call", [lambda x: x == None, lambda x: x != None, lambda x: None == x,  # noqa: E711
+                                  lambda x: np.equal(x, None), lambda x: np.not_equal(None, x)],
+                         ids=["==", "!=", "None ==", "np.equal", "np.not_equal"])
+@pytest.mark.parametrize("dt", ["f8", "i4", "?"])
+def test_comparison_with_none_is_elementwise_as_numpys(call, dt):
+    # NumPy compares each element with None (all False for ==); lazyarr refused the object operand
+    same_as_numpy(lambda a: call(a["x"]), {"x": np.array([[0, 1, 2], [3, 4, 5]], dtype=dt)})
+
+
+# --- exception classes --------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("call", [lambda a: np.gcd(a["f"], a["f"]), lambda a: np.positive(a["b"]),
+                                  lambda a: +a["b"], lambda a: np.sign(a["b"]),
+                                  lambda a: np.exp(a["c"], out=np.zeros(3, "f4")),
+                                  lambda a: np.add(a["f"], 1, out=np.zeros(3, "i8")),
+                                  lambda a: np.negative(a["f"], dtype="i8")],
+                         ids=["gcd float", "positive bool", "+bool", "sign bool", "exp out=f4", "add out=i8",
+                              "negative dtype=i8"])
+def test_ufunc_type_errors_are_numpys_class(call):
+    # NumPy raises UFuncTypeError (a TypeError subclass); lazyarr raised a plain TypeError
+    arrays = {"f": np.array([1.5, 2.0, 3.0]), "b": np.array([True, False, True]),
+              "c": np.array([1 + 1j, 2, 3], dtype="c16")}
+    with pytest.raises(TypeError) as numpys:
+        call(arrays)
+    with pytest.raises(TypeError) as ours:
+        call({k: la.array(v) for k, v in arrays.items()})
+    assert type(ours.value) is type(numpys.value)
