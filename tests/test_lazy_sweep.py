@@ -76,3 +76,35 @@ def test_ufunc_type_errors_are_numpys_class(call):
     with pytest.raises(TypeError) as ours:
         call({k: la.array(v) for k, v in arrays.items()})
     assert type(ours.value) is type(numpys.value)
+
+
+@pytest.mark.parametrize("call", [lambda v: v + "a", lambda v: np.equal(v, "a"), lambda v: v * np.array(["a"])],
+                         ids=["+ str", "np.equal str", "* str array"])
+def test_a_string_operand_raises_numpys_error(call):
+    # lazyarr refused the str operand with its own TypeError before NumPy could say UFuncNoLoopError
+    v = np.array([1.5, 2.0])
+    with pytest.raises(TypeError) as numpys:
+        call(v)
+    with pytest.raises(TypeError) as ours:
+        call(la.array(v))
+    assert type(ours.value) is type(numpys.value)
+
+
+@pytest.mark.parametrize("call", [lambda a: a["v"] == "a", lambda a: a["v"] != "a", lambda a: "a" in a["v"],
+                                  lambda a: a["v"] == np.array(["a", "b"])],
+                         ids=["== str", "!= str", "str in", "== str array"])
+def test_equality_operators_with_strings_are_elementwise_false(call):
+    # ndarray's == and != answer all False / all True where np.equal has no loop; lazyarr raised TypeError
+    same_as_numpy(call, {"v": np.array([[1.5, 2.0], [0.0, -1.0]])})
+
+
+# --- 0-d results: arrays where NumPy gives arrays -------------------------------------------------------------
+
+@pytest.mark.parametrize("call", [lambda a: a["z"].T, lambda a: a["z"].transpose(),
+                                  lambda a: np.tensordot(a["i"], a["i"], axes=1),
+                                  lambda a: np.tensordot(a["v"], a["v"], axes=([0], [0])),
+                                  lambda a: a["z"].sum().T],
+                         ids=["0-d .T", "0-d transpose()", "tensordot ints", "tensordot axes lists", "scalar .T"])
+def test_zero_d_results_are_arrays_or_scalars_as_numpys(call):
+    # a 0-d array's .T and a 0-d tensordot are 0-d arrays in NumPy; lazyarr gave scalars
+    same_as_numpy(call, {"z": np.array(2.5), "i": np.array([0, 3, 1]), "v": np.array([1.5, -2.0, 0.5])})

@@ -123,7 +123,7 @@ class LazyArray:
             except (ValueError, TypeError) as exc:
                 raise indexing.numpy_error(exc, f"transpose of an array of shape {self.shape}") from None
         axes = tuple(range(self.ndim))[::-1] if not axes else tuple(a % self.ndim for a in axes)
-        view = LazyArray(build.transpose(self._node, axes))
+        view = LazyArray(build.transpose(self._node, axes), array0=self._array0)  # a 0-d array's .T is one
         assign.register_transpose(self, view, axes)  # (assignment and writes) a view sees writes, as NumPy's
         return view
 
@@ -315,10 +315,28 @@ def _binary(opname: str, reflected: bool):
             return LazyArray(value)
         # Operators are the commonest way to build: try build's common case first, without the detour.
         node = build.common_binary(ufunc, *operands)
-        node = node if node is not None else build.general_ufunc_node(ufunc, operands)
+        try:
+            node = node if node is not None else build.general_ufunc_node(ufunc, operands)
+        except TypeError:
+            if opname in _EQUALITY and _not_numbers(other):
+                return LazyArray(build.full(np.broadcast_shapes(self.shape, np.shape(other)),
+                                            opname == "not_equal", np.dtype(bool)))
+            raise
         return LazyArray(scalar_fold.fold(node))  # (scalar overhead #15) 0-d constants computed now
 
     return method
+
+
+_EQUALITY = ("equal", "not_equal")
+
+
+def _not_numbers(other) -> bool:
+    """(s15 sweep) Whether `other` holds strings or objects: ndarray's ``==``/``!=`` answer all False / all
+    True where np.equal has no loop for it (``x == "a"``, so ``"a" in x`` is False), as NumPy's operators do."""
+    try:
+        return np.asarray(other).dtype.kind in "OUSV"
+    except Exception:  # noqa: BLE001 (anything NumPy cannot make an array of is not a number either)
+        return True
 
 
 def _unary(opname: str):

@@ -190,7 +190,11 @@ def general_ufunc_node(ufunc, operands, opname: str | None = None, dtype=None) -
         return special_node(ufunc, [to_node(x, f"{opname}'s operand") for x in operands], dtype)
     if op.name in _NONE_COMPARISONS and len(operands) == 2 and (operands[0] is None) != (operands[1] is None):
         return _compared_with_none(op.name, operands, opname)
-    nodes = [to_node(x, f"{opname}'s operand") for x in operands]
+    try:
+        nodes = [to_node(x, f"{opname}'s operand") for x in operands]
+    except TypeError:  # an operand of a dtype lazyarr refuses (str, object)
+        _numpy_error_on_probes(ufunc, operands)
+        raise
     if len(nodes) != op.nin:
         raise TypeError(f"lazyarr: {opname} takes {op.nin} operands, got {len(nodes)}")
     loop_in, out = resolve(ufunc, nodes, opname, dtype)
@@ -213,6 +217,24 @@ def general_ufunc_node(ufunc, operands, opname: str | None = None, dtype=None) -
             return ufunc_node(special, (base,), opname)
     engine = "numba" if _numba_can(op.name, loop_in, out) else "numpy"
     return expr.make(op.name, tuple(nodes), UfuncParams(loop_in, engine), shape, out)
+
+
+def _numpy_error_on_probes(ufunc, operands) -> None:
+    """(s15 sweep) NumPy's own error for these operands' dtypes (its UFuncTypeError for ``x + "a"``), raised by
+    the ufunc on 0-d stand-ins; returns where NumPy has a loop (an object operand), and the caller's error stands."""
+    probes = []
+    for x in operands:
+        if is_lazy(x) or isinstance(x, np.ndarray):
+            probes.append(np.zeros((), x.dtype) if x.dtype.kind != "O" else np.empty((), object))
+        else:
+            probes.append(x)
+    with np.errstate(all="ignore"):
+        try:
+            ufunc(*probes)
+        except TypeError:
+            raise
+        except Exception:  # noqa: BLE001 (an object's own error: not the one this call would give)
+            return
 
 
 _NONE_COMPARISONS = ("equal", "not_equal")

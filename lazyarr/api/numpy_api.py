@@ -116,7 +116,9 @@ def array_function(func, types, args, kwargs):
         from lazyarr.api.stages import BOUNDARIES
         builder = BOUNDARIES.get(func)
         if builder is not None and kwargs.get("out") is None:  # (a stage has no out=: NumPy's, by the fallback)
-            return LazyArray(builder(*args, **kwargs))
+            node = builder(*args, **kwargs)
+            # (s15 sweep) NumPy's tensordot ends in a reshape, so its 0-d result is an array, not a scalar
+            return LazyArray(node, array0=func is np.tensordot and not node.shape)
     if impl is None:
         return fallback.call_function(func, args, kwargs)
     return impl(*args, **kwargs)
