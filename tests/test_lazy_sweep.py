@@ -108,3 +108,74 @@ def test_equality_operators_with_strings_are_elementwise_false(call):
 def test_zero_d_results_are_arrays_or_scalars_as_numpys(call):
     # a 0-d array's .T and a 0-d tensordot are 0-d arrays in NumPy; lazyarr gave scalars
     same_as_numpy(call, {"z": np.array(2.5), "i": np.array([0, 3, 1]), "v": np.array([1.5, -2.0, 0.5])})
+
+
+@pytest.mark.parametrize("op", [np.maximum, np.minimum])
+def test_float16_maximum_and_minimum_on_zero_ties_give_numpys_operand(op):
+    # NumPy's float16 loop keeps the first operand on a tie (+0.0 vs -0.0), its float32/64 loops the second;
+    # lazyarr gave the second for float16 too
+    a = np.array([0.0, -0.0, np.nan, 1.0, -0.0, 2.0], dtype=np.float16)
+    b = np.array([-0.0, 0.0, 1.0, np.nan, -0.0, -3.0], dtype=np.float16)
+    same_as_numpy(lambda x: op(x["a"], x["b"]), {"a": a, "b": b})
+    same_as_numpy(lambda x: op(x["a"], x["b"].astype(bool)), {"a": a, "b": b})
+
+
+def test_conj_of_a_real_array_is_the_array_itself():
+    # ndarray.conj() of a non-complex array returns it (bool stays bool); lazyarr gave np.conjugate's int8
+    same_as_numpy(lambda a: a["x"].conj(), {"x": np.array([True, False])})
+    same_as_numpy(lambda a: a["x"].conjugate(), {"x": np.array([1, 2], dtype=np.uint8)})
+    x = la.array(np.arange(3.0))
+    assert x.conj() is x
+
+
+def test_round_of_bool_with_decimals_raises_numpys_class():
+    with pytest.raises(TypeError) as numpys:
+        np.round(np.array([True]), 1)
+    with pytest.raises(TypeError) as ours:
+        np.round(la.array(np.array([True])), 1)
+    assert type(ours.value) is type(numpys.value)
+
+
+# --- a compile-light slice of the sweep: calls x layouts (float64) and calls x dtypes (C order) ----------------
+# Most of these calls are NumPy stages or views (no kernel); the reductions and maps share one kernel per
+# (call, dtype, layout class). tools/sweeps/sweep_methods.py runs the whole list.
+
+import sweep_methods  # noqa: E402  (tools/sweeps, on sys.path above)
+
+_SLICE = ["sum0", "sum((1,0))", "sum where", "max where", "mean", "argmax", "argmin0", "cumsum0", "nanmax",
+          "median", "sort0", "take clip", "repeat list", "roll axis", "rot90", "concatenate None", "split",
+          "where xy", "clip None", "round", "astype i8", "astype u1 unsafe", "astype i1 safe", "isclose",
+          "unique counts", "ravel F", "diagonal", "matmul T", "tensordot", "einsum", "tolist", "iter", "pickle",
+          "deepcopy", "x[m]", "x[-1, -1]", "x[[0,1],[1,2]]", "x[5]", "x[0, 9]", "x[1.0]", "x[True]", "0 in x",
+          "bool(x)", "put", "choose", "add.accumulate"]
+_CALLS = {name: (call, ulp[0] if ulp else 0) for name, call, *ulp in sweep_methods.MATRIX_CALLS}
+
+
+def _inputs(x):
+    return {"x": x, "m": np.resize(np.array([True, False, True, True, False]), x.size).reshape(x.shape)}
+
+
+@pytest.mark.parametrize("layout", [name for name, _ in sweep_methods.layouts(sweep_methods.BASE)
+                                    if name != "big-endian"])
+def test_everyday_calls_on_every_layout(layout):
+    x = dict(sweep_methods.layouts(sweep_methods.BASE))[layout]
+    failures = [f"{name}: {o.kind} {o.detail}" for name in _SLICE
+                for o in [compare(_CALLS[name][0], _inputs(x), _CALLS[name][1])] if o.kind != "ok"]
+    assert not failures, "\n".join(failures)
+
+
+def test_big_endian_inputs_give_numpys_values_in_native_order():
+    # (by design, docs/numpy_surface.md) a non-native input is made native once: the same values, native dtype
+    x = dict(sweep_methods.layouts(sweep_methods.BASE))["big-endian"]
+    failures = [f"{name}: {o.kind} {o.detail}" for name in _SLICE
+                for o in [compare(_CALLS[name][0], _inputs(x), _CALLS[name][1])]
+                if o.kind not in ("ok", "byteorder") and "byteorder" not in o.detail]
+    assert not failures, "\n".join(failures)
+
+
+@pytest.mark.parametrize("dt", DTYPES)
+def test_everyday_calls_on_every_dtype(dt):
+    x = sweep_methods.matrix(dt)
+    failures = [f"{name}: {o.kind} {o.detail}" for name in _SLICE
+                for o in [compare(_CALLS[name][0], _inputs(x), _CALLS[name][1])] if o.kind != "ok"]
+    assert not failures, "\n".join(failures)

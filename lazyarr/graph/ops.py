@@ -150,8 +150,8 @@ ELEMENTWISE: dict[str, Elementwise] = {
         _ufunc("nextafter", render_for_kinds=(("e", "S.half_nextafter({0}, {1})"),)),
         _ufunc("spacing", render_for_kinds=(("e", "S.half_spacing({0})"), ("f", "S.spacing({0})"))), _ufunc("ldexp", render="S.ldexp({0}, {1})"),
         _ufunc("signbit"), _ufunc("isfinite"), _ufunc("isinf"), _ufunc("isnan"),
-        _ufunc("maximum", render_for_kinds=(("f", "S.float_maximum({0}, {1})"),)),
-        _ufunc("minimum", render_for_kinds=(("f", "S.float_minimum({0}, {1})"),)), _ufunc("fmax"), _ufunc("fmin"),  # on +-0 ties NumPy's own result varies with length and dtype
+        _ufunc("maximum", render_for_kinds=(("e", "S.half_maximum({0}, {1})"), ("f", "S.float_maximum({0}, {1})"))),
+        _ufunc("minimum", render_for_kinds=(("e", "S.half_minimum({0}, {1})"), ("f", "S.float_minimum({0}, {1})"))), _ufunc("fmax"), _ufunc("fmin"),  # on +-0 ties NumPy's own result varies with length and dtype
         # comparison and logic
         _ufunc("equal"), _ufunc("not_equal"), _ufunc("less"), _ufunc("less_equal"),
         _ufunc("greater"), _ufunc("greater_equal"),

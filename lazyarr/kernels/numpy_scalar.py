@@ -396,6 +396,18 @@ def float_remainder(a, b):
 
 
 @_jit
+def half_maximum(a, b):
+    # float16 (in its float32 carrier): NumPy's half loop is scalar C, `a >= b || isnan(a) ? a : b`, so a tie
+    # of zeros gives the first operand, unlike the float32/float64 SIMD loops (s15 sweep)
+    return a if a >= b or a != a else b
+
+
+@_jit
+def half_minimum(a, b):
+    return a if a <= b or a != a else b
+
+
+@_jit
 def float_maximum(a, b):
     # NaN propagates; on ties NumPy returns the second operand (so maximum(-0.0, 0.0) is 0.0).
     if a != a:

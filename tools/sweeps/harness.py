@@ -106,6 +106,8 @@ def difference(got, want, ulp: float = 0) -> str | None:
         return f"type {type(got).__name__} != {type(want).__name__}"
     g, w = np.asarray(got), np.asarray(want)
     if g.dtype != w.dtype:
+        if g.dtype == w.dtype.newbyteorder("="):  # lazyarr makes non-native inputs native once (by design)
+            return f"byteorder {g.dtype} != {w.dtype}"
         return f"dtype {g.dtype} != {w.dtype}"
     if g.shape != w.shape:
         return f"shape {g.shape} != {w.shape}"
@@ -168,7 +170,7 @@ def compare(fn, inputs, ulp: float = 0) -> Outcome:
         return Outcome("exception", f"{type(got_exc).__name__}: {str(got_exc)[:300]}", fallback)
     d = difference(got, want, ulp)
     if d:
-        kind = d.split()[0] if d.split()[0] in ("type", "dtype", "shape") else "values"
+        kind = next((w for w in d.split() if w in ("type", "dtype", "shape", "byteorder")), "values")
         return Outcome(kind, d, fallback)
     missing = _warning_kinds(want_warn) - _warning_kinds(got_warn)
     extra = _warning_kinds(got_warn) - _warning_kinds(want_warn)
