@@ -136,6 +136,29 @@ def test_round_of_bool_with_decimals_raises_numpys_class():
     assert type(ours.value) is type(numpys.value)
 
 
+def _clip_into_itself(a):
+    y = a["x"].copy()
+    r = np.clip(y, 0, 2, out=y)
+    return y, r
+
+
+@pytest.mark.parametrize("dt", ["i8", "f8", "f4"])
+def test_clip_out_a_lazy_array_updates_it(dt):
+    # np.clip(y, lo, hi, out=y) on a LazyArray raised "out must be a numpy.ndarray"
+    same_as_numpy(_clip_into_itself, {"x": np.array([-1.5, 0.5, 3.0, 2.0]).astype(dt)})
+
+
+@pytest.mark.parametrize("call", [lambda y: np.add(y, 1, out=y), lambda y: np.clip(y, 0, 1, out=y),
+                                  lambda y: np.multiply(y, 1.5, out=y)], ids=["add", "clip", "multiply"])
+def test_out_a_lazy_array_of_a_narrower_kind_raises_numpys_class(call):
+    x = np.array([True, False, True])
+    with pytest.raises(TypeError) as numpys:
+        call(x.copy())
+    with pytest.raises(TypeError) as ours:
+        call(la.array(x).copy())
+    assert type(ours.value) is type(numpys.value)
+
+
 # --- a compile-light slice of the sweep: calls x layouts (float64) and calls x dtypes (C order) ----------------
 # Most of these calls are NumPy stages or views (no kernel); the reductions and maps share one kernel per
 # (call, dtype, layout class). tools/sweeps/sweep_methods.py runs the whole list.

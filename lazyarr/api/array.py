@@ -264,6 +264,8 @@ class LazyArray:
             where = kwargs.pop("where", True) if method == "__call__" else True
             casting = kwargs.pop("casting", "same_kind") if method == "__call__" else "unsafe"
             result = dispatch.HANDLERS["ufunc"](ufunc, method, inputs, kwargs)
+            if method == "__call__" and not np.can_cast(result.dtype, target.dtype, casting):
+                assign.numpy_out_error(ufunc, inputs, target.dtype, kwargs.get("dtype"), casting)
             return assign.assign_out(target, result, casting, where, f"{ufunc.__name__}(out=...)")
         return dispatch.HANDLERS["ufunc"](ufunc, method, inputs, kwargs)
 

@@ -412,6 +412,15 @@ def _check_out_cast(ufunc, out_dtype: np.dtype, other, result_dtype: np.dtype, c
                     f"rule {casting!r}")
 
 
+def numpy_out_error(ufunc, inputs, out_dtype, dtype=None, casting: str = "same_kind") -> None:
+    """(s15 sweep) A ufunc's result NumPy cannot write into an `out` of `out_dtype`: NumPy's own error (its
+    UFuncTypeError, a TypeError `except` clauses may name), raised by the ufunc on 0-d stand-ins of the operands."""
+    probes = [x if type(x) in (bool, int, float, complex) else
+              np.ones((), x.dtype if hasattr(x, "dtype") else np.asarray(x).dtype) for x in inputs]
+    with np.errstate(all="ignore"):
+        ufunc(*probes, out=np.ones((), out_dtype), dtype=dtype, casting=casting)
+
+
 def assign_out(target, result, casting: str = "same_kind", where=True, what: str = "out="):
     """A function's result written into the LazyArray `target` named by ``out=`` (NumPy's shape and casting
     rules); returns `target`."""

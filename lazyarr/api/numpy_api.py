@@ -88,22 +88,13 @@ def call_ufunc(ufunc, inputs, kwargs):
     if out is None:
         return result
     out = out[0] if isinstance(out, tuple) else out
+    if isinstance(out, (LazyArray, np.ndarray)) and out.dtype != result.dtype \
+            and not np.can_cast(result.dtype, out.dtype, "same_kind"):
+        assign.numpy_out_error(ufunc, inputs, out.dtype, dtype)
     if isinstance(out, LazyArray):  # (assignment and writes) the result written into a LazyArray
         return assign.assign_out(out, result, "same_kind", True, f"{ufunc.__name__}(out=...)")
-    if isinstance(out, np.ndarray) and out.dtype != result.dtype \
-            and not np.can_cast(result.dtype, out.dtype, "same_kind"):
-        _numpy_out_error(ufunc, inputs, out.dtype, dtype)
     result.compute(out=out)
     return out
-
-
-def _numpy_out_error(ufunc, inputs, out_dtype, dtype) -> None:
-    """(s15 sweep) A result NumPy cannot write into `out`: NumPy's own error (its UFuncTypeError, a TypeError
-    `except` clauses may name), raised by the ufunc on 0-d stand-ins of the operands' dtypes."""
-    probes = [x if type(x) in (bool, int, float, complex) else np.ones((), getattr(x, "dtype", None)
-                                                                     or np.asarray(x).dtype) for x in inputs]
-    with np.errstate(all="ignore"):
-        ufunc(*probes, out=np.ones((), out_dtype), dtype=dtype)
 
 
 def _is(value, default) -> bool:
@@ -193,7 +184,16 @@ def clip(a, a_min=None, a_max=None, out=None, **kwargs):
     if "min" in kwargs or "max" in kwargs:
         a_min, a_max = kwargs.pop("min", a_min), kwargs.pop("max", a_max)
     result = LazyArray(build.clip(a, a_min, a_max))
-    return result if out is None else result.compute(out=out)
+    if out is None:
+        return result
+    out = out[0] if isinstance(out, tuple) else out
+    if isinstance(out, (LazyArray, np.ndarray)) and not np.can_cast(result.dtype, out.dtype, "same_kind"):
+        with np.errstate(all="ignore"):  # NumPy's own error (UFuncTypeError), from 0-d stand-ins
+            np.clip(*[np.zeros((), v.dtype) if hasattr(v, "dtype") else v for v in (a, a_min, a_max)],
+                    out=np.zeros((), out.dtype))
+    if isinstance(out, LazyArray):  # (s15 sweep) np.clip(x, lo, hi, out=x) on a LazyArray: a functional update
+        return assign.assign_out(out, result, "same_kind", True, "clip(out=...)")
+    return result.compute(out=out)
 
 
 @implements(np.real)

@@ -281,6 +281,67 @@ def sweep_small(t: Tally):
 PARTS["small"] = sweep_small
 
 
+def _updated(fn):
+    """A call that writes: into a copy (NumPy's or the LazyArray's), which it returns."""
+    def call(a):
+        y = a["x"].copy()
+        fn(y, a)
+        return y
+    return call
+
+
+def _iadd(y, a): y += a["w"]
+def _isub_int(y, a): y -= 1
+def _imul_float(y, a): y *= 1.5
+def _itruediv(y, a): y /= 2
+def _ifloordiv(y, a): y //= 2
+def _ipow(y, a): y **= 2
+def _iand(y, a): y &= 1
+def _ilshift(y, a): y <<= 1
+def _imatmul(y, a): y @= np.eye(y.shape[-1], dtype=y.dtype)
+def _set_neg(y, a): y[-1] = 7
+def _set_oob(y, a): y[9] = 7
+def _set_slice(y, a): y[1:3] = a["w"][1:3]
+def _set_mask(y, a): y[y > 1] = 0
+def _set_fancy_dup(y, a): y[[0, 0, 1]] = [5, 6, 7]
+def _set_float_into_int(y, a): y[0] = 2.7
+def _set_big_int(y, a): y[0] = 300
+def _set_nan_into_int(y, a): y[0] = np.nan
+def _set_broadcast_bad(y, a): y[:2] = [1, 2, 3, 4, 5, 6, 7]
+def _set_lazy_index(y, a): y[a["i"]] = -1
+def _add_out(y, a): np.add(y, 1, out=y)
+def _add_at(y, a): np.add.at(y, [0, 0, 1], 1)
+def _copyto(y, a): np.copyto(y, a["w"], casting="unsafe")
+def _fill(y, a): y.fill(2)
+def _put_clip(y, a): np.put(y, [-1, 99], [3, 4], mode="clip")
+def _place(y, a): np.place(y, y > 1, [9, 8])
+def _putmask(y, a): np.putmask(y, y > 1, 0)
+def _sort_inplace(y, a): y.sort()
+def _clip_out(y, a): np.clip(y, 0, 1, out=y)
+
+
+UPDATES = [(f.__name__.lstrip("_"), _updated(f)) for f in (
+    _iadd, _isub_int, _imul_float, _itruediv, _ifloordiv, _ipow, _iand, _ilshift, _imatmul, _set_neg, _set_oob,
+    _set_slice, _set_mask, _set_fancy_dup, _set_float_into_int, _set_big_int, _set_nan_into_int,
+    _set_broadcast_bad, _set_lazy_index, _add_out, _add_at, _copyto, _fill, _put_clip, _place, _putmask,
+    _sort_inplace, _clip_out)]
+
+
+def sweep_updates(t: Tally):
+    for dt in ["?", "i1", "i8", "u1", "u8", "f2", "f4", "f8", "c16"]:
+        x = sweep_vector(dt)
+        w = sweep_vector(dt)[::-1].copy()
+        for name, call in UPDATES:
+            t.check(f"{name} [{np.dtype(dt)}]", call, {"x": x, "w": w, "i": np.array([0, 2])})
+
+
+def sweep_vector(dt) -> np.ndarray:
+    return matrix(dt)[1].copy()
+
+
+PARTS["updates"] = sweep_updates
+
+
 if __name__ == "__main__":
     for part in sys.argv[1:] or PARTS:
         t, t0 = Tally(), time.time()

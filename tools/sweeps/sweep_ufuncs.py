@@ -90,8 +90,8 @@ SCALARS = [0, 1, -1, 127, 128, -129, 255, 256, 2**31, 2**63 - 1, 2**63, 2**64 - 
            0.5, -0.0, float("nan"), float("inf"), 1e300, 2 + 3j, True, False,
            np.int8(-128), np.uint8(255), np.int64(-1), np.uint64(2**64 - 1), np.float32(0.1), np.float16(2),
            np.float64(-0.0), np.complex64(1 - 1j), np.bool_(True)]
-SCALAR_UFUNCS = ["add", "subtract", "multiply", "true_divide", "floor_divide", "remainder", "power", "maximum",
-                 "equal", "less", "greater_equal", "bitwise_xor", "left_shift", "right_shift"]
+SCALAR_UFUNCS = ["add", "multiply", "true_divide", "floor_divide", "power", "maximum", "equal", "less",
+                 "bitwise_xor", "right_shift"]
 
 
 def sweep_scalars(t: Tally, names=SCALAR_UFUNCS):
