@@ -192,8 +192,8 @@ def general_ufunc_node(ufunc, operands, opname: str | None = None, dtype=None) -
         return _compared_with_none(op.name, operands, opname)
     try:
         nodes = [to_node(x, f"{opname}'s operand") for x in operands]
-    except TypeError:  # an operand of a dtype lazyarr refuses (str, object)
-        _numpy_error_on_probes(ufunc, operands)
+    except TypeError as refused:  # an operand of a dtype lazyarr refuses (str, object)
+        _numpy_error_on_probes(ufunc, operands, str(refused))
         raise
     if len(nodes) != op.nin:
         raise TypeError(f"lazyarr: {opname} takes {op.nin} operands, got {len(nodes)}")
@@ -219,9 +219,10 @@ def general_ufunc_node(ufunc, operands, opname: str | None = None, dtype=None) -
     return expr.make(op.name, tuple(nodes), UfuncParams(loop_in, engine), shape, out)
 
 
-def _numpy_error_on_probes(ufunc, operands) -> None:
+def _numpy_error_on_probes(ufunc, operands, note: str) -> None:
     """(s15 sweep) NumPy's own error for these operands' dtypes (its UFuncTypeError for ``x + "a"``), raised by
-    the ufunc on 0-d stand-ins; returns where NumPy has a loop (an object operand), and the caller's error stands."""
+    the ufunc on 0-d stand-ins, with lazyarr's reason as a note; returns where NumPy has a loop (an object
+    operand), and the caller's error stands."""
     probes = []
     for x in operands:
         if is_lazy(x) or isinstance(x, np.ndarray):
@@ -231,7 +232,8 @@ def _numpy_error_on_probes(ufunc, operands) -> None:
     with np.errstate(all="ignore"):
         try:
             ufunc(*probes)
-        except TypeError:
+        except TypeError as numpys:
+            numpys.add_note(note)
             raise
         except Exception:  # noqa: BLE001 (an object's own error: not the one this call would give)
             return

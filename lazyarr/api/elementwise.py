@@ -108,7 +108,11 @@ def round_node(node: Node, decimals: int) -> Node:
     if decimals == 0:
         return _uf(np.rint, node)  # (bool: NumPy's rint gives float16)
     if kind == "b":  # NumPy's own error (its UFuncTypeError class), from a 0-d stand-in
-        np.round(np.zeros((), bool), decimals)
+        try:
+            np.round(np.zeros((), bool), decimals)
+        except TypeError as numpys:
+            numpys.add_note(f"lazyarr: round of a bool array with decimals={decimals}")
+            raise
     first, second = (np.multiply, np.divide) if decimals > 0 else (np.divide, np.multiply)
     # INT_MIN has no positive int: NumPy rounds with INT_MAX digits instead (the factor is inf either way)
     f = power_of_ten(min(abs(decimals), 2**31 - 1))

@@ -342,6 +342,40 @@ def sweep_vector(dt) -> np.ndarray:
 PARTS["updates"] = sweep_updates
 
 
+EDGE_CALLS = [
+    ("sum", lambda a: a["x"].sum(), SUMS), ("prod", lambda a: a["x"].prod(), SUMS), ("min", lambda a: a["x"].min(), 0),
+    ("max", lambda a: a["x"].max(), 0), ("argmin", lambda a: a["x"].argmin(), 0), ("argmax", lambda a: a["x"].argmax(), 0),
+    ("mean", lambda a: a["x"].mean(), SUMS), ("any", lambda a: a["x"].any(), 0), ("all", lambda a: a["x"].all(), 0),
+    ("cumsum", lambda a: a["x"].cumsum(), 0), ("cumprod", lambda a: a["x"].cumprod(), 0), ("ptp", lambda a: np.ptp(a["x"]), 0),
+    ("sort", lambda a: np.sort(a["x"]), 0), ("argsort", lambda a: np.argsort(a["x"], kind="stable"), 0),
+    ("unique", lambda a: np.unique(a["x"]), 0), ("nanmin", lambda a: np.nanmin(a["x"]), 0),
+    ("nanmax", lambda a: np.nanmax(a["x"]), 0), ("nansum", lambda a: np.nansum(a["x"]), SUMS),
+    ("nanargmax", lambda a: np.nanargmax(a["x"]), 0), ("count_nonzero", lambda a: np.count_nonzero(a["x"]), 0),
+    ("sum 2-D axis0", lambda a: a["x"].reshape(2, -1).sum(axis=0), SUMS),
+    ("max 2-D axis1", lambda a: a["x"].reshape(2, -1).max(axis=1), 0),
+    ("argmax 2-D axis0", lambda a: a["x"].reshape(2, -1).argmax(axis=0), 0),
+    ("min where", lambda a: a["x"].min(where=a["x"] != a["x"][0], initial=a["x"][1]), 0),
+    ("abs", lambda a: np.abs(a["x"]), 0), ("negative", lambda a: -a["x"], 0),
+    ("astype every", lambda a: tuple(a["x"].astype(d) for d in "? i1 u1 i2 u2 i4 u4 i8 u8 f2 f4 f8 c8 c16".split()), 0),
+    ("clip", lambda a: np.clip(a["x"], a["x"][2], a["x"][3]), 0), ("round 1", lambda a: np.round(a["x"], 1), 0),
+    ("isclose", lambda a: np.isclose(a["x"], a["x"][::-1]), 0), ("searchsorted", lambda a: np.searchsorted(np.sort(a["x"]), a["x"]), 0),
+    ("bincount", lambda a: np.bincount(np.abs(a["x"].astype(np.int64)) % 7), 0),
+    ("x[x.argmax()]", lambda a: a["x"][a["x"].argmax()], 0), ("x == x.max()", lambda a: a["x"] == a["x"].max(), 0),
+]
+
+
+def sweep_edges(t: Tally):
+    from sweep_ufuncs import DTYPES, edges
+    for dt in DTYPES:
+        x = edges(dt)
+        x = x[: x.size - x.size % 2]
+        for name, call, ulp in EDGE_CALLS:
+            t.check(f"{name} [{dt}]", call, {"x": x}, ulp)
+
+
+PARTS["edges"] = sweep_edges
+
+
 if __name__ == "__main__":
     for part in sys.argv[1:] or PARTS:
         t, t0 = Tally(), time.time()
