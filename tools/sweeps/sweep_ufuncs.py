@@ -166,7 +166,28 @@ def sweep_keywords(t: Tally):
                     lambda a, u=u, args=args: u(*args(a), out=(np.zeros(x.shape, "c16"),)), {"x": x, "y": y}, ulp)
 
 
-PARTS = {"unary": sweep_unary, "binary": sweep_binary_same, "mixed": sweep_binary_mixed,
+def sweep_zero_d(t: Tally):
+    """Every ufunc on 0-d arrays of each edge value (lazyarr computes 0-d constant work at build time,
+    api/scalar_fold.py: a path of its own), and on elements read from a wrapped array (NumPy scalars)."""
+    for u in ufuncs():
+        if u.nin > 2 or u.nout != 1:
+            continue
+        for dt in DTYPES:
+            values = edges(dt)
+            for k, v in enumerate(values):
+                w = values[(k + 3) % values.size]
+                inputs = {"x": np.array(v), "y": np.array(w), "v": values}
+                if u.nin == 1:
+                    t.check(f"{u.__name__}(0-d {dt} {v!r})", lambda a, u=u: u(a["x"]), inputs, ulp_of(u, dt))
+                    t.check(f"{u.__name__}(v[{k}] {dt})", lambda a, u=u, k=k: u(a["v"][k]), inputs, ulp_of(u, dt))
+                else:
+                    t.check(f"{u.__name__}(0-d {dt} {v!r}, {w!r})", lambda a, u=u: u(a["x"], a["y"]), inputs,
+                            ulp_of(u, dt))
+                    t.check(f"{u.__name__}(v[{k}], 2) {dt}", lambda a, u=u, k=k: u(a["v"][k], 2), inputs,
+                            ulp_of(u, dt))
+
+
+PARTS = {"zerod": sweep_zero_d, "unary": sweep_unary, "binary": sweep_binary_same, "mixed": sweep_binary_mixed,
          "scalars": sweep_scalars, "operators": sweep_operators, "keywords": sweep_keywords}
 
 if __name__ == "__main__":
