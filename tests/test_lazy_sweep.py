@@ -159,6 +159,15 @@ def test_out_a_lazy_array_of_a_narrower_kind_raises_numpys_class(call):
     assert type(ours.value) is type(numpys.value)
 
 
+def test_float16_power_one_half_is_pow_not_sqrt():
+    # NumPy turns x ** 0.5 into sqrt for float32/float64 only; float16 keeps pow's answers at -0.0 (+0.0) and
+    # -inf (+inf), where lazyarr's fast path gave sqrt's -0.0 and NaN
+    x = np.array([0.0, -0.0, 4.0, -np.inf, np.inf, -1.0, 2.0], dtype=np.float16)
+    same_as_numpy(lambda a: a["x"] ** 0.5, {"x": x})
+    same_as_numpy(lambda a: np.power(a["x"], 0.5), {"x": x})
+    same_as_numpy(lambda a: a["x"].astype(np.float32) ** 0.5, {"x": x})
+
+
 # --- a compile-light slice of the sweep: calls x layouts (float64) and calls x dtypes (C order) ----------------
 # Most of these calls are NumPy stages or views (no kernel); the reductions and maps share one kernel per
 # (call, dtype, layout class). tools/sweeps/sweep_methods.py runs the whole list.

@@ -212,6 +212,8 @@ def general_ufunc_node(ufunc, operands, opname: str | None = None, dtype=None) -
         if loop_in[1].kind in "iu" and nodes[1].data < 0:
             raise ValueError("Integers to negative integer powers are not allowed.")
         special = SCALAR_POWERS.get(complex(nodes[1].data)) if loop_in[0].kind in "iuf" else None
+        if special is np.sqrt and loop_in[0].char == "e":
+            special = None  # (s15 sweep) float16 has no sqrt fast path in NumPy: pow(-0.0, 0.5) is +0.0, of -inf +inf
         if special is not None and (loop_in[0].kind == "f" or special in (np.square, np.positive)):
             base = nodes[0] if nodes[0].dtype == loop_in[0] else cast(nodes[0], loop_in[0], opname)
             return ufunc_node(special, (base,), opname)
