@@ -320,7 +320,7 @@ def _binary(opname: str, reflected: bool):
         # Operators are the commonest way to build: try build's common case first, without the detour.
         node = build.common_binary(ufunc, *operands)
         try:
-            node = node if node is not None else build.general_ufunc_node(ufunc, operands)
+            node = node if node is not None else build.general_ufunc_node(ufunc, operands, operator=True)
         except TypeError:
             if opname in _EQUALITY and _not_numbers(other):
                 return LazyArray(build.full(np.broadcast_shapes(self.shape, np.shape(other)),

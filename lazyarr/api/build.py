@@ -180,8 +180,10 @@ def ufunc_node(ufunc, operands, opname: str | None = None, dtype=None) -> Node:
     return scalar_fold.fold(general_ufunc_node(ufunc, operands, opname, dtype))
 
 
-def general_ufunc_node(ufunc, operands, opname: str | None = None, dtype=None) -> Node:
-    """ufunc_node without the common-case shortcut: every check and NumPy's value-dependent rules."""
+def general_ufunc_node(ufunc, operands, opname: str | None = None, dtype=None, operator: bool = False) -> Node:
+    """ufunc_node without the common-case shortcut: every check and NumPy's value-dependent rules. `operator`:
+    called for a Python operator (``x ** 0.5`` takes NumPy's scalar-power fast path for every float dtype,
+    ``np.power`` for float32/float64 only)."""
     opname = opname or ufunc.__name__
     op = BY_UFUNC.get(ufunc)
     if op is None:
@@ -212,8 +214,8 @@ def general_ufunc_node(ufunc, operands, opname: str | None = None, dtype=None) -
         if loop_in[1].kind in "iu" and nodes[1].data < 0:
             raise ValueError("Integers to negative integer powers are not allowed.")
         special = SCALAR_POWERS.get(complex(nodes[1].data)) if loop_in[0].kind in "iuf" else None
-        if special is np.sqrt and loop_in[0].char == "e":
-            special = None  # (s15 sweep) float16 has no sqrt fast path in NumPy: pow(-0.0, 0.5) is +0.0, of -inf +inf
+        if special is np.sqrt and loop_in[0].char == "e" and not operator:
+            special = None  # (s15 sweep) np.power's float16 loop is pow: +0.0 at -0.0, +inf at -inf
         if special is not None and (loop_in[0].kind == "f" or special in (np.square, np.positive)):
             base = nodes[0] if nodes[0].dtype == loop_in[0] else cast(nodes[0], loop_in[0], opname)
             return ufunc_node(special, (base,), opname)
