@@ -167,6 +167,12 @@ def test_float16_np_power_one_half_is_pow_and_the_operator_sqrt():
     same_as_numpy(lambda a: a["x"] ** 0.5, {"x": x})
     same_as_numpy(lambda a: np.power(a["x"].astype(np.float32), 0.5), {"x": x})
 
+    def power_in_place(a):
+        y = a["x"].copy()
+        y **= 0.5
+        return y
+    same_as_numpy(power_in_place, {"x": x})
+
 
 # --- a compile-light slice of the sweep: calls x layouts (float64) and calls x dtypes (C order) ----------------
 # Most of these calls are NumPy stages or views (no kernel); the reductions and maps share one kernel per

@@ -368,6 +368,8 @@ def inplace(array, ufunc, other, symbol: str):
         return type(array)(build.ufunc_node(ufunc, (array, other), symbol + "="))
     if ufunc is np.matmul:
         result = matmul(array, other)
+    elif ufunc is np.power:  # (s15 sweep) ``**=`` is an operator: NumPy's scalar-power fast paths, float16's too
+        result = scalar_fold.fold(build.general_ufunc_node(ufunc, (array, other), symbol + "=", operator=True))
     else:
         result = build.ufunc_node(ufunc, (array, other), symbol + "=")
     if result.shape != array.shape:
