@@ -3,10 +3,8 @@ the session-15 sweep (tools/sweeps/) found wrong, each pinned, and a compile-lig
 (one expression per dtype: the kernels are shared). docs/numpy_surface.md says what was swept and found."""
 from __future__ import annotations
 
-import copy
-import pickle
-import sys
 import os
+import sys
 
 import numpy as np
 import pytest
@@ -14,7 +12,8 @@ import pytest
 import lazyarr as la
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "tools", "sweeps"))
-from harness import compare, difference  # noqa: E402
+from harness import compare  # noqa: E402
+import sweep_methods  # noqa: E402
 
 SIGNED = ["i1", "i2", "i4", "i8"]
 UNSIGNED = ["u1", "u2", "u4", "u8"]
@@ -177,8 +176,6 @@ def test_float16_np_power_one_half_is_pow_and_the_operator_sqrt():
 # --- a compile-light slice of the sweep: calls x layouts (float64) and calls x dtypes (C order) ----------------
 # Most of these calls are NumPy stages or views (no kernel); the reductions and maps share one kernel per
 # (call, dtype, layout class). tools/sweeps/sweep_methods.py runs the whole list.
-
-import sweep_methods  # noqa: E402  (tools/sweeps, on sys.path above)
 
 _SLICE = ["sum0", "sum((1,0))", "sum where", "max where", "mean", "argmax", "argmin0", "cumsum0", "nanmax",
           "median", "sort0", "take clip", "repeat list", "roll axis", "rot90", "concatenate None", "split",

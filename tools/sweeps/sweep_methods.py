@@ -389,6 +389,25 @@ def sweep_edges(t: Tally):
 PARTS["edges"] = sweep_edges
 
 
+def sweep_axes(t: Tally, dts=("f8", "i1")):
+    """Reductions of a 3-D array (C and transposed) over every axis form, keepdims both ways."""
+    names = ["sum", "prod", "min", "max", "mean", "std", "any", "all", "argmax"]
+    for dt in dts:
+        base = (np.arange(24).reshape(2, 3, 4) % 7 - 3).astype(dt)
+        for lname, x in (("C", base), ("T", base.transpose(2, 0, 1))):
+            for name in names:
+                for axis in (None, 0, 1, 2, -1, (0, 2), (2, 0), (0, 1, 2)):
+                    if name == "argmax" and isinstance(axis, tuple):
+                        continue
+                    for keepdims in (False, True):
+                        t.check(f"{name}(axis={axis}, keepdims={keepdims}) [{dt}, {lname}]",
+                                lambda a, n=name, ax=axis, k=keepdims: getattr(a["x"], n)(axis=ax, keepdims=k),
+                                {"x": x}, SUMS)
+
+
+PARTS["axes"] = sweep_axes
+
+
 if __name__ == "__main__":
     for part in sys.argv[1:] or PARTS:
         t, t0 = Tally(), time.time()
