@@ -173,6 +173,21 @@ def test_float16_np_power_one_half_is_pow_and_the_operator_sqrt():
     same_as_numpy(power_in_place, {"x": x})
 
 
+def _byteswapped_in_place(a):
+    y = a["x"].copy()
+    r = y.byteswap(inplace=True)
+    return y, r
+
+
+@pytest.mark.parametrize("dt", ["i2", "u8", "f4", "c16", "?"])
+def test_byteswap_reverses_each_elements_bytes(dt):
+    # LazyArray had no byteswap (AttributeError)
+    x = sweep_methods.matrix(dt)
+    same_as_numpy(lambda a: a["x"].byteswap(), {"x": x})
+    same_as_numpy(lambda a: a["x"][:, ::2].byteswap() + a["x"][:, ::2], {"x": x})
+    same_as_numpy(_byteswapped_in_place, {"x": x})
+
+
 # --- a compile-light slice of the sweep: calls x layouts (float64) and calls x dtypes (C order) ----------------
 # Most of these calls are NumPy stages or views (no kernel); the reductions and maps share one kernel per
 # (call, dtype, layout class). tools/sweeps/sweep_methods.py runs the whole list.

@@ -449,6 +449,7 @@ WRITERS = _WRITERS  # (NumPy fallback) api/fallback.py refuses these on a LazyAr
 # __index__, sort (refused: in place) and the methods that delegate to np.<name> (round, cumsum, take, ...).
 LazyArray.astype = methods.astype
 LazyArray.item = methods.item
+LazyArray.byteswap = methods.byteswap
 LazyArray.tolist = methods.tolist
 LazyArray.nbytes = property(methods.nbytes)
 LazyArray.itemsize = property(methods.itemsize)
