@@ -188,6 +188,28 @@ def test_byteswap_reverses_each_elements_bytes(dt):
     same_as_numpy(_byteswapped_in_place, {"x": x})
 
 
+@pytest.mark.parametrize("name", ["fmax", "subtract", "divide", "power", "hypot", "bitwise_or", "logaddexp"])
+def test_accumulate_of_a_ufunc_without_a_scan_kernel_is_numpys(name):
+    # the reference evaluator looked the ufunc up in the scan table only: KeyError at compute
+    u = getattr(np, name)
+    x = np.array([3, 1, 4, 1, 5, 9, 2], dtype=np.int64 if name in ("bitwise_or", "power") else np.float64)
+    same_as_numpy(lambda a: u.accumulate(a["x"]), {"x": x}, 2)
+    same_as_numpy(lambda a: u.accumulate(a["x"].reshape(1, -1), axis=1), {"x": x}, 2)
+
+
+def test_power_accumulate_with_negative_integer_exponents_raises_numpys_error():
+    same_as_numpy(lambda a: np.power.accumulate(a["x"]), {"x": np.array([2, -1, 3])})
+
+
+@pytest.mark.parametrize("ufunc", [np.maximum, np.minimum])
+@pytest.mark.parametrize("dt", ["?", "i1", "u8", "f4", "c16"])
+def test_maximum_reduce_with_a_dtype_reduces_in_that_dtype(ufunc, dt):
+    # np.maximum.reduce(x, dtype=...) raised "max takes no dtype" (np.max has none; the ufunc method has)
+    x = sweep_methods.matrix(dt)
+    for target in (np.float64, np.int16, np.complex64):
+        same_as_numpy(lambda a: ufunc.reduce(a["x"], axis=1, dtype=target), {"x": x})
+
+
 # --- a compile-light slice of the sweep: calls x layouts (float64) and calls x dtypes (C order) ----------------
 # Most of these calls are NumPy stages or views (no kernel); the reductions and maps share one kernel per
 # (call, dtype, layout class). tools/sweeps/sweep_methods.py runs the whole list.

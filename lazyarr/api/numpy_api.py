@@ -44,7 +44,10 @@ def array_ufunc(ufunc, method, inputs, kwargs):
     from lazyarr.graph.ops import REDUCTION_BY_UFUNC
     if method == "reduce" and ufunc in REDUCTION_BY_UFUNC:
         kwargs.setdefault("axis", 0)  # ufunc.reduce's default, unlike np.sum's
-        return reduction(REDUCTION_BY_UFUNC[ufunc].name, inputs[0], **kwargs)
+        name, operand = REDUCTION_BY_UFUNC[ufunc].name, inputs[0]
+        if name in ("max", "min") and kwargs.get("dtype") is not None:
+            operand = _reduced_as(ufunc, operand, kwargs.pop("dtype"))
+        return reduction(name, operand, **kwargs)
     return fallback.call_ufunc_method(ufunc, method, inputs, kwargs)
 
 
@@ -95,6 +98,14 @@ def call_ufunc(ufunc, inputs, kwargs):
         return assign.assign_out(out, result, "same_kind", True, f"{ufunc.__name__}(out=...)")
     result.compute(out=out)
     return out
+
+
+def _reduced_as(ufunc, operand, dtype):
+    """(s15 sweep) ``np.maximum.reduce(x, dtype=d)``: NumPy reduces in d's loop, so x cast to d (NumPy's error
+    where its casting rule refuses, from a one-element stand-in); np.max itself takes no dtype."""
+    dtype = np.dtype(dtype)
+    ufunc.reduce(np.zeros(1, operand.dtype), dtype=dtype)
+    return operand if operand.dtype == dtype else operand.astype(dtype)
 
 
 def _is(value, default) -> bool:
@@ -386,7 +397,15 @@ from lazyarr.api import matrix_stats as _matrix_stats, scans as _scans, statisti
 for _module in (_statistics, _matrix_stats, _scans):
     HANDLED.update({getattr(np, _name): _f for _name, _f in _module.FUNCTIONS.items()})
 HANDLED[np.linalg.norm] = _matrix_stats.linalg_norm
-UFUNC_METHODS["accumulate"] = lambda ufunc, inputs, kwargs: _scans.accumulate(ufunc, *inputs, **kwargs)
+def _accumulate(ufunc, inputs, kwargs):
+    """``ufunc.accumulate``: a scan node, which names its ufunc; one NumPy does not know by that name (a
+    scipy.special ufunc) runs as NumPy."""
+    if getattr(np, ufunc.__name__, None) is not ufunc:
+        return fallback.call_ufunc_method(ufunc, "accumulate", inputs, kwargs)
+    return _scans.accumulate(ufunc, *inputs, **kwargs)
+
+
+UFUNC_METHODS["accumulate"] = _accumulate
 # --- end surface/reductions ------------------------------------------------------------------------------------
 
 

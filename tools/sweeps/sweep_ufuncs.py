@@ -187,7 +187,38 @@ def sweep_zero_d(t: Tally):
                             ulp_of(u, dt))
 
 
-PARTS = {"zerod": sweep_zero_d, "unary": sweep_unary, "binary": sweep_binary_same, "mixed": sweep_binary_mixed,
+METHOD_UFUNCS = ["add", "multiply", "maximum", "minimum", "fmax", "logical_and", "logical_or", "bitwise_or",
+                 "bitwise_xor", "subtract", "true_divide", "power", "hypot", "logaddexp"]
+
+
+def _at(u):
+    def call(a):
+        y = a["x"].copy()
+        u.at(y, [0, 0, 2], a["x"][1])
+        return y
+    return call
+
+
+def sweep_methods(t: Tally):
+    """ufunc.reduce / accumulate / outer / reduceat / at over the dtype matrix (edge values), 2-D for reduce."""
+    for name in METHOD_UFUNCS:
+        u = getattr(np, name)
+        for dt in DTYPES:
+            x = edges(dt)
+            x = x[: x.size - x.size % 2]
+            calls = {"reduce": lambda a, u=u: u.reduce(a["x"]), "reduce 2-D axis1": lambda a, u=u: u.reduce(
+                         a["x"].reshape(2, -1), axis=1), "reduce keepdims": lambda a, u=u: u.reduce(
+                         a["x"].reshape(2, -1), axis=0, keepdims=True),
+                     "accumulate": lambda a, u=u: u.accumulate(a["x"]), "outer": lambda a, u=u: u.outer(
+                         a["x"][:4], a["x"][-3:]), "reduceat": lambda a, u=u: u.reduceat(a["x"], [0, 2, 1, 5]),
+                     "at": _at(u), "reduce dtype": lambda a, u=u: u.reduce(a["x"], dtype=np.float64)}
+            for cname, call in calls.items():
+                t.check(f"{name}.{cname} [{dt}]", call, {"x": x}, 8 if name in ("add", "multiply", "logaddexp",
+                                                                                 "hypot", "power", "true_divide",
+                                                                                 "subtract") else 0)
+
+
+PARTS = {"zerod": sweep_zero_d, "methods": sweep_methods, "unary": sweep_unary, "binary": sweep_binary_same, "mixed": sweep_binary_mixed,
          "scalars": sweep_scalars, "operators": sweep_operators, "keywords": sweep_keywords}
 
 if __name__ == "__main__":
