@@ -142,7 +142,7 @@ def test_gradient_is_numpys(dtype):
 
 
 def test_zero_d_and_empty_inputs():
-    z, e = np.float64(2.5) * np.ones(()), np.zeros((0, 3))
+    z, e = np.full((), 2.5), np.zeros((0, 3))  # a 0-d array (np.float64(2.5) * np.ones(()) is a scalar)
     Z, E = la.array(z), la.array(e)
     for name, call in [("flip", lambda m, a: m.flip(a)), ("atleast_1d", lambda m, a: m.atleast_1d(a)),
                        ("atleast_2d", lambda m, a: m.atleast_2d(a)), ("atleast_3d", lambda m, a: m.atleast_3d(a)),

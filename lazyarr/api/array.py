@@ -102,6 +102,8 @@ class LazyArray:
         return LazyArray(build.unary("imag", self._node))
 
     def conj(self) -> "LazyArray":
+        if self.dtype.kind != "c":  # (s15 sweep) ndarray.conj() of a real array is the array itself (bool stays bool)
+            return self
         return LazyArray(build.ufunc_node(np.conjugate, (self,)))
 
     conjugate = conj
@@ -124,7 +126,7 @@ class LazyArray:
             except (ValueError, TypeError) as exc:
                 raise indexing.numpy_error(exc, f"transpose of an array of shape {self.shape}") from None
         axes = tuple(range(self.ndim))[::-1] if not axes else tuple(a % self.ndim for a in axes)
-        view = LazyArray(build.transpose(self._node, axes))
+        view = LazyArray(build.transpose(self._node, axes), array0=self._array0)  # a 0-d array's .T is one
         assign.register_transpose(self, view, axes)  # (assignment and writes) a view sees writes, as NumPy's
         return view
 
@@ -278,6 +280,8 @@ class LazyArray:
             where = kwargs.pop("where", True) if method == "__call__" else True
             casting = kwargs.pop("casting", "same_kind") if method == "__call__" else "unsafe"
             result = dispatch.HANDLERS["ufunc"](ufunc, method, inputs, kwargs)
+            if method == "__call__" and not np.can_cast(result.dtype, target.dtype, casting):
+                assign.numpy_out_error(ufunc, inputs, target.dtype, kwargs.get("dtype"), casting)
             return assign.assign_out(target, result, casting, where, f"{ufunc.__name__}(out=...)")
         return dispatch.HANDLERS["ufunc"](ufunc, method, inputs, kwargs)
 
@@ -342,10 +346,28 @@ def _binary(opname: str, reflected: bool):
             return LazyArray(value)
         # Operators are the commonest way to build: try build's common case first, without the detour.
         node = build.common_binary(ufunc, *operands)
-        node = node if node is not None else build.general_ufunc_node(ufunc, operands)
+        try:
+            node = node if node is not None else build.general_ufunc_node(ufunc, operands, operator=True)
+        except TypeError:
+            if opname in _EQUALITY and _not_numbers(other):
+                return LazyArray(build.full(np.broadcast_shapes(self.shape, np.shape(other)),
+                                            opname == "not_equal", np.dtype(bool)))
+            raise
         return LazyArray(scalar_fold.fold(node))  # (scalar overhead #15) 0-d constants computed now
 
     return method
+
+
+_EQUALITY = ("equal", "not_equal")
+
+
+def _not_numbers(other) -> bool:
+    """(s15 sweep) Whether `other` holds strings or objects: ndarray's ``==``/``!=`` answer all False / all
+    True where np.equal has no loop for it (``x == "a"``, so ``"a" in x`` is False), as NumPy's operators do."""
+    try:
+        return np.asarray(other).dtype.kind in "OUSV"
+    except Exception:  # noqa: BLE001 (anything NumPy cannot make an array of is not a number either)
+        return True
 
 
 def _unary(opname: str):
@@ -485,6 +507,7 @@ WRITERS = _WRITERS  # (NumPy fallback) api/fallback.py refuses these on a LazyAr
 # __index__, sort (refused: in place) and the methods that delegate to np.<name> (round, cumsum, take, ...).
 LazyArray.astype = methods.astype
 LazyArray.item = methods.item
+LazyArray.byteswap = methods.byteswap
 LazyArray.tolist = methods.tolist
 LazyArray.nbytes = property(methods.nbytes)
 LazyArray.itemsize = property(methods.itemsize)

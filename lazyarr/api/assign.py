@@ -379,6 +379,8 @@ def inplace(array, ufunc, other, symbol: str):
         return type(array)(build.ufunc_node(ufunc, (array, other), symbol + "="))
     if ufunc is np.matmul:
         result = matmul(array, other)
+    elif ufunc is np.power:  # (s15 sweep) ``**=`` is an operator: NumPy's scalar-power fast paths, float16's too
+        result = scalar_fold.fold(build.general_ufunc_node(ufunc, (array, other), symbol + "=", operator=True))
     else:
         result = build.ufunc_node(ufunc, (array, other), symbol + "=")
     if result.shape != array.shape:
@@ -421,6 +423,15 @@ def _check_out_cast(ufunc, out_dtype: np.dtype, other, result_dtype: np.dtype, c
         ufunc(np.ones((), out_dtype), operand, out=np.ones((), out_dtype), casting=casting)
     raise TypeError(f"lazyarr: cannot write a {result_dtype} result into an array of {out_dtype} with casting "
                     f"rule {casting!r}")
+
+
+def numpy_out_error(ufunc, inputs, out_dtype, dtype=None, casting: str = "same_kind") -> None:
+    """(s15 sweep) A ufunc's result NumPy cannot write into an `out` of `out_dtype`: NumPy's own error (its
+    UFuncTypeError, a TypeError `except` clauses may name), raised by the ufunc on 0-d stand-ins of the operands."""
+    probes = [x if type(x) in (bool, int, float, complex) else
+              np.ones((), x.dtype if hasattr(x, "dtype") else np.asarray(x).dtype) for x in inputs]
+    with np.errstate(all="ignore"):
+        ufunc(*probes, out=np.ones((), out_dtype), dtype=dtype, casting=casting)
 
 
 def assign_out(target, result, casting: str = "same_kind", where=True, what: str = "out="):

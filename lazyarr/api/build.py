@@ -163,7 +163,11 @@ def resolve(ufunc, nodes, opname: str, out_dtype=None):
     try:
         loop_in, out = dtypes.resolve_loop(ufunc, operands, np.dtype(out_dtype) if out_dtype else None)
     except TypeError as exc:  # NumPy's UFuncNoLoopError and friends
-        raise TypeError(f"lazyarr: {opname} is not defined for {_describe(nodes)} ({exc})") from None
+        message = f"lazyarr: {opname} is not defined for {_describe(nodes)}"
+        if type(exc) is not TypeError:  # NumPy's own class (UFuncTypeError), so `except` clauses see it
+            exc.add_note(message)
+            raise
+        raise TypeError(f"{message} ({exc})") from None
     return loop_in, out
 
 
@@ -176,15 +180,23 @@ def ufunc_node(ufunc, operands, opname: str | None = None, dtype=None) -> Node:
     return scalar_fold.fold(general_ufunc_node(ufunc, operands, opname, dtype))
 
 
-def general_ufunc_node(ufunc, operands, opname: str | None = None, dtype=None) -> Node:
-    """ufunc_node without the common-case shortcut: every check and NumPy's value-dependent rules."""
+def general_ufunc_node(ufunc, operands, opname: str | None = None, dtype=None, operator: bool = False) -> Node:
+    """ufunc_node without the common-case shortcut: every check and NumPy's value-dependent rules. `operator`:
+    called for a Python operator (``x ** 0.5`` takes NumPy's scalar-power fast path for every float dtype,
+    ``np.power`` for float32/float64 only)."""
     opname = opname or ufunc.__name__
     op = BY_UFUNC.get(ufunc)
     if op is None:
         if ufunc.__name__ in REFUSED_UFUNCS:
             raise TypeError(f"lazyarr: np.{ufunc.__name__} is not supported: {REFUSED_UFUNCS[ufunc.__name__]}")
         return special_node(ufunc, [to_node(x, f"{opname}'s operand") for x in operands], dtype)
-    nodes = [to_node(x, f"{opname}'s operand") for x in operands]
+    if op.name in _NONE_COMPARISONS and len(operands) == 2 and (operands[0] is None) != (operands[1] is None):
+        return _compared_with_none(op.name, operands, opname)
+    try:
+        nodes = [to_node(x, f"{opname}'s operand") for x in operands]
+    except TypeError as refused:  # an operand of a dtype lazyarr refuses (str, object)
+        _numpy_error_on_probes(ufunc, operands, str(refused))
+        raise
     if len(nodes) != op.nin:
         raise TypeError(f"lazyarr: {opname} takes {op.nin} operands, got {len(nodes)}")
     loop_in, out = resolve(ufunc, nodes, opname, dtype)
@@ -202,11 +214,43 @@ def general_ufunc_node(ufunc, operands, opname: str | None = None, dtype=None) -
         if loop_in[1].kind in "iu" and nodes[1].data < 0:
             raise ValueError("Integers to negative integer powers are not allowed.")
         special = SCALAR_POWERS.get(complex(nodes[1].data)) if loop_in[0].kind in "iuf" else None
+        if special is np.sqrt and loop_in[0].char == "e" and not operator:
+            special = None  # (s15 sweep) np.power's float16 loop is pow: +0.0 at -0.0, +inf at -inf
         if special is not None and (loop_in[0].kind == "f" or special in (np.square, np.positive)):
             base = nodes[0] if nodes[0].dtype == loop_in[0] else cast(nodes[0], loop_in[0], opname)
             return ufunc_node(special, (base,), opname)
     engine = "numba" if _numba_can(op.name, loop_in, out) else "numpy"
     return expr.make(op.name, tuple(nodes), UfuncParams(loop_in, engine), shape, out)
+
+
+def _numpy_error_on_probes(ufunc, operands, note: str) -> None:
+    """(s15 sweep) NumPy's own error for these operands' dtypes (its UFuncTypeError for ``x + "a"``), raised by
+    the ufunc on 0-d stand-ins, with lazyarr's reason as a note; returns where NumPy has a loop (an object
+    operand), and the caller's error stands."""
+    probes = []
+    for x in operands:
+        if is_lazy(x) or isinstance(x, np.ndarray):
+            probes.append(np.zeros((), x.dtype) if x.dtype.kind != "O" else np.empty((), object))
+        else:
+            probes.append(x)
+    with np.errstate(all="ignore"):
+        try:
+            ufunc(*probes)
+        except TypeError as numpys:
+            numpys.add_note(note)
+            raise
+        except Exception:  # noqa: BLE001 (an object's own error: not the one this call would give)
+            return
+
+
+_NONE_COMPARISONS = ("equal", "not_equal")
+
+
+def _compared_with_none(name: str, operands, opname: str) -> Node:
+    """``x == None`` / ``x != None``: NumPy compares each element with None through its object loop, and no
+    number equals None, so the answer is all False (all True for !=) in x's shape, whatever x's dtype."""
+    other = to_node(operands[1] if operands[0] is None else operands[0], f"{opname}'s operand")
+    return full(other.shape, name == "not_equal", np.dtype(bool))
 
 
 # --- the common case, fast ---------------------------------------------------------------------------------

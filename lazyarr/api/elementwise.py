@@ -107,10 +107,12 @@ def round_node(node: Node, decimals: int) -> Node:
         return build.unary("copy", node)
     if decimals == 0:
         return _uf(np.rint, node)  # (bool: NumPy's rint gives float16)
-    if kind == "b":
-        step = "multiply" if decimals > 0 else "divide"
-        raise TypeError(f"lazyarr: round: Cannot cast ufunc '{step}' output from dtype('float64') to "
-                        "dtype('bool') with casting rule 'same_kind'")
+    if kind == "b":  # NumPy's own error (its UFuncTypeError class), from a 0-d stand-in
+        try:
+            np.round(np.zeros((), bool), decimals)
+        except TypeError as numpys:
+            numpys.add_note(f"lazyarr: round of a bool array with decimals={decimals}")
+            raise
     first, second = (np.multiply, np.divide) if decimals > 0 else (np.divide, np.multiply)
     # INT_MIN has no positive int: NumPy rounds with INT_MAX digits instead (the factor is inf either way)
     f = power_of_ten(min(abs(decimals), 2**31 - 1))

@@ -93,6 +93,18 @@ def _value(self, what: str) -> np.ndarray:
     return np.asarray(self)
 
 
+def byteswap(self, inplace: bool = False):
+    """(s15 sweep) ``x.byteswap()``: each element's bytes reversed, the same dtype; computed at the call (a new
+    leaf of the swapped copy), as NumPy's value-dependent functions are. ``inplace=True`` rebinds x to it (a
+    write, as ``x[...] = swapped``) and returns x."""
+    swapped = _value(self, "byteswap()").byteswap()
+    node = build.array_leaf(swapped)  # a fresh array nobody else holds: no snapshot needed
+    if inplace:
+        assign.rebind(self, node, "byteswap(inplace=True)")
+        return self
+    return type(self)(node, array0=self.ndim == 0)
+
+
 def item(self, *args):
     if len(args) == 1 and isinstance(args[0], tuple):
         args = args[0]

@@ -44,7 +44,10 @@ def array_ufunc(ufunc, method, inputs, kwargs):
     from lazyarr.graph.ops import REDUCTION_BY_UFUNC
     if method == "reduce" and ufunc in REDUCTION_BY_UFUNC:
         kwargs.setdefault("axis", 0)  # ufunc.reduce's default, unlike np.sum's
-        return reduction(REDUCTION_BY_UFUNC[ufunc].name, inputs[0], **kwargs)
+        name, operand = REDUCTION_BY_UFUNC[ufunc].name, inputs[0]
+        if name in ("max", "min") and kwargs.get("dtype") is not None:
+            operand = _reduced_as(ufunc, operand, kwargs.pop("dtype"))
+        return reduction(name, operand, **kwargs)
     return fallback.call_ufunc_method(ufunc, method, inputs, kwargs)
 
 
@@ -88,10 +91,21 @@ def call_ufunc(ufunc, inputs, kwargs):
     if out is None:
         return result
     out = out[0] if isinstance(out, tuple) else out
+    if isinstance(out, (LazyArray, np.ndarray)) and out.dtype != result.dtype \
+            and not np.can_cast(result.dtype, out.dtype, "same_kind"):
+        assign.numpy_out_error(ufunc, inputs, out.dtype, dtype)
     if isinstance(out, LazyArray):  # (assignment and writes) the result written into a LazyArray
         return assign.assign_out(out, result, "same_kind", True, f"{ufunc.__name__}(out=...)")
     result.compute(out=out)
     return out
+
+
+def _reduced_as(ufunc, operand, dtype):
+    """(s15 sweep) ``np.maximum.reduce(x, dtype=d)``: NumPy reduces in d's loop, so x cast to d (NumPy's error
+    where its casting rule refuses, from a one-element stand-in); np.max itself takes no dtype."""
+    dtype = np.dtype(dtype)
+    ufunc.reduce(np.zeros(1, operand.dtype), dtype=dtype)
+    return operand if operand.dtype == dtype else operand.astype(dtype)
 
 
 def _is(value, default) -> bool:
@@ -104,7 +118,9 @@ def array_function(func, types, args, kwargs):
         from lazyarr.api.stages import BOUNDARIES
         builder = BOUNDARIES.get(func)
         if builder is not None and kwargs.get("out") is None:  # (a stage has no out=: NumPy's, by the fallback)
-            return LazyArray(builder(*args, **kwargs))
+            node = builder(*args, **kwargs)
+            # (s15 sweep) NumPy's tensordot ends in a reshape, so its 0-d result is an array, not a scalar
+            return LazyArray(node, array0=func is np.tensordot and not node.shape)
     if impl is None:
         return fallback.call_function(func, args, kwargs)
     return impl(*args, **kwargs)
@@ -179,7 +195,16 @@ def clip(a, a_min=None, a_max=None, out=None, **kwargs):
     if "min" in kwargs or "max" in kwargs:
         a_min, a_max = kwargs.pop("min", a_min), kwargs.pop("max", a_max)
     result = LazyArray(build.clip(a, a_min, a_max))
-    return result if out is None else result.compute(out=out)
+    if out is None:
+        return result
+    out = out[0] if isinstance(out, tuple) else out
+    if isinstance(out, (LazyArray, np.ndarray)) and not np.can_cast(result.dtype, out.dtype, "same_kind"):
+        with np.errstate(all="ignore"):  # NumPy's own error (UFuncTypeError), from 0-d stand-ins
+            np.clip(*[np.zeros((), v.dtype) if hasattr(v, "dtype") else v for v in (a, a_min, a_max)],
+                    out=np.zeros((), out.dtype))
+    if isinstance(out, LazyArray):  # (s15 sweep) np.clip(x, lo, hi, out=x) on a LazyArray: a functional update
+        return assign.assign_out(out, result, "same_kind", True, "clip(out=...)")
+    return result.compute(out=out)
 
 
 @implements(np.real)
@@ -372,7 +397,15 @@ from lazyarr.api import matrix_stats as _matrix_stats, scans as _scans, statisti
 for _module in (_statistics, _matrix_stats, _scans):
     HANDLED.update({getattr(np, _name): _f for _name, _f in _module.FUNCTIONS.items()})
 HANDLED[np.linalg.norm] = _matrix_stats.linalg_norm
-UFUNC_METHODS["accumulate"] = lambda ufunc, inputs, kwargs: _scans.accumulate(ufunc, *inputs, **kwargs)
+def _accumulate(ufunc, inputs, kwargs):
+    """``ufunc.accumulate``: a scan node, which names its ufunc; one NumPy does not know by that name (a
+    scipy.special ufunc) runs as NumPy."""
+    if getattr(np, ufunc.__name__, None) is not ufunc:
+        return fallback.call_ufunc_method(ufunc, "accumulate", inputs, kwargs)
+    return _scans.accumulate(ufunc, *inputs, **kwargs)
+
+
+UFUNC_METHODS["accumulate"] = _accumulate
 # --- end surface/reductions ------------------------------------------------------------------------------------
 
 

@@ -122,7 +122,8 @@ ELEMENTWISE: dict[str, Elementwise] = {
         _ufunc("absolute", render_for_kinds=((_C, "S.cabs({0})"),)),
         _ufunc("sign", render="S.sign({0})", numpy_for_kinds=_C),
         _ufunc("square", render_for_kinds=((_C, "S.cmul({0}, {0})"),)),
-        _ufunc("reciprocal", render_for_kinds=(("u", "S.uint_reciprocal({0})"), (_C, "S.crecip({0})"))),
+        _ufunc("reciprocal", render_for_kinds=(("u", "S.uint_reciprocal({0})"), ("i", "S.int_reciprocal({0})"),
+                                               (_C, "S.crecip({0})"))),
         _ufunc("conjugate"),
         _transcendental("sqrt"), _ufunc("cbrt", vector="V.cbrt({0})"),
         _ufunc("gcd"), _ufunc("lcm", render="S.lcm({0}, {1})"),
@@ -149,8 +150,8 @@ ELEMENTWISE: dict[str, Elementwise] = {
         _ufunc("nextafter", render_for_kinds=(("e", "S.half_nextafter({0}, {1})"),)),
         _ufunc("spacing", render_for_kinds=(("e", "S.half_spacing({0})"), ("f", "S.spacing({0})"))), _ufunc("ldexp", render="S.ldexp({0}, {1})"),
         _ufunc("signbit"), _ufunc("isfinite"), _ufunc("isinf"), _ufunc("isnan"),
-        _ufunc("maximum", render_for_kinds=(("f", "S.float_maximum({0}, {1})"),)),
-        _ufunc("minimum", render_for_kinds=(("f", "S.float_minimum({0}, {1})"),)), _ufunc("fmax"), _ufunc("fmin"),  # on +-0 ties NumPy's own result varies with length and dtype
+        _ufunc("maximum", render_for_kinds=(("e", "S.half_maximum({0}, {1})"), ("f", "S.float_maximum({0}, {1})"))),
+        _ufunc("minimum", render_for_kinds=(("e", "S.half_minimum({0}, {1})"), ("f", "S.float_minimum({0}, {1})"))), _ufunc("fmax"), _ufunc("fmin"),  # on +-0 ties NumPy's own result varies with length and dtype
         # comparison and logic
         _ufunc("equal"), _ufunc("not_equal"), _ufunc("less"), _ufunc("less_equal"),
         _ufunc("greater"), _ufunc("greater_equal"),

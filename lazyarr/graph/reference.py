@@ -21,7 +21,9 @@ def apply(node: Node, args: list[np.ndarray]) -> np.ndarray:
         return generate(node.op, node.shape)
     if node.op == "scan":  # surface/reductions: ufunc.accumulate in the result dtype
         with np.errstate(all="ignore"):
-            return SCANS[node.params.name].ufunc.accumulate(args[0], axis=node.params.axes[0], dtype=node.dtype)
+            # (s15 sweep) a ufunc without a scan entry (fmax, subtract, divide, power, ...) is NumPy's of that name
+            ufunc = SCANS[node.params.name].ufunc if node.params.name in SCANS else getattr(np, node.params.name)
+            return ufunc.accumulate(args[0], axis=node.params.axes[0], dtype=node.dtype)
     if node.op.startswith(SPECIAL):
         return _ufunc_call(special_ufunc(node), node, args)
     op = ELEMENTWISE[node.op]

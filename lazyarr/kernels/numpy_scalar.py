@@ -221,7 +221,9 @@ def left_shift(a, b):
 @_jit
 def right_shift(a, b):
     if b < 0 or np.uint64(b) >= _bits(a):
-        return a - a - 1 if a < 0 else a - a
+        # like(a, 1), not the literal 1: uint64 - int64 is float64 in Numba, and the function's return type
+        # with it, which rounded every uint64 shift above 2**53 (s15 sweep).
+        return a - a - like(a, 1) if a < 0 else a - a
     return a >> b
 
 
@@ -302,6 +304,27 @@ def uint_reciprocal(x):
     return x - x + (1 if x == 1 else 0)
 
 
+def reciprocal_of_zero(x):
+    """NumPy's ``reciprocal(0)`` for x's signed integer type (njit code only)."""
+    raise NotImplementedError
+
+
+@overload(reciprocal_of_zero)
+def _reciprocal_of_zero_impl(x):
+    # NumPy converts 1.0 / 0 = inf with x86's 32- or 64-bit conversion, whose "indefinite" answer is the
+    # minimum of that width: int32 and int64 give their minimum, int8 and int16 its low bits, 0.
+    nbtype, value = x, (-(1 << (x.bitwidth - 1)) if x.bitwidth >= 32 else 0)
+    return lambda x: nbtype(value)
+
+
+@_jit
+def int_reciprocal(x):
+    # NumPy computes 1.0 / x and converts: 1 and -1 are their own reciprocals, other values truncate to 0.
+    if x == 0:
+        return reciprocal_of_zero(x)
+    return x if x == 1 or x == -1 else x - x
+
+
 @_jit
 def lcm(a, b):
     # |a| / gcd * |b| in the operand type, wrapping on overflow as NumPy does.
@@ -370,6 +393,18 @@ def float_remainder(a, b):
     else:
         mod = math.copysign(like(a, 0.0), b)
     return mod
+
+
+@_jit
+def half_maximum(a, b):
+    # float16 (in its float32 carrier): NumPy's half loop is scalar C, `a >= b || isnan(a) ? a : b`, so a tie
+    # of zeros gives the first operand, unlike the float32/float64 SIMD loops (s15 sweep)
+    return a if a >= b or a != a else b
+
+
+@_jit
+def half_minimum(a, b):
+    return a if a <= b or a != a else b
 
 
 @_jit
