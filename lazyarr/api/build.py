@@ -230,7 +230,9 @@ def _numpy_error_on_probes(ufunc, operands, note: str) -> None:
     probes = []
     for x in operands:
         if is_lazy(x) or isinstance(x, np.ndarray):
-            probes.append(np.zeros((), x.dtype) if x.dtype.kind != "O" else np.empty((), object))
+            if x.dtype.kind == "O":  # NumPy's object loop takes any operands: lazyarr's refusal is the error
+                return
+            probes.append(np.zeros((), x.dtype))
         else:
             probes.append(x)
     with np.errstate(all="ignore"):
@@ -318,8 +320,8 @@ def common_binary(ufunc, x, y, opname: str | None = None):
         kx = tx
     elif tx is Node and x.op != CONST:  # (s15 build) api/products.py's nodes (a constant may be weak)
         kx = x.dtype
-    elif tx is np.ndarray:  # (s15 build) the general path's leaf for a NumPy operand (to_node, same message)
-        x = to_node(x, f"{opname or ufunc.__name__}'s operand")
+    elif tx is np.ndarray and dtypes.supported_native(x.dtype) is not None:  # (s15 build) the general path's
+        x = to_node(x, f"{opname or ufunc.__name__}'s operand")              # leaf for a NumPy operand
         kx = x.dtype
     else:
         return None
@@ -330,8 +332,8 @@ def common_binary(ufunc, x, y, opname: str | None = None):
         ky = ty
     elif ty is Node and y.op != CONST:  # (s15 build)
         ky = y.dtype
-    elif ty is np.ndarray:  # (s15 build)
-        y = to_node(y, f"{opname or ufunc.__name__}'s operand")
+    elif ty is np.ndarray and dtypes.supported_native(y.dtype) is not None:  # (s15 build; a refused dtype:
+        y = to_node(y, f"{opname or ufunc.__name__}'s operand")              # the general path's error)
         ky = y.dtype
     else:
         return None
