@@ -129,3 +129,22 @@ def test_writes_into_a_strided_out_buffer(parallel_threshold):
     result = _fma(la.array(a), la.array(b), la.array(c)).compute(out=out)
     assert result is out
     assert_same(out, _fma(a, b, c))
+
+
+def test_a_hoisted_0d_value_in_a_1d_loop_is_read_once_not_through_the_nd_layout():
+    """(s15) A traced number through a library call (scipy.stats' t.pdf with a shape parameter: poch, log of df)
+    is hoisted and reaches the 1-d kernel as a 0-d array; that sent the kernel to the n-d layout (fused t.pdf
+    ~4x the CPU it takes now). It is a ``bcast:`` operand read at index 0."""
+    from lazyarr.compiler.layout import layout_of
+    assert layout_of([np.ones(5), np.ones(())], (5,)) == ("bcast:1,0", "C")
+    assert layout_of([np.ones(5), np.ones(5)[::-1]], (5,)) == ("nd", "C")  # strided 1-d: still nd
+    import scipy.special as sc
+
+    def scaled(x, k):
+        return np.exp(-x * x) * sc.gamma(k) + np.log(k)
+
+    f = la.fuse(scaled)
+    x = _data(3000, 15)
+    for k in (3.5, 1.5):  # (log k > 0: no cancellation to magnify the ULPs of exp)
+        assert_same(f(x, k), scaled(x, k), ulp=4)  # (exp: vector math within a few ULP)
+    assert "layout=bcast:" in f.explain(x, 3.5)

@@ -54,11 +54,11 @@ SMALL_BROADCAST = 8
 
 def broadcast_layout(arrays: list[np.ndarray], shape: tuple) -> str:
     """``bcast:<masks>`` when every array is C-contiguous at its own shape, or broadcast and small
-    (``contiguous`` copies it), and the loop has at least 2 axes (1-d broadcasting is a scalar, already a 0-d
-    input), else ``nd``."""
+    (``contiguous`` copies it), and the loop has at least 2 axes or a 0-d array among its inputs (a hoisted
+    0-d value, read once; other 1-d broadcasting is of a scalar, already a kernel argument), else ``nd``."""
     ndim = len(shape)
-    if ndim < 2:
-        return "nd"
+    if ndim < 2 and not any(a.ndim == 0 for a in arrays):  # (s15) a 0-d array (a hoisted scalar value: a
+        return "nd"                                        # stats shape parameter's function) is read once
     masks = []
     size = math.prod(shape)
     for a in arrays:
