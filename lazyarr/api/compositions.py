@@ -32,6 +32,8 @@ def _in_order(a, dtype, order: str) -> LazyArray:
     return x.copy(order=order)
 
 
+# np.ascontiguousarray / np.asfortranarray are C functions that convert their argument (a LazyArray computes, as
+# np.asarray does); they reach these rules only through ``like=a_lazy_array``, which asks for a lazy result.
 def ascontiguousarray(a, dtype=None, *, like=None):
     return _in_order(a, dtype, "C")
 
