@@ -20,7 +20,8 @@ import numpy as np
 from lazyarr.api import build
 from lazyarr.api.array import LazyArray
 from lazyarr.api.distributions import TABLE, Distribution
-from lazyarr.api.stats_checks import as_operand, both, broadcast_shape, either, finish, lazy, negated, select
+from lazyarr.api.stats_checks import as_operand, both, broadcast_shape, either, finish, lazy, negated, \
+    parsed_arguments, select
 
 METHODS = ("pdf", "logpdf", "cdf", "logcdf", "sf", "logsf", "ppf", "isf")
 
@@ -51,17 +52,7 @@ class Continuous:
 
     def _parse(self, method: str, args: tuple, kwds: dict):
         """SciPy's generated ``_parse_args``: the shapes by position or name, then loc=0 and scale=1."""
-        names = self.shapes + ("loc", "scale")
-        if len(args) > len(names):
-            raise TypeError(f"{self.name}.{method}() takes at most {len(names) + 1} positional arguments")
-        values = dict(zip(names, args))
-        for key, value in kwds.items():
-            if key not in names or key in values:
-                raise TypeError(f"{self.name}.{method}() got an unexpected or repeated argument {key!r}")
-            values[key] = value
-        missing = [n for n in self.shapes if n not in values]
-        if missing:
-            raise TypeError(f"{self.name}.{method}() missing required argument(s): {', '.join(missing)}")
+        values = parsed_arguments(self.name, method, self.shapes + ("loc", "scale"), self.shapes, args, kwds)
         shapes = tuple(as_operand(values[n]) for n in self.shapes)
         return shapes, as_operand(values.get("loc", 0)), as_operand(values.get("scale", 1))
 

@@ -12,7 +12,8 @@ from __future__ import annotations
 import numpy as np
 
 from lazyarr.api.distributions import DISCRETE, DiscreteDistribution
-from lazyarr.api.stats_checks import as_operand, both, broadcast_shape, either, finish, lazy, negated, select
+from lazyarr.api.stats_checks import as_operand, both, broadcast_shape, either, finish, lazy, negated, \
+    parsed_arguments, select
 
 METHODS = ("pmf", "logpmf", "cdf", "sf", "ppf")
 _FLOAT = np.dtype(np.float64)
@@ -37,17 +38,7 @@ class Discrete:
 
     def _parse(self, method: str, args: tuple, kwds: dict):
         """SciPy's generated ``_parse_args`` for a discrete distribution: the shapes, then loc=0 (no scale)."""
-        names = self.shapes + ("loc",)
-        if len(args) > len(names):
-            raise TypeError(f"{self.name}.{method}() takes at most {len(names) + 1} positional arguments")
-        values = dict(zip(names, args))
-        for key, value in kwds.items():
-            if key not in names or key in values:
-                raise TypeError(f"{self.name}.{method}() got an unexpected or repeated argument {key!r}")
-            values[key] = value
-        missing = [n for n in self.shapes if n not in values]
-        if missing:
-            raise TypeError(f"{self.name}.{method}() missing required argument(s): {', '.join(missing)}")
+        values = parsed_arguments(self.name, method, self.shapes + ("loc",), self.shapes, args, kwds)
         return tuple(as_operand(values[n]) for n in self.shapes), as_operand(values.get("loc", 0))
 
     def _prepared(self, method, k, args, kwds):

@@ -86,3 +86,19 @@ def finish(value, shape: tuple, dtype) -> LazyArray:
 
 def broadcast_shape(*values) -> tuple:
     return np.broadcast_shapes(*(np.shape(v) if not isinstance(v, LazyArray) else v.shape for v in values))
+
+
+def parsed_arguments(name: str, method: str, names: tuple, shapes: tuple, args: tuple, kwds: dict) -> dict:
+    """SciPy's generated ``_parse_args``: `names` (the shapes, then loc and, for a continuous distribution,
+    scale) by position or by keyword, every shape required; SciPy's TypeErrors otherwise."""
+    if len(args) > len(names):
+        raise TypeError(f"{name}.{method}() takes at most {len(names) + 1} positional arguments")
+    values = dict(zip(names, args))
+    for key, value in kwds.items():
+        if key not in names or key in values:
+            raise TypeError(f"{name}.{method}() got an unexpected or repeated argument {key!r}")
+        values[key] = value
+    missing = [n for n in shapes if n not in values]
+    if missing:
+        raise TypeError(f"{name}.{method}() missing required argument(s): {', '.join(missing)}")
+    return values
