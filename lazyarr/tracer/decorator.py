@@ -266,6 +266,14 @@ class _Fused:
         positional, keywords = unflatten(structure, leaves)
         return self.fn(*positional, **keywords)
 
+    def plain_run(self, flat: tuple, structure):
+        """The function itself, as NumPy runs it, on the caller's arguments (the caller's own containers where
+        the general path kept them: a list the function changes is the caller's list)."""
+        if structure is None:
+            return self.fn(*flat)
+        positional, keywords = getattr(self.local, "caller", None) or unflatten(structure, list(flat))
+        return self.fn(*positional, **keywords)
+
     def as_numpy(self, flat: tuple, structure, exc: Exception):
         """(s14) A compiled or eager run of the function raised (a stage's error that depends on the values:
         ``np.linalg.solve`` of a singular matrix, a histogram of NaN). In NumPy the function itself raises it
@@ -276,10 +284,7 @@ class _Fused:
         if not self.warned_numpy:
             self.warned_numpy = True
             segments.warn_numpy_run(self.name, exc)
-        if structure is None:
-            return self.fn(*flat)
-        positional, keywords = getattr(self.local, "caller", None) or unflatten(structure, list(flat))
-        return self.fn(*positional, **keywords)
+        return self.plain_run(flat, structure)
 
     def as_numpy_for_writes(self, flat: tuple, structure):
         """A call a writing program cannot make as NumPy would (``must_run_as_numpy``): arguments sharing memory
@@ -287,10 +292,7 @@ class _Fused:
         function's own line (a compiled program would have written into it, or raised after the run)."""
         if shares_memory(flat):
             return self.as_numpy_for_aliases(flat, structure)
-        if structure is None:
-            return self.fn(*flat)
-        positional, keywords = unflatten(structure, list(flat))
-        return self.fn(*positional, **keywords)
+        return self.plain_run(flat, structure)
 
     def as_numpy_for_aliases(self, flat: tuple, structure):
         """(s14) Array arguments that share memory, passed to a function that writes into its arguments
@@ -301,10 +303,7 @@ class _Fused:
         if not self.warned_aliases:
             self.warned_aliases = True
             segments.warn_aliases(self.name)
-        if structure is None:
-            return self.fn(*flat)
-        positional, keywords = getattr(self.local, "caller", None) or unflatten(structure, list(flat))
-        return self.fn(*positional, **keywords)
+        return self.plain_run(flat, structure)
 
     def numpy_route(self, flat: tuple, structure, why: str, key: tuple | None = None):
         """(s15) A call fused kernels cannot answer as NumPy does runs as plain NumPy: the function asks for
@@ -321,10 +320,7 @@ class _Fused:
         if not self.warned_fp:
             self.warned_fp = True
             segments.warn_numpy_route(self.name, why)
-        if structure is None:
-            return self.fn(*flat)
-        positional, keywords = getattr(self.local, "caller", None) or unflatten(structure, list(flat))
-        return self.fn(*positional, **keywords)
+        return self.plain_run(flat, structure)
 
     def after_failed_trace(self, flat: tuple, structure, key: tuple, exc: Exception):
         """(s15) The trace raised where the function itself may not (NumPy code that needs a real array:
@@ -332,11 +328,7 @@ class _Fused:
         raises too, that is the function's own error, raised as NumPy raises it (the next call traces again);
         otherwise the signature runs as plain NumPy from now on, with one warning. (Python side effects of the
         function body happen twice on this call: the trace's, then NumPy's run.)"""
-        if structure is None:
-            result = self.fn(*flat)
-        else:
-            positional, keywords = getattr(self.local, "caller", None) or unflatten(structure, list(flat))
-            result = self.fn(*positional, **keywords)
+        result = self.plain_run(flat, structure)
         with self.lock:
             self.numpy_keys[key] = f"its trace raised {type(exc).__name__} ({exc}) where NumPy's run does not"
             self.programs.pop(key, None)
