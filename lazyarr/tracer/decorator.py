@@ -312,15 +312,22 @@ class _Fused:
         list or dict argument (``xs.append(...)``), which a program would not do to the caller's. `key`: remember
         the signature (a trace found it). One warning per function."""
         if key is not None:
-            with self.lock:
-                self.numpy_keys[key] = why
-                self.programs.pop(key, None)
-                while len(self.numpy_keys) > self.maxsize:
-                    del self.numpy_keys[next(iter(self.numpy_keys))]
+            self._remember_numpy_route(key, why)
+        self._warn_numpy_route(why)
+        return self.plain_run(flat, structure)
+
+    def _remember_numpy_route(self, key: tuple, why: str) -> None:
+        """Signature `key` runs as plain NumPy from now on (at most `maxsize` such signatures kept)."""
+        with self.lock:
+            self.numpy_keys[key] = why
+            self.programs.pop(key, None)
+            while len(self.numpy_keys) > self.maxsize:
+                del self.numpy_keys[next(iter(self.numpy_keys))]
+
+    def _warn_numpy_route(self, why: str) -> None:
         if not self.warned_fp:
             self.warned_fp = True
             segments.warn_numpy_route(self.name, why)
-        return self.plain_run(flat, structure)
 
     def after_failed_trace(self, flat: tuple, structure, key: tuple, exc: Exception):
         """(s15) The trace raised where the function itself may not (NumPy code that needs a real array:
@@ -329,12 +336,9 @@ class _Fused:
         otherwise the signature runs as plain NumPy from now on, with one warning. (Python side effects of the
         function body happen twice on this call: the trace's, then NumPy's run.)"""
         result = self.plain_run(flat, structure)
-        with self.lock:
-            self.numpy_keys[key] = f"its trace raised {type(exc).__name__} ({exc}) where NumPy's run does not"
-            self.programs.pop(key, None)
-        if not self.warned_fp:
-            self.warned_fp = True
-            segments.warn_numpy_route(self.name, self.numpy_keys[key])
+        why = f"its trace raised {type(exc).__name__} ({exc}) where NumPy's run does not"
+        self._remember_numpy_route(key, why)
+        self._warn_numpy_route(why)
         return result
 
     # -- graph breaks: eager runs and explain() ---------------------------------------------------------
