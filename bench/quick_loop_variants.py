@@ -12,7 +12,8 @@ per element, minimum of ROUNDS interleaved rounds of 2,000 calls.
 ``NUMBA_CPU_NAME=haswell`` compiles AVX2 code instead of the host's (it still runs here). ``LOOP_VARIANTS_N`` sets the
 elements per call (65,536: in L2, where the ctypes call no longer counts, ~0.07 ns per element at 4,096; 4*10**6: the
 bench rows' size); ``LOOP_VARIANTS_NUMPY=1`` also times NumPy's own loop (``np.<f>(..., out=)``) on the same arrays in
-the same rounds (session 15 vm3).
+the same rounds (session 15 vm3); ``LOOP_VARIANTS_ONLY=tier`` (a comma list) compiles and times only those variants
+(session 16 pow32b: old and new trees alternated in short processes).
 """
 from __future__ import annotations
 
@@ -44,6 +45,8 @@ VARIANTS = {"llvm": None, "ic4": (None, 4), "vf16_ic4": (16, 4), "vf16_ic3": (16
 if os.environ.get("LOOP_VARIANTS_MORE"):  # wider and deeper (float32 power, p32)
     VARIANTS.update({"vf16_ic6": (16, 6), "vf16_ic8": (16, 8), "vf32_ic2": (32, 2), "vf32_ic3": (32, 3),
                      "vf8_ic8": (8, 8)})
+if os.environ.get("LOOP_VARIANTS_ONLY"):  # e.g. "tier": one variant, so two trees alternate in short processes (pow32b)
+    VARIANTS = {label: VARIANTS[label] for label in os.environ["LOOP_VARIANTS_ONLY"].split(",")}
 
 
 def kernel_text(name: str, dtype: str) -> str:
@@ -93,8 +96,9 @@ def measure(name: str, dtype: str, rounds: int) -> dict:
         outs[label] = np.empty(N, dtype)
         calls[label] = (fn, [a.ctypes.data for a in inputs] + [outs[label].ctypes.data, 0, N])
         fn(*calls[label][1])
+    first = next(iter(outs.values()))
     for label, out in outs.items():
-        assert out.tobytes() == outs["llvm"].tobytes(), f"{name} {dtype}: {label} changed the bits"
+        assert out.tobytes() == first.tobytes(), f"{name} {dtype}: {label} changed the bits"
     if os.environ.get("LOOP_VARIANTS_NUMPY"):
         function, out = getattr(np, name), np.empty(N, dtype)
         calls["numpy"] = (lambda *_: function(*inputs, out=out), [])
