@@ -13,9 +13,6 @@ degree 7: 2**-55.4 absolute, where the Taylor series to r**10 (degree 8) reached
 float32 power's exp (`_pow_exp_d`, p32): exp(q) = 1 + q + q*q*Q(q) on |q| <= ln(2)/32, Q of degree 3: 2**-45.7 of
 exp(q), where Taylor to q**6 (degree 4, one FMA more) reached 2**-51 (degree 2 would be 2**-36.5: too far for a
 correctly rounded float32).
-pow32b (session 16, float32 power in log2 units): `python tools/fit_pow.py 8 7 6` also prints log2(1 + r) = r/ln 2 +
-r*r*P(r) with P of 8, 7, 6 coefficients (2**-50.4, 2**-44.7, 2**-39.0 relative to log2(1 + r)) and 2**q = 1 + q E(q)
-on |q| <= 1/32 with E of 5 and 4 coefficients (2**-46.7, 2**-37.6).
 """
 import sys
 from pathlib import Path
@@ -48,16 +45,6 @@ def log1p_p(r):
     return mp.mpf(-1) / 2 if r == 0 else (mp.log1p(r) - r) / (r * r)
 
 
-def log2_p(r):
-    """(log2(1 + r) - r/ln 2) / r**2: float32 power's log2 (pow32b) is fma(r*r, P(r), fma(r, 1/ln 2, k + log2 c))."""
-    return -1 / (2 * mp.log(2)) if r == 0 else (mp.log1p(r) - r) / (mp.log(2) * r * r)
-
-
-def exp2_e(q):
-    """(2**q - 1) / q: float32 power's exp2 (pow32b) is 2**(n/16) (1 + q E(q)), |q| <= 1/32."""
-    return mp.log(2) if q == 0 else mp.expm1(q * mp.log(2)) / q
-
-
 def exp_q(r):
     return mp.mpf(1) / 2 if r == 0 else (mp.exp(r) - 1 - r) / (r * r)
 
@@ -86,12 +73,3 @@ if __name__ == "__main__":
     report("POW_EXP: Q of degree 5, r*r Q(r)", exp_q, exp_h, 6, lambda r: r * r, " of exp(r) - 1 - r", "_PQ")
     report("POW32_LOG: P of degree 7, r*r P(r)", log1p_p, log_h, 8, lambda r: r * r, " absolute", "_PL2 .. _PL9")
     report("POW32_EXP: Q of degree 3, q*q Q(q)", exp_q, exp_h, 4, lambda r: r * r, " of exp(q) - 1 - q", "_PE2 .. _PE5")
-    # pow32b (session 16): float32 power in log2 units. P's error relative to log2(1 + r) is r |P - g| (next to a
-    # table point |log2 x| >= 0.021 while |r| <= 0.0164 there, so this bounds log2 x's relative error within ~1.1x)
-    for n in (int(a) for a in sys.argv[1:] or ("8",)):
-        report(f"POW32B_LOG2: P of degree {n - 1}, r*|P - g| (relative to log2(1 + r))", log2_p, log_h, n, abs, "",
-               "_PB")
-    exp2_h = mp.mpf(1) / 32 + mp.mpf("1e-12")
-    for n in (5, 4):
-        report(f"POW32B_EXP2: E of degree {n - 1} on |q| <= 1/32, q*|E - g| (relative to 2**q)", exp2_e, exp2_h, n,
-               abs, "", "_EB")

@@ -677,78 +677,83 @@ def hypot(x, y):
     return F(np.sqrt(xd * xd + yd * yd)), ok
 
 
-# power: table-driven in float64 lanes, in log2 units (#14 tables, session 16 pow32b; docs/vecmath.md). x = 2**k z
-# (z in [OFF, 2 OFF) from the bits), log2 x = k + log2 c + log2(1 + r) with 1/c and log2 c from a 16-entry table (z's
-# subinterval: the top 4 bits of its mantissa), r = z/c - 1 (|r| < 0.044, exact); then t = y log2 x, and 2**t =
-# 2**(n/16) 2**q with n = rint(16 t) by adding a shifter (no multiply: t is already in log2 units), q = t - n/16 exact,
-# 2**(j/16) from a third table. A 16-entry float64 table fits in two zmm registers: on AVX-512 the quick tier looks it
-# up with one permute (``vpermi2pd``: llvm_math.table_load), where LLVM's gathers cost ~0.3 ns per element each here;
-# Numba's tier selects among the 16 constants (vecmath.lookup16).
-_POW2_LIMIT = 1000.0  # |y*log2(x)| beyond: the float32 result is 0 or inf (|log2| of its range <= 150), and 2**(n/16)
+# power: table-driven in float64 lanes (#14 tables, docs/vecmath.md). x = 2**k z (z in [OFF, 2 OFF) from the
+# bits), log x = k ln 2 + log c + log1p(r) with 1/c and log c from a 16-entry table (z's subinterval: the top 4
+# bits of its mantissa), r = z/c - 1 (|r| < 0.044, exact); then t = y log x, and exp(t)
+# = 2**(n/16) exp(q) with 2**(j/16) from a third table, |q| <= ln2/32. A 16-entry float64 table fits in two zmm
+# registers: on AVX-512 the quick tier looks it up with one permute (``vpermi2pd``: llvm_math.table_load), where
+# LLVM's gathers cost ~0.3 ns per element each here; Numba's tier selects among the 16 constants (vecmath.lookup16).
+_POW_LIMIT = 700.0  # |y*log(x)| beyond: the float32 result is 0 or inf (|log| of its range <= 104), and 2**(n/16)
 # would leave float64's normal range
 _LOG_OFF, _TOP12 = T.LOG_OFF_BITS, -(1 << 52)   # z's offset; the sign and exponent field
 _TWO_52_BITS, _K_BIAS = 0x4330000000000000, 2.0 ** 52 + 1024.0
-_D_SHIFTER16 = 1.5 * 2.0 ** 48                   # t + it rounds t to a multiple of 1/16, 16 times it in the low bits
-_D_LOG2E = float(1 / Decimal(2).ln())             # 1/ln 2 rounded: r times it is within 2**-53 of r/ln 2
-# log2(1 + r) = r/ln 2 + r*r*P(r), P of degree 7 fitted on |r| <= 0.0437 (python tools/fit_pow.py 8): r*r*P within
-# 2**-50.4 of log2(1 + r) relative (next to a table point |log2 x| >= 0.021 where |r| <= 0.0164), so t = y log2 x within
-# ~2**-45 absolute where the result is a normal float32 (|t| <= 150)
-_PB0, _PB1, _PB2, _PB3, _PB4, _PB5, _PB6, _PB7 = (float.fromhex(h) for h in (
-    "-0x1.71547652b8277p-1", "0x1.ec709dc3a0307p-2", "-0x1.715476570c950p-2", "0x1.2776c512e96e1p-2",
-    "-0x1.ec70453ad5811p-3", "0x1.a617122a6a0a2p-3", "-0x1.7276011cb6ecbp-3", "0x1.49524e77b973ap-3"))
-# 2**q = 1 + q E(q), E of degree 4 fitted on |q| <= 1/32 (python tools/fit_pow.py): within 2**-46.7 of 2**q
-_EB0, _EB1, _EB2, _EB3, _EB4 = (float.fromhex(h) for h in (
-    "0x1.62e42fefa39efp-1", "0x1.ebfbdff6988c8p-3", "0x1.c6b08d6faa1bep-5", "0x1.3b2c4ac7da56cp-7",
-    "0x1.5d893e58acc68p-10"))
+_D_LN2 = float(Decimal(2).ln())
+_D_SHIFTER = 1.5 * 2.0 ** 52                     # t + it rounds t to an integer held in the low mantissa bits
+# log1p(r) = r + r*r*P(r), P of degree 7 fitted on |r| <= 0.0437 (python tools/fit_pow.py; session 14): r*r*P within
+# 2**-55.4 absolute, where the Taylor series to r**10 it replaces (one FMA more) reached 2**-53.1: log x within
+# ~2**-49 relative next to a table point (|log x| >= 0.015), and t = y log x within ~2**-45 absolute where the
+# result is a normal float32 (|t| <= 104)
+_PL2, _PL3, _PL4, _PL5, _PL6, _PL7, _PL8, _PL9 = (float.fromhex(h) for h in (
+    "-0x1.fffffffffff44p-2", "0x1.55555555554abp-2", "-0x1.000000030047ep-2", "0x1.9999999f0e8aap-3",
+    "-0x1.555517f74bf32p-3", "0x1.2492115a17077p-3", "-0x1.00c8b20092d65p-3", "0x1.c8895b79d3ce3p-4"))
+# exp(q) = 1 + q + q*q*Q(q), Q of degree 3 fitted on |q| <= ln2/32 (python tools/fit_pow.py; session 14, p32): within
+# 2**-45.7 of exp(q), where Taylor to q**6 (one FMA more) reached 2**-51: the float32 result can see neither (t = y
+# log x is already ~2**-45 off at |t| ~ 100, its own float64 rounding)
+_PE2, _PE3, _PE4, _PE5 = (float.fromhex(h) for h in (
+    "0x1.ffffffff57e8ep-2", "0x1.55555555254ecp-3", "0x1.5556b330ee73ap-5", "0x1.1111d8fc2ea59p-7"))
+# ln2/16 as one float64 (off by < 2**-58): n times it errs by < 2**-46.8 where the result is a normal float32 (|n| <=
+# 2400), by < 2**-44 at |t| = 700 (0 or inf after rounding); n ln2/16 in two parts cost one FMA more
+_D_LN2_16 = float(Decimal(2).ln() / 16)
 
 
 @_jit
-def _pow_log2_d(a):
-    """log2(a) to ~2**-50 relative (plus the float64 roundings) for a positive normal float64 a (garbage, never a
-    trap, for other a)."""
+def _pow_log_d(a):
+    """log(a) to ~2**-49 relative (to 2**-55 absolute, plus the float64 roundings) for a positive normal float64 a
+    (garbage, never a trap, for other a)."""
     bits = V64.as_int64(a)
     tmp = bits - _LOG_OFF
     i = (tmp >> T.LOG_SHIFT) & 15                # the 4 bits below z's exponent: z's subinterval
     k = tmp >> 52                                # arithmetic shift: a = 2**k z
     z = V64.as_float64(bits - (tmp & _TOP12))
-    # exact, no int64 -> float64 conversion (AVX2); one add: 0 <= k + 1024 < 2**52 never carries into the exponent
+    # exact, no int64 -> float64 conversion (AVX2); one add where (k + 1024) | 2**52's bits took two (0 <= k + 1024 <
+    # 2**52: no carry into the exponent; p32)
     kd = V64.as_float64(k + (_TWO_52_BITS + 1024)) - _K_BIAS
     r = fma(z, V64.lookup16(T.LOG_INVC_T, i), _D_MINUS_ONE)  # exact: 1/c a multiple of 1/16 or 1/32, |r| < 2**-4
-    head = kd + V64.lookup16(T.LOG2_C_T, i)      # rounded once: 2**-53 relative (k + log2 c is log2 x's bulk)
     r2 = r * r
     r4 = r2 * r2
-    p = fma(r4, fma(r2, fma(r, _PB7, _PB6), fma(r, _PB5, _PB4)),
-            fma(r2, fma(r, _PB3, _PB2), fma(r, _PB1, _PB0)))  # Estrin's scheme: three dependent steps
-    return fma(r2, p, fma(r, _D_LOG2E, head))
+    p = fma(r4, fma(r2, fma(r, _PL9, _PL8), fma(r, _PL7, _PL6)),
+            fma(r2, fma(r, _PL5, _PL4), fma(r, _PL3, _PL2)))  # Estrin's scheme: three dependent steps
+    return fma(kd, _D_LN2, V64.lookup16(T.LOG_C_T, i)) + fma(r2, p, r)
 
 
 @_jit
-def _pow_exp2_d(t):
-    """2**t to ~2**-46 relative for a float64 |t| <= 150, up to |t| = 1000 (no checks)."""
-    shifted = t + _D_SHIFTER16                   # rint(16 t) in the low mantissa bits
-    n = shifted - _D_SHIFTER16                   # rint(16 t)/16, exact
-    q = t - n                                    # exact: |q| <= 1/32, a multiple of t's ULP
+def _pow_exp_d(t):
+    """exp(t) to ~2**-45 relative for a float64 |t| <= 104, ~2**-44 up to |t| = 700 (no checks)."""
+    shifted = fma(t, T.EXP_N_OVER_LN2, _D_SHIFTER)   # n = rint(t * 16/ln 2) in the low mantissa bits
+    n = shifted - _D_SHIFTER
     bits = V64.as_int64(shifted)
+    q = fma(-n, _D_LN2_16, t)
     # 2**(n/16) = 2**k 2**(j/16), n = 16 k + j: the table's bits of 2**(j/16) less j << 48, plus n << 48 (the
     # shifter's own bits shift out)
     scale = V64.as_float64(V64.lookup16(T.EXP_BITS_T, bits & 15) + (bits << T.EXP_SHIFT))
     q2 = q * q
-    e = fma(q2, fma(q2, _EB4, fma(q, _EB3, _EB2)), fma(q, _EB1, _EB0))  # (2**q - 1)/q, Estrin's scheme
-    return fma(scale * q, e, scale)
+    p = fma(q2, fma(q2, fma(q, _PE5, _PE4), fma(q, _PE3, _PE2)), q)  # exp(q) - 1, Estrin's scheme
+    return fma(scale, p, scale)
 
 
 @_jit
 def power(x, y):
-    """(x**y, ok) for float32 x > 0 and finite y: 2**(y*log2(x)) in float64 with table-driven log2 and exp2; ok False
+    """(x**y, ok) for float32 x > 0 and finite y: exp(y*log(x)) in float64 with table-driven log and exp; ok False
     for x <= 0, non-finite operands and results far outside float32's range (NumPy's special cases: libm). The
-    float64 log2 is within ~2**-50 relative, so t = y log2 x errs by ~2**-45 absolute where the result is a normal
-    float32 (|t| <= 150), and the result by ~2**-44 relative before its one rounding to float32: the correctly rounded
-    float32 but for ties closer than ~2**-20 of its ULP (NumPy's powf: within 1 ULP). Subnormal x are normal
-    float64s: computed here, correctly rounded (the C library's powf is not)."""
+    float64 log is within ~2**-55 absolute, so t = y log x errs by ~2**-45 absolute where the result is a normal
+    float32 (|t| <= 104), and the result by ~2**-43 relative before its one rounding to float32 (with the exp's
+    2**-45.7 and its one-constant reduction's 2**-46.8, p32): the correctly rounded float32 but for ties closer than
+    ~2**-19 of its ULP (NumPy's powf: within 1 ULP). Subnormal x are
+    normal float64s: computed here, correctly rounded (the C library's powf is not)."""
     # the log's argument depends on x alone, so where x is the same for a whole row (x[:, None] ** y) LLVM hoists the
-    # log out of the row's loop. No select at all: a lane whose ok is False gets garbage, never a trap (bit
-    # operations, FMAs), and its block is recomputed; |t| <= _POW2_LIMIT is False for a non-finite y (t infinite or
-    # NaN, also for x = 1)
-    t = np.float64(y) * _pow_log2_d(np.float64(x))
-    ok = (x > _ZERO) & (x <= _LARGEST) & (abs(t) <= _POW2_LIMIT)  # x finite: no abs after x > 0 (p32)
-    return F(_pow_exp2_d(t)), ok
+    # log out of the row's loop (2.4 -> 5.4 ms for 2000 x 2000 with a select on y's flag in front of it). (session
+    # 14) No select at all: a lane whose ok is False gets garbage, never a trap (bit operations, FMAs), and its block
+    # is recomputed; |t| <= _POW_LIMIT is False for a non-finite y (t infinite or NaN, also for x = 1)
+    t = np.float64(y) * _pow_log_d(np.float64(x))
+    ok = (x > _ZERO) & (x <= _LARGEST) & (abs(t) <= _POW_LIMIT)  # x finite: no abs after x > 0 (p32)
+    return F(_pow_exp_d(t)), ok

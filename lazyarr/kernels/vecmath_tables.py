@@ -74,8 +74,6 @@ with localcontext(Context(prec=40)):  # ~2**-130: the tables' values are correct
     EXP_LN2_HI_N = float(round(_LN2 / EXP_N * 2 ** 43) / Decimal(2 ** 43))
     EXP_LN2_LO_N = float(_LN2 / EXP_N - Decimal(EXP_LN2_HI_N))
     LOG_INVC, LOG_C, LOG_C_HI, LOG_C_LO = _log_table()
-    # (session 16, pow32b: float32 power in log2 units) log2 c = -log2(1/c), rounded to nearest
-    LOG2_C = np.array([float(-Decimal(v).ln() / _LN2) for v in LOG_INVC], dtype=np.float64)
     EXP_BITS = np.array([_bits(float((Decimal(j) / EXP_N * _LN2).exp())) - (j << EXP_SHIFT) for j in range(EXP_N)],
                         dtype=np.int64)
     # (session 14, float64 power's exp) the rounding error of each 2**(j/16) relative to its rounded value:
@@ -87,11 +85,10 @@ with localcontext(Context(prec=40)):  # ~2**-130: the tables' values are correct
 # tuple of floats or ints as float64 or int64 constants and selects among them instead of gathering)
 LOG_INVC_T = tuple(float(v) for v in LOG_INVC)
 LOG_C_T = tuple(float(v) for v in LOG_C)
-LOG2_C_T = tuple(float(v) for v in LOG2_C)
 LOG_C_HI_T = tuple(float(v) for v in LOG_C_HI)
 LOG_C_LO_T = tuple(float(v) for v in LOG_C_LO)
 EXP_BITS_T = tuple(int(v) for v in EXP_BITS)
 EXP_TAIL_T = tuple(float(v) for v in EXP_TAIL)
 
-for _table in (LOG_INVC, LOG_C, LOG2_C, LOG_C_HI, LOG_C_LO, EXP_BITS, EXP_TAIL):
+for _table in (LOG_INVC, LOG_C, LOG_C_HI, LOG_C_LO, EXP_BITS, EXP_TAIL):
     _table.setflags(write=False)  # the arrays (the tests' view of the tables) stay as built
