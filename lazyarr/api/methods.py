@@ -17,6 +17,7 @@ import numpy as np
 from lazyarr.api import assign
 from lazyarr.api import build
 from lazyarr.api import dispatch  # (array API #16)
+from lazyarr.api import errstate  # (s16 lazyerr)
 from lazyarr.api import tracing
 from lazyarr.graph import expr
 from lazyarr.runtime import explain
@@ -221,6 +222,9 @@ def index(self) -> int:
 def astype(self, dtype, order="K", casting="unsafe", subok=True, copy=True):
     """NumPy's astype: `order`, `casting` and the cast itself are checked by NumPy on an empty array of this
     dtype (its errors, nothing computed); `copy=False` returns the array itself when no cast is needed."""
+    if errstate.state() is not errstate.QUIET and errstate.asks() and not errstate.over_dask((self,)):
+        return errstate.run(lambda value: value.astype(dtype, order=order, casting=casting, subok=subok, copy=copy),
+                            (self,), {}, "astype()")  # (s16 lazyerr) NumPy's cast under a visible error state
     np.empty(0, self.dtype).astype(dtype, order=order, casting=casting, subok=subok, copy=copy)
     if casting == "same_value":  # the cast must keep every value: only the values can tell, so compute now
         value = _value(self, "astype(casting='same_value')").astype(dtype, casting=casting)

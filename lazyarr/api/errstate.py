@@ -1,0 +1,222 @@
+"""(s16 lazyerr) NumPy's floating-point error state in lazy mode (issue #15: a NumPy program's behaviour unchanged).
+
+lazyarr's kernels report no floating-point flags (they run as under ``np.errstate(all="ignore")``), and the
+flags of one fused operation cannot be told apart from its neighbours' or from the branch-free lanes of the
+vector math and masked updates (docs/fuse.md, "Error state in lazy mode"). So an operation built while
+NumPy's error state asks for a *visible* mode - ``raise``, ``call``, ``log`` or ``print``, for any category,
+through ``np.errstate`` (a ``with`` block or a decorator) or ``np.seterr`` - is not recorded: it runs now as
+NumPy on its computed operands, under that state, so NumPy raises its ``FloatingPointError`` (or calls the
+callback, writes the log) at the user's line with NumPy's message, and NumPy's result becomes a new leaf of
+the expression. That is NumPy's own semantics: the state of the line that does an operation decides. An
+operation built under NumPy's default state stays lazy and is silent when computed later, whatever state
+``compute()`` is called under, as NumPy's operation at its own line was (its RuntimeWarning aside).
+
+The check is on the path of every node built, so it is one context-variable read and an identity test
+against NumPy's default state object (``state() is not QUIET``, ~10 ns); only another state object asks
+NumPy's dict for it, once per object (``asks``). NumPy keeps the state per thread and per context, so a
+thread that did not enter the block is unaffected, as NumPy's is.
+
+Not here: inside a ``@la.fuse`` trace (tracer/fp_errors.py routes such a signature to NumPy whole), and graphs
+over dask arrays (dask computes later on its workers, under their own error state, as dask does).
+"""
+from __future__ import annotations
+
+import contextvars
+import operator
+
+import numpy as np
+from numpy._core import _ufunc_config
+
+from lazyarr.api import assign, build, tracing
+from lazyarr.graph import dtypes, expr
+from lazyarr.runtime import explain, external
+
+state = _ufunc_config._extobj_contextvar.get  # call sites: ``if state() is not QUIET and asks(): ...``
+QUIET = contextvars.Context().run(state)  # NumPy's default state object (divide/over/invalid warn, under ignore)
+VISIBLE = frozenset({"raise", "call", "log", "print"})
+_CATEGORIES = ("divide", "over", "under", "invalid")
+
+_last = (QUIET, False)  # (the state object checked last, whether it asks): a block's operations see one object
+_lazy_type: list = []  # LazyArray, registered by api/array.py (which imports this module)
+
+
+def register_lazy_type(cls: type) -> None:
+    _lazy_type.append(cls)
+
+
+def asks() -> bool:
+    """Whether the calling thread's error state (another object than NumPy's default) asks for a visible mode,
+    and lazy mode must honour it now (not while this thread traces a fused function)."""
+    global _last
+    current = state()
+    last = _last
+    if current is last[0]:
+        asked = last[1]
+    else:
+        modes = _ufunc_config._get_extobj_dict()
+        asked = any(modes[name] in VISIBLE for name in _CATEGORIES)
+        _last = (current, asked)
+    return asked and not tracing.active()
+
+
+def describe() -> str:
+    """The current state's visible modes, for explain(): ``np.errstate(divide='raise')``."""
+    modes = _ufunc_config._get_extobj_dict()
+    shown = ", ".join(f"{name}={modes[name]!r}" for name in _CATEGORIES if modes[name] in VISIBLE)
+    return f"computed as NumPy under np.errstate({shown})"
+
+
+# --- operands in, results out --------------------------------------------------------------------------------
+def _is_lazy(x) -> bool:
+    return build.is_lazy(x)
+
+
+def _lazy_in(items) -> list:
+    """The LazyArrays among `items`, and inside their lists, tuples and dicts one level down."""
+    found = []
+    for x in items:
+        if _is_lazy(x):
+            found.append(x)
+        elif type(x) in (list, tuple):
+            found.extend(v for v in x if _is_lazy(v))
+        elif type(x) is dict:
+            found.extend(v for v in x.values() if _is_lazy(v))
+    return found
+
+
+def over_dask(*groups) -> bool:
+    """Whether an operand's graph reads a dask array (those stay lazy: module docstring)."""
+    lazy = [x for group in groups for x in _lazy_in(group)]
+    return bool(lazy) and external.involved([x._node for x in lazy]) is not None
+
+
+def _value(x, values: dict):
+    """x with its LazyArrays replaced by their values, as compute() gives them (a NumPy scalar for a 0-d
+    result NumPy holds as a scalar, so NumPy's scalar operations and messages follow)."""
+    if _is_lazy(x):
+        return values[id(x)]
+    if type(x) in (list, tuple):
+        return type(x)(_value(v, values) for v in x)
+    if type(x) is dict:
+        return {k: _value(v, values) for k, v in x.items()}
+    return x
+
+
+def _computed(lazy: list) -> dict:
+    """Each LazyArray's value, computed as lazy mode computes (silently: they were built under a state that
+    did not ask, or they would be values already). Inside a quiet state, so lazyarr's own NumPy work on
+    the way (stages, first answers) cannot raise under the user's."""
+    with np.errstate(all="ignore"):
+        return {id(x): x.compute() for x in lazy}
+
+
+def _wrap(result, what: str):
+    """NumPy's result as a LazyArray again (each compute() gives a fresh array, as NumPy's result is one);
+    anything that is not an array (a bool, a list) as NumPy gives it."""
+    if type(result) is tuple:
+        return tuple(_wrap(r, what) for r in result)
+    if type(result) is np.ndarray and dtypes.supported_native(result.dtype) is not None:
+        leaf = build.array_leaf(result)
+        explain.note(leaf, f"{what} {describe()}")
+        return _lazy_type[0](build.unary("copy", leaf), array0=result.ndim == 0)
+    if isinstance(result, np.generic) and result.dtype.kind in "biufc":
+        return _lazy_type[0](expr.value_const(result))
+    return result
+
+
+def _leaf_value(value: np.ndarray, what: str):
+    leaf = build.array_leaf(value)
+    explain.note(leaf, f"written by {what} {describe()}")
+    return build.unary("copy", leaf)
+
+
+# --- the routes ------------------------------------------------------------------------------------------------
+def run(func, args: tuple, kwargs: dict, what: str):
+    """``func(*args, **kwargs)`` as NumPy, now, on the LazyArrays' values; LazyArrays given as ``out=`` are
+    written (functionally: rebound to what NumPy wrote, also when NumPy raises after writing, as NumPy's
+    ``out`` holds the values then)."""
+    out = kwargs.get("out")
+    targets = [t for t in _as_tuple(out) if _is_lazy(t)]
+    values = _computed(_lazy_in(args) + _lazy_in(kwargs.values()))
+    args, kwargs = _value(args, values), _value(kwargs, values)
+    if not targets:
+        return _wrap(func(*args, **kwargs), what)
+    mine = {id(t): _private(values[id(t)]) for t in targets}
+    written = tuple(mine[id(t)] if _is_lazy(t) else v for t, v in zip(_as_tuple(out), _as_tuple(kwargs["out"])))
+    kwargs["out"] = written if type(out) is tuple else written[0]
+    try:
+        result = func(*args, **kwargs)
+    finally:
+        for t in targets:
+            assign.rebind(t, _leaf_value(mine[id(t)], what), what)
+    by_buffer = {id(mine[id(t)]): t for t in targets}
+    if type(result) is tuple:
+        return tuple(by_buffer[id(r)] if id(r) in by_buffer else _wrap(r, what) for r in result)
+    return by_buffer[id(result)] if id(result) in by_buffer else _wrap(result, what)
+
+
+def _as_tuple(x) -> tuple:
+    return x if type(x) is tuple else (x,)
+
+
+def _private(value) -> np.ndarray:
+    """A writable copy of a target's value: lazyarr's writes are functional updates, never into the user's array."""
+    return np.array(value, copy=True)
+
+
+def write(array, how, what: str):
+    """``how(v)`` on a private copy ``v`` of the LazyArray's value, as NumPy writes into an array (``x op= y``,
+    ``x[k] = v``, ``ufunc.at``); `array` is rebound to the copy, also when NumPy raises after writing
+    (NumPy's array holds the written values then). Returns what `how` returns."""
+    mine = _private(_computed([array])[id(array)])
+    try:
+        return how(mine)
+    finally:
+        assign.rebind(array, _leaf_value(mine, what), what)
+
+
+def write_call(func, args: tuple, kwargs: dict, target, what: str):
+    """A NumPy function that writes into the LazyArray `target` (``np.copyto(x, v)``, ``np.place``, ...), as NumPy."""
+    values = _computed([x for x in _lazy_in(args) + _lazy_in(kwargs.values()) if x is not target])
+
+    def how(mine):
+        values[id(target)] = mine
+        return func(*_value(args, values), **_value(kwargs, values))
+
+    return write(target, how, what)
+
+
+_INPLACE = {"add": operator.iadd, "sub": operator.isub, "mul": operator.imul, "truediv": operator.itruediv,
+            "floordiv": operator.ifloordiv, "mod": operator.imod, "pow": operator.ipow, "and": operator.iand,
+            "or": operator.ior, "xor": operator.ixor, "lshift": operator.ilshift, "rshift": operator.irshift,
+            "matmul": operator.imatmul}
+
+
+def inplace(array, py: str, other, symbol: str):
+    """``array op= other`` as NumPy: into the array (a functional update), or, for a 0-d value NumPy holds as an
+    immutable scalar, ``array = array op other``."""
+    what = f"{symbol}="
+    values = _computed([array, *_lazy_in((other,))])
+    if not isinstance(values[id(array)], np.ndarray):  # a NumPy scalar: Python rebinds the name to a new value
+        return _wrap(_INPLACE[py](values[id(array)], _value(other, values)), what)
+    other = _value(other, values)
+    write(array, lambda mine: _INPLACE[py](mine, other), what)
+    return array
+
+
+def setitem(array, key, value) -> None:
+    """``array[key] = value`` as NumPy (its casts raise under ``invalid="raise"``), a functional update."""
+    values = _computed(_lazy_in((key, value)))
+    key, value = _value(key, values), _value(value, values)
+    write(array, lambda mine: mine.__setitem__(key, value), "item assignment")
+
+
+def ufunc(func: np.ufunc, method: str, inputs: tuple, kwargs: dict):
+    """A ufunc's ``__call__``, ``reduce``, ``accumulate``, ``outer``, ``reduceat`` or ``at`` as NumPy."""
+    what = f"numpy.{func.__name__}" + ("" if method == "__call__" else f".{method}")
+    if method == "at" and _is_lazy(inputs[0]):
+        values = _computed(_lazy_in(inputs[1:]))
+        rest = _value(inputs[1:], values)
+        write(inputs[0], lambda mine: func.at(mine, *rest, **kwargs), what)
+        return None
+    return run(getattr(func, method), inputs, kwargs, what)

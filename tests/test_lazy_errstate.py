@@ -1,0 +1,350 @@
+"""(s16 lazyerr) NumPy's floating-point error state in lazy mode: an operation built under np.errstate/np.seterr
+asking for raise/call/log/print behaves as NumPy's at that line (api/errstate.py, docs/fuse.md)."""
+import subprocess
+import sys
+import threading
+
+import numpy as np
+import pytest
+
+import lazyarr as la
+from lazyarr.api import errstate
+
+RAISE_CASES = {
+    "divide operator": (lambda v: v / 0, {"divide": "raise"}),
+    "floor_divide int": (lambda v: v.astype(np.int64) // 0, {"divide": "raise"}),
+    "log ufunc": (lambda v: np.log(v), {"divide": "raise"}),
+    "sqrt invalid": (lambda v: np.sqrt(v - 5), {"invalid": "raise"}),
+    "overflow multiply": (lambda v: v * 1e308 * 10, {"over": "raise"}),
+    "underflow": (lambda v: (v + 1) * 1e-320 * 1e-10, {"under": "raise"}),
+    "power operator": (lambda v: (v + 1e200) ** 3, {"over": "raise"}),
+    "reflected operator": (lambda v: 1.0 / v, {"divide": "raise"}),
+    "np.sum inf-inf": (lambda v: np.sum(v * np.inf - np.inf), {"invalid": "raise"}),
+    "sum method": (lambda v: (v + np.array([np.inf, -np.inf, 0.0])).sum(), {"invalid": "raise"}),
+    "prod overflow": (lambda v: (v + 1e300).prod(), {"over": "raise"}),
+    "mean of empty": (lambda v: v[:0].mean(), {"invalid": "raise"}),
+    "cumsum overflow": (lambda v: np.cumsum(v * 1e308), {"over": "raise"}),
+    "cumprod method": (lambda v: (v + 1e300).cumprod(), {"over": "raise"}),
+    "add.accumulate": (lambda v: np.add.accumulate(v * 1e308), {"over": "raise"}),
+    "multiply.reduce": (lambda v: np.multiply.reduce(v + 1e300), {"over": "raise"}),
+    "divide.outer": (lambda v: np.divide.outer(v, v), {"invalid": "raise"}),
+    "astype nan to int": (lambda v: np.log(v - 1).astype(np.int32), {"invalid": "raise"}),
+    "divide keyword out dtype": (lambda v: np.divide(v, 0, dtype=np.float32), {"divide": "raise"}),
+    "all='raise'": (lambda v: np.arctanh(v), {"all": "raise"}),
+}
+
+VALUES = np.array([1.0, 0.0, 2.0])
+
+
+def _numpy_outcome(fn, modes):
+    try:
+        with np.errstate(**modes):
+            return "value", fn(VALUES.copy())
+    except FloatingPointError as exc:
+        return "FloatingPointError", str(exc)
+
+
+def _lazy_outcome(fn, modes):
+    x = la.array(VALUES.copy())
+    try:
+        with np.errstate(**modes):
+            result = fn(x)
+    except FloatingPointError as exc:
+        return "FloatingPointError", str(exc)
+    return "value", result.compute() if isinstance(result, la.LazyArray) else result
+
+
+@pytest.mark.parametrize("case", sorted(RAISE_CASES))
+def test_raises_at_the_line_as_numpy(case):
+    fn, modes = RAISE_CASES[case]
+    expected = _numpy_outcome(fn, modes)
+    assert expected[0] == "FloatingPointError"  # (the case is one where NumPy raises)
+    assert _lazy_outcome(fn, modes) == expected
+
+
+def test_no_error_gives_numpy_values_and_dtype():
+    """Under a visible state with nothing to report, the result is NumPy's (same dtype, bits), lazy afterwards."""
+    rng = np.random.default_rng(16)
+    a, b = rng.random((40, 7)), rng.random(7).astype(np.float32)
+    x, y = la.array(a), la.array(b)
+    with np.errstate(all="raise"):
+        lazy = [np.exp(x) * y + 1, (x / (y + 1)).sum(axis=0), np.cumsum(x, axis=1), x.mean(), -x, abs(x - y),
+                x.std(axis=1), np.where(x > 0.5, x, y), x @ y.astype(np.float64), np.maximum(x, 0.3)]
+    with np.errstate(all="raise"):
+        ref = [np.exp(a) * b + 1, (a / (b + 1)).sum(axis=0), np.cumsum(a, axis=1), a.mean(), -a, abs(a - b),
+               a.std(axis=1), np.where(a > 0.5, a, b), a @ b.astype(np.float64), np.maximum(a, 0.3)]
+    for got, want in zip(lazy, ref):
+        assert isinstance(got, la.LazyArray)
+        value = got.compute()
+        assert type(value) is type(want)
+        assert value.dtype == want.dtype and np.shape(value) == np.shape(want)
+        assert np.array_equal(value, want)
+    follow = lazy[0] * 2  # built after the block: lazy again
+    assert np.array_equal(follow.compute(), ref[0] * 2)
+
+
+def test_result_is_a_fresh_writable_array():
+    x = la.array(VALUES.copy())
+    with np.errstate(divide="raise"):
+        r = x * 3
+    first, second = r.compute(), r.compute()
+    assert first.flags.writeable and first is not second
+    first[0] = 99.0
+    assert r.compute()[0] == 3.0
+
+
+def test_inplace_operator_raises_and_keeps_numpys_written_values():
+    a = VALUES.copy()
+    x = la.array(VALUES.copy())
+    alias = x
+    for target in (a, x):
+        with pytest.raises(FloatingPointError, match="divide by zero encountered in divide"):
+            with np.errstate(divide="raise"):
+                target /= 0  # noqa: PLW2901
+    assert alias is x
+    np.testing.assert_array_equal(x.compute(), a)  # NumPy's array holds the written inf/nan after the raise
+    np.testing.assert_array_equal(VALUES, [1.0, 0.0, 2.0])
+
+
+def test_inplace_on_a_view_writes_the_base():
+    a = VALUES.copy()
+    x = la.array(VALUES.copy())
+    with np.errstate(all="raise"):
+        a[1:] *= 3
+        v = x[1:]
+        v *= 3
+    np.testing.assert_array_equal(x.compute(), a)
+
+
+@pytest.mark.parametrize("lazy_mask", [False, True])
+def test_masked_write_raises_only_for_selected_lanes(lazy_mask):
+    base = np.array([4.0, 1.0, 6.0, 8.0])
+    divisor = np.array([2.0, 0.0, 3.0, 0.0])
+    mask = divisor != 0
+    a = base.copy()
+    with np.errstate(divide="raise"):
+        a[mask] /= divisor[mask]  # the zeros are in unselected lanes: NumPy does not raise
+    x = la.array(base.copy())
+    m = la.array(mask) if lazy_mask else mask
+    with np.errstate(divide="raise"):
+        x[m] /= divisor[mask]
+    np.testing.assert_array_equal(x.compute(), a)
+    # a zero divisor in a selected lane: NumPy raises and leaves the array unchanged (the gather was a copy)
+    wide = np.array([True, True, False, False])
+    y = la.array(base.copy())
+    mw = la.array(wide) if lazy_mask else wide
+    with pytest.raises(FloatingPointError, match="divide by zero encountered in divide"):
+        with np.errstate(divide="raise"):
+            y[mw] /= divisor[wide]
+    np.testing.assert_array_equal(y.compute(), base)
+
+
+def test_selection_made_before_the_block():
+    base = np.array([4.0, -1.0, 6.0])
+    x = la.array(base)
+    s = x[base > 0]  # a deferred selection (api/masked_lanes.py), made under the default state
+    with pytest.raises(FloatingPointError, match="invalid value encountered in log"):
+        with np.errstate(invalid="raise"):
+            np.log(s - 5)
+    with np.errstate(invalid="raise"):
+        r = np.log(s)  # only the selected (positive) lanes are computed, as NumPy's x[mask] has only them
+    np.testing.assert_array_equal(r.compute(), np.log(base[base > 0]))
+
+
+def test_errstate_as_decorator_and_nested_states():
+    @np.errstate(divide="raise")
+    def f(v):
+        return v / 0
+
+    with pytest.raises(FloatingPointError, match="divide by zero"):
+        f(la.array(VALUES.copy()))
+    x = la.array(VALUES.copy())
+    with np.errstate(all="raise"):
+        with np.errstate(all="ignore"):
+            quiet = x / 0  # the inner state decides: silent and lazy
+        with pytest.raises(FloatingPointError):
+            x / 0
+    with np.errstate(all="ignore"):
+        with np.errstate(invalid="raise"):
+            with pytest.raises(FloatingPointError, match="invalid value"):
+                np.sqrt(x - 5)
+            loud_divide = x / 0.5  # divide is still ignored, invalid raises: nothing to report here
+    np.testing.assert_array_equal(quiet.compute(), [np.inf, np.nan, np.inf])
+    np.testing.assert_array_equal(loud_divide.compute(), VALUES / 0.5)
+
+
+def test_seterr():
+    x = la.array(VALUES.copy())
+    old = np.seterr(over="raise")
+    try:
+        with pytest.raises(FloatingPointError, match="overflow encountered in multiply"):
+            x * 1e308 * 10
+    finally:
+        np.seterr(**old)
+    np.testing.assert_array_equal((x * 1e308 * 10).compute(), [np.inf, 0.0, np.inf])  # default again: silent
+
+
+def test_call_and_log_modes_report_as_numpy():
+    def run(v):
+        calls = []
+        old = np.seterrcall(lambda kind, flag: calls.append((kind, flag)))
+        try:
+            with np.errstate(all="call"):
+                r = v / 0
+        finally:
+            np.seterrcall(old)
+        return calls, r
+
+    want_calls, want = run(VALUES.copy())
+    got_calls, got = run(la.array(VALUES.copy()))
+    assert got_calls == want_calls and want_calls
+    np.testing.assert_array_equal(got.compute(), want)
+
+    class Log:
+        def __init__(self):
+            self.lines = []
+
+        def write(self, text):
+            self.lines.append(text)
+
+    logs = []
+    for v in (VALUES.copy(), la.array(VALUES.copy())):
+        log = Log()
+        old = np.seterrcall(log)
+        try:
+            with np.errstate(invalid="log"):
+                np.sqrt(v - 5)
+        finally:
+            np.seterrcall(old)
+        logs.append(log.lines)
+    assert logs[0] == logs[1] == ["Warning: invalid value encountered in sqrt\n"]
+
+
+def test_print_mode():
+    """NumPy's "print" mode writes with C's stdio (stderr, not sys.stderr): counted in a child process's output."""
+    script = (
+        "import numpy as np, lazyarr as la\n"
+        "for v in (np.array([1.0, 0.0]), la.array(np.array([1.0, 0.0]))):\n"
+        "    with np.errstate(divide='print'):\n"
+        "        v / 0\n"
+        "    print('--', file=sys.stderr, flush=True)\n")
+    script = "import sys\n" + script
+    out = subprocess.run([sys.executable, "-W", "ignore", "-c", script], capture_output=True, text=True,
+                         check=True).stderr
+    parts = out.split("--")
+    assert [p.count("Warning: divide by zero encountered in divide") for p in parts[:2]] == [1, 1]
+
+
+def test_state_is_per_thread():
+    """NumPy's error state is per thread (a context variable): another thread's state does not leak."""
+    x = la.array(VALUES.copy())
+    seen = {}
+
+    def other():
+        try:
+            seen["other"] = x / 0  # this thread never entered the block: lazy and silent
+        except FloatingPointError as exc:  # pragma: no cover (the failure being tested for)
+            seen["other"] = exc
+
+    def own():
+        try:
+            with np.errstate(divide="raise"):
+                x / 0
+        except FloatingPointError as exc:
+            seen["own"] = exc
+
+    with np.errstate(divide="raise"):
+        t = threading.Thread(target=other)
+        t.start()
+        t.join()
+    t = threading.Thread(target=own)
+    t.start()
+    t.join()
+    assert isinstance(seen["other"], la.LazyArray)
+    assert isinstance(seen.get("own"), FloatingPointError)
+
+
+def test_state_of_the_building_line_decides_not_computes():
+    """As NumPy: the operation's own line decides. Built under the default state and computed under "raise":
+    silent (NumPy only warned at that line); built under "raise": raised there, computing later is quiet."""
+    x = la.array(VALUES.copy())
+    lazy = x / 0
+    with np.errstate(all="raise"):
+        value = lazy.compute()
+    np.testing.assert_array_equal(value, [np.inf, np.nan, np.inf])
+    with pytest.raises(FloatingPointError):
+        with np.errstate(all="raise"):
+            x / 0
+    with np.errstate(all="raise"):
+        kept = x / 4  # nothing to report: NumPy's value, now
+    assert "computed as NumPy under np.errstate(divide='raise'" in kept.explain()
+    np.testing.assert_array_equal(kept.compute(), VALUES / 4)
+
+
+def test_out_and_at_write_lazy_targets():
+    a, x = VALUES.copy(), la.array(VALUES.copy())
+    for target in (a, x):
+        with pytest.raises(FloatingPointError):
+            with np.errstate(divide="raise"):
+                np.divide(target, 0, out=target)
+    np.testing.assert_array_equal(x.compute(), a)
+    a, x = VALUES.copy(), la.array(VALUES.copy())
+    for target in (a, x):
+        with pytest.raises(FloatingPointError, match="divide by zero"):
+            with np.errstate(divide="raise"):
+                np.divide.at(target, [0, 2], 0.0)
+    np.testing.assert_array_equal(x.compute(), a)
+
+
+def test_setitem_cast_raises_as_numpy():
+    bad = np.array([np.nan, 1.0])
+    a = np.zeros(3, np.int64)
+    x = la.array(np.zeros(3, np.int64))
+    for target in (a, x):
+        with pytest.raises(FloatingPointError, match="invalid value encountered in cast"):
+            with np.errstate(invalid="raise"):
+                target[:2] = bad
+    with np.errstate(invalid="raise"):
+        a[1:] = [5.0, 6.0]
+        x[1:] = [5.0, 6.0]
+    np.testing.assert_array_equal(x.compute(), a)
+
+
+def test_module_functions_and_scipy_ufuncs():
+    sp = pytest.importorskip("scipy.special")
+    x = la.array(VALUES.copy())
+    with pytest.raises(FloatingPointError, match="divide by zero encountered in log"):
+        with np.errstate(divide="raise"):
+            la.log(x)
+    with np.errstate(all="raise"):
+        r = sp.ndtri(x / 4)
+    with np.errstate(all="raise"):
+        want = sp.ndtri(VALUES / 4)
+    np.testing.assert_array_equal(r.compute(), want)
+
+
+def test_default_and_warn_states_stay_lazy():
+    """Only visible modes route to NumPy: "ignore" and "warn" record the node as always."""
+    x = la.array(VALUES.copy())
+    for modes in ({"all": "ignore"}, {"all": "warn"}, {}):
+        with np.errstate(**modes):
+            r = x / 0
+        assert "computed as NumPy" not in r.explain()
+    old = np.seterr(**np.geterr())  # the same modes in a new state object (not NumPy's default one): still lazy
+    try:
+        assert errstate.state() is not errstate.QUIET and not errstate.asks()
+        assert "computed as NumPy" not in (x / 0).explain()
+    finally:
+        np.seterr(**old)
+
+
+def test_inside_a_fused_function_the_tracer_decides():
+    """A trace under a visible state is not computed eagerly by lazy mode (the fused call runs as NumPy: fp_errors)."""
+    @la.fuse
+    def f(v):
+        with np.errstate(divide="raise"):
+            return v / 0
+
+    with pytest.raises(FloatingPointError, match="divide by zero"):
+        with pytest.warns(la.EagerWarning if hasattr(la, "EagerWarning") else Warning):
+            f(VALUES.copy())
