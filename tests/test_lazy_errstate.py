@@ -354,3 +354,27 @@ def test_inside_a_fused_function_the_tracer_decides():
     with pytest.raises(FloatingPointError, match="divide by zero"):
         with pytest.warns(la.EagerWarning if hasattr(la, "EagerWarning") else Warning):
             f(VALUES.copy())
+
+
+def test_other_categories_warn_at_the_users_line():
+    """Under ``divide="raise"`` the other categories still warn: NumPy's RuntimeWarning, at the user's line."""
+    import warnings
+    x = la.array(np.array([0.0, 1.0]))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        with np.errstate(divide="raise", invalid="warn"):
+            line = sys._getframe().f_lineno + 1
+            r = x * 0 / 1.0 / (x * 0 + 1) - np.sqrt(x - 1)
+    assert [(str(w.message), w.filename, w.lineno) for w in caught] == \
+        [("invalid value encountered in sqrt", __file__, line)]
+    np.testing.assert_array_equal(r.compute(), [np.nan, 0.0])
+    seen = []
+    for v in (np.array([0.0, 1.0]), x):
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            with pytest.raises(FloatingPointError, match="invalid value encountered in divide"):
+                with np.errstate(invalid="raise"):
+                    line = sys._getframe().f_lineno + 1
+                    v[:0].std()  # NumPy warns (degrees of freedom) in its Python code, then raises in its divide
+        seen.append([(str(w.message), w.category, w.filename, w.lineno - line) for w in caught])
+    assert seen[0] == seen[1] and seen[0]

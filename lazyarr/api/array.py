@@ -577,9 +577,10 @@ def _numpy_now(func, args, kwargs):
     return errstate.run(func, args, kwargs, f"numpy.{func.__name__}()")
 
 
-def _method(name: str):
-    """The ndarray method `name` of a value (a NumPy scalar's too): ``x.sum(...)`` as NumPy runs it."""
-    return lambda value, **kwargs: getattr(value, name)(**kwargs)
+def _method(name: str, kwargs: dict):
+    """The ndarray method `name` of a value (a NumPy scalar's too): ``x.sum(...)`` as NumPy runs it (a C callable:
+    no frame of lazyarr's between the user's line and NumPy, errstate._numpy)."""
+    return operator.methodcaller(name, **kwargs)
 # --- end s16 lazyerr ---
 
 
@@ -592,8 +593,10 @@ def _reduce(name, a, axis, dtype, out, keepdims, **kwargs):
     if _fp_state() is not _FP_QUIET and errstate.asks() and not errstate.over_dask((a, out), kwargs.values()):
         if name in ("sum", "prod", "mean", "var", "std"):  # (s16 lazyerr) NumPy's reduction, now
             kwargs["dtype"] = dtype
-        return errstate.run(_method(name), (a,), {"axis": axis, "out": out, "keepdims": keepdims, **kwargs},
-                            f"{name}()")
+        kwargs = {"axis": axis, "keepdims": keepdims, **kwargs}
+        if out is not None:  # (an out= LazyArray is written by errstate.run: NumPy's function takes it)
+            return errstate.run(getattr(np, name), (a,), {**kwargs, "out": out}, f"{name}()")
+        return errstate.run(_method(name, kwargs), (a,), {}, f"{name}()")
     if isinstance(out, LazyArray):  # (assignment and writes) the result written into a LazyArray
         result = dispatch.HANDLERS["reduction"](name, a, axis, dtype, None, keepdims, **kwargs)
         return assign.assign_out(out, result, "unsafe", True, f"{name}(out=...)")

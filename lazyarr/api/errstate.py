@@ -130,6 +130,29 @@ def _leaf_value(value: np.ndarray, what: str):
     return build.unary("copy", leaf)
 
 
+# --- NumPy's call at the user's line ---------------------------------------------------------------------------
+_AT_LINE: dict = {}  # (file, line) -> the code object of ``__f(*__a, **__k)`` compiled at that line (bounded)
+
+
+def _numpy(func, args: tuple, kwargs: dict):
+    """``func(*args, **kwargs)`` called from a code object compiled at the user's file and line, run in the
+    user's module globals: the RuntimeWarnings NumPy gives on the way (another category's "warn", "Mean of
+    empty slice") point at the user's line and go through that module's warning registry, as NumPy's do
+    (they name the innermost Python frame; here it would be this module's). `func` is a C callable (a ufunc,
+    an operator, a bound method, ``operator.methodcaller``) or NumPy's own function, so no frame of lazyarr
+    lies between that code and NumPy."""
+    frame = tracing.user_frame()
+    if frame is None:
+        return func(*args, **kwargs)
+    where = (frame.f_code.co_filename, frame.f_lineno)
+    code = _AT_LINE.get(where)
+    if code is None:
+        if len(_AT_LINE) >= 256:
+            _AT_LINE.clear()
+        code = _AT_LINE[where] = compile("\n" * (where[1] - 1) + "__f(*__a, **__k)", where[0], "eval")
+    return eval(code, frame.f_globals, {"__f": func, "__a": args, "__k": kwargs})  # noqa: S307 (our own code)
+
+
 # --- the routes ------------------------------------------------------------------------------------------------
 def run(func, args: tuple, kwargs: dict, what: str):
     """``func(*args, **kwargs)`` as NumPy, now, on the LazyArrays' values; LazyArrays given as ``out=`` are
@@ -140,12 +163,12 @@ def run(func, args: tuple, kwargs: dict, what: str):
     values = _computed(_lazy_in(args) + _lazy_in(kwargs.values()))
     args, kwargs = _value(args, values), _value(kwargs, values)
     if not targets:
-        return _wrap(func(*args, **kwargs), what)
+        return _wrap(_numpy(func, args, kwargs), what)
     mine = {id(t): _private(values[id(t)]) for t in targets}
     written = tuple(mine[id(t)] if _is_lazy(t) else v for t, v in zip(_as_tuple(out), _as_tuple(kwargs["out"])))
     kwargs["out"] = written if type(out) is tuple else written[0]
     try:
-        result = func(*args, **kwargs)
+        result = _numpy(func, args, kwargs)
     finally:
         for t in targets:
             assign.rebind(t, _leaf_value(mine[id(t)], what), what)
@@ -164,13 +187,13 @@ def _private(value) -> np.ndarray:
     return np.array(value, copy=True)
 
 
-def write(array, how, what: str):
-    """``how(v)`` on a private copy ``v`` of the LazyArray's value, as NumPy writes into an array (``x op= y``,
-    ``x[k] = v``, ``ufunc.at``); `array` is rebound to the copy, also when NumPy raises after writing
-    (NumPy's array holds the written values then). Returns what `how` returns."""
+def write(array, call, what: str):
+    """NumPy's write into a private copy ``v`` of the LazyArray's value (``x op= y``, ``x[k] = v``,
+    ``ufunc.at``): ``call(v)`` gives (func, args, kwargs); `array` is rebound to the copy, also when NumPy
+    raises after writing (NumPy's array holds the written values then). Returns what NumPy returns."""
     mine = _private(_computed([array])[id(array)])
     try:
-        return how(mine)
+        return _numpy(*call(mine))
     finally:
         assign.rebind(array, _leaf_value(mine, what), what)
 
@@ -179,11 +202,11 @@ def write_call(func, args: tuple, kwargs: dict, target, what: str):
     """A NumPy function that writes into the LazyArray `target` (``np.copyto(x, v)``, ``np.place``, ...), as NumPy."""
     values = _computed([x for x in _lazy_in(args) + _lazy_in(kwargs.values()) if x is not target])
 
-    def how(mine):
+    def call(mine):
         values[id(target)] = mine
-        return func(*_value(args, values), **_value(kwargs, values))
+        return func, _value(args, values), _value(kwargs, values)
 
-    return write(target, how, what)
+    return write(target, call, what)
 
 
 _INPLACE = {"add": operator.iadd, "sub": operator.isub, "mul": operator.imul, "truediv": operator.itruediv,
@@ -198,9 +221,9 @@ def inplace(array, py: str, other, symbol: str):
     what = f"{symbol}="
     values = _computed([array, *_lazy_in((other,))])
     if not isinstance(values[id(array)], np.ndarray):  # a NumPy scalar: Python rebinds the name to a new value
-        return _wrap(_INPLACE[py](values[id(array)], _value(other, values)), what)
+        return _wrap(_numpy(_INPLACE[py], (values[id(array)], _value(other, values)), {}), what)
     other = _value(other, values)
-    write(array, lambda mine: _INPLACE[py](mine, other), what)
+    write(array, lambda mine: (_INPLACE[py], (mine, other), {}), what)
     return array
 
 
@@ -208,7 +231,7 @@ def setitem(array, key, value) -> None:
     """``array[key] = value`` as NumPy (its casts raise under ``invalid="raise"``), a functional update."""
     values = _computed(_lazy_in((key, value)))
     key, value = _value(key, values), _value(value, values)
-    write(array, lambda mine: mine.__setitem__(key, value), "item assignment")
+    write(array, lambda mine: (operator.setitem, (mine, key, value), {}), "item assignment")
 
 
 def ufunc(func: np.ufunc, method: str, inputs: tuple, kwargs: dict):
@@ -217,6 +240,6 @@ def ufunc(func: np.ufunc, method: str, inputs: tuple, kwargs: dict):
     if method == "at" and _is_lazy(inputs[0]):
         values = _computed(_lazy_in(inputs[1:]))
         rest = _value(inputs[1:], values)
-        write(inputs[0], lambda mine: func.at(mine, *rest, **kwargs), what)
+        write(inputs[0], lambda mine: (func.at, (mine, *rest), kwargs), what)
         return None
     return run(getattr(func, method), inputs, kwargs, what)

@@ -223,8 +223,8 @@ def astype(self, dtype, order="K", casting="unsafe", subok=True, copy=True):
     """NumPy's astype: `order`, `casting` and the cast itself are checked by NumPy on an empty array of this
     dtype (its errors, nothing computed); `copy=False` returns the array itself when no cast is needed."""
     if errstate.state() is not errstate.QUIET and errstate.asks() and not errstate.over_dask((self,)):
-        return errstate.run(lambda value: value.astype(dtype, order=order, casting=casting, subok=subok, copy=copy),
-                            (self,), {}, "astype()")  # (s16 lazyerr) NumPy's cast under a visible error state
+        return errstate.run(operator.methodcaller("astype", dtype, order=order, casting=casting, subok=subok,
+                                                  copy=copy), (self,), {}, "astype()")  # (s16 lazyerr) NumPy's cast under a visible error state
     np.empty(0, self.dtype).astype(dtype, order=order, casting=casting, subok=subok, copy=copy)
     if casting == "same_value":  # the cast must keep every value: only the values can tell, so compute now
         value = _value(self, "astype(casting='same_value')").astype(dtype, casting=casting)
