@@ -378,3 +378,23 @@ def test_other_categories_warn_at_the_users_line():
                     v[:0].std()  # NumPy warns (degrees of freedom) in its Python code, then raises in its divide
         seen.append([(str(w.message), w.category, w.filename, w.lineno - line) for w in caught])
     assert seen[0] == seen[1] and seen[0]
+
+
+def test_stats_methods_are_scipys_under_a_visible_state():
+    st = pytest.importorskip("scipy.stats")
+    a = np.array([-1.0, 0.0, 0.5, 2.0, np.inf])
+    cases = [lambda m, v: m.gamma.pdf(v, 2.5), lambda m, v: m.poisson.pmf(v, 3.0), lambda m, v: m.norm.cdf(v),
+             lambda m, v: m.gamma(2.5, scale=2.0).logpdf(v)]
+    for f in cases:
+        outcomes = []
+        for m, v in ((st, a), (la.stats, la.array(a))):
+            try:
+                with np.errstate(all="raise"):
+                    r = f(m, v)
+                outcomes.append(("value", np.asarray(r).tobytes()))
+            except FloatingPointError as exc:
+                outcomes.append(("FloatingPointError", str(exc)))
+        assert outcomes[0] == outcomes[1]
+    with pytest.raises(FloatingPointError):  # (SciPy raises here: the case above is not vacuous)
+        with np.errstate(all="raise"):
+            la.stats.gamma.pdf(la.array(a), 2.5)

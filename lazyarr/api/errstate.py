@@ -243,3 +243,24 @@ def ufunc(func: np.ufunc, method: str, inputs: tuple, kwargs: dict):
         write(inputs[0], lambda mine: (func.at, (mine, *rest), kwargs), what)
         return None
     return run(getattr(func, method), inputs, kwargs, what)
+
+
+def honouring(cls: type, names) -> None:
+    """(la.stats) Each method `name` of the distribution class `cls` (``la.stats.gamma.pdf(x, a)``) runs as
+    scipy.stats' own under a visible state: SciPy's checks and fill values compute every lane, and which of
+    them report a flag is SciPy's code's business (``gamma.pdf(inf, 2.5)`` raises there)."""
+    for name in names:
+        setattr(cls, name, _scipy_method(getattr(cls, name), name))
+
+
+def _scipy_method(plain, name: str):
+    def method(self, x, *args, **kwds):
+        if state() is not QUIET and asks() and not over_dask((x, *args), kwds.values()):
+            import scipy.stats  # (only where a visible state meets la.stats: SciPy is imported by then)
+            return run(getattr(getattr(scipy.stats, self.name), name), (x, *args), kwds,
+                       f"scipy.stats.{self.name}.{name}")
+        return plain(self, x, *args, **kwds)
+
+    method.__name__ = method.__qualname__ = name
+    method.__doc__ = plain.__doc__
+    return method
