@@ -399,3 +399,29 @@ def test_stats_methods_are_scipys_under_a_visible_state():
     with pytest.raises(FloatingPointError):  # (SciPy raises here: the case above is not vacuous)
         with np.errstate(all="raise"):
             la.stats.gamma.pdf(la.array(a), 2.5)
+
+
+@pytest.mark.parametrize("selected", [[True, False, True], [False, True, False], [False, False, False]])
+def test_masked_divide_by_zero_literal(selected):
+    """``x[m] /= 0`` under divide="raise": raises exactly when a selected lane is nonzero (0/0 is "invalid")."""
+    base = np.array([0.0, 1.0, 0.0])
+    mask = np.array(selected)
+    outcomes = []
+    for x in (base.copy(), la.array(base.copy())):
+        try:
+            with np.errstate(divide="raise", invalid="ignore"):
+                x[mask] /= 0
+            outcomes.append(("value", np.asarray(x).tobytes()))
+        except FloatingPointError as exc:
+            outcomes.append(("FloatingPointError", str(exc), np.asarray(x).tobytes()))
+    assert outcomes[0] == outcomes[1]
+    assert (outcomes[0][0] == "FloatingPointError") == bool(selected[1])
+
+
+def test_graphs_over_dask_stay_lazy():
+    """dask computes later on its own workers (their error state), as dask does: nothing is computed at build."""
+    da = pytest.importorskip("dask.array")
+    d = la.array(da.from_array(VALUES.copy(), chunks=2))
+    with np.errstate(divide="raise"):
+        r = d / 0
+    np.testing.assert_array_equal(r.compute(), [np.inf, np.nan, np.inf])
