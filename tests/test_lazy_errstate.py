@@ -353,7 +353,7 @@ def test_inside_a_fused_function_the_tracer_decides():
             return v / 0
 
     with pytest.raises(FloatingPointError, match="divide by zero"):
-        with pytest.warns(la.EagerWarning if hasattr(la, "EagerWarning") else Warning):
+        with pytest.warns(la.EagerWarning):
             f(VALUES.copy())
 
 
