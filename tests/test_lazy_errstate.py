@@ -31,6 +31,10 @@ RAISE_CASES = {
     "astype nan to int": (lambda v: np.log(v - 1).astype(np.int32), {"invalid": "raise"}),
     "divide keyword out dtype": (lambda v: np.divide(v, 0, dtype=np.float32), {"divide": "raise"}),
     "all='raise'": (lambda v: np.arctanh(v), {"all": "raise"}),
+    "scalar divide of a 0-d result": (lambda v: v.sum() / 0, {"divide": "raise"}),
+    "ndarray on the left": (lambda v: np.ones(3) / (v * 0), {"divide": "raise"}),
+    "float32 overflow": (lambda v: v.astype(np.float32) * np.float32(1e38) * np.float32(10), {"over": "raise"}),
+    "int64 scalar overflow": (lambda v: v.astype(np.int64).sum() * np.int64(2**62) * 4, {"over": "raise"}),
 }
 
 VALUES = np.array([1.0, 0.0, 2.0])

@@ -142,7 +142,7 @@ def _numpy(func, args: tuple, kwargs: dict):
     an operator, a bound method, ``operator.methodcaller``) or NumPy's own function, so no frame of lazyarr
     lies between that code and NumPy."""
     frame = tracing.user_frame()
-    if frame is None:
+    if frame is None or not frame.f_lineno:  # (no user frame, or a line CPython cannot tell: NumPy's call as is)
         return func(*args, **kwargs)
     where = (frame.f_code.co_filename, frame.f_lineno)
     code = _AT_LINE.get(where)
