@@ -22,10 +22,10 @@ from lazyarr.graph.expr import Node
 from lazyarr.graph.expr import CONST, LEAF
 from lazyarr.graph.ops import BINARY_OPERATORS, BY_UFUNC, ELEMENTWISE, REFUSED_UFUNCS, UNARY_OPERATORS
 
-# (s16 lazyerr) every build entry starts with ``if _fp_state() is not _FP_QUIET and errstate.asks():``: NumPy's
-# error state object, compared with its default one (~10 ns); another state that asks for raise/call/log/print
-# runs the operation now as NumPy (api/errstate.py)
-_fp_state, _FP_QUIET = errstate.state, errstate.QUIET
+# (s16 lazyerr) every build entry starts with ``if _fp_state() is not errstate.QUIET and errstate.asks():``:
+# NumPy's error state object, compared with the last one seen not to ask (~10 ns); a state that asks for
+# raise/call/log/print runs the operation now as NumPy (api/errstate.py)
+_fp_state = errstate.state
 
 
 class LazyArray:
@@ -160,7 +160,7 @@ class LazyArray:
             return element
         if type(key) in (LazyArray, np.ndarray) and key.dtype == np.bool_:  # (lanes #15) x[mask] deferred: api/masked_lanes.py
             selection = dispatch.HANDLERS["lanes"](self, key) if "lanes" in dispatch.HANDLERS and not (
-                _fp_state() is not _FP_QUIET and errstate.asks()) else None  # (s16 lazyerr) gathered: NumPy's lanes
+                _fp_state() is not errstate.QUIET and errstate.asks()) else None  # (s16 lazyerr) gathered: NumPy's lanes
             if selection is not None:
                 return selection
         return self._index(key)
@@ -179,7 +179,7 @@ class LazyArray:
 
     def __setitem__(self, key, value):
         """``x[key] = value``: x is rebound to the updated value (api/assign.py)."""
-        if _fp_state() is not _FP_QUIET and errstate.asks() and not errstate.over_dask((self, key, value)):
+        if _fp_state() is not errstate.QUIET and errstate.asks() and not errstate.over_dask((self, key, value)):
             return errstate.setitem(self, key, value)  # (s16 lazyerr) NumPy's casts under a visible state
         assign.setitem(self, key, value)
 
@@ -262,25 +262,25 @@ class LazyArray:
 
     def __matmul__(self, other):
         from lazyarr.api.stages import matmul
-        if _fp_state() is not _FP_QUIET and errstate.asks() and not errstate.over_dask((self, other)):
+        if _fp_state() is not errstate.QUIET and errstate.asks() and not errstate.over_dask((self, other)):
             return errstate.run(operator.matmul, (self, other), {}, "@")  # (s16 lazyerr)
         return LazyArray(matmul(self, other))
 
     def __rmatmul__(self, other):
         from lazyarr.api.stages import matmul
-        if _fp_state() is not _FP_QUIET and errstate.asks() and not errstate.over_dask((self, other)):
+        if _fp_state() is not errstate.QUIET and errstate.asks() and not errstate.over_dask((self, other)):
             return errstate.run(operator.matmul, (other, self), {}, "@")  # (s16 lazyerr)
         return LazyArray(matmul(other, self))
 
     def dot(self, other):
         from lazyarr.api.stages import dot
-        if _fp_state() is not _FP_QUIET and errstate.asks() and not errstate.over_dask((self, other)):
+        if _fp_state() is not errstate.QUIET and errstate.asks() and not errstate.over_dask((self, other)):
             return errstate.run(np.dot, (self, other), {}, "dot")  # (s16 lazyerr)
         return LazyArray(dot(self, other))
 
     # -- NumPy protocols ----------------------------------------------------------------------------------
     def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
-        if _fp_state() is not _FP_QUIET and errstate.asks() and not errstate.over_dask(inputs, kwargs.values()):
+        if _fp_state() is not errstate.QUIET and errstate.asks() and not errstate.over_dask(inputs, kwargs.values()):
             return errstate.ufunc(ufunc, method, inputs, kwargs)  # (s16 lazyerr) NumPy's call, now
         if method == "__call__" and not kwargs:
             node = _direct_call(ufunc, inputs)  # (s15 build) np.exp(x), np.add(x, y): straight to build
@@ -305,7 +305,7 @@ class LazyArray:
         return dispatch.HANDLERS["ufunc"](ufunc, method, inputs, kwargs)
 
     def __array_function__(self, func, types, args, kwargs):
-        if (_fp_state() is not _FP_QUIET and func not in assign.VIEW_FUNCTIONS and errstate.asks()
+        if (_fp_state() is not errstate.QUIET and func not in assign.VIEW_FUNCTIONS and errstate.asks()
                 and not errstate.over_dask(args, kwargs.values())):
             return _numpy_now(func, args, kwargs)  # (s16 lazyerr) NumPy's call, now (views stay views)
         if assign.writes_lazy(func, args, kwargs):  # (assignment and writes) np.copyto, put, place, putmask
@@ -360,7 +360,7 @@ def _binary(opname: str, reflected: bool, py: str):
         if type(other) not in _PLAIN_OPERANDS and _defers(other):
             return NotImplemented
         operands = (other, self) if reflected else (self, other)
-        if _fp_state() is not _FP_QUIET and errstate.asks() and not errstate.over_dask(operands):
+        if _fp_state() is not errstate.QUIET and errstate.asks() and not errstate.over_dask(operands):
             return errstate.run(python_operator, operands, {}, f"operator {py}")  # (s16 lazyerr) NumPy's, now
         if self._node.op != CONST:  # (s15 build) nothing to fold: an operand is not a constant
             node = build.common_binary(ufunc, *operands)
@@ -400,7 +400,7 @@ def _unary(opname: str, py: str):
     python_operator = getattr(operator, py)
 
     def method(self):
-        if _fp_state() is not _FP_QUIET and errstate.asks() and not errstate.over_dask((self,)):
+        if _fp_state() is not errstate.QUIET and errstate.asks() and not errstate.over_dask((self,)):
             return errstate.run(python_operator, (self,), {}, f"operator {py}")  # (s16 lazyerr) NumPy's, now
         if self._node.op != CONST:  # (s15 build) the common case without ufunc_node's detours
             node = build.common_unary(ufunc, self._node)
@@ -489,7 +489,7 @@ def _inplace(py: str, symbol: str):
     def method(self, other):
         if type(other) not in _PLAIN_OPERANDS and _defers(other):
             return NotImplemented
-        if _fp_state() is not _FP_QUIET and errstate.asks() and not errstate.over_dask((self, other)):
+        if _fp_state() is not errstate.QUIET and errstate.asks() and not errstate.over_dask((self, other)):
             return errstate.inplace(self, py, other, symbol)  # (s16 lazyerr) NumPy's in-place op, now
         return assign.inplace(self, ufunc, other, symbol)
 
@@ -590,7 +590,7 @@ def shaped(node: Node) -> LazyArray:
 
 
 def _reduce(name, a, axis, dtype, out, keepdims, **kwargs):
-    if _fp_state() is not _FP_QUIET and errstate.asks() and not errstate.over_dask((a, out), kwargs.values()):
+    if _fp_state() is not errstate.QUIET and errstate.asks() and not errstate.over_dask((a, out), kwargs.values()):
         if name in ("sum", "prod", "mean", "var", "std"):  # (s16 lazyerr) NumPy's reduction, now
             kwargs["dtype"] = dtype
         kwargs = {"axis": axis, "keepdims": keepdims, **kwargs}

@@ -12,8 +12,8 @@ operation built under NumPy's default state stays lazy and is silent when comput
 ``compute()`` is called under, as NumPy's operation at its own line was (its RuntimeWarning aside).
 
 The check is on the path of every node built, so it is one context-variable read and an identity test
-against NumPy's default state object (``state() is not QUIET``, ~10 ns); only another state object asks
-NumPy's dict for it, once per object (``asks``). NumPy keeps the state per thread and per context, so a
+against the last state object seen not to ask, at first NumPy's default one (``state() is not QUIET``,
+~10 ns); only another state object asks NumPy's dict for it, once per object (``asks``). NumPy keeps the state per thread and per context, so a
 thread that did not enter the block is unaffected, as NumPy's is.
 
 Not here: inside a ``@la.fuse`` trace (tracer/fp_errors.py routes such a signature to NumPy whole), and graphs
@@ -31,8 +31,12 @@ from lazyarr.api import assign, build, tracing
 from lazyarr.graph import dtypes, expr
 from lazyarr.runtime import explain, external
 
-state = _ufunc_config._extobj_contextvar.get  # call sites: ``if state() is not QUIET and asks(): ...``
-QUIET = contextvars.Context().run(state)  # NumPy's default state object (divide/over/invalid warn, under ignore)
+state = _ufunc_config._extobj_contextvar.get  # call sites: ``if state() is not errstate.QUIET and asks(): ...``
+# The last state object seen not to ask (read by attribute at each call site): first NumPy's default object
+# (divide/over/invalid "warn", under "ignore"), then whichever quiet state ``asks`` met last, so a program
+# that called ``np.seterr(all="ignore")`` once, or builds inside one ``np.errstate(all="ignore")`` block, keeps
+# the ~10 ns test too.
+QUIET = contextvars.Context().run(state)
 VISIBLE = frozenset({"raise", "call", "log", "print"})
 _CATEGORIES = ("divide", "over", "under", "invalid")
 
@@ -47,7 +51,7 @@ def register_lazy_type(cls: type) -> None:
 def asks() -> bool:
     """Whether the calling thread's error state (another object than NumPy's default) asks for a visible mode,
     and lazy mode must honour it now (not while this thread traces a fused function)."""
-    global _last
+    global _last, QUIET
     current = state()
     last = _last
     if current is last[0]:
@@ -56,6 +60,8 @@ def asks() -> bool:
         modes = _ufunc_config._get_extobj_dict()
         asked = any(modes[name] in VISIBLE for name in _CATEGORIES)
         _last = (current, asked)
+    if not asked:
+        QUIET = current
     return asked and not tracing.active()
 
 
