@@ -430,3 +430,30 @@ def test_graphs_over_dask_stay_lazy():
     with np.errstate(divide="raise"):
         r = d / 0
     np.testing.assert_array_equal(r.compute(), [np.inf, np.nan, np.inf])
+
+
+def test_fused_type_of_a_numpy_scalar_argument():
+    """(s16) ``type(k)`` in a fused function's own code is NumPy's scalar type: its NumPy scalar arguments are
+    passed as themselves, keyed by value (a trace per value); functions without ``type`` keep the placeholder."""
+    @la.fuse
+    def f(a, k):
+        if type(k) is np.float32:
+            return a * k + 1
+        return a * k - 1, type(k).__name__
+
+    a = np.arange(4.0)
+    for k in (np.float32(2), np.float64(2), np.float64(3), np.float64(2), np.float32(5), np.int16(7)):
+        got, want = f(a, k), f.__wrapped__(a, k)
+        if isinstance(want, tuple):
+            assert got[1] == want[1]
+            got, want = got[0], want[0]
+        assert got.dtype == want.dtype and np.array_equal(got, want)
+    assert f.cache_info().hits >= 1  # (np.float64(2) again: its program replays)
+
+    @la.fuse
+    def g(a, k):
+        return a * k + isinstance(k, np.floating)
+
+    for k in (np.float64(2), np.float64(3), np.float64(4), np.float64(5)):
+        assert np.array_equal(g(a, k), g.__wrapped__(a, k))
+    assert g.cache_info().traces <= 2  # the placeholder: not a trace per value
