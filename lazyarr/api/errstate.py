@@ -13,8 +13,8 @@ operation built under NumPy's default state stays lazy and is silent when comput
 
 The check is on the path of every node built, so it is one context-variable read and an identity test
 against the last state object seen not to ask, at first NumPy's default one (``state() is not QUIET``,
-~10 ns); only another state object asks NumPy's dict for it, once per object (``asks``). NumPy keeps the state per thread and per context, so a
-thread that did not enter the block is unaffected, as NumPy's is.
+~10 ns); only another state object asks NumPy's dict for it, once per object (``asks``). NumPy keeps the
+state per thread and per context, so a thread that did not enter the block is unaffected, as NumPy's is.
 
 Not here: inside a ``@la.fuse`` trace (tracer/fp_errors.py routes such a signature to NumPy whole), and graphs
 over dask arrays (dask computes later on its workers, under their own error state, as dask does).
@@ -49,8 +49,9 @@ def register_lazy_type(cls: type) -> None:
 
 
 def asks() -> bool:
-    """Whether the calling thread's error state (another object than NumPy's default) asks for a visible mode,
-    and lazy mode must honour it now (not while this thread traces a fused function)."""
+    """Whether the calling thread's error state (an object other than ``QUIET``) asks for a visible mode, and
+    lazy mode must honour it now (not while this thread traces a fused function). A state that does not ask
+    becomes ``QUIET``, so the call sites' identity test answers for it next time."""
     global _last, QUIET
     current = state()
     last = _last
@@ -193,11 +194,12 @@ def _private(value) -> np.ndarray:
     return np.array(value, copy=True)
 
 
-def write(array, call, what: str):
+def write(array, call, what: str, value=None):
     """NumPy's write into a private copy ``v`` of the LazyArray's value (``x op= y``, ``x[k] = v``,
-    ``ufunc.at``): ``call(v)`` gives (func, args, kwargs); `array` is rebound to the copy, also when NumPy
-    raises after writing (NumPy's array holds the written values then). Returns what NumPy returns."""
-    mine = _private(_computed([array])[id(array)])
+    ``ufunc.at``; `value`: that value when computed already): ``call(v)`` gives (func, args, kwargs); `array`
+    is rebound to the copy, also when NumPy raises after writing (NumPy's array holds the written values
+    then). Returns what NumPy returns."""
+    mine = _private(_computed([array])[id(array)] if value is None else value)
     try:
         return _numpy(*call(mine))
     finally:
@@ -229,7 +231,7 @@ def inplace(array, py: str, other, symbol: str):
     if not isinstance(values[id(array)], np.ndarray):  # a NumPy scalar: Python rebinds the name to a new value
         return _wrap(_numpy(_INPLACE[py], (values[id(array)], _value(other, values)), {}), what)
     other = _value(other, values)
-    write(array, lambda mine: (_INPLACE[py], (mine, other), {}), what)
+    write(array, lambda mine: (_INPLACE[py], (mine, other), {}), what, values[id(array)])
     return array
 
 
