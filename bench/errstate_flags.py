@@ -118,7 +118,8 @@ def main() -> None:
         missed = wanted - flags
         spurious_programs += bool(spurious - {"under"})
         rows.append(f"  {name:32s} NumPy reports {sorted(wanted)!s:28s} lazy flags {sorted(flags)!s:36s}"
-                    + (f" spurious {sorted(spurious)}" if spurious else "") + (f" missed {sorted(missed)}" if missed else ""))
+                    + (f" spurious {sorted(spurious)}" if spurious else "")
+                    + (f" missed {sorted(missed)}" if missed else ""))
     print(f"errstate_flags: 1,000 float64 elements (float32 where named), 1 thread, load {os.getloadavg()}")
     print("\n".join(rows))
     print(f"  programs with a spurious divide/over/invalid flag: {spurious_programs} of {len(rows)}")

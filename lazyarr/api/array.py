@@ -159,8 +159,9 @@ class LazyArray:
         if element is not None:                               # NumPy's scalar itself, as NumPy's indexing gives
             return element
         if type(key) in (LazyArray, np.ndarray) and key.dtype == np.bool_:  # (lanes #15) x[mask] deferred: api/masked_lanes.py
-            selection = dispatch.HANDLERS["lanes"](self, key) if "lanes" in dispatch.HANDLERS and not (
-                _fp_state() is not errstate.QUIET and errstate.asks()) else None  # (s16 lazyerr) gathered: NumPy's lanes
+            # (s16 lazyerr) not under a visible error state: gathered, so NumPy computes the selected lanes only
+            visible = _fp_state() is not errstate.QUIET and errstate.asks()
+            selection = dispatch.HANDLERS["lanes"](self, key) if "lanes" in dispatch.HANDLERS and not visible else None
             if selection is not None:
                 return selection
         return self._index(key)

@@ -222,9 +222,6 @@ def index(self) -> int:
 def astype(self, dtype, order="K", casting="unsafe", subok=True, copy=True):
     """NumPy's astype: `order`, `casting` and the cast itself are checked by NumPy on an empty array of this
     dtype (its errors, nothing computed); `copy=False` returns the array itself when no cast is needed."""
-    if errstate.state() is not errstate.QUIET and errstate.asks() and not errstate.over_dask((self,)):
-        return errstate.run(operator.methodcaller("astype", dtype, order=order, casting=casting, subok=subok,
-                                                  copy=copy), (self,), {}, "astype()")  # (s16 lazyerr) NumPy's cast under a visible error state
     np.empty(0, self.dtype).astype(dtype, order=order, casting=casting, subok=subok, copy=copy)
     if casting == "same_value":  # the cast must keep every value: only the values can tell, so compute now
         value = _value(self, "astype(casting='same_value')").astype(dtype, casting=casting)
@@ -233,6 +230,10 @@ def astype(self, dtype, order="K", casting="unsafe", subok=True, copy=True):
         return type(self)(node, array0=value.ndim == 0)
     if not copy and np.dtype(dtype) == self.dtype:
         return self
+    if errstate.state() is not errstate.QUIET and errstate.asks() and not errstate.over_dask((self,)):
+        # (s16 lazyerr) NumPy's cast under a visible error state ("invalid value encountered in cast")
+        cast = operator.methodcaller("astype", dtype, order=order, casting=casting, subok=subok, copy=copy)
+        return errstate.run(cast, (self,), {}, "astype()")
     return type(self)(build.cast(self._node, dtype))
 
 
