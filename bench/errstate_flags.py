@@ -127,6 +127,25 @@ def main() -> None:
     for _ in range(100_000):
         _libm.fetestexcept(_ALL)
     print(f"  fetestexcept through ctypes: {(time.perf_counter() - t0) * 10:.3f} us a call")
+    _parallel()
+
+
+def _parallel(n: int = 4_000_000) -> None:
+    """A parallel kernel's flags stay in the status register of the thread that computed the lane: a zero
+    divisor in the first element (the caller's chunk) and in the last (a worker's chunk), 2 threads."""
+    la.set_num_threads(2)
+    x = np.ones(n)
+    for where in (0, -1):
+        y = np.ones(n)
+        y[where] = 0.0
+
+        def program():
+            return (la.array(x) / la.array(y) * 2).compute()
+
+        with np.errstate(all="ignore"):
+            program(), program(), program()
+        seen = ["divide" in _flags_after(program) for _ in range(5)]
+        print(f"  2 threads, {n:,} elements, zero divisor at [{where}]: the caller's divide flag in 5 calls {seen}")
 
 
 if __name__ == "__main__":
