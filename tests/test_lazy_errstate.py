@@ -1,5 +1,6 @@
 """(s16 lazyerr) NumPy's floating-point error state in lazy mode: an operation built under np.errstate/np.seterr
 asking for raise/call/log/print behaves as NumPy's at that line (api/errstate.py, docs/fuse.md)."""
+import os
 import subprocess
 import sys
 import threading
@@ -239,8 +240,10 @@ def test_print_mode():
         "        v / 0\n"
         "    print('--', file=sys.stderr, flush=True)\n")
     script = "import sys\n" + script
+    root = os.path.dirname(os.path.dirname(os.path.abspath(la.__file__)))  # (this tree's lazyarr in the child)
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [root, os.environ.get("PYTHONPATH")]))}
     out = subprocess.run([sys.executable, "-W", "ignore", "-c", script], capture_output=True, text=True,
-                         check=True).stderr
+                         check=True, env=env).stderr
     parts = out.split("--")
     assert [p.count("Warning: divide by zero encountered in divide") for p in parts[:2]] == [1, 1]
 
