@@ -29,6 +29,7 @@ from numpy._core import _ufunc_config
 
 from lazyarr.api import assign, build, tracing
 from lazyarr.graph import dtypes, expr
+from lazyarr.graph.expr import LEAF
 from lazyarr.runtime import explain, external
 
 state = _ufunc_config._extobj_contextvar.get  # call sites: ``if state() is not errstate.QUIET and asks(): ...``
@@ -66,11 +67,18 @@ def asks() -> bool:
     return asked and not tracing.active()
 
 
+_described = (None, "")  # (the state object described last, its text)
+
+
 def describe() -> str:
     """The current state's visible modes, for explain(): ``np.errstate(divide='raise')``."""
-    modes = _ufunc_config._get_extobj_dict()
-    shown = ", ".join(f"{name}={modes[name]!r}" for name in _CATEGORIES if modes[name] in VISIBLE)
-    return f"computed as NumPy under np.errstate({shown})"
+    global _described
+    current = state()
+    if _described[0] is not current:
+        modes = _ufunc_config._get_extobj_dict()
+        shown = ", ".join(f"{name}={modes[name]!r}" for name in _CATEGORIES if modes[name] in VISIBLE)
+        _described = (current, f"computed as NumPy under np.errstate({shown})")
+    return _described[1]
 
 
 # --- operands in, results out --------------------------------------------------------------------------------
@@ -93,6 +101,8 @@ def _lazy_in(items) -> list:
 
 def over_dask(*groups) -> bool:
     """Whether an operand's graph reads a dask array (those stay lazy: module docstring)."""
+    if not external.loaded:  # (no dask array was ever wrapped: nothing to look for)
+        return False
     lazy = [x for group in groups for x in _lazy_in(group)]
     return bool(lazy) and external.involved([x._node for x in lazy]) is not None
 
@@ -111,30 +121,44 @@ def _value(x, values: dict):
 
 def _computed(lazy: list) -> dict:
     """Each LazyArray's value, computed as lazy mode computes (silently: they were built under a state that
-    did not ask, or they would be values already). Inside a quiet state, so lazyarr's own NumPy work on
-    the way (stages, first answers) cannot raise under the user's."""
-    with np.errstate(all="ignore"):
-        return {id(x): x.compute() for x in lazy}
+    did not ask, or they would be values already). A leaf's value is its data, read at once (an earlier
+    eager result, a user's array); anything else is computed inside a quiet state, so lazyarr's own NumPy
+    work on the way (stages, first answers) cannot raise under the user's."""
+    values, rest = {}, []
+    for x in lazy:
+        node = x._node
+        if node.op == LEAF:  # (a LazyArray with pending writes or viewing a written base has another node)
+            values[id(x)] = x._result(node.data)
+        else:
+            rest.append(x)
+    if rest:
+        with np.errstate(all="ignore"):
+            values.update((id(x), x.compute()) for x in rest)
+    return values
 
 
 def _wrap(result, what: str):
-    """NumPy's result as a LazyArray again (each compute() gives a fresh array, as NumPy's result is one);
-    anything that is not an array (a bool, a list) as NumPy gives it."""
+    """NumPy's result as a LazyArray again (a leaf of NumPy's result array itself); anything that is not an
+    array (a bool, a list) as NumPy gives it."""
     if type(result) is tuple:
         return tuple(_wrap(r, what) for r in result)
     if type(result) is np.ndarray and dtypes.supported_native(result.dtype) is not None:
-        leaf = build.array_leaf(result)
-        explain.note(leaf, f"{what} {describe()}")
-        return _lazy_type[0](build.unary("copy", leaf), array0=result.ndim == 0)
+        return _lazy_type[0](_leaf(result, f"{what} {describe()}"), array0=result.ndim == 0)
     if isinstance(result, np.generic) and result.dtype.kind in "biufc":
         return _lazy_type[0](expr.value_const(result))
     return result
 
 
+def _leaf(value: np.ndarray, text: str):
+    """A leaf holding NumPy's own result array (no copy, writable): ``compute()`` gives that array, as
+    ``np.asarray`` of NumPy's result is the result itself; nothing else holds it."""
+    node = expr.leaf(value)
+    explain.note(node, text)
+    return node
+
+
 def _leaf_value(value: np.ndarray, what: str):
-    leaf = build.array_leaf(value)
-    explain.note(leaf, f"written by {what} {describe()}")
-    return build.unary("copy", leaf)
+    return _leaf(value, f"written by {what} {describe()}")
 
 
 # --- NumPy's call at the user's line ---------------------------------------------------------------------------
