@@ -463,3 +463,21 @@ def test_fused_type_of_a_numpy_scalar_argument():
     for k in (np.float64(2), np.float64(3), np.float64(4), np.float64(5)):
         assert np.array_equal(g(a, k), g.__wrapped__(a, k))
     assert g.cache_info().traces <= 2  # the placeholder: not a trace per value
+
+
+def test_setitem_that_cannot_flag_stays_lazy():
+    """Only casts NumPy checks go through NumPy's setitem: ``x[i] = v`` of the same dtype is the lazy write."""
+    x = la.array(VALUES.copy())
+    with np.errstate(all="raise"):
+        x[0] = 5.0
+        x[1:] = np.array([7.0, 8.0])
+    assert "computed as NumPy" not in x.explain() and "written by" not in x.explain()
+    np.testing.assert_array_equal(x.compute(), [5.0, 7.0, 8.0])
+    f32 = la.array(np.zeros(2, np.float32))
+    with pytest.raises(FloatingPointError, match="overflow encountered in cast"):
+        with np.errstate(over="raise"):
+            f32[:] = np.array([1e300, 1.0])
+    a32 = np.zeros(2, np.float32)
+    with pytest.raises(FloatingPointError, match="overflow encountered in cast"):
+        with np.errstate(over="raise"):
+            a32[:] = np.array([1e300, 1.0])

@@ -180,8 +180,9 @@ class LazyArray:
 
     def __setitem__(self, key, value):
         """``x[key] = value``: x is rebound to the updated value (api/assign.py)."""
-        if _fp_state() is not errstate.QUIET and errstate.asks() and not errstate.over_dask((self, key, value)):
-            return errstate.setitem(self, key, value)  # (s16 lazyerr) NumPy's casts under a visible state
+        if (_fp_state() is not errstate.QUIET and errstate.asks() and errstate.cast_may_flag(self.dtype, value)
+                and not errstate.over_dask((self, key, value))):
+            return errstate.setitem(self, key, value)  # (s16 lazyerr) NumPy's checked casts under a visible state
         assign.setitem(self, key, value)
 
     def fill(self, value):

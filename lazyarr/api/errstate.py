@@ -259,6 +259,30 @@ def inplace(array, py: str, other, symbol: str):
     return array
 
 
+def cast_may_flag(target: np.dtype, value) -> bool:
+    """Whether ``x[key] = value`` casts in a way NumPy checks for floating-point errors: float or complex
+    values into integers or bools ("invalid value encountered in cast"), or into a narrower float or complex
+    ("overflow encountered in cast"). Other writes cannot raise, and stay lazy: ``x[i] = v`` in a loop must
+    not copy x each time."""
+    source = getattr(value, "dtype", None)
+    if source is None:
+        kind = type(value)
+        if kind is float:
+            source = np.dtype(np.float64)
+        elif kind is complex:
+            source = np.dtype(np.complex128)
+        elif kind in (int, bool):
+            return False
+        else:
+            try:
+                source = np.asarray(value).dtype
+            except Exception:  # noqa: BLE001 (NumPy's own setitem gives its error)
+                return True
+    if source.kind not in "fc":
+        return False
+    return target.kind not in "fc" or source.itemsize > target.itemsize or (source.kind == "c" != target.kind)
+
+
 def setitem(array, key, value) -> None:
     """``array[key] = value`` as NumPy (its casts raise under ``invalid="raise"``), a functional update."""
     values = _computed(_lazy_in((key, value)))
