@@ -307,7 +307,7 @@ class LazyArray:
         return dispatch.HANDLERS["ufunc"](ufunc, method, inputs, kwargs)
 
     def __array_function__(self, func, types, args, kwargs):
-        if (_fp_state() is not errstate.QUIET and func not in assign.VIEW_FUNCTIONS and errstate.asks()
+        if (_fp_state() is not errstate.QUIET and func not in _NO_ARITHMETIC and errstate.asks()
                 and not errstate.over_dask(args, kwargs.values())):
             return _numpy_now(func, args, kwargs)  # (s16 lazyerr) NumPy's call, now (views stay views)
         if assign.writes_lazy(func, args, kwargs):  # (assignment and writes) np.copyto, put, place, putmask
@@ -569,6 +569,12 @@ errstate.register_lazy_type(LazyArray)  # (s16 lazyerr) NumPy's results under a 
 
 
 # --- (s16 lazyerr) NumPy's calls under a visible error state (api/errstate.py) -------------------------------
+# NumPy functions that do no arithmetic a flag could come from: views (which must stay views of the LazyArray, so
+# writes through them reach it) and questions about shape and dtype (answered without computing the array)
+_NO_ARITHMETIC = assign.VIEW_FUNCTIONS | frozenset([np.shape, np.ndim, np.size, np.result_type, np.iscomplexobj,
+                                                    np.isrealobj, np.may_share_memory, np.shares_memory])
+
+
 def _numpy_now(func, args, kwargs):
     """A NumPy function called on LazyArrays under a visible error state: NumPy's own call on their values,
     now; a function that writes into a LazyArray (np.copyto, np.place, ...) writes a functional update."""
