@@ -1,6 +1,8 @@
 """LazyArray: a thin wrapper around a node. It records operations; ``compute()`` runs them."""
 from __future__ import annotations
 
+import operator
+
 import numpy as np
 
 from lazyarr.api import assign
@@ -10,6 +12,7 @@ from lazyarr.graph import expr
 from lazyarr.api import indexing
 from lazyarr.runtime import evaluate as runtime
 from lazyarr.api import dispatch
+from lazyarr.api import errstate  # (s16 lazyerr) a visible np.errstate: operations run now as NumPy
 from lazyarr.api import methods
 from lazyarr.api import realise  # (programs #15) values asked for keep the named LazyArrays they computed
 from lazyarr.api import scalar_fold  # (scalar overhead #15) element reads and 0-d arithmetic done now
@@ -18,6 +21,11 @@ from lazyarr.runtime import external
 from lazyarr.graph.expr import Node
 from lazyarr.graph.expr import CONST, LEAF
 from lazyarr.graph.ops import BINARY_OPERATORS, BY_UFUNC, ELEMENTWISE, REFUSED_UFUNCS, UNARY_OPERATORS
+
+# (s16 lazyerr) every build entry starts with ``if _fp_state() is not errstate.QUIET and errstate.asks():``:
+# NumPy's error state object, compared with the last one seen not to ask (~10 ns); a state that asks for
+# raise/call/log/print runs the operation now as NumPy (api/errstate.py)
+_fp_state = errstate.state
 
 
 class LazyArray:
@@ -151,7 +159,9 @@ class LazyArray:
         if element is not None:                               # NumPy's scalar itself, as NumPy's indexing gives
             return element
         if type(key) in (LazyArray, np.ndarray) and key.dtype == np.bool_:  # (lanes #15) x[mask] deferred: api/masked_lanes.py
-            selection = dispatch.HANDLERS["lanes"](self, key) if "lanes" in dispatch.HANDLERS else None
+            # (s16 lazyerr) not under a visible error state: gathered, so NumPy computes the selected lanes only
+            visible = _fp_state() is not errstate.QUIET and errstate.asks()
+            selection = dispatch.HANDLERS["lanes"](self, key) if "lanes" in dispatch.HANDLERS and not visible else None
             if selection is not None:
                 return selection
         return self._index(key)
@@ -170,6 +180,9 @@ class LazyArray:
 
     def __setitem__(self, key, value):
         """``x[key] = value``: x is rebound to the updated value (api/assign.py)."""
+        if (_fp_state() is not errstate.QUIET and errstate.asks() and errstate.cast_may_flag(self.dtype, value)
+                and not errstate.over_dask((self, key, value))):
+            return errstate.setitem(self, key, value)  # (s16 lazyerr) NumPy's checked casts under a visible state
         assign.setitem(self, key, value)
 
     def fill(self, value):
@@ -251,18 +264,26 @@ class LazyArray:
 
     def __matmul__(self, other):
         from lazyarr.api.stages import matmul
+        if _fp_state() is not errstate.QUIET and errstate.asks() and not errstate.over_dask((self, other)):
+            return errstate.run(operator.matmul, (self, other), {}, "@")  # (s16 lazyerr)
         return LazyArray(matmul(self, other))
 
     def __rmatmul__(self, other):
         from lazyarr.api.stages import matmul
+        if _fp_state() is not errstate.QUIET and errstate.asks() and not errstate.over_dask((self, other)):
+            return errstate.run(operator.matmul, (other, self), {}, "@")  # (s16 lazyerr)
         return LazyArray(matmul(other, self))
 
     def dot(self, other):
         from lazyarr.api.stages import dot
+        if _fp_state() is not errstate.QUIET and errstate.asks() and not errstate.over_dask((self, other)):
+            return errstate.run(np.dot, (self, other), {}, "dot")  # (s16 lazyerr)
         return LazyArray(dot(self, other))
 
     # -- NumPy protocols ----------------------------------------------------------------------------------
     def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
+        if _fp_state() is not errstate.QUIET and errstate.asks() and not errstate.over_dask(inputs, kwargs.values()):
+            return errstate.ufunc(ufunc, method, inputs, kwargs)  # (s16 lazyerr) NumPy's call, now
         if method == "__call__" and not kwargs:
             node = _direct_call(ufunc, inputs)  # (s15 build) np.exp(x), np.add(x, y): straight to build
             if node is not None:
@@ -286,6 +307,9 @@ class LazyArray:
         return dispatch.HANDLERS["ufunc"](ufunc, method, inputs, kwargs)
 
     def __array_function__(self, func, types, args, kwargs):
+        if (_fp_state() is not errstate.QUIET and func not in _NO_ARITHMETIC and errstate.asks()
+                and not errstate.over_dask(args, kwargs.values())):
+            return _numpy_now(func, args, kwargs)  # (s16 lazyerr) NumPy's call, now (views stay views)
         if assign.writes_lazy(func, args, kwargs):  # (assignment and writes) np.copyto, put, place, putmask
             return assign.call_writer(func, args, kwargs)
         if func in assign.VIEW_FUNCTIONS and args and args[0] is self:  # (assignment and writes) views follow
@@ -330,13 +354,16 @@ class LazyArray:
     __hash__ = None  # like ndarray: == builds an array, so instances are not hashable
 
 
-def _binary(opname: str, reflected: bool):
+def _binary(opname: str, reflected: bool, py: str):
     ufunc = ELEMENTWISE[opname].ufunc
+    python_operator = getattr(operator, py, None) or getattr(operator, py + "_")
 
     def method(self, other):
         if type(other) not in _PLAIN_OPERANDS and _defers(other):
             return NotImplemented
         operands = (other, self) if reflected else (self, other)
+        if _fp_state() is not errstate.QUIET and errstate.asks() and not errstate.over_dask(operands):
+            return errstate.run(python_operator, operands, {}, f"operator {py}")  # (s16 lazyerr) NumPy's, now
         if self._node.op != CONST:  # (s15 build) nothing to fold: an operand is not a constant
             node = build.common_binary(ufunc, *operands)
             if node is not None:
@@ -370,10 +397,13 @@ def _not_numbers(other) -> bool:
         return True
 
 
-def _unary(opname: str):
+def _unary(opname: str, py: str):
     ufunc = ELEMENTWISE[opname].ufunc
+    python_operator = getattr(operator, py)
 
     def method(self):
+        if _fp_state() is not errstate.QUIET and errstate.asks() and not errstate.over_dask((self,)):
+            return errstate.run(python_operator, (self,), {}, f"operator {py}")  # (s16 lazyerr) NumPy's, now
         if self._node.op != CONST:  # (s15 build) the common case without ufunc_node's detours
             node = build.common_unary(ufunc, self._node)
             if node is not None:
@@ -419,11 +449,11 @@ def _defers(other) -> bool:
 
 
 for _py, _op in BINARY_OPERATORS.items():
-    setattr(LazyArray, f"__{_py}__", _binary(_op, reflected=False))
+    setattr(LazyArray, f"__{_py}__", _binary(_op, reflected=False, py=_py))
     if _py not in ("lt", "le", "gt", "ge", "eq", "ne"):
-        setattr(LazyArray, f"__r{_py}__", _binary(_op, reflected=True))
+        setattr(LazyArray, f"__r{_py}__", _binary(_op, reflected=True, py=_py))
 for _py, _op in UNARY_OPERATORS.items():
-    setattr(LazyArray, f"__{_py}__", _unary(_op))
+    setattr(LazyArray, f"__{_py}__", _unary(_op, _py))
 
 
 # --- (programs #15) ``z ** 2`` of a complex array is NumPy's square (its operator's scalar fast path), bit for
@@ -461,6 +491,8 @@ def _inplace(py: str, symbol: str):
     def method(self, other):
         if type(other) not in _PLAIN_OPERANDS and _defers(other):
             return NotImplemented
+        if _fp_state() is not errstate.QUIET and errstate.asks() and not errstate.over_dask((self, other)):
+            return errstate.inplace(self, py, other, symbol)  # (s16 lazyerr) NumPy's in-place op, now
         return assign.inplace(self, ufunc, other, symbol)
 
     return method
@@ -533,6 +565,31 @@ LazyArray.__dlpack_device__ = methods.dlpack_device
 
 
 build.register_lazy_type(LazyArray)  # build's fast path reads a LazyArray's node directly
+errstate.register_lazy_type(LazyArray)  # (s16 lazyerr) NumPy's results under a visible state wrapped again
+
+
+# --- (s16 lazyerr) NumPy's calls under a visible error state (api/errstate.py) -------------------------------
+# NumPy functions that do no arithmetic a flag could come from: views (which must stay views of the LazyArray, so
+# writes through them reach it) and questions about shape and dtype (answered without computing the array)
+_NO_ARITHMETIC = assign.VIEW_FUNCTIONS | frozenset([np.shape, np.ndim, np.size, np.result_type, np.iscomplexobj,
+                                                    np.isrealobj, np.may_share_memory, np.shares_memory])
+
+
+def _numpy_now(func, args, kwargs):
+    """A NumPy function called on LazyArrays under a visible error state: NumPy's own call on their values,
+    now; a function that writes into a LazyArray (np.copyto, np.place, ...) writes a functional update."""
+    if func in _WRITERS:
+        target = _WRITERS[func](*args, **kwargs)
+        if isinstance(target, LazyArray):
+            return errstate.write_call(func, args, kwargs, target, f"numpy.{func.__name__}()")
+    return errstate.run(func, args, kwargs, f"numpy.{func.__name__}()")
+
+
+def _method(name: str, kwargs: dict):
+    """The ndarray method `name` of a value (a NumPy scalar's too): ``x.sum(...)`` as NumPy runs it (a C callable:
+    no frame of lazyarr's between the user's line and NumPy, errstate._numpy)."""
+    return operator.methodcaller(name, **kwargs)
+# --- end s16 lazyerr ---
 
 
 def shaped(node: Node) -> LazyArray:
@@ -541,6 +598,13 @@ def shaped(node: Node) -> LazyArray:
 
 
 def _reduce(name, a, axis, dtype, out, keepdims, **kwargs):
+    if _fp_state() is not errstate.QUIET and errstate.asks() and not errstate.over_dask((a, out), kwargs.values()):
+        if name in ("sum", "prod", "mean", "var", "std"):  # (s16 lazyerr) NumPy's reduction, now
+            kwargs["dtype"] = dtype
+        kwargs = {"axis": axis, "keepdims": keepdims, **kwargs}
+        if out is not None:  # (an out= LazyArray is written by errstate.run: NumPy's function takes it)
+            return errstate.run(getattr(np, name), (a,), {**kwargs, "out": out}, f"{name}()")
+        return errstate.run(_method(name, kwargs), (a,), {}, f"{name}()")
     if isinstance(out, LazyArray):  # (assignment and writes) the result written into a LazyArray
         result = dispatch.HANDLERS["reduction"](name, a, axis, dtype, None, keepdims, **kwargs)
         return assign.assign_out(out, result, "unsafe", True, f"{name}(out=...)")

@@ -3,13 +3,15 @@ from __future__ import annotations
 
 import numpy as np
 
-from lazyarr.api import build
+from lazyarr.api import build, errstate
 from lazyarr.api.array import LazyArray, shaped
 from lazyarr.graph.ops import BY_UFUNC
 
 
 def _ufunc_function(name: str, ufunc: np.ufunc):
     def function(*operands, dtype=None):
+        if errstate.state() is not errstate.QUIET and errstate.asks() and not errstate.over_dask(operands):
+            return errstate.run(ufunc, operands, {} if dtype is None else {"dtype": dtype}, f"lazyarr.{name}")
         return LazyArray(build.ufunc_node(ufunc, operands, opname=name, dtype=dtype))
 
     function.__name__ = function.__qualname__ = name

@@ -36,7 +36,7 @@ import weakref
 
 import numpy as np
 
-from lazyarr.api import build, dispatch, tracing
+from lazyarr.api import build, dispatch, errstate, tracing
 from lazyarr.api.array import LazyArray
 from lazyarr.api.bytes_equal import same_bytes  # (lazyover #15)
 from lazyarr.graph import expr
@@ -86,7 +86,7 @@ class Selection(LazyArray):
         return f"lazyarr.LazyArray(x[mask] of x of shape {self._source.shape}, dtype={self.dtype}, deferred)"
 
     def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
-        if method == "__call__" and not kwargs:
+        if method == "__call__" and not kwargs and not _visible_errstate():
             deferred = _combine(ufunc, inputs)
             if deferred is not None:
                 return deferred
@@ -221,12 +221,18 @@ def _safe_integer_work(node: Node) -> bool:
             and all(a.dtype.kind in "iub" for a in node.args))
 
 
+def _visible_errstate() -> bool:
+    """(s16 lazyerr) Under a visible np.errstate a selection's work is not deferred: LazyArray's operators run
+    it as NumPy on the gathered lanes only (api/errstate.py), so only the selected lanes can raise."""
+    return errstate.state() is not errstate.QUIET and errstate.asks()
+
+
 def _operator(name: str):
     """Selection's ``__<name>__``: deferred where `_combine` can, else LazyArray's operator on the gather."""
     general = getattr(LazyArray, name)
 
     def method(self, *other):
-        deferred = _combine(general, (self, *other))
+        deferred = _combine(general, (self, *other)) if not _visible_errstate() else None
         return deferred if deferred is not None else general(self, *other)
 
     method.__name__ = name
@@ -253,7 +259,7 @@ def _inplace_operator(name: str):
     plain = getattr(LazyArray, f"__{name}__")
 
     def method(self, other):
-        if self._source is not None:
+        if self._source is not None and not _visible_errstate():
             deferred = _combine(plain, (self, other))
             if deferred is not None and np.can_cast(deferred.dtype, self.dtype, "same_kind"):
                 value = deferred._source

@@ -17,6 +17,7 @@ import numpy as np
 from lazyarr.api import assign
 from lazyarr.api import build
 from lazyarr.api import dispatch  # (array API #16)
+from lazyarr.api import errstate  # (s16 lazyerr)
 from lazyarr.api import tracing
 from lazyarr.graph import expr
 from lazyarr.runtime import explain
@@ -229,6 +230,10 @@ def astype(self, dtype, order="K", casting="unsafe", subok=True, copy=True):
         return type(self)(node, array0=value.ndim == 0)
     if not copy and np.dtype(dtype) == self.dtype:
         return self
+    if errstate.state() is not errstate.QUIET and errstate.asks() and not errstate.over_dask((self,)):
+        # (s16 lazyerr) NumPy's cast under a visible error state ("invalid value encountered in cast")
+        cast = operator.methodcaller("astype", dtype, order=order, casting=casting, subok=subok, copy=copy)
+        return errstate.run(cast, (self,), {}, "astype()")
     return type(self)(build.cast(self._node, dtype))
 
 

@@ -10,11 +10,14 @@ import numpy as np
 import scipy.special as _sp
 
 from lazyarr.api import build as _build
+from lazyarr.api import errstate as _errstate
 from lazyarr.api.array import LazyArray as _LazyArray
 
 
 def _lazy(name: str, ufunc: np.ufunc):
     def function(*operands, dtype=None):
+        if _errstate.state() is not _errstate.QUIET and _errstate.asks() and not _errstate.over_dask(operands):
+            return _errstate.run(ufunc, operands, {} if dtype is None else {"dtype": dtype}, f"scipy.special.{name}")
         return _LazyArray(_build.ufunc_node(ufunc, operands, opname=f"scipy.special.{name}", dtype=dtype))
 
     function.__name__ = function.__qualname__ = name

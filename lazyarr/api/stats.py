@@ -9,8 +9,13 @@ q = 0 or 1) and the same arithmetic order, so results are SciPy's. (``norm`` had
 """
 from __future__ import annotations
 
-from lazyarr.api.continuous import DISTRIBUTIONS
-from lazyarr.api.discrete import DISTRIBUTIONS as DISCRETE_DISTRIBUTIONS
+from lazyarr.api import errstate
+from lazyarr.api.continuous import DISTRIBUTIONS, METHODS, Continuous
+from lazyarr.api.discrete import DISTRIBUTIONS as DISCRETE_DISTRIBUTIONS, METHODS as DISCRETE_METHODS, Discrete
+
+# (s16 lazyerr) under a visible np.errstate the methods are scipy.stats' own, now (api/errstate.py)
+errstate.honouring(Continuous, METHODS)
+errstate.honouring(Discrete, DISCRETE_METHODS)
 
 globals().update(DISTRIBUTIONS)
 globals().update(DISCRETE_DISTRIBUTIONS)

@@ -147,6 +147,7 @@ class _Fused:
         self.warned_fp = False
         self.local = threading.local()  # .caller: the arguments of the general path's call on this thread
         self.reads = None  # (s15) (global names, closure cells) whose values join the key: read_globals.watched
+        self.scalars_static = numpy_scalars.calls_type(fn)  # (s16) ``type(k)``: NumPy scalars by value
 
     def reads_key(self) -> tuple:
         """(s15) The values of the globals and closure cells the function reads (tracer/read_globals.py), as one
@@ -405,6 +406,8 @@ class _Fused:
         slots = {i: placeholder(prepared[i]) for i, kind in enumerate(kinds) if kind == "array"}
         numbers = [i for i, kind in enumerate(kinds) if kind == "number"]
         static: set[int] = set(self.static_hints.get(key, ()))
+        if self.scalars_static:  # (s16) NumPy scalars themselves (``type(k)``), their values guarded per call
+            static |= {i for i, a in enumerate(flat) if kinds[i] == "static" and isinstance(a, np.generic)}
         rngs = rng_states.capture(flat, read_globals.read_values(self.fn))  # (s15) random states it may draw from
         while True:
             breaks = segments.Segmenter(self.fn, flat, prepared, prepare)  # (graph breaks)
@@ -507,7 +510,8 @@ class _Fused:
         the per-call preparation (native byte order, NumPy scalars as 0-d arrays)."""
         kinds, prepared, prepare = [], [], []
         for i, a in enumerate(flat):
-            if isinstance(a, np.ndarray) or (isinstance(a, np.generic) and not special_numpy_scalar(a)):
+            if isinstance(a, np.ndarray) or (isinstance(a, np.generic) and not special_numpy_scalar(a)
+                                             and not self.scalars_static):
                 dtypes.check_supported(a.dtype, f"{self.name}'s argument {self._name(i, named)}")
                 value = _as_input(a)
                 if value is not a:

@@ -58,3 +58,29 @@ def _rebinds(self, other):
 
 for _name in _INPLACE:
     setattr(ScalarArgument, f"__i{_name}__", _rebinds)
+
+
+# --- (s16 lazyerr) ``type(k)`` --------------------------------------------------------------------------------
+# Python's ``type()`` reads an object's C-level type, which no ``__class__`` property changes: only an instance
+# of exactly np.float64 answers np.float64, and such an instance holds its value (NumPy's operators on it defer
+# to LazyArray with the value baked in). So a function whose own code calls the builtin ``type`` gets its NumPy
+# scalar arguments as themselves, static (keyed by value, a trace per value, as ``special_numpy_scalar``s are),
+# and ``type(k) is np.float32`` takes NumPy's branch; every other function keeps the placeholder (one trace for
+# every value). docs/fuse.md, "Error state in lazy mode (session 16)".
+def calls_type(fn) -> bool:
+    """Whether `fn`'s code (or its nested code: comprehensions, lambdas) reads the builtin ``type`` by name."""
+    import builtins
+    import dis
+    import types
+
+    code = getattr(fn, "__code__", None)
+    if code is None or getattr(fn, "__globals__", {}).get("type", builtins.type) is not builtins.type:
+        return False
+    pending = [code]
+    while pending:
+        code = pending.pop()
+        for instruction in dis.get_instructions(code):
+            if instruction.opname in ("LOAD_GLOBAL", "LOAD_NAME") and instruction.argval == "type":
+                return True
+        pending.extend(c for c in code.co_consts if isinstance(c, types.CodeType))
+    return False
