@@ -48,6 +48,17 @@ MAX_SEEN = 4096
 _counts = {"hits": 0, "misses": 0, "first": 0}
 
 
+class KeptSteps(list):
+    """(s16 lazyrt) A kept plan's steps, run again at every call of its structure, with what the runtime decides
+    from the steps alone kept beside them (``memo``: which values die after which step, ``evaluate._run_steps``).
+    A list still: every reader of steps takes it as one."""
+    __slots__ = ("memo",)
+
+    def __init__(self, steps):
+        super().__init__(steps)
+        self.memo = {}
+
+
 class Plan:
     """The steps planned on a template graph: its roots, and its placeholder leaves in the walk's order."""
     __slots__ = ("steps", "roots", "leaves")
@@ -175,4 +186,4 @@ def _template_plan(roots: list[Node], leaves: list[Node], plan) -> Plan:
         args = tuple([copies[id(a)] for a in node.args])
         copies[id(node)] = expr.make(node.op, args, node.params, node.shape, node.dtype)
     template = [copies[id(r)] for r in roots]
-    return Plan(plan(template), template, placeholders)
+    return Plan(KeptSteps(plan(template)), template, placeholders)
