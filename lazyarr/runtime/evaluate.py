@@ -162,6 +162,7 @@ def _run_steps(steps: list, roots: list[Node], env: dict, out: np.ndarray | None
     direct = out is not None and out.dtype.isnative and out.dtype.kind in "biufc"
     out_buffers = {id(roots[0]): out} if direct else {}
     dying, follows = _order_facts(steps, roots)
+    kept = getattr(steps, "memo", None)  # (s16 lazyrt) a kept plan's: its kernels' launches found once
     bound = set(env)  # (a value this run produced: in env now, and not one of the leaves bound before it ran)
     for i, step in enumerate(steps):
         follows_blas = follows[i] if i else first_follows_blas  # (#15 postblas)
@@ -177,7 +178,7 @@ def _run_steps(steps: list, roots: list[Node], env: dict, out: np.ndarray | None
                             in_place=id(x) in env and id(x) not in bound and id(x) in dying.get(i, ())
                             and dying_here_only(x, env))
         elif isinstance(step, MapKernel):
-            run_map(step, env, out_buffers, follows_blas)
+            run_map(step, env, out_buffers, follows_blas, kept)
         else:
             run_stage(step, env)
         dead = dying.get(i)
@@ -303,9 +304,10 @@ def copy_outside(x: np.ndarray, key: tuple) -> np.ndarray:
     return target
 
 
-def run_map(k: MapKernel, env: dict, out_buffers: dict, follows_blas: bool = False) -> None:
+def run_map(k: MapKernel, env: dict, out_buffers: dict, follows_blas: bool = False, kept: dict | None = None) -> None:
     """A map kernel into new outputs or the buffers `out_buffers` names; `follows_blas`: the plan's step before
-    it is a BLAS product (a small kernel then runs serially: ``after_blas``)."""
+    it is a BLAS product (a small kernel then runs serially: ``after_blas``); `kept`: the memo of the kept plan
+    (``plans.KeptSteps``) `k` belongs to, where the quick tier keeps `k`'s kernel (``llvm_launch.run_map``)."""
     shape = k.shape
     arrays = [env[id(n)] if n.op != LEAF or id(n) in env else n.data for n in k.inputs]
     tables = [value(t, env) for t in gather_tables(k)]  # surface/gathers
@@ -339,7 +341,8 @@ def run_map(k: MapKernel, env: dict, out_buffers: dict, follows_blas: bool = Fal
     # --- #14 quick tier: a flat map of exact ops runs as LLVM machine code made without Numba ---
     quick = layout == "flat" and not tables and llvm_launch.run_map(
         k, arrays, outs, [launch.const_arg(c) for c in k.consts], parallel, launch.one_thread,
-        refused=lambda: launch.pick_kernel(key_of, source_of, k, parallel))  # (bgfirst2: the tier's "no", aside)
+        refused=lambda: launch.pick_kernel(key_of, source_of, k, parallel),  # (bgfirst2: the tier's "no", aside)
+        kept=kept)
     if quick is llvm_launch.PENDING:  # made aside while NumPy answers (background compilation)
         _interpret_map(k, arrays, outs, env, out_buffers, tables)
         return
