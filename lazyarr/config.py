@@ -1,6 +1,6 @@
 """Settings read from the environment (each read when used, so tests and users can change them at run time;
-the parallel threshold, read on every call, is read once; the quick tier and background compilation once per
-planned compute: ``reading_once``)."""
+the parallel threshold, read on every call, is read once; the quick tier, background compilation and serial
+first once per planned compute: ``reading_once``)."""
 from __future__ import annotations
 
 import os
@@ -18,7 +18,7 @@ _UNITS = {"": 1, "K": 1 << 10, "M": 1 << 20, "G": 1 << 30, "T": 1 << 40}
 
 _overrides: dict[str, object] = {}  # set in code; wins over the environment
 
-# (s16 lazyrt) A planned compute asks ``quick_tier()`` and ``background_compile()`` at every launch: lazy
+# (s16 lazyrt) A planned compute asks ``quick_tier()``, ``background_compile()`` (and ``serial_first()``) at every launch: lazy
 # logistic_regression's 63 steps read the environment ~90 times a call (~1 us each: ``os.environ`` encodes the
 # name and decodes the value; ``auto`` also looks for a prompt). Inside ``reading_once()`` this thread reads each
 # once and keeps the answer until the block ends; other threads (the compile worker) and calls outside read
@@ -27,7 +27,7 @@ _held = threading.local()
 
 
 class reading_once:
-    """Context manager: within it, this thread's ``quick_tier()`` and ``background_compile()`` are read from the
+    """Context manager: within it, this thread's ``quick_tier()``, ``background_compile()`` and ``serial_first()`` are read from the
     environment at their first use and kept until the outermost block ends (``runtime.run_steps``: one compute)."""
     __slots__ = ("outer",)
 
@@ -194,6 +194,10 @@ def serial_first() -> bool:
     gufunc-wrapped copy of the body), about 0.7 s per kernel here, far more than one call loses by running on
     one thread; so the first call gets the serial kernel and the parallel one is compiled when the kernel is
     called at a parallel size again. Results are the same bits either way."""
+    return _kept("serial_first", _serial_first)
+
+
+def _serial_first() -> bool:
     value = _overrides.get("serial_first")
     if value is None:
         raw = os.environ.get("LAZYARR_SERIAL_FIRST", "1").strip().lower()
@@ -213,6 +217,7 @@ def set_serial_first(enabled: bool | None) -> None:
         _overrides.pop("serial_first", None)
     else:
         _overrides["serial_first"] = enabled
+    _forget_kept()
 
 
 # --- #14 quick tier (compiler/llvm_tier.py) ---------------------------------------------------------------------
