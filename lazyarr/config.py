@@ -18,17 +18,18 @@ _UNITS = {"": 1, "K": 1 << 10, "M": 1 << 20, "G": 1 << 30, "T": 1 << 40}
 
 _overrides: dict[str, object] = {}  # set in code; wins over the environment
 
-# (s16 lazyrt) A planned compute asks ``quick_tier()``, ``background_compile()`` (and ``serial_first()``) at every launch: lazy
-# logistic_regression's 63 steps read the environment ~90 times a call (~1 us each: ``os.environ`` encodes the
-# name and decodes the value; ``auto`` also looks for a prompt). Inside ``reading_once()`` this thread reads each
-# once and keeps the answer until the block ends; other threads (the compile worker) and calls outside read
-# the environment as before, and ``set_*`` drops what the block kept.
+# (s16 lazyrt) A planned compute asks ``quick_tier()``, ``background_compile()`` and ``serial_first()`` at every
+# launch: lazy logistic_regression's 63 steps read the environment ~90 times a call (~1 us each: ``os.environ``
+# encodes the name and decodes the value; ``auto`` also looks for a prompt). Inside ``reading_once()`` this thread
+# reads each once and keeps the answer until the block ends; other threads (the compile worker) and calls outside
+# read the environment as before, and ``set_*`` drops what the block kept.
 _held = threading.local()
 
 
 class reading_once:
-    """Context manager: within it, this thread's ``quick_tier()``, ``background_compile()`` and ``serial_first()`` are read from the
-    environment at their first use and kept until the outermost block ends (``runtime.run_steps``: one compute)."""
+    """Context manager: within it, this thread's ``quick_tier()``, ``background_compile()`` and ``serial_first()``
+    are read from the environment at their first use and kept until the outermost block ends
+    (``runtime.run_steps``: one compute)."""
     __slots__ = ("outer",)
 
     def __enter__(self):
