@@ -1,9 +1,11 @@
 """Settings read from the environment (each read when used, so tests and users can change them at run time;
-the parallel threshold, read on every call, is read once)."""
+the parallel threshold, read on every call, is read once; the quick tier, background compilation and serial
+first once per planned compute: ``reading_once``)."""
 from __future__ import annotations
 
 import os
 import sys
+import threading
 
 # Below this many elements a kernel runs serially: Numba's parallel launch costs tens of microseconds,
 # which is more than a small loop takes on one core (measured in bench/bench_elementwise.py).
@@ -15,6 +17,46 @@ DEFAULT_CACHE_MAX_BYTES = 1 << 30
 _UNITS = {"": 1, "K": 1 << 10, "M": 1 << 20, "G": 1 << 30, "T": 1 << 40}
 
 _overrides: dict[str, object] = {}  # set in code; wins over the environment
+
+# (s16 lazyrt) A planned compute asks ``quick_tier()``, ``background_compile()`` and ``serial_first()`` at every
+# launch: lazy logistic_regression's 63 steps read the environment ~90 times a call (~1 us each: ``os.environ``
+# encodes the name and decodes the value; ``auto`` also looks for a prompt). Inside ``reading_once()`` this thread
+# reads each once and keeps the answer until the block ends; other threads (the compile worker) and calls outside
+# read the environment as before, and ``set_*`` drops what the block kept.
+_held = threading.local()
+
+
+class reading_once:
+    """Context manager: within it, this thread's ``quick_tier()``, ``background_compile()`` and ``serial_first()``
+    are read from the environment at their first use and kept until the outermost block ends
+    (``runtime.run_steps``: one compute)."""
+    __slots__ = ("outer",)
+
+    def __enter__(self):
+        self.outer = getattr(_held, "memo", None)
+        if self.outer is None:
+            _held.memo = {}
+
+    def __exit__(self, *exc):
+        if self.outer is None:
+            _held.memo = None
+
+
+def _kept(name: str, read):
+    """`read()`, or this thread's answer kept inside ``reading_once``."""
+    memo = getattr(_held, "memo", None)
+    if memo is None:
+        return read()
+    value = memo.get(name)
+    if value is None:
+        value = memo[name] = read()
+    return value
+
+
+def _forget_kept() -> None:
+    memo = getattr(_held, "memo", None)
+    if memo:
+        memo.clear()
 
 
 def debug() -> bool:
@@ -106,6 +148,10 @@ def background_compile() -> bool:
     ``set_background_compile()`` wins; else LAZYARR_BACKGROUND_COMPILE: ``1``/``0``, or ``auto`` (the default):
     on in an interactive session (the REPL, ``python -i``, IPython, Jupyter), off in scripts and tests, where
     every call should run the same kernel and give the same bits. See docs/runtime.md."""
+    return _kept("background_compile", _background_compile)
+
+
+def _background_compile() -> bool:
     value = _overrides.get("background_compile")
     if value is None:
         raw = os.environ.get("LAZYARR_BACKGROUND_COMPILE", "auto").strip().lower()
@@ -127,6 +173,7 @@ def set_background_compile(enabled: bool | None) -> None:
         _overrides.pop("background_compile", None)
     else:
         _overrides["background_compile"] = enabled
+    _forget_kept()
 
 
 def interactive() -> bool:
@@ -148,6 +195,10 @@ def serial_first() -> bool:
     gufunc-wrapped copy of the body), about 0.7 s per kernel here, far more than one call loses by running on
     one thread; so the first call gets the serial kernel and the parallel one is compiled when the kernel is
     called at a parallel size again. Results are the same bits either way."""
+    return _kept("serial_first", _serial_first)
+
+
+def _serial_first() -> bool:
     value = _overrides.get("serial_first")
     if value is None:
         raw = os.environ.get("LAZYARR_SERIAL_FIRST", "1").strip().lower()
@@ -167,6 +218,7 @@ def set_serial_first(enabled: bool | None) -> None:
         _overrides.pop("serial_first", None)
     else:
         _overrides["serial_first"] = enabled
+    _forget_kept()
 
 
 # --- #14 quick tier (compiler/llvm_tier.py) ---------------------------------------------------------------------
@@ -175,6 +227,10 @@ def quick_tier() -> bool:
     """Whether flat map kernels of exact ops compile straight to LLVM (no Numba: tens of ms in a fresh process
     instead of ~1 s; docs/quick_tier.md). ``set_quick_tier()`` wins; else LAZYARR_QUICK_TIER: ``1`` (the
     default) or ``0`` (every kernel through Numba, as before)."""
+    return _kept("quick_tier", _quick_tier)
+
+
+def _quick_tier() -> bool:
     value = _overrides.get("quick_tier")
     if value is None:
         raw = os.environ.get("LAZYARR_QUICK_TIER", "1").strip().lower()
@@ -194,4 +250,5 @@ def set_quick_tier(enabled: bool | None) -> None:
         _overrides.pop("quick_tier", None)
     else:
         _overrides["quick_tier"] = enabled
+    _forget_kept()
 # --- end #14 quick tier ---

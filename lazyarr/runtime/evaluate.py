@@ -151,7 +151,8 @@ def run_steps(steps: list, roots: list[Node], env: dict, out: np.ndarray | None 
     """Run planned steps. `env` may hold bindings (id(leaf) -> array) that stand in for leaves' own data:
     ``@lazyarr.fuse`` plans once on placeholder leaves and binds each call's arrays this way. `follows_blas`:
     the step run before the first one was a BLAS product (``after_blas``; fuse runs its steps one by one)."""
-    with cache.holding_compiles():  # a background compile queued here starts when this call has its answer
+    # (s16 lazyrt) the environment's settings read once for the whole compute (config.reading_once)
+    with cache.holding_compiles(), config.reading_once():  # a compile queued here starts when this call ends
         return _run_steps(steps, roots, env, out, follows_blas)
 
 
@@ -160,10 +161,11 @@ def _run_steps(steps: list, roots: list[Node], env: dict, out: np.ndarray | None
     # A buffer Numba cannot write (non-native byte order) gets the result by copy at the end.
     direct = out is not None and out.dtype.isnative and out.dtype.kind in "biufc"
     out_buffers = {id(roots[0]): out} if direct else {}
-    dying = _dying(steps, roots) if len(steps) > 1 else {}  # (releasing intermediates)
-    known, produced = set(env), set()
+    dying, follows = _order_facts(steps, roots)
+    kept = getattr(steps, "memo", None)  # (s16 lazyrt) a kept plan's: its kernels' launches found once
+    bound = set(env)  # (a value this run produced: in env now, and not one of the leaves bound before it ran)
     for i, step in enumerate(steps):
-        follows_blas = after_blas.is_blas(steps[i - 1]) if i else first_follows_blas  # (#15 postblas)
+        follows_blas = follows[i] if i else first_follows_blas  # (#15 postblas)
         if isinstance(step, RowKernel):
             run_rows(step, env, follows_blas)
         elif isinstance(step, ScanKernel):  # (surface/reductions)
@@ -173,21 +175,35 @@ def _run_steps(steps: list, roots: list[Node], env: dict, out: np.ndarray | None
         elif isinstance(step, SliceWrite):  # (assignment and writes)
             x = step.node.args[0]
             run_slice_write(step, env, follows_blas,
-                            in_place=id(x) in produced and id(x) in dying.get(i, ()) and dying_here_only(x, env))
+                            in_place=id(x) in env and id(x) not in bound and id(x) in dying.get(i, ())
+                            and dying_here_only(x, env))
         elif isinstance(step, MapKernel):
-            run_map(step, env, out_buffers, follows_blas)
+            run_map(step, env, out_buffers, follows_blas, kept)
         else:
             run_stage(step, env)
-        if dying:
-            produced |= env.keys() - known
-            known = set(env)
+        dead = dying.get(i)
+        if dead:
             # (#15 postblas) dead big buffers nothing else holds are kept for the next allocation of their shape
-            scratch.recycle([env.pop(nid) for nid in dying.get(i, ()) if nid in produced])
+            scratch.recycle([env.pop(nid) for nid in dead if nid in env and nid not in bound])
     results = [value(r, env) for r in roots]
     if out is not None and results[0] is not out:
         np.copyto(out, results[0], casting="same_kind")
         results[0] = out
     return results
+
+
+def _order_facts(steps: list, roots: list[Node]) -> tuple[dict, list]:
+    """(``_dying``, whether each step follows a BLAS product): facts of the steps' order alone, so a kept plan's
+    (``plans.KeptSteps``) are found once and kept with it (s16 lazyrt: ~60 us a call of lazy logistic_regression)."""
+    memo = getattr(steps, "memo", None)
+    facts = memo.get("order") if memo is not None else None
+    if facts is None or facts[0] is not roots:
+        dying = _dying(steps, roots) if len(steps) > 1 else {}  # (releasing intermediates)
+        follows = [False] + [after_blas.is_blas(s) for s in steps[:-1]]
+        facts = (roots, dying, follows)
+        if memo is not None:
+            memo["order"] = facts
+    return facts[1], facts[2]
 
 
 def _dying(steps: list, roots: list[Node]) -> dict[int, list[int]]:
@@ -288,9 +304,10 @@ def copy_outside(x: np.ndarray, key: tuple) -> np.ndarray:
     return target
 
 
-def run_map(k: MapKernel, env: dict, out_buffers: dict, follows_blas: bool = False) -> None:
+def run_map(k: MapKernel, env: dict, out_buffers: dict, follows_blas: bool = False, kept: dict | None = None) -> None:
     """A map kernel into new outputs or the buffers `out_buffers` names; `follows_blas`: the plan's step before
-    it is a BLAS product (a small kernel then runs serially: ``after_blas``)."""
+    it is a BLAS product (a small kernel then runs serially: ``after_blas``); `kept`: the memo of the kept plan
+    (``plans.KeptSteps``) `k` belongs to, where the quick tier keeps `k`'s kernel (``llvm_launch.run_map``)."""
     shape = k.shape
     arrays = [env[id(n)] if n.op != LEAF or id(n) in env else n.data for n in k.inputs]
     tables = [value(t, env) for t in gather_tables(k)]  # surface/gathers
@@ -324,7 +341,8 @@ def run_map(k: MapKernel, env: dict, out_buffers: dict, follows_blas: bool = Fal
     # --- #14 quick tier: a flat map of exact ops runs as LLVM machine code made without Numba ---
     quick = layout == "flat" and not tables and llvm_launch.run_map(
         k, arrays, outs, [launch.const_arg(c) for c in k.consts], parallel, launch.one_thread,
-        refused=lambda: launch.pick_kernel(key_of, source_of, k, parallel))  # (bgfirst2: the tier's "no", aside)
+        refused=lambda: launch.pick_kernel(key_of, source_of, k, parallel),  # (bgfirst2: the tier's "no", aside)
+        kept=kept)
     if quick is llvm_launch.PENDING:  # made aside while NumPy answers (background compilation)
         _interpret_map(k, arrays, outs, env, out_buffers, tables)
         return

@@ -92,7 +92,7 @@ def run(a: np.ndarray, v: np.ndarray, *operands, spec: tuple, shape: tuple, dtyp
         return lambda: source_gemv_pair.kernel_source(k, dt, layout, p, VERSION, comment=_WHAT + launch.describe(k),
                                                       row_layout=row_layout)
 
-    compiled, ran_parallel = launch.pick_kernel(key_of, source_of, k, parallel)
+    compiled, ran_parallel = launch.pick_kept(key_of, source_of, k, parallel)  # (s16 lazyrt)
     if compiled is None:
         _counts["numpy"] += 1
         return numpy_value(a, v, *operands, spec=spec, shape=shape, dtype=dtype)

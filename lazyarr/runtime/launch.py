@@ -30,7 +30,7 @@ from lazyarr.compiler import llvm_tier  # #14 quick tier
 from lazyarr.runtime import llvm_launch  # #14 quick tier
 
 __all__ = ["arguments", "const_arg", "describe", "entry", "interpret", "interpret_values", "kept", "kernel_for",
-           "map_key", "one_thread", "owner_of", "pick_kernel", "quick_compiled", "view"]
+           "map_key", "one_thread", "owner_of", "pick_kept", "pick_kernel", "quick_compiled", "view"]
 
 
 # --- finding the kernel ---------------------------------------------------------------------------------
@@ -85,6 +85,31 @@ def pick_kernel(key_of, source_of, k, parallel: bool) -> tuple[cache.Compiled | 
     if compiled is None and other is not None:
         return other, not want
     return compiled, want
+
+
+# (s16 lazyrt) ``pick_kernel``'s final answers: the variant a call's size and thread count ask for, in memory
+_picks: dict = {}
+MAX_PICKS = 256
+
+
+def pick_kept(key_of, source_of, k, parallel: bool) -> tuple[cache.Compiled | None, bool]:
+    """``pick_kernel``'s answer, kept while it is final: the variant wanted (parallel when the call's size asks
+    for it and this thread's kernels run on more than one thread) is in memory, and it stays the answer while
+    no kernel has left memory (``cache.generation``), as ``kept`` does for map kernels. A stage launched at every
+    call of a lazy loop (``gemv_pair``: 20 a call of logistic_regression) then skips serial-first's checks, the
+    lock and the cache's bookkeeping: one key and one dict lookup."""
+    want = parallel and not one_thread()
+    key = key_of(want)
+    found = _picks.get(key)
+    if found is not None and found[0] == cache.generation():
+        cache.count_hit()
+        return found[1], want
+    compiled, ran_parallel = pick_kernel(key_of, source_of, k, parallel)
+    if compiled is not None and ran_parallel == want:
+        if len(_picks) >= MAX_PICKS:
+            _picks.clear()
+        _picks[key] = (cache.generation(), compiled)
+    return compiled, ran_parallel
 
 
 def one_thread() -> bool:

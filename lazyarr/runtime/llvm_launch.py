@@ -58,14 +58,19 @@ def _quick_kernel(k, key, refused=None):
 
 
 def run_map(k, arrays: list, outs: list, consts: list, parallel: bool, one_thread=None,
-            refused=None) -> bool | str:
+            refused=None, kept: dict | None = None) -> bool | str:
     """Compute the flat map kernel `k` (its arrays and outputs all of one shape and contiguous in one order)
     with the quick tier: True if it did, False if Numba's kernel must (tier off, an op or dtype it does not
     compile exactly, an array not in the kernel's own dtype), PENDING if background compilation is on and the
     kernel is being made (the caller computes NumPy's answer). `parallel`: in chunks on several threads (the
     caller's choice, as for Numba's kernels), unless `one_thread()` says this thread's kernels run on one
     (``launch.one_thread``: asked only when the kernel runs; it no longer starts Numba's thread pool either,
-    #14 bgfirst3)."""
+    #14 bgfirst3).
+
+    (s16 lazyrt) `kept`: the memo of the kept plan `k` belongs to (``runtime/plans.KeptSteps``), or None. Such a
+    plan runs at every call of a lazy program, as a fused program's kernels do: its kernel is kept there (the
+    tier's lookup hashes `k`'s whole structure key, ~5 us) and its serial calls go through the C entry (``hot``:
+    made once per signature of arrays and constants, ~3 us less per call than ctypes)."""
     if not config.quick_tier():
         return False
     for node, a in zip(k.inputs, arrays):
@@ -74,10 +79,17 @@ def run_map(k, arrays: list, outs: list, consts: list, parallel: bool, one_threa
     if _zero_d_math(k, outs):
         return False
     out_dtypes = tuple(o.dtype for o in outs)
-    kernel = _quick_kernel(k, out_dtypes, refused)
-    if kernel is PENDING or kernel is False:
-        return kernel
-    caller(kernel, parallel and not (one_thread is not None and one_thread()), hot=False)(*arrays, *consts, *outs)
+    found = kept.get(k) if kept is not None else None
+    if found is not None and found[0] == out_dtypes:
+        kernel = found[1]
+    else:
+        kernel = _quick_kernel(k, out_dtypes, refused)
+        if kernel is PENDING or kernel is False:
+            return kernel
+        if kept is not None:
+            kept[k] = (out_dtypes, kernel)  # (a kernel object keeps its machine code: the tier's memo may drop it)
+    hot = kept is not None
+    caller(kernel, parallel and not (one_thread is not None and one_thread()), hot=hot)(*arrays, *consts, *outs)
     _launched[0] += 1
     return True
 

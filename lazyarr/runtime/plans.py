@@ -48,6 +48,17 @@ MAX_SEEN = 4096
 _counts = {"hits": 0, "misses": 0, "first": 0}
 
 
+class KeptSteps(list):
+    """(s16 lazyrt) A kept plan's steps, run again at every call of its structure, with what the runtime decides
+    from the steps alone kept beside them (``memo``: which values die after which step, ``evaluate._run_steps``).
+    A list still: every reader of steps takes it as one."""
+    __slots__ = ("memo",)
+
+    def __init__(self, steps):
+        super().__init__(steps)
+        self.memo = {}
+
+
 class Plan:
     """The steps planned on a template graph: its roots, and its placeholder leaves in the walk's order."""
     __slots__ = ("steps", "roots", "leaves")
@@ -119,17 +130,27 @@ def _walk(roots: list[Node]):
     position: dict[int, int] = {}
     leaves: list[Node] = []
     stack = list(reversed(roots))
+    pop, push = stack.pop, stack.append
+    seen = 0  # len(position)
     while stack:
-        node = stack.pop()
-        at = position.get(id(node))
+        node = pop()
+        nid = id(node)
+        at = position.get(nid)
         if at is not None:
             append(at)  # met again: the sharing
             continue
-        position[id(node)] = len(position)
+        position[nid] = seen
+        seen += 1
         args = node.args
         if args:
             append((node.sid, node.shape))
-            stack.extend(reversed(args))
+            if len(args) == 1:  # (s16 lazyrt) the common arities without reversed()'s iterator: ~300 nodes a call
+                push(args[0])
+            elif len(args) == 2:
+                push(args[1])
+                push(args[0])
+            else:
+                stack.extend(reversed(args))
         elif node.op == LEAF:
             if type(node.data) is not np.ndarray:
                 return None
@@ -144,7 +165,7 @@ def _walk(roots: list[Node]):
             append((node.sid, node.shape))
         else:
             return None  # a leaf whose data is not in memory (a dask array): external.py runs it
-        if len(position) > MAX_NODES:
+        if seen > MAX_NODES:
             return None
     return tuple(key), leaves
 
@@ -175,4 +196,4 @@ def _template_plan(roots: list[Node], leaves: list[Node], plan) -> Plan:
         args = tuple([copies[id(a)] for a in node.args])
         copies[id(node)] = expr.make(node.op, args, node.params, node.shape, node.dtype)
     template = [copies[id(r)] for r in roots]
-    return Plan(plan(template), template, placeholders)
+    return Plan(KeptSteps(plan(template)), template, placeholders)

@@ -98,9 +98,12 @@ def recycle(values: list) -> None:
     # loop frees thousands of 0-d values at a time (go_fast's 4,000 ``a[i, i]``, views of one argument), and
     # popping the front of that list was quadratic (29 ms of a 135 ms call).
     least = MIN_BYTES  # (an array big enough to keep, or a view: its base may be; inline, thousands per call)
-    queue = deque(sorted([a for a in values if type(a) is np.ndarray and (a.base is not None or a.nbytes >= least)],
-                         key=lambda a: a.base is None))
+    found = [a for a in values if type(a) is np.ndarray and (a.base is not None or a.nbytes >= least)]
     values.clear()  # (the queue alone refers to them now, as the list did before)
+    if not found:  # (s16 lazyrt) a lazy loop's small values: nothing to sort or queue, ~40 times a compute
+        return
+    queue = deque(sorted(found, key=lambda a: a.base is None))
+    del found
     bases: set[int] = set()
     while queue:
         a = queue.popleft()  # the value popped before is dropped here
