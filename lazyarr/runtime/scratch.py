@@ -20,6 +20,7 @@ import math
 import os
 import sys
 import threading
+import weakref
 from collections import deque
 
 import numpy as np
@@ -31,19 +32,30 @@ MAX_PER_SHAPE = 2  # a program that frees more buffers of one shape per call tha
 _lock = threading.Lock()
 _pool: dict[tuple, list[np.ndarray]] = {}
 _held = 0
-counts = {"kept": 0, "reused": 0, "reclaimed": 0}  # tests read them
+counts = {"kept": 0, "reused": 0, "reclaimed": 0, "taken_back": 0}  # tests read them
 # Buffers lent to a longer-lived holder (a written LazyArray's value, rebound to a leaf over it: api/realise.py)
 # with what to call when one comes back: the holder dies at a time nothing here sees (a LazyArray dropped, a
 # later ask rebinding it), so a miss in ``empty`` looks for lent buffers only this list still refers to.
 _lent: list[tuple[np.ndarray, object]] = []
 MAX_LENT = 8
+# (s16 blas) Big buffers handed out that may become the caller's results (a BLAS product's output: the
+# similarity matrix a program returns), watched so that the next allocation of their shape takes one back once
+# only this list holds it. glibc maps an allocation of at least its mmap threshold's ceiling (32 MiB) fresh every
+# time and unmaps it on free: cosine_similarity's (3000, 3000) product took 21.6 / 27.0 ms (min / median) into a
+# fresh output against 19.7 / 20.7 ms into one written before (docs/after_blas.md, session 16). Smaller buffers
+# come back from malloc's free lists. The list holds at most MAX_WATCHED_BYTES: the memory a process keeps
+# beyond NumPy's after its caller drops such a result, until the next call of that shape or ``clear``.
+WATCH_MIN_BYTES = 32 << 20
+MAX_WATCHED_BYTES = 128 << 20
+_watched: list[np.ndarray] = []
+_watched_bytes = 0
 
 
 def empty(shape: tuple, dtype, order: str = "C") -> np.ndarray:
     """``np.empty(shape, dtype, order=order)``, a kept buffer of that shape, dtype and order where there is
     one (its old values: the caller writes every element)."""
     global _held
-    if not _pool and not _lent:  # the common case first: nothing kept (a small program's every call)
+    if not _pool and not _lent and not _watched:  # the common case first: nothing kept (a small program's calls)
         return np.empty(shape, dtype, order=order)
     dtype = np.dtype(dtype)
     if math.prod(shape) * dtype.itemsize >= MIN_BYTES:
@@ -58,7 +70,40 @@ def empty(shape: tuple, dtype, order: str = "C") -> np.ndarray:
             a = _reclaim(key)
             if a is not None:
                 return a
+            a = _take_back(key)
+            if a is not None:
+                return a
     return np.empty(shape, dtype, order=order)
+
+
+def watch(buffer: np.ndarray) -> None:
+    """(s16 blas) Note that `buffer` (just handed out by ``empty``, now written) may become a result its caller
+    holds; once nothing but this module refers to it, ``empty`` takes it back for an allocation of its shape.
+    Buffers under ``WATCH_MIN_BYTES`` are not watched (malloc's free lists give them back without faults)."""
+    global _watched_bytes
+    if buffer.nbytes < WATCH_MIN_BYTES or not _free(buffer):
+        return
+    with _lock:
+        if any(b is buffer for b in _watched):
+            return
+        _watched.append(buffer)
+        _watched_bytes += buffer.nbytes
+        while _watched_bytes > MAX_WATCHED_BYTES:  # the oldest first: the likeliest to be held still
+            _watched_bytes -= _watched.pop(0).nbytes
+
+
+def _take_back(key: tuple) -> np.ndarray | None:
+    """(under the lock) A watched buffer of `key` that only ``_watched`` refers to, taken out of the list. A
+    weak reference counts as a holder: whoever holds one would see the buffer's new values."""
+    global _watched_bytes
+    for i, b in enumerate(_watched):
+        if _key(b.shape, b.dtype, "C" if b.flags.c_contiguous else "F") == key \
+                and sys.getrefcount(b) <= _ONLY_WATCHED and not weakref.getweakrefcount(b):
+            del _watched[i]
+            _watched_bytes -= b.nbytes
+            counts["taken_back"] += 1
+            return b
+    return None
 
 
 def lend(buffer: np.ndarray, on_return) -> None:
@@ -74,8 +119,10 @@ def lend(buffer: np.ndarray, on_return) -> None:
 
 
 def lent_references(buffer: np.ndarray) -> int:
-    """The references ``lend``'s list holds to `buffer` (0 or 1), for code that counts a buffer's holders."""
-    return 1 if _lent and any(b is buffer for b, _ in _lent) else 0
+    """The references ``lend``'s list (and ``watch``'s, s16) hold to `buffer` (0-2), for code that counts a
+    buffer's holders."""
+    lent = 1 if _lent and any(b is buffer for b, _ in _lent) else 0
+    return lent + (1 if _watched and any(b is buffer for b in _watched) else 0)
 
 
 def _reclaim(key: tuple) -> np.ndarray | None:
@@ -135,11 +182,12 @@ def _key(shape: tuple, dtype: np.dtype, order: str) -> tuple:
 
 def clear() -> None:
     """Drop every kept buffer (their memory goes back to the system)."""
-    global _held
+    global _held, _watched_bytes
     with _lock:
         _pool.clear()
         _lent.clear()
-        _held = 0
+        _watched.clear()
+        _held = _watched_bytes = 0
 
 
 def _after_fork_in_child() -> None:
@@ -174,3 +222,14 @@ def _only_lent_count() -> int:
 
 
 _ONLY_LENT = _only_lent_count()
+
+
+def _only_watched_count() -> int:
+    """(s16 blas) The reference count ``_take_back`` sees for a buffer only the watched list holds (the list, the
+    loop's name and tuple, ``getrefcount``'s argument), measured the same way."""
+    watched = [np.empty(1)]
+    for i, b in enumerate(watched):  # (as ``_take_back`` loops: enumerate's reused tuple holds `b` too)
+        return sys.getrefcount(b)
+
+
+_ONLY_WATCHED = _only_watched_count()
