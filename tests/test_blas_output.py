@@ -131,3 +131,24 @@ def test_small_products_are_not_watched_at_the_default_floor(small_scratch_pool)
     run = _runner("lazy", lambda a, b: ((a + 0.0) @ b.T,))
     r = run(_rows(1), _rows(2))[0]
     assert r.nbytes < scratch.WATCH_MIN_BYTES and not scratch._watched
+
+
+@pytest.mark.parametrize("mode", ["lazy", "fuse"])
+def test_a_few_mib_intermediates_come_from_the_pool_at_the_default_floor(mode):
+    """(s16 blas) The pool's floor is 1 MiB: the normalised rows (1.5 MiB each here) that only feed the product
+    are kept and serve the next call (at 4 MiB they went back to malloc, which faulted them in again)."""
+    assert scratch.MIN_BYTES <= 1 << 20
+    scratch.clear()
+    rng = np.random.default_rng(9)
+    a, b = rng.standard_normal((1536, 128)), rng.standard_normal((1536, 128))
+    run = _runner(mode, _cosine)
+    try:
+        run(a, b)
+        run(a, b)
+        reused = scratch.counts["reused"]
+        got = run(a, b)
+        assert scratch.counts["reused"] >= reused + 2  # a_unit's and b_unit's buffers
+        want = _cosine(a, b)
+        assert np.array_equal(got[0], want[0]) and np.array_equal(got[1], want[1])
+    finally:
+        scratch.clear()

@@ -12,7 +12,12 @@ count: no view, no user, no other value holds it), and ``empty`` hands it out ag
 shape, dtype and order. A kept buffer is owned by this pool alone, so no value the user can see ever shares
 memory with another: the user gets a buffer only as a fresh output, which leaves the pool when handed out. The
 pool holds at most ``MAX_HELD`` bytes, ``MAX_PER_SHAPE`` buffers of a shape, and only buffers of at least ``MIN_BYTES`` (smaller ones come back from
-malloc's own free lists without faults).
+malloc's own free lists without faults; s16: 1 MiB).
+
+(s16 blas) A buffer handed out that may become a result (a BLAS product's output, ``runtime/blas_output.py``) and
+is at least ``WATCH_MIN_BYTES`` is ``watch``ed: once its caller drops it and only this module refers to it, the
+next allocation of its shape takes it back instead of mapping fresh pages. At most ``MAX_WATCHED_BYTES`` are
+watched; a watched buffer the caller has dropped is the memory kept beyond NumPy's until that next allocation.
 """
 from __future__ import annotations
 
@@ -25,7 +30,11 @@ from collections import deque
 
 import numpy as np
 
-MIN_BYTES = 4 << 20
+# (s16 blas) 1 MiB, was 4 MiB: glibc maps an allocation above its mmap threshold (dynamic: 128 KiB, raised to
+# the size of a mapped block freed) fresh, and trims a freed top of its heap beyond twice that, so a buffer of a
+# few MiB can fault in page by page on every call too: cosine_similarity's two normalised (3000, 128) rows (2.9 MiB
+# each) cost 1,470 minor faults per call at 4 MiB, none at 1 MiB (docs/after_blas.md, session 16).
+MIN_BYTES = 1 << 20
 MAX_HELD = 128 << 20
 MAX_PER_SHAPE = 2  # a program that frees more buffers of one shape per call than it allocates keeps no more
 
