@@ -1,9 +1,9 @@
 """(s16 blas) A BLAS product's output: a kept buffer instead of fresh pages, written by the same BLAS call.
 
 NumPy's ``a @ b`` allocates its output on every call. A big output is mapped fresh by glibc (at least 32 MiB) and
-faulted in page by page while BLAS writes it: cosine_similarity's (3000, 3000) similarity took 21.6 / 27.0 ms
-(min / median) into a fresh output against 19.7 / 20.7 ms into one written before, and its unmapping at the
-caller's ``del`` costs more (docs/after_blas.md, session 16). So the product is written with
+faulted in page by page while BLAS writes it, then unmapped when the caller drops it: cosine_similarity's
+(3000, 3000) similarity took 21.6 / 27.0 ms (min / median) into a fresh output against 19.7 / 20.7 ms into one
+written before; with its ``del``, 55.0 against 49.1 ms of CPU (docs/after_blas.md, session 16). So it is written with
 ``np.matmul(a, b, out=buffer)`` into a buffer from ``scratch.empty``: a dead intermediate of that shape kept from
 an earlier call, or a result of an earlier call that its caller has dropped (``scratch.watch``). NumPy's matmul
 makes the same BLAS call (gemm, or syrk for ``x.T @ x``) for a fresh C-ordered output and for a C-ordered
