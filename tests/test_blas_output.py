@@ -152,3 +152,19 @@ def test_a_few_mib_intermediates_come_from_the_pool_at_the_default_floor(mode):
         assert np.array_equal(got[0], want[0]) and np.array_equal(got[1], want[1])
     finally:
         scratch.clear()
+
+
+def test_a_lent_buffer_is_not_watched_too(small_floors):
+    """A buffer is in one list at a time, so each list's reference count check sees only its own reference."""
+    buffer = scratch.empty((ROWS, ROWS), np.float64)
+    scratch.watch(buffer)
+    assert scratch.lent_references(buffer) == 1
+    returned = []
+    scratch.lend(buffer, returned.append)  # (a realised value now: api/realise.py)
+    assert scratch.lent_references(buffer) == 1 and not scratch._watched
+    scratch.watch(buffer)
+    assert scratch.lent_references(buffer) == 1 and not scratch._watched
+    address = buffer.ctypes.data
+    del buffer
+    again = scratch.empty((ROWS, ROWS), np.float64)
+    assert again.ctypes.data == address and len(returned) == 1  # taken back through the lent list's callback

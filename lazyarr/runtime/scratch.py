@@ -93,7 +93,7 @@ def watch(buffer: np.ndarray) -> None:
     if buffer.nbytes < WATCH_MIN_BYTES or not _free(buffer):
         return
     with _lock:
-        if any(b is buffer for b in _watched):
+        if any(b is buffer for b in _watched) or any(b is buffer for b, _ in _lent):  # (lent: ``lend`` has it)
             return
         _watched.append(buffer)
         _watched_bytes += buffer.nbytes
@@ -119,12 +119,18 @@ def lend(buffer: np.ndarray, on_return) -> None:
     """Note that `buffer` (an array ``empty`` may hand out again) is now held by something longer-lived than a
     computation; once that lets it go, ``empty`` takes it back after calling ``on_return(buffer)`` (the holder's
     registry forgetting it). The list holds one reference: ``lent_references`` says so to reference counts."""
+    global _watched_bytes
     if not _free(buffer):
         return
     with _lock:
         if len(_lent) >= MAX_LENT:
             del _lent[0]  # (the oldest is more likely still held; it goes back to malloc when it dies)
         _lent.append((buffer, on_return))
+        for i, w in enumerate(_watched):  # (s16) one list per buffer: each list's take-back counts its own reference
+            if w is buffer:
+                del _watched[i]
+                _watched_bytes -= buffer.nbytes
+                break
 
 
 def lent_references(buffer: np.ndarray) -> int:
