@@ -35,6 +35,7 @@ from lazyarr.runtime import blockwise  # #14: NumPy's first answer in blocks
 from lazyarr.runtime import numpy_rows  # (#15 covcos)
 from lazyarr.runtime import after_blas  # (#15 postblas)
 from lazyarr.runtime import scratch  # (#15 postblas)
+from lazyarr.runtime import blas_output  # (s16 blas) a product into a kept buffer
 from lazyarr.runtime import llvm_launch  # #14 quick tier
 from lazyarr.runtime import serial_first  # #14 bgfirst
 from lazyarr.runtime import inplace  # (s12 lazymandel)
@@ -240,7 +241,7 @@ def run_rows(k: RowKernel, env: dict, follows_blas: bool = False) -> None:
 
 
 def run_stage(step: Stage, env: dict) -> None:
-    env[id(step.node)] = interp.apply(step.node, [value(a, env) for a in step.node.args])
+    env[id(step.node)] = blas_output.apply(step.node, [value(a, env) for a in step.node.args])  # (s16 blas)
 
 
 def run_slice_write(step: SliceWrite, env: dict, follows_blas: bool = False, in_place: bool = False) -> None:

@@ -12,7 +12,12 @@ count: no view, no user, no other value holds it), and ``empty`` hands it out ag
 shape, dtype and order. A kept buffer is owned by this pool alone, so no value the user can see ever shares
 memory with another: the user gets a buffer only as a fresh output, which leaves the pool when handed out. The
 pool holds at most ``MAX_HELD`` bytes, ``MAX_PER_SHAPE`` buffers of a shape, and only buffers of at least ``MIN_BYTES`` (smaller ones come back from
-malloc's own free lists without faults).
+malloc's own free lists without faults; s16: 1 MiB).
+
+(s16 blas) A buffer handed out that may become a result (a BLAS product's output, ``runtime/blas_output.py``) and
+is at least ``WATCH_MIN_BYTES`` is ``watch``ed: once its caller drops it and only this module refers to it, the
+next allocation of its shape takes it back instead of mapping fresh pages. At most ``MAX_WATCHED_BYTES`` are
+watched; a watched buffer the caller has dropped is the memory kept beyond NumPy's until that next allocation.
 """
 from __future__ import annotations
 
@@ -20,30 +25,46 @@ import math
 import os
 import sys
 import threading
+import weakref
 from collections import deque
 
 import numpy as np
 
-MIN_BYTES = 4 << 20
+# (s16 blas) 1 MiB, was 4 MiB: glibc maps an allocation above its mmap threshold (dynamic: 128 KiB, raised to
+# the size of a mapped block freed) fresh, and trims a freed top of its heap beyond twice that, so a buffer of a
+# few MiB can fault in page by page on every call too: cosine_similarity's two normalised (3000, 128) rows (2.9 MiB
+# each) cost 1,470 minor faults per call at 4 MiB, none at 1 MiB (docs/after_blas.md, session 16).
+MIN_BYTES = 1 << 20
 MAX_HELD = 128 << 20
 MAX_PER_SHAPE = 2  # a program that frees more buffers of one shape per call than it allocates keeps no more
 
 _lock = threading.Lock()
 _pool: dict[tuple, list[np.ndarray]] = {}
 _held = 0
-counts = {"kept": 0, "reused": 0, "reclaimed": 0}  # tests read them
+counts = {"kept": 0, "reused": 0, "reclaimed": 0, "taken_back": 0}  # tests read them
 # Buffers lent to a longer-lived holder (a written LazyArray's value, rebound to a leaf over it: api/realise.py)
 # with what to call when one comes back: the holder dies at a time nothing here sees (a LazyArray dropped, a
 # later ask rebinding it), so a miss in ``empty`` looks for lent buffers only this list still refers to.
 _lent: list[tuple[np.ndarray, object]] = []
 MAX_LENT = 8
+# (s16 blas) Big buffers handed out that may become the caller's results (a BLAS product's output: the
+# similarity matrix a program returns), watched so that the next allocation of their shape takes one back once
+# only this list holds it. glibc maps an allocation of at least its mmap threshold's ceiling (32 MiB) fresh every
+# time and unmaps it on free: cosine_similarity's (3000, 3000) product took 21.6 / 27.0 ms (min / median) into a
+# fresh output against 19.7 / 20.7 ms into one written before (docs/after_blas.md, session 16). Smaller buffers
+# come back from malloc's free lists. The list holds at most MAX_WATCHED_BYTES: the memory a process keeps
+# beyond NumPy's after its caller drops such a result, until the next call of that shape or ``clear``.
+WATCH_MIN_BYTES = 32 << 20
+MAX_WATCHED_BYTES = 128 << 20
+_watched: list[np.ndarray] = []
+_watched_bytes = 0
 
 
 def empty(shape: tuple, dtype, order: str = "C") -> np.ndarray:
     """``np.empty(shape, dtype, order=order)``, a kept buffer of that shape, dtype and order where there is
     one (its old values: the caller writes every element)."""
     global _held
-    if not _pool and not _lent:  # the common case first: nothing kept (a small program's every call)
+    if not _pool and not _lent and not _watched:  # the common case first: nothing kept (a small program's calls)
         return np.empty(shape, dtype, order=order)
     dtype = np.dtype(dtype)
     if math.prod(shape) * dtype.itemsize >= MIN_BYTES:
@@ -58,24 +79,65 @@ def empty(shape: tuple, dtype, order: str = "C") -> np.ndarray:
             a = _reclaim(key)
             if a is not None:
                 return a
+            a = _take_back(key)
+            if a is not None:
+                return a
     return np.empty(shape, dtype, order=order)
+
+
+def watch(buffer: np.ndarray) -> None:
+    """(s16 blas) Note that `buffer` (just handed out by ``empty``, now written) may become a result its caller
+    holds; once nothing but this module refers to it, ``empty`` takes it back for an allocation of its shape.
+    Buffers under ``WATCH_MIN_BYTES`` are not watched (malloc's free lists give them back without faults)."""
+    global _watched_bytes
+    if buffer.nbytes < WATCH_MIN_BYTES or not _free(buffer):
+        return
+    with _lock:
+        if any(b is buffer for b in _watched) or any(b is buffer for b, _ in _lent):  # (lent: ``lend`` has it)
+            return
+        _watched.append(buffer)
+        _watched_bytes += buffer.nbytes
+        while _watched_bytes > MAX_WATCHED_BYTES:  # the oldest first: the likeliest to be held still
+            _watched_bytes -= _watched.pop(0).nbytes
+
+
+def _take_back(key: tuple) -> np.ndarray | None:
+    """(under the lock) A watched buffer of `key` that only ``_watched`` refers to, taken out of the list. A
+    weak reference counts as a holder: whoever holds one would see the buffer's new values."""
+    global _watched_bytes
+    for i, b in enumerate(_watched):
+        if _key(b.shape, b.dtype, "C" if b.flags.c_contiguous else "F") == key \
+                and sys.getrefcount(b) <= _ONLY_WATCHED and not weakref.getweakrefcount(b):
+            del _watched[i]
+            _watched_bytes -= b.nbytes
+            counts["taken_back"] += 1
+            return b
+    return None
 
 
 def lend(buffer: np.ndarray, on_return) -> None:
     """Note that `buffer` (an array ``empty`` may hand out again) is now held by something longer-lived than a
     computation; once that lets it go, ``empty`` takes it back after calling ``on_return(buffer)`` (the holder's
     registry forgetting it). The list holds one reference: ``lent_references`` says so to reference counts."""
+    global _watched_bytes
     if not _free(buffer):
         return
     with _lock:
         if len(_lent) >= MAX_LENT:
             del _lent[0]  # (the oldest is more likely still held; it goes back to malloc when it dies)
         _lent.append((buffer, on_return))
+        for i, w in enumerate(_watched):  # (s16) one list per buffer: each list's take-back counts its own reference
+            if w is buffer:
+                del _watched[i]
+                _watched_bytes -= buffer.nbytes
+                break
 
 
 def lent_references(buffer: np.ndarray) -> int:
-    """The references ``lend``'s list holds to `buffer` (0 or 1), for code that counts a buffer's holders."""
-    return 1 if _lent and any(b is buffer for b, _ in _lent) else 0
+    """The references ``lend``'s list (and ``watch``'s, s16) hold to `buffer` (0-2), for code that counts a
+    buffer's holders."""
+    lent = 1 if _lent and any(b is buffer for b, _ in _lent) else 0
+    return lent + (1 if _watched and any(b is buffer for b in _watched) else 0)
 
 
 def _reclaim(key: tuple) -> np.ndarray | None:
@@ -138,11 +200,12 @@ def _key(shape: tuple, dtype: np.dtype, order: str) -> tuple:
 
 def clear() -> None:
     """Drop every kept buffer (their memory goes back to the system)."""
-    global _held
+    global _held, _watched_bytes
     with _lock:
         _pool.clear()
         _lent.clear()
-        _held = 0
+        _watched.clear()
+        _held = _watched_bytes = 0
 
 
 def _after_fork_in_child() -> None:
@@ -177,3 +240,14 @@ def _only_lent_count() -> int:
 
 
 _ONLY_LENT = _only_lent_count()
+
+
+def _only_watched_count() -> int:
+    """(s16 blas) The reference count ``_take_back`` sees for a buffer only the watched list holds (the list, the
+    loop's name and tuple, ``getrefcount``'s argument), measured the same way."""
+    watched = [np.empty(1)]
+    for i, b in enumerate(watched):  # (as ``_take_back`` loops: enumerate's reused tuple holds `b` too)
+        return sys.getrefcount(b)
+
+
+_ONLY_WATCHED = _only_watched_count()

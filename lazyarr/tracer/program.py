@@ -27,6 +27,7 @@ from lazyarr.tracer.signature import rebuilt  # (s15) dataclass results
 from lazyarr.tracer.calls import converter, direct_call, map_op
 from lazyarr.tracer.calls import offsets_op  # (#15)
 from lazyarr.runtime import after_blas  # (#15 postblas)
+from lazyarr.runtime import blas_output  # (s16 blas) a product into a kept buffer
 from lazyarr.compiler.layout import offsets_layout  # (#15)
 from lazyarr.tracer.scalars import Static, replay
 from lazyarr.tracer.scalar_runs import compile_runs  # (programs #15)
@@ -286,7 +287,7 @@ class Builder:
 
         def op(v, cv):
             args = [v[x] if kind == "s" else cv[x] if kind == "m" else x for kind, x in sources]
-            v[out] = interp.apply(node, args)
+            v[out] = blas_output.apply(node, args)  # (s16 blas) interp.apply's value; a product into a kept buffer
 
         return op
 
