@@ -46,6 +46,14 @@ class Distribution(NamedTuple):
     # The standard ppf/isf give SciPy's fills themselves (the support's ends at q = 0 and 1, nan outside [0, 1]
     # and for nan: ndtri, logit do): with valid concrete parameters the kernel needs no selects around them.
     quantile_edges: bool = False
+    # (s16) what SciPy's class overrides besides the methods: its own ``_argcheck`` (None: every shape > 0),
+    # ``_get_support`` (the support's ends from the shapes; None: ``a``, ``b``), an extra condition of its
+    # ``_support_mask`` for pdf/logpdf (powerlaw's x = 0 only for a >= 1), and the methods SciPy computes
+    # numerically or with in-place code around private ufuncs: those run as SciPy's own (``api/continuous.py``).
+    argcheck: Callable | None = None
+    support: Callable | None = None
+    density_mask: Callable | None = None
+    scipy_own: frozenset = frozenset()
 
 
 def apply_where(cond, args, f1, f2=None, fill_value=None):
@@ -240,3 +248,9 @@ DISCRETE = {d.name: d for d in (
                          sf=lambda x, n, p: scu._binom_sf(np.floor(x), n, p),
                          ppf=lambda q, n, p: scu._binom_ppf(q, n, p)),
 )}
+
+
+# (s16 stats2) more distributions (api/more_distributions.py), and more discrete ones
+from lazyarr.api.more_distributions import MORE  # noqa: E402  (its records use this module's helpers)
+
+TABLE.update((d.name, d) for d in MORE)
