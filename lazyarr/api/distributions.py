@@ -213,10 +213,17 @@ class DiscreteDistribution(NamedTuple):
     upper: Callable                 # the upper end from the shapes (binom's is n)
     argcheck: Callable              # the distribution's own ``_argcheck``
     pmf: Callable
-    logpmf: Callable
-    cdf: Callable
-    sf: Callable
-    ppf: Callable
+    logpmf: Callable | None         # (s16) None: rv_discrete's generic one (log(pmf); sf = 1 - cdf; ...)
+    cdf: Callable | None
+    sf: Callable | None
+    ppf: Callable | None
+    # (s16) the lower end from the shapes (randint's low, hypergeom's), rv_generic's logcdf, logsf, isf, and the
+    # methods SciPy computes by summation or loops (rv_discrete's _cdfvec/_ppfvec): SciPy's own (api/discrete.py)
+    lower: Callable | None = None
+    logcdf: Callable | None = None
+    logsf: Callable | None = None
+    isf: Callable | None = None
+    scipy_own: frozenset = frozenset()
 
 
 def _poisson_logpmf(k, mu):
@@ -246,11 +253,12 @@ DISCRETE = {d.name: d for d in (
                          pmf=lambda x, n, p: scu._binom_pmf(x, n, p), logpmf=_binom_logpmf,
                          cdf=lambda x, n, p: scu._binom_cdf(np.floor(x), n, p),
                          sf=lambda x, n, p: scu._binom_sf(np.floor(x), n, p),
-                         ppf=lambda q, n, p: scu._binom_ppf(q, n, p)),
+                         ppf=lambda q, n, p: scu._binom_ppf(q, n, p), isf=lambda q, n, p: scu._binom_isf(_off_ends(q), n, p)),
 )}
 
 
 # (s16 stats2) more distributions (api/more_distributions.py), and more discrete ones
-from lazyarr.api.more_distributions import MORE  # noqa: E402  (its records use this module's helpers)
+from lazyarr.api.more_distributions import MORE, MORE_DISCRETE  # noqa: E402  (its records use this module's helpers)
 
 TABLE.update((d.name, d) for d in MORE)
+DISCRETE.update((d.name, d) for d in MORE_DISCRETE)

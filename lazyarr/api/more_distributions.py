@@ -13,8 +13,9 @@ import math
 
 import numpy as np
 import scipy.special as sc
+from scipy.special import _ufuncs as scu
 
-from lazyarr.api.distributions import Distribution, _norm_logpdf, _norm_pdf, apply_where
+from lazyarr.api.distributions import DiscreteDistribution, Distribution, _norm_logpdf, _norm_pdf, _off_ends, apply_where
 
 _SQRT_2_OVER_PI = 0.7978845608028654        # scipy.stats._constants
 _LOG_SQRT_2_OVER_PI = -0.22579135264472744
@@ -278,4 +279,146 @@ MORE = (
                  cdf=lambda x, b: sc.chndtr(np.square(x), 2, np.square(b)),
                  ppf=lambda q, b: np.sqrt(sc.chndtrix(q, 2, np.square(b))),
                  argcheck=lambda b: b >= 0),
+)
+
+
+# -- discrete (scipy/stats/_discrete_distns.py) ---------------------------------------------------------------
+def _geom_cdf(x, p):
+    k = np.floor(x)
+    return -sc.expm1(sc.log1p(-p)*k)
+
+
+def _geom_logsf(x, p):
+    k = np.floor(x)
+    return k*sc.log1p(-p)
+
+
+def _geom_ppf(q, p):
+    vals = np.ceil(sc.log1p(-q) / sc.log1p(-p))
+    temp = _geom_cdf(vals-1, p)
+    return np.where((temp >= q) & (vals > 0), vals-1, vals)
+
+
+def _in_domain(p, ok, fill):
+    """Boost's quantiles raise for parameters outside their domain (nbinom's p = 0: OverflowError). SciPy never
+    asks there (its argcheck fails), but a SciPy stage is evaluated on every element: those are replaced by
+    `fill` first (the wrapper discards what comes back for them)."""
+    if not hasattr(p, "_node"):
+        return p if np.all(ok(p)) else type(p)(fill) if isinstance(p, np.generic) else fill
+    return np.where(ok(p), p, fill)
+
+
+def _nbinom_quantile(f, q, n, p):
+    return f(_off_ends(q), _in_domain(n, lambda n: n > 0, 1.0), _in_domain(p, lambda p: (p > 0) & (p <= 1), 0.5))
+
+
+def _nbinom_logpmf(x, n, p):
+    coeff = sc.gammaln(n+x) - sc.gammaln(x+1) - sc.gammaln(n)
+    return coeff + n*np.log(p) + sc.xlog1py(x, -p)
+
+
+def _nbinom_logcdf(x, n, p):
+    """nbinom._logcdf: log1p(-betainc(k + 1, n, 1 - p)) where the cdf is above 1/2, log(cdf) elsewhere (SciPy
+    writes the two into its cdf array in place)."""
+    k = np.floor(x)
+    cdf = scu._nbinom_cdf(k, n, p)
+    return np.where(cdf > 0.5, np.log1p(-sc.betainc(k + 1, n, 1 - p)), np.log(cdf))
+
+
+def _binom_logpmf_n1(x, p):
+    k = np.floor(x)
+    combiln = (sc.gammaln(1+1) - (sc.gammaln(k+1) + sc.gammaln(1-k+1)))
+    return combiln + sc.xlogy(k, p) + sc.xlog1py(1-k, -p)
+
+
+def _isintegral(x):
+    return x == np.round(x)
+
+
+def _as_int64(v):
+    """``np.asarray(high, dtype=np.int64)``: a cast (truncating), of a node or of a value."""
+    return v.astype(np.int64) if hasattr(v, "_node") else np.asarray(v, dtype=np.int64)
+
+
+def _randint_pmf(k, low, high):
+    p = np.ones_like(k) / (_as_int64(high) - low)
+    return np.where((k >= low) & (k < high), p, 0.)
+
+
+def _randint_cdf(x, low, high):
+    k = np.floor(x)
+    return (k - low + 1.) / (high - low)
+
+
+def _randint_ppf(q, low, high):
+    vals = np.ceil(q * (high - low) + low) - 1
+    vals1 = np.clip(vals - 1, low, high)
+    temp = _randint_cdf(vals1, low, high)
+    return np.where(temp >= q, vals1, vals)
+
+
+def _hypergeom_argcheck(M, n, N):
+    cond = (M > 0) & (n >= 0) & (N >= 0)
+    cond = cond & (n <= M) & (N <= M)
+    return cond & _isintegral(M) & _isintegral(n) & _isintegral(N)
+
+
+def _hypergeom_logpmf(k, M, n, N):
+    tot, good = M, n
+    bad = tot - good
+    return (sc.betaln(good+1, 1) + sc.betaln(bad+1, 1) + sc.betaln(tot-N+1, N+1) -
+            sc.betaln(k+1, good-k+1) - sc.betaln(N-k+1, bad-N+k+1) - sc.betaln(tot+1, 1))
+
+
+def _dlaplace_cdf(x, a):
+    k = np.floor(x)
+    return apply_where(k >= 0, (k, a), lambda k, a: 1.0 - np.exp(-a * k) / (np.exp(a) + 1),
+                       lambda k, a: np.exp(a * (k + 1)) / (np.exp(a) + 1))
+
+
+def _dlaplace_ppf(q, a):
+    const = 1 + np.exp(a)
+    vals = np.ceil(np.where(q < 1.0 / (1 + np.exp(-a)), np.log(q*const) / a - 1, -np.log((1-q) * const) / a))
+    vals1 = vals - 1
+    return np.where(_dlaplace_cdf(vals1, a) >= q, vals1, vals)
+
+
+_TINY = 1e-100  # logser._sf's
+
+
+MORE_DISCRETE = (
+    DiscreteDistribution("geom", ("p",), 1, lambda p: np.inf, lambda p: (p <= 1) & (p > 0),
+                         pmf=lambda k, p: np.power(1-p, k-1) * p,
+                         logpmf=lambda k, p: sc.xlog1py(k - 1, -p) + np.log(p),
+                         cdf=_geom_cdf, sf=lambda x, p: np.exp(_geom_logsf(x, p)), logsf=_geom_logsf,
+                         ppf=_geom_ppf),
+    DiscreteDistribution("nbinom", ("n", "p"), 0, lambda n, p: np.inf, lambda n, p: (n > 0) & (p > 0) & (p <= 1),
+                         pmf=lambda x, n, p: scu._nbinom_pmf(x, n, p), logpmf=_nbinom_logpmf,
+                         cdf=lambda x, n, p: scu._nbinom_cdf(np.floor(x), n, p), logcdf=_nbinom_logcdf,
+                         sf=lambda x, n, p: scu._nbinom_sf(np.floor(x), n, p),
+                         ppf=lambda q, n, p: _nbinom_quantile(scu._nbinom_ppf, q, n, p),
+                         isf=lambda q, n, p: _nbinom_quantile(scu._nbinom_isf, q, n, p)),
+    DiscreteDistribution("bernoulli", ("p",), 0, lambda p: 1, lambda p: (p >= 0) & (p <= 1),
+                         pmf=lambda x, p: scu._binom_pmf(x, 1, p), logpmf=_binom_logpmf_n1,
+                         cdf=lambda x, p: scu._binom_cdf(np.floor(x), 1, p),
+                         sf=lambda x, p: scu._binom_sf(np.floor(x), 1, p),
+                         ppf=lambda q, p: scu._binom_ppf(_off_ends(q), 1, p), isf=lambda q, p: scu._binom_isf(_off_ends(q), 1, p)),
+    DiscreteDistribution("randint", ("low", "high"), 0, lambda low, high: high - 1,
+                         lambda low, high: (high > low) & _isintegral(low) & _isintegral(high),
+                         pmf=_randint_pmf, logpmf=None, cdf=_randint_cdf, sf=None, ppf=_randint_ppf,
+                         lower=lambda low, high: low),
+    DiscreteDistribution("hypergeom", ("M", "n", "N"), 0, lambda M, n, N: np.minimum(n, N), _hypergeom_argcheck,
+                         pmf=lambda k, M, n, N: scu._hypergeom_pmf(k, n, N, M), logpmf=_hypergeom_logpmf,
+                         cdf=lambda k, M, n, N: scu._hypergeom_cdf(k, n, N, M),
+                         sf=lambda k, M, n, N: scu._hypergeom_sf(k, n, N, M), ppf=None,
+                         lower=lambda M, n, N: np.maximum(N-(M-n), 0),
+                         scipy_own=frozenset({"logcdf", "logsf", "ppf", "isf"})),
+    DiscreteDistribution("logser", ("p",), 1, lambda p: np.inf, lambda p: (p > 0) & (p < 1),
+                         pmf=lambda k, p: -np.power(p, k) * 1.0 / k / sc.log1p(-p), logpmf=None,
+                         cdf=None, ppf=None,
+                         sf=lambda k, p: -sc.betainc(k+1, _TINY, p) * sc.beta(k+1, _TINY) / np.log1p(-p),
+                         scipy_own=frozenset({"cdf", "logcdf", "ppf", "isf"})),
+    DiscreteDistribution("dlaplace", ("a",), -INF, lambda a: np.inf, lambda a: a > 0,
+                         pmf=lambda k, a: np.tanh(a/2.0) * np.exp(-a * abs(k)), logpmf=None,
+                         cdf=_dlaplace_cdf, sf=None, ppf=_dlaplace_ppf),
 )
