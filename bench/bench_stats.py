@@ -29,6 +29,14 @@ CASES = [  # (distribution, method, shape parameters, loc, scale, input kind)
     ("beta", "cdf", (2.0, 3.0), 0.0, 1.0, "q"),
     ("chi2", "sf", (4.0,), 0.0, 1.0, "x"),
     ("poisson", "pmf", (3.5,), 0.0, None, "k"),  # (discrete: no scale)
+    # (s16 stats2) new records
+    ("rayleigh", "logpdf", (), 0.0, 2.0, "x"),
+    ("lomax", "sf", (1.5,), 0.0, 2.0, "x"),
+    ("genpareto", "cdf", (0.25,), 0.0, 1.5, "x"),
+    ("gennorm", "cdf", (1.5,), 1.0, 2.0, "x"),
+    ("invgauss", "logcdf", (0.6,), 0.0, 2.0, "x"),
+    ("geom", "logsf", (0.3,), 0.0, None, "k"),
+    ("nbinom", "logpmf", (3.0, 0.4), 0.0, None, "k"),
 ]
 
 
@@ -44,6 +52,7 @@ def main() -> None:
     parser.add_argument("--n", type=int, default=1_000_000)
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--only", default="", help="comma-separated distribution names (default: all)")
     args = parser.parse_args()
     la.set_num_threads(args.threads)
     rng = np.random.default_rng(0)
@@ -51,6 +60,8 @@ def main() -> None:
     print(f"n={args.n}, {args.threads} thread(s), median of {args.rounds} rounds; wall (process CPU) per call")
     print(f"{'method':<22} {'scipy':>18} {'la.stats lazy':>18} {'@la.fuse':>18}  speedup lazy / fuse")
     for name, method, shapes, loc, scale, kind in CASES:
+        if args.only and name not in args.only.split(","):
+            continue
         x = inputs[kind]
         kw = {"loc": loc} if scale is None else {"loc": loc, "scale": scale}
         scipy_call = lambda: getattr(getattr(st, name), method)(x, *shapes, **kw)  # noqa: E731

@@ -26,12 +26,41 @@ from lazyarr.api.stats_checks import as_operand, both, broadcast_shape, either, 
 METHODS = ("pdf", "logpdf", "cdf", "logcdf", "sf", "logsf", "ppf", "isf")
 
 
-def _argcheck(args):
-    """rv_generic._argcheck: every shape parameter > 0 (1 when there are none)."""
+def _argcheck(args, own=None):
+    """rv_generic._argcheck: every shape parameter > 0 (1 when there are none); or the distribution's own."""
+    if own is not None:  # (s16) a concrete answer is decided here, as both() does
+        cond = own(*args)
+        return cond if isinstance(cond, LazyArray) else bool(np.all(cond)) if np.ndim(cond) == 0 else cond
     cond = True
     for arg in args:
         cond = both(cond, arg > 0)
     return cond
+
+
+def scipy_own(dist_name: str, method: str, args: tuple, kwds: dict, frozen: tuple | None = None):
+    """(s16) SciPy's own method on the values: NumPy's fallback (computes the LazyArrays among the arguments,
+    warns once, wraps the arrays it gives). `frozen` = (args, kwds) calls the method of SciPy's frozen
+    distribution made with them. For methods lazyarr does not express: numerical ones (root finding, quadrature),
+    moments, fit, rvs, and every distribution that is not in the tables."""
+    from lazyarr.api import fallback
+    return fallback.eager(_ScipyMethod(dist_name, method, frozen is not None), (frozen, args, kwds), {})
+
+
+class _ScipyMethod:
+    """``scipy.stats.<dist>.<method>`` (or a frozen one's), callable on the computed values; named for the
+    fallback's warning and explain()."""
+
+    def __init__(self, dist_name: str, method: str, frozen: bool):
+        self.dist_name, self.method, self.frozen = dist_name, method, frozen
+        self.__module__ = "scipy.stats"
+        self.__name__ = f"{dist_name}{'(...)' if frozen else ''}.{method}"
+
+    def __call__(self, frozen, args, kwds):
+        import scipy.stats
+        dist = getattr(scipy.stats, self.dist_name)
+        if frozen is not None:
+            dist = dist(*frozen[0], **frozen[1])
+        return getattr(dist, self.method)(*args, **kwds)
 
 
 class Continuous:
@@ -49,6 +78,18 @@ class Continuous:
 
     def __call__(self, *args, **kwds):
         return Frozen(self, args, kwds)
+
+    def __getattr__(self, name: str):
+        """(s16) Every other public method of scipy.stats' distribution (mean, var, std, moment, stats, entropy,
+        interval, median, support, expect, fit, rvs, nnlf, ...): SciPy's own, on the values."""
+        return scipy_attribute(self.name, name)
+
+    def _own(self, method: str) -> bool:
+        return method in self.dist.scipy_own
+
+    def _support(self, shapes):
+        """SciPy's ``_get_support``: the support's ends, from the shapes where the distribution says so."""
+        return self.dist.support(*shapes) if self.dist.support is not None else (self.a, self.b)
 
     def _parse(self, method: str, args: tuple, kwds: dict):
         """SciPy's generated ``_parse_args``: the shapes by position or name, then loc=0 and scale=1."""
@@ -84,12 +125,17 @@ class Continuous:
     # -- rv_continuous' public methods ---------------------------------------------------------------------------
     def _density(self, method: str, x, args, kwds):
         """pdf and logpdf (rv_continuous.pdf): 0 / -inf outside the closed support, nan for bad arguments."""
+        if self._own(method):
+            return scipy_own(self.name, method, (x, *args), kwds)
         shapes, loc, scale = self._parse(method, args, kwds)
         x = lazy(as_operand(x))
         dtype, z = self._standardised(x, loc, scale)
         with np.errstate(all="ignore"):
-            cond0 = both(_argcheck(shapes), scale > 0)
-            inside = ((self.a < z) & (z < self.b)) if self.dist.open_density else ((self.a <= z) & (z <= self.b))
+            cond0 = both(_argcheck(shapes, self.dist.argcheck), scale > 0)
+            a, b = self._support(shapes)
+            inside = ((a < z) & (z < b)) if self.dist.open_density else ((a <= z) & (z <= b))
+            if self.dist.density_mask is not None:
+                inside = inside & self.dist.density_mask(z, *shapes)
             cond = both(cond0, inside)
             value = self._std(method, z, shapes)
             unit = not isinstance(scale, LazyArray) and scale == 1  # (/ 1 and - log(1) change no bits: left out)
@@ -104,15 +150,18 @@ class Continuous:
     def _cumulative(self, method: str, x, args, kwds):
         """cdf, sf, logcdf, logsf (rv_continuous.cdf): the limits outside the open support, nan for bad
         arguments."""
+        if self._own(method):
+            return scipy_own(self.name, method, (x, *args), kwds)
         shapes, loc, scale = self._parse(method, args, kwds)
         x = lazy(as_operand(x))
         dtype, z = self._standardised(x, loc, scale)
         upper = method in ("sf", "logsf")
         log = method.startswith("log")
         with np.errstate(all="ignore"):
-            cond0 = both(_argcheck(shapes), scale > 0)
-            cond = both(cond0, (self.a < z) & (z < self.b))
-            far = both(cond0, (z <= self.a) if upper else (z >= self.b))  # where the method is 1 (log: 0)
+            cond0 = both(_argcheck(shapes, self.dist.argcheck), scale > 0)
+            a, b = self._support(shapes)
+            cond = both(cond0, (a < z) & (z < b))
+            far = both(cond0, (z <= a) if upper else (z >= b))  # where the method is 1 (log: 0)
             bad = either(negated(cond0), z != z)
             value = self._std(method, z, shapes)
             out = select(cond, value, select(far, 0.0 if log else 1.0,
@@ -122,12 +171,15 @@ class Continuous:
     def _quantile(self, method: str, q, args, kwds):
         """ppf and isf (rv_continuous.ppf): q in (0, 1) through the method, q = 0 and 1 the support's ends
         (``a * scale + loc``, ``b * scale + loc``), anything else nan; float64 as SciPy's output array."""
+        if self._own(method):
+            return scipy_own(self.name, method, (q, *args), kwds)
         shapes, loc, scale = self._parse(method, args, kwds)
         q = lazy(as_operand(q))
         with np.errstate(all="ignore"):
-            cond0 = both(both(_argcheck(shapes), scale > 0), loc == loc)
+            cond0 = both(both(_argcheck(shapes, self.dist.argcheck), scale > 0), loc == loc)
             cond = both(cond0, (0 < q) & (q < 1))
-            lower, upper = self.a * scale + loc, self.b * scale + loc
+            a, b = self._support(shapes)
+            lower, upper = a * scale + loc, b * scale + loc
             at_zero, at_one = (lower, upper) if method == "ppf" else (upper, lower)
             value = self._std(method, q, shapes) * scale + loc
             if self.dist.quantile_edges and not isinstance(cond0, LazyArray) and cond0:
@@ -188,8 +240,30 @@ class Frozen:
     def __getattr__(self, name: str):
         method = getattr(self.dist, name, None) if name in Frozen.METHODS else None
         if method is None:
-            raise AttributeError(f"frozen lazyarr.stats.{self.dist.name} has no method {name!r}")
+            # (s16) every other method of SciPy's frozen distribution (mean, interval, rvs, expect, ...): SciPy's
+            # own on the values
+            if name.startswith("_") or not callable(getattr(_scipy_distribution(self.dist.name), name, None)):
+                raise AttributeError(f"frozen lazyarr.stats.{self.dist.name} has no method {name!r}")
+            return lambda *a, **k: scipy_own(self.dist.name, name, a, k, frozen=(self.args, self.kwds))
         return lambda x: method(x, *self.args, **self.kwds)
+
+
+def _scipy_distribution(name: str):
+    import scipy.stats
+    return getattr(scipy.stats, name)
+
+
+def scipy_attribute(dist_name: str, name: str):
+    """(s16) scipy.stats.<dist_name>'s public method `name`, run by SciPy on the values; AttributeError as
+    SciPy's for what it does not have."""
+    theirs = getattr(_scipy_distribution(dist_name), name) if not name.startswith("_") else None
+    if not callable(theirs):
+        if theirs is not None:
+            return theirs  # (a plain attribute: shapes, a, b, numargs, badvalue, name)
+        raise AttributeError(f"lazyarr.stats.{dist_name} has no attribute {name!r}")
+    method = lambda *args, **kwds: scipy_own(dist_name, name, args, kwds)  # noqa: E731
+    method.__name__ = name
+    return method
 
 
 DISTRIBUTIONS = {name: Continuous(dist) for name, dist in TABLE.items()}

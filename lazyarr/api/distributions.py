@@ -46,6 +46,14 @@ class Distribution(NamedTuple):
     # The standard ppf/isf give SciPy's fills themselves (the support's ends at q = 0 and 1, nan outside [0, 1]
     # and for nan: ndtri, logit do): with valid concrete parameters the kernel needs no selects around them.
     quantile_edges: bool = False
+    # (s16) what SciPy's class overrides besides the methods: its own ``_argcheck`` (None: every shape > 0),
+    # ``_get_support`` (the support's ends from the shapes; None: ``a``, ``b``), an extra condition of its
+    # ``_support_mask`` for pdf/logpdf (powerlaw's x = 0 only for a >= 1), and the methods SciPy computes
+    # numerically or with in-place code around private ufuncs: those run as SciPy's own (``api/continuous.py``).
+    argcheck: Callable | None = None
+    support: Callable | None = None
+    density_mask: Callable | None = None
+    scipy_own: frozenset = frozenset()
 
 
 def apply_where(cond, args, f1, f2=None, fill_value=None):
@@ -205,10 +213,17 @@ class DiscreteDistribution(NamedTuple):
     upper: Callable                 # the upper end from the shapes (binom's is n)
     argcheck: Callable              # the distribution's own ``_argcheck``
     pmf: Callable
-    logpmf: Callable
-    cdf: Callable
-    sf: Callable
-    ppf: Callable
+    logpmf: Callable | None         # (s16) None: rv_discrete's generic one (log(pmf); sf = 1 - cdf; ...)
+    cdf: Callable | None
+    sf: Callable | None
+    ppf: Callable | None
+    # (s16) the lower end from the shapes (randint's low, hypergeom's), rv_generic's logcdf, logsf, isf, and the
+    # methods SciPy computes by summation or loops (rv_discrete's _cdfvec/_ppfvec): SciPy's own (api/discrete.py)
+    lower: Callable | None = None
+    logcdf: Callable | None = None
+    logsf: Callable | None = None
+    isf: Callable | None = None
+    scipy_own: frozenset = frozenset()
 
 
 def _poisson_logpmf(k, mu):
@@ -238,5 +253,12 @@ DISCRETE = {d.name: d for d in (
                          pmf=lambda x, n, p: scu._binom_pmf(x, n, p), logpmf=_binom_logpmf,
                          cdf=lambda x, n, p: scu._binom_cdf(np.floor(x), n, p),
                          sf=lambda x, n, p: scu._binom_sf(np.floor(x), n, p),
-                         ppf=lambda q, n, p: scu._binom_ppf(q, n, p)),
+                         ppf=lambda q, n, p: scu._binom_ppf(q, n, p), isf=lambda q, n, p: scu._binom_isf(_off_ends(q), n, p)),
 )}
+
+
+# (s16 stats2) more distributions (api/more_distributions.py), and more discrete ones
+from lazyarr.api.more_distributions import MORE, MORE_DISCRETE  # noqa: E402  (its records use this module's helpers)
+
+TABLE.update((d.name, d) for d in MORE)
+DISCRETE.update((d.name, d) for d in MORE_DISCRETE)

@@ -20,3 +20,13 @@ errstate.honouring(Discrete, DISCRETE_METHODS)
 globals().update(DISTRIBUTIONS)
 globals().update(DISCRETE_DISTRIBUTIONS)
 __all__ = [*DISTRIBUTIONS, *DISCRETE_DISTRIBUTIONS]
+
+
+def __getattr__(name: str):
+    """(s16) scipy.stats' other distributions: SciPy's own methods on the values (api/other_distributions.py)."""
+    from lazyarr.api.other_distributions import distribution
+    found = distribution(name) if not name.startswith("_") else None
+    if found is None:
+        raise AttributeError(f"module 'lazyarr.stats' has no attribute {name!r}")
+    globals()[name] = found
+    return found

@@ -243,7 +243,9 @@ class _Fused:
         breaks = None if tracing.active() else segments.EagerBreaks(self.fn, materialise=False)
         # (blank arrays made by the body of a function inlined into a trace are traced: creation_calls.py)
         fn = creation_calls.routed(self.fn) if breaks is None else self.fn
-        with tracing.tracing(), tracing.breaking(breaks) if breaks is not None else contextlib.nullcontext():
+        # ((s16) scipy.stats' methods take the lazy arguments as lazyarr's, as in a trace: scipy_calls.py)
+        with tracing.tracing(), tracing.breaking(breaks) if breaks is not None else contextlib.nullcontext(), \
+                scipy_calls.intercepting():
             return fn(*positional, **keywords)
 
     def foreign(self, structure, leaves: list, value):

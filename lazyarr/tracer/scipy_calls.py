@@ -46,8 +46,8 @@ def _ours(self, name: str, method: str, args: tuple, kwds: dict):
     called with arguments lazyarr's method takes (x, the shapes, loc, scale; by position or name)."""
     from lazyarr.api import stats
     ours = getattr(stats, name, None)
-    if ours is None or not hasattr(ours, method):
-        return None
+    if ours is None or not hasattr(ours, method) or method in getattr(getattr(ours, "dist", None), "scipy_own", ()):
+        return None  # ((s16) a method SciPy computes numerically: SciPy's own, a graph break)
     shapes = getattr(ours, "shapes", ())  # (norm has none, and the whole line as its support)
     support = getattr(ours, "a", -np.inf), getattr(ours, "b", np.inf)
     if (self.shapes or None) != (", ".join(shapes) or None) or (self.a, self.b) != support:
@@ -83,6 +83,32 @@ def _classes() -> dict:
     return found
 
 
+# (s16 stats2) rv_generic's other public methods (moments, intervals, expect, rvs, ...) are Python code that
+# writes into NumPy arrays (``place(result, i1, res1)`` in moment): a traced argument there was a TracingError.
+# While a function traces they take traced arguments as NumPy's fallback does: the arguments are computed (a
+# graph break) and SciPy's own method runs on the values, for every distribution, SciPy's or a user's subclass.
+OTHER_METHODS = ("moment", "mean", "var", "std", "median", "stats", "entropy", "interval", "support", "expect",
+                 "nnlf", "rvs")
+
+
+def _on_values(original):
+    @functools.wraps(original)
+    def method(self, *args, **kwds):
+        if _traced((*args, *kwds.values())):
+            from lazyarr.api import fallback
+            bound = functools.partial(original, self)
+            bound.__module__, bound.__name__ = "scipy.stats", f"{getattr(self, 'name', '?')}.{original.__name__}"
+            return fallback.eager(bound, args, kwds)
+        return original(self, *args, **kwds)
+
+    return method
+
+
+def _base_classes() -> list:
+    module = sys.modules.get("scipy.stats._distn_infrastructure")
+    return [] if module is None else [module.rv_generic, module.rv_continuous, module.rv_discrete]
+
+
 class intercepting:
     """Context manager around a trace: scipy.stats' distributions' methods take traced arguments as lazyarr's."""
 
@@ -97,6 +123,11 @@ class intercepting:
                         continue
                     _installed[cls, name] = cls.__dict__.get(name)
                     setattr(cls, name, _routed(cls, dist_name, name, getattr(cls, name)))
+            for cls in _base_classes() if classes else ():
+                for name in OTHER_METHODS:
+                    if name in cls.__dict__:
+                        _installed[cls, name] = cls.__dict__[name]
+                        setattr(cls, name, _on_values(cls.__dict__[name]))
         return self
 
     def __exit__(self, *exc):
