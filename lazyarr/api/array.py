@@ -586,7 +586,8 @@ def wrap(x, copy: bool | None = None) -> LazyArray:
         if copy:
             raise ValueError("lazyarr.array: copy=True is not supported for a dask array (a snapshot would "
                              "compute it); wrap dask_array.compute() instead, or copy its source arrays")
-        return handler.wrap(x)
+        wrapped = handler.wrap(x)  # (s16 sweepd) a 0-d dask array is a 0-d array too, as a 0-d ndarray input
+        return LazyArray(wrapped._node, array0=True) if wrapped.ndim == 0 else wrapped
     if type(x) is np.ndarray:
         return LazyArray(build.array_leaf(x, copy), array0=x.ndim == 0)
     if isinstance(x, np.ndarray):  # a subclass: np.memmap is taken as a plain array, others are refused
