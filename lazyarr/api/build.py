@@ -10,6 +10,7 @@ import math
 
 import numpy as np
 
+from lazyarr.api import byte_order
 from lazyarr.graph import dtypes
 from lazyarr.graph import expr
 from lazyarr.api import tracing
@@ -65,7 +66,9 @@ def as_input_array(x, what: str = "array", copy: bool | None = None) -> np.ndarr
             raise ValueError(f"lazyarr: {what} has dtype {x.dtype}, a non-native byte order, which lazyarr "
                              "converts (a copy) and copy=False forbids; pass copy=None, or convert it "
                              "yourself: x.astype(x.dtype.newbyteorder('='))")
+        original = x.dtype
         x = x.astype(dt)  # non-native byte order: one conversion at the boundary
+        byte_order.converted(x, original)  # (s16 sweepd) NumPy's results keep it where NumPy's would
     elif copy and not copied:
         x = x.copy(order="K")  # the snapshot copy=True asks for, in the layout np.array(x, copy=True) keeps
     arr = x.view()

@@ -37,6 +37,7 @@ import weakref
 import numpy as np
 
 from lazyarr.api import build, dispatch, tracing
+from lazyarr.api import byte_order
 from lazyarr.api.array import LazyArray
 from lazyarr.api.bytes_equal import same_bytes  # (lazyover #15)
 from lazyarr.graph import expr
@@ -74,6 +75,8 @@ class Selection(LazyArray):
 
     @property
     def dtype(self) -> np.dtype:
+        if byte_order.seen:  # (s16 sweepd) NumPy's byte order: the source's, which a gather keeps
+            return byte_order.node_dtype(self._source) if self._source is not None else byte_order.dtype_of(self)
         return self._source.dtype if self._source is not None else self._node.dtype
 
     @property
