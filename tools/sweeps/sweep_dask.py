@@ -10,6 +10,7 @@ result is computed twice, by ``compute()`` and by ``to_dask().compute()``, which
 """
 from __future__ import annotations
 
+import os
 import sys
 import time
 
@@ -89,8 +90,13 @@ def concrete(result):
     return result
 
 
+_TRACE = os.environ.get("SWEEP_TRACE") == "1"  # each call's name on stderr before it runs (to find a crash)
+
+
 def check(t: Tally, name: str, call, inputs, ulp: float, chunkings):
     for c in chunkings:
+        if _TRACE:
+            print(f"{name} <{c}>", file=sys.stderr, flush=True)
         t.check(f"{name} <{c}>", call, inputs, ulp, wrapper=wrapper(c), concrete_of=concrete)
 
 
