@@ -221,3 +221,4 @@ def test_sweep_slice_linalg_special_stats():
         inputs = {f"x{k}": (x if k == 0 else np.abs(x[::-1])) for k in range(uf.nin)}
         sweep_dask.check(t, f"special.{name}", lambda a, uf=uf: uf(*a.values()), inputs, 4, ["uneven first axis"])
     assert not _failures(t), t.report("linalg, special")
+

@@ -295,9 +295,6 @@ class Reduction:
 
 _ALL = "biufc"
 _COMPLEX_ORDER = "complex ordering with NaN is NumPy's"
-# (s16 sweepd) a kernel's product starts from 1+0j, and (1+0j) * z is not z where z has an infinite or a -0.0 part
-# ((1+0j) * (-inf+3j) = -inf+nanj): NumPy's reduce starts from the first element
-_COMPLEX_PRODUCT = "a complex product is NumPy's, which starts from the first element, not from 1+0j"
 REDUCTIONS: dict[str, Reduction] = {
     r.name: r
     for r in [
@@ -306,8 +303,7 @@ REDUCTIONS: dict[str, Reduction] = {
                   (("iu", "S.wrapping_add({acc}, {v})"), (_ALL, "{acc} + {v}")),
                   takes_dtype=True, compensated=True, combine="sum"),
         Reduction("prod", np.prod, np.multiply, "1", _wide, "np.prod",
-                  (("iu", "S.wrapping_mul({acc}, {v})"), (_ALL, "{acc} * {v}")), takes_dtype=True, combine="prod",
-                  numpy_for_kinds="c", numpy_why=_COMPLEX_PRODUCT),
+                  (("iu", "S.wrapping_mul({acc}, {v})"), (_ALL, "{acc} * {v}")), takes_dtype=True, combine="prod"),
         Reduction("max", np.max, np.maximum, None, _compared, "np.max",
                   (("f", "S.float_maximum({acc}, {v})"), ("biu", "max({acc}, {v})")),
                   numpy_for_kinds="c", numpy_why=_COMPLEX_ORDER, maximises=True, combine="max"),
