@@ -165,8 +165,9 @@ def test_fused_function_results_keep_numpys_byte_order():
 # --- a slice of the sweep ------------------------------------------------------------------------------------
 
 # Differences the sweep reports that are documented (docs/dask.md, docs/numpy_surface.md), not bugs of the bridge:
-# dtypes Numba cannot compile are refused, as on the NumPy path
-KNOWN = ("v.astype(str)", "v.astype(object)")
+# dtypes Numba cannot compile are refused, as on the NumPy path; a fused call with dask arguments returns values
+# computed at the call (no dask leaf under them: np.unique, x[mask], np.nonzero ...) as ndarrays
+KNOWN = ("v.astype(str)", "v.astype(object)") + tuple(f"fuse {n}" for n in sweep_dask.FUSE_COMPUTED_AT_THE_CALL)
 
 
 def _failures(t: Tally) -> list[str]:
@@ -209,6 +210,13 @@ def test_sweep_slice_ufuncs():
                                  sweep_ufuncs.ulp_of(u, dt), ["empty chunks"])
     assert sum(t.kinds.values()) > 40
     assert not _failures(t), t.report("ufuncs")
+
+
+def test_sweep_slice_fused_calls_with_dask_arguments():
+    t = Tally()
+    sweep_dask.sweep_fuse(t, ["uneven every axis"], sweep_methods.MATRIX_CALLS[::3])
+    assert sum(t.kinds.values()) > 30
+    assert not _failures(t), t.report("fuse")
 
 
 def test_sweep_slice_linalg_special_stats():

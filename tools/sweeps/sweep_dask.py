@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 import sys
 import time
+import warnings
 
 import numpy as np
 
@@ -274,12 +275,80 @@ def sweep_linalg(t: Tally, chunkings=ALL):
         check(t, name, call, inputs, 16, chunkings)
 
 
+# --- @la.fuse called with dask arrays (docs/fuse.md: runs lazily, array results come back as dask arrays) ---------
+
+# calls whose array results a fused call with dask arguments returns as ndarrays (docs/dask.md: computed at the
+# call from the dask arrays' values, they have no dask leaf left under them, like results of NumPy arguments alone)
+FUSE_COMPUTED_AT_THE_CALL = ("compress", "unique", "unique counts", "nonzero", "argwhere", "real imag", "x[m]", "x[[]]",
+                             "x[np.array([], int)]", "choose", "bincount")
+
+
+class NotDask(AssertionError):
+    """A fused function called with dask arrays returned an array that is not a dask array."""
+
+
+def _dask_results(result):
+    """A fused call's results over dask arrays computed: each array result must be a dask array."""
+    if isinstance(result, da.Array):
+        return result.compute()
+    if isinstance(result, (np.ndarray, la.LazyArray)):
+        raise NotDask(f"a fused call with dask arguments returned a {type(result).__name__}")
+    if isinstance(result, tuple) and hasattr(result, "_fields"):
+        return type(result)(*(_dask_results(r) for r in result))
+    if isinstance(result, (list, tuple)):
+        return type(result)(_dask_results(r) for r in result)
+    return result
+
+
+def dask_wrapper(chunking: str):
+    """NumPy arrays -> dask arrays cut by `chunking` (not wrapped: the fused function takes them as they are)."""
+    cut = CHUNKINGS[chunking]
+
+    def wrap(inputs):
+        if isinstance(inputs, np.ndarray):
+            return da.from_array(inputs, chunks=cut(inputs.shape))
+        if isinstance(inputs, dict):
+            return {k: wrap(v) for k, v in inputs.items()}
+        return inputs
+    return wrap
+
+
+def sweep_fuse(t: Tally, chunkings=("uneven every axis",), calls=None):
+    """The methods part's calls as fused functions of (x, m), called with dask arrays. Only calls whose NumPy
+    answer is an array (or a tuple of arrays) are kept: a 0-d or Python result over dask arrays is dask's
+    business (the fused call returns what the function returns over ``la.array(dask)``, computed as dask)."""
+    import sweep_methods as sm
+    x = sm.matrix("f8")
+    m = np.resize(np.array([True, False, True, True, False]), x.size).reshape(x.shape)
+    for name, call, *ulp in calls or sm.MATRIX_CALLS:
+        with np.errstate(all="ignore"), warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            try:
+                want = call({"x": x.copy(), "m": m})
+            except Exception:
+                continue
+        if not (isinstance(want, np.ndarray) and want.ndim) and not (
+                isinstance(want, (tuple, list)) and want and all(isinstance(w, np.ndarray) and w.ndim for w in want)):
+            continue
+        if name == "iter":  # np.asarray(row) in the function itself: an ndarray, as over dask arrays
+            continue
+        fused = la.fuse(lambda x, m, call=call: call({"x": x, "m": m}))
+
+        def run(a, call=call, fused=fused):
+            if isinstance(a["x"], np.ndarray):
+                return call(a)
+            return fused(a["x"], a["m"])
+        for c in chunkings:
+            t.check(f"fuse {name} <{c}>", run, {"x": x, "m": m}, ulp[0] if ulp else 0, wrapper=dask_wrapper(c),
+                    concrete_of=_dask_results)
+
+
 PARTS = {
     "methods": lambda t: sweep_methods(t),
     "methods-dtypes": lambda t: sweep_methods(t, ("?", "i1", "i8", "u8", "f2", "f4", "c16"), TWO),
     "axes": sweep_axes, "small": sweep_small, "updates": sweep_updates, "ufuncs": sweep_ufuncs,
     "mixed": sweep_mixed, "ufunc-methods": sweep_ufunc_methods, "special": sweep_special, "stats": sweep_stats,
-    "linalg": sweep_linalg,
+    "linalg": sweep_linalg, "fuse": sweep_fuse,
 }
 
 if __name__ == "__main__":
