@@ -24,6 +24,7 @@ import operator
 import numpy as np
 
 from lazyarr.api import build
+from lazyarr.api import byte_order
 from lazyarr.api import tracing  # (graph breaks) a LazyArray index inside @la.fuse is computed
 from lazyarr.graph import expr
 from lazyarr.graph.expr import CONST, LEAF, Node
@@ -199,7 +200,10 @@ def basic(node: Node, key: tuple, shape: tuple) -> Node:
     if is_identity(key, node.shape):
         return node
     if 0 in shape:
-        return empty(shape, node.dtype)
+        result = empty(shape, node.dtype)
+        if byte_order.seen and byte_order.node_dtype(node) != node.dtype:  # (s16 sweepd) an empty view keeps x's
+            byte_order.converted(result.data, byte_order.node_dtype(node))  # non-native byte order, as NumPy's
+        return result
     if node.op == LEAF:  # the commonest case, without the rewriting machinery
         return expr.view_leaf(node, ("getitem", key), lambda data: data[realise(key)])
     return _push(node, key)
