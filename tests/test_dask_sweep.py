@@ -153,6 +153,19 @@ def test_other_big_endian_dtypes_keep_their_order_through_copies(dt):
         _same_as_numpy(fn(la.array(x)), fn(x))
 
 
+@pytest.mark.parametrize("dt", [">f8", ">i8", ">f2"])
+def test_writes_into_a_big_endian_array_keep_its_byte_order(dt):
+    # a write never changes an array's dtype (NumPy): in-place operators, item assignment, put, fill, sort ...
+    # on a copy of a big-endian input are big-endian, with NumPy's values
+    t = Tally()
+    x = sweep_methods.sweep_vector(dt[1:]).astype(dt)
+    w = x[::-1].copy()
+    with np.errstate(all="ignore"):
+        for name, call in sweep_methods.UPDATES:
+            t.check(f"{name} [{dt}]", call, {"x": x, "w": w, "i": np.array([0, 2])})
+    assert t.kinds["ok"] == len(sweep_methods.UPDATES), t.report("updates")
+
+
 def test_fused_function_results_keep_numpys_byte_order():
     def f(a):
         return a.T.copy(), a * 2, np.sort(a, axis=0), a.astype(">i4"), a[1:]

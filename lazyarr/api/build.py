@@ -581,6 +581,8 @@ def reductions_axis(axis, ndim: int) -> int:
 def numpy_stage(name: str, args: tuple, kwargs: tuple, shape: tuple, dtype) -> Node:
     """A node NumPy evaluates on its own: the STAGES entry `name` over `args` with `kwargs` (sorted pairs), a
     boundary between fused kernels."""
+    if byte_order.seen:  # (s16 sweepd) a LazyArray's dtype may name NumPy's non-native order: nodes are native
+        dtype = dtypes.native(np.dtype(dtype))
     return expr.make("numpy", tuple(args), StageParams(name, kwargs), shape, dtype)
 
 
