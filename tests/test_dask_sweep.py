@@ -4,6 +4,7 @@ sweep (tools/sweeps/sweep_dask.py) over several chunkings; byte orders (lazy, fu
 The slice shares kernels with the other sweeps' tests (small 1-D and 2-D float64/int arrays); every lazy result is
 computed by compute() and by to_dask().compute(), which must agree (sweep_dask.concrete).
 """
+import pickle
 import sys
 import warnings
 from pathlib import Path
@@ -108,6 +109,8 @@ BYTE_ORDER_CALLS = {
     "add": lambda a: a + 1, "negative": lambda a: -a, "sum": lambda a: a.sum(axis=0), "max": lambda a: a.max(),
     "cumsum": lambda a: np.cumsum(a), "concatenate": lambda a: np.concatenate([a, a]), "where": lambda a: np.where(MASK, a, 0),
     "element": lambda a: a[1, 2], "astype >f4 + 1": lambda a: a.astype(">f4") + 1,
+    "x[lazy mask]": lambda a: a[a > 0], "x[[]]": lambda a: a[[]], "x[2:1]": lambda a: a[2:1],
+    "deepcopy": lambda a: __import__("copy").deepcopy(a), "pickle": lambda a: pickle.loads(pickle.dumps(a)),
 }
 
 

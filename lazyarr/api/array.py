@@ -325,6 +325,13 @@ class LazyArray:
     def __reduce__(self):
         return (LazyArray, (self._node, self._array0))
 
+    def __deepcopy__(self, memo):
+        import copy
+        result = LazyArray(copy.deepcopy(self._node, memo), self._array0)  # (as __reduce__ would rebuild it)
+        if byte_order.seen and byte_order.is_non_native(self.dtype):  # (s16 sweepd) NumPy's deepcopy keeps a
+            byte_order.marked(result, self.dtype)  # non-native byte order (its pickle gives native order)
+        return result
+
     def __repr__(self) -> str:
         value = methods.shown(self)  # (s15) user code in a fused function sees NumPy's text of the value
         if value is not None:

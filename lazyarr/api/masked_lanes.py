@@ -62,9 +62,12 @@ class Selection(LazyArray):
     def _node(self) -> Node:
         """The gather, built the first time something needs it (then the selection is an ordinary array)."""
         if self._source is not None:
+            kept = byte_order.node_dtype(self._source) if byte_order.seen else None  # (s16 sweepd) x's order
             key = self._numpy_mask if self._numpy_mask is not None else LazyArray(self._mask)
             gathered = LazyArray(self._source)._index(key)  # (a NumPy mask: NumPy's lazy gather stage)
             self._node = gathered._node
+            if kept is not None and byte_order.is_non_native(kept):  # (a lazy mask: values gathered at the call)
+                byte_order.marked(self, kept)
         return _GATHERED.__get__(self)
 
     @_node.setter
