@@ -106,7 +106,7 @@ def difference(got, want, ulp: float = 0) -> str | None:
         return f"type {type(got).__name__} != {type(want).__name__}"
     g, w = np.asarray(got), np.asarray(want)
     if g.dtype != w.dtype:
-        if g.dtype == w.dtype.newbyteorder("="):  # lazyarr makes non-native inputs native once (by design)
+        if g.dtype == w.dtype.newbyteorder("="):  # the same type in another byte order (docs/numpy_surface.md)
             return f"byteorder {g.dtype} != {w.dtype}"
         return f"dtype {g.dtype} != {w.dtype}"
     if g.shape != w.shape:
