@@ -17,6 +17,7 @@ from lazyarr.api import methods
 from lazyarr.api import realise  # (programs #15) values asked for keep the named LazyArrays they computed
 from lazyarr.api import scalar_fold  # (scalar overhead #15) element reads and 0-d arithmetic done now
 from lazyarr.api import tracing
+from lazyarr.api import byte_order
 from lazyarr.runtime import external
 from lazyarr.graph.expr import Node
 from lazyarr.graph.expr import CONST, LEAF
@@ -81,11 +82,15 @@ class LazyArray:
         return self._result(realise.evaluate_one(self._node))
 
     def _result(self, value: np.ndarray):
+        if byte_order.seen:  # (s16 sweepd) NumPy's non-native byte order where its result keeps one
+            value = byte_order.numpy_value(self, value)
         return value[()] if value.ndim == 0 and not self._array0 else value
 
     def __array__(self, dtype=None, copy=None):
         known = tracing.concrete(self, "np.asarray()")
         value = realise.evaluate_one(self._node) if known is None else known  # (programs #15) api/realise.py
+        if byte_order.seen:
+            value = byte_order.numpy_value(self, value)
         if dtype is not None and value.dtype != dtype:
             return value.astype(dtype)
         return value.copy() if copy else value
@@ -98,7 +103,10 @@ class LazyArray:
         """A dask array computing this expression, each block by one fused kernel (over dask leaves from
         ``lazyarr.array(dask_array)``); `num_threads`: lazyarr's threads per block. See docs/dask.md."""
         # (s12 lazymandel) a written history stands for its leaf (api/owned.py: its buffer may be overwritten)
-        return external.handler("dask").to_dask(realise.stand_ins([self._node])[0], num_threads)
+        result = external.handler("dask").to_dask(realise.stand_ins([self._node])[0], num_threads)
+        if byte_order.seen and result.dtype != self.dtype:  # (s16 sweepd) NumPy's byte order, as compute()'s
+            result = result.astype(self.dtype)
+        return result
 
     # -- dtype and layout methods -------------------------------------------------------------------------
     @property
@@ -340,6 +348,13 @@ class LazyArray:
 
     def __reduce__(self):
         return (LazyArray, (self._node, self._array0))
+
+    def __deepcopy__(self, memo):
+        import copy
+        result = LazyArray(copy.deepcopy(self._node, memo), self._array0)  # (as __reduce__ would rebuild it)
+        if byte_order.seen and byte_order.is_non_native(self.dtype):  # (s16 sweepd) NumPy's deepcopy keeps a
+            byte_order.marked(result, self.dtype)  # non-native byte order (its pickle gives native order)
+        return result
 
     def __repr__(self) -> str:
         value = methods.shown(self)  # (s15) user code in a fused function sees NumPy's text of the value
@@ -650,7 +665,10 @@ def wrap(x, copy: bool | None = None) -> LazyArray:
         if copy:
             raise ValueError("lazyarr.array: copy=True is not supported for a dask array (a snapshot would "
                              "compute it); wrap dask_array.compute() instead, or copy its source arrays")
-        return handler.wrap(x)
+        wrapped = handler.wrap(x)  # (s16 sweepd) a 0-d dask array is a 0-d array too, as a 0-d ndarray input
+        if byte_order.is_non_native(x.dtype):
+            byte_order.notice()  # (the dask leaf keeps its order: views and copies of it keep it, as NumPy's)
+        return LazyArray(wrapped._node, array0=True) if wrapped.ndim == 0 else wrapped
     if type(x) is np.ndarray:
         return LazyArray(build.array_leaf(x, copy), array0=x.ndim == 0)
     if isinstance(x, np.ndarray):  # a subclass: np.memmap is taken as a plain array, others are refused

@@ -20,7 +20,7 @@ import weakref
 
 import numpy as np
 
-from lazyarr.api import build, indexing, tracing
+from lazyarr.api import build, byte_order, indexing, tracing
 from lazyarr.api import masked_update  # (programs #15)
 from lazyarr.api import scalar_fold  # (scalar overhead #15)
 from lazyarr.api.reshaping import broadcast_to, ravel, reshape
@@ -152,9 +152,13 @@ def _refresh_views(array, skip=None) -> None:
 
 def rebind(array, node: Node, what: str) -> None:
     """The LazyArray `array` takes the value `node` (a write); its views and bases follow."""
-    if node.dtype != array.dtype or node.shape != array.shape:
+    if node.dtype != array._node.dtype or node.shape != array.shape:
         raise AssertionError(f"lazyarr: {what} built a value of {node.dtype} {node.shape} for an array of "
-                             f"{array.dtype} {array.shape}")
+                             f"{array._node.dtype} {array.shape}")
+    if byte_order.seen:  # (s16 sweepd) a write never changes an array's dtype: a non-native order is kept
+        kept = array.dtype
+        if byte_order.is_non_native(kept):
+            byte_order.marked(array, kept)
     link = getattr(array, "_link", None)
     while link is not None and link.base is not None:  # (checked before anything changes)
         if link.backward is None:
@@ -202,6 +206,8 @@ def _value_node(value, dtype: np.dtype, what: str) -> Node:
     """The node of a value assigned into an array of `dtype`, cast as NumPy's assignment casts it ('unsafe',
     with NumPy's errors for Python numbers out of range or NaN into an integer, and its ComplexWarning). A
     NumPy value is copied now: NumPy's assignment reads it at once."""
+    if not dtype.isnative:  # (s16 sweepd) an array of NumPy's non-native order: its values are native here
+        dtype = dtype.newbyteorder("=")
     node = getattr(value, "_node", None)
     if node is not None and node.is_const and node.dtype.kind in "fc" and dtype.kind in "iub":
         # (s14) a Python number (a traced argument too) into integers: NumPy converts the number itself and raises

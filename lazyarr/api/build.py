@@ -10,6 +10,7 @@ import math
 
 import numpy as np
 
+from lazyarr.api import byte_order
 from lazyarr.graph import dtypes
 from lazyarr.graph import expr
 from lazyarr.api import tracing
@@ -65,7 +66,9 @@ def as_input_array(x, what: str = "array", copy: bool | None = None) -> np.ndarr
             raise ValueError(f"lazyarr: {what} has dtype {x.dtype}, a non-native byte order, which lazyarr "
                              "converts (a copy) and copy=False forbids; pass copy=None, or convert it "
                              "yourself: x.astype(x.dtype.newbyteorder('='))")
+        original = x.dtype
         x = x.astype(dt)  # non-native byte order: one conversion at the boundary
+        byte_order.converted(x, original)  # (s16 sweepd) NumPy's results keep it where NumPy's would
     elif copy and not copied:
         x = x.copy(order="K")  # the snapshot copy=True asks for, in the layout np.array(x, copy=True) keeps
     arr = x.view()
@@ -578,6 +581,8 @@ def reductions_axis(axis, ndim: int) -> int:
 def numpy_stage(name: str, args: tuple, kwargs: tuple, shape: tuple, dtype) -> Node:
     """A node NumPy evaluates on its own: the STAGES entry `name` over `args` with `kwargs` (sorted pairs), a
     boundary between fused kernels."""
+    if byte_order.seen:  # (s16 sweepd) a LazyArray's dtype may name NumPy's non-native order: nodes are native
+        dtype = dtypes.native(np.dtype(dtype))
     return expr.make("numpy", tuple(args), StageParams(name, kwargs), shape, dtype)
 
 

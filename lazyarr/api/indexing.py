@@ -24,6 +24,7 @@ import operator
 import numpy as np
 
 from lazyarr.api import build
+from lazyarr.api import byte_order
 from lazyarr.api import tracing  # (graph breaks) a LazyArray index inside @la.fuse is computed
 from lazyarr.graph import expr
 from lazyarr.graph.expr import CONST, LEAF, Node
@@ -199,7 +200,7 @@ def basic(node: Node, key: tuple, shape: tuple) -> Node:
     if is_identity(key, node.shape):
         return node
     if 0 in shape:
-        return empty(shape, node.dtype)
+        return _empty_of(node, shape)
     if node.op == LEAF:  # the commonest case, without the rewriting machinery
         return expr.view_leaf(node, ("getitem", key), lambda data: data[realise(key)])
     return _push(node, key)
@@ -210,6 +211,14 @@ def empty(shape: tuple, dtype: np.dtype) -> Node:
     array = np.empty(shape, dtype)
     array.flags.writeable = False
     return expr.leaf(array)
+
+
+def _empty_of(node: Node, shape: tuple) -> Node:
+    """An empty view or gather of `node`: in NumPy's non-native byte order where node's value has one (s16 sweepd)."""
+    result = empty(shape, node.dtype)
+    if byte_order.seen and byte_order.node_dtype(node) != node.dtype:
+        byte_order.converted(result.data, byte_order.node_dtype(node))
+    return result
 
 
 def push_down(root: Node, param, operands, rebuild):
@@ -327,7 +336,7 @@ def advanced(node: Node, entries: tuple, shape: tuple) -> Node:
     """``node[entries]`` with index arrays among the entries: a gather NumPy evaluates. The index arrays are
     leaves of the stage, so node parameters stay small and hashable and hold no data."""
     if 0 in shape:
-        return empty(shape, node.dtype)
+        return _empty_of(node, shape)
     arrays, template = key_operands(entries)
     from lazyarr.api.build import numpy_stage
     name = "gather" if _fusable_gather(node, arrays, template) else "advanced_index"  # surface/gathers

@@ -37,6 +37,7 @@ import weakref
 import numpy as np
 
 from lazyarr.api import build, dispatch, errstate, tracing
+from lazyarr.api import byte_order
 from lazyarr.api.array import LazyArray
 from lazyarr.api.bytes_equal import same_bytes  # (lazyover #15)
 from lazyarr.graph import expr
@@ -61,9 +62,12 @@ class Selection(LazyArray):
     def _node(self) -> Node:
         """The gather, built the first time something needs it (then the selection is an ordinary array)."""
         if self._source is not None:
+            kept = byte_order.node_dtype(self._source) if byte_order.seen else None  # (s16 sweepd) x's order
             key = self._numpy_mask if self._numpy_mask is not None else LazyArray(self._mask)
             gathered = LazyArray(self._source)._index(key)  # (a NumPy mask: NumPy's lazy gather stage)
             self._node = gathered._node
+            if kept is not None and byte_order.is_non_native(kept):  # (a lazy mask: values gathered at the call)
+                byte_order.marked(self, kept)
         return _GATHERED.__get__(self)
 
     @_node.setter
@@ -74,6 +78,8 @@ class Selection(LazyArray):
 
     @property
     def dtype(self) -> np.dtype:
+        if byte_order.seen:  # (s16 sweepd) NumPy's byte order: the source's, which a gather keeps
+            return byte_order.node_dtype(self._source) if self._source is not None else byte_order.dtype_of(self)
         return self._source.dtype if self._source is not None else self._node.dtype
 
     @property

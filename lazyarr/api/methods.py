@@ -16,6 +16,7 @@ import numpy as np
 
 from lazyarr.api import assign
 from lazyarr.api import build
+from lazyarr.api import byte_order
 from lazyarr.api import dispatch  # (array API #16)
 from lazyarr.api import errstate  # (s16 lazyerr)
 from lazyarr.api import tracing
@@ -65,8 +66,12 @@ def view(self, dtype=None, type=None):
         return self[...]
     new = np.dtype(dtype)
     from lazyarr.graph.dtypes import check_supported
-    if check_supported(new, f"view({new})") != new:
-        raise TypeError(f"lazyarr: view({new}): a non-native byte order; lazyarr computes in native order")
+    check_supported(new, f"view({new})")
+    if byte_order.is_non_native(new) or byte_order.is_non_native(self.dtype):
+        # (s16 sweepd) the bytes NumPy reads are in a non-native order (x's, or the view's): the view of the
+        # computed value, computed at the call (a new leaf, converted to native order once, as any input)
+        value = _value(self, f"view({new})").view(new)
+        return builtins.type(self)(build.array_leaf(value), array0=value.ndim == 0)
     shape = self.shape
     if new.itemsize != self.dtype.itemsize:
         try:  # NumPy's rule and errors, on the last axis alone (a contiguous probe of that length)
@@ -234,6 +239,9 @@ def astype(self, dtype, order="K", casting="unsafe", subok=True, copy=True):
         # (s16 lazyerr) NumPy's cast under a visible error state ("invalid value encountered in cast")
         cast = operator.methodcaller("astype", dtype, order=order, casting=casting, subok=subok, copy=copy)
         return errstate.run(cast, (self,), {}, "astype()")
+    target = np.dtype(dtype)
+    if byte_order.is_non_native(target):  # (s16 sweepd) computed natively, given in the order asked for
+        return byte_order.marked(type(self)(build.cast(self._node, target.newbyteorder("="))), target)
     return type(self)(build.cast(self._node, dtype))
 
 

@@ -57,6 +57,8 @@ _RESULT_DTYPES_MAX = 4096
 def _result_dtype(red, node: Node, probe_axis, kwargs: dict) -> np.dtype:
     """The dtype NumPy's reduction gives for `node`'s dtype (raising NumPy's error for empty input)."""
     key = (red.name, node.dtype, tuple(min(d, 1) for d in node.shape), probe_axis, kwargs.get("dtype"))
+    if _discards_imaginary(node, kwargs.get("dtype")):
+        key = None  # (s16 sweepd) NumPy's ComplexWarning is given by the probe at every call, never memoised
     try:
         known = _RESULT_DTYPES.get(key)
     except TypeError:  # an unhashable dtype argument: NumPy is asked (and says what it makes of it)
@@ -67,6 +69,18 @@ def _result_dtype(red, node: Node, probe_axis, kwargs: dict) -> np.dtype:
     if key is not None and len(_RESULT_DTYPES) < _RESULT_DTYPES_MAX:
         _RESULT_DTYPES[key] = dtype
     return dtype
+
+
+def _discards_imaginary(node: Node, dtype) -> bool:
+    """Whether NumPy warns (ComplexWarning) for this reduction: a complex operand reduced in a real dtype.
+    Such answers are not memoised, so that the probe that asks NumPy warns at every call, as NumPy does (the
+    memos made the warning a once-per-process one: tools/sweeps/sweep_dask.py found it)."""
+    if dtype is None or node.dtype.kind != "c":
+        return False
+    try:
+        return np.dtype(dtype).kind != "c"
+    except TypeError:
+        return False
 
 
 def _numpy_result_dtype(red, node: Node, probe_axis, kwargs: dict) -> np.dtype:
@@ -80,6 +94,8 @@ def reduce(x, name: str, axis=None, keepdims: bool = False, dtype=None) -> Node:
     """The node for a primitive reduction ``np.<name>(x, axis=..., dtype=..., keepdims=...)``."""
     node = build.to_node(x)
     key = (name, axis, dtype, type(dtype), node.dtype, node.shape) if _plain_axis(axis) else None  # (s15 build)
+    if key is not None and _discards_imaginary(node, dtype):
+        key = None  # (s16 sweepd) the probe warns (ComplexWarning) as NumPy does, at every call
     try:
         known = _PLAIN.get(key) if key is not None else None
     except TypeError:  # an unhashable dtype argument: decided every time

@@ -23,6 +23,7 @@ from numpy.lib.array_utils import normalize_axis_tuple
 
 from lazyarr import config
 from lazyarr.api import build
+from lazyarr.api import byte_order
 from lazyarr.api import tracing
 from lazyarr.api.array import LazyArray
 from lazyarr.api.fallback import wrap_value
@@ -43,6 +44,8 @@ def values(*operands, what: str) -> list:
         computed = iter(at_break)
     else:
         computed = iter(runtime.evaluate([build.to_node(x) for x in lazy]) if lazy else ())
+    if byte_order.seen:  # (s16 sweepd) in NumPy's byte order, which the function's result may keep (np.unique)
+        return [byte_order.numpy_value(x, next(computed)) if build.is_lazy(x) else x for x in operands]
     return [next(computed) if build.is_lazy(x) else x for x in operands]
 
 

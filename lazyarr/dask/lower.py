@@ -64,7 +64,7 @@ class Lowering:
         """The dask array computing `node`."""
         found = self.lowered.get(id(node))
         if found is None:
-            found = self.lowered[id(node)] = self._lower(node)
+            found = self.lowered[id(node)] = without_empty_chunks(self._lower(node))
         return found
 
     def _lower(self, node: Node):
@@ -165,6 +165,18 @@ class Lowering:
         kwargs = {"dtype": node.dtype} if red.takes_dtype else {}
         result = getattr(da, red.combine)(partials, axis=axes, **kwargs)  # (da.nanmax has no method form)
         return result if result.dtype == node.dtype else result.astype(node.dtype)
+
+
+def without_empty_chunks(x):
+    """`x` with its empty blocks merged away on axes that are not empty (s16 sweepd). dask allows chunks of
+    length 0 (``from_array(x, chunks=((0, 2, 1), ...))``, some slicings), but an empty block breaks what runs
+    per block: a min/max/argmin/argmax chunk step has no identity to give for it (NumPy's ValueError for a
+    non-empty array), and dask's own concatenation of such partials fails. Blocks are not split or joined
+    otherwise, so this costs nothing where there is no empty chunk (the common case: one check of the chunks)."""
+    import dask.array as da
+    if not isinstance(x, da.Array) or not any(0 in c and sum(c) for c in x.chunks):
+        return x
+    return x.rechunk(tuple(tuple(n for n in c if n) if sum(c) else c for c in x.chunks))
 
 
 def short_chunks(chunks: tuple) -> str:

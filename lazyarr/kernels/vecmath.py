@@ -224,6 +224,7 @@ _MANTISSA = 0x000FFFFFFFFFFFFF
 _ONE_BITS = 0x3FF0000000000000
 _SMALLEST_NORMAL = 2.2250738585072014e-308
 _LARGEST = 1.7976931348623157e308
+_Y_FOR_N = 2.0 ** 1000  # power: the bound of y where it makes the exp's n (see power)
 
 
 @_jit
@@ -1130,7 +1131,11 @@ def power(x, y):
     th = y * lh
     tl = fma(y, lh, -th) + y * ll
     # n for the exp from (y 16/ln 2) lh: one multiply less on the way from the log to the exp than th 16/ln 2
-    value = _pow_exp(th, tl, fma(y * T.EXP_N_OVER_LN2, lh, _SHIFTER))
+    # (s16 sweepd) y clamped to +-2**1000 for n alone: y 16/ln 2 overflowed to inf for |y| > 7.8e306, and inf times
+    # lh = 0 (x = +-1) made n, so the result, NaN where th = 0 is in range (1.0 ** 1.8e308 is 1.0). Any clamped lane
+    # with lh != 0 has |th| >= 2**948, rejected by the range test below; the clamp is off the log's critical path
+    yn = min(max(y, -_Y_FOR_N), _Y_FOR_N)
+    value = _pow_exp(th, tl, fma(yn * T.EXP_N_OVER_LN2, lh, _SHIFTER))
     # the sign: x's sign bit where y is an odd integer. y - 2 rint(y/2) is exact for every finite y: +-1.0 for odd y
     # (bits 0x3ff0.. or 0xbff0.., shifted left by 2: the top bit set), 0.0 for even y (|y| >= 2**53 is even); for a
     # non-integer y the result is used only where x > 0 (sign bit 0)

@@ -26,6 +26,7 @@ import numpy as np
 
 from lazyarr.graph import dtypes
 from lazyarr.graph import expr
+from lazyarr.api import byte_order
 from lazyarr.api import tracing
 from lazyarr.api.build import plain_ndarray
 from lazyarr.api.tracing import TracingError
@@ -406,6 +407,11 @@ class _Fused:
         except dtypes.UnsupportedDtype as exc:  # (s15) object, str, datetime, longdouble: NumPy's function
             return self.numpy_route(flat, structure, f"{exc} (kernels take numeric dtypes)", key)
         slots = {i: placeholder(prepared[i]) for i, kind in enumerate(kinds) if kind == "array"}
+        for i in slots:  # (s16 sweepd) a non-native argument's placeholder stands for its dtype (``a.dtype``, results
+            if getattr(flat[i], "dtype", None) is not None and byte_order.is_non_native(flat[i].dtype):
+                for owner in (slots[i][0], slots[i][0].base):  # (the base: a strided one's views see that)
+                    if owner is not None:
+                        byte_order.converted(owner, flat[i].dtype)  # that keep its order: _in_numpys_order)
         numbers = [i for i, kind in enumerate(kinds) if kind == "number"]
         static: set[int] = set(self.static_hints.get(key, ()))
         if self.scalars_static:  # (s16) NumPy scalars themselves (``type(k)``), their values guarded per call
@@ -697,6 +703,14 @@ def _as_input(a):
     return a
 
 
+def _in_numpys_order(result: LazyArray, tree: tuple) -> tuple:
+    """(s16 sweepd) An output NumPy gives in a non-native byte order (a view, copy or astype of a non-native
+    argument: api/byte_order.py) is converted to it per call; kernels compute in native order."""
+    if byte_order.seen and byte_order.is_non_native(result.dtype):
+        return ("byteorder", tree, result.dtype)
+    return tree
+
+
 def _outputs(result, roots: list, seen: dict, args: dict):
     """The structure of what the traced function returned; LazyArray nodes are collected into `roots`. An
     argument returned as itself (`args`: id(traced argument) -> its index) is the caller's array, as in NumPy."""
@@ -711,8 +725,8 @@ def _outputs(result, roots: list, seen: dict, args: dict):
         if first != id(result):
             # (s15) two LazyArray objects of one value (``return a + 1, a + 1``: hash-consing made them one node)
             # are two arrays in NumPy: a write into one must not show in the other
-            return ("copy", ("node", index, result._array0))
-        return ("node", index, result._array0)
+            return _in_numpys_order(result, ("copy", ("node", index, result._array0)))
+        return _in_numpys_order(result, ("node", index, result._array0))
     if type(result) is ScalarTracer:
         return ("number", result._index)
     kind = type(result)

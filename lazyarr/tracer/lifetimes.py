@@ -66,7 +66,7 @@ def output_slots(spec) -> set[int]:
     """Every slot an output spec reads when the call returns."""
     if spec[0] == "slot":
         return {spec[1]}
-    if spec[0] == "copy":
+    if spec[0] in ("copy", "byteorder"):
         return output_slots(spec[1])
     if spec[0] in ("seq", "dict", "obj"):
         return set().union(*[output_slots(t) for t in spec[2]]) if spec[2] else set()

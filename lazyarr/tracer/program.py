@@ -89,6 +89,8 @@ def _output(spec, v, flat, numbers, cv):
         return spec[1]
     if kind == "copy":  # (s15) a second LazyArray object of an output's value: its own array
         return _output(spec[1], v, flat, numbers, cv).copy()
+    if kind == "byteorder":  # (s16 sweepd) NumPy's result keeps an argument's non-native byte order
+        return _output(spec[1], v, flat, numbers, cv).astype(spec[2])
     items = [_output(s, v, flat, numbers, cv) for s in spec[2]]
     if kind == "dict":
         return dict(zip(spec[1], items))
@@ -379,6 +381,8 @@ class Builder:
             return ("slot", self.fresh_slot(self.slot(node, v), v), node.ndim == 0 and not tree[2])
         if kind == "copy":
             return ("copy", self.output_spec(tree[1], v))
+        if kind == "byteorder":
+            return ("byteorder", self.output_spec(tree[1], v), tree[2])
         if kind == "seq":
             return ("seq", tree[1], [self.output_spec(t, v) for t in tree[2]])
         if kind == "dict" or kind == "obj":

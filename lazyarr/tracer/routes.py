@@ -44,7 +44,7 @@ def opaque_result(tree) -> str | None:
             found = opaque_result(t)
             if found is not None:
                 return found
-    if kind == "copy":
+    if kind in ("copy", "byteorder"):
         return opaque_result(tree[1])
     return None
 

@@ -106,7 +106,7 @@ def difference(got, want, ulp: float = 0) -> str | None:
         return f"type {type(got).__name__} != {type(want).__name__}"
     g, w = np.asarray(got), np.asarray(want)
     if g.dtype != w.dtype:
-        if g.dtype == w.dtype.newbyteorder("="):  # lazyarr makes non-native inputs native once (by design)
+        if g.dtype == w.dtype.newbyteorder("="):  # the same type in another byte order (docs/numpy_surface.md)
             return f"byteorder {g.dtype} != {w.dtype}"
         return f"dtype {g.dtype} != {w.dtype}"
     if g.shape != w.shape:
@@ -134,11 +134,11 @@ def difference(got, want, ulp: float = 0) -> str | None:
     return f"{(g != w).sum()} values differ: got {g.ravel()[bad].tolist()} NumPy {w.ravel()[bad].tolist()}"
 
 
-def _run(fn, inputs):
+def _run(fn, inputs, concrete_of=concrete):
     with warnings.catch_warnings(record=True) as records:
         warnings.simplefilter("always")
         try:
-            result, exc = concrete(fn(inputs)), None
+            result, exc = concrete_of(fn(inputs)), None
         except Exception as e:  # the answer is the exception itself
             result, exc = None, e
     return result, exc, records
@@ -149,12 +149,13 @@ class Outcome(collections.namedtuple("Outcome", "kind detail fallback")):
     shape | values | warnings | input-written. fallback: lazyarr ran NumPy through its fallback."""
 
 
-def compare(fn, inputs, ulp: float = 0) -> Outcome:
-    """Call `fn(inputs)` on NumPy arrays and on their LazyArrays; how the answers differ."""
+def compare(fn, inputs, ulp: float = 0, wrapper=wrap, concrete_of=concrete) -> Outcome:
+    """Call `fn(inputs)` on NumPy arrays and on their LazyArrays; how the answers differ. `wrapper` makes the
+    lazy inputs and `concrete_of` the lazy answer's values (tools/sweeps/sweep_dask.py: dask-backed ones)."""
     kept = [(a, a.copy(), a.strides) for a in _arrays(inputs)]
     want, want_exc, want_warn = _run(fn, copy.copy(inputs))
-    lazy_inputs = wrap(inputs)
-    got, got_exc, got_warn = _run(fn, lazy_inputs)
+    lazy_inputs = wrapper(inputs)
+    got, got_exc, got_warn = _run(fn, lazy_inputs, concrete_of)
     fallback = any(issubclass(w.category, la.NumPyFallbackWarning) for w in got_warn)
     for a, before, strides in kept:
         if difference(a, before) or a.strides != strides:
@@ -187,9 +188,9 @@ class Tally:
         self.fallbacks = 0
         self.failures = []
 
-    def check(self, name, fn, inputs, ulp: float = 0) -> Outcome:
+    def check(self, name, fn, inputs, ulp: float = 0, **how) -> Outcome:
         try:
-            out = compare(fn, inputs, ulp)
+            out = compare(fn, inputs, ulp, **how)
         except Exception as exc:  # the harness itself (e.g. comparing odd results)
             out = Outcome("harness", f"{type(exc).__name__}: {exc}", False)
         self.kinds[out.kind] += 1
