@@ -40,7 +40,7 @@ def _r(rng, dtype, *shape):
 
 # --- PolyBench: linear algebra kernels ----------------------------------------------------------------------
 
-@kernel()
+@kernel(tool_n=(2000, 1500))
 def atax(A, x):
     return (A @ x) @ A
 
@@ -50,7 +50,7 @@ def _(rng, n, dt):
     return _r(rng, dt, n, n + 3), _r(rng, dt, n + 3)
 
 
-@kernel()
+@kernel(tool_n=(2000, 1500))
 def bicg(A, p, r):
     return r @ A, A @ p
 
@@ -60,7 +60,7 @@ def _(rng, n, dt):
     return _r(rng, dt, n + 2, n), _r(rng, dt, n), _r(rng, dt, n + 2)
 
 
-@kernel()
+@kernel(tool_n=(2000, 1500))
 def mvt(x1, x2, y_1, y_2, A):
     x1 += A @ y_1
     x2 += y_2 @ A
@@ -71,7 +71,7 @@ def _(rng, n, dt):
     return _r(rng, dt, n), _r(rng, dt, n), _r(rng, dt, n), _r(rng, dt, n), _r(rng, dt, n, n)
 
 
-@kernel()
+@kernel(tool_n=(1500, 1000))
 def gemver(alpha, beta, A, u1, v1, u2, v2, w, x, y, z):
     A += np.outer(u1, v1) + np.outer(u2, v2)
     x += beta * y @ A + z
@@ -83,7 +83,7 @@ def _(rng, n, dt):
     return (1.5, 1.2, _r(rng, dt, n, n)) + tuple(_r(rng, dt, n) for _ in range(8))
 
 
-@kernel()
+@kernel(tool_n=(2000, 1500))
 def gesummv(alpha, beta, A, B, x):
     return alpha * A @ x + beta * B @ x
 
@@ -103,7 +103,7 @@ def _(rng, n, dt):
     return 1.5, 1.2, _r(rng, dt, n, n + 2), _r(rng, dt, n, n + 1), _r(rng, dt, n + 1, n + 2)
 
 
-@kernel()
+@kernel(tool_n=(400, 300))
 def k2mm(alpha, beta, A, B, C, D):
     D[:] = alpha * A @ B @ C + beta * D
 
@@ -113,7 +113,7 @@ def _(rng, n, dt):
     return 1.5, 1.2, _r(rng, dt, n, n + 1), _r(rng, dt, n + 1, n + 2), _r(rng, dt, n + 2, n), _r(rng, dt, n, n)
 
 
-@kernel()
+@kernel(tool_n=(400, 300))
 def k3mm(A, B, C, D):
     return A @ B @ (C @ D)
 
@@ -123,7 +123,7 @@ def _(rng, n, dt):
     return _r(rng, dt, n, n + 1), _r(rng, dt, n + 1, n), _r(rng, dt, n, n + 2), _r(rng, dt, n + 2, n)
 
 
-@kernel(test_n=(4, 5), tool_n=(40, 30))
+@kernel(test_n=(4, 5), tool_n=(80, 60))
 def doitgen(NR, NQ, NP, A, C4):
     for r in range(NR):
         A[r, :, :] = np.reshape(np.reshape(A[r], (NQ, NP)) @ C4, (NQ, NP))
@@ -183,7 +183,7 @@ def _(rng, n, dt):
     return 1.5, _r(rng, dt, n, n), _r(rng, dt, n, n + 2)
 
 
-@kernel(tol=4096)
+@kernel(tol=4096, test_n=(8, 11), tool_n=(400, 300))
 def trisolv(L, x, b):
     for i in range(x.shape[0]):
         x[i] = (b[i] - L[i, :i] @ x[:i]) / L[i, i]
@@ -199,7 +199,7 @@ def _spd(rng, dt, n):
     return (a @ a.T + n * np.eye(n)).astype(dt)
 
 
-@kernel(tol=4096)
+@kernel(tol=4096, test_n=(8, 11), tool_n=(60, 45))
 def cholesky(A):
     for i in range(A.shape[0]):
         for j in range(i):
@@ -214,7 +214,7 @@ def _(rng, n, dt):
     return (_spd(rng, dt, n),)
 
 
-@kernel(tol=4096)
+@kernel(tol=4096, test_n=(8, 11), tool_n=(60, 45))
 def lu(A):
     for i in range(A.shape[0]):
         for j in range(i):
@@ -228,7 +228,7 @@ def _(rng, n, dt):
     return (_spd(rng, dt, n),)
 
 
-@kernel(tol=4096)
+@kernel(tol=4096, test_n=(8, 11), tool_n=(60, 45))
 def ludcmp(A, b):
     n = A.shape[0]
     x, y = np.zeros_like(b), np.zeros_like(b)
@@ -249,7 +249,7 @@ def _(rng, n, dt):
     return _spd(rng, dt, n), _r(rng, dt, n)
 
 
-@kernel(tol=4096)
+@kernel(tol=4096, test_n=(8, 11), tool_n=(400, 300))
 def durbin(r):
     n = r.shape[0]
     y, z = np.empty_like(r), np.empty_like(r)
@@ -269,7 +269,7 @@ def _(rng, n, dt):
     return ((0.5 ** np.arange(1, n + 1)).astype(dt),)
 
 
-@kernel(tol=4096)
+@kernel(tol=4096, test_n=(8, 11), tool_n=(60, 45))
 def gramschmidt(A):
     m, n = A.shape
     Q, R = np.zeros_like(A), np.zeros((n, n), dtype=A.dtype)
