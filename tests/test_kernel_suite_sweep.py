@@ -62,3 +62,48 @@ def test_rows_and_columns_of_a_rebound_array_do_not_grow_the_graph_cubically():
     kernel_suite.floyd_warshall(P)
     assert _graph_size(P._node) < 40 * n
     np.testing.assert_array_equal(P.compute(), want)
+
+
+def _row_updates(C, A, alpha):
+    for i in range(C.shape[0]):
+        C[i, :i + 1] *= 0.5
+        C[i, :i + 1] += alpha * A[:i + 1, :] @ A[i, :]
+
+
+def _row_updates_keeping_old_rows(C, A):
+    olds = []
+    for i in range(C.shape[0]):
+        olds.append(C[i, :i + 1] * 1.0)
+        C[i, :i + 1] += A[i, :i + 1]
+    return olds[-1] + olds[0][0], C[1:, 0].copy()
+
+
+def test_a_row_loop_of_in_place_updates_writes_the_array_in_place(monkeypatch):
+    # ``C[i, :i+1] += w`` reads x[key] (a view, a getitem stage) at the elements it writes: each write copied all
+    # of C before (O(n^2) per row of syrk, cholesky, lu); now only the write into the argument copies (program.py
+    # `_views_alone`; the caller's array is written back at the end)
+    from lazyarr.runtime import evaluate
+    rng = np.random.default_rng(16)
+    C, A = rng.random((9, 9)), rng.random((9, 4))
+    f = la.fuse(_row_updates)
+    f(C.copy(), A, 1.5)
+    copies = []
+    real = evaluate.copy_outside
+    monkeypatch.setattr(evaluate, "copy_outside", lambda x, key: copies.append(key) or real(x, key))
+    got, want = C.copy(), C.copy()
+    f(got, A, 1.5)
+    _row_updates(want, A, 1.5)
+    np.testing.assert_allclose(got, want, rtol=1e-13)
+    assert len(copies) <= 2
+
+
+def test_a_row_read_before_its_in_place_update_keeps_its_old_values():
+    rng = np.random.default_rng(16)
+    C, A = rng.random((6, 6)), rng.random((6, 6))
+    f = la.fuse(_row_updates_keeping_old_rows)
+    for _ in range(2):
+        got_c, want_c = C.copy(), C.copy()
+        got, want = f(got_c, A), _row_updates_keeping_old_rows(want_c, A)
+        for g, w in zip(got, want):
+            np.testing.assert_array_equal(g, w)
+        np.testing.assert_array_equal(got_c, want_c)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import sys
 
 import numpy as np
 
@@ -305,10 +306,15 @@ class Builder:
         # of writes (a stencil loop) then keeps one buffer per array hot in cache instead of cycling copies.
         in_place = [False]
         kernel_reads_x = x_slot in {self.slot(n, v) for n in step.inputs}
+        # (s16 sweepnp) ``x[key] += w``: the kernel reads x's old values through the view ``x[key]`` (a getitem
+        # stage's slot), at the very elements it writes, so writing into x is safe where those views die here
+        # too (`with_releases` checks); each view then holds x once more (its base). Without this every
+        # ``C[i, :i+1] += ...`` of a row loop copied all of C (syrk, symm, cholesky, lu: O(n^2) per write).
+        same_region = tuple(self.slot(n, v) for n in step.inputs if _views_region(n, step.node.args[0], canonical))
 
         def copy(v, cv):
             x = v[x_slot]
-            if in_place[0] and runtime.only_one_holder(x, SLOT_ONLY):
+            if in_place[0] and runtime.only_one_holder(x, SLOT_ONLY + _views_alone(v, same_region, x)):
                 v[target] = x
             else:
                 v[target] = runtime.copy_outside(x, canonical)
@@ -323,7 +329,7 @@ class Builder:
             kernel(v, cv)
             v[region] = None  # the region's view held the copy: without it, a dead copy goes back to the pool
 
-        op.writes_over = None if kernel_reads_x else (x_slot, in_place)
+        op.writes_over = None if kernel_reads_x else (x_slot, in_place, same_region)
         return op
 
     def _delegate(self, step, v: list):
@@ -524,3 +530,25 @@ def _step_leaves(step) -> list[Node]:
     return found
 
 
+
+
+def _views_region(n: Node, x: Node, key: tuple) -> bool:
+    """(s16 sweepnp) Whether `n` is ``x[key]``: a getitem stage of x with the very key a slice write writes."""
+    return (n.op == "numpy" and n.params.name == "getitem" and n.args[0] is x
+            and dict(n.params.kwargs)["key"] == key)
+
+
+_VIEW_ALONE = SLOT_ONLY - 1  # the references a view held by one slot alone has, seen from `_views_alone`
+
+
+def _views_alone(v: list, slots: tuple, x) -> int:
+    """(s16 sweepnp) How many of `slots` hold a view of x that nothing else holds (each is one more reference
+    to x, through its base); 0 where any of them is held elsewhere too (then x is copied as before)."""
+    n = 0
+    for s in slots:
+        w = v[s]
+        if type(w) is np.ndarray and w.base is x:
+            if sys.getrefcount(w) > _VIEW_ALONE:
+                return 0
+            n += 1
+    return n
