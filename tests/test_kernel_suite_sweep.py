@@ -107,3 +107,30 @@ def test_a_row_read_before_its_in_place_update_keeps_its_old_values():
         for g, w in zip(got, want):
             np.testing.assert_array_equal(g, w)
         np.testing.assert_array_equal(got_c, want_c)
+
+
+def _rows_through_a_product(A, C4):
+    firsts = []
+    for r in range(A.shape[0]):
+        firsts.append(A[r, 0, :].copy())
+        A[r, :, :] = A[r] @ C4
+    return firsts[-1] * 2
+
+
+def test_a_row_loop_writing_products_writes_the_array_in_place(monkeypatch):
+    # ``A[r] = A[r] @ C4`` (a BLAS value, written by NumPy's setitem stage) copied all of A for each r (doitgen);
+    # the write now goes into A where the stage reads A last (program.py `_setitem_op`)
+    from lazyarr.graph import reference
+    rng = np.random.default_rng(16)
+    A, C4 = rng.random((5, 3, 4)), rng.random((4, 4))
+    f = la.fuse(_rows_through_a_product)
+    f(A.copy(), C4)
+    copies = []
+    real = reference.apply
+    monkeypatch.setattr(reference, "apply", lambda node, args: (
+        copies.append(1) if node.op == "numpy" and node.params.name == "setitem" else None) or real(node, args))
+    got, want = A.copy(), A.copy()
+    got_r, want_r = f(got, C4), _rows_through_a_product(want, C4)
+    np.testing.assert_allclose(got, want, rtol=1e-14)
+    np.testing.assert_array_equal(got_r, want_r)
+    assert len(copies) <= 2  # the first write (into the caller's A) and the last: 5 before

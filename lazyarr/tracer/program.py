@@ -285,6 +285,9 @@ class Builder:
         if fast is not None:
             return fast
 
+        if node.op == "numpy" and node.params.name == "setitem" and sources[0][0] == "s":
+            return _setitem_op(node, sources, out)
+
         def op(v, cv):
             args = [v[x] if kind == "s" else cv[x] if kind == "m" else x for kind, x in sources]
             v[out] = interp.apply(node, args)
@@ -552,3 +555,25 @@ def _views_alone(v: list, slots: tuple, x) -> int:
                 return 0
             n += 1
     return n
+
+
+def _setitem_op(node: Node, sources: list, out: int):
+    """(s16 sweepnp) ``x[key] = v`` with a basic key and a v no kernel computes (a BLAS product, a scalar): NumPy's
+    write into a copy of x, or into x itself where this op reads x last and x's slot alone holds it (a view of x
+    elsewhere, v's too, holds it once more), as `_slice_write` does. doitgen's ``A[r] = A[r] @ C4`` copied all
+    of A for each r (O(nr) copies of A per call; cholesky's scalar writes O(n^2) copies)."""
+    x_slot, key = sources[0][1], realise(dict(node.params.kwargs)["key"])
+    rest = sources[1:]
+    in_place = [False]
+
+    def op(v, cv):
+        args = [v[x] if kind == "s" else cv[x] if kind == "m" else x for kind, x in rest]
+        x = v[x_slot]
+        if in_place[0] and runtime.only_one_holder(x, SLOT_ONLY):
+            x[key] = args[0]
+            v[out] = x
+        else:
+            v[out] = interp.apply(node, [x] + args)
+
+    op.writes_over = (x_slot, in_place, ())
+    return op
