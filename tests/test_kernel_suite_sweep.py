@@ -134,3 +134,26 @@ def test_a_row_loop_writing_products_writes_the_array_in_place(monkeypatch):
     np.testing.assert_allclose(got, want, rtol=1e-14)
     np.testing.assert_array_equal(got_r, want_r)
     assert len(copies) <= 2  # the first write (into the caller's A) and the last: 5 before
+
+
+def _filled_identities(a):
+    m = np.identity(3, dtype=a.dtype)
+    m[0] = a[:3] * 2
+    e = np.eye(3, 4, 1)
+    e[1, :] = a[:4]
+    return m, e
+
+
+def test_eye_and_identity_made_in_the_body_are_traced_arrays():
+    # correlation's ``corr = np.eye(m)`` filled with traced rows: an ndarray, so NumPy asked the traced value for
+    # its data and the signature ran eagerly (tracer/creation_calls.py now routes eye and identity too)
+    a = np.arange(5.0)
+    f = la.fuse(_filled_identities)
+    for _ in range(2):
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", la.EagerWarning)
+            got = f(a.copy())
+        for g, w in zip(got, _filled_identities(a.copy())):
+            assert g.dtype == w.dtype
+            np.testing.assert_array_equal(g, w)
+    assert f.cache_info().traces == 1
