@@ -271,7 +271,8 @@ def _push(node: Node, key: tuple) -> Node:
 # reads a row or column of it (Floyd-Warshall's ``path = np.minimum(path, path[:, k:k+1] + path[k:k+1, :])``)
 # pushed each step's keys through every earlier step: the graph grew by a chain per key per step (O(n^3) nodes
 # for n steps) and its one kernel recomputed each row's history at every element, where NumPy computes each
-# step once (n = 200: hours of compiling). Past this many pairs the indexed node is computed once and viewed.
+# step once (n = 8: 98 s of compiling; n = 20 did not finish in two minutes). Past this many pairs the indexed
+# node is computed once and viewed.
 PUSH_BUDGET = 32
 
 
