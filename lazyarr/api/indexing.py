@@ -221,16 +221,19 @@ def _empty_of(node: Node, shape: tuple) -> Node:
     return result
 
 
-def push_down(root: Node, param, operands, rebuild):
+def push_down(root: Node, param, operands, rebuild, budget: int | None = None):
     """Rewrite the graph under `root` top-down without recursion (graphs may be thousands of nodes deep).
 
     ``operands(node, param)`` gives the (operand, operand's param) pairs a node passes its param on to, or None
     when the node is rewritten on its own; ``rebuild(node, param, new operands or None)`` makes the new node.
-    Each (node, param) is rewritten once, so shared subexpressions stay shared."""
+    Each (node, param) is rewritten once, so shared subexpressions stay shared. With a `budget`, None once more
+    than `budget` (node, param) pairs are met (the caller then takes another way)."""
     done: dict[tuple, Node] = {}
     pending: dict[tuple, list] = {}
     stack = [(root, param)]
     while stack:
+        if budget is not None and len(done) + len(pending) > budget:
+            return None
         node, p = stack[-1]
         k = (id(node), p)
         if k in done:
@@ -268,7 +271,18 @@ def _push(node: Node, key: tuple) -> Node:
         # (s14 lazyover) build.numpy_stage's node, its params kept per canonical key
         return expr.make("numpy", (n,), _getitem_params(k), result_shape(k, n.shape), n.dtype)
 
-    return push_down(node, key, operands, rebuild)
+    pushed = push_down(node, key, operands, rebuild, PUSH_BUDGET)
+    # (s16 sweepnp) too deep to push: the node is computed whole and a getitem stage views it
+    return pushed if pushed is not None else rebuild(node, key, None)
+
+
+# (s16 sweepnp) How many (node, key) pairs one pushed index may rewrite. A loop that rebinds a whole array and
+# reads a row or column of it (Floyd-Warshall's ``path = np.minimum(path, path[:, k:k+1] + path[k:k+1, :])``)
+# pushed each step's keys through every earlier step: the graph grew by a chain per key per step (O(n^3) nodes
+# for n steps) and its one kernel recomputed each row's history at every element, where NumPy computes each
+# step once (n = 8: 98 s of compiling; n = 20 did not finish in two minutes). Past this many pairs the indexed
+# node is computed once and viewed.
+PUSH_BUDGET = 32
 
 
 # (s14 lazyover) A getitem stage's params, one object per canonical key (ints, (start, count, step) triples and

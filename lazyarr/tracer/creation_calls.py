@@ -1,4 +1,5 @@
-"""Blank arrays a fused function makes are traced arrays: ``np.zeros``, ``np.ones``, ``np.empty``, ``np.full``.
+"""Blank arrays a fused function makes are traced arrays: ``np.zeros``, ``np.ones``, ``np.empty``, ``np.full``
+(and, session 16, ``np.eye``, ``np.identity``).
 
 A program fills arrays it made itself: ``escape = np.full(c.shape, n); ...; escape[escaped] = i`` or
 ``active = np.ones(c.shape, bool); ...; active &= ~escaped``. Its shape argument is static inside a trace, so
@@ -27,8 +28,10 @@ import types
 
 import numpy as np
 
-ROUTED = ("zeros", "ones", "empty", "full")
-_ORDER_POSITION = {"zeros": 2, "ones": 2, "empty": 2, "full": 3}  # where `order` sits among the positionals
+# (s16 sweepnp) eye/identity too: PolyBench's correlation fills ``corr = np.eye(m)`` row by row; as an ndarray its
+# first traced row made the signature eager (NumPy asked the value for its data)
+ROUTED = ("zeros", "ones", "empty", "full", "eye", "identity")
+_ORDER_POSITION = {"zeros": 2, "ones": 2, "empty": 2, "full": 3, "eye": 4, "identity": 2}  # `order`'s position
 
 
 def _plain_layout(name: str, args: tuple, kwargs: dict) -> bool:

@@ -35,8 +35,8 @@ def with_releases(ops: list, reads: list, keep: set, n_args: int, constants: set
     for i, op in enumerate(ops):
         out.append(op)
         over = getattr(op, "writes_over", None)  # (written in place) a slice write reading x for the last time
-        if over is not None and over[0] in dead.get(i, ()):
-            over[1][0] = True
+        if over is not None and over[0] in dead.get(i, ()) and all(s in dead[i] for s in over[2]):
+            over[1][0] = True  # (s16 sweepnp) over[2]: views of x[key] the kernel reads, dying here too
         if i in dead:
             out.append(_release(tuple(dead[i])))
     return out

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import sys
 
 import numpy as np
 
@@ -287,6 +288,9 @@ class Builder:
         if fast is not None:
             return fast
 
+        if node.op == "numpy" and node.params.name == "setitem" and sources[0][0] == "s":
+            return _setitem_op(node, sources, out)
+
         def op(v, cv):
             args = [v[x] if kind == "s" else cv[x] if kind == "m" else x for kind, x in sources]
             v[out] = blas_output.apply(node, args)  # (s16 blas) interp.apply's value; a product into a kept buffer
@@ -308,10 +312,15 @@ class Builder:
         # of writes (a stencil loop) then keeps one buffer per array hot in cache instead of cycling copies.
         in_place = [False]
         kernel_reads_x = x_slot in {self.slot(n, v) for n in step.inputs}
+        # (s16 sweepnp) ``x[key] += w``: the kernel reads x's old values through the view ``x[key]`` (a getitem
+        # stage's slot), at the very elements it writes, so writing into x is safe where those views die here
+        # too (`with_releases` checks); each view then holds x once more (its base). Without this every
+        # ``C[i, :i+1] += ...`` of a row loop copied all of C (syrk, symm, cholesky, lu: O(n^2) per write).
+        same_region = tuple(self.slot(n, v) for n in step.inputs if _views_region(n, step.node.args[0], canonical))
 
         def copy(v, cv):
             x = v[x_slot]
-            if in_place[0] and runtime.only_one_holder(x, SLOT_ONLY):
+            if in_place[0] and runtime.only_one_holder(x, SLOT_ONLY + _views_alone(v, same_region, x)):
                 v[target] = x
             else:
                 v[target] = runtime.copy_outside(x, canonical)
@@ -326,7 +335,7 @@ class Builder:
             kernel(v, cv)
             v[region] = None  # the region's view held the copy: without it, a dead copy goes back to the pool
 
-        op.writes_over = None if kernel_reads_x else (x_slot, in_place)
+        op.writes_over = None if kernel_reads_x else (x_slot, in_place, same_region)
         return op
 
     def _delegate(self, step, v: list):
@@ -529,3 +538,47 @@ def _step_leaves(step) -> list[Node]:
     return found
 
 
+
+
+def _views_region(n: Node, x: Node, key: tuple) -> bool:
+    """(s16 sweepnp) Whether `n` is ``x[key]``: a getitem stage of x with the very key a slice write writes."""
+    return (n.op == "numpy" and n.params.name == "getitem" and n.args[0] is x
+            and dict(n.params.kwargs)["key"] == key)
+
+
+_VIEW_ALONE = SLOT_ONLY - 1  # the references a view held by one slot alone has, seen from `_views_alone`
+
+
+def _views_alone(v: list, slots: tuple, x) -> int:
+    """(s16 sweepnp) How many of `slots` hold a view of x that nothing else holds (each is one more reference
+    to x, through its base); 0 where any of them is held elsewhere too (then x is copied as before)."""
+    n = 0
+    for s in slots:
+        w = v[s]
+        if type(w) is np.ndarray and w.base is x:
+            if sys.getrefcount(w) > _VIEW_ALONE:
+                return 0
+            n += 1
+    return n
+
+
+def _setitem_op(node: Node, sources: list, out: int):
+    """(s16 sweepnp) ``x[key] = v`` with a basic key and a v no kernel computes (a BLAS product, a scalar): NumPy's
+    write into a copy of x, or into x itself where this op reads x last and x's slot alone holds it (a view of x
+    elsewhere, v's too, holds it once more), as `_slice_write` does. doitgen's ``A[r] = A[r] @ C4`` copied all
+    of A for each r (O(nr) copies of A per call; cholesky's scalar writes O(n^2) copies)."""
+    x_slot, key = sources[0][1], realise(dict(node.params.kwargs)["key"])
+    rest = sources[1:]
+    in_place = [False]
+
+    def op(v, cv):
+        args = [v[x] if kind == "s" else cv[x] if kind == "m" else x for kind, x in rest]
+        x = v[x_slot]
+        if in_place[0] and runtime.only_one_holder(x, SLOT_ONLY):
+            x[key] = args[0]
+            v[out] = x
+        else:
+            v[out] = interp.apply(node, [x] + args)
+
+    op.writes_over = (x_slot, in_place, ())
+    return op
