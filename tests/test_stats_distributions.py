@@ -16,7 +16,7 @@ import pytest
 import scipy.stats as st
 
 import lazyarr as la
-from lazyarr.api.distributions import TABLE
+from lazyarr.api.distribution_tables import TABLE
 from lazyarr.api.more_distributions import MORE
 from lazyarr.graph import reference
 from oracle import assert_same, ulp_distance

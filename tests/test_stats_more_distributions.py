@@ -16,7 +16,7 @@ import pytest
 import scipy.stats as st
 
 import lazyarr as la
-from lazyarr.api.distributions import DISCRETE, TABLE
+from lazyarr.api.distribution_tables import DISCRETE, TABLE
 from lazyarr.api.fallback import NumPyFallbackWarning
 from lazyarr.api.more_distributions import MORE, MORE_DISCRETE
 from lazyarr.graph import reference

@@ -29,6 +29,7 @@ from lazyarr.graph.ops import BINARY_OPERATORS, BY_UFUNC, ELEMENTWISE, REFUSED_U
 _fp_state = errstate.state
 
 
+@byte_order.answers_dtype_of  # (s16 sweepd) NumPy's non-native dtype once one is seen
 class LazyArray:
     """An array expression that is not computed until asked: ``compute()``, ``np.asarray`` or ``la.compute``."""
 

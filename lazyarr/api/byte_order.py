@@ -44,8 +44,19 @@ def notice() -> None:
     global seen
     if not seen:
         seen = True
-        from lazyarr.api.array import LazyArray
-        LazyArray.dtype = property(dtype_of)  # from now on: the node's dtype, or NumPy's non-native one
+        for cls in _ARRAY_CLASSES:  # (api/array.py registers LazyArray: this module does not import it)
+            cls.dtype = property(dtype_of)  # from now on: the node's dtype, or NumPy's non-native one
+
+
+_ARRAY_CLASSES: list[type] = []
+
+
+def answers_dtype_of(cls: type) -> type:
+    """Register `cls` (LazyArray) as the class whose ``dtype`` this module answers once a non-native dtype is seen."""
+    _ARRAY_CLASSES.append(cls)
+    if seen:
+        cls.dtype = property(dtype_of)
+    return cls
 
 
 def converted(native: np.ndarray, original: np.dtype) -> None:

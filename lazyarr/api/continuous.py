@@ -19,7 +19,8 @@ import numpy as np
 
 from lazyarr.api import build
 from lazyarr.api.array import LazyArray
-from lazyarr.api.distributions import TABLE, Distribution
+from lazyarr.api.distribution_tables import TABLE
+from lazyarr.api.distributions import Distribution
 from lazyarr.api.stats_checks import as_operand, both, broadcast_shape, either, finish, lazy, negated, \
     parsed_arguments, select
 

@@ -12,7 +12,8 @@ from __future__ import annotations
 import numpy as np
 
 from lazyarr.api.continuous import scipy_attribute, scipy_own
-from lazyarr.api.distributions import DISCRETE, DiscreteDistribution
+from lazyarr.api.distribution_tables import DISCRETE
+from lazyarr.api.distributions import DiscreteDistribution
 from lazyarr.api.stats_checks import as_operand, both, broadcast_shape, either, finish, lazy, negated, \
     parsed_arguments, select
 

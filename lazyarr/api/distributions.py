@@ -65,11 +65,11 @@ def apply_where(cond, args, f1, f2=None, fill_value=None):
     return np.where(cond, f1(*args), other)
 
 
-def _norm_logpdf(x):
+def norm_logpdf(x):
     return -x**2 / 2.0 - _norm_pdf_logC
 
 
-def _norm_pdf(x):
+def norm_pdf(x):
     return np.exp(-x**2/2.0) / _norm_pdf_C
 
 
@@ -83,7 +83,7 @@ def _t_logpdf(x, df):
     def t_logpdf(x, df):
         return (np.log(sc.poch(0.5 * df, 0.5)) - 0.5 * (np.log(df) + np.log(np.pi))
                 - (df + 1)/2*np.log1p(x * x/df))
-    return apply_where(df == np.inf, (x, df), lambda x, df: _norm_logpdf(x), t_logpdf)
+    return apply_where(df == np.inf, (x, df), lambda x, df: norm_logpdf(x), t_logpdf)
 
 
 def _laplace_cdf(x):
@@ -106,7 +106,7 @@ def _cauchy_logpdf(x):
                        lambda absx: (-_LOG_PI - (2*np.log(absx) + np.log1p((1/absx)**2))))
 
 
-def _off_ends(q):
+def off_ends(q):
     """Boost's Cauchy quantile raises OverflowError at q = 0 and 1. SciPy never asks there (rv_continuous.ppf
     places the support's ends at those q), but a SciPy stage between kernels is evaluated on every element:
     those two values are replaced by 0.5 first (the wrapper discards what comes back for them)."""
@@ -140,7 +140,7 @@ def _gumbel_r_logpdf(x):
 INF = math.inf
 TABLE = {d.name: d for d in (
     Distribution("norm", (), -INF, INF,
-                 pdf=_norm_pdf, logpdf=_norm_logpdf, cdf=sc.ndtr, logcdf=sc.log_ndtr,
+                 pdf=norm_pdf, logpdf=norm_logpdf, cdf=sc.ndtr, logcdf=sc.log_ndtr,
                  sf=lambda x: sc.ndtr(-x), logsf=lambda x: sc.log_ndtr(-x),
                  ppf=sc.ndtri, isf=lambda q: -sc.ndtri(q), quantile_edges=True),
     Distribution("expon", (), 0.0, INF,
@@ -157,7 +157,7 @@ TABLE = {d.name: d for d in (
     Distribution("cauchy", (), -INF, INF,
                  pdf=lambda x: 1.0/np.pi/(1.0+x*x), logpdf=_cauchy_logpdf,
                  cdf=lambda x: np.arctan2(1, -x)/np.pi, sf=lambda x: np.arctan2(1, x)/np.pi,
-                 ppf=lambda q: scu._cauchy_ppf(_off_ends(q), 0, 1), isf=lambda q: scu._cauchy_isf(_off_ends(q), 0, 1)),
+                 ppf=lambda q: scu._cauchy_ppf(off_ends(q), 0, 1), isf=lambda q: scu._cauchy_isf(off_ends(q), 0, 1)),
     Distribution("uniform", (), 0.0, 1.0,
                  pdf=lambda x: 1.0*(x == x), cdf=lambda x: x, ppf=lambda q: q),
     Distribution("lognorm", ("s",), 0.0, INF,
@@ -175,7 +175,7 @@ TABLE = {d.name: d for d in (
                  cdf=lambda x, a, b: sc.betainc(a, b, x), sf=lambda x, a, b: sc.betaincc(a, b, x),
                  ppf=lambda q, a, b: scu._beta_ppf(q, a, b), isf=lambda q, a, b: sc.betainccinv(a, b, q)),
     Distribution("t", ("df",), -INF, INF,
-                 pdf=lambda x, df: apply_where(df == np.inf, (x, df), lambda x, df: _norm_pdf(x),
+                 pdf=lambda x, df: apply_where(df == np.inf, (x, df), lambda x, df: norm_pdf(x),
                                                lambda x, df: np.exp(_t_logpdf(x, df))),
                  logpdf=_t_logpdf,
                  cdf=lambda x, df: sc.stdtr(df, x), sf=lambda x, df: sc.stdtr(df, -x),
@@ -253,12 +253,5 @@ DISCRETE = {d.name: d for d in (
                          pmf=lambda x, n, p: scu._binom_pmf(x, n, p), logpmf=_binom_logpmf,
                          cdf=lambda x, n, p: scu._binom_cdf(np.floor(x), n, p),
                          sf=lambda x, n, p: scu._binom_sf(np.floor(x), n, p),
-                         ppf=lambda q, n, p: scu._binom_ppf(q, n, p), isf=lambda q, n, p: scu._binom_isf(_off_ends(q), n, p)),
+                         ppf=lambda q, n, p: scu._binom_ppf(q, n, p), isf=lambda q, n, p: scu._binom_isf(off_ends(q), n, p)),
 )}
-
-
-# (s16 stats2) more distributions (api/more_distributions.py), and more discrete ones
-from lazyarr.api.more_distributions import MORE, MORE_DISCRETE  # noqa: E402  (its records use this module's helpers)
-
-TABLE.update((d.name, d) for d in MORE)
-DISCRETE.update((d.name, d) for d in MORE_DISCRETE)

@@ -15,7 +15,7 @@ import numpy as np
 import scipy.special as sc
 from scipy.special import _ufuncs as scu
 
-from lazyarr.api.distributions import DiscreteDistribution, Distribution, _norm_logpdf, _norm_pdf, _off_ends, apply_where
+from lazyarr.api.distributions import DiscreteDistribution, Distribution, norm_logpdf, norm_pdf, off_ends, apply_where
 
 _SQRT_2_OVER_PI = 0.7978845608028654        # scipy.stats._constants
 _LOG_SQRT_2_OVER_PI = -0.22579135264472744
@@ -161,12 +161,12 @@ def _genpareto_support(c):
 
 
 def _skewnorm_pdf(x, a):
-    return apply_where(a == 0, (x, a), lambda x, a: _norm_pdf(x), lambda x, a: 2.*_norm_pdf(x)*sc.ndtr(a*x))
+    return apply_where(a == 0, (x, a), lambda x, a: norm_pdf(x), lambda x, a: 2.*norm_pdf(x)*sc.ndtr(a*x))
 
 
 def _skewnorm_logpdf(x, a):
-    return apply_where(a == 0, (x, a), lambda x, a: _norm_logpdf(x),
-                       lambda x, a: np.log(2)+_norm_logpdf(x)+sc.log_ndtr(a*x))
+    return apply_where(a == 0, (x, a), lambda x, a: norm_logpdf(x),
+                       lambda x, a: np.log(2)+norm_logpdf(x)+sc.log_ndtr(a*x))
 
 
 _NUMERICAL_QUANTILES = frozenset({"ppf", "isf", "logcdf", "logsf"})  # (logcdf/logsf: their median is ppf(0.5))
@@ -185,7 +185,7 @@ MORE = (
                  cdf=lambda x: sc.erf(x / np.sqrt(2)), sf=lambda x: 2 * _norm_sf(x),
                  ppf=lambda q: sc.ndtri((1+q)/2.0), isf=lambda p: _norm_isf(p/2)),
     Distribution("foldnorm", ("c",), 0.0, INF,
-                 pdf=lambda x, c: _norm_pdf(x + c) + _norm_pdf(x-c),
+                 pdf=lambda x, c: norm_pdf(x + c) + norm_pdf(x-c),
                  cdf=lambda x, c: 0.5 * (sc.erf((x - c)/np.sqrt(2)) + sc.erf((x + c)/np.sqrt(2))),
                  sf=lambda x, c: _norm_sf(x - c) + _norm_sf(x + c),
                  argcheck=lambda c: c >= 0, scipy_own=_NUMERICAL_QUANTILES),
@@ -309,7 +309,7 @@ def _in_domain(p, ok, fill):
 
 
 def _nbinom_quantile(f, q, n, p):
-    return f(_off_ends(q), _in_domain(n, lambda n: n > 0, 1.0), _in_domain(p, lambda p: (p > 0) & (p <= 1), 0.5))
+    return f(off_ends(q), _in_domain(n, lambda n: n > 0, 1.0), _in_domain(p, lambda p: (p > 0) & (p <= 1), 0.5))
 
 
 def _nbinom_logpmf(x, n, p):
@@ -402,7 +402,7 @@ MORE_DISCRETE = (
                          pmf=lambda x, p: scu._binom_pmf(x, 1, p), logpmf=_binom_logpmf_n1,
                          cdf=lambda x, p: scu._binom_cdf(np.floor(x), 1, p),
                          sf=lambda x, p: scu._binom_sf(np.floor(x), 1, p),
-                         ppf=lambda q, p: scu._binom_ppf(_off_ends(q), 1, p), isf=lambda q, p: scu._binom_isf(_off_ends(q), 1, p)),
+                         ppf=lambda q, p: scu._binom_ppf(off_ends(q), 1, p), isf=lambda q, p: scu._binom_isf(off_ends(q), 1, p)),
     DiscreteDistribution("randint", ("low", "high"), 0, lambda low, high: high - 1,
                          lambda low, high: (high > low) & _isintegral(low) & _isintegral(high),
                          pmf=_randint_pmf, logpmf=None, cdf=_randint_cdf, sf=None, ppf=_randint_ppf,

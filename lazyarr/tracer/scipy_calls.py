@@ -74,7 +74,7 @@ def _classes() -> dict:
     stats = sys.modules.get("scipy.stats")
     if stats is None:
         return {}
-    from lazyarr.api.distributions import DISCRETE, TABLE
+    from lazyarr.api.distribution_tables import DISCRETE, TABLE
     found = {}
     for name in (*TABLE, *DISCRETE):
         instance = getattr(stats, name, None)
