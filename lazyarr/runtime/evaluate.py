@@ -190,6 +190,10 @@ def _run_steps(steps: list, roots: list[Node], env: dict, out: np.ndarray | None
     if out is not None and results[0] is not out:
         np.copyto(out, results[0], casting="same_kind")
         results[0] = out
+    for node, r in zip(roots, results):  # (s16 watch) a big result this run made, once its caller drops it,
+        # serves the next allocation of its shape instead of fresh pages (``scratch.watch``)
+        if type(r) is np.ndarray and r.nbytes >= scratch.WATCH_MIN_BYTES and node.op != LEAF and id(node) not in bound:
+            scratch.watch(r)
     return results
 
 

@@ -33,6 +33,7 @@ from lazyarr.compiler.layout import layout_of
 from lazyarr.compiler import cache
 from lazyarr.compiler.layout import map_layout  # (#15)
 from lazyarr.runtime import launch
+from lazyarr.runtime import scratch  # (s16 watch)
 from lazyarr.compiler.schedule import MapKernel
 
 # A walk longer than this is not a "small expression": the full path plans it (and the walk, which visits a
@@ -142,8 +143,9 @@ def run(root: Node, sig, out: np.ndarray | None = None) -> np.ndarray | None:
     into = None
     if out is not None and narrow_alias(out, arrays):  # (mandel2 #15) computed aside, then copied: see below
         into, out = out, None
-    if out is None:
-        out = np.empty(shape, recipe.out_dtypes[0], order=order)
+    fresh = out is None
+    if fresh:  # (s16 watch) a dropped big result of an earlier call, if any, else NumPy's allocator
+        out = scratch.empty(shape, recipe.out_dtypes[0], order)
     elif not _writes_directly(out, recipe.out_dtypes[0], layout, order, arrays):
         return None
     if recipe.plain and layout == "flat" and len(shape) == 1:
@@ -160,6 +162,8 @@ def run(root: Node, sig, out: np.ndarray | None = None) -> np.ndarray | None:
     if into is not None:  # (mandel2 #15)
         np.copyto(into, out, casting="same_kind")
         return into
+    if fresh and out.nbytes >= scratch.WATCH_MIN_BYTES:
+        scratch.watch(out)  # (s16 watch) once the caller drops it, the next call's kernel writes into it
     return out
 
 

@@ -3,6 +3,7 @@ passed to the callable that launches it (as ``runtime.run_map`` does per call, d
 signature; both through ``runtime.launch``)."""
 from __future__ import annotations
 
+import math
 import operator
 
 import numpy as np
@@ -101,7 +102,10 @@ def direct_call(p, n_args: int):
     entry, in_slots, consts, fills, out_slot, shape, dtype, order = direct
     if out_slot != p.single[0] or not in_slots or any(s >= n_args for s in in_slots):
         return None
-    empty = np.empty
+    # (s16 watch) a result big enough to be watched (``program.watching``) is allocated where a dropped one can
+    # be taken back; smaller ones straight from NumPy's allocator (the small call's few hundred nanoseconds)
+    big = math.prod(shape) * np.dtype(dtype).itemsize >= scratch.WATCH_MIN_BYTES
+    empty = scratch.empty if big else np.empty
     pick = operator.itemgetter(*in_slots, 0)  # a tuple even for one input: the extra item is dropped
     numbers = [(pos, p.records[p.mapped[j][0]].arg, p.mapped[j][1]) for pos, j in fills]
     if not numbers and list(in_slots) == list(range(n_args)):

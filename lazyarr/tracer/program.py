@@ -29,6 +29,7 @@ from lazyarr.tracer.calls import converter, direct_call, map_op
 from lazyarr.tracer.calls import offsets_op  # (#15)
 from lazyarr.runtime import after_blas  # (#15 postblas)
 from lazyarr.runtime import blas_output  # (s16 blas) a product into a kept buffer
+from lazyarr.runtime import scratch  # (s16 watch) big results watched
 from lazyarr.compiler.layout import offsets_layout  # (#15)
 from lazyarr.tracer.scalars import Static, replay
 from lazyarr.tracer.scalar_runs import compile_runs  # (programs #15)
@@ -457,8 +458,26 @@ def build(traced: Traced, flat: tuple, prepared: list, prepare: list, first_numb
     p.single = (outputs[1], outputs[2]) if outputs[0] == "slot" else None
     p.static_args, p.static_values = static_args, static_values
     p.run = direct_call(p, len(flat)) or p.run_steps
+    if p.single is not None and not p.single[1] and p.single[0] >= len(flat) and big_result(v[p.single[0]]):
+        p.run = watching(p.run)  # (s16 watch)
     p.fast = None if static_args else p.run
     return p, _output(outputs, v, flat, first_numbers, cv)
+
+
+def big_result(value) -> bool:
+    """(s16 watch) A fresh array big enough that a new one of its size is mapped in page by page each call."""
+    return type(value) is np.ndarray and value.base is None and value.nbytes >= scratch.WATCH_MIN_BYTES
+
+
+def watching(run):
+    """(s16 watch) `run`, its result watched (``scratch.watch``): once the caller drops it, the next call's
+    kernel writes into it instead of faulting in fresh pages (go_fast's 128 MB ``a + trace``)."""
+    def run_watched(flat):
+        value = run(flat)
+        if value is not MISS:
+            scratch.watch(value)
+        return value
+    return run_watched
 
 
 
