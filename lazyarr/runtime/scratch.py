@@ -14,7 +14,8 @@ memory with another: the user gets a buffer only as a fresh output, which leaves
 pool holds at most ``MAX_HELD`` bytes, ``MAX_PER_SHAPE`` buffers of a shape, and only buffers of at least ``MIN_BYTES`` (smaller ones come back from
 malloc's own free lists without faults; s16: 1 MiB).
 
-(s16 blas) A buffer handed out that may become a result (a BLAS product's output, ``runtime/blas_output.py``) and
+(s16 blas) A buffer handed out that may become a result (a BLAS product's output, ``runtime/blas_output.py``; s16
+watch: any kernel's result, ``evaluate._run_steps``, ``recipes.run``, ``tracer/program.watching``) and
 is at least ``WATCH_MIN_BYTES`` is ``watch``ed: once its caller drops it and only this module refers to it, the
 next allocation of its shape takes it back instead of mapping fresh pages. At most ``MAX_WATCHED_BYTES`` are
 watched; a watched buffer the caller has dropped is the memory kept beyond NumPy's until that next allocation.
