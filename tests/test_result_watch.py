@@ -106,3 +106,12 @@ def test_nothing_is_watched_below_the_floor(small_scratch_pool):
         run = _runner(mode, _plain)
         run(a, b), run(a, b)
     assert not scratch._watched  # (20,000 float64: far under 32 MiB)
+
+
+def test_the_callers_out_buffer_is_not_watched(small_floors):
+    a, b = CASES["map"][1](np.random.default_rng(8))
+    out = np.empty_like(a)
+    x = la.array(a) * 2.0 + la.array(b).sum()  # (a reduction and a map: the planned path, not a recipe)
+    x.compute(out=out)
+    assert np.array_equal(out, a * 2.0 + b.sum())
+    assert all(w is not out for w in scratch._watched)

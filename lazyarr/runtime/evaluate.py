@@ -192,7 +192,9 @@ def _run_steps(steps: list, roots: list[Node], env: dict, out: np.ndarray | None
         results[0] = out
     for node, r in zip(roots, results):  # (s16 watch) a big result this run made, once its caller drops it,
         # serves the next allocation of its shape instead of fresh pages (``scratch.watch``)
-        if type(r) is np.ndarray and r.nbytes >= scratch.WATCH_MIN_BYTES and node.op != LEAF and id(node) not in bound:
+        # (not the caller's `out`: a buffer the user gave is theirs)
+        if type(r) is np.ndarray and r.nbytes >= scratch.WATCH_MIN_BYTES and r is not out and node.op != LEAF \
+                and id(node) not in bound:
             scratch.watch(r)
     return results
 
