@@ -124,6 +124,8 @@ def interleave(calls: dict, rows: dict, args: tuple, mutates: bool, cfg: harness
     try:
         for _ in range(cfg.rounds):
             for mode in list(calls):
+                if cfg.settle:
+                    harness.settle_threads()  # NumPy's BLAS worker spins ~0.1 s after its last product
                 try:
                     samples[mode].append(min(_timing(calls[mode], args, mutates, numbers[mode])
                                              for _ in range(cfg.repeats)))

@@ -84,6 +84,7 @@ class Config:
     out: Path | None = None
     save: bool = True
     plot: bool = True
+    settle: bool = True  # wait for other thread pools to go idle before each contender's timings (settle_threads)
 
 
 def contender(name: str, factory: Callable[[], Callable[[], Any]], note: str = ""):
@@ -231,6 +232,31 @@ def _timing(fn: Callable[[], Any], number: int) -> float:
     return (time.perf_counter() - t0) / number
 
 
+# Before each contender's timings, wait until no thread of this process burns CPU. OpenBLAS's worker keeps
+# spinning (yielding) for ~0.1 s after every product NumPy hands it (its THREAD_TIMEOUT: measured here, a 400x400
+# ``A @ A`` then a sleep costs the process 0.105 s of CPU however long the sleep). In an interleaved round the next
+# contender inherits that worker: logistic_regression's fused program took 9-13 ms a call right after NumPy's
+# calls, 4.4-7.3 ms after a 0.3 s pause, 4.4-5.2 ms with OPENBLAS_THREAD_TIMEOUT=4 and 4.0-4.4 ms with no NumPy
+# run in the process (bench/README.md, "Settling between contenders"). A user runs one of the contenders, not all
+# of them in turn, so each starts from an idle process.
+# lazyarr's TBB workers (and Numba's) sleep at once: after a parallel kernel the process takes no CPU while idle.
+SETTLE_TICK_S = 0.01
+SETTLE_IDLE_CPU_S = 0.002  # less than this much process CPU in one tick counts as idle
+SETTLE_MAX_S = 1.0
+
+
+def settle_threads(max_s: float = SETTLE_MAX_S) -> float:
+    """Sleep in ticks until the process uses (almost) no CPU during one tick, at most ``max_s``; returns the
+    seconds waited. Costs one tick when nothing spins."""
+    start = time.perf_counter()
+    while True:
+        cpu = time.process_time()
+        time.sleep(SETTLE_TICK_S)
+        waited = time.perf_counter() - start
+        if time.process_time() - cpu < SETTLE_IDLE_CPU_S or waited >= max_s:
+            return waited
+
+
 def _calibrate(fn: Callable[[], Any], min_timing_s: float) -> int:
     """Smallest ``number`` (1, 2, 5, 10, 20, ...) whose timing lasts ``min_timing_s``."""
     number = 1
@@ -315,6 +341,8 @@ def _interleave(live: list[Contender], numbers: dict, cfg: Config) -> dict[str, 
     try:
         for _ in range(cfg.rounds):
             for c in live:
+                if cfg.settle:
+                    settle_threads()
                 samples[c.name].append(min(_timing(c.fn, numbers[c.name]) for _ in range(cfg.repeats)))
     finally:
         if gc_was_enabled:
@@ -362,13 +390,15 @@ def parser(description: str) -> argparse.ArgumentParser:
     p.add_argument("--only", default=None, help="run only workloads whose name contains this text")
     p.add_argument("--out", type=Path, default=None, help="JSON path (default bench/results[/quick]/<suite>.json)")
     p.add_argument("--no-save", action="store_true", help="print only, write no JSON")
+    p.add_argument("--no-settle", action="store_true",
+                   help="time each contender right after the previous one, even while its thread pool still spins")
     p.add_argument("--no-plot", action="store_true", help="do not write the PNG even if matplotlib is importable")
     return p
 
 
 def config_from_args(args: argparse.Namespace) -> Config:
     cfg = Config(quick=args.quick, threads=args.threads, only=args.only, out=args.out,
-                 save=not args.no_save, plot=not args.no_plot)
+                 save=not args.no_save, plot=not args.no_plot, settle=not args.no_settle)
     if args.quick:
         cfg.rounds, cfg.repeats, cfg.min_timing_s = 3, 1, 0.002
     if args.rounds is not None:
