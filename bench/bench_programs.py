@@ -65,6 +65,15 @@ def _calibrate(call, args: tuple, mutates: bool, min_timing_s: float) -> int:
     return max(1, min(1000, math.ceil(min_timing_s / max(once, 1e-9))))
 
 
+def _calls_to_decide(la) -> int:
+    """Calls after which ``la.fuse`` has chosen between its program and NumPy (lazyarr/tracer/speed_probe.py)."""
+    try:
+        from lazyarr.tracer import speed_probe
+    except ImportError:  # an older lazyarr has no probe
+        return 2
+    return speed_probe.CALLS_TO_DECIDE
+
+
 def _forget_fallback_warnings() -> None:
     """lazyarr warns once per function per process; each program's first call should name its own fallbacks."""
     try:
@@ -95,6 +104,9 @@ def warm_up(program, args: tuple, la, skip_reason: str = "") -> tuple[dict, dict
                 row["first_call_s"] = time.perf_counter() - t0
                 # fuse traces on the first call and replays its cached program on later ones: check both
                 second = call(modes.fresh_copies(args) if program.mutates else args)
+                if mode == "fuse":  # (s17) fuse times its first calls against NumPy's: let it decide first
+                    for _ in range(_calls_to_decide(la) - 2):
+                        call(modes.fresh_copies(args) if program.mutates else args)
             row["fallbacks"] = modes.fallbacks(caught, la)
         except Exception as exc:  # every failure is a result of this suite: report it, go on
             row.update(status="error", reason=short_error(exc))

@@ -252,3 +252,31 @@ def set_quick_tier(enabled: bool | None) -> None:
         _overrides["quick_tier"] = enabled
     _forget_kept()
 # --- end #14 quick tier ---
+
+
+# --- (s17) fuse's speed probe (tracer/speed_probe.py) ---------------------------------------------------------------
+
+def fuse_probe() -> bool:
+    """Whether ``@la.fuse`` times a new signature's fused program against the function itself over its first
+    calls and runs the function as plain NumPy when that is clearly faster (tracer/speed_probe.py, docs/fuse.md
+    "Never slower than the function"). ``set_fuse_probe()`` wins; else LAZYARR_FUSE_PROBE: ``1`` (the default) or
+    ``0`` (always the fused program; the tests' default, since which one runs depends on timing)."""
+    value = _overrides.get("fuse_probe")
+    if value is None:
+        raw = os.environ.get("LAZYARR_FUSE_PROBE", "1").strip().lower()
+        if raw in ("1", "true", "yes", "on", ""):
+            return True
+        if raw in ("0", "false", "no", "off"):
+            return False
+        raise ValueError(f"LAZYARR_FUSE_PROBE={raw!r} is not one of 0, 1")
+    return bool(value)
+
+
+def set_fuse_probe(enabled: bool | None) -> None:
+    """Turn fuse's speed probe on (True) or off (False) for this process; None: back to the environment."""
+    if enabled is not None and not isinstance(enabled, bool):
+        raise TypeError(f"set_fuse_probe() takes True, False or None, not {type(enabled).__name__}")
+    if enabled is None:
+        _overrides.pop("fuse_probe", None)
+    else:
+        _overrides["fuse_probe"] = enabled

@@ -7,6 +7,9 @@ import pytest
 sys.path.insert(0, os.path.dirname(__file__))
 # Results must never depend on compile timing, even when pytest is started from IPython.
 os.environ.setdefault("LAZYARR_BACKGROUND_COMPILE", "0")  # tests/values.py and tests/oracle.py
+# (s17) Fused functions always run their programs: the speed probe's choice depends on timing, and tests count
+# kernels, launches and hits (tests/test_fuse_speed_probe.py turns it on).
+os.environ.setdefault("LAZYARR_FUSE_PROBE", "0")
 
 
 @pytest.fixture

@@ -20,10 +20,12 @@ import contextlib
 import functools
 import inspect
 import threading
+import time
 from typing import NamedTuple
 
 import numpy as np
 
+from lazyarr import config
 from lazyarr.graph import dtypes
 from lazyarr.graph import expr
 from lazyarr.api import byte_order
@@ -39,6 +41,7 @@ from lazyarr.api.array import LazyArray, wrap
 # (graph breaks) segments, guards and eager runs
 from lazyarr.tracer import creation_calls, scipy_calls, segments
 from lazyarr.tracer import fp_errors, numpy_scalars, read_globals, rng_states, routes
+from lazyarr.tracer import speed_probe  # (s17) a signature slower fused than as NumPy runs as NumPy
 from lazyarr.runtime import external, scratch
 
 __all__ = ["fuse", "FuseInfo", "TracingError"]
@@ -149,6 +152,11 @@ class _Fused:
         self.local = threading.local()  # .caller: the arguments of the general path's call on this thread
         self.reads = None  # (s15) (global names, closure cells) whose values join the key: read_globals.watched
         self.scalars_static = numpy_scalars.calls_type(fn)  # (s16) ``type(k)``: NumPy scalars by value
+        # (s17) tracer/speed_probe.py: signatures being timed, fused against NumPy; the verdicts (key -> what was
+        # measured); and the signatures that run as plain NumPy because that was faster
+        self.probing: dict[tuple, speed_probe.Probe] = {}
+        self.probed: dict[tuple, str] = {}
+        self.numpy_faster: set = set()
 
     def reads_key(self) -> tuple:
         """(s15) The values of the globals and closure cells the function reads (tracer/read_globals.py), as one
@@ -171,6 +179,9 @@ class _Fused:
             self.eager.clear()
             self.explained.clear()
             self.numpy_keys.clear()
+            self.probing.clear()
+            self.probed.clear()
+            self.numpy_faster.clear()
             self.hits = self.misses = self.traces = 0
 
     # -- calls ------------------------------------------------------------------------------------------
@@ -210,6 +221,61 @@ class _Fused:
         if key in self.numpy_keys or fp_errors.caller_asks():
             return self.numpy_route(flat, structure, self.numpy_keys.get(key) or "it is called under np.errstate "
                                     "asking for floating-point errors, which fused kernels do not report")
+        if key in self.numpy_faster:  # (s17) the function itself was clearly faster than its fused program
+            self.hits += 1
+            return self.plain_run(flat, structure)
+        probe = self.probing.get(key)
+        if probe is not None:
+            return self._probed(probe, flat, key, structure)
+        return self._run_fused(flat, key, structure)
+
+    def _probed(self, probe, flat: tuple, key: tuple, structure):
+        """(s17) One call of a signature being probed (tracer/speed_probe.py): a timed fused run, or a timed run
+        of the function as plain NumPy; the verdict once both are measured."""
+        if probe.runs_numpy_next():
+            start = time.perf_counter()
+            result = self.plain_run(flat, structure)
+            probe.add_numpy(time.perf_counter() - start)
+            self.hits += 1
+        else:
+            misses, start = self.misses, time.perf_counter()
+            result = self._run_fused(flat, key, structure)
+            if self.misses == misses and key in self.probing:  # a call that traced (a guard flipped) says nothing
+                probe.add_fused(time.perf_counter() - start)
+        verdict = probe.verdict()
+        if verdict is not None:
+            self._decide(key, probe, verdict)
+        return result
+
+    def _decide(self, key: tuple, probe, as_numpy: bool) -> None:
+        with self.lock:
+            if self.probing.pop(key, None) is None:
+                return
+            self.probed[key] = probe.describe()
+            while len(self.probed) > self.maxsize:
+                del self.probed[next(iter(self.probed))]
+            if as_numpy:
+                self.numpy_faster.add(key)
+                self.programs.pop(key, None)  # its fast entries stay off: calls reach the dispatcher
+                self.eager.pop(key, None)
+            else:
+                probe.release()
+
+    def _probe(self, key: tuple, program) -> None:
+        """(s17) Start timing signature `key` (once per signature), or hold a new variant's fast entry while it
+        is timed."""
+        probe = self.probing.get(key)
+        if probe is None:
+            if key in self.probed or not config.fuse_probe():
+                return
+            probe = self.probing[key] = speed_probe.Probe()
+            while len(self.probing) > self.maxsize:
+                del self.probing[next(iter(self.probing))]
+        if program is not None:
+            probe.hold(program)
+
+    def _run_fused(self, flat: tuple, key: tuple, structure):
+        """The signature's fused program (or its eager run on LazyArrays); a trace if none matches."""
         if key in self.eager:  # (graph breaks) no replayable trace for this signature
             self.hits += 1
             try:
@@ -358,6 +424,7 @@ class _Fused:
             self.programs.pop(key, None)
             while len(self.eager) > self.maxsize:
                 del self.eager[next(iter(self.eager))]
+            self._probe(key, None)  # (s17) an eager run on LazyArrays may be slower than NumPy's too
         if not self.warned_eager:
             self.warned_eager = True
             segments.warn_eager(self.name, why)
@@ -396,6 +463,11 @@ class _Fused:
             head += f": runs as plain NumPy for this signature ({self.numpy_keys[key]})"
         if key in self.eager:
             head += f": runs eagerly on LazyArrays each call of this signature ({self.eager[key]})"
+        if key in self.probed:  # (s17) tracer/speed_probe.py
+            verdict = "runs as plain NumPy, which was faster" if key in self.numpy_faster else "keeps its fused program"
+            head += f"\n  speed probe: {verdict} ({self.probed[key]})"
+        elif key in self.probing:
+            head += "\n  speed probe: timing its first calls against the function run as NumPy"
         texts = self.explained.get(key, [])
         return "\n\n".join([head] + [f"== variant {i} ==\n{t}" for i, t in enumerate(texts, 1)])
 
@@ -494,6 +566,8 @@ class _Fused:
                 self._go_eager(key, f"more than {segments.MAX_VARIANTS} variants (guard outcomes) were traced")
                 return result
             self._store(key, program)
+            with self.lock:
+                self._probe(key, program)  # (s17)
             if static:
                 self.static_hints[key] = frozenset(static)
             return result
