@@ -1,0 +1,175 @@
+"""Stress lazyarr's interpreter exit: many short processes per scenario, each ending while lazyarr work is in
+flight or just finished; counts the exit codes (139 / -11: a segfault at exit) and keeps a crashing stack.
+
+``python tools/exit_stress.py [-n RUNS] [-j PARALLEL] [--gdb] [scenario ...]`` (docs/runtime.md, "Exit
+(session 17, exitsegv)"). Each process runs with ``-X faulthandler`` and core dumps allowed, in a directory of
+its own under ``--keep`` (default /tmp/lazyarr_exit_stress): the first crash of a scenario keeps its stderr (the
+faulthandler stack of every Python thread) and, with ``--gdb``, ``gdb -batch -ex 'thread apply all bt'`` on its
+core. ``--fresh-cache`` gives each process an empty kernel cache (compiles in flight at exit); otherwise the
+environment's LAZYARR_CACHE_DIR is used.
+"""
+from __future__ import annotations
+
+import argparse
+import collections
+import concurrent.futures
+import os
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+# Each scenario: the code of one process. It prints "done" last, so a crash after it is a crash at exit.
+SCENARIOS = {
+    # session 16's kernel-suite script (/work/notes/s16/exitcrash.py): BLAS-bound kernels fused, twice each
+    "suite": """
+import sys, numpy as np
+sys.path.insert(0, "tools/sweeps")
+import lazyarr as la, kernel_suite as ks
+rng = np.random.default_rng(0)
+for k in ks.KERNELS:
+    if k.name in ("syrk", "doitgen", "cholesky", "gramschmidt", "gemm", "correlation"):
+        for rep in range(2):
+            args = k.make(rng, 40, k.dtypes[rep % 2])
+            la.fuse(k.fn)(*[a.copy() if isinstance(a, np.ndarray) else a for a in args])
+            x = la.array(args[0]); (x * 2 + 1).sum().compute()
+""",
+    # many small lazy expressions (serial quick-tier calls through the C entries, kept plans) then exit
+    "entries": """
+import numpy as np, lazyarr as la
+rng = np.random.default_rng(0)
+for dt in ("f8", "f4", "i8", "i4"):
+    a = rng.random(1000).astype(dt); b = rng.random(1000).astype(dt)
+    for i in range(30):
+        f = la.fuse(lambda a, b, i=i: a * (i + 1) + b - i)
+        for rep in range(3):
+            f(a, b)
+        (la.array(a) * 3 + la.array(b)).compute()
+""",
+    # dask's threaded scheduler computing lazy expressions over dask arrays, then exit
+    "dask": """
+import numpy as np, dask.array as da, lazyarr as la
+rng = np.random.default_rng(0)
+x = rng.random((300, 200))
+for c in ((100, 200), (1, 200), (150, 50)):
+    d = la.array(da.from_array(x, chunks=c))
+    for e in (d * 2 + 1, np.sin(d) + d, (d * d).sum(axis=0), d.mean(axis=1), np.exp(d) - d.T.T):
+        e.compute(); e.to_dask().compute()
+""",
+    # background compilation: exit right after NumPy's first answers, compiles in flight (quick tier aside,
+    # the compile worker, the blocks helper)
+    "bg_first": """
+import os, numpy as np, lazyarr as la
+rng = np.random.default_rng(int.from_bytes(os.urandom(4), "little"))
+a = rng.random(300_000); b = rng.random((500, 300))
+for i in range(4):
+    (la.array(a) * float(rng.random()) + np.sin(la.array(a))).compute()
+    (la.array(b).sum(axis=0) + i).compute()
+""",
+    # a daemon thread launching parallel kernels (Numba's and the quick tier's) when the main thread exits
+    "daemon_kernel": """
+import threading, time, numpy as np, lazyarr as la
+a = np.random.default_rng(0).random(2_000_000)
+f = la.fuse(lambda a: np.sin(a) * 2 + a)
+g = la.fuse(lambda a: (a * a).sum())
+f(a); g(a)
+def loop():
+    while True:
+        f(a); g(a); (la.array(a) + 1).compute()
+threading.Thread(target=loop, daemon=True).start()
+time.sleep(0.05)
+""",
+    # fuse calls in non-main threads (a pool), exit after they finish
+    "thread_fuse": """
+import numpy as np, lazyarr as la
+from concurrent.futures import ThreadPoolExecutor
+a = np.random.default_rng(0).random(400_000)
+fs = [la.fuse(lambda a, i=i: np.exp(a) * i + a) for i in range(6)]
+with ThreadPoolExecutor(3) as pool:
+    list(pool.map(lambda f: [f(a) for _ in range(5)], fs))
+""",
+}
+
+
+def run_one(name: str, code: str, work: str, env: dict, timeout: float) -> tuple[int, str, str]:
+    os.makedirs(work, exist_ok=True)
+
+    def allow_cores():
+        resource.setrlimit(resource.RLIMIT_CORE, (resource.RLIM_INFINITY, resource.RLIM_INFINITY))
+
+    script = code.replace('"tools/sweeps"', repr(os.path.join(ROOT, "tools", "sweeps"))) + '\nprint("done", flush=True)\n'
+    try:
+        p = subprocess.run([sys.executable, "-X", "faulthandler", "-c", script], cwd=work, env=env,
+                           capture_output=True, text=True, timeout=timeout, preexec_fn=allow_cores)
+        rc, out, err = p.returncode, p.stdout, p.stderr
+    except subprocess.TimeoutExpired as e:
+        rc, out, err = "timeout", e.stdout or "", e.stderr or ""
+        out = out.decode() if isinstance(out, bytes) else out
+        err = err.decode() if isinstance(err, bytes) else err
+    return rc, out, err
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("scenarios", nargs="*", default=list(SCENARIOS))
+    ap.add_argument("-n", type=int, default=20, help="processes per scenario")
+    ap.add_argument("-j", type=int, default=2, help="processes at once")
+    ap.add_argument("--timeout", type=float, default=120.0)
+    ap.add_argument("--keep", default="/tmp/lazyarr_exit_stress")
+    ap.add_argument("--fresh-cache", action="store_true")
+    ap.add_argument("--gdb", action="store_true")
+    ap.add_argument("--env", action="append", default=[], help="NAME=VALUE for the processes")
+    args = ap.parse_args()
+    env = dict(os.environ, PYTHONPATH=ROOT + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    env.update(kv.split("=", 1) for kv in args.env)
+    os.makedirs(args.keep, exist_ok=True)
+    counts: dict = {}
+    for name in args.scenarios:
+        code = SCENARIOS[name]
+        started = time.time()
+        tally = collections.Counter()
+        kept = None
+
+        def task(i, name=name, code=code):
+            e = dict(env)
+            cache = None
+            if args.fresh_cache:
+                cache = e["LAZYARR_CACHE_DIR"] = tempfile.mkdtemp(prefix="la_exit_cache_")
+            work = os.path.join(args.keep, f"{name}-{i}")
+            try:
+                return i, run_one(name, code, work, e, args.timeout)
+            finally:
+                if cache:
+                    shutil.rmtree(cache, ignore_errors=True)
+
+        with concurrent.futures.ThreadPoolExecutor(args.j) as pool:
+            for i, (rc, out, err) in pool.map(task, range(args.n)):
+                printed = "done" in out
+                tally[(rc, printed)] += 1
+                if rc != 0 and kept is None:
+                    kept = os.path.join(args.keep, f"{name}-crash-{i}.txt")
+                    with open(kept, "w") as f:
+                        f.write(f"rc {rc}, printed done: {printed}\n--- stdout\n{out}\n--- stderr\n{err}\n")
+                    core = os.path.join(args.keep, f"{name}-{i}", "core")
+                    if os.path.exists(core):
+                        dest = kept[:-4] + ".core"
+                        shutil.move(core, dest)
+                        if args.gdb:
+                            bt = subprocess.run(["gdb", "-batch", "-ex", "thread apply all bt", sys.executable,
+                                                 dest], capture_output=True, text=True).stdout
+                            with open(kept, "a") as f:
+                                f.write("--- gdb\n" + bt)
+                shutil.rmtree(os.path.join(args.keep, f"{name}-{i}"), ignore_errors=True)
+        counts[name] = tally
+        summary = ", ".join(f"rc {rc}{'' if done else ' (before done)'}: {c}" for (rc, done), c in sorted(
+            tally.items(), key=str))
+        print(f"{name}: {args.n} runs in {time.time() - started:.0f} s; {summary}"
+              + (f"; first failure kept in {kept}" if kept else ""), flush=True)
+
+
+if __name__ == "__main__":
+    main()
