@@ -24,6 +24,9 @@ import time
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 # Each scenario: the code of one process. It prints "done" last, so a crash after it is a crash at exit.
+# ENV: settings of a scenario's processes (before --env's).
+ENV = {"bg_first": {"LAZYARR_BACKGROUND_COMPILE": "1"}, "bg_daemon": {"LAZYARR_BACKGROUND_COMPILE": "1"},
+       "warmup": {"LAZYARR_WARMUP": "1"}}
 SCENARIOS = {
     # session 16's kernel-suite script (/work/notes/s16/exitcrash.py): BLAS-bound kernels fused, twice each
     "suite": """
@@ -83,6 +86,25 @@ def loop():
 threading.Thread(target=loop, daemon=True).start()
 time.sleep(0.05)
 """,
+    # background compilation, the calls made from a daemon thread still running at exit
+    "bg_daemon": """
+import os, threading, time, numpy as np, lazyarr as la
+rng = np.random.default_rng(int.from_bytes(os.urandom(4), "little"))
+a = rng.random(300_000)
+def loop():
+    i = 0
+    while True:
+        i += 1
+        (la.array(a) * (i % 7 + 1) + np.cos(la.array(a))).compute()
+        (la.array(a).reshape(600, 500).sum(axis=1) - i).compute()
+threading.Thread(target=loop, daemon=True).start()
+time.sleep(float(rng.random()) * 0.3)
+""",
+    # the warm-up thread (Numba's start) still running at exit, a first kernel compiled meanwhile
+    "warmup": """
+import numpy as np, lazyarr as la
+(la.array(np.arange(10.0)) * 2).compute()
+""",
     # fuse calls in non-main threads (a pool), exit after they finish
     "thread_fuse": """
 import numpy as np, lazyarr as la
@@ -125,7 +147,7 @@ def main() -> None:
     ap.add_argument("--env", action="append", default=[], help="NAME=VALUE for the processes")
     args = ap.parse_args()
     env = dict(os.environ, PYTHONPATH=ROOT + os.pathsep + os.environ.get("PYTHONPATH", ""))
-    env.update(kv.split("=", 1) for kv in args.env)
+    given = dict(kv.split("=", 1) for kv in args.env)
     os.makedirs(args.keep, exist_ok=True)
     counts: dict = {}
     for name in args.scenarios:
@@ -135,7 +157,7 @@ def main() -> None:
         kept = None
 
         def task(i, name=name, code=code):
-            e = dict(env)
+            e = {**env, **ENV.get(name, {}), **given}
             cache = None
             if args.fresh_cache:
                 cache = e["LAZYARR_CACHE_DIR"] = tempfile.mkdtemp(prefix="la_exit_cache_")
