@@ -26,7 +26,8 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 # Each scenario: the code of one process. It prints "done" last, so a crash after it is a crash at exit.
 # ENV: settings of a scenario's processes (before --env's).
 ENV = {"bg_first": {"LAZYARR_BACKGROUND_COMPILE": "1"}, "bg_daemon": {"LAZYARR_BACKGROUND_COMPILE": "1"},
-       "warmup": {"LAZYARR_WARMUP": "1"}}
+       "warmup": {"LAZYARR_WARMUP": "1"}, "daemon_serial": {"LAZYARR_NUM_THREADS": "1"},
+       "daemon_numba": {"LAZYARR_QUICK_TIER": "0"}}
 SCENARIOS = {
     # session 16's kernel-suite script (/work/notes/s16/exitcrash.py): BLAS-bound kernels fused, twice each
     "suite": """
@@ -52,6 +53,42 @@ for dt in ("f8", "f4", "i8", "i4"):
         for rep in range(3):
             f(a, b)
         (la.array(a) * 3 + la.array(b)).compute()
+""",
+    # many entries of many signatures (arrays in, constants, outputs), as a long lazy-mode sweep makes
+    "many_entries": """
+import numpy as np, lazyarr as la
+rng = np.random.default_rng(0)
+xs = [rng.random(1000) for _ in range(4)]
+for n in range(1, 5):
+    for c in (2.0, 3, None):
+        for two in (False, True):
+            def fn(*a, c=c, two=two):
+                s = a[0] * 2
+                for x in a[1:]:
+                    s = s + x
+                if c is not None:
+                    s = s * c
+                return (s, s - a[0]) if two else s
+            f = la.fuse(fn)
+            for _ in range(3):
+                f(*xs[:n])
+            (sum(la.array(x) for x in xs[:n]) * 5).compute()
+""",
+    # entries made amid many small objects that are freed before exit (a long run's heap): the memory the
+    # entries' definitions lie in can be returned to the system at exit before the builtins are freed
+    "entries_churn": """
+import numpy as np, lazyarr as la
+rng = np.random.default_rng(0)
+xs = [rng.random(1000) for _ in range(4)]
+junk = []
+for n in range(1, 5):
+    for c in (2.0, 3, None):
+        junk.append([(i, str(i)) for i in range(100_000)])
+        f = la.fuse(lambda *a, c=c: sum(a) * (c if c is not None else 1.5))
+        for _ in range(3):
+            f(*xs[:n])
+        junk.append([[i] for i in range(100_000)])
+del junk
 """,
     # dask's threaded scheduler computing lazy expressions over dask arrays, then exit
     "dask": """
@@ -104,6 +141,32 @@ time.sleep(float(rng.random()) * 0.3)
     "warmup": """
 import numpy as np, lazyarr as la
 (la.array(np.arange(10.0)) * 2).compute()
+""",
+    # a daemon thread in serial kernels that release the GIL (the quick tier's C entry above RELEASE_GIL
+    # elements, one thread) when the main thread exits: the thread is ended when it takes the GIL back
+    "daemon_serial": """
+import threading, time, os, numpy as np, lazyarr as la
+a = np.random.default_rng(0).random(1_000_000)
+f = la.fuse(lambda a: a * 3.0 + 1.0)
+f(a)
+def loop():
+    while True:
+        f(a)
+threading.Thread(target=loop, daemon=True).start()
+time.sleep(0.02 + 0.1 * (os.getpid() % 7) / 7)
+""",
+    # the same with Numba's kernels (quick tier off)
+    "daemon_numba": """
+import threading, time, os, numpy as np, lazyarr as la
+a = np.random.default_rng(0).random(1_000_000)
+f = la.fuse(lambda a: np.sin(a) * 3.0 + 1.0)
+g = la.fuse(lambda a: (a * 2).sum())
+f(a); g(a)
+def loop():
+    while True:
+        f(a); g(a)
+threading.Thread(target=loop, daemon=True).start()
+time.sleep(0.02 + 0.1 * (os.getpid() % 7) / 7)
 """,
     # fuse calls in non-main threads (a pool), exit after they finish
     "thread_fuse": """
