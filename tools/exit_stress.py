@@ -147,11 +147,10 @@ import numpy as np, lazyarr as la
     "daemon_serial": """
 import threading, time, os, numpy as np, lazyarr as la
 a = np.random.default_rng(0).random(1_000_000)
-f = la.fuse(lambda a: a * 3.0 + 1.0)
-f(a)
+(la.array(a) * 3.0 + 1.0).compute()
 def loop():
     while True:
-        f(a)
+        (la.array(a) * 3.0 + 1.0).compute()  # a kept plan's serial call: the C entry
 threading.Thread(target=loop, daemon=True).start()
 time.sleep(0.02 + 0.1 * (os.getpid() % 7) / 7)
 """,
