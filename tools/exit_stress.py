@@ -182,10 +182,12 @@ with ThreadPoolExecutor(3) as pool:
 def run_one(name: str, code: str, work: str, env: dict, timeout: float) -> tuple[int, str, str]:
     os.makedirs(work, exist_ok=True)
 
-    def allow_cores():
-        resource.setrlimit(resource.RLIMIT_CORE, (resource.RLIM_INFINITY, resource.RLIM_INFINITY))
+    def allow_cores():  # (the core lands in `work` where kernel.core_pattern is a plain "core")
+        hard = resource.getrlimit(resource.RLIMIT_CORE)[1]
+        resource.setrlimit(resource.RLIMIT_CORE, (hard, hard))
 
-    script = code.replace('"tools/sweeps"', repr(os.path.join(ROOT, "tools", "sweeps"))) + '\nprint("done", flush=True)\n'
+    sweeps = repr(os.path.join(ROOT, "tools", "sweeps"))
+    script = code.replace('"tools/sweeps"', sweeps) + '\nprint("done", flush=True)\n'
     try:
         p = subprocess.run([sys.executable, "-X", "faulthandler", "-c", script], cwd=work, env=env,
                            capture_output=True, text=True, timeout=timeout, preexec_fn=allow_cores)
@@ -211,7 +213,6 @@ def main() -> None:
     env = dict(os.environ, PYTHONPATH=ROOT + os.pathsep + os.environ.get("PYTHONPATH", ""))
     given = dict(kv.split("=", 1) for kv in args.env)
     os.makedirs(args.keep, exist_ok=True)
-    counts: dict = {}
     for name in args.scenarios:
         code = SCENARIOS[name]
         started = time.time()
@@ -248,7 +249,6 @@ def main() -> None:
                             with open(kept, "a") as f:
                                 f.write("--- gdb\n" + bt)
                 shutil.rmtree(os.path.join(args.keep, f"{name}-{i}"), ignore_errors=True)
-        counts[name] = tally
         summary = ", ".join(f"rc {rc}{'' if done else ' (before done)'}: {c}" for (rc, done), c in sorted(
             tally.items(), key=str))
         print(f"{name}: {args.n} runs in {time.time() - started:.0f} s; {summary}"
