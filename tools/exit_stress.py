@@ -1,5 +1,6 @@
 """Stress lazyarr's interpreter exit: many short processes per scenario, each ending while lazyarr work is in
-flight or just finished; counts the exit codes (139 / -11: a segfault at exit) and keeps a crashing stack.
+flight or just finished; counts the exit codes (139 / -11: a segfault at exit) and the processes whose stderr
+has a traceback (an exception lazyarr let reach a thread), and keeps the first failure's output and stack.
 
 ``python tools/exit_stress.py [-n RUNS] [-j PARALLEL] [--gdb] [scenario ...]`` (docs/runtime.md, "Exit
 (session 17, exitsegv)"). Each process runs with ``-X faulthandler`` and core dumps allowed, in a directory of
@@ -126,6 +127,8 @@ time.sleep(0.05)
     # background compilation, the calls made from a daemon thread still running at exit
     "bg_daemon": """
 import os, threading, time, numpy as np, lazyarr as la
+from lazyarr.runtime import block_helper
+block_helper._cpu_idle_now = lambda: True  # the helper takes blocks whatever the load (it would not on busy cores)
 rng = np.random.default_rng(int.from_bytes(os.urandom(4), "little"))
 a = rng.random(300_000)
 def loop():
@@ -136,6 +139,7 @@ def loop():
         (la.array(a).reshape(600, 500).sum(axis=1) - i).compute()
 threading.Thread(target=loop, daemon=True).start()
 time.sleep(float(rng.random()) * 0.3)
+print("blocks helped", block_helper.blocks_helped())
 """,
     # the warm-up thread (Numba's start) still running at exit, a first kernel compiled meanwhile
     "warmup": """
@@ -234,8 +238,9 @@ def main() -> None:
         with concurrent.futures.ThreadPoolExecutor(args.j) as pool:
             for i, (rc, out, err) in pool.map(task, range(args.n)):
                 printed = "done" in out
-                tally[(rc, printed)] += 1
-                if rc != 0 and kept is None:
+                traceback = "Traceback" in err  # an exception lazyarr let reach a thread at exit
+                tally[(rc, printed, traceback)] += 1
+                if (rc != 0 or traceback) and kept is None:
                     kept = os.path.join(args.keep, f"{name}-crash-{i}.txt")
                     with open(kept, "w") as f:
                         f.write(f"rc {rc}, printed done: {printed}\n--- stdout\n{out}\n--- stderr\n{err}\n")
@@ -249,8 +254,8 @@ def main() -> None:
                             with open(kept, "a") as f:
                                 f.write("--- gdb\n" + bt)
                 shutil.rmtree(os.path.join(args.keep, f"{name}-{i}"), ignore_errors=True)
-        summary = ", ".join(f"rc {rc}{'' if done else ' (before done)'}: {c}" for (rc, done), c in sorted(
-            tally.items(), key=str))
+        summary = ", ".join(f"rc {rc}{'' if done else ' (before done)'}{' with a traceback' if tb else ''}: {c}"
+                            for (rc, done, tb), c in sorted(tally.items(), key=str))
         print(f"{name}: {args.n} runs in {time.time() - started:.0f} s; {summary}"
               + (f"; first failure kept in {kept}" if kept else ""), flush=True)
 
