@@ -9,6 +9,7 @@ submit to it. Either way the refused chunks now run on the calling thread, with 
 import concurrent.futures.thread as futures_thread
 import types
 import warnings
+
 import numpy as np
 import pytest
 
