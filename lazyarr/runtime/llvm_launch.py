@@ -259,8 +259,7 @@ def _in_chunks(function, args: list, size: int, min_chunk: int = MIN_CHUNK) -> N
     step = -(-size // n)
     step += -step % ALIGN
     bounds = [(lo, min(lo + step, size)) for lo in range(0, size, step)]
-    pool = _thread_pool(len(bounds) - 1)
-    pending = [pool.submit(function, *args, lo, hi) for lo, hi in bounds[1:]]
+    pending = _submitted(_thread_pool(len(bounds) - 1), function, [(*args, lo, hi) for lo, hi in bounds[1:]])
     function(*args, *bounds[0])
     for future in pending:
         future.result()
@@ -274,6 +273,22 @@ def _thread_pool(workers: int) -> ThreadPoolExecutor:
                 _pool.shutdown(wait=False)
             _pool, _pool_size = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="lazyarr-quick"), workers
         return _pool
+
+
+def _submitted(pool: ThreadPoolExecutor, function, calls: list) -> list:
+    """(s17 exitsegv) The pool's futures of `function(*call)` for each call; a call the pool refuses is run on
+    this thread at once (the same instructions: the same bits). A pool refuses work once the interpreter is
+    shutting down: a daemon thread still launching kernels while the main thread exits got ``RuntimeError:
+    cannot schedule new futures after interpreter shutdown``, a traceback at exit (10 of 20 processes of
+    ``tools/exit_stress.py bg_daemon``); and once ``_thread_pool`` has replaced it by a bigger one, which another
+    thread may still be submitting to."""
+    pending = []
+    for call in calls:
+        try:
+            pending.append(pool.submit(function, *call))
+        except RuntimeError:
+            function(*call)
+    return pending
 
 
 def _forget_pool_in_child() -> None:
@@ -374,8 +389,7 @@ def _on_threads(function, args: list, parts: list[tuple[int, int]], tail: tuple 
     if len(parts) == 1:
         function(*args, *parts[0], *tail)
         return
-    pool = _thread_pool(len(parts) - 1)
-    pending = [pool.submit(function, *args, lo, hi, *tail) for lo, hi in parts[1:]]
+    pending = _submitted(_thread_pool(len(parts) - 1), function, [(*args, lo, hi, *tail) for lo, hi in parts[1:]])
     function(*args, *parts[0], *tail)
     for future in pending:
         future.result()
@@ -464,8 +478,7 @@ def _in_parallel(function, calls: list) -> None:
     if len(calls) == 1:
         function(*calls[0])
         return
-    pool = _thread_pool(len(calls) - 1)
-    pending = [pool.submit(function, *call) for call in calls[1:]]
+    pending = _submitted(_thread_pool(len(calls) - 1), function, calls[1:])
     function(*calls[0])
     for future in pending:
         future.result()

@@ -94,7 +94,12 @@ def run(k, a: np.ndarray, result: np.ndarray, one_block: bool = False) -> None:
         function(table, -1, out)
         return
     pool = _executor(n - 1)  # the calling thread takes the first block itself
-    futures = [pool.submit(function, table[lo:hi], -1, out[lo:hi]) for lo, hi in zip(bounds[1:-1], bounds[2:])]
+    futures = []
+    for lo, hi in zip(bounds[1:-1], bounds[2:]):
+        try:
+            futures.append(pool.submit(function, table[lo:hi], -1, out[lo:hi]))
+        except RuntimeError:  # (s17 exitsegv) the interpreter is shutting down (a daemon thread at exit): here
+            function(table[lo:hi], -1, out[lo:hi])
     function(table[bounds[0]:bounds[1]], -1, out[bounds[0]:bounds[1]])
     for f in futures:
         f.result()

@@ -68,8 +68,8 @@ class _MethodDef(ctypes.Structure):
 
 
 _lock = threading.Lock()
-_methods: dict[tuple, _MethodDef | None] = {}  # signature -> its entry's method definition (kept for the
-# process: the builtins point at it), None if it could not be made
+_methods: dict[tuple, _MethodDef | None] = {}  # signature -> its entry's method definition (each builtin points at
+# a copy of its own: ``_Owned``), None if it could not be made
 _entries: dict[str, object] = {}  # kernel name -> its builtin
 _available: list = []  # [bool] once checked
 
@@ -121,9 +121,23 @@ def entry_for(kernel):
         method = _methods[signature]
         if method is None:
             return None
-        state = np.array([kernel.address, 0], dtype=np.uint64)  # the kernel's address, the calls counted
-        found = _entries[kernel.name] = _new_builtin(ctypes.byref(method), state, None)
+        owner = _Owned(method, (ctypes.c_uint64 * 2)(kernel.address, 0))  # the kernel's address, calls counted
+        state = np.frombuffer(owner, dtype=np.uint64, count=2, offset=_Owned.state.offset)  # its base: `owner`
+        found = _entries[kernel.name] = _new_builtin(ctypes.byref(owner.method), state, None)
     return found
+
+
+class _Owned(ctypes.Structure):
+    """(s17 exitsegv) One builtin's method definition and state in one buffer, kept alive by the builtin itself.
+
+    CPython reads a builtin's ``PyMethodDef`` when it frees the builtin (``meth_dealloc``: its flags, before it
+    lets go of ``self``), so the definition must outlive every builtin made from it. Shared per signature from
+    ``_methods``, it did not at exit: the interpreter's last collection freed that dict before ``_entries``,
+    and the builtins' deallocation then read freed memory, a segfault (rc 139) whenever the memory had been
+    reused (docs/runtime.md, "Exit (session 17, exitsegv)"). Here each builtin's ``self`` (the state array,
+    whose base is this buffer) holds its own copy of the definition, as CPython's own comment in
+    ``meth_dealloc`` expects ("PyMethodDef m_ml, which could be kept alive by m_self")."""
+    _fields_ = [("method", _MethodDef), ("state", ctypes.c_uint64 * 2)]
 
 
 def made_for(kernel):
