@@ -2,7 +2,7 @@
 the tier compiles it (``bench/quick_loop_variants.kernel_text``), optimised by ``llvm_glue.object_code`` and printed
 as assembly by the tier's target machine; the largest basic block is the interleaved vector body.
 
-    python bench/quick_loop_asm.py power_float32 [--asm]     # counts by mnemonic; --asm also prints the assembly
+    python bench/quick_loop_asm.py power_float32 [--asm]     # counts by mnemonic of the two largest blocks
 """
 from __future__ import annotations
 
@@ -21,8 +21,9 @@ from lazyarr.kernels import llvm_glue  # noqa: E402
 FMA = ("fmadd", "fmsub", "fnmadd", "fnmsub")
 
 
-def body_counts(name: str, dtype: str) -> tuple[collections.Counter, int, str]:
-    """(mnemonic counts of the largest basic block, its stack references, the whole assembly)."""
+def body_counts(name: str, dtype: str, rank: int = 0) -> tuple[collections.Counter, int, str]:
+    """(mnemonic counts of the largest basic block -- the `rank`-th largest: float64 power's second fast pass is
+    1, its first 0 or 1, session 17 pow64 --, its stack references, the whole assembly)."""
     _, as_compiled = kernel_text(name, dtype)
     _, optimised = llvm_glue.object_code(as_compiled)
     asm = llvm_glue._target_machine().emit_assembly(llvm.parse_assembly(optimised))
@@ -34,21 +35,22 @@ def body_counts(name: str, dtype: str) -> tuple[collections.Counter, int, str]:
         elif line.startswith("\t") and not line.strip().startswith((".", "#")):
             current.append(line)
     blocks.append(current)
-    body = max(blocks, key=len)
+    body = sorted(blocks, key=len, reverse=True)[rank]
     return collections.Counter(line.split()[0] for line in body), sum("rsp" in line for line in body), asm
 
 
 def main() -> None:
     item = sys.argv[1]
     name, dtype = item.rsplit("_", 1)
-    counts, stack, asm = body_counts(name, dtype)
-    if "--asm" in sys.argv:
-        print(asm)
-    fma = sum(v for k, v in counts.items() if any(f in k for f in FMA))
-    masks = sum(v for k, v in counts.items() if k.startswith("k"))
-    print(f"{item}: {sum(counts.values())} instructions in the vector body, {fma} FMA-class, {masks} mask, "
-          f"{stack} stack references")
-    print("  " + ", ".join(f"{k} {v}" for k, v in counts.most_common()))
+    for rank in range(2):  # the two largest blocks: the vector body, or both fast passes' bodies
+        counts, stack, asm = body_counts(name, dtype, rank)
+        if "--asm" in sys.argv and rank == 0:
+            print(asm)
+        fma = sum(v for k, v in counts.items() if any(f in k for f in FMA))
+        masks = sum(v for k, v in counts.items() if k.startswith("k"))
+        print(f"{item} (block {rank}): {sum(counts.values())} instructions, {fma} FMA-class, {masks} mask, "
+              f"{stack} stack references")
+        print("  " + ", ".join(f"{k} {v}" for k, v in counts.most_common()))
 
 
 if __name__ == "__main__":
