@@ -2,7 +2,9 @@
 the tier compiles it (``bench/quick_loop_variants.kernel_text``), optimised by ``llvm_glue.object_code`` and printed
 as assembly by the tier's target machine; the largest basic block is the interleaved vector body.
 
-    python bench/quick_loop_asm.py power_float32 [--asm]     # counts by mnemonic of the two largest blocks
+    python bench/quick_loop_asm.py power_float32 [RANK] [--asm]  # counts by mnemonic; --asm also prints the assembly
+
+RANK 1: the second largest block (float64 power's first fast pass is the second largest: session 17 pow64).
 """
 from __future__ import annotations
 
@@ -22,8 +24,8 @@ FMA = ("fmadd", "fmsub", "fnmadd", "fnmsub")
 
 
 def body_counts(name: str, dtype: str, rank: int = 0) -> tuple[collections.Counter, int, str]:
-    """(mnemonic counts of the largest basic block -- the `rank`-th largest: float64 power's second fast pass is
-    1, its first 0 or 1, session 17 pow64 --, its stack references, the whole assembly)."""
+    """(mnemonic counts of the largest basic block -- with `rank` 1 the second largest: float64 power has two fast
+    passes, session 17 pow64 --, its stack references, the whole assembly)."""
     _, as_compiled = kernel_text(name, dtype)
     _, optimised = llvm_glue.object_code(as_compiled)
     asm = llvm_glue._target_machine().emit_assembly(llvm.parse_assembly(optimised))
@@ -42,15 +44,14 @@ def body_counts(name: str, dtype: str, rank: int = 0) -> tuple[collections.Count
 def main() -> None:
     item = sys.argv[1]
     name, dtype = item.rsplit("_", 1)
-    for rank in range(2):  # the two largest blocks: the vector body, or both fast passes' bodies
-        counts, stack, asm = body_counts(name, dtype, rank)
-        if "--asm" in sys.argv and rank == 0:
-            print(asm)
-        fma = sum(v for k, v in counts.items() if any(f in k for f in FMA))
-        masks = sum(v for k, v in counts.items() if k.startswith("k"))
-        print(f"{item} (block {rank}): {sum(counts.values())} instructions, {fma} FMA-class, {masks} mask, "
-              f"{stack} stack references")
-        print("  " + ", ".join(f"{k} {v}" for k, v in counts.most_common()))
+    counts, stack, asm = body_counts(name, dtype, int(sys.argv[2]) if sys.argv[2:3] and sys.argv[2].isdigit() else 0)
+    if "--asm" in sys.argv:
+        print(asm)
+    fma = sum(v for k, v in counts.items() if any(f in k for f in FMA))
+    masks = sum(v for k, v in counts.items() if k.startswith("k"))
+    print(f"{item}: {sum(counts.values())} instructions in the vector body, {fma} FMA-class, {masks} mask, "
+          f"{stack} stack references")
+    print("  " + ", ".join(f"{k} {v}" for k, v in counts.most_common()))
 
 
 if __name__ == "__main__":
