@@ -3,7 +3,8 @@
 ``vecmath.power_positive`` is ``power`` without the sign and the integer test of y; its ok is False for every x with
 its sign bit set, and for zero, subnormal, infinite and NaN x, by one range test on the log's t1
 (``vecmath._pow_range_ok``). The quick tier's flat kernel runs it first on each block, then ``power`` on a block where
-it was not all ok, then the C library; after a block that needed ``power`` the following blocks start with it. Checked
+it was not all ok, then the C library; after a block that needed more than the first pass the following blocks start
+with ``power``, but every 16th block tries the first pass again. Checked
 here: the range test over bit patterns of every exponent and sign, ``power_positive``'s bits equal to ``power``'s where
 it is ok, and the kernel's results -- blocks of positive bases, negative bases with integer exponents, specials, in
 every order, serial and in parallel chunks, float64 and float16 -- equal Numba's kernel (which runs ``power`` alone)
@@ -88,7 +89,9 @@ def blocks(kinds: str, rng) -> tuple[np.ndarray, np.ndarray]:
     return np.concatenate(xs)[:-29], np.concatenate(ys)[:-29]
 
 
-@pytest.mark.parametrize("kinds", ["pppp", "pnpp", "nppp", "psps", "mmpm", "ppsnpp", "snsp"])
+# the last two run past llvm_math_map.RETRY_BLOCKS blocks: the first pass tried again at blocks 16 and 32
+@pytest.mark.parametrize("kinds", ["pppp", "pnpp", "nppp", "psps", "mmpm", "ppsnpp", "snsp", "s" + "p" * 18 + "n" + "p" * 16,
+                                   "m" * 17 + "p" * 3 + "n" * 14 + "p"])
 def test_blocks_in_every_order_give_the_numba_kernel_s_bits_and_numpy_s_values(request, tier, kinds):
     x, y = blocks(kinds, np.random.default_rng(len(kinds) * 31 + kinds.count("n")))
     cache.clear_memory()

@@ -189,8 +189,10 @@ def _blocked(k, out_dtypes: tuple) -> str:
     """Blocks of BLOCK elements on multiples of BLOCK: the fast pass, then the exact pass if some flag was False.
     (session 17 pow64) Where a node has a cheaper first pass (``_first_pass_name``: float64 power for x > 0), the fast
     pass runs it first and, for a block where it was not all ok, again with every node's own vector function before the
-    exact pass; a block that needed that second pass (a negative base) makes the following blocks of this call start
-    with it (``second``), so data with negative bases pays the first pass once per call, not once per block."""
+    exact pass; a block that needed more than the first pass (a negative base, or a zero...: the C library) makes the
+    following blocks of this call start with the second (``second``), but every ``RETRY_BLOCKS``-th block tries the
+    first again: data with negative bases, or with a zero in every block, pays the first pass on 1 block in 16, and
+    data with one special block goes back to the first pass within 16 blocks."""
     module, function, b, body = _prologue(k, out_dtypes)
     lo, hi = function.args[-2:]
     entry = b.block
@@ -209,7 +211,9 @@ def _blocked(k, out_dtypes: tuple) -> str:
     float64_data = any(np.dtype(dt) == np.float64 for dt in (*(n.dtype for n in k.inputs), *out_dtypes))
     if two_passes:
         first, full = function.append_basic_block("first"), function.append_basic_block("full")
-        b.cbranch(second, full, first)
+        group = b.and_(start, ir.Constant(_I64, RETRY_BLOCKS * BLOCK - 1))
+        retry = b.icmp_signed("<", group, ir.Constant(_I64, BLOCK))  # the first block of each group of RETRY_BLOCKS
+        b.cbranch(b.select(retry, ir.Constant(_I1, 0), second), full, first)
         b.position_at_end(first)
         folded = _fast_loop(function, b, body, start, end, _fast, True, ("fast", "checked"), float64_data)
         first_checked = b.block
@@ -226,12 +230,13 @@ def _blocked(k, out_dtypes: tuple) -> str:
     b.position_at_end(next_block)
     start.add_incoming(end, next_block)
     if two_passes:
-        # the first pass sufficed: it stays first; the second did: it is first from now on; the exact pass was needed
-        # (a zero, an overflow...: the second pass did not help either): as it was
+        # the first pass sufficed: it stays first; the second pass ran: it is first from now on (until a retry). After
+        # the exact pass too: a zero in every block (x**y of a ReLU's output) cost +12% with the first pass kept
+        # (every block's C library time 39-40 -> 44-45 ms at 4*10**6, session 17 pow64)
         following = b.phi(_I1, name="second_next")
         following.add_incoming(ir.Constant(_I1, 0), first_checked)
         following.add_incoming(ir.Constant(_I1, 1), full_checked)
-        following.add_incoming(second, exact_end)
+        following.add_incoming(ir.Constant(_I1, 1), exact_end)
         second.add_incoming(following, next_block)
     b.cbranch(b.icmp_signed("<", end, hi), block, done)
     b.position_at_end(done)
@@ -284,6 +289,10 @@ WIDTH_WITH_LOOKUPS = 16
 # (bench/quick_loop_variants.py, load ~7.7). float32 power (float32 data, float64 lanes) keeps 16 x 4 (0.58 against
 # 0.65-0.75 for 8 lanes or 2 vectors in flight).
 WIDE_DATA_LOOKUPS = (8, 2)  # (lanes, interleave count)
+
+# (session 17 pow64) In a kernel with two fast passes (``_blocked``), after a block that needed more than the first,
+# the first pass is tried again on every RETRY_BLOCKS-th block only (block index a multiple of it)
+RETRY_BLOCKS = 16
 
 
 def loop_hints(module: ir.Module, float64_data: bool) -> tuple:
