@@ -1098,11 +1098,10 @@ def _pow_exp(th, tl, shifted):
     n = shifted - _SHIFTER
     rh = fma(-n, T.EXP_LN2_HI_N, th)              # exact: n * ln2/16's 39-bit head is exact, rh a multiple of
     #                                               ulp(th) or 2**-43 below 2**-5
-    # r + e = th + tl - n ln2/16 (rl rh**2/2 matters, so the polynomial takes r = rh + rl)
+    # rh + rl = th + tl - n ln2/16 (rl rh**2/2 matters, so the polynomial takes r = rh + rl)
     # (session 15, vm3) tl holds y times the log's unnormalised low part (up to 0.0015), so |r| <= ln2/32 + 0.0015 =
-    # 0.0232 (Q's error there 2**-62.2 of the result, 2**-64.4 at ln2/32), and rl may exceed |rh|: then Fast2Sum's e
-    # is off by up to ulp(rl)/2 <= 2**-63 (0.001 ULP of the result); a TwoSum, exact, cost 2.5% more time (1.27
-    # against 1.24 ns per element) and changed no result on 2.4*10**6 arguments
+    # 0.0232 (Q's error there 2**-62.2 of the result, 2**-64.4 at ln2/32), and rl may exceed |rh| (session 17 pow64:
+    # no Fast2Sum of the two any more, see tmp below)
     rl = fma(-n, T.EXP_LN2_LO_N, tl)
     r = rh + rl                                   # rounded: only for the terms of degree >= 2 (below)
     bits = _as_int64(shifted)
@@ -1180,7 +1179,8 @@ def power_positive(x, y):
     llvm_math_map.py, ``FIRST_PASS``): where its ok is True its value is ``power``'s, bit for bit (the same operations
     on the same |x|, and no sign bit to OR in), so a block it computes needs neither the sign nor the integer test of
     y; a block with a negative x (or any other element not ok) is computed again by ``power``, then by the C library.
-    The sign and the integer test were ~11% of the kernel's time (1.27 -> 1.13 ns per element, in L2)."""
+    The sign and the integer test were ~8% of the kernel's time once x's range came from t1 (1.20-1.22 -> 1.11-1.16
+    ns per element in L2, docs/vecmath.md "Session 17 (pow64)")."""
     return _pow_magnitude(x, y)
 
 
