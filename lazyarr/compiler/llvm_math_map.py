@@ -48,23 +48,42 @@ def _exact(node):
     return emit
 
 
-def _fast(flags: list):
+def _vector_module(node) -> str | None:
+    """"V", "V32" or None: the module of `node`'s vector function in this loop (``source_map``'s choice)."""
+    loop_dtype = np.dtype(node.params.loop[0])
+    return source_map.vector_module(vector_template(ELEMENTWISE[node.op], loop_dtype), loop_dtype)
+
+
+def _first_pass_name(node) -> str | None:
+    """The cheaper function of `node`'s first pass (``vecmath.FIRST_PASS``: float64 ``power_positive``), or None."""
+    if node.op not in _vecmath_first_pass() or _exact(node) is None or _vector_module(node) != "V":
+        return None
+    return _vecmath_first_pass()[node.op]
+
+
+def _vecmath_first_pass() -> dict:
+    from lazyarr.kernels import vecmath  # imported with the first transcendental kernel, as llvm_math does
+    return vecmath.FIRST_PASS
+
+
+def _fast(flags: list, first: bool = False):
     """The emitter of the fast pass: each node's vector function (its ok flag appended to `flags`), or the C
-    library where Numba's kernel calls it in the fast pass too (no vector function for this loop's dtype)."""
+    library where Numba's kernel calls it in the fast pass too (no vector function for this loop's dtype); `first`:
+    the first of two fast passes, with each node's ``_first_pass_name`` where it has one."""
     def math(node):
         exact = _exact(node)
         if exact is None:
             return None
-        loop_dtype = np.dtype(node.params.loop[0])
-        module = source_map.vector_module(vector_template(ELEMENTWISE[node.op], loop_dtype), loop_dtype)
+        module = _vector_module(node)
         if module is None:
             return exact
+        name = (_first_pass_name(node) if first else None) or node.op
 
         def emit(b, args, dt):
             if module == "V" and dt != np.float64:  # vecmath on float64 operands, rounded once after
                 args = [b.fpext(a, ir.DoubleType()) for a in args]
                 dt = np.dtype(np.float64)
-            value, ok = vector_call(b, module, node.op, args)
+            value, ok = vector_call(b, module, name, args)
             flags.append(ok)
             return value, dt
         return emit
@@ -167,7 +186,13 @@ def _plain(k, out_dtypes: tuple) -> str:
 
 
 def _blocked(k, out_dtypes: tuple) -> str:
-    """Blocks of BLOCK elements on multiples of BLOCK: the fast pass, then the exact pass if some flag was False."""
+    """Blocks of BLOCK elements on multiples of BLOCK: the fast pass, then the exact pass if some flag was False.
+    (session 17 pow64) Where a node has a cheaper first pass (``_first_pass_name``: float64 power for x > 0), the fast
+    pass runs it first and, for a block where it was not all ok, again with every node's own vector function before the
+    exact pass; a block that needed more than the first pass (a negative base, or a zero...: the C library) makes the
+    following blocks of this call start with the second (``second``), but every ``RETRY_BLOCKS``-th block tries the
+    first again: data with negative bases, or with a zero in every block, pays the first pass on 1 block in 16, and
+    data with one special block goes back to the first pass within 16 blocks."""
     module, function, b, body = _prologue(k, out_dtypes)
     lo, hi = function.args[-2:]
     entry = b.block
@@ -176,37 +201,72 @@ def _blocked(k, out_dtypes: tuple) -> str:
     b.position_at_end(block)
     start = b.phi(_I64, name="start")
     start.add_incoming(lo, entry)
+    two_passes = any(_first_pass_name(node) for node in k.body if node.op in ELEMENTWISE)
+    if two_passes:
+        second = b.phi(_I1, name="second")  # this block starts with the second fast pass
+        second.add_incoming(ir.Constant(_I1, 0), entry)
     next_boundary = b.add(b.and_(start, ir.Constant(_I64, -BLOCK)), ir.Constant(_I64, BLOCK))
     end = b.select(b.icmp_signed("<", next_boundary, hi), next_boundary, hi)
+    exact, next_block = (function.append_basic_block(s) for s in ("exact", "next"))
+    float64_data = any(np.dtype(dt) == np.float64 for dt in (*(n.dtype for n in k.inputs), *out_dtypes))
+    if two_passes:
+        first, full = function.append_basic_block("first"), function.append_basic_block("full")
+        group = b.and_(start, ir.Constant(_I64, RETRY_BLOCKS * BLOCK - 1))
+        retry = b.icmp_signed("<", group, ir.Constant(_I64, BLOCK))  # the first block of each group of RETRY_BLOCKS
+        b.cbranch(b.select(retry, ir.Constant(_I1, 0), second), full, first)
+        b.position_at_end(first)
+        folded = _fast_loop(function, b, body, start, end, _fast, True, ("fast", "checked"), float64_data)
+        first_checked = b.block
+        b.cbranch(folded, next_block, full)
+        b.position_at_end(full)
+        folded = _fast_loop(function, b, body, start, end, _fast, False, ("full_fast", "full_checked"), float64_data)
+        full_checked = b.block
+    else:
+        folded = _fast_loop(function, b, body, start, end, _fast, False, ("fast", "checked"), float64_data)
+    b.cbranch(folded, next_block, exact)
+    b.position_at_end(exact)
+    _counted_loop(function, b, start, end, "exact", lambda b, j: body.emit(b, j, _exact)).branch(next_block)
+    exact_end = b.block
+    b.position_at_end(next_block)
+    start.add_incoming(end, next_block)
+    if two_passes:
+        # the first pass sufficed: it stays first; the second pass ran: it is first from now on (until a retry). After
+        # the exact pass too: a zero in every block (x**y of a ReLU's output) cost +12% with the first pass kept
+        # (every block's C library time 39-40 -> 44-45 ms at 4*10**6, session 17 pow64)
+        following = b.phi(_I1, name="second_next")
+        following.add_incoming(ir.Constant(_I1, 0), first_checked)
+        following.add_incoming(ir.Constant(_I1, 1), full_checked)
+        following.add_incoming(ir.Constant(_I1, 1), exact_end)
+        second.add_incoming(following, next_block)
+    b.cbranch(b.icmp_signed("<", end, hi), block, done)
+    b.position_at_end(done)
+    b.ret_void()
+    return str(module)
+
+
+def _fast_loop(function, b: ir.IRBuilder, body, start, end, fast, first: bool, names: tuple, float64_data: bool):
+    """The fast pass over [start, end) from `b`'s block (the first of two passes if `first`), interleaved as
+    ``loop_hints`` says; returns the AND of every element's ok flags, `b` positioned after the loop (its block
+    ``names[1]``, the loop's ``names[0]``)."""
     fast_entry = b.block
-    fast = function.append_basic_block("fast")
-    b.branch(fast)
-    b.position_at_end(fast)
+    loop, checked = function.append_basic_block(names[0]), function.append_basic_block(names[1])
+    b.branch(loop)
+    b.position_at_end(loop)
     i = b.phi(_I64, name="i")
     i.add_incoming(start, fast_entry)
     all_ok = b.phi(_I1, name="all_ok")
     all_ok.add_incoming(ir.Constant(_I1, 1), fast_entry)
     flags: list = []
-    body.emit(b, i, _fast(flags))
+    body.emit(b, i, fast(flags, first))
     folded = all_ok
     for flag in flags:  # Numba's ``exact = exact & ok0 & ok1 ...``
         folded = b.and_(folded, flag)
     following = b.add(i, ir.Constant(_I64, 1))
     i.add_incoming(following, b.block)
     all_ok.add_incoming(folded, b.block)
-    checked, exact, next_block = (function.append_basic_block(s) for s in ("checked", "exact", "next"))
-    float64_data = any(np.dtype(dt) == np.float64 for dt in (*(n.dtype for n in k.inputs), *out_dtypes))
-    _interleaved(module, b.cbranch(b.icmp_signed("<", following, end), fast, checked), float64_data)
+    _interleaved(b.module, b.cbranch(b.icmp_signed("<", following, end), loop, checked), float64_data)
     b.position_at_end(checked)
-    b.cbranch(folded, next_block, exact)
-    b.position_at_end(exact)
-    _counted_loop(function, b, start, end, "exact", lambda b, j: body.emit(b, j, _exact)).branch(next_block)
-    b.position_at_end(next_block)
-    start.add_incoming(end, next_block)
-    b.cbranch(b.icmp_signed("<", end, hi), block, done)
-    b.position_at_end(done)
-    b.ret_void()
-    return str(module)
+    return folded
 
 
 # The fast pass's vector functions are long dependent chains (a polynomial, then its reconstruction) and LLVM's
@@ -229,6 +289,10 @@ WIDTH_WITH_LOOKUPS = 16
 # (bench/quick_loop_variants.py, load ~7.7). float32 power (float32 data, float64 lanes) keeps 16 x 4 (0.58 against
 # 0.65-0.75 for 8 lanes or 2 vectors in flight).
 WIDE_DATA_LOOKUPS = (8, 2)  # (lanes, interleave count)
+
+# (session 17 pow64) In a kernel with two fast passes (``_blocked``), after a block that needed more than the first,
+# the first pass is tried again on every RETRY_BLOCKS-th block only (block index a multiple of it)
+RETRY_BLOCKS = 16
 
 
 def loop_hints(module: ir.Module, float64_data: bool) -> tuple:

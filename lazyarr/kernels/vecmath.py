@@ -1028,14 +1028,17 @@ _Q2, _Q3, _Q4, _Q5, _Q6, _Q7 = (float.fromhex(h) for h in (
     "0x1.0000000000001p-1", "0x1.5555555555556p-3", "0x1.55555554e9468p-5", "0x1.11111110e10a8p-7",
     "0x1.6c17ed4cc653cp-10", "0x1.a01b0c2edc54bp-13"))
 _THIRD_HI, _THIRD_LO = _hi_lo(Decimal(1) / Decimal(3))
+_POW_RANGE = 708.0  # power: |th| and |t1| up to this (_pow_range_ok)
 
 
 @_jit
 def _pow_log(a):
-    """log(a) as hi + lo, to ~2**-66 relative, for a positive normal finite float64 a (no checks); hi to r**4, lo
+    """(hi, lo, t1): log(a) as hi + lo, to ~2**-66 relative, for a positive normal finite float64 a; hi to r**4, lo
     the rest, unnormalised (|lo| <= 2**-18.8 |hi|; session 15 vm3): a = 2**k z, log a = k ln 2 + log c + log1p(z/c -
-    1), 1/c and log c (hi + lo) from 16-entry tables, r = z/c - 1 exact (|r| <= 0.0437), k ln 2 + log c's head
-    exact."""
+    1), 1/c and log c (hi + lo) from 16-entry tables, r = z/c - 1 exact (|r| <= 0.0437), t1 = k ln 2 + log c's head
+    exact. (session 17 pow64) t1 is also the caller's range test of a: |t1| <= 708 only for a positive normal a in
+    [2**-1021, 2**1021] (and up to about 2**+-1021.4); zero, subnormal, infinite, NaN and negative a (any sign bit)
+    give |t1| >= 708.39 (``_pow_range_ok``): garbage in hi and lo there, never a trap."""
     bits = _as_int64(a)
     tmp = bits - T.LOG_OFF_BITS
     i = (tmp >> T.LOG_SHIFT) & 15               # the 4 bits below z's exponent field: its subinterval
@@ -1078,7 +1081,7 @@ def _pow_log(a):
     # not normalised (session 15, vm3): the exp takes th = y h4 before the polynomial is done, and y lo (|lo| <= r**5/5
     # <= 2**-18.8 |h4|, |h4| >= 0.015 next to a table point, so |y lo| <= 700 * 2**-18.8 = 0.0015) as part of its
     # reduced argument's low half
-    return h4, lo
+    return h4, lo, t1
 
 
 @_jit
@@ -1095,12 +1098,12 @@ def _pow_exp(th, tl, shifted):
     n = shifted - _SHIFTER
     rh = fma(-n, T.EXP_LN2_HI_N, th)              # exact: n * ln2/16's 39-bit head is exact, rh a multiple of
     #                                               ulp(th) or 2**-43 below 2**-5
-    # r + e = th + tl - n ln2/16 (rl rh**2/2 matters, so the polynomial takes r = rh + rl)
+    # rh + rl = th + tl - n ln2/16 (rl rh**2/2 matters, so the polynomial takes r = rh + rl)
     # (session 15, vm3) tl holds y times the log's unnormalised low part (up to 0.0015), so |r| <= ln2/32 + 0.0015 =
-    # 0.0232 (Q's error there 2**-62.2 of the result, 2**-64.4 at ln2/32), and rl may exceed |rh|: then Fast2Sum's e
-    # is off by up to ulp(rl)/2 <= 2**-63 (0.001 ULP of the result); a TwoSum, exact, cost 2.5% more time (1.27
-    # against 1.24 ns per element) and changed no result on 2.4*10**6 arguments
-    r, e = _fast_two_sum(rh, fma(-n, T.EXP_LN2_LO_N, tl))
+    # 0.0232 (Q's error there 2**-62.2 of the result, 2**-64.4 at ln2/32), and rl may exceed |rh| (session 17 pow64:
+    # no Fast2Sum of the two any more, see tmp below)
+    rl = fma(-n, T.EXP_LN2_LO_N, tl)
+    r = rh + rl                                   # rounded: only for the terms of degree >= 2 (below)
     bits = _as_int64(shifted)
     j = bits & 15
     # 2**(n/16) = 2**k 2**(j/16), n = 16 k + j: the table's bits of T_j less j << 48, plus n << 48 (the shifter's own
@@ -1110,38 +1113,76 @@ def _pow_exp(th, tl, shifted):
     r4 = r2 * r2
     # exp(r) - 1 - r = r**2 Q(r), Q of degree 5 (2**-64 of the result, |r| <= 0.0217), by Estrin's scheme
     q = fma(r4, fma(r, _Q7, _Q6), fma(r2, fma(r, _Q5, _Q4), fma(r, _Q3, _Q2)))
-    # exp(r + e)(1 + tau) - 1 = r + r**2 Q + (tau + e)(1 + r) to ~2**-100 relative (|e| <= 2**-59, |tau| < 2**-53);
-    # tmp's rounding, ulp(0.0225)/2 = 2**-59 relative, is this function's one extra error
-    c = lookup16(T.EXP_TAIL_T, j) + e
-    tmp = r + fma(r2, q, fma(c, r, c))
+    # exp(rh + rl)(1 + tau) - 1 = rh + rl + r**2 Q + tau (1 + r) with r = rh + rl rounded (its error e, |e| <= 2**-59,
+    # changes r**2 Q and tau r by < 2**-63); tmp's rounding, ulp(0.0225)/2 = 2**-59 relative, is this function's one
+    # extra error. (session 17 pow64) The linear part rh + rl is summed last, unrounded before: where r's rounding error
+    # e was recovered by a Fast2Sum and added to tau (c = tau + e, then c (1 + r)), on the chain of the polynomial's
+    # last term; one operation less, the same error bound
+    tau = lookup16(T.EXP_TAIL_T, j)
+    tmp = rh + (rl + fma(r2, q, fma(tau, r, tau)))
     return fma(scale, tmp, scale)
+
+
+@_jit
+def _pow_range_ok(th, t1):
+    """Whether x**y = exp(th + tl) is a normal float64 computed here, from the head th = y log|x| (NaN for a non-finite
+    y) and the log's t1 = k ln 2 + log c of |x| (session 17 pow64): |th| <= 708 keeps exp(th + tl) normal and finite
+    (|tl| <= 0.0015), and |t1| <= 708 holds for every positive normal x in [2**-1021, 2**1021] (up to about
+    2**+-1021.4) but for none outside: a zero or subnormal x has k <= -1022 with z < 1 (log c <= 0), an infinite or NaN x
+    k >= 1024, and an x with its sign bit set k >= 1025 or k <= -1023 (its bits wrap around the table's offset): |t1| >=
+    708.39 for all of them (tests/test_vecmath_power_pass.py checks it over bit patterns). Conservative at both ends: x
+    beyond about 2**+-1021.4 goes to the C library. max keeps a NaN th (acc NaN: no v > NaN), so a NaN is never ok."""
+    return max(abs(th), abs(t1)) <= _POW_RANGE
+
+
+@_jit
+def _pow_magnitude(a, y):
+    """(a**y, ok) for a = |x| (or x itself: ``power_positive``): exp(y log a) with the exponent in double-double; ok
+    as ``_pow_range_ok``."""
+    # (session 14) no select in front of the log and the exp: a lane whose ok is False gets garbage, never a trap
+    # (bit operations, FMAs; no division), and its block is recomputed; the flags meet only in the final ok, and the
+    # sign is a bit operation: on AVX-512 each select and each flag kept alive across the body was a mask register
+    # (eight in all), spilled and reloaded through general registers (~3 mask instructions per element)
+    lh, ll, t1 = _pow_log(a)                      # of x alone: hoisted out of a row where x is fixed (x[:, None] ** y)
+    th = y * lh
+    tl = fma(y, ll, fma(y, lh, -th))              # (session 17 pow64) one FMA where a multiply and an add were
+    # n for the exp from (y 16/ln 2) lh: one multiply less on the way from the log to the exp than th 16/ln 2
+    # (s16 sweepd) y clamped to +-2**1000 for n alone: y 16/ln 2 overflowed to inf for |y| > 7.8e306, and inf times
+    # lh = 0 (x = +-1) made n, so the result, NaN where th = 0 is in range (1.0 ** 1.8e308 is 1.0). Any clamped lane
+    # with lh != 0 has |th| >= 2**948, rejected by the range test; the clamp is off the log's critical path
+    yn = min(max(y, -_Y_FOR_N), _Y_FOR_N)
+    value = _pow_exp(th, tl, fma(yn * T.EXP_N_OVER_LN2, lh, _SHIFTER))
+    # no test of y: a non-finite y makes th infinite or NaN (NaN for y = inf and log|x| = 0), which the range test of
+    # th rejects (p32). (session 17 pow64) x's range by the log's t1: four operations where there were seven
+    return value, _pow_range_ok(th, t1)
 
 
 @_jit
 def power(x, y):
     """(x**y within 1 ULP, ok) for float64 x, y: exp(y*log|x|) with the exponent in double-double, negated for
     x < 0 and odd integer y. ok is False where NumPy's special values (IEEE pow: zeros, infinities, NaN, x < 0
-    with non-integer y) or results outside the normal range need the C library, and for subnormal x."""
-    ax = abs(x)
-    # (session 14) no select in front of the log and the exp: a lane whose ok is False gets garbage, never a trap
-    # (bit operations, FMAs; no division), and its block is recomputed; the flags meet only in the final ok, and the
-    # sign is a bit operation: on AVX-512 each select and each flag kept alive across the body was a mask register
-    # (eight in all), spilled and reloaded through general registers (~3 mask instructions per element)
-    lh, ll = _pow_log(ax)                         # of x alone: hoisted out of a row where x is fixed (x[:, None] ** y)
-    th = y * lh
-    tl = fma(y, lh, -th) + y * ll
-    # n for the exp from (y 16/ln 2) lh: one multiply less on the way from the log to the exp than th 16/ln 2
-    # (s16 sweepd) y clamped to +-2**1000 for n alone: y 16/ln 2 overflowed to inf for |y| > 7.8e306, and inf times
-    # lh = 0 (x = +-1) made n, so the result, NaN where th = 0 is in range (1.0 ** 1.8e308 is 1.0). Any clamped lane
-    # with lh != 0 has |th| >= 2**948, rejected by the range test below; the clamp is off the log's critical path
-    yn = min(max(y, -_Y_FOR_N), _Y_FOR_N)
-    value = _pow_exp(th, tl, fma(yn * T.EXP_N_OVER_LN2, lh, _SHIFTER))
+    with non-integer y) or results outside the normal range need the C library, and for subnormal x (and x beyond
+    about 2**+-1021.4: ``_pow_range_ok``)."""
+    value, ok = _pow_magnitude(abs(x), y)
     # the sign: x's sign bit where y is an odd integer. y - 2 rint(y/2) is exact for every finite y: +-1.0 for odd y
     # (bits 0x3ff0.. or 0xbff0.., shifted left by 2: the top bit set), 0.0 for even y (|y| >= 2**53 is even); for a
     # non-integer y the result is used only where x > 0 (sign bit 0)
     odd = _as_int64(fma(-2.0, np.rint(0.5 * y), y)) << 2
     value = _as_float64(_as_int64(value) | (odd & _as_int64(x) & _SIGN_BIT))  # exp(..) > 0: its sign bit is 0
-    # no test of y: a non-finite y makes th infinite or NaN (NaN for y = inf and log|x| = 0), which the range test of
-    # th rejects (p32: three instructions less per vector)
-    ok = (ax >= _SMALLEST_NORMAL) & (ax <= _LARGEST) & ((x > 0.0) | (np.rint(y) == y))
-    return value, ok & (th >= _EXP_LOW) & (th <= _EXP_HIGH)  # th outside (or NaN): over- or underflow, y not finite
+    return value, ok & ((x > 0.0) | (np.rint(y) == y))
+
+
+@_jit
+def power_positive(x, y):
+    """``power`` for x > 0 only: ok is also False for every x with its sign bit set (``_pow_range_ok``: the log of x's
+    own bits), and there is no sign to make (session 17 pow64). The quick tier's first pass of a block (compiler/
+    llvm_math_map.py, ``FIRST_PASS``): where its ok is True its value is ``power``'s, bit for bit (the same operations
+    on the same |x|, and no sign bit to OR in), so a block it computes needs neither the sign nor the integer test of
+    y; a block with a negative x (or any other element not ok) is computed again by ``power``, then by the C library.
+    The sign and the integer test were ~8% of the kernel's time once x's range came from t1 (1.20-1.22 -> 1.11-1.16
+    ns per element in L2, docs/vecmath.md "Session 17 (pow64)")."""
+    return _pow_magnitude(x, y)
+
+
+# vector functions with a cheaper first pass for the quick tier's blocks (see power_positive): op -> function name
+FIRST_PASS = {"power": "power_positive"}
