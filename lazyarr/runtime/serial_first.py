@@ -68,8 +68,8 @@ def answer(root: Node, plan_and_run) -> np.ndarray | None:
         return None
     with cache.holding_compiles():  # the plan job starts once this call has its answer
         value = _evaluate(order)
+        cache.count_interpreted()  # (not counted while priming: ``priming`` is also ``cache.not_counted``)
         if not priming:
-            cache.count_interpreted()
             cache.plan_later(plan_and_run)
     if not priming:
         _answered[0] += 1
@@ -89,13 +89,17 @@ _priming = _Priming()
 
 
 class priming:
-    """Context manager: this thread's first answers here leave nothing behind (``api/prime.py``)."""
-    __slots__ = ("before",)
+    """Context manager: this thread's first answers here leave nothing behind (``api/prime.py``). NumPy's answers
+    are not counted (``cache.not_counted``: ``count_interpreted`` still runs, so its first run is done too)."""
+    __slots__ = ("before", "uncounted")
 
     def __enter__(self):
         self.before, _priming.active = _priming.active, True
+        self.uncounted = cache.not_counted()
+        self.uncounted.__enter__()
 
     def __exit__(self, *exc):
+        self.uncounted.__exit__(*exc)
         _priming.active = self.before
 
 
