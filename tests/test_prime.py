@@ -59,13 +59,17 @@ def test_a_priming_graph_that_would_compile_raises_instead(watched, monkeypatch)
     assert not serial_first._priming.active  # this thread's later calls are ordinary again
 
 
-def test_priming_off_with_background_compilation_off(watched, monkeypatch):
+@pytest.mark.parametrize("background, warmup, primes", [(False, "0", False), (True, "1", False), (True, "0", True)])
+def test_priming_only_with_background_compilation_on_and_the_warm_up_off(watched, monkeypatch, background, warmup,
+                                                                         primes):
+    # (the warm-up thread runs a first answer's code itself: lazyarr/__init__.py's _warm_first_answer)
     asked, handed = watched
-    config.set_background_compile(False)
+    config.set_background_compile(background)
+    monkeypatch.setenv("LAZYARR_WARMUP", warmup)
     calls = []
     monkeypatch.setattr(prime, "prime", lambda: calls.append(1))
     prime.prime_at_import()
-    assert calls == [] and asked == [] and handed == []
+    assert calls == ([1] if primes else []) and asked == [] and handed == []
 
 
 def test_import_drops_a_priming_error(watched, monkeypatch, capsys):
@@ -124,9 +128,9 @@ CHILD = textwrap.dedent(
 )
 
 
-def _child(tmp_path, background: str) -> dict:
+def _child(tmp_path, background: str, warmup: str = "0") -> dict:
     env = {k: v for k, v in os.environ.items() if not k.startswith("LAZYARR_")}
-    env.update(LAZYARR_CACHE_DIR=str(tmp_path), LAZYARR_BACKGROUND_COMPILE=background, LAZYARR_WARMUP="0",
+    env.update(LAZYARR_CACHE_DIR=str(tmp_path), LAZYARR_BACKGROUND_COMPILE=background, LAZYARR_WARMUP=warmup,
                LAZYARR_DEBUG="1", PYTHONPATH=os.pathsep.join(filter(None, [str(REPO), env.get("PYTHONPATH")])))
     proc = subprocess.run([sys.executable, "-c", CHILD], env=env, capture_output=True, text=True, timeout=300,
                           cwd=REPO)
@@ -148,7 +152,8 @@ def test_import_primes_and_leaves_nothing_behind(tmp_path):
     assert out["right"] and out["answered_after"] == 1
 
 
-def test_import_without_background_compilation_does_not_prime(tmp_path):
-    out = _child(tmp_path, "0")
+@pytest.mark.parametrize("background, warmup", [("0", "0"), ("1", "1")])
+def test_import_without_background_compilation_or_with_the_warm_up_does_not_prime(tmp_path, background, warmup):
+    out = _child(tmp_path, background, warmup)
     assert not out["primed"]
     assert out["info"]["misses"] == out["info"]["compiles"] == 0

@@ -13,9 +13,10 @@ thread, change ``cache_info()`` or print. A priming graph that serial_first woul
 ``serial_first.NotPrimed`` instead of taking the full path; ``import lazyarr`` drops the error (printed with
 LAZYARR_DEBUG=1) and the process simply starts cold, as before.
 
-The cost moves to ``import lazyarr`` (docs/runtime.md, eighth round, has the figures), so it runs only when
-background compilation is on at import: a script without it answers its first expressions by compiling, where
-these microseconds do not count.
+The cost (~1.5 ms) moves to ``import lazyarr`` (docs/runtime.md, eighth round, has the figures), so it runs only
+when background compilation is on at import and the warm-up thread is off: a script without background compilation
+answers its first expressions by compiling, where these microseconds do not count, and with the warm-up on its
+thread runs a first answer's code instead (``prime_at_import``).
 """
 from __future__ import annotations
 
@@ -56,10 +57,14 @@ def prime() -> None:
 
 
 def prime_at_import() -> None:
-    """``import lazyarr``'s call: prime if background compilation is on; an error is dropped (the first
-    expression then runs cold, as without priming), printed with LAZYARR_DEBUG=1."""
+    """``import lazyarr``'s call: prime if background compilation is on and the warm-up thread is off; an error is
+    dropped (the first expression then runs cold, as without priming), printed with LAZYARR_DEBUG=1.
+
+    With the warm-up on (an interactive session's default) its thread already runs a first answer's code after
+    Numba's start (``_warm_first_answer`` in ``lazyarr/__init__.py``), and priming here as well measured no
+    difference to the first answer, before or after the warm-up is done (docs/runtime.md, eighth round)."""
     try:
-        if not config.background_compile():
+        if not config.background_compile() or config.warmup():
             return
         prime()
     except Exception as exc:
