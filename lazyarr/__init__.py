@@ -88,9 +88,6 @@ globals().update(_library_functions)
 __all__ = sorted(__all__ + list(_creation_functions) + list(_library_functions) + ["linalg", "fft"])
 
 # --- #14 bgfirst: the warm-up also runs a first answer's code once (graph building, NumPy over the graph) ---
-from lazyarr.api import prime as _prime  # noqa: E402  (#14 bgprime: called below)
-
-
 def _warm_first_answer() -> None:
     import numpy as np
     from lazyarr.runtime import serial_first
@@ -101,10 +98,6 @@ def _warm_first_answer() -> None:
 
 _warmup.also(_warm_first_answer)
 # --- end #14 bgfirst ---
-# (#14 bgprime) with background compilation on and the warm-up off, a few tiny first answers run now (no compile,
-# no thread, nothing remembered), so the first new expression runs warm code (api/prime.py, docs/runtime.md);
-# before any of lazyarr's threads starts, so that none takes the GIL from it
-_prime.prime_at_import()
 _warmup.start()  # last: Numba's once-per-process start runs while the program goes on
 # #14: background compilation's worker, idle until a first miss (started by that miss, it cost the call 5-9 ms)
 from lazyarr.compiler.cache import start_worker as _start_compile_worker  # noqa: E402
@@ -129,3 +122,11 @@ from lazyarr.api.membership import isin  # noqa: E402  (np.isin, the standard's 
 
 __all__ = sorted(__all__ + ["array_api", "isin"])
 # --- end array API ---
+
+# --- (#14 bgprime) last: with background compilation on and the warm-up off, a few tiny first answers run now (no
+# compile, no thread, nothing remembered), so the first new expression runs warm code (api/prime.py,
+# docs/runtime.md). Last, nearest to that expression: run before the rest of the import, it gained half as much.
+from lazyarr.api import prime as _prime  # noqa: E402
+
+_prime.prime_at_import()
+# --- end #14 bgprime ---
