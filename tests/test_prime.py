@@ -59,6 +59,16 @@ def test_a_priming_graph_that_would_compile_raises_instead(watched, monkeypatch)
     assert not serial_first._priming.active  # this thread's later calls are ordinary again
 
 
+def test_priming_under_a_visible_error_state_compiles_nothing(watched):
+    # (an import inside ``np.errstate(all="raise")``: lazy mode runs each operation now as NumPy, api/errstate.py,
+    # so the asks meet computed leaves, which serial_first does not answer: NotPrimed, not the full path)
+    asked, handed = watched
+    with np.errstate(all="raise"):
+        with pytest.raises(serial_first.NotPrimed):
+            prime.prime()
+    assert asked == [] and handed == []
+
+
 @pytest.mark.parametrize("background, warmup, primes", [(False, "0", False), (True, "1", False), (True, "0", True)])
 def test_priming_only_with_background_compilation_on_and_the_warm_up_off(watched, monkeypatch, background, warmup,
                                                                          primes):
