@@ -13,7 +13,7 @@ thread, change ``cache_info()`` or print. A priming graph that serial_first woul
 ``serial_first.NotPrimed`` instead of taking the full path; ``import lazyarr`` drops the error (printed with
 LAZYARR_DEBUG=1) and the process simply starts cold, as before.
 
-The cost (~1.5 ms) moves to ``import lazyarr`` (docs/runtime.md, eighth round, has the figures), so it runs only
+The cost (~1.5-2 ms) moves to ``import lazyarr`` (docs/runtime.md, eighth round, has the figures), so it runs only
 when background compilation is on at import and the warm-up thread is off: a script without background compilation
 answers its first expressions by compiling, where these microseconds do not count, and with the warm-up on its
 thread runs a first answer's code instead (``prime_at_import``).
@@ -28,7 +28,7 @@ from lazyarr import config
 from lazyarr.api.array import wrap
 from lazyarr.runtime import serial_first
 
-__all__ = ["prime", "primed"]
+__all__ = ["prime", "prime_at_import", "primed"]
 
 _primed = [False]
 
