@@ -122,3 +122,11 @@ from lazyarr.api.membership import isin  # noqa: E402  (np.isin, the standard's 
 
 __all__ = sorted(__all__ + ["array_api", "isin"])
 # --- end array API ---
+
+# --- (#14 bgprime) last: with background compilation on and the warm-up off, a few tiny first answers run now (no
+# compile, no thread, nothing remembered), so the first new expression runs warm code (api/prime.py,
+# docs/runtime.md). Last, nearest to that expression: run before the rest of the import, it gained half as much.
+from lazyarr.api import prime as _prime  # noqa: E402
+
+_prime.prime_at_import()
+# --- end #14 bgprime ---

@@ -479,6 +479,17 @@ def _power(general):
     def __pow__(self, other):
         if type(other) is int and other == 2 and self.dtype.kind == "c":
             return LazyArray(build.ufunc_node(np.square, (self,)))
+        # (s17 bgprime) ``x ** 2`` of an int or float array (``x ** 2.0`` of a float one) is NumPy's square on the
+        # general path too (build's SCALAR_POWERS: the weak exponent takes x's dtype); straight to build's common
+        # case it costs ~5 us instead of ~30 (every ``(a - b) ** 2``). tests/test_build_fast_paths.py compares it
+        # with the full path.
+        exponent = type(other)
+        if ((exponent is int and other == 2 and self.dtype.kind in "iuf")
+                or (exponent is float and other == 2 and self.dtype.kind == "f")) \
+                and self._node.op != CONST and (_fp_state() is errstate.QUIET or not errstate.asks()):
+            node = build.common_unary(np.square, self._node)
+            if node is not None:
+                return LazyArray(node)
         return general(self, other)
     return __pow__
 

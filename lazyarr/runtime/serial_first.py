@@ -45,23 +45,62 @@ def answered() -> int:
 
 def answer(root: Node, plan_and_run) -> np.ndarray | None:
     """NumPy's value of `root` if this is the first call of its structure at a serial size with background
-    compilation on (`plan_and_run()`, the full path, is then handed to the compile worker); else None."""
+    compilation on (`plan_and_run()`, the full path, is then handed to the compile worker); else None.
+
+    (#14 bgprime) While this thread primes (``priming``), the same code runs and answers, but nothing is
+    remembered, counted or handed to the worker, and a graph this module would not answer raises ``NotPrimed``
+    instead of returning None: the full path would plan it and compile its kernels."""
     sid = root.sid
     if sid in _seen or not config.background_compile():
+        if _priming.active:
+            raise NotPrimed("background compilation is off or the structure was answered before")
         return None
-    with _lock:
-        if len(_seen) >= MAX_REMEMBERED:
-            _seen.clear()
-        _seen.add(sid)
+    priming = _priming.active
+    if not priming:
+        with _lock:
+            if len(_seen) >= MAX_REMEMBERED:
+                _seen.clear()
+            _seen.add(sid)
     order = _small_graph(root, config.parallel_threshold())
     if order is None:
+        if priming:
+            raise NotPrimed("the priming graph is not a serial-size graph of NumPy's operations")
         return None
     with cache.holding_compiles():  # the plan job starts once this call has its answer
         value = _evaluate(order)
-        cache.count_interpreted()
-        cache.plan_later(plan_and_run)
-    _answered[0] += 1
+        cache.count_interpreted()  # (not counted while priming: ``priming`` is also ``cache.not_counted``)
+        if not priming:
+            cache.plan_later(plan_and_run)
+    if not priming:
+        _answered[0] += 1
     return value
+
+
+# --- (#14 bgprime) priming at import --------------------------------------------------------------------------
+class NotPrimed(RuntimeError):
+    """A priming graph that this module would not answer (it would take the full path: plan and compile)."""
+
+
+class _Priming(threading.local):
+    active = False
+
+
+_priming = _Priming()
+
+
+class priming:
+    """Context manager: this thread's first answers here leave nothing behind (``api/prime.py``). NumPy's answers
+    are not counted (``cache.not_counted``: ``count_interpreted`` still runs, so its first run is done too)."""
+    __slots__ = ("before", "uncounted")
+
+    def __enter__(self):
+        self.before, _priming.active = _priming.active, True
+        self.uncounted = cache.not_counted()
+        self.uncounted.__enter__()
+
+    def __exit__(self, *exc):
+        self.uncounted.__exit__(*exc)
+        _priming.active = self.before
 
 
 def warm(root: Node) -> None:
