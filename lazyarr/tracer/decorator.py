@@ -71,6 +71,7 @@ def fuse(fn=None, *, maxsize: int = 128):
         return lambda f: fuse(f, maxsize=maxsize)
     state = _Fused(fn, maxsize)
     programs = state.programs
+    numpy_faster = state.numpy_faster
     nparams, defaults = state.nparams, state.defaults
     fewest = nparams - len(defaults)
 
@@ -91,6 +92,9 @@ def fuse(fn=None, *, maxsize: int = 128):
         if state.reads is not NO_READS:  # (s15) globals and closure values the function reads
             key += state.reads_key()
         found = programs.get(key)
+        if found is None and key in numpy_faster:  # (s17) the function itself was faster: every route is plain
+            state.hits += 1
+            return fn(*args)
         if found is not None and not fp_errors.caller_asks():
             run = found[0].fast
             if run is not None:
@@ -254,6 +258,7 @@ class _Fused:
             self.probed[key] = probe.describe()
             while len(self.probed) > self.maxsize:
                 del self.probed[next(iter(self.probed))]
+            self.numpy_faster.intersection_update(self.probed)  # (in place: fuse's fast path holds this set)
             if as_numpy:
                 self.numpy_faster.add(key)
                 self.programs.pop(key, None)  # its fast entries stay off: calls reach the dispatcher
