@@ -141,3 +141,34 @@ def test_a_fused_stencils_slice_writes_copy_into_kept_buffers(order):
     np.testing.assert_array_equal(b, want[1])
     assert got[0] is a and got[1] is b
     assert not np.shares_memory(a, b)
+
+
+def test_a_full_pool_drops_the_shapes_used_longest_ago_for_a_new_one(monkeypatch):
+    """(s17) A process that ran other work before: its shapes must not keep a later program's buffers out."""
+    monkeypatch.setattr(scratch, "MAX_HELD", ROWS * (2 * COLS + 3) * 8)  # room for the two stale ones only
+    stale = [np.empty((ROWS, COLS + k)) for k in (1, 2)]
+    scratch.recycle(stale)  # the pool is full of shapes nobody asks for any more
+    assert sum(len(v) for v in scratch._pool.values()) == 2
+    dropped = scratch.counts["dropped"]
+    scratch.recycle([np.empty((ROWS, COLS))])  # (only the list refers to it: keepable)
+    assert scratch.counts["dropped"] == dropped + 1  # the oldest shape made room
+    assert [k[0] for k, v in scratch._pool.items() if v] == [(ROWS, COLS + 2), (ROWS, COLS)]
+    reused = scratch.counts["reused"]
+    scratch.empty((ROWS, COLS), np.float64)
+    assert scratch.counts["reused"] == reused + 1
+
+
+def test_a_shape_handed_out_again_is_dropped_last(monkeypatch):
+    monkeypatch.setattr(scratch, "MAX_HELD", ROWS * (2 * COLS + 3) * 8)
+    scratch.recycle([np.empty((ROWS, COLS + 1))])
+    scratch.recycle([np.empty((ROWS, COLS + 2))])
+    scratch.recycle([scratch.empty((ROWS, COLS + 1), np.float64)])  # in use again, then back: now the newest
+    scratch.recycle([np.empty((ROWS, COLS))])  # room for it comes from (ROWS, COLS + 2)
+    assert [k[0] for k, v in scratch._pool.items() if v] == [(ROWS, COLS + 1), (ROWS, COLS)]
+
+
+def test_a_buffer_bigger_than_the_pool_is_not_kept_and_drops_nothing(monkeypatch):
+    monkeypatch.setattr(scratch, "MAX_HELD", ROWS * COLS * 8)
+    scratch.recycle([np.empty((ROWS, COLS))])
+    scratch.recycle([np.empty((ROWS, 2 * COLS))])
+    assert [k[0] for k, v in scratch._pool.items() if v] == [(ROWS, COLS)]

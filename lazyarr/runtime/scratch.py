@@ -42,7 +42,7 @@ MAX_PER_SHAPE = 2  # a program that frees more buffers of one shape per call tha
 _lock = threading.Lock()
 _pool: dict[tuple, list[np.ndarray]] = {}
 _held = 0
-counts = {"kept": 0, "reused": 0, "reclaimed": 0, "taken_back": 0}  # tests read them
+counts = {"kept": 0, "reused": 0, "reclaimed": 0, "taken_back": 0, "dropped": 0}  # tests read them
 # Buffers lent to a longer-lived holder (a written LazyArray's value, rebound to a leaf over it: api/realise.py)
 # with what to call when one comes back: the holder dies at a time nothing here sees (a LazyArray dropped, a
 # later ask rebinding it), so a miss in ``empty`` looks for lent buffers only this list still refers to.
@@ -73,6 +73,7 @@ def empty(shape: tuple, dtype, order: str = "C") -> np.ndarray:
         with _lock:
             stack = _pool.get(key)
             if stack:
+                _pool[key] = _pool.pop(key)  # (s17) the most recently used shape last: dropped last
                 a = stack.pop()
                 _held -= a.nbytes
                 counts["reused"] += 1
@@ -185,10 +186,29 @@ def _free(a) -> bool:
 
 
 def _keep(a: np.ndarray) -> None:
+    """Keep dead buffer `a`. (s17) When the pool is full, the shapes kept or handed out longest
+    ago make room: they belong to work the process has moved on from. The pool used to refuse the newcomer
+    instead, so a process that had run other programs before held their shapes for good, and a later program's
+    big values were mapped fresh on every call: after one call of each of bench_programs.py's 30 programs,
+    kmeans_step took 1,378 minor page faults a call and mlp_gelu 248 in both modes (0 and 0 now; 0 when run alone
+    either way; docs/after_blas.md, session 17)."""
     global _held
+    if a.nbytes > MAX_HELD:
+        return
     with _lock:
-        stack = _pool.setdefault(_key(a.shape, a.dtype, "C" if a.flags.c_contiguous else "F"), [])
-        if _held + a.nbytes > MAX_HELD or len(stack) >= MAX_PER_SHAPE:
+        key = _key(a.shape, a.dtype, "C" if a.flags.c_contiguous else "F")
+        stack = _pool.pop(key, [])
+        _pool[key] = stack  # the most recently used shape last (dicts keep insertion order)
+        if len(stack) >= MAX_PER_SHAPE:
+            return
+        for old in list(_pool):
+            if _held + a.nbytes <= MAX_HELD:
+                break
+            if old != key:
+                for b in _pool.pop(old):
+                    _held -= b.nbytes
+                    counts["dropped"] += 1
+        if _held + a.nbytes > MAX_HELD:
             return
         stack.append(a)
         _held += a.nbytes
