@@ -185,6 +185,31 @@ def interactive() -> bool:
     return get is not None and get() is not None
 
 
+def _on_off(key: str, env: str) -> bool:
+    """A setting that is on unless turned off: ``_overrides[key]`` wins, else environment variable `env`
+    (``1``, the default, or ``0``)."""
+    value = _overrides.get(key)
+    if value is None:
+        raw = os.environ.get(env, "1").strip().lower()
+        if raw in ("1", "true", "yes", "on", ""):
+            return True
+        if raw in ("0", "false", "no", "off"):
+            return False
+        raise ValueError(f"{env}={raw!r} is not one of 0, 1")
+    return bool(value)
+
+
+def _override(key: str, enabled: bool | None, setter: str) -> None:
+    """``set_<key>(enabled)``: True or False for this process; None: back to the environment."""
+    if enabled is not None and not isinstance(enabled, bool):
+        raise TypeError(f"{setter}() takes True, False or None, not {type(enabled).__name__}")
+    if enabled is None:
+        _overrides.pop(key, None)
+    else:
+        _overrides[key] = enabled
+    _forget_kept()
+
+
 # --- serial first (#14 compile latency) ----------------------------------------------------------------------
 
 def serial_first() -> bool:
@@ -199,26 +224,12 @@ def serial_first() -> bool:
 
 
 def _serial_first() -> bool:
-    value = _overrides.get("serial_first")
-    if value is None:
-        raw = os.environ.get("LAZYARR_SERIAL_FIRST", "1").strip().lower()
-        if raw in ("1", "true", "yes", "on", ""):
-            return True
-        if raw in ("0", "false", "no", "off"):
-            return False
-        raise ValueError(f"LAZYARR_SERIAL_FIRST={raw!r} is not one of 0, 1")
-    return bool(value)
+    return _on_off("serial_first", "LAZYARR_SERIAL_FIRST")
 
 
 def set_serial_first(enabled: bool | None) -> None:
     """Turn serial-first on (True) or off (False) for this process; None: back to the environment."""
-    if enabled is not None and not isinstance(enabled, bool):
-        raise TypeError(f"set_serial_first() takes True, False or None, not {type(enabled).__name__}")
-    if enabled is None:
-        _overrides.pop("serial_first", None)
-    else:
-        _overrides["serial_first"] = enabled
-    _forget_kept()
+    _override("serial_first", enabled, "set_serial_first")
 
 
 # --- #14 quick tier (compiler/llvm_tier.py) ---------------------------------------------------------------------
@@ -231,26 +242,12 @@ def quick_tier() -> bool:
 
 
 def _quick_tier() -> bool:
-    value = _overrides.get("quick_tier")
-    if value is None:
-        raw = os.environ.get("LAZYARR_QUICK_TIER", "1").strip().lower()
-        if raw in ("1", "true", "yes", "on", ""):
-            return True
-        if raw in ("0", "false", "no", "off"):
-            return False
-        raise ValueError(f"LAZYARR_QUICK_TIER={raw!r} is not one of 0, 1")
-    return bool(value)
+    return _on_off("quick_tier", "LAZYARR_QUICK_TIER")
 
 
 def set_quick_tier(enabled: bool | None) -> None:
     """Turn the quick tier on (True) or off (False) for this process; None: back to the environment."""
-    if enabled is not None and not isinstance(enabled, bool):
-        raise TypeError(f"set_quick_tier() takes True, False or None, not {type(enabled).__name__}")
-    if enabled is None:
-        _overrides.pop("quick_tier", None)
-    else:
-        _overrides["quick_tier"] = enabled
-    _forget_kept()
+    _override("quick_tier", enabled, "set_quick_tier")
 # --- end #14 quick tier ---
 
 
@@ -261,22 +258,9 @@ def fuse_probe() -> bool:
     calls and runs the function as plain NumPy when that is clearly faster (tracer/speed_probe.py, docs/fuse.md
     "Never slower than the function"). ``set_fuse_probe()`` wins; else LAZYARR_FUSE_PROBE: ``1`` (the default) or
     ``0`` (always the fused program; the tests' default, since which one runs depends on timing)."""
-    value = _overrides.get("fuse_probe")
-    if value is None:
-        raw = os.environ.get("LAZYARR_FUSE_PROBE", "1").strip().lower()
-        if raw in ("1", "true", "yes", "on", ""):
-            return True
-        if raw in ("0", "false", "no", "off"):
-            return False
-        raise ValueError(f"LAZYARR_FUSE_PROBE={raw!r} is not one of 0, 1")
-    return bool(value)
+    return _on_off("fuse_probe", "LAZYARR_FUSE_PROBE")  # (read per new signature: not kept per compute)
 
 
 def set_fuse_probe(enabled: bool | None) -> None:
     """Turn fuse's speed probe on (True) or off (False) for this process; None: back to the environment."""
-    if enabled is not None and not isinstance(enabled, bool):
-        raise TypeError(f"set_fuse_probe() takes True, False or None, not {type(enabled).__name__}")
-    if enabled is None:
-        _overrides.pop("fuse_probe", None)
-    else:
-        _overrides["fuse_probe"] = enabled
+    _override("fuse_probe", enabled, "set_fuse_probe")
