@@ -164,6 +164,19 @@ def _git(*args: str) -> str | None:
     return out.stdout.strip() if out.returncode == 0 else None
 
 
+def _blas() -> list[dict] | str:
+    """Each BLAS library loaded in the process: version, threads and the kernels it picked ("architecture").
+
+    The products of the BLAS-bound programs are NumPy's own BLAS calls for every contender, so their ratios
+    depend on it; OpenBLAS picks its AVX2 (Haswell) kernels on some AVX-512 machines (docs/after_blas.md)."""
+    try:
+        from threadpoolctl import threadpool_info
+    except ImportError:
+        return "threadpoolctl not installed"
+    keys = ("internal_api", "version", "num_threads", "architecture", "threading_layer")
+    return [{k: info.get(k) for k in keys} for info in threadpool_info() if info.get("user_api") == "blas"]
+
+
 def environment() -> dict:
     """Machine, library versions and thread settings, for the JSON record."""
     import numba
@@ -183,6 +196,7 @@ def environment() -> dict:
         "numba_threading_layer": _threading_layer(),
         "numexpr_num_threads": numexpr.get_num_threads(),
         "numexpr_vml": bool(getattr(numexpr, "use_vml", False)),
+        "blas": _blas(),
         "git_commit": _git("rev-parse", "HEAD"),
         "git_dirty": bool(_git("status", "--porcelain", "--untracked-files=no")),
     }

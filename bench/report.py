@@ -44,6 +44,13 @@ def format_summary(suite: dict) -> str:
     return "\n".join(lines)
 
 
+def _blas_text(blas) -> str:
+    if not isinstance(blas, list):
+        return str(blas)
+    return "; ".join(f"{b['internal_api']} {b['version']} ({b['architecture']} kernels, threads={b['num_threads']})"
+                     for b in blas) or "none loaded"
+
+
 def format_header(suite: dict) -> str:
     env, cfg = suite["environment"], suite["config"]
     la = env["lazyarr"]
@@ -55,6 +62,7 @@ def format_header(suite: dict) -> str:
         f"numpy {env['numpy']}, numba {env['numba']} (threads={env['numba_num_threads']}, layer={env['numba_threading_layer']}), "
         f"numexpr {env['numexpr']} (threads={env['numexpr_num_threads']}, vml={env['numexpr_vml']})",
         f"lazyarr: {la_txt}",
+        f"blas: {_blas_text(env.get('blas'))}",
         f"rounds={cfg['rounds']} repeats={cfg['repeats']} min_timing={cfg['min_timing_s']}s; "
         "time = median over rounds of (min over repeats); only ratios within this run are meaningful",
     ])
