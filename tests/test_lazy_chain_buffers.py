@@ -94,8 +94,14 @@ def test_only_a_value_the_run_alone_holds_counts_as_dying_here():
     held = env[id(node)]                    # someone else holds it
     assert not evaluate.dying_here_only(node, env)
     del held
-    env[id(node)] = np.ones(N)[::2]         # a view, not an array of its own
+    env[id(node)] = np.ones(N)[::2]         # (s18) a view whose base it alone holds (a row kernel's output)
+    assert evaluate.dying_here_only(node, env)
+    base = env[id(node)].base                # a view of a base someone else holds
     assert not evaluate.dying_here_only(node, env)
+    del base
+    other = env[id(node)][1:]                # another view of the same base, alive
+    assert not evaluate.dying_here_only(node, env)
+    del other
     frozen = np.ones(N)
     frozen.flags.writeable = False
     env[id(node)] = frozen

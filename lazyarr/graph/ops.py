@@ -763,7 +763,17 @@ def _updated(write: Callable) -> Callable:
         write(out, *args, **kwargs)
         return out
     numpy.__name__ = write.__name__
+    numpy.write = write  # (s18) the runtime writes into x itself where x dies at the write (evaluate.run_write)
     return numpy
+
+
+def write_stage(node) -> Callable | None:
+    """(s18) The in-place write ``write(out, *args, **kwargs)`` of a write stage node (``x[key] = v``, np.put,
+    ufunc.at, ...: NumPy's write into a copy of x), or None for any other node."""
+    if node.op != "numpy":
+        return None
+    stage = STAGES.get(node.params.name)
+    return getattr(stage.numpy, "write", None) if stage is not None else None
 
 
 def _write_setitem(out, value, key):

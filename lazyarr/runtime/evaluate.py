@@ -28,6 +28,7 @@ from lazyarr.compiler.schedule import MapKernel, ReduceKernel, ScanKernel, Slice
 from lazyarr.compiler.schedule import gather_tables  # surface/gathers
 from lazyarr.compiler import source_scan as codegen_scan
 from lazyarr.graph.ops import outside, realise
+from lazyarr.graph.ops import write_stage  # (s18) write stages in place
 from lazyarr.runtime.launch import describe
 from lazyarr.compiler.rowfuse import RowKernel
 from lazyarr.runtime import rows
@@ -180,6 +181,10 @@ def _run_steps(steps: list, roots: list[Node], env: dict, out: np.ndarray | None
                             and dying_here_only(x, env))
         elif isinstance(step, MapKernel):
             run_map(step, env, out_buffers, follows_blas, kept)
+        elif write_stage(step.node) is not None:  # (s18) ``x[key] = v`` and kin: into x itself where x dies here
+            x = step.node.args[0]
+            run_write(step, env, in_place=id(x) in env and id(x) not in bound and id(x) in dying.get(i, ())
+                      and dying_here_only(x, env))
         else:
             run_stage(step, env)
         dead = dying.get(i)
@@ -250,6 +255,30 @@ def run_stage(step: Stage, env: dict) -> None:
     env[id(step.node)] = blas_output.apply(step.node, [value(a, env) for a in step.node.args])  # (s16 blas)
 
 
+def run_write(step: Stage, env: dict, in_place: bool = False) -> None:
+    """(s18) A write stage (``x[key] = v`` with a v no kernel writes, index arrays or a mask, np.put, np.place,
+    np.putmask, ufunc.at, np.fill_diagonal, np.put_along_axis): NumPy's write on x's buffer when `in_place` (x is
+    this run's own value, dead after this step and held by nothing else: no view of it, the written values'
+    included), else on a copy of x whose contiguous buffer comes from the scratch pool. The stage's own rule
+    (``ops._updated``) copies x into fresh pages every time: lazy wave_1d's ``u_next[0] = 0.0; u_next[-1] = 0.0``
+    copied its 8 MB array twice a step (0.5 ms each, half the call), where NumPy and the fused program write two
+    elements; cross_entropy's ``grad[np.arange(n), labels] -= 1.0`` copied the whole gradient."""
+    node = step.node
+    write = write_stage(node)
+    x = value(node.args[0], env)
+    args = [value(a, env) for a in node.args[1:]]
+    if in_place:
+        target = x
+    elif x.ndim and (x.flags.c_contiguous or x.flags.f_contiguous):
+        target = scratch.empty(x.shape, x.dtype, "C" if x.flags.c_contiguous else "F")
+        np.copyto(target, x)
+    else:
+        target = np.array(x, copy=True, order="K")
+    del x
+    write(target, *args, **dict(node.params.kwargs))
+    env[id(node)] = target
+
+
 def run_slice_write(step: SliceWrite, env: dict, follows_blas: bool = False, in_place: bool = False) -> None:
     """(assignment and writes) ``x[key] = v``: copy x, then v's kernel writes into the key's region of the
     copy (a view: an n-d layout where the region is strided). `in_place`: x is this run's own value, dead after
@@ -281,8 +310,15 @@ def dying_here_only(x: Node, env: dict) -> bool:
 def only_one_holder(a, count: int) -> bool:
     """Whether `a` is a writable array owning its memory that `count` references hold at most (the caller's
     container and names, measured by the caller as it holds `a`, plus this call's argument)."""
-    return (type(a) is np.ndarray and a.base is None and a.flags.writeable and a.flags.owndata
-            and sys.getrefcount(a) <= count)
+    if type(a) is not np.ndarray or not a.flags.writeable or sys.getrefcount(a) > count:
+        return False
+    if a.base is None:
+        return a.flags.owndata
+    # (s18) a view whose base nothing else holds, as a row kernel's output is (``np.moveaxis`` of the buffer it
+    # made in the loop's memory order): writing through it writes memory no one else can see
+    base = a.base
+    return (type(base) is np.ndarray and base.base is None and base.flags.owndata
+            and sys.getrefcount(base) <= _VIEW_ONLY)
 
 
 def _env_only_count() -> int:
@@ -294,6 +330,17 @@ def _env_only_count() -> int:
 
 
 _ENV_ONLY = _env_only_count()
+
+
+def _view_only_count() -> int:
+    """The reference count ``only_one_holder`` sees for a base that one view alone holds (the view, the local
+    name, ``getrefcount``'s argument), measured as it is taken there."""
+    view = np.empty(4)[1:]
+    base = view.base
+    return sys.getrefcount(base)
+
+
+_VIEW_ONLY = _view_only_count()
 
 
 def copy_outside(x: np.ndarray, key: tuple) -> np.ndarray:
