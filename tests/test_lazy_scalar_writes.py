@@ -168,3 +168,54 @@ def test_a_write_whose_values_view_the_target_copies_it(in_place):
     want = x * 2.0
     want[1:] = want[:-1].copy()
     np.testing.assert_array_equal(g.compute(), want)
+
+
+@pytest.fixture
+def write_copies(monkeypatch):
+    """Write stages that copied their target (the rest wrote into it)."""
+    made = []
+    real = evaluate.copy_for_write
+
+    def counting(x):
+        made.append(x.shape)
+        return real(x)
+    monkeypatch.setattr(evaluate, "copy_for_write", counting)
+    return made
+
+
+@pytest.mark.parametrize("how", [h for h in WRITES if h not in ("mask", "np.putmask")])
+def test_fused_writes_into_an_intermediate_go_into_it(how, write_copies, stage_copies):
+    rng = np.random.default_rng(6)
+    logits = rng.standard_normal((N, 40))
+    rows, cols = np.arange(N) % 40, rng.integers(0, 40, N)
+    keep = logits.copy()
+
+    def program(x):
+        g = _grad(x)
+        WRITES[how](g, rows, cols)
+        return g / N
+    fused = la.fuse(program)
+    want = program(logits)
+    np.testing.assert_allclose(fused(logits), want, rtol=1e-15, atol=0)  # the trace (its values are held)
+    write_copies.clear()
+    stage_copies.clear()
+    for _ in range(3):  # replays of the kept program
+        np.testing.assert_allclose(fused(logits), want, rtol=1e-15, atol=0)
+    np.testing.assert_array_equal(logits, keep)
+    assert not write_copies  # the gradient dies at the write, so each replay wrote into it
+    assert not stage_copies  # (the stage's own rule copies x whole)
+
+
+def test_a_fused_write_into_an_argument_reaches_the_caller(write_copies):
+    def program(x, idx):
+        np.add.at(x, idx, 1.0)
+        return x.sum()
+    fused = la.fuse(program)
+    for seed in range(3):
+        x = np.random.default_rng(seed).random(N)
+        idx = np.array([0, 3, 3, 7])
+        want_x = x.copy()
+        want = program(want_x, idx)
+        got = fused(x, idx)
+        np.testing.assert_array_equal(x, want_x)  # NumPy's write into the argument
+        assert got == want

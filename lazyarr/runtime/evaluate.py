@@ -264,19 +264,22 @@ def run_write(step: Stage, env: dict, in_place: bool = False) -> None:
     copied its 8 MB array twice a step (0.5 ms each, half the call), where NumPy and the fused program write two
     elements; cross_entropy's ``grad[np.arange(n), labels] -= 1.0`` copied the whole gradient."""
     node = step.node
-    write = write_stage(node)
     x = value(node.args[0], env)
     args = [value(a, env) for a in node.args[1:]]
-    if in_place:
-        target = x
-    elif x.ndim and (x.flags.c_contiguous or x.flags.f_contiguous):
+    target = x if in_place else copy_for_write(x)
+    del x
+    write_stage(node)(target, *args, **dict(node.params.kwargs))
+    env[id(node)] = target
+
+
+def copy_for_write(x: np.ndarray) -> np.ndarray:
+    """(s18) A copy of x in x's layout for a write stage to write into: a contiguous x's from the scratch pool
+    (a dead value's buffer, not fresh pages), any other as NumPy's ``np.array(x, copy=True, order="K")``."""
+    if x.ndim and (x.flags.c_contiguous or x.flags.f_contiguous):
         target = scratch.empty(x.shape, x.dtype, "C" if x.flags.c_contiguous else "F")
         np.copyto(target, x)
-    else:
-        target = np.array(x, copy=True, order="K")
-    del x
-    write(target, *args, **dict(node.params.kwargs))
-    env[id(node)] = target
+        return target
+    return np.array(x, copy=True, order="K")
 
 
 def run_slice_write(step: SliceWrite, env: dict, follows_blas: bool = False, in_place: bool = False) -> None:

@@ -37,6 +37,7 @@ from lazyarr.tracer.scalar_chains import ChainStep, fold_chains  # (s13 gofast)
 from lazyarr.tracer.scalar_vector import vectorise_runs  # (s13 gofast)
 from lazyarr.graph.expr import CONST, LEAF, Node
 from lazyarr.graph.ops import realise
+from lazyarr.graph.ops import write_stage  # (s18) write stages in place
 from lazyarr.compiler.fingerprint import VERSION
 from lazyarr.compiler.schedule import MapKernel, ReduceKernel, SliceWrite, Stage, gather_tables
 from lazyarr.compiler.rowfuse import RowKernel  # (#15 logreg3)
@@ -291,6 +292,8 @@ class Builder:
 
         if node.op == "numpy" and node.params.name == "setitem" and sources[0][0] == "s":
             return _setitem_op(node, sources, out)
+        if write_stage(node) is not None and sources[0][0] == "s":  # (s18) np.put, x[idx] -= v, ufunc.at, ...
+            return _write_op(node, sources, out)
 
         def op(v, cv):
             args = [v[x] if kind == "s" else cv[x] if kind == "m" else x for kind, x in sources]
@@ -598,6 +601,31 @@ def _setitem_op(node: Node, sources: list, out: int):
             v[out] = x
         else:
             v[out] = interp.apply(node, [x] + args)
+
+    op.writes_over = (x_slot, in_place, ())
+    return op
+
+
+def _write_op(node: Node, sources: list, out: int):
+    """(s18) Any other write stage (``x[idx] = v`` with index arrays or a mask that stays a scatter, np.put,
+    np.place, np.putmask, ufunc.at, np.fill_diagonal, np.put_along_axis): its NumPy write into x itself under the
+    same rule as `_setitem_op`, else into a copy of x from the scratch pool. cross_entropy's
+    ``grad[np.arange(n), labels] -= 1.0`` copied the whole gradient into fresh pages on every call."""
+    x_slot, rest = sources[0][1], sources[1:]
+    write, kwargs = write_stage(node), dict(node.params.kwargs)
+    in_place = [False]
+
+    def op(v, cv):
+        args = [v[x] if kind == "s" else cv[x] if kind == "m" else x for kind, x in rest]
+        x = v[x_slot]
+        if in_place[0] and runtime.only_one_holder(x, SLOT_ONLY):
+            write(x, *args, **kwargs)
+            v[out] = x
+        else:
+            target = runtime.copy_for_write(x)
+            del x
+            write(target, *args, **kwargs)
+            v[out] = target
 
     op.writes_over = (x_slot, in_place, ())
     return op
