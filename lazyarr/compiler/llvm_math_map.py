@@ -132,23 +132,18 @@ class _Body:
         self.outputs = function.args[n_in + n_const:-2]
         self.const_values = const_values
 
-    def emit(self, b: ir.IRBuilder, i, math, streaming: bool = False, pointers=None) -> None:
-        """`streaming`: the outputs' stores non-temporal and STREAM_ALIGN-byte aligned (``_stream_or_usual``'s
-        streaming loop); `pointers`: (inputs, outputs) read and written instead of the kernel's arrays."""
-        inputs, outputs = pointers or (self.inputs, self.outputs)
+    def emit(self, b: ir.IRBuilder, i, math) -> None:
         values = dict(self.const_values)
-        for node, pointer in zip(self.k.inputs, inputs):
+        for node, pointer in zip(self.k.inputs, self.inputs):
             values[id(node)] = _from_memory(b, b.load(b.gep(pointer, [i]), align=1), node.dtype)
         for node in self.k.body:
             values[id(node)] = llvm_map.node_value(b, node, [values[id(a)] for a in node.args], math)
-        for node, pointer, dt in zip(self.k.outputs, outputs, self.out_dtypes):
+        for node, pointer, dt in zip(self.k.outputs, self.outputs, self.out_dtypes):
             dt = np.dtype(dt)
             stored = llvm_map.cast(b, values[id(node)], node.dtype, dt)
             if dt.kind == "b":
                 stored = b.zext(stored, _I8)
-            store = b.store(stored, b.gep(pointer, [i]), align=STREAM_ALIGN if streaming else 1)
-            if streaming:
-                store.set_metadata("nontemporal", b.module.add_metadata([ir.Constant(ir.IntType(32), 1)]))
+            b.store(stored, b.gep(pointer, [i]), align=1)
 
 
 def _prologue(k, out_dtypes: tuple):
@@ -214,9 +209,6 @@ def _blocked(k, out_dtypes: tuple) -> str:
     end = b.select(b.icmp_signed("<", next_boundary, hi), next_boundary, hi)
     exact, next_block = (function.append_basic_block(s) for s in ("exact", "next"))
     float64_data = any(np.dtype(dt) == np.float64 for dt in (*(n.dtype for n in k.inputs), *out_dtypes))
-    stream_width = None if two_passes else _stream_width(k, out_dtypes)
-    if stream_width:
-        streams, lead = _streams_call(b, entry, body, lo, hi, STREAM_ALIGN // stream_width)
     if two_passes:
         first, full = function.append_basic_block("first"), function.append_basic_block("full")
         group = b.and_(start, ir.Constant(_I64, RETRY_BLOCKS * BLOCK - 1))
@@ -229,8 +221,6 @@ def _blocked(k, out_dtypes: tuple) -> str:
         b.position_at_end(full)
         folded = _fast_loop(function, b, body, start, end, _fast, False, ("full_fast", "full_checked"), float64_data)
         full_checked = b.block
-    elif stream_width:
-        folded = _stream_or_usual(function, b, body, start, end, streams, lead, stream_width, float64_data)
     else:
         folded = _fast_loop(function, b, body, start, end, _fast, False, ("fast", "checked"), float64_data)
     b.cbranch(folded, next_block, exact)
@@ -254,12 +244,10 @@ def _blocked(k, out_dtypes: tuple) -> str:
     return str(module)
 
 
-def _fast_loop(function, b: ir.IRBuilder, body, start, end, fast, first: bool, names: tuple, float64_data: bool,
-               stream_width: int | None = None, pointers=None):
+def _fast_loop(function, b: ir.IRBuilder, body, start, end, fast, first: bool, names: tuple, float64_data: bool):
     """The fast pass over [start, end) from `b`'s block (the first of two passes if `first`), interleaved as
     ``loop_hints`` says; returns the AND of every element's ok flags, `b` positioned after the loop (its block
-    ``names[1]``, the loop's ``names[0]``). `stream_width`: the stores streaming, the loop vectorised with that many
-    lanes (``_stream_width``); `pointers`: ``_Body.emit``'s."""
+    ``names[1]``, the loop's ``names[0]``)."""
     fast_entry = b.block
     loop, checked = function.append_basic_block(names[0]), function.append_basic_block(names[1])
     b.branch(loop)
@@ -269,14 +257,14 @@ def _fast_loop(function, b: ir.IRBuilder, body, start, end, fast, first: bool, n
     all_ok = b.phi(_I1, name="all_ok")
     all_ok.add_incoming(ir.Constant(_I1, 1), fast_entry)
     flags: list = []
-    body.emit(b, i, fast(flags, first), streaming=bool(stream_width), pointers=pointers)
+    body.emit(b, i, fast(flags, first))
     folded = all_ok
     for flag in flags:  # Numba's ``exact = exact & ok0 & ok1 ...``
         folded = b.and_(folded, flag)
     following = b.add(i, ir.Constant(_I64, 1))
     i.add_incoming(following, b.block)
     all_ok.add_incoming(folded, b.block)
-    _interleaved(b.module, b.cbranch(b.icmp_signed("<", following, end), loop, checked), float64_data, stream_width)
+    _interleaved(b.module, b.cbranch(b.icmp_signed("<", following, end), loop, checked), float64_data)
     b.position_at_end(checked)
     return folded
 
@@ -307,199 +295,6 @@ WIDE_DATA_LOOKUPS = (8, 2)  # (lanes, interleave count)
 RETRY_BLOCKS = 16
 
 
-# (session 18 f32mem) Streaming stores for big outputs. A map whose arrays outgrow the last-level cache is bound by
-# memory (float32 tanh: 0.14 ns per element in L2, 0.16-0.17 at 4*10**6, 0.19-0.21 at 1.6*10**7, NumPy's loop the same
-# bound), and a plain store first reads its cache line from memory (read for ownership): a third of the traffic of a
-# one-input map. A non-temporal store (``vmovntps``) writes whole lines without reading them: tanh's kernel at 4*10**6
-# 0.150 -> 0.127 ns per element, at 1.6*10**7 0.188 -> 0.155 (docs/vecmath.md, "Session 18 (f32mem)"). Only where
-# the call's output is big enough that it would not stay in the cache anyway (STREAM_MIN_BYTES, from the last-level
-# cache's size: a consumer that reads a small output right after finds it in cache), on AVX-512 (a 64-byte vector is
-# a whole line), for whole blocks of a call whose outputs are 64-byte aligned and overlap no input: the streaming loop
-# then runs whole vectors only, at aligned addresses (STREAM_ALIGN), with no remainder and no scalar fallback. The
-# same operations per element: the same bits as the usual loop and as Numba's kernel.
-STREAM_ALIGN = 64
-_L3_FALLBACK = 32 << 20
-
-
-def _last_level_cache_bytes() -> int:
-    """The size of the last-level cache seen by CPU 0 (Linux's sysfs), or 32 MiB where it is not known."""
-    import glob
-    best = 0
-    for path in glob.glob("/sys/devices/system/cpu/cpu0/cache/index*/size"):
-        try:
-            with open(path) as fh:
-                text = fh.read().strip()
-        except OSError:
-            continue
-        scale = {"K": 1 << 10, "M": 1 << 20}.get(text[-1:], 1)
-        digits = text.rstrip("KM")
-        if digits.isdigit():
-            best = max(best, int(digits) * scale)
-    return best or _L3_FALLBACK
-
-
-# A call writing at least a quarter of the last-level cache (8 MiB here: float32 maps of 2*10**6 elements and more)
-STREAM_MIN_BYTES = _last_level_cache_bytes() // 4
-
-
-def _stream_width(k, out_dtypes: tuple) -> int | None:
-    """The lanes of the streaming loop (64 bytes of one output element each), or None where `k` has none: not
-    AVX-512, or not every input and output a float of one size (so the loop's lanes are the tables' too, loop_hints)."""
-    if not llvm_glue.has_avx512():
-        return None
-    dtypes = {np.dtype(dt) for dt in (*(n.dtype for n in k.inputs), *out_dtypes)}
-    if len(dtypes) != 1 or next(iter(dtypes)) not in (np.dtype(np.float32), np.dtype(np.float64)):
-        return None
-    return STREAM_ALIGN // next(iter(dtypes)).itemsize
-
-
-def _streams_call(b: ir.IRBuilder, entry, body, lo, hi, itemsize: int):
-    """(streams, lead), computed once in `entry`. streams (i1): this call writes at least STREAM_MIN_BYTES, its
-    outputs are aligned to their element and to each other modulo STREAM_ALIGN bytes, and no output's [lo, hi)
-    overlaps another array's. lead (i64): the elements from a block's start to its first STREAM_ALIGN-byte boundary
-    of the outputs (a block is 4 KiB or 8 KiB, so the same for every block)."""
-    here = b.block
-    b.position_before(entry.terminator)
-    intp = _I64
-    size = b.mul(b.sub(hi, lo), ir.Constant(intp, itemsize))
-    ok = b.icmp_signed(">=", size, ir.Constant(intp, STREAM_MIN_BYTES))
-    first = b.mul(lo, ir.Constant(intp, itemsize))
-    base = b.ptrtoint(body.outputs[0], intp)
-    ok = b.and_(ok, b.icmp_unsigned("==", b.and_(base, ir.Constant(intp, itemsize - 1)), ir.Constant(intp, 0)))
-    lead = b.udiv(b.and_(b.neg(base), ir.Constant(intp, STREAM_ALIGN - 1)), ir.Constant(intp, itemsize))
-
-    def span(pointer):
-        begin = b.add(b.ptrtoint(pointer, intp), first)
-        return begin, b.add(begin, size)
-
-    for out in body.outputs:
-        apart = b.sub(b.ptrtoint(out, intp), base)
-        ok = b.and_(ok, b.icmp_unsigned("==", b.and_(apart, ir.Constant(intp, STREAM_ALIGN - 1)), ir.Constant(intp, 0)))
-        out_begin, out_end = span(out)
-        for other in [*body.inputs, *[o for o in body.outputs if o is not out]]:
-            begin, end = span(other)
-            apart = b.or_(b.icmp_unsigned("<=", out_end, begin), b.icmp_unsigned("<=", end, out_begin))
-            ok = b.and_(ok, apart)
-    b.position_at_end(here)
-    return ok, lead
-
-
-def _stream_or_usual(function, b: ir.IRBuilder, body, start, end, streams, lead, width: int, float64_data: bool):
-    """The fast pass of the block [start, end) (``_fast_loop``'s result): streaming where `streams` and the block is
-    whole, else the usual loop. The streaming loop stores whole aligned vectors only: the whole block where its
-    start is aligned (`lead` 0); else [start + lead, start + lead + BLOCK - 64), and the block's other 64 elements
-    ([start, start + lead) and [start + lead + BLOCK - 64, start + BLOCK): the rest of the cache lines the block
-    shares with its neighbours) go through the usual loop on a 64-element copy of their inputs, its results stored
-    back by masked vector stores (no line gets both kinds of store: mixing them cost 2x). Every element computed
-    once, by the same operations."""
-    def c(v):
-        return ir.Constant(_I64, v)
-    before = b.block
-    stream_pre, edge_in, usual, stream, joined = (function.append_basic_block(s) for s in (
-        "stream_pre", "edge_in", "usual", "stream", "fast_done"))
-    b.cbranch(b.and_(streams, b.icmp_signed("==", b.sub(end, start), c(BLOCK))), stream_pre, usual)
-    # the usual loop, over [start, end)
-    b.position_at_end(usual)
-    usual_ok = _fast_loop(function, b, body, start, end, _fast, False, ("fast", "checked"), float64_data)
-    seg_done = b.block
-    b.branch(joined)
-    b.position_at_end(stream_pre)
-    aligned = b.icmp_signed("==", lead, c(0))
-    b.cbranch(aligned, stream, edge_in)
-    # the edges: element i of the copies is element start + i for i < lead, else start + BLOCK - 64 + i; their own
-    # loop over [0, 64) (the usual loop's code kept as it was: pointer phis there cost it ~5-10%)
-    b.position_at_end(edge_in)
-    in_copies = [_edge_buffer(function, node.dtype) for node in body.k.inputs]
-    out_copies = [_edge_buffer(function, np.dtype(dt)) for dt in body.out_dtypes]
-    for pointer, copy in zip(body.inputs, in_copies):
-        _edge_gather(b, pointer, copy, start, lead, width)
-    pointers = ([b.bitcast(q, p.type) for p, q in zip(body.inputs, in_copies)],
-                [b.bitcast(q, p.type) for p, q in zip(body.outputs, out_copies)])
-    edge_ok = _fast_loop(function, b, body, c(0), c(64), _fast, False, ("fast_edge", "checked_edge"), float64_data,
-                         pointers=pointers)
-    for pointer, copy in zip(body.outputs, out_copies):
-        _edge_scatter(b, pointer, copy, start, lead, width)
-    edge_out = b.block
-    b.branch(stream)
-    # the streaming loop
-    b.position_at_end(stream)
-    edges_ok = b.phi(_I1, name="edges_ok")
-    edges_ok.add_incoming(ir.Constant(_I1, 1), stream_pre)
-    edges_ok.add_incoming(edge_ok, edge_out)
-    length = b.phi(_I64, name="stream_length")
-    length.add_incoming(c(BLOCK), stream_pre)
-    length.add_incoming(c(BLOCK - 64), edge_out)
-    s_lo = b.add(start, lead)
-    stream_ok = _fast_loop(function, b, body, s_lo, b.add(s_lo, length), _fast,
-                           False, ("fast_stream", "checked_stream"), float64_data, width)
-    stream_ok = b.and_(stream_ok, edges_ok)
-    stream_done = b.block
-    b.branch(joined)
-    b.position_at_end(joined)
-    folded = b.phi(_I1, name="folded")
-    folded.add_incoming(stream_ok, stream_done)
-    folded.add_incoming(usual_ok, seg_done)
-    return folded
-
-
-def _edge_buffer(function, dt: np.dtype):
-    """A 64-element stack buffer of `dt`, STREAM_ALIGN-byte aligned, allocated in the kernel's entry block."""
-    entry = function.entry_basic_block
-    b = ir.IRBuilder(entry)
-    b.position_before(entry.terminator)
-    element = llvm_map.memory_type(dt)
-    buffer = b.alloca(ir.ArrayType(element, 64))
-    buffer.align = STREAM_ALIGN
-    return buffer
-
-
-def _lanes_of(b: ir.IRBuilder, array_pointer, element, width: int, offset):
-    """A <width x element>* at element `offset` of `array_pointer` (an element pointer or a [64 x element]*)."""
-    flat = b.bitcast(array_pointer, element.as_pointer())
-    return b.bitcast(b.gep(flat, [offset]), ir.VectorType(element, width).as_pointer())
-
-
-def _edge_masks(b: ir.IRBuilder, lead, width: int):
-    """For each vector q of the 64 edge elements: the lanes that belong to the block's head (index < lead)."""
-    splat = b.insert_element(ir.Constant(ir.VectorType(_I64, width), None), lead, ir.Constant(ir.IntType(32), 0))
-    lead_v = b.shuffle_vector(splat, splat, ir.Constant(ir.VectorType(ir.IntType(32), width), [0] * width))
-    return [b.icmp_signed("<", ir.Constant(ir.VectorType(_I64, width), [q * width + j for j in range(width)]), lead_v)
-            for q in range(64 // width)]
-
-
-def _edge_gather(b: ir.IRBuilder, pointer, copy, start, lead, width: int) -> None:
-    """copy[i] = pointer[start + i] if i < lead else pointer[start + BLOCK - 64 + i], i < 64 (both windows inside
-    the whole block: plain loads, one select per vector)."""
-    element = pointer.type.pointee
-    for q, head in enumerate(_edge_masks(b, lead, width)):
-        first = b.load(_lanes_of(b, pointer, element, width, b.add(start, ir.Constant(_I64, q * width))), align=1)
-        last = b.load(_lanes_of(b, pointer, element, width, b.add(start, ir.Constant(_I64, BLOCK - 64 + q * width))),
-                      align=1)
-        b.store(b.select(head, first, last), _lanes_of(b, copy, element, width, ir.Constant(_I64, q * width)),
-                align=STREAM_ALIGN)
-
-
-def _edge_scatter(b: ir.IRBuilder, pointer, copy, start, lead, width: int) -> None:
-    """pointer[start + i] = copy[i] for i < lead, pointer[start + BLOCK - 64 + i] = copy[i] for the others: masked
-    stores (``llvm.masked.store``), so the lines the streaming loop writes are not touched."""
-    element = pointer.type.pointee
-    vector = ir.VectorType(element, width)
-    mask_type = ir.VectorType(_I1, width)
-    store = b.module.globals.get(f"llvm.masked.store.v{width}{_suffix(element)}.p0") or ir.Function(
-        b.module, ir.FunctionType(ir.VoidType(), [vector, vector.as_pointer(), ir.IntType(32), mask_type]),
-        f"llvm.masked.store.v{width}{_suffix(element)}.p0")
-    for q, head in enumerate(_edge_masks(b, lead, width)):
-        value = b.load(_lanes_of(b, copy, element, width, ir.Constant(_I64, q * width)), align=STREAM_ALIGN)
-        b.call(store, [value, _lanes_of(b, pointer, element, width, b.add(start, ir.Constant(_I64, q * width))),
-                       ir.Constant(ir.IntType(32), 1), head])
-        b.call(store, [value, _lanes_of(b, pointer, element, width, b.add(start, ir.Constant(_I64, BLOCK - 64 + q * width))),
-                       ir.Constant(ir.IntType(32), 1), b.not_(head)])
-
-
-def _suffix(element) -> str:
-    return {"float": "f32", "double": "f64"}[str(element)]
-
-
 def loop_hints(module: ir.Module, float64_data: bool) -> tuple:
     """(lanes or None for LLVM's choice, interleave count) asked of the fast loop of `module` (float64_data: some
     input or output of the loop is float64)."""
@@ -508,14 +303,13 @@ def loop_hints(module: ir.Module, float64_data: bool) -> tuple:
     return WIDE_DATA_LOOKUPS if float64_data else (WIDTH_WITH_LOOKUPS, INTERLEAVE)
 
 
-def _interleaved(module: ir.Module, backedge, float64_data: bool, stream_width: int | None = None) -> None:
+def _interleaved(module: ir.Module, backedge, float64_data: bool) -> None:
     """Ask LLVM to interleave the loop that `backedge` closes, and for a number of lanes if it looks tables up, as
-    ``loop_hints`` says, or `stream_width` lanes (a loop ID: its first operand is itself, as LLVM requires)."""
+    ``loop_hints`` says (a loop ID: its first operand is itself, as LLVM requires)."""
     def option(name: str, value: int, bits: int = 32):
         return module.add_metadata([ir.MetaDataString(module, name), ir.Constant(ir.IntType(bits), value)])
 
     width, count = loop_hints(module, float64_data)
-    width = stream_width or width
     options = [option("llvm.loop.interleave.count", count)]
     if width:
         options += [option("llvm.loop.vectorize.width", width), option("llvm.loop.vectorize.enable", 1, 1)]
