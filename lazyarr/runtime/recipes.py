@@ -31,7 +31,7 @@ from lazyarr.graph.dtypes import HALF
 from lazyarr.graph.expr import LEAF, Node
 from lazyarr.compiler.layout import layout_of
 from lazyarr.compiler import cache
-from lazyarr.compiler import source_map  # (s18) uses_vector_ops: a kernel that runs blocks twice
+from lazyarr.compiler.llvm_math_map import may_run_blocks  # (s18) a kernel that runs blocks twice
 from lazyarr.compiler.layout import map_layout  # (#15)
 from lazyarr.runtime import launch
 from lazyarr.runtime import scratch  # (s16 watch)
@@ -192,7 +192,7 @@ def learn(root: Node, sig, steps: list) -> None:
     except KeyError:  # an input that is not a terminal of the walk: not a graph this path handles
         return
     plain = all(t.dtype != HALF for t in terms) and root.dtype != HALF
-    recipe = Recipe(inputs, consts, k.key, root.dtype, plain, source_map.uses_vector_ops(k))
+    recipe = Recipe(inputs, consts, k.key, root.dtype, plain, may_run_blocks(k))
     with _lock:
         _recipes[key] = recipe
         if len(_recipes) > MAX_RECIPES:
@@ -237,7 +237,7 @@ def remember(root: Node, sig) -> None:
 # A remembered graph computed again (the loop that rebuilds the same small expression on the same arrays) has
 # the same kernel, arrays and constants every call: its launch is kept ready (id(root) -> (root, the kernel
 # memo's generation, the kernel, its arguments but the output, how many are arrays, the result's dtype and
-# shape, the arrays whose buffers hold the inputs: ``launch.owner_of``, or None), so the call checks the inputs' layout and launches, without the recipe lookup, the argument lists
+# shape, the arrays whose buffers hold the inputs: ``launch.owner_of``, or None; the recipe's ``blocked``, s18), so the call checks the inputs' layout and launches, without the recipe lookup, the argument lists
 # and the kernel memo. Only serial 1-D flat launches of plain dtypes; dropped with the remembered graph.
 _ready: dict[int, tuple] = {}
 
@@ -406,7 +406,7 @@ def learn_many(roots: list[Node], sig, steps: list) -> None:
     if HALF in out_dtypes or any(t.dtype == HALF for t in terms):
         return  # float16 is carried as its bits: the full path converts it
     with _lock:
-        _multi[key] = MultiRecipe(inputs, consts, k.key, out_dtypes, roots_of, source_map.uses_vector_ops(k))
+        _multi[key] = MultiRecipe(inputs, consts, k.key, out_dtypes, roots_of, may_run_blocks(k))
         if len(_multi) > MAX_RECIPES:
             _multi.popitem(last=False)
 
@@ -421,7 +421,7 @@ def learn_many(roots: list[Node], sig, steps: list) -> None:
 # block again with the C library when some element's fast value was not ok (a NaN, an argument out of the fast
 # range): by then its fast pass has stored the block's outputs, so where `out` is one of the inputs the second pass
 # read its own results (``tanh(z).compute(out=z)`` with a NaN in z gave tanh(tanh(z)) for the NaN's whole block, in
-# both tiers). Such a call, at any element size (`blocked`), computes aside too.
+# both tiers). Such a call, at any element size (`blocked`: ``llvm_math_map.may_run_blocks``), computes aside.
 def narrow_alias(out: np.ndarray, arrays: list, blocked: bool = False) -> bool:
     """Whether `out` is exactly one of `arrays` (same memory and strides) and has elements of at most 2 bytes, or
     its kernel is `blocked`."""
