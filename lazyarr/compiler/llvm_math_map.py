@@ -33,6 +33,13 @@ def _is_math(node) -> bool:
     return op is not None and bool(loop) and vector_template(op, np.dtype(loop[0])) is not None
 
 
+def may_run_blocks(k) -> bool:
+    """(session 18) Whether either tier's kernel of `k` may run a block twice (its fast pass, then the C library's):
+    some node has a vector function for its loop. A superset of ``source_map.uses_vector_ops`` (which also asks that
+    every node vectorise), ~0.2-0.6 us where that takes 5-9 us: asked for every new recipe (runtime/recipes.py)."""
+    return any(_is_math(node) for node in k.body)
+
+
 def has_math(k) -> bool:
     """Whether `k` has a node with a vector function (this module's kernels; ``llvm_map`` builds the rest)."""
     return any(node.op not in llvm_map.OPS and node.op not in ("cast", "where") and _is_math(node) for node in k.body)

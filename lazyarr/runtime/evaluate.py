@@ -24,6 +24,7 @@ from lazyarr.graph.ops import is_elementwise  # (programs #15)
 from lazyarr.compiler.layout import flat as _flat, layout_of, storage as _storage
 from lazyarr.compiler.layout import map_layout, reduce_broadcast  # (#15)
 from lazyarr.compiler.fingerprint import VERSION
+from lazyarr.compiler.llvm_math_map import may_run_blocks  # (s18) out= aliasing a blocked kernel
 from lazyarr.compiler.schedule import MapKernel, ReduceKernel, ScanKernel, SliceWrite, Stage, plan
 from lazyarr.compiler.schedule import gather_tables  # surface/gathers
 from lazyarr.compiler import source_scan as codegen_scan
@@ -370,7 +371,8 @@ def run_map(k: MapKernel, env: dict, out_buffers: dict, follows_blas: bool = Fal
     tables = [value(t, env) for t in gather_tables(k)]  # surface/gathers
     outs = [out_buffers.get(id(n)) for n in k.outputs] if out_buffers else None
     if outs is not None and any(o is not None and (launch.overlaps(o, arrays) or _shares(o, tables)
-                                                   or recipes.narrow_alias(o, arrays)) for o in outs):  # (mandel2)
+                                                   or recipes.narrow_alias(o, arrays, may_run_blocks(k)))
+                                 for o in outs):  # (mandel2; s18: any exact alias of a blocked kernel)
         outs = None  # the result is copied into `out` afterwards
     if outs is None:
         out_dtypes = tuple(n.dtype for n in k.outputs)

@@ -39,7 +39,7 @@ def run(roots: list, sig, into: dict) -> list | None:
     after its stores). None where this path does not apply (nothing was written)."""
     terms, key = sig
     recipe = recipes.multi_recipe(key)
-    if recipe is None:
+    if recipe is None or recipe.blocked:  # (s18) a blocked loop's second pass would read the stored outputs
         return None
     shape = roots[0].shape
     arrays = [terms[i].data for i in recipe.inputs]

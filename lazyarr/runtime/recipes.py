@@ -31,6 +31,7 @@ from lazyarr.graph.dtypes import HALF
 from lazyarr.graph.expr import LEAF, Node
 from lazyarr.compiler.layout import layout_of
 from lazyarr.compiler import cache
+from lazyarr.compiler.llvm_math_map import may_run_blocks  # (s18) a kernel that runs blocks twice
 from lazyarr.compiler.layout import map_layout  # (#15)
 from lazyarr.runtime import launch
 from lazyarr.runtime import scratch  # (s16 watch)
@@ -46,12 +47,14 @@ class Recipe:
     """How to call the kernel for one (structure, pattern): which terminals are its array inputs and
     constants, in the kernel's argument order, its structure key, and the kernels already looked up for it
     (``launch.kept``'s memo)."""
-    __slots__ = ("inputs", "consts", "structure", "out_dtypes", "plain", "kernels")
+    __slots__ = ("inputs", "consts", "structure", "out_dtypes", "plain", "kernels", "blocked")
 
-    def __init__(self, inputs: tuple, consts: tuple, structure: tuple, out_dtype: np.dtype, plain: bool):
+    def __init__(self, inputs: tuple, consts: tuple, structure: tuple, out_dtype: np.dtype, plain: bool,
+                 blocked: bool = False):
         self.inputs, self.consts, self.structure, self.out_dtypes = inputs, consts, structure, (out_dtype,)
         self.plain = plain  # no float16 anywhere: arrays and constants go to the kernel as they are
         self.kernels: dict[tuple, tuple] = {}
+        self.blocked = blocked  # (s18) its kernel runs blocks twice: ``narrow_alias``'s `blocked`
 
 
 _recipes: "OrderedDict[tuple, Recipe]" = OrderedDict()
@@ -141,7 +144,7 @@ def run(root: Node, sig, out: np.ndarray | None = None) -> np.ndarray | None:
     if kernel is None:
         return None
     into = None
-    if out is not None and narrow_alias(out, arrays):  # (mandel2 #15) computed aside, then copied: see below
+    if out is not None and narrow_alias(out, arrays, recipe.blocked):  # (mandel2 #15) computed aside, then copied
         into, out = out, None
     fresh = out is None
     if fresh:  # (s16 watch) a dropped big result of an earlier call, if any, else NumPy's allocator
@@ -189,7 +192,7 @@ def learn(root: Node, sig, steps: list) -> None:
     except KeyError:  # an input that is not a terminal of the walk: not a graph this path handles
         return
     plain = all(t.dtype != HALF for t in terms) and root.dtype != HALF
-    recipe = Recipe(inputs, consts, k.key, root.dtype, plain)
+    recipe = Recipe(inputs, consts, k.key, root.dtype, plain, may_run_blocks(k))
     with _lock:
         _recipes[key] = recipe
         if len(_recipes) > MAX_RECIPES:
@@ -234,7 +237,7 @@ def remember(root: Node, sig) -> None:
 # A remembered graph computed again (the loop that rebuilds the same small expression on the same arrays) has
 # the same kernel, arrays and constants every call: its launch is kept ready (id(root) -> (root, the kernel
 # memo's generation, the kernel, its arguments but the output, how many are arrays, the result's dtype and
-# shape, the arrays whose buffers hold the inputs: ``launch.owner_of``, or None), so the call checks the inputs' layout and launches, without the recipe lookup, the argument lists
+# shape, the arrays whose buffers hold the inputs: ``launch.owner_of``, or None; the recipe's ``blocked``, s18), so the call checks the inputs' layout and launches, without the recipe lookup, the argument lists
 # and the kernel memo. Only serial 1-D flat launches of plain dtypes; dropped with the remembered graph.
 _ready: dict[int, tuple] = {}
 
@@ -248,12 +251,12 @@ def get_ready(root: Node, recipe: Recipe, layout: str, args: list, n_arrays: int
     with _lock:
         if id(root) in _remembered:
             _ready[id(root)] = (root, generation, kernel, tuple(args), n_arrays, recipe.out_dtypes[0], root.shape,
-                                None if any(o is None for o in owners) else owners)
+                                None if any(o is None for o in owners) else owners, recipe.blocked)
 
 
 def _run_ready(ready: tuple, out: np.ndarray | None) -> np.ndarray | None:
     """The ready launch's value, or None when anything it assumed has changed (the full checks then run)."""
-    _, generation, kernel, args, n_arrays, dtype, shape, owners = ready
+    _, generation, kernel, args, n_arrays, dtype, shape, owners, blocked = ready
     if generation != cache.generation() or shape[0] >= config.parallel_threshold():
         return None
     arrays = args[:n_arrays]
@@ -262,7 +265,7 @@ def _run_ready(ready: tuple, out: np.ndarray | None) -> np.ndarray | None:
             return None
     if out is None:
         out = np.empty(shape, dtype)
-    elif not _writes_ready(out, dtype, arrays, owners) or narrow_alias(out, arrays):  # (mandel2 #15)
+    elif not _writes_ready(out, dtype, arrays, owners) or narrow_alias(out, arrays, blocked):  # (mandel2 #15)
         return None
     kernel(*args, out)
     cache.count_hit()
@@ -312,13 +315,15 @@ def forget() -> None:
 class MultiRecipe:
     """How to call the one map kernel of a tuple of roots: terminal positions of its inputs and constants, its
     structure key and output dtypes, which root each output is, and the kernels found for it."""
-    __slots__ = ("inputs", "consts", "structure", "out_dtypes", "roots_of", "kernels", "stored_into")
+    __slots__ = ("inputs", "consts", "structure", "out_dtypes", "roots_of", "kernels", "stored_into", "blocked")
 
-    def __init__(self, inputs: tuple, consts: tuple, structure: tuple, out_dtypes: tuple, roots_of: tuple):
+    def __init__(self, inputs: tuple, consts: tuple, structure: tuple, out_dtypes: tuple, roots_of: tuple,
+                 blocked: bool = False):
         self.inputs, self.consts, self.structure, self.out_dtypes = inputs, consts, structure, out_dtypes
         self.roots_of = roots_of  # roots_of[j]: the position in the roots of the kernel's j-th output
         self.kernels: dict[tuple, tuple] = {}
         self.stored_into: dict[tuple, dict] = {}  # (s12 lazymandel) runtime/inplace.py's kernels, by their pairs
+        self.blocked = blocked  # (s18) its kernel runs blocks twice: never stored into its inputs (runtime/inplace)
 
 
 _multi: "OrderedDict[tuple, MultiRecipe]" = OrderedDict()
@@ -401,7 +406,7 @@ def learn_many(roots: list[Node], sig, steps: list) -> None:
     if HALF in out_dtypes or any(t.dtype == HALF for t in terms):
         return  # float16 is carried as its bits: the full path converts it
     with _lock:
-        _multi[key] = MultiRecipe(inputs, consts, k.key, out_dtypes, roots_of)
+        _multi[key] = MultiRecipe(inputs, consts, k.key, out_dtypes, roots_of, may_run_blocks(k))
         if len(_multi) > MAX_RECIPES:
             _multi.popitem(last=False)
 
@@ -412,9 +417,15 @@ def learn_many(roots: list[Node], sig, steps: list) -> None:
 # and other 1-2 byte elements, 16-32 of which fill a vector, the scalar loop took 3.5-4x as long (a 500x500
 # bool ``a &= lazy``: ~450 us against ~140 us into another array, measured in one process). Such a call
 # computes into a new buffer and copies the result into `out` (a copy of a quarter of a megabyte: ~15 us).
-def narrow_alias(out: np.ndarray, arrays: list) -> bool:
-    """Whether `out` has elements of at most 2 bytes and is exactly one of `arrays` (same memory and strides)."""
-    if out.dtype.itemsize > 2:
+# (s18 f32mem) A kernel with vector math (``source_map.uses_vector_ops``: the blocked loop of either tier) runs a
+# block again with the C library when some element's fast value was not ok (a NaN, an argument out of the fast
+# range): by then its fast pass has stored the block's outputs, so where `out` is one of the inputs the second pass
+# read its own results (``tanh(z).compute(out=z)`` with a NaN in z gave tanh(tanh(z)) for the NaN's whole block, in
+# both tiers). Such a call, at any element size (`blocked`: ``llvm_math_map.may_run_blocks``), computes aside.
+def narrow_alias(out: np.ndarray, arrays: list, blocked: bool = False) -> bool:
+    """Whether `out` is exactly one of `arrays` (same memory and strides) and has elements of at most 2 bytes, or
+    its kernel is `blocked`."""
+    if out.dtype.itemsize > 2 and not blocked:
         return False
     start = None
     for a in arrays:
