@@ -64,8 +64,8 @@ def check(got, want, tol, dtype) -> str:
     return "bits" if e is None else e
 
 
-class Record(collections.namedtuple("Record", "name dtype numpy fused lazy traces warned t_numpy t_fused")):
-    """One kernel at one dtype: each mode's worst outcome, fuse's traces and warnings, second-call times."""
+class Record(collections.namedtuple("Record", "name dtype numpy fused lazy traces warned t_numpy t_fused t_lazy")):
+    """One kernel at one dtype: each mode's worst outcome, fuse's traces and warnings, warm times (best of 3)."""
 
 
 def _worst(outcomes):
@@ -134,15 +134,19 @@ def sweep_one(k, dtype, sizes, timing=True) -> Record:
     kinds = collections.Counter("E" if issubclass(w.category, la.EagerWarning) else
                                 "F" if issubclass(w.category, la.NumPyFallbackWarning) else w.category.__name__
                                 for w in caught if not issubclass(w.category, RuntimeWarning))
-    t_np = t_f = None
+    t_np = t_f = t_l = None
     if timing and f_out[1] != "RAISE" and not f_out[1].startswith("RAISE"):
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             for _ in range(_calls_to_decide()):  # (s17) la.fuse's speed probe has chosen by then
                 fused(*fresh(runs[1]))
             t_np, t_f = best_of(k.fn, runs[1]), best_of(fused, runs[1])
+            if not l_out[0].startswith("RAISE"):  # (s18) lazy mode too: la.array arguments, results computed
+                lazy = lambda *a: concrete(k.fn(*wrap(a)))  # noqa: E731
+                lazy(*fresh(runs[1]))
+                t_l = best_of(lazy, runs[1])
     return Record(k.name, dtype, "ok", _worst(f_out), _worst(l_out), fused.cache_info().traces,
-                  "".join(f"{c}{n}" for c, n in sorted(kinds.items())), t_np, t_f)
+                  "".join(f"{c}{n}" for c, n in sorted(kinds.items())), t_np, t_f, t_l)
 
 
 def bad(outcome: str) -> bool:
@@ -151,9 +155,10 @@ def bad(outcome: str) -> bool:
 
 def line(r: Record) -> str:
     ratio = f"{r.t_fused / r.t_numpy:6.2f}x" if r.t_numpy else "     -"
+    lazy_ratio = f"{r.t_lazy / r.t_numpy:6.2f}x" if r.t_numpy and r.t_lazy else "     -"
     tn = f"{r.t_numpy * 1e3:8.2f}" if r.t_numpy else "       -"
     return (f"{r.name:26s} {r.dtype:10s} fused={r.fused[:60]:14s} lazy={r.lazy[:60]:14s} traces={r.traces:<3d} "
-            f"warn={r.warned or '-':8s} numpy={tn} ms  fused/numpy={ratio}")
+            f"warn={r.warned or '-':8s} numpy={tn} ms  fused/numpy={ratio}  lazy/numpy={lazy_ratio}")
 
 
 def main(argv=None):
@@ -190,10 +195,11 @@ def summary(records):
     print(f"  fused warned EagerWarning: {cnt(lambda r: 'E' in r.warned)}, NumPyFallbackWarning: "
           f"{cnt(lambda r: 'F' in r.warned)}; traced more than once per signature (3 calls, 2 signatures): "
           f"{cnt(lambda r: r.traces > 2)}")
-    ratios = sorted(r.t_fused / r.t_numpy for r in records if r.t_numpy)
-    if ratios:
-        print(f"  fused/NumPy second call: median {np.median(ratios):.2f}x, faster than NumPy in "
-              f"{sum(x < 1 for x in ratios)}/{len(ratios)}, over 5x in {sum(x > 5 for x in ratios)}")
+    for mode, field in (("fused", "t_fused"), ("lazy", "t_lazy")):
+        ratios = sorted(getattr(r, field) / r.t_numpy for r in records if r.t_numpy and getattr(r, field))
+        if ratios:
+            print(f"  {mode}/NumPy warm: median {np.median(ratios):.2f}x, faster than NumPy in "
+                  f"{sum(x < 1 for x in ratios)}/{len(ratios)}, over 5x in {sum(x > 5 for x in ratios)}")
 
 
 if __name__ == "__main__":
