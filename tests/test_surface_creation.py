@@ -232,3 +232,21 @@ def test_errors_are_numpys(call):
         call(np)
     with pytest.raises(type(want.value), match="lazyarr"):
         call(la)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32, np.int64])
+def test_sequences_between_lazy_0d_ends_are_lazy(dtype):
+    # (s18) np.linspace(x.min(), x.max(), n) of a LazyArray x: both ends asked at the call, as NumPy reads them,
+    # and the sequence a lazy node (it was NumPy's array, made at once)
+    x = np.array([3, 7, 1, 9, 4], dtype=dtype)
+    lx = la.array(x)
+    got = np.linspace(lx.min(), lx.max(), 9)
+    assert not array_leaves(got)  # a generator: it reads no array (NumPy's would be one leaf)
+    same(got, np.linspace(x.min(), x.max(), 9), "linspace")
+    same(np.linspace(lx.min(), lx.max(), 9, endpoint=False), np.linspace(x.min(), x.max(), 9, endpoint=False),
+         "linspace, no endpoint")
+    got, step = np.linspace(lx.min(), lx.max(), 4, retstep=True)
+    want, want_step = np.linspace(x.min(), x.max(), 4, retstep=True)
+    same(got, want, "linspace retstep")
+    assert step == want_step and type(step) is type(want_step)
+    same(np.geomspace(lx.min(), lx.max(), 6), np.geomspace(x.min(), x.max(), 6), "geomspace")

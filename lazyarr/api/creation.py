@@ -209,6 +209,15 @@ def _arange_dtype(start, stop, step, dtype) -> np.dtype:
 
 # --- linspace, logspace, geomspace ---------------------------------------------------------------------------
 
+def _asked(value):
+    """(s18) A 0-d real LazyArray's value, asked now, as NumPy asks for it (``np.linspace(t[0], t[-1], n)`` reads
+    both ends at its line); anything else as it is. The sequence can then be a lazy node, fused into what reads it,
+    where it used to be NumPy's array (interp_resample's 2 M-point grid, made and then differenced by NumPy)."""
+    if build.is_lazy(value) and value.ndim == 0 and value.dtype.kind in "biuf":
+        return np.asarray(value)
+    return value
+
+
 def _real_scalars(*values) -> bool:
     return all(not build.is_lazy(v) and np.ndim(v) == 0 and np.asarray(v).dtype.kind in "biuf" for v in values)
 
@@ -252,6 +261,7 @@ def _num(num, what: str) -> int:
 
 def linspace(start, stop, num=50, endpoint=True, retstep=False, dtype=None, axis=0, *, device=None):
     num = _num(num, "linspace")
+    start, stop = _asked(start), _asked(stop)
     if not _real_scalars(start, stop):
         return _eager_tuple(np.linspace, start, stop, num=num, endpoint=endpoint, retstep=retstep, dtype=dtype,
                             axis=axis)
@@ -274,6 +284,7 @@ def _eager_tuple(func, *args, **kwargs):
 
 def logspace(start, stop, num=50, endpoint=True, base=10.0, dtype=None, axis=0):
     num = _num(num, "logspace")
+    start, stop, base = _asked(start), _asked(stop), _asked(base)
     if not _real_scalars(start, stop, base):
         return _eager_tuple(np.logspace, start, stop, num=num, endpoint=endpoint, base=base, dtype=dtype,
                             axis=axis)
@@ -289,6 +300,7 @@ def logspace(start, stop, num=50, endpoint=True, base=10.0, dtype=None, axis=0):
 
 def geomspace(start, stop, num=50, endpoint=True, dtype=None, axis=0):
     num = _num(num, "geomspace")
+    start, stop = _asked(start), _asked(stop)
     if not _real_scalars(start, stop):
         return _eager_tuple(np.geomspace, start, stop, num=num, endpoint=endpoint, dtype=dtype, axis=axis)
     start, stop = np.asarray(start), np.asarray(stop)
