@@ -292,7 +292,7 @@ def test_region_replay_finds_the_dot_of_the_matrix_asked(monkeypatch):
     np.testing.assert_allclose(via_z.compute(), Z.T @ gn, rtol=1e-12, atol=1e-12)
 
 
-# --- keys of ints and int-bounded slices (indexing.plain_key) ----------------------------------------------------
+# --- keys of ints, int-bounded slices, None and Ellipsis (indexing.plain_key) ------------------------------------
 
 BOUNDS = [None, -7, -2, -1, 0, 1, 2, 10]
 STEPS = [None, 1, 2, -1, -3, 0]  # (a zero step is NumPy's ValueError, raised every time)
@@ -305,6 +305,10 @@ def _keys():
     keys = slices + ints
     keys += [(s, i) for s in slices[::5] for i in ints] + [(i, s) for s in slices[::7] for i in ints[:4]]
     keys += [(slices[3], slices[10], slices[20]), (0, 0, 0, 0), (slice(None), 1)]
+    # (s18 bgbuild) None and Ellipsis entries: ``m[:, None]`` (two Ellipses: NumPy's IndexError, every time)
+    keys += [None, Ellipsis, (slice(None), None), (None, slice(None)), (Ellipsis, None), (None, Ellipsis),
+             (None, None), (0, None), (None, 0, Ellipsis), (Ellipsis, Ellipsis), (slices[3], None, -1),
+             (Ellipsis, 0), (None, slices[10], Ellipsis, 2), (2**70, None)]
     return keys
 
 
