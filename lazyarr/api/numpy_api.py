@@ -12,6 +12,7 @@ from lazyarr.api import assign
 from lazyarr.api import build
 from lazyarr.api import dispatch
 from lazyarr.api import fallback
+from lazyarr.api import reduction_records  # (s18 bgbuild)
 from lazyarr.graph.ops import REFUSED_UFUNCS
 from lazyarr.api.array import LazyArray, shaped
 
@@ -285,7 +286,6 @@ def result_type(*arrays_and_dtypes):
 
 def reduction(name: str, a, axis=None, dtype=None, out=None, keepdims=False, ddof=0, **unsupported):
     """``np.<name>(a, ...)`` on a lazy array; the same function serves the methods and ufunc.reduce."""
-    from lazyarr.api import reduction_records
     # --- array API (#16): NumPy 2's `correction=` of var/std is the standard's name for ddof
     correction = unsupported.pop("correction", np._NoValue)
     if correction is not np._NoValue:

@@ -42,9 +42,12 @@ def key_of(name: str, a, axis, ddof, keepdims):
     if type(a) not in build._lazy_types or type(ddof) is not int or type(keepdims) is not bool:
         return None
     node = a._node
-    if not node.shape or node.op == CONST or not reductions._plain_axis(axis):
+    ndim = len(node.shape)
+    if not ndim or node.op == CONST or not reductions._plain_axis(axis):
         return None
-    return name, node.dtype, len(node.shape), axis, ddof, keepdims
+    if type(axis) is int and -ndim <= axis < 0:
+        axis += ndim  # (one record for ``axis=-1`` and ``axis=1`` of a 2-D operand; out of range: the general path's error)
+    return name, node.dtype, ndim, axis, ddof, keepdims
 
 
 def replayed(key: tuple, a) -> Node | None:
