@@ -308,7 +308,9 @@ def _keys():
     # (s18 bgbuild) None and Ellipsis entries: ``m[:, None]`` (two Ellipses: NumPy's IndexError, every time)
     keys += [None, Ellipsis, (slice(None), None), (None, slice(None)), (Ellipsis, None), (None, Ellipsis),
              (None, None), (0, None), (None, 0, Ellipsis), (Ellipsis, Ellipsis), (slices[3], None, -1),
-             (Ellipsis, 0), (None, slices[10], Ellipsis, 2), (2**70, None)]
+             (Ellipsis, 0), (None, slices[10], Ellipsis, 2), (2**70, None), slice(None), (slice(None),) * 2,
+             (slice(None),) * 4, (slice(None), slice(None), None), (None, Ellipsis, slice(None)),
+             (slice(None), Ellipsis, None, slice(None)), (Ellipsis, slice(None), Ellipsis), (None, None, Ellipsis, None)]
     return keys
 
 

@@ -52,7 +52,7 @@ def prime() -> None:
         # reductions: a full sum of a power, a mean over rows, a std over columns (NumPy's composed reductions)
         np.asarray(((v - 1) ** 2).sum())
         np.asarray((x - x.mean(axis=1, keepdims=True)) / x.std(axis=0))
-        np.asarray(np.sin(v) * 3.0 + v)
+        np.asarray(np.sin(v) * 3.0 + np.sqrt(v) - np.log(v))  # (s18 bgbuild: sqrt and log decided too)
     # (s18 bgbuild) built, not asked: the records of a few more common reductions (api/reduction_records.py keeps
     # a reduction's nodes by dtype and rank, so a user's first ``x.std(axis=1, keepdims=True)`` replays them)
     x.max(axis=1, keepdims=True), x.sum(axis=1), x.mean(axis=0), x.std(axis=1, keepdims=True), v.mean(), v.max()
