@@ -445,7 +445,7 @@ def plain_key(node: Node, key):
     parts = []
     for e in entries:
         kind = type(e)
-        if kind is int or e is None or e is Ellipsis:  # (s18 bgbuild) None and ... too: ``m[:, None]``
+        if kind is int or e is None or e is Ellipsis:  # (s18 bgbuild) None and ... too: ``x[0, None]``
             parts.append(e)
         elif kind is slice:
             start, stop, step = e.start, e.stop, e.step
@@ -466,15 +466,13 @@ def plain_key(node: Node, key):
             _PLAIN_KEYS.clear()
         _PLAIN_KEYS[memo] = known
     return known
-# (s18 bgbuild) ``m[:, None]``, ``x[None, :]``, ``x[..., None]``: whole slices, new axes and one Ellipsis. What parse and
-# canonical give for such a key follows from the indexed shape alone, without NumPy's probe (a first expression's
-# ``m[:, None]`` at a shape not kept yet: ~15 us less); tests/test_build_fast_paths.py compares it with parse.
-_WHOLE = slice(None)
-
-
+# (s18 bgbuild) ``m[:, None]``, ``x[:400]``, ``x[..., None]``: slices with int bounds, new axes and one Ellipsis.
+# Such a key never makes NumPy raise but for a zero step or too many indices, and what parse and canonical give for
+# it follows from the indexed shape alone: decided without NumPy's probe (a first expression's ``m[:, None]`` or
+# ``x[:400]`` at a shape not kept yet: ~15-20 us less); tests/test_build_fast_paths.py compares it with parse.
 def _new_axes(entries: tuple, shape: tuple):
-    """(canonical key, result shape, 0-d array?) for a key of whole slices, None and at most one Ellipsis that
-    NumPy accepts for `shape`, else None."""
+    """(canonical key, result shape, 0-d array?) for a key of int-bounded slices, None and at most one Ellipsis
+    that NumPy accepts for `shape`, else None."""
     sliced = 0
     ellipsis = False
     for e in entries:
@@ -483,8 +481,12 @@ def _new_axes(entries: tuple, shape: tuple):
                 return None
             ellipsis = True
         elif e is not None:
-            if type(e) is not slice or e != _WHOLE:
+            if type(e) is not slice:
                 return None
+            start, stop, step = e.start, e.stop, e.step
+            if not ((start is None or type(start) is int) and (stop is None or type(stop) is int)
+                    and (step is None or (type(step) is int and step != 0))):
+                return None  # (a zero step: NumPy's ValueError, from parse)
             sliced += 1
     fill = len(shape) - sliced
     if fill < 0:
@@ -494,14 +496,18 @@ def _new_axes(entries: tuple, shape: tuple):
         if e is None:
             canon.append(NEWAXIS)
             out.append(1)
-            continue
-        for _ in range(fill if e is Ellipsis else 1):
-            canon.append((0, shape[axis], 1))
-            out.append(shape[axis])
-            axis += 1
-        if e is Ellipsis:
+        elif e is Ellipsis:
+            for d in shape[axis:axis + fill]:
+                canon.append((0, d, 1))
+                out.append(d)
+            axis += fill
             fill = 0
-    for d in shape[axis:]:  # no Ellipsis: the remaining axes whole
+        else:
+            entry = _slice_entry(e, shape[axis])
+            canon.append(entry)
+            out.append(entry[1])
+            axis += 1
+    for d in shape[axis:axis + fill]:  # no Ellipsis: the remaining axes whole
         canon.append((0, d, 1))
         out.append(d)
     return tuple(canon), tuple(out), not out

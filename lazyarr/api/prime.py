@@ -56,6 +56,7 @@ def prime() -> None:
     # (s18 bgbuild) built, not asked: the records of a few more common reductions (api/reduction_records.py keeps
     # a reduction's nodes by dtype and rank, so a user's first ``x.std(axis=1, keepdims=True)`` replays them)
     x.max(axis=1, keepdims=True), x.sum(axis=1), x.mean(axis=0), x.std(axis=1, keepdims=True), v.mean(), v.max()
+    (2 * x + 1.5) / 3  # and build's decisions for a Python number before an array, added, dividing
     _primed[0] = True
 
 
