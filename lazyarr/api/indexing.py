@@ -510,7 +510,7 @@ def _new_axes(entries: tuple, shape: tuple):
     for d in shape[axis:axis + fill]:  # no Ellipsis: the remaining axes whole
         canon.append((0, d, 1))
         out.append(d)
-    return tuple(canon), tuple(out), not out
+    return tuple(canon), tuple(out), not out and ellipsis  # (x[()] of a 0-d array: NumPy's scalar; x[...]: an array)
 # --- end s15 build ---
 
 
