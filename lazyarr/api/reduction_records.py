@@ -9,7 +9,7 @@ and two numbers (the count of reduced elements, and that count less ddof), with 
 ``(A * h(A @ v)[:, None]).sum(0)`` becomes a gemv pair (``api/gemv_pair.column_pair``), asked again at every
 replay of a record with a sum over axis 0.
 
-So a call records the general path's result as steps over the operand (each: an op, its params, which of the three
+So a call (a key's second; its first while priming) records the general path's result as steps over the operand (each: an op, its params, which of the three
 shapes it has, its dtype, which earlier values are its arguments) and its constants as which of the two numbers
 they hold, in which dtype; later calls with the same key, at any non-empty shape, replay the steps through
 ``expr.make`` and the constants through build's own ``_typed_scalar``: hash-consing makes them the very nodes the
@@ -84,9 +84,32 @@ def replayed(key: tuple, a) -> Node | None:
     return values[last]
 
 
+# Keys met once without a record. Recording costs a first call ~20 us (cold), more than a key met once gains, so a
+# key is recorded at its second general-path call; ``eager()`` (priming at import) records at the first.
+_MET: set = set()
+_MET_MAX = 4096
+_eager = [False]
+
+
+class eager:
+    """Context manager: record at a key's first call (``api/prime.py``, whose reductions run once)."""
+    __slots__ = ("before",)
+
+    def __enter__(self):
+        self.before, _eager[0] = _eager[0], True
+
+    def __exit__(self, *exc):
+        _eager[0] = self.before
+
+
 def remember(key: tuple, a, result: Node) -> None:
-    """Record the general path's `result` for `key` (over `a`'s node), unless that call warned or `result`
-    depends on more than the operand, its shapes and its counts."""
+    """Record the general path's `result` for `key` (over `a`'s node) at the key's second call (its first under
+    ``eager``), unless that call warned or `result` depends on more than the operand, its shapes and its counts."""
+    if not _eager[0] and key not in _MET:
+        if len(_MET) >= _MET_MAX:
+            _MET.clear()
+        _MET.add(key)
+        return
     operand = a._node
     axes = reductions.normalize_axes(key[3], key[2])
     count = reductions.count(operand, axes)
@@ -149,5 +172,6 @@ def _record(operand: Node, result: Node, axes: tuple, count: int, ddof: int):
 
 
 def clear() -> None:
-    """Forget every record (tests)."""
+    """Forget every record and every key met (tests)."""
     _RECORDS.clear()
+    _MET.clear()
