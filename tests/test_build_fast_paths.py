@@ -36,7 +36,9 @@ OPERATORS = {"+": lambda x, y: x + y, "-": lambda x, y: x - y, "*": lambda x, y:
              "**": lambda x, y: x ** y, "<": lambda x, y: x < y, "==": lambda x, y: x == y,
              "&": lambda x, y: x & y, "<<": lambda x, y: x << y}
 SCALARS = [True, False, 0, 1, -1, 2, 127, 128, 255, 256, 300, -129, 2**31, 2**63 - 1, 2**63, -(2**63), 2**64,
-           0.5, 1.5, -0.0, 2.0, 1e300, -1e300, float("inf"), float("nan")]
+           0.5, 1.5, -0.0, 2.0, 1e300, -1e300, float("inf"), float("nan"),
+           3, -2, 2**53 - 1, 2**53, -0.5, 1.0, -1.0, 3.0, 2.0000000001, 0.5 + 1e-12]  # (s18 bgbuild: powers outside
+# SCALAR_POWERS, their edges, and floats that only float32 rounds to one of them)
 
 
 def _off(monkeypatch):
@@ -44,6 +46,7 @@ def _off(monkeypatch):
     monkeypatch.setattr(array_module, "_direct_call", lambda ufunc, inputs: None)
     monkeypatch.setattr(build, "common_unary", lambda ufunc, node: None)
     monkeypatch.setattr(build, "common_binary", lambda ufunc, x, y, opname=None: None)
+    monkeypatch.setattr(build, "common_power", lambda node, exponent: None)  # (s18 bgbuild)
 
 
 def _outcome(func):
@@ -292,7 +295,7 @@ def test_region_replay_finds_the_dot_of_the_matrix_asked(monkeypatch):
     np.testing.assert_allclose(via_z.compute(), Z.T @ gn, rtol=1e-12, atol=1e-12)
 
 
-# --- keys of ints and int-bounded slices (indexing.plain_key) ----------------------------------------------------
+# --- keys of ints, int-bounded slices, None and Ellipsis (indexing.plain_key) ------------------------------------
 
 BOUNDS = [None, -7, -2, -1, 0, 1, 2, 10]
 STEPS = [None, 1, 2, -1, -3, 0]  # (a zero step is NumPy's ValueError, raised every time)
@@ -305,6 +308,12 @@ def _keys():
     keys = slices + ints
     keys += [(s, i) for s in slices[::5] for i in ints] + [(i, s) for s in slices[::7] for i in ints[:4]]
     keys += [(slices[3], slices[10], slices[20]), (0, 0, 0, 0), (slice(None), 1)]
+    # (s18 bgbuild) None and Ellipsis entries: ``m[:, None]`` (two Ellipses: NumPy's IndexError, every time)
+    keys += [None, Ellipsis, (slice(None), None), (None, slice(None)), (Ellipsis, None), (None, Ellipsis),
+             (None, None), (0, None), (None, 0, Ellipsis), (Ellipsis, Ellipsis), (slices[3], None, -1),
+             (Ellipsis, 0), (None, slices[10], Ellipsis, 2), (2**70, None), slice(None), (slice(None),) * 2,
+             (slice(None),) * 4, (slice(None), slice(None), None), (None, Ellipsis, slice(None)),
+             (slice(None), Ellipsis, None, slice(None)), (Ellipsis, slice(None), Ellipsis), (None, None, Ellipsis, None)]
     return keys
 
 

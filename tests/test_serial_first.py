@@ -168,3 +168,22 @@ def test_a_child_forked_before_the_plan_job_ran_plans_for_itself(fresh):
                 os._exit(0 if ok else 1)
     _, status = os.waitpid(pid, 0)
     assert os.waitstatus_to_exitcode(status) == 0
+
+
+def test_plan_job_takes_the_event_made_ahead():
+    """(s18 bgbuild) A plan job's Event is the one made ahead (``cache._spare_events``), not one made in the caller's
+    thread; the worker makes the next one after the job, and the job's Event is set when it is done."""
+    import threading
+    import time
+    if not cache._spare_events:
+        cache._spare_events.append(threading.Event())
+    spare = cache._spare_events[-1]
+    ran = threading.Event()
+    cache.plan_later(ran.set)
+    assert spare not in cache._spare_events
+    assert cache.wait_for_compiles(60)
+    assert ran.is_set() and spare.is_set()
+    deadline = time.monotonic() + 10
+    while not cache._spare_events and time.monotonic() < deadline:
+        time.sleep(0.001)
+    assert cache._spare_events and all(e is not spare and not e.is_set() for e in cache._spare_events)

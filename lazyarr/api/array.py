@@ -490,6 +490,11 @@ def _power(general):
             node = build.common_unary(np.square, self._node)
             if node is not None:
                 return LazyArray(node)
+        elif (exponent is int or exponent is float) and self.dtype.kind == "f" and self._node.op != CONST \
+                and (_fp_state() is errstate.QUIET or not errstate.asks()):
+            node = build.common_power(self._node, other)  # (s18 bgbuild) ``x ** 3``: the general path's node
+            if node is not None:
+                return LazyArray(node)
         return general(self, other)
     return __pow__
 

@@ -271,6 +271,8 @@ def _push(node: Node, key: tuple) -> Node:
         # (s14 lazyover) build.numpy_stage's node, its params kept per canonical key
         return expr.make("numpy", (n,), _getitem_params(k), result_shape(k, n.shape), n.dtype)
 
+    if not commutes(node):  # (s18 bgbuild) push_down's one step for it, without its machinery (``m[:, None]``)
+        return rebuild(node, key, None)
     pushed = push_down(node, key, operands, rebuild, PUSH_BUDGET)
     # (s16 sweepnp) too deep to push: the node is computed whole and a getitem stage views it
     return pushed if pushed is not None else rebuild(node, key, None)
@@ -433,13 +435,17 @@ _PLAIN_KEYS_MAX = 4096
 
 
 def plain_key(node: Node, key):
-    """(canonical key, result shape, 0-d array?) of ``node[key]`` for a key of ints and int-bounded slices,
-    else None (every other key parses as before)."""
+    """(canonical key, result shape, 0-d array?) of ``node[key]`` for a key of ints, int-bounded slices, None and
+    Ellipsis (s18 bgbuild: ``m[:, None]``, 20-25 us through parse after priming), else None (every other key
+    parses as before)."""
     entries = key if type(key) is tuple else (key,)
+    known = _new_axes(entries, node.shape)
+    if known is not None:
+        return known
     parts = []
     for e in entries:
         kind = type(e)
-        if kind is int:
+        if kind is int or e is None or e is Ellipsis:  # (s18 bgbuild) None and ... too: ``x[0, None]``
             parts.append(e)
         elif kind is slice:
             start, stop, step = e.start, e.stop, e.step
@@ -453,11 +459,58 @@ def plain_key(node: Node, key):
     known = _PLAIN_KEYS.get(memo)
     if known is None:
         parsed, shape, scalar = parse(node, key)  # (NumPy's error, raised every time: nothing kept)
+        if not is_basic(parsed):
+            return None  # (an entry parse reads otherwise: index() parses it again, as before)
         known = (canonical(parsed, node.shape), shape, not scalar and not shape)
         if len(_PLAIN_KEYS) >= _PLAIN_KEYS_MAX:
             _PLAIN_KEYS.clear()
         _PLAIN_KEYS[memo] = known
     return known
+# (s18 bgbuild) ``m[:, None]``, ``x[:400]``, ``x[..., None]``: slices with int bounds, new axes and one Ellipsis.
+# Such a key never makes NumPy raise but for a zero step or too many indices, and what parse and canonical give for
+# it follows from the indexed shape alone: decided without NumPy's probe (a first expression's ``m[:, None]`` or
+# ``x[:400]`` at a shape not kept yet: ~15-20 us less); tests/test_build_fast_paths.py compares it with parse.
+def _new_axes(entries: tuple, shape: tuple):
+    """(canonical key, result shape, 0-d array?) for a key of int-bounded slices, None and at most one Ellipsis
+    that NumPy accepts for `shape`, else None."""
+    sliced = 0
+    ellipsis = False
+    for e in entries:
+        if e is Ellipsis:
+            if ellipsis:
+                return None
+            ellipsis = True
+        elif e is not None:
+            if type(e) is not slice:
+                return None
+            start, stop, step = e.start, e.stop, e.step
+            if not ((start is None or type(start) is int) and (stop is None or type(stop) is int)
+                    and (step is None or (type(step) is int and step != 0))):
+                return None  # (a zero step: NumPy's ValueError, from parse)
+            sliced += 1
+    fill = len(shape) - sliced
+    if fill < 0:
+        return None  # too many indices: NumPy's IndexError, from parse
+    canon, out, axis = [], [], 0
+    for e in entries:
+        if e is None:
+            canon.append(NEWAXIS)
+            out.append(1)
+        elif e is Ellipsis:
+            for d in shape[axis:axis + fill]:
+                canon.append((0, d, 1))
+                out.append(d)
+            axis += fill
+            fill = 0
+        else:
+            entry = _slice_entry(e, shape[axis])
+            canon.append(entry)
+            out.append(entry[1])
+            axis += 1
+    for d in shape[axis:axis + fill]:  # no Ellipsis: the remaining axes whole
+        canon.append((0, d, 1))
+        out.append(d)
+    return tuple(canon), tuple(out), not out and ellipsis  # (x[()] of a 0-d array: NumPy's scalar; x[...]: an array)
 # --- end s15 build ---
 
 

@@ -12,6 +12,7 @@ from lazyarr.api import assign
 from lazyarr.api import build
 from lazyarr.api import dispatch
 from lazyarr.api import fallback
+from lazyarr.api import reduction_records  # (s18 bgbuild)
 from lazyarr.graph.ops import REFUSED_UFUNCS
 from lazyarr.api.array import LazyArray, shaped
 
@@ -285,7 +286,6 @@ def result_type(*arrays_and_dtypes):
 
 def reduction(name: str, a, axis=None, dtype=None, out=None, keepdims=False, ddof=0, **unsupported):
     """``np.<name>(a, ...)`` on a lazy array; the same function serves the methods and ufunc.reduce."""
-    from lazyarr.api import reductions
     # --- array API (#16): NumPy 2's `correction=` of var/std is the standard's name for ddof
     correction = unsupported.pop("correction", np._NoValue)
     if correction is not np._NoValue:
@@ -299,15 +299,13 @@ def reduction(name: str, a, axis=None, dtype=None, out=None, keepdims=False, ddo
     for key, value in unsupported.items():
         if not (value is None or value is np._NoValue or (key == "where" and value is True)):
             return _reduction_fallback(name, a, axis, dtype, out, keepdims, ddof, unsupported)
-    if name in ("mean", "var", "std"):  # surface/reductions: NumPy's warnings for empty slices
-        _statistics.warn_empty(name, a, axis, ddof)
-    if name in ("mean", "var", "std"):
-        kwargs = {"ddof": ddof} if name != "mean" else {}
-        node = getattr(reductions, name)(a, axis, dtype, keepdims=bool(keepdims), **kwargs)
-    else:
-        if dtype is not None and name not in ("sum", "prod"):
-            raise TypeError(f"lazyarr: {name} takes no dtype")
-        node = reductions.reduce(a, name, axis, bool(keepdims), dtype)
+    # (s18 bgbuild) the nodes of a (reduction, operand dtype and shape, axis, ddof, keepdims) built before: replayed
+    record = reduction_records.key_of(name, a, axis, ddof, keepdims) if dtype is None else None
+    node = reduction_records.replayed(record, a) if record is not None else None
+    if node is None:
+        node = _reduction_node(name, a, axis, dtype, keepdims, ddof)
+        if record is not None:
+            reduction_records.remember(record, a, node)
     result = LazyArray(node)
     if out is None:
         return result
@@ -315,6 +313,17 @@ def reduction(name: str, a, axis=None, dtype=None, out=None, keepdims=False, ddo
         return assign.assign_out(out, result, "unsafe", True, f"{name}(out=...)")
     result.compute(out=out)
     return out
+
+
+def _reduction_node(name: str, a, axis, dtype, keepdims, ddof):
+    from lazyarr.api import reductions
+    if name in ("mean", "var", "std"):  # surface/reductions: NumPy's warnings for empty slices
+        _statistics.warn_empty(name, a, axis, ddof)
+        kwargs = {"ddof": ddof} if name != "mean" else {}
+        return getattr(reductions, name)(a, axis, dtype, keepdims=bool(keepdims), **kwargs)
+    if dtype is not None and name not in ("sum", "prod"):
+        raise TypeError(f"lazyarr: {name} takes no dtype")
+    return reductions.reduce(a, name, axis, bool(keepdims), dtype)
 
 
 def _reduction_fallback(name, a, axis, dtype, out, keepdims, ddof, more: dict):

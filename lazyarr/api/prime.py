@@ -25,6 +25,7 @@ import sys
 import numpy as np
 
 from lazyarr import config
+from lazyarr.api import reduction_records
 from lazyarr.api.array import wrap
 from lazyarr.runtime import serial_first
 
@@ -44,7 +45,7 @@ def prime() -> None:
     # The shapes and the structures are this module's own, so a user's first expression is still new.
     v = wrap(np.linspace(0.5, 1.0, 7))
     x = wrap(np.linspace(-1.0, 1.0, 21).reshape(3, 7))
-    with serial_first.priming():
+    with serial_first.priming(), reduction_records.eager():  # (s18 bgbuild) its reductions recorded at once
         # a map: array-array and array-scalar operators (weak int and float constants), a ufunc through NumPy's
         # protocol, reductions broadcast back (keepdims; a new axis by indexing), a row slice's broadcast
         e = np.exp(x - x.max(axis=1)[:, None]) * 2 + 0.5 * v - x[:, :1]
@@ -52,7 +53,11 @@ def prime() -> None:
         # reductions: a full sum of a power, a mean over rows, a std over columns (NumPy's composed reductions)
         np.asarray(((v - 1) ** 2).sum())
         np.asarray((x - x.mean(axis=1, keepdims=True)) / x.std(axis=0))
-        np.asarray(np.sin(v) * 3.0 + v)
+        np.asarray(np.sin(v) * 3.0 + np.sqrt(v) - np.log(v))  # (s18 bgbuild: sqrt and log decided too)
+        # (s18 bgbuild) built, not asked: the records of a few more common reductions (api/reduction_records.py
+        # keeps a reduction's nodes by dtype and rank, so a user's first ``x.std(axis=1, keepdims=True)`` replays them)
+        x.max(axis=1, keepdims=True), x.sum(axis=1), x.mean(axis=0), x.std(axis=1, keepdims=True), v.mean(), v.max()
+        (2 * x + 1.5) / 3  # and build's decisions for a Python number before an array, added, dividing
     _primed[0] = True
 
 

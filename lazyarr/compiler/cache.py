@@ -71,8 +71,8 @@ class _Job:
     """A kernel being compiled: in a caller's thread, or on the background worker (`instead`: see ``get``)."""
     __slots__ = ("event", "compiled", "background", "instead")
 
-    def __init__(self, background: bool, instead: tuple | None = None):
-        self.event = threading.Event()
+    def __init__(self, background: bool, instead: tuple | None = None, event: threading.Event | None = None):
+        self.event = threading.Event() if event is None else event
         self.compiled: Compiled | None = None
         self.background = background
         self.instead = instead
@@ -528,10 +528,20 @@ class not_counted:
         _planning.active = self.before
 
 
+# (s18 bgbuild) The plan job's Event made ahead: at import, then by the worker after each plan job. A
+# threading.Event is a Condition over a Lock whose making raises and catches three AttributeErrors: ~5-8 us of a
+# first answer's hand-over, spent off the caller's thread this way.
+_spare_events: list = [threading.Event()]
+
+
 def plan_later(plan_and_run) -> None:
     """Have the worker call `plan_and_run()` when no call holds compiles (see above); errors are dropped (the
     next call of that expression plans in its own thread and raises there, as without this job)."""
-    job = _Job(background=True)
+    try:
+        event = _spare_events.pop()
+    except IndexError:
+        event = None
+    job = _Job(background=True, event=event)
     with _lock:
         _plan_jobs[0] += 1
         key = (PLAN, _plan_jobs[0])
@@ -550,6 +560,8 @@ def _run_plan_job(key: tuple, plan_and_run, job: _Job) -> None:
     finally:
         _planning.active = False
         _retire(key, job)
+        if not _spare_events:
+            _spare_events.append(threading.Event())  # (s18 bgbuild) the next plan job's, made here
 # --- end #14 bgfirst ----------------------------------------------------------------------------------------------
 
 
