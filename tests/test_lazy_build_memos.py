@@ -165,14 +165,18 @@ def test_write_through_transposed_view(axes):
 @pytest.mark.parametrize("dtype", [np.int8, np.uint16, np.int64, np.float32, np.float64, np.bool_])
 def test_reduction_dtype_kept_per_probe(name, dtype):
     """(s14 lazyover) A reduction's result dtype is NumPy's whether asked of NumPy or found kept (second pass)."""
-    a = (rng.standard_normal((5, 4)) * 4).astype(dtype)
+    # (s18) its own seeded data: drawn from the module's generator, the values depended on test order, and a
+    # float32 sum or mean that cancels to near 0 missed rtol=1e-6 for 37 of 300 seeds (summation order)
+    a = (np.random.default_rng(166).standard_normal((5, 4)) * 4).astype(dtype)
+    # a float32 sum's rounding is relative to the magnitudes summed, not to the (maybe cancelling) result
+    atol = 8 * np.finfo(dtype).eps * float(np.abs(a.astype(np.float64)).sum()) if a.dtype.kind == "f" else 0
     for _ in range(2):
         for axis in (None, 0, 1):
             got = getattr(la.array(a), name)(axis=axis)
             want = getattr(a, name)(axis=axis)
             assert np.asarray(got).dtype == np.asarray(want).dtype
             np.testing.assert_allclose(np.asarray(got, dtype=np.float64), np.asarray(want, dtype=np.float64),
-                                       rtol=1e-6)
+                                       rtol=1e-6, atol=atol)
     if name in ("sum", "prod"):
         for target in (np.float32, np.int16, "f8"):
             assert la.array(a).sum(axis=0, dtype=target).dtype == a.sum(axis=0, dtype=target).dtype
