@@ -276,6 +276,14 @@ def register_lazy_type(cls: type) -> None:
 
 def is_lazy(x) -> bool:
     return type(x) in _lazy_types or (x is not None and isinstance(x, _lazy_types))
+
+
+def lazy_types() -> tuple:
+    """The LazyArray classes registered so far (``type(a) in build.lazy_types()``: a LazyArray, not a subclass
+    of something else)."""
+    return _lazy_types
+
+
 _decisions: dict[tuple, tuple | None] = {}
 _recent_consts: dict[tuple, Node] = {}
 _RECENT_CONSTS = 512
@@ -302,7 +310,7 @@ def _common_case(ufunc, operands, opname: str | None = None):
     name, loop_in, out, params = decision
     for i, node in enumerate(nodes):
         if type(node) is not Node:
-            node = _typed_scalar(node, loop_in[i])
+            node = typed_scalar(node, loop_in[i])
             if node is None:
                 return None
             nodes[i] = node
@@ -347,11 +355,11 @@ def common_binary(ufunc, x, y, opname: str | None = None):
         return None
     name, loop_in, out, params = decision
     if kx is tx:
-        x = _typed_scalar(x, loop_in[0])
+        x = typed_scalar(x, loop_in[0])
         if x is None:
             return None
     if ky is ty:
-        y = _typed_scalar(y, loop_in[1])
+        y = typed_scalar(y, loop_in[1])
         if y is None:
             return None
     shape = x.shape
@@ -397,7 +405,7 @@ def common_power(node: Node, exponent) -> Node | None:
     loop_in, out, params = decided
     if loop_in[0] != node.dtype:
         return None  # (the general path casts the base first)
-    const = _typed_scalar(exponent, loop_in[1])
+    const = typed_scalar(exponent, loop_in[1])
     if const is None or const.data in SCALAR_POWERS:
         return None  # (``x32 ** 2.0000000001`` is float32's 2.0: the general path's square)
     return expr.make("power", (node, const), params, node.shape, out)
@@ -427,7 +435,7 @@ def _decide(ufunc, kinds: tuple):
     return op.name, loop_in, out, UfuncParams(loop_in, engine)
 
 
-def _typed_scalar(value, dtype: np.dtype):
+def typed_scalar(value, dtype: np.dtype):
     """The typed const a weak Python int/float becomes in a loop of `dtype`, or None for the general path
     (an int out of range: OverflowError, or a comparison NumPy answers without looking; a float that
     overflows the dtype)."""

@@ -12,7 +12,7 @@ replay of a record with a sum over axis 0.
 So a call (a key's second; its first while priming) records the general path's result as steps over the operand (each: an op, its params, which of the three
 shapes it has, its dtype, which earlier values are its arguments) and its constants as which of the two numbers
 they hold, in which dtype; later calls with the same key, at any non-empty shape, replay the steps through
-``expr.make`` and the constants through build's own ``_typed_scalar``: hash-consing makes them the very nodes the
+``expr.make`` and the constants through build's own ``typed_scalar``: hash-consing makes them the very nodes the
 general path makes. Keyed by rank, not shape, a record made by ``prime()`` at import serves the first user
 expression. A result that reaches any leaf other than the operand (a fill, a gemv pair's transposed leaf), or
 whose shapes or constants are ambiguous (a reduced axis of length 1, a constant that is neither number), is not
@@ -39,11 +39,11 @@ def key_of(name: str, a, axis, ddof, keepdims):
     """The record's key for ``np.<name>(a, axis, ddof=ddof, keepdims=keepdims)`` with dtype=None and no out, or
     None where the call must take the general path (an operand that is not a LazyArray of an array, an axis
     NumPy might refuse or take by value)."""
-    if type(a) not in build._lazy_types or type(ddof) is not int or type(keepdims) is not bool:
+    if type(a) not in build.lazy_types() or type(ddof) is not int or type(keepdims) is not bool:
         return None
     node = a._node
     ndim = len(node.shape)
-    if not ndim or node.op == CONST or not reductions._plain_axis(axis):
+    if not ndim or node.op == CONST or not reductions.plain_axis(axis):
         return None
     if type(axis) is int and -ndim <= axis < 0:
         axis += ndim  # (one record for ``axis=-1`` and ``axis=1`` of a 2-D operand; out of range: the general path's error)
@@ -68,7 +68,7 @@ def replayed(key: tuple, a) -> Node | None:
               tuple([1 if i in axes else d for i, d in enumerate(shape)]))
     values = [operand]
     for which, dtype in consts:
-        const = build._typed_scalar(count if which == _COUNT else count - ddof, dtype)
+        const = build.typed_scalar(count if which == _COUNT else count - ddof, dtype)
         if const is None:
             return None
         values.append(const)
@@ -155,7 +155,7 @@ def _record(operand: Node, result: Node, axes: tuple, count: int, ddof: int):
             return None
         index[id(node)] = len(index)
         const_kinds.append((_DOF if value == count - ddof else _COUNT, node.dtype))
-        if build._typed_scalar(count if const_kinds[-1][0] == _COUNT else count - ddof, node.dtype) is not node:
+        if build.typed_scalar(count if const_kinds[-1][0] == _COUNT else count - ddof, node.dtype) is not node:
             return None  # not build's typed constant of that number
     steps = []
     for node in order:

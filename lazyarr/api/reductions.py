@@ -93,7 +93,7 @@ def _numpy_result_dtype(red, node: Node, probe_axis, kwargs: dict) -> np.dtype:
 def reduce(x, name: str, axis=None, keepdims: bool = False, dtype=None) -> Node:
     """The node for a primitive reduction ``np.<name>(x, axis=..., dtype=..., keepdims=...)``."""
     node = build.to_node(x)
-    key = (name, axis, dtype, type(dtype), node.dtype, node.shape) if _plain_axis(axis) else None  # (s15 build)
+    key = (name, axis, dtype, type(dtype), node.dtype, node.shape) if plain_axis(axis) else None  # (s15 build)
     if key is not None and _discards_imaginary(node, dtype):
         key = None  # (s16 sweepd) the probe warns (ComplexWarning) as NumPy does, at every call
     try:
@@ -124,7 +124,7 @@ _PLAIN: dict[tuple, tuple] = {}
 _PLAIN_MAX = 4096
 
 
-def _plain_axis(axis) -> bool:
+def plain_axis(axis) -> bool:
     """An axis argument the memo may key on: None, a Python int or a tuple of them (``1.0 == 1`` and
     ``(0, 1.0) == (0, 1)``, but NumPy refuses a float axis: such arguments are decided every time)."""
     if axis is None or type(axis) is int:
