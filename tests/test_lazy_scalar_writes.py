@@ -139,17 +139,23 @@ WRITES = {
 }
 
 
-@pytest.mark.parametrize("how", list(WRITES))
-def test_other_writes_into_a_value_the_compute_made(how, in_place):
-    rng = np.random.default_rng(5)
+def _gradient_program(how: str, seed: int):
+    """(logits, a program: the softmax gradient of the logits, written into by `how`, divided by N)."""
+    rng = np.random.default_rng(seed)
     logits = rng.standard_normal((N, 40))
     rows, cols = np.arange(N) % 40, rng.integers(0, 40, N)
-    keep = logits.copy()
 
     def program(x):
         g = _grad(x)
         WRITES[how](g, rows, cols)
         return g / N
+    return logits, program
+
+
+@pytest.mark.parametrize("how", list(WRITES))
+def test_other_writes_into_a_value_the_compute_made(how, in_place):
+    logits, program = _gradient_program(how, 5)
+    keep = logits.copy()
     want = program(logits)
     got = program(la.array(logits))
     got = got.compute() if isinstance(got, la.LazyArray) else got
@@ -185,15 +191,8 @@ def write_copies(monkeypatch):
 
 @pytest.mark.parametrize("how", [h for h in WRITES if h not in ("mask", "np.putmask")])
 def test_fused_writes_into_an_intermediate_go_into_it(how, write_copies, stage_copies):
-    rng = np.random.default_rng(6)
-    logits = rng.standard_normal((N, 40))
-    rows, cols = np.arange(N) % 40, rng.integers(0, 40, N)
+    logits, program = _gradient_program(how, 6)
     keep = logits.copy()
-
-    def program(x):
-        g = _grad(x)
-        WRITES[how](g, rows, cols)
-        return g / N
     fused = la.fuse(program)
     want = program(logits)
     np.testing.assert_allclose(fused(logits), want, rtol=1e-15, atol=0)  # the trace (its values are held)

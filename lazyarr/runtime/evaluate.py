@@ -312,8 +312,9 @@ def dying_here_only(x: Node, env: dict) -> bool:
 
 
 def only_one_holder(a, count: int) -> bool:
-    """Whether `a` is a writable array owning its memory that `count` references hold at most (the caller's
-    container and names, measured by the caller as it holds `a`, plus this call's argument)."""
+    """Whether `a` is a writable array owning its memory (or, s18, a view of a base only it holds) that `count`
+    references hold at most (the caller's container and names, measured by the caller as it holds `a`, plus this
+    call's argument)."""
     if type(a) is not np.ndarray or not a.flags.writeable or sys.getrefcount(a) > count:
         return False
     if a.base is None:
