@@ -210,9 +210,9 @@ def _arange_dtype(start, stop, step, dtype) -> np.dtype:
 # --- linspace, logspace, geomspace ---------------------------------------------------------------------------
 
 def _asked(value):
-    """(s18) A 0-d real LazyArray's value, asked now, as NumPy asks for it (``np.linspace(t[0], t[-1], n)`` reads
-    both ends at its line); anything else as it is. The sequence can then be a lazy node, fused into what reads it,
-    where it used to be NumPy's array (interp_resample's 2 M-point grid, made and then differenced by NumPy)."""
+    """(s18) A 0-d real LazyArray's value, asked now, as NumPy asks for it (``np.linspace(x.min(), x.max(), n)``
+    reads both ends at its line); anything else as it is. The sequence can then be a lazy node, fused into what
+    reads it, where it used to be NumPy's whole array, wrapped."""
     if build.is_lazy(value) and value.ndim == 0 and value.dtype.kind in "biuf":
         return np.asarray(value)
     return value
