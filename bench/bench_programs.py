@@ -13,6 +13,11 @@ unless ``--threads`` says otherwise. A program that writes into its arguments ge
 made before the timed stretch. The table gives NumPy's time and each mode's speed-up over it (NumPy time /
 mode time, > 1: faster), then the geometric mean of the speed-ups over the programs that run.
 
+Two estimates of each speed-up: the ratio of the medians (the headline), and the median of the per-round ratios
+("paired": NumPy's time in a round over the mode's time in the same round). On a shared 2-core machine the load
+drifts within a run; a round's three calls run back to back, so a paired ratio compares calls made under the same
+load, and a slow round moves it less. The summary names the programs below NumPy by each estimate.
+
     python bench/bench_programs.py                 # default sizes -> bench/results/programs.json
     python bench/bench_programs.py --quick         # the tests' small sizes, 3 rounds (smoke test)
     python bench/bench_programs.py --only jacobi   # programs whose name contains "jacobi"
@@ -192,6 +197,9 @@ def format_program(res: dict) -> str:
     numpy_row = rows["numpy"]
     numpy_time = report.fmt_time(numpy_row["median_s"]) if "median_s" in numpy_row else numpy_row["status"]
     line = f"  {res['name']:<22}{numpy_time:>11}  {_cell(rows['fuse']):<14}{_cell(rows['lazy']):<14}"
+    paired = [f"{rows[m]['paired_speedup_median']:.2f}x" if "paired_speedup_median" in rows[m] else "-"
+              for m in ("fuse", "lazy")]
+    line += f"paired {paired[0]:>6} {paired[1]:>6}"
     notes = []
     for mode in ("fuse", "lazy"):
         row = rows[mode]
@@ -206,17 +214,25 @@ def format_program(res: dict) -> str:
 
 def summary(results: list) -> dict:
     """Per lazyarr mode: how many programs run with NumPy's answer, the geometric-mean speed-up over them,
-    and the programs slower than NumPy."""
+    and the programs slower than NumPy; each by the ratio of medians and by the median of paired ratios."""
     out = {}
     for mode in ("fuse", "lazy"):
-        ok = [(res["name"], r["speedup"]) for res in results for r in res["contenders"]
-              if r["mode"] == mode and r["status"] == "ok" and "speedup" in r]
+        rows = [(res["name"], r) for res in results for r in res["contenders"]
+                if r["mode"] == mode and r["status"] == "ok" and "speedup" in r]
+        ok = [(name, r["speedup"]) for name, r in rows]
+        paired = [(name, r["paired_speedup_median"]) for name, r in rows]
         out[CONTENDER[mode]] = {
             "ok": len(ok), "programs": len(results),
-            "geomean_speedup": math.exp(sum(math.log(s) for _, s in ok) / len(ok)) if ok else None,
+            "geomean_speedup": _geomean(ok),
             "slower_than_numpy": sorted(name for name, s in ok if s < 1.0),
+            "paired_geomean_speedup": _geomean(paired),
+            "paired_slower_than_numpy": sorted(name for name, s in paired if s < 1.0),
         }
     return out
+
+
+def _geomean(speedups: list) -> float | None:
+    return math.exp(sum(math.log(s) for _, s in speedups) / len(speedups)) if speedups else None
 
 
 def format_summary(summ: dict) -> str:
@@ -225,6 +241,10 @@ def format_summary(summ: dict) -> str:
         gm = f"{s['geomean_speedup']:.2f}x" if s["geomean_speedup"] else "-"
         slower = ", ".join(s["slower_than_numpy"]) or "none"
         lines.append(f"  {name:<14} {s['ok']:>2}/{s['programs']} ok, geomean {gm}; slower than NumPy: {slower}")
+        if s.get("paired_geomean_speedup"):
+            slower = ", ".join(s["paired_slower_than_numpy"]) or "none"
+            lines.append(f"  {'':<14} paired: geomean {s['paired_geomean_speedup']:.2f}x; slower than NumPy: "
+                         f"{slower}")
     return "\n".join(lines)
 
 
