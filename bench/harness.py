@@ -187,6 +187,7 @@ def environment() -> dict:
         "python": platform.python_version(),
         "platform": platform.platform(),
         "processor": _cpu_model(),
+        "isa": _isa(),
         "cpu_count": os.cpu_count(),
         "cpu_affinity": len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else None,
         "numpy": np.__version__,
@@ -223,6 +224,26 @@ def _threading_layer() -> str:
 
         handwritten.touch_threads()
         return numba.threading_layer()
+
+
+def _isa() -> dict:
+    """The CPU as the compilers see it: LLVM's name for it (what lazyarr's and Numba's kernels are built for) and
+    the highest of NumPy's dispatch targets it runs (X86_V4: NumPy's AVX-512 loops; X86_V3: AVX2, where many of
+    its float64 transcendental loops are the C library's scalar ones). The same cloud name ("AMD EPYC") has
+    covered both a Zen 5 with AVX-512 and a Zen 3 without it; ratios against NumPy differ between them."""
+    out: dict = {}
+    try:
+        import llvmlite.binding as llvm
+        out["llvm_cpu"] = llvm.get_host_cpu_name()
+    except Exception as exc:  # (llvmlite comes with numba; a broken install still gets a header)
+        out["llvm_cpu"] = f"unknown ({type(exc).__name__})"
+    try:
+        from numpy._core._multiarray_umath import __cpu_dispatch__, __cpu_features__
+        found = [t for t in __cpu_dispatch__ if __cpu_features__.get(t)]
+        out["numpy_dispatch"] = found[-1] if found else "baseline"
+    except ImportError:
+        out["numpy_dispatch"] = "unknown"
+    return out
 
 
 def _cpu_model() -> str:

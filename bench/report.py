@@ -51,13 +51,21 @@ def _blas_text(blas) -> str:
                      for b in blas) or "none loaded"
 
 
+def _isa_text(isa) -> str:
+    """" (znver3; NumPy's X86_V3 loops)" from the environment's ``isa`` record; "" for results made before it."""
+    if not isa:
+        return ""
+    return f" ({isa['llvm_cpu']}; NumPy's {isa['numpy_dispatch']} loops)"
+
+
 def format_header(suite: dict) -> str:
     env, cfg = suite["environment"], suite["config"]
     la = env["lazyarr"]
     la_txt = la if isinstance(la, str) else f"{la['version']} ({la['file']}), threads={la['num_threads']}"
     return "\n".join([
         f"suite {suite['suite']}{' (quick)' if cfg['quick'] else ''}  {env['timestamp_utc']}  git {env['git_commit'] and env['git_commit'][:10]}{' (dirty)' if env['git_dirty'] else ''}",
-        f"cpu: {env['processor']}, cpu_count={env['cpu_count']}, affinity={env['cpu_affinity']}, "
+        f"cpu: {env['processor']}{_isa_text(env.get('isa'))}, cpu_count={env['cpu_count']}, "
+        f"affinity={env['cpu_affinity']}, "
         f"load average before={suite['loadavg_before']}",
         f"numpy {env['numpy']}, numba {env['numba']} (threads={env['numba_num_threads']}, layer={env['numba_threading_layer']}), "
         f"numexpr {env['numexpr']} (threads={env['numexpr_num_threads']}, vml={env['numexpr_vml']})",

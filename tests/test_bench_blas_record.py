@@ -24,3 +24,13 @@ def test_header_line():
     assert report._blas_text(blas) == "openblas 0.3.31 (Haswell kernels, threads=2)"
     assert report._blas_text([]) == "none loaded"
     assert report._blas_text("threadpoolctl not installed") == "threadpoolctl not installed"
+
+
+def test_environment_names_the_instruction_sets_the_ratios_depend_on():
+    isa = harness.environment()["isa"]
+    assert set(isa) == {"llvm_cpu", "numpy_dispatch"}
+    assert isa["llvm_cpu"] and not isa["llvm_cpu"].startswith("unknown")
+    from numpy._core._multiarray_umath import __cpu_dispatch__, __cpu_features__
+    assert isa["numpy_dispatch"] == "baseline" or __cpu_features__[isa["numpy_dispatch"]]
+    assert report._isa_text(isa) == f" ({isa['llvm_cpu']}; NumPy's {isa['numpy_dispatch']} loops)"
+    assert report._isa_text(None) == ""
