@@ -372,7 +372,7 @@ def run_map(k: MapKernel, env: dict, out_buffers: dict, follows_blas: bool = Fal
     tables = [value(t, env) for t in gather_tables(k)]  # surface/gathers
     outs = [out_buffers.get(id(n)) for n in k.outputs] if out_buffers else None
     if outs is not None and any(o is not None and (launch.overlaps(o, arrays) or _shares(o, tables)
-                                                   or recipes.narrow_alias(o, arrays, may_run_blocks(k)))
+                                                   or recipes.narrow_alias(o, arrays, lambda: may_run_blocks(k)))
                                  for o in outs):  # (mandel2; s18: any exact alias of a blocked kernel)
         outs = None  # the result is copied into `out` afterwards
     if outs is None:

@@ -422,11 +422,19 @@ def learn_many(roots: list[Node], sig, steps: list) -> None:
 # range): by then its fast pass has stored the block's outputs, so where `out` is one of the inputs the second pass
 # read its own results (``tanh(z).compute(out=z)`` with a NaN in z gave tanh(tanh(z)) for the NaN's whole block, in
 # both tiers). Such a call, at any element size (`blocked`: ``llvm_math_map.may_run_blocks``), computes aside.
-def narrow_alias(out: np.ndarray, arrays: list, blocked: bool = False) -> bool:
+def narrow_alias(out: np.ndarray, arrays: list, blocked=False) -> bool:
     """Whether `out` is exactly one of `arrays` (same memory and strides) and has elements of at most 2 bytes, or
-    its kernel is `blocked`."""
-    if out.dtype.itemsize > 2 and not blocked:
+    its kernel is `blocked`: a bool, or a function giving it, asked only when `out` is one of `arrays` (s19: a lazy
+    loop's every map step asked ``may_run_blocks``, a walk over the kernel's body, for outputs that alias nothing:
+    10% of lazy durbin's time)."""
+    if not _same_memory_as_one_of(out, arrays):
         return False
+    if out.dtype.itemsize <= 2:
+        return True
+    return bool(blocked()) if callable(blocked) else bool(blocked)
+
+
+def _same_memory_as_one_of(out: np.ndarray, arrays: list) -> bool:
     start = None
     for a in arrays:
         if a is out:
