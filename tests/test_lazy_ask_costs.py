@@ -84,8 +84,9 @@ def test_the_realising_asks_walk_finds_what_the_rewritten_graph_reads():
     c = la.array(C)
     active = np.ones(C.shape, dtype=bool)
     z[active] = z[active] ** 2 + c[active]
-    escaped = active & (np.abs(z) > 2.0)
-    other = active | (np.abs(z) > 3.0)  # built on z's old node too
+    shared = la.array(active)  # read by reference (a bare NumPy operand would be a snapshot, read at the operation)
+    escaped = shared & (np.abs(z) > 2.0)
+    other = shared | (np.abs(z) > 3.0)  # built on z's old node too
     np.asarray(escaped)  # realises z: its old node now stands for z's leaf (and escaped is kept)
     assert realise._by_reference(escaped._node, resolve=True) is None  # a kept root: nothing to keep again
     root = other._node

@@ -35,7 +35,7 @@ def test_a_kept_value_is_computed_again_once_an_array_it_read_changed(asked_grap
     z = la.array(C.copy())
     z[...] = z * 1.5                             # a write: z's old node reads the user's C by reference
     active = np.ones(C.shape, dtype=bool)
-    escaped = active & (np.abs(z) > 2.0)
+    escaped = la.array(active) & (np.abs(z) > 2.0)  # shared (a bare NumPy operand would be read here, a copy)
     first = np.asarray(escaped)
     np.testing.assert_array_equal(first, np.abs(C * 1.5) > 2.0)
     active[0, :] = False                         # the user's mask changes before the second ask

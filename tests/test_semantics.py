@@ -356,6 +356,71 @@ def test_a_rebuilt_small_expression_sees_a_write_between_computes():
         assert_same((la.array(x) * 2 + 1).compute(), np.full(6, 2.0 * i + 1))
 
 
+# (s20, vadv #15) An operand is read at the operation, as NumPy reads it; only la.array/la.asarray share.
+OPERAND_READERS = {
+    "operator": lambda X, b: X + b,
+    "ufunc": lambda X, b: np.maximum(X, b),
+    "where": lambda X, b: np.where(X > 2, b, 0.0),
+    "select": lambda X, b: np.select([X > 2], [b], 7.0),
+    "ufunc.outer": lambda X, b: np.multiply.outer(X, b),
+    "outer": lambda X, b: np.outer(X, b),
+    "clip": lambda X, b: np.clip(X, b, 100.0),
+    "matmul": lambda X, b: X @ b,
+    "concatenate": lambda X, b: np.concatenate([X, b]),
+    "interp": lambda X, b: np.interp(X, np.arange(6.0), b),
+    "searchsorted": lambda X, b: np.searchsorted(b, X),
+    "in-place operator": lambda X, b: _iadd(X * 1, b),
+    "xp.add": lambda X, b: X.__array_namespace__().add(X, b),
+    "broadcast_to view": lambda X, b: X[:, None] * np.broadcast_to(b, (6, 6)),
+}
+
+
+def _iadd(Y, b):
+    Y += b
+    return Y
+
+
+@pytest.mark.parametrize("name", list(OPERAND_READERS))
+def test_a_numpy_operand_is_read_at_the_operation_as_numpy_reads_it(name):
+    # vadv writes its NumPy scratch column again after an expression used it; the expression must not see that
+    call = OPERAND_READERS[name]
+    x, b = np.arange(6.0), np.arange(6.0) * 10
+    want = np.asarray(call(x.copy(), b.copy()))
+    got = call(la.array(x), b)
+    b[:] = -1.0
+    assert_same(np.asarray(got), want)
+    assert_same(np.asarray(got), want)  # computed again: still the operand's values at the operation
+
+
+def test_a_broadcast_operand_is_read_at_its_own_size():
+    from lazyarr.api import build
+    column = np.arange(3.0)[:, None]
+    wide = np.broadcast_to(column, (3, 1_000_000))  # 24 bytes of memory seen as 24 MB
+    snapshot = build.read_now(wide)
+    assert snapshot.shape == wide.shape and 0 in snapshot.strides
+    owner = snapshot
+    while isinstance(owner.base, np.ndarray):
+        owner = owner.base
+    assert owner.nbytes == column.nbytes and not np.shares_memory(owner, column)
+    column[:] = 7
+    assert np.all(snapshot == np.arange(3.0)[:, None])
+
+
+def test_an_operand_nobody_can_write_is_shared_not_copied():
+    from lazyarr.api import build
+    fixed = np.arange(4.0)
+    fixed.flags.writeable = False
+    assert not build.may_change(fixed)
+    assert build.to_node(fixed).data.base is fixed  # a read-only view of it, no copy
+    writable = np.arange(4.0)
+    assert build.may_change(writable[::2])
+    view = writable.view()
+    view.flags.writeable = False  # read-only itself, but its memory's owner is not
+    assert build.may_change(view)
+    assert not build.may_change(np.frombuffer(b"\x00" * 16))
+    assert build.may_change(np.frombuffer(bytearray(16)))
+
+
 def test_a_snapshot_of_an_expression_is_its_value_now():
     x = np.arange(3.0)
     e = la.array(x) + 1
@@ -448,10 +513,10 @@ def test_memmap_is_taken_as_a_plain_array_by_reference(tmp_path):
     m = np.memmap(tmp_path / "m.bin", dtype="f8", mode="w+", shape=(4,))
     m[:] = 3
     e = la.array(m) + 1
-    other = la.array(np.ones(4)) * m
+    other = la.array(np.ones(4)) * m  # an operand, not a wrap: read here, as NumPy reads it
     m[:] = 5
     assert_same(e.compute(), np.full(4, 6.0))
-    assert_same(other.compute(), np.full(4, 5.0))
+    assert_same(other.compute(), np.full(4, 3.0))
     snap = la.array(m, copy=True)
     m[:] = 0
     assert_same(snap.compute(), np.full(4, 5.0))

@@ -697,6 +697,17 @@ def wrap(x, copy: bool | None = None) -> LazyArray:
     return LazyArray(node, array0=node.shape == ())
 
 
+def operand(x) -> LazyArray:
+    """`x` as an operation's operand, NumPy's ``asanyarray(x)``: a NumPy array is read now, as NumPy reads it
+    (``build.to_node`` takes a snapshot of one that can still be written), where ``wrap`` (``la.array``, the
+    user's explicit choice) shares it by reference."""
+    if isinstance(x, LazyArray):
+        return x
+    if isinstance(x, np.ndarray):
+        return LazyArray(build.to_node(x), array0=x.ndim == 0)
+    return wrap(x)
+
+
 def asarray(x, copy: bool | None = None) -> LazyArray:
     """``lazyarr.asarray``: ``lazyarr.array`` (which already shares by default), under NumPy's other name."""
     return wrap(x, copy)

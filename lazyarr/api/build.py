@@ -41,7 +41,48 @@ def to_node(x, what: str = "operand") -> Node:
     if isinstance(x, np.generic):
         dt = dtypes.check_supported(x.dtype, what)
         return expr.const(dt.type(x), dt, weak=False)
+    if isinstance(x, np.ndarray) and not tracing.tracing_threads:
+        x = x if type(x) is np.ndarray else plain_ndarray(x, what)
+        if may_change(x):
+            return expr.leaf(as_input_array(read_now(x), what))
     return expr.leaf(as_input_array(x, what))
+
+
+# (vadv #15) A NumPy array handed to an operation is read there, as NumPy reads it: a program that writes to its
+# own scratch array after using it (``u[:, k] = c * (col - d); col[...] = ...``) must not see the later values
+# when the expression is computed. Only ``la.array(x)``/``la.asarray(x)`` share by reference (docs/index.md,
+# "When inputs are read"); an operand that nobody can write (read-only down to the memory's owner) is shared too.
+# Inside @la.fuse the tracer snapshots the arrays that enter its graph itself (``tracing.entered``).
+def may_change(x: np.ndarray) -> bool:
+    """Whether anything can write `x`'s values after now: it, or an array whose memory it views, is writable."""
+    while True:
+        if x.flags.writeable:
+            return True
+        base = x.base
+        if not isinstance(base, np.ndarray):
+            # a read-only view of a buffer that is not an ndarray (bytes, a read-only mmap) stays as it is, but
+            # a writable Python buffer (bytearray, array.array) does not
+            return base is not None and not memoryview(base).readonly if _has_buffer(base) else False
+        x = base
+
+
+def _has_buffer(obj) -> bool:
+    try:
+        memoryview(obj)
+    except TypeError:
+        return False
+    return True
+
+
+def read_now(x: np.ndarray) -> np.ndarray:
+    """A copy of `x`'s values as they are now. A broadcast axis (stride 0, as np.broadcast_to gives) stays one
+    element wide in the copy and is broadcast again, so that a snapshot costs the memory `x` views, not its
+    shape's."""
+    if x.size == 0 or 0 not in x.strides:
+        return x.copy(order="K")
+    compact = x[tuple(slice(0, 1) if stride == 0 and n > 1 else slice(None)
+                      for stride, n in zip(x.strides, x.shape))]
+    return np.broadcast_to(compact.copy(order="K"), x.shape)
 
 
 def as_input_array(x, what: str = "array", copy: bool | None = None) -> np.ndarray:

@@ -21,7 +21,7 @@ import numpy as np
 
 from lazyarr.api import build
 from lazyarr.api import tracing
-from lazyarr.api.array import LazyArray, shaped, wrap
+from lazyarr.api.array import LazyArray, operand, shaped, wrap
 from lazyarr.graph import dtypes
 from lazyarr.graph import expr
 from lazyarr.graph.expr import Node
@@ -32,7 +32,7 @@ from lazyarr.graph.ops import UfuncParams, is_elementwise
 
 def _node(x) -> Node:
     """NumPy's ``asanyarray(x)`` as a node: Python scalars become strong 0-d arrays (int64, float64, ...)."""
-    return x._node if build.is_lazy(x) else wrap(x)._node
+    return x._node if build.is_lazy(x) else operand(x)._node
 
 
 def _uf(ufunc, *operands) -> Node:
@@ -172,7 +172,7 @@ def _replace_non_finite(d: Node, nan, posinf, neginf) -> Node:
 
 def nan_to_num(x, copy=True, nan=0.0, posinf=None, neginf=None) -> LazyArray:
     """Lazy ``numpy.nan_to_num``: NaN and +-inf replaced (per part for complex), fused; integers unchanged."""
-    lazy = x if build.is_lazy(x) else wrap(x)
+    lazy = x if build.is_lazy(x) else operand(x)
     node = lazy._node
     if node.dtype.kind not in "fc":
         return LazyArray(build.unary("copy", node)) if copy else lazy
@@ -324,7 +324,7 @@ def _elementwise_in(result: Node, x: Node) -> bool:
 def piecewise(x, condlist, funclist, *args, **kw) -> LazyArray:
     """Lazy ``numpy.piecewise``: a ``where`` per condition, later ones winning. Scalars, and callables that
     return scalars or elementwise expressions of x, are fused; any other callable is NumPy's (computed)."""
-    xl = x if build.is_lazy(x) else wrap(x)
+    xl = x if build.is_lazy(x) else operand(x)
     node = xl._node
     conds = _conditions(condlist, node)
     n, n2 = len(conds), len(funclist)
@@ -374,13 +374,13 @@ def outer_operands(ufunc, inputs) -> tuple:
         raise ValueError(f"lazyarr: {ufunc.__name__}.outer: outer product only supported for binary functions")
     if len(inputs) != 2:
         raise TypeError(f"lazyarr: {ufunc.__name__}.outer: exactly two arguments expected")
-    a, b = (v if build.is_lazy(v) else wrap(v) for v in inputs)
+    a, b = (v if build.is_lazy(v) else operand(v) for v in inputs)
     return a[(Ellipsis,) + (None,) * b.ndim], b
 
 
 def outer(a, b, out=None) -> LazyArray:
     """Lazy ``numpy.outer``: ``a.ravel()[:, None] * b.ravel()[None, :]``, fused."""
-    a, b = (v if build.is_lazy(v) else wrap(v) for v in (a, b))
+    a, b = (v if build.is_lazy(v) else operand(v) for v in (a, b))
     return _finish(LazyArray(_uf(np.multiply, a.ravel()[:, None], b.ravel()[None, :])), out)
 
 

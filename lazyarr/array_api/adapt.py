@@ -1,7 +1,7 @@
 """Operands in, LazyArrays out: what every function of the Array API namespace goes through.
 
 The standard's functions take arrays of their own namespace and return them. lazyarr's namespace also takes
-NumPy arrays and NumPy scalars (wrapped by reference, as ``lazyarr.array`` does), leaves Python scalars alone so
+NumPy arrays and NumPy scalars (read at the call, as NumPy reads an operand: ``array.operand``), leaves Python scalars alone so
 NumPy's weak-scalar rules still apply, and wraps any NumPy result (a data-dependent result computed at the call,
 a fallback's value) as a LazyArray, so that a result is always an array of this namespace.
 """
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from lazyarr.api.array import LazyArray, wrap
+from lazyarr.api.array import LazyArray, operand, wrap
 
 SUPPORTED_DEVICES = ("cpu",)
 
@@ -19,7 +19,7 @@ def as_lazy(x):
     if isinstance(x, LazyArray):
         return x
     if isinstance(x, (np.ndarray, np.generic)):
-        return wrap(np.asarray(x))
+        return operand(np.asarray(x))
     if type(x) in (list, tuple):
         return type(x)(as_lazy(item) for item in x)
     return x
