@@ -267,6 +267,18 @@ def _full(node: Node, shape: tuple) -> Node:
     return broadcast_to(node, shape)
 
 
+def _whole(v: Node, shape: tuple) -> Node:
+    """The new value of an array all of which is assigned `v` (``s[...] = v``, ``np.copyto(s, v)``)."""
+    value = _full(v, shape)
+    if value.op == expr.LEAF and tracing.tracing_threads:
+        # (s20) s's value is then v's leaf, which is memory: inside @la.fuse an argument (or a view of one) that
+        # the program may write in place later (``x += 1``), while s, NumPy's copy, keeps the values it took
+        # here. A copy node is computed where the scheduler orders reads before writes; returned, it is s's
+        # own array, not the caller's x.
+        return build.unary("copy", value)
+    return value
+
+
 # -- x[key] = v ------------------------------------------------------------------------------------------------
 
 def setitem(array, key, value) -> None:
@@ -319,7 +331,7 @@ def updated(node: Node, key, value) -> Node:
 def _basic_update(node: Node, key: tuple, v: Node) -> Node:
     """``x[key] = v`` for a canonical basic key: a fused fill or cast for the whole array, else a stage."""
     if indexing.is_identity(key, node.shape) and None not in key:
-        return _full(v, node.shape)
+        return _whole(v, node.shape)
     region = indexing.result_shape(key, node.shape)
     if v.op != CONST and v.fusable:  # v of the region's shape: its kernel can write the region (SliceWrite)
         v = _full(v, region)
@@ -454,7 +466,7 @@ def assign_out(target, result, casting: str = "same_kind", where=True, what: str
     if not _broadcasts(node.shape, target.shape):
         raise ValueError(f"lazyarr: {what}: non-broadcastable output operand with shape {target.shape} "
                          f"doesn't match the broadcast shape {node.shape}")
-    node = _full(build.cast(node, target.dtype, what) if node.dtype != target.dtype else node, target.shape)
+    node = _whole(build.cast(node, target.dtype, what) if node.dtype != target.dtype else node, target.shape)
     if where is not True:
         node = build.where(where, node, target._node)
     rebind(target, node, what)
@@ -468,7 +480,7 @@ def fill(array, value) -> None:
     v = _value_node(value, array.dtype, "fill()")
     if v.shape:
         raise ValueError("lazyarr: fill(): the value must be a scalar")
-    rebind(array, _full(v, array.shape), "fill()")
+    rebind(array, _whole(v, array.shape), "fill()")
 
 
 def sort(array, axis=-1, kind=None, order=None, stable=None) -> None:
@@ -489,7 +501,7 @@ def copyto(dst, src, casting="same_kind", where=True) -> None:
     _check_value_shape(src_node.shape, dst.shape)
     v = _value_node(src, dst.dtype, "copyto") if src_node.op != CONST else \
         _value_node(np.asarray(src_node.data, src_node.dtype)[()], dst.dtype, "copyto")
-    new = _full(v, dst.shape)
+    new = _whole(v, dst.shape)
     if where is not True:
         new = build.where(where, new, dst._node)
     rebind(dst, new, "np.copyto")

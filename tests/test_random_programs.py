@@ -1,0 +1,201 @@
+"""(s20) Random NumPy programs with writes, run by NumPy, in lazy mode and under ``@la.fuse``: same answers.
+
+Each program is a few statements over two arguments ``x`` and ``y`` (float64 or int64, 8 elements), a NumPy
+scratch array ``s`` it makes itself and a view ``v`` of ``x``: slice, mask, index and overlapping assignments,
+in-place operators, ``np.copyto``/``np.putmask``/``ufunc.at``/``fill``/``sort``, a view read after writes to its
+base, the scratch written again after an expression used it (PolyBench vadv's pattern), rebinding, and a branch
+on a value. Every statement is NumPy's, run unchanged; each program returns what it collected plus ``x``, ``y``
+and ``s``. Integer programs must match NumPy bit for bit, float programs too (only + - * and comparisons).
+
+Lazy mode gets ``la.array`` arguments (writes rebind the LazyArrays; the caller's arrays are not written, as
+``la.array`` shares but never writes); fuse gets NumPy arguments, and its writes into them must reach the
+caller's arrays as NumPy's do. ``LAZYARR_HYPOTHESIS_EXAMPLES`` sets the number of programs (default 30).
+"""
+from __future__ import annotations
+
+import os
+import warnings
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import lazyarr as la
+
+N = 8
+SETTINGS = settings(max_examples=int(os.environ.get("LAZYARR_HYPOTHESIS_EXAMPLES", "30")), deadline=None,
+                    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+
+small = st.integers(-3, 3)
+position = st.integers(0, N)
+
+
+@st.composite
+def two_slices(draw):
+    """``a:b`` and ``c:d`` of the same length, possibly overlapping (for ``x[a:b] = x[c:d]``)."""
+    length = draw(st.integers(0, N))
+    a, c = draw(st.integers(0, N - length)), draw(st.integers(0, N - length))
+    return a, a + length, c, c + length
+
+
+@st.composite
+def one_slice(draw):
+    a = draw(position)
+    return a, draw(st.integers(a, N))
+
+
+@st.composite
+def statement(draw) -> str:
+    kind = draw(st.sampled_from(sorted(STATEMENTS)))
+    return STATEMENTS[kind](draw)
+
+
+STATEMENTS = {
+    "copy slice from y": lambda d: "x[{}:{}] = y[{}:{}]".format(*d(two_slices())),
+    "overlapping slice": lambda d: "x[{}:{}] = x[{}:{}]".format(*d(two_slices())),
+    "strided overlap": lambda d: "x[::2] = x[1::2]" if d(st.booleans()) else "x[1::2] = x[::2][::-1]",
+    "reversed from y": lambda d: "x[::-1] = y",
+    "slice in place": lambda d: "x[{}:{}] *= {}".format(*d(one_slice()), d(small)),
+    "in-place add": lambda d: f"x += y * {d(small)}",
+    "in-place subtract scratch": lambda d: "x -= s",
+    "mask assign": lambda d: f"x[x > {d(small)}] = {d(small)}",
+    "mask from y": lambda d: f"m = y < {d(small)}; x[m] = y[m]",
+    "index assign": lambda d: f"x[np.array({d(st.lists(st.integers(-N, N - 1), max_size=4))}, dtype=np.intp)] = {d(small)}",
+    "ufunc.at": lambda d: f"np.add.at(x, np.array({d(st.lists(st.integers(0, N - 1), max_size=5))}, dtype=np.intp), {d(small)})",
+    "copyto where": lambda d: f"np.copyto(x, y, where=y > {d(small)})",
+    "putmask": lambda d: f"np.putmask(x, x < {d(small)}, y)",
+    "fill": lambda d: f"x[{d(position)}:].fill({d(small)})" if d(st.booleans()) else f"v.fill({d(small)})",
+    "sort": lambda d: "x.sort()",
+    "take a view": lambda d: "v = x[{}:{}]".format(*d(one_slice())),
+    "write through the view": lambda d: f"v *= {d(small)}" if d(st.booleans()) else f"v[...] = {d(small)}",
+    "read the view": lambda d: "out.append(v * 1)",
+    "read x": lambda d: "out.append(x * 1)",
+    "reduce": lambda d: "out.append(x.sum())" if d(st.booleans()) else "out.append(x.max())",
+    "scratch from x": lambda d: "s[...] = x",
+    "scratch written after use": lambda d: f"t = x + s; s[{d(position)}:] += {d(small)}; out.append(t)",
+    "scratch in place": lambda d: "s[{}:{}] += {}".format(*d(one_slice()), d(small)),
+    "rebind y": lambda d: f"y = y * {d(small)} - x",
+    "rebind x with where": lambda d: f"x = np.where(x > {d(small)}, x, y)",
+    "branch on a value": lambda d: f"if x.sum() > {d(small) * 4}:\n    x *= 2",
+    "cast on assignment": lambda d: "x[{}:{}] = {} * 0.75".format(*d(one_slice()), d(small)),
+    "overlapping in place": lambda d: "x[1:] += x[:-1]" if d(st.booleans()) else "x[::-1] -= x",
+    "duplicate indices in place": lambda d: f"x[np.array([1, 1, {d(st.integers(0, N - 1))}])] += {d(small)}",
+    "mask in place": lambda d: f"x[x > {d(small)}] += {d(small)}",
+    "out= an argument": lambda d: "np.add(x, y, out=x)" if d(st.booleans()) else "np.subtract(y, x, out=y)",
+    "out= the scratch": lambda d: f"np.multiply(x, {d(small)}, out=s)",
+    "overlapping out=": lambda d: "np.negative(x[2:6], out=x[0:4])",
+    "place": lambda d: f"np.place(x, x < {d(small)}, np.array([7, 8]))",
+    "put": lambda d: f"np.put(x, np.array({d(st.lists(st.integers(-N, N - 1), min_size=1, max_size=3))}), y[:1])",
+}
+
+
+@st.composite
+def programs(draw) -> str:
+    body = draw(st.lists(statement(), min_size=1, max_size=7))
+    lines = ["s = np.zeros(x.shape, x.dtype)", "v = x[2:5]", "out = []"]  # s: NumPy's own array in lazy mode
+    lines += body
+    lines.append("return tuple(out) + (x, y, s)")
+    return "def program(x, y):\n" + "\n".join("    " + ln.replace("\n", "\n    ") for ln in lines)
+
+
+def _function(source: str):
+    names = {"np": np}
+    exec(compile(source, "<random program>", "exec"), names)
+    return names["program"]
+
+
+def _inputs(dtype):
+    rng = np.random.default_rng(20)
+    return (rng.integers(-4, 5, N).astype(dtype), rng.integers(-4, 5, N).astype(dtype))
+
+
+def _numpy(source, dtype):
+    x, y = _inputs(dtype)
+    with np.errstate(all="ignore"):
+        result = _function(source)(x, y)
+    return [np.asarray(r) for r in result], (x, y)
+
+
+def _assert_equal(got, want, what, source):
+    assert len(got) == len(want), f"{what}: {len(got)} results, NumPy's {len(want)}\n{source}"
+    for i, (g, w) in enumerate(zip(got, want)):
+        g = np.asarray(g)
+        assert g.dtype == w.dtype and g.shape == w.shape, \
+            f"{what}, result {i}: {g.dtype}{g.shape} != NumPy's {w.dtype}{w.shape}\n{source}"
+        np.testing.assert_array_equal(g, w, err_msg=f"{what}, result {i}\n{source}")
+
+
+@pytest.mark.parametrize("dtype", [np.int64, np.float64])
+@SETTINGS
+@given(source=programs())
+def test_a_random_program_in_lazy_mode_gives_numpys_answer(dtype, source):
+    want, _ = _numpy(source, dtype)
+    x, y = _inputs(dtype)
+    keep = x.copy(), y.copy()
+    with warnings.catch_warnings(), np.errstate(all="ignore"):
+        warnings.simplefilter("error", la.NumPyFallbackWarning)
+        result = _function(source)(la.array(x), la.array(y))
+        lazy = [r for r in result if isinstance(r, la.LazyArray)]
+        values = iter(la.compute(*lazy)) if lazy else iter(())
+        got = [next(values) if isinstance(r, la.LazyArray) else r for r in result]
+    _assert_equal(got, want, "lazy", source)
+    np.testing.assert_array_equal(x, keep[0], err_msg=f"lazy mode wrote the caller's x\n{source}")
+    np.testing.assert_array_equal(y, keep[1], err_msg=f"lazy mode wrote the caller's y\n{source}")
+
+
+@pytest.mark.parametrize("dtype", [np.int64, np.float64])
+@SETTINGS
+@given(source=programs())
+def test_a_random_program_under_fuse_gives_numpys_answer_and_writes(dtype, source):
+    want, (x_after, y_after) = _numpy(source, dtype)
+    fused = la.fuse(_function(source))
+    for call in ("trace", "replay"):
+        x, y = _inputs(dtype)
+        with warnings.catch_warnings(), np.errstate(all="ignore"):
+            warnings.simplefilter("ignore", la.EagerWarning)
+            warnings.simplefilter("error", la.NumPyFallbackWarning)
+            got = fused(x, y)
+        _assert_equal(list(got), want, f"fuse ({call})", source)
+        np.testing.assert_array_equal(x, x_after, err_msg=f"fuse ({call}): the caller's x\n{source}")
+        np.testing.assert_array_equal(y, y_after, err_msg=f"fuse ({call}): the caller's y\n{source}")
+
+
+# --- what the random programs found (session 20), kept as plain tests --------------------------------------------
+
+def _copy_into_blank_then_write_argument(x):
+    s = np.zeros(x.shape, x.dtype)
+    s[...] = x          # NumPy: s holds x's values now
+    x[2:5] = 0          # ... and keeps them when x is written afterwards
+    return s
+
+
+def _copy_through_a_view_then_write(x):
+    s = np.empty_like(x)
+    v = x[2:5]
+    s[:] = x
+    v *= 0              # a write into x through its view
+    return s
+
+
+def _copyto_then_write(x):
+    s = np.zeros(x.shape, x.dtype)
+    np.copyto(s, x[::-1])
+    x += 1
+    return s
+
+
+@pytest.mark.parametrize("function", [_copy_into_blank_then_write_argument, _copy_through_a_view_then_write,
+                                      _copyto_then_write])
+def test_fuse_a_copy_of_an_argument_keeps_its_values_and_is_its_own_array(function):
+    # The whole-array assignment made s's value the argument's leaf, the argument's memory: the program then wrote
+    # x in place and s, returned as the caller's x itself, showed the new values (and aliased x).
+    want_x = np.arange(8.0)
+    want = function(want_x)
+    fused = la.fuse(function)
+    for _ in range(2):
+        x = np.arange(8.0)
+        got = fused(x)
+        np.testing.assert_array_equal(got, want)
+        np.testing.assert_array_equal(x, want_x)
+        assert not np.shares_memory(got, x)
