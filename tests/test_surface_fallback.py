@@ -155,12 +155,28 @@ def test_out_argument_of_numpy_is_written_and_returned():
     assert_same(buf, np.nanmax(X_NP, axis=1))
 
 
-def test_writes_lazyarr_has_no_rule_for_are_refused():
-    x = la.array(X_NP.copy())  # (np.copyto, np.put, ufunc.at rebind a LazyArray: tests/test_assign.py)
-    # (np.fill_diagonal and np.put_along_axis write into LazyArrays too now: tests/test_assign_stages.py)
-    for call in (lambda: np.cumsum(I_NP, out=la.array(np.empty(6, np.int64))),):
-        with pytest.raises(TypeError, match="immutable"):
-            call()
+def test_a_fallback_writing_into_a_lazy_array_rebinds_it():
+    # (s20: these raised "a LazyArray is immutable"). NumPy writes a copy of the LazyArray's value in its place,
+    # where it appears as an input too, and the LazyArray takes what NumPy wrote.
+    out = la.array(np.zeros(6, np.int64))
+    assert np.cumsum(I_NP, out=out) is out
+    assert_same(out.compute(), np.cumsum(I_NP))
+    x = la.array(X_NP.copy())
+    q, r = la.array(np.zeros_like(X_NP)), la.array(np.zeros_like(X_NP))
+    got = np.divmod(x, 2.0, out=(q, r))
+    assert got[0] is q and got[1] is r
+    assert_same(q.compute(), X_NP // 2.0)
+    assert_same(r.compute(), X_NP % 2.0)
+    y = la.array(X_NP.copy())
+    np.modf(y, out=(y, r))  # an input that is also an output: NumPy's in-place answer
+    want_r, want_y = np.modf(X_NP)
+    assert_same(y.compute(), want_r)
+    assert_same(r.compute(), want_y)
+    d = la.array(np.zeros(X_NP.shape[0]))
+    np.dot(X_NP, np.ones(X_NP.shape[1]), out=d)
+    assert_same(d.compute(), X_NP @ np.ones(X_NP.shape[1]))
+    with pytest.raises(ValueError, match="output array is not acceptable"):  # NumPy's own rule for dot's out=
+        np.dot(X_NP, np.ones(X_NP.shape[1]), out=la.array(np.zeros(X_NP.shape[0], np.float32)))
     np.testing.assert_array_equal(np.asarray(x), X_NP)
     target = X_NP.copy()
     np.copyto(target, la.array(X_NP) + 1)  # into a NumPy array: fine

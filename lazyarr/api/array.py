@@ -131,9 +131,6 @@ class LazyArray:
         np.empty(0, self.dtype).copy(order=order)  # NumPy's error for an order it does not know
         return LazyArray(build.unary("copy", self._node))
 
-    def clip(self, min=None, max=None) -> "LazyArray":
-        return LazyArray(build.clip(self, min, max))
-
     def transpose(self, *axes) -> "LazyArray":
         if len(axes) == 1 and isinstance(axes[0], (tuple, list)):
             axes = tuple(axes[0])
@@ -578,6 +575,11 @@ LazyArray.itemsize = property(methods.itemsize)
 LazyArray.__format__ = methods.format_
 LazyArray.__index__ = methods.index
 LazyArray.sort = methods.sort
+for _name in ("partition", "put", "choose", "clip", "resize", "tofile", "dump", "dumps", "getfield", "setfield",
+              "setflags"):  # (s20)
+    setattr(LazyArray, _name, getattr(methods, _name))
+for _name in ("data", "ctypes", "base"):
+    setattr(LazyArray, _name, property(getattr(methods, _name)))
 LazyArray.view = methods.view  # (s14)
 LazyArray.tobytes = methods.tobytes  # (s14)
 LazyArray.__round__ = methods.round_

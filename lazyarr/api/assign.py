@@ -38,7 +38,7 @@ PENDING_BYTES = 1 << 28
 
 class Link:
     """What a LazyArray knows about aliasing: its base and how it views it, its live views, pending writes."""
-    __slots__ = ("base", "key", "forward", "backward", "views", "writes")
+    __slots__ = ("base", "key", "forward", "backward", "views", "writes", "read_only")
 
     def __init__(self):
         self.base = None      # the LazyArray this one views
@@ -47,6 +47,27 @@ class Link:
         self.backward = None  # (base node, new view node) -> the base's new node; None: writes are refused
         self.views: list = []  # weak references to LazyArrays viewing this one
         self.writes = 0
+        self.read_only = False  # (s20) x.setflags(write=False)
+
+
+def set_read_only(array, flag: bool) -> None:
+    """(s20) ``x.setflags(write=...)``. As NumPy, a view of a read-only array cannot be made writable."""
+    if not flag and array is not None:
+        link = getattr(array, "_link", None)
+        base = None if link is None else link.base
+        if base is not None and is_read_only(base):
+            raise ValueError("cannot set WRITEABLE flag to True of this array")
+    _link(array).read_only = flag
+
+
+def is_read_only(array) -> bool:
+    """Whether writes into `array` are refused: it, or an array it views, was made read-only."""
+    link = getattr(array, "_link", None)
+    while link is not None:
+        if link.read_only:
+            return True
+        link = getattr(link.base, "_link", None) if link.base is not None else None
+    return False
 
 
 def _link(array) -> Link:
@@ -160,6 +181,8 @@ def rebind(array, node: Node, what: str) -> None:
         if byte_order.is_non_native(kept):
             byte_order.marked(array, kept)
     link = getattr(array, "_link", None)
+    if link is not None and is_read_only(array):  # (s20) x.setflags(write=False), or a view of such an x
+        raise ValueError(f"lazyarr: {what}: assignment destination is read-only")
     while link is not None and link.base is not None:  # (checked before anything changes)
         if link.backward is None:
             raise TypeError(f"lazyarr: {what} writes into a view made by a function lazyarr cannot write "
@@ -471,6 +494,24 @@ def assign_out(target, result, casting: str = "same_kind", where=True, what: str
         node = build.where(where, node, target._node)
     rebind(target, node, what)
     return target
+
+
+def write_out(result, out, casting: str, what: str):
+    """(s20) ``out=`` of a NumPy function that is not a ufunc (cumsum, median, round, outer, ...): `result` (a
+    LazyArray) written into `out`, which has the result's shape, cast by `casting` (NumPy's rule for that
+    function); a LazyArray `out` is rebound to the value, an ndarray written now. Returns `out`, as NumPy does."""
+    if isinstance(out, np.ndarray) or build.is_lazy(out):
+        if out.shape != result.shape:
+            raise ValueError(f"lazyarr: {what}: the output array has shape {out.shape}, the result {result.shape}")
+    if build.is_lazy(out):
+        return assign_out(out, result, casting, True, what)
+    if isinstance(out, np.ndarray) and out.dtype != result.dtype:
+        if not np.can_cast(result.dtype, out.dtype, casting):
+            raise TypeError(f"lazyarr: {what}: cannot cast the result from {result.dtype} to {out.dtype} "
+                            f"according to the rule {casting!r}")
+        result = type(result)(build.cast(result._node, out.dtype, what))  # cast in the kernel, as NumPy's loop
+    result.compute(out=out)
+    return out
 
 
 # -- methods and NumPy functions that write ----------------------------------------------------------------------

@@ -47,11 +47,13 @@ def _const(value, dtype: np.dtype) -> Node:
 
 
 def _finish(result: LazyArray, out):
-    """NumPy's ``out=``: compute into it (same shape, same_kind cast) and return it."""
+    """NumPy's ``out=``: the result written into it (same shape, same_kind cast, as the ufunc NumPy calls) and
+    `out` returned; a LazyArray named by ``out=`` takes the value (a functional update)."""
     if out is None:
         return result
     out = out[0] if isinstance(out, tuple) else out
-    return result.compute(out=out)
+    from lazyarr.api import assign
+    return assign.write_out(result, out, "same_kind", "out=")
 
 
 def _make_complex(re: Node, im: Node) -> Node:

@@ -6,35 +6,24 @@ are wrapped again as LazyArrays so later work stays lazy. It warns once per func
 (``NumPyFallbackWarning``), because the call is a boundary with no fusion, and ``explain()`` of the result
 names the function that computed it. Dask does the same for functions it has no rule for.
 
-What a fallback cannot do is write into a LazyArray (``np.copyto(lazy, ...)``, ``out=lazy``, ``ufunc.at``):
-the write would land in a temporary and be lost, so those are refused with a TypeError.
+A fallback that writes into a LazyArray (``out=lazy``, ``ufunc.at(lazy, ...)``, ``np.copyto(lazy, ...)`` with
+arguments no rule takes) hands NumPy a writable copy of the LazyArray's value in its place (everywhere it
+appears, so an input that is also the output aliases as in NumPy), then rebinds the LazyArray to what NumPy
+wrote: a functional update, as every other write into a LazyArray is (s20; before, these raised TypeError).
 """
 from __future__ import annotations
 
-import os
-import sys
-import threading
 import types
-import warnings
 
 import numpy as np
 
 from lazyarr.api import build
 from lazyarr.api import tracing
 from lazyarr.api.array import WRITERS, LazyArray
+from lazyarr.api.notices import NumPyFallbackWarning, warn_once, warned  # noqa: F401 (warned: the tests read it)
 from lazyarr.api.functions import compute
 from lazyarr.graph import dtypes
 from lazyarr.runtime import explain
-
-
-class NumPyFallbackWarning(UserWarning):
-    """A NumPy function lazyarr has no rule for ran as NumPy on computed inputs (not fused, not lazy)."""
-
-
-# Functions already warned about: the warning says once per process what the user may want to know, and a
-# loop calling np.median must not print a line per call.
-warned: set[str] = set()
-_warned_lock = threading.Lock()
 
 
 def function_name(func) -> str:
@@ -49,12 +38,12 @@ def function_name(func) -> str:
 def call_function(func, args: tuple, kwargs: dict):
     """``func(*args, **kwargs)`` run by NumPy on the computed values of the LazyArrays among the arguments."""
     name = function_name(func)
-    if func in WRITERS:  # (np.copyto(lazy, ...): the write would go into a computed temporary and be lost)
-        _refuse_write(WRITERS[func](*args, **kwargs), name)
-    result = numpy_code_on_lazy(func, args, kwargs)
-    if result is not NOT_LAZY:
-        return result
-    return _run(func, name, args, kwargs)
+    written = (WRITERS[func](*args, **kwargs),) if func in WRITERS else ()  # (np.copyto(lazy, ...) and kin)
+    if not written:
+        result = numpy_code_on_lazy(func, args, kwargs)
+        if result is not NOT_LAZY:
+            return result
+    return _run(func, name, args, kwargs, written)
 
 
 def eager(func, args: tuple, kwargs: dict):
@@ -98,56 +87,36 @@ def call_ufunc_method(ufunc, method: str, inputs: tuple, kwargs: dict):
     """``ufunc.method(*inputs, **kwargs)`` (accumulate, outer, reduceat, a call with keywords lazyarr does not
     fuse, ...) run by NumPy on computed values. ``ufunc.at`` writes into its first operand in place."""
     name = f"{function_name(ufunc)}" + ("" if method == "__call__" else f".{method}")
-    if method == "at":
-        _refuse_write(inputs[0], name)
-    return _run(getattr(ufunc, method), name, inputs, kwargs)
+    return _run(getattr(ufunc, method), name, inputs, kwargs, inputs[:1] if method == "at" else ())
 
 
-def _refuse_write(target, name: str) -> None:
-    if isinstance(target, LazyArray):
-        raise TypeError(f"lazyarr: {name} writes into its argument in place, and a LazyArray is immutable: the "
-                        "write would be lost. Compute it first (a = x.compute()) and write into the NumPy array, "
-                        "or build the new values (la.where(mask, values, x))")
-
-
-def _run(func, name: str, args: tuple, kwargs: dict):
+def _run(func, name: str, args: tuple, kwargs: dict, written: tuple = ()):
+    """NumPy's `func` on the computed values; `written`: arguments it writes in place besides ``out=``."""
     lazies: list[LazyArray] = []
     _collect((args, kwargs), lazies)
     out = kwargs.get("out")
-    for target in out if isinstance(out, tuple) else (out,):
-        _refuse_write(target, f"{name}(out=...)")
+    targets = {id(t): t for t in (*(out if isinstance(out, tuple) else (out,)), *written) if isinstance(t, LazyArray)}
     if lazies and (tracing.tracing_threads or tracing.strict_threads):  # (s15: strict before the warning)
         tracing.refuse_concrete(lazies[0], f"{name} (lazyarr has no rule for it, so it would run NumPy on "
                                            "the values)")
     _warn_once(name)
     values = dict(zip(map(id, lazies), compute(*lazies)))  # one pass over shared inputs
+    stand_ins = {key: np.array(values[key], copy=True) for key in targets}  # what NumPy writes, in their place
+    values.update(stand_ins)
     args, kwargs = _replace((args, kwargs), values)
     result = func(*args, **kwargs)
+    if targets:
+        from lazyarr.api import assign  # (assign builds on modules that import this one)
+        for key, target in targets.items():
+            assign.rebind(target, build.array_leaf(stand_ins[key]), f"{name} (a write into a LazyArray)")
     owned = set()
     _collect_arrays((args, kwargs), owned)
-    return _wrap(result, name, owned)
+    return _wrap(result, name, owned, {id(stand_ins[key]): target for key, target in targets.items()})
 
 
 def _warn_once(name: str) -> None:
-    with _warned_lock:
-        if name in warned:
-            return
-        warned.add(name)
-    warnings.warn(f"lazyarr: {name} has no lazy rule: it ran eagerly in NumPy on the computed inputs (not fused; "
-                  "array results are wrapped as LazyArrays again). Shown once per function.",
-                  NumPyFallbackWarning, stacklevel=_user_stacklevel())
-
-
-# lazyarr's own files and NumPy's: the warning points at the first frame outside both, the user's line.
-_SKIP_DIRS = (os.path.dirname(np.__file__) + os.sep,
-              os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep)
-
-
-def _user_stacklevel() -> int:
-    frame, level = sys._getframe(1), 1
-    while frame is not None and frame.f_code.co_filename.startswith(_SKIP_DIRS):
-        frame, level = frame.f_back, level + 1
-    return level
+    warn_once(name, f"lazyarr: {name} has no lazy rule: it ran eagerly in NumPy on the computed inputs (not "
+                    "fused; array results are wrapped as LazyArrays again). Shown once per function.")
 
 
 def _collect(x, found: list) -> None:
@@ -188,16 +157,20 @@ def _collect_arrays(x, found: set) -> None:
             _collect_arrays(item, found)
 
 
-def _wrap(result, name: str, owned: set):
-    """NumPy's result, its new plain ndarrays (also inside tuples and lists) wrapped as LazyArrays."""
+def _wrap(result, name: str, owned: set, written: dict | None = None):
+    """NumPy's result, its new plain ndarrays (also inside tuples and lists) wrapped as LazyArrays; a stand-in
+    NumPy wrote for a LazyArray (`written`: id(stand-in) -> the LazyArray) is that LazyArray, as NumPy returns
+    the out= array itself."""
+    if written and id(result) in written:
+        return written[id(result)]
     if type(result) is np.ndarray:
         if id(result) in owned or dtypes.supported_native(result.dtype) is None:
             return result  # the caller's own out= array; or a dtype lazyarr cannot hold (object, str, datetime)
         return wrap_value(result, f"computed by {name} (fallback)")
     if isinstance(result, list):
-        return [_wrap(item, name, owned) for item in result]
+        return [_wrap(item, name, owned, written) for item in result]
     if isinstance(result, tuple):
-        items = [_wrap(item, name, owned) for item in result]
+        items = [_wrap(item, name, owned, written) for item in result]
         return type(result)(*items) if hasattr(result, "_fields") else tuple(items)
     return result
 

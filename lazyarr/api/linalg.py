@@ -399,8 +399,22 @@ def _wrapped(value) -> LazyArray:
 
 def multi_dot(arrays, *, out=None):
     """np.linalg.multi_dot: one stage (NumPy chooses the multiplication order)."""
-    if out is not None:
-        raise TypeError("lazyarr: multi_dot: out= is not supported on lazy arrays")
+    result = _multi_dot(arrays)
+    return result if out is None else _dot_out(result, out, "multi_dot")
+
+
+def _dot_out(result, out, what: str):
+    """(s20) np.dot's and multi_dot's `out=`: NumPy takes only an array of the result's dtype and shape (its
+    BLAS writes it directly); the result written into it, `out` returned."""
+    if isinstance(out, (np.ndarray, LazyArray)) and (out.dtype != result.dtype or out.shape != result.shape):
+        raise ValueError(f"lazyarr: {what}: output array is not acceptable (must have the right datatype, number "
+                         f"of dimensions, and be a C-Array): {out.dtype} {out.shape} for a {result.dtype} "
+                         f"{result.shape} result")
+    from lazyarr.api import assign
+    return assign.write_out(result, out, "no", f"{what}(out=...)")
+
+
+def _multi_dot(arrays):
     nodes = [_operand(a, "multi_dot") for a in arrays]
     if len(nodes) < 2:
         raise ValueError("lazyarr: multi_dot: Expecting at least two arrays.")
@@ -437,8 +451,13 @@ def rfftfreq(n, d=1.0, device=None):
 
 def einsum(*operands, out=None, optimize=False, dtype=None, order="K", casting="safe"):
     """np.einsum: fused as product and sum where the contraction is elementwise, else a NumPy stage."""
-    if out is not None:
-        raise TypeError("lazyarr: einsum: out= is not supported on lazy arrays")
+    if out is not None:  # (s20) computed, then written into out= by einsum's own casting rule (safe by default)
+        from lazyarr.api import assign
+        result = einsum(*operands, optimize=optimize, dtype=dtype, order=order, casting=casting)
+        if isinstance(result, LazyArray):
+            return assign.write_out(result, out, casting, "einsum(out=...)")
+        np.copyto(out, result, casting=casting)  # (an eager result: a NumPy scalar or array)
+        return out
     if not operands or not isinstance(operands[0], str):
         return eager("einsum")(*operands, optimize=optimize, dtype=dtype, order=order, casting=casting)
     nodes = [_operand(a, "einsum") for a in operands[1:]]

@@ -19,6 +19,7 @@ from lazyarr.api import build
 from lazyarr.api import byte_order
 from lazyarr.api import dispatch  # (array API #16)
 from lazyarr.api import errstate  # (s16 lazyerr)
+from lazyarr.api import notices  # (s20)
 from lazyarr.api import tracing
 from lazyarr.graph import expr
 from lazyarr.runtime import explain
@@ -149,8 +150,13 @@ def strides(self) -> tuple:
 
 
 def flags(self):
-    """The flags of the computed value (a fresh array: its own data, writable)."""
-    return _value(self, "flags").flags
+    """The flags of the computed value (a fresh array: its own data, writable), not writable after
+    ``x.setflags(write=False)``."""
+    value = _value(self, "flags")
+    if assign.is_read_only(self) and value.flags.writeable:
+        value = value.view()
+        value.flags.writeable = False
+    return value.flags
 
 
 class FlatIterator:
@@ -248,6 +254,117 @@ def astype(self, dtype, order="K", casting="unsafe", subok=True, copy=True):
 def sort(self, axis=-1, kind=None, order=None, *, stable=None):
     """``x.sort()``: x is rebound to ``np.sort(x)`` (assignment and writes: api/assign.py)."""
     assign.sort(self, axis, kind, order, stable)
+
+
+# --- (s20) the rest of ndarray's methods and attributes: a method NumPy accepts never fails on a LazyArray ------
+
+def partition(self, kth, axis=-1, kind="introselect", order=None):
+    """``x.partition(kth)``: x is rebound to ``np.partition(x, kth)`` (NumPy partitions in place)."""
+    result = np.partition(self, kth, axis=axis, kind=kind, order=order)
+    assign.rebind(self, build.to_node(result, "partition()"), "partition()")
+
+
+def put(self, indices, values, mode="raise"):
+    """``x.put(indices, values)``: ``np.put(x, ...)``, a write that rebinds x."""
+    np.put(self, indices, values, mode=mode)
+
+
+def choose(self, choices, out=None, mode="raise"):
+    """``x.choose(choices)``: ``np.choose(x, choices)``."""
+    return np.choose(self, choices, out=out, mode=mode)
+
+
+def clip(self, min=None, max=None, out=None, **kwargs):
+    """``x.clip(lo, hi)``: ``np.clip(x, lo, hi)`` with NumPy's keywords (``out=``, a LazyArray too)."""
+    return np.clip(self, min, max, out=out, **kwargs)
+
+
+def resize(self, *new_shape, refcheck=True):
+    """``x.resize(shape)`` in place: x takes the new shape, its elements in C order cut or followed by zeros (not
+    repeated, unlike ``np.resize``). As NumPy, an array another one views, or that views one, is refused."""
+    if len(new_shape) == 1 and (new_shape[0] is None or isinstance(new_shape[0], (tuple, list))):
+        new_shape = () if new_shape[0] is None else tuple(new_shape[0])
+    shape = tuple(operator.index(n) for n in new_shape)
+    if any(n < 0 for n in shape):
+        raise ValueError("negative dimensions not allowed")
+    link = getattr(self, "_link", None)
+    if link is not None and link.base is not None:
+        raise ValueError("cannot resize this array: it does not own its data")
+    if refcheck and link is not None and any(ref() is not None for ref in link.views):
+        raise ValueError("cannot resize an array that references or is referenced\nby another array in this way.\n"
+                         "Use the np.resize function or refcheck=False")
+    size = 1
+    for n in shape:
+        size *= n
+    flat = self.ravel()[:size]
+    if flat.size < size:
+        flat = np.concatenate([flat, np.zeros(size - flat.size, self.dtype)])
+    self._node = build.to_node(flat.reshape(shape), "resize()")
+    self._array0 = not shape
+
+
+def tofile(self, fid, sep="", format="%s"):
+    """``x.tofile(file)``: the computed value written as ``ndarray.tofile`` writes it."""
+    _value(self, "tofile()").tofile(fid, sep=sep, format=format)
+
+
+def dump(self, file):
+    """``x.dump(file)``: a pickle of the computed value (``np.load(file, allow_pickle=True)`` reads an ndarray)."""
+    np.array(_value(self, "dump()")).dump(file)
+
+
+def dumps(self):
+    """``x.dumps()``: the pickle of the computed value, as bytes."""
+    return np.array(_value(self, "dumps()")).dumps()
+
+
+def data(self):
+    """``x.data``: a read-only memoryview of the computed value (a write through it could not reach x: it raises
+    instead of being lost)."""
+    return memoryview(_value(self, "x.data")).toreadonly()
+
+
+def ctypes(self):
+    """``x.ctypes``: the computed value's ctypes interface (the pointer of an array that lives as long as it does).
+    A C function writing through it writes that array, not x: said once per process."""
+    notices.warn_once("LazyArray.ctypes", "lazyarr: x.ctypes is the computed value's memory: a write through its "
+                             "pointer does not reach the LazyArray (compute it first, a = x.compute(), and "
+                             "pass a.ctypes to write into a)")
+    return np.array(_value(self, "x.ctypes")).ctypes
+
+
+def base(self):
+    """``x.base``: the LazyArray x views (a slice, a transpose, a reshape), or None, as NumPy's views answer."""
+    link = getattr(self, "_link", None)
+    return None if link is None else link.base
+
+
+def getfield(self, dtype, offset=0):
+    """``x.getfield(dtype, offset)``: each element's bytes at `offset` read as `dtype`, computed at the call. NumPy
+    gives a view; this is a new array (a write into it does not reach x), said once per process."""
+    notices.warn_once("LazyArray.getfield", "lazyarr: x.getfield(...) gives a copy of the field, not a view: a write "
+                             "into it does not reach x (use x.setfield to write a field)")
+    value = np.array(_value(self, "getfield()").getfield(dtype, offset))
+    return type(self)(build.array_leaf(value), array0=value.ndim == 0)
+
+
+def setfield(self, val, dtype, offset=0):
+    """``x.setfield(val, dtype, offset)``: x rebound to its value with that field written."""
+    value = np.array(_value(self, "setfield()"))
+    value.setfield(np.asarray(val), dtype, offset)
+    assign.rebind(self, build.array_leaf(value), "setfield()")
+
+
+def setflags(self, write=None, align=None, uic=None):
+    """``x.setflags(write=False)``: x refuses writes from then on (NumPy's "assignment destination is read-only"),
+    ``write=True`` allows them again. align and uic are about memory lazyarr allocates itself: only what NumPy
+    allows of a fresh aligned array is accepted (``align=True``, ``uic=False``)."""
+    if align is not None and not align:
+        raise ValueError("lazyarr: setflags(align=False): lazyarr's arrays are always aligned")
+    if uic:
+        raise ValueError("cannot set WRITEBACKIFCOPY flag to True")
+    if write is not None:
+        assign.set_read_only(self, not write)
 
 
 # --- array API (#16): the standard's array attributes. The namespace itself (lazyarr/array_api) registers

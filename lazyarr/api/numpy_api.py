@@ -309,10 +309,8 @@ def reduction(name: str, a, axis=None, dtype=None, out=None, keepdims=False, ddo
     result = LazyArray(node)
     if out is None:
         return result
-    if isinstance(out, LazyArray):  # (assignment and writes) the result written into a LazyArray
-        return assign.assign_out(out, result, "unsafe", True, f"{name}(out=...)")
-    result.compute(out=out)
-    return out
+    # (assignment and writes) a LazyArray out= takes the value; NumPy's reductions cast into out= unsafely
+    return assign.write_out(result, out[0] if isinstance(out, tuple) else out, "unsafe", f"{name}(out=...)")
 
 
 def _reduction_node(name: str, a, axis, dtype, keepdims, ddof):

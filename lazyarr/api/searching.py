@@ -177,8 +177,8 @@ def _probe(name: str, func, *args, **kwargs):
 def _with_out(result: LazyArray, out):
     if out is None:
         return result
-    result.compute(out=out)
-    return out
+    from lazyarr.api import assign  # (s20) a LazyArray out= too; NumPy's median and percentiles cast unsafely
+    return assign.write_out(result, out[0] if isinstance(out, tuple) else out, "unsafe", "out=")
 
 
 def searchsorted(a, v, side="left", sorter=None):

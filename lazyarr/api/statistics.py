@@ -47,11 +47,8 @@ def finish(result, out):
     if out is None:
         return result
     out = out[0] if isinstance(out, tuple) and len(out) == 1 else out
-    if isinstance(out, LazyArray):
-        raise TypeError("lazyarr: out= names a LazyArray, and a LazyArray is immutable: the write would be lost; "
-                        "use the result itself (x = np.cumsum(a))")
-    result.compute(out=out)
-    return out
+    from lazyarr.api import assign  # (assign builds on this module's neighbours)
+    return assign.write_out(result, out, "unsafe", "out=")  # NumPy's reductions and scans cast unsafely
 
 
 def check_values(values: Node, bad: Node, message: str, error: str) -> Node:

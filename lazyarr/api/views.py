@@ -414,21 +414,23 @@ _COPYING_MODES = ("edge", "reflect", "symmetric", "wrap", "empty")
 # --- joining ---------------------------------------------------------------------------------------------------
 
 def concatenate(arrays, axis=0, out=None, dtype=None, casting="same_kind"):
-    if out is not None:
-        raise TypeError("lazyarr: concatenate: out= is not supported on lazy arrays; compute() the result "
-                        "into it instead")
     nodes = [_node(x) for x in arrays]
     _numpy_join("concatenate", nodes, lambda ps: np.concatenate(ps, axis=axis))
-    return LazyArray(stages.concatenate(nodes, axis, dtype=dtype, casting=casting))
+    result = LazyArray(stages.concatenate(nodes, axis, dtype=dtype, casting=casting))
+    return result if out is None else _written_out(result, out, casting, "concatenate(out=...)")
+
+
+def _written_out(result, out, casting: str, what: str):
+    """(s20) `out=` of a join or gather: the result written into it (NumPy's `casting`), `out` returned."""
+    from lazyarr.api import assign
+    return assign.write_out(result, out, casting, what)
 
 
 def stack(arrays, axis=0, out=None, *, dtype=None, casting="same_kind"):
-    if out is not None:
-        raise TypeError("lazyarr: stack: out= is not supported on lazy arrays; compute() the result into it "
-                        "instead")
     nodes = [_node(x) for x in arrays]
     _numpy_join("stack", nodes, lambda ps: np.stack(ps, axis=axis))
-    return LazyArray(stages.stack(nodes, axis, dtype=dtype, casting=casting))
+    result = LazyArray(stages.stack(nodes, axis, dtype=dtype, casting=casting))
+    return result if out is None else _written_out(result, out, casting, "stack(out=...)")
 
 
 def _numpy_join(what: str, nodes, func) -> None:
@@ -563,9 +565,11 @@ def meshgrid(*xi, copy=True, sparse=False, indexing="xy"):
 # --- gathers: NumPy stages with concrete index arrays -----------------------------------------------------------
 
 def take(a, indices, axis=None, out=None, mode="raise"):
-    if out is not None:
-        raise TypeError("lazyarr: take: out= is not supported on lazy arrays; compute() the result into it "
-                        "instead")
+    result = _take(a, indices, axis, mode)
+    return result if out is None else _written_out(result, out, "unsafe", "take(out=...)")  # (NumPy's cast)
+
+
+def _take(a, indices, axis, mode):
     node = _node(a)
     if axis is None:
         node, axis = ravel(node), 0
