@@ -565,7 +565,8 @@ WRITERS = _WRITERS  # (NumPy fallback) api/fallback.py refuses these on a LazyAr
 
 
 # --- (ndarray methods and protocols) bound from api/methods.py: astype, item, tolist, nbytes, itemsize, format,
-# __index__, sort (refused: in place) and the methods that delegate to np.<name> (round, cumsum, take, ...).
+# __index__, sort and the other in-place methods (rebinding) and the methods that delegate to np.<name> (round,
+# cumsum, take, ...).
 LazyArray.astype = methods.astype
 LazyArray.item = methods.item
 LazyArray.byteswap = methods.byteswap

@@ -3,7 +3,8 @@
 Methods with a NumPy function of the same name delegate to it (``x.cumsum(axis)`` is ``np.cumsum(x, axis)``),
 so they take lazyarr's rule where it has one (fused or a stage) and the NumPy fallback otherwise, with the
 same keywords and errors as NumPy. Methods that need a value (``item``, ``tolist``, ``format``) compute it;
-methods that write in place (``sort``) are refused: a LazyArray is immutable.
+methods that write in place (``sort``, ``partition``, ``put``, ``resize``, ``setfield``) rebind the LazyArray to the
+new value (api/assign.py), and ``setflags(write=False)`` makes it refuse writes as NumPy's read-only arrays do.
 
 Functions here take the LazyArray as ``self`` and never import ``array.py`` (which imports this module).
 """
