@@ -165,10 +165,23 @@ def _inputs(dtype, source=""):
 
 
 def _numpy(source, dtype):
+    """NumPy's results and final arguments, or (the kind of error NumPy raised, None)."""
     x, y = _inputs(dtype, source)
-    with np.errstate(all="ignore"):
-        result = _function(source)(x, y)
+    try:
+        with np.errstate(all="ignore"), warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # (ComplexWarning-like notes NumPy gives; the values are the test)
+            result = _function(source)(x, y)
+    except (TypeError, ValueError, IndexError, OverflowError) as exc:
+        return _kind(exc), None
     return [np.asarray(r) for r in result], (x, y)
+
+
+def _kind(exc: BaseException) -> type:
+    """The builtin error class an error is (NumPy's UFuncTypeError is a TypeError, AxisError an IndexError)."""
+    return next(k for k in (OverflowError, IndexError, TypeError, ValueError) if isinstance(exc, k))
+
+
+DTYPES = [np.int64, np.float64, np.int8, np.uint8, np.float32, np.bool_]
 
 
 def _assert_equal(got, want, what, source):
@@ -180,36 +193,48 @@ def _assert_equal(got, want, what, source):
         np.testing.assert_array_equal(g, w, err_msg=f"{what}, result {i}\n{source}")
 
 
-@pytest.mark.parametrize("dtype", [np.int64, np.float64])
-@SETTINGS
-@given(source=st.one_of(programs(), programs_2d()))
-def test_a_random_program_in_lazy_mode_gives_numpys_answer(dtype, source):
-    want, _ = _numpy(source, dtype)
-    x, y = _inputs(dtype, source)
-    keep = x.copy(), y.copy()
+def _lazy_run(source, x, y):
     with warnings.catch_warnings(), np.errstate(all="ignore"):
-        warnings.simplefilter("ignore", la.NumPyFallbackWarning)  # (once per process: answers are the test)
+        warnings.simplefilter("ignore")  # (NumPyFallbackWarning once per process: answers are the test)
         result = _function(source)(la.array(x), la.array(y))
         lazy = [r for r in result if isinstance(r, la.LazyArray)]
         values = iter(la.compute(*lazy)) if lazy else iter(())
-        got = [next(values) if isinstance(r, la.LazyArray) else r for r in result]
+        return [next(values) if isinstance(r, la.LazyArray) else r for r in result]
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@SETTINGS
+@given(source=st.one_of(programs(), programs_2d()))
+def test_a_random_program_in_lazy_mode_gives_numpys_answer(dtype, source):
+    want, after = _numpy(source, dtype)
+    x, y = _inputs(dtype, source)
+    keep = x.copy(), y.copy()
+    if after is None:  # NumPy raised: so must lazyarr, an error of the same kind
+        with pytest.raises(want):
+            _lazy_run(source, x, y)
+        return
+    got = _lazy_run(source, x, y)
     _assert_equal(got, want, "lazy", source)
     np.testing.assert_array_equal(x, keep[0], err_msg=f"lazy mode wrote the caller's x\n{source}")
     np.testing.assert_array_equal(y, keep[1], err_msg=f"lazy mode wrote the caller's y\n{source}")
 
 
-@pytest.mark.parametrize("dtype", [np.int64, np.float64])
+@pytest.mark.parametrize("dtype", DTYPES)
 @SETTINGS
 @given(source=st.one_of(programs(), programs_2d()))
 def test_a_random_program_under_fuse_gives_numpys_answer_and_writes(dtype, source):
-    want, (x_after, y_after) = _numpy(source, dtype)
+    want, after = _numpy(source, dtype)
     fused = la.fuse(_function(source))
     for call in ("trace", "replay"):
         x, y = _inputs(dtype, source)
         with warnings.catch_warnings(), np.errstate(all="ignore"):
-            warnings.simplefilter("ignore", la.EagerWarning)
-            warnings.simplefilter("ignore", la.NumPyFallbackWarning)
+            warnings.simplefilter("ignore")  # (EagerWarning, NumPyFallbackWarning: answers are the test)
+            if after is None:  # NumPy raised: so must the fused function, an error of the same kind
+                with pytest.raises(want):
+                    fused(x, y)
+                continue
             got = fused(x, y)
+        x_after, y_after = after
         _assert_equal(list(got), want, f"fuse ({call})", source)
         np.testing.assert_array_equal(x, x_after, err_msg=f"fuse ({call}): the caller's x\n{source}")
         np.testing.assert_array_equal(y, y_after, err_msg=f"fuse ({call}): the caller's y\n{source}")

@@ -581,6 +581,7 @@ def _mask_node(mask, shape: tuple, what: str) -> Node:
 def place(arr, mask, vals) -> None:
     """``np.place``: values taken in order, cycled, where the mask is true."""
     m = _mask_node(mask, arr.shape, "np.place")
+    _safe_values(np.place, arr.dtype, vals, "np.place")
     values = _value_node(vals, arr.dtype, "np.place")
     node = build.numpy_stage("place", (arr._node, m, _flat(values)), (), arr.shape, arr.dtype)
     rebind(arr, node, "np.place")
@@ -589,12 +590,24 @@ def place(arr, mask, vals) -> None:
 def putmask(a, mask, values) -> None:
     """``np.putmask``: a fused ``where`` when values has a's shape (or one value), else NumPy's cycling."""
     m = _mask_node(mask, a.shape, "np.putmask")
+    _safe_values(np.putmask, a.dtype, values, "np.putmask")
     v = _value_node(values, a.dtype, "np.putmask")
     if v.op == CONST or v.shape == a.shape:
         rebind(a, build.where(m, v, a._node), "np.putmask")
         return
     node = build.numpy_stage("putmask", (a._node, m, v), (), a.shape, a.dtype)
     rebind(a, node, "np.putmask")
+
+
+def _safe_values(func, dtype: np.dtype, values, what: str) -> None:
+    """(s20) np.place and np.putmask convert an *array* of values by the 'safe' rule (an int64 array into float32
+    raises TypeError; a list or a number is converted as NumPy's assignment converts it): NumPy's own call on
+    probes of no work gives its error."""
+    if isinstance(values, np.ndarray) or build.is_lazy(values):
+        try:
+            func(np.zeros(1, dtype), np.zeros(1, bool), np.zeros(1, values.dtype))
+        except TypeError as exc:
+            raise TypeError(f"lazyarr: {what}: {exc}") from None
 
 
 def _flat(node: Node) -> Node:
