@@ -389,3 +389,50 @@ def test_out_of_the_wrong_shape_or_dtype_is_refused_as_numpy_refuses_it():
         np.einsum("ij->j", la.array(F), out=np.empty(3, np.float32))  # safe
     with pytest.raises(ValueError):
         np.linalg.multi_dot([la.array(I), la.array(I.T)], out=np.empty((2, 2), np.float64))
+
+
+def test_real_and_imag_are_views_that_writes_reach():
+    # (s20) they were new LazyArrays: a write into them was lost silently
+    x = np.arange(3.0)
+    lazy = la.array(x.copy())
+    lazy.real[0] = 5.0
+    want = x.copy()
+    want.real[0] = 5.0
+    assert_same(lazy.compute(), want)
+    with pytest.raises(ValueError, match="read-only"):
+        lazy.imag[0] = 1.0  # a real array's imaginary part: read-only zeros, as NumPy's
+    with pytest.raises(TypeError, match="imaginary part"):
+        lazy.imag = 1.0
+    lazy.real = 7.0
+    assert_same(lazy.compute(), np.full(3, 7.0))
+    c = np.array([1 + 2j, 3 + 4j], np.complex64)
+    lazy, want = la.array(c.copy()), c.copy()
+    for target in (lazy, want):
+        target.real = [9, 8]
+        target.imag[1] = 0
+        np.imag(target)[0] = -1
+    assert_same(lazy.compute(), want)
+    lazy.imag = 5
+    want.imag = 5
+    assert_same(lazy.compute(), want)
+
+
+def test_shape_assignment_reshapes_in_place():
+    lazy, want = la.array(np.arange(6.0)), np.arange(6.0)
+    lazy.shape = (2, 3)
+    want.shape = (2, 3)
+    assert_same(lazy.compute(), want)
+    lazy.shape = -1
+    assert lazy.shape == (6,)
+    with pytest.raises(ValueError):
+        lazy.shape = (4, 2)
+    row = lazy[1:]
+    with pytest.raises(AttributeError, match="reshape"):
+        lazy.shape = (3, 2)  # x has a live view: refused with a clear error, x unchanged
+    assert lazy.shape == (6,) and row.shape == (5,)
+
+
+def test_dot_method_takes_out():
+    out = np.empty(2)
+    assert la.array(F).dot(np.ones(3), out=out) is out
+    assert_same(out, np.nan_to_num(F, nan=np.nan).dot(np.ones(3)))

@@ -48,6 +48,11 @@ class LazyArray:
     def shape(self) -> tuple[int, ...]:
         return self._node.shape
 
+    @shape.setter
+    def shape(self, value) -> None:
+        """``x.shape = (3, 2)``: x takes the reshaped value in place, as NumPy's shape assignment (s20)."""
+        methods.set_shape(self, value)
+
     @property
     def dtype(self) -> np.dtype:
         return self._node.dtype
@@ -110,13 +115,25 @@ class LazyArray:
         return result
 
     # -- dtype and layout methods -------------------------------------------------------------------------
+    # (s20) NumPy's x.real and x.imag are views: a write into them (``x.imag[1] = 0``) reaches x, and so do the
+    # assignments ``x.real = v``. The real part of a real array is x itself; its imaginary part read-only zeros.
     @property
     def real(self) -> "LazyArray":
-        return LazyArray(build.unary("real", self._node))
+        return methods.part_view(self, "real")
+
+    @real.setter
+    def real(self, value) -> None:
+        self.real[...] = value
 
     @property
     def imag(self) -> "LazyArray":
-        return LazyArray(build.unary("imag", self._node))
+        return methods.part_view(self, "imag")
+
+    @imag.setter
+    def imag(self, value) -> None:
+        if self.dtype.kind != "c":
+            raise TypeError("array does not have imaginary part to set")
+        self.imag[...] = value
 
     def conj(self) -> "LazyArray":
         if self.dtype.kind != "c":  # (s15 sweep) ndarray.conj() of a real array is the array itself (bool stays bool)
@@ -280,8 +297,10 @@ class LazyArray:
             return errstate.run(operator.matmul, (other, self), {}, "@")  # (s16 lazyerr)
         return LazyArray(matmul(other, self))
 
-    def dot(self, other):
+    def dot(self, other, out=None):
         from lazyarr.api.stages import dot
+        if out is not None:  # (s20) NumPy's np.dot(x, other, out=out): its own rule for out (the exact dtype)
+            return np.dot(self, other, out=out)
         if _fp_state() is not errstate.QUIET and errstate.asks() and not errstate.over_dask((self, other)):
             return errstate.run(np.dot, (self, other), {}, "dot")  # (s16 lazyerr)
         return LazyArray(dot(self, other))
@@ -318,6 +337,8 @@ class LazyArray:
             return _numpy_now(func, args, kwargs)  # (s16 lazyerr) NumPy's call, now (views stay views)
         if assign.writes_lazy(func, args, kwargs):  # (assignment and writes) np.copyto, put, place, putmask
             return assign.call_writer(func, args, kwargs)
+        if (func is np.real or func is np.imag) and len(args) == 1 and args[0] is self and not kwargs:
+            return self.real if func is np.real else self.imag  # (s20) NumPy's np.real(x) is x.real: a view
         if func in assign.VIEW_FUNCTIONS and args and args[0] is self:  # (assignment and writes) views follow
             result = dispatch.HANDLERS["function"](func, types, args, kwargs)
             if isinstance(result, LazyArray) and result is not self and result.shape:

@@ -716,3 +716,12 @@ def _numba_has_loop(ufunc: np.ufunc, loop_in: tuple, out: np.dtype) -> bool:
 
 
 NUMBA_LOOP_CHARS = frozenset("?bBhHiIlLqQfd")  # the loop types Numba compiles (numba.np.numpy_support)
+
+
+def make_complex(re: Node, im: Node) -> Node:
+    """The complex whose parts are `re` and `im` (one real dtype). ``re + 1j*im`` would turn inf parts into
+    NaN (0*inf), so the op table's ``complex`` entry builds it directly."""
+    part = re.dtype
+    dt = np.dtype(np.complex64) if part == np.float32 else np.dtype(np.complex128)
+    shape = broadcast_shapes("complex", re.shape, im.shape)
+    return expr.make("complex", (re, im), UfuncParams((part, part), "numba"), shape, dt)

@@ -259,6 +259,41 @@ def sort(self, axis=-1, kind=None, order=None, *, stable=None):
 
 # --- (s20) the rest of ndarray's methods and attributes: a method NumPy accepts never fails on a LazyArray ------
 
+def part_view(self, part: str):
+    """``x.real`` / ``x.imag`` as NumPy's views: linked to x (assign.register_view), so that a write into the part
+    is written into x. A real array's real part is x itself viewed whole; its imaginary part is read-only zeros."""
+    make = type(self)
+    if self.dtype.kind != "c":
+        if part == "real":
+            return self[...]
+        zeros = make(build.full(self.shape, 0, self.dtype), array0=self._array0)
+        assign.set_read_only(zeros, True)
+        return zeros
+    view = make(build.unary(part, self._node), array0=self._array0)
+
+    def forward(node):
+        return build.unary(part, node)
+
+    def backward(base_node, new):
+        other = build.unary("imag" if part == "real" else "real", base_node)
+        return build.make_complex(new, other) if part == "real" else build.make_complex(other, new)
+
+    assign.register_view(self, view, forward, backward)
+    return view
+
+
+def set_shape(self, value) -> None:
+    """``x.shape = s``: x reshaped in place (C order, NumPy's -1 and errors). An array that views another, or that
+    others view, is refused (its views are laid over the old shape): ``x = x.reshape(s)`` is the same value."""
+    shape = (operator.index(value),) if not isinstance(value, (tuple, list)) else tuple(value)
+    link = getattr(self, "_link", None)
+    if link is not None and (link.base is not None or any(ref() is not None for ref in link.views)):
+        raise AttributeError("lazyarr: setting the shape of a LazyArray that is a view, or that has views, is not "
+                             "supported: use x = x.reshape(shape)")
+    reshaped = self.reshape(shape)
+    self._node = reshaped._node
+    self._array0 = not reshaped.shape
+
 def partition(self, kth, axis=-1, kind="introselect", order=None):
     """``x.partition(kth)``: x is rebound to ``np.partition(x, kth)`` (NumPy partitions in place)."""
     result = np.partition(self, kth, axis=axis, kind=kind, order=order)
