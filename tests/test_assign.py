@@ -340,7 +340,7 @@ def test_fuse_region_writes_with_a_number_argument():
     same(lazy.compute(), want)
 
 
-def test_views_made_by_functions_follow_writes_and_refuse_writes_into_them():
+def test_views_made_by_functions_follow_writes_and_pass_writes_through():
     x = la.array(F.copy())
     flat, swapped, flipped = x.reshape(-1), np.swapaxes(x, 0, 1), np.flip(x, axis=1)
     x[0] = 1.0
@@ -349,14 +349,52 @@ def test_views_made_by_functions_follow_writes_and_refuse_writes_into_them():
     same(flat.compute(), want.reshape(-1))
     same(swapped.compute(), np.swapaxes(want, 0, 1))
     same(flipped.compute(), np.flip(want, axis=1))
-    with pytest.raises(TypeError, match="test_assign.py"):
-        swapped[0] = 5.0  # NumPy would write through; lazyarr says so, naming the line, and changes nothing
+    swapped[0] = 5.0  # (s20: this raised) a write through the swapped view reaches x and x's other views
+    np.swapaxes(want, 0, 1)[0] = 5.0
     same(x.compute(), want)
-    same(swapped.compute(), np.swapaxes(want, 0, 1))
+    same(flipped.compute(), np.flip(want, axis=1))
     flat[0] = 5.0  # a reshape view keeps the element order: the write reaches x, as NumPy's does
     want.reshape(-1)[0] = 5.0
     same(x.compute(), want)
     same(flipped.compute(), np.flip(want, axis=1))
+
+
+AXIS_VIEWS = {  # (s20) views that reorder and reverse axes: a write through them reaches the base, as NumPy's
+    "flip": lambda a: np.flip(a, 1), "flip all": lambda a: np.flip(a), "fliplr": np.fliplr, "flipud": np.flipud,
+    "swapaxes": lambda a: np.swapaxes(a, 0, 2), "moveaxis": lambda a: np.moveaxis(a, 0, -1),
+    "rollaxis": lambda a: np.rollaxis(a, 2), "transpose": lambda a: np.transpose(a, (1, 0, 2)),
+    "rot90": np.rot90, "rot90 k=3": lambda a: np.rot90(a, 3, axes=(1, 2)), "rot90 k=2": lambda a: np.rot90(a, 2),
+    "method swapaxes": lambda a: a.swapaxes(1, 2), "flip of a slice": lambda a: np.flip(a[:, 1:], 2),
+    "reshape order F of a C array (a copy)": lambda a: a.reshape((4, 6), order="F"),
+    "ravel of a reversed array (a copy)": lambda a: np.ravel(a[::-1]),
+}
+
+
+@pytest.mark.parametrize("name", list(AXIS_VIEWS))
+def test_a_write_through_a_view_function_is_numpys(name):
+    make = AXIS_VIEWS[name]
+    base = np.arange(24.0).reshape(2, 3, 4)
+    want = base.copy()
+    view = make(want)
+    view[0] = -7.0
+    view[..., -1] *= 2.0
+    x = la.array(base.copy())
+    lazy_view = make(x)
+    lazy_view[0] = -7.0
+    lazy_view[..., -1] *= 2.0
+    same(x.compute(), want)
+    same(lazy_view.compute(), view)
+
+
+@pytest.mark.parametrize("make", [lambda a: np.diagonal(a), lambda a: np.broadcast_to(a, (2, 3, 4))],
+                         ids=["diagonal", "broadcast_to"])
+def test_numpys_read_only_views_refuse_writes(make):
+    with pytest.raises(ValueError, match="read-only"):
+        make(np.ones((3, 4)))[0] = 1.0
+    x = la.array(np.ones((3, 4)))
+    with pytest.raises(ValueError, match="read-only"):
+        make(x)[0] = 1.0
+    same(x.compute(), np.ones((3, 4)))
 
 
 def test_writes_through_lazy_integer_index_arrays():

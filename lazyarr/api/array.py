@@ -228,14 +228,15 @@ class LazyArray:
         if copy:
             return shaped(build.unary("copy", node))
         view = shaped(node)
-        if view.shape:  # (assignment and writes) a view of the base, as NumPy's of a contiguous array
+        # (assignment and writes) a view of the base where NumPy's is one (s20: decided by NumPy's own rule)
+        if view.shape and assign.reshape_is_a_view(self._node, view.shape, order):
             assign.register_function_view(self, view, np.reshape, (shape,), {"order": order})
         return view
 
     def ravel(self, order="C") -> "LazyArray":
         from lazyarr.api.reshaping import ravel
         view = shaped(ravel(self._node, order))
-        if view.shape:  # (assignment and writes) a view of the base, as NumPy's of a contiguous array
+        if view.shape and assign.reshape_is_a_view(self._node, view.shape, order):  # (s20: NumPy's own rule)
             assign.register_function_view(self, view, np.ravel, (), {"order": order})
         return view
 
@@ -341,7 +342,9 @@ class LazyArray:
             return self.real if func is np.real else self.imag  # (s20) NumPy's np.real(x) is x.real: a view
         if func in assign.VIEW_FUNCTIONS and args and args[0] is self:  # (assignment and writes) views follow
             result = dispatch.HANDLERS["function"](func, types, args, kwargs)
-            if isinstance(result, LazyArray) and result is not self and result.shape:
+            if isinstance(result, LazyArray) and result is not self and result.shape \
+                    and (func not in _RESHAPES or assign.reshape_is_a_view(self._node, result.shape,
+                                                                           _order_of(func, args, kwargs))):
                 assign.register_function_view(self, result, func, args[1:], kwargs)
             return result
         if tracing.tracing_threads and func in _WRITERS:
@@ -646,6 +649,15 @@ def _method(name: str, kwargs: dict):
     no frame of lazyarr's between the user's line and NumPy, errstate._numpy)."""
     return operator.methodcaller(name, **kwargs)
 # --- end s16 lazyerr ---
+
+
+_RESHAPES = {np.reshape: 2, np.ravel: 1}  # (s20) where `order` is among the positional arguments
+
+
+def _order_of(func, args: tuple, kwargs: dict) -> str:
+    """The `order` a np.reshape or np.ravel call asked for."""
+    position = _RESHAPES[func]
+    return kwargs.get("order", args[position] if len(args) > position else "C")
 
 
 def shaped(node: Node) -> LazyArray:

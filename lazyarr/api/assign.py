@@ -131,7 +131,72 @@ def register_function_view(base, view, func, args: tuple, kwargs: dict) -> None:
     if order is not None:
         base_shape = base.shape
         backward = lambda _, new: reshape(new, base_shape, order)  # noqa: E731
+    elif func in _READ_ONLY_VIEWS:  # NumPy's views that refuse writes: "assignment destination is read-only"
+        set_read_only(view, True)
+    else:
+        backward = _axes_inverse(func, base.shape, args, kwargs)
     register_view(base, view, lambda node: func(make(node), *args, **kwargs)._node, backward)
+
+
+# (s20) NumPy's np.diagonal and np.broadcast_to give read-only views
+_READ_ONLY_VIEWS = frozenset([np.diagonal, np.broadcast_to])
+
+
+def _axes_inverse(func, shape: tuple, args: tuple, kwargs: dict):
+    """(s20) The write back through a view that only reorders and reverses axes (np.flip, fliplr, flipud, swapaxes,
+    moveaxis, rollaxis, transpose, rot90), or None for another view (a write into it then raises, naming the line).
+
+    NumPy's own call on a probe of no memory whose axes have distinct strides says what the view is: view axis i
+    is base axis perm[i] (its stride), reversed where the stride is negative. The base's new value is the new
+    view's, those axes reversed again and the permutation undone."""
+    ndim = len(shape)
+    strides = tuple(2 ** i for i in range(ndim))
+    probe = np.lib.stride_tricks.as_strided(np.empty(1, np.uint8), shape, strides, writeable=False)
+    try:
+        view = func(probe, *args, **kwargs)
+    except Exception:  # noqa: BLE001 (the view was built already: only the probe's call failed)
+        return None
+    if not isinstance(view, np.ndarray) or view.ndim != ndim:
+        return None
+    perm = [strides.index(abs(s)) if abs(s) in strides else -1 for s in view.strides]
+    if sorted(perm) != list(range(ndim)) or view.shape != tuple(shape[p] for p in perm):
+        return None
+    reversed_axes = [i for i, s in enumerate(view.strides) if s < 0]
+    inverse = tuple(perm.index(axis) for axis in range(ndim))
+
+    def backward(_, new: Node) -> Node:
+        if reversed_axes:
+            key = tuple(slice(None, None, -1) if i in reversed_axes else slice(None) for i in range(ndim))
+            new = indexing.index(new, key)[0]
+        return build.transpose(new, inverse) if inverse != tuple(range(ndim)) else new
+
+    return backward
+
+
+def reshape_is_a_view(node: Node, shape, order: str) -> bool:
+    """(s20) Whether NumPy's ``reshape(shape, order)`` (``ravel`` is ``reshape(-1)``) of this value is a view, not a
+    copy: decided by NumPy itself (``copy=False`` raises where a copy is needed) on a probe of no memory laid out
+    as the value is. An input (or a view of one) has its own strides; a computed value is C-contiguous, as NumPy's
+    fresh results of C inputs are. (``x.reshape(s, order="F")`` of a C array of 2+ dimensions is a copy in NumPy:
+    linking it as a view sent writes into it back to x.)"""
+    if node.op == expr.LEAF:
+        strides = node.data.strides
+    else:
+        strides, step = [], node.dtype.itemsize
+        for n in reversed(node.shape):
+            strides.append(step)
+            step *= max(n, 1)
+        strides = tuple(reversed(strides))
+    probe = np.lib.stride_tricks.as_strided(np.empty(1, node.dtype), node.shape, strides, writeable=False)
+    if order == "A":
+        order = "F" if probe.flags.f_contiguous and not probe.flags.c_contiguous else "C"
+    elif order == "K":
+        return probe.flags.c_contiguous or probe.flags.f_contiguous or node.ndim <= 1
+    try:
+        np.reshape(probe, shape, order=order, copy=False)
+    except (ValueError, TypeError):
+        return False
+    return True
 
 
 # Views that keep the elements in their order and change the shape only (the array API suite's arrays are
