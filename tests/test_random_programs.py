@@ -278,3 +278,22 @@ def test_fuse_a_copy_of_an_argument_keeps_its_values_and_is_its_own_array(functi
         np.testing.assert_array_equal(got, want)
         np.testing.assert_array_equal(x, want_x)
         assert not np.shares_memory(got, x)
+
+
+def _write_into_a_reversed_view_then_read_a_row(x):
+    x[1] += 1
+    x[...] = np.flip(x, 1)  # x's new value: a reversed view of the previous one's buffer
+    x[0] = 7.0              # written in place on replays: the reversed view stays reversed
+    return x[1] * 1         # a flat kernel laid out on the first call's (copied, forward) row
+
+
+def test_fuse_a_write_in_place_keeps_the_layout_later_kernels_were_made_for():
+    # The replay wrote into the reversed view where the first call had written into a forward copy, and the
+    # kernel of x[1] * 1, laid out on the first call, read the reversed row forward: [8, 8, 9, 10] for [8, 7, 6, 5].
+    want_x = np.arange(12.0).reshape(3, 4)
+    want = _write_into_a_reversed_view_then_read_a_row(want_x)
+    fused = la.fuse(_write_into_a_reversed_view_then_read_a_row)
+    for _ in range(3):
+        x = np.arange(12.0).reshape(3, 4)
+        np.testing.assert_array_equal(fused(x), want)
+        np.testing.assert_array_equal(x, want_x)
