@@ -105,7 +105,8 @@ def test_an_older_lazyarray_alive_refuses_the_write_then_allows_it_once_gone(num
     x, m, Y = la.array(x0.copy()), np.ones(x0.shape, bool), la.array(y)
     for _ in range(4):
         _step(x, Y, m, np.complex128)
-    old = x.real                                 # reads x's leaf: its buffer must keep this value
+    old = x.real * 1.0                           # reads x's leaf: its buffer must keep this value (x.real alone
+    #                                              is a view of x since s20: it follows x's writes, as NumPy's)
     value = np.asarray(x).real.copy()
     runs = inplace.runs()
     _step(x, Y, m, np.complex128)
@@ -129,7 +130,7 @@ def test_a_history_read_before_the_ask_stands_for_the_value(numba_tier):
         _step(x, Y, ml, np.complex128)
     xn[mn] = xn[mn] * xn[mn] + y[mn]
     x[ml] = x[ml] * x[ml] + Y[ml]
-    on_history = x.real                          # built on x's written history, before the ask
+    on_history = x.real * 1.0                    # built on x's written history, before the ask (not a view)
     expected = xn.real.copy()
     runs = inplace.runs()
     hit_n, hit_l = np.asarray(mn & (np.abs(xn) > 2.0)), np.asarray(ml & (np.abs(x) > 2.0))

@@ -323,10 +323,10 @@ def only_one_holder(a, count: int) -> bool:
     # made in the loop's memory order): writing through it writes memory no one else can see
     base = a.base
     return (type(base) is np.ndarray and base.base is None and base.flags.owndata
-            and sys.getrefcount(base) <= _VIEW_ONLY and _laid_out_as_its_copy(a))
+            and sys.getrefcount(base) <= _VIEW_ONLY)
 
 
-def _laid_out_as_its_copy(a: np.ndarray) -> bool:
+def laid_out_as_its_copy(a: np.ndarray) -> bool:
     """(s20) Whether NumPy's copy of `a` in its memory order (``np.array(a, order="K")``, what a write stage's copy
     path makes) has `a`'s own strides: no reversed axis, no gap. A fused program fixes each later kernel's layout
     on its first call, where the write went into that copy; a replay writing into a reversed view instead

@@ -324,7 +324,8 @@ class Builder:
 
         def copy(v, cv):
             x = v[x_slot]
-            if in_place[0] and runtime.only_one_holder(x, SLOT_ONLY + _views_alone(v, same_region, x)):
+            if in_place[0] and runtime.only_one_holder(x, SLOT_ONLY + _views_alone(v, same_region, x)) \
+                    and runtime.laid_out_as_its_copy(x):  # (s20: later kernels' layouts were fixed on the copy)
                 v[target] = x
             else:
                 v[target] = runtime.copy_outside(x, canonical)
@@ -596,7 +597,7 @@ def _setitem_op(node: Node, sources: list, out: int):
     def op(v, cv):
         args = [v[x] if kind == "s" else cv[x] if kind == "m" else x for kind, x in rest]
         x = v[x_slot]
-        if in_place[0] and runtime.only_one_holder(x, SLOT_ONLY):
+        if in_place[0] and runtime.only_one_holder(x, SLOT_ONLY) and runtime.laid_out_as_its_copy(x):
             x[key] = args[0]
             v[out] = x
         else:
@@ -618,7 +619,7 @@ def _write_op(node: Node, sources: list, out: int):
     def op(v, cv):
         args = [v[x] if kind == "s" else cv[x] if kind == "m" else x for kind, x in rest]
         x = v[x_slot]
-        if in_place[0] and runtime.only_one_holder(x, SLOT_ONLY):
+        if in_place[0] and runtime.only_one_holder(x, SLOT_ONLY) and runtime.laid_out_as_its_copy(x):
             write(x, *args, **kwargs)
             v[out] = x
         else:
