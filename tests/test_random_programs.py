@@ -158,15 +158,34 @@ def _function(source: str):
     return names["program"]
 
 
-def _inputs(dtype, source=""):
+LAYOUTS = ("C", "F", "reversed", "strided")
+
+
+def _laid_out(a: np.ndarray, layout: str) -> np.ndarray:
+    """`a`'s values in an array of another memory layout (the arguments NumPy programs get: transposed data,
+    reversed views, every other element of a bigger buffer)."""
+    if layout == "F":
+        return np.asfortranarray(a)
+    if layout == "reversed":
+        return np.ascontiguousarray(a[(slice(None, None, -1),) * a.ndim])[(slice(None, None, -1),) * a.ndim]
+    if layout == "strided":
+        buffer = np.zeros(tuple(2 * n for n in a.shape), a.dtype)
+        view = buffer[(slice(None, None, 2),) * a.ndim]
+        view[...] = a
+        return view
+    return a
+
+
+def _inputs(dtype, source="", layout="C"):
     rng = np.random.default_rng(20)
     shape = (R, C) if "x[1]" in source.splitlines()[2] else (N,)
-    return (rng.integers(-4, 5, shape).astype(dtype), rng.integers(-4, 5, shape).astype(dtype))
+    return (_laid_out(rng.integers(-4, 5, shape).astype(dtype), layout),
+            _laid_out(rng.integers(-4, 5, shape).astype(dtype), layout))
 
 
-def _numpy(source, dtype):
+def _numpy(source, dtype, layout="C"):
     """NumPy's results and final arguments, or (the kind of error NumPy raised, None)."""
-    x, y = _inputs(dtype, source)
+    x, y = _inputs(dtype, source, layout)
     try:
         with np.errstate(all="ignore"), warnings.catch_warnings():
             warnings.simplefilter("ignore")  # (ComplexWarning-like notes NumPy gives; the values are the test)
@@ -204,10 +223,10 @@ def _lazy_run(source, x, y):
 
 @pytest.mark.parametrize("dtype", DTYPES)
 @SETTINGS
-@given(source=st.one_of(programs(), programs_2d()))
-def test_a_random_program_in_lazy_mode_gives_numpys_answer(dtype, source):
-    want, after = _numpy(source, dtype)
-    x, y = _inputs(dtype, source)
+@given(source=st.one_of(programs(), programs_2d()), layout=st.sampled_from(LAYOUTS))
+def test_a_random_program_in_lazy_mode_gives_numpys_answer(dtype, source, layout):
+    want, after = _numpy(source, dtype, layout)
+    x, y = _inputs(dtype, source, layout)
     keep = x.copy(), y.copy()
     if after is None:  # NumPy raised: so must lazyarr, an error of the same kind
         with pytest.raises(want):
@@ -221,12 +240,12 @@ def test_a_random_program_in_lazy_mode_gives_numpys_answer(dtype, source):
 
 @pytest.mark.parametrize("dtype", DTYPES)
 @SETTINGS
-@given(source=st.one_of(programs(), programs_2d()))
-def test_a_random_program_under_fuse_gives_numpys_answer_and_writes(dtype, source):
-    want, after = _numpy(source, dtype)
+@given(source=st.one_of(programs(), programs_2d()), layout=st.sampled_from(LAYOUTS))
+def test_a_random_program_under_fuse_gives_numpys_answer_and_writes(dtype, source, layout):
+    want, after = _numpy(source, dtype, layout)
     fused = la.fuse(_function(source))
     for call in ("trace", "replay"):
-        x, y = _inputs(dtype, source)
+        x, y = _inputs(dtype, source, layout)
         with warnings.catch_warnings(), np.errstate(all="ignore"):
             warnings.simplefilter("ignore")  # (EagerWarning, NumPyFallbackWarning: answers are the test)
             if after is None:  # NumPy raised: so must the fused function, an error of the same kind
