@@ -15,6 +15,7 @@ other views). Links are weak: views nobody holds cost nothing.
 """
 from __future__ import annotations
 
+import functools
 import warnings
 import weakref
 
@@ -138,6 +139,26 @@ def register_function_view(base, view, func, args: tuple, kwargs: dict) -> None:
     register_view(base, view, lambda node: func(make(node), *args, **kwargs)._node, backward)
 
 
+@functools.lru_cache(maxsize=256)
+def _signed_permutation(func, ndim: int, args: tuple, kwargs: tuple):
+    """(the inverse permutation, the view's reversed axes) if ``func(x, *args, **kwargs)`` of an `ndim`-d x only
+    reorders and reverses its axes, else None. The probe has axis lengths 2, 3, 4, ... and distinct strides,
+    which say where each axis went (the answer depends on the number of axes, not on their lengths)."""
+    shape = tuple(range(2, ndim + 2))
+    strides = tuple(2 ** i for i in range(ndim))
+    probe = np.lib.stride_tricks.as_strided(np.empty(1, np.uint8), shape, strides, writeable=False)
+    try:
+        view = func(probe, *args, **dict(kwargs))
+    except Exception:  # noqa: BLE001 (the view was built already: only the probe's call failed)
+        return None
+    if not isinstance(view, np.ndarray) or view.ndim != ndim:
+        return None
+    perm = [strides.index(abs(s)) if abs(s) in strides else -1 for s in view.strides]
+    if sorted(perm) != list(range(ndim)) or view.shape != tuple(shape[p] for p in perm):
+        return None
+    return tuple(perm.index(axis) for axis in range(ndim)), tuple(i for i, s in enumerate(view.strides) if s < 0)
+
+
 # (s20) NumPy's np.diagonal and np.broadcast_to give read-only views
 _READ_ONLY_VIEWS = frozenset([np.diagonal, np.broadcast_to])
 
@@ -150,19 +171,13 @@ def _axes_inverse(func, shape: tuple, args: tuple, kwargs: dict):
     is base axis perm[i] (its stride), reversed where the stride is negative. The base's new value is the new
     view's, those axes reversed again and the permutation undone."""
     ndim = len(shape)
-    strides = tuple(2 ** i for i in range(ndim))
-    probe = np.lib.stride_tricks.as_strided(np.empty(1, np.uint8), shape, strides, writeable=False)
     try:
-        view = func(probe, *args, **kwargs)
-    except Exception:  # noqa: BLE001 (the view was built already: only the probe's call failed)
+        found = _signed_permutation(func, ndim, args, tuple(sorted(kwargs.items())))
+    except TypeError:  # (an argument that does not hash, a list of axes: asked without the cache)
+        found = _signed_permutation.__wrapped__(func, ndim, args, tuple(sorted(kwargs.items())))
+    if found is None:
         return None
-    if not isinstance(view, np.ndarray) or view.ndim != ndim:
-        return None
-    perm = [strides.index(abs(s)) if abs(s) in strides else -1 for s in view.strides]
-    if sorted(perm) != list(range(ndim)) or view.shape != tuple(shape[p] for p in perm):
-        return None
-    reversed_axes = [i for i, s in enumerate(view.strides) if s < 0]
-    inverse = tuple(perm.index(axis) for axis in range(ndim))
+    inverse, reversed_axes = found
 
     def backward(_, new: Node) -> Node:
         if reversed_axes:
@@ -179,21 +194,32 @@ def reshape_is_a_view(node: Node, shape, order: str) -> bool:
     as the value is. An input (or a view of one) has its own strides; a computed value is C-contiguous, as NumPy's
     fresh results of C inputs are. (``x.reshape(s, order="F")`` of a C array of 2+ dimensions is a copy in NumPy:
     linking it as a view sent writes into it back to x.)"""
-    if node.op == expr.LEAF:
-        strides = node.data.strides
-    else:
+    if node.op != expr.LEAF:  # C-contiguous: NumPy's C-order reshape (and A, K) is always a view
+        if order != "F":
+            return True
         strides, step = [], node.dtype.itemsize
         for n in reversed(node.shape):
             strides.append(step)
             step *= max(n, 1)
         strides = tuple(reversed(strides))
-    probe = np.lib.stride_tricks.as_strided(np.empty(1, node.dtype), node.shape, strides, writeable=False)
+    else:
+        flags = node.data.flags
+        if flags.c_contiguous and order != "F" or flags.f_contiguous and order in ("F", "A", "K"):
+            return True  # (the common cases, without a probe: reshape is on graph building's hot path)
+        strides = node.data.strides
+    return _view_by_numpy(node.shape, strides, node.dtype.itemsize, tuple(shape), order)
+
+
+@functools.lru_cache(maxsize=1024)
+def _view_by_numpy(shape: tuple, strides: tuple, itemsize: int, new_shape: tuple, order: str) -> bool:
+    """NumPy's answer for a probe of no memory: does ``reshape(new_shape, order)`` need a copy?"""
+    probe = np.lib.stride_tricks.as_strided(np.empty(1, f"V{itemsize}"), shape, strides, writeable=False)
     if order == "A":
         order = "F" if probe.flags.f_contiguous and not probe.flags.c_contiguous else "C"
     elif order == "K":
-        return probe.flags.c_contiguous or probe.flags.f_contiguous or node.ndim <= 1
+        return probe.flags.c_contiguous or probe.flags.f_contiguous or len(shape) <= 1
     try:
-        np.reshape(probe, shape, order=order, copy=False)
+        np.reshape(probe, new_shape, order=order, copy=False)
     except (ValueError, TypeError):
         return False
     return True

@@ -259,13 +259,23 @@ def sort(self, axis=-1, kind=None, order=None, *, stable=None):
 
 # --- (s20) the rest of ndarray's methods and attributes: a method NumPy accepts never fails on a LazyArray ------
 
+def _same_node(node):
+    return node
+
+
+def _new_node(_, new):
+    return new
+
+
 def part_view(self, part: str):
     """``x.real`` / ``x.imag`` as NumPy's views: linked to x (assign.register_view), so that a write into the part
     is written into x. A real array's real part is x itself viewed whole; its imaginary part is read-only zeros."""
     make = type(self)
     if self.dtype.kind != "c":
-        if part == "real":
-            return self[...]
+        if part == "real":  # x itself, viewed whole (x[...] without parsing the key: x.real is common in loops)
+            view = make(self._node, array0=self._array0)
+            assign.register_view(self, view, _same_node, _new_node)
+            return view
         zeros = make(build.full(self.shape, 0, self.dtype), array0=self._array0)
         assign.set_read_only(zeros, True)
         return zeros
