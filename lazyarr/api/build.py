@@ -567,9 +567,10 @@ def where(condition, x, y) -> Node:
 def clip(a, a_min, a_max) -> Node:
     """np.clip as NumPy 2's ``_clip``: a Python int bound beyond an integer array's range is no bound (NEP 50:
     no value-based promotion), and no bound at all is ``positive(a)`` (a copy)."""
-    kind = to_node(a).dtype.kind
+    a = to_node(a)  # once: a NumPy operand is copied where it is read (to_node), so not three times
+    kind = a.dtype.kind
     if kind in "iu":
-        info = np.iinfo(to_node(a).dtype)
+        info = np.iinfo(a.dtype)
         if type(a_min) is int and a_min <= info.min:
             a_min = None
         if type(a_max) is int and a_max >= info.max:

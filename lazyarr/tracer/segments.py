@@ -19,13 +19,12 @@ Python body on LazyArrays on every call of the signature (``run_eager``), which 
 """
 from __future__ import annotations
 
-import os
-import sys
 import warnings
 
 import numpy as np
 
 from lazyarr.api import tracing
+from lazyarr.api.notices import user_stacklevel as _user_stacklevel  # (the user line a warning points at)
 from lazyarr.api.array import LazyArray, wrap
 from lazyarr.graph import expr
 from lazyarr.graph.expr import CONST, LEAF
@@ -352,14 +351,3 @@ def warn_foreign(name: str, value) -> None:
     warnings.warn(f"lazyarr.fuse: {name} was called with a {kind.__module__}.{kind.__qualname__} argument, which a "
                   "trace does not take (lazyarr computes plain ndarrays); such calls run the plain function, as "
                   "NumPy would. See docs/fuse.md, 'Arguments'.", EagerWarning, stacklevel=_user_stacklevel())
-
-
-_SKIP_DIRS = (os.path.dirname(np.__file__) + os.sep,
-              os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep)
-
-
-def _user_stacklevel() -> int:
-    frame, level = sys._getframe(1), 1
-    while frame is not None and frame.f_code.co_filename.startswith(_SKIP_DIRS):
-        frame, level = frame.f_back, level + 1
-    return level
