@@ -308,3 +308,42 @@ def test_views_inside_fuse():
     assert_same(f(a), np.diff(np.flip(a, 0), axis=0) + np.diagonal(a)[None, :2])
     b = values((3, 2), np.dtype(np.float64))
     assert_same(f(b), np.diff(np.flip(b, 0), axis=0) + np.diagonal(b)[None, :2])
+
+
+EINSUM_VIEW_PROGRAMS = {
+    "diagonal set": ("np.einsum('ii->i', a)[:] = 1", (3, 3)),
+    "transpose row": ("np.einsum('ij->ji', a)[1] = -1", (3, 4)),
+    "3-d diagonal, strided += then a base write read through the view":
+        ("d = np.einsum('iij->ji', a); d[0, ::2] += 100; a[0, 0, 0] = -5; r = d * 1", (3, 3, 4)),
+    "implicit output": ("np.einsum('ji', a)[0, 1] = 7", (2, 3)),
+    "ellipsis": ("np.einsum('...ii->...i', a)[..., 0] = 9", (2, 3, 3)),
+}
+
+
+@pytest.mark.parametrize("name", sorted(EINSUM_VIEW_PROGRAMS))
+def test_einsum_of_one_operand_without_a_sum_is_a_writable_view(name):
+    """(s21, found by running NumPy's docstring examples on LazyArrays) ``np.einsum('ii->i', a)[:] = 1`` sets
+    a's diagonal in NumPy; lazyarr had returned a copy, and the write was lost silently."""
+    source, shape = EINSUM_VIEW_PROGRAMS[name]
+    program = "def program(a):\n    r = None\n    " + source.replace("; ", "\n    ") + "\n    return a, r\n"
+    names = {"np": np}
+    exec(program, names)
+    a = np.arange(np.prod(shape), dtype=np.float64).reshape(shape)
+    want = names["program"](a.copy())
+    lazy = names["program"](la.array(a))
+    fused = la.fuse(names["program"])
+    for got in (lazy, fused(a.copy()), fused(a.copy())):
+        for g, w in zip(got, want):
+            if w is None:
+                assert g is None
+            else:
+                assert_same(np.asarray(g.compute() if isinstance(g, la.LazyArray) else g), w)
+
+
+def test_einsum_with_a_sum_is_not_a_view():
+    a = la.array(np.eye(3))
+    t = np.einsum("ii->", a)
+    s = np.einsum("ij->i", a)
+    s[0] = 5  # a new array, as NumPy's: a is unchanged
+    assert float(t) == 3.0
+    assert_same(a.compute(), np.eye(3))

@@ -139,6 +139,20 @@ def register_function_view(base, view, func, args: tuple, kwargs: dict) -> None:
     register_view(base, view, lambda node: func(make(node), *args, **kwargs)._node, backward)
 
 
+def register_gather_view(base, view, forward, flat_index) -> None:
+    """(s21) A view whose element i is the base's flat element ``flat_index()[i]`` (an integer array of the view's
+    shape, asked for at the first write). A write into it scatters the view's new values back there."""
+    base_shape, index = base.shape, []
+
+    def backward(base_node: Node, new: Node) -> Node:
+        if not index:
+            index.append(flat_index())
+        flat = reshape(base_node, (-1,))
+        return reshape(updated(flat, index[0], new), base_shape)
+
+    register_view(base, view, forward, backward)
+
+
 @functools.lru_cache(maxsize=256)
 def _signed_permutation(func, ndim: int, args: tuple, kwargs: tuple):
     """(the inverse permutation, the view's reversed axes) if ``func(x, *args, **kwargs)`` of an `ndim`-d x only

@@ -18,6 +18,7 @@ are a ``library`` stage of np.einsum, which uses BLAS where it can.
 """
 from __future__ import annotations
 
+import math
 import operator
 import types
 
@@ -472,12 +473,27 @@ def einsum(*operands, out=None, optimize=False, dtype=None, order="K", casting="
     sizes = _letter_sizes(letters, nodes)
     shape = tuple(sizes[c] for c in output)
     fused = _fused_einsum(letters, output, nodes, result_dtype)
-    if fused is not None:
-        return LazyArray(fused)
     kw = {"optimize": _freeze(optimize), "dtype": None if dtype is None else np.dtype(dtype).str,
           "casting": casting}
     kw = {k: v for k, v in kw.items() if v is not None}
-    return _einsum_stage(f"{inputs}->{output}", nodes, kw, shape, result_dtype)
+    result = LazyArray(fused) if fused is not None else _einsum_stage(f"{inputs}->{output}", nodes, kw, shape,
+                                                                     result_dtype)
+    if len(letters) == 1 and set(output) == set(letters[0]) and isinstance(operands[1], LazyArray) and shape:
+        _einsum_view(operands[1], result, f"{inputs}->{output}")
+    return result
+
+
+def _einsum_view(base: LazyArray, view: LazyArray, subscripts: str) -> None:
+    """(s21) NumPy's einsum of one operand that sums over nothing (``'ii->i'``, ``'ij->ji'``) returns a writable
+    view of it: ``np.einsum('ii->i', a)[:] = 1`` sets a's diagonal. Here too: the view's element i is the base's
+    flat element ``index[i]``, that index map being NumPy's einsum of the same subscripts over ``arange``."""
+    from lazyarr.api import assign
+    base_shape = base.shape
+
+    def flat_index() -> np.ndarray:
+        return np.einsum(subscripts, np.arange(math.prod(base_shape)).reshape(base_shape))
+
+    assign.register_gather_view(base, view, lambda node: einsum(subscripts, LazyArray(node))._node, flat_index)
 
 
 def _letter_sizes(letters: list, nodes: list) -> dict:
