@@ -228,3 +228,19 @@ def test_computing_a_gather_into_its_own_source_reads_the_old_values():
     e = la.array(x)[la.array(idx) * 1] * 2
     e.compute(out=x)  # out= is the gathered array itself: the kernel must not read what it already wrote
     np.testing.assert_array_equal(x, want)
+
+
+def test_a_gather_table_made_by_an_earlier_step_is_kept_until_the_gather_reads_it():
+    """(s21, NumPy's searchsorted docstring example) ``a[sorter[result]]``: the argsort stage's value is read by
+    the searchsorted stage and then only as the table of the last kernel's gather. The plan released it after
+    the searchsorted stage (its last reader but for the gather), and the kernel raised KeyError."""
+    values = np.array([40, 10, 20, 30])
+    a = la.array(values)
+    sorter = np.argsort(a)
+    sorter.compute()
+    result = np.searchsorted(a, 25, sorter=sorter)
+    result.compute()
+    want_sorter = np.argsort(values)
+    want = values[want_sorter[np.searchsorted(values, 25, sorter=want_sorter)]]
+    got = a[sorter[result]].compute()
+    assert got.dtype == want.dtype and got.shape == want.shape and got == want

@@ -229,6 +229,8 @@ def _dying(steps: list, roots: list[Node]) -> dict[int, list[int]]:
         read = list(step.inputs) if hasattr(step, "inputs") else []
         read += [n for n, _ in getattr(step, "row_inputs", ())]
         read += list(node.args) if node is not None else []
+        if getattr(step, "body", None) is not None:  # (s21) the arrays a kernel's gathers read are read too
+            read += gather_tables(step)
         for n in read:
             last[id(n)] = i
     keep = {id(r) for r in roots}
