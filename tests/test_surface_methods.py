@@ -436,3 +436,69 @@ def test_dot_method_takes_out():
     out = np.empty(2)
     assert la.array(F).dot(np.ones(3), out=out) is out
     assert_same(out, np.nan_to_num(F, nan=np.nan).dot(np.ones(3)))
+
+
+# --- (s21) found by NumPy's docstring examples on LazyArrays (tests/test_numpy_doc_examples.py) ------------------
+
+def _flat_program(x):
+    x.flat[[1, 4]] = 1
+    x.flat[0] = 9
+    x.T.flat[1] = 7  # x.T.ravel() is a copy: this write was lost
+    x[:, ::2].flat[-1] = -3
+    first = x.copy()
+    x.flat = 3
+    second = x.copy()
+    x.flat = [1, 2, 5, 6]  # repeated in C order
+    third = x.copy()
+    x.flat = np.arange(6) * 1.5  # cast as an assignment casts
+    x.flat = []  # no values: x as it is
+    return [np.asarray(v) for v in (first, second, third, x)]
+
+
+def test_writes_through_flat_and_setting_it_are_numpys():
+    a = np.arange(1, 7).reshape(2, 3)
+    for got, want in zip(_flat_program(la.array(a)), _flat_program(a.copy())):
+        assert got.dtype == want.dtype and np.array_equal(got, want)
+
+
+def test_flags_say_what_numpy_says_of_the_array():
+    a = np.array([[3, 1, 7], [2, 0, 0], [8, 5, 9]])
+    x = la.array(a)
+    assert x.flags == a.flags and repr(x.flags) == repr(a.flags)  # writable, owning its data
+    assert not x[:, 1:].flags.owndata and not x[:, 1:].flags["O"]
+    x.setflags(write=False, align=False)
+    b = a.copy()
+    b.setflags(write=False, align=False)
+    assert x.flags == b.flags and x.flags["W"] is False and x.flags.aligned is False
+    x.flags.writeable = True  # setting the flag is setflags
+    x[0, 0] = 4
+    assert x.compute()[0, 0] == 4
+    with pytest.raises(KeyError):
+        x.flags["NOT_A_FLAG"]
+    with pytest.raises(AttributeError):
+        x.flags.c_contiguous = False
+
+
+@pytest.mark.parametrize("order", ["C", "F"])
+@pytest.mark.parametrize("shape", [(2, 1), (3, 3), (4,), ()])
+def test_resize_takes_the_elements_in_memory_order(order, shape):
+    a = np.array([[0, 1], [2, 3]], order=order)
+    x = la.array(a.copy(order="K"))
+    a.resize(shape, refcheck=False)
+    x.resize(shape)
+    assert x.shape == a.shape and np.array_equal(x.compute(), a)
+
+
+def test_print_shows_the_values_and_repr_describes():
+    x = la.array(np.arange(4.0))
+    assert str(x + 1) == str(np.arange(4.0) + 1)
+    assert f"{(x * 2).sum()} {x[1:3]}" == f"{(np.arange(4.0) * 2).sum()} {np.arange(4.0)[1:3]}"
+    assert repr(x + 1).startswith("lazyarr.LazyArray(")  # (a debugger or a log line computes nothing)
+
+
+def test_atleast_nd_of_an_array_with_enough_axes_is_itself():
+    x = la.array(np.arange(3.0))
+    assert np.atleast_1d(x) is x and np.atleast_2d(x) is not x
+    v = np.atleast_2d(x)
+    v[0, 1] = 9  # a view, as NumPy's
+    assert x.compute()[1] == 9

@@ -347,3 +347,30 @@ def test_einsum_with_a_sum_is_not_a_view():
     s[0] = 5  # a new array, as NumPy's: a is unchanged
     assert float(t) == 3.0
     assert_same(a.compute(), np.eye(3))
+
+
+@pytest.mark.parametrize("pad_width", [{1: (1, 2)}, {-1: 2}, {0: (3, 0)}, {0: (3, 0), 1: 2}])
+def test_pad_takes_a_dict_of_widths(pad_width):
+    """(s21) NumPy 2.3's ``np.pad(a, {axis: width})`` (unhashable dict before)."""
+    a = np.arange(6).reshape(2, 3)
+    same(np.pad(la.array(a), pad_width), np.pad(a, pad_width))
+
+
+def test_pad_dict_errors_are_numpys():
+    a = np.arange(6).reshape(2, 3)
+    for bad, kind in (({2: 1}, IndexError), ({0: "x"}, AssertionError)):  # (NumPy's own kinds, as it raises them)
+        with pytest.raises(kind):
+            np.pad(a, bad)
+        with pytest.raises(kind):
+            np.pad(la.array(a), bad)
+
+
+@pytest.mark.parametrize("axis", [None, 0, -1, (0, 1), (1,)])
+def test_size_along_an_axis_or_a_tuple_of_them(axis):
+    a = np.zeros((2, 3))
+    assert np.size(la.array(a), axis=axis) == np.size(a, axis=axis)
+
+
+def test_size_refuses_a_repeated_axis_as_numpy():
+    with pytest.raises(ValueError):
+        np.size(la.array(np.zeros((2, 3))), axis=(0, 0))

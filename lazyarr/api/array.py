@@ -385,7 +385,7 @@ class LazyArray:
         return f"lazyarr.LazyArray(shape={self.shape}, dtype={self.dtype}, op={self._node.op})"
 
     def __str__(self) -> str:
-        value = methods.shown(self)
+        value = methods.printed(self)  # (s21) print(x) shows the values, as NumPy's does; repr(x) describes
         return repr(self) if value is None else str(value)
 
     __hash__ = None  # like ndarray: == builds an array, so instances are not hashable
@@ -610,7 +610,7 @@ LazyArray.tobytes = methods.tobytes  # (s14)
 LazyArray.__round__ = methods.round_
 LazyArray.strides = property(methods.strides)
 LazyArray.flags = property(methods.flags)
-LazyArray.flat = property(methods.flat)
+LazyArray.flat = property(methods.flat, methods.set_flat)
 for _name, _method in methods.DELEGATED.items():
     setattr(LazyArray, _name, _method)
 # --- array API (#16): the standard's attributes (api/methods.py); the namespace is lazyarr/array_api

@@ -39,7 +39,7 @@ PENDING_BYTES = 1 << 28
 
 class Link:
     """What a LazyArray knows about aliasing: its base and how it views it, its live views, pending writes."""
-    __slots__ = ("base", "key", "forward", "backward", "views", "writes", "read_only")
+    __slots__ = ("base", "key", "forward", "backward", "views", "writes", "read_only", "unaligned")
 
     def __init__(self):
         self.base = None      # the LazyArray this one views
@@ -49,6 +49,7 @@ class Link:
         self.views: list = []  # weak references to LazyArrays viewing this one
         self.writes = 0
         self.read_only = False  # (s20) x.setflags(write=False)
+        self.unaligned = False  # (s21) x.setflags(align=False): only reported by x.flags
 
 
 def set_read_only(array, flag: bool) -> None:
@@ -59,6 +60,10 @@ def set_read_only(array, flag: bool) -> None:
         if base is not None and is_read_only(base):
             raise ValueError("cannot set WRITEABLE flag to True of this array")
     _link(array).read_only = flag
+
+
+def set_unaligned(array, flag: bool) -> None:
+    _link(array).unaligned = flag
 
 
 def is_read_only(array) -> bool:

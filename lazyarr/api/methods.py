@@ -73,7 +73,13 @@ def view(self, dtype=None, type=None):
         # (s16 sweepd) the bytes NumPy reads are in a non-native order (x's, or the view's): the view of the
         # computed value, computed at the call (a new leaf, converted to native order once, as any input)
         value = _value(self, f"view({new})").view(new)
-        return builtins.type(self)(build.array_leaf(value), array0=value.ndim == 0)
+        result = builtins.type(self)(build.array_leaf(value), array0=value.ndim == 0)
+        # (s21) still a view: a write into x is seen through it (the view is computed again), and a write into
+        # it raises, naming the line, where it was lost silently (``x.view(x.dtype.newbyteorder())
+        # .byteswap(inplace=True)``, NumPy's byteswap docstring example)
+        make = builtins.type(self)
+        assign.register_view(self, result, lambda node: build.array_leaf(np.asarray(make(node)).view(new)))
+        return result
     shape = self.shape
     if new.itemsize != self.dtype.itemsize:
         try:  # NumPy's rule and errors, on the last axis alone (a contiguous probe of that length)
@@ -151,13 +157,63 @@ def strides(self) -> tuple:
 
 
 def flags(self):
-    """The flags of the computed value (a fresh array: its own data, writable), not writable after
-    ``x.setflags(write=False)``."""
-    value = _value(self, "flags")
-    if assign.is_read_only(self) and value.flags.writeable:
-        value = value.view()
-        value.flags.writeable = False
-    return value.flags
+    """``x.flags``: the layout flags of the computed value (lazyarr picks the layout of what it computes), and
+    what NumPy says of the array itself: ``WRITEABLE`` unless ``x.setflags(write=False)`` (or a read-only view),
+    ``OWNDATA`` unless x is a view of another LazyArray, ``ALIGNED`` unless ``setflags(align=False)``."""
+    value = _value(self, "flags").flags
+    link = getattr(self, "_link", None)
+    return Flags(value.c_contiguous, value.f_contiguous, link is None or link.base is None,
+                 not assign.is_read_only(self), not (link is not None and link.unaligned), self)
+
+
+class Flags:
+    """(s21) NumPy's ``flagsobj`` for a LazyArray: attributes, ``flags['C_CONTIGUOUS']`` and one-letter keys,
+    NumPy's text. Setting ``writeable`` (or ``'W'``) is ``x.setflags(write=...)``. Before, a LazyArray's flags
+    were those of the value it computed: not writable and not owning its data, whatever NumPy would say."""
+
+    __slots__ = ("c_contiguous", "f_contiguous", "owndata", "writeable", "aligned", "_array")
+    writebackifcopy = False
+    _KEYS = {"C": "c_contiguous", "CONTIGUOUS": "c_contiguous", "C_CONTIGUOUS": "c_contiguous",
+             "F": "f_contiguous", "FORTRAN": "f_contiguous", "F_CONTIGUOUS": "f_contiguous",
+             "O": "owndata", "OWNDATA": "owndata", "W": "writeable", "WRITEABLE": "writeable",
+             "A": "aligned", "ALIGNED": "aligned", "X": "writebackifcopy", "WRITEBACKIFCOPY": "writebackifcopy",
+             "FNC": "fnc", "FORC": "forc", "B": "behaved", "BEHAVED": "behaved", "CA": "carray", "CARRAY": "carray",
+             "FA": "farray", "FARRAY": "farray"}
+
+    def __init__(self, c_contiguous, f_contiguous, owndata, writeable, aligned, array):
+        for name, value in zip(self.__slots__, (c_contiguous, f_contiguous, owndata, writeable, aligned, array)):
+            object.__setattr__(self, name, value)
+
+    fnc = property(lambda self: self.f_contiguous and not self.c_contiguous)
+    forc = property(lambda self: self.f_contiguous or self.c_contiguous)
+    behaved = property(lambda self: self.aligned and self.writeable)
+    carray = property(lambda self: self.behaved and self.c_contiguous)
+    farray = property(lambda self: self.behaved and self.fnc)
+
+    def __getitem__(self, key):
+        try:
+            return getattr(self, self._KEYS[key.upper() if isinstance(key, str) else key])
+        except (KeyError, AttributeError):
+            raise KeyError("Unknown flag") from None
+
+    def __setattr__(self, name, value):
+        if name in ("writeable", "aligned", "writebackifcopy"):
+            self._array.setflags(**{{"writeable": "write", "aligned": "align"}.get(name, "uic"): value})
+            object.__setattr__(self, name, bool(value))  # (writebackifcopy: setflags refuses True)
+            return
+        raise AttributeError(f"attribute '{name}' of 'numpy.flagsobj' objects is not writable")
+
+    def __setitem__(self, key, value):
+        setattr(self, self._KEYS.get(key.upper() if isinstance(key, str) else key, str(key)), value)
+
+    def __eq__(self, other):
+        names = ("c_contiguous", "f_contiguous", "owndata", "writeable", "aligned", "writebackifcopy")
+        return all(getattr(self, n) == getattr(other, n, None) for n in names)
+
+    def __repr__(self) -> str:
+        rows = [("C_CONTIGUOUS", self.c_contiguous), ("F_CONTIGUOUS", self.f_contiguous), ("OWNDATA", self.owndata),
+                ("WRITEABLE", self.writeable), ("ALIGNED", self.aligned), ("WRITEBACKIFCOPY", False)]
+        return "".join(f"  {name} : {value}\n" for name, value in rows)
 
 
 class FlatIterator:
@@ -173,7 +229,11 @@ class FlatIterator:
         return self._array.ravel()[key]
 
     def __setitem__(self, key, value):
-        self._array.ravel()[key] = value
+        # (s21) through a copy in C order written back whole: x.ravel() of a transposed or strided x is a copy,
+        # and a write into it was lost (``x.T.flat[1] = 7`` left x unchanged)
+        flat = self._array.flatten()
+        flat[key] = value
+        self._array[...] = flat.reshape(self._array.shape)
 
     def __iter__(self):
         return iter(_value(self._array, "iteration over x.flat").ravel())
@@ -188,6 +248,17 @@ class FlatIterator:
 
 def flat(self) -> FlatIterator:
     return FlatIterator(self)
+
+
+def set_flat(self, value) -> None:
+    """(s21) ``x.flat = value``: NumPy's, the values repeated in C order over x when fewer (``x.flat = 3``,
+    ``x.flat = [1, 2]``) or cut, cast as an assignment casts; no values leave x as it is."""
+    values = np.ravel(value)
+    if values.size == 0:  # (NumPy leaves x as it is)
+        return
+    if values.size != self.size:
+        values = np.resize(values, self.size)
+    self[...] = values.reshape(self.shape)
 
 
 def nbytes(self) -> int:
@@ -211,12 +282,27 @@ def shown(self, depth: int = 2):
     return value[()] if value.ndim == 0 and not self._array0 else value
 
 
+def printed(self, depth: int = 2):
+    """(s21) What ``str(x)``, ``print(x)`` and ``f"{x}"`` show: NumPy's text of the computed value, as a NumPy
+    program printing its arrays expects (``print(bins[i], "<=", x[i])``), in lazy mode too. None (the LazyArray's
+    description, nothing computed) where lazyarr's own code asks (its messages name operands) and inside a
+    trace where ``shown`` does not show values."""
+    value = shown(self, depth + 1)
+    if value is not None:
+        return value
+    if tracing.tracing_threads and tracing.active():
+        return None
+    if sys._getframe(depth).f_globals.get("__name__", "").startswith("lazyarr."):
+        return None
+    value = np.asarray(self)
+    return value[()] if value.ndim == 0 and not self._array0 else value
+
+
 def format_(self, spec: str) -> str:
     """``f"{x:.3f}"``: the computed value's format (NumPy's: a 0-d value formats as its scalar, other arrays
-    take no format spec). An empty spec is ``str(x)``, which computes nothing (but inside a fused function:
-    ``shown``)."""
+    take no format spec). An empty spec is ``str(x)`` (``printed``)."""
     if not spec:
-        value = shown(self)
+        value = printed(self)
         return str(self) if value is None else format(value)
     return format(self.compute() if self.ndim == 0 else _value(self, "format()"), spec)
 
@@ -326,8 +412,8 @@ def clip(self, min=None, max=None, out=None, **kwargs):
 
 
 def resize(self, *new_shape, refcheck=True):
-    """``x.resize(shape)`` in place: x takes the new shape, its elements in C order cut or followed by zeros (not
-    repeated, unlike ``np.resize``). As NumPy, an array another one views, or that views one, is refused."""
+    """``x.resize(shape)`` in place: x takes the new shape, its elements in memory order (C, or F for an input
+    held in Fortran order) cut or followed by zeros (not repeated, unlike ``np.resize``). As NumPy, an array another one views, or that views one, is refused."""
     if len(new_shape) == 1 and (new_shape[0] is None or isinstance(new_shape[0], (tuple, list))):
         new_shape = () if new_shape[0] is None else tuple(new_shape[0])
     shape = tuple(operator.index(n) for n in new_shape)
@@ -342,10 +428,13 @@ def resize(self, *new_shape, refcheck=True):
     size = 1
     for n in shape:
         size *= n
-    flat = self.ravel()[:size]
+    # (s21) NumPy takes the elements in memory order: an input held in Fortran order gives its columns
+    data = self._node.data if self._node.op == expr.LEAF else None
+    order = "F" if data is not None and data.flags.f_contiguous and not data.flags.c_contiguous else "C"
+    flat = self.ravel(order)[:size]
     if flat.size < size:
         flat = np.concatenate([flat, np.zeros(size - flat.size, self.dtype)])
-    self._node = build.to_node(flat.reshape(shape), "resize()")
+    self._node = build.to_node(flat.reshape(shape, order=order), "resize()")
     self._array0 = not shape
 
 
@@ -404,13 +493,14 @@ def setfield(self, val, dtype, offset=0):
 def setflags(self, write=None, align=None, uic=None):
     """``x.setflags(write=False)``: x refuses writes from then on (NumPy's "assignment destination is read-only"),
     ``write=True`` allows them again. align and uic are about memory lazyarr allocates itself: only what NumPy
-    allows of a fresh aligned array is accepted (``align=True``, ``uic=False``)."""
-    if align is not None and not align:
-        raise ValueError("lazyarr: setflags(align=False): lazyarr's arrays are always aligned")
+    allows of a fresh array is accepted (``uic=False``). ``align=False`` is recorded for ``x.flags`` (NumPy lets
+    an aligned array be marked unaligned; lazyarr's memory stays aligned, which nothing can observe)."""
     if uic:
         raise ValueError("cannot set WRITEBACKIFCOPY flag to True")
     if write is not None:
         assign.set_read_only(self, not write)
+    if align is not None:
+        assign.set_unaligned(self, not align)
 
 
 # --- array API (#16): the standard's array attributes. The namespace itself (lazyarr/array_api) registers

@@ -6,6 +6,8 @@ values, with one ``NumPyFallbackWarning`` per function (``fallback.py``), never 
 """
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from lazyarr.api import assign
@@ -274,7 +276,11 @@ def ndim(a):
 @implements(np.size)
 def size(a, axis=None):
     node = build.to_node(a)
-    return node.size if axis is None else node.shape[axis]
+    if axis is None:
+        return node.size
+    # (s21) NumPy's rule: an axis or a tuple of them, normalised (AxisError out of range, duplicates refused)
+    axes = np._core.numeric.normalize_axis_tuple(axis, node.ndim, allow_duplicate=False)
+    return math.prod(node.shape[ax] for ax in axes)
 
 
 @implements(np.result_type)

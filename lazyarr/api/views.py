@@ -392,9 +392,15 @@ def repeat(a, repeats, axis=None):
 def pad(array, pad_width, mode="constant", **kwargs):
     """Every mode np.pad has, run by np.pad on the computed array (a stage: the index map is piecewise)."""
     node = _node(array)
-    pad_width = _freeze(_concrete(pad_width))
+    pad_width = pad_width if isinstance(pad_width, dict) else _concrete(pad_width)
     kwargs = {k: _freeze(v) for k, v in kwargs.items()}
     shape = _numpy("pad", node.shape, lambda p: _probe_pad(p, pad_width, mode, kwargs)).shape
+    if isinstance(pad_width, dict):  # (s21) NumPy 2.3's {axis: width or (before, after)}, other axes unpadded
+        widths = [(0, 0)] * node.ndim
+        for axis, width in pad_width.items():
+            widths[axis] = (width, width) if np.ndim(width) == 0 else tuple(width)
+        pad_width = tuple(widths)
+    pad_width = _freeze(pad_width)
     return shaped(_stage("pad", node, {"pad_width": pad_width, "mode": mode, **kwargs}, shape))
 
 
@@ -508,6 +514,9 @@ def _at_least(keys: dict, arys) -> list:
     for a in arys:
         node = _node(a)
         key = keys.get(node.ndim)
+        if key is None and isinstance(a, LazyArray):  # (s21) NumPy's: an array with enough axes is itself
+            out.append(a)
+            continue
         out.append(shaped(node if key is None else _index(node, key)))
     return out
 
