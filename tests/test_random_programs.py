@@ -93,6 +93,26 @@ STATEMENTS = {
     "concatenate into x": lambda d: "np.concatenate([y[4:], y[:4]], out=x)",
     "cumsum into the scratch": lambda d: "np.cumsum(x, out=s)",
     "divmod into x and s": lambda d: "np.divmod(x, 3, out=(x, s))",
+    # (s21) NumPy functions between the writes: rebinding to their results, and results of a data-dependent shape
+    "rebind to a scan": lambda d: "x = np.cumsum(x)" if d(st.booleans()) else "x = np.maximum.accumulate(x)",
+    "rebind to a roll": lambda d: f"x = np.roll(x, {d(small)})",
+    "rebind to a clip": lambda d: f"x = np.clip(x, {d(small)}, {d(small) + 3})",
+    "rebind to a sorted copy": lambda d: "x = np.sort(y)" if d(st.booleans()) else "x = np.sort(x)[::-1]",
+    "rebind to a join": lambda d: "x = np.concatenate([x[{0}:], x[:{0}]])".format(d(position)),
+    "rebind to a flip view": lambda d: "x = np.flip(x)",
+    "rebind to a strided copy": lambda d: "x = np.repeat(x, 2)[::2]",
+    "write through a flipped view": lambda d: f"v = np.flip(x); v[{d(st.integers(0, N - 1))}] = {d(small)}",
+    "mask read": lambda d: f"out.append(x[x > {d(small)}])",
+    "difference": lambda d: "out.append(np.diff(x))",
+    "arg reductions": lambda d: "out.append(np.argmax(x))" if d(st.booleans()) else "out.append(np.argmin(y))",
+    "unique": lambda d: "out.append(np.unique(x))",
+    "count": lambda d: f"out.append(np.count_nonzero(x > {d(small)}))",
+    "search": lambda d: "out.append(np.searchsorted(np.sort(x), y))",
+    "median": lambda d: "out.append(np.median(x))",
+    "nonzero": lambda d: "out.append(np.nonzero(x)[0])",
+    "gather": lambda d: f"out.append(x[np.array({d(st.lists(st.integers(-N, N - 1), max_size=4))}, dtype=np.intp)])",
+    "integer division": lambda d: f"x = x // {d(st.integers(1, 3))}" if d(st.booleans()) else f"x %= {d(st.integers(1, 3))}",
+    "astype round trip": lambda d: "x = x.astype(np.int16).astype(x.dtype)",
 }
 
 
@@ -128,6 +148,17 @@ STATEMENTS_2D = {
     "read x": lambda d: "out.append(x * 1)",
     "reduce": lambda d: f"out.append(x.sum(axis={d(st.integers(0, 1))}))",
     "branch on a value": lambda d: f"if x[0, 0] > {d(small)}:\n    x[1] += 1",
+    # (s21) NumPy functions along an axis between the writes
+    "centre the rows": lambda d: "x = x - x.min(axis=1, keepdims=True)",
+    "roll along an axis": lambda d: f"x = np.roll(x, {d(small)}, axis={d(st.integers(0, 1))})",
+    "scan along an axis": lambda d: f"out.append(x.cumsum(axis={d(st.integers(0, 1))}))",
+    "column from row sums": lambda d: f"x[:, {d(col)}] = x.sum(axis=1)",
+    "argsort rows": lambda d: "out.append(np.argsort(x, axis=1, kind='stable'))",
+    "join rows": lambda d: "x = np.concatenate([x[1:], x[:1]])",
+    "stack and reduce": lambda d: "out.append(np.stack([x, y]).max(axis=0))",
+    "mask read": lambda d: f"out.append(x[x > {d(small)}])",
+    "where along columns": lambda d: "x = np.where(x.sum(axis=0) > 0, x, -x)",
+    "outer": lambda d: "out.append(np.outer(x[0], y[:, 1]))",
 }
 
 
@@ -316,3 +347,32 @@ def test_fuse_a_write_in_place_keeps_the_layout_later_kernels_were_made_for():
         x = np.arange(12.0).reshape(3, 4)
         np.testing.assert_array_equal(fused(x), want)
         np.testing.assert_array_equal(x, want_x)
+
+
+def _written_then_reshaped(x):
+    x[1] += 1
+    v = x.reshape(-1)  # NumPy: a copy when x is held in Fortran order (a view when in C order)
+    v *= 2
+    return x, v
+
+
+def _computed_then_reshaped(x):
+    y = x + 1  # NumPy: Fortran-ordered when x is
+    v = y.reshape(-1)
+    v *= 2
+    return y, v
+
+
+@pytest.mark.parametrize("program", [_written_then_reshaped, _computed_then_reshaped])
+@pytest.mark.parametrize("order", ["C", "F"])
+def test_reshape_is_a_view_exactly_where_numpys_is_after_writes_and_for_fortran_results(program, order):
+    """(s21, found here) An array held in Fortran order and written in place, or an elementwise result of such
+    arrays, is Fortran-ordered in NumPy, so its C-order reshape is a copy; lazyarr took any computed value for
+    C-contiguous, linked the reshape as a view, and ``v *= 2`` doubled x too."""
+    a = np.arange(12.0).reshape(3, 4)
+    a = np.asfortranarray(a) if order == "F" else a
+    want = program(a.copy(order="K"))
+    for got in (la.compute(*program(la.array(a.copy(order="K")))), la.fuse(program)(a.copy(order="K")),
+                la.fuse(program)(a.copy(order="K"))):
+        for g, w in zip(got, want):
+            np.testing.assert_array_equal(np.asarray(g), w)

@@ -229,14 +229,14 @@ class LazyArray:
             return shaped(build.unary("copy", node))
         view = shaped(node)
         # (assignment and writes) a view of the base where NumPy's is one (s20: decided by NumPy's own rule)
-        if view.shape and assign.reshape_is_a_view(self._node, view.shape, order):
+        if view.shape and assign.reshape_is_a_view(self._node, view.shape, order, self):
             assign.register_function_view(self, view, np.reshape, (shape,), {"order": order})
         return view
 
     def ravel(self, order="C") -> "LazyArray":
         from lazyarr.api.reshaping import ravel
         view = shaped(ravel(self._node, order))
-        if view.shape and assign.reshape_is_a_view(self._node, view.shape, order):  # (s20: NumPy's own rule)
+        if view.shape and assign.reshape_is_a_view(self._node, view.shape, order, self):  # (s20: NumPy's own rule)
             assign.register_function_view(self, view, np.ravel, (), {"order": order})
         return view
 
@@ -344,7 +344,7 @@ class LazyArray:
             result = dispatch.HANDLERS["function"](func, types, args, kwargs)
             if isinstance(result, LazyArray) and result is not self and result.shape \
                     and (func not in _RESHAPES or assign.reshape_is_a_view(self._node, result.shape,
-                                                                           _order_of(func, args, kwargs))):
+                                                                           _order_of(func, args, kwargs), self)):
                 assign.register_function_view(self, result, func, args[1:], kwargs)
             return result
         if tracing.tracing_threads and func in _WRITERS:

@@ -28,7 +28,7 @@ from lazyarr.api.reshaping import broadcast_to, ravel, reshape
 from lazyarr.api.stages import matmul
 from lazyarr.graph import expr
 from lazyarr.graph.expr import CONST, Node
-from lazyarr.graph.ops import ARRAY
+from lazyarr.graph.ops import ARRAY, ELEMENTWISE
 
 # A chain of writes on one LazyArray outside a trace is computed, and the LazyArray rebound to the value, once
 # it holds this many writes, or fewer when its steps' buffers (a compute keeps each step's result until the
@@ -39,7 +39,7 @@ PENDING_BYTES = 1 << 28
 
 class Link:
     """What a LazyArray knows about aliasing: its base and how it views it, its live views, pending writes."""
-    __slots__ = ("base", "key", "forward", "backward", "views", "writes", "read_only", "unaligned")
+    __slots__ = ("base", "key", "forward", "backward", "views", "writes", "read_only", "unaligned", "layout")
 
     def __init__(self):
         self.base = None      # the LazyArray this one views
@@ -50,6 +50,7 @@ class Link:
         self.writes = 0
         self.read_only = False  # (s20) x.setflags(write=False)
         self.unaligned = False  # (s21) x.setflags(align=False): only reported by x.flags
+        self.layout = None  # (s21) (NumPy's strides or None,) from before the first write: writes keep layouts
 
 
 def set_read_only(array, flag: bool) -> None:
@@ -207,12 +208,55 @@ def _axes_inverse(func, shape: tuple, args: tuple, kwargs: dict):
     return backward
 
 
-def reshape_is_a_view(node: Node, shape, order: str) -> bool:
+def numpy_strides(array) -> tuple | None:
+    """(s21) The strides NumPy's array would have where they are not C's, or None (C-contiguous, or not known):
+    an input's own; an array written in place keeps the layout it had before its first write (NumPy's writes
+    never move memory; ``link.layout``); an elementwise result of Fortran-ordered operands of its shape is
+    Fortran-ordered, as NumPy's K-order result is (a few levels deep; beyond, C is assumed as before)."""
+    link = getattr(array, "_link", None)
+    if link is not None and link.layout is not None:
+        return link.layout[0]
+    return _strides_of(array._node, 4)
+
+
+def _strides_of(node: Node, depth: int) -> tuple | None:
+    if node.op == expr.LEAF:
+        data = node.data
+        return None if data.flags.c_contiguous else data.strides
+    if depth == 0 or not node.shape or node.op not in ELEMENTWISE:
+        return None
+    arrays = [a for a in node.args if a.op != CONST and a.shape]
+    if not arrays or any(a.shape != node.shape for a in arrays):
+        return None
+    for a in arrays:
+        strides = _strides_of(a, depth - 1)
+        if strides is None or not _fortran(a.shape, strides, a.dtype.itemsize):
+            return None
+    step, strides = node.dtype.itemsize, []
+    for n in node.shape:
+        strides.append(step)
+        step *= max(n, 1)
+    return tuple(strides)
+
+
+def _fortran(shape: tuple, strides: tuple, itemsize: int) -> bool:
+    step = itemsize
+    for n, stride in zip(shape, strides):
+        if n > 1 and stride != step:
+            return False
+        step *= max(n, 1)
+    return True
+
+
+def reshape_is_a_view(node: Node, shape, order: str, array=None) -> bool:
     """(s20) Whether NumPy's ``reshape(shape, order)`` (``ravel`` is ``reshape(-1)``) of this value is a view, not a
     copy: decided by NumPy itself (``copy=False`` raises where a copy is needed) on a probe of no memory laid out
     as the value is. An input (or a view of one) has its own strides; a computed value is C-contiguous, as NumPy's
     fresh results of C inputs are. (``x.reshape(s, order="F")`` of a C array of 2+ dimensions is a copy in NumPy:
     linking it as a view sent writes into it back to x.)"""
+    strides = numpy_strides(array) if array is not None else None
+    if strides is not None and node.op != expr.LEAF:  # (s21) laid out otherwise than C in NumPy
+        return _view_by_numpy(node.shape, strides, node.dtype.itemsize, tuple(shape), order)
     if node.op != expr.LEAF:  # C-contiguous: NumPy's C-order reshape (and A, K) is always a view
         if order != "F":
             return True
@@ -299,12 +343,14 @@ def rebind(array, node: Node, what: str) -> None:
                             f"through, at {_where()}: write into the base array instead, or copy the view "
                             "(np.array(view) or view.copy()) and write into the copy")
         link = getattr(link.base, "_link", None)
+    _keep_layout(array)
     array._node = node
     _refresh_views(array)
     child = array
     link = getattr(child, "_link", None)
     while link is not None and link.base is not None:
         base = link.base
+        _keep_layout(base)
         base._node = link.backward(base._node, child._node)
         _refresh_views(base, skip=child)
         child, link = base, getattr(base, "_link", None)
@@ -313,6 +359,13 @@ def rebind(array, node: Node, what: str) -> None:
     # rebinds to its value (api/realise.py) and a long chain computes. Counted on the view, the base was never
     # rebound and each ask computed its whole history again: lazy gramschmidt took 7.7 s at n = 30 (NumPy 1 ms)
     _maybe_realise(child)
+
+
+def _keep_layout(array) -> None:
+    """(s21) Before an array's first write: the layout NumPy's array has, which its writes keep."""
+    link = getattr(array, "_link", None)
+    if (link is None or link.layout is None) and array.shape:
+        _link(array).layout = (numpy_strides(array),)
 
 
 def _where() -> str:
