@@ -175,7 +175,8 @@ DOCUMENTED = _documented()
 
 
 @pytest.mark.parametrize("name, doc", DOCUMENTED, ids=[name for name, _ in DOCUMENTED])
-def test_numpys_docstring_examples_give_numpys_values_on_lazy_arrays(name, doc):
+def test_numpys_docstring_examples_give_numpys_values_on_lazy_arrays(name, doc, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # (``a.dump("test.npy")``, ``a.tofile("test.out")``: files the examples write)
     examples = doctest.DocTestParser().get_examples(doc)
     want = _run(examples, {"np": np})
     got = _run(examples, {"np": LAZY_NUMPY, "__builtins__": LAZY_BUILTINS})
