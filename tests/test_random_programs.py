@@ -363,7 +363,14 @@ def _computed_then_reshaped(x):
     return y, v
 
 
-@pytest.mark.parametrize("program", [_written_then_reshaped, _computed_then_reshaped])
+def _copied_then_reshaped(x):
+    y = x.copy()  # NumPy: C order whatever x's, so the reshape is a view
+    v = y.reshape(-1)
+    v *= 2
+    return y, v
+
+
+@pytest.mark.parametrize("program", [_written_then_reshaped, _computed_then_reshaped, _copied_then_reshaped])
 @pytest.mark.parametrize("order", ["C", "F"])
 def test_reshape_is_a_view_exactly_where_numpys_is_after_writes_and_for_fortran_results(program, order):
     """(s21, found here) An array held in Fortran order and written in place, or an elementwise result of such

@@ -223,8 +223,8 @@ def _strides_of(node: Node, depth: int) -> tuple | None:
     if node.op == expr.LEAF:
         data = node.data
         return None if data.flags.c_contiguous else data.strides
-    if depth == 0 or not node.shape or node.op not in ELEMENTWISE:
-        return None
+    if depth == 0 or not node.shape or node.op not in ELEMENTWISE or node.op == "copy":
+        return None  # (a copy node is x.copy(), C by default, as often as np.copy(x), which keeps the layout)
     arrays = [a for a in node.args if a.op != CONST and a.shape]
     if not arrays or any(a.shape != node.shape for a in arrays):
         return None
