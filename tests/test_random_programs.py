@@ -383,3 +383,16 @@ def test_reshape_is_a_view_exactly_where_numpys_is_after_writes_and_for_fortran_
                 la.fuse(program)(a.copy(order="K"))):
         for g, w in zip(got, want):
             np.testing.assert_array_equal(np.asarray(g), w)
+
+
+def test_a_layout_kept_across_writes_is_dropped_when_the_shape_changes():
+    """(s21) The layout kept from before a Fortran array's first write is of its shape then: after ``resize`` a
+    reshape asked NumPy's probe with strides of the old shape (ValueError: mismatch in length of strides)."""
+    a = np.asfortranarray(np.arange(6.0).reshape(2, 3))
+    x = la.array(a.copy(order="K"))
+    x[0] = 1
+    x.resize((6,))
+    want = a.copy(order="K")
+    want[0] = 1
+    want.resize((6,), refcheck=False)
+    np.testing.assert_array_equal(x.reshape(2, 3).compute(), want.reshape(2, 3))

@@ -50,7 +50,7 @@ class Link:
         self.writes = 0
         self.read_only = False  # (s20) x.setflags(write=False)
         self.unaligned = False  # (s21) x.setflags(align=False): only reported by x.flags
-        self.layout = None  # (s21) (NumPy's strides or None,) from before the first write: writes keep layouts
+        self.layout = None  # (s21) (shape, NumPy's strides or None) from before the first write: writes keep them
 
 
 def set_read_only(array, flag: bool) -> None:
@@ -214,9 +214,15 @@ def numpy_strides(array) -> tuple | None:
     never move memory; ``link.layout``); an elementwise result of Fortran-ordered operands of its shape is
     Fortran-ordered, as NumPy's K-order result is (a few levels deep; beyond, C is assumed as before)."""
     link = getattr(array, "_link", None)
-    if link is not None and link.layout is not None:
-        return link.layout[0]
+    if link is not None and link.layout is not None and link.layout[0] == array.shape:
+        return link.layout[1]  # (a record of another shape is stale: x.resize(), x.shape = s)
     return _strides_of(array._node, 4)
+
+
+def numpy_order(array) -> str:
+    """(s21) "F" where NumPy's array is Fortran-ordered and not C-ordered (``numpy_strides``), else "C"."""
+    strides = numpy_strides(array)
+    return "F" if strides is not None and _fortran(array.shape, strides, array.dtype.itemsize) else "C"
 
 
 def _strides_of(node: Node, depth: int) -> tuple | None:
@@ -364,8 +370,8 @@ def rebind(array, node: Node, what: str) -> None:
 def _keep_layout(array) -> None:
     """(s21) Before an array's first write: the layout NumPy's array has, which its writes keep."""
     link = getattr(array, "_link", None)
-    if (link is None or link.layout is None) and array.shape:
-        _link(array).layout = (numpy_strides(array),)
+    if (link is None or link.layout is None or link.layout[0] != array.shape) and array.shape:
+        _link(array).layout = (array.shape, numpy_strides(array))
 
 
 def _where() -> str:

@@ -429,8 +429,7 @@ def resize(self, *new_shape, refcheck=True):
     for n in shape:
         size *= n
     # (s21) NumPy takes the elements in memory order: an input held in Fortran order gives its columns
-    data = self._node.data if self._node.op == expr.LEAF else None
-    order = "F" if data is not None and data.flags.f_contiguous and not data.flags.c_contiguous else "C"
+    order = assign.numpy_order(self)  # (also after writes: NumPy's array keeps its memory)
     flat = self.ravel(order)[:size]
     if flat.size < size:
         flat = np.concatenate([flat, np.zeros(size - flat.size, self.dtype)])
