@@ -171,8 +171,7 @@ class Flags:
     NumPy's text. Setting ``writeable`` (or ``'W'``) is ``x.setflags(write=...)``. Before, a LazyArray's flags
     were those of the value it computed: not writable and not owning its data, whatever NumPy would say."""
 
-    __slots__ = ("c_contiguous", "f_contiguous", "owndata", "writeable", "aligned", "_array")
-    writebackifcopy = False
+    __slots__ = ("c_contiguous", "f_contiguous", "owndata", "writeable", "aligned", "writebackifcopy", "_array")
     _KEYS = {"C": "c_contiguous", "CONTIGUOUS": "c_contiguous", "C_CONTIGUOUS": "c_contiguous",
              "F": "f_contiguous", "FORTRAN": "f_contiguous", "F_CONTIGUOUS": "f_contiguous",
              "O": "owndata", "OWNDATA": "owndata", "W": "writeable", "WRITEABLE": "writeable",
@@ -181,7 +180,8 @@ class Flags:
              "FA": "farray", "FARRAY": "farray"}
 
     def __init__(self, c_contiguous, f_contiguous, owndata, writeable, aligned, array):
-        for name, value in zip(self.__slots__, (c_contiguous, f_contiguous, owndata, writeable, aligned, array)):
+        for name, value in zip(self.__slots__, (c_contiguous, f_contiguous, owndata, writeable, aligned, False,
+                                                array)):
             object.__setattr__(self, name, value)
 
     fnc = property(lambda self: self.f_contiguous and not self.c_contiguous)
@@ -229,11 +229,13 @@ class FlatIterator:
         return self._array.ravel()[key]
 
     def __setitem__(self, key, value):
-        # (s21) through a copy in C order written back whole: x.ravel() of a transposed or strided x is a copy,
-        # and a write into it was lost (``x.T.flat[1] = 7`` left x unchanged)
-        flat = self._array.flatten()
-        flat[key] = value
-        self._array[...] = flat.reshape(self._array.shape)
+        flat = self._array.ravel()
+        link = getattr(flat, "_link", None)
+        flat[key] = value  # a view of x where NumPy's ravel is one: the write reaches x
+        if link is None or link.base is not self._array:
+            # (s21) x.ravel() of a transposed or strided x is a copy, and the write into it was lost
+            # (``x.T.flat[1] = 7`` left x unchanged): the copy is written back whole
+            self._array[...] = flat.reshape(self._array.shape)
 
     def __iter__(self):
         return iter(_value(self._array, "iteration over x.flat").ravel())
